@@ -1,0 +1,3 @@
+//! Synapse-compatible admin endpoints, one per file.
+
+pub mod register;

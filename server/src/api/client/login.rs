@@ -1,0 +1,80 @@
+//! GET and POST /_matrix/client/*/login — https://spec.matrix.org/v1.12/client-server-api/#login
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use ruma::api::client::session::{get_login_types, login};
+use ruma::api::client::uiaa::UserIdentifier;
+use ruma::{OwnedDeviceId, OwnedServerName, UserId};
+
+use crate::api::ApiError;
+use crate::api::extract::{Ruma, RumaResponse};
+use crate::service::{SharedServices, accounts};
+
+pub async fn get_login_types_route(
+    Ruma(_req): Ruma<get_login_types::v3::Request>,
+) -> RumaResponse<get_login_types::v3::Response> {
+    RumaResponse(get_login_types::v3::Response::new(vec![get_login_types::v3::LoginType::Password(
+        get_login_types::v3::PasswordLoginType::new(),
+    )]))
+}
+
+/// Maps `alice`, `@alice:example.org` or `@Alice:example.org` to a local user id, or `None`
+/// for a user of another server.
+fn local_user_id(user: &str, server_name: &str) -> Option<String> {
+    if user.starts_with('@') {
+        let parsed = UserId::parse(user).ok()?;
+        if parsed.server_name().as_str() != server_name {
+            return None;
+        }
+        Some(format!("@{}:{server_name}", parsed.localpart().to_lowercase()))
+    } else {
+        Some(format!("@{}:{server_name}", user.to_lowercase()))
+    }
+}
+
+#[allow(deprecated)]
+pub async fn post_login_route(
+    State(services): State<SharedServices>,
+    Ruma(req): Ruma<login::v3::Request>,
+) -> Result<RumaResponse<login::v3::Response>, ApiError> {
+    let server_name = &services.config.server_name;
+    let login::v3::LoginInfo::Password(pw) = &req.login_info else {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", "Unknown login type"));
+    };
+    let user = match (&pw.identifier, &pw.user) {
+        (Some(UserIdentifier::Matrix(id)), _) => id.user.clone(),
+        (Some(_), _) => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", "Unknown login identifier type"));
+        }
+        (None, Some(user)) => user.clone(),
+        (None, None) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "M_MISSING_PARAM", "Missing identifier")),
+    };
+    let user_id = local_user_id(&user, server_name).ok_or_else(|| ApiError::forbidden("Invalid username or password"))?;
+    let session = accounts::login(
+        &services.db,
+        &user_id,
+        &pw.password,
+        req.device_id.as_ref().map(|d| d.as_str()),
+        req.initial_device_display_name.as_deref(),
+    )
+    .await?;
+    let mut res = login::v3::Response::new(
+        UserId::parse(&session.user_id).map_err(|_| ApiError::internal())?,
+        session.access_token,
+        OwnedDeviceId::from(session.device_id),
+    );
+    res.home_server = OwnedServerName::try_from(server_name.as_str()).ok();
+    Ok(RumaResponse(res))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_user_id;
+
+    #[test]
+    fn maps_identifiers_to_local_user_ids() {
+        assert_eq!(local_user_id("Alice", "example.org").as_deref(), Some("@alice:example.org"));
+        assert_eq!(local_user_id("@alice:example.org", "example.org").as_deref(), Some("@alice:example.org"));
+        assert_eq!(local_user_id("@alice:other.org", "example.org"), None);
+    }
+}

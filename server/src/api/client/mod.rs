@@ -1,0 +1,5 @@
+//! Client-server API endpoints, one per file.
+
+pub mod login;
+pub mod versions;
+pub mod whoami;

@@ -1,0 +1,96 @@
+//! The one error type of the HTTP layer: a Matrix `{errcode, error}` body with its status.
+//! Internal errors become `M_UNKNOWN`/500 with a generic text and are logged once, here.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use crate::service::accounts::AccountError;
+use crate::store::StoreError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub errcode: &'static str,
+    pub error: String,
+    pub extra: Map<String, Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, errcode: &'static str, error: impl Into<String>) -> Self {
+        ApiError { status, errcode, error: error.into(), extra: Map::new() }
+    }
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        self.extra.insert(key.to_string(), value);
+        self
+    }
+    pub fn forbidden(msg: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "M_FORBIDDEN", msg)
+    }
+    pub fn not_found(msg: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "M_NOT_FOUND", msg)
+    }
+    pub fn unrecognized() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "M_UNRECOGNIZED", "Unrecognized request")
+    }
+    pub fn method_not_allowed() -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "M_UNRECOGNIZED", "Unrecognized request")
+    }
+    pub fn missing_token() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "M_MISSING_TOKEN", "Missing access token")
+    }
+    pub fn unknown_token() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "M_UNKNOWN_TOKEN", "Invalid access token passed.").with("soft_logout", json!(false))
+    }
+    pub fn not_json() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "M_NOT_JSON", "Content not JSON.")
+    }
+    pub fn bad_json(msg: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "M_BAD_JSON", msg)
+    }
+    pub fn invalid_param(msg: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "M_INVALID_PARAM", msg)
+    }
+    pub fn unknown(status: StatusCode, msg: impl Into<String>) -> Self {
+        Self::new(status, "M_UNKNOWN", msg)
+    }
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE", format!("Request body is larger than {limit} bytes"))
+    }
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "M_UNKNOWN", "Internal server error")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = self.extra;
+        body.insert("errcode".into(), json!(self.errcode));
+        body.insert("error".into(), json!(self.error));
+        (self.status, Json(Value::Object(body))).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "storage error");
+        ApiError::internal()
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::InvalidUsername(m) => ApiError::new(StatusCode::BAD_REQUEST, "M_INVALID_USERNAME", m),
+            AccountError::UserInUse => ApiError::new(StatusCode::BAD_REQUEST, "M_USER_IN_USE", e.to_string()),
+            AccountError::BadLogin => ApiError::forbidden(e.to_string()),
+            AccountError::Deactivated => ApiError::new(StatusCode::FORBIDDEN, "M_USER_DEACTIVATED", e.to_string()),
+            AccountError::Store(s) => s.into(),
+            AccountError::Hash(m) => {
+                tracing::error!(error = %m, "password hashing failed");
+                ApiError::internal()
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Extractors: typed ruma requests, plain JSON bodies and access-token auth, all rejecting with
+//! Matrix errors (M_NOT_JSON, M_BAD_JSON, M_TOO_LARGE, M_MISSING_TOKEN, M_UNKNOWN_TOKEN).
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use bytes::BytesMut;
+use ruma::api::{IncomingRequest, OutgoingResponse};
+use ruma::api::{IncomingRequestExt as _, OutgoingResponseExt as _};
+use ruma::api::error::{DeserializationError, FromHttpRequestError};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::service::{SharedServices, accounts};
+
+/// The body limit for JSON requests (media uploads get their own).
+pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
+
+async fn body_bytes(req: Request) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, &()).await.map_err(|e| match e {
+        BytesRejection::FailedToBufferBody(inner) if inner.body_text().contains("length limit") => {
+            ApiError::too_large(JSON_BODY_LIMIT)
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(JSON_BODY_LIMIT),
+        other => ApiError::unknown(other.status(), other.body_text()),
+    })
+}
+
+fn json_error(e: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => ApiError::not_json(),
+        Category::Data => ApiError::bad_json(format!("Invalid request body: {e}")),
+    }
+}
+
+/// A JSON body deserialized into `T`.
+pub struct MatrixJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for MatrixJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = body_bytes(req).await?;
+        // Parse as JSON first, so "not JSON" and "JSON of the wrong shape" stay distinct.
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| ApiError::not_json())?;
+        if !value.is_object() {
+            return Err(ApiError::not_json());
+        }
+        serde_json::from_value(value).map(MatrixJson).map_err(|e| json_error(&e))
+    }
+}
+
+/// A request parsed with ruma's endpoint types.
+pub struct Ruma<T>(pub T);
+
+impl<S: Send + Sync, T: IncomingRequest> FromRequest<S> for Ruma<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let params = RawPathParams::from_request_parts(&mut parts, state)
+            .await
+            .map_err(|e| ApiError::invalid_param(e.body_text()))?;
+        let args: Vec<String> = params.iter().map(|(_, v)| v.to_string()).collect();
+        let bytes = body_bytes(Request::from_parts(parts.clone(), body)).await?;
+        let http_req = http::Request::from_parts(parts, bytes.as_ref());
+        let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        T::try_from_http_request(http_req, &arg_refs).map(Ruma).map_err(|e| match e {
+            FromHttpRequestError::MethodMismatch { .. } => ApiError::method_not_allowed(),
+            FromHttpRequestError::Deserialization(DeserializationError::Json(j)) => json_error(&j),
+            FromHttpRequestError::Deserialization(other) => ApiError::invalid_param(other.to_string()),
+            other => ApiError::bad_json(other.to_string()),
+        })
+    }
+}
+
+/// A ruma response, serialized by ruma.
+pub struct RumaResponse<T>(pub T);
+
+impl<T: OutgoingResponse> IntoResponse for RumaResponse<T> {
+    fn into_response(self) -> Response {
+        match self.0.try_into_http_response::<BytesMut>() {
+            Ok(res) => res.map(|b| axum::body::Body::from(b.freeze())).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "could not serialize a response");
+                ApiError::internal().into_response()
+            }
+        }
+    }
+}
+
+/// The authenticated user of a request.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub user_id: String,
+    pub device_id: String,
+}
+
+fn access_token(parts: &Parts) -> Option<String> {
+    if let Some(h) = parts.headers.get(http::header::AUTHORIZATION) {
+        let v = h.to_str().ok()?;
+        return v.strip_prefix("Bearer ").map(|t| t.trim().to_string());
+    }
+    let query = parts.uri.query()?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.into_owned())
+}
+
+impl FromRequestParts<SharedServices> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, services: &SharedServices) -> Result<Self, Self::Rejection> {
+        let Some(token) = access_token(parts) else {
+            if parts.headers.contains_key(http::header::AUTHORIZATION) {
+                return Err(ApiError::unknown_token());
+            }
+            return Err(ApiError::missing_token());
+        };
+        match accounts::authenticate(&services.db, &token).await? {
+            Some(row) => Ok(Auth { user_id: row.user_id, device_id: row.device_id }),
+            None => Err(ApiError::unknown_token()),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! HTTP: routing, extraction, status codes and the Matrix error body. Handlers are thin: parse,
+//! authorise, call a service, map the error.
+
+pub mod admin;
+pub mod client;
+pub mod error;
+pub mod extract;
+pub mod federation;
+pub mod health;
+pub mod router;
+pub mod well_known;
+
+pub use error::ApiError;
+pub use router::app;

@@ -1,0 +1,95 @@
+//! All route registration, grouped by the listener resource that serves it (client,
+//! federation, keys, health), plus the layers every response passes through: CORS headers,
+//! OPTIONS preflight, the JSON body limit, tracing, and panic-to-500.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use super::error::ApiError;
+use super::extract::JSON_BODY_LIMIT;
+use super::{admin, client, federation, health, well_known};
+use crate::config::Resource;
+use crate::service::SharedServices;
+
+/// Both the current and the r0 prefix, for clients that still call r0.
+fn client_paths(path: &str) -> [String; 2] {
+    [format!("/_matrix/client/v3{path}"), format!("/_matrix/client/r0{path}")]
+}
+
+fn client_routes() -> Router<SharedServices> {
+    let mut r = Router::new()
+        .route("/_matrix/client/versions", get(client::versions::get_versions_route))
+        .route("/.well-known/matrix/client", get(well_known::get_client_well_known_route))
+        .route(
+            "/_synapse/admin/v1/register",
+            get(admin::register::get_register_nonce_route).post(admin::register::post_register_route),
+        );
+    for p in client_paths("/login") {
+        r = r.route(&p, get(client::login::get_login_types_route).post(client::login::post_login_route));
+    }
+    for p in client_paths("/account/whoami") {
+        r = r.route(&p, get(client::whoami::get_whoami_route));
+    }
+    r
+}
+
+fn federation_routes() -> Router<SharedServices> {
+    Router::new().route("/_matrix/federation/v1/version", get(federation::version::get_server_version_route))
+}
+
+fn key_routes() -> Router<SharedServices> {
+    Router::new()
+        .route("/_matrix/key/v2/server", get(federation::key_server::get_server_keys_route))
+        .route("/_matrix/key/v2/server/{key_id}", get(federation::key_server::get_server_keys_route))
+}
+
+/// The router for one listener serving `resources`.
+pub fn app(services: SharedServices, resources: &[Resource]) -> Router {
+    let mut r = Router::new().route("/health", get(health::get_health_route));
+    if resources.contains(&Resource::Client) {
+        r = r.merge(client_routes());
+    }
+    if resources.contains(&Resource::Federation) {
+        r = r.merge(federation_routes());
+    }
+    if resources.contains(&Resource::Federation) || resources.contains(&Resource::Keys) {
+        r = r.merge(key_routes());
+    }
+    let cors = [
+        ("access-control-allow-origin", "*"),
+        ("access-control-allow-methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS"),
+        ("access-control-allow-headers", "X-Requested-With, Content-Type, Authorization, Date"),
+        ("access-control-expose-headers", "Synapse-Trace-Id, Server"),
+    ];
+    let mut app = r
+        .fallback(|| async { ApiError::unrecognized() })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(middleware::from_fn(answer_options))
+        .with_state(services);
+    for (name, value) in cors {
+        app = app.layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+    }
+    app.layer(TraceLayer::new_for_http()).layer(CatchPanicLayer::custom(|_| {
+        tracing::error!("a request handler panicked");
+        ApiError::internal().into_response()
+    }))
+}
+
+/// Every OPTIONS request is a CORS preflight: answer it with no body, as Synapse does.
+async fn answer_options(req: Request, next: Next) -> Response {
+    if req.method() == Method::OPTIONS {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    next.run(req).await
+}

@@ -1,0 +1,501 @@
+//! Validation: turns the merged YAML mapping into a `Config`, collecting every problem with its
+//! key path and fix. Owns defaults (Synapse's) and cross-key rules. Reads files only to check
+//! that paths named by keys exist and to read `*_path` secrets.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+
+use yaml_serde::{Mapping, Value};
+
+use super::known;
+use super::problem::{Problem, Problems};
+use super::reader::Section;
+use super::{
+    Config, DEFAULT_MAX_UPLOAD_SIZE, Database, Listener, ListenerType, PostgresArgs, Resource,
+    Secret, SecretSource, TrustedKeyServer,
+};
+
+/// Whether `name` is a valid Matrix server name (host name, IPv4, or `[IPv6]`, optional port).
+pub fn is_valid_server_name(name: &str) -> bool {
+    ruma::ServerName::parse(name).is_ok() && !name.is_empty()
+}
+
+/// Parses Synapse's size strings: an integer number of bytes, or a number with a K/M/G suffix.
+pub fn parse_size(v: &Value) -> Result<u64, String> {
+    match v {
+        Value::Number(n) => n.as_u64().ok_or_else(|| format!("{n} is not a positive whole number")),
+        Value::String(s) => {
+            let s = s.trim();
+            let (num, mult) = match s.chars().last() {
+                Some('K') | Some('k') => (&s[..s.len() - 1], 1024),
+                Some('M') | Some('m') => (&s[..s.len() - 1], 1024 * 1024),
+                Some('G') | Some('g') => (&s[..s.len() - 1], 1024 * 1024 * 1024),
+                _ => (s, 1),
+            };
+            num.trim()
+                .parse::<u64>()
+                .map(|n| n * mult)
+                .map_err(|_| format!("{s:?} is not a size"))
+        }
+        other => Err(format!("expected a size, found {}", super::reader::describe(other))),
+    }
+}
+
+fn absolute(p: &str) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| PathBuf::from(p))
+}
+
+/// Builds the config from the merged top-level mapping.
+pub fn build(top: &Mapping) -> (Option<Config>, Problems) {
+    let problems = RefCell::new(Problems::default());
+    let config = {
+        let mut root = Section::new("", top, &problems);
+        let config = build_root(&mut root);
+        root.finish(known::TOP_LEVEL, known::SYNAPSE_TOP_LEVEL);
+        config
+    };
+    let problems = problems.into_inner();
+    let config = if problems.has_errors() { None } else { config };
+    (config, problems)
+}
+
+fn build_root(r: &mut Section<'_>) -> Option<Config> {
+    let server_name = r.string("server_name");
+    match &server_name {
+        None if !r.contains("server_name") => r.error(
+            "server_name",
+            "is required",
+            "set server_name to the domain in your users' ids, e.g. server_name: example.org (it can never change later)",
+        ),
+        Some(name) if !is_valid_server_name(name) => r.error(
+            "server_name",
+            format!("{name:?} is not a valid server name"),
+            "use a DNS name (example.org), an IPv4 address, or [IPv6], optionally with :port",
+        ),
+        _ => {}
+    }
+
+    let public_baseurl = r.string("public_baseurl").and_then(|s| {
+        let with_slash = if s.ends_with('/') { s.clone() } else { format!("{s}/") };
+        match url::Url::parse(&with_slash) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
+            _ => {
+                r.error(
+                    "public_baseurl",
+                    format!("{s:?} is not an http(s) URL"),
+                    "use the URL clients reach, e.g. public_baseurl: https://matrix.example.org/",
+                );
+                None
+            }
+        }
+    });
+
+    let pid_file = r.string("pid_file").map(|p| absolute(&p));
+    let listeners = read_listeners(r);
+    let database = read_database(r);
+    let media_store_path = absolute(&r.string("media_store_path").unwrap_or_else(|| "media_store".into()));
+    check_parent_exists(r, "media_store_path", &media_store_path);
+
+    let signing_key_path = match r.string("signing_key_path") {
+        Some(p) => absolute(&p),
+        None => absolute(&format!("{}.signing.key", server_name.clone().unwrap_or_default())),
+    };
+    check_signing_key(r, &signing_key_path);
+
+    let registration_shared_secret = read_secret(r, "registration_shared_secret");
+    let macaroon_secret_key = read_secret(r, "macaroon_secret_key");
+    let form_secret = read_secret(r, "form_secret");
+
+    let enable_registration = r.boolean("enable_registration").unwrap_or(false);
+    let enable_registration_without_verification =
+        r.boolean("enable_registration_without_verification").unwrap_or(false);
+    let registration_requires_token = r.boolean("registration_requires_token").unwrap_or(false);
+    if enable_registration && !registration_requires_token && !enable_registration_without_verification {
+        r.error(
+            "enable_registration",
+            "open registration without any verification lets anyone create accounts (and spam from them)",
+            "set registration_requires_token: true, or set enable_registration_without_verification: true if you really want open sign-up",
+        );
+    }
+
+    let report_stats = r.boolean("report_stats");
+    if report_stats.is_none() && !r.contains("report_stats") {
+        r.error(
+            "report_stats",
+            "is required: say whether to report anonymous usage statistics",
+            "add report_stats: false (or true)",
+        );
+    }
+
+    let max_upload_size = match r.raw("max_upload_size") {
+        None => DEFAULT_MAX_UPLOAD_SIZE,
+        Some(v) => match parse_size(v) {
+            Ok(n) => n,
+            Err(e) => {
+                r.error("max_upload_size", e, "use bytes or a size such as \"50M\" or \"512K\"");
+                DEFAULT_MAX_UPLOAD_SIZE
+            }
+        },
+    };
+
+    let trusted_key_servers = read_trusted_key_servers(r);
+    let _ = r.boolean("suppress_key_server_warning");
+
+    let log_config = r.string("log_config").map(|p| absolute(&p));
+    if let Some(p) = &log_config {
+        if !p.is_file() {
+            r.error(
+                "log_config",
+                format!("file {} does not exist", p.display()),
+                "create it (matrixctl generate-config writes one) or remove log_config to log to stderr",
+            );
+        }
+    }
+
+    let tls_certificate_path = r.string("tls_certificate_path").map(|p| absolute(&p));
+    let tls_private_key_path = r.string("tls_private_key_path").map(|p| absolute(&p));
+    for (key, path) in [("tls_certificate_path", &tls_certificate_path), ("tls_private_key_path", &tls_private_key_path)] {
+        if let Some(p) = path {
+            if !p.is_file() {
+                r.error(key, format!("file {} does not exist", p.display()), "point it at an existing PEM file");
+            }
+        }
+    }
+    if listeners.iter().any(|l| l.tls) && (tls_certificate_path.is_none() || tls_private_key_path.is_none()) {
+        r.error(
+            "listeners",
+            "a listener has tls: true but tls_certificate_path and tls_private_key_path are not both set",
+            "set both to PEM files (the certificate as a full chain), or set tls: false and terminate TLS in a reverse proxy",
+        );
+    }
+
+    Some(Config {
+        server_name: server_name?,
+        public_baseurl,
+        pid_file,
+        listeners,
+        database: database?,
+        media_store_path,
+        signing_key_path,
+        registration_shared_secret,
+        enable_registration,
+        enable_registration_without_verification,
+        registration_requires_token,
+        report_stats: report_stats.unwrap_or(false),
+        macaroon_secret_key,
+        form_secret,
+        max_upload_size,
+        trusted_key_servers,
+        log_config,
+        tls_certificate_path,
+        tls_private_key_path,
+        warnings: Vec::new(),
+    })
+}
+
+fn check_parent_exists(r: &Section<'_>, key: &str, path: &Path) {
+    if path.exists() {
+        return;
+    }
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() && !parent.is_dir() {
+            r.error(
+                key,
+                format!("directory {} does not exist", parent.display()),
+                format!("create it with `mkdir -p {}`, or point {key} somewhere that exists", parent.display()),
+            );
+        }
+    }
+}
+
+fn check_signing_key(r: &Section<'_>, path: &Path) {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            if let Err(e) = crate::keys::parse_signing_keys(&text) {
+                r.error("signing_key_path", format!("{}: {e}", path.display()), "restore the key from a backup; a new key makes other servers distrust old events")
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => r.error(
+            "signing_key_path",
+            format!("file {} does not exist", path.display()),
+            "create it with `matrixctl generate-config` (it adds only missing files), or fix the path",
+        ),
+        Err(e) => r.error(
+            "signing_key_path",
+            format!("cannot read {}: {e}", path.display()),
+            "make it readable by the user matrixd runs as (and by nobody else: chmod 600)",
+        ),
+    }
+}
+
+/// Reads `key` or `key_path` (never both). A missing `_path` file is not an error here: the
+/// server creates it on start, as Synapse does.
+fn read_secret(r: &mut Section<'_>, key: &str) -> Option<SecretSource> {
+    let path_key = format!("{key}_path");
+    let inline = r.string(key);
+    let path = r.string(&path_key);
+    match (inline, path) {
+        (Some(_), Some(_)) => {
+            r.error(key, format!("both {key} and {path_key} are set"), format!("keep only one of {key} and {path_key}"));
+            None
+        }
+        (Some(s), None) if s.is_empty() => {
+            r.error(key, "is empty", format!("set a long random string, or remove {key}"));
+            None
+        }
+        (Some(s), None) => Some(SecretSource::Inline(Secret(s))),
+        (None, Some(p)) => {
+            let path = absolute(&p);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let v = text.trim().to_string();
+                    if v.is_empty() {
+                        r.error(&path_key, format!("{} is empty", path.display()), "put the secret in the file, or delete the file so matrixd creates one");
+                        None
+                    } else {
+                        Some(SecretSource::File { path, value: Some(Secret(v)) })
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    check_parent_exists(r, &path_key, &path);
+                    r.warning(&path_key, format!("{} does not exist yet; matrixd creates it on first start", path.display()));
+                    Some(SecretSource::File { path, value: None })
+                }
+                Err(e) => {
+                    r.error(&path_key, format!("cannot read {}: {e}", path.display()), "make it readable by the user matrixd runs as (chmod 600, owned by that user)");
+                    None
+                }
+            }
+        }
+        (None, None) => None,
+    }
+}
+
+fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
+    let Some(items) = r.list("listeners") else {
+        if !r.contains("listeners") {
+            r.push(
+                Problem::warning("listeners", "no listeners configured; matrixd will not answer any request")
+                    .fix("add an http listener on port 8008 with resources [client, federation]"),
+            );
+        }
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("listeners[{i}]");
+        let Some(mut l) = r.item(path.clone(), item) else { continue };
+        let port = l.integer("port", 0, 65535);
+        if port.is_none() && !l.contains("port") {
+            l.error("port", "is required", "add port: 8008");
+        }
+        let kind = l.string("type");
+        let mut skip = false;
+        match kind.as_deref() {
+            Some("http") => {}
+            None if !l.contains("type") => l.error("type", "is required", "add type: http"),
+            None => {}
+            Some(t) if known::SYNAPSE_LISTENER_TYPES.contains(&t) => {
+                l.warning("type", format!("{t} listeners are not supported by matrixd; this listener is ignored"));
+                skip = true;
+            }
+            Some(t) => l.error("type", format!("unknown listener type {t:?}"), "use type: http"),
+        }
+        let mut bind_addresses = l.string_list("bind_addresses").unwrap_or_default();
+        if let Some(a) = l.string("bind_address") {
+            bind_addresses.push(a);
+        }
+        for (j, a) in bind_addresses.iter().enumerate() {
+            if a.parse::<std::net::IpAddr>().is_err() {
+                l.error(&format!("bind_addresses[{j}]"), format!("{a:?} is not an IP address"), "use an address such as 127.0.0.1, ::1, 0.0.0.0 or ::");
+            }
+        }
+        if bind_addresses.is_empty() {
+            bind_addresses = vec!["::".into(), "0.0.0.0".into()];
+        }
+        let tls = l.boolean("tls").unwrap_or(false);
+        let x_forwarded = l.boolean("x_forwarded").unwrap_or(false);
+        let _ = l.string("tag");
+        let mut resources = Vec::new();
+        if let Some(res) = l.list("resources") {
+            for (j, item) in res.iter().enumerate() {
+                let Some(mut rs) = l.item(format!("{path}.resources[{j}]"), item) else { continue };
+                for (k, name) in rs.string_list("names").unwrap_or_default().into_iter().enumerate() {
+                    match Resource::parse(&name) {
+                        Some(res) => resources.push(res),
+                        None if known::SYNAPSE_RESOURCE_NAMES.contains(&name.as_str()) => {
+                            rs.warning(&format!("names[{k}]"), format!("the {name:?} resource is not supported by matrixd; ignored"))
+                        }
+                        None => {
+                            let hint = known::closest(&name, known::RESOURCE_NAMES.iter().copied())
+                                .map(|s| format!("did you mean `{s}`? "))
+                                .unwrap_or_default();
+                            rs.error(&format!("names[{k}]"), format!("unknown resource {name:?}"), format!("{hint}matrixd serves: {}", known::RESOURCE_NAMES.join(", ")))
+                        }
+                    }
+                }
+                let _ = rs.boolean("compress");
+                rs.finish(known::RESOURCE, &[]);
+            }
+        }
+        l.finish(known::LISTENER, &["http_options", "additional_resources", "path", "mode", "request_id_header"]);
+        if let (Some(port), false) = (port, skip) {
+            out.push(Listener {
+                port: port as u16,
+                bind_addresses,
+                kind: ListenerType::Http,
+                tls,
+                x_forwarded,
+                resources,
+            });
+        }
+    }
+    out
+}
+
+fn read_database(r: &mut Section<'_>) -> Option<Database> {
+    let default_sqlite = || Database::Sqlite { path: absolute("homeserver.db") };
+    let Some(mut db) = r.section("database") else {
+        return if r.contains("database") { None } else { Some(default_sqlite()) };
+    };
+    let name = db.string("name");
+    let allow_unsafe_locale = db.boolean("allow_unsafe_locale").unwrap_or(false);
+    let _ = db.integer("txn_limit", 0, i64::MAX);
+    let result = match name.as_deref() {
+        None if !db.contains("name") => {
+            db.error("name", "is required", "use name: sqlite3 or name: psycopg2 (PostgreSQL)");
+            None
+        }
+        None => None,
+        Some("sqlite3") => {
+            let path = match db.section("args") {
+                Some(mut args) => {
+                    let p = args.string("database");
+                    let _ = args.integer("cp_min", 0, 1000);
+                    let _ = args.integer("cp_max", 0, 1000);
+                    if p.is_none() && !args.contains("database") {
+                        args.error("database", "is required for sqlite3", "set it to the database file, e.g. /var/lib/matrixd/homeserver.db");
+                    }
+                    let p = p.map(|p| if p == ":memory:" { PathBuf::from(p) } else { absolute(&p) });
+                    if let Some(p) = &p {
+                        if p.as_os_str() != ":memory:" {
+                            check_parent_exists(&args, "database", p);
+                        }
+                    }
+                    args.finish(known::SQLITE_ARGS, &[]);
+                    p
+                }
+                None if db.contains("args") => None,
+                None => Some(absolute("homeserver.db")),
+            };
+            path.map(|path| Database::Sqlite { path })
+        }
+        Some("psycopg2") | Some("postgres") | Some("postgresql") => {
+            let Some(mut args) = db.section("args") else {
+                if !db.contains("args") {
+                    db.error("args", "is required for psycopg2", "add args with user, password, dbname (or database), host and port");
+                }
+                return None;
+            };
+            let user = args.string("user");
+            let password = args.string("password").map(Secret);
+            let dbname_key = args.string("dbname");
+            let database_key = args.string("database");
+            if dbname_key.is_some() && database_key.is_some() {
+                args.error("dbname", "both dbname and database are set", "keep one of them (they mean the same)");
+            }
+            let host = args.string("host");
+            let port = match args.raw("port") {
+                Some(Value::String(s)) => match s.parse::<u16>() {
+                    Ok(p) => Some(p),
+                    Err(_) => {
+                        args.error("port", format!("{s:?} is not a port number"), "use a number such as 5432");
+                        None
+                    }
+                },
+                Some(_) => args.integer("port", 1, 65535).map(|p| p as u16),
+                None => None,
+            };
+            let cp_min = args.integer("cp_min", 1, 1000).unwrap_or(5) as u32;
+            let cp_max = args.integer("cp_max", 1, 1000).unwrap_or(10) as u32;
+            if cp_min > cp_max {
+                args.error("cp_min", format!("cp_min ({cp_min}) is larger than cp_max ({cp_max})"), "make cp_min at most cp_max");
+            }
+            let sslmode = args.string("sslmode");
+            if let Some(m) = &sslmode {
+                if !["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(&m.as_str()) {
+                    args.error("sslmode", format!("unknown sslmode {m:?}"), "use disable, prefer, require, verify-ca or verify-full");
+                }
+            }
+            let sslrootcert = args.string("sslrootcert").map(PathBuf::from);
+            let application_name = args.string("application_name");
+            let connect_timeout = args.integer("connect_timeout", 0, 3600).map(|n| n as u64);
+            args.finish(known::PG_ARGS, known::SYNAPSE_PG_ARGS);
+            Some(Database::Postgres(PostgresArgs {
+                user,
+                password,
+                dbname: dbname_key.or(database_key),
+                host,
+                port,
+                cp_min,
+                cp_max,
+                sslmode,
+                sslrootcert,
+                application_name,
+                connect_timeout,
+                allow_unsafe_locale,
+            }))
+        }
+        Some(other) => {
+            db.error("name", format!("unknown database engine {other:?}"), "use sqlite3 or psycopg2 (PostgreSQL)");
+            None
+        }
+    };
+    db.finish(known::DATABASE, known::SYNAPSE_DATABASE);
+    result
+}
+
+fn read_trusted_key_servers(r: &mut Section<'_>) -> Vec<TrustedKeyServer> {
+    let Some(items) = r.list("trusted_key_servers") else {
+        if r.contains("trusted_key_servers") {
+            return Vec::new();
+        }
+        return vec![TrustedKeyServer {
+            server_name: "matrix.org".into(),
+            verify_keys: Vec::new(),
+            accept_keys_insecurely: false,
+        }];
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(mut t) = r.item(format!("trusted_key_servers[{i}]"), item) else { continue };
+        let name = t.string("server_name");
+        match &name {
+            None if !t.contains("server_name") => t.error("server_name", "is required", "add server_name: matrix.org"),
+            Some(n) if !is_valid_server_name(n) => t.error("server_name", format!("{n:?} is not a valid server name"), "use a server name such as matrix.org"),
+            _ => {}
+        }
+        let mut verify_keys = Vec::new();
+        if let Some(keys) = t.section("verify_keys") {
+            let kmap: &Mapping = match item.get("verify_keys") {
+                Some(Value::Mapping(m)) => m,
+                _ => unreachable!("section() returned Some for a mapping"),
+            };
+            for (k, v) in kmap {
+                match (k.as_str(), v.as_str()) {
+                    (Some(id), Some(key)) if id.starts_with("ed25519:") => verify_keys.push((id.to_string(), key.to_string())),
+                    _ => keys.push(Problem::error(
+                        keys.path.clone(),
+                        "entries must look like \"ed25519:auto\": \"<base64 public key>\"",
+                    )),
+                }
+            }
+        }
+        let accept_keys_insecurely = t.boolean("accept_keys_insecurely").unwrap_or(false);
+        t.finish(known::TRUSTED_KEY_SERVER, &[]);
+        if let Some(server_name) = name {
+            out.push(TrustedKeyServer { server_name, verify_keys, accept_keys_insecurely });
+        }
+    }
+    out
+}

@@ -1,0 +1,138 @@
+//! Reading homeserver.yaml: expands `--config` arguments (files and `conf.d`-style directories),
+//! parses each file, and merges top-level keys in order, later files winning, as Synapse does.
+//! Owns file access and YAML syntax; what the keys mean is `check.rs`'s.
+
+use std::path::PathBuf;
+
+use yaml_serde::{Mapping, Value};
+
+use super::problem::{Problem, Problems};
+use super::{Config, check};
+
+/// Why a configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Invalid(Problems),
+}
+
+impl ConfigError {
+    pub fn problems(&self) -> &Problems {
+        match self {
+            ConfigError::Invalid(p) => p,
+        }
+    }
+}
+
+/// Expands each `--config` argument: a file stays as it is; a directory contributes its
+/// `*.yaml` files in name order (hidden files skipped).
+pub fn expand_config_paths(args: &[PathBuf], problems: &mut Problems) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for arg in args {
+        if arg.is_dir() {
+            match std::fs::read_dir(arg) {
+                Ok(entries) => {
+                    let mut files: Vec<PathBuf> = entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|p| {
+                            p.is_file()
+                                && p.extension().is_some_and(|e| e == "yaml")
+                                && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))
+                        })
+                        .collect();
+                    files.sort();
+                    out.extend(files);
+                }
+                Err(e) => problems.push(
+                    Problem::error("", format!("cannot read config directory {}: {e}", arg.display()))
+                        .fix("check the path and its permissions"),
+                ),
+            }
+        } else {
+            out.push(arg.clone());
+        }
+    }
+    out
+}
+
+/// Parses and merges the given files into one top-level mapping.
+fn read_merged(files: &[PathBuf], problems: &mut Problems) -> Mapping {
+    let mut merged = Mapping::new();
+    for file in files {
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                let fix = if e.kind() == std::io::ErrorKind::NotFound {
+                    "create it with `matrixctl generate-config --server-name NAME --config-path FILE --report-stats=no`, or pass the right --config path"
+                } else {
+                    "check the file's permissions: the server must be able to read it"
+                };
+                problems.push(Problem::error("", format!("cannot read {}: {e}", file.display())).fix(fix));
+                continue;
+            }
+        };
+        match yaml_serde::from_str::<Value>(&text) {
+            Ok(Value::Mapping(m)) => {
+                for (k, v) in m {
+                    merged.insert(k, v);
+                }
+            }
+            Ok(Value::Null) => problems.push(Problem::warning(
+                "",
+                format!("{} is empty; ignoring it", file.display()),
+            )),
+            Ok(other) => problems.push(
+                Problem::error(
+                    "",
+                    format!("{}: the top level must be a mapping of keys to values, found {}", file.display(), super::reader::describe(&other)),
+                )
+                .fix("start the file with `server_name: ...` style key: value lines"),
+            ),
+            Err(e) => {
+                let at = e
+                    .location()
+                    .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
+                    .unwrap_or_default();
+                problems.push(
+                    Problem::error("", format!("{}: YAML syntax error{at}: {e}", file.display()))
+                        .fix("fix the YAML syntax there (indent with spaces, quote values containing ':' or '#')"),
+                );
+            }
+        }
+    }
+    merged
+}
+
+/// Loads, merges and validates. Returns the config (when there are no errors) and every
+/// problem found, warnings included.
+pub fn load_files(config_args: &[PathBuf]) -> (Option<Config>, Problems) {
+    let mut problems = Problems::default();
+    if config_args.is_empty() {
+        problems.push(Problem::error("", "no config file given").fix("pass --config /etc/matrixd/homeserver.yaml"));
+        return (None, problems);
+    }
+    let files = expand_config_paths(config_args, &mut problems);
+    if files.is_empty() && !problems.has_errors() {
+        problems.push(Problem::error("", "the config directories hold no *.yaml files").fix("add a homeserver.yaml"));
+    }
+    let merged = read_merged(&files, &mut problems);
+    if problems.has_errors() {
+        return (None, problems);
+    }
+    let (config, more) = check::build(&merged);
+    problems.0.extend(more.0);
+    if problems.has_errors() { (None, problems) } else { (config, problems) }
+}
+
+/// Loads a configuration for running: any error is fatal; warnings are kept in the config.
+pub fn load(config_args: &[PathBuf]) -> Result<Config, ConfigError> {
+    let (config, problems) = load_files(config_args);
+    match config {
+        Some(mut c) if !problems.has_errors() => {
+            c.warnings = problems.warnings().cloned().collect();
+            Ok(c)
+        }
+        _ => Err(ConfigError::Invalid(problems)),
+    }
+}

@@ -1,0 +1,184 @@
+//! The one homeserver.yaml schema: typed settings with Synapse's key names and defaults.
+//! Owns the meaning of every key. Loading files is `load.rs`, validation `check.rs`; nothing
+//! here starts servers or opens databases.
+
+mod check;
+pub mod known;
+mod load;
+mod problem;
+mod reader;
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+pub use check::{is_valid_server_name, parse_size};
+pub use load::{ConfigError, expand_config_paths, load, load_files};
+pub use problem::{Problem, Problems, Severity};
+
+/// Synapse's default for `max_upload_size` ("50M").
+pub const DEFAULT_MAX_UPLOAD_SIZE: u64 = 50 * 1024 * 1024;
+
+/// A secret string; never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Where a secret comes from: inline in the YAML or from a `*_path` file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    Inline(Secret),
+    /// The file's stripped contents, or `None` when the file does not exist yet (the server
+    /// creates it on first start, as Synapse does).
+    File { path: PathBuf, value: Option<Secret> },
+}
+
+impl SecretSource {
+    pub fn value(&self) -> Option<&Secret> {
+        match self {
+            SecretSource::Inline(s) => Some(s),
+            SecretSource::File { value, .. } => value.as_ref(),
+        }
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server_name: String,
+    /// Always ends with `/`, like Synapse's.
+    pub public_baseurl: Option<url::Url>,
+    pub pid_file: Option<PathBuf>,
+    pub listeners: Vec<Listener>,
+    pub database: Database,
+    pub media_store_path: PathBuf,
+    pub signing_key_path: PathBuf,
+    pub registration_shared_secret: Option<SecretSource>,
+    pub enable_registration: bool,
+    pub enable_registration_without_verification: bool,
+    pub registration_requires_token: bool,
+    pub report_stats: bool,
+    pub macaroon_secret_key: Option<SecretSource>,
+    pub form_secret: Option<SecretSource>,
+    pub max_upload_size: u64,
+    pub trusted_key_servers: Vec<TrustedKeyServer>,
+    pub log_config: Option<PathBuf>,
+    pub tls_certificate_path: Option<PathBuf>,
+    pub tls_private_key_path: Option<PathBuf>,
+    /// Warnings found while loading (unsupported Synapse keys and the like).
+    pub warnings: Vec<Problem>,
+}
+
+impl Config {
+    /// The shared secret for `/_synapse/admin/v1/register`, when one is configured and present.
+    pub fn registration_secret(&self) -> Option<&Secret> {
+        self.registration_shared_secret.as_ref().and_then(SecretSource::value)
+    }
+
+    /// The URL a local tool should use to reach the client API: the first non-TLS http listener
+    /// with the `client` resource, like Synapse's register_new_matrix_user; else
+    /// `http://localhost:8008`.
+    pub fn local_client_url(&self) -> String {
+        for l in &self.listeners {
+            if l.kind == ListenerType::Http && !l.tls && l.serves(Resource::Client) {
+                let host = match l.bind_addresses.first().map(String::as_str) {
+                    None | Some("0.0.0.0") | Some("::") | Some("") => "localhost".to_string(),
+                    Some(a) => match a.parse::<IpAddr>() {
+                        Ok(IpAddr::V6(v6)) => format!("[{v6}]"),
+                        _ => a.to_string(),
+                    },
+                };
+                return format!("http://{host}:{}", l.port);
+            }
+        }
+        "http://localhost:8008".to_string()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenerType {
+    Http,
+}
+
+/// What a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    Client,
+    Federation,
+    Keys,
+    Media,
+    Health,
+    Openid,
+}
+
+impl Resource {
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "client" => Resource::Client,
+            "federation" => Resource::Federation,
+            "keys" => Resource::Keys,
+            "media" => Resource::Media,
+            "health" => Resource::Health,
+            "openid" => Resource::Openid,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    pub port: u16,
+    pub bind_addresses: Vec<String>,
+    pub kind: ListenerType,
+    pub tls: bool,
+    pub x_forwarded: bool,
+    pub resources: Vec<Resource>,
+}
+
+impl Listener {
+    pub fn serves(&self, r: Resource) -> bool {
+        self.resources.contains(&r)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite { path: PathBuf },
+    Postgres(PostgresArgs),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostgresArgs {
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    pub dbname: Option<String>,
+    /// A host name, an IP address, or a directory holding the Unix socket.
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub cp_min: u32,
+    pub cp_max: u32,
+    pub sslmode: Option<String>,
+    pub sslrootcert: Option<PathBuf>,
+    pub application_name: Option<String>,
+    pub connect_timeout: Option<u64>,
+    pub allow_unsafe_locale: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedKeyServer {
+    pub server_name: String,
+    /// key id → unpadded base64 public key
+    pub verify_keys: Vec<(String, String)>,
+    pub accept_keys_insecurely: bool,
+}

@@ -1,0 +1,171 @@
+//! matrixd: a Matrix homeserver that reads Synapse's homeserver.yaml.
+//!
+//! `config` owns the schema (the installer uses it too), `keys` the signing-key format, `api`
+//! HTTP, `service` domain logic and `store` SQL. `Server` ties them together: start (open the
+//! database, bind the listeners) and serve until a shutdown signal.
+
+pub mod api;
+pub mod config;
+pub mod keys;
+pub mod logging;
+pub mod service;
+pub mod store;
+
+use std::io::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+
+use config::{Config, SecretSource};
+use service::{Services, SharedServices};
+
+/// A started server: database open, listeners bound, not yet serving.
+pub struct Server {
+    pub services: SharedServices,
+    listeners: Vec<(TcpListener, axum::Router)>,
+}
+
+/// Creates a `*_path` secret file that does not exist yet (mode 0600), as Synapse does.
+fn ensure_secret_file(source: &mut Option<SecretSource>) -> anyhow::Result<()> {
+    if let Some(SecretSource::File { path, value }) = source {
+        if value.is_none() {
+            let secret = random_secret();
+            write_private_file(path, format!("{secret}\n").as_bytes())?;
+            tracing::info!(path = %path.display(), "created a new secret file");
+            *value = Some(config::Secret(secret));
+        }
+    }
+    Ok(())
+}
+
+/// 50 characters from Synapse's secret alphabet, safe to put in YAML unquoted or quoted.
+pub fn random_secret() -> String {
+    use rand::RngExt as _;
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.,;:^&*-_+=#~@";
+    let mut rng = rand::rng();
+    (0..50).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// Writes a file readable only by its owner, atomically (temp file + rename); refuses to
+/// replace an existing file.
+pub fn write_private_file(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.tmp{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("secret"), std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
+    f.write_all(contents)?;
+    f.sync_all()?;
+    drop(f);
+    // hard_link fails if the target exists, so an existing secret is never replaced.
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    linked.with_context(|| format!("cannot create {} (it may already exist)", path.display()))
+}
+
+impl Server {
+    /// Opens the database (running migrations), loads the signing key and binds every listener.
+    pub async fn start(mut config: Config) -> anyhow::Result<Server> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        for w in &config.warnings {
+            tracing::warn!("{}", w.to_string().replace('\n', " "));
+        }
+        let signing_key = keys::read_signing_key(&config.signing_key_path)?;
+        ensure_secret_file(&mut config.registration_shared_secret)?;
+        ensure_secret_file(&mut config.macaroon_secret_key)?;
+        ensure_secret_file(&mut config.form_secret)?;
+        if let Some(l) = config.listeners.iter().find(|l| l.tls) {
+            anyhow::bail!(
+                "listener on port {} has tls: true, which this build of matrixd does not serve yet; \
+                 set tls: false and terminate TLS in nginx (matrixctl install --proxy nginx does this)",
+                l.port
+            );
+        }
+        std::fs::create_dir_all(&config.media_store_path)
+            .with_context(|| format!("cannot create media_store_path {}", config.media_store_path.display()))?;
+
+        let db = store::Db::connect(&config.database).await.context("cannot open the database")?;
+        db.guard_server_name(&config.server_name).await?;
+
+        let listener_configs = config.listeners.clone();
+        let services: SharedServices = Arc::new(Services {
+            config,
+            db,
+            signing_key,
+            nonces: Default::default(),
+        });
+
+        let mut listeners = Vec::new();
+        for l in &listener_configs {
+            let router = api::app(services.clone(), &l.resources);
+            let mut bound_v6_any = false;
+            for addr in &l.bind_addresses {
+                let ip: IpAddr = addr.parse().with_context(|| format!("bad bind address {addr}"))?;
+                let sa = SocketAddr::new(ip, l.port);
+                match TcpListener::bind(sa).await {
+                    Ok(t) => {
+                        if ip.is_unspecified() && ip.is_ipv6() {
+                            bound_v6_any = true;
+                        }
+                        listeners.push((t, router.clone()));
+                    }
+                    // `::` usually also takes IPv4, so `0.0.0.0` on the same port is then taken.
+                    Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && bound_v6_any && ip.is_unspecified() => {
+                        tracing::info!("{sa} is already covered by [::]:{}", l.port);
+                    }
+                    Err(e) => return Err(e).with_context(|| format!("cannot listen on {sa}")),
+                }
+            }
+        }
+        Ok(Server { services, listeners })
+    }
+
+    /// The addresses actually bound (useful with port 0).
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners.iter().filter_map(|(l, _)| l.local_addr().ok()).collect()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (tx, _) = tokio::sync::broadcast::channel::<()>(1);
+        let mut tasks = tokio::task::JoinSet::new();
+        for (listener, router) in self.listeners {
+            let addr = listener.local_addr()?;
+            tracing::info!("listening on http://{addr}");
+            let mut rx = tx.subscribe();
+            tasks.spawn(async move {
+                axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                    .with_graceful_shutdown(async move {
+                        let _ = rx.recv().await;
+                    })
+                    .await
+            });
+        }
+        shutdown.await;
+        tracing::info!("shutting down");
+        let _ = tx.send(());
+        while let Some(res) = tasks.join_next().await {
+            res??;
+        }
+        self.services.db.pool.close().await;
+        Ok(())
+    }
+}
+
+/// Resolves when SIGTERM or SIGINT arrives.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}

@@ -1,0 +1,197 @@
+//! Accounts: creating users, logging in, and resolving access tokens. Owns the username rules,
+//! password hashing (argon2) and token generation. Tokens are stored hashed.
+
+use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
+use rand::RngExt as _;
+use sha2::{Digest as _, Sha256};
+
+use crate::store::accounts::{self as store, NewUser, TokenRow};
+use crate::store::{Db, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    InvalidUsername(String),
+    #[error("User ID already taken.")]
+    UserInUse,
+    #[error("Invalid username or password")]
+    BadLogin,
+    #[error("This account has been deactivated")]
+    Deactivated,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+}
+
+/// What a successful registration or login hands back.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: String,
+    pub device_id: String,
+    pub access_token: String,
+}
+
+/// Checks a localpart for a new account the way Synapse does (after lower-casing): only
+/// `a-z 0-9 . _ = - / +`, not starting with `_`, not all digits, and a user id of at most
+/// 255 bytes.
+pub fn check_new_localpart(localpart: &str, server_name: &str) -> Result<(), AccountError> {
+    if localpart.is_empty() {
+        return Err(AccountError::InvalidUsername("User ID cannot be empty".into()));
+    }
+    if !localpart.chars().all(|c| matches!(c, 'a'..='z' | '0'..='9' | '.' | '_' | '=' | '-' | '/' | '+')) {
+        return Err(AccountError::InvalidUsername(
+            "User ID can only contain characters a-z, 0-9, or '=_-./+'".into(),
+        ));
+    }
+    if localpart.starts_with('_') {
+        return Err(AccountError::InvalidUsername("User ID may not begin with _".into()));
+    }
+    if localpart.chars().all(|c| c.is_ascii_digit()) {
+        return Err(AccountError::InvalidUsername("Numeric user IDs are reserved for guest users.".into()));
+    }
+    if format!("@{localpart}:{server_name}").len() > 255 {
+        return Err(AccountError::InvalidUsername("User ID may not be longer than 255 characters".into()));
+    }
+    Ok(())
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn random_string(len: usize, alphabet: &[u8]) -> String {
+    let mut rng = rand::rng();
+    (0..len).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect()
+}
+
+fn new_access_token() -> String {
+    format!("mdt_{}", random_string(40, b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"))
+}
+
+fn new_device_id() -> String {
+    random_string(10, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+}
+
+async fn hash_password(password: String) -> Result<String, AccountError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| AccountError::Hash(e.to_string()))
+    })
+    .await
+    .map_err(|e| AccountError::Hash(e.to_string()))?
+}
+
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
+        .await
+        .unwrap_or(false)
+}
+
+pub struct NewAccount<'a> {
+    pub localpart: &'a str,
+    pub password: Option<&'a str>,
+    pub admin: bool,
+    pub user_type: Option<&'a str>,
+    pub displayname: Option<&'a str>,
+}
+
+/// Creates the account and a first device with an access token.
+pub async fn register(db: &Db, server_name: &str, new: NewAccount<'_>) -> Result<Session, AccountError> {
+    check_new_localpart(new.localpart, server_name)?;
+    let user_id = format!("@{}:{server_name}", new.localpart);
+    if store::get_user(db, &user_id).await?.is_some() {
+        return Err(AccountError::UserInUse);
+    }
+    let password_hash = match new.password {
+        Some(p) => Some(hash_password(p.to_string()).await?),
+        None => None,
+    };
+    let inserted = store::insert_user(
+        db,
+        &NewUser {
+            user_id: &user_id,
+            localpart: new.localpart,
+            password_hash: password_hash.as_deref(),
+            admin: new.admin,
+            user_type: new.user_type,
+            displayname: Some(new.displayname.unwrap_or(new.localpart)),
+        },
+    )
+    .await?;
+    if !inserted {
+        return Err(AccountError::UserInUse);
+    }
+    new_session(db, &user_id, None, None).await
+}
+
+/// Adds a device (or reuses `device_id`) with a fresh access token.
+pub async fn new_session(
+    db: &Db,
+    user_id: &str,
+    device_id: Option<&str>,
+    display_name: Option<&str>,
+) -> Result<Session, AccountError> {
+    let device_id = device_id.map(str::to_string).unwrap_or_else(new_device_id);
+    let access_token = new_access_token();
+    store::insert_device_and_token(db, user_id, &device_id, display_name, &hash_token(&access_token)).await?;
+    Ok(Session { user_id: user_id.to_string(), device_id, access_token })
+}
+
+/// Password login for a local user id.
+pub async fn login(
+    db: &Db,
+    user_id: &str,
+    password: &str,
+    device_id: Option<&str>,
+    display_name: Option<&str>,
+) -> Result<Session, AccountError> {
+    let user = store::get_user(db, user_id).await?;
+    let Some(user) = user else {
+        // Spend the same time as a real check so timing does not reveal which users exist.
+        let _ = verify_password(password.to_string(), dummy_hash().await).await;
+        return Err(AccountError::BadLogin);
+    };
+    let Some(hash) = user.password_hash.clone() else {
+        return Err(AccountError::BadLogin);
+    };
+    if !verify_password(password.to_string(), hash).await {
+        return Err(AccountError::BadLogin);
+    }
+    if user.deactivated {
+        return Err(AccountError::Deactivated);
+    }
+    new_session(db, &user.user_id, device_id, display_name).await
+}
+
+/// Resolves an access token to its user and device.
+pub async fn authenticate(db: &Db, token: &str) -> Result<Option<TokenRow>, AccountError> {
+    Ok(store::find_token(db, &hash_token(token)).await?)
+}
+
+/// An argon2 hash of a random password, computed once, used to equalise timing for unknown
+/// users.
+async fn dummy_hash() -> String {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_init(|| async { hash_password(new_access_token()).await.unwrap_or_default() })
+        .await
+        .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn localpart_rules_match_synapse() {
+        assert!(check_new_localpart("alice", "example.org").is_ok());
+        assert!(check_new_localpart("a.b_c=d-e/f+g", "example.org").is_ok());
+        for bad in ["", "Alice", "al ice", "_bridge", "12345", "al:ice", "é"] {
+            assert!(matches!(check_new_localpart(bad, "example.org"), Err(AccountError::InvalidUsername(_))), "{bad}");
+        }
+        let long = "a".repeat(250);
+        assert!(check_new_localpart(&long, "example.org").is_err());
+    }
+}

@@ -1,0 +1,111 @@
+//! SQL for users, devices and access tokens. Returns plain rows; the rules about who may
+//! register or log in live in `service::accounts`.
+
+use super::{Db, StoreError, now_ms};
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub user_id: String,
+    pub password_hash: Option<String>,
+    pub admin: bool,
+    pub user_type: Option<String>,
+    pub deactivated: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub user_id: String,
+    pub device_id: String,
+}
+
+pub struct NewUser<'a> {
+    pub user_id: &'a str,
+    pub localpart: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub admin: bool,
+    pub user_type: Option<&'a str>,
+    pub displayname: Option<&'a str>,
+}
+
+/// Inserts a user; `Ok(false)` when the user id is already taken.
+pub async fn insert_user(db: &Db, u: &NewUser<'_>) -> Result<bool, StoreError> {
+    let res = sqlx::query(
+        "INSERT INTO users (user_id, localpart, password_hash, admin, user_type, displayname, created_ts) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+    )
+    .bind(u.user_id)
+    .bind(u.localpart)
+    .bind(u.password_hash)
+    .bind(u.admin as i64)
+    .bind(u.user_type)
+    .bind(u.displayname)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+pub async fn get_user(db: &Db, user_id: &str) -> Result<Option<UserRow>, StoreError> {
+    let row: Option<(String, Option<String>, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT user_id, password_hash, admin, user_type, deactivated FROM users WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(user_id, password_hash, admin, user_type, deactivated)| UserRow {
+        user_id,
+        password_hash,
+        admin: admin != 0,
+        user_type,
+        deactivated: deactivated != 0,
+    }))
+}
+
+/// Creates (or keeps) a device and stores a new access token for it, in one transaction.
+pub async fn insert_device_and_token(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+    display_name: Option<&str>,
+    token_hash: &str,
+) -> Result<(), StoreError> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO devices (user_id, device_id, display_name, created_ts) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id, device_id) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(device_id)
+    .bind(display_name)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    // A device has one current token: logging in again with the same device id replaces it.
+    sqlx::query("DELETE FROM access_tokens WHERE user_id = $1 AND device_id = $2")
+        .bind(user_id)
+        .bind(device_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(device_id)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn find_token(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, StoreError> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT user_id, device_id FROM access_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.map(|(user_id, device_id)| TokenRow { user_id, device_id }))
+}
+
+pub async fn count_users(db: &Db) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await?)
+}

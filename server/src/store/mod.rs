@@ -1,0 +1,194 @@
+//! Storage: one sqlx `Any` pool over SQLite (embedded default, WAL) or PostgreSQL, with the
+//! migrations embedded and applied at start. Owns SQL and connections; never imports services.
+//! Queries use `$n` placeholders and only integer/text/blob columns so both engines run them.
+
+pub mod accounts;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use crate::config::{Database, PostgresArgs};
+
+/// Which engine a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// The database handle shared by all services.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub engine: Engine,
+}
+
+/// The URL sqlx connects with, built from Synapse-style `database` settings.
+pub fn connect_url(db: &Database) -> String {
+    match db {
+        Database::Sqlite { path } if path.as_os_str() == ":memory:" => "sqlite::memory:".to_string(),
+        Database::Sqlite { path } => {
+            let mut u = url::Url::parse("sqlite://").expect("static URL");
+            u.set_path(&path.to_string_lossy());
+            format!("{u}?mode=rwc")
+        }
+        Database::Postgres(a) => postgres_url(a),
+    }
+}
+
+fn postgres_url(a: &PostgresArgs) -> String {
+    let mut u = url::Url::parse("postgres:///").expect("static URL");
+    {
+        let mut q = u.query_pairs_mut();
+        let host = a.host.clone().or_else(|| default_socket_dir(a.port.unwrap_or(5432)));
+        if let Some(h) = host {
+            q.append_pair("host", &h);
+        }
+        if let Some(p) = a.port {
+            q.append_pair("port", &p.to_string());
+        }
+        if let Some(user) = &a.user {
+            q.append_pair("user", user);
+        }
+        if let Some(pw) = &a.password {
+            q.append_pair("password", pw.expose());
+        }
+        if let Some(db) = &a.dbname {
+            q.append_pair("dbname", db);
+        }
+        if let Some(m) = &a.sslmode {
+            q.append_pair("sslmode", m);
+        }
+        if let Some(c) = &a.sslrootcert {
+            q.append_pair("sslrootcert", &c.to_string_lossy());
+        }
+        q.append_pair("application_name", a.application_name.as_deref().unwrap_or("matrixd"));
+    }
+    u.to_string()
+}
+
+/// libpq (and so Synapse) connects over the Unix socket when no host is given; find it.
+fn default_socket_dir(port: u16) -> Option<String> {
+    ["/var/run/postgresql", "/run/postgresql", "/tmp"]
+        .into_iter()
+        .find(|d| std::path::Path::new(d).join(format!(".s.PGSQL.{port}")).exists())
+        .map(str::to_string)
+}
+
+impl Db {
+    /// Connects, checks the server is usable, and applies pending migrations.
+    pub async fn connect(db: &Database) -> Result<Db, StoreError> {
+        sqlx::any::install_default_drivers();
+        let opts = AnyConnectOptions::from_str(&connect_url(db))?;
+        let (engine, pool) = match db {
+            Database::Sqlite { path } => {
+                let memory = path.as_os_str() == ":memory:";
+                let pool = AnyPoolOptions::new()
+                    // An in-memory database lives only as long as its one connection.
+                    .max_connections(if memory { 1 } else { 8 })
+                    .min_connections(if memory { 1 } else { 0 })
+                    .idle_timeout(if memory { None } else { Some(Duration::from_secs(600)) })
+                    .max_lifetime(if memory { None } else { Some(Duration::from_secs(3600)) })
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("PRAGMA busy_timeout = 5000").await?;
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(opts)
+                    .await?;
+                if !memory {
+                    pool.execute("PRAGMA journal_mode = WAL").await?;
+                }
+                (Engine::Sqlite, pool)
+            }
+            Database::Postgres(a) => {
+                let pool = AnyPoolOptions::new()
+                    .min_connections(a.cp_min)
+                    .max_connections(a.cp_max)
+                    .acquire_timeout(Duration::from_secs(a.connect_timeout.unwrap_or(30).max(1)))
+                    .connect_with(opts)
+                    .await?;
+                check_postgres_locale(&pool, a.allow_unsafe_locale).await?;
+                (Engine::Postgres, pool)
+            }
+        };
+        let db = Db { pool, engine };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match self.engine {
+            Engine::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
+            Engine::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Records `server_name` on first start and refuses a database made for another name:
+    /// every user id and event in it carries the old name.
+    pub async fn guard_server_name(&self, server_name: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO server_meta (name, value) VALUES ('server_name', $1) ON CONFLICT (name) DO NOTHING")
+            .bind(server_name)
+            .execute(&self.pool)
+            .await?;
+        let stored: String = sqlx::query_scalar("SELECT value FROM server_meta WHERE name = 'server_name'")
+            .fetch_one(&self.pool)
+            .await?;
+        if stored != server_name {
+            return Err(StoreError::Refused(format!(
+                "this database belongs to server_name {stored:?}, but the config says {server_name:?}; \
+                 server_name can never change: put server_name: {stored} back, or point database at a new, empty database"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Synapse refuses PostgreSQL databases that are not UTF8 with C collation (sorting and
+/// indexes then differ between machines); so do we, with the same escape hatch.
+async fn check_postgres_locale(pool: &AnyPool, allow_unsafe_locale: bool) -> Result<(), StoreError> {
+    let row: (String, String, String) = sqlx::query_as(
+        "SELECT pg_encoding_to_char(encoding)::text, datcollate::text, datctype::text FROM pg_database WHERE datname = current_database()",
+    )
+    .fetch_one(pool)
+    .await?;
+    let (encoding, collate, ctype) = row;
+    let create = "CREATE DATABASE matrixd ENCODING 'UTF8' LC_COLLATE='C' LC_CTYPE='C' TEMPLATE template0 OWNER matrixd";
+    if encoding.to_uppercase() != "UTF8" {
+        return Err(StoreError::Refused(format!(
+            "the database encoding is {encoding}, it must be UTF8; recreate it with: {create}"
+        )));
+    }
+    if !allow_unsafe_locale && (collate != "C" || ctype != "C") {
+        return Err(StoreError::Refused(format!(
+            "the database has collation {collate:?} and ctype {ctype:?}, both must be 'C'; recreate it with: {create} \
+             (or set database.allow_unsafe_locale: true if you know why not)"
+        )));
+    }
+    Ok(())
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
