@@ -138,6 +138,38 @@ pub fn read_signing_key(path: &std::path::Path) -> anyhow::Result<SigningKey> {
     Ok(keys.swap_remove(0))
 }
 
+/// 50 characters from Synapse's secret alphabet, safe to put in YAML unquoted or quoted.
+pub fn random_secret() -> String {
+    use rand::RngExt as _;
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.,;:^&*-_+=#~@";
+    let mut rng = rand::rng();
+    (0..50).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// Writes a file readable only by its owner, atomically (temp file + rename); refuses to
+/// replace an existing file.
+pub fn write_private_file(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    use std::path::Path;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.tmp{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("secret"), std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
+    f.write_all(contents)?;
+    f.sync_all()?;
+    drop(f);
+    // hard_link fails if the target exists, so an existing secret is never replaced.
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    linked.with_context(|| format!("cannot create {} (it may already exist)", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

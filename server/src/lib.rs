@@ -11,9 +11,7 @@ pub mod logging;
 pub mod service;
 pub mod store;
 
-use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -32,42 +30,13 @@ pub struct Server {
 fn ensure_secret_file(source: &mut Option<SecretSource>) -> anyhow::Result<()> {
     if let Some(SecretSource::File { path, value }) = source {
         if value.is_none() {
-            let secret = random_secret();
-            write_private_file(path, format!("{secret}\n").as_bytes())?;
+            let secret = keys::random_secret();
+            keys::write_private_file(path, format!("{secret}\n").as_bytes())?;
             tracing::info!(path = %path.display(), "created a new secret file");
             *value = Some(config::Secret(secret));
         }
     }
     Ok(())
-}
-
-/// 50 characters from Synapse's secret alphabet, safe to put in YAML unquoted or quoted.
-pub fn random_secret() -> String {
-    use rand::RngExt as _;
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.,;:^&*-_+=#~@";
-    let mut rng = rand::rng();
-    (0..50).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
-}
-
-/// Writes a file readable only by its owner, atomically (temp file + rename); refuses to
-/// replace an existing file.
-pub fn write_private_file(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.tmp{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("secret"), std::process::id()));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .with_context(|| format!("cannot create {}", tmp.display()))?;
-    f.write_all(contents)?;
-    f.sync_all()?;
-    drop(f);
-    // hard_link fails if the target exists, so an existing secret is never replaced.
-    let linked = std::fs::hard_link(&tmp, path);
-    let _ = std::fs::remove_file(&tmp);
-    linked.with_context(|| format!("cannot create {} (it may already exist)", path.display()))
 }
 
 impl Server {

@@ -230,7 +230,7 @@ fn check_signing_key(r: &Section<'_>, path: &Path) {
 
 /// Reads `key` or `key_path` (never both). A missing `_path` file is not an error here: the
 /// server creates it on start, as Synapse does.
-fn read_secret(r: &mut Section<'_>, key: &str) -> Option<SecretSource> {
+pub(super) fn read_secret(r: &mut Section<'_>, key: &str) -> Option<SecretSource> {
     let path_key = format!("{key}_path");
     let inline = r.string(key);
     let path = r.string(&path_key);
@@ -271,7 +271,7 @@ fn read_secret(r: &mut Section<'_>, key: &str) -> Option<SecretSource> {
     }
 }
 
-fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
+pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
     let Some(items) = r.list("listeners") else {
         if !r.contains("listeners") {
             r.push(

@@ -57,7 +57,7 @@ pub fn expand_config_paths(args: &[PathBuf], problems: &mut Problems) -> Vec<Pat
 }
 
 /// Parses and merges the given files into one top-level mapping.
-fn read_merged(files: &[PathBuf], problems: &mut Problems) -> Mapping {
+pub(super) fn read_merged(files: &[PathBuf], problems: &mut Problems) -> Mapping {
     let mut merged = Mapping::new();
     for file in files {
         let text = match std::fs::read_to_string(file) {
@@ -102,6 +102,14 @@ fn read_merged(files: &[PathBuf], problems: &mut Problems) -> Mapping {
         }
     }
     merged
+}
+
+/// Parses and merges the files without validating keys (for tools that only look at a few).
+pub fn read_top_level(config_args: &[PathBuf]) -> Result<Mapping, Problems> {
+    let mut problems = Problems::default();
+    let files = expand_config_paths(config_args, &mut problems);
+    let merged = read_merged(&files, &mut problems);
+    if problems.has_errors() { Err(problems) } else { Ok(merged) }
 }
 
 /// Loads, merges and validates. Returns the config (when there are no errors) and every

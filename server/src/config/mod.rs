@@ -3,6 +3,7 @@
 //! here starts servers or opens databases.
 
 mod check;
+mod client;
 pub mod known;
 mod load;
 mod problem;
@@ -13,7 +14,9 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 pub use check::{is_valid_server_name, parse_size};
-pub use load::{ConfigError, expand_config_paths, load, load_files};
+pub use client::{ClientSettings, registration_settings};
+pub use load::{ConfigError, expand_config_paths, load, load_files, read_top_level};
+pub use yaml_serde::{Mapping, Value as YamlValue};
 pub use problem::{Problem, Problems, Severity};
 
 /// Synapse's default for `max_upload_size` ("50M").
@@ -90,7 +93,14 @@ impl Config {
     /// with the `client` resource, like Synapse's register_new_matrix_user; else
     /// `http://localhost:8008`.
     pub fn local_client_url(&self) -> String {
-        for l in &self.listeners {
+        client_url(&self.listeners)
+    }
+}
+
+/// See [`Config::local_client_url`].
+pub fn client_url(listeners: &[Listener]) -> String {
+    {
+        for l in listeners {
             if l.kind == ListenerType::Http && !l.tls && l.serves(Resource::Client) {
                 let host = match l.bind_addresses.first().map(String::as_str) {
                     None | Some("0.0.0.0") | Some("::") | Some("") => "localhost".to_string(),

@@ -1,0 +1,4 @@
+//! One module per subcommand, each exposing `run(args, &Printer) -> Result<ExitStatus, CliError>`.
+
+pub mod generate_config;
+pub mod register_user;

@@ -1,0 +1,59 @@
+//! Every file matrixctl generates comes from a tera template under `templates/`, embedded in
+//! the binary and addressed by a `TemplateId`. Owns the template set and its filters; callers
+//! pass a typed, serializable context.
+
+use serde::Serialize;
+
+/// A template, by its path under `templates/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TemplateId(pub &'static str);
+
+pub const HOMESERVER_YAML: TemplateId = TemplateId("homeserver.yaml.tera");
+pub const HOMESERVER_MISSING_SECRETS: TemplateId = TemplateId("homeserver-missing-secrets.yaml.tera");
+pub const LOG_CONFIG: TemplateId = TemplateId("log.config.tera");
+
+/// Every embedded template: (id, source).
+pub const TEMPLATES: &[(TemplateId, &str)] = &[
+    (HOMESERVER_YAML, include_str!("../../templates/homeserver.yaml.tera")),
+    (HOMESERVER_MISSING_SECRETS, include_str!("../../templates/homeserver-missing-secrets.yaml.tera")),
+    (LOG_CONFIG, include_str!("../../templates/log.config.tera")),
+];
+
+/// Quotes a string as a YAML double-quoted scalar, so secrets and paths are always strings.
+pub fn yaml_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn engine() -> tera::Tera {
+    let mut t = tera::Tera::new();
+    t.register_filter("yaml_str", |s: &str, _: tera::Kwargs, _: &tera::State| yaml_quote(s));
+    t.add_raw_templates(TEMPLATES.iter().map(|(id, src)| (id.0, *src)))
+        .expect("embedded templates parse (checked by a test)");
+    t
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot render {template}: {source}")]
+pub struct RenderError {
+    template: &'static str,
+    source: tera::Error,
+}
+
+/// Renders `id` with `ctx` (any serializable struct).
+pub fn render(id: TemplateId, ctx: &impl Serialize) -> Result<String, RenderError> {
+    let context = tera::Context::from_serialize(ctx).map_err(|source| RenderError { template: id.0, source })?;
+    engine().render(id.0, &context).map_err(|source| RenderError { template: id.0, source })
+}

@@ -1,0 +1,65 @@
+//! All terminal output goes through `Printer`: status lines with cargo-style right-aligned verbs
+//! on stderr, data on stdout. It can write to a buffer in tests.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use crate::error::CliError;
+
+#[derive(Clone)]
+pub struct Printer {
+    quiet: bool,
+    sink: Option<Arc<Mutex<Vec<u8>>>>,
+}
+
+impl Printer {
+    pub fn stderr(quiet: bool) -> Self {
+        Printer { quiet, sink: None }
+    }
+
+    /// A printer that records everything, for tests.
+    pub fn buffer() -> (Self, Arc<Mutex<Vec<u8>>>) {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        (Printer { quiet: false, sink: Some(buf.clone()) }, buf)
+    }
+
+    fn write_err(&self, s: &str) {
+        match &self.sink {
+            Some(b) => b.lock().expect("printer buffer").extend_from_slice(s.as_bytes()),
+            None => {
+                let _ = std::io::stderr().write_all(s.as_bytes());
+            }
+        }
+    }
+
+    /// `     Writing /etc/matrixd/homeserver.yaml`
+    pub fn status(&self, verb: &str, message: impl std::fmt::Display) {
+        if !self.quiet {
+            self.write_err(&format!("{verb:>12} {message}\n"));
+        }
+    }
+
+    /// A plain line on stderr (prompts' companions, notes).
+    pub fn note(&self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            self.write_err(&format!("{message}\n"));
+        }
+    }
+
+    /// A warning, always shown.
+    pub fn warn(&self, message: impl std::fmt::Display) {
+        self.write_err(&format!("warning: {message}\n"));
+    }
+
+    pub fn error(&self, e: &CliError) {
+        self.write_err(&e.to_string());
+    }
+
+    /// Data for stdout.
+    pub fn data(&self, s: impl std::fmt::Display) {
+        match &self.sink {
+            Some(b) => b.lock().expect("printer buffer").extend_from_slice(format!("{s}\n").as_bytes()),
+            None => println!("{s}"),
+        }
+    }
+}
