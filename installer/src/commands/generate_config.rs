@@ -17,28 +17,28 @@ use crate::ui::Printer;
 pub const SECRET_KEYS: &[&str] = &["registration_shared_secret", "macaroon_secret_key", "form_secret"];
 
 #[derive(Serialize)]
-struct DatabaseCtx {
-    name: &'static str,
-    path: String,
+pub struct DatabaseCtx {
+    pub name: &'static str,
+    pub path: String,
 }
 
 #[derive(Serialize)]
 pub struct HomeserverCtx {
-    server_name: String,
-    config_path: String,
-    pid_file: String,
-    public_baseurl: Option<String>,
-    port: u16,
-    bind_addresses: Vec<String>,
-    x_forwarded: bool,
-    database: DatabaseCtx,
-    log_config: String,
-    media_store_path: String,
-    signing_key_path: String,
-    registration_shared_secret: String,
-    macaroon_secret_key: String,
-    form_secret: String,
-    report_stats: bool,
+    pub server_name: String,
+    pub config_path: String,
+    pub pid_file: String,
+    pub public_baseurl: Option<String>,
+    pub port: u16,
+    pub bind_addresses: Vec<String>,
+    pub x_forwarded: bool,
+    pub database: DatabaseCtx,
+    pub log_config: String,
+    pub media_store_path: String,
+    pub signing_key_path: String,
+    pub registration_shared_secret: String,
+    pub macaroon_secret_key: String,
+    pub form_secret: String,
+    pub report_stats: bool,
 }
 
 #[derive(Serialize)]

@@ -1,0 +1,270 @@
+//! Every homeserver.yaml problem has a test asserting its message: syntax errors with line and
+//! column, unknown keys with a suggestion, wrong types naming the expected type, missing paths,
+//! secrets, conf.d merging, and Synapse's own keys.
+
+use std::path::PathBuf;
+
+use matrixd::config::{self, Database, Problems, Resource, SecretSource};
+
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Self {
+        let d = Dir(tempfile::tempdir().unwrap());
+        std::fs::write(d.p("signing.key"), matrixd::keys::SigningKey::generate().to_file_line()).unwrap();
+        d
+    }
+    fn p(&self, name: &str) -> PathBuf {
+        self.0.path().join(name)
+    }
+    /// A minimal valid config plus `extra` lines.
+    fn base(&self) -> String {
+        format!(
+            "server_name: example.org\nreport_stats: false\nsigning_key_path: {}\nmedia_store_path: {}\ndatabase:\n  name: sqlite3\n  args:\n    database: {}\n",
+            self.p("signing.key").display(),
+            self.p("media").display(),
+            self.p("homeserver.db").display()
+        )
+    }
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.p(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+fn load(paths: &[PathBuf]) -> (Option<config::Config>, Problems) {
+    config::load_files(paths)
+}
+
+/// All problems as text, one per line.
+fn text(p: &Problems) -> String {
+    p.to_string()
+}
+
+#[track_caller]
+fn assert_problem(p: &Problems, needle: &str) {
+    assert!(text(p).contains(needle), "expected {needle:?} in:\n{}", text(p));
+}
+
+#[test]
+fn a_valid_config_loads_with_synapse_defaults() {
+    let d = Dir::new();
+    let path = d.write("homeserver.yaml", &d.base());
+    let (c, p) = load(&[path]);
+    assert!(!p.has_errors(), "{p}");
+    let c = c.unwrap();
+    assert_eq!(c.server_name, "example.org");
+    assert_eq!(c.max_upload_size, 50 * 1024 * 1024);
+    assert!(!c.enable_registration);
+    assert_eq!(c.trusted_key_servers[0].server_name, "matrix.org");
+    assert!(matches!(c.database, Database::Sqlite { .. }));
+}
+
+#[test]
+fn yaml_syntax_errors_give_line_and_column() {
+    let d = Dir::new();
+    let path = d.write("homeserver.yaml", "server_name: example.org\nlisteners:\n  - port: 8008\n   type: http\n");
+    let (c, p) = load(std::slice::from_ref(&path));
+    assert!(c.is_none());
+    assert_problem(&p, &format!("{}: YAML syntax error at line 4, column", path.display()));
+}
+
+#[test]
+fn unknown_keys_are_reported_with_a_suggestion() {
+    let d = Dir::new();
+    let path = d.write("homeserver.yaml", &format!("{}enable_registraton: true\nfoo_bar_baz: 1\n", d.base()));
+    let (c, p) = load(&[path]);
+    assert!(c.is_none());
+    assert_problem(&p, "error: enable_registraton: unknown key\n  fix: did you mean `enable_registration`?");
+    assert_problem(&p, "error: foo_bar_baz: unknown key");
+}
+
+#[test]
+fn unknown_nested_keys_are_reported_with_their_path() {
+    let d = Dir::new();
+    let text = d.base().replace("  name: sqlite3\n", "  name: sqlite3\n  nmae: x\n")
+        + "listeners:\n  - port: 8008\n    type: http\n    bind_adresses: ['127.0.0.1']\n    resources:\n      - names: [client, federaton]\n";
+    let path = d.write("homeserver.yaml", &text);
+    let (_, p) = load(&[path]);
+    assert_problem(&p, "error: database.nmae: unknown key\n  fix: did you mean `name`?");
+    assert_problem(&p, "error: listeners[0].bind_adresses: unknown key\n  fix: did you mean `bind_addresses`?");
+    assert_problem(&p, "error: listeners[0].resources[0].names[1]: unknown resource \"federaton\"\n  fix: did you mean `federation`?");
+}
+
+#[test]
+fn synapse_keys_we_do_not_support_are_warnings_by_name() {
+    let d = Dir::new();
+    let path = d.write("homeserver.yaml", &format!("{}suppress_key_server_warning: true\nurl_preview_enabled: false\npresence:\n  enabled: true\n", d.base()));
+    let (c, p) = load(&[path]);
+    assert!(c.is_some(), "{p}");
+    assert_problem(&p, "warning: url_preview_enabled: is a Synapse setting matrixd does not support yet; it is ignored");
+    assert_problem(&p, "warning: presence: is a Synapse setting");
+}
+
+#[test]
+fn wrong_types_name_the_expected_type() {
+    let d = Dir::new();
+    let text = d.base().replace("report_stats: false", "report_stats: maybe")
+        + "registration_shared_secret: 12345\nmax_upload_size: lots\nlisteners:\n  - port: eighty\n    type: http\n  - port: 70000\n    type: http\n";
+    let path = d.write("homeserver.yaml", &text);
+    let (c, p) = load(&[path]);
+    assert!(c.is_none());
+    assert_problem(&p, "error: report_stats: expected a boolean (true or false), found the string \"maybe\"");
+    assert_problem(&p, "error: registration_shared_secret: expected a string, found the integer 12345\n  fix: put the value in quotes");
+    assert_problem(&p, "error: max_upload_size: \"lots\" is not a size");
+    assert_problem(&p, "error: listeners[0].port: expected an integer from 0 to 65535, found the string \"eighty\"");
+    assert_problem(&p, "error: listeners[1].port: 70000 is out of range");
+}
+
+#[test]
+fn missing_directories_name_the_key_and_the_fix() {
+    let d = Dir::new();
+    let text = d.base().replace(&d.p("homeserver.db").display().to_string(), "/nonexistent/dir/homeserver.db");
+    let path = d.write("homeserver.yaml", &text);
+    let (_, p) = load(&[path]);
+    assert_problem(&p, "error: database.args.database: directory /nonexistent/dir does not exist\n  fix: create it with `mkdir -p /nonexistent/dir`");
+}
+
+#[test]
+fn required_keys_and_server_name_grammar() {
+    let d = Dir::new();
+    let path = d.write("homeserver.yaml", "listeners: []\n");
+    let (_, p) = load(&[path]);
+    assert_problem(&p, "error: server_name: is required");
+    assert_problem(&p, "error: report_stats: is required");
+
+    let path = d.write("homeserver.yaml", &d.base().replace("server_name: example.org", "server_name: \"bad name!\""));
+    let (_, p) = load(&[path]);
+    assert_problem(&p, "error: server_name: \"bad name!\" is not a valid server name");
+    for good in ["example.org", "example.org:8448", "1.2.3.4", "[::1]:8448", "localhost"] {
+        assert!(config::is_valid_server_name(good), "{good}");
+    }
+}
+
+#[test]
+fn signing_key_problems() {
+    let d = Dir::new();
+    std::fs::remove_file(d.p("signing.key")).unwrap();
+    let path = d.write("homeserver.yaml", &d.base());
+    let (_, p) = load(std::slice::from_ref(&path));
+    assert_problem(&p, &format!("error: signing_key_path: file {} does not exist", d.p("signing.key").display()));
+
+    std::fs::write(d.p("signing.key"), "ed25519 a_abcd notbase64!!\n").unwrap();
+    let (_, p) = load(&[path]);
+    assert_problem(&p, "line 1: the seed is not valid base64");
+}
+
+#[test]
+fn secrets_inline_or_from_path_files_but_not_both() {
+    let d = Dir::new();
+    std::fs::write(d.p("reg.secret"), "from-file\n").unwrap();
+    let path = d.write("homeserver.yaml", &format!("{}registration_shared_secret_path: {}\n", d.base(), d.p("reg.secret").display()));
+    let (c, p) = load(std::slice::from_ref(&path));
+    let c = c.unwrap_or_else(|| panic!("{p}"));
+    assert_eq!(c.registration_secret().unwrap().expose(), "from-file");
+
+    let path = d.write("homeserver.yaml", &format!("{}registration_shared_secret: inline\nregistration_shared_secret_path: {}\n", d.base(), d.p("reg.secret").display()));
+    let (_, p) = load(&[path]);
+    assert_problem(&p, "error: registration_shared_secret: both registration_shared_secret and registration_shared_secret_path are set");
+
+    // A missing file is a warning: the server creates it on first start.
+    let path = d.write("homeserver.yaml", &format!("{}macaroon_secret_key_path: {}\n", d.base(), d.p("mac.secret").display()));
+    let (c, p) = load(&[path]);
+    assert!(matches!(c.unwrap().macaroon_secret_key, Some(SecretSource::File { value: None, .. })));
+    assert_problem(&p, "does not exist yet; matrixd creates it on first start");
+}
+
+#[test]
+fn secrets_are_redacted_in_debug_output() {
+    let d = Dir::new();
+    let path = d.write("homeserver.yaml", &format!("{}registration_shared_secret: \"super-secret-value\"\n", d.base()));
+    let (c, _) = load(&[path]);
+    let dbg = format!("{:?}", c.unwrap());
+    assert!(!dbg.contains("super-secret-value"), "{dbg}");
+}
+
+#[test]
+fn config_directories_merge_in_name_order_later_wins() {
+    let d = Dir::new();
+    let main = d.write("homeserver.yaml", &d.base());
+    std::fs::create_dir(d.p("conf.d")).unwrap();
+    std::fs::write(d.p("conf.d/20-late.yaml"), "max_upload_size: 20M\n").unwrap();
+    std::fs::write(d.p("conf.d/10-early.yaml"), "max_upload_size: 10M\nenable_registration: true\nregistration_requires_token: true\n").unwrap();
+    std::fs::write(d.p("conf.d/.hidden.yaml"), "max_upload_size: 1\n").unwrap();
+    std::fs::write(d.p("conf.d/notes.txt"), "not yaml: [\n").unwrap();
+    let (c, p) = load(&[main, d.p("conf.d")]);
+    let c = c.unwrap_or_else(|| panic!("{p}"));
+    assert_eq!(c.max_upload_size, 20 * 1024 * 1024);
+    assert!(c.enable_registration && c.registration_requires_token);
+}
+
+#[test]
+fn open_registration_needs_a_token_or_an_explicit_opt_in() {
+    let d = Dir::new();
+    let path = d.write("homeserver.yaml", &format!("{}enable_registration: true\n", d.base()));
+    let (_, p) = load(&[path]);
+    assert_problem(&p, "error: enable_registration: open registration without any verification");
+    let path = d.write("homeserver.yaml", &format!("{}enable_registration: true\nenable_registration_without_verification: true\n", d.base()));
+    assert!(load(&[path]).0.is_some());
+}
+
+#[test]
+fn postgres_args_as_synapse_writes_them() {
+    let d = Dir::new();
+    let text = d.base().replace(
+        &format!("  name: sqlite3\n  args:\n    database: {}\n", d.p("homeserver.db").display()),
+        "  name: psycopg2\n  txn_limit: 10000\n  args:\n    user: synapse_user\n    password: secretpassword\n    database: synapse\n    host: localhost\n    port: 5432\n    cp_min: 5\n    cp_max: 10\n    keepalives_idle: 10\n",
+    );
+    let path = d.write("homeserver.yaml", &text);
+    let (c, p) = load(&[path]);
+    let c = c.unwrap_or_else(|| panic!("{p}"));
+    let Database::Postgres(a) = &c.database else { panic!("postgres expected") };
+    assert_eq!(a.user.as_deref(), Some("synapse_user"));
+    assert_eq!(a.dbname.as_deref(), Some("synapse"));
+    assert_eq!((a.host.as_deref(), a.port, a.cp_min, a.cp_max), (Some("localhost"), Some(5432), 5, 10));
+    assert_problem(&p, "warning: database.args.keepalives_idle: is a Synapse setting");
+    assert!(!format!("{c:?}").contains("secretpassword"));
+
+    let text = text.replace("cp_min: 5", "cp_min: 50").replace("name: psycopg2", "name: mysql");
+    let path = d.write("homeserver.yaml", &text);
+    let (_, p) = load(&[path]);
+    assert_problem(&p, "error: database.name: unknown database engine \"mysql\"");
+}
+
+#[test]
+fn listeners_and_resources() {
+    let d = Dir::new();
+    let text = format!(
+        "{}listeners:\n  - port: 8008\n    bind_addresses: ['::1', '127.0.0.1']\n    type: http\n    x_forwarded: true\n    resources:\n      - names: [client, federation]\n        compress: false\n  - port: 9000\n    type: metrics\n  - port: 8448\n    type: http\n    resources:\n      - names: [federation]\n",
+        d.base()
+    );
+    let path = d.write("homeserver.yaml", &text);
+    let (c, p) = load(&[path]);
+    let c = c.unwrap_or_else(|| panic!("{p}"));
+    assert_eq!(c.listeners.len(), 2, "the metrics listener is skipped");
+    assert!(c.listeners[0].serves(Resource::Client) && c.listeners[0].x_forwarded);
+    assert_eq!(c.listeners[1].bind_addresses, vec!["::".to_string(), "0.0.0.0".to_string()], "Synapse's default");
+    assert_eq!(c.local_client_url(), "http://[::1]:8008");
+    assert_problem(&p, "warning: listeners[1].type: metrics listeners are not supported by matrixd");
+
+    let path = d.write("homeserver.yaml", &format!("{}listeners:\n  - port: 8448\n    type: http\n    tls: true\n    bind_addresses: ['localhost']\n", d.base()));
+    let (_, p) = load(&[path]);
+    assert_problem(&p, "error: listeners: a listener has tls: true but tls_certificate_path and tls_private_key_path are not both set");
+    assert_problem(&p, "error: listeners[0].bind_addresses[0]: \"localhost\" is not an IP address");
+}
+
+#[test]
+fn every_problem_is_listed_not_just_the_first() {
+    let d = Dir::new();
+    let path = d.write("homeserver.yaml", "server_name: 5\nreport_stats: 1\nenable_registration: yes please\nmystery: 1\n");
+    let (_, p) = load(&[path]);
+    assert!(p.errors().count() >= 4, "{p}");
+}
+
+#[test]
+fn unreadable_or_missing_files() {
+    let (_, p) = load(&[PathBuf::from("/nonexistent/homeserver.yaml")]);
+    assert_problem(&p, "error: cannot read /nonexistent/homeserver.yaml");
+    assert_problem(&p, "matrixctl generate-config");
+}

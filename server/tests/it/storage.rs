@@ -1,0 +1,56 @@
+//! Storage behaviour across restarts: data persists, server_name is pinned to its database,
+//! and PostgreSQL databases with the wrong collation are refused as Synapse refuses them.
+
+use crate::both_engines;
+use crate::support::{self, Engine, Home, Options, TestServer};
+
+async fn accounts_survive_a_restart(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let (_, reg) = s.register("s3cr3t-for-tests", "alice", "pw", false).await;
+    s.stop().await;
+
+    let s = TestServer::start(&home, &Options::default()).await;
+    let (status, _) = s.get_auth("/_matrix/client/v3/account/whoami", reg["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "tokens survive a restart");
+    assert_eq!(s.login("alice", "pw").await.0, 200);
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(accounts_survive_a_restart);
+
+async fn server_name_is_pinned(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    s.stop().await;
+    let other = Options { server_name: "other.example".into(), ..Default::default() };
+    let err = TestServer::try_start(&home, &other).await.err().expect("refused");
+    let msg = format!("{err:#}");
+    assert!(msg.contains("belongs to server_name \"test.example\""), "{msg}");
+    home.cleanup().await;
+}
+both_engines!(server_name_is_pinned);
+
+#[tokio::test]
+async fn postgres_with_a_non_c_collation_is_refused() {
+    let mut home = Home::new(Engine::Sqlite).await;
+    let db = support::create_pg_database("C.UTF-8").await;
+    home.engine = Engine::Postgres;
+    home.pg_database = Some(db);
+    let err = TestServer::try_start(&home, &Options::default()).await.err().expect("refused");
+    let msg = format!("{err:#}");
+    assert!(msg.contains("must be 'C'") && msg.contains("allow_unsafe_locale"), "{msg}");
+
+    let o = Options {
+        extra: String::new(),
+        ..Default::default()
+    };
+    // With the escape hatch, it starts.
+    let path = home.write_config(&o);
+    let text = std::fs::read_to_string(&path).unwrap().replace("database:\n", "database:\n  allow_unsafe_locale: true\n");
+    std::fs::write(&path, text).unwrap();
+    let config = matrixd::config::load(&[path]).unwrap();
+    let server = matrixd::Server::start(config).await.expect("starts with allow_unsafe_locale");
+    drop(server);
+    home.cleanup().await;
+}

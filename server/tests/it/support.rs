@@ -1,0 +1,247 @@
+//! Test harness: writes a homeserver.yaml into a temporary directory, creates a PostgreSQL
+//! database when asked, and runs matrixd on an ephemeral loopback port.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use sqlx::Executor as _;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs an async test body once per storage engine.
+#[macro_export]
+macro_rules! both_engines {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::support::Engine::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::support::Engine::Postgres).await
+            }
+        }
+    };
+}
+
+pub fn pg_host() -> String {
+    std::env::var("MATRIXD_TEST_PG_HOST").unwrap_or_else(|_| "127.0.0.1".into())
+}
+pub fn pg_port() -> u16 {
+    std::env::var("MATRIXD_TEST_PG_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(5432)
+}
+pub fn pg_user() -> String {
+    std::env::var("MATRIXD_TEST_PG_USER").unwrap_or_else(|_| "postgres".into())
+}
+
+async fn pg_admin() -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    let url = format!("postgres://{}@{}:{}/postgres", pg_user(), pg_host(), pg_port());
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL must answer at {url} for these tests (.ci/run starts one): {e}"))
+}
+
+/// Creates an empty database as Synapse's docs require (UTF8, C collation).
+pub async fn create_pg_database(collation: &str) -> String {
+    let name = format!("matrixd_test_{}", random_suffix());
+    let pool = pg_admin().await;
+    pool.execute(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {name} ENCODING 'UTF8' LC_COLLATE '{collation}' LC_CTYPE '{collation}' TEMPLATE template0"
+    )))
+    .await
+    .expect("create test database");
+    pool.close().await;
+    name
+}
+
+pub async fn drop_pg_database(name: &str) {
+    let pool = pg_admin().await;
+    let _ = pool.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await;
+    pool.close().await;
+}
+
+pub fn random_suffix() -> String {
+    use rand::RngExt as _;
+    let mut rng = rand::rng();
+    (0..12).map(|_| (b'a' + rng.random_range(0..26u8)) as char).collect()
+}
+
+/// Options for a test server's config.
+#[derive(Clone)]
+pub struct Options {
+    pub server_name: String,
+    pub shared_secret: Option<String>,
+    pub public_baseurl: Option<String>,
+    /// Extra YAML appended to the config.
+    pub extra: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            server_name: "test.example".into(),
+            shared_secret: Some("s3cr3t-for-tests".into()),
+            public_baseurl: None,
+            extra: String::new(),
+        }
+    }
+}
+
+/// A temporary server home: config, key, database.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+    pub engine: Engine,
+    pub pg_database: Option<String>,
+}
+
+impl Home {
+    pub async fn new(engine: Engine) -> Home {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = matrixd::keys::SigningKey::generate();
+        std::fs::write(dir.path().join("signing.key"), key.to_file_line()).unwrap();
+        let pg_database = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(create_pg_database("C").await),
+        };
+        Home { dir, engine, pg_database }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("homeserver.yaml")
+    }
+
+    pub fn database_yaml(&self) -> String {
+        match &self.pg_database {
+            None => format!(
+                "database:\n  name: sqlite3\n  args:\n    database: \"{}\"\n",
+                self.path().join("homeserver.db").display()
+            ),
+            Some(db) => format!(
+                "database:\n  name: psycopg2\n  args:\n    user: \"{}\"\n    dbname: \"{db}\"\n    host: \"{}\"\n    port: {}\n    cp_min: 1\n    cp_max: 5\n",
+                pg_user(),
+                pg_host(),
+                pg_port()
+            ),
+        }
+    }
+
+    pub fn write_config(&self, o: &Options) -> PathBuf {
+        let mut y = format!(
+            "server_name: \"{}\"\nreport_stats: false\nlisteners:\n  - port: 0\n    bind_addresses: ['127.0.0.1']\n    type: http\n    resources:\n      - names: [client, federation]\nsigning_key_path: \"{}\"\nmedia_store_path: \"{}\"\n{}",
+            o.server_name,
+            self.path().join("signing.key").display(),
+            self.path().join("media").display(),
+            self.database_yaml()
+        );
+        if let Some(s) = &o.shared_secret {
+            y.push_str(&format!("registration_shared_secret: \"{s}\"\n"));
+        }
+        if let Some(u) = &o.public_baseurl {
+            y.push_str(&format!("public_baseurl: \"{u}\"\n"));
+        }
+        y.push_str(&o.extra);
+        std::fs::write(self.config_path(), y).unwrap();
+        self.config_path()
+    }
+
+    pub async fn cleanup(self) {
+        if let Some(db) = &self.pg_database {
+            drop_pg_database(db).await;
+        }
+    }
+}
+
+/// A running server.
+pub struct TestServer {
+    pub url: String,
+    pub http: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestServer {
+    pub async fn start(home: &Home, o: &Options) -> TestServer {
+        Self::try_start(home, o).await.expect("server starts")
+    }
+
+    pub async fn try_start(home: &Home, o: &Options) -> anyhow::Result<TestServer> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let path = home.write_config(o);
+        let config = matrixd::config::load(&[path]).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let server = matrixd::Server::start(config).await?;
+        let addr = server.local_addrs()[0];
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(server.serve(async move {
+            let _ = rx.await;
+        }));
+        Ok(TestServer {
+            url: format!("http://{addr}"),
+            http: reqwest::Client::new(),
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.expect("server task").expect("server shut down cleanly");
+        }
+    }
+
+    pub fn u(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.http.get(self.u(path)).send().await.expect("GET");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_auth(&self, path: &str, token: &str) -> (u16, Value) {
+        let r = self.http.get(self.u(path)).bearer_auth(token).send().await.expect("GET");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self.http.post(self.u(path)).json(body).send().await.expect("POST");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Registers through the shared-secret API, as register_new_matrix_user does.
+    pub async fn register(&self, secret: &str, user: &str, password: &str, admin: bool) -> (u16, Value) {
+        let (_, nonce) = self.get("/_synapse/admin/v1/register").await;
+        let nonce = nonce["nonce"].as_str().expect("nonce").to_string();
+        let mac = matrixd::api::admin::register::registration_mac(secret, &nonce, user, password, admin, None);
+        self.post(
+            "/_synapse/admin/v1/register",
+            &serde_json::json!({"nonce": nonce, "username": user, "password": password, "admin": admin, "mac": mac}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, user: &str, password: &str) -> (u16, Value) {
+        self.post(
+            "/_matrix/client/v3/login",
+            &serde_json::json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": user}, "password": password}),
+        )
+        .await
+    }
+}
