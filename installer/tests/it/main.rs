@@ -1,0 +1,20 @@
+//! matrixctl's integration tests: templates (golden files and a round trip through the
+//! server's loader) and the CLI's behaviour through the real binary.
+
+mod generate_config;
+mod register_user;
+mod templates;
+
+use std::process::{Command, Output};
+
+pub fn matrixctl() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_matrixctl"))
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
