@@ -1,1 +1,2 @@
-//! End-to-end tests live in tests/it.
+//! End-to-end tests live in `it/`: they drive the built `matrixd` and `matrixctl` binaries and
+//! a real Synapse (from `interop/`), over loopback.

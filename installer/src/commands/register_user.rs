@@ -157,7 +157,9 @@ pub fn run(args: RegisterUserArgs, printer: &Printer) -> Result<ExitStatus, CliE
             let hint = match errcode {
                 "M_USER_IN_USE" => "choose another name, or pass --exists-ok to accept an existing user",
                 "M_INVALID_USERNAME" => "user names may contain only a-z, 0-9 and = _ - . / +",
-                "M_FORBIDDEN" => "the shared secret does not match the server's registration_shared_secret (is the server using this config?)",
+                _ if message == "HMAC incorrect" || errcode == "M_FORBIDDEN" => {
+                    "the shared secret does not match the server's registration_shared_secret (is the server using this config?)"
+                }
                 _ if message.contains("not enabled") => "set registration_shared_secret in the server's homeserver.yaml and restart it",
                 _ => "see the server's log for details",
             };

@@ -70,10 +70,14 @@ pub async fn post_register_route(
     let nonce = nonce.as_str().unwrap_or_default();
     let username = checked_str(&body, "username")?;
     let password = checked_str(&body, "password")?;
+    // Synapse tests `admin` for truthiness, so 1 or "yes" also mean admin (and sign as such).
     let admin = match body.get("admin") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(bad("Invalid admin flag", "M_INVALID_PARAM")),
+        Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
     };
     let user_type = match body.get("user_type") {
         None | Some(Value::Null) => None,
@@ -91,7 +95,8 @@ pub async fn post_register_route(
     let got = got.as_str().unwrap_or_default();
     let want = registration_mac(secret.expose(), nonce, username, password, admin, user_type);
     if !bool::from(want.as_bytes().ct_eq(got.as_bytes())) {
-        return Err(ApiError::forbidden("HMAC incorrect"));
+        // Synapse answers 403 with its default errcode, M_UNKNOWN; clients match on that.
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "M_UNKNOWN", "HMAC incorrect"));
     }
 
     let localpart = username.to_lowercase();

@@ -1,0 +1,148 @@
+//! Helpers: the built binaries, free ports, child processes that are always killed, waiting
+//! for a server to answer, and the Synapse venv.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// `target/debug/<name>` next to this test binary.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let path = dir.join(name);
+    assert!(path.is_file(), "{} is missing: run `cargo build --workspace --bins` first", path.display());
+    path
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A child process in its own process group, killed (group and all) when dropped.
+pub struct Proc {
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+impl Proc {
+    pub fn spawn(cmd: &mut Command, log: PathBuf) -> Proc {
+        use std::os::unix::process::CommandExt as _;
+        let out = std::fs::File::create(&log).unwrap();
+        let err = out.try_clone().unwrap();
+        let child = cmd.stdout(out).stderr(err).stdin(Stdio::null()).process_group(0).spawn().expect("spawn");
+        Proc { child, log }
+    }
+
+    /// Sends `sig` to the process itself (not its group).
+    pub fn signal(&self, sig: libc::c_int) {
+        let pid = self.child.id() as libc::pid_t;
+        assert!(pid > 1, "refusing to signal pid {pid}");
+        // SAFETY: kill(2) with a positive pid of our own child has no memory effects.
+        unsafe { libc::kill(pid, sig) };
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits for exit; `None` on timeout.
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let pgid = self.child.id() as libc::pid_t;
+            // The child leads its own process group (process_group(0)), so -pgid reaches it and
+            // whatever it started (Synapse under run-synapse.sh), and nothing else.
+            if pgid > 1 {
+                // SAFETY: kill(2) on our child's own process group has no memory effects.
+                unsafe { libc::kill(-pgid, libc::SIGKILL) };
+            }
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Polls `url` until it answers 200, or panics with the process log.
+pub async fn wait_for(url: &str, proc: &mut Proc, timeout: Duration) {
+    let client = reqwest::Client::new();
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if let Ok(Some(status)) = proc.child.try_wait() {
+            panic!("the server exited ({status}) before answering {url}:\n{}", proc.log_text());
+        }
+        if let Ok(r) = client.get(url).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url} did not answer within {timeout:?}:\n{}", proc.log_text());
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// The Synapse venv, created on first use by interop/setup-synapse.sh.
+pub fn synapse_venv() -> PathBuf {
+    static VENV: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    VENV.get_or_init(|| {
+        let out = Command::new(repo_root().join("tests/interop/setup-synapse.sh")).output().expect("run setup-synapse.sh");
+        assert!(out.status.success(), "setup-synapse.sh failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        PathBuf::from(stdout.lines().last().expect("venv path").trim())
+    })
+    .clone()
+}
+
+/// A running Synapse (server_name "localhost") in `dir`.
+pub async fn start_synapse(dir: &Path) -> (Proc, String) {
+    let _ = synapse_venv();
+    let port = free_port();
+    let mut proc = Proc::spawn(
+        Command::new(repo_root().join("tests/interop/run-synapse.sh")).arg(dir).arg(port.to_string()),
+        dir.with_extension("synapse.log"),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{url}/_matrix/client/versions"), &mut proc, Duration::from_secs(120)).await;
+    (proc, url)
+}
+
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Logs in with a password; returns (status, body).
+pub async fn login(url: &str, user: &str, password: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{url}/_matrix/client/v3/login"))
+        .json(&serde_json::json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": user}, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
+}
+
+pub async fn whoami(url: &str, token: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::Client::new()
+        .get(format!("{url}/_matrix/client/v3/account/whoami"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
+}
