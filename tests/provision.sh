@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# provision.sh: make sure what the tests need is there, installing it on a fresh Debian machine:
+# PostgreSQL answering on 127.0.0.1:5432 with trust auth for `postgres`, and the Python venv
+# with Synapse and signedjson for the interop tests. Idempotent; fast when all is in place.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+pg_ok() {
+    command -v psql >/dev/null && psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1
+}
+
+if ! pg_ok; then
+    echo "provision: PostgreSQL does not answer on 127.0.0.1:5432; installing/starting Debian's" >&2
+    if ! command -v pg_ctlcluster >/dev/null; then
+        [ "$(id -u)" = 0 ] || { echo "provision: run as root to install postgresql (apt-get install postgresql)" >&2; exit 1; }
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    fi
+    version="$(ls /etc/postgresql | sort -V | tail -n1)"
+    [ -d "/etc/postgresql/$version/main" ] || pg_createcluster "$version" main
+    hba="/etc/postgresql/$version/main/pg_hba.conf"
+    if ! grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+        # Tests connect as postgres over loopback without a password, as on our CI machines.
+        sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+    fi
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+    for _ in $(seq 1 30); do pg_ok && break; sleep 1; done
+    pg_ok || { echo "provision: PostgreSQL still does not answer on 127.0.0.1:5432" >&2; exit 1; }
+fi
+echo "provision: PostgreSQL answers on 127.0.0.1:5432" >&2
+
+venv="$(tests/interop/setup-synapse.sh | tail -n1)"
+echo "provision: Synapse venv at $venv" >&2
