@@ -20,10 +20,25 @@ use tokio::net::TcpListener;
 use config::{Config, SecretSource};
 use service::{Services, SharedServices};
 
+/// A bound socket, plain or with TLS terminated by matrixd itself (`tls: true`).
+enum Bound {
+    Plain(TcpListener),
+    Tls(std::net::TcpListener, axum_server::tls_rustls::RustlsConfig),
+}
+
+impl Bound {
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        match self {
+            Bound::Plain(l) => l.local_addr(),
+            Bound::Tls(l, _) => l.local_addr(),
+        }
+    }
+}
+
 /// A started server: database open, listeners bound, not yet serving.
 pub struct Server {
     pub services: SharedServices,
-    listeners: Vec<(TcpListener, axum::Router)>,
+    listeners: Vec<(Bound, axum::Router)>,
 }
 
 /// Creates a `*_path` secret file that does not exist yet (mode 0600), as Synapse does.
@@ -50,13 +65,18 @@ impl Server {
         ensure_secret_file(&mut config.registration_shared_secret)?;
         ensure_secret_file(&mut config.macaroon_secret_key)?;
         ensure_secret_file(&mut config.form_secret)?;
-        if let Some(l) = config.listeners.iter().find(|l| l.tls) {
-            anyhow::bail!(
-                "listener on port {} has tls: true, which this build of matrixd does not serve yet; \
-                 set tls: false and terminate TLS in nginx (matrixctl install --proxy nginx does this)",
-                l.port
-            );
-        }
+        let tls = match (&config.tls_certificate_path, &config.tls_private_key_path) {
+            (Some(cert), Some(key)) if config.listeners.iter().any(|l| l.tls) => Some(
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await.with_context(|| {
+                    format!(
+                        "cannot load tls_certificate_path {} with tls_private_key_path {} (both must be PEM; the certificate a full chain)",
+                        cert.display(),
+                        key.display()
+                    )
+                })?,
+            ),
+            _ => None,
+        };
         std::fs::create_dir_all(&config.media_store_path)
             .with_context(|| format!("cannot create media_store_path {}", config.media_store_path.display()))?;
 
@@ -83,7 +103,11 @@ impl Server {
                         if ip.is_unspecified() && ip.is_ipv6() {
                             bound_v6_any = true;
                         }
-                        listeners.push((t, router.clone()));
+                        let bound = match (&tls, l.tls) {
+                            (Some(cfg), true) => Bound::Tls(t.into_std()?, cfg.clone()),
+                            _ => Bound::Plain(t),
+                        };
+                        listeners.push((bound, router.clone()));
                     }
                     // `::` usually also takes IPv4, so `0.0.0.0` on the same port is then taken.
                     Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && bound_v6_any && ip.is_unspecified() => {
@@ -105,21 +129,36 @@ impl Server {
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (tx, _) = tokio::sync::broadcast::channel::<()>(1);
         let mut tasks = tokio::task::JoinSet::new();
+        let mut tls_handles = Vec::new();
         for (listener, router) in self.listeners {
             let addr = listener.local_addr()?;
-            tracing::info!("listening on http://{addr}");
-            let mut rx = tx.subscribe();
-            tasks.spawn(async move {
-                axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.recv().await;
-                    })
-                    .await
-            });
+            match listener {
+                Bound::Plain(listener) => {
+                    tracing::info!("listening on http://{addr}");
+                    let mut rx = tx.subscribe();
+                    tasks.spawn(async move {
+                        axum::serve(listener, router.into_make_service())
+                            .with_graceful_shutdown(async move {
+                                let _ = rx.recv().await;
+                            })
+                            .await
+                    });
+                }
+                Bound::Tls(listener, cfg) => {
+                    tracing::info!("listening on https://{addr}");
+                    let handle = axum_server::Handle::new();
+                    tls_handles.push(handle.clone());
+                    let server = axum_server::tls_rustls::from_tcp_rustls(listener, cfg)?.handle(handle);
+                    tasks.spawn(async move { server.serve(router.into_make_service()).await });
+                }
+            }
         }
         shutdown.await;
         tracing::info!("shutting down");
         let _ = tx.send(());
+        for h in &tls_handles {
+            h.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        }
         while let Some(res) = tasks.join_next().await {
             res??;
         }

@@ -73,6 +73,10 @@ pub fn app(services: SharedServices, resources: &[Resource]) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(middleware::from_fn(answer_options))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a request handler panicked");
+            ApiError::internal().into_response()
+        }))
         .with_state(services);
     for (name, value) in cors {
         app = app.layer(SetResponseHeaderLayer::overriding(
@@ -80,10 +84,7 @@ pub fn app(services: SharedServices, resources: &[Resource]) -> Router {
             HeaderValue::from_static(value),
         ));
     }
-    app.layer(TraceLayer::new_for_http()).layer(CatchPanicLayer::custom(|_| {
-        tracing::error!("a request handler panicked");
-        ApiError::internal().into_response()
-    }))
+    app.layer(TraceLayer::new_for_http())
 }
 
 /// Every OPTIONS request is a CORS preflight: answer it with no body, as Synapse does.

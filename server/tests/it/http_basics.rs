@@ -99,3 +99,56 @@ async fn client_well_known(engine: Engine) {
     home.cleanup().await;
 }
 both_engines!(client_well_known);
+
+/// `tls: true` with a certificate: matrixd terminates TLS itself (used for port 8448).
+#[tokio::test]
+async fn tls_listener_serves_https() {
+    let home = Home::new(Engine::Sqlite).await;
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    std::fs::write(home.path().join("cert.pem"), ck.cert.pem()).unwrap();
+    std::fs::write(home.path().join("key.pem"), ck.signing_key.serialize_pem()).unwrap();
+    let extra = format!(
+        "tls_certificate_path: \"{}\"\ntls_private_key_path: \"{}\"\n",
+        home.path().join("cert.pem").display(),
+        home.path().join("key.pem").display()
+    );
+    let path = home.write_config(&Options { extra, ..Default::default() });
+    let text = std::fs::read_to_string(&path).unwrap().replace("    type: http\n", "    type: http\n    tls: true\n");
+    std::fs::write(&path, text).unwrap();
+    let config = matrixd::config::load(&[path]).unwrap();
+    let server = matrixd::Server::start(config).await.unwrap();
+    let port = server.local_addrs()[0].port();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.serve(async move {
+        let _ = rx.await;
+    }));
+
+    let client = reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap();
+    let r = client.get(format!("https://localhost:{port}/_matrix/key/v2/server")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["server_name"], "test.example");
+    // Plain HTTP on a TLS port does not get an answer.
+    assert!(reqwest::get(format!("http://127.0.0.1:{port}/_matrix/client/versions")).await.map(|r| r.status().is_success()).unwrap_or(false) == false);
+
+    let _ = tx.send(());
+    task.await.unwrap().unwrap();
+    home.cleanup().await;
+}
+
+#[tokio::test]
+async fn tls_listener_with_a_bad_certificate_refuses_to_start() {
+    let home = Home::new(Engine::Sqlite).await;
+    std::fs::write(home.path().join("cert.pem"), "not a certificate").unwrap();
+    std::fs::write(home.path().join("key.pem"), "not a key").unwrap();
+    let extra = format!(
+        "tls_certificate_path: \"{}\"\ntls_private_key_path: \"{}\"\n",
+        home.path().join("cert.pem").display(),
+        home.path().join("key.pem").display()
+    );
+    let path = home.write_config(&Options { extra, ..Default::default() });
+    let text = std::fs::read_to_string(&path).unwrap().replace("    type: http\n", "    type: http\n    tls: true\n");
+    std::fs::write(&path, text).unwrap();
+    let config = matrixd::config::load(&[path]).unwrap();
+    let err = matrixd::Server::start(config).await.err().expect("refused");
+    assert!(format!("{err:#}").contains("cannot load tls_certificate_path"), "{err:#}");
+}
