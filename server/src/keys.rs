@@ -89,6 +89,11 @@ impl SigningKey {
         ruma::signatures::sign_json(server_name, &self.pair, object)
     }
 
+    /// The key pair, for ruma's signing functions.
+    pub fn pair(&self) -> &Ed25519KeyPair {
+        &self.pair
+    }
+
     /// Raw signature over bytes (for tests and request signing).
     pub fn sign_bytes(&self, message: &[u8]) -> Vec<u8> {
         self.pair.sign(message).as_bytes().to_vec()

@@ -84,11 +84,14 @@ impl Server {
         db.guard_server_name(&config.server_name).await?;
 
         let listener_configs = config.listeners.clone();
+        let position = service::rooms::initial_position(&db).await?;
         let services: SharedServices = Arc::new(Services {
             config,
             db,
             signing_key,
             nonces: Default::default(),
+            streams: service::streams::Streams::new(position),
+            typing: Default::default(),
         });
 
         let mut listeners = Vec::new();

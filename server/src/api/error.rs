@@ -79,6 +79,26 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::service::rooms::RoomError> for ApiError {
+    fn from(e: crate::service::rooms::RoomError) -> Self {
+        use crate::service::rooms::RoomError as R;
+        match e {
+            R::NotFound(m) => ApiError::not_found(m),
+            R::Forbidden(m) => ApiError::forbidden(m),
+            R::BadEvent(m) => ApiError::bad_json(m),
+            R::InvalidParam(m) => ApiError::invalid_param(m),
+            R::AliasInUse(_) => ApiError::new(StatusCode::BAD_REQUEST, "M_ROOM_IN_USE", "Room alias already taken"),
+            R::UnsupportedVersion(v) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "M_UNSUPPORTED_ROOM_VERSION",
+                format!("Your homeserver does not support the features required to interact with this room (version {v})"),
+            ),
+            R::TooLarge => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE", "Event too large"),
+            R::Store(s) => s.into(),
+        }
+    }
+}
+
 impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {

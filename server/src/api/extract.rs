@@ -127,3 +127,52 @@ impl FromRequestParts<SharedServices> for Auth {
         }
     }
 }
+
+/// Path parameters, percent-decoded; a bad one is a Matrix M_INVALID_PARAM.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Params(p.0))
+            .map_err(|e| ApiError::invalid_param(e.body_text()))
+    }
+}
+
+/// Query string as key → value (last one wins).
+pub struct QueryMap(pub std::collections::HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let map = parts
+            .uri
+            .query()
+            .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        Ok(QueryMap(map))
+    }
+}
+
+/// An optional JSON object body: empty means `{}` (several endpoints allow no body).
+pub struct OptionalJson(pub serde_json::Value);
+
+impl<S: Send + Sync> FromRequest<S> for OptionalJson {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = body_bytes(req).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(serde_json::json!({})));
+        }
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| ApiError::not_json())?;
+        if !value.is_object() {
+            return Err(ApiError::not_json());
+        }
+        Ok(OptionalJson(value))
+    }
+}

@@ -7,7 +7,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -37,6 +37,77 @@ fn client_routes() -> Router<SharedServices> {
     for p in client_paths("/account/whoami") {
         r = r.route(&p, get(client::whoami::get_whoami_route));
     }
+    r.merge(room_routes())
+}
+
+/// Registers `path` under both /v3 and /r0.
+fn both(mut r: Router<SharedServices>, path: &str, method: axum::routing::MethodRouter<SharedServices>) -> Router<SharedServices> {
+    for p in client_paths(path) {
+        r = r.route(&p, method.clone());
+    }
+    r
+}
+
+fn room_routes() -> Router<SharedServices> {
+    use client::rooms::{create, events, membership, messages, send, state};
+    use client::{account_data, capabilities, ephemeral, profile, sync};
+    let mut r = Router::new();
+    r = both(r, "/capabilities", get(capabilities::get_capabilities_route));
+    r = both(r, "/createRoom", post(create::create_room_route));
+    r = both(r, "/join/{room}", post(membership::join_route));
+    r = both(r, "/rooms/{room}/join", post(membership::join_route));
+    r = both(r, "/rooms/{room_id}/invite", post(membership::invite_route));
+    r = both(r, "/rooms/{room_id}/leave", post(membership::leave_route));
+    r = both(r, "/rooms/{room_id}/kick", post(membership::kick_route));
+    r = both(r, "/rooms/{room_id}/ban", post(membership::ban_route));
+    r = both(r, "/rooms/{room_id}/unban", post(membership::unban_route));
+    r = both(r, "/rooms/{room_id}/forget", post(membership::forget_route));
+    r = both(r, "/joined_rooms", get(membership::joined_rooms_route));
+    r = both(r, "/rooms/{room_id}/members", get(membership::members_route));
+    r = both(r, "/rooms/{room_id}/joined_members", get(membership::joined_members_route));
+    r = both(r, "/rooms/{room_id}/send/{event_type}/{txn_id}", put(send::send_route));
+    r = both(r, "/rooms/{room_id}/redact/{event_id}/{txn_id}", put(send::redact_route));
+    r = both(r, "/rooms/{room_id}/state", get(state::get_state_route));
+    r = both(
+        r,
+        "/rooms/{room_id}/state/{event_type}",
+        get(state::get_state_event_empty_key_route).put(state::put_state_event_empty_key_route),
+    );
+    r = both(
+        r,
+        "/rooms/{room_id}/state/{event_type}/",
+        get(state::get_state_event_empty_key_route).put(state::put_state_event_empty_key_route),
+    );
+    r = both(
+        r,
+        "/rooms/{room_id}/state/{event_type}/{state_key}",
+        get(state::get_state_event_route).put(state::put_state_event_route),
+    );
+    r = both(r, "/rooms/{room_id}/event/{event_id}", get(events::get_event_route));
+    r = both(r, "/rooms/{room_id}/context/{event_id}", get(events::get_context_route));
+    r = both(r, "/rooms/{room_id}/messages", get(messages::get_messages_route));
+    r = both(r, "/sync", get(sync::sync_route));
+    r = both(r, "/user/{user_id}/filter", post(sync::create_filter_route));
+    r = both(r, "/user/{user_id}/filter/{filter_id}", get(sync::get_filter_route));
+    r = both(r, "/rooms/{room_id}/typing/{user_id}", put(ephemeral::typing_route));
+    r = both(r, "/rooms/{room_id}/receipt/{receipt_type}/{event_id}", post(ephemeral::receipt_route));
+    r = both(r, "/rooms/{room_id}/read_markers", post(ephemeral::read_markers_route));
+    r = both(
+        r,
+        "/user/{user_id}/account_data/{kind}",
+        get(account_data::get_global_route).put(account_data::put_global_route),
+    );
+    r = both(
+        r,
+        "/user/{user_id}/rooms/{room_id}/account_data/{kind}",
+        get(account_data::get_room_route).put(account_data::put_room_route),
+    );
+    r = both(r, "/profile/{user_id}", get(profile::get_profile_route));
+    r = both(
+        r,
+        "/profile/{user_id}/{field}",
+        get(profile::get_profile_field_route).put(profile::put_profile_field_route),
+    );
     r
 }
 

@@ -1,9 +1,14 @@
-//! Domain logic: accounts, shared-secret registration, server keys. Never imports axum; talks
-//! to storage only through `crate::store`.
+//! Domain logic: accounts, shared-secret registration, server keys, rooms and events, sync,
+//! typing, push rules. Never imports axum; talks to storage only through `crate::store`.
 
 pub mod accounts;
+pub mod push;
 pub mod register_nonce;
+pub mod rooms;
 pub mod server_keys;
+pub mod streams;
+pub mod sync;
+pub mod typing;
 
 use std::sync::Arc;
 
@@ -17,6 +22,8 @@ pub struct Services {
     pub db: Db,
     pub signing_key: SigningKey,
     pub nonces: register_nonce::Nonces,
+    pub streams: streams::Streams,
+    pub typing: typing::Typing,
 }
 
 pub type SharedServices = Arc<Services>;

@@ -109,3 +109,18 @@ pub async fn find_token(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, S
 pub async fn count_users(db: &Db) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await?)
 }
+
+/// (displayname, avatar_url) of a local user; `None` when the user does not exist.
+pub async fn get_profile(db: &Db, user_id: &str) -> Result<Option<(Option<String>, Option<String>)>, StoreError> {
+    Ok(sqlx::query_as("SELECT displayname, avatar_url FROM users WHERE user_id = $1").bind(user_id).fetch_optional(&db.pool).await?)
+}
+
+pub async fn set_displayname(db: &Db, user_id: &str, name: Option<&str>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET displayname = $1 WHERE user_id = $2").bind(name).bind(user_id).execute(&db.pool).await?;
+    Ok(())
+}
+
+pub async fn set_avatar_url(db: &Db, user_id: &str, url: Option<&str>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET avatar_url = $1 WHERE user_id = $2").bind(url).bind(user_id).execute(&db.pool).await?;
+    Ok(())
+}

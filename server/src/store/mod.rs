@@ -3,6 +3,8 @@
 //! Queries use `$n` placeholders and only integer/text/blob columns so both engines run them.
 
 pub mod accounts;
+pub mod rooms;
+pub mod userdata;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -8,5 +8,7 @@ mod config;
 mod http_basics;
 mod login;
 mod register;
+mod rooms;
 mod server_keys;
 mod storage;
+mod sync;

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+
 use sqlx::Executor as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,4 +245,79 @@ impl TestServer {
         )
         .await
     }
+}
+
+/// A logged-in user on a test server.
+#[derive(Clone)]
+pub struct User {
+    pub user_id: String,
+    pub token: String,
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl TestServer {
+    /// Registers `name` with the shared secret and returns the logged-in user.
+    pub async fn user(&self, name: &str) -> User {
+        let (status, body) = self.register("s3cr3t-for-tests", name, "password", false).await;
+        assert_eq!(status, 200, "register {name}: {body}");
+        User {
+            user_id: body["user_id"].as_str().unwrap().to_string(),
+            token: body["access_token"].as_str().unwrap().to_string(),
+            base: self.url.clone(),
+            http: self.http.clone(),
+        }
+    }
+}
+
+impl User {
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> (u16, Value) {
+        let path = if path.starts_with("/_matrix") { path.to_string() } else { format!("/_matrix/client/v3{path}") };
+        let mut r = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+        if let Some(b) = body {
+            r = r.json(b);
+        }
+        let res = r.send().await.expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, Some(&body)).await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::PUT, path, Some(&body)).await
+    }
+    /// Asserts 200 and returns the body.
+    pub async fn ok(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let (status, v) = self.call(method.clone(), path, Some(&body)).await;
+        assert_eq!(status, 200, "{method} {path}: {v}");
+        v
+    }
+    pub async fn create_room(&self, body: Value) -> String {
+        self.ok(reqwest::Method::POST, "/createRoom", body).await["room_id"].as_str().unwrap().to_string()
+    }
+    pub async fn send_text(&self, room_id: &str, txn: &str, text: &str) -> String {
+        let path = format!("/rooms/{}/send/m.room.message/{txn}", enc(room_id));
+        self.ok(reqwest::Method::PUT, &path, serde_json::json!({"msgtype": "m.text", "body": text})).await["event_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+    pub async fn sync(&self, since: Option<&str>, timeout_ms: u64) -> Value {
+        let mut path = format!("/sync?timeout={timeout_ms}");
+        if let Some(s) = since {
+            path.push_str(&format!("&since={}", enc(s)));
+        }
+        let (status, v) = self.get(&path).await;
+        assert_eq!(status, 200, "sync: {v}");
+        v
+    }
+}
+
+/// Percent-encodes a path segment.
+pub fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
 }

@@ -1,0 +1,101 @@
+//! Typing, receipts and read markers.
+//! PUT /rooms/{roomId}/typing/{userId} — https://spec.matrix.org/v1.12/client-server-api/#put_matrixclientv3roomsroomidtypinguserid
+//! POST /rooms/{roomId}/receipt/{receiptType}/{eventId} — https://spec.matrix.org/v1.12/client-server-api/#post_matrixclientv3roomsroomidreceiptreceipttypeeventid
+//! POST /rooms/{roomId}/read_markers — https://spec.matrix.org/v1.12/client-server-api/#post_matrixclientv3roomsroomidread_markers
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use crate::api::ApiError;
+use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params};
+use crate::service::SharedServices;
+use crate::store::{now_ms, rooms as db, userdata};
+
+async fn require_joined(services: &SharedServices, user_id: &str, room_id: &str) -> Result<(), ApiError> {
+    match db::membership(&services.db, user_id, room_id).await? {
+        Some((m, _)) if m == "join" => Ok(()),
+        _ => Err(ApiError::forbidden(format!("User {user_id} not in room {room_id}"))),
+    }
+}
+
+pub async fn typing_route(
+    State(services): State<SharedServices>,
+    auth: Auth,
+    Params((room_id, user_id)): Params<(String, String)>,
+    MatrixJson(body): MatrixJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    if auth.user_id != user_id {
+        return Err(ApiError::forbidden("Cannot set another user's typing state"));
+    }
+    require_joined(&services, &user_id, &room_id).await?;
+    let typing = body.get("typing").and_then(Value::as_bool).ok_or_else(|| ApiError::bad_json("typing must be a boolean"))?;
+    let timeout = body.get("timeout").and_then(Value::as_u64).unwrap_or(30_000);
+    if services.typing.set(&room_id, &user_id, typing, Duration::from_millis(timeout)) {
+        services.streams.poke();
+        // Wake syncs again when this typing notice expires.
+        if typing {
+            let s = services.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(timeout.min(120_000)) + Duration::from_millis(50)).await;
+                if s.typing.expire() {
+                    s.streams.poke();
+                }
+            });
+        }
+    }
+    Ok(Json(json!({})))
+}
+
+const RECEIPT_TYPES: &[&str] = &["m.read", "m.read.private", "m.fully_read"];
+
+async fn set_receipt(services: &SharedServices, user_id: &str, room_id: &str, rtype: &str, event_id: &str, thread: &str) -> Result<(), ApiError> {
+    let ev = services.event_by_id(event_id).await?;
+    if ev.as_ref().and_then(|e| e.room_id_str()) != Some(room_id) {
+        return Err(ApiError::not_found("Event not found in this room"));
+    }
+    if rtype == "m.fully_read" {
+        return services.set_account_data(user_id, room_id, "m.fully_read", &json!({"event_id": event_id})).await.map_err(Into::into);
+    }
+    let mut g = services.streams.write().await;
+    let pos = g.next_pos();
+    userdata::set_receipt(&services.db, room_id, rtype, user_id, thread, event_id, now_ms(), pos).await?;
+    g.commit();
+    Ok(())
+}
+
+pub async fn receipt_route(
+    State(services): State<SharedServices>,
+    auth: Auth,
+    Params((room_id, rtype, event_id)): Params<(String, String, String)>,
+    OptionalJson(body): OptionalJson,
+) -> Result<Json<Value>, ApiError> {
+    if !RECEIPT_TYPES.contains(&rtype.as_str()) {
+        return Err(ApiError::invalid_param(format!("Receipt type must be one of {}", RECEIPT_TYPES.join(", "))));
+    }
+    require_joined(&services, &auth.user_id, &room_id).await?;
+    let thread = match body.get("thread_id") {
+        None | Some(Value::Null) => "",
+        Some(Value::String(t)) if !t.is_empty() => t.as_str(),
+        Some(_) => return Err(ApiError::invalid_param("thread_id must be a non-empty string")),
+    };
+    set_receipt(&services, &auth.user_id, &room_id, &rtype, &event_id, thread).await?;
+    Ok(Json(json!({})))
+}
+
+pub async fn read_markers_route(
+    State(services): State<SharedServices>,
+    auth: Auth,
+    Params(room_id): Params<String>,
+    MatrixJson(body): MatrixJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    require_joined(&services, &auth.user_id, &room_id).await?;
+    for (key, rtype) in [("m.fully_read", "m.fully_read"), ("m.read", "m.read"), ("m.read.private", "m.read.private")] {
+        if let Some(event_id) = body.get(key).and_then(Value::as_str) {
+            set_receipt(&services, &auth.user_id, &room_id, rtype, event_id, "").await?;
+        }
+    }
+    Ok(Json(json!({})))
+}

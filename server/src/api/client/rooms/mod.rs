@@ -1,0 +1,8 @@
+//! Room endpoints of the client-server API, one group of verbs per file.
+
+pub mod create;
+pub mod events;
+pub mod membership;
+pub mod messages;
+pub mod send;
+pub mod state;

@@ -1,0 +1,77 @@
+//! GET /_matrix/client/*/sync — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv3sync
+//! And the filters it uses: POST /user/{userId}/filter, GET /user/{userId}/filter/{filterId}.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use crate::api::ApiError;
+use crate::api::extract::{Auth, MatrixJson, Params, QueryMap};
+use crate::service::SharedServices;
+use crate::service::sync::{SyncFilter, SyncRequest, Token};
+use crate::store::userdata;
+
+/// Synapse caps long-polls; clients usually ask for 30 s.
+const MAX_TIMEOUT: Duration = Duration::from_secs(180);
+
+pub async fn sync_route(
+    State(services): State<SharedServices>,
+    auth: Auth,
+    QueryMap(q): QueryMap,
+) -> Result<Json<Value>, ApiError> {
+    let since = match q.get("since") {
+        Some(s) => Some(Token::parse(s).ok_or_else(|| ApiError::invalid_param("Invalid since token"))?),
+        None => None,
+    };
+    let timeout = match q.get("timeout") {
+        Some(t) => Duration::from_millis(t.parse::<u64>().map_err(|_| ApiError::invalid_param("timeout must be milliseconds"))?),
+        None => Duration::ZERO,
+    }
+    .min(MAX_TIMEOUT);
+    let full_state = q.get("full_state").is_some_and(|v| v == "true");
+    let filter = match q.get("filter") {
+        None => SyncFilter::default(),
+        Some(f) if f.trim_start().starts_with('{') => {
+            let v: Value = serde_json::from_str(f).map_err(|_| ApiError::new(http::StatusCode::BAD_REQUEST, "M_NOT_JSON", "filter is not valid JSON"))?;
+            SyncFilter::from_json(&v)
+        }
+        Some(id) => {
+            let id: i64 = id.parse().map_err(|_| ApiError::invalid_param("Invalid filter id"))?;
+            let json = userdata::get_filter(&services.db, &auth.user_id, id).await?.ok_or_else(|| ApiError::not_found("No such filter"))?;
+            SyncFilter::from_json(&serde_json::from_str(&json).unwrap_or(json!({})))
+        }
+    };
+    let req = SyncRequest { since, timeout, full_state, filter };
+    Ok(Json(services.sync(&auth.user_id, &auth.device_id, &req).await?))
+}
+
+fn own_user(auth: &Auth, user_id: &str) -> Result<(), ApiError> {
+    if auth.user_id != user_id {
+        return Err(ApiError::forbidden("Cannot use filters for other users"));
+    }
+    Ok(())
+}
+
+pub async fn create_filter_route(
+    State(services): State<SharedServices>,
+    auth: Auth,
+    Params(user_id): Params<String>,
+    MatrixJson(body): MatrixJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    own_user(&auth, &user_id)?;
+    let id = userdata::insert_filter(&services.db, &auth.user_id, &body.to_string()).await?;
+    Ok(Json(json!({ "filter_id": id.to_string() })))
+}
+
+pub async fn get_filter_route(
+    State(services): State<SharedServices>,
+    auth: Auth,
+    Params((user_id, filter_id)): Params<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    own_user(&auth, &user_id)?;
+    let id: i64 = filter_id.parse().map_err(|_| ApiError::not_found("No such filter"))?;
+    let json = userdata::get_filter(&services.db, &auth.user_id, id).await?.ok_or_else(|| ApiError::not_found("No such filter"))?;
+    Ok(Json(serde_json::from_str(&json).unwrap_or(json!({}))))
+}

@@ -1,0 +1,39 @@
+//! Push rules: the spec's default ruleset (from ruma) with the user's changes, stored as one
+//! JSON document per user and announced through the m.push_rules account data.
+
+use ruma::UserId;
+use ruma::push::Ruleset;
+use serde_json::{Value, json};
+
+use super::Services;
+use super::rooms::RoomError;
+use crate::store::userdata;
+
+impl Services {
+    /// `{"global": <ruleset>}` for the user.
+    pub async fn push_rules_for(&self, user_id: &str) -> Result<Value, RoomError> {
+        if let Some(text) = userdata::get_push_rules(&self.db, user_id).await? {
+            if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                return Ok(v);
+            }
+        }
+        let uid = UserId::parse(user_id).map_err(|e| RoomError::InvalidParam(e.to_string()))?;
+        Ok(json!({"global": Ruleset::server_default(&uid)}))
+    }
+
+    /// Stores the user's ruleset and announces it in account data.
+    pub async fn set_push_rules(&self, user_id: &str, rules: &Value) -> Result<(), RoomError> {
+        let text = rules.to_string();
+        userdata::set_push_rules(&self.db, user_id, &text).await?;
+        self.set_account_data(user_id, "", "m.push_rules", rules).await
+    }
+
+    /// Sets account data on the global stream.
+    pub async fn set_account_data(&self, user_id: &str, room_id: &str, kind: &str, content: &Value) -> Result<(), RoomError> {
+        let mut g = self.streams.write().await;
+        let pos = g.next_pos();
+        userdata::set_account_data(&self.db, user_id, room_id, kind, &content.to_string(), pos).await?;
+        g.commit();
+        Ok(())
+    }
+}

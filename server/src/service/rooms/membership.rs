@@ -1,0 +1,81 @@
+//! Membership changes: join (by id or alias), invite, leave, kick, ban, unban, forget. Each is
+//! an m.room.member event through `append`, so the room version's auth rules decide.
+
+use serde_json::{Value, json};
+
+use super::{NewEvent, Pdu, RoomError};
+use crate::service::Services;
+use crate::store::rooms as db;
+
+impl Services {
+    /// Resolves `!room:server` or `#alias:server` to a known room id.
+    pub async fn resolve_room(&self, id_or_alias: &str) -> Result<String, RoomError> {
+        if id_or_alias.starts_with('#') {
+            return match db::alias_room(&self.db, id_or_alias).await? {
+                Some((room_id, _)) => Ok(room_id),
+                None => Err(RoomError::NotFound(format!("Room alias {id_or_alias} not found"))),
+            };
+        }
+        if !id_or_alias.starts_with('!') {
+            return Err(RoomError::InvalidParam(format!("{id_or_alias} is not a room id or alias")));
+        }
+        match db::room_version(&self.db, id_or_alias).await? {
+            Some(_) => Ok(id_or_alias.to_string()),
+            None => Err(RoomError::NotFound(format!("Unknown room {id_or_alias}"))),
+        }
+    }
+
+    pub async fn join(&self, user_id: &str, id_or_alias: &str, reason: Option<&str>) -> Result<(String, Pdu), RoomError> {
+        let room_id = self.resolve_room(id_or_alias).await?;
+        let mut content = self.member_content(user_id, "join").await?;
+        if let Some(r) = reason {
+            content["reason"] = json!(r);
+        }
+        let pdu = self.append(Some(&room_id), None, user_id, NewEvent::state("m.room.member", user_id, content), None).await?;
+        Ok((room_id, pdu))
+    }
+
+    /// invite, leave (target == sender), kick (leave for someone else), ban, unban.
+    pub async fn set_membership(
+        &self,
+        room_id: &str,
+        sender: &str,
+        target: &str,
+        membership: &str,
+        reason: Option<&str>,
+        extra: Option<Value>,
+    ) -> Result<Pdu, RoomError> {
+        if ruma::UserId::parse(target).is_err() {
+            return Err(RoomError::InvalidParam(format!("Invalid user_id: {target}")));
+        }
+        self.room_rules(room_id).await?;
+        let mut content = if membership == "invite" || (membership == "join" && sender == target) {
+            self.member_content(target, membership).await?
+        } else {
+            json!({"membership": membership})
+        };
+        if let Some(r) = reason {
+            content["reason"] = json!(r);
+        }
+        if let (Some(Value::Object(extra)), Value::Object(c)) = (extra, &mut content) {
+            for (k, v) in extra {
+                c.entry(k).or_insert(v);
+            }
+        }
+        // Unban and kick need the target to currently be banned / in the room.
+        let current = db::membership(&self.db, target, room_id).await?.map(|m| m.0);
+        if membership == "leave" && sender != target {
+            match current.as_deref() {
+                Some("join") | Some("invite") | Some("knock") | Some("ban") => {}
+                _ => return Err(RoomError::Forbidden(format!("{target} is not in the room"))),
+            }
+        }
+        if membership == "invite" && current.as_deref() == Some("join") {
+            return Err(RoomError::Forbidden(format!("{target} is already in the room.")));
+        }
+        if membership == "invite" && current.as_deref() == Some("ban") {
+            return Err(RoomError::Forbidden(format!("{target} is banned from the room")));
+        }
+        self.append(Some(room_id), None, sender, NewEvent::state("m.room.member", target, content), None).await
+    }
+}

@@ -1,0 +1,287 @@
+//! Rooms: building events as full PDUs (prev_events, auth_events, depth, content hash,
+//! signature, event id per room version), authorising them with the room version's rules
+//! through ruma's state-res, and committing them on the global stream. Room creation and
+//! membership changes build on `append`.
+
+pub mod create;
+pub mod membership;
+pub mod pdu;
+
+use std::collections::HashMap;
+
+use ruma::events::{StateEventType, TimelineEventType};
+use ruma::room_version_rules::RoomVersionRules;
+use ruma::{CanonicalJsonObject, EventId, RoomVersionId, UserId};
+use serde_json::{Map, Value, json};
+
+pub use pdu::Pdu;
+
+use super::Services;
+use crate::store::{self, StoreError, now_ms, rooms as db};
+
+/// The room version new rooms get, as in Synapse.
+pub const DEFAULT_ROOM_VERSION: RoomVersionId = RoomVersionId::V12;
+/// Room versions this server can create and join.
+pub const SUPPORTED_ROOM_VERSIONS: &[&str] = &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoomError {
+    #[error("Unknown room {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    BadEvent(String),
+    #[error("{0}")]
+    InvalidParam(String),
+    #[error("Room alias {0} already exists")]
+    AliasInUse(String),
+    #[error("Unsupported room version {0}")]
+    UnsupportedVersion(String),
+    #[error("event is too large")]
+    TooLarge,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An event to build and send.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub kind: String,
+    pub state_key: Option<String>,
+    pub content: Value,
+    pub redacts: Option<String>,
+}
+
+impl NewEvent {
+    pub fn state(kind: &str, state_key: &str, content: Value) -> Self {
+        NewEvent { kind: kind.into(), state_key: Some(state_key.into()), content, redacts: None }
+    }
+    pub fn message(kind: &str, content: Value) -> Self {
+        NewEvent { kind: kind.into(), state_key: None, content, redacts: None }
+    }
+}
+
+pub fn rules_for(version: &str) -> Result<(RoomVersionId, RoomVersionRules), RoomError> {
+    let id = RoomVersionId::try_from(version).map_err(|_| RoomError::UnsupportedVersion(version.into()))?;
+    let rules = id.rules().ok_or_else(|| RoomError::UnsupportedVersion(version.into()))?;
+    Ok((id, rules))
+}
+
+impl Services {
+    pub async fn room_rules(&self, room_id: &str) -> Result<(RoomVersionId, RoomVersionRules), RoomError> {
+        let version = db::room_version(&self.db, room_id).await?.ok_or_else(|| RoomError::NotFound(room_id.into()))?;
+        rules_for(&version)
+    }
+
+    pub fn pdu(row: &db::EventRow) -> Result<Pdu, RoomError> {
+        Pdu::from_row(row).map_err(|e| RoomError::Store(StoreError::Refused(e)))
+    }
+
+    pub async fn event_by_id(&self, event_id: &str) -> Result<Option<Pdu>, RoomError> {
+        match db::get_event(&self.db, event_id).await? {
+            Some(row) => Ok(Some(Self::pdu(&row)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn current_state_event(&self, room_id: &str, kind: &str, state_key: &str) -> Result<Option<Pdu>, RoomError> {
+        match db::current_state_event(&self.db, room_id, kind, state_key).await? {
+            Some(row) => Ok(Some(Self::pdu(&row)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Renders events for a viewer, applying redactions.
+    pub async fn format_events(&self, room_id: &str, pdus: &[Pdu], viewer: Option<(&str, &str)>) -> Result<Vec<Value>, RoomError> {
+        let mut rules = None;
+        let mut out = Vec::with_capacity(pdus.len());
+        for p in pdus {
+            let redaction = match &p.redacted_by {
+                Some(id) => self.event_by_id(id).await?,
+                None => None,
+            };
+            if redaction.is_some() && rules.is_none() {
+                rules = Some(self.room_rules(room_id).await?.1);
+            }
+            let r = redaction.as_ref().zip(rules.as_ref().map(|r| &r.redaction));
+            out.push(p.client_format(Some(room_id), viewer, r));
+        }
+        Ok(out)
+    }
+
+    /// Builds, authorises and commits one event. `room_id` is `None` only for the create event
+    /// of a room version whose room id is the create event's id (v12); `version` is given then.
+    pub async fn append(
+        &self,
+        room_id: Option<&str>,
+        version: Option<&RoomVersionId>,
+        sender: &str,
+        new: NewEvent,
+        txn: Option<(&str, &str)>,
+    ) -> Result<Pdu, RoomError> {
+        let sender_id = UserId::parse(sender).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let mut guard = self.streams.write().await;
+
+        // The transaction id may have been used while we waited for the lock.
+        if let Some((device, txn_id)) = txn {
+            if let Some(existing) = db::txn_event(&self.db, sender, device, txn_id).await? {
+                if let Some(p) = self.event_by_id(&existing).await? {
+                    return Ok(p);
+                }
+            }
+        }
+
+        let (version_id, rules) = match (room_id, version) {
+            (_, Some(v)) => (v.clone(), v.rules().ok_or_else(|| RoomError::UnsupportedVersion(v.to_string()))?),
+            (Some(r), None) => self.room_rules(r).await?,
+            (None, None) => return Err(RoomError::BadEvent("no room".into())),
+        };
+        let kind = TimelineEventType::from(new.kind.as_str());
+        let content_raw = serde_json::value::to_raw_value(&new.content).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+
+        // Auth events: the state the room version's rules name for this event.
+        let mut state: HashMap<(String, String), Pdu> = HashMap::new();
+        let mut auth_ids = Vec::new();
+        let is_create = new.kind == "m.room.create";
+        if let Some(rid) = room_id.filter(|_| !is_create) {
+            let mut keys = ruma::state_res::auth_types_for_event(
+                &kind,
+                &sender_id,
+                new.state_key.as_deref(),
+                &content_raw,
+                &rules.authorization,
+            )
+            .map_err(RoomError::BadEvent)?;
+            keys.push((StateEventType::RoomCreate, String::new()));
+            for (t, sk) in keys {
+                let key = (t.to_string(), sk);
+                if state.contains_key(&key) {
+                    continue;
+                }
+                if let Some(p) = self.current_state_event(rid, &key.0, &key.1).await? {
+                    let is_create = key.0 == "m.room.create";
+                    if !(is_create && rules.authorization.room_create_event_id_as_room_id) {
+                        auth_ids.push(p.event_id.to_string());
+                    }
+                    state.insert(key, p);
+                }
+            }
+        }
+        let (prev_events, depth) = match room_id.filter(|_| !is_create) {
+            Some(rid) => match db::last_event(&self.db, rid).await? {
+                Some((id, depth)) => (vec![id], depth + 1),
+                None => (vec![], 1),
+            },
+            None => (vec![], 1),
+        };
+
+        // The PDU.
+        let mut obj = Map::new();
+        obj.insert("auth_events".into(), json!(auth_ids));
+        obj.insert("content".into(), new.content.clone());
+        obj.insert("depth".into(), json!(depth));
+        obj.insert("origin_server_ts".into(), json!(now_ms()));
+        obj.insert("prev_events".into(), json!(prev_events));
+        if let Some(r) = room_id {
+            obj.insert("room_id".into(), json!(r));
+        }
+        obj.insert("sender".into(), json!(sender));
+        obj.insert("type".into(), json!(new.kind));
+        if let Some(sk) = &new.state_key {
+            obj.insert("state_key".into(), json!(sk));
+        }
+        if let Some(r) = &new.redacts {
+            if !rules.redaction.content_field_redacts {
+                obj.insert("redacts".into(), json!(r));
+            }
+        }
+        let mut canonical: CanonicalJsonObject = serde_json::from_value(Value::Object(obj))
+            .map_err(|e| RoomError::BadEvent(format!("event content is not canonical JSON: {e}")))?;
+        ruma::signatures::hash_and_sign_event(&self.config.server_name, self.signing_key.pair(), &mut canonical, &rules.redaction)
+            .map_err(|e| match e {
+                ruma::signatures::JsonError::PduTooLarge => RoomError::TooLarge,
+                other => RoomError::BadEvent(other.to_string()),
+            })?;
+        let hash = ruma::signatures::reference_hash(&canonical, &rules).map_err(|e| match e {
+            ruma::signatures::JsonError::PduTooLarge => RoomError::TooLarge,
+            other => RoomError::BadEvent(other.to_string()),
+        })?;
+        let event_id = EventId::parse(format!("${hash}")).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let room_id_owned = match room_id {
+            Some(r) => r.to_string(),
+            None => format!("!{hash}"),
+        };
+        let mut json: Map<String, Value> = match serde_json::to_value(&canonical) {
+            Ok(Value::Object(m)) => m,
+            _ => return Err(RoomError::BadEvent("event is not an object".into())),
+        };
+        let pdu = Pdu::from_json(event_id.clone(), json.clone()).map_err(RoomError::BadEvent)?;
+
+        // Authorise with the room version's rules.
+        let by_id: HashMap<String, &Pdu> = state.values().map(|p| (p.event_id.to_string(), p)).collect();
+        ruma::state_res::check_state_independent_auth_rules(&rules.authorization, &pdu, |id: &EventId| {
+            by_id.get(id.as_str()).copied()
+        })
+        .map_err(RoomError::Forbidden)?;
+        ruma::state_res::check_state_dependent_auth_rules(&rules.authorization, &pdu, |t: &StateEventType, sk: &str| {
+            state.get(&(t.to_string(), sk.to_string()))
+        })
+        .map_err(RoomError::Forbidden)?;
+
+        // What clients see beside the signed event: the previous state for this key.
+        let mut unsigned = Map::new();
+        if let Some(sk) = &new.state_key {
+            if let Some(rid) = room_id {
+                if let Some(prev) = self.current_state_event(rid, &new.kind, sk).await? {
+                    unsigned.insert("prev_content".into(), prev.content_value());
+                    unsigned.insert("replaces_state".into(), json!(prev.event_id.as_str()));
+                    unsigned.insert("prev_sender".into(), json!(prev.sender_str()));
+                }
+            }
+        }
+        if !unsigned.is_empty() {
+            json.insert("unsigned".into(), Value::Object(unsigned));
+        }
+        let stored = serde_json::to_string(&json).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+
+        let pos = guard.next_pos();
+        let membership = if new.kind == "m.room.member" { new.content.get("membership").and_then(Value::as_str) } else { None };
+        let version_str = version_id.to_string();
+        db::insert_event(
+            &self.db,
+            &db::NewEventRow {
+                stream_ordering: pos,
+                event_id: event_id.as_str(),
+                room_id: &room_id_owned,
+                sender,
+                kind: &new.kind,
+                state_key: new.state_key.as_deref(),
+                depth,
+                origin_server_ts: pdu.ts(),
+                json: &stored,
+                txn,
+                membership: new.state_key.as_deref().zip(membership),
+                new_room: if new.kind == "m.room.create" { Some((&version_str, sender)) } else { None },
+                redacts: if new.kind == "m.room.redaction" { new.redacts.as_deref() } else { None },
+            },
+        )
+        .await?;
+        guard.commit();
+
+        let mut out = Pdu::from_json(event_id, json).map_err(RoomError::BadEvent)?;
+        out.stream = pos;
+        out.txn = txn.map(|(d, t)| (d.to_string(), t.to_string()));
+        Ok(out)
+    }
+
+    /// The current stream position (for sync tokens).
+    pub fn stream_position(&self) -> i64 {
+        self.streams.current()
+    }
+}
+
+/// Loads the global stream position at start.
+pub async fn initial_position(db: &store::Db) -> Result<i64, StoreError> {
+    db::max_stream_position(db).await
+}

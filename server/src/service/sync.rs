@@ -1,0 +1,470 @@
+//! /sync: what changed for a user between a token and now — joined rooms (timeline with
+//! prev_batch and limited, state, ephemeral typing and receipts, account data, unread counts,
+//! summary), invites with stripped state, rooms left, global account data, presence — and the
+//! long-poll that waits until something does. Tokens are positions on the global stream plus
+//! the typing serial, so they stay valid across restarts.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+
+use super::Services;
+use super::rooms::{Pdu, RoomError};
+use crate::store::{rooms as db, userdata};
+
+/// A sync or pagination position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub pos: i64,
+    pub typing: u64,
+}
+
+impl Token {
+    /// Parses `s<pos>_<typing>` (sync) or `t<pos>` (pagination).
+    pub fn parse(s: &str) -> Option<Token> {
+        if let Some(rest) = s.strip_prefix('s') {
+            let (pos, typing) = rest.split_once('_').unwrap_or((rest, "0"));
+            return Some(Token { pos: pos.parse().ok()?, typing: typing.parse().ok()? });
+        }
+        if let Some(rest) = s.strip_prefix('t') {
+            return Some(Token { pos: rest.parse().ok()?, typing: 0 });
+        }
+        None
+    }
+    pub fn sync(&self) -> String {
+        format!("s{}_{}", self.pos, self.typing)
+    }
+}
+
+pub fn page_token(pos: i64) -> String {
+    format!("t{pos}")
+}
+
+/// The parts of a filter sync honours.
+#[derive(Debug, Clone, Default)]
+pub struct SyncFilter {
+    pub timeline_limit: Option<usize>,
+    pub lazy_load_members: bool,
+    pub include_leave: bool,
+    pub rooms: Option<HashSet<String>>,
+    pub not_rooms: HashSet<String>,
+    pub types: Option<Vec<String>>,
+    pub not_types: Vec<String>,
+    pub senders: Option<HashSet<String>>,
+    pub not_senders: HashSet<String>,
+}
+
+fn strings(v: Option<&Value>) -> Option<Vec<String>> {
+    v.and_then(Value::as_array).map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+}
+
+/// Whether `kind` matches a filter type pattern (a trailing `*` is a wildcard).
+pub fn type_matches(pattern: &str, kind: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => kind.starts_with(prefix),
+        None => pattern == kind,
+    }
+}
+
+impl SyncFilter {
+    pub fn from_json(v: &Value) -> SyncFilter {
+        let room = v.get("room");
+        let timeline = room.and_then(|r| r.get("timeline"));
+        let state = room.and_then(|r| r.get("state"));
+        SyncFilter {
+            timeline_limit: timeline.and_then(|t| t.get("limit")).and_then(Value::as_u64).map(|l| l.clamp(1, 1000) as usize),
+            lazy_load_members: state.and_then(|s| s.get("lazy_load_members")).and_then(Value::as_bool).unwrap_or(false),
+            include_leave: room.and_then(|r| r.get("include_leave")).and_then(Value::as_bool).unwrap_or(false),
+            rooms: strings(room.and_then(|r| r.get("rooms"))).map(|v| v.into_iter().collect()),
+            not_rooms: strings(room.and_then(|r| r.get("not_rooms"))).unwrap_or_default().into_iter().collect(),
+            types: strings(timeline.and_then(|t| t.get("types"))),
+            not_types: strings(timeline.and_then(|t| t.get("not_types"))).unwrap_or_default(),
+            senders: strings(timeline.and_then(|t| t.get("senders"))).map(|v| v.into_iter().collect()),
+            not_senders: strings(timeline.and_then(|t| t.get("not_senders"))).unwrap_or_default().into_iter().collect(),
+        }
+    }
+
+    fn room_allowed(&self, room_id: &str) -> bool {
+        !self.not_rooms.contains(room_id) && self.rooms.as_ref().is_none_or(|r| r.contains(room_id))
+    }
+
+    pub fn event_allowed(&self, p: &Pdu) -> bool {
+        let kind = p.kind_str();
+        if self.not_types.iter().any(|t| type_matches(t, &kind)) || self.not_senders.contains(p.sender_str()) {
+            return false;
+        }
+        if let Some(types) = &self.types {
+            if !types.iter().any(|t| type_matches(t, &kind)) {
+                return false;
+            }
+        }
+        self.senders.as_ref().is_none_or(|s| s.contains(p.sender_str()))
+    }
+}
+
+pub struct SyncRequest {
+    pub since: Option<Token>,
+    pub timeout: Duration,
+    pub full_state: bool,
+    pub filter: SyncFilter,
+}
+
+/// Synapse's default timeline limit.
+const DEFAULT_TIMELINE_LIMIT: usize = 10;
+
+/// Stripped state shown with an invite.
+const INVITE_STATE_TYPES: &[&str] =
+    &["m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias", "m.room.encryption", "m.room.topic"];
+
+fn stripped(p: &Pdu) -> Value {
+    json!({"type": p.kind_str(), "state_key": p.state_key_str().unwrap_or(""), "content": p.content_value(), "sender": p.sender_str()})
+}
+
+impl Services {
+    /// Runs a sync, waiting up to the timeout for something new when `since` is given.
+    pub async fn sync(&self, user_id: &str, device_id: &str, req: &SyncRequest) -> Result<Value, RoomError> {
+        let deadline = Instant::now() + req.timeout;
+        let mut wake = self.streams.subscribe();
+        loop {
+            wake.borrow_and_update();
+            let (body, changed) = self.sync_once(user_id, device_id, req).await?;
+            if changed || req.since.is_none() || req.full_state || Instant::now() >= deadline {
+                return Ok(body);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, wake.changed()).await {
+                Ok(Ok(())) => continue,
+                _ => {
+                    // Timed out: answer with the current position so the client moves on.
+                    let (body, _) = self.sync_once(user_id, device_id, req).await?;
+                    return Ok(body);
+                }
+            }
+        }
+    }
+
+    async fn sync_once(&self, user_id: &str, device_id: &str, req: &SyncRequest) -> Result<(Value, bool), RoomError> {
+        self.typing.expire();
+        let to = self.streams.current();
+        let typing_now = self.typing.serial();
+        let since = req.since;
+        let since_pos = since.map(|t| t.pos).unwrap_or(0);
+        let limit = req.filter.timeline_limit.unwrap_or(DEFAULT_TIMELINE_LIMIT);
+        let viewer = Some((user_id, device_id));
+
+        let mut join = Map::new();
+        let mut invite = Map::new();
+        let mut leave = Map::new();
+        let mut changed = false;
+
+        for (room_id, membership, event_id, mstream) in db::memberships_of(&self.db, user_id).await? {
+            if !req.filter.room_allowed(&room_id) {
+                continue;
+            }
+            match membership.as_str() {
+                "join" => {
+                    let newly = since.is_none() || req.full_state || mstream > since_pos && self.joined_after(&room_id, user_id, since_pos).await?;
+                    let room = self.joined_room(&room_id, user_id, viewer, since, newly, limit, to, &req.filter).await?;
+                    if let Some((room, has)) = room {
+                        changed |= has;
+                        join.insert(room_id, room);
+                    }
+                }
+                "invite" if since.is_none() || mstream > since_pos => {
+                    let mut events = Vec::new();
+                    for t in INVITE_STATE_TYPES {
+                        if let Some(p) = self.current_state_event(&room_id, t, "").await? {
+                            events.push(stripped(&p));
+                        }
+                    }
+                    if let Some(p) = self.event_by_id(&event_id).await? {
+                        if let Some(inviter) = self.current_state_event(&room_id, "m.room.member", p.sender_str()).await? {
+                            events.push(stripped(&inviter));
+                        }
+                        events.push(stripped(&p));
+                    }
+                    invite.insert(room_id, json!({"invite_state": {"events": events}}));
+                    changed = true;
+                }
+                "leave" | "ban" if (since.is_some() && mstream > since_pos) || (since.is_none() && req.filter.include_leave) => {
+                    let rows = db::events_backwards(&self.db, &room_id, since_pos, mstream, limit as i64 + 1).await?;
+                    let (timeline, limited, first) = self.timeline(&room_id, rows, limit, viewer, &req.filter).await?;
+                    let state_pos = first.map(|f| f - 1).unwrap_or(mstream);
+                    let state = self.state_for_sync(&room_id, since, state_pos, true, &[], false).await?;
+                    let state = self.format_events(&room_id, &state, None).await?;
+                    leave.insert(
+                        room_id,
+                        json!({
+                            "timeline": {"events": timeline, "limited": limited, "prev_batch": page_token(first.map(|f| f - 1).unwrap_or(mstream))},
+                            "state": {"events": state},
+                            "account_data": {"events": []},
+                        }),
+                    );
+                    changed = true;
+                }
+                _ => {}
+            }
+        }
+
+        // Global account data.
+        let mut account_data = Vec::new();
+        for (room, kind, content) in userdata::account_data_since(&self.db, user_id, since_pos).await? {
+            if room.is_empty() {
+                account_data.push(json!({"type": kind, "content": serde_json::from_str::<Value>(&content).unwrap_or(json!({}))}));
+            }
+        }
+        if since.is_none() && !account_data.iter().any(|e| e["type"] == "m.push_rules") {
+            account_data.push(json!({"type": "m.push_rules", "content": self.push_rules_for(user_id).await?}));
+        }
+        changed |= !account_data.is_empty() && since.is_some();
+
+        // Presence of users sharing a room with this one.
+        let mut presence = Vec::new();
+        let mut shares: Option<HashSet<String>> = None;
+        for (uid, state, msg, last) in userdata::presence_since(&self.db, since_pos).await? {
+            if shares.is_none() {
+                shares = Some(self.users_sharing_rooms(user_id).await?);
+            }
+            if uid == user_id || shares.as_ref().is_some_and(|s| s.contains(&uid)) {
+                let mut c = json!({"presence": state, "last_active_ago": (crate::store::now_ms() - last).max(0)});
+                if let Some(m) = msg {
+                    c["status_msg"] = json!(m);
+                }
+                if state == "online" {
+                    c["currently_active"] = json!(true);
+                }
+                presence.push(json!({"type": "m.presence", "sender": uid, "content": c}));
+            }
+        }
+        changed |= !presence.is_empty() && since.is_some();
+
+        let body = json!({
+            "next_batch": Token { pos: to, typing: typing_now }.sync(),
+            "rooms": {"join": join, "invite": invite, "leave": leave, "knock": {}},
+            "account_data": {"events": account_data},
+            "presence": {"events": presence},
+            "to_device": {"events": []},
+            "device_lists": {"changed": [], "left": []},
+            "device_one_time_keys_count": {},
+            "device_unused_fallback_key_types": [],
+        });
+        Ok((body, changed))
+    }
+
+    /// Whether the user's current stint in the room began after `since` (a rejoin or first join).
+    async fn joined_after(&self, room_id: &str, user_id: &str, since: i64) -> Result<bool, RoomError> {
+        let before = db::state_at(&self.db, room_id, since).await?;
+        let was_joined = before.iter().filter_map(|r| Services::pdu(r).ok()).any(|p| {
+            p.kind_str() == "m.room.member" && p.state_key_str() == Some(user_id) && p.membership().as_deref() == Some("join")
+        });
+        Ok(!was_joined)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn joined_room(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        viewer: Option<(&str, &str)>,
+        since: Option<Token>,
+        newly_joined: bool,
+        limit: usize,
+        to: i64,
+        filter: &SyncFilter,
+    ) -> Result<Option<(Value, bool)>, RoomError> {
+        let from = if newly_joined { 0 } else { since.map(|t| t.pos).unwrap_or(0) };
+        let rows = db::events_backwards(&self.db, room_id, from, to, limit as i64 + 1).await?;
+        let any_new = !rows.is_empty();
+        let (timeline, limited, first) = self.timeline(room_id, rows, limit, viewer, filter).await?;
+
+        // Ephemeral: typing and receipts.
+        let mut ephemeral = Vec::new();
+        let (typing_users, typing_serial) = self.typing.get(room_id);
+        let typing_changed = since.is_none_or(|t| typing_serial > t.typing) || newly_joined;
+        if typing_changed && (since.is_none() || newly_joined || typing_serial > 0) {
+            ephemeral.push(json!({"type": "m.typing", "content": {"user_ids": typing_users}}));
+        }
+        let receipt_since = if newly_joined { 0 } else { since.map(|t| t.pos).unwrap_or(0) };
+        let receipts = userdata::receipts_since(&self.db, room_id, receipt_since).await?;
+        if !receipts.is_empty() {
+            let mut content: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+            for (rtype, uid, thread, event_id, ts) in &receipts {
+                if rtype == "m.read.private" && uid != user_id {
+                    continue;
+                }
+                let by_type = content.entry(event_id.clone()).or_default();
+                let users = by_type.entry(rtype.clone()).or_insert_with(|| json!({}));
+                let mut r = json!({"ts": ts});
+                if !thread.is_empty() {
+                    r["thread_id"] = json!(thread);
+                }
+                users[uid] = r;
+            }
+            if !content.is_empty() {
+                ephemeral.push(json!({"type": "m.receipt", "content": content}));
+            }
+        }
+
+        // Room account data.
+        let ad_since = if newly_joined { 0 } else { since.map(|t| t.pos).unwrap_or(0) };
+        let mut room_ad = Vec::new();
+        for (room, kind, content) in userdata::account_data_since(&self.db, user_id, ad_since).await? {
+            if room == room_id {
+                room_ad.push(json!({"type": kind, "content": serde_json::from_str::<Value>(&content).unwrap_or(json!({}))}));
+            }
+        }
+
+        let incremental = since.is_some() && !newly_joined;
+        let has_typing_change = since.is_some_and(|t| typing_serial > t.typing);
+        if incremental && !any_new && receipts.is_empty() && room_ad.is_empty() && !has_typing_change {
+            return Ok(None);
+        }
+        let ephemeral = if incremental && !has_typing_change {
+            ephemeral.into_iter().filter(|e| e["type"] != "m.typing").collect()
+        } else {
+            ephemeral
+        };
+
+        // State: everything up to the timeline's start (initial), or what changed in the gap.
+        let state_pos = first.map(|f| f - 1).unwrap_or(to);
+        let senders: Vec<String> = timeline.iter().filter_map(|e| e["sender"].as_str().map(String::from)).collect();
+        let state = self.state_for_sync(room_id, if incremental { since } else { None }, state_pos, limited || !incremental, &senders, filter.lazy_load_members).await?;
+        let state = self.format_events(room_id, &state, None).await?;
+
+        let summary = self.room_summary(room_id, user_id).await?;
+        let unread = self.unread_counts(room_id, user_id).await?;
+        let room = json!({
+            "timeline": {"events": timeline, "limited": limited, "prev_batch": page_token(first.map(|f| f - 1).unwrap_or(to))},
+            "state": {"events": state},
+            "ephemeral": {"events": ephemeral},
+            "account_data": {"events": room_ad},
+            "unread_notifications": unread,
+            "summary": summary,
+        });
+        Ok(Some((room, true)))
+    }
+
+    /// Turns rows (newest first, up to limit+1) into a chronological client timeline.
+    async fn timeline(
+        &self,
+        room_id: &str,
+        mut rows: Vec<db::EventRow>,
+        limit: usize,
+        viewer: Option<(&str, &str)>,
+        filter: &SyncFilter,
+    ) -> Result<(Vec<Value>, bool, Option<i64>), RoomError> {
+        let limited = rows.len() > limit;
+        rows.truncate(limit);
+        rows.reverse();
+        let first = rows.first().map(|r| r.stream_ordering);
+        let pdus: Vec<Pdu> = rows.iter().map(Services::pdu).collect::<Result<_, _>>()?;
+        let pdus: Vec<Pdu> = pdus.into_iter().filter(|p| filter.event_allowed(p)).collect();
+        Ok((self.format_events(room_id, &pdus, viewer).await?, limited, first))
+    }
+
+    /// State for a sync response: the full state at `pos` (initial / limited), or the state
+    /// changes since the token up to `pos`. With lazy loading, members are limited to the
+    /// timeline's senders.
+    async fn state_for_sync(
+        &self,
+        room_id: &str,
+        since: Option<Token>,
+        pos: i64,
+        gap: bool,
+        senders: &[String],
+        lazy: bool,
+    ) -> Result<Vec<Pdu>, RoomError> {
+        let rows = match since {
+            None => db::state_at(&self.db, room_id, pos).await?,
+            Some(_) if !gap => Vec::new(),
+            Some(t) => {
+                let changes = db::state_changes(&self.db, room_id, t.pos, pos).await?;
+                let mut latest: HashMap<(String, String), db::EventRow> = HashMap::new();
+                for r in changes {
+                    let p = Services::pdu(&r)?;
+                    latest.insert((p.kind_str(), p.state_key_str().unwrap_or("").to_string()), r);
+                }
+                let mut v: Vec<db::EventRow> = latest.into_values().collect();
+                v.sort_by_key(|r| r.stream_ordering);
+                v
+            }
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let p = Services::pdu(r)?;
+            if lazy && p.kind_str() == "m.room.member" && !senders.iter().any(|s| Some(s.as_str()) == p.state_key_str()) {
+                continue;
+            }
+            out.push(p);
+        }
+        Ok(out)
+    }
+
+    /// m.heroes and member counts, which clients use to name rooms without a name.
+    async fn room_summary(&self, room_id: &str, user_id: &str) -> Result<Value, RoomError> {
+        let joined = db::members_with(&self.db, room_id, "join").await?;
+        let invited = db::members_with(&self.db, room_id, "invite").await?;
+        let heroes: Vec<&String> = joined.iter().chain(invited.iter()).filter(|u| u.as_str() != user_id).take(5).collect();
+        Ok(json!({"m.heroes": heroes, "m.joined_member_count": joined.len(), "m.invited_member_count": invited.len()}))
+    }
+
+    /// Notification and highlight counts since the user's read receipt: messages from others,
+    /// highlighted when they mention the user (m.mentions, or the display name / localpart).
+    pub async fn unread_counts(&self, room_id: &str, user_id: &str) -> Result<Value, RoomError> {
+        let read = userdata::read_position(&self.db, room_id, user_id).await?.unwrap_or(0);
+        let joined_at = db::membership(&self.db, user_id, room_id).await?.map(|m| m.1).unwrap_or(0);
+        let from = read.max(joined_at);
+        let rows = db::events_forwards(&self.db, room_id, from, i64::MAX, 1000).await?;
+        let localpart = user_id.trim_start_matches('@').split(':').next().unwrap_or("").to_lowercase();
+        let mut notes = 0;
+        let mut highlights = 0;
+        for r in &rows {
+            let p = Services::pdu(r)?;
+            if p.sender_str() == user_id || p.state_key_str().is_some() {
+                continue;
+            }
+            let kind = p.kind_str();
+            if kind != "m.room.message" && kind != "m.room.encrypted" && kind != "m.sticker" {
+                continue;
+            }
+            notes += 1;
+            let c = p.content_value();
+            let mentioned = c
+                .get("m.mentions")
+                .and_then(|m| m.get("user_ids"))
+                .and_then(Value::as_array)
+                .is_some_and(|ids| ids.iter().any(|i| i.as_str() == Some(user_id)));
+            let body_mentions = c.get("body").and_then(Value::as_str).is_some_and(|b| !localpart.is_empty() && b.to_lowercase().contains(&localpart));
+            if mentioned || (c.get("m.mentions").is_none() && body_mentions) {
+                highlights += 1;
+            }
+        }
+        Ok(json!({"notification_count": notes, "highlight_count": highlights}))
+    }
+
+    pub async fn users_sharing_rooms(&self, user_id: &str) -> Result<HashSet<String>, RoomError> {
+        let mut out = HashSet::new();
+        for (room_id, membership, _, _) in db::memberships_of(&self.db, user_id).await? {
+            if membership == "join" {
+                out.extend(db::members_with(&self.db, &room_id, "join").await?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip() {
+        let t = Token { pos: 42, typing: 7 };
+        assert_eq!(Token::parse(&t.sync()), Some(t));
+        assert_eq!(Token::parse("t17"), Some(Token { pos: 17, typing: 0 }));
+        assert_eq!(Token::parse("garbage"), None);
+        assert!(type_matches("m.room.*", "m.room.message"));
+        assert!(!type_matches("m.room.message", "m.room.member"));
+    }
+}

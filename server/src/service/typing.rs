@@ -1,0 +1,104 @@
+//! Typing notifications: in memory only, as in Synapse. Each room keeps who is typing until
+//! when, and a serial that sync tokens carry so a sync returns typing only when it changed.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Default)]
+struct RoomTyping {
+    users: HashMap<String, Instant>,
+    serial: u64,
+}
+
+#[derive(Default)]
+pub struct Typing {
+    rooms: Mutex<HashMap<String, RoomTyping>>,
+    serial: AtomicU64,
+}
+
+/// Synapse caps typing timeouts; clients usually ask for 30 s.
+pub const MAX_TYPING_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl Typing {
+    pub fn serial(&self) -> u64 {
+        self.serial.load(Ordering::Acquire)
+    }
+
+    fn bump(&self) -> u64 {
+        self.serial.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// Sets or clears a user's typing state; true when it changed what others see.
+    pub fn set(&self, room_id: &str, user_id: &str, typing: bool, timeout: Duration) -> bool {
+        let mut rooms = self.rooms.lock().expect("typing lock");
+        let room = rooms.entry(room_id.to_string()).or_default();
+        let changed = if typing {
+            let was = room.users.contains_key(user_id);
+            room.users.insert(user_id.to_string(), Instant::now() + timeout.min(MAX_TYPING_TIMEOUT));
+            !was
+        } else {
+            room.users.remove(user_id).is_some()
+        };
+        if changed {
+            room.serial = self.bump();
+        }
+        changed
+    }
+
+    /// Drops expired entries; true when something expired.
+    pub fn expire(&self) -> bool {
+        let now = Instant::now();
+        let mut rooms = self.rooms.lock().expect("typing lock");
+        let mut any = false;
+        let mut bumps = Vec::new();
+        for (room_id, room) in rooms.iter_mut() {
+            let before = room.users.len();
+            room.users.retain(|_, until| *until > now);
+            if room.users.len() != before {
+                bumps.push(room_id.clone());
+                any = true;
+            }
+        }
+        for room_id in bumps {
+            let s = self.bump();
+            if let Some(r) = rooms.get_mut(&room_id) {
+                r.serial = s;
+            }
+        }
+        any
+    }
+
+    /// (users typing, serial of the room's last change).
+    pub fn get(&self, room_id: &str) -> (Vec<String>, u64) {
+        let now = Instant::now();
+        let rooms = self.rooms.lock().expect("typing lock");
+        match rooms.get(room_id) {
+            Some(r) => {
+                let mut users: Vec<String> = r.users.iter().filter(|(_, t)| **t > now).map(|(u, _)| u.clone()).collect();
+                users.sort();
+                (users, r.serial)
+            }
+            None => (Vec::new(), 0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typing_changes_bump_the_serial_and_expire() {
+        let t = Typing::default();
+        assert!(t.set("!r", "@a:x", true, Duration::from_millis(30)));
+        let (users, s1) = t.get("!r");
+        assert_eq!(users, vec!["@a:x".to_string()]);
+        assert!(!t.set("!r", "@a:x", true, Duration::from_millis(30)), "refreshing is not a change");
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(t.expire());
+        let (users, s2) = t.get("!r");
+        assert!(users.is_empty() && s2 > s1);
+    }
+}

@@ -1,0 +1,307 @@
+//! SQL for rooms, events, current state, memberships, transaction ids and aliases.
+
+use super::{Db, StoreError, now_ms};
+
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub stream_ordering: i64,
+    pub event_id: String,
+    pub room_id: String,
+    pub json: String,
+    pub redacted_by: Option<String>,
+    pub txn_device_id: Option<String>,
+    pub txn_id: Option<String>,
+}
+
+const EVENT_COLS: &str = "stream_ordering, event_id, room_id, json, redacted_by, txn_device_id, txn_id";
+
+type EventTuple = (i64, String, String, String, Option<String>, Option<String>, Option<String>);
+
+fn to_row(t: EventTuple) -> EventRow {
+    EventRow { stream_ordering: t.0, event_id: t.1, room_id: t.2, json: t.3, redacted_by: t.4, txn_device_id: t.5, txn_id: t.6 }
+}
+
+/// The highest position used by any stream table (the server's start position).
+pub async fn max_stream_position(db: &Db) -> Result<i64, StoreError> {
+    let v: i64 = sqlx::query_scalar(
+        "SELECT MAX(m) FROM (\
+            SELECT COALESCE(MAX(stream_ordering), 0) AS m FROM events \
+            UNION ALL SELECT COALESCE(MAX(stream_id), 0) FROM account_data \
+            UNION ALL SELECT COALESCE(MAX(stream_id), 0) FROM receipts \
+            UNION ALL SELECT COALESCE(MAX(stream_id), 0) FROM presence) AS t",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(v)
+}
+
+pub async fn room_version(db: &Db, room_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT room_version FROM rooms WHERE room_id = $1").bind(room_id).fetch_optional(&db.pool).await?)
+}
+
+pub async fn get_event(db: &Db, event_id: &str) -> Result<Option<EventRow>, StoreError> {
+    let q = format!("SELECT {EVENT_COLS} FROM events WHERE event_id = $1");
+    let row: Option<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(event_id).fetch_optional(&db.pool).await?;
+    Ok(row.map(to_row))
+}
+
+pub async fn get_events(db: &Db, event_ids: &[String]) -> Result<Vec<EventRow>, StoreError> {
+    let mut out = Vec::with_capacity(event_ids.len());
+    for id in event_ids {
+        if let Some(r) = get_event(db, id).await? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// The newest event of a room: (event_id, depth).
+pub async fn last_event(db: &Db, room_id: &str) -> Result<Option<(String, i64)>, StoreError> {
+    Ok(sqlx::query_as("SELECT event_id, depth FROM events WHERE room_id = $1 ORDER BY stream_ordering DESC LIMIT 1")
+        .bind(room_id)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// Current state of a room: (type, state_key, event_id).
+pub async fn current_state_ids(db: &Db, room_id: &str) -> Result<Vec<(String, String, String)>, StoreError> {
+    Ok(sqlx::query_as("SELECT type, state_key, event_id FROM current_state WHERE room_id = $1")
+        .bind(room_id)
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+/// Current state events of a room, as rows.
+pub async fn current_state_events(db: &Db, room_id: &str) -> Result<Vec<EventRow>, StoreError> {
+    let q = format!(
+        "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+         FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 ORDER BY e.stream_ordering"
+    );
+    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(room_id).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(to_row).collect())
+}
+
+/// One current state event.
+pub async fn current_state_event(db: &Db, room_id: &str, kind: &str, state_key: &str) -> Result<Option<EventRow>, StoreError> {
+    let q = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+         FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 AND c.type = $2 AND c.state_key = $3";
+    let row: Option<EventTuple> = sqlx::query_as(q).bind(room_id).bind(kind).bind(state_key).fetch_optional(&db.pool).await?;
+    Ok(row.map(to_row))
+}
+
+/// The state of a room as it was at `pos` (after the event at `pos`): the latest state event
+/// per (type, state_key) at or before it. Rooms here are linear, so this is exact.
+pub async fn state_at(db: &Db, room_id: &str, pos: i64) -> Result<Vec<EventRow>, StoreError> {
+    let q = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id FROM events e \
+         JOIN (SELECT type, state_key, MAX(stream_ordering) AS so FROM events \
+               WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering <= $2 GROUP BY type, state_key) l \
+           ON e.stream_ordering = l.so ORDER BY e.stream_ordering";
+    let rows: Vec<EventTuple> = sqlx::query_as(q).bind(room_id).bind(pos).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(to_row).collect())
+}
+
+/// State events of a room with `from < stream <= to`.
+pub async fn state_changes(db: &Db, room_id: &str, from: i64, to: i64) -> Result<Vec<EventRow>, StoreError> {
+    let q = format!(
+        "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering"
+    );
+    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(room_id).bind(from).bind(to).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(to_row).collect())
+}
+
+/// Up to `limit` events of a room with `from < stream <= to`, newest first.
+pub async fn events_backwards(db: &Db, room_id: &str, from: i64, to: i64, limit: i64) -> Result<Vec<EventRow>, StoreError> {
+    let q = format!(
+        "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering DESC LIMIT $4"
+    );
+    let rows: Vec<EventTuple> =
+        sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(room_id).bind(from).bind(to).bind(limit).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(to_row).collect())
+}
+
+/// Up to `limit` events of a room with `from < stream <= to`, oldest first.
+pub async fn events_forwards(db: &Db, room_id: &str, from: i64, to: i64, limit: i64) -> Result<Vec<EventRow>, StoreError> {
+    let q = format!(
+        "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering ASC LIMIT $4"
+    );
+    let rows: Vec<EventTuple> =
+        sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(room_id).bind(from).bind(to).bind(limit).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(to_row).collect())
+}
+
+/// A user's memberships: (room_id, membership, event_id, stream_ordering).
+pub async fn memberships_of(db: &Db, user_id: &str) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT room_id, membership, event_id, stream_ordering FROM room_memberships WHERE user_id = $1 AND forgotten = 0",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+pub async fn membership(db: &Db, user_id: &str, room_id: &str) -> Result<Option<(String, i64)>, StoreError> {
+    Ok(sqlx::query_as("SELECT membership, stream_ordering FROM room_memberships WHERE user_id = $1 AND room_id = $2")
+        .bind(user_id)
+        .bind(room_id)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// Members of a room with the given membership.
+pub async fn members_with(db: &Db, room_id: &str, membership: &str) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT user_id FROM room_memberships WHERE room_id = $1 AND membership = $2 ORDER BY user_id")
+        .bind(room_id)
+        .bind(membership)
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+pub async fn forget(db: &Db, user_id: &str, room_id: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE room_memberships SET forgotten = 1 WHERE user_id = $1 AND room_id = $2")
+        .bind(user_id)
+        .bind(room_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn txn_event(db: &Db, user_id: &str, device_id: &str, txn_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT event_id FROM event_txns WHERE user_id = $1 AND device_id = $2 AND txn_id = $3")
+        .bind(user_id)
+        .bind(device_id)
+        .bind(txn_id)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// What one new event changes, written in one transaction.
+pub struct NewEventRow<'a> {
+    pub stream_ordering: i64,
+    pub event_id: &'a str,
+    pub room_id: &'a str,
+    pub sender: &'a str,
+    pub kind: &'a str,
+    pub state_key: Option<&'a str>,
+    pub depth: i64,
+    pub origin_server_ts: i64,
+    pub json: &'a str,
+    pub txn: Option<(&'a str, &'a str)>,
+    /// (user_id, membership) for m.room.member events.
+    pub membership: Option<(&'a str, &'a str)>,
+    /// Room creation: (version, creator).
+    pub new_room: Option<(&'a str, &'a str)>,
+    /// Event id this redacts.
+    pub redacts: Option<&'a str>,
+}
+
+pub async fn insert_event(db: &Db, e: &NewEventRow<'_>) -> Result<(), StoreError> {
+    let mut tx = db.pool.begin().await?;
+    if let Some((version, creator)) = e.new_room {
+        sqlx::query("INSERT INTO rooms (room_id, room_version, creator, created_ts) VALUES ($1, $2, $3, $4)")
+            .bind(e.room_id)
+            .bind(version)
+            .bind(creator)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO events (stream_ordering, event_id, room_id, sender, type, state_key, depth, origin_server_ts, json, txn_device_id, txn_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(e.stream_ordering)
+    .bind(e.event_id)
+    .bind(e.room_id)
+    .bind(e.sender)
+    .bind(e.kind)
+    .bind(e.state_key)
+    .bind(e.depth)
+    .bind(e.origin_server_ts)
+    .bind(e.json)
+    .bind(e.txn.map(|t| t.0))
+    .bind(e.txn.map(|t| t.1))
+    .execute(&mut *tx)
+    .await?;
+    if let Some(sk) = e.state_key {
+        sqlx::query(
+            "INSERT INTO current_state (room_id, type, state_key, event_id, stream_ordering) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id, stream_ordering = excluded.stream_ordering",
+        )
+        .bind(e.room_id)
+        .bind(e.kind)
+        .bind(sk)
+        .bind(e.event_id)
+        .bind(e.stream_ordering)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some((user_id, membership)) = e.membership {
+        sqlx::query(
+            "INSERT INTO room_memberships (user_id, room_id, membership, event_id, stream_ordering, forgotten) VALUES ($1, $2, $3, $4, $5, 0) \
+             ON CONFLICT (user_id, room_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, \
+             stream_ordering = excluded.stream_ordering, forgotten = 0",
+        )
+        .bind(user_id)
+        .bind(e.room_id)
+        .bind(membership)
+        .bind(e.event_id)
+        .bind(e.stream_ordering)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some((device_id, txn_id)) = e.txn {
+        sqlx::query("INSERT INTO event_txns (user_id, device_id, txn_id, event_id) VALUES ($1, $2, $3, $4)")
+            .bind(e.sender)
+            .bind(device_id)
+            .bind(txn_id)
+            .bind(e.event_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(target) = e.redacts {
+        sqlx::query("UPDATE events SET redacted_by = $1 WHERE event_id = $2 AND redacted_by IS NULL")
+            .bind(e.event_id)
+            .bind(target)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_alias(db: &Db, alias: &str, room_id: &str, creator: &str) -> Result<bool, StoreError> {
+    let r = sqlx::query("INSERT INTO room_aliases (alias, room_id, creator) VALUES ($1, $2, $3) ON CONFLICT (alias) DO NOTHING")
+        .bind(alias)
+        .bind(room_id)
+        .bind(creator)
+        .execute(&db.pool)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn alias_room(db: &Db, alias: &str) -> Result<Option<(String, String)>, StoreError> {
+    Ok(sqlx::query_as("SELECT room_id, creator FROM room_aliases WHERE alias = $1").bind(alias).fetch_optional(&db.pool).await?)
+}
+
+pub async fn delete_alias(db: &Db, alias: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM room_aliases WHERE alias = $1").bind(alias).execute(&db.pool).await?;
+    Ok(())
+}
+
+pub async fn aliases_of(db: &Db, room_id: &str) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT alias FROM room_aliases WHERE room_id = $1 ORDER BY alias").bind(room_id).fetch_all(&db.pool).await?)
+}
+
+pub async fn set_public(db: &Db, room_id: &str, public: bool) -> Result<(), StoreError> {
+    sqlx::query("UPDATE rooms SET is_public = $1 WHERE room_id = $2").bind(public as i64).bind(room_id).execute(&db.pool).await?;
+    Ok(())
+}
+
+pub async fn is_public(db: &Db, room_id: &str) -> Result<Option<bool>, StoreError> {
+    let v: Option<i64> = sqlx::query_scalar("SELECT is_public FROM rooms WHERE room_id = $1").bind(room_id).fetch_optional(&db.pool).await?;
+    Ok(v.map(|v| v != 0))
+}
+
+pub async fn public_rooms(db: &Db) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT room_id FROM rooms WHERE is_public = 1 ORDER BY created_ts").fetch_all(&db.pool).await?)
+}
