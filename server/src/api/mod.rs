@@ -8,6 +8,8 @@ pub mod extract;
 pub mod federation;
 pub mod health;
 pub mod router;
+mod routes_accounts;
+mod routes_directory;
 pub mod well_known;
 
 pub use error::ApiError;

@@ -19,7 +19,7 @@ use crate::config::Resource;
 use crate::service::SharedServices;
 
 /// Both the current and the r0 prefix, for clients that still call r0.
-fn client_paths(path: &str) -> [String; 2] {
+pub(super) fn client_paths(path: &str) -> [String; 2] {
     [format!("/_matrix/client/v3{path}"), format!("/_matrix/client/r0{path}")]
 }
 
@@ -38,10 +38,12 @@ fn client_routes() -> Router<SharedServices> {
         r = r.route(&p, get(client::whoami::get_whoami_route));
     }
     r.merge(room_routes())
+        .merge(super::routes_accounts::routes())
+        .merge(super::routes_directory::routes())
 }
 
 /// Registers `path` under both /v3 and /r0.
-fn both(mut r: Router<SharedServices>, path: &str, method: axum::routing::MethodRouter<SharedServices>) -> Router<SharedServices> {
+pub(super) fn both(mut r: Router<SharedServices>, path: &str, method: axum::routing::MethodRouter<SharedServices>) -> Router<SharedServices> {
     for p in client_paths(path) {
         r = r.route(&p, method.clone());
     }
