@@ -5,6 +5,7 @@ mod support;
 
 mod check_config;
 mod config;
+mod directory;
 mod http_basics;
 mod login;
 mod register;

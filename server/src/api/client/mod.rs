@@ -2,6 +2,7 @@
 
 pub mod account_data;
 pub mod capabilities;
+pub mod directory;
 pub mod ephemeral;
 pub mod login;
 pub mod profile;

@@ -6,6 +6,7 @@
 pub mod create;
 pub mod membership;
 pub mod pdu;
+pub mod power;
 
 use std::collections::HashMap;
 

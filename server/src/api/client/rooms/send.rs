@@ -63,24 +63,5 @@ pub async fn redact_route(
 }
 
 async fn can_redact_others(services: &SharedServices, room_id: &str, user_id: &str) -> Result<bool, ApiError> {
-    let (_, rules) = services.room_rules(room_id).await?;
-    let create = services.current_state_event(room_id, "m.room.create", "").await?;
-    if rules.authorization.explicitly_privilege_room_creators {
-        if let Some(c) = &create {
-            let extra = c.content_value().get("additional_creators").cloned().unwrap_or(json!([]));
-            if c.sender_str() == user_id || extra.as_array().is_some_and(|a| a.iter().any(|v| v.as_str() == Some(user_id))) {
-                return Ok(true);
-            }
-        }
-    }
-    let pl = services.current_state_event(room_id, "m.room.power_levels", "").await?.map(|p| p.content_value());
-    let level = |v: Option<&Value>, default: i64| v.and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))).unwrap_or(default);
-    let (user_level, redact) = match &pl {
-        Some(pl) => (
-            level(pl.get("users").and_then(|u| u.get(user_id)), level(pl.get("users_default"), 0)),
-            level(pl.get("redact"), 50),
-        ),
-        None => (if create.is_some_and(|c| c.sender_str() == user_id) { 100 } else { 0 }, 50),
-    };
-    Ok(user_level >= redact)
+    Ok(services.has_power(room_id, user_id, "redact", None).await?)
 }
