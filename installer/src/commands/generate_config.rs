@@ -20,6 +20,9 @@ pub const SECRET_KEYS: &[&str] = &["registration_shared_secret", "macaroon_secre
 pub struct DatabaseCtx {
     pub name: &'static str,
     pub path: String,
+    pub user: Option<String>,
+    pub dbname: Option<String>,
+    pub host: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -39,6 +42,9 @@ pub struct HomeserverCtx {
     pub macaroon_secret_key: String,
     pub form_secret: String,
     pub report_stats: bool,
+    /// What only `matrixctl install` writes (defaults: nothing).
+    #[serde(flatten)]
+    pub extras: crate::plan::build::InstallExtras,
 }
 
 #[derive(Serialize)]
@@ -109,7 +115,7 @@ pub fn fresh_context(args: &GenerateConfigArgs) -> Result<(HomeserverCtx, PathBu
             vec!["127.0.0.1".into()]
         },
         x_forwarded: !args.open_private_ports,
-        database: DatabaseCtx { name: "sqlite3", path: s(data_dir.join("homeserver.db")) },
+        database: DatabaseCtx { name: "sqlite3", path: s(data_dir.join("homeserver.db")), user: None, dbname: None, host: None },
         log_config: s(keys_dir.join(format!("{name}.log.config"))),
         media_store_path: s(data_dir.join("media_store")),
         signing_key_path: s(keys_dir.join(format!("{name}.signing.key"))),
@@ -117,6 +123,7 @@ pub fn fresh_context(args: &GenerateConfigArgs) -> Result<(HomeserverCtx, PathBu
         macaroon_secret_key: matrixd::keys::random_secret(),
         form_secret: matrixd::keys::random_secret(),
         report_stats: args.report_stats == YesNo::Yes,
+        extras: Default::default(),
     };
     Ok((ctx, data_dir))
 }

@@ -2,3 +2,6 @@
 
 pub mod generate_config;
 pub mod register_user;
+pub mod install;
+pub mod service;
+pub mod uninstall;

@@ -32,7 +32,7 @@ fn ctx(dir: &Path) -> HomeserverCtx {
         port: 8008,
         bind_addresses: vec!["127.0.0.1".into()],
         x_forwarded: true,
-        database: DatabaseCtx { name: "sqlite3", path: d("homeserver.db") },
+        database: DatabaseCtx { name: "sqlite3", path: d("homeserver.db"), user: None, dbname: None, host: None },
         log_config: d("example.org.log.config"),
         media_store_path: d("media_store"),
         signing_key_path: d("example.org.signing.key"),
@@ -40,17 +40,24 @@ fn ctx(dir: &Path) -> HomeserverCtx {
         macaroon_secret_key: "macaroon-0123456789".into(),
         form_secret: "12345".into(),
         report_stats: false,
+        extras: Default::default(),
     }
 }
 
 #[test]
 fn every_template_file_has_an_id_and_every_id_a_file() {
-    let mut on_disk: Vec<String> = std::fs::read_dir(templates_dir())
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, base, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut on_disk = Vec::new();
+    walk(&templates_dir(), &templates_dir(), &mut on_disk);
     on_disk.sort();
     let mut ids: Vec<String> = TEMPLATES.iter().map(|(id, _)| id.0.to_string()).collect();
     ids.sort();

@@ -11,12 +11,28 @@ pub struct TemplateId(pub &'static str);
 pub const HOMESERVER_YAML: TemplateId = TemplateId("homeserver.yaml.tera");
 pub const HOMESERVER_MISSING_SECRETS: TemplateId = TemplateId("homeserver-missing-secrets.yaml.tera");
 pub const LOG_CONFIG: TemplateId = TemplateId("log.config.tera");
+pub const NGINX_SITE: TemplateId = TemplateId("nginx/site.conf.tera");
+pub const WELL_KNOWN_SERVER: TemplateId = TemplateId("well-known/server.json.tera");
+pub const WELL_KNOWN_CLIENT: TemplateId = TemplateId("well-known/client.json.tera");
+pub const SERVICE_SYSTEMD: TemplateId = TemplateId("service/systemd.service.tera");
+pub const SERVICE_OPENRC: TemplateId = TemplateId("service/openrc.tera");
+pub const SERVICE_FREEBSD: TemplateId = TemplateId("service/freebsd-rc.tera");
+pub const SERVICE_OPENBSD: TemplateId = TemplateId("service/openbsd-rc.tera");
+pub const COTURN_CONF: TemplateId = TemplateId("coturn/turnserver.conf.tera");
 
 /// Every embedded template: (id, source).
 pub const TEMPLATES: &[(TemplateId, &str)] = &[
-    (HOMESERVER_YAML, include_str!("../../templates/homeserver.yaml.tera")),
-    (HOMESERVER_MISSING_SECRETS, include_str!("../../templates/homeserver-missing-secrets.yaml.tera")),
-    (LOG_CONFIG, include_str!("../../templates/log.config.tera")),
+    (HOMESERVER_YAML, include_str!("../../../templates/homeserver.yaml.tera")),
+    (HOMESERVER_MISSING_SECRETS, include_str!("../../../templates/homeserver-missing-secrets.yaml.tera")),
+    (LOG_CONFIG, include_str!("../../../templates/log.config.tera")),
+    (NGINX_SITE, include_str!("../../../templates/nginx/site.conf.tera")),
+    (WELL_KNOWN_SERVER, include_str!("../../../templates/well-known/server.json.tera")),
+    (WELL_KNOWN_CLIENT, include_str!("../../../templates/well-known/client.json.tera")),
+    (SERVICE_SYSTEMD, include_str!("../../../templates/service/systemd.service.tera")),
+    (SERVICE_OPENRC, include_str!("../../../templates/service/openrc.tera")),
+    (SERVICE_FREEBSD, include_str!("../../../templates/service/freebsd-rc.tera")),
+    (SERVICE_OPENBSD, include_str!("../../../templates/service/openbsd-rc.tera")),
+    (COTURN_CONF, include_str!("../../../templates/coturn/turnserver.conf.tera")),
 ];
 
 /// Quotes a string as a YAML double-quoted scalar, so secrets and paths are always strings.

@@ -55,6 +55,25 @@ impl Printer {
         self.write_err(&e.to_string());
     }
 
+    /// Whether prompts can be shown: stdin and stderr are terminals (never for a buffer).
+    pub fn interactive(&self) -> bool {
+        use std::io::IsTerminal as _;
+        self.sink.is_none() && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    }
+
+    /// A progress bar on stderr, drawn only on a terminal and never when quiet or buffered.
+    pub fn progress(&self, len: u64) -> indicatif::ProgressBar {
+        use std::io::IsTerminal as _;
+        if self.quiet || self.sink.is_some() || !std::io::stderr().is_terminal() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new(len);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} {msg}") {
+            bar.set_style(style);
+        }
+        bar
+    }
+
     /// Data for stdout.
     pub fn data(&self, s: impl std::fmt::Display) {
         match &self.sink {

@@ -1,0 +1,246 @@
+//! What an install will do: typed answers in, an ordered list of steps out. Pure data: no I/O,
+//! no rendering, no printing.
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Database {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tls {
+    SelfSigned,
+    Existing { cert: PathBuf, key: PathBuf },
+    Direct,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proxy {
+    Nginx,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    Closed,
+    Token,
+    Open,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub user: Option<String>,
+    pub pass_file: Option<PathBuf>,
+    pub notif_from: String,
+    pub require_tls: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turn {
+    pub uris: Vec<String>,
+    pub secret_file: Option<PathBuf>,
+    pub install_coturn: bool,
+}
+
+/// Complete, validated answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answers {
+    pub server_name: String,
+    /// Ends with '/'.
+    pub public_baseurl: String,
+    pub database: Database,
+    pub tls: Tls,
+    pub proxy: Proxy,
+    pub federation: bool,
+    pub well_known: bool,
+    pub registration: Registration,
+    pub report_stats: bool,
+    pub smtp: Option<Smtp>,
+    pub turn: Option<Turn>,
+    pub url_preview: bool,
+}
+
+/// A command as an argument list, optionally run as another user, with extra environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cmd {
+    pub argv: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub user: Option<String>,
+}
+
+impl Cmd {
+    pub fn new(argv: Vec<String>) -> Self {
+        Cmd { argv, env: Vec::new(), user: None }
+    }
+    pub fn as_user(mut self, user: &str) -> Self {
+        self.user = Some(user.to_string());
+        self
+    }
+    /// How the plan prints it (secrets never appear in commands).
+    pub fn display(&self) -> String {
+        let quote = |a: &String| {
+            if a.is_empty() || a.chars().any(|c| c.is_whitespace() || "'\"$`\\;&|<>*?()".contains(c)) {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            } else {
+                a.clone()
+            }
+        };
+        let mut s: Vec<String> = self.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        s.extend(self.argv.iter().map(quote));
+        let s = s.join(" ");
+        match &self.user {
+            Some(u) => format!("{s}   (as {u})"),
+            None => s,
+        }
+    }
+}
+
+/// Skips a step when the system already is as the step would leave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Guard {
+    /// The path exists.
+    Exists(PathBuf),
+    /// The command prints something (e.g. a SELECT that finds the role).
+    Outputs(Cmd),
+}
+
+/// What happens to a file or directory, decided from what exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Create,
+    /// Replaced; the old file is kept as a backup.
+    Update,
+    /// Exists and is never overwritten (keys, secrets, certificates).
+    Keep,
+    Unchanged,
+}
+
+impl Change {
+    pub fn verb(self) -> &'static str {
+        match self {
+            Change::Create => "create",
+            Change::Update => "update",
+            Change::Keep => "keep",
+            Change::Unchanged => "unchanged",
+        }
+    }
+    pub fn changes(self) -> bool {
+        matches!(self, Change::Create | Change::Update)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub user: String,
+    pub group: String,
+}
+
+/// What a changed file affects: which service must restart (or reload) when it changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Affects {
+    Nothing,
+    Homeserver,
+    Nginx,
+    Coturn,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    /// Rendered from a template.
+    Template { id: &'static str, text: String },
+    /// A secret (random unless it already exists); never printed.
+    Secret(String),
+    /// A new ed25519 signing key, generated at execution.
+    SigningKey,
+    /// A copy of a file (the matrixd binary).
+    Copy(PathBuf),
+    /// Data written as is (the answers file).
+    Data { what: &'static str, text: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStep {
+    pub path: PathBuf,
+    pub content: Content,
+    pub mode: u32,
+    pub owner: Owner,
+    pub change: Change,
+    /// Never overwritten once it exists.
+    pub create_only: bool,
+    pub affects: Affects,
+}
+
+/// How a service is run where its service manager is not running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Direct {
+    /// matrixctl starts the program itself, detached, as `user`, logging to `log`.
+    Spawn { argv: Vec<String>, user: String, cwd: PathBuf, pid_file: PathBuf, log: PathBuf },
+    /// Start and reload commands of the program itself (nginx, turnserver).
+    Commands { start: Cmd, reload: Option<Cmd>, pid_file: PathBuf },
+    /// A distro command that starts it without the manager (Debian's service(8)).
+    Fallback { start: Cmd },
+    /// Cannot be run without the service manager.
+    Unavailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceStep {
+    pub name: String,
+    /// The service-manager marker path (None: the manager always runs).
+    pub manager_marker: Option<PathBuf>,
+    pub after_unit_change: Vec<Cmd>,
+    pub enable: Vec<Cmd>,
+    pub start: Cmd,
+    pub restart: Cmd,
+    pub reload: Option<Cmd>,
+    pub is_active: Cmd,
+    /// Overrides `is_active` (PostgreSQL: pg_isready).
+    pub ready: Option<Cmd>,
+    /// Run before a start or reload (nginx -t).
+    pub test: Option<Cmd>,
+    /// Changes to what makes it restart (or reload, when `reload` is set).
+    pub on_change_of: Affects,
+    pub direct: Direct,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Install the packages not already installed.
+    Packages { purpose: String, names: Vec<String>, refresh: Option<Cmd>, install: Cmd, is_installed: Cmd, installed_stdout: Option<String> },
+    /// Create the system group and user unless they exist.
+    User { name: String, group: String, home: String, create_group: Vec<Cmd>, create_user: Vec<Cmd> },
+    /// A command, skipped when its guard says it is done.
+    Run { title: String, cmd: Cmd, unless: Option<Guard> },
+    Dir { path: PathBuf, mode: u32, owner: Owner, change: Change },
+    File(FileStep),
+    /// A self-signed certificate and key for `names`, unless both exist.
+    SelfSigned { cert: PathBuf, key: PathBuf, names: Vec<String>, key_owner: Owner, change: Change, affects: Affects },
+    Symlink { link: PathBuf, target: PathBuf, change: Change },
+    /// Adds `line` inside the http block of an nginx.conf that includes nothing.
+    Include { file: PathBuf, line: String, change: Change },
+    /// Enable and start (or restart/reload when something it depends on changed).
+    Service(ServiceStep),
+    /// Wait until the URL answers (resolving the host to `connect`, trusting `ca`).
+    Wait { url: String, connect: String, ca: Option<PathBuf> },
+}
+
+impl Step {
+    /// Steps that act on the running system rather than write files; `--root` skips them.
+    pub fn is_activation(&self) -> bool {
+        matches!(self, Step::Packages { .. } | Step::User { .. } | Step::Run { .. } | Step::Service(_) | Step::Wait { .. })
+    }
+}
+
+/// The ordered steps, plus what the operator should know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    pub notes: Vec<String>,
+    pub config_path: PathBuf,
+    pub service: String,
+}

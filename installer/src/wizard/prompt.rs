@@ -1,0 +1,79 @@
+//! The only code that talks to dialoguer: one prompt per question kind, with the default shown
+//! and the question's validator run on what is typed. Callers check for a terminal first.
+
+use dialoguer::{Confirm, Input, Select};
+
+use crate::wizard::question::{Kind, Question};
+
+/// Asks `q`; returns its values (empty: no answer).
+pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> {
+    if !q.help.is_empty() {
+        eprintln!("  {}", q.help);
+    }
+    let map = |e: dialoguer::Error| match e {
+        dialoguer::Error::IO(io) => io,
+    };
+    Ok(match q.kind {
+        Kind::Choice(choices) => {
+            let start = default.and_then(|d| choices.iter().position(|c| *c == d)).unwrap_or(0);
+            let i = Select::new().with_prompt(q.prompt).items(choices).default(start).interact().map_err(map)?;
+            vec![choices[i].to_string()]
+        }
+        Kind::YesNo => {
+            let d = default != Some("no");
+            let b = Confirm::new().with_prompt(q.prompt).default(d).interact().map_err(map)?;
+            vec![if b { "yes" } else { "no" }.to_string()]
+        }
+        Kind::Text => {
+            let validate = q.validate;
+            let mut input = Input::<String>::new().with_prompt(q.prompt).allow_empty(!q.required);
+            if let Some(d) = default {
+                input = input.default(d.to_string());
+            }
+            let s: String = input
+                .validate_with(move |s: &String| if s.is_empty() { Ok(()) } else { validate(s) })
+                .interact_text()
+                .map_err(map)?;
+            if s.is_empty() { Vec::new() } else { vec![s] }
+        }
+        Kind::List => {
+            let validate = q.validate;
+            let s: String = Input::<String>::new()
+                .with_prompt(q.prompt)
+                .allow_empty(true)
+                .validate_with(move |s: &String| {
+                    s.split(',').map(str::trim).filter(|p| !p.is_empty()).try_for_each(validate)
+                })
+                .interact_text()
+                .map_err(map)?;
+            s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
+        }
+    })
+}
+
+/// What to do with the plan: proceed, change answers, or cancel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Proceed,
+    Change,
+    Cancel,
+}
+
+pub fn confirm_plan() -> std::io::Result<Decision> {
+    let i = Select::new()
+        .with_prompt("Apply this plan?")
+        .items(["Proceed", "Change answers", "Cancel"])
+        .default(0)
+        .interact()
+        .map_err(|e| match e {
+            dialoguer::Error::IO(io) => io,
+        })?;
+    Ok([Decision::Proceed, Decision::Change, Decision::Cancel][i])
+}
+
+/// Yes/no confirmation (uninstall --purge).
+pub fn confirm(prompt: &str) -> std::io::Result<bool> {
+    Confirm::new().with_prompt(prompt).default(false).interact().map_err(|e| match e {
+        dialoguer::Error::IO(io) => io,
+    })
+}
