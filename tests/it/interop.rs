@@ -61,25 +61,6 @@ async fn our_register_user_against_synapse() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("is valid for server_name localhost"));
 }
 
-/// Starts matrixd from a generated config; returns (process, url, config path).
-async fn start_matrixd(dir: &std::path::Path) -> (Proc, String, std::path::PathBuf) {
-    let port = free_port();
-    let config = dir.join("homeserver.yaml");
-    let out = Command::new(bin("matrixctl"))
-        .args(["generate-config", "--server-name", "interop.example", "--report-stats=no", "--http-port", &port.to_string()])
-        .arg("--config-path")
-        .arg(&config)
-        .arg("--data-directory")
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut proc = Proc::spawn(Command::new(bin("matrixd")).arg("-c").arg(&config), dir.join("matrixd.out"));
-    let url = format!("http://127.0.0.1:{port}");
-    wait_for(&format!("{url}/_matrix/client/versions"), &mut proc, Duration::from_secs(30)).await;
-    (proc, url, config)
-}
-
 #[tokio::test]
 async fn synapse_register_new_matrix_user_against_matrixd() {
     install_crypto();

@@ -7,3 +7,4 @@ mod support;
 mod durability;
 mod interop;
 mod newcomer;
+mod nio;

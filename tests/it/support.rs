@@ -120,6 +120,37 @@ pub async fn start_synapse(dir: &Path) -> (Proc, String) {
     (proc, url)
 }
 
+/// Starts matrixd from a generated config; returns (process, url, config path).
+pub async fn start_matrixd(dir: &std::path::Path) -> (Proc, String, std::path::PathBuf) {
+    let port = free_port();
+    let config = dir.join("homeserver.yaml");
+    let out = Command::new(bin("matrixctl"))
+        .args(["generate-config", "--server-name", "interop.example", "--report-stats=no", "--http-port", &port.to_string()])
+        .arg("--config-path")
+        .arg(&config)
+        .arg("--data-directory")
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut proc = Proc::spawn(Command::new(bin("matrixd")).arg("-c").arg(&config), dir.join("matrixd.out"));
+    let url = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{url}/_matrix/client/versions"), &mut proc, Duration::from_secs(30)).await;
+    (proc, url, config)
+}
+
+/// The `registration_shared_secret` of a homeserver.yaml (matrixd's or Synapse's), read with
+/// the venv's YAML parser so any quoting style works.
+pub fn shared_secret(config: &Path) -> String {
+    let out = Command::new(synapse_venv().join("bin/python"))
+        .args(["-c", "import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))['registration_shared_secret'])"])
+        .arg(config)
+        .output()
+        .expect("run python");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim_end_matches('\n').to_string()
+}
+
 pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
