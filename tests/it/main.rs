@@ -7,4 +7,4 @@ mod support;
 mod durability;
 mod interop;
 mod newcomer;
-mod nio;
+mod prompts;
