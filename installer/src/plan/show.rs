@@ -106,14 +106,14 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                 let _ = match &s.direct {
                     Direct::Spawn { log, user, .. } => writeln!(
                         out,
-                        "  {:<10}   (no service manager running: matrixctl starts it as {user}, output to {})",
+                        "  {:<10}   (where no service manager runs: matrixctl starts it as {user}, output to {})",
                         "",
                         log.display()
                     ),
                     Direct::Commands { start, .. } => {
-                        writeln!(out, "  {:<10}   (no service manager running: {})", "", start.display())
+                        writeln!(out, "  {:<10}   (where no service manager runs: {})", "", start.display())
                     }
-                    Direct::Fallback { start } => writeln!(out, "  {:<10}   (no service manager running: {})", "", start.display()),
+                    Direct::Fallback { start } => writeln!(out, "  {:<10}   (where no service manager runs: {})", "", start.display()),
                     Direct::Unavailable => Ok(()),
                 };
             }

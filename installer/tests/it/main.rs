@@ -2,6 +2,7 @@
 //! server's loader) and the CLI's behaviour through the real binary.
 
 mod generate_config;
+mod install;
 mod register_user;
 mod templates;
 

@@ -1,0 +1,517 @@
+//! `matrixctl install` (issue 4): distro data and detection, answers from files and flags with
+//! errors that name the flag, golden plans and generated files for every OS family and a few
+//! answer sets, the rendered homeserver.yaml through the server's loader, the nginx site
+//! through `nginx -t`, the systemd unit through `systemd-analyze verify`, the shell service
+//! scripts through shellcheck, and the executor into `--root` (idempotent re-runs, backups).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use matrixctl::facts::{self, Facts, distro};
+use matrixctl::plan::{self, existing::Memory, model::*};
+use matrixctl::wizard::{self, answers};
+
+use crate::{matrixctl, stderr, stdout};
+
+const FAMILIES: &[&str] = &["debian", "fedora", "opensuse", "arch", "alpine", "freebsd", "openbsd"];
+const ANSWER_SETS: &[&str] = &["basic", "postgres-full", "direct"];
+
+fn manifest() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = manifest().join("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("golden file {} is missing; run with UPDATE_GOLDEN=1 to create it", path.display()));
+    assert_eq!(actual, expected, "{name} differs from its golden file (UPDATE_GOLDEN=1 rewrites it after review)");
+}
+
+fn test_facts(family: &str) -> Facts {
+    Facts {
+        os: facts::OsInfo::default(),
+        distro: distro::by_name(family).unwrap(),
+        nginx_version: None,
+        matrixd_source: Some(PathBuf::from("/opt/matrixctl/bin/matrixd")),
+        ipv6: true,
+    }
+}
+
+fn answer_set(name: &str) -> Answers {
+    let raw = answers::load(&manifest().join(format!("tests/fixtures/answers/{name}.toml"))).unwrap();
+    answers::typed(&wizard::complete(&raw, false).unwrap()).unwrap()
+}
+
+fn counter() -> impl FnMut() -> String {
+    let mut n = 0;
+    move || {
+        n += 1;
+        format!("generated-secret-{n}")
+    }
+}
+
+fn memory() -> Memory {
+    let mut m = Memory::default();
+    m.files.insert("/root/smtp-pass".into(), b"smtp-hunter2\n".to_vec());
+    m
+}
+
+/// The plan and every generated file, as one reviewable text.
+fn describe(plan: &Plan) -> String {
+    let mut out = format!("=== plan\n{}", plan::show::render(plan, false));
+    for s in &plan.steps {
+        if let Step::File(f) = s {
+            match &f.content {
+                Content::Template { id, text } => out.push_str(&format!("\n=== {} (templates/{id})\n{text}", f.path.display())),
+                Content::Data { text, .. } => out.push_str(&format!("\n=== {}\n{text}", f.path.display())),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_distro_file_parses_and_is_embedded() {
+    let dir = manifest().join("../distros");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    on_disk.sort();
+    let mut embedded: Vec<String> = distro::EMBEDDED.iter().map(|(n, _)| n.to_string()).collect();
+    embedded.sort();
+    assert_eq!(on_disk, embedded, "every distros/*.toml must be listed in facts::distro::EMBEDDED");
+    for (name, text) in distro::EMBEDDED {
+        assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), *text, "{name} is embedded stale");
+        let d = distro::parse(name, text).unwrap();
+        assert_eq!(format!("{}.toml", d.id), *name);
+        for argv in [&d.packages.install, &d.packages.is_installed, &d.service.start, &d.service.stop, &d.service.is_active] {
+            assert!(!argv.is_empty(), "{name}: an empty command");
+        }
+        assert!(!d.packages.nginx.is_empty() && !d.packages.postgresql.is_empty() && !d.packages.coturn.is_empty());
+        assert!(["systemd", "openrc", "freebsd-rc", "openbsd-rc"].contains(&d.service.kind.as_str()), "{name}: service kind");
+        assert!(["listen", "directive"].contains(&d.nginx.http2.as_str()));
+    }
+    let mut ids: Vec<String> = facts::family_ids();
+    ids.sort();
+    let mut want: Vec<String> = FAMILIES.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(ids, want);
+}
+
+#[test]
+fn detection_maps_real_os_release_samples_to_families() {
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        ("Linux", "ID=debian\nVERSION_ID=\"12\"\n", Some("debian")),
+        ("Linux", "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\n", Some("debian")),
+        ("Linux", "ID=linuxmint\nID_LIKE=\"ubuntu debian\"\n", Some("debian")),
+        ("Linux", "ID=someday\nID_LIKE=\"ubuntu debian\"\n", Some("debian")),
+        ("Linux", "ID=fedora\nVERSION_ID=40\n", Some("fedora")),
+        ("Linux", "ID=\"rhel\"\nID_LIKE=\"fedora\"\n", Some("fedora")),
+        ("Linux", "ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n", Some("fedora")),
+        ("Linux", "ID=\"almalinux\"\nID_LIKE=\"rhel centos fedora\"\n", Some("fedora")),
+        ("Linux", "ID=\"centos\"\nID_LIKE=\"rhel fedora\"\n", Some("fedora")),
+        ("Linux", "ID=\"opensuse-tumbleweed\"\nID_LIKE=\"opensuse suse\"\n", Some("opensuse")),
+        ("Linux", "ID=arch\n", Some("arch")),
+        ("Linux", "ID=manjaro\nID_LIKE=arch\n", Some("arch")),
+        ("Linux", "ID=alpine\nVERSION_ID=3.20.0\n", Some("alpine")),
+        ("FreeBSD", "NAME=FreeBSD\nID=freebsd\n", Some("freebsd")),
+        ("FreeBSD", "", Some("freebsd")),
+        ("OpenBSD", "", Some("openbsd")),
+        ("Linux", "ID=gentoo\n", None),
+        ("Linux", "ID=nixos\n", None),
+        ("Linux", "", None),
+    ];
+    for (uname, text, want) in cases {
+        let os = facts::parse_os_release(text);
+        let got = distro::matching(uname, os.id.as_deref(), &os.id_like).map(|d| d.id);
+        assert_eq!(got.as_deref(), *want, "{uname} {text:?}");
+    }
+    assert_eq!(facts::parse_nginx_version("nginx version: nginx/1.22.1\n"), Some((1, 22, 1)));
+    assert_eq!(facts::parse_nginx_version("nginx version: nginx/1.26.0 (Ubuntu)"), Some((1, 26, 0)));
+}
+
+#[test]
+fn golden_plans_and_files_for_every_family_and_answer_set() {
+    for family in FAMILIES {
+        for set in ANSWER_SETS {
+            let a = answer_set(set);
+            let plan = plan::build(&a, &test_facts(family), &memory(), &mut counter()).unwrap();
+            let shown = plan::show::render(&plan, false);
+            assert!(!shown.contains("generated-secret") && !shown.contains("hunter2"), "a secret appears in the printed plan:\n{shown}");
+            golden(&format!("install/{family}-{set}.txt"), &describe(&plan));
+        }
+    }
+}
+
+#[test]
+fn planning_is_pure_and_a_second_plan_over_the_result_changes_nothing() {
+    let a = answer_set("basic");
+    let f = test_facts("debian");
+    let first = plan::build(&a, &f, &memory(), &mut counter()).unwrap();
+    assert_eq!(first, plan::build(&a, &f, &memory(), &mut counter()).unwrap());
+    // What the first plan writes, as existing files: the second plan is all unchanged/keep.
+    let mut m = memory();
+    for s in &first.steps {
+        if let Step::File(fs) = s {
+            let bytes = match &fs.content {
+                Content::Template { text, .. } | Content::Data { text, .. } => text.clone().into_bytes(),
+                _ => b"x".to_vec(),
+            };
+            m.files.insert(fs.path.clone(), bytes);
+        }
+        if let Step::Dir { path, .. } = s {
+            m.files.insert(path.clone(), Vec::new());
+        }
+        if let Step::SelfSigned { cert, key, .. } = s {
+            m.files.insert(cert.clone(), b"c".to_vec());
+            m.files.insert(key.clone(), b"k".to_vec());
+        }
+    }
+    let second = plan::build(&a, &f, &m, &mut counter()).unwrap();
+    for s in &second.steps {
+        match s {
+            Step::File(fs) if !matches!(fs.content, Content::Copy(_)) => {
+                assert!(!fs.change.changes(), "{} would change on a re-run", fs.path.display())
+            }
+            Step::Dir { path, change, .. } => assert!(!change.changes(), "{}", path.display()),
+            Step::SelfSigned { change, .. } => assert_eq!(*change, Change::Keep),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn answers_files_reject_unknown_keys_and_bad_values_by_name() {
+    let e = answers::parse("server_nmae = \"example.org\"\n").unwrap_err();
+    assert!(e.contains("server_nmae") && e.contains("server_name"), "{e}");
+    let e = answers::parse("database = \"mysql\"\n").unwrap_err();
+    assert!(e.contains("database") && e.contains("sqlite, postgres"), "{e}");
+    let e = answers::parse("server_name = \"exa mple\"\n").unwrap_err();
+    assert!(e.contains("server_name") && e.contains("not a valid server name"), "{e}");
+    // The saved form reads back to the same answers.
+    let a = answer_set("postgres-full");
+    let text = answers::to_toml(&answers::from_typed(&a));
+    let back = answers::typed(&wizard::complete(&answers::parse(&text).unwrap(), false).unwrap()).unwrap();
+    assert_eq!(a, back);
+}
+
+#[test]
+fn an_existing_certificate_must_be_a_full_chain_matching_its_key() {
+    use matrixctl::plan::tls::check_pair;
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Test CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let mut leaf_params = rcgen::CertificateParams::new(vec!["matrix.example.org".to_string()]).unwrap();
+    leaf_params.distinguished_name.push(rcgen::DnType::CommonName, "matrix.example.org");
+    let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
+    let full = format!("{}{}", leaf.pem(), ca.pem());
+    assert_eq!(check_pair(full.as_bytes(), leaf_key.serialize_pem().as_bytes()), Ok(()));
+    let e = check_pair(leaf.pem().as_bytes(), leaf_key.serialize_pem().as_bytes()).unwrap_err();
+    assert!(e.contains("full chain"), "{e}");
+    let other = rcgen::KeyPair::generate().unwrap();
+    let e = check_pair(full.as_bytes(), other.serialize_pem().as_bytes()).unwrap_err();
+    assert!(e.contains("does not belong"), "{e}");
+    let e = check_pair(format!("{}{}", ca.pem(), leaf.pem()).as_bytes(), leaf_key.serialize_pem().as_bytes()).unwrap_err();
+    assert!(e.contains("not the full chain") || e.contains("does not belong") || e.contains("out of order"), "{e}");
+}
+
+/// Facts whose every path lies under `dir`, so a plan can be executed for real in a test.
+fn facts_under(dir: &Path, family: &str) -> Facts {
+    let mut f = test_facts(family);
+    let p = |s: &mut String| *s = format!("{}{}", dir.display(), s);
+    let d = &mut f.distro;
+    for s in [&mut d.paths.config_dir, &mut d.paths.data_dir, &mut d.paths.log_dir, &mut d.paths.run_dir, &mut d.paths.bin, &mut d.nginx.site, &mut d.nginx.webroot, &mut d.service.unit_path, &mut d.coturn.config] {
+        p(s);
+    }
+    if let Some(l) = &mut d.nginx.enable_link {
+        p(l);
+    }
+    d.nginx.webroot_in_chroot = None;
+    f.matrixd_source = None;
+    f
+}
+
+fn apply_without_activation(plan: &Plan) {
+    let (printer, _) = matrixctl::ui::Printer::buffer();
+    matrixctl::exec::apply::apply(plan, &matrixctl::exec::apply::Options { root: "/".into(), activate: false }, &printer)
+        .unwrap_or_else(|f| panic!("{}: {}", f.step, f.cause));
+}
+
+#[test]
+fn the_installed_homeserver_yaml_loads_with_the_servers_loader() {
+    for set in ["basic", "postgres-full", "direct"] {
+        let dir = tempfile::tempdir().unwrap();
+        let f = facts_under(dir.path(), "debian");
+        let mut a = answer_set(set);
+        if let Some(m) = &mut a.smtp {
+            let pass = dir.path().join("smtp-pass");
+            std::fs::write(&pass, "pw\n").unwrap();
+            m.pass_file = Some(pass);
+        }
+        let fs = matrixctl::plan::existing::Fs { root: "/".into() };
+        let plan = plan::build(&a, &f, &fs, &mut matrixd::keys::random_secret).unwrap();
+        apply_without_activation(&plan);
+        let (config, problems) = matrixd::config::load_files(&[plan.config_path.clone()]);
+        if set == "basic" {
+            assert!(problems.0.is_empty(), "{set}: a plain install's config must load without a single problem:\n{problems}");
+        } else {
+            assert!(!problems.has_errors(), "{set}: the config must load:\n{problems}");
+        }
+        let config = config.unwrap();
+        assert_eq!(config.server_name, a.server_name);
+        assert!(config.registration_secret().is_some(), "the registration secret is read from its file");
+        if set == "postgres-full" {
+            let (_, plain) = {
+                let mut b = a.clone();
+                b.smtp = None;
+                b.turn = None;
+                b.url_preview = false;
+                b.registration = Registration::Closed;
+                let plan = plan::build(&b, &f, &fs, &mut matrixd::keys::random_secret).unwrap();
+                apply_without_activation(&plan);
+                matrixd::config::load_files(&[plan.config_path.clone()])
+            };
+            assert!(plain.0.is_empty(), "a plain PostgreSQL install's config must load without a single problem:\n{plain}");
+            match &config.database {
+                matrixd::config::Database::Postgres(pg) => {
+                    assert_eq!(pg.host.as_deref(), Some("/var/run/postgresql"));
+                    assert_eq!(pg.user.as_deref(), Some("matrixd"));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
+
+fn tool(name: &str) -> PathBuf {
+    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
+        let p = Path::new(dir).join(name);
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!("{name} is not installed: run tests/provision.sh (it installs nginx, shellcheck and systemd on Debian)");
+}
+
+#[test]
+fn the_nginx_site_passes_nginx_t_with_debians_nginx() {
+    let nginx = tool("nginx");
+    let version = Command::new(&nginx).arg("-v").output().unwrap();
+    let version = facts::parse_nginx_version(&String::from_utf8_lossy(&version.stderr));
+    for (set, tls) in [("basic", "self-signed"), ("basic", "none"), ("postgres-full", "self-signed")] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = facts_under(dir.path(), "debian");
+        f.nginx_version = version;
+        f.ipv6 = Path::new("/proc/net/if_inet6").exists();
+        let mut a = answer_set(set);
+        a.smtp = None;
+        if tls == "none" {
+            a.tls = Tls::None;
+            a.public_baseurl = "http://example.org/".into();
+        }
+        let fs = matrixctl::plan::existing::Fs { root: "/".into() };
+        let plan = plan::build(&a, &f, &fs, &mut matrixd::keys::random_secret).unwrap();
+        apply_without_activation(&plan);
+        let conf = dir.path().join("nginx-test.conf");
+        let d = dir.path().display();
+        std::fs::write(
+            &conf,
+            format!(
+                "pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\nhttp {{\n    client_body_temp_path {d}/body;\n    proxy_temp_path {d}/proxy;\n    fastcgi_temp_path {d}/fastcgi;\n    uwsgi_temp_path {d}/uwsgi;\n    scgi_temp_path {d}/scgi;\n    access_log off;\n    include {};\n}}\n",
+                f.distro.nginx.site
+            ),
+        )
+        .unwrap();
+        let out = Command::new(&nginx).arg("-t").arg("-p").arg(dir.path()).arg("-e").arg(dir.path().join("error.log")).arg("-c").arg(&conf).output().unwrap();
+        assert!(out.status.success(), "nginx -t rejects the {set}/{tls} site:\n{}\n{}", stderr(&out), std::fs::read_to_string(&f.distro.nginx.site).unwrap());
+    }
+}
+
+#[test]
+fn the_systemd_unit_passes_systemd_analyze_verify_without_a_warning() {
+    let analyze = tool("systemd-analyze");
+    for set in ["basic", "postgres-full"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = facts_under(dir.path(), "debian");
+        // ExecStart must name an existing binary.
+        f.distro.paths.bin = std::env::current_exe().unwrap().to_string_lossy().into_owned();
+        let plan = plan::build(&answer_set(set), &f, &memory(), &mut counter()).unwrap();
+        let unit = plan.steps.iter().find_map(|s| match s {
+            Step::File(fs) if matches!(&fs.content, Content::Template { id, .. } if id.starts_with("service/")) => Some(fs.clone()),
+            _ => None,
+        });
+        let unit = unit.unwrap();
+        let path = dir.path().join("matrixd.service");
+        let Content::Template { text, .. } = &unit.content else { unreachable!() };
+        std::fs::write(&path, text).unwrap();
+        let out = Command::new(&analyze).arg("verify").arg(&path).output().unwrap();
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        let relevant: Vec<&str> = all.lines().filter(|l| l.contains("matrixd.service")).collect();
+        assert!(out.status.success() && relevant.is_empty(), "systemd-analyze verify ({set}):\n{all}");
+    }
+}
+
+#[test]
+fn the_shell_service_scripts_pass_shellcheck() {
+    let shellcheck = tool("shellcheck");
+    for (family, shell) in [("alpine", "sh"), ("freebsd", "sh"), ("openbsd", "ksh")] {
+        for set in ["basic", "postgres-full"] {
+            let plan = plan::build(&answer_set(set), &test_facts(family), &memory(), &mut counter()).unwrap();
+            let text = plan
+                .steps
+                .iter()
+                .find_map(|s| match s {
+                    Step::File(fs) => match &fs.content {
+                        Content::Template { id, text } if id.starts_with("service/") => Some(text.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("matrixd");
+            std::fs::write(&path, &text).unwrap();
+            let out = Command::new(&shellcheck).arg("-s").arg(shell).arg(&path).output().unwrap();
+            assert!(out.status.success(), "shellcheck -s {shell} rejects the {family} script:\n{}{}\n{text}", stdout(&out), stderr(&out));
+        }
+    }
+}
+
+fn run_install(root: &Path, extra: &[&str]) -> std::process::Output {
+    matrixctl()
+        .args(["install", "--root"])
+        .arg(root)
+        .args(["--distro", "debian", "--yes"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(p: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for e in std::fs::read_dir(p).unwrap().filter_map(Result::ok) {
+            let path = e.path();
+            if path.is_dir() && !path.is_symlink() {
+                walk(&path, out);
+            } else if !path.is_symlink() {
+                out.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn install_into_a_root_is_idempotent_and_a_changed_answer_rewrites_only_what_it_affects() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let flags = ["--server-name", "example.org", "--report-stats", "no"];
+    let out = run_install(root, &flags);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cfg = root.join("etc/matrixd/homeserver.yaml");
+    assert!(cfg.is_file());
+    let key = std::fs::read(root.join("etc/matrixd/signing.key")).unwrap();
+    assert!(String::from_utf8_lossy(&key).starts_with("ed25519 a_"));
+    use std::os::unix::fs::PermissionsExt as _;
+    for secret in ["signing.key", "secrets/form_secret", "secrets/macaroon_secret_key", "secrets/registration_shared_secret", "homeserver.yaml"] {
+        let mode = std::fs::metadata(root.join("etc/matrixd").join(secret)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{secret}");
+    }
+    assert!(std::fs::read_link(root.join("etc/nginx/sites-enabled/matrixd.conf")).is_ok());
+    let before = snapshot(root);
+
+    // The same answers again: nothing changes, and it says so. The saved answers are the defaults.
+    let out = run_install(root, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing was changed"), "{}", stderr(&out));
+    assert_eq!(before, snapshot(root), "a re-run changed bytes");
+    let dry = run_install(root, &["--dry-run"]);
+    assert!(stdout(&dry).contains("unchanged  /etc/matrixd/homeserver.yaml"), "{}", stdout(&dry));
+    assert!(stdout(&dry).contains("keep       /etc/matrixd/signing.key"), "{}", stdout(&dry));
+
+    // One changed answer: homeserver.yaml is rewritten (old one kept), the key is not.
+    let out = run_install(root, &["--registration", "token"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Updating /etc/matrixd/homeserver.yaml (old file kept as"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(root.join("etc/matrixd/signing.key")).unwrap(), key);
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(text.contains("registration_requires_token: true"));
+    let backups: Vec<_> = std::fs::read_dir(root.join("etc/matrixd"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("homeserver.yaml.") && e.file_name().to_string_lossy().ends_with(".bak"))
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert!(!std::fs::read_to_string(backups[0].path()).unwrap().contains("registration_requires_token"));
+    // The nginx site did not change.
+    assert!(!stderr(&out).contains("Updating /etc/nginx") && !stderr(&out).contains("Writing /etc/nginx"), "{}", stderr(&out));
+
+    // The server name can never change.
+    let out = run_install(root, &["--server-name", "other.org"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("can never change"), "{}", stderr(&out));
+}
+
+#[test]
+fn without_a_terminal_a_missing_answer_names_its_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_install(dir.path(), &["--server-name", "example.org"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("missing answer: report_stats") && stderr(&out).contains("--report-stats"), "{}", stderr(&out));
+    let out = run_install(dir.path(), &["--report-stats", "no"]);
+    assert!(stderr(&out).contains("--server-name"), "{}", stderr(&out));
+    let out = run_install(dir.path(), &["--server-name", "bad name", "--report-stats", "no"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--server-name") && stderr(&out).contains("not a valid server name"), "{}", stderr(&out));
+    let out = run_install(dir.path(), &["--server-name", "example.org", "--report-stats", "no", "--tls", "existing"]);
+    assert!(stderr(&out).contains("--tls-cert"), "{}", stderr(&out));
+    let answers = dir.path().join("a.toml");
+    std::fs::write(&answers, "server_name = \"example.org\"\nreport_stat = \"no\"\n").unwrap();
+    let out = run_install(dir.path(), &["--answers", answers.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown key \"report_stat\"") && stderr(&out).contains("report_stats"), "{}", stderr(&out));
+    // No --yes and no terminal: the plan is shown, nothing is changed.
+    let out = matrixctl()
+        .args(["install", "--root"])
+        .arg(dir.path())
+        .args(["--distro", "debian", "--server-name", "example.org", "--report-stats", "no"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
+    assert!(!dir.path().join("etc").exists());
+}
+
+#[test]
+fn an_unsupported_os_is_refused_with_what_was_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+    std::fs::write(dir.path().join("etc/os-release"), "ID=plan9\nPRETTY_NAME=\"Plan 9\"\n").unwrap();
+    let out = matrixctl().args(["install", "--dry-run", "--yes", "--server-name", "example.org", "--report-stats", "no", "--root"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let e = stderr(&out);
+    assert!(e.contains("unsupported operating system: Plan 9") && e.contains("plan9") && e.contains("--distro NAME"), "{e}");
+    let out = matrixctl()
+        .args(["install", "--dry-run", "--yes", "--server-name", "example.org", "--report-stats", "no", "--distro", "alpine", "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("/etc/init.d/matrixd"), "{}", stdout(&out));
+}
