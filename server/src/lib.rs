@@ -92,6 +92,7 @@ impl Server {
             nonces: Default::default(),
             streams: service::streams::Streams::new(position),
             typing: Default::default(),
+            uia: Default::default(),
         });
 
         let mut listeners = Vec::new();

@@ -2,9 +2,32 @@
 //! password, deactivation, devices; push rules and presence.
 
 use axum::Router;
+use axum::routing::{get, post};
 
+use super::client::{deactivate, delete_devices, device, devices, logout, logout_all, password, register, register_available};
+use super::client::registration_token_validity;
+use super::router::both;
 use crate::service::SharedServices;
 
 pub fn routes() -> Router<SharedServices> {
-    Router::new()
+    let mut r = Router::new();
+    r = both(r, "/register", post(register::post_register_route));
+    r = both(r, "/register/available", get(register_available::get_register_available_route));
+    // The spec puts this one under v1 only, as Synapse serves it.
+    r = r.route(
+        "/_matrix/client/v1/register/m.login.registration_token/validity",
+        get(registration_token_validity::get_registration_token_validity_route),
+    );
+    r = both(r, "/logout", post(logout::post_logout_route));
+    r = both(r, "/logout/all", post(logout_all::post_logout_all_route));
+    r = both(r, "/account/password", post(password::post_password_route));
+    r = both(r, "/account/deactivate", post(deactivate::post_deactivate_route));
+    r = both(r, "/devices", get(devices::get_devices_route));
+    r = both(
+        r,
+        "/devices/{device_id}",
+        get(device::get_device_route).put(device::put_device_route).delete(device::delete_device_route),
+    );
+    r = both(r, "/delete_devices", post(delete_devices::post_delete_devices_route));
+    r
 }

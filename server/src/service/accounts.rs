@@ -73,7 +73,8 @@ fn new_device_id() -> String {
     random_string(10, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 }
 
-async fn hash_password(password: String) -> Result<String, AccountError> {
+/// An argon2 PHC string for `password`, computed off the async threads.
+pub async fn hash_password(password: String) -> Result<String, AccountError> {
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
@@ -84,7 +85,8 @@ async fn hash_password(password: String) -> Result<String, AccountError> {
     .map_err(|e| AccountError::Hash(e.to_string()))?
 }
 
-async fn verify_password(password: String, hash: String) -> bool {
+/// Checks `password` against an argon2 PHC string (argon2 compares in constant time).
+pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
         .await
         .unwrap_or(false)
@@ -109,12 +111,20 @@ pub async fn register(db: &Db, server_name: &str, new: NewAccount<'_>) -> Result
         Some(p) => Some(hash_password(p.to_string()).await?),
         None => None,
     };
+    let user_id = create_user(db, server_name, &new, password_hash.as_deref()).await?;
+    new_session(db, &user_id, None, None).await
+}
+
+/// Creates the account only (no device), with an already hashed password; returns the user id.
+pub async fn create_user(db: &Db, server_name: &str, new: &NewAccount<'_>, password_hash: Option<&str>) -> Result<String, AccountError> {
+    check_new_localpart(new.localpart, server_name)?;
+    let user_id = format!("@{}:{server_name}", new.localpart);
     let inserted = store::insert_user(
         db,
         &NewUser {
             user_id: &user_id,
             localpart: new.localpart,
-            password_hash: password_hash.as_deref(),
+            password_hash,
             admin: new.admin,
             user_type: new.user_type,
             displayname: Some(new.displayname.unwrap_or(new.localpart)),
@@ -124,7 +134,7 @@ pub async fn register(db: &Db, server_name: &str, new: NewAccount<'_>) -> Result
     if !inserted {
         return Err(AccountError::UserInUse);
     }
-    new_session(db, &user_id, None, None).await
+    Ok(user_id)
 }
 
 /// Adds a device (or reuses `device_id`) with a fresh access token.
@@ -155,7 +165,8 @@ pub async fn login(
         return Err(AccountError::BadLogin);
     };
     let Some(hash) = user.password_hash.clone() else {
-        return Err(AccountError::BadLogin);
+        // Deactivation forgets the password hash, as in Synapse, which then says why.
+        return Err(if user.deactivated { AccountError::Deactivated } else { AccountError::BadLogin });
     };
     if !verify_password(password.to_string(), hash).await {
         return Err(AccountError::BadLogin);
@@ -164,6 +175,19 @@ pub async fn login(
         return Err(AccountError::Deactivated);
     }
     new_session(db, &user.user_id, device_id, display_name).await
+}
+
+/// Re-authentication (UIA `m.login.password`): true when `password` is the user's. Unknown
+/// users and users without a password spend the same time and get false.
+pub async fn check_password(db: &Db, user_id: &str, password: &str) -> Result<bool, AccountError> {
+    let hash = store::get_user(db, user_id).await?.and_then(|u| u.password_hash);
+    match hash {
+        Some(h) => Ok(verify_password(password.to_string(), h).await),
+        None => {
+            let _ = verify_password(password.to_string(), dummy_hash().await).await;
+            Ok(false)
+        }
+    }
 }
 
 /// Resolves an access token to its user and device.

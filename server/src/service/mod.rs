@@ -1,14 +1,17 @@
 //! Domain logic: accounts, shared-secret registration, server keys, rooms and events, sync,
 //! typing, push rules. Never imports axum; talks to storage only through `crate::store`.
 
+pub mod account_management;
 pub mod accounts;
 pub mod push;
 pub mod register_nonce;
+pub mod registration;
 pub mod rooms;
 pub mod server_keys;
 pub mod streams;
 pub mod sync;
 pub mod typing;
+pub mod uia;
 
 use std::sync::Arc;
 
@@ -24,6 +27,8 @@ pub struct Services {
     pub nonces: register_nonce::Nonces,
     pub streams: streams::Streams,
     pub typing: typing::Typing,
+    /// User-interactive auth sessions (registration, password, deactivation, devices).
+    pub uia: uia::UiaSessions,
 }
 
 pub type SharedServices = Arc<Services>;

@@ -124,3 +124,98 @@ pub async fn set_avatar_url(db: &Db, user_id: &str, url: Option<&str>) -> Result
     sqlx::query("UPDATE users SET avatar_url = $1 WHERE user_id = $2").bind(url).bind(user_id).execute(&db.pool).await?;
     Ok(())
 }
+
+/// One device of a user.
+#[derive(Debug, Clone)]
+pub struct DeviceRow {
+    pub device_id: String,
+    pub display_name: Option<String>,
+}
+
+pub async fn list_devices(db: &Db, user_id: &str) -> Result<Vec<DeviceRow>, StoreError> {
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT device_id, display_name FROM devices WHERE user_id = $1 ORDER BY created_ts, device_id")
+            .bind(user_id)
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows.into_iter().map(|(device_id, display_name)| DeviceRow { device_id, display_name }).collect())
+}
+
+pub async fn get_device(db: &Db, user_id: &str, device_id: &str) -> Result<Option<DeviceRow>, StoreError> {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT device_id, display_name FROM devices WHERE user_id = $1 AND device_id = $2")
+            .bind(user_id)
+            .bind(device_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.map(|(device_id, display_name)| DeviceRow { device_id, display_name }))
+}
+
+/// Sets a device's display name; `Ok(false)` when the device does not exist.
+pub async fn set_device_display_name(db: &Db, user_id: &str, device_id: &str, name: Option<&str>) -> Result<bool, StoreError> {
+    let res = sqlx::query("UPDATE devices SET display_name = $1 WHERE user_id = $2 AND device_id = $3")
+        .bind(name)
+        .bind(user_id)
+        .bind(device_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// Deletes the given devices and their access tokens, in one transaction. Unknown ids are
+/// ignored.
+pub async fn delete_devices(db: &Db, user_id: &str, device_ids: &[String]) -> Result<(), StoreError> {
+    let mut tx = db.pool.begin().await?;
+    for device_id in device_ids {
+        sqlx::query("DELETE FROM access_tokens WHERE user_id = $1 AND device_id = $2")
+            .bind(user_id)
+            .bind(device_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM devices WHERE user_id = $1 AND device_id = $2")
+            .bind(user_id)
+            .bind(device_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes every device and access token of a user except `keep` (a device id), in one
+/// transaction.
+pub async fn delete_all_devices(db: &Db, user_id: &str, keep: Option<&str>) -> Result<(), StoreError> {
+    let keep = keep.unwrap_or("");
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM access_tokens WHERE user_id = $1 AND device_id <> $2")
+        .bind(user_id)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM devices WHERE user_id = $1 AND device_id <> $2")
+        .bind(user_id)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_password_hash(db: &Db, user_id: &str, hash: Option<&str>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE user_id = $2").bind(hash).bind(user_id).execute(&db.pool).await?;
+    Ok(())
+}
+
+/// Marks a user deactivated, forgets the password hash, and deletes every device and token,
+/// in one transaction.
+pub async fn deactivate_user(db: &Db, user_id: &str) -> Result<(), StoreError> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("UPDATE users SET deactivated = 1, password_hash = NULL WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM access_tokens WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM devices WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}

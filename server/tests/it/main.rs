@@ -3,12 +3,15 @@
 
 mod support;
 
+mod account;
 mod check_config;
 mod config;
+mod devices;
 mod directory;
 mod http_basics;
 mod login;
 mod register;
+mod register_uia;
 mod rooms;
 mod server_keys;
 mod storage;
