@@ -93,6 +93,7 @@ impl Server {
             streams: service::streams::Streams::new(position),
             typing: Default::default(),
             uia: Default::default(),
+            room_cache: Default::default(),
         });
 
         let mut listeners = Vec::new();

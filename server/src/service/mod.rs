@@ -29,6 +29,8 @@ pub struct Services {
     pub typing: typing::Typing,
     /// User-interactive auth sessions (registration, password, deactivation, devices).
     pub uia: uia::UiaSessions,
+    /// Per-room state `rooms::append` keeps between sends.
+    pub room_cache: tokio::sync::Mutex<std::collections::HashMap<String, rooms::RoomCache>>,
 }
 
 pub type SharedServices = Arc<Services>;

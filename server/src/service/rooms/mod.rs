@@ -45,6 +45,18 @@ pub enum RoomError {
     Store(#[from] StoreError),
 }
 
+/// What `append` needs to know about a room, kept in memory between sends. Only `append`
+/// reads or changes it, always under the stream write lock, so it never disagrees with what
+/// was committed.
+pub struct RoomCache {
+    version: RoomVersionId,
+    rules: RoomVersionRules,
+    /// The newest event: (event id, depth).
+    last: Option<(String, i64)>,
+    /// The current state.
+    state: HashMap<(String, String), Pdu>,
+}
+
 /// An event to build and send.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
@@ -111,6 +123,17 @@ impl Services {
         Ok(out)
     }
 
+    async fn load_room_cache(&self, room_id: &str) -> Result<RoomCache, RoomError> {
+        let (version, rules) = self.room_rules(room_id).await?;
+        let mut state = HashMap::new();
+        for row in db::current_state_events(&self.db, room_id).await? {
+            let p = Self::pdu(&row)?;
+            state.insert((p.kind_str(), p.state_key_str().unwrap_or("").to_string()), p);
+        }
+        let last = db::last_event(&self.db, room_id).await?;
+        Ok(RoomCache { version, rules, last, state })
+    }
+
     /// Builds, authorises and commits one event. `room_id` is `None` only for the create event
     /// of a room version whose room id is the create event's id (v12); `version` is given then.
     pub async fn append(
@@ -133,20 +156,31 @@ impl Services {
             }
         }
 
-        let (version_id, rules) = match (room_id, version) {
-            (_, Some(v)) => (v.clone(), v.rules().ok_or_else(|| RoomError::UnsupportedVersion(v.to_string()))?),
-            (Some(r), None) => self.room_rules(r).await?,
-            (None, None) => return Err(RoomError::BadEvent("no room".into())),
+        let is_create = new.kind == "m.room.create";
+        let mut cache_map = self.room_cache.lock().await;
+        let mut fresh = None;
+        let cache: &mut RoomCache = match (room_id, version) {
+            (_, Some(v)) if is_create => {
+                let rules = v.rules().ok_or_else(|| RoomError::UnsupportedVersion(v.to_string()))?;
+                fresh.insert(RoomCache { version: v.clone(), rules, last: None, state: HashMap::new() })
+            }
+            (Some(r), _) => {
+                if !cache_map.contains_key(r) {
+                    let loaded = self.load_room_cache(r).await?;
+                    cache_map.insert(r.to_string(), loaded);
+                }
+                cache_map.get_mut(r).expect("just inserted")
+            }
+            (None, _) => return Err(RoomError::BadEvent("no room".into())),
         };
+        let (version_id, rules) = (cache.version.clone(), cache.rules.clone());
         let kind = TimelineEventType::from(new.kind.as_str());
         let content_raw = serde_json::value::to_raw_value(&new.content).map_err(|e| RoomError::BadEvent(e.to_string()))?;
 
         // Auth events: the state the room version's rules name for this event.
-        let mut state: HashMap<(String, String), Pdu> = HashMap::new();
         let mut auth_ids = Vec::new();
-        let is_create = new.kind == "m.room.create";
-        if let Some(rid) = room_id.filter(|_| !is_create) {
-            let mut keys = ruma::state_res::auth_types_for_event(
+        if !is_create {
+            let keys = ruma::state_res::auth_types_for_event(
                 &kind,
                 &sender_id,
                 new.state_key.as_deref(),
@@ -154,27 +188,18 @@ impl Services {
                 &rules.authorization,
             )
             .map_err(RoomError::BadEvent)?;
-            keys.push((StateEventType::RoomCreate, String::new()));
             for (t, sk) in keys {
-                let key = (t.to_string(), sk);
-                if state.contains_key(&key) {
-                    continue;
-                }
-                if let Some(p) = self.current_state_event(rid, &key.0, &key.1).await? {
-                    let is_create = key.0 == "m.room.create";
-                    if !(is_create && rules.authorization.room_create_event_id_as_room_id) {
-                        auth_ids.push(p.event_id.to_string());
+                if let Some(p) = cache.state.get(&(t.to_string(), sk)) {
+                    let id = p.event_id.to_string();
+                    if !auth_ids.contains(&id) {
+                        auth_ids.push(id);
                     }
-                    state.insert(key, p);
                 }
             }
         }
-        let (prev_events, depth) = match room_id.filter(|_| !is_create) {
-            Some(rid) => match db::last_event(&self.db, rid).await? {
-                Some((id, depth)) => (vec![id], depth + 1),
-                None => (vec![], 1),
-            },
-            None => (vec![], 1),
+        let (prev_events, depth) = match &cache.last {
+            Some((id, depth)) if !is_create => (vec![id.clone()], depth + 1),
+            _ => (vec![], 1),
         };
 
         // The PDU.
@@ -220,7 +245,13 @@ impl Services {
         let pdu = Pdu::from_json(event_id.clone(), json.clone()).map_err(RoomError::BadEvent)?;
 
         // Authorise with the room version's rules.
-        let by_id: HashMap<String, &Pdu> = state.values().map(|p| (p.event_id.to_string(), p)).collect();
+        let state = &cache.state;
+        let by_id: HashMap<String, &Pdu> =
+            state
+                .iter()
+                .filter(|(k, p)| k.0 == "m.room.create" || auth_ids.iter().any(|a| a == p.event_id.as_str()))
+                .map(|(_, p)| (p.event_id.to_string(), p))
+                .collect();
         ruma::state_res::check_state_independent_auth_rules(&rules.authorization, &pdu, |id: &EventId| {
             by_id.get(id.as_str()).copied()
         })
@@ -233,12 +264,10 @@ impl Services {
         // What clients see beside the signed event: the previous state for this key.
         let mut unsigned = Map::new();
         if let Some(sk) = &new.state_key {
-            if let Some(rid) = room_id {
-                if let Some(prev) = self.current_state_event(rid, &new.kind, sk).await? {
-                    unsigned.insert("prev_content".into(), prev.content_value());
-                    unsigned.insert("replaces_state".into(), json!(prev.event_id.as_str()));
-                    unsigned.insert("prev_sender".into(), json!(prev.sender_str()));
-                }
+            if let Some(prev) = state.get(&(new.kind.clone(), sk.clone())) {
+                unsigned.insert("prev_content".into(), prev.content_value());
+                unsigned.insert("replaces_state".into(), json!(prev.event_id.as_str()));
+                unsigned.insert("prev_sender".into(), json!(prev.sender_str()));
             }
         }
         if !unsigned.is_empty() {
@@ -273,6 +302,13 @@ impl Services {
         let mut out = Pdu::from_json(event_id, json).map_err(RoomError::BadEvent)?;
         out.stream = pos;
         out.txn = txn.map(|(d, t)| (d.to_string(), t.to_string()));
+        cache.last = Some((out.event_id.to_string(), depth));
+        if let Some(sk) = &new.state_key {
+            cache.state.insert((new.kind.clone(), sk.clone()), out.clone());
+        }
+        if let Some(c) = fresh {
+            cache_map.insert(room_id_owned.clone(), c);
+        }
         Ok(out)
     }
 
