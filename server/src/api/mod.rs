@@ -10,6 +10,8 @@ pub mod health;
 pub mod router;
 mod routes_accounts;
 mod routes_directory;
+mod routes_e2ee;
+mod routes_media;
 pub mod well_known;
 
 pub use error::ApiError;

@@ -40,6 +40,8 @@ fn client_routes() -> Router<SharedServices> {
     r.merge(room_routes())
         .merge(super::routes_accounts::routes())
         .merge(super::routes_directory::routes())
+        .merge(super::routes_e2ee::routes())
+        .merge(super::routes_media::routes())
 }
 
 /// Registers `path` under both /v3 and /r0.
