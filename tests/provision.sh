@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # provision.sh: make sure what the tests need is there, installing it on a fresh Debian machine:
 # PostgreSQL answering on 127.0.0.1:5432 with trust auth for `postgres`, and the Python venv
-# with Synapse and signedjson for the interop tests. Idempotent; fast when all is in place.
+# with Synapse and signedjson for the interop tests, and the tools matrixctl install's tests check
+# generated files with (nginx -t, shellcheck, systemd-analyze). Idempotent; fast when all is in place.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -28,6 +29,18 @@ if ! pg_ok; then
     pg_ok || { echo "provision: PostgreSQL still does not answer on 127.0.0.1:5432" >&2; exit 1; }
 fi
 echo "provision: PostgreSQL answers on 127.0.0.1:5432" >&2
+
+tools=()
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || tools+=(nginx)
+command -v shellcheck >/dev/null || tools+=(shellcheck)
+command -v systemd-analyze >/dev/null || tools+=(systemd)
+if [ "${#tools[@]}" -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || { echo "provision: run as root to install ${tools[*]} (apt-get install ${tools[*]})" >&2; exit 1; }
+    echo "provision: installing ${tools[*]} for matrixctl install's tests" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${tools[@]}" >/dev/null
+fi
+echo "provision: nginx, shellcheck and systemd-analyze are installed" >&2
 
 venv="$(tests/interop/setup-synapse.sh | tail -n1)"
 echo "provision: Synapse venv at $venv" >&2

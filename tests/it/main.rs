@@ -5,6 +5,7 @@
 mod support;
 
 mod durability;
+mod install;
 mod interop;
 mod newcomer;
 mod prompts;
