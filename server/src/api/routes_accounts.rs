@@ -5,7 +5,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use super::client::{deactivate, delete_devices, device, devices, logout, logout_all, password, register, register_available};
-use super::client::registration_token_validity;
+use super::client::{presence, push_rule, push_rule_actions, push_rule_enabled, push_rules, registration_token_validity};
 use super::router::both;
 use crate::service::SharedServices;
 
@@ -29,5 +29,24 @@ pub fn routes() -> Router<SharedServices> {
         get(device::get_device_route).put(device::put_device_route).delete(device::delete_device_route),
     );
     r = both(r, "/delete_devices", post(delete_devices::post_delete_devices_route));
+    r = both(r, "/pushrules/", get(push_rules::get_push_rules_route));
+    r = both(r, "/pushrules/global/", get(push_rules::get_global_push_rules_route));
+    r = both(r, "/pushrules/global/{kind}/", get(push_rules::get_push_rules_of_kind_route));
+    r = both(
+        r,
+        "/pushrules/global/{kind}/{rule_id}",
+        get(push_rule::get_push_rule_route).put(push_rule::put_push_rule_route).delete(push_rule::delete_push_rule_route),
+    );
+    r = both(
+        r,
+        "/pushrules/global/{kind}/{rule_id}/enabled",
+        get(push_rule_enabled::get_push_rule_enabled_route).put(push_rule_enabled::put_push_rule_enabled_route),
+    );
+    r = both(
+        r,
+        "/pushrules/global/{kind}/{rule_id}/actions",
+        get(push_rule_actions::get_push_rule_actions_route).put(push_rule_actions::put_push_rule_actions_route),
+    );
+    r = both(r, "/presence/{user_id}/status", get(presence::get_presence_route).put(presence::put_presence_route));
     r
 }

@@ -3,7 +3,9 @@
 
 pub mod account_management;
 pub mod accounts;
+pub mod presence;
 pub mod push;
+pub mod push_rules;
 pub mod register_nonce;
 pub mod registration;
 pub mod rooms;

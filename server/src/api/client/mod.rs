@@ -21,3 +21,8 @@ pub mod register;
 pub mod register_available;
 pub mod registration_token_validity;
 pub mod uia;
+pub mod presence;
+pub mod push_rule;
+pub mod push_rule_actions;
+pub mod push_rule_enabled;
+pub mod push_rules;

@@ -1,0 +1,71 @@
+//! Presence set by clients (`PUT /presence/{userId}/status`) and read back, as Synapse keeps
+//! it: a state (online, unavailable, offline), an optional status message, and when the user
+//! was last active (online only). A change takes the next stream position so sync's presence
+//! section delivers it to the user and everyone sharing a room. Never imports axum.
+
+use serde_json::{Value, json};
+
+use super::Services;
+use super::rooms::RoomError;
+use crate::store::{accounts, now_ms, userdata};
+
+pub const STATES: [&str; 3] = ["online", "unavailable", "offline"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum PresenceError {
+    #[error("Invalid presence state")]
+    InvalidState,
+    #[error("Unknown user")]
+    UnknownUser,
+    #[error("You are not allowed to see their presence.")]
+    NotVisible,
+    #[error(transparent)]
+    Room(#[from] RoomError),
+}
+
+impl From<crate::store::StoreError> for PresenceError {
+    fn from(e: crate::store::StoreError) -> Self {
+        PresenceError::Room(e.into())
+    }
+}
+
+impl Services {
+    /// Sets the user's own presence. A missing `status_msg` clears it, as in Synapse.
+    pub async fn set_presence(&self, user_id: &str, state: &str, status_msg: Option<&str>) -> Result<(), PresenceError> {
+        if !STATES.contains(&state) {
+            return Err(PresenceError::InvalidState);
+        }
+        let now = now_ms();
+        let last_active = match (state, userdata::get_presence(&self.db, user_id).await?) {
+            ("online", _) | (_, None) => now,
+            (_, Some((_, _, last))) => last,
+        };
+        let mut g = self.streams.write().await;
+        let pos = g.next_pos();
+        userdata::set_presence(&self.db, user_id, state, status_msg, last_active, pos).await?;
+        g.commit();
+        Ok(())
+    }
+
+    /// `{presence, last_active_ago, status_msg?, currently_active?}` of a local user, for the
+    /// user themself or someone sharing a room with them.
+    pub async fn presence_of(&self, requester: &str, user_id: &str) -> Result<Value, PresenceError> {
+        if accounts::get_user(&self.db, user_id).await?.is_none() {
+            return Err(PresenceError::UnknownUser);
+        }
+        if requester != user_id && !self.users_sharing_rooms(requester).await?.contains(user_id) {
+            return Err(PresenceError::NotVisible);
+        }
+        let Some((state, status_msg, last_active)) = userdata::get_presence(&self.db, user_id).await? else {
+            return Ok(json!({"presence": "offline"}));
+        };
+        let mut v = json!({"presence": state, "last_active_ago": (now_ms() - last_active).max(0)});
+        if let Some(m) = status_msg.filter(|m| !m.is_empty()) {
+            v["status_msg"] = json!(m);
+        }
+        if state == "online" {
+            v["currently_active"] = json!(true);
+        }
+        Ok(v)
+    }
+}
