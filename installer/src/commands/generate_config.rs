@@ -16,36 +16,7 @@ use crate::ui::Printer;
 /// The secrets homeserver.yaml must carry, in the order they are written.
 pub const SECRET_KEYS: &[&str] = &["registration_shared_secret", "macaroon_secret_key", "form_secret"];
 
-#[derive(Serialize)]
-pub struct DatabaseCtx {
-    pub name: &'static str,
-    pub path: String,
-    pub user: Option<String>,
-    pub dbname: Option<String>,
-    pub host: Option<String>,
-}
-
-#[derive(Serialize)]
-pub struct HomeserverCtx {
-    pub server_name: String,
-    pub config_path: String,
-    pub pid_file: String,
-    pub public_baseurl: Option<String>,
-    pub port: u16,
-    pub bind_addresses: Vec<String>,
-    pub x_forwarded: bool,
-    pub database: DatabaseCtx,
-    pub log_config: String,
-    pub media_store_path: String,
-    pub signing_key_path: String,
-    pub registration_shared_secret: String,
-    pub macaroon_secret_key: String,
-    pub form_secret: String,
-    pub report_stats: bool,
-    /// What only `matrixctl install` writes (defaults: nothing).
-    #[serde(flatten)]
-    pub extras: crate::plan::build::InstallExtras,
-}
+pub use crate::render::homeserver::{DatabaseCtx, HomeserverCtx};
 
 #[derive(Serialize)]
 struct LogCtx {

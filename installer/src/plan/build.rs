@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::commands::generate_config::{DatabaseCtx, HomeserverCtx};
+use crate::render::homeserver::{DatabaseCtx, EmailCtx, HomeserverCtx, InstallExtras, SecretFilesCtx, TlsListenerCtx, TurnCtx};
 use crate::facts::Facts;
 use crate::facts::distro::subst;
 use crate::plan::existing::Existing;
@@ -199,52 +199,6 @@ struct CoturnCtx {
     server_name: String,
     secret: String,
     realm: String,
-}
-
-#[derive(Serialize)]
-pub struct SecretFilesCtx {
-    pub registration_shared_secret: String,
-    pub macaroon_secret_key: String,
-    pub form_secret: String,
-}
-
-#[derive(Serialize)]
-pub struct TlsListenerCtx {
-    pub port: u16,
-    pub bind_addresses: Vec<String>,
-    pub cert: String,
-    pub key: String,
-}
-
-#[derive(Serialize)]
-pub struct EmailCtx {
-    pub smtp_host: String,
-    pub smtp_port: u16,
-    pub smtp_user: Option<String>,
-    pub smtp_pass: Option<String>,
-    pub require_transport_security: bool,
-    pub notif_from: String,
-}
-
-#[derive(Serialize)]
-pub struct TurnCtx {
-    pub uris: Vec<String>,
-    pub secret_path: String,
-}
-
-/// The parts of homeserver.yaml only `install` writes (generate-config leaves them default).
-#[derive(Serialize, Default)]
-pub struct InstallExtras {
-    pub install: bool,
-    pub secret_files: Option<SecretFilesCtx>,
-    pub tls_listener: Option<TlsListenerCtx>,
-    pub no_federation: bool,
-    pub registration: &'static str,
-    pub serve_server_wellknown: bool,
-    pub email: Option<EmailCtx>,
-    pub turn: Option<TurnCtx>,
-    pub url_preview: bool,
-    pub url_preview_blacklist: Vec<&'static str>,
 }
 
 /// The public URL's host and port.

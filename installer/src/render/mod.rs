@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+pub mod homeserver;
+
 /// A template, by its path under `templates/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TemplateId(pub &'static str);
