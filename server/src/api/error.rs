@@ -99,6 +99,24 @@ impl From<crate::service::rooms::RoomError> for ApiError {
     }
 }
 
+impl From<crate::service::media::MediaError> for ApiError {
+    fn from(e: crate::service::media::MediaError) -> Self {
+        use crate::service::media::MediaError as M;
+        match e {
+            M::TooLarge(_) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE", e.to_string()),
+            M::NotFound => ApiError::not_found("Not found"),
+            M::BadRequest(m) => ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", m),
+            M::CannotOverwrite => ApiError::new(StatusCode::CONFLICT, "M_CANNOT_OVERWRITE_MEDIA", e.to_string()),
+            M::Forbidden => ApiError::forbidden(e.to_string()),
+            M::Io(io) => {
+                tracing::error!(error = %io, "media storage failed");
+                ApiError::internal()
+            }
+            M::Store(s) => s.into(),
+        }
+    }
+}
+
 impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {

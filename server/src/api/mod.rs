@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod federation;
 pub mod health;
+pub mod media;
 pub mod router;
 mod routes_accounts;
 mod routes_directory;

@@ -10,6 +10,7 @@ mod devices;
 mod directory;
 mod http_basics;
 mod login;
+mod media;
 mod presence;
 mod push_rules;
 mod register;
