@@ -84,7 +84,7 @@ impl Server {
         db.guard_server_name(&config.server_name).await?;
 
         let listener_configs = config.listeners.clone();
-        let position = service::rooms::initial_position(&db).await?;
+        let position = service::rooms::initial_position(&db).await?.max(store::e2ee::max_stream_position(&db).await?);
         let services: SharedServices = Arc::new(Services {
             config,
             db,

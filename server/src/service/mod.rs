@@ -3,6 +3,7 @@
 
 pub mod account_management;
 pub mod accounts;
+pub mod e2ee;
 pub mod media;
 pub mod presence;
 pub mod push;

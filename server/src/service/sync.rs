@@ -239,15 +239,19 @@ impl Services {
         }
         changed |= !presence.is_empty() && since.is_some();
 
+        // End-to-end encryption: to-device messages, device lists, key counts (service::e2ee).
+        let e2ee = self.e2ee_sync(user_id, device_id, since.map(|t| t.pos), to).await?;
+        changed |= e2ee.has_news();
+
         let body = json!({
             "next_batch": Token { pos: to, typing: typing_now }.sync(),
             "rooms": {"join": join, "invite": invite, "leave": leave, "knock": {}},
             "account_data": {"events": account_data},
             "presence": {"events": presence},
-            "to_device": {"events": []},
-            "device_lists": {"changed": [], "left": []},
-            "device_one_time_keys_count": {},
-            "device_unused_fallback_key_types": [],
+            "to_device": {"events": e2ee.to_device},
+            "device_lists": {"changed": e2ee.changed, "left": e2ee.left},
+            "device_one_time_keys_count": e2ee.one_time_keys_count,
+            "device_unused_fallback_key_types": e2ee.unused_fallback_key_types,
         });
         Ok((body, changed))
     }

@@ -19,3 +19,7 @@ mod rooms;
 mod server_keys;
 mod storage;
 mod sync;
+mod e2ee_backup;
+mod e2ee_cross_signing;
+mod e2ee_keys;
+mod e2ee_to_device;

@@ -25,5 +25,6 @@ pub async fn post_delete_devices_route(
     let req = UiaRequest { endpoint: "POST /delete_devices", user_id: Some(&auth.user_id), flows: vec![vec![uia::PASSWORD]], body };
     s.user_interactive_auth(req).await?;
     s.delete_devices(&auth.user_id, &devices).await?;
+    s.e2ee_devices_deleted(&auth.user_id, &devices).await?;
     Ok(Json(json!({})))
 }

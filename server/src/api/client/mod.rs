@@ -26,3 +26,4 @@ pub mod push_rule;
 pub mod push_rule_actions;
 pub mod push_rule_enabled;
 pub mod push_rules;
+pub mod keys;

@@ -1,0 +1,13 @@
+//! POST /_matrix/client/*/keys/upload — https://spec.matrix.org/v1.12/client-server-api/#post_matrixclientv3keysupload
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::Value;
+
+use crate::api::ApiError;
+use crate::api::extract::{Auth, MatrixJson};
+use crate::service::SharedServices;
+
+pub async fn post_keys_upload_route(State(s): State<SharedServices>, auth: Auth, MatrixJson(body): MatrixJson<Value>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(s.upload_keys(&auth.user_id, &auth.device_id, &body).await?))
+}

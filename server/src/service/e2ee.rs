@@ -1,0 +1,434 @@
+//! End-to-end encryption plumbing — the server stores and relays, never decrypts: device,
+//! one-time and fallback keys (/keys/upload, /keys/query, /keys/claim), device-list tracking
+//! (/keys/changes and `device_lists` in /sync), to-device messages (/sendToDevice, delivered
+//! exactly once per device through /sync) and what /sync reports about them (`e2ee_sync`).
+//! Cross-signing lives in `e2ee/cross_signing.rs`, room key backup in `e2ee/backup.rs`.
+//! Never imports axum; SQL is in `store::e2ee`.
+
+mod backup;
+mod cross_signing;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_json::{Map, Value, json};
+
+pub use backup::RoomKeysPath;
+
+use super::Services;
+use crate::store::{StoreError, accounts as account_store, e2ee as db};
+
+/// Synapse's `MAX_ONE_TIME_KEYS_PER_ALGORITHM_PER_DEVICE`.
+pub const MAX_ONE_TIME_KEYS: i64 = 500;
+/// At most this many to-device messages per sync response, as Synapse; the rest follow in the
+/// next sync (which also returns at once, since they are waiting).
+pub const TO_DEVICE_PER_SYNC: i64 = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum E2eeError {
+    #[error("{0}")]
+    BadJson(String),
+    #[error("{0}")]
+    InvalidParam(String),
+    #[error("{0}")]
+    MissingParam(String),
+    #[error("{0}")]
+    InvalidSignature(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// A 400 without a more specific errcode (Synapse's `SynapseError(400, msg)`).
+    #[error("{0}")]
+    Unknown(String),
+    #[error("{0}")]
+    TooLarge(String),
+    /// A room key upload to a backup version that is not the current one.
+    #[error("Wrong room_keys version")]
+    WrongRoomKeysVersion { current_version: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+type Result<T, E = E2eeError> = std::result::Result<T, E>;
+
+/// What /sync reports about encryption for one device.
+#[derive(Debug, Default)]
+pub struct E2eeSync {
+    pub to_device: Vec<Value>,
+    pub changed: Vec<String>,
+    pub left: Vec<String>,
+    pub one_time_keys_count: Map<String, Value>,
+    pub unused_fallback_key_types: Vec<String>,
+}
+
+impl E2eeSync {
+    /// Whether an incremental sync has something to say (wakes a long-poll).
+    pub fn has_news(&self) -> bool {
+        !self.to_device.is_empty() || !self.changed.is_empty() || !self.left.is_empty()
+    }
+}
+
+fn parse_object<'a>(v: &'a Value, what: &str) -> Result<Option<&'a Map<String, Value>>> {
+    match v.get(what) {
+        None => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(_) => Err(E2eeError::BadJson(format!("{what} must be an object"))),
+    }
+}
+
+/// Splits `<algorithm>:<key_id>`.
+fn split_key_id(k: &str, what: &str) -> Result<(String, String)> {
+    match k.split(':').collect::<Vec<_>>()[..] {
+        [alg, id] => Ok((alg.to_string(), id.to_string())),
+        _ => Err(E2eeError::BadJson(format!("Invalid {what} key {k:?}. Expected \"<algorithm>:<key_id>\".")))
+    }
+}
+
+/// Whether two one-time keys are the same key (signatures may legitimately differ).
+fn same_key(old: &str, new: &Value) -> bool {
+    let Ok(mut old) = serde_json::from_str::<Value>(old) else { return false };
+    let mut new = new.clone();
+    for v in [&mut old, &mut new] {
+        if let Value::Object(m) = v {
+            m.remove("signatures");
+        }
+    }
+    old == new
+}
+
+impl Services {
+    // ---- /keys/upload ----
+
+    /// Stores the device's identity keys, one-time keys and fallback keys, and returns the
+    /// `one_time_key_counts` that follow.
+    pub async fn upload_keys(&self, user_id: &str, device_id: &str, body: &Value) -> Result<Value> {
+        match body.get("device_keys") {
+            None => {}
+            Some(Value::Object(dk)) => {
+                if dk.get("user_id").and_then(Value::as_str) != Some(user_id) {
+                    return Err(E2eeError::BadJson(
+                        "Provided `user_id` in `device_keys` does not match that of the authenticated user".into(),
+                    ));
+                }
+                if dk.get("device_id").and_then(Value::as_str) != Some(device_id) {
+                    return Err(E2eeError::BadJson(
+                        "Provided `device_id` in `device_keys` does not match that of the authenticated user device".into(),
+                    ));
+                }
+                for field in ["algorithms", "keys", "signatures"] {
+                    if dk.get(field).is_none() {
+                        return Err(E2eeError::BadJson(format!("device_keys.{field} is required")));
+                    }
+                }
+                self.set_device_keys(user_id, device_id, &Value::Object(dk.clone())).await?;
+            }
+            Some(_) => return Err(E2eeError::BadJson("device_keys must be an object".into())),
+        }
+
+        if let Some(otks) = parse_object(body, "one_time_keys")? {
+            let mut new = Vec::new();
+            let mut per_alg: HashMap<String, i64> = HashMap::new();
+            for (k, v) in otks {
+                let (alg, id) = split_key_id(k, "one_time_keys")?;
+                if let Some(old) = db::get_one_time_key(&self.db, user_id, device_id, &alg, &id).await? {
+                    if !same_key(&old, v) {
+                        return Err(E2eeError::Unknown(format!("One time key {alg}:{id} already exists. Old key: {old}; new key: {v}")));
+                    }
+                    continue;
+                }
+                *per_alg.entry(alg.clone()).or_default() += 1;
+                new.push((alg, id, v.to_string()));
+            }
+            let counts: HashMap<String, i64> = db::count_one_time_keys(&self.db, user_id, device_id).await?.into_iter().collect();
+            for (alg, n) in &per_alg {
+                let total = counts.get(alg).copied().unwrap_or(0) + n;
+                if total > MAX_ONE_TIME_KEYS {
+                    return Err(E2eeError::TooLarge(format!(
+                        "Uploading {n} more {alg} one-time keys would leave the device holding {total}, over the limit of {MAX_ONE_TIME_KEYS}"
+                    )));
+                }
+            }
+            db::add_one_time_keys(&self.db, user_id, device_id, &new).await?;
+        }
+
+        if let Some(fallback) = parse_object(body, "fallback_keys")? {
+            for (k, v) in fallback {
+                let (alg, id) = split_key_id(k, "fallback_keys")?;
+                db::set_fallback_key(&self.db, user_id, device_id, &alg, &id, &v.to_string()).await?;
+            }
+        }
+        Ok(json!({"one_time_key_counts": self.one_time_key_counts(user_id, device_id).await?}))
+    }
+
+    async fn one_time_key_counts(&self, user_id: &str, device_id: &str) -> Result<Map<String, Value>, StoreError> {
+        let mut counts: Map<String, Value> =
+            db::count_one_time_keys(&self.db, user_id, device_id).await?.into_iter().map(|(a, n)| (a, json!(n))).collect();
+        // Clients (Element Android) need this one even at zero.
+        counts.entry("signed_curve25519").or_insert(json!(0));
+        Ok(counts)
+    }
+
+    /// Stores device keys; when they changed, everyone sharing a room hears of it.
+    async fn set_device_keys(&self, user_id: &str, device_id: &str, keys: &Value) -> Result<(), StoreError> {
+        let text = keys.to_string();
+        if db::get_device_keys(&self.db, user_id, device_id).await?.is_some_and(|old| {
+            serde_json::from_str::<Value>(&old).ok().as_ref() == Some(keys)
+        }) {
+            return Ok(());
+        }
+        db::set_device_keys(&self.db, user_id, device_id, &text).await?;
+        self.device_list_changed(user_id).await
+    }
+
+    /// Records that a user's devices or keys changed, at a new stream position (waking syncs).
+    pub(crate) async fn device_list_changed(&self, user_id: &str) -> Result<(), StoreError> {
+        let mut g = self.streams.write().await;
+        let pos = g.next_pos();
+        db::mark_device_list_change(&self.db, user_id, pos).await?;
+        g.commit();
+        Ok(())
+    }
+
+    /// Hook for device deletion (DELETE /devices/{id}, /delete_devices): forgets the devices'
+    /// keys and pending messages and announces the change.
+    pub async fn e2ee_devices_deleted(&self, user_id: &str, device_ids: &[String]) -> Result<(), StoreError> {
+        for d in device_ids {
+            db::delete_device(&self.db, user_id, d).await?;
+        }
+        self.device_list_changed(user_id).await
+    }
+
+    // ---- /keys/query ----
+
+    /// Device keys (with uploaded signatures and display names) and cross-signing keys of the
+    /// requested local users. Remote users are reported under `failures` (no federation).
+    pub async fn query_keys(&self, requester: &str, body: &Value) -> Result<Value> {
+        let Some(Value::Object(wanted)) = body.get("device_keys") else {
+            return Err(E2eeError::InvalidParam("'device_keys' must be a JSON object".into()));
+        };
+        let mut device_keys = Map::new();
+        let mut master = Map::new();
+        let mut self_signing = Map::new();
+        let mut user_signing = Map::new();
+        let mut failures = Map::new();
+        for (user_id, devices) in wanted {
+            let Some(list) = devices.as_array().filter(|a| a.iter().all(Value::is_string)) else {
+                return Err(E2eeError::InvalidParam("'device_keys' values must be a list of strings".into()));
+            };
+            let server = user_id.split_once(':').map(|(_, s)| s).unwrap_or("");
+            if server != self.config.server_name {
+                failures.insert(server.to_string(), json!({"status": 503, "message": "Not ready for retry"}));
+                continue;
+            }
+            let only: HashSet<&str> = list.iter().filter_map(Value::as_str).collect();
+            let sigs = db::signatures_on(&self.db, user_id).await?;
+            let mut out = Map::new();
+            for (device_id, key_json, display_name) in db::device_keys_of(&self.db, user_id).await? {
+                if !only.is_empty() && !only.contains(device_id.as_str()) {
+                    continue;
+                }
+                let Ok(mut keys) = serde_json::from_str::<Value>(&key_json) else { continue };
+                merge_signatures(&mut keys, &device_id, &sigs, user_id, requester);
+                if let Some(name) = display_name {
+                    keys["unsigned"] = json!({"device_display_name": name});
+                }
+                out.insert(device_id, keys);
+            }
+            device_keys.insert(user_id.clone(), Value::Object(out));
+            for (kind, map) in [("master", &mut master), ("self_signing", &mut self_signing), ("user_signing", &mut user_signing)] {
+                if kind == "user_signing" && user_id != requester {
+                    continue;
+                }
+                if let Some(mut key) = self.cross_signing_key(user_id, kind).await? {
+                    if let Some(public) = cross_signing::public_key(&key) {
+                        merge_signatures(&mut key, &public, &sigs, user_id, requester);
+                    }
+                    map.insert(user_id.clone(), key);
+                }
+            }
+        }
+        Ok(json!({
+            "device_keys": device_keys,
+            "master_keys": master,
+            "self_signing_keys": self_signing,
+            "user_signing_keys": user_signing,
+            "failures": failures,
+        }))
+    }
+
+    // ---- /keys/claim ----
+
+    /// Hands out one one-time key per requested device: each key exactly once; when a device
+    /// has none left, its fallback key (which stays, marked used).
+    pub async fn claim_keys(&self, body: &Value) -> Result<Value> {
+        let mut out = Map::new();
+        let mut failures = Map::new();
+        let Some(query) = parse_object(body, "one_time_keys")? else {
+            return Ok(json!({"one_time_keys": {}, "failures": {}}));
+        };
+        for (user_id, devices) in query {
+            let Value::Object(devices) = devices else {
+                return Err(E2eeError::BadJson("one_time_keys values must be objects".into()));
+            };
+            let server = user_id.split_once(':').map(|(_, s)| s).unwrap_or("");
+            if server != self.config.server_name {
+                failures.insert(server.to_string(), json!({"status": 503, "message": "Not ready for retry"}));
+                continue;
+            }
+            let mut per_device = Map::new();
+            for (device_id, alg) in devices {
+                let Some(alg) = alg.as_str() else {
+                    return Err(E2eeError::BadJson("algorithm must be a string".into()));
+                };
+                let claimed = match db::claim_one_time_key(&self.db, user_id, device_id, alg).await? {
+                    Some(k) => Some(k),
+                    None => db::claim_fallback_key(&self.db, user_id, device_id, alg).await?,
+                };
+                if let Some((key_id, key_json)) = claimed {
+                    let key: Value = serde_json::from_str(&key_json).unwrap_or(Value::String(key_json));
+                    per_device.insert(device_id.clone(), json!({ format!("{alg}:{key_id}"): key }));
+                }
+            }
+            if !per_device.is_empty() {
+                out.insert(user_id.clone(), Value::Object(per_device));
+            }
+        }
+        Ok(json!({"one_time_keys": out, "failures": failures}))
+    }
+
+    // ---- Device lists ----
+
+    /// Users whose device lists the user should refetch (`changed`) or may stop tracking
+    /// (`left`) after `since`: device or cross-signing key changes of anyone sharing a room,
+    /// everyone in a room newly joined (by either side), and users who no longer share any room.
+    pub async fn device_list_updates(&self, user_id: &str, since: i64) -> Result<(Vec<String>, Vec<String>), StoreError> {
+        let rows = db::memberships_around(&self.db, user_id, since).await?;
+        let mut my: HashMap<&str, (&str, i64)> = HashMap::new();
+        for (u, room, m, pos) in &rows {
+            if u == user_id {
+                my.insert(room.as_str(), (m.as_str(), *pos));
+            }
+        }
+        let mut shared: HashSet<&str> = HashSet::new();
+        let mut changed: HashSet<&str> = HashSet::new();
+        let mut candidates_left: HashSet<&str> = HashSet::new();
+        for (u, room, m, pos) in &rows {
+            let Some((my_m, my_pos)) = my.get(room.as_str()).copied() else { continue };
+            let i_am_in = my_m == "join";
+            if i_am_in && m == "join" {
+                shared.insert(u);
+                if my_pos > since || *pos > since {
+                    changed.insert(u);
+                }
+            } else if (i_am_in && matches!(m.as_str(), "leave" | "ban") && *pos > since) || (!i_am_in && my_pos > since && m == "join") {
+                // They left a room I am in, or I left a room they are in.
+                candidates_left.insert(u);
+            }
+        }
+        for u in db::device_lists_changed_since(&self.db, since).await? {
+            if let Some(s) = shared.get(u.as_str()) {
+                changed.insert(s);
+            } else if u == user_id {
+                changed.insert(user_id);
+            }
+        }
+        let mut left: Vec<String> =
+            candidates_left.into_iter().filter(|u| !shared.contains(u) && *u != user_id).map(str::to_string).collect();
+        left.sort();
+        let mut changed: Vec<String> = changed.into_iter().map(str::to_string).collect();
+        changed.sort();
+        Ok((changed, left))
+    }
+
+    // ---- To-device messages ----
+
+    /// PUT /sendToDevice: stores one message per target device (`*`: all of that user's
+    /// devices) at one stream position. Replaying a transaction id of the sending device does
+    /// nothing. Messages to unknown local users or devices are dropped; remote users are
+    /// unsupported (no federation) and dropped too.
+    pub async fn send_to_device(&self, sender: &str, sender_device: &str, kind: &str, txn_id: &str, body: &Value) -> Result<()> {
+        let Some(messages) = body.get("messages") else {
+            return Err(E2eeError::MissingParam("Missing params: ['messages']".into()));
+        };
+        let Value::Object(messages) = messages else {
+            return Err(E2eeError::BadJson("messages must be an object".into()));
+        };
+        let mut targets: BTreeMap<(String, String), String> = BTreeMap::new();
+        for (user_id, by_device) in messages {
+            let Value::Object(by_device) = by_device else {
+                return Err(E2eeError::BadJson("messages values must be objects".into()));
+            };
+            if user_id.split_once(':').map(|(_, s)| s) != Some(self.config.server_name.as_str()) {
+                tracing::debug!(user_id, "dropping a to-device message for a remote user");
+                continue;
+            }
+            let devices: Vec<String> = account_store::list_devices(&self.db, user_id).await?.into_iter().map(|d| d.device_id).collect();
+            for (device_id, content) in by_device {
+                let text = content.to_string();
+                if device_id == "*" {
+                    for d in &devices {
+                        targets.entry((user_id.clone(), d.clone())).or_insert_with(|| text.clone());
+                    }
+                } else if devices.contains(device_id) {
+                    targets.insert((user_id.clone(), device_id.clone()), text);
+                }
+            }
+        }
+        let rows: Vec<db::ToDevice<'_>> =
+            targets.iter().map(|((u, d), c)| db::ToDevice { user_id: u, device_id: d, content: c.clone() }).collect();
+        let mut g = self.streams.write().await;
+        let pos = g.next_pos();
+        db::send_to_device(&self.db, sender, sender_device, txn_id, kind, pos, &rows).await?;
+        g.commit();
+        Ok(())
+    }
+
+    // ---- /sync ----
+
+    /// The encryption part of a sync of `device_id` from `since` to `to`: first deletes the
+    /// to-device messages an earlier sync returned and the client acknowledged by coming back
+    /// with a token at or past them, then returns the pending ones (at most
+    /// `TO_DEVICE_PER_SYNC`, oldest first), device-list changes, and key counts.
+    pub async fn e2ee_sync(&self, user_id: &str, device_id: &str, since: Option<i64>, to: i64) -> Result<E2eeSync, StoreError> {
+        if let Some(since) = since {
+            db::delete_acknowledged_to_device(&self.db, user_id, device_id, since).await?;
+        }
+        let rows = db::pending_to_device(&self.db, user_id, device_id, to, TO_DEVICE_PER_SYNC).await?;
+        if let Some((pos, seq, ..)) = rows.last() {
+            db::mark_to_device_delivered(&self.db, user_id, device_id, *pos, *seq).await?;
+        }
+        let to_device = rows
+            .into_iter()
+            .map(|(_, _, sender, kind, content)| {
+                json!({"sender": sender, "type": kind, "content": serde_json::from_str::<Value>(&content).unwrap_or(json!({}))})
+            })
+            .collect();
+        let (changed, left) = match since {
+            Some(since) => self.device_list_updates(user_id, since).await?,
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(E2eeSync {
+            to_device,
+            changed,
+            left,
+            one_time_keys_count: self.one_time_key_counts(user_id, device_id).await?,
+            unused_fallback_key_types: db::unused_fallback_key_types(&self.db, user_id, device_id).await?,
+        })
+    }
+}
+
+/// Adds stored signatures on `key_id` of `target` to a key object. Signatures by other users
+/// (their user-signing key) are shown only to the signer, as Synapse does.
+fn merge_signatures(key: &mut Value, key_id: &str, sigs: &[(String, String, String, String)], target: &str, requester: &str) {
+    for (target_key, signer, signer_key, sig) in sigs {
+        if target_key != key_id || (signer != target && signer != requester) {
+            continue;
+        }
+        if !key.get("signatures").is_some_and(Value::is_object) {
+            key["signatures"] = json!({});
+        }
+        let by_signer = &mut key["signatures"][signer];
+        if !by_signer.is_object() {
+            *by_signer = json!({});
+        }
+        by_signer[signer_key] = json!(sig);
+    }
+}
