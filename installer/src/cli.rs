@@ -33,6 +33,8 @@ pub enum Command {
     Status(ServiceArgs),
     /// Remove the service and the packages install added; keep data, keys and config unless --purge.
     Uninstall(UninstallArgs),
+    /// Find what is wrong with an installation and say how to fix it (read-only).
+    Doctor(crate::commands::doctor::DoctorArgs),
 }
 
 /// Every answer has a flag; secrets are only ever read from files.

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod doctor;
 pub mod error;
 pub mod exec;
 pub mod facts;
@@ -26,5 +27,6 @@ pub fn run(cli: cli::Cli, printer: &ui::Printer) -> Result<ExitStatus, CliError>
         cli::Command::Restart(args) => commands::service::run(commands::service::Action::Restart, args, printer),
         cli::Command::Status(args) => commands::service::run(commands::service::Action::Status, args, printer),
         cli::Command::Uninstall(args) => commands::uninstall::run(args, printer),
+        cli::Command::Doctor(args) => commands::doctor::run(args, printer),
     }
 }

@@ -1,6 +1,10 @@
 //! matrixctl's integration tests: templates (golden files and a round trip through the
 //! server's loader) and the CLI's behaviour through the real binary.
 
+mod doctor;
+mod doctor_config;
+mod doctor_support;
+mod doctor_tls;
 mod generate_config;
 mod install;
 mod register_user;

@@ -1,0 +1,98 @@
+//! Email: the configured SMTP server resolves and answers EHLO (and offers STARTTLS when
+//! `require_transport_security` asks for it). No mail is sent: the probe says QUIT after EHLO.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use matrixd::config::YamlValue;
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+
+use crate::doctor::{Ctx, Outcome, net};
+
+/// One SMTP reply: (code, lines).
+async fn reply<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> Result<(u16, Vec<String>), String> {
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        let n = r.read_line(&mut line).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("the connection closed".into());
+        }
+        let line = line.trim_end().to_string();
+        let code: u16 = line.get(..3).and_then(|c| c.parse().ok()).ok_or_else(|| format!("not an SMTP reply: {line:?}"))?;
+        let more = line.as_bytes().get(3) == Some(&b'-');
+        lines.push(line.get(4..).unwrap_or("").to_string());
+        if !more {
+            return Ok((code, lines));
+        }
+    }
+}
+
+/// Greets `addr` with EHLO; returns the greeting and the EHLO extension lines.
+pub async fn ehlo(addr: SocketAddr) -> Result<(String, Vec<String>), String> {
+    let stream = tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("{addr}: no answer within 5 s"))?
+        .map_err(|e| format!("{addr}: {e}"))?;
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read);
+    let talk = async {
+        let (code, greeting) = reply(&mut read).await?;
+        if code != 220 {
+            return Err(format!("greeting {code} {}", greeting.join(" ")));
+        }
+        write.write_all(b"EHLO matrixctl-doctor.invalid\r\n").await.map_err(|e| e.to_string())?;
+        let (code, ext) = reply(&mut read).await?;
+        let _ = write.write_all(b"QUIT\r\n").await;
+        if code != 250 {
+            return Err(format!("EHLO answered {code} {}", ext.join(" ")));
+        }
+        Ok((greeting.join(" "), ext))
+    };
+    tokio::time::timeout(Duration::from_secs(10), talk).await.map_err(|_| format!("{addr}: the SMTP dialogue stalled"))?
+}
+
+pub fn smtp(ctx: &Ctx) -> Outcome {
+    let Some(YamlValue::Mapping(m)) = ctx.loaded.raw("email") else {
+        return Outcome::skip("email is not configured");
+    };
+    let get = |k: &str| m.get(k).filter(|v| !v.is_null());
+    let host = get("smtp_host").and_then(|v| v.as_str()).unwrap_or("localhost").to_string();
+    let force_tls = get("force_tls").and_then(|v| v.as_bool()).unwrap_or(false);
+    let port = get("smtp_port").and_then(|v| v.as_u64()).map(|p| p as u16).unwrap_or(if force_tls { 465 } else { 25 });
+    let require_tls = get("require_transport_security").and_then(|v| v.as_bool()).unwrap_or(false);
+    let target = format!("{host}:{port}");
+    let result = ctx.block_on(async {
+        let addr = match ctx.opts.net.connect_to.iter().find(|c| c.host == host && c.port == port) {
+            Some(c) => c.to,
+            None => SocketAddr::new(net::lookup_ips(&ctx.opts.net, &host).await?[0], port),
+        };
+        if force_tls {
+            tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr))
+                .await
+                .map_err(|_| format!("{addr}: no answer within 5 s"))?
+                .map_err(|e| format!("{addr}: {e}"))?;
+            return Ok((String::from("(implicit TLS: connection accepted)"), Vec::new()));
+        }
+        ehlo(addr).await
+    });
+    let note = "matrixd does not send email yet; this checks the SMTP server only";
+    match result {
+        Err(e) => Outcome::fail(
+            format!("{target} does not answer SMTP: {e}"),
+            "check email.smtp_host and smtp_port, and that the firewall lets this machine reach it",
+        ),
+        Ok((greeting, ext)) => {
+            let starttls = ext.iter().any(|l| l.eq_ignore_ascii_case("STARTTLS"));
+            let o = if require_tls && !starttls && !force_tls {
+                Outcome::fail(
+                    format!("{target} answers EHLO but offers no STARTTLS, and require_transport_security is true"),
+                    "enable STARTTLS on the SMTP server, or use its TLS port with force_tls: true",
+                )
+            } else {
+                Outcome::ok(format!("{target} answers EHLO{}", if starttls { " (STARTTLS offered)" } else { "" }))
+            };
+            o.detail("greeting", greeting).detail("extensions", ext.join(", ")).detail("note", note)
+        }
+    }
+}

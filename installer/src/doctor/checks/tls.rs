@@ -1,0 +1,244 @@
+//! TLS certificates on disk: matrixd's own (`tls_certificate_path`) and the nginx site's
+//! (`ssl_certificate`). Each readable, matching its private key, valid for 14 more days,
+//! covering the public host names, and a full chain (fullchain.pem, not cert.pem).
+
+use std::path::PathBuf;
+
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use x509_parser::prelude::*;
+
+use crate::doctor::{Ctx, Outcome, Status};
+
+/// A certificate file in use, with its key file and who uses it.
+#[derive(Debug, Clone)]
+pub struct CertSource {
+    pub user: &'static str,
+    pub cert: PathBuf,
+    pub key: Option<PathBuf>,
+}
+
+pub fn sources(ctx: &Ctx) -> Vec<CertSource> {
+    let mut out = Vec::new();
+    if let Some(c) = &ctx.loaded.config {
+        if let Some(cert) = &c.tls_certificate_path {
+            out.push(CertSource { user: "matrixd", cert: cert.clone(), key: c.tls_private_key_path.clone() });
+        }
+    }
+    if let Some((_, text)) = super::nginx::site(ctx) {
+        let certs = super::nginx::directive(&text, "ssl_certificate");
+        let keys = super::nginx::directive(&text, "ssl_certificate_key");
+        for (i, cert) in certs.iter().enumerate() {
+            let cert = PathBuf::from(cert);
+            if !out.iter().any(|s: &CertSource| s.cert == cert) {
+                out.push(CertSource { user: "nginx", cert, key: keys.get(i).map(PathBuf::from) });
+            }
+        }
+    }
+    out
+}
+
+fn read_chain(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Outcome> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::PermissionDenied {
+            Outcome::warn(format!("{} is not readable by this user", path.display()), "run doctor as root")
+        } else {
+            Outcome::fail(format!("cannot read {}: {e}", path.display()), "point the setting at the certificate file (PEM)")
+        }
+    })?;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<_, _>>()
+        .map_err(|e| Outcome::fail(format!("{} is not PEM: {e}", path.display()), "use the PEM certificate file (-----BEGIN CERTIFICATE-----)"))?;
+    if certs.is_empty() {
+        return Err(Outcome::fail(format!("{} holds no certificate", path.display()), "use the PEM certificate file (-----BEGIN CERTIFICATE-----)"));
+    }
+    Ok(certs)
+}
+
+/// Runs `judge` on every certificate in use and combines the results (worst status first).
+fn each(ctx: &Ctx, judge: impl Fn(&CertSource, &[X509Certificate<'_>]) -> Outcome) -> Outcome {
+    let sources = sources(ctx);
+    if sources.is_empty() {
+        return Outcome::skip("no certificate configured (no tls_certificate_path, no nginx ssl_certificate)");
+    }
+    let mut outcomes = Vec::new();
+    for s in &sources {
+        let o = match read_chain(&s.cert) {
+            Err(o) => o,
+            Ok(ders) => {
+                let parsed: Result<Vec<X509Certificate<'_>>, _> = ders.iter().map(|d| parse_x509_certificate(d.as_ref()).map(|(_, c)| c)).collect();
+                match parsed {
+                    Ok(p) => judge(s, &p),
+                    Err(e) => Outcome::fail(format!("{}: a certificate cannot be parsed: {e}", s.cert.display()), "replace the file with a valid PEM certificate"),
+                }
+            }
+        };
+        outcomes.push(o.detail(&format!("{}_cert", s.user), s.cert.display()));
+    }
+    let rank = |s: Status| match s {
+        Status::Fail => 0,
+        Status::Warn => 1,
+        Status::Ok => 2,
+        Status::Skip => 3,
+    };
+    outcomes.sort_by_key(|o| rank(o.status));
+    let mut first = outcomes.remove(0);
+    for o in outcomes {
+        if o.status == first.status {
+            first.summary = format!("{}; {}", first.summary, o.summary);
+        }
+        first.details.extend(o.details);
+    }
+    first
+}
+
+fn cn(name: &X509Name<'_>) -> String {
+    name.iter_common_name().next().and_then(|c| c.as_str().ok()).map(str::to_string).unwrap_or_else(|| name.to_string())
+}
+
+pub fn certificate(ctx: &Ctx) -> Outcome {
+    each(ctx, |s, chain| {
+        let leaf = &chain[0];
+        Outcome::ok(format!("{} ({}): {}, issued by {}", s.cert.display(), s.user, cn(leaf.subject()), cn(leaf.issuer())))
+            .detail("certificates_in_file", chain.len())
+    })
+}
+
+pub fn key_match(ctx: &Ctx) -> Outcome {
+    each(ctx, |s, chain| {
+        let Some(key_path) = &s.key else {
+            return Outcome::fail(format!("{} has no private key configured", s.cert.display()), "set the key file next to the certificate (tls_private_key_path / ssl_certificate_key)");
+        };
+        let bytes = match std::fs::read(key_path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Outcome::warn(format!("{} is not readable by this user", key_path.display()), "run doctor as root");
+            }
+            Err(e) => return Outcome::fail(format!("cannot read {}: {e}", key_path.display()), "point the setting at the private key (PEM)"),
+        };
+        let key = match PrivateKeyDer::from_pem_slice(&bytes) {
+            Ok(k) => k,
+            Err(e) => return Outcome::fail(format!("{} holds no PEM private key: {e}", key_path.display()), "use the PEM private key file"),
+        };
+        let Ok(signing) = rustls::crypto::ring::sign::any_supported_type(&key) else {
+            return Outcome::fail(format!("{}: unsupported key type", key_path.display()), "use an RSA, ECDSA or Ed25519 key");
+        };
+        match signing.public_key() {
+            Some(spki) if spki.as_ref() == chain[0].tbs_certificate.subject_pki.raw => {
+                Outcome::ok(format!("{} matches {}", key_path.display(), s.cert.display()))
+            }
+            _ => Outcome::fail(
+                format!("{} does not belong to the certificate in {}", key_path.display(), s.cert.display()),
+                "use the key the certificate was issued for (certbot: privkey.pem from the same live/ directory)",
+            ),
+        }
+    })
+}
+
+pub const WARN_DAYS: i64 = 14;
+
+pub fn expiry(ctx: &Ctx) -> Outcome {
+    each(ctx, |s, chain| {
+        let v = chain[0].validity();
+        let now = ASN1Time::now();
+        let left = v.not_after.timestamp() - now.timestamp();
+        let days = left / 86_400;
+        if now < v.not_before {
+            Outcome::fail(format!("{} is not valid before {}", s.cert.display(), v.not_before), "check the clock, or use a certificate valid now")
+        } else if left <= 0 {
+            Outcome::fail(
+                format!("{} expired on {}", s.cert.display(), v.not_after),
+                "renew it (certbot renew), then reload nginx / restart matrixd",
+            )
+        } else if days < WARN_DAYS {
+            Outcome::warn(format!("{} expires in {days} day(s), on {}", s.cert.display(), v.not_after), "renew it now (certbot renew) and check the renewal timer runs")
+        } else {
+            Outcome::ok(format!("{} valid for {days} more days", s.cert.display()))
+        }
+        .detail("not_after", v.not_after)
+    })
+}
+
+/// Whether a certificate name (possibly `*.example.org`) covers `host`.
+pub fn name_covers(pattern: &str, host: &str) -> bool {
+    let (p, h) = (pattern.to_ascii_lowercase(), host.to_ascii_lowercase());
+    match p.strip_prefix("*.") {
+        Some(rest) => h.split_once('.').is_some_and(|(first, tail)| !first.is_empty() && tail == rest),
+        None => p == h,
+    }
+}
+
+fn names_of(cert: &X509Certificate<'_>) -> Vec<String> {
+    let mut names = Vec::new();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for n in &san.value.general_names {
+            match n {
+                GeneralName::DNSName(d) => names.push(d.to_string()),
+                GeneralName::IPAddress(b) if b.len() == 4 => names.push(std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string()),
+                _ => {}
+            }
+        }
+    }
+    if names.is_empty() {
+        names.extend(cert.subject().iter_common_name().filter_map(|c| c.as_str().ok().map(str::to_string)));
+    }
+    names
+}
+
+pub fn names(ctx: &Ctx) -> Outcome {
+    let Some(c) = &ctx.loaded.config else {
+        return Outcome::skip("skipped (the configuration did not load: see config.parse)");
+    };
+    let public = c.public_baseurl.as_ref().and_then(|u| u.host_str().map(str::to_string));
+    let server = super::federation::split_host_port(&c.server_name).0;
+    each(ctx, |s, chain| {
+        let names = names_of(&chain[0]);
+        let covers = |h: &str| names.iter().any(|n| name_covers(n, h));
+        let shown = names.join(", ");
+        if let Some(p) = &public {
+            if !covers(p) {
+                return Outcome::fail(
+                    format!("{} is for {shown}, not for {p} (public_baseurl)", s.cert.display()),
+                    format!("get a certificate that names {p} (certbot -d {p} -d {server})"),
+                )
+                .detail("names", &shown);
+            }
+        }
+        if !covers(&server) && public.as_deref() != Some(server.as_str()) {
+            return Outcome::warn(
+                format!("{} does not name {server} (server_name): its well-known must be served with another certificate", s.cert.display()),
+                format!("add {server} to the certificate (certbot -d {server}) unless another server serves https://{server}/"),
+            )
+            .detail("names", &shown);
+        }
+        Outcome::ok(format!("{} names {shown}", s.cert.display()))
+    })
+}
+
+pub fn chain(ctx: &Ctx) -> Outcome {
+    each(ctx, |s, chain| {
+        let leaf = &chain[0];
+        let self_signed = leaf.subject().as_raw() == leaf.issuer().as_raw();
+        if self_signed && chain.len() == 1 {
+            return Outcome::warn(
+                format!("{} is self-signed: other servers and clients will not trust it", s.cert.display()),
+                "get a certificate from a public CA: certbot --nginx -d <your host names>",
+            );
+        }
+        if !self_signed && chain.len() == 1 {
+            return Outcome::fail(
+                format!("{} holds only the certificate for {}, not its chain (cert.pem instead of fullchain.pem)", s.cert.display(), cn(leaf.subject())),
+                format!("use the full chain: append the intermediate certificate(s) issued by {} (certbot: fullchain.pem)", cn(leaf.issuer())),
+            );
+        }
+        for pair in chain.windows(2) {
+            if pair[0].issuer().as_raw() != pair[1].subject().as_raw() {
+                return Outcome::fail(
+                    format!("{}: {} is issued by {}, but the next certificate is {}", s.cert.display(), cn(pair[0].subject()), cn(pair[0].issuer()), cn(pair[1].subject())),
+                    "put the certificates in order: the server's first, then each issuer",
+                );
+            }
+        }
+        Outcome::ok(format!("{}: full chain of {} certificates", s.cert.display(), chain.len()))
+    })
+}

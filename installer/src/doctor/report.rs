@@ -1,0 +1,127 @@
+//! Rendering a finished run: the grouped human report (✓ ! ✗ -, ASCII where the terminal's
+//! locale is not UTF-8; `-v` adds details) and the versioned JSON on stdout. Both carry the same
+//! facts: id, group, status, summary, fix and details of every check.
+
+use serde::Serialize;
+
+use super::{Check, Group, Status};
+
+/// Counts per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub ok: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub skip: usize,
+}
+
+impl Summary {
+    pub fn of(checks: &[Check]) -> Self {
+        let mut s = Summary::default();
+        for c in checks {
+            match c.status {
+                Status::Ok => s.ok += 1,
+                Status::Warn => s.warn += 1,
+                Status::Fail => s.fail += 1,
+                Status::Skip => s.skip += 1,
+            }
+        }
+        s
+    }
+}
+
+/// The JSON document. `schema` changes only when a field changes meaning or disappears.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema: u32,
+    summary: Summary,
+    checks: &'a [Check],
+}
+
+pub const JSON_SCHEMA: u32 = 1;
+
+pub fn json(checks: &[Check]) -> String {
+    serde_json::to_string_pretty(&JsonReport { schema: JSON_SCHEMA, summary: Summary::of(checks), checks })
+        .expect("the report serialises")
+}
+
+/// The status marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symbols {
+    Unicode,
+    Ascii,
+}
+
+impl Symbols {
+    /// Unicode when the locale says UTF-8 (LC_ALL, then LC_CTYPE, then LANG, as setlocale does).
+    pub fn from_locale() -> Self {
+        // ALLOWED: reading the locale is how a terminal program learns its character set.
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let locale = var("LC_ALL").or_else(|| var("LC_CTYPE")).or_else(|| var("LANG")).unwrap_or_default();
+        let l = locale.to_ascii_lowercase();
+        if l.contains("utf-8") || l.contains("utf8") { Symbols::Unicode } else { Symbols::Ascii }
+    }
+
+    pub fn mark(self, s: Status) -> &'static str {
+        match (self, s) {
+            (Symbols::Unicode, Status::Ok) => "✓",
+            (Symbols::Unicode, Status::Warn) => "!",
+            (Symbols::Unicode, Status::Fail) => "✗",
+            (Symbols::Unicode, Status::Skip) => "-",
+            (Symbols::Ascii, Status::Ok) => "+",
+            (Symbols::Ascii, Status::Warn) => "!",
+            (Symbols::Ascii, Status::Fail) => "x",
+            (Symbols::Ascii, Status::Skip) => "-",
+        }
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The human report, grouped in group order, ending with a one-line tally.
+pub fn human(checks: &[Check], verbose: bool, symbols: Symbols) -> String {
+    let width = checks.iter().map(|c| c.id.len()).max().unwrap_or(0).max(22) + 1;
+    let mut out = String::new();
+    for group in Group::ALL {
+        let in_group: Vec<&Check> = checks.iter().filter(|c| c.group == group).collect();
+        if in_group.is_empty() {
+            continue;
+        }
+        out.push_str(group.title());
+        out.push('\n');
+        for c in in_group {
+            out.push_str(&format!("  {} {:<width$} {}\n", symbols.mark(c.status), c.id, c.summary));
+            if let Some(fix) = &c.fix {
+                if c.status != Status::Ok {
+                    out.push_str(&format!("      fix: {fix}\n"));
+                }
+            }
+            if verbose {
+                for (k, v) in &c.details {
+                    let mut lines = v.lines();
+                    out.push_str(&format!("      {k}: {}\n", lines.next().unwrap_or("")));
+                    for l in lines {
+                        out.push_str(&format!("        {l}\n"));
+                    }
+                }
+            }
+        }
+    }
+    let s = Summary::of(checks);
+    let mut tally = format!(
+        "{}, {}, {} skipped, {} ok.",
+        plural(s.fail, "problem", "problems"),
+        plural(s.warn, "warning", "warnings"),
+        s.skip,
+        s.ok
+    );
+    if !verbose {
+        tally.push_str("  Details: matrixctl doctor -v   Machines: --json");
+    }
+    out.push('\n');
+    out.push_str(&tally);
+    out.push('\n');
+    out
+}
