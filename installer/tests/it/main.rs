@@ -3,6 +3,7 @@
 
 mod doctor;
 mod doctor_config;
+mod doctor_net;
 mod doctor_service;
 mod doctor_support;
 mod doctor_tls;

@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use hickory_resolver::proto::rr::RData;
+use hickory_resolver::proto::rr::{RData, RecordType};
 
 use crate::doctor::net::{self, Fetch};
 use crate::doctor::{Ctx, Outcome};
@@ -88,6 +88,18 @@ async fn srv_lookup(ctx: &Ctx, host: &str) -> Srv {
                     }
                 }
                 if let Some((_, target, port)) = best {
+                    // RFC 2782: the target must be a host with addresses, never an alias.
+                    if let Ok(l) = resolver.lookup(format!("{target}."), RecordType::CNAME).await {
+                        if let Some(alias) = l.answers().iter().find_map(|r| match &r.data {
+                            RData::CNAME(c) => Some(c.0.to_utf8()),
+                            _ => None,
+                        }) {
+                            return Srv::Error(format!(
+                                "{record} points at {target}, which is a CNAME (to {}): SRV targets must be hosts with A/AAAA records",
+                                alias.trim_end_matches('.')
+                            ));
+                        }
+                    }
                     return Srv::Found { record, target, port, legacy };
                 }
             }
