@@ -98,11 +98,11 @@ impl Services {
         let passed = match self.user_interactive_auth(request).await {
             Ok(p) => p,
             Err(UiaError::Incomplete(challenge)) => {
-                if let (Some(p), None) = (&password, &password_hash) {
-                    if self.uia.get_data(&challenge.session, data::PASSWORD_HASH).is_none() {
-                        let hash = accounts::hash_password(p.clone()).await?;
-                        self.uia.set_data(&challenge.session, data::PASSWORD_HASH, hash);
-                    }
+                if let (Some(p), None) = (&password, &password_hash)
+                    && self.uia.get_data(&challenge.session, data::PASSWORD_HASH).is_none()
+                {
+                    let hash = accounts::hash_password(p.clone()).await?;
+                    self.uia.set_data(&challenge.session, data::PASSWORD_HASH, hash);
                 }
                 return Err(UiaError::Incomplete(challenge));
             }
@@ -137,10 +137,8 @@ impl Services {
             out.device_id = Some(s.device_id);
             out.access_token = Some(s.access_token);
         }
-        if newly_registered {
-            if let Some(token) = self.uia.get_data(&passed.session, data::REGISTRATION_TOKEN) {
-                registration_tokens::complete(&self.db, &token).await?;
-            }
+        if newly_registered && let Some(token) = self.uia.get_data(&passed.session, data::REGISTRATION_TOKEN) {
+            registration_tokens::complete(&self.db, &token).await?;
         }
         Ok(out)
     }

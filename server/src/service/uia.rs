@@ -88,12 +88,11 @@ impl UiaSessions {
         }
         let mut released = Vec::new();
         for k in gone {
-            if let Some(s) = map.remove(&k) {
-                if !s.data.contains_key(data::REGISTERED_USER_ID) {
-                    if let Some(t) = s.data.get(data::REGISTRATION_TOKEN) {
-                        released.push(t.clone());
-                    }
-                }
+            if let Some(s) = map.remove(&k)
+                && !s.data.contains_key(data::REGISTERED_USER_ID)
+                && let Some(t) = s.data.get(data::REGISTRATION_TOKEN)
+            {
+                released.push(t.clone());
             }
         }
         released
@@ -136,10 +135,10 @@ impl UiaSessions {
     }
 
     fn complete_stage(&self, id: &str, stage: &str) {
-        if let Some(s) = self.lock().get_mut(id) {
-            if !s.completed.iter().any(|c| c == stage) {
-                s.completed.push(stage.to_string());
-            }
+        if let Some(s) = self.lock().get_mut(id)
+            && !s.completed.iter().any(|c| c == stage)
+        {
+            s.completed.push(stage.to_string());
         }
     }
 

@@ -33,10 +33,10 @@ pub async fn post_password_route(
         Ok(p) => p,
         Err(UiaError::Incomplete(c)) => {
             // Keep the new password (hashed) for the call that completes the session.
-            if let Some(p) = &new_password {
-                if s.uia.get_data(&c.session, data::PASSWORD_HASH).is_none() {
-                    s.uia.set_data(&c.session, data::PASSWORD_HASH, s.hash_new_password(p).await?);
-                }
+            if let Some(p) = &new_password
+                && s.uia.get_data(&c.session, data::PASSWORD_HASH).is_none()
+            {
+                s.uia.set_data(&c.session, data::PASSWORD_HASH, s.hash_new_password(p).await?);
             }
             return Err(UiaError::Incomplete(c).into());
         }
