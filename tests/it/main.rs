@@ -9,3 +9,4 @@ mod install;
 mod interop;
 mod newcomer;
 mod prompts;
+mod nio_e2ee;
