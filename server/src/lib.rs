@@ -65,6 +65,7 @@ impl Server {
         ensure_secret_file(&mut config.registration_shared_secret)?;
         ensure_secret_file(&mut config.macaroon_secret_key)?;
         ensure_secret_file(&mut config.form_secret)?;
+        ensure_secret_file(&mut config.turn.shared_secret)?;
         let tls = match (&config.tls_certificate_path, &config.tls_private_key_path) {
             (Some(cert), Some(key)) if config.listeners.iter().any(|l| l.tls) => Some(
                 axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await.with_context(|| {

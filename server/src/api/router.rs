@@ -106,6 +106,7 @@ fn room_routes() -> Router<SharedServices> {
         "/user/{user_id}/rooms/{room_id}/account_data/{kind}",
         get(account_data::get_room_route).put(account_data::put_room_route),
     );
+    r = both(r, "/voip/turnServer", get(client::voip::get_turn_server_route));
     r = both(r, "/profile/{user_id}", get(profile::get_profile_route));
     r = both(
         r,

@@ -12,7 +12,7 @@ use super::problem::{Problem, Problems};
 use super::reader::Section;
 use super::{
     Config, DEFAULT_MAX_UPLOAD_SIZE, Database, Listener, ListenerType, PostgresArgs, Resource,
-    Secret, SecretSource, TrustedKeyServer,
+    Secret, SecretSource, TrustedKeyServer, TurnConfig,
 };
 
 /// Whether `name` is a valid Matrix server name (host name, IPv4, or `[IPv6]`, optional port).
@@ -39,6 +39,66 @@ pub fn parse_size(v: &Value) -> Result<u64, String> {
         }
         other => Err(format!("expected a size, found {}", super::reader::describe(other))),
     }
+}
+
+/// Parses Synapse's durations: an integer number of milliseconds, or a number with a unit
+/// (`s`, `m`, `h`, `d`, `w`, `y`).
+pub fn parse_duration_ms(v: &Value) -> Result<u64, String> {
+    match v {
+        Value::Number(n) => n.as_u64().ok_or_else(|| format!("{n} is not a positive whole number of milliseconds")),
+        Value::String(s) => {
+            let s = s.trim();
+            let unit: u64 = match s.chars().last() {
+                Some('s') => 1000,
+                Some('m') => 60 * 1000,
+                Some('h') => 3600 * 1000,
+                Some('d') => 86400 * 1000,
+                Some('w') => 7 * 86400 * 1000,
+                Some('y') => 365 * 86400 * 1000,
+                _ => 1,
+            };
+            let num = if unit == 1 { s } else { &s[..s.len() - 1] };
+            num.trim().parse::<u64>().map(|n| n * unit).map_err(|_| format!("{s:?} is not a duration"))
+        }
+        other => Err(format!("expected a duration, found {}", super::reader::describe(other))),
+    }
+}
+
+fn read_turn(r: &mut Section<'_>) -> TurnConfig {
+    let uris = r.string_list("turn_uris").unwrap_or_default();
+    for (i, u) in uris.iter().enumerate() {
+        if !(u.starts_with("turn:") || u.starts_with("turns:") || u.starts_with("stun:")) {
+            r.error(&format!("turn_uris[{i}]"), format!("{u:?} is not a TURN URI"), "use turn:host:3478?transport=udp style URIs");
+        }
+    }
+    let shared_secret = read_secret(r, "turn_shared_secret");
+    let username = r.string("turn_username");
+    let password = r.string("turn_password").map(Secret);
+    let user_lifetime_ms = match r.raw("turn_user_lifetime") {
+        None => 3600 * 1000,
+        Some(v) => match parse_duration_ms(v) {
+            Ok(ms) => ms,
+            Err(e) => {
+                r.error("turn_user_lifetime", e, "use a duration such as \"1h\" or \"30m\"");
+                3600 * 1000
+            }
+        },
+    };
+    let allow_guests = r.boolean("turn_allow_guests").unwrap_or(true);
+    let has_creds = shared_secret.is_some() || (username.is_some() && password.is_some());
+    if !uris.is_empty() && !has_creds {
+        r.push(
+            Problem::warning("turn_uris", "TURN URIs are set but neither turn_shared_secret nor turn_username/turn_password; clients get no TURN server")
+                .fix("set turn_shared_secret to coturn's static-auth-secret"),
+        );
+    }
+    if uris.is_empty() && has_creds {
+        r.push(Problem::warning("turn_shared_secret", "TURN credentials are set but turn_uris is empty; clients get no TURN server").fix("list your TURN server in turn_uris"));
+    }
+    if username.is_some() != password.is_some() {
+        r.error("turn_username", "turn_username and turn_password must be set together", "set both, or use turn_shared_secret instead");
+    }
+    TurnConfig { uris, shared_secret, username, password, user_lifetime_ms, allow_guests }
 }
 
 fn absolute(p: &str) -> PathBuf {
@@ -139,6 +199,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     };
 
     let trusted_key_servers = read_trusted_key_servers(r);
+    let turn = read_turn(r);
     let _ = r.boolean("suppress_key_server_warning");
 
     let log_config = r.string("log_config").map(|p| absolute(&p));
@@ -189,6 +250,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         log_config,
         tls_certificate_path,
         tls_private_key_path,
+        turn,
         warnings: Vec::new(),
     })
 }

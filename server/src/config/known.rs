@@ -26,6 +26,13 @@ pub const TOP_LEVEL: &[&str] = &[
     "log_config",
     "tls_certificate_path",
     "tls_private_key_path",
+    "turn_uris",
+    "turn_shared_secret",
+    "turn_shared_secret_path",
+    "turn_username",
+    "turn_password",
+    "turn_user_lifetime",
+    "turn_allow_guests",
 ];
 
 /// Keys of one `listeners` entry.

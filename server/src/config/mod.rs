@@ -13,7 +13,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-pub use check::{is_valid_server_name, parse_size};
+pub use check::{is_valid_server_name, parse_duration_ms, parse_size};
 pub use client::{ClientSettings, registration_settings};
 pub use load::{ConfigError, expand_config_paths, load, load_files, read_top_level};
 pub use yaml_serde::{Mapping, Value as YamlValue};
@@ -79,6 +79,7 @@ pub struct Config {
     pub log_config: Option<PathBuf>,
     pub tls_certificate_path: Option<PathBuf>,
     pub tls_private_key_path: Option<PathBuf>,
+    pub turn: TurnConfig,
     /// Warnings found while loading (unsupported Synapse keys and the like).
     pub warnings: Vec<Problem>,
 }
@@ -114,6 +115,18 @@ pub fn client_url(listeners: &[Listener]) -> String {
         }
         "http://localhost:8008".to_string()
     }
+}
+
+/// TURN settings, as Synapse's voip section.
+#[derive(Debug, Clone, Default)]
+pub struct TurnConfig {
+    pub uris: Vec<String>,
+    pub shared_secret: Option<SecretSource>,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// How long a credential is valid (turn_user_lifetime, default 1h).
+    pub user_lifetime_ms: u64,
+    pub allow_guests: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

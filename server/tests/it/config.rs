@@ -268,3 +268,23 @@ fn unreadable_or_missing_files() {
     assert_problem(&p, "error: cannot read /nonexistent/homeserver.yaml");
     assert_problem(&p, "matrixctl generate-config");
 }
+
+#[test]
+fn turn_settings_as_synapse() {
+    let d = Dir::new();
+    let path = d.write("homeserver.yaml", &format!("{}turn_uris: [\"turn:t.example:3478\"]\nturn_shared_secret: s\nturn_user_lifetime: 90m\n", d.base()));
+    let (c, p) = load(&[path]);
+    let c = c.unwrap_or_else(|| panic!("{p}"));
+    assert_eq!(c.turn.user_lifetime_ms, 90 * 60 * 1000);
+    assert!(c.turn.allow_guests, "turn_allow_guests defaults to true");
+
+    let path = d.write("homeserver.yaml", &format!("{}turn_uris: [\"turn:t.example:3478\"]\n", d.base()));
+    let (_, p) = load(&[path]);
+    assert_problem(&p, "warning: turn_uris: TURN URIs are set but neither turn_shared_secret nor turn_username/turn_password");
+
+    let path = d.write("homeserver.yaml", &format!("{}turn_uris: [\"http://nope\"]\nturn_username: u\nturn_user_lifetime: soon\n", d.base()));
+    let (_, p) = load(&[path]);
+    assert_problem(&p, "error: turn_uris[0]: \"http://nope\" is not a TURN URI");
+    assert_problem(&p, "error: turn_username: turn_username and turn_password must be set together");
+    assert_problem(&p, "error: turn_user_lifetime: \"soon\" is not a duration");
+}

@@ -152,3 +152,32 @@ async fn tls_listener_with_a_bad_certificate_refuses_to_start() {
     let err = matrixd::Server::start(config).await.err().expect("refused");
     assert!(format!("{err:#}").contains("cannot load tls_certificate_path"), "{err:#}");
 }
+
+/// /voip/turnServer: {} when unconfigured; the coturn REST credential when a secret is set.
+#[tokio::test]
+async fn turn_server_credentials() {
+    let home = Home::new(Engine::Sqlite).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let (status, body) = alice.get("/voip/turnServer").await;
+    assert_eq!((status, body), (200, serde_json::json!({})));
+    s.stop().await;
+
+    let extra = "turn_uris: [\"turn:turn.test.example:3478?transport=udp\"]\nturn_shared_secret: \"coturn-secret\"\nturn_user_lifetime: 2h\n".to_string();
+    let s = TestServer::start(&home, &Options { extra, ..Default::default() }).await;
+    let alice = crate::support::User { base: s.url.clone(), ..alice };
+    let (status, body) = alice.get("/voip/turnServer").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ttl"], 7200);
+    assert_eq!(body["uris"], serde_json::json!(["turn:turn.test.example:3478?transport=udp"]));
+    let username = body["username"].as_str().unwrap();
+    let (expiry, user) = username.split_once(':').unwrap();
+    assert_eq!(user, alice.user_id);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let expiry: u64 = expiry.parse().unwrap();
+    assert!(expiry >= now + 7190 && expiry <= now + 7210);
+    let (_, expected) = matrixd::api::client::voip::turn_credential("coturn-secret", &alice.user_id, expiry);
+    assert_eq!(body["password"], expected);
+    s.stop().await;
+    home.cleanup().await;
+}

@@ -9,6 +9,7 @@ pub mod profile;
 pub mod rooms;
 pub mod sync;
 pub mod versions;
+pub mod voip;
 pub mod whoami;
 pub mod deactivate;
 pub mod delete_devices;
