@@ -42,6 +42,8 @@ fn client_routes() -> Router<SharedServices> {
         .merge(super::routes_directory::routes())
         .merge(super::routes_e2ee::routes())
         .merge(super::routes_media::routes())
+        .merge(super::routes_admin::routes())
+        .merge(super::routes_previews_email::routes())
 }
 
 /// Registers `path` under both /v3 and /r0.
