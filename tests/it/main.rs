@@ -4,6 +4,7 @@
 
 mod support;
 
+mod doctor;
 mod durability;
 mod install;
 mod interop;
