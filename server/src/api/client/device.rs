@@ -55,7 +55,7 @@ pub async fn delete_device_route(
     let endpoint = format!("DELETE /devices/{device_id}");
     let req = UiaRequest { endpoint: &endpoint, user_id: Some(&auth.user_id), flows: vec![vec![uia::PASSWORD]], body };
     s.user_interactive_auth(req).await?;
-    s.delete_devices(&auth.user_id, &[device_id.clone()]).await?;
+    s.delete_devices(&auth.user_id, std::slice::from_ref(&device_id)).await?;
     s.e2ee_devices_deleted(&auth.user_id, &[device_id]).await?;
     Ok(Json(json!({})))
 }

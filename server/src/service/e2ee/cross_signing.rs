@@ -89,10 +89,10 @@ impl Services {
     pub async fn cross_signing_needs_auth(&self, user_id: &str, body: &Value) -> Result<Option<bool>> {
         let mut differs = false;
         for kind in KEY_TYPES {
-            if let Some(new) = body.get(format!("{kind}_key")) {
-                if self.cross_signing_key(user_id, kind).await?.as_ref() != Some(new) {
-                    differs = true;
-                }
+            if let Some(new) = body.get(format!("{kind}_key"))
+                && self.cross_signing_key(user_id, kind).await?.as_ref() != Some(new)
+            {
+                differs = true;
             }
         }
         if !differs {
