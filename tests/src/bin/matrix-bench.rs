@@ -23,10 +23,10 @@ use serde_json::{Value, json};
 #[command(name = "matrix-bench", about = "Benchmark a Matrix homeserver over HTTP (matrixd or Synapse)")]
 struct Args {
     /// Base URL of the homeserver, e.g. http://127.0.0.1:8008
-    #[arg(long)]
+    #[arg(long, required_unless_present = "print", default_value = "")]
     url: String,
     /// registration_shared_secret from the server's homeserver.yaml
-    #[arg(long)]
+    #[arg(long, required_unless_present = "print", default_value = "")]
     shared_secret: String,
     /// Concurrent senders (and room creators)
     #[arg(long, default_value_t = 10)]
@@ -68,10 +68,18 @@ struct Args {
     /// A label for the report (e.g. "matrixd sqlite")
     #[arg(long, default_value = "")]
     label: String,
+    /// Print the table of a saved --json report and exit
+    #[arg(long, value_name = "JSON_FILE")]
+    print: Option<String>,
 }
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if let Some(file) = &args.print {
+        let text = std::fs::read_to_string(file).with_context(|| format!("read {file}"))?;
+        print_table(&serde_json::from_str(&text).with_context(|| format!("parse {file}"))?);
+        return Ok(());
+    }
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = if args.threads <= 1 {
         tokio::runtime::Builder::new_current_thread().enable_all().build()?
@@ -395,6 +403,8 @@ async fn run(args: &Args, started: &mut Option<Child>) -> Result<Value> {
         senders.push(client.register(&format!("s{i}")).await?);
     }
     eprintln!("registered {} senders in {:.1} s", senders.len(), t.elapsed().as_secs_f64());
+    report["register_s"] = json!(round(t.elapsed().as_secs_f64(), 2));
+    rss("after_register", &mut report);
 
     let phase = |name: &str| args.only.iter().any(|p| p == name);
     if phase("send") {
@@ -677,7 +687,7 @@ fn print_table(r: &Value) {
     if !r["start_to_ready_ms"].is_null() {
         println!("{:<34} {} ms", "start to ready", f(&r["start_to_ready_ms"]));
     }
-    for stage in ["idle", "after_send", "after_delivery", "after_sync", "after_rooms", "end"] {
+    for stage in ["idle", "after_register", "after_send", "after_delivery", "after_sync", "after_rooms", "end"] {
         if let Some(v) = r["rss"].get(stage) {
             println!("{:<34} {} MiB (peak so far {} MiB)", format!("RSS {stage}"), f(&v["rss_mib"]), f(&v["hwm_mib"]));
         }

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# run-all.sh: the runs behind BENCHMARKS.md, on this machine, one after another:
+# matrixd on SQLite, Synapse on SQLite, matrixd on PostgreSQL, Synapse on PostgreSQL.
+# Usage: tests/bench/run-all.sh OUT_DIR [extra matrix-bench flags...]
+#   Needs: release binaries in $BIN (default /work/target-bench/release; build with
+#     CARGO_TARGET_DIR=/work/target-bench cargo build --release -p matrixd -p matrixctl -p e2e --bin matrix-bench)
+#   the Synapse venv (tests/interop/setup-synapse.sh), and PostgreSQL on 127.0.0.1:5432 with
+#   trust auth for `postgres` (databases bench_matrixd and bench_synapse are dropped and re-created).
+# Writes OUT_DIR/<server>.json (matrix-bench --json) and OUT_DIR/<server>.txt (the table).
+set -euo pipefail
+[ $# -ge 1 ] || { echo "usage: $0 OUT_DIR [matrix-bench flags...]" >&2; exit 2; }
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+mkdir -p "$1"; OUT="$(cd "$1" && pwd)"; shift
+BIN="${BIN:-/work/target-bench/release}"
+VENV="$("$HERE/../interop/setup-synapse.sh" | tail -n1)"
+PY="$VENV/bin/python"
+"$PY" -c 'import psycopg2' 2>/dev/null || "$PY" -m pip install -q psycopg2-binary >&2
+PSQL=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -q)
+
+secret() { "$PY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["registration_shared_secret"])' "$1"; }
+fresh_db() {
+    "${PSQL[@]}" -c "DROP DATABASE IF EXISTS $1" \
+        -c "CREATE DATABASE $1 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+}
+# set_yaml FILE PYTHON-STATEMENTS: edit a homeserver.yaml as a dict `c` (comments are dropped).
+set_yaml() {
+    "$PY" - "$1" "$2" <<'EOF'
+import sys, yaml
+path, code = sys.argv[1], sys.argv[2]
+c = yaml.safe_load(open(path))
+exec(code)
+yaml.safe_dump(c, open(path, "w"), sort_keys=False)
+EOF
+}
+pg_db() { echo "c['database'] = {'name': 'psycopg2', 'args': {'user': 'postgres', 'dbname': '$1', 'host': '127.0.0.1', 'port': 5432, 'cp_min': 5, 'cp_max': 10}}"; }
+
+# bench NAME URL CONF START_CMD: a first start creates the database (timed, no load), the second
+# start is the measured run.
+bench() {
+    local name=$1 url=$2 conf=$3 cmd=$4 s
+    shift 4
+    s="$(secret "$conf")"
+    echo "== $name: first start (fresh database)" >&2
+    "$BIN/matrix-bench" --url "$url" --shared-secret "$s" --start-cmd "$cmd" --only none --senders 1 \
+        --server-log "$OUT/$name.first.log" --json --label "$name (first start)" > "$OUT/$name.first.json"
+    echo "== $name: measured run (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+    "$BIN/matrix-bench" --url "$url" --shared-secret "$s" --start-cmd "$cmd" \
+        --server-log "$OUT/$name.log" --label "$name" --json "$@" > "$OUT/$name.json"
+    "$PY" - "$OUT/$name.json" "$OUT/$name.first.json" <<'EOF' > "$OUT/$name.summary"
+import json, sys
+r, f = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+print(json.dumps({"first_start_ms": f.get("start_to_ready_ms"), "start_ms": r.get("start_to_ready_ms")}))
+EOF
+}
+
+# matrixd, SQLite and PostgreSQL.
+for db in sqlite pg; do
+    name="matrixd-$db"; dir="$OUT/$name"; port=$([ $db = sqlite ] && echo 18701 || echo 18703)
+    rm -rf "$dir"; mkdir -p "$dir"
+    "$BIN/matrixctl" generate-config --server-name bench.local --report-stats=no --http-port "$port" \
+        --config-path "$dir/homeserver.yaml" --data-directory "$dir" >/dev/null 2>&1
+    if [ $db = pg ]; then fresh_db bench_matrixd; set_yaml "$dir/homeserver.yaml" "$(pg_db bench_matrixd)"; fi
+    bench "$name" "http://127.0.0.1:$port" "$dir/homeserver.yaml" "$BIN/matrixd --config $dir/homeserver.yaml" "$@"
+
+    # Synapse beside it, same database kind; its config comes from run-synapse.sh (rate limits
+    # lifted), then it is started directly so its start-up time is Synapse's own.
+    name="synapse-$db"; dir="$OUT/$name"; port=$((port + 1))
+    rm -rf "$dir"; mkdir -p "$dir"
+    (cd "$dir" && "$PY" -m synapse.app.homeserver --server-name localhost --config-path "$dir/homeserver.yaml" \
+        --generate-config --report-stats=no --data-directory "$dir" >/dev/null)
+    # run-synapse.sh's overrides (listener, no key servers, rc_* lifted), without starting it.
+    sed -n "/^\"\$PY\" - \"\$CONF\" \"\$PORT\" <<'PYEOF'$/,/^PYEOF$/p" "$HERE/../interop/run-synapse.sh" | sed '1d;$d' \
+        | "$PY" - "$dir/homeserver.yaml" "$port"
+    if [ $db = pg ]; then fresh_db bench_synapse; set_yaml "$dir/homeserver.yaml" "$(pg_db bench_synapse)"; fi
+    bench "$name" "http://127.0.0.1:$port" "$dir/homeserver.yaml" "$PY -m synapse.app.homeserver -c $dir/homeserver.yaml" "$@"
+done
+
+for f in "$OUT"/*.json; do
+    case "$f" in *.first.json) continue ;; esac
+    "$BIN/matrix-bench" --print "$f" | tee "${f%.json}.txt"
+    cat "${f%.json}.summary"
+done
