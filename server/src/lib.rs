@@ -95,11 +95,12 @@ impl Server {
             typing: Default::default(),
             uia: Default::default(),
             room_cache: Default::default(),
+            limiter: Default::default(),
         });
 
         let mut listeners = Vec::new();
         for l in &listener_configs {
-            let router = api::app(services.clone(), &l.resources);
+            let router = api::router::app_for_listener(services.clone(), l);
             let mut bound_v6_any = false;
             for addr in &l.bind_addresses {
                 let ip: IpAddr = addr.parse().with_context(|| format!("bad bind address {addr}"))?;
@@ -143,7 +144,7 @@ impl Server {
                     tracing::info!("listening on http://{addr}");
                     let mut rx = tx.subscribe();
                     tasks.spawn(async move {
-                        axum::serve(listener, router.into_make_service())
+                        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
                             .with_graceful_shutdown(async move {
                                 let _ = rx.recv().await;
                             })
@@ -155,7 +156,7 @@ impl Server {
                     let handle = axum_server::Handle::new();
                     tls_handles.push(handle.clone());
                     let server = axum_server::tls_rustls::from_tcp_rustls(listener, cfg)?.handle(handle);
-                    tasks.spawn(async move { server.serve(router.into_make_service()).await });
+                    tasks.spawn(async move { server.serve(router.into_make_service_with_connect_info::<SocketAddr>()).await });
                 }
             }
         }

@@ -30,6 +30,7 @@ async fn kill_during_sends(edit: impl FnOnce(String) -> String) {
         .unwrap();
     assert!(out.status.success());
     std::fs::write(&config, edit(std::fs::read_to_string(&config).unwrap())).unwrap();
+    relax_limits(&config);
     let url = format!("http://127.0.0.1:{port}");
     let mut server = start(&config, dir.path().join("run1.log"), &url).await;
 

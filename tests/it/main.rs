@@ -10,4 +10,5 @@ mod install;
 mod interop;
 mod newcomer;
 mod prompts;
+mod nio;
 mod nio_e2ee;

@@ -133,6 +133,7 @@ pub async fn start_matrixd(dir: &std::path::Path) -> (Proc, String, std::path::P
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    relax_limits(&config);
     let mut proc = Proc::spawn(Command::new(bin("matrixd")).arg("-c").arg(&config), dir.join("matrixd.out"));
     let url = format!("http://127.0.0.1:{port}");
     wait_for(&format!("{url}/_matrix/client/versions"), &mut proc, Duration::from_secs(30)).await;
@@ -176,4 +177,14 @@ pub async fn whoami(url: &str, token: &str) -> (u16, serde_json::Value) {
         .unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or_default())
+}
+
+/// rc_* settings far above anything a test does (as Synapse's own test configs and
+/// run-synapse.sh lift Synapse's), for tests that drive many requests quickly.
+pub const RELAXED_LIMITS: &str = "\nrc_message: {per_second: 10000, burst_count: 10000}\nrc_registration: {per_second: 10000, burst_count: 10000}\nrc_login: {address: {per_second: 10000, burst_count: 10000}, account: {per_second: 10000, burst_count: 10000}, failed_attempts: {per_second: 10000, burst_count: 10000}}\nrc_joins: {local: {per_second: 10000, burst_count: 10000}, remote: {per_second: 10000, burst_count: 10000}}\nrc_invites: {per_room: {per_second: 10000, burst_count: 10000}, per_user: {per_second: 10000, burst_count: 10000}, per_issuer: {per_second: 10000, burst_count: 10000}}\n";
+
+/// Appends RELAXED_LIMITS to a homeserver.yaml.
+pub fn relax_limits(config: &Path) {
+    let text = std::fs::read_to_string(config).unwrap();
+    std::fs::write(config, format!("{text}{RELAXED_LIMITS}")).unwrap();
 }

@@ -58,6 +58,9 @@ impl ApiError {
     pub fn too_large(limit: usize) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE", format!("Request body is larger than {limit} bytes"))
     }
+    pub fn limit_exceeded(retry_after_ms: u64) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "M_LIMIT_EXCEEDED", "Too Many Requests").with("retry_after_ms", json!(retry_after_ms))
+    }
     pub fn internal() -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "M_UNKNOWN", "Internal server error")
     }
@@ -65,10 +68,23 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = self.extra.get("retry_after_ms").and_then(Value::as_u64);
         let mut body = self.extra;
         body.insert("errcode".into(), json!(self.errcode));
         body.insert("error".into(), json!(self.error));
-        (self.status, Json(Value::Object(body))).into_response()
+        let mut res = (self.status, Json(Value::Object(body))).into_response();
+        if let Some(ms) = retry_after {
+            if let Ok(v) = http::HeaderValue::from_str(&ms.div_ceil(1000).to_string()) {
+                res.headers_mut().insert(http::header::RETRY_AFTER, v);
+            }
+        }
+        res
+    }
+}
+
+impl From<crate::service::ratelimit::RetryAfter> for ApiError {
+    fn from(r: crate::service::ratelimit::RetryAfter) -> Self {
+        ApiError::limit_exceeded(r.0)
     }
 }
 

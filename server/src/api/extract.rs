@@ -176,3 +176,41 @@ impl<S: Send + Sync> FromRequest<S> for OptionalJson {
         Ok(OptionalJson(value))
     }
 }
+
+/// Facts about the listener a request came in on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListenerInfo {
+    /// Trust X-Forwarded-For (the listener is behind a reverse proxy).
+    pub x_forwarded: bool,
+}
+
+/// The client's address: the peer, or X-Forwarded-For's first entry behind a proxy.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl ClientIp {
+    pub fn key(&self) -> String {
+        self.0.map(|ip| ip.to_canonical().to_string()).unwrap_or_else(|| "unknown".into())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let info = parts.extensions.get::<ListenerInfo>().copied().unwrap_or_default();
+        if info.x_forwarded {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse().ok());
+            if forwarded.is_some() {
+                return Ok(ClientIp(forwarded));
+            }
+        }
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientIp(peer))
+    }
+}

@@ -128,6 +128,11 @@ fn key_routes() -> Router<SharedServices> {
         .route("/_matrix/key/v2/server/{key_id}", get(federation::key_server::get_server_keys_route))
 }
 
+/// The router for a configured listener: its resources, and whether to trust X-Forwarded-For.
+pub fn app_for_listener(services: SharedServices, listener: &crate::config::Listener) -> Router {
+    app(services, &listener.resources).layer(axum::Extension(super::extract::ListenerInfo { x_forwarded: listener.x_forwarded }))
+}
+
 /// The router for one listener serving `resources`.
 pub fn app(services: SharedServices, resources: &[Resource]) -> Router {
     let mut r = Router::new().route("/health", get(health::get_health_route));

@@ -200,6 +200,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
 
     let trusted_key_servers = read_trusted_key_servers(r);
     let turn = read_turn(r);
+    let rate_limits = super::ratelimit::read(r);
     let _ = r.boolean("suppress_key_server_warning");
 
     let log_config = r.string("log_config").map(|p| absolute(&p));
@@ -251,6 +252,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         tls_certificate_path,
         tls_private_key_path,
         turn,
+        rate_limits,
         warnings: Vec::new(),
     })
 }

@@ -33,7 +33,15 @@ pub const TOP_LEVEL: &[&str] = &[
     "turn_password",
     "turn_user_lifetime",
     "turn_allow_guests",
+    "rc_message",
+    "rc_registration",
+    "rc_login",
+    "rc_joins",
+    "rc_invites",
 ];
+
+/// Keys of one rate limit.
+pub const RATE_LIMIT: &[&str] = &["per_second", "burst_count"];
 
 /// Keys of one `listeners` entry.
 pub const LISTENER: &[&str] =

@@ -7,6 +7,7 @@ mod client;
 pub mod known;
 mod load;
 mod problem;
+mod ratelimit;
 mod reader;
 
 use std::fmt;
@@ -18,6 +19,7 @@ pub use client::{ClientSettings, registration_settings};
 pub use load::{ConfigError, expand_config_paths, load, load_files, read_top_level};
 pub use yaml_serde::{Mapping, Value as YamlValue};
 pub use problem::{Problem, Problems, Severity};
+pub use ratelimit::{RateLimit, RateLimits};
 
 /// Synapse's default for `max_upload_size` ("50M").
 pub const DEFAULT_MAX_UPLOAD_SIZE: u64 = 50 * 1024 * 1024;
@@ -80,6 +82,7 @@ pub struct Config {
     pub tls_certificate_path: Option<PathBuf>,
     pub tls_private_key_path: Option<PathBuf>,
     pub turn: TurnConfig,
+    pub rate_limits: RateLimits,
     /// Warnings found while loading (unsupported Synapse keys and the like).
     pub warnings: Vec<Problem>,
 }

@@ -7,6 +7,7 @@ pub mod e2ee;
 pub mod media;
 pub mod presence;
 pub mod push;
+pub mod ratelimit;
 pub mod push_rules;
 pub mod register_nonce;
 pub mod registration;
@@ -35,6 +36,7 @@ pub struct Services {
     pub uia: uia::UiaSessions,
     /// Per-room state `rooms::append` keeps between sends.
     pub room_cache: tokio::sync::Mutex<std::collections::HashMap<String, rooms::RoomCache>>,
+    pub limiter: ratelimit::Limiter,
 }
 
 pub type SharedServices = Arc<Services>;

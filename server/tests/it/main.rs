@@ -13,6 +13,7 @@ mod login;
 mod media;
 mod presence;
 mod push_rules;
+mod ratelimit;
 mod register;
 mod register_uia;
 mod rooms;

@@ -83,6 +83,9 @@ pub struct Options {
     pub public_baseurl: Option<String>,
     /// Extra YAML appended to the config.
     pub extra: String,
+    /// Raise the rc_* limits far above Synapse's defaults (as Synapse's own tests do), so tests
+    /// that send quickly are not throttled; rate-limit tests turn this off.
+    pub relaxed_limits: bool,
 }
 
 impl Default for Options {
@@ -92,9 +95,13 @@ impl Default for Options {
             shared_secret: Some("s3cr3t-for-tests".into()),
             public_baseurl: None,
             extra: String::new(),
+            relaxed_limits: true,
         }
     }
 }
+
+/// rc_* settings far above anything a test does.
+pub const RELAXED_LIMITS: &str = "rc_message: {per_second: 10000, burst_count: 10000}\nrc_registration: {per_second: 10000, burst_count: 10000}\nrc_login: {address: {per_second: 10000, burst_count: 10000}, account: {per_second: 10000, burst_count: 10000}, failed_attempts: {per_second: 10000, burst_count: 10000}}\nrc_joins: {local: {per_second: 10000, burst_count: 10000}, remote: {per_second: 10000, burst_count: 10000}}\nrc_invites: {per_room: {per_second: 10000, burst_count: 10000}, per_user: {per_second: 10000, burst_count: 10000}, per_issuer: {per_second: 10000, burst_count: 10000}}\n";
 
 /// A temporary server home: config, key, database.
 pub struct Home {
@@ -151,6 +158,9 @@ impl Home {
         }
         if let Some(u) = &o.public_baseurl {
             y.push_str(&format!("public_baseurl: \"{u}\"\n"));
+        }
+        if o.relaxed_limits {
+            y.push_str(RELAXED_LIMITS);
         }
         y.push_str(&o.extra);
         std::fs::write(self.config_path(), y).unwrap();

@@ -7,7 +7,8 @@ use ruma::api::client::uiaa::UserIdentifier;
 use ruma::{OwnedDeviceId, OwnedServerName, UserId};
 
 use crate::api::ApiError;
-use crate::api::extract::{Ruma, RumaResponse};
+use crate::api::extract::{ClientIp, Ruma, RumaResponse};
+use crate::service::ratelimit::Kind;
 use crate::service::{SharedServices, accounts};
 
 pub async fn get_login_types_route(
@@ -35,6 +36,7 @@ fn local_user_id(user: &str, server_name: &str) -> Option<String> {
 #[allow(deprecated)]
 pub async fn post_login_route(
     State(services): State<SharedServices>,
+    ip: ClientIp,
     Ruma(req): Ruma<login::v3::Request>,
 ) -> Result<RumaResponse<login::v3::Response>, ApiError> {
     let server_name = &services.config.server_name;
@@ -49,15 +51,23 @@ pub async fn post_login_route(
         (None, Some(user)) => user.clone(),
         (None, None) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "M_MISSING_PARAM", "Missing identifier")),
     };
+    let limits = &services.config.rate_limits;
+    services.limiter.check(Kind::LoginAddress, &ip.key(), limits.login_address)?;
     let user_id = local_user_id(&user, server_name).ok_or_else(|| ApiError::forbidden("Invalid username or password"))?;
-    let session = accounts::login(
+    services.limiter.check(Kind::LoginAccount, &user_id, limits.login_account)?;
+    services.limiter.peek(Kind::LoginFailed, &user_id, limits.login_failed_attempts)?;
+    let result = accounts::login(
         &services.db,
         &user_id,
         &pw.password,
         req.device_id.as_ref().map(|d| d.as_str()),
         req.initial_device_display_name.as_deref(),
     )
-    .await?;
+    .await;
+    if matches!(result, Err(accounts::AccountError::BadLogin)) {
+        services.limiter.record(Kind::LoginFailed, &user_id, limits.login_failed_attempts);
+    }
+    let session = result?;
     let mut res = login::v3::Response::new(
         UserId::parse(&session.user_id).map_err(|_| ApiError::internal())?,
         session.access_token,

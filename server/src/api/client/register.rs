@@ -8,11 +8,13 @@ use serde_json::{Value, json};
 
 use super::uia::{UiaReject, has_access_token};
 use crate::api::ApiError;
-use crate::api::extract::{OptionalJson, QueryMap};
+use crate::api::extract::{ClientIp, OptionalJson, QueryMap};
+use crate::service::ratelimit::Kind;
 use crate::service::SharedServices;
 
 pub async fn post_register_route(
     State(s): State<SharedServices>,
+    ip: ClientIp,
     headers: HeaderMap,
     QueryMap(q): QueryMap,
     OptionalJson(body): OptionalJson,
@@ -32,7 +34,10 @@ pub async fn post_register_route(
         )
         .into());
     }
+    // rc_registration: checked on every attempt, counted when an account is made (as Synapse).
+    s.limiter.peek(Kind::Registration, &ip.key(), s.config.rate_limits.registration).map_err(ApiError::from)?;
     let r = s.register_with_uia(body).await?;
+    s.limiter.record(Kind::Registration, &ip.key(), s.config.rate_limits.registration);
     let mut out = json!({"user_id": r.user_id, "home_server": s.config.server_name});
     if let (Some(device_id), Some(token)) = (r.device_id, r.access_token) {
         out["device_id"] = json!(device_id);

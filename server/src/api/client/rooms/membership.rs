@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params, QueryMap};
 use crate::service::SharedServices;
+use crate::service::ratelimit::Kind;
 use crate::service::sync::Token;
 use crate::store::rooms as db;
 
@@ -27,6 +28,7 @@ pub async fn join_route(
     Params(room): Params<String>,
     OptionalJson(body): OptionalJson,
 ) -> Result<Json<Value>, ApiError> {
+    services.limiter.check(Kind::JoinLocal, &auth.user_id, services.config.rate_limits.joins_local)?;
     let (room_id, _) = services.join(&auth.user_id, &room, reason(&body)).await?;
     Ok(Json(json!({ "room_id": room_id })))
 }
@@ -39,6 +41,10 @@ pub async fn invite_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let target = user_id_field(&body)?;
+    let limits = &services.config.rate_limits;
+    services.limiter.check(Kind::InviteRoom, &room_id, limits.invites_per_room)?;
+    services.limiter.check(Kind::InviteUser, target, limits.invites_per_user)?;
+    services.limiter.check(Kind::InviteIssuer, &auth.user_id, limits.invites_per_issuer)?;
     services.set_membership(&room_id, &auth.user_id, target, "invite", reason(&body), None).await?;
     Ok(Json(json!({})))
 }

@@ -10,6 +10,7 @@ use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params};
 use crate::service::SharedServices;
 use crate::service::rooms::NewEvent;
+use crate::service::ratelimit::Kind;
 use crate::store::rooms as db;
 
 pub async fn send_route(
@@ -21,6 +22,7 @@ pub async fn send_route(
     if let Some(id) = db::txn_event(&services.db, &auth.user_id, &auth.device_id, &txn_id).await? {
         return Ok(Json(json!({ "event_id": id })));
     }
+    services.limiter.check(Kind::Message, &auth.user_id, services.config.rate_limits.message)?;
     if event_type == "m.room.create" || event_type.is_empty() {
         return Err(ApiError::bad_json("Cannot send this event type as a message"));
     }
@@ -38,6 +40,7 @@ pub async fn redact_route(
     if let Some(id) = db::txn_event(&services.db, &auth.user_id, &auth.device_id, &txn_id).await? {
         return Ok(Json(json!({ "event_id": id })));
     }
+    services.limiter.check(Kind::Message, &auth.user_id, services.config.rate_limits.message)?;
     let (_, rules) = services.room_rules(&room_id).await?;
     let target = services.event_by_id(&event_id).await?;
     if target.as_ref().and_then(|t| t.room_id_str().map(String::from)).is_some_and(|r| r != room_id) {

@@ -74,6 +74,7 @@ async fn put_one(services: &SharedServices, user_id: &str, room_id: &str, kind: 
         };
         return Ok(Json(json!({ "event_id": pdu.event_id.as_str() })));
     }
+    services.limiter.check(crate::service::ratelimit::Kind::Message, user_id, services.config.rate_limits.message)?;
     let pdu = services.append(Some(room_id), None, user_id, NewEvent::state(kind, state_key, content), None).await?;
     Ok(Json(json!({ "event_id": pdu.event_id.as_str() })))
 }
