@@ -2,6 +2,7 @@
 //! typing, push rules. Never imports axum; talks to storage only through `crate::store`.
 
 pub mod account_management;
+pub mod admin_users;
 pub mod accounts;
 pub mod e2ee;
 pub mod media;

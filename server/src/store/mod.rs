@@ -3,6 +3,7 @@
 //! Queries use `$n` placeholders and only integer/text/blob columns so both engines run them.
 
 pub mod accounts;
+pub mod admin_users;
 pub mod e2ee;
 pub mod media;
 pub mod registration_tokens;

@@ -4,6 +4,7 @@
 mod support;
 
 mod account;
+mod admin_users;
 mod check_config;
 mod config;
 mod devices;

@@ -28,3 +28,4 @@ pub mod push_rule_actions;
 pub mod push_rule_enabled;
 pub mod push_rules;
 pub mod keys;
+pub mod whois;

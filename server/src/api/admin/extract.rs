@@ -1,0 +1,64 @@
+//! What every admin endpoint needs: the `Admin` extractor (an access token of a server admin;
+//! others get 403 M_FORBIDDEN "You are not a server admin", as in Synapse) and Synapse's
+//! query-parameter parsing (`parse_integer`, `parse_boolean`, `parse_string`).
+
+use std::collections::HashMap;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::api::ApiError;
+use crate::api::extract::Auth;
+use crate::service::SharedServices;
+
+/// The authenticated user of a request, checked to be a server admin.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Auth);
+
+impl FromRequestParts<SharedServices> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, services: &SharedServices) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_request_parts(parts, services).await?;
+        if !services.is_server_admin(&auth.user_id).await? {
+            return Err(ApiError::forbidden("You are not a server admin"));
+        }
+        Ok(Admin(auth))
+    }
+}
+
+/// A non-negative integer query parameter, `default` when absent.
+pub fn int_param(q: &HashMap<String, String>, name: &str, default: i64) -> Result<i64, ApiError> {
+    match q.get(name) {
+        None => Ok(default),
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(n),
+            Ok(_) => Err(ApiError::invalid_param(format!("Query parameter {name:?} must be a positive integer."))),
+            Err(_) => Err(ApiError::invalid_param(format!("Query parameter {name:?} must be an integer."))),
+        },
+    }
+}
+
+/// A `true`/`false` query parameter.
+pub fn bool_param(q: &HashMap<String, String>, name: &str) -> Result<Option<bool>, ApiError> {
+    match q.get(name).map(String::as_str) {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(ApiError::invalid_param(format!(
+            "Boolean query parameter {name:?} must be one of ['true', 'false']"
+        ))),
+    }
+}
+
+/// A query parameter restricted to `allowed` values.
+pub fn enum_param<'a>(q: &'a HashMap<String, String>, name: &str, default: &'a str, allowed: &[&str]) -> Result<&'a str, ApiError> {
+    match q.get(name) {
+        None => Ok(default),
+        Some(v) if allowed.contains(&v.as_str()) => Ok(v),
+        Some(v) => Err(ApiError::invalid_param(format!(
+            "Query parameter {name:?} must be one of [{}], not {v:?}",
+            allowed.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
