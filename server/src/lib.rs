@@ -95,6 +95,7 @@ impl Server {
             typing: Default::default(),
             uia: Default::default(),
             room_cache: Default::default(),
+            previews: Default::default(),
             limiter: Default::default(),
         });
 

@@ -200,6 +200,8 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
 
     let trusted_key_servers = read_trusted_key_servers(r);
     let turn = read_turn(r);
+    let (url_preview, outbound) = super::previews_email::read_previews(r);
+    let email = super::previews_email::read_email(r, public_baseurl.is_some());
     let rate_limits = super::ratelimit::read(r);
     let _ = r.boolean("suppress_key_server_warning");
 
@@ -252,6 +254,9 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         tls_certificate_path,
         tls_private_key_path,
         turn,
+        url_preview,
+        outbound,
+        email,
         rate_limits,
         warnings: Vec::new(),
     })

@@ -6,6 +6,7 @@ mod check;
 mod client;
 pub mod known;
 mod load;
+mod previews_email;
 mod problem;
 mod ratelimit;
 mod reader;
@@ -19,6 +20,7 @@ pub use client::{ClientSettings, registration_settings};
 pub use load::{ConfigError, expand_config_paths, load, load_files, read_top_level};
 pub use yaml_serde::{Mapping, Value as YamlValue};
 pub use problem::{Problem, Problems, Severity};
+pub use previews_email::{DEFAULT_IP_RANGE_BLACKLIST, EmailConfig, OutboundIpConfig, UrlBlacklistEntry, UrlPreviewConfig};
 pub use ratelimit::{RateLimit, RateLimits};
 
 /// Synapse's default for `max_upload_size` ("50M").
@@ -82,6 +84,11 @@ pub struct Config {
     pub tls_certificate_path: Option<PathBuf>,
     pub tls_private_key_path: Option<PathBuf>,
     pub turn: TurnConfig,
+    pub url_preview: UrlPreviewConfig,
+    /// ip_range_blacklist / ip_range_whitelist, for every outbound request.
+    pub outbound: OutboundIpConfig,
+    /// The `email` section; `None` when email is not configured.
+    pub email: Option<EmailConfig>,
     pub rate_limits: RateLimits,
     /// Warnings found while loading (unsupported Synapse keys and the like).
     pub warnings: Vec<Problem>,

@@ -6,6 +6,7 @@ pub mod admin_users;
 pub mod accounts;
 pub mod e2ee;
 pub mod media;
+pub mod opengraph;
 pub mod presence;
 pub mod push;
 pub mod ratelimit;
@@ -13,11 +14,13 @@ pub mod push_rules;
 pub mod register_nonce;
 pub mod registration;
 pub mod rooms;
+pub mod safe_http;
 pub mod server_keys;
 pub mod streams;
 pub mod sync;
 pub mod typing;
 pub mod uia;
+pub mod url_preview;
 
 use std::sync::Arc;
 
@@ -37,6 +40,8 @@ pub struct Services {
     pub uia: uia::UiaSessions,
     /// Per-room state `rooms::append` keeps between sends.
     pub room_cache: tokio::sync::Mutex<std::collections::HashMap<String, rooms::RoomCache>>,
+    /// The URL-preview client and cache.
+    pub previews: url_preview::Previews,
     pub limiter: ratelimit::Limiter,
 }
 

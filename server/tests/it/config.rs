@@ -95,10 +95,10 @@ fn unknown_nested_keys_are_reported_with_their_path() {
 #[test]
 fn synapse_keys_we_do_not_support_are_warnings_by_name() {
     let d = Dir::new();
-    let path = d.write("homeserver.yaml", &format!("{}suppress_key_server_warning: true\nurl_preview_enabled: false\npresence:\n  enabled: true\n", d.base()));
+    let path = d.write("homeserver.yaml", &format!("{}suppress_key_server_warning: true\nallow_guest_access: false\npresence:\n  enabled: true\n", d.base()));
     let (c, p) = load(&[path]);
     assert!(c.is_some(), "{p}");
-    assert_problem(&p, "warning: url_preview_enabled: is a Synapse setting matrixd does not support yet; it is ignored");
+    assert_problem(&p, "warning: allow_guest_access: is a Synapse setting matrixd does not support yet; it is ignored");
     assert_problem(&p, "warning: presence: is a Synapse setting");
 }
 

@@ -21,6 +21,7 @@ mod rooms;
 mod server_keys;
 mod storage;
 mod sync;
+mod url_preview;
 mod e2ee_backup;
 mod e2ee_cross_signing;
 mod e2ee_keys;

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod create;
 pub mod download;
+pub mod preview_url;
 pub mod thumbnail;
 pub mod upload;
 
