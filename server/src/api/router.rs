@@ -92,6 +92,16 @@ fn room_routes() -> Router<SharedServices> {
     r = both(r, "/rooms/{room_id}/event/{event_id}", get(events::get_event_route));
     r = both(r, "/rooms/{room_id}/context/{event_id}", get(events::get_context_route));
     r = both(r, "/rooms/{room_id}/messages", get(messages::get_messages_route));
+    r = r
+        .route("/_matrix/client/v1/rooms/{room_id}/relations/{event_id}", get(client::rooms::relations::get_relations_route))
+        .route(
+            "/_matrix/client/v1/rooms/{room_id}/relations/{event_id}/{rel_type}",
+            get(client::rooms::relations::get_relations_by_type_route),
+        )
+        .route(
+            "/_matrix/client/v1/rooms/{room_id}/relations/{event_id}/{rel_type}/{event_type}",
+            get(client::rooms::relations::get_relations_by_type_and_kind_route),
+        );
     r = both(r, "/sync", get(sync::sync_route));
     r = both(r, "/user/{user_id}/filter", post(sync::create_filter_route));
     r = both(r, "/user/{user_id}/filter/{filter_id}", get(sync::get_filter_route));

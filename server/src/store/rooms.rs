@@ -192,6 +192,8 @@ pub struct NewEventRow<'a> {
     pub new_room: Option<(&'a str, &'a str)>,
     /// Event id this redacts.
     pub redacts: Option<&'a str>,
+    /// (related event id, rel_type) from content.m.relates_to.
+    pub relation: Option<(&'a str, &'a str)>,
 }
 
 pub async fn insert_event(db: &Db, e: &NewEventRow<'_>) -> Result<(), StoreError> {
@@ -206,8 +208,8 @@ pub async fn insert_event(db: &Db, e: &NewEventRow<'_>) -> Result<(), StoreError
             .await?;
     }
     sqlx::query(
-        "INSERT INTO events (stream_ordering, event_id, room_id, sender, type, state_key, depth, origin_server_ts, json, txn_device_id, txn_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO events (stream_ordering, event_id, room_id, sender, type, state_key, depth, origin_server_ts, json, txn_device_id, txn_id, relates_to, rel_type) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(e.stream_ordering)
     .bind(e.event_id)
@@ -220,6 +222,8 @@ pub async fn insert_event(db: &Db, e: &NewEventRow<'_>) -> Result<(), StoreError
     .bind(e.json)
     .bind(e.txn.map(|t| t.0))
     .bind(e.txn.map(|t| t.1))
+    .bind(e.relation.map(|r| r.0))
+    .bind(e.relation.map(|r| r.1))
     .execute(&mut *tx)
     .await?;
     if let Some(sk) = e.state_key {
@@ -304,4 +308,36 @@ pub async fn is_public(db: &Db, room_id: &str) -> Result<Option<bool>, StoreErro
 
 pub async fn public_rooms(db: &Db) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar("SELECT room_id FROM rooms WHERE is_public = 1 ORDER BY created_ts").fetch_all(&db.pool).await?)
+}
+
+/// Events of a room related to `event_id` (optionally by rel_type and event type), newest first
+/// with `dir_backwards`, between stream positions `from < s <= to`.
+#[allow(clippy::too_many_arguments)]
+pub async fn relations(
+    db: &Db,
+    room_id: &str,
+    event_id: &str,
+    rel_type: Option<&str>,
+    kind: Option<&str>,
+    from: i64,
+    to: i64,
+    limit: i64,
+    dir_backwards: bool,
+) -> Result<Vec<EventRow>, StoreError> {
+    let order = if dir_backwards { "DESC" } else { "ASC" };
+    let q = format!(
+        "SELECT {EVENT_COLS} FROM events WHERE relates_to = $1 AND room_id = $2 AND ($3 = '' OR rel_type = $3) AND ($4 = '' OR type = $4) \
+         AND stream_ordering > $5 AND stream_ordering <= $6 ORDER BY stream_ordering {order} LIMIT $7"
+    );
+    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
+        .bind(event_id)
+        .bind(room_id)
+        .bind(rel_type.unwrap_or(""))
+        .bind(kind.unwrap_or(""))
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().map(to_row).collect())
 }

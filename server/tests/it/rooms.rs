@@ -219,3 +219,40 @@ async fn messages_state_redaction_and_history(engine: Engine) {
     home.cleanup().await;
 }
 both_engines!(messages_state_redaction_and_history);
+
+async fn relations_are_kept_and_listed(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let room = alice.create_room(json!({})).await;
+    let r = enc(&room);
+    let root = alice.send_text(&room, "root", "original").await;
+    let rel = |rel_type: &str| json!({"rel_type": rel_type, "event_id": root});
+    alice.ok(Method::PUT, &format!("/rooms/{r}/send/m.room.message/e1"), json!({"msgtype": "m.text", "body": "* edited", "m.new_content": {"msgtype": "m.text", "body": "edited"}, "m.relates_to": rel("m.replace")})).await;
+    alice.ok(Method::PUT, &format!("/rooms/{r}/send/m.reaction/r1"), json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": root, "key": "👍"}})).await;
+    alice.ok(Method::PUT, &format!("/rooms/{r}/send/m.reaction/r2"), json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": root, "key": "🎉"}})).await;
+    alice.ok(Method::PUT, &format!("/rooms/{r}/send/m.room.message/t1"), json!({"msgtype": "m.text", "body": "in thread", "m.relates_to": rel("m.thread")})).await;
+    let reply = json!({"msgtype": "m.text", "body": "a reply", "m.relates_to": {"m.in_reply_to": {"event_id": root}}});
+    let reply_id = alice.ok(Method::PUT, &format!("/rooms/{r}/send/m.room.message/rep"), reply).await["event_id"].as_str().unwrap().to_string();
+    let (_, ev) = alice.get(&format!("/rooms/{r}/event/{}", enc(&reply_id))).await;
+    assert_eq!(ev["content"]["m.relates_to"]["m.in_reply_to"]["event_id"], root, "replies are kept intact");
+
+    let base = format!("/_matrix/client/v1/rooms/{r}/relations/{}", enc(&root));
+    let (status, all) = alice.get(&format!("{base}?limit=10")).await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(all["chunk"].as_array().unwrap().len(), 4, "edit, two reactions, thread reply: {all}");
+    let (_, ann) = alice.get(&format!("{base}/m.annotation")).await;
+    let keys: Vec<&str> = ann["chunk"].as_array().unwrap().iter().map(|e| e["content"]["m.relates_to"]["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, vec!["🎉", "👍"], "newest first");
+    let (_, typed) = alice.get(&format!("{base}/m.replace/m.room.message")).await;
+    assert_eq!(typed["chunk"][0]["content"]["m.new_content"]["body"], "edited");
+    let (_, page) = alice.get(&format!("{base}?limit=1")).await;
+    let next = page["next_batch"].as_str().unwrap();
+    let (_, page2) = alice.get(&format!("{base}?limit=1&from={}", enc(next))).await;
+    assert_ne!(page2["chunk"][0]["event_id"], page["chunk"][0]["event_id"]);
+    let (status, _) = alice.get(&format!("/_matrix/client/v1/rooms/{r}/relations/{}", enc("$nope"))).await;
+    assert_eq!(status, 404);
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(relations_are_kept_and_listed);

@@ -275,6 +275,10 @@ impl Services {
         }
         let stored = serde_json::to_string(&json).map_err(|e| RoomError::BadEvent(e.to_string()))?;
 
+        let relation = new
+            .content
+            .get("m.relates_to")
+            .and_then(|r| Some((r.get("event_id")?.as_str()?.to_string(), r.get("rel_type")?.as_str()?.to_string())));
         let pos = guard.next_pos();
         let membership = if new.kind == "m.room.member" { new.content.get("membership").and_then(Value::as_str) } else { None };
         let version_str = version_id.to_string();
@@ -294,6 +298,7 @@ impl Services {
                 membership: new.state_key.as_deref().zip(membership),
                 new_room: if new.kind == "m.room.create" { Some((&version_str, sender)) } else { None },
                 redacts: if new.kind == "m.room.redaction" { new.redacts.as_deref() } else { None },
+                relation: relation.as_ref().map(|(e, r)| (e.as_str(), r.as_str())),
             },
         )
         .await?;

@@ -4,5 +4,6 @@ pub mod create;
 pub mod events;
 pub mod membership;
 pub mod messages;
+pub mod relations;
 pub mod send;
 pub mod state;
