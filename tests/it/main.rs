@@ -7,6 +7,7 @@ mod support;
 mod doctor;
 mod durability;
 mod install;
+mod install_wizard;
 mod interop;
 mod newcomer;
 mod prompts;

@@ -20,8 +20,14 @@ pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> 
             vec![choices[i].to_string()]
         }
         Kind::YesNo => {
-            let d = default != Some("no");
-            let b = Confirm::new().with_prompt(q.prompt).default(d).interact().map_err(map)?;
+            // Enter confirms (a typed y or n alone would leave that Enter to skip the next
+            // question), and a question without a default (report_stats) has no answer on
+            // Enter alone: it shows [y/n] and waits for one.
+            let mut c = Confirm::new().with_prompt(q.prompt).wait_for_newline(true);
+            if let Some(d) = default {
+                c = c.default(d == "yes");
+            }
+            let b = c.interact().map_err(map)?;
             vec![if b { "yes" } else { "no" }.to_string()]
         }
         Kind::Text => {
@@ -73,7 +79,7 @@ pub fn confirm_plan() -> std::io::Result<Decision> {
 
 /// Yes/no confirmation (uninstall --purge).
 pub fn confirm(prompt: &str) -> std::io::Result<bool> {
-    Confirm::new().with_prompt(prompt).default(false).interact().map_err(|e| match e {
+    Confirm::new().with_prompt(prompt).default(false).wait_for_newline(true).interact().map_err(|e| match e {
         dialoguer::Error::IO(io) => io,
     })
 }
