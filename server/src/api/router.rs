@@ -152,6 +152,9 @@ pub fn app(services: SharedServices, resources: &[Resource]) -> Router {
     if resources.contains(&Resource::Federation) {
         r = r.merge(federation_routes());
     }
+    if resources.contains(&Resource::Federation) || resources.contains(&Resource::Openid) {
+        r = r.merge(super::routes_admin::openid_routes());
+    }
     if resources.contains(&Resource::Federation) || resources.contains(&Resource::Keys) {
         r = r.merge(key_routes());
     }

@@ -2,10 +2,13 @@
 //! typing, push rules. Never imports axum; talks to storage only through `crate::store`.
 
 pub mod account_management;
+pub mod admin_registration_tokens;
+pub mod admin_rooms;
 pub mod admin_users;
 pub mod accounts;
 pub mod e2ee;
 pub mod media;
+pub mod openid;
 pub mod opengraph;
 pub mod presence;
 pub mod push;

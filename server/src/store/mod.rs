@@ -3,9 +3,12 @@
 //! Queries use `$n` placeholders and only integer/text/blob columns so both engines run them.
 
 pub mod accounts;
+pub mod admin_registration_tokens;
+pub mod admin_rooms;
 pub mod admin_users;
 pub mod e2ee;
 pub mod media;
+pub mod openid;
 pub mod registration_tokens;
 pub mod rooms;
 pub mod userdata;

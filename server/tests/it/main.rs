@@ -4,6 +4,8 @@
 mod support;
 
 mod account;
+mod admin_registration_tokens;
+mod admin_rooms;
 mod admin_users;
 mod check_config;
 mod config;
@@ -11,6 +13,7 @@ mod devices;
 mod directory;
 mod http_basics;
 mod login;
+mod openid;
 mod media;
 mod presence;
 mod push_rules;

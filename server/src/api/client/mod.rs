@@ -29,3 +29,4 @@ pub mod push_rule_enabled;
 pub mod push_rules;
 pub mod keys;
 pub mod whois;
+pub mod openid_request_token;

@@ -26,6 +26,10 @@ impl Services {
     }
 
     pub async fn join(&self, user_id: &str, id_or_alias: &str, reason: Option<&str>) -> Result<(String, Pdu), RoomError> {
+        // A room an admin blocked (admin API room deletion with block: true) takes no joins.
+        if id_or_alias.starts_with('!') && crate::store::admin_rooms::is_blocked(&self.db, id_or_alias).await? {
+            return Err(RoomError::Forbidden("This room has been blocked on this server".into()));
+        }
         let room_id = self.resolve_room(id_or_alias).await?;
         let mut content = self.member_content(user_id, "join").await?;
         if let Some(r) = reason {
