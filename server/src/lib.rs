@@ -101,7 +101,10 @@ impl Server {
 
         let mut listeners = Vec::new();
         for l in &listener_configs {
-            let router = api::router::app_for_listener(services.clone(), l);
+            let router = match l.kind {
+                config::ListenerType::Metrics => api::metrics::router(services.clone()),
+                config::ListenerType::Http => api::router::app_for_listener(services.clone(), l),
+            };
             let mut bound_v6_any = false;
             for addr in &l.bind_addresses {
                 let ip: IpAddr = addr.parse().with_context(|| format!("bad bind address {addr}"))?;

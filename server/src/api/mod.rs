@@ -8,6 +8,7 @@ pub mod extract;
 pub mod federation;
 pub mod health;
 pub mod media;
+pub mod metrics;
 pub mod router;
 mod routes_accounts;
 mod routes_admin;

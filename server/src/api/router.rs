@@ -169,6 +169,7 @@ pub fn app(services: SharedServices, resources: &[Resource]) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(middleware::from_fn(answer_options))
+        .layer(middleware::from_fn(super::metrics::record_request))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
             ApiError::internal().into_response()

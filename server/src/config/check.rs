@@ -203,6 +203,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     let (url_preview, outbound) = super::previews_email::read_previews(r);
     let email = super::previews_email::read_email(r, public_baseurl.is_some());
     let rate_limits = super::ratelimit::read(r);
+    let enable_metrics = r.boolean("enable_metrics").unwrap_or(false);
     let _ = r.boolean("suppress_key_server_warning");
 
     let log_config = r.string("log_config").map(|p| absolute(&p));
@@ -258,6 +259,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         outbound,
         email,
         rate_limits,
+        enable_metrics,
         warnings: Vec::new(),
     })
 }
@@ -340,7 +342,18 @@ pub(super) fn read_secret(r: &mut Section<'_>, key: &str) -> Option<SecretSource
     }
 }
 
+/// A `type: metrics` listener: served when `enable_metrics` is true; otherwise ignored with a
+/// warning, as Synapse ignores it.
+fn read_metrics(l: &mut Section<'_>, enable_metrics: bool) -> Option<ListenerType> {
+    if enable_metrics {
+        return Some(ListenerType::Metrics);
+    }
+    l.warning("type", "a metrics listener is configured but enable_metrics is false; it is ignored (set enable_metrics: true)");
+    None
+}
+
 pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
+    let enable_metrics = r.boolean("enable_metrics").unwrap_or(false);
     let Some(items) = r.list("listeners") else {
         if !r.contains("listeners") {
             r.push(
@@ -360,8 +373,13 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
         }
         let kind = l.string("type");
         let mut skip = false;
+        let mut listener_type = ListenerType::Http;
         match kind.as_deref() {
             Some("http") => {}
+            Some("metrics") => match read_metrics(&mut l, enable_metrics) {
+                Some(t) => listener_type = t,
+                None => skip = true,
+            },
             None if !l.contains("type") => l.error("type", "is required", "add type: http"),
             None => {}
             Some(t) if known::SYNAPSE_LISTENER_TYPES.contains(&t) => {
@@ -412,7 +430,7 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
             out.push(Listener {
                 port: port as u16,
                 bind_addresses,
-                kind: ListenerType::Http,
+                kind: listener_type,
                 tls,
                 x_forwarded,
                 resources,

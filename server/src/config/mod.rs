@@ -90,6 +90,8 @@ pub struct Config {
     /// The `email` section; `None` when email is not configured.
     pub email: Option<EmailConfig>,
     pub rate_limits: RateLimits,
+    /// `enable_metrics` (default false): serve `type: metrics` listeners.
+    pub enable_metrics: bool,
     /// Warnings found while loading (unsupported Synapse keys and the like).
     pub warnings: Vec<Problem>,
 }
@@ -142,6 +144,8 @@ pub struct TurnConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListenerType {
     Http,
+    /// Prometheus metrics (only with `enable_metrics: true`).
+    Metrics,
 }
 
 /// What a listener serves.

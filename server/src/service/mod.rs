@@ -8,6 +8,7 @@ pub mod admin_users;
 pub mod accounts;
 pub mod e2ee;
 pub mod media;
+pub mod metrics;
 pub mod openid;
 pub mod opengraph;
 pub mod presence;

@@ -133,6 +133,7 @@ impl Services {
                 return Ok(body);
             }
             let left = deadline.saturating_duration_since(Instant::now());
+            let _waiting = super::metrics::SyncWaiter::start();
             match tokio::time::timeout(left, wake.changed()).await {
                 Ok(Ok(())) => continue,
                 _ => {

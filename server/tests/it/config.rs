@@ -242,11 +242,11 @@ fn listeners_and_resources() {
     let path = d.write("homeserver.yaml", &text);
     let (c, p) = load(&[path]);
     let c = c.unwrap_or_else(|| panic!("{p}"));
-    assert_eq!(c.listeners.len(), 2, "the metrics listener is skipped");
+    assert_eq!(c.listeners.len(), 2, "the metrics listener is skipped without enable_metrics");
     assert!(c.listeners[0].serves(Resource::Client) && c.listeners[0].x_forwarded);
     assert_eq!(c.listeners[1].bind_addresses, vec!["::".to_string(), "0.0.0.0".to_string()], "Synapse's default");
     assert_eq!(c.local_client_url(), "http://[::1]:8008");
-    assert_problem(&p, "warning: listeners[1].type: metrics listeners are not supported by matrixd");
+    assert_problem(&p, "warning: listeners[1].type: a metrics listener is configured but enable_metrics is false");
 
     let path = d.write("homeserver.yaml", &format!("{}listeners:\n  - port: 8448\n    type: http\n    tls: true\n    bind_addresses: ['localhost']\n", d.base()));
     let (_, p) = load(&[path]);

@@ -15,6 +15,7 @@ mod http_basics;
 mod login;
 mod openid;
 mod media;
+mod metrics;
 mod presence;
 mod push_rules;
 mod ratelimit;

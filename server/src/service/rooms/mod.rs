@@ -303,6 +303,7 @@ impl Services {
         )
         .await?;
         guard.commit();
+        crate::service::metrics::metrics().event_persisted();
 
         let mut out = Pdu::from_json(event_id, json).map_err(RoomError::BadEvent)?;
         out.stream = pos;

@@ -1,0 +1,116 @@
+//! Process-wide metrics in Prometheus' text exposition format (0.0.4): HTTP requests by
+//! endpoint (route template) and status, request latency histograms, active sync waiters,
+//! events persisted; the caller adds database pool gauges. One registry per process (tests run
+//! several servers in one process and share it). Never imports axum.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+/// Latency bucket bounds in seconds.
+const BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+#[derive(Default)]
+struct Histogram {
+    counts: Vec<u64>,
+    sum: f64,
+    count: u64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    /// (method, endpoint, status) → requests
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    /// (method, endpoint) → latency
+    latency: Mutex<BTreeMap<(String, String), Histogram>>,
+    sync_waiters: AtomicI64,
+    events_persisted: AtomicU64,
+}
+
+/// The process's registry.
+pub fn metrics() -> &'static Metrics {
+    static M: OnceLock<Metrics> = OnceLock::new();
+    M.get_or_init(Metrics::default)
+}
+
+/// Counts a sync waiting for news while it lives.
+pub struct SyncWaiter(());
+
+impl SyncWaiter {
+    pub fn start() -> Self {
+        metrics().sync_waiters.fetch_add(1, Ordering::Relaxed);
+        SyncWaiter(())
+    }
+}
+
+impl Drop for SyncWaiter {
+    fn drop(&mut self) {
+        metrics().sync_waiters.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+impl Metrics {
+    /// Records one answered request.
+    pub fn record_request(&self, method: &str, endpoint: &str, status: u16, seconds: f64) {
+        if let Ok(mut r) = self.requests.lock() {
+            *r.entry((method.to_string(), endpoint.to_string(), status)).or_default() += 1;
+        }
+        if let Ok(mut l) = self.latency.lock() {
+            let h = l.entry((method.to_string(), endpoint.to_string())).or_default();
+            if h.counts.is_empty() {
+                h.counts = vec![0; BUCKETS.len()];
+            }
+            for (i, b) in BUCKETS.iter().enumerate() {
+                if seconds <= *b {
+                    h.counts[i] += 1;
+                }
+            }
+            h.sum += seconds;
+            h.count += 1;
+        }
+    }
+
+    pub fn event_persisted(&self) {
+        self.events_persisted.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Everything, in Prometheus text format, with the database pool's size and idle count.
+    pub fn render(&self, pool_size: u32, pool_idle: usize) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "# HELP matrixd_http_requests_total HTTP requests answered, by method, endpoint (route template) and status.");
+        let _ = writeln!(o, "# TYPE matrixd_http_requests_total counter");
+        if let Ok(r) = self.requests.lock() {
+            for ((m, e, s), n) in r.iter() {
+                let _ = writeln!(o, "matrixd_http_requests_total{{method=\"{}\",endpoint=\"{}\",code=\"{s}\"}} {n}", escape(m), escape(e));
+            }
+        }
+        let _ = writeln!(o, "# HELP matrixd_http_request_duration_seconds Time to answer HTTP requests, by method and endpoint.");
+        let _ = writeln!(o, "# TYPE matrixd_http_request_duration_seconds histogram");
+        if let Ok(l) = self.latency.lock() {
+            for ((m, e), h) in l.iter() {
+                let labels = format!("method=\"{}\",endpoint=\"{}\"", escape(m), escape(e));
+                for (i, b) in BUCKETS.iter().enumerate() {
+                    let _ = writeln!(o, "matrixd_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}", h.counts[i]);
+                }
+                let _ = writeln!(o, "matrixd_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
+                let _ = writeln!(o, "matrixd_http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
+                let _ = writeln!(o, "matrixd_http_request_duration_seconds_count{{{labels}}} {}", h.count);
+            }
+        }
+        let gauges = [
+            ("matrixd_sync_waiters", "Sync requests waiting for news.", "gauge", self.sync_waiters.load(Ordering::Relaxed).to_string()),
+            ("matrixd_events_persisted_total", "Events persisted.", "counter", self.events_persisted.load(Ordering::Relaxed).to_string()),
+            ("matrixd_db_pool_size", "Database connections open.", "gauge", pool_size.to_string()),
+            ("matrixd_db_pool_idle", "Database connections idle.", "gauge", pool_idle.to_string()),
+        ];
+        for (name, help, kind, value) in gauges {
+            let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+        }
+        o
+    }
+}
