@@ -315,6 +315,10 @@ impl Services {
             DUMMY => Ok(()),
             PASSWORD => self.check_password_stage(auth, user_id).await,
             REGISTRATION_TOKEN => self.check_token_stage(auth, session).await,
+            super::threepid::EMAIL_IDENTITY => match self.check_email_identity_stage(auth, session).await.map_err(UiaError::from)? {
+                Ok(()) => Ok(()),
+                Err((code, msg)) => Err(StageError::Retry(code, msg)),
+            },
             other => Err(UiaError::client(400, "M_UNKNOWN", format!("Unknown login type {other}")).into()),
         }
     }

@@ -11,6 +11,7 @@ pub mod media;
 pub mod openid;
 pub mod registration_tokens;
 pub mod rooms;
+pub mod threepids;
 pub mod userdata;
 
 use std::str::FromStr;

@@ -10,6 +10,7 @@ mod admin_users;
 mod check_config;
 mod config;
 mod devices;
+mod email;
 mod directory;
 mod http_basics;
 mod login;

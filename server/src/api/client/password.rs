@@ -1,6 +1,7 @@
 //! POST /_matrix/client/*/account/password — https://spec.matrix.org/v1.12/client-server-api/#post_matrixclientv3accountpassword
 //! Behind user-interactive auth with the current password. `logout_devices` (default true)
-//! signs out every other device.
+//! signs out every other device. Without an access token, on a server with email configured,
+//! it is a password reset by email (`password_email`).
 
 use axum::Json;
 use axum::extract::State;
@@ -17,9 +18,15 @@ const MAX_PASSWORD_LEN: usize = 512;
 
 pub async fn post_password_route(
     State(s): State<SharedServices>,
-    auth: Auth,
+    auth: Result<Auth, ApiError>,
     MatrixJson(mut body): MatrixJson<Value>,
 ) -> Result<Json<Value>, UiaReject> {
+    let auth = match auth {
+        Ok(a) => a,
+        // Without a token it is a reset by email, when email is configured (else 401 as before).
+        Err(e) if e.errcode == "M_MISSING_TOKEN" && s.config.email.is_some() => return super::password_email::reset_password_by_email(s, body, MAX_PASSWORD_LEN).await,
+        Err(e) => return Err(e.into()),
+    };
     let new_password = match body.as_object_mut().and_then(|o| o.remove("new_password")) {
         None | Some(Value::Null) => None,
         Some(Value::String(p)) if p.len() <= MAX_PASSWORD_LEN => Some(p),
