@@ -414,35 +414,43 @@ impl Services {
         Ok(json!({"m.heroes": heroes, "m.joined_member_count": joined.len(), "m.invited_member_count": invited.len()}))
     }
 
-    /// Notification and highlight counts since the user's read receipt: messages from others,
-    /// highlighted when they mention the user (m.mentions, or the display name / localpart).
+    /// Notification and highlight counts since the user's read receipt (or join), from the
+    /// user's push rules evaluated with ruma on each event by someone else.
     pub async fn unread_counts(&self, room_id: &str, user_id: &str) -> Result<Value, RoomError> {
         let read = userdata::read_position(&self.db, room_id, user_id).await?.unwrap_or(0);
         let joined_at = db::membership(&self.db, user_id, room_id).await?.map(|m| m.1).unwrap_or(0);
         let from = read.max(joined_at);
         let rows = db::events_forwards(&self.db, room_id, from, i64::MAX, 1000).await?;
-        let localpart = user_id.trim_start_matches('@').split(':').next().unwrap_or("").to_lowercase();
         let mut notes = 0;
         let mut highlights = 0;
+        if rows.is_empty() {
+            return Ok(json!({"notification_count": 0, "highlight_count": 0}));
+        }
+        let rules = self.push_rules_for(user_id).await?;
+        let ruleset: ruma::push::Ruleset = serde_json::from_value(rules["global"].clone()).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let members = db::members_with(&self.db, room_id, "join").await?.len() as u32;
+        let display_name = self
+            .current_state_event(room_id, "m.room.member", user_id)
+            .await?
+            .and_then(|p| p.content_value().get("displayname").and_then(Value::as_str).map(String::from))
+            .unwrap_or_else(|| user_id.trim_start_matches('@').split(':').next().unwrap_or("").to_string());
+        let (Ok(rid), Ok(uid)) = (ruma::RoomId::parse(room_id), ruma::UserId::parse(user_id)) else {
+            return Ok(json!({"notification_count": 0, "highlight_count": 0}));
+        };
+        let ctx = ruma::push::PushConditionRoomCtx::new(rid, members.into(), uid, display_name);
         for r in &rows {
             let p = Services::pdu(r)?;
-            if p.sender_str() == user_id || p.state_key_str().is_some() {
+            if p.sender_str() == user_id {
                 continue;
             }
-            let kind = p.kind_str();
-            if kind != "m.room.message" && kind != "m.room.encrypted" && kind != "m.sticker" {
-                continue;
-            }
-            notes += 1;
-            let c = p.content_value();
-            let mentioned = c
-                .get("m.mentions")
-                .and_then(|m| m.get("user_ids"))
-                .and_then(Value::as_array)
-                .is_some_and(|ids| ids.iter().any(|i| i.as_str() == Some(user_id)));
-            let body_mentions = c.get("body").and_then(Value::as_str).is_some_and(|b| !localpart.is_empty() && b.to_lowercase().contains(&localpart));
-            if mentioned || (c.get("m.mentions").is_none() && body_mentions) {
-                highlights += 1;
+            let event = p.client_format(Some(room_id), None, None);
+            let Ok(raw) = ruma::serde::Raw::new(&event) else { continue };
+            let actions = ruleset.get_actions(&raw, &ctx).await;
+            if actions.iter().any(|a| a.should_notify()) {
+                notes += 1;
+                if actions.iter().any(|a| a.is_highlight()) {
+                    highlights += 1;
+                }
             }
         }
         Ok(json!({"notification_count": notes, "highlight_count": highlights}))

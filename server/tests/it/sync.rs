@@ -172,3 +172,32 @@ async fn profile_changes_reach_rooms(engine: Engine) {
     home.cleanup().await;
 }
 both_engines!(profile_changes_reach_rooms);
+
+async fn unread_counts_follow_push_rules(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let room = alice.create_room(json!({"preset": "public_chat"})).await;
+    bob.ok(Method::POST, &format!("/join/{}", enc(&room)), json!({})).await;
+    alice.send_text(&room, "m1", "just chatting").await;
+    alice.ok(
+        Method::PUT,
+        &format!("/rooms/{}/send/m.room.message/m2", enc(&room)),
+        json!({"msgtype": "m.text", "body": "hey you", "m.mentions": {"user_ids": [bob.user_id]}}),
+    )
+    .await;
+    alice.ok(Method::PUT, &format!("/rooms/{}/state/m.room.topic", enc(&room)), json!({"topic": "t"})).await;
+    let counts = |v: &Value| v["rooms"]["join"][&room]["unread_notifications"].clone();
+    let s1 = bob.sync(None, 0).await;
+    assert_eq!(counts(&s1), json!({"notification_count": 2, "highlight_count": 1}), "a mention highlights; state does not notify");
+
+    // Muting the room with a room rule silences the plain message; the mention still counts,
+    // because the spec's mention rule is an override rule, evaluated before room rules.
+    bob.ok(Method::PUT, &format!("/pushrules/global/room/{}", enc(&room)), json!({"actions": []})).await;
+    let s2 = bob.sync(None, 0).await;
+    assert_eq!(counts(&s2), json!({"notification_count": 1, "highlight_count": 1}));
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(unread_counts_follow_push_rules);
