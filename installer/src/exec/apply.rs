@@ -256,7 +256,7 @@ impl Run<'_> {
                     self.status("Keeping", format!("{} and its key (already exist; never overwritten)", cert.display()));
                     return Ok(());
                 }
-                let ck = rcgen::generate_simple_self_signed(names.clone()).map_err(|e| format!("cannot generate a certificate: {e}"))?;
+                let ck = self_signed(names).map_err(|e| format!("cannot generate a certificate: {e}"))?;
                 for p in [&hc, &hk] {
                     if p.exists() {
                         let b = self.backup(p)?;
@@ -401,4 +401,18 @@ pub fn apply(plan: &Plan, opts: &Options, printer: &Printer) -> Result<Report, F
     }
     run.bar.finish_and_clear();
     Ok(run.report)
+}
+
+/// A self-signed certificate for `names`, its subject the first name (rcgen's default subject,
+/// "rcgen self signed cert", is what `doctor` and browsers would otherwise show).
+fn self_signed(names: &[String]) -> Result<rcgen::CertifiedKey<rcgen::KeyPair>, rcgen::Error> {
+    let mut params = rcgen::CertificateParams::new(names.to_vec())?;
+    let mut dn = rcgen::DistinguishedName::new();
+    if let Some(first) = names.first() {
+        dn.push(rcgen::DnType::CommonName, first.clone());
+    }
+    params.distinguished_name = dn;
+    let signing_key = rcgen::KeyPair::generate()?;
+    let cert = params.self_signed(&signing_key)?;
+    Ok(rcgen::CertifiedKey { cert, signing_key })
 }

@@ -120,10 +120,25 @@ pub fn run_ok(c: &Cmd) -> Result<Output, String> {
 }
 
 /// The pid in a pid file, if that process is alive.
+///
+/// A daemon rewrites its pid file in place as it starts (matrixd does, right after
+/// `matrixctl start` wrote it): a read between the truncation and the write sees an empty
+/// file, so an empty or half-written file is read again for up to a second before it counts
+/// as "not running".
 pub fn live_pid(pid_file: &Path) -> Option<i32> {
-    let mut s = String::new();
-    std::fs::File::open(pid_file).ok()?.read_to_string(&mut s).ok()?;
-    let pid: i32 = s.trim().parse().ok()?;
+    const TRIES: u32 = 20;
+    let mut pid = None;
+    for attempt in 1..=TRIES {
+        let mut s = String::new();
+        std::fs::File::open(pid_file).ok()?.read_to_string(&mut s).ok()?;
+        // Complete pid files end with a newline; without one, take what parses at the end.
+        if s.ends_with('\n') || attempt == TRIES {
+            pid = s.trim().parse::<i32>().ok();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pid = pid?;
     if pid <= 1 {
         return None;
     }
