@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""compare.py OUT_DIR: a Markdown table of matrixd beside Synapse from run-all.sh's JSON reports,
+with the issue's targets marked met / not met. Plain Python 3, no dependencies."""
+
+import json
+import os
+import sys
+
+
+def load(out, name):
+    path = os.path.join(out, f"{name}.json")
+    if not os.path.exists(path):
+        return None
+    r = json.load(open(path))
+    first = os.path.join(out, f"{name}.first.json")
+    r["first_start_ms"] = json.load(open(first)).get("start_to_ready_ms") if os.path.exists(first) else None
+    return r
+
+
+def g(r, *path):
+    for p in path:
+        if r is None:
+            return None
+        r = r.get(p) if isinstance(r, dict) else None
+    return r
+
+
+# (label, path, unit, better, target) — target: ("ratio", k) means matrixd must be k× better
+# than Synapse; ("abs", v) means matrixd at most v.
+ROWS = [
+    ("send throughput, 10 senders, one room", ("send", "msgs_per_s"), "msgs/s", "higher", ("ratio", 20)),
+    ("send latency p50", ("send", "latency", "p50_ms"), "ms", "lower", None),
+    ("send latency p99", ("send", "latency", "p99_ms"), "ms", "lower", None),
+    ("send→sync delivery p50", ("delivery", "delivery", "p50_ms"), "ms", "lower", None),
+    ("send→sync delivery p99", ("delivery", "delivery", "p99_ms"), "ms", "lower", ("ratio", 10)),
+    ("initial sync, 10,000-event room (median of 3)", ("initial_sync", "median_ms"), "ms", "lower", ("ratio", 10)),
+    ("initial sync, first (cold)", ("initial_sync", "first_ms"), "ms", "lower", None),
+    ("initial sync response size", ("initial_sync", "bytes"), "bytes", "lower", None),
+    ("fill rate of the 10,000-event room", ("initial_sync", "fill", "msgs_per_s"), "msgs/s", "higher", None),
+    ("createRoom, 10 creators", ("create_room", "rooms_per_s"), "rooms/s", "higher", ("ratio", 20)),
+    ("createRoom latency p50", ("create_room", "latency", "p50_ms"), "ms", "lower", None),
+    ("idle RSS (ready + 3 s, before load)", ("rss", "idle", "rss_mib"), "MiB", "lower", ("ratio", 8)),
+    ("RSS after registering the 10 senders", ("rss", "after_register", "rss_mib"), "MiB", "lower", None),
+    ("peak RSS (VmHWM) at the end", ("rss", "end", "hwm_mib"), "MiB", "lower", None),
+    ("start to ready (existing database)", ("start_to_ready_ms",), "ms", "lower", ("abs", 100)),
+    ("start to ready (fresh database)", ("first_start_ms",), "ms", "lower", None),
+    ("server CPU during the send phase", ("send", "cpu", "server_cpu_pct"), "% of a core", None, None),
+    ("bench CPU during the send phase", ("send", "cpu", "bench_cpu_pct"), "% of a core", None, None),
+]
+
+
+def fmt(v):
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:,.1f}" if v < 1000 else f"{v:,.0f}"
+    return f"{v:,}"
+
+
+def table(m, s, db):
+    print(f"| {db} | matrixd | Synapse 1.163 | matrixd vs Synapse | target | |")
+    print("|---|---:|---:|---:|---|---|")
+    for label, path, unit, better, target in ROWS:
+        a, b = g(m, *path), g(s, *path)
+        ratio = ""
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a and b and better:
+            x = a / b if better == "higher" else b / a
+            ratio = f"{x:,.1f}× {'better' if x >= 1 else 'worse'}"
+        tgt, verdict = "", ""
+        if target and target[0] == "ratio":
+            tgt = f"≥ {target[1]}× better"
+            if ratio:
+                x = a / b if better == "higher" else b / a
+                verdict = "met" if x >= target[1] else "**not met**"
+        elif target and target[0] == "abs":
+            tgt = f"≤ {target[1]} {unit}"
+            if a is not None:
+                verdict = "met" if a <= target[1] else "**not met**"
+        print(f"| {label} ({unit}) | {fmt(a)} | {fmt(b)} | {ratio} | {tgt} | {verdict} |")
+
+
+def main():
+    out = sys.argv[1]
+    for db, title in (("sqlite", "SQLite"), ("pg", "PostgreSQL")):
+        m, s = load(out, f"matrixd-{db}"), load(out, f"synapse-{db}")
+        if m is None and s is None:
+            continue
+        table(m, s, title)
+        print()
+
+
+if __name__ == "__main__":
+    main()
