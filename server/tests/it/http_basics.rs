@@ -154,9 +154,8 @@ async fn tls_listener_with_a_bad_certificate_refuses_to_start() {
 }
 
 /// /voip/turnServer: {} when unconfigured; the coturn REST credential when a secret is set.
-#[tokio::test]
-async fn turn_server_credentials() {
-    let home = Home::new(Engine::Sqlite).await;
+async fn turn_server_credentials(engine: Engine) {
+    let home = Home::new(engine).await;
     let s = TestServer::start(&home, &Options::default()).await;
     let alice = s.user("alice").await;
     let (status, body) = alice.get("/voip/turnServer").await;
@@ -181,3 +180,4 @@ async fn turn_server_credentials() {
     s.stop().await;
     home.cleanup().await;
 }
+both_engines!(turn_server_credentials);

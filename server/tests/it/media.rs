@@ -65,6 +65,16 @@ async fn uploads_downloads_and_thumbnails(engine: Engine) {
         let bytes = r.bytes().await.unwrap().to_vec();
         let img = image::load_from_memory(&bytes).unwrap();
         assert_eq!((img.width(), img.height()), want, "{q}");
+        // Byte for byte what the same resize of the original gives.
+        let src = image::load_from_memory(&original).unwrap();
+        let expected = if q.contains("crop") {
+            src.resize_to_fill(32, 32, image::imageops::FilterType::Triangle)
+        } else {
+            src.thumbnail(320, 240)
+        };
+        let mut enc = std::io::Cursor::new(Vec::new());
+        expected.write_to(&mut enc, image::ImageFormat::Png).unwrap();
+        assert_eq!(bytes, enc.into_inner(), "{q}: thumbnail bytes");
         let again = alice.http.get(&url).bearer_auth(&alice.token).send().await.unwrap().bytes().await.unwrap().to_vec();
         assert_eq!(again, bytes, "a thumbnail is generated once and served from the cache");
     }
