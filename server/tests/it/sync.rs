@@ -201,3 +201,36 @@ async fn unread_counts_follow_push_rules(engine: Engine) {
     home.cleanup().await;
 }
 both_engines!(unread_counts_follow_push_rules);
+
+async fn tags_and_user_directory(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let _carol = s.user("carol").await;
+    let room = alice.create_room(json!({"invite": [bob.user_id]})).await;
+    let base = format!("/user/{}/rooms/{}/tags", enc(&alice.user_id), enc(&room));
+    let since = alice.sync(None, 0).await["next_batch"].as_str().unwrap().to_string();
+    alice.ok(Method::PUT, &format!("{base}/m.favourite"), json!({"order": 0.5})).await;
+    alice.ok(Method::PUT, &format!("{base}/u.work"), json!({})).await;
+    let (_, tags) = alice.get(&base).await;
+    assert_eq!(tags["tags"], json!({"m.favourite": {"order": 0.5}, "u.work": {}}));
+    let s1 = alice.sync(Some(&since), 0).await;
+    let ad = s1["rooms"]["join"][&room]["account_data"]["events"].as_array().unwrap().clone();
+    assert!(ad.iter().any(|e| e["type"] == "m.tag" && e["content"]["tags"]["m.favourite"]["order"] == 0.5), "{s1}");
+    alice.ok(Method::DELETE, &format!("{base}/u.work"), json!({})).await;
+    let (_, tags) = alice.get(&base).await;
+    assert_eq!(tags["tags"], json!({"m.favourite": {"order": 0.5}}));
+    let (status, _) = bob.get(&base).await;
+    assert_eq!(status, 403);
+
+    // The directory shows users sharing a room (bob, once joined), not strangers (carol).
+    bob.ok(Method::POST, &format!("/join/{}", enc(&room)), json!({})).await;
+    let (_, found) = alice.post("/user_directory/search", json!({"search_term": "bo"})).await;
+    assert_eq!(found["results"][0]["user_id"], bob.user_id, "{found}");
+    let (_, none) = alice.post("/user_directory/search", json!({"search_term": "carol"})).await;
+    assert_eq!(none["results"], json!([]));
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(tags_and_user_directory);

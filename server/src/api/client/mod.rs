@@ -8,6 +8,8 @@ pub mod login;
 pub mod profile;
 pub mod rooms;
 pub mod sync;
+pub mod tags;
+pub mod user_directory;
 pub mod versions;
 pub mod voip;
 pub mod whoami;

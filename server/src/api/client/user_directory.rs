@@ -1,0 +1,40 @@
+//! POST /_matrix/client/*/user_directory/search — https://spec.matrix.org/v1.12/client-server-api/#post_matrixclientv3user_directorysearch
+//! As Synapse with its defaults (search_all_users: false): users who share a room with the
+//! searcher or are in a public room, matched on user id and display name.
+
+use std::collections::HashSet;
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use crate::api::ApiError;
+use crate::api::extract::{Auth, MatrixJson};
+use crate::service::SharedServices;
+use crate::store::{accounts, rooms as db};
+
+pub async fn search_user_directory_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    MatrixJson(body): MatrixJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let term = body.get("search_term").and_then(Value::as_str).ok_or_else(|| ApiError::bad_json("search_term is required"))?.to_lowercase();
+    let limit = body.get("limit").and_then(Value::as_u64).unwrap_or(10).clamp(1, 100) as usize;
+    let mut visible: HashSet<String> = s.users_sharing_rooms(&auth.user_id).await?;
+    for room_id in db::public_rooms(&s.db).await? {
+        visible.extend(db::members_with(&s.db, &room_id, "join").await?);
+    }
+    let mut users: Vec<String> = visible.into_iter().collect();
+    users.sort();
+    let mut results = Vec::new();
+    for user_id in users {
+        let Some((name, avatar)) = accounts::get_profile(&s.db, &user_id).await? else { continue };
+        let hit = user_id.to_lowercase().contains(&term) || name.as_deref().is_some_and(|n| n.to_lowercase().contains(&term));
+        if hit {
+            results.push(json!({ "user_id": user_id, "display_name": name, "avatar_url": avatar }));
+        }
+    }
+    let limited = results.len() > limit;
+    results.truncate(limit);
+    Ok(Json(json!({ "results": results, "limited": limited })))
+}
