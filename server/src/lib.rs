@@ -97,6 +97,7 @@ impl Server {
             room_cache: Default::default(),
             previews: Default::default(),
             limiter: Default::default(),
+            unread_cache: Default::default(),
         });
 
         let mut listeners = Vec::new();

@@ -35,7 +35,7 @@ pub fn read_log_config(path: Option<&Path>) -> (String, Option<std::path::PathBu
 /// Installs the global subscriber. Safe to call once per process.
 pub fn init(log_config: Option<&Path>) -> anyhow::Result<()> {
     let (level, file) = read_log_config(log_config);
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("{level},sqlx=warn")));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("{level},sqlx=warn,ruma_state_res=warn")));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
     match file {
         Some(path) => {

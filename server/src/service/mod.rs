@@ -49,6 +49,8 @@ pub struct Services {
     /// The URL-preview client and cache.
     pub previews: url_preview::Previews,
     pub limiter: ratelimit::Limiter,
+    /// Unread notification counts per (room, user), extended incrementally by sync.
+    pub unread_cache: std::sync::Mutex<std::collections::HashMap<(String, String), sync::UnreadCounts>>,
 }
 
 pub type SharedServices = Arc<Services>;

@@ -25,6 +25,8 @@ impl Services {
     pub async fn set_push_rules(&self, user_id: &str, rules: &Value) -> Result<(), RoomError> {
         let text = rules.to_string();
         userdata::set_push_rules(&self.db, user_id, &text).await?;
+        // Counts were computed with the old rules.
+        self.unread_cache.lock().expect("unread cache").retain(|(_, u), _| u != user_id);
         self.set_account_data(user_id, "", "m.push_rules", rules).await
     }
 

@@ -13,6 +13,15 @@ use super::Services;
 use super::rooms::{Pdu, RoomError};
 use crate::store::{rooms as db, userdata};
 
+/// Unread counts of one user in one room, valid for events in (from, upto].
+#[derive(Debug, Clone, Copy)]
+pub struct UnreadCounts {
+    from: i64,
+    upto: i64,
+    notes: u64,
+    highlights: u64,
+}
+
 /// A sync or pagination position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
@@ -420,39 +429,47 @@ impl Services {
         let read = userdata::read_position(&self.db, room_id, user_id).await?.unwrap_or(0);
         let joined_at = db::membership(&self.db, user_id, room_id).await?.map(|m| m.1).unwrap_or(0);
         let from = read.max(joined_at);
-        let rows = db::events_forwards(&self.db, room_id, from, i64::MAX, 1000).await?;
-        let mut notes = 0;
-        let mut highlights = 0;
-        if rows.is_empty() {
-            return Ok(json!({"notification_count": 0, "highlight_count": 0}));
-        }
-        let rules = self.push_rules_for(user_id).await?;
-        let ruleset: ruma::push::Ruleset = serde_json::from_value(rules["global"].clone()).map_err(|e| RoomError::BadEvent(e.to_string()))?;
-        let members = db::members_with(&self.db, room_id, "join").await?.len() as u32;
-        let display_name = self
-            .current_state_event(room_id, "m.room.member", user_id)
-            .await?
-            .and_then(|p| p.content_value().get("displayname").and_then(Value::as_str).map(String::from))
-            .unwrap_or_else(|| user_id.trim_start_matches('@').split(':').next().unwrap_or("").to_string());
-        let (Ok(rid), Ok(uid)) = (ruma::RoomId::parse(room_id), ruma::UserId::parse(user_id)) else {
-            return Ok(json!({"notification_count": 0, "highlight_count": 0}));
+        let now = self.streams.current();
+        // Counts are kept per (room, user) from the read position on, so each sync only
+        // evaluates the events that arrived since the last one.
+        let key = (room_id.to_string(), user_id.to_string());
+        let cached = self.unread_cache.lock().expect("unread cache").get(&key).copied();
+        let (start, mut notes, mut highlights) = match cached {
+            Some(c) if c.from == from && c.upto <= now => (c.upto, c.notes, c.highlights),
+            _ => (from, 0, 0),
         };
-        let ctx = ruma::push::PushConditionRoomCtx::new(rid, members.into(), uid, display_name);
-        for r in &rows {
-            let p = Services::pdu(r)?;
-            if p.sender_str() == user_id {
-                continue;
-            }
-            let event = p.client_format(Some(room_id), None, None);
-            let Ok(raw) = ruma::serde::Raw::new(&event) else { continue };
-            let actions = ruleset.get_actions(&raw, &ctx).await;
-            if actions.iter().any(|a| a.should_notify()) {
-                notes += 1;
-                if actions.iter().any(|a| a.is_highlight()) {
-                    highlights += 1;
+        let rows = db::events_forwards(&self.db, room_id, start, now, 1000).await?;
+        let upto = rows.last().map(|r| r.stream_ordering).unwrap_or(start.max(from)).max(start);
+        if !rows.is_empty() {
+            let rules = self.push_rules_for(user_id).await?;
+            let ruleset: ruma::push::Ruleset =
+                serde_json::from_value(rules["global"].clone()).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+            let members = db::members_with(&self.db, room_id, "join").await?.len() as u32;
+            let display_name = self
+                .current_state_event(room_id, "m.room.member", user_id)
+                .await?
+                .and_then(|p| p.content_value().get("displayname").and_then(Value::as_str).map(String::from))
+                .unwrap_or_else(|| user_id.trim_start_matches('@').split(':').next().unwrap_or("").to_string());
+            if let (Ok(rid), Ok(uid)) = (ruma::RoomId::parse(room_id), ruma::UserId::parse(user_id)) {
+                let ctx = ruma::push::PushConditionRoomCtx::new(rid, members.into(), uid, display_name);
+                for r in &rows {
+                    let p = Services::pdu(r)?;
+                    if p.sender_str() == user_id {
+                        continue;
+                    }
+                    let event = p.client_format(Some(room_id), None, None);
+                    let Ok(raw) = ruma::serde::Raw::new(&event) else { continue };
+                    let actions = ruleset.get_actions(&raw, &ctx).await;
+                    if actions.iter().any(|a| a.should_notify()) {
+                        notes += 1;
+                        if actions.iter().any(|a| a.is_highlight()) {
+                            highlights += 1;
+                        }
+                    }
                 }
             }
         }
+        self.unread_cache.lock().expect("unread cache").insert(key, UnreadCounts { from, upto, notes, highlights });
         Ok(json!({"notification_count": notes, "highlight_count": highlights}))
     }
 
