@@ -79,8 +79,15 @@ fn postgres_url(a: &PostgresArgs) -> String {
         if let Some(db) = &a.dbname {
             q.append_pair("dbname", db);
         }
-        if let Some(m) = &a.sslmode {
-            q.append_pair("sslmode", m);
+        match &a.sslmode {
+            Some(m) => {
+                q.append_pair("sslmode", m);
+            }
+            // TLS to the same machine protects nothing and costs a handshake per connection.
+            None if is_local_host(a.host.as_deref()) => {
+                q.append_pair("sslmode", "disable");
+            }
+            None => {}
         }
         if let Some(c) = &a.sslrootcert {
             q.append_pair("sslrootcert", &c.to_string_lossy());
@@ -88,6 +95,15 @@ fn postgres_url(a: &PostgresArgs) -> String {
         q.append_pair("application_name", a.application_name.as_deref().unwrap_or("matrixd"));
     }
     u.to_string()
+}
+
+/// A Unix socket directory (or no host, which means the socket), or a loopback address.
+fn is_local_host(host: Option<&str>) -> bool {
+    match host {
+        None => true,
+        Some(h) if h.starts_with('/') => true,
+        Some(h) => h == "localhost" || h.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+    }
 }
 
 /// libpq (and so Synapse) connects over the Unix socket when no host is given; find it.
@@ -128,12 +144,14 @@ impl Db {
                 (Engine::Sqlite, pool)
             }
             Database::Postgres(a) => {
+                // The pool fills up to cp_min in the background; one connection proves the
+                // database answers before the server reports ready.
                 let pool = AnyPoolOptions::new()
                     .min_connections(a.cp_min)
                     .max_connections(a.cp_max)
                     .acquire_timeout(Duration::from_secs(a.connect_timeout.unwrap_or(30).max(1)))
-                    .connect_with(opts)
-                    .await?;
+                    .connect_lazy_with(opts);
+                drop(pool.acquire().await?);
                 check_postgres_locale(&pool, a.allow_unsafe_locale).await?;
                 (Engine::Postgres, pool)
             }
@@ -201,4 +219,35 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PostgresArgs;
+
+    fn args(host: Option<&str>, sslmode: Option<&str>) -> Database {
+        Database::Postgres(PostgresArgs {
+            user: Some("matrixd".into()),
+            password: None,
+            dbname: Some("matrixd".into()),
+            host: host.map(String::from),
+            port: Some(5432),
+            cp_min: 5,
+            cp_max: 10,
+            sslmode: sslmode.map(String::from),
+            sslrootcert: None,
+            application_name: None,
+            connect_timeout: None,
+            allow_unsafe_locale: false,
+        })
+    }
+
+    #[test]
+    fn local_postgres_skips_tls_unless_asked() {
+        assert!(connect_url(&args(Some("127.0.0.1"), None)).contains("sslmode=disable"));
+        assert!(connect_url(&args(Some("/var/run/postgresql"), None)).contains("sslmode=disable"));
+        assert!(!connect_url(&args(Some("db.example.org"), None)).contains("sslmode"));
+        assert!(connect_url(&args(Some("127.0.0.1"), Some("require"))).contains("sslmode=require"));
+    }
 }
