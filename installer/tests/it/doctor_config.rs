@@ -170,3 +170,31 @@ fn config_turn_half_configured_fails() {
     let s = expect(&c.unset("turn_uris").write(), "config.turn", &[], "fail");
     assert!(s.contains("turn_uris is empty"), "{s}");
 }
+
+#[test]
+fn config_database_warns_for_sqlite_with_many_users() {
+    let (d, c) = conf();
+    let c = c.set("federation_domain_whitelist", "[]");
+    let cfg = c.write();
+    // A real matrixd database (migrated by the server's own code) with 51 local users.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = matrixd::store::Db::connect(&matrixd::config::Database::Sqlite { path: d.path().join("homeserver.db") }).await.unwrap();
+        for i in 0..51 {
+            let user_id = format!("@user{i}:example.test");
+            let localpart = format!("user{i}");
+            let new = matrixd::store::accounts::NewUser {
+                user_id: &user_id,
+                localpart: &localpart,
+                password_hash: None,
+                admin: false,
+                user_type: None,
+                displayname: None,
+            };
+            assert!(matrixd::store::accounts::insert_user(&db, &new).await.unwrap());
+        }
+        db.pool.close().await;
+    });
+    let s = expect(&cfg, "config.database", &[], "warn");
+    assert!(s.contains("SQLite with 51 users"), "{s}");
+}
