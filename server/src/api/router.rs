@@ -122,6 +122,7 @@ fn room_routes() -> Router<SharedServices> {
     r = both(r, "/user/{user_id}/rooms/{room_id}/tags", get(client::tags::get_tags_route));
     r = both(r, "/user/{user_id}/rooms/{room_id}/tags/{tag}", put(client::tags::put_tag_route).delete(client::tags::delete_tag_route));
     r = both(r, "/user_directory/search", post(client::user_directory::search_user_directory_route));
+    r = both(r, "/thirdparty/protocols", get(client::thirdparty::get_protocols_route));
     r = both(r, "/profile/{user_id}", get(profile::get_profile_route));
     r = both(
         r,

@@ -230,6 +230,7 @@ async fn tags_and_user_directory(engine: Engine) {
     assert_eq!(found["results"][0]["user_id"], bob.user_id, "{found}");
     let (_, none) = alice.post("/user_directory/search", json!({"search_term": "carol"})).await;
     assert_eq!(none["results"], json!([]));
+    assert_eq!(alice.get("/thirdparty/protocols").await, (200, json!({})));
     s.stop().await;
     home.cleanup().await;
 }

@@ -9,6 +9,7 @@ pub mod profile;
 pub mod rooms;
 pub mod sync;
 pub mod tags;
+pub mod thirdparty;
 pub mod user_directory;
 pub mod versions;
 pub mod voip;
