@@ -5,6 +5,7 @@
 mod support;
 
 mod doctor;
+mod doctor_peer;
 mod durability;
 mod install;
 mod install_wizard;

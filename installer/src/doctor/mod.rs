@@ -1,6 +1,8 @@
 //! `matrixctl doctor`: observes an installation and says what is wrong and how to fix it.
 //! Owns observing only: it reads files, asks the service manager, connects to the database
-//! read-only and probes the network, and never writes anything (no `exec`, no file writes).
+//! read-only and probes the network, and never writes anything (no `exec` of anything that
+//! changes the system, no file writes). As root, when PostgreSQL's peer authentication refuses
+//! root the service user's role, the database checks re-run as that user (checks/database.rs).
 //! `check` is the data model, `registry` the stable list of checks, `runner` runs them with a
 //! timeout each, `report` renders, `net` is the one place that builds HTTP clients and resolvers.
 
@@ -83,6 +85,9 @@ pub struct Ctx {
     /// Federation discovery, computed once by whichever federation check needs it first.
     pub(crate) discovery: OnceLock<checks::federation::Discovery>,
     pub(crate) client_wk: OnceLock<checks::client::ClientWellKnown>,
+    /// The database checks as run by the service user, when root is refused by peer
+    /// authentication; computed once by whichever database check needs it first.
+    pub(crate) db_as_user: OnceLock<Option<checks::database::AsUser>>,
 }
 
 impl Ctx {
@@ -114,6 +119,7 @@ impl Ctx {
             rt,
             discovery: OnceLock::new(),
             client_wk: OnceLock::new(),
+            db_as_user: OnceLock::new(),
         }
     }
 

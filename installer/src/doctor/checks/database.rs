@@ -2,7 +2,8 @@
 //! the schema current against the server's own migration files, and PostgreSQL's encoding UTF8
 //! with collation C.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 use std::time::Instant;
 
@@ -10,7 +11,7 @@ use matrixd::config::{Database, PostgresArgs};
 use sqlx::Connection as _;
 use sqlx::sqlite::SqliteConnectOptions;
 
-use crate::doctor::{Ctx, Outcome};
+use crate::doctor::{Ctx, Outcome, Status};
 
 /// The server's migrations, embedded from its source tree (the same files matrixd embeds).
 fn migrator(db: &Database) -> sqlx::migrate::Migrator {
@@ -61,23 +62,53 @@ fn pg_url(a: &PostgresArgs) -> String {
 }
 
 pub async fn connect(db: &Database) -> Result<Conn, String> {
+    try_connect(db).await.map_err(|e| e.message)
+}
+
+/// A failed connection: what it said, and whether PostgreSQL refused the role for the OS user
+/// this runs as (SQLSTATE 28000 other than "no pg_hba.conf entry": peer or ident
+/// authentication, which over the local socket admits a role only to the OS user of its name).
+#[derive(Debug, Clone)]
+pub struct ConnectError {
+    pub message: String,
+    pub auth_refused: bool,
+}
+
+impl From<String> for ConnectError {
+    fn from(message: String) -> Self {
+        ConnectError { message, auth_refused: false }
+    }
+}
+
+pub async fn try_connect(db: &Database) -> Result<Conn, ConnectError> {
     match db {
-        Database::Sqlite { path } if path.as_os_str() == ":memory:" => Err("the database is :memory: (nothing to inspect)".into()),
+        Database::Sqlite { path } if path.as_os_str() == ":memory:" => Err("the database is :memory: (nothing to inspect)".to_string().into()),
         Database::Sqlite { path } => {
             if !path.exists() {
-                return Err(format!("{} does not exist (matrixd creates it on first start)", path.display()));
+                return Err(format!("{} does not exist (matrixd creates it on first start)", path.display()).into());
             }
             let opts = SqliteConnectOptions::new().filename(path).read_only(true).create_if_missing(false);
-            sqlx::SqliteConnection::connect_with(&opts).await.map(Conn::Sqlite).map_err(|e| format!("{}: {e}", path.display()))
+            sqlx::SqliteConnection::connect_with(&opts).await.map(Conn::Sqlite).map_err(|e| format!("{}: {e}", path.display()).into())
         }
         Database::Postgres(a) => {
             let opts = sqlx::postgres::PgConnectOptions::from_str(&pg_url(a)).map_err(|e| e.to_string())?;
             let conn = tokio::time::timeout(std::time::Duration::from_secs(a.connect_timeout.unwrap_or(10).max(1)), sqlx::PgConnection::connect_with(&opts))
                 .await
                 .map_err(|_| "no answer within the connect timeout".to_string())?;
-            conn.map(Conn::Pg).map_err(|e| e.to_string())
+            conn.map(Conn::Pg).map_err(|e| {
+                let auth_refused = match &e {
+                    sqlx::Error::Database(d) => d.code().as_deref() == Some("28000") && !d.message().contains("pg_hba.conf"),
+                    _ => false,
+                };
+                ConnectError { message: e.to_string(), auth_refused }
+            })
         }
     }
+}
+
+/// PostgreSQL over a Unix socket: `host` unset (libpq's socket directories) or a directory.
+fn over_socket(a: &PostgresArgs) -> bool {
+    a.host.as_deref().is_none_or(|h| h.starts_with('/'))
 }
 
 fn describe(db: &Database) -> String {
@@ -97,24 +128,49 @@ pub fn reachable(ctx: &Ctx) -> Outcome {
         Ok(c) => c,
         Err(o) => return o,
     };
+    if let Some(o) = as_service_user(ctx, "db.reachable") {
+        return o;
+    }
     let start = Instant::now();
     let result = ctx.block_on(async {
-        let conn = connect(&c.database).await?;
+        let conn = try_connect(&c.database).await?;
         match conn {
             Conn::Sqlite(mut s) => sqlx::query_scalar::<_, String>("SELECT sqlite_version()").fetch_one(&mut s).await.map(|v| format!("SQLite {v}")),
             Conn::Pg(mut p) => sqlx::query_scalar::<_, String>("SHOW server_version").fetch_one(&mut p).await.map(|v| format!("PostgreSQL {v}")),
         }
-        .map_err(|e| e.to_string())
+        .map_err(|e| ConnectError::from(e.to_string()))
     });
     let ms = start.elapsed().as_millis();
     match result {
         Ok(v) => Outcome::ok(format!("{v} ({})", describe(&c.database))).detail("elapsed_ms", ms),
         Err(e) => {
-            let fix = match &c.database {
-                Database::Sqlite { .. } => "start matrixd once to create it, or fix database.args.database; run doctor as the service user or root".to_string(),
-                Database::Postgres(_) => "check PostgreSQL runs (systemctl status postgresql) and the role, password and database in database.args".to_string(),
-            };
-            Outcome::fail(format!("cannot open {}: {e}", describe(&c.database)), fix)
+            let mut o = Outcome::fail(
+                format!("cannot open {}: {}", describe(&c.database), e.message),
+                "check PostgreSQL runs (systemctl status postgresql) and the role, password and database in database.args",
+            );
+            match &c.database {
+                Database::Sqlite { .. } => {
+                    o = o.with_fix("start matrixd once to create it, or fix database.args.database; run doctor as the service user or root")
+                }
+                Database::Postgres(a) if e.auth_refused && over_socket(a) => {
+                    let user = service_user_name(ctx, a);
+                    let role = a.user.as_deref().unwrap_or(&user);
+                    o = o.with_fix(if is_root() {
+                        format!(
+                            "PostgreSQL admits role {role} over the local socket only to the OS user it maps to (peer/ident authentication), and the doctor could not run as that user: run it as the service user: runuser -u {user} -- matrixctl doctor db"
+                        )
+                    } else {
+                        format!(
+                            "PostgreSQL admits role {role} over the local socket only to the OS user it maps to (peer/ident authentication): run the doctor as root (sudo matrixctl doctor) or as the service user (sudo -u {user} matrixctl doctor)"
+                        )
+                    });
+                    if let Some(AsUser::Failed { why, .. }) = delegation(ctx) {
+                        o = o.detail("as_service_user", why);
+                    }
+                }
+                Database::Postgres(_) => {}
+            }
+            o
         }
     }
 }
@@ -134,6 +190,9 @@ pub fn migrations(ctx: &Ctx) -> Outcome {
         Ok(c) => c,
         Err(o) => return o,
     };
+    if let Some(o) = as_service_user(ctx, "db.migrations") {
+        return o;
+    }
     let known: Vec<(i64, String)> = migrator(&c.database).iter().map(|m| (m.version, m.description.to_string())).collect();
     let result = ctx.block_on(async {
         let mut conn = connect(&c.database).await?;
@@ -178,6 +237,9 @@ pub fn encoding(ctx: &Ctx) -> Outcome {
     let Database::Postgres(a) = &c.database else {
         return Outcome::skip("skipped (SQLite: always UTF-8)");
     };
+    if let Some(o) = as_service_user(ctx, "db.encoding") {
+        return o;
+    }
     let result = ctx.block_on(async {
         let Conn::Pg(mut p) = connect(&c.database).await? else { unreachable!("a PostgreSQL config connects to PostgreSQL") };
         sqlx::query_as::<_, (String, String, String)>(
@@ -217,4 +279,186 @@ pub fn count_local_users(ctx: &Ctx) -> Option<i64> {
             Conn::Pg(mut p) => sqlx::query_scalar::<_, i64>(q).fetch_one(&mut p).await.ok(),
         }
     })
+}
+
+// Root refused by peer authentication. A stock PostgreSQL (Debian's pg_hba.conf: `local all
+// all peer`) admits role `matrixd` over the local socket only to the OS user `matrixd`: matrixd
+// connects, but the doctor run as root is refused, and a healthy install would report its
+// database as broken. Root can become the service user, so the database checks then run in a
+// child `matrixctl doctor --json <db checks>` as that user, and their results are reported here,
+// saying which user connected. The child is the same read-only doctor.
+
+/// The database checks, in the order they are reported.
+const DB_CHECKS: [&str; 3] = ["db.reachable", "db.migrations", "db.encoding"];
+
+/// What running the database checks as the service user gave, when root was refused.
+#[derive(Debug, Clone)]
+pub enum AsUser {
+    /// The child ran as `user`: its outcomes, by check id.
+    Ran { user: String, uid: u32, connected: bool, root_error: String, outcomes: BTreeMap<String, Outcome> },
+    /// No child could run (no such user, the binary would not start, unreadable output).
+    Failed { why: String },
+}
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// The users that may be admitted, in order: the OS user named like the role (peer
+/// authentication without a map), the distro's service user, the config file's owner. Root
+/// and users that do not exist are left out.
+fn candidates(ctx: &Ctx, a: &PostgresArgs) -> Vec<nix::unistd::User> {
+    use std::os::unix::fs::MetadataExt as _;
+    let by_name = |n: &str| nix::unistd::User::from_name(n).ok().flatten();
+    let mut out: Vec<nix::unistd::User> = Vec::new();
+    let found = [
+        a.user.as_deref().and_then(by_name),
+        ctx.distro.as_ref().and_then(|d| by_name(&d.user.name)),
+        ctx.loaded
+            .paths
+            .first()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .and_then(|m| nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(m.uid())).ok().flatten()),
+    ];
+    for u in found.into_iter().flatten() {
+        if !u.uid.is_root() && !out.iter().any(|o| o.uid == u.uid) {
+            out.push(u);
+        }
+    }
+    out
+}
+
+/// The service user's name for a fix line: the first candidate, else the role, else the distro's.
+fn service_user_name(ctx: &Ctx, a: &PostgresArgs) -> String {
+    candidates(ctx, a)
+        .first()
+        .map(|u| u.name.clone())
+        .or_else(|| a.user.clone())
+        .or_else(|| ctx.distro.as_ref().map(|d| d.user.name.clone()))
+        .unwrap_or_else(|| "matrixd".to_string())
+}
+
+/// Whether the database checks run as the service user, computed once per run by the first
+/// database check: only as root, for PostgreSQL over the local socket, when root's own
+/// connection is refused by peer/ident authentication.
+fn delegation(ctx: &Ctx) -> Option<&AsUser> {
+    ctx.db_as_user
+        .get_or_init(|| {
+            let Some(Database::Postgres(a)) = ctx.loaded.config.as_ref().map(|c| &c.database) else { return None };
+            if !is_root() || !over_socket(a) {
+                return None;
+            }
+            let db = Database::Postgres(a.clone());
+            let root_error = match ctx.block_on(try_connect(&db)) {
+                Ok(_) => return None,
+                Err(e) if !e.auth_refused => return None,
+                Err(e) => e.message,
+            };
+            let users = candidates(ctx, a);
+            if users.is_empty() {
+                return Some(AsUser::Failed {
+                    why: format!(
+                        "no OS user to run as: none named {} exists (the role, the distro's service user) and the config is owned by root",
+                        [a.user.clone(), ctx.distro.as_ref().map(|d| d.user.name.clone())].into_iter().flatten().collect::<Vec<_>>().join(" or ")
+                    ),
+                });
+            }
+            let mut first: Option<AsUser> = None;
+            let mut errors: Vec<String> = Vec::new();
+            for u in users {
+                match run_as(ctx, &u) {
+                    Ok(outcomes) => {
+                        let connected = outcomes.get("db.reachable").is_some_and(|o| o.status == crate::doctor::Status::Ok);
+                        let ran = AsUser::Ran { user: u.name.clone(), uid: u.uid.as_raw(), connected, root_error: root_error.clone(), outcomes };
+                        if connected {
+                            return Some(ran);
+                        }
+                        first.get_or_insert(ran);
+                    }
+                    Err(e) => errors.push(format!("as {}: {e}", u.name)),
+                }
+            }
+            first.or(Some(AsUser::Failed { why: errors.join("; ") }))
+        })
+        .as_ref()
+}
+
+/// The outcome of check `id` as the service user ran it, when the database checks were run
+/// that way; `None` when they run here.
+fn as_service_user(ctx: &Ctx, id: &str) -> Option<Outcome> {
+    let AsUser::Ran { user, uid, connected, root_error, outcomes } = delegation(ctx)? else { return None };
+    let mut o = outcomes.get(id).cloned()?;
+    let how = format!("as root PostgreSQL refused the role over the local socket ({root_error}), so this check ran as OS user {user}, as matrixd does");
+    if *connected {
+        o.summary = format!("{} (connected as OS user {user})", o.summary);
+        o = o.detail("connected_as", format!("{user} (uid {uid})")).detail("why", how);
+    } else {
+        // Refused (or failing) as the service user too: say whose attempt this was.
+        o.summary = format!("as OS user {user}: {}", o.summary);
+        o = o.detail("ran_as", format!("{user} (uid {uid})")).detail("why", how);
+    }
+    Some(o)
+}
+
+/// Runs `matrixctl doctor --json <database checks>` as `user` and reads its outcomes.
+fn run_as(ctx: &Ctx, user: &nix::unistd::User) -> Result<BTreeMap<String, Outcome>, String> {
+    use std::os::fd::AsRawFd as _;
+    use std::os::unix::process::CommandExt as _;
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    // Executed through an open descriptor where /proc has one, so that the service user can run
+    // it even from a directory it cannot enter (a build under /root). The descriptor is
+    // close-on-exec: the kernel opens the program before closing it.
+    let file = std::fs::File::open(&exe).map_err(|e| format!("cannot open {}: {e}", exe.display()))?;
+    let via_fd = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+    let program = if Path::new("/proc/self/fd").is_dir() { via_fd } else { exe.clone() };
+    let mut cmd = std::process::Command::new(&program);
+    cmd.arg("doctor").arg("--json").arg("--timeout").arg(ctx.opts.timeout.as_secs().saturating_sub(2).max(1).to_string());
+    if let Some(d) = &ctx.opts.distro {
+        cmd.arg("--distro").arg(d);
+    }
+    for p in &ctx.loaded.paths {
+        cmd.arg("-c").arg(std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+    }
+    cmd.args(DB_CHECKS)
+        .uid(user.uid.as_raw())
+        .gid(user.gid.as_raw())
+        .current_dir("/")
+        .env("HOME", &user.dir)
+        .env("USER", &user.name)
+        .env("LOGNAME", &user.name)
+        .stdin(std::process::Stdio::null());
+    // ALLOWED: the same read-only doctor, as the service user (std drops root's groups, then
+    // sets the group and user before exec).
+    let out = cmd.output().map_err(|e| format!("cannot run {} as {}: {e}", exe.display(), user.name))?;
+    drop(file);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(&text).map_err(|_| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        format!("matrixctl doctor as {} ended with {} and no report: {}", user.name, out.status, err.trim().lines().last().unwrap_or(""))
+    })?;
+    let mut outcomes = BTreeMap::new();
+    for c in report["checks"].as_array().into_iter().flatten() {
+        let Some(id) = c["id"].as_str().filter(|id| DB_CHECKS.contains(id)) else { continue };
+        let status = match c["status"].as_str() {
+            Some("ok") => Status::Ok,
+            Some("warn") => Status::Warn,
+            Some("fail") => Status::Fail,
+            Some("skip") => Status::Skip,
+            other => return Err(format!("matrixctl doctor as {} reported status {other:?} for {id}", user.name)),
+        };
+        let details = c["details"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+            .collect();
+        outcomes.insert(
+            id.to_string(),
+            Outcome { status, summary: c["summary"].as_str().unwrap_or_default().to_string(), fix: c["fix"].as_str().map(str::to_string), details },
+        );
+    }
+    if outcomes.len() != DB_CHECKS.len() {
+        return Err(format!("matrixctl doctor as {} did not report every database check", user.name));
+    }
+    Ok(outcomes)
 }
