@@ -4,7 +4,6 @@
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use crate::support::*;
 
