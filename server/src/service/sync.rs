@@ -438,8 +438,11 @@ impl Services {
             Some(c) if c.from == from && c.upto <= now => (c.upto, c.notes, c.highlights),
             _ => (from, 0, 0),
         };
-        let rows = db::events_forwards(&self.db, room_id, start, now, 1000).await?;
-        let upto = rows.last().map(|r| r.stream_ordering).unwrap_or(start.max(from)).max(start);
+        // At most 1,000 unread events are evaluated (clients show "99+" long before); past
+        // that the counts stand still until the user reads.
+        const MAX_EVALUATED: i64 = 1000;
+        let rows = db::events_forwards(&self.db, room_id, start, now, MAX_EVALUATED).await?;
+        let upto = if rows.len() as i64 == MAX_EVALUATED { now } else { now.max(start) };
         if !rows.is_empty() {
             let rules = self.push_rules_for(user_id).await?;
             let ruleset: ruma::push::Ruleset =
