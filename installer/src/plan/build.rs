@@ -13,28 +13,8 @@ use crate::plan::existing::Existing;
 use crate::plan::model::*;
 use crate::render::{self, TemplateId};
 
-/// Synapse's default `url_preview_ip_range_blacklist` (its config documentation): 19 ranges.
-pub const URL_PREVIEW_IP_RANGE_BLACKLIST: &[&str] = &[
-    "127.0.0.0/8",
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "100.64.0.0/10",
-    "192.0.0.0/24",
-    "169.254.0.0/16",
-    "192.88.99.0/24",
-    "198.18.0.0/15",
-    "192.0.2.0/24",
-    "198.51.100.0/24",
-    "203.0.113.0/24",
-    "224.0.0.0/4",
-    "::1/128",
-    "fe80::/10",
-    "fc00::/7",
-    "2001:db8::/32",
-    "ff00::/8",
-    "fec0::/10",
-];
+/// Synapse's default `url_preview_ip_range_blacklist`: its 19 ranges, from the server's schema.
+pub const URL_PREVIEW_IP_RANGE_BLACKLIST: &[&str] = matrixd::config::DEFAULT_IP_RANGE_BLACKLIST;
 
 /// The homeserver's plain-HTTP port (loopback behind nginx).
 pub const HTTP_PORT: u16 = 8008;

@@ -2,7 +2,7 @@
 //! a tiny HTTP(S) server and a DNS server on loopback, and running `matrixctl doctor --json`.
 
 use std::collections::HashMap;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -407,11 +407,4 @@ fn smtp_session(mut s: TcpStream, ext: &[String], heard: &Mutex<Vec<String>>) ->
             s.write_all(b"502 not here\r\n")?;
         }
     }
-}
-
-/// Reads the whole of a file (for golden comparisons).
-pub fn read(p: &Path) -> String {
-    let mut s = String::new();
-    std::fs::File::open(p).unwrap().read_to_string(&mut s).unwrap();
-    s
 }

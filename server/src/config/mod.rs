@@ -212,6 +212,65 @@ pub struct PostgresArgs {
     pub allow_unsafe_locale: bool,
 }
 
+impl PostgresArgs {
+    /// The URL sqlx connects with: libpq's meaning of each Synapse `args` key, the Unix socket
+    /// when no host is given (as libpq finds it), and no TLS to this machine unless `sslmode`
+    /// asks for it (it protects nothing there and costs a handshake per connection).
+    pub fn connect_url(&self, application_name: &str) -> String {
+        let mut u = url::Url::parse("postgres:///").expect("static URL");
+        {
+            let mut q = u.query_pairs_mut();
+            let host = self.host.clone().or_else(|| default_socket_dir(self.port.unwrap_or(5432)));
+            if let Some(h) = host {
+                q.append_pair("host", &h);
+            }
+            if let Some(p) = self.port {
+                q.append_pair("port", &p.to_string());
+            }
+            if let Some(user) = &self.user {
+                q.append_pair("user", user);
+            }
+            if let Some(pw) = &self.password {
+                q.append_pair("password", pw.expose());
+            }
+            if let Some(db) = &self.dbname {
+                q.append_pair("dbname", db);
+            }
+            match &self.sslmode {
+                Some(m) => {
+                    q.append_pair("sslmode", m);
+                }
+                None if is_local_host(self.host.as_deref()) => {
+                    q.append_pair("sslmode", "disable");
+                }
+                None => {}
+            }
+            if let Some(c) = &self.sslrootcert {
+                q.append_pair("sslrootcert", &c.to_string_lossy());
+            }
+            q.append_pair("application_name", application_name);
+        }
+        u.to_string()
+    }
+}
+
+/// A Unix socket directory (or no host, which means the socket), or a loopback address.
+fn is_local_host(host: Option<&str>) -> bool {
+    match host {
+        None => true,
+        Some(h) if h.starts_with('/') => true,
+        Some(h) => h == "localhost" || h.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+    }
+}
+
+/// libpq (and so Synapse) connects over the Unix socket when no host is given; find it.
+fn default_socket_dir(port: u16) -> Option<String> {
+    ["/var/run/postgresql", "/run/postgresql", "/tmp"]
+        .into_iter()
+        .find(|d| std::path::Path::new(d).join(format!(".s.PGSQL.{port}")).exists())
+        .map(str::to_string)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedKeyServer {
     pub server_name: String,

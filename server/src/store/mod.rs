@@ -60,58 +60,7 @@ pub fn connect_url(db: &Database) -> String {
 }
 
 fn postgres_url(a: &PostgresArgs) -> String {
-    let mut u = url::Url::parse("postgres:///").expect("static URL");
-    {
-        let mut q = u.query_pairs_mut();
-        let host = a.host.clone().or_else(|| default_socket_dir(a.port.unwrap_or(5432)));
-        if let Some(h) = host {
-            q.append_pair("host", &h);
-        }
-        if let Some(p) = a.port {
-            q.append_pair("port", &p.to_string());
-        }
-        if let Some(user) = &a.user {
-            q.append_pair("user", user);
-        }
-        if let Some(pw) = &a.password {
-            q.append_pair("password", pw.expose());
-        }
-        if let Some(db) = &a.dbname {
-            q.append_pair("dbname", db);
-        }
-        match &a.sslmode {
-            Some(m) => {
-                q.append_pair("sslmode", m);
-            }
-            // TLS to the same machine protects nothing and costs a handshake per connection.
-            None if is_local_host(a.host.as_deref()) => {
-                q.append_pair("sslmode", "disable");
-            }
-            None => {}
-        }
-        if let Some(c) = &a.sslrootcert {
-            q.append_pair("sslrootcert", &c.to_string_lossy());
-        }
-        q.append_pair("application_name", a.application_name.as_deref().unwrap_or("matrixd"));
-    }
-    u.to_string()
-}
-
-/// A Unix socket directory (or no host, which means the socket), or a loopback address.
-fn is_local_host(host: Option<&str>) -> bool {
-    match host {
-        None => true,
-        Some(h) if h.starts_with('/') => true,
-        Some(h) => h == "localhost" || h.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()),
-    }
-}
-
-/// libpq (and so Synapse) connects over the Unix socket when no host is given; find it.
-fn default_socket_dir(port: u16) -> Option<String> {
-    ["/var/run/postgresql", "/run/postgresql", "/tmp"]
-        .into_iter()
-        .find(|d| std::path::Path::new(d).join(format!(".s.PGSQL.{port}")).exists())
-        .map(str::to_string)
+    a.connect_url(a.application_name.as_deref().unwrap_or("matrixd"))
 }
 
 impl Db {

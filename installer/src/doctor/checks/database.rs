@@ -26,41 +26,6 @@ pub enum Conn {
     Pg(sqlx::PgConnection),
 }
 
-/// libpq's default socket directories, as matrixd looks for them.
-fn socket_dir(port: u16) -> Option<String> {
-    ["/var/run/postgresql", "/run/postgresql", "/tmp"]
-        .into_iter()
-        .find(|d| Path::new(d).join(format!(".s.PGSQL.{port}")).exists())
-        .map(str::to_string)
-}
-
-fn pg_url(a: &PostgresArgs) -> String {
-    let mut u = url::Url::parse("postgres://").expect("static URL");
-    {
-        let mut q = u.query_pairs_mut();
-        if let Some(h) = a.host.clone().or_else(|| socket_dir(a.port.unwrap_or(5432))) {
-            q.append_pair("host", &h);
-        }
-        if let Some(p) = a.port {
-            q.append_pair("port", &p.to_string());
-        }
-        if let Some(user) = &a.user {
-            q.append_pair("user", user);
-        }
-        if let Some(pw) = &a.password {
-            q.append_pair("password", pw.expose());
-        }
-        if let Some(db) = &a.dbname {
-            q.append_pair("dbname", db);
-        }
-        if let Some(m) = &a.sslmode {
-            q.append_pair("sslmode", m);
-        }
-        q.append_pair("application_name", "matrixctl-doctor");
-    }
-    u.to_string()
-}
-
 pub async fn connect(db: &Database) -> Result<Conn, String> {
     try_connect(db).await.map_err(|e| e.message)
 }
@@ -91,7 +56,7 @@ pub async fn try_connect(db: &Database) -> Result<Conn, ConnectError> {
             sqlx::SqliteConnection::connect_with(&opts).await.map(Conn::Sqlite).map_err(|e| format!("{}: {e}", path.display()).into())
         }
         Database::Postgres(a) => {
-            let opts = sqlx::postgres::PgConnectOptions::from_str(&pg_url(a)).map_err(|e| e.to_string())?;
+            let opts = sqlx::postgres::PgConnectOptions::from_str(&a.connect_url("matrixctl-doctor")).map_err(|e| e.to_string())?;
             let conn = tokio::time::timeout(std::time::Duration::from_secs(a.connect_timeout.unwrap_or(10).max(1)), sqlx::PgConnection::connect_with(&opts))
                 .await
                 .map_err(|_| "no answer within the connect timeout".to_string())?;
