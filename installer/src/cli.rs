@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "matrixctl", version, about = "Install, run and look after a Matrix homeserver")]
+#[command(
+    name = "matrixctl",
+    version,
+    about = "Install, run and look after a Matrix homeserver"
+)]
 pub struct Cli {
     /// Print only errors.
     #[arg(short, long, global = true)]

@@ -33,11 +33,19 @@ pub struct CliError {
 impl CliError {
     /// A failure the user can act on (exit 1).
     pub fn failure(message: impl Into<String>) -> Self {
-        CliError { message: message.into(), causes: Vec::new(), hint: None, exit: ExitStatus::Failure }
+        CliError {
+            message: message.into(),
+            causes: Vec::new(),
+            hint: None,
+            exit: ExitStatus::Failure,
+        }
     }
     /// A usage error (exit 2).
     pub fn usage(message: impl Into<String>) -> Self {
-        CliError { exit: ExitStatus::Usage, ..Self::failure(message) }
+        CliError {
+            exit: ExitStatus::Usage,
+            ..Self::failure(message)
+        }
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());

@@ -22,10 +22,18 @@ pub fn run(cli: cli::Cli, printer: &ui::Printer) -> Result<ExitStatus, CliError>
         cli::Command::GenerateConfig(args) => commands::generate_config::run(args, printer),
         cli::Command::RegisterUser(args) => commands::register_user::run(args, printer),
         cli::Command::Install(args) => commands::install::run(args, printer),
-        cli::Command::Start(args) => commands::service::run(commands::service::Action::Start, args, printer),
-        cli::Command::Stop(args) => commands::service::run(commands::service::Action::Stop, args, printer),
-        cli::Command::Restart(args) => commands::service::run(commands::service::Action::Restart, args, printer),
-        cli::Command::Status(args) => commands::service::run(commands::service::Action::Status, args, printer),
+        cli::Command::Start(args) => {
+            commands::service::run(commands::service::Action::Start, args, printer)
+        }
+        cli::Command::Stop(args) => {
+            commands::service::run(commands::service::Action::Stop, args, printer)
+        }
+        cli::Command::Restart(args) => {
+            commands::service::run(commands::service::Action::Restart, args, printer)
+        }
+        cli::Command::Status(args) => {
+            commands::service::run(commands::service::Action::Status, args, printer)
+        }
         cli::Command::Uninstall(args) => commands::uninstall::run(args, printer),
         cli::Command::Doctor(args) => commands::doctor::run(args, printer),
     }

@@ -9,8 +9,9 @@ use ruma::CanonicalJsonObject;
 use ruma::signatures::{Ed25519KeyPair, KeyPair as _};
 
 /// PKCS#8 v1 DER prefix for an Ed25519 private key (RFC 8410); the 32-byte seed follows it.
-const PKCS8_ED25519_PREFIX: [u8; 16] =
-    [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+const PKCS8_ED25519_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyError {
@@ -37,7 +38,12 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SigningKey({}, public {})", self.key_id(), self.public_key_base64())
+        write!(
+            f,
+            "SigningKey({}, public {})",
+            self.key_id(),
+            self.public_key_base64()
+        )
     }
 }
 
@@ -45,16 +51,22 @@ impl SigningKey {
     fn from_seed(version: String, seed: [u8; 32]) -> Self {
         let mut der = PKCS8_ED25519_PREFIX.to_vec();
         der.extend_from_slice(&seed);
-        let pair = Ed25519KeyPair::from_der(&der, version.clone()).expect("a 32-byte seed is a valid ed25519 key");
-        SigningKey { version, seed, pair }
+        let pair = Ed25519KeyPair::from_der(&der, version.clone())
+            .expect("a 32-byte seed is a valid ed25519 key");
+        SigningKey {
+            version,
+            seed,
+            pair,
+        }
     }
 
     /// A fresh key with a Synapse-style version (`a_` and four random letters).
     pub fn generate() -> Self {
         let mut rng = rand::rng();
         const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-        let version: String =
-            (0..4).map(|_| LETTERS[rng.random_range(0..LETTERS.len())] as char).collect();
+        let version: String = (0..4)
+            .map(|_| LETTERS[rng.random_range(0..LETTERS.len())] as char)
+            .collect();
         let mut seed = [0u8; 32];
         rng.fill(&mut seed);
         Self::from_seed(format!("a_{version}"), seed)
@@ -81,11 +93,19 @@ impl SigningKey {
 
     /// The line written to the key file, newline included.
     pub fn to_file_line(&self) -> String {
-        format!("ed25519 {} {}\n", self.version, STANDARD_NO_PAD.encode(self.seed))
+        format!(
+            "ed25519 {} {}\n",
+            self.version,
+            STANDARD_NO_PAD.encode(self.seed)
+        )
     }
 
     /// Signs `object` in place as `server_name` (adds `signatures.<server>.<key id>`).
-    pub fn sign_json(&self, server_name: &str, object: &mut CanonicalJsonObject) -> Result<(), ruma::signatures::JsonError> {
+    pub fn sign_json(
+        &self,
+        server_name: &str,
+        object: &mut CanonicalJsonObject,
+    ) -> Result<(), ruma::signatures::JsonError> {
         ruma::signatures::sign_json(server_name, &self.pair, object)
     }
 
@@ -111,14 +131,27 @@ pub fn parse_signing_keys(text: &str) -> Result<Vec<SigningKey>, KeyError> {
         }
         let fields: Vec<&str> = line.split_whitespace().collect();
         if fields.len() != 3 {
-            return Err(KeyError::Fields { line: line_no, found: fields.len() });
+            return Err(KeyError::Fields {
+                line: line_no,
+                found: fields.len(),
+            });
         }
         if fields[0] != "ed25519" {
-            return Err(KeyError::Algorithm { line: line_no, alg: fields[0].into() });
+            return Err(KeyError::Algorithm {
+                line: line_no,
+                alg: fields[0].into(),
+            });
         }
         let version = fields[1];
-        if version.is_empty() || !version.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(KeyError::Version { line: line_no, version: version.into() });
+        if version.is_empty()
+            || !version
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(KeyError::Version {
+                line: line_no,
+                version: version.into(),
+            });
         }
         let seed = STANDARD_NO_PAD
             .decode(fields[2].trim_end_matches('='))
@@ -126,7 +159,10 @@ pub fn parse_signing_keys(text: &str) -> Result<Vec<SigningKey>, KeyError> {
         let seed: [u8; 32] = seed
             .as_slice()
             .try_into()
-            .map_err(|_| KeyError::SeedLength { line: line_no, len: seed.len() })?;
+            .map_err(|_| KeyError::SeedLength {
+                line: line_no,
+                len: seed.len(),
+            })?;
         keys.push(SigningKey::from_seed(version.to_string(), seed));
     }
     if keys.is_empty() {
@@ -139,16 +175,20 @@ pub fn parse_signing_keys(text: &str) -> Result<Vec<SigningKey>, KeyError> {
 pub fn read_signing_key(path: &std::path::Path) -> anyhow::Result<SigningKey> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read signing key {}: {e}", path.display()))?;
-    let mut keys = parse_signing_keys(&text).map_err(|e| anyhow::anyhow!("signing key {}: {e}", path.display()))?;
+    let mut keys = parse_signing_keys(&text)
+        .map_err(|e| anyhow::anyhow!("signing key {}: {e}", path.display()))?;
     Ok(keys.swap_remove(0))
 }
 
 /// 50 characters from Synapse's secret alphabet, safe to put in YAML unquoted or quoted.
 pub fn random_secret() -> String {
     use rand::RngExt as _;
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.,;:^&*-_+=#~@";
+    const ALPHABET: &[u8] =
+        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.,;:^&*-_+=#~@";
     let mut rng = rand::rng();
-    (0..50).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..50)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// Writes a file readable only by its owner, atomically (temp file + rename); refuses to
@@ -158,8 +198,17 @@ pub fn write_private_file(path: &std::path::Path, contents: &[u8]) -> anyhow::Re
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
     use std::path::Path;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.tmp{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("secret"), std::process::id()));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("secret"),
+        std::process::id()
+    ));
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -192,17 +241,34 @@ mod tests {
     #[test]
     fn rejects_malformed_lines() {
         assert_eq!(parse_signing_keys("").unwrap_err(), KeyError::Empty);
-        assert!(matches!(parse_signing_keys("ed25519 a_x").unwrap_err(), KeyError::Fields { line: 1, found: 2 }));
-        assert!(matches!(parse_signing_keys("rsa a_x AAAA").unwrap_err(), KeyError::Algorithm { .. }));
-        assert!(matches!(parse_signing_keys("ed25519 a_x AAAA").unwrap_err(), KeyError::SeedLength { len: 3, .. }));
-        assert!(matches!(parse_signing_keys("ed25519 a_x !!!").unwrap_err(), KeyError::Base64 { .. }));
+        assert!(matches!(
+            parse_signing_keys("ed25519 a_x").unwrap_err(),
+            KeyError::Fields { line: 1, found: 2 }
+        ));
+        assert!(matches!(
+            parse_signing_keys("rsa a_x AAAA").unwrap_err(),
+            KeyError::Algorithm { .. }
+        ));
+        assert!(matches!(
+            parse_signing_keys("ed25519 a_x AAAA").unwrap_err(),
+            KeyError::SeedLength { len: 3, .. }
+        ));
+        assert!(matches!(
+            parse_signing_keys("ed25519 a_x !!!").unwrap_err(),
+            KeyError::Base64 { .. }
+        ));
     }
 
     #[test]
     fn matches_a_known_synapse_key() {
         // A seed of 32 zero bytes has a well-known ed25519 public key (RFC 8032 test vector 1
         // uses a different seed; this is the all-zero seed's key, as signedjson derives it).
-        let keys = parse_signing_keys("ed25519 a_test AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n").unwrap();
-        assert_eq!(keys[0].public_key_base64(), "O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik");
+        let keys =
+            parse_signing_keys("ed25519 a_test AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n")
+                .unwrap();
+        assert_eq!(
+            keys[0].public_key_base64(),
+            "O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik"
+        );
     }
 }

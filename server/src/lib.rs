@@ -78,14 +78,22 @@ impl Server {
             ),
             _ => None,
         };
-        std::fs::create_dir_all(&config.media_store_path)
-            .with_context(|| format!("cannot create media_store_path {}", config.media_store_path.display()))?;
+        std::fs::create_dir_all(&config.media_store_path).with_context(|| {
+            format!(
+                "cannot create media_store_path {}",
+                config.media_store_path.display()
+            )
+        })?;
 
-        let db = store::Db::connect(&config.database).await.context("cannot open the database")?;
+        let db = store::Db::connect(&config.database)
+            .await
+            .context("cannot open the database")?;
         db.guard_server_name(&config.server_name).await?;
 
         let listener_configs = config.listeners.clone();
-        let position = service::rooms::initial_position(&db).await?.max(store::e2ee::max_stream_position(&db).await?);
+        let position = service::rooms::initial_position(&db)
+            .await?
+            .max(store::e2ee::max_stream_position(&db).await?);
         let services: SharedServices = Arc::new(Services {
             config,
             db,
@@ -108,7 +116,9 @@ impl Server {
             };
             let mut bound_v6_any = false;
             for addr in &l.bind_addresses {
-                let ip: IpAddr = addr.parse().with_context(|| format!("bad bind address {addr}"))?;
+                let ip: IpAddr = addr
+                    .parse()
+                    .with_context(|| format!("bad bind address {addr}"))?;
                 let sa = SocketAddr::new(ip, l.port);
                 match TcpListener::bind(sa).await {
                     Ok(t) => {
@@ -122,23 +132,36 @@ impl Server {
                         listeners.push((bound, router.clone()));
                     }
                     // `::` usually also takes IPv4, so `0.0.0.0` on the same port is then taken.
-                    Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && bound_v6_any && ip.is_unspecified() => {
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::AddrInUse
+                            && bound_v6_any
+                            && ip.is_unspecified() =>
+                    {
                         tracing::info!("{sa} is already covered by [::]:{}", l.port);
                     }
                     Err(e) => return Err(e).with_context(|| format!("cannot listen on {sa}")),
                 }
             }
         }
-        Ok(Server { services, listeners })
+        Ok(Server {
+            services,
+            listeners,
+        })
     }
 
     /// The addresses actually bound (useful with port 0).
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
-        self.listeners.iter().filter_map(|(l, _)| l.local_addr().ok()).collect()
+        self.listeners
+            .iter()
+            .filter_map(|(l, _)| l.local_addr().ok())
+            .collect()
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
-    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (tx, _) = tokio::sync::broadcast::channel::<()>(1);
         let mut tasks = tokio::task::JoinSet::new();
         let mut tls_handles = Vec::new();
@@ -149,19 +172,27 @@ impl Server {
                     tracing::info!("listening on http://{addr}");
                     let mut rx = tx.subscribe();
                     tasks.spawn(async move {
-                        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                            .with_graceful_shutdown(async move {
-                                let _ = rx.recv().await;
-                            })
-                            .await
+                        axum::serve(
+                            listener,
+                            router.into_make_service_with_connect_info::<SocketAddr>(),
+                        )
+                        .with_graceful_shutdown(async move {
+                            let _ = rx.recv().await;
+                        })
+                        .await
                     });
                 }
                 Bound::Tls(listener, cfg) => {
                     tracing::info!("listening on https://{addr}");
                     let handle = axum_server::Handle::new();
                     tls_handles.push(handle.clone());
-                    let server = axum_server::tls_rustls::from_tcp_rustls(listener, cfg)?.handle(handle);
-                    tasks.spawn(async move { server.serve(router.into_make_service_with_connect_info::<SocketAddr>()).await });
+                    let server =
+                        axum_server::tls_rustls::from_tcp_rustls(listener, cfg)?.handle(handle);
+                    tasks.spawn(async move {
+                        server
+                            .serve(router.into_make_service_with_connect_info::<SocketAddr>())
+                            .await
+                    });
                 }
             }
         }

@@ -8,11 +8,21 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "matrixd", version, about = "A Matrix homeserver that reads Synapse's homeserver.yaml")]
+#[command(
+    name = "matrixd",
+    version,
+    about = "A Matrix homeserver that reads Synapse's homeserver.yaml"
+)]
 struct Cli {
     /// Config file, or a directory whose *.yaml files are merged in name order. May be given
     /// several times; later files win.
-    #[arg(short = 'c', long = "config", global = true, env = "MATRIXD_CONFIG", value_delimiter = ',')]
+    #[arg(
+        short = 'c',
+        long = "config",
+        global = true,
+        env = "MATRIXD_CONFIG",
+        value_delimiter = ','
+    )]
     config: Vec<PathBuf>,
 
     #[command(subcommand)]
@@ -67,7 +77,11 @@ fn check_config(paths: &[PathBuf]) -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            println!("{errors} error{} in {}", if errors == 1 { "" } else { "s" }, names.join(", "));
+            println!(
+                "{errors} error{} in {}",
+                if errors == 1 { "" } else { "s" },
+                names.join(", ")
+            );
             ExitCode::from(1)
         }
     }
@@ -78,7 +92,9 @@ fn serve(paths: &[PathBuf]) -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             eprint!("{}", e.problems());
-            eprintln!("matrixd: the configuration is invalid; nothing was started (check it with `matrixd check-config`)");
+            eprintln!(
+                "matrixd: the configuration is invalid; nothing was started (check it with `matrixd check-config`)"
+            );
             return ExitCode::from(1);
         }
     };

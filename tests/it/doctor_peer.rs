@@ -19,17 +19,32 @@ const SOCKET_DIR: &str = "/var/run/postgresql";
 
 fn enabled() -> bool {
     if std::env::var("MATRIXCTL_REAL_INSTALL").as_deref() != Ok("1") {
-        eprintln!("skipped: set MATRIXCTL_REAL_INSTALL=1 to create a throwaway PostgreSQL cluster and user on this machine (root)");
+        eprintln!(
+            "skipped: set MATRIXCTL_REAL_INSTALL=1 to create a throwaway PostgreSQL cluster and user on this machine (root)"
+        );
         return false;
     }
     // SAFETY: geteuid has no preconditions.
-    assert_eq!(unsafe { libc::geteuid() }, 0, "MATRIXCTL_REAL_INSTALL=1 needs root");
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "MATRIXCTL_REAL_INSTALL=1 needs root"
+    );
     true
 }
 
 fn run(program: &str, args: &[&str]) -> Output {
-    let out = Command::new(program).args(args).stdin(std::process::Stdio::null()).output().unwrap_or_else(|e| panic!("run {program}: {e}"));
-    eprintln!("$ {program} {}\n{}{}", args.join(" "), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run {program}: {e}"));
+    eprintln!(
+        "$ {program} {}\n{}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -43,7 +58,9 @@ fn run_ok(program: &str, args: &[&str]) -> Output {
 fn pg_version() -> String {
     let out = run_ok("pg_lsclusters", &["-h"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    text.lines().find_map(|l| l.split_whitespace().next().map(str::to_string)).unwrap_or_else(|| "15".to_string())
+    text.lines()
+        .find_map(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "15".to_string())
 }
 
 fn cluster_exists(version: &str) -> bool {
@@ -51,12 +68,21 @@ fn cluster_exists(version: &str) -> bool {
 }
 
 fn user_exists(name: &str) -> bool {
-    Command::new("id").arg("-u").arg(name).output().is_ok_and(|o| o.status.success())
+    Command::new("id")
+        .arg("-u")
+        .arg(name)
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// (uid, gid) of an OS user.
 fn ids(name: &str) -> (u32, u32) {
-    let id = |flag: &str| -> u32 { String::from_utf8_lossy(&run_ok("id", &[flag, name]).stdout).trim().parse().unwrap() };
+    let id = |flag: &str| -> u32 {
+        String::from_utf8_lossy(&run_ok("id", &[flag, name]).stdout)
+            .trim()
+            .parse()
+            .unwrap()
+    };
     (id("-u"), id("-g"))
 }
 
@@ -88,7 +114,10 @@ fn use_postgres(config: &Path) {
     let mut replaced = false;
     while let Some(l) = lines.next() {
         if l == "database:" {
-            while lines.peek().is_some_and(|n| n.starts_with(' ') || n.is_empty()) {
+            while lines
+                .peek()
+                .is_some_and(|n| n.starts_with(' ') || n.is_empty())
+            {
                 lines.next();
             }
             out.push_str(&format!(
@@ -100,7 +129,11 @@ fn use_postgres(config: &Path) {
             out.push('\n');
         }
     }
-    assert!(replaced, "no database section in {}:\n{text}", config.display());
+    assert!(
+        replaced,
+        "no database section in {}:\n{text}",
+        config.display()
+    );
     std::fs::write(config, out).unwrap();
 }
 
@@ -118,20 +151,41 @@ fn runnable(name: &str) -> (std::fs::File, std::path::PathBuf) {
 fn doctor(config: &Path, as_user: Option<(u32, u32)>) -> (i32, serde_json::Value, String) {
     let (_exe, path) = runnable("matrixctl");
     let mut cmd = Command::new(path);
-    cmd.args(["doctor", "--json", "db.reachable", "db.migrations", "db.encoding", "-c"]).arg(config).current_dir("/");
+    cmd.args([
+        "doctor",
+        "--json",
+        "db.reachable",
+        "db.migrations",
+        "db.encoding",
+        "-c",
+    ])
+    .arg(config)
+    .current_dir("/");
     if let Some((uid, gid)) = as_user {
         cmd.uid(uid).gid(gid);
     }
     let out = cmd.output().expect("run matrixctl doctor");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let report: serde_json::Value =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("doctor --json: {e}\n{text}\n{}", String::from_utf8_lossy(&out.stderr)));
-    eprintln!("$ matrixctl doctor --json db.reachable db.migrations db.encoding -c {} (as {as_user:?})\n{report:#}", config.display());
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "doctor --json: {e}\n{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    eprintln!(
+        "$ matrixctl doctor --json db.reachable db.migrations db.encoding -c {} (as {as_user:?})\n{report:#}",
+        config.display()
+    );
     (out.status.code().unwrap_or(-1), report, text)
 }
 
 fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    report["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("{id} missing: {report:#}"))
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("{id} missing: {report:#}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -142,41 +196,129 @@ async fn doctor_as_root_runs_the_database_checks_as_the_service_user_under_peer_
     install_crypto();
     let version = pg_version();
     remove(&version);
-    let _cleanup = Cleanup { version: version.clone() };
+    let _cleanup = Cleanup {
+        version: version.clone(),
+    };
 
     // The OS user, and a cluster whose local connections use peer authentication.
-    run_ok("useradd", &["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", USER]);
-    run_ok("pg_createcluster", &[&version, CLUSTER, "-p", PORT, "--", "--auth-local=peer", "--auth-host=scram-sha-256"]);
-    let hba = std::fs::read_to_string(format!("/etc/postgresql/{version}/{CLUSTER}/pg_hba.conf")).unwrap();
-    let local: Vec<&str> = hba.lines().filter(|l| l.split_whitespace().next() == Some("local")).collect();
-    assert!(!local.is_empty() && local.iter().all(|l| l.split_whitespace().last() == Some("peer")), "local connections do not all use peer:\n{hba}");
-    run_ok("pg_ctlcluster", &["--skip-systemctl-redirect", &version, CLUSTER, "start"]);
-    let psql = |sql: &str| run_ok("runuser", &["-u", "postgres", "--", "psql", "-h", SOCKET_DIR, "-p", PORT, "-v", "ON_ERROR_STOP=1", "-c", sql]);
+    run_ok(
+        "useradd",
+        &[
+            "--system",
+            "--user-group",
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            "/usr/sbin/nologin",
+            USER,
+        ],
+    );
+    run_ok(
+        "pg_createcluster",
+        &[
+            &version,
+            CLUSTER,
+            "-p",
+            PORT,
+            "--",
+            "--auth-local=peer",
+            "--auth-host=scram-sha-256",
+        ],
+    );
+    let hba = std::fs::read_to_string(format!("/etc/postgresql/{version}/{CLUSTER}/pg_hba.conf"))
+        .unwrap();
+    let local: Vec<&str> = hba
+        .lines()
+        .filter(|l| l.split_whitespace().next() == Some("local"))
+        .collect();
+    assert!(
+        !local.is_empty()
+            && local
+                .iter()
+                .all(|l| l.split_whitespace().last() == Some("peer")),
+        "local connections do not all use peer:\n{hba}"
+    );
+    run_ok(
+        "pg_ctlcluster",
+        &["--skip-systemctl-redirect", &version, CLUSTER, "start"],
+    );
+    let psql = |sql: &str| {
+        run_ok(
+            "runuser",
+            &[
+                "-u",
+                "postgres",
+                "--",
+                "psql",
+                "-h",
+                SOCKET_DIR,
+                "-p",
+                PORT,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ],
+        )
+    };
     psql(&format!("CREATE ROLE {USER} LOGIN"));
-    psql(&format!("CREATE DATABASE {USER} OWNER {USER} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"));
+    psql(&format!(
+        "CREATE DATABASE {USER} OWNER {USER} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+    ));
 
     // A config for that user, and matrixd run once as that user: it creates the schema.
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("homeserver.yaml");
     let port = free_port();
     let out = Command::new(bin("matrixctl"))
-        .args(["generate-config", "--server-name", "peer.example", "--report-stats=no", "--http-port", &port.to_string()])
+        .args([
+            "generate-config",
+            "--server-name",
+            "peer.example",
+            "--report-stats=no",
+            "--http-port",
+            &port.to_string(),
+        ])
         .arg("--config-path")
         .arg(&config)
         .arg("--data-directory")
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     use_postgres(&config);
-    run_ok("chown", &["-R", &format!("{USER}:{USER}"), dir.path().to_str().unwrap()]);
+    run_ok(
+        "chown",
+        &[
+            "-R",
+            &format!("{USER}:{USER}"),
+            dir.path().to_str().unwrap(),
+        ],
+    );
     let (uid, gid) = ids(USER);
     {
         let (_exe, path) = runnable("matrixd");
         let mut cmd = Command::new(path);
-        cmd.arg("-c").arg(&config).current_dir(dir.path()).uid(uid).gid(gid);
-        let mut proc = Proc::spawn(&mut cmd, std::env::temp_dir().join(format!("doctor-peer-matrixd-{}.log", std::process::id())));
-        wait_for(&format!("http://127.0.0.1:{port}/_matrix/client/versions"), &mut proc, Duration::from_secs(30)).await;
+        cmd.arg("-c")
+            .arg(&config)
+            .current_dir(dir.path())
+            .uid(uid)
+            .gid(gid);
+        let mut proc = Proc::spawn(
+            &mut cmd,
+            std::env::temp_dir().join(format!("doctor-peer-matrixd-{}.log", std::process::id())),
+        );
+        wait_for(
+            &format!("http://127.0.0.1:{port}/_matrix/client/versions"),
+            &mut proc,
+            Duration::from_secs(30),
+        )
+        .await;
         let _ = std::fs::remove_file(&proc.log);
     }
 
@@ -190,10 +332,23 @@ async fn doctor_as_root_runs_the_database_checks_as_the_service_user_under_peer_
     for id in ["db.reachable", "db.migrations", "db.encoding"] {
         let c = check(&report, id);
         assert_eq!(c["status"], "ok", "{id} as root: {report:#}");
-        assert_eq!(c["details"]["connected_as"], format!("{USER} (uid {uid})"), "{id}: {report:#}");
-        assert!(c["summary"].as_str().unwrap().contains(&format!("connected as OS user {USER}")), "{id}: {report:#}");
+        assert_eq!(
+            c["details"]["connected_as"],
+            format!("{USER} (uid {uid})"),
+            "{id}: {report:#}"
+        );
+        assert!(
+            c["summary"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("connected as OS user {USER}")),
+            "{id}: {report:#}"
+        );
         let why = c["details"]["why"].as_str().unwrap_or_default();
-        assert!(why.contains("Peer authentication failed"), "{id}: root was not refused by peer authentication: {report:#}");
+        assert!(
+            why.contains("Peer authentication failed"),
+            "{id}: root was not refused by peer authentication: {report:#}"
+        );
     }
     assert_eq!(code, 0, "{report:#}");
 
@@ -210,5 +365,9 @@ async fn doctor_as_root_runs_the_database_checks_as_the_service_user_under_peer_
     let c = check(&report, "db.reachable");
     assert_eq!(c["status"], "fail", "{report:#}");
     let fix = c["fix"].as_str().unwrap_or_default();
-    assert!(fix.contains("run the doctor as root") && fix.contains(&format!("sudo -u {USER} matrixctl doctor")), "fix: {fix}\n{report:#}");
+    assert!(
+        fix.contains("run the doctor as root")
+            && fix.contains(&format!("sudo -u {USER} matrixctl doctor")),
+        "fix: {fix}\n{report:#}"
+    );
 }

@@ -10,8 +10,16 @@ use serde_json::{Value, json};
 use crate::support::*;
 
 async fn start(config: &std::path::Path, log: std::path::PathBuf, url: &str) -> Proc {
-    let mut p = Proc::spawn(Command::new(bin("matrixd")).arg("--config").arg(config), log);
-    wait_for(&format!("{url}/_matrix/client/versions"), &mut p, Duration::from_secs(30)).await;
+    let mut p = Proc::spawn(
+        Command::new(bin("matrixd")).arg("--config").arg(config),
+        log,
+    );
+    wait_for(
+        &format!("{url}/_matrix/client/versions"),
+        &mut p,
+        Duration::from_secs(30),
+    )
+    .await;
     p
 }
 
@@ -21,7 +29,14 @@ async fn kill_during_sends(edit: impl FnOnce(String) -> String) {
     let port = free_port();
     let config = dir.path().join("homeserver.yaml");
     let out = Command::new(bin("matrixctl"))
-        .args(["generate-config", "--server-name", "durable.example", "--report-stats=no", "--http-port", &port.to_string()])
+        .args([
+            "generate-config",
+            "--server-name",
+            "durable.example",
+            "--report-stats=no",
+            "--http-port",
+            &port.to_string(),
+        ])
         .arg("--config-path")
         .arg(&config)
         .arg("--data-directory")
@@ -40,7 +55,11 @@ async fn kill_during_sends(edit: impl FnOnce(String) -> String) {
         .args(["-u", "writer", "-p", "pw-durable", "--no-admin"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (_, login) = login(&url, "writer", "pw-durable").await;
     let token = login["access_token"].as_str().unwrap().to_string();
     let http = reqwest::Client::new();
@@ -59,14 +78,25 @@ async fn kill_during_sends(edit: impl FnOnce(String) -> String) {
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut tasks = Vec::new();
     for w in 0..8 {
-        let (http, url, token, room_id, acked) = (http.clone(), url.clone(), token.clone(), room_id.clone(), acked.clone());
+        let (http, url, token, room_id, acked) = (
+            http.clone(),
+            url.clone(),
+            token.clone(),
+            room_id.clone(),
+            acked.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             for i in 0.. {
                 let path = format!(
                     "{url}/_matrix/client/v3/rooms/{}/send/m.room.message/w{w}-{i}",
                     url::form_urlencoded::byte_serialize(room_id.as_bytes()).collect::<String>()
                 );
-                let r = http.put(path).bearer_auth(&token).json(&json!({"msgtype": "m.text", "body": format!("{w}/{i}")})).send().await;
+                let r = http
+                    .put(path)
+                    .bearer_auth(&token)
+                    .json(&json!({"msgtype": "m.text", "body": format!("{w}/{i}")}))
+                    .send()
+                    .await;
                 match r {
                     Ok(r) if r.status().is_success() => {
                         let v: Value = r.json().await.unwrap_or_default();
@@ -84,7 +114,9 @@ async fn kill_during_sends(edit: impl FnOnce(String) -> String) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     server.signal(libc::SIGKILL);
-    server.wait_timeout(Duration::from_secs(10)).expect("killed");
+    server
+        .wait_timeout(Duration::from_secs(10))
+        .expect("killed");
     for t in tasks {
         let _ = t.await;
     }
@@ -108,7 +140,13 @@ async fn kill_during_sends(edit: impl FnOnce(String) -> String) {
             missing.push(id.clone());
         }
     }
-    assert!(missing.is_empty(), "{} of {} acknowledged events were lost: {:?}", missing.len(), acked.len(), &missing[..missing.len().min(5)]);
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged events were lost: {:?}",
+        missing.len(),
+        acked.len(),
+        &missing[..missing.len().min(5)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,10 +158,29 @@ async fn kill_9_loses_no_acknowledged_event_on_sqlite() {
 async fn kill_9_loses_no_acknowledged_event_on_postgresql() {
     let db = format!("matrixd_durable_{}", std::process::id());
     let psql = |sql: &str| {
-        Command::new("psql").args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql]).status().expect("psql")
+        Command::new("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-qc",
+                sql,
+            ])
+            .status()
+            .expect("psql")
     };
     let _ = psql(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
-    assert!(psql(&format!("CREATE DATABASE {db} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")).success());
+    assert!(
+        psql(&format!(
+            "CREATE DATABASE {db} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+        ))
+        .success()
+    );
     let db2 = db.clone();
     kill_during_sends(move |t| {
         let start = t.find("database:\n").unwrap();

@@ -19,17 +19,32 @@ const CERT: &str = "/etc/matrixd/tls/fullchain.pem";
 
 fn enabled() -> bool {
     if std::env::var("MATRIXCTL_REAL_INSTALL").as_deref() != Ok("1") {
-        eprintln!("skipped: set MATRIXCTL_REAL_INSTALL=1 to install for real on this machine (Debian, root)");
+        eprintln!(
+            "skipped: set MATRIXCTL_REAL_INSTALL=1 to install for real on this machine (Debian, root)"
+        );
         return false;
     }
     // SAFETY: geteuid has no preconditions.
-    assert_eq!(unsafe { libc::geteuid() }, 0, "MATRIXCTL_REAL_INSTALL=1 needs root");
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "MATRIXCTL_REAL_INSTALL=1 needs root"
+    );
     true
 }
 
 fn matrixctl(args: &[&str]) -> std::process::Output {
-    let out = Command::new(bin("matrixctl")).args(args).current_dir("/tmp").output().expect("run matrixctl");
-    eprintln!("$ matrixctl {}\n{}{}", args.join(" "), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(bin("matrixctl"))
+        .args(args)
+        .current_dir("/tmp")
+        .output()
+        .expect("run matrixctl");
+    eprintln!(
+        "$ matrixctl {}\n{}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -42,8 +57,15 @@ fn pid_in(file: &str) -> Option<libc::pid_t> {
 /// Purges an install, also one a failed run left uninstalled but not purged (config, keys and
 /// data kept, no receipt): brought back with its saved answers first, as an operator would.
 fn purge_install() {
-    if !Path::new("/etc/matrixd/matrixctl-install.toml").exists() && Path::new("/etc/matrixd/matrixctl-answers.toml").exists() {
-        let _ = matrixctl(&["install", "--answers", "/etc/matrixd/matrixctl-answers.toml", "--yes"]);
+    if !Path::new("/etc/matrixd/matrixctl-install.toml").exists()
+        && Path::new("/etc/matrixd/matrixctl-answers.toml").exists()
+    {
+        let _ = matrixctl(&[
+            "install",
+            "--answers",
+            "/etc/matrixd/matrixctl-answers.toml",
+            "--yes",
+        ]);
     }
     if Path::new("/etc/matrixd/matrixctl-install.toml").exists() {
         let _ = matrixctl(&["uninstall", "--purge", "--yes"]);
@@ -77,7 +99,11 @@ fn snapshot(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
 fn installed_files() -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     snapshot(Path::new("/etc/matrixd"), &mut out);
-    for f in ["/etc/nginx/sites-available/matrixd.conf", "/var/www/matrixd/.well-known/matrix/client", "/var/www/matrixd/.well-known/matrix/server"] {
+    for f in [
+        "/etc/nginx/sites-available/matrixd.conf",
+        "/var/www/matrixd/.well-known/matrix/client",
+        "/var/www/matrixd/.well-known/matrix/server",
+    ] {
         out.push((PathBuf::from(f), std::fs::read(f).unwrap()));
     }
     out.sort();
@@ -93,8 +119,17 @@ fn dpkg_installed(pkg: &str) -> bool {
 }
 
 fn apt_get(args: &[&str]) -> std::process::Output {
-    let out = Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive").output().expect("run apt-get");
-    eprintln!("$ apt-get {}\n{}{}", args.join(" "), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("apt-get")
+        .args(args)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .output()
+        .expect("run apt-get");
+    eprintln!(
+        "$ apt-get {}\n{}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -116,7 +151,10 @@ fn stop_nginx() {
 /// Every nginx package dpkg knows as installed or with its config left (nginx, nginx-common,
 /// nginx-core, libnginx-mod-*, ...).
 fn nginx_packages() -> Vec<String> {
-    let out = Command::new("dpkg-query").args(["-W", "-f=${Package} ${db:Status-Abbrev}\n", "*nginx*"]).output().expect("run dpkg-query");
+    let out = Command::new("dpkg-query")
+        .args(["-W", "-f=${Package} ${db:Status-Abbrev}\n", "*nginx*"])
+        .output()
+        .expect("run dpkg-query");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_once(' '))
@@ -153,17 +191,45 @@ impl Drop for RestoreNginx {
 /// finds /etc/matrixd/homeserver.yaml), every check, the public names probed on this box with
 /// the installed certificate as the only trusted root. Nothing may fail.
 fn doctor_reports_no_failure(database: &str) {
-    let out = Command::new(bin("matrixctl")).args(["doctor", "--json", "--ca-file", CERT]).current_dir("/tmp").output().expect("run doctor");
+    let out = Command::new(bin("matrixctl"))
+        .args(["doctor", "--json", "--ca-file", CERT])
+        .current_dir("/tmp")
+        .output()
+        .expect("run doctor");
     let text = String::from_utf8_lossy(&out.stdout);
-    let report: serde_json::Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("doctor --json ({database}): {e}\n{text}\n{}", String::from_utf8_lossy(&out.stderr)));
-    let human = Command::new(bin("matrixctl")).args(["doctor", "-v", "--ca-file", CERT]).current_dir("/tmp").output().expect("run doctor");
-    let human = format!("{}{}", String::from_utf8_lossy(&human.stdout), String::from_utf8_lossy(&human.stderr));
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "doctor --json ({database}): {e}\n{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let human = Command::new(bin("matrixctl"))
+        .args(["doctor", "-v", "--ca-file", CERT])
+        .current_dir("/tmp")
+        .output()
+        .expect("run doctor");
+    let human = format!(
+        "{}{}",
+        String::from_utf8_lossy(&human.stdout),
+        String::from_utf8_lossy(&human.stderr)
+    );
     eprintln!("$ matrixctl doctor -v --ca-file {CERT}   ({database})\n{human}");
-    assert_eq!(report["summary"]["fail"], 0, "doctor found failures on the {database} install:\n{human}\n{report:#}");
-    assert_eq!(out.status.code(), Some(0), "doctor exit code ({database}):\n{human}");
+    assert_eq!(
+        report["summary"]["fail"], 0,
+        "doctor found failures on the {database} install:\n{human}\n{report:#}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "doctor exit code ({database}):\n{human}"
+    );
     let status = |id: &str| {
-        report["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).map(|c| c["status"].as_str().unwrap_or("").to_string())
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["status"].as_str().unwrap_or("").to_string())
     };
     // It found and checked the installed box rather than skipping its way to no failure.
     for id in [
@@ -184,10 +250,18 @@ fn doctor_reports_no_failure(database: &str) {
         "nginx.config_test",
         "nginx.proxy",
     ] {
-        assert_eq!(status(id).as_deref(), Some("ok"), "{id} ({database}):\n{human}");
+        assert_eq!(
+            status(id).as_deref(),
+            Some("ok"),
+            "{id} ({database}):\n{human}"
+        );
     }
     if database == "postgres" {
-        assert_eq!(status("db.encoding").as_deref(), Some("ok"), "db.encoding:\n{human}");
+        assert_eq!(
+            status("db.encoding").as_deref(),
+            Some("ok"),
+            "db.encoding:\n{human}"
+        );
     }
 }
 
@@ -195,29 +269,55 @@ fn doctor_reports_no_failure(database: &str) {
 fn client() -> reqwest::Client {
     install_crypto();
     let cert = reqwest::Certificate::from_pem(&std::fs::read(CERT).unwrap()).unwrap();
-    reqwest::Client::builder().tls_certs_only([cert]).timeout(Duration::from_secs(10)).build().unwrap()
+    reqwest::Client::builder()
+        .tls_certs_only([cert])
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
 }
 
 async fn install_and_check(database: &str) {
     let _cleanup = Cleanup;
     purge_install();
     let nginx_absent = !dpkg_installed("nginx");
-    let out = matrixctl(&["install", "--yes", "--server-name", "localhost", "--report-stats", "no", "--database", database]);
+    let out = matrixctl(&[
+        "install",
+        "--yes",
+        "--server-name",
+        "localhost",
+        "--report-stats",
+        "no",
+        "--database",
+        database,
+    ]);
     assert!(out.status.success(), "install ({database}) failed");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("Ready https://localhost/_matrix/client/versions answered"), "{err}");
-    assert!(err.contains("matrixctl started matrixd directly as matrixd"), "it says how it ran matrixd without systemd:\n{err}");
+    assert!(
+        err.contains("Ready https://localhost/_matrix/client/versions answered"),
+        "{err}"
+    );
+    assert!(
+        err.contains("matrixctl started matrixd directly as matrixd"),
+        "it says how it ran matrixd without systemd:\n{err}"
+    );
     if nginx_absent {
         // nginx was not there: the install installed it with apt, and its receipt says so (so
         // that uninstall removes it again).
         assert!(
-            err.lines().any(|l| l.trim_start().starts_with("Installing nginx") && l.contains("apt-get install")),
+            err.lines()
+                .any(|l| l.trim_start().starts_with("Installing nginx")
+                    && l.contains("apt-get install")),
             "the install does not say it installed nginx with apt:\n{err}"
         );
-        assert!(dpkg_installed("nginx"), "nginx is not installed after the install");
+        assert!(
+            dpkg_installed("nginx"),
+            "nginx is not installed after the install"
+        );
         let receipt = std::fs::read_to_string("/etc/matrixd/matrixctl-install.toml").unwrap();
         assert!(
-            receipt.lines().any(|l| l.starts_with("packages_added") && l.contains("\"nginx\"")),
+            receipt
+                .lines()
+                .any(|l| l.starts_with("packages_added") && l.contains("\"nginx\"")),
             "the receipt does not record nginx:\n{receipt}"
         );
     }
@@ -225,10 +325,21 @@ async fn install_and_check(database: &str) {
 
     // Through nginx, with that certificate.
     let c = client();
-    let r = c.get("https://localhost/_matrix/client/versions").send().await.unwrap();
+    let r = c
+        .get("https://localhost/_matrix/client/versions")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["server"].to_str().unwrap().split('/').next(), Some("nginx"));
-    let r = c.get("https://localhost/.well-known/matrix/client").send().await.unwrap();
+    assert_eq!(
+        r.headers()["server"].to_str().unwrap().split('/').next(),
+        Some("nginx")
+    );
+    let r = c
+        .get("https://localhost/.well-known/matrix/client")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["m.homeserver"]["base_url"], "https://localhost");
@@ -239,15 +350,35 @@ async fn install_and_check(database: &str) {
     let out = matrixctl(&["install", "--yes"]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("nothing was changed") && err.contains("not restarting"), "{err}");
-    assert_eq!(before, installed_files(), "a second identical run changed bytes");
-    assert_eq!(pid_in("/run/matrixd/matrixd.pid"), Some(pid), "matrixd was restarted although nothing changed");
+    assert!(
+        err.contains("nothing was changed") && err.contains("not restarting"),
+        "{err}"
+    );
+    assert_eq!(
+        before,
+        installed_files(),
+        "a second identical run changed bytes"
+    );
+    assert_eq!(
+        pid_in("/run/matrixd/matrixd.pid"),
+        Some(pid),
+        "matrixd was restarted although nothing changed"
+    );
 
     // status, then a user registered with the installed config logs in through nginx.
     let out = matrixctl(&["status"]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains(CONFIG));
-    let out = matrixctl(&["register-user", "-c", CONFIG, "-u", "alice", "-p", "correct horse battery", "--no-admin"]);
+    let out = matrixctl(&[
+        "register-user",
+        "-c",
+        CONFIG,
+        "-u",
+        "alice",
+        "-p",
+        "correct horse battery",
+        "--no-admin",
+    ]);
     assert!(out.status.success(), "register-user failed");
     let r = c
         .post("https://localhost/_matrix/client/v3/login")
@@ -259,7 +390,12 @@ async fn install_and_check(database: &str) {
     let login: serde_json::Value = r.json().await.unwrap();
     assert_eq!(login["user_id"], "@alice:localhost");
     let token = login["access_token"].as_str().unwrap();
-    let r = c.get("https://localhost/_matrix/client/v3/account/whoami").bearer_auth(token).send().await.unwrap();
+    let r = c
+        .get("https://localhost/_matrix/client/v3/account/whoami")
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
 
     if database == "postgres" {
@@ -268,7 +404,10 @@ async fn install_and_check(database: &str) {
             .arg("SELECT pg_encoding_to_char(encoding), datcollate, datctype, pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'matrixd'")
             .output()
             .unwrap();
-        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "UTF8|C|C|matrixd");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "UTF8|C|C|matrixd"
+        );
     }
 
     // stop / start drive the installed service.
@@ -284,7 +423,12 @@ async fn install_and_check(database: &str) {
     assert!(!Path::new("/etc/nginx/sites-enabled/matrixd.conf").exists());
     assert!(pid_in("/run/matrixd/matrixd.pid").is_none());
     // Back with the saved answers, then purged.
-    let out = matrixctl(&["install", "--answers", "/etc/matrixd/matrixctl-answers.toml", "--yes"]);
+    let out = matrixctl(&[
+        "install",
+        "--answers",
+        "/etc/matrixd/matrixctl-answers.toml",
+        "--yes",
+    ]);
     assert!(out.status.success());
     let out = matrixctl(&["uninstall", "--purge", "--yes"]);
     assert!(out.status.success());
@@ -298,7 +442,9 @@ async fn real_install_with_nginx_and_self_signed_tls_on_sqlite_then_postgres() {
         return;
     }
     // A fresh box has no nginx: remove the provisioned one (it comes back at the end).
-    let _restore = RestoreNginx { was_running: pid_in("/run/nginx.pid").is_some() };
+    let _restore = RestoreNginx {
+        was_running: pid_in("/run/nginx.pid").is_some(),
+    };
     stop_nginx();
     let packages = nginx_packages();
     if !packages.is_empty() {

@@ -20,7 +20,14 @@ fn tree(dir: &Path) -> Vec<(PathBuf, u32, Vec<u8>)> {
                 out.push((p.clone(), meta.mode(), Vec::new()));
                 walk(&p, out);
             } else if meta.file_type().is_symlink() {
-                out.push((p.clone(), 0, std::fs::read_link(&p).unwrap().into_os_string().into_encoded_bytes()));
+                out.push((
+                    p.clone(),
+                    0,
+                    std::fs::read_link(&p)
+                        .unwrap()
+                        .into_os_string()
+                        .into_encoded_bytes(),
+                ));
             } else {
                 out.push((p.clone(), meta.mode(), std::fs::read(&p).unwrap()));
             }
@@ -40,7 +47,10 @@ fn first_answers() -> Vec<(&'static str, &'static str)> {
         ("Database", "j"), // postgres
         ("Reverse proxy", ""),
         ("TLS certificate", ""),
-        ("Public client URL [https://wizard.example/]", "https://matrix.wizard.example"),
+        (
+            "Public client URL [https://wizard.example/]",
+            "https://matrix.wizard.example",
+        ),
         ("Federate with other Matrix servers?", ""),
         ("Serve /.well-known/matrix/client", ""),
         ("Registration", ""), // closed, changed below
@@ -57,7 +67,10 @@ fn first_answers() -> Vec<(&'static str, &'static str)> {
 /// registration changes.
 fn second_answers() -> Vec<(&'static str, &'static str)> {
     vec![
-        ("Server name (the part after ':' in @alice:example.org) [wizard.example]", ""),
+        (
+            "Server name (the part after ':' in @alice:example.org) [wizard.example]",
+            "",
+        ),
         ("Database", ""),
         ("Reverse proxy", ""),
         ("TLS certificate", ""),
@@ -69,7 +82,10 @@ fn second_answers() -> Vec<(&'static str, &'static str)> {
         ("SMTP server", ""),
         ("Install coturn", ""),
         ("TURN URIs", ""),
-        ("Generate URL previews? (the server fetches links posted in rooms) [y/N]", ""),
+        (
+            "Generate URL previews? (the server fetches links posted in rooms) [y/N]",
+            "",
+        ),
         ("Apply this plan?", ""), // Proceed
     ]
 }
@@ -83,16 +99,29 @@ fn install_wizard_on_a_terminal_saves_answers_and_its_repeat_command_changes_not
     for (expect, answer) in first_answers().into_iter().chain(second_answers()) {
         c.args([expect, answer]);
     }
-    c.arg("--").arg(bin("matrixctl")).args(["install", "--distro", "debian", "--root"]).arg(&root).current_dir(work.path());
+    c.arg("--")
+        .arg(bin("matrixctl"))
+        .args(["install", "--distro", "debian", "--root"])
+        .arg(&root)
+        .current_dir(work.path());
     let out = c.output().unwrap();
     let transcript = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
     assert!(out.status.success(), "the wizard failed:\n{transcript}");
 
     // The plan was shown twice (before and after "Change answers"), then confirmed.
-    assert!(transcript.contains("matrixctl install — nothing is changed until you confirm."), "{transcript}");
+    assert!(
+        transcript.contains("matrixctl install — nothing is changed until you confirm."),
+        "{transcript}"
+    );
     assert_eq!(transcript.matches("Plan:\n").count(), 2, "{transcript}");
-    assert!(transcript.contains("Apply this plan?: Change answers"), "{transcript}");
-    assert!(transcript.contains("Apply this plan?: Proceed"), "{transcript}");
+    assert!(
+        transcript.contains("Apply this plan?: Change answers"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("Apply this plan?: Proceed"),
+        "{transcript}"
+    );
     let plan = &transcript[transcript.rfind("Plan:\n").unwrap()..];
     for line in [
         "create     /etc/matrixd/homeserver.yaml",
@@ -106,10 +135,14 @@ fn install_wizard_on_a_terminal_saves_answers_and_its_repeat_command_changes_not
 
     // The answers file, saved in the working directory, private, with every answer typed.
     let saved = work.path().join("matrixctl-answers.toml");
-    let text = std::fs::read_to_string(&saved).unwrap_or_else(|e| panic!("{}: {e}\n{transcript}", saved.display()));
+    let text = std::fs::read_to_string(&saved)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{transcript}", saved.display()));
     {
         use std::os::unix::fs::PermissionsExt as _;
-        assert_eq!(std::fs::metadata(&saved).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&saved).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     for (key, value) in [
         ("server_name", "wizard.example"),
@@ -123,13 +156,25 @@ fn install_wizard_on_a_terminal_saves_answers_and_its_repeat_command_changes_not
         ("report_stats", "no"),
         ("url_preview", "no"),
     ] {
-        assert!(text.lines().any(|l| l == format!("{key} = {value:?}")), "{key} = {value:?} missing in\n{text}");
+        assert!(
+            text.lines().any(|l| l == format!("{key} = {value:?}")),
+            "{key} = {value:?} missing in\n{text}"
+        );
     }
     let yaml = std::fs::read_to_string(root.join("etc/matrixd/homeserver.yaml")).unwrap();
-    assert!(yaml.contains("server_name: \"wizard.example\"") || yaml.contains("server_name: wizard.example"), "{yaml}");
+    assert!(
+        yaml.contains("server_name: \"wizard.example\"")
+            || yaml.contains("server_name: wizard.example"),
+        "{yaml}"
+    );
     assert!(yaml.contains("https://matrix.wizard.example/"), "{yaml}");
-    let secret = std::fs::read_to_string(root.join("etc/matrixd/secrets/registration_shared_secret")).unwrap();
-    assert!(!secret.trim().is_empty() && !transcript.contains(secret.trim()), "a secret was printed");
+    let secret =
+        std::fs::read_to_string(root.join("etc/matrixd/secrets/registration_shared_secret"))
+            .unwrap();
+    assert!(
+        !secret.trim().is_empty() && !transcript.contains(secret.trim()),
+        "a secret was printed"
+    );
 
     // The one-line repeat command, exactly.
     let repeat = transcript
@@ -139,17 +184,38 @@ fn install_wizard_on_a_terminal_saves_answers_and_its_repeat_command_changes_not
         .unwrap_or_else(|| panic!("no repeat command:\n{transcript}"))
         .trim()
         .to_string();
-    assert_eq!(repeat, format!("matrixctl install --answers matrixctl-answers.toml --yes --root {} --distro debian", root.display()));
+    assert_eq!(
+        repeat,
+        format!(
+            "matrixctl install --answers matrixctl-answers.toml --yes --root {} --distro debian",
+            root.display()
+        )
+    );
 
     // Running it (no terminal) changes nothing: same files, same bytes and modes, same key.
     let before = tree(&root);
     let argv: Vec<&str> = repeat.split_whitespace().collect();
     assert_eq!(argv[0], "matrixctl");
-    let out = Command::new(bin("matrixctl")).args(&argv[1..]).current_dir(work.path()).output().unwrap();
+    let out = Command::new(bin("matrixctl"))
+        .args(&argv[1..])
+        .current_dir(work.path())
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the repeat command failed:\n{err}");
     assert!(err.contains("nothing was changed"), "{err}");
-    assert!(!err.contains("Writing") && !err.contains("Generating"), "{err}");
-    assert_eq!(before, tree(&root), "the repeat command changed the installed tree");
-    assert_eq!(std::fs::read_to_string(&saved).unwrap(), text, "the repeat command rewrote the answers file");
+    assert!(
+        !err.contains("Writing") && !err.contains("Generating"),
+        "{err}"
+    );
+    assert_eq!(
+        before,
+        tree(&root),
+        "the repeat command changed the installed tree"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&saved).unwrap(),
+        text,
+        "the repeat command rewrote the answers file"
+    );
 }

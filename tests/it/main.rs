@@ -11,6 +11,6 @@ mod install;
 mod install_wizard;
 mod interop;
 mod newcomer;
-mod prompts;
 mod nio;
 mod nio_e2ee;
+mod prompts;

@@ -20,24 +20,56 @@ async fn generate_and_start(edit: impl FnOnce(String) -> String) -> Running {
     let port = free_port();
     let config = dir.path().join("etc/homeserver.yaml");
     let out = Command::new(bin("matrixctl"))
-        .args(["generate-config", "--server-name", "e2e.example", "--report-stats=no", "--http-port", &port.to_string()])
+        .args([
+            "generate-config",
+            "--server-name",
+            "e2e.example",
+            "--report-stats=no",
+            "--http-port",
+            &port.to_string(),
+        ])
         .arg("--config-path")
         .arg(&config)
         .arg("--data-directory")
         .arg(dir.path().join("data"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = edit(std::fs::read_to_string(&config).unwrap());
     std::fs::write(&config, text).unwrap();
 
-    let check = Command::new(bin("matrixd")).arg("check-config").arg(&config).output().unwrap();
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    let check = Command::new(bin("matrixd"))
+        .arg("check-config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
 
-    let mut proc = Proc::spawn(Command::new(bin("matrixd")).arg("--config").arg(&config), dir.path().join("matrixd.out"));
+    let mut proc = Proc::spawn(
+        Command::new(bin("matrixd")).arg("--config").arg(&config),
+        dir.path().join("matrixd.out"),
+    );
     let url = format!("http://127.0.0.1:{port}");
-    wait_for(&format!("{url}/_matrix/client/versions"), &mut proc, Duration::from_secs(30)).await;
-    Running { proc, url, config, _dir: dir }
+    wait_for(
+        &format!("{url}/_matrix/client/versions"),
+        &mut proc,
+        Duration::from_secs(30),
+    )
+    .await;
+    Running {
+        proc,
+        url,
+        config,
+        _dir: dir,
+    }
 }
 
 async fn register_login_and_stop(mut r: Running) {
@@ -50,13 +82,22 @@ async fn register_login_and_stop(mut r: Running) {
         .arg(&pw_file)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Success! Registered @alice:e2e.example"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Success! Registered @alice:e2e.example")
+    );
 
     // Again: taken, exit 1; with --exists-ok, exit 0.
     let again = |exists_ok: bool| {
         let mut c = Command::new(bin("matrixctl"));
-        c.args(["register-user", "-c"]).arg(&r.config).args(["-u", "alice", "--no-admin", "--password-file"]).arg(&pw_file);
+        c.args(["register-user", "-c"])
+            .arg(&r.config)
+            .args(["-u", "alice", "--no-admin", "--password-file"])
+            .arg(&pw_file);
         if exists_ok {
             c.arg("--exists-ok");
         }
@@ -70,17 +111,34 @@ async fn register_login_and_stop(mut r: Running) {
     let (status, body) = login(&r.url, "alice", "correct horse battery").await;
     assert_eq!(status, 200, "{body}");
     let (status, who) = whoami(&r.url, body["access_token"].as_str().unwrap()).await;
-    assert_eq!((status, who["user_id"].as_str()), (200, Some("@alice:e2e.example")));
+    assert_eq!(
+        (status, who["user_id"].as_str()),
+        (200, Some("@alice:e2e.example"))
+    );
 
     // The log config generate-config wrote is honoured: the server logs to data/homeserver.log.
     let data = r.config.parent().unwrap().parent().unwrap().join("data");
     let pid_file = data.join("homeserver.pid");
-    assert_eq!(std::fs::read_to_string(&pid_file).unwrap().trim(), r.proc.child.id().to_string());
-    assert!(std::fs::read_to_string(data.join("homeserver.log")).unwrap().contains("listening on"));
+    assert_eq!(
+        std::fs::read_to_string(&pid_file).unwrap().trim(),
+        r.proc.child.id().to_string()
+    );
+    assert!(
+        std::fs::read_to_string(data.join("homeserver.log"))
+            .unwrap()
+            .contains("listening on")
+    );
 
     r.proc.signal(libc::SIGTERM);
-    let status = r.proc.wait_timeout(Duration::from_secs(15)).expect("matrixd stops within 15 s of SIGTERM");
-    assert!(status.success(), "exit status {status}: {}", r.proc.log_text());
+    let status = r
+        .proc
+        .wait_timeout(Duration::from_secs(15))
+        .expect("matrixd stops within 15 s of SIGTERM");
+    assert!(
+        status.success(),
+        "exit status {status}: {}",
+        r.proc.log_text()
+    );
     assert!(!pid_file.exists(), "the pid file is removed on shutdown");
 }
 
@@ -95,12 +153,28 @@ async fn newcomer_flow_on_postgresql() {
     let db = format!("matrixd_e2e_{}", std::process::id());
     let psql = |sql: &str| {
         Command::new("psql")
-            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-qc",
+                sql,
+            ])
             .status()
             .expect("psql")
     };
     let _ = psql(&format!("DROP DATABASE IF EXISTS {db}"));
-    assert!(psql(&format!("CREATE DATABASE {db} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")).success());
+    assert!(
+        psql(&format!(
+            "CREATE DATABASE {db} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+        ))
+        .success()
+    );
     let db2 = db.clone();
     let r = generate_and_start(move |t| {
         let start = t.find("database:\n").unwrap();

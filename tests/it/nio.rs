@@ -16,7 +16,11 @@ fn run_nio_chat(url: &str, secret: &str) {
         .expect("run nio_chat.py");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "nio_chat.py against {url} failed ({}):\n{stdout}\n{stderr}", out.status);
+    assert!(
+        out.status.success(),
+        "nio_chat.py against {url} failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
     assert!(stdout.contains("all checks passed"), "{stdout}");
 }
 

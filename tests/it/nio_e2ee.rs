@@ -17,7 +17,11 @@ fn run_nio_e2ee(url: &str, secret: &str) {
         .expect("run nio_e2ee.py");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "nio_e2ee.py against {url} failed ({}):\n{stdout}\n{stderr}", out.status);
+    assert!(
+        out.status.success(),
+        "nio_e2ee.py against {url} failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
     assert!(stdout.contains("all checks passed"), "{stdout}");
 }
 

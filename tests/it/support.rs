@@ -10,12 +10,20 @@ pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test exe");
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
     let path = dir.join(name);
-    assert!(path.is_file(), "{} is missing: run `cargo build --workspace --bins` first", path.display());
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo build --workspace --bins` first",
+        path.display()
+    );
     path
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A child process in its own process group, killed (group and all) when dropped.
@@ -29,7 +37,13 @@ impl Proc {
         use std::os::unix::process::CommandExt as _;
         let out = std::fs::File::create(&log).unwrap();
         let err = out.try_clone().unwrap();
-        let child = cmd.stdout(out).stderr(err).stdin(Stdio::null()).process_group(0).spawn().expect("spawn");
+        let child = cmd
+            .stdout(out)
+            .stderr(err)
+            .stdin(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("spawn");
         Proc { child, log }
     }
 
@@ -79,7 +93,10 @@ pub async fn wait_for(url: &str, proc: &mut Proc, timeout: Duration) {
     let start = Instant::now();
     while start.elapsed() < timeout {
         if let Ok(Some(status)) = proc.child.try_wait() {
-            panic!("the server exited ({status}) before answering {url}:\n{}", proc.log_text());
+            panic!(
+                "the server exited ({status}) before answering {url}:\n{}",
+                proc.log_text()
+            );
         }
         if let Ok(r) = client.get(url).send().await {
             if r.status().is_success() {
@@ -88,19 +105,31 @@ pub async fn wait_for(url: &str, proc: &mut Proc, timeout: Duration) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{url} did not answer within {timeout:?}:\n{}", proc.log_text());
+    panic!(
+        "{url} did not answer within {timeout:?}:\n{}",
+        proc.log_text()
+    );
 }
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// The Synapse venv, created on first use by interop/setup-synapse.sh.
 pub fn synapse_venv() -> PathBuf {
     static VENV: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     VENV.get_or_init(|| {
-        let out = Command::new(repo_root().join("tests/interop/setup-synapse.sh")).output().expect("run setup-synapse.sh");
-        assert!(out.status.success(), "setup-synapse.sh failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(repo_root().join("tests/interop/setup-synapse.sh"))
+            .output()
+            .expect("run setup-synapse.sh");
+        assert!(
+            out.status.success(),
+            "setup-synapse.sh failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         PathBuf::from(stdout.lines().last().expect("venv path").trim())
     })
@@ -112,11 +141,18 @@ pub async fn start_synapse(dir: &Path) -> (Proc, String) {
     let _ = synapse_venv();
     let port = free_port();
     let mut proc = Proc::spawn(
-        Command::new(repo_root().join("tests/interop/run-synapse.sh")).arg(dir).arg(port.to_string()),
+        Command::new(repo_root().join("tests/interop/run-synapse.sh"))
+            .arg(dir)
+            .arg(port.to_string()),
         dir.with_extension("synapse.log"),
     );
     let url = format!("http://127.0.0.1:{port}");
-    wait_for(&format!("{url}/_matrix/client/versions"), &mut proc, Duration::from_secs(120)).await;
+    wait_for(
+        &format!("{url}/_matrix/client/versions"),
+        &mut proc,
+        Duration::from_secs(120),
+    )
+    .await;
     (proc, url)
 }
 
@@ -125,18 +161,37 @@ pub async fn start_matrixd(dir: &std::path::Path) -> (Proc, String, std::path::P
     let port = free_port();
     let config = dir.join("homeserver.yaml");
     let out = Command::new(bin("matrixctl"))
-        .args(["generate-config", "--server-name", "interop.example", "--report-stats=no", "--http-port", &port.to_string()])
+        .args([
+            "generate-config",
+            "--server-name",
+            "interop.example",
+            "--report-stats=no",
+            "--http-port",
+            &port.to_string(),
+        ])
         .arg("--config-path")
         .arg(&config)
         .arg("--data-directory")
         .arg(dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     relax_limits(&config);
-    let mut proc = Proc::spawn(Command::new(bin("matrixd")).arg("-c").arg(&config), dir.join("matrixd.out"));
+    let mut proc = Proc::spawn(
+        Command::new(bin("matrixd")).arg("-c").arg(&config),
+        dir.join("matrixd.out"),
+    );
     let url = format!("http://127.0.0.1:{port}");
-    wait_for(&format!("{url}/_matrix/client/versions"), &mut proc, Duration::from_secs(30)).await;
+    wait_for(
+        &format!("{url}/_matrix/client/versions"),
+        &mut proc,
+        Duration::from_secs(30),
+    )
+    .await;
     (proc, url, config)
 }
 
@@ -148,8 +203,15 @@ pub fn shared_secret(config: &Path) -> String {
         .arg(config)
         .output()
         .expect("run python");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim_end_matches('\n').to_string()
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim_end_matches('\n')
+        .to_string()
 }
 
 pub fn install_crypto() {

@@ -69,7 +69,11 @@ impl DoctorArgs {
             config: self.config.clone(),
             distro: self.distro.clone(),
             offline: self.offline,
-            net: doctor::net::NetOptions { dns: self.dns, connect_to: self.connect_to.clone(), ca_file: self.ca_file.clone() },
+            net: doctor::net::NetOptions {
+                dns: self.dns,
+                connect_to: self.connect_to.clone(),
+                ca_file: self.ca_file.clone(),
+            },
             nginx_site: self.nginx_site.clone(),
             nginx_conf: self.nginx_conf.clone(),
             access_token_file: self.access_token_file.clone(),
@@ -83,19 +87,29 @@ pub fn run(args: DoctorArgs, printer: &Printer) -> Result<ExitStatus, CliError> 
         let defs = doctor::registry::all();
         let width = defs.iter().map(|d| d.id.len()).max().unwrap_or(0);
         for d in defs {
-            printer.data(format!("{:<width$}  {:<10}  {}", d.id, d.group.prefix(), d.about));
+            printer.data(format!(
+                "{:<width$}  {:<10}  {}",
+                d.id,
+                d.group.prefix(),
+                d.about
+            ));
         }
         return Ok(ExitStatus::Success);
     }
     if let Some(name) = &args.distro {
         if crate::facts::distro::by_name(name).is_none() {
-            return Err(CliError::usage(format!("--distro {name:?} is not a known OS family"))
-                .hint(format!("use one of: {}", crate::facts::family_ids().join(", "))));
+            return Err(
+                CliError::usage(format!("--distro {name:?} is not a known OS family")).hint(
+                    format!("use one of: {}", crate::facts::family_ids().join(", ")),
+                ),
+            );
         }
     }
     let defs = doctor::select(&args.checks).map_err(|(name, close)| {
         let hint = match close {
-            Some(c) => format!("did you mean `{c}`? `matrixctl doctor --list-checks` lists every check"),
+            Some(c) => {
+                format!("did you mean `{c}`? `matrixctl doctor --list-checks` lists every check")
+            }
             None => "`matrixctl doctor --list-checks` lists every check".to_string(),
         };
         CliError::usage(format!("unknown check {name:?}")).hint(hint)
@@ -105,8 +119,15 @@ pub fn run(args: DoctorArgs, printer: &Printer) -> Result<ExitStatus, CliError> 
     if args.json {
         printer.data(report::json(&checks));
     } else {
-        printer.data(report::human(&checks, args.verbose, report::Symbols::from_locale()).trim_end());
+        printer
+            .data(report::human(&checks, args.verbose, report::Symbols::from_locale()).trim_end());
     }
-    let failed = checks.iter().any(|c| c.status == Status::Fail || (args.strict && c.status == Status::Warn));
-    Ok(if failed { ExitStatus::Failure } else { ExitStatus::Success })
+    let failed = checks
+        .iter()
+        .any(|c| c.status == Status::Fail || (args.strict && c.status == Status::Warn));
+    Ok(if failed {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }

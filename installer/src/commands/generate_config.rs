@@ -14,7 +14,11 @@ use crate::render::{self, HOMESERVER_MISSING_SECRETS, HOMESERVER_YAML, LOG_CONFI
 use crate::ui::Printer;
 
 /// The secrets homeserver.yaml must carry, in the order they are written.
-pub const SECRET_KEYS: &[&str] = &["registration_shared_secret", "macaroon_secret_key", "form_secret"];
+pub const SECRET_KEYS: &[&str] = &[
+    "registration_shared_secret",
+    "macaroon_secret_key",
+    "form_secret",
+];
 
 pub use crate::render::homeserver::{DatabaseCtx, HomeserverCtx};
 
@@ -48,7 +52,8 @@ impl TopLevel {
 }
 
 fn absolute(p: &Path) -> Result<PathBuf, CliError> {
-    std::path::absolute(p).map_err(|e| CliError::failure(format!("cannot resolve {}", p.display())).cause(e))
+    std::path::absolute(p)
+        .map_err(|e| CliError::failure(format!("cannot resolve {}", p.display())).cause(e))
 }
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> CliError {
@@ -57,13 +62,18 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> CliError {
     } else {
         "check the path exists and is writable"
     };
-    CliError::failure(format!("cannot {what} {}", path.display())).cause(e).hint(hint)
+    CliError::failure(format!("cannot {what} {}", path.display()))
+        .cause(e)
+        .hint(hint)
 }
 
 /// Paths and context for a fresh config.
 pub fn fresh_context(args: &GenerateConfigArgs) -> Result<(HomeserverCtx, PathBuf), CliError> {
     let config_path = absolute(&args.config_path)?;
-    let config_dir = config_path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"));
+    let config_dir = config_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("/"));
     let data_dir = match &args.data_directory {
         Some(d) => absolute(d)?,
         None => absolute(Path::new("."))?,
@@ -86,7 +96,13 @@ pub fn fresh_context(args: &GenerateConfigArgs) -> Result<(HomeserverCtx, PathBu
             vec!["127.0.0.1".into()]
         },
         x_forwarded: !args.open_private_ports,
-        database: DatabaseCtx { name: "sqlite3", path: s(data_dir.join("homeserver.db")), user: None, dbname: None, host: None },
+        database: DatabaseCtx {
+            name: "sqlite3",
+            path: s(data_dir.join("homeserver.db")),
+            user: None,
+            dbname: None,
+            host: None,
+        },
         log_config: s(keys_dir.join(format!("{name}.log.config"))),
         media_store_path: s(data_dir.join("media_store")),
         signing_key_path: s(keys_dir.join(format!("{name}.signing.key"))),
@@ -107,8 +123,10 @@ fn validate(args: &GenerateConfigArgs) -> Result<(), CliError> {
     }
     if let Some(u) = &args.public_baseurl {
         if !u.starts_with("https://") && !u.starts_with("http://") {
-            return Err(CliError::usage(format!("--public-baseurl {u:?} is not an http(s) URL"))
-                .hint("for example --public-baseurl https://matrix.example.org/"));
+            return Err(
+                CliError::usage(format!("--public-baseurl {u:?} is not an http(s) URL"))
+                    .hint("for example --public-baseurl https://matrix.example.org/"),
+            );
         }
     }
     Ok(())
@@ -127,10 +145,15 @@ pub fn run(args: GenerateConfigArgs, printer: &Printer) -> Result<ExitStatus, Cl
     let (signing_key_path, log_config_path) = if config_path.exists() {
         update_existing(&args, &config_path, &ctx, printer)?
     } else {
-        let text = render::render(HOMESERVER_YAML, &ctx).map_err(|e| CliError::usage("internal template error").cause(e))?;
-        exec::write_atomic(&config_path, text.as_bytes(), 0o600).map_err(|e| io_err("write", &config_path, e))?;
+        let text = render::render(HOMESERVER_YAML, &ctx)
+            .map_err(|e| CliError::usage("internal template error").cause(e))?;
+        exec::write_atomic(&config_path, text.as_bytes(), 0o600)
+            .map_err(|e| io_err("write", &config_path, e))?;
         printer.status("Writing", config_path.display());
-        (PathBuf::from(&ctx.signing_key_path), Some(PathBuf::from(&ctx.log_config)))
+        (
+            PathBuf::from(&ctx.signing_key_path),
+            Some(PathBuf::from(&ctx.log_config)),
+        )
     };
 
     if let Some(dir) = signing_key_path.parent() {
@@ -140,21 +163,38 @@ pub fn run(args: GenerateConfigArgs, printer: &Printer) -> Result<ExitStatus, Cl
     if exec::create_new(&signing_key_path, key.to_file_line().as_bytes(), 0o600)
         .map_err(|e| io_err("write", &signing_key_path, e))?
     {
-        printer.status("Generating", format!("{} (new key {})", signing_key_path.display(), key.key_id()));
+        printer.status(
+            "Generating",
+            format!("{} (new key {})", signing_key_path.display(), key.key_id()),
+        );
     } else {
-        printer.status("Keeping", format!("{} (already exists; a signing key is never replaced)", signing_key_path.display()));
+        printer.status(
+            "Keeping",
+            format!(
+                "{} (already exists; a signing key is never replaced)",
+                signing_key_path.display()
+            ),
+        );
     }
 
     if let Some(log_config) = log_config_path {
         if log_config.exists() {
-            printer.status("Keeping", format!("{} (already exists)", log_config.display()));
+            printer.status(
+                "Keeping",
+                format!("{} (already exists)", log_config.display()),
+            );
         } else {
             let log_ctx = LogCtx {
                 server_name: ctx.server_name.clone(),
-                log_file: data_dir.join("homeserver.log").to_string_lossy().into_owned(),
+                log_file: data_dir
+                    .join("homeserver.log")
+                    .to_string_lossy()
+                    .into_owned(),
             };
-            let text = render::render(LOG_CONFIG, &log_ctx).map_err(|e| CliError::usage("internal template error").cause(e))?;
-            exec::write_atomic(&log_config, text.as_bytes(), 0o644).map_err(|e| io_err("write", &log_config, e))?;
+            let text = render::render(LOG_CONFIG, &log_ctx)
+                .map_err(|e| CliError::usage("internal template error").cause(e))?;
+            exec::write_atomic(&log_config, text.as_bytes(), 0o644)
+                .map_err(|e| io_err("write", &log_config, e))?;
             printer.status("Writing", log_config.display());
         }
     }
@@ -189,7 +229,13 @@ fn update_existing(
             .hint("server_name can never change; pass the same --server-name, or a new --config-path for a new server"));
         }
     }
-    printer.status("Keeping", format!("{} (already exists; adding only what is missing)", config_path.display()));
+    printer.status(
+        "Keeping",
+        format!(
+            "{} (already exists; adding only what is missing)",
+            config_path.display()
+        ),
+    );
     let mut missing = Vec::new();
     for key in SECRET_KEYS {
         if doc.has(key) || doc.has(&format!("{key}_path")) {
@@ -205,8 +251,11 @@ fn update_existing(
     }
     if !missing.is_empty() {
         let names: Vec<&str> = missing.iter().map(|s| s.key).collect();
-        let block = render::render(HOMESERVER_MISSING_SECRETS, &MissingSecretsCtx { secrets: missing })
-            .map_err(|e| CliError::usage("internal template error").cause(e))?;
+        let block = render::render(
+            HOMESERVER_MISSING_SECRETS,
+            &MissingSecretsCtx { secrets: missing },
+        )
+        .map_err(|e| CliError::usage("internal template error").cause(e))?;
         let mut new_text = text.clone();
         if !new_text.ends_with('\n') {
             new_text.push('\n');
@@ -214,12 +263,21 @@ fn update_existing(
         new_text.push_str(&block);
         let mode = {
             use std::os::unix::fs::PermissionsExt as _;
-            std::fs::metadata(config_path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o600)
+            std::fs::metadata(config_path)
+                .map(|m| m.permissions().mode() & 0o7777)
+                .unwrap_or(0o600)
         };
-        exec::write_atomic(config_path, new_text.as_bytes(), mode).map_err(|e| io_err("write", config_path, e))?;
-        printer.status("Adding", format!("{} to {}", names.join(", "), config_path.display()));
+        exec::write_atomic(config_path, new_text.as_bytes(), mode)
+            .map_err(|e| io_err("write", config_path, e))?;
+        printer.status(
+            "Adding",
+            format!("{} to {}", names.join(", "), config_path.display()),
+        );
     }
-    let signing_key_path = doc.get_str("signing_key_path").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(&ctx.signing_key_path));
+    let signing_key_path = doc
+        .get_str("signing_key_path")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(&ctx.signing_key_path));
     let log_config = match doc.get_str("log_config") {
         Some(p) => Some(PathBuf::from(p)),
         None => None,

@@ -12,7 +12,10 @@ use crate::exec;
 use crate::facts::{self, Facts};
 use crate::plan::{self, Layout, Plan, existing, model::*};
 use crate::ui::Printer;
-use crate::wizard::{self, MissingAnswer, answers::{self, Raw}};
+use crate::wizard::{
+    self, MissingAnswer,
+    answers::{self, Raw},
+};
 
 /// What an install left behind, for `uninstall` (`matrixctl-install.toml` in the config dir).
 #[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -77,14 +80,20 @@ pub fn flag_answers(args: &InstallArgs) -> Result<Raw, CliError> {
 fn missing(m: MissingAnswer) -> CliError {
     match m {
         MissingAnswer::Required { key, flag, help } => {
-            let mut e = CliError::usage(format!("missing answer: {key} (no terminal to ask on, or --yes given)"))
-                .hint(format!("pass {flag} VALUE, or set {key} in the --answers file"));
+            let mut e = CliError::usage(format!(
+                "missing answer: {key} (no terminal to ask on, or --yes given)"
+            ))
+            .hint(format!(
+                "pass {flag} VALUE, or set {key} in the --answers file"
+            ));
             if !help.is_empty() {
                 e = e.cause(help);
             }
             e
         }
-        MissingAnswer::Prompt(e) => CliError::failure("cannot ask the install questions").cause(e).hint("answer with flags or --answers FILE, and --yes"),
+        MissingAnswer::Prompt(e) => CliError::failure("cannot ask the install questions")
+            .cause(e)
+            .hint("answer with flags or --answers FILE, and --yes"),
     }
 }
 
@@ -102,13 +111,17 @@ pub fn repeat_command(answers: &Path, root: &Path, distro: Option<&str>) -> Stri
 
 /// Plans from complete answers; the errors say which answer to change.
 pub fn make_plan(a: &Answers, facts: &Facts, root: &Path) -> Result<Plan, CliError> {
-    let fs = existing::Fs { root: root.to_path_buf() };
-    plan::build(a, facts, &fs, &mut matrixd::keys::random_secret).map_err(|e| CliError::failure(e.message).hint(e.hint))
+    let fs = existing::Fs {
+        root: root.to_path_buf(),
+    };
+    plan::build(a, facts, &fs, &mut matrixd::keys::random_secret)
+        .map_err(|e| CliError::failure(e.message).hint(e.hint))
 }
 
 pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
     let root = match &args.root {
-        Some(r) => std::path::absolute(r).map_err(|e| CliError::usage(format!("--root {}", r.display())).cause(e))?,
+        Some(r) => std::path::absolute(r)
+            .map_err(|e| CliError::usage(format!("--root {}", r.display())).cause(e))?,
         None => PathBuf::from("/"),
     };
     let activate = root == Path::new("/");
@@ -118,32 +131,53 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
     if interactive {
         printer.note("matrixctl install — nothing is changed until you confirm.\n");
     }
-    printer.status("Detected", format!("{} → distros/{}.toml", facts.os.describe(), facts.distro.id));
+    printer.status(
+        "Detected",
+        format!("{} → distros/{}.toml", facts.os.describe(), facts.distro.id),
+    );
 
     // Layers: an earlier install's answers, then the answers file, then flags.
     let mut given = Raw::default();
     let saved = existing::under(&root, &layout.answers);
     if saved.exists() {
         let earlier = answers::load(&saved).map_err(|e| {
-            CliError::failure("the answers of the earlier install cannot be read").cause(e).hint(format!("fix or remove {}", saved.display()))
+            CliError::failure("the answers of the earlier install cannot be read")
+                .cause(e)
+                .hint(format!("fix or remove {}", saved.display()))
         })?;
-        printer.status("Reading", format!("{} (the earlier install's answers are the defaults)", saved.display()));
+        printer.status(
+            "Reading",
+            format!(
+                "{} (the earlier install's answers are the defaults)",
+                saved.display()
+            ),
+        );
         given.overlay(&earlier);
     }
     if let Some(f) = &args.answers {
         let file = answers::load(f).map_err(|e| {
-            CliError::usage(format!("invalid answers file {}", f.display())).cause(e).hint("keys are the flags' names with '_' (server_name = \"example.org\")")
+            CliError::usage(format!("invalid answers file {}", f.display()))
+                .cause(e)
+                .hint("keys are the flags' names with '_' (server_name = \"example.org\")")
         })?;
         given.overlay(&file);
     }
     given.overlay(&flag_answers(&args)?);
     if let (Some(old), Some(new)) = (
-        saved.exists().then(|| answers::load(&saved).ok()).flatten().and_then(|r| r.get("server_name").map(str::to_string)),
+        saved
+            .exists()
+            .then(|| answers::load(&saved).ok())
+            .flatten()
+            .and_then(|r| r.get("server_name").map(str::to_string)),
         given.get("server_name"),
     ) {
         if old != new {
-            return Err(CliError::failure(format!("this machine already serves {old:?}; the server name can never change"))
-                .hint(format!("keep --server-name {old}, or `matrixctl uninstall --purge` first to start over")));
+            return Err(CliError::failure(format!(
+                "this machine already serves {old:?}; the server name can never change"
+            ))
+            .hint(format!(
+                "keep --server-name {old}, or `matrixctl uninstall --purge` first to start over"
+            )));
         }
     }
 
@@ -153,16 +187,23 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
         let plan = make_plan(&a, &facts, &root)?;
         let text = plan::show::render(&plan, !activate);
         if args.dry_run {
-            printer.data(format!("Plan (dry run: nothing is changed):\n{}", text.trim_end()));
+            printer.data(format!(
+                "Plan (dry run: nothing is changed):\n{}",
+                text.trim_end()
+            ));
             return Ok(ExitStatus::Success);
         }
         printer.note(format!("Plan:\n{}", text.trim_end()));
         if !args.yes {
             if !interactive {
-                return Err(CliError::failure("refusing to change the system without confirmation (no terminal to ask on)")
-                    .hint("review the plan with --dry-run, then pass --yes"));
+                return Err(CliError::failure(
+                    "refusing to change the system without confirmation (no terminal to ask on)",
+                )
+                .hint("review the plan with --dry-run, then pass --yes"));
             }
-            match wizard::prompt::confirm_plan().map_err(|e| CliError::failure("cannot ask for confirmation").cause(e))? {
+            match wizard::prompt::confirm_plan()
+                .map_err(|e| CliError::failure("cannot ask for confirmation").cause(e))?
+            {
                 wizard::prompt::Decision::Proceed => {}
                 wizard::prompt::Decision::Change => {
                     raw = wizard::revise(&raw).map_err(missing)?;
@@ -174,27 +215,48 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
                 }
             }
             let local = PathBuf::from("matrixctl-answers.toml");
-            exec::write_atomic(&local, answers::to_toml(&answers::from_typed(&a)).as_bytes(), 0o600)
-                .map_err(|e| CliError::failure(format!("cannot save {}", local.display())).cause(e))?;
+            exec::write_atomic(
+                &local,
+                answers::to_toml(&answers::from_typed(&a)).as_bytes(),
+                0o600,
+            )
+            .map_err(|e| CliError::failure(format!("cannot save {}", local.display())).cause(e))?;
             printer.note(format!(
                 "Answers saved to ./matrixctl-answers.toml. Repeat with:\n  {}",
                 repeat_command(&local, &root, args.distro.as_deref())
             ));
         }
         if activate && !nix::unistd::geteuid().is_root() {
-            return Err(CliError::failure("installing needs root (packages, a system user, /etc)")
-                .hint("run it with sudo, or pass --root DIR to install into a directory tree"));
+            return Err(
+                CliError::failure("installing needs root (packages, a system user, /etc)")
+                    .hint("run it with sudo, or pass --root DIR to install into a directory tree"),
+            );
         }
         return execute(&plan, &a, &facts, &root, activate, &args, printer);
     }
 }
 
-fn execute(plan: &Plan, a: &Answers, facts: &Facts, root: &Path, activate: bool, args: &InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
+fn execute(
+    plan: &Plan,
+    a: &Answers,
+    facts: &Facts,
+    root: &Path,
+    activate: bool,
+    args: &InstallArgs,
+    printer: &Printer,
+) -> Result<ExitStatus, CliError> {
     let layout = Layout::of(facts);
     let receipt_path = existing::under(root, &layout.receipt);
     let mut receipt = Receipt::load(&receipt_path).unwrap_or_default();
     let repeat = repeat_command(&layout.answers, root, args.distro.as_deref());
-    let result = exec::apply::apply(plan, &exec::apply::Options { root: root.to_path_buf(), activate }, printer);
+    let result = exec::apply::apply(
+        plan,
+        &exec::apply::Options {
+            root: root.to_path_buf(),
+            activate,
+        },
+        printer,
+    );
     let report = match &result {
         Ok(r) => r,
         Err(f) => &f.report,
@@ -222,13 +284,18 @@ fn execute(plan: &Plan, a: &Answers, facts: &Facts, root: &Path, activate: bool,
         }
     }
     let text = toml::to_string(&receipt).unwrap_or_default();
-    if std::fs::read_to_string(&receipt_path).ok().as_deref() != Some(text.as_str()) && receipt_path.parent().is_some_and(Path::exists) {
+    if std::fs::read_to_string(&receipt_path).ok().as_deref() != Some(text.as_str())
+        && receipt_path.parent().is_some_and(Path::exists)
+    {
         let _ = exec::write_atomic(&receipt_path, text.as_bytes(), 0o600);
     }
     match result {
         Ok(report) => {
             if report.changed.is_empty() {
-                printer.status("Unchanged", "the installation already matches these answers; nothing was changed");
+                printer.status(
+                    "Unchanged",
+                    "the installation already matches these answers; nothing was changed",
+                );
             } else {
                 printer.status("Done", format!("{} change(s)", report.changed.len()));
             }
@@ -241,12 +308,19 @@ fn execute(plan: &Plan, a: &Answers, facts: &Facts, root: &Path, activate: bool,
                     layout.config.display()
                 ));
             } else {
-                printer.note(format!("Installed into {} (nothing was started: --root skips activation).", root.display()));
+                printer.note(format!(
+                    "Installed into {} (nothing was started: --root skips activation).",
+                    root.display()
+                ));
             }
             Ok(ExitStatus::Success)
         }
         Err(f) => {
-            let done = if f.done.is_empty() { "nothing".to_string() } else { f.done.join("; ") };
+            let done = if f.done.is_empty() {
+                "nothing".to_string()
+            } else {
+                f.done.join("; ")
+            };
             Err(CliError::failure(format!("install stopped: cannot {}", f.step))
                 .cause(f.cause)
                 .cause(format!("already done: {done}"))
@@ -261,7 +335,11 @@ pub fn owned_files(plan: &Plan) -> Vec<PathBuf> {
     for s in &plan.steps {
         match s {
             Step::File(f) => match &f.content {
-                Content::Template { id, .. } if !id.starts_with("homeserver") && !id.starts_with("log.") => out.push(f.path.clone()),
+                Content::Template { id, .. }
+                    if !id.starts_with("homeserver") && !id.starts_with("log.") =>
+                {
+                    out.push(f.path.clone())
+                }
                 Content::Copy(_) => out.push(f.path.clone()),
                 _ => {}
             },

@@ -2,7 +2,7 @@
 
 pub mod doctor;
 pub mod generate_config;
-pub mod register_user;
 pub mod install;
+pub mod register_user;
 pub mod service;
 pub mod uninstall;

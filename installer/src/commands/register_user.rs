@@ -13,13 +13,25 @@ use crate::ui::Printer;
 
 /// The registration MAC, as lowercase hex: HMAC-SHA1 over
 /// `nonce\0user\0password\0admin|notadmin[\0user_type]` keyed with the shared secret.
-pub fn registration_mac(secret: &str, nonce: &str, user: &str, password: &str, admin: bool, user_type: Option<&str>) -> String {
-    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+pub fn registration_mac(
+    secret: &str,
+    nonce: &str,
+    user: &str,
+    password: &str,
+    admin: bool,
+    user_type: Option<&str>,
+) -> String {
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes any key length");
     for part in [nonce, user, password] {
         mac.update(part.as_bytes());
         mac.update(b"\x00");
     }
-    mac.update(if admin { b"admin" as &[u8] } else { b"notadmin" });
+    mac.update(if admin {
+        b"admin" as &[u8]
+    } else {
+        b"notadmin"
+    });
     if let Some(t) = user_type.filter(|t| !t.is_empty()) {
         mac.update(b"\x00");
         mac.update(t.as_bytes());
@@ -32,8 +44,10 @@ fn interactive() -> bool {
 }
 
 fn no_terminal(what: &str, flag: &str) -> CliError {
-    CliError::usage(format!("{what} was not given and there is no terminal to ask on"))
-        .hint(format!("pass {flag}"))
+    CliError::usage(format!(
+        "{what} was not given and there is no terminal to ask on"
+    ))
+    .hint(format!("pass {flag}"))
 }
 
 fn prompt_err(e: dialoguer::Error) -> CliError {
@@ -42,19 +56,30 @@ fn prompt_err(e: dialoguer::Error) -> CliError {
 
 /// `@alice:example.org` → `alice`; anything else is taken as a localpart.
 fn localpart(user: &str) -> &str {
-    user.strip_prefix('@').and_then(|u| u.split_once(':')).map(|(l, _)| l).unwrap_or(user)
+    user.strip_prefix('@')
+        .and_then(|u| u.split_once(':'))
+        .map(|(l, _)| l)
+        .unwrap_or(user)
 }
 
 fn read_password_file(path: &Path) -> Result<String, CliError> {
     let text = if path.as_os_str() == "-" {
         let mut s = String::new();
-        std::io::stdin().read_line(&mut s).map_err(|e| CliError::failure("cannot read the password from standard input").cause(e))?;
+        std::io::stdin().read_line(&mut s).map_err(|e| {
+            CliError::failure("cannot read the password from standard input").cause(e)
+        })?;
         s
     } else {
-        std::fs::read_to_string(path)
-            .map_err(|e| CliError::failure(format!("cannot read --password-file {}", path.display())).cause(e))?
+        std::fs::read_to_string(path).map_err(|e| {
+            CliError::failure(format!("cannot read --password-file {}", path.display())).cause(e)
+        })?
     };
-    Ok(text.lines().next().unwrap_or("").trim_end_matches('\r').to_string())
+    Ok(text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('\r')
+        .to_string())
 }
 
 struct Target {
@@ -64,19 +89,33 @@ struct Target {
 
 fn target(args: &RegisterUserArgs) -> Result<Target, CliError> {
     if let Some(secret) = &args.shared_secret {
-        let url = args.server_url.clone().unwrap_or_else(|| "http://localhost:8008".into());
-        return Ok(Target { secret: secret.clone(), url });
+        let url = args
+            .server_url
+            .clone()
+            .unwrap_or_else(|| "http://localhost:8008".into());
+        return Ok(Target {
+            secret: secret.clone(),
+            url,
+        });
     }
     if args.config.is_empty() {
-        return Err(CliError::usage("either -c/--config or -k/--shared-secret must be given")
-            .hint("matrixctl register-user -c /etc/matrixd/homeserver.yaml"));
+        return Err(
+            CliError::usage("either -c/--config or -k/--shared-secret must be given")
+                .hint("matrixctl register-user -c /etc/matrixd/homeserver.yaml"),
+        );
     }
     let settings = matrixd::config::registration_settings(&args.config).map_err(|problems| {
-        CliError::failure(format!("cannot read the shared secret from {}", show_paths(&args.config)))
-            .cause(problems.to_string().trim_end())
+        CliError::failure(format!(
+            "cannot read the shared secret from {}",
+            show_paths(&args.config)
+        ))
+        .cause(problems.to_string().trim_end())
     })?;
     let Some(secret) = settings.shared_secret else {
-        let mut e = CliError::failure(format!("no registration_shared_secret is defined in {}", show_paths(&args.config)));
+        let mut e = CliError::failure(format!(
+            "no registration_shared_secret is defined in {}",
+            show_paths(&args.config)
+        ));
         e = match settings.missing_secret_file {
             Some(p) => e.hint(format!("registration_shared_secret_path names {}, which does not exist yet: start the server once and it creates it", p.display())),
             None => e.hint("add registration_shared_secret: \"<long random string>\" to homeserver.yaml (matrixctl generate-config writes one), restart the server, or pass -k"),
@@ -84,11 +123,18 @@ fn target(args: &RegisterUserArgs) -> Result<Target, CliError> {
         return Err(e);
     };
     let url = args.server_url.clone().unwrap_or(settings.server_url);
-    Ok(Target { secret: secret.expose().to_string(), url })
+    Ok(Target {
+        secret: secret.expose().to_string(),
+        url,
+    })
 }
 
 fn show_paths(paths: &[std::path::PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn run(args: RegisterUserArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
@@ -108,7 +154,9 @@ pub fn run(args: RegisterUserArgs, printer: &Printer) -> Result<ExitStatus, CliE
     };
     let user = localpart(user.trim()).to_string();
     if user.is_empty() {
-        return Err(CliError::failure("Invalid user name").hint("pass a localpart such as -u alice"));
+        return Err(
+            CliError::failure("Invalid user name").hint("pass a localpart such as -u alice")
+        );
     }
 
     let password = match (&args.password, &args.password_file) {
@@ -137,43 +185,72 @@ pub fn run(args: RegisterUserArgs, printer: &Printer) -> Result<ExitStatus, CliE
             .map_err(prompt_err)?;
         matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "true")
     } else {
-        return Err(no_terminal("whether the user is an admin", "--admin or --no-admin"));
+        return Err(no_terminal(
+            "whether the user is an admin",
+            "--admin or --no-admin",
+        ));
     };
 
     printer.note("Sending registration request...");
     let outcome = send(&target, &user, &password, admin, args.user_type.as_deref())?;
     match outcome {
         Outcome::Registered(body) => {
-            printer.data(format!("Success! Registered {}", body.get("user_id").and_then(Value::as_str).unwrap_or(&user)));
+            printer.data(format!(
+                "Success! Registered {}",
+                body.get("user_id").and_then(Value::as_str).unwrap_or(&user)
+            ));
             Ok(ExitStatus::Success)
         }
         Outcome::Refused { status, body } => {
             let errcode = body.get("errcode").and_then(Value::as_str).unwrap_or("");
-            let message = body.get("error").and_then(Value::as_str).unwrap_or("").to_string();
+            let message = body
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             if errcode == "M_USER_IN_USE" && args.exists_ok {
-                printer.data(format!("User {user} already exists, skipping (--exists-ok)."));
+                printer.data(format!(
+                    "User {user} already exists, skipping (--exists-ok)."
+                ));
                 return Ok(ExitStatus::Success);
             }
             let hint = match errcode {
-                "M_USER_IN_USE" => "choose another name, or pass --exists-ok to accept an existing user",
+                "M_USER_IN_USE" => {
+                    "choose another name, or pass --exists-ok to accept an existing user"
+                }
                 "M_INVALID_USERNAME" => "user names may contain only a-z, 0-9 and = _ - . / +",
                 _ if message == "HMAC incorrect" || errcode == "M_FORBIDDEN" => {
                     "the shared secret does not match the server's registration_shared_secret (is the server using this config?)"
                 }
-                _ if message.contains("not enabled") => "set registration_shared_secret in the server's homeserver.yaml and restart it",
+                _ if message.contains("not enabled") => {
+                    "set registration_shared_secret in the server's homeserver.yaml and restart it"
+                }
                 _ => "see the server's log for details",
             };
-            Err(CliError::failure(format!("ERROR! Received {status}: {message}")).cause(format!("errcode {errcode}")).hint(hint))
+            Err(
+                CliError::failure(format!("ERROR! Received {status}: {message}"))
+                    .cause(format!("errcode {errcode}"))
+                    .hint(hint),
+            )
         }
     }
 }
 
 enum Outcome {
     Registered(Value),
-    Refused { status: reqwest::StatusCode, body: Value },
+    Refused {
+        status: reqwest::StatusCode,
+        body: Value,
+    },
 }
 
-fn send(target: &Target, user: &str, password: &str, admin: bool, user_type: Option<&str>) -> Result<Outcome, CliError> {
+fn send(
+    target: &Target,
+    user: &str,
+    password: &str,
+    admin: bool,
+    user_type: Option<&str>,
+) -> Result<Outcome, CliError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -224,8 +301,14 @@ mod tests {
     #[test]
     fn mac_is_the_documented_one() {
         // printf 'abc\0alice\0pw\0notadmin' | openssl sha1 -hmac secret
-        assert_eq!(registration_mac("secret", "abc", "alice", "pw", false, None), "42e32623fe124933c326f9d2d67ff7c617915a10");
-        assert_eq!(registration_mac("secret", "abc", "alice", "pw", true, Some("bot")), "403f9ef63d482b2509f8dd394af982a107ca97eb");
+        assert_eq!(
+            registration_mac("secret", "abc", "alice", "pw", false, None),
+            "42e32623fe124933c326f9d2d67ff7c617915a10"
+        );
+        assert_eq!(
+            registration_mac("secret", "abc", "alice", "pw", true, Some("bot")),
+            "403f9ef63d482b2509f8dd394af982a107ca97eb"
+        );
     }
 
     #[test]

@@ -34,8 +34,11 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
     let facts = facts::detect(Path::new("/"), args.distro.as_deref())?;
     let layout = Layout::of(&facts);
     if !layout.config.exists() {
-        return Err(CliError::failure(format!("no homeserver installed here ({} does not exist)", layout.config.display()))
-            .hint("install one with `matrixctl install`"));
+        return Err(CliError::failure(format!(
+            "no homeserver installed here ({} does not exist)",
+            layout.config.display()
+        ))
+        .hint("install one with `matrixctl install`"));
     }
     let svc = matrixd_service(&facts);
     let stop_cmd = Cmd::new(subst(&facts.distro.service.stop, &[("svc", &svc.name)]));
@@ -46,49 +49,98 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
             let how = match (&svc.direct, manager) {
                 (_, true) => format!("via {}", facts.distro.service.kind),
                 (Direct::Spawn { pid_file, .. }, false) => match system::live_pid(pid_file) {
-                    Some(pid) => format!("pid {pid}, started by matrixctl (no service manager running)"),
+                    Some(pid) => {
+                        format!("pid {pid}, started by matrixctl (no service manager running)")
+                    }
                     None => "no service manager running".to_string(),
                 },
                 _ => String::new(),
             };
             let receipt = Receipt::load(&layout.receipt).unwrap_or_default();
             let answers = crate::wizard::answers::load(&layout.answers).ok();
-            let url = answers.as_ref().and_then(|a| a.get("public_baseurl").map(str::to_string)).unwrap_or_default();
-            printer.data(format!("{}: {} ({how})", svc.name, if running { "running" } else { "stopped" }));
+            let url = answers
+                .as_ref()
+                .and_then(|a| a.get("public_baseurl").map(str::to_string))
+                .unwrap_or_default();
+            printer.data(format!(
+                "{}: {} ({how})",
+                svc.name,
+                if running { "running" } else { "stopped" }
+            ));
             if !url.is_empty() {
                 printer.data(format!("  url:     {url}"));
             }
             printer.data(format!("  config:  {}", layout.config.display()));
-            printer.data(format!("  data:    {}{}", layout.data_dir.display(), if receipt.database == "postgres" { " (database: PostgreSQL matrixd)" } else { "" }));
+            printer.data(format!(
+                "  data:    {}{}",
+                layout.data_dir.display(),
+                if receipt.database == "postgres" {
+                    " (database: PostgreSQL matrixd)"
+                } else {
+                    ""
+                }
+            ));
             let logs = if manager && facts.distro.service.kind == "systemd" {
-                format!("{} (and journalctl -u {})", layout.log_dir.join("homeserver.log").display(), svc.name)
+                format!(
+                    "{} (and journalctl -u {})",
+                    layout.log_dir.join("homeserver.log").display(),
+                    svc.name
+                )
             } else {
-                format!("{} and {}", layout.log_dir.join("homeserver.log").display(), layout.out_log.display())
+                format!(
+                    "{} and {}",
+                    layout.log_dir.join("homeserver.log").display(),
+                    layout.out_log.display()
+                )
             };
             printer.data(format!("  logs:    {logs}"));
             if manager {
-                if let Ok(out) = system::run(&Cmd::new(subst(&facts.distro.service.status, &[("svc", &svc.name)]))) {
+                if let Ok(out) = system::run(&Cmd::new(subst(
+                    &facts.distro.service.status,
+                    &[("svc", &svc.name)],
+                ))) {
                     for l in out.stdout.lines().take(12) {
                         printer.data(format!("  | {l}"));
                     }
                 }
             }
-            Ok(if running { ExitStatus::Success } else { ExitStatus::Failure })
+            Ok(if running {
+                ExitStatus::Success
+            } else {
+                ExitStatus::Failure
+            })
         }
         Action::Stop => {
             need_root()?;
-            let stopped = service::stop(&svc, &stop_cmd).map_err(|e| CliError::failure(format!("cannot stop {}", svc.name)).cause(e))?;
-            printer.status(if stopped { "Stopped" } else { "Unchanged" }, if stopped { svc.name.clone() } else { format!("{} was not running", svc.name) });
+            let stopped = service::stop(&svc, &stop_cmd)
+                .map_err(|e| CliError::failure(format!("cannot stop {}", svc.name)).cause(e))?;
+            printer.status(
+                if stopped { "Stopped" } else { "Unchanged" },
+                if stopped {
+                    svc.name.clone()
+                } else {
+                    format!("{} was not running", svc.name)
+                },
+            );
             Ok(ExitStatus::Success)
         }
         Action::Start | Action::Restart => {
             need_root()?;
-            let outcome = service::ensure(&svc, action == Action::Restart, false)
-                .map_err(|e| CliError::failure(format!("cannot start {}", svc.name)).cause(e).hint(format!("see {}", layout.out_log.display())))?;
+            let outcome = service::ensure(&svc, action == Action::Restart, false).map_err(|e| {
+                CliError::failure(format!("cannot start {}", svc.name))
+                    .cause(e)
+                    .hint(format!("see {}", layout.out_log.display()))
+            })?;
             match outcome {
-                service::Outcome::AlreadyRunning => printer.status("Running", format!("{} (already running)", svc.name)),
-                service::Outcome::Started(how) => printer.status("Started", format!("{}: {how}", svc.name)),
-                service::Outcome::Restarted(how) | service::Outcome::Reloaded(how) => printer.status("Restarted", format!("{}: {how}", svc.name)),
+                service::Outcome::AlreadyRunning => {
+                    printer.status("Running", format!("{} (already running)", svc.name))
+                }
+                service::Outcome::Started(how) => {
+                    printer.status("Started", format!("{}: {how}", svc.name))
+                }
+                service::Outcome::Restarted(how) | service::Outcome::Reloaded(how) => {
+                    printer.status("Restarted", format!("{}: {how}", svc.name))
+                }
             }
             Ok(ExitStatus::Success)
         }

@@ -19,8 +19,11 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     let d = &facts.distro;
     let layout = Layout::of(&facts);
     let Some(receipt) = Receipt::load(&layout.receipt) else {
-        return Err(CliError::failure(format!("no matrixctl install found here ({} does not exist)", layout.receipt.display()))
-            .hint("uninstall removes only what `matrixctl install` recorded"));
+        return Err(CliError::failure(format!(
+            "no matrixctl install found here ({} does not exist)",
+            layout.receipt.display()
+        ))
+        .hint("uninstall removes only what `matrixctl install` recorded"));
     };
     if !nix::unistd::geteuid().is_root() {
         return Err(CliError::failure("uninstalling needs root").hint("run it with sudo"));
@@ -33,9 +36,14 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
             layout.log_dir.display()
         );
         if !printer.interactive() {
-            return Err(CliError::failure("--purge deletes the keys and data and must be confirmed").hint("pass --yes to confirm without a terminal"));
+            return Err(CliError::failure(
+                "--purge deletes the keys and data and must be confirmed",
+            )
+            .hint("pass --yes to confirm without a terminal"));
         }
-        if !crate::wizard::prompt::confirm(&question).map_err(|e| CliError::failure("cannot ask for confirmation").cause(e))? {
+        if !crate::wizard::prompt::confirm(&question)
+            .map_err(|e| CliError::failure("cannot ask for confirmation").cause(e))?
+        {
             printer.note("Cancelled; nothing was removed.");
             return Ok(ExitStatus::Failure);
         }
@@ -45,7 +53,9 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
 
     // The homeserver.
     let svc = matrixd_service(&facts);
-    if service::stop(&svc, &sub(&d.service.stop, &svc.name)).map_err(fail(format!("cannot stop {}", svc.name)))? {
+    if service::stop(&svc, &sub(&d.service.stop, &svc.name))
+        .map_err(fail(format!("cannot stop {}", svc.name)))?
+    {
         printer.status("Stopped", &svc.name);
     }
     if service::manager_running(&svc) {
@@ -58,9 +68,13 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     let mut nginx_touched = false;
     for f in &receipt.files {
         if std::fs::symlink_metadata(f).is_ok() {
-            std::fs::remove_file(f).map_err(|e| CliError::failure(format!("cannot remove {}", f.display())).cause(e))?;
+            std::fs::remove_file(f).map_err(|e| {
+                CliError::failure(format!("cannot remove {}", f.display())).cause(e)
+            })?;
             printer.status("Removing", f.display());
-            nginx_touched |= f.starts_with("/etc/nginx") || f.starts_with("/usr/local/etc/nginx") || f.to_string_lossy().contains(".well-known");
+            nginx_touched |= f.starts_with("/etc/nginx")
+                || f.starts_with("/usr/local/etc/nginx")
+                || f.to_string_lossy().contains(".well-known");
         }
     }
     if service::manager_running(&svc) {
@@ -71,7 +85,11 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
 
     // nginx: stop it if we installed it, else reload it without our site.
     let nginx = nginx_service(&facts);
-    let nginx_added = d.packages.nginx.iter().any(|p| receipt.packages_added.contains(p));
+    let nginx_added = d
+        .packages
+        .nginx
+        .iter()
+        .any(|p| receipt.packages_added.contains(p));
     if nginx_added {
         if service::stop(&nginx, &sub(&d.service.stop, &nginx.name)).unwrap_or(false) {
             printer.status("Stopped", &nginx.name);
@@ -82,19 +100,48 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
             Err(e) => printer.warn(format!("nginx was not reloaded: {e}")),
         }
     }
-    let coturn_added = d.packages.coturn.iter().any(|p| receipt.packages_added.contains(p));
+    let coturn_added = d
+        .packages
+        .coturn
+        .iter()
+        .any(|p| receipt.packages_added.contains(p));
     if coturn_added {
-        let c = crate::plan::build::service_for(&facts, &d.coturn.service, crate::plan::model::Affects::Coturn, false, crate::plan::model::Direct::Unavailable);
+        let c = crate::plan::build::service_for(
+            &facts,
+            &d.coturn.service,
+            crate::plan::model::Affects::Coturn,
+            false,
+            crate::plan::model::Direct::Unavailable,
+        );
         let _ = service::stop(&c, &sub(&d.service.stop, &c.name));
     }
 
     // Packages install added (never PostgreSQL's data: that goes only with --purge, below).
-    let removable: Vec<String> =
-        receipt.packages_added.iter().filter(|p| !d.packages.postgresql.contains(p) || args.purge).cloned().collect();
+    let removable: Vec<String> = receipt
+        .packages_added
+        .iter()
+        .filter(|p| !d.packages.postgresql.contains(p) || args.purge)
+        .cloned()
+        .collect();
     if !removable.is_empty() {
-        let mut c = Cmd::new(d.packages.remove.iter().cloned().chain(removable.iter().cloned()).collect());
-        c.env = d.packages.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        printer.status("Removing", format!("packages {} (`{}`)", removable.join(" "), c.display()));
+        let mut c = Cmd::new(
+            d.packages
+                .remove
+                .iter()
+                .cloned()
+                .chain(removable.iter().cloned())
+                .collect(),
+        );
+        c.env = d
+            .packages
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        printer.status(
+            "Removing",
+            format!("packages {} (`{}`)", removable.join(" "), c.display()),
+        );
         system::run_ok(&c).map_err(fail("cannot remove the packages install added".into()))?;
     }
 
@@ -103,13 +150,39 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
             let pg = &d.postgresql;
             let drop = |argv: Vec<String>| Cmd::new(argv).as_user(&pg.os_user);
             let h = pg.socket_dir.clone();
-            let _ = system::run(&drop(vec!["dropdb".into(), "-h".into(), h.clone(), "-U".into(), pg.superuser.clone(), "--if-exists".into(), "matrixd".into()]));
-            let _ = system::run(&drop(vec!["dropuser".into(), "-h".into(), h, "-U".into(), pg.superuser.clone(), "--if-exists".into(), d.user.name.clone()]));
-            printer.status("Dropping", format!("PostgreSQL database matrixd and role {}", d.user.name));
+            let _ = system::run(&drop(vec![
+                "dropdb".into(),
+                "-h".into(),
+                h.clone(),
+                "-U".into(),
+                pg.superuser.clone(),
+                "--if-exists".into(),
+                "matrixd".into(),
+            ]));
+            let _ = system::run(&drop(vec![
+                "dropuser".into(),
+                "-h".into(),
+                h,
+                "-U".into(),
+                pg.superuser.clone(),
+                "--if-exists".into(),
+                d.user.name.clone(),
+            ]));
+            printer.status(
+                "Dropping",
+                format!("PostgreSQL database matrixd and role {}", d.user.name),
+            );
         }
-        for dir in [&layout.config_dir, &layout.data_dir, &layout.log_dir, &layout.run_dir] {
+        for dir in [
+            &layout.config_dir,
+            &layout.data_dir,
+            &layout.log_dir,
+            &layout.run_dir,
+        ] {
             if dir.exists() {
-                std::fs::remove_dir_all(dir).map_err(|e| CliError::failure(format!("cannot remove {}", dir.display())).cause(e))?;
+                std::fs::remove_dir_all(dir).map_err(|e| {
+                    CliError::failure(format!("cannot remove {}", dir.display())).cause(e)
+                })?;
                 printer.status("Removing", format!("{}/", dir.display()));
             }
         }

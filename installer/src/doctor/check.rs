@@ -80,7 +80,10 @@ impl Group {
 
     /// Whether the group's checks talk to the public network (skipped by `--offline`).
     pub fn is_network(self) -> bool {
-        matches!(self, Group::Federation | Group::Client | Group::Email | Group::Turn)
+        matches!(
+            self,
+            Group::Federation | Group::Client | Group::Email | Group::Turn
+        )
     }
 }
 
@@ -96,7 +99,12 @@ pub struct Outcome {
 
 impl Outcome {
     fn new(status: Status, summary: impl Into<String>) -> Self {
-        Outcome { status, summary: summary.into(), fix: None, details: BTreeMap::new() }
+        Outcome {
+            status,
+            summary: summary.into(),
+            fix: None,
+            details: BTreeMap::new(),
+        }
     }
     pub fn ok(summary: impl Into<String>) -> Self {
         Self::new(Status::Ok, summary)
@@ -133,7 +141,14 @@ pub struct Check {
 
 impl Check {
     pub fn from_outcome(def: &CheckDef, o: Outcome) -> Self {
-        Check { id: def.id, group: def.group, status: o.status, summary: o.summary, fix: o.fix, details: o.details }
+        Check {
+            id: def.id,
+            group: def.group,
+            status: o.status,
+            summary: o.summary,
+            fix: o.fix,
+            details: o.details,
+        }
     }
 }
 

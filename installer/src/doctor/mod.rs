@@ -100,7 +100,10 @@ impl Ctx {
             None => facts::distro::matching(&os.uname, os.id.as_deref(), &os.id_like),
         };
         let paths = if opts.config.is_empty() {
-            distro.as_ref().map(|d| vec![Path::new(&d.paths.config_dir).join("homeserver.yaml")]).unwrap_or_default()
+            distro
+                .as_ref()
+                .map(|d| vec![Path::new(&d.paths.config_dir).join("homeserver.yaml")])
+                .unwrap_or_default()
         } else {
             opts.config.clone()
         };
@@ -115,7 +118,12 @@ impl Ctx {
             opts,
             os,
             distro,
-            loaded: Loaded { paths, config, problems, raw },
+            loaded: Loaded {
+                paths,
+                config,
+                problems,
+                raw,
+            },
             rt,
             discovery: OnceLock::new(),
             client_wk: OnceLock::new(),
@@ -130,14 +138,21 @@ impl Ctx {
 
     /// The loaded config, or the outcome every dependent check reports without one.
     pub fn config(&self) -> Result<&Config, Outcome> {
-        self.loaded.config.as_ref().ok_or_else(|| Outcome::skip("skipped (the configuration did not load: see config.parse)"))
+        self.loaded.config.as_ref().ok_or_else(|| {
+            Outcome::skip("skipped (the configuration did not load: see config.parse)")
+        })
     }
 
     /// Whether this server federates: a listener serves `federation` and
     /// `federation_domain_whitelist` is not an empty list.
     pub fn federation_enabled(&self) -> bool {
-        let Some(c) = &self.loaded.config else { return false };
-        let listener = c.listeners.iter().any(|l| l.serves(matrixd::config::Resource::Federation));
+        let Some(c) = &self.loaded.config else {
+            return false;
+        };
+        let listener = c
+            .listeners
+            .iter()
+            .any(|l| l.serves(matrixd::config::Resource::Federation));
         let whitelist_empty = matches!(self.loaded.raw("federation_domain_whitelist"), Some(YamlValue::Sequence(s)) if s.is_empty());
         listener && !whitelist_empty
     }
@@ -166,11 +181,20 @@ pub fn select(selectors: &[String]) -> Result<Vec<CheckDef>, (String, Option<Str
     }
     let mut out: Vec<CheckDef> = Vec::new();
     for s in selectors {
-        let matched: Vec<CheckDef> =
-            all.iter().filter(|d| d.id == s || d.group.prefix() == s).copied().collect();
+        let matched: Vec<CheckDef> = all
+            .iter()
+            .filter(|d| d.id == s || d.group.prefix() == s)
+            .copied()
+            .collect();
         if matched.is_empty() {
-            let names = all.iter().map(|d| d.id).chain(Group::ALL.iter().map(|g| g.prefix()));
-            return Err((s.clone(), matrixd::config::known::closest(s, names).map(str::to_string)));
+            let names = all
+                .iter()
+                .map(|d| d.id)
+                .chain(Group::ALL.iter().map(|g| g.prefix()));
+            return Err((
+                s.clone(),
+                matrixd::config::known::closest(s, names).map(str::to_string),
+            ));
         }
         for d in matched {
             if !out.iter().any(|o| o.id == d.id) {
@@ -185,8 +209,9 @@ pub fn select(selectors: &[String]) -> Result<Vec<CheckDef>, (String, Option<Str
 
 /// Runs the selected checks; `--offline` turns the network groups into skips.
 pub fn run(ctx: Arc<Ctx>, defs: &[CheckDef]) -> Vec<Check> {
-    let (offline, online): (Vec<&CheckDef>, Vec<&CheckDef>) =
-        defs.iter().partition(|d| ctx.opts.offline && d.group.is_network());
+    let (offline, online): (Vec<&CheckDef>, Vec<&CheckDef>) = defs
+        .iter()
+        .partition(|d| ctx.opts.offline && d.group.is_network());
     let online: Vec<CheckDef> = online.into_iter().copied().collect();
     let timeout = ctx.opts.timeout;
     let mut done = runner::run_checks(&online, ctx, timeout);

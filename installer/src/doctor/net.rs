@@ -68,13 +68,19 @@ pub fn resolver(opts: &NetOptions) -> Result<TokioResolver, String> {
             for c in &mut ns.connections {
                 c.port = addr.port();
             }
-            TokioResolver::builder_with_config(ResolverConfig::from_name_servers(vec![ns]), TokioRuntimeProvider::default())
+            TokioResolver::builder_with_config(
+                ResolverConfig::from_name_servers(vec![ns]),
+                TokioRuntimeProvider::default(),
+            )
         }
-        None => TokioResolver::builder_tokio().map_err(|e| format!("cannot read the system's DNS configuration: {}", chain(&e)))?,
+        None => TokioResolver::builder_tokio()
+            .map_err(|e| format!("cannot read the system's DNS configuration: {}", chain(&e)))?,
     };
     builder.options_mut().timeout = Duration::from_secs(3);
     builder.options_mut().attempts = 1;
-    builder.build().map_err(|e| format!("cannot build a DNS resolver: {}", chain(&e)))
+    builder
+        .build()
+        .map_err(|e| format!("cannot build a DNS resolver: {}", chain(&e)))
 }
 
 /// A host's addresses (an IP literal is its own address).
@@ -91,14 +97,22 @@ pub async fn lookup_ips(opts: &NetOptions, host: &str) -> Result<Vec<IpAddr>, St
             .map_err(|e| format!("{host} does not resolve: {}", chain(&e)))?
             .iter()
             .collect();
-        if ips.is_empty() { Err(format!("{host} has no A or AAAA record")) } else { Ok(ips) }
+        if ips.is_empty() {
+            Err(format!("{host} has no A or AAAA record"))
+        } else {
+            Ok(ips)
+        }
     } else {
         let ips: Vec<IpAddr> = tokio::net::lookup_host((host, 0))
             .await
             .map_err(|e| format!("{host} does not resolve: {e}"))?
             .map(|a| a.ip())
             .collect();
-        if ips.is_empty() { Err(format!("{host} has no address")) } else { Ok(ips) }
+        if ips.is_empty() {
+            Err(format!("{host} has no address"))
+        } else {
+            Ok(ips)
+        }
     }
 }
 
@@ -129,7 +143,10 @@ pub struct Fetched {
 
 impl Fetched {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
     pub fn json(&self) -> Result<serde_json::Value, String> {
         serde_json::from_str(&self.body).map_err(|e| format!("not valid JSON ({e})"))
@@ -142,16 +159,30 @@ const MAX_BODY: usize = 256 * 1024;
 pub async fn get(opts: &NetOptions, url: &str, how: &Fetch) -> Result<Fetched, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut url = url::Url::parse(url).map_err(|e| format!("{url} is not a URL: {e}"))?;
-    let host = url.host_str().ok_or_else(|| format!("{url} has no host"))?.to_ascii_lowercase();
+    let host = url
+        .host_str()
+        .ok_or_else(|| format!("{url} has no host"))?
+        .to_ascii_lowercase();
     let port = url.port_or_known_default().unwrap_or(443);
     let mut builder = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .connect_timeout(Duration::from_secs(5))
-        .redirect(if how.follow { reqwest::redirect::Policy::limited(5) } else { reqwest::redirect::Policy::none() })
+        .redirect(if how.follow {
+            reqwest::redirect::Policy::limited(5)
+        } else {
+            reqwest::redirect::Policy::none()
+        })
         .user_agent(concat!("matrixctl-doctor/", env!("CARGO_PKG_VERSION")))
         .tls_danger_accept_invalid_certs(!how.verify);
-    let bare = host.trim_start_matches('[').trim_end_matches(']').to_string();
-    if let Some(c) = opts.connect_to.iter().find(|c| c.host == host && c.port == port) {
+    let bare = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    if let Some(c) = opts
+        .connect_to
+        .iter()
+        .find(|c| c.host == host && c.port == port)
+    {
         let _ = url.set_port(Some(c.to.port()));
         builder = builder.resolve(&host, c.to);
     } else if let Some(a) = how.addr {
@@ -161,11 +192,15 @@ pub async fn get(opts: &NetOptions, url: &str, how: &Fetch) -> Result<Fetched, S
         builder = builder.resolve(&host, SocketAddr::new(ips[0], port));
     }
     if let Some(ca) = &opts.ca_file {
-        let pem = std::fs::read(ca).map_err(|e| format!("cannot read --ca-file {}: {e}", ca.display()))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("--ca-file {}: {}", ca.display(), chain(&e)))?;
+        let pem = std::fs::read(ca)
+            .map_err(|e| format!("cannot read --ca-file {}: {e}", ca.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("--ca-file {}: {}", ca.display(), chain(&e)))?;
         builder = builder.tls_certs_only(certs);
     }
-    let client = builder.build().map_err(|e| format!("cannot build an HTTP client: {}", chain(&e)))?;
+    let client = builder
+        .build()
+        .map_err(|e| format!("cannot build an HTTP client: {}", chain(&e)))?;
     let mut req = client.get(url.clone());
     if let Some(o) = &how.origin {
         req = req.header("Origin", o);
@@ -177,7 +212,15 @@ pub async fn get(opts: &NetOptions, url: &str, how: &Fetch) -> Result<Fetched, S
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let remote = resp.remote_addr();
-    let bytes = resp.bytes().await.map_err(|e| format!("reading the body: {}", chain(&e)))?;
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| format!("reading the body: {}", chain(&e)))?;
     let body = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_BODY)]).into_owned();
-    Ok(Fetched { status, headers, body, remote })
+    Ok(Fetched {
+        status,
+        headers,
+        body,
+        remote,
+    })
 }

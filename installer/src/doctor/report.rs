@@ -41,8 +41,12 @@ struct JsonReport<'a> {
 pub const JSON_SCHEMA: u32 = 1;
 
 pub fn json(checks: &[Check]) -> String {
-    serde_json::to_string_pretty(&JsonReport { schema: JSON_SCHEMA, summary: Summary::of(checks), checks })
-        .expect("the report serialises")
+    serde_json::to_string_pretty(&JsonReport {
+        schema: JSON_SCHEMA,
+        summary: Summary::of(checks),
+        checks,
+    })
+    .expect("the report serialises")
 }
 
 /// The status marks.
@@ -57,9 +61,16 @@ impl Symbols {
     pub fn from_locale() -> Self {
         // ALLOWED: reading the locale is how a terminal program learns its character set.
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let locale = var("LC_ALL").or_else(|| var("LC_CTYPE")).or_else(|| var("LANG")).unwrap_or_default();
+        let locale = var("LC_ALL")
+            .or_else(|| var("LC_CTYPE"))
+            .or_else(|| var("LANG"))
+            .unwrap_or_default();
         let l = locale.to_ascii_lowercase();
-        if l.contains("utf-8") || l.contains("utf8") { Symbols::Unicode } else { Symbols::Ascii }
+        if l.contains("utf-8") || l.contains("utf8") {
+            Symbols::Unicode
+        } else {
+            Symbols::Ascii
+        }
     }
 
     pub fn mark(self, s: Status) -> &'static str {
@@ -92,7 +103,12 @@ pub fn human(checks: &[Check], verbose: bool, symbols: Symbols) -> String {
         out.push_str(group.title());
         out.push('\n');
         for c in in_group {
-            out.push_str(&format!("  {} {:<width$} {}\n", symbols.mark(c.status), c.id, c.summary));
+            out.push_str(&format!(
+                "  {} {:<width$} {}\n",
+                symbols.mark(c.status),
+                c.id,
+                c.summary
+            ));
             if let Some(fix) = &c.fix {
                 if c.status != Status::Ok {
                     out.push_str(&format!("      fix: {fix}\n"));

@@ -16,7 +16,9 @@ fn quiet_check_panics() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let is_check = std::thread::current().name().is_some_and(|n| n.starts_with(THREAD_PREFIX));
+            let is_check = std::thread::current()
+                .name()
+                .is_some_and(|n| n.starts_with(THREAD_PREFIX));
             if !is_check {
                 previous(info);
             }
@@ -54,7 +56,13 @@ pub fn run_checks(defs: &[CheckDef], ctx: Arc<Ctx>, timeout: Duration) -> Vec<Ch
             let _ = tx_check.send((i, outcome));
         });
         if let Err(e) = spawned {
-            let _ = tx.send((i, Outcome::fail(format!("check crashed: cannot start a thread: {e}"), "free some memory and run doctor again")));
+            let _ = tx.send((
+                i,
+                Outcome::fail(
+                    format!("check crashed: cannot start a thread: {e}"),
+                    "free some memory and run doctor again",
+                ),
+            ));
         }
     }
     drop(tx);

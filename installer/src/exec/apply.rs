@@ -48,7 +48,9 @@ fn describe(step: &Step) -> String {
         Step::Run { title, .. } => title.clone(),
         Step::Dir { path, .. } => format!("create directory {}", path.display()),
         Step::File(f) => format!("write {}", f.path.display()),
-        Step::SelfSigned { cert, .. } => format!("generate a self-signed certificate {}", cert.display()),
+        Step::SelfSigned { cert, .. } => {
+            format!("generate a self-signed certificate {}", cert.display())
+        }
         Step::Symlink { link, .. } => format!("link {}", link.display()),
         Step::Include { file, .. } => format!("add an include to {}", file.display()),
         Step::Service(s) => format!("start {}", s.name),
@@ -82,35 +84,52 @@ impl Run<'_> {
     /// uid/gid for an owner, looked up in the target's passwd/group. Unknown names are an
     /// error when activating; with --root they are skipped (the user may not exist there yet).
     fn ids(&self, o: &Owner) -> Result<Option<(u32, u32)>, String> {
-        let uid = system::user(&self.opts.root, &o.user).map(|a| a.uid).or((o.user == "root").then_some(0));
+        let uid = system::user(&self.opts.root, &o.user)
+            .map(|a| a.uid)
+            .or((o.user == "root").then_some(0));
         let gid = system::group(&self.opts.root, &o.group).or((o.group == "root").then_some(0));
         match (uid, gid) {
             (Some(u), Some(g)) => Ok(Some((u, g))),
             _ if !self.opts.activate => Ok(None),
-            _ => Err(format!("user {} or group {} does not exist", o.user, o.group)),
+            _ => Err(format!(
+                "user {} or group {} does not exist",
+                o.user, o.group
+            )),
         }
     }
 
     fn set_owner_mode(&self, path: &Path, mode: u32, owner: &Owner) -> Result<(), String> {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| format!("cannot chmod {}: {e}", path.display()))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| format!("cannot chmod {}: {e}", path.display()))?;
         if nix::unistd::geteuid().is_root() {
             if let Some((u, g)) = self.ids(owner)? {
-                nix::unistd::chown(path, Some(u.into()), Some(g.into())).map_err(|e| format!("cannot chown {}: {e}", path.display()))?;
+                nix::unistd::chown(path, Some(u.into()), Some(g.into()))
+                    .map_err(|e| format!("cannot chown {}: {e}", path.display()))?;
             }
         }
         Ok(())
     }
 
     fn backup(&self, path: &Path) -> Result<PathBuf, String> {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let backup = path.with_file_name(format!("{name}.{}.bak", self.stamp));
-        std::fs::copy(path, &backup).map_err(|e| format!("cannot back up {} to {}: {e}", path.display(), backup.display()))?;
+        std::fs::copy(path, &backup).map_err(|e| {
+            format!(
+                "cannot back up {} to {}: {e}",
+                path.display(),
+                backup.display()
+            )
+        })?;
         Ok(backup)
     }
 
     fn ensure_parent(&self, path: &Path) -> Result<(), String> {
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
         Ok(())
     }
@@ -125,12 +144,22 @@ impl Run<'_> {
             }
             Ok(_) => {
                 let backup = self.backup(&host)?;
-                fs::write_atomic(&host, bytes, f.mode).map_err(|e| format!("cannot write {}: {e}", host.display()))?;
+                fs::write_atomic(&host, bytes, f.mode)
+                    .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
                 self.set_owner_mode(&host, f.mode, &f.owner)?;
-                self.changed("Updating", format!("{} (old file kept as {})", f.path.display(), backup.display()), f.affects);
+                self.changed(
+                    "Updating",
+                    format!(
+                        "{} (old file kept as {})",
+                        f.path.display(),
+                        backup.display()
+                    ),
+                    f.affects,
+                );
             }
             Err(_) => {
-                fs::write_atomic(&host, bytes, f.mode).map_err(|e| format!("cannot write {}: {e}", host.display()))?;
+                fs::write_atomic(&host, bytes, f.mode)
+                    .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
                 self.set_owner_mode(&host, f.mode, &f.owner)?;
                 self.changed("Writing", f.path.display().to_string(), f.affects);
             }
@@ -143,33 +172,62 @@ impl Run<'_> {
         let host = self.host(&f.path);
         self.ensure_parent(&host)?;
         if std::fs::symlink_metadata(&host).is_ok() {
-            self.status("Keeping", format!("{} (already exists; {what} is never overwritten)", f.path.display()));
+            self.status(
+                "Keeping",
+                format!(
+                    "{} (already exists; {what} is never overwritten)",
+                    f.path.display()
+                ),
+            );
             return Ok(());
         }
-        if !fs::create_new(&host, bytes, f.mode).map_err(|e| format!("cannot write {}: {e}", host.display()))? {
+        if !fs::create_new(&host, bytes, f.mode)
+            .map_err(|e| format!("cannot write {}: {e}", host.display()))?
+        {
             self.status("Keeping", format!("{} (already exists)", f.path.display()));
             return Ok(());
         }
         self.set_owner_mode(&host, f.mode, &f.owner)?;
-        self.changed("Generating", format!("{} ({what}, mode {:04o})", f.path.display(), f.mode), f.affects);
+        self.changed(
+            "Generating",
+            format!("{} ({what}, mode {:04o})", f.path.display(), f.mode),
+            f.affects,
+        );
         Ok(())
     }
 
     fn step(&mut self, step: &Step) -> Result<(), String> {
         match step {
-            Step::Packages { names, refresh, install, is_installed, installed_stdout, .. } => {
+            Step::Packages {
+                names,
+                refresh,
+                install,
+                is_installed,
+                installed_stdout,
+                ..
+            } => {
                 let mut missing = Vec::new();
                 for n in names {
-                    let check = Cmd::new(crate::facts::distro::subst(&is_installed.argv, &[("pkg", n)]));
+                    let check = Cmd::new(crate::facts::distro::subst(
+                        &is_installed.argv,
+                        &[("pkg", n)],
+                    ));
                     let installed = system::run(&check)
-                        .map(|o| o.ok && installed_stdout.as_ref().is_none_or(|p| o.stdout.trim_start().starts_with(p.as_str())))
+                        .map(|o| {
+                            o.ok && installed_stdout
+                                .as_ref()
+                                .is_none_or(|p| o.stdout.trim_start().starts_with(p.as_str()))
+                        })
                         .unwrap_or(false);
                     if !installed {
                         missing.push(n.clone());
                     }
                 }
                 if missing.is_empty() {
-                    self.status("Keeping", format!("packages {} (already installed)", names.join(" ")));
+                    self.status(
+                        "Keeping",
+                        format!("packages {} (already installed)", names.join(" ")),
+                    );
                     return Ok(());
                 }
                 if let Some(r) = refresh {
@@ -178,13 +236,28 @@ impl Run<'_> {
                 }
                 let base = &install.argv[..install.argv.len() - names.len()];
                 let mut c = install.clone();
-                c.argv = base.iter().cloned().chain(missing.iter().cloned()).collect();
-                self.status("Installing", format!("{} (`{}`)", missing.join(" "), c.display()));
+                c.argv = base
+                    .iter()
+                    .cloned()
+                    .chain(missing.iter().cloned())
+                    .collect();
+                self.status(
+                    "Installing",
+                    format!("{} (`{}`)", missing.join(" "), c.display()),
+                );
                 system::run_ok(&c)?;
                 self.report.packages_added.extend(missing.iter().cloned());
-                self.report.changed.push(format!("installed {}", missing.join(" ")));
+                self.report
+                    .changed
+                    .push(format!("installed {}", missing.join(" ")));
             }
-            Step::User { name, group, create_group, create_user, .. } => {
+            Step::User {
+                name,
+                group,
+                create_group,
+                create_user,
+                ..
+            } => {
                 if system::group(Path::new("/"), group).is_none() {
                     for c in create_group {
                         system::run_ok(c)?;
@@ -202,7 +275,9 @@ impl Run<'_> {
             Step::Run { title, cmd, unless } => {
                 let done = match unless {
                     Some(Guard::Exists(p)) => p.exists(),
-                    Some(Guard::Outputs(c)) => system::run(c).map(|o| o.ok && !o.stdout.trim().is_empty()).unwrap_or(false),
+                    Some(Guard::Outputs(c)) => system::run(c)
+                        .map(|o| o.ok && !o.stdout.trim().is_empty())
+                        .unwrap_or(false),
                     None => false,
                 };
                 if done {
@@ -213,10 +288,13 @@ impl Run<'_> {
                     self.report.changed.push(title.clone());
                 }
             }
-            Step::Dir { path, mode, owner, .. } => {
+            Step::Dir {
+                path, mode, owner, ..
+            } => {
                 let host = self.host(path);
                 let existed = host.is_dir();
-                std::fs::create_dir_all(&host).map_err(|e| format!("cannot create {}: {e}", host.display()))?;
+                std::fs::create_dir_all(&host)
+                    .map_err(|e| format!("cannot create {}: {e}", host.display()))?;
                 if !existed {
                     self.set_owner_mode(&host, *mode, owner)?;
                     self.changed("Creating", format!("{}/", path.display()), Affects::Nothing);
@@ -231,44 +309,92 @@ impl Run<'_> {
                         self.unit_changed = true;
                     }
                 }
-                Content::Secret(value) => self.create_only(f, format!("{value}\n").as_bytes(), "a secret")?,
+                Content::Secret(value) => {
+                    self.create_only(f, format!("{value}\n").as_bytes(), "a secret")?
+                }
                 Content::SigningKey => {
                     let key = matrixd::keys::SigningKey::generate();
                     self.create_only(f, key.to_file_line().as_bytes(), "a signing key")?;
                 }
                 Content::Copy(src) => {
                     let host = self.host(&f.path);
-                    let same = std::fs::metadata(src).ok().map(|m| m.len()) == std::fs::metadata(&host).ok().map(|m| m.len())
+                    let same = std::fs::metadata(src).ok().map(|m| m.len())
+                        == std::fs::metadata(&host).ok().map(|m| m.len())
                         && std::fs::read(src).ok() == std::fs::read(&host).ok();
                     if !same {
                         self.ensure_parent(&host)?;
-                        let tmp = host.with_file_name(format!(".{}.matrixctl-new", f.path.file_name().unwrap_or_default().to_string_lossy()));
-                        std::fs::copy(src, &tmp).map_err(|e| format!("cannot copy {} to {}: {e}", src.display(), tmp.display()))?;
-                        std::fs::rename(&tmp, &host).map_err(|e| format!("cannot replace {}: {e}", host.display()))?;
+                        let tmp = host.with_file_name(format!(
+                            ".{}.matrixctl-new",
+                            f.path.file_name().unwrap_or_default().to_string_lossy()
+                        ));
+                        std::fs::copy(src, &tmp).map_err(|e| {
+                            format!("cannot copy {} to {}: {e}", src.display(), tmp.display())
+                        })?;
+                        std::fs::rename(&tmp, &host)
+                            .map_err(|e| format!("cannot replace {}: {e}", host.display()))?;
                         self.set_owner_mode(&host, f.mode, &f.owner)?;
-                        self.changed("Installing", format!("{} (from {})", f.path.display(), src.display()), f.affects);
+                        self.changed(
+                            "Installing",
+                            format!("{} (from {})", f.path.display(), src.display()),
+                            f.affects,
+                        );
                     }
                 }
             },
-            Step::SelfSigned { cert, key, names, key_owner, affects, .. } => {
+            Step::SelfSigned {
+                cert,
+                key,
+                names,
+                key_owner,
+                affects,
+                ..
+            } => {
                 let (hc, hk) = (self.host(cert), self.host(key));
                 if hc.exists() && hk.exists() {
-                    self.status("Keeping", format!("{} and its key (already exist; never overwritten)", cert.display()));
+                    self.status(
+                        "Keeping",
+                        format!(
+                            "{} and its key (already exist; never overwritten)",
+                            cert.display()
+                        ),
+                    );
                     return Ok(());
                 }
-                let ck = self_signed(names).map_err(|e| format!("cannot generate a certificate: {e}"))?;
+                let ck = self_signed(names)
+                    .map_err(|e| format!("cannot generate a certificate: {e}"))?;
                 for p in [&hc, &hk] {
                     if p.exists() {
                         let b = self.backup(p)?;
-                        self.status("Backing up", format!("{} to {} (its pair was missing)", p.display(), b.display()));
+                        self.status(
+                            "Backing up",
+                            format!("{} to {} (its pair was missing)", p.display(), b.display()),
+                        );
                     }
                 }
                 self.ensure_parent(&hk)?;
-                fs::write_atomic(&hk, ck.signing_key.serialize_pem().as_bytes(), 0o600).map_err(|e| format!("cannot write {}: {e}", hk.display()))?;
+                fs::write_atomic(&hk, ck.signing_key.serialize_pem().as_bytes(), 0o600)
+                    .map_err(|e| format!("cannot write {}: {e}", hk.display()))?;
                 self.set_owner_mode(&hk, 0o600, key_owner)?;
-                fs::write_atomic(&hc, ck.cert.pem().as_bytes(), 0o644).map_err(|e| format!("cannot write {}: {e}", hc.display()))?;
-                self.set_owner_mode(&hc, 0o644, &Owner { user: "root".into(), group: "root".into() })?;
-                self.changed("Generating", format!("{} (self-signed for {}) and {}", cert.display(), names.join(", "), key.display()), *affects);
+                fs::write_atomic(&hc, ck.cert.pem().as_bytes(), 0o644)
+                    .map_err(|e| format!("cannot write {}: {e}", hc.display()))?;
+                self.set_owner_mode(
+                    &hc,
+                    0o644,
+                    &Owner {
+                        user: "root".into(),
+                        group: "root".into(),
+                    },
+                )?;
+                self.changed(
+                    "Generating",
+                    format!(
+                        "{} (self-signed for {}) and {}",
+                        cert.display(),
+                        names.join(", "),
+                        key.display()
+                    ),
+                    *affects,
+                );
             }
             Step::Symlink { link, target, .. } => {
                 let host = self.host(link);
@@ -278,15 +404,26 @@ impl Run<'_> {
                 self.ensure_parent(&host)?;
                 if std::fs::symlink_metadata(&host).is_ok() {
                     let b = self.backup(&host)?;
-                    std::fs::remove_file(&host).map_err(|e| format!("cannot replace {}: {e}", host.display()))?;
-                    self.status("Backing up", format!("{} to {}", link.display(), b.display()));
+                    std::fs::remove_file(&host)
+                        .map_err(|e| format!("cannot replace {}: {e}", host.display()))?;
+                    self.status(
+                        "Backing up",
+                        format!("{} to {}", link.display(), b.display()),
+                    );
                 }
-                std::os::unix::fs::symlink(target, &host).map_err(|e| format!("cannot link {}: {e}", host.display()))?;
-                self.changed("Linking", format!("{} -> {}", link.display(), target.display()), Affects::Nginx);
+                std::os::unix::fs::symlink(target, &host)
+                    .map_err(|e| format!("cannot link {}: {e}", host.display()))?;
+                self.changed(
+                    "Linking",
+                    format!("{} -> {}", link.display(), target.display()),
+                    Affects::Nginx,
+                );
             }
             Step::Include { file, line, .. } => {
                 let host = self.host(file);
-                let text = std::fs::read_to_string(&host).map_err(|e| format!("cannot read {}: {e} (is nginx installed?)", host.display()))?;
+                let text = std::fs::read_to_string(&host).map_err(|e| {
+                    format!("cannot read {}: {e} (is nginx installed?)", host.display())
+                })?;
                 if text.lines().any(|l| l.trim() == line) {
                     return Ok(());
                 }
@@ -296,26 +433,51 @@ impl Run<'_> {
                     out.push_str(l);
                     out.push('\n');
                     let t = l.trim();
-                    if !done && t.starts_with("http") && t.ends_with('{') && t[4..t.len() - 1].trim().is_empty() {
+                    if !done
+                        && t.starts_with("http")
+                        && t.ends_with('{')
+                        && t[4..t.len() - 1].trim().is_empty()
+                    {
                         out.push_str(&format!("    {line}  # added by matrixctl install\n"));
                         done = true;
                     }
                 }
                 if !done {
-                    return Err(format!("no `http {{` line found in {}; add `{line}` inside its http block by hand", file.display()));
+                    return Err(format!(
+                        "no `http {{` line found in {}; add `{line}` inside its http block by hand",
+                        file.display()
+                    ));
                 }
-                let mode = std::fs::metadata(&host).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o644);
+                let mode = std::fs::metadata(&host)
+                    .map(|m| m.permissions().mode() & 0o7777)
+                    .unwrap_or(0o644);
                 let b = self.backup(&host)?;
-                fs::write_atomic(&host, out.as_bytes(), mode).map_err(|e| format!("cannot write {}: {e}", host.display()))?;
-                self.changed("Updating", format!("{} (include added; old file kept as {})", file.display(), b.display()), Affects::Nginx);
+                fs::write_atomic(&host, out.as_bytes(), mode)
+                    .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
+                self.changed(
+                    "Updating",
+                    format!(
+                        "{} (include added; old file kept as {})",
+                        file.display(),
+                        b.display()
+                    ),
+                    Affects::Nginx,
+                );
             }
             Step::Service(s) => {
-                let changed = s.on_change_of != Affects::Nothing && self.affected.contains(&s.on_change_of);
+                let changed =
+                    s.on_change_of != Affects::Nothing && self.affected.contains(&s.on_change_of);
                 let unit_changed = self.unit_changed && s.on_change_of == Affects::Homeserver;
                 let outcome = service::ensure(s, changed, unit_changed)?;
                 let direct = !service::manager_running(s);
                 match outcome {
-                    service::Outcome::AlreadyRunning => self.status("Unchanged", format!("{} is running; nothing it reads changed, not restarting", s.name)),
+                    service::Outcome::AlreadyRunning => self.status(
+                        "Unchanged",
+                        format!(
+                            "{} is running; nothing it reads changed, not restarting",
+                            s.name
+                        ),
+                    ),
                     service::Outcome::Started(how) => {
                         self.status("Starting", format!("{}: {how}", s.name));
                         self.report.changed.push(format!("started {}", s.name));
@@ -349,16 +511,28 @@ impl Run<'_> {
 /// answers 200; returns the last response time.
 pub fn wait_for(url: &str, connect: &str, ca: Option<&Path>) -> Result<u128, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    let host = url::Url::parse(url).map_err(|e| e.to_string())?.host_str().unwrap_or("localhost").to_string();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let host = url::Url::parse(url)
+        .map_err(|e| e.to_string())?
+        .host_str()
+        .unwrap_or("localhost")
+        .to_string();
     let addr: std::net::SocketAddr = connect.parse().map_err(|e| format!("{connect}: {e}"))?;
-    let mut builder = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).resolve(&host, addr);
+    let mut builder = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .resolve(&host, addr);
     if let Some(ca) = ca {
         let pem = std::fs::read(ca).map_err(|e| format!("cannot read {}: {e}", ca.display()))?;
-        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| format!("{}: {e}", ca.display()))?;
+        let cert =
+            reqwest::Certificate::from_pem(&pem).map_err(|e| format!("{}: {e}", ca.display()))?;
         builder = builder.tls_certs_only([cert]);
     }
-    let client = builder.build().map_err(|e| format!("cannot create an HTTP client: {e}"))?;
+    let client = builder
+        .build()
+        .map_err(|e| format!("cannot create an HTTP client: {e}"))?;
     rt.block_on(async {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         let mut last = String::new();
@@ -385,16 +559,37 @@ pub fn wait_for(url: &str, connect: &str, ca: Option<&Path>) -> Result<u128, Str
 
 /// Executes `plan`. Activation steps run only with `opts.activate`.
 pub fn apply(plan: &Plan, opts: &Options, printer: &Printer) -> Result<Report, Failure> {
-    let steps: Vec<&Step> = plan.steps.iter().filter(|s| opts.activate || !s.is_activation()).collect();
+    let steps: Vec<&Step> = plan
+        .steps
+        .iter()
+        .filter(|s| opts.activate || !s.is_activation())
+        .collect();
     let bar = printer.progress(steps.len() as u64);
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0).to_string();
-    let mut run = Run { opts, printer, bar, report: Report::default(), affected: BTreeSet::new(), unit_changed: false, stamp };
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        .to_string();
+    let mut run = Run {
+        opts,
+        printer,
+        bar,
+        report: Report::default(),
+        affected: BTreeSet::new(),
+        unit_changed: false,
+        stamp,
+    };
     let mut done = Vec::new();
     for step in steps {
         run.bar.set_message(describe(step));
         if let Err(cause) = run.step(step) {
             run.bar.finish_and_clear();
-            return Err(Failure { step: describe(step), cause, done, report: run.report });
+            return Err(Failure {
+                step: describe(step),
+                cause,
+                done,
+                report: run.report,
+            });
         }
         done.push(describe(step));
         run.bar.inc(1);

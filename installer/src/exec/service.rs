@@ -9,7 +9,9 @@ use crate::plan::model::{Direct, ServiceStep};
 
 /// Whether the service manager is running (its marker path exists).
 pub fn manager_running(s: &ServiceStep) -> bool {
-    s.manager_marker.as_ref().is_none_or(|m| Path::new(m).exists())
+    s.manager_marker
+        .as_ref()
+        .is_none_or(|m| Path::new(m).exists())
 }
 
 /// Whether the service runs now.
@@ -21,7 +23,9 @@ pub fn is_running(s: &ServiceStep) -> bool {
         return system::run(&s.is_active).map(|o| o.ok).unwrap_or(false);
     }
     match &s.direct {
-        Direct::Spawn { pid_file, .. } | Direct::Commands { pid_file, .. } => system::live_pid(pid_file).is_some(),
+        Direct::Spawn { pid_file, .. } | Direct::Commands { pid_file, .. } => {
+            system::live_pid(pid_file).is_some()
+        }
         Direct::Fallback { .. } | Direct::Unavailable => false,
     }
 }
@@ -84,7 +88,13 @@ pub fn ensure(s: &ServiceStep, changed: bool, unit_changed: bool) -> Result<Outc
     }
     let why = no_manager_note(s);
     match &s.direct {
-        Direct::Spawn { argv, user, cwd, pid_file, log } => {
+        Direct::Spawn {
+            argv,
+            user,
+            cwd,
+            pid_file,
+            log,
+        } => {
             let live = system::live_pid(pid_file);
             if live.is_some() && !changed {
                 return Ok(Outcome::AlreadyRunning);
@@ -102,15 +112,26 @@ pub fn ensure(s: &ServiceStep, changed: bool, unit_changed: bool) -> Result<Outc
                 pid_file.display(),
                 log.display()
             );
-            Ok(if restarted { Outcome::Restarted(how) } else { Outcome::Started(how) })
+            Ok(if restarted {
+                Outcome::Restarted(how)
+            } else {
+                Outcome::Started(how)
+            })
         }
-        Direct::Commands { start, reload, pid_file } => {
+        Direct::Commands {
+            start,
+            reload,
+            pid_file,
+        } => {
             let live = system::live_pid(pid_file);
             match live {
                 None => {
                     test(s)?;
                     system::run_ok(start)?;
-                    Ok(Outcome::Started(format!("{why}: started with `{}`", start.display())))
+                    Ok(Outcome::Started(format!(
+                        "{why}: started with `{}`",
+                        start.display()
+                    )))
                 }
                 Some(_) if !changed => Ok(Outcome::AlreadyRunning),
                 Some(pid) => {
@@ -123,7 +144,10 @@ pub fn ensure(s: &ServiceStep, changed: bool, unit_changed: bool) -> Result<Outc
                         None => {
                             system::terminate(pid, 30);
                             system::run_ok(start)?;
-                            Ok(Outcome::Restarted(format!("{why}: stopped pid {pid}, then `{}`", start.display())))
+                            Ok(Outcome::Restarted(format!(
+                                "{why}: stopped pid {pid}, then `{}`",
+                                start.display()
+                            )))
                         }
                     }
                 }
@@ -134,13 +158,19 @@ pub fn ensure(s: &ServiceStep, changed: bool, unit_changed: bool) -> Result<Outc
                 return Ok(Outcome::AlreadyRunning);
             }
             system::run_ok(start)?;
-            Ok(Outcome::Started(format!("{why}: started with `{}`", start.display())))
+            Ok(Outcome::Started(format!(
+                "{why}: started with `{}`",
+                start.display()
+            )))
         }
         Direct::Unavailable => {
             if is_running(s) {
                 Ok(Outcome::AlreadyRunning)
             } else {
-                Err(format!("{why}, and {} cannot be started without it; boot with it, or start {} by hand", s.name, s.name))
+                Err(format!(
+                    "{why}, and {} cannot be started without it; boot with it, or start {} by hand",
+                    s.name, s.name
+                ))
             }
         }
     }
@@ -156,17 +186,23 @@ pub fn stop(s: &ServiceStep, stop_cmd: &crate::plan::model::Cmd) -> Result<bool,
         return Ok(true);
     }
     match &s.direct {
-        Direct::Spawn { pid_file, .. } | Direct::Commands { pid_file, .. } => match system::live_pid(pid_file) {
-            Some(pid) => {
-                if system::terminate(pid, 30) {
-                    let _ = std::fs::remove_file(pid_file);
-                    Ok(true)
-                } else {
-                    Err(format!("{} (pid {pid}) did not stop", s.name))
+        Direct::Spawn { pid_file, .. } | Direct::Commands { pid_file, .. } => {
+            match system::live_pid(pid_file) {
+                Some(pid) => {
+                    if system::terminate(pid, 30) {
+                        let _ = std::fs::remove_file(pid_file);
+                        Ok(true)
+                    } else {
+                        Err(format!("{} (pid {pid}) did not stop", s.name))
+                    }
                 }
+                None => Ok(false),
             }
-            None => Ok(false),
-        },
-        _ => Err(format!("{}: cannot stop {} without the service manager", no_manager_note(s), s.name)),
+        }
+        _ => Err(format!(
+            "{}: cannot stop {} without the service manager",
+            no_manager_note(s),
+            s.name
+        )),
     }
 }

@@ -11,12 +11,18 @@ use crate::plan::model::Cmd;
 
 /// `uname -s`.
 pub fn uname() -> String {
-    nix::sys::utsname::uname().map(|u| u.sysname().to_string_lossy().into_owned()).unwrap_or_else(|_| std::env::consts::OS.to_string())
+    nix::sys::utsname::uname()
+        .map(|u| u.sysname().to_string_lossy().into_owned())
+        .unwrap_or_else(|_| std::env::consts::OS.to_string())
 }
 
 /// The installed nginx's version (`nginx -v`), if there is one.
 pub fn nginx_version() -> Option<(u32, u32, u32)> {
-    let out = Command::new("nginx").arg("-v").stdin(Stdio::null()).output().ok()?;
+    let out = Command::new("nginx")
+        .arg("-v")
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
     crate::facts::parse_nginx_version(&String::from_utf8_lossy(&out.stderr))
 }
 
@@ -37,17 +43,27 @@ pub struct Account {
 
 fn passwd_field(root: &Path, file: &str, name: &str) -> Option<Vec<String>> {
     let text = std::fs::read_to_string(crate::plan::existing::under(root, Path::new(file))).ok()?;
-    text.lines().map(|l| l.split(':').map(str::to_string).collect::<Vec<_>>()).find(|f| f.first().map(String::as_str) == Some(name))
+    text.lines()
+        .map(|l| l.split(':').map(str::to_string).collect::<Vec<_>>())
+        .find(|f| f.first().map(String::as_str) == Some(name))
 }
 
 pub fn user(root: &Path, name: &str) -> Option<Account> {
     if root == Path::new("/") {
         if let Ok(Some(u)) = nix::unistd::User::from_name(name) {
-            return Some(Account { uid: u.uid.as_raw(), gid: u.gid.as_raw(), home: u.dir });
+            return Some(Account {
+                uid: u.uid.as_raw(),
+                gid: u.gid.as_raw(),
+                home: u.dir,
+            });
         }
     }
     let f = passwd_field(root, "/etc/passwd", name)?;
-    Some(Account { uid: f.get(2)?.parse().ok()?, gid: f.get(3)?.parse().ok()?, home: PathBuf::from(f.get(5)?) })
+    Some(Account {
+        uid: f.get(2)?.parse().ok()?,
+        gid: f.get(3)?.parse().ok()?,
+        home: PathBuf::from(f.get(5)?),
+    })
 }
 
 pub fn group(root: &Path, name: &str) -> Option<u32> {
@@ -77,8 +93,12 @@ pub fn command(c: &Cmd) -> Result<Command, String> {
         cmd.env(k, v);
     }
     if let Some(name) = &c.user {
-        let acct = user(Path::new("/"), name).ok_or_else(|| format!("user {name} does not exist"))?;
-        cmd.uid(acct.uid).gid(acct.gid).env("HOME", &acct.home).current_dir("/");
+        let acct =
+            user(Path::new("/"), name).ok_or_else(|| format!("user {name} does not exist"))?;
+        cmd.uid(acct.uid)
+            .gid(acct.gid)
+            .env("HOME", &acct.home)
+            .current_dir("/");
     }
     Ok(cmd)
 }
@@ -107,8 +127,22 @@ pub fn run_ok(c: &Cmd) -> Result<Output, String> {
     if out.ok {
         Ok(out)
     } else {
-        let mut msg = format!("`{}` exited with {}", c.display(), out.code.map(|c| c.to_string()).unwrap_or_else(|| "a signal".into()));
-        let text = format!("{}{}", out.stderr.trim(), if out.stdout.trim().is_empty() { "" } else { "\n" });
+        let mut msg = format!(
+            "`{}` exited with {}",
+            c.display(),
+            out.code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "a signal".into())
+        );
+        let text = format!(
+            "{}{}",
+            out.stderr.trim(),
+            if out.stdout.trim().is_empty() {
+                ""
+            } else {
+                "\n"
+            }
+        );
         let text = format!("{text}{}", out.stdout.trim());
         if !text.trim().is_empty() {
             let tail: Vec<&str> = text.trim().lines().rev().take(15).collect();
@@ -130,7 +164,10 @@ pub fn live_pid(pid_file: &Path) -> Option<i32> {
     let mut pid = None;
     for attempt in 1..=TRIES {
         let mut s = String::new();
-        std::fs::File::open(pid_file).ok()?.read_to_string(&mut s).ok()?;
+        std::fs::File::open(pid_file)
+            .ok()?
+            .read_to_string(&mut s)
+            .ok()?;
         // Complete pid files end with a newline; without one, take what parses at the end.
         if s.ends_with('\n') || attempt == TRIES {
             pid = s.trim().parse::<i32>().ok();
@@ -142,21 +179,37 @@ pub fn live_pid(pid_file: &Path) -> Option<i32> {
     if pid <= 1 {
         return None;
     }
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).ok().map(|_| pid)
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+        .ok()
+        .map(|_| pid)
 }
 
 /// Starts `argv` detached (own process group, stdin closed), as `user`, in `cwd`, appending its
 /// output to `log`; writes its pid to `pid_file`. Returns the pid.
-pub fn spawn_detached(argv: &[String], user_name: &str, cwd: &Path, pid_file: &Path, log: &Path) -> Result<u32, String> {
-    let acct = user(Path::new("/"), user_name).ok_or_else(|| format!("user {user_name} does not exist"))?;
-    let out = std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+pub fn spawn_detached(
+    argv: &[String],
+    user_name: &str,
+    cwd: &Path,
+    pid_file: &Path,
+    log: &Path,
+) -> Result<u32, String> {
+    let acct = user(Path::new("/"), user_name)
+        .ok_or_else(|| format!("user {user_name} does not exist"))?;
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
     let _ = nix::unistd::chown(log, Some(acct.uid.into()), Some(acct.gid.into()));
     let err = out.try_clone().map_err(|e| e.to_string())?;
     let (prog, args) = argv.split_first().ok_or("empty command")?;
     let child = Command::new(prog)
         .args(args)
         .env_clear()
-        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
         .env("HOME", &acct.home)
         .current_dir(cwd)
         .uid(acct.uid)
@@ -168,7 +221,8 @@ pub fn spawn_detached(argv: &[String], user_name: &str, cwd: &Path, pid_file: &P
         .spawn()
         .map_err(|e| format!("cannot start {prog}: {e}"))?;
     let pid = child.id();
-    crate::exec::fs::write_atomic(pid_file, format!("{pid}\n").as_bytes(), 0o644).map_err(|e| format!("cannot write {}: {e}", pid_file.display()))?;
+    crate::exec::fs::write_atomic(pid_file, format!("{pid}\n").as_bytes(), 0o644)
+        .map_err(|e| format!("cannot write {}: {e}", pid_file.display()))?;
     let _ = nix::unistd::chown(pid_file, Some(acct.uid.into()), Some(acct.gid.into()));
     // The child outlives matrixctl; init reaps it.
     std::mem::forget(child);

@@ -9,11 +9,20 @@ use serde::{Deserialize, Serialize};
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("debian.toml", include_str!("../../../distros/debian.toml")),
     ("fedora.toml", include_str!("../../../distros/fedora.toml")),
-    ("opensuse.toml", include_str!("../../../distros/opensuse.toml")),
+    (
+        "opensuse.toml",
+        include_str!("../../../distros/opensuse.toml"),
+    ),
     ("arch.toml", include_str!("../../../distros/arch.toml")),
     ("alpine.toml", include_str!("../../../distros/alpine.toml")),
-    ("freebsd.toml", include_str!("../../../distros/freebsd.toml")),
-    ("openbsd.toml", include_str!("../../../distros/openbsd.toml")),
+    (
+        "freebsd.toml",
+        include_str!("../../../distros/freebsd.toml"),
+    ),
+    (
+        "openbsd.toml",
+        include_str!("../../../distros/openbsd.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -175,12 +184,17 @@ pub fn parse(name: &str, text: &str) -> Result<Distro, String> {
 
 /// Every embedded family, in file order.
 pub fn all() -> Vec<Distro> {
-    EMBEDDED.iter().map(|(n, t)| parse(n, t).expect("embedded distro data parses (checked by a test)")).collect()
+    EMBEDDED
+        .iter()
+        .map(|(n, t)| parse(n, t).expect("embedded distro data parses (checked by a test)"))
+        .collect()
 }
 
 /// The family whose id is `id` (the `--distro` override accepts a family id or any os-release ID).
 pub fn by_name(name: &str) -> Option<Distro> {
-    all().into_iter().find(|d| d.id == name || d.detect.ids.iter().any(|i| i == name))
+    all()
+        .into_iter()
+        .find(|d| d.id == name || d.detect.ids.iter().any(|i| i == name))
 }
 
 /// Matches `uname -s` and os-release `ID`/`ID_LIKE` against the families: `ID` first, then each
@@ -189,12 +203,18 @@ pub fn matching(uname: &str, id: Option<&str>, id_like: &[String]) -> Option<Dis
     let all = all();
     let same_kernel: Vec<&Distro> = all.iter().filter(|d| d.detect.uname == uname).collect();
     if let Some(id) = id {
-        if let Some(d) = same_kernel.iter().find(|d| d.detect.ids.iter().any(|i| i == id)) {
+        if let Some(d) = same_kernel
+            .iter()
+            .find(|d| d.detect.ids.iter().any(|i| i == id))
+        {
             return Some((*d).clone());
         }
     }
     for like in id_like {
-        if let Some(d) = same_kernel.iter().find(|d| d.detect.id_like.iter().any(|i| i == like)) {
+        if let Some(d) = same_kernel
+            .iter()
+            .find(|d| d.detect.id_like.iter().any(|i| i == like))
+        {
             return Some((*d).clone());
         }
     }

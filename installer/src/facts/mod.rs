@@ -24,7 +24,11 @@ impl OsInfo {
     pub fn describe(&self) -> String {
         match (&self.pretty_name, &self.id) {
             (Some(p), _) => format!("{p} ({})", self.uname),
-            (None, Some(id)) => format!("{id} {} ({})", self.version_id.as_deref().unwrap_or(""), self.uname),
+            (None, Some(id)) => format!(
+                "{id} {} ({})",
+                self.version_id.as_deref().unwrap_or(""),
+                self.uname
+            ),
             (None, None) => self.uname.clone(),
         }
     }
@@ -47,7 +51,9 @@ pub struct Facts {
 pub fn parse_os_release(text: &str) -> OsInfo {
     let mut os = OsInfo::default();
     for line in text.lines() {
-        let Some((k, v)) = line.split_once('=') else { continue };
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
         let v = v.trim().trim_matches('"').trim_matches('\'').to_string();
         match k.trim() {
             "ID" => os.id = Some(v.to_lowercase()),
@@ -63,8 +69,16 @@ pub fn parse_os_release(text: &str) -> OsInfo {
 /// Parses `nginx version: nginx/1.22.1` (nginx -v prints it on stderr).
 pub fn parse_nginx_version(text: &str) -> Option<(u32, u32, u32)> {
     let v = text.split("nginx/").nth(1)?.split_whitespace().next()?;
-    let mut parts = v.split('.').map(|p| p.trim_matches(|c: char| !c.is_ascii_digit()).parse::<u32>().ok());
-    Some((parts.next()??, parts.next().flatten().unwrap_or(0), parts.next().flatten().unwrap_or(0)))
+    let mut parts = v.split('.').map(|p| {
+        p.trim_matches(|c: char| !c.is_ascii_digit())
+            .parse::<u32>()
+            .ok()
+    });
+    Some((
+        parts.next()??,
+        parts.next().flatten().unwrap_or(0),
+        parts.next().flatten().unwrap_or(0),
+    ))
 }
 
 /// Reads os-release and uname of the system under `root` (uname is the running kernel's).
@@ -105,7 +119,13 @@ pub fn detect(root: &Path, distro_override: Option<&str>) -> Result<Facts, CliEr
     let nginx_version = crate::exec::system::nginx_version();
     let matrixd_source = crate::exec::system::sibling_binary("matrixd");
     let ipv6 = os.uname != "Linux" || Path::new("/proc/net/if_inet6").exists();
-    Ok(Facts { os, distro, nginx_version, matrixd_source, ipv6 })
+    Ok(Facts {
+        os,
+        distro,
+        nginx_version,
+        matrixd_source,
+        ipv6,
+    })
 }
 
 pub fn family_ids() -> Vec<String> {

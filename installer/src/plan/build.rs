@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::render::homeserver::{DatabaseCtx, EmailCtx, HomeserverCtx, InstallExtras, SecretFilesCtx, TlsListenerCtx, TurnCtx};
 use crate::facts::Facts;
 use crate::facts::distro::subst;
 use crate::plan::existing::Existing;
 use crate::plan::model::*;
+use crate::render::homeserver::{
+    DatabaseCtx, EmailCtx, HomeserverCtx, InstallExtras, SecretFilesCtx, TlsListenerCtx, TurnCtx,
+};
 use crate::render::{self, TemplateId};
 
 /// Synapse's default `url_preview_ip_range_blacklist`: its 19 ranges, from the server's schema.
@@ -28,7 +30,10 @@ pub struct PlanError {
 }
 
 fn err(message: impl Into<String>, hint: impl Into<String>) -> PlanError {
-    PlanError { message: message.into(), hint: hint.into() }
+    PlanError {
+        message: message.into(),
+        hint: hint.into(),
+    }
 }
 
 /// Where things go, from the distro data.
@@ -91,15 +96,40 @@ impl Builder<'_> {
         }
     }
     fn dir(&mut self, path: &Path, mode: u32, owner: &Owner) {
-        let change = if self.existing.exists(path) { Change::Unchanged } else { Change::Create };
-        self.steps.push(Step::Dir { path: path.to_path_buf(), mode, owner: owner.clone(), change });
+        let change = if self.existing.exists(path) {
+            Change::Unchanged
+        } else {
+            Change::Create
+        };
+        self.steps.push(Step::Dir {
+            path: path.to_path_buf(),
+            mode,
+            owner: owner.clone(),
+            change,
+        });
     }
-    fn template(&mut self, path: &Path, id: TemplateId, ctx: &impl Serialize, mode: u32, owner: &Owner, affects: Affects) -> Result<String, PlanError> {
-        let text = render::render(id, ctx).map_err(|e| err(format!("internal template error: {e}"), "report this as a bug"))?;
+    fn template(
+        &mut self,
+        path: &Path,
+        id: TemplateId,
+        ctx: &impl Serialize,
+        mode: u32,
+        owner: &Owner,
+        affects: Affects,
+    ) -> Result<String, PlanError> {
+        let text = render::render(id, ctx).map_err(|e| {
+            err(
+                format!("internal template error: {e}"),
+                "report this as a bug",
+            )
+        })?;
         let change = self.change_for(path, text.as_bytes());
         self.steps.push(Step::File(FileStep {
             path: path.to_path_buf(),
-            content: Content::Template { id: id.0, text: text.clone() },
+            content: Content::Template {
+                id: id.0,
+                text: text.clone(),
+            },
             mode,
             owner: owner.clone(),
             change,
@@ -109,9 +139,18 @@ impl Builder<'_> {
         Ok(text)
     }
     /// A secret file: kept when it exists (its value is returned), else a new one.
-    fn secret(&mut self, path: &Path, owner: &Owner, new_secret: &mut dyn FnMut() -> String, affects: Affects) -> String {
+    fn secret(
+        &mut self,
+        path: &Path,
+        owner: &Owner,
+        new_secret: &mut dyn FnMut() -> String,
+        affects: Affects,
+    ) -> String {
         let (value, change) = match self.existing.read(path) {
-            Some(old) => (String::from_utf8_lossy(&old).trim().to_string(), Change::Keep),
+            Some(old) => (
+                String::from_utf8_lossy(&old).trim().to_string(),
+                Change::Keep,
+            ),
             None => (new_secret(), Change::Create),
         };
         self.steps.push(Step::File(FileStep {
@@ -184,7 +223,10 @@ struct CoturnCtx {
 /// The public URL's host and port.
 pub fn url_host_port(url: &str) -> (String, u16) {
     match url::Url::parse(url) {
-        Ok(u) => (u.host_str().unwrap_or("localhost").to_string(), u.port_or_known_default().unwrap_or(443)),
+        Ok(u) => (
+            u.host_str().unwrap_or("localhost").to_string(),
+            u.port_or_known_default().unwrap_or(443),
+        ),
         Err(_) => ("localhost".into(), 443),
     }
 }
@@ -194,14 +236,31 @@ fn cmd(argv: &[String], vars: &[(&str, &str)]) -> Cmd {
 }
 
 /// Builds the plan. `gen` makes new secrets (random in real runs, predictable in tests).
-pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &mut dyn FnMut() -> String) -> Result<Plan, PlanError> {
+pub fn build(
+    a: &Answers,
+    facts: &Facts,
+    existing: &dyn Existing,
+    new_secret: &mut dyn FnMut() -> String,
+) -> Result<Plan, PlanError> {
     let d = &facts.distro;
     let l = Layout::of(facts);
-    let mut b = Builder { existing, steps: Vec::new() };
+    let mut b = Builder {
+        existing,
+        steps: Vec::new(),
+    };
     let mut notes = Vec::new();
-    let user = Owner { user: d.user.name.clone(), group: d.user.group.clone() };
-    let root = Owner { user: "root".into(), group: "root".into() };
-    let root_group = Owner { user: "root".into(), group: d.user.group.clone() };
+    let user = Owner {
+        user: d.user.name.clone(),
+        group: d.user.group.clone(),
+    };
+    let root = Owner {
+        user: "root".into(),
+        group: "root".into(),
+    };
+    let root_group = Owner {
+        user: "root".into(),
+        group: d.user.group.clone(),
+    };
 
     let (public_host, public_port) = url_host_port(&a.public_baseurl);
     let server_host = crate::wizard::question::server_host(&a.server_name);
@@ -226,8 +285,17 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
         purposes.push("coturn");
     }
     if !names.is_empty() {
-        let env: Vec<(String, String)> = d.packages.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        let with_env = |argv: Vec<String>| Cmd { argv, env: env.clone(), user: None };
+        let env: Vec<(String, String)> = d
+            .packages
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let with_env = |argv: Vec<String>| Cmd {
+            argv,
+            env: env.clone(),
+            user: None,
+        };
         let mut install = d.packages.install.clone();
         install.extend(names.iter().cloned());
         b.steps.push(Step::Packages {
@@ -255,7 +323,9 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
         create_user: d.user.create_user.iter().map(|c| cmd(c, &uvars)).collect(),
     });
 
-    let service_step = |name: &str, on_change_of: Affects, reload: bool, direct: Direct| service_for(facts, name, on_change_of, reload, direct);
+    let service_step = |name: &str, on_change_of: Affects, reload: bool, direct: Direct| {
+        service_for(facts, name, on_change_of, reload, direct)
+    };
 
     // 3. PostgreSQL: initialise where the distro needs it, run it, create role and database.
     if postgres {
@@ -266,7 +336,10 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
             b.steps.push(Step::Run {
                 title: "initialise the PostgreSQL cluster".into(),
                 cmd: c,
-                unless: pg.init_creates.as_ref().map(|p| Guard::Exists(PathBuf::from(p))),
+                unless: pg
+                    .init_creates
+                    .as_ref()
+                    .map(|p| Guard::Exists(PathBuf::from(p))),
             });
         }
         let mut step = service_step(
@@ -274,11 +347,18 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
             Affects::Nothing,
             false,
             match &d.service.fallback_start {
-                Some(f) => Direct::Fallback { start: cmd(f, &[("svc", &pg.service)]) },
+                Some(f) => Direct::Fallback {
+                    start: cmd(f, &[("svc", &pg.service)]),
+                },
                 None => Direct::Unavailable,
             },
         );
-        step.ready = Some(Cmd::new(vec!["pg_isready".into(), "-q".into(), "-h".into(), pg.socket_dir.clone()]));
+        step.ready = Some(Cmd::new(vec![
+            "pg_isready".into(),
+            "-q".into(),
+            "-h".into(),
+            pg.socket_dir.clone(),
+        ]));
         b.steps.push(Step::Service(step));
         let psql = |sql: String| {
             Cmd::new(vec![
@@ -297,12 +377,23 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
         let role = &d.user.name;
         b.steps.push(Step::Run {
             title: format!("create PostgreSQL role {role}"),
-            cmd: Cmd::new(vec!["createuser".into(), "-h".into(), pg.socket_dir.clone(), "-U".into(), pg.superuser.clone(), role.clone()])
-                .as_user(&pg.os_user),
-            unless: Some(Guard::Outputs(psql(format!("SELECT 1 FROM pg_roles WHERE rolname = '{role}'")))),
+            cmd: Cmd::new(vec![
+                "createuser".into(),
+                "-h".into(),
+                pg.socket_dir.clone(),
+                "-U".into(),
+                pg.superuser.clone(),
+                role.clone(),
+            ])
+            .as_user(&pg.os_user),
+            unless: Some(Guard::Outputs(psql(format!(
+                "SELECT 1 FROM pg_roles WHERE rolname = '{role}'"
+            )))),
         });
         b.steps.push(Step::Run {
-            title: format!("create database matrixd (UTF8, C collation, from template0) owned by {role}"),
+            title: format!(
+                "create database matrixd (UTF8, C collation, from template0) owned by {role}"
+            ),
             cmd: Cmd::new(vec![
                 "createdb".into(),
                 "-h".into(),
@@ -316,7 +407,9 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
                 "matrixd".into(),
             ])
             .as_user(&pg.os_user),
-            unless: Some(Guard::Outputs(psql("SELECT 1 FROM pg_database WHERE datname = 'matrixd'".into()))),
+            unless: Some(Guard::Outputs(psql(
+                "SELECT 1 FROM pg_database WHERE datname = 'matrixd'".into(),
+            ))),
         });
     }
 
@@ -354,7 +447,10 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
                 affects: Affects::Homeserver,
             }));
         }
-        _ => notes.push(format!("matrixd is expected at {} (no matrixd binary next to matrixctl)", l.bin.display())),
+        _ => notes.push(format!(
+            "matrixd is expected at {} (no matrixd binary next to matrixctl)",
+            l.bin.display()
+        )),
     }
 
     // 6. Secrets, the signing key, TLS material.
@@ -366,7 +462,11 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
         b.secret(p, &user, new_secret, Affects::Homeserver);
     }
     let signing_key = l.config_dir.join("signing.key");
-    let key_change = if existing.exists(&signing_key) { Change::Keep } else { Change::Create };
+    let key_change = if existing.exists(&signing_key) {
+        Change::Keep
+    } else {
+        Change::Create
+    };
     b.steps.push(Step::File(FileStep {
         path: signing_key.clone(),
         content: Content::SigningKey,
@@ -380,10 +480,19 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
     let (cert, key) = match &a.tls {
         Tls::Existing { cert, key } => {
             let c = existing.read(cert).ok_or_else(|| {
-                err(format!("the certificate {} does not exist", cert.display()), "pass --tls-cert with the full-chain PEM file")
+                err(
+                    format!("the certificate {} does not exist", cert.display()),
+                    "pass --tls-cert with the full-chain PEM file",
+                )
             })?;
             let k = existing.read(key).ok_or_else(|| {
-                err(format!("the private key {} does not exist or cannot be read", key.display()), "pass --tls-key with its PEM private key")
+                err(
+                    format!(
+                        "the private key {} does not exist or cannot be read",
+                        key.display()
+                    ),
+                    "pass --tls-key with its PEM private key",
+                )
             })?;
             crate::plan::tls::check_pair(&c, &k).map_err(|e| {
                 err(
@@ -393,10 +502,17 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
             })?;
             (cert.clone(), key.clone())
         }
-        _ => (l.tls_dir.join("fullchain.pem"), l.tls_dir.join("privkey.pem")),
+        _ => (
+            l.tls_dir.join("fullchain.pem"),
+            l.tls_dir.join("privkey.pem"),
+        ),
     };
     if matches!(a.tls, Tls::SelfSigned | Tls::Direct) {
-        let change = if existing.exists(&cert) && existing.exists(&key) { Change::Keep } else { Change::Create };
+        let change = if existing.exists(&cert) && existing.exists(&key) {
+            Change::Keep
+        } else {
+            Change::Create
+        };
         let mut names = vec![public_host.clone()];
         if server_host != public_host {
             names.push(server_host.clone());
@@ -405,9 +521,17 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
             cert: cert.clone(),
             key: key.clone(),
             names,
-            key_owner: if a.tls == Tls::Direct { user.clone() } else { root.clone() },
+            key_owner: if a.tls == Tls::Direct {
+                user.clone()
+            } else {
+                root.clone()
+            },
             change,
-            affects: if a.tls == Tls::Direct { Affects::Homeserver } else { Affects::Nginx },
+            affects: if a.tls == Tls::Direct {
+                Affects::Homeserver
+            } else {
+                Affects::Nginx
+            },
         });
     }
 
@@ -415,20 +539,32 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
     let turn_ctx = match &a.turn {
         Some(t) => {
             let uris = if t.uris.is_empty() {
-                vec![format!("turn:{public_host}:3478?transport=udp"), format!("turn:{public_host}:3478?transport=tcp")]
+                vec![
+                    format!("turn:{public_host}:3478?transport=udp"),
+                    format!("turn:{public_host}:3478?transport=tcp"),
+                ]
             } else {
                 t.uris.clone()
             };
             let secret_path = match &t.secret_file {
                 Some(f) => {
                     if !existing.exists(f) {
-                        return Err(err(format!("the TURN secret file {} does not exist", f.display()), "create it, or use --install-coturn to have one generated"));
+                        return Err(err(
+                            format!("the TURN secret file {} does not exist", f.display()),
+                            "create it, or use --install-coturn to have one generated",
+                        ));
                     }
                     f.clone()
                 }
                 None => secret_path("turn_shared_secret"),
             };
-            Some((TurnCtx { uris, secret_path: s(&secret_path) }, secret_path))
+            Some((
+                TurnCtx {
+                    uris,
+                    secret_path: s(&secret_path),
+                },
+                secret_path,
+            ))
         }
         None => None,
     };
@@ -437,7 +573,9 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
         if a.turn.as_ref().is_some_and(|t| t.secret_file.is_none()) {
             coturn_secret = Some(b.secret(path, &user, new_secret, Affects::Homeserver));
         } else if coturn {
-            coturn_secret = existing.read(path).map(|v| String::from_utf8_lossy(&v).trim().to_string());
+            coturn_secret = existing
+                .read(path)
+                .map(|v| String::from_utf8_lossy(&v).trim().to_string());
         }
     }
 
@@ -445,8 +583,19 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
         Some(f) => Some(
             existing
                 .read(f)
-                .map(|v| String::from_utf8_lossy(&v).lines().next().unwrap_or("").to_string())
-                .ok_or_else(|| err(format!("cannot read the SMTP password file {}", f.display()), "check --smtp-pass-file"))?,
+                .map(|v| {
+                    String::from_utf8_lossy(&v)
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .ok_or_else(|| {
+                    err(
+                        format!("cannot read the SMTP password file {}", f.display()),
+                        "check --smtp-pass-file",
+                    )
+                })?,
         ),
         None => None,
     };
@@ -459,7 +608,11 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
         pid_file: s(&l.pid_file),
         public_baseurl: Some(a.public_baseurl.clone()),
         port: HTTP_PORT,
-        bind_addresses: if nginx { vec!["127.0.0.1".into()] } else { vec!["0.0.0.0".into()] },
+        bind_addresses: if nginx {
+            vec!["127.0.0.1".into()]
+        } else {
+            vec!["0.0.0.0".into()]
+        },
         x_forwarded: nginx,
         database: if postgres {
             DatabaseCtx {
@@ -470,7 +623,13 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
                 host: Some(d.postgresql.socket_dir.clone()),
             }
         } else {
-            DatabaseCtx { name: "sqlite3", path: s(&l.data_dir.join("homeserver.db")), user: None, dbname: None, host: None }
+            DatabaseCtx {
+                name: "sqlite3",
+                path: s(&l.data_dir.join("homeserver.db")),
+                user: None,
+                dbname: None,
+                host: None,
+            }
         },
         log_config: s(&log_config),
         media_store_path: s(&l.data_dir.join("media_store")),
@@ -481,7 +640,11 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
         report_stats: a.report_stats,
         extras: InstallExtras {
             install: true,
-            secret_files: Some(SecretFilesCtx { registration_shared_secret: s(&reg), macaroon_secret_key: s(&mac), form_secret: s(&form) }),
+            secret_files: Some(SecretFilesCtx {
+                registration_shared_secret: s(&reg),
+                macaroon_secret_key: s(&mac),
+                form_secret: s(&form),
+            }),
             tls_listener: (a.tls == Tls::Direct).then(|| TlsListenerCtx {
                 port: FEDERATION_PORT,
                 bind_addresses: vec!["0.0.0.0".into()],
@@ -503,22 +666,38 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
                 require_transport_security: m.require_tls,
                 notif_from: m.notif_from.clone(),
             }),
-            turn: turn_ctx.as_ref().map(|(t, _)| TurnCtx { uris: t.uris.clone(), secret_path: t.secret_path.clone() }),
+            turn: turn_ctx.as_ref().map(|(t, _)| TurnCtx {
+                uris: t.uris.clone(),
+                secret_path: t.secret_path.clone(),
+            }),
             url_preview: a.url_preview,
             url_preview_blacklist: URL_PREVIEW_IP_RANGE_BLACKLIST.to_vec(),
         },
     };
-    b.template(&l.config, crate::render::HOMESERVER_YAML, &hs, 0o600, &user, Affects::Homeserver)?;
+    b.template(
+        &l.config,
+        crate::render::HOMESERVER_YAML,
+        &hs,
+        0o600,
+        &user,
+        Affects::Homeserver,
+    )?;
     b.template(
         &log_config,
         crate::render::LOG_CONFIG,
-        &LogCtx { server_name: a.server_name.clone(), log_file: s(&l.log_dir.join("homeserver.log")) },
+        &LogCtx {
+            server_name: a.server_name.clone(),
+            log_file: s(&l.log_dir.join("homeserver.log")),
+        },
         0o644,
         &root_group,
         Affects::Homeserver,
     )?;
     if a.registration == Registration::Open {
-        notes.push("registration is open without verification: anyone can create accounts on this server".into());
+        notes.push(
+            "registration is open without verification: anyone can create accounts on this server"
+                .into(),
+        );
     }
 
     // 8. nginx: .well-known files, the site, and whatever makes nginx read it.
@@ -534,7 +713,9 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
                 b.template(
                     &dir.join("server"),
                     crate::render::WELL_KNOWN_SERVER,
-                    &ServerWellKnown { delegated: format!("{public_host}:{port}") },
+                    &ServerWellKnown {
+                        delegated: format!("{public_host}:{port}"),
+                    },
                     0o644,
                     &root,
                     Affects::Nothing,
@@ -543,7 +724,9 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
             b.template(
                 &dir.join("client"),
                 crate::render::WELL_KNOWN_CLIENT,
-                &ClientWellKnown { base_url: a.public_baseurl.trim_end_matches('/').to_string() },
+                &ClientWellKnown {
+                    base_url: a.public_baseurl.trim_end_matches('/').to_string(),
+                },
                 0o644,
                 &root,
                 Affects::Nothing,
@@ -573,7 +756,11 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
                 federation_port: a.federation && a.tls != Tls::Direct,
                 upstream: format!("http://127.0.0.1:{HTTP_PORT}"),
                 well_known: a.well_known,
-                webroot: d.nginx.webroot_in_chroot.clone().unwrap_or_else(|| d.nginx.webroot.clone()),
+                webroot: d
+                    .nginx
+                    .webroot_in_chroot
+                    .clone()
+                    .unwrap_or_else(|| d.nginx.webroot.clone()),
             },
             0o644,
             &root,
@@ -587,12 +774,28 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
                 None if existing.exists(&link) => Change::Update,
                 None => Change::Create,
             };
-            b.steps.push(Step::Symlink { link, target: site.clone(), change });
+            b.steps.push(Step::Symlink {
+                link,
+                target: site.clone(),
+                change,
+            });
         }
         if let Some(inc) = &d.nginx.include {
             let file = PathBuf::from(&inc.file);
-            let has = existing.read(&file).is_some_and(|t| String::from_utf8_lossy(&t).lines().any(|l| l.trim() == inc.line));
-            b.steps.push(Step::Include { file, line: inc.line.clone(), change: if has { Change::Unchanged } else { Change::Update } });
+            let has = existing.read(&file).is_some_and(|t| {
+                String::from_utf8_lossy(&t)
+                    .lines()
+                    .any(|l| l.trim() == inc.line)
+            });
+            b.steps.push(Step::Include {
+                file,
+                line: inc.line.clone(),
+                change: if has {
+                    Change::Unchanged
+                } else {
+                    Change::Update
+                },
+            });
         }
     }
 
@@ -608,7 +811,10 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
                 realm: server_host.clone(),
             },
             0o640,
-            &Owner { user: "root".into(), group: d.coturn.user.clone() },
+            &Owner {
+                user: "root".into(),
+                group: d.coturn.user.clone(),
+            },
             Affects::Coturn,
         )?;
     }
@@ -619,9 +825,15 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
         "openrc" => crate::render::SERVICE_OPENRC,
         "freebsd-rc" => crate::render::SERVICE_FREEBSD,
         "openbsd-rc" => crate::render::SERVICE_OPENBSD,
-        other => return Err(err(format!("distros/{}.toml: unknown service kind {other:?}", d.id), "use systemd, openrc, freebsd-rc or openbsd-rc")),
+        other => {
+            return Err(err(
+                format!("distros/{}.toml: unknown service kind {other:?}", d.id),
+                "use systemd, openrc, freebsd-rc or openbsd-rc",
+            ));
+        }
     };
-    let unit_path = PathBuf::from(subst(&[d.service.unit_path.clone()], &[("svc", &l.service)]).remove(0));
+    let unit_path =
+        PathBuf::from(subst(&[d.service.unit_path.clone()], &[("svc", &l.service)]).remove(0));
     let unit_text = render::render(
         unit_id,
         &ServiceCtx {
@@ -634,15 +846,27 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
             data_dir: s(&l.data_dir),
             log_dir: s(&l.log_dir),
             run_dir: s(&l.run_dir),
-            run_dir_name: l.run_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            run_dir_name: l
+                .run_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             after: postgres.then(|| d.postgresql.service.clone()),
         },
     )
-    .map_err(|e| err(format!("internal template error: {e}"), "report this as a bug"))?;
+    .map_err(|e| {
+        err(
+            format!("internal template error: {e}"),
+            "report this as a bug",
+        )
+    })?;
     let change = b.change_for(&unit_path, unit_text.as_bytes());
     b.steps.push(Step::File(FileStep {
         path: unit_path,
-        content: Content::Template { id: unit_id.0, text: unit_text },
+        content: Content::Template {
+            id: unit_id.0,
+            text: unit_text,
+        },
         mode: d.service.unit_mode,
         owner: root.clone(),
         change,
@@ -655,7 +879,10 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
     let change = b.change_for(&l.answers, answers_text.as_bytes());
     b.steps.push(Step::File(FileStep {
         path: l.answers.clone(),
-        content: Content::Data { what: "these answers, for re-runs", text: answers_text },
+        content: Content::Data {
+            what: "these answers, for re-runs",
+            text: answers_text,
+        },
         mode: 0o600,
         owner: root.clone(),
         change,
@@ -683,18 +910,35 @@ pub fn build(a: &Answers, facts: &Facts, existing: &dyn Existing, new_secret: &m
     }
 
     // 13. Wait for the client API through the public URL (resolved to this machine).
-    let connect_port = if nginx { public_port } else if a.tls == Tls::Direct { FEDERATION_PORT } else { HTTP_PORT };
+    let connect_port = if nginx {
+        public_port
+    } else if a.tls == Tls::Direct {
+        FEDERATION_PORT
+    } else {
+        HTTP_PORT
+    };
     b.steps.push(Step::Wait {
         url: format!("{}_matrix/client/versions", a.public_baseurl),
         connect: format!("127.0.0.1:{connect_port}"),
         ca: matches!(a.tls, Tls::SelfSigned | Tls::Direct).then(|| cert.clone()),
     });
 
-    Ok(Plan { steps: b.steps, notes, config_path: l.config, service: l.service })
+    Ok(Plan {
+        steps: b.steps,
+        notes,
+        config_path: l.config,
+        service: l.service,
+    })
 }
 
 /// A service step from the distro's service-manager data.
-pub fn service_for(facts: &Facts, name: &str, on_change_of: Affects, reload: bool, direct: Direct) -> ServiceStep {
+pub fn service_for(
+    facts: &Facts,
+    name: &str,
+    on_change_of: Affects,
+    reload: bool,
+    direct: Direct,
+) -> ServiceStep {
     let d = &facts.distro;
     let sub = |argv: &[String]| cmd(argv, &[("svc", name)]);
     ServiceStep {
@@ -730,7 +974,12 @@ pub fn matrixd_service(facts: &Facts) -> ServiceStep {
             log: l.out_log.clone(),
         },
     );
-    step.after_unit_change = d.service.after_unit_change.iter().map(|c| cmd(c, &[("svc", &l.service)])).collect();
+    step.after_unit_change = d
+        .service
+        .after_unit_change
+        .iter()
+        .map(|c| cmd(c, &[("svc", &l.service)]))
+        .collect();
     step
 }
 

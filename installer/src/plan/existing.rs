@@ -46,7 +46,9 @@ impl Existing for Fs {
     fn same_as(&self, source: &Path, path: &Path) -> bool {
         let target = self.host(path);
         match (std::fs::metadata(source), std::fs::metadata(&target)) {
-            (Ok(a), Ok(b)) if a.len() == b.len() => std::fs::read(source).ok() == std::fs::read(&target).ok(),
+            (Ok(a), Ok(b)) if a.len() == b.len() => {
+                std::fs::read(source).ok() == std::fs::read(&target).ok()
+            }
             _ => false,
         }
     }

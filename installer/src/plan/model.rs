@@ -75,7 +75,11 @@ pub struct Cmd {
 
 impl Cmd {
     pub fn new(argv: Vec<String>) -> Self {
-        Cmd { argv, env: Vec::new(), user: None }
+        Cmd {
+            argv,
+            env: Vec::new(),
+            user: None,
+        }
     }
     pub fn as_user(mut self, user: &str) -> Self {
         self.user = Some(user.to_string());
@@ -84,7 +88,10 @@ impl Cmd {
     /// How the plan prints it (secrets never appear in commands).
     pub fn display(&self) -> String {
         let quote = |a: &String| {
-            if a.is_empty() || a.chars().any(|c| c.is_whitespace() || "'\"$`\\;&|<>*?()".contains(c)) {
+            if a.is_empty()
+                || a.chars()
+                    .any(|c| c.is_whitespace() || "'\"$`\\;&|<>*?()".contains(c))
+            {
                 format!("'{}'", a.replace('\'', "'\\''"))
             } else {
                 a.clone()
@@ -179,9 +186,19 @@ pub struct FileStep {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Direct {
     /// matrixctl starts the program itself, detached, as `user`, logging to `log`.
-    Spawn { argv: Vec<String>, user: String, cwd: PathBuf, pid_file: PathBuf, log: PathBuf },
+    Spawn {
+        argv: Vec<String>,
+        user: String,
+        cwd: PathBuf,
+        pid_file: PathBuf,
+        log: PathBuf,
+    },
     /// Start and reload commands of the program itself (nginx, turnserver).
-    Commands { start: Cmd, reload: Option<Cmd>, pid_file: PathBuf },
+    Commands {
+        start: Cmd,
+        reload: Option<Cmd>,
+        pid_file: PathBuf,
+    },
     /// A distro command that starts it without the manager (Debian's service(8)).
     Fallback { start: Cmd },
     /// Cannot be run without the service manager.
@@ -211,28 +228,76 @@ pub struct ServiceStep {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// Install the packages not already installed.
-    Packages { purpose: String, names: Vec<String>, refresh: Option<Cmd>, install: Cmd, is_installed: Cmd, installed_stdout: Option<String> },
+    Packages {
+        purpose: String,
+        names: Vec<String>,
+        refresh: Option<Cmd>,
+        install: Cmd,
+        is_installed: Cmd,
+        installed_stdout: Option<String>,
+    },
     /// Create the system group and user unless they exist.
-    User { name: String, group: String, home: String, create_group: Vec<Cmd>, create_user: Vec<Cmd> },
+    User {
+        name: String,
+        group: String,
+        home: String,
+        create_group: Vec<Cmd>,
+        create_user: Vec<Cmd>,
+    },
     /// A command, skipped when its guard says it is done.
-    Run { title: String, cmd: Cmd, unless: Option<Guard> },
-    Dir { path: PathBuf, mode: u32, owner: Owner, change: Change },
+    Run {
+        title: String,
+        cmd: Cmd,
+        unless: Option<Guard>,
+    },
+    Dir {
+        path: PathBuf,
+        mode: u32,
+        owner: Owner,
+        change: Change,
+    },
     File(FileStep),
     /// A self-signed certificate and key for `names`, unless both exist.
-    SelfSigned { cert: PathBuf, key: PathBuf, names: Vec<String>, key_owner: Owner, change: Change, affects: Affects },
-    Symlink { link: PathBuf, target: PathBuf, change: Change },
+    SelfSigned {
+        cert: PathBuf,
+        key: PathBuf,
+        names: Vec<String>,
+        key_owner: Owner,
+        change: Change,
+        affects: Affects,
+    },
+    Symlink {
+        link: PathBuf,
+        target: PathBuf,
+        change: Change,
+    },
     /// Adds `line` inside the http block of an nginx.conf that includes nothing.
-    Include { file: PathBuf, line: String, change: Change },
+    Include {
+        file: PathBuf,
+        line: String,
+        change: Change,
+    },
     /// Enable and start (or restart/reload when something it depends on changed).
     Service(ServiceStep),
     /// Wait until the URL answers (resolving the host to `connect`, trusting `ca`).
-    Wait { url: String, connect: String, ca: Option<PathBuf> },
+    Wait {
+        url: String,
+        connect: String,
+        ca: Option<PathBuf>,
+    },
 }
 
 impl Step {
     /// Steps that act on the running system rather than write files; `--root` skips them.
     pub fn is_activation(&self) -> bool {
-        matches!(self, Step::Packages { .. } | Step::User { .. } | Step::Run { .. } | Step::Service(_) | Step::Wait { .. })
+        matches!(
+            self,
+            Step::Packages { .. }
+                | Step::User { .. }
+                | Step::Run { .. }
+                | Step::Service(_)
+                | Step::Wait { .. }
+        )
     }
 }
 

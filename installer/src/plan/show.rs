@@ -10,7 +10,12 @@ fn mode_owner(mode: u32, o: &Owner) -> String {
     format!("{mode:04o} {}:{}", o.user, o.group)
 }
 
-fn line(out: &mut String, verb: &str, target: impl std::fmt::Display, detail: impl std::fmt::Display) {
+fn line(
+    out: &mut String,
+    verb: &str,
+    target: impl std::fmt::Display,
+    detail: impl std::fmt::Display,
+) {
     let target = target.to_string();
     let detail = detail.to_string();
     if detail.is_empty() {
@@ -18,7 +23,11 @@ fn line(out: &mut String, verb: &str, target: impl std::fmt::Display, detail: im
     } else if target.chars().count() <= 44 {
         let _ = writeln!(out, "  {verb:<10} {target:<44} {detail}");
     } else {
-        let _ = writeln!(out, "  {verb:<10} {target}\n  {:<10} {:<44} {detail}", "", "");
+        let _ = writeln!(
+            out,
+            "  {verb:<10} {target}\n  {:<10} {:<44} {detail}",
+            "", ""
+        );
     }
 }
 
@@ -34,15 +43,37 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
             continue;
         }
         match step {
-            Step::Packages { purpose, names, refresh, install, .. } => {
-                line(&mut out, "install", format!("packages for {purpose}: {}", names.join(" ")), "only those not installed yet");
+            Step::Packages {
+                purpose,
+                names,
+                refresh,
+                install,
+                ..
+            } => {
+                line(
+                    &mut out,
+                    "install",
+                    format!("packages for {purpose}: {}", names.join(" ")),
+                    "only those not installed yet",
+                );
                 if let Some(r) = refresh {
                     command(&mut out, "$ ", r);
                 }
                 command(&mut out, "$ ", install);
             }
-            Step::User { name, group, home, create_group, create_user } => {
-                line(&mut out, "user", format!("{name}:{group}"), format!("system user, home {home}, unless it exists"));
+            Step::User {
+                name,
+                group,
+                home,
+                create_group,
+                create_user,
+            } => {
+                line(
+                    &mut out,
+                    "user",
+                    format!("{name}:{group}"),
+                    format!("system user, home {home}, unless it exists"),
+                );
                 for c in create_group.iter().chain(create_user) {
                     command(&mut out, "$ ", c);
                 }
@@ -58,41 +89,105 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                     None => {}
                 }
             }
-            Step::Dir { path, mode, owner, change } => {
-                line(&mut out, change.verb(), format!("{}/", path.display()), format!("directory {}", mode_owner(*mode, owner)));
+            Step::Dir {
+                path,
+                mode,
+                owner,
+                change,
+            } => {
+                line(
+                    &mut out,
+                    change.verb(),
+                    format!("{}/", path.display()),
+                    format!("directory {}", mode_owner(*mode, owner)),
+                );
             }
             Step::File(f) => {
                 let detail = match (&f.content, f.change) {
-                    (Content::SigningKey, Change::Keep) => "exists; a signing key is never overwritten".to_string(),
-                    (Content::SigningKey, _) => format!("new ed25519 signing key, {} (never overwritten)", mode_owner(f.mode, &f.owner)),
-                    (Content::Secret(_), Change::Keep) => "exists; a secret is never overwritten".to_string(),
-                    (Content::Secret(_), _) => format!("new random secret, {} (never overwritten)", mode_owner(f.mode, &f.owner)),
-                    (Content::Template { id, .. }, _) => format!("from templates/{id}, {}", mode_owner(f.mode, &f.owner)),
-                    (Content::Copy(src), _) => format!("copy of {}, {}", src.display(), mode_owner(f.mode, &f.owner)),
-                    (Content::Data { what, .. }, _) => format!("{what}, {}", mode_owner(f.mode, &f.owner)),
+                    (Content::SigningKey, Change::Keep) => {
+                        "exists; a signing key is never overwritten".to_string()
+                    }
+                    (Content::SigningKey, _) => format!(
+                        "new ed25519 signing key, {} (never overwritten)",
+                        mode_owner(f.mode, &f.owner)
+                    ),
+                    (Content::Secret(_), Change::Keep) => {
+                        "exists; a secret is never overwritten".to_string()
+                    }
+                    (Content::Secret(_), _) => format!(
+                        "new random secret, {} (never overwritten)",
+                        mode_owner(f.mode, &f.owner)
+                    ),
+                    (Content::Template { id, .. }, _) => {
+                        format!("from templates/{id}, {}", mode_owner(f.mode, &f.owner))
+                    }
+                    (Content::Copy(src), _) => format!(
+                        "copy of {}, {}",
+                        src.display(),
+                        mode_owner(f.mode, &f.owner)
+                    ),
+                    (Content::Data { what, .. }, _) => {
+                        format!("{what}, {}", mode_owner(f.mode, &f.owner))
+                    }
                 };
                 line(&mut out, f.change.verb(), f.path.display(), detail);
             }
-            Step::SelfSigned { cert, key, names, key_owner, change, .. } => {
+            Step::SelfSigned {
+                cert,
+                key,
+                names,
+                key_owner,
+                change,
+                ..
+            } => {
                 let detail = if *change == Change::Keep {
                     "exist; a certificate and key are never overwritten".to_string()
                 } else {
                     format!("self-signed certificate for {} (rcgen)", names.join(", "))
                 };
                 line(&mut out, change.verb(), cert.display(), detail);
-                line(&mut out, change.verb(), key.display(), format!("its private key, {}", mode_owner(0o600, key_owner)));
+                line(
+                    &mut out,
+                    change.verb(),
+                    key.display(),
+                    format!("its private key, {}", mode_owner(0o600, key_owner)),
+                );
             }
-            Step::Symlink { link, target, change } => {
-                line(&mut out, change.verb(), link.display(), format!("symlink to {}", target.display()));
+            Step::Symlink {
+                link,
+                target,
+                change,
+            } => {
+                line(
+                    &mut out,
+                    change.verb(),
+                    link.display(),
+                    format!("symlink to {}", target.display()),
+                );
             }
-            Step::Include { file, line: l, change } => {
-                let verb = if *change == Change::Unchanged { "unchanged" } else { "update" };
-                line(&mut out, verb, file.display(), format!("`{l}` inside the http block (old file kept as a backup)"));
+            Step::Include {
+                file,
+                line: l,
+                change,
+            } => {
+                let verb = if *change == Change::Unchanged {
+                    "unchanged"
+                } else {
+                    "update"
+                };
+                line(
+                    &mut out,
+                    verb,
+                    file.display(),
+                    format!("`{l}` inside the http block (old file kept as a backup)"),
+                );
             }
             Step::Service(s) => {
                 let what = match s.on_change_of {
                     Affects::Nothing => "start unless running".to_string(),
-                    _ if s.reload.is_some() => "enable and start; reload if its files changed".to_string(),
+                    _ if s.reload.is_some() => {
+                        "enable and start; reload if its files changed".to_string()
+                    }
                     _ => "enable and start; restart only if its files changed".to_string(),
                 };
                 line(&mut out, "service", &s.name, what);
@@ -111,14 +206,29 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                         log.display()
                     ),
                     Direct::Commands { start, .. } => {
-                        writeln!(out, "  {:<10}   (where no service manager runs: {})", "", start.display())
+                        writeln!(
+                            out,
+                            "  {:<10}   (where no service manager runs: {})",
+                            "",
+                            start.display()
+                        )
                     }
-                    Direct::Fallback { start } => writeln!(out, "  {:<10}   (where no service manager runs: {})", "", start.display()),
+                    Direct::Fallback { start } => writeln!(
+                        out,
+                        "  {:<10}   (where no service manager runs: {})",
+                        "",
+                        start.display()
+                    ),
                     Direct::Unavailable => Ok(()),
                 };
             }
             Step::Wait { url, connect, .. } => {
-                line(&mut out, "wait", url, format!("answers (connecting to {connect})"));
+                line(
+                    &mut out,
+                    "wait",
+                    url,
+                    format!("answers (connecting to {connect})"),
+                );
             }
         }
     }
@@ -131,9 +241,10 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
 /// Whether executing would change any file (activation aside).
 pub fn changes_files(plan: &Plan) -> bool {
     plan.steps.iter().any(|s| match s {
-        Step::Dir { change, .. } | Step::Symlink { change, .. } | Step::Include { change, .. } | Step::SelfSigned { change, .. } => {
-            change.changes()
-        }
+        Step::Dir { change, .. }
+        | Step::Symlink { change, .. }
+        | Step::Include { change, .. }
+        | Step::SelfSigned { change, .. } => change.changes(),
         Step::File(f) => f.change.changes(),
         _ => false,
     })

@@ -44,14 +44,18 @@ pub fn check_pair(cert_pem: &[u8], key_pem: &[u8]) -> Result<(), String> {
             ));
         }
     }
-    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| format!("the key file holds no PEM private key: {e}"))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem)
+        .map_err(|e| format!("the key file holds no PEM private key: {e}"))?;
     let signing = rustls::crypto::ring::sign::any_supported_type(&key)
         .map_err(|e| format!("the private key cannot be used: {e}"))?;
     let Some(spki) = signing.public_key() else {
         return Err("cannot derive the public key of the private key".into());
     };
     if spki.as_ref() != leaf.tbs_certificate.subject_pki.raw {
-        return Err(format!("the private key does not belong to the certificate for {}", leaf.subject()));
+        return Err(format!(
+            "the private key does not belong to the certificate for {}",
+            leaf.subject()
+        ));
     }
     Ok(())
 }

@@ -79,4 +79,3 @@ pub struct InstallExtras {
     pub url_preview: bool,
     pub url_preview_blacklist: Vec<&'static str>,
 }
-

@@ -11,7 +11,8 @@ pub mod homeserver;
 pub struct TemplateId(pub &'static str);
 
 pub const HOMESERVER_YAML: TemplateId = TemplateId("homeserver.yaml.tera");
-pub const HOMESERVER_MISSING_SECRETS: TemplateId = TemplateId("homeserver-missing-secrets.yaml.tera");
+pub const HOMESERVER_MISSING_SECRETS: TemplateId =
+    TemplateId("homeserver-missing-secrets.yaml.tera");
 pub const LOG_CONFIG: TemplateId = TemplateId("log.config.tera");
 pub const NGINX_SITE: TemplateId = TemplateId("nginx/site.conf.tera");
 pub const WELL_KNOWN_SERVER: TemplateId = TemplateId("well-known/server.json.tera");
@@ -24,17 +25,50 @@ pub const COTURN_CONF: TemplateId = TemplateId("coturn/turnserver.conf.tera");
 
 /// Every embedded template: (id, source).
 pub const TEMPLATES: &[(TemplateId, &str)] = &[
-    (HOMESERVER_YAML, include_str!("../../../templates/homeserver.yaml.tera")),
-    (HOMESERVER_MISSING_SECRETS, include_str!("../../../templates/homeserver-missing-secrets.yaml.tera")),
-    (LOG_CONFIG, include_str!("../../../templates/log.config.tera")),
-    (NGINX_SITE, include_str!("../../../templates/nginx/site.conf.tera")),
-    (WELL_KNOWN_SERVER, include_str!("../../../templates/well-known/server.json.tera")),
-    (WELL_KNOWN_CLIENT, include_str!("../../../templates/well-known/client.json.tera")),
-    (SERVICE_SYSTEMD, include_str!("../../../templates/service/systemd.service.tera")),
-    (SERVICE_OPENRC, include_str!("../../../templates/service/openrc.tera")),
-    (SERVICE_FREEBSD, include_str!("../../../templates/service/freebsd-rc.tera")),
-    (SERVICE_OPENBSD, include_str!("../../../templates/service/openbsd-rc.tera")),
-    (COTURN_CONF, include_str!("../../../templates/coturn/turnserver.conf.tera")),
+    (
+        HOMESERVER_YAML,
+        include_str!("../../../templates/homeserver.yaml.tera"),
+    ),
+    (
+        HOMESERVER_MISSING_SECRETS,
+        include_str!("../../../templates/homeserver-missing-secrets.yaml.tera"),
+    ),
+    (
+        LOG_CONFIG,
+        include_str!("../../../templates/log.config.tera"),
+    ),
+    (
+        NGINX_SITE,
+        include_str!("../../../templates/nginx/site.conf.tera"),
+    ),
+    (
+        WELL_KNOWN_SERVER,
+        include_str!("../../../templates/well-known/server.json.tera"),
+    ),
+    (
+        WELL_KNOWN_CLIENT,
+        include_str!("../../../templates/well-known/client.json.tera"),
+    ),
+    (
+        SERVICE_SYSTEMD,
+        include_str!("../../../templates/service/systemd.service.tera"),
+    ),
+    (
+        SERVICE_OPENRC,
+        include_str!("../../../templates/service/openrc.tera"),
+    ),
+    (
+        SERVICE_FREEBSD,
+        include_str!("../../../templates/service/freebsd-rc.tera"),
+    ),
+    (
+        SERVICE_OPENBSD,
+        include_str!("../../../templates/service/openbsd-rc.tera"),
+    ),
+    (
+        COTURN_CONF,
+        include_str!("../../../templates/coturn/turnserver.conf.tera"),
+    ),
 ];
 
 /// Quotes a string as a YAML double-quoted scalar, so secrets and paths are always strings.
@@ -57,7 +91,9 @@ pub fn yaml_quote(s: &str) -> String {
 
 fn engine() -> tera::Tera {
     let mut t = tera::Tera::new();
-    t.register_filter("yaml_str", |s: &str, _: tera::Kwargs, _: &tera::State| yaml_quote(s));
+    t.register_filter("yaml_str", |s: &str, _: tera::Kwargs, _: &tera::State| {
+        yaml_quote(s)
+    });
     t.add_raw_templates(TEMPLATES.iter().map(|(id, src)| (id.0, *src)))
         .expect("embedded templates parse (checked by a test)");
     t
@@ -72,6 +108,14 @@ pub struct RenderError {
 
 /// Renders `id` with `ctx` (any serializable struct).
 pub fn render(id: TemplateId, ctx: &impl Serialize) -> Result<String, RenderError> {
-    let context = tera::Context::from_serialize(ctx).map_err(|source| RenderError { template: id.0, source })?;
-    engine().render(id.0, &context).map_err(|source| RenderError { template: id.0, source })
+    let context = tera::Context::from_serialize(ctx).map_err(|source| RenderError {
+        template: id.0,
+        source,
+    })?;
+    engine()
+        .render(id.0, &context)
+        .map_err(|source| RenderError {
+            template: id.0,
+            source,
+        })
 }

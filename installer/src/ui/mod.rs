@@ -20,12 +20,21 @@ impl Printer {
     /// A printer that records everything, for tests.
     pub fn buffer() -> (Self, Arc<Mutex<Vec<u8>>>) {
         let buf = Arc::new(Mutex::new(Vec::new()));
-        (Printer { quiet: false, sink: Some(buf.clone()) }, buf)
+        (
+            Printer {
+                quiet: false,
+                sink: Some(buf.clone()),
+            },
+            buf,
+        )
     }
 
     fn write_err(&self, s: &str) {
         match &self.sink {
-            Some(b) => b.lock().expect("printer buffer").extend_from_slice(s.as_bytes()),
+            Some(b) => b
+                .lock()
+                .expect("printer buffer")
+                .extend_from_slice(s.as_bytes()),
             None => {
                 let _ = std::io::stderr().write_all(s.as_bytes());
             }
@@ -68,7 +77,9 @@ impl Printer {
             return indicatif::ProgressBar::hidden();
         }
         let bar = indicatif::ProgressBar::new(len);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} {msg}") {
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} {msg}")
+        {
             bar.set_style(style);
         }
         bar
@@ -77,7 +88,10 @@ impl Printer {
     /// Data for stdout.
     pub fn data(&self, s: impl std::fmt::Display) {
         match &self.sink {
-            Some(b) => b.lock().expect("printer buffer").extend_from_slice(format!("{s}\n").as_bytes()),
+            Some(b) => b
+                .lock()
+                .expect("printer buffer")
+                .extend_from_slice(format!("{s}\n").as_bytes()),
             None => println!("{s}"),
         }
     }

@@ -43,7 +43,8 @@ pub fn check(key: &str, value: &str, source: &str) -> Result<(), String> {
 
 /// Reads an answers file. Unknown keys and invalid values are errors naming the key.
 pub fn load(path: &Path) -> Result<Raw, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -62,11 +63,16 @@ pub fn parse(text: &str) -> Result<Raw, String> {
                 toml::Value::String(s) => Ok(s.clone()),
                 toml::Value::Boolean(b) => Ok(if *b { "yes" } else { "no" }.to_string()),
                 toml::Value::Integer(i) => Ok(i.to_string()),
-                other => Err(format!("{key}: expected a string, found {}", other.type_str())),
+                other => Err(format!(
+                    "{key}: expected a string, found {}",
+                    other.type_str()
+                )),
             }
         };
         let values = match (q.kind, value) {
-            (Kind::List, toml::Value::Array(items)) => items.iter().map(scalar).collect::<Result<Vec<_>, _>>()?,
+            (Kind::List, toml::Value::Array(items)) => {
+                items.iter().map(scalar).collect::<Result<Vec<_>, _>>()?
+            }
             (_, v) => vec![scalar(v)?],
         };
         for v in &values {
@@ -79,14 +85,20 @@ pub fn parse(text: &str) -> Result<Raw, String> {
 
 /// The answers file text: every answer, in question order, as strings (lists as arrays).
 pub fn to_toml(raw: &Raw) -> String {
-    let mut out = String::from("# matrixctl install answers. Repeat with: matrixctl install --answers FILE --yes\n");
+    let mut out = String::from(
+        "# matrixctl install answers. Repeat with: matrixctl install --answers FILE --yes\n",
+    );
     for q in QUESTIONS {
-        let Some(values) = raw.0.get(q.key) else { continue };
+        let Some(values) = raw.0.get(q.key) else {
+            continue;
+        };
         let quote = |s: &String| toml::Value::String(s.clone()).to_string();
         match q.kind {
-            Kind::List => {
-                out.push_str(&format!("{} = [{}]\n", q.key, values.iter().map(quote).collect::<Vec<_>>().join(", ")))
-            }
+            Kind::List => out.push_str(&format!(
+                "{} = [{}]\n",
+                q.key,
+                values.iter().map(quote).collect::<Vec<_>>().join(", ")
+            )),
             _ => out.push_str(&format!("{} = {}\n", q.key, quote(&values[0]))),
         }
     }
@@ -99,14 +111,26 @@ fn yes(raw: &Raw, key: &str) -> bool {
 
 /// Converts complete answers (every required one present, defaults applied) to the typed form.
 pub fn typed(raw: &Raw) -> Result<Answers, String> {
-    let server_name = raw.get("server_name").ok_or("server_name is missing")?.to_string();
+    let server_name = raw
+        .get("server_name")
+        .ok_or("server_name is missing")?
+        .to_string();
     let public_baseurl = {
-        let u = raw.get("public_baseurl").ok_or("public_baseurl is missing")?;
-        if u.ends_with('/') { u.to_string() } else { format!("{u}/") }
+        let u = raw
+            .get("public_baseurl")
+            .ok_or("public_baseurl is missing")?;
+        if u.ends_with('/') {
+            u.to_string()
+        } else {
+            format!("{u}/")
+        }
     };
     let tls = match raw.get("tls") {
         Some("existing") => Tls::Existing {
-            cert: PathBuf::from(raw.get("tls_cert").ok_or("tls = existing needs --tls-cert")?),
+            cert: PathBuf::from(
+                raw.get("tls_cert")
+                    .ok_or("tls = existing needs --tls-cert")?,
+            ),
             key: PathBuf::from(raw.get("tls_key").ok_or("tls = existing needs --tls-key")?),
         },
         Some("direct") => Tls::Direct,
@@ -115,25 +139,43 @@ pub fn typed(raw: &Raw) -> Result<Answers, String> {
     };
     let smtp = raw.get("smtp_host").map(|host| Smtp {
         host: host.to_string(),
-        port: raw.get("smtp_port").and_then(|p| p.parse().ok()).unwrap_or(587),
+        port: raw
+            .get("smtp_port")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(587),
         user: raw.get("smtp_user").map(str::to_string),
         pass_file: raw.get("smtp_pass_file").map(PathBuf::from),
-        notif_from: raw.get("notif_from").map(str::to_string).unwrap_or_default(),
+        notif_from: raw
+            .get("notif_from")
+            .map(str::to_string)
+            .unwrap_or_default(),
         require_tls: raw.get("smtp_require_tls") != Some("no"),
     });
     let install_coturn = yes(raw, "install_coturn");
     let uris = raw.list("turn_uris");
     let turn = if install_coturn || !uris.is_empty() {
-        Some(Turn { uris, secret_file: raw.get("turn_secret_file").map(PathBuf::from), install_coturn })
+        Some(Turn {
+            uris,
+            secret_file: raw.get("turn_secret_file").map(PathBuf::from),
+            install_coturn,
+        })
     } else {
         None
     };
     Ok(Answers {
         server_name,
         public_baseurl,
-        database: if raw.get("database") == Some("postgres") { Database::Postgres } else { Database::Sqlite },
+        database: if raw.get("database") == Some("postgres") {
+            Database::Postgres
+        } else {
+            Database::Sqlite
+        },
         tls,
-        proxy: if raw.get("proxy") == Some("none") { Proxy::None } else { Proxy::Nginx },
+        proxy: if raw.get("proxy") == Some("none") {
+            Proxy::None
+        } else {
+            Proxy::Nginx
+        },
         federation: raw.get("federation") != Some("no"),
         well_known: raw.get("well_known") != Some("no"),
         registration: match raw.get("registration") {
@@ -155,14 +197,20 @@ pub fn from_typed(a: &Answers) -> Raw {
     let one = |s: &str| vec![s.to_string()];
     let path = |p: &Path| vec![p.to_string_lossy().into_owned()];
     raw.set("server_name", one(&a.server_name));
-    raw.set("database", one(match a.database {
-        Database::Sqlite => "sqlite",
-        Database::Postgres => "postgres",
-    }));
-    raw.set("proxy", one(match a.proxy {
-        Proxy::Nginx => "nginx",
-        Proxy::None => "none",
-    }));
+    raw.set(
+        "database",
+        one(match a.database {
+            Database::Sqlite => "sqlite",
+            Database::Postgres => "postgres",
+        }),
+    );
+    raw.set(
+        "proxy",
+        one(match a.proxy {
+            Proxy::Nginx => "nginx",
+            Proxy::None => "none",
+        }),
+    );
     match &a.tls {
         Tls::SelfSigned => raw.set("tls", one("self-signed")),
         Tls::Direct => raw.set("tls", one("direct")),
@@ -176,11 +224,14 @@ pub fn from_typed(a: &Answers) -> Raw {
     raw.set("public_baseurl", one(&a.public_baseurl));
     raw.set("federation", yn(a.federation));
     raw.set("well_known", yn(a.well_known));
-    raw.set("registration", one(match a.registration {
-        Registration::Closed => "closed",
-        Registration::Token => "token",
-        Registration::Open => "open",
-    }));
+    raw.set(
+        "registration",
+        one(match a.registration {
+            Registration::Closed => "closed",
+            Registration::Token => "token",
+            Registration::Open => "open",
+        }),
+    );
     raw.set("report_stats", yn(a.report_stats));
     if let Some(m) = &a.smtp {
         raw.set("smtp_host", one(&m.host));

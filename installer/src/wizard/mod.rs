@@ -23,12 +23,17 @@ pub fn complete(given: &Raw, interactive: bool) -> Result<Raw, MissingAnswer> {
         }
         let default = (q.default)(&raw);
         if interactive {
-            let values = prompt::ask(q, default.as_deref()).map_err(|e| MissingAnswer::Prompt(e.to_string()))?;
+            let values = prompt::ask(q, default.as_deref())
+                .map_err(|e| MissingAnswer::Prompt(e.to_string()))?;
             raw.set(q.key, values);
         } else if let Some(d) = default {
             raw.set(q.key, vec![d]);
         } else if q.required {
-            return Err(MissingAnswer::Required { key: q.key, flag: q.flag, help: q.help });
+            return Err(MissingAnswer::Required {
+                key: q.key,
+                flag: q.flag,
+                help: q.help,
+            });
         }
     }
     Ok(raw)
@@ -36,7 +41,11 @@ pub fn complete(given: &Raw, interactive: bool) -> Result<Raw, MissingAnswer> {
 
 #[derive(Debug)]
 pub enum MissingAnswer {
-    Required { key: &'static str, flag: &'static str, help: &'static str },
+    Required {
+        key: &'static str,
+        flag: &'static str,
+        help: &'static str,
+    },
     Prompt(String),
 }
 
@@ -47,7 +56,10 @@ pub fn revise(current: &Raw) -> Result<Raw, MissingAnswer> {
         if !(q.applies)(&raw) {
             continue;
         }
-        let default = current.get(q.key).map(str::to_string).or_else(|| (q.default)(&raw));
+        let default = current
+            .get(q.key)
+            .map(str::to_string)
+            .or_else(|| (q.default)(&raw));
         let values = if q.kind == question::Kind::List && !current.list(q.key).is_empty() {
             let joined = current.list(q.key).join(", ");
             prompt::ask(q, Some(&joined))

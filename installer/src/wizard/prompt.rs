@@ -15,8 +15,15 @@ pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> 
     };
     Ok(match q.kind {
         Kind::Choice(choices) => {
-            let start = default.and_then(|d| choices.iter().position(|c| *c == d)).unwrap_or(0);
-            let i = Select::new().with_prompt(q.prompt).items(choices).default(start).interact().map_err(map)?;
+            let start = default
+                .and_then(|d| choices.iter().position(|c| *c == d))
+                .unwrap_or(0);
+            let i = Select::new()
+                .with_prompt(q.prompt)
+                .items(choices)
+                .default(start)
+                .interact()
+                .map_err(map)?;
             vec![choices[i].to_string()]
         }
         Kind::YesNo => {
@@ -32,7 +39,9 @@ pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> 
         }
         Kind::Text => {
             let validate = q.validate;
-            let mut input = Input::<String>::new().with_prompt(q.prompt).allow_empty(!q.required);
+            let mut input = Input::<String>::new()
+                .with_prompt(q.prompt)
+                .allow_empty(!q.required);
             if let Some(d) = default {
                 input = input.default(d.to_string());
             }
@@ -48,11 +57,18 @@ pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> 
                 .with_prompt(q.prompt)
                 .allow_empty(true)
                 .validate_with(move |s: &String| {
-                    s.split(',').map(str::trim).filter(|p| !p.is_empty()).try_for_each(validate)
+                    s.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .try_for_each(validate)
                 })
                 .interact_text()
                 .map_err(map)?;
-            s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
+            s.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect()
         }
     })
 }
@@ -79,7 +95,12 @@ pub fn confirm_plan() -> std::io::Result<Decision> {
 
 /// Yes/no confirmation (uninstall --purge).
 pub fn confirm(prompt: &str) -> std::io::Result<bool> {
-    Confirm::new().with_prompt(prompt).default(false).wait_for_newline(true).interact().map_err(|e| match e {
-        dialoguer::Error::IO(io) => io,
-    })
+    Confirm::new()
+        .with_prompt(prompt)
+        .default(false)
+        .wait_for_newline(true)
+        .interact()
+        .map_err(|e| match e {
+            dialoguer::Error::IO(io) => io,
+        })
 }

@@ -52,18 +52,32 @@ pub fn validate_server_name(s: &str) -> Result<(), String> {
 }
 
 pub fn validate_url(s: &str) -> Result<(), String> {
-    let with_slash = if s.ends_with('/') { s.to_string() } else { format!("{s}/") };
+    let with_slash = if s.ends_with('/') {
+        s.to_string()
+    } else {
+        format!("{s}/")
+    };
     match url::Url::parse(&with_slash) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() && u.path() == "/" => Ok(()),
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
-            Err(format!("{s:?} has a path; the client URL must be the site root, e.g. https://matrix.example.org/"))
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https") && u.host().is_some() && u.path() == "/" =>
+        {
+            Ok(())
         }
-        _ => Err(format!("{s:?} is not an http(s) URL, e.g. https://matrix.example.org/")),
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Err(format!(
+            "{s:?} has a path; the client URL must be the site root, e.g. https://matrix.example.org/"
+        )),
+        _ => Err(format!(
+            "{s:?} is not an http(s) URL, e.g. https://matrix.example.org/"
+        )),
     }
 }
 
 fn validate_choice(choices: &[&str], s: &str) -> Result<(), String> {
-    if choices.contains(&s) { Ok(()) } else { Err(format!("{s:?} is not one of {}", choices.join(", "))) }
+    if choices.contains(&s) {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not one of {}", choices.join(", ")))
+    }
 }
 
 pub fn validate_yes_no(s: &str) -> Result<(), String> {
@@ -78,19 +92,31 @@ fn validate_port(s: &str) -> Result<(), String> {
 }
 
 fn validate_abs_path(s: &str) -> Result<(), String> {
-    if s.starts_with('/') { Ok(()) } else { Err(format!("{s:?} is not an absolute path")) }
+    if s.starts_with('/') {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not an absolute path"))
+    }
 }
 
 fn validate_turn_uri(s: &str) -> Result<(), String> {
     if (s.starts_with("turn:") || s.starts_with("turns:")) && s.len() > 6 {
         Ok(())
     } else {
-        Err(format!("{s:?} is not a TURN URI, e.g. turn:turn.example.org:3478?transport=udp"))
+        Err(format!(
+            "{s:?} is not a TURN URI, e.g. turn:turn.example.org:3478?transport=udp"
+        ))
     }
 }
 
 fn validate_email_from(s: &str) -> Result<(), String> {
-    if s.contains('@') { Ok(()) } else { Err(format!("{s:?} has no email address, e.g. \"Matrix <noreply@example.org>\"")) }
+    if s.contains('@') {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} has no email address, e.g. \"Matrix <noreply@example.org>\""
+        ))
+    }
 }
 
 pub const DATABASES: &[&str] = &["sqlite", "postgres"];
@@ -101,9 +127,17 @@ pub const REGISTRATION: &[&str] = &["closed", "token", "open"];
 /// The host part of the server name (no port).
 pub fn server_host(server_name: &str) -> String {
     if server_name.starts_with('[') {
-        server_name.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+        server_name
+            .split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
     } else {
-        server_name.split(':').next().unwrap_or_default().to_string()
+        server_name
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_string()
     }
 }
 
@@ -293,7 +327,10 @@ pub const QUESTIONS: &[Question] = &[
         help: "",
         kind: Kind::Text,
         required: false,
-        default: |a| a.get("server_name").map(|s| format!("Matrix <noreply@{}>", server_host(s))),
+        default: |a| {
+            a.get("server_name")
+                .map(|s| format!("Matrix <noreply@{}>", server_host(s)))
+        },
         applies: |a| a.get("smtp_host").is_some(),
         validate: validate_email_from,
     },
@@ -355,5 +392,8 @@ pub const QUESTIONS: &[Question] = &[
 ];
 
 pub fn question(key: &str) -> &'static Question {
-    QUESTIONS.iter().find(|q| q.key == key).expect("known question")
+    QUESTIONS
+        .iter()
+        .find(|q| q.key == key)
+        .expect("known question")
 }

@@ -10,21 +10,33 @@ use matrixctl::doctor::{self, CheckDef, Ctx, Group, Options, Outcome, Status};
 use crate::doctor_support::{Conf, Pki, doctor, doctor_json, free_port, result, write_mode};
 
 fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("golden file {} is missing; run with UPDATE_GOLDEN=1 to create it", path.display()));
-    assert_eq!(actual, expected, "{name} differs from its golden file (UPDATE_GOLDEN=1 rewrites it after review)");
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "golden file {} is missing; run with UPDATE_GOLDEN=1 to create it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual, expected,
+        "{name} differs from its golden file (UPDATE_GOLDEN=1 rewrites it after review)"
+    );
 }
 
 #[test]
 fn list_checks_names_every_registered_check_once() {
     let (code, out, _) = doctor(&["--list-checks"]);
     assert_eq!(code, 0);
-    let ids: Vec<&str> = out.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
+    let ids: Vec<&str> = out
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
     let registry: Vec<&str> = doctor::registry::all().iter().map(|d| d.id).collect();
     assert_eq!(ids, registry);
     let mut dedup = ids.clone();
@@ -32,7 +44,12 @@ fn list_checks_names_every_registered_check_once() {
     dedup.dedup();
     assert_eq!(dedup.len(), ids.len(), "ids are unique");
     for g in Group::ALL {
-        assert!(registry.iter().any(|id| id.starts_with(&format!("{}.", g.prefix()))), "group {g:?} has checks");
+        assert!(
+            registry
+                .iter()
+                .any(|id| id.starts_with(&format!("{}.", g.prefix()))),
+            "group {g:?} has checks"
+        );
     }
 }
 
@@ -52,8 +69,18 @@ fn ids_and_groups_select_checks_in_registry_order() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = Conf::new(dir.path(), free_port()).write();
     let (_, report) = doctor_json(&cfg, &["tls.chain", "config", "config.parse"]);
-    let ids: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-    let expected: Vec<&str> = doctor::registry::all().iter().filter(|d| d.group == Group::Config).map(|d| d.id).chain(["tls.chain"]).collect();
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = doctor::registry::all()
+        .iter()
+        .filter(|d| d.group == Group::Config)
+        .map(|d| d.id)
+        .chain(["tls.chain"])
+        .collect();
     assert_eq!(ids, expected);
 }
 
@@ -67,12 +94,17 @@ fn exit_code_is_0_without_failures_1_with_one_and_strict_counts_warnings() {
     assert_eq!(report["schema"], 1);
     assert_eq!(report["summary"]["ok"], 2);
     // A warning alone keeps 0, unless --strict.
-    let cfg = conf.set("enable_registration", "true").set("enable_registration_without_verification", "true").write();
+    let cfg = conf
+        .set("enable_registration", "true")
+        .set("enable_registration_without_verification", "true")
+        .write();
     let (code, _) = doctor_json(&cfg, &["config.registration"]);
     assert_eq!(code, 0);
     let (code, _) = doctor_json(&cfg, &["config.registration", "--strict"]);
     assert_eq!(code, 1);
-    let cfg = Conf::new(dir.path(), free_port()).set("server_name", "\"bad name!\"").write();
+    let cfg = Conf::new(dir.path(), free_port())
+        .set("server_name", "\"bad name!\"")
+        .write();
     let (code, report) = doctor_json(&cfg, &["config.server_name"]);
     assert_eq!(code, 1);
     assert_eq!(result(&report, "config.server_name").0, "fail");
@@ -92,18 +124,45 @@ fn fine(_: &Ctx) -> Outcome {
 #[test]
 fn a_check_that_panics_or_hangs_fails_and_the_run_goes_on() {
     let defs = [
-        CheckDef { id: "test.panics", group: Group::System, about: "", run: panics },
-        CheckDef { id: "test.hangs", group: Group::System, about: "", run: hangs },
-        CheckDef { id: "test.fine", group: Group::System, about: "", run: fine },
+        CheckDef {
+            id: "test.panics",
+            group: Group::System,
+            about: "",
+            run: panics,
+        },
+        CheckDef {
+            id: "test.hangs",
+            group: Group::System,
+            about: "",
+            run: hangs,
+        },
+        CheckDef {
+            id: "test.fine",
+            group: Group::System,
+            about: "",
+            run: fine,
+        },
     ];
-    let ctx = Arc::new(Ctx::new(Options { config: vec!["/nonexistent/homeserver.yaml".into()], ..Options::default() }));
+    let ctx = Arc::new(Ctx::new(Options {
+        config: vec!["/nonexistent/homeserver.yaml".into()],
+        ..Options::default()
+    }));
     let start = std::time::Instant::now();
     let checks = doctor::runner::run_checks(&defs, ctx, Duration::from_millis(700));
-    assert!(start.elapsed() < Duration::from_secs(5), "the hanging check was waited for");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "the hanging check was waited for"
+    );
     assert_eq!(checks[0].status, Status::Fail);
     assert_eq!(checks[0].summary, "check crashed: boom in a check");
     assert_eq!(checks[1].status, Status::Fail);
-    assert!(checks[1].summary.starts_with("check crashed: no answer within"), "{}", checks[1].summary);
+    assert!(
+        checks[1]
+            .summary
+            .starts_with("check crashed: no answer within"),
+        "{}",
+        checks[1].summary
+    );
     assert_eq!(checks[2].status, Status::Ok);
 }
 
@@ -111,7 +170,17 @@ fn a_check_that_panics_or_hangs_fails_and_the_run_goes_on() {
 fn offline_skips_the_network_groups() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = Conf::new(dir.path(), free_port()).write();
-    let (_, report) = doctor_json(&cfg, &["--offline", "federation", "client", "email", "turn", "config.parse"]);
+    let (_, report) = doctor_json(
+        &cfg,
+        &[
+            "--offline",
+            "federation",
+            "client",
+            "email",
+            "turn",
+            "config.parse",
+        ],
+    );
     for c in report["checks"].as_array().unwrap() {
         if c["id"] == "config.parse" {
             assert_eq!(c["status"], "ok");
@@ -135,14 +204,18 @@ fn snapshot_material(dir: &Path) -> std::path::PathBuf {
         .set("tls_certificate_path", &format!("\"{d}/cert.pem\""))
         .set("tls_private_key_path", &format!("\"{d}/key.pem\""))
         .set("url_preview_enabled", "true")
-        .set("url_preview_ip_range_blacklist", "[\"127.0.0.0/8\", \"::1/128\"]")
+        .set(
+            "url_preview_ip_range_blacklist",
+            "[\"127.0.0.0/8\", \"::1/128\"]",
+        )
         .write()
 }
 
 fn redact(text: &str, dir: &Path) -> String {
     let key = std::fs::read_to_string(dir.join("signing.key")).unwrap();
     let version = key.split_whitespace().nth(1).unwrap().to_string();
-    text.replace(&dir.display().to_string(), "[TMP]").replace(&version, "[KEY_VERSION]")
+    text.replace(&dir.display().to_string(), "[TMP]")
+        .replace(&version, "[KEY_VERSION]")
 }
 
 const SNAPSHOT_CHECKS: &[&str] = &["--offline", "config", "tls", "federation", "email", "turn"];
@@ -173,13 +246,21 @@ fn human_report_and_json_snapshots_carry_the_same_facts() {
         .map(|l| {
             for key in ["uid", "not_after"] {
                 if let Some(i) = l.find(&format!("\"{key}\": ")) {
-                    return format!("{}\"{key}\": \"[{}]\"{}", &l[..i], key.to_uppercase(), if l.ends_with(',') { "," } else { "" });
+                    return format!(
+                        "{}\"{key}\": \"[{}]\"{}",
+                        &l[..i],
+                        key.to_uppercase(),
+                        if l.ends_with(',') { "," } else { "" }
+                    );
                 }
             }
             l.to_string()
         })
         .collect();
-    golden("doctor-report.json", &redact(&(redacted.join("\n") + "\n"), dir.path()));
+    golden(
+        "doctor-report.json",
+        &redact(&(redacted.join("\n") + "\n"), dir.path()),
+    );
     let json: serde_json::Value = serde_json::from_str(&raw).unwrap();
 
     // Every check of the JSON appears in the human report with the same mark, summary and fix.
@@ -191,7 +272,10 @@ fn human_report_and_json_snapshots_carry_the_same_facts() {
             _ => "-",
         };
         let id = c["id"].as_str().unwrap();
-        let line = human.lines().find(|l| l.split_whitespace().nth(1) == Some(id)).unwrap_or_else(|| panic!("{id} missing:\n{human}"));
+        let line = human
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(id))
+            .unwrap_or_else(|| panic!("{id} missing:\n{human}"));
         assert!(line.trim_start().starts_with(mark), "{line}");
         assert!(line.ends_with(c["summary"].as_str().unwrap()), "{line}");
         if let Some(fix) = c["fix"].as_str() {
@@ -212,7 +296,12 @@ fn ascii_marks_when_the_locale_is_not_utf8() {
     let out = crate::matrixctl()
         .args(["doctor", "--offline", "--nginx-site", "/nonexistent", "-c"])
         .arg(&cfg)
-        .args(["config.parse", "config.registration", "config.url_preview", "email.smtp"])
+        .args([
+            "config.parse",
+            "config.registration",
+            "config.url_preview",
+            "email.smtp",
+        ])
         .env("LC_ALL", "C")
         .output()
         .unwrap();

@@ -5,12 +5,17 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::doctor_support::{Conf, Dns, Http, Pki, Rec, Reply, doctor_json, expect, free_port, result, smtp_server};
+use crate::doctor_support::{
+    Conf, Dns, Http, Pki, Rec, Reply, doctor_json, expect, free_port, result, smtp_server,
+};
 
 const NAME: &str = "example.test";
 
 fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
 }
 
 /// A signed `/_matrix/key/v2/server` document.
@@ -49,21 +54,43 @@ impl Federation {
         let leaf = pki.leaf(&[NAME, "matrix.example.test"], 90);
         let wk = Http::start(Some((&pki.fullchain(&leaf), &leaf.key_pem)));
         let fed = Http::start(Some((&pki.fullchain(&leaf), &leaf.key_pem)));
-        wk.route("/.well-known/matrix/server", Reply::json(r#"{"m.server": "matrix.example.test"}"#));
-        fed.route("/_matrix/federation/v1/version", Reply::json(r#"{"server":{"name":"matrixd","version":"0.1.0"}}"#));
+        wk.route(
+            "/.well-known/matrix/server",
+            Reply::json(r#"{"m.server": "matrix.example.test"}"#),
+        );
+        fed.route(
+            "/_matrix/federation/v1/version",
+            Reply::json(r#"{"server":{"name":"matrixd","version":"0.1.0"}}"#),
+        );
         let key = matrixd::keys::read_signing_key(&conf.key_path()).unwrap();
-        fed.route("/_matrix/key/v2/server", Reply::json(&key_document(&key, NAME, now_ms() + 86_400_000)));
+        fed.route(
+            "/_matrix/key/v2/server",
+            Reply::json(&key_document(&key, NAME, now_ms() + 86_400_000)),
+        );
         let mut records = vec![("fed.example.test", Rec::A([127, 0, 0, 1]))];
         if srv.is_empty() {
             records.push((
                 "_matrix-fed._tcp.matrix.example.test",
-                Rec::Srv { priority: 10, weight: 5, port: fed.port(), target: "fed.example.test".into() },
+                Rec::Srv {
+                    priority: 10,
+                    weight: 5,
+                    port: fed.port(),
+                    target: "fed.example.test".into(),
+                },
             ));
         } else {
             records.extend(srv);
         }
         let dns = Dns::start(records);
-        Federation { _dir: dir, conf, pki, ca, wk, fed, dns }
+        Federation {
+            _dir: dir,
+            conf,
+            pki,
+            ca,
+            wk,
+            fed,
+            dns,
+        }
     }
 
     fn args(&self) -> Vec<String> {
@@ -96,7 +123,13 @@ fn federation_passes_through_well_known_and_srv_to_a_signed_key() {
     let s = f.expect("federation.well_known", "ok");
     assert!(s.ends_with("-> matrix.example.test"), "{s}");
     let s = f.expect("federation.srv", "ok");
-    assert_eq!(s, format!("_matrix-fed._tcp.matrix.example.test -> fed.example.test:{}", f.fed.port()));
+    assert_eq!(
+        s,
+        format!(
+            "_matrix-fed._tcp.matrix.example.test -> fed.example.test:{}",
+            f.fed.port()
+        )
+    );
     let s = f.expect("federation.version", "ok");
     assert!(s.contains("matrixd 0.1.0"), "{s}");
     let s = f.expect("federation.keys", "ok");
@@ -110,7 +143,10 @@ fn federation_well_known_fails_on_bad_json_and_is_ok_when_absent() {
     f.wk.route("/.well-known/matrix/server", Reply::json("{\"m.server\": "));
     let s = f.expect("federation.well_known", "fail");
     assert!(s.contains("not valid JSON"), "{s}");
-    f.wk.route("/.well-known/matrix/server", Reply::json(r#"{"m.homeserver": "x"}"#));
+    f.wk.route(
+        "/.well-known/matrix/server",
+        Reply::json(r#"{"m.homeserver": "x"}"#),
+    );
     f.expect("federation.well_known", "fail");
     f.wk.route("/.well-known/matrix/server", Reply::status(404, "{}"));
     let s = f.expect("federation.well_known", "ok");
@@ -122,17 +158,36 @@ fn federation_srv_prefers_matrix_fed_warns_on_legacy_and_fails_on_cname() {
     let legacy = |port: u16| {
         vec![
             ("fed.example.test", Rec::A([127, 0, 0, 1])),
-            ("_matrix._tcp.matrix.example.test", Rec::Srv { priority: 10, weight: 5, port, target: "fed.example.test".into() }),
+            (
+                "_matrix._tcp.matrix.example.test",
+                Rec::Srv {
+                    priority: 10,
+                    weight: 5,
+                    port,
+                    target: "fed.example.test".into(),
+                },
+            ),
         ]
     };
     let probe = Federation::new(vec![]);
     let f = Federation::new(legacy(probe.fed.port()));
     let s = f.expect("federation.srv", "warn");
-    assert!(s.contains("deprecated _matrix._tcp.matrix.example.test"), "{s}");
+    assert!(
+        s.contains("deprecated _matrix._tcp.matrix.example.test"),
+        "{s}"
+    );
     let f = Federation::new(vec![
         ("fed.example.test", Rec::A([127, 0, 0, 1])),
         ("alias.example.test", Rec::Cname("fed.example.test".into())),
-        ("_matrix-fed._tcp.matrix.example.test", Rec::Srv { priority: 1, weight: 1, port: probe.fed.port(), target: "alias.example.test".into() }),
+        (
+            "_matrix-fed._tcp.matrix.example.test",
+            Rec::Srv {
+                priority: 1,
+                weight: 1,
+                port: probe.fed.port(),
+                target: "alias.example.test".into(),
+            },
+        ),
     ]);
     let s = f.expect("federation.srv", "fail");
     assert!(s.contains("CNAME"), "{s}");
@@ -148,7 +203,15 @@ fn federation_version_fails_when_unreachable_and_when_answering_although_disable
     let dead = free_port();
     let f = Federation::new(vec![
         ("fed.example.test", Rec::A([127, 0, 0, 1])),
-        ("_matrix-fed._tcp.matrix.example.test", Rec::Srv { priority: 1, weight: 1, port: dead, target: "fed.example.test".into() }),
+        (
+            "_matrix-fed._tcp.matrix.example.test",
+            Rec::Srv {
+                priority: 1,
+                weight: 1,
+                port: dead,
+                target: "fed.example.test".into(),
+            },
+        ),
     ]);
     let s = f.expect("federation.version", "fail");
     assert!(s.contains("unreachable"), "{s}");
@@ -160,7 +223,8 @@ fn federation_version_fails_when_unreachable_and_when_answering_although_disable
     let s = f.expect("federation.version", "fail");
     assert!(s.contains("federation is disabled but"), "{s}");
     f.expect("federation.keys", "skip");
-    f.fed.route("/_matrix/federation/v1/version", Reply::status(404, "{}"));
+    f.fed
+        .route("/_matrix/federation/v1/version", Reply::status(404, "{}"));
     f.expect("federation.version", "ok");
 }
 
@@ -168,18 +232,34 @@ fn federation_version_fails_when_unreachable_and_when_answering_although_disable
 fn federation_keys_fail_for_another_key_name_expiry_or_signature() {
     let f = Federation::new(vec![]);
     let other = matrixd::keys::SigningKey::generate();
-    f.fed.route("/_matrix/key/v2/server", Reply::json(&key_document(&other, NAME, now_ms() + 86_400_000)));
+    f.fed.route(
+        "/_matrix/key/v2/server",
+        Reply::json(&key_document(&other, NAME, now_ms() + 86_400_000)),
+    );
     let s = f.expect("federation.keys", "fail");
-    assert!(s.contains("is not published") || s.contains("another public key"), "{s}");
+    assert!(
+        s.contains("is not published") || s.contains("another public key"),
+        "{s}"
+    );
     let ours = matrixd::keys::read_signing_key(&f.conf.key_path()).unwrap();
-    f.fed.route("/_matrix/key/v2/server", Reply::json(&key_document(&ours, "other.test", now_ms() + 86_400_000)));
+    f.fed.route(
+        "/_matrix/key/v2/server",
+        Reply::json(&key_document(&ours, "other.test", now_ms() + 86_400_000)),
+    );
     let s = f.expect("federation.keys", "fail");
     assert!(s.contains("not for \"example.test\""), "{s}");
-    f.fed.route("/_matrix/key/v2/server", Reply::json(&key_document(&ours, NAME, now_ms() - 1000)));
+    f.fed.route(
+        "/_matrix/key/v2/server",
+        Reply::json(&key_document(&ours, NAME, now_ms() - 1000)),
+    );
     let s = f.expect("federation.keys", "fail");
     assert!(s.contains("valid_until_ts is in the past"), "{s}");
-    let tampered = key_document(&ours, NAME, now_ms() + 86_400_000).replace("\"old_verify_keys\":{}", "\"old_verify_keys\":{\"ed25519:x\":{\"key\":\"AAAA\",\"expired_ts\":1}}");
-    f.fed.route("/_matrix/key/v2/server", Reply::json(&tampered));
+    let tampered = key_document(&ours, NAME, now_ms() + 86_400_000).replace(
+        "\"old_verify_keys\":{}",
+        "\"old_verify_keys\":{\"ed25519:x\":{\"key\":\"AAAA\",\"expired_ts\":1}}",
+    );
+    f.fed
+        .route("/_matrix/key/v2/server", Reply::json(&tampered));
     let s = f.expect("federation.keys", "fail");
     assert!(s.contains("does not verify"), "{s}");
 }
@@ -196,15 +276,40 @@ fn federation_certificate_fails_for_an_untrusted_or_misnamed_certificate() {
     let f2 = Federation::new(vec![]);
     let wrong = f2.pki.leaf(&["elsewhere.test"], 90);
     let fed = Http::start(Some((&f2.pki.fullchain(&wrong), &wrong.key_pem)));
-    fed.route("/_matrix/federation/v1/version", Reply::json(r#"{"server":{"name":"matrixd","version":"0.1.0"}}"#));
+    fed.route(
+        "/_matrix/federation/v1/version",
+        Reply::json(r#"{"server":{"name":"matrixd","version":"0.1.0"}}"#),
+    );
     let dns = Dns::start(vec![
         ("fed.example.test", Rec::A([127, 0, 0, 1])),
-        ("_matrix-fed._tcp.matrix.example.test", Rec::Srv { priority: 1, weight: 1, port: fed.port(), target: "fed.example.test".into() }),
+        (
+            "_matrix-fed._tcp.matrix.example.test",
+            Rec::Srv {
+                priority: 1,
+                weight: 1,
+                port: fed.port(),
+                target: "fed.example.test".into(),
+            },
+        ),
     ]);
     let cfg = f2.conf.write();
-    let (dns_s, ct, ca) = (dns.addr.to_string(), format!("{NAME}:443:127.0.0.1:{}", f2.wk.port()), f2.ca.display().to_string());
-    expect(&cfg, "federation.version", &["--dns", &dns_s, "--connect-to", &ct, "--ca-file", &ca], "ok");
-    expect(&cfg, "federation.certificate", &["--dns", &dns_s, "--connect-to", &ct, "--ca-file", &ca], "fail");
+    let (dns_s, ct, ca) = (
+        dns.addr.to_string(),
+        format!("{NAME}:443:127.0.0.1:{}", f2.wk.port()),
+        f2.ca.display().to_string(),
+    );
+    expect(
+        &cfg,
+        "federation.version",
+        &["--dns", &dns_s, "--connect-to", &ct, "--ca-file", &ca],
+        "ok",
+    );
+    expect(
+        &cfg,
+        "federation.certificate",
+        &["--dns", &dns_s, "--connect-to", &ct, "--ca-file", &ca],
+        "fail",
+    );
 }
 
 /// The client side: the well-known on example.test:443 and the client API on
@@ -227,9 +332,21 @@ impl Clients {
         let leaf = pki.leaf(&[NAME, "matrix.example.test"], 90);
         let wk = Http::start(Some((&pki.fullchain(&leaf), &leaf.key_pem)));
         let api = Http::start(Some((&pki.fullchain(&leaf), &leaf.key_pem)));
-        wk.route("/.well-known/matrix/client", Reply::json(r#"{"m.homeserver": {"base_url": "https://matrix.example.test"}}"#).cors());
-        api.route("/_matrix/client/versions", Reply::json(r#"{"versions":["v1.12"]}"#).cors());
-        Clients { _dir: dir, cfg, ca, wk, api }
+        wk.route(
+            "/.well-known/matrix/client",
+            Reply::json(r#"{"m.homeserver": {"base_url": "https://matrix.example.test"}}"#).cors(),
+        );
+        api.route(
+            "/_matrix/client/versions",
+            Reply::json(r#"{"versions":["v1.12"]}"#).cors(),
+        );
+        Clients {
+            _dir: dir,
+            cfg,
+            ca,
+            wk,
+            api,
+        }
     }
 
     fn expect(&self, id: &str, status: &str) -> String {
@@ -238,7 +355,12 @@ impl Clients {
             format!("matrix.example.test:443:127.0.0.1:{}", self.api.port()),
             self.ca.display().to_string(),
         );
-        expect(&self.cfg, id, &["--connect-to", &a, "--connect-to", &b, "--ca-file", &c], status)
+        expect(
+            &self.cfg,
+            id,
+            &["--connect-to", &a, "--connect-to", &b, "--ca-file", &c],
+            status,
+        )
     }
 }
 
@@ -257,7 +379,10 @@ fn client_well_known_fails_on_bad_json_and_warns_when_missing() {
     let c = Clients::new();
     c.wk.route("/.well-known/matrix/client", Reply::json("not json").cors());
     c.expect("client.well_known", "fail");
-    c.wk.route("/.well-known/matrix/client", Reply::json(r#"{"m.homeserver": {}}"#).cors());
+    c.wk.route(
+        "/.well-known/matrix/client",
+        Reply::json(r#"{"m.homeserver": {}}"#).cors(),
+    );
     let s = c.expect("client.well_known", "fail");
     assert!(s.contains("no m.homeserver.base_url"), "{s}");
     c.wk.route("/.well-known/matrix/client", Reply::status(404, "{}"));
@@ -268,17 +393,32 @@ fn client_well_known_fails_on_bad_json_and_warns_when_missing() {
 #[test]
 fn client_cors_fails_without_the_header_and_through_a_redirect_that_drops_it() {
     let c = Clients::new();
-    c.wk.route("/.well-known/matrix/client", Reply::json(r#"{"m.homeserver": {"base_url": "https://matrix.example.test"}}"#));
+    c.wk.route(
+        "/.well-known/matrix/client",
+        Reply::json(r#"{"m.homeserver": {"base_url": "https://matrix.example.test"}}"#),
+    );
     let s = c.expect("client.cors", "fail");
     assert!(s.contains("has no Access-Control-Allow-Origin"), "{s}");
     // Redirected to matrix.example.test, which serves it with CORS, but the redirect has none.
-    c.wk.route("/.well-known/matrix/client", Reply::redirect("https://matrix.example.test/.well-known/matrix/client"));
-    c.api.route("/.well-known/matrix/client", Reply::json(r#"{"m.homeserver": {"base_url": "https://matrix.example.test"}}"#).cors());
+    c.wk.route(
+        "/.well-known/matrix/client",
+        Reply::redirect("https://matrix.example.test/.well-known/matrix/client"),
+    );
+    c.api.route(
+        "/.well-known/matrix/client",
+        Reply::json(r#"{"m.homeserver": {"base_url": "https://matrix.example.test"}}"#).cors(),
+    );
     let s = c.expect("client.well_known", "ok");
     assert!(s.contains("after 1 redirect"), "{s}");
     let s = c.expect("client.cors", "fail");
-    assert!(s.contains("the redirect at https://example.test/.well-known/matrix/client (HTTP 301)"), "{s}");
-    c.wk.route("/.well-known/matrix/client", Reply::redirect("https://matrix.example.test/.well-known/matrix/client").cors());
+    assert!(
+        s.contains("the redirect at https://example.test/.well-known/matrix/client (HTTP 301)"),
+        "{s}"
+    );
+    c.wk.route(
+        "/.well-known/matrix/client",
+        Reply::redirect("https://matrix.example.test/.well-known/matrix/client").cors(),
+    );
     let s = c.expect("client.cors", "ok");
     assert!(s.contains("on every redirect too"), "{s}");
 }
@@ -286,12 +426,25 @@ fn client_cors_fails_without_the_header_and_through_a_redirect_that_drops_it() {
 #[test]
 fn client_base_url_fails_when_dead_and_warns_when_not_public_baseurl() {
     let c = Clients::new();
-    c.api.route("/_matrix/client/versions", Reply::status(502, "bad gateway"));
+    c.api.route(
+        "/_matrix/client/versions",
+        Reply::status(502, "bad gateway"),
+    );
     let s = c.expect("client.base_url", "fail");
     assert!(s.contains("HTTP 502"), "{s}");
-    c.api.route("/_matrix/client/versions", Reply::json(r#"{"versions":["v1.12"]}"#).cors());
-    c.wk.route("/.well-known/matrix/client", Reply::json(r#"{"m.homeserver": {"base_url": "https://matrix.example.test/other"}}"#).cors());
-    c.api.route("/other/_matrix/client/versions", Reply::json(r#"{"versions":["v1.12"]}"#).cors());
+    c.api.route(
+        "/_matrix/client/versions",
+        Reply::json(r#"{"versions":["v1.12"]}"#).cors(),
+    );
+    c.wk.route(
+        "/.well-known/matrix/client",
+        Reply::json(r#"{"m.homeserver": {"base_url": "https://matrix.example.test/other"}}"#)
+            .cors(),
+    );
+    c.api.route(
+        "/other/_matrix/client/versions",
+        Reply::json(r#"{"versions":["v1.12"]}"#).cors(),
+    );
     let s = c.expect("client.base_url", "warn");
     assert!(s.contains("differs from public_baseurl"), "{s}");
 }
@@ -317,8 +470,18 @@ fn email_smtp_answers_ehlo_without_sending_mail() {
     let said = heard.lock().unwrap().clone();
     assert!(said[0].starts_with("EHLO "), "{said:?}");
     assert_eq!(said.last().map(String::as_str), Some("QUIT"));
-    assert!(!said.iter().any(|l| l.starts_with("MAIL") || l.starts_with("RCPT") || l.starts_with("DATA")), "{said:?}");
-    expect(&dir.path().join("homeserver.yaml"), "email.smtp", &["--dns", &d, "--offline"], "skip");
+    assert!(
+        !said
+            .iter()
+            .any(|l| l.starts_with("MAIL") || l.starts_with("RCPT") || l.starts_with("DATA")),
+        "{said:?}"
+    );
+    expect(
+        &dir.path().join("homeserver.yaml"),
+        "email.smtp",
+        &["--dns", &d, "--offline"],
+        "skip",
+    );
     let none = Conf::new(dir.path(), free_port()).write();
     expect(&none, "email.smtp", &[], "skip");
 }
@@ -329,18 +492,41 @@ fn email_smtp_fails_unreachable_unresolvable_or_without_required_starttls() {
     let dns = Dns::start(vec![("smtp.example.test", Rec::A([127, 0, 0, 1]))]);
     let dir = tempfile::tempdir().unwrap();
     let d = dns.addr.to_string();
-    let s = expect(&email_conf(dir.path(), port, true), "email.smtp", &["--dns", &d], "fail");
+    let s = expect(
+        &email_conf(dir.path(), port, true),
+        "email.smtp",
+        &["--dns", &d],
+        "fail",
+    );
     assert!(s.contains("offers no STARTTLS"), "{s}");
-    expect(&email_conf(dir.path(), port, false), "email.smtp", &["--dns", &d], "ok");
-    expect(&email_conf(dir.path(), free_port(), false), "email.smtp", &["--dns", &d], "fail");
+    expect(
+        &email_conf(dir.path(), port, false),
+        "email.smtp",
+        &["--dns", &d],
+        "ok",
+    );
+    expect(
+        &email_conf(dir.path(), free_port(), false),
+        "email.smtp",
+        &["--dns", &d],
+        "fail",
+    );
     let empty = Dns::start(vec![("other.example.test", Rec::A([127, 0, 0, 1]))]);
-    let s = expect(&email_conf(dir.path(), port, false), "email.smtp", &["--dns", &empty.addr.to_string()], "fail");
+    let s = expect(
+        &email_conf(dir.path(), port, false),
+        "email.smtp",
+        &["--dns", &empty.addr.to_string()],
+        "fail",
+    );
     assert!(s.contains("does not resolve"), "{s}");
 }
 
 fn turn_conf(dir: &Path, port: u16) -> PathBuf {
     Conf::new(dir, port)
-        .set("turn_uris", "[\"turn:turn.example.test:3478?transport=udp\"]")
+        .set(
+            "turn_uris",
+            "[\"turn:turn.example.test:3478?transport=udp\"]",
+        )
         .set("turn_shared_secret", "\"coturn-static-auth-secret\"")
         .write()
 }
@@ -356,17 +542,39 @@ fn turn_credentials_match_the_shared_secret_or_fail() {
     let t = token.to_str().unwrap();
     let user = "1767225600:@doctor:example.test";
     let good = serde_json::json!({"username": user, "password": turn_password("coturn-static-auth-secret", user), "ttl": 3600, "uris": ["turn:turn.example.test:3478?transport=udp"]});
-    api.route("/_matrix/client/v3/voip/turnServer", Reply::json(&good.to_string()));
+    api.route(
+        "/_matrix/client/v3/voip/turnServer",
+        Reply::json(&good.to_string()),
+    );
     let s = expect(&cfg, "turn.credentials", &["--access-token-file", t], "ok");
     assert!(s.contains("matches turn_shared_secret"), "{s}");
     let bad = serde_json::json!({"username": user, "password": turn_password("another-secret", user), "ttl": 3600, "uris": []});
-    api.route("/_matrix/client/v3/voip/turnServer", Reply::json(&bad.to_string()));
-    let s = expect(&cfg, "turn.credentials", &["--access-token-file", t], "fail");
+    api.route(
+        "/_matrix/client/v3/voip/turnServer",
+        Reply::json(&bad.to_string()),
+    );
+    let s = expect(
+        &cfg,
+        "turn.credentials",
+        &["--access-token-file", t],
+        "fail",
+    );
     assert!(s.contains("does not match"), "{s}");
-    api.route("/_matrix/client/v3/voip/turnServer", Reply::status(401, r#"{"errcode":"M_MISSING_TOKEN"}"#));
+    api.route(
+        "/_matrix/client/v3/voip/turnServer",
+        Reply::status(401, r#"{"errcode":"M_MISSING_TOKEN"}"#),
+    );
     expect(&cfg, "turn.credentials", &[], "skip");
-    api.route("/_matrix/client/v3/voip/turnServer", Reply::status(404, r#"{"errcode":"M_UNRECOGNIZED"}"#));
-    let s = expect(&cfg, "turn.credentials", &["--access-token-file", t], "warn");
+    api.route(
+        "/_matrix/client/v3/voip/turnServer",
+        Reply::status(404, r#"{"errcode":"M_UNRECOGNIZED"}"#),
+    );
+    let s = expect(
+        &cfg,
+        "turn.credentials",
+        &["--access-token-file", t],
+        "warn",
+    );
     assert!(s.contains("does not serve /voip/turnServer"), "{s}");
     let (_, report) = doctor_json(&cfg, &["turn"]);
     assert_eq!(result(&report, "turn.credentials").0, "warn");

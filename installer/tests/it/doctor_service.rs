@@ -30,7 +30,11 @@ fn service_running_follows_the_pid_file() {
     let s = expect(&cfg, "service.running", &[], "fail");
     assert!(s.contains("no "), "{s}");
     // A live process (this test) in the pid file.
-    std::fs::write(dir.path().join("homeserver.pid"), format!("{}\n", std::process::id())).unwrap();
+    std::fs::write(
+        dir.path().join("homeserver.pid"),
+        format!("{}\n", std::process::id()),
+    )
+    .unwrap();
     expect(&cfg, "service.running", &[], "ok");
     std::fs::write(dir.path().join("homeserver.pid"), "2147483000\n").unwrap();
     let s = expect(&cfg, "service.running", &[], "fail");
@@ -53,13 +57,19 @@ fn service_listeners_accept_connections_or_fail() {
 #[test]
 fn service_client_versions_answers_locally_or_fails() {
     let http = Http::start(None);
-    http.route("/_matrix/client/versions", Reply::json(r#"{"versions":["v1.11","v1.12"]}"#));
+    http.route(
+        "/_matrix/client/versions",
+        Reply::json(r#"{"versions":["v1.11","v1.12"]}"#),
+    );
     let dir = tempfile::tempdir().unwrap();
     let cfg = Conf::new(dir.path(), http.port()).write();
     let s = expect(&cfg, "service.client_versions", &[], "ok");
     assert!(s.contains("2 spec versions"), "{s}");
     // Something else on the port.
-    http.route("/_matrix/client/versions", Reply::status(404, "<html>not found</html>"));
+    http.route(
+        "/_matrix/client/versions",
+        Reply::status(404, "<html>not found</html>"),
+    );
     expect(&cfg, "service.client_versions", &[], "fail");
     // Nothing on the port.
     let cfg = Conf::new(dir.path(), free_port()).write();
@@ -70,9 +80,14 @@ fn service_client_versions_answers_locally_or_fails() {
 fn migrated_sqlite(path: &Path) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(path).create_if_missing(true);
+        let opts = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true);
         let mut conn = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
-        sqlx::migrate!("../server/migrations/sqlite").run(&mut conn).await.unwrap();
+        sqlx::migrate!("../server/migrations/sqlite")
+            .run(&mut conn)
+            .await
+            .unwrap();
         conn.close().await.unwrap();
     });
 }
@@ -95,7 +110,11 @@ fn db_reachable_and_migrations_on_sqlite() {
     let s = expect(&cfg, "db.reachable", &[], "fail");
     assert!(s.contains("does not exist"), "{s}");
     expect(&cfg, "db.migrations", &[], "skip");
-    std::fs::write(&db, "this is not a database, just text long enough to be read as a header ...").unwrap();
+    std::fs::write(
+        &db,
+        "this is not a database, just text long enough to be read as a header ...",
+    )
+    .unwrap();
     expect(&cfg, "db.reachable", &[], "fail");
     std::fs::remove_file(&db).unwrap();
     migrated_sqlite(&db);
@@ -104,7 +123,10 @@ fn db_reachable_and_migrations_on_sqlite() {
     let s = expect(&cfg, "db.migrations", &[], "ok");
     assert!(s.contains("none pending"), "{s}");
     expect(&cfg, "db.encoding", &[], "skip");
-    sqlite_exec(&db, "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)");
+    sqlite_exec(
+        &db,
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+    );
     let s = expect(&cfg, "db.migrations", &[], "fail");
     assert_eq!(s, "1 migration(s) pending");
     sqlite_exec(&db, "DROP TABLE _sqlx_migrations");
@@ -116,17 +138,34 @@ fn db_reachable_and_migrations_on_sqlite() {
 fn create_pg_database(name: &str, options: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let mut conn = sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await.expect("PostgreSQL on 127.0.0.1:5432 (tests/provision.sh)");
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&mut conn).await;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} {options}"))).execute(&mut conn).await.unwrap();
+        let mut conn = sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres")
+            .await
+            .expect("PostgreSQL on 127.0.0.1:5432 (tests/provision.sh)");
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name}"
+        )))
+        .execute(&mut conn)
+        .await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE {name} {options}"
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     });
 }
 
 fn drop_pg_database(name: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        if let Ok(mut conn) = sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut conn).await;
+        if let Ok(mut conn) =
+            sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await;
         }
     });
 }
@@ -141,8 +180,14 @@ fn pg_conf(dir: &Path, dbname: &str) -> std::path::PathBuf {
 fn db_checks_on_postgresql_encoding_and_collation() {
     let good = format!("doctor_utf8_{}", std::process::id());
     let bad = format!("doctor_ascii_{}", std::process::id());
-    create_pg_database(&good, "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
-    create_pg_database(&bad, "ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+    create_pg_database(
+        &good,
+        "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+    );
+    create_pg_database(
+        &bad,
+        "ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+    );
     let dir = tempfile::tempdir().unwrap();
     let cfg = pg_conf(dir.path(), &good);
     let s = expect(&cfg, "db.reachable", &[], "ok");
@@ -152,7 +197,10 @@ fn db_checks_on_postgresql_encoding_and_collation() {
     let cfg = pg_conf(dir.path(), &bad);
     let s = expect(&cfg, "db.encoding", &[], "fail");
     assert!(s.contains("SQL_ASCII"), "{s}");
-    let cfg = pg_conf(dir.path(), &format!("doctor_missing_{}", std::process::id()));
+    let cfg = pg_conf(
+        dir.path(),
+        &format!("doctor_missing_{}", std::process::id()),
+    );
     expect(&cfg, "db.reachable", &[], "fail");
     drop_pg_database(&good);
     drop_pg_database(&bad);
@@ -165,7 +213,11 @@ fn nginx_material(dir: &Path, site_body: &str) -> (String, String) {
     std::fs::write(dir.join("fullchain.pem"), pki.fullchain(&leaf)).unwrap();
     write_mode(&dir.join("privkey.pem"), leaf.key_pem.as_bytes(), 0o600);
     let site = dir.join("site.conf");
-    std::fs::write(&site, site_body.replace("{dir}", &dir.display().to_string())).unwrap();
+    std::fs::write(
+        &site,
+        site_body.replace("{dir}", &dir.display().to_string()),
+    )
+    .unwrap();
     let conf = dir.join("nginx.conf");
     std::fs::write(
         &conf,
@@ -219,7 +271,12 @@ fn nginx_checks_pass_on_a_good_site_and_fail_on_broken_ones() {
     let (site, conf) = nginx_material(dir.path(), odd);
     let args = ["--nginx-site", site.as_str(), "--nginx-conf", conf.as_str()];
     let s = expect(&cfg, "nginx.proxy", &args, "warn");
-    assert!(s.contains("/_synapse/client is not forwarded") && s.contains("URI part") && s.contains("no matrixd listener"), "{s}");
+    assert!(
+        s.contains("/_synapse/client is not forwarded")
+            && s.contains("URI part")
+            && s.contains("no matrixd listener"),
+        "{s}"
+    );
     let s = expect(&cfg, "nginx.body_size", &args, "fail");
     assert!(s.contains("client_max_body_size is 10M"), "{s}");
     // No site at all: skipped.

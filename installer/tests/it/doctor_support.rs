@@ -19,7 +19,11 @@ impl Conf {
     /// A valid config in `dir`: SQLite, one loopback listener on `port`, a fresh signing key (0600).
     pub fn new(dir: &Path, port: u16) -> Conf {
         let key = matrixd::keys::SigningKey::generate();
-        write_mode(&dir.join("signing.key"), key.to_file_line().as_bytes(), 0o600);
+        write_mode(
+            &dir.join("signing.key"),
+            key.to_file_line().as_bytes(),
+            0o600,
+        );
         let d = dir.display();
         let entries = [
             ("server_name", "\"example.test\"".to_string()),
@@ -39,7 +43,10 @@ impl Conf {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        Conf { dir: dir.to_path_buf(), entries }
+        Conf {
+            dir: dir.to_path_buf(),
+            entries,
+        }
     }
 
     pub fn set(mut self, key: &str, value: &str) -> Conf {
@@ -57,7 +64,11 @@ impl Conf {
 
     /// Writes homeserver.yaml and returns its path.
     pub fn write(&self) -> PathBuf {
-        let text: String = self.entries.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+        let text: String = self
+            .entries
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\n"))
+            .collect();
         let p = self.dir.join("homeserver.yaml");
         std::fs::write(&p, text).unwrap();
         p
@@ -75,7 +86,11 @@ pub fn write_mode(p: &Path, bytes: &[u8], mode: u32) {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Runs `matrixctl doctor ARGS` (with no nginx site unless ARGS names one); (exit code, stdout, stderr).
@@ -95,7 +110,8 @@ pub fn doctor_json(config: &Path, args: &[&str]) -> (i32, serde_json::Value) {
     let mut all = vec!["--json", "-c", c];
     all.extend_from_slice(args);
     let (code, out, err) = doctor(&all);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}\nstderr:\n{err}"));
+    let v: serde_json::Value = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}\nstderr:\n{err}"));
     (code, v)
 }
 
@@ -107,7 +123,10 @@ pub fn result(report: &serde_json::Value, id: &str) -> (String, String) {
         .iter()
         .find(|c| c["id"] == id)
         .unwrap_or_else(|| panic!("{id} is not in the report:\n{report:#}"));
-    (c["status"].as_str().unwrap().to_string(), c["summary"].as_str().unwrap().to_string())
+    (
+        c["status"].as_str().unwrap().to_string(),
+        c["summary"].as_str().unwrap().to_string(),
+    )
 }
 
 /// Runs one check against CONFIG and asserts its status; returns the summary.
@@ -138,25 +157,49 @@ impl Pki {
     pub fn new() -> Pki {
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params.distinguished_name.push(rcgen::DnType::CommonName, "Doctor Test CA");
-        params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign, rcgen::KeyUsagePurpose::DigitalSignature];
-        let ca = rcgen::CertifiedIssuer::self_signed(params, rcgen::KeyPair::generate().unwrap()).unwrap();
-        Pki { ca_pem: ca.pem(), ca }
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Doctor Test CA");
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca = rcgen::CertifiedIssuer::self_signed(params, rcgen::KeyPair::generate().unwrap())
+            .unwrap();
+        Pki {
+            ca_pem: ca.pem(),
+            ca,
+        }
     }
 
     /// A leaf for `names`, valid from yesterday for `days` days and a half (negative: expired
     /// that many days ago).
     pub fn leaf(&self, names: &[&str], days: i64) -> Leaf {
-        let mut params = rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
-        params.distinguished_name.push(rcgen::DnType::CommonName, names[0]);
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let mut params =
+            rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, names[0]);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
         let epoch = rcgen::date_time_ymd(1970, 1, 1);
-        let (from, to) = if days >= 0 { (now - 86_400, now + days * 86_400 + 43_200) } else { (now + (days - 30) * 86_400, now + days * 86_400) };
+        let (from, to) = if days >= 0 {
+            (now - 86_400, now + days * 86_400 + 43_200)
+        } else {
+            (now + (days - 30) * 86_400, now + days * 86_400)
+        };
         params.not_before = epoch + std::time::Duration::from_secs(from as u64);
         params.not_after = epoch + std::time::Duration::from_secs(to as u64);
         let key = rcgen::KeyPair::generate().unwrap();
         let cert = params.signed_by(&key, &self.ca).unwrap();
-        Leaf { cert_pem: cert.pem(), key_pem: key.serialize_pem() }
+        Leaf {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
     }
 
     /// The leaf followed by the CA: what fullchain.pem holds.
@@ -167,8 +210,13 @@ impl Pki {
 
 /// A self-signed certificate for `names`.
 pub fn self_signed(names: &[&str]) -> Leaf {
-    let c = rcgen::generate_simple_self_signed(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
-    Leaf { cert_pem: c.cert.pem(), key_pem: c.signing_key.serialize_pem() }
+    let c =
+        rcgen::generate_simple_self_signed(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            .unwrap();
+    Leaf {
+        cert_pem: c.cert.pem(),
+        key_pem: c.signing_key.serialize_pem(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,16 +232,29 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(body: &str) -> Reply {
-        Reply { status: 200, headers: vec![("Content-Type".into(), "application/json".into())], body: body.into() }
+        Reply {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.into(),
+        }
     }
     pub fn status(status: u16, body: &str) -> Reply {
-        Reply { status, headers: vec![("Content-Type".into(), "application/json".into())], body: body.into() }
+        Reply {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.into(),
+        }
     }
     pub fn redirect(to: &str) -> Reply {
-        Reply { status: 301, headers: vec![("Location".into(), to.into())], body: String::new() }
+        Reply {
+            status: 301,
+            headers: vec![("Location".into(), to.into())],
+            body: String::new(),
+        }
     }
     pub fn cors(mut self) -> Reply {
-        self.headers.push(("Access-Control-Allow-Origin".into(), "*".into()));
+        self.headers
+            .push(("Access-Control-Allow-Origin".into(), "*".into()));
         self
     }
 }
@@ -212,9 +273,16 @@ impl Http {
         let routes: Arc<Mutex<HashMap<String, Reply>>> = Arc::default();
         let config = tls.map(|(cert, key)| {
             use rustls::pki_types::pem::PemObject as _;
-            let certs = rustls::pki_types::CertificateDer::pem_slice_iter(cert.as_bytes()).collect::<Result<Vec<_>, _>>().unwrap();
+            let certs = rustls::pki_types::CertificateDer::pem_slice_iter(cert.as_bytes())
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap();
             let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap();
-            Arc::new(rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(certs, key).unwrap())
+            Arc::new(
+                rustls::ServerConfig::builder()
+                    .with_no_client_auth()
+                    .with_single_cert(certs, key)
+                    .unwrap(),
+            )
         });
         let r = routes.clone();
         std::thread::spawn(move || {
@@ -245,7 +313,10 @@ impl Http {
     }
 }
 
-fn serve<S: std::io::Read + std::io::Write>(stream: S, routes: &Mutex<HashMap<String, Reply>>) -> std::io::Result<()> {
+fn serve<S: std::io::Read + std::io::Write>(
+    stream: S,
+    routes: &Mutex<HashMap<String, Reply>>,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line)?;
@@ -256,8 +327,22 @@ fn serve<S: std::io::Read + std::io::Write>(stream: S, routes: &Mutex<HashMap<St
             break;
         }
     }
-    let reply = routes.lock().unwrap().get(&path).cloned().unwrap_or_else(|| Reply::status(404, "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"Unrecognized request\"}"));
-    let mut out = format!("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n", reply.status, reply.body.len());
+    let reply = routes
+        .lock()
+        .unwrap()
+        .get(&path)
+        .cloned()
+        .unwrap_or_else(|| {
+            Reply::status(
+                404,
+                "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"Unrecognized request\"}",
+            )
+        });
+    let mut out = format!(
+        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        reply.status,
+        reply.body.len()
+    );
     for (k, v) in &reply.headers {
         out.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -275,7 +360,12 @@ fn serve<S: std::io::Read + std::io::Write>(stream: S, routes: &Mutex<HashMap<St
 #[derive(Clone)]
 pub enum Rec {
     A([u8; 4]),
-    Srv { priority: u16, weight: u16, port: u16, target: String },
+    Srv {
+        priority: u16,
+        weight: u16,
+        port: u16,
+        target: String,
+    },
     Cname(String),
 }
 
@@ -290,7 +380,11 @@ impl Rec {
 }
 
 fn encode_name(name: &str, out: &mut Vec<u8>) {
-    for label in name.trim_end_matches('.').split('.').filter(|l| !l.is_empty()) {
+    for label in name
+        .trim_end_matches('.')
+        .split('.')
+        .filter(|l| !l.is_empty())
+    {
         out.push(label.len() as u8);
         out.extend_from_slice(label.as_bytes());
     }
@@ -307,7 +401,10 @@ impl Dns {
     pub fn start(records: Vec<(&str, Rec)>) -> Dns {
         let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
         let addr = sock.local_addr().unwrap();
-        let table: Vec<(String, Rec)> = records.into_iter().map(|(n, r)| (n.trim_end_matches('.').to_ascii_lowercase(), r)).collect();
+        let table: Vec<(String, Rec)> = records
+            .into_iter()
+            .map(|(n, r)| (n.trim_end_matches('.').to_ascii_lowercase(), r))
+            .collect();
         std::thread::spawn(move || {
             let mut buf = [0u8; 1500];
             while let Ok((n, peer)) = sock.recv_from(&mut buf) {
@@ -336,7 +433,11 @@ fn answer(q: &[u8], table: &[(String, Rec)]) -> Option<Vec<u8>> {
     let name = labels.join(".");
     let known = table.iter().any(|(n, _)| *n == name);
     // A CNAME answers every type, as a resolver would see it.
-    let hits: Vec<&Rec> = table.iter().filter(|(n, r)| *n == name && (r.qtype() == qtype || r.qtype() == 5)).map(|(_, r)| r).collect();
+    let hits: Vec<&Rec> = table
+        .iter()
+        .filter(|(n, r)| *n == name && (r.qtype() == qtype || r.qtype() == 5))
+        .map(|(_, r)| r)
+        .collect();
     let mut out = Vec::new();
     out.extend_from_slice(&q[0..2]);
     let rcode = if known { 0 } else { 3 };
@@ -353,7 +454,12 @@ fn answer(q: &[u8], table: &[(String, Rec)]) -> Option<Vec<u8>> {
         match r {
             Rec::A(ip) => data.extend_from_slice(ip),
             Rec::Cname(t) => encode_name(t, &mut data),
-            Rec::Srv { priority, weight, port, target } => {
+            Rec::Srv {
+                priority,
+                weight,
+                port,
+                target,
+            } => {
                 data.extend_from_slice(&priority.to_be_bytes());
                 data.extend_from_slice(&weight.to_be_bytes());
                 data.extend_from_slice(&port.to_be_bytes());
@@ -381,7 +487,11 @@ pub fn smtp_server(extensions: &[&str]) -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, heard)
 }
 
-fn smtp_session(mut s: TcpStream, ext: &[String], heard: &Mutex<Vec<String>>) -> std::io::Result<()> {
+fn smtp_session(
+    mut s: TcpStream,
+    ext: &[String],
+    heard: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
     s.write_all(b"220 smtp.example.test ESMTP test\r\n")?;
     let mut reader = BufReader::new(s.try_clone()?);
     loop {
@@ -394,7 +504,10 @@ fn smtp_session(mut s: TcpStream, ext: &[String], heard: &Mutex<Vec<String>>) ->
         if cmd.starts_with("EHLO") {
             let mut reply = String::from("250-smtp.example.test hello\r\n");
             for (i, e) in ext.iter().enumerate() {
-                reply.push_str(&format!("250{}{e}\r\n", if i + 1 == ext.len() { " " } else { "-" }));
+                reply.push_str(&format!(
+                    "250{}{e}\r\n",
+                    if i + 1 == ext.len() { " " } else { "-" }
+                ));
             }
             if ext.is_empty() {
                 reply = "250 smtp.example.test hello\r\n".into();

@@ -26,7 +26,13 @@ fn good(pki: &Pki) -> Leaf {
 fn tls_checks_skip_without_a_certificate() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = Conf::new(dir.path(), free_port()).write();
-    for id in ["tls.certificate", "tls.key_match", "tls.expiry", "tls.names", "tls.chain"] {
+    for id in [
+        "tls.certificate",
+        "tls.key_match",
+        "tls.expiry",
+        "tls.names",
+        "tls.chain",
+    ] {
         expect(&cfg, id, &[], "skip");
     }
 }
@@ -37,7 +43,10 @@ fn a_good_full_chain_passes_every_tls_check() {
     let leaf = good(&pki);
     let (_d, cfg) = with_cert(&pki.fullchain(&leaf), &leaf.key_pem);
     let s = expect(&cfg, "tls.certificate", &[], "ok");
-    assert!(s.contains("matrix.example.test, issued by Doctor Test CA"), "{s}");
+    assert!(
+        s.contains("matrix.example.test, issued by Doctor Test CA"),
+        "{s}"
+    );
     expect(&cfg, "tls.key_match", &[], "ok");
     let s = expect(&cfg, "tls.expiry", &[], "ok");
     assert!(s.contains("more days"), "{s}");

@@ -12,7 +12,13 @@ fn mode(p: &Path) -> u32 {
 
 fn generate(dir: &Path, name: &str) -> std::process::Output {
     matrixctl()
-        .args(["generate-config", "--server-name", name, "--report-stats=no", "--config-path"])
+        .args([
+            "generate-config",
+            "--server-name",
+            name,
+            "--report-stats=no",
+            "--config-path",
+        ])
         .arg(dir.join("conf/homeserver.yaml"))
         .arg("--data-directory")
         .arg(dir.join("data"))
@@ -22,7 +28,11 @@ fn generate(dir: &Path, name: &str) -> std::process::Output {
 
 fn secret_lines(text: &str) -> Vec<String> {
     text.lines()
-        .filter(|l| l.starts_with("registration_shared_secret:") || l.starts_with("macaroon_secret_key:") || l.starts_with("form_secret:"))
+        .filter(|l| {
+            l.starts_with("registration_shared_secret:")
+                || l.starts_with("macaroon_secret_key:")
+                || l.starts_with("form_secret:")
+        })
         .map(str::to_string)
         .collect()
 }
@@ -50,17 +60,25 @@ fn writes_config_key_and_log_config_that_the_server_accepts() {
     assert_eq!(secrets.len(), 3);
     for s in &secrets {
         let value = s.split_once(": ").unwrap().1;
-        assert!(value.starts_with('"') && value.ends_with('"') && value.len() == 52, "{s}");
+        assert!(
+            value.starts_with('"') && value.ends_with('"') && value.len() == 52,
+            "{s}"
+        );
     }
     assert!(text.contains("bind_addresses: [\"127.0.0.1\"]") && text.contains("port: 8008"));
     let err = stderr(&out);
-    assert!(err.contains("Writing") && err.contains("Generating") && err.contains("register-user"), "{err}");
+    assert!(
+        err.contains("Writing") && err.contains("Generating") && err.contains("register-user"),
+        "{err}"
+    );
 
     let (config, problems) = matrixd::config::load_files(&[conf]);
     assert!(problems.0.is_empty(), "{problems}");
     let config = config.unwrap();
     assert_eq!(config.signing_key_path, key);
-    assert!(matches!(config.database, matrixd::config::Database::Sqlite { ref path } if path == &dir.path().join("data/homeserver.db")));
+    assert!(
+        matches!(config.database, matrixd::config::Database::Sqlite { ref path } if path == &dir.path().join("data/homeserver.db"))
+    );
 }
 
 #[test]
@@ -78,7 +96,12 @@ fn a_rerun_keeps_the_key_and_secrets_and_adds_what_is_missing() {
     assert_eq!(std::fs::read(&key).unwrap(), key_before);
     assert_eq!(std::fs::read_to_string(&conf).unwrap(), text_before);
     let err = stderr(&out);
-    assert!(err.contains("Keeping") && err.contains("a signing key is never replaced") && err.contains("form_secret"), "{err}");
+    assert!(
+        err.contains("Keeping")
+            && err.contains("a signing key is never replaced")
+            && err.contains("form_secret"),
+        "{err}"
+    );
 
     // A removed secret is added back; the others and the user's edits are kept.
     let edited: String = text_before
@@ -93,12 +116,21 @@ fn a_rerun_keeps_the_key_and_secrets_and_adds_what_is_missing() {
     let out = generate(dir.path(), "example.org");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let after = std::fs::read_to_string(&conf).unwrap();
-    assert!(after.starts_with(&edited), "the existing text is kept as it was");
+    assert!(
+        after.starts_with(&edited),
+        "the existing text is kept as it was"
+    );
     let before_secrets = secret_lines(&text_before);
     let after_secrets = secret_lines(&after);
     assert_eq!(after_secrets.len(), 3);
-    assert_eq!(after_secrets[0], before_secrets[0], "registration_shared_secret kept");
-    assert_eq!(after_secrets[1], before_secrets[1], "macaroon_secret_key kept");
+    assert_eq!(
+        after_secrets[0], before_secrets[0],
+        "registration_shared_secret kept"
+    );
+    assert_eq!(
+        after_secrets[1], before_secrets[1],
+        "macaroon_secret_key kept"
+    );
     assert_ne!(after_secrets[2], before_secrets[2], "form_secret is new");
     assert!(stderr(&out).contains("Adding form_secret"));
     assert_eq!(mode(&conf), 0o600);
@@ -118,12 +150,29 @@ fn refuses_a_different_server_name_and_a_bad_one() {
     let out = generate(dir.path(), "other.org");
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("is for server_name \"example.org\", not \"other.org\"") && err.contains("hint: server_name can never change"), "{err}");
+    assert!(
+        err.contains("is for server_name \"example.org\", not \"other.org\"")
+            && err.contains("hint: server_name can never change"),
+        "{err}"
+    );
 
     let out = generate(dir.path(), "not a name");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is not a valid server name"));
 
-    let out = matrixctl().args(["generate-config", "--server-name", "x.org", "--config-path", "/tmp/x.yaml"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "--report-stats is required, as in Synapse");
+    let out = matrixctl()
+        .args([
+            "generate-config",
+            "--server-name",
+            "x.org",
+            "--config-path",
+            "/tmp/x.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--report-stats is required, as in Synapse"
+    );
 }

@@ -13,7 +13,9 @@ use matrixctl::wizard::{self, answers};
 
 use crate::{matrixctl, stderr, stdout};
 
-const FAMILIES: &[&str] = &["debian", "fedora", "opensuse", "arch", "alpine", "freebsd", "openbsd"];
+const FAMILIES: &[&str] = &[
+    "debian", "fedora", "opensuse", "arch", "alpine", "freebsd", "openbsd",
+];
 const ANSWER_SETS: &[&str] = &["basic", "postgres-full", "direct"];
 
 fn manifest() -> PathBuf {
@@ -27,9 +29,16 @@ fn golden(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("golden file {} is missing; run with UPDATE_GOLDEN=1 to create it", path.display()));
-    assert_eq!(actual, expected, "{name} differs from its golden file (UPDATE_GOLDEN=1 rewrites it after review)");
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "golden file {} is missing; run with UPDATE_GOLDEN=1 to create it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual, expected,
+        "{name} differs from its golden file (UPDATE_GOLDEN=1 rewrites it after review)"
+    );
 }
 
 fn test_facts(family: &str) -> Facts {
@@ -43,7 +52,8 @@ fn test_facts(family: &str) -> Facts {
 }
 
 fn answer_set(name: &str) -> Answers {
-    let raw = answers::load(&manifest().join(format!("tests/fixtures/answers/{name}.toml"))).unwrap();
+    let raw =
+        answers::load(&manifest().join(format!("tests/fixtures/answers/{name}.toml"))).unwrap();
     answers::typed(&wizard::complete(&raw, false).unwrap()).unwrap()
 }
 
@@ -57,7 +67,8 @@ fn counter() -> impl FnMut() -> String {
 
 fn memory() -> Memory {
     let mut m = Memory::default();
-    m.files.insert("/root/smtp-pass".into(), b"smtp-hunter2\n".to_vec());
+    m.files
+        .insert("/root/smtp-pass".into(), b"smtp-hunter2\n".to_vec());
     m
 }
 
@@ -67,8 +78,13 @@ fn describe(plan: &Plan) -> String {
     for s in &plan.steps {
         if let Step::File(f) = s {
             match &f.content {
-                Content::Template { id, text } => out.push_str(&format!("\n=== {} (templates/{id})\n{text}", f.path.display())),
-                Content::Data { text, .. } => out.push_str(&format!("\n=== {}\n{text}", f.path.display())),
+                Content::Template { id, text } => out.push_str(&format!(
+                    "\n=== {} (templates/{id})\n{text}",
+                    f.path.display()
+                )),
+                Content::Data { text, .. } => {
+                    out.push_str(&format!("\n=== {}\n{text}", f.path.display()))
+                }
                 _ => {}
             }
         }
@@ -86,18 +102,41 @@ fn every_distro_file_parses_and_is_embedded() {
         .filter(|n| n.ends_with(".toml"))
         .collect();
     on_disk.sort();
-    let mut embedded: Vec<String> = distro::EMBEDDED.iter().map(|(n, _)| n.to_string()).collect();
+    let mut embedded: Vec<String> = distro::EMBEDDED
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
     embedded.sort();
-    assert_eq!(on_disk, embedded, "every distros/*.toml must be listed in facts::distro::EMBEDDED");
+    assert_eq!(
+        on_disk, embedded,
+        "every distros/*.toml must be listed in facts::distro::EMBEDDED"
+    );
     for (name, text) in distro::EMBEDDED {
-        assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), *text, "{name} is embedded stale");
+        assert_eq!(
+            std::fs::read_to_string(dir.join(name)).unwrap(),
+            *text,
+            "{name} is embedded stale"
+        );
         let d = distro::parse(name, text).unwrap();
         assert_eq!(format!("{}.toml", d.id), *name);
-        for argv in [&d.packages.install, &d.packages.is_installed, &d.service.start, &d.service.stop, &d.service.is_active] {
+        for argv in [
+            &d.packages.install,
+            &d.packages.is_installed,
+            &d.service.start,
+            &d.service.stop,
+            &d.service.is_active,
+        ] {
             assert!(!argv.is_empty(), "{name}: an empty command");
         }
-        assert!(!d.packages.nginx.is_empty() && !d.packages.postgresql.is_empty() && !d.packages.coturn.is_empty());
-        assert!(["systemd", "openrc", "freebsd-rc", "openbsd-rc"].contains(&d.service.kind.as_str()), "{name}: service kind");
+        assert!(
+            !d.packages.nginx.is_empty()
+                && !d.packages.postgresql.is_empty()
+                && !d.packages.coturn.is_empty()
+        );
+        assert!(
+            ["systemd", "openrc", "freebsd-rc", "openbsd-rc"].contains(&d.service.kind.as_str()),
+            "{name}: service kind"
+        );
         assert!(["listen", "directive"].contains(&d.nginx.http2.as_str()));
     }
     let mut ids: Vec<String> = facts::family_ids();
@@ -111,15 +150,43 @@ fn every_distro_file_parses_and_is_embedded() {
 fn detection_maps_real_os_release_samples_to_families() {
     let cases: &[(&str, &str, Option<&str>)] = &[
         ("Linux", "ID=debian\nVERSION_ID=\"12\"\n", Some("debian")),
-        ("Linux", "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\n", Some("debian")),
-        ("Linux", "ID=linuxmint\nID_LIKE=\"ubuntu debian\"\n", Some("debian")),
-        ("Linux", "ID=someday\nID_LIKE=\"ubuntu debian\"\n", Some("debian")),
+        (
+            "Linux",
+            "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\n",
+            Some("debian"),
+        ),
+        (
+            "Linux",
+            "ID=linuxmint\nID_LIKE=\"ubuntu debian\"\n",
+            Some("debian"),
+        ),
+        (
+            "Linux",
+            "ID=someday\nID_LIKE=\"ubuntu debian\"\n",
+            Some("debian"),
+        ),
         ("Linux", "ID=fedora\nVERSION_ID=40\n", Some("fedora")),
         ("Linux", "ID=\"rhel\"\nID_LIKE=\"fedora\"\n", Some("fedora")),
-        ("Linux", "ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n", Some("fedora")),
-        ("Linux", "ID=\"almalinux\"\nID_LIKE=\"rhel centos fedora\"\n", Some("fedora")),
-        ("Linux", "ID=\"centos\"\nID_LIKE=\"rhel fedora\"\n", Some("fedora")),
-        ("Linux", "ID=\"opensuse-tumbleweed\"\nID_LIKE=\"opensuse suse\"\n", Some("opensuse")),
+        (
+            "Linux",
+            "ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n",
+            Some("fedora"),
+        ),
+        (
+            "Linux",
+            "ID=\"almalinux\"\nID_LIKE=\"rhel centos fedora\"\n",
+            Some("fedora"),
+        ),
+        (
+            "Linux",
+            "ID=\"centos\"\nID_LIKE=\"rhel fedora\"\n",
+            Some("fedora"),
+        ),
+        (
+            "Linux",
+            "ID=\"opensuse-tumbleweed\"\nID_LIKE=\"opensuse suse\"\n",
+            Some("opensuse"),
+        ),
         ("Linux", "ID=arch\n", Some("arch")),
         ("Linux", "ID=manjaro\nID_LIKE=arch\n", Some("arch")),
         ("Linux", "ID=alpine\nVERSION_ID=3.20.0\n", Some("alpine")),
@@ -135,8 +202,14 @@ fn detection_maps_real_os_release_samples_to_families() {
         let got = distro::matching(uname, os.id.as_deref(), &os.id_like).map(|d| d.id);
         assert_eq!(got.as_deref(), *want, "{uname} {text:?}");
     }
-    assert_eq!(facts::parse_nginx_version("nginx version: nginx/1.22.1\n"), Some((1, 22, 1)));
-    assert_eq!(facts::parse_nginx_version("nginx version: nginx/1.26.0 (Ubuntu)"), Some((1, 26, 0)));
+    assert_eq!(
+        facts::parse_nginx_version("nginx version: nginx/1.22.1\n"),
+        Some((1, 22, 1))
+    );
+    assert_eq!(
+        facts::parse_nginx_version("nginx version: nginx/1.26.0 (Ubuntu)"),
+        Some((1, 26, 0))
+    );
 }
 
 #[test]
@@ -146,7 +219,10 @@ fn golden_plans_and_files_for_every_family_and_answer_set() {
             let a = answer_set(set);
             let plan = plan::build(&a, &test_facts(family), &memory(), &mut counter()).unwrap();
             let shown = plan::show::render(&plan, false);
-            assert!(!shown.contains("generated-secret") && !shown.contains("hunter2"), "a secret appears in the printed plan:\n{shown}");
+            assert!(
+                !shown.contains("generated-secret") && !shown.contains("hunter2"),
+                "a secret appears in the printed plan:\n{shown}"
+            );
             golden(&format!("install/{family}-{set}.txt"), &describe(&plan));
         }
     }
@@ -157,13 +233,18 @@ fn planning_is_pure_and_a_second_plan_over_the_result_changes_nothing() {
     let a = answer_set("basic");
     let f = test_facts("debian");
     let first = plan::build(&a, &f, &memory(), &mut counter()).unwrap();
-    assert_eq!(first, plan::build(&a, &f, &memory(), &mut counter()).unwrap());
+    assert_eq!(
+        first,
+        plan::build(&a, &f, &memory(), &mut counter()).unwrap()
+    );
     // What the first plan writes, as existing files: the second plan is all unchanged/keep.
     let mut m = memory();
     for s in &first.steps {
         if let Step::File(fs) = s {
             let bytes = match &fs.content {
-                Content::Template { text, .. } | Content::Data { text, .. } => text.clone().into_bytes(),
+                Content::Template { text, .. } | Content::Data { text, .. } => {
+                    text.clone().into_bytes()
+                }
                 _ => b"x".to_vec(),
             };
             m.files.insert(fs.path.clone(), bytes);
@@ -180,7 +261,11 @@ fn planning_is_pure_and_a_second_plan_over_the_result_changes_nothing() {
     for s in &second.steps {
         match s {
             Step::File(fs) if !matches!(fs.content, Content::Copy(_)) => {
-                assert!(!fs.change.changes(), "{} would change on a re-run", fs.path.display())
+                assert!(
+                    !fs.change.changes(),
+                    "{} would change on a re-run",
+                    fs.path.display()
+                )
             }
             Step::Dir { path, change, .. } => assert!(!change.changes(), "{}", path.display()),
             Step::SelfSigned { change, .. } => assert_eq!(*change, Change::Keep),
@@ -192,15 +277,25 @@ fn planning_is_pure_and_a_second_plan_over_the_result_changes_nothing() {
 #[test]
 fn answers_files_reject_unknown_keys_and_bad_values_by_name() {
     let e = answers::parse("server_nmae = \"example.org\"\n").unwrap_err();
-    assert!(e.contains("server_nmae") && e.contains("server_name"), "{e}");
+    assert!(
+        e.contains("server_nmae") && e.contains("server_name"),
+        "{e}"
+    );
     let e = answers::parse("database = \"mysql\"\n").unwrap_err();
-    assert!(e.contains("database") && e.contains("sqlite, postgres"), "{e}");
+    assert!(
+        e.contains("database") && e.contains("sqlite, postgres"),
+        "{e}"
+    );
     let e = answers::parse("server_name = \"exa mple\"\n").unwrap_err();
-    assert!(e.contains("server_name") && e.contains("not a valid server name"), "{e}");
+    assert!(
+        e.contains("server_name") && e.contains("not a valid server name"),
+        "{e}"
+    );
     // The saved form reads back to the same answers.
     let a = answer_set("postgres-full");
     let text = answers::to_toml(&answers::from_typed(&a));
-    let back = answers::typed(&wizard::complete(&answers::parse(&text).unwrap(), false).unwrap()).unwrap();
+    let back =
+        answers::typed(&wizard::complete(&answers::parse(&text).unwrap(), false).unwrap()).unwrap();
     assert_eq!(a, back);
 }
 
@@ -210,22 +305,39 @@ fn an_existing_certificate_must_be_a_full_chain_matching_its_key() {
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Test CA");
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Test CA");
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let issuer = rcgen::Issuer::new(ca_params, ca_key);
     let leaf_key = rcgen::KeyPair::generate().unwrap();
-    let mut leaf_params = rcgen::CertificateParams::new(vec!["matrix.example.org".to_string()]).unwrap();
-    leaf_params.distinguished_name.push(rcgen::DnType::CommonName, "matrix.example.org");
+    let mut leaf_params =
+        rcgen::CertificateParams::new(vec!["matrix.example.org".to_string()]).unwrap();
+    leaf_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "matrix.example.org");
     let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
     let full = format!("{}{}", leaf.pem(), ca.pem());
-    assert_eq!(check_pair(full.as_bytes(), leaf_key.serialize_pem().as_bytes()), Ok(()));
+    assert_eq!(
+        check_pair(full.as_bytes(), leaf_key.serialize_pem().as_bytes()),
+        Ok(())
+    );
     let e = check_pair(leaf.pem().as_bytes(), leaf_key.serialize_pem().as_bytes()).unwrap_err();
     assert!(e.contains("full chain"), "{e}");
     let other = rcgen::KeyPair::generate().unwrap();
     let e = check_pair(full.as_bytes(), other.serialize_pem().as_bytes()).unwrap_err();
     assert!(e.contains("does not belong"), "{e}");
-    let e = check_pair(format!("{}{}", ca.pem(), leaf.pem()).as_bytes(), leaf_key.serialize_pem().as_bytes()).unwrap_err();
-    assert!(e.contains("not the full chain") || e.contains("does not belong") || e.contains("out of order"), "{e}");
+    let e = check_pair(
+        format!("{}{}", ca.pem(), leaf.pem()).as_bytes(),
+        leaf_key.serialize_pem().as_bytes(),
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("not the full chain")
+            || e.contains("does not belong")
+            || e.contains("out of order"),
+        "{e}"
+    );
 }
 
 /// Facts whose every path lies under `dir`, so a plan can be executed for real in a test.
@@ -233,7 +345,17 @@ fn facts_under(dir: &Path, family: &str) -> Facts {
     let mut f = test_facts(family);
     let p = |s: &mut String| *s = format!("{}{}", dir.display(), s);
     let d = &mut f.distro;
-    for s in [&mut d.paths.config_dir, &mut d.paths.data_dir, &mut d.paths.log_dir, &mut d.paths.run_dir, &mut d.paths.bin, &mut d.nginx.site, &mut d.nginx.webroot, &mut d.service.unit_path, &mut d.coturn.config] {
+    for s in [
+        &mut d.paths.config_dir,
+        &mut d.paths.data_dir,
+        &mut d.paths.log_dir,
+        &mut d.paths.run_dir,
+        &mut d.paths.bin,
+        &mut d.nginx.site,
+        &mut d.nginx.webroot,
+        &mut d.service.unit_path,
+        &mut d.coturn.config,
+    ] {
         p(s);
     }
     if let Some(l) = &mut d.nginx.enable_link {
@@ -246,8 +368,15 @@ fn facts_under(dir: &Path, family: &str) -> Facts {
 
 fn apply_without_activation(plan: &Plan) {
     let (printer, _) = matrixctl::ui::Printer::buffer();
-    matrixctl::exec::apply::apply(plan, &matrixctl::exec::apply::Options { root: "/".into(), activate: false }, &printer)
-        .unwrap_or_else(|f| panic!("{}: {}", f.step, f.cause));
+    matrixctl::exec::apply::apply(
+        plan,
+        &matrixctl::exec::apply::Options {
+            root: "/".into(),
+            activate: false,
+        },
+        &printer,
+    )
+    .unwrap_or_else(|f| panic!("{}: {}", f.step, f.cause));
 }
 
 #[test]
@@ -266,13 +395,22 @@ fn the_installed_homeserver_yaml_loads_with_the_servers_loader() {
         apply_without_activation(&plan);
         let (config, problems) = matrixd::config::load_files(&[plan.config_path.clone()]);
         if set == "basic" {
-            assert!(problems.0.is_empty(), "{set}: a plain install's config must load without a single problem:\n{problems}");
+            assert!(
+                problems.0.is_empty(),
+                "{set}: a plain install's config must load without a single problem:\n{problems}"
+            );
         } else {
-            assert!(!problems.has_errors(), "{set}: the config must load:\n{problems}");
+            assert!(
+                !problems.has_errors(),
+                "{set}: the config must load:\n{problems}"
+            );
         }
         let config = config.unwrap();
         assert_eq!(config.server_name, a.server_name);
-        assert!(config.registration_secret().is_some(), "the registration secret is read from its file");
+        assert!(
+            config.registration_secret().is_some(),
+            "the registration secret is read from its file"
+        );
         if set == "postgres-full" {
             let (_, plain) = {
                 let mut b = a.clone();
@@ -284,7 +422,10 @@ fn the_installed_homeserver_yaml_loads_with_the_servers_loader() {
                 apply_without_activation(&plan);
                 matrixd::config::load_files(&[plan.config_path.clone()])
             };
-            assert!(plain.0.is_empty(), "a plain PostgreSQL install's config must load without a single problem:\n{plain}");
+            assert!(
+                plain.0.is_empty(),
+                "a plain PostgreSQL install's config must load without a single problem:\n{plain}"
+            );
             match &config.database {
                 matrixd::config::Database::Postgres(pg) => {
                     assert_eq!(pg.host.as_deref(), Some("/var/run/postgresql"));
@@ -303,7 +444,9 @@ fn tool(name: &str) -> PathBuf {
             return p;
         }
     }
-    panic!("{name} is not installed: run tests/provision.sh (it installs nginx, shellcheck and systemd on Debian)");
+    panic!(
+        "{name} is not installed: run tests/provision.sh (it installs nginx, shellcheck and systemd on Debian)"
+    );
 }
 
 #[test]
@@ -311,7 +454,11 @@ fn the_nginx_site_passes_nginx_t_with_debians_nginx() {
     let nginx = tool("nginx");
     let version = Command::new(&nginx).arg("-v").output().unwrap();
     let version = facts::parse_nginx_version(&String::from_utf8_lossy(&version.stderr));
-    for (set, tls) in [("basic", "self-signed"), ("basic", "none"), ("postgres-full", "self-signed")] {
+    for (set, tls) in [
+        ("basic", "self-signed"),
+        ("basic", "none"),
+        ("postgres-full", "self-signed"),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let mut f = facts_under(dir.path(), "debian");
         f.nginx_version = version;
@@ -335,8 +482,22 @@ fn the_nginx_site_passes_nginx_t_with_debians_nginx() {
             ),
         )
         .unwrap();
-        let out = Command::new(&nginx).arg("-t").arg("-p").arg(dir.path()).arg("-e").arg(dir.path().join("error.log")).arg("-c").arg(&conf).output().unwrap();
-        assert!(out.status.success(), "nginx -t rejects the {set}/{tls} site:\n{}\n{}", stderr(&out), std::fs::read_to_string(&f.distro.nginx.site).unwrap());
+        let out = Command::new(&nginx)
+            .arg("-t")
+            .arg("-p")
+            .arg(dir.path())
+            .arg("-e")
+            .arg(dir.path().join("error.log"))
+            .arg("-c")
+            .arg(&conf)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "nginx -t rejects the {set}/{tls} site:\n{}\n{}",
+            stderr(&out),
+            std::fs::read_to_string(&f.distro.nginx.site).unwrap()
+        );
     }
 }
 
@@ -347,7 +508,10 @@ fn the_systemd_unit_passes_systemd_analyze_verify_without_a_warning() {
         let dir = tempfile::tempdir().unwrap();
         let mut f = facts_under(dir.path(), "debian");
         // ExecStart must name an existing binary.
-        f.distro.paths.bin = std::env::current_exe().unwrap().to_string_lossy().into_owned();
+        f.distro.paths.bin = std::env::current_exe()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let plan = plan::build(&answer_set(set), &f, &memory(), &mut counter()).unwrap();
         let unit = plan.steps.iter().find_map(|s| match s {
             Step::File(fs) if matches!(&fs.content, Content::Template { id, .. } if id.starts_with("service/")) => Some(fs.clone()),
@@ -355,12 +519,24 @@ fn the_systemd_unit_passes_systemd_analyze_verify_without_a_warning() {
         });
         let unit = unit.unwrap();
         let path = dir.path().join("matrixd.service");
-        let Content::Template { text, .. } = &unit.content else { unreachable!() };
+        let Content::Template { text, .. } = &unit.content else {
+            unreachable!()
+        };
         std::fs::write(&path, text).unwrap();
-        let out = Command::new(&analyze).arg("verify").arg(&path).output().unwrap();
+        let out = Command::new(&analyze)
+            .arg("verify")
+            .arg(&path)
+            .output()
+            .unwrap();
         let all = format!("{}{}", stdout(&out), stderr(&out));
-        let relevant: Vec<&str> = all.lines().filter(|l| l.contains("matrixd.service")).collect();
-        assert!(out.status.success() && relevant.is_empty(), "systemd-analyze verify ({set}):\n{all}");
+        let relevant: Vec<&str> = all
+            .lines()
+            .filter(|l| l.contains("matrixd.service"))
+            .collect();
+        assert!(
+            out.status.success() && relevant.is_empty(),
+            "systemd-analyze verify ({set}):\n{all}"
+        );
     }
 }
 
@@ -369,13 +545,21 @@ fn the_shell_service_scripts_pass_shellcheck() {
     let shellcheck = tool("shellcheck");
     for (family, shell) in [("alpine", "sh"), ("freebsd", "sh"), ("openbsd", "ksh")] {
         for set in ["basic", "postgres-full"] {
-            let plan = plan::build(&answer_set(set), &test_facts(family), &memory(), &mut counter()).unwrap();
+            let plan = plan::build(
+                &answer_set(set),
+                &test_facts(family),
+                &memory(),
+                &mut counter(),
+            )
+            .unwrap();
             let text = plan
                 .steps
                 .iter()
                 .find_map(|s| match s {
                     Step::File(fs) => match &fs.content {
-                        Content::Template { id, text } if id.starts_with("service/") => Some(text.clone()),
+                        Content::Template { id, text } if id.starts_with("service/") => {
+                            Some(text.clone())
+                        }
                         _ => None,
                     },
                     _ => None,
@@ -384,8 +568,18 @@ fn the_shell_service_scripts_pass_shellcheck() {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("matrixd");
             std::fs::write(&path, &text).unwrap();
-            let out = Command::new(&shellcheck).arg("-s").arg(shell).arg(&path).output().unwrap();
-            assert!(out.status.success(), "shellcheck -s {shell} rejects the {family} script:\n{}{}\n{text}", stdout(&out), stderr(&out));
+            let out = Command::new(&shellcheck)
+                .arg("-s")
+                .arg(shell)
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "shellcheck -s {shell} rejects the {family} script:\n{}{}\n{text}",
+                stdout(&out),
+                stderr(&out)
+            );
         }
     }
 }
@@ -429,8 +623,18 @@ fn install_into_a_root_is_idempotent_and_a_changed_answer_rewrites_only_what_it_
     let key = std::fs::read(root.join("etc/matrixd/signing.key")).unwrap();
     assert!(String::from_utf8_lossy(&key).starts_with("ed25519 a_"));
     use std::os::unix::fs::PermissionsExt as _;
-    for secret in ["signing.key", "secrets/form_secret", "secrets/macaroon_secret_key", "secrets/registration_shared_secret", "homeserver.yaml"] {
-        let mode = std::fs::metadata(root.join("etc/matrixd").join(secret)).unwrap().permissions().mode() & 0o777;
+    for secret in [
+        "signing.key",
+        "secrets/form_secret",
+        "secrets/macaroon_secret_key",
+        "secrets/registration_shared_secret",
+        "homeserver.yaml",
+    ] {
+        let mode = std::fs::metadata(root.join("etc/matrixd").join(secret))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600, "{secret}");
     }
     assert!(std::fs::read_link(root.join("etc/nginx/sites-enabled/matrixd.conf")).is_ok());
@@ -439,33 +643,70 @@ fn install_into_a_root_is_idempotent_and_a_changed_answer_rewrites_only_what_it_
     // The same answers again: nothing changes, and it says so. The saved answers are the defaults.
     let out = run_install(root, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("nothing was changed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was changed"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(before, snapshot(root), "a re-run changed bytes");
     let dry = run_install(root, &["--dry-run"]);
-    assert!(stdout(&dry).contains("unchanged  /etc/matrixd/homeserver.yaml"), "{}", stdout(&dry));
-    assert!(stdout(&dry).contains("keep       /etc/matrixd/signing.key"), "{}", stdout(&dry));
+    assert!(
+        stdout(&dry).contains("unchanged  /etc/matrixd/homeserver.yaml"),
+        "{}",
+        stdout(&dry)
+    );
+    assert!(
+        stdout(&dry).contains("keep       /etc/matrixd/signing.key"),
+        "{}",
+        stdout(&dry)
+    );
 
     // One changed answer: homeserver.yaml is rewritten (old one kept), the key is not.
     let out = run_install(root, &["--registration", "token"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("Updating /etc/matrixd/homeserver.yaml (old file kept as"), "{}", stderr(&out));
-    assert_eq!(std::fs::read(root.join("etc/matrixd/signing.key")).unwrap(), key);
+    assert!(
+        stderr(&out).contains("Updating /etc/matrixd/homeserver.yaml (old file kept as"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(root.join("etc/matrixd/signing.key")).unwrap(),
+        key
+    );
     let text = std::fs::read_to_string(&cfg).unwrap();
     assert!(text.contains("registration_requires_token: true"));
     let backups: Vec<_> = std::fs::read_dir(root.join("etc/matrixd"))
         .unwrap()
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with("homeserver.yaml.") && e.file_name().to_string_lossy().ends_with(".bak"))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("homeserver.yaml.")
+                && e.file_name().to_string_lossy().ends_with(".bak")
+        })
         .collect();
     assert_eq!(backups.len(), 1);
-    assert!(!std::fs::read_to_string(backups[0].path()).unwrap().contains("registration_requires_token"));
+    assert!(
+        !std::fs::read_to_string(backups[0].path())
+            .unwrap()
+            .contains("registration_requires_token")
+    );
     // The nginx site did not change.
-    assert!(!stderr(&out).contains("Updating /etc/nginx") && !stderr(&out).contains("Writing /etc/nginx"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("Updating /etc/nginx")
+            && !stderr(&out).contains("Writing /etc/nginx"),
+        "{}",
+        stderr(&out)
+    );
 
     // The server name can never change.
     let out = run_install(root, &["--server-name", "other.org"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("can never change"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("can never change"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -473,24 +714,62 @@ fn without_a_terminal_a_missing_answer_names_its_flag() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_install(dir.path(), &["--server-name", "example.org"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("missing answer: report_stats") && stderr(&out).contains("--report-stats"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("missing answer: report_stats")
+            && stderr(&out).contains("--report-stats"),
+        "{}",
+        stderr(&out)
+    );
     let out = run_install(dir.path(), &["--report-stats", "no"]);
     assert!(stderr(&out).contains("--server-name"), "{}", stderr(&out));
-    let out = run_install(dir.path(), &["--server-name", "bad name", "--report-stats", "no"]);
+    let out = run_install(
+        dir.path(),
+        &["--server-name", "bad name", "--report-stats", "no"],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--server-name") && stderr(&out).contains("not a valid server name"), "{}", stderr(&out));
-    let out = run_install(dir.path(), &["--server-name", "example.org", "--report-stats", "no", "--tls", "existing"]);
+    assert!(
+        stderr(&out).contains("--server-name") && stderr(&out).contains("not a valid server name"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_install(
+        dir.path(),
+        &[
+            "--server-name",
+            "example.org",
+            "--report-stats",
+            "no",
+            "--tls",
+            "existing",
+        ],
+    );
     assert!(stderr(&out).contains("--tls-cert"), "{}", stderr(&out));
     let answers = dir.path().join("a.toml");
-    std::fs::write(&answers, "server_name = \"example.org\"\nreport_stat = \"no\"\n").unwrap();
+    std::fs::write(
+        &answers,
+        "server_name = \"example.org\"\nreport_stat = \"no\"\n",
+    )
+    .unwrap();
     let out = run_install(dir.path(), &["--answers", answers.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("unknown key \"report_stat\"") && stderr(&out).contains("report_stats"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown key \"report_stat\"")
+            && stderr(&out).contains("report_stats"),
+        "{}",
+        stderr(&out)
+    );
     // No --yes and no terminal: the plan is shown, nothing is changed.
     let out = matrixctl()
         .args(["install", "--root"])
         .arg(dir.path())
-        .args(["--distro", "debian", "--server-name", "example.org", "--report-stats", "no"])
+        .args([
+            "--distro",
+            "debian",
+            "--server-name",
+            "example.org",
+            "--report-stats",
+            "no",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -502,16 +781,53 @@ fn without_a_terminal_a_missing_answer_names_its_flag() {
 fn an_unsupported_os_is_refused_with_what_was_detected() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("etc")).unwrap();
-    std::fs::write(dir.path().join("etc/os-release"), "ID=plan9\nPRETTY_NAME=\"Plan 9\"\n").unwrap();
-    let out = matrixctl().args(["install", "--dry-run", "--yes", "--server-name", "example.org", "--report-stats", "no", "--root"]).arg(dir.path()).output().unwrap();
+    std::fs::write(
+        dir.path().join("etc/os-release"),
+        "ID=plan9\nPRETTY_NAME=\"Plan 9\"\n",
+    )
+    .unwrap();
+    let out = matrixctl()
+        .args([
+            "install",
+            "--dry-run",
+            "--yes",
+            "--server-name",
+            "example.org",
+            "--report-stats",
+            "no",
+            "--root",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let e = stderr(&out);
-    assert!(e.contains("unsupported operating system: Plan 9") && e.contains("plan9") && e.contains("--distro NAME"), "{e}");
+    assert!(
+        e.contains("unsupported operating system: Plan 9")
+            && e.contains("plan9")
+            && e.contains("--distro NAME"),
+        "{e}"
+    );
     let out = matrixctl()
-        .args(["install", "--dry-run", "--yes", "--server-name", "example.org", "--report-stats", "no", "--distro", "alpine", "--root"])
+        .args([
+            "install",
+            "--dry-run",
+            "--yes",
+            "--server-name",
+            "example.org",
+            "--report-stats",
+            "no",
+            "--distro",
+            "alpine",
+            "--root",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("/etc/init.d/matrixd"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("/etc/init.d/matrixd"),
+        "{}",
+        stdout(&out)
+    );
 }

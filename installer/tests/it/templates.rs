@@ -12,14 +12,24 @@ fn templates_dir() -> PathBuf {
 }
 
 fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("golden file {} is missing; run with UPDATE_GOLDEN=1 to create it", path.display()));
-    assert_eq!(actual, expected, "{} differs from its golden file (UPDATE_GOLDEN=1 rewrites it after review)", name);
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "golden file {} is missing; run with UPDATE_GOLDEN=1 to create it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual, expected,
+        "{} differs from its golden file (UPDATE_GOLDEN=1 rewrites it after review)",
+        name
+    );
 }
 
 fn ctx(dir: &Path) -> HomeserverCtx {
@@ -32,7 +42,13 @@ fn ctx(dir: &Path) -> HomeserverCtx {
         port: 8008,
         bind_addresses: vec!["127.0.0.1".into()],
         x_forwarded: true,
-        database: DatabaseCtx { name: "sqlite3", path: d("homeserver.db"), user: None, dbname: None, host: None },
+        database: DatabaseCtx {
+            name: "sqlite3",
+            path: d("homeserver.db"),
+            user: None,
+            dbname: None,
+            host: None,
+        },
         log_config: d("example.org.log.config"),
         media_store_path: d("media_store"),
         signing_key_path: d("example.org.signing.key"),
@@ -63,7 +79,12 @@ fn every_template_file_has_an_id_and_every_id_a_file() {
     ids.sort();
     assert_eq!(on_disk, ids);
     for (id, src) in TEMPLATES {
-        assert_eq!(std::fs::read_to_string(templates_dir().join(id.0)).unwrap(), *src, "{} is embedded stale", id.0);
+        assert_eq!(
+            std::fs::read_to_string(templates_dir().join(id.0)).unwrap(),
+            *src,
+            "{} is embedded stale",
+            id.0
+        );
     }
 }
 
@@ -80,7 +101,14 @@ fn log_config_golden() {
         server_name: &'static str,
         log_file: &'static str,
     }
-    let out = render::render(LOG_CONFIG, &L { server_name: "example.org", log_file: "/var/lib/matrixd/homeserver.log" }).unwrap();
+    let out = render::render(
+        LOG_CONFIG,
+        &L {
+            server_name: "example.org",
+            log_file: "/var/lib/matrixd/homeserver.log",
+        },
+    )
+    .unwrap();
     golden("log.config", &out);
     // It is YAML, and the server's logging reads its level and file.
     let dir = tempfile::tempdir().unwrap();
@@ -104,7 +132,18 @@ fn missing_secrets_block_golden() {
     }
     let out = render::render(
         HOMESERVER_MISSING_SECRETS,
-        &C { secrets: vec![S { key: "form_secret", value: "abc" }, S { key: "macaroon_secret_key", value: "d\"e" }] },
+        &C {
+            secrets: vec![
+                S {
+                    key: "form_secret",
+                    value: "abc",
+                },
+                S {
+                    key: "macaroon_secret_key",
+                    value: "d\"e",
+                },
+            ],
+        },
     )
     .unwrap();
     golden("homeserver-missing-secrets.yaml", &out);
@@ -114,17 +153,39 @@ fn missing_secrets_block_golden() {
 fn rendered_homeserver_yaml_loads_with_the_servers_loader() {
     let dir = tempfile::tempdir().unwrap();
     let c = ctx(dir.path());
-    std::fs::write(&c.signing_key_path, matrixd::keys::SigningKey::generate().to_file_line()).unwrap();
+    std::fs::write(
+        &c.signing_key_path,
+        matrixd::keys::SigningKey::generate().to_file_line(),
+    )
+    .unwrap();
     std::fs::write(&c.log_config, "version: 1\n").unwrap();
     let out = render::render(HOMESERVER_YAML, &c).unwrap();
     std::fs::write(&c.config_path, &out).unwrap();
     let (config, problems) = matrixd::config::load_files(&[PathBuf::from(&c.config_path)]);
-    assert!(problems.0.is_empty(), "the generated config must load without a single problem:\n{problems}");
+    assert!(
+        problems.0.is_empty(),
+        "the generated config must load without a single problem:\n{problems}"
+    );
     let config = config.unwrap();
     assert_eq!(config.server_name, "example.org");
     // Quoting keeps every secret a string, byte for byte, even digits and YAML metacharacters.
-    assert_eq!(config.registration_secret().unwrap().expose(), "reg\"secret\\with:quotes#and&more");
-    assert_eq!(config.form_secret.as_ref().unwrap().value().unwrap().expose(), "12345");
-    assert_eq!(config.public_baseurl.as_ref().unwrap().as_str(), "https://matrix.example.org/");
+    assert_eq!(
+        config.registration_secret().unwrap().expose(),
+        "reg\"secret\\with:quotes#and&more"
+    );
+    assert_eq!(
+        config
+            .form_secret
+            .as_ref()
+            .unwrap()
+            .value()
+            .unwrap()
+            .expose(),
+        "12345"
+    );
+    assert_eq!(
+        config.public_baseurl.as_ref().unwrap().as_str(),
+        "https://matrix.example.org/"
+    );
     assert_eq!(config.local_client_url(), "http://127.0.0.1:8008");
 }

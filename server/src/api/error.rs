@@ -19,7 +19,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, errcode: &'static str, error: impl Into<String>) -> Self {
-        ApiError { status, errcode, error: error.into(), extra: Map::new() }
+        ApiError {
+            status,
+            errcode,
+            error: error.into(),
+            extra: Map::new(),
+        }
     }
     pub fn with(mut self, key: &str, value: Value) -> Self {
         self.extra.insert(key.to_string(), value);
@@ -32,16 +37,33 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "M_NOT_FOUND", msg)
     }
     pub fn unrecognized() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "M_UNRECOGNIZED", "Unrecognized request")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "M_UNRECOGNIZED",
+            "Unrecognized request",
+        )
     }
     pub fn method_not_allowed() -> Self {
-        Self::new(StatusCode::METHOD_NOT_ALLOWED, "M_UNRECOGNIZED", "Unrecognized request")
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "M_UNRECOGNIZED",
+            "Unrecognized request",
+        )
     }
     pub fn missing_token() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "M_MISSING_TOKEN", "Missing access token")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "M_MISSING_TOKEN",
+            "Missing access token",
+        )
     }
     pub fn unknown_token() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "M_UNKNOWN_TOKEN", "Invalid access token passed.").with("soft_logout", json!(false))
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "M_UNKNOWN_TOKEN",
+            "Invalid access token passed.",
+        )
+        .with("soft_logout", json!(false))
     }
     pub fn not_json() -> Self {
         Self::new(StatusCode::BAD_REQUEST, "M_NOT_JSON", "Content not JSON.")
@@ -56,13 +78,26 @@ impl ApiError {
         Self::new(status, "M_UNKNOWN", msg)
     }
     pub fn too_large(limit: usize) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE", format!("Request body is larger than {limit} bytes"))
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "M_TOO_LARGE",
+            format!("Request body is larger than {limit} bytes"),
+        )
     }
     pub fn limit_exceeded(retry_after_ms: u64) -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "M_LIMIT_EXCEEDED", "Too Many Requests").with("retry_after_ms", json!(retry_after_ms))
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "M_LIMIT_EXCEEDED",
+            "Too Many Requests",
+        )
+        .with("retry_after_ms", json!(retry_after_ms))
     }
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "M_UNKNOWN", "Internal server error")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "M_UNKNOWN",
+            "Internal server error",
+        )
     }
 }
 
@@ -103,13 +138,23 @@ impl From<crate::service::rooms::RoomError> for ApiError {
             R::Forbidden(m) => ApiError::forbidden(m),
             R::BadEvent(m) => ApiError::bad_json(m),
             R::InvalidParam(m) => ApiError::invalid_param(m),
-            R::AliasInUse(_) => ApiError::new(StatusCode::BAD_REQUEST, "M_ROOM_IN_USE", "Room alias already taken"),
+            R::AliasInUse(_) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "M_ROOM_IN_USE",
+                "Room alias already taken",
+            ),
             R::UnsupportedVersion(v) => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "M_UNSUPPORTED_ROOM_VERSION",
-                format!("Your homeserver does not support the features required to interact with this room (version {v})"),
+                format!(
+                    "Your homeserver does not support the features required to interact with this room (version {v})"
+                ),
             ),
-            R::TooLarge => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE", "Event too large"),
+            R::TooLarge => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "M_TOO_LARGE",
+                "Event too large",
+            ),
             R::Store(s) => s.into(),
         }
     }
@@ -119,10 +164,16 @@ impl From<crate::service::media::MediaError> for ApiError {
     fn from(e: crate::service::media::MediaError) -> Self {
         use crate::service::media::MediaError as M;
         match e {
-            M::TooLarge(_) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE", e.to_string()),
+            M::TooLarge(_) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE", e.to_string())
+            }
             M::NotFound => ApiError::not_found("Not found"),
             M::BadRequest(m) => ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", m),
-            M::CannotOverwrite => ApiError::new(StatusCode::CONFLICT, "M_CANNOT_OVERWRITE_MEDIA", e.to_string()),
+            M::CannotOverwrite => ApiError::new(
+                StatusCode::CONFLICT,
+                "M_CANNOT_OVERWRITE_MEDIA",
+                e.to_string(),
+            ),
             M::Forbidden => ApiError::forbidden(e.to_string()),
             M::Io(io) => {
                 tracing::error!(error = %io, "media storage failed");
@@ -136,10 +187,16 @@ impl From<crate::service::media::MediaError> for ApiError {
 impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {
-            AccountError::InvalidUsername(m) => ApiError::new(StatusCode::BAD_REQUEST, "M_INVALID_USERNAME", m),
-            AccountError::UserInUse => ApiError::new(StatusCode::BAD_REQUEST, "M_USER_IN_USE", e.to_string()),
+            AccountError::InvalidUsername(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "M_INVALID_USERNAME", m)
+            }
+            AccountError::UserInUse => {
+                ApiError::new(StatusCode::BAD_REQUEST, "M_USER_IN_USE", e.to_string())
+            }
             AccountError::BadLogin => ApiError::forbidden(e.to_string()),
-            AccountError::Deactivated => ApiError::new(StatusCode::FORBIDDEN, "M_USER_DEACTIVATED", e.to_string()),
+            AccountError::Deactivated => {
+                ApiError::new(StatusCode::FORBIDDEN, "M_USER_DEACTIVATED", e.to_string())
+            }
             AccountError::Store(s) => s.into(),
             AccountError::Hash(m) => {
                 tracing::error!(error = %m, "password hashing failed");

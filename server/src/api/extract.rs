@@ -8,9 +8,9 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
+use ruma::api::error::{DeserializationError, FromHttpRequestError};
 use ruma::api::{IncomingRequest, OutgoingResponse};
 use ruma::api::{IncomingRequestExt as _, OutgoingResponseExt as _};
-use ruma::api::error::{DeserializationError, FromHttpRequestError};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
@@ -24,7 +24,9 @@ async fn body_bytes(req: Request) -> Result<Bytes, ApiError> {
         BytesRejection::FailedToBufferBody(inner) if inner.body_text().contains("length limit") => {
             ApiError::too_large(JSON_BODY_LIMIT)
         }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(JSON_BODY_LIMIT),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::too_large(JSON_BODY_LIMIT)
+        }
         other => ApiError::unknown(other.status(), other.body_text()),
     })
 }
@@ -46,11 +48,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for MatrixJson<T> {
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
         let bytes = body_bytes(req).await?;
         // Parse as JSON first, so "not JSON" and "JSON of the wrong shape" stay distinct.
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| ApiError::not_json())?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| ApiError::not_json())?;
         if !value.is_object() {
             return Err(ApiError::not_json());
         }
-        serde_json::from_value(value).map(MatrixJson).map_err(|e| json_error(&e))
+        serde_json::from_value(value)
+            .map(MatrixJson)
+            .map_err(|e| json_error(&e))
     }
 }
 
@@ -69,12 +74,18 @@ impl<S: Send + Sync, T: IncomingRequest> FromRequest<S> for Ruma<T> {
         let bytes = body_bytes(Request::from_parts(parts.clone(), body)).await?;
         let http_req = http::Request::from_parts(parts, bytes.as_ref());
         let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        T::try_from_http_request(http_req, &arg_refs).map(Ruma).map_err(|e| match e {
-            FromHttpRequestError::MethodMismatch { .. } => ApiError::method_not_allowed(),
-            FromHttpRequestError::Deserialization(DeserializationError::Json(j)) => json_error(&j),
-            FromHttpRequestError::Deserialization(other) => ApiError::invalid_param(other.to_string()),
-            other => ApiError::bad_json(other.to_string()),
-        })
+        T::try_from_http_request(http_req, &arg_refs)
+            .map(Ruma)
+            .map_err(|e| match e {
+                FromHttpRequestError::MethodMismatch { .. } => ApiError::method_not_allowed(),
+                FromHttpRequestError::Deserialization(DeserializationError::Json(j)) => {
+                    json_error(&j)
+                }
+                FromHttpRequestError::Deserialization(other) => {
+                    ApiError::invalid_param(other.to_string())
+                }
+                other => ApiError::bad_json(other.to_string()),
+            })
     }
 }
 
@@ -84,7 +95,9 @@ pub struct RumaResponse<T>(pub T);
 impl<T: OutgoingResponse> IntoResponse for RumaResponse<T> {
     fn into_response(self) -> Response {
         match self.0.try_into_http_response::<BytesMut>() {
-            Ok(res) => res.map(|b| axum::body::Body::from(b.freeze())).into_response(),
+            Ok(res) => res
+                .map(|b| axum::body::Body::from(b.freeze()))
+                .into_response(),
             Err(e) => {
                 tracing::error!(error = %e, "could not serialize a response");
                 ApiError::internal().into_response()
@@ -114,7 +127,10 @@ fn access_token(parts: &Parts) -> Option<String> {
 impl FromRequestParts<SharedServices> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, services: &SharedServices) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        services: &SharedServices,
+    ) -> Result<Self, Self::Rejection> {
         let Some(token) = access_token(parts) else {
             if parts.headers.contains_key(http::header::AUTHORIZATION) {
                 return Err(ApiError::unknown_token());
@@ -122,7 +138,10 @@ impl FromRequestParts<SharedServices> for Auth {
             return Err(ApiError::missing_token());
         };
         match accounts::authenticate(&services.db, &token).await? {
-            Some(row) => Ok(Auth { user_id: row.user_id, device_id: row.device_id }),
+            Some(row) => Ok(Auth {
+                user_id: row.user_id,
+                device_id: row.device_id,
+            }),
             None => Err(ApiError::unknown_token()),
         }
     }
@@ -152,7 +171,11 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
         let map = parts
             .uri
             .query()
-            .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(QueryMap(map))
     }
@@ -169,7 +192,8 @@ impl<S: Send + Sync> FromRequest<S> for OptionalJson {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(serde_json::json!({})));
         }
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| ApiError::not_json())?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| ApiError::not_json())?;
         if !value.is_object() {
             return Err(ApiError::not_json());
         }
@@ -190,7 +214,9 @@ pub struct ClientIp(pub Option<std::net::IpAddr>);
 
 impl ClientIp {
     pub fn key(&self) -> String {
-        self.0.map(|ip| ip.to_canonical().to_string()).unwrap_or_else(|| "unknown".into())
+        self.0
+            .map(|ip| ip.to_canonical().to_string())
+            .unwrap_or_else(|| "unknown".into())
     }
 }
 
@@ -198,7 +224,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let info = parts.extensions.get::<ListenerInfo>().copied().unwrap_or_default();
+        let info = parts
+            .extensions
+            .get::<ListenerInfo>()
+            .copied()
+            .unwrap_or_default();
         if info.x_forwarded {
             let forwarded = parts
                 .headers
@@ -210,7 +240,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
                 return Ok(ClientIp(forwarded));
             }
         }
-        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
         Ok(ClientIp(peer))
     }
 }

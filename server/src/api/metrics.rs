@@ -18,15 +18,27 @@ use crate::service::metrics::metrics;
 pub async fn record_request(req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().to_string();
-    let endpoint = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let endpoint = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
     let res = next.run(req).await;
-    metrics().record_request(&method, &endpoint, res.status().as_u16(), start.elapsed().as_secs_f64());
+    metrics().record_request(
+        &method,
+        &endpoint,
+        res.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
     res
 }
 
 pub async fn get_metrics_route(State(s): State<SharedServices>) -> impl IntoResponse {
     let body = metrics().render(s.db.pool.size(), s.db.pool.num_idle());
-    ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body)
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        body,
+    )
 }
 
 /// The router of a `type: metrics` listener.

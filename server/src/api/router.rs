@@ -20,19 +20,32 @@ use crate::service::SharedServices;
 
 /// Both the current and the r0 prefix, for clients that still call r0.
 pub(super) fn client_paths(path: &str) -> [String; 2] {
-    [format!("/_matrix/client/v3{path}"), format!("/_matrix/client/r0{path}")]
+    [
+        format!("/_matrix/client/v3{path}"),
+        format!("/_matrix/client/r0{path}"),
+    ]
 }
 
 fn client_routes() -> Router<SharedServices> {
     let mut r = Router::new()
-        .route("/_matrix/client/versions", get(client::versions::get_versions_route))
-        .route("/.well-known/matrix/client", get(well_known::get_client_well_known_route))
+        .route(
+            "/_matrix/client/versions",
+            get(client::versions::get_versions_route),
+        )
+        .route(
+            "/.well-known/matrix/client",
+            get(well_known::get_client_well_known_route),
+        )
         .route(
             "/_synapse/admin/v1/register",
-            get(admin::register::get_register_nonce_route).post(admin::register::post_register_route),
+            get(admin::register::get_register_nonce_route)
+                .post(admin::register::post_register_route),
         );
     for p in client_paths("/login") {
-        r = r.route(&p, get(client::login::get_login_types_route).post(client::login::post_login_route));
+        r = r.route(
+            &p,
+            get(client::login::get_login_types_route).post(client::login::post_login_route),
+        );
     }
     for p in client_paths("/account/whoami") {
         r = r.route(&p, get(client::whoami::get_whoami_route));
@@ -47,7 +60,11 @@ fn client_routes() -> Router<SharedServices> {
 }
 
 /// Registers `path` under both /v3 and /r0.
-pub(super) fn both(mut r: Router<SharedServices>, path: &str, method: axum::routing::MethodRouter<SharedServices>) -> Router<SharedServices> {
+pub(super) fn both(
+    mut r: Router<SharedServices>,
+    path: &str,
+    method: axum::routing::MethodRouter<SharedServices>,
+) -> Router<SharedServices> {
     for p in client_paths(path) {
         r = r.route(&p, method.clone());
     }
@@ -58,7 +75,11 @@ fn room_routes() -> Router<SharedServices> {
     use client::rooms::{create, events, membership, messages, send, state};
     use client::{account_data, capabilities, ephemeral, profile, sync};
     let mut r = Router::new();
-    r = both(r, "/capabilities", get(capabilities::get_capabilities_route));
+    r = both(
+        r,
+        "/capabilities",
+        get(capabilities::get_capabilities_route),
+    );
     r = both(r, "/createRoom", post(create::create_room_route));
     r = both(r, "/join/{room}", post(membership::join_route));
     r = both(r, "/rooms/{room}/join", post(membership::join_route));
@@ -69,10 +90,26 @@ fn room_routes() -> Router<SharedServices> {
     r = both(r, "/rooms/{room_id}/unban", post(membership::unban_route));
     r = both(r, "/rooms/{room_id}/forget", post(membership::forget_route));
     r = both(r, "/joined_rooms", get(membership::joined_rooms_route));
-    r = both(r, "/rooms/{room_id}/members", get(membership::members_route));
-    r = both(r, "/rooms/{room_id}/joined_members", get(membership::joined_members_route));
-    r = both(r, "/rooms/{room_id}/send/{event_type}/{txn_id}", put(send::send_route));
-    r = both(r, "/rooms/{room_id}/redact/{event_id}/{txn_id}", put(send::redact_route));
+    r = both(
+        r,
+        "/rooms/{room_id}/members",
+        get(membership::members_route),
+    );
+    r = both(
+        r,
+        "/rooms/{room_id}/joined_members",
+        get(membership::joined_members_route),
+    );
+    r = both(
+        r,
+        "/rooms/{room_id}/send/{event_type}/{txn_id}",
+        put(send::send_route),
+    );
+    r = both(
+        r,
+        "/rooms/{room_id}/redact/{event_id}/{txn_id}",
+        put(send::redact_route),
+    );
     r = both(r, "/rooms/{room_id}/state", get(state::get_state_route));
     r = both(
         r,
@@ -89,11 +126,26 @@ fn room_routes() -> Router<SharedServices> {
         "/rooms/{room_id}/state/{event_type}/{state_key}",
         get(state::get_state_event_route).put(state::put_state_event_route),
     );
-    r = both(r, "/rooms/{room_id}/event/{event_id}", get(events::get_event_route));
-    r = both(r, "/rooms/{room_id}/context/{event_id}", get(events::get_context_route));
-    r = both(r, "/rooms/{room_id}/messages", get(messages::get_messages_route));
+    r = both(
+        r,
+        "/rooms/{room_id}/event/{event_id}",
+        get(events::get_event_route),
+    );
+    r = both(
+        r,
+        "/rooms/{room_id}/context/{event_id}",
+        get(events::get_context_route),
+    );
+    r = both(
+        r,
+        "/rooms/{room_id}/messages",
+        get(messages::get_messages_route),
+    );
     r = r
-        .route("/_matrix/client/v1/rooms/{room_id}/relations/{event_id}", get(client::rooms::relations::get_relations_route))
+        .route(
+            "/_matrix/client/v1/rooms/{room_id}/relations/{event_id}",
+            get(client::rooms::relations::get_relations_route),
+        )
         .route(
             "/_matrix/client/v1/rooms/{room_id}/relations/{event_id}/{rel_type}",
             get(client::rooms::relations::get_relations_by_type_route),
@@ -104,10 +156,26 @@ fn room_routes() -> Router<SharedServices> {
         );
     r = both(r, "/sync", get(sync::sync_route));
     r = both(r, "/user/{user_id}/filter", post(sync::create_filter_route));
-    r = both(r, "/user/{user_id}/filter/{filter_id}", get(sync::get_filter_route));
-    r = both(r, "/rooms/{room_id}/typing/{user_id}", put(ephemeral::typing_route));
-    r = both(r, "/rooms/{room_id}/receipt/{receipt_type}/{event_id}", post(ephemeral::receipt_route));
-    r = both(r, "/rooms/{room_id}/read_markers", post(ephemeral::read_markers_route));
+    r = both(
+        r,
+        "/user/{user_id}/filter/{filter_id}",
+        get(sync::get_filter_route),
+    );
+    r = both(
+        r,
+        "/rooms/{room_id}/typing/{user_id}",
+        put(ephemeral::typing_route),
+    );
+    r = both(
+        r,
+        "/rooms/{room_id}/receipt/{receipt_type}/{event_id}",
+        post(ephemeral::receipt_route),
+    );
+    r = both(
+        r,
+        "/rooms/{room_id}/read_markers",
+        post(ephemeral::read_markers_route),
+    );
     r = both(
         r,
         "/user/{user_id}/account_data/{kind}",
@@ -118,11 +186,31 @@ fn room_routes() -> Router<SharedServices> {
         "/user/{user_id}/rooms/{room_id}/account_data/{kind}",
         get(account_data::get_room_route).put(account_data::put_room_route),
     );
-    r = both(r, "/voip/turnServer", get(client::voip::get_turn_server_route));
-    r = both(r, "/user/{user_id}/rooms/{room_id}/tags", get(client::tags::get_tags_route));
-    r = both(r, "/user/{user_id}/rooms/{room_id}/tags/{tag}", put(client::tags::put_tag_route).delete(client::tags::delete_tag_route));
-    r = both(r, "/user_directory/search", post(client::user_directory::search_user_directory_route));
-    r = both(r, "/thirdparty/protocols", get(client::thirdparty::get_protocols_route));
+    r = both(
+        r,
+        "/voip/turnServer",
+        get(client::voip::get_turn_server_route),
+    );
+    r = both(
+        r,
+        "/user/{user_id}/rooms/{room_id}/tags",
+        get(client::tags::get_tags_route),
+    );
+    r = both(
+        r,
+        "/user/{user_id}/rooms/{room_id}/tags/{tag}",
+        put(client::tags::put_tag_route).delete(client::tags::delete_tag_route),
+    );
+    r = both(
+        r,
+        "/user_directory/search",
+        post(client::user_directory::search_user_directory_route),
+    );
+    r = both(
+        r,
+        "/thirdparty/protocols",
+        get(client::thirdparty::get_protocols_route),
+    );
     r = both(r, "/profile/{user_id}", get(profile::get_profile_route));
     r = both(
         r,
@@ -133,18 +221,29 @@ fn room_routes() -> Router<SharedServices> {
 }
 
 fn federation_routes() -> Router<SharedServices> {
-    Router::new().route("/_matrix/federation/v1/version", get(federation::version::get_server_version_route))
+    Router::new().route(
+        "/_matrix/federation/v1/version",
+        get(federation::version::get_server_version_route),
+    )
 }
 
 fn key_routes() -> Router<SharedServices> {
     Router::new()
-        .route("/_matrix/key/v2/server", get(federation::key_server::get_server_keys_route))
-        .route("/_matrix/key/v2/server/{key_id}", get(federation::key_server::get_server_keys_route))
+        .route(
+            "/_matrix/key/v2/server",
+            get(federation::key_server::get_server_keys_route),
+        )
+        .route(
+            "/_matrix/key/v2/server/{key_id}",
+            get(federation::key_server::get_server_keys_route),
+        )
 }
 
 /// The router for a configured listener: its resources, and whether to trust X-Forwarded-For.
 pub fn app_for_listener(services: SharedServices, listener: &crate::config::Listener) -> Router {
-    app(services, &listener.resources).layer(axum::Extension(super::extract::ListenerInfo { x_forwarded: listener.x_forwarded }))
+    app(services, &listener.resources).layer(axum::Extension(super::extract::ListenerInfo {
+        x_forwarded: listener.x_forwarded,
+    }))
 }
 
 /// The router for one listener serving `resources`.
@@ -164,8 +263,14 @@ pub fn app(services: SharedServices, resources: &[Resource]) -> Router {
     }
     let cors = [
         ("access-control-allow-origin", "*"),
-        ("access-control-allow-methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS"),
-        ("access-control-allow-headers", "X-Requested-With, Content-Type, Authorization, Date"),
+        (
+            "access-control-allow-methods",
+            "GET, HEAD, POST, PUT, DELETE, OPTIONS",
+        ),
+        (
+            "access-control-allow-headers",
+            "X-Requested-With, Content-Type, Authorization, Date",
+        ),
         ("access-control-expose-headers", "Synapse-Trace-Id, Server"),
     ];
     let mut app = r

@@ -8,9 +8,15 @@ use serde_json::{Value, json};
 use crate::api::ApiError;
 use crate::service::SharedServices;
 
-pub async fn get_client_well_known_route(State(services): State<SharedServices>) -> Result<Json<Value>, ApiError> {
+pub async fn get_client_well_known_route(
+    State(services): State<SharedServices>,
+) -> Result<Json<Value>, ApiError> {
     let Some(base) = &services.config.public_baseurl else {
-        return Err(ApiError::not_found("No .well-known configured (set public_baseurl)"));
+        return Err(ApiError::not_found(
+            "No .well-known configured (set public_baseurl)",
+        ));
     };
-    Ok(Json(json!({ "m.homeserver": { "base_url": base.as_str() } })))
+    Ok(Json(
+        json!({ "m.homeserver": { "base_url": base.as_str() } }),
+    ))
 }

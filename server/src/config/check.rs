@@ -23,7 +23,9 @@ pub fn is_valid_server_name(name: &str) -> bool {
 /// Parses Synapse's size strings: an integer number of bytes, or a number with a K/M/G suffix.
 pub fn parse_size(v: &Value) -> Result<u64, String> {
     match v {
-        Value::Number(n) => n.as_u64().ok_or_else(|| format!("{n} is not a positive whole number")),
+        Value::Number(n) => n
+            .as_u64()
+            .ok_or_else(|| format!("{n} is not a positive whole number")),
         Value::String(s) => {
             let s = s.trim();
             let (num, mult) = match s.chars().last() {
@@ -37,7 +39,10 @@ pub fn parse_size(v: &Value) -> Result<u64, String> {
                 .map(|n| n * mult)
                 .map_err(|_| format!("{s:?} is not a size"))
         }
-        other => Err(format!("expected a size, found {}", super::reader::describe(other))),
+        other => Err(format!(
+            "expected a size, found {}",
+            super::reader::describe(other)
+        )),
     }
 }
 
@@ -45,7 +50,9 @@ pub fn parse_size(v: &Value) -> Result<u64, String> {
 /// (`s`, `m`, `h`, `d`, `w`, `y`).
 pub fn parse_duration_ms(v: &Value) -> Result<u64, String> {
     match v {
-        Value::Number(n) => n.as_u64().ok_or_else(|| format!("{n} is not a positive whole number of milliseconds")),
+        Value::Number(n) => n
+            .as_u64()
+            .ok_or_else(|| format!("{n} is not a positive whole number of milliseconds")),
         Value::String(s) => {
             let s = s.trim();
             let unit: u64 = match s.chars().last() {
@@ -58,9 +65,15 @@ pub fn parse_duration_ms(v: &Value) -> Result<u64, String> {
                 _ => 1,
             };
             let num = if unit == 1 { s } else { &s[..s.len() - 1] };
-            num.trim().parse::<u64>().map(|n| n * unit).map_err(|_| format!("{s:?} is not a duration"))
+            num.trim()
+                .parse::<u64>()
+                .map(|n| n * unit)
+                .map_err(|_| format!("{s:?} is not a duration"))
         }
-        other => Err(format!("expected a duration, found {}", super::reader::describe(other))),
+        other => Err(format!(
+            "expected a duration, found {}",
+            super::reader::describe(other)
+        )),
     }
 }
 
@@ -68,7 +81,11 @@ fn read_turn(r: &mut Section<'_>) -> TurnConfig {
     let uris = r.string_list("turn_uris").unwrap_or_default();
     for (i, u) in uris.iter().enumerate() {
         if !(u.starts_with("turn:") || u.starts_with("turns:") || u.starts_with("stun:")) {
-            r.error(&format!("turn_uris[{i}]"), format!("{u:?} is not a TURN URI"), "use turn:host:3478?transport=udp style URIs");
+            r.error(
+                &format!("turn_uris[{i}]"),
+                format!("{u:?} is not a TURN URI"),
+                "use turn:host:3478?transport=udp style URIs",
+            );
         }
     }
     let shared_secret = read_secret(r, "turn_shared_secret");
@@ -79,7 +96,11 @@ fn read_turn(r: &mut Section<'_>) -> TurnConfig {
         Some(v) => match parse_duration_ms(v) {
             Ok(ms) => ms,
             Err(e) => {
-                r.error("turn_user_lifetime", e, "use a duration such as \"1h\" or \"30m\"");
+                r.error(
+                    "turn_user_lifetime",
+                    e,
+                    "use a duration such as \"1h\" or \"30m\"",
+                );
                 3600 * 1000
             }
         },
@@ -93,12 +114,29 @@ fn read_turn(r: &mut Section<'_>) -> TurnConfig {
         );
     }
     if uris.is_empty() && has_creds {
-        r.push(Problem::warning("turn_shared_secret", "TURN credentials are set but turn_uris is empty; clients get no TURN server").fix("list your TURN server in turn_uris"));
+        r.push(
+            Problem::warning(
+                "turn_shared_secret",
+                "TURN credentials are set but turn_uris is empty; clients get no TURN server",
+            )
+            .fix("list your TURN server in turn_uris"),
+        );
     }
     if username.is_some() != password.is_some() {
-        r.error("turn_username", "turn_username and turn_password must be set together", "set both, or use turn_shared_secret instead");
+        r.error(
+            "turn_username",
+            "turn_username and turn_password must be set together",
+            "set both, or use turn_shared_secret instead",
+        );
     }
-    TurnConfig { uris, shared_secret, username, password, user_lifetime_ms, allow_guests }
+    TurnConfig {
+        uris,
+        shared_secret,
+        username,
+        password,
+        user_lifetime_ms,
+        allow_guests,
+    }
 }
 
 fn absolute(p: &str) -> PathBuf {
@@ -136,7 +174,11 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     }
 
     let public_baseurl = r.string("public_baseurl").and_then(|s| {
-        let with_slash = if s.ends_with('/') { s.clone() } else { format!("{s}/") };
+        let with_slash = if s.ends_with('/') {
+            s.clone()
+        } else {
+            format!("{s}/")
+        };
         match url::Url::parse(&with_slash) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
             _ => {
@@ -153,12 +195,18 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     let pid_file = r.string("pid_file").map(|p| absolute(&p));
     let listeners = read_listeners(r);
     let database = read_database(r);
-    let media_store_path = absolute(&r.string("media_store_path").unwrap_or_else(|| "media_store".into()));
+    let media_store_path = absolute(
+        &r.string("media_store_path")
+            .unwrap_or_else(|| "media_store".into()),
+    );
     check_parent_exists(r, "media_store_path", &media_store_path);
 
     let signing_key_path = match r.string("signing_key_path") {
         Some(p) => absolute(&p),
-        None => absolute(&format!("{}.signing.key", server_name.clone().unwrap_or_default())),
+        None => absolute(&format!(
+            "{}.signing.key",
+            server_name.clone().unwrap_or_default()
+        )),
     };
     check_signing_key(r, &signing_key_path);
 
@@ -167,10 +215,14 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     let form_secret = read_secret(r, "form_secret");
 
     let enable_registration = r.boolean("enable_registration").unwrap_or(false);
-    let enable_registration_without_verification =
-        r.boolean("enable_registration_without_verification").unwrap_or(false);
+    let enable_registration_without_verification = r
+        .boolean("enable_registration_without_verification")
+        .unwrap_or(false);
     let registration_requires_token = r.boolean("registration_requires_token").unwrap_or(false);
-    if enable_registration && !registration_requires_token && !enable_registration_without_verification {
+    if enable_registration
+        && !registration_requires_token
+        && !enable_registration_without_verification
+    {
         r.error(
             "enable_registration",
             "open registration without any verification lets anyone create accounts (and spam from them)",
@@ -192,7 +244,11 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         Some(v) => match parse_size(v) {
             Ok(n) => n,
             Err(e) => {
-                r.error("max_upload_size", e, "use bytes or a size such as \"50M\" or \"512K\"");
+                r.error(
+                    "max_upload_size",
+                    e,
+                    "use bytes or a size such as \"50M\" or \"512K\"",
+                );
                 DEFAULT_MAX_UPLOAD_SIZE
             }
         },
@@ -219,14 +275,23 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
 
     let tls_certificate_path = r.string("tls_certificate_path").map(|p| absolute(&p));
     let tls_private_key_path = r.string("tls_private_key_path").map(|p| absolute(&p));
-    for (key, path) in [("tls_certificate_path", &tls_certificate_path), ("tls_private_key_path", &tls_private_key_path)] {
+    for (key, path) in [
+        ("tls_certificate_path", &tls_certificate_path),
+        ("tls_private_key_path", &tls_private_key_path),
+    ] {
         if let Some(p) = path {
             if !p.is_file() {
-                r.error(key, format!("file {} does not exist", p.display()), "point it at an existing PEM file");
+                r.error(
+                    key,
+                    format!("file {} does not exist", p.display()),
+                    "point it at an existing PEM file",
+                );
             }
         }
     }
-    if listeners.iter().any(|l| l.tls) && (tls_certificate_path.is_none() || tls_private_key_path.is_none()) {
+    if listeners.iter().any(|l| l.tls)
+        && (tls_certificate_path.is_none() || tls_private_key_path.is_none())
+    {
         r.error(
             "listeners",
             "a listener has tls: true but tls_certificate_path and tls_private_key_path are not both set",
@@ -273,7 +338,10 @@ fn check_parent_exists(r: &Section<'_>, key: &str, path: &Path) {
             r.error(
                 key,
                 format!("directory {} does not exist", parent.display()),
-                format!("create it with `mkdir -p {}`, or point {key} somewhere that exists", parent.display()),
+                format!(
+                    "create it with `mkdir -p {}`, or point {key} somewhere that exists",
+                    parent.display()
+                ),
             );
         }
     }
@@ -307,11 +375,19 @@ pub(super) fn read_secret(r: &mut Section<'_>, key: &str) -> Option<SecretSource
     let path = r.string(&path_key);
     match (inline, path) {
         (Some(_), Some(_)) => {
-            r.error(key, format!("both {key} and {path_key} are set"), format!("keep only one of {key} and {path_key}"));
+            r.error(
+                key,
+                format!("both {key} and {path_key} are set"),
+                format!("keep only one of {key} and {path_key}"),
+            );
             None
         }
         (Some(s), None) if s.is_empty() => {
-            r.error(key, "is empty", format!("set a long random string, or remove {key}"));
+            r.error(
+                key,
+                "is empty",
+                format!("set a long random string, or remove {key}"),
+            );
             None
         }
         (Some(s), None) => Some(SecretSource::Inline(Secret(s))),
@@ -321,15 +397,28 @@ pub(super) fn read_secret(r: &mut Section<'_>, key: &str) -> Option<SecretSource
                 Ok(text) => {
                     let v = text.trim().to_string();
                     if v.is_empty() {
-                        r.error(&path_key, format!("{} is empty", path.display()), "put the secret in the file, or delete the file so matrixd creates one");
+                        r.error(
+                            &path_key,
+                            format!("{} is empty", path.display()),
+                            "put the secret in the file, or delete the file so matrixd creates one",
+                        );
                         None
                     } else {
-                        Some(SecretSource::File { path, value: Some(Secret(v)) })
+                        Some(SecretSource::File {
+                            path,
+                            value: Some(Secret(v)),
+                        })
                     }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     check_parent_exists(r, &path_key, &path);
-                    r.warning(&path_key, format!("{} does not exist yet; matrixd creates it on first start", path.display()));
+                    r.warning(
+                        &path_key,
+                        format!(
+                            "{} does not exist yet; matrixd creates it on first start",
+                            path.display()
+                        ),
+                    );
                     Some(SecretSource::File { path, value: None })
                 }
                 Err(e) => {
@@ -357,8 +446,11 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
     let Some(items) = r.list("listeners") else {
         if !r.contains("listeners") {
             r.push(
-                Problem::warning("listeners", "no listeners configured; matrixd will not answer any request")
-                    .fix("add an http listener on port 8008 with resources [client, federation]"),
+                Problem::warning(
+                    "listeners",
+                    "no listeners configured; matrixd will not answer any request",
+                )
+                .fix("add an http listener on port 8008 with resources [client, federation]"),
             );
         }
         return Vec::new();
@@ -366,7 +458,9 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("listeners[{i}]");
-        let Some(mut l) = r.item(path.clone(), item) else { continue };
+        let Some(mut l) = r.item(path.clone(), item) else {
+            continue;
+        };
         let port = l.integer("port", 0, 65535);
         if port.is_none() && !l.contains("port") {
             l.error("port", "is required", "add port: 8008");
@@ -383,10 +477,17 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
             None if !l.contains("type") => l.error("type", "is required", "add type: http"),
             None => {}
             Some(t) if known::SYNAPSE_LISTENER_TYPES.contains(&t) => {
-                l.warning("type", format!("{t} listeners are not supported by matrixd; this listener is ignored"));
+                l.warning(
+                    "type",
+                    format!("{t} listeners are not supported by matrixd; this listener is ignored"),
+                );
                 skip = true;
             }
-            Some(t) => l.error("type", format!("unknown listener type {t:?}"), "use type: http"),
+            Some(t) => l.error(
+                "type",
+                format!("unknown listener type {t:?}"),
+                "use type: http",
+            ),
         }
         let mut bind_addresses = l.string_list("bind_addresses").unwrap_or_default();
         if let Some(a) = l.string("bind_address") {
@@ -394,7 +495,11 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
         }
         for (j, a) in bind_addresses.iter().enumerate() {
             if a.parse::<std::net::IpAddr>().is_err() {
-                l.error(&format!("bind_addresses[{j}]"), format!("{a:?} is not an IP address"), "use an address such as 127.0.0.1, ::1, 0.0.0.0 or ::");
+                l.error(
+                    &format!("bind_addresses[{j}]"),
+                    format!("{a:?} is not an IP address"),
+                    "use an address such as 127.0.0.1, ::1, 0.0.0.0 or ::",
+                );
             }
         }
         if bind_addresses.is_empty() {
@@ -406,18 +511,36 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
         let mut resources = Vec::new();
         if let Some(res) = l.list("resources") {
             for (j, item) in res.iter().enumerate() {
-                let Some(mut rs) = l.item(format!("{path}.resources[{j}]"), item) else { continue };
-                for (k, name) in rs.string_list("names").unwrap_or_default().into_iter().enumerate() {
+                let Some(mut rs) = l.item(format!("{path}.resources[{j}]"), item) else {
+                    continue;
+                };
+                for (k, name) in rs
+                    .string_list("names")
+                    .unwrap_or_default()
+                    .into_iter()
+                    .enumerate()
+                {
                     match Resource::parse(&name) {
                         Some(res) => resources.push(res),
-                        None if known::SYNAPSE_RESOURCE_NAMES.contains(&name.as_str()) => {
-                            rs.warning(&format!("names[{k}]"), format!("the {name:?} resource is not supported by matrixd; ignored"))
-                        }
+                        None if known::SYNAPSE_RESOURCE_NAMES.contains(&name.as_str()) => rs
+                            .warning(
+                                &format!("names[{k}]"),
+                                format!(
+                                    "the {name:?} resource is not supported by matrixd; ignored"
+                                ),
+                            ),
                         None => {
                             let hint = known::closest(&name, known::RESOURCE_NAMES.iter().copied())
                                 .map(|s| format!("did you mean `{s}`? "))
                                 .unwrap_or_default();
-                            rs.error(&format!("names[{k}]"), format!("unknown resource {name:?}"), format!("{hint}matrixd serves: {}", known::RESOURCE_NAMES.join(", ")))
+                            rs.error(
+                                &format!("names[{k}]"),
+                                format!("unknown resource {name:?}"),
+                                format!(
+                                    "{hint}matrixd serves: {}",
+                                    known::RESOURCE_NAMES.join(", ")
+                                ),
+                            )
                         }
                     }
                 }
@@ -425,7 +548,16 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
                 rs.finish(known::RESOURCE, &[]);
             }
         }
-        l.finish(known::LISTENER, &["http_options", "additional_resources", "path", "mode", "request_id_header"]);
+        l.finish(
+            known::LISTENER,
+            &[
+                "http_options",
+                "additional_resources",
+                "path",
+                "mode",
+                "request_id_header",
+            ],
+        );
         if let (Some(port), false) = (port, skip) {
             out.push(Listener {
                 port: port as u16,
@@ -441,16 +573,26 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
 }
 
 fn read_database(r: &mut Section<'_>) -> Option<Database> {
-    let default_sqlite = || Database::Sqlite { path: absolute("homeserver.db") };
+    let default_sqlite = || Database::Sqlite {
+        path: absolute("homeserver.db"),
+    };
     let Some(mut db) = r.section("database") else {
-        return if r.contains("database") { None } else { Some(default_sqlite()) };
+        return if r.contains("database") {
+            None
+        } else {
+            Some(default_sqlite())
+        };
     };
     let name = db.string("name");
     let allow_unsafe_locale = db.boolean("allow_unsafe_locale").unwrap_or(false);
     let _ = db.integer("txn_limit", 0, i64::MAX);
     let result = match name.as_deref() {
         None if !db.contains("name") => {
-            db.error("name", "is required", "use name: sqlite3 or name: psycopg2 (PostgreSQL)");
+            db.error(
+                "name",
+                "is required",
+                "use name: sqlite3 or name: psycopg2 (PostgreSQL)",
+            );
             None
         }
         None => None,
@@ -461,9 +603,19 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
                     let _ = args.integer("cp_min", 0, 1000);
                     let _ = args.integer("cp_max", 0, 1000);
                     if p.is_none() && !args.contains("database") {
-                        args.error("database", "is required for sqlite3", "set it to the database file, e.g. /var/lib/matrixd/homeserver.db");
+                        args.error(
+                            "database",
+                            "is required for sqlite3",
+                            "set it to the database file, e.g. /var/lib/matrixd/homeserver.db",
+                        );
                     }
-                    let p = p.map(|p| if p == ":memory:" { PathBuf::from(p) } else { absolute(&p) });
+                    let p = p.map(|p| {
+                        if p == ":memory:" {
+                            PathBuf::from(p)
+                        } else {
+                            absolute(&p)
+                        }
+                    });
                     if let Some(p) = &p {
                         if p.as_os_str() != ":memory:" {
                             check_parent_exists(&args, "database", p);
@@ -480,7 +632,11 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
         Some("psycopg2") | Some("postgres") | Some("postgresql") => {
             let Some(mut args) = db.section("args") else {
                 if !db.contains("args") {
-                    db.error("args", "is required for psycopg2", "add args with user, password, dbname (or database), host and port");
+                    db.error(
+                        "args",
+                        "is required for psycopg2",
+                        "add args with user, password, dbname (or database), host and port",
+                    );
                 }
                 return None;
             };
@@ -489,14 +645,22 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
             let dbname_key = args.string("dbname");
             let database_key = args.string("database");
             if dbname_key.is_some() && database_key.is_some() {
-                args.error("dbname", "both dbname and database are set", "keep one of them (they mean the same)");
+                args.error(
+                    "dbname",
+                    "both dbname and database are set",
+                    "keep one of them (they mean the same)",
+                );
             }
             let host = args.string("host");
             let port = match args.raw("port") {
                 Some(Value::String(s)) => match s.parse::<u16>() {
                     Ok(p) => Some(p),
                     Err(_) => {
-                        args.error("port", format!("{s:?} is not a port number"), "use a number such as 5432");
+                        args.error(
+                            "port",
+                            format!("{s:?} is not a port number"),
+                            "use a number such as 5432",
+                        );
                         None
                     }
                 },
@@ -506,12 +670,29 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
             let cp_min = args.integer("cp_min", 1, 1000).unwrap_or(5) as u32;
             let cp_max = args.integer("cp_max", 1, 1000).unwrap_or(10) as u32;
             if cp_min > cp_max {
-                args.error("cp_min", format!("cp_min ({cp_min}) is larger than cp_max ({cp_max})"), "make cp_min at most cp_max");
+                args.error(
+                    "cp_min",
+                    format!("cp_min ({cp_min}) is larger than cp_max ({cp_max})"),
+                    "make cp_min at most cp_max",
+                );
             }
             let sslmode = args.string("sslmode");
             if let Some(m) = &sslmode {
-                if !["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(&m.as_str()) {
-                    args.error("sslmode", format!("unknown sslmode {m:?}"), "use disable, prefer, require, verify-ca or verify-full");
+                if ![
+                    "disable",
+                    "allow",
+                    "prefer",
+                    "require",
+                    "verify-ca",
+                    "verify-full",
+                ]
+                .contains(&m.as_str())
+                {
+                    args.error(
+                        "sslmode",
+                        format!("unknown sslmode {m:?}"),
+                        "use disable, prefer, require, verify-ca or verify-full",
+                    );
                 }
             }
             let sslrootcert = args.string("sslrootcert").map(PathBuf::from);
@@ -534,7 +715,11 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
             }))
         }
         Some(other) => {
-            db.error("name", format!("unknown database engine {other:?}"), "use sqlite3 or psycopg2 (PostgreSQL)");
+            db.error(
+                "name",
+                format!("unknown database engine {other:?}"),
+                "use sqlite3 or psycopg2 (PostgreSQL)",
+            );
             None
         }
     };
@@ -555,11 +740,19 @@ fn read_trusted_key_servers(r: &mut Section<'_>) -> Vec<TrustedKeyServer> {
     };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let Some(mut t) = r.item(format!("trusted_key_servers[{i}]"), item) else { continue };
+        let Some(mut t) = r.item(format!("trusted_key_servers[{i}]"), item) else {
+            continue;
+        };
         let name = t.string("server_name");
         match &name {
-            None if !t.contains("server_name") => t.error("server_name", "is required", "add server_name: matrix.org"),
-            Some(n) if !is_valid_server_name(n) => t.error("server_name", format!("{n:?} is not a valid server name"), "use a server name such as matrix.org"),
+            None if !t.contains("server_name") => {
+                t.error("server_name", "is required", "add server_name: matrix.org")
+            }
+            Some(n) if !is_valid_server_name(n) => t.error(
+                "server_name",
+                format!("{n:?} is not a valid server name"),
+                "use a server name such as matrix.org",
+            ),
             _ => {}
         }
         let mut verify_keys = Vec::new();
@@ -570,7 +763,9 @@ fn read_trusted_key_servers(r: &mut Section<'_>) -> Vec<TrustedKeyServer> {
             };
             for (k, v) in kmap {
                 match (k.as_str(), v.as_str()) {
-                    (Some(id), Some(key)) if id.starts_with("ed25519:") => verify_keys.push((id.to_string(), key.to_string())),
+                    (Some(id), Some(key)) if id.starts_with("ed25519:") => {
+                        verify_keys.push((id.to_string(), key.to_string()))
+                    }
                     _ => keys.push(Problem::error(
                         keys.path.clone(),
                         "entries must look like \"ed25519:auto\": \"<base64 public key>\"",
@@ -581,7 +776,11 @@ fn read_trusted_key_servers(r: &mut Section<'_>) -> Vec<TrustedKeyServer> {
         let accept_keys_insecurely = t.boolean("accept_keys_insecurely").unwrap_or(false);
         t.finish(known::TRUSTED_KEY_SERVER, &[]);
         if let Some(server_name) = name {
-            out.push(TrustedKeyServer { server_name, verify_keys, accept_keys_insecurely });
+            out.push(TrustedKeyServer {
+                server_name,
+                verify_keys,
+                accept_keys_insecurely,
+            });
         }
     }
     out

@@ -42,5 +42,9 @@ pub fn registration_settings(paths: &[PathBuf]) -> Result<ClientSettings, Proble
         Some(super::SecretSource::File { path, value: None }) => (None, Some(path)),
         None => (None, None),
     };
-    Ok(ClientSettings { shared_secret, missing_secret_file, server_url: client_url(&listeners) })
+    Ok(ClientSettings {
+        shared_secret,
+        missing_secret_file,
+        server_url: client_url(&listeners),
+    })
 }

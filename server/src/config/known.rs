@@ -54,8 +54,16 @@ pub const TOP_LEVEL: &[&str] = &[
 pub const RATE_LIMIT: &[&str] = &["per_second", "burst_count"];
 
 /// Keys of one `listeners` entry.
-pub const LISTENER: &[&str] =
-    &["port", "bind_addresses", "bind_address", "type", "tls", "x_forwarded", "resources", "tag"];
+pub const LISTENER: &[&str] = &[
+    "port",
+    "bind_addresses",
+    "bind_address",
+    "type",
+    "tls",
+    "x_forwarded",
+    "resources",
+    "tag",
+];
 /// Keys of a listener's `resources` entry.
 pub const RESOURCE: &[&str] = &["names", "compress"];
 /// Resource names matrixd serves.

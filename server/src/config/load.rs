@@ -38,15 +38,21 @@ pub fn expand_config_paths(args: &[PathBuf], problems: &mut Problems) -> Vec<Pat
                         .filter(|p| {
                             p.is_file()
                                 && p.extension().is_some_and(|e| e == "yaml")
-                                && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))
+                                && !p
+                                    .file_name()
+                                    .and_then(|n| n.to_str())
+                                    .is_some_and(|n| n.starts_with('.'))
                         })
                         .collect();
                     files.sort();
                     out.extend(files);
                 }
                 Err(e) => problems.push(
-                    Problem::error("", format!("cannot read config directory {}: {e}", arg.display()))
-                        .fix("check the path and its permissions"),
+                    Problem::error(
+                        "",
+                        format!("cannot read config directory {}: {e}", arg.display()),
+                    )
+                    .fix("check the path and its permissions"),
                 ),
             }
         } else {
@@ -68,7 +74,9 @@ pub(super) fn read_merged(files: &[PathBuf], problems: &mut Problems) -> Mapping
                 } else {
                     "check the file's permissions: the server must be able to read it"
                 };
-                problems.push(Problem::error("", format!("cannot read {}: {e}", file.display())).fix(fix));
+                problems.push(
+                    Problem::error("", format!("cannot read {}: {e}", file.display())).fix(fix),
+                );
                 continue;
             }
         };
@@ -85,7 +93,11 @@ pub(super) fn read_merged(files: &[PathBuf], problems: &mut Problems) -> Mapping
             Ok(other) => problems.push(
                 Problem::error(
                     "",
-                    format!("{}: the top level must be a mapping of keys to values, found {}", file.display(), super::reader::describe(&other)),
+                    format!(
+                        "{}: the top level must be a mapping of keys to values, found {}",
+                        file.display(),
+                        super::reader::describe(&other)
+                    ),
                 )
                 .fix("start the file with `server_name: ...` style key: value lines"),
             ),
@@ -109,7 +121,11 @@ pub fn read_top_level(config_args: &[PathBuf]) -> Result<Mapping, Problems> {
     let mut problems = Problems::default();
     let files = expand_config_paths(config_args, &mut problems);
     let merged = read_merged(&files, &mut problems);
-    if problems.has_errors() { Err(problems) } else { Ok(merged) }
+    if problems.has_errors() {
+        Err(problems)
+    } else {
+        Ok(merged)
+    }
 }
 
 /// Loads, merges and validates. Returns the config (when there are no errors) and every
@@ -117,12 +133,18 @@ pub fn read_top_level(config_args: &[PathBuf]) -> Result<Mapping, Problems> {
 pub fn load_files(config_args: &[PathBuf]) -> (Option<Config>, Problems) {
     let mut problems = Problems::default();
     if config_args.is_empty() {
-        problems.push(Problem::error("", "no config file given").fix("pass --config /etc/matrixd/homeserver.yaml"));
+        problems.push(
+            Problem::error("", "no config file given")
+                .fix("pass --config /etc/matrixd/homeserver.yaml"),
+        );
         return (None, problems);
     }
     let files = expand_config_paths(config_args, &mut problems);
     if files.is_empty() && !problems.has_errors() {
-        problems.push(Problem::error("", "the config directories hold no *.yaml files").fix("add a homeserver.yaml"));
+        problems.push(
+            Problem::error("", "the config directories hold no *.yaml files")
+                .fix("add a homeserver.yaml"),
+        );
     }
     let merged = read_merged(&files, &mut problems);
     if problems.has_errors() {
@@ -130,7 +152,11 @@ pub fn load_files(config_args: &[PathBuf]) -> (Option<Config>, Problems) {
     }
     let (config, more) = check::build(&merged);
     problems.0.extend(more.0);
-    if problems.has_errors() { (None, problems) } else { (config, problems) }
+    if problems.has_errors() {
+        (None, problems)
+    } else {
+        (config, problems)
+    }
 }
 
 /// Loads a configuration for running: any error is fatal; warnings are kept in the config.

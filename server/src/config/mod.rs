@@ -18,10 +18,12 @@ use std::path::PathBuf;
 pub use check::{is_valid_server_name, parse_duration_ms, parse_size};
 pub use client::{ClientSettings, registration_settings};
 pub use load::{ConfigError, expand_config_paths, load, load_files, read_top_level};
-pub use yaml_serde::{Mapping, Value as YamlValue};
+pub use previews_email::{
+    DEFAULT_IP_RANGE_BLACKLIST, EmailConfig, OutboundIpConfig, UrlBlacklistEntry, UrlPreviewConfig,
+};
 pub use problem::{Problem, Problems, Severity};
-pub use previews_email::{DEFAULT_IP_RANGE_BLACKLIST, EmailConfig, OutboundIpConfig, UrlBlacklistEntry, UrlPreviewConfig};
 pub use ratelimit::{RateLimit, RateLimits};
+pub use yaml_serde::{Mapping, Value as YamlValue};
 
 /// Synapse's default for `max_upload_size` ("50M").
 pub const DEFAULT_MAX_UPLOAD_SIZE: u64 = 50 * 1024 * 1024;
@@ -48,7 +50,10 @@ pub enum SecretSource {
     Inline(Secret),
     /// The file's stripped contents, or `None` when the file does not exist yet (the server
     /// creates it on first start, as Synapse does).
-    File { path: PathBuf, value: Option<Secret> },
+    File {
+        path: PathBuf,
+        value: Option<Secret>,
+    },
 }
 
 impl SecretSource {
@@ -99,7 +104,9 @@ pub struct Config {
 impl Config {
     /// The shared secret for `/_synapse/admin/v1/register`, when one is configured and present.
     pub fn registration_secret(&self) -> Option<&Secret> {
-        self.registration_shared_secret.as_ref().and_then(SecretSource::value)
+        self.registration_shared_secret
+            .as_ref()
+            .and_then(SecretSource::value)
     }
 
     /// The URL a local tool should use to reach the client API: the first non-TLS http listener
@@ -220,7 +227,10 @@ impl PostgresArgs {
         let mut u = url::Url::parse("postgres:///").expect("static URL");
         {
             let mut q = u.query_pairs_mut();
-            let host = self.host.clone().or_else(|| default_socket_dir(self.port.unwrap_or(5432)));
+            let host = self
+                .host
+                .clone()
+                .or_else(|| default_socket_dir(self.port.unwrap_or(5432)));
             if let Some(h) = host {
                 q.append_pair("host", &h);
             }
@@ -259,7 +269,12 @@ fn is_local_host(host: Option<&str>) -> bool {
     match host {
         None => true,
         Some(h) if h.starts_with('/') => true,
-        Some(h) => h == "localhost" || h.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+        Some(h) => {
+            h == "localhost"
+                || h.trim_matches(['[', ']'])
+                    .parse::<IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
     }
 }
 
@@ -267,7 +282,11 @@ fn is_local_host(host: Option<&str>) -> bool {
 fn default_socket_dir(port: u16) -> Option<String> {
     ["/var/run/postgresql", "/run/postgresql", "/tmp"]
         .into_iter()
-        .find(|d| std::path::Path::new(d).join(format!(".s.PGSQL.{port}")).exists())
+        .find(|d| {
+            std::path::Path::new(d)
+                .join(format!(".s.PGSQL.{port}"))
+                .exists()
+        })
         .map(str::to_string)
 }
 

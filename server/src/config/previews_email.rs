@@ -40,7 +40,9 @@ pub const DEFAULT_MAX_SPIDER_SIZE: u64 = 10 * 1024 * 1024;
 pub type UrlBlacklistEntry = Vec<(String, String)>;
 
 /// The URL parts Synapse's entries may name (Python's urlsplit attributes).
-pub const URL_PARTS: &[&str] = &["scheme", "netloc", "path", "query", "fragment", "username", "password", "hostname", "port"];
+pub const URL_PARTS: &[&str] = &[
+    "scheme", "netloc", "path", "query", "fragment", "username", "password", "hostname", "port",
+];
 
 #[derive(Debug, Clone, Default)]
 pub struct UrlPreviewConfig {
@@ -62,9 +64,15 @@ pub struct OutboundIpConfig {
 
 impl Default for OutboundIpConfig {
     fn default() -> Self {
-        let mut bl: Vec<IpNet> = DEFAULT_IP_RANGE_BLACKLIST.iter().map(|s| s.parse().expect("static range")).collect();
+        let mut bl: Vec<IpNet> = DEFAULT_IP_RANGE_BLACKLIST
+            .iter()
+            .map(|s| s.parse().expect("static range"))
+            .collect();
         bl.extend(always_blocked());
-        OutboundIpConfig { ip_range_blacklist: bl, ip_range_whitelist: Vec::new() }
+        OutboundIpConfig {
+            ip_range_blacklist: bl,
+            ip_range_whitelist: Vec::new(),
+        }
     }
 }
 
@@ -85,39 +93,65 @@ pub struct EmailConfig {
 }
 
 fn always_blocked() -> [IpNet; 2] {
-    ["0.0.0.0/32".parse().expect("static"), "::/128".parse().expect("static")]
+    [
+        "0.0.0.0/32".parse().expect("static"),
+        "::/128".parse().expect("static"),
+    ]
 }
 
 fn ranges(r: &mut Section<'_>, key: &str) -> Option<Vec<IpNet>> {
     let list = r.string_list(key)?;
     let mut out = Vec::new();
     for (i, s) in list.iter().enumerate() {
-        let parsed = s.parse::<IpNet>().or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from));
+        let parsed = s
+            .parse::<IpNet>()
+            .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from));
         match parsed {
             Ok(n) => out.push(n),
-            Err(_) => r.error(&format!("{key}[{i}]"), format!("Invalid IP range provided: {s}."), "use an address or a CIDR range such as 10.0.0.0/8"),
+            Err(_) => r.error(
+                &format!("{key}[{i}]"),
+                format!("Invalid IP range provided: {s}."),
+                "use an address or a CIDR range such as 10.0.0.0/8",
+            ),
         }
     }
     Some(out)
 }
 
 fn url_blacklist(r: &mut Section<'_>) -> Vec<UrlBlacklistEntry> {
-    let Some(items) = r.list("url_preview_url_blacklist") else { return Vec::new() };
+    let Some(items) = r.list("url_preview_url_blacklist") else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("url_preview_url_blacklist[{i}]");
         let Value::Mapping(m) = item else {
-            r.error(&format!("url_preview_url_blacklist[{i}]"), format!("expected a mapping of URL parts to patterns, found {}", describe(item)), "e.g. - netloc: 'google.com'");
+            r.error(
+                &format!("url_preview_url_blacklist[{i}]"),
+                format!(
+                    "expected a mapping of URL parts to patterns, found {}",
+                    describe(item)
+                ),
+                "e.g. - netloc: 'google.com'",
+            );
             continue;
         };
         let mut entry = Vec::new();
         for (k, v) in m {
             match (k.as_str(), v) {
-                (Some(part), Value::String(pat)) if URL_PARTS.contains(&part) => entry.push((part.to_string(), pat.clone())),
-                (Some(part), _) if !URL_PARTS.contains(&part) => {
-                    r.error(&format!("url_preview_url_blacklist[{i}].{part}"), "unknown URL part", format!("use one of {}", URL_PARTS.join(", ")))
+                (Some(part), Value::String(pat)) if URL_PARTS.contains(&part) => {
+                    entry.push((part.to_string(), pat.clone()))
                 }
-                _ => r.error(&path, "patterns must be strings (a glob, or a regex starting with ^)", "quote the pattern"),
+                (Some(part), _) if !URL_PARTS.contains(&part) => r.error(
+                    &format!("url_preview_url_blacklist[{i}].{part}"),
+                    "unknown URL part",
+                    format!("use one of {}", URL_PARTS.join(", ")),
+                ),
+                _ => r.error(
+                    &path,
+                    "patterns must be strings (a glob, or a regex starting with ^)",
+                    "quote the pattern",
+                ),
             }
         }
         out.push(entry);
@@ -156,9 +190,19 @@ pub(super) fn read_previews(r: &mut Section<'_>) -> (UrlPreviewConfig, OutboundI
     };
     let accept_language = match r.raw("url_preview_accept_language") {
         None => vec!["en".to_string()],
-        Some(_) => r.string_list("url_preview_accept_language").filter(|l| !l.is_empty()).unwrap_or_else(|| vec!["en".to_string()]),
+        Some(_) => r
+            .string_list("url_preview_accept_language")
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| vec!["en".to_string()]),
     };
-    let previews = UrlPreviewConfig { enabled, ip_range_blacklist, ip_range_whitelist, url_blacklist, max_spider_size, accept_language };
+    let previews = UrlPreviewConfig {
+        enabled,
+        ip_range_blacklist,
+        ip_range_whitelist,
+        url_blacklist,
+        max_spider_size,
+        accept_language,
+    };
     (previews, outbound)
 }
 
@@ -207,16 +251,27 @@ pub(super) fn read_email(r: &mut Section<'_>, has_public_baseurl: bool) -> Optio
     let mut s = r.section("email")?;
     let force_tls = s.boolean("force_tls").unwrap_or(false);
     let smtp_host = s.string("smtp_host").unwrap_or_else(|| "localhost".into());
-    let smtp_port = s.integer("smtp_port", 1, 65535).map(|p| p as u16).unwrap_or(if force_tls { 465 } else { 25 });
+    let smtp_port = s
+        .integer("smtp_port", 1, 65535)
+        .map(|p| p as u16)
+        .unwrap_or(if force_tls { 465 } else { 25 });
     let smtp_user = s.string("smtp_user");
     let smtp_pass = s.string("smtp_pass").map(Secret);
     let require_transport_security = s.boolean("require_transport_security").unwrap_or(false);
     let enable_tls = s.boolean("enable_tls").unwrap_or(true);
     if force_tls && !enable_tls {
-        s.error("force_tls", "email.force_tls requires email.enable_tls to be true", "remove enable_tls: false, or force_tls: true");
+        s.error(
+            "force_tls",
+            "email.force_tls requires email.enable_tls to be true",
+            "remove enable_tls: false, or force_tls: true",
+        );
     }
     if require_transport_security && !enable_tls {
-        s.error("require_transport_security", "email.require_transport_security requires email.enable_tls to be true", "remove enable_tls: false");
+        s.error(
+            "require_transport_security",
+            "email.require_transport_security requires email.enable_tls to be true",
+            "remove enable_tls: false",
+        );
     }
     let notif_from = s.string("notif_from");
     let app_name = s.string("app_name").unwrap_or_else(|| "Matrix".into());
@@ -224,14 +279,22 @@ pub(super) fn read_email(r: &mut Section<'_>, has_public_baseurl: bool) -> Optio
     let validation_token_lifetime_ms = match s.raw("validation_token_lifetime") {
         None => 3600 * 1000,
         Some(v) => super::parse_duration_ms(v).unwrap_or_else(|e| {
-            s.error("validation_token_lifetime", e, "use a duration such as \"1h\"");
+            s.error(
+                "validation_token_lifetime",
+                e,
+                "use a duration such as \"1h\"",
+            );
             3600 * 1000
         }),
     };
     if let Some(from) = &notif_from
         && !valid_from(from)
     {
-        s.error("notif_from", format!("Invalid notif_from address {from:?}"), "use an address such as \"Your Server <noreply@example.org>\"");
+        s.error(
+            "notif_from",
+            format!("Invalid notif_from address {from:?}"),
+            "use an address such as \"Your Server <noreply@example.org>\"",
+        );
     }
     if notif_from.is_none() {
         s.error(

@@ -22,11 +22,21 @@ pub struct Problem {
 
 impl Problem {
     pub fn error(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem { severity: Severity::Error, path: path.into(), message: message.into(), fix: None }
+        Problem {
+            severity: Severity::Error,
+            path: path.into(),
+            message: message.into(),
+            fix: None,
+        }
     }
 
     pub fn warning(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem { severity: Severity::Warning, path: path.into(), message: message.into(), fix: None }
+        Problem {
+            severity: Severity::Warning,
+            path: path.into(),
+            message: message.into(),
+            fix: None,
+        }
     }
 
     pub fn fix(mut self, fix: impl Into<String>) -> Self {

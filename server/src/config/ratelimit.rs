@@ -16,7 +16,10 @@ pub struct RateLimit {
 }
 
 const fn rl(per_second: f64, burst_count: f64) -> RateLimit {
-    RateLimit { per_second, burst_count }
+    RateLimit {
+        per_second,
+        burst_count,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +65,13 @@ fn number(s: &mut Section<'_>, key: &str) -> Option<f64> {
             }
         },
         other => {
-            s.push(Problem::error(s.key_path(key), format!("expected a number, found {}", super::reader::describe(other))));
+            s.push(Problem::error(
+                s.key_path(key),
+                format!(
+                    "expected a number, found {}",
+                    super::reader::describe(other)
+                ),
+            ));
             None
         }
     }
@@ -71,7 +80,10 @@ fn number(s: &mut Section<'_>, key: &str) -> Option<f64> {
 fn one(s: &mut Section<'_>, default: RateLimit) -> RateLimit {
     let per_second = number(s, "per_second").unwrap_or(default.per_second);
     let burst_count = number(s, "burst_count").unwrap_or(default.burst_count);
-    RateLimit { per_second, burst_count }
+    RateLimit {
+        per_second,
+        burst_count,
+    }
 }
 
 fn flat(r: &mut Section<'_>, key: &str, default: RateLimit) -> RateLimit {
@@ -85,7 +97,12 @@ fn flat(r: &mut Section<'_>, key: &str, default: RateLimit) -> RateLimit {
     }
 }
 
-fn nested(r: &mut Section<'_>, key: &str, parts: &[&str], defaults: &[RateLimit]) -> Vec<RateLimit> {
+fn nested(
+    r: &mut Section<'_>,
+    key: &str,
+    parts: &[&str],
+    defaults: &[RateLimit],
+) -> Vec<RateLimit> {
     let mut out = defaults.to_vec();
     if let Some(mut s) = r.section(key) {
         for (i, part) in parts.iter().enumerate() {
@@ -102,9 +119,24 @@ fn nested(r: &mut Section<'_>, key: &str, parts: &[&str], defaults: &[RateLimit]
 /// Reads every rc_* key matrixd enforces.
 pub(super) fn read(r: &mut Section<'_>) -> RateLimits {
     let d = RateLimits::default();
-    let login = nested(r, "rc_login", &["address", "account", "failed_attempts"], &[d.login_address, d.login_account, d.login_failed_attempts]);
-    let joins = nested(r, "rc_joins", &["local", "remote"], &[d.joins_local, d.joins_remote]);
-    let invites = nested(r, "rc_invites", &["per_room", "per_user", "per_issuer"], &[d.invites_per_room, d.invites_per_user, d.invites_per_issuer]);
+    let login = nested(
+        r,
+        "rc_login",
+        &["address", "account", "failed_attempts"],
+        &[d.login_address, d.login_account, d.login_failed_attempts],
+    );
+    let joins = nested(
+        r,
+        "rc_joins",
+        &["local", "remote"],
+        &[d.joins_local, d.joins_remote],
+    );
+    let invites = nested(
+        r,
+        "rc_invites",
+        &["per_room", "per_user", "per_issuer"],
+        &[d.invites_per_room, d.invites_per_user, d.invites_per_issuer],
+    );
     RateLimits {
         message: flat(r, "rc_message", d.message),
         registration: flat(r, "rc_registration", d.registration),

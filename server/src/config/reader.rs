@@ -33,11 +33,20 @@ pub struct Section<'a> {
 
 impl<'a> Section<'a> {
     pub fn new(path: impl Into<String>, map: &'a Mapping, problems: &'a RefCell<Problems>) -> Self {
-        Section { path: path.into(), map, used: BTreeSet::new(), problems }
+        Section {
+            path: path.into(),
+            map,
+            used: BTreeSet::new(),
+            problems,
+        }
     }
 
     pub fn key_path(&self, key: &str) -> String {
-        if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) }
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
     }
 
     pub fn push(&self, p: Problem) {
@@ -66,7 +75,10 @@ impl<'a> Section<'a> {
     }
 
     fn wrong_type(&self, key: &str, expected: &str, found: &Value) {
-        let mut p = Problem::error(self.key_path(key), format!("expected {expected}, found {}", describe(found)));
+        let mut p = Problem::error(
+            self.key_path(key),
+            format!("expected {expected}, found {}", describe(found)),
+        );
         if expected.contains("string") && matches!(found, Value::Number(_) | Value::Bool(_)) {
             p = p.fix(format!("put the value in quotes: {key}: \"...\""));
         }
@@ -100,7 +112,11 @@ impl<'a> Section<'a> {
         match v.as_i64() {
             Some(n) if (min..=max).contains(&n) => Some(n),
             Some(n) => {
-                self.error(key, format!("{n} is out of range"), format!("use an integer from {min} to {max}"));
+                self.error(
+                    key,
+                    format!("{n} is out of range"),
+                    format!("use an integer from {min} to {max}"),
+                );
                 None
             }
             None => {
@@ -148,7 +164,10 @@ impl<'a> Section<'a> {
         match v {
             Value::Mapping(m) => Some(Section::new(path, m, self.problems)),
             other => {
-                self.push(Problem::error(path, format!("expected a mapping, found {}", describe(other))));
+                self.push(Problem::error(
+                    path,
+                    format!("expected a mapping, found {}", describe(other)),
+                ));
                 None
             }
         }
@@ -169,7 +188,10 @@ impl<'a> Section<'a> {
     pub fn finish(self, supported: &[&str], synapse_only: &[&str]) {
         for k in self.map.keys() {
             let Some(name) = k.as_str() else {
-                self.push(Problem::error(self.path.clone(), format!("key {} is not a string", describe(k))));
+                self.push(Problem::error(
+                    self.path.clone(),
+                    format!("key {} is not a string", describe(k)),
+                ));
                 continue;
             };
             if self.used.contains(name) {

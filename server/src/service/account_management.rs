@@ -19,7 +19,13 @@ impl Services {
 
     /// Sets a new password hash; with `logout_devices`, every other device and its token goes
     /// (as Synapse does), the requesting one stays.
-    pub async fn set_password(&self, user_id: &str, password_hash: &str, logout_devices: bool, keep_device: &str) -> Result<(), AccountError> {
+    pub async fn set_password(
+        &self,
+        user_id: &str,
+        password_hash: &str,
+        logout_devices: bool,
+        keep_device: &str,
+    ) -> Result<(), AccountError> {
         store::set_password_hash(&self.db, user_id, Some(password_hash)).await?;
         if logout_devices {
             store::delete_all_devices(&self.db, user_id, Some(keep_device)).await?;
@@ -36,7 +42,10 @@ impl Services {
             if !matches!(membership.as_str(), "join" | "invite" | "knock") {
                 continue;
             }
-            if let Err(e) = self.set_membership(&room_id, user_id, user_id, "leave", None, None).await {
+            if let Err(e) = self
+                .set_membership(&room_id, user_id, user_id, "leave", None, None)
+                .await
+            {
                 tracing::warn!(room_id, user_id, error = %e, "could not leave a room while deactivating");
             }
         }
@@ -44,7 +53,11 @@ impl Services {
     }
 
     /// `DELETE /devices/{id}` and `POST /delete_devices` (after UIA). Unknown ids are ignored.
-    pub async fn delete_devices(&self, user_id: &str, device_ids: &[String]) -> Result<(), AccountError> {
+    pub async fn delete_devices(
+        &self,
+        user_id: &str,
+        device_ids: &[String],
+    ) -> Result<(), AccountError> {
         Ok(store::delete_devices(&self.db, user_id, device_ids).await?)
     }
 
@@ -52,12 +65,21 @@ impl Services {
         Ok(store::list_devices(&self.db, user_id).await?)
     }
 
-    pub async fn device(&self, user_id: &str, device_id: &str) -> Result<Option<store::DeviceRow>, AccountError> {
+    pub async fn device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+    ) -> Result<Option<store::DeviceRow>, AccountError> {
         Ok(store::get_device(&self.db, user_id, device_id).await?)
     }
 
     /// `PUT /devices/{id}`: `Ok(false)` when the user has no such device.
-    pub async fn rename_device(&self, user_id: &str, device_id: &str, display_name: Option<&str>) -> Result<bool, AccountError> {
+    pub async fn rename_device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        display_name: Option<&str>,
+    ) -> Result<bool, AccountError> {
         Ok(store::set_device_display_name(&self.db, user_id, device_id, display_name).await?)
     }
 

@@ -37,21 +37,32 @@ pub struct Session {
 /// 255 bytes.
 pub fn check_new_localpart(localpart: &str, server_name: &str) -> Result<(), AccountError> {
     if localpart.is_empty() {
-        return Err(AccountError::InvalidUsername("User ID cannot be empty".into()));
+        return Err(AccountError::InvalidUsername(
+            "User ID cannot be empty".into(),
+        ));
     }
-    if !localpart.chars().all(|c| matches!(c, 'a'..='z' | '0'..='9' | '.' | '_' | '=' | '-' | '/' | '+')) {
+    if !localpart
+        .chars()
+        .all(|c| matches!(c, 'a'..='z' | '0'..='9' | '.' | '_' | '=' | '-' | '/' | '+'))
+    {
         return Err(AccountError::InvalidUsername(
             "User ID can only contain characters a-z, 0-9, or '=_-./+'".into(),
         ));
     }
     if localpart.starts_with('_') {
-        return Err(AccountError::InvalidUsername("User ID may not begin with _".into()));
+        return Err(AccountError::InvalidUsername(
+            "User ID may not begin with _".into(),
+        ));
     }
     if localpart.chars().all(|c| c.is_ascii_digit()) {
-        return Err(AccountError::InvalidUsername("Numeric user IDs are reserved for guest users.".into()));
+        return Err(AccountError::InvalidUsername(
+            "Numeric user IDs are reserved for guest users.".into(),
+        ));
     }
     if format!("@{localpart}:{server_name}").len() > 255 {
-        return Err(AccountError::InvalidUsername("User ID may not be longer than 255 characters".into()));
+        return Err(AccountError::InvalidUsername(
+            "User ID may not be longer than 255 characters".into(),
+        ));
     }
     Ok(())
 }
@@ -62,11 +73,19 @@ pub fn hash_token(token: &str) -> String {
 
 fn random_string(len: usize, alphabet: &[u8]) -> String {
     let mut rng = rand::rng();
-    (0..len).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect()
+    (0..len)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect()
 }
 
 fn new_access_token() -> String {
-    format!("mdt_{}", random_string(40, b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"))
+    format!(
+        "mdt_{}",
+        random_string(
+            40,
+            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+        )
+    )
 }
 
 fn new_device_id() -> String {
@@ -87,9 +106,13 @@ pub async fn hash_password(password: String) -> Result<String, AccountError> {
 
 /// Checks `password` against an argon2 PHC string (argon2 compares in constant time).
 pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false)
 }
 
 pub struct NewAccount<'a> {
@@ -101,7 +124,11 @@ pub struct NewAccount<'a> {
 }
 
 /// Creates the account and a first device with an access token.
-pub async fn register(db: &Db, server_name: &str, new: NewAccount<'_>) -> Result<Session, AccountError> {
+pub async fn register(
+    db: &Db,
+    server_name: &str,
+    new: NewAccount<'_>,
+) -> Result<Session, AccountError> {
     check_new_localpart(new.localpart, server_name)?;
     let user_id = format!("@{}:{server_name}", new.localpart);
     if store::get_user(db, &user_id).await?.is_some() {
@@ -116,7 +143,12 @@ pub async fn register(db: &Db, server_name: &str, new: NewAccount<'_>) -> Result
 }
 
 /// Creates the account only (no device), with an already hashed password; returns the user id.
-pub async fn create_user(db: &Db, server_name: &str, new: &NewAccount<'_>, password_hash: Option<&str>) -> Result<String, AccountError> {
+pub async fn create_user(
+    db: &Db,
+    server_name: &str,
+    new: &NewAccount<'_>,
+    password_hash: Option<&str>,
+) -> Result<String, AccountError> {
     check_new_localpart(new.localpart, server_name)?;
     let user_id = format!("@{}:{server_name}", new.localpart);
     let inserted = store::insert_user(
@@ -146,8 +178,19 @@ pub async fn new_session(
 ) -> Result<Session, AccountError> {
     let device_id = device_id.map(str::to_string).unwrap_or_else(new_device_id);
     let access_token = new_access_token();
-    store::insert_device_and_token(db, user_id, &device_id, display_name, &hash_token(&access_token)).await?;
-    Ok(Session { user_id: user_id.to_string(), device_id, access_token })
+    store::insert_device_and_token(
+        db,
+        user_id,
+        &device_id,
+        display_name,
+        &hash_token(&access_token),
+    )
+    .await?;
+    Ok(Session {
+        user_id: user_id.to_string(),
+        device_id,
+        access_token,
+    })
 }
 
 /// Password login for a local user id.
@@ -166,7 +209,11 @@ pub async fn login(
     };
     let Some(hash) = user.password_hash.clone() else {
         // Deactivation forgets the password hash, as in Synapse, which then says why.
-        return Err(if user.deactivated { AccountError::Deactivated } else { AccountError::BadLogin });
+        return Err(if user.deactivated {
+            AccountError::Deactivated
+        } else {
+            AccountError::BadLogin
+        });
     };
     if !verify_password(password.to_string(), hash).await {
         return Err(AccountError::BadLogin);
@@ -180,7 +227,9 @@ pub async fn login(
 /// Re-authentication (UIA `m.login.password`): true when `password` is the user's. Unknown
 /// users and users without a password spend the same time and get false.
 pub async fn check_password(db: &Db, user_id: &str, password: &str) -> Result<bool, AccountError> {
-    let hash = store::get_user(db, user_id).await?.and_then(|u| u.password_hash);
+    let hash = store::get_user(db, user_id)
+        .await?
+        .and_then(|u| u.password_hash);
     match hash {
         Some(h) => Ok(verify_password(password.to_string(), h).await),
         None => {
@@ -213,7 +262,13 @@ mod tests {
         assert!(check_new_localpart("alice", "example.org").is_ok());
         assert!(check_new_localpart("a.b_c=d-e/f+g", "example.org").is_ok());
         for bad in ["", "Alice", "al ice", "_bridge", "12345", "al:ice", "é"] {
-            assert!(matches!(check_new_localpart(bad, "example.org"), Err(AccountError::InvalidUsername(_))), "{bad}");
+            assert!(
+                matches!(
+                    check_new_localpart(bad, "example.org"),
+                    Err(AccountError::InvalidUsername(_))
+                ),
+                "{bad}"
+            );
         }
         let long = "a".repeat(250);
         assert!(check_new_localpart(&long, "example.org").is_err());

@@ -23,7 +23,9 @@ fn uses_allowed(body: &Value) -> Result<Option<Option<i64>>, AdminError> {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
         Some(Value::Number(n)) if n.as_i64().is_some_and(|n| n >= 0) => Ok(Some(n.as_i64())),
-        Some(_) => Err(AdminError::invalid_param("uses_allowed must be a non-negative integer or null")),
+        Some(_) => Err(AdminError::invalid_param(
+            "uses_allowed must be a non-negative integer or null",
+        )),
     }
 }
 
@@ -34,28 +36,43 @@ fn expiry_time(body: &Value) -> Result<Option<Option<i64>>, AdminError> {
         Some(Value::Number(n)) if n.as_i64().is_some() => {
             let t = n.as_i64().unwrap_or_default();
             if t < now_ms() {
-                return Err(AdminError::invalid_param("expiry_time must not be in the past"));
+                return Err(AdminError::invalid_param(
+                    "expiry_time must not be in the past",
+                ));
             }
             Ok(Some(Some(t)))
         }
-        Some(_) => Err(AdminError::invalid_param("expiry_time must be an integer or null")),
+        Some(_) => Err(AdminError::invalid_param(
+            "expiry_time must be an integer or null",
+        )),
     }
 }
 
 fn random_token(len: usize) -> String {
     let mut rng = rand::rng();
-    (0..len).map(|_| ALLOWED[rng.random_range(0..ALLOWED.len())] as char).collect()
+    (0..len)
+        .map(|_| ALLOWED[rng.random_range(0..ALLOWED.len())] as char)
+        .collect()
 }
 
 impl Services {
-    pub async fn admin_list_registration_tokens(&self, valid: Option<bool>) -> Result<Vec<Value>, AdminError> {
-        Ok(store::list(&self.db, valid).await?.iter().map(token_json).collect())
+    pub async fn admin_list_registration_tokens(
+        &self,
+        valid: Option<bool>,
+    ) -> Result<Vec<Value>, AdminError> {
+        Ok(store::list(&self.db, valid)
+            .await?
+            .iter()
+            .map(token_json)
+            .collect())
     }
 
     pub async fn admin_registration_token(&self, token: &str) -> Result<Value, AdminError> {
         match store::get(&self.db, token).await? {
             Some(t) => Ok(token_json(&t)),
-            None => Err(AdminError::NotFound(format!("No such registration token: {token}"))),
+            None => Err(AdminError::NotFound(format!(
+                "No such registration token: {token}"
+            ))),
         }
     }
 
@@ -65,10 +82,14 @@ impl Services {
             None => None,
             Some(Value::String(t)) => {
                 if t.is_empty() || t.chars().count() > 64 {
-                    return Err(AdminError::invalid_param("token must not be empty and must not be longer than 64 characters"));
+                    return Err(AdminError::invalid_param(
+                        "token must not be empty and must not be longer than 64 characters",
+                    ));
                 }
                 if !t.bytes().all(|b| ALLOWED.contains(&b)) {
-                    return Err(AdminError::invalid_param("token must consist only of characters matched by the regex [A-Za-z0-9-_]"));
+                    return Err(AdminError::invalid_param(
+                        "token must consist only of characters matched by the regex [A-Za-z0-9-_]",
+                    ));
                 }
                 Some(t.clone())
             }
@@ -78,7 +99,11 @@ impl Services {
             None => 16,
             Some(Value::Number(n)) if n.is_i64() || n.is_u64() => match n.as_i64() {
                 Some(l) if (1..=64).contains(&l) => l as usize,
-                _ => return Err(AdminError::invalid_param("length must be greater than zero and not greater than 64")),
+                _ => {
+                    return Err(AdminError::invalid_param(
+                        "length must be greater than zero and not greater than 64",
+                    ));
+                }
             },
             Some(_) => return Err(AdminError::invalid_param("length must be an integer")),
         };
@@ -87,7 +112,9 @@ impl Services {
         let token = match given {
             Some(t) => {
                 if !registration_tokens::insert(&self.db, &t, uses, expiry).await? {
-                    return Err(AdminError::invalid_param(format!("Token already exists: {t}")));
+                    return Err(AdminError::invalid_param(format!(
+                        "Token already exists: {t}"
+                    )));
                 }
                 t
             }
@@ -98,15 +125,23 @@ impl Services {
                 }
             },
         };
-        Ok(json!({ "token": token, "uses_allowed": uses, "pending": 0, "completed": 0, "expiry_time": expiry }))
+        Ok(
+            json!({ "token": token, "uses_allowed": uses, "pending": 0, "completed": 0, "expiry_time": expiry }),
+        )
     }
 
     /// `PUT /registration_tokens/{token}`.
-    pub async fn admin_update_registration_token(&self, token: &str, body: &Value) -> Result<Value, AdminError> {
+    pub async fn admin_update_registration_token(
+        &self,
+        token: &str,
+        body: &Value,
+    ) -> Result<Value, AdminError> {
         let uses = uses_allowed(body)?;
         let expiry = expiry_time(body)?;
         if !store::update(&self.db, token, uses, expiry).await? {
-            return Err(AdminError::NotFound(format!("No such registration token: {token}")));
+            return Err(AdminError::NotFound(format!(
+                "No such registration token: {token}"
+            )));
         }
         self.admin_registration_token(token).await
     }
@@ -114,7 +149,9 @@ impl Services {
     /// `DELETE /registration_tokens/{token}`.
     pub async fn admin_delete_registration_token(&self, token: &str) -> Result<(), AdminError> {
         if !store::delete(&self.db, token).await? {
-            return Err(AdminError::NotFound(format!("No such registration token: {token}")));
+            return Err(AdminError::NotFound(format!(
+                "No such registration token: {token}"
+            )));
         }
         Ok(())
     }

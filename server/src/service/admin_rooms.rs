@@ -13,8 +13,21 @@ use crate::store::{admin_rooms as store, rooms as room_store};
 
 /// `order_by` values Synapse accepts for the room list (`RoomSortOrder`).
 pub const ROOM_ORDER_BY: &[&str] = &[
-    "alphabetical", "size", "name", "canonical_alias", "joined_members", "joined_local_members", "version", "creator",
-    "encryption", "federatable", "public", "join_rules", "guest_access", "history_visibility", "state_events",
+    "alphabetical",
+    "size",
+    "name",
+    "canonical_alias",
+    "joined_members",
+    "joined_local_members",
+    "version",
+    "creator",
+    "encryption",
+    "federatable",
+    "public",
+    "join_rules",
+    "guest_access",
+    "history_visibility",
+    "state_events",
 ];
 
 /// What a room deletion should do (the DELETE body).
@@ -40,7 +53,10 @@ fn compare(a: &Value, b: &Value) -> Ordering {
         // Rooms without a value come last, as in Synapse.
         (Value::Null, _) => Ordering::Greater,
         (_, Value::Null) => Ordering::Less,
-        (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal),
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         (Value::String(x), Value::String(y)) => x.cmp(y),
         _ => Ordering::Equal,
@@ -58,34 +74,73 @@ impl Services {
         let n_state = rows.len();
         for row in &rows {
             let p = Self::pdu(row)?;
-            state.insert((p.kind_str(), p.state_key_str().unwrap_or("").to_string()), p.content_value());
+            state.insert(
+                (p.kind_str(), p.state_key_str().unwrap_or("").to_string()),
+                p.content_value(),
+            );
         }
         let field = |kind: &str, key: &str| -> Value {
-            state.get(&(kind.to_string(), String::new())).and_then(|c| c.get(key)).cloned().unwrap_or(Value::Null)
+            state
+                .get(&(kind.to_string(), String::new()))
+                .and_then(|c| c.get(key))
+                .cloned()
+                .unwrap_or(Value::Null)
         };
         let joined = room_store::members_with(&self.db, room_id, "join").await?;
-        let local = joined.iter().filter(|u| u.ends_with(&format!(":{}", self.config.server_name))).count();
-        let create = state.get(&("m.room.create".to_string(), String::new())).cloned().unwrap_or(Value::Null);
+        let local = joined
+            .iter()
+            .filter(|u| u.ends_with(&format!(":{}", self.config.server_name)))
+            .count();
+        let create = state
+            .get(&("m.room.create".to_string(), String::new()))
+            .cloned()
+            .unwrap_or(Value::Null);
         let mut m = Map::new();
         m.insert("room_id".into(), json!(room_id));
         m.insert("name".into(), field("m.room.name", "name"));
-        m.insert("canonical_alias".into(), field("m.room.canonical_alias", "alias"));
+        m.insert(
+            "canonical_alias".into(),
+            field("m.room.canonical_alias", "alias"),
+        );
         m.insert("joined_members".into(), json!(joined.len()));
         m.insert("joined_local_members".into(), json!(local));
         m.insert("version".into(), json!(version));
         m.insert("creator".into(), json!(creator));
         m.insert("encryption".into(), field("m.room.encryption", "algorithm"));
-        m.insert("federatable".into(), json!(create.get("m.federate").and_then(Value::as_bool).unwrap_or(true)));
+        m.insert(
+            "federatable".into(),
+            json!(
+                create
+                    .get("m.federate")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true)
+            ),
+        );
         m.insert("public".into(), json!(public));
         m.insert("join_rules".into(), field("m.room.join_rules", "join_rule"));
-        m.insert("guest_access".into(), field("m.room.guest_access", "guest_access"));
-        m.insert("history_visibility".into(), field("m.room.history_visibility", "history_visibility"));
+        m.insert(
+            "guest_access".into(),
+            field("m.room.guest_access", "guest_access"),
+        );
+        m.insert(
+            "history_visibility".into(),
+            field("m.room.history_visibility", "history_visibility"),
+        );
         m.insert("state_events".into(), json!(n_state));
-        m.insert("room_type".into(), create.get("type").cloned().unwrap_or(Value::Null));
+        m.insert(
+            "room_type".into(),
+            create.get("type").cloned().unwrap_or(Value::Null),
+        );
         m.insert("avatar".into(), field("m.room.avatar", "url"));
         m.insert("topic".into(), field("m.room.topic", "topic"));
-        m.insert("tombstone_replacement".into(), field("m.room.tombstone", "replacement_room"));
-        m.insert("tombstoned".into(), json!(state.contains_key(&("m.room.tombstone".to_string(), String::new()))));
+        m.insert(
+            "tombstone_replacement".into(),
+            field("m.room.tombstone", "replacement_room"),
+        );
+        m.insert(
+            "tombstoned".into(),
+            json!(state.contains_key(&("m.room.tombstone".to_string(), String::new()))),
+        );
         Ok(Some(m))
     }
 
@@ -103,8 +158,14 @@ impl Services {
         if let Some(term) = &q.search_term {
             let t = term.to_lowercase();
             rooms.retain(|r| {
-                let has = |k: &str| r.get(k).and_then(Value::as_str).is_some_and(|v| v.to_lowercase().contains(&t));
-                has("name") || has("canonical_alias") || r.get("room_id").and_then(Value::as_str) == Some(term.as_str())
+                let has = |k: &str| {
+                    r.get(k)
+                        .and_then(Value::as_str)
+                        .is_some_and(|v| v.to_lowercase().contains(&t))
+                };
+                has("name")
+                    || has("canonical_alias")
+                    || r.get("room_id").and_then(Value::as_str) == Some(term.as_str())
             });
         }
         let key = match q.order_by.as_str() {
@@ -113,7 +174,10 @@ impl Services {
             k => k,
         };
         // Sizes sort largest first, like Synapse's `size`/`joined_members` orders.
-        let biggest_first = matches!(key, "joined_members" | "joined_local_members" | "state_events");
+        let biggest_first = matches!(
+            key,
+            "joined_members" | "joined_local_members" | "state_events"
+        );
         rooms.sort_by(|a, b| {
             let o = compare(&a[key], &b[key]);
             let o = if biggest_first { o.reverse() } else { o };
@@ -123,7 +187,12 @@ impl Services {
             rooms.reverse();
         }
         let total = rooms.len();
-        let page = rooms.into_iter().skip(q.from).take(q.limit).map(Value::Object).collect();
+        let page = rooms
+            .into_iter()
+            .skip(q.from)
+            .take(q.limit)
+            .map(Value::Object)
+            .collect();
         Ok((page, total))
     }
 
@@ -133,8 +202,14 @@ impl Services {
             return Err(AdminError::NotFound("Room not found".into()));
         };
         let joined = room_store::members_with(&self.db, room_id, "join").await?;
-        let local: Vec<String> = joined.into_iter().filter(|u| u.ends_with(&format!(":{}", self.config.server_name))).collect();
-        r.insert("joined_local_devices".into(), json!(store::count_devices(&self.db, &local).await?));
+        let local: Vec<String> = joined
+            .into_iter()
+            .filter(|u| u.ends_with(&format!(":{}", self.config.server_name)))
+            .collect();
+        r.insert(
+            "joined_local_devices".into(),
+            json!(store::count_devices(&self.db, &local).await?),
+        );
         r.insert("forgotten".into(), json!(false));
         let replacement = r.remove("tombstone_replacement").unwrap_or(Value::Null);
         r.insert("replacement_room".into(), replacement);
@@ -151,7 +226,12 @@ impl Services {
 
     /// Shuts a room down: every local joined member leaves (as themselves) and forgets it;
     /// then the room is blocked and/or purged. Returns Synapse's shutdown result.
-    pub async fn admin_delete_room(&self, requester: &str, room_id: &str, opts: &DeleteRoom) -> Result<Value, AdminError> {
+    pub async fn admin_delete_room(
+        &self,
+        requester: &str,
+        room_id: &str,
+        opts: &DeleteRoom,
+    ) -> Result<Value, AdminError> {
         if !room_id.starts_with('!') || ruma::RoomId::parse(room_id).is_err() {
             return Err(AdminError::bad(format!("{room_id} is not a legal room ID")));
         }
@@ -160,7 +240,9 @@ impl Services {
         }
         if store::room(&self.db, room_id).await?.is_none() {
             if opts.block {
-                return Ok(json!({"kicked_users": [], "failed_to_kick_users": [], "local_aliases": [], "new_room_id": null}));
+                return Ok(
+                    json!({"kicked_users": [], "failed_to_kick_users": [], "local_aliases": [], "new_room_id": null}),
+                );
             }
             return Err(AdminError::NotFound(format!("Unknown room id {room_id}")));
         }
@@ -172,7 +254,10 @@ impl Services {
             if !user.ends_with(&suffix) {
                 continue;
             }
-            match self.set_membership(room_id, &user, &user, "leave", None, None).await {
+            match self
+                .set_membership(room_id, &user, &user, "leave", None, None)
+                .await
+            {
                 Ok(_) => {
                     room_store::forget(&self.db, &user, room_id).await?;
                     kicked.push(user);
@@ -202,14 +287,39 @@ impl Services {
 
     /// `DELETE /_synapse/admin/v2/rooms/{roomId}`: the deletion runs now and its outcome is
     /// recorded under a new delete id, which is returned.
-    pub async fn admin_delete_room_v2(&self, requester: &str, room_id: &str, opts: &DeleteRoom) -> Result<String, AdminError> {
+    pub async fn admin_delete_room_v2(
+        &self,
+        requester: &str,
+        room_id: &str,
+        opts: &DeleteRoom,
+    ) -> Result<String, AdminError> {
         if ruma::RoomId::parse(room_id).is_err() {
             return Err(AdminError::bad(format!("{room_id} is not a legal room ID")));
         }
         let delete_id = super::registration::random_localpart();
         match self.admin_delete_room(requester, room_id, opts).await {
-            Ok(result) => store::record_delete(&self.db, &delete_id, room_id, "complete", Some(&result.to_string()), None).await?,
-            Err(e) => store::record_delete(&self.db, &delete_id, room_id, "failed", None, Some(&e.to_string())).await?,
+            Ok(result) => {
+                store::record_delete(
+                    &self.db,
+                    &delete_id,
+                    room_id,
+                    "complete",
+                    Some(&result.to_string()),
+                    None,
+                )
+                .await?
+            }
+            Err(e) => {
+                store::record_delete(
+                    &self.db,
+                    &delete_id,
+                    room_id,
+                    "failed",
+                    None,
+                    Some(&e.to_string()),
+                )
+                .await?
+            }
         }
         Ok(delete_id)
     }
@@ -232,7 +342,9 @@ impl Services {
     pub async fn admin_delete_status(&self, delete_id: &str) -> Result<Value, AdminError> {
         match store::delete_task(&self.db, delete_id).await? {
             Some(row) => Ok(Self::delete_task_json(row)),
-            None => Err(AdminError::NotFound(format!("delete id '{delete_id}' not found"))),
+            None => Err(AdminError::NotFound(format!(
+                "delete id '{delete_id}' not found"
+            ))),
         }
     }
 
@@ -240,7 +352,9 @@ impl Services {
     pub async fn admin_room_delete_status(&self, room_id: &str) -> Result<Value, AdminError> {
         let rows = store::delete_tasks_for_room(&self.db, room_id).await?;
         if rows.is_empty() {
-            return Err(AdminError::NotFound(format!("No delete task for room_id '{room_id}' found")));
+            return Err(AdminError::NotFound(format!(
+                "No delete task for room_id '{room_id}' found"
+            )));
         }
         Ok(json!({ "results": rows.into_iter().map(Self::delete_task_json).collect::<Vec<_>>() }))
     }

@@ -106,12 +106,15 @@ fn details(u: &AdminUserRow) -> Value {
 impl Services {
     /// True when `user_id` is a server admin (users.admin = 1).
     pub async fn is_server_admin(&self, user_id: &str) -> Result<bool, AdminError> {
-        Ok(account_store::get_user(&self.db, user_id).await?.is_some_and(|u| u.admin))
+        Ok(account_store::get_user(&self.db, user_id)
+            .await?
+            .is_some_and(|u| u.admin))
     }
 
     /// A user id of this server; Synapse's 400s otherwise.
     pub fn local_user_id(&self, user_id: &str, not_local: &str) -> Result<String, AdminError> {
-        let parsed = ruma::UserId::parse(user_id).map_err(|_| AdminError::invalid_param(format!("Invalid user id: {user_id}")))?;
+        let parsed = ruma::UserId::parse(user_id)
+            .map_err(|_| AdminError::invalid_param(format!("Invalid user id: {user_id}")))?;
         if parsed.server_name().as_str() != self.config.server_name {
             return Err(AdminError::bad(not_local));
         }
@@ -126,12 +129,20 @@ impl Services {
 
     /// `GET /_synapse/admin/v2/users/{id}`.
     pub async fn admin_user(&self, user_id: &str) -> Result<Option<Value>, AdminError> {
-        Ok(store::get_user(&self.db, user_id).await?.as_ref().map(details))
+        Ok(store::get_user(&self.db, user_id)
+            .await?
+            .as_ref()
+            .map(details))
     }
 
     /// `PUT /_synapse/admin/v2/users/{id}`: modifies an existing user or creates one.
     /// Returns whether the user was created, and the user's details afterwards.
-    pub async fn admin_put_user(&self, requester: &str, user_id: &str, body: &Value) -> Result<(bool, Value), AdminError> {
+    pub async fn admin_put_user(
+        &self,
+        requester: &str,
+        user_id: &str,
+        body: &Value,
+    ) -> Result<(bool, Value), AdminError> {
         let user_type = match body.get("user_type") {
             None | Some(Value::Null) => None,
             Some(Value::String(t)) if USER_TYPES.contains(&t.as_str()) => Some(t.as_str()),
@@ -140,7 +151,11 @@ impl Services {
         let set_admin = match body.get("admin") {
             None => false,
             Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(AdminError::bad_json("Param 'admin' must be a boolean, if given")),
+            Some(_) => {
+                return Err(AdminError::bad_json(
+                    "Param 'admin' must be a boolean, if given",
+                ));
+            }
         };
         let password = match body.get("password") {
             None | Some(Value::Null) => None,
@@ -150,12 +165,20 @@ impl Services {
         let logout_devices = match body.get("logout_devices") {
             None => true,
             Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(AdminError::bad("'logout_devices' parameter is not of type boolean")),
+            Some(_) => {
+                return Err(AdminError::bad(
+                    "'logout_devices' parameter is not of type boolean",
+                ));
+            }
         };
         let deactivate = match body.get("deactivated") {
             None => false,
             Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(AdminError::bad("'deactivated' parameter is not of type boolean")),
+            Some(_) => {
+                return Err(AdminError::bad(
+                    "'deactivated' parameter is not of type boolean",
+                ));
+            }
         };
         let displayname = match body.get("displayname") {
             None => None,
@@ -171,17 +194,31 @@ impl Services {
         };
 
         let Some(existing) = store::get_user(&self.db, user_id).await? else {
-            let localpart = user_id.trim_start_matches('@').split(':').next().unwrap_or_default();
+            let localpart = user_id
+                .trim_start_matches('@')
+                .split(':')
+                .next()
+                .unwrap_or_default();
             let hash = match password {
                 Some(p) => Some(accounts::hash_password(p.to_string()).await?),
                 None => None,
             };
-            let new = NewAccount { localpart, password: None, admin: set_admin, user_type, displayname: displayname.flatten() };
-            accounts::create_user(&self.db, &self.config.server_name, &new, hash.as_deref()).await?;
+            let new = NewAccount {
+                localpart,
+                password: None,
+                admin: set_admin,
+                user_type,
+                displayname: displayname.flatten(),
+            };
+            accounts::create_user(&self.db, &self.config.server_name, &new, hash.as_deref())
+                .await?;
             if let Some(Some(url)) = avatar_url {
                 account_store::set_avatar_url(&self.db, user_id, Some(url)).await?;
             }
-            let created = self.admin_user(user_id).await?.ok_or_else(|| AdminError::NotFound("User not found".into()))?;
+            let created = self
+                .admin_user(user_id)
+                .await?
+                .ok_or_else(|| AdminError::NotFound("User not found".into()))?;
             return Ok((true, created));
         };
 
@@ -199,7 +236,8 @@ impl Services {
         }
         if let Some(p) = password {
             let hash = accounts::hash_password(p.to_string()).await?;
-            self.admin_set_password(user_id, &hash, logout_devices).await?;
+            self.admin_set_password(user_id, &hash, logout_devices)
+                .await?;
         }
         if body.get("deactivated").is_some() {
             if deactivate && !existing.deactivated {
@@ -211,13 +249,21 @@ impl Services {
         if body.get("user_type").is_some() {
             store::set_user_type(&self.db, user_id, user_type).await?;
         }
-        let user = self.admin_user(user_id).await?.ok_or_else(|| AdminError::NotFound("User not found".into()))?;
+        let user = self
+            .admin_user(user_id)
+            .await?
+            .ok_or_else(|| AdminError::NotFound("User not found".into()))?;
         Ok((false, user))
     }
 
     /// Sets a password hash as an admin; with `logout_devices` every device of the user and
     /// its access token goes.
-    async fn admin_set_password(&self, user_id: &str, hash: &str, logout_devices: bool) -> Result<(), AdminError> {
+    async fn admin_set_password(
+        &self,
+        user_id: &str,
+        hash: &str,
+        logout_devices: bool,
+    ) -> Result<(), AdminError> {
         account_store::set_password_hash(&self.db, user_id, Some(hash)).await?;
         if logout_devices {
             account_store::delete_all_devices(&self.db, user_id, None).await?;
@@ -226,16 +272,27 @@ impl Services {
     }
 
     /// `POST /_synapse/admin/v1/reset_password/{id}`.
-    pub async fn admin_reset_password(&self, user_id: &str, new_password: &str, logout_devices: bool) -> Result<(), AdminError> {
+    pub async fn admin_reset_password(
+        &self,
+        user_id: &str,
+        new_password: &str,
+        logout_devices: bool,
+    ) -> Result<(), AdminError> {
         if account_store::get_user(&self.db, user_id).await?.is_none() {
             return Err(AdminError::NotFound("User not found".into()));
         }
         let hash = accounts::hash_password(new_password.to_string()).await?;
-        self.admin_set_password(user_id, &hash, logout_devices).await
+        self.admin_set_password(user_id, &hash, logout_devices)
+            .await
     }
 
     /// `PUT /_synapse/admin/v1/users/{id}/admin`.
-    pub async fn admin_set_admin(&self, requester: &str, user_id: &str, admin: bool) -> Result<(), AdminError> {
+    pub async fn admin_set_admin(
+        &self,
+        requester: &str,
+        user_id: &str,
+        admin: bool,
+    ) -> Result<(), AdminError> {
         if user_id == requester && !admin {
             return Err(AdminError::bad("You may not demote yourself."));
         }

@@ -78,13 +78,17 @@ fn parse_object<'a>(v: &'a Value, what: &str) -> Result<Option<&'a Map<String, V
 fn split_key_id(k: &str, what: &str) -> Result<(String, String)> {
     match k.split(':').collect::<Vec<_>>()[..] {
         [alg, id] => Ok((alg.to_string(), id.to_string())),
-        _ => Err(E2eeError::BadJson(format!("Invalid {what} key {k:?}. Expected \"<algorithm>:<key_id>\".")))
+        _ => Err(E2eeError::BadJson(format!(
+            "Invalid {what} key {k:?}. Expected \"<algorithm>:<key_id>\"."
+        ))),
     }
 }
 
 /// Whether two one-time keys are the same key (signatures may legitimately differ).
 fn same_key(old: &str, new: &Value) -> bool {
-    let Ok(mut old) = serde_json::from_str::<Value>(old) else { return false };
+    let Ok(mut old) = serde_json::from_str::<Value>(old) else {
+        return false;
+    };
     let mut new = new.clone();
     for v in [&mut old, &mut new] {
         if let Value::Object(m) = v {
@@ -115,10 +119,13 @@ impl Services {
                 }
                 for field in ["algorithms", "keys", "signatures"] {
                     if dk.get(field).is_none() {
-                        return Err(E2eeError::BadJson(format!("device_keys.{field} is required")));
+                        return Err(E2eeError::BadJson(format!(
+                            "device_keys.{field} is required"
+                        )));
                     }
                 }
-                self.set_device_keys(user_id, device_id, &Value::Object(dk.clone())).await?;
+                self.set_device_keys(user_id, device_id, &Value::Object(dk.clone()))
+                    .await?;
             }
             Some(_) => return Err(E2eeError::BadJson("device_keys must be an object".into())),
         }
@@ -128,16 +135,24 @@ impl Services {
             let mut per_alg: HashMap<String, i64> = HashMap::new();
             for (k, v) in otks {
                 let (alg, id) = split_key_id(k, "one_time_keys")?;
-                if let Some(old) = db::get_one_time_key(&self.db, user_id, device_id, &alg, &id).await? {
+                if let Some(old) =
+                    db::get_one_time_key(&self.db, user_id, device_id, &alg, &id).await?
+                {
                     if !same_key(&old, v) {
-                        return Err(E2eeError::Unknown(format!("One time key {alg}:{id} already exists. Old key: {old}; new key: {v}")));
+                        return Err(E2eeError::Unknown(format!(
+                            "One time key {alg}:{id} already exists. Old key: {old}; new key: {v}"
+                        )));
                     }
                     continue;
                 }
                 *per_alg.entry(alg.clone()).or_default() += 1;
                 new.push((alg, id, v.to_string()));
             }
-            let counts: HashMap<String, i64> = db::count_one_time_keys(&self.db, user_id, device_id).await?.into_iter().collect();
+            let counts: HashMap<String, i64> =
+                db::count_one_time_keys(&self.db, user_id, device_id)
+                    .await?
+                    .into_iter()
+                    .collect();
             for (alg, n) in &per_alg {
                 let total = counts.get(alg).copied().unwrap_or(0) + n;
                 if total > MAX_ONE_TIME_KEYS {
@@ -152,26 +167,40 @@ impl Services {
         if let Some(fallback) = parse_object(body, "fallback_keys")? {
             for (k, v) in fallback {
                 let (alg, id) = split_key_id(k, "fallback_keys")?;
-                db::set_fallback_key(&self.db, user_id, device_id, &alg, &id, &v.to_string()).await?;
+                db::set_fallback_key(&self.db, user_id, device_id, &alg, &id, &v.to_string())
+                    .await?;
             }
         }
         Ok(json!({"one_time_key_counts": self.one_time_key_counts(user_id, device_id).await?}))
     }
 
-    async fn one_time_key_counts(&self, user_id: &str, device_id: &str) -> Result<Map<String, Value>, StoreError> {
-        let mut counts: Map<String, Value> =
-            db::count_one_time_keys(&self.db, user_id, device_id).await?.into_iter().map(|(a, n)| (a, json!(n))).collect();
+    async fn one_time_key_counts(
+        &self,
+        user_id: &str,
+        device_id: &str,
+    ) -> Result<Map<String, Value>, StoreError> {
+        let mut counts: Map<String, Value> = db::count_one_time_keys(&self.db, user_id, device_id)
+            .await?
+            .into_iter()
+            .map(|(a, n)| (a, json!(n)))
+            .collect();
         // Clients (Element Android) need this one even at zero.
         counts.entry("signed_curve25519").or_insert(json!(0));
         Ok(counts)
     }
 
     /// Stores device keys; when they changed, everyone sharing a room hears of it.
-    async fn set_device_keys(&self, user_id: &str, device_id: &str, keys: &Value) -> Result<(), StoreError> {
+    async fn set_device_keys(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        keys: &Value,
+    ) -> Result<(), StoreError> {
         let text = keys.to_string();
-        if db::get_device_keys(&self.db, user_id, device_id).await?.is_some_and(|old| {
-            serde_json::from_str::<Value>(&old).ok().as_ref() == Some(keys)
-        }) {
+        if db::get_device_keys(&self.db, user_id, device_id)
+            .await?
+            .is_some_and(|old| serde_json::from_str::<Value>(&old).ok().as_ref() == Some(keys))
+        {
             return Ok(());
         }
         db::set_device_keys(&self.db, user_id, device_id, &text).await?;
@@ -189,7 +218,11 @@ impl Services {
 
     /// Hook for device deletion (DELETE /devices/{id}, /delete_devices): forgets the devices'
     /// keys and pending messages and announces the change.
-    pub async fn e2ee_devices_deleted(&self, user_id: &str, device_ids: &[String]) -> Result<(), StoreError> {
+    pub async fn e2ee_devices_deleted(
+        &self,
+        user_id: &str,
+        device_ids: &[String],
+    ) -> Result<(), StoreError> {
         for d in device_ids {
             db::delete_device(&self.db, user_id, d).await?;
         }
@@ -202,7 +235,9 @@ impl Services {
     /// requested local users. Remote users are reported under `failures` (no federation).
     pub async fn query_keys(&self, requester: &str, body: &Value) -> Result<Value> {
         let Some(Value::Object(wanted)) = body.get("device_keys") else {
-            return Err(E2eeError::InvalidParam("'device_keys' must be a JSON object".into()));
+            return Err(E2eeError::InvalidParam(
+                "'device_keys' must be a JSON object".into(),
+            ));
         };
         let mut device_keys = Map::new();
         let mut master = Map::new();
@@ -210,22 +245,33 @@ impl Services {
         let mut user_signing = Map::new();
         let mut failures = Map::new();
         for (user_id, devices) in wanted {
-            let Some(list) = devices.as_array().filter(|a| a.iter().all(Value::is_string)) else {
-                return Err(E2eeError::InvalidParam("'device_keys' values must be a list of strings".into()));
+            let Some(list) = devices
+                .as_array()
+                .filter(|a| a.iter().all(Value::is_string))
+            else {
+                return Err(E2eeError::InvalidParam(
+                    "'device_keys' values must be a list of strings".into(),
+                ));
             };
             let server = user_id.split_once(':').map(|(_, s)| s).unwrap_or("");
             if server != self.config.server_name {
-                failures.insert(server.to_string(), json!({"status": 503, "message": "Not ready for retry"}));
+                failures.insert(
+                    server.to_string(),
+                    json!({"status": 503, "message": "Not ready for retry"}),
+                );
                 continue;
             }
             let only: HashSet<&str> = list.iter().filter_map(Value::as_str).collect();
             let sigs = db::signatures_on(&self.db, user_id).await?;
             let mut out = Map::new();
-            for (device_id, key_json, display_name) in db::device_keys_of(&self.db, user_id).await? {
+            for (device_id, key_json, display_name) in db::device_keys_of(&self.db, user_id).await?
+            {
                 if !only.is_empty() && !only.contains(device_id.as_str()) {
                     continue;
                 }
-                let Ok(mut keys) = serde_json::from_str::<Value>(&key_json) else { continue };
+                let Ok(mut keys) = serde_json::from_str::<Value>(&key_json) else {
+                    continue;
+                };
                 merge_signatures(&mut keys, &device_id, &sigs, user_id, requester);
                 if let Some(name) = display_name {
                     keys["unsigned"] = json!({"device_display_name": name});
@@ -233,7 +279,11 @@ impl Services {
                 out.insert(device_id, keys);
             }
             device_keys.insert(user_id.clone(), Value::Object(out));
-            for (kind, map) in [("master", &mut master), ("self_signing", &mut self_signing), ("user_signing", &mut user_signing)] {
+            for (kind, map) in [
+                ("master", &mut master),
+                ("self_signing", &mut self_signing),
+                ("user_signing", &mut user_signing),
+            ] {
                 if kind == "user_signing" && user_id != requester {
                     continue;
                 }
@@ -266,11 +316,16 @@ impl Services {
         };
         for (user_id, devices) in query {
             let Value::Object(devices) = devices else {
-                return Err(E2eeError::BadJson("one_time_keys values must be objects".into()));
+                return Err(E2eeError::BadJson(
+                    "one_time_keys values must be objects".into(),
+                ));
             };
             let server = user_id.split_once(':').map(|(_, s)| s).unwrap_or("");
             if server != self.config.server_name {
-                failures.insert(server.to_string(), json!({"status": 503, "message": "Not ready for retry"}));
+                failures.insert(
+                    server.to_string(),
+                    json!({"status": 503, "message": "Not ready for retry"}),
+                );
                 continue;
             }
             let mut per_device = Map::new();
@@ -278,12 +333,14 @@ impl Services {
                 let Some(alg) = alg.as_str() else {
                     return Err(E2eeError::BadJson("algorithm must be a string".into()));
                 };
-                let claimed = match db::claim_one_time_key(&self.db, user_id, device_id, alg).await? {
-                    Some(k) => Some(k),
-                    None => db::claim_fallback_key(&self.db, user_id, device_id, alg).await?,
-                };
+                let claimed =
+                    match db::claim_one_time_key(&self.db, user_id, device_id, alg).await? {
+                        Some(k) => Some(k),
+                        None => db::claim_fallback_key(&self.db, user_id, device_id, alg).await?,
+                    };
                 if let Some((key_id, key_json)) = claimed {
-                    let key: Value = serde_json::from_str(&key_json).unwrap_or(Value::String(key_json));
+                    let key: Value =
+                        serde_json::from_str(&key_json).unwrap_or(Value::String(key_json));
                     per_device.insert(device_id.clone(), json!({ format!("{alg}:{key_id}"): key }));
                 }
             }
@@ -299,7 +356,11 @@ impl Services {
     /// Users whose device lists the user should refetch (`changed`) or may stop tracking
     /// (`left`) after `since`: device or cross-signing key changes of anyone sharing a room,
     /// everyone in a room newly joined (by either side), and users who no longer share any room.
-    pub async fn device_list_updates(&self, user_id: &str, since: i64) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    pub async fn device_list_updates(
+        &self,
+        user_id: &str,
+        since: i64,
+    ) -> Result<(Vec<String>, Vec<String>), StoreError> {
         let rows = db::memberships_around(&self.db, user_id, since).await?;
         let mut my: HashMap<&str, (&str, i64)> = HashMap::new();
         for (u, room, m, pos) in &rows {
@@ -311,14 +372,18 @@ impl Services {
         let mut changed: HashSet<&str> = HashSet::new();
         let mut candidates_left: HashSet<&str> = HashSet::new();
         for (u, room, m, pos) in &rows {
-            let Some((my_m, my_pos)) = my.get(room.as_str()).copied() else { continue };
+            let Some((my_m, my_pos)) = my.get(room.as_str()).copied() else {
+                continue;
+            };
             let i_am_in = my_m == "join";
             if i_am_in && m == "join" {
                 shared.insert(u);
                 if my_pos > since || *pos > since {
                     changed.insert(u);
                 }
-            } else if (i_am_in && matches!(m.as_str(), "leave" | "ban") && *pos > since) || (!i_am_in && my_pos > since && m == "join") {
+            } else if (i_am_in && matches!(m.as_str(), "leave" | "ban") && *pos > since)
+                || (!i_am_in && my_pos > since && m == "join")
+            {
                 // They left a room I am in, or I left a room they are in.
                 candidates_left.insert(u);
             }
@@ -330,8 +395,11 @@ impl Services {
                 changed.insert(user_id);
             }
         }
-        let mut left: Vec<String> =
-            candidates_left.into_iter().filter(|u| !shared.contains(u) && *u != user_id).map(str::to_string).collect();
+        let mut left: Vec<String> = candidates_left
+            .into_iter()
+            .filter(|u| !shared.contains(u) && *u != user_id)
+            .map(str::to_string)
+            .collect();
         left.sort();
         let mut changed: Vec<String> = changed.into_iter().map(str::to_string).collect();
         changed.sort();
@@ -344,9 +412,18 @@ impl Services {
     /// devices) at one stream position. Replaying a transaction id of the sending device does
     /// nothing. Messages to unknown local users or devices are dropped; remote users are
     /// unsupported (no federation) and dropped too.
-    pub async fn send_to_device(&self, sender: &str, sender_device: &str, kind: &str, txn_id: &str, body: &Value) -> Result<()> {
+    pub async fn send_to_device(
+        &self,
+        sender: &str,
+        sender_device: &str,
+        kind: &str,
+        txn_id: &str,
+        body: &Value,
+    ) -> Result<()> {
         let Some(messages) = body.get("messages") else {
-            return Err(E2eeError::MissingParam("Missing params: ['messages']".into()));
+            return Err(E2eeError::MissingParam(
+                "Missing params: ['messages']".into(),
+            ));
         };
         let Value::Object(messages) = messages else {
             return Err(E2eeError::BadJson("messages must be an object".into()));
@@ -360,20 +437,32 @@ impl Services {
                 tracing::debug!(user_id, "dropping a to-device message for a remote user");
                 continue;
             }
-            let devices: Vec<String> = account_store::list_devices(&self.db, user_id).await?.into_iter().map(|d| d.device_id).collect();
+            let devices: Vec<String> = account_store::list_devices(&self.db, user_id)
+                .await?
+                .into_iter()
+                .map(|d| d.device_id)
+                .collect();
             for (device_id, content) in by_device {
                 let text = content.to_string();
                 if device_id == "*" {
                     for d in &devices {
-                        targets.entry((user_id.clone(), d.clone())).or_insert_with(|| text.clone());
+                        targets
+                            .entry((user_id.clone(), d.clone()))
+                            .or_insert_with(|| text.clone());
                     }
                 } else if devices.contains(device_id) {
                     targets.insert((user_id.clone(), device_id.clone()), text);
                 }
             }
         }
-        let rows: Vec<db::ToDevice<'_>> =
-            targets.iter().map(|((u, d), c)| db::ToDevice { user_id: u, device_id: d, content: c.clone() }).collect();
+        let rows: Vec<db::ToDevice<'_>> = targets
+            .iter()
+            .map(|((u, d), c)| db::ToDevice {
+                user_id: u,
+                device_id: d,
+                content: c.clone(),
+            })
+            .collect();
         let mut g = self.streams.write().await;
         let pos = g.next_pos();
         db::send_to_device(&self.db, sender, sender_device, txn_id, kind, pos, &rows).await?;
@@ -387,11 +476,18 @@ impl Services {
     /// to-device messages an earlier sync returned and the client acknowledged by coming back
     /// with a token at or past them, then returns the pending ones (at most
     /// `TO_DEVICE_PER_SYNC`, oldest first), device-list changes, and key counts.
-    pub async fn e2ee_sync(&self, user_id: &str, device_id: &str, since: Option<i64>, to: i64) -> Result<E2eeSync, StoreError> {
+    pub async fn e2ee_sync(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        since: Option<i64>,
+        to: i64,
+    ) -> Result<E2eeSync, StoreError> {
         if let Some(since) = since {
             db::delete_acknowledged_to_device(&self.db, user_id, device_id, since).await?;
         }
-        let rows = db::pending_to_device(&self.db, user_id, device_id, to, TO_DEVICE_PER_SYNC).await?;
+        let rows =
+            db::pending_to_device(&self.db, user_id, device_id, to, TO_DEVICE_PER_SYNC).await?;
         if let Some((pos, seq, ..)) = rows.last() {
             db::mark_to_device_delivered(&self.db, user_id, device_id, *pos, *seq).await?;
         }
@@ -410,14 +506,21 @@ impl Services {
             changed,
             left,
             one_time_keys_count: self.one_time_key_counts(user_id, device_id).await?,
-            unused_fallback_key_types: db::unused_fallback_key_types(&self.db, user_id, device_id).await?,
+            unused_fallback_key_types: db::unused_fallback_key_types(&self.db, user_id, device_id)
+                .await?,
         })
     }
 }
 
 /// Adds stored signatures on `key_id` of `target` to a key object. Signatures by other users
 /// (their user-signing key) are shown only to the signer, as Synapse does.
-fn merge_signatures(key: &mut Value, key_id: &str, sigs: &[(String, String, String, String)], target: &str, requester: &str) {
+fn merge_signatures(
+    key: &mut Value,
+    key_id: &str,
+    sigs: &[(String, String, String, String)],
+    target: &str,
+    requester: &str,
+) {
     for (target_key, signer, signer_key, sig) in sigs {
         if target_key != key_id || (signer != target && signer != requester) {
             continue;

@@ -25,7 +25,8 @@ pub enum MailError {
 
 fn transport(cfg: &EmailConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let params = || TlsParameters::new(cfg.smtp_host.clone()).map_err(|e| MailError::Smtp(e.to_string()));
+    let params =
+        || TlsParameters::new(cfg.smtp_host.clone()).map_err(|e| MailError::Smtp(e.to_string()));
     let tls = if cfg.force_tls {
         Tls::Wrapper(params()?)
     } else if !cfg.enable_tls {
@@ -46,9 +47,21 @@ fn transport(cfg: &EmailConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, Ma
 }
 
 /// Sends one plain-text mail from notif_from.
-pub async fn send(cfg: &EmailConfig, to: &str, subject: &str, text: String) -> Result<(), MailError> {
-    let from: Mailbox = cfg.notif_from.parse().map_err(|e: lettre::address::AddressError| MailError::Address(format!("notif_from: {e}")))?;
-    let to: Mailbox = to.parse().map_err(|e: lettre::address::AddressError| MailError::Address(e.to_string()))?;
+pub async fn send(
+    cfg: &EmailConfig,
+    to: &str,
+    subject: &str,
+    text: String,
+) -> Result<(), MailError> {
+    let from: Mailbox = cfg
+        .notif_from
+        .parse()
+        .map_err(|e: lettre::address::AddressError| {
+            MailError::Address(format!("notif_from: {e}"))
+        })?;
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e: lettre::address::AddressError| MailError::Address(e.to_string()))?;
     let msg = Message::builder()
         .from(from)
         .to(to)
@@ -56,6 +69,9 @@ pub async fn send(cfg: &EmailConfig, to: &str, subject: &str, text: String) -> R
         .header(ContentType::TEXT_PLAIN)
         .body(text)
         .map_err(|e| MailError::Build(e.to_string()))?;
-    transport(cfg)?.send(msg).await.map_err(|e| MailError::Smtp(e.to_string()))?;
+    transport(cfg)?
+        .send(msg)
+        .await
+        .map_err(|e| MailError::Smtp(e.to_string()))?;
     Ok(())
 }

@@ -31,35 +31,72 @@ pub enum MediaError {
 }
 
 /// Synapse's default thumbnail sizes: (width, height, crop?).
-pub const THUMBNAIL_SIZES: &[(u32, u32, bool)] =
-    &[(32, 32, true), (96, 96, true), (320, 240, false), (640, 480, false), (800, 600, false)];
+pub const THUMBNAIL_SIZES: &[(u32, u32, bool)] = &[
+    (32, 32, true),
+    (96, 96, true),
+    (320, 240, false),
+    (640, 480, false),
+    (800, 600, false),
+];
 
 /// Images larger than this many pixels are not thumbnailed (Synapse's max_image_pixels).
 pub const MAX_IMAGE_PIXELS: u64 = 32_000_000;
 
 /// Types that are safe to show inline in a browser; anything else is served as an attachment.
 pub const INLINE_CONTENT_TYPES: &[&str] = &[
-    "text/css", "text/plain", "text/csv", "application/json", "application/ld+json", "image/jpeg", "image/gif",
-    "image/png", "image/apng", "image/webp", "image/avif", "video/mp4", "video/webm", "video/ogg", "video/quicktime",
-    "audio/mp4", "audio/webm", "audio/aac", "audio/mpeg", "audio/ogg", "audio/wave", "audio/wav", "audio/x-wav",
-    "audio/x-pn-wav", "audio/flac", "audio/x-flac",
+    "text/css",
+    "text/plain",
+    "text/csv",
+    "application/json",
+    "application/ld+json",
+    "image/jpeg",
+    "image/gif",
+    "image/png",
+    "image/apng",
+    "image/webp",
+    "image/avif",
+    "video/mp4",
+    "video/webm",
+    "video/ogg",
+    "video/quicktime",
+    "audio/mp4",
+    "audio/webm",
+    "audio/aac",
+    "audio/mpeg",
+    "audio/ogg",
+    "audio/wave",
+    "audio/wav",
+    "audio/x-wav",
+    "audio/x-pn-wav",
+    "audio/flac",
+    "audio/x-flac",
 ];
 
 pub fn new_media_id() -> String {
     const A: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut rng = rand::rng();
-    (0..24).map(|_| A[rng.random_range(0..A.len())] as char).collect()
+    (0..24)
+        .map(|_| A[rng.random_range(0..A.len())] as char)
+        .collect()
 }
 
 /// Media ids we accept in URLs: letters, digits, `_` and `-` only, so a path can never escape.
 pub fn valid_media_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 255 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !id.is_empty()
+        && id.len() <= 255
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// `local_content/ab/cd/efgh…`, Synapse's layout.
 pub fn content_path(store: &Path, id: &str) -> PathBuf {
     if id.len() > 4 {
-        store.join("local_content").join(&id[..2]).join(&id[2..4]).join(&id[4..])
+        store
+            .join("local_content")
+            .join(&id[..2])
+            .join(&id[2..4])
+            .join(&id[4..])
     } else {
         store.join("local_content").join(id)
     }
@@ -67,22 +104,41 @@ pub fn content_path(store: &Path, id: &str) -> PathBuf {
 
 fn thumbnail_path(store: &Path, id: &str, w: u32, h: u32, crop: bool, ext: &str) -> PathBuf {
     let dir = if id.len() > 4 {
-        store.join("local_thumbnails").join(&id[..2]).join(&id[2..4]).join(&id[4..])
+        store
+            .join("local_thumbnails")
+            .join(&id[..2])
+            .join(&id[2..4])
+            .join(&id[4..])
     } else {
         store.join("local_thumbnails").join(id)
     };
-    dir.join(format!("{w}-{h}-{}.{ext}", if crop { "crop" } else { "scale" }))
+    dir.join(format!(
+        "{w}-{h}-{}.{ext}",
+        if crop { "crop" } else { "scale" }
+    ))
 }
 
 /// The configured size to serve for a request (the smallest at least as big, else the largest).
 pub fn choose_size(w: u32, h: u32, crop: bool) -> (u32, u32, bool) {
-    let candidates: Vec<(u32, u32, bool)> = THUMBNAIL_SIZES.iter().copied().filter(|s| s.2 == crop).collect();
-    candidates.iter().copied().find(|(cw, ch, _)| *cw >= w && *ch >= h).unwrap_or(*candidates.last().expect("sizes"))
+    let candidates: Vec<(u32, u32, bool)> = THUMBNAIL_SIZES
+        .iter()
+        .copied()
+        .filter(|s| s.2 == crop)
+        .collect();
+    candidates
+        .iter()
+        .copied()
+        .find(|(cw, ch, _)| *cw >= w && *ch >= h)
+        .unwrap_or(*candidates.last().expect("sizes"))
 }
 
 impl Services {
     /// Streams a body to a temporary file, refusing it as soon as it passes the limit.
-    pub async fn save_upload<S, E>(&self, mut body: S, declared_len: Option<u64>) -> Result<(PathBuf, u64), MediaError>
+    pub async fn save_upload<S, E>(
+        &self,
+        mut body: S,
+        declared_len: Option<u64>,
+    ) -> Result<(PathBuf, u64), MediaError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -127,21 +183,48 @@ impl Services {
     }
 
     /// Stores a new upload and returns its id.
-    pub async fn store_media(&self, user_id: &str, tmp: &Path, size: u64, content_type: Option<&str>, filename: Option<&str>) -> Result<String, MediaError> {
+    pub async fn store_media(
+        &self,
+        user_id: &str,
+        tmp: &Path,
+        size: u64,
+        content_type: Option<&str>,
+        filename: Option<&str>,
+    ) -> Result<String, MediaError> {
         let id = new_media_id();
         self.place(tmp, &id).await?;
-        db::insert(&self.db, &id, user_id, content_type, filename, Some(size as i64), true, None).await?;
+        db::insert(
+            &self.db,
+            &id,
+            user_id,
+            content_type,
+            filename,
+            Some(size as i64),
+            true,
+            None,
+        )
+        .await?;
         Ok(id)
     }
 
     /// Fills an id reserved with /v1/create.
-    pub async fn complete_media(&self, user_id: &str, id: &str, tmp: &Path, size: u64, content_type: Option<&str>, filename: Option<&str>) -> Result<(), MediaError> {
+    pub async fn complete_media(
+        &self,
+        user_id: &str,
+        id: &str,
+        tmp: &Path,
+        size: u64,
+        content_type: Option<&str>,
+        filename: Option<&str>,
+    ) -> Result<(), MediaError> {
         let row = db::get(&self.db, id).await?;
         let result = match row {
             None => Err(MediaError::NotFound),
             Some(r) if r.user_id != user_id => Err(MediaError::Forbidden),
             Some(r) if r.uploaded => Err(MediaError::CannotOverwrite),
-            Some(r) if r.expires_ts.is_some_and(|e| e < crate::store::now_ms()) => Err(MediaError::NotFound),
+            Some(r) if r.expires_ts.is_some_and(|e| e < crate::store::now_ms()) => {
+                Err(MediaError::NotFound)
+            }
             Some(_) => Ok(()),
         };
         if let Err(e) = result {
@@ -156,32 +239,57 @@ impl Services {
     }
 
     /// Metadata and path of a local media item that has content.
-    pub async fn media(&self, server_name: &str, id: &str) -> Result<(db::MediaRow, PathBuf), MediaError> {
+    pub async fn media(
+        &self,
+        server_name: &str,
+        id: &str,
+    ) -> Result<(db::MediaRow, PathBuf), MediaError> {
         if server_name != self.config.server_name || !valid_media_id(id) {
             return Err(MediaError::NotFound);
         }
-        let row = db::get(&self.db, id).await?.filter(|r| r.uploaded).ok_or(MediaError::NotFound)?;
+        let row = db::get(&self.db, id)
+            .await?
+            .filter(|r| r.uploaded)
+            .ok_or(MediaError::NotFound)?;
         Ok((row, content_path(&self.config.media_store_path, id)))
     }
 
     /// A thumbnail of `id` (generated on first request, then read from the cache):
     /// (bytes, content type).
-    pub async fn thumbnail(&self, server_name: &str, id: &str, w: u32, h: u32, crop: bool) -> Result<(Vec<u8>, &'static str), MediaError> {
+    pub async fn thumbnail(
+        &self,
+        server_name: &str,
+        id: &str,
+        w: u32,
+        h: u32,
+        crop: bool,
+    ) -> Result<(Vec<u8>, &'static str), MediaError> {
         let (row, src) = self.media(server_name, id).await?;
         let (tw, th, tcrop) = choose_size(w, h, crop);
         let jpeg = row.content_type.as_deref() == Some("image/jpeg");
-        let (ext, mime) = if jpeg { ("jpg", "image/jpeg") } else { ("png", "image/png") };
+        let (ext, mime) = if jpeg {
+            ("jpg", "image/jpeg")
+        } else {
+            ("png", "image/png")
+        };
         let path = thumbnail_path(&self.config.media_store_path, id, tw, th, tcrop, ext);
         if let Ok(bytes) = tokio::fs::read(&path).await {
             return Ok((bytes, mime));
         }
         let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, MediaError> {
             let reader = image::ImageReader::open(&src)?.with_guessed_format()?;
-            let (sw, sh) = image::ImageReader::open(&src)?.with_guessed_format()?.into_dimensions().map_err(|e| MediaError::BadRequest(format!("not an image: {e}")))?;
+            let (sw, sh) = image::ImageReader::open(&src)?
+                .with_guessed_format()?
+                .into_dimensions()
+                .map_err(|e| MediaError::BadRequest(format!("not an image: {e}")))?;
             if u64::from(sw) * u64::from(sh) > MAX_IMAGE_PIXELS {
-                return Err(MediaError::BadRequest("Image too large to thumbnail".into()));
+                return Err(MediaError::BadRequest(
+                    "Image too large to thumbnail".into(),
+                ));
             }
-            let img = reader.decode().map_err(|e| MediaError::BadRequest(format!("not an image: {e}")))?;
+            let img = reader
+                .decode()
+                .map_err(|e| MediaError::BadRequest(format!("not an image: {e}")))?;
             let thumb = if tcrop {
                 img.resize_to_fill(tw, th, image::imageops::FilterType::Triangle)
             } else if sw <= tw && sh <= th {
@@ -190,9 +298,19 @@ impl Services {
                 img.thumbnail(tw, th)
             };
             let mut out = std::io::Cursor::new(Vec::new());
-            let format = if jpeg { image::ImageFormat::Jpeg } else { image::ImageFormat::Png };
-            let thumb = if jpeg { image::DynamicImage::ImageRgb8(thumb.to_rgb8()) } else { thumb };
-            thumb.write_to(&mut out, format).map_err(|e| MediaError::BadRequest(format!("cannot encode thumbnail: {e}")))?;
+            let format = if jpeg {
+                image::ImageFormat::Jpeg
+            } else {
+                image::ImageFormat::Png
+            };
+            let thumb = if jpeg {
+                image::DynamicImage::ImageRgb8(thumb.to_rgb8())
+            } else {
+                thumb
+            };
+            thumb
+                .write_to(&mut out, format)
+                .map_err(|e| MediaError::BadRequest(format!("cannot encode thumbnail: {e}")))?;
             Ok(out.into_inner())
         })
         .await
@@ -209,11 +327,23 @@ impl Services {
     /// Reserves an id for an upload to come (/v1/create), valid for 24 hours.
     pub async fn reserve_media(&self, user_id: &str) -> Result<(String, i64), MediaError> {
         if db::pending_count(&self.db, user_id).await? >= 100 {
-            return Err(MediaError::BadRequest("Too many pending media uploads".into()));
+            return Err(MediaError::BadRequest(
+                "Too many pending media uploads".into(),
+            ));
         }
         let id = new_media_id();
         let expires = crate::store::now_ms() + 24 * 3600 * 1000;
-        db::insert(&self.db, &id, user_id, None, None, None, false, Some(expires)).await?;
+        db::insert(
+            &self.db,
+            &id,
+            user_id,
+            None,
+            None,
+            None,
+            false,
+            Some(expires),
+        )
+        .await?;
         Ok((id, expires))
     }
 }

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// Latency bucket bounds in seconds.
-const BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+const BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -51,17 +53,22 @@ impl Drop for SyncWaiter {
 }
 
 fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 impl Metrics {
     /// Records one answered request.
     pub fn record_request(&self, method: &str, endpoint: &str, status: u16, seconds: f64) {
         if let Ok(mut r) = self.requests.lock() {
-            *r.entry((method.to_string(), endpoint.to_string(), status)).or_default() += 1;
+            *r.entry((method.to_string(), endpoint.to_string(), status))
+                .or_default() += 1;
         }
         if let Ok(mut l) = self.latency.lock() {
-            let h = l.entry((method.to_string(), endpoint.to_string())).or_default();
+            let h = l
+                .entry((method.to_string(), endpoint.to_string()))
+                .or_default();
             if h.counts.is_empty() {
                 h.counts = vec![0; BUCKETS.len()];
             }
@@ -82,34 +89,84 @@ impl Metrics {
     /// Everything, in Prometheus text format, with the database pool's size and idle count.
     pub fn render(&self, pool_size: u32, pool_idle: usize) -> String {
         let mut o = String::new();
-        let _ = writeln!(o, "# HELP matrixd_http_requests_total HTTP requests answered, by method, endpoint (route template) and status.");
+        let _ = writeln!(
+            o,
+            "# HELP matrixd_http_requests_total HTTP requests answered, by method, endpoint (route template) and status."
+        );
         let _ = writeln!(o, "# TYPE matrixd_http_requests_total counter");
         if let Ok(r) = self.requests.lock() {
             for ((m, e, s), n) in r.iter() {
-                let _ = writeln!(o, "matrixd_http_requests_total{{method=\"{}\",endpoint=\"{}\",code=\"{s}\"}} {n}", escape(m), escape(e));
+                let _ = writeln!(
+                    o,
+                    "matrixd_http_requests_total{{method=\"{}\",endpoint=\"{}\",code=\"{s}\"}} {n}",
+                    escape(m),
+                    escape(e)
+                );
             }
         }
-        let _ = writeln!(o, "# HELP matrixd_http_request_duration_seconds Time to answer HTTP requests, by method and endpoint.");
+        let _ = writeln!(
+            o,
+            "# HELP matrixd_http_request_duration_seconds Time to answer HTTP requests, by method and endpoint."
+        );
         let _ = writeln!(o, "# TYPE matrixd_http_request_duration_seconds histogram");
         if let Ok(l) = self.latency.lock() {
             for ((m, e), h) in l.iter() {
                 let labels = format!("method=\"{}\",endpoint=\"{}\"", escape(m), escape(e));
                 for (i, b) in BUCKETS.iter().enumerate() {
-                    let _ = writeln!(o, "matrixd_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}", h.counts[i]);
+                    let _ = writeln!(
+                        o,
+                        "matrixd_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
+                        h.counts[i]
+                    );
                 }
-                let _ = writeln!(o, "matrixd_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
-                let _ = writeln!(o, "matrixd_http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
-                let _ = writeln!(o, "matrixd_http_request_duration_seconds_count{{{labels}}} {}", h.count);
+                let _ = writeln!(
+                    o,
+                    "matrixd_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                    h.count
+                );
+                let _ = writeln!(
+                    o,
+                    "matrixd_http_request_duration_seconds_sum{{{labels}}} {}",
+                    h.sum
+                );
+                let _ = writeln!(
+                    o,
+                    "matrixd_http_request_duration_seconds_count{{{labels}}} {}",
+                    h.count
+                );
             }
         }
         let gauges = [
-            ("matrixd_sync_waiters", "Sync requests waiting for news.", "gauge", self.sync_waiters.load(Ordering::Relaxed).to_string()),
-            ("matrixd_events_persisted_total", "Events persisted.", "counter", self.events_persisted.load(Ordering::Relaxed).to_string()),
-            ("matrixd_db_pool_size", "Database connections open.", "gauge", pool_size.to_string()),
-            ("matrixd_db_pool_idle", "Database connections idle.", "gauge", pool_idle.to_string()),
+            (
+                "matrixd_sync_waiters",
+                "Sync requests waiting for news.",
+                "gauge",
+                self.sync_waiters.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "matrixd_events_persisted_total",
+                "Events persisted.",
+                "counter",
+                self.events_persisted.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "matrixd_db_pool_size",
+                "Database connections open.",
+                "gauge",
+                pool_size.to_string(),
+            ),
+            (
+                "matrixd_db_pool_idle",
+                "Database connections idle.",
+                "gauge",
+                pool_idle.to_string(),
+            ),
         ];
         for (name, help, kind, value) in gauges {
-            let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+            let _ = writeln!(
+                o,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
         }
         o
     }

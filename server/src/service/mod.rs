@@ -2,20 +2,20 @@
 //! typing, push rules. Never imports axum; talks to storage only through `crate::store`.
 
 pub mod account_management;
+pub mod accounts;
 pub mod admin_registration_tokens;
 pub mod admin_rooms;
 pub mod admin_users;
-pub mod accounts;
 pub mod e2ee;
 pub mod email;
 pub mod media;
 pub mod metrics;
-pub mod openid;
 pub mod opengraph;
+pub mod openid;
 pub mod presence;
 pub mod push;
-pub mod ratelimit;
 pub mod push_rules;
+pub mod ratelimit;
 pub mod register_nonce;
 pub mod registration;
 pub mod rooms;
@@ -50,7 +50,8 @@ pub struct Services {
     pub previews: url_preview::Previews,
     pub limiter: ratelimit::Limiter,
     /// Unread notification counts per (room, user), extended incrementally by sync.
-    pub unread_cache: std::sync::Mutex<std::collections::HashMap<(String, String), sync::UnreadCounts>>,
+    pub unread_cache:
+        std::sync::Mutex<std::collections::HashMap<(String, String), sync::UnreadCounts>>,
 }
 
 pub type SharedServices = Arc<Services>;

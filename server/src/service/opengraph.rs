@@ -17,7 +17,10 @@ struct Tag {
 
 impl Tag {
     fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -28,7 +31,9 @@ pub fn decode_entities(s: &str) -> String {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        let end = rest[1..].find(|c: char| c == ';' || c == '&' || c.is_whitespace()).map(|e| e + 1);
+        let end = rest[1..]
+            .find(|c: char| c == ';' || c == '&' || c.is_whitespace())
+            .map(|e| e + 1);
         let decoded = match end {
             Some(e) if rest.as_bytes().get(e) == Some(&b';') => {
                 let name = &rest[1..e];
@@ -39,7 +44,11 @@ pub fn decode_entities(s: &str) -> String {
                     "quot" => Some('"'),
                     "apos" => Some('\''),
                     "nbsp" => Some('\u{a0}'),
-                    n if n.starts_with("#x") || n.starts_with("#X") => u32::from_str_radix(&n[2..], 16).ok().and_then(char::from_u32),
+                    n if n.starts_with("#x") || n.starts_with("#X") => {
+                        u32::from_str_radix(&n[2..], 16)
+                            .ok()
+                            .and_then(char::from_u32)
+                    }
                     n if n.starts_with('#') => n[1..].parse::<u32>().ok().and_then(char::from_u32),
                     _ => None,
                 };
@@ -115,19 +124,28 @@ fn scan(html: &str, mut f: impl FnMut(&Tag, &str)) {
     while let Some(off) = html[i..].find('<') {
         let start = i + off;
         if lower[start..].starts_with("<!--") {
-            i = lower[start..].find("-->").map_or(html.len(), |e| start + e + 3);
+            i = lower[start..]
+                .find("-->")
+                .map_or(html.len(), |e| start + e + 3);
             continue;
         }
-        let Some(end_off) = html[start..].find('>') else { break };
+        let Some(end_off) = html[start..].find('>') else {
+            break;
+        };
         let end = start + end_off;
         let inner = &html[start + 1..end];
         i = end + 1;
         if inner.starts_with('/') || inner.starts_with('!') || inner.starts_with('?') {
             continue;
         }
-        let name_end = inner.find(|c: char| c.is_ascii_whitespace() || c == '/').unwrap_or(inner.len());
+        let name_end = inner
+            .find(|c: char| c.is_ascii_whitespace() || c == '/')
+            .unwrap_or(inner.len());
         let name = inner[..name_end].to_ascii_lowercase();
-        let tag = Tag { name: name.clone(), attrs: parse_attrs(&inner[name_end..]) };
+        let tag = Tag {
+            name: name.clone(),
+            attrs: parse_attrs(&inner[name_end..]),
+        };
         if name == "script" || name == "style" {
             let close = format!("</{name}");
             i = lower[i..].find(&close).map_or(html.len(), |e| i + e);
@@ -169,12 +187,20 @@ pub fn parse(html: &str) -> Map<String, Value> {
             }
         }
         "title" if title.is_none() => {
-            let t = decode_entities(text).split_whitespace().collect::<Vec<_>>().join(" ");
+            let t = decode_entities(text)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             if !t.is_empty() {
                 title = Some(t);
             }
         }
-        "link" if tag.attr("rel").is_some_and(|r| r.eq_ignore_ascii_case("image_src")) && image.is_none() => {
+        "link"
+            if tag
+                .attr("rel")
+                .is_some_and(|r| r.eq_ignore_ascii_case("image_src"))
+                && image.is_none() =>
+        {
             image = tag.attr("href").map(str::to_string);
         }
         _ => {}

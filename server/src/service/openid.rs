@@ -16,9 +16,17 @@ impl Services {
         let token: String = {
             let mut rng = rand::rng();
             let alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-            (0..24).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect()
+            (0..24)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+                .collect()
         };
-        store::insert(&self.db, &hash_token(&token), user_id, now_ms() + EXPIRES_MS).await?;
+        store::insert(
+            &self.db,
+            &hash_token(&token),
+            user_id,
+            now_ms() + EXPIRES_MS,
+        )
+        .await?;
         Ok((token, EXPIRES_MS / 1000))
     }
 

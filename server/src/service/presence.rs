@@ -31,7 +31,12 @@ impl From<crate::store::StoreError> for PresenceError {
 
 impl Services {
     /// Sets the user's own presence. A missing `status_msg` clears it, as in Synapse.
-    pub async fn set_presence(&self, user_id: &str, state: &str, status_msg: Option<&str>) -> Result<(), PresenceError> {
+    pub async fn set_presence(
+        &self,
+        user_id: &str,
+        state: &str,
+        status_msg: Option<&str>,
+    ) -> Result<(), PresenceError> {
         if !STATES.contains(&state) {
             return Err(PresenceError::InvalidState);
         }
@@ -49,14 +54,20 @@ impl Services {
 
     /// `{presence, last_active_ago, status_msg?, currently_active?}` of a local user, for the
     /// user themself or someone sharing a room with them.
-    pub async fn presence_of(&self, requester: &str, user_id: &str) -> Result<Value, PresenceError> {
+    pub async fn presence_of(
+        &self,
+        requester: &str,
+        user_id: &str,
+    ) -> Result<Value, PresenceError> {
         if accounts::get_user(&self.db, user_id).await?.is_none() {
             return Err(PresenceError::UnknownUser);
         }
         if requester != user_id && !self.users_sharing_rooms(requester).await?.contains(user_id) {
             return Err(PresenceError::NotVisible);
         }
-        let Some((state, status_msg, last_active)) = userdata::get_presence(&self.db, user_id).await? else {
+        let Some((state, status_msg, last_active)) =
+            userdata::get_presence(&self.db, user_id).await?
+        else {
             return Ok(json!({"presence": "offline"}));
         };
         let mut v = json!({"presence": state, "last_active_ago": (now_ms() - last_active).max(0)});

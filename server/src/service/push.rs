@@ -26,15 +26,26 @@ impl Services {
         let text = rules.to_string();
         userdata::set_push_rules(&self.db, user_id, &text).await?;
         // Counts were computed with the old rules.
-        self.unread_cache.lock().expect("unread cache").retain(|(_, u), _| u != user_id);
-        self.set_account_data(user_id, "", "m.push_rules", rules).await
+        self.unread_cache
+            .lock()
+            .expect("unread cache")
+            .retain(|(_, u), _| u != user_id);
+        self.set_account_data(user_id, "", "m.push_rules", rules)
+            .await
     }
 
     /// Sets account data on the global stream.
-    pub async fn set_account_data(&self, user_id: &str, room_id: &str, kind: &str, content: &Value) -> Result<(), RoomError> {
+    pub async fn set_account_data(
+        &self,
+        user_id: &str,
+        room_id: &str,
+        kind: &str,
+        content: &Value,
+    ) -> Result<(), RoomError> {
         let mut g = self.streams.write().await;
         let pos = g.next_pos();
-        userdata::set_account_data(&self.db, user_id, room_id, kind, &content.to_string(), pos).await?;
+        userdata::set_account_data(&self.db, user_id, room_id, kind, &content.to_string(), pos)
+            .await?;
         g.commit();
         Ok(())
     }

@@ -5,8 +5,8 @@
 //! Validation follows Synapse (`rest/client/push_rule.py`). Never imports axum.
 
 use ruma::push::{
-    Action, InsertPushRuleError, NewConditionalPushRule, NewPatternedPushRule, NewPushRule, NewSimplePushRule, PushCondition,
-    RemovePushRuleError, RuleKind, Ruleset,
+    Action, InsertPushRuleError, NewConditionalPushRule, NewPatternedPushRule, NewPushRule,
+    NewSimplePushRule, PushCondition, RemovePushRuleError, RuleKind, Ruleset,
 };
 use ruma::{OwnedRoomId, OwnedUserId};
 use serde_json::{Value, json};
@@ -73,12 +73,14 @@ fn parse_actions(actions: &Value) -> Result<Vec<Action>, PushRuleError> {
         return Err(PushRuleError::Invalid("No actions found".into()));
     };
     for a in list {
-        let ok = matches!(a.as_str(), Some("notify" | "dont_notify" | "coalesce")) || a.get("set_tweak").is_some_and(Value::is_string);
+        let ok = matches!(a.as_str(), Some("notify" | "dont_notify" | "coalesce"))
+            || a.get("set_tweak").is_some_and(Value::is_string);
         if !ok {
             return Err(PushRuleError::Invalid(format!("Unrecognised action {a}")));
         }
     }
-    serde_json::from_value(actions.clone()).map_err(|e| PushRuleError::Invalid(format!("Invalid actions: {e}")))
+    serde_json::from_value(actions.clone())
+        .map_err(|e| PushRuleError::Invalid(format!("Invalid actions: {e}")))
 }
 
 /// The rule a `PUT` body describes, as Synapse reads it for each kind.
@@ -88,26 +90,45 @@ fn new_rule(kind: &str, rule_id: &str, body: &Value) -> Result<NewPushRule, Push
         let Some(c) = body.get("conditions") else {
             return Err(PushRuleError::Invalid("Missing 'conditions'".into()));
         };
-        if c.as_array().is_some_and(|a| a.iter().any(|c| c.get("kind").is_none())) {
+        if c.as_array()
+            .is_some_and(|a| a.iter().any(|c| c.get("kind").is_none()))
+        {
             return Err(PushRuleError::Invalid("Condition without 'kind'".into()));
         }
-        serde_json::from_value(c.clone()).map_err(|e| PushRuleError::Invalid(format!("Invalid conditions: {e}")))
+        serde_json::from_value(c.clone())
+            .map_err(|e| PushRuleError::Invalid(format!("Invalid conditions: {e}")))
     };
     Ok(match kind {
-        "override" => NewPushRule::Override(NewConditionalPushRule::new(rule_id.into(), conditions()?, actions()?)),
-        "underride" => NewPushRule::Underride(NewConditionalPushRule::new(rule_id.into(), conditions()?, actions()?)),
+        "override" => NewPushRule::Override(NewConditionalPushRule::new(
+            rule_id.into(),
+            conditions()?,
+            actions()?,
+        )),
+        "underride" => NewPushRule::Underride(NewConditionalPushRule::new(
+            rule_id.into(),
+            conditions()?,
+            actions()?,
+        )),
         "content" => {
             let Some(pattern) = body.get("pattern").and_then(Value::as_str) else {
-                return Err(PushRuleError::Invalid("Content rule missing 'pattern'".into()));
+                return Err(PushRuleError::Invalid(
+                    "Content rule missing 'pattern'".into(),
+                ));
             };
-            NewPushRule::Content(NewPatternedPushRule::new(rule_id.into(), pattern.into(), actions()?))
+            NewPushRule::Content(NewPatternedPushRule::new(
+                rule_id.into(),
+                pattern.into(),
+                actions()?,
+            ))
         }
         "room" => {
-            let room = OwnedRoomId::try_from(rule_id).map_err(|e| PushRuleError::Invalid(format!("rule_id must be a room id: {e}")))?;
+            let room = OwnedRoomId::try_from(rule_id)
+                .map_err(|e| PushRuleError::Invalid(format!("rule_id must be a room id: {e}")))?;
             NewPushRule::Room(NewSimplePushRule::new(room, actions()?))
         }
         "sender" => {
-            let user = OwnedUserId::try_from(rule_id).map_err(|e| PushRuleError::Invalid(format!("rule_id must be a user id: {e}")))?;
+            let user = OwnedUserId::try_from(rule_id)
+                .map_err(|e| PushRuleError::Invalid(format!("rule_id must be a user id: {e}")))?;
             NewPushRule::Sender(NewSimplePushRule::new(user, actions()?))
         }
         _ => return Err(PushRuleError::Unrecognized),
@@ -132,7 +153,8 @@ impl Services {
         let _lock = WRITE.lock().await;
         let mut rules = self.ruleset(user_id).await?;
         change(&mut rules)?;
-        self.set_push_rules(user_id, &json!({"global": ruleset_json(&rules)})).await?;
+        self.set_push_rules(user_id, &json!({"global": ruleset_json(&rules)}))
+            .await?;
         Ok(())
     }
 
@@ -148,17 +170,22 @@ impl Services {
     ) -> Result<(), PushRuleError> {
         rule_kind(kind)?;
         if rule_id.contains('/') || rule_id.contains('\\') {
-            return Err(PushRuleError::Invalid("rule_id may not contain slashes".into()));
+            return Err(PushRuleError::Invalid(
+                "rule_id may not contain slashes".into(),
+            ));
         }
         if rule_id.starts_with('.') {
-            return Err(PushRuleError::Invalid("cannot add new rule_ids that start with '.'".into()));
+            return Err(PushRuleError::Invalid(
+                "cannot add new rule_ids that start with '.'".into(),
+            ));
         }
         let rule = new_rule(kind, rule_id, body)?;
         self.change_ruleset(user_id, |rules| {
             rules.insert(rule, after, before).map_err(|e| match e {
-                InsertPushRuleError::UnknownRuleId => {
-                    PushRuleError::Invalid(format!("before/after rule not found: {}", before.or(after).unwrap_or_default()))
-                }
+                InsertPushRuleError::UnknownRuleId => PushRuleError::Invalid(format!(
+                    "before/after rule not found: {}",
+                    before.or(after).unwrap_or_default()
+                )),
                 other => PushRuleError::Invalid(other.to_string()),
             })
         })
@@ -166,7 +193,12 @@ impl Services {
     }
 
     /// `DELETE /pushrules/global/{kind}/{ruleId}`: user rules only.
-    pub async fn delete_push_rule(&self, user_id: &str, kind: &str, rule_id: &str) -> Result<(), PushRuleError> {
+    pub async fn delete_push_rule(
+        &self,
+        user_id: &str,
+        kind: &str,
+        rule_id: &str,
+    ) -> Result<(), PushRuleError> {
         let kind = rule_kind(kind)?;
         self.change_ruleset(user_id, |rules| {
             rules.remove(kind, rule_id).map_err(|e| match e {
@@ -178,20 +210,47 @@ impl Services {
     }
 
     /// `PUT .../enabled`.
-    pub async fn set_push_rule_enabled(&self, user_id: &str, kind: &str, rule_id: &str, enabled: bool) -> Result<(), PushRuleError> {
+    pub async fn set_push_rule_enabled(
+        &self,
+        user_id: &str,
+        kind: &str,
+        rule_id: &str,
+        enabled: bool,
+    ) -> Result<(), PushRuleError> {
         let kind = rule_kind(kind)?;
-        self.change_ruleset(user_id, |rules| rules.set_enabled(kind, rule_id, enabled).map_err(|_| PushRuleError::NotFound)).await
+        self.change_ruleset(user_id, |rules| {
+            rules
+                .set_enabled(kind, rule_id, enabled)
+                .map_err(|_| PushRuleError::NotFound)
+        })
+        .await
     }
 
     /// `PUT .../actions`.
-    pub async fn set_push_rule_actions(&self, user_id: &str, kind: &str, rule_id: &str, actions: &Value) -> Result<(), PushRuleError> {
+    pub async fn set_push_rule_actions(
+        &self,
+        user_id: &str,
+        kind: &str,
+        rule_id: &str,
+        actions: &Value,
+    ) -> Result<(), PushRuleError> {
         let kind = rule_kind(kind)?;
         let actions = parse_actions(actions)?;
-        self.change_ruleset(user_id, |rules| rules.set_actions(kind, rule_id, actions).map_err(|_| PushRuleError::NotFound)).await
+        self.change_ruleset(user_id, |rules| {
+            rules
+                .set_actions(kind, rule_id, actions)
+                .map_err(|_| PushRuleError::NotFound)
+        })
+        .await
     }
 
     /// One rule as JSON, or `NotFound`.
-    pub async fn push_rule(&self, user_id: &str, kind: &str, rule_id: &str) -> Result<Value, PushRuleError> {
+    pub async fn push_rule(
+        &self,
+        user_id: &str,
+        kind: &str,
+        rule_id: &str,
+    ) -> Result<Value, PushRuleError> {
         let kind_v = rule_kind(kind)?;
         let rules = self.ruleset(user_id).await?;
         if rules.get(kind_v, rule_id).is_none() {
@@ -220,11 +279,30 @@ mod tests {
 
     #[test]
     fn rules_per_kind() {
-        assert!(matches!(new_rule("room", "!r:x", &json!({"actions": ["notify"]})), Ok(NewPushRule::Room(_))));
+        assert!(matches!(
+            new_rule("room", "!r:x", &json!({"actions": ["notify"]})),
+            Ok(NewPushRule::Room(_))
+        ));
         assert!(new_rule("room", "not-a-room", &json!({"actions": ["notify"]})).is_err());
-        assert!(new_rule("content", "c", &json!({"actions": []})).is_err(), "pattern is required");
-        assert!(new_rule("override", "o", &json!({"actions": []})).is_err(), "conditions are required");
-        assert!(new_rule("override", "o", &json!({"actions": [], "conditions": [{"key": "x"}]})).is_err());
-        assert!(matches!(new_rule("bogus", "o", &json!({})), Err(PushRuleError::Unrecognized)));
+        assert!(
+            new_rule("content", "c", &json!({"actions": []})).is_err(),
+            "pattern is required"
+        );
+        assert!(
+            new_rule("override", "o", &json!({"actions": []})).is_err(),
+            "conditions are required"
+        );
+        assert!(
+            new_rule(
+                "override",
+                "o",
+                &json!({"actions": [], "conditions": [{"key": "x"}]})
+            )
+            .is_err()
+        );
+        assert!(matches!(
+            new_rule("bogus", "o", &json!({})),
+            Err(PushRuleError::Unrecognized)
+        ));
     }
 }

@@ -53,16 +53,30 @@ impl Limiter {
         *e = (Self::level(*e, limit, now) + 1.0, now);
     }
 
-    fn check_n(&self, kind: Kind, key: &str, limit: RateLimit, n: f64, count: bool) -> Result<(), RetryAfter> {
+    fn check_n(
+        &self,
+        kind: Kind,
+        key: &str,
+        limit: RateLimit,
+        n: f64,
+        count: bool,
+    ) -> Result<(), RetryAfter> {
         let now = Instant::now();
         let mut b = self.buckets.lock().expect("limiter lock");
         if b.len() > 100_000 {
             b.retain(|_, e| e.0 - now.duration_since(e.1).as_secs_f64() * 0.001 > 0.0);
         }
-        let entry = b.get(&(kind, key.to_string())).copied().unwrap_or((0.0, now));
+        let entry = b
+            .get(&(kind, key.to_string()))
+            .copied()
+            .unwrap_or((0.0, now));
         let level = Self::level(entry, limit, now);
         if level + n > limit.burst_count {
-            let wait = if limit.per_second > 0.0 { (level + n - limit.burst_count) / limit.per_second } else { 3600.0 };
+            let wait = if limit.per_second > 0.0 {
+                (level + n - limit.burst_count) / limit.per_second
+            } else {
+                3600.0
+            };
             return Err(RetryAfter((wait * 1000.0).ceil() as u64));
         }
         if count {
@@ -79,12 +93,18 @@ mod tests {
     #[test]
     fn a_burst_then_refusal_with_a_retry_time() {
         let l = Limiter::default();
-        let lim = RateLimit { per_second: 0.2, burst_count: 3.0 };
+        let lim = RateLimit {
+            per_second: 0.2,
+            burst_count: 3.0,
+        };
         for _ in 0..3 {
             assert!(l.check(Kind::Message, "@a:x", lim).is_ok());
         }
         let RetryAfter(ms) = l.check(Kind::Message, "@a:x", lim).unwrap_err();
         assert!((4000..=5000).contains(&ms), "{ms}");
-        assert!(l.check(Kind::Message, "@b:x", lim).is_ok(), "buckets are per key");
+        assert!(
+            l.check(Kind::Message, "@b:x", lim).is_ok(),
+            "buckets are per key"
+        );
     }
 }

@@ -67,7 +67,10 @@ mod tests {
     fn expired_nonces_are_refused() {
         let n = Nonces::default();
         let a = n.issue();
-        n.issued.lock().unwrap().insert(a.clone(), Instant::now() - NONCE_TIMEOUT - Duration::from_millis(1));
+        n.issued.lock().unwrap().insert(
+            a.clone(),
+            Instant::now() - NONCE_TIMEOUT - Duration::from_millis(1),
+        );
         assert!(!n.take(&a));
     }
 }

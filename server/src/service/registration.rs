@@ -37,7 +37,11 @@ impl Services {
     /// Refuses unless open registration is enabled.
     pub fn check_registration_enabled(&self) -> Result<(), UiaError> {
         if !self.config.enable_registration {
-            return Err(UiaError::client(403, "M_FORBIDDEN", "Registration has been disabled"));
+            return Err(UiaError::client(
+                403,
+                "M_FORBIDDEN",
+                "Registration has been disabled",
+            ));
         }
         Ok(())
     }
@@ -54,14 +58,22 @@ impl Services {
     }
 
     /// Synapse's `check_username`: valid, not taken, or the user this session already made.
-    async fn check_username(&self, localpart: &str, assigned: Option<&str>) -> Result<(), UiaError> {
+    async fn check_username(
+        &self,
+        localpart: &str,
+        assigned: Option<&str>,
+    ) -> Result<(), UiaError> {
         accounts::check_new_localpart(localpart, &self.config.server_name)?;
         let user_id = format!("@{localpart}:{}", self.config.server_name);
         if let Some(assigned) = assigned {
             if assigned == user_id {
                 return Ok(());
             }
-            return Err(UiaError::client(400, "M_UNKNOWN", "A different user ID has already been registered for this session"));
+            return Err(UiaError::client(
+                400,
+                "M_UNKNOWN",
+                "A different user ID has already been registered for this session",
+            ));
         }
         if store::get_user(&self.db, &user_id).await?.is_some() {
             return Err(AccountError::UserInUse.into());
@@ -72,7 +84,9 @@ impl Services {
     /// One call of `POST /register` with `kind=user`; `body` is the whole JSON body.
     pub async fn register_with_uia(&self, mut body: Value) -> Result<Registered, UiaError> {
         self.check_registration_enabled()?;
-        let obj = body.as_object_mut().ok_or_else(|| UiaError::client(400, "M_NOT_JSON", "Content not JSON."))?;
+        let obj = body
+            .as_object_mut()
+            .ok_or_else(|| UiaError::client(400, "M_NOT_JSON", "Content not JSON."))?;
         let username = match obj.get("username") {
             None | Some(Value::Null) => None,
             Some(Value::String(u)) if u.len() <= MAX_FIELD_LEN => Some(u.to_lowercase()),
@@ -84,7 +98,11 @@ impl Services {
             Some(Value::String(p)) if p.len() <= MAX_FIELD_LEN => Some(p),
             Some(_) => return Err(UiaError::client(400, "M_UNKNOWN", "Invalid password")),
         };
-        let session_id = obj.get("auth").and_then(|a| a.get("session")).and_then(Value::as_str).map(str::to_string);
+        let session_id = obj
+            .get("auth")
+            .and_then(|a| a.get("session"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let (mut registered_user, mut password_hash) = (None, None);
         if let Some(sid) = &session_id {
             registered_user = self.uia.get_data(sid, data::REGISTERED_USER_ID);
@@ -94,15 +112,24 @@ impl Services {
             self.check_username(u, registered_user.as_deref()).await?;
         }
 
-        let request = UiaRequest { endpoint: "POST /register", user_id: None, flows: self.registration_flows(), body };
+        let request = UiaRequest {
+            endpoint: "POST /register",
+            user_id: None,
+            flows: self.registration_flows(),
+            body,
+        };
         let passed = match self.user_interactive_auth(request).await {
             Ok(p) => p,
             Err(UiaError::Incomplete(challenge)) => {
                 if let (Some(p), None) = (&password, &password_hash)
-                    && self.uia.get_data(&challenge.session, data::PASSWORD_HASH).is_none()
+                    && self
+                        .uia
+                        .get_data(&challenge.session, data::PASSWORD_HASH)
+                        .is_none()
                 {
                     let hash = accounts::hash_password(p.clone()).await?;
-                    self.uia.set_data(&challenge.session, data::PASSWORD_HASH, hash);
+                    self.uia
+                        .set_data(&challenge.session, data::PASSWORD_HASH, hash);
                 }
                 return Err(UiaError::Incomplete(challenge));
             }
@@ -118,41 +145,77 @@ impl Services {
                     None => password_hash,
                 };
                 let Some(hash) = hash else {
-                    return Err(UiaError::client(400, "M_MISSING_PARAM", "Missing params: password"));
+                    return Err(UiaError::client(
+                        400,
+                        "M_MISSING_PARAM",
+                        "Missing params: password",
+                    ));
                 };
                 let user_id = match params.get("username").and_then(Value::as_str) {
                     Some(u) => self.create_account(&u.to_lowercase(), &hash).await?,
                     None => self.create_random_account(&hash).await?,
                 };
-                self.uia.set_data(&passed.session, data::REGISTERED_USER_ID, user_id.clone());
+                self.uia
+                    .set_data(&passed.session, data::REGISTERED_USER_ID, user_id.clone());
                 (user_id, true)
             }
         };
 
-        let mut out = Registered { user_id: user_id.clone(), device_id: None, access_token: None };
-        if !params.get("inhibit_login").and_then(Value::as_bool).unwrap_or(false) {
+        let mut out = Registered {
+            user_id: user_id.clone(),
+            device_id: None,
+            access_token: None,
+        };
+        if !params
+            .get("inhibit_login")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+        {
             let device_id = params.get("device_id").and_then(Value::as_str);
-            let display_name = params.get("initial_device_display_name").and_then(Value::as_str);
+            let display_name = params
+                .get("initial_device_display_name")
+                .and_then(Value::as_str);
             let s = accounts::new_session(&self.db, &user_id, device_id, display_name).await?;
             out.device_id = Some(s.device_id);
             out.access_token = Some(s.access_token);
         }
-        if newly_registered && let Some(token) = self.uia.get_data(&passed.session, data::REGISTRATION_TOKEN) {
+        if newly_registered
+            && let Some(token) = self.uia.get_data(&passed.session, data::REGISTRATION_TOKEN)
+        {
             registration_tokens::complete(&self.db, &token).await?;
         }
         Ok(out)
     }
 
-    async fn create_account(&self, localpart: &str, password_hash: &str) -> Result<String, UiaError> {
-        let new = NewAccount { localpart, password: None, admin: false, user_type: None, displayname: None };
-        Ok(accounts::create_user(&self.db, &self.config.server_name, &new, Some(password_hash)).await?)
+    async fn create_account(
+        &self,
+        localpart: &str,
+        password_hash: &str,
+    ) -> Result<String, UiaError> {
+        let new = NewAccount {
+            localpart,
+            password: None,
+            admin: false,
+            user_type: None,
+            displayname: None,
+        };
+        Ok(accounts::create_user(
+            &self.db,
+            &self.config.server_name,
+            &new,
+            Some(password_hash),
+        )
+        .await?)
     }
 
     /// No username given: Synapse picks the next number, but numeric localparts are reserved
     /// for guests here, so pick random letters and digits that start with a letter.
     async fn create_random_account(&self, password_hash: &str) -> Result<String, UiaError> {
         for _ in 0..10 {
-            match self.create_account(&random_localpart(), password_hash).await {
+            match self
+                .create_account(&random_localpart(), password_hash)
+                .await
+            {
                 Err(UiaError::Account(AccountError::UserInUse)) => continue,
                 other => return other,
             }
@@ -184,7 +247,10 @@ mod tests {
             let l = random_localpart();
             assert_eq!(l.len(), 12);
             assert!(l.starts_with(|c: char| c.is_ascii_lowercase()));
-            assert!(crate::service::accounts::check_new_localpart(&l, "example.org").is_ok(), "{l}");
+            assert!(
+                crate::service::accounts::check_new_localpart(&l, "example.org").is_ok(),
+                "{l}"
+            );
         }
     }
 }

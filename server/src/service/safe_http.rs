@@ -30,10 +30,20 @@ fn embedded_v4(ip: IpAddr) -> Option<Ipv4Addr> {
     }
     let s = v6.segments();
     if s[..6].iter().all(|x| *x == 0) && !(s[6] == 0 && s[7] <= 1) {
-        return Some(Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8));
+        return Some(Ipv4Addr::new(
+            (s[6] >> 8) as u8,
+            s[6] as u8,
+            (s[7] >> 8) as u8,
+            s[7] as u8,
+        ));
     }
     if s[0] == 0x2002 {
-        return Some(Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8));
+        return Some(Ipv4Addr::new(
+            (s[1] >> 8) as u8,
+            s[1] as u8,
+            (s[2] >> 8) as u8,
+            s[2] as u8,
+        ));
     }
     None
 }
@@ -45,11 +55,16 @@ impl IpPolicy {
         if let Some(v4) = embedded_v4(canonical) {
             forms.push(IpAddr::V4(v4));
         }
-        if forms.iter().any(|f| self.always_allow.iter().any(|n| n.contains(f))) {
+        if forms
+            .iter()
+            .any(|f| self.always_allow.iter().any(|n| n.contains(f)))
+        {
             return true;
         }
         !self.layers.iter().any(|(black, white)| {
-            forms.iter().any(|f| black.iter().any(|n| n.contains(f)) && !white.iter().any(|n| n.contains(f)))
+            forms.iter().any(|f| {
+                black.iter().any(|n| n.contains(f)) && !white.iter().any(|n| n.contains(f))
+            })
         })
     }
 }
@@ -89,13 +104,24 @@ impl Resolve for FilteringResolver {
         let policy = self.policy.clone();
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> = found.iter().copied().filter(|a| policy.allows(a.ip())).collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = found
+                .iter()
+                .copied()
+                .filter(|a| policy.allows(a.ip()))
+                .collect();
             if allowed.len() < found.len() {
-                tracing::info!(host, blocked = found.len() - allowed.len(), "dropped blocked addresses from DNS answer");
+                tracing::info!(
+                    host,
+                    blocked = found.len() - allowed.len(),
+                    "dropped blocked addresses from DNS answer"
+                );
             }
             if allowed.is_empty() {
-                return Err(Box::new(NoAllowedAddress(host)) as Box<dyn std::error::Error + Send + Sync>);
+                return Err(
+                    Box::new(NoAllowedAddress(host)) as Box<dyn std::error::Error + Send + Sync>
+                );
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
         })
@@ -125,28 +151,47 @@ impl SafeClient {
         let client = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(Arc::new(FilteringResolver { policy: policy.clone() }))
+            .dns_resolver(Arc::new(FilteringResolver {
+                policy: policy.clone(),
+            }))
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .timeout(timeout)
             .build()
             .map_err(|e| FetchError::Other(e.to_string()))?;
-        Ok(SafeClient { client, policy, max_redirects: 10 })
+        Ok(SafeClient {
+            client,
+            policy,
+            max_redirects: 10,
+        })
     }
 
     /// Checks a URL before any connection: http(s) only, and a literal address (in any of
     /// the numeric forms the URL parser normalises: decimal, octal, hex IPv4, IPv6) allowed.
     pub fn check_url(&self, url: &url::Url) -> Result<(), FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(FetchError::BadUrl(format!("unsupported scheme {}", url.scheme())));
+            return Err(FetchError::BadUrl(format!(
+                "unsupported scheme {}",
+                url.scheme()
+            )));
         }
         match url.host() {
             None => Err(FetchError::BadUrl("no host".into())),
-            Some(url::Host::Ipv4(v4)) if !self.policy.allows(IpAddr::V4(v4)) => Err(FetchError::IpBlocked),
-            Some(url::Host::Ipv6(v6)) if !self.policy.allows(IpAddr::V6(v6)) => Err(FetchError::IpBlocked),
+            Some(url::Host::Ipv4(v4)) if !self.policy.allows(IpAddr::V4(v4)) => {
+                Err(FetchError::IpBlocked)
+            }
+            Some(url::Host::Ipv6(v6)) if !self.policy.allows(IpAddr::V6(v6)) => {
+                Err(FetchError::IpBlocked)
+            }
             Some(url::Host::Domain(d)) => {
                 // Anything that still looks numeric is refused rather than guessed at.
                 let d = d.trim_end_matches('.');
-                if d.parse::<IpAddr>().is_ok() || d.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_hexdigit() || c == 'x' || c == 'X')) && d.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                if d.parse::<IpAddr>().is_ok()
+                    || d.split('.').all(|p| {
+                        !p.is_empty()
+                            && p.chars()
+                                .all(|c| c.is_ascii_hexdigit() || c == 'x' || c == 'X')
+                    }) && d.chars().next().is_some_and(|c| c.is_ascii_digit())
+                {
                     return Err(FetchError::IpBlocked);
                 }
                 Ok(())
@@ -175,10 +220,16 @@ impl SafeClient {
             let mut resp = req.send().await.map_err(|e| classify(&e))?;
             let status = resp.status();
             if status.is_redirection() {
-                let Some(loc) = resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()) else {
+                let Some(loc) = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                else {
                     return Err(FetchError::Status(status.as_u16()));
                 };
-                current = current.join(loc).map_err(|e| FetchError::BadUrl(e.to_string()))?;
+                current = current
+                    .join(loc)
+                    .map_err(|e| FetchError::BadUrl(e.to_string()))?;
                 continue;
             }
             if !status.is_success() {
@@ -187,7 +238,11 @@ impl SafeClient {
             if resp.content_length().is_some_and(|l| l > max_size) {
                 return Err(FetchError::TooLarge(max_size));
             }
-            let content_type = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let content_type = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let mut body = Vec::new();
             while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e))? {
                 if (body.len() + chunk.len()) as u64 > max_size {
@@ -195,7 +250,11 @@ impl SafeClient {
                 }
                 body.extend_from_slice(&chunk);
             }
-            return Ok(Fetched { url: current, content_type, body });
+            return Ok(Fetched {
+                url: current,
+                content_type,
+                body,
+            });
         }
         Err(FetchError::TooManyRedirects)
     }
@@ -217,17 +276,37 @@ mod tests {
     use super::*;
 
     fn policy() -> IpPolicy {
-        let black = crate::config::DEFAULT_IP_RANGE_BLACKLIST.iter().map(|s| s.parse().unwrap()).collect();
-        IpPolicy { layers: vec![(black, vec![])], always_allow: vec!["127.0.0.2/32".parse().unwrap()] }
+        let black = crate::config::DEFAULT_IP_RANGE_BLACKLIST
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        IpPolicy {
+            layers: vec![(black, vec![])],
+            always_allow: vec!["127.0.0.2/32".parse().unwrap()],
+        }
     }
 
     #[test]
     fn blocks_private_and_embedded_forms() {
         let p = policy();
-        for ip in ["127.0.0.1", "10.1.2.3", "::1", "::ffff:127.0.0.1", "::127.0.0.1", "2002:7f00:1::", "fe80::1", "169.254.169.254"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "::1",
+            "::ffff:127.0.0.1",
+            "::127.0.0.1",
+            "2002:7f00:1::",
+            "fe80::1",
+            "169.254.169.254",
+        ] {
             assert!(!p.allows(ip.parse().unwrap()), "{ip} must be blocked");
         }
-        for ip in ["127.0.0.2", "1.1.1.1", "2606:4700::1111", "::ffff:127.0.0.2"] {
+        for ip in [
+            "127.0.0.2",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "::ffff:127.0.0.2",
+        ] {
             assert!(p.allows(ip.parse().unwrap()), "{ip} must be allowed");
         }
     }
@@ -235,11 +314,27 @@ mod tests {
     #[test]
     fn numeric_hosts_are_checked_as_addresses() {
         let c = SafeClient::new(policy(), Duration::from_secs(1)).unwrap();
-        for u in ["http://2130706433/", "http://0x7f.1/", "http://0177.0.0.1/", "http://[::ffff:127.0.0.1]/", "http://127.1/"] {
+        for u in [
+            "http://2130706433/",
+            "http://0x7f.1/",
+            "http://0177.0.0.1/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://127.1/",
+        ] {
             let url = url::Url::parse(u).unwrap();
-            assert!(matches!(c.check_url(&url), Err(FetchError::IpBlocked)), "{u} -> {:?}", url.host());
+            assert!(
+                matches!(c.check_url(&url), Err(FetchError::IpBlocked)),
+                "{u} -> {:?}",
+                url.host()
+            );
         }
-        assert!(c.check_url(&url::Url::parse("http://127.0.0.2:8080/").unwrap()).is_ok());
-        assert!(c.check_url(&url::Url::parse("file:///etc/passwd").unwrap()).is_err());
+        assert!(
+            c.check_url(&url::Url::parse("http://127.0.0.2:8080/").unwrap())
+                .is_ok()
+        );
+        assert!(
+            c.check_url(&url::Url::parse("file:///etc/passwd").unwrap())
+                .is_err()
+        );
     }
 }

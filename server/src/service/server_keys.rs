@@ -9,7 +9,11 @@ use crate::keys::SigningKey;
 /// How long other servers may cache our key (Synapse publishes for one day).
 pub const KEY_VALIDITY_MS: i64 = 24 * 60 * 60 * 1000;
 
-pub fn signed_key_document(server_name: &str, key: &SigningKey, now_ms: i64) -> anyhow::Result<CanonicalJsonObject> {
+pub fn signed_key_document(
+    server_name: &str,
+    key: &SigningKey,
+    now_ms: i64,
+) -> anyhow::Result<CanonicalJsonObject> {
     let doc = json!({
         "server_name": server_name,
         "valid_until_ts": now_ms + KEY_VALIDITY_MS,

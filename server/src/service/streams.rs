@@ -24,7 +24,11 @@ pub struct WriteGuard<'a> {
 
 impl Streams {
     pub fn new(current: i64) -> Self {
-        Streams { write: Mutex::new(()), current: AtomicI64::new(current), wake: watch::channel(0).0 }
+        Streams {
+            write: Mutex::new(()),
+            current: AtomicI64::new(current),
+            wake: watch::channel(0).0,
+        }
     }
 
     pub fn current(&self) -> i64 {
@@ -35,7 +39,11 @@ impl Streams {
     pub async fn write(&self) -> WriteGuard<'_> {
         let lock = self.write.lock().await;
         let next = self.current();
-        WriteGuard { streams: self, _lock: lock, next }
+        WriteGuard {
+            streams: self,
+            _lock: lock,
+            next,
+        }
     }
 
     pub fn subscribe(&self) -> watch::Receiver<u64> {

@@ -34,10 +34,16 @@ impl Token {
     pub fn parse(s: &str) -> Option<Token> {
         if let Some(rest) = s.strip_prefix('s') {
             let (pos, typing) = rest.split_once('_').unwrap_or((rest, "0"));
-            return Some(Token { pos: pos.parse().ok()?, typing: typing.parse().ok()? });
+            return Some(Token {
+                pos: pos.parse().ok()?,
+                typing: typing.parse().ok()?,
+            });
         }
         if let Some(rest) = s.strip_prefix('t') {
-            return Some(Token { pos: rest.parse().ok()?, typing: 0 });
+            return Some(Token {
+                pos: rest.parse().ok()?,
+                typing: 0,
+            });
         }
         None
     }
@@ -65,7 +71,11 @@ pub struct SyncFilter {
 }
 
 fn strings(v: Option<&Value>) -> Option<Vec<String>> {
-    v.and_then(Value::as_array).map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+    v.and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(|s| s.as_str().map(String::from))
+            .collect()
+    })
 }
 
 /// Whether `kind` matches a filter type pattern (a trailing `*` is a wildcard).
@@ -82,15 +92,31 @@ impl SyncFilter {
         let timeline = room.and_then(|r| r.get("timeline"));
         let state = room.and_then(|r| r.get("state"));
         SyncFilter {
-            timeline_limit: timeline.and_then(|t| t.get("limit")).and_then(Value::as_u64).map(|l| l.clamp(1, 1000) as usize),
-            lazy_load_members: state.and_then(|s| s.get("lazy_load_members")).and_then(Value::as_bool).unwrap_or(false),
-            include_leave: room.and_then(|r| r.get("include_leave")).and_then(Value::as_bool).unwrap_or(false),
+            timeline_limit: timeline
+                .and_then(|t| t.get("limit"))
+                .and_then(Value::as_u64)
+                .map(|l| l.clamp(1, 1000) as usize),
+            lazy_load_members: state
+                .and_then(|s| s.get("lazy_load_members"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            include_leave: room
+                .and_then(|r| r.get("include_leave"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             rooms: strings(room.and_then(|r| r.get("rooms"))).map(|v| v.into_iter().collect()),
-            not_rooms: strings(room.and_then(|r| r.get("not_rooms"))).unwrap_or_default().into_iter().collect(),
+            not_rooms: strings(room.and_then(|r| r.get("not_rooms")))
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
             types: strings(timeline.and_then(|t| t.get("types"))),
             not_types: strings(timeline.and_then(|t| t.get("not_types"))).unwrap_or_default(),
-            senders: strings(timeline.and_then(|t| t.get("senders"))).map(|v| v.into_iter().collect()),
-            not_senders: strings(timeline.and_then(|t| t.get("not_senders"))).unwrap_or_default().into_iter().collect(),
+            senders: strings(timeline.and_then(|t| t.get("senders")))
+                .map(|v| v.into_iter().collect()),
+            not_senders: strings(timeline.and_then(|t| t.get("not_senders")))
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -100,7 +126,9 @@ impl SyncFilter {
 
     pub fn event_allowed(&self, p: &Pdu) -> bool {
         let kind = p.kind_str();
-        if self.not_types.iter().any(|t| type_matches(t, &kind)) || self.not_senders.contains(p.sender_str()) {
+        if self.not_types.iter().any(|t| type_matches(t, &kind))
+            || self.not_senders.contains(p.sender_str())
+        {
             return false;
         }
         if let Some(types) = &self.types {
@@ -108,7 +136,9 @@ impl SyncFilter {
                 return false;
             }
         }
-        self.senders.as_ref().is_none_or(|s| s.contains(p.sender_str()))
+        self.senders
+            .as_ref()
+            .is_none_or(|s| s.contains(p.sender_str()))
     }
 }
 
@@ -123,8 +153,15 @@ pub struct SyncRequest {
 const DEFAULT_TIMELINE_LIMIT: usize = 10;
 
 /// Stripped state shown with an invite.
-const INVITE_STATE_TYPES: &[&str] =
-    &["m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias", "m.room.encryption", "m.room.topic"];
+const INVITE_STATE_TYPES: &[&str] = &[
+    "m.room.create",
+    "m.room.join_rules",
+    "m.room.name",
+    "m.room.avatar",
+    "m.room.canonical_alias",
+    "m.room.encryption",
+    "m.room.topic",
+];
 
 fn stripped(p: &Pdu) -> Value {
     json!({"type": p.kind_str(), "state_key": p.state_key_str().unwrap_or(""), "content": p.content_value(), "sender": p.sender_str()})
@@ -132,7 +169,12 @@ fn stripped(p: &Pdu) -> Value {
 
 impl Services {
     /// Runs a sync, waiting up to the timeout for something new when `since` is given.
-    pub async fn sync(&self, user_id: &str, device_id: &str, req: &SyncRequest) -> Result<Value, RoomError> {
+    pub async fn sync(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        req: &SyncRequest,
+    ) -> Result<Value, RoomError> {
         let deadline = Instant::now() + req.timeout;
         let mut wake = self.streams.subscribe();
         loop {
@@ -154,7 +196,12 @@ impl Services {
         }
     }
 
-    async fn sync_once(&self, user_id: &str, device_id: &str, req: &SyncRequest) -> Result<(Value, bool), RoomError> {
+    async fn sync_once(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        req: &SyncRequest,
+    ) -> Result<(Value, bool), RoomError> {
         self.typing.expire();
         let to = self.streams.current();
         let typing_now = self.typing.serial();
@@ -168,14 +215,30 @@ impl Services {
         let mut leave = Map::new();
         let mut changed = false;
 
-        for (room_id, membership, event_id, mstream) in db::memberships_of(&self.db, user_id).await? {
+        for (room_id, membership, event_id, mstream) in
+            db::memberships_of(&self.db, user_id).await?
+        {
             if !req.filter.room_allowed(&room_id) {
                 continue;
             }
             match membership.as_str() {
                 "join" => {
-                    let newly = since.is_none() || req.full_state || mstream > since_pos && self.joined_after(&room_id, user_id, since_pos).await?;
-                    let room = self.joined_room(&room_id, user_id, viewer, since, newly, limit, to, &req.filter).await?;
+                    let newly = since.is_none()
+                        || req.full_state
+                        || mstream > since_pos
+                            && self.joined_after(&room_id, user_id, since_pos).await?;
+                    let room = self
+                        .joined_room(
+                            &room_id,
+                            user_id,
+                            viewer,
+                            since,
+                            newly,
+                            limit,
+                            to,
+                            &req.filter,
+                        )
+                        .await?;
                     if let Some((room, has)) = room {
                         changed |= has;
                         join.insert(room_id, room);
@@ -189,7 +252,10 @@ impl Services {
                         }
                     }
                     if let Some(p) = self.event_by_id(&event_id).await? {
-                        if let Some(inviter) = self.current_state_event(&room_id, "m.room.member", p.sender_str()).await? {
+                        if let Some(inviter) = self
+                            .current_state_event(&room_id, "m.room.member", p.sender_str())
+                            .await?
+                        {
                             events.push(stripped(&inviter));
                         }
                         events.push(stripped(&p));
@@ -197,11 +263,25 @@ impl Services {
                     invite.insert(room_id, json!({"invite_state": {"events": events}}));
                     changed = true;
                 }
-                "leave" | "ban" if (since.is_some() && mstream > since_pos) || (since.is_none() && req.filter.include_leave) => {
-                    let rows = db::events_backwards(&self.db, &room_id, since_pos, mstream, limit as i64 + 1).await?;
-                    let (timeline, limited, first) = self.timeline(&room_id, rows, limit, viewer, &req.filter).await?;
+                "leave" | "ban"
+                    if (since.is_some() && mstream > since_pos)
+                        || (since.is_none() && req.filter.include_leave) =>
+                {
+                    let rows = db::events_backwards(
+                        &self.db,
+                        &room_id,
+                        since_pos,
+                        mstream,
+                        limit as i64 + 1,
+                    )
+                    .await?;
+                    let (timeline, limited, first) = self
+                        .timeline(&room_id, rows, limit, viewer, &req.filter)
+                        .await?;
                     let state_pos = first.map(|f| f - 1).unwrap_or(mstream);
-                    let state = self.state_for_sync(&room_id, since, state_pos, true, &[], false).await?;
+                    let state = self
+                        .state_for_sync(&room_id, since, state_pos, true, &[], false)
+                        .await?;
                     let state = self.format_events(&room_id, &state, None).await?;
                     leave.insert(
                         room_id,
@@ -219,13 +299,17 @@ impl Services {
 
         // Global account data.
         let mut account_data = Vec::new();
-        for (room, kind, content) in userdata::account_data_since(&self.db, user_id, since_pos).await? {
+        for (room, kind, content) in
+            userdata::account_data_since(&self.db, user_id, since_pos).await?
+        {
             if room.is_empty() {
                 account_data.push(json!({"type": kind, "content": serde_json::from_str::<Value>(&content).unwrap_or(json!({}))}));
             }
         }
         if since.is_none() && !account_data.iter().any(|e| e["type"] == "m.push_rules") {
-            account_data.push(json!({"type": "m.push_rules", "content": self.push_rules_for(user_id).await?}));
+            account_data.push(
+                json!({"type": "m.push_rules", "content": self.push_rules_for(user_id).await?}),
+            );
         }
         changed |= !account_data.is_empty() && since.is_some();
 
@@ -250,7 +334,9 @@ impl Services {
         changed |= !presence.is_empty() && since.is_some();
 
         // End-to-end encryption: to-device messages, device lists, key counts (service::e2ee).
-        let e2ee = self.e2ee_sync(user_id, device_id, since.map(|t| t.pos), to).await?;
+        let e2ee = self
+            .e2ee_sync(user_id, device_id, since.map(|t| t.pos), to)
+            .await?;
         changed |= e2ee.has_news();
 
         let body = json!({
@@ -267,11 +353,21 @@ impl Services {
     }
 
     /// Whether the user's current stint in the room began after `since` (a rejoin or first join).
-    async fn joined_after(&self, room_id: &str, user_id: &str, since: i64) -> Result<bool, RoomError> {
+    async fn joined_after(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        since: i64,
+    ) -> Result<bool, RoomError> {
         let before = db::state_at(&self.db, room_id, since).await?;
-        let was_joined = before.iter().filter_map(|r| Services::pdu(r).ok()).any(|p| {
-            p.kind_str() == "m.room.member" && p.state_key_str() == Some(user_id) && p.membership().as_deref() == Some("join")
-        });
+        let was_joined = before
+            .iter()
+            .filter_map(|r| Services::pdu(r).ok())
+            .any(|p| {
+                p.kind_str() == "m.room.member"
+                    && p.state_key_str() == Some(user_id)
+                    && p.membership().as_deref() == Some("join")
+            });
         Ok(!was_joined)
     }
 
@@ -287,10 +383,15 @@ impl Services {
         to: i64,
         filter: &SyncFilter,
     ) -> Result<Option<(Value, bool)>, RoomError> {
-        let from = if newly_joined { 0 } else { since.map(|t| t.pos).unwrap_or(0) };
+        let from = if newly_joined {
+            0
+        } else {
+            since.map(|t| t.pos).unwrap_or(0)
+        };
         let rows = db::events_backwards(&self.db, room_id, from, to, limit as i64 + 1).await?;
         let any_new = !rows.is_empty();
-        let (timeline, limited, first) = self.timeline(room_id, rows, limit, viewer, filter).await?;
+        let (timeline, limited, first) =
+            self.timeline(room_id, rows, limit, viewer, filter).await?;
 
         // Ephemeral: typing and receipts.
         let mut ephemeral = Vec::new();
@@ -299,7 +400,11 @@ impl Services {
         if typing_changed && (since.is_none() || newly_joined || typing_serial > 0) {
             ephemeral.push(json!({"type": "m.typing", "content": {"user_ids": typing_users}}));
         }
-        let receipt_since = if newly_joined { 0 } else { since.map(|t| t.pos).unwrap_or(0) };
+        let receipt_since = if newly_joined {
+            0
+        } else {
+            since.map(|t| t.pos).unwrap_or(0)
+        };
         let receipts = userdata::receipts_since(&self.db, room_id, receipt_since).await?;
         if !receipts.is_empty() {
             let mut content: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
@@ -321,9 +426,15 @@ impl Services {
         }
 
         // Room account data.
-        let ad_since = if newly_joined { 0 } else { since.map(|t| t.pos).unwrap_or(0) };
+        let ad_since = if newly_joined {
+            0
+        } else {
+            since.map(|t| t.pos).unwrap_or(0)
+        };
         let mut room_ad = Vec::new();
-        for (room, kind, content) in userdata::account_data_since(&self.db, user_id, ad_since).await? {
+        for (room, kind, content) in
+            userdata::account_data_since(&self.db, user_id, ad_since).await?
+        {
             if room == room_id {
                 room_ad.push(json!({"type": kind, "content": serde_json::from_str::<Value>(&content).unwrap_or(json!({}))}));
             }
@@ -331,19 +442,39 @@ impl Services {
 
         let incremental = since.is_some() && !newly_joined;
         let has_typing_change = since.is_some_and(|t| typing_serial > t.typing);
-        if incremental && !any_new && receipts.is_empty() && room_ad.is_empty() && !has_typing_change {
+        if incremental
+            && !any_new
+            && receipts.is_empty()
+            && room_ad.is_empty()
+            && !has_typing_change
+        {
             return Ok(None);
         }
         let ephemeral = if incremental && !has_typing_change {
-            ephemeral.into_iter().filter(|e| e["type"] != "m.typing").collect()
+            ephemeral
+                .into_iter()
+                .filter(|e| e["type"] != "m.typing")
+                .collect()
         } else {
             ephemeral
         };
 
         // State: everything up to the timeline's start (initial), or what changed in the gap.
         let state_pos = first.map(|f| f - 1).unwrap_or(to);
-        let senders: Vec<String> = timeline.iter().filter_map(|e| e["sender"].as_str().map(String::from)).collect();
-        let state = self.state_for_sync(room_id, if incremental { since } else { None }, state_pos, limited || !incremental, &senders, filter.lazy_load_members).await?;
+        let senders: Vec<String> = timeline
+            .iter()
+            .filter_map(|e| e["sender"].as_str().map(String::from))
+            .collect();
+        let state = self
+            .state_for_sync(
+                room_id,
+                if incremental { since } else { None },
+                state_pos,
+                limited || !incremental,
+                &senders,
+                filter.lazy_load_members,
+            )
+            .await?;
         let state = self.format_events(room_id, &state, None).await?;
 
         let summary = self.room_summary(room_id, user_id).await?;
@@ -373,8 +504,15 @@ impl Services {
         rows.reverse();
         let first = rows.first().map(|r| r.stream_ordering);
         let pdus: Vec<Pdu> = rows.iter().map(Services::pdu).collect::<Result<_, _>>()?;
-        let pdus: Vec<Pdu> = pdus.into_iter().filter(|p| filter.event_allowed(p)).collect();
-        Ok((self.format_events(room_id, &pdus, viewer).await?, limited, first))
+        let pdus: Vec<Pdu> = pdus
+            .into_iter()
+            .filter(|p| filter.event_allowed(p))
+            .collect();
+        Ok((
+            self.format_events(room_id, &pdus, viewer).await?,
+            limited,
+            first,
+        ))
     }
 
     /// State for a sync response: the full state at `pos` (initial / limited), or the state
@@ -397,7 +535,10 @@ impl Services {
                 let mut latest: HashMap<(String, String), db::EventRow> = HashMap::new();
                 for r in changes {
                     let p = Services::pdu(&r)?;
-                    latest.insert((p.kind_str(), p.state_key_str().unwrap_or("").to_string()), r);
+                    latest.insert(
+                        (p.kind_str(), p.state_key_str().unwrap_or("").to_string()),
+                        r,
+                    );
                 }
                 let mut v: Vec<db::EventRow> = latest.into_values().collect();
                 v.sort_by_key(|r| r.stream_ordering);
@@ -407,7 +548,12 @@ impl Services {
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let p = Services::pdu(r)?;
-            if lazy && p.kind_str() == "m.room.member" && !senders.iter().any(|s| Some(s.as_str()) == p.state_key_str()) {
+            if lazy
+                && p.kind_str() == "m.room.member"
+                && !senders
+                    .iter()
+                    .any(|s| Some(s.as_str()) == p.state_key_str())
+            {
                 continue;
             }
             out.push(p);
@@ -419,21 +565,38 @@ impl Services {
     async fn room_summary(&self, room_id: &str, user_id: &str) -> Result<Value, RoomError> {
         let joined = db::members_with(&self.db, room_id, "join").await?;
         let invited = db::members_with(&self.db, room_id, "invite").await?;
-        let heroes: Vec<&String> = joined.iter().chain(invited.iter()).filter(|u| u.as_str() != user_id).take(5).collect();
-        Ok(json!({"m.heroes": heroes, "m.joined_member_count": joined.len(), "m.invited_member_count": invited.len()}))
+        let heroes: Vec<&String> = joined
+            .iter()
+            .chain(invited.iter())
+            .filter(|u| u.as_str() != user_id)
+            .take(5)
+            .collect();
+        Ok(
+            json!({"m.heroes": heroes, "m.joined_member_count": joined.len(), "m.invited_member_count": invited.len()}),
+        )
     }
 
     /// Notification and highlight counts since the user's read receipt (or join), from the
     /// user's push rules evaluated with ruma on each event by someone else.
     pub async fn unread_counts(&self, room_id: &str, user_id: &str) -> Result<Value, RoomError> {
-        let read = userdata::read_position(&self.db, room_id, user_id).await?.unwrap_or(0);
-        let joined_at = db::membership(&self.db, user_id, room_id).await?.map(|m| m.1).unwrap_or(0);
+        let read = userdata::read_position(&self.db, room_id, user_id)
+            .await?
+            .unwrap_or(0);
+        let joined_at = db::membership(&self.db, user_id, room_id)
+            .await?
+            .map(|m| m.1)
+            .unwrap_or(0);
         let from = read.max(joined_at);
         let now = self.streams.current();
         // Counts are kept per (room, user) from the read position on, so each sync only
         // evaluates the events that arrived since the last one.
         let key = (room_id.to_string(), user_id.to_string());
-        let cached = self.unread_cache.lock().expect("unread cache").get(&key).copied();
+        let cached = self
+            .unread_cache
+            .lock()
+            .expect("unread cache")
+            .get(&key)
+            .copied();
         let (start, mut notes, mut highlights) = match cached {
             Some(c) if c.from == from && c.upto <= now => (c.upto, c.notes, c.highlights),
             _ => (from, 0, 0),
@@ -442,26 +605,46 @@ impl Services {
         // that the counts stand still until the user reads.
         const MAX_EVALUATED: i64 = 1000;
         let rows = db::events_forwards(&self.db, room_id, start, now, MAX_EVALUATED).await?;
-        let upto = if rows.len() as i64 == MAX_EVALUATED { now } else { now.max(start) };
+        let upto = if rows.len() as i64 == MAX_EVALUATED {
+            now
+        } else {
+            now.max(start)
+        };
         if !rows.is_empty() {
             let rules = self.push_rules_for(user_id).await?;
-            let ruleset: ruma::push::Ruleset =
-                serde_json::from_value(rules["global"].clone()).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+            let ruleset: ruma::push::Ruleset = serde_json::from_value(rules["global"].clone())
+                .map_err(|e| RoomError::BadEvent(e.to_string()))?;
             let members = db::members_with(&self.db, room_id, "join").await?.len() as u32;
             let display_name = self
                 .current_state_event(room_id, "m.room.member", user_id)
                 .await?
-                .and_then(|p| p.content_value().get("displayname").and_then(Value::as_str).map(String::from))
-                .unwrap_or_else(|| user_id.trim_start_matches('@').split(':').next().unwrap_or("").to_string());
-            if let (Ok(rid), Ok(uid)) = (ruma::RoomId::parse(room_id), ruma::UserId::parse(user_id)) {
-                let ctx = ruma::push::PushConditionRoomCtx::new(rid, members.into(), uid, display_name);
+                .and_then(|p| {
+                    p.content_value()
+                        .get("displayname")
+                        .and_then(Value::as_str)
+                        .map(String::from)
+                })
+                .unwrap_or_else(|| {
+                    user_id
+                        .trim_start_matches('@')
+                        .split(':')
+                        .next()
+                        .unwrap_or("")
+                        .to_string()
+                });
+            if let (Ok(rid), Ok(uid)) = (ruma::RoomId::parse(room_id), ruma::UserId::parse(user_id))
+            {
+                let ctx =
+                    ruma::push::PushConditionRoomCtx::new(rid, members.into(), uid, display_name);
                 for r in &rows {
                     let p = Services::pdu(r)?;
                     if p.sender_str() == user_id {
                         continue;
                     }
                     let event = p.client_format(Some(room_id), None, None);
-                    let Ok(raw) = ruma::serde::Raw::new(&event) else { continue };
+                    let Ok(raw) = ruma::serde::Raw::new(&event) else {
+                        continue;
+                    };
                     let actions = ruleset.get_actions(&raw, &ctx).await;
                     if actions.iter().any(|a| a.should_notify()) {
                         notes += 1;
@@ -472,7 +655,15 @@ impl Services {
                 }
             }
         }
-        self.unread_cache.lock().expect("unread cache").insert(key, UnreadCounts { from, upto, notes, highlights });
+        self.unread_cache.lock().expect("unread cache").insert(
+            key,
+            UnreadCounts {
+                from,
+                upto,
+                notes,
+                highlights,
+            },
+        );
         Ok(json!({"notification_count": notes, "highlight_count": highlights}))
     }
 

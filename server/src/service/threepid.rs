@@ -63,21 +63,34 @@ pub enum ThreepidError {
 pub fn canonicalise_email(address: &str) -> Result<String, ThreepidError> {
     let a = address.trim();
     let parts: Vec<&str> = a.split('@').collect();
-    if parts.len() != 2 || parts[0].is_empty() || parts[1].is_empty() || a.chars().any(|c| c.is_whitespace() || c == '<' || c == '>') {
+    if parts.len() != 2
+        || parts[0].is_empty()
+        || parts[1].is_empty()
+        || a.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')
+    {
         return Err(ThreepidError::InvalidEmail);
     }
-    Ok(format!("{}@{}", parts[0].to_lowercase(), parts[1].to_ascii_lowercase()))
+    Ok(format!(
+        "{}@{}",
+        parts[0].to_lowercase(),
+        parts[1].to_ascii_lowercase()
+    ))
 }
 
 /// Synapse's client_secret rule: 1 to 255 of `[0-9a-zA-Z.=_-]`.
 pub fn valid_client_secret(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 255 && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '=' | '_' | '-'))
+    !s.is_empty()
+        && s.len() <= 255
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '=' | '_' | '-'))
 }
 
 fn random_string(n: usize) -> String {
     const A: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut rng = rand::rng();
-    (0..n).map(|_| A[rng.random_range(0..A.len())] as char).collect()
+    (0..n)
+        .map(|_| A[rng.random_range(0..A.len())] as char)
+        .collect()
 }
 
 fn enc(s: &str) -> String {
@@ -95,7 +108,11 @@ pub struct TokenRequest<'a> {
 impl Services {
     /// `POST /account/3pid/email/requestToken` and `/account/password/email/requestToken`:
     /// returns the session id.
-    pub async fn request_email_token(&self, purpose: Purpose, req: TokenRequest<'_>) -> Result<String, ThreepidError> {
+    pub async fn request_email_token(
+        &self,
+        purpose: Purpose,
+        req: TokenRequest<'_>,
+    ) -> Result<String, ThreepidError> {
         let Some(cfg) = self.config.email.as_ref() else {
             return Err(match purpose {
                 Purpose::AddThreepid => ThreepidError::AddDisabled,
@@ -109,7 +126,11 @@ impl Services {
         if let Some(link) = req.next_link {
             match url::Url::parse(link) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-                _ => return Err(ThreepidError::InvalidNextLink("next_link uses a non-http(s) scheme or is not a URL".into())),
+                _ => {
+                    return Err(ThreepidError::InvalidNextLink(
+                        "next_link uses a non-http(s) scheme or is not a URL".into(),
+                    ));
+                }
             }
         }
         let holder = db::user_by_threepid(&self.db, "email", &address).await?;
@@ -118,7 +139,8 @@ impl Services {
             (Purpose::PasswordReset, None) => return Err(ThreepidError::NotFound),
             _ => {}
         }
-        let existing = db::unvalidated_session(&self.db, "email", req.client_secret, &address).await?;
+        let existing =
+            db::unvalidated_session(&self.db, "email", req.client_secret, &address).await?;
         let mut session = match existing {
             // A retry of the same attempt gets the same session and no second mail.
             Some(s) if req.send_attempt <= s.last_send_attempt => return Ok(s.session_id),
@@ -134,8 +156,19 @@ impl Services {
         };
         session.last_send_attempt = req.send_attempt;
         let token = random_string(32);
-        let next_link = req.next_link.map(|l| format!("{l}{}sid={}", if l.contains('?') { '&' } else { '?' }, enc(&session.session_id)));
-        let base = self.config.public_baseurl.as_ref().map(|u| u.to_string()).unwrap_or_default();
+        let next_link = req.next_link.map(|l| {
+            format!(
+                "{l}{}sid={}",
+                if l.contains('?') { '&' } else { '?' },
+                enc(&session.session_id)
+            )
+        });
+        let base = self
+            .config
+            .public_baseurl
+            .as_ref()
+            .map(|u| u.to_string())
+            .unwrap_or_default();
         let link = format!(
             "{base}{}?token={}&client_secret={}&sid={}",
             purpose.submit_path(),
@@ -166,34 +199,50 @@ impl Services {
             return Err(ThreepidError::SendFailed);
         }
         let expires = now_ms() + cfg.validation_token_lifetime_ms as i64;
-        db::start_or_continue_session(&self.db, &session, &token, next_link.as_deref(), expires).await?;
+        db::start_or_continue_session(&self.db, &session, &token, next_link.as_deref(), expires)
+            .await?;
         Ok(session.session_id)
     }
 
     /// Following the mailed link: validates the session; returns its next_link.
-    pub async fn submit_email_token(&self, sid: &str, client_secret: &str, token: &str) -> Result<Option<String>, ThreepidError> {
+    pub async fn submit_email_token(
+        &self,
+        sid: &str,
+        client_secret: &str,
+        token: &str,
+    ) -> Result<Option<String>, ThreepidError> {
         let Some(s) = db::session_by_id(&self.db, sid).await? else {
             return Err(ThreepidError::Validation("Unknown session_id".into()));
         };
         if s.client_secret != client_secret {
-            return Err(ThreepidError::Validation("This client_secret does not match the provided session_id".into()));
+            return Err(ThreepidError::Validation(
+                "This client_secret does not match the provided session_id".into(),
+            ));
         }
         let found = db::token(&self.db, sid, token).await?;
         if s.validated_at.is_some() {
             return Ok(found.and_then(|(n, _)| n));
         }
         let Some((next_link, expires)) = found else {
-            return Err(ThreepidError::Validation("Validation token not found or has expired".into()));
+            return Err(ThreepidError::Validation(
+                "Validation token not found or has expired".into(),
+            ));
         };
         if expires <= now_ms() {
-            return Err(ThreepidError::Validation("Validation token not found or has expired".into()));
+            return Err(ThreepidError::Validation(
+                "Validation token not found or has expired".into(),
+            ));
         }
         db::set_validated(&self.db, sid, now_ms()).await?;
         Ok(next_link)
     }
 
     /// The validated session for (client_secret, sid): medium, address, validated_at.
-    pub async fn validated_threepid(&self, client_secret: &str, sid: &str) -> Result<Option<(String, String, i64)>, StoreError> {
+    pub async fn validated_threepid(
+        &self,
+        client_secret: &str,
+        sid: &str,
+    ) -> Result<Option<(String, String, i64)>, StoreError> {
         Ok(db::session_by_id(&self.db, sid)
             .await?
             .filter(|s| s.client_secret == client_secret)
@@ -201,8 +250,15 @@ impl Services {
     }
 
     /// `POST /account/3pid/add` once UIA passed.
-    pub async fn add_threepid_from_session(&self, user_id: &str, client_secret: &str, sid: &str) -> Result<(), ThreepidError> {
-        let Some((medium, address, validated_at)) = self.validated_threepid(client_secret, sid).await? else {
+    pub async fn add_threepid_from_session(
+        &self,
+        user_id: &str,
+        client_secret: &str,
+        sid: &str,
+    ) -> Result<(), ThreepidError> {
+        let Some((medium, address, validated_at)) =
+            self.validated_threepid(client_secret, sid).await?
+        else {
             return Err(ThreepidError::NoValidatedSession);
         };
         if !db::add(&self.db, user_id, &medium, &address, validated_at).await? {
@@ -216,27 +272,45 @@ impl Services {
         db::of_user(&self.db, user_id).await
     }
 
-    pub async fn user_by_threepid(&self, medium: &str, address: &str) -> Result<Option<String>, StoreError> {
+    pub async fn user_by_threepid(
+        &self,
+        medium: &str,
+        address: &str,
+    ) -> Result<Option<String>, StoreError> {
         db::user_by_threepid(&self.db, medium, address).await
     }
 
     /// The m.login.email.identity stage: `threepid_creds` (or the legacy `threePidCreds`)
     /// must name a validated session; its address is kept in the UIA session. `Err` is the
     /// (errcode, error) reported in the 401 for the client to try again.
-    pub async fn check_email_identity_stage(&self, auth: &Map<String, Value>, session: &str) -> Result<Result<(), (&'static str, String)>, StoreError> {
-        let creds = auth.get("threepid_creds").or_else(|| auth.get("threePidCreds"));
+    pub async fn check_email_identity_stage(
+        &self,
+        auth: &Map<String, Value>,
+        session: &str,
+    ) -> Result<Result<(), (&'static str, String)>, StoreError> {
+        let creds = auth
+            .get("threepid_creds")
+            .or_else(|| auth.get("threePidCreds"));
         let (Some(sid), Some(secret)) = (
             creds.and_then(|c| c.get("sid")).and_then(Value::as_str),
-            creds.and_then(|c| c.get("client_secret")).and_then(Value::as_str),
+            creds
+                .and_then(|c| c.get("client_secret"))
+                .and_then(Value::as_str),
         ) else {
-            return Ok(Err(("M_MISSING_PARAM", "Missing param: threepid_creds".into())));
+            return Ok(Err((
+                "M_MISSING_PARAM",
+                "Missing param: threepid_creds".into(),
+            )));
         };
         match self.validated_threepid(secret, sid).await? {
             Some((medium, address, _)) if medium == "email" => {
                 self.uia.set_data(session, EMAIL_IDENTITY_ADDRESS, address);
                 Ok(Ok(()))
             }
-            _ => Ok(Err(("M_UNAUTHORIZED", "Unable to get validated threepid".into()))),
+            _ => Ok(Err((
+                "M_UNAUTHORIZED",
+                "Unable to get validated threepid".into(),
+            ))),
         }
     }
 }
@@ -247,7 +321,10 @@ mod tests {
 
     #[test]
     fn canonicalises_like_synapse() {
-        assert_eq!(canonicalise_email(" Alice.B@Example.ORG ").unwrap(), "alice.b@example.org");
+        assert_eq!(
+            canonicalise_email(" Alice.B@Example.ORG ").unwrap(),
+            "alice.b@example.org"
+        );
         assert!(canonicalise_email("no-at-sign").is_err());
         assert!(canonicalise_email("a@b@c").is_err());
         assert!(valid_client_secret("abc.DEF=_-1"));

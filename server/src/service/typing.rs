@@ -36,7 +36,10 @@ impl Typing {
         let room = rooms.entry(room_id.to_string()).or_default();
         let changed = if typing {
             let was = room.users.contains_key(user_id);
-            room.users.insert(user_id.to_string(), Instant::now() + timeout.min(MAX_TYPING_TIMEOUT));
+            room.users.insert(
+                user_id.to_string(),
+                Instant::now() + timeout.min(MAX_TYPING_TIMEOUT),
+            );
             !was
         } else {
             room.users.remove(user_id).is_some()
@@ -76,7 +79,12 @@ impl Typing {
         let rooms = self.rooms.lock().expect("typing lock");
         match rooms.get(room_id) {
             Some(r) => {
-                let mut users: Vec<String> = r.users.iter().filter(|(_, t)| **t > now).map(|(u, _)| u.clone()).collect();
+                let mut users: Vec<String> = r
+                    .users
+                    .iter()
+                    .filter(|(_, t)| **t > now)
+                    .map(|(u, _)| u.clone())
+                    .collect();
                 users.sort();
                 (users, r.serial)
             }
@@ -95,7 +103,10 @@ mod tests {
         assert!(t.set("!r", "@a:x", true, Duration::from_millis(30)));
         let (users, s1) = t.get("!r");
         assert_eq!(users, vec!["@a:x".to_string()]);
-        assert!(!t.set("!r", "@a:x", true, Duration::from_millis(30)), "refreshing is not a change");
+        assert!(
+            !t.set("!r", "@a:x", true, Duration::from_millis(30)),
+            "refreshing is not a change"
+        );
         std::thread::sleep(Duration::from_millis(40));
         assert!(t.expire());
         let (users, s2) = t.get("!r");

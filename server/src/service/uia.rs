@@ -66,7 +66,10 @@ type Released = Vec<String>;
 
 impl UiaSessions {
     pub fn new(lifetime: Duration) -> Self {
-        UiaSessions { sessions: Mutex::new(HashMap::new()), lifetime }
+        UiaSessions {
+            sessions: Mutex::new(HashMap::new()),
+            lifetime,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
@@ -77,11 +80,17 @@ impl UiaSessions {
     /// they had reserved without registering.
     fn evict(&self, map: &mut HashMap<String, Session>) -> Released {
         let now = Instant::now();
-        let mut gone: Vec<String> =
-            map.iter().filter(|(_, s)| now.duration_since(s.created) >= self.lifetime).map(|(k, _)| k.clone()).collect();
+        let mut gone: Vec<String> = map
+            .iter()
+            .filter(|(_, s)| now.duration_since(s.created) >= self.lifetime)
+            .map(|(k, _)| k.clone())
+            .collect();
         if map.len() - gone.len() >= MAX_SESSIONS {
-            let mut live: Vec<(&String, Instant)> =
-                map.iter().filter(|(k, _)| !gone.contains(k)).map(|(k, s)| (k, s.created)).collect();
+            let mut live: Vec<(&String, Instant)> = map
+                .iter()
+                .filter(|(k, _)| !gone.contains(k))
+                .map(|(k, s)| (k, s.created))
+                .collect();
             live.sort_by_key(|(_, t)| *t);
             let excess = map.len() - gone.len() + 1 - MAX_SESSIONS;
             gone.extend(live.into_iter().take(excess).map(|(k, _)| k.clone()));
@@ -118,9 +127,18 @@ impl UiaSessions {
 
     /// Continues a session: it must exist, be unexpired, and belong to this endpoint and user.
     /// A request with parameters replaces the stored ones; one without gets them back.
-    fn resume(&self, id: &str, endpoint: &str, user_id: Option<&str>, params: &mut Value) -> Result<(), UiaError> {
+    fn resume(
+        &self,
+        id: &str,
+        endpoint: &str,
+        user_id: Option<&str>,
+        params: &mut Value,
+    ) -> Result<(), UiaError> {
         let mut map = self.lock();
-        let Some(s) = map.get_mut(id).filter(|s| s.created.elapsed() < self.lifetime) else {
+        let Some(s) = map
+            .get_mut(id)
+            .filter(|s| s.created.elapsed() < self.lifetime)
+        else {
             return Err(UiaError::UnknownSession(id.to_string()));
         };
         if s.endpoint != endpoint || s.user_id.as_deref() != user_id {
@@ -143,7 +161,10 @@ impl UiaSessions {
     }
 
     fn completed(&self, id: &str) -> Vec<String> {
-        self.lock().get(id).map(|s| s.completed.clone()).unwrap_or_default()
+        self.lock()
+            .get(id)
+            .map(|s| s.completed.clone())
+            .unwrap_or_default()
     }
 
     pub fn get_data(&self, id: &str, key: &'static str) -> Option<String> {
@@ -160,7 +181,9 @@ impl UiaSessions {
 fn random_session_id() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut rng = rand::rng();
-    (0..24).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..24)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// What the client must still do: the body of a 401.
@@ -205,14 +228,22 @@ pub enum UiaError {
     WrongUser,
     /// Any other refusal, with its HTTP status and errcode.
     #[error("{message}")]
-    Client { status: u16, errcode: &'static str, message: String },
+    Client {
+        status: u16,
+        errcode: &'static str,
+        message: String,
+    },
     #[error(transparent)]
     Account(#[from] AccountError),
 }
 
 impl UiaError {
     pub fn client(status: u16, errcode: &'static str, message: impl Into<String>) -> Self {
-        UiaError::Client { status, errcode, message: message.into() }
+        UiaError::Client {
+            status,
+            errcode,
+            message: message.into(),
+        }
     }
 }
 
@@ -262,11 +293,18 @@ impl Services {
         let auth = match auth {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(m)) => m,
-            Some(_) => return Err(UiaError::client(400, "M_BAD_JSON", "auth must be an object")),
+            Some(_) => {
+                return Err(UiaError::client(
+                    400,
+                    "M_BAD_JSON",
+                    "auth must be an object",
+                ));
+            }
         };
         let session = match auth.get("session") {
             Some(Value::String(sid)) if !sid.is_empty() => {
-                self.uia.resume(sid, req.endpoint, req.user_id, &mut params)?;
+                self.uia
+                    .resume(sid, req.endpoint, req.user_id, &mut params)?;
                 sid.clone()
             }
             None | Some(Value::Null) => {
@@ -276,7 +314,13 @@ impl Services {
                 }
                 sid
             }
-            Some(_) => return Err(UiaError::client(400, "M_INVALID_PARAM", "session must be a string")),
+            Some(_) => {
+                return Err(UiaError::client(
+                    400,
+                    "M_INVALID_PARAM",
+                    "session must be a string",
+                ));
+            }
         };
         let challenge = |error: Option<(&'static str, String)>| {
             UiaError::Incomplete(Box::new(UiaChallenge {
@@ -292,10 +336,18 @@ impl Services {
         let mut error = None;
         if let Some(t) = auth.get("type") {
             let Some(stage) = t.as_str() else {
-                return Err(UiaError::client(400, "M_INVALID_PARAM", "Bad parameter: type"));
+                return Err(UiaError::client(
+                    400,
+                    "M_INVALID_PARAM",
+                    "Bad parameter: type",
+                ));
             };
             let Some(stage) = req.flows.iter().flatten().find(|s| **s == stage).copied() else {
-                return Err(UiaError::client(400, "M_UNKNOWN", format!("Unknown login type {stage}")));
+                return Err(UiaError::client(
+                    400,
+                    "M_UNKNOWN",
+                    format!("Unknown login type {stage}"),
+                ));
             };
             match self.check_stage(stage, &auth, &session, req.user_id).await {
                 Ok(()) => self.uia.complete_stage(&session, stage),
@@ -304,28 +356,50 @@ impl Services {
             }
         }
         let completed = self.uia.completed(&session);
-        if req.flows.iter().any(|f| f.iter().all(|s| completed.iter().any(|c| c == s))) {
+        if req
+            .flows
+            .iter()
+            .any(|f| f.iter().all(|s| completed.iter().any(|c| c == s)))
+        {
             return Ok(UiaPassed { session, params });
         }
         Err(challenge(error))
     }
 
-    async fn check_stage(&self, stage: &str, auth: &Map<String, Value>, session: &str, user_id: Option<&str>) -> Result<(), StageError> {
+    async fn check_stage(
+        &self,
+        stage: &str,
+        auth: &Map<String, Value>,
+        session: &str,
+        user_id: Option<&str>,
+    ) -> Result<(), StageError> {
         match stage {
             DUMMY => Ok(()),
             PASSWORD => self.check_password_stage(auth, user_id).await,
             REGISTRATION_TOKEN => self.check_token_stage(auth, session).await,
-            super::threepid::EMAIL_IDENTITY => match self.check_email_identity_stage(auth, session).await.map_err(UiaError::from)? {
+            super::threepid::EMAIL_IDENTITY => match self
+                .check_email_identity_stage(auth, session)
+                .await
+                .map_err(UiaError::from)?
+            {
                 Ok(()) => Ok(()),
                 Err((code, msg)) => Err(StageError::Retry(code, msg)),
             },
-            other => Err(UiaError::client(400, "M_UNKNOWN", format!("Unknown login type {other}")).into()),
+            other => Err(
+                UiaError::client(400, "M_UNKNOWN", format!("Unknown login type {other}")).into(),
+            ),
         }
     }
 
-    async fn check_password_stage(&self, auth: &Map<String, Value>, user_id: Option<&str>) -> Result<(), StageError> {
+    async fn check_password_stage(
+        &self,
+        auth: &Map<String, Value>,
+        user_id: Option<&str>,
+    ) -> Result<(), StageError> {
         let Some(requester) = user_id else {
-            return Err(UiaError::client(400, "M_UNKNOWN", "Unknown login type m.login.password").into());
+            return Err(
+                UiaError::client(400, "M_UNKNOWN", "Unknown login type m.login.password").into(),
+            );
         };
         let Some(password) = auth.get("password").and_then(Value::as_str) else {
             return Err(UiaError::client(400, "M_INVALID_PARAM", "Bad parameter: password").into());
@@ -333,26 +407,55 @@ impl Services {
         let user = match (auth.get("identifier"), auth.get("user")) {
             (Some(Value::Object(id)), _) => {
                 if id.get("type").and_then(Value::as_str) != Some("m.id.user") {
-                    return Err(UiaError::client(400, "M_UNKNOWN", "Unknown login identifier type").into());
+                    return Err(UiaError::client(
+                        400,
+                        "M_UNKNOWN",
+                        "Unknown login identifier type",
+                    )
+                    .into());
                 }
                 match id.get("user").and_then(Value::as_str) {
                     Some(u) => u.to_string(),
-                    None => return Err(UiaError::client(400, "M_UNKNOWN", "User identifier is missing 'user' key").into()),
+                    None => {
+                        return Err(UiaError::client(
+                            400,
+                            "M_UNKNOWN",
+                            "User identifier is missing 'user' key",
+                        )
+                        .into());
+                    }
                 }
             }
             (None, Some(Value::String(u))) => u.clone(),
-            _ => return Err(UiaError::client(400, "M_MISSING_PARAM", "Missing param: identifier").into()),
+            _ => {
+                return Err(
+                    UiaError::client(400, "M_MISSING_PARAM", "Missing param: identifier").into(),
+                );
+            }
         };
         let server_name = &self.config.server_name;
         let claimed = match user.strip_prefix('@') {
             Some(rest) => match rest.split_once(':') {
-                Some((local, server)) if server == server_name => format!("@{}:{server_name}", local.to_lowercase()),
-                _ => return Err(StageError::Retry("M_FORBIDDEN", "Invalid username or password".into())),
+                Some((local, server)) if server == server_name => {
+                    format!("@{}:{server_name}", local.to_lowercase())
+                }
+                _ => {
+                    return Err(StageError::Retry(
+                        "M_FORBIDDEN",
+                        "Invalid username or password".into(),
+                    ));
+                }
             },
             None => format!("@{}:{server_name}", user.to_lowercase()),
         };
-        if !accounts::check_password(&self.db, &claimed, password).await.map_err(UiaError::from)? {
-            return Err(StageError::Retry("M_FORBIDDEN", "Invalid username or password".into()));
+        if !accounts::check_password(&self.db, &claimed, password)
+            .await
+            .map_err(UiaError::from)?
+        {
+            return Err(StageError::Retry(
+                "M_FORBIDDEN",
+                "Invalid username or password".into(),
+            ));
         }
         if claimed != requester {
             return Err(UiaError::WrongUser.into());
@@ -360,23 +463,47 @@ impl Services {
         Ok(())
     }
 
-    async fn check_token_stage(&self, auth: &Map<String, Value>, session: &str) -> Result<(), StageError> {
+    async fn check_token_stage(
+        &self,
+        auth: &Map<String, Value>,
+        session: &str,
+    ) -> Result<(), StageError> {
         let token = match auth.get("token") {
-            None => return Err(StageError::Retry("M_MISSING_PARAM", "Missing registration token".into())),
+            None => {
+                return Err(StageError::Retry(
+                    "M_MISSING_PARAM",
+                    "Missing registration token".into(),
+                ));
+            }
             Some(Value::String(t)) => t,
-            Some(_) => return Err(StageError::Retry("M_INVALID_PARAM", "Registration token must be a string".into())),
+            Some(_) => {
+                return Err(StageError::Retry(
+                    "M_INVALID_PARAM",
+                    "Registration token must be a string".into(),
+                ));
+            }
         };
         if let Some(stored) = self.uia.get_data(session, data::REGISTRATION_TOKEN) {
             if bool::from(stored.as_bytes().ct_eq(token.as_bytes())) {
                 return Ok(());
             }
-            return Err(StageError::Retry("M_INVALID_PARAM", "Registration token has changed".into()));
+            return Err(StageError::Retry(
+                "M_INVALID_PARAM",
+                "Registration token has changed".into(),
+            ));
         }
-        if registration_tokens::reserve(&self.db, token).await.map_err(UiaError::from)? {
-            self.uia.set_data(session, data::REGISTRATION_TOKEN, token.clone());
+        if registration_tokens::reserve(&self.db, token)
+            .await
+            .map_err(UiaError::from)?
+        {
+            self.uia
+                .set_data(session, data::REGISTRATION_TOKEN, token.clone());
             return Ok(());
         }
-        Err(StageError::Retry("M_UNAUTHORIZED", "Invalid registration token".into()))
+        Err(StageError::Retry(
+            "M_UNAUTHORIZED",
+            "Invalid registration token".into(),
+        ))
     }
 }
 
@@ -387,13 +514,41 @@ mod tests {
     #[test]
     fn sessions_are_bound_to_endpoint_and_user() {
         let s = UiaSessions::default();
-        let (id, _) = s.create("POST /account/password", Some("@a:x"), json!({"logout_devices": false}));
+        let (id, _) = s.create(
+            "POST /account/password",
+            Some("@a:x"),
+            json!({"logout_devices": false}),
+        );
         let mut p = json!({});
-        s.resume(&id, "POST /account/password", Some("@a:x"), &mut p).unwrap();
-        assert_eq!(p, json!({"logout_devices": false}), "an empty body gets the first call's parameters");
-        assert!(matches!(s.resume(&id, "POST /account/deactivate", Some("@a:x"), &mut json!({})), Err(UiaError::Changed)));
-        assert!(matches!(s.resume(&id, "POST /account/password", Some("@b:x"), &mut json!({})), Err(UiaError::Changed)));
-        assert!(matches!(s.resume("nope", "POST /account/password", Some("@a:x"), &mut json!({})), Err(UiaError::UnknownSession(_))));
+        s.resume(&id, "POST /account/password", Some("@a:x"), &mut p)
+            .unwrap();
+        assert_eq!(
+            p,
+            json!({"logout_devices": false}),
+            "an empty body gets the first call's parameters"
+        );
+        assert!(matches!(
+            s.resume(
+                &id,
+                "POST /account/deactivate",
+                Some("@a:x"),
+                &mut json!({})
+            ),
+            Err(UiaError::Changed)
+        ));
+        assert!(matches!(
+            s.resume(&id, "POST /account/password", Some("@b:x"), &mut json!({})),
+            Err(UiaError::Changed)
+        ));
+        assert!(matches!(
+            s.resume(
+                "nope",
+                "POST /account/password",
+                Some("@a:x"),
+                &mut json!({})
+            ),
+            Err(UiaError::UnknownSession(_))
+        ));
     }
 
     #[test]
@@ -401,7 +556,10 @@ mod tests {
         let s = UiaSessions::new(Duration::ZERO);
         let (id, _) = s.create("POST /register", None, json!({}));
         s.set_data(&id, data::REGISTRATION_TOKEN, "tok".into());
-        assert!(matches!(s.resume(&id, "POST /register", None, &mut json!({})), Err(UiaError::UnknownSession(_))));
+        assert!(matches!(
+            s.resume(&id, "POST /register", None, &mut json!({})),
+            Err(UiaError::UnknownSession(_))
+        ));
         let (_, released) = s.create("POST /register", None, json!({}));
         assert_eq!(released, vec!["tok".to_string()]);
     }

@@ -66,7 +66,10 @@ fn glob_to_regex(pat: &str) -> String {
                     class.push(d);
                 }
                 if closed {
-                    let class = class.strip_prefix('!').map(|c| format!("^{c}")).unwrap_or(class);
+                    let class = class
+                        .strip_prefix('!')
+                        .map(|c| format!("^{c}"))
+                        .unwrap_or(class);
                     re.push('[');
                     re.push_str(&class.replace('\\', "\\\\"));
                     re.push(']');
@@ -106,7 +109,13 @@ fn url_part(url: &url::Url, part: &str) -> Option<String> {
         "fragment" => url.fragment().unwrap_or("").to_string(),
         "username" => return Some(url.username().to_string()).filter(|u| !u.is_empty()),
         "password" => return url.password().map(str::to_string),
-        "hostname" => return url.host_str().map(|h| h.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase()),
+        "hostname" => {
+            return url.host_str().map(|h| {
+                h.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_ascii_lowercase()
+            });
+        }
         "port" => return url.port().map(|p| p.to_string()),
         _ => return None,
     })
@@ -116,8 +125,14 @@ fn url_part(url: &url::Url, part: &str) -> Option<String> {
 pub fn url_blocked(entries: &[UrlBlacklistEntry], url: &url::Url) -> bool {
     entries.iter().any(|entry| {
         entry.iter().all(|(part, pattern)| {
-            let Some(value) = url_part(url, part) else { return false };
-            let re = if pattern.starts_with('^') { pattern.clone() } else { glob_to_regex(pattern) };
+            let Some(value) = url_part(url, part) else {
+                return false;
+            };
+            let re = if pattern.starts_with('^') {
+                pattern.clone()
+            } else {
+                glob_to_regex(pattern)
+            };
             // Python's re.match anchors at the start only.
             regex::Regex::new(&re).is_ok_and(|r| r.find(&value).is_some_and(|m| m.start() == 0))
         })
@@ -152,14 +167,33 @@ impl Services {
         Ok(self.previews.client.get_or_init(|| client))
     }
 
-    async fn fetch_for_preview(&self, url: &url::Url) -> Result<super::safe_http::Fetched, PreviewError> {
+    async fn fetch_for_preview(
+        &self,
+        url: &url::Url,
+    ) -> Result<super::safe_http::Fetched, PreviewError> {
         let cfg = &self.config.url_preview;
         let client = self.preview_client()?;
-        let headers = [("accept-language", cfg.accept_language.join(", ")), ("user-agent", USER_AGENT.to_string())];
+        let headers = [
+            ("accept-language", cfg.accept_language.join(", ")),
+            ("user-agent", USER_AGENT.to_string()),
+        ];
         let blacklist = cfg.url_blacklist.clone();
-        let check = move |u: &url::Url| if url_blocked(&blacklist, u) { Err(FetchError::Other("URL blocked by url pattern blocklist entry".into())) } else { Ok(()) };
-        let fetched = client.get(url, &headers, cfg.max_spider_size, &check).await?;
-        let ct = fetched.content_type.clone().unwrap_or_else(|| "application/octet-stream".into());
+        let check = move |u: &url::Url| {
+            if url_blocked(&blacklist, u) {
+                Err(FetchError::Other(
+                    "URL blocked by url pattern blocklist entry".into(),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let fetched = client
+            .get(url, &headers, cfg.max_spider_size, &check)
+            .await?;
+        let ct = fetched
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".into());
         if !is_media(&ct) && !is_html(&ct) {
             return Err(PreviewError::NotPreviewable(ct));
         }
@@ -167,17 +201,35 @@ impl Services {
     }
 
     /// Stores fetched bytes as local media; returns the OpenGraph image keys.
-    async fn store_preview_media(&self, user_id: &str, body: &[u8], content_type: &str) -> Result<Map<String, Value>, PreviewError> {
+    async fn store_preview_media(
+        &self,
+        user_id: &str,
+        body: &[u8],
+        content_type: &str,
+    ) -> Result<Map<String, Value>, PreviewError> {
         let tmp_dir = self.config.media_store_path.join("tmp");
-        tokio::fs::create_dir_all(&tmp_dir).await.map_err(MediaError::from)?;
+        tokio::fs::create_dir_all(&tmp_dir)
+            .await
+            .map_err(MediaError::from)?;
         let tmp = tmp_dir.join(super::media::new_media_id());
-        tokio::fs::write(&tmp, body).await.map_err(MediaError::from)?;
-        let id = self.store_media(user_id, &tmp, body.len() as u64, Some(content_type), None).await?;
+        tokio::fs::write(&tmp, body)
+            .await
+            .map_err(MediaError::from)?;
+        let id = self
+            .store_media(user_id, &tmp, body.len() as u64, Some(content_type), None)
+            .await?;
         let mut og = Map::new();
-        og.insert("og:image".into(), json!(format!("mxc://{}/{id}", self.config.server_name)));
+        og.insert(
+            "og:image".into(),
+            json!(format!("mxc://{}/{id}", self.config.server_name)),
+        );
         og.insert("og:image:type".into(), json!(content_type));
         og.insert("matrix:image:size".into(), json!(body.len()));
-        if let Ok((w, h)) = image::ImageReader::new(std::io::Cursor::new(body)).with_guessed_format().map_err(|_| ()).and_then(|r| r.into_dimensions().map_err(|_| ())) {
+        if let Ok((w, h)) = image::ImageReader::new(std::io::Cursor::new(body))
+            .with_guessed_format()
+            .map_err(|_| ())
+            .and_then(|r| r.into_dimensions().map_err(|_| ()))
+        {
             og.insert("og:image:width".into(), json!(w));
             og.insert("og:image:height".into(), json!(h));
         }
@@ -190,14 +242,22 @@ impl Services {
             return Err(PreviewError::Disabled);
         }
         let now = crate::store::now_ms();
-        if let Some((expires, v)) = self.previews.cache.lock().unwrap_or_else(|p| p.into_inner()).get(url)
+        if let Some((expires, v)) = self
+            .previews
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(url)
             && *expires > now
         {
             return Ok(v.clone());
         }
         let parsed = url::Url::parse(url).map_err(|e| PreviewError::BadUrl(e.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(PreviewError::BadUrl(format!("unsupported scheme {}", parsed.scheme())));
+            return Err(PreviewError::BadUrl(format!(
+                "unsupported scheme {}",
+                parsed.scheme()
+            )));
         }
         if url_blocked(&self.config.url_preview.url_blacklist, &parsed) {
             return Err(PreviewError::UrlBlocked);
@@ -205,8 +265,15 @@ impl Services {
         let fetched = self.fetch_for_preview(&parsed).await?;
         let ct = fetched.content_type.clone().unwrap_or_default();
         let mut og = if is_media(&ct) {
-            let mut og = self.store_preview_media(user_id, &fetched.body, &ct).await?;
-            if let Some(name) = fetched.url.path_segments().and_then(|mut s| s.next_back()).filter(|s| !s.is_empty()) {
+            let mut og = self
+                .store_preview_media(user_id, &fetched.body, &ct)
+                .await?;
+            if let Some(name) = fetched
+                .url
+                .path_segments()
+                .and_then(|mut s| s.next_back())
+                .filter(|s| !s.is_empty())
+            {
                 og.insert("og:description".into(), json!(name));
             }
             og
@@ -223,11 +290,15 @@ impl Services {
                             let ct = f.content_type.clone().unwrap_or_default();
                             match self.store_preview_media(user_id, &f.body, &ct).await {
                                 Ok(m) => og.extend(m),
-                                Err(e) => tracing::warn!(url = %img_url, error = %e, "could not store a preview image"),
+                                Err(e) => {
+                                    tracing::warn!(url = %img_url, error = %e, "could not store a preview image")
+                                }
                             }
                         }
                         Ok(_) => {}
-                        Err(e) => tracing::warn!(url = %img_url, error = %e, "pre-caching a preview image failed"),
+                        Err(e) => {
+                            tracing::warn!(url = %img_url, error = %e, "pre-caching a preview image failed")
+                        }
                     },
                     Err(e) => tracing::warn!(img, error = %e, "bad og:image URL"),
                 }
@@ -236,7 +307,11 @@ impl Services {
         };
         opengraph::prune(&mut og);
         let value = Value::Object(og);
-        let mut cache = self.previews.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cache = self
+            .previews
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if cache.len() >= CACHE_MAX {
             cache.retain(|_, (e, _)| *e > now);
             if cache.len() >= CACHE_MAX {
@@ -254,7 +329,12 @@ mod tests {
 
     #[test]
     fn url_blacklist_matches_like_synapse() {
-        let e = |pairs: &[(&str, &str)]| pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
+        let e = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect::<Vec<_>>()
+        };
         let list = vec![
             e(&[("username", "*")]),
             e(&[("netloc", "google.com")]),

@@ -52,13 +52,15 @@ pub async fn get_user(db: &Db, user_id: &str) -> Result<Option<UserRow>, StoreEr
     .bind(user_id)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|(user_id, password_hash, admin, user_type, deactivated)| UserRow {
-        user_id,
-        password_hash,
-        admin: admin != 0,
-        user_type,
-        deactivated: deactivated != 0,
-    }))
+    Ok(row.map(
+        |(user_id, password_hash, admin, user_type, deactivated)| UserRow {
+            user_id,
+            password_hash,
+            admin: admin != 0,
+            user_type,
+            deactivated: deactivated != 0,
+        },
+    ))
 }
 
 /// Creates (or keeps) a device and stores a new access token for it, in one transaction.
@@ -107,21 +109,39 @@ pub async fn find_token(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, S
 }
 
 pub async fn count_users(db: &Db) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&db.pool)
+        .await?)
 }
 
 /// (displayname, avatar_url) of a local user; `None` when the user does not exist.
-pub async fn get_profile(db: &Db, user_id: &str) -> Result<Option<(Option<String>, Option<String>)>, StoreError> {
-    Ok(sqlx::query_as("SELECT displayname, avatar_url FROM users WHERE user_id = $1").bind(user_id).fetch_optional(&db.pool).await?)
+pub async fn get_profile(
+    db: &Db,
+    user_id: &str,
+) -> Result<Option<(Option<String>, Option<String>)>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT displayname, avatar_url FROM users WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
 }
 
 pub async fn set_displayname(db: &Db, user_id: &str, name: Option<&str>) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET displayname = $1 WHERE user_id = $2").bind(name).bind(user_id).execute(&db.pool).await?;
+    sqlx::query("UPDATE users SET displayname = $1 WHERE user_id = $2")
+        .bind(name)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 pub async fn set_avatar_url(db: &Db, user_id: &str, url: Option<&str>) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET avatar_url = $1 WHERE user_id = $2").bind(url).bind(user_id).execute(&db.pool).await?;
+    sqlx::query("UPDATE users SET avatar_url = $1 WHERE user_id = $2")
+        .bind(url)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
@@ -138,33 +158,57 @@ pub async fn list_devices(db: &Db, user_id: &str) -> Result<Vec<DeviceRow>, Stor
             .bind(user_id)
             .fetch_all(&db.pool)
             .await?;
-    Ok(rows.into_iter().map(|(device_id, display_name)| DeviceRow { device_id, display_name }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(device_id, display_name)| DeviceRow {
+            device_id,
+            display_name,
+        })
+        .collect())
 }
 
-pub async fn get_device(db: &Db, user_id: &str, device_id: &str) -> Result<Option<DeviceRow>, StoreError> {
-    let row: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT device_id, display_name FROM devices WHERE user_id = $1 AND device_id = $2")
-            .bind(user_id)
-            .bind(device_id)
-            .fetch_optional(&db.pool)
-            .await?;
-    Ok(row.map(|(device_id, display_name)| DeviceRow { device_id, display_name }))
+pub async fn get_device(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+) -> Result<Option<DeviceRow>, StoreError> {
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT device_id, display_name FROM devices WHERE user_id = $1 AND device_id = $2",
+    )
+    .bind(user_id)
+    .bind(device_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(device_id, display_name)| DeviceRow {
+        device_id,
+        display_name,
+    }))
 }
 
 /// Sets a device's display name; `Ok(false)` when the device does not exist.
-pub async fn set_device_display_name(db: &Db, user_id: &str, device_id: &str, name: Option<&str>) -> Result<bool, StoreError> {
-    let res = sqlx::query("UPDATE devices SET display_name = $1 WHERE user_id = $2 AND device_id = $3")
-        .bind(name)
-        .bind(user_id)
-        .bind(device_id)
-        .execute(&db.pool)
-        .await?;
+pub async fn set_device_display_name(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+    name: Option<&str>,
+) -> Result<bool, StoreError> {
+    let res =
+        sqlx::query("UPDATE devices SET display_name = $1 WHERE user_id = $2 AND device_id = $3")
+            .bind(name)
+            .bind(user_id)
+            .bind(device_id)
+            .execute(&db.pool)
+            .await?;
     Ok(res.rows_affected() == 1)
 }
 
 /// Deletes the given devices and their access tokens, in one transaction. Unknown ids are
 /// ignored.
-pub async fn delete_devices(db: &Db, user_id: &str, device_ids: &[String]) -> Result<(), StoreError> {
+pub async fn delete_devices(
+    db: &Db,
+    user_id: &str,
+    device_ids: &[String],
+) -> Result<(), StoreError> {
     let mut tx = db.pool.begin().await?;
     for device_id in device_ids {
         sqlx::query("DELETE FROM access_tokens WHERE user_id = $1 AND device_id = $2")
@@ -184,7 +228,11 @@ pub async fn delete_devices(db: &Db, user_id: &str, device_ids: &[String]) -> Re
 
 /// Deletes every device and access token of a user except `keep` (a device id), in one
 /// transaction.
-pub async fn delete_all_devices(db: &Db, user_id: &str, keep: Option<&str>) -> Result<(), StoreError> {
+pub async fn delete_all_devices(
+    db: &Db,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<(), StoreError> {
     let keep = keep.unwrap_or("");
     let mut tx = db.pool.begin().await?;
     sqlx::query("DELETE FROM access_tokens WHERE user_id = $1 AND device_id <> $2")
@@ -201,8 +249,16 @@ pub async fn delete_all_devices(db: &Db, user_id: &str, keep: Option<&str>) -> R
     Ok(())
 }
 
-pub async fn set_password_hash(db: &Db, user_id: &str, hash: Option<&str>) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE user_id = $2").bind(hash).bind(user_id).execute(&db.pool).await?;
+pub async fn set_password_hash(
+    db: &Db,
+    user_id: &str,
+    hash: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE user_id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
@@ -214,8 +270,14 @@ pub async fn deactivate_user(db: &Db, user_id: &str) -> Result<(), StoreError> {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM access_tokens WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM devices WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM access_tokens WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM devices WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -26,23 +26,42 @@ pub async fn list(db: &Db, valid: Option<bool>) -> Result<Vec<TokenRow>, StoreEr
 
 pub async fn get(db: &Db, token: &str) -> Result<Option<TokenRow>, StoreError> {
     let sql = format!("SELECT {COLS} FROM registration_tokens WHERE token = $1");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token).fetch_optional(&db.pool).await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(token)
+        .fetch_optional(&db.pool)
+        .await?)
 }
 
 /// Sets the given fields (`None`: leave as is; `Some(None)`: NULL); `Ok(false)` when the token
 /// does not exist.
-pub async fn update(db: &Db, token: &str, uses_allowed: Option<Option<i64>>, expiry_time: Option<Option<i64>>) -> Result<bool, StoreError> {
+pub async fn update(
+    db: &Db,
+    token: &str,
+    uses_allowed: Option<Option<i64>>,
+    expiry_time: Option<Option<i64>>,
+) -> Result<bool, StoreError> {
     let mut tx = db.pool.begin().await?;
     let exists: Option<String> =
-        sqlx::query_scalar("SELECT token FROM registration_tokens WHERE token = $1").bind(token).fetch_optional(&mut *tx).await?;
+        sqlx::query_scalar("SELECT token FROM registration_tokens WHERE token = $1")
+            .bind(token)
+            .fetch_optional(&mut *tx)
+            .await?;
     if exists.is_none() {
         return Ok(false);
     }
     if let Some(u) = uses_allowed {
-        sqlx::query("UPDATE registration_tokens SET uses_allowed = $1 WHERE token = $2").bind(u).bind(token).execute(&mut *tx).await?;
+        sqlx::query("UPDATE registration_tokens SET uses_allowed = $1 WHERE token = $2")
+            .bind(u)
+            .bind(token)
+            .execute(&mut *tx)
+            .await?;
     }
     if let Some(e) = expiry_time {
-        sqlx::query("UPDATE registration_tokens SET expiry_time = $1 WHERE token = $2").bind(e).bind(token).execute(&mut *tx).await?;
+        sqlx::query("UPDATE registration_tokens SET expiry_time = $1 WHERE token = $2")
+            .bind(e)
+            .bind(token)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(true)
@@ -50,6 +69,9 @@ pub async fn update(db: &Db, token: &str, uses_allowed: Option<Option<i64>>, exp
 
 /// `Ok(false)` when the token does not exist.
 pub async fn delete(db: &Db, token: &str) -> Result<bool, StoreError> {
-    let res = sqlx::query("DELETE FROM registration_tokens WHERE token = $1").bind(token).execute(&db.pool).await?;
+    let res = sqlx::query("DELETE FROM registration_tokens WHERE token = $1")
+        .bind(token)
+        .execute(&db.pool)
+        .await?;
     Ok(res.rows_affected() > 0)
 }

@@ -16,7 +16,15 @@ pub struct AdminUserRow {
     pub created_ts: i64,
 }
 
-type Tuple = (String, i64, i64, Option<String>, Option<String>, Option<String>, i64);
+type Tuple = (
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+);
 
 fn to_row(t: Tuple) -> AdminUserRow {
     AdminUserRow {
@@ -56,7 +64,11 @@ pub async fn list_users(db: &Db, q: &UserQuery) -> Result<(Vec<AdminUserRow>, i6
     if let Some(name) = &q.name {
         binds.push(format!("@%{}%:%", name.to_lowercase()));
         binds.push(format!("%{}%", name.to_lowercase()));
-        filters.push(format!("(user_id LIKE ${} OR LOWER(displayname) LIKE ${})", binds.len() - 1, binds.len()));
+        filters.push(format!(
+            "(user_id LIKE ${} OR LOWER(displayname) LIKE ${})",
+            binds.len() - 1,
+            binds.len()
+        ));
     } else if let Some(u) = &q.user_id {
         binds.push(format!("%{u}%"));
         filters.push(format!("user_id LIKE ${}", binds.len()));
@@ -71,7 +83,11 @@ pub async fn list_users(db: &Db, q: &UserQuery) -> Result<(Vec<AdminUserRow>, i6
         Some(false) => filters.push("admin = 0".into()),
         None => {}
     }
-    let where_clause = if filters.is_empty() { String::new() } else { format!("WHERE {}", filters.join(" AND ")) };
+    let where_clause = if filters.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", filters.join(" AND "))
+    };
     let dir = if q.descending { "DESC" } else { "ASC" };
     let count_sql = format!("SELECT COUNT(*) FROM users {where_clause}");
     let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
@@ -95,23 +111,40 @@ pub async fn list_users(db: &Db, q: &UserQuery) -> Result<(Vec<AdminUserRow>, i6
 
 pub async fn get_user(db: &Db, user_id: &str) -> Result<Option<AdminUserRow>, StoreError> {
     let q = format!("SELECT {COLS} FROM users WHERE user_id = $1");
-    let row: Option<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(user_id).fetch_optional(&db.pool).await?;
+    let row: Option<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?;
     Ok(row.map(to_row))
 }
 
 pub async fn set_admin(db: &Db, user_id: &str, admin: bool) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET admin = $1 WHERE user_id = $2").bind(admin as i64).bind(user_id).execute(&db.pool).await?;
+    sqlx::query("UPDATE users SET admin = $1 WHERE user_id = $2")
+        .bind(admin as i64)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
-pub async fn set_user_type(db: &Db, user_id: &str, user_type: Option<&str>) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET user_type = $1 WHERE user_id = $2").bind(user_type).bind(user_id).execute(&db.pool).await?;
+pub async fn set_user_type(
+    db: &Db,
+    user_id: &str,
+    user_type: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET user_type = $1 WHERE user_id = $2")
+        .bind(user_type)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 /// Clears the deactivated flag (the password stays unset until an admin sets one).
 pub async fn reactivate(db: &Db, user_id: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET deactivated = 0 WHERE user_id = $1").bind(user_id).execute(&db.pool).await?;
+    sqlx::query("UPDATE users SET deactivated = 0 WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
-

@@ -20,15 +20,26 @@ pub async fn max_stream_position(db: &Db) -> Result<i64, StoreError> {
 
 // ---- Device keys ----
 
-pub async fn get_device_keys(db: &Db, user_id: &str, device_id: &str) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT key_json FROM e2e_device_keys WHERE user_id = $1 AND device_id = $2")
-        .bind(user_id)
-        .bind(device_id)
-        .fetch_optional(&db.pool)
-        .await?)
+pub async fn get_device_keys(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT key_json FROM e2e_device_keys WHERE user_id = $1 AND device_id = $2",
+    )
+    .bind(user_id)
+    .bind(device_id)
+    .fetch_optional(&db.pool)
+    .await?)
 }
 
-pub async fn set_device_keys(db: &Db, user_id: &str, device_id: &str, key_json: &str) -> Result<(), StoreError> {
+pub async fn set_device_keys(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+    key_json: &str,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO e2e_device_keys (user_id, device_id, key_json, ts) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id, device_id) DO UPDATE SET key_json = excluded.key_json, ts = excluded.ts",
@@ -43,7 +54,10 @@ pub async fn set_device_keys(db: &Db, user_id: &str, device_id: &str, key_json: 
 }
 
 /// Device keys of a user's existing devices: (device_id, key_json, display_name).
-pub async fn device_keys_of(db: &Db, user_id: &str) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
+pub async fn device_keys_of(
+    db: &Db,
+    user_id: &str,
+) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT k.device_id, k.key_json, d.display_name FROM e2e_device_keys k \
          JOIN devices d ON d.user_id = k.user_id AND d.device_id = k.device_id \
@@ -65,7 +79,11 @@ pub async fn delete_device(db: &Db, user_id: &str, device_id: &str) -> Result<()
         "DELETE FROM to_device_txns WHERE user_id = $1 AND device_id = $2",
         "DELETE FROM e2e_signatures WHERE target_user_id = $1 AND target_key_id = $2",
     ] {
-        sqlx::query(q).bind(user_id).bind(device_id).execute(&mut *tx).await?;
+        sqlx::query(q)
+            .bind(user_id)
+            .bind(device_id)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -73,7 +91,13 @@ pub async fn delete_device(db: &Db, user_id: &str, device_id: &str) -> Result<()
 
 // ---- One-time and fallback keys ----
 
-pub async fn get_one_time_key(db: &Db, user_id: &str, device_id: &str, algorithm: &str, key_id: &str) -> Result<Option<String>, StoreError> {
+pub async fn get_one_time_key(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+    algorithm: &str,
+    key_id: &str,
+) -> Result<Option<String>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT key_json FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 AND algorithm = $3 AND key_id = $4",
     )
@@ -86,7 +110,12 @@ pub async fn get_one_time_key(db: &Db, user_id: &str, device_id: &str, algorithm
 }
 
 /// Inserts one-time keys (algorithm, key_id, key_json) in one transaction; existing ids are kept.
-pub async fn add_one_time_keys(db: &Db, user_id: &str, device_id: &str, keys: &[(String, String, String)]) -> Result<(), StoreError> {
+pub async fn add_one_time_keys(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+    keys: &[(String, String, String)],
+) -> Result<(), StoreError> {
     let mut tx = db.pool.begin().await?;
     for (algorithm, key_id, key_json) in keys {
         sqlx::query(
@@ -107,7 +136,11 @@ pub async fn add_one_time_keys(db: &Db, user_id: &str, device_id: &str, keys: &[
 }
 
 /// (algorithm, count) of the device's unclaimed one-time keys.
-pub async fn count_one_time_keys(db: &Db, user_id: &str, device_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
+pub async fn count_one_time_keys(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+) -> Result<Vec<(String, i64)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT algorithm, COUNT(*) FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm ORDER BY algorithm",
     )
@@ -121,8 +154,17 @@ pub async fn count_one_time_keys(db: &Db, user_id: &str, device_id: &str) -> Res
 /// returns it, so two claims can never get the same key. On PostgreSQL the candidate row is
 /// locked with SKIP LOCKED, so concurrent claimers pick different rows instead of queueing
 /// on one; SQLite runs one writer at a time. Returns (key_id, key_json).
-pub async fn claim_one_time_key(db: &Db, user_id: &str, device_id: &str, algorithm: &str) -> Result<Option<(String, String)>, StoreError> {
-    let lock = if db.engine == Engine::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+pub async fn claim_one_time_key(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+    algorithm: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    let lock = if db.engine == Engine::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let q = format!(
         "DELETE FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 AND algorithm = $3 AND key_id = (\
             SELECT key_id FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 AND algorithm = $3 \
@@ -157,7 +199,14 @@ pub async fn claim_one_time_key(db: &Db, user_id: &str, device_id: &str, algorit
 
 /// Stores the device's fallback key for an algorithm, replacing the old one; `used` is reset
 /// unless the same key is uploaded again.
-pub async fn set_fallback_key(db: &Db, user_id: &str, device_id: &str, algorithm: &str, key_id: &str, key_json: &str) -> Result<(), StoreError> {
+pub async fn set_fallback_key(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+    algorithm: &str,
+    key_id: &str,
+    key_json: &str,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO e2e_fallback_keys (user_id, device_id, algorithm, key_id, key_json, used) VALUES ($1, $2, $3, $4, $5, 0) \
          ON CONFLICT (user_id, device_id, algorithm) DO UPDATE SET key_id = excluded.key_id, key_json = excluded.key_json, \
@@ -175,7 +224,12 @@ pub async fn set_fallback_key(db: &Db, user_id: &str, device_id: &str, algorithm
 }
 
 /// Hands out the fallback key (it stays) and marks it used. Returns (key_id, key_json).
-pub async fn claim_fallback_key(db: &Db, user_id: &str, device_id: &str, algorithm: &str) -> Result<Option<(String, String)>, StoreError> {
+pub async fn claim_fallback_key(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+    algorithm: &str,
+) -> Result<Option<(String, String)>, StoreError> {
     Ok(sqlx::query_as(
         "UPDATE e2e_fallback_keys SET used = 1 WHERE user_id = $1 AND device_id = $2 AND algorithm = $3 RETURNING key_id, key_json",
     )
@@ -187,7 +241,11 @@ pub async fn claim_fallback_key(db: &Db, user_id: &str, device_id: &str, algorit
 }
 
 /// Algorithms whose fallback key has not been handed out yet.
-pub async fn unused_fallback_key_types(db: &Db, user_id: &str, device_id: &str) -> Result<Vec<String>, StoreError> {
+pub async fn unused_fallback_key_types(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT algorithm FROM e2e_fallback_keys WHERE user_id = $1 AND device_id = $2 AND used = 0 ORDER BY algorithm",
     )
@@ -199,15 +257,27 @@ pub async fn unused_fallback_key_types(db: &Db, user_id: &str, device_id: &str) 
 
 // ---- Cross-signing keys and signatures ----
 
-pub async fn get_cross_signing_key(db: &Db, user_id: &str, key_type: &str) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT key_json FROM e2e_cross_signing_keys WHERE user_id = $1 AND key_type = $2")
-        .bind(user_id)
-        .bind(key_type)
-        .fetch_optional(&db.pool)
-        .await?)
+pub async fn get_cross_signing_key(
+    db: &Db,
+    user_id: &str,
+    key_type: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT key_json FROM e2e_cross_signing_keys WHERE user_id = $1 AND key_type = $2",
+    )
+    .bind(user_id)
+    .bind(key_type)
+    .fetch_optional(&db.pool)
+    .await?)
 }
 
-pub async fn set_cross_signing_key(db: &Db, user_id: &str, key_type: &str, key_json: &str, stream_id: i64) -> Result<(), StoreError> {
+pub async fn set_cross_signing_key(
+    db: &Db,
+    user_id: &str,
+    key_type: &str,
+    key_json: &str,
+    stream_id: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO e2e_cross_signing_keys (user_id, key_type, key_json, stream_id) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id, key_type) DO UPDATE SET key_json = excluded.key_json, stream_id = excluded.stream_id",
@@ -222,7 +292,10 @@ pub async fn set_cross_signing_key(db: &Db, user_id: &str, key_type: &str, key_j
 }
 
 /// Signatures on a user's keys: (target_key_id, signer_user_id, signer_key_id, signature).
-pub async fn signatures_on(db: &Db, target_user_id: &str) -> Result<Vec<(String, String, String, String)>, StoreError> {
+pub async fn signatures_on(
+    db: &Db,
+    target_user_id: &str,
+) -> Result<Vec<(String, String, String, String)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT target_key_id, signer_user_id, signer_key_id, signature FROM e2e_signatures WHERE target_user_id = $1 \
          ORDER BY target_key_id, signer_user_id, signer_key_id",
@@ -232,7 +305,14 @@ pub async fn signatures_on(db: &Db, target_user_id: &str) -> Result<Vec<(String,
     .await?)
 }
 
-pub async fn add_signature(db: &Db, target_user_id: &str, target_key_id: &str, signer_user_id: &str, signer_key_id: &str, signature: &str) -> Result<(), StoreError> {
+pub async fn add_signature(
+    db: &Db,
+    target_user_id: &str,
+    target_key_id: &str,
+    signer_user_id: &str,
+    signer_key_id: &str,
+    signature: &str,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO e2e_signatures (target_user_id, target_key_id, signer_user_id, signer_key_id, signature) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (target_user_id, target_key_id, signer_user_id, signer_key_id) DO UPDATE SET signature = excluded.signature",
@@ -249,7 +329,11 @@ pub async fn add_signature(db: &Db, target_user_id: &str, target_key_id: &str, s
 
 // ---- Device lists ----
 
-pub async fn mark_device_list_change(db: &Db, user_id: &str, stream_id: i64) -> Result<(), StoreError> {
+pub async fn mark_device_list_change(
+    db: &Db,
+    user_id: &str,
+    stream_id: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO device_list_changes (user_id, stream_id) VALUES ($1, $2) \
          ON CONFLICT (user_id) DO UPDATE SET stream_id = excluded.stream_id",
@@ -264,15 +348,21 @@ pub async fn mark_device_list_change(db: &Db, user_id: &str, stream_id: i64) -> 
 /// Users whose devices changed after `since` (the latest change only is kept, so a change
 /// after `to` also counts: a spurious extra entry, never a missed one).
 pub async fn device_lists_changed_since(db: &Db, since: i64) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT user_id FROM device_list_changes WHERE stream_id > $1 ORDER BY user_id")
-        .bind(since)
-        .fetch_all(&db.pool)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT user_id FROM device_list_changes WHERE stream_id > $1 ORDER BY user_id",
+    )
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await?)
 }
 
 /// Memberships in every room the user is joined to, or whose own membership changed after
 /// `since`: (user_id, room_id, membership, stream_ordering).
-pub async fn memberships_around(db: &Db, user_id: &str, since: i64) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+pub async fn memberships_around(
+    db: &Db,
+    user_id: &str,
+    since: i64,
+) -> Result<Vec<(String, String, String, i64)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT m.user_id, m.room_id, m.membership, m.stream_ordering FROM room_memberships m \
          JOIN room_memberships me ON me.room_id = m.room_id AND me.user_id = $1 \
@@ -337,7 +427,12 @@ pub async fn send_to_device(
 
 /// Deletes the device's messages a sync already returned and whose position is at or before
 /// `since` (the client holds a token past them, so it got them).
-pub async fn delete_acknowledged_to_device(db: &Db, user_id: &str, device_id: &str, since: i64) -> Result<u64, StoreError> {
+pub async fn delete_acknowledged_to_device(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+    since: i64,
+) -> Result<u64, StoreError> {
     Ok(sqlx::query("DELETE FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 AND delivered = 1")
         .bind(user_id)
         .bind(device_id)
@@ -351,7 +446,13 @@ pub async fn delete_acknowledged_to_device(db: &Db, user_id: &str, device_id: &s
 pub type ToDeviceRow = (i64, i64, String, String, String);
 
 /// The device's messages at or before `to`, oldest first, at most `limit`.
-pub async fn pending_to_device(db: &Db, user_id: &str, device_id: &str, to: i64, limit: i64) -> Result<Vec<ToDeviceRow>, StoreError> {
+pub async fn pending_to_device(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<ToDeviceRow>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT stream_id, seq, sender, type, content FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 \
          ORDER BY stream_id, seq LIMIT $4",
@@ -365,7 +466,13 @@ pub async fn pending_to_device(db: &Db, user_id: &str, device_id: &str, to: i64,
 }
 
 /// Marks the device's messages up to and including (stream_id, seq) as returned by a sync.
-pub async fn mark_to_device_delivered(db: &Db, user_id: &str, device_id: &str, stream_id: i64, seq: i64) -> Result<(), StoreError> {
+pub async fn mark_to_device_delivered(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+    stream_id: i64,
+    seq: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE to_device_messages SET delivered = 1 WHERE user_id = $1 AND device_id = $2 AND delivered = 0 \
          AND (stream_id < $3 OR (stream_id = $3 AND seq <= $4))",
@@ -385,12 +492,19 @@ pub async fn mark_to_device_delivered(db: &Db, user_id: &str, device_id: &str, s
 pub type BackupVersionRow = (i64, String, String, i64);
 
 /// Creates the next backup version (numbers are never reused) and returns it.
-pub async fn create_backup_version(db: &Db, user_id: &str, algorithm: &str, auth_data: &str) -> Result<i64, StoreError> {
+pub async fn create_backup_version(
+    db: &Db,
+    user_id: &str,
+    algorithm: &str,
+    auth_data: &str,
+) -> Result<i64, StoreError> {
     let mut tx = db.pool.begin().await?;
-    let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM e2e_room_keys_versions WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let next: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM e2e_room_keys_versions WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await?;
     sqlx::query("INSERT INTO e2e_room_keys_versions (user_id, version, algorithm, auth_data, etag, deleted) VALUES ($1, $2, $3, $4, 0, 0)")
         .bind(user_id)
         .bind(next)
@@ -403,10 +517,18 @@ pub async fn create_backup_version(db: &Db, user_id: &str, algorithm: &str, auth
 }
 
 /// A live backup version, or the latest live one when `version` is `None`.
-pub async fn get_backup_version(db: &Db, user_id: &str, version: Option<i64>) -> Result<Option<BackupVersionRow>, StoreError> {
+pub async fn get_backup_version(
+    db: &Db,
+    user_id: &str,
+    version: Option<i64>,
+) -> Result<Option<BackupVersionRow>, StoreError> {
     let q = match version {
-        Some(_) => "SELECT version, algorithm, auth_data, etag FROM e2e_room_keys_versions WHERE user_id = $1 AND deleted = 0 AND version = $2",
-        None => "SELECT version, algorithm, auth_data, etag FROM e2e_room_keys_versions WHERE user_id = $1 AND deleted = 0 ORDER BY version DESC LIMIT 1",
+        Some(_) => {
+            "SELECT version, algorithm, auth_data, etag FROM e2e_room_keys_versions WHERE user_id = $1 AND deleted = 0 AND version = $2"
+        }
+        None => {
+            "SELECT version, algorithm, auth_data, etag FROM e2e_room_keys_versions WHERE user_id = $1 AND deleted = 0 ORDER BY version DESC LIMIT 1"
+        }
     };
     let mut query = sqlx::query_as(q).bind(user_id);
     if let Some(v) = version {
@@ -415,27 +537,40 @@ pub async fn get_backup_version(db: &Db, user_id: &str, version: Option<i64>) ->
     Ok(query.fetch_optional(&db.pool).await?)
 }
 
-pub async fn update_backup_auth_data(db: &Db, user_id: &str, version: i64, auth_data: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE e2e_room_keys_versions SET auth_data = $1 WHERE user_id = $2 AND version = $3")
-        .bind(auth_data)
-        .bind(user_id)
-        .bind(version)
-        .execute(&db.pool)
-        .await?;
+pub async fn update_backup_auth_data(
+    db: &Db,
+    user_id: &str,
+    version: i64,
+    auth_data: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE e2e_room_keys_versions SET auth_data = $1 WHERE user_id = $2 AND version = $3",
+    )
+    .bind(auth_data)
+    .bind(user_id)
+    .bind(version)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
 pub async fn bump_backup_etag(db: &Db, user_id: &str, version: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE e2e_room_keys_versions SET etag = etag + 1 WHERE user_id = $1 AND version = $2")
-        .bind(user_id)
-        .bind(version)
-        .execute(&db.pool)
-        .await?;
+    sqlx::query(
+        "UPDATE e2e_room_keys_versions SET etag = etag + 1 WHERE user_id = $1 AND version = $2",
+    )
+    .bind(user_id)
+    .bind(version)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
 /// Marks a version deleted and drops its keys; `Ok(false)` when there was no such live version.
-pub async fn delete_backup_version(db: &Db, user_id: &str, version: i64) -> Result<bool, StoreError> {
+pub async fn delete_backup_version(
+    db: &Db,
+    user_id: &str,
+    version: i64,
+) -> Result<bool, StoreError> {
     let mut tx = db.pool.begin().await?;
     let n = sqlx::query("UPDATE e2e_room_keys_versions SET deleted = 1 WHERE user_id = $1 AND version = $2 AND deleted = 0")
         .bind(user_id)
@@ -443,7 +578,11 @@ pub async fn delete_backup_version(db: &Db, user_id: &str, version: i64) -> Resu
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    sqlx::query("DELETE FROM e2e_room_keys WHERE user_id = $1 AND version = $2").bind(user_id).bind(version).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM e2e_room_keys WHERE user_id = $1 AND version = $2")
+        .bind(user_id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(n == 1)
 }
@@ -462,7 +601,13 @@ pub struct RoomKeyRow {
 type RoomKeyTuple = (String, String, i64, i64, i64, String);
 
 /// Keys of a backup version, optionally only one room's or one session's.
-pub async fn get_room_keys(db: &Db, user_id: &str, version: i64, room_id: Option<&str>, session_id: Option<&str>) -> Result<Vec<RoomKeyRow>, StoreError> {
+pub async fn get_room_keys(
+    db: &Db,
+    user_id: &str,
+    version: i64,
+    room_id: Option<&str>,
+    session_id: Option<&str>,
+) -> Result<Vec<RoomKeyRow>, StoreError> {
     let rows: Vec<RoomKeyTuple> = sqlx::query_as(
         "SELECT room_id, session_id, first_message_index, forwarded_count, is_verified, session_data FROM e2e_room_keys \
          WHERE user_id = $1 AND version = $2 AND ($3 = '' OR room_id = $3) AND ($4 = '' OR session_id = $4) ORDER BY room_id, session_id",
@@ -475,18 +620,27 @@ pub async fn get_room_keys(db: &Db, user_id: &str, version: i64, room_id: Option
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(room_id, session_id, first_message_index, forwarded_count, v, session_data)| RoomKeyRow {
-            room_id,
-            session_id,
-            first_message_index,
-            forwarded_count,
-            is_verified: v != 0,
-            session_data,
-        })
+        .map(
+            |(room_id, session_id, first_message_index, forwarded_count, v, session_data)| {
+                RoomKeyRow {
+                    room_id,
+                    session_id,
+                    first_message_index,
+                    forwarded_count,
+                    is_verified: v != 0,
+                    session_data,
+                }
+            },
+        )
         .collect())
 }
 
-pub async fn put_room_key(db: &Db, user_id: &str, version: i64, k: &RoomKeyRow) -> Result<(), StoreError> {
+pub async fn put_room_key(
+    db: &Db,
+    user_id: &str,
+    version: i64,
+    k: &RoomKeyRow,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO e2e_room_keys (user_id, version, room_id, session_id, first_message_index, forwarded_count, is_verified, session_data) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id, version, room_id, session_id) DO UPDATE SET \
@@ -506,7 +660,13 @@ pub async fn put_room_key(db: &Db, user_id: &str, version: i64, k: &RoomKeyRow) 
     Ok(())
 }
 
-pub async fn delete_room_keys(db: &Db, user_id: &str, version: i64, room_id: Option<&str>, session_id: Option<&str>) -> Result<(), StoreError> {
+pub async fn delete_room_keys(
+    db: &Db,
+    user_id: &str,
+    version: i64,
+    room_id: Option<&str>,
+    session_id: Option<&str>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "DELETE FROM e2e_room_keys WHERE user_id = $1 AND version = $2 AND ($3 = '' OR room_id = $3) AND ($4 = '' OR session_id = $4)",
     )
@@ -520,9 +680,13 @@ pub async fn delete_room_keys(db: &Db, user_id: &str, version: i64, room_id: Opt
 }
 
 pub async fn count_room_keys(db: &Db, user_id: &str, version: i64) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM e2e_room_keys WHERE user_id = $1 AND version = $2")
+    Ok(
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM e2e_room_keys WHERE user_id = $1 AND version = $2",
+        )
         .bind(user_id)
         .bind(version)
         .fetch_one(&db.pool)
-        .await?)
+        .await?,
+    )
 }

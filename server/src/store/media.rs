@@ -13,7 +13,16 @@ pub struct MediaRow {
     pub expires_ts: Option<i64>,
 }
 
-pub async fn insert(db: &Db, media_id: &str, user_id: &str, content_type: Option<&str>, filename: Option<&str>, size: Option<i64>, uploaded: bool, expires_ts: Option<i64>) -> Result<(), StoreError> {
+pub async fn insert(
+    db: &Db,
+    media_id: &str,
+    user_id: &str,
+    content_type: Option<&str>,
+    filename: Option<&str>,
+    size: Option<i64>,
+    uploaded: bool,
+    expires_ts: Option<i64>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO media (media_id, user_id, content_type, filename, size, created_ts, uploaded, expires_ts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -31,7 +40,13 @@ pub async fn insert(db: &Db, media_id: &str, user_id: &str, content_type: Option
 }
 
 /// Marks a reserved id as uploaded; false when it was not reserved (or already uploaded).
-pub async fn complete(db: &Db, media_id: &str, content_type: Option<&str>, filename: Option<&str>, size: i64) -> Result<bool, StoreError> {
+pub async fn complete(
+    db: &Db,
+    media_id: &str,
+    content_type: Option<&str>,
+    filename: Option<&str>,
+    size: i64,
+) -> Result<bool, StoreError> {
     let r = sqlx::query("UPDATE media SET content_type = $1, filename = $2, size = $3, uploaded = 1, expires_ts = NULL WHERE media_id = $4 AND uploaded = 0")
         .bind(content_type)
         .bind(filename)
@@ -49,14 +64,24 @@ pub async fn get(db: &Db, media_id: &str) -> Result<Option<MediaRow>, StoreError
     .bind(media_id)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|r| MediaRow { media_id: r.0, user_id: r.1, content_type: r.2, filename: r.3, size: r.4, uploaded: r.5 != 0, expires_ts: r.6 }))
+    Ok(row.map(|r| MediaRow {
+        media_id: r.0,
+        user_id: r.1,
+        content_type: r.2,
+        filename: r.3,
+        size: r.4,
+        uploaded: r.5 != 0,
+        expires_ts: r.6,
+    }))
 }
 
 /// Reserved, not yet uploaded ids of a user that have not expired.
 pub async fn pending_count(db: &Db, user_id: &str) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM media WHERE user_id = $1 AND uploaded = 0 AND expires_ts > $2")
-        .bind(user_id)
-        .bind(now_ms())
-        .fetch_one(&db.pool)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM media WHERE user_id = $1 AND uploaded = 0 AND expires_ts > $2",
+    )
+    .bind(user_id)
+    .bind(now_ms())
+    .fetch_one(&db.pool)
+    .await?)
 }

@@ -49,7 +49,9 @@ pub struct Db {
 /// The URL sqlx connects with, built from Synapse-style `database` settings.
 pub fn connect_url(db: &Database) -> String {
     match db {
-        Database::Sqlite { path } if path.as_os_str() == ":memory:" => "sqlite::memory:".to_string(),
+        Database::Sqlite { path } if path.as_os_str() == ":memory:" => {
+            "sqlite::memory:".to_string()
+        }
         Database::Sqlite { path } => {
             let mut u = url::Url::parse("sqlite://").expect("static URL");
             u.set_path(&path.to_string_lossy());
@@ -75,8 +77,16 @@ impl Db {
                     // An in-memory database lives only as long as its one connection.
                     .max_connections(if memory { 1 } else { 8 })
                     .min_connections(if memory { 1 } else { 0 })
-                    .idle_timeout(if memory { None } else { Some(Duration::from_secs(600)) })
-                    .max_lifetime(if memory { None } else { Some(Duration::from_secs(3600)) })
+                    .idle_timeout(if memory {
+                        None
+                    } else {
+                        Some(Duration::from_secs(600))
+                    })
+                    .max_lifetime(if memory {
+                        None
+                    } else {
+                        Some(Duration::from_secs(3600))
+                    })
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute("PRAGMA busy_timeout = 5000").await?;
@@ -112,8 +122,16 @@ impl Db {
 
     async fn migrate(&self) -> Result<(), StoreError> {
         match self.engine {
-            Engine::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
-            Engine::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
+            Engine::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Engine::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -125,9 +143,10 @@ impl Db {
             .bind(server_name)
             .execute(&self.pool)
             .await?;
-        let stored: String = sqlx::query_scalar("SELECT value FROM server_meta WHERE name = 'server_name'")
-            .fetch_one(&self.pool)
-            .await?;
+        let stored: String =
+            sqlx::query_scalar("SELECT value FROM server_meta WHERE name = 'server_name'")
+                .fetch_one(&self.pool)
+                .await?;
         if stored != server_name {
             return Err(StoreError::Refused(format!(
                 "this database belongs to server_name {stored:?}, but the config says {server_name:?}; \
@@ -140,7 +159,10 @@ impl Db {
 
 /// Synapse refuses PostgreSQL databases that are not UTF8 with C collation (sorting and
 /// indexes then differ between machines); so do we, with the same escape hatch.
-async fn check_postgres_locale(pool: &AnyPool, allow_unsafe_locale: bool) -> Result<(), StoreError> {
+async fn check_postgres_locale(
+    pool: &AnyPool,
+    allow_unsafe_locale: bool,
+) -> Result<(), StoreError> {
     let row: (String, String, String) = sqlx::query_as(
         "SELECT pg_encoding_to_char(encoding)::text, datcollate::text, datctype::text FROM pg_database WHERE datname = current_database()",
     )

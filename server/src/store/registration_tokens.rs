@@ -5,7 +5,12 @@
 use super::{Db, StoreError, now_ms};
 
 /// Creates a token (the admin API and tests use this); `Ok(false)` when it already exists.
-pub async fn insert(db: &Db, token: &str, uses_allowed: Option<i64>, expiry_time: Option<i64>) -> Result<bool, StoreError> {
+pub async fn insert(
+    db: &Db,
+    token: &str,
+    uses_allowed: Option<i64>,
+    expiry_time: Option<i64>,
+) -> Result<bool, StoreError> {
     let res = sqlx::query(
         "INSERT INTO registration_tokens (token, uses_allowed, pending, completed, expiry_time) VALUES ($1, $2, 0, 0, $3) \
          ON CONFLICT (token) DO NOTHING",
@@ -60,15 +65,20 @@ pub async fn complete(db: &Db, token: &str) -> Result<(), StoreError> {
 
 /// Gives a reserved use back (its UIA session expired without registering).
 pub async fn release(db: &Db, token: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE registration_tokens SET pending = pending - 1 WHERE token = $1 AND pending > 0")
-        .bind(token)
-        .execute(&db.pool)
-        .await?;
+    sqlx::query(
+        "UPDATE registration_tokens SET pending = pending - 1 WHERE token = $1 AND pending > 0",
+    )
+    .bind(token)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
 /// (uses_allowed, pending, completed, expiry_time)
-pub async fn get(db: &Db, token: &str) -> Result<Option<(Option<i64>, i64, i64, Option<i64>)>, StoreError> {
+pub async fn get(
+    db: &Db,
+    token: &str,
+) -> Result<Option<(Option<i64>, i64, i64, Option<i64>)>, StoreError> {
     Ok(sqlx::query_as("SELECT uses_allowed, pending, completed, expiry_time FROM registration_tokens WHERE token = $1")
         .bind(token)
         .fetch_optional(&db.pool)

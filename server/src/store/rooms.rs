@@ -13,12 +13,29 @@ pub struct EventRow {
     pub txn_id: Option<String>,
 }
 
-const EVENT_COLS: &str = "stream_ordering, event_id, room_id, json, redacted_by, txn_device_id, txn_id";
+const EVENT_COLS: &str =
+    "stream_ordering, event_id, room_id, json, redacted_by, txn_device_id, txn_id";
 
-type EventTuple = (i64, String, String, String, Option<String>, Option<String>, Option<String>);
+type EventTuple = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 fn to_row(t: EventTuple) -> EventRow {
-    EventRow { stream_ordering: t.0, event_id: t.1, room_id: t.2, json: t.3, redacted_by: t.4, txn_device_id: t.5, txn_id: t.6 }
+    EventRow {
+        stream_ordering: t.0,
+        event_id: t.1,
+        room_id: t.2,
+        json: t.3,
+        redacted_by: t.4,
+        txn_device_id: t.5,
+        txn_id: t.6,
+    }
 }
 
 /// The highest position used by any stream table (the server's start position).
@@ -36,12 +53,20 @@ pub async fn max_stream_position(db: &Db) -> Result<i64, StoreError> {
 }
 
 pub async fn room_version(db: &Db, room_id: &str) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT room_version FROM rooms WHERE room_id = $1").bind(room_id).fetch_optional(&db.pool).await?)
+    Ok(
+        sqlx::query_scalar("SELECT room_version FROM rooms WHERE room_id = $1")
+            .bind(room_id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
 }
 
 pub async fn get_event(db: &Db, event_id: &str) -> Result<Option<EventRow>, StoreError> {
     let q = format!("SELECT {EVENT_COLS} FROM events WHERE event_id = $1");
-    let row: Option<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(event_id).fetch_optional(&db.pool).await?;
+    let row: Option<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
+        .bind(event_id)
+        .fetch_optional(&db.pool)
+        .await?;
     Ok(row.map(to_row))
 }
 
@@ -64,11 +89,16 @@ pub async fn last_event(db: &Db, room_id: &str) -> Result<Option<(String, i64)>,
 }
 
 /// Current state of a room: (type, state_key, event_id).
-pub async fn current_state_ids(db: &Db, room_id: &str) -> Result<Vec<(String, String, String)>, StoreError> {
-    Ok(sqlx::query_as("SELECT type, state_key, event_id FROM current_state WHERE room_id = $1")
-        .bind(room_id)
-        .fetch_all(&db.pool)
-        .await?)
+pub async fn current_state_ids(
+    db: &Db,
+    room_id: &str,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT type, state_key, event_id FROM current_state WHERE room_id = $1")
+            .bind(room_id)
+            .fetch_all(&db.pool)
+            .await?,
+    )
 }
 
 /// Current state events of a room, as rows.
@@ -77,15 +107,28 @@ pub async fn current_state_events(db: &Db, room_id: &str) -> Result<Vec<EventRow
         "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
          FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 ORDER BY e.stream_ordering"
     );
-    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(room_id).fetch_all(&db.pool).await?;
+    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
+        .bind(room_id)
+        .fetch_all(&db.pool)
+        .await?;
     Ok(rows.into_iter().map(to_row).collect())
 }
 
 /// One current state event.
-pub async fn current_state_event(db: &Db, room_id: &str, kind: &str, state_key: &str) -> Result<Option<EventRow>, StoreError> {
+pub async fn current_state_event(
+    db: &Db,
+    room_id: &str,
+    kind: &str,
+    state_key: &str,
+) -> Result<Option<EventRow>, StoreError> {
     let q = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
          FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 AND c.type = $2 AND c.state_key = $3";
-    let row: Option<EventTuple> = sqlx::query_as(q).bind(room_id).bind(kind).bind(state_key).fetch_optional(&db.pool).await?;
+    let row: Option<EventTuple> = sqlx::query_as(q)
+        .bind(room_id)
+        .bind(kind)
+        .bind(state_key)
+        .fetch_optional(&db.pool)
+        .await?;
     Ok(row.map(to_row))
 }
 
@@ -96,41 +139,80 @@ pub async fn state_at(db: &Db, room_id: &str, pos: i64) -> Result<Vec<EventRow>,
          JOIN (SELECT type, state_key, MAX(stream_ordering) AS so FROM events \
                WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering <= $2 GROUP BY type, state_key) l \
            ON e.stream_ordering = l.so ORDER BY e.stream_ordering";
-    let rows: Vec<EventTuple> = sqlx::query_as(q).bind(room_id).bind(pos).fetch_all(&db.pool).await?;
+    let rows: Vec<EventTuple> = sqlx::query_as(q)
+        .bind(room_id)
+        .bind(pos)
+        .fetch_all(&db.pool)
+        .await?;
     Ok(rows.into_iter().map(to_row).collect())
 }
 
 /// State events of a room with `from < stream <= to`.
-pub async fn state_changes(db: &Db, room_id: &str, from: i64, to: i64) -> Result<Vec<EventRow>, StoreError> {
+pub async fn state_changes(
+    db: &Db,
+    room_id: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<EventRow>, StoreError> {
     let q = format!(
         "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering"
     );
-    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(room_id).bind(from).bind(to).fetch_all(&db.pool).await?;
+    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
+        .bind(room_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&db.pool)
+        .await?;
     Ok(rows.into_iter().map(to_row).collect())
 }
 
 /// Up to `limit` events of a room with `from < stream <= to`, newest first.
-pub async fn events_backwards(db: &Db, room_id: &str, from: i64, to: i64, limit: i64) -> Result<Vec<EventRow>, StoreError> {
+pub async fn events_backwards(
+    db: &Db,
+    room_id: &str,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
     let q = format!(
         "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering DESC LIMIT $4"
     );
-    let rows: Vec<EventTuple> =
-        sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(room_id).bind(from).bind(to).bind(limit).fetch_all(&db.pool).await?;
+    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
+        .bind(room_id)
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?;
     Ok(rows.into_iter().map(to_row).collect())
 }
 
 /// Up to `limit` events of a room with `from < stream <= to`, oldest first.
-pub async fn events_forwards(db: &Db, room_id: &str, from: i64, to: i64, limit: i64) -> Result<Vec<EventRow>, StoreError> {
+pub async fn events_forwards(
+    db: &Db,
+    room_id: &str,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
     let q = format!(
         "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering ASC LIMIT $4"
     );
-    let rows: Vec<EventTuple> =
-        sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(room_id).bind(from).bind(to).bind(limit).fetch_all(&db.pool).await?;
+    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
+        .bind(room_id)
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?;
     Ok(rows.into_iter().map(to_row).collect())
 }
 
 /// A user's memberships: (room_id, membership, event_id, stream_ordering).
-pub async fn memberships_of(db: &Db, user_id: &str) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+pub async fn memberships_of(
+    db: &Db,
+    user_id: &str,
+) -> Result<Vec<(String, String, String, i64)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT room_id, membership, event_id, stream_ordering FROM room_memberships WHERE user_id = $1 AND forgotten = 0",
     )
@@ -139,7 +221,11 @@ pub async fn memberships_of(db: &Db, user_id: &str) -> Result<Vec<(String, Strin
     .await?)
 }
 
-pub async fn membership(db: &Db, user_id: &str, room_id: &str) -> Result<Option<(String, i64)>, StoreError> {
+pub async fn membership(
+    db: &Db,
+    user_id: &str,
+    room_id: &str,
+) -> Result<Option<(String, i64)>, StoreError> {
     Ok(sqlx::query_as("SELECT membership, stream_ordering FROM room_memberships WHERE user_id = $1 AND room_id = $2")
         .bind(user_id)
         .bind(room_id)
@@ -148,7 +234,11 @@ pub async fn membership(db: &Db, user_id: &str, room_id: &str) -> Result<Option<
 }
 
 /// Members of a room with the given membership.
-pub async fn members_with(db: &Db, room_id: &str, membership: &str) -> Result<Vec<String>, StoreError> {
+pub async fn members_with(
+    db: &Db,
+    room_id: &str,
+    membership: &str,
+) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar("SELECT user_id FROM room_memberships WHERE room_id = $1 AND membership = $2 ORDER BY user_id")
         .bind(room_id)
         .bind(membership)
@@ -165,13 +255,20 @@ pub async fn forget(db: &Db, user_id: &str, room_id: &str) -> Result<(), StoreEr
     Ok(())
 }
 
-pub async fn txn_event(db: &Db, user_id: &str, device_id: &str, txn_id: &str) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT event_id FROM event_txns WHERE user_id = $1 AND device_id = $2 AND txn_id = $3")
-        .bind(user_id)
-        .bind(device_id)
-        .bind(txn_id)
-        .fetch_optional(&db.pool)
-        .await?)
+pub async fn txn_event(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+    txn_id: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT event_id FROM event_txns WHERE user_id = $1 AND device_id = $2 AND txn_id = $3",
+    )
+    .bind(user_id)
+    .bind(device_id)
+    .bind(txn_id)
+    .fetch_optional(&db.pool)
+    .await?)
 }
 
 /// What one new event changes, written in one transaction.
@@ -254,26 +351,35 @@ pub async fn insert_event(db: &Db, e: &NewEventRow<'_>) -> Result<(), StoreError
         .await?;
     }
     if let Some((device_id, txn_id)) = e.txn {
-        sqlx::query("INSERT INTO event_txns (user_id, device_id, txn_id, event_id) VALUES ($1, $2, $3, $4)")
-            .bind(e.sender)
-            .bind(device_id)
-            .bind(txn_id)
-            .bind(e.event_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO event_txns (user_id, device_id, txn_id, event_id) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(e.sender)
+        .bind(device_id)
+        .bind(txn_id)
+        .bind(e.event_id)
+        .execute(&mut *tx)
+        .await?;
     }
     if let Some(target) = e.redacts {
-        sqlx::query("UPDATE events SET redacted_by = $1 WHERE event_id = $2 AND redacted_by IS NULL")
-            .bind(e.event_id)
-            .bind(target)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE events SET redacted_by = $1 WHERE event_id = $2 AND redacted_by IS NULL",
+        )
+        .bind(e.event_id)
+        .bind(target)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn set_alias(db: &Db, alias: &str, room_id: &str, creator: &str) -> Result<bool, StoreError> {
+pub async fn set_alias(
+    db: &Db,
+    alias: &str,
+    room_id: &str,
+    creator: &str,
+) -> Result<bool, StoreError> {
     let r = sqlx::query("INSERT INTO room_aliases (alias, room_id, creator) VALUES ($1, $2, $3) ON CONFLICT (alias) DO NOTHING")
         .bind(alias)
         .bind(room_id)
@@ -284,30 +390,54 @@ pub async fn set_alias(db: &Db, alias: &str, room_id: &str, creator: &str) -> Re
 }
 
 pub async fn alias_room(db: &Db, alias: &str) -> Result<Option<(String, String)>, StoreError> {
-    Ok(sqlx::query_as("SELECT room_id, creator FROM room_aliases WHERE alias = $1").bind(alias).fetch_optional(&db.pool).await?)
+    Ok(
+        sqlx::query_as("SELECT room_id, creator FROM room_aliases WHERE alias = $1")
+            .bind(alias)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
 }
 
 pub async fn delete_alias(db: &Db, alias: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM room_aliases WHERE alias = $1").bind(alias).execute(&db.pool).await?;
+    sqlx::query("DELETE FROM room_aliases WHERE alias = $1")
+        .bind(alias)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 pub async fn aliases_of(db: &Db, room_id: &str) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT alias FROM room_aliases WHERE room_id = $1 ORDER BY alias").bind(room_id).fetch_all(&db.pool).await?)
+    Ok(
+        sqlx::query_scalar("SELECT alias FROM room_aliases WHERE room_id = $1 ORDER BY alias")
+            .bind(room_id)
+            .fetch_all(&db.pool)
+            .await?,
+    )
 }
 
 pub async fn set_public(db: &Db, room_id: &str, public: bool) -> Result<(), StoreError> {
-    sqlx::query("UPDATE rooms SET is_public = $1 WHERE room_id = $2").bind(public as i64).bind(room_id).execute(&db.pool).await?;
+    sqlx::query("UPDATE rooms SET is_public = $1 WHERE room_id = $2")
+        .bind(public as i64)
+        .bind(room_id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 pub async fn is_public(db: &Db, room_id: &str) -> Result<Option<bool>, StoreError> {
-    let v: Option<i64> = sqlx::query_scalar("SELECT is_public FROM rooms WHERE room_id = $1").bind(room_id).fetch_optional(&db.pool).await?;
+    let v: Option<i64> = sqlx::query_scalar("SELECT is_public FROM rooms WHERE room_id = $1")
+        .bind(room_id)
+        .fetch_optional(&db.pool)
+        .await?;
     Ok(v.map(|v| v != 0))
 }
 
 pub async fn public_rooms(db: &Db) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT room_id FROM rooms WHERE is_public = 1 ORDER BY created_ts").fetch_all(&db.pool).await?)
+    Ok(
+        sqlx::query_scalar("SELECT room_id FROM rooms WHERE is_public = 1 ORDER BY created_ts")
+            .fetch_all(&db.pool)
+            .await?,
+    )
 }
 
 /// Events of a room related to `event_id` (optionally by rel_type and event type), newest first

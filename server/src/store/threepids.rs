@@ -38,7 +38,12 @@ fn session(r: &sqlx::any::AnyRow) -> Result<SessionRow, sqlx::Error> {
 }
 
 /// The not-yet-validated session a client secret opened for an address, if any.
-pub async fn unvalidated_session(db: &Db, medium: &str, client_secret: &str, address: &str) -> Result<Option<SessionRow>, StoreError> {
+pub async fn unvalidated_session(
+    db: &Db,
+    medium: &str,
+    client_secret: &str,
+    address: &str,
+) -> Result<Option<SessionRow>, StoreError> {
     let row = sqlx::query(
         "SELECT session_id, medium, address, client_secret, last_send_attempt, validated_at FROM threepid_validation_session WHERE medium = $1 AND client_secret = $2 AND address = $3 AND validated_at IS NULL ORDER BY created_ts DESC LIMIT 1",
     )
@@ -67,12 +72,14 @@ pub async fn start_or_continue_session(
     token_expires_ts: i64,
 ) -> Result<(), StoreError> {
     let mut tx = db.pool.begin().await?;
-    let updated = sqlx::query("UPDATE threepid_validation_session SET last_send_attempt = $1 WHERE session_id = $2")
-        .bind(s.last_send_attempt)
-        .bind(&s.session_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let updated = sqlx::query(
+        "UPDATE threepid_validation_session SET last_send_attempt = $1 WHERE session_id = $2",
+    )
+    .bind(s.last_send_attempt)
+    .bind(&s.session_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if updated == 0 {
         sqlx::query(
             "INSERT INTO threepid_validation_session (session_id, medium, address, client_secret, last_send_attempt, validated_at, created_ts) VALUES ($1, $2, $3, $4, $5, NULL, $6)",
@@ -98,13 +105,19 @@ pub async fn start_or_continue_session(
 }
 
 /// The next_link and expiry of a token of the session, if the token exists.
-pub async fn token(db: &Db, session_id: &str, token: &str) -> Result<Option<(Option<String>, i64)>, StoreError> {
+pub async fn token(
+    db: &Db,
+    session_id: &str,
+    token: &str,
+) -> Result<Option<(Option<String>, i64)>, StoreError> {
     let row = sqlx::query("SELECT next_link, expires_ts FROM threepid_validation_token WHERE session_id = $1 AND token = $2")
         .bind(session_id)
         .bind(token)
         .fetch_optional(&db.pool)
         .await?;
-    Ok(row.map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
+    Ok(row
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()?)
 }
 
 /// Marks the session validated at `ts` and drops its tokens.
@@ -115,23 +128,38 @@ pub async fn set_validated(db: &Db, session_id: &str, ts: i64) -> Result<(), Sto
         .bind(session_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM threepid_validation_token WHERE session_id = $1").bind(session_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM threepid_validation_token WHERE session_id = $1")
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The account an address is bound to.
-pub async fn user_by_threepid(db: &Db, medium: &str, address: &str) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT user_id FROM user_threepids WHERE medium = $1 AND address = $2")
-        .bind(medium)
-        .bind(address)
-        .fetch_optional(&db.pool)
-        .await?)
+pub async fn user_by_threepid(
+    db: &Db,
+    medium: &str,
+    address: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT user_id FROM user_threepids WHERE medium = $1 AND address = $2")
+            .bind(medium)
+            .bind(address)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
 }
 
 /// Binds an address to an account (re-adding one's own address refreshes its times);
 /// `Ok(false)` when another account holds it.
-pub async fn add(db: &Db, user_id: &str, medium: &str, address: &str, validated_at: i64) -> Result<bool, StoreError> {
+pub async fn add(
+    db: &Db,
+    user_id: &str,
+    medium: &str,
+    address: &str,
+    validated_at: i64,
+) -> Result<bool, StoreError> {
     let now = now_ms();
     let inserted = sqlx::query(
         "INSERT INTO user_threepids (user_id, medium, address, validated_at, added_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (medium, address) DO NOTHING",
@@ -166,7 +194,12 @@ pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<ThreepidRow>, StoreEr
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        out.push(ThreepidRow { medium: r.try_get(0)?, address: r.try_get(1)?, validated_at: r.try_get(2)?, added_at: r.try_get(3)? });
+        out.push(ThreepidRow {
+            medium: r.try_get(0)?,
+            address: r.try_get(1)?,
+            validated_at: r.try_get(2)?,
+            added_at: r.try_get(3)?,
+        });
     }
     Ok(out)
 }

@@ -2,7 +2,14 @@
 
 use super::{Db, StoreError};
 
-pub async fn set_account_data(db: &Db, user_id: &str, room_id: &str, kind: &str, content: &str, stream_id: i64) -> Result<(), StoreError> {
+pub async fn set_account_data(
+    db: &Db,
+    user_id: &str,
+    room_id: &str,
+    kind: &str,
+    content: &str,
+    stream_id: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO account_data (user_id, room_id, type, content, stream_id) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (user_id, room_id, type) DO UPDATE SET content = excluded.content, stream_id = excluded.stream_id",
@@ -17,17 +24,28 @@ pub async fn set_account_data(db: &Db, user_id: &str, room_id: &str, kind: &str,
     Ok(())
 }
 
-pub async fn get_account_data(db: &Db, user_id: &str, room_id: &str, kind: &str) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT content FROM account_data WHERE user_id = $1 AND room_id = $2 AND type = $3")
-        .bind(user_id)
-        .bind(room_id)
-        .bind(kind)
-        .fetch_optional(&db.pool)
-        .await?)
+pub async fn get_account_data(
+    db: &Db,
+    user_id: &str,
+    room_id: &str,
+    kind: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT content FROM account_data WHERE user_id = $1 AND room_id = $2 AND type = $3",
+    )
+    .bind(user_id)
+    .bind(room_id)
+    .bind(kind)
+    .fetch_optional(&db.pool)
+    .await?)
 }
 
 /// Account data changed after `since`: (room_id, type, content).
-pub async fn account_data_since(db: &Db, user_id: &str, since: i64) -> Result<Vec<(String, String, String)>, StoreError> {
+pub async fn account_data_since(
+    db: &Db,
+    user_id: &str,
+    since: i64,
+) -> Result<Vec<(String, String, String)>, StoreError> {
     Ok(sqlx::query_as("SELECT room_id, type, content FROM account_data WHERE user_id = $1 AND stream_id > $2 ORDER BY stream_id")
         .bind(user_id)
         .bind(since)
@@ -62,7 +80,11 @@ pub async fn set_receipt(
 }
 
 /// Receipts in a room changed after `since`: (receipt_type, user_id, thread_id, event_id, ts).
-pub async fn receipts_since(db: &Db, room_id: &str, since: i64) -> Result<Vec<(String, String, String, String, i64)>, StoreError> {
+pub async fn receipts_since(
+    db: &Db,
+    room_id: &str,
+    since: i64,
+) -> Result<Vec<(String, String, String, String, i64)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT receipt_type, user_id, thread_id, event_id, ts FROM receipts WHERE room_id = $1 AND stream_id > $2 ORDER BY stream_id",
     )
@@ -73,7 +95,11 @@ pub async fn receipts_since(db: &Db, room_id: &str, since: i64) -> Result<Vec<(S
 }
 
 /// The stream position of the event a user's m.read receipt points at, if any.
-pub async fn read_position(db: &Db, room_id: &str, user_id: &str) -> Result<Option<i64>, StoreError> {
+pub async fn read_position(
+    db: &Db,
+    room_id: &str,
+    user_id: &str,
+) -> Result<Option<i64>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT MAX(e.stream_ordering) FROM receipts r JOIN events e ON e.event_id = r.event_id \
          WHERE r.room_id = $1 AND r.user_id = $2 AND r.receipt_type IN ('m.read', 'm.read.private')",
@@ -86,10 +112,12 @@ pub async fn read_position(db: &Db, room_id: &str, user_id: &str) -> Result<Opti
 
 pub async fn insert_filter(db: &Db, user_id: &str, json: &str) -> Result<i64, StoreError> {
     let mut tx = db.pool.begin().await?;
-    let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(filter_id), -1) + 1 FROM filters WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let next: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(filter_id), -1) + 1 FROM filters WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await?;
     sqlx::query("INSERT INTO filters (user_id, filter_id, json) VALUES ($1, $2, $3)")
         .bind(user_id)
         .bind(next)
@@ -100,15 +128,28 @@ pub async fn insert_filter(db: &Db, user_id: &str, json: &str) -> Result<i64, St
     Ok(next)
 }
 
-pub async fn get_filter(db: &Db, user_id: &str, filter_id: i64) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT json FROM filters WHERE user_id = $1 AND filter_id = $2")
-        .bind(user_id)
-        .bind(filter_id)
-        .fetch_optional(&db.pool)
-        .await?)
+pub async fn get_filter(
+    db: &Db,
+    user_id: &str,
+    filter_id: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT json FROM filters WHERE user_id = $1 AND filter_id = $2")
+            .bind(user_id)
+            .bind(filter_id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
 }
 
-pub async fn set_presence(db: &Db, user_id: &str, state: &str, status_msg: Option<&str>, ts: i64, stream_id: i64) -> Result<(), StoreError> {
+pub async fn set_presence(
+    db: &Db,
+    user_id: &str,
+    state: &str,
+    status_msg: Option<&str>,
+    ts: i64,
+    stream_id: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO presence (user_id, state, status_msg, last_active_ts, stream_id) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, status_msg = excluded.status_msg, \
@@ -125,15 +166,23 @@ pub async fn set_presence(db: &Db, user_id: &str, state: &str, status_msg: Optio
 }
 
 /// (state, status_msg, last_active_ts)
-pub async fn get_presence(db: &Db, user_id: &str) -> Result<Option<(String, Option<String>, i64)>, StoreError> {
-    Ok(sqlx::query_as("SELECT state, status_msg, last_active_ts FROM presence WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_optional(&db.pool)
-        .await?)
+pub async fn get_presence(
+    db: &Db,
+    user_id: &str,
+) -> Result<Option<(String, Option<String>, i64)>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT state, status_msg, last_active_ts FROM presence WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
 }
 
 /// Presence of the given users changed after `since`: (user_id, state, status_msg, last_active_ts).
-pub async fn presence_since(db: &Db, since: i64) -> Result<Vec<(String, String, Option<String>, i64)>, StoreError> {
+pub async fn presence_since(
+    db: &Db,
+    since: i64,
+) -> Result<Vec<(String, String, Option<String>, i64)>, StoreError> {
     Ok(sqlx::query_as("SELECT user_id, state, status_msg, last_active_ts FROM presence WHERE stream_id > $1 ORDER BY stream_id")
         .bind(since)
         .fetch_all(&db.pool)
@@ -141,7 +190,12 @@ pub async fn presence_since(db: &Db, since: i64) -> Result<Vec<(String, String, 
 }
 
 pub async fn get_push_rules(db: &Db, user_id: &str) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT json FROM push_rules WHERE user_id = $1").bind(user_id).fetch_optional(&db.pool).await?)
+    Ok(
+        sqlx::query_scalar("SELECT json FROM push_rules WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
 }
 
 pub async fn set_push_rules(db: &Db, user_id: &str, json: &str) -> Result<(), StoreError> {

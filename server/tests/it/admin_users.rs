@@ -25,7 +25,10 @@ pub async fn call(u: &User, method: Method, path: &str, body: Option<Value>) -> 
     if !path.starts_with("/_synapse") {
         return u.call(method, path, body.as_ref()).await;
     }
-    let mut r = u.http.request(method, format!("{}{path}", u.base)).bearer_auth(&u.token);
+    let mut r = u
+        .http
+        .request(method, format!("{}{path}", u.base))
+        .bearer_auth(&u.token);
     if let Some(b) = &body {
         r = r.json(b);
     }
@@ -50,7 +53,10 @@ async fn admin_access_rules(engine: Engine) {
     assert_eq!(status, 200);
     assert!(v["server_version"].is_string(), "{v}");
 
-    for path in ["/_synapse/admin/v2/users", &format!("/_synapse/admin/v2/users/{}", enc(&bob.user_id))] {
+    for path in [
+        "/_synapse/admin/v2/users",
+        &format!("/_synapse/admin/v2/users/{}", enc(&bob.user_id)),
+    ] {
         let (status, v) = s.get(path).await;
         assert_eq!(status, 401, "{path}: {v}");
         assert_eq!(v["errcode"], "M_MISSING_TOKEN");
@@ -60,7 +66,13 @@ async fn admin_access_rules(engine: Engine) {
         assert_eq!(v["error"], "You are not a server admin");
         assert_eq!(get(&admin, path).await.0, 200, "{path}");
     }
-    let (status, v) = call(&bob, Method::PUT, &format!("/_synapse/admin/v1/users/{}/admin", enc(&bob.user_id)), Some(json!({"admin": true}))).await;
+    let (status, v) = call(
+        &bob,
+        Method::PUT,
+        &format!("/_synapse/admin/v1/users/{}/admin", enc(&bob.user_id)),
+        Some(json!({"admin": true})),
+    )
+    .await;
     assert_eq!((status, v["errcode"].as_str()), (403, Some("M_FORBIDDEN")));
 
     s.stop().await;
@@ -78,11 +90,27 @@ async fn list_users_paginates_and_filters(engine: Engine) {
     let (status, v) = get(&admin, "/_synapse/admin/v2/users?limit=2").await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["total"], 5);
-    let names: Vec<&str> = v["users"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["@anna:test.example", "@bert:test.example"]);
     assert_eq!(v["next_token"], "2");
     let u = &v["users"][0];
-    for key in ["user_type", "is_guest", "admin", "deactivated", "shadow_banned", "displayname", "avatar_url", "creation_ts", "erased", "locked"] {
+    for key in [
+        "user_type",
+        "is_guest",
+        "admin",
+        "deactivated",
+        "shadow_banned",
+        "displayname",
+        "avatar_url",
+        "creation_ts",
+        "erased",
+        "locked",
+    ] {
         assert!(u.get(key).is_some(), "missing {key} in {u}");
     }
     let (_, v) = get(&admin, "/_synapse/admin/v2/users?from=4&limit=2").await;
@@ -90,7 +118,12 @@ async fn list_users_paginates_and_filters(engine: Engine) {
     assert!(v.get("next_token").is_none(), "{v}");
 
     let (_, v) = get(&admin, "/_synapse/admin/v2/users?name=ar").await;
-    let names: Vec<&str> = v["users"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["@carl:test.example"]);
     assert_eq!(v["total"], 1);
 
@@ -98,7 +131,13 @@ async fn list_users_paginates_and_filters(engine: Engine) {
     assert_eq!(v["users"][0]["name"], "@root:test.example");
 
     // Deactivated users only show with deactivated=true.
-    let (status, v) = call(&admin, Method::POST, "/_synapse/admin/v1/deactivate/@dora:test.example", None).await;
+    let (status, v) = call(
+        &admin,
+        Method::POST,
+        "/_synapse/admin/v1/deactivate/@dora:test.example",
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["id_server_unbind_result"], "success");
     let (_, v) = get(&admin, "/_synapse/admin/v2/users").await;
@@ -106,11 +145,20 @@ async fn list_users_paginates_and_filters(engine: Engine) {
     let (_, v) = get(&admin, "/_synapse/admin/v2/users?deactivated=true").await;
     assert_eq!(v["total"], 5);
     let (status, v) = get(&admin, "/_synapse/admin/v2/users?deactivated=maybe").await;
-    assert_eq!((status, v["errcode"].as_str()), (400, Some("M_INVALID_PARAM")));
+    assert_eq!(
+        (status, v["errcode"].as_str()),
+        (400, Some("M_INVALID_PARAM"))
+    );
     let (status, v) = get(&admin, "/_synapse/admin/v2/users?limit=-1").await;
-    assert_eq!((status, v["errcode"].as_str()), (400, Some("M_INVALID_PARAM")));
+    assert_eq!(
+        (status, v["errcode"].as_str()),
+        (400, Some("M_INVALID_PARAM"))
+    );
     let (status, v) = get(&admin, "/_synapse/admin/v2/users?order_by=shoe_size").await;
-    assert_eq!((status, v["errcode"].as_str()), (400, Some("M_INVALID_PARAM")));
+    assert_eq!(
+        (status, v["errcode"].as_str()),
+        (400, Some("M_INVALID_PARAM"))
+    );
 
     s.stop().await;
     home.cleanup().await;
@@ -137,12 +185,23 @@ async fn create_modify_and_deactivate(engine: Engine) {
     let token = login["access_token"].as_str().unwrap().to_string();
 
     // Modify: 200; a new password logs out every device by default.
-    let (status, v) = call(&admin, Method::PUT, path, Some(json!({"displayname": "Franky", "admin": true, "password": "pw2", "user_type": null}))).await;
+    let (status, v) = call(
+        &admin,
+        Method::PUT,
+        path,
+        Some(json!({"displayname": "Franky", "admin": true, "password": "pw2", "user_type": null})),
+    )
+    .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["displayname"], "Franky");
     assert_eq!(v["admin"], true);
     assert_eq!(v["user_type"], Value::Null);
-    assert_eq!(s.get_auth("/_matrix/client/v3/account/whoami", &token).await.0, 401);
+    assert_eq!(
+        s.get_auth("/_matrix/client/v3/account/whoami", &token)
+            .await
+            .0,
+        401
+    );
     assert_eq!(s.login("frank", "pw1").await.0, 403);
     assert_eq!(s.login("frank", "pw2").await.0, 200);
     let (_, v) = get(&admin, path).await;
@@ -150,27 +209,67 @@ async fn create_modify_and_deactivate(engine: Engine) {
 
     // Bad fields.
     let (status, v) = call(&admin, Method::PUT, path, Some(json!({"admin": "yes"}))).await;
-    assert_eq!((status, v["errcode"].as_str()), (400, Some("M_BAD_JSON")), "{v}");
-    let (status, _) = call(&admin, Method::PUT, path, Some(json!({"user_type": "wizard"}))).await;
+    assert_eq!(
+        (status, v["errcode"].as_str()),
+        (400, Some("M_BAD_JSON")),
+        "{v}"
+    );
+    let (status, _) = call(
+        &admin,
+        Method::PUT,
+        path,
+        Some(json!({"user_type": "wizard"})),
+    )
+    .await;
     assert_eq!(status, 400);
     let (status, v) = get(&admin, "/_synapse/admin/v2/users/@nobody:test.example").await;
     assert_eq!((status, v["errcode"].as_str()), (404, Some("M_NOT_FOUND")));
-    let (status, _) = get(&admin, "/_synapse/admin/v2/users/@someone:elsewhere.example").await;
+    let (status, _) = get(
+        &admin,
+        "/_synapse/admin/v2/users/@someone:elsewhere.example",
+    )
+    .await;
     assert_eq!(status, 400);
 
     // Deactivation through PUT: tokens revoked, rooms left.
     let (_, login) = s.login("frank", "pw2").await;
-    let frank = User { user_id: "@frank:test.example".into(), token: login["access_token"].as_str().unwrap().into(), base: s.url.clone(), http: s.http.clone() };
+    let frank = User {
+        user_id: "@frank:test.example".into(),
+        token: login["access_token"].as_str().unwrap().into(),
+        base: s.url.clone(),
+        http: s.http.clone(),
+    };
     let room = admin.create_room(json!({"preset": "public_chat"})).await;
-    assert_eq!(frank.post(&format!("/join/{}", enc(&room)), json!({})).await.0, 200);
-    let (status, v) = call(&admin, Method::PUT, path, Some(json!({"deactivated": true}))).await;
+    assert_eq!(
+        frank
+            .post(&format!("/join/{}", enc(&room)), json!({}))
+            .await
+            .0,
+        200
+    );
+    let (status, v) = call(
+        &admin,
+        Method::PUT,
+        path,
+        Some(json!({"deactivated": true})),
+    )
+    .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["deactivated"], true);
     assert_eq!(frank.get("/account/whoami").await.0, 401);
     let (_, members) = get(&admin, &format!("/rooms/{}/joined_members", enc(&room))).await;
-    assert!(members["joined"].get("@frank:test.example").is_none(), "{members}");
+    assert!(
+        members["joined"].get("@frank:test.example").is_none(),
+        "{members}"
+    );
     // Reactivation with a password.
-    let (status, v) = call(&admin, Method::PUT, path, Some(json!({"deactivated": false, "password": "pw3"}))).await;
+    let (status, v) = call(
+        &admin,
+        Method::PUT,
+        path,
+        Some(json!({"deactivated": false, "password": "pw3"})),
+    )
+    .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["deactivated"], false);
     assert_eq!(s.login("frank", "pw3").await.0, 200);
@@ -189,10 +288,16 @@ async fn admin_flag_reset_password_and_whois(engine: Engine) {
 
     let (status, v) = get(&admin, &flag).await;
     assert_eq!((status, v), (200, json!({"admin": false})));
-    assert_eq!(call(&admin, Method::PUT, &flag, Some(json!({"admin": true}))).await, (200, json!({})));
+    assert_eq!(
+        call(&admin, Method::PUT, &flag, Some(json!({"admin": true}))).await,
+        (200, json!({}))
+    );
     assert_eq!(get(&bob, &flag).await, (200, json!({"admin": true})));
     let (status, v) = call(&admin, Method::PUT, &flag, Some(json!({}))).await;
-    assert_eq!((status, v["errcode"].as_str()), (400, Some("M_MISSING_PARAM")));
+    assert_eq!(
+        (status, v["errcode"].as_str()),
+        (400, Some("M_MISSING_PARAM"))
+    );
     let own = format!("/_synapse/admin/v1/users/{}/admin", enc(&admin.user_id));
     let (status, v) = call(&admin, Method::PUT, &own, Some(json!({"admin": false}))).await;
     assert_eq!(status, 400, "{v}");
@@ -200,25 +305,66 @@ async fn admin_flag_reset_password_and_whois(engine: Engine) {
 
     // Reset password: logs out by default; logout_devices=false keeps the sessions.
     let reset = format!("/_synapse/admin/v1/reset_password/{}", enc(&bob.user_id));
-    assert_eq!(call(&admin, Method::POST, &reset, Some(json!({"new_password": "new1", "logout_devices": false}))).await, (200, json!({})));
+    assert_eq!(
+        call(
+            &admin,
+            Method::POST,
+            &reset,
+            Some(json!({"new_password": "new1", "logout_devices": false}))
+        )
+        .await,
+        (200, json!({}))
+    );
     assert_eq!(get(&bob, "/account/whoami").await.0, 200);
     assert_eq!(s.login("bob", "new1").await.0, 200);
-    assert_eq!(call(&admin, Method::POST, &reset, Some(json!({"new_password": "new2"}))).await.0, 200);
+    assert_eq!(
+        call(
+            &admin,
+            Method::POST,
+            &reset,
+            Some(json!({"new_password": "new2"}))
+        )
+        .await
+        .0,
+        200
+    );
     assert_eq!(get(&bob, "/account/whoami").await.0, 401);
     assert_eq!(s.login("bob", "new2").await.0, 200);
     let (status, v) = call(&admin, Method::POST, &reset, Some(json!({}))).await;
-    assert_eq!((status, v["errcode"].as_str()), (400, Some("M_MISSING_PARAM")));
+    assert_eq!(
+        (status, v["errcode"].as_str()),
+        (400, Some("M_MISSING_PARAM"))
+    );
 
     // whois: admins see anyone, users themselves; devices → sessions → connections.
     let (_, login) = s.login("bob", "new2").await;
-    let bob = User { token: login["access_token"].as_str().unwrap().into(), ..bob };
+    let bob = User {
+        token: login["access_token"].as_str().unwrap().into(),
+        ..bob
+    };
     let device = login["device_id"].as_str().unwrap();
     let (status, v) = get(&admin, &format!("/admin/whois/{}", enc(&bob.user_id))).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["user_id"], bob.user_id);
-    assert!(v["devices"][device]["sessions"][0]["connections"].is_array(), "{v}");
-    assert_eq!(get(&bob, &format!("/admin/whois/{}", enc(&bob.user_id))).await.0, 200);
-    assert_eq!(get(&bob, &format!("/_synapse/admin/v1/whois/{}", enc(&bob.user_id))).await.0, 200);
+    assert!(
+        v["devices"][device]["sessions"][0]["connections"].is_array(),
+        "{v}"
+    );
+    assert_eq!(
+        get(&bob, &format!("/admin/whois/{}", enc(&bob.user_id)))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        get(
+            &bob,
+            &format!("/_synapse/admin/v1/whois/{}", enc(&bob.user_id))
+        )
+        .await
+        .0,
+        200
+    );
     let carol = s.user("carol").await;
     let (status, v) = get(&carol, &format!("/admin/whois/{}", enc(&bob.user_id))).await;
     assert_eq!((status, v["errcode"].as_str()), (403, Some("M_FORBIDDEN")));

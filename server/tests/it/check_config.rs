@@ -9,7 +9,11 @@ fn matrixd() -> Command {
 #[test]
 fn exit_zero_on_a_valid_config_and_one_on_problems() {
     let d = tempfile::tempdir().unwrap();
-    std::fs::write(d.path().join("k"), matrixd::keys::SigningKey::generate().to_file_line()).unwrap();
+    std::fs::write(
+        d.path().join("k"),
+        matrixd::keys::SigningKey::generate().to_file_line(),
+    )
+    .unwrap();
     let good = format!(
         "server_name: example.org\nreport_stats: false\nsigning_key_path: {}\nmedia_store_path: {}\ndatabase:\n  name: sqlite3\n  args:\n    database: {}\n",
         d.path().join("k").display(),
@@ -19,14 +23,26 @@ fn exit_zero_on_a_valid_config_and_one_on_problems() {
     let path = d.path().join("homeserver.yaml");
     std::fs::write(&path, &good).unwrap();
     let out = matrixd().arg("check-config").arg(&path).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("is valid for server_name example.org"));
 
     std::fs::write(&path, format!("{good}enable_registraton: true\n")).unwrap();
-    let out = matrixd().args(["check-config", "-c"]).arg(&path).output().unwrap();
+    let out = matrixd()
+        .args(["check-config", "-c"])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("enable_registraton: unknown key") && stdout.contains("1 error"), "{stdout}");
+    assert!(
+        stdout.contains("enable_registraton: unknown key") && stdout.contains("1 error"),
+        "{stdout}"
+    );
 
     // Serving with an invalid config starts nothing and exits 1.
     let out = matrixd().arg("--config").arg(&path).output().unwrap();

@@ -11,7 +11,11 @@ struct Dir(tempfile::TempDir);
 impl Dir {
     fn new() -> Self {
         let d = Dir(tempfile::tempdir().unwrap());
-        std::fs::write(d.p("signing.key"), matrixd::keys::SigningKey::generate().to_file_line()).unwrap();
+        std::fs::write(
+            d.p("signing.key"),
+            matrixd::keys::SigningKey::generate().to_file_line(),
+        )
+        .unwrap();
         d
     }
     fn p(&self, name: &str) -> PathBuf {
@@ -44,7 +48,11 @@ fn text(p: &Problems) -> String {
 
 #[track_caller]
 fn assert_problem(p: &Problems, needle: &str) {
-    assert!(text(p).contains(needle), "expected {needle:?} in:\n{}", text(p));
+    assert!(
+        text(p).contains(needle),
+        "expected {needle:?} in:\n{}",
+        text(p)
+    );
 }
 
 #[test]
@@ -64,32 +72,55 @@ fn a_valid_config_loads_with_synapse_defaults() {
 #[test]
 fn yaml_syntax_errors_give_line_and_column() {
     let d = Dir::new();
-    let path = d.write("homeserver.yaml", "server_name: example.org\nlisteners:\n  - port: 8008\n   type: http\n");
+    let path = d.write(
+        "homeserver.yaml",
+        "server_name: example.org\nlisteners:\n  - port: 8008\n   type: http\n",
+    );
     let (c, p) = load(std::slice::from_ref(&path));
     assert!(c.is_none());
-    assert_problem(&p, &format!("{}: YAML syntax error at line 4, column", path.display()));
+    assert_problem(
+        &p,
+        &format!("{}: YAML syntax error at line 4, column", path.display()),
+    );
 }
 
 #[test]
 fn unknown_keys_are_reported_with_a_suggestion() {
     let d = Dir::new();
-    let path = d.write("homeserver.yaml", &format!("{}enable_registraton: true\nfoo_bar_baz: 1\n", d.base()));
+    let path = d.write(
+        "homeserver.yaml",
+        &format!("{}enable_registraton: true\nfoo_bar_baz: 1\n", d.base()),
+    );
     let (c, p) = load(&[path]);
     assert!(c.is_none());
-    assert_problem(&p, "error: enable_registraton: unknown key\n  fix: did you mean `enable_registration`?");
+    assert_problem(
+        &p,
+        "error: enable_registraton: unknown key\n  fix: did you mean `enable_registration`?",
+    );
     assert_problem(&p, "error: foo_bar_baz: unknown key");
 }
 
 #[test]
 fn unknown_nested_keys_are_reported_with_their_path() {
     let d = Dir::new();
-    let text = d.base().replace("  name: sqlite3\n", "  name: sqlite3\n  nmae: x\n")
+    let text = d
+        .base()
+        .replace("  name: sqlite3\n", "  name: sqlite3\n  nmae: x\n")
         + "listeners:\n  - port: 8008\n    type: http\n    bind_adresses: ['127.0.0.1']\n    resources:\n      - names: [client, federaton]\n";
     let path = d.write("homeserver.yaml", &text);
     let (_, p) = load(&[path]);
-    assert_problem(&p, "error: database.nmae: unknown key\n  fix: did you mean `name`?");
-    assert_problem(&p, "error: listeners[0].bind_adresses: unknown key\n  fix: did you mean `bind_addresses`?");
-    assert_problem(&p, "error: listeners[0].resources[0].names[1]: unknown resource \"federaton\"\n  fix: did you mean `federation`?");
+    assert_problem(
+        &p,
+        "error: database.nmae: unknown key\n  fix: did you mean `name`?",
+    );
+    assert_problem(
+        &p,
+        "error: listeners[0].bind_adresses: unknown key\n  fix: did you mean `bind_addresses`?",
+    );
+    assert_problem(
+        &p,
+        "error: listeners[0].resources[0].names[1]: unknown resource \"federaton\"\n  fix: did you mean `federation`?",
+    );
 }
 
 #[test]
@@ -98,32 +129,52 @@ fn synapse_keys_we_do_not_support_are_warnings_by_name() {
     let path = d.write("homeserver.yaml", &format!("{}suppress_key_server_warning: true\nallow_guest_access: false\npresence:\n  enabled: true\n", d.base()));
     let (c, p) = load(&[path]);
     assert!(c.is_some(), "{p}");
-    assert_problem(&p, "warning: allow_guest_access: is a Synapse setting matrixd does not support yet; it is ignored");
+    assert_problem(
+        &p,
+        "warning: allow_guest_access: is a Synapse setting matrixd does not support yet; it is ignored",
+    );
     assert_problem(&p, "warning: presence: is a Synapse setting");
 }
 
 #[test]
 fn wrong_types_name_the_expected_type() {
     let d = Dir::new();
-    let text = d.base().replace("report_stats: false", "report_stats: maybe")
+    let text = d
+        .base()
+        .replace("report_stats: false", "report_stats: maybe")
         + "registration_shared_secret: 12345\nmax_upload_size: lots\nlisteners:\n  - port: eighty\n    type: http\n  - port: 70000\n    type: http\n";
     let path = d.write("homeserver.yaml", &text);
     let (c, p) = load(&[path]);
     assert!(c.is_none());
-    assert_problem(&p, "error: report_stats: expected a boolean (true or false), found the string \"maybe\"");
-    assert_problem(&p, "error: registration_shared_secret: expected a string, found the integer 12345\n  fix: put the value in quotes");
+    assert_problem(
+        &p,
+        "error: report_stats: expected a boolean (true or false), found the string \"maybe\"",
+    );
+    assert_problem(
+        &p,
+        "error: registration_shared_secret: expected a string, found the integer 12345\n  fix: put the value in quotes",
+    );
     assert_problem(&p, "error: max_upload_size: \"lots\" is not a size");
-    assert_problem(&p, "error: listeners[0].port: expected an integer from 0 to 65535, found the string \"eighty\"");
+    assert_problem(
+        &p,
+        "error: listeners[0].port: expected an integer from 0 to 65535, found the string \"eighty\"",
+    );
     assert_problem(&p, "error: listeners[1].port: 70000 is out of range");
 }
 
 #[test]
 fn missing_directories_name_the_key_and_the_fix() {
     let d = Dir::new();
-    let text = d.base().replace(&d.p("homeserver.db").display().to_string(), "/nonexistent/dir/homeserver.db");
+    let text = d.base().replace(
+        &d.p("homeserver.db").display().to_string(),
+        "/nonexistent/dir/homeserver.db",
+    );
     let path = d.write("homeserver.yaml", &text);
     let (_, p) = load(&[path]);
-    assert_problem(&p, "error: database.args.database: directory /nonexistent/dir does not exist\n  fix: create it with `mkdir -p /nonexistent/dir`");
+    assert_problem(
+        &p,
+        "error: database.args.database: directory /nonexistent/dir does not exist\n  fix: create it with `mkdir -p /nonexistent/dir`",
+    );
 }
 
 #[test]
@@ -134,10 +185,23 @@ fn required_keys_and_server_name_grammar() {
     assert_problem(&p, "error: server_name: is required");
     assert_problem(&p, "error: report_stats: is required");
 
-    let path = d.write("homeserver.yaml", &d.base().replace("server_name: example.org", "server_name: \"bad name!\""));
+    let path = d.write(
+        "homeserver.yaml",
+        &d.base()
+            .replace("server_name: example.org", "server_name: \"bad name!\""),
+    );
     let (_, p) = load(&[path]);
-    assert_problem(&p, "error: server_name: \"bad name!\" is not a valid server name");
-    for good in ["example.org", "example.org:8448", "1.2.3.4", "[::1]:8448", "localhost"] {
+    assert_problem(
+        &p,
+        "error: server_name: \"bad name!\" is not a valid server name",
+    );
+    for good in [
+        "example.org",
+        "example.org:8448",
+        "1.2.3.4",
+        "[::1]:8448",
+        "localhost",
+    ] {
         assert!(config::is_valid_server_name(good), "{good}");
     }
 }
@@ -148,7 +212,13 @@ fn signing_key_problems() {
     std::fs::remove_file(d.p("signing.key")).unwrap();
     let path = d.write("homeserver.yaml", &d.base());
     let (_, p) = load(std::slice::from_ref(&path));
-    assert_problem(&p, &format!("error: signing_key_path: file {} does not exist", d.p("signing.key").display()));
+    assert_problem(
+        &p,
+        &format!(
+            "error: signing_key_path: file {} does not exist",
+            d.p("signing.key").display()
+        ),
+    );
 
     std::fs::write(d.p("signing.key"), "ed25519 a_abcd notbase64!!\n").unwrap();
     let (_, p) = load(&[path]);
@@ -159,26 +229,59 @@ fn signing_key_problems() {
 fn secrets_inline_or_from_path_files_but_not_both() {
     let d = Dir::new();
     std::fs::write(d.p("reg.secret"), "from-file\n").unwrap();
-    let path = d.write("homeserver.yaml", &format!("{}registration_shared_secret_path: {}\n", d.base(), d.p("reg.secret").display()));
+    let path = d.write(
+        "homeserver.yaml",
+        &format!(
+            "{}registration_shared_secret_path: {}\n",
+            d.base(),
+            d.p("reg.secret").display()
+        ),
+    );
     let (c, p) = load(std::slice::from_ref(&path));
     let c = c.unwrap_or_else(|| panic!("{p}"));
     assert_eq!(c.registration_secret().unwrap().expose(), "from-file");
 
-    let path = d.write("homeserver.yaml", &format!("{}registration_shared_secret: inline\nregistration_shared_secret_path: {}\n", d.base(), d.p("reg.secret").display()));
+    let path = d.write(
+        "homeserver.yaml",
+        &format!(
+            "{}registration_shared_secret: inline\nregistration_shared_secret_path: {}\n",
+            d.base(),
+            d.p("reg.secret").display()
+        ),
+    );
     let (_, p) = load(&[path]);
-    assert_problem(&p, "error: registration_shared_secret: both registration_shared_secret and registration_shared_secret_path are set");
+    assert_problem(
+        &p,
+        "error: registration_shared_secret: both registration_shared_secret and registration_shared_secret_path are set",
+    );
 
     // A missing file is a warning: the server creates it on first start.
-    let path = d.write("homeserver.yaml", &format!("{}macaroon_secret_key_path: {}\n", d.base(), d.p("mac.secret").display()));
+    let path = d.write(
+        "homeserver.yaml",
+        &format!(
+            "{}macaroon_secret_key_path: {}\n",
+            d.base(),
+            d.p("mac.secret").display()
+        ),
+    );
     let (c, p) = load(&[path]);
-    assert!(matches!(c.unwrap().macaroon_secret_key, Some(SecretSource::File { value: None, .. })));
+    assert!(matches!(
+        c.unwrap().macaroon_secret_key,
+        Some(SecretSource::File { value: None, .. })
+    ));
     assert_problem(&p, "does not exist yet; matrixd creates it on first start");
 }
 
 #[test]
 fn secrets_are_redacted_in_debug_output() {
     let d = Dir::new();
-    let path = d.write("homeserver.yaml", &format!("{}registration_shared_secret: \"super-secret-value\"\n", d.base()));
+    let path = d.write(
+        "homeserver.yaml",
+        &format!(
+            "{}registration_shared_secret: \"super-secret-value\"\n",
+            d.base()
+        ),
+    );
     let (c, _) = load(&[path]);
     let dbg = format!("{:?}", c.unwrap());
     assert!(!dbg.contains("super-secret-value"), "{dbg}");
@@ -190,7 +293,11 @@ fn config_directories_merge_in_name_order_later_wins() {
     let main = d.write("homeserver.yaml", &d.base());
     std::fs::create_dir(d.p("conf.d")).unwrap();
     std::fs::write(d.p("conf.d/20-late.yaml"), "max_upload_size: 20M\n").unwrap();
-    std::fs::write(d.p("conf.d/10-early.yaml"), "max_upload_size: 10M\nenable_registration: true\nregistration_requires_token: true\n").unwrap();
+    std::fs::write(
+        d.p("conf.d/10-early.yaml"),
+        "max_upload_size: 10M\nenable_registration: true\nregistration_requires_token: true\n",
+    )
+    .unwrap();
     std::fs::write(d.p("conf.d/.hidden.yaml"), "max_upload_size: 1\n").unwrap();
     std::fs::write(d.p("conf.d/notes.txt"), "not yaml: [\n").unwrap();
     let (c, p) = load(&[main, d.p("conf.d")]);
@@ -202,10 +309,22 @@ fn config_directories_merge_in_name_order_later_wins() {
 #[test]
 fn open_registration_needs_a_token_or_an_explicit_opt_in() {
     let d = Dir::new();
-    let path = d.write("homeserver.yaml", &format!("{}enable_registration: true\n", d.base()));
+    let path = d.write(
+        "homeserver.yaml",
+        &format!("{}enable_registration: true\n", d.base()),
+    );
     let (_, p) = load(&[path]);
-    assert_problem(&p, "error: enable_registration: open registration without any verification");
-    let path = d.write("homeserver.yaml", &format!("{}enable_registration: true\nenable_registration_without_verification: true\n", d.base()));
+    assert_problem(
+        &p,
+        "error: enable_registration: open registration without any verification",
+    );
+    let path = d.write(
+        "homeserver.yaml",
+        &format!(
+            "{}enable_registration: true\nenable_registration_without_verification: true\n",
+            d.base()
+        ),
+    );
     assert!(load(&[path]).0.is_some());
 }
 
@@ -219,17 +338,30 @@ fn postgres_args_as_synapse_writes_them() {
     let path = d.write("homeserver.yaml", &text);
     let (c, p) = load(&[path]);
     let c = c.unwrap_or_else(|| panic!("{p}"));
-    let Database::Postgres(a) = &c.database else { panic!("postgres expected") };
+    let Database::Postgres(a) = &c.database else {
+        panic!("postgres expected")
+    };
     assert_eq!(a.user.as_deref(), Some("synapse_user"));
     assert_eq!(a.dbname.as_deref(), Some("synapse"));
-    assert_eq!((a.host.as_deref(), a.port, a.cp_min, a.cp_max), (Some("localhost"), Some(5432), 5, 10));
-    assert_problem(&p, "warning: database.args.keepalives_idle: is a Synapse setting");
+    assert_eq!(
+        (a.host.as_deref(), a.port, a.cp_min, a.cp_max),
+        (Some("localhost"), Some(5432), 5, 10)
+    );
+    assert_problem(
+        &p,
+        "warning: database.args.keepalives_idle: is a Synapse setting",
+    );
     assert!(!format!("{c:?}").contains("secretpassword"));
 
-    let text = text.replace("cp_min: 5", "cp_min: 50").replace("name: psycopg2", "name: mysql");
+    let text = text
+        .replace("cp_min: 5", "cp_min: 50")
+        .replace("name: psycopg2", "name: mysql");
     let path = d.write("homeserver.yaml", &text);
     let (_, p) = load(&[path]);
-    assert_problem(&p, "error: database.name: unknown database engine \"mysql\"");
+    assert_problem(
+        &p,
+        "error: database.name: unknown database engine \"mysql\"",
+    );
 }
 
 #[test]
@@ -242,22 +374,42 @@ fn listeners_and_resources() {
     let path = d.write("homeserver.yaml", &text);
     let (c, p) = load(&[path]);
     let c = c.unwrap_or_else(|| panic!("{p}"));
-    assert_eq!(c.listeners.len(), 2, "the metrics listener is skipped without enable_metrics");
+    assert_eq!(
+        c.listeners.len(),
+        2,
+        "the metrics listener is skipped without enable_metrics"
+    );
     assert!(c.listeners[0].serves(Resource::Client) && c.listeners[0].x_forwarded);
-    assert_eq!(c.listeners[1].bind_addresses, vec!["::".to_string(), "0.0.0.0".to_string()], "Synapse's default");
+    assert_eq!(
+        c.listeners[1].bind_addresses,
+        vec!["::".to_string(), "0.0.0.0".to_string()],
+        "Synapse's default"
+    );
     assert_eq!(c.local_client_url(), "http://[::1]:8008");
-    assert_problem(&p, "warning: listeners[1].type: a metrics listener is configured but enable_metrics is false");
+    assert_problem(
+        &p,
+        "warning: listeners[1].type: a metrics listener is configured but enable_metrics is false",
+    );
 
     let path = d.write("homeserver.yaml", &format!("{}listeners:\n  - port: 8448\n    type: http\n    tls: true\n    bind_addresses: ['localhost']\n", d.base()));
     let (_, p) = load(&[path]);
-    assert_problem(&p, "error: listeners: a listener has tls: true but tls_certificate_path and tls_private_key_path are not both set");
-    assert_problem(&p, "error: listeners[0].bind_addresses[0]: \"localhost\" is not an IP address");
+    assert_problem(
+        &p,
+        "error: listeners: a listener has tls: true but tls_certificate_path and tls_private_key_path are not both set",
+    );
+    assert_problem(
+        &p,
+        "error: listeners[0].bind_addresses[0]: \"localhost\" is not an IP address",
+    );
 }
 
 #[test]
 fn every_problem_is_listed_not_just_the_first() {
     let d = Dir::new();
-    let path = d.write("homeserver.yaml", "server_name: 5\nreport_stats: 1\nenable_registration: yes please\nmystery: 1\n");
+    let path = d.write(
+        "homeserver.yaml",
+        "server_name: 5\nreport_stats: 1\nenable_registration: yes please\nmystery: 1\n",
+    );
     let (_, p) = load(&[path]);
     assert!(p.errors().count() >= 4, "{p}");
 }
@@ -278,13 +430,28 @@ fn turn_settings_as_synapse() {
     assert_eq!(c.turn.user_lifetime_ms, 90 * 60 * 1000);
     assert!(c.turn.allow_guests, "turn_allow_guests defaults to true");
 
-    let path = d.write("homeserver.yaml", &format!("{}turn_uris: [\"turn:t.example:3478\"]\n", d.base()));
+    let path = d.write(
+        "homeserver.yaml",
+        &format!("{}turn_uris: [\"turn:t.example:3478\"]\n", d.base()),
+    );
     let (_, p) = load(&[path]);
-    assert_problem(&p, "warning: turn_uris: TURN URIs are set but neither turn_shared_secret nor turn_username/turn_password");
+    assert_problem(
+        &p,
+        "warning: turn_uris: TURN URIs are set but neither turn_shared_secret nor turn_username/turn_password",
+    );
 
-    let path = d.write("homeserver.yaml", &format!("{}turn_uris: [\"http://nope\"]\nturn_username: u\nturn_user_lifetime: soon\n", d.base()));
+    let path = d.write(
+        "homeserver.yaml",
+        &format!(
+            "{}turn_uris: [\"http://nope\"]\nturn_username: u\nturn_user_lifetime: soon\n",
+            d.base()
+        ),
+    );
     let (_, p) = load(&[path]);
     assert_problem(&p, "error: turn_uris[0]: \"http://nope\" is not a TURN URI");
-    assert_problem(&p, "error: turn_username: turn_username and turn_password must be set together");
+    assert_problem(
+        &p,
+        "error: turn_username: turn_username and turn_password must be set together",
+    );
     assert_problem(&p, "error: turn_user_lifetime: \"soon\" is not a duration");
 }

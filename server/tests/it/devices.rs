@@ -11,7 +11,12 @@ pub fn password_auth(user: &str, password: &str, session: &str) -> Value {
 }
 
 /// Logs `user` in again (password "password") and returns the new session as a `User`.
-pub async fn another_device(s: &TestServer, user: &User, device_id: Option<&str>, name: Option<&str>) -> (User, String) {
+pub async fn another_device(
+    s: &TestServer,
+    user: &User,
+    device_id: Option<&str>,
+    name: Option<&str>,
+) -> (User, String) {
     let mut body = json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": user.user_id}, "password": "password"});
     if let Some(d) = device_id {
         body["device_id"] = json!(d);
@@ -21,7 +26,10 @@ pub async fn another_device(s: &TestServer, user: &User, device_id: Option<&str>
     }
     let (status, res) = s.post("/_matrix/client/v3/login", &body).await;
     assert_eq!(status, 200, "{res}");
-    let u = User { token: res["access_token"].as_str().unwrap().to_string(), ..user.clone() };
+    let u = User {
+        token: res["access_token"].as_str().unwrap().to_string(),
+        ..user.clone()
+    };
     (u, res["device_id"].as_str().unwrap().to_string())
 }
 
@@ -38,7 +46,12 @@ async fn token_works(u: &User) -> bool {
 }
 
 fn device_ids(list: &Value) -> Vec<String> {
-    let mut v: Vec<String> = list["devices"].as_array().unwrap().iter().map(|d| d["device_id"].as_str().unwrap().to_string()).collect();
+    let mut v: Vec<String> = list["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["device_id"].as_str().unwrap().to_string())
+        .collect();
     v.sort();
     v
 }
@@ -57,45 +70,120 @@ async fn list_get_rename_and_delete_devices(engine: Engine) {
     let mut expected = vec![first.clone(), "PHONE".to_string()];
     expected.sort();
     assert_eq!(device_ids(&list), expected);
-    let p = list["devices"].as_array().unwrap().iter().find(|d| d["device_id"] == "PHONE").unwrap();
+    let p = list["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["device_id"] == "PHONE")
+        .unwrap();
     assert_eq!(p["display_name"], "Phone");
     assert_eq!(p["user_id"], alice.user_id.as_str());
 
     let (status, d) = alice.get("/_matrix/client/r0/devices/PHONE").await;
-    assert_eq!((status, d["device_id"].as_str(), d["display_name"].as_str()), (200, Some("PHONE"), Some("Phone")));
+    assert_eq!(
+        (status, d["device_id"].as_str(), d["display_name"].as_str()),
+        (200, Some("PHONE"), Some("Phone"))
+    );
     for (who, path) in [(&alice, "/devices/NOPE"), (&bob, "/devices/PHONE")] {
         let (status, body) = who.get(path).await;
-        assert_eq!((status, body["errcode"].as_str()), (404, Some("M_NOT_FOUND")), "{path}: {body}");
+        assert_eq!(
+            (status, body["errcode"].as_str()),
+            (404, Some("M_NOT_FOUND")),
+            "{path}: {body}"
+        );
     }
 
     // Rename.
-    let (status, _) = alice.put("/devices/PHONE", json!({"display_name": "My phone"})).await;
+    let (status, _) = alice
+        .put("/devices/PHONE", json!({"display_name": "My phone"}))
+        .await;
     assert_eq!(status, 200);
-    assert_eq!(alice.get("/devices/PHONE").await.1["display_name"], "My phone");
-    let (status, body) = alice.put("/devices/NOPE", json!({"display_name": "x"})).await;
-    assert_eq!((status, body["errcode"].as_str()), (404, Some("M_NOT_FOUND")));
-    let (status, body) = bob.put("/devices/PHONE", json!({"display_name": "mine now"})).await;
-    assert_eq!((status, body["errcode"].as_str()), (404, Some("M_NOT_FOUND")), "another user's device is not found");
-    let (status, body) = alice.put("/devices/PHONE", json!({"display_name": "x".repeat(101)})).await;
-    assert_eq!((status, body["errcode"].as_str()), (400, Some("M_TOO_LARGE")));
-    assert_eq!(alice.get("/devices/PHONE").await.1["display_name"], "My phone");
+    assert_eq!(
+        alice.get("/devices/PHONE").await.1["display_name"],
+        "My phone"
+    );
+    let (status, body) = alice
+        .put("/devices/NOPE", json!({"display_name": "x"}))
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (404, Some("M_NOT_FOUND"))
+    );
+    let (status, body) = bob
+        .put("/devices/PHONE", json!({"display_name": "mine now"}))
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (404, Some("M_NOT_FOUND")),
+        "another user's device is not found"
+    );
+    let (status, body) = alice
+        .put("/devices/PHONE", json!({"display_name": "x".repeat(101)}))
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_TOO_LARGE"))
+    );
+    assert_eq!(
+        alice.get("/devices/PHONE").await.1["display_name"],
+        "My phone"
+    );
 
     // Delete: user-interactive auth with the password.
     let (status, ch) = alice.call(Method::DELETE, "/devices/PHONE", None).await;
     assert_eq!(status, 401, "{ch}");
     assert_eq!(ch["flows"], json!([{"stages": ["m.login.password"]}]));
     let session = ch["session"].as_str().unwrap().to_string();
-    let (status, body) = alice.call(Method::DELETE, "/devices/PHONE", Some(&json!({"auth": password_auth("alice", "wrong", &session)}))).await;
-    assert_eq!((status, body["errcode"].as_str(), body["session"].as_str()), (401, Some("M_FORBIDDEN"), Some(session.as_str())), "{body}");
-    assert!(body["flows"].is_array(), "a wrong password is a UIA 401, not a plain 403: {body}");
+    let (status, body) = alice
+        .call(
+            Method::DELETE,
+            "/devices/PHONE",
+            Some(&json!({"auth": password_auth("alice", "wrong", &session)})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str(), body["session"].as_str()),
+        (401, Some("M_FORBIDDEN"), Some(session.as_str())),
+        "{body}"
+    );
+    assert!(
+        body["flows"].is_array(),
+        "a wrong password is a UIA 401, not a plain 403: {body}"
+    );
     assert!(token_works(&phone).await);
     // The session is bound to the device it was started for.
-    let (status, body) = alice.call(Method::DELETE, &format!("/devices/{first}"), Some(&json!({"auth": password_auth("alice", "password", &session)}))).await;
-    assert_eq!((status, body["errcode"].as_str()), (403, Some("M_FORBIDDEN")), "{body}");
+    let (status, body) = alice
+        .call(
+            Method::DELETE,
+            &format!("/devices/{first}"),
+            Some(&json!({"auth": password_auth("alice", "password", &session)})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (403, Some("M_FORBIDDEN")),
+        "{body}"
+    );
     // And to the user: bob cannot finish alice's session, even with his own password.
-    let (status, body) = bob.call(Method::DELETE, "/devices/PHONE", Some(&json!({"auth": password_auth("bob", "password", &session)}))).await;
-    assert_eq!((status, body["errcode"].as_str()), (403, Some("M_FORBIDDEN")), "{body}");
-    let (status, body) = alice.call(Method::DELETE, "/devices/PHONE", Some(&json!({"auth": password_auth("alice", "password", &session)}))).await;
+    let (status, body) = bob
+        .call(
+            Method::DELETE,
+            "/devices/PHONE",
+            Some(&json!({"auth": password_auth("bob", "password", &session)})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (403, Some("M_FORBIDDEN")),
+        "{body}"
+    );
+    let (status, body) = alice
+        .call(
+            Method::DELETE,
+            "/devices/PHONE",
+            Some(&json!({"auth": password_auth("alice", "password", &session)})),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert!(!token_works(&phone).await);
     assert_eq!(alice.get("/devices/PHONE").await.0, 404);
@@ -111,19 +199,32 @@ async fn list_get_rename_and_delete_devices(engine: Engine) {
     let mut with_auth = body.clone();
     with_auth["auth"] = password_auth("bob", "password", session);
     let (status, res) = alice.post("/delete_devices", with_auth).await;
-    assert_eq!((status, res["errcode"].as_str(), res["error"].as_str()), (403, Some("M_FORBIDDEN"), Some("Invalid auth")), "{res}");
+    assert_eq!(
+        (status, res["errcode"].as_str(), res["error"].as_str()),
+        (403, Some("M_FORBIDDEN"), Some("Invalid auth")),
+        "{res}"
+    );
     let mut with_auth = body.clone();
     with_auth["auth"] = password_auth("@alice:test.example", "password", session);
     let (status, res) = alice.post("/delete_devices", with_auth).await;
     assert_eq!(status, 200, "{res}");
     assert!(!token_works(&t1).await && !token_works(&t2).await);
-    assert_eq!(device_ids(&alice.get("/devices").await.1), vec![first.clone()]);
+    assert_eq!(
+        device_ids(&alice.get("/devices").await.1),
+        vec![first.clone()]
+    );
     let (status, res) = alice.post("/delete_devices", json!({})).await;
-    assert_eq!((status, res["errcode"].as_str()), (400, Some("M_MISSING_PARAM")));
+    assert_eq!(
+        (status, res["errcode"].as_str()),
+        (400, Some("M_MISSING_PARAM"))
+    );
 
     // Without a token.
     let (status, res) = s.get("/_matrix/client/v3/devices").await;
-    assert_eq!((status, res["errcode"].as_str()), (401, Some("M_MISSING_TOKEN")));
+    assert_eq!(
+        (status, res["errcode"].as_str()),
+        (401, Some("M_MISSING_TOKEN"))
+    );
 
     s.stop().await;
     home.cleanup().await;
@@ -142,17 +243,31 @@ async fn logout_and_logout_all(engine: Engine) {
     assert_eq!((status, body), (200, json!({})));
     assert!(!token_works(&laptop).await);
     assert!(token_works(&alice).await && token_works(&tablet).await);
-    assert!(!device_ids(&alice.get("/devices").await.1).contains(&laptop_id), "the device went with its token");
+    assert!(
+        !device_ids(&alice.get("/devices").await.1).contains(&laptop_id),
+        "the device went with its token"
+    );
     // The old token cannot log out again.
     let (status, body) = laptop.post("/logout", json!({})).await;
-    assert_eq!((status, body["errcode"].as_str()), (401, Some("M_UNKNOWN_TOKEN")));
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (401, Some("M_UNKNOWN_TOKEN"))
+    );
 
-    let (status, _) = tablet.post("/_matrix/client/r0/logout/all", json!({})).await;
+    let (status, _) = tablet
+        .post("/_matrix/client/r0/logout/all", json!({}))
+        .await;
     assert_eq!(status, 200);
     assert!(!token_works(&alice).await && !token_works(&tablet).await);
     assert!(token_works(&bob).await, "other users keep their sessions");
     let (again, _) = another_device(&s, &alice, None, None).await;
-    assert_eq!(again.get("/devices").await.1["devices"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        again.get("/devices").await.1["devices"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     s.stop().await;
     home.cleanup().await;

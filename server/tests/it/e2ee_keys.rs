@@ -34,7 +34,10 @@ pub async fn login_device(s: &TestServer, name: &str) -> Device {
 
 /// The device id behind a user's token.
 pub async fn device_id(u: &User) -> String {
-    u.get("/account/whoami").await.1["device_id"].as_str().unwrap().to_string()
+    u.get("/account/whoami").await.1["device_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 pub fn device_keys(user_id: &str, device_id: &str) -> Value {
@@ -51,7 +54,10 @@ pub fn device_keys(user_id: &str, device_id: &str) -> Value {
 pub fn otks(prefix: &str, n: usize) -> Value {
     let mut m = serde_json::Map::new();
     for i in 0..n {
-        m.insert(format!("signed_curve25519:{prefix}{i}"), json!({"key": format!("key-{prefix}{i}"), "signatures": {}}));
+        m.insert(
+            format!("signed_curve25519:{prefix}{i}"),
+            json!({"key": format!("key-{prefix}{i}"), "signatures": {}}),
+        );
     }
     Value::Object(m)
 }
@@ -64,57 +70,150 @@ async fn upload_and_query(engine: Engine) {
     let dev = device_id(&alice).await;
 
     // device_keys must name the caller's user and device.
-    let (st, e) = alice.post("/keys/upload", json!({"device_keys": device_keys(&bob.user_id, &dev)})).await;
-    assert_eq!((st, e["errcode"].as_str()), (400, Some("M_BAD_JSON")), "{e}");
-    let (st, e) = alice.post("/keys/upload", json!({"device_keys": device_keys(&alice.user_id, "OTHER")})).await;
-    assert_eq!((st, e["errcode"].as_str()), (400, Some("M_BAD_JSON")), "{e}");
+    let (st, e) = alice
+        .post(
+            "/keys/upload",
+            json!({"device_keys": device_keys(&bob.user_id, &dev)}),
+        )
+        .await;
+    assert_eq!(
+        (st, e["errcode"].as_str()),
+        (400, Some("M_BAD_JSON")),
+        "{e}"
+    );
+    let (st, e) = alice
+        .post(
+            "/keys/upload",
+            json!({"device_keys": device_keys(&alice.user_id, "OTHER")}),
+        )
+        .await;
+    assert_eq!(
+        (st, e["errcode"].as_str()),
+        (400, Some("M_BAD_JSON")),
+        "{e}"
+    );
 
     let r = alice
         .ok(Method::POST, "/keys/upload", json!({"device_keys": device_keys(&alice.user_id, &dev), "one_time_keys": otks("a", 5)}))
         .await;
     assert_eq!(r["one_time_key_counts"]["signed_curve25519"], 5, "{r}");
     // Uploading the same keys again is fine and adds nothing; a different key under a used id is refused.
-    let r = alice.ok(Method::POST, "/keys/upload", json!({"one_time_keys": otks("a", 5)})).await;
+    let r = alice
+        .ok(
+            Method::POST,
+            "/keys/upload",
+            json!({"one_time_keys": otks("a", 5)}),
+        )
+        .await;
     assert_eq!(r["one_time_key_counts"]["signed_curve25519"], 5);
     let (st, e) = alice.post("/keys/upload", json!({"one_time_keys": {"signed_curve25519:a0": {"key": "different", "signatures": {}}}})).await;
     assert_eq!(st, 400, "{e}");
-    let (st, e) = alice.post("/keys/upload", json!({"one_time_keys": {"nocolon": "x"}})).await;
-    assert_eq!((st, e["errcode"].as_str()), (400, Some("M_BAD_JSON")), "{e}");
+    let (st, e) = alice
+        .post("/keys/upload", json!({"one_time_keys": {"nocolon": "x"}}))
+        .await;
+    assert_eq!(
+        (st, e["errcode"].as_str()),
+        (400, Some("M_BAD_JSON")),
+        "{e}"
+    );
     // An empty upload just reports the counts (signed_curve25519 always present).
     let r = bob.ok(Method::POST, "/keys/upload", json!({})).await;
     assert_eq!(r, json!({"one_time_key_counts": {"signed_curve25519": 0}}));
 
     // Query: all devices, one device, display names, unknown users empty, failures for remote.
-    alice.ok(Method::PUT, &format!("/devices/{dev}"), json!({"display_name": "Alice's phone"})).await;
+    alice
+        .ok(
+            Method::PUT,
+            &format!("/devices/{dev}"),
+            json!({"display_name": "Alice's phone"}),
+        )
+        .await;
     let q = bob.ok(Method::POST, "/keys/query", json!({"device_keys": {alice.user_id.clone(): [], "@nobody:test.example": [], "@x:elsewhere.example": []}})).await;
     let d = &q["device_keys"][&alice.user_id][&dev];
-    assert_eq!(d["keys"][format!("curve25519:{dev}")], format!("curve-{dev}"), "{q}");
+    assert_eq!(
+        d["keys"][format!("curve25519:{dev}")],
+        format!("curve-{dev}"),
+        "{q}"
+    );
     assert_eq!(d["unsigned"]["device_display_name"], "Alice's phone");
     assert_eq!(q["device_keys"]["@nobody:test.example"], json!({}));
     assert!(q["failures"].get("elsewhere.example").is_some(), "{q}");
-    let q = bob.ok(Method::POST, "/keys/query", json!({"device_keys": {alice.user_id.clone(): ["NOPE"]}})).await;
+    let q = bob
+        .ok(
+            Method::POST,
+            "/keys/query",
+            json!({"device_keys": {alice.user_id.clone(): ["NOPE"]}}),
+        )
+        .await;
     assert_eq!(q["device_keys"][&alice.user_id], json!({}), "{q}");
     assert_eq!(q["failures"], json!({}));
-    let (st, e) = bob.post("/keys/query", json!({"device_keys": {alice.user_id.clone(): "x"}})).await;
-    assert_eq!((st, e["errcode"].as_str()), (400, Some("M_INVALID_PARAM")), "{e}");
+    let (st, e) = bob
+        .post(
+            "/keys/query",
+            json!({"device_keys": {alice.user_id.clone(): "x"}}),
+        )
+        .await;
+    assert_eq!(
+        (st, e["errcode"].as_str()),
+        (400, Some("M_INVALID_PARAM")),
+        "{e}"
+    );
     let (st, _) = bob.post("/keys/query", json!({})).await;
     assert_eq!(st, 400);
 
     // Sync reports the device's counts.
     let sync = alice.sync(None, 0).await;
-    assert_eq!(sync["device_one_time_keys_count"]["signed_curve25519"], 5, "{sync}");
+    assert_eq!(
+        sync["device_one_time_keys_count"]["signed_curve25519"], 5,
+        "{sync}"
+    );
     assert_eq!(sync["device_unused_fallback_key_types"], json!([]));
 
     // A deleted device's keys are gone from queries.
     let extra = login_device(&s, "alice").await;
-    extra.user.ok(Method::POST, "/keys/upload", json!({"device_keys": device_keys(&alice.user_id, &extra.device_id)})).await;
-    let q = bob.ok(Method::POST, "/keys/query", json!({"device_keys": {alice.user_id.clone(): []}})).await;
-    assert_eq!(q["device_keys"][&alice.user_id].as_object().unwrap().len(), 2);
+    extra
+        .user
+        .ok(
+            Method::POST,
+            "/keys/upload",
+            json!({"device_keys": device_keys(&alice.user_id, &extra.device_id)}),
+        )
+        .await;
+    let q = bob
+        .ok(
+            Method::POST,
+            "/keys/query",
+            json!({"device_keys": {alice.user_id.clone(): []}}),
+        )
+        .await;
+    assert_eq!(
+        q["device_keys"][&alice.user_id].as_object().unwrap().len(),
+        2
+    );
     let auth = json!({"auth": {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": "alice"}, "password": "password"}});
-    let (st, b) = alice.call(Method::DELETE, &format!("/devices/{}", extra.device_id), Some(&auth)).await;
+    let (st, b) = alice
+        .call(
+            Method::DELETE,
+            &format!("/devices/{}", extra.device_id),
+            Some(&auth),
+        )
+        .await;
     assert_eq!(st, 200, "{b}");
-    let q = bob.ok(Method::POST, "/keys/query", json!({"device_keys": {alice.user_id.clone(): []}})).await;
-    assert_eq!(q["device_keys"][&alice.user_id].as_object().unwrap().keys().collect::<Vec<_>>(), vec![&dev]);
+    let q = bob
+        .ok(
+            Method::POST,
+            "/keys/query",
+            json!({"device_keys": {alice.user_id.clone(): []}}),
+        )
+        .await;
+    assert_eq!(
+        q["device_keys"][&alice.user_id]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        vec![&dev]
+    );
 
     s.stop().await;
     home.cleanup().await;
@@ -137,13 +236,20 @@ async fn claim_once_then_fallback(engine: Engine) {
             }),
         )
         .await;
-    assert_eq!(alice.sync(None, 0).await["device_unused_fallback_key_types"], json!(["signed_curve25519"]));
+    assert_eq!(
+        alice.sync(None, 0).await["device_unused_fallback_key_types"],
+        json!(["signed_curve25519"])
+    );
 
-    let claim = json!({"one_time_keys": {alice.user_id.clone(): {dev.clone(): "signed_curve25519"}}});
+    let claim =
+        json!({"one_time_keys": {alice.user_id.clone(): {dev.clone(): "signed_curve25519"}}});
     let mut seen = HashSet::new();
     for _ in 0..2 {
         let r = bob.ok(Method::POST, "/keys/claim", claim.clone()).await;
-        let keys = r["one_time_keys"][&alice.user_id][&dev].as_object().unwrap().clone();
+        let keys = r["one_time_keys"][&alice.user_id][&dev]
+            .as_object()
+            .unwrap()
+            .clone();
         assert_eq!(keys.len(), 1, "{r}");
         let (id, _) = keys.into_iter().next().unwrap();
         assert!(id.starts_with("signed_curve25519:k"), "{id}");
@@ -153,16 +259,29 @@ async fn claim_once_then_fallback(engine: Engine) {
     // None left: the fallback key, every time, and it is not deleted.
     for _ in 0..2 {
         let r = bob.ok(Method::POST, "/keys/claim", claim.clone()).await;
-        assert_eq!(r["one_time_keys"][&alice.user_id][&dev]["signed_curve25519:fb1"]["key"], "fallback-1", "{r}");
+        assert_eq!(
+            r["one_time_keys"][&alice.user_id][&dev]["signed_curve25519:fb1"]["key"], "fallback-1",
+            "{r}"
+        );
     }
     let sync = alice.sync(None, 0).await;
     assert_eq!(sync["device_one_time_keys_count"]["signed_curve25519"], 0);
-    assert_eq!(sync["device_unused_fallback_key_types"], json!([]), "the fallback key is marked used");
+    assert_eq!(
+        sync["device_unused_fallback_key_types"],
+        json!([]),
+        "the fallback key is marked used"
+    );
     // A new fallback key is unused again; re-uploading the same one keeps it used.
     alice.ok(Method::POST, "/keys/upload", json!({"fallback_keys": {"signed_curve25519:fb1": {"key": "fallback-1", "fallback": true, "signatures": {}}}})).await;
-    assert_eq!(alice.sync(None, 0).await["device_unused_fallback_key_types"], json!([]));
+    assert_eq!(
+        alice.sync(None, 0).await["device_unused_fallback_key_types"],
+        json!([])
+    );
     alice.ok(Method::POST, "/keys/upload", json!({"fallback_keys": {"signed_curve25519:fb2": {"key": "fallback-2", "fallback": true, "signatures": {}}}})).await;
-    assert_eq!(alice.sync(None, 0).await["device_unused_fallback_key_types"], json!(["signed_curve25519"]));
+    assert_eq!(
+        alice.sync(None, 0).await["device_unused_fallback_key_types"],
+        json!(["signed_curve25519"])
+    );
     // Unknown devices and algorithms: nothing.
     let r = bob.ok(Method::POST, "/keys/claim", json!({"one_time_keys": {alice.user_id.clone(): {"NODEVICE": "signed_curve25519", dev.clone(): "curve25519"}}})).await;
     assert_eq!(r["one_time_keys"], json!({}), "{r}");
@@ -181,7 +300,13 @@ async fn concurrent_claims_get_distinct_keys(engine: Engine) {
     const KEYS: usize = 30;
     const CLAIMERS: usize = 8;
     const EACH: usize = 5;
-    alice.ok(Method::POST, "/keys/upload", json!({"one_time_keys": otks("c", KEYS)})).await;
+    alice
+        .ok(
+            Method::POST,
+            "/keys/upload",
+            json!({"one_time_keys": otks("c", KEYS)}),
+        )
+        .await;
     let mut claimers = Vec::new();
     for i in 0..CLAIMERS {
         claimers.push(s.user(&format!("claimer{i}")).await);
@@ -192,7 +317,13 @@ async fn concurrent_claims_get_distinct_keys(engine: Engine) {
         tasks.push(tokio::spawn(async move {
             let mut got = Vec::new();
             for _ in 0..EACH {
-                let r = c.ok(Method::POST, "/keys/claim", json!({"one_time_keys": {uid.clone(): {dev.clone(): "signed_curve25519"}}})).await;
+                let r = c
+                    .ok(
+                        Method::POST,
+                        "/keys/claim",
+                        json!({"one_time_keys": {uid.clone(): {dev.clone(): "signed_curve25519"}}}),
+                    )
+                    .await;
                 if let Some(keys) = r["one_time_keys"][&uid][&dev].as_object() {
                     got.extend(keys.keys().cloned());
                 }
@@ -205,9 +336,16 @@ async fn concurrent_claims_get_distinct_keys(engine: Engine) {
         all.extend(t.await.unwrap());
     }
     let distinct: HashSet<&String> = all.iter().collect();
-    assert_eq!(all.len(), KEYS, "{CLAIMERS}x{EACH} claims for {KEYS} keys: every key handed out once, then nothing (no fallback)");
+    assert_eq!(
+        all.len(),
+        KEYS,
+        "{CLAIMERS}x{EACH} claims for {KEYS} keys: every key handed out once, then nothing (no fallback)"
+    );
     assert_eq!(distinct.len(), KEYS, "duplicates among {all:?}");
-    assert_eq!(alice.sync(None, 0).await["device_one_time_keys_count"]["signed_curve25519"], 0);
+    assert_eq!(
+        alice.sync(None, 0).await["device_one_time_keys_count"]["signed_curve25519"],
+        0
+    );
 
     s.stop().await;
     home.cleanup().await;

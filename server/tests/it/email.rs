@@ -24,9 +24,12 @@ struct SmtpSink {
 
 impl SmtpSink {
     fn start() -> SmtpSink {
-        let python = std::env::var("MATRIXD_TEST_PYTHON").map(PathBuf::from).unwrap_or_else(|_| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cache/matrixctl/synapse-venv/bin/python")
-        });
+        let python = std::env::var("MATRIXD_TEST_PYTHON")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| {
+                PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+                    .join(".cache/matrixctl/synapse-venv/bin/python")
+            });
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/smtp_sink.py");
         let dir = tempfile::tempdir().unwrap();
         let mut child = std::process::Command::new(&python)
@@ -36,7 +39,9 @@ impl SmtpSink {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {} ({e}); run tests/interop/setup-synapse.sh (it installs aiosmtpd)", python.display()));
         let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let port = line.trim().parse().unwrap_or_else(|_| {
             let _ = child.kill();
             panic!("smtp_sink.py did not print a port (is aiosmtpd installed? run tests/interop/setup-synapse.sh): {line:?}")
@@ -45,7 +50,16 @@ impl SmtpSink {
     }
 
     fn count(&self) -> usize {
-        std::fs::read_dir(self.dir.path()).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json")).count()
+        std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "json")
+            })
+            .count()
     }
 
     /// Waits for mail number `n` (1-based).
@@ -84,7 +98,9 @@ fn local(server: &TestServer, link: &str) -> String {
 fn email_options(port: u16) -> Options {
     Options {
         public_baseurl: Some(BASEURL.into()),
-        extra: format!("email:\n  smtp_host: 127.0.0.1\n  smtp_port: {port}\n  notif_from: \"Test Server <noreply@test.example>\"\n  app_name: MatrixTest\n"),
+        extra: format!(
+            "email:\n  smtp_host: 127.0.0.1\n  smtp_port: {port}\n  notif_from: \"Test Server <noreply@test.example>\"\n  app_name: MatrixTest\n"
+        ),
         ..Default::default()
     }
 }
@@ -94,21 +110,47 @@ async fn add_email_and_reset_password(engine: Engine) {
     let home = Home::new(engine).await;
     let server = TestServer::start(&home, &email_options(sink.port)).await;
     let alice = server.user("alice").await;
-    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
 
     // requestToken for an address to add; the same send_attempt again gets the same sid, no mail.
-    let req = json!({"client_secret": "add-secret", "email": "Alice@Example.ORG", "send_attempt": 1});
-    let (status, body) = server.post("/_matrix/client/v3/account/3pid/email/requestToken", &req).await;
+    let req =
+        json!({"client_secret": "add-secret", "email": "Alice@Example.ORG", "send_attempt": 1});
+    let (status, body) = server
+        .post("/_matrix/client/v3/account/3pid/email/requestToken", &req)
+        .await;
     assert_eq!(status, 200, "{body}");
     let sid = body["sid"].as_str().unwrap().to_string();
     let mail = sink.mail(1).await;
-    assert_eq!(mail["to"], json!(["alice@example.org"]), "mailed to the canonical address");
+    assert_eq!(
+        mail["to"],
+        json!(["alice@example.org"]),
+        "mailed to the canonical address"
+    );
     assert_eq!(mail["from"], "noreply@test.example");
-    assert!(mail["subject"].as_str().unwrap().contains("Validate your email"), "{mail}");
-    assert!(mail["body"].as_str().unwrap().contains("MatrixTest"), "{mail}");
+    assert!(
+        mail["subject"]
+            .as_str()
+            .unwrap()
+            .contains("Validate your email"),
+        "{mail}"
+    );
+    assert!(
+        mail["body"].as_str().unwrap().contains("MatrixTest"),
+        "{mail}"
+    );
     let link = link_in(&mail);
-    assert!(link.starts_with(&format!("{BASEURL}_matrix/client/unstable/add_threepid/email/submit_token?")), "{link}");
-    let (status, again) = server.post("/_matrix/client/v3/account/3pid/email/requestToken", &req).await;
+    assert!(
+        link.starts_with(&format!(
+            "{BASEURL}_matrix/client/unstable/add_threepid/email/submit_token?"
+        )),
+        "{link}"
+    );
+    let (status, again) = server
+        .post("/_matrix/client/v3/account/3pid/email/requestToken", &req)
+        .await;
     assert_eq!((status, again["sid"].as_str()), (200, Some(sid.as_str())));
 
     // Not validated yet: /3pid/add passes UIA but finds no validated session.
@@ -125,9 +167,16 @@ async fn add_email_and_reset_password(engine: Engine) {
     };
     let (status, challenge) = add(None).await;
     assert_eq!(status, 401, "{challenge}");
-    assert_eq!(challenge["flows"], json!([{"stages": ["m.login.password"]}]));
+    assert_eq!(
+        challenge["flows"],
+        json!([{"stages": ["m.login.password"]}])
+    );
     let (status, body) = add(challenge["session"].as_str().map(str::to_string)).await;
-    assert_eq!((status, body["errcode"].as_str()), (400, Some("M_THREEPID_AUTH_FAILED")), "{body}");
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_THREEPID_AUTH_FAILED")),
+        "{body}"
+    );
 
     // A wrong client_secret on the link fails; the real link validates.
     let wrong = local(&server, &link).replace("client_secret=add-secret", "client_secret=other");
@@ -145,18 +194,35 @@ async fn add_email_and_reset_password(engine: Engine) {
     assert_eq!(status, 200);
     let t = &list["threepids"];
     assert_eq!(t.as_array().unwrap().len(), 1, "{list}");
-    assert_eq!((t[0]["medium"].as_str(), t[0]["address"].as_str()), (Some("email"), Some("alice@example.org")));
+    assert_eq!(
+        (t[0]["medium"].as_str(), t[0]["address"].as_str()),
+        (Some("email"), Some("alice@example.org"))
+    );
     assert!(t[0]["validated_at"].as_i64().unwrap() > 0 && t[0]["added_at"].as_i64().unwrap() > 0);
 
     // The address is now taken.
-    let (status, body) =
-        server.post("/_matrix/client/v3/account/3pid/email/requestToken", &json!({"client_secret": "x", "email": "alice@example.org", "send_attempt": 1})).await;
-    assert_eq!((status, body["errcode"].as_str()), (400, Some("M_THREEPID_IN_USE")));
+    let (status, body) = server
+        .post(
+            "/_matrix/client/v3/account/3pid/email/requestToken",
+            &json!({"client_secret": "x", "email": "alice@example.org", "send_attempt": 1}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_THREEPID_IN_USE"))
+    );
 
     // Password reset: unknown addresses are refused; a known one gets a mail.
-    let (status, body) =
-        server.post("/_matrix/client/v3/account/password/email/requestToken", &json!({"client_secret": "r", "email": "nobody@example.org", "send_attempt": 1})).await;
-    assert_eq!((status, body["errcode"].as_str()), (400, Some("M_THREEPID_NOT_FOUND")));
+    let (status, body) = server
+        .post(
+            "/_matrix/client/v3/account/password/email/requestToken",
+            &json!({"client_secret": "r", "email": "nobody@example.org", "send_attempt": 1}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_THREEPID_NOT_FOUND"))
+    );
     let (status, body) = server
         .post(
             "/_matrix/client/r0/account/password/email/requestToken",
@@ -166,9 +232,17 @@ async fn add_email_and_reset_password(engine: Engine) {
     assert_eq!(status, 200, "{body}");
     let reset_sid = body["sid"].as_str().unwrap().to_string();
     let mail = sink.mail(2).await;
-    assert!(mail["subject"].as_str().unwrap().contains("Password reset"), "{mail}");
+    assert!(
+        mail["subject"].as_str().unwrap().contains("Password reset"),
+        "{mail}"
+    );
     let link = link_in(&mail);
-    assert!(link.starts_with(&format!("{BASEURL}_synapse/client/password_reset/email/submit_token?")), "{link}");
+    assert!(
+        link.starts_with(&format!(
+            "{BASEURL}_synapse/client/password_reset/email/submit_token?"
+        )),
+        "{link}"
+    );
 
     // Before the link is followed, the email stage does not pass.
     let reset = |session: Option<&str>| {
@@ -178,10 +252,15 @@ async fn add_email_and_reset_password(engine: Engine) {
         }
         json!({"new_password": "brand-new-password", "auth": auth})
     };
-    let (status, body) = server.post("/_matrix/client/v3/account/password", &reset(None)).await;
+    let (status, body) = server
+        .post("/_matrix/client/v3/account/password", &reset(None))
+        .await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["errcode"], "M_UNAUTHORIZED", "{body}");
-    assert_eq!(body["flows"], json!([{"stages": ["m.login.email.identity"]}]));
+    assert_eq!(
+        body["flows"],
+        json!([{"stages": ["m.login.email.identity"]}])
+    );
     let session = body["session"].as_str().unwrap().to_string();
 
     // The link shows a confirmation form; posting it validates and redirects to next_link.
@@ -191,11 +270,25 @@ async fn add_email_and_reset_password(engine: Engine) {
     assert!(page.contains("<form method=\"post\""), "{page}");
     let query = local(&server, &link);
     let (target, form) = query.split_once('?').unwrap();
-    let r = plain.post(target).header("content-type", "application/x-www-form-urlencoded").body(form.to_string()).send().await.unwrap();
+    let r = plain
+        .post(target)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.to_string())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 302);
-    assert_eq!(r.headers()["location"].to_str().unwrap(), format!("https://client.example/done?sid={reset_sid}"));
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        format!("https://client.example/done?sid={reset_sid}")
+    );
 
-    let (status, body) = server.post("/_matrix/client/v3/account/password", &reset(Some(&session))).await;
+    let (status, body) = server
+        .post(
+            "/_matrix/client/v3/account/password",
+            &reset(Some(&session)),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     let (status, _) = server.login("alice", "password").await;
     assert_eq!(status, 403, "the old password no longer works");
@@ -214,21 +307,51 @@ both_engines!(add_email_and_reset_password);
 async fn email_config_rules() {
     let home = Home::new(Engine::Sqlite).await;
     // Email without public_baseurl: refused, naming both keys.
-    let o = Options { public_baseurl: None, ..email_options(2525) };
-    let err = TestServer::try_start(&home, &o).await.err().expect("refuses to start");
+    let o = Options {
+        public_baseurl: None,
+        ..email_options(2525)
+    };
+    let err = TestServer::try_start(&home, &o)
+        .await
+        .err()
+        .expect("refuses to start");
     let msg = format!("{err:#}");
-    assert!(msg.contains("email") && msg.contains("public_baseurl"), "{msg}");
+    assert!(
+        msg.contains("email") && msg.contains("public_baseurl"),
+        "{msg}"
+    );
     // notif_from is required.
-    let o = Options { public_baseurl: Some(BASEURL.into()), extra: "email:\n  smtp_host: localhost\n".into(), ..Default::default() };
-    let msg = format!("{:#}", TestServer::try_start(&home, &o).await.err().expect("refuses to start"));
+    let o = Options {
+        public_baseurl: Some(BASEURL.into()),
+        extra: "email:\n  smtp_host: localhost\n".into(),
+        ..Default::default()
+    };
+    let msg = format!(
+        "{:#}",
+        TestServer::try_start(&home, &o)
+            .await
+            .err()
+            .expect("refuses to start")
+    );
     assert!(msg.contains("email.notif_from"), "{msg}");
 
     // Without email, the endpoints answer as Synapse's do.
     let server = TestServer::start(&home, &Options::default()).await;
     let req = json!({"client_secret": "s", "email": "a@example.org", "send_attempt": 1});
-    let (status, body) = server.post("/_matrix/client/v3/account/3pid/email/requestToken", &req).await;
-    assert_eq!((status, body["errcode"].as_str()), (400, Some("M_THREEPID_MEDIUM_NOT_SUPPORTED")), "{body}");
-    let (status, body) = server.post("/_matrix/client/v3/account/password/email/requestToken", &req).await;
+    let (status, body) = server
+        .post("/_matrix/client/v3/account/3pid/email/requestToken", &req)
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_THREEPID_MEDIUM_NOT_SUPPORTED")),
+        "{body}"
+    );
+    let (status, body) = server
+        .post(
+            "/_matrix/client/v3/account/password/email/requestToken",
+            &req,
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
     server.stop().await;
     home.cleanup().await;

@@ -9,23 +9,52 @@ async fn versions_cors_and_errors(engine: Engine) {
     let home = Home::new(engine).await;
     let s = TestServer::start(&home, &Options::default()).await;
 
-    let r = s.http.get(s.u("/_matrix/client/versions")).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.u("/_matrix/client/versions"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
     let body: serde_json::Value = r.json().await.unwrap();
-    let versions: Vec<&str> = body["versions"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert!(versions.contains(&"v1.1") && versions.contains(&"r0.6.1"), "{versions:?}");
+    let versions: Vec<&str> = body["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        versions.contains(&"v1.1") && versions.contains(&"r0.6.1"),
+        "{versions:?}"
+    );
 
     // Unknown paths: 404 M_UNRECOGNIZED, with CORS headers too.
-    let r = s.http.get(s.u("/_matrix/client/v3/no/such/endpoint")).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.u("/_matrix/client/v3/no/such/endpoint"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["errcode"], "M_UNRECOGNIZED");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["errcode"],
+        "M_UNRECOGNIZED"
+    );
 
     // A known path with the wrong method: 405 M_UNRECOGNIZED.
-    let r = s.http.delete(s.u("/_matrix/client/versions")).send().await.unwrap();
+    let r = s
+        .http
+        .delete(s.u("/_matrix/client/versions"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 405);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["errcode"], "M_UNRECOGNIZED");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["errcode"],
+        "M_UNRECOGNIZED"
+    );
 
     // Preflight on any path.
     let r = s
@@ -38,8 +67,18 @@ async fn versions_cors_and_errors(engine: Engine) {
         .unwrap();
     assert!(r.status().is_success(), "{}", r.status());
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
-    assert!(r.headers()["access-control-allow-headers"].to_str().unwrap().contains("Authorization"));
-    assert!(r.headers()["access-control-allow-methods"].to_str().unwrap().contains("PUT"));
+    assert!(
+        r.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("Authorization")
+    );
+    assert!(
+        r.headers()["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("PUT")
+    );
 
     // Federation version.
     let (status, body) = s.get("/_matrix/federation/v1/version").await;
@@ -59,22 +98,58 @@ async fn json_errors_and_body_limit(engine: Engine) {
     let home = Home::new(engine).await;
     let s = TestServer::start(&home, &Options::default()).await;
 
-    let r = s.http.post(s.u("/_matrix/client/v3/login")).body("{not json").send().await.unwrap();
+    let r = s
+        .http
+        .post(s.u("/_matrix/client/v3/login"))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["errcode"], "M_NOT_JSON");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["errcode"],
+        "M_NOT_JSON"
+    );
 
-    let (status, body) = s.post("/_matrix/client/v3/login", &json!({"type": 5})).await;
-    assert_eq!((status, body["errcode"].as_str()), (400, Some("M_BAD_JSON")), "{body}");
+    let (status, body) = s
+        .post("/_matrix/client/v3/login", &json!({"type": 5}))
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_BAD_JSON")),
+        "{body}"
+    );
 
-    let r = s.http.post(s.u("/_synapse/admin/v1/register")).body("[1,2]").send().await.unwrap();
+    let r = s
+        .http
+        .post(s.u("/_synapse/admin/v1/register"))
+        .body("[1,2]")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["errcode"], "M_NOT_JSON");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["errcode"],
+        "M_NOT_JSON"
+    );
 
     // Over the 1 MiB JSON limit: refused with 413 M_TOO_LARGE.
-    let big = format!("{{\"type\":\"m.login.password\",\"password\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
-    let r = s.http.post(s.u("/_matrix/client/v3/login")).body(big).send().await.unwrap();
+    let big = format!(
+        "{{\"type\":\"m.login.password\",\"password\":\"{}\"}}",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let r = s
+        .http
+        .post(s.u("/_matrix/client/v3/login"))
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 413);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["errcode"], "M_TOO_LARGE");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["errcode"],
+        "M_TOO_LARGE"
+    );
 
     s.stop().await;
     home.cleanup().await;
@@ -85,16 +160,30 @@ async fn client_well_known(engine: Engine) {
     let home = Home::new(engine).await;
     let s = TestServer::start(&home, &Options::default()).await;
     let (status, body) = s.get("/.well-known/matrix/client").await;
-    assert_eq!((status, body["errcode"].as_str()), (404, Some("M_NOT_FOUND")));
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (404, Some("M_NOT_FOUND"))
+    );
     s.stop().await;
 
-    let o = Options { public_baseurl: Some("https://matrix.test.example".into()), ..Default::default() };
+    let o = Options {
+        public_baseurl: Some("https://matrix.test.example".into()),
+        ..Default::default()
+    };
     let s = TestServer::start(&home, &o).await;
-    let r = s.http.get(s.u("/.well-known/matrix/client")).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.u("/.well-known/matrix/client"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
     let body: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(body["m.homeserver"]["base_url"], "https://matrix.test.example/");
+    assert_eq!(
+        body["m.homeserver"]["base_url"],
+        "https://matrix.test.example/"
+    );
     s.stop().await;
     home.cleanup().await;
 }
@@ -112,8 +201,13 @@ async fn tls_listener_serves_https() {
         home.path().join("cert.pem").display(),
         home.path().join("key.pem").display()
     );
-    let path = home.write_config(&Options { extra, ..Default::default() });
-    let text = std::fs::read_to_string(&path).unwrap().replace("    type: http\n", "    type: http\n    tls: true\n");
+    let path = home.write_config(&Options {
+        extra,
+        ..Default::default()
+    });
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("    type: http\n", "    type: http\n    tls: true\n");
     std::fs::write(&path, text).unwrap();
     let config = matrixd::config::load(&[path]).unwrap();
     let server = matrixd::Server::start(config).await.unwrap();
@@ -123,12 +217,28 @@ async fn tls_listener_serves_https() {
         let _ = rx.await;
     }));
 
-    let client = reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap();
-    let r = client.get(format!("https://localhost:{port}/_matrix/key/v2/server")).send().await.unwrap();
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let r = client
+        .get(format!("https://localhost:{port}/_matrix/key/v2/server"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["server_name"], "test.example");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["server_name"],
+        "test.example"
+    );
     // Plain HTTP on a TLS port does not get an answer.
-    assert!(reqwest::get(format!("http://127.0.0.1:{port}/_matrix/client/versions")).await.map(|r| r.status().is_success()).unwrap_or(false) == false);
+    assert!(
+        reqwest::get(format!("http://127.0.0.1:{port}/_matrix/client/versions"))
+            .await
+            .map(|r| r.status().is_success())
+            .unwrap_or(false)
+            == false
+    );
 
     let _ = tx.send(());
     task.await.unwrap().unwrap();
@@ -145,12 +255,20 @@ async fn tls_listener_with_a_bad_certificate_refuses_to_start() {
         home.path().join("cert.pem").display(),
         home.path().join("key.pem").display()
     );
-    let path = home.write_config(&Options { extra, ..Default::default() });
-    let text = std::fs::read_to_string(&path).unwrap().replace("    type: http\n", "    type: http\n    tls: true\n");
+    let path = home.write_config(&Options {
+        extra,
+        ..Default::default()
+    });
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("    type: http\n", "    type: http\n    tls: true\n");
     std::fs::write(&path, text).unwrap();
     let config = matrixd::config::load(&[path]).unwrap();
     let err = matrixd::Server::start(config).await.err().expect("refused");
-    assert!(format!("{err:#}").contains("cannot load tls_certificate_path"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("cannot load tls_certificate_path"),
+        "{err:#}"
+    );
 }
 
 /// /voip/turnServer: {} when unconfigured; the coturn REST credential when a secret is set.
@@ -163,19 +281,36 @@ async fn turn_server_credentials(engine: Engine) {
     s.stop().await;
 
     let extra = "turn_uris: [\"turn:turn.test.example:3478?transport=udp\"]\nturn_shared_secret: \"coturn-secret\"\nturn_user_lifetime: 2h\n".to_string();
-    let s = TestServer::start(&home, &Options { extra, ..Default::default() }).await;
-    let alice = crate::support::User { base: s.url.clone(), ..alice };
+    let s = TestServer::start(
+        &home,
+        &Options {
+            extra,
+            ..Default::default()
+        },
+    )
+    .await;
+    let alice = crate::support::User {
+        base: s.url.clone(),
+        ..alice
+    };
     let (status, body) = alice.get("/voip/turnServer").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["ttl"], 7200);
-    assert_eq!(body["uris"], serde_json::json!(["turn:turn.test.example:3478?transport=udp"]));
+    assert_eq!(
+        body["uris"],
+        serde_json::json!(["turn:turn.test.example:3478?transport=udp"])
+    );
     let username = body["username"].as_str().unwrap();
     let (expiry, user) = username.split_once(':').unwrap();
     assert_eq!(user, alice.user_id);
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let expiry: u64 = expiry.parse().unwrap();
     assert!(expiry >= now + 7190 && expiry <= now + 7210);
-    let (_, expected) = matrixd::api::client::voip::turn_credential("coturn-secret", &alice.user_id, expiry);
+    let (_, expected) =
+        matrixd::api::client::voip::turn_credential("coturn-secret", &alice.user_id, expiry);
     assert_eq!(body["password"], expected);
     s.stop().await;
     home.cleanup().await;

@@ -22,22 +22,43 @@ async fn request_token_and_userinfo(engine: Engine) {
     let token = v["access_token"].as_str().unwrap().to_string();
     assert_eq!(token.len(), 24);
     // r0 too.
-    let (status, _) = alice.post(&format!("/_matrix/client/r0{path}"), json!({})).await;
+    let (status, _) = alice
+        .post(&format!("/_matrix/client/r0{path}"), json!({}))
+        .await;
     assert_eq!(status, 200);
 
     let (status, v) = bob.post(&path, json!({})).await;
     assert_eq!((status, v["errcode"].as_str()), (403, Some("M_FORBIDDEN")));
-    let (status, _) = s.post(&format!("/_matrix/client/v3{path}"), &json!({})).await;
+    let (status, _) = s
+        .post(&format!("/_matrix/client/v3{path}"), &json!({}))
+        .await;
     assert_eq!(status, 401);
 
-    let (status, v) = s.get(&format!("/_matrix/federation/v1/openid/userinfo?access_token={token}")).await;
+    let (status, v) = s
+        .get(&format!(
+            "/_matrix/federation/v1/openid/userinfo?access_token={token}"
+        ))
+        .await;
     assert_eq!((status, v), (200, json!({"sub": alice.user_id})));
-    let (status, v) = s.get("/_matrix/federation/v1/openid/userinfo?access_token=bogus").await;
-    assert_eq!((status, v["errcode"].as_str()), (401, Some("M_UNKNOWN_TOKEN")));
+    let (status, v) = s
+        .get("/_matrix/federation/v1/openid/userinfo?access_token=bogus")
+        .await;
+    assert_eq!(
+        (status, v["errcode"].as_str()),
+        (401, Some("M_UNKNOWN_TOKEN"))
+    );
     let (status, v) = s.get("/_matrix/federation/v1/openid/userinfo").await;
-    assert_eq!((status, v["errcode"].as_str()), (401, Some("M_MISSING_TOKEN")));
+    assert_eq!(
+        (status, v["errcode"].as_str()),
+        (401, Some("M_MISSING_TOKEN"))
+    );
     // The client access token is not an OpenID token.
-    let (status, _) = s.get(&format!("/_matrix/federation/v1/openid/userinfo?access_token={}", alice.token)).await;
+    let (status, _) = s
+        .get(&format!(
+            "/_matrix/federation/v1/openid/userinfo?access_token={}",
+            alice.token
+        ))
+        .await;
     assert_eq!(status, 401);
 
     s.stop().await;
@@ -65,9 +86,25 @@ async fn userinfo_on_an_openid_listener(engine: Engine) {
     let client = format!("http://{}", addrs[0]);
     let openid = format!("http://{}", addrs[1]);
 
-    let (_, n) = (0, http.get(format!("{client}/_synapse/admin/v1/register")).send().await.unwrap().json::<serde_json::Value>().await.unwrap());
+    let (_, n) = (
+        0,
+        http.get(format!("{client}/_synapse/admin/v1/register"))
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap(),
+    );
     let nonce = n["nonce"].as_str().unwrap();
-    let mac = matrixd::api::admin::register::registration_mac("s3cr3t-for-tests", nonce, "alice", "password", false, None);
+    let mac = matrixd::api::admin::register::registration_mac(
+        "s3cr3t-for-tests",
+        nonce,
+        "alice",
+        "password",
+        false,
+        None,
+    );
     let reg: serde_json::Value = http
         .post(format!("{client}/_synapse/admin/v1/register"))
         .json(&json!({"nonce": nonce, "username": "alice", "password": "password", "mac": mac}))
@@ -78,7 +115,10 @@ async fn userinfo_on_an_openid_listener(engine: Engine) {
         .await
         .unwrap();
     let res: serde_json::Value = http
-        .post(format!("{client}/_matrix/client/v3/user/{}/openid/request_token", enc("@alice:test.example")))
+        .post(format!(
+            "{client}/_matrix/client/v3/user/{}/openid/request_token",
+            enc("@alice:test.example")
+        ))
         .bearer_auth(reg["access_token"].as_str().unwrap())
         .json(&json!({}))
         .send()
@@ -88,11 +128,36 @@ async fn userinfo_on_an_openid_listener(engine: Engine) {
         .await
         .unwrap();
     let token = res["access_token"].as_str().unwrap();
-    let r = http.get(format!("{openid}/_matrix/federation/v1/openid/userinfo?access_token={token}")).send().await.unwrap();
+    let r = http
+        .get(format!(
+            "{openid}/_matrix/federation/v1/openid/userinfo?access_token={token}"
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap(), json!({"sub": "@alice:test.example"}));
-    assert_eq!(http.get(format!("{openid}/_matrix/client/versions")).send().await.unwrap().status(), 404);
-    assert_eq!(http.get(format!("{client}/_matrix/federation/v1/openid/userinfo?access_token={token}")).send().await.unwrap().status(), 404);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        json!({"sub": "@alice:test.example"})
+    );
+    assert_eq!(
+        http.get(format!("{openid}/_matrix/client/versions"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        http.get(format!(
+            "{client}/_matrix/federation/v1/openid/userinfo?access_token={token}"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .status(),
+        404
+    );
 
     let _ = tx.send(());
     task.await.unwrap().unwrap();

@@ -6,7 +6,11 @@ use serde_json::{Value, json};
 use crate::support::{Engine, Home, Options, TestServer, enc};
 
 fn strict(extra: &str) -> Options {
-    Options { relaxed_limits: false, extra: extra.into(), ..Default::default() }
+    Options {
+        relaxed_limits: false,
+        extra: extra.into(),
+        ..Default::default()
+    }
 }
 
 #[tokio::test]
@@ -19,7 +23,12 @@ async fn messages_are_limited_with_synapses_defaults() {
     let mut codes = Vec::new();
     let mut last = Value::Null;
     for i in 0..11 {
-        let (status, body) = alice.put(&format!("/rooms/{}/send/m.room.message/t{i}", enc(&room)), json!({"msgtype": "m.text", "body": "x"})).await;
+        let (status, body) = alice
+            .put(
+                &format!("/rooms/{}/send/m.room.message/t{i}", enc(&room)),
+                json!({"msgtype": "m.text", "body": "x"}),
+            )
+            .await;
         codes.push(status);
         last = body;
     }
@@ -30,7 +39,11 @@ async fn messages_are_limited_with_synapses_defaults() {
     assert!(retry > 0 && retry <= 5000, "{retry}");
     let r = alice
         .http
-        .put(format!("{}/_matrix/client/v3/rooms/{}/send/m.room.message/t99", s.url, enc(&room)))
+        .put(format!(
+            "{}/_matrix/client/v3/rooms/{}/send/m.room.message/t99",
+            s.url,
+            enc(&room)
+        ))
         .bearer_auth(&alice.token)
         .json(&json!({"msgtype": "m.text", "body": "x"}))
         .send()
@@ -39,7 +52,12 @@ async fn messages_are_limited_with_synapses_defaults() {
     assert_eq!(r.status(), 429);
     assert!(r.headers().get("retry-after").is_some());
     // A retried transaction id is answered from the record, not limited.
-    let (status, _) = alice.put(&format!("/rooms/{}/send/m.room.message/t0", enc(&room)), json!({"msgtype": "m.text", "body": "x"})).await;
+    let (status, _) = alice
+        .put(
+            &format!("/rooms/{}/send/m.room.message/t0", enc(&room)),
+            json!({"msgtype": "m.text", "body": "x"}),
+        )
+        .await;
     assert_eq!(status, 200);
     s.stop().await;
     home.cleanup().await;
@@ -59,8 +77,16 @@ async fn failed_logins_are_limited_per_account() {
         assert_eq!(s.login("alice", "wrong").await.0, 403);
     }
     let (status, body) = s.login("alice", "password").await;
-    assert_eq!((status, body["errcode"].as_str()), (429, Some("M_LIMIT_EXCEEDED")), "even the right password waits: {body}");
-    assert_eq!(s.login("bob", "wrong").await.0, 403, "other accounts are not affected");
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (429, Some("M_LIMIT_EXCEEDED")),
+        "even the right password waits: {body}"
+    );
+    assert_eq!(
+        s.login("bob", "wrong").await.0,
+        403,
+        "other accounts are not affected"
+    );
     s.stop().await;
     home.cleanup().await;
 }
@@ -93,13 +119,32 @@ async fn invites_and_joins_are_limited() {
     let mut codes = Vec::new();
     for name in ["b1", "b2", "b3"] {
         let u = s.user(name).await;
-        codes.push(alice.post(&format!("/rooms/{}/invite", enc(&room)), json!({"user_id": u.user_id})).await.0);
+        codes.push(
+            alice
+                .post(
+                    &format!("/rooms/{}/invite", enc(&room)),
+                    json!({"user_id": u.user_id}),
+                )
+                .await
+                .0,
+        );
     }
     assert_eq!(codes, vec![200, 200, 429]);
     let carol = s.user("carol").await;
-    assert_eq!(carol.post(&format!("/join/{}", enc(&room)), json!({})).await.0, 200);
-    let (status, body) = carol.post(&format!("/join/{}", enc(&room)), json!({})).await;
-    assert_eq!((status, body["errcode"].as_str()), (429, Some("M_LIMIT_EXCEEDED")));
+    assert_eq!(
+        carol
+            .post(&format!("/join/{}", enc(&room)), json!({}))
+            .await
+            .0,
+        200
+    );
+    let (status, body) = carol
+        .post(&format!("/join/{}", enc(&room)), json!({}))
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (429, Some("M_LIMIT_EXCEEDED"))
+    );
     s.stop().await;
     home.cleanup().await;
 }

@@ -12,25 +12,38 @@ async fn key_document_is_signed(engine: Engine) {
     let key_file = std::fs::read_to_string(home.path().join("signing.key")).unwrap();
     let key = &matrixd::keys::parse_signing_keys(&key_file).unwrap()[0];
 
-    for path in ["/_matrix/key/v2/server", &format!("/_matrix/key/v2/server/{}", key.key_id())] {
+    for path in [
+        "/_matrix/key/v2/server",
+        &format!("/_matrix/key/v2/server/{}", key.key_id()),
+    ] {
         let (status, body) = s.get(path).await;
         assert_eq!(status, 200);
         assert_eq!(body["server_name"], "test.example");
-        assert_eq!(body["verify_keys"][key.key_id()]["key"], key.public_key_base64());
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+        assert_eq!(
+            body["verify_keys"][key.key_id()]["key"],
+            key.public_key_base64()
+        );
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
         assert!(body["valid_until_ts"].as_i64().unwrap() > now);
         assert_eq!(body["old_verify_keys"], serde_json::json!({}));
 
         let obj: ruma::CanonicalJsonObject = serde_json::from_value(body.clone()).unwrap();
         let mut keys = BTreeMap::new();
-        keys.insert(key.key_id(), ruma::serde::Base64::parse(key.public_key_base64()).unwrap());
+        keys.insert(
+            key.key_id(),
+            ruma::serde::Base64::parse(key.public_key_base64()).unwrap(),
+        );
         let mut map = BTreeMap::new();
         map.insert("test.example".to_string(), keys);
         ruma::signatures::verify_json(&map, &obj).expect("self-signature verifies");
 
         // Any change to a signed field breaks the signature.
         let mut tampered = body.clone();
-        tampered["valid_until_ts"] = serde_json::json!(body["valid_until_ts"].as_i64().unwrap() + 1);
+        tampered["valid_until_ts"] =
+            serde_json::json!(body["valid_until_ts"].as_i64().unwrap() + 1);
         let obj: ruma::CanonicalJsonObject = serde_json::from_value(tampered).unwrap();
         assert!(ruma::signatures::verify_json(&map, &obj).is_err());
     }

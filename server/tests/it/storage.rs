@@ -11,7 +11,12 @@ async fn accounts_survive_a_restart(engine: Engine) {
     s.stop().await;
 
     let s = TestServer::start(&home, &Options::default()).await;
-    let (status, _) = s.get_auth("/_matrix/client/v3/account/whoami", reg["access_token"].as_str().unwrap()).await;
+    let (status, _) = s
+        .get_auth(
+            "/_matrix/client/v3/account/whoami",
+            reg["access_token"].as_str().unwrap(),
+        )
+        .await;
     assert_eq!(status, 200, "tokens survive a restart");
     assert_eq!(s.login("alice", "pw").await.0, 200);
     s.stop().await;
@@ -23,10 +28,19 @@ async fn server_name_is_pinned(engine: Engine) {
     let home = Home::new(engine).await;
     let s = TestServer::start(&home, &Options::default()).await;
     s.stop().await;
-    let other = Options { server_name: "other.example".into(), ..Default::default() };
-    let err = TestServer::try_start(&home, &other).await.err().expect("refused");
+    let other = Options {
+        server_name: "other.example".into(),
+        ..Default::default()
+    };
+    let err = TestServer::try_start(&home, &other)
+        .await
+        .err()
+        .expect("refused");
     let msg = format!("{err:#}");
-    assert!(msg.contains("belongs to server_name \"test.example\""), "{msg}");
+    assert!(
+        msg.contains("belongs to server_name \"test.example\""),
+        "{msg}"
+    );
     home.cleanup().await;
 }
 both_engines!(server_name_is_pinned);
@@ -37,9 +51,15 @@ async fn postgres_with_a_non_c_collation_is_refused() {
     let db = support::create_pg_database("C.UTF-8").await;
     home.engine = Engine::Postgres;
     home.pg_database = Some(db);
-    let err = TestServer::try_start(&home, &Options::default()).await.err().expect("refused");
+    let err = TestServer::try_start(&home, &Options::default())
+        .await
+        .err()
+        .expect("refused");
     let msg = format!("{err:#}");
-    assert!(msg.contains("must be 'C'") && msg.contains("allow_unsafe_locale"), "{msg}");
+    assert!(
+        msg.contains("must be 'C'") && msg.contains("allow_unsafe_locale"),
+        "{msg}"
+    );
 
     let o = Options {
         extra: String::new(),
@@ -47,10 +67,14 @@ async fn postgres_with_a_non_c_collation_is_refused() {
     };
     // With the escape hatch, it starts.
     let path = home.write_config(&o);
-    let text = std::fs::read_to_string(&path).unwrap().replace("database:\n", "database:\n  allow_unsafe_locale: true\n");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("database:\n", "database:\n  allow_unsafe_locale: true\n");
     std::fs::write(&path, text).unwrap();
     let config = matrixd::config::load(&[path]).unwrap();
-    let server = matrixd::Server::start(config).await.expect("starts with allow_unsafe_locale");
+    let server = matrixd::Server::start(config)
+        .await
+        .expect("starts with allow_unsafe_locale");
     drop(server);
     home.cleanup().await;
 }

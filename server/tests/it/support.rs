@@ -34,7 +34,10 @@ pub fn pg_host() -> String {
     std::env::var("MATRIXD_TEST_PG_HOST").unwrap_or_else(|_| "127.0.0.1".into())
 }
 pub fn pg_port() -> u16 {
-    std::env::var("MATRIXD_TEST_PG_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(5432)
+    std::env::var("MATRIXD_TEST_PG_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(5432)
 }
 pub fn pg_user() -> String {
     std::env::var("MATRIXD_TEST_PG_USER").unwrap_or_else(|_| "postgres".into())
@@ -42,12 +45,19 @@ pub fn pg_user() -> String {
 
 async fn pg_admin() -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
-    let url = format!("postgres://{}@{}:{}/postgres", pg_user(), pg_host(), pg_port());
+    let url = format!(
+        "postgres://{}@{}:{}/postgres",
+        pg_user(),
+        pg_host(),
+        pg_port()
+    );
     sqlx::any::AnyPoolOptions::new()
         .max_connections(1)
         .connect(&url)
         .await
-        .unwrap_or_else(|e| panic!("PostgreSQL must answer at {url} for these tests (.ci/run starts one): {e}"))
+        .unwrap_or_else(|e| {
+            panic!("PostgreSQL must answer at {url} for these tests (.ci/run starts one): {e}")
+        })
 }
 
 /// Creates an empty database as Synapse's docs require (UTF8, C collation).
@@ -65,14 +75,20 @@ pub async fn create_pg_database(collation: &str) -> String {
 
 pub async fn drop_pg_database(name: &str) {
     let pool = pg_admin().await;
-    let _ = pool.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await;
+    let _ = pool
+        .execute(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .await;
     pool.close().await;
 }
 
 pub fn random_suffix() -> String {
     use rand::RngExt as _;
     let mut rng = rand::rng();
-    (0..12).map(|_| (b'a' + rng.random_range(0..26u8)) as char).collect()
+    (0..12)
+        .map(|_| (b'a' + rng.random_range(0..26u8)) as char)
+        .collect()
 }
 
 /// Options for a test server's config.
@@ -119,7 +135,11 @@ impl Home {
             Engine::Sqlite => None,
             Engine::Postgres => Some(create_pg_database("C").await),
         };
-        Home { dir, engine, pg_database }
+        Home {
+            dir,
+            engine,
+            pg_database,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -210,7 +230,9 @@ impl TestServer {
             let _ = tx.send(());
         }
         if let Some(t) = self.task.take() {
-            t.await.expect("server task").expect("server shut down cleanly");
+            t.await
+                .expect("server task")
+                .expect("server shut down cleanly");
         }
     }
 
@@ -225,22 +247,42 @@ impl TestServer {
     }
 
     pub async fn get_auth(&self, path: &str, token: &str) -> (u16, Value) {
-        let r = self.http.get(self.u(path)).bearer_auth(token).send().await.expect("GET");
+        let r = self
+            .http
+            .get(self.u(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let r = self.http.post(self.u(path)).json(body).send().await.expect("POST");
+        let r = self
+            .http
+            .post(self.u(path))
+            .json(body)
+            .send()
+            .await
+            .expect("POST");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
     /// Registers through the shared-secret API, as register_new_matrix_user does.
-    pub async fn register(&self, secret: &str, user: &str, password: &str, admin: bool) -> (u16, Value) {
+    pub async fn register(
+        &self,
+        secret: &str,
+        user: &str,
+        password: &str,
+        admin: bool,
+    ) -> (u16, Value) {
         let (_, nonce) = self.get("/_synapse/admin/v1/register").await;
         let nonce = nonce["nonce"].as_str().expect("nonce").to_string();
-        let mac = matrixd::api::admin::register::registration_mac(secret, &nonce, user, password, admin, None);
+        let mac = matrixd::api::admin::register::registration_mac(
+            secret, &nonce, user, password, admin, None,
+        );
         self.post(
             "/_synapse/admin/v1/register",
             &serde_json::json!({"nonce": nonce, "username": user, "password": password, "admin": admin, "mac": mac}),
@@ -269,7 +311,9 @@ pub struct User {
 impl TestServer {
     /// Registers `name` with the shared secret and returns the logged-in user.
     pub async fn user(&self, name: &str) -> User {
-        let (status, body) = self.register("s3cr3t-for-tests", name, "password", false).await;
+        let (status, body) = self
+            .register("s3cr3t-for-tests", name, "password", false)
+            .await;
         assert_eq!(status, 200, "register {name}: {body}");
         User {
             user_id: body["user_id"].as_str().unwrap().to_string(),
@@ -281,9 +325,21 @@ impl TestServer {
 }
 
 impl User {
-    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> (u16, Value) {
-        let path = if path.starts_with("/_matrix") { path.to_string() } else { format!("/_matrix/client/v3{path}") };
-        let mut r = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let path = if path.starts_with("/_matrix") {
+            path.to_string()
+        } else {
+            format!("/_matrix/client/v3{path}")
+        };
+        let mut r = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
         if let Some(b) = body {
             r = r.json(b);
         }
@@ -307,11 +363,19 @@ impl User {
         v
     }
     pub async fn create_room(&self, body: Value) -> String {
-        self.ok(reqwest::Method::POST, "/createRoom", body).await["room_id"].as_str().unwrap().to_string()
+        self.ok(reqwest::Method::POST, "/createRoom", body).await["room_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
     pub async fn send_text(&self, room_id: &str, txn: &str, text: &str) -> String {
         let path = format!("/rooms/{}/send/m.room.message/{txn}", enc(room_id));
-        self.ok(reqwest::Method::PUT, &path, serde_json::json!({"msgtype": "m.text", "body": text})).await["event_id"]
+        self.ok(
+            reqwest::Method::PUT,
+            &path,
+            serde_json::json!({"msgtype": "m.text", "body": text}),
+        )
+        .await["event_id"]
             .as_str()
             .unwrap()
             .to_string()
@@ -329,5 +393,7 @@ impl User {
 
 /// Percent-encodes a path segment.
 pub fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }

@@ -11,11 +11,18 @@ use crate::both_engines;
 use crate::support::{Engine, Home, Options, TestServer, enc};
 
 fn timeline(sync: &Value, room: &str) -> Vec<Value> {
-    sync["rooms"]["join"][room]["timeline"]["events"].as_array().cloned().unwrap_or_default()
+    sync["rooms"]["join"][room]["timeline"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn bodies(events: &[Value]) -> Vec<String> {
-    events.iter().filter(|e| e["type"] == "m.room.message").map(|e| e["content"]["body"].as_str().unwrap_or("").to_string()).collect()
+    events
+        .iter()
+        .filter(|e| e["type"] == "m.room.message")
+        .map(|e| e["content"]["body"].as_str().unwrap_or("").to_string())
+        .collect()
 }
 
 async fn invite_join_chat_and_leave(engine: Engine) {
@@ -29,21 +36,46 @@ async fn invite_join_chat_and_leave(engine: Engine) {
     for key in ["presence", "to_device", "account_data", "device_lists"] {
         assert!(initial.get(key).is_some(), "{key} is present");
     }
-    assert!(initial["account_data"]["events"].as_array().unwrap().iter().any(|e| e["type"] == "m.push_rules"));
+    assert!(
+        initial["account_data"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "m.push_rules")
+    );
 
     let room = alice.create_room(json!({"preset": "private_chat", "name": "Chat", "invite": [bob.user_id], "is_direct": true})).await;
     let r = enc(&room);
     let s1 = bob.sync(Some(&since), 0).await;
     let inv = &s1["rooms"]["invite"][&room]["invite_state"]["events"];
-    assert!(inv.as_array().unwrap().iter().any(|e| e["type"] == "m.room.name" && e["content"]["name"] == "Chat"), "{s1}");
-    assert!(inv.as_array().unwrap().iter().any(|e| e["type"] == "m.room.member" && e["content"]["is_direct"] == true));
+    assert!(
+        inv.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "m.room.name" && e["content"]["name"] == "Chat"),
+        "{s1}"
+    );
+    assert!(
+        inv.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "m.room.member" && e["content"]["is_direct"] == true)
+    );
     let since = s1["next_batch"].as_str().unwrap().to_string();
 
     bob.ok(Method::POST, &format!("/join/{r}"), json!({})).await;
     alice.send_text(&room, "a1", "hello bob").await;
     let s2 = bob.sync(Some(&since), 0).await;
     let joined = &s2["rooms"]["join"][&room];
-    assert!(joined["state"]["events"].as_array().unwrap().iter().chain(joined["timeline"]["events"].as_array().unwrap()).any(|e| e["type"] == "m.room.create"), "a new join gets the room's state: {s2}");
+    assert!(
+        joined["state"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(joined["timeline"]["events"].as_array().unwrap())
+            .any(|e| e["type"] == "m.room.create"),
+        "a new join gets the room's state: {s2}"
+    );
     assert!(bodies(&timeline(&s2, &room)).contains(&"hello bob".to_string()));
     assert_eq!(joined["summary"]["m.joined_member_count"], 2);
     assert_eq!(joined["unread_notifications"]["notification_count"], 1);
@@ -65,32 +97,89 @@ async fn invite_join_chat_and_leave(engine: Engine) {
     let sent_at = Instant::now();
     alice.send_text(&room, "a2", "are you there?").await;
     let (s4, waited) = waiter.await.unwrap();
-    assert!(bodies(&timeline(&s4, &room)).contains(&"are you there?".to_string()), "{s4}");
-    assert!(waited < Duration::from_secs(10), "long-poll returned after {waited:?}");
+    assert!(
+        bodies(&timeline(&s4, &room)).contains(&"are you there?".to_string()),
+        "{s4}"
+    );
+    assert!(
+        waited < Duration::from_secs(10),
+        "long-poll returned after {waited:?}"
+    );
     assert!(sent_at.elapsed() < Duration::from_secs(5));
     let since = s4["next_batch"].as_str().unwrap().to_string();
 
     // Typing and receipts reach the other side through sync.
-    alice.ok(Method::PUT, &format!("/rooms/{r}/typing/{}", enc(&alice.user_id)), json!({"typing": true, "timeout": 30000})).await;
+    alice
+        .ok(
+            Method::PUT,
+            &format!("/rooms/{r}/typing/{}", enc(&alice.user_id)),
+            json!({"typing": true, "timeout": 30000}),
+        )
+        .await;
     let s5 = bob.sync(Some(&since), 5000).await;
-    let eph = s5["rooms"]["join"][&room]["ephemeral"]["events"].as_array().cloned().unwrap_or_default();
-    assert!(eph.iter().any(|e| e["type"] == "m.typing" && e["content"]["user_ids"] == json!([alice.user_id])), "{s5}");
-    let last = timeline(&s4, &room).last().unwrap()["event_id"].as_str().unwrap().to_string();
-    bob.ok(Method::POST, &format!("/rooms/{r}/receipt/m.read/{}", enc(&last)), json!({})).await;
-    let since_a = alice.sync(None, 0).await["next_batch"].as_str().unwrap().to_string();
-    bob.ok(Method::POST, &format!("/rooms/{r}/read_markers"), json!({"m.fully_read": last, "m.read": last})).await;
+    let eph = s5["rooms"]["join"][&room]["ephemeral"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        eph.iter()
+            .any(|e| e["type"] == "m.typing" && e["content"]["user_ids"] == json!([alice.user_id])),
+        "{s5}"
+    );
+    let last = timeline(&s4, &room).last().unwrap()["event_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    bob.ok(
+        Method::POST,
+        &format!("/rooms/{r}/receipt/m.read/{}", enc(&last)),
+        json!({}),
+    )
+    .await;
+    let since_a = alice.sync(None, 0).await["next_batch"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    bob.ok(
+        Method::POST,
+        &format!("/rooms/{r}/read_markers"),
+        json!({"m.fully_read": last, "m.read": last}),
+    )
+    .await;
     let s6 = alice.sync(Some(&since_a), 5000).await;
-    let eph = s6["rooms"]["join"][&room]["ephemeral"]["events"].as_array().cloned().unwrap_or_default();
-    let receipt = eph.iter().find(|e| e["type"] == "m.receipt").expect("receipt in sync");
-    assert!(receipt["content"][&last]["m.read"].get(&bob.user_id).is_some(), "{receipt}");
+    let eph = s6["rooms"]["join"][&room]["ephemeral"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let receipt = eph
+        .iter()
+        .find(|e| e["type"] == "m.receipt")
+        .expect("receipt in sync");
+    assert!(
+        receipt["content"][&last]["m.read"]
+            .get(&bob.user_id)
+            .is_some(),
+        "{receipt}"
+    );
     let s7 = bob.sync(None, 0).await;
-    assert_eq!(s7["rooms"]["join"][&room]["unread_notifications"]["notification_count"], 0, "read up to the last message");
-    let room_ad = s7["rooms"]["join"][&room]["account_data"]["events"].as_array().unwrap().clone();
-    assert!(room_ad.iter().any(|e| e["type"] == "m.fully_read" && e["content"]["event_id"] == last));
+    assert_eq!(
+        s7["rooms"]["join"][&room]["unread_notifications"]["notification_count"], 0,
+        "read up to the last message"
+    );
+    let room_ad = s7["rooms"]["join"][&room]["account_data"]["events"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        room_ad
+            .iter()
+            .any(|e| e["type"] == "m.fully_read" && e["content"]["event_id"] == last)
+    );
 
     // Bob leaves: his next sync has the room under "leave".
     let since = s7["next_batch"].as_str().unwrap().to_string();
-    bob.ok(Method::POST, &format!("/rooms/{r}/leave"), json!({})).await;
+    bob.ok(Method::POST, &format!("/rooms/{r}/leave"), json!({}))
+        .await;
     let s8 = bob.sync(Some(&since), 0).await;
     assert!(s8["rooms"]["leave"].get(&room).is_some(), "{s8}");
     assert!(s8["rooms"]["join"].get(&room).is_none());
@@ -105,49 +194,107 @@ async fn limited_timelines_filters_and_restarts(engine: Engine) {
     let s = TestServer::start(&home, &Options::default()).await;
     let alice = s.user("alice").await;
     let room = alice.create_room(json!({"preset": "public_chat"})).await;
-    let since = alice.sync(None, 0).await["next_batch"].as_str().unwrap().to_string();
+    let since = alice.sync(None, 0).await["next_batch"]
+        .as_str()
+        .unwrap()
+        .to_string();
     for i in 0..15 {
-        alice.send_text(&room, &format!("t{i}"), &format!("m{i}")).await;
+        alice
+            .send_text(&room, &format!("t{i}"), &format!("m{i}"))
+            .await;
     }
     // The default limit is 10: limited, with a prev_batch that pages back to the rest.
     let s1 = alice.sync(Some(&since), 0).await;
     let j = &s1["rooms"]["join"][&room];
     assert_eq!(j["timeline"]["limited"], true);
-    assert_eq!(bodies(&timeline(&s1, &room)), (5..15).map(|i| format!("m{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        bodies(&timeline(&s1, &room)),
+        (5..15).map(|i| format!("m{i}")).collect::<Vec<_>>()
+    );
     let prev = j["timeline"]["prev_batch"].as_str().unwrap();
-    let (_, page) = alice.get(&format!("/rooms/{}/messages?dir=b&limit=5&from={}", enc(&room), enc(prev))).await;
-    assert_eq!(bodies(page["chunk"].as_array().unwrap()), (0..5).rev().map(|i| format!("m{i}")).collect::<Vec<_>>());
+    let (_, page) = alice
+        .get(&format!(
+            "/rooms/{}/messages?dir=b&limit=5&from={}",
+            enc(&room),
+            enc(prev)
+        ))
+        .await;
+    assert_eq!(
+        bodies(page["chunk"].as_array().unwrap()),
+        (0..5).rev().map(|i| format!("m{i}")).collect::<Vec<_>>()
+    );
 
     // A stored filter with a timeline limit, and an inline one with lazy-loaded members.
-    let (status, f) = alice.post(&format!("/user/{}/filter", enc(&alice.user_id)), json!({"room": {"timeline": {"limit": 2}}})).await;
+    let (status, f) = alice
+        .post(
+            &format!("/user/{}/filter", enc(&alice.user_id)),
+            json!({"room": {"timeline": {"limit": 2}}}),
+        )
+        .await;
     assert_eq!(status, 200);
     let fid = f["filter_id"].as_str().unwrap();
-    let (_, got) = alice.get(&format!("/user/{}/filter/{fid}", enc(&alice.user_id))).await;
+    let (_, got) = alice
+        .get(&format!("/user/{}/filter/{fid}", enc(&alice.user_id)))
+        .await;
     assert_eq!(got["room"]["timeline"]["limit"], 2);
     let (_, s2) = alice.get(&format!("/sync?filter={fid}")).await;
     assert_eq!(timeline(&s2, &room).len(), 2);
-    let inline = enc(&json!({"room": {"state": {"lazy_load_members": true}, "timeline": {"limit": 1}}}).to_string());
+    let inline = enc(
+        &json!({"room": {"state": {"lazy_load_members": true}, "timeline": {"limit": 1}}})
+            .to_string(),
+    );
     let (status, s3) = alice.get(&format!("/sync?filter={inline}")).await;
     assert_eq!(status, 200);
     assert_eq!(timeline(&s3, &room).len(), 1);
 
     // Account data.
-    alice.ok(Method::PUT, &format!("/user/{}/account_data/org.example.settings", enc(&alice.user_id)), json!({"theme": "dark"})).await;
-    let (_, ad) = alice.get(&format!("/user/{}/account_data/org.example.settings", enc(&alice.user_id))).await;
+    alice
+        .ok(
+            Method::PUT,
+            &format!(
+                "/user/{}/account_data/org.example.settings",
+                enc(&alice.user_id)
+            ),
+            json!({"theme": "dark"}),
+        )
+        .await;
+    let (_, ad) = alice
+        .get(&format!(
+            "/user/{}/account_data/org.example.settings",
+            enc(&alice.user_id)
+        ))
+        .await;
     assert_eq!(ad["theme"], "dark");
-    let s4 = alice.sync(Some(s2["next_batch"].as_str().unwrap()), 0).await;
-    assert!(s4["account_data"]["events"].as_array().unwrap().iter().any(|e| e["type"] == "org.example.settings"));
+    let s4 = alice
+        .sync(Some(s2["next_batch"].as_str().unwrap()), 0)
+        .await;
+    assert!(
+        s4["account_data"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "org.example.settings")
+    );
 
     // Tokens survive a restart.
     let token = s4["next_batch"].as_str().unwrap().to_string();
     s.stop().await;
     let s = TestServer::start(&home, &Options::default()).await;
-    let alice2 = crate::support::User { base: s.url.clone(), ..alice.clone() };
+    let alice2 = crate::support::User {
+        base: s.url.clone(),
+        ..alice.clone()
+    };
     let quiet = alice2.sync(Some(&token), 0).await;
-    assert!(quiet["rooms"]["join"].get(&room).is_none(), "nothing new after restart: {quiet}");
+    assert!(
+        quiet["rooms"]["join"].get(&room).is_none(),
+        "nothing new after restart: {quiet}"
+    );
     alice2.send_text(&room, "after", "after restart").await;
     let s5 = alice2.sync(Some(&token), 0).await;
-    assert_eq!(bodies(&timeline(&s5, &room)), vec!["after restart".to_string()]);
+    assert_eq!(
+        bodies(&timeline(&s5, &room)),
+        vec!["after restart".to_string()]
+    );
 
     s.stop().await;
     home.cleanup().await;
@@ -159,12 +306,28 @@ async fn profile_changes_reach_rooms(engine: Engine) {
     let s = TestServer::start(&home, &Options::default()).await;
     let alice = s.user("alice").await;
     let room = alice.create_room(json!({})).await;
-    alice.ok(Method::PUT, &format!("/profile/{}/displayname", enc(&alice.user_id)), json!({"displayname": "Alice A."})).await;
-    let (_, p) = alice.get(&format!("/profile/{}", enc(&alice.user_id))).await;
+    alice
+        .ok(
+            Method::PUT,
+            &format!("/profile/{}/displayname", enc(&alice.user_id)),
+            json!({"displayname": "Alice A."}),
+        )
+        .await;
+    let (_, p) = alice
+        .get(&format!("/profile/{}", enc(&alice.user_id)))
+        .await;
     assert_eq!(p["displayname"], "Alice A.");
-    let (_, member) = alice.get(&format!("/rooms/{}/state/m.room.member/{}", enc(&room), enc(&alice.user_id))).await;
+    let (_, member) = alice
+        .get(&format!(
+            "/rooms/{}/state/m.room.member/{}",
+            enc(&room),
+            enc(&alice.user_id)
+        ))
+        .await;
     assert_eq!(member["displayname"], "Alice A.");
-    let (status, _) = alice.get(&format!("/profile/{}", enc("@nobody:test.example"))).await;
+    let (status, _) = alice
+        .get(&format!("/profile/{}", enc("@nobody:test.example")))
+        .await;
     assert_eq!(status, 404);
     let (_, caps) = alice.get("/capabilities").await;
     assert_eq!(caps["capabilities"]["m.room_versions"]["default"], "12");
@@ -179,7 +342,8 @@ async fn unread_counts_follow_push_rules(engine: Engine) {
     let alice = s.user("alice").await;
     let bob = s.user("bob").await;
     let room = alice.create_room(json!({"preset": "public_chat"})).await;
-    bob.ok(Method::POST, &format!("/join/{}", enc(&room)), json!({})).await;
+    bob.ok(Method::POST, &format!("/join/{}", enc(&room)), json!({}))
+        .await;
     alice.send_text(&room, "m1", "just chatting").await;
     alice.ok(
         Method::PUT,
@@ -187,16 +351,34 @@ async fn unread_counts_follow_push_rules(engine: Engine) {
         json!({"msgtype": "m.text", "body": "hey you", "m.mentions": {"user_ids": [bob.user_id]}}),
     )
     .await;
-    alice.ok(Method::PUT, &format!("/rooms/{}/state/m.room.topic", enc(&room)), json!({"topic": "t"})).await;
+    alice
+        .ok(
+            Method::PUT,
+            &format!("/rooms/{}/state/m.room.topic", enc(&room)),
+            json!({"topic": "t"}),
+        )
+        .await;
     let counts = |v: &Value| v["rooms"]["join"][&room]["unread_notifications"].clone();
     let s1 = bob.sync(None, 0).await;
-    assert_eq!(counts(&s1), json!({"notification_count": 2, "highlight_count": 1}), "a mention highlights; state does not notify");
+    assert_eq!(
+        counts(&s1),
+        json!({"notification_count": 2, "highlight_count": 1}),
+        "a mention highlights; state does not notify"
+    );
 
     // Muting the room with a room rule silences the plain message; the mention still counts,
     // because the spec's mention rule is an override rule, evaluated before room rules.
-    bob.ok(Method::PUT, &format!("/pushrules/global/room/{}", enc(&room)), json!({"actions": []})).await;
+    bob.ok(
+        Method::PUT,
+        &format!("/pushrules/global/room/{}", enc(&room)),
+        json!({"actions": []}),
+    )
+    .await;
     let s2 = bob.sync(None, 0).await;
-    assert_eq!(counts(&s2), json!({"notification_count": 1, "highlight_count": 1}));
+    assert_eq!(
+        counts(&s2),
+        json!({"notification_count": 1, "highlight_count": 1})
+    );
     s.stop().await;
     home.cleanup().await;
 }
@@ -210,25 +392,53 @@ async fn tags_and_user_directory(engine: Engine) {
     let _carol = s.user("carol").await;
     let room = alice.create_room(json!({"invite": [bob.user_id]})).await;
     let base = format!("/user/{}/rooms/{}/tags", enc(&alice.user_id), enc(&room));
-    let since = alice.sync(None, 0).await["next_batch"].as_str().unwrap().to_string();
-    alice.ok(Method::PUT, &format!("{base}/m.favourite"), json!({"order": 0.5})).await;
-    alice.ok(Method::PUT, &format!("{base}/u.work"), json!({})).await;
+    let since = alice.sync(None, 0).await["next_batch"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    alice
+        .ok(
+            Method::PUT,
+            &format!("{base}/m.favourite"),
+            json!({"order": 0.5}),
+        )
+        .await;
+    alice
+        .ok(Method::PUT, &format!("{base}/u.work"), json!({}))
+        .await;
     let (_, tags) = alice.get(&base).await;
-    assert_eq!(tags["tags"], json!({"m.favourite": {"order": 0.5}, "u.work": {}}));
+    assert_eq!(
+        tags["tags"],
+        json!({"m.favourite": {"order": 0.5}, "u.work": {}})
+    );
     let s1 = alice.sync(Some(&since), 0).await;
-    let ad = s1["rooms"]["join"][&room]["account_data"]["events"].as_array().unwrap().clone();
-    assert!(ad.iter().any(|e| e["type"] == "m.tag" && e["content"]["tags"]["m.favourite"]["order"] == 0.5), "{s1}");
-    alice.ok(Method::DELETE, &format!("{base}/u.work"), json!({})).await;
+    let ad = s1["rooms"]["join"][&room]["account_data"]["events"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        ad.iter()
+            .any(|e| e["type"] == "m.tag" && e["content"]["tags"]["m.favourite"]["order"] == 0.5),
+        "{s1}"
+    );
+    alice
+        .ok(Method::DELETE, &format!("{base}/u.work"), json!({}))
+        .await;
     let (_, tags) = alice.get(&base).await;
     assert_eq!(tags["tags"], json!({"m.favourite": {"order": 0.5}}));
     let (status, _) = bob.get(&base).await;
     assert_eq!(status, 403);
 
     // The directory shows users sharing a room (bob, once joined), not strangers (carol).
-    bob.ok(Method::POST, &format!("/join/{}", enc(&room)), json!({})).await;
-    let (_, found) = alice.post("/user_directory/search", json!({"search_term": "bo"})).await;
+    bob.ok(Method::POST, &format!("/join/{}", enc(&room)), json!({}))
+        .await;
+    let (_, found) = alice
+        .post("/user_directory/search", json!({"search_term": "bo"}))
+        .await;
     assert_eq!(found["results"][0]["user_id"], bob.user_id, "{found}");
-    let (_, none) = alice.post("/user_directory/search", json!({"search_term": "carol"})).await;
+    let (_, none) = alice
+        .post("/user_directory/search", json!({"search_term": "carol"}))
+        .await;
     assert_eq!(none["results"], json!([]));
     assert_eq!(alice.get("/thirdparty/protocols").await, (200, json!({})));
     s.stop().await;

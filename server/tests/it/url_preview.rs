@@ -78,11 +78,25 @@ async fn previews(engine: Engine) {
     let (forbidden_port, forbidden_hits) = forbidden_listener().await;
     let (site, page_hits) = allowed_site(forbidden_port).await;
     let home = Home::new(engine).await;
-    let server = TestServer::start(&home, &Options { extra: PREVIEW_CONFIG.into(), ..Default::default() }).await;
+    let server = TestServer::start(
+        &home,
+        &Options {
+            extra: PREVIEW_CONFIG.into(),
+            ..Default::default()
+        },
+    )
+    .await;
     let alice = server.user("alice").await;
     let preview = |u: String| {
         let alice = alice.clone();
-        async move { alice.get(&format!("/_matrix/client/v1/media/preview_url?url={}&ts=1", enc(&u))).await }
+        async move {
+            alice
+                .get(&format!(
+                    "/_matrix/client/v1/media/preview_url?url={}&ts=1",
+                    enc(&u)
+                ))
+                .await
+        }
     };
 
     // The SSRF battery: every one fails, and the forbidden listener is never reached.
@@ -104,7 +118,11 @@ async fn previews(engine: Engine) {
         assert_eq!(status_got, status, "{url}: {body}");
         assert!(body["errcode"].is_string(), "{url}: {body}");
     }
-    assert_eq!(forbidden_hits.load(Ordering::SeqCst), 0, "the forbidden listener was reached");
+    assert_eq!(
+        forbidden_hits.load(Ordering::SeqCst),
+        0,
+        "the forbidden listener was reached"
+    );
 
     // OpenGraph from an allowed page; the image is fetched and stored as media.
     let (status, og) = preview(format!("http://{site}/page")).await;
@@ -120,7 +138,10 @@ async fn previews(engine: Engine) {
     let media_id = mxc.rsplit('/').next().unwrap();
     let bytes = alice
         .http
-        .get(format!("{}/_matrix/client/v1/media/download/test.example/{media_id}", server.url))
+        .get(format!(
+            "{}/_matrix/client/v1/media/download/test.example/{media_id}",
+            server.url
+        ))
         .bearer_auth(&alice.token)
         .send()
         .await
@@ -128,10 +149,19 @@ async fn previews(engine: Engine) {
         .bytes()
         .await
         .unwrap();
-    assert_eq!(bytes.as_ref(), png().as_slice(), "the stored image is the fetched one, byte for byte");
+    assert_eq!(
+        bytes.as_ref(),
+        png().as_slice(),
+        "the stored image is the fetched one, byte for byte"
+    );
 
     // Cached: a second preview does not fetch the page again. The legacy path answers the same.
-    let (status, again) = alice.get(&format!("/_matrix/media/v3/preview_url?url={}", enc(&format!("http://{site}/page")))).await;
+    let (status, again) = alice
+        .get(&format!(
+            "/_matrix/media/v3/preview_url?url={}",
+            enc(&format!("http://{site}/page"))
+        ))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(again, og);
     assert_eq!(page_hits.load(Ordering::SeqCst), 1, "served from the cache");
@@ -151,7 +181,11 @@ async fn previews(engine: Engine) {
 
     // Size cap, URL blacklist, redirect loop, non-previewable type.
     let (status, body) = preview(format!("http://{site}/big")).await;
-    assert_eq!((status, body["errcode"].as_str()), (502, Some("M_TOO_LARGE")), "{body}");
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (502, Some("M_TOO_LARGE")),
+        "{body}"
+    );
     let (status, body) = preview(format!("http://{site}/blocked-page")).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"], "URL blocked by url pattern blocklist entry");
@@ -160,11 +194,22 @@ async fn previews(engine: Engine) {
     let (status, _) = preview(format!("http://{site}/json")).await;
     assert_eq!(status, 502);
     let (status, body) = alice.get("/_matrix/client/v1/media/preview_url").await;
-    assert_eq!((status, body["errcode"].as_str()), (400, Some("M_MISSING_PARAM")));
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_MISSING_PARAM"))
+    );
 
     // Authentication is required.
-    let (status, body) = server.get(&format!("/_matrix/client/v1/media/preview_url?url={}", enc(&format!("http://{site}/page")))).await;
-    assert_eq!((status, body["errcode"].as_str()), (401, Some("M_MISSING_TOKEN")));
+    let (status, body) = server
+        .get(&format!(
+            "/_matrix/client/v1/media/preview_url?url={}",
+            enc(&format!("http://{site}/page"))
+        ))
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (401, Some("M_MISSING_TOKEN"))
+    );
 
     assert_eq!(forbidden_hits.load(Ordering::SeqCst), 0);
     server.stop().await;
@@ -177,20 +222,46 @@ async fn disabled_by_default_and_blacklist_required() {
     let home = Home::new(Engine::Sqlite).await;
     let server = TestServer::start(&home, &Options::default()).await;
     let alice = server.user("alice").await;
-    for path in ["/_matrix/client/v1/media/preview_url?url=http%3A%2F%2Fexample.org%2F", "/_matrix/media/v3/preview_url?url=http%3A%2F%2Fexample.org%2F"] {
+    for path in [
+        "/_matrix/client/v1/media/preview_url?url=http%3A%2F%2Fexample.org%2F",
+        "/_matrix/media/v3/preview_url?url=http%3A%2F%2Fexample.org%2F",
+    ] {
         let (status, body) = alice.get(path).await;
-        assert_eq!((status, body["errcode"].as_str()), (404, Some("M_UNRECOGNIZED")), "{path}: {body}");
+        assert_eq!(
+            (status, body["errcode"].as_str()),
+            (404, Some("M_UNRECOGNIZED")),
+            "{path}: {body}"
+        );
     }
     server.stop().await;
 
-    let err = TestServer::try_start(&home, &Options { extra: "url_preview_enabled: true\n".into(), ..Default::default() }).await.err().expect("refuses to start");
+    let err = TestServer::try_start(
+        &home,
+        &Options {
+            extra: "url_preview_enabled: true\n".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .err()
+    .expect("refuses to start");
     let msg = format!("{err:#}");
     assert!(msg.contains("url_preview_ip_range_blacklist"), "{msg}");
 
-    let err = TestServer::try_start(&home, &Options { extra: "url_preview_enabled: true\nurl_preview_ip_range_blacklist: ['not-an-ip']\n".into(), ..Default::default() })
-        .await
-        .err()
-        .expect("refuses a bad range");
-    assert!(format!("{err:#}").contains("url_preview_ip_range_blacklist[0]"), "{err:#}");
+    let err = TestServer::try_start(
+        &home,
+        &Options {
+            extra: "url_preview_enabled: true\nurl_preview_ip_range_blacklist: ['not-an-ip']\n"
+                .into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .err()
+    .expect("refuses a bad range");
+    assert!(
+        format!("{err:#}").contains("url_preview_ip_range_blacklist[0]"),
+        "{err:#}"
+    );
     home.cleanup().await;
 }

@@ -20,7 +20,10 @@ use hmac::{Hmac, KeyInit as _, Mac as _};
 use serde_json::{Value, json};
 
 #[derive(Parser, Debug, Clone)]
-#[command(name = "matrix-bench", about = "Benchmark a Matrix homeserver over HTTP (matrixd or Synapse)")]
+#[command(
+    name = "matrix-bench",
+    about = "Benchmark a Matrix homeserver over HTTP (matrixd or Synapse)"
+)]
 struct Args {
     /// Base URL of the homeserver, e.g. http://127.0.0.1:8008
     #[arg(long, required_unless_present = "print", default_value = "")]
@@ -57,7 +60,11 @@ struct Args {
     #[arg(long, default_value = "/tmp/matrix-bench-server.log")]
     server_log: String,
     /// Phases to run (comma separated): send,delivery,sync,rooms
-    #[arg(long, default_value = "send,delivery,sync,rooms", value_delimiter = ',')]
+    #[arg(
+        long,
+        default_value = "send,delivery,sync,rooms",
+        value_delimiter = ','
+    )]
     only: Vec<String>,
     /// Runtime worker threads: 1 = current_thread (default), 2 = multi-thread with 2 workers
     #[arg(long, default_value_t = 1)]
@@ -82,9 +89,14 @@ fn main() -> Result<()> {
     }
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = if args.threads <= 1 {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()?
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
     } else {
-        tokio::runtime::Builder::new_multi_thread().worker_threads(args.threads).enable_all().build()?
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.threads)
+            .enable_all()
+            .build()?
     };
     let mut started: Option<Child> = None;
     let result = rt.block_on(run(&args, &mut started));
@@ -123,7 +135,11 @@ fn cpu_seconds(pid: &str) -> Option<f64> {
 fn rss_kib(pid: u32) -> Option<(u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let field = |name: &str| {
-        status.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok())
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
     };
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
@@ -253,16 +269,27 @@ fn enc(s: &str) -> String {
 }
 
 impl Client {
-    async fn call(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Result<(Value, usize)> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Result<(Value, usize)> {
         loop {
-            let mut req = self.http.request(method.clone(), format!("{}{}", self.url, path));
+            let mut req = self
+                .http
+                .request(method.clone(), format!("{}{}", self.url, path));
             if let Some(t) = token {
                 req = req.bearer_auth(t);
             }
             if let Some(b) = body {
                 req = req.json(b);
             }
-            let resp = req.send().await.with_context(|| format!("{method} {path}"))?;
+            let resp = req
+                .send()
+                .await
+                .with_context(|| format!("{method} {path}"))?;
             let status = resp.status();
             let bytes = resp.bytes().await?;
             let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
@@ -273,7 +300,10 @@ impl Client {
                 continue;
             }
             if !status.is_success() {
-                bail!("{method} {path}: {status}: {}", String::from_utf8_lossy(&bytes));
+                bail!(
+                    "{method} {path}: {status}: {}",
+                    String::from_utf8_lossy(&bytes)
+                );
             }
             return Ok((v, bytes.len()));
         }
@@ -284,7 +314,10 @@ impl Client {
         let password = format!("pw-{}-{role}", self.run);
         let path = "/_synapse/admin/v1/register";
         let (nonce, _) = self.call(reqwest::Method::GET, path, None, None).await?;
-        let nonce = nonce["nonce"].as_str().ok_or_else(|| anyhow!("no nonce"))?.to_string();
+        let nonce = nonce["nonce"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no nonce"))?
+            .to_string();
         let mut mac = Hmac::<sha1::Sha1>::new_from_slice(self.secret.as_bytes()).expect("hmac key");
         for part in [nonce.as_str(), &localpart, &password] {
             mac.update(part.as_bytes());
@@ -293,40 +326,88 @@ impl Client {
         mac.update(b"notadmin");
         let body = json!({"nonce": nonce, "username": localpart, "password": password, "admin": false,
                           "mac": hex::encode(mac.finalize().into_bytes())});
-        let (v, _) = self.call(reqwest::Method::POST, path, None, Some(&body)).await?;
-        let id = v["user_id"].as_str().ok_or_else(|| anyhow!("register: no user_id in {v}"))?.to_string();
+        let (v, _) = self
+            .call(reqwest::Method::POST, path, None, Some(&body))
+            .await?;
+        let id = v["user_id"]
+            .as_str()
+            .ok_or_else(|| anyhow!("register: no user_id in {v}"))?
+            .to_string();
         match v["access_token"].as_str() {
-            Some(t) => Ok(User { id, token: t.to_string() }),
+            Some(t) => Ok(User {
+                id,
+                token: t.to_string(),
+            }),
             None => self.login(&localpart, &password).await,
         }
     }
 
     async fn login(&self, user: &str, password: &str) -> Result<User> {
         let body = json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": user}, "password": password});
-        let (v, _) = self.call(reqwest::Method::POST, "/_matrix/client/v3/login", None, Some(&body)).await?;
-        Ok(User { id: v["user_id"].as_str().unwrap_or_default().to_string(), token: v["access_token"].as_str().unwrap_or_default().to_string() })
+        let (v, _) = self
+            .call(
+                reqwest::Method::POST,
+                "/_matrix/client/v3/login",
+                None,
+                Some(&body),
+            )
+            .await?;
+        Ok(User {
+            id: v["user_id"].as_str().unwrap_or_default().to_string(),
+            token: v["access_token"].as_str().unwrap_or_default().to_string(),
+        })
     }
 
     /// A second device (fresh token) for `u`, registered by `role`.
     async fn relogin(&self, role: &str) -> Result<User> {
-        self.login(&format!("bench_{}_{role}", self.run), &format!("pw-{}-{role}", self.run)).await
+        self.login(
+            &format!("bench_{}_{role}", self.run),
+            &format!("pw-{}-{role}", self.run),
+        )
+        .await
     }
 
     async fn create_room(&self, u: &User, name: &str, preset: &str) -> Result<String> {
         let body = json!({"preset": preset, "name": name});
-        let (v, _) = self.call(reqwest::Method::POST, "/_matrix/client/v3/createRoom", Some(&u.token), Some(&body)).await?;
-        Ok(v["room_id"].as_str().ok_or_else(|| anyhow!("createRoom: {v}"))?.to_string())
+        let (v, _) = self
+            .call(
+                reqwest::Method::POST,
+                "/_matrix/client/v3/createRoom",
+                Some(&u.token),
+                Some(&body),
+            )
+            .await?;
+        Ok(v["room_id"]
+            .as_str()
+            .ok_or_else(|| anyhow!("createRoom: {v}"))?
+            .to_string())
     }
 
     async fn join(&self, u: &User, room: &str) -> Result<()> {
-        self.call(reqwest::Method::POST, &format!("/_matrix/client/v3/rooms/{}/join", enc(room)), Some(&u.token), Some(&json!({}))).await?;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/_matrix/client/v3/rooms/{}/join", enc(room)),
+            Some(&u.token),
+            Some(&json!({})),
+        )
+        .await?;
         Ok(())
     }
 
     async fn send(&self, u: &User, room: &str, body: &str) -> Result<String> {
         let txn = format!("{}-{}", self.run, self.txn.fetch_add(1, Ordering::Relaxed));
-        let path = format!("/_matrix/client/v3/rooms/{}/send/m.room.message/{txn}", enc(room));
-        let (v, _) = self.call(reqwest::Method::PUT, &path, Some(&u.token), Some(&json!({"msgtype": "m.text", "body": body}))).await?;
+        let path = format!(
+            "/_matrix/client/v3/rooms/{}/send/m.room.message/{txn}",
+            enc(room)
+        );
+        let (v, _) = self
+            .call(
+                reqwest::Method::PUT,
+                &path,
+                Some(&u.token),
+                Some(&json!({"msgtype": "m.text", "body": body})),
+            )
+            .await?;
         Ok(v["event_id"].as_str().unwrap_or_default().to_string())
     }
 
@@ -335,7 +416,8 @@ impl Client {
         if let Some(s) = since {
             path.push_str(&format!("&since={}", enc(s)));
         }
-        self.call(reqwest::Method::GET, &path, Some(&u.token), None).await
+        self.call(reqwest::Method::GET, &path, Some(&u.token), None)
+            .await
     }
 }
 
@@ -365,7 +447,10 @@ async fn run(args: &Args, started: &mut Option<Child>) -> Result<Value> {
         let versions = format!("{url}/_matrix/client/versions");
         loop {
             if let Ok(Some(status)) = child.try_wait() {
-                bail!("the server exited ({status}) before answering; see {}", args.server_log);
+                bail!(
+                    "the server exited ({status}) before answering; see {}",
+                    args.server_log
+                );
             }
             if let Ok(r) = http.get(&versions).send().await {
                 if r.status().is_success() {
@@ -373,7 +458,10 @@ async fn run(args: &Args, started: &mut Option<Child>) -> Result<Value> {
                 }
             }
             if t0.elapsed() > Duration::from_secs(120) {
-                bail!("{versions} did not answer within 120 s; see {}", args.server_log);
+                bail!(
+                    "{versions} did not answer within 120 s; see {}",
+                    args.server_log
+                );
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
@@ -394,7 +482,14 @@ async fn run(args: &Args, started: &mut Option<Child>) -> Result<Value> {
         http,
         url: url.clone(),
         secret: args.shared_secret.clone(),
-        run: format!("{:x}{:x}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() % 0x10000),
+        run: format!(
+            "{:x}{:x}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs()
+                % 0x10000
+        ),
         txn: AtomicU64::new(0),
     });
     let t = Instant::now();
@@ -402,7 +497,11 @@ async fn run(args: &Args, started: &mut Option<Child>) -> Result<Value> {
     for i in 0..args.senders {
         senders.push(client.register(&format!("s{i}")).await?);
     }
-    eprintln!("registered {} senders in {:.1} s", senders.len(), t.elapsed().as_secs_f64());
+    eprintln!(
+        "registered {} senders in {:.1} s",
+        senders.len(),
+        t.elapsed().as_secs_f64()
+    );
     report["register_s"] = json!(round(t.elapsed().as_secs_f64(), 2));
     rss("after_register", &mut report);
 
@@ -428,12 +527,23 @@ async fn run(args: &Args, started: &mut Option<Child>) -> Result<Value> {
 }
 
 /// N senders in one shared room, each PUTting messages back to back.
-async fn send_phase(args: &Args, client: &Arc<Client>, senders: &[User], pid: Option<u32>) -> Result<Value> {
-    let room = client.create_room(&senders[0], "bench send", "public_chat").await?;
+async fn send_phase(
+    args: &Args,
+    client: &Arc<Client>,
+    senders: &[User],
+    pid: Option<u32>,
+) -> Result<Value> {
+    let room = client
+        .create_room(&senders[0], "bench send", "public_chat")
+        .await?;
     for s in &senders[1..] {
         client.join(s, &room).await?;
     }
-    eprintln!("send: {} senders for {} s in {room}", senders.len(), args.duration);
+    eprintln!(
+        "send: {} senders for {} s in {room}",
+        senders.len(),
+        args.duration
+    );
     let deadline = Instant::now() + Duration::from_secs_f64(args.duration);
     let budget = Arc::new(AtomicU64::new(args.messages.unwrap_or(u64::MAX)));
     let cpu = CpuWindow::start(pid);
@@ -444,9 +554,16 @@ async fn send_phase(args: &Args, client: &Arc<Client>, senders: &[User], pid: Op
             let mut lat = Vec::new();
             let mut errors = 0u64;
             let mut n = 0u64;
-            while Instant::now() < deadline && budget.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(1)).is_ok() {
+            while Instant::now() < deadline
+                && budget
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(1))
+                    .is_ok()
+            {
                 let t = Instant::now();
-                match client.send(&s, &room, &format!("sender {i} message {n}")).await {
+                match client
+                    .send(&s, &room, &format!("sender {i} message {n}"))
+                    .await
+                {
                     Ok(_) => lat.push(t.elapsed().as_secs_f64() * 1000.0),
                     Err(e) => {
                         errors += 1;
@@ -484,16 +601,22 @@ async fn send_phase(args: &Args, client: &Arc<Client>, senders: &[User], pid: Op
 async fn delivery_phase(args: &Args, client: &Arc<Client>, pid: Option<u32>) -> Result<Value> {
     let sender = client.register("dsend").await?;
     let receiver = client.register("drecv").await?;
-    let room = client.create_room(&sender, "bench delivery", "public_chat").await?;
+    let room = client
+        .create_room(&sender, "bench delivery", "public_chat")
+        .await?;
     client.join(&receiver, &room).await?;
     let (first, _) = client.sync(&receiver, None, 0).await?;
-    let mut since = first["next_batch"].as_str().ok_or_else(|| anyhow!("no next_batch"))?.to_string();
+    let mut since = first["next_batch"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no next_batch"))?
+        .to_string();
     eprintln!("delivery: {} samples in {room}", args.delivery_samples);
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let poller = {
-        let (client, receiver, room, stop) = (client.clone(), receiver.clone(), room.clone(), stop.clone());
+        let (client, receiver, room, stop) =
+            (client.clone(), receiver.clone(), room.clone(), stop.clone());
         let from = sender.id.clone();
         tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
@@ -506,9 +629,15 @@ async fn delivery_phase(args: &Args, client: &Arc<Client>, pid: Option<u32>) -> 
                     }
                 };
                 let now = Instant::now();
-                if let Some(events) = v["rooms"]["join"][room.as_str()]["timeline"]["events"].as_array() {
+                if let Some(events) =
+                    v["rooms"]["join"][room.as_str()]["timeline"]["events"].as_array()
+                {
                     for e in events.iter().filter(|e| e["sender"] == from.as_str()) {
-                        if let Some(k) = e["content"]["body"].as_str().and_then(|b| b.strip_prefix("delivery ")).and_then(|k| k.parse().ok()) {
+                        if let Some(k) = e["content"]["body"]
+                            .as_str()
+                            .and_then(|b| b.strip_prefix("delivery "))
+                            .and_then(|k| k.parse().ok())
+                        {
                             let _ = tx.send((k, now));
                         }
                     }
@@ -527,7 +656,9 @@ async fn delivery_phase(args: &Args, client: &Arc<Client>, pid: Option<u32>) -> 
     let mut lost = 0;
     for k in 0..args.delivery_samples as u64 {
         let t0 = Instant::now();
-        client.send(&sender, &room, &format!("delivery {k}")).await?;
+        client
+            .send(&sender, &room, &format!("delivery {k}"))
+            .await?;
         send_lat.push(t0.elapsed().as_secs_f64() * 1000.0);
         let got = tokio::time::timeout(Duration::from_secs(10), async {
             while let Some((j, at)) = rx.recv().await {
@@ -550,14 +681,23 @@ async fn delivery_phase(args: &Args, client: &Arc<Client>, pid: Option<u32>) -> 
     // Wake the poller with one last event, then let it go.
     let _ = client.send(&sender, &room, "delivery done").await;
     let _ = tokio::time::timeout(Duration::from_secs(5), poller).await;
-    Ok(json!({"delivery": percentiles(lat), "send": percentiles(send_lat), "lost": lost, "cpu": cpu}))
+    Ok(
+        json!({"delivery": percentiles(lat), "send": percentiles(send_lat), "lost": lost, "cpu": cpu}),
+    )
 }
 
 /// Fills a room with `--events` messages from the senders, then times initial syncs (no
 /// `since`) of a user who is in that room only, each on a fresh login.
-async fn sync_phase(args: &Args, client: &Arc<Client>, senders: &[User], pid: Option<u32>) -> Result<Value> {
+async fn sync_phase(
+    args: &Args,
+    client: &Arc<Client>,
+    senders: &[User],
+    pid: Option<u32>,
+) -> Result<Value> {
     let syncer = client.register("syncer").await?;
-    let room = client.create_room(&senders[0], "bench big room", "public_chat").await?;
+    let room = client
+        .create_room(&senders[0], "bench big room", "public_chat")
+        .await?;
     client.join(&syncer, &room).await?;
     for s in &senders[1..] {
         client.join(s, &room).await?;
@@ -570,8 +710,16 @@ async fn sync_phase(args: &Args, client: &Arc<Client>, senders: &[User], pid: Op
     for s in senders {
         let (client, s, room, left) = (client.clone(), s.clone(), room.clone(), left.clone());
         tasks.push(tokio::spawn(async move {
-            while let Ok(k) = left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(1)) {
-                client.send(&s, &room, &format!("fill {k}: the quick brown fox jumps over the lazy dog")).await?;
+            while let Ok(k) =
+                left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(1))
+            {
+                client
+                    .send(
+                        &s,
+                        &room,
+                        &format!("fill {k}: the quick brown fox jumps over the lazy dog"),
+                    )
+                    .await?;
             }
             Ok::<_, anyhow::Error>(())
         }));
@@ -580,7 +728,10 @@ async fn sync_phase(args: &Args, client: &Arc<Client>, senders: &[User], pid: Op
         t.await??;
     }
     let fill_cpu = cpu.finish();
-    let fill_rate = round(fill_msgs as f64 / fill_cpu["wall_s"].as_f64().unwrap_or(1.0), 1);
+    let fill_rate = round(
+        fill_msgs as f64 / fill_cpu["wall_s"].as_f64().unwrap_or(1.0),
+        1,
+    );
     eprintln!("sync: filled at {fill_rate} msgs/s");
 
     let mut times = Vec::new();
@@ -612,7 +763,12 @@ async fn sync_phase(args: &Args, client: &Arc<Client>, senders: &[User], pid: Op
 }
 
 /// N creators, each creating private_chat rooms back to back for `--duration`.
-async fn rooms_phase(args: &Args, client: &Arc<Client>, senders: &[User], pid: Option<u32>) -> Result<Value> {
+async fn rooms_phase(
+    args: &Args,
+    client: &Arc<Client>,
+    senders: &[User],
+    pid: Option<u32>,
+) -> Result<Value> {
     eprintln!("rooms: {} creators for {} s", senders.len(), args.duration);
     let deadline = Instant::now() + Duration::from_secs_f64(args.duration);
     let cpu = CpuWindow::start(pid);
@@ -624,7 +780,10 @@ async fn rooms_phase(args: &Args, client: &Arc<Client>, senders: &[User], pid: O
             let mut errors = 0u64;
             while Instant::now() < deadline {
                 let t = Instant::now();
-                match client.create_room(&s, &format!("bench room {i}"), "private_chat").await {
+                match client
+                    .create_room(&s, &format!("bench room {i}"), "private_chat")
+                    .await
+                {
                     Ok(_) => lat.push(t.elapsed().as_secs_f64() * 1000.0),
                     Err(e) => {
                         errors += 1;
@@ -646,14 +805,24 @@ async fn rooms_phase(args: &Args, client: &Arc<Client>, senders: &[User], pid: O
     }
     let cpu = cpu.finish();
     let wall = cpu["wall_s"].as_f64().unwrap_or(1.0);
-    Ok(json!({"rooms": lat.len(), "errors": errors, "rooms_per_s": round(lat.len() as f64 / wall, 1), "latency": percentiles(lat), "cpu": cpu}))
+    Ok(
+        json!({"rooms": lat.len(), "errors": errors, "rooms_per_s": round(lat.len() as f64 / wall, 1), "latency": percentiles(lat), "cpu": cpu}),
+    )
 }
 
 fn machine() -> Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string());
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|s| s.trim().to_string());
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let mem_kib: Option<u64> = meminfo.lines().find(|l| l.starts_with("MemTotal:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok());
+    let mem_kib: Option<u64> = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok());
     json!({
         "nproc": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         "cpu_model": model,
@@ -676,42 +845,105 @@ fn print_table(r: &Value) {
             Some(s) => format!(", server CPU {s}%"),
             None => String::new(),
         };
-        format!("bench CPU {}%{server} of one core over {} s", f(&c["bench_cpu_pct"]), f(&c["wall_s"]))
+        format!(
+            "bench CPU {}%{server} of one core over {} s",
+            f(&c["bench_cpu_pct"]),
+            f(&c["wall_s"])
+        )
     };
     let m = &r["machine"];
-    println!("matrix-bench {} {}", r["label"].as_str().unwrap_or(""), f(&r["url"]));
-    println!("machine: {} x {}, {} GiB; bench runtime threads: {}", f(&m["nproc"]), f(&m["cpu_model"]), f(&m["mem_gib"]), f(&r["bench_threads"]));
+    println!(
+        "matrix-bench {} {}",
+        r["label"].as_str().unwrap_or(""),
+        f(&r["url"])
+    );
+    println!(
+        "machine: {} x {}, {} GiB; bench runtime threads: {}",
+        f(&m["nproc"]),
+        f(&m["cpu_model"]),
+        f(&m["mem_gib"]),
+        f(&r["bench_threads"])
+    );
     println!();
     println!("{:<34} {}", "figure", "value");
     println!("{:<34} {}", "-".repeat(34), "-".repeat(60));
     if !r["start_to_ready_ms"].is_null() {
         println!("{:<34} {} ms", "start to ready", f(&r["start_to_ready_ms"]));
     }
-    for stage in ["idle", "after_register", "after_send", "after_delivery", "after_sync", "after_rooms", "end"] {
+    for stage in [
+        "idle",
+        "after_register",
+        "after_send",
+        "after_delivery",
+        "after_sync",
+        "after_rooms",
+        "end",
+    ] {
         if let Some(v) = r["rss"].get(stage) {
-            println!("{:<34} {} MiB (peak so far {} MiB)", format!("RSS {stage}"), f(&v["rss_mib"]), f(&v["hwm_mib"]));
+            println!(
+                "{:<34} {} MiB (peak so far {} MiB)",
+                format!("RSS {stage}"),
+                f(&v["rss_mib"]),
+                f(&v["hwm_mib"])
+            );
         }
     }
     let s = &r["send"];
     if !s.is_null() {
-        println!("{:<34} {} msgs/s ({} sent, {} errors)", format!("send throughput, {} senders", f(&r["senders"])), f(&s["msgs_per_s"]), f(&s["messages"]), f(&s["errors"]));
-        println!("{:<34} p50 {} ms, p99 {} ms", "send latency", f(&s["latency"]["p50_ms"]), f(&s["latency"]["p99_ms"]));
+        println!(
+            "{:<34} {} msgs/s ({} sent, {} errors)",
+            format!("send throughput, {} senders", f(&r["senders"])),
+            f(&s["msgs_per_s"]),
+            f(&s["messages"]),
+            f(&s["errors"])
+        );
+        println!(
+            "{:<34} p50 {} ms, p99 {} ms",
+            "send latency",
+            f(&s["latency"]["p50_ms"]),
+            f(&s["latency"]["p99_ms"])
+        );
         println!("{:<34} {}", "", cpu(&s["cpu"]));
     }
     let d = &r["delivery"];
     if !d.is_null() {
-        println!("{:<34} p50 {} ms, p99 {} ms ({} samples, {} lost)", "send→sync delivery", f(&d["delivery"]["p50_ms"]), f(&d["delivery"]["p99_ms"]), f(&d["delivery"]["n"]), f(&d["lost"]));
+        println!(
+            "{:<34} p50 {} ms, p99 {} ms ({} samples, {} lost)",
+            "send→sync delivery",
+            f(&d["delivery"]["p50_ms"]),
+            f(&d["delivery"]["p99_ms"]),
+            f(&d["delivery"]["n"]),
+            f(&d["lost"])
+        );
         println!("{:<34} {}", "", cpu(&d["cpu"]));
     }
     let y = &r["initial_sync"];
     if !y.is_null() {
-        println!("{:<34} {} msgs/s", "fill (big room, same senders)", f(&y["fill"]["msgs_per_s"]));
-        println!("{:<34} first {} ms, median {} ms, {} bytes", format!("initial sync, {}-event room", f(&y["room_events"])), f(&y["first_ms"]), f(&y["median_ms"]), f(&y["bytes"]));
+        println!(
+            "{:<34} {} msgs/s",
+            "fill (big room, same senders)",
+            f(&y["fill"]["msgs_per_s"])
+        );
+        println!(
+            "{:<34} first {} ms, median {} ms, {} bytes",
+            format!("initial sync, {}-event room", f(&y["room_events"])),
+            f(&y["first_ms"]),
+            f(&y["median_ms"]),
+            f(&y["bytes"])
+        );
         println!("{:<34} {}", "", cpu(&y["cpu_first"]));
     }
     let c = &r["create_room"];
     if !c.is_null() {
-        println!("{:<34} {} rooms/s ({} rooms, {} errors; p50 {} ms, p99 {} ms)", format!("createRoom, {} creators", f(&r["senders"])), f(&c["rooms_per_s"]), f(&c["rooms"]), f(&c["errors"]), f(&c["latency"]["p50_ms"]), f(&c["latency"]["p99_ms"]));
+        println!(
+            "{:<34} {} rooms/s ({} rooms, {} errors; p50 {} ms, p99 {} ms)",
+            format!("createRoom, {} creators", f(&r["senders"])),
+            f(&c["rooms_per_s"]),
+            f(&c["rooms"]),
+            f(&c["errors"]),
+            f(&c["latency"]["p50_ms"]),
+            f(&c["latency"]["p99_ms"])
+        );
         println!("{:<34} {}", "", cpu(&c["cpu"]));
     }
 }

@@ -30,30 +30,71 @@ async fn fetch(ctx: &Ctx, host: &str) -> ClientWellKnown {
     let mut url = start.clone();
     let mut hops = Vec::new();
     for _ in 0..6 {
-        let how = Fetch { verify: true, follow: false, origin: Some(ORIGIN.into()), ..Default::default() };
+        let how = Fetch {
+            verify: true,
+            follow: false,
+            origin: Some(ORIGIN.into()),
+            ..Default::default()
+        };
         let f = match net::get(&ctx.opts.net, &url, &how).await {
             Ok(f) => f,
-            Err(e) => return ClientWellKnown { url: start, hops, last: Err(e) },
+            Err(e) => {
+                return ClientWellKnown {
+                    url: start,
+                    hops,
+                    last: Err(e),
+                };
+            }
         };
-        hops.push(Hop { url: url.clone(), status: f.status, cors: f.header("access-control-allow-origin") });
+        hops.push(Hop {
+            url: url.clone(),
+            status: f.status,
+            cors: f.header("access-control-allow-origin"),
+        });
         if (300..400).contains(&f.status) {
-            let Some(loc) = f.header("location") else { return ClientWellKnown { url: start, hops, last: Ok(f) } };
+            let Some(loc) = f.header("location") else {
+                return ClientWellKnown {
+                    url: start,
+                    hops,
+                    last: Ok(f),
+                };
+            };
             url = match url::Url::parse(&url).and_then(|base| base.join(&loc)) {
                 Ok(u) => u.to_string(),
-                Err(e) => return ClientWellKnown { url: start, hops, last: Err(format!("bad redirect to {loc:?}: {e}")) },
+                Err(e) => {
+                    return ClientWellKnown {
+                        url: start,
+                        hops,
+                        last: Err(format!("bad redirect to {loc:?}: {e}")),
+                    };
+                }
             };
             continue;
         }
-        return ClientWellKnown { url: start, hops, last: Ok(f) };
+        return ClientWellKnown {
+            url: start,
+            hops,
+            last: Ok(f),
+        };
     }
-    ClientWellKnown { url: start, hops, last: Err("more than 5 redirects".into()) }
+    ClientWellKnown {
+        url: start,
+        hops,
+        last: Err("more than 5 redirects".into()),
+    }
 }
 
 fn get(ctx: &Ctx) -> Result<&ClientWellKnown, Outcome> {
     let c = ctx.config()?;
     let host = super::federation::split_host_port(&c.server_name).0;
-    let host = if host.contains(':') { format!("[{host}]") } else { host };
-    Ok(ctx.client_wk.get_or_init(|| ctx.block_on(fetch(ctx, &host))))
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host
+    };
+    Ok(ctx
+        .client_wk
+        .get_or_init(|| ctx.block_on(fetch(ctx, &host))))
 }
 
 /// The well-known's base_url, when the document is usable.
@@ -69,20 +110,34 @@ fn base_url(wk: &ClientWellKnown) -> Result<String, Outcome> {
     };
     if f.status == 404 {
         return Err(Outcome::warn(
-            format!("{} is not served (HTTP 404): users must type the server URL by hand", wk.url),
+            format!(
+                "{} is not served (HTTP 404): users must type the server URL by hand",
+                wk.url
+            ),
             "serve {\"m.homeserver\": {\"base_url\": \"<public_baseurl>\"}} there with CORS (matrixctl install --well-known yes does)",
         ));
     }
     if f.status != 200 {
-        return Err(Outcome::fail(format!("{} answered HTTP {}", wk.url, f.status), "serve the file with status 200"));
+        return Err(Outcome::fail(
+            format!("{} answered HTTP {}", wk.url, f.status),
+            "serve the file with status 200",
+        ));
     }
-    let v = f.json().map_err(|e| Outcome::fail(format!("{} is {e}", wk.url), "serve valid JSON: {\"m.homeserver\": {\"base_url\": \"https://matrix.example.org\"}}"))?;
-    v.pointer("/m.homeserver/base_url").and_then(|b| b.as_str()).map(str::to_string).ok_or_else(|| {
+    let v = f.json().map_err(|e| {
         Outcome::fail(
-            format!("{} has no m.homeserver.base_url", wk.url),
-            "serve {\"m.homeserver\": {\"base_url\": \"https://matrix.example.org\"}}",
+            format!("{} is {e}", wk.url),
+            "serve valid JSON: {\"m.homeserver\": {\"base_url\": \"https://matrix.example.org\"}}",
         )
-    })
+    })?;
+    v.pointer("/m.homeserver/base_url")
+        .and_then(|b| b.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Outcome::fail(
+                format!("{} has no m.homeserver.base_url", wk.url),
+                "serve {\"m.homeserver\": {\"base_url\": \"https://matrix.example.org\"}}",
+            )
+        })
 }
 
 pub fn well_known(ctx: &Ctx) -> Outcome {
@@ -92,10 +147,22 @@ pub fn well_known(ctx: &Ctx) -> Outcome {
     };
     match base_url(wk) {
         Ok(b) => {
-            let via = if wk.hops.len() > 1 { format!(" (after {} redirect(s))", wk.hops.len() - 1) } else { String::new() };
+            let via = if wk.hops.len() > 1 {
+                format!(" (after {} redirect(s))", wk.hops.len() - 1)
+            } else {
+                String::new()
+            };
             let mut o = Outcome::ok(format!("{} -> {b}{via}", wk.url));
             for (i, h) in wk.hops.iter().enumerate() {
-                o = o.detail(&format!("hop{}", i + 1), format!("{} HTTP {} CORS {}", h.url, h.status, h.cors.as_deref().unwrap_or("none")));
+                o = o.detail(
+                    &format!("hop{}", i + 1),
+                    format!(
+                        "{} HTTP {} CORS {}",
+                        h.url,
+                        h.status,
+                        h.cors.as_deref().unwrap_or("none")
+                    ),
+                );
             }
             o
         }
@@ -115,11 +182,20 @@ pub fn cors(ctx: &Ctx) -> Outcome {
     if let Some(h) = wk.hops.iter().find(|h| h.cors.is_none()) {
         let is_redirect = (300..400).contains(&h.status);
         let summary = if is_redirect {
-            format!("the redirect at {} (HTTP {}) has no Access-Control-Allow-Origin: browsers stop there", h.url, h.status)
+            format!(
+                "the redirect at {} (HTTP {}) has no Access-Control-Allow-Origin: browsers stop there",
+                h.url, h.status
+            )
         } else if redirected {
-            format!("{} (reached through a redirect) has no Access-Control-Allow-Origin", h.url)
+            format!(
+                "{} (reached through a redirect) has no Access-Control-Allow-Origin",
+                h.url
+            )
         } else {
-            format!("{} has no Access-Control-Allow-Origin: web clients cannot read it", h.url)
+            format!(
+                "{} has no Access-Control-Allow-Origin: web clients cannot read it",
+                h.url
+            )
         };
         let fix = if is_redirect {
             "serve the file directly on the server name, or add `add_header Access-Control-Allow-Origin \"*\" always;` to the redirect too"
@@ -128,8 +204,19 @@ pub fn cors(ctx: &Ctx) -> Outcome {
         };
         return Outcome::fail(summary, fix);
     }
-    let last = wk.hops.last().and_then(|h| h.cors.clone()).unwrap_or_default();
-    Outcome::ok(format!("Access-Control-Allow-Origin: {last}{}", if redirected { " (on every redirect too)" } else { "" }))
+    let last = wk
+        .hops
+        .last()
+        .and_then(|h| h.cors.clone())
+        .unwrap_or_default();
+    Outcome::ok(format!(
+        "Access-Control-Allow-Origin: {last}{}",
+        if redirected {
+            " (on every redirect too)"
+        } else {
+            ""
+        }
+    ))
 }
 
 fn same_url(a: &str, b: &str) -> bool {
@@ -143,13 +230,31 @@ pub fn base_url_check(ctx: &Ctx) -> Outcome {
     };
     let base = match base_url(wk) {
         Ok(b) => b,
-        Err(_) => return Outcome::skip("skipped (no usable client well-known: see client.well_known)"),
+        Err(_) => {
+            return Outcome::skip("skipped (no usable client well-known: see client.well_known)");
+        }
     };
-    let public = ctx.loaded.config.as_ref().and_then(|c| c.public_baseurl.as_ref()).map(|u| u.to_string());
+    let public = ctx
+        .loaded
+        .config
+        .as_ref()
+        .and_then(|c| c.public_baseurl.as_ref())
+        .map(|u| u.to_string());
     let versions = format!("{}/_matrix/client/versions", base.trim_end_matches('/'));
-    let answer = ctx.block_on(net::get(&ctx.opts.net, &versions, &Fetch { verify: true, follow: true, ..Default::default() }));
+    let answer = ctx.block_on(net::get(
+        &ctx.opts.net,
+        &versions,
+        &Fetch {
+            verify: true,
+            follow: true,
+            ..Default::default()
+        },
+    ));
     let ok = match &answer {
-        Ok(f) if f.status == 200 => f.json().ok().is_some_and(|v| v.get("versions").is_some_and(|v| v.is_array())),
+        Ok(f) if f.status == 200 => f
+            .json()
+            .ok()
+            .is_some_and(|v| v.get("versions").is_some_and(|v| v.is_array())),
         _ => false,
     };
     if !ok {
@@ -170,4 +275,3 @@ pub fn base_url_check(ctx: &Ctx) -> Outcome {
         _ => Outcome::ok(format!("{base} answers /_matrix/client/versions")),
     }
 }
-

@@ -13,7 +13,12 @@ use crate::doctor::{Ctx, Outcome};
 const SUPPORT_MARK: &str = "is a Synapse setting matrixd does not support yet";
 
 fn shown_paths(ctx: &Ctx) -> String {
-    ctx.loaded.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    ctx.loaded
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn parse(ctx: &Ctx) -> Outcome {
@@ -31,7 +36,14 @@ pub fn parse(ctx: &Ctx) -> Outcome {
     match &l.config {
         Some(_) => {
             let warnings = l.problems.warnings().count();
-            let summary = if warnings == 0 { shown_paths(ctx) } else { format!("{} ({warnings} warning(s), see config.unknown_keys)", shown_paths(ctx)) };
+            let summary = if warnings == 0 {
+                shown_paths(ctx)
+            } else {
+                format!(
+                    "{} ({warnings} warning(s), see config.unknown_keys)",
+                    shown_paths(ctx)
+                )
+            };
             Outcome { summary, ..details }
         }
         None => {
@@ -42,9 +54,20 @@ pub fn parse(ctx: &Ctx) -> Outcome {
                 Some(p) => format!("{}: {}", p.path, p.message),
                 None => "the configuration did not load".into(),
             };
-            let summary = if n > 1 { format!("{summary} (and {} more error(s))", n - 1) } else { summary };
-            let fix = first.and_then(|p| p.fix.clone()).unwrap_or_else(|| "fix the errors listed by: matrixd check-config".into());
-            Outcome { status: crate::doctor::Status::Fail, summary, fix: Some(fix), details: details.details }
+            let summary = if n > 1 {
+                format!("{summary} (and {} more error(s))", n - 1)
+            } else {
+                summary
+            };
+            let fix = first
+                .and_then(|p| p.fix.clone())
+                .unwrap_or_else(|| "fix the errors listed by: matrixd check-config".into());
+            Outcome {
+                status: crate::doctor::Status::Fail,
+                summary,
+                fix: Some(fix),
+                details: details.details,
+            }
         }
     }
 }
@@ -54,12 +77,28 @@ pub fn unknown_keys(ctx: &Ctx) -> Outcome {
     if ctx.loaded.raw.is_none() {
         return Outcome::skip("skipped (the configuration does not parse: see config.parse)");
     }
-    let unknown: Vec<_> = probs.errors().filter(|p| p.message == "unknown key").collect();
-    let ignored: Vec<_> = probs.warnings().filter(|p| p.message.contains(SUPPORT_MARK) || p.message.contains("not supported by matrixd")).collect();
-    let names = |v: &[&matrixd::config::Problem]| v.iter().map(|p| p.path.clone()).collect::<Vec<_>>().join(", ");
+    let unknown: Vec<_> = probs
+        .errors()
+        .filter(|p| p.message == "unknown key")
+        .collect();
+    let ignored: Vec<_> = probs
+        .warnings()
+        .filter(|p| {
+            p.message.contains(SUPPORT_MARK) || p.message.contains("not supported by matrixd")
+        })
+        .collect();
+    let names = |v: &[&matrixd::config::Problem]| {
+        v.iter()
+            .map(|p| p.path.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if let Some(first) = unknown.first() {
         let fix = first.fix.clone().unwrap_or_else(|| "remove the key".into());
-        let mut o = Outcome::fail(format!("unknown key(s): {}", names(&unknown)), format!("{}: {fix}", first.path));
+        let mut o = Outcome::fail(
+            format!("unknown key(s): {}", names(&unknown)),
+            format!("{}: {fix}", first.path),
+        );
         for p in &unknown {
             o = o.detail(&p.path, p.fix.as_deref().unwrap_or("unknown key"));
         }
@@ -67,7 +106,11 @@ pub fn unknown_keys(ctx: &Ctx) -> Outcome {
     }
     if !ignored.is_empty() {
         let mut o = Outcome::warn(
-            format!("{} Synapse setting(s) matrixd ignores: {}", ignored.len(), names(&ignored)),
+            format!(
+                "{} Synapse setting(s) matrixd ignores: {}",
+                ignored.len(),
+                names(&ignored)
+            ),
             "they have no effect on matrixd yet; remove them or keep them for a later version",
         );
         for p in &ignored {
@@ -80,13 +123,21 @@ pub fn unknown_keys(ctx: &Ctx) -> Outcome {
 
 pub fn server_name(ctx: &Ctx) -> Outcome {
     match ctx.loaded.raw("server_name") {
-        None => Outcome::fail("server_name is not set", "set server_name to the domain in your users' ids, e.g. server_name: example.org"),
-        Some(YamlValue::String(s)) if matrixd::config::is_valid_server_name(s) => Outcome::ok(s.clone()),
+        None => Outcome::fail(
+            "server_name is not set",
+            "set server_name to the domain in your users' ids, e.g. server_name: example.org",
+        ),
+        Some(YamlValue::String(s)) if matrixd::config::is_valid_server_name(s) => {
+            Outcome::ok(s.clone())
+        }
         Some(YamlValue::String(s)) => Outcome::fail(
             format!("{s:?} is not a valid server name"),
             "use a DNS name (example.org), an IPv4 address or [IPv6], optionally with :port",
         ),
-        Some(_) => Outcome::fail("server_name is not a string", "quote it: server_name: \"example.org\""),
+        Some(_) => Outcome::fail(
+            "server_name is not a string",
+            "quote it: server_name: \"example.org\"",
+        ),
     }
 }
 
@@ -99,17 +150,27 @@ pub fn public_baseurl(ctx: &Ctx) -> Outcome {
             );
         }
         Some(YamlValue::String(s)) => s.clone(),
-        Some(_) => return Outcome::fail("public_baseurl is not a string", "set public_baseurl: \"https://matrix.example.org/\""),
+        Some(_) => {
+            return Outcome::fail(
+                "public_baseurl is not a string",
+                "set public_baseurl: \"https://matrix.example.org/\"",
+            );
+        }
     };
     let Ok(url) = url::Url::parse(&raw) else {
-        return Outcome::fail(format!("{raw:?} is not a URL"), "set public_baseurl: https://matrix.example.org/");
+        return Outcome::fail(
+            format!("{raw:?} is not a URL"),
+            "set public_baseurl: https://matrix.example.org/",
+        );
     };
     let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     match url.scheme() {
         "https" => Outcome::ok(url.as_str().to_string()),
         "http" if local => Outcome::ok(format!("{url} (loopback only)")),
         _ => Outcome::warn(
-            format!("{url} is not https: web clients on https pages cannot use it and passwords travel in clear"),
+            format!(
+                "{url} is not https: web clients on https pages cannot use it and passwords travel in clear"
+            ),
             "put TLS in front (matrixctl install sets up nginx and a certificate) and use an https:// public_baseurl",
         ),
     }
@@ -129,14 +190,27 @@ pub fn signing_key(ctx: &Ctx) -> Outcome {
                 "restore it from a backup; only if it was never used, create one with matrixctl generate-config",
             );
         }
-        Err(e) => return Outcome::warn(format!("cannot inspect {}: {e}", path.display()), "run doctor as root"),
+        Err(e) => {
+            return Outcome::warn(
+                format!("cannot inspect {}: {e}", path.display()),
+                "run doctor as root",
+            );
+        }
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            return Outcome::warn(format!("{} is not readable by this user", path.display()), "run doctor as root (sudo matrixctl doctor)");
+            return Outcome::warn(
+                format!("{} is not readable by this user", path.display()),
+                "run doctor as root (sudo matrixctl doctor)",
+            );
         }
-        Err(e) => return Outcome::fail(format!("cannot read {}: {e}", path.display()), "check the file"),
+        Err(e) => {
+            return Outcome::fail(
+                format!("cannot read {}: {e}", path.display()),
+                "check the file",
+            );
+        }
     };
     let keys = match matrixd::keys::parse_signing_keys(&text) {
         Ok(k) => k,
@@ -149,10 +223,23 @@ pub fn signing_key(ctx: &Ctx) -> Outcome {
     };
     let mode = meta.mode() & 0o777;
     let key_id = keys[0].key_id();
-    let o = |out: Outcome| out.detail("path", path.display()).detail("mode", format!("{mode:04o}")).detail("key_id", &key_id).detail("uid", meta.uid());
+    let o = |out: Outcome| {
+        out.detail("path", path.display())
+            .detail("mode", format!("{mode:04o}"))
+            .detail("key_id", &key_id)
+            .detail("uid", meta.uid())
+    };
     if mode & 0o044 != 0 {
         return o(Outcome::fail(
-            format!("{} is readable by {} (mode {mode:04o})", path.display(), if mode & 0o004 != 0 { "every user" } else { "its group" }),
+            format!(
+                "{} is readable by {} (mode {mode:04o})",
+                path.display(),
+                if mode & 0o004 != 0 {
+                    "every user"
+                } else {
+                    "its group"
+                }
+            ),
             format!("chmod 600 {}", path.display()),
         ));
     }
@@ -160,15 +247,29 @@ pub fn signing_key(ctx: &Ctx) -> Outcome {
         match nix::unistd::User::from_name(&d.user.name) {
             Ok(Some(u)) if u.uid.as_raw() != meta.uid() => {
                 return o(Outcome::warn(
-                    format!("{} is owned by uid {}, not by the service user {}", path.display(), meta.uid(), d.user.name),
+                    format!(
+                        "{} is owned by uid {}, not by the service user {}",
+                        path.display(),
+                        meta.uid(),
+                        d.user.name
+                    ),
                     format!("chown {}:{} {}", d.user.name, d.user.group, path.display()),
                 ));
             }
-            Ok(Some(_)) => return o(Outcome::ok(format!("{key_id} in {} (mode {mode:04o}, owner {})", path.display(), d.user.name))),
+            Ok(Some(_)) => {
+                return o(Outcome::ok(format!(
+                    "{key_id} in {} (mode {mode:04o}, owner {})",
+                    path.display(),
+                    d.user.name
+                )));
+            }
             _ => {}
         }
     }
-    o(Outcome::ok(format!("{key_id} in {} (mode {mode:04o})", path.display())))
+    o(Outcome::ok(format!(
+        "{key_id} in {} (mode {mode:04o})",
+        path.display()
+    )))
 }
 
 pub fn registration_secret(ctx: &Ctx) -> Outcome {
@@ -185,7 +286,9 @@ pub fn registration_secret(ctx: &Ctx) -> Outcome {
             format!("{} does not exist yet", path.display()),
             "start matrixd once: it creates the file",
         ),
-        Some(SecretSource::File { path, .. }) => Outcome::ok(format!("set (from {})", path.display())),
+        Some(SecretSource::File { path, .. }) => {
+            Outcome::ok(format!("set (from {})", path.display()))
+        }
         Some(SecretSource::Inline(_)) => Outcome::ok("set"),
     }
 }
@@ -222,7 +325,10 @@ pub fn database(ctx: &Ctx) -> Outcome {
     let users = super::database::count_local_users(ctx);
     let fix = "plan the move to PostgreSQL (database: name: psycopg2): SQLite serialises every write; `matrixctl install --database postgres` sets PostgreSQL up";
     let o = if ctx.federation_enabled() {
-        Outcome::warn("SQLite on a server with federation enabled: large federated rooms will be slow", fix)
+        Outcome::warn(
+            "SQLite on a server with federation enabled: large federated rooms will be slow",
+            fix,
+        )
     } else if let Some(n) = users.filter(|n| *n > MANY_USERS) {
         Outcome::warn(format!("SQLite with {n} users"), fix)
     } else {
@@ -279,14 +385,23 @@ impl Net {
 }
 
 /// Ranges a URL preview must never fetch: loopback and RFC 1918.
-pub const MUST_BLOCK: &[&str] = &["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+pub const MUST_BLOCK: &[&str] = &[
+    "127.0.0.0/8",
+    "::1/128",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+];
 
 pub fn url_preview(ctx: &Ctx) -> Outcome {
     if !raw_bool(ctx, "url_preview_enabled") {
         return Outcome::skip("URL previews are off");
     }
     let list: Vec<String> = match ctx.loaded.raw("url_preview_ip_range_blacklist") {
-        Some(YamlValue::Sequence(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(YamlValue::Sequence(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         _ => Vec::new(),
     };
     let nets: Vec<Net> = list.iter().filter_map(|s| Net::parse(s)).collect();
@@ -299,11 +414,20 @@ pub fn url_preview(ctx: &Ctx) -> Outcome {
         })
         .collect();
     if missing.is_empty() {
-        Outcome::ok(format!("enabled; {} ranges blocked, loopback and private ones included", nets.len()))
+        Outcome::ok(format!(
+            "enabled; {} ranges blocked, loopback and private ones included",
+            nets.len()
+        ))
     } else {
         Outcome::fail(
-            format!("URL previews are enabled but the blacklist lets the server fetch {}", missing.join(", ")),
-            format!("add {} to url_preview_ip_range_blacklist (matrixctl install writes the full list)", missing.join(", ")),
+            format!(
+                "URL previews are enabled but the blacklist lets the server fetch {}",
+                missing.join(", ")
+            ),
+            format!(
+                "add {} to url_preview_ip_range_blacklist (matrixctl install writes the full list)",
+                missing.join(", ")
+            ),
         )
         .detail("blacklist", list.join(", "))
     }
@@ -332,9 +456,17 @@ pub struct TurnSettings {
 }
 
 pub fn turn_settings(ctx: &Ctx) -> TurnSettings {
-    let s = |k: &str| ctx.loaded.raw(k).and_then(|v| v.as_str()).map(str::to_string);
+    let s = |k: &str| {
+        ctx.loaded
+            .raw(k)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
     let uris = match ctx.loaded.raw("turn_uris") {
-        Some(YamlValue::Sequence(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(YamlValue::Sequence(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         Some(YamlValue::String(u)) => vec![u.clone()],
         _ => Vec::new(),
     };
@@ -347,7 +479,12 @@ pub fn turn_settings(ctx: &Ctx) -> TurnSettings {
         }),
         (None, None) => None,
     };
-    TurnSettings { uris, secret, username: s("turn_username"), password: s("turn_password") }
+    TurnSettings {
+        uris,
+        secret,
+        username: s("turn_username"),
+        password: s("turn_password"),
+    }
 }
 
 pub fn turn(ctx: &Ctx) -> Outcome {
@@ -363,9 +500,14 @@ pub fn turn(ctx: &Ctx) -> Outcome {
         );
     }
     match (&t.secret, &t.username, &t.password) {
-        (Some(Err(e)), _, _) => Outcome::fail(format!("turn_shared_secret_path: {e}"), "put coturn's static-auth-secret in that file"),
+        (Some(Err(e)), _, _) => Outcome::fail(
+            format!("turn_shared_secret_path: {e}"),
+            "put coturn's static-auth-secret in that file",
+        ),
         (Some(Ok(_)), _, _) => Outcome::ok(format!("{} URI(s), shared secret set", t.uris.len())),
-        (None, Some(_), Some(_)) => Outcome::ok(format!("{} URI(s), static credentials", t.uris.len())),
+        (None, Some(_), Some(_)) => {
+            Outcome::ok(format!("{} URI(s), static credentials", t.uris.len()))
+        }
         (None, Some(_), None) | (None, None, Some(_)) => Outcome::fail(
             "only one of turn_username and turn_password is set",
             "set both, or better, use turn_shared_secret (coturn's use-auth-secret)",

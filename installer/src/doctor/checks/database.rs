@@ -41,31 +41,58 @@ pub struct ConnectError {
 
 impl From<String> for ConnectError {
     fn from(message: String) -> Self {
-        ConnectError { message, auth_refused: false }
+        ConnectError {
+            message,
+            auth_refused: false,
+        }
     }
 }
 
 pub async fn try_connect(db: &Database) -> Result<Conn, ConnectError> {
     match db {
-        Database::Sqlite { path } if path.as_os_str() == ":memory:" => Err("the database is :memory: (nothing to inspect)".to_string().into()),
+        Database::Sqlite { path } if path.as_os_str() == ":memory:" => {
+            Err("the database is :memory: (nothing to inspect)"
+                .to_string()
+                .into())
+        }
         Database::Sqlite { path } => {
             if !path.exists() {
-                return Err(format!("{} does not exist (matrixd creates it on first start)", path.display()).into());
+                return Err(format!(
+                    "{} does not exist (matrixd creates it on first start)",
+                    path.display()
+                )
+                .into());
             }
-            let opts = SqliteConnectOptions::new().filename(path).read_only(true).create_if_missing(false);
-            sqlx::SqliteConnection::connect_with(&opts).await.map(Conn::Sqlite).map_err(|e| format!("{}: {e}", path.display()).into())
+            let opts = SqliteConnectOptions::new()
+                .filename(path)
+                .read_only(true)
+                .create_if_missing(false);
+            sqlx::SqliteConnection::connect_with(&opts)
+                .await
+                .map(Conn::Sqlite)
+                .map_err(|e| format!("{}: {e}", path.display()).into())
         }
         Database::Postgres(a) => {
-            let opts = sqlx::postgres::PgConnectOptions::from_str(&a.connect_url("matrixctl-doctor")).map_err(|e| e.to_string())?;
-            let conn = tokio::time::timeout(std::time::Duration::from_secs(a.connect_timeout.unwrap_or(10).max(1)), sqlx::PgConnection::connect_with(&opts))
-                .await
-                .map_err(|_| "no answer within the connect timeout".to_string())?;
+            let opts =
+                sqlx::postgres::PgConnectOptions::from_str(&a.connect_url("matrixctl-doctor"))
+                    .map_err(|e| e.to_string())?;
+            let conn = tokio::time::timeout(
+                std::time::Duration::from_secs(a.connect_timeout.unwrap_or(10).max(1)),
+                sqlx::PgConnection::connect_with(&opts),
+            )
+            .await
+            .map_err(|_| "no answer within the connect timeout".to_string())?;
             conn.map(Conn::Pg).map_err(|e| {
                 let auth_refused = match &e {
-                    sqlx::Error::Database(d) => d.code().as_deref() == Some("28000") && !d.message().contains("pg_hba.conf"),
+                    sqlx::Error::Database(d) => {
+                        d.code().as_deref() == Some("28000") && !d.message().contains("pg_hba.conf")
+                    }
                     _ => false,
                 };
-                ConnectError { message: e.to_string(), auth_refused }
+                ConnectError {
+                    message: e.to_string(),
+                    auth_refused,
+                }
             })
         }
     }
@@ -100,8 +127,14 @@ pub fn reachable(ctx: &Ctx) -> Outcome {
     let result = ctx.block_on(async {
         let conn = try_connect(&c.database).await?;
         match conn {
-            Conn::Sqlite(mut s) => sqlx::query_scalar::<_, String>("SELECT sqlite_version()").fetch_one(&mut s).await.map(|v| format!("SQLite {v}")),
-            Conn::Pg(mut p) => sqlx::query_scalar::<_, String>("SHOW server_version").fetch_one(&mut p).await.map(|v| format!("PostgreSQL {v}")),
+            Conn::Sqlite(mut s) => sqlx::query_scalar::<_, String>("SELECT sqlite_version()")
+                .fetch_one(&mut s)
+                .await
+                .map(|v| format!("SQLite {v}")),
+            Conn::Pg(mut p) => sqlx::query_scalar::<_, String>("SHOW server_version")
+                .fetch_one(&mut p)
+                .await
+                .map(|v| format!("PostgreSQL {v}")),
         }
         .map_err(|e| ConnectError::from(e.to_string()))
     });
@@ -158,7 +191,10 @@ pub fn migrations(ctx: &Ctx) -> Outcome {
     if let Some(o) = as_service_user(ctx, "db.migrations") {
         return o;
     }
-    let known: Vec<(i64, String)> = migrator(&c.database).iter().map(|m| (m.version, m.description.to_string())).collect();
+    let known: Vec<(i64, String)> = migrator(&c.database)
+        .iter()
+        .map(|m| (m.version, m.description.to_string()))
+        .collect();
     let result = ctx.block_on(async {
         let mut conn = connect(&c.database).await?;
         applied(&mut conn).await
@@ -166,15 +202,28 @@ pub fn migrations(ctx: &Ctx) -> Outcome {
     let applied = match result {
         Ok(a) => a,
         Err(e) if e.contains("_sqlx_migrations") => {
-            return Outcome::fail("the database has no schema yet", "start matrixd: it creates the schema at start-up");
+            return Outcome::fail(
+                "the database has no schema yet",
+                "start matrixd: it creates the schema at start-up",
+            );
         }
         Err(e) => return Outcome::skip(format!("skipped (cannot read the schema version: {e})")),
     };
     if let Some((v, _)) = applied.iter().find(|(_, ok)| !ok) {
-        return Outcome::fail(format!("migration {v} failed half-way"), "see matrixd's log for the error, fix it, then restart matrixd");
+        return Outcome::fail(
+            format!("migration {v} failed half-way"),
+            "see matrixd's log for the error, fix it, then restart matrixd",
+        );
     }
-    let pending: Vec<&(i64, String)> = known.iter().filter(|(v, _)| !applied.iter().any(|(a, _)| a == v)).collect();
-    let newer: Vec<i64> = applied.iter().map(|(v, _)| *v).filter(|v| !known.iter().any(|(k, _)| k == v)).collect();
+    let pending: Vec<&(i64, String)> = known
+        .iter()
+        .filter(|(v, _)| !applied.iter().any(|(a, _)| a == v))
+        .collect();
+    let newer: Vec<i64> = applied
+        .iter()
+        .map(|(v, _)| *v)
+        .filter(|v| !known.iter().any(|(k, _)| k == v))
+        .collect();
     if !pending.is_empty() {
         let mut o = Outcome::fail(
             format!("{} migration(s) pending", pending.len()),
@@ -187,11 +236,17 @@ pub fn migrations(ctx: &Ctx) -> Outcome {
     }
     if !newer.is_empty() {
         return Outcome::warn(
-            format!("the database has {} migration(s) this matrixctl does not know: it is older than the server", newer.len()),
+            format!(
+                "the database has {} migration(s) this matrixctl does not know: it is older than the server",
+                newer.len()
+            ),
             "upgrade matrixctl to the server's version",
         );
     }
-    Outcome::ok(format!("{} migrations applied, none pending", applied.len()))
+    Outcome::ok(format!(
+        "{} migrations applied, none pending",
+        applied.len()
+    ))
 }
 
 pub fn encoding(ctx: &Ctx) -> Outcome {
@@ -225,11 +280,18 @@ pub fn encoding(ctx: &Ctx) -> Outcome {
 pub fn judge_encoding(enc: &str, collate: &str, ctype: &str, allow_unsafe: bool) -> Outcome {
     let shown = format!("encoding {enc}, collation {collate}, ctype {ctype}");
     if enc != "UTF8" {
-        return Outcome::fail(shown, "recreate the database: CREATE DATABASE matrixd ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+        return Outcome::fail(
+            shown,
+            "recreate the database: CREATE DATABASE matrixd ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+        );
     }
     if collate != "C" || ctype != "C" {
         let fix = "recreate the database with LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0 and move the data";
-        return if allow_unsafe { Outcome::warn(format!("{shown} (allowed by allow_unsafe_locale)"), fix) } else { Outcome::fail(shown, fix) };
+        return if allow_unsafe {
+            Outcome::warn(format!("{shown} (allowed by allow_unsafe_locale)"), fix)
+        } else {
+            Outcome::fail(shown, fix)
+        };
     }
     Outcome::ok(shown)
 }
@@ -260,7 +322,13 @@ const DB_CHECKS: [&str; 3] = ["db.reachable", "db.migrations", "db.encoding"];
 #[derive(Debug, Clone)]
 pub enum AsUser {
     /// The child ran as `user`: its outcomes, by check id.
-    Ran { user: String, uid: u32, connected: bool, root_error: String, outcomes: BTreeMap<String, Outcome> },
+    Ran {
+        user: String,
+        uid: u32,
+        connected: bool,
+        root_error: String,
+        outcomes: BTreeMap<String, Outcome>,
+    },
     /// No child could run (no such user, the binary would not start, unreadable output).
     Failed { why: String },
 }
@@ -283,7 +351,11 @@ fn candidates(ctx: &Ctx, a: &PostgresArgs) -> Vec<nix::unistd::User> {
             .paths
             .first()
             .and_then(|p| std::fs::metadata(p).ok())
-            .and_then(|m| nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(m.uid())).ok().flatten()),
+            .and_then(|m| {
+                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(m.uid()))
+                    .ok()
+                    .flatten()
+            }),
     ];
     for u in found.into_iter().flatten() {
         if !u.uid.is_root() && !out.iter().any(|o| o.uid == u.uid) {
@@ -351,16 +423,31 @@ fn delegation(ctx: &Ctx) -> Option<&AsUser> {
 /// The outcome of check `id` as the service user ran it, when the database checks were run
 /// that way; `None` when they run here.
 fn as_service_user(ctx: &Ctx, id: &str) -> Option<Outcome> {
-    let AsUser::Ran { user, uid, connected, root_error, outcomes } = delegation(ctx)? else { return None };
+    let AsUser::Ran {
+        user,
+        uid,
+        connected,
+        root_error,
+        outcomes,
+    } = delegation(ctx)?
+    else {
+        return None;
+    };
     let mut o = outcomes.get(id).cloned()?;
-    let how = format!("as root PostgreSQL refused the role over the local socket ({root_error}), so this check ran as OS user {user}, as matrixd does");
+    let how = format!(
+        "as root PostgreSQL refused the role over the local socket ({root_error}), so this check ran as OS user {user}, as matrixd does"
+    );
     if *connected {
         o.summary = format!("{} (connected as OS user {user})", o.summary);
-        o = o.detail("connected_as", format!("{user} (uid {uid})")).detail("why", how);
+        o = o
+            .detail("connected_as", format!("{user} (uid {uid})"))
+            .detail("why", how);
     } else {
         // Refused (or failing) as the service user too: say whose attempt this was.
         o.summary = format!("as OS user {user}: {}", o.summary);
-        o = o.detail("ran_as", format!("{user} (uid {uid})")).detail("why", how);
+        o = o
+            .detail("ran_as", format!("{user} (uid {uid})"))
+            .detail("why", how);
     }
     Some(o)
 }
@@ -373,16 +460,29 @@ fn run_as(ctx: &Ctx, user: &nix::unistd::User) -> Result<BTreeMap<String, Outcom
     // Executed through an open descriptor where /proc has one, so that the service user can run
     // it even from a directory it cannot enter (a build under /root). The descriptor is
     // close-on-exec: the kernel opens the program before closing it.
-    let file = std::fs::File::open(&exe).map_err(|e| format!("cannot open {}: {e}", exe.display()))?;
+    let file =
+        std::fs::File::open(&exe).map_err(|e| format!("cannot open {}: {e}", exe.display()))?;
     let via_fd = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
-    let program = if Path::new("/proc/self/fd").is_dir() { via_fd } else { exe.clone() };
+    let program = if Path::new("/proc/self/fd").is_dir() {
+        via_fd
+    } else {
+        exe.clone()
+    };
     let mut cmd = std::process::Command::new(&program);
-    cmd.arg("doctor").arg("--json").arg("--timeout").arg(ctx.opts.timeout.as_secs().saturating_sub(2).max(1).to_string());
+    cmd.arg("doctor").arg("--json").arg("--timeout").arg(
+        ctx.opts
+            .timeout
+            .as_secs()
+            .saturating_sub(2)
+            .max(1)
+            .to_string(),
+    );
     if let Some(d) = &ctx.opts.distro {
         cmd.arg("--distro").arg(d);
     }
     for p in &ctx.loaded.paths {
-        cmd.arg("-c").arg(std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+        cmd.arg("-c")
+            .arg(std::path::absolute(p).unwrap_or_else(|_| p.clone()));
     }
     cmd.args(DB_CHECKS)
         .uid(user.uid.as_raw())
@@ -394,36 +494,63 @@ fn run_as(ctx: &Ctx, user: &nix::unistd::User) -> Result<BTreeMap<String, Outcom
         .stdin(std::process::Stdio::null());
     // ALLOWED: the same read-only doctor, as the service user (std drops root's groups, then
     // sets the group and user before exec).
-    let out = cmd.output().map_err(|e| format!("cannot run {} as {}: {e}", exe.display(), user.name))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {} as {}: {e}", exe.display(), user.name))?;
     drop(file);
     let text = String::from_utf8_lossy(&out.stdout);
     let report: serde_json::Value = serde_json::from_str(&text).map_err(|_| {
         let err = String::from_utf8_lossy(&out.stderr);
-        format!("matrixctl doctor as {} ended with {} and no report: {}", user.name, out.status, err.trim().lines().last().unwrap_or(""))
+        format!(
+            "matrixctl doctor as {} ended with {} and no report: {}",
+            user.name,
+            out.status,
+            err.trim().lines().last().unwrap_or("")
+        )
     })?;
     let mut outcomes = BTreeMap::new();
     for c in report["checks"].as_array().into_iter().flatten() {
-        let Some(id) = c["id"].as_str().filter(|id| DB_CHECKS.contains(id)) else { continue };
+        let Some(id) = c["id"].as_str().filter(|id| DB_CHECKS.contains(id)) else {
+            continue;
+        };
         let status = match c["status"].as_str() {
             Some("ok") => Status::Ok,
             Some("warn") => Status::Warn,
             Some("fail") => Status::Fail,
             Some("skip") => Status::Skip,
-            other => return Err(format!("matrixctl doctor as {} reported status {other:?} for {id}", user.name)),
+            other => {
+                return Err(format!(
+                    "matrixctl doctor as {} reported status {other:?} for {id}",
+                    user.name
+                ));
+            }
         };
         let details = c["details"]
             .as_object()
             .into_iter()
             .flatten()
-            .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                )
+            })
             .collect();
         outcomes.insert(
             id.to_string(),
-            Outcome { status, summary: c["summary"].as_str().unwrap_or_default().to_string(), fix: c["fix"].as_str().map(str::to_string), details },
+            Outcome {
+                status,
+                summary: c["summary"].as_str().unwrap_or_default().to_string(),
+                fix: c["fix"].as_str().map(str::to_string),
+                details,
+            },
         );
     }
     if outcomes.len() != DB_CHECKS.len() {
-        return Err(format!("matrixctl doctor as {} did not report every database check", user.name));
+        return Err(format!(
+            "matrixctl doctor as {} did not report every database check",
+            user.name
+        ));
     }
     Ok(outcomes)
 }

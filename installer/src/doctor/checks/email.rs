@@ -10,7 +10,9 @@ use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use crate::doctor::{Ctx, Outcome, net};
 
 /// One SMTP reply: (code, lines).
-async fn reply<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> Result<(u16, Vec<String>), String> {
+async fn reply<R: tokio::io::AsyncBufRead + Unpin>(
+    r: &mut R,
+) -> Result<(u16, Vec<String>), String> {
     let mut lines = Vec::new();
     loop {
         let mut line = String::new();
@@ -19,7 +21,10 @@ async fn reply<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> Result<(u16, Ve
             return Err("the connection closed".into());
         }
         let line = line.trim_end().to_string();
-        let code: u16 = line.get(..3).and_then(|c| c.parse().ok()).ok_or_else(|| format!("not an SMTP reply: {line:?}"))?;
+        let code: u16 = line
+            .get(..3)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| format!("not an SMTP reply: {line:?}"))?;
         let more = line.as_bytes().get(3) == Some(&b'-');
         lines.push(line.get(4..).unwrap_or("").to_string());
         if !more {
@@ -41,7 +46,10 @@ pub async fn ehlo(addr: SocketAddr) -> Result<(String, Vec<String>), String> {
         if code != 220 {
             return Err(format!("greeting {code} {}", greeting.join(" ")));
         }
-        write.write_all(b"EHLO matrixctl-doctor.invalid\r\n").await.map_err(|e| e.to_string())?;
+        write
+            .write_all(b"EHLO matrixctl-doctor.invalid\r\n")
+            .await
+            .map_err(|e| e.to_string())?;
         let (code, ext) = reply(&mut read).await?;
         let _ = write.write_all(b"QUIT\r\n").await;
         if code != 250 {
@@ -49,7 +57,9 @@ pub async fn ehlo(addr: SocketAddr) -> Result<(String, Vec<String>), String> {
         }
         Ok((greeting.join(" "), ext))
     };
-    tokio::time::timeout(Duration::from_secs(10), talk).await.map_err(|_| format!("{addr}: the SMTP dialogue stalled"))?
+    tokio::time::timeout(Duration::from_secs(10), talk)
+        .await
+        .map_err(|_| format!("{addr}: the SMTP dialogue stalled"))?
 }
 
 pub fn smtp(ctx: &Ctx) -> Outcome {
@@ -57,13 +67,27 @@ pub fn smtp(ctx: &Ctx) -> Outcome {
         return Outcome::skip("email is not configured");
     };
     let get = |k: &str| m.get(k).filter(|v| !v.is_null());
-    let host = get("smtp_host").and_then(|v| v.as_str()).unwrap_or("localhost").to_string();
+    let host = get("smtp_host")
+        .and_then(|v| v.as_str())
+        .unwrap_or("localhost")
+        .to_string();
     let force_tls = get("force_tls").and_then(|v| v.as_bool()).unwrap_or(false);
-    let port = get("smtp_port").and_then(|v| v.as_u64()).map(|p| p as u16).unwrap_or(if force_tls { 465 } else { 25 });
-    let require_tls = get("require_transport_security").and_then(|v| v.as_bool()).unwrap_or(false);
+    let port = get("smtp_port")
+        .and_then(|v| v.as_u64())
+        .map(|p| p as u16)
+        .unwrap_or(if force_tls { 465 } else { 25 });
+    let require_tls = get("require_transport_security")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
     let target = format!("{host}:{port}");
     let result = ctx.block_on(async {
-        let addr = match ctx.opts.net.connect_to.iter().find(|c| c.host == host && c.port == port) {
+        let addr = match ctx
+            .opts
+            .net
+            .connect_to
+            .iter()
+            .find(|c| c.host == host && c.port == port)
+        {
             Some(c) => c.to,
             None => SocketAddr::new(net::lookup_ips(&ctx.opts.net, &host).await?[0], port),
         };
@@ -72,7 +96,10 @@ pub fn smtp(ctx: &Ctx) -> Outcome {
                 .await
                 .map_err(|_| format!("{addr}: no answer within 5 s"))?
                 .map_err(|e| format!("{addr}: {e}"))?;
-            return Ok((String::from("(implicit TLS: connection accepted)"), Vec::new()));
+            return Ok((
+                String::from("(implicit TLS: connection accepted)"),
+                Vec::new(),
+            ));
         }
         ehlo(addr).await
     });
@@ -86,13 +113,20 @@ pub fn smtp(ctx: &Ctx) -> Outcome {
             let starttls = ext.iter().any(|l| l.eq_ignore_ascii_case("STARTTLS"));
             let o = if require_tls && !starttls && !force_tls {
                 Outcome::fail(
-                    format!("{target} answers EHLO but offers no STARTTLS, and require_transport_security is true"),
+                    format!(
+                        "{target} answers EHLO but offers no STARTTLS, and require_transport_security is true"
+                    ),
                     "enable STARTTLS on the SMTP server, or use its TLS port with force_tls: true",
                 )
             } else {
-                Outcome::ok(format!("{target} answers EHLO{}", if starttls { " (STARTTLS offered)" } else { "" }))
+                Outcome::ok(format!(
+                    "{target} answers EHLO{}",
+                    if starttls { " (STARTTLS offered)" } else { "" }
+                ))
             };
-            o.detail("greeting", greeting).detail("extensions", ext.join(", ")).detail("note", note)
+            o.detail("greeting", greeting)
+                .detail("extensions", ext.join(", "))
+                .detail("note", note)
         }
     }
 }

@@ -27,7 +27,12 @@ pub enum WellKnown {
 pub enum Srv {
     NotUsed(String),
     /// (record name, target, port)
-    Found { record: String, target: String, port: u16, legacy: bool },
+    Found {
+        record: String,
+        target: String,
+        port: u16,
+        legacy: bool,
+    },
     None,
     Error(String),
 }
@@ -46,7 +51,11 @@ pub struct Discovery {
 
 impl Discovery {
     pub fn endpoint(&self) -> String {
-        if self.host.contains(':') { format!("[{}]:{}", self.host, self.port) } else { format!("{}:{}", self.host, self.port) }
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
     }
 }
 
@@ -54,7 +63,10 @@ impl Discovery {
 pub fn split_host_port(name: &str) -> (String, Option<u16>) {
     if let Some(rest) = name.strip_prefix('[') {
         if let Some((h, p)) = rest.split_once(']') {
-            return (h.to_string(), p.strip_prefix(':').and_then(|p| p.parse().ok()));
+            return (
+                h.to_string(),
+                p.strip_prefix(':').and_then(|p| p.parse().ok()),
+            );
         }
     }
     match name.rsplit_once(':') {
@@ -82,14 +94,20 @@ async fn srv_lookup(ctx: &Ctx, host: &str) -> Srv {
                             }
                         }
                         RData::CNAME(c) => {
-                            return Srv::Error(format!("{record} is a CNAME (to {}), which SRV lookups must not be", c.0.to_utf8()));
+                            return Srv::Error(format!(
+                                "{record} is a CNAME (to {}), which SRV lookups must not be",
+                                c.0.to_utf8()
+                            ));
                         }
                         _ => {}
                     }
                 }
                 if let Some((_, target, port)) = best {
                     // RFC 2782: the target must be a host with addresses, never an alias.
-                    if let Ok(l) = resolver.lookup(format!("{target}."), RecordType::CNAME).await {
+                    if let Ok(l) = resolver
+                        .lookup(format!("{target}."), RecordType::CNAME)
+                        .await
+                    {
                         if let Some(alias) = l.answers().iter().find_map(|r| match &r.data {
                             RData::CNAME(c) => Some(c.0.to_utf8()),
                             _ => None,
@@ -100,7 +118,12 @@ async fn srv_lookup(ctx: &Ctx, host: &str) -> Srv {
                             ));
                         }
                     }
-                    return Srv::Found { record, target, port, legacy };
+                    return Srv::Found {
+                        record,
+                        target,
+                        port,
+                        legacy,
+                    };
                 }
             }
             Err(e) if e.is_no_records_found() || e.is_nx_domain() => {}
@@ -111,17 +134,29 @@ async fn srv_lookup(ctx: &Ctx, host: &str) -> Srv {
 }
 
 async fn addrs_of(ctx: &Ctx, host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
-    if let Some(c) = ctx.opts.net.connect_to.iter().find(|c| c.host == host && c.port == port) {
+    if let Some(c) = ctx
+        .opts
+        .net
+        .connect_to
+        .iter()
+        .find(|c| c.host == host && c.port == port)
+    {
         return Ok(vec![c.to]);
     }
-    Ok(net::lookup_ips(&ctx.opts.net, host).await?.into_iter().map(|ip| SocketAddr::new(ip, port)).collect())
+    Ok(net::lookup_ips(&ctx.opts.net, host)
+        .await?
+        .into_iter()
+        .map(|ip| SocketAddr::new(ip, port))
+        .collect())
 }
 
 async fn discover(ctx: &Ctx, server_name: &str) -> Discovery {
     let (host, port) = split_host_port(server_name);
     if host.parse::<IpAddr>().is_ok() || port.is_some() {
         let port = port.unwrap_or(8448);
-        let why = "server_name has an IP address or a port, so other servers connect to it directly".to_string();
+        let why =
+            "server_name has an IP address or a port, so other servers connect to it directly"
+                .to_string();
         return Discovery {
             well_known: WellKnown::NotUsed(why.clone()),
             srv: Srv::NotUsed(why),
@@ -131,14 +166,26 @@ async fn discover(ctx: &Ctx, server_name: &str) -> Discovery {
         };
     }
     let url = format!("https://{host}/.well-known/matrix/server");
-    let well_known = match net::get(&ctx.opts.net, &url, &Fetch { follow: true, verify: false, ..Default::default() }).await {
+    let well_known = match net::get(
+        &ctx.opts.net,
+        &url,
+        &Fetch {
+            follow: true,
+            verify: false,
+            ..Default::default()
+        },
+    )
+    .await
+    {
         Err(e) => WellKnown::Unreachable(e),
         Ok(f) if f.status != 200 => WellKnown::NotServed(format!("HTTP {}", f.status)),
         Ok(f) => match f.json() {
             Err(e) => WellKnown::Invalid(format!("{url} is {e}")),
             Ok(v) => match v.get("m.server").and_then(|s| s.as_str()) {
                 None => WellKnown::Invalid(format!("{url} has no \"m.server\" string")),
-                Some(s) if !matrixd::config::is_valid_server_name(s) => WellKnown::Invalid(format!("{url}: m.server {s:?} is not a valid host[:port]")),
+                Some(s) if !matrixd::config::is_valid_server_name(s) => {
+                    WellKnown::Invalid(format!("{url}: m.server {s:?} is not a valid host[:port]"))
+                }
                 Some(s) => WellKnown::Delegated(s.to_string()),
             },
         },
@@ -160,20 +207,38 @@ async fn discover(ctx: &Ctx, server_name: &str) -> Discovery {
     let srv = srv_lookup(ctx, &name).await;
     let (port, addrs) = match &srv {
         Srv::Found { target, port, .. } => {
-            let a = match ctx.opts.net.connect_to.iter().find(|c| c.host == name && c.port == *port) {
+            let a = match ctx
+                .opts
+                .net
+                .connect_to
+                .iter()
+                .find(|c| c.host == name && c.port == *port)
+            {
                 Some(c) => Ok(vec![c.to]),
-                None => net::lookup_ips(&ctx.opts.net, target).await.map(|ips| ips.into_iter().map(|ip| SocketAddr::new(ip, *port)).collect()),
+                None => net::lookup_ips(&ctx.opts.net, target).await.map(|ips| {
+                    ips.into_iter()
+                        .map(|ip| SocketAddr::new(ip, *port))
+                        .collect()
+                }),
             };
             (*port, a)
         }
         _ => (8448, addrs_of(ctx, &name, 8448).await),
     };
-    Discovery { well_known, srv, host: name, port, addrs }
+    Discovery {
+        well_known,
+        srv,
+        host: name,
+        port,
+        addrs,
+    }
 }
 
 fn discovery(ctx: &Ctx) -> Result<&Discovery, Outcome> {
     let c = ctx.config()?;
-    Ok(ctx.discovery.get_or_init(|| ctx.block_on(discover(ctx, &c.server_name))))
+    Ok(ctx
+        .discovery
+        .get_or_init(|| ctx.block_on(discover(ctx, &c.server_name))))
 }
 
 fn disabled_skip(ctx: &Ctx) -> Option<Outcome> {
@@ -188,16 +253,30 @@ pub fn well_known(ctx: &Ctx) -> Outcome {
         Ok(d) => d,
         Err(o) => return o,
     };
-    let name = &ctx.loaded.config.as_ref().expect("discovery needs the config").server_name;
+    let name = &ctx
+        .loaded
+        .config
+        .as_ref()
+        .expect("discovery needs the config")
+        .server_name;
     let url = format!("https://{name}/.well-known/matrix/server");
     match &d.well_known {
         WellKnown::NotUsed(why) => Outcome::skip(format!("not used ({why})")),
         WellKnown::Delegated(to) => Outcome::ok(format!("{url} -> {to}")),
-        WellKnown::NotServed(why) => Outcome::ok(format!("not served ({why}): no delegation, other servers look for SRV records, then {name}:8448")),
-        WellKnown::Invalid(why) => Outcome::fail(why.clone(), format!("serve {{\"m.server\": \"matrix.{name}:443\"}} as JSON there, or remove the file")),
+        WellKnown::NotServed(why) => Outcome::ok(format!(
+            "not served ({why}): no delegation, other servers look for SRV records, then {name}:8448"
+        )),
+        WellKnown::Invalid(why) => Outcome::fail(
+            why.clone(),
+            format!(
+                "serve {{\"m.server\": \"matrix.{name}:443\"}} as JSON there, or remove the file"
+            ),
+        ),
         WellKnown::Unreachable(e) => Outcome::warn(
             format!("{url} unreachable: {e}"),
-            format!("serve it over https on {name}:443 to delegate federation (or rely on SRV / port 8448)"),
+            format!(
+                "serve it over https on {name}:443 to delegate federation (or rely on SRV / port 8448)"
+            ),
         ),
     }
 }
@@ -212,22 +291,56 @@ pub fn srv(ctx: &Ctx) -> Outcome {
     };
     match &d.srv {
         Srv::NotUsed(why) => Outcome::skip(format!("not used ({why})")),
-        Srv::None => Outcome::ok(format!("no SRV records for {}: other servers use port 8448", d.host)),
-        Srv::Found { record, target, port, legacy: false } => Outcome::ok(format!("{record} -> {target}:{port}")),
-        Srv::Found { record, target, port, legacy: true } => Outcome::warn(
+        Srv::None => Outcome::ok(format!(
+            "no SRV records for {}: other servers use port 8448",
+            d.host
+        )),
+        Srv::Found {
+            record,
+            target,
+            port,
+            legacy: false,
+        } => Outcome::ok(format!("{record} -> {target}:{port}")),
+        Srv::Found {
+            record,
+            target,
+            port,
+            legacy: true,
+        } => Outcome::warn(
             format!("only the deprecated {record} -> {target}:{port}"),
-            format!("add the same record as _matrix-fed._tcp.{} (newer servers look for it first)", d.host),
+            format!(
+                "add the same record as _matrix-fed._tcp.{} (newer servers look for it first)",
+                d.host
+            ),
         ),
-        Srv::Error(e) => Outcome::fail(e.clone(), "fix the DNS records (an SRV target must be a host with A/AAAA records, not a CNAME)"),
+        Srv::Error(e) => Outcome::fail(
+            e.clone(),
+            "fix the DNS records (an SRV target must be a host with A/AAAA records, not a CNAME)",
+        ),
     }
 }
 
-async fn fetch_federation(ctx: &Ctx, d: &Discovery, path: &str, verify: bool) -> Result<net::Fetched, String> {
+async fn fetch_federation(
+    ctx: &Ctx,
+    d: &Discovery,
+    path: &str,
+    verify: bool,
+) -> Result<net::Fetched, String> {
     let addrs = d.addrs.clone()?;
     let url = format!("https://{}{path}", d.endpoint());
     let mut last = String::new();
     for a in addrs {
-        match net::get(&ctx.opts.net, &url, &Fetch { verify, addr: Some(a), ..Default::default() }).await {
+        match net::get(
+            &ctx.opts.net,
+            &url,
+            &Fetch {
+                verify,
+                addr: Some(a),
+                ..Default::default()
+            },
+        )
+        .await
+        {
             Ok(f) => return Ok(f),
             Err(e) => last = format!("{a}: {e}"),
         }
@@ -243,11 +356,20 @@ pub fn version(ctx: &Ctx) -> Outcome {
     };
     let endpoint = d.endpoint();
     let url = format!("https://{endpoint}/_matrix/federation/v1/version");
-    let answer = ctx.block_on(fetch_federation(ctx, d, "/_matrix/federation/v1/version", false));
+    let answer = ctx.block_on(fetch_federation(
+        ctx,
+        d,
+        "/_matrix/federation/v1/version",
+        false,
+    ));
     let answered = match &answer {
         Ok(f) if f.status == 200 => f.json().ok().and_then(|v| {
             let s = v.get("server")?;
-            Some(format!("{} {}", s.get("name")?.as_str()?, s.get("version").and_then(|v| v.as_str()).unwrap_or("")))
+            Some(format!(
+                "{} {}",
+                s.get("name")?.as_str()?,
+                s.get("version").and_then(|v| v.as_str()).unwrap_or("")
+            ))
         }),
         _ => None,
     };
@@ -259,13 +381,21 @@ pub fn version(ctx: &Ctx) -> Outcome {
         ),
         (true, None, Err(e)) => Outcome::fail(
             format!("{url} unreachable: {e}"),
-            format!("open TCP {} in the firewall and check the federation listener runs", d.port),
+            format!(
+                "open TCP {} in the firewall and check the federation listener runs",
+                d.port
+            ),
         ),
         (false, Some(server), _) => Outcome::fail(
-            format!("federation is disabled but {url} answers ({})", server.trim()),
+            format!(
+                "federation is disabled but {url} answers ({})",
+                server.trim()
+            ),
             "remove `federation` from every listener's resources (and stop forwarding it), or enable federation on purpose",
         ),
-        (false, None, _) => Outcome::ok(format!("federation is disabled and {endpoint} does not answer it")),
+        (false, None, _) => Outcome::ok(format!(
+            "federation is disabled and {endpoint} does not answer it"
+        )),
     }
 }
 
@@ -277,12 +407,26 @@ pub fn keys(ctx: &Ctx) -> Outcome {
         Ok(d) => d,
         Err(o) => return o,
     };
-    let c = ctx.loaded.config.as_ref().expect("discovery needs the config");
+    let c = ctx
+        .loaded
+        .config
+        .as_ref()
+        .expect("discovery needs the config");
     let url = format!("https://{}/_matrix/key/v2/server", d.endpoint());
     let f = match ctx.block_on(fetch_federation(ctx, d, "/_matrix/key/v2/server", false)) {
         Ok(f) if f.status == 200 => f,
-        Ok(f) => return Outcome::fail(format!("{url} answered HTTP {}", f.status), "check that path reaches matrixd"),
-        Err(e) => return Outcome::fail(format!("{url} unreachable: {e}"), format!("open TCP {} in the firewall", d.port)),
+        Ok(f) => {
+            return Outcome::fail(
+                format!("{url} answered HTTP {}", f.status),
+                "check that path reaches matrixd",
+            );
+        }
+        Err(e) => {
+            return Outcome::fail(
+                format!("{url} unreachable: {e}"),
+                format!("open TCP {} in the firewall", d.port),
+            );
+        }
     };
     let local = matrixd::keys::read_signing_key(&c.signing_key_path).ok();
     match judge_key_document(&f.body, &c.server_name, local.as_ref(), now_ms()) {
@@ -292,7 +436,10 @@ pub fn keys(ctx: &Ctx) -> Outcome {
 }
 
 pub fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 /// The tester's `CheckKeys` plus "the same key as ours": server_name, a future valid_until_ts,
@@ -304,20 +451,40 @@ pub fn judge_key_document(
     now: u64,
 ) -> Result<String, (String, String)> {
     use base64::Engine as _;
-    let fix_restart = "restart matrixd; if it persists, the answering server is not this matrixd".to_string();
-    let doc: serde_json::Value = serde_json::from_str(body).map_err(|e| (format!("the key document is not JSON: {e}"), fix_restart.clone()))?;
-    let name = doc.get("server_name").and_then(|v| v.as_str()).unwrap_or("");
+    let fix_restart =
+        "restart matrixd; if it persists, the answering server is not this matrixd".to_string();
+    let doc: serde_json::Value = serde_json::from_str(body).map_err(|e| {
+        (
+            format!("the key document is not JSON: {e}"),
+            fix_restart.clone(),
+        )
+    })?;
+    let name = doc
+        .get("server_name")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
     if name != server_name {
         return Err((
             format!("the key document is for {name:?}, not for {server_name:?}"),
-            "this host:port reaches another server: fix the well-known/SRV delegation or the proxy".into(),
+            "this host:port reaches another server: fix the well-known/SRV delegation or the proxy"
+                .into(),
         ));
     }
-    let until = doc.get("valid_until_ts").and_then(|v| v.as_u64()).unwrap_or(0);
+    let until = doc
+        .get("valid_until_ts")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0);
     if until <= now {
-        return Err(("valid_until_ts is in the past: other servers will not accept these keys".into(), "check the clock (system.clock) and restart matrixd".into()));
+        return Err((
+            "valid_until_ts is in the past: other servers will not accept these keys".into(),
+            "check the clock (system.clock) and restart matrixd".into(),
+        ));
     }
-    let keys = doc.get("verify_keys").and_then(|v| v.as_object()).cloned().unwrap_or_default();
+    let keys = doc
+        .get("verify_keys")
+        .and_then(|v| v.as_object())
+        .cloned()
+        .unwrap_or_default();
     let ed: Vec<(String, String)> = keys
         .iter()
         .filter(|(id, _)| id.starts_with("ed25519:"))
@@ -326,7 +493,12 @@ pub fn judge_key_document(
     if ed.is_empty() {
         return Err(("the key document has no ed25519 key".into(), fix_restart));
     }
-    let object: ruma::CanonicalJsonObject = serde_json::from_str(body).map_err(|e| (format!("the key document is not canonical JSON: {e}"), fix_restart.clone()))?;
+    let object: ruma::CanonicalJsonObject = serde_json::from_str(body).map_err(|e| {
+        (
+            format!("the key document is not canonical JSON: {e}"),
+            fix_restart.clone(),
+        )
+    })?;
     for (id, key) in &ed {
         let raw = base64::engine::general_purpose::STANDARD_NO_PAD
             .decode(key.trim_end_matches('='))
@@ -338,8 +510,12 @@ pub fn judge_key_document(
         let mut set = ruma::signatures::PublicKeySet::new();
         set.insert(id.clone(), ruma::serde::Base64::new(raw));
         map.insert(server_name.to_string(), set);
-        ruma::signatures::verify_json(&map, &object)
-            .map_err(|e| (format!("the self-signature by {id} does not verify: {e}"), fix_restart.clone()))?;
+        ruma::signatures::verify_json(&map, &object).map_err(|e| {
+            (
+                format!("the self-signature by {id} does not verify: {e}"),
+                fix_restart.clone(),
+            )
+        })?;
     }
     if let Some(local) = local {
         let ours = local.public_key_base64();
@@ -353,7 +529,14 @@ pub fn judge_key_document(
             }
             None => {
                 return Err((
-                    format!("the local key {} is not published (published: {})", local.key_id(), ed.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "the local key {} is not published (published: {})",
+                        local.key_id(),
+                        ed.iter()
+                            .map(|(i, _)| i.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                     "restart matrixd so it publishes the key in signing_key_path".into(),
                 ));
             }
@@ -363,8 +546,16 @@ pub fn judge_key_document(
     Ok(format!(
         "{} ed25519 key(s) for {server_name}, self-signed, valid {}{}",
         ed.len(),
-        if days > 0 { format!("{days} more day(s)") } else { format!("{} more hour(s)", (until - now) / 3_600_000) },
-        if local.is_some() { ", the local key among them" } else { "" }
+        if days > 0 {
+            format!("{days} more day(s)")
+        } else {
+            format!("{} more hour(s)", (until - now) / 3_600_000)
+        },
+        if local.is_some() {
+            ", the local key among them"
+        } else {
+            ""
+        }
     ))
 }
 
@@ -376,17 +567,43 @@ pub fn certificate(ctx: &Ctx) -> Outcome {
         Ok(d) => d,
         Err(o) => return o,
     };
-    match ctx.block_on(fetch_federation(ctx, d, "/_matrix/federation/v1/version", true)) {
-        Ok(_) => Outcome::ok(format!("the certificate at {} verifies for {}", d.endpoint(), d.host)),
+    match ctx.block_on(fetch_federation(
+        ctx,
+        d,
+        "/_matrix/federation/v1/version",
+        true,
+    )) {
+        Ok(_) => Outcome::ok(format!(
+            "the certificate at {} verifies for {}",
+            d.endpoint(),
+            d.host
+        )),
         Err(e) => {
-            let reachable = ctx.block_on(fetch_federation(ctx, d, "/_matrix/federation/v1/version", false)).is_ok();
+            let reachable = ctx
+                .block_on(fetch_federation(
+                    ctx,
+                    d,
+                    "/_matrix/federation/v1/version",
+                    false,
+                ))
+                .is_ok();
             if reachable {
                 Outcome::fail(
-                    format!("the certificate at {} does not verify for {}: {e}", d.endpoint(), d.host),
-                    format!("serve a certificate for {} from a public CA with its full chain (certbot's fullchain.pem)", d.host),
+                    format!(
+                        "the certificate at {} does not verify for {}: {e}",
+                        d.endpoint(),
+                        d.host
+                    ),
+                    format!(
+                        "serve a certificate for {} from a public CA with its full chain (certbot's fullchain.pem)",
+                        d.host
+                    ),
                 )
             } else {
-                Outcome::fail(format!("{} unreachable: {e}", d.endpoint()), format!("open TCP {} in the firewall", d.port))
+                Outcome::fail(
+                    format!("{} unreachable: {e}", d.endpoint()),
+                    format!("open TCP {} in the firewall", d.port),
+                )
             }
         }
     }

@@ -17,7 +17,10 @@ pub fn site(ctx: &Ctx) -> Option<(PathBuf, String)> {
 }
 
 fn strip_comments(text: &str) -> String {
-    text.lines().map(|l| l.split_once('#').map_or(l, |(a, _)| a)).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| l.split_once('#').map_or(l, |(a, _)| a))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Every value of a simple directive (`name value;`), in order.
@@ -39,7 +42,8 @@ pub fn locations(text: &str) -> Vec<(String, String)> {
     let mut rest = t.as_str();
     while let Some(i) = rest.find("location") {
         let after = &rest[i + "location".len()..];
-        let boundary_ok = i == 0 || rest[..i].ends_with(|c: char| c.is_whitespace() || c == '{' || c == ';' || c == '}');
+        let boundary_ok = i == 0
+            || rest[..i].ends_with(|c: char| c.is_whitespace() || c == '{' || c == ';' || c == '}');
         let Some(open) = after.find('{') else { break };
         if !boundary_ok || !after.starts_with(char::is_whitespace) {
             rest = after;
@@ -79,10 +83,15 @@ fn nginx_binary() -> Option<PathBuf> {
 
 pub fn config_test(ctx: &Ctx) -> Outcome {
     let Some((site_path, _)) = site(ctx) else {
-        return Outcome::skip("no matrixd nginx site (matrixd serves clients directly, or another proxy is used)");
+        return Outcome::skip(
+            "no matrixd nginx site (matrixd serves clients directly, or another proxy is used)",
+        );
     };
     let Some(nginx) = nginx_binary() else {
-        return Outcome::fail(format!("{} exists but nginx is not installed", site_path.display()), "install nginx (apt install nginx), or remove the site");
+        return Outcome::fail(
+            format!("{} exists but nginx is not installed", site_path.display()),
+            "install nginx (apt install nginx), or remove the site",
+        );
     };
     // ALLOWED: `nginx -t` only reads and tests the configuration.
     let mut cmd = std::process::Command::new(&nginx);
@@ -95,7 +104,12 @@ pub fn config_test(ctx: &Ctx) -> Outcome {
     }
     let out = match cmd.output() {
         Ok(o) => o,
-        Err(e) => return Outcome::fail(format!("cannot run {}: {e}", nginx.display()), "check the nginx installation"),
+        Err(e) => {
+            return Outcome::fail(
+                format!("cannot run {}: {e}", nginx.display()),
+                "check the nginx installation",
+            );
+        }
     };
     let text = String::from_utf8_lossy(&out.stderr).trim().to_string();
     if out.status.success() {
@@ -128,13 +142,17 @@ pub fn proxy(ctx: &Ctx) -> Outcome {
     };
     let Some(upstream) = forwarding("/_matrix") else {
         return Outcome::fail(
-            format!("{} does not forward /_matrix to matrixd", site_path.display()),
+            format!(
+                "{} does not forward /_matrix to matrixd",
+                site_path.display()
+            ),
             "add: location ~ ^(/_matrix|/_synapse/client) { proxy_pass http://127.0.0.1:8008; }",
         );
     };
     let mut problems = Vec::new();
     if forwarding("/_synapse/client").is_none() {
-        problems.push("/_synapse/client is not forwarded (password reset and SSO pages)".to_string());
+        problems
+            .push("/_synapse/client is not forwarded (password reset and SSO pages)".to_string());
     }
     if let Ok(u) = url::Url::parse(&upstream) {
         if u.path() != "/" || upstream.trim_end_matches('/').len() < upstream.len() {
@@ -149,7 +167,10 @@ pub fn proxy(ctx: &Ctx) -> Outcome {
     if problems.is_empty() {
         Outcome::ok(format!("/_matrix and /_synapse/client -> {upstream}"))
     } else {
-        Outcome::warn(problems.join("; "), "forward both with: location ~ ^(/_matrix|/_synapse/client) { proxy_pass http://127.0.0.1:<listener port>; }")
+        Outcome::warn(
+            problems.join("; "),
+            "forward both with: location ~ ^(/_matrix|/_synapse/client) { proxy_pass http://127.0.0.1:<listener port>; }",
+        )
     }
 }
 
@@ -181,15 +202,30 @@ pub fn body_size(ctx: &Ctx) -> Outcome {
         Some(v) => match parse_nginx_size(v) {
             Some(0) => (format!("{v} (unlimited)"), u64::MAX),
             Some(n) => (v.clone(), n),
-            None => return Outcome::fail(format!("client_max_body_size {v} is not a size"), "use a size such as 50M"),
+            None => {
+                return Outcome::fail(
+                    format!("client_max_body_size {v} is not a size"),
+                    "use a size such as 50M",
+                );
+            }
         },
     };
     if limit < max {
         Outcome::fail(
-            format!("client_max_body_size is {shown} but max_upload_size is {}: larger uploads fail with 413", mb(max)),
-            format!("set client_max_body_size {}; in {}, then systemctl reload nginx", mb(max), site_path.display()),
+            format!(
+                "client_max_body_size is {shown} but max_upload_size is {}: larger uploads fail with 413",
+                mb(max)
+            ),
+            format!(
+                "set client_max_body_size {}; in {}, then systemctl reload nginx",
+                mb(max),
+                site_path.display()
+            ),
         )
     } else {
-        Outcome::ok(format!("client_max_body_size {shown} >= max_upload_size {}", mb(max)))
+        Outcome::ok(format!(
+            "client_max_body_size {shown} >= max_upload_size {}",
+            mb(max)
+        ))
     }
 }

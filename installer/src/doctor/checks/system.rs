@@ -11,11 +11,16 @@ const MIB: u64 = 1024 * 1024;
 pub fn os(ctx: &Ctx) -> Outcome {
     let seen = ctx.os.describe();
     match &ctx.distro {
-        Some(d) if ctx.opts.distro.is_some() => Outcome::ok(format!("{seen}, using the {} data (--distro)", d.name)),
+        Some(d) if ctx.opts.distro.is_some() => {
+            Outcome::ok(format!("{seen}, using the {} data (--distro)", d.name))
+        }
         Some(d) => Outcome::ok(format!("{seen} ({} family)", d.name)).detail("family", &d.id),
         None => Outcome::fail(
             format!("{seen} is not a supported operating system"),
-            format!("pass --distro NAME if it is close to one of: {}", crate::facts::family_ids().join(", ")),
+            format!(
+                "pass --distro NAME if it is close to one of: {}",
+                crate::facts::family_ids().join(", ")
+            ),
         )
         .detail("id", ctx.os.id.as_deref().unwrap_or("-"))
         .detail("id_like", ctx.os.id_like.join(" ")),
@@ -26,7 +31,10 @@ pub fn os(ctx: &Ctx) -> Outcome {
 pub fn judge_memory(total: u64) -> Outcome {
     let shown = format!("{:.1} GiB of memory", total as f64 / GIB as f64);
     if total + 64 * MIB < GIB {
-        Outcome::warn(format!("only {shown}"), "give the machine at least 1 GB of memory: joining large rooms needs it")
+        Outcome::warn(
+            format!("only {shown}"),
+            "give the machine at least 1 GB of memory: joining large rooms needs it",
+        )
     } else {
         Outcome::ok(shown)
     }
@@ -34,7 +42,12 @@ pub fn judge_memory(total: u64) -> Outcome {
 
 pub fn memory(_ctx: &Ctx) -> Outcome {
     // SAFETY: sysconf only reads system constants.
-    let (pages, size) = unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+    let (pages, size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
     if pages <= 0 || size <= 0 {
         return Outcome::skip("cannot tell how much memory this machine has");
     }
@@ -44,14 +57,24 @@ pub fn memory(_ctx: &Ctx) -> Outcome {
 /// Free space: under 100 MiB the server will soon stop (fail); under 2 GiB, warn.
 pub fn judge_disk(free: u64, at: &Path) -> Outcome {
     let shown = if free >= GIB {
-        format!("{:.1} GiB free on {}", free as f64 / GIB as f64, at.display())
+        format!(
+            "{:.1} GiB free on {}",
+            free as f64 / GIB as f64,
+            at.display()
+        )
     } else {
         format!("{} MiB free on {}", free / MIB, at.display())
     };
     if free < 100 * MIB {
-        Outcome::fail(shown, "free disk space there now: the database and media store cannot grow")
+        Outcome::fail(
+            shown,
+            "free disk space there now: the database and media store cannot grow",
+        )
     } else if free < 2 * GIB {
-        Outcome::warn(shown, "free disk space there, or move the data directory to a larger disk")
+        Outcome::warn(
+            shown,
+            "free disk space there, or move the data directory to a larger disk",
+        )
     } else {
         Outcome::ok(shown)
     }
@@ -67,7 +90,9 @@ fn data_dir(ctx: &Ctx) -> Option<PathBuf> {
         }
         return Some(c.media_store_path.clone());
     }
-    ctx.distro.as_ref().map(|d| PathBuf::from(&d.paths.data_dir))
+    ctx.distro
+        .as_ref()
+        .map(|d| PathBuf::from(&d.paths.data_dir))
 }
 
 pub fn disk(ctx: &Ctx) -> Outcome {
@@ -85,9 +110,14 @@ pub fn disk(ctx: &Ctx) -> Outcome {
     match nix::sys::statvfs::statvfs(at) {
         Ok(s) => {
             let free = s.blocks_available() as u64 * s.fragment_size() as u64;
-            judge_disk(free, &dir).detail("bytes_free", free).detail("measured_at", at.display())
+            judge_disk(free, &dir)
+                .detail("bytes_free", free)
+                .detail("measured_at", at.display())
         }
-        Err(e) => Outcome::warn(format!("cannot measure free space on {}: {e}", at.display()), "check the path exists and is readable"),
+        Err(e) => Outcome::warn(
+            format!("cannot measure free space on {}: {e}", at.display()),
+            "check the path exists and is readable",
+        ),
     }
 }
 
@@ -100,7 +130,10 @@ pub fn judge_clock(state: i32, max_error_us: i64) -> Outcome {
             "enable time synchronisation (systemctl enable --now systemd-timesyncd, or chrony/ntpd): other servers reject signatures from a wrong clock",
         )
     } else {
-        Outcome::ok(format!("synchronised (estimated error {} ms)", max_error_us / 1000))
+        Outcome::ok(format!(
+            "synchronised (estimated error {} ms)",
+            max_error_us / 1000
+        ))
     }
 }
 
@@ -110,7 +143,10 @@ pub fn clock(_ctx: &Ctx) -> Outcome {
     let mut tx: libc::timex = unsafe { std::mem::zeroed() };
     let state = unsafe { libc::ntp_adjtime(&mut tx) };
     if state < 0 {
-        return Outcome::skip(format!("cannot ask the kernel about the clock: {}", std::io::Error::last_os_error()));
+        return Outcome::skip(format!(
+            "cannot ask the kernel about the clock: {}",
+            std::io::Error::last_os_error()
+        ));
     }
     judge_clock(state, tx.maxerror as i64).detail("ntp_state", state)
 }

@@ -22,7 +22,11 @@ pub fn sources(ctx: &Ctx) -> Vec<CertSource> {
     let mut out = Vec::new();
     if let Some(c) = &ctx.loaded.config {
         if let Some(cert) = &c.tls_certificate_path {
-            out.push(CertSource { user: "matrixd", cert: cert.clone(), key: c.tls_private_key_path.clone() });
+            out.push(CertSource {
+                user: "matrixd",
+                cert: cert.clone(),
+                key: c.tls_private_key_path.clone(),
+            });
         }
     }
     if let Some((_, text)) = super::nginx::site(ctx) {
@@ -31,7 +35,11 @@ pub fn sources(ctx: &Ctx) -> Vec<CertSource> {
         for (i, cert) in certs.iter().enumerate() {
             let cert = PathBuf::from(cert);
             if !out.iter().any(|s: &CertSource| s.cert == cert) {
-                out.push(CertSource { user: "nginx", cert, key: keys.get(i).map(PathBuf::from) });
+                out.push(CertSource {
+                    user: "nginx",
+                    cert,
+                    key: keys.get(i).map(PathBuf::from),
+                });
             }
         }
     }
@@ -41,16 +49,30 @@ pub fn sources(ctx: &Ctx) -> Vec<CertSource> {
 fn read_chain(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Outcome> {
     let bytes = std::fs::read(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::PermissionDenied {
-            Outcome::warn(format!("{} is not readable by this user", path.display()), "run doctor as root")
+            Outcome::warn(
+                format!("{} is not readable by this user", path.display()),
+                "run doctor as root",
+            )
         } else {
-            Outcome::fail(format!("cannot read {}: {e}", path.display()), "point the setting at the certificate file (PEM)")
+            Outcome::fail(
+                format!("cannot read {}: {e}", path.display()),
+                "point the setting at the certificate file (PEM)",
+            )
         }
     })?;
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<_, _>>()
-        .map_err(|e| Outcome::fail(format!("{} is not PEM: {e}", path.display()), "use the PEM certificate file (-----BEGIN CERTIFICATE-----)"))?;
+        .map_err(|e| {
+            Outcome::fail(
+                format!("{} is not PEM: {e}", path.display()),
+                "use the PEM certificate file (-----BEGIN CERTIFICATE-----)",
+            )
+        })?;
     if certs.is_empty() {
-        return Err(Outcome::fail(format!("{} holds no certificate", path.display()), "use the PEM certificate file (-----BEGIN CERTIFICATE-----)"));
+        return Err(Outcome::fail(
+            format!("{} holds no certificate", path.display()),
+            "use the PEM certificate file (-----BEGIN CERTIFICATE-----)",
+        ));
     }
     Ok(certs)
 }
@@ -59,17 +81,25 @@ fn read_chain(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Ou
 fn each(ctx: &Ctx, judge: impl Fn(&CertSource, &[X509Certificate<'_>]) -> Outcome) -> Outcome {
     let sources = sources(ctx);
     if sources.is_empty() {
-        return Outcome::skip("no certificate configured (no tls_certificate_path, no nginx ssl_certificate)");
+        return Outcome::skip(
+            "no certificate configured (no tls_certificate_path, no nginx ssl_certificate)",
+        );
     }
     let mut outcomes = Vec::new();
     for s in &sources {
         let o = match read_chain(&s.cert) {
             Err(o) => o,
             Ok(ders) => {
-                let parsed: Result<Vec<X509Certificate<'_>>, _> = ders.iter().map(|d| parse_x509_certificate(d.as_ref()).map(|(_, c)| c)).collect();
+                let parsed: Result<Vec<X509Certificate<'_>>, _> = ders
+                    .iter()
+                    .map(|d| parse_x509_certificate(d.as_ref()).map(|(_, c)| c))
+                    .collect();
                 match parsed {
                     Ok(p) => judge(s, &p),
-                    Err(e) => Outcome::fail(format!("{}: a certificate cannot be parsed: {e}", s.cert.display()), "replace the file with a valid PEM certificate"),
+                    Err(e) => Outcome::fail(
+                        format!("{}: a certificate cannot be parsed: {e}", s.cert.display()),
+                        "replace the file with a valid PEM certificate",
+                    ),
                 }
             }
         };
@@ -93,42 +123,75 @@ fn each(ctx: &Ctx, judge: impl Fn(&CertSource, &[X509Certificate<'_>]) -> Outcom
 }
 
 fn cn(name: &X509Name<'_>) -> String {
-    name.iter_common_name().next().and_then(|c| c.as_str().ok()).map(str::to_string).unwrap_or_else(|| name.to_string())
+    name.iter_common_name()
+        .next()
+        .and_then(|c| c.as_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| name.to_string())
 }
 
 pub fn certificate(ctx: &Ctx) -> Outcome {
     each(ctx, |s, chain| {
         let leaf = &chain[0];
-        Outcome::ok(format!("{} ({}): {}, issued by {}", s.cert.display(), s.user, cn(leaf.subject()), cn(leaf.issuer())))
-            .detail("certificates_in_file", chain.len())
+        Outcome::ok(format!(
+            "{} ({}): {}, issued by {}",
+            s.cert.display(),
+            s.user,
+            cn(leaf.subject()),
+            cn(leaf.issuer())
+        ))
+        .detail("certificates_in_file", chain.len())
     })
 }
 
 pub fn key_match(ctx: &Ctx) -> Outcome {
     each(ctx, |s, chain| {
         let Some(key_path) = &s.key else {
-            return Outcome::fail(format!("{} has no private key configured", s.cert.display()), "set the key file next to the certificate (tls_private_key_path / ssl_certificate_key)");
+            return Outcome::fail(
+                format!("{} has no private key configured", s.cert.display()),
+                "set the key file next to the certificate (tls_private_key_path / ssl_certificate_key)",
+            );
         };
         let bytes = match std::fs::read(key_path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                return Outcome::warn(format!("{} is not readable by this user", key_path.display()), "run doctor as root");
+                return Outcome::warn(
+                    format!("{} is not readable by this user", key_path.display()),
+                    "run doctor as root",
+                );
             }
-            Err(e) => return Outcome::fail(format!("cannot read {}: {e}", key_path.display()), "point the setting at the private key (PEM)"),
+            Err(e) => {
+                return Outcome::fail(
+                    format!("cannot read {}: {e}", key_path.display()),
+                    "point the setting at the private key (PEM)",
+                );
+            }
         };
         let key = match PrivateKeyDer::from_pem_slice(&bytes) {
             Ok(k) => k,
-            Err(e) => return Outcome::fail(format!("{} holds no PEM private key: {e}", key_path.display()), "use the PEM private key file"),
+            Err(e) => {
+                return Outcome::fail(
+                    format!("{} holds no PEM private key: {e}", key_path.display()),
+                    "use the PEM private key file",
+                );
+            }
         };
         let Ok(signing) = rustls::crypto::ring::sign::any_supported_type(&key) else {
-            return Outcome::fail(format!("{}: unsupported key type", key_path.display()), "use an RSA, ECDSA or Ed25519 key");
+            return Outcome::fail(
+                format!("{}: unsupported key type", key_path.display()),
+                "use an RSA, ECDSA or Ed25519 key",
+            );
         };
         match signing.public_key() {
-            Some(spki) if spki.as_ref() == chain[0].tbs_certificate.subject_pki.raw => {
-                Outcome::ok(format!("{} matches {}", key_path.display(), s.cert.display()))
-            }
+            Some(spki) if spki.as_ref() == chain[0].tbs_certificate.subject_pki.raw => Outcome::ok(
+                format!("{} matches {}", key_path.display(), s.cert.display()),
+            ),
             _ => Outcome::fail(
-                format!("{} does not belong to the certificate in {}", key_path.display(), s.cert.display()),
+                format!(
+                    "{} does not belong to the certificate in {}",
+                    key_path.display(),
+                    s.cert.display()
+                ),
                 "use the key the certificate was issued for (certbot: privkey.pem from the same live/ directory)",
             ),
         }
@@ -144,14 +207,24 @@ pub fn expiry(ctx: &Ctx) -> Outcome {
         let left = v.not_after.timestamp() - now.timestamp();
         let days = left / 86_400;
         if now < v.not_before {
-            Outcome::fail(format!("{} is not valid before {}", s.cert.display(), v.not_before), "check the clock, or use a certificate valid now")
+            Outcome::fail(
+                format!("{} is not valid before {}", s.cert.display(), v.not_before),
+                "check the clock, or use a certificate valid now",
+            )
         } else if left <= 0 {
             Outcome::fail(
                 format!("{} expired on {}", s.cert.display(), v.not_after),
                 "renew it (certbot renew), then reload nginx / restart matrixd",
             )
         } else if days < WARN_DAYS {
-            Outcome::warn(format!("{} expires in {days} day(s), on {}", s.cert.display(), v.not_after), "renew it now (certbot renew) and check the renewal timer runs")
+            Outcome::warn(
+                format!(
+                    "{} expires in {days} day(s), on {}",
+                    s.cert.display(),
+                    v.not_after
+                ),
+                "renew it now (certbot renew) and check the renewal timer runs",
+            )
         } else {
             Outcome::ok(format!("{} valid for {days} more days", s.cert.display()))
         }
@@ -163,7 +236,9 @@ pub fn expiry(ctx: &Ctx) -> Outcome {
 pub fn name_covers(pattern: &str, host: &str) -> bool {
     let (p, h) = (pattern.to_ascii_lowercase(), host.to_ascii_lowercase());
     match p.strip_prefix("*.") {
-        Some(rest) => h.split_once('.').is_some_and(|(first, tail)| !first.is_empty() && tail == rest),
+        Some(rest) => h
+            .split_once('.')
+            .is_some_and(|(first, tail)| !first.is_empty() && tail == rest),
         None => p == h,
     }
 }
@@ -174,13 +249,19 @@ fn names_of(cert: &X509Certificate<'_>) -> Vec<String> {
         for n in &san.value.general_names {
             match n {
                 GeneralName::DNSName(d) => names.push(d.to_string()),
-                GeneralName::IPAddress(b) if b.len() == 4 => names.push(std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string()),
+                GeneralName::IPAddress(b) if b.len() == 4 => {
+                    names.push(std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string())
+                }
                 _ => {}
             }
         }
     }
     if names.is_empty() {
-        names.extend(cert.subject().iter_common_name().filter_map(|c| c.as_str().ok().map(str::to_string)));
+        names.extend(
+            cert.subject()
+                .iter_common_name()
+                .filter_map(|c| c.as_str().ok().map(str::to_string)),
+        );
     }
     names
 }
@@ -189,7 +270,10 @@ pub fn names(ctx: &Ctx) -> Outcome {
     let Some(c) = &ctx.loaded.config else {
         return Outcome::skip("skipped (the configuration did not load: see config.parse)");
     };
-    let public = c.public_baseurl.as_ref().and_then(|u| u.host_str().map(str::to_string));
+    let public = c
+        .public_baseurl
+        .as_ref()
+        .and_then(|u| u.host_str().map(str::to_string));
     let server = super::federation::split_host_port(&c.server_name).0;
     each(ctx, |s, chain| {
         let names = names_of(&chain[0]);
@@ -198,7 +282,10 @@ pub fn names(ctx: &Ctx) -> Outcome {
         if let Some(p) = &public {
             if !covers(p) {
                 return Outcome::fail(
-                    format!("{} is for {shown}, not for {p} (public_baseurl)", s.cert.display()),
+                    format!(
+                        "{} is for {shown}, not for {p} (public_baseurl)",
+                        s.cert.display()
+                    ),
                     format!("get a certificate that names {p} (certbot -d {p} -d {server})"),
                 )
                 .detail("names", &shown);
@@ -221,24 +308,44 @@ pub fn chain(ctx: &Ctx) -> Outcome {
         let self_signed = leaf.subject().as_raw() == leaf.issuer().as_raw();
         if self_signed && chain.len() == 1 {
             return Outcome::warn(
-                format!("{} is self-signed: other servers and clients will not trust it", s.cert.display()),
+                format!(
+                    "{} is self-signed: other servers and clients will not trust it",
+                    s.cert.display()
+                ),
                 "get a certificate from a public CA: certbot --nginx -d <your host names>",
             );
         }
         if !self_signed && chain.len() == 1 {
             return Outcome::fail(
-                format!("{} holds only the certificate for {}, not its chain (cert.pem instead of fullchain.pem)", s.cert.display(), cn(leaf.subject())),
-                format!("use the full chain: append the intermediate certificate(s) issued by {} (certbot: fullchain.pem)", cn(leaf.issuer())),
+                format!(
+                    "{} holds only the certificate for {}, not its chain (cert.pem instead of fullchain.pem)",
+                    s.cert.display(),
+                    cn(leaf.subject())
+                ),
+                format!(
+                    "use the full chain: append the intermediate certificate(s) issued by {} (certbot: fullchain.pem)",
+                    cn(leaf.issuer())
+                ),
             );
         }
         for pair in chain.windows(2) {
             if pair[0].issuer().as_raw() != pair[1].subject().as_raw() {
                 return Outcome::fail(
-                    format!("{}: {} is issued by {}, but the next certificate is {}", s.cert.display(), cn(pair[0].subject()), cn(pair[0].issuer()), cn(pair[1].subject())),
+                    format!(
+                        "{}: {} is issued by {}, but the next certificate is {}",
+                        s.cert.display(),
+                        cn(pair[0].subject()),
+                        cn(pair[0].issuer()),
+                        cn(pair[1].subject())
+                    ),
                     "put the certificates in order: the server's first, then each issuer",
                 );
             }
         }
-        Outcome::ok(format!("{}: full chain of {} certificates", s.cert.display(), chain.len()))
+        Outcome::ok(format!(
+            "{}: full chain of {} certificates",
+            s.cert.display(),
+            chain.len()
+        ))
     })
 }

@@ -10,7 +10,8 @@ use crate::doctor::{Ctx, Outcome};
 
 /// The TURN REST password for `username` (coturn's use-auth-secret scheme).
 pub fn turn_password(secret: &str, username: &str) -> String {
-    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes any key length");
     mac.update(username.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
@@ -27,15 +28,32 @@ pub fn credentials(ctx: &Ctx) -> Outcome {
     let token = match &ctx.opts.access_token_file {
         Some(p) => match std::fs::read_to_string(p) {
             Ok(t) => Some(t.trim().to_string()),
-            Err(e) => return Outcome::fail(format!("cannot read --access-token-file {}: {e}", p.display()), "pass a file holding an access token"),
+            Err(e) => {
+                return Outcome::fail(
+                    format!("cannot read --access-token-file {}: {e}", p.display()),
+                    "pass a file holding an access token",
+                );
+            }
         },
         None => None,
     };
     let url = format!("{}/_matrix/client/v3/voip/turnServer", c.local_client_url());
     let local = net::NetOptions::default();
-    let f = match ctx.block_on(net::get(&local, &url, &Fetch { token: token.clone(), ..Default::default() })) {
+    let f = match ctx.block_on(net::get(
+        &local,
+        &url,
+        &Fetch {
+            token: token.clone(),
+            ..Default::default()
+        },
+    )) {
         Ok(f) => f,
-        Err(e) => return Outcome::fail(format!("{url} unreachable: {e}"), "start matrixd (matrixctl start)"),
+        Err(e) => {
+            return Outcome::fail(
+                format!("{url} unreachable: {e}"),
+                "start matrixd (matrixctl start)",
+            );
+        }
     };
     let body = f.json().unwrap_or_default();
     let errcode = body.get("errcode").and_then(|v| v.as_str()).unwrap_or("");
@@ -46,27 +64,45 @@ pub fn credentials(ctx: &Ctx) -> Outcome {
         );
     }
     if f.status == 401 || f.status == 403 {
-        return Outcome::skip("needs a logged-in user: pass --access-token-file FILE (a file holding an access token)");
+        return Outcome::skip(
+            "needs a logged-in user: pass --access-token-file FILE (a file holding an access token)",
+        );
     }
     if f.status != 200 {
-        return Outcome::fail(format!("{url} answered HTTP {}", f.status), "see matrixd's log");
+        return Outcome::fail(
+            format!("{url} answered HTTP {}", f.status),
+            "see matrixd's log",
+        );
     }
     let username = body.get("username").and_then(|v| v.as_str());
     let password = body.get("password").and_then(|v| v.as_str());
     let (Some(username), Some(password)) = (username, password) else {
-        return Outcome::fail("/voip/turnServer returned no credential although TURN is configured", "check turn_shared_secret and restart matrixd");
+        return Outcome::fail(
+            "/voip/turnServer returned no credential although TURN is configured",
+            "check turn_shared_secret and restart matrixd",
+        );
     };
     let expected = match (&t.secret, &t.username, &t.password) {
         (Some(Ok(secret)), _, _) => turn_password(secret, username),
-        (Some(Err(e)), _, _) => return Outcome::fail(format!("cannot read the TURN secret: {e}"), "fix turn_shared_secret_path"),
+        (Some(Err(e)), _, _) => {
+            return Outcome::fail(
+                format!("cannot read the TURN secret: {e}"),
+                "fix turn_shared_secret_path",
+            );
+        }
         (None, Some(_), Some(p)) => p.clone(),
         _ => return Outcome::skip("skipped (TURN is half-configured: see config.turn)"),
     };
     if password == expected {
-        Outcome::ok(format!("the credential for {username} matches turn_shared_secret")).detail("uris", t.uris.join(", "))
+        Outcome::ok(format!(
+            "the credential for {username} matches turn_shared_secret"
+        ))
+        .detail("uris", t.uris.join(", "))
     } else {
         Outcome::fail(
-            format!("the credential for {username} does not match turn_shared_secret: coturn will reject it"),
+            format!(
+                "the credential for {username} does not match turn_shared_secret: coturn will reject it"
+            ),
             "make turn_shared_secret equal to coturn's static-auth-secret, then restart matrixd",
         )
     }

@@ -18,7 +18,9 @@ pub async fn post_deactivate_route(
 ) -> Result<Json<Value>, ApiError> {
     let user_id = s.local_user_id(&user_id, "Can only deactivate local users")?;
     if body.get("erase").is_some_and(|e| !e.is_boolean()) {
-        return Err(ApiError::bad_json("Param 'erase' must be a boolean, if given"));
+        return Err(ApiError::bad_json(
+            "Param 'erase' must be a boolean, if given",
+        ));
     }
     s.admin_deactivate(&user_id).await?;
     Ok(Json(json!({ "id_server_unbind_result": "success" })))

@@ -8,7 +8,9 @@ use crate::service::admin_users::AdminError;
 impl From<AdminError> for ApiError {
     fn from(e: AdminError) -> Self {
         match e {
-            AdminError::BadRequest(errcode, msg) => ApiError::new(StatusCode::BAD_REQUEST, errcode, msg),
+            AdminError::BadRequest(errcode, msg) => {
+                ApiError::new(StatusCode::BAD_REQUEST, errcode, msg)
+            }
             AdminError::NotFound(msg) => ApiError::not_found(msg),
             AdminError::Forbidden(msg) => ApiError::forbidden(msg),
             AdminError::Account(a) => a.into(),

@@ -18,7 +18,10 @@ pub struct Admin(pub Auth);
 impl FromRequestParts<SharedServices> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, services: &SharedServices) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        services: &SharedServices,
+    ) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_request_parts(parts, services).await?;
         if !services.is_server_admin(&auth.user_id).await? {
             return Err(ApiError::forbidden("You are not a server admin"));
@@ -33,8 +36,12 @@ pub fn int_param(q: &HashMap<String, String>, name: &str, default: i64) -> Resul
         None => Ok(default),
         Some(v) => match v.parse::<i64>() {
             Ok(n) if n >= 0 => Ok(n),
-            Ok(_) => Err(ApiError::invalid_param(format!("Query parameter {name:?} must be a positive integer."))),
-            Err(_) => Err(ApiError::invalid_param(format!("Query parameter {name:?} must be an integer."))),
+            Ok(_) => Err(ApiError::invalid_param(format!(
+                "Query parameter {name:?} must be a positive integer."
+            ))),
+            Err(_) => Err(ApiError::invalid_param(format!(
+                "Query parameter {name:?} must be an integer."
+            ))),
         },
     }
 }
@@ -52,13 +59,22 @@ pub fn bool_param(q: &HashMap<String, String>, name: &str) -> Result<Option<bool
 }
 
 /// A query parameter restricted to `allowed` values.
-pub fn enum_param<'a>(q: &'a HashMap<String, String>, name: &str, default: &'a str, allowed: &[&str]) -> Result<&'a str, ApiError> {
+pub fn enum_param<'a>(
+    q: &'a HashMap<String, String>,
+    name: &str,
+    default: &'a str,
+    allowed: &[&str],
+) -> Result<&'a str, ApiError> {
     match q.get(name) {
         None => Ok(default),
         Some(v) if allowed.contains(&v.as_str()) => Ok(v),
         Some(v) => Err(ApiError::invalid_param(format!(
             "Query parameter {name:?} must be one of [{}], not {v:?}",
-            allowed.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ")
+            allowed
+                .iter()
+                .map(|a| format!("{a:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }

@@ -22,15 +22,27 @@ pub async fn get_register_nonce_route(State(services): State<SharedServices>) ->
 }
 
 /// The MAC a client must send, as lowercase hex.
-pub fn registration_mac(secret: &str, nonce: &str, username: &str, password: &str, admin: bool, user_type: Option<&str>) -> String {
-    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+pub fn registration_mac(
+    secret: &str,
+    nonce: &str,
+    username: &str,
+    password: &str,
+    admin: bool,
+    user_type: Option<&str>,
+) -> String {
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes any key length");
     mac.update(nonce.as_bytes());
     mac.update(b"\x00");
     mac.update(username.as_bytes());
     mac.update(b"\x00");
     mac.update(password.as_bytes());
     mac.update(b"\x00");
-    mac.update(if admin { b"admin" as &[u8] } else { b"notadmin" });
+    mac.update(if admin {
+        b"admin" as &[u8]
+    } else {
+        b"notadmin"
+    });
     if let Some(t) = user_type.filter(|t| !t.is_empty()) {
         mac.update(b"\x00");
         mac.update(t.as_bytes());
@@ -58,7 +70,10 @@ pub async fn post_register_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let Some(secret) = services.config.registration_secret() else {
-        return Err(bad("Shared secret registration is not enabled", "M_UNKNOWN"));
+        return Err(bad(
+            "Shared secret registration is not enabled",
+            "M_UNKNOWN",
+        ));
     };
     let Some(nonce) = body.get("nonce") else {
         return Err(bad("nonce must be specified", "M_BAD_JSON"));
@@ -96,14 +111,24 @@ pub async fn post_register_route(
     let want = registration_mac(secret.expose(), nonce, username, password, admin, user_type);
     if !bool::from(want.as_bytes().ct_eq(got.as_bytes())) {
         // Synapse answers 403 with its default errcode, M_UNKNOWN; clients match on that.
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "M_UNKNOWN", "HMAC incorrect"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "M_UNKNOWN",
+            "HMAC incorrect",
+        ));
     }
 
     let localpart = username.to_lowercase();
     let session = accounts::register(
         &services.db,
         &services.config.server_name,
-        NewAccount { localpart: &localpart, password: Some(password), admin, user_type, displayname },
+        NewAccount {
+            localpart: &localpart,
+            password: Some(password),
+            admin,
+            user_type,
+            displayname,
+        },
     )
     .await?;
     tracing::info!(user_id = %session.user_id, admin, "registered a user with the shared secret");
@@ -122,10 +147,19 @@ mod tests {
     #[test]
     fn mac_matches_synapse_and_openssl() {
         // printf 'abc\0alice\0pw\0notadmin' | openssl sha1 -hmac secret
-        assert_eq!(registration_mac("secret", "abc", "alice", "pw", false, None), "42e32623fe124933c326f9d2d67ff7c617915a10");
+        assert_eq!(
+            registration_mac("secret", "abc", "alice", "pw", false, None),
+            "42e32623fe124933c326f9d2d67ff7c617915a10"
+        );
         // An empty user_type is left out of the MAC, as Synapse's `if user_type:` does.
-        assert_eq!(registration_mac("secret", "abc", "alice", "pw", false, Some("")), "42e32623fe124933c326f9d2d67ff7c617915a10");
+        assert_eq!(
+            registration_mac("secret", "abc", "alice", "pw", false, Some("")),
+            "42e32623fe124933c326f9d2d67ff7c617915a10"
+        );
         // Python: hmac.new(b'secret', b'abc\x00alice\x00pw\x00admin\x00bot', sha1).hexdigest()
-        assert_eq!(registration_mac("secret", "abc", "alice", "pw", true, Some("bot")), "403f9ef63d482b2509f8dd394af982a107ca97eb");
+        assert_eq!(
+            registration_mac("secret", "abc", "alice", "pw", true, Some("bot")),
+            "403f9ef63d482b2509f8dd394af982a107ca97eb"
+        );
     }
 }

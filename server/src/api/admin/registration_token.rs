@@ -24,7 +24,9 @@ pub async fn put_registration_token_route(
     Params(token): Params<String>,
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(s.admin_update_registration_token(&token, &body).await?))
+    Ok(Json(
+        s.admin_update_registration_token(&token, &body).await?,
+    ))
 }
 
 pub async fn delete_registration_token_route(

@@ -16,5 +16,7 @@ pub async fn get_registration_tokens_route(
     QueryMap(q): QueryMap,
 ) -> Result<Json<Value>, ApiError> {
     let valid = bool_param(&q, "valid")?;
-    Ok(Json(json!({ "registration_tokens": s.admin_list_registration_tokens(valid).await? })))
+    Ok(Json(
+        json!({ "registration_tokens": s.admin_list_registration_tokens(valid).await? }),
+    ))
 }

@@ -14,7 +14,11 @@ use crate::api::extract::{MatrixJson, Params};
 use crate::service::SharedServices;
 use crate::service::admin_rooms::DeleteRoom;
 
-pub async fn get_room_route(State(s): State<SharedServices>, _admin: Admin, Params(room_id): Params<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_room_route(
+    State(s): State<SharedServices>,
+    _admin: Admin,
+    Params(room_id): Params<String>,
+) -> Result<Json<Value>, ApiError> {
     Ok(Json(s.admin_room(&room_id).await?))
 }
 
@@ -23,9 +27,14 @@ pub fn delete_options(body: &Value) -> Result<DeleteRoom, ApiError> {
     let flag = |key: &str, default: bool| match body.get(key) {
         None => Ok(default),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(ApiError::bad_json(format!("Param '{key}' must be a boolean, if given"))),
+        Some(_) => Err(ApiError::bad_json(format!(
+            "Param '{key}' must be a boolean, if given"
+        ))),
     };
-    let opts = DeleteRoom { block: flag("block", false)?, purge: flag("purge", true)? };
+    let opts = DeleteRoom {
+        block: flag("block", false)?,
+        purge: flag("purge", true)?,
+    };
     flag("force_purge", false)?;
     Ok(opts)
 }
@@ -37,5 +46,7 @@ pub async fn delete_room_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let opts = delete_options(&body)?;
-    Ok(Json(s.admin_delete_room(&auth.user_id, &room_id, &opts).await?))
+    Ok(Json(
+        s.admin_delete_room(&auth.user_id, &room_id, &opts).await?,
+    ))
 }

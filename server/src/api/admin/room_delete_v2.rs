@@ -19,6 +19,8 @@ pub async fn delete_room_v2_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let opts = delete_options(&body)?;
-    let delete_id = s.admin_delete_room_v2(&auth.user_id, &room_id, &opts).await?;
+    let delete_id = s
+        .admin_delete_room_v2(&auth.user_id, &room_id, &opts)
+        .await?;
     Ok(Json(json!({ "delete_id": delete_id })))
 }

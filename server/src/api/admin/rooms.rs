@@ -12,16 +12,28 @@ use crate::api::extract::QueryMap;
 use crate::service::SharedServices;
 use crate::service::admin_rooms::{ROOM_ORDER_BY, RoomQuery};
 
-pub async fn get_rooms_route(State(s): State<SharedServices>, _admin: Admin, QueryMap(q): QueryMap) -> Result<Json<Value>, ApiError> {
+pub async fn get_rooms_route(
+    State(s): State<SharedServices>,
+    _admin: Admin,
+    QueryMap(q): QueryMap,
+) -> Result<Json<Value>, ApiError> {
     let from = int_param(&q, "from", 0)?;
     let limit = int_param(&q, "limit", 100)?;
     let order_by = enum_param(&q, "order_by", "name", ROOM_ORDER_BY)?.to_string();
     let dir = enum_param(&q, "dir", "f", &["f", "b"])?;
     let search_term = q.get("search_term").cloned();
     if search_term.as_deref() == Some("") {
-        return Err(ApiError::invalid_param("search_term cannot be an empty string"));
+        return Err(ApiError::invalid_param(
+            "search_term cannot be an empty string",
+        ));
     }
-    let query = RoomQuery { from: from as usize, limit: limit as usize, order_by, descending: dir == "b", search_term };
+    let query = RoomQuery {
+        from: from as usize,
+        limit: limit as usize,
+        order_by,
+        descending: dir == "b",
+        search_term,
+    };
     let (rooms, total) = s.admin_list_rooms(&query).await?;
     let total = total as i64;
     let mut body = json!({ "offset": from, "rooms": rooms, "total_rooms": total });

@@ -32,5 +32,12 @@ pub async fn put_user_route(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let user_id = s.local_user_id(&user_id, "This endpoint can only be used with local users")?;
     let (created, user) = s.admin_put_user(&auth.user_id, &user_id, &body).await?;
-    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(user)))
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(user),
+    ))
 }

@@ -28,7 +28,11 @@ pub async fn put_user_admin_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let Some(admin) = body.get("admin") else {
-        return Err(ApiError::new(axum::http::StatusCode::BAD_REQUEST, "M_MISSING_PARAM", "Missing params: ['admin']"));
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "M_MISSING_PARAM",
+            "Missing params: ['admin']",
+        ));
     };
     let user_id = s.local_user_id(&user_id, NOT_LOCAL)?;
     // Synapse takes the truthiness of the value.

@@ -13,16 +13,33 @@ use crate::service::admin_users::user_order_column;
 use crate::store::admin_users::UserQuery;
 
 const ORDER_BY: &[&str] = &[
-    "name", "displayname", "is_guest", "admin", "deactivated", "user_type", "avatar_url", "shadow_banned", "creation_ts",
-    "last_seen_ts", "locked",
+    "name",
+    "displayname",
+    "is_guest",
+    "admin",
+    "deactivated",
+    "user_type",
+    "avatar_url",
+    "shadow_banned",
+    "creation_ts",
+    "last_seen_ts",
+    "locked",
 ];
 
-pub async fn get_users_route(State(s): State<SharedServices>, _admin: Admin, QueryMap(q): QueryMap) -> Result<Json<Value>, ApiError> {
+pub async fn get_users_route(
+    State(s): State<SharedServices>,
+    _admin: Admin,
+    QueryMap(q): QueryMap,
+) -> Result<Json<Value>, ApiError> {
     let from = int_param(&q, "from", 0)?;
     let limit = int_param(&q, "limit", 100)?;
     let _guests = bool_param(&q, "guests")?;
     // v2: deactivated users are left out unless deactivated=true.
-    let deactivated = if bool_param(&q, "deactivated")? == Some(true) { None } else { Some(false) };
+    let deactivated = if bool_param(&q, "deactivated")? == Some(true) {
+        None
+    } else {
+        Some(false)
+    };
     let admins = bool_param(&q, "admins")?;
     let order_by = enum_param(&q, "order_by", "name", ORDER_BY)?;
     let dir = enum_param(&q, "dir", "f", &["f", "b"])?;

@@ -12,27 +12,50 @@ use crate::store::userdata;
 
 fn own(auth: &Auth, user_id: &str) -> Result<(), ApiError> {
     if auth.user_id != user_id {
-        return Err(ApiError::forbidden("Cannot access another user's account data"));
+        return Err(ApiError::forbidden(
+            "Cannot access another user's account data",
+        ));
     }
     Ok(())
 }
 
-async fn get(services: &SharedServices, user_id: &str, room_id: &str, kind: &str) -> Result<Json<Value>, ApiError> {
+async fn get(
+    services: &SharedServices,
+    user_id: &str,
+    room_id: &str,
+    kind: &str,
+) -> Result<Json<Value>, ApiError> {
     match userdata::get_account_data(&services.db, user_id, room_id, kind).await? {
         Some(c) => Ok(Json(serde_json::from_str(&c).unwrap_or(json!({})))),
         None => Err(ApiError::not_found("Account data not found")),
     }
 }
 
-async fn put(services: &SharedServices, user_id: &str, room_id: &str, kind: &str, content: Value) -> Result<Json<Value>, ApiError> {
+async fn put(
+    services: &SharedServices,
+    user_id: &str,
+    room_id: &str,
+    kind: &str,
+    content: Value,
+) -> Result<Json<Value>, ApiError> {
     if kind == "m.fully_read" || kind == "m.push_rules" {
-        return Err(ApiError::new(http::StatusCode::BAD_REQUEST, "M_BAD_JSON", format!("Cannot set {kind} through this API")));
+        return Err(ApiError::new(
+            http::StatusCode::BAD_REQUEST,
+            "M_BAD_JSON",
+            format!("Cannot set {kind} through this API"),
+        ));
     }
-    services.set_account_data(user_id, room_id, kind, &content).await?;
+    services
+        .set_account_data(user_id, room_id, kind, &content)
+        .await?;
     Ok(Json(json!({})))
 }
 
-pub async fn get_global_route(State(s): State<SharedServices>, auth: Auth, Params((user_id, kind)): Params<(String, String)>) -> Result<Json<Value>, ApiError> {
+pub async fn get_global_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    Params((user_id, kind)): Params<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
     own(&auth, &user_id)?;
     get(&s, &user_id, "", &kind).await
 }
@@ -64,7 +87,9 @@ pub async fn put_room_route(
 ) -> Result<Json<Value>, ApiError> {
     own(&auth, &user_id)?;
     if !room_id.starts_with('!') {
-        return Err(ApiError::invalid_param(format!("{room_id} is not a valid room id")));
+        return Err(ApiError::invalid_param(format!(
+            "{room_id} is not a valid room id"
+        )));
     }
     put(&s, &user_id, &room_id, &kind, content).await
 }

@@ -11,15 +11,29 @@ use crate::api::extract::QueryMap;
 use crate::service::SharedServices;
 use crate::service::threepid::{ThreepidError, valid_client_secret};
 
-pub async fn get_add_threepid_submit_token_route(State(s): State<SharedServices>, QueryMap(q): QueryMap) -> Result<Response, ApiError> {
+pub async fn get_add_threepid_submit_token_route(
+    State(s): State<SharedServices>,
+    QueryMap(q): QueryMap,
+) -> Result<Response, ApiError> {
     if s.config.email.is_none() {
         return Err(ThreepidError::AddDisabled.into());
     }
-    let get = |k: &str| q.get(k).cloned().ok_or_else(|| ApiError::new(http::StatusCode::BAD_REQUEST, "M_MISSING_PARAM", format!("Missing string query parameter '{k}'")));
+    let get = |k: &str| {
+        q.get(k).cloned().ok_or_else(|| {
+            ApiError::new(
+                http::StatusCode::BAD_REQUEST,
+                "M_MISSING_PARAM",
+                format!("Missing string query parameter '{k}'"),
+            )
+        })
+    };
     let (sid, token, client_secret) = (get("sid")?, get("token")?, get("client_secret")?);
     if !valid_client_secret(&client_secret) {
         return Err(ThreepidError::InvalidClientSecret.into());
     }
     let result = s.submit_email_token(&sid, &client_secret, &token).await;
-    Ok(outcome(result, "Your email has now been validated, please return to your client. You may now close this window."))
+    Ok(outcome(
+        result,
+        "Your email has now been validated, please return to your client. You may now close this window.",
+    ))
 }

@@ -8,7 +8,10 @@ use crate::api::extract::Auth;
 use crate::service::rooms::{DEFAULT_ROOM_VERSION, SUPPORTED_ROOM_VERSIONS};
 
 pub async fn get_capabilities_route(_auth: Auth) -> Result<Json<Value>, ApiError> {
-    let available: Map<String, Value> = SUPPORTED_ROOM_VERSIONS.iter().map(|v| (v.to_string(), json!("stable"))).collect();
+    let available: Map<String, Value> = SUPPORTED_ROOM_VERSIONS
+        .iter()
+        .map(|v| (v.to_string(), json!("stable")))
+        .collect();
     Ok(Json(json!({
         "capabilities": {
             "m.room_versions": { "default": DEFAULT_ROOM_VERSION.as_str(), "available": available },

@@ -16,7 +16,12 @@ pub async fn post_deactivate_route(
     auth: Auth,
     OptionalJson(body): OptionalJson,
 ) -> Result<Json<Value>, UiaReject> {
-    let req = UiaRequest { endpoint: "POST /account/deactivate", user_id: Some(&auth.user_id), flows: vec![vec![uia::PASSWORD]], body };
+    let req = UiaRequest {
+        endpoint: "POST /account/deactivate",
+        user_id: Some(&auth.user_id),
+        flows: vec![vec![uia::PASSWORD]],
+        body,
+    };
     s.user_interactive_auth(req).await?;
     s.deactivate(&auth.user_id).await?;
     Ok(Json(json!({"id_server_unbind_result": "no-support"})))

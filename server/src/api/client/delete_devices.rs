@@ -18,11 +18,26 @@ pub async fn post_delete_devices_route(
 ) -> Result<Json<Value>, UiaReject> {
     // Checked on every call before auth, as Synapse validates the body first.
     let devices: Vec<String> = match body.get("devices") {
-        Some(Value::Array(a)) if a.iter().all(Value::is_string) => a.iter().filter_map(|d| d.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) => a
+            .iter()
+            .filter_map(|d| d.as_str().map(str::to_string))
+            .collect(),
         Some(_) => return Err(ApiError::bad_json("devices must be a list of strings").into()),
-        None => return Err(ApiError::new(http::StatusCode::BAD_REQUEST, "M_MISSING_PARAM", "Missing param: devices").into()),
+        None => {
+            return Err(ApiError::new(
+                http::StatusCode::BAD_REQUEST,
+                "M_MISSING_PARAM",
+                "Missing param: devices",
+            )
+            .into());
+        }
     };
-    let req = UiaRequest { endpoint: "POST /delete_devices", user_id: Some(&auth.user_id), flows: vec![vec![uia::PASSWORD]], body };
+    let req = UiaRequest {
+        endpoint: "POST /delete_devices",
+        user_id: Some(&auth.user_id),
+        flows: vec![vec![uia::PASSWORD]],
+        body,
+    };
     s.user_interactive_auth(req).await?;
     s.delete_devices(&auth.user_id, &devices).await?;
     s.e2ee_devices_deleted(&auth.user_id, &devices).await?;

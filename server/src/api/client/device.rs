@@ -16,8 +16,15 @@ use crate::service::uia::{self, UiaRequest};
 /// Synapse's `MAX_DEVICE_DISPLAY_NAME_LEN`.
 const MAX_DISPLAY_NAME_LEN: usize = 100;
 
-pub async fn get_device_route(State(s): State<SharedServices>, auth: Auth, Params(device_id): Params<String>) -> Result<Json<Value>, ApiError> {
-    let device = s.device(&auth.user_id, &device_id).await?.ok_or_else(|| ApiError::not_found("No device found"))?;
+pub async fn get_device_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    Params(device_id): Params<String>,
+) -> Result<Json<Value>, ApiError> {
+    let device = s
+        .device(&auth.user_id, &device_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No device found"))?;
     Ok(Json(device_json(&auth.user_id, &device)))
 }
 
@@ -53,9 +60,15 @@ pub async fn delete_device_route(
 ) -> Result<Json<Value>, UiaReject> {
     // Bound to this device's path: a session started to delete one device cannot delete another.
     let endpoint = format!("DELETE /devices/{device_id}");
-    let req = UiaRequest { endpoint: &endpoint, user_id: Some(&auth.user_id), flows: vec![vec![uia::PASSWORD]], body };
+    let req = UiaRequest {
+        endpoint: &endpoint,
+        user_id: Some(&auth.user_id),
+        flows: vec![vec![uia::PASSWORD]],
+        body,
+    };
     s.user_interactive_auth(req).await?;
-    s.delete_devices(&auth.user_id, std::slice::from_ref(&device_id)).await?;
+    s.delete_devices(&auth.user_id, std::slice::from_ref(&device_id))
+        .await?;
     s.e2ee_devices_deleted(&auth.user_id, &[device_id]).await?;
     Ok(Json(json!({})))
 }

@@ -21,7 +21,12 @@ pub fn device_json(user_id: &str, d: &DeviceRow) -> Value {
     })
 }
 
-pub async fn get_devices_route(State(s): State<SharedServices>, auth: Auth) -> Result<Json<Value>, ApiError> {
+pub async fn get_devices_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+) -> Result<Json<Value>, ApiError> {
     let devices = s.devices_of(&auth.user_id).await?;
-    Ok(Json(json!({"devices": devices.iter().map(|d| device_json(&auth.user_id, d)).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"devices": devices.iter().map(|d| device_json(&auth.user_id, d)).collect::<Vec<_>>()}),
+    ))
 }

@@ -14,10 +14,16 @@ use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params};
 use crate::service::SharedServices;
 use crate::store::{now_ms, rooms as db, userdata};
 
-async fn require_joined(services: &SharedServices, user_id: &str, room_id: &str) -> Result<(), ApiError> {
+async fn require_joined(
+    services: &SharedServices,
+    user_id: &str,
+    room_id: &str,
+) -> Result<(), ApiError> {
     match db::membership(&services.db, user_id, room_id).await? {
         Some((m, _)) if m == "join" => Ok(()),
-        _ => Err(ApiError::forbidden(format!("User {user_id} not in room {room_id}"))),
+        _ => Err(ApiError::forbidden(format!(
+            "User {user_id} not in room {room_id}"
+        ))),
     }
 }
 
@@ -28,18 +34,32 @@ pub async fn typing_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     if auth.user_id != user_id {
-        return Err(ApiError::forbidden("Cannot set another user's typing state"));
+        return Err(ApiError::forbidden(
+            "Cannot set another user's typing state",
+        ));
     }
     require_joined(&services, &user_id, &room_id).await?;
-    let typing = body.get("typing").and_then(Value::as_bool).ok_or_else(|| ApiError::bad_json("typing must be a boolean"))?;
-    let timeout = body.get("timeout").and_then(Value::as_u64).unwrap_or(30_000);
-    if services.typing.set(&room_id, &user_id, typing, Duration::from_millis(timeout)) {
+    let typing = body
+        .get("typing")
+        .and_then(Value::as_bool)
+        .ok_or_else(|| ApiError::bad_json("typing must be a boolean"))?;
+    let timeout = body
+        .get("timeout")
+        .and_then(Value::as_u64)
+        .unwrap_or(30_000);
+    if services
+        .typing
+        .set(&room_id, &user_id, typing, Duration::from_millis(timeout))
+    {
         services.streams.poke();
         // Wake syncs again when this typing notice expires.
         if typing {
             let s = services.clone();
             tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(timeout.min(120_000)) + Duration::from_millis(50)).await;
+                tokio::time::sleep(
+                    Duration::from_millis(timeout.min(120_000)) + Duration::from_millis(50),
+                )
+                .await;
                 if s.typing.expire() {
                     s.streams.poke();
                 }
@@ -51,17 +71,42 @@ pub async fn typing_route(
 
 const RECEIPT_TYPES: &[&str] = &["m.read", "m.read.private", "m.fully_read"];
 
-async fn set_receipt(services: &SharedServices, user_id: &str, room_id: &str, rtype: &str, event_id: &str, thread: &str) -> Result<(), ApiError> {
+async fn set_receipt(
+    services: &SharedServices,
+    user_id: &str,
+    room_id: &str,
+    rtype: &str,
+    event_id: &str,
+    thread: &str,
+) -> Result<(), ApiError> {
     let ev = services.event_by_id(event_id).await?;
     if ev.as_ref().and_then(|e| e.room_id_str()) != Some(room_id) {
         return Err(ApiError::not_found("Event not found in this room"));
     }
     if rtype == "m.fully_read" {
-        return services.set_account_data(user_id, room_id, "m.fully_read", &json!({"event_id": event_id})).await.map_err(Into::into);
+        return services
+            .set_account_data(
+                user_id,
+                room_id,
+                "m.fully_read",
+                &json!({"event_id": event_id}),
+            )
+            .await
+            .map_err(Into::into);
     }
     let mut g = services.streams.write().await;
     let pos = g.next_pos();
-    userdata::set_receipt(&services.db, room_id, rtype, user_id, thread, event_id, now_ms(), pos).await?;
+    userdata::set_receipt(
+        &services.db,
+        room_id,
+        rtype,
+        user_id,
+        thread,
+        event_id,
+        now_ms(),
+        pos,
+    )
+    .await?;
     g.commit();
     Ok(())
 }
@@ -73,15 +118,30 @@ pub async fn receipt_route(
     OptionalJson(body): OptionalJson,
 ) -> Result<Json<Value>, ApiError> {
     if !RECEIPT_TYPES.contains(&rtype.as_str()) {
-        return Err(ApiError::invalid_param(format!("Receipt type must be one of {}", RECEIPT_TYPES.join(", "))));
+        return Err(ApiError::invalid_param(format!(
+            "Receipt type must be one of {}",
+            RECEIPT_TYPES.join(", ")
+        )));
     }
     require_joined(&services, &auth.user_id, &room_id).await?;
     let thread = match body.get("thread_id") {
         None | Some(Value::Null) => "",
         Some(Value::String(t)) if !t.is_empty() => t.as_str(),
-        Some(_) => return Err(ApiError::invalid_param("thread_id must be a non-empty string")),
+        Some(_) => {
+            return Err(ApiError::invalid_param(
+                "thread_id must be a non-empty string",
+            ));
+        }
     };
-    set_receipt(&services, &auth.user_id, &room_id, &rtype, &event_id, thread).await?;
+    set_receipt(
+        &services,
+        &auth.user_id,
+        &room_id,
+        &rtype,
+        &event_id,
+        thread,
+    )
+    .await?;
     Ok(Json(json!({})))
 }
 
@@ -92,7 +152,11 @@ pub async fn read_markers_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     require_joined(&services, &auth.user_id, &room_id).await?;
-    for (key, rtype) in [("m.fully_read", "m.fully_read"), ("m.read", "m.read"), ("m.read.private", "m.read.private")] {
+    for (key, rtype) in [
+        ("m.fully_read", "m.fully_read"),
+        ("m.read", "m.read"),
+        ("m.read.private", "m.read.private"),
+    ] {
         if let Some(event_id) = body.get(key).and_then(Value::as_str) {
             set_receipt(&services, &auth.user_id, &room_id, rtype, event_id, "").await?;
         }

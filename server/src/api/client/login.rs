@@ -14,9 +14,9 @@ use crate::service::{SharedServices, accounts};
 pub async fn get_login_types_route(
     Ruma(_req): Ruma<get_login_types::v3::Request>,
 ) -> RumaResponse<get_login_types::v3::Response> {
-    RumaResponse(get_login_types::v3::Response::new(vec![get_login_types::v3::LoginType::Password(
-        get_login_types::v3::PasswordLoginType::new(),
-    )]))
+    RumaResponse(get_login_types::v3::Response::new(vec![
+        get_login_types::v3::LoginType::Password(get_login_types::v3::PasswordLoginType::new()),
+    ]))
 }
 
 /// Maps `alice`, `@alice:example.org` or `@Alice:example.org` to a local user id, or `None`
@@ -27,7 +27,10 @@ fn local_user_id(user: &str, server_name: &str) -> Option<String> {
         if parsed.server_name().as_str() != server_name {
             return None;
         }
-        Some(format!("@{}:{server_name}", parsed.localpart().to_lowercase()))
+        Some(format!(
+            "@{}:{server_name}",
+            parsed.localpart().to_lowercase()
+        ))
     } else {
         Some(format!("@{}:{server_name}", user.to_lowercase()))
     }
@@ -41,21 +44,42 @@ pub async fn post_login_route(
 ) -> Result<RumaResponse<login::v3::Response>, ApiError> {
     let server_name = &services.config.server_name;
     let login::v3::LoginInfo::Password(pw) = &req.login_info else {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", "Unknown login type"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "M_UNKNOWN",
+            "Unknown login type",
+        ));
     };
     let user = match (&pw.identifier, &pw.user) {
         (Some(UserIdentifier::Matrix(id)), _) => id.user.clone(),
         (Some(_), _) => {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", "Unknown login identifier type"));
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "M_UNKNOWN",
+                "Unknown login identifier type",
+            ));
         }
         (None, Some(user)) => user.clone(),
-        (None, None) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "M_MISSING_PARAM", "Missing identifier")),
+        (None, None) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "M_MISSING_PARAM",
+                "Missing identifier",
+            ));
+        }
     };
     let limits = &services.config.rate_limits;
-    services.limiter.check(Kind::LoginAddress, &ip.key(), limits.login_address)?;
-    let user_id = local_user_id(&user, server_name).ok_or_else(|| ApiError::forbidden("Invalid username or password"))?;
-    services.limiter.check(Kind::LoginAccount, &user_id, limits.login_account)?;
-    services.limiter.peek(Kind::LoginFailed, &user_id, limits.login_failed_attempts)?;
+    services
+        .limiter
+        .check(Kind::LoginAddress, &ip.key(), limits.login_address)?;
+    let user_id = local_user_id(&user, server_name)
+        .ok_or_else(|| ApiError::forbidden("Invalid username or password"))?;
+    services
+        .limiter
+        .check(Kind::LoginAccount, &user_id, limits.login_account)?;
+    services
+        .limiter
+        .peek(Kind::LoginFailed, &user_id, limits.login_failed_attempts)?;
     let result = accounts::login(
         &services.db,
         &user_id,
@@ -65,7 +89,9 @@ pub async fn post_login_route(
     )
     .await;
     if matches!(result, Err(accounts::AccountError::BadLogin)) {
-        services.limiter.record(Kind::LoginFailed, &user_id, limits.login_failed_attempts);
+        services
+            .limiter
+            .record(Kind::LoginFailed, &user_id, limits.login_failed_attempts);
     }
     let session = result?;
     let mut res = login::v3::Response::new(
@@ -83,8 +109,14 @@ mod tests {
 
     #[test]
     fn maps_identifiers_to_local_user_ids() {
-        assert_eq!(local_user_id("Alice", "example.org").as_deref(), Some("@alice:example.org"));
-        assert_eq!(local_user_id("@alice:example.org", "example.org").as_deref(), Some("@alice:example.org"));
+        assert_eq!(
+            local_user_id("Alice", "example.org").as_deref(),
+            Some("@alice:example.org")
+        );
+        assert_eq!(
+            local_user_id("@alice:example.org", "example.org").as_deref(),
+            Some("@alice:example.org")
+        );
         assert_eq!(local_user_id("@alice:other.org", "example.org"), None);
     }
 }

@@ -9,7 +9,10 @@ use crate::api::ApiError;
 use crate::api::extract::Auth;
 use crate::service::SharedServices;
 
-pub async fn post_logout_route(State(s): State<SharedServices>, auth: Auth) -> Result<Json<Value>, ApiError> {
+pub async fn post_logout_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+) -> Result<Json<Value>, ApiError> {
     s.logout(&auth.user_id, &auth.device_id).await?;
     Ok(Json(json!({})))
 }

@@ -15,7 +15,9 @@ pub async fn post_openid_request_token_route(
     MatrixJson(_body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     if user_id != auth.user_id {
-        return Err(ApiError::forbidden("Cannot request tokens for other users."));
+        return Err(ApiError::forbidden(
+            "Cannot request tokens for other users.",
+        ));
     }
     let (token, expires_in) = s.issue_openid_token(&user_id).await?;
     Ok(Json(json!({

@@ -12,12 +12,20 @@ use crate::api::extract::MatrixJson;
 use crate::service::SharedServices;
 use crate::service::threepid::{Purpose, ThreepidError, TokenRequest};
 
-pub async fn post_password_email_request_token_route(State(s): State<SharedServices>, MatrixJson(body): MatrixJson<Value>) -> Result<Json<Value>, ApiError> {
+pub async fn post_password_email_request_token_route(
+    State(s): State<SharedServices>,
+    MatrixJson(body): MatrixJson<Value>,
+) -> Result<Json<Value>, ApiError> {
     if s.config.email.is_none() {
         return Err(ThreepidError::ResetDisabled.into());
     }
     let (client_secret, email, send_attempt, next_link) = token_request_fields(&body)?;
-    let req = TokenRequest { client_secret: &client_secret, email: &email, send_attempt, next_link: next_link.as_deref() };
+    let req = TokenRequest {
+        client_secret: &client_secret,
+        email: &email,
+        send_attempt,
+        next_link: next_link.as_deref(),
+    };
     let sid = s.request_email_token(Purpose::PasswordReset, req).await?;
     Ok(Json(json!({ "sid": sid })))
 }

@@ -13,8 +13,18 @@ use crate::api::extract::QueryMap;
 use crate::service::SharedServices;
 use crate::service::threepid::{ThreepidError, valid_client_secret};
 
-fn params(q: &std::collections::HashMap<String, String>) -> Result<(String, String, String), ApiError> {
-    let get = |k: &str| q.get(k).cloned().ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "M_MISSING_PARAM", format!("Missing string query parameter '{k}'")));
+fn params(
+    q: &std::collections::HashMap<String, String>,
+) -> Result<(String, String, String), ApiError> {
+    let get = |k: &str| {
+        q.get(k).cloned().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "M_MISSING_PARAM",
+                format!("Missing string query parameter '{k}'"),
+            )
+        })
+    };
     let (sid, token, client_secret) = (get("sid")?, get("token")?, get("client_secret")?);
     if !valid_client_secret(&client_secret) {
         return Err(ThreepidError::InvalidClientSecret.into());
@@ -22,7 +32,10 @@ fn params(q: &std::collections::HashMap<String, String>) -> Result<(String, Stri
     Ok((sid, token, client_secret))
 }
 
-pub async fn get_password_reset_submit_token_route(State(s): State<SharedServices>, QueryMap(q): QueryMap) -> Result<Response, ApiError> {
+pub async fn get_password_reset_submit_token_route(
+    State(s): State<SharedServices>,
+    QueryMap(q): QueryMap,
+) -> Result<Response, ApiError> {
     if s.config.email.is_none() {
         return Err(ThreepidError::ResetDisabled.into());
     }
@@ -37,12 +50,19 @@ pub async fn get_password_reset_submit_token_route(State(s): State<SharedService
 }
 
 /// The form posts its fields url-encoded in the body; Synapse also accepts them in the query.
-pub async fn post_password_reset_submit_token_route(State(s): State<SharedServices>, QueryMap(mut q): QueryMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
+pub async fn post_password_reset_submit_token_route(
+    State(s): State<SharedServices>,
+    QueryMap(mut q): QueryMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
     if s.config.email.is_none() {
         return Err(ThreepidError::ResetDisabled.into());
     }
     q.extend(url::form_urlencoded::parse(&body).into_owned());
     let (sid, token, client_secret) = params(&q)?;
     let result = s.submit_email_token(&sid, &client_secret, &token).await;
-    Ok(outcome(result, "Your email has now been validated, please return to your client to reset your password. You may now close this window."))
+    Ok(outcome(
+        result,
+        "Your email has now been validated, please return to your client to reset your password. You may now close this window.",
+    ))
 }

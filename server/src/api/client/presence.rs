@@ -23,9 +23,15 @@ impl From<PresenceError> for ApiError {
     }
 }
 
-pub async fn get_presence_route(State(s): State<SharedServices>, auth: Auth, Params(user_id): Params<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_presence_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    Params(user_id): Params<String>,
+) -> Result<Json<Value>, ApiError> {
     if ruma::UserId::parse(&user_id).is_err() {
-        return Err(ApiError::invalid_param(format!("Invalid user id: {user_id}")));
+        return Err(ApiError::invalid_param(format!(
+            "Invalid user id: {user_id}"
+        )));
     }
     Ok(Json(s.presence_of(&auth.user_id, &user_id).await?))
 }
@@ -39,14 +45,26 @@ pub async fn put_presence_route(
     if auth.user_id != user_id {
         return Err(ApiError::forbidden("Can only set your own presence state"));
     }
-    let unparsable = || ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", "Unable to parse state");
+    let unparsable = || {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "M_UNKNOWN",
+            "Unable to parse state",
+        )
+    };
     let Some(presence) = body.get("presence").and_then(Value::as_str) else {
         return Err(unparsable());
     };
     let status_msg = match body.get("status_msg") {
         None => None,
         Some(Value::String(m)) => Some(m.as_str()),
-        Some(_) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", "status_msg must be a string.")),
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "M_UNKNOWN",
+                "status_msg must be a string.",
+            ));
+        }
     };
     if body.keys().any(|k| k != "presence" && k != "status_msg") {
         return Err(unparsable());

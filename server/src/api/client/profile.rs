@@ -12,7 +12,10 @@ use crate::service::SharedServices;
 use crate::service::rooms::NewEvent;
 use crate::store::{accounts, rooms as db};
 
-pub async fn get_profile_route(State(s): State<SharedServices>, Params(user_id): Params<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_profile_route(
+    State(s): State<SharedServices>,
+    Params(user_id): Params<String>,
+) -> Result<Json<Value>, ApiError> {
     let Some((name, avatar)) = accounts::get_profile(&s.db, &user_id).await? else {
         return Err(ApiError::not_found("Profile was not found"));
     };
@@ -56,7 +59,13 @@ pub async fn put_profile_field_route(
     let value = match body.get(&field) {
         None | Some(Value::Null) => None,
         Some(Value::String(v)) if v.len() <= 256 || field == "avatar_url" => Some(v.clone()),
-        Some(Value::String(_)) => return Err(ApiError::new(http::StatusCode::BAD_REQUEST, "M_TOO_LARGE", "Display name is too long")),
+        Some(Value::String(_)) => {
+            return Err(ApiError::new(
+                http::StatusCode::BAD_REQUEST,
+                "M_TOO_LARGE",
+                "Display name is too long",
+            ));
+        }
         Some(_) => return Err(ApiError::bad_json(format!("{field} must be a string"))),
     };
     match field.as_str() {
@@ -69,7 +78,16 @@ pub async fn put_profile_field_route(
             continue;
         }
         let content = s.member_content(&user_id, "join").await?;
-        if let Err(e) = s.append(Some(&room_id), None, &user_id, NewEvent::state("m.room.member", &user_id, content), None).await {
+        if let Err(e) = s
+            .append(
+                Some(&room_id),
+                None,
+                &user_id,
+                NewEvent::state("m.room.member", &user_id, content),
+                None,
+            )
+            .await
+        {
             tracing::warn!(room_id, error = %e, "could not update the member event after a profile change");
         }
     }

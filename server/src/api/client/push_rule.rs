@@ -24,9 +24,13 @@ pub async fn put_push_rule_route(
     QueryMap(q): QueryMap,
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let before = q.get("before").filter(|b| !b.is_empty()).map(String::as_str);
+    let before = q
+        .get("before")
+        .filter(|b| !b.is_empty())
+        .map(String::as_str);
     let after = q.get("after").filter(|a| !a.is_empty()).map(String::as_str);
-    s.put_push_rule(&auth.user_id, &kind, &rule_id, &body, before, after).await?;
+    s.put_push_rule(&auth.user_id, &kind, &rule_id, &body, before, after)
+        .await?;
     Ok(Json(json!({})))
 }
 

@@ -24,8 +24,13 @@ pub async fn put_push_rule_actions_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let Some(actions) = body.get("actions").filter(|a| a.is_array()) else {
-        return Err(ApiError::new(http::StatusCode::BAD_REQUEST, "M_UNKNOWN", "Value for 'actions' must be a list"));
+        return Err(ApiError::new(
+            http::StatusCode::BAD_REQUEST,
+            "M_UNKNOWN",
+            "Value for 'actions' must be a list",
+        ));
     };
-    s.set_push_rule_actions(&auth.user_id, &kind, &rule_id, actions).await?;
+    s.set_push_rule_actions(&auth.user_id, &kind, &rule_id, actions)
+        .await?;
     Ok(Json(json!({})))
 }

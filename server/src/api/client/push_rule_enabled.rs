@@ -24,8 +24,13 @@ pub async fn put_push_rule_enabled_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let Some(enabled) = body.get("enabled").and_then(Value::as_bool) else {
-        return Err(ApiError::new(http::StatusCode::BAD_REQUEST, "M_UNKNOWN", "Value for 'enabled' must be boolean"));
+        return Err(ApiError::new(
+            http::StatusCode::BAD_REQUEST,
+            "M_UNKNOWN",
+            "Value for 'enabled' must be boolean",
+        ));
     };
-    s.set_push_rule_enabled(&auth.user_id, &kind, &rule_id, enabled).await?;
+    s.set_push_rule_enabled(&auth.user_id, &kind, &rule_id, enabled)
+        .await?;
     Ok(Json(json!({})))
 }

@@ -17,7 +17,9 @@ impl From<PushRuleError> for ApiError {
         let msg = e.to_string();
         match e {
             PushRuleError::NotFound => ApiError::not_found(msg),
-            PushRuleError::Unrecognized => ApiError::new(StatusCode::BAD_REQUEST, "M_UNRECOGNIZED", msg),
+            PushRuleError::Unrecognized => {
+                ApiError::new(StatusCode::BAD_REQUEST, "M_UNRECOGNIZED", msg)
+            }
             PushRuleError::Invalid(m) => ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", m),
             PushRuleError::ServerDefault => ApiError::invalid_param(msg),
             PushRuleError::Room(r) => r.into(),
@@ -25,11 +27,19 @@ impl From<PushRuleError> for ApiError {
     }
 }
 
-pub async fn get_push_rules_route(State(s): State<SharedServices>, auth: Auth) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({"global": ruleset_json(&s.ruleset(&auth.user_id).await?)})))
+pub async fn get_push_rules_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        json!({"global": ruleset_json(&s.ruleset(&auth.user_id).await?)}),
+    ))
 }
 
-pub async fn get_global_push_rules_route(State(s): State<SharedServices>, auth: Auth) -> Result<Json<Value>, ApiError> {
+pub async fn get_global_push_rules_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+) -> Result<Json<Value>, ApiError> {
     Ok(Json(ruleset_json(&s.ruleset(&auth.user_id).await?)))
 }
 
@@ -39,5 +49,7 @@ pub async fn get_push_rules_of_kind_route(
     Params(kind): Params<String>,
 ) -> Result<Json<Value>, ApiError> {
     rule_kind(&kind)?;
-    Ok(Json(ruleset_json(&s.ruleset(&auth.user_id).await?)[&kind].clone()))
+    Ok(Json(
+        ruleset_json(&s.ruleset(&auth.user_id).await?)[&kind].clone(),
+    ))
 }

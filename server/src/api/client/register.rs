@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use super::uia::{UiaReject, has_access_token};
 use crate::api::ApiError;
 use crate::api::extract::{ClientIp, OptionalJson, QueryMap};
-use crate::service::ratelimit::Kind;
 use crate::service::SharedServices;
+use crate::service::ratelimit::Kind;
 
 pub async fn post_register_route(
     State(s): State<SharedServices>,
@@ -21,9 +21,21 @@ pub async fn post_register_route(
 ) -> Result<Json<Value>, UiaReject> {
     match q.get("kind").map(String::as_str).unwrap_or("user") {
         "user" => {}
-        "guest" => return Err(ApiError::new(StatusCode::FORBIDDEN, "M_GUEST_ACCESS_FORBIDDEN", "Guest access is disabled").into()),
+        "guest" => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "M_GUEST_ACCESS_FORBIDDEN",
+                "Guest access is disabled",
+            )
+            .into());
+        }
         other => {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "M_UNRECOGNIZED", format!("Do not understand membership kind: {other}")).into());
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "M_UNRECOGNIZED",
+                format!("Do not understand membership kind: {other}"),
+            )
+            .into());
         }
     }
     if has_access_token(&headers, &q) {
@@ -35,9 +47,19 @@ pub async fn post_register_route(
         .into());
     }
     // rc_registration: checked on every attempt, counted when an account is made (as Synapse).
-    s.limiter.peek(Kind::Registration, &ip.key(), s.config.rate_limits.registration).map_err(ApiError::from)?;
+    s.limiter
+        .peek(
+            Kind::Registration,
+            &ip.key(),
+            s.config.rate_limits.registration,
+        )
+        .map_err(ApiError::from)?;
     let r = s.register_with_uia(body).await?;
-    s.limiter.record(Kind::Registration, &ip.key(), s.config.rate_limits.registration);
+    s.limiter.record(
+        Kind::Registration,
+        &ip.key(),
+        s.config.rate_limits.registration,
+    );
     let mut out = json!({"user_id": r.user_id, "home_server": s.config.server_name});
     if let (Some(device_id), Some(token)) = (r.device_id, r.access_token) {
         out["device_id"] = json!(device_id);

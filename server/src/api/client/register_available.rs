@@ -9,10 +9,17 @@ use crate::api::ApiError;
 use crate::api::extract::QueryMap;
 use crate::service::SharedServices;
 
-pub async fn get_register_available_route(State(s): State<SharedServices>, QueryMap(q): QueryMap) -> Result<Json<Value>, UiaReject> {
+pub async fn get_register_available_route(
+    State(s): State<SharedServices>,
+    QueryMap(q): QueryMap,
+) -> Result<Json<Value>, UiaReject> {
     s.check_registration_enabled()?;
     let username = q.get("username").ok_or_else(|| {
-        ApiError::new(http::StatusCode::BAD_REQUEST, "M_MISSING_PARAM", "Missing string query parameter 'username'")
+        ApiError::new(
+            http::StatusCode::BAD_REQUEST,
+            "M_MISSING_PARAM",
+            "Missing string query parameter 'username'",
+        )
     })?;
     s.check_username_available(username).await?;
     Ok(Json(json!({"available": true})))

@@ -9,11 +9,18 @@ use crate::api::ApiError;
 use crate::api::extract::QueryMap;
 use crate::service::SharedServices;
 
-pub async fn get_registration_token_validity_route(State(s): State<SharedServices>, QueryMap(q): QueryMap) -> Result<Json<Value>, UiaReject> {
+pub async fn get_registration_token_validity_route(
+    State(s): State<SharedServices>,
+    QueryMap(q): QueryMap,
+) -> Result<Json<Value>, UiaReject> {
     s.check_registration_enabled()?;
-    let token = q
-        .get("token")
-        .ok_or_else(|| ApiError::new(http::StatusCode::BAD_REQUEST, "M_MISSING_PARAM", "Missing string query parameter 'token'"))?;
+    let token = q.get("token").ok_or_else(|| {
+        ApiError::new(
+            http::StatusCode::BAD_REQUEST,
+            "M_MISSING_PARAM",
+            "Missing string query parameter 'token'",
+        )
+    })?;
     let valid = s.registration_token_is_valid(token).await?;
     Ok(Json(json!({"valid": valid})))
 }

@@ -22,11 +22,16 @@ pub async fn sync_route(
     QueryMap(q): QueryMap,
 ) -> Result<Json<Value>, ApiError> {
     let since = match q.get("since") {
-        Some(s) => Some(Token::parse(s).ok_or_else(|| ApiError::invalid_param("Invalid since token"))?),
+        Some(s) => {
+            Some(Token::parse(s).ok_or_else(|| ApiError::invalid_param("Invalid since token"))?)
+        }
         None => None,
     };
     let timeout = match q.get("timeout") {
-        Some(t) => Duration::from_millis(t.parse::<u64>().map_err(|_| ApiError::invalid_param("timeout must be milliseconds"))?),
+        Some(t) => Duration::from_millis(
+            t.parse::<u64>()
+                .map_err(|_| ApiError::invalid_param("timeout must be milliseconds"))?,
+        ),
         None => Duration::ZERO,
     }
     .min(MAX_TIMEOUT);
@@ -34,17 +39,34 @@ pub async fn sync_route(
     let filter = match q.get("filter") {
         None => SyncFilter::default(),
         Some(f) if f.trim_start().starts_with('{') => {
-            let v: Value = serde_json::from_str(f).map_err(|_| ApiError::new(http::StatusCode::BAD_REQUEST, "M_NOT_JSON", "filter is not valid JSON"))?;
+            let v: Value = serde_json::from_str(f).map_err(|_| {
+                ApiError::new(
+                    http::StatusCode::BAD_REQUEST,
+                    "M_NOT_JSON",
+                    "filter is not valid JSON",
+                )
+            })?;
             SyncFilter::from_json(&v)
         }
         Some(id) => {
-            let id: i64 = id.parse().map_err(|_| ApiError::invalid_param("Invalid filter id"))?;
-            let json = userdata::get_filter(&services.db, &auth.user_id, id).await?.ok_or_else(|| ApiError::not_found("No such filter"))?;
+            let id: i64 = id
+                .parse()
+                .map_err(|_| ApiError::invalid_param("Invalid filter id"))?;
+            let json = userdata::get_filter(&services.db, &auth.user_id, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("No such filter"))?;
             SyncFilter::from_json(&serde_json::from_str(&json).unwrap_or(json!({})))
         }
     };
-    let req = SyncRequest { since, timeout, full_state, filter };
-    Ok(Json(services.sync(&auth.user_id, &auth.device_id, &req).await?))
+    let req = SyncRequest {
+        since,
+        timeout,
+        full_state,
+        filter,
+    };
+    Ok(Json(
+        services.sync(&auth.user_id, &auth.device_id, &req).await?,
+    ))
 }
 
 fn own_user(auth: &Auth, user_id: &str) -> Result<(), ApiError> {
@@ -71,7 +93,11 @@ pub async fn get_filter_route(
     Params((user_id, filter_id)): Params<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     own_user(&auth, &user_id)?;
-    let id: i64 = filter_id.parse().map_err(|_| ApiError::not_found("No such filter"))?;
-    let json = userdata::get_filter(&services.db, &auth.user_id, id).await?.ok_or_else(|| ApiError::not_found("No such filter"))?;
+    let id: i64 = filter_id
+        .parse()
+        .map_err(|_| ApiError::not_found("No such filter"))?;
+    let json = userdata::get_filter(&services.db, &auth.user_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such filter"))?;
     Ok(Json(serde_json::from_str(&json).unwrap_or(json!({}))))
 }

@@ -18,7 +18,11 @@ fn own(auth: &Auth, user_id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn tags_of(s: &SharedServices, user_id: &str, room_id: &str) -> Result<Map<String, Value>, ApiError> {
+async fn tags_of(
+    s: &SharedServices,
+    user_id: &str,
+    room_id: &str,
+) -> Result<Map<String, Value>, ApiError> {
     let content = userdata::get_account_data(&s.db, user_id, room_id, "m.tag").await?;
     Ok(content
         .and_then(|c| serde_json::from_str::<Value>(&c).ok())
@@ -32,7 +36,9 @@ pub async fn get_tags_route(
     Params((user_id, room_id)): Params<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     own(&auth, &user_id)?;
-    Ok(Json(json!({ "tags": tags_of(&s, &user_id, &room_id).await? })))
+    Ok(Json(
+        json!({ "tags": tags_of(&s, &user_id, &room_id).await? }),
+    ))
 }
 
 pub async fn put_tag_route(
@@ -43,7 +49,9 @@ pub async fn put_tag_route(
 ) -> Result<Json<Value>, ApiError> {
     own(&auth, &user_id)?;
     if tag.len() > 255 {
-        return Err(ApiError::invalid_param("Tag names may be at most 255 bytes"));
+        return Err(ApiError::invalid_param(
+            "Tag names may be at most 255 bytes",
+        ));
     }
     if let Some(order) = body.get("order") {
         if !order.is_number() {
@@ -52,7 +60,8 @@ pub async fn put_tag_route(
     }
     let mut tags = tags_of(&s, &user_id, &room_id).await?;
     tags.insert(tag, body);
-    s.set_account_data(&user_id, &room_id, "m.tag", &json!({ "tags": tags })).await?;
+    s.set_account_data(&user_id, &room_id, "m.tag", &json!({ "tags": tags }))
+        .await?;
     Ok(Json(json!({})))
 }
 
@@ -64,7 +73,8 @@ pub async fn delete_tag_route(
     own(&auth, &user_id)?;
     let mut tags = tags_of(&s, &user_id, &room_id).await?;
     if tags.remove(&tag).is_some() {
-        s.set_account_data(&user_id, &room_id, "m.tag", &json!({ "tags": tags })).await?;
+        s.set_account_data(&user_id, &room_id, "m.tag", &json!({ "tags": tags }))
+            .await?;
     }
     Ok(Json(json!({})))
 }

@@ -8,7 +8,10 @@ use crate::api::ApiError;
 use crate::api::extract::Auth;
 use crate::service::SharedServices;
 
-pub async fn get_threepids_route(State(s): State<SharedServices>, auth: Auth) -> Result<Json<Value>, ApiError> {
+pub async fn get_threepids_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+) -> Result<Json<Value>, ApiError> {
     let list: Vec<Value> = s
         .threepids_of(&auth.user_id)
         .await?

@@ -52,17 +52,29 @@ impl From<UiaError> for UiaReject {
         let msg = e.to_string();
         match e {
             UiaError::Incomplete(c) => UiaReject::Challenge(c.to_json()),
-            UiaError::UnknownSession(_) => ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", msg).into(),
-            UiaError::Changed | UiaError::WrongUser => ApiError::forbidden(msg).into(),
-            UiaError::Client { status, errcode, message } => {
-                ApiError::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), errcode, message).into()
+            UiaError::UnknownSession(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", msg).into()
             }
+            UiaError::Changed | UiaError::WrongUser => ApiError::forbidden(msg).into(),
+            UiaError::Client {
+                status,
+                errcode,
+                message,
+            } => ApiError::new(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                errcode,
+                message,
+            )
+            .into(),
             UiaError::Account(a) => a.into(),
         }
     }
 }
 
 /// True when the request carries an access token (header or query).
-pub fn has_access_token(headers: &HeaderMap, query: &std::collections::HashMap<String, String>) -> bool {
+pub fn has_access_token(
+    headers: &HeaderMap,
+    query: &std::collections::HashMap<String, String>,
+) -> bool {
     headers.contains_key(http::header::AUTHORIZATION) || query.contains_key("access_token")
 }

@@ -18,8 +18,16 @@ pub async fn search_user_directory_route(
     auth: Auth,
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let term = body.get("search_term").and_then(Value::as_str).ok_or_else(|| ApiError::bad_json("search_term is required"))?.to_lowercase();
-    let limit = body.get("limit").and_then(Value::as_u64).unwrap_or(10).clamp(1, 100) as usize;
+    let term = body
+        .get("search_term")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::bad_json("search_term is required"))?
+        .to_lowercase();
+    let limit = body
+        .get("limit")
+        .and_then(Value::as_u64)
+        .unwrap_or(10)
+        .clamp(1, 100) as usize;
     let mut visible: HashSet<String> = s.users_sharing_rooms(&auth.user_id).await?;
     for room_id in db::public_rooms(&s.db).await? {
         visible.extend(db::members_with(&s.db, &room_id, "join").await?);
@@ -28,8 +36,13 @@ pub async fn search_user_directory_route(
     users.sort();
     let mut results = Vec::new();
     for user_id in users {
-        let Some((name, avatar)) = accounts::get_profile(&s.db, &user_id).await? else { continue };
-        let hit = user_id.to_lowercase().contains(&term) || name.as_deref().is_some_and(|n| n.to_lowercase().contains(&term));
+        let Some((name, avatar)) = accounts::get_profile(&s.db, &user_id).await? else {
+            continue;
+        };
+        let hit = user_id.to_lowercase().contains(&term)
+            || name
+                .as_deref()
+                .is_some_and(|n| n.to_lowercase().contains(&term));
         if hit {
             results.push(json!({ "user_id": user_id, "display_name": name, "avatar_url": avatar }));
         }

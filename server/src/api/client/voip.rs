@@ -15,13 +15,17 @@ use crate::service::SharedServices;
 /// The coturn REST credential for `user_id`, valid until `expiry_secs`.
 pub fn turn_credential(secret: &str, user_id: &str, expiry_secs: u64) -> (String, String) {
     let username = format!("{expiry_secs}:{user_id}");
-    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes any key length");
     mac.update(username.as_bytes());
     let password = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     (username, password)
 }
 
-pub async fn get_turn_server_route(State(s): State<SharedServices>, auth: Auth) -> Result<Json<Value>, ApiError> {
+pub async fn get_turn_server_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+) -> Result<Json<Value>, ApiError> {
     let turn = &s.config.turn;
     if turn.uris.is_empty() {
         return Ok(Json(json!({})));
@@ -30,10 +34,14 @@ pub async fn get_turn_server_route(State(s): State<SharedServices>, auth: Auth) 
     if let Some(secret) = turn.shared_secret.as_ref().and_then(|s| s.value()) {
         let expiry = (crate::store::now_ms() as u64 + turn.user_lifetime_ms) / 1000;
         let (username, password) = turn_credential(secret.expose(), &auth.user_id, expiry);
-        return Ok(Json(json!({ "username": username, "password": password, "ttl": ttl_secs, "uris": turn.uris })));
+        return Ok(Json(
+            json!({ "username": username, "password": password, "ttl": ttl_secs, "uris": turn.uris }),
+        ));
     }
     if let (Some(u), Some(p)) = (&turn.username, &turn.password) {
-        return Ok(Json(json!({ "username": u, "password": p.expose(), "ttl": ttl_secs, "uris": turn.uris })));
+        return Ok(Json(
+            json!({ "username": u, "password": p.expose(), "ttl": ttl_secs, "uris": turn.uris }),
+        ));
     }
     Ok(Json(json!({})))
 }
@@ -47,6 +55,9 @@ mod tests {
         // python3: base64.b64encode(hmac.new(b"s3cret", b"1767225600:@alice:example.org", hashlib.sha1).digest())
         let (u, p) = turn_credential("s3cret", "@alice:example.org", 1767225600);
         assert_eq!(u, "1767225600:@alice:example.org");
-        assert_eq!(p, "hSe89DYS2uAyDFMI1dbUPgYaetY=", "padded standard base64, as coturn computes it");
+        assert_eq!(
+            p, "hSe89DYS2uAyDFMI1dbUPgYaetY=",
+            "padded standard base64, as coturn computes it"
+        );
     }
 }

@@ -9,7 +9,11 @@ use crate::api::ApiError;
 use crate::api::extract::{Auth, Params};
 use crate::service::SharedServices;
 
-pub async fn get_whois_route(State(s): State<SharedServices>, auth: Auth, Params(user_id): Params<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_whois_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    Params(user_id): Params<String>,
+) -> Result<Json<Value>, ApiError> {
     if user_id != auth.user_id && !s.is_server_admin(&auth.user_id).await? {
         return Err(ApiError::forbidden("You are not a server admin"));
     }

@@ -8,11 +8,17 @@ use crate::api::ApiError;
 use crate::service::{SharedServices, server_keys};
 use crate::store::now_ms;
 
-pub async fn get_server_keys_route(State(services): State<SharedServices>) -> Result<Json<CanonicalJsonObject>, ApiError> {
-    let doc = server_keys::signed_key_document(&services.config.server_name, &services.signing_key, now_ms())
-        .map_err(|e| {
-            tracing::error!(error = %e, "signing the key document failed");
-            ApiError::internal()
-        })?;
+pub async fn get_server_keys_route(
+    State(services): State<SharedServices>,
+) -> Result<Json<CanonicalJsonObject>, ApiError> {
+    let doc = server_keys::signed_key_document(
+        &services.config.server_name,
+        &services.signing_key,
+        now_ms(),
+    )
+    .map_err(|e| {
+        tracing::error!(error = %e, "signing the key document failed");
+        ApiError::internal()
+    })?;
     Ok(Json(doc))
 }

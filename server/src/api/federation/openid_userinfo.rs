@@ -10,12 +10,23 @@ use crate::api::ApiError;
 use crate::api::extract::QueryMap;
 use crate::service::SharedServices;
 
-pub async fn get_openid_userinfo_route(State(s): State<SharedServices>, QueryMap(q): QueryMap) -> Result<Json<Value>, ApiError> {
+pub async fn get_openid_userinfo_route(
+    State(s): State<SharedServices>,
+    QueryMap(q): QueryMap,
+) -> Result<Json<Value>, ApiError> {
     let Some(token) = q.get("access_token") else {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "M_MISSING_TOKEN", "Access Token required"));
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "M_MISSING_TOKEN",
+            "Access Token required",
+        ));
     };
     match s.openid_user(token).await? {
         Some(user_id) => Ok(Json(json!({ "sub": user_id }))),
-        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "M_UNKNOWN_TOKEN", "Access Token unknown or expired")),
+        None => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "M_UNKNOWN_TOKEN",
+            "Access Token unknown or expired",
+        )),
     }
 }

@@ -8,6 +8,9 @@ use crate::api::ApiError;
 use crate::api::extract::Auth;
 use crate::service::SharedServices;
 
-pub async fn get_media_config_route(State(s): State<SharedServices>, _auth: Auth) -> Result<Json<Value>, ApiError> {
+pub async fn get_media_config_route(
+    State(s): State<SharedServices>,
+    _auth: Auth,
+) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "m.upload.size": s.config.max_upload_size })))
 }

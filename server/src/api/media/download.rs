@@ -10,10 +10,20 @@ use crate::api::ApiError;
 use crate::api::extract::{Auth, Params};
 use crate::service::SharedServices;
 
-async fn download(s: &SharedServices, server_name: &str, media_id: &str, filename: Option<&str>) -> Result<Response, ApiError> {
+async fn download(
+    s: &SharedServices,
+    server_name: &str,
+    media_id: &str,
+    filename: Option<&str>,
+) -> Result<Response, ApiError> {
     let (row, path) = s.media(server_name, media_id).await?;
-    let file = tokio::fs::File::open(&path).await.map_err(|_| ApiError::not_found("Not found"))?;
-    let headers = serving_headers(row.content_type.as_deref(), filename.or(row.filename.as_deref()));
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|_| ApiError::not_found("Not found"))?;
+    let headers = serving_headers(
+        row.content_type.as_deref(),
+        filename.or(row.filename.as_deref()),
+    );
     let stream = tokio_util::io::ReaderStream::new(file);
     Ok((headers, Body::from_stream(stream)).into_response())
 }

@@ -13,17 +13,27 @@ use crate::service::SharedServices;
 use crate::service::safe_http::FetchError;
 use crate::service::url_preview::PreviewError;
 
-pub async fn get_preview_url_route(State(s): State<SharedServices>, auth: Auth, QueryMap(q): QueryMap) -> Result<Json<Value>, ApiError> {
+pub async fn get_preview_url_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    QueryMap(q): QueryMap,
+) -> Result<Json<Value>, ApiError> {
     if !s.config.url_preview.enabled {
         return Err(ApiError::unrecognized());
     }
     let Some(url) = q.get("url") else {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "M_MISSING_PARAM", "Missing string query parameter 'url'"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "M_MISSING_PARAM",
+            "Missing string query parameter 'url'",
+        ));
     };
     if let Some(ts) = q.get("ts")
         && ts.parse::<i64>().is_err()
     {
-        return Err(ApiError::invalid_param("Query parameter 'ts' must be an integer"));
+        return Err(ApiError::invalid_param(
+            "Query parameter 'ts' must be an integer",
+        ));
     }
     Ok(Json(s.preview_url(&auth.user_id, url).await?))
 }
@@ -35,14 +45,30 @@ impl From<PreviewError> for ApiError {
             PreviewError::Disabled => ApiError::unrecognized(),
             PreviewError::BadUrl(_) => ApiError::invalid_param(msg),
             PreviewError::UrlBlocked => ApiError::new(StatusCode::FORBIDDEN, "M_UNKNOWN", msg),
-            PreviewError::NotPreviewable(_) => ApiError::new(StatusCode::BAD_GATEWAY, "M_UNKNOWN", msg),
+            PreviewError::NotPreviewable(_) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "M_UNKNOWN", msg)
+            }
             PreviewError::Fetch(f) => match f {
-                FetchError::IpBlocked => ApiError::new(StatusCode::FORBIDDEN, "M_UNKNOWN", "IP address blocked"),
-                FetchError::Dns => ApiError::new(StatusCode::BAD_GATEWAY, "M_UNKNOWN", "DNS resolution failure during URL preview generation"),
-                FetchError::TooLarge(_) => ApiError::new(StatusCode::BAD_GATEWAY, "M_TOO_LARGE", f.to_string()),
+                FetchError::IpBlocked => {
+                    ApiError::new(StatusCode::FORBIDDEN, "M_UNKNOWN", "IP address blocked")
+                }
+                FetchError::Dns => ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "M_UNKNOWN",
+                    "DNS resolution failure during URL preview generation",
+                ),
+                FetchError::TooLarge(_) => {
+                    ApiError::new(StatusCode::BAD_GATEWAY, "M_TOO_LARGE", f.to_string())
+                }
                 FetchError::BadUrl(_) => ApiError::invalid_param(f.to_string()),
-                FetchError::TooManyRedirects | FetchError::Status(_) => ApiError::new(StatusCode::BAD_GATEWAY, "M_UNKNOWN", f.to_string()),
-                FetchError::Other(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "M_UNKNOWN", f.to_string()),
+                FetchError::TooManyRedirects | FetchError::Status(_) => {
+                    ApiError::new(StatusCode::BAD_GATEWAY, "M_UNKNOWN", f.to_string())
+                }
+                FetchError::Other(_) => ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "M_UNKNOWN",
+                    f.to_string(),
+                ),
             },
             PreviewError::Media(m) => m.into(),
         }

@@ -9,12 +9,25 @@ use crate::api::ApiError;
 use crate::api::extract::{Auth, Params, QueryMap};
 use crate::service::SharedServices;
 
-async fn thumbnail(s: &SharedServices, server_name: &str, media_id: &str, q: &std::collections::HashMap<String, String>) -> Result<Response, ApiError> {
+async fn thumbnail(
+    s: &SharedServices,
+    server_name: &str,
+    media_id: &str,
+    q: &std::collections::HashMap<String, String>,
+) -> Result<Response, ApiError> {
     let dim = |k: &str| -> Result<u32, ApiError> {
         q.get(k)
-            .ok_or_else(|| ApiError::new(http::StatusCode::BAD_REQUEST, "M_MISSING_PARAM", format!("Missing integer query parameter '{k}'")))?
+            .ok_or_else(|| {
+                ApiError::new(
+                    http::StatusCode::BAD_REQUEST,
+                    "M_MISSING_PARAM",
+                    format!("Missing integer query parameter '{k}'"),
+                )
+            })?
             .parse::<u32>()
-            .map_err(|_| ApiError::invalid_param(format!("Query parameter '{k}' must be a positive integer")))
+            .map_err(|_| {
+                ApiError::invalid_param(format!("Query parameter '{k}' must be a positive integer"))
+            })
     };
     let (w, h) = (dim("width")?, dim("height")?);
     if w == 0 || h == 0 {

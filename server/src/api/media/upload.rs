@@ -14,11 +14,17 @@ use crate::api::extract::{Auth, Params, QueryMap};
 use crate::service::SharedServices;
 
 fn content_type(headers: &HeaderMap) -> Option<String> {
-    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string)
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 fn declared_len(headers: &HeaderMap) -> Option<u64> {
-    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
 }
 
 pub async fn post_upload_route(
@@ -28,9 +34,21 @@ pub async fn post_upload_route(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let (tmp, size) = s.save_upload(body.into_data_stream(), declared_len(&headers)).await?;
-    let id = s.store_media(&auth.user_id, &tmp, size, content_type(&headers).as_deref(), q.get("filename").map(String::as_str)).await?;
-    Ok(Json(json!({ "content_uri": format!("mxc://{}/{id}", s.config.server_name) })))
+    let (tmp, size) = s
+        .save_upload(body.into_data_stream(), declared_len(&headers))
+        .await?;
+    let id = s
+        .store_media(
+            &auth.user_id,
+            &tmp,
+            size,
+            content_type(&headers).as_deref(),
+            q.get("filename").map(String::as_str),
+        )
+        .await?;
+    Ok(Json(
+        json!({ "content_uri": format!("mxc://{}/{id}", s.config.server_name) }),
+    ))
 }
 
 pub async fn put_upload_route(
@@ -44,7 +62,17 @@ pub async fn put_upload_route(
     if server_name != s.config.server_name || !crate::service::media::valid_media_id(&media_id) {
         return Err(ApiError::not_found("Not found"));
     }
-    let (tmp, size) = s.save_upload(body.into_data_stream(), declared_len(&headers)).await?;
-    s.complete_media(&auth.user_id, &media_id, &tmp, size, content_type(&headers).as_deref(), q.get("filename").map(String::as_str)).await?;
+    let (tmp, size) = s
+        .save_upload(body.into_data_stream(), declared_len(&headers))
+        .await?;
+    s.complete_media(
+        &auth.user_id,
+        &media_id,
+        &tmp,
+        size,
+        content_type(&headers).as_deref(),
+        q.get("filename").map(String::as_str),
+    )
+    .await?;
     Ok(Json(json!({})))
 }

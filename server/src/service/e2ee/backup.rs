@@ -36,10 +36,18 @@ fn key_json(k: &RoomKeyRow) -> Value {
 
 fn parse_key(room_id: &str, session_id: &str, v: &Value) -> Result<RoomKeyRow> {
     let Some(is_verified) = v.get("is_verified").and_then(Value::as_bool) else {
-        return Err(E2eeError::InvalidParam(format!("is_verified must be a boolean in keys for session {session_id} in room {room_id}")));
+        return Err(E2eeError::InvalidParam(format!(
+            "is_verified must be a boolean in keys for session {session_id} in room {room_id}"
+        )));
     };
-    let int = |f: &str| v.get(f).and_then(Value::as_i64).ok_or_else(|| E2eeError::InvalidParam(format!("{f} must be an integer")));
-    let session_data = v.get("session_data").ok_or_else(|| E2eeError::MissingParam("Missing param: session_data".into()))?;
+    let int = |f: &str| {
+        v.get(f)
+            .and_then(Value::as_i64)
+            .ok_or_else(|| E2eeError::InvalidParam(format!("{f} must be an integer")))
+    };
+    let session_data = v
+        .get("session_data")
+        .ok_or_else(|| E2eeError::MissingParam("Missing param: session_data".into()))?;
     Ok(RoomKeyRow {
         room_id: room_id.to_string(),
         session_id: session_id.to_string(),
@@ -52,24 +60,39 @@ fn parse_key(room_id: &str, session_id: &str, v: &Value) -> Result<RoomKeyRow> {
 
 /// Synapse's `_should_replace_room_key`.
 fn better(new: &RoomKeyRow, old: &RoomKeyRow) -> bool {
-    (new.is_verified && !old.is_verified) || new.first_message_index < old.first_message_index || new.forwarded_count < old.forwarded_count
+    (new.is_verified && !old.is_verified)
+        || new.first_message_index < old.first_message_index
+        || new.forwarded_count < old.forwarded_count
 }
 
 impl Services {
     /// POST /room_keys/version: the new version's number.
     pub async fn create_backup_version(&self, user_id: &str, body: &Value) -> Result<String> {
-        let algorithm = body.get("algorithm").and_then(Value::as_str).ok_or_else(|| E2eeError::MissingParam("Missing param: algorithm".into()))?;
-        let auth_data = body.get("auth_data").ok_or_else(|| E2eeError::MissingParam("Missing param: auth_data".into()))?;
-        Ok(db::create_backup_version(&self.db, user_id, algorithm, &auth_data.to_string()).await?.to_string())
+        let algorithm = body
+            .get("algorithm")
+            .and_then(Value::as_str)
+            .ok_or_else(|| E2eeError::MissingParam("Missing param: algorithm".into()))?;
+        let auth_data = body
+            .get("auth_data")
+            .ok_or_else(|| E2eeError::MissingParam("Missing param: auth_data".into()))?;
+        Ok(
+            db::create_backup_version(&self.db, user_id, algorithm, &auth_data.to_string())
+                .await?
+                .to_string(),
+        )
     }
 
     /// GET /room_keys/version[/{version}]: the latest or a given version, with etag and count.
     pub async fn backup_version_info(&self, user_id: &str, version: Option<&str>) -> Result<Value> {
         let wanted = match version {
-            Some(v) => Some(parse_version(v).ok_or_else(|| E2eeError::NotFound("No backup found".into()))?),
+            Some(v) => Some(
+                parse_version(v).ok_or_else(|| E2eeError::NotFound("No backup found".into()))?,
+            ),
             None => None,
         };
-        let Some((v, algorithm, auth_data, etag)) = db::get_backup_version(&self.db, user_id, wanted).await? else {
+        let Some((v, algorithm, auth_data, etag)) =
+            db::get_backup_version(&self.db, user_id, wanted).await?
+        else {
             return Err(E2eeError::NotFound("No backup found".into()));
         };
         Ok(json!({
@@ -82,18 +105,31 @@ impl Services {
     }
 
     /// PUT /room_keys/version/{version}: new auth_data for an existing version.
-    pub async fn update_backup_version(&self, user_id: &str, version: &str, body: &Value) -> Result<()> {
-        if body.get("version").is_some_and(|v| v.as_str() != Some(version)) {
-            return Err(E2eeError::InvalidParam("Version in body does not match".into()));
+    pub async fn update_backup_version(
+        &self,
+        user_id: &str,
+        version: &str,
+        body: &Value,
+    ) -> Result<()> {
+        if body
+            .get("version")
+            .is_some_and(|v| v.as_str() != Some(version))
+        {
+            return Err(E2eeError::InvalidParam(
+                "Version in body does not match".into(),
+            ));
         }
         let v = parse_version(version).ok_or_else(unknown_version)?;
-        let Some((_, algorithm, _, _)) = db::get_backup_version(&self.db, user_id, Some(v)).await? else {
+        let Some((_, algorithm, _, _)) = db::get_backup_version(&self.db, user_id, Some(v)).await?
+        else {
             return Err(unknown_version());
         };
         if body.get("algorithm").and_then(Value::as_str) != Some(algorithm.as_str()) {
             return Err(E2eeError::InvalidParam("Algorithm does not match".into()));
         }
-        let auth_data = body.get("auth_data").ok_or_else(|| E2eeError::MissingParam("Missing param: auth_data".into()))?;
+        let auth_data = body
+            .get("auth_data")
+            .ok_or_else(|| E2eeError::MissingParam("Missing param: auth_data".into()))?;
         db::update_backup_auth_data(&self.db, user_id, v, &auth_data.to_string()).await?;
         Ok(())
     }
@@ -108,7 +144,13 @@ impl Services {
     }
 
     /// PUT /room_keys/keys[/{roomId}[/{sessionId}]]: merges keys into the current version.
-    pub async fn put_room_keys(&self, user_id: &str, version: &str, path: &RoomKeysPath, body: Value) -> Result<Value> {
+    pub async fn put_room_keys(
+        &self,
+        user_id: &str,
+        version: &str,
+        path: &RoomKeysPath,
+        body: Value,
+    ) -> Result<Value> {
         let body = match (&path.room_id, &path.session_id) {
             (Some(r), Some(s)) => json!({"rooms": {r: {"sessions": {s: body}}}}),
             (Some(r), None) => json!({"rooms": {r: body}}),
@@ -120,23 +162,42 @@ impl Services {
         };
         if Some(current) != parse_version(version) {
             return match parse_version(version) {
-                Some(v) if db::get_backup_version(&self.db, user_id, Some(v)).await?.is_some() => {
-                    Err(E2eeError::WrongRoomKeysVersion { current_version: current.to_string() })
+                Some(v)
+                    if db::get_backup_version(&self.db, user_id, Some(v))
+                        .await?
+                        .is_some() =>
+                {
+                    Err(E2eeError::WrongRoomKeysVersion {
+                        current_version: current.to_string(),
+                    })
                 }
                 _ => Err(not_found()),
             };
         }
-        let rooms = body.get("rooms").and_then(Value::as_object).ok_or_else(|| E2eeError::BadJson("rooms must be an object".into()))?;
+        let rooms = body
+            .get("rooms")
+            .and_then(Value::as_object)
+            .ok_or_else(|| E2eeError::BadJson("rooms must be an object".into()))?;
         let mut new = Vec::new();
         for (room_id, room) in rooms {
-            let sessions = room.get("sessions").and_then(Value::as_object).ok_or_else(|| E2eeError::BadJson("sessions must be an object".into()))?;
+            let sessions = room
+                .get("sessions")
+                .and_then(Value::as_object)
+                .ok_or_else(|| E2eeError::BadJson("sessions must be an object".into()))?;
             for (session_id, key) in sessions {
                 new.push(parse_key(room_id, session_id, key)?);
             }
         }
         let mut changed = false;
         for k in &new {
-            let old = db::get_room_keys(&self.db, user_id, current, Some(&k.room_id), Some(&k.session_id)).await?;
+            let old = db::get_room_keys(
+                &self.db,
+                user_id,
+                current,
+                Some(&k.room_id),
+                Some(&k.session_id),
+            )
+            .await?;
             if old.first().is_none_or(|o| better(k, o)) {
                 db::put_room_key(&self.db, user_id, current, k).await?;
                 changed = true;
@@ -149,23 +210,48 @@ impl Services {
     }
 
     async fn backup_etag_and_count(&self, user_id: &str, version: i64) -> Result<Value> {
-        let etag = db::get_backup_version(&self.db, user_id, Some(version)).await?.map(|r| r.3).unwrap_or(0);
-        Ok(json!({"etag": etag.to_string(), "count": db::count_room_keys(&self.db, user_id, version).await?}))
+        let etag = db::get_backup_version(&self.db, user_id, Some(version))
+            .await?
+            .map(|r| r.3)
+            .unwrap_or(0);
+        Ok(
+            json!({"etag": etag.to_string(), "count": db::count_room_keys(&self.db, user_id, version).await?}),
+        )
     }
 
     /// GET /room_keys/keys[/{roomId}[/{sessionId}]].
-    pub async fn get_room_keys(&self, user_id: &str, version: &str, path: &RoomKeysPath) -> Result<Value> {
+    pub async fn get_room_keys(
+        &self,
+        user_id: &str,
+        version: &str,
+        path: &RoomKeysPath,
+    ) -> Result<Value> {
         let v = parse_version(version).ok_or_else(unknown_version)?;
-        if db::get_backup_version(&self.db, user_id, Some(v)).await?.is_none() {
+        if db::get_backup_version(&self.db, user_id, Some(v))
+            .await?
+            .is_none()
+        {
             return Err(unknown_version());
         }
-        let keys = db::get_room_keys(&self.db, user_id, v, path.room_id.as_deref(), path.session_id.as_deref()).await?;
+        let keys = db::get_room_keys(
+            &self.db,
+            user_id,
+            v,
+            path.room_id.as_deref(),
+            path.session_id.as_deref(),
+        )
+        .await?;
         if path.session_id.is_some() {
-            return keys.first().map(key_json).ok_or_else(|| E2eeError::NotFound("No room_keys found".into()));
+            return keys
+                .first()
+                .map(key_json)
+                .ok_or_else(|| E2eeError::NotFound("No room_keys found".into()));
         }
         let mut rooms: Map<String, Value> = Map::new();
         for k in &keys {
-            let room = rooms.entry(k.room_id.clone()).or_insert_with(|| json!({"sessions": {}}));
+            let room = rooms
+                .entry(k.room_id.clone())
+                .or_insert_with(|| json!({"sessions": {}}));
             room["sessions"][&k.session_id] = key_json(k);
         }
         match &path.room_id {
@@ -175,12 +261,27 @@ impl Services {
     }
 
     /// DELETE /room_keys/keys[/{roomId}[/{sessionId}]].
-    pub async fn delete_room_keys(&self, user_id: &str, version: &str, path: &RoomKeysPath) -> Result<Value> {
+    pub async fn delete_room_keys(
+        &self,
+        user_id: &str,
+        version: &str,
+        path: &RoomKeysPath,
+    ) -> Result<Value> {
         let v = parse_version(version).ok_or_else(unknown_version)?;
-        if db::get_backup_version(&self.db, user_id, Some(v)).await?.is_none() {
+        if db::get_backup_version(&self.db, user_id, Some(v))
+            .await?
+            .is_none()
+        {
             return Err(unknown_version());
         }
-        db::delete_room_keys(&self.db, user_id, v, path.room_id.as_deref(), path.session_id.as_deref()).await?;
+        db::delete_room_keys(
+            &self.db,
+            user_id,
+            v,
+            path.room_id.as_deref(),
+            path.session_id.as_deref(),
+        )
+        .await?;
         db::bump_backup_etag(&self.db, user_id, v).await?;
         self.backup_etag_and_count(user_id, v).await
     }

@@ -7,7 +7,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use ruma::CanonicalJsonValue;
-use ruma::signatures::{SigningKeyAlgorithm, to_canonical_json_string_for_signing, verify_canonical_json_bytes};
+use ruma::signatures::{
+    SigningKeyAlgorithm, to_canonical_json_string_for_signing, verify_canonical_json_bytes,
+};
 use serde_json::{Map, Value, json};
 
 use super::{E2eeError, Result};
@@ -36,19 +38,35 @@ fn key_id_and_public(key: &Value) -> Option<(String, String)> {
 }
 
 fn b64(s: &str) -> Option<Vec<u8>> {
-    STANDARD_NO_PAD.decode(s.trim_end_matches('=')).ok().or_else(|| STANDARD.decode(s).ok())
+    STANDARD_NO_PAD
+        .decode(s.trim_end_matches('='))
+        .ok()
+        .or_else(|| STANDARD.decode(s).ok())
 }
 
 /// Whether `obj` carries a valid ed25519 signature by `signer` under `key_id` made with the
 /// key whose public part is `public` (unpadded base64).
 pub fn signature_valid(obj: &Value, signer: &str, key_id: &str, public: &str) -> bool {
-    let Some(sig) = obj.get("signatures").and_then(|s| s.get(signer)).and_then(|s| s.get(key_id)).and_then(Value::as_str) else {
+    let Some(sig) = obj
+        .get("signatures")
+        .and_then(|s| s.get(signer))
+        .and_then(|s| s.get(key_id))
+        .and_then(Value::as_str)
+    else {
         return false;
     };
-    let Ok(CanonicalJsonValue::Object(canonical)) = CanonicalJsonValue::try_from(obj.clone()) else { return false };
-    let Ok(text) = to_canonical_json_string_for_signing(&canonical) else { return false };
+    let Ok(CanonicalJsonValue::Object(canonical)) = CanonicalJsonValue::try_from(obj.clone())
+    else {
+        return false;
+    };
+    let Ok(text) = to_canonical_json_string_for_signing(&canonical) else {
+        return false;
+    };
     match (b64(public), b64(sig)) {
-        (Some(pk), Some(sig)) => verify_canonical_json_bytes(&SigningKeyAlgorithm::Ed25519, &pk, &sig, text.as_bytes()).is_ok(),
+        (Some(pk), Some(sig)) => {
+            verify_canonical_json_bytes(&SigningKeyAlgorithm::Ed25519, &pk, &sig, text.as_bytes())
+                .is_ok()
+        }
         _ => false,
     }
 }
@@ -71,22 +89,38 @@ fn failure(status: u16, errcode: &str, message: &str) -> Value {
 }
 
 fn check_key(key: &Value, user_id: &str, kind: &str) -> Result<()> {
-    let usage_ok = key.get("usage").and_then(Value::as_array).is_some_and(|u| u.iter().any(|x| x == kind));
-    if key.get("user_id").and_then(Value::as_str) != Some(user_id) || !usage_ok || key_id_and_public(key).is_none() {
+    let usage_ok = key
+        .get("usage")
+        .and_then(Value::as_array)
+        .is_some_and(|u| u.iter().any(|x| x == kind));
+    if key.get("user_id").and_then(Value::as_str) != Some(user_id)
+        || !usage_ok
+        || key_id_and_public(key).is_none()
+    {
         return Err(E2eeError::InvalidParam(format!("Invalid {kind} key")));
     }
     Ok(())
 }
 
 impl Services {
-    pub(super) async fn cross_signing_key(&self, user_id: &str, kind: &str) -> Result<Option<Value>, crate::store::StoreError> {
-        Ok(db::get_cross_signing_key(&self.db, user_id, kind).await?.and_then(|t| serde_json::from_str(&t).ok()))
+    pub(super) async fn cross_signing_key(
+        &self,
+        user_id: &str,
+        kind: &str,
+    ) -> Result<Option<Value>, crate::store::StoreError> {
+        Ok(db::get_cross_signing_key(&self.db, user_id, kind)
+            .await?
+            .and_then(|t| serde_json::from_str(&t).ok()))
     }
 
     /// Whether an upload must pass user-interactive auth first: `None` when it would change
     /// nothing (answer `{}` at once), `Some(false)` for a first setup (no master key yet, as
     /// Synapse allows), `Some(true)` to replace existing keys.
-    pub async fn cross_signing_needs_auth(&self, user_id: &str, body: &Value) -> Result<Option<bool>> {
+    pub async fn cross_signing_needs_auth(
+        &self,
+        user_id: &str,
+        body: &Value,
+    ) -> Result<Option<bool>> {
         let mut differs = false;
         for kind in KEY_TYPES {
             if let Some(new) = body.get(format!("{kind}_key"))
@@ -98,7 +132,9 @@ impl Services {
         if !differs {
             return Ok(None);
         }
-        Ok(Some(self.cross_signing_key(user_id, "master").await?.is_some()))
+        Ok(Some(
+            self.cross_signing_key(user_id, "master").await?.is_some(),
+        ))
     }
 
     /// Stores cross-signing keys after checking them: the self-signing and user-signing keys
@@ -114,12 +150,15 @@ impl Services {
         let Some(master) = master else {
             return Err(E2eeError::MissingParam("No master key available".into()));
         };
-        let (master_id, master_public) = key_id_and_public(&master).ok_or_else(|| E2eeError::InvalidParam("Invalid master key".into()))?;
+        let (master_id, master_public) = key_id_and_public(&master)
+            .ok_or_else(|| E2eeError::InvalidParam("Invalid master key".into()))?;
         for kind in ["self_signing", "user_signing"] {
             if let Some(k) = body.get(format!("{kind}_key")) {
                 check_key(k, user_id, kind)?;
                 if !signature_valid(k, user_id, &master_id, &master_public) {
-                    return Err(E2eeError::InvalidSignature(format!("Invalid signature on {kind} key")));
+                    return Err(E2eeError::InvalidSignature(format!(
+                        "Invalid signature on {kind} key"
+                    )));
                 }
             }
         }
@@ -139,19 +178,25 @@ impl Services {
     /// (by a device), and on other users' master keys (by the user-signing key). Problems are
     /// reported per key in `failures`, as Synapse does.
     pub async fn upload_signatures(&self, user_id: &str, body: &Value) -> Result<Value> {
-        let Value::Object(body) = body else { return Err(E2eeError::InvalidParam("Invalid parameter".into())) };
+        let Value::Object(body) = body else {
+            return Err(E2eeError::InvalidParam("Invalid parameter".into()));
+        };
         let mut failures: Map<String, Value> = Map::new();
         let mut stored_any = false;
         for (target, keys) in body {
-            let Value::Object(keys) = keys else { return Err(E2eeError::InvalidParam("Invalid parameter".into())) };
+            let Value::Object(keys) = keys else {
+                return Err(E2eeError::InvalidParam("Invalid parameter".into()));
+            };
             if keys.values().any(|v| !v.is_object()) {
                 return Err(E2eeError::InvalidParam("Invalid parameter".into()));
             }
             let mut fails = Map::new();
             if target == user_id {
-                self.sign_own_keys(user_id, keys, &mut fails, &mut stored_any).await?;
+                self.sign_own_keys(user_id, keys, &mut fails, &mut stored_any)
+                    .await?;
             } else {
-                self.sign_other_master(user_id, target, keys, &mut fails, &mut stored_any).await?;
+                self.sign_other_master(user_id, target, keys, &mut fails, &mut stored_any)
+                    .await?;
             }
             if !fails.is_empty() {
                 failures.insert(target.clone(), Value::Object(fails));
@@ -163,8 +208,17 @@ impl Services {
         Ok(json!({"failures": failures}))
     }
 
-    async fn sign_own_keys(&self, user_id: &str, keys: &Map<String, Value>, fails: &mut Map<String, Value>, stored: &mut bool) -> Result<()> {
-        let ssk = self.cross_signing_key(user_id, "self_signing").await?.and_then(|k| key_id_and_public(&k));
+    async fn sign_own_keys(
+        &self,
+        user_id: &str,
+        keys: &Map<String, Value>,
+        fails: &mut Map<String, Value>,
+        stored: &mut bool,
+    ) -> Result<()> {
+        let ssk = self
+            .cross_signing_key(user_id, "self_signing")
+            .await?
+            .and_then(|k| key_id_and_public(&k));
         let master = self.cross_signing_key(user_id, "master").await?;
         let devices: Map<String, Value> = db::device_keys_of(&self.db, user_id)
             .await?
@@ -172,7 +226,11 @@ impl Services {
             .filter_map(|(d, j, _)| serde_json::from_str(&j).ok().map(|v| (d, v)))
             .collect();
         let (Some((ssk_id, ssk_public)), Some(master)) = (ssk, master) else {
-            let f = failure(404, "M_NOT_FOUND", &format!("No self_signing key found for {user_id}"));
+            let f = failure(
+                404,
+                "M_NOT_FOUND",
+                &format!("No self_signing key found for {user_id}"),
+            );
             for k in keys.keys() {
                 fails.insert(k.clone(), f.clone());
             }
@@ -180,43 +238,91 @@ impl Services {
         };
         let master_public = public_key(&master).unwrap_or_default();
         for (key_id, signed) in keys {
-            let Some(sigs) = signed.get("signatures").and_then(|s| s.get(user_id)).and_then(Value::as_object) else {
-                fails.insert(key_id.clone(), failure(400, "M_INVALID_SIGNATURE", "Invalid signature"));
+            let Some(sigs) = signed
+                .get("signatures")
+                .and_then(|s| s.get(user_id))
+                .and_then(Value::as_object)
+            else {
+                fails.insert(
+                    key_id.clone(),
+                    failure(400, "M_INVALID_SIGNATURE", "Invalid signature"),
+                );
                 continue;
             };
             if *key_id == master_public {
                 // The master key, signed by one of the user's devices.
                 if !same_content(signed, &master) {
-                    fails.insert(key_id.clone(), failure(400, "M_UNKNOWN", "Key does not match"));
+                    fails.insert(
+                        key_id.clone(),
+                        failure(400, "M_UNKNOWN", "Key does not match"),
+                    );
                     continue;
                 }
                 let mut ok = false;
                 for (sig_key_id, sig) in sigs {
-                    let Some(device_id) = sig_key_id.strip_prefix("ed25519:") else { continue };
-                    let Some(public) = devices.get(device_id).and_then(|d| d["keys"][sig_key_id].as_str()) else { continue };
+                    let Some(device_id) = sig_key_id.strip_prefix("ed25519:") else {
+                        continue;
+                    };
+                    let Some(public) = devices
+                        .get(device_id)
+                        .and_then(|d| d["keys"][sig_key_id].as_str())
+                    else {
+                        continue;
+                    };
                     if signature_valid(signed, user_id, sig_key_id, public) {
-                        db::add_signature(&self.db, user_id, key_id, user_id, sig_key_id, sig.as_str().unwrap_or("")).await?;
+                        db::add_signature(
+                            &self.db,
+                            user_id,
+                            key_id,
+                            user_id,
+                            sig_key_id,
+                            sig.as_str().unwrap_or(""),
+                        )
+                        .await?;
                         *stored = true;
                         ok = true;
                     }
                 }
                 if !ok {
-                    fails.insert(key_id.clone(), failure(400, "M_INVALID_SIGNATURE", "Invalid signature"));
+                    fails.insert(
+                        key_id.clone(),
+                        failure(400, "M_INVALID_SIGNATURE", "Invalid signature"),
+                    );
                 }
                 continue;
             }
             let Some(device) = devices.get(key_id) else {
-                fails.insert(key_id.clone(), failure(404, "M_NOT_FOUND", "Unknown device"));
+                fails.insert(
+                    key_id.clone(),
+                    failure(404, "M_NOT_FOUND", "Unknown device"),
+                );
                 continue;
             };
             if !sigs.contains_key(&ssk_id) {
-                fails.insert(key_id.clone(), failure(400, "M_INVALID_SIGNATURE", "Invalid signature"));
+                fails.insert(
+                    key_id.clone(),
+                    failure(400, "M_INVALID_SIGNATURE", "Invalid signature"),
+                );
             } else if !same_content(signed, device) {
-                fails.insert(key_id.clone(), failure(400, "M_UNKNOWN", "Key does not match"));
+                fails.insert(
+                    key_id.clone(),
+                    failure(400, "M_UNKNOWN", "Key does not match"),
+                );
             } else if !signature_valid(signed, user_id, &ssk_id, &ssk_public) {
-                fails.insert(key_id.clone(), failure(400, "M_INVALID_SIGNATURE", "Invalid signature"));
+                fails.insert(
+                    key_id.clone(),
+                    failure(400, "M_INVALID_SIGNATURE", "Invalid signature"),
+                );
             } else {
-                db::add_signature(&self.db, user_id, key_id, user_id, &ssk_id, sigs[&ssk_id].as_str().unwrap_or("")).await?;
+                db::add_signature(
+                    &self.db,
+                    user_id,
+                    key_id,
+                    user_id,
+                    &ssk_id,
+                    sigs[&ssk_id].as_str().unwrap_or(""),
+                )
+                .await?;
                 *stored = true;
             }
         }
@@ -231,31 +337,65 @@ impl Services {
         fails: &mut Map<String, Value>,
         stored: &mut bool,
     ) -> Result<()> {
-        let usk = self.cross_signing_key(user_id, "user_signing").await?.and_then(|k| key_id_and_public(&k));
+        let usk = self
+            .cross_signing_key(user_id, "user_signing")
+            .await?
+            .and_then(|k| key_id_and_public(&k));
         let master = self.cross_signing_key(target, "master").await?;
         let Some((usk_id, usk_public)) = usk else {
-            let f = failure(404, "M_NOT_FOUND", &format!("No user_signing key found for {user_id}"));
-            keys.keys().for_each(|k| _ = fails.insert(k.clone(), f.clone()));
+            let f = failure(
+                404,
+                "M_NOT_FOUND",
+                &format!("No user_signing key found for {user_id}"),
+            );
+            keys.keys()
+                .for_each(|k| _ = fails.insert(k.clone(), f.clone()));
             return Ok(());
         };
         let Some(master) = master else {
-            let f = failure(404, "M_NOT_FOUND", &format!("No master key found for {target}"));
-            keys.keys().for_each(|k| _ = fails.insert(k.clone(), f.clone()));
+            let f = failure(
+                404,
+                "M_NOT_FOUND",
+                &format!("No master key found for {target}"),
+            );
+            keys.keys()
+                .for_each(|k| _ = fails.insert(k.clone(), f.clone()));
             return Ok(());
         };
         let master_public = public_key(&master).unwrap_or_default();
         for (key_id, signed) in keys {
             if *key_id != master_public {
-                fails.insert(key_id.clone(), failure(404, "M_NOT_FOUND", "Unknown device"));
+                fails.insert(
+                    key_id.clone(),
+                    failure(404, "M_NOT_FOUND", "Unknown device"),
+                );
                 continue;
             }
-            let sig = signed.get("signatures").and_then(|s| s.get(user_id)).and_then(|s| s.get(&usk_id)).and_then(Value::as_str);
+            let sig = signed
+                .get("signatures")
+                .and_then(|s| s.get(user_id))
+                .and_then(|s| s.get(&usk_id))
+                .and_then(Value::as_str);
             if sig.is_none() || !signature_valid(signed, user_id, &usk_id, &usk_public) {
-                fails.insert(key_id.clone(), failure(400, "M_INVALID_SIGNATURE", "Invalid signature"));
+                fails.insert(
+                    key_id.clone(),
+                    failure(400, "M_INVALID_SIGNATURE", "Invalid signature"),
+                );
             } else if !same_content(signed, &master) {
-                fails.insert(key_id.clone(), failure(400, "M_UNKNOWN", "Key does not match"));
+                fails.insert(
+                    key_id.clone(),
+                    failure(400, "M_UNKNOWN", "Key does not match"),
+                );
             } else {
-                db::add_signature(&self.db, target, key_id, user_id, &usk_id, sig.unwrap_or("")).await?;
+                db::add_signature(
+                    &self.db,
+                    target,
+                    key_id,
+                    user_id,
+                    &usk_id,
+                    sig.unwrap_or(""),
+                )
+                .await?;
                 *stored = true;
             }
         }

@@ -73,7 +73,11 @@ fn deep_merge(base: &mut Map<String, Value>, over: &Map<String, Value>) {
 
 impl Services {
     /// The content of a member event for `user_id` with their current profile.
-    pub async fn member_content(&self, user_id: &str, membership: &str) -> Result<Value, RoomError> {
+    pub async fn member_content(
+        &self,
+        user_id: &str,
+        membership: &str,
+    ) -> Result<Value, RoomError> {
         let mut c = json!({"membership": membership});
         if let Some((name, avatar)) = accounts::get_profile(&self.db, user_id).await? {
             if let Some(n) = name {
@@ -87,18 +91,28 @@ impl Services {
     }
 
     pub async fn create_room(&self, creator: &str, req: CreateRoom) -> Result<String, RoomError> {
-        let version_str = req.room_version.clone().unwrap_or_else(|| DEFAULT_ROOM_VERSION.to_string());
+        let version_str = req
+            .room_version
+            .clone()
+            .unwrap_or_else(|| DEFAULT_ROOM_VERSION.to_string());
         let (version, rules) = rules_for(&version_str)?;
         let preset_name = req.preset.clone().unwrap_or_else(|| {
-            if req.visibility_public { "public_chat".into() } else { "private_chat".into() }
+            if req.visibility_public {
+                "public_chat".into()
+            } else {
+                "private_chat".into()
+            }
         });
-        let preset = preset(&preset_name).ok_or_else(|| RoomError::BadEvent(format!("'{preset_name}' is not a valid preset")))?;
+        let preset = preset(&preset_name)
+            .ok_or_else(|| RoomError::BadEvent(format!("'{preset_name}' is not a valid preset")))?;
         let server = self.config.server_name.clone();
 
         let alias = match &req.room_alias_name {
             Some(local) => {
                 if local.is_empty() || local.contains(':') || local.contains(char::is_whitespace) {
-                    return Err(RoomError::InvalidParam("Invalid characters in room alias".into()));
+                    return Err(RoomError::InvalidParam(
+                        "Invalid characters in room alias".into(),
+                    ));
                 }
                 let alias = format!("#{local}:{server}");
                 if ruma::RoomAliasId::parse(&alias).is_err() {
@@ -125,8 +139,15 @@ impl Services {
         }
         let creators_privileged = rules.authorization.explicitly_privilege_room_creators;
         if creators_privileged && preset_name == "trusted_private_chat" && !req.invite.is_empty() {
-            let mut extra: Vec<String> =
-                create.get("additional_creators").and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
+            let mut extra: Vec<String> = create
+                .get("additional_creators")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
             for i in &req.invite {
                 if !extra.contains(i) {
                     extra.push(i.clone());
@@ -136,25 +157,41 @@ impl Services {
         }
         let create_event = NewEvent::state("m.room.create", "", Value::Object(create));
         let room_id = if rules.authorization.room_create_event_id_as_room_id {
-            let pdu = self.append(None, Some(&version), creator, create_event, None).await?;
+            let pdu = self
+                .append(None, Some(&version), creator, create_event, None)
+                .await?;
             format!("!{}", &pdu.event_id.as_str()[1..])
         } else {
             let local: String = {
                 let mut rng = rand::rng();
-                (0..18).map(|_| (b'a' + rng.random_range(0..26u8)) as char).collect()
+                (0..18)
+                    .map(|_| (b'a' + rng.random_range(0..26u8)) as char)
+                    .collect()
             };
             let room_id = format!("!{local}:{server}");
-            self.append(Some(&room_id), Some(&version), creator, create_event, None).await?;
+            self.append(Some(&room_id), Some(&version), creator, create_event, None)
+                .await?;
             room_id
         };
         let rid = Some(room_id.as_str());
 
         // 2. the creator joins
         let join = self.member_content(creator, "join").await?;
-        self.append(rid, None, creator, NewEvent::state("m.room.member", creator, join), None).await?;
+        self.append(
+            rid,
+            None,
+            creator,
+            NewEvent::state("m.room.member", creator, join),
+            None,
+        )
+        .await?;
 
         // 3. power levels (unless the client sent its own in initial_state)
-        let own_pl = req.initial_state.iter().find(|(t, sk, _)| t == "m.room.power_levels" && sk.is_empty()).map(|(_, _, c)| c.clone());
+        let own_pl = req
+            .initial_state
+            .iter()
+            .find(|(t, sk, _)| t == "m.room.power_levels" && sk.is_empty())
+            .map(|(_, _, c)| c.clone());
         let pl = match own_pl {
             Some(c) => c,
             None => {
@@ -198,36 +235,98 @@ impl Services {
                 pl
             }
         };
-        self.append(rid, None, creator, NewEvent::state("m.room.power_levels", "", pl), None).await?;
+        self.append(
+            rid,
+            None,
+            creator,
+            NewEvent::state("m.room.power_levels", "", pl),
+            None,
+        )
+        .await?;
 
-        let has = |t: &str| req.initial_state.iter().any(|(k, sk, _)| k == t && sk.is_empty());
+        let has = |t: &str| {
+            req.initial_state
+                .iter()
+                .any(|(k, sk, _)| k == t && sk.is_empty())
+        };
         if let Some(a) = &alias {
             if !has("m.room.canonical_alias") {
-                self.append(rid, None, creator, NewEvent::state("m.room.canonical_alias", "", json!({"alias": a})), None).await?;
+                self.append(
+                    rid,
+                    None,
+                    creator,
+                    NewEvent::state("m.room.canonical_alias", "", json!({"alias": a})),
+                    None,
+                )
+                .await?;
             }
         }
         if !has("m.room.join_rules") {
-            self.append(rid, None, creator, NewEvent::state("m.room.join_rules", "", json!({"join_rule": preset.join_rule})), None).await?;
+            self.append(
+                rid,
+                None,
+                creator,
+                NewEvent::state(
+                    "m.room.join_rules",
+                    "",
+                    json!({"join_rule": preset.join_rule}),
+                ),
+                None,
+            )
+            .await?;
         }
         if !has("m.room.history_visibility") {
             let c = json!({"history_visibility": preset.history_visibility});
-            self.append(rid, None, creator, NewEvent::state("m.room.history_visibility", "", c), None).await?;
+            self.append(
+                rid,
+                None,
+                creator,
+                NewEvent::state("m.room.history_visibility", "", c),
+                None,
+            )
+            .await?;
         }
         if preset.guest_can_join && !has("m.room.guest_access") {
-            self.append(rid, None, creator, NewEvent::state("m.room.guest_access", "", json!({"guest_access": "can_join"})), None).await?;
+            self.append(
+                rid,
+                None,
+                creator,
+                NewEvent::state(
+                    "m.room.guest_access",
+                    "",
+                    json!({"guest_access": "can_join"}),
+                ),
+                None,
+            )
+            .await?;
         }
         for (t, sk, c) in &req.initial_state {
             if t == "m.room.power_levels" && sk.is_empty() {
                 continue;
             }
-            self.append(rid, None, creator, NewEvent::state(t, sk, c.clone()), None).await?;
+            self.append(rid, None, creator, NewEvent::state(t, sk, c.clone()), None)
+                .await?;
         }
         if let Some(name) = &req.name {
-            self.append(rid, None, creator, NewEvent::state("m.room.name", "", json!({"name": name})), None).await?;
+            self.append(
+                rid,
+                None,
+                creator,
+                NewEvent::state("m.room.name", "", json!({"name": name})),
+                None,
+            )
+            .await?;
         }
         if let Some(topic) = &req.topic {
             let c = json!({"topic": topic, "m.topic": {"m.text": [{"body": topic}]}});
-            self.append(rid, None, creator, NewEvent::state("m.room.topic", "", c), None).await?;
+            self.append(
+                rid,
+                None,
+                creator,
+                NewEvent::state("m.room.topic", "", c),
+                None,
+            )
+            .await?;
         }
         if let Some(a) = &alias {
             db::set_alias(&self.db, a, &room_id, creator).await?;
@@ -240,7 +339,14 @@ impl Services {
             if req.is_direct {
                 c["is_direct"] = json!(true);
             }
-            self.append(rid, None, creator, NewEvent::state("m.room.member", invitee, c), None).await?;
+            self.append(
+                rid,
+                None,
+                creator,
+                NewEvent::state("m.room.member", invitee, c),
+                None,
+            )
+            .await?;
         }
         Ok(room_id)
     }

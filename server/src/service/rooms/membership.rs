@@ -13,11 +13,15 @@ impl Services {
         if id_or_alias.starts_with('#') {
             return match db::alias_room(&self.db, id_or_alias).await? {
                 Some((room_id, _)) => Ok(room_id),
-                None => Err(RoomError::NotFound(format!("Room alias {id_or_alias} not found"))),
+                None => Err(RoomError::NotFound(format!(
+                    "Room alias {id_or_alias} not found"
+                ))),
             };
         }
         if !id_or_alias.starts_with('!') {
-            return Err(RoomError::InvalidParam(format!("{id_or_alias} is not a room id or alias")));
+            return Err(RoomError::InvalidParam(format!(
+                "{id_or_alias} is not a room id or alias"
+            )));
         }
         match db::room_version(&self.db, id_or_alias).await? {
             Some(_) => Ok(id_or_alias.to_string()),
@@ -25,17 +29,34 @@ impl Services {
         }
     }
 
-    pub async fn join(&self, user_id: &str, id_or_alias: &str, reason: Option<&str>) -> Result<(String, Pdu), RoomError> {
+    pub async fn join(
+        &self,
+        user_id: &str,
+        id_or_alias: &str,
+        reason: Option<&str>,
+    ) -> Result<(String, Pdu), RoomError> {
         // A room an admin blocked (admin API room deletion with block: true) takes no joins.
-        if id_or_alias.starts_with('!') && crate::store::admin_rooms::is_blocked(&self.db, id_or_alias).await? {
-            return Err(RoomError::Forbidden("This room has been blocked on this server".into()));
+        if id_or_alias.starts_with('!')
+            && crate::store::admin_rooms::is_blocked(&self.db, id_or_alias).await?
+        {
+            return Err(RoomError::Forbidden(
+                "This room has been blocked on this server".into(),
+            ));
         }
         let room_id = self.resolve_room(id_or_alias).await?;
         let mut content = self.member_content(user_id, "join").await?;
         if let Some(r) = reason {
             content["reason"] = json!(r);
         }
-        let pdu = self.append(Some(&room_id), None, user_id, NewEvent::state("m.room.member", user_id, content), None).await?;
+        let pdu = self
+            .append(
+                Some(&room_id),
+                None,
+                user_id,
+                NewEvent::state("m.room.member", user_id, content),
+                None,
+            )
+            .await?;
         Ok((room_id, pdu))
     }
 
@@ -50,7 +71,9 @@ impl Services {
         extra: Option<Value>,
     ) -> Result<Pdu, RoomError> {
         if ruma::UserId::parse(target).is_err() {
-            return Err(RoomError::InvalidParam(format!("Invalid user_id: {target}")));
+            return Err(RoomError::InvalidParam(format!(
+                "Invalid user_id: {target}"
+            )));
         }
         self.room_rules(room_id).await?;
         let mut content = if membership == "invite" || (membership == "join" && sender == target) {
@@ -67,7 +90,9 @@ impl Services {
             }
         }
         // Unban and kick need the target to currently be banned / in the room.
-        let current = db::membership(&self.db, target, room_id).await?.map(|m| m.0);
+        let current = db::membership(&self.db, target, room_id)
+            .await?
+            .map(|m| m.0);
         if membership == "leave" && sender != target {
             match current.as_deref() {
                 Some("join") | Some("invite") | Some("knock") | Some("ban") => {}
@@ -75,11 +100,22 @@ impl Services {
             }
         }
         if membership == "invite" && current.as_deref() == Some("join") {
-            return Err(RoomError::Forbidden(format!("{target} is already in the room.")));
+            return Err(RoomError::Forbidden(format!(
+                "{target} is already in the room."
+            )));
         }
         if membership == "invite" && current.as_deref() == Some("ban") {
-            return Err(RoomError::Forbidden(format!("{target} is banned from the room")));
+            return Err(RoomError::Forbidden(format!(
+                "{target} is banned from the room"
+            )));
         }
-        self.append(Some(room_id), None, sender, NewEvent::state("m.room.member", target, content), None).await
+        self.append(
+            Some(room_id),
+            None,
+            sender,
+            NewEvent::state("m.room.member", target, content),
+            None,
+        )
+        .await
     }
 }

@@ -23,7 +23,9 @@ use crate::store::{self, StoreError, now_ms, rooms as db};
 /// The room version new rooms get, as in Synapse.
 pub const DEFAULT_ROOM_VERSION: RoomVersionId = RoomVersionId::V12;
 /// Room versions this server can create and join.
-pub const SUPPORTED_ROOM_VERSIONS: &[&str] = &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"];
+pub const SUPPORTED_ROOM_VERSIONS: &[&str] = &[
+    "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum RoomError {
@@ -68,22 +70,40 @@ pub struct NewEvent {
 
 impl NewEvent {
     pub fn state(kind: &str, state_key: &str, content: Value) -> Self {
-        NewEvent { kind: kind.into(), state_key: Some(state_key.into()), content, redacts: None }
+        NewEvent {
+            kind: kind.into(),
+            state_key: Some(state_key.into()),
+            content,
+            redacts: None,
+        }
     }
     pub fn message(kind: &str, content: Value) -> Self {
-        NewEvent { kind: kind.into(), state_key: None, content, redacts: None }
+        NewEvent {
+            kind: kind.into(),
+            state_key: None,
+            content,
+            redacts: None,
+        }
     }
 }
 
 pub fn rules_for(version: &str) -> Result<(RoomVersionId, RoomVersionRules), RoomError> {
-    let id = RoomVersionId::try_from(version).map_err(|_| RoomError::UnsupportedVersion(version.into()))?;
-    let rules = id.rules().ok_or_else(|| RoomError::UnsupportedVersion(version.into()))?;
+    let id = RoomVersionId::try_from(version)
+        .map_err(|_| RoomError::UnsupportedVersion(version.into()))?;
+    let rules = id
+        .rules()
+        .ok_or_else(|| RoomError::UnsupportedVersion(version.into()))?;
     Ok((id, rules))
 }
 
 impl Services {
-    pub async fn room_rules(&self, room_id: &str) -> Result<(RoomVersionId, RoomVersionRules), RoomError> {
-        let version = db::room_version(&self.db, room_id).await?.ok_or_else(|| RoomError::NotFound(room_id.into()))?;
+    pub async fn room_rules(
+        &self,
+        room_id: &str,
+    ) -> Result<(RoomVersionId, RoomVersionRules), RoomError> {
+        let version = db::room_version(&self.db, room_id)
+            .await?
+            .ok_or_else(|| RoomError::NotFound(room_id.into()))?;
         rules_for(&version)
     }
 
@@ -98,7 +118,12 @@ impl Services {
         }
     }
 
-    pub async fn current_state_event(&self, room_id: &str, kind: &str, state_key: &str) -> Result<Option<Pdu>, RoomError> {
+    pub async fn current_state_event(
+        &self,
+        room_id: &str,
+        kind: &str,
+        state_key: &str,
+    ) -> Result<Option<Pdu>, RoomError> {
         match db::current_state_event(&self.db, room_id, kind, state_key).await? {
             Some(row) => Ok(Some(Self::pdu(&row)?)),
             None => Ok(None),
@@ -106,7 +131,12 @@ impl Services {
     }
 
     /// Renders events for a viewer, applying redactions.
-    pub async fn format_events(&self, room_id: &str, pdus: &[Pdu], viewer: Option<(&str, &str)>) -> Result<Vec<Value>, RoomError> {
+    pub async fn format_events(
+        &self,
+        room_id: &str,
+        pdus: &[Pdu],
+        viewer: Option<(&str, &str)>,
+    ) -> Result<Vec<Value>, RoomError> {
         let mut rules = None;
         let mut out = Vec::with_capacity(pdus.len());
         for p in pdus {
@@ -128,10 +158,18 @@ impl Services {
         let mut state = HashMap::new();
         for row in db::current_state_events(&self.db, room_id).await? {
             let p = Self::pdu(&row)?;
-            state.insert((p.kind_str(), p.state_key_str().unwrap_or("").to_string()), p);
+            state.insert(
+                (p.kind_str(), p.state_key_str().unwrap_or("").to_string()),
+                p,
+            );
         }
         let last = db::last_event(&self.db, room_id).await?;
-        Ok(RoomCache { version, rules, last, state })
+        Ok(RoomCache {
+            version,
+            rules,
+            last,
+            state,
+        })
     }
 
     /// Builds, authorises and commits one event. `room_id` is `None` only for the create event
@@ -161,8 +199,15 @@ impl Services {
         let mut fresh = None;
         let cache: &mut RoomCache = match (room_id, version) {
             (_, Some(v)) if is_create => {
-                let rules = v.rules().ok_or_else(|| RoomError::UnsupportedVersion(v.to_string()))?;
-                fresh.insert(RoomCache { version: v.clone(), rules, last: None, state: HashMap::new() })
+                let rules = v
+                    .rules()
+                    .ok_or_else(|| RoomError::UnsupportedVersion(v.to_string()))?;
+                fresh.insert(RoomCache {
+                    version: v.clone(),
+                    rules,
+                    last: None,
+                    state: HashMap::new(),
+                })
             }
             (Some(r), _) => {
                 if !cache_map.contains_key(r) {
@@ -175,7 +220,8 @@ impl Services {
         };
         let (version_id, rules) = (cache.version.clone(), cache.rules.clone());
         let kind = TimelineEventType::from(new.kind.as_str());
-        let content_raw = serde_json::value::to_raw_value(&new.content).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let content_raw = serde_json::value::to_raw_value(&new.content)
+            .map_err(|e| RoomError::BadEvent(e.to_string()))?;
 
         // Auth events: the state the room version's rules name for this event.
         let mut auth_ids = Vec::new();
@@ -223,17 +269,25 @@ impl Services {
             }
         }
         let mut canonical: CanonicalJsonObject = serde_json::from_value(Value::Object(obj))
-            .map_err(|e| RoomError::BadEvent(format!("event content is not canonical JSON: {e}")))?;
-        ruma::signatures::hash_and_sign_event(&self.config.server_name, self.signing_key.pair(), &mut canonical, &rules.redaction)
-            .map_err(|e| match e {
-                ruma::signatures::JsonError::PduTooLarge => RoomError::TooLarge,
-                other => RoomError::BadEvent(other.to_string()),
+            .map_err(|e| {
+                RoomError::BadEvent(format!("event content is not canonical JSON: {e}"))
             })?;
+        ruma::signatures::hash_and_sign_event(
+            &self.config.server_name,
+            self.signing_key.pair(),
+            &mut canonical,
+            &rules.redaction,
+        )
+        .map_err(|e| match e {
+            ruma::signatures::JsonError::PduTooLarge => RoomError::TooLarge,
+            other => RoomError::BadEvent(other.to_string()),
+        })?;
         let hash = ruma::signatures::reference_hash(&canonical, &rules).map_err(|e| match e {
             ruma::signatures::JsonError::PduTooLarge => RoomError::TooLarge,
             other => RoomError::BadEvent(other.to_string()),
         })?;
-        let event_id = EventId::parse(format!("${hash}")).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let event_id =
+            EventId::parse(format!("${hash}")).map_err(|e| RoomError::BadEvent(e.to_string()))?;
         let room_id_owned = match room_id {
             Some(r) => r.to_string(),
             None => format!("!{hash}"),
@@ -246,19 +300,24 @@ impl Services {
 
         // Authorise with the room version's rules.
         let state = &cache.state;
-        let by_id: HashMap<String, &Pdu> =
-            state
-                .iter()
-                .filter(|(k, p)| k.0 == "m.room.create" || auth_ids.iter().any(|a| a == p.event_id.as_str()))
-                .map(|(_, p)| (p.event_id.to_string(), p))
-                .collect();
-        ruma::state_res::check_state_independent_auth_rules(&rules.authorization, &pdu, |id: &EventId| {
-            by_id.get(id.as_str()).copied()
-        })
+        let by_id: HashMap<String, &Pdu> = state
+            .iter()
+            .filter(|(k, p)| {
+                k.0 == "m.room.create" || auth_ids.iter().any(|a| a == p.event_id.as_str())
+            })
+            .map(|(_, p)| (p.event_id.to_string(), p))
+            .collect();
+        ruma::state_res::check_state_independent_auth_rules(
+            &rules.authorization,
+            &pdu,
+            |id: &EventId| by_id.get(id.as_str()).copied(),
+        )
         .map_err(RoomError::Forbidden)?;
-        ruma::state_res::check_state_dependent_auth_rules(&rules.authorization, &pdu, |t: &StateEventType, sk: &str| {
-            state.get(&(t.to_string(), sk.to_string()))
-        })
+        ruma::state_res::check_state_dependent_auth_rules(
+            &rules.authorization,
+            &pdu,
+            |t: &StateEventType, sk: &str| state.get(&(t.to_string(), sk.to_string())),
+        )
         .map_err(RoomError::Forbidden)?;
 
         // What clients see beside the signed event: the previous state for this key.
@@ -273,14 +332,21 @@ impl Services {
         if !unsigned.is_empty() {
             json.insert("unsigned".into(), Value::Object(unsigned));
         }
-        let stored = serde_json::to_string(&json).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let stored =
+            serde_json::to_string(&json).map_err(|e| RoomError::BadEvent(e.to_string()))?;
 
-        let relation = new
-            .content
-            .get("m.relates_to")
-            .and_then(|r| Some((r.get("event_id")?.as_str()?.to_string(), r.get("rel_type")?.as_str()?.to_string())));
+        let relation = new.content.get("m.relates_to").and_then(|r| {
+            Some((
+                r.get("event_id")?.as_str()?.to_string(),
+                r.get("rel_type")?.as_str()?.to_string(),
+            ))
+        });
         let pos = guard.next_pos();
-        let membership = if new.kind == "m.room.member" { new.content.get("membership").and_then(Value::as_str) } else { None };
+        let membership = if new.kind == "m.room.member" {
+            new.content.get("membership").and_then(Value::as_str)
+        } else {
+            None
+        };
         let version_str = version_id.to_string();
         db::insert_event(
             &self.db,
@@ -296,8 +362,16 @@ impl Services {
                 json: &stored,
                 txn,
                 membership: new.state_key.as_deref().zip(membership),
-                new_room: if new.kind == "m.room.create" { Some((&version_str, sender)) } else { None },
-                redacts: if new.kind == "m.room.redaction" { new.redacts.as_deref() } else { None },
+                new_room: if new.kind == "m.room.create" {
+                    Some((&version_str, sender))
+                } else {
+                    None
+                },
+                redacts: if new.kind == "m.room.redaction" {
+                    new.redacts.as_deref()
+                } else {
+                    None
+                },
                 relation: relation.as_ref().map(|(e, r)| (e.as_str(), r.as_str())),
             },
         )
@@ -310,7 +384,9 @@ impl Services {
         out.txn = txn.map(|(d, t)| (d.to_string(), t.to_string()));
         cache.last = Some((out.event_id.to_string(), depth));
         if let Some(sk) = &new.state_key {
-            cache.state.insert((new.kind.clone(), sk.clone()), out.clone());
+            cache
+                .state
+                .insert((new.kind.clone(), sk.clone()), out.clone());
         }
         if let Some(c) = fresh {
             cache_map.insert(room_id_owned.clone(), c);

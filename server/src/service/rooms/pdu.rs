@@ -4,7 +4,10 @@
 
 use ruma::events::TimelineEventType;
 use ruma::serde::Raw;
-use ruma::{EventId, MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId, RoomId, UInt, UserId};
+use ruma::{
+    EventId, MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId, RoomId, UInt,
+    UserId,
+};
 use serde::Deserialize;
 use serde_json::value::RawValue as RawJsonValue;
 use serde_json::{Map, Value, json};
@@ -44,7 +47,8 @@ pub struct Pdu {
 
 impl Pdu {
     pub fn from_json(event_id: OwnedEventId, json: Map<String, Value>) -> Result<Pdu, String> {
-        let f: Fields = serde_json::from_value(Value::Object(json.clone())).map_err(|e| format!("malformed event: {e}"))?;
+        let f: Fields = serde_json::from_value(Value::Object(json.clone()))
+            .map_err(|e| format!("malformed event: {e}"))?;
         // From room v11 on, `redacts` lives in the content.
         let redacts = f.redacts.clone().or_else(|| {
             if f.kind == TimelineEventType::RoomRedaction {
@@ -56,11 +60,20 @@ impl Pdu {
                 None
             }
         });
-        Ok(Pdu { event_id, stream: 0, json, f, redacts, redacted_by: None, txn: None })
+        Ok(Pdu {
+            event_id,
+            stream: 0,
+            json,
+            f,
+            redacts,
+            redacted_by: None,
+            txn: None,
+        })
     }
 
     pub fn from_row(row: &EventRow) -> Result<Pdu, String> {
-        let json: Map<String, Value> = serde_json::from_str(&row.json).map_err(|e| format!("stored event {}: {e}", row.event_id))?;
+        let json: Map<String, Value> = serde_json::from_str(&row.json)
+            .map_err(|e| format!("stored event {}: {e}", row.event_id))?;
         let id = EventId::parse(&row.event_id).map_err(|e| e.to_string())?;
         let mut p = Pdu::from_json(id, json)?;
         p.stream = row.stream_ordering;
@@ -88,14 +101,21 @@ impl Pdu {
         i64::from(self.f.origin_server_ts.0)
     }
     pub fn content_value(&self) -> Value {
-        self.json.get("content").cloned().unwrap_or_else(|| json!({}))
+        self.json
+            .get("content")
+            .cloned()
+            .unwrap_or_else(|| json!({}))
     }
     pub fn redacts_str(&self) -> Option<&str> {
         self.redacts.as_ref().map(|e| e.as_str())
     }
     /// `content.membership` of a member event.
     pub fn membership(&self) -> Option<String> {
-        self.json.get("content")?.get("membership")?.as_str().map(str::to_string)
+        self.json
+            .get("content")?
+            .get("membership")?
+            .as_str()
+            .map(str::to_string)
     }
 
     /// The client-server format. `viewer_device` gets `unsigned.transaction_id` when it sent
@@ -125,7 +145,12 @@ impl Pdu {
         if let Some(r) = self.redacts_str() {
             out.insert("redacts".into(), json!(r));
         }
-        let mut unsigned = self.json.get("unsigned").and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut unsigned = self
+            .json
+            .get("unsigned")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let age = crate::store::now_ms() - self.ts();
         unsigned.insert("age".into(), json!(age.max(0)));
         if let (Some((user, device)), Some((txn_device, txn_id))) = (viewer, &self.txn) {
@@ -142,7 +167,8 @@ impl Pdu {
 
     /// The content left after redaction under this room version's rules.
     fn redacted_content(&self, rules: &ruma::room_version_rules::RedactionRules) -> Option<Value> {
-        let obj: ruma::CanonicalJsonObject = serde_json::from_value(Value::Object(self.json.clone())).ok()?;
+        let obj: ruma::CanonicalJsonObject =
+            serde_json::from_value(Value::Object(self.json.clone())).ok()?;
         let redacted = ruma::canonical_json::redact(obj, rules, None).ok()?;
         serde_json::to_value(redacted.get("content")?).ok()
     }

@@ -10,9 +10,14 @@ use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params, QueryMap};
 use crate::service::SharedServices;
 use crate::store::rooms as db;
 
-pub async fn get_visibility_route(State(services): State<SharedServices>, Params(room_id): Params<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_visibility_route(
+    State(services): State<SharedServices>,
+    Params(room_id): Params<String>,
+) -> Result<Json<Value>, ApiError> {
     match db::is_public(&services.db, &room_id).await? {
-        Some(p) => Ok(Json(json!({ "visibility": if p { "public" } else { "private" } }))),
+        Some(p) => Ok(Json(
+            json!({ "visibility": if p { "public" } else { "private" } }),
+        )),
         None => Err(ApiError::not_found("Unknown room")),
     }
 }
@@ -26,11 +31,25 @@ pub async fn put_visibility_route(
     let public = match body.get("visibility").and_then(Value::as_str) {
         Some("public") => true,
         Some("private") | None => false,
-        Some(_) => return Err(ApiError::invalid_param("visibility must be public or private")),
+        Some(_) => {
+            return Err(ApiError::invalid_param(
+                "visibility must be public or private",
+            ));
+        }
     };
     services.room_rules(&room_id).await?;
-    if !services.has_power(&room_id, &auth.user_id, "state_default", Some("m.room.canonical_alias")).await? {
-        return Err(ApiError::forbidden("This server requires you to be a moderator in the room to edit its room list entry"));
+    if !services
+        .has_power(
+            &room_id,
+            &auth.user_id,
+            "state_default",
+            Some("m.room.canonical_alias"),
+        )
+        .await?
+    {
+        return Err(ApiError::forbidden(
+            "This server requires you to be a moderator in the room to edit its room list entry",
+        ));
     }
     db::set_public(&services.db, &room_id, public).await?;
     Ok(Json(json!({})))
@@ -38,7 +57,10 @@ pub async fn put_visibility_route(
 
 async fn entry(services: &SharedServices, room_id: &str) -> Result<Value, ApiError> {
     let content = |kind: &'static str| async move {
-        services.current_state_event(room_id, kind, "").await.map(|p| p.map(|p| p.content_value()))
+        services
+            .current_state_event(room_id, kind, "")
+            .await
+            .map(|p| p.map(|p| p.content_value()))
     };
     let name = content("m.room.name").await?;
     let topic = content("m.room.topic").await?;
@@ -56,23 +78,46 @@ async fn entry(services: &SharedServices, room_id: &str) -> Result<Value, ApiErr
         "guest_can_join": guest.as_ref().is_some_and(|g| g["guest_access"] == "can_join"),
         "join_rule": join_rules.as_ref().and_then(|j| j.get("join_rule").cloned()).unwrap_or(json!("public")),
     });
-    for (key, v, field) in [("name", &name, "name"), ("topic", &topic, "topic"), ("canonical_alias", &alias, "alias"), ("avatar_url", &avatar, "url")] {
-        if let Some(s) = v.as_ref().and_then(|c| c.get(field)).and_then(Value::as_str) {
+    for (key, v, field) in [
+        ("name", &name, "name"),
+        ("topic", &topic, "topic"),
+        ("canonical_alias", &alias, "alias"),
+        ("avatar_url", &avatar, "url"),
+    ] {
+        if let Some(s) = v
+            .as_ref()
+            .and_then(|c| c.get(field))
+            .and_then(Value::as_str)
+        {
             e[key] = json!(s);
         }
     }
-    if let Some(t) = create.as_ref().and_then(|c| c.get("type")).and_then(Value::as_str) {
+    if let Some(t) = create
+        .as_ref()
+        .and_then(|c| c.get("type"))
+        .and_then(Value::as_str)
+    {
         e["room_type"] = json!(t);
     }
     Ok(e)
 }
 
-async fn list(services: &SharedServices, limit: Option<usize>, since: Option<&str>, term: Option<&str>) -> Result<Json<Value>, ApiError> {
+async fn list(
+    services: &SharedServices,
+    limit: Option<usize>,
+    since: Option<&str>,
+    term: Option<&str>,
+) -> Result<Json<Value>, ApiError> {
     let mut rooms = Vec::new();
     for room_id in db::public_rooms(&services.db).await? {
         let e = entry(services, &room_id).await?;
         if let Some(t) = term.map(str::to_lowercase).filter(|t| !t.is_empty()) {
-            let hay = ["name", "topic", "canonical_alias"].iter().filter_map(|k| e[*k].as_str()).collect::<Vec<_>>().join(" ").to_lowercase();
+            let hay = ["name", "topic", "canonical_alias"]
+                .iter()
+                .filter_map(|k| e[*k].as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase();
             if !hay.contains(&t) {
                 continue;
             }
@@ -80,10 +125,18 @@ async fn list(services: &SharedServices, limit: Option<usize>, since: Option<&st
         rooms.push(e);
     }
     // Largest rooms first, as Synapse lists them.
-    rooms.sort_by(|a, b| b["num_joined_members"].as_u64().cmp(&a["num_joined_members"].as_u64()).then(a["room_id"].as_str().cmp(&b["room_id"].as_str())));
+    rooms.sort_by(|a, b| {
+        b["num_joined_members"]
+            .as_u64()
+            .cmp(&a["num_joined_members"].as_u64())
+            .then(a["room_id"].as_str().cmp(&b["room_id"].as_str()))
+    });
     let total = rooms.len();
     let offset = match since {
-        Some(s) => s.strip_prefix('o').and_then(|n| n.parse::<usize>().ok()).ok_or_else(|| ApiError::invalid_param("Invalid since token"))?,
+        Some(s) => s
+            .strip_prefix('o')
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| ApiError::invalid_param("Invalid since token"))?,
         None => 0,
     };
     let limit = limit.unwrap_or(total.max(1));
@@ -98,13 +151,39 @@ async fn list(services: &SharedServices, limit: Option<usize>, since: Option<&st
     Ok(body).map(Json)
 }
 
-pub async fn get_public_rooms_route(State(services): State<SharedServices>, _auth: Auth, QueryMap(q): QueryMap) -> Result<Json<Value>, ApiError> {
-    let limit = q.get("limit").map(|l| l.parse::<usize>().map_err(|_| ApiError::invalid_param("limit must be an integer"))).transpose()?;
+pub async fn get_public_rooms_route(
+    State(services): State<SharedServices>,
+    _auth: Auth,
+    QueryMap(q): QueryMap,
+) -> Result<Json<Value>, ApiError> {
+    let limit = q
+        .get("limit")
+        .map(|l| {
+            l.parse::<usize>()
+                .map_err(|_| ApiError::invalid_param("limit must be an integer"))
+        })
+        .transpose()?;
     list(&services, limit, q.get("since").map(String::as_str), None).await
 }
 
-pub async fn post_public_rooms_route(State(services): State<SharedServices>, _auth: Auth, OptionalJson(body): OptionalJson) -> Result<Json<Value>, ApiError> {
-    let limit = body.get("limit").and_then(Value::as_u64).map(|l| l as usize);
-    let term = body.get("filter").and_then(|f| f.get("generic_search_term")).and_then(Value::as_str);
-    list(&services, limit, body.get("since").and_then(Value::as_str), term).await
+pub async fn post_public_rooms_route(
+    State(services): State<SharedServices>,
+    _auth: Auth,
+    OptionalJson(body): OptionalJson,
+) -> Result<Json<Value>, ApiError> {
+    let limit = body
+        .get("limit")
+        .and_then(Value::as_u64)
+        .map(|l| l as usize);
+    let term = body
+        .get("filter")
+        .and_then(|f| f.get("generic_search_term"))
+        .and_then(Value::as_str);
+    list(
+        &services,
+        limit,
+        body.get("since").and_then(Value::as_str),
+        term,
+    )
+    .await
 }

@@ -11,8 +11,18 @@ use crate::api::extract::{Auth, QueryMap};
 use crate::service::SharedServices;
 use crate::service::sync::Token;
 
-pub async fn get_keys_changes_route(State(s): State<SharedServices>, auth: Auth, QueryMap(q): QueryMap) -> Result<Json<Value>, ApiError> {
-    let from = q.get("from").ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "M_MISSING_PARAM", "Missing string query parameter 'from'"))?;
+pub async fn get_keys_changes_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    QueryMap(q): QueryMap,
+) -> Result<Json<Value>, ApiError> {
+    let from = q.get("from").ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "M_MISSING_PARAM",
+            "Missing string query parameter 'from'",
+        )
+    })?;
     let from = Token::parse(from).ok_or_else(|| ApiError::invalid_param("Invalid from token"))?;
     if let Some(to) = q.get("to") {
         Token::parse(to).ok_or_else(|| ApiError::invalid_param("Invalid to token"))?;

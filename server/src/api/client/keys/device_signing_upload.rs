@@ -22,19 +22,33 @@ pub async fn post_device_signing_upload_route(
         m.remove("auth");
     }
     // A later round of auth may carry only `auth`: the session remembers the keys.
-    let continuing = keys.as_object().is_some_and(|m| m.is_empty()) && body.get("auth").is_some_and(Value::is_object);
+    let continuing = keys.as_object().is_some_and(|m| m.is_empty())
+        && body.get("auth").is_some_and(Value::is_object);
     if !continuing {
-        match s.cross_signing_needs_auth(&auth.user_id, &keys).await.map_err(ApiError::from)? {
+        match s
+            .cross_signing_needs_auth(&auth.user_id, &keys)
+            .await
+            .map_err(ApiError::from)?
+        {
             None => return Ok(Json(json!({}))),
             Some(false) => {
-                s.upload_signing_keys(&auth.user_id, &keys).await.map_err(ApiError::from)?;
+                s.upload_signing_keys(&auth.user_id, &keys)
+                    .await
+                    .map_err(ApiError::from)?;
                 return Ok(Json(json!({})));
             }
             Some(true) => {}
         }
     }
-    let req = UiaRequest { endpoint: "POST /keys/device_signing/upload", user_id: Some(&auth.user_id), flows: vec![vec![uia::PASSWORD]], body };
+    let req = UiaRequest {
+        endpoint: "POST /keys/device_signing/upload",
+        user_id: Some(&auth.user_id),
+        flows: vec![vec![uia::PASSWORD]],
+        body,
+    };
     let passed = s.user_interactive_auth(req).await?;
-    s.upload_signing_keys(&auth.user_id, &passed.params).await.map_err(ApiError::from)?;
+    s.upload_signing_keys(&auth.user_id, &passed.params)
+        .await
+        .map_err(ApiError::from)?;
     Ok(Json(json!({})))
 }

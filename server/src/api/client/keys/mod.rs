@@ -25,13 +25,18 @@ impl From<E2eeError> for ApiError {
         match e {
             E2eeError::BadJson(_) => ApiError::bad_json(msg),
             E2eeError::InvalidParam(_) => ApiError::invalid_param(msg),
-            E2eeError::MissingParam(_) => ApiError::new(StatusCode::BAD_REQUEST, "M_MISSING_PARAM", msg),
-            E2eeError::InvalidSignature(_) => ApiError::new(StatusCode::BAD_REQUEST, "M_INVALID_SIGNATURE", msg),
+            E2eeError::MissingParam(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "M_MISSING_PARAM", msg)
+            }
+            E2eeError::InvalidSignature(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "M_INVALID_SIGNATURE", msg)
+            }
             E2eeError::NotFound(_) => ApiError::not_found(msg),
             E2eeError::Unknown(_) => ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", msg),
             E2eeError::TooLarge(_) => ApiError::new(StatusCode::BAD_REQUEST, "M_TOO_LARGE", msg),
             E2eeError::WrongRoomKeysVersion { current_version } => {
-                ApiError::new(StatusCode::FORBIDDEN, "M_WRONG_ROOM_KEYS_VERSION", msg).with("current_version", json!(current_version))
+                ApiError::new(StatusCode::FORBIDDEN, "M_WRONG_ROOM_KEYS_VERSION", msg)
+                    .with("current_version", json!(current_version))
             }
             E2eeError::Store(s) => s.into(),
         }
@@ -40,7 +45,11 @@ impl From<E2eeError> for ApiError {
 
 /// The required `version` query parameter of /room_keys/keys.
 fn version_param(q: &std::collections::HashMap<String, String>) -> Result<String, ApiError> {
-    q.get("version")
-        .cloned()
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "M_MISSING_PARAM", "Missing string query parameter 'version'"))
+    q.get("version").cloned().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "M_MISSING_PARAM",
+            "Missing string query parameter 'version'",
+        )
+    })
 }

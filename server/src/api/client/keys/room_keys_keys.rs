@@ -14,7 +14,10 @@ use crate::service::e2ee::RoomKeysPath;
 
 fn path(p: Vec<String>) -> RoomKeysPath {
     let mut it = p.into_iter();
-    RoomKeysPath { room_id: it.next(), session_id: it.next() }
+    RoomKeysPath {
+        room_id: it.next(),
+        session_id: it.next(),
+    }
 }
 
 /// Path parameters (percent-decoded) of any of the three paths: none, room, room and session.
@@ -23,7 +26,10 @@ pub struct KeysPath(RoomKeysPath);
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for KeysPath {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
         let params = match axum::extract::RawPathParams::from_request_parts(parts, state).await {
             Ok(p) => p.iter().map(|(_, v)| v.to_string()).collect(),
             Err(_) => Vec::new(),
@@ -40,15 +46,27 @@ pub async fn put_room_keys_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let version = version_param(&q)?;
-    Ok(Json(s.put_room_keys(&auth.user_id, &version, &p, body).await?))
+    Ok(Json(
+        s.put_room_keys(&auth.user_id, &version, &p, body).await?,
+    ))
 }
 
-pub async fn get_room_keys_route(State(s): State<SharedServices>, auth: Auth, KeysPath(p): KeysPath, QueryMap(q): QueryMap) -> Result<Json<Value>, ApiError> {
+pub async fn get_room_keys_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    KeysPath(p): KeysPath,
+    QueryMap(q): QueryMap,
+) -> Result<Json<Value>, ApiError> {
     let version = version_param(&q)?;
     Ok(Json(s.get_room_keys(&auth.user_id, &version, &p).await?))
 }
 
-pub async fn delete_room_keys_route(State(s): State<SharedServices>, auth: Auth, KeysPath(p): KeysPath, QueryMap(q): QueryMap) -> Result<Json<Value>, ApiError> {
+pub async fn delete_room_keys_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    KeysPath(p): KeysPath,
+    QueryMap(q): QueryMap,
+) -> Result<Json<Value>, ApiError> {
     let version = version_param(&q)?;
     Ok(Json(s.delete_room_keys(&auth.user_id, &version, &p).await?))
 }

@@ -9,10 +9,19 @@ use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson};
 use crate::service::SharedServices;
 
-pub async fn post_room_keys_version_route(State(s): State<SharedServices>, auth: Auth, MatrixJson(body): MatrixJson<Value>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({"version": s.create_backup_version(&auth.user_id, &body).await?})))
+pub async fn post_room_keys_version_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    MatrixJson(body): MatrixJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        json!({"version": s.create_backup_version(&auth.user_id, &body).await?}),
+    ))
 }
 
-pub async fn get_room_keys_version_route(State(s): State<SharedServices>, auth: Auth) -> Result<Json<Value>, ApiError> {
+pub async fn get_room_keys_version_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+) -> Result<Json<Value>, ApiError> {
     Ok(Json(s.backup_version_info(&auth.user_id, None).await?))
 }

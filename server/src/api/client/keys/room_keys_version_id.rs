@@ -8,8 +8,14 @@ use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson, Params};
 use crate::service::SharedServices;
 
-pub async fn get_room_keys_version_id_route(State(s): State<SharedServices>, auth: Auth, Params(version): Params<String>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(s.backup_version_info(&auth.user_id, Some(&version)).await?))
+pub async fn get_room_keys_version_id_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    Params(version): Params<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        s.backup_version_info(&auth.user_id, Some(&version)).await?,
+    ))
 }
 
 pub async fn put_room_keys_version_id_route(
@@ -18,11 +24,16 @@ pub async fn put_room_keys_version_id_route(
     Params(version): Params<String>,
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    s.update_backup_version(&auth.user_id, &version, &body).await?;
+    s.update_backup_version(&auth.user_id, &version, &body)
+        .await?;
     Ok(Json(json!({})))
 }
 
-pub async fn delete_room_keys_version_id_route(State(s): State<SharedServices>, auth: Auth, Params(version): Params<String>) -> Result<Json<Value>, ApiError> {
+pub async fn delete_room_keys_version_id_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    Params(version): Params<String>,
+) -> Result<Json<Value>, ApiError> {
     s.delete_backup_version(&auth.user_id, &version).await?;
     Ok(Json(json!({})))
 }

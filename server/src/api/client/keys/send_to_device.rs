@@ -14,6 +14,7 @@ pub async fn put_send_to_device_route(
     Params((event_type, txn_id)): Params<(String, String)>,
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    s.send_to_device(&auth.user_id, &auth.device_id, &event_type, &txn_id, &body).await?;
+    s.send_to_device(&auth.user_id, &auth.device_id, &event_type, &txn_id, &body)
+        .await?;
     Ok(Json(json!({})))
 }

@@ -8,6 +8,10 @@ use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson};
 use crate::service::SharedServices;
 
-pub async fn post_signatures_upload_route(State(s): State<SharedServices>, auth: Auth, MatrixJson(body): MatrixJson<Value>) -> Result<Json<Value>, ApiError> {
+pub async fn post_signatures_upload_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    MatrixJson(body): MatrixJson<Value>,
+) -> Result<Json<Value>, ApiError> {
     Ok(Json(s.upload_signatures(&auth.user_id, &body).await?))
 }

@@ -8,6 +8,12 @@ use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson};
 use crate::service::SharedServices;
 
-pub async fn post_keys_upload_route(State(s): State<SharedServices>, auth: Auth, MatrixJson(body): MatrixJson<Value>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(s.upload_keys(&auth.user_id, &auth.device_id, &body).await?))
+pub async fn post_keys_upload_route(
+    State(s): State<SharedServices>,
+    auth: Auth,
+    MatrixJson(body): MatrixJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        s.upload_keys(&auth.user_id, &auth.device_id, &body).await?,
+    ))
 }

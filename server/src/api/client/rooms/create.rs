@@ -34,20 +34,39 @@ pub async fn create_room_route(
     let visibility_public = match visibility.as_deref() {
         None | Some("private") => false,
         Some("public") => true,
-        Some(v) => return Err(ApiError::bad_json(format!("visibility must be public or private, not {v:?}"))),
+        Some(v) => {
+            return Err(ApiError::bad_json(format!(
+                "visibility must be public or private, not {v:?}"
+            )));
+        }
     };
     let invite = match body.get("invite") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => a.iter().map(|v| v.as_str().map(String::from).ok_or_else(|| ApiError::bad_json("invite must be a list of user ids"))).collect::<Result<_, _>>()?,
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(String::from)
+                    .ok_or_else(|| ApiError::bad_json("invite must be a list of user ids"))
+            })
+            .collect::<Result<_, _>>()?,
         Some(_) => return Err(ApiError::bad_json("invite must be a list of user ids")),
     };
     let mut initial_state = Vec::new();
     if let Some(items) = body.get("initial_state") {
-        let Some(items) = items.as_array() else { return Err(ApiError::bad_json("initial_state must be a list")) };
+        let Some(items) = items.as_array() else {
+            return Err(ApiError::bad_json("initial_state must be a list"));
+        };
         for item in items {
-            let kind = item.get("type").and_then(Value::as_str).ok_or_else(|| ApiError::bad_json("initial_state events need a type"))?;
+            let kind = item
+                .get("type")
+                .and_then(Value::as_str)
+                .ok_or_else(|| ApiError::bad_json("initial_state events need a type"))?;
             let sk = item.get("state_key").and_then(Value::as_str).unwrap_or("");
-            let content = item.get("content").filter(|c| c.is_object()).ok_or_else(|| ApiError::bad_json("initial_state events need a content object"))?;
+            let content = item
+                .get("content")
+                .filter(|c| c.is_object())
+                .ok_or_else(|| ApiError::bad_json("initial_state events need a content object"))?;
             initial_state.push((kind.to_string(), sk.to_string(), content.clone()));
         }
     }
@@ -58,7 +77,10 @@ pub async fn create_room_route(
         topic: opt_str(&body, "topic")?,
         room_alias_name: opt_str(&body, "room_alias_name")?,
         invite,
-        is_direct: body.get("is_direct").and_then(Value::as_bool).unwrap_or(false),
+        is_direct: body
+            .get("is_direct")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         initial_state,
         creation_content: opt_obj(&body, "creation_content")?,
         power_level_content_override: opt_obj(&body, "power_level_content_override")?,

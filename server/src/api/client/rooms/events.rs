@@ -18,9 +18,16 @@ pub async fn get_event_route(
     Params((room_id, event_id)): Params<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let until = visible_until(&services, &auth.user_id, &room_id).await?;
-    let p = services.event_by_id(&event_id).await?.filter(|p| p.room_id_str() == Some(&room_id) && p.stream <= until);
-    let Some(p) = p else { return Err(ApiError::not_found("Event not found.")) };
-    let mut v = services.format_events(&room_id, &[p], Some((&auth.user_id, &auth.device_id))).await?;
+    let p = services
+        .event_by_id(&event_id)
+        .await?
+        .filter(|p| p.room_id_str() == Some(&room_id) && p.stream <= until);
+    let Some(p) = p else {
+        return Err(ApiError::not_found("Event not found."));
+    };
+    let mut v = services
+        .format_events(&room_id, &[p], Some((&auth.user_id, &auth.device_id)))
+        .await?;
     Ok(Json(v.remove(0)))
 }
 
@@ -31,21 +38,45 @@ pub async fn get_context_route(
     QueryMap(q): QueryMap,
 ) -> Result<Json<Value>, ApiError> {
     let until = visible_until(&services, &auth.user_id, &room_id).await?;
-    let limit = q.get("limit").and_then(|l| l.parse::<i64>().ok()).unwrap_or(10).clamp(0, 100);
-    let p = services.event_by_id(&event_id).await?.filter(|p| p.room_id_str() == Some(&room_id) && p.stream <= until);
-    let Some(p) = p else { return Err(ApiError::not_found("Event not found.")) };
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<i64>().ok())
+        .unwrap_or(10)
+        .clamp(0, 100);
+    let p = services
+        .event_by_id(&event_id)
+        .await?
+        .filter(|p| p.room_id_str() == Some(&room_id) && p.stream <= until);
+    let Some(p) = p else {
+        return Err(ApiError::not_found("Event not found."));
+    };
     let before_n = limit / 2;
     let after_n = limit - before_n;
     let before = db::events_backwards(&services.db, &room_id, 0, p.stream - 1, before_n).await?;
     let after = db::events_forwards(&services.db, &room_id, p.stream, until, after_n).await?;
     let viewer = Some((auth.user_id.as_str(), auth.device_id.as_str()));
-    let before_p = before.iter().map(Services::pdu).collect::<Result<Vec<_>, _>>()?;
-    let after_p = after.iter().map(Services::pdu).collect::<Result<Vec<_>, _>>()?;
-    let start = before.last().map(|r| r.stream_ordering - 1).unwrap_or(p.stream - 1);
+    let before_p = before
+        .iter()
+        .map(Services::pdu)
+        .collect::<Result<Vec<_>, _>>()?;
+    let after_p = after
+        .iter()
+        .map(Services::pdu)
+        .collect::<Result<Vec<_>, _>>()?;
+    let start = before
+        .last()
+        .map(|r| r.stream_ordering - 1)
+        .unwrap_or(p.stream - 1);
     let end = after.last().map(|r| r.stream_ordering).unwrap_or(p.stream);
     let state_rows = db::state_at(&services.db, &room_id, end).await?;
-    let state = state_rows.iter().map(Services::pdu).collect::<Result<Vec<_>, _>>()?;
-    let event = services.format_events(&room_id, std::slice::from_ref(&p), viewer).await?.remove(0);
+    let state = state_rows
+        .iter()
+        .map(Services::pdu)
+        .collect::<Result<Vec<_>, _>>()?;
+    let event = services
+        .format_events(&room_id, std::slice::from_ref(&p), viewer)
+        .await?
+        .remove(0);
     Ok(Json(json!({
         "event": event,
         "events_before": services.format_events(&room_id, &before_p, viewer).await?,

@@ -18,7 +18,13 @@ fn reason(body: &Value) -> Option<&str> {
 }
 
 fn user_id_field(body: &Value) -> Result<&str, ApiError> {
-    body.get("user_id").and_then(Value::as_str).ok_or_else(|| ApiError::new(http::StatusCode::BAD_REQUEST, "M_MISSING_PARAM", "Missing user_id"))
+    body.get("user_id").and_then(Value::as_str).ok_or_else(|| {
+        ApiError::new(
+            http::StatusCode::BAD_REQUEST,
+            "M_MISSING_PARAM",
+            "Missing user_id",
+        )
+    })
 }
 
 /// POST /join/{roomIdOrAlias} and /rooms/{roomId}/join
@@ -28,7 +34,11 @@ pub async fn join_route(
     Params(room): Params<String>,
     OptionalJson(body): OptionalJson,
 ) -> Result<Json<Value>, ApiError> {
-    services.limiter.check(Kind::JoinLocal, &auth.user_id, services.config.rate_limits.joins_local)?;
+    services.limiter.check(
+        Kind::JoinLocal,
+        &auth.user_id,
+        services.config.rate_limits.joins_local,
+    )?;
     let (room_id, _) = services.join(&auth.user_id, &room, reason(&body)).await?;
     Ok(Json(json!({ "room_id": room_id })))
 }
@@ -42,10 +52,25 @@ pub async fn invite_route(
 ) -> Result<Json<Value>, ApiError> {
     let target = user_id_field(&body)?;
     let limits = &services.config.rate_limits;
-    services.limiter.check(Kind::InviteRoom, &room_id, limits.invites_per_room)?;
-    services.limiter.check(Kind::InviteUser, target, limits.invites_per_user)?;
-    services.limiter.check(Kind::InviteIssuer, &auth.user_id, limits.invites_per_issuer)?;
-    services.set_membership(&room_id, &auth.user_id, target, "invite", reason(&body), None).await?;
+    services
+        .limiter
+        .check(Kind::InviteRoom, &room_id, limits.invites_per_room)?;
+    services
+        .limiter
+        .check(Kind::InviteUser, target, limits.invites_per_user)?;
+    services
+        .limiter
+        .check(Kind::InviteIssuer, &auth.user_id, limits.invites_per_issuer)?;
+    services
+        .set_membership(
+            &room_id,
+            &auth.user_id,
+            target,
+            "invite",
+            reason(&body),
+            None,
+        )
+        .await?;
     Ok(Json(json!({})))
 }
 
@@ -56,7 +81,16 @@ pub async fn leave_route(
     Params(room_id): Params<String>,
     OptionalJson(body): OptionalJson,
 ) -> Result<Json<Value>, ApiError> {
-    services.set_membership(&room_id, &auth.user_id, &auth.user_id, "leave", reason(&body), None).await?;
+    services
+        .set_membership(
+            &room_id,
+            &auth.user_id,
+            &auth.user_id,
+            "leave",
+            reason(&body),
+            None,
+        )
+        .await?;
     Ok(Json(json!({})))
 }
 
@@ -68,7 +102,16 @@ pub async fn kick_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let target = user_id_field(&body)?;
-    services.set_membership(&room_id, &auth.user_id, target, "leave", reason(&body), None).await?;
+    services
+        .set_membership(
+            &room_id,
+            &auth.user_id,
+            target,
+            "leave",
+            reason(&body),
+            None,
+        )
+        .await?;
     Ok(Json(json!({})))
 }
 
@@ -80,7 +123,9 @@ pub async fn ban_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let target = user_id_field(&body)?;
-    services.set_membership(&room_id, &auth.user_id, target, "ban", reason(&body), None).await?;
+    services
+        .set_membership(&room_id, &auth.user_id, target, "ban", reason(&body), None)
+        .await?;
     Ok(Json(json!({})))
 }
 
@@ -92,11 +137,23 @@ pub async fn unban_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let target = user_id_field(&body)?;
-    match db::membership(&services.db, target, &room_id).await?.map(|m| m.0) {
+    match db::membership(&services.db, target, &room_id)
+        .await?
+        .map(|m| m.0)
+    {
         Some(m) if m == "ban" => {}
         _ => return Err(ApiError::forbidden(format!("{target} is not banned"))),
     }
-    services.set_membership(&room_id, &auth.user_id, target, "leave", reason(&body), None).await?;
+    services
+        .set_membership(
+            &room_id,
+            &auth.user_id,
+            target,
+            "leave",
+            reason(&body),
+            None,
+        )
+        .await?;
     Ok(Json(json!({})))
 }
 
@@ -106,9 +163,18 @@ pub async fn forget_route(
     auth: Auth,
     Params(room_id): Params<String>,
 ) -> Result<Json<Value>, ApiError> {
-    match db::membership(&services.db, &auth.user_id, &room_id).await?.map(|m| m.0) {
+    match db::membership(&services.db, &auth.user_id, &room_id)
+        .await?
+        .map(|m| m.0)
+    {
         Some(m) if m == "leave" || m == "ban" => {}
-        Some(_) => return Err(ApiError::new(http::StatusCode::BAD_REQUEST, "M_UNKNOWN", "User is in room, must leave before forgetting")),
+        Some(_) => {
+            return Err(ApiError::new(
+                http::StatusCode::BAD_REQUEST,
+                "M_UNKNOWN",
+                "User is in room, must leave before forgetting",
+            ));
+        }
         None => return Err(ApiError::not_found("Not a known room")),
     }
     db::forget(&services.db, &auth.user_id, &room_id).await?;
@@ -116,7 +182,10 @@ pub async fn forget_route(
 }
 
 /// GET /joined_rooms
-pub async fn joined_rooms_route(State(services): State<SharedServices>, auth: Auth) -> Result<Json<Value>, ApiError> {
+pub async fn joined_rooms_route(
+    State(services): State<SharedServices>,
+    auth: Auth,
+) -> Result<Json<Value>, ApiError> {
     let rooms: Vec<String> = db::memberships_of(&services.db, &auth.user_id)
         .await?
         .into_iter()
@@ -127,7 +196,11 @@ pub async fn joined_rooms_route(State(services): State<SharedServices>, auth: Au
 }
 
 /// The user must be in the room (or have been, for a view up to when they left).
-pub async fn visible_until(services: &SharedServices, user_id: &str, room_id: &str) -> Result<i64, ApiError> {
+pub async fn visible_until(
+    services: &SharedServices,
+    user_id: &str,
+    room_id: &str,
+) -> Result<i64, ApiError> {
     services.room_rules(room_id).await?;
     match db::membership(&services.db, user_id, room_id).await? {
         Some((m, _)) if m == "join" => Ok(services.stream_position()),
@@ -140,7 +213,9 @@ pub async fn visible_until(services: &SharedServices, user_id: &str, room_id: &s
             if world {
                 Ok(services.stream_position())
             } else {
-                Err(ApiError::forbidden(format!("User {user_id} not in room {room_id}")))
+                Err(ApiError::forbidden(format!(
+                    "User {user_id} not in room {room_id}"
+                )))
             }
         }
     }
@@ -155,7 +230,10 @@ pub async fn members_route(
 ) -> Result<Json<Value>, ApiError> {
     let until = visible_until(&services, &auth.user_id, &room_id).await?;
     let at = match q.get("at") {
-        Some(t) => Token::parse(t).ok_or_else(|| ApiError::invalid_param("Invalid at token"))?.pos.min(until),
+        Some(t) => Token::parse(t)
+            .ok_or_else(|| ApiError::invalid_param("Invalid at token"))?
+            .pos
+            .min(until),
         None => until,
     };
     let state = db::state_at(&services.db, &room_id, at).await?;
@@ -166,7 +244,9 @@ pub async fn members_route(
             continue;
         }
         let m = p.membership().unwrap_or_default();
-        if q.get("membership").is_some_and(|want| *want != m) || q.get("not_membership").is_some_and(|not| *not == m) {
+        if q.get("membership").is_some_and(|want| *want != m)
+            || q.get("not_membership").is_some_and(|not| *not == m)
+        {
             continue;
         }
         pdus.push(p);

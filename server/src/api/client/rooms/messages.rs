@@ -25,22 +25,39 @@ pub async fn get_messages_route(
         Some("b") => true,
         Some("f") => false,
         Some(other) => return Err(ApiError::invalid_param(format!("Unknown dir {other:?}"))),
-        None => return Err(ApiError::new(http::StatusCode::BAD_REQUEST, "M_MISSING_PARAM", "Missing parameter: dir")),
+        None => {
+            return Err(ApiError::new(
+                http::StatusCode::BAD_REQUEST,
+                "M_MISSING_PARAM",
+                "Missing parameter: dir",
+            ));
+        }
     };
     let parse = |key: &str| -> Result<Option<i64>, ApiError> {
         match q.get(key) {
             None => Ok(None),
-            Some(t) => Token::parse(t).map(|t| Some(t.pos)).ok_or_else(|| ApiError::invalid_param(format!("Invalid {key} token"))),
+            Some(t) => Token::parse(t)
+                .map(|t| Some(t.pos))
+                .ok_or_else(|| ApiError::invalid_param(format!("Invalid {key} token"))),
         }
     };
     let from = parse("from")?;
     let to = parse("to")?;
     let limit = match q.get("limit") {
-        Some(l) => l.parse::<i64>().map_err(|_| ApiError::invalid_param("limit must be an integer"))?.clamp(0, 1000),
+        Some(l) => l
+            .parse::<i64>()
+            .map_err(|_| ApiError::invalid_param("limit must be an integer"))?
+            .clamp(0, 1000),
         None => 10,
     };
     let filter_json: Option<Value> = match q.get("filter") {
-        Some(f) => Some(serde_json::from_str(f).map_err(|_| ApiError::new(http::StatusCode::BAD_REQUEST, "M_NOT_JSON", "filter is not JSON"))?),
+        Some(f) => Some(serde_json::from_str(f).map_err(|_| {
+            ApiError::new(
+                http::StatusCode::BAD_REQUEST,
+                "M_NOT_JSON",
+                "filter is not JSON",
+            )
+        })?),
         None => None,
     };
     // A room filter (lazy_load_members, types, …) as used in /messages.
@@ -58,12 +75,30 @@ pub async fn get_messages_route(
         let stop = to.unwrap_or(until).min(until);
         db::events_forwards(&services.db, &room_id, start, stop, limit).await?
     };
-    let start_token = if backwards { from.unwrap_or(until).min(until) } else { from.unwrap_or(0) };
-    let end = rows.last().map(|r| if backwards { r.stream_ordering - 1 } else { r.stream_ordering });
-    let pdus: Vec<_> = rows.iter().map(Services::pdu).collect::<Result<Vec<_>, _>>()?;
-    let pdus: Vec<_> = pdus.into_iter().filter(|p| filter.event_allowed(p)).collect();
+    let start_token = if backwards {
+        from.unwrap_or(until).min(until)
+    } else {
+        from.unwrap_or(0)
+    };
+    let end = rows.last().map(|r| {
+        if backwards {
+            r.stream_ordering - 1
+        } else {
+            r.stream_ordering
+        }
+    });
+    let pdus: Vec<_> = rows
+        .iter()
+        .map(Services::pdu)
+        .collect::<Result<Vec<_>, _>>()?;
+    let pdus: Vec<_> = pdus
+        .into_iter()
+        .filter(|p| filter.event_allowed(p))
+        .collect();
     let senders: Vec<String> = pdus.iter().map(|p| p.sender_str().to_string()).collect();
-    let chunk = services.format_events(&room_id, &pdus, Some((&auth.user_id, &auth.device_id))).await?;
+    let chunk = services
+        .format_events(&room_id, &pdus, Some((&auth.user_id, &auth.device_id)))
+        .await?;
 
     let mut body = json!({ "chunk": chunk, "start": page_token(start_token) });
     // A full page may have more behind it; a short one reached the end, so `end` is omitted.
@@ -71,11 +106,18 @@ pub async fn get_messages_route(
         body["end"] = json!(page_token(e));
     }
     if filter.lazy_load_members && !senders.is_empty() {
-        let state_pos = rows.iter().map(|r| r.stream_ordering).max().unwrap_or(until);
+        let state_pos = rows
+            .iter()
+            .map(|r| r.stream_ordering)
+            .max()
+            .unwrap_or(until);
         let mut members = Vec::new();
         for row in db::state_at(&services.db, &room_id, state_pos).await? {
             let p = Services::pdu(&row)?;
-            if p.kind_str() == "m.room.member" && p.state_key_str().is_some_and(|sk| senders.iter().any(|s| s == sk)) {
+            if p.kind_str() == "m.room.member"
+                && p.state_key_str()
+                    .is_some_and(|sk| senders.iter().any(|s| s == sk))
+            {
                 members.push(p);
             }
         }

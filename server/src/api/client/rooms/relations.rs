@@ -23,7 +23,10 @@ async fn relations(
     q: &std::collections::HashMap<String, String>,
 ) -> Result<Json<Value>, ApiError> {
     let until = visible_until(s, &auth.user_id, room_id).await?;
-    let parent = s.event_by_id(event_id).await?.filter(|p| p.room_id_str() == Some(room_id) && p.stream <= until);
+    let parent = s
+        .event_by_id(event_id)
+        .await?
+        .filter(|p| p.room_id_str() == Some(room_id) && p.stream <= until);
     if parent.is_none() {
         return Err(ApiError::not_found("Event not found."));
     }
@@ -33,17 +36,45 @@ async fn relations(
         Some(d) => return Err(ApiError::invalid_param(format!("Unknown dir {d:?}"))),
     };
     let token = |k: &str| -> Result<Option<i64>, ApiError> {
-        q.get(k).map(|t| Token::parse(t).map(|t| t.pos).ok_or_else(|| ApiError::invalid_param(format!("Invalid {k} token")))).transpose()
+        q.get(k)
+            .map(|t| {
+                Token::parse(t)
+                    .map(|t| t.pos)
+                    .ok_or_else(|| ApiError::invalid_param(format!("Invalid {k} token")))
+            })
+            .transpose()
     };
-    let limit = q.get("limit").map(|l| l.parse::<i64>().map_err(|_| ApiError::invalid_param("limit must be an integer"))).transpose()?.unwrap_or(5).clamp(1, 100);
+    let limit = q
+        .get("limit")
+        .map(|l| {
+            l.parse::<i64>()
+                .map_err(|_| ApiError::invalid_param("limit must be an integer"))
+        })
+        .transpose()?
+        .unwrap_or(5)
+        .clamp(1, 100);
     let (from, to) = if backwards {
-        (token("to")?.unwrap_or(0), token("from")?.unwrap_or(until).min(until))
+        (
+            token("to")?.unwrap_or(0),
+            token("from")?.unwrap_or(until).min(until),
+        )
     } else {
-        (token("from")?.unwrap_or(0), token("to")?.unwrap_or(until).min(until))
+        (
+            token("from")?.unwrap_or(0),
+            token("to")?.unwrap_or(until).min(until),
+        )
     };
-    let rows = db::relations(&s.db, room_id, event_id, rel_type, kind, from, to, limit, backwards).await?;
-    let pdus = rows.iter().map(Services::pdu).collect::<Result<Vec<_>, _>>()?;
-    let chunk = s.format_events(room_id, &pdus, Some((&auth.user_id, &auth.device_id))).await?;
+    let rows = db::relations(
+        &s.db, room_id, event_id, rel_type, kind, from, to, limit, backwards,
+    )
+    .await?;
+    let pdus = rows
+        .iter()
+        .map(Services::pdu)
+        .collect::<Result<Vec<_>, _>>()?;
+    let chunk = s
+        .format_events(room_id, &pdus, Some((&auth.user_id, &auth.device_id)))
+        .await?;
     let mut body = json!({ "chunk": chunk });
     if rows.len() as i64 == limit {
         let last = rows.last().map(|r| r.stream_ordering).unwrap_or(0);
@@ -76,5 +107,14 @@ pub async fn get_relations_by_type_and_kind_route(
     Params((room_id, event_id, rel_type, kind)): Params<(String, String, String, String)>,
     QueryMap(q): QueryMap,
 ) -> Result<Json<Value>, ApiError> {
-    relations(&s, &auth, &room_id, &event_id, Some(&rel_type), Some(&kind), &q).await
+    relations(
+        &s,
+        &auth,
+        &room_id,
+        &event_id,
+        Some(&rel_type),
+        Some(&kind),
+        &q,
+    )
+    .await
 }

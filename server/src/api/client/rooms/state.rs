@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use super::membership::visible_until;
 use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson, Params, QueryMap};
-use crate::service::{Services, SharedServices};
 use crate::service::rooms::NewEvent;
+use crate::service::{Services, SharedServices};
 use crate::store::rooms as db;
 
 pub async fn get_state_route(
@@ -19,11 +19,23 @@ pub async fn get_state_route(
 ) -> Result<Json<Value>, ApiError> {
     let until = visible_until(&services, &auth.user_id, &room_id).await?;
     let rows = db::state_at(&services.db, &room_id, until).await?;
-    let pdus = rows.iter().map(Services::pdu).collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(Value::Array(services.format_events(&room_id, &pdus, None).await?)))
+    let pdus = rows
+        .iter()
+        .map(Services::pdu)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(Value::Array(
+        services.format_events(&room_id, &pdus, None).await?,
+    )))
 }
 
-async fn get_one(services: &SharedServices, user_id: &str, room_id: &str, kind: &str, state_key: &str, q: &QueryMap) -> Result<Json<Value>, ApiError> {
+async fn get_one(
+    services: &SharedServices,
+    user_id: &str,
+    room_id: &str,
+    kind: &str,
+    state_key: &str,
+    q: &QueryMap,
+) -> Result<Json<Value>, ApiError> {
     let until = visible_until(services, user_id, room_id).await?;
     let rows = db::state_at(&services.db, room_id, until).await?;
     for row in &rows {
@@ -35,7 +47,11 @@ async fn get_one(services: &SharedServices, user_id: &str, room_id: &str, kind: 
             }
             let redacted = p.redacted_by.is_some();
             let formatted = services.format_events(room_id, &[p], None).await?;
-            let content = if redacted { formatted[0]["content"].clone() } else { formatted[0]["content"].clone() };
+            let content = if redacted {
+                formatted[0]["content"].clone()
+            } else {
+                formatted[0]["content"].clone()
+            };
             return Ok(Json(content));
         }
     }
@@ -60,22 +76,63 @@ pub async fn get_state_event_empty_key_route(
     get_one(&services, &auth.user_id, &room_id, &kind, "", &q).await
 }
 
-async fn put_one(services: &SharedServices, user_id: &str, room_id: &str, kind: &str, state_key: &str, content: Value) -> Result<Json<Value>, ApiError> {
+async fn put_one(
+    services: &SharedServices,
+    user_id: &str,
+    room_id: &str,
+    kind: &str,
+    state_key: &str,
+    content: Value,
+) -> Result<Json<Value>, ApiError> {
     if kind == "m.room.create" {
-        return Err(ApiError::bad_json("Cannot send a create event into an existing room"));
+        return Err(ApiError::bad_json(
+            "Cannot send a create event into an existing room",
+        ));
     }
     if kind == "m.room.member" {
         // Membership goes through the same rules as the membership endpoints.
-        let membership = content.get("membership").and_then(Value::as_str).ok_or_else(|| ApiError::bad_json("membership is required"))?;
+        let membership = content
+            .get("membership")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::bad_json("membership is required"))?;
         let pdu = if membership == "join" && state_key == user_id {
-            services.append(Some(room_id), None, user_id, NewEvent::state(kind, state_key, content.clone()), None).await?
+            services
+                .append(
+                    Some(room_id),
+                    None,
+                    user_id,
+                    NewEvent::state(kind, state_key, content.clone()),
+                    None,
+                )
+                .await?
         } else {
-            services.set_membership(room_id, user_id, state_key, membership, content.get("reason").and_then(Value::as_str), Some(content.clone())).await?
+            services
+                .set_membership(
+                    room_id,
+                    user_id,
+                    state_key,
+                    membership,
+                    content.get("reason").and_then(Value::as_str),
+                    Some(content.clone()),
+                )
+                .await?
         };
         return Ok(Json(json!({ "event_id": pdu.event_id.as_str() })));
     }
-    services.limiter.check(crate::service::ratelimit::Kind::Message, user_id, services.config.rate_limits.message)?;
-    let pdu = services.append(Some(room_id), None, user_id, NewEvent::state(kind, state_key, content), None).await?;
+    services.limiter.check(
+        crate::service::ratelimit::Kind::Message,
+        user_id,
+        services.config.rate_limits.message,
+    )?;
+    let pdu = services
+        .append(
+            Some(room_id),
+            None,
+            user_id,
+            NewEvent::state(kind, state_key, content),
+            None,
+        )
+        .await?;
     Ok(Json(json!({ "event_id": pdu.event_id.as_str() })))
 }
 
@@ -85,7 +142,15 @@ pub async fn put_state_event_route(
     Params((room_id, kind, state_key)): Params<(String, String, String)>,
     MatrixJson(content): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    put_one(&services, &auth.user_id, &room_id, &kind, &state_key, content).await
+    put_one(
+        &services,
+        &auth.user_id,
+        &room_id,
+        &kind,
+        &state_key,
+        content,
+    )
+    .await
 }
 
 pub async fn put_state_event_empty_key_route(
