@@ -94,6 +94,7 @@ impl Server {
         let position = service::rooms::initial_position(&db)
             .await?
             .max(store::e2ee::max_stream_position(&db).await?);
+        let (commits, committer) = service::rooms::commit::CommitQueue::new();
         let services: SharedServices = Arc::new(Services {
             config,
             db,
@@ -103,10 +104,15 @@ impl Server {
             typing: Default::default(),
             uia: Default::default(),
             room_cache: Default::default(),
+            commits,
             previews: Default::default(),
             limiter: Default::default(),
             unread_cache: Default::default(),
         });
+        tokio::spawn(service::rooms::commit::run(
+            Arc::downgrade(&services),
+            committer,
+        ));
 
         let mut listeners = Vec::new();
         for l in &listener_configs {

@@ -6,6 +6,7 @@
 #     CARGO_TARGET_DIR=/work/target-bench cargo build --release -p matrixd -p matrixctl -p e2e --bin matrix-bench)
 #   the Synapse venv (tests/interop/setup-synapse.sh), and PostgreSQL on 127.0.0.1:5432 with
 #   trust auth for `postgres` (databases bench_matrixd and bench_synapse are dropped and re-created).
+#   SERVERS="matrixd-sqlite synapse-pg ..." runs only those (default: all four).
 # Writes OUT_DIR/<server>.json (matrix-bench --json) and OUT_DIR/<server>.txt (the table).
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 OUT_DIR [matrix-bench flags...]" >&2; exit 2; }
@@ -59,19 +60,24 @@ print(json.dumps({"first_start_ms": f.get("start_to_ready_ms"), "start_ms": r.ge
 EOF
 }
 
+wanted() { [ -z "${SERVERS:-}" ] || [[ " $SERVERS " == *" $1 "* ]]; }
+
 # matrixd, SQLite and PostgreSQL.
 for db in sqlite pg; do
     name="matrixd-$db"; dir="$OUT/$name"; port=$([ $db = sqlite ] && echo 18701 || echo 18703)
+    if wanted "$name"; then
     rm -rf "$dir"; mkdir -p "$dir"
     "$BIN/matrixctl" generate-config --server-name bench.local --report-stats=no --http-port "$port" \
         --config-path "$dir/homeserver.yaml" --data-directory "$dir" >/dev/null 2>&1
     set_yaml "$dir/homeserver.yaml" "$LIFT_LIMITS"
     if [ $db = pg ]; then fresh_db bench_matrixd; set_yaml "$dir/homeserver.yaml" "$(pg_db bench_matrixd)"; fi
     bench "$name" "http://127.0.0.1:$port" "$dir/homeserver.yaml" "$BIN/matrixd --config $dir/homeserver.yaml" "$@"
+    fi
 
     # Synapse beside it, same database kind; its config comes from run-synapse.sh (rate limits
     # lifted), then it is started directly so its start-up time is Synapse's own.
     name="synapse-$db"; dir="$OUT/$name"; port=$((port + 1))
+    wanted "$name" || continue
     rm -rf "$dir"; mkdir -p "$dir"
     (cd "$dir" && "$PY" -m synapse.app.homeserver --server-name localhost --config-path "$dir/homeserver.yaml" \
         --generate-config --report-stats=no --data-directory "$dir" >/dev/null)

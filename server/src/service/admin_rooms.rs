@@ -272,8 +272,10 @@ impl Services {
             room_store::delete_alias(&self.db, alias).await?;
         }
         if opts.purge {
-            // Under the stream write lock, so no event is being appended to the room meanwhile.
+            // Under the stream write lock, so no event is being appended to the room meanwhile,
+            // once the events already built are committed.
             let _guard = self.streams.write().await;
+            _guard.settle().await;
             self.room_cache.lock().await.remove(room_id);
             store::purge(&self.db, room_id).await?;
         }

@@ -82,8 +82,8 @@ impl Metrics {
         }
     }
 
-    pub fn event_persisted(&self) {
-        self.events_persisted.fetch_add(1, Ordering::Relaxed);
+    pub fn events_persisted(&self, n: usize) {
+        self.events_persisted.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     /// Everything, in Prometheus text format, with the database pool's size and idle count.

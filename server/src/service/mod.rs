@@ -46,6 +46,8 @@ pub struct Services {
     pub uia: uia::UiaSessions,
     /// Per-room state `rooms::append` keeps between sends.
     pub room_cache: tokio::sync::Mutex<std::collections::HashMap<String, rooms::RoomCache>>,
+    /// Built events waiting for the committer, and recent transaction ids.
+    pub commits: rooms::commit::CommitQueue,
     /// The URL-preview client and cache.
     pub previews: url_preview::Previews,
     pub limiter: ratelimit::Limiter,

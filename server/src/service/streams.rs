@@ -1,48 +1,60 @@
 //! The one global stream: every change a sync can return (events, account data, receipts,
-//! presence) gets the next position, and positions become visible strictly in order because
-//! they are allocated and committed under one write lock. Sync waiters are woken through a
-//! watch channel when the position advances or typing changes.
+//! presence) gets the next position. Positions are allocated in order under the write lock,
+//! but may commit out of order (events are committed in batches after the lock is released);
+//! readers only ever see `current`, the highest position below which everything allocated has
+//! finished (committed, or failed and left as a gap). Sync waiters are woken through a watch
+//! channel when `current` advances or typing changes.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use tokio::sync::{Mutex, MutexGuard, watch};
 
 pub struct Streams {
     write: Mutex<()>,
-    /// The highest committed position.
+    inflight: std::sync::Mutex<Inflight>,
+    /// Every position at or below this has finished.
     current: AtomicI64,
-    /// Bumped on every committed position and on every typing change.
+    /// Bumped whenever `current` advances and on every typing change.
     wake: watch::Sender<u64>,
 }
 
-/// Held while allocating and committing one write.
+struct Inflight {
+    allocated: i64,
+    unfinished: BTreeSet<i64>,
+}
+
+/// Held while allocating positions for one write (and, for events, while building them).
 pub struct WriteGuard<'a> {
     streams: &'a Streams,
     _lock: MutexGuard<'a, ()>,
-    next: i64,
+    mine: Vec<i64>,
 }
 
 impl Streams {
     pub fn new(current: i64) -> Self {
         Streams {
             write: Mutex::new(()),
+            inflight: std::sync::Mutex::new(Inflight {
+                allocated: current,
+                unfinished: BTreeSet::new(),
+            }),
             current: AtomicI64::new(current),
             wake: watch::channel(0).0,
         }
     }
 
+    /// The highest position below which every write has finished: what readers may show.
     pub fn current(&self) -> i64 {
         self.current.load(Ordering::Acquire)
     }
 
-    /// Takes the write lock; positions from `next_pos` are published by `commit`.
+    /// Takes the write lock.
     pub async fn write(&self) -> WriteGuard<'_> {
-        let lock = self.write.lock().await;
-        let next = self.current();
         WriteGuard {
             streams: self,
-            _lock: lock,
-            next,
+            _lock: self.write.lock().await,
+            mine: Vec::new(),
         }
     }
 
@@ -54,20 +66,79 @@ impl Streams {
     pub fn poke(&self) {
         self.wake.send_modify(|v| *v = v.wrapping_add(1));
     }
+
+    /// Marks positions as finished (committed, or abandoned after a failure) and publishes
+    /// the new `current` if it moved.
+    pub fn finish(&self, positions: &[i64]) {
+        if positions.is_empty() {
+            return;
+        }
+        let advanced = {
+            let mut f = self.inflight.lock().expect("stream positions");
+            for p in positions {
+                f.unfinished.remove(p);
+            }
+            let upto = match f.unfinished.first() {
+                Some(p) => p - 1,
+                None => f.allocated,
+            };
+            // Stored under the lock, so two finishers never publish out of order.
+            if upto > self.current() {
+                self.current.store(upto, Ordering::Release);
+                true
+            } else {
+                false
+            }
+        };
+        if advanced {
+            self.poke();
+        }
+    }
+
+    /// Waits until `pos` is visible to readers.
+    pub async fn wait_for(&self, pos: i64) {
+        let mut rx = self.subscribe();
+        while self.current() < pos {
+            if rx.changed().await.is_err() {
+                return;
+            }
+        }
+    }
 }
 
 impl WriteGuard<'_> {
-    /// The next position to write at.
+    /// Allocates the next position.
     pub fn next_pos(&mut self) -> i64 {
-        self.next += 1;
-        self.next
+        let mut f = self.streams.inflight.lock().expect("stream positions");
+        f.allocated += 1;
+        let p = f.allocated;
+        f.unfinished.insert(p);
+        self.mine.push(p);
+        p
     }
 
-    /// Publishes every position allocated so far (call after the transaction committed).
+    /// Publishes every position allocated through this guard (call after the transaction
+    /// committed).
     pub fn commit(self) {
-        if self.next > self.streams.current() {
-            self.streams.current.store(self.next, Ordering::Release);
-            self.streams.poke();
-        }
+        // Drop finishes them.
+    }
+
+    /// Waits until every position allocated so far has finished (no new ones can be allocated
+    /// while the guard is held).
+    pub async fn settle(&self) {
+        let allocated = self.streams.inflight.lock().expect("stream positions").allocated;
+        self.streams.wait_for(allocated).await;
+    }
+
+    /// Hands this guard's positions to the caller, who must `Streams::finish` them.
+    pub fn detach(&mut self) -> Vec<i64> {
+        std::mem::take(&mut self.mine)
+    }
+}
+
+impl Drop for WriteGuard<'_> {
+    /// Positions not handed on are finished: committed (`commit`) or, after an error, gaps.
+    fn drop(&mut self) {
+        self.streams.finish(&self.mine);
     }
 }

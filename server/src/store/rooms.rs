@@ -271,107 +271,207 @@ pub async fn txn_event(
     .await?)
 }
 
-/// What one new event changes, written in one transaction.
-pub struct NewEventRow<'a> {
+/// What one new event changes. A batch of them is written in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewEventRow {
     pub stream_ordering: i64,
-    pub event_id: &'a str,
-    pub room_id: &'a str,
-    pub sender: &'a str,
-    pub kind: &'a str,
-    pub state_key: Option<&'a str>,
+    pub event_id: String,
+    pub room_id: String,
+    pub sender: String,
+    pub kind: String,
+    pub state_key: Option<String>,
     pub depth: i64,
     pub origin_server_ts: i64,
-    pub json: &'a str,
-    pub txn: Option<(&'a str, &'a str)>,
+    pub json: String,
+    /// (device_id, txn_id) of the sending device.
+    pub txn: Option<(String, String)>,
     /// (user_id, membership) for m.room.member events.
-    pub membership: Option<(&'a str, &'a str)>,
+    pub membership: Option<(String, String)>,
     /// Room creation: (version, creator).
-    pub new_room: Option<(&'a str, &'a str)>,
+    pub new_room: Option<(String, String)>,
     /// Event id this redacts.
-    pub redacts: Option<&'a str>,
+    pub redacts: Option<String>,
     /// (related event id, rel_type) from content.m.relates_to.
-    pub relation: Option<(&'a str, &'a str)>,
+    pub relation: Option<(String, String)>,
 }
 
-pub async fn insert_event(db: &Db, e: &NewEventRow<'_>) -> Result<(), StoreError> {
+/// Writes events in stream order in one transaction: all of them or none. Each table gets
+/// one multi-row statement per batch, so a batch costs the same few round trips as one event.
+pub async fn insert_events(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreError> {
     let mut tx = db.pool.begin().await?;
-    if let Some((version, creator)) = e.new_room {
-        sqlx::query("INSERT INTO rooms (room_id, room_version, creator, created_ts) VALUES ($1, $2, $3, $4)")
-            .bind(e.room_id)
-            .bind(version)
-            .bind(creator)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query(
-        "INSERT INTO events (stream_ordering, event_id, room_id, sender, type, state_key, depth, origin_server_ts, json, txn_device_id, txn_id, relates_to, rel_type) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(e.stream_ordering)
-    .bind(e.event_id)
-    .bind(e.room_id)
-    .bind(e.sender)
-    .bind(e.kind)
-    .bind(e.state_key)
-    .bind(e.depth)
-    .bind(e.origin_server_ts)
-    .bind(e.json)
-    .bind(e.txn.map(|t| t.0))
-    .bind(e.txn.map(|t| t.1))
-    .bind(e.relation.map(|r| r.0))
-    .bind(e.relation.map(|r| r.1))
-    .execute(&mut *tx)
-    .await?;
-    if let Some(sk) = e.state_key {
-        sqlx::query(
-            "INSERT INTO current_state (room_id, type, state_key, event_id, stream_ordering) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id, stream_ordering = excluded.stream_ordering",
-        )
-        .bind(e.room_id)
-        .bind(e.kind)
-        .bind(sk)
-        .bind(e.event_id)
-        .bind(e.stream_ordering)
-        .execute(&mut *tx)
-        .await?;
-    }
-    if let Some((user_id, membership)) = e.membership {
-        sqlx::query(
-            "INSERT INTO room_memberships (user_id, room_id, membership, event_id, stream_ordering, forgotten) VALUES ($1, $2, $3, $4, $5, 0) \
-             ON CONFLICT (user_id, room_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, \
-             stream_ordering = excluded.stream_ordering, forgotten = 0",
-        )
-        .bind(user_id)
-        .bind(e.room_id)
-        .bind(membership)
-        .bind(e.event_id)
-        .bind(e.stream_ordering)
-        .execute(&mut *tx)
-        .await?;
-    }
-    if let Some((device_id, txn_id)) = e.txn {
-        sqlx::query(
-            "INSERT INTO event_txns (user_id, device_id, txn_id, event_id) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(e.sender)
-        .bind(device_id)
-        .bind(txn_id)
-        .bind(e.event_id)
-        .execute(&mut *tx)
-        .await?;
-    }
-    if let Some(target) = e.redacts {
-        sqlx::query(
-            "UPDATE events SET redacted_by = $1 WHERE event_id = $2 AND redacted_by IS NULL",
-        )
-        .bind(e.event_id)
-        .bind(target)
-        .execute(&mut *tx)
-        .await?;
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        insert_chunk(&mut tx, chunk).await?;
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Rows per statement: 13 parameters each stays far below SQLite's and PostgreSQL's limits.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// `($1, $2, ...), ($n+1, ...)` for `rows` rows of `cols` parameters.
+fn values_list(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// Keeps the last of rows sharing a key (a later event replaces an earlier one's state, and
+/// PostgreSQL refuses to update one row twice in one statement), in order.
+fn last_per_key<'a, K: Eq + std::hash::Hash>(
+    rows: impl Iterator<Item = (K, &'a NewEventRow)>,
+) -> Vec<&'a NewEventRow> {
+    let rows: Vec<(K, &NewEventRow)> = rows.collect();
+    let mut last: std::collections::HashMap<&K, usize> = std::collections::HashMap::new();
+    for (i, (k, _)) in rows.iter().enumerate() {
+        last.insert(k, i);
+    }
+    rows.iter()
+        .enumerate()
+        .filter(|(i, (k, _))| last[k] == *i)
+        .map(|(_, (_, r))| *r)
+        .collect()
+}
+
+async fn insert_chunk(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    rows: &[NewEventRow],
+) -> Result<(), StoreError> {
+    let new_rooms: Vec<&NewEventRow> = rows.iter().filter(|e| e.new_room.is_some()).collect();
+    if !new_rooms.is_empty() {
+        let q = format!(
+            "INSERT INTO rooms (room_id, room_version, creator, created_ts) VALUES {}",
+            values_list(new_rooms.len(), 4)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
+        for e in &new_rooms {
+            let (version, creator) = e.new_room.as_ref().expect("filtered");
+            query = query
+                .bind(e.room_id.as_str())
+                .bind(version.as_str())
+                .bind(creator.as_str())
+                .bind(now_ms());
+        }
+        query.execute(&mut **tx).await?;
+    }
+
+    let q = format!(
+        "INSERT INTO events (stream_ordering, event_id, room_id, sender, type, state_key, depth, origin_server_ts, json, txn_device_id, txn_id, relates_to, rel_type) VALUES {}",
+        values_list(rows.len(), 13)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
+    for e in rows {
+        query = query
+            .bind(e.stream_ordering)
+            .bind(e.event_id.as_str())
+            .bind(e.room_id.as_str())
+            .bind(e.sender.as_str())
+            .bind(e.kind.as_str())
+            .bind(e.state_key.as_deref())
+            .bind(e.depth)
+            .bind(e.origin_server_ts)
+            .bind(e.json.as_str())
+            .bind(e.txn.as_ref().map(|t| t.0.as_str()))
+            .bind(e.txn.as_ref().map(|t| t.1.as_str()))
+            .bind(e.relation.as_ref().map(|r| r.0.as_str()))
+            .bind(e.relation.as_ref().map(|r| r.1.as_str()));
+    }
+    query.execute(&mut **tx).await?;
+
+    let state = last_per_key(rows.iter().filter_map(|e| {
+        let sk = e.state_key.as_deref()?;
+        Some(((e.room_id.as_str(), e.kind.as_str(), sk), e))
+    }));
+    if !state.is_empty() {
+        let q = format!(
+            "INSERT INTO current_state (room_id, type, state_key, event_id, stream_ordering) VALUES {} \
+             ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id, stream_ordering = excluded.stream_ordering",
+            values_list(state.len(), 5)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
+        for e in &state {
+            query = query
+                .bind(e.room_id.as_str())
+                .bind(e.kind.as_str())
+                .bind(e.state_key.as_deref())
+                .bind(e.event_id.as_str())
+                .bind(e.stream_ordering);
+        }
+        query.execute(&mut **tx).await?;
+    }
+
+    let members = last_per_key(rows.iter().filter_map(|e| {
+        let (user, _) = e.membership.as_ref()?;
+        Some(((user.as_str(), e.room_id.as_str()), e))
+    }));
+    if !members.is_empty() {
+        let q = format!(
+            "INSERT INTO room_memberships (user_id, room_id, membership, event_id, stream_ordering, forgotten) VALUES {} \
+             ON CONFLICT (user_id, room_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, \
+             stream_ordering = excluded.stream_ordering, forgotten = 0",
+            values_list_with_zero(members.len(), 5)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
+        for e in &members {
+            let (user, membership) = e.membership.as_ref().expect("filtered");
+            query = query
+                .bind(user.as_str())
+                .bind(e.room_id.as_str())
+                .bind(membership.as_str())
+                .bind(e.event_id.as_str())
+                .bind(e.stream_ordering);
+        }
+        query.execute(&mut **tx).await?;
+    }
+
+    let txns: Vec<&NewEventRow> = rows.iter().filter(|e| e.txn.is_some()).collect();
+    if !txns.is_empty() {
+        let q = format!(
+            "INSERT INTO event_txns (user_id, device_id, txn_id, event_id) VALUES {}",
+            values_list(txns.len(), 4)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
+        for e in &txns {
+            let (device, txn) = e.txn.as_ref().expect("filtered");
+            query = query
+                .bind(e.sender.as_str())
+                .bind(device.as_str())
+                .bind(txn.as_str())
+                .bind(e.event_id.as_str());
+        }
+        query.execute(&mut **tx).await?;
+    }
+
+    for e in rows {
+        if let Some(target) = &e.redacts {
+            sqlx::query(
+                "UPDATE events SET redacted_by = $1 WHERE event_id = $2 AND redacted_by IS NULL",
+            )
+            .bind(e.event_id.as_str())
+            .bind(target.as_str())
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// `values_list` with a literal 0 closing each row (room_memberships.forgotten).
+fn values_list_with_zero(rows: usize, cols: usize) -> String {
+    values_list(rows, cols).replace(')', ", 0)")
 }
 
 pub async fn set_alias(

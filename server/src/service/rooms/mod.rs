@@ -3,6 +3,7 @@
 //! through ruma's state-res, and committing them on the global stream. Room creation and
 //! membership changes build on `append`.
 
+pub mod commit;
 pub mod create;
 pub mod membership;
 pub mod pdu;
@@ -174,6 +175,7 @@ impl Services {
 
     /// Builds, authorises and commits one event. `room_id` is `None` only for the create event
     /// of a room version whose room id is the create event's id (v12); `version` is given then.
+    /// With a transaction id, an event already sent with it is returned instead.
     pub async fn append(
         &self,
         room_id: Option<&str>,
@@ -182,15 +184,62 @@ impl Services {
         new: NewEvent,
         txn: Option<(&str, &str)>,
     ) -> Result<Pdu, RoomError> {
+        let checked_at = match txn {
+            Some((device, txn_id)) => {
+                let at = self.streams.current();
+                if let Some(existing) = db::txn_event(&self.db, sender, device, txn_id).await? {
+                    if let Some(p) = self.event_by_id(&existing).await? {
+                        return Ok(p);
+                    }
+                }
+                Some(at)
+            }
+            None => None,
+        };
+        self.append_checked(room_id, version, sender, new, txn, checked_at)
+            .await
+    }
+
+    /// `append` for a caller that already found the transaction id absent from the database:
+    /// `checked_at` is the stream position it read just before looking.
+    pub async fn append_checked(
+        &self,
+        room_id: Option<&str>,
+        version: Option<&RoomVersionId>,
+        sender: &str,
+        new: NewEvent,
+        txn: Option<(&str, &str)>,
+        checked_at: Option<i64>,
+    ) -> Result<Pdu, RoomError> {
         let sender_id = UserId::parse(sender).map_err(|e| RoomError::BadEvent(e.to_string()))?;
         let mut guard = self.streams.write().await;
 
         // The transaction id may have been used while we waited for the lock.
         if let Some((device, txn_id)) = txn {
-            if let Some(existing) = db::txn_event(&self.db, sender, device, txn_id).await? {
-                if let Some(p) = self.event_by_id(&existing).await? {
-                    return Ok(p);
+            let recent = self.commits.recent_txn(
+                sender,
+                device,
+                txn_id,
+                checked_at.unwrap_or(i64::MIN),
+            );
+            match recent {
+                commit::RecentTxn::Found(event_id, pos) => {
+                    drop(guard);
+                    self.streams.wait_for(pos).await;
+                    return self.event_by_id(&event_id).await?.ok_or_else(|| {
+                        RoomError::Store(StoreError::Refused(
+                            "the first request with this transaction id failed; retry".into(),
+                        ))
+                    });
                 }
+                commit::RecentTxn::Unknown => {
+                    if let Some(existing) = db::txn_event(&self.db, sender, device, txn_id).await? {
+                        if let Some(p) = self.event_by_id(&existing).await? {
+                            return Ok(p);
+                        }
+                    }
+                }
+                commit::RecentTxn::New => {}
             }
         }
 
@@ -341,44 +390,41 @@ impl Services {
                 r.get("rel_type")?.as_str()?.to_string(),
             ))
         });
-        let pos = guard.next_pos();
         let membership = if new.kind == "m.room.member" {
             new.content.get("membership").and_then(Value::as_str)
         } else {
             None
         };
-        let version_str = version_id.to_string();
-        db::insert_event(
-            &self.db,
-            &db::NewEventRow {
-                stream_ordering: pos,
-                event_id: event_id.as_str(),
-                room_id: &room_id_owned,
-                sender,
-                kind: &new.kind,
-                state_key: new.state_key.as_deref(),
-                depth,
-                origin_server_ts: pdu.ts(),
-                json: &stored,
-                txn,
-                membership: new.state_key.as_deref().zip(membership),
-                new_room: if new.kind == "m.room.create" {
-                    Some((&version_str, sender))
-                } else {
-                    None
-                },
-                redacts: if new.kind == "m.room.redaction" {
-                    new.redacts.as_deref()
-                } else {
-                    None
-                },
-                relation: relation.as_ref().map(|(e, r)| (e.as_str(), r.as_str())),
+        let pos = guard.next_pos();
+        // From here the position is the committer's to finish, whatever happens to this task.
+        guard.detach();
+        let row = db::NewEventRow {
+            stream_ordering: pos,
+            event_id: event_id.to_string(),
+            room_id: room_id_owned.clone(),
+            sender: sender.to_string(),
+            kind: new.kind.clone(),
+            state_key: new.state_key.clone(),
+            depth,
+            origin_server_ts: pdu.ts(),
+            json: stored,
+            txn: txn.map(|(d, t)| (d.to_string(), t.to_string())),
+            membership: new
+                .state_key
+                .clone()
+                .zip(membership.map(String::from)),
+            new_room: is_create.then(|| (version_id.to_string(), sender.to_string())),
+            redacts: if new.kind == "m.room.redaction" {
+                new.redacts.clone()
+            } else {
+                None
             },
-        )
-        .await?;
-        guard.commit();
-        crate::service::metrics::metrics().event_persisted();
+            relation,
+        };
+        let done = self.commits.enqueue(row, self.streams.current());
 
+        // The cached state moves on now: the next event builds on this one. If the commit
+        // fails, the committer drops the cache and fails every event queued after this one.
         let mut out = Pdu::from_json(event_id, json).map_err(RoomError::BadEvent)?;
         out.stream = pos;
         out.txn = txn.map(|(d, t)| (d.to_string(), t.to_string()));
@@ -389,9 +435,18 @@ impl Services {
                 .insert((new.kind.clone(), sk.clone()), out.clone());
         }
         if let Some(c) = fresh {
-            cache_map.insert(room_id_owned.clone(), c);
+            cache_map.insert(room_id_owned, c);
         }
-        Ok(out)
+        drop(cache_map);
+        drop(guard);
+
+        match done.await {
+            Ok(Ok(())) => Ok(out),
+            Ok(Err(e)) => Err(RoomError::Store(StoreError::Refused(e))),
+            Err(_) => Err(RoomError::Store(StoreError::Refused(
+                "the server is shutting down".into(),
+            ))),
+        }
     }
 
     /// The current stream position (for sync tokens).

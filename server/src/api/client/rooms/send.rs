@@ -19,6 +19,7 @@ pub async fn send_route(
     Params((room_id, event_type, txn_id)): Params<(String, String, String)>,
     MatrixJson(content): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
+    let checked_at = services.stream_position();
     if let Some(id) = db::txn_event(&services.db, &auth.user_id, &auth.device_id, &txn_id).await? {
         return Ok(Json(json!({ "event_id": id })));
     }
@@ -34,12 +35,13 @@ pub async fn send_route(
     }
     let ev = NewEvent::message(&event_type, content);
     let pdu = services
-        .append(
+        .append_checked(
             Some(&room_id),
             None,
             &auth.user_id,
             ev,
             Some((&auth.device_id, &txn_id)),
+            Some(checked_at),
         )
         .await?;
     Ok(Json(json!({ "event_id": pdu.event_id.as_str() })))
@@ -51,6 +53,7 @@ pub async fn redact_route(
     Params((room_id, event_id, txn_id)): Params<(String, String, String)>,
     OptionalJson(body): OptionalJson,
 ) -> Result<Json<Value>, ApiError> {
+    let checked_at = services.stream_position();
     if let Some(id) = db::txn_event(&services.db, &auth.user_id, &auth.device_id, &txn_id).await? {
         return Ok(Json(json!({ "event_id": id })));
     }
@@ -93,12 +96,13 @@ pub async fn redact_route(
         redacts: Some(event_id),
     };
     let pdu = services
-        .append(
+        .append_checked(
             Some(&room_id),
             None,
             &auth.user_id,
             ev,
             Some((&auth.device_id, &txn_id)),
+            Some(checked_at),
         )
         .await?;
     Ok(Json(json!({ "event_id": pdu.event_id.as_str() })))
