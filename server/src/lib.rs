@@ -108,6 +108,7 @@ impl Server {
             previews: Default::default(),
             limiter: Default::default(),
             unread_cache: Default::default(),
+            push_rule_cache: Default::default(),
         });
         tokio::spawn(service::rooms::commit::run(
             Arc::downgrade(&services),

@@ -484,10 +484,21 @@ impl Services {
         to: i64,
     ) -> Result<E2eeSync, StoreError> {
         if let Some(since) = since {
-            db::delete_acknowledged_to_device(&self.db, user_id, device_id, since).await?;
+            if db::has_acknowledged_to_device(&self.db, user_id, device_id, since).await? {
+                db::delete_acknowledged_to_device(&self.db, user_id, device_id, since).await?;
+            }
         }
-        let rows =
-            db::pending_to_device(&self.db, user_id, device_id, to, TO_DEVICE_PER_SYNC).await?;
+        let (rows, changed_left, one_time_keys_count, unused_fallback_key_types) = tokio::try_join!(
+            db::pending_to_device(&self.db, user_id, device_id, to, TO_DEVICE_PER_SYNC),
+            async {
+                match since {
+                    Some(since) => self.device_list_updates(user_id, since).await,
+                    None => Ok((Vec::new(), Vec::new())),
+                }
+            },
+            self.one_time_key_counts(user_id, device_id),
+            db::unused_fallback_key_types(&self.db, user_id, device_id),
+        )?;
         if let Some((pos, seq, ..)) = rows.last() {
             db::mark_to_device_delivered(&self.db, user_id, device_id, *pos, *seq).await?;
         }
@@ -497,17 +508,13 @@ impl Services {
                 json!({"sender": sender, "type": kind, "content": serde_json::from_str::<Value>(&content).unwrap_or(json!({}))})
             })
             .collect();
-        let (changed, left) = match since {
-            Some(since) => self.device_list_updates(user_id, since).await?,
-            None => (Vec::new(), Vec::new()),
-        };
+        let (changed, left) = changed_left;
         Ok(E2eeSync {
             to_device,
             changed,
             left,
-            one_time_keys_count: self.one_time_key_counts(user_id, device_id).await?,
-            unused_fallback_key_types: db::unused_fallback_key_types(&self.db, user_id, device_id)
-                .await?,
+            one_time_keys_count,
+            unused_fallback_key_types,
         })
     }
 }

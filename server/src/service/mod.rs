@@ -52,6 +52,11 @@ pub struct Services {
     pub previews: url_preview::Previews,
     pub limiter: ratelimit::Limiter,
     /// Unread notification counts per (room, user), extended incrementally by sync.
+    /// Parsed push rules per user, and a generation bumped on every change.
+    pub push_rule_cache: std::sync::Mutex<(
+        u64,
+        std::collections::HashMap<String, Arc<ruma::push::Ruleset>>,
+    )>,
     pub unread_cache:
         std::sync::Mutex<std::collections::HashMap<(String, String), sync::UnreadCounts>>,
 }

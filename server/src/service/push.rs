@@ -1,6 +1,8 @@
 //! Push rules: the spec's default ruleset (from ruma) with the user's changes, stored as one
 //! JSON document per user and announced through the m.push_rules account data.
 
+use std::sync::Arc;
+
 use ruma::UserId;
 use ruma::push::Ruleset;
 use serde_json::{Value, json};
@@ -8,6 +10,9 @@ use serde_json::{Value, json};
 use super::Services;
 use super::rooms::RoomError;
 use crate::store::userdata;
+
+/// Users whose parsed rulesets are kept at most.
+const PUSH_RULE_CACHE_MAX: usize = 10_000;
 
 impl Services {
     /// `{"global": <ruleset>}` for the user.
@@ -21,10 +26,39 @@ impl Services {
         Ok(json!({"global": Ruleset::server_default(&uid)}))
     }
 
+    /// The user's global ruleset, parsed, from memory when it has not changed.
+    pub async fn parsed_push_rules(&self, user_id: &str) -> Result<Arc<Ruleset>, RoomError> {
+        let generation = {
+            let g = self.push_rule_cache.lock().expect("push rule cache");
+            if let Some(r) = g.1.get(user_id) {
+                return Ok(r.clone());
+            }
+            g.0
+        };
+        let rules = self.push_rules_for(user_id).await?;
+        let ruleset: Arc<Ruleset> = Arc::new(
+            serde_json::from_value(rules["global"].clone())
+                .map_err(|e| RoomError::BadEvent(e.to_string()))?,
+        );
+        let mut g = self.push_rule_cache.lock().expect("push rule cache");
+        if g.0 == generation {
+            if g.1.len() >= PUSH_RULE_CACHE_MAX {
+                g.1.clear();
+            }
+            g.1.insert(user_id.to_string(), ruleset.clone());
+        }
+        Ok(ruleset)
+    }
+
     /// Stores the user's ruleset and announces it in account data.
     pub async fn set_push_rules(&self, user_id: &str, rules: &Value) -> Result<(), RoomError> {
         let text = rules.to_string();
         userdata::set_push_rules(&self.db, user_id, &text).await?;
+        {
+            let mut g = self.push_rule_cache.lock().expect("push rule cache");
+            g.0 += 1;
+            g.1.remove(user_id);
+        }
         // Counts were computed with the old rules.
         self.unread_cache
             .lock()

@@ -126,7 +126,12 @@ impl WriteGuard<'_> {
     /// Waits until every position allocated so far has finished (no new ones can be allocated
     /// while the guard is held).
     pub async fn settle(&self) {
-        let allocated = self.streams.inflight.lock().expect("stream positions").allocated;
+        let allocated = self
+            .streams
+            .inflight
+            .lock()
+            .expect("stream positions")
+            .allocated;
         self.streams.wait_for(allocated).await;
     }
 

@@ -151,6 +151,8 @@ pub struct SyncRequest {
 
 /// Synapse's default timeline limit.
 const DEFAULT_TIMELINE_LIMIT: usize = 10;
+/// Joined rooms whose sections are gathered concurrently.
+const ROOMS_AT_ONCE: usize = 4;
 
 /// Stripped state shown with an invite.
 const INVITE_STATE_TYPES: &[&str] = &[
@@ -210,40 +212,35 @@ impl Services {
         let limit = req.filter.timeline_limit.unwrap_or(DEFAULT_TIMELINE_LIMIT);
         let viewer = Some((user_id, device_id));
 
+        // The sections are independent: their queries run side by side.
+        let (memberships, account_rows, (presence, has_presence), e2ee) = tokio::try_join!(
+            async { Ok::<_, RoomError>(db::memberships_of(&self.db, user_id).await?) },
+            async {
+                Ok::<_, RoomError>(
+                    userdata::account_data_since(&self.db, user_id, since_pos).await?,
+                )
+            },
+            self.presence_section(user_id, since_pos),
+            async {
+                Ok::<_, RoomError>(
+                    self.e2ee_sync(user_id, device_id, since.map(|t| t.pos), to)
+                        .await?,
+                )
+            },
+        )?;
+
         let mut join = Map::new();
         let mut invite = Map::new();
         let mut leave = Map::new();
         let mut changed = false;
 
-        for (room_id, membership, event_id, mstream) in
-            db::memberships_of(&self.db, user_id).await?
-        {
+        let mut joined = Vec::new();
+        for (room_id, membership, event_id, mstream) in memberships {
             if !req.filter.room_allowed(&room_id) {
                 continue;
             }
             match membership.as_str() {
-                "join" => {
-                    let newly = since.is_none()
-                        || req.full_state
-                        || mstream > since_pos
-                            && self.joined_after(&room_id, user_id, since_pos).await?;
-                    let room = self
-                        .joined_room(
-                            &room_id,
-                            user_id,
-                            viewer,
-                            since,
-                            newly,
-                            limit,
-                            to,
-                            &req.filter,
-                        )
-                        .await?;
-                    if let Some((room, has)) = room {
-                        changed |= has;
-                        join.insert(room_id, room);
-                    }
-                }
+                "join" => joined.push((room_id, mstream)),
                 "invite" if since.is_none() || mstream > since_pos => {
                     let mut events = Vec::new();
                     for t in INVITE_STATE_TYPES {
@@ -297,13 +294,43 @@ impl Services {
             }
         }
 
+        // Joined rooms, a few at a time (each takes a handful of queries).
+        let account_rows_ref = &account_rows;
+        for chunk in joined.chunks(ROOMS_AT_ONCE) {
+            let rooms = futures_util::future::try_join_all(chunk.iter().map(
+                |(room_id, mstream)| async move {
+                    let newly = since.is_none()
+                        || req.full_state
+                        || *mstream > since_pos
+                            && self.joined_after(room_id, user_id, since_pos).await?;
+                    self.joined_room(
+                        room_id,
+                        user_id,
+                        viewer,
+                        since,
+                        newly,
+                        limit,
+                        to,
+                        &req.filter,
+                        account_rows_ref,
+                    )
+                    .await
+                },
+            ))
+            .await?;
+            for ((room_id, _), room) in chunk.iter().zip(rooms) {
+                if let Some((room, has)) = room {
+                    changed |= has;
+                    join.insert(room_id.clone(), room);
+                }
+            }
+        }
+
         // Global account data.
         let mut account_data = Vec::new();
-        for (room, kind, content) in
-            userdata::account_data_since(&self.db, user_id, since_pos).await?
-        {
+        for (room, kind, content) in &account_rows {
             if room.is_empty() {
-                account_data.push(json!({"type": kind, "content": serde_json::from_str::<Value>(&content).unwrap_or(json!({}))}));
+                account_data.push(json!({"type": kind, "content": serde_json::from_str::<Value>(content).unwrap_or(json!({}))}));
             }
         }
         if since.is_none() && !account_data.iter().any(|e| e["type"] == "m.push_rules") {
@@ -312,8 +339,28 @@ impl Services {
             );
         }
         changed |= !account_data.is_empty() && since.is_some();
+        changed |= has_presence && since.is_some();
+        changed |= e2ee.has_news();
 
-        // Presence of users sharing a room with this one.
+        let body = json!({
+            "next_batch": Token { pos: to, typing: typing_now }.sync(),
+            "rooms": {"join": join, "invite": invite, "leave": leave, "knock": {}},
+            "account_data": {"events": account_data},
+            "presence": {"events": presence},
+            "to_device": {"events": e2ee.to_device},
+            "device_lists": {"changed": e2ee.changed, "left": e2ee.left},
+            "device_one_time_keys_count": e2ee.one_time_keys_count,
+            "device_unused_fallback_key_types": e2ee.unused_fallback_key_types,
+        });
+        Ok((body, changed))
+    }
+
+    /// Presence of users sharing a room with this one (and the user's own).
+    async fn presence_section(
+        &self,
+        user_id: &str,
+        since_pos: i64,
+    ) -> Result<(Vec<Value>, bool), RoomError> {
         let mut presence = Vec::new();
         let mut shares: Option<HashSet<String>> = None;
         for (uid, state, msg, last) in userdata::presence_since(&self.db, since_pos).await? {
@@ -331,25 +378,8 @@ impl Services {
                 presence.push(json!({"type": "m.presence", "sender": uid, "content": c}));
             }
         }
-        changed |= !presence.is_empty() && since.is_some();
-
-        // End-to-end encryption: to-device messages, device lists, key counts (service::e2ee).
-        let e2ee = self
-            .e2ee_sync(user_id, device_id, since.map(|t| t.pos), to)
-            .await?;
-        changed |= e2ee.has_news();
-
-        let body = json!({
-            "next_batch": Token { pos: to, typing: typing_now }.sync(),
-            "rooms": {"join": join, "invite": invite, "leave": leave, "knock": {}},
-            "account_data": {"events": account_data},
-            "presence": {"events": presence},
-            "to_device": {"events": e2ee.to_device},
-            "device_lists": {"changed": e2ee.changed, "left": e2ee.left},
-            "device_one_time_keys_count": e2ee.one_time_keys_count,
-            "device_unused_fallback_key_types": e2ee.unused_fallback_key_types,
-        });
-        Ok((body, changed))
+        let has = !presence.is_empty();
+        Ok((presence, has))
     }
 
     /// Whether the user's current stint in the room began after `since` (a rejoin or first join).
@@ -382,13 +412,30 @@ impl Services {
         limit: usize,
         to: i64,
         filter: &SyncFilter,
+        account_rows: &[(String, String, String)],
     ) -> Result<Option<(Value, bool)>, RoomError> {
         let from = if newly_joined {
             0
         } else {
             since.map(|t| t.pos).unwrap_or(0)
         };
-        let rows = db::events_backwards(&self.db, room_id, from, to, limit as i64 + 1).await?;
+        let since_pos = since.map(|t| t.pos).unwrap_or(0);
+        // Timeline rows, receipts and (for a new join) the room's account data, side by side.
+        let (rows, receipts, own_ad) = tokio::try_join!(
+            async {
+                Ok::<_, RoomError>(
+                    db::events_backwards(&self.db, room_id, from, to, limit as i64 + 1).await?,
+                )
+            },
+            async { Ok::<_, RoomError>(userdata::receipts_since(&self.db, room_id, from).await?) },
+            async {
+                Ok::<_, RoomError>(if from == since_pos {
+                    None
+                } else {
+                    Some(userdata::account_data_since(&self.db, user_id, from).await?)
+                })
+            },
+        )?;
         let any_new = !rows.is_empty();
         let (timeline, limited, first) =
             self.timeline(room_id, rows, limit, viewer, filter).await?;
@@ -400,12 +447,6 @@ impl Services {
         if typing_changed && (since.is_none() || newly_joined || typing_serial > 0) {
             ephemeral.push(json!({"type": "m.typing", "content": {"user_ids": typing_users}}));
         }
-        let receipt_since = if newly_joined {
-            0
-        } else {
-            since.map(|t| t.pos).unwrap_or(0)
-        };
-        let receipts = userdata::receipts_since(&self.db, room_id, receipt_since).await?;
         if !receipts.is_empty() {
             let mut content: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
             for (rtype, uid, thread, event_id, ts) in &receipts {
@@ -426,17 +467,10 @@ impl Services {
         }
 
         // Room account data.
-        let ad_since = if newly_joined {
-            0
-        } else {
-            since.map(|t| t.pos).unwrap_or(0)
-        };
         let mut room_ad = Vec::new();
-        for (room, kind, content) in
-            userdata::account_data_since(&self.db, user_id, ad_since).await?
-        {
+        for (room, kind, content) in own_ad.as_deref().unwrap_or(account_rows) {
             if room == room_id {
-                room_ad.push(json!({"type": kind, "content": serde_json::from_str::<Value>(&content).unwrap_or(json!({}))}));
+                room_ad.push(json!({"type": kind, "content": serde_json::from_str::<Value>(content).unwrap_or(json!({}))}));
             }
         }
 
@@ -465,20 +499,34 @@ impl Services {
             .iter()
             .filter_map(|e| e["sender"].as_str().map(String::from))
             .collect();
-        let state = self
-            .state_for_sync(
-                room_id,
-                if incremental { since } else { None },
-                state_pos,
-                limited || !incremental,
-                &senders,
-                filter.lazy_load_members,
-            )
-            .await?;
-        let state = self.format_events(room_id, &state, None).await?;
-
-        let summary = self.room_summary(room_id, user_id).await?;
-        let unread = self.unread_counts(room_id, user_id).await?;
+        let gap = limited || !incremental;
+        // As Synapse: a summary only with lazy-loaded members, when membership may have
+        // changed (member events in the timeline, a gap, or a new join / initial sync).
+        let want_summary = filter.lazy_load_members
+            && (!incremental || gap || timeline.iter().any(|e| e["type"] == "m.room.member"));
+        let (state, summary, unread) = tokio::try_join!(
+            async {
+                let state = self
+                    .state_for_sync(
+                        room_id,
+                        if incremental { since } else { None },
+                        state_pos,
+                        gap,
+                        &senders,
+                        filter.lazy_load_members,
+                    )
+                    .await?;
+                self.format_events(room_id, &state, None).await
+            },
+            async {
+                if want_summary {
+                    self.room_summary(room_id, user_id).await
+                } else {
+                    Ok(json!({}))
+                }
+            },
+            self.unread_counts(room_id, user_id),
+        )?;
         let room = json!({
             "timeline": {"events": timeline, "limited": limited, "prev_batch": page_token(first.map(|f| f - 1).unwrap_or(to))},
             "state": {"events": state},
@@ -563,8 +611,10 @@ impl Services {
 
     /// m.heroes and member counts, which clients use to name rooms without a name.
     async fn room_summary(&self, room_id: &str, user_id: &str) -> Result<Value, RoomError> {
-        let joined = db::members_with(&self.db, room_id, "join").await?;
-        let invited = db::members_with(&self.db, room_id, "invite").await?;
+        let (joined, invited) = tokio::try_join!(
+            db::members_with(&self.db, room_id, "join"),
+            db::members_with(&self.db, room_id, "invite"),
+        )?;
         let heroes: Vec<&String> = joined
             .iter()
             .chain(invited.iter())
@@ -579,14 +629,11 @@ impl Services {
     /// Notification and highlight counts since the user's read receipt (or join), from the
     /// user's push rules evaluated with ruma on each event by someone else.
     pub async fn unread_counts(&self, room_id: &str, user_id: &str) -> Result<Value, RoomError> {
-        let read = userdata::read_position(&self.db, room_id, user_id)
-            .await?
-            .unwrap_or(0);
-        let joined_at = db::membership(&self.db, user_id, room_id)
-            .await?
-            .map(|m| m.1)
-            .unwrap_or(0);
-        let from = read.max(joined_at);
+        let (read, joined_at) = tokio::try_join!(
+            userdata::read_position(&self.db, room_id, user_id),
+            db::membership(&self.db, user_id, room_id),
+        )?;
+        let from = read.unwrap_or(0).max(joined_at.map(|m| m.1).unwrap_or(0));
         let now = self.streams.current();
         // Counts are kept per (room, user) from the read position on, so each sync only
         // evaluates the events that arrived since the last one.
@@ -611,13 +658,13 @@ impl Services {
             now.max(start)
         };
         if !rows.is_empty() {
-            let rules = self.push_rules_for(user_id).await?;
-            let ruleset: ruma::push::Ruleset = serde_json::from_value(rules["global"].clone())
-                .map_err(|e| RoomError::BadEvent(e.to_string()))?;
-            let members = db::members_with(&self.db, room_id, "join").await?.len() as u32;
-            let display_name = self
-                .current_state_event(room_id, "m.room.member", user_id)
-                .await?
+            let (ruleset, members, me) = tokio::try_join!(
+                self.parsed_push_rules(user_id),
+                async { Ok::<_, RoomError>(db::members_with(&self.db, room_id, "join").await?) },
+                self.current_state_event(room_id, "m.room.member", user_id),
+            )?;
+            let members = members.len() as u32;
+            let display_name = me
                 .and_then(|p| {
                     p.content_value()
                         .get("displayname")

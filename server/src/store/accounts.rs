@@ -96,10 +96,63 @@ pub async fn insert_device_and_token(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    db.tokens.invalidate();
     Ok(())
 }
 
+/// Access tokens seen recently, so most requests authenticate without a query. Every deletion
+/// of tokens empties it (after its transaction committed), and a lookup that raced with one
+/// does not store what it read.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    inner: std::sync::Mutex<(u64, std::collections::HashMap<String, TokenRow>)>,
+}
+
+/// Tokens kept at most; past that the cache starts again empty.
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+impl TokenCache {
+    pub fn invalidate(&self) {
+        let mut g = self.inner.lock().expect("token cache");
+        g.0 += 1;
+        g.1.clear();
+    }
+}
+
 pub async fn find_token(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, StoreError> {
+    let generation = {
+        let g = db.tokens.inner.lock().expect("token cache");
+        if let Some(row) = g.1.get(token_hash) {
+            return Ok(Some(row.clone()));
+        }
+        g.0
+    };
+    let row = find_token_uncached(db, token_hash).await?;
+    if let Some(r) = &row {
+        let mut g = db.tokens.inner.lock().expect("token cache");
+        if g.0 == generation {
+            if g.1.len() >= TOKEN_CACHE_MAX {
+                g.1.clear();
+            }
+            g.1.insert(token_hash.to_string(), r.clone());
+        }
+    }
+    Ok(row)
+}
+
+async fn find_token_uncached(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.row(
+            "SELECT user_id, device_id FROM access_tokens WHERE token_hash = $1",
+            &[&token_hash],
+            |r| {
+                Ok(TokenRow {
+                    user_id: r.get(0)?,
+                    device_id: r.get(1)?,
+                })
+            },
+        );
+    }
     let row: Option<(String, String)> =
         sqlx::query_as("SELECT user_id, device_id FROM access_tokens WHERE token_hash = $1")
             .bind(token_hash)
@@ -223,6 +276,7 @@ pub async fn delete_devices(
             .await?;
     }
     tx.commit().await?;
+    db.tokens.invalidate();
     Ok(())
 }
 
@@ -246,6 +300,7 @@ pub async fn delete_all_devices(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    db.tokens.invalidate();
     Ok(())
 }
 
@@ -279,5 +334,6 @@ pub async fn deactivate_user(db: &Db, user_id: &str) -> Result<(), StoreError> {
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    db.tokens.invalidate();
     Ok(())
 }

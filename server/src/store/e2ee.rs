@@ -141,6 +141,10 @@ pub async fn count_one_time_keys(
     user_id: &str,
     device_id: &str,
 ) -> Result<Vec<(String, i64)>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.rows("SELECT algorithm, COUNT(*) FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm ORDER BY algorithm",
+            &[&user_id, &device_id], |r| Ok((r.get(0)?, r.get(1)?)));
+    }
     Ok(sqlx::query_as(
         "SELECT algorithm, COUNT(*) FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm ORDER BY algorithm",
     )
@@ -246,6 +250,10 @@ pub async fn unused_fallback_key_types(
     user_id: &str,
     device_id: &str,
 ) -> Result<Vec<String>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.rows("SELECT algorithm FROM e2e_fallback_keys WHERE user_id = $1 AND device_id = $2 AND used = 0 ORDER BY algorithm",
+            &[&user_id, &device_id], |r| r.get(0));
+    }
     Ok(sqlx::query_scalar(
         "SELECT algorithm FROM e2e_fallback_keys WHERE user_id = $1 AND device_id = $2 AND used = 0 ORDER BY algorithm",
     )
@@ -363,6 +371,15 @@ pub async fn memberships_around(
     user_id: &str,
     since: i64,
 ) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.rows(
+            "SELECT m.user_id, m.room_id, m.membership, m.stream_ordering FROM room_memberships m \
+         JOIN room_memberships me ON me.room_id = m.room_id AND me.user_id = $1 \
+         WHERE me.membership = 'join' OR me.stream_ordering > $2",
+            &[&user_id, &since],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        );
+    }
     Ok(sqlx::query_as(
         "SELECT m.user_id, m.room_id, m.membership, m.stream_ordering FROM room_memberships m \
          JOIN room_memberships me ON me.room_id = m.room_id AND me.user_id = $1 \
@@ -442,6 +459,29 @@ pub async fn delete_acknowledged_to_device(
         .rows_affected())
 }
 
+/// Whether the device has delivered messages up to `since` that its sync acknowledged (a read,
+/// so a sync with nothing to acknowledge never takes the write lock).
+pub async fn has_acknowledged_to_device(
+    db: &Db,
+    user_id: &str,
+    device_id: &str,
+    since: i64,
+) -> Result<bool, StoreError> {
+    if let Some(d) = &db.direct {
+        return Ok(d.row("SELECT 1 FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 AND delivered = 1 LIMIT 1",
+            &[&user_id, &device_id, &since], |r| r.get::<_, i64>(0))?.is_some());
+    }
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 AND delivered = 1 LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(device_id)
+    .bind(since)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// A stored to-device message: (stream_id, seq, sender, type, content).
 pub type ToDeviceRow = (i64, i64, String, String, String);
 
@@ -453,6 +493,11 @@ pub async fn pending_to_device(
     to: i64,
     limit: i64,
 ) -> Result<Vec<ToDeviceRow>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.rows("SELECT stream_id, seq, sender, type, content FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 \
+         ORDER BY stream_id, seq LIMIT $4",
+            &[&user_id, &device_id, &to, &limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)));
+    }
     Ok(sqlx::query_as(
         "SELECT stream_id, seq, sender, type, content FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 \
          ORDER BY stream_id, seq LIMIT $4",

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod admin_registration_tokens;
 pub mod admin_rooms;
 pub mod admin_users;
+pub mod direct;
 pub mod e2ee;
 pub mod media;
 pub mod openid;
@@ -44,6 +45,10 @@ pub enum StoreError {
 pub struct Db {
     pub pool: AnyPool,
     pub engine: Engine,
+    /// Recently used access tokens (see `accounts::find_token`).
+    pub tokens: std::sync::Arc<accounts::TokenCache>,
+    /// In-place reads for a SQLite file (see `direct`); none for PostgreSQL and `:memory:`.
+    pub direct: Option<std::sync::Arc<direct::Direct>>,
 }
 
 /// The URL sqlx connects with, built from Synapse-style `database` settings.
@@ -115,7 +120,17 @@ impl Db {
                 (Engine::Postgres, pool)
             }
         };
-        let db = Db { pool, engine };
+        let db = Db {
+            pool,
+            engine,
+            tokens: Default::default(),
+            direct: match db {
+                Database::Sqlite { path } if path.as_os_str() != ":memory:" => {
+                    Some(std::sync::Arc::new(direct::Direct::new(path.clone())))
+                }
+                _ => None,
+            },
+        };
         db.migrate().await?;
         Ok(db)
     }

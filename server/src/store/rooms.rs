@@ -53,6 +53,13 @@ pub async fn max_stream_position(db: &Db) -> Result<i64, StoreError> {
 }
 
 pub async fn room_version(db: &Db, room_id: &str) -> Result<Option<String>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.row(
+            "SELECT room_version FROM rooms WHERE room_id = $1",
+            &[&room_id],
+            |r| r.get(0),
+        );
+    }
     Ok(
         sqlx::query_scalar("SELECT room_version FROM rooms WHERE room_id = $1")
             .bind(room_id)
@@ -62,6 +69,10 @@ pub async fn room_version(db: &Db, room_id: &str) -> Result<Option<String>, Stor
 }
 
 pub async fn get_event(db: &Db, event_id: &str) -> Result<Option<EventRow>, StoreError> {
+    if let Some(d) = &db.direct {
+        let q = format!("SELECT {EVENT_COLS} FROM events WHERE event_id = $1");
+        return d.row(&q, &[&event_id], event_from);
+    }
     let q = format!("SELECT {EVENT_COLS} FROM events WHERE event_id = $1");
     let row: Option<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
         .bind(event_id)
@@ -82,6 +93,10 @@ pub async fn get_events(db: &Db, event_ids: &[String]) -> Result<Vec<EventRow>, 
 
 /// The newest event of a room: (event_id, depth).
 pub async fn last_event(db: &Db, room_id: &str) -> Result<Option<(String, i64)>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.row("SELECT event_id, depth FROM events WHERE room_id = $1 ORDER BY stream_ordering DESC LIMIT 1",
+            &[&room_id], |r| Ok((r.get(0)?, r.get(1)?)));
+    }
     Ok(sqlx::query_as("SELECT event_id, depth FROM events WHERE room_id = $1 ORDER BY stream_ordering DESC LIMIT 1")
         .bind(room_id)
         .fetch_optional(&db.pool)
@@ -121,6 +136,11 @@ pub async fn current_state_event(
     kind: &str,
     state_key: &str,
 ) -> Result<Option<EventRow>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.row("SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+             FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 AND c.type = $2 AND c.state_key = $3",
+            &[&room_id, &kind, &state_key], event_from);
+    }
     let q = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
          FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 AND c.type = $2 AND c.state_key = $3";
     let row: Option<EventTuple> = sqlx::query_as(q)
@@ -135,6 +155,12 @@ pub async fn current_state_event(
 /// The state of a room as it was at `pos` (after the event at `pos`): the latest state event
 /// per (type, state_key) at or before it. Rooms here are linear, so this is exact.
 pub async fn state_at(db: &Db, room_id: &str, pos: i64) -> Result<Vec<EventRow>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.rows("SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id FROM events e \
+         JOIN (SELECT type, state_key, MAX(stream_ordering) AS so FROM events \
+               WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering <= $2 GROUP BY type, state_key) l \
+           ON e.stream_ordering = l.so ORDER BY e.stream_ordering", &[&room_id, &pos], event_from);
+    }
     let q = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id FROM events e \
          JOIN (SELECT type, state_key, MAX(stream_ordering) AS so FROM events \
                WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering <= $2 GROUP BY type, state_key) l \
@@ -154,6 +180,12 @@ pub async fn state_changes(
     from: i64,
     to: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
+    if let Some(d) = &db.direct {
+        let q = format!(
+            "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering"
+        );
+        return d.rows(&q, &[&room_id, &from, &to], event_from);
+    }
     let q = format!(
         "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering"
     );
@@ -174,6 +206,12 @@ pub async fn events_backwards(
     to: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
+    if let Some(d) = &db.direct {
+        let q = format!(
+            "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering DESC LIMIT $4"
+        );
+        return d.rows(&q, &[&room_id, &from, &to, &limit], event_from);
+    }
     let q = format!(
         "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering DESC LIMIT $4"
     );
@@ -195,6 +233,12 @@ pub async fn events_forwards(
     to: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
+    if let Some(d) = &db.direct {
+        let q = format!(
+            "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering ASC LIMIT $4"
+        );
+        return d.rows(&q, &[&room_id, &from, &to, &limit], event_from);
+    }
     let q = format!(
         "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering ASC LIMIT $4"
     );
@@ -213,6 +257,10 @@ pub async fn memberships_of(
     db: &Db,
     user_id: &str,
 ) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.rows("SELECT room_id, membership, event_id, stream_ordering FROM room_memberships WHERE user_id = $1 AND forgotten = 0",
+            &[&user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)));
+    }
     Ok(sqlx::query_as(
         "SELECT room_id, membership, event_id, stream_ordering FROM room_memberships WHERE user_id = $1 AND forgotten = 0",
     )
@@ -226,6 +274,10 @@ pub async fn membership(
     user_id: &str,
     room_id: &str,
 ) -> Result<Option<(String, i64)>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.row("SELECT membership, stream_ordering FROM room_memberships WHERE user_id = $1 AND room_id = $2",
+            &[&user_id, &room_id], |r| Ok((r.get(0)?, r.get(1)?)));
+    }
     Ok(sqlx::query_as("SELECT membership, stream_ordering FROM room_memberships WHERE user_id = $1 AND room_id = $2")
         .bind(user_id)
         .bind(room_id)
@@ -239,6 +291,10 @@ pub async fn members_with(
     room_id: &str,
     membership: &str,
 ) -> Result<Vec<String>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.rows("SELECT user_id FROM room_memberships WHERE room_id = $1 AND membership = $2 ORDER BY user_id",
+            &[&room_id, &membership], |r| r.get(0));
+    }
     Ok(sqlx::query_scalar("SELECT user_id FROM room_memberships WHERE room_id = $1 AND membership = $2 ORDER BY user_id")
         .bind(room_id)
         .bind(membership)
@@ -261,6 +317,13 @@ pub async fn txn_event(
     device_id: &str,
     txn_id: &str,
 ) -> Result<Option<String>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.row(
+            "SELECT event_id FROM event_txns WHERE user_id = $1 AND device_id = $2 AND txn_id = $3",
+            &[&user_id, &device_id, &txn_id],
+            |r| r.get(0),
+        );
+    }
     Ok(sqlx::query_scalar(
         "SELECT event_id FROM event_txns WHERE user_id = $1 AND device_id = $2 AND txn_id = $3",
     )
@@ -570,4 +633,17 @@ pub async fn relations(
         .fetch_all(&db.pool)
         .await?;
     Ok(rows.into_iter().map(to_row).collect())
+}
+
+/// An event row read by `direct` (the columns of EVENT_COLS, in order).
+fn event_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        stream_ordering: r.get(0)?,
+        event_id: r.get(1)?,
+        room_id: r.get(2)?,
+        json: r.get(3)?,
+        redacted_by: r.get(4)?,
+        txn_device_id: r.get(5)?,
+        txn_id: r.get(6)?,
+    })
 }

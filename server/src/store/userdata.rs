@@ -46,6 +46,10 @@ pub async fn account_data_since(
     user_id: &str,
     since: i64,
 ) -> Result<Vec<(String, String, String)>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.rows("SELECT room_id, type, content FROM account_data WHERE user_id = $1 AND stream_id > $2 ORDER BY stream_id",
+            &[&user_id, &since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)));
+    }
     Ok(sqlx::query_as("SELECT room_id, type, content FROM account_data WHERE user_id = $1 AND stream_id > $2 ORDER BY stream_id")
         .bind(user_id)
         .bind(since)
@@ -85,6 +89,10 @@ pub async fn receipts_since(
     room_id: &str,
     since: i64,
 ) -> Result<Vec<(String, String, String, String, i64)>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.rows("SELECT receipt_type, user_id, thread_id, event_id, ts FROM receipts WHERE room_id = $1 AND stream_id > $2 ORDER BY stream_id",
+            &[&room_id, &since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)));
+    }
     Ok(sqlx::query_as(
         "SELECT receipt_type, user_id, thread_id, event_id, ts FROM receipts WHERE room_id = $1 AND stream_id > $2 ORDER BY stream_id",
     )
@@ -100,6 +108,11 @@ pub async fn read_position(
     room_id: &str,
     user_id: &str,
 ) -> Result<Option<i64>, StoreError> {
+    if let Some(d) = &db.direct {
+        return Ok(d.row("SELECT MAX(e.stream_ordering) FROM receipts r JOIN events e ON e.event_id = r.event_id \
+         WHERE r.room_id = $1 AND r.user_id = $2 AND r.receipt_type IN ('m.read', 'm.read.private')",
+            &[&room_id, &user_id], |r| r.get::<_, Option<i64>>(0))?.flatten());
+    }
     Ok(sqlx::query_scalar(
         "SELECT MAX(e.stream_ordering) FROM receipts r JOIN events e ON e.event_id = r.event_id \
          WHERE r.room_id = $1 AND r.user_id = $2 AND r.receipt_type IN ('m.read', 'm.read.private')",
@@ -183,6 +196,10 @@ pub async fn presence_since(
     db: &Db,
     since: i64,
 ) -> Result<Vec<(String, String, Option<String>, i64)>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.rows("SELECT user_id, state, status_msg, last_active_ts FROM presence WHERE stream_id > $1 ORDER BY stream_id",
+            &[&since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)));
+    }
     Ok(sqlx::query_as("SELECT user_id, state, status_msg, last_active_ts FROM presence WHERE stream_id > $1 ORDER BY stream_id")
         .bind(since)
         .fetch_all(&db.pool)
@@ -190,6 +207,13 @@ pub async fn presence_since(
 }
 
 pub async fn get_push_rules(db: &Db, user_id: &str) -> Result<Option<String>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.row(
+            "SELECT json FROM push_rules WHERE user_id = $1",
+            &[&user_id],
+            |r| r.get(0),
+        );
+    }
     Ok(
         sqlx::query_scalar("SELECT json FROM push_rules WHERE user_id = $1")
             .bind(user_id)

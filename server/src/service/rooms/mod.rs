@@ -216,12 +216,9 @@ impl Services {
 
         // The transaction id may have been used while we waited for the lock.
         if let Some((device, txn_id)) = txn {
-            let recent = self.commits.recent_txn(
-                sender,
-                device,
-                txn_id,
-                checked_at.unwrap_or(i64::MIN),
-            );
+            let recent =
+                self.commits
+                    .recent_txn(sender, device, txn_id, checked_at.unwrap_or(i64::MIN));
             match recent {
                 commit::RecentTxn::Found(event_id, pos) => {
                     drop(guard);
@@ -409,10 +406,7 @@ impl Services {
             origin_server_ts: pdu.ts(),
             json: stored,
             txn: txn.map(|(d, t)| (d.to_string(), t.to_string())),
-            membership: new
-                .state_key
-                .clone()
-                .zip(membership.map(String::from)),
+            membership: new.state_key.clone().zip(membership.map(String::from)),
             new_room: is_create.then(|| (version_id.to_string(), sender.to_string())),
             redacts: if new.kind == "m.room.redaction" {
                 new.redacts.clone()
