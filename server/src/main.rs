@@ -88,6 +88,14 @@ fn check_config(paths: &[PathBuf]) -> ExitCode {
 }
 
 fn serve(paths: &[PathBuf]) -> ExitCode {
+    // glibc raises its mmap threshold to the size of any large block freed, after which the
+    // argon2 buffers (19 MiB per password hash) come from the heap and stay resident once
+    // freed. A fixed threshold keeps large blocks mapped, so they go back when freed.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tuning; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
     let config = match matrixd::config::load(paths) {
         Ok(c) => c,
         Err(e) => {

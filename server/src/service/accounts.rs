@@ -93,7 +93,15 @@ fn new_device_id() -> String {
 }
 
 /// An argon2 PHC string for `password`, computed off the async threads.
+/// Password hashes computed at once at most: each takes 19 MiB and a core for a while, so
+/// more at once only queue for the CPU while holding memory.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 pub async fn hash_password(password: String) -> Result<String, AccountError> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| AccountError::Hash(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
@@ -106,6 +114,9 @@ pub async fn hash_password(password: String) -> Result<String, AccountError> {
 
 /// Checks `password` against an argon2 PHC string (argon2 compares in constant time).
 pub async fn verify_password(password: String, hash: String) -> bool {
+    let Ok(_permit) = HASHING.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .verify_password(password.as_bytes(), hash.as_str())

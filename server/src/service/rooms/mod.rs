@@ -58,6 +58,27 @@ pub struct RoomCache {
     last: Option<(String, i64)>,
     /// The current state.
     state: HashMap<(String, String), Pdu>,
+    /// Stream position of the newest event appended through this cache (0 when loaded).
+    last_pos: i64,
+}
+
+/// Rooms whose state `append` keeps in memory at most; past that, the least recently written
+/// half of those with nothing waiting to be committed is dropped (and reloaded when needed).
+const ROOM_CACHE_MAX: usize = 1000;
+
+fn trim_room_cache(cache: &mut HashMap<String, RoomCache>, committed: i64) {
+    if cache.len() <= ROOM_CACHE_MAX {
+        return;
+    }
+    let mut idle: Vec<(i64, String)> = cache
+        .iter()
+        .filter(|(_, c)| c.last_pos <= committed)
+        .map(|(r, c)| (c.last_pos, r.clone()))
+        .collect();
+    idle.sort_unstable();
+    for (_, r) in idle.into_iter().take(cache.len() / 2) {
+        cache.remove(&r);
+    }
 }
 
 /// An event to build and send.
@@ -170,6 +191,7 @@ impl Services {
             rules,
             last,
             state,
+            last_pos: 0,
         })
     }
 
@@ -253,11 +275,13 @@ impl Services {
                     rules,
                     last: None,
                     state: HashMap::new(),
+                    last_pos: 0,
                 })
             }
             (Some(r), _) => {
                 if !cache_map.contains_key(r) {
                     let loaded = self.load_room_cache(r).await?;
+                    trim_room_cache(&mut cache_map, self.streams.current());
                     cache_map.insert(r.to_string(), loaded);
                 }
                 cache_map.get_mut(r).expect("just inserted")
@@ -423,12 +447,15 @@ impl Services {
         out.stream = pos;
         out.txn = txn.map(|(d, t)| (d.to_string(), t.to_string()));
         cache.last = Some((out.event_id.to_string(), depth));
+        cache.last_pos = pos;
         if let Some(sk) = &new.state_key {
             cache
                 .state
                 .insert((new.kind.clone(), sk.clone()), out.clone());
         }
-        if let Some(c) = fresh {
+        if let Some(mut c) = fresh {
+            c.last_pos = pos;
+            trim_room_cache(&mut cache_map, self.streams.current());
             cache_map.insert(room_id_owned, c);
         }
         drop(cache_map);
