@@ -212,75 +212,68 @@ impl Services {
         let limit = req.filter.timeline_limit.unwrap_or(DEFAULT_TIMELINE_LIMIT);
         let viewer = Some((user_id, device_id));
 
-        // The sections are independent: their queries run side by side.
-        let (memberships, account_rows, (presence, has_presence), e2ee) = tokio::try_join!(
-            async { Ok::<_, RoomError>(db::memberships_of(&self.db, user_id).await?) },
-            async {
-                Ok::<_, RoomError>(
-                    userdata::account_data_since(&self.db, user_id, since_pos).await?,
-                )
-            },
-            self.presence_section(user_id, since_pos),
-            async {
-                Ok::<_, RoomError>(
-                    self.e2ee_sync(user_id, device_id, since.map(|t| t.pos), to)
-                        .await?,
-                )
-            },
-        )?;
+        // Rooms, presence and encryption are independent: their queries run side by side.
+        let rooms = async {
+            let (memberships, account_rows) = tokio::try_join!(
+                async { Ok::<_, RoomError>(db::memberships_of(&self.db, user_id).await?) },
+                async {
+                    Ok::<_, RoomError>(
+                        userdata::account_data_since(&self.db, user_id, since_pos).await?,
+                    )
+                },
+            )?;
+            let mut join = Map::new();
+            let mut invite = Map::new();
+            let mut leave = Map::new();
+            let mut changed = false;
 
-        let mut join = Map::new();
-        let mut invite = Map::new();
-        let mut leave = Map::new();
-        let mut changed = false;
-
-        let mut joined = Vec::new();
-        for (room_id, membership, event_id, mstream) in memberships {
-            if !req.filter.room_allowed(&room_id) {
-                continue;
-            }
-            match membership.as_str() {
-                "join" => joined.push((room_id, mstream)),
-                "invite" if since.is_none() || mstream > since_pos => {
-                    let mut events = Vec::new();
-                    for t in INVITE_STATE_TYPES {
-                        if let Some(p) = self.current_state_event(&room_id, t, "").await? {
+            let mut joined = Vec::new();
+            for (room_id, membership, event_id, mstream) in memberships {
+                if !req.filter.room_allowed(&room_id) {
+                    continue;
+                }
+                match membership.as_str() {
+                    "join" => joined.push((room_id, mstream)),
+                    "invite" if since.is_none() || mstream > since_pos => {
+                        let mut events = Vec::new();
+                        for t in INVITE_STATE_TYPES {
+                            if let Some(p) = self.current_state_event(&room_id, t, "").await? {
+                                events.push(stripped(&p));
+                            }
+                        }
+                        if let Some(p) = self.event_by_id(&event_id).await? {
+                            if let Some(inviter) = self
+                                .current_state_event(&room_id, "m.room.member", p.sender_str())
+                                .await?
+                            {
+                                events.push(stripped(&inviter));
+                            }
                             events.push(stripped(&p));
                         }
+                        invite.insert(room_id, json!({"invite_state": {"events": events}}));
+                        changed = true;
                     }
-                    if let Some(p) = self.event_by_id(&event_id).await? {
-                        if let Some(inviter) = self
-                            .current_state_event(&room_id, "m.room.member", p.sender_str())
-                            .await?
-                        {
-                            events.push(stripped(&inviter));
-                        }
-                        events.push(stripped(&p));
-                    }
-                    invite.insert(room_id, json!({"invite_state": {"events": events}}));
-                    changed = true;
-                }
-                "leave" | "ban"
-                    if (since.is_some() && mstream > since_pos)
-                        || (since.is_none() && req.filter.include_leave) =>
-                {
-                    let rows = db::events_backwards(
-                        &self.db,
-                        &room_id,
-                        since_pos,
-                        mstream,
-                        limit as i64 + 1,
-                    )
-                    .await?;
-                    let (timeline, limited, first) = self
-                        .timeline(&room_id, rows, limit, viewer, &req.filter)
+                    "leave" | "ban"
+                        if (since.is_some() && mstream > since_pos)
+                            || (since.is_none() && req.filter.include_leave) =>
+                    {
+                        let rows = db::events_backwards(
+                            &self.db,
+                            &room_id,
+                            since_pos,
+                            mstream,
+                            limit as i64 + 1,
+                        )
                         .await?;
-                    let state_pos = first.map(|f| f - 1).unwrap_or(mstream);
-                    let state = self
-                        .state_for_sync(&room_id, since, state_pos, true, &[], false)
-                        .await?;
-                    let state = self.format_events(&room_id, &state, None).await?;
-                    leave.insert(
+                        let (timeline, limited, first) = self
+                            .timeline(&room_id, rows, limit, viewer, &req.filter)
+                            .await?;
+                        let state_pos = first.map(|f| f - 1).unwrap_or(mstream);
+                        let state = self
+                            .state_for_sync(&room_id, since, state_pos, true, &[], false)
+                            .await?;
+                        let state = self.format_events(&room_id, &state, None).await?;
+                        leave.insert(
                         room_id,
                         json!({
                             "timeline": {"events": timeline, "limited": limited, "prev_batch": page_token(first.map(|f| f - 1).unwrap_or(mstream))},
@@ -288,43 +281,68 @@ impl Services {
                             "account_data": {"events": []},
                         }),
                     );
-                    changed = true;
+                        changed = true;
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
-        }
 
-        // Joined rooms, a few at a time (each takes a handful of queries).
-        let account_rows_ref = &account_rows;
-        for chunk in joined.chunks(ROOMS_AT_ONCE) {
-            let rooms = futures_util::future::try_join_all(chunk.iter().map(
-                |(room_id, mstream)| async move {
-                    let newly = since.is_none()
-                        || req.full_state
-                        || *mstream > since_pos
-                            && self.joined_after(room_id, user_id, since_pos).await?;
-                    self.joined_room(
-                        room_id,
-                        user_id,
-                        viewer,
-                        since,
-                        newly,
-                        limit,
-                        to,
-                        &req.filter,
-                        account_rows_ref,
-                    )
-                    .await
-                },
-            ))
-            .await?;
-            for ((room_id, _), room) in chunk.iter().zip(rooms) {
-                if let Some((room, has)) = room {
-                    changed |= has;
-                    join.insert(room_id.clone(), room);
+            // Joined rooms, a few at a time (each takes a handful of queries).
+            let account_rows_ref = &account_rows;
+            for chunk in joined.chunks(ROOMS_AT_ONCE) {
+                let rooms = futures_util::future::try_join_all(chunk.iter().map(
+                    |(room_id, mstream)| async move {
+                        let newly = since.is_none()
+                            || req.full_state
+                            || *mstream > since_pos
+                                && self.joined_after(room_id, user_id, since_pos).await?;
+                        self.joined_room(
+                            room_id,
+                            user_id,
+                            viewer,
+                            since,
+                            newly,
+                            limit,
+                            to,
+                            &req.filter,
+                            account_rows_ref,
+                        )
+                        .await
+                    },
+                ))
+                .await?;
+                for ((room_id, _), room) in chunk.iter().zip(rooms) {
+                    if let Some((room, has)) = room {
+                        changed |= has;
+                        join.insert(room_id.clone(), room);
+                    }
                 }
             }
-        }
+
+            Ok::<_, RoomError>((join, invite, leave, changed, account_rows))
+        };
+        let (
+            (join, invite, leave, mut changed, account_rows),
+            (presence, has_presence),
+            e2ee,
+            default_rules,
+        ) = tokio::try_join!(
+            rooms,
+            self.presence_section(user_id, since_pos),
+            async {
+                Ok::<_, RoomError>(
+                    self.e2ee_sync(user_id, device_id, since.map(|t| t.pos), to)
+                        .await?,
+                )
+            },
+            async {
+                // An initial sync shows the push rules even if never set.
+                match since {
+                    None => self.push_rules_for(user_id).await.map(Some),
+                    Some(_) => Ok(None),
+                }
+            },
+        )?;
 
         // Global account data.
         let mut account_data = Vec::new();
@@ -333,10 +351,10 @@ impl Services {
                 account_data.push(json!({"type": kind, "content": serde_json::from_str::<Value>(content).unwrap_or(json!({}))}));
             }
         }
-        if since.is_none() && !account_data.iter().any(|e| e["type"] == "m.push_rules") {
-            account_data.push(
-                json!({"type": "m.push_rules", "content": self.push_rules_for(user_id).await?}),
-            );
+        if let Some(rules) = default_rules {
+            if !account_data.iter().any(|e| e["type"] == "m.push_rules") {
+                account_data.push(json!({"type": "m.push_rules", "content": rules}));
+            }
         }
         changed |= !account_data.is_empty() && since.is_some();
         changed |= has_presence && since.is_some();
@@ -362,12 +380,13 @@ impl Services {
         since_pos: i64,
     ) -> Result<(Vec<Value>, bool), RoomError> {
         let mut presence = Vec::new();
-        let mut shares: Option<HashSet<String>> = None;
-        for (uid, state, msg, last) in userdata::presence_since(&self.db, since_pos).await? {
-            if shares.is_none() {
-                shares = Some(self.users_sharing_rooms(user_id).await?);
-            }
-            if uid == user_id || shares.as_ref().is_some_and(|s| s.contains(&uid)) {
+        // Who shares a room is asked alongside, on the guess that there is presence to show.
+        let (rows, shares) = tokio::try_join!(
+            async { Ok::<_, RoomError>(userdata::presence_since(&self.db, since_pos).await?) },
+            self.users_sharing_rooms(user_id),
+        )?;
+        for (uid, state, msg, last) in rows {
+            if uid == user_id || shares.contains(&uid) {
                 let mut c = json!({"presence": state, "last_active_ago": (crate::store::now_ms() - last).max(0)});
                 if let Some(m) = msg {
                     c["status_msg"] = json!(m);
@@ -421,7 +440,7 @@ impl Services {
         };
         let since_pos = since.map(|t| t.pos).unwrap_or(0);
         // Timeline rows, receipts and (for a new join) the room's account data, side by side.
-        let (rows, receipts, own_ad) = tokio::try_join!(
+        let (rows, receipts, own_ad, unread) = tokio::try_join!(
             async {
                 Ok::<_, RoomError>(
                     db::events_backwards(&self.db, room_id, from, to, limit as i64 + 1).await?,
@@ -435,6 +454,7 @@ impl Services {
                     Some(userdata::account_data_since(&self.db, user_id, from).await?)
                 })
             },
+            self.unread_counts(room_id, user_id),
         )?;
         let any_new = !rows.is_empty();
         let (timeline, limited, first) =
@@ -504,7 +524,7 @@ impl Services {
         // changed (member events in the timeline, a gap, or a new join / initial sync).
         let want_summary = filter.lazy_load_members
             && (!incremental || gap || timeline.iter().any(|e| e["type"] == "m.room.member"));
-        let (state, summary, unread) = tokio::try_join!(
+        let (state, summary) = tokio::try_join!(
             async {
                 let state = self
                     .state_for_sync(
@@ -525,7 +545,6 @@ impl Services {
                     Ok(json!({}))
                 }
             },
-            self.unread_counts(room_id, user_id),
         )?;
         let room = json!({
             "timeline": {"events": timeline, "limited": limited, "prev_batch": page_token(first.map(|f| f - 1).unwrap_or(to))},
@@ -629,29 +648,43 @@ impl Services {
     /// Notification and highlight counts since the user's read receipt (or join), from the
     /// user's push rules evaluated with ruma on each event by someone else.
     pub async fn unread_counts(&self, room_id: &str, user_id: &str) -> Result<Value, RoomError> {
-        let (read, joined_at) = tokio::try_join!(
-            userdata::read_position(&self.db, room_id, user_id),
-            db::membership(&self.db, user_id, room_id),
-        )?;
-        let from = read.unwrap_or(0).max(joined_at.map(|m| m.1).unwrap_or(0));
         let now = self.streams.current();
         // Counts are kept per (room, user) from the read position on, so each sync only
-        // evaluates the events that arrived since the last one.
+        // evaluates the events that arrived since the last one; those are fetched alongside
+        // the read position, on the guess that it has not moved.
         let key = (room_id.to_string(), user_id.to_string());
         let cached = self
             .unread_cache
             .lock()
             .expect("unread cache")
             .get(&key)
-            .copied();
-        let (start, mut notes, mut highlights) = match cached {
-            Some(c) if c.from == from && c.upto <= now => (c.upto, c.notes, c.highlights),
-            _ => (from, 0, 0),
-        };
+            .copied()
+            .filter(|c| c.upto <= now);
         // At most 1,000 unread events are evaluated (clients show "99+" long before); past
         // that the counts stand still until the user reads.
         const MAX_EVALUATED: i64 = 1000;
-        let rows = db::events_forwards(&self.db, room_id, start, now, MAX_EVALUATED).await?;
+        let (read, joined_at, guessed) = tokio::try_join!(
+            userdata::read_position(&self.db, room_id, user_id),
+            db::membership(&self.db, user_id, room_id),
+            async {
+                match cached {
+                    Some(c) => db::events_forwards(&self.db, room_id, c.upto, now, MAX_EVALUATED)
+                        .await
+                        .map(Some),
+                    None => Ok(None),
+                }
+            },
+        )?;
+        let from = read.unwrap_or(0).max(joined_at.map(|m| m.1).unwrap_or(0));
+        let (start, mut notes, mut highlights, rows) = match (cached, guessed) {
+            (Some(c), Some(rows)) if c.from == from => (c.upto, c.notes, c.highlights, rows),
+            _ => (
+                from,
+                0,
+                0,
+                db::events_forwards(&self.db, room_id, from, now, MAX_EVALUATED).await?,
+            ),
+        };
         let upto = if rows.len() as i64 == MAX_EVALUATED {
             now
         } else {
@@ -715,13 +748,10 @@ impl Services {
     }
 
     pub async fn users_sharing_rooms(&self, user_id: &str) -> Result<HashSet<String>, RoomError> {
-        let mut out = HashSet::new();
-        for (room_id, membership, _, _) in db::memberships_of(&self.db, user_id).await? {
-            if membership == "join" {
-                out.extend(db::members_with(&self.db, &room_id, "join").await?);
-            }
-        }
-        Ok(out)
+        Ok(db::users_sharing_rooms(&self.db, user_id)
+            .await?
+            .into_iter()
+            .collect())
     }
 }
 

@@ -90,6 +90,46 @@ impl Direct {
     }
 }
 
+/// How often the write-ahead log is copied back into the database.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Checkpoints the write-ahead log in the background, so no commit (and no send waiting on
+/// it) pays for a checkpoint and its fsync: the writers run with `wal_autocheckpoint = 0`.
+/// Ends when the database handle is dropped.
+pub fn spawn_checkpointer(direct: &std::sync::Arc<Direct>) {
+    let weak = std::sync::Arc::downgrade(direct);
+    tokio::spawn(async move {
+        let mut conn: Option<Connection> = None;
+        loop {
+            tokio::time::sleep(CHECKPOINT_EVERY).await;
+            let Some(d) = weak.upgrade() else {
+                return;
+            };
+            let path = d.path.clone();
+            drop(d);
+            let taken = conn.take();
+            let r = tokio::task::spawn_blocking(move || {
+                let c = match taken {
+                    Some(c) => c,
+                    None => {
+                        let c = Connection::open(&path)?;
+                        c.busy_timeout(std::time::Duration::from_secs(5))?;
+                        c
+                    }
+                };
+                c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+                Ok::<_, rusqlite::Error>(c)
+            })
+            .await;
+            match r {
+                Ok(Ok(c)) => conn = Some(c),
+                Ok(Err(e)) => tracing::warn!(error = %e, "WAL checkpoint failed; will retry"),
+                Err(_) => return,
+            }
+        }
+    });
+}
+
 fn direct_err(e: rusqlite::Error) -> StoreError {
     StoreError::Refused(format!("database error: {e}"))
 }

@@ -92,10 +92,14 @@ impl Db {
                     } else {
                         Some(Duration::from_secs(3600))
                     })
-                    .after_connect(|conn, _| {
+                    .after_connect(move |conn, _| {
                         Box::pin(async move {
                             conn.execute("PRAGMA busy_timeout = 5000").await?;
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            // Checkpoints run in the background (direct::spawn_checkpointer).
+                            if !memory {
+                                conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                            }
                             conn.execute("PRAGMA foreign_keys = ON").await?;
                             Ok(())
                         })
@@ -132,6 +136,9 @@ impl Db {
             },
         };
         db.migrate().await?;
+        if let Some(d) = &db.direct {
+            direct::spawn_checkpointer(d);
+        }
         Ok(db)
     }
 

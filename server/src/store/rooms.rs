@@ -269,6 +269,20 @@ pub async fn memberships_of(
     .await?)
 }
 
+/// Everyone joined to a room the user is joined to (the user included).
+pub async fn users_sharing_rooms(db: &Db, user_id: &str) -> Result<Vec<String>, StoreError> {
+    const Q: &str = "SELECT DISTINCT o.user_id FROM room_memberships m \
+         JOIN room_memberships o ON o.room_id = m.room_id AND o.membership = 'join' \
+         WHERE m.user_id = $1 AND m.membership = 'join'";
+    if let Some(d) = &db.direct {
+        return d.rows(Q, &[&user_id], |r| r.get(0));
+    }
+    Ok(sqlx::query_scalar(Q)
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?)
+}
+
 pub async fn membership(
     db: &Db,
     user_id: &str,
@@ -361,6 +375,15 @@ pub struct NewEventRow {
 /// Writes events in stream order in one transaction: all of them or none. Each table gets
 /// one multi-row statement per batch, so a batch costs the same few round trips as one event.
 pub async fn insert_events(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreError> {
+    // PostgreSQL: one statement (data-modifying CTEs) is one round trip and its own
+    // transaction. Redactions update events, which a sibling CTE could not see, so a batch
+    // with one takes the transaction path.
+    if db.engine == super::Engine::Postgres
+        && rows.len() <= ROWS_PER_STATEMENT
+        && rows.iter().all(|e| e.redacts.is_none())
+    {
+        return insert_events_one_statement(db, rows).await;
+    }
     let mut tx = db.pool.begin().await?;
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         insert_chunk(&mut tx, chunk).await?;
@@ -374,6 +397,11 @@ const ROWS_PER_STATEMENT: usize = 500;
 
 /// `($1, $2, ...), ($n+1, ...)` for `rows` rows of `cols` parameters.
 fn values_list(rows: usize, cols: usize) -> String {
+    values_list_at(1, rows, cols)
+}
+
+/// `values_list` numbering parameters from `first`.
+fn values_list_at(first: usize, rows: usize, cols: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -385,7 +413,7 @@ fn values_list(rows: usize, cols: usize) -> String {
                 s.push_str(", ");
             }
             s.push('$');
-            s.push_str(&(r * cols + c + 1).to_string());
+            s.push_str(&(first + r * cols + c).to_string());
         }
         s.push(')');
     }
@@ -529,6 +557,132 @@ async fn insert_chunk(
             .await?;
         }
     }
+    Ok(())
+}
+
+enum Arg<'a> {
+    Int(i64),
+    Text(&'a str),
+    MaybeText(Option<&'a str>),
+}
+
+async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreError> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut args: Vec<Arg<'_>> = Vec::new();
+    let ts = now_ms();
+
+    let new_rooms: Vec<&NewEventRow> = rows.iter().filter(|e| e.new_room.is_some()).collect();
+    if !new_rooms.is_empty() {
+        parts.push(format!(
+            "INSERT INTO rooms (room_id, room_version, creator, created_ts) VALUES {}",
+            values_list_at(args.len() + 1, new_rooms.len(), 4)
+        ));
+        for e in &new_rooms {
+            let (version, creator) = e.new_room.as_ref().expect("filtered");
+            args.extend([
+                Arg::Text(&e.room_id),
+                Arg::Text(version),
+                Arg::Text(creator),
+                Arg::Int(ts),
+            ]);
+        }
+    }
+    parts.push(format!(
+        "INSERT INTO events (stream_ordering, event_id, room_id, sender, type, state_key, depth, origin_server_ts, json, txn_device_id, txn_id, relates_to, rel_type) VALUES {}",
+        values_list_at(args.len() + 1, rows.len(), 13)
+    ));
+    for e in rows {
+        args.extend([
+            Arg::Int(e.stream_ordering),
+            Arg::Text(&e.event_id),
+            Arg::Text(&e.room_id),
+            Arg::Text(&e.sender),
+            Arg::Text(&e.kind),
+            Arg::MaybeText(e.state_key.as_deref()),
+            Arg::Int(e.depth),
+            Arg::Int(e.origin_server_ts),
+            Arg::Text(&e.json),
+            Arg::MaybeText(e.txn.as_ref().map(|t| t.0.as_str())),
+            Arg::MaybeText(e.txn.as_ref().map(|t| t.1.as_str())),
+            Arg::MaybeText(e.relation.as_ref().map(|r| r.0.as_str())),
+            Arg::MaybeText(e.relation.as_ref().map(|r| r.1.as_str())),
+        ]);
+    }
+    let state = last_per_key(rows.iter().filter_map(|e| {
+        let sk = e.state_key.as_deref()?;
+        Some(((e.room_id.as_str(), e.kind.as_str(), sk), e))
+    }));
+    if !state.is_empty() {
+        parts.push(format!(
+            "INSERT INTO current_state (room_id, type, state_key, event_id, stream_ordering) VALUES {} \
+             ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id, stream_ordering = excluded.stream_ordering",
+            values_list_at(args.len() + 1, state.len(), 5)
+        ));
+        for e in &state {
+            args.extend([
+                Arg::Text(&e.room_id),
+                Arg::Text(&e.kind),
+                Arg::MaybeText(e.state_key.as_deref()),
+                Arg::Text(&e.event_id),
+                Arg::Int(e.stream_ordering),
+            ]);
+        }
+    }
+    let members = last_per_key(rows.iter().filter_map(|e| {
+        let (user, _) = e.membership.as_ref()?;
+        Some(((user.as_str(), e.room_id.as_str()), e))
+    }));
+    if !members.is_empty() {
+        parts.push(format!(
+            "INSERT INTO room_memberships (user_id, room_id, membership, event_id, stream_ordering, forgotten) VALUES {} \
+             ON CONFLICT (user_id, room_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, \
+             stream_ordering = excluded.stream_ordering, forgotten = 0",
+            values_list_at(args.len() + 1, members.len(), 5).replace(')', ", 0)")
+        ));
+        for e in &members {
+            let (user, membership) = e.membership.as_ref().expect("filtered");
+            args.extend([
+                Arg::Text(user),
+                Arg::Text(&e.room_id),
+                Arg::Text(membership),
+                Arg::Text(&e.event_id),
+                Arg::Int(e.stream_ordering),
+            ]);
+        }
+    }
+    let txns: Vec<&NewEventRow> = rows.iter().filter(|e| e.txn.is_some()).collect();
+    if !txns.is_empty() {
+        parts.push(format!(
+            "INSERT INTO event_txns (user_id, device_id, txn_id, event_id) VALUES {}",
+            values_list_at(args.len() + 1, txns.len(), 4)
+        ));
+        for e in &txns {
+            let (device, txn) = e.txn.as_ref().expect("filtered");
+            args.extend([
+                Arg::Text(&e.sender),
+                Arg::Text(device),
+                Arg::Text(txn),
+                Arg::Text(&e.event_id),
+            ]);
+        }
+    }
+    let mut sql = String::from("WITH ");
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("w{i} AS ({p})"));
+    }
+    sql.push_str(" SELECT 1");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in args {
+        query = match a {
+            Arg::Int(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+            Arg::MaybeText(v) => query.bind(v),
+        };
+    }
+    query.execute(&db.pool).await?;
     Ok(())
 }
 
