@@ -691,27 +691,18 @@ impl Services {
             now.max(start)
         };
         if !rows.is_empty() {
-            let (ruleset, members, me) = tokio::try_join!(
+            let (ruleset, (members, name)) = tokio::try_join!(
                 self.parsed_push_rules(user_id),
-                async { Ok::<_, RoomError>(db::members_with(&self.db, room_id, "join").await?) },
-                self.current_state_event(room_id, "m.room.member", user_id),
+                self.member_context(room_id, user_id),
             )?;
-            let members = members.len() as u32;
-            let display_name = me
-                .and_then(|p| {
-                    p.content_value()
-                        .get("displayname")
-                        .and_then(Value::as_str)
-                        .map(String::from)
-                })
-                .unwrap_or_else(|| {
-                    user_id
-                        .trim_start_matches('@')
-                        .split(':')
-                        .next()
-                        .unwrap_or("")
-                        .to_string()
-                });
+            let display_name = name.unwrap_or_else(|| {
+                user_id
+                    .trim_start_matches('@')
+                    .split(':')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            });
             if let (Ok(rid), Ok(uid)) = (ruma::RoomId::parse(room_id), ruma::UserId::parse(user_id))
             {
                 let ctx =

@@ -62,6 +62,59 @@ pub struct RoomCache {
     last_pos: i64,
 }
 
+impl RoomCache {
+    /// Joined members and `user_id`'s display name, from the cached current state.
+    fn member_context(&self, user_id: &str) -> (u32, Option<String>) {
+        let mut joined = 0u32;
+        let mut name = None;
+        for ((kind, key), p) in &self.state {
+            if kind != "m.room.member" {
+                continue;
+            }
+            let content = p.json.get("content");
+            if content
+                .and_then(|c| c.get("membership"))
+                .and_then(Value::as_str)
+                == Some("join")
+            {
+                joined += 1;
+            }
+            if key == user_id {
+                name = content
+                    .and_then(|c| c.get("displayname"))
+                    .and_then(Value::as_str)
+                    .map(String::from);
+            }
+        }
+        (joined, name)
+    }
+}
+
+impl Services {
+    /// The push-rule context of a room for one user: joined members and the user's display
+    /// name. From the room cache when the room is in it (no query), else from the database.
+    pub async fn member_context(
+        &self,
+        room_id: &str,
+        user_id: &str,
+    ) -> Result<(u32, Option<String>), RoomError> {
+        if let Some(c) = self.room_cache.lock().await.get(room_id) {
+            return Ok(c.member_context(user_id));
+        }
+        let (members, me) = tokio::try_join!(
+            async { Ok::<_, RoomError>(db::members_with(&self.db, room_id, "join").await?) },
+            self.current_state_event(room_id, "m.room.member", user_id),
+        )?;
+        let name = me.and_then(|p| {
+            p.content_value()
+                .get("displayname")
+                .and_then(Value::as_str)
+                .map(String::from)
+        });
+        Ok((members.len() as u32, name))
+    }
+}
+
 /// Rooms whose state `append` keeps in memory at most; past that, the least recently written
 /// half of those with nothing waiting to be committed is dropped (and reloaded when needed).
 const ROOM_CACHE_MAX: usize = 1000;
