@@ -395,12 +395,7 @@ pub async fn insert_events(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreErr
 /// Rows per statement: 13 parameters each stays far below SQLite's and PostgreSQL's limits.
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// `($1, $2, ...), ($n+1, ...)` for `rows` rows of `cols` parameters.
-fn values_list(rows: usize, cols: usize) -> String {
-    values_list_at(1, rows, cols)
-}
-
-/// `values_list` numbering parameters from `first`.
+/// `($first, $first+1, ...), (...)` for `rows` rows of `cols` parameters.
 fn values_list_at(first: usize, rows: usize, cols: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
@@ -437,146 +432,43 @@ fn last_per_key<'a, K: Eq + std::hash::Hash>(
         .collect()
 }
 
-async fn insert_chunk(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    rows: &[NewEventRow],
-) -> Result<(), StoreError> {
-    let new_rooms: Vec<&NewEventRow> = rows.iter().filter(|e| e.new_room.is_some()).collect();
-    if !new_rooms.is_empty() {
-        let q = format!(
-            "INSERT INTO rooms (room_id, room_version, creator, created_ts) VALUES {}",
-            values_list(new_rooms.len(), 4)
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
-        for e in &new_rooms {
-            let (version, creator) = e.new_room.as_ref().expect("filtered");
-            query = query
-                .bind(e.room_id.as_str())
-                .bind(version.as_str())
-                .bind(creator.as_str())
-                .bind(now_ms());
-        }
-        query.execute(&mut **tx).await?;
-    }
-
-    let q = format!(
-        "INSERT INTO events (stream_ordering, event_id, room_id, sender, type, state_key, depth, origin_server_ts, json, txn_device_id, txn_id, relates_to, rel_type) VALUES {}",
-        values_list(rows.len(), 13)
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
-    for e in rows {
-        query = query
-            .bind(e.stream_ordering)
-            .bind(e.event_id.as_str())
-            .bind(e.room_id.as_str())
-            .bind(e.sender.as_str())
-            .bind(e.kind.as_str())
-            .bind(e.state_key.as_deref())
-            .bind(e.depth)
-            .bind(e.origin_server_ts)
-            .bind(e.json.as_str())
-            .bind(e.txn.as_ref().map(|t| t.0.as_str()))
-            .bind(e.txn.as_ref().map(|t| t.1.as_str()))
-            .bind(e.relation.as_ref().map(|r| r.0.as_str()))
-            .bind(e.relation.as_ref().map(|r| r.1.as_str()));
-    }
-    query.execute(&mut **tx).await?;
-
-    let state = last_per_key(rows.iter().filter_map(|e| {
-        let sk = e.state_key.as_deref()?;
-        Some(((e.room_id.as_str(), e.kind.as_str(), sk), e))
-    }));
-    if !state.is_empty() {
-        let q = format!(
-            "INSERT INTO current_state (room_id, type, state_key, event_id, stream_ordering) VALUES {} \
-             ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id, stream_ordering = excluded.stream_ordering",
-            values_list(state.len(), 5)
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
-        for e in &state {
-            query = query
-                .bind(e.room_id.as_str())
-                .bind(e.kind.as_str())
-                .bind(e.state_key.as_deref())
-                .bind(e.event_id.as_str())
-                .bind(e.stream_ordering);
-        }
-        query.execute(&mut **tx).await?;
-    }
-
-    let members = last_per_key(rows.iter().filter_map(|e| {
-        let (user, _) = e.membership.as_ref()?;
-        Some(((user.as_str(), e.room_id.as_str()), e))
-    }));
-    if !members.is_empty() {
-        let q = format!(
-            "INSERT INTO room_memberships (user_id, room_id, membership, event_id, stream_ordering, forgotten) VALUES {} \
-             ON CONFLICT (user_id, room_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, \
-             stream_ordering = excluded.stream_ordering, forgotten = 0",
-            values_list_with_zero(members.len(), 5)
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
-        for e in &members {
-            let (user, membership) = e.membership.as_ref().expect("filtered");
-            query = query
-                .bind(user.as_str())
-                .bind(e.room_id.as_str())
-                .bind(membership.as_str())
-                .bind(e.event_id.as_str())
-                .bind(e.stream_ordering);
-        }
-        query.execute(&mut **tx).await?;
-    }
-
-    let txns: Vec<&NewEventRow> = rows.iter().filter(|e| e.txn.is_some()).collect();
-    if !txns.is_empty() {
-        let q = format!(
-            "INSERT INTO event_txns (user_id, device_id, txn_id, event_id) VALUES {}",
-            values_list(txns.len(), 4)
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
-        for e in &txns {
-            let (device, txn) = e.txn.as_ref().expect("filtered");
-            query = query
-                .bind(e.sender.as_str())
-                .bind(device.as_str())
-                .bind(txn.as_str())
-                .bind(e.event_id.as_str());
-        }
-        query.execute(&mut **tx).await?;
-    }
-
-    for e in rows {
-        if let Some(target) = &e.redacts {
-            sqlx::query(
-                "UPDATE events SET redacted_by = $1 WHERE event_id = $2 AND redacted_by IS NULL",
-            )
-            .bind(e.event_id.as_str())
-            .bind(target.as_str())
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
-    Ok(())
-}
-
+/// A parameter of a batch insert.
 enum Arg<'a> {
     Int(i64),
     Text(&'a str),
     MaybeText(Option<&'a str>),
 }
 
-async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreError> {
-    let mut parts: Vec<String> = Vec::new();
-    let mut args: Vec<Arg<'_>> = Vec::new();
-    let ts = now_ms();
+/// One multi-row statement of a batch: `{head} VALUES (...), (...) {tail}`.
+struct Insert<'a> {
+    head: &'static str,
+    tail: &'static str,
+    rows: usize,
+    cols: usize,
+    /// Each row ends with a literal 0 (room_memberships.forgotten).
+    forgotten: bool,
+    args: Vec<Arg<'a>>,
+}
 
+impl Insert<'_> {
+    /// The statement with its parameters numbered from `first`.
+    fn sql(&self, first: usize) -> String {
+        let mut values = values_list_at(first, self.rows, self.cols);
+        if self.forgotten {
+            values = values.replace(')', ", 0)");
+        }
+        format!("{} VALUES {}{}", self.head, values, self.tail)
+    }
+}
+
+/// What a batch of events writes, table by table: rooms created, the events, current state
+/// and memberships (the last per key), transaction ids.
+fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
+    let mut out = Vec::new();
+    let ts = now_ms();
     let new_rooms: Vec<&NewEventRow> = rows.iter().filter(|e| e.new_room.is_some()).collect();
     if !new_rooms.is_empty() {
-        parts.push(format!(
-            "INSERT INTO rooms (room_id, room_version, creator, created_ts) VALUES {}",
-            values_list_at(args.len() + 1, new_rooms.len(), 4)
-        ));
+        let mut args = Vec::new();
         for e in &new_rooms {
             let (version, creator) = e.new_room.as_ref().expect("filtered");
             args.extend([
@@ -586,11 +478,16 @@ async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<()
                 Arg::Int(ts),
             ]);
         }
+        out.push(Insert {
+            head: "INSERT INTO rooms (room_id, room_version, creator, created_ts)",
+            tail: "",
+            rows: new_rooms.len(),
+            cols: 4,
+            forgotten: false,
+            args,
+        });
     }
-    parts.push(format!(
-        "INSERT INTO events (stream_ordering, event_id, room_id, sender, type, state_key, depth, origin_server_ts, json, txn_device_id, txn_id, relates_to, rel_type) VALUES {}",
-        values_list_at(args.len() + 1, rows.len(), 13)
-    ));
+    let mut args = Vec::new();
     for e in rows {
         args.extend([
             Arg::Int(e.stream_ordering),
@@ -608,16 +505,20 @@ async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<()
             Arg::MaybeText(e.relation.as_ref().map(|r| r.1.as_str())),
         ]);
     }
+    out.push(Insert {
+        head: "INSERT INTO events (stream_ordering, event_id, room_id, sender, type, state_key, depth, origin_server_ts, json, txn_device_id, txn_id, relates_to, rel_type)",
+        tail: "",
+        rows: rows.len(),
+        cols: 13,
+        forgotten: false,
+        args,
+    });
     let state = last_per_key(rows.iter().filter_map(|e| {
         let sk = e.state_key.as_deref()?;
         Some(((e.room_id.as_str(), e.kind.as_str(), sk), e))
     }));
     if !state.is_empty() {
-        parts.push(format!(
-            "INSERT INTO current_state (room_id, type, state_key, event_id, stream_ordering) VALUES {} \
-             ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id, stream_ordering = excluded.stream_ordering",
-            values_list_at(args.len() + 1, state.len(), 5)
-        ));
+        let mut args = Vec::new();
         for e in &state {
             args.extend([
                 Arg::Text(&e.room_id),
@@ -627,18 +528,21 @@ async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<()
                 Arg::Int(e.stream_ordering),
             ]);
         }
+        out.push(Insert {
+            head: "INSERT INTO current_state (room_id, type, state_key, event_id, stream_ordering)",
+            tail: " ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id, stream_ordering = excluded.stream_ordering",
+            rows: state.len(),
+            cols: 5,
+            forgotten: false,
+            args,
+        });
     }
     let members = last_per_key(rows.iter().filter_map(|e| {
         let (user, _) = e.membership.as_ref()?;
         Some(((user.as_str(), e.room_id.as_str()), e))
     }));
     if !members.is_empty() {
-        parts.push(format!(
-            "INSERT INTO room_memberships (user_id, room_id, membership, event_id, stream_ordering, forgotten) VALUES {} \
-             ON CONFLICT (user_id, room_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, \
-             stream_ordering = excluded.stream_ordering, forgotten = 0",
-            values_list_at(args.len() + 1, members.len(), 5).replace(')', ", 0)")
-        ));
+        let mut args = Vec::new();
         for e in &members {
             let (user, membership) = e.membership.as_ref().expect("filtered");
             args.extend([
@@ -649,13 +553,19 @@ async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<()
                 Arg::Int(e.stream_ordering),
             ]);
         }
+        out.push(Insert {
+            head: "INSERT INTO room_memberships (user_id, room_id, membership, event_id, stream_ordering, forgotten)",
+            tail: " ON CONFLICT (user_id, room_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, \
+                   stream_ordering = excluded.stream_ordering, forgotten = 0",
+            rows: members.len(),
+            cols: 5,
+            forgotten: true,
+            args,
+        });
     }
     let txns: Vec<&NewEventRow> = rows.iter().filter(|e| e.txn.is_some()).collect();
     if !txns.is_empty() {
-        parts.push(format!(
-            "INSERT INTO event_txns (user_id, device_id, txn_id, event_id) VALUES {}",
-            values_list_at(args.len() + 1, txns.len(), 4)
-        ));
+        let mut args = Vec::new();
         for e in &txns {
             let (device, txn) = e.txn.as_ref().expect("filtered");
             args.extend([
@@ -665,15 +575,23 @@ async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<()
                 Arg::Text(&e.event_id),
             ]);
         }
+        out.push(Insert {
+            head: "INSERT INTO event_txns (user_id, device_id, txn_id, event_id)",
+            tail: "",
+            rows: txns.len(),
+            cols: 4,
+            forgotten: false,
+            args,
+        });
     }
-    let mut sql = String::from("WITH ");
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!("w{i} AS ({p})"));
-    }
-    sql.push_str(" SELECT 1");
+    out
+}
+
+async fn execute<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    sql: String,
+    args: Vec<Arg<'_>>,
+) -> Result<(), StoreError> {
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for a in args {
         query = match a {
@@ -682,13 +600,45 @@ async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<()
             Arg::MaybeText(v) => query.bind(v),
         };
     }
-    query.execute(&db.pool).await?;
+    query.execute(ex).await?;
     Ok(())
 }
 
-/// `values_list` with a literal 0 closing each row (room_memberships.forgotten).
-fn values_list_with_zero(rows: usize, cols: usize) -> String {
-    values_list(rows, cols).replace(')', ", 0)")
+async fn insert_chunk(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    rows: &[NewEventRow],
+) -> Result<(), StoreError> {
+    for ins in inserts(rows) {
+        let sql = ins.sql(1);
+        execute(&mut **tx, sql, ins.args).await?;
+    }
+    for e in rows {
+        if let Some(target) = &e.redacts {
+            sqlx::query(
+                "UPDATE events SET redacted_by = $1 WHERE event_id = $2 AND redacted_by IS NULL",
+            )
+            .bind(e.event_id.as_str())
+            .bind(target.as_str())
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The batch as one statement of data-modifying CTEs (PostgreSQL).
+async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreError> {
+    let mut sql = String::from("WITH ");
+    let mut args = Vec::new();
+    for (i, ins) in inserts(rows).into_iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("w{i} AS ({})", ins.sql(args.len() + 1)));
+        args.extend(ins.args);
+    }
+    sql.push_str(" SELECT 1");
+    execute(&db.pool, sql, args).await
 }
 
 pub async fn set_alias(
