@@ -270,7 +270,7 @@ impl Services {
                             .await?;
                         let state_pos = first.map(|f| f - 1).unwrap_or(mstream);
                         let state = self
-                            .state_for_sync(&room_id, since, state_pos, true, &[], false)
+                            .state_for_sync(&room_id, since, state_pos, true, &[], false, None)
                             .await?;
                         let state = self.format_events(&room_id, &state, None).await?;
                         leave.insert(
@@ -440,7 +440,8 @@ impl Services {
         };
         let since_pos = since.map(|t| t.pos).unwrap_or(0);
         // Timeline rows, receipts and (for a new join) the room's account data, side by side.
-        let (rows, receipts, own_ad, unread) = tokio::try_join!(
+        let incremental = since.is_some() && !newly_joined;
+        let (rows, receipts, own_ad, unread, current_state) = tokio::try_join!(
             async {
                 Ok::<_, RoomError>(
                     db::events_backwards(&self.db, room_id, from, to, limit as i64 + 1).await?,
@@ -455,7 +456,23 @@ impl Services {
                 })
             },
             self.unread_counts(room_id, user_id),
+            async {
+                // A full state is needed: the state now is the state before the timeline
+                // when the timeline holds no state event, the usual case, so ask alongside.
+                Ok::<_, RoomError>(if incremental {
+                    None
+                } else {
+                    Some(db::state_at(&self.db, room_id, to).await?)
+                })
+            },
         )?;
+        let current_state = current_state.filter(|_| {
+            rows.iter().take(limit).all(|r| {
+                Services::pdu(r)
+                    .map(|p| p.state_key_str().is_none())
+                    .unwrap_or(false)
+            })
+        });
         let any_new = !rows.is_empty();
         let (timeline, limited, first) =
             self.timeline(room_id, rows, limit, viewer, filter).await?;
@@ -494,7 +511,6 @@ impl Services {
             }
         }
 
-        let incremental = since.is_some() && !newly_joined;
         let has_typing_change = since.is_some_and(|t| typing_serial > t.typing);
         if incremental
             && !any_new
@@ -534,6 +550,7 @@ impl Services {
                         gap,
                         &senders,
                         filter.lazy_load_members,
+                        current_state,
                     )
                     .await?;
                 self.format_events(room_id, &state, None).await
@@ -593,9 +610,13 @@ impl Services {
         gap: bool,
         senders: &[String],
         lazy: bool,
+        known: Option<Vec<db::EventRow>>,
     ) -> Result<Vec<Pdu>, RoomError> {
         let rows = match since {
-            None => db::state_at(&self.db, room_id, pos).await?,
+            None => match known {
+                Some(rows) => rows,
+                None => db::state_at(&self.db, room_id, pos).await?,
+            },
             Some(_) if !gap => Vec::new(),
             Some(t) => {
                 let changes = db::state_changes(&self.db, room_id, t.pos, pos).await?;
