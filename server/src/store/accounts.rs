@@ -141,23 +141,19 @@ pub async fn find_token(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, S
 }
 
 async fn find_token_uncached(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, StoreError> {
+    const Q: &str = "SELECT user_id, device_id FROM access_tokens WHERE token_hash = $1";
     if let Some(d) = &db.direct {
-        return d.row(
-            "SELECT user_id, device_id FROM access_tokens WHERE token_hash = $1",
-            &[&token_hash],
-            |r| {
-                Ok(TokenRow {
-                    user_id: r.get(0)?,
-                    device_id: r.get(1)?,
-                })
-            },
-        );
+        return d.row(Q, &[&token_hash], |r| {
+            Ok(TokenRow {
+                user_id: r.get(0)?,
+                device_id: r.get(1)?,
+            })
+        });
     }
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT user_id, device_id FROM access_tokens WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&db.pool)
-            .await?;
+    let row: Option<(String, String)> = sqlx::query_as(Q)
+        .bind(token_hash)
+        .fetch_optional(&db.pool)
+        .await?;
     Ok(row.map(|(user_id, device_id)| TokenRow { user_id, device_id }))
 }
 

@@ -141,17 +141,15 @@ pub async fn count_one_time_keys(
     user_id: &str,
     device_id: &str,
 ) -> Result<Vec<(String, i64)>, StoreError> {
+    const Q: &str = "SELECT algorithm, COUNT(*) FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm ORDER BY algorithm";
     if let Some(d) = &db.direct {
-        return d.rows("SELECT algorithm, COUNT(*) FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm ORDER BY algorithm",
-            &[&user_id, &device_id], |r| Ok((r.get(0)?, r.get(1)?)));
+        return d.rows(Q, &[&user_id, &device_id], |r| Ok((r.get(0)?, r.get(1)?)));
     }
-    Ok(sqlx::query_as(
-        "SELECT algorithm, COUNT(*) FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm ORDER BY algorithm",
-    )
-    .bind(user_id)
-    .bind(device_id)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(sqlx::query_as(Q)
+        .bind(user_id)
+        .bind(device_id)
+        .fetch_all(&db.pool)
+        .await?)
 }
 
 /// Takes one one-time key away, atomically: the row is deleted by the same statement that
@@ -250,17 +248,15 @@ pub async fn unused_fallback_key_types(
     user_id: &str,
     device_id: &str,
 ) -> Result<Vec<String>, StoreError> {
+    const Q: &str = "SELECT algorithm FROM e2e_fallback_keys WHERE user_id = $1 AND device_id = $2 AND used = 0 ORDER BY algorithm";
     if let Some(d) = &db.direct {
-        return d.rows("SELECT algorithm FROM e2e_fallback_keys WHERE user_id = $1 AND device_id = $2 AND used = 0 ORDER BY algorithm",
-            &[&user_id, &device_id], |r| r.get(0));
+        return d.rows(Q, &[&user_id, &device_id], |r| r.get(0));
     }
-    Ok(sqlx::query_scalar(
-        "SELECT algorithm FROM e2e_fallback_keys WHERE user_id = $1 AND device_id = $2 AND used = 0 ORDER BY algorithm",
-    )
-    .bind(user_id)
-    .bind(device_id)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(sqlx::query_scalar(Q)
+        .bind(user_id)
+        .bind(device_id)
+        .fetch_all(&db.pool)
+        .await?)
 }
 
 // ---- Cross-signing keys and signatures ----
@@ -371,24 +367,19 @@ pub async fn memberships_around(
     user_id: &str,
     since: i64,
 ) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+    const Q: &str = "SELECT m.user_id, m.room_id, m.membership, m.stream_ordering FROM room_memberships m \
+         JOIN room_memberships me ON me.room_id = m.room_id AND me.user_id = $1 \
+         WHERE me.membership = 'join' OR me.stream_ordering > $2";
     if let Some(d) = &db.direct {
-        return d.rows(
-            "SELECT m.user_id, m.room_id, m.membership, m.stream_ordering FROM room_memberships m \
-         JOIN room_memberships me ON me.room_id = m.room_id AND me.user_id = $1 \
-         WHERE me.membership = 'join' OR me.stream_ordering > $2",
-            &[&user_id, &since],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        );
+        return d.rows(Q, &[&user_id, &since], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        });
     }
-    Ok(sqlx::query_as(
-        "SELECT m.user_id, m.room_id, m.membership, m.stream_ordering FROM room_memberships m \
-         JOIN room_memberships me ON me.room_id = m.room_id AND me.user_id = $1 \
-         WHERE me.membership = 'join' OR me.stream_ordering > $2",
-    )
-    .bind(user_id)
-    .bind(since)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(sqlx::query_as(Q)
+        .bind(user_id)
+        .bind(since)
+        .fetch_all(&db.pool)
+        .await?)
 }
 
 // ---- To-device messages ----
@@ -467,18 +458,18 @@ pub async fn has_acknowledged_to_device(
     device_id: &str,
     since: i64,
 ) -> Result<bool, StoreError> {
+    const Q: &str = "SELECT 1 FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 AND delivered = 1 LIMIT 1";
     if let Some(d) = &db.direct {
-        return Ok(d.row("SELECT 1 FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 AND delivered = 1 LIMIT 1",
-            &[&user_id, &device_id, &since], |r| r.get::<_, i64>(0))?.is_some());
+        return Ok(d
+            .row(Q, &[&user_id, &device_id, &since], |r| r.get::<_, i64>(0))?
+            .is_some());
     }
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 AND delivered = 1 LIMIT 1",
-    )
-    .bind(user_id)
-    .bind(device_id)
-    .bind(since)
-    .fetch_optional(&db.pool)
-    .await?;
+    let found: Option<i64> = sqlx::query_scalar(Q)
+        .bind(user_id)
+        .bind(device_id)
+        .bind(since)
+        .fetch_optional(&db.pool)
+        .await?;
     Ok(found.is_some())
 }
 
@@ -493,21 +484,20 @@ pub async fn pending_to_device(
     to: i64,
     limit: i64,
 ) -> Result<Vec<ToDeviceRow>, StoreError> {
+    const Q: &str = "SELECT stream_id, seq, sender, type, content FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 \
+         ORDER BY stream_id, seq LIMIT $4";
     if let Some(d) = &db.direct {
-        return d.rows("SELECT stream_id, seq, sender, type, content FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 \
-         ORDER BY stream_id, seq LIMIT $4",
-            &[&user_id, &device_id, &to, &limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)));
+        return d.rows(Q, &[&user_id, &device_id, &to, &limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        });
     }
-    Ok(sqlx::query_as(
-        "SELECT stream_id, seq, sender, type, content FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 \
-         ORDER BY stream_id, seq LIMIT $4",
-    )
-    .bind(user_id)
-    .bind(device_id)
-    .bind(to)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(sqlx::query_as(Q)
+        .bind(user_id)
+        .bind(device_id)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?)
 }
 
 /// Marks the device's messages up to and including (stream_id, seq) as returned by a sync.

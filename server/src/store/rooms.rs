@@ -53,27 +53,21 @@ pub async fn max_stream_position(db: &Db) -> Result<i64, StoreError> {
 }
 
 pub async fn room_version(db: &Db, room_id: &str) -> Result<Option<String>, StoreError> {
+    const Q: &str = "SELECT room_version FROM rooms WHERE room_id = $1";
     if let Some(d) = &db.direct {
-        return d.row(
-            "SELECT room_version FROM rooms WHERE room_id = $1",
-            &[&room_id],
-            |r| r.get(0),
-        );
+        return d.row(Q, &[&room_id], |r| r.get(0));
     }
-    Ok(
-        sqlx::query_scalar("SELECT room_version FROM rooms WHERE room_id = $1")
-            .bind(room_id)
-            .fetch_optional(&db.pool)
-            .await?,
-    )
+    Ok(sqlx::query_scalar(Q)
+        .bind(room_id)
+        .fetch_optional(&db.pool)
+        .await?)
 }
 
 pub async fn get_event(db: &Db, event_id: &str) -> Result<Option<EventRow>, StoreError> {
+    let q = format!("SELECT {EVENT_COLS} FROM events WHERE event_id = $1");
     if let Some(d) = &db.direct {
-        let q = format!("SELECT {EVENT_COLS} FROM events WHERE event_id = $1");
         return d.row(&q, &[&event_id], event_from);
     }
-    let q = format!("SELECT {EVENT_COLS} FROM events WHERE event_id = $1");
     let row: Option<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
         .bind(event_id)
         .fetch_optional(&db.pool)
@@ -93,11 +87,11 @@ pub async fn get_events(db: &Db, event_ids: &[String]) -> Result<Vec<EventRow>, 
 
 /// The newest event of a room: (event_id, depth).
 pub async fn last_event(db: &Db, room_id: &str) -> Result<Option<(String, i64)>, StoreError> {
+    const Q: &str = "SELECT event_id, depth FROM events WHERE room_id = $1 ORDER BY stream_ordering DESC LIMIT 1";
     if let Some(d) = &db.direct {
-        return d.row("SELECT event_id, depth FROM events WHERE room_id = $1 ORDER BY stream_ordering DESC LIMIT 1",
-            &[&room_id], |r| Ok((r.get(0)?, r.get(1)?)));
+        return d.row(Q, &[&room_id], |r| Ok((r.get(0)?, r.get(1)?)));
     }
-    Ok(sqlx::query_as("SELECT event_id, depth FROM events WHERE room_id = $1 ORDER BY stream_ordering DESC LIMIT 1")
+    Ok(sqlx::query_as(Q)
         .bind(room_id)
         .fetch_optional(&db.pool)
         .await?)
@@ -136,13 +130,12 @@ pub async fn current_state_event(
     kind: &str,
     state_key: &str,
 ) -> Result<Option<EventRow>, StoreError> {
-    if let Some(d) = &db.direct {
-        return d.row("SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
-             FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 AND c.type = $2 AND c.state_key = $3",
-            &[&room_id, &kind, &state_key], event_from);
-    }
-    let q = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+    const Q: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
          FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 AND c.type = $2 AND c.state_key = $3";
+    if let Some(d) = &db.direct {
+        return d.row(Q, &[&room_id, &kind, &state_key], event_from);
+    }
+    let q = Q;
     let row: Option<EventTuple> = sqlx::query_as(q)
         .bind(room_id)
         .bind(kind)
@@ -155,16 +148,14 @@ pub async fn current_state_event(
 /// The state of a room as it was at `pos` (after the event at `pos`): the latest state event
 /// per (type, state_key) at or before it. Rooms here are linear, so this is exact.
 pub async fn state_at(db: &Db, room_id: &str, pos: i64) -> Result<Vec<EventRow>, StoreError> {
-    if let Some(d) = &db.direct {
-        return d.rows("SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id FROM events e \
-         JOIN (SELECT type, state_key, MAX(stream_ordering) AS so FROM events \
-               WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering <= $2 GROUP BY type, state_key) l \
-           ON e.stream_ordering = l.so ORDER BY e.stream_ordering", &[&room_id, &pos], event_from);
-    }
-    let q = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id FROM events e \
+    const Q: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id FROM events e \
          JOIN (SELECT type, state_key, MAX(stream_ordering) AS so FROM events \
                WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering <= $2 GROUP BY type, state_key) l \
            ON e.stream_ordering = l.so ORDER BY e.stream_ordering";
+    if let Some(d) = &db.direct {
+        return d.rows(Q, &[&room_id, &pos], event_from);
+    }
+    let q = Q;
     let rows: Vec<EventTuple> = sqlx::query_as(q)
         .bind(room_id)
         .bind(pos)
@@ -180,15 +171,12 @@ pub async fn state_changes(
     from: i64,
     to: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    if let Some(d) = &db.direct {
-        let q = format!(
-            "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering"
-        );
-        return d.rows(&q, &[&room_id, &from, &to], event_from);
-    }
     let q = format!(
         "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering"
     );
+    if let Some(d) = &db.direct {
+        return d.rows(&q, &[&room_id, &from, &to], event_from);
+    }
     let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
         .bind(room_id)
         .bind(from)
@@ -206,15 +194,12 @@ pub async fn events_backwards(
     to: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    if let Some(d) = &db.direct {
-        let q = format!(
-            "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering DESC LIMIT $4"
-        );
-        return d.rows(&q, &[&room_id, &from, &to, &limit], event_from);
-    }
     let q = format!(
         "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering DESC LIMIT $4"
     );
+    if let Some(d) = &db.direct {
+        return d.rows(&q, &[&room_id, &from, &to, &limit], event_from);
+    }
     let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
         .bind(room_id)
         .bind(from)
@@ -233,15 +218,12 @@ pub async fn events_forwards(
     to: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    if let Some(d) = &db.direct {
-        let q = format!(
-            "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering ASC LIMIT $4"
-        );
-        return d.rows(&q, &[&room_id, &from, &to, &limit], event_from);
-    }
     let q = format!(
         "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering ASC LIMIT $4"
     );
+    if let Some(d) = &db.direct {
+        return d.rows(&q, &[&room_id, &from, &to, &limit], event_from);
+    }
     let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
         .bind(room_id)
         .bind(from)
@@ -257,16 +239,13 @@ pub async fn memberships_of(
     db: &Db,
     user_id: &str,
 ) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+    const Q: &str = "SELECT room_id, membership, event_id, stream_ordering FROM room_memberships WHERE user_id = $1 AND forgotten = 0";
     if let Some(d) = &db.direct {
-        return d.rows("SELECT room_id, membership, event_id, stream_ordering FROM room_memberships WHERE user_id = $1 AND forgotten = 0",
-            &[&user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)));
+        return d.rows(Q, &[&user_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        });
     }
-    Ok(sqlx::query_as(
-        "SELECT room_id, membership, event_id, stream_ordering FROM room_memberships WHERE user_id = $1 AND forgotten = 0",
-    )
-    .bind(user_id)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(sqlx::query_as(Q).bind(user_id).fetch_all(&db.pool).await?)
 }
 
 /// Everyone joined to a room the user is joined to (the user included).
@@ -288,11 +267,11 @@ pub async fn membership(
     user_id: &str,
     room_id: &str,
 ) -> Result<Option<(String, i64)>, StoreError> {
+    const Q: &str = "SELECT membership, stream_ordering FROM room_memberships WHERE user_id = $1 AND room_id = $2";
     if let Some(d) = &db.direct {
-        return d.row("SELECT membership, stream_ordering FROM room_memberships WHERE user_id = $1 AND room_id = $2",
-            &[&user_id, &room_id], |r| Ok((r.get(0)?, r.get(1)?)));
+        return d.row(Q, &[&user_id, &room_id], |r| Ok((r.get(0)?, r.get(1)?)));
     }
-    Ok(sqlx::query_as("SELECT membership, stream_ordering FROM room_memberships WHERE user_id = $1 AND room_id = $2")
+    Ok(sqlx::query_as(Q)
         .bind(user_id)
         .bind(room_id)
         .fetch_optional(&db.pool)
@@ -305,11 +284,11 @@ pub async fn members_with(
     room_id: &str,
     membership: &str,
 ) -> Result<Vec<String>, StoreError> {
+    const Q: &str = "SELECT user_id FROM room_memberships WHERE room_id = $1 AND membership = $2 ORDER BY user_id";
     if let Some(d) = &db.direct {
-        return d.rows("SELECT user_id FROM room_memberships WHERE room_id = $1 AND membership = $2 ORDER BY user_id",
-            &[&room_id, &membership], |r| r.get(0));
+        return d.rows(Q, &[&room_id, &membership], |r| r.get(0));
     }
-    Ok(sqlx::query_scalar("SELECT user_id FROM room_memberships WHERE room_id = $1 AND membership = $2 ORDER BY user_id")
+    Ok(sqlx::query_scalar(Q)
         .bind(room_id)
         .bind(membership)
         .fetch_all(&db.pool)
@@ -331,21 +310,17 @@ pub async fn txn_event(
     device_id: &str,
     txn_id: &str,
 ) -> Result<Option<String>, StoreError> {
+    const Q: &str =
+        "SELECT event_id FROM event_txns WHERE user_id = $1 AND device_id = $2 AND txn_id = $3";
     if let Some(d) = &db.direct {
-        return d.row(
-            "SELECT event_id FROM event_txns WHERE user_id = $1 AND device_id = $2 AND txn_id = $3",
-            &[&user_id, &device_id, &txn_id],
-            |r| r.get(0),
-        );
+        return d.row(Q, &[&user_id, &device_id, &txn_id], |r| r.get(0));
     }
-    Ok(sqlx::query_scalar(
-        "SELECT event_id FROM event_txns WHERE user_id = $1 AND device_id = $2 AND txn_id = $3",
-    )
-    .bind(user_id)
-    .bind(device_id)
-    .bind(txn_id)
-    .fetch_optional(&db.pool)
-    .await?)
+    Ok(sqlx::query_scalar(Q)
+        .bind(user_id)
+        .bind(device_id)
+        .bind(txn_id)
+        .fetch_optional(&db.pool)
+        .await?)
 }
 
 /// What one new event changes. A batch of them is written in one transaction.

@@ -46,11 +46,13 @@ pub async fn account_data_since(
     user_id: &str,
     since: i64,
 ) -> Result<Vec<(String, String, String)>, StoreError> {
+    const Q: &str = "SELECT room_id, type, content FROM account_data WHERE user_id = $1 AND stream_id > $2 ORDER BY stream_id";
     if let Some(d) = &db.direct {
-        return d.rows("SELECT room_id, type, content FROM account_data WHERE user_id = $1 AND stream_id > $2 ORDER BY stream_id",
-            &[&user_id, &since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)));
+        return d.rows(Q, &[&user_id, &since], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        });
     }
-    Ok(sqlx::query_as("SELECT room_id, type, content FROM account_data WHERE user_id = $1 AND stream_id > $2 ORDER BY stream_id")
+    Ok(sqlx::query_as(Q)
         .bind(user_id)
         .bind(since)
         .fetch_all(&db.pool)
@@ -89,17 +91,17 @@ pub async fn receipts_since(
     room_id: &str,
     since: i64,
 ) -> Result<Vec<(String, String, String, String, i64)>, StoreError> {
+    const Q: &str = "SELECT receipt_type, user_id, thread_id, event_id, ts FROM receipts WHERE room_id = $1 AND stream_id > $2 ORDER BY stream_id";
     if let Some(d) = &db.direct {
-        return d.rows("SELECT receipt_type, user_id, thread_id, event_id, ts FROM receipts WHERE room_id = $1 AND stream_id > $2 ORDER BY stream_id",
-            &[&room_id, &since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)));
+        return d.rows(Q, &[&room_id, &since], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        });
     }
-    Ok(sqlx::query_as(
-        "SELECT receipt_type, user_id, thread_id, event_id, ts FROM receipts WHERE room_id = $1 AND stream_id > $2 ORDER BY stream_id",
-    )
-    .bind(room_id)
-    .bind(since)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(sqlx::query_as(Q)
+        .bind(room_id)
+        .bind(since)
+        .fetch_all(&db.pool)
+        .await?)
 }
 
 /// The stream position of the event a user's m.read receipt points at, if any.
@@ -108,19 +110,18 @@ pub async fn read_position(
     room_id: &str,
     user_id: &str,
 ) -> Result<Option<i64>, StoreError> {
+    const Q: &str = "SELECT MAX(e.stream_ordering) FROM receipts r JOIN events e ON e.event_id = r.event_id \
+         WHERE r.room_id = $1 AND r.user_id = $2 AND r.receipt_type IN ('m.read', 'm.read.private')";
     if let Some(d) = &db.direct {
-        return Ok(d.row("SELECT MAX(e.stream_ordering) FROM receipts r JOIN events e ON e.event_id = r.event_id \
-         WHERE r.room_id = $1 AND r.user_id = $2 AND r.receipt_type IN ('m.read', 'm.read.private')",
-            &[&room_id, &user_id], |r| r.get::<_, Option<i64>>(0))?.flatten());
+        return Ok(d
+            .row(Q, &[&room_id, &user_id], |r| r.get::<_, Option<i64>>(0))?
+            .flatten());
     }
-    Ok(sqlx::query_scalar(
-        "SELECT MAX(e.stream_ordering) FROM receipts r JOIN events e ON e.event_id = r.event_id \
-         WHERE r.room_id = $1 AND r.user_id = $2 AND r.receipt_type IN ('m.read', 'm.read.private')",
-    )
-    .bind(room_id)
-    .bind(user_id)
-    .fetch_one(&db.pool)
-    .await?)
+    Ok(sqlx::query_scalar(Q)
+        .bind(room_id)
+        .bind(user_id)
+        .fetch_one(&db.pool)
+        .await?)
 }
 
 pub async fn insert_filter(db: &Db, user_id: &str, json: &str) -> Result<i64, StoreError> {
@@ -196,30 +197,24 @@ pub async fn presence_since(
     db: &Db,
     since: i64,
 ) -> Result<Vec<(String, String, Option<String>, i64)>, StoreError> {
+    const Q: &str = "SELECT user_id, state, status_msg, last_active_ts FROM presence WHERE stream_id > $1 ORDER BY stream_id";
     if let Some(d) = &db.direct {
-        return d.rows("SELECT user_id, state, status_msg, last_active_ts FROM presence WHERE stream_id > $1 ORDER BY stream_id",
-            &[&since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)));
+        return d.rows(Q, &[&since], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        });
     }
-    Ok(sqlx::query_as("SELECT user_id, state, status_msg, last_active_ts FROM presence WHERE stream_id > $1 ORDER BY stream_id")
-        .bind(since)
-        .fetch_all(&db.pool)
-        .await?)
+    Ok(sqlx::query_as(Q).bind(since).fetch_all(&db.pool).await?)
 }
 
 pub async fn get_push_rules(db: &Db, user_id: &str) -> Result<Option<String>, StoreError> {
+    const Q: &str = "SELECT json FROM push_rules WHERE user_id = $1";
     if let Some(d) = &db.direct {
-        return d.row(
-            "SELECT json FROM push_rules WHERE user_id = $1",
-            &[&user_id],
-            |r| r.get(0),
-        );
+        return d.row(Q, &[&user_id], |r| r.get(0));
     }
-    Ok(
-        sqlx::query_scalar("SELECT json FROM push_rules WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&db.pool)
-            .await?,
-    )
+    Ok(sqlx::query_scalar(Q)
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?)
 }
 
 pub async fn set_push_rules(db: &Db, user_id: &str, json: &str) -> Result<(), StoreError> {
