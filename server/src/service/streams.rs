@@ -147,3 +147,43 @@ impl Drop for WriteGuard<'_> {
         self.streams.finish(&self.mine);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn positions_become_visible_only_when_everything_below_finished() {
+        let s = Streams::new(10);
+        let (a, b, c) = {
+            let mut g = s.write().await;
+            let p = (g.next_pos(), g.next_pos(), g.next_pos());
+            g.detach();
+            p
+        };
+        assert_eq!((a, b, c), (11, 12, 13));
+        assert_eq!(s.current(), 10, "nothing finished yet");
+        s.finish(&[c]);
+        assert_eq!(s.current(), 10, "13 waits for 11 and 12");
+        s.finish(&[a]);
+        assert_eq!(s.current(), 11);
+        // A write that fails (the guard dropped without commit) leaves a gap, not a stall.
+        {
+            let mut g = s.write().await;
+            assert_eq!(g.next_pos(), 14);
+        }
+        assert_eq!(s.current(), 11, "12 is still unfinished");
+        s.finish(&[b]);
+        assert_eq!(s.current(), 14);
+        // A waiter wakes once its position is visible.
+        let mut g = s.write().await;
+        let p = g.next_pos();
+        g.detach();
+        drop(g);
+        let wait = s.wait_for(p);
+        s.finish(&[p]);
+        tokio::time::timeout(std::time::Duration::from_secs(1), wait)
+            .await
+            .expect("wait_for returns once the position is visible");
+    }
+}

@@ -321,12 +321,7 @@ impl Services {
 
             Ok::<_, RoomError>((join, invite, leave, changed, account_rows))
         };
-        let (
-            (join, invite, leave, mut changed, account_rows),
-            (presence, has_presence),
-            e2ee,
-            default_rules,
-        ) = tokio::try_join!(
+        let ((join, invite, leave, mut changed, account_rows), presence, e2ee, default_rules) = tokio::try_join!(
             rooms,
             self.presence_section(user_id, since_pos),
             async {
@@ -357,7 +352,7 @@ impl Services {
             }
         }
         changed |= !account_data.is_empty() && since.is_some();
-        changed |= has_presence && since.is_some();
+        changed |= !presence.is_empty() && since.is_some();
         changed |= e2ee.has_news();
 
         let body = json!({
@@ -378,7 +373,7 @@ impl Services {
         &self,
         user_id: &str,
         since_pos: i64,
-    ) -> Result<(Vec<Value>, bool), RoomError> {
+    ) -> Result<Vec<Value>, RoomError> {
         let mut presence = Vec::new();
         // Who shares a room is asked alongside, on the guess that there is presence to show.
         let (rows, shares) = tokio::try_join!(
@@ -397,8 +392,7 @@ impl Services {
                 presence.push(json!({"type": "m.presence", "sender": uid, "content": c}));
             }
         }
-        let has = !presence.is_empty();
-        Ok((presence, has))
+        Ok(presence)
     }
 
     /// Whether the user's current stint in the room began after `since` (a rejoin or first join).
@@ -455,7 +449,15 @@ impl Services {
                     Some(userdata::account_data_since(&self.db, user_id, from).await?)
                 })
             },
-            self.unread_counts(room_id, user_id),
+            async {
+                // Counted alongside only when the room is sure to be in the answer; an
+                // incremental sync counts once it knows the room has news.
+                if incremental {
+                    Ok(None)
+                } else {
+                    self.unread_counts(room_id, user_id).await.map(Some)
+                }
+            },
             async {
                 // A full state is needed: the state now is the state before the timeline
                 // when the timeline holds no state event, the usual case, so ask alongside.
@@ -540,7 +542,7 @@ impl Services {
         // changed (member events in the timeline, a gap, or a new join / initial sync).
         let want_summary = filter.lazy_load_members
             && (!incremental || gap || timeline.iter().any(|e| e["type"] == "m.room.member"));
-        let (state, summary) = tokio::try_join!(
+        let (state, summary, unread) = tokio::try_join!(
             async {
                 let state = self
                     .state_for_sync(
@@ -560,6 +562,12 @@ impl Services {
                     self.room_summary(room_id, user_id).await
                 } else {
                     Ok(json!({}))
+                }
+            },
+            async {
+                match unread {
+                    Some(u) => Ok(u),
+                    None => self.unread_counts(room_id, user_id).await,
                 }
             },
         )?;

@@ -111,12 +111,12 @@ impl CommitQueue {
         rx
     }
 
-    fn forget(&self, failed: &[Queued]) {
+    fn forget(&self, failed: &[NewEventRow]) {
         let mut r = self.recent.lock().expect("recent txns");
-        for q in failed {
-            if let Some((device, txn)) = &q.row.txn {
+        for row in failed {
+            if let Some((device, txn)) = &row.txn {
                 r.map
-                    .remove(&(q.row.sender.clone(), device.clone(), txn.clone()));
+                    .remove(&(row.sender.clone(), device.clone(), txn.clone()));
             }
         }
     }
@@ -129,34 +129,29 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
         let Some(s) = services.upgrade() else {
             return;
         };
-        let rows: Vec<NewEventRow> = batch.iter().map(|q| q.row.clone()).collect();
+        let (mut rows, mut done): (Vec<NewEventRow>, Vec<_>) =
+            batch.drain(..).map(|q| (q.row, q.done)).unzip();
+        let result = db::insert_events(&s.db, &rows).await;
+        if let Err(e) = &result {
+            tracing::error!(error = %e, events = rows.len(), "could not commit events");
+            // Builders enqueue while holding the room cache, so with it held every event
+            // built on the failed ones is already in the channel: they fail too.
+            let mut cache = s.room_cache.lock().await;
+            while let Ok(q) = rx.try_recv() {
+                rows.push(q.row);
+                done.push(q.done);
+            }
+            cache.clear();
+            drop(cache);
+            s.commits.forget(&rows);
+        } else {
+            crate::service::metrics::metrics().events_persisted(rows.len());
+        }
         let positions: Vec<i64> = rows.iter().map(|r| r.stream_ordering).collect();
-        match db::insert_events(&s.db, &rows).await {
-            Ok(()) => {
-                s.streams.finish(&positions);
-                crate::service::metrics::metrics().events_persisted(rows.len());
-                for q in batch.drain(..) {
-                    let _ = q.done.send(Ok(()));
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, events = rows.len(), "could not commit events");
-                let msg = format!("could not store the event: {e}");
-                // Builders enqueue while holding the room cache, so with it held every event
-                // built on the failed ones is already in the channel.
-                let mut cache = s.room_cache.lock().await;
-                while let Ok(q) = rx.try_recv() {
-                    batch.push(q);
-                }
-                cache.clear();
-                drop(cache);
-                s.commits.forget(&batch);
-                let positions: Vec<i64> = batch.iter().map(|q| q.row.stream_ordering).collect();
-                s.streams.finish(&positions);
-                for q in batch.drain(..) {
-                    let _ = q.done.send(Err(msg.clone()));
-                }
-            }
+        s.streams.finish(&positions);
+        let outcome = result.map_err(|e| format!("could not store the event: {e}"));
+        for d in done {
+            let _ = d.send(outcome.clone());
         }
     }
 }

@@ -259,24 +259,13 @@ impl Services {
         new: NewEvent,
         txn: Option<(&str, &str)>,
     ) -> Result<Pdu, RoomError> {
-        let checked_at = match txn {
-            Some((device, txn_id)) => {
-                let at = self.streams.current();
-                if let Some(existing) = db::txn_event(&self.db, sender, device, txn_id).await? {
-                    if let Some(p) = self.event_by_id(&existing).await? {
-                        return Ok(p);
-                    }
-                }
-                Some(at)
-            }
-            None => None,
-        };
-        self.append_checked(room_id, version, sender, new, txn, checked_at)
+        // Without a prior check, append_checked asks the database under the lock.
+        self.append_checked(room_id, version, sender, new, txn, None)
             .await
     }
 
     /// `append` for a caller that already found the transaction id absent from the database:
-    /// `checked_at` is the stream position it read just before looking.
+    /// `checked_at` is the stream position it read just before looking (`None`: not looked).
     pub async fn append_checked(
         &self,
         room_id: Option<&str>,
