@@ -71,6 +71,7 @@ pub async fn insert_device_and_token(
     display_name: Option<&str>,
     token_hash: &str,
 ) -> Result<(), StoreError> {
+    let generation = db.tokens.generation();
     let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO devices (user_id, device_id, display_name, created_ts) VALUES ($1, $2, $3, $4) \
@@ -96,7 +97,14 @@ pub async fn insert_device_and_token(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    db.tokens.invalidate();
+    db.tokens.replace_device(
+        TokenRow {
+            user_id: user_id.to_string(),
+            device_id: device_id.to_string(),
+        },
+        token_hash,
+        generation,
+    );
     Ok(())
 }
 
@@ -116,6 +124,24 @@ impl TokenCache {
         let mut g = self.inner.lock().expect("token cache");
         g.0 += 1;
         g.1.clear();
+    }
+
+    /// The count of deletions so far, read before a transaction that adds a token.
+    fn generation(&self) -> u64 {
+        self.inner.lock().expect("token cache").0
+    }
+
+    /// After a login's transaction committed: forgets the device's previous token and, unless
+    /// tokens were deleted since `generation` was read (the new one may be among them), keeps
+    /// the new one, so the client's first request needs no query.
+    fn replace_device(&self, row: TokenRow, token_hash: &str, generation: u64) {
+        let mut g = self.inner.lock().expect("token cache");
+        let untouched = g.0 == generation;
+        g.0 += 1;
+        g.1.retain(|_, r| !(r.user_id == row.user_id && r.device_id == row.device_id));
+        if untouched && g.1.len() < TOKEN_CACHE_MAX {
+            g.1.insert(token_hash.to_string(), row);
+        }
     }
 }
 
@@ -332,4 +358,45 @@ pub async fn deactivate_user(db: &Db, user_id: &str) -> Result<(), StoreError> {
     tx.commit().await?;
     db.tokens.invalidate();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(device: &str) -> TokenRow {
+        TokenRow {
+            user_id: "@a:x".into(),
+            device_id: device.into(),
+        }
+    }
+
+    fn cached(c: &TokenCache, hash: &str) -> Option<String> {
+        let g = c.inner.lock().unwrap();
+        g.1.get(hash).map(|r| r.device_id.clone())
+    }
+
+    #[test]
+    fn a_login_replaces_its_device_token_and_keeps_the_others() {
+        let c = TokenCache::default();
+        c.inner.lock().unwrap().1.insert("old".into(), row("D1"));
+        c.inner.lock().unwrap().1.insert("other".into(), row("D2"));
+        let g = c.generation();
+        c.replace_device(row("D1"), "new", g);
+        assert_eq!(cached(&c, "old"), None);
+        assert_eq!(cached(&c, "other").as_deref(), Some("D2"));
+        assert_eq!(cached(&c, "new").as_deref(), Some("D1"));
+        // A lookup that began before the login does not store what it read.
+        assert_ne!(c.generation(), g);
+    }
+
+    #[test]
+    fn a_login_racing_with_a_deletion_does_not_cache_its_token() {
+        let c = TokenCache::default();
+        let g = c.generation();
+        // e.g. /logout/all committed after the login's insert: the new token may be gone.
+        c.invalidate();
+        c.replace_device(row("D1"), "new", g);
+        assert_eq!(cached(&c, "new"), None);
+    }
 }
