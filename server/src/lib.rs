@@ -94,6 +94,8 @@ impl Server {
         let position = service::rooms::initial_position(&db)
             .await?
             .max(store::e2ee::max_stream_position(&db).await?);
+        let (presence_pos, device_list_pos) =
+            store::e2ee::newest_presence_and_device_list(&db).await?;
         let (commits, committer) = service::rooms::commit::CommitQueue::new();
         let services: SharedServices = Arc::new(Services {
             config,
@@ -105,8 +107,10 @@ impl Server {
             uia: Default::default(),
             room_cache: Default::default(),
             commits,
+            hints: service::changes::SyncHints::new(position, presence_pos, device_list_pos),
             previews: Default::default(),
             limiter: Default::default(),
+            membership_cache: Default::default(),
             unread_cache: Default::default(),
             push_rule_cache: Default::default(),
         });

@@ -278,6 +278,7 @@ impl Services {
             _guard.settle().await;
             self.room_cache.lock().await.remove(room_id);
             store::purge(&self.db, room_id).await?;
+            self.hints.memberships_rewritten();
         }
         Ok(json!({
             "kicked_users": kicked,

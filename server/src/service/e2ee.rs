@@ -49,6 +49,28 @@ pub enum E2eeError {
 
 type Result<T, E = E2eeError> = std::result::Result<T, E>;
 
+/// What a pass of a long-poll learned about the device, for the next pass.
+#[derive(Default)]
+pub struct E2eeMemo {
+    /// The stream position at which a pass found no to-device message pending.
+    quiet_at: Option<i64>,
+    /// One-time key counts and unused fallback key types, as read at a stream position.
+    keys: Option<(i64, Map<String, Value>, Vec<String>)>,
+}
+
+/// `{algorithm: count}` as clients read it.
+fn one_time_key_counts_json(counts: Vec<(String, i64)>) -> Map<String, Value> {
+    let mut counts: Map<String, Value> = counts.into_iter().map(|(a, n)| (a, json!(n))).collect();
+    // Clients (Element Android) need this one even at zero.
+    counts.entry("signed_curve25519").or_insert(json!(0));
+    counts
+}
+
+/// The key of a device in the change logs.
+fn device_key(user_id: &str, device_id: &str) -> String {
+    format!("{user_id}\n{device_id}")
+}
+
 /// What /sync reports about encryption for one device.
 #[derive(Debug, Default)]
 pub struct E2eeSync {
@@ -162,6 +184,7 @@ impl Services {
                 }
             }
             db::add_one_time_keys(&self.db, user_id, device_id, &new).await?;
+            self.keys_changed(user_id, device_id);
         }
 
         if let Some(fallback) = parse_object(body, "fallback_keys")? {
@@ -169,6 +192,7 @@ impl Services {
                 let (alg, id) = split_key_id(k, "fallback_keys")?;
                 db::set_fallback_key(&self.db, user_id, device_id, &alg, &id, &v.to_string())
                     .await?;
+                self.keys_changed(user_id, device_id);
             }
         }
         Ok(json!({"one_time_key_counts": self.one_time_key_counts(user_id, device_id).await?}))
@@ -179,14 +203,9 @@ impl Services {
         user_id: &str,
         device_id: &str,
     ) -> Result<Map<String, Value>, StoreError> {
-        let mut counts: Map<String, Value> = db::count_one_time_keys(&self.db, user_id, device_id)
-            .await?
-            .into_iter()
-            .map(|(a, n)| (a, json!(n)))
-            .collect();
-        // Clients (Element Android) need this one even at zero.
-        counts.entry("signed_curve25519").or_insert(json!(0));
-        Ok(counts)
+        Ok(one_time_key_counts_json(
+            db::count_one_time_keys(&self.db, user_id, device_id).await?,
+        ))
     }
 
     /// Stores device keys; when they changed, everyone sharing a room hears of it.
@@ -212,6 +231,7 @@ impl Services {
         let mut g = self.streams.write().await;
         let pos = g.next_pos();
         db::mark_device_list_change(&self.db, user_id, pos).await?;
+        self.hints.device_lists.record([("", pos)]);
         g.commit();
         Ok(())
     }
@@ -339,6 +359,7 @@ impl Services {
                         None => db::claim_fallback_key(&self.db, user_id, device_id, alg).await?,
                     };
                 if let Some((key_id, key_json)) = claimed {
+                    self.keys_changed(user_id, device_id);
                     let key: Value =
                         serde_json::from_str(&key_json).unwrap_or(Value::String(key_json));
                     per_device.insert(device_id.clone(), json!({ format!("{alg}:{key_id}"): key }));
@@ -361,7 +382,10 @@ impl Services {
         user_id: &str,
         since: i64,
     ) -> Result<(Vec<String>, Vec<String>), StoreError> {
-        let rows = db::memberships_around(&self.db, user_id, since).await?;
+        let (rows, changed_devices) = tokio::try_join!(
+            db::memberships_around(&self.db, user_id, since),
+            db::device_lists_changed_since(&self.db, since),
+        )?;
         let mut my: HashMap<&str, (&str, i64)> = HashMap::new();
         for (u, room, m, pos) in &rows {
             if u == user_id {
@@ -388,7 +412,7 @@ impl Services {
                 candidates_left.insert(u);
             }
         }
-        for u in db::device_lists_changed_since(&self.db, since).await? {
+        for u in changed_devices {
             if let Some(s) = shared.get(u.as_str()) {
                 changed.insert(s);
             } else if u == user_id {
@@ -466,8 +490,25 @@ impl Services {
         let mut g = self.streams.write().await;
         let pos = g.next_pos();
         db::send_to_device(&self.db, sender, sender_device, txn_id, kind, pos, &rows).await?;
+        let keys: Vec<String> = rows
+            .iter()
+            .map(|r| device_key(r.user_id, r.device_id))
+            .collect();
+        self.hints
+            .to_device
+            .record(keys.iter().map(|k| (k.as_str(), pos)));
         g.commit();
         Ok(())
+    }
+
+    /// Notes a change of a device's one-time or fallback keys (after it committed) for the
+    /// key counts sync reuses. These writes take no stream position: the next one is recorded,
+    /// which is later than any position a reader could have read before.
+    fn keys_changed(&self, user_id: &str, device_id: &str) {
+        let key = device_key(user_id, device_id);
+        self.hints
+            .device_keys
+            .record([(key.as_str(), self.streams.current() + 1)]);
     }
 
     // ---- /sync ----
@@ -476,29 +517,79 @@ impl Services {
     /// to-device messages an earlier sync returned and the client acknowledged by coming back
     /// with a token at or past them, then returns the pending ones (at most
     /// `TO_DEVICE_PER_SYNC`, oldest first), device-list changes, and key counts.
+    ///
+    /// `memo` carries what the previous pass of the same long-poll found: while nothing was
+    /// sent to the device and its keys did not change, the queries are skipped.
     pub async fn e2ee_sync(
         &self,
         user_id: &str,
         device_id: &str,
         since: Option<i64>,
         to: i64,
+        memo: &mut E2eeMemo,
     ) -> Result<E2eeSync, StoreError> {
-        if let Some(since) = since {
-            if db::has_acknowledged_to_device(&self.db, user_id, device_id, since).await? {
-                db::delete_acknowledged_to_device(&self.db, user_id, device_id, since).await?;
-            }
-        }
-        let (rows, changed_left, one_time_keys_count, unused_fallback_key_types) = tokio::try_join!(
-            db::pending_to_device(&self.db, user_id, device_id, to, TO_DEVICE_PER_SYNC),
+        let key = device_key(user_id, device_id);
+        let quiet = memo
+            .quiet_at
+            .is_some_and(|at| !self.hints.to_device.changed_since(&key, at));
+        let known_keys = memo
+            .keys
+            .as_ref()
+            .filter(|(at, ..)| !self.hints.device_keys.changed_since(&key, *at))
+            .map(|(_, counts, fallback)| (counts.clone(), fallback.clone()));
+        let keys_were_known = known_keys.is_some();
+        // The acknowledged messages are deleted alongside reading the pending ones, which
+        // leave them out whether or not the deletion came first.
+        let ((), rows, changed_left, (one_time_keys_count, unused_fallback_key_types)) = tokio::try_join!(
             async {
+                if let Some(since) = since.filter(|_| !quiet) {
+                    if db::has_acknowledged_to_device(&self.db, user_id, device_id, since).await? {
+                        db::delete_acknowledged_to_device(&self.db, user_id, device_id, since)
+                            .await?;
+                    }
+                }
+                Ok(())
+            },
+            async {
+                if quiet {
+                    return Ok(Vec::new());
+                }
+                db::pending_to_device(&self.db, user_id, device_id, since, to, TO_DEVICE_PER_SYNC)
+                    .await
+            },
+            async {
+                // Only a membership or device change since can put anyone in these lists.
                 match since {
-                    Some(since) => self.device_list_updates(user_id, since).await,
-                    None => Ok((Vec::new(), Vec::new())),
+                    Some(since)
+                        if self.hints.memberships.changed_since("", since)
+                            || self.hints.device_lists.changed_since("", since) =>
+                    {
+                        self.device_list_updates(user_id, since).await
+                    }
+                    _ => Ok((Vec::new(), Vec::new())),
                 }
             },
-            self.one_time_key_counts(user_id, device_id),
-            db::unused_fallback_key_types(&self.db, user_id, device_id),
+            async {
+                match known_keys {
+                    Some(k) => Ok(k),
+                    None => {
+                        let (counts, fallback) =
+                            db::key_counts(&self.db, user_id, device_id).await?;
+                        Ok((one_time_key_counts_json(counts), fallback))
+                    }
+                }
+            },
         )?;
+        if !quiet {
+            memo.quiet_at = rows.is_empty().then_some(to);
+        }
+        if !keys_were_known {
+            memo.keys = Some((
+                to,
+                one_time_keys_count.clone(),
+                unused_fallback_key_types.clone(),
+            ));
+        }
         if let Some((pos, seq, ..)) = rows.last() {
             db::mark_to_device_delivered(&self.db, user_id, device_id, *pos, *seq).await?;
         }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod admin_registration_tokens;
 pub mod admin_rooms;
 pub mod admin_users;
+pub mod changes;
 pub mod e2ee;
 pub mod email;
 pub mod media;
@@ -48,15 +49,19 @@ pub struct Services {
     pub room_cache: tokio::sync::Mutex<std::collections::HashMap<String, rooms::RoomCache>>,
     /// Built events waiting for the committer, and recent transaction ids.
     pub commits: rooms::commit::CommitQueue,
+    /// What changed since a position, so sync skips queries that would find nothing.
+    pub hints: changes::SyncHints,
     /// The URL-preview client and cache.
     pub previews: url_preview::Previews,
     pub limiter: ratelimit::Limiter,
-    /// Unread notification counts per (room, user), extended incrementally by sync.
     /// Parsed push rules per user, and a generation bumped on every change.
     pub push_rule_cache: std::sync::Mutex<(
         u64,
         std::collections::HashMap<String, Arc<ruma::push::Ruleset>>,
     )>,
+    /// Users' memberships as sync last read them.
+    pub membership_cache: sync::MembershipCache,
+    /// Unread notification counts per (room, user), extended incrementally by sync.
     pub unread_cache:
         std::sync::Mutex<std::collections::HashMap<(String, String), sync::UnreadCounts>>,
 }

@@ -48,6 +48,7 @@ impl Services {
         let mut g = self.streams.write().await;
         let pos = g.next_pos();
         userdata::set_presence(&self.db, user_id, state, status_msg, last_active, pos).await?;
+        self.hints.presence.record([("", pos)]);
         g.commit();
         Ok(())
     }

@@ -80,6 +80,7 @@ impl Services {
         let pos = g.next_pos();
         userdata::set_account_data(&self.db, user_id, room_id, kind, &content.to_string(), pos)
             .await?;
+        self.hints.account_data.record([(user_id, pos)]);
         g.commit();
         Ok(())
     }

@@ -20,6 +20,9 @@ pub struct UnreadCounts {
     upto: i64,
     notes: u64,
     highlights: u64,
+    /// The user's read position as read when the stream was at `read_at`.
+    read: Option<i64>,
+    read_at: i64,
 }
 
 /// A sync or pagination position.
@@ -149,6 +152,27 @@ pub struct SyncRequest {
     pub filter: SyncFilter,
 }
 
+/// What one pass of a long-poll read that the next pass may reuse.
+#[derive(Default)]
+pub struct PassMemo {
+    e2ee: super::e2ee::E2eeMemo,
+}
+
+/// Users whose memberships are kept at most; past that the cache starts again empty.
+const MEMBERSHIP_CACHE_MAX: usize = 1000;
+
+/// Users' memberships as sync last read them, reused while no membership of theirs changed.
+#[derive(Default)]
+pub struct MembershipCache(std::sync::Mutex<HashMap<String, Memberships>>);
+
+/// A user's memberships as read when the stream was at `at` (and the rewrite epoch `epoch`).
+#[derive(Clone)]
+struct Memberships {
+    at: i64,
+    epoch: u64,
+    rows: Vec<db::MembershipRow>,
+}
+
 /// Synapse's default timeline limit.
 const DEFAULT_TIMELINE_LIMIT: usize = 10;
 /// Joined rooms whose sections are gathered concurrently.
@@ -179,9 +203,11 @@ impl Services {
     ) -> Result<Value, RoomError> {
         let deadline = Instant::now() + req.timeout;
         let mut wake = self.streams.subscribe();
+        // What the previous pass read, reused while it stands.
+        let mut memo = PassMemo::default();
         loop {
             wake.borrow_and_update();
-            let (body, changed) = self.sync_once(user_id, device_id, req).await?;
+            let (body, changed) = self.sync_once(user_id, device_id, req, &mut memo).await?;
             if changed || req.since.is_none() || req.full_state || Instant::now() >= deadline {
                 return Ok(body);
             }
@@ -191,7 +217,7 @@ impl Services {
                 Ok(Ok(())) => continue,
                 _ => {
                     // Timed out: answer with the current position so the client moves on.
-                    let (body, _) = self.sync_once(user_id, device_id, req).await?;
+                    let (body, _) = self.sync_once(user_id, device_id, req, &mut memo).await?;
                     return Ok(body);
                 }
             }
@@ -203,7 +229,9 @@ impl Services {
         user_id: &str,
         device_id: &str,
         req: &SyncRequest,
+        memo: &mut PassMemo,
     ) -> Result<(Value, bool), RoomError> {
+        let PassMemo { e2ee: e2ee_memo } = memo;
         self.typing.expire();
         let to = self.streams.current();
         let typing_now = self.typing.serial();
@@ -214,14 +242,14 @@ impl Services {
 
         // Rooms, presence and encryption are independent: their queries run side by side.
         let rooms = async {
-            let (memberships, account_rows) = tokio::try_join!(
-                async { Ok::<_, RoomError>(db::memberships_of(&self.db, user_id).await?) },
-                async {
-                    Ok::<_, RoomError>(
-                        userdata::account_data_since(&self.db, user_id, since_pos).await?,
-                    )
-                },
-            )?;
+            let (memberships, account_rows) = tokio::try_join!(self.memberships(user_id), async {
+                if since.is_some() && !self.hints.account_data.changed_since(user_id, since_pos) {
+                    return Ok(Vec::new());
+                }
+                Ok::<_, RoomError>(
+                    userdata::account_data_since(&self.db, user_id, since_pos).await?,
+                )
+            },)?;
             let mut join = Map::new();
             let mut invite = Map::new();
             let mut leave = Map::new();
@@ -302,6 +330,7 @@ impl Services {
                             viewer,
                             since,
                             newly,
+                            *mstream,
                             limit,
                             to,
                             &req.filter,
@@ -323,17 +352,25 @@ impl Services {
         };
         let ((join, invite, leave, mut changed, account_rows), presence, e2ee, default_rules) = tokio::try_join!(
             rooms,
-            self.presence_section(user_id, since_pos),
+            async {
+                if !self.hints.presence.changed_since("", since_pos) {
+                    return Ok(Vec::new());
+                }
+                self.presence_section(user_id, since_pos).await
+            },
             async {
                 Ok::<_, RoomError>(
-                    self.e2ee_sync(user_id, device_id, since.map(|t| t.pos), to)
+                    self.e2ee_sync(user_id, device_id, since.map(|t| t.pos), to, e2ee_memo)
                         .await?,
                 )
             },
             async {
                 // An initial sync shows the push rules even if never set.
                 match since {
-                    None => self.push_rules_for(user_id).await.map(Some),
+                    None => self
+                        .parsed_push_rules(user_id)
+                        .await
+                        .map(|rules| Some(json!({"global": &*rules}))),
                     Some(_) => Ok(None),
                 }
             },
@@ -366,6 +403,38 @@ impl Services {
             "device_unused_fallback_key_types": e2ee.unused_fallback_key_types,
         });
         Ok((body, changed))
+    }
+
+    /// The user's memberships: from the cache if no membership of theirs changed since it was
+    /// read, else from the database (and kept).
+    async fn memberships(&self, user_id: &str) -> Result<Vec<db::MembershipRow>, RoomError> {
+        let cached = self
+            .membership_cache
+            .0
+            .lock()
+            .expect("membership cache")
+            .get(user_id)
+            .cloned();
+        if let Some(m) = cached {
+            if self.hints.memberships_unchanged(user_id, m.at, m.epoch) {
+                return Ok(m.rows);
+            }
+        }
+        let (at, epoch) = (self.streams.current(), self.hints.memberships_epoch());
+        let rows = db::memberships_of(&self.db, user_id).await?;
+        let mut cache = self.membership_cache.0.lock().expect("membership cache");
+        if cache.len() >= MEMBERSHIP_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(
+            user_id.to_string(),
+            Memberships {
+                at,
+                epoch,
+                rows: rows.clone(),
+            },
+        );
+        Ok(rows)
     }
 
     /// Presence of users sharing a room with this one (and the user's own).
@@ -422,6 +491,7 @@ impl Services {
         viewer: Option<(&str, &str)>,
         since: Option<Token>,
         newly_joined: bool,
+        joined_at: i64,
         limit: usize,
         to: i64,
         filter: &SyncFilter,
@@ -435,13 +505,21 @@ impl Services {
         let since_pos = since.map(|t| t.pos).unwrap_or(0);
         // Timeline rows, receipts and (for a new join) the room's account data, side by side.
         let incremental = since.is_some() && !newly_joined;
+        // Unread counts are asked alongside when the room is sure to be in the answer, or
+        // has events since the token by what the committer saw.
+        let count_now = !incremental || self.hints.room_events.changed_since(room_id, since_pos);
         let (rows, receipts, own_ad, unread, current_state) = tokio::try_join!(
             async {
                 Ok::<_, RoomError>(
                     db::events_backwards(&self.db, room_id, from, to, limit as i64 + 1).await?,
                 )
             },
-            async { Ok::<_, RoomError>(userdata::receipts_since(&self.db, room_id, from).await?) },
+            async {
+                if !self.hints.receipts.changed_since(room_id, from) {
+                    return Ok(Vec::new());
+                }
+                Ok::<_, RoomError>(userdata::receipts_since(&self.db, room_id, from).await?)
+            },
             async {
                 Ok::<_, RoomError>(if from == since_pos {
                     None
@@ -450,12 +528,12 @@ impl Services {
                 })
             },
             async {
-                // Counted alongside only when the room is sure to be in the answer; an
-                // incremental sync counts once it knows the room has news.
-                if incremental {
-                    Ok(None)
+                if count_now {
+                    self.unread_counts(room_id, user_id, joined_at)
+                        .await
+                        .map(Some)
                 } else {
-                    self.unread_counts(room_id, user_id).await.map(Some)
+                    Ok(None)
                 }
             },
             async {
@@ -567,7 +645,7 @@ impl Services {
             async {
                 match unread {
                     Some(u) => Ok(u),
-                    None => self.unread_counts(room_id, user_id).await,
+                    None => self.unread_counts(room_id, user_id, joined_at).await,
                 }
             },
         )?;
@@ -676,7 +754,13 @@ impl Services {
 
     /// Notification and highlight counts since the user's read receipt (or join), from the
     /// user's push rules evaluated with ruma on each event by someone else.
-    pub async fn unread_counts(&self, room_id: &str, user_id: &str) -> Result<Value, RoomError> {
+    /// `joined_at` is the position of the user's join (from their memberships).
+    pub async fn unread_counts(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        joined_at: i64,
+    ) -> Result<Value, RoomError> {
         let now = self.streams.current();
         // Counts are kept per (room, user) from the read position on, so each sync only
         // evaluates the events that arrived since the last one; those are fetched alongside
@@ -692,11 +776,22 @@ impl Services {
         // At most 1,000 unread events are evaluated (clients show "99+" long before); past
         // that the counts stand still until the user reads.
         const MAX_EVALUATED: i64 = 1000;
-        let (read, joined_at, guessed) = tokio::try_join!(
-            userdata::read_position(&self.db, room_id, user_id),
-            db::membership(&self.db, user_id, room_id),
+        // The read position stands while no receipt was set in the room.
+        let known_read = cached
+            .filter(|c| !self.hints.receipts.changed_since(room_id, c.read_at))
+            .map(|c| c.read);
+        let (read, guessed) = tokio::try_join!(
+            async {
+                match known_read {
+                    Some(read) => Ok(read),
+                    None => userdata::read_position(&self.db, room_id, user_id).await,
+                }
+            },
             async {
                 match cached {
+                    Some(c) if !self.hints.room_events.changed_since(room_id, c.upto) => {
+                        Ok(Some(Vec::new()))
+                    }
                     Some(c) => db::events_forwards(&self.db, room_id, c.upto, now, MAX_EVALUATED)
                         .await
                         .map(Some),
@@ -704,7 +799,7 @@ impl Services {
                 }
             },
         )?;
-        let from = read.unwrap_or(0).max(joined_at.map(|m| m.1).unwrap_or(0));
+        let from = read.unwrap_or(0).max(joined_at);
         let (start, mut notes, mut highlights, rows) = match (cached, guessed) {
             (Some(c), Some(rows)) if c.from == from => (c.upto, c.notes, c.highlights, rows),
             _ => (
@@ -762,6 +857,8 @@ impl Services {
                 upto,
                 notes,
                 highlights,
+                read,
+                read_at: now,
             },
         );
         Ok(json!({"notification_count": notes, "highlight_count": highlights}))

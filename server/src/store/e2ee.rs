@@ -18,6 +18,17 @@ pub async fn max_stream_position(db: &Db) -> Result<i64, StoreError> {
     .await?)
 }
 
+/// The newest position of any presence change and of any device-list change (0: none), so
+/// sync's change logs know them exactly from the start.
+pub async fn newest_presence_and_device_list(db: &Db) -> Result<(i64, i64), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT (SELECT COALESCE(MAX(stream_id), 0) FROM presence), \
+                (SELECT COALESCE(MAX(stream_id), 0) FROM device_list_changes)",
+    )
+    .fetch_one(&db.pool)
+    .await?)
+}
+
 // ---- Device keys ----
 
 pub async fn get_device_keys(
@@ -243,20 +254,37 @@ pub async fn claim_fallback_key(
 }
 
 /// Algorithms whose fallback key has not been handed out yet.
-pub async fn unused_fallback_key_types(
+/// A device's one-time key counts per algorithm and its unused fallback key types, in one
+/// query (sync asks both every time).
+pub async fn key_counts(
     db: &Db,
     user_id: &str,
     device_id: &str,
-) -> Result<Vec<String>, StoreError> {
-    const Q: &str = "SELECT algorithm FROM e2e_fallback_keys WHERE user_id = $1 AND device_id = $2 AND used = 0 ORDER BY algorithm";
-    if let Some(d) = &db.direct {
-        return d.rows(Q, &[&user_id, &device_id], |r| r.get(0));
+) -> Result<(Vec<(String, i64)>, Vec<String>), StoreError> {
+    // kind 0: one-time keys (algorithm, count); kind 1: an unused fallback key's algorithm.
+    const Q: &str = "SELECT 0, algorithm, COUNT(*) FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm \
+         UNION ALL SELECT 1, algorithm, 0 FROM e2e_fallback_keys WHERE user_id = $1 AND device_id = $2 AND used = 0 \
+         ORDER BY 1, 2";
+    let rows: Vec<(i64, String, i64)> = if let Some(d) = &db.direct {
+        d.rows(Q, &[&user_id, &device_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+    } else {
+        sqlx::query_as(Q)
+            .bind(user_id)
+            .bind(device_id)
+            .fetch_all(&db.pool)
+            .await?
+    };
+    let (mut counts, mut fallback) = (Vec::new(), Vec::new());
+    for (kind, algorithm, n) in rows {
+        if kind == 0 {
+            counts.push((algorithm, n));
+        } else {
+            fallback.push(algorithm);
+        }
     }
-    Ok(sqlx::query_scalar(Q)
-        .bind(user_id)
-        .bind(device_id)
-        .fetch_all(&db.pool)
-        .await?)
+    Ok((counts, fallback))
 }
 
 // ---- Cross-signing keys and signatures ----
@@ -352,12 +380,14 @@ pub async fn mark_device_list_change(
 /// Users whose devices changed after `since` (the latest change only is kept, so a change
 /// after `to` also counts: a spurious extra entry, never a missed one).
 pub async fn device_lists_changed_since(db: &Db, since: i64) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT user_id FROM device_list_changes WHERE stream_id > $1 ORDER BY user_id",
-    )
-    .bind(since)
-    .fetch_all(&db.pool)
-    .await?)
+    const Q: &str = "SELECT user_id FROM device_list_changes WHERE stream_id > $1 ORDER BY user_id";
+    if let Some(d) = &db.direct {
+        return d.rows(Q, &[&since], |r| r.get(0));
+    }
+    Ok(sqlx::query_scalar(Q)
+        .bind(since)
+        .fetch_all(&db.pool)
+        .await?)
 }
 
 /// Memberships in every room the user is joined to, or whose own membership changed after
@@ -476,18 +506,22 @@ pub async fn has_acknowledged_to_device(
 /// A stored to-device message: (stream_id, seq, sender, type, content).
 pub type ToDeviceRow = (i64, i64, String, String, String);
 
-/// The device's messages at or before `to`, oldest first, at most `limit`.
+/// The device's messages at or before `to`, oldest first, at most `limit`, leaving out those the
+/// device acknowledged (delivered and at or before `acknowledged`, the sync's `since`).
 pub async fn pending_to_device(
     db: &Db,
     user_id: &str,
     device_id: &str,
+    acknowledged: Option<i64>,
     to: i64,
     limit: i64,
 ) -> Result<Vec<ToDeviceRow>, StoreError> {
     const Q: &str = "SELECT stream_id, seq, sender, type, content FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 \
-         ORDER BY stream_id, seq LIMIT $4";
+         AND NOT (delivered = 1 AND stream_id <= $5) ORDER BY stream_id, seq LIMIT $4";
+    // Nothing is acknowledged below position 0.
+    let acked = acknowledged.unwrap_or(-1);
     if let Some(d) = &db.direct {
-        return d.rows(Q, &[&user_id, &device_id, &to, &limit], |r| {
+        return d.rows(Q, &[&user_id, &device_id, &to, &limit, &acked], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         });
     }
@@ -496,6 +530,7 @@ pub async fn pending_to_device(
         .bind(device_id)
         .bind(to)
         .bind(limit)
+        .bind(acked)
         .fetch_all(&db.pool)
         .await?)
 }

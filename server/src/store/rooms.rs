@@ -148,14 +148,34 @@ pub async fn current_state_event(
 /// The state of a room as it was at `pos` (after the event at `pos`): the latest state event
 /// per (type, state_key) at or before it. Rooms here are linear, so this is exact.
 pub async fn state_at(db: &Db, room_id: &str, pos: i64) -> Result<Vec<EventRow>, StoreError> {
-    const Q: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id FROM events e \
+    // The usual case, the state now: when no entry of the current state is newer than `pos`,
+    // no state event is, and the current state (read by its key) is the state at `pos`.
+    const NOW: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+         FROM current_state c JOIN events e ON e.stream_ordering = c.stream_ordering WHERE c.room_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM current_state n WHERE n.room_id = $1 AND n.stream_ordering > $2) \
+         ORDER BY e.stream_ordering";
+    // Else the latest state event of each key up to `pos`.
+    const THEN: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id FROM events e \
          JOIN (SELECT type, state_key, MAX(stream_ordering) AS so FROM events \
                WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering <= $2 GROUP BY type, state_key) l \
            ON e.stream_ordering = l.so ORDER BY e.stream_ordering";
-    if let Some(d) = &db.direct {
-        return d.rows(Q, &[&room_id, &pos], event_from);
+    let rows = state_query(db, NOW, room_id, pos).await?;
+    // A room always has state (its create event): none means the state moved on since.
+    if !rows.is_empty() {
+        return Ok(rows);
     }
-    let q = Q;
+    state_query(db, THEN, room_id, pos).await
+}
+
+async fn state_query(
+    db: &Db,
+    q: &'static str,
+    room_id: &str,
+    pos: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    if let Some(d) = &db.direct {
+        return d.rows(q, &[&room_id, &pos], event_from);
+    }
     let rows: Vec<EventTuple> = sqlx::query_as(q)
         .bind(room_id)
         .bind(pos)
@@ -234,11 +254,11 @@ pub async fn events_forwards(
     Ok(rows.into_iter().map(to_row).collect())
 }
 
-/// A user's memberships: (room_id, membership, event_id, stream_ordering).
-pub async fn memberships_of(
-    db: &Db,
-    user_id: &str,
-) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+/// (room_id, membership, event_id, stream_ordering) of a membership.
+pub type MembershipRow = (String, String, String, i64);
+
+/// A user's memberships, leaving out forgotten rooms.
+pub async fn memberships_of(db: &Db, user_id: &str) -> Result<Vec<MembershipRow>, StoreError> {
     const Q: &str = "SELECT room_id, membership, event_id, stream_ordering FROM room_memberships WHERE user_id = $1 AND forgotten = 0";
     if let Some(d) = &db.direct {
         return d.rows(Q, &[&user_id], |r| {

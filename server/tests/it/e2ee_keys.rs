@@ -291,6 +291,57 @@ async fn claim_once_then_fallback(engine: Engine) {
 }
 both_engines!(claim_once_then_fallback);
 
+/// A long-poll that wakes reports the key counts as they are then: a claim made while it
+/// waited (which does not wake it) shows in the answer it gives when something else does.
+async fn long_poll_sees_claims_made_while_it_waited(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let dev = device_id(&alice).await;
+    alice
+        .ok(
+            Method::POST,
+            "/keys/upload",
+            json!({"one_time_keys": otks("k", 3)}),
+        )
+        .await;
+    // The stream moves on past the upload, so the long-poll below may trust what it reads.
+    alice.create_room(json!({"preset": "private_chat"})).await;
+    let first = alice.sync(None, 0).await;
+    assert_eq!(first["device_one_time_keys_count"]["signed_curve25519"], 3);
+    let since = first["next_batch"].as_str().unwrap().to_string();
+    let waiter = {
+        let alice = alice.clone();
+        tokio::spawn(async move { alice.sync(Some(&since), 20_000).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let claim =
+        json!({"one_time_keys": {alice.user_id.clone(): {dev.clone(): "signed_curve25519"}}});
+    bob.ok(Method::POST, "/keys/claim", claim).await;
+    // Something for alice: a to-device message wakes the long-poll.
+    bob.ok(
+        Method::PUT,
+        "/sendToDevice/m.test/wake",
+        json!({"messages": {alice.user_id.clone(): {dev.clone(): {"n": 1}}}}),
+    )
+    .await;
+    let woke = waiter.await.unwrap();
+    assert_eq!(
+        woke["to_device"]["events"].as_array().map(Vec::len),
+        Some(1),
+        "{woke}"
+    );
+    assert_eq!(
+        woke["device_one_time_keys_count"]["signed_curve25519"], 2,
+        "{woke}"
+    );
+
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(long_poll_sees_claims_made_while_it_waited);
+
 /// Several clients claim at once: every key goes to exactly one of them.
 async fn concurrent_claims_get_distinct_keys(engine: Engine) {
     let home = Home::new(engine).await;

@@ -449,3 +449,51 @@ async fn tags_and_user_directory(engine: Engine) {
     home.cleanup().await;
 }
 both_engines!(tags_and_user_directory);
+
+/// Sync keeps a user's memberships between requests; leaving, rejoining and forgetting each
+/// show at once (a forget is not an event, so it must reach that memory some other way).
+async fn memberships_follow_leave_and_forget(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let room = alice
+        .create_room(json!({"preset": "public_chat", "name": "Club"}))
+        .await;
+    let r = enc(&room);
+    let with_leave = format!(
+        "/sync?timeout=0&filter={}",
+        enc(&json!({"room": {"include_leave": true}}).to_string())
+    );
+    let sync_leave = || async {
+        let (status, v) = bob.get(&with_leave).await;
+        assert_eq!(status, 200, "{v}");
+        v
+    };
+
+    bob.ok(Method::POST, &format!("/join/{r}"), json!({})).await;
+    assert!(sync_leave().await["rooms"]["join"].get(&room).is_some());
+    bob.ok(Method::POST, &format!("/rooms/{r}/leave"), json!({}))
+        .await;
+    let left = sync_leave().await;
+    assert!(left["rooms"]["join"].get(&room).is_none(), "{left}");
+    assert!(left["rooms"]["leave"].get(&room).is_some(), "{left}");
+    // Asked twice, the same answer.
+    assert!(sync_leave().await["rooms"]["leave"].get(&room).is_some());
+
+    bob.ok(Method::POST, &format!("/rooms/{r}/forget"), json!({}))
+        .await;
+    let forgotten = sync_leave().await;
+    assert!(
+        forgotten["rooms"]["leave"].get(&room).is_none(),
+        "a forgotten room is not shown: {forgotten}"
+    );
+
+    bob.ok(Method::POST, &format!("/join/{r}"), json!({})).await;
+    let back = sync_leave().await;
+    assert!(back["rooms"]["join"].get(&room).is_some(), "{back}");
+
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(memberships_follow_leave_and_forget);

@@ -107,6 +107,7 @@ async fn set_receipt(
         pos,
     )
     .await?;
+    services.hints.receipts.record([(room_id, pos)]);
     g.commit();
     Ok(())
 }

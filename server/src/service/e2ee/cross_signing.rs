@@ -170,6 +170,7 @@ impl Services {
             }
         }
         db::mark_device_list_change(&self.db, user_id, pos).await?;
+        self.hints.device_lists.record([("", pos)]);
         g.commit();
         Ok(())
     }

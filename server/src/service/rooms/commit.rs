@@ -146,6 +146,7 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
             s.commits.forget(&rows);
         } else {
             crate::service::metrics::metrics().events_persisted(rows.len());
+            s.hints.events_committed(&rows);
         }
         let positions: Vec<i64> = rows.iter().map(|r| r.stream_ordering).collect();
         s.streams.finish(&positions);

@@ -1,0 +1,178 @@
+//! What changed since a stream position, kept in memory: for each key (a room, a user, a
+//! device) the newest position written since `floor`. Sync asks it to skip queries that would
+//! find nothing (account data, presence, receipts, device lists, new events for unread counts)
+//! and to reuse what it read before while it still stands (memberships, read positions, key
+//! counts, an empty to-device queue).
+//!
+//! Every writer records its change after its transaction committed and before its position
+//! becomes visible (`streams`), so a reader holding a visible position never hears "nothing
+//! since" about a change it could see; writes that take no position (one-time keys) record the
+//! next one. Past `MAX` keys the older half is forgotten and `floor` rises: "since" before the
+//! floor answers "maybe", which only costs a query.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::store::rooms::NewEventRow;
+
+/// Keys kept at most per log.
+const MAX: usize = 10_000;
+
+pub struct ChangeLog(Mutex<Latest>);
+
+struct Latest {
+    by_key: HashMap<String, i64>,
+    /// Every key written after this position is in `by_key`.
+    floor: i64,
+}
+
+impl ChangeLog {
+    /// A log that knows nothing before `floor` (the stream position at start).
+    pub fn new(floor: i64) -> Self {
+        ChangeLog(Mutex::new(Latest {
+            by_key: HashMap::new(),
+            floor,
+        }))
+    }
+
+    /// Whether `key` may have been written after `since` (true when not known).
+    pub fn changed_since(&self, key: &str, since: i64) -> bool {
+        let l = self.0.lock().expect("change log");
+        since < l.floor || l.by_key.get(key).is_some_and(|&pos| pos > since)
+    }
+
+    /// Records writes, each (key, position).
+    pub fn record<'a>(&self, written: impl IntoIterator<Item = (&'a str, i64)>) {
+        let mut l = self.0.lock().expect("change log");
+        for (key, pos) in written {
+            let newest = l.by_key.entry(key.to_string()).or_insert(pos);
+            *newest = (*newest).max(pos);
+        }
+        if l.by_key.len() > MAX {
+            let mut positions: Vec<i64> = l.by_key.values().copied().collect();
+            let (_, &mut median, _) = positions.select_nth_unstable(MAX / 2);
+            l.by_key.retain(|_, pos| *pos > median);
+            l.floor = l.floor.max(median);
+        }
+    }
+}
+
+/// The change logs sync consults.
+pub struct SyncHints {
+    /// Each room's newest event.
+    pub room_events: ChangeLog,
+    /// Each user's newest membership event, and under the key "" anyone's.
+    pub memberships: ChangeLog,
+    /// The newest change of anyone's devices or cross-signing keys, under the key "".
+    pub device_lists: ChangeLog,
+    /// Each device's newest to-device message (keyed "user\ndevice").
+    pub to_device: ChangeLog,
+    /// Each device's newest change of one-time or fallback keys (keyed "user\ndevice").
+    pub device_keys: ChangeLog,
+    /// Each room's newest receipt.
+    pub receipts: ChangeLog,
+    /// Each user's newest account data (global or per room).
+    pub account_data: ChangeLog,
+    /// The newest presence change of anyone, under the key "".
+    pub presence: ChangeLog,
+    /// Bumped when memberships change other than by an event (forget, room purge).
+    memberships_epoch: AtomicU64,
+}
+
+impl SyncHints {
+    /// `start` is the stream position at start; `presence` and `device_lists` the newest
+    /// positions of those changes then (their logs have one key, so they know it exactly).
+    pub fn new(start: i64, presence: i64, device_lists: i64) -> Self {
+        let exact = |newest: i64| {
+            let log = ChangeLog::new(0);
+            log.record([("", newest)]);
+            log
+        };
+        SyncHints {
+            room_events: ChangeLog::new(start),
+            memberships: ChangeLog::new(start),
+            device_lists: exact(device_lists),
+            to_device: ChangeLog::new(start),
+            device_keys: ChangeLog::new(start),
+            receipts: ChangeLog::new(start),
+            account_data: ChangeLog::new(start),
+            presence: exact(presence),
+            memberships_epoch: AtomicU64::new(0),
+        }
+    }
+
+    /// Called by the committer after a batch of events committed.
+    pub fn events_committed(&self, rows: &[NewEventRow]) {
+        self.room_events
+            .record(rows.iter().map(|r| (r.room_id.as_str(), r.stream_ordering)));
+        self.memberships.record(rows.iter().flat_map(|r| {
+            let user = r.membership.as_ref().map(|(user, _)| user.as_str());
+            user.into_iter()
+                .chain(user.map(|_| ""))
+                .map(|key| (key, r.stream_ordering))
+        }));
+    }
+
+    /// Read before reading a user's memberships.
+    pub fn memberships_epoch(&self) -> u64 {
+        self.memberships_epoch.load(Ordering::SeqCst)
+    }
+
+    /// Call after memberships changed other than by an event (forget, purge) committed.
+    pub fn memberships_rewritten(&self) {
+        self.memberships_epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Whether a user's memberships, read when the stream was at `at` and the epoch `epoch`,
+    /// still stand.
+    pub fn memberships_unchanged(&self, user_id: &str, at: i64, epoch: u64) -> bool {
+        self.memberships_epoch() == epoch && !self.memberships.changed_since(user_id, at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_since_only_when_known() {
+        let log = ChangeLog::new(100);
+        // Before the floor nothing is known.
+        assert!(log.changed_since("!a", 99));
+        assert!(!log.changed_since("!a", 100));
+        log.record([("!a", 105), ("!b", 103), ("!a", 107), ("!a", 104)]);
+        assert!(log.changed_since("!a", 106));
+        assert!(!log.changed_since("!a", 107));
+        assert!(!log.changed_since("!c", 101));
+        // Past the bound the older half is forgotten and the floor rises past it.
+        let keys: Vec<(String, i64)> = (0..MAX as i64)
+            .map(|i| (format!("!r{i}"), 200 + i))
+            .collect();
+        log.record(keys.iter().map(|(k, p)| (k.as_str(), *p)));
+        let (len, floor) = {
+            let l = log.0.lock().unwrap();
+            (l.by_key.len(), l.floor)
+        };
+        assert!(len <= MAX / 2 + 1, "{len} keys kept");
+        assert!(floor > 107);
+        // "!b" was forgotten: asked from before the floor, it may have news.
+        assert!(log.changed_since("!b", 150));
+        let newest = 200 + MAX as i64 - 1;
+        assert!(!log.changed_since(&format!("!r{}", MAX - 1), newest));
+        assert!(log.changed_since(&format!("!r{}", MAX - 1), newest - 1));
+    }
+
+    #[test]
+    fn memberships_stand_until_a_membership_event_or_a_rewrite() {
+        let h = SyncHints::new(10, 0, 0);
+        let epoch = h.memberships_epoch();
+        assert!(h.memberships_unchanged("@a:x", 10, epoch));
+        h.memberships.record([("@a:x", 12)]);
+        assert!(!h.memberships_unchanged("@a:x", 11, epoch));
+        assert!(h.memberships_unchanged("@a:x", 12, epoch));
+        assert!(h.memberships_unchanged("@b:x", 11, epoch));
+        h.memberships_rewritten();
+        assert!(!h.memberships_unchanged("@b:x", 12, epoch));
+    }
+}
