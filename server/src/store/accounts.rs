@@ -166,17 +166,19 @@ pub async fn find_token(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, S
     Ok(row)
 }
 
+pub(crate) const FIND_TOKEN: &str =
+    "SELECT user_id, device_id FROM access_tokens WHERE token_hash = $1";
+
 async fn find_token_uncached(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, StoreError> {
-    const Q: &str = "SELECT user_id, device_id FROM access_tokens WHERE token_hash = $1";
     if let Some(d) = &db.direct {
-        return d.row(Q, &[&token_hash], |r| {
+        return d.row(FIND_TOKEN, &[&token_hash], |r| {
             Ok(TokenRow {
                 user_id: r.get(0)?,
                 device_id: r.get(1)?,
             })
         });
     }
-    let row: Option<(String, String)> = sqlx::query_as(Q)
+    let row: Option<(String, String)> = sqlx::query_as(FIND_TOKEN)
         .bind(token_hash)
         .fetch_optional(&db.pool)
         .await?;

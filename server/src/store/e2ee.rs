@@ -253,6 +253,10 @@ pub async fn claim_fallback_key(
     .await?)
 }
 
+pub(crate) const KEY_COUNTS: &str = "SELECT 0, algorithm, COUNT(*) FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm \
+         UNION ALL SELECT 1, algorithm, 0 FROM e2e_fallback_keys WHERE user_id = $1 AND device_id = $2 AND used = 0 \
+         ORDER BY 1, 2";
+
 /// Algorithms whose fallback key has not been handed out yet.
 /// A device's one-time key counts per algorithm and its unused fallback key types, in one
 /// query (sync asks both every time).
@@ -262,15 +266,12 @@ pub async fn key_counts(
     device_id: &str,
 ) -> Result<(Vec<(String, i64)>, Vec<String>), StoreError> {
     // kind 0: one-time keys (algorithm, count); kind 1: an unused fallback key's algorithm.
-    const Q: &str = "SELECT 0, algorithm, COUNT(*) FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm \
-         UNION ALL SELECT 1, algorithm, 0 FROM e2e_fallback_keys WHERE user_id = $1 AND device_id = $2 AND used = 0 \
-         ORDER BY 1, 2";
     let rows: Vec<(i64, String, i64)> = if let Some(d) = &db.direct {
-        d.rows(Q, &[&user_id, &device_id], |r| {
+        d.rows(KEY_COUNTS, &[&user_id, &device_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
     } else {
-        sqlx::query_as(Q)
+        sqlx::query_as(KEY_COUNTS)
             .bind(user_id)
             .bind(device_id)
             .fetch_all(&db.pool)
@@ -377,18 +378,24 @@ pub async fn mark_device_list_change(
     Ok(())
 }
 
+pub(crate) const DEVICE_LISTS_CHANGED_SINCE: &str =
+    "SELECT user_id FROM device_list_changes WHERE stream_id > $1 ORDER BY user_id";
+
 /// Users whose devices changed after `since` (the latest change only is kept, so a change
 /// after `to` also counts: a spurious extra entry, never a missed one).
 pub async fn device_lists_changed_since(db: &Db, since: i64) -> Result<Vec<String>, StoreError> {
-    const Q: &str = "SELECT user_id FROM device_list_changes WHERE stream_id > $1 ORDER BY user_id";
     if let Some(d) = &db.direct {
-        return d.rows(Q, &[&since], |r| r.get(0));
+        return d.rows(DEVICE_LISTS_CHANGED_SINCE, &[&since], |r| r.get(0));
     }
-    Ok(sqlx::query_scalar(Q)
+    Ok(sqlx::query_scalar(DEVICE_LISTS_CHANGED_SINCE)
         .bind(since)
         .fetch_all(&db.pool)
         .await?)
 }
+
+pub(crate) const MEMBERSHIPS_AROUND: &str = "SELECT m.user_id, m.room_id, m.membership, m.stream_ordering FROM room_memberships m \
+         JOIN room_memberships me ON me.room_id = m.room_id AND me.user_id = $1 \
+         WHERE me.membership = 'join' OR me.stream_ordering > $2";
 
 /// Memberships in every room the user is joined to, or whose own membership changed after
 /// `since`: (user_id, room_id, membership, stream_ordering).
@@ -397,15 +404,12 @@ pub async fn memberships_around(
     user_id: &str,
     since: i64,
 ) -> Result<Vec<(String, String, String, i64)>, StoreError> {
-    const Q: &str = "SELECT m.user_id, m.room_id, m.membership, m.stream_ordering FROM room_memberships m \
-         JOIN room_memberships me ON me.room_id = m.room_id AND me.user_id = $1 \
-         WHERE me.membership = 'join' OR me.stream_ordering > $2";
     if let Some(d) = &db.direct {
-        return d.rows(Q, &[&user_id, &since], |r| {
+        return d.rows(MEMBERSHIPS_AROUND, &[&user_id, &since], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         });
     }
-    Ok(sqlx::query_as(Q)
+    Ok(sqlx::query_as(MEMBERSHIPS_AROUND)
         .bind(user_id)
         .bind(since)
         .fetch_all(&db.pool)
@@ -480,6 +484,8 @@ pub async fn delete_acknowledged_to_device(
         .rows_affected())
 }
 
+pub(crate) const HAS_ACKNOWLEDGED_TO_DEVICE: &str = "SELECT 1 FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 AND delivered = 1 LIMIT 1";
+
 /// Whether the device has delivered messages up to `since` that its sync acknowledged (a read,
 /// so a sync with nothing to acknowledge never takes the write lock).
 pub async fn has_acknowledged_to_device(
@@ -488,13 +494,16 @@ pub async fn has_acknowledged_to_device(
     device_id: &str,
     since: i64,
 ) -> Result<bool, StoreError> {
-    const Q: &str = "SELECT 1 FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 AND delivered = 1 LIMIT 1";
     if let Some(d) = &db.direct {
         return Ok(d
-            .row(Q, &[&user_id, &device_id, &since], |r| r.get::<_, i64>(0))?
+            .row(
+                HAS_ACKNOWLEDGED_TO_DEVICE,
+                &[&user_id, &device_id, &since],
+                |r| r.get::<_, i64>(0),
+            )?
             .is_some());
     }
-    let found: Option<i64> = sqlx::query_scalar(Q)
+    let found: Option<i64> = sqlx::query_scalar(HAS_ACKNOWLEDGED_TO_DEVICE)
         .bind(user_id)
         .bind(device_id)
         .bind(since)
@@ -506,6 +515,9 @@ pub async fn has_acknowledged_to_device(
 /// A stored to-device message: (stream_id, seq, sender, type, content).
 pub type ToDeviceRow = (i64, i64, String, String, String);
 
+pub(crate) const PENDING_TO_DEVICE: &str = "SELECT stream_id, seq, sender, type, content FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 \
+         AND NOT (delivered = 1 AND stream_id <= $5) ORDER BY stream_id, seq LIMIT $4";
+
 /// The device's messages at or before `to`, oldest first, at most `limit`, leaving out those the
 /// device acknowledged (delivered and at or before `acknowledged`, the sync's `since`).
 pub async fn pending_to_device(
@@ -516,16 +528,16 @@ pub async fn pending_to_device(
     to: i64,
     limit: i64,
 ) -> Result<Vec<ToDeviceRow>, StoreError> {
-    const Q: &str = "SELECT stream_id, seq, sender, type, content FROM to_device_messages WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 \
-         AND NOT (delivered = 1 AND stream_id <= $5) ORDER BY stream_id, seq LIMIT $4";
     // Nothing is acknowledged below position 0.
     let acked = acknowledged.unwrap_or(-1);
     if let Some(d) = &db.direct {
-        return d.rows(Q, &[&user_id, &device_id, &to, &limit, &acked], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        });
+        return d.rows(
+            PENDING_TO_DEVICE,
+            &[&user_id, &device_id, &to, &limit, &acked],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        );
     }
-    Ok(sqlx::query_as(Q)
+    Ok(sqlx::query_as(PENDING_TO_DEVICE)
         .bind(user_id)
         .bind(device_id)
         .bind(to)

@@ -19,7 +19,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Executor};
 
 use crate::config::{Database, PostgresArgs};
 
@@ -64,6 +64,40 @@ pub fn connect_url(db: &Database) -> String {
         }
         Database::Postgres(a) => postgres_url(a),
     }
+}
+
+/// Statements prepared on every new PostgreSQL connection: the reads every sync and send makes.
+/// Prepared statements are per connection and the pool hands out its connections in turn, so
+/// otherwise each of them parses each statement on first use, a round trip and a parse inside
+/// some user's request.
+const PREPARED_ON_CONNECT: &[&str] = &[
+    accounts::FIND_TOKEN,
+    rooms::MEMBERSHIPS_OF,
+    rooms::USERS_SHARING_ROOMS,
+    rooms::EVENTS_BACKWARDS,
+    rooms::EVENTS_FORWARDS,
+    rooms::STATE_NOW,
+    rooms::TXN_EVENT,
+    userdata::ACCOUNT_DATA_SINCE,
+    userdata::RECEIPTS_SINCE,
+    userdata::READ_POSITION,
+    userdata::PRESENCE_SINCE,
+    e2ee::PENDING_TO_DEVICE,
+    e2ee::HAS_ACKNOWLEDGED_TO_DEVICE,
+    e2ee::KEY_COUNTS,
+    e2ee::DEVICE_LISTS_CHANGED_SINCE,
+    e2ee::MEMBERSHIPS_AROUND,
+];
+
+/// Prepares `PREPARED_ON_CONNECT` on a connection; returns those that failed.
+async fn prepare_ahead(conn: &mut AnyConnection) -> Vec<(&'static str, sqlx::Error)> {
+    let mut failed = Vec::new();
+    for q in PREPARED_ON_CONNECT {
+        if let Err(e) = conn.prepare(sqlx::SqlSafeStr::into_sql_str(*q)).await {
+            failed.push((*q, e));
+        }
+    }
+    failed
 }
 
 fn postgres_url(a: &PostgresArgs) -> String {
@@ -117,6 +151,16 @@ impl Db {
                 let pool = AnyPoolOptions::new()
                     .min_connections(a.cp_min)
                     .max_connections(a.cp_max)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // Before the first migration the tables do not exist yet: such a
+                            // statement is prepared on first use instead.
+                            for (q, e) in prepare_ahead(conn).await {
+                                tracing::debug!(error = %e, statement = q, "not prepared ahead");
+                            }
+                            Ok(())
+                        })
+                    })
                     .acquire_timeout(Duration::from_secs(a.connect_timeout.unwrap_or(30).max(1)))
                     .connect_lazy_with(opts);
                 drop(pool.acquire().await?);
@@ -140,6 +184,21 @@ impl Db {
             direct::spawn_checkpointer(d);
         }
         Ok(db)
+    }
+
+    /// Prepares the statements every new PostgreSQL connection prepares ahead on one connection,
+    /// and says which fail (a test checks there are none once the schema is in place).
+    pub async fn check_prepared_ahead(&self) -> Result<(), String> {
+        let mut conn = self.pool.acquire().await.map_err(|e| e.to_string())?;
+        let failed = prepare_ahead(&mut conn).await;
+        if failed.is_empty() {
+            return Ok(());
+        }
+        Err(failed
+            .iter()
+            .map(|(q, e)| format!("{q}: {e}"))
+            .collect::<Vec<_>>()
+            .join("\n"))
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {

@@ -13,8 +13,13 @@ pub struct EventRow {
     pub txn_id: Option<String>,
 }
 
-const EVENT_COLS: &str =
-    "stream_ordering, event_id, room_id, json, redacted_by, txn_device_id, txn_id";
+/// The columns of an event row, in the order `EventTuple` and `event_from` read them.
+macro_rules! event_cols {
+    () => {
+        "stream_ordering, event_id, room_id, json, redacted_by, txn_device_id, txn_id"
+    };
+}
+const EVENT_COLS: &str = event_cols!();
 
 type EventTuple = (
     i64,
@@ -148,24 +153,26 @@ pub async fn current_state_event(
 /// The state of a room as it was at `pos` (after the event at `pos`): the latest state event
 /// per (type, state_key) at or before it. Rooms here are linear, so this is exact.
 pub async fn state_at(db: &Db, room_id: &str, pos: i64) -> Result<Vec<EventRow>, StoreError> {
-    // The usual case, the state now: when no entry of the current state is newer than `pos`,
-    // no state event is, and the current state (read by its key) is the state at `pos`.
-    const NOW: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
-         FROM current_state c JOIN events e ON e.stream_ordering = c.stream_ordering WHERE c.room_id = $1 \
-         AND NOT EXISTS (SELECT 1 FROM current_state n WHERE n.room_id = $1 AND n.stream_ordering > $2) \
-         ORDER BY e.stream_ordering";
-    // Else the latest state event of each key up to `pos`.
-    const THEN: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id FROM events e \
-         JOIN (SELECT type, state_key, MAX(stream_ordering) AS so FROM events \
-               WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering <= $2 GROUP BY type, state_key) l \
-           ON e.stream_ordering = l.so ORDER BY e.stream_ordering";
-    let rows = state_query(db, NOW, room_id, pos).await?;
+    let rows = state_query(db, STATE_NOW, room_id, pos).await?;
     // A room always has state (its create event): none means the state moved on since.
     if !rows.is_empty() {
         return Ok(rows);
     }
-    state_query(db, THEN, room_id, pos).await
+    state_query(db, STATE_THEN, room_id, pos).await
 }
+
+/// The usual case of `state_at`, the state now: when no entry of the current state is newer
+/// than `pos`, no state event is, and the current state (read by its key) is the state at `pos`.
+pub(crate) const STATE_NOW: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+         FROM current_state c JOIN events e ON e.stream_ordering = c.stream_ordering WHERE c.room_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM current_state n WHERE n.room_id = $1 AND n.stream_ordering > $2) \
+         ORDER BY e.stream_ordering";
+
+/// Else the latest state event of each key up to `pos`.
+const STATE_THEN: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id FROM events e \
+         JOIN (SELECT type, state_key, MAX(stream_ordering) AS so FROM events \
+               WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering <= $2 GROUP BY type, state_key) l \
+           ON e.stream_ordering = l.so ORDER BY e.stream_ordering";
 
 async fn state_query(
     db: &Db,
@@ -206,6 +213,12 @@ pub async fn state_changes(
     Ok(rows.into_iter().map(to_row).collect())
 }
 
+pub(crate) const EVENTS_BACKWARDS: &str = concat!(
+    "SELECT ",
+    event_cols!(),
+    " FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering DESC LIMIT $4"
+);
+
 /// Up to `limit` events of a room with `from < stream <= to`, newest first.
 pub async fn events_backwards(
     db: &Db,
@@ -214,13 +227,14 @@ pub async fn events_backwards(
     to: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    let q = format!(
-        "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering DESC LIMIT $4"
-    );
     if let Some(d) = &db.direct {
-        return d.rows(&q, &[&room_id, &from, &to, &limit], event_from);
+        return d.rows(
+            EVENTS_BACKWARDS,
+            &[&room_id, &from, &to, &limit],
+            event_from,
+        );
     }
-    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
+    let rows: Vec<EventTuple> = sqlx::query_as(EVENTS_BACKWARDS)
         .bind(room_id)
         .bind(from)
         .bind(to)
@@ -230,6 +244,12 @@ pub async fn events_backwards(
     Ok(rows.into_iter().map(to_row).collect())
 }
 
+pub(crate) const EVENTS_FORWARDS: &str = concat!(
+    "SELECT ",
+    event_cols!(),
+    " FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering ASC LIMIT $4"
+);
+
 /// Up to `limit` events of a room with `from < stream <= to`, oldest first.
 pub async fn events_forwards(
     db: &Db,
@@ -238,13 +258,10 @@ pub async fn events_forwards(
     to: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    let q = format!(
-        "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering ASC LIMIT $4"
-    );
     if let Some(d) = &db.direct {
-        return d.rows(&q, &[&room_id, &from, &to, &limit], event_from);
+        return d.rows(EVENTS_FORWARDS, &[&room_id, &from, &to, &limit], event_from);
     }
-    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
+    let rows: Vec<EventTuple> = sqlx::query_as(EVENTS_FORWARDS)
         .bind(room_id)
         .bind(from)
         .bind(to)
@@ -257,26 +274,31 @@ pub async fn events_forwards(
 /// (room_id, membership, event_id, stream_ordering) of a membership.
 pub type MembershipRow = (String, String, String, i64);
 
+pub(crate) const MEMBERSHIPS_OF: &str = "SELECT room_id, membership, event_id, stream_ordering FROM room_memberships WHERE user_id = $1 AND forgotten = 0";
+
 /// A user's memberships, leaving out forgotten rooms.
 pub async fn memberships_of(db: &Db, user_id: &str) -> Result<Vec<MembershipRow>, StoreError> {
-    const Q: &str = "SELECT room_id, membership, event_id, stream_ordering FROM room_memberships WHERE user_id = $1 AND forgotten = 0";
     if let Some(d) = &db.direct {
-        return d.rows(Q, &[&user_id], |r| {
+        return d.rows(MEMBERSHIPS_OF, &[&user_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         });
     }
-    Ok(sqlx::query_as(Q).bind(user_id).fetch_all(&db.pool).await?)
+    Ok(sqlx::query_as(MEMBERSHIPS_OF)
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?)
 }
+
+pub(crate) const USERS_SHARING_ROOMS: &str = "SELECT DISTINCT o.user_id FROM room_memberships m \
+         JOIN room_memberships o ON o.room_id = m.room_id AND o.membership = 'join' \
+         WHERE m.user_id = $1 AND m.membership = 'join'";
 
 /// Everyone joined to a room the user is joined to (the user included).
 pub async fn users_sharing_rooms(db: &Db, user_id: &str) -> Result<Vec<String>, StoreError> {
-    const Q: &str = "SELECT DISTINCT o.user_id FROM room_memberships m \
-         JOIN room_memberships o ON o.room_id = m.room_id AND o.membership = 'join' \
-         WHERE m.user_id = $1 AND m.membership = 'join'";
     if let Some(d) = &db.direct {
-        return d.rows(Q, &[&user_id], |r| r.get(0));
+        return d.rows(USERS_SHARING_ROOMS, &[&user_id], |r| r.get(0));
     }
-    Ok(sqlx::query_scalar(Q)
+    Ok(sqlx::query_scalar(USERS_SHARING_ROOMS)
         .bind(user_id)
         .fetch_all(&db.pool)
         .await?)
@@ -324,18 +346,19 @@ pub async fn forget(db: &Db, user_id: &str, room_id: &str) -> Result<(), StoreEr
     Ok(())
 }
 
+pub(crate) const TXN_EVENT: &str =
+    "SELECT event_id FROM event_txns WHERE user_id = $1 AND device_id = $2 AND txn_id = $3";
+
 pub async fn txn_event(
     db: &Db,
     user_id: &str,
     device_id: &str,
     txn_id: &str,
 ) -> Result<Option<String>, StoreError> {
-    const Q: &str =
-        "SELECT event_id FROM event_txns WHERE user_id = $1 AND device_id = $2 AND txn_id = $3";
     if let Some(d) = &db.direct {
-        return d.row(Q, &[&user_id, &device_id, &txn_id], |r| r.get(0));
+        return d.row(TXN_EVENT, &[&user_id, &device_id, &txn_id], |r| r.get(0));
     }
-    Ok(sqlx::query_scalar(Q)
+    Ok(sqlx::query_scalar(TXN_EVENT)
         .bind(user_id)
         .bind(device_id)
         .bind(txn_id)

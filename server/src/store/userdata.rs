@@ -40,19 +40,20 @@ pub async fn get_account_data(
     .await?)
 }
 
+pub(crate) const ACCOUNT_DATA_SINCE: &str = "SELECT room_id, type, content FROM account_data WHERE user_id = $1 AND stream_id > $2 ORDER BY stream_id";
+
 /// Account data changed after `since`: (room_id, type, content).
 pub async fn account_data_since(
     db: &Db,
     user_id: &str,
     since: i64,
 ) -> Result<Vec<(String, String, String)>, StoreError> {
-    const Q: &str = "SELECT room_id, type, content FROM account_data WHERE user_id = $1 AND stream_id > $2 ORDER BY stream_id";
     if let Some(d) = &db.direct {
-        return d.rows(Q, &[&user_id, &since], |r| {
+        return d.rows(ACCOUNT_DATA_SINCE, &[&user_id, &since], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         });
     }
-    Ok(sqlx::query_as(Q)
+    Ok(sqlx::query_as(ACCOUNT_DATA_SINCE)
         .bind(user_id)
         .bind(since)
         .fetch_all(&db.pool)
@@ -85,24 +86,28 @@ pub async fn set_receipt(
     Ok(())
 }
 
+pub(crate) const RECEIPTS_SINCE: &str = "SELECT receipt_type, user_id, thread_id, event_id, ts FROM receipts WHERE room_id = $1 AND stream_id > $2 ORDER BY stream_id";
+
 /// Receipts in a room changed after `since`: (receipt_type, user_id, thread_id, event_id, ts).
 pub async fn receipts_since(
     db: &Db,
     room_id: &str,
     since: i64,
 ) -> Result<Vec<(String, String, String, String, i64)>, StoreError> {
-    const Q: &str = "SELECT receipt_type, user_id, thread_id, event_id, ts FROM receipts WHERE room_id = $1 AND stream_id > $2 ORDER BY stream_id";
     if let Some(d) = &db.direct {
-        return d.rows(Q, &[&room_id, &since], |r| {
+        return d.rows(RECEIPTS_SINCE, &[&room_id, &since], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         });
     }
-    Ok(sqlx::query_as(Q)
+    Ok(sqlx::query_as(RECEIPTS_SINCE)
         .bind(room_id)
         .bind(since)
         .fetch_all(&db.pool)
         .await?)
 }
+
+pub(crate) const READ_POSITION: &str = "SELECT MAX(e.stream_ordering) FROM receipts r JOIN events e ON e.event_id = r.event_id \
+         WHERE r.room_id = $1 AND r.user_id = $2 AND r.receipt_type IN ('m.read', 'm.read.private')";
 
 /// The stream position of the event a user's m.read receipt points at, if any.
 pub async fn read_position(
@@ -110,14 +115,14 @@ pub async fn read_position(
     room_id: &str,
     user_id: &str,
 ) -> Result<Option<i64>, StoreError> {
-    const Q: &str = "SELECT MAX(e.stream_ordering) FROM receipts r JOIN events e ON e.event_id = r.event_id \
-         WHERE r.room_id = $1 AND r.user_id = $2 AND r.receipt_type IN ('m.read', 'm.read.private')";
     if let Some(d) = &db.direct {
         return Ok(d
-            .row(Q, &[&room_id, &user_id], |r| r.get::<_, Option<i64>>(0))?
+            .row(READ_POSITION, &[&room_id, &user_id], |r| {
+                r.get::<_, Option<i64>>(0)
+            })?
             .flatten());
     }
-    Ok(sqlx::query_scalar(Q)
+    Ok(sqlx::query_scalar(READ_POSITION)
         .bind(room_id)
         .bind(user_id)
         .fetch_one(&db.pool)
@@ -192,18 +197,22 @@ pub async fn get_presence(
     )
 }
 
+pub(crate) const PRESENCE_SINCE: &str = "SELECT user_id, state, status_msg, last_active_ts FROM presence WHERE stream_id > $1 ORDER BY stream_id";
+
 /// Presence of the given users changed after `since`: (user_id, state, status_msg, last_active_ts).
 pub async fn presence_since(
     db: &Db,
     since: i64,
 ) -> Result<Vec<(String, String, Option<String>, i64)>, StoreError> {
-    const Q: &str = "SELECT user_id, state, status_msg, last_active_ts FROM presence WHERE stream_id > $1 ORDER BY stream_id";
     if let Some(d) = &db.direct {
-        return d.rows(Q, &[&since], |r| {
+        return d.rows(PRESENCE_SINCE, &[&since], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         });
     }
-    Ok(sqlx::query_as(Q).bind(since).fetch_all(&db.pool).await?)
+    Ok(sqlx::query_as(PRESENCE_SINCE)
+        .bind(since)
+        .fetch_all(&db.pool)
+        .await?)
 }
 
 pub async fn get_push_rules(db: &Db, user_id: &str) -> Result<Option<String>, StoreError> {

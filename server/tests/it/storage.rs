@@ -78,3 +78,31 @@ async fn postgres_with_a_non_c_collation_is_refused() {
     drop(server);
     home.cleanup().await;
 }
+
+/// Every statement a new PostgreSQL connection prepares ahead parses against the real schema
+/// (failures there are only logged, so a typo would otherwise cost every request its round trip).
+#[tokio::test]
+async fn statements_prepared_ahead_parse() {
+    let name = support::create_pg_database("C").await;
+    let args = matrixd::config::PostgresArgs {
+        user: Some(support::pg_user()),
+        password: None,
+        dbname: Some(name.clone()),
+        host: Some(support::pg_host()),
+        port: Some(support::pg_port()),
+        cp_min: 1,
+        cp_max: 2,
+        sslmode: None,
+        sslrootcert: None,
+        application_name: None,
+        connect_timeout: None,
+        allow_unsafe_locale: false,
+    };
+    let db = matrixd::store::Db::connect(&matrixd::config::Database::Postgres(args))
+        .await
+        .expect("connect and migrate");
+    let checked = db.check_prepared_ahead().await;
+    db.pool.close().await;
+    support::drop_pg_database(&name).await;
+    checked.expect("every statement prepares");
+}
