@@ -110,6 +110,7 @@ impl Server {
             hints: service::changes::SyncHints::new(position, presence_pos, device_list_pos),
             previews: Default::default(),
             limiter: Default::default(),
+            device_memos: Default::default(),
             membership_cache: Default::default(),
             unread_cache: Default::default(),
             push_rule_cache: Default::default(),

@@ -30,6 +30,9 @@ pub struct Session {
     pub user_id: String,
     pub device_id: String,
     pub access_token: String,
+    /// The device was created now under an id this server drew at random, so nothing can
+    /// have been stored for it before (keys, to-device messages).
+    pub fresh_device: bool,
 }
 
 /// Checks a localpart for a new account the way Synapse does (after lower-casing): only
@@ -187,9 +190,10 @@ pub async fn new_session(
     device_id: Option<&str>,
     display_name: Option<&str>,
 ) -> Result<Session, AccountError> {
+    let drawn = device_id.is_none();
     let device_id = device_id.map(str::to_string).unwrap_or_else(new_device_id);
     let access_token = new_access_token();
-    store::insert_device_and_token(
+    let created = store::insert_device_and_token(
         db,
         user_id,
         &device_id,
@@ -201,6 +205,7 @@ pub async fn new_session(
         user_id: user_id.to_string(),
         device_id,
         access_token,
+        fresh_device: drawn && created,
     })
 }
 

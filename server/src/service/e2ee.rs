@@ -49,13 +49,36 @@ pub enum E2eeError {
 
 type Result<T, E = E2eeError> = std::result::Result<T, E>;
 
-/// What a pass of a long-poll learned about the device, for the next pass.
-#[derive(Default)]
-pub struct E2eeMemo {
-    /// The stream position at which a pass found no to-device message pending.
-    quiet_at: Option<i64>,
+/// What sync last learned about a device, reused while the change logs say it stands.
+#[derive(Clone, Default)]
+struct DeviceMemo {
+    /// (at, since): at stream position `at`, no to-device message was pending for a sync
+    /// whose token was `since` (-1: none; a later token leaves out more, never less).
+    quiet: Option<(i64, i64)>,
     /// One-time key counts and unused fallback key types, as read at a stream position.
     keys: Option<(i64, Map<String, Value>, Vec<String>)>,
+}
+
+/// Devices whose memo is kept at most; past that the memos start again empty.
+const DEVICE_MEMOS_MAX: usize = 10_000;
+
+/// Each device's memo, keyed as in the change logs.
+#[derive(Default)]
+pub struct DeviceMemos(std::sync::Mutex<HashMap<String, DeviceMemo>>);
+
+impl DeviceMemos {
+    fn get(&self, key: &str) -> DeviceMemo {
+        let m = self.0.lock().expect("device memos");
+        m.get(key).cloned().unwrap_or_default()
+    }
+
+    fn put(&self, key: String, memo: DeviceMemo) {
+        let mut m = self.0.lock().expect("device memos");
+        if m.len() >= DEVICE_MEMOS_MAX {
+            m.clear();
+        }
+        m.insert(key, memo);
+    }
 }
 
 /// `{algorithm: count}` as clients read it.
@@ -245,6 +268,7 @@ impl Services {
     ) -> Result<(), StoreError> {
         for d in device_ids {
             db::delete_device(&self.db, user_id, d).await?;
+            self.keys_changed(user_id, d);
         }
         self.device_list_changed(user_id).await
     }
@@ -501,6 +525,20 @@ impl Services {
         Ok(())
     }
 
+    /// After a login created a device under an id drawn at random (nothing stored for it
+    /// before), with `before` the stream position read before its transaction: the device has
+    /// no key and no to-device message as of `before` (a message for it can only be sent once
+    /// it exists, at a later position), so its first sync needs no query for them.
+    pub fn device_created(&self, user_id: &str, device_id: &str, before: i64) {
+        self.device_memos.put(
+            device_key(user_id, device_id),
+            DeviceMemo {
+                quiet: Some((before, -1)),
+                keys: Some((before, one_time_key_counts_json(Vec::new()), Vec::new())),
+            },
+        );
+    }
+
     /// Notes a change of a device's one-time or fallback keys (after it committed) for the
     /// key counts sync reuses. These writes take no stream position: the next one is recorded,
     /// which is later than any position a reader could have read before.
@@ -518,20 +556,21 @@ impl Services {
     /// with a token at or past them, then returns the pending ones (at most
     /// `TO_DEVICE_PER_SYNC`, oldest first), device-list changes, and key counts.
     ///
-    /// `memo` carries what the previous pass of the same long-poll found: while nothing was
-    /// sent to the device and its keys did not change, the queries are skipped.
+    /// What an earlier sync of the device found is reused while it stands: while nothing was
+    /// sent to the device and its keys did not change, those queries are skipped.
     pub async fn e2ee_sync(
         &self,
         user_id: &str,
         device_id: &str,
         since: Option<i64>,
         to: i64,
-        memo: &mut E2eeMemo,
     ) -> Result<E2eeSync, StoreError> {
         let key = device_key(user_id, device_id);
-        let quiet = memo
-            .quiet_at
-            .is_some_and(|at| !self.hints.to_device.changed_since(&key, at));
+        let mut memo = self.device_memos.get(&key);
+        let acked = since.unwrap_or(-1);
+        let quiet = memo.quiet.is_some_and(|(at, memo_since)| {
+            acked >= memo_since && !self.hints.to_device.changed_since(&key, at)
+        });
         let known_keys = memo
             .keys
             .as_ref()
@@ -581,7 +620,7 @@ impl Services {
             },
         )?;
         if !quiet {
-            memo.quiet_at = rows.is_empty().then_some(to);
+            memo.quiet = rows.is_empty().then_some((to, acked));
         }
         if !keys_were_known {
             memo.keys = Some((
@@ -589,6 +628,9 @@ impl Services {
                 one_time_keys_count.clone(),
                 unused_fallback_key_types.clone(),
             ));
+        }
+        if !quiet || !keys_were_known {
+            self.device_memos.put(key, memo);
         }
         if let Some((pos, seq, ..)) = rows.last() {
             db::mark_to_device_delivered(&self.db, user_id, device_id, *pos, *seq).await?;

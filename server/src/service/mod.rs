@@ -59,6 +59,8 @@ pub struct Services {
         u64,
         std::collections::HashMap<String, Arc<ruma::push::Ruleset>>,
     )>,
+    /// What sync last learned about each device (pending to-device messages, key counts).
+    pub device_memos: e2ee::DeviceMemos,
     /// Users' memberships as sync last read them.
     pub membership_cache: sync::MembershipCache,
     /// Unread notification counts per (room, user), extended incrementally by sync.

@@ -175,7 +175,11 @@ impl Services {
             let display_name = params
                 .get("initial_device_display_name")
                 .and_then(Value::as_str);
+            let before = self.stream_position();
             let s = accounts::new_session(&self.db, &user_id, device_id, display_name).await?;
+            if s.fresh_device {
+                self.device_created(&s.user_id, &s.device_id, before);
+            }
             out.device_id = Some(s.device_id);
             out.access_token = Some(s.access_token);
         }

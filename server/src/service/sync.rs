@@ -152,12 +152,6 @@ pub struct SyncRequest {
     pub filter: SyncFilter,
 }
 
-/// What one pass of a long-poll read that the next pass may reuse.
-#[derive(Default)]
-pub struct PassMemo {
-    e2ee: super::e2ee::E2eeMemo,
-}
-
 /// Users whose memberships are kept at most; past that the cache starts again empty.
 const MEMBERSHIP_CACHE_MAX: usize = 1000;
 
@@ -203,11 +197,9 @@ impl Services {
     ) -> Result<Value, RoomError> {
         let deadline = Instant::now() + req.timeout;
         let mut wake = self.streams.subscribe();
-        // What the previous pass read, reused while it stands.
-        let mut memo = PassMemo::default();
         loop {
             wake.borrow_and_update();
-            let (body, changed) = self.sync_once(user_id, device_id, req, &mut memo).await?;
+            let (body, changed) = self.sync_once(user_id, device_id, req).await?;
             if changed || req.since.is_none() || req.full_state || Instant::now() >= deadline {
                 return Ok(body);
             }
@@ -217,7 +209,7 @@ impl Services {
                 Ok(Ok(())) => continue,
                 _ => {
                     // Timed out: answer with the current position so the client moves on.
-                    let (body, _) = self.sync_once(user_id, device_id, req, &mut memo).await?;
+                    let (body, _) = self.sync_once(user_id, device_id, req).await?;
                     return Ok(body);
                 }
             }
@@ -229,9 +221,7 @@ impl Services {
         user_id: &str,
         device_id: &str,
         req: &SyncRequest,
-        memo: &mut PassMemo,
     ) -> Result<(Value, bool), RoomError> {
-        let PassMemo { e2ee: e2ee_memo } = memo;
         self.typing.expire();
         let to = self.streams.current();
         let typing_now = self.typing.serial();
@@ -360,7 +350,7 @@ impl Services {
             },
             async {
                 Ok::<_, RoomError>(
-                    self.e2ee_sync(user_id, device_id, since.map(|t| t.pos), to, e2ee_memo)
+                    self.e2ee_sync(user_id, device_id, since.map(|t| t.pos), to)
                         .await?,
                 )
             },

@@ -64,16 +64,17 @@ pub async fn get_user(db: &Db, user_id: &str) -> Result<Option<UserRow>, StoreEr
 }
 
 /// Creates (or keeps) a device and stores a new access token for it, in one transaction.
+/// Returns whether the device is new.
 pub async fn insert_device_and_token(
     db: &Db,
     user_id: &str,
     device_id: &str,
     display_name: Option<&str>,
     token_hash: &str,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let generation = db.tokens.generation();
     let mut tx = db.pool.begin().await?;
-    sqlx::query(
+    let created = sqlx::query(
         "INSERT INTO devices (user_id, device_id, display_name, created_ts) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id, device_id) DO NOTHING",
     )
@@ -82,7 +83,9 @@ pub async fn insert_device_and_token(
     .bind(display_name)
     .bind(now_ms())
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected()
+        == 1;
     // A device has one current token: logging in again with the same device id replaces it.
     sqlx::query("DELETE FROM access_tokens WHERE user_id = $1 AND device_id = $2")
         .bind(user_id)
@@ -105,7 +108,7 @@ pub async fn insert_device_and_token(
         token_hash,
         generation,
     );
-    Ok(())
+    Ok(created)
 }
 
 /// Access tokens seen recently, so most requests authenticate without a query. Every deletion

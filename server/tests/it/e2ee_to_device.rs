@@ -281,3 +281,43 @@ async fn device_lists_in_sync(engine: Engine) {
     home.cleanup().await;
 }
 both_engines!(device_lists_in_sync);
+
+/// A device's first sync is answered from what the login knew (a new device has no messages
+/// and no keys): messages sent and keys uploaded between the login and that sync still show.
+async fn first_sync_of_a_new_device(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let _bob = s.user("bob").await;
+
+    let fresh = login_device(&s, "bob").await;
+    let first = fresh.user.sync(None, 0).await;
+    assert!(to_device(&first).is_empty(), "{first}");
+    assert_eq!(first["device_one_time_keys_count"]["signed_curve25519"], 0);
+
+    let other = login_device(&s, "bob").await;
+    send(
+        &alice,
+        "to-new",
+        json!({other.user.user_id.clone(): {other.device_id.clone(): {"n": 1}}}),
+    )
+    .await;
+    other
+        .user
+        .ok(
+            Method::POST,
+            "/keys/upload",
+            json!({"one_time_keys": crate::e2ee_keys::otks("k", 2)}),
+        )
+        .await;
+    let first = other.user.sync(None, 0).await;
+    assert_eq!(to_device(&first).len(), 1, "{first}");
+    assert_eq!(
+        first["device_one_time_keys_count"]["signed_curve25519"], 2,
+        "{first}"
+    );
+
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(first_sync_of_a_new_device);

@@ -80,6 +80,7 @@ pub async fn post_login_route(
     services
         .limiter
         .peek(Kind::LoginFailed, &user_id, limits.login_failed_attempts)?;
+    let before = services.stream_position();
     let result = accounts::login(
         &services.db,
         &user_id,
@@ -94,6 +95,9 @@ pub async fn post_login_route(
             .record(Kind::LoginFailed, &user_id, limits.login_failed_attempts);
     }
     let session = result?;
+    if session.fresh_device {
+        services.device_created(&session.user_id, &session.device_id, before);
+    }
     let mut res = login::v3::Response::new(
         UserId::parse(&session.user_id).map_err(|_| ApiError::internal())?,
         session.access_token,
