@@ -16,6 +16,7 @@ pub mod threepids;
 pub mod userdata;
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -100,6 +101,12 @@ async fn prepare_ahead(conn: &mut AnyConnection) -> Vec<(&'static str, sqlx::Err
     failed
 }
 
+fn log_not_prepared(failed: Vec<(&'static str, sqlx::Error)>) {
+    for (q, e) in failed {
+        tracing::warn!(error = %e, statement = q, "could not prepare a statement ahead");
+    }
+}
+
 fn postgres_url(a: &PostgresArgs) -> String {
     a.connect_url(a.application_name.as_deref().unwrap_or("matrixd"))
 }
@@ -109,6 +116,8 @@ impl Db {
     pub async fn connect(db: &Database) -> Result<Db, StoreError> {
         sqlx::any::install_default_drivers();
         let opts = AnyConnectOptions::from_str(&connect_url(db))?;
+        // Set once the schema is migrated: connections opened from then on prepare ahead.
+        let schema_ready = std::sync::Arc::new(AtomicBool::new(false));
         let (engine, pool) = match db {
             Database::Sqlite { path } => {
                 let memory = path.as_os_str() == ":memory:";
@@ -151,15 +160,17 @@ impl Db {
                 let pool = AnyPoolOptions::new()
                     .min_connections(a.cp_min)
                     .max_connections(a.cp_max)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            // Before the first migration the tables do not exist yet: such a
-                            // statement is prepared on first use instead.
-                            for (q, e) in prepare_ahead(conn).await {
-                                tracing::debug!(error = %e, statement = q, "not prepared ahead");
-                            }
-                            Ok(())
-                        })
+                    .after_connect({
+                        let schema_ready = schema_ready.clone();
+                        move |conn, _| {
+                            let ready = schema_ready.load(Ordering::Acquire);
+                            Box::pin(async move {
+                                if ready {
+                                    log_not_prepared(prepare_ahead(conn).await);
+                                }
+                                Ok(())
+                            })
+                        }
                     })
                     .acquire_timeout(Duration::from_secs(a.connect_timeout.unwrap_or(30).max(1)))
                     .connect_lazy_with(opts);
@@ -180,6 +191,24 @@ impl Db {
             },
         };
         db.migrate().await?;
+        schema_ready.store(true, Ordering::Release);
+        if engine == Engine::Postgres {
+            // The connections opened before (the start-up check, the pool's first ones) are
+            // prepared in the background, so start-up does not wait for it.
+            let pool = db.pool.clone();
+            tokio::spawn(async move {
+                let mut idle = Vec::new();
+                while idle.len() < pool.num_idle() {
+                    match pool.try_acquire() {
+                        Some(c) => idle.push(c),
+                        None => break,
+                    }
+                }
+                for c in &mut idle {
+                    log_not_prepared(prepare_ahead(c).await);
+                }
+            });
+        }
         if let Some(d) = &db.direct {
             direct::spawn_checkpointer(d);
         }
