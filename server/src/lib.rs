@@ -208,6 +208,7 @@ impl Server {
                 }
             }
         }
+        self.services.db.prepare_ahead_in_background();
         shutdown.await;
         tracing::info!("shutting down");
         let _ = tx.send(());

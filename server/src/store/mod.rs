@@ -192,27 +192,28 @@ impl Db {
         };
         db.migrate().await?;
         schema_ready.store(true, Ordering::Release);
-        if engine == Engine::Postgres {
-            // The connections opened before (the start-up check, the pool's first ones) are
-            // prepared in the background, so start-up does not wait for it.
-            let pool = db.pool.clone();
-            tokio::spawn(async move {
-                let mut idle = Vec::new();
-                while idle.len() < pool.num_idle() {
-                    match pool.try_acquire() {
-                        Some(c) => idle.push(c),
-                        None => break,
-                    }
-                }
-                for c in &mut idle {
-                    log_not_prepared(prepare_ahead(c).await);
-                }
-            });
-        }
         if let Some(d) = &db.direct {
             direct::spawn_checkpointer(d);
         }
         Ok(db)
+    }
+
+    /// Prepares ahead on the PostgreSQL connections opened before the schema was migrated (the
+    /// start-up check, the pool's first ones), one idle connection at a time in the background,
+    /// so neither start-up nor a request waits for it. Called once the server is serving.
+    pub fn prepare_ahead_in_background(&self) {
+        if self.engine != Engine::Postgres {
+            return;
+        }
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            for _ in 0..pool.num_idle() {
+                let Some(mut c) = pool.try_acquire() else {
+                    break;
+                };
+                log_not_prepared(prepare_ahead(&mut c).await);
+            }
+        });
     }
 
     /// Prepares the statements every new PostgreSQL connection prepares ahead on one connection,
