@@ -581,11 +581,10 @@ impl Services {
         // leave them out whether or not the deletion came first.
         let ((), rows, changed_left, (one_time_keys_count, unused_fallback_key_types)) = tokio::try_join!(
             async {
-                if let Some(since) = since.filter(|_| !quiet) {
-                    if db::has_acknowledged_to_device(&self.db, user_id, device_id, since).await? {
-                        db::delete_acknowledged_to_device(&self.db, user_id, device_id, since)
-                            .await?;
-                    }
+                if let Some(since) = since.filter(|_| !quiet)
+                    && db::has_acknowledged_to_device(&self.db, user_id, device_id, since).await?
+                {
+                    db::delete_acknowledged_to_device(&self.db, user_id, device_id, since).await?;
                 }
                 Ok(())
             },

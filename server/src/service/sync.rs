@@ -405,10 +405,10 @@ impl Services {
             .expect("membership cache")
             .get(user_id)
             .cloned();
-        if let Some(m) = cached {
-            if self.hints.memberships_unchanged(user_id, m.at, m.epoch) {
-                return Ok(m.rows);
-            }
+        if let Some(m) = cached
+            && self.hints.memberships_unchanged(user_id, m.at, m.epoch)
+        {
+            return Ok(m.rows);
         }
         let (at, epoch) = (self.streams.current(), self.hints.memberships_epoch());
         let rows = db::memberships_of(&self.db, user_id).await?;
