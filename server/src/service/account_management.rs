@@ -7,14 +7,33 @@ use super::accounts::{self, AccountError};
 use crate::store::{accounts as store, rooms as room_store};
 
 impl Services {
-    /// `POST /logout`: the device and its access token go.
+    /// `POST /logout`: the device and its access token go, with its keys and to-device inbox
+    /// (as in Synapse, so a later login under the same device id starts clean).
     pub async fn logout(&self, user_id: &str, device_id: &str) -> Result<(), AccountError> {
-        Ok(store::delete_devices(&self.db, user_id, &[device_id.to_string()]).await?)
+        let ids = [device_id.to_string()];
+        store::delete_devices(&self.db, user_id, &ids).await?;
+        Ok(self.e2ee_devices_deleted(user_id, &ids).await?)
     }
 
     /// `POST /logout/all`: every device and access token of the user goes.
     pub async fn logout_all(&self, user_id: &str) -> Result<(), AccountError> {
-        Ok(store::delete_all_devices(&self.db, user_id, None).await?)
+        let ids = self.device_ids_except(user_id, None).await?;
+        store::delete_all_devices(&self.db, user_id, None).await?;
+        Ok(self.e2ee_devices_deleted(user_id, &ids).await?)
+    }
+
+    /// The user's device ids, leaving out `keep`.
+    pub(crate) async fn device_ids_except(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Result<Vec<String>, AccountError> {
+        Ok(store::list_devices(&self.db, user_id)
+            .await?
+            .into_iter()
+            .map(|d| d.device_id)
+            .filter(|d| Some(d.as_str()) != keep)
+            .collect())
     }
 
     /// Sets a new password hash; with `logout_devices`, every other device and its token goes
@@ -28,7 +47,9 @@ impl Services {
     ) -> Result<(), AccountError> {
         store::set_password_hash(&self.db, user_id, Some(password_hash)).await?;
         if logout_devices {
+            let ids = self.device_ids_except(user_id, Some(keep_device)).await?;
             store::delete_all_devices(&self.db, user_id, Some(keep_device)).await?;
+            self.e2ee_devices_deleted(user_id, &ids).await?;
         }
         Ok(())
     }
@@ -37,7 +58,9 @@ impl Services {
     /// deleted, then every joined room left and every invite rejected. A room that refuses the
     /// leave is logged and skipped, as in Synapse.
     pub async fn deactivate(&self, user_id: &str) -> Result<(), AccountError> {
+        let ids = self.device_ids_except(user_id, None).await?;
         store::deactivate_user(&self.db, user_id).await?;
+        self.e2ee_devices_deleted(user_id, &ids).await?;
         for (room_id, membership, _, _) in room_store::memberships_of(&self.db, user_id).await? {
             if !matches!(membership.as_str(), "join" | "invite" | "knock") {
                 continue;

@@ -266,7 +266,9 @@ impl Services {
     ) -> Result<(), AdminError> {
         account_store::set_password_hash(&self.db, user_id, Some(hash)).await?;
         if logout_devices {
+            let ids = self.device_ids_except(user_id, None).await?;
             account_store::delete_all_devices(&self.db, user_id, None).await?;
+            self.e2ee_devices_deleted(user_id, &ids).await?;
         }
         Ok(())
     }

@@ -342,6 +342,64 @@ async fn long_poll_sees_claims_made_while_it_waited(engine: Engine) {
 }
 both_engines!(long_poll_sees_claims_made_while_it_waited);
 
+/// Logs `user_id` (password "password") in under a chosen device id.
+async fn login_as_device(s: &TestServer, user_id: &str, device: &str) -> User {
+    let localpart = user_id.trim_start_matches('@').split(':').next().unwrap();
+    let (status, body) = s
+        .post(
+            "/_matrix/client/v3/login",
+            &json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": localpart}, "password": "password", "device_id": device}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    User {
+        user_id: user_id.to_string(),
+        token: body["access_token"].as_str().unwrap().to_string(),
+        base: s.url.clone(),
+        http: s.http.clone(),
+    }
+}
+
+/// Logging out deletes the device's keys, as in Synapse: a bot that logs in again under the
+/// same device id must not have its old one-time keys handed out (their private halves are gone).
+async fn logout_forgets_the_device_keys(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let bot = login_as_device(&s, &alice.user_id, "BOT").await;
+    bot.ok(
+        Method::POST,
+        "/keys/upload",
+        json!({"device_keys": device_keys(&alice.user_id, "BOT"), "one_time_keys": otks("old", 3)}),
+    )
+    .await;
+    assert_eq!(
+        bot.sync(None, 0).await["device_one_time_keys_count"]["signed_curve25519"],
+        3
+    );
+    let (status, body) = bot.post("/logout", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+
+    let again = login_as_device(&s, &alice.user_id, "BOT").await;
+    let sync = again.sync(None, 0).await;
+    assert_eq!(
+        sync["device_one_time_keys_count"]["signed_curve25519"], 0,
+        "{sync}"
+    );
+    let claim = json!({"one_time_keys": {alice.user_id.clone(): {"BOT": "signed_curve25519"}}});
+    let r = bob.ok(Method::POST, "/keys/claim", claim).await;
+    assert_eq!(
+        r["one_time_keys"],
+        json!({}),
+        "an old key was handed out: {r}"
+    );
+
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(logout_forgets_the_device_keys);
+
 /// Several clients claim at once: every key goes to exactly one of them.
 async fn concurrent_claims_get_distinct_keys(engine: Engine) {
     let home = Home::new(engine).await;
