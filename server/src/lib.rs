@@ -91,11 +91,8 @@ impl Server {
         db.guard_server_name(&config.server_name).await?;
 
         let listener_configs = config.listeners.clone();
-        let position = service::rooms::initial_position(&db)
-            .await?
-            .max(store::e2ee::max_stream_position(&db).await?);
-        let (presence_pos, device_list_pos) =
-            store::e2ee::newest_presence_and_device_list(&db).await?;
+        let starts = store::e2ee::start_positions(&db).await?;
+        let position = service::rooms::initial_position(&db).await?.max(starts.max);
         let (commits, committer) = service::rooms::commit::CommitQueue::new();
         let services: SharedServices = Arc::new(Services {
             config,
@@ -107,7 +104,7 @@ impl Server {
             uia: Default::default(),
             room_cache: Default::default(),
             commits,
-            hints: service::changes::SyncHints::new(position, presence_pos, device_list_pos),
+            hints: service::changes::SyncHints::new(position, starts.presence, starts.device_lists),
             previews: Default::default(),
             limiter: Default::default(),
             device_memos: Default::default(),

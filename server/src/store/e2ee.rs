@@ -5,28 +5,31 @@
 
 use super::{Db, Engine, StoreError, now_ms};
 
-/// The highest stream position used by the tables here (the server's start position must be
-/// past it, or a restart would hand out positions twice).
-pub async fn max_stream_position(db: &Db) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT MAX(m) FROM (\
-            SELECT COALESCE(MAX(stream_id), 0) AS m FROM to_device_messages \
-            UNION ALL SELECT COALESCE(MAX(stream_id), 0) FROM device_list_changes \
-            UNION ALL SELECT COALESCE(MAX(stream_id), 0) FROM e2e_cross_signing_keys) AS t",
-    )
-    .fetch_one(&db.pool)
-    .await?)
+/// Stream positions read at start, in one query (0: none).
+pub struct StartPositions {
+    /// The highest position used by the tables here (the server's start position must be past
+    /// it, or a restart would hand out positions twice).
+    pub max: i64,
+    /// The newest device-list change and the newest presence change, so sync's change logs
+    /// know them exactly from the start.
+    pub device_lists: i64,
+    pub presence: i64,
 }
 
-/// The newest position of any presence change and of any device-list change (0: none), so
-/// sync's change logs know them exactly from the start.
-pub async fn newest_presence_and_device_list(db: &Db) -> Result<(i64, i64), StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT (SELECT COALESCE(MAX(stream_id), 0) FROM presence), \
-                (SELECT COALESCE(MAX(stream_id), 0) FROM device_list_changes)",
+pub async fn start_positions(db: &Db) -> Result<StartPositions, StoreError> {
+    let (to_device, device_lists, cross_signing, presence): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COALESCE(MAX(stream_id), 0) FROM to_device_messages), \
+                    (SELECT COALESCE(MAX(stream_id), 0) FROM device_list_changes), \
+                    (SELECT COALESCE(MAX(stream_id), 0) FROM e2e_cross_signing_keys), \
+                    (SELECT COALESCE(MAX(stream_id), 0) FROM presence)",
     )
     .fetch_one(&db.pool)
-    .await?)
+    .await?;
+    Ok(StartPositions {
+        max: to_device.max(device_lists).max(cross_signing),
+        device_lists,
+        presence,
+    })
 }
 
 // ---- Device keys ----

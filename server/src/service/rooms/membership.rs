@@ -8,6 +8,13 @@ use crate::service::Services;
 use crate::store::rooms as db;
 
 impl Services {
+    /// Forgets a room the user left: it drops out of their memberships (and sync's copy of them).
+    pub async fn forget_room(&self, user_id: &str, room_id: &str) -> Result<(), RoomError> {
+        db::forget(&self.db, user_id, room_id).await?;
+        self.hints.memberships_rewritten();
+        Ok(())
+    }
+
     /// Resolves `!room:server` or `#alias:server` to a known room id.
     pub async fn resolve_room(&self, id_or_alias: &str) -> Result<String, RoomError> {
         if id_or_alias.starts_with('#') {

@@ -177,8 +177,7 @@ pub async fn forget_route(
         }
         None => return Err(ApiError::not_found("Not a known room")),
     }
-    db::forget(&services.db, &auth.user_id, &room_id).await?;
-    services.hints.memberships_rewritten();
+    services.forget_room(&auth.user_id, &room_id).await?;
     Ok(Json(json!({})))
 }
 
