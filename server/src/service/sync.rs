@@ -342,12 +342,7 @@ impl Services {
         };
         let ((join, invite, leave, mut changed, account_rows), presence, e2ee, default_rules) = tokio::try_join!(
             rooms,
-            async {
-                if !self.hints.presence.changed_since("", since_pos) {
-                    return Ok(Vec::new());
-                }
-                self.presence_section(user_id, since_pos).await
-            },
+            self.presence_section(user_id, since_pos),
             async {
                 Ok::<_, RoomError>(
                     self.e2ee_sync(user_id, device_id, since.map(|t| t.pos), to)
@@ -434,6 +429,9 @@ impl Services {
         since_pos: i64,
     ) -> Result<Vec<Value>, RoomError> {
         let mut presence = Vec::new();
+        if !self.hints.presence.changed_since("", since_pos) {
+            return Ok(presence);
+        }
         // Who shares a room is asked alongside, on the guess that there is presence to show.
         let (rows, shares) = tokio::try_join!(
             async { Ok::<_, RoomError>(userdata::presence_since(&self.db, since_pos).await?) },
