@@ -19,7 +19,16 @@ pub struct Device {
 
 /// Logs `name` in again: a new device with its own token.
 pub async fn login_device(s: &TestServer, name: &str) -> Device {
-    let (status, body) = s.login(name, "password").await;
+    login_device_as(s, name, None).await
+}
+
+/// Logs `name` in under `device_id` when given (else a new device the server names).
+pub async fn login_device_as(s: &TestServer, name: &str, device_id: Option<&str>) -> Device {
+    let mut req = json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": name}, "password": "password"});
+    if let Some(d) = device_id {
+        req["device_id"] = json!(d);
+    }
+    let (status, body) = s.post("/_matrix/client/v3/login", &req).await;
     assert_eq!(status, 200, "login {name}: {body}");
     Device {
         user: User {
@@ -342,24 +351,6 @@ async fn long_poll_sees_claims_made_while_it_waited(engine: Engine) {
 }
 both_engines!(long_poll_sees_claims_made_while_it_waited);
 
-/// Logs `user_id` (password "password") in under a chosen device id.
-async fn login_as_device(s: &TestServer, user_id: &str, device: &str) -> User {
-    let localpart = user_id.trim_start_matches('@').split(':').next().unwrap();
-    let (status, body) = s
-        .post(
-            "/_matrix/client/v3/login",
-            &json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": localpart}, "password": "password", "device_id": device}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    User {
-        user_id: user_id.to_string(),
-        token: body["access_token"].as_str().unwrap().to_string(),
-        base: s.url.clone(),
-        http: s.http.clone(),
-    }
-}
-
 /// Logging out deletes the device's keys, as in Synapse: a bot that logs in again under the
 /// same device id must not have its old one-time keys handed out (their private halves are gone).
 async fn logout_forgets_the_device_keys(engine: Engine) {
@@ -367,7 +358,7 @@ async fn logout_forgets_the_device_keys(engine: Engine) {
     let s = TestServer::start(&home, &Options::default()).await;
     let alice = s.user("alice").await;
     let bob = s.user("bob").await;
-    let bot = login_as_device(&s, &alice.user_id, "BOT").await;
+    let bot = login_device_as(&s, "alice", Some("BOT")).await.user;
     bot.ok(
         Method::POST,
         "/keys/upload",
@@ -381,7 +372,7 @@ async fn logout_forgets_the_device_keys(engine: Engine) {
     let (status, body) = bot.post("/logout", json!({})).await;
     assert_eq!(status, 200, "{body}");
 
-    let again = login_as_device(&s, &alice.user_id, "BOT").await;
+    let again = login_device_as(&s, "alice", Some("BOT")).await.user;
     let sync = again.sync(None, 0).await;
     assert_eq!(
         sync["device_one_time_keys_count"]["signed_curve25519"], 0,
