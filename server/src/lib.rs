@@ -103,6 +103,7 @@ impl Server {
             typing: Default::default(),
             uia: Default::default(),
             room_cache: Default::default(),
+            created_ts: Default::default(),
             commits,
             hints: service::changes::SyncHints::new(position, starts.presence, starts.device_lists),
             previews: Default::default(),

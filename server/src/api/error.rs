@@ -133,6 +133,7 @@ impl From<StoreError> for ApiError {
 impl From<crate::service::rooms::RoomError> for ApiError {
     fn from(e: crate::service::rooms::RoomError) -> Self {
         use crate::service::rooms::RoomError as R;
+        let text = e.to_string();
         match e {
             R::NotFound(m) => ApiError::not_found(m),
             R::Forbidden(m) => ApiError::forbidden(m),
@@ -150,11 +151,20 @@ impl From<crate::service::rooms::RoomError> for ApiError {
                     "Your homeserver does not support the features required to interact with this room (version {v})"
                 ),
             ),
-            R::TooLarge => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "M_TOO_LARGE",
-                "Event too large",
+            R::TooLarge(m) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE", m),
+            R::Conflict(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "M_UNKNOWN",
+                "The event conflicts with data already stored; it was not stored",
             ),
+            R::Unavailable(_) | R::Rebuild => {
+                tracing::error!(error = %text, "an event was not stored");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "M_UNKNOWN",
+                    "The event could not be stored; nothing was stored, try again",
+                )
+            }
             R::Store(s) => s.into(),
         }
     }

@@ -39,6 +39,17 @@ fn json_error(e: &serde_json::Error) -> ApiError {
     }
 }
 
+/// A body that must be a JSON object: not JSON is M_NOT_JSON, JSON that is not an object (an
+/// array, a string) is M_BAD_JSON, as in Synapse.
+fn json_object(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|_| ApiError::not_json())?;
+    if !value.is_object() {
+        return Err(ApiError::bad_json("Content must be a JSON object."));
+    }
+    Ok(value)
+}
+
 /// A JSON body deserialized into `T`.
 pub struct MatrixJson<T>(pub T);
 
@@ -48,11 +59,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for MatrixJson<T> {
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
         let bytes = body_bytes(req).await?;
         // Parse as JSON first, so "not JSON" and "JSON of the wrong shape" stay distinct.
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|_| ApiError::not_json())?;
-        if !value.is_object() {
-            return Err(ApiError::not_json());
-        }
+        let value = json_object(&bytes)?;
         serde_json::from_value(value)
             .map(MatrixJson)
             .map_err(|e| json_error(&e))
@@ -74,9 +81,17 @@ impl<S: Send + Sync, T: IncomingRequest> FromRequest<S> for Ruma<T> {
         let bytes = body_bytes(Request::from_parts(parts.clone(), body)).await?;
         let http_req = http::Request::from_parts(parts, bytes.as_ref());
         let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        T::try_from_http_request(http_req, &arg_refs)
-            .map(Ruma)
-            .map_err(|e| match e {
+        if !bytes.is_empty() && T::METHOD != http::Method::GET {
+            // ruma's types assume a JSON object where they expect a body; check first.
+            json_object(&bytes)?;
+        }
+        // A deserializer that panics on some input (ruma's login type reads `type` by
+        // indexing) must still give the client a 400, never drop the request.
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            T::try_from_http_request(http_req, &arg_refs)
+        }))
+        .map_err(|_| ApiError::bad_json("Invalid request body"))?;
+        parsed.map(Ruma).map_err(|e| match e {
                 FromHttpRequestError::MethodMismatch { .. } => ApiError::method_not_allowed(),
                 FromHttpRequestError::Deserialization(DeserializationError::Json(j)) => {
                     json_error(&j)
@@ -113,15 +128,28 @@ pub struct Auth {
     pub device_id: String,
 }
 
-fn access_token(parts: &Parts) -> Option<String> {
+/// Where a request's access token is, if it has one.
+enum Token {
+    Found(String),
+    Missing,
+    /// An Authorization header other than `Bearer <token>` (one space, one token).
+    BadHeader,
+}
+
+fn access_token(parts: &Parts) -> Token {
     if let Some(h) = parts.headers.get(http::header::AUTHORIZATION) {
-        let v = h.to_str().ok()?;
-        return v.strip_prefix("Bearer ").map(|t| t.trim().to_string());
+        let parts: Option<Vec<&str>> = h.to_str().ok().map(|v| v.split(' ').collect());
+        return match parts.as_deref() {
+            Some(["Bearer", token]) if !token.is_empty() => Token::Found(token.to_string()),
+            _ => Token::BadHeader,
+        };
     }
-    let query = parts.uri.query()?;
+    let Some(query) = parts.uri.query() else {
+        return Token::Missing;
+    };
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == "access_token")
-        .map(|(_, v)| v.into_owned())
+        .map_or(Token::Missing, |(_, v)| Token::Found(v.into_owned()))
 }
 
 impl FromRequestParts<SharedServices> for Auth {
@@ -131,11 +159,17 @@ impl FromRequestParts<SharedServices> for Auth {
         parts: &mut Parts,
         services: &SharedServices,
     ) -> Result<Self, Self::Rejection> {
-        let Some(token) = access_token(parts) else {
-            if parts.headers.contains_key(http::header::AUTHORIZATION) {
-                return Err(ApiError::unknown_token());
+        let token = match access_token(parts) {
+            Token::Found(t) => t,
+            Token::Missing => return Err(ApiError::missing_token()),
+            // As Synapse: a malformed header is a missing token.
+            Token::BadHeader => {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "M_MISSING_TOKEN",
+                    "Invalid Authorization header.",
+                ));
             }
-            return Err(ApiError::missing_token());
         };
         match accounts::authenticate(&services.db, &token).await? {
             Some(row) => Ok(Auth {
@@ -181,6 +215,39 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
     }
 }
 
+impl QueryMap {
+    /// A non-negative integer parameter, as Synapse's `parse_integer`: absent is `None`; not
+    /// an integer, or negative, is 400 M_INVALID_PARAM; past u64 is u64::MAX (callers clamp).
+    pub fn uint(&self, name: &str) -> Result<Option<u64>, ApiError> {
+        uint_param(&self.0, name)
+    }
+}
+
+/// See [`QueryMap::uint`].
+pub fn uint_param(
+    q: &std::collections::HashMap<String, String>,
+    name: &str,
+) -> Result<Option<u64>, ApiError> {
+    let Some(v) = q.get(name) else {
+        return Ok(None);
+    };
+    let digits = v.strip_prefix('+').unwrap_or(v);
+    if let Ok(n) = digits.parse::<u64>() {
+        return Ok(Some(n));
+    }
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Some(u64::MAX));
+    }
+    let negative = v
+        .strip_prefix('-')
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+    Err(ApiError::invalid_param(if negative {
+        format!("Query parameter {name:?} must be a positive integer.")
+    } else {
+        format!("Query parameter {name:?} must be an integer.")
+    }))
+}
+
 /// An optional JSON object body: empty means `{}` (several endpoints allow no body).
 pub struct OptionalJson(pub serde_json::Value);
 
@@ -192,12 +259,7 @@ impl<S: Send + Sync> FromRequest<S> for OptionalJson {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(serde_json::json!({})));
         }
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|_| ApiError::not_json())?;
-        if !value.is_object() {
-            return Err(ApiError::not_json());
-        }
-        Ok(OptionalJson(value))
+        Ok(OptionalJson(json_object(&bytes)?))
     }
 }
 

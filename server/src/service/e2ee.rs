@@ -457,8 +457,8 @@ impl Services {
     // ---- To-device messages ----
 
     /// PUT /sendToDevice: stores one message per target device (`*`: all of that user's
-    /// devices) at one stream position. Replaying a transaction id of the sending device does
-    /// nothing. Messages to unknown local users or devices are dropped; remote users are
+    /// devices) at one stream position. Replaying a transaction id of the sending device for
+    /// the same event type does nothing. Messages to unknown local users or devices are dropped; remote users are
     /// unsupported (no federation) and dropped too.
     pub async fn send_to_device(
         &self,
@@ -513,7 +513,12 @@ impl Services {
             .collect();
         let mut g = self.streams.write().await;
         let pos = g.next_pos();
-        db::send_to_device(&self.db, sender, sender_device, txn_id, kind, pos, &rows).await?;
+        let txn = crate::store::rooms::Txn {
+            device_id: sender_device.to_string(),
+            scope: format!("sendToDevice/{kind}"),
+            txn_id: txn_id.to_string(),
+        };
+        db::send_to_device(&self.db, sender, &txn, kind, pos, &rows).await?;
         let keys: Vec<String> = rows
             .iter()
             .map(|r| device_key(r.user_id, r.device_id))

@@ -47,6 +47,9 @@ pub struct Services {
     pub uia: uia::UiaSessions,
     /// Per-room state `rooms::append` keeps between sends.
     pub room_cache: tokio::sync::Mutex<std::collections::HashMap<String, rooms::RoomCache>>,
+    /// The origin_server_ts of the newest create event whose hash is its room id: each next
+    /// one gets a later one, so no two rooms created at the same moment share an id.
+    pub created_ts: std::sync::atomic::AtomicI64,
     /// Built events waiting for the committer, and recent transaction ids.
     pub commits: rooms::commit::CommitQueue,
     /// What changed since a position, so sync skips queries that would find nothing.

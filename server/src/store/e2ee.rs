@@ -433,17 +433,17 @@ pub struct ToDevice<'a> {
 pub async fn send_to_device(
     db: &Db,
     sender: &str,
-    sender_device: &str,
-    txn_id: &str,
+    txn: &super::rooms::Txn,
     kind: &str,
     stream_id: i64,
     messages: &[ToDevice<'_>],
 ) -> Result<bool, StoreError> {
     let mut tx = db.pool.begin().await?;
-    let fresh = sqlx::query("INSERT INTO to_device_txns (user_id, device_id, txn_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+    let fresh = sqlx::query("INSERT INTO to_device_txns (user_id, device_id, scope, txn_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
         .bind(sender)
-        .bind(sender_device)
-        .bind(txn_id)
+        .bind(&txn.device_id)
+        .bind(&txn.scope)
+        .bind(&txn.txn_id)
         .execute(&mut *tx)
         .await?
         .rows_affected()

@@ -41,6 +41,16 @@ pub enum StoreError {
     Refused(String),
 }
 
+impl StoreError {
+    /// A unique-key or primary-key violation: the row conflicts with one already stored.
+    pub fn is_conflict(&self) -> bool {
+        match self {
+            StoreError::Sqlx(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            _ => false,
+        }
+    }
+}
+
 /// The database handle shared by all services.
 #[derive(Clone, Debug)]
 pub struct Db {

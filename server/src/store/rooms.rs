@@ -346,22 +346,29 @@ pub async fn forget(db: &Db, user_id: &str, room_id: &str) -> Result<(), StoreEr
     Ok(())
 }
 
-pub(crate) const TXN_EVENT: &str =
-    "SELECT event_id FROM event_txns WHERE user_id = $1 AND device_id = $2 AND txn_id = $3";
+pub(crate) const TXN_EVENT: &str = "SELECT event_id FROM event_txns WHERE user_id = $1 AND device_id = $2 AND scope = $3 AND txn_id = $4";
 
-pub async fn txn_event(
-    db: &Db,
-    user_id: &str,
-    device_id: &str,
-    txn_id: &str,
-) -> Result<Option<String>, StoreError> {
+/// A client transaction: the device that made it, the request it was made on (`scope`: the
+/// path up to the transaction id, without the version prefix) and its id. The spec scopes a
+/// transaction id to the device and the request path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Txn {
+    pub device_id: String,
+    pub scope: String,
+    pub txn_id: String,
+}
+
+/// The event a user's transaction created, if any.
+pub async fn txn_event(db: &Db, user_id: &str, txn: &Txn) -> Result<Option<String>, StoreError> {
+    let (device, scope, id) = (&txn.device_id, &txn.scope, &txn.txn_id);
     if let Some(d) = &db.direct {
-        return d.row(TXN_EVENT, &[&user_id, &device_id, &txn_id], |r| r.get(0));
+        return d.row(TXN_EVENT, &[&user_id, device, scope, id], |r| r.get(0));
     }
     Ok(sqlx::query_scalar(TXN_EVENT)
         .bind(user_id)
-        .bind(device_id)
-        .bind(txn_id)
+        .bind(device)
+        .bind(scope)
+        .bind(id)
         .fetch_optional(&db.pool)
         .await?)
 }
@@ -378,8 +385,8 @@ pub struct NewEventRow {
     pub depth: i64,
     pub origin_server_ts: i64,
     pub json: String,
-    /// (device_id, txn_id) of the sending device.
-    pub txn: Option<(String, String)>,
+    /// The client transaction that sent it.
+    pub txn: Option<Txn>,
     /// (user_id, membership) for m.room.member events.
     pub membership: Option<(String, String)>,
     /// Room creation: (version, creator).
@@ -517,8 +524,8 @@ fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
             Arg::Int(e.depth),
             Arg::Int(e.origin_server_ts),
             Arg::Text(&e.json),
-            Arg::MaybeText(e.txn.as_ref().map(|t| t.0.as_str())),
-            Arg::MaybeText(e.txn.as_ref().map(|t| t.1.as_str())),
+            Arg::MaybeText(e.txn.as_ref().map(|t| t.device_id.as_str())),
+            Arg::MaybeText(e.txn.as_ref().map(|t| t.txn_id.as_str())),
             Arg::MaybeText(e.relation.as_ref().map(|r| r.0.as_str())),
             Arg::MaybeText(e.relation.as_ref().map(|r| r.1.as_str())),
         ]);
@@ -585,19 +592,20 @@ fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
     if !txns.is_empty() {
         let mut args = Vec::new();
         for e in &txns {
-            let (device, txn) = e.txn.as_ref().expect("filtered");
+            let t = e.txn.as_ref().expect("filtered");
             args.extend([
                 Arg::Text(&e.sender),
-                Arg::Text(device),
-                Arg::Text(txn),
+                Arg::Text(&t.device_id),
+                Arg::Text(&t.scope),
+                Arg::Text(&t.txn_id),
                 Arg::Text(&e.event_id),
             ]);
         }
         out.push(Insert {
-            head: "INSERT INTO event_txns (user_id, device_id, txn_id, event_id)",
+            head: "INSERT INTO event_txns (user_id, device_id, scope, txn_id, event_id)",
             tail: "",
             rows: txns.len(),
-            cols: 4,
+            cols: 5,
             forgotten: false,
             args,
         });

@@ -130,7 +130,8 @@ async fn json_errors_and_body_limit(engine: Engine) {
     assert_eq!(r.status(), 400);
     assert_eq!(
         r.json::<serde_json::Value>().await.unwrap()["errcode"],
-        "M_NOT_JSON"
+        "M_BAD_JSON",
+        "JSON that is not an object is bad JSON, as in Synapse"
     );
 
     // Over the 1 MiB JSON limit: refused with 413 M_TOO_LARGE.

@@ -32,18 +32,8 @@ impl FromRequestParts<SharedServices> for Admin {
 
 /// A non-negative integer query parameter, `default` when absent.
 pub fn int_param(q: &HashMap<String, String>, name: &str, default: i64) -> Result<i64, ApiError> {
-    match q.get(name) {
-        None => Ok(default),
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if n >= 0 => Ok(n),
-            Ok(_) => Err(ApiError::invalid_param(format!(
-                "Query parameter {name:?} must be a positive integer."
-            ))),
-            Err(_) => Err(ApiError::invalid_param(format!(
-                "Query parameter {name:?} must be an integer."
-            ))),
-        },
-    }
+    Ok(crate::api::extract::uint_param(q, name)?
+        .map_or(default, |n| i64::try_from(n).unwrap_or(i64::MAX)))
 }
 
 /// A `true`/`false` query parameter.

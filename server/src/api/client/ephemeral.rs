@@ -43,10 +43,12 @@ pub async fn typing_route(
         .get("typing")
         .and_then(Value::as_bool)
         .ok_or_else(|| ApiError::bad_json("typing must be a boolean"))?;
-    let timeout = body
-        .get("timeout")
-        .and_then(Value::as_u64)
-        .unwrap_or(30_000);
+    let timeout = match body.get("timeout") {
+        None | Some(Value::Null) => 30_000,
+        Some(t) => t
+            .as_u64()
+            .ok_or_else(|| ApiError::bad_json("timeout must be a non-negative integer"))?,
+    };
     if services
         .typing
         .set(&room_id, &user_id, typing, Duration::from_millis(timeout))

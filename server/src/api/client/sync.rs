@@ -8,7 +8,7 @@ use axum::extract::State;
 use serde_json::{Value, json};
 
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson, Params, QueryMap};
+use crate::api::extract::{Auth, MatrixJson, Params, QueryMap, uint_param};
 use crate::service::SharedServices;
 use crate::service::sync::{SyncFilter, SyncRequest, Token};
 use crate::store::userdata;
@@ -27,14 +27,7 @@ pub async fn sync_route(
         }
         None => None,
     };
-    let timeout = match q.get("timeout") {
-        Some(t) => Duration::from_millis(
-            t.parse::<u64>()
-                .map_err(|_| ApiError::invalid_param("timeout must be milliseconds"))?,
-        ),
-        None => Duration::ZERO,
-    }
-    .min(MAX_TIMEOUT);
+    let timeout = Duration::from_millis(uint_param(&q, "timeout")?.unwrap_or(0)).min(MAX_TIMEOUT);
     let full_state = q.get("full_state").is_some_and(|v| v == "true");
     let filter = match q.get("filter") {
         None => SyncFilter::default(),

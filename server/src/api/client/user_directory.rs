@@ -23,11 +23,13 @@ pub async fn search_user_directory_route(
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::bad_json("search_term is required"))?
         .to_lowercase();
-    let limit = body
-        .get("limit")
-        .and_then(Value::as_u64)
-        .unwrap_or(10)
-        .clamp(1, 100) as usize;
+    let limit = match body.get("limit") {
+        None | Some(Value::Null) => 10,
+        Some(l) => l
+            .as_u64()
+            .ok_or_else(|| ApiError::bad_json("limit must be a non-negative integer"))?,
+    }
+    .clamp(1, 100) as usize;
     let mut visible: HashSet<String> = s.users_sharing_rooms(&auth.user_id).await?;
     for room_id in db::public_rooms(&s.db).await? {
         visible.extend(db::members_with(&s.db, &room_id, "join").await?);

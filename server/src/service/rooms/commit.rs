@@ -4,28 +4,48 @@
 //! waits for its own batch, so nothing is acknowledged before it is durable, while building
 //! the next events overlaps the current commit.
 //!
-//! If a batch fails, everything queued after it may build on its events (prev_events, state),
-//! so those fail too, and the cached room state is dropped to be reloaded from the database.
-//! Nothing here takes the stream write lock, so a holder may wait for the queue to drain.
+//! If a batch fails, its events are written again one at a time, so only the ones that fail on
+//! their own are refused (a conflict with stored data) and the rest commit. An event that
+//! failed may have later events of its room built on it (prev_events, state): those fail
+//! as `Dependent`, whether in the batch or still queued, so their senders build them again,
+//! and that room's cached state is dropped to be reloaded from the database. Rooms whose
+//! events all committed are untouched. Nothing here takes the stream write lock, so a holder
+//! may wait for the queue to drain.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, Weak};
 
 use tokio::sync::{mpsc, oneshot};
 
 use crate::service::Services;
-use crate::store::rooms::{self as db, NewEventRow};
+use crate::store::rooms::{self as db, NewEventRow, Txn};
 
 /// Events per transaction at most.
 const MAX_BATCH: usize = 256;
 /// Recent transaction ids kept in memory before the committed ones are dropped.
 const RECENT_TXNS: usize = 1024;
 
-type TxnKey = (String, String, String);
+/// (user, transaction).
+type TxnKey = (String, Txn);
+
+/// Why an event was not stored.
+#[derive(Debug, Clone)]
+pub enum CommitError {
+    /// It conflicts with what is stored (a unique key): refused alone.
+    Conflict(String),
+    /// An earlier event of its room, which it builds on, was not stored: build it again.
+    Dependent,
+    /// The database could not store it (unreachable, disk full): nothing was stored.
+    Unavailable(String),
+    /// The server is shutting down.
+    ShuttingDown,
+}
+
+type Outcome = Result<(), CommitError>;
 
 pub(crate) struct Queued {
     row: NewEventRow,
-    done: oneshot::Sender<Result<(), String>>,
+    done: oneshot::Sender<Outcome>,
 }
 
 pub struct CommitQueue {
@@ -35,7 +55,7 @@ pub struct CommitQueue {
 
 #[derive(Default)]
 struct RecentTxns {
-    /// (user, device, txn id) → (event id, position), pending or recently committed.
+    /// (user, transaction) → (event id, position), pending or recently committed.
     map: HashMap<TxnKey, (String, i64)>,
     /// The highest position whose transaction id was dropped from `map`.
     evicted_upto: i64,
@@ -67,12 +87,9 @@ impl CommitQueue {
 
     /// Looks up a transaction id; `checked_at` is the stream position read before the caller
     /// found it absent in the database.
-    pub fn recent_txn(&self, user: &str, device: &str, txn: &str, checked_at: i64) -> RecentTxn {
+    pub fn recent_txn(&self, user: &str, txn: &Txn, checked_at: i64) -> RecentTxn {
         let r = self.recent.lock().expect("recent txns");
-        match r
-            .map
-            .get(&(user.to_string(), device.to_string(), txn.to_string()))
-        {
+        match r.map.get(&(user.to_string(), txn.clone())) {
             Some((id, pos)) => RecentTxn::Found(id.clone(), *pos),
             None if r.evicted_upto > checked_at => RecentTxn::Unknown,
             None => RecentTxn::New,
@@ -84,8 +101,8 @@ impl CommitQueue {
         &self,
         row: NewEventRow,
         current: i64,
-    ) -> oneshot::Receiver<Result<(), String>> {
-        if let Some((device, txn)) = &row.txn {
+    ) -> oneshot::Receiver<Outcome> {
+        if let Some(txn) = &row.txn {
             let mut r = self.recent.lock().expect("recent txns");
             if r.map.len() >= RECENT_TXNS {
                 let mut upto = r.evicted_upto;
@@ -99,14 +116,14 @@ impl CommitQueue {
                 r.evicted_upto = upto;
             }
             r.map.insert(
-                (row.sender.clone(), device.clone(), txn.clone()),
+                (row.sender.clone(), txn.clone()),
                 (row.event_id.clone(), row.stream_ordering),
             );
         }
         let (done, rx) = oneshot::channel();
         if let Err(mpsc::error::SendError(q)) = self.tx.send(Queued { row, done }) {
             // The committer is gone (shutting down): fail the send.
-            let _ = q.done.send(Err("the server is shutting down".into()));
+            let _ = q.done.send(Err(CommitError::ShuttingDown));
         }
         rx
     }
@@ -114,9 +131,8 @@ impl CommitQueue {
     fn forget(&self, failed: &[NewEventRow]) {
         let mut r = self.recent.lock().expect("recent txns");
         for row in failed {
-            if let Some((device, txn)) = &row.txn {
-                r.map
-                    .remove(&(row.sender.clone(), device.clone(), txn.clone()));
+            if let Some(txn) = &row.txn {
+                r.map.remove(&(row.sender.clone(), txn.clone()));
             }
         }
     }
@@ -125,34 +141,97 @@ impl CommitQueue {
 /// The committer task: runs until the services are dropped.
 pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
     let mut batch: Vec<Queued> = Vec::new();
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        // Events kept back from a failed batch's aftermath go first, without waiting.
+        if batch.is_empty() && rx.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
         let Some(s) = services.upgrade() else {
             return;
         };
-        let (mut rows, mut done): (Vec<NewEventRow>, Vec<_>) =
+        let (rows, done): (Vec<NewEventRow>, Vec<_>) =
             batch.drain(..).map(|q| (q.row, q.done)).unzip();
-        let result = db::insert_events(&s.db, &rows).await;
-        if let Err(e) = &result {
-            tracing::error!(error = %e, events = rows.len(), "could not commit events");
+        let mut outcomes: Vec<Outcome> = match db::insert_events(&s.db, &rows).await {
+            Ok(()) => vec![Ok(()); rows.len()],
+            Err(e) => {
+                tracing::warn!(error = %e, events = rows.len(), "a batch of events failed; writing them one at a time");
+                one_by_one(&s, &rows).await
+            }
+        };
+        let (mut rows, mut done) = (rows, done);
+        let failed_rooms: HashSet<String> = rows
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| o.is_err())
+            .map(|(r, _)| r.room_id.clone())
+            .collect();
+        if !failed_rooms.is_empty() {
             // Builders enqueue while holding the room cache, so with it held every event
-            // built on the failed ones is already in the channel: they fail too.
+            // built on a failed one is already in the channel: those fail too; the others
+            // are kept for the next batch.
             let mut cache = s.room_cache.lock().await;
             while let Ok(q) = rx.try_recv() {
-                rows.push(q.row);
-                done.push(q.done);
+                if failed_rooms.contains(&q.row.room_id) {
+                    rows.push(q.row);
+                    done.push(q.done);
+                    outcomes.push(Err(CommitError::Dependent));
+                } else {
+                    batch.push(q);
+                }
             }
-            cache.clear();
+            for room in &failed_rooms {
+                cache.remove(room);
+            }
             drop(cache);
-            s.commits.forget(&rows);
-        } else {
-            crate::service::metrics::metrics().events_persisted(rows.len());
-            s.hints.events_committed(&rows);
+            let failed: Vec<NewEventRow> = rows
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, o)| o.is_err())
+                .map(|(r, _)| r.clone())
+                .collect();
+            s.commits.forget(&failed);
+        }
+        let committed: Vec<NewEventRow> = rows
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| o.is_ok())
+            .map(|(r, _)| r.clone())
+            .collect();
+        if !committed.is_empty() {
+            crate::service::metrics::metrics().events_persisted(committed.len());
+            s.hints.events_committed(&committed);
         }
         let positions: Vec<i64> = rows.iter().map(|r| r.stream_ordering).collect();
         s.streams.finish(&positions);
-        let outcome = result.map_err(|e| format!("could not store the event: {e}"));
-        for d in done {
-            let _ = d.send(outcome.clone());
+        for (d, o) in done.into_iter().zip(outcomes) {
+            let _ = d.send(o);
         }
     }
+}
+
+/// Writes a failed batch again, each event in its own transaction, in order: an event of a
+/// room where an earlier one failed is not written (it may build on it).
+async fn one_by_one(s: &Services, rows: &[NewEventRow]) -> Vec<Outcome> {
+    let mut failed_rooms: HashSet<&str> = HashSet::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        if failed_rooms.contains(row.room_id.as_str()) {
+            out.push(Err(CommitError::Dependent));
+            continue;
+        }
+        match db::insert_events(&s.db, std::slice::from_ref(row)).await {
+            Ok(()) => out.push(Ok(())),
+            Err(e) => {
+                failed_rooms.insert(&row.room_id);
+                if e.is_conflict() {
+                    tracing::warn!(error = %e, event_id = row.event_id, "an event conflicts with stored data");
+                    out.push(Err(CommitError::Conflict(e.to_string())));
+                } else {
+                    tracing::error!(error = %e, event_id = row.event_id, "could not store an event");
+                    out.push(Err(CommitError::Unavailable(e.to_string())));
+                }
+            }
+        }
+    }
+    out
 }

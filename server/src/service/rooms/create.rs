@@ -5,7 +5,9 @@
 use rand::RngExt as _;
 use serde_json::{Map, Value, json};
 
-use super::{DEFAULT_ROOM_VERSION, NewEvent, RoomError, rules_for};
+use super::{
+    DEFAULT_ROOM_VERSION, MAX_PDU_BYTES, NewEvent, RoomError, check_field_sizes, rules_for,
+};
 use crate::service::Services;
 use crate::store::{accounts, rooms as db};
 
@@ -129,6 +131,28 @@ impl Services {
             if ruma::UserId::parse(u).is_err() {
                 return Err(RoomError::InvalidParam(format!("Invalid user_id: {u}")));
             }
+        }
+        // Refuse what some event of the room would be refused for before sending any of them.
+        let too_large = |what: &str, v: &Value| match v.to_string().len() > MAX_PDU_BYTES {
+            true => Err(RoomError::TooLarge(format!(
+                "{what} is larger than {MAX_PDU_BYTES} bytes"
+            ))),
+            false => Ok(()),
+        };
+        for (kind, state_key, content) in &req.initial_state {
+            check_field_sizes(&NewEvent::state(kind, state_key, Value::Null), creator, None)?;
+            too_large("an initial_state event's content", content)?;
+        }
+        too_large(
+            "creation_content",
+            &Value::Object(req.creation_content.clone()),
+        )?;
+        too_large(
+            "power_level_content_override",
+            &Value::Object(req.power_level_content_override.clone()),
+        )?;
+        for text in [&req.name, &req.topic].into_iter().flatten() {
+            too_large("the room name or topic", &json!(text))?;
         }
 
         // 1. m.room.create

@@ -10,6 +10,7 @@ pub mod pdu;
 pub mod power;
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 use ruma::events::{StateEventType, TimelineEventType};
 use ruma::room_version_rules::RoomVersionRules;
@@ -19,6 +20,7 @@ use serde_json::{Map, Value, json};
 pub use pdu::Pdu;
 
 use super::Services;
+use crate::store::rooms::Txn;
 use crate::store::{self, StoreError, now_ms, rooms as db};
 
 /// The room version new rooms get, as in Synapse.
@@ -27,6 +29,29 @@ pub const DEFAULT_ROOM_VERSION: RoomVersionId = RoomVersionId::V12;
 pub const SUPPORTED_ROOM_VERSIONS: &[&str] = &[
     "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12",
 ];
+
+/// The spec's limit on `type`, `state_key`, `sender` and `room_id`, in bytes.
+pub const MAX_ID_BYTES: usize = 255;
+/// The spec's limit on a whole PDU (canonical JSON), in bytes.
+pub const MAX_PDU_BYTES: usize = 65_536;
+
+/// Refuses an event whose identifiers are longer than the spec allows (413, as Synapse).
+pub(crate) fn check_field_sizes(new: &NewEvent, sender: &str, room_id: Option<&str>) -> Result<(), RoomError> {
+    let fields = [
+        ("type", Some(new.kind.as_str())),
+        ("state_key", new.state_key.as_deref()),
+        ("sender", Some(sender)),
+        ("room_id", room_id),
+    ];
+    for (name, value) in fields {
+        if value.is_some_and(|v| v.len() > MAX_ID_BYTES) {
+            return Err(RoomError::TooLarge(format!(
+                "'{name}' is longer than {MAX_ID_BYTES} bytes"
+            )));
+        }
+    }
+    Ok(())
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RoomError {
@@ -42,8 +67,17 @@ pub enum RoomError {
     AliasInUse(String),
     #[error("Unsupported room version {0}")]
     UnsupportedVersion(String),
-    #[error("event is too large")]
-    TooLarge,
+    #[error("{0}")]
+    TooLarge(String),
+    /// The event conflicts with what is stored; it was not stored.
+    #[error("the event could not be stored: {0}")]
+    Conflict(String),
+    /// The database could not store the event (nothing was stored): try again later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The event built on one that was not stored; `append` builds it again.
+    #[error("an earlier event of the room could not be stored")]
+    Rebuild,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -257,7 +291,7 @@ impl Services {
         version: Option<&RoomVersionId>,
         sender: &str,
         new: NewEvent,
-        txn: Option<(&str, &str)>,
+        txn: Option<&Txn>,
     ) -> Result<Pdu, RoomError> {
         // Without a prior check, append_checked asks the database under the lock.
         self.append_checked(room_id, version, sender, new, txn, None)
@@ -272,17 +306,47 @@ impl Services {
         version: Option<&RoomVersionId>,
         sender: &str,
         new: NewEvent,
-        txn: Option<(&str, &str)>,
+        txn: Option<&Txn>,
         checked_at: Option<i64>,
     ) -> Result<Pdu, RoomError> {
+        // An event built on another request's event that then failed to commit is built
+        // again on what the room holds now, a few times at most.
+        let mut attempts = 0;
+        loop {
+            let new = new.clone();
+            match self
+                .append_once(room_id, version, sender, new, txn, checked_at)
+                .await
+            {
+                Err(RoomError::Rebuild) if attempts < 3 => attempts += 1,
+                Err(RoomError::Rebuild) => {
+                    return Err(RoomError::Unavailable(
+                        "the room's previous events could not be stored; try again".into(),
+                    ));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn append_once(
+        &self,
+        room_id: Option<&str>,
+        version: Option<&RoomVersionId>,
+        sender: &str,
+        new: NewEvent,
+        txn: Option<&Txn>,
+        checked_at: Option<i64>,
+    ) -> Result<Pdu, RoomError> {
+        check_field_sizes(&new, sender, room_id)?;
         let sender_id = UserId::parse(sender).map_err(|e| RoomError::BadEvent(e.to_string()))?;
         let mut guard = self.streams.write().await;
 
         // The transaction id may have been used while we waited for the lock.
-        if let Some((device, txn_id)) = txn {
-            let recent =
-                self.commits
-                    .recent_txn(sender, device, txn_id, checked_at.unwrap_or(i64::MIN));
+        if let Some(txn) = txn {
+            let recent = self
+                .commits
+                .recent_txn(sender, txn, checked_at.unwrap_or(i64::MIN));
             match recent {
                 commit::RecentTxn::Found(event_id, pos) => {
                     drop(guard);
@@ -294,7 +358,7 @@ impl Services {
                     });
                 }
                 commit::RecentTxn::Unknown => {
-                    if let Some(existing) = db::txn_event(&self.db, sender, device, txn_id).await? {
+                    if let Some(existing) = db::txn_event(&self.db, sender, txn).await? {
                         if let Some(p) = self.event_by_id(&existing).await? {
                             return Ok(p);
                         }
@@ -360,50 +424,40 @@ impl Services {
             _ => (vec![], 1),
         };
 
-        // The PDU.
-        let mut obj = Map::new();
-        obj.insert("auth_events".into(), json!(auth_ids));
-        obj.insert("content".into(), new.content.clone());
-        obj.insert("depth".into(), json!(depth));
-        obj.insert("origin_server_ts".into(), json!(now_ms()));
-        obj.insert("prev_events".into(), json!(prev_events));
-        if let Some(r) = room_id {
-            obj.insert("room_id".into(), json!(r));
+        // The PDU. A create event whose hash is the room id gets an origin_server_ts no
+        // other create event of this server has, so two rooms created in the same
+        // millisecond by the same user with the same content still get distinct ids.
+        let derived_room_id = room_id.is_none();
+        let mut ts = now_ms();
+        if derived_room_id {
+            ts = ts.max(self.created_ts.load(Ordering::Relaxed) + 1);
         }
-        obj.insert("sender".into(), json!(sender));
-        obj.insert("type".into(), json!(new.kind));
-        if let Some(sk) = &new.state_key {
-            obj.insert("state_key".into(), json!(sk));
-        }
-        if let Some(r) = &new.redacts {
-            if !rules.redaction.content_field_redacts {
-                obj.insert("redacts".into(), json!(r));
+        let (canonical, event_id, room_id_owned) = loop {
+            let (canonical, event_id, hash) = self.build_pdu(
+                &new,
+                room_id,
+                sender,
+                &auth_ids,
+                &prev_events,
+                depth,
+                ts,
+                &rules,
+            )?;
+            let room_id_owned = match room_id {
+                Some(r) => r.to_string(),
+                None => format!("!{hash}"),
+            };
+            // Within this process the clock above keeps create events apart; a room of an
+            // earlier run (the clock went back) is in the database.
+            if derived_room_id && db::room_version(&self.db, &room_id_owned).await?.is_some() {
+                ts += 1;
+                continue;
             }
-        }
-        let mut canonical: CanonicalJsonObject = serde_json::from_value(Value::Object(obj))
-            .map_err(|e| {
-                RoomError::BadEvent(format!("event content is not canonical JSON: {e}"))
-            })?;
-        ruma::signatures::hash_and_sign_event(
-            &self.config.server_name,
-            self.signing_key.pair(),
-            &mut canonical,
-            &rules.redaction,
-        )
-        .map_err(|e| match e {
-            ruma::signatures::JsonError::PduTooLarge => RoomError::TooLarge,
-            other => RoomError::BadEvent(other.to_string()),
-        })?;
-        let hash = ruma::signatures::reference_hash(&canonical, &rules).map_err(|e| match e {
-            ruma::signatures::JsonError::PduTooLarge => RoomError::TooLarge,
-            other => RoomError::BadEvent(other.to_string()),
-        })?;
-        let event_id =
-            EventId::parse(format!("${hash}")).map_err(|e| RoomError::BadEvent(e.to_string()))?;
-        let room_id_owned = match room_id {
-            Some(r) => r.to_string(),
-            None => format!("!{hash}"),
+            break (canonical, event_id, room_id_owned);
         };
+        if derived_room_id {
+            self.created_ts.store(ts, Ordering::Relaxed);
+        }
         let mut json: Map<String, Value> = match serde_json::to_value(&canonical) {
             Ok(Value::Object(m)) => m,
             _ => return Err(RoomError::BadEvent("event is not an object".into())),
@@ -471,7 +525,7 @@ impl Services {
             depth,
             origin_server_ts: pdu.ts(),
             json: stored,
-            txn: txn.map(|(d, t)| (d.to_string(), t.to_string())),
+            txn: txn.cloned(),
             membership: new.state_key.clone().zip(membership.map(String::from)),
             new_room: is_create.then(|| (version_id.to_string(), sender.to_string())),
             redacts: if new.kind == "m.room.redaction" {
@@ -487,7 +541,7 @@ impl Services {
         // fails, the committer drops the cache and fails every event queued after this one.
         let mut out = Pdu::from_json(event_id, json).map_err(RoomError::BadEvent)?;
         out.stream = pos;
-        out.txn = txn.map(|(d, t)| (d.to_string(), t.to_string()));
+        out.txn = txn.map(|t| (t.device_id.clone(), t.txn_id.clone()));
         cache.last = Some((out.event_id.to_string(), depth));
         cache.last_pos = pos;
         if let Some(sk) = &new.state_key {
@@ -503,13 +557,79 @@ impl Services {
         drop(cache_map);
         drop(guard);
 
+        use commit::CommitError as C;
         match done.await {
             Ok(Ok(())) => Ok(out),
-            Ok(Err(e)) => Err(RoomError::Store(StoreError::Refused(e))),
-            Err(_) => Err(RoomError::Store(StoreError::Refused(
-                "the server is shutting down".into(),
+            Ok(Err(C::Conflict(m))) => Err(RoomError::Conflict(m)),
+            Ok(Err(C::Dependent)) => Err(RoomError::Rebuild),
+            Ok(Err(C::Unavailable(m))) => Err(RoomError::Unavailable(format!(
+                "the event could not be stored: {m}"
             ))),
+            Ok(Err(C::ShuttingDown)) | Err(_) => Err(RoomError::Unavailable(
+                "the server is shutting down".into(),
+            )),
         }
+    }
+
+    /// Builds, hashes and signs a PDU; returns it with its event id and reference hash.
+    #[allow(clippy::too_many_arguments)]
+    fn build_pdu(
+        &self,
+        new: &NewEvent,
+        room_id: Option<&str>,
+        sender: &str,
+        auth_ids: &[String],
+        prev_events: &[String],
+        depth: i64,
+        ts: i64,
+        rules: &RoomVersionRules,
+    ) -> Result<(CanonicalJsonObject, ruma::OwnedEventId, String), RoomError> {
+        let mut obj = Map::new();
+        obj.insert("auth_events".into(), json!(auth_ids));
+        obj.insert("content".into(), new.content.clone());
+        obj.insert("depth".into(), json!(depth));
+        obj.insert("origin_server_ts".into(), json!(ts));
+        obj.insert("prev_events".into(), json!(prev_events));
+        if let Some(r) = room_id {
+            obj.insert("room_id".into(), json!(r));
+        }
+        obj.insert("sender".into(), json!(sender));
+        obj.insert("type".into(), json!(new.kind));
+        if let Some(sk) = &new.state_key {
+            obj.insert("state_key".into(), json!(sk));
+        }
+        if let Some(r) = &new.redacts
+            && !rules.redaction.content_field_redacts
+        {
+            obj.insert("redacts".into(), json!(r));
+        }
+        let mut canonical: CanonicalJsonObject = serde_json::from_value(Value::Object(obj))
+            .map_err(|e| {
+                RoomError::BadEvent(format!("event content is not canonical JSON: {e}"))
+            })?;
+        let too_large = |e| match e {
+            ruma::signatures::JsonError::PduTooLarge => {
+                RoomError::TooLarge(format!("event is larger than {MAX_PDU_BYTES} bytes"))
+            }
+            other => RoomError::BadEvent(other.to_string()),
+        };
+        ruma::signatures::hash_and_sign_event(
+            &self.config.server_name,
+            self.signing_key.pair(),
+            &mut canonical,
+            &rules.redaction,
+        )
+        .map_err(too_large)?;
+        let hash = ruma::signatures::reference_hash(&canonical, rules).map_err(too_large)?;
+        let event_id =
+            EventId::parse(format!("${hash}")).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        Ok((canonical, event_id, hash))
+    }
+
+    /// The event a user's transaction already created, if any (committed ones only: a
+    /// transaction still being committed is found by `append_checked`).
+    pub async fn txn_event(&self, user_id: &str, txn: &Txn) -> Result<Option<String>, RoomError> {
+        Ok(db::txn_event(&self.db, user_id, txn).await?)
     }
 
     /// The current stream position (for sync tokens).

@@ -6,7 +6,7 @@ use axum::extract::State;
 use serde_json::{Value, json};
 
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params, QueryMap};
+use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params, QueryMap, uint_param};
 use crate::service::SharedServices;
 use crate::store::rooms as db;
 
@@ -156,13 +156,7 @@ pub async fn get_public_rooms_route(
     _auth: Auth,
     QueryMap(q): QueryMap,
 ) -> Result<Json<Value>, ApiError> {
-    let limit = q
-        .get("limit")
-        .map(|l| {
-            l.parse::<usize>()
-                .map_err(|_| ApiError::invalid_param("limit must be an integer"))
-        })
-        .transpose()?;
+    let limit = uint_param(&q, "limit")?.map(|l| l.min(usize::MAX as u64) as usize);
     list(&services, limit, q.get("since").map(String::as_str), None).await
 }
 
@@ -171,19 +165,36 @@ pub async fn post_public_rooms_route(
     _auth: Auth,
     OptionalJson(body): OptionalJson,
 ) -> Result<Json<Value>, ApiError> {
-    let limit = body
-        .get("limit")
-        .and_then(Value::as_u64)
-        .map(|l| l as usize);
-    let term = body
-        .get("filter")
-        .and_then(|f| f.get("generic_search_term"))
-        .and_then(Value::as_str);
-    list(
-        &services,
-        limit,
-        body.get("since").and_then(Value::as_str),
-        term,
-    )
-    .await
+    let field = |v: Option<&Value>, what: &str| -> Result<(), ApiError> {
+        match v {
+            Some(v) if !v.is_null() => Err(ApiError::bad_json(format!("{what} has the wrong type"))),
+            _ => Ok(()),
+        }
+    };
+    let limit = match body.get("limit") {
+        Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64().map(|l| l as usize),
+        other => {
+            field(other, "limit")?;
+            None
+        }
+    };
+    let filter = body.get("filter");
+    let term = match filter.and_then(|f| f.get("generic_search_term")) {
+        Some(Value::String(t)) => Some(t.as_str()),
+        other => {
+            field(other, "filter.generic_search_term")?;
+            None
+        }
+    };
+    let since = match body.get("since") {
+        Some(Value::String(t)) => Some(t.as_str()),
+        other => {
+            field(other, "since")?;
+            None
+        }
+    };
+    if filter.is_some_and(|f| !f.is_object() && !f.is_null()) {
+        return Err(ApiError::bad_json("filter must be an object"));
+    }
+    list(&services, limit, since, term).await
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::membership::visible_until;
 use crate::api::ApiError;
-use crate::api::extract::{Auth, Params, QueryMap};
+use crate::api::extract::{Auth, Params, QueryMap, uint_param};
 use crate::service::sync::page_token;
 use crate::service::{Services, SharedServices};
 use crate::store::rooms as db;
@@ -38,11 +38,7 @@ pub async fn get_context_route(
     QueryMap(q): QueryMap,
 ) -> Result<Json<Value>, ApiError> {
     let until = visible_until(&services, &auth.user_id, &room_id).await?;
-    let limit = q
-        .get("limit")
-        .and_then(|l| l.parse::<i64>().ok())
-        .unwrap_or(10)
-        .clamp(0, 100);
+    let limit = uint_param(&q, "limit")?.unwrap_or(10).min(100) as i64;
     let p = services
         .event_by_id(&event_id)
         .await?

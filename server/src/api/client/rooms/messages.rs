@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::membership::visible_until;
 use crate::api::ApiError;
-use crate::api::extract::{Auth, Params, QueryMap};
+use crate::api::extract::{Auth, Params, QueryMap, uint_param};
 use crate::service::sync::{SyncFilter, Token, page_token};
 use crate::service::{Services, SharedServices};
 use crate::store::rooms as db;
@@ -43,13 +43,7 @@ pub async fn get_messages_route(
     };
     let from = parse("from")?;
     let to = parse("to")?;
-    let limit = match q.get("limit") {
-        Some(l) => l
-            .parse::<i64>()
-            .map_err(|_| ApiError::invalid_param("limit must be an integer"))?
-            .clamp(0, 1000),
-        None => 10,
-    };
+    let limit = uint_param(&q, "limit")?.unwrap_or(10).min(1000) as i64;
     let filter_json: Option<Value> = match q.get("filter") {
         Some(f) => Some(serde_json::from_str(f).map_err(|_| {
             ApiError::new(

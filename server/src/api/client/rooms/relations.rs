@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::membership::visible_until;
 use crate::api::ApiError;
-use crate::api::extract::{Auth, Params, QueryMap};
+use crate::api::extract::{Auth, Params, QueryMap, uint_param};
 use crate::service::sync::{Token, page_token};
 use crate::service::{Services, SharedServices};
 use crate::store::rooms as db;
@@ -44,15 +44,7 @@ async fn relations(
             })
             .transpose()
     };
-    let limit = q
-        .get("limit")
-        .map(|l| {
-            l.parse::<i64>()
-                .map_err(|_| ApiError::invalid_param("limit must be an integer"))
-        })
-        .transpose()?
-        .unwrap_or(5)
-        .clamp(1, 100);
+    let limit = uint_param(q, "limit")?.unwrap_or(5).clamp(1, 100) as i64;
     let (from, to) = if backwards {
         (
             token("to")?.unwrap_or(0),

@@ -1,6 +1,7 @@
 //! PUT /rooms/{roomId}/send/{eventType}/{txnId} and PUT /rooms/{roomId}/redact/{eventId}/{txnId}
-//! — https://spec.matrix.org/v1.12/client-server-api/#put_matrixclientv3roomsroomidsendeventtypetxnid
-//! The same txnId from the same device gives the same event id.
+//! — https://spec.matrix.org/v1.16/client-server-api/#put_matrixclientv3roomsroomidsendeventtypetxnid
+//! The same txnId from the same device on the same path gives the same event id; on another
+//! path (another room, event type or redacted event) it is another request.
 
 use axum::Json;
 use axum::extract::State;
@@ -11,7 +12,7 @@ use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params};
 use crate::service::SharedServices;
 use crate::service::ratelimit::Kind;
 use crate::service::rooms::NewEvent;
-use crate::store::rooms as db;
+use crate::store::rooms::Txn;
 
 pub async fn send_route(
     State(services): State<SharedServices>,
@@ -19,15 +20,17 @@ pub async fn send_route(
     Params((room_id, event_type, txn_id)): Params<(String, String, String)>,
     MatrixJson(content): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
+    let txn = Txn {
+        device_id: auth.device_id.clone(),
+        scope: format!("send/{room_id}/{event_type}"),
+        txn_id,
+    };
     let checked_at = services.stream_position();
-    if let Some(id) = db::txn_event(&services.db, &auth.user_id, &auth.device_id, &txn_id).await? {
+    if let Some(id) = services.txn_event(&auth.user_id, &txn).await? {
         return Ok(Json(json!({ "event_id": id })));
     }
-    services.limiter.check(
-        Kind::Message,
-        &auth.user_id,
-        services.config.rate_limits.message,
-    )?;
+    let limit = services.config.rate_limits.message;
+    services.limiter.peek(Kind::Message, &auth.user_id, limit)?;
     if event_type == "m.room.create" || event_type.is_empty() {
         return Err(ApiError::bad_json(
             "Cannot send this event type as a message",
@@ -40,10 +43,11 @@ pub async fn send_route(
             None,
             &auth.user_id,
             ev,
-            Some((&auth.device_id, &txn_id)),
+            Some(&txn),
             Some(checked_at),
         )
         .await?;
+    services.limiter.record(Kind::Message, &auth.user_id, limit);
     Ok(Json(json!({ "event_id": pdu.event_id.as_str() })))
 }
 
@@ -53,15 +57,17 @@ pub async fn redact_route(
     Params((room_id, event_id, txn_id)): Params<(String, String, String)>,
     OptionalJson(body): OptionalJson,
 ) -> Result<Json<Value>, ApiError> {
+    let txn = Txn {
+        device_id: auth.device_id.clone(),
+        scope: format!("redact/{room_id}/{event_id}"),
+        txn_id,
+    };
     let checked_at = services.stream_position();
-    if let Some(id) = db::txn_event(&services.db, &auth.user_id, &auth.device_id, &txn_id).await? {
+    if let Some(id) = services.txn_event(&auth.user_id, &txn).await? {
         return Ok(Json(json!({ "event_id": id })));
     }
-    services.limiter.check(
-        Kind::Message,
-        &auth.user_id,
-        services.config.rate_limits.message,
-    )?;
+    let limit = services.config.rate_limits.message;
+    services.limiter.peek(Kind::Message, &auth.user_id, limit)?;
     let (_, rules) = services.room_rules(&room_id).await?;
     let target = services.event_by_id(&event_id).await?;
     if target
@@ -80,14 +86,15 @@ pub async fn redact_route(
     }
     // A user may always redact their own events; others need the redact power level, which
     // the room version's auth rules (v1–v2) or this check (v3+) enforce.
-    if let Some(t) = &target {
-        if t.sender_str() != auth.user_id
-            && !can_redact_others(&services, &room_id, &auth.user_id).await?
-        {
-            return Err(ApiError::forbidden(
-                "You don't have permission to redact events",
-            ));
-        }
+    if let Some(t) = &target
+        && t.sender_str() != auth.user_id
+        && !services
+            .has_power(&room_id, &auth.user_id, "redact", None)
+            .await?
+    {
+        return Err(ApiError::forbidden(
+            "You don't have permission to redact events",
+        ));
     }
     let ev = NewEvent {
         kind: "m.room.redaction".into(),
@@ -101,17 +108,10 @@ pub async fn redact_route(
             None,
             &auth.user_id,
             ev,
-            Some((&auth.device_id, &txn_id)),
+            Some(&txn),
             Some(checked_at),
         )
         .await?;
+    services.limiter.record(Kind::Message, &auth.user_id, limit);
     Ok(Json(json!({ "event_id": pdu.event_id.as_str() })))
-}
-
-async fn can_redact_others(
-    services: &SharedServices,
-    room_id: &str,
-    user_id: &str,
-) -> Result<bool, ApiError> {
-    Ok(services.has_power(room_id, user_id, "redact", None).await?)
 }
