@@ -155,6 +155,11 @@ fn room_routes() -> Router<SharedServices> {
             get(client::rooms::relations::get_relations_by_type_and_kind_route),
         );
     r = both(r, "/sync", get(sync::sync_route));
+    r = both(
+        r,
+        "/notifications",
+        get(client::notifications::get_notifications_route),
+    );
     r = both(r, "/user/{user_id}/filter", post(sync::create_filter_route));
     r = both(
         r,

@@ -11,6 +11,7 @@ pub mod e2ee;
 pub mod email;
 pub mod media;
 pub mod metrics;
+pub mod notifications;
 pub mod opengraph;
 pub mod openid;
 pub mod presence;

@@ -803,22 +803,11 @@ impl Services {
             now.max(start)
         };
         if !rows.is_empty() {
-            let (ruleset, (members, name)) = tokio::try_join!(
+            let (ruleset, ctx) = tokio::try_join!(
                 self.parsed_push_rules(user_id),
-                self.member_context(room_id, user_id),
+                self.push_context(room_id, user_id),
             )?;
-            let display_name = name.unwrap_or_else(|| {
-                user_id
-                    .trim_start_matches('@')
-                    .split(':')
-                    .next()
-                    .unwrap_or("")
-                    .to_string()
-            });
-            if let (Ok(rid), Ok(uid)) = (ruma::RoomId::parse(room_id), ruma::UserId::parse(user_id))
-            {
-                let ctx =
-                    ruma::push::PushConditionRoomCtx::new(rid, members.into(), uid, display_name);
+            if let Some(ctx) = ctx {
                 for r in &rows {
                     let p = Services::pdu(r)?;
                     if p.sender_str() == user_id {

@@ -16,6 +16,7 @@ mod e2ee_cross_signing;
 mod e2ee_keys;
 mod e2ee_to_device;
 mod email;
+mod hostile_input;
 mod http_basics;
 mod login;
 mod media;

@@ -1,13 +1,13 @@
 //! GET and POST /_matrix/client/*/login — https://spec.matrix.org/v1.12/client-server-api/#login
 
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use ruma::api::client::session::{get_login_types, login};
 use ruma::api::client::uiaa::UserIdentifier;
 use ruma::{OwnedDeviceId, OwnedServerName, UserId};
 
 use crate::api::ApiError;
-use crate::api::extract::{ClientIp, Ruma, RumaResponse};
+use crate::api::extract::{ClientIp, JSON_BODY_LIMIT, Ruma, RumaResponse};
 use crate::service::ratelimit::Kind;
 use crate::service::{SharedServices, accounts};
 
@@ -36,11 +36,33 @@ fn local_user_id(user: &str, server_name: &str) -> Option<String> {
     }
 }
 
+/// A login request whose body has a string `type` (ruma's parser panics without one).
+pub struct LoginRequest(login::v3::Request);
+
+impl<S: Send + Sync> FromRequest<S> for LoginRequest {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, JSON_BODY_LIMIT)
+            .await
+            .map_err(|_| ApiError::too_large(JSON_BODY_LIMIT))?;
+        if let Ok(serde_json::Value::Object(o)) = serde_json::from_slice(&bytes)
+            && !o.get("type").is_some_and(serde_json::Value::is_string)
+        {
+            return Err(ApiError::bad_json("'type' must be a string"));
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
+        let Ruma(inner) = Ruma::from_request(req, state).await?;
+        Ok(LoginRequest(inner))
+    }
+}
+
 #[allow(deprecated)]
 pub async fn post_login_route(
     State(services): State<SharedServices>,
     ip: ClientIp,
-    Ruma(req): Ruma<login::v3::Request>,
+    LoginRequest(req): LoginRequest,
 ) -> Result<RumaResponse<login::v3::Response>, ApiError> {
     let server_name = &services.config.server_name;
     let login::v3::LoginInfo::Password(pw) = &req.login_info else {

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod login;
 pub mod logout;
 pub mod logout_all;
+pub mod notifications;
 pub mod openid_request_token;
 pub mod password;
 pub mod password_email;
