@@ -8,6 +8,7 @@ mod admin_registration_tokens;
 mod admin_rooms;
 mod admin_users;
 mod check_config;
+mod concurrency;
 mod config;
 mod devices;
 mod directory;
