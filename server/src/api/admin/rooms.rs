@@ -37,8 +37,8 @@ pub async fn get_rooms_route(
     let (rooms, total) = s.admin_list_rooms(&query).await?;
     let total = total as i64;
     let mut body = json!({ "offset": from, "rooms": rooms, "total_rooms": total });
-    if from + limit < total {
-        body["next_batch"] = json!(from + limit);
+    if from.saturating_add(limit) < total {
+        body["next_batch"] = json!(from.saturating_add(limit));
     }
     if from > 0 {
         body["prev_batch"] = json!(if from > limit { from - limit } else { 0 });

@@ -55,8 +55,8 @@ pub async fn get_users_route(
     };
     let (users, total) = s.admin_list_users(&query).await?;
     let mut body = json!({ "users": users, "total": total });
-    if from + limit < total {
-        body["next_token"] = json!((from + users.len() as i64).to_string());
+    if from.saturating_add(limit) < total {
+        body["next_token"] = json!(from.saturating_add(users.len() as i64).to_string());
     }
     Ok(Json(body))
 }

@@ -47,7 +47,13 @@ impl<S: Send + Sync> FromRequest<S> for LoginRequest {
         let bytes = axum::body::to_bytes(body, JSON_BODY_LIMIT)
             .await
             .map_err(|_| ApiError::too_large(JSON_BODY_LIMIT))?;
-        if let Ok(serde_json::Value::Object(o)) = serde_json::from_slice(&bytes)
+        // ruma reads an empty body as `{}`.
+        let body = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Ok(serde_json::Value::Object(Default::default()))
+        } else {
+            serde_json::from_slice(&bytes)
+        };
+        if let Ok(serde_json::Value::Object(o)) = body
             && !o.get("type").is_some_and(serde_json::Value::is_string)
         {
             return Err(ApiError::bad_json("'type' must be a string"));
