@@ -94,25 +94,14 @@ impl Server {
         let starts = store::e2ee::start_positions(&db).await?;
         let position = service::rooms::initial_position(&db).await?.max(starts.max);
         let (commits, committer) = service::rooms::commit::CommitQueue::new();
-        let services: SharedServices = Arc::new(Services {
+        let services: SharedServices = Arc::new(Services::new(
             config,
             db,
             signing_key,
-            nonces: Default::default(),
-            streams: service::streams::Streams::new(position),
-            typing: Default::default(),
-            uia: Default::default(),
-            room_cache: Default::default(),
-            created_ts: Default::default(),
+            position,
+            &starts,
             commits,
-            hints: service::changes::SyncHints::new(position, starts.presence, starts.device_lists),
-            previews: Default::default(),
-            limiter: Default::default(),
-            device_memos: Default::default(),
-            membership_cache: Default::default(),
-            unread_cache: Default::default(),
-            push_rule_cache: Default::default(),
-        });
+        ));
         tokio::spawn(service::rooms::commit::run(
             Arc::downgrade(&services),
             committer,
@@ -206,7 +195,7 @@ impl Server {
                 }
             }
         }
-        self.services.db.prepare_ahead_in_background();
+        self.services.prepare_ahead_in_background();
         shutdown.await;
         tracing::info!("shutting down");
         let _ = tx.send(());
@@ -216,7 +205,7 @@ impl Server {
         while let Some(res) = tasks.join_next().await {
             res??;
         }
-        self.services.db.pool.close().await;
+        self.services.close_db().await;
         Ok(())
     }
 }

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use crate::service::StoreError;
 use crate::service::accounts::AccountError;
-use crate::store::StoreError;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -139,6 +139,7 @@ impl From<crate::service::rooms::RoomError> for ApiError {
             R::Forbidden(m) => ApiError::forbidden(m),
             R::BadEvent(m) => ApiError::bad_json(m),
             R::InvalidParam(m) => ApiError::invalid_param(m),
+            R::Refused(m) => ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", m),
             R::AliasInUse(_) => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "M_ROOM_IN_USE",
@@ -152,11 +153,7 @@ impl From<crate::service::rooms::RoomError> for ApiError {
                 ),
             ),
             R::TooLarge(m) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE", m),
-            R::Conflict(_) => ApiError::new(
-                StatusCode::CONFLICT,
-                "M_UNKNOWN",
-                "The event conflicts with data already stored; it was not stored",
-            ),
+            R::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "M_UNKNOWN", m),
             R::Unavailable(_) | R::Rebuild => {
                 tracing::error!(error = %text, "an event was not stored");
                 ApiError::new(

@@ -14,7 +14,7 @@ use ruma::api::{IncomingRequestExt as _, OutgoingResponseExt as _};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use crate::service::{SharedServices, accounts};
+use crate::service::SharedServices;
 
 /// The body limit for JSON requests (media uploads get their own).
 pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
@@ -35,6 +35,12 @@ fn json_error(e: &serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match e.classify() {
         Category::Syntax | Category::Eof | Category::Io => ApiError::not_json(),
+        // As Synapse: a required field that is absent is M_MISSING_PARAM.
+        Category::Data if e.to_string().starts_with("missing field") => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "M_MISSING_PARAM",
+            format!("Invalid request body: {e}"),
+        ),
         Category::Data => ApiError::bad_json(format!("Invalid request body: {e}")),
     }
 }
@@ -92,16 +98,48 @@ impl<S: Send + Sync, T: IncomingRequest> FromRequest<S> for Ruma<T> {
         }))
         .map_err(|_| ApiError::bad_json("Invalid request body"))?;
         parsed.map(Ruma).map_err(|e| match e {
-                FromHttpRequestError::MethodMismatch { .. } => ApiError::method_not_allowed(),
-                FromHttpRequestError::Deserialization(DeserializationError::Json(j)) => {
-                    json_error(&j)
+            FromHttpRequestError::MethodMismatch { .. } => ApiError::method_not_allowed(),
+            FromHttpRequestError::Deserialization(DeserializationError::Json(j)) => json_error(&j),
+            FromHttpRequestError::Deserialization(DeserializationError::Query(q)) => {
+                let text = q.to_string();
+                match text.strip_prefix("missing field ") {
+                    Some(field) => ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "M_MISSING_PARAM",
+                        format!("Missing parameter: {}", field.trim_matches('`')),
+                    ),
+                    None => ApiError::invalid_param(format!("Invalid query parameter: {text}")),
                 }
-                FromHttpRequestError::Deserialization(other) => {
-                    ApiError::invalid_param(other.to_string())
-                }
-                other => ApiError::bad_json(other.to_string()),
-            })
+            }
+            FromHttpRequestError::Deserialization(other) => {
+                ApiError::invalid_param(other.to_string())
+            }
+            other => ApiError::bad_json(other.to_string()),
+        })
     }
+}
+
+/// A JSON value as ruma's raw event type `T` (the services build events as JSON).
+pub fn raw<T>(v: &serde_json::Value) -> ruma::serde::Raw<T> {
+    ruma::serde::Raw::from_json(
+        serde_json::value::to_raw_value(v).expect("a JSON value serializes"),
+    )
+}
+
+/// JSON values as raw events.
+pub fn raws<T>(v: &[serde_json::Value]) -> Vec<ruma::serde::Raw<T>> {
+    v.iter().map(raw).collect()
+}
+
+/// A stream position from a pagination token (`from`, `to`, `at`): M_INVALID_PARAM if bad.
+pub fn position(token: Option<&str>, name: &str) -> Result<Option<i64>, ApiError> {
+    token
+        .map(|t| {
+            crate::service::sync::Token::parse(t)
+                .map(|t| t.pos)
+                .ok_or_else(|| ApiError::invalid_param(format!("Invalid {name} token")))
+        })
+        .transpose()
 }
 
 /// A ruma response, serialized by ruma.
@@ -171,7 +209,7 @@ impl FromRequestParts<SharedServices> for Auth {
                 ));
             }
         };
-        match accounts::authenticate(&services.db, &token).await? {
+        match services.authenticate(&token).await? {
             Some(row) => Ok(Auth {
                 user_id: row.user_id,
                 device_id: row.device_id,
@@ -216,8 +254,9 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
 }
 
 impl QueryMap {
-    /// A non-negative integer parameter, as Synapse's `parse_integer`: absent is `None`; not
-    /// an integer, or negative, is 400 M_INVALID_PARAM; past u64 is u64::MAX (callers clamp).
+    /// A non-negative integer parameter: absent is `None`; not an integer, negative, or past
+    /// the spec's integer range (2^53 - 1, as ruma's typed requests) is 400 M_INVALID_PARAM.
+    /// Callers clamp what is in range to their own maximum.
     pub fn uint(&self, name: &str) -> Result<Option<u64>, ApiError> {
         uint_param(&self.0, name)
     }
@@ -228,15 +267,14 @@ pub fn uint_param(
     q: &std::collections::HashMap<String, String>,
     name: &str,
 ) -> Result<Option<u64>, ApiError> {
+    const MAX_SAFE: u64 = (1 << 53) - 1;
     let Some(v) = q.get(name) else {
         return Ok(None);
     };
-    let digits = v.strip_prefix('+').unwrap_or(v);
-    if let Ok(n) = digits.parse::<u64>() {
+    if let Ok(n) = v.strip_prefix('+').unwrap_or(v).parse::<u64>()
+        && n <= MAX_SAFE
+    {
         return Ok(Some(n));
-    }
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(Some(u64::MAX));
     }
     let negative = v
         .strip_prefix('-')
@@ -244,7 +282,7 @@ pub fn uint_param(
     Err(ApiError::invalid_param(if negative {
         format!("Query parameter {name:?} must be a positive integer.")
     } else {
-        format!("Query parameter {name:?} must be an integer.")
+        format!("Query parameter {name:?} must be an integer no larger than {MAX_SAFE}.")
     }))
 }
 

@@ -34,7 +34,8 @@ pub async fn record_request(req: Request, next: Next) -> Response {
 }
 
 pub async fn get_metrics_route(State(s): State<SharedServices>) -> impl IntoResponse {
-    let body = metrics().render(s.db.pool.size(), s.db.pool.num_idle());
+    let (open, idle) = s.db_pool_stats();
+    let body = metrics().render(open, idle);
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         body,

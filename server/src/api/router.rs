@@ -59,6 +59,23 @@ fn client_routes() -> Router<SharedServices> {
         .merge(super::routes_previews_email::routes())
 }
 
+/// Registers `handler` for the ruma endpoint `R`: its method, on every path of its history
+/// (r0, v3, v1, unstable), read from ruma's metadata rather than written here.
+pub(super) fn endpoint<R, H, T>(mut r: Router<SharedServices>, handler: H) -> Router<SharedServices>
+where
+    R: ruma::api::Metadata,
+    H: axum::handler::Handler<T, SharedServices>,
+    T: 'static,
+{
+    use ruma::api::path_builder::PathBuilder as _;
+    let filter = axum::routing::MethodFilter::try_from(R::METHOD).expect("a routable method");
+    let method = axum::routing::on(filter, handler);
+    for path in R::PATH_BUILDER.all_paths() {
+        r = r.route(path, method.clone());
+    }
+    r
+}
+
 /// Registers `path` under both /v3 and /r0.
 pub(super) fn both(
     mut r: Router<SharedServices>,
@@ -72,8 +89,20 @@ pub(super) fn both(
 }
 
 fn room_routes() -> Router<SharedServices> {
-    use client::rooms::{create, events, membership, messages, send, state};
+    use client::rooms::{create, events, membership, messages, relations, send, state};
     use client::{account_data, capabilities, ephemeral, profile, sync};
+    use ruma::api::client::context::get_context;
+    use ruma::api::client::membership::{
+        ban_user, forget_room, get_member_events, join_room_by_id, join_room_by_id_or_alias,
+        joined_members, joined_rooms, kick_user, leave_room, unban_user,
+    };
+    use ruma::api::client::message::get_message_events;
+    use ruma::api::client::push::get_notifications;
+    use ruma::api::client::relations::{
+        get_relating_events, get_relating_events_with_rel_type,
+        get_relating_events_with_rel_type_and_event_type,
+    };
+    use ruma::api::client::room::get_room_event;
     let mut r = Router::new();
     r = both(
         r,
@@ -81,25 +110,20 @@ fn room_routes() -> Router<SharedServices> {
         get(capabilities::get_capabilities_route),
     );
     r = both(r, "/createRoom", post(create::create_room_route));
-    r = both(r, "/join/{room}", post(membership::join_route));
-    r = both(r, "/rooms/{room}/join", post(membership::join_route));
+    r = endpoint::<join_room_by_id_or_alias::v3::Request, _, _>(
+        r,
+        membership::join_by_id_or_alias_route,
+    );
+    r = endpoint::<join_room_by_id::v3::Request, _, _>(r, membership::join_by_id_route);
     r = both(r, "/rooms/{room_id}/invite", post(membership::invite_route));
-    r = both(r, "/rooms/{room_id}/leave", post(membership::leave_route));
-    r = both(r, "/rooms/{room_id}/kick", post(membership::kick_route));
-    r = both(r, "/rooms/{room_id}/ban", post(membership::ban_route));
-    r = both(r, "/rooms/{room_id}/unban", post(membership::unban_route));
-    r = both(r, "/rooms/{room_id}/forget", post(membership::forget_route));
-    r = both(r, "/joined_rooms", get(membership::joined_rooms_route));
-    r = both(
-        r,
-        "/rooms/{room_id}/members",
-        get(membership::members_route),
-    );
-    r = both(
-        r,
-        "/rooms/{room_id}/joined_members",
-        get(membership::joined_members_route),
-    );
+    r = endpoint::<leave_room::v3::Request, _, _>(r, membership::leave_route);
+    r = endpoint::<kick_user::v3::Request, _, _>(r, membership::kick_route);
+    r = endpoint::<ban_user::v3::Request, _, _>(r, membership::ban_route);
+    r = endpoint::<unban_user::v3::Request, _, _>(r, membership::unban_route);
+    r = endpoint::<forget_room::v3::Request, _, _>(r, membership::forget_route);
+    r = endpoint::<joined_rooms::v3::Request, _, _>(r, membership::joined_rooms_route);
+    r = endpoint::<get_member_events::v3::Request, _, _>(r, membership::members_route);
+    r = endpoint::<joined_members::v3::Request, _, _>(r, membership::joined_members_route);
     r = both(
         r,
         "/rooms/{room_id}/send/{event_type}/{txn_id}",
@@ -126,39 +150,22 @@ fn room_routes() -> Router<SharedServices> {
         "/rooms/{room_id}/state/{event_type}/{state_key}",
         get(state::get_state_event_route).put(state::put_state_event_route),
     );
-    r = both(
+    r = endpoint::<get_room_event::v3::Request, _, _>(r, events::get_event_route);
+    r = endpoint::<get_context::v3::Request, _, _>(r, events::get_context_route);
+    r = endpoint::<get_message_events::v3::Request, _, _>(r, messages::get_messages_route);
+    r = endpoint::<get_relating_events::v1::Request, _, _>(r, relations::get_relations_route);
+    r = endpoint::<get_relating_events_with_rel_type::v1::Request, _, _>(
         r,
-        "/rooms/{room_id}/event/{event_id}",
-        get(events::get_event_route),
+        relations::get_relations_by_type_route,
     );
-    r = both(
+    r = endpoint::<get_relating_events_with_rel_type_and_event_type::v1::Request, _, _>(
         r,
-        "/rooms/{room_id}/context/{event_id}",
-        get(events::get_context_route),
+        relations::get_relations_by_type_and_kind_route,
     );
-    r = both(
-        r,
-        "/rooms/{room_id}/messages",
-        get(messages::get_messages_route),
-    );
-    r = r
-        .route(
-            "/_matrix/client/v1/rooms/{room_id}/relations/{event_id}",
-            get(client::rooms::relations::get_relations_route),
-        )
-        .route(
-            "/_matrix/client/v1/rooms/{room_id}/relations/{event_id}/{rel_type}",
-            get(client::rooms::relations::get_relations_by_type_route),
-        )
-        .route(
-            "/_matrix/client/v1/rooms/{room_id}/relations/{event_id}/{rel_type}/{event_type}",
-            get(client::rooms::relations::get_relations_by_type_and_kind_route),
-        );
     r = both(r, "/sync", get(sync::sync_route));
-    r = both(
+    r = endpoint::<get_notifications::v3::Request, _, _>(
         r,
-        "/notifications",
-        get(client::notifications::get_notifications_route),
+        client::notifications::get_notifications_route,
     );
     r = both(r, "/user/{user_id}/filter", post(sync::create_filter_route));
     r = both(

@@ -5,6 +5,7 @@ use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
 use rand::RngExt as _;
 use sha2::{Digest as _, Sha256};
 
+pub use crate::store::accounts::DeviceRow;
 use crate::store::accounts::{self as store, NewUser, TokenRow};
 use crate::store::{Db, StoreError};
 
@@ -288,5 +289,28 @@ mod tests {
         }
         let long = "a".repeat(250);
         assert!(check_new_localpart(&long, "example.org").is_err());
+    }
+}
+
+impl super::Services {
+    /// The user and device behind an access token, if it is valid.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<TokenRow>, AccountError> {
+        authenticate(&self.db, token).await
+    }
+
+    /// Password login (see [`login`]).
+    pub async fn password_login(
+        &self,
+        user_id: &str,
+        password: &str,
+        device_id: Option<&str>,
+        display_name: Option<&str>,
+    ) -> Result<Session, AccountError> {
+        login(&self.db, user_id, password, device_id, display_name).await
+    }
+
+    /// Creates an account and its first session (see [`register`]).
+    pub async fn register_account(&self, account: NewAccount<'_>) -> Result<Session, AccountError> {
+        register(&self.db, &self.config.server_name, account).await
     }
 }

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use super::Services;
 use super::accounts::{self, AccountError, NewAccount};
 use super::rooms::RoomError;
-use crate::store::admin_users::{self as store, AdminUserRow, UserQuery};
+pub use crate::store::admin_users::UserQuery;
+use crate::store::admin_users::{self as store, AdminUserRow};
 use crate::store::{StoreError, accounts as account_store};
 
 /// What an admin request can fail with; `api::admin::error` maps it to a Matrix error once.

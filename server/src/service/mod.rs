@@ -7,17 +7,21 @@ pub mod admin_registration_tokens;
 pub mod admin_rooms;
 pub mod admin_users;
 pub mod changes;
+pub mod directory;
 pub mod e2ee;
 pub mod email;
+pub mod filters;
 pub mod media;
 pub mod metrics;
 pub mod notifications;
 pub mod opengraph;
 pub mod openid;
 pub mod presence;
+pub mod profile;
 pub mod push;
 pub mod push_rules;
 pub mod ratelimit;
+pub mod receipts;
 pub mod register_nonce;
 pub mod registration;
 pub mod rooms;
@@ -26,6 +30,7 @@ pub mod server_keys;
 pub mod streams;
 pub mod sync;
 pub mod threepid;
+pub mod timeline;
 pub mod typing;
 pub mod uia;
 pub mod url_preview;
@@ -39,7 +44,8 @@ use crate::store::Db;
 /// Everything a request handler needs, shared by all requests.
 pub struct Services {
     pub config: Config,
-    pub db: Db,
+    /// Only services reach the database (the api layer cannot name it).
+    pub(in crate::service) db: Db,
     pub signing_key: SigningKey,
     pub nonces: register_nonce::Nonces,
     pub streams: streams::Streams,
@@ -73,3 +79,52 @@ pub struct Services {
 }
 
 pub type SharedServices = Arc<Services>;
+
+pub use crate::store::{StoreError, now_ms};
+
+impl Services {
+    /// The services over an opened database, starting at stream position `position`.
+    pub fn new(
+        config: Config,
+        db: Db,
+        signing_key: SigningKey,
+        position: i64,
+        starts: &crate::store::e2ee::StartPositions,
+        commits: rooms::commit::CommitQueue,
+    ) -> Services {
+        Services {
+            config,
+            db,
+            signing_key,
+            nonces: Default::default(),
+            streams: streams::Streams::new(position),
+            typing: Default::default(),
+            uia: Default::default(),
+            room_cache: Default::default(),
+            created_ts: Default::default(),
+            commits,
+            hints: changes::SyncHints::new(position, starts.presence, starts.device_lists),
+            previews: Default::default(),
+            limiter: Default::default(),
+            device_memos: Default::default(),
+            membership_cache: Default::default(),
+            unread_cache: Default::default(),
+            push_rule_cache: Default::default(),
+        }
+    }
+
+    /// Connections of the database pool: (open, idle), for the metrics.
+    pub fn db_pool_stats(&self) -> (u32, usize) {
+        (self.db.pool.size(), self.db.pool.num_idle())
+    }
+
+    /// Prepares the hot statements on the connections opened before the schema was ready.
+    pub fn prepare_ahead_in_background(&self) {
+        self.db.prepare_ahead_in_background();
+    }
+
+    /// Closes the database pool (at shutdown).
+    pub async fn close_db(&self) {
+        self.db.pool.close().await;
+    }
+}

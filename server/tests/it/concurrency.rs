@@ -50,12 +50,7 @@ async fn side_connection(home: &Home) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
     let url = match &home.pg_database {
         None => format!("sqlite://{}", home.path().join("homeserver.db").display()),
-        Some(db) => format!(
-            "postgres://{}@{}:{}/{db}",
-            pg_user(),
-            pg_host(),
-            pg_port()
-        ),
+        Some(db) => format!("postgres://{}@{}:{}/{db}", pg_user(), pg_host(), pg_port()),
     };
     sqlx::any::AnyPoolOptions::new()
         .max_connections(1)
@@ -70,9 +65,11 @@ async fn one_refused_event_fails_alone(engine: Engine) {
     // The database accepts one event of this type and refuses every later one: a real
     // constraint violation inside whatever batch the event is committed with.
     let db = side_connection(&home).await;
-    db.execute("CREATE UNIQUE INDEX test_only_once ON events (type) WHERE type = 'org.example.once'")
-        .await
-        .unwrap();
+    db.execute(
+        "CREATE UNIQUE INDEX test_only_once ON events (type) WHERE type = 'org.example.once'",
+    )
+    .await
+    .unwrap();
     let alice = s.user("alice").await;
     let room = alice.create_room(json!({})).await;
     let once = |u: &User, room: &str, txn: &str| {
@@ -166,10 +163,19 @@ async fn one_refused_event_fails_alone(engine: Engine) {
 both_engines!(one_refused_event_fails_alone);
 
 /// Every write path of a user, for the sweep below.
-async fn writes(u: User, shared_room: String, invitee: String, n: usize) -> Vec<(String, u16, Value)> {
+async fn writes(
+    u: User,
+    shared_room: String,
+    invitee: String,
+    n: usize,
+) -> Vec<(String, u16, Value)> {
     let r = enc(&shared_room);
     let calls: Vec<(Method, String, Value)> = vec![
-        (Method::POST, "/createRoom".into(), json!({"name": format!("r{n}")})),
+        (
+            Method::POST,
+            "/createRoom".into(),
+            json!({"name": format!("r{n}")}),
+        ),
         (
             Method::POST,
             "/createRoom".into(),
@@ -186,7 +192,11 @@ async fn writes(u: User, shared_room: String, invitee: String, n: usize) -> Vec<
             json!({"n": n}),
         ),
         (Method::POST, format!("/join/{r}"), json!({})),
-        (Method::POST, format!("/rooms/{r}/invite"), json!({"user_id": &invitee})),
+        (
+            Method::POST,
+            format!("/rooms/{r}/invite"),
+            json!({"user_id": &invitee}),
+        ),
         (
             Method::PUT,
             format!("/profile/{}/displayname", enc(&u.user_id)),
@@ -243,7 +253,14 @@ async fn concurrent_writes_never_answer_5xx(engine: Engine) {
     // One user, several times at once; then several users at once.
     let mut results = Vec::new();
     let one: Vec<_> = (0..3)
-        .map(|n| tokio::spawn(writes(users[0].clone(), room.clone(), invitee.user_id.clone(), n)))
+        .map(|n| {
+            tokio::spawn(writes(
+                users[0].clone(),
+                room.clone(),
+                invitee.user_id.clone(),
+                n,
+            ))
+        })
         .collect();
     for t in one {
         results.extend(t.await.unwrap());
@@ -251,7 +268,14 @@ async fn concurrent_writes_never_answer_5xx(engine: Engine) {
     let many: Vec<_> = users
         .iter()
         .enumerate()
-        .map(|(n, u)| tokio::spawn(writes(u.clone(), room.clone(), invitee.user_id.clone(), 10 + n)))
+        .map(|(n, u)| {
+            tokio::spawn(writes(
+                u.clone(),
+                room.clone(),
+                invitee.user_id.clone(),
+                10 + n,
+            ))
+        })
         .collect();
     for t in many {
         results.extend(t.await.unwrap());
@@ -262,7 +286,9 @@ async fn concurrent_writes_never_answer_5xx(engine: Engine) {
     // write succeeds.
     let refused: Vec<_> = results
         .iter()
-        .filter(|(what, st, _)| *st != 200 && !what.contains("/receipt/") && !what.ends_with("/invite"))
+        .filter(|(what, st, _)| {
+            *st != 200 && !what.contains("/receipt/") && !what.ends_with("/invite")
+        })
         .collect();
     assert!(refused.is_empty(), "{refused:#?}");
     s.stop().await;

@@ -18,38 +18,196 @@ use crate::support::{Engine, Home, Options, TestServer, User, enc};
 
 /// Field names Matrix request bodies use, so generated objects reach past the first check.
 const KEYS: &[&str] = &[
-    "type", "user", "identifier", "password", "content", "messages", "room_id", "state_key",
-    "limit", "filter", "since", "timeout", "body", "msgtype", "device_keys", "one_time_keys",
-    "fallback_keys", "auth", "session", "initial_state", "invite", "preset", "visibility",
-    "room_version", "creation_content", "power_level_content_override", "name", "topic",
-    "room_alias_name", "is_direct", "user_id", "reason", "displayname", "avatar_url", "presence",
-    "status_msg", "typing", "m.fully_read", "m.read", "m.read.private", "rooms", "sessions",
-    "algorithm", "auth_data", "version", "etag", "count", "actions", "conditions", "pattern",
-    "enabled", "kind", "key", "threepid", "client_secret", "sid", "email", "token",
-    "new_password", "logout_devices", "device_id", "initial_device_display_name", "keys",
-    "signatures", "master_key", "self_signing_key", "user_signing_key", "usage", "event_id",
-    "rel_type", "m.relates_to", "m.mentions", "user_ids", "generic_search_term", "search_term",
-    "server", "include_all_networks", "third_party_instance_id", "admin", "deactivated",
-    "erase", "uses_allowed", "expiry_time", "length", "block", "purge", "new_room_user_id",
-    "nonce", "mac", "username", "send_attempt", "next_link", "id_server", "address", "medium",
-    "first_message_index", "forwarded_count", "is_verified", "session_data", "one_time_key",
-    "inhibit_login", "refresh_token", "avatar", "devices", "events", "not_senders",
-    "lazy_load_members", "room", "timeline", "state", "ephemeral", "account_data",
-    "event_fields", "event_format", "contains_url", "unread_thread_notifications",
+    "type",
+    "user",
+    "identifier",
+    "password",
+    "content",
+    "messages",
+    "room_id",
+    "state_key",
+    "limit",
+    "filter",
+    "since",
+    "timeout",
+    "body",
+    "msgtype",
+    "device_keys",
+    "one_time_keys",
+    "fallback_keys",
+    "auth",
+    "session",
+    "initial_state",
+    "invite",
+    "preset",
+    "visibility",
+    "room_version",
+    "creation_content",
+    "power_level_content_override",
+    "name",
+    "topic",
+    "room_alias_name",
+    "is_direct",
+    "user_id",
+    "reason",
+    "displayname",
+    "avatar_url",
+    "presence",
+    "status_msg",
+    "typing",
+    "m.fully_read",
+    "m.read",
+    "m.read.private",
+    "rooms",
+    "sessions",
+    "algorithm",
+    "auth_data",
+    "version",
+    "etag",
+    "count",
+    "actions",
+    "conditions",
+    "pattern",
+    "enabled",
+    "kind",
+    "key",
+    "threepid",
+    "client_secret",
+    "sid",
+    "email",
+    "token",
+    "new_password",
+    "logout_devices",
+    "device_id",
+    "initial_device_display_name",
+    "keys",
+    "signatures",
+    "master_key",
+    "self_signing_key",
+    "user_signing_key",
+    "usage",
+    "event_id",
+    "rel_type",
+    "m.relates_to",
+    "m.mentions",
+    "user_ids",
+    "generic_search_term",
+    "search_term",
+    "server",
+    "include_all_networks",
+    "third_party_instance_id",
+    "admin",
+    "deactivated",
+    "erase",
+    "uses_allowed",
+    "expiry_time",
+    "length",
+    "block",
+    "purge",
+    "new_room_user_id",
+    "nonce",
+    "mac",
+    "username",
+    "send_attempt",
+    "next_link",
+    "id_server",
+    "address",
+    "medium",
+    "first_message_index",
+    "forwarded_count",
+    "is_verified",
+    "session_data",
+    "one_time_key",
+    "inhibit_login",
+    "refresh_token",
+    "avatar",
+    "devices",
+    "events",
+    "not_senders",
+    "lazy_load_members",
+    "room",
+    "timeline",
+    "state",
+    "ephemeral",
+    "account_data",
+    "event_fields",
+    "event_format",
+    "contains_url",
+    "unread_thread_notifications",
 ];
 
 /// Strings that are almost what a field wants.
 const STRINGS: &[&str] = &[
-    "", " ", "m.login.password", "m.login.dummy", "m.login.token", "m.id.user", "m.id.thirdparty",
-    "m.room.message", "m.room.member", "m.room.create", "m.room.power_levels", "m.text", "join",
-    "invite", "leave", "ban", "knock", "public_chat", "private_chat", "trusted_private_chat",
-    "public", "private", "12", "1", "99", "-1", "0", "1e400", "NaN", "true", "null",
-    "@fuzz:test.example", "@victim:test.example", "@:test.example", "@x", "!room:test.example",
-    "!", "$event", "$", "#alias:test.example", "#", "test.example", "test.example:99999",
-    "mxc://test.example/abc", "mxc://", "signed_curve25519", "curve25519", "ed25519:DEVICE",
-    "signed_curve25519:AAAAAA", "m.megolm_backup.v1.curve25519-aes-sha2", "highlight", "notify",
-    "dont_notify", "override", "underride", "sender", "content", "global", "b", "f", "s0_0",
-    "t1_2", "\u{0}", "\u{202e}", "é", "😀", "%", "%2F", "../..", "a\nb",
+    "",
+    " ",
+    "m.login.password",
+    "m.login.dummy",
+    "m.login.token",
+    "m.id.user",
+    "m.id.thirdparty",
+    "m.room.message",
+    "m.room.member",
+    "m.room.create",
+    "m.room.power_levels",
+    "m.text",
+    "join",
+    "invite",
+    "leave",
+    "ban",
+    "knock",
+    "public_chat",
+    "private_chat",
+    "trusted_private_chat",
+    "public",
+    "private",
+    "12",
+    "1",
+    "99",
+    "-1",
+    "0",
+    "1e400",
+    "NaN",
+    "true",
+    "null",
+    "@fuzz:test.example",
+    "@victim:test.example",
+    "@:test.example",
+    "@x",
+    "!room:test.example",
+    "!",
+    "$event",
+    "$",
+    "#alias:test.example",
+    "#",
+    "test.example",
+    "test.example:99999",
+    "mxc://test.example/abc",
+    "mxc://",
+    "signed_curve25519",
+    "curve25519",
+    "ed25519:DEVICE",
+    "signed_curve25519:AAAAAA",
+    "m.megolm_backup.v1.curve25519-aes-sha2",
+    "highlight",
+    "notify",
+    "dont_notify",
+    "override",
+    "underride",
+    "sender",
+    "content",
+    "global",
+    "b",
+    "f",
+    "s0_0",
+    "t1_2",
+    "\u{0}",
+    "\u{202e}",
+    "é",
+    "😀",
+    "%",
+    "%2F",
+    "../..",
+    "a\nb",
 ];
 
 fn string() -> BoxedStrategy<String> {
@@ -104,11 +262,45 @@ fn body() -> BoxedStrategy<Vec<u8>> {
 }
 
 const QUERY_KEYS: &[&str] = &[
-    "limit", "from", "to", "dir", "filter", "since", "timeout", "full_state", "at",
-    "membership", "not_membership", "only", "kind", "width", "height", "method", "url", "ts",
-    "allow_redirect", "allow_remote", "timeout_ms", "version", "user_id", "name", "order_by",
-    "search_term", "guests", "deactivated", "valid", "filename", "token", "username", "server",
-    "via", "server_name", "set_presence", "recurse", "dir", "animated",
+    "limit",
+    "from",
+    "to",
+    "dir",
+    "filter",
+    "since",
+    "timeout",
+    "full_state",
+    "at",
+    "membership",
+    "not_membership",
+    "only",
+    "kind",
+    "width",
+    "height",
+    "method",
+    "url",
+    "ts",
+    "allow_redirect",
+    "allow_remote",
+    "timeout_ms",
+    "version",
+    "user_id",
+    "name",
+    "order_by",
+    "search_term",
+    "guests",
+    "deactivated",
+    "valid",
+    "filename",
+    "token",
+    "username",
+    "server",
+    "via",
+    "server_name",
+    "set_presence",
+    "recurse",
+    "dir",
+    "animated",
 ];
 
 fn query() -> BoxedStrategy<Vec<(String, String)>> {
@@ -246,7 +438,8 @@ fn case(route: &str, real: &Real) -> BoxedStrategy<Case> {
 }
 
 async fn send(u: &User, c: &Case) -> Result<(u16, Value), String> {
-    let mut url = reqwest::Url::parse(&format!("{}{}", u.base, c.path)).map_err(|e| e.to_string())?;
+    let mut url =
+        reqwest::Url::parse(&format!("{}{}", u.base, c.path)).map_err(|e| e.to_string())?;
     if !c.query.is_empty() {
         url.query_pairs_mut().extend_pairs(&c.query);
     }
@@ -260,8 +453,14 @@ async fn send(u: &User, c: &Case) -> Result<(u16, Value), String> {
         .await
         .map_err(|e| format!("no answer: {e}"))?;
     let status = res.status().as_u16();
-    let bytes = res.bytes().await.map_err(|e| format!("body cut off: {e}"))?;
-    Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| format!("body cut off: {e}"))?;
+    Ok((
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    ))
 }
 
 #[test]
@@ -274,7 +473,10 @@ fn generated_requests_never_panic_or_5xx() {
     static PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.location().is_some_and(|l| !l.file().contains("tests/it/")) {
+        if info
+            .location()
+            .is_some_and(|l| !l.file().contains("tests/it/"))
+        {
             PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
         previous(info);
@@ -288,7 +490,9 @@ fn generated_requests_never_panic_or_5xx() {
         let home = Home::new(Engine::Sqlite).await;
         let s = TestServer::start(&home, &Options::default()).await;
         let fuzz = s.user("fuzz").await;
-        let (status, v) = s.register("s3cr3t-for-tests", "fuzzadmin", "password", true).await;
+        let (status, v) = s
+            .register("s3cr3t-for-tests", "fuzzadmin", "password", true)
+            .await;
         assert_eq!(status, 200, "{v}");
         let admin = User {
             user_id: v["user_id"].as_str().unwrap().into(),
@@ -334,7 +538,10 @@ fn generated_requests_never_panic_or_5xx() {
     });
 
     let routes = routes();
-    assert!(routes.len() > 100, "the router's routes were found: {routes:?}");
+    assert!(
+        routes.len() > 100,
+        "the router's routes were found: {routes:?}"
+    );
     let deadline = Instant::now() + Duration::from_secs(150);
     let sent = std::cell::Cell::new(0u32);
     for route in &routes {

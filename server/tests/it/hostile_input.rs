@@ -38,7 +38,10 @@ async fn txn_ids_are_scoped_to_the_path(engine: Engine) {
 
     let in_r = alice.send_text(&r, "T", "for R").await;
     let in_p = alice.send_text(&p, "T", "for P").await;
-    assert_ne!(in_r, in_p, "the same txn id in another room is another event");
+    assert_ne!(
+        in_r, in_p,
+        "the same txn id in another room is another event"
+    );
     assert_eq!(timeline_bodies(&alice, &r).await, vec!["for R"]);
     assert_eq!(timeline_bodies(&alice, &p).await, vec!["for P"]);
     // A retry on the same path is still the same event, and stores nothing new.
@@ -119,7 +122,11 @@ async fn malformed_bodies_and_headers(engine: Engine) {
         json!({"type": null, "password": "password"}),
     ] {
         let (status, v) = s.post("/_matrix/client/v3/login", &body).await;
-        assert_eq!((status, errcode(&v)), (400, Some("M_BAD_JSON")), "{body}: {v}");
+        assert_eq!(
+            (status, errcode(&v)),
+            (400, Some("M_BAD_JSON")),
+            "{body}: {v}"
+        );
     }
     let (status, v) = s
         .post("/_matrix/client/v3/login", &json!({"type": "m.login.nope"}))
@@ -174,14 +181,17 @@ async fn byte_limits_on_events(engine: Engine) {
     let s = TestServer::start(&home, &Options::default()).await;
     let alice = s.user("alice").await;
     let room = alice.create_room(json!({})).await;
-    let state = |kind: &str, key: &str| {
-        format!("/rooms/{}/state/{}/{}", enc(&room), enc(kind), enc(key))
-    };
+    let state =
+        |kind: &str, key: &str| format!("/rooms/{}/state/{}/{}", enc(&room), enc(kind), enc(key));
 
     // 85 three-byte characters are 255 bytes: allowed; 86 are 258: refused.
-    let (status, v) = alice.put(&state("m.test", &"€".repeat(85)), json!({})).await;
+    let (status, v) = alice
+        .put(&state("m.test", &"€".repeat(85)), json!({}))
+        .await;
     assert_eq!(status, 200, "{v}");
-    let (status, v) = alice.put(&state("m.test", &"€".repeat(86)), json!({})).await;
+    let (status, v) = alice
+        .put(&state("m.test", &"€".repeat(86)), json!({}))
+        .await;
     assert_eq!((status, errcode(&v)), (413, Some("M_TOO_LARGE")), "{v}");
     let (status, v) = alice.put(&state(&"t".repeat(256), ""), json!({})).await;
     assert_eq!((status, errcode(&v)), (413, Some("M_TOO_LARGE")), "{v}");
@@ -260,6 +270,10 @@ async fn integer_query_parameters(engine: Engine) {
         "/notifications?limit=-1".to_string(),
         "/notifications?from=abc".to_string(),
         "/publicRooms?limit=abc".to_string(),
+        // Past the spec's integer range (2^53 - 1): refused alike, typed endpoint or not.
+        format!("/rooms/{r}/context/{e}?limit=99999999999999999999999"),
+        "/sync?timeout=9007199254740992".to_string(),
+        "/publicRooms?limit=99999999999999999999999".to_string(),
     ];
     for path in &bad {
         let (status, v) = alice.get(path).await;
@@ -269,9 +283,9 @@ async fn integer_query_parameters(engine: Engine) {
             "{path}: {v}"
         );
     }
-    // Out of range: clamped.
+    // In range but past an endpoint's maximum: clamped.
     let good = [
-        format!("/rooms/{r}/context/{e}?limit=99999999999999999999999"),
+        format!("/rooms/{r}/context/{e}?limit=9007199254740991"),
         format!("/rooms/{r}/messages?dir=b&limit=100000"),
         format!("/_matrix/client/v1/rooms/{r}/relations/{e}?limit=0"),
         "/sync?timeout=99999999999".to_string(),
@@ -283,9 +297,7 @@ async fn integer_query_parameters(engine: Engine) {
         let (status, v) = alice.get(path).await;
         assert_eq!(status, 200, "{path}: {v}");
     }
-    let (status, v) = alice
-        .post("/publicRooms", json!({"limit": "ten"}))
-        .await;
+    let (status, v) = alice.post("/publicRooms", json!({"limit": "ten"})).await;
     assert_eq!((status, errcode(&v)), (400, Some("M_BAD_JSON")), "{v}");
 
     s.stop().await;
@@ -321,7 +333,11 @@ async fn notifications_list(engine: Engine) {
         .iter()
         .map(|n| n["event"]["event_id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, vec![mention.as_str(), plain.as_str()], "newest first, not her own: {v}");
+    assert_eq!(
+        ids,
+        vec![mention.as_str(), plain.as_str()],
+        "newest first, not her own: {v}"
+    );
     assert_eq!(list[0]["room_id"], json!(room));
     assert_eq!(list[0]["read"], json!(false));
     assert!(list[0]["ts"].as_u64().unwrap() > 0);
@@ -346,7 +362,10 @@ async fn notifications_list(engine: Engine) {
     // Pages.
     let (_, first) = alice.get("/notifications?limit=1").await;
     assert_eq!(first["notifications"].as_array().unwrap().len(), 1);
-    let token = first["next_token"].as_str().expect("next_token").to_string();
+    let token = first["next_token"]
+        .as_str()
+        .expect("next_token")
+        .to_string();
     let (_, second) = alice
         .get(&format!("/notifications?limit=1&from={}", enc(&token)))
         .await;

@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq as _;
 use crate::api::ApiError;
 use crate::api::extract::MatrixJson;
 use crate::service::SharedServices;
-use crate::service::accounts::{self, NewAccount};
+use crate::service::accounts::NewAccount;
 
 /// User types Synapse accepts (`UserTypes.ALL_USER_TYPES`).
 const USER_TYPES: &[&str] = &["support", "bot"];
@@ -119,18 +119,15 @@ pub async fn post_register_route(
     }
 
     let localpart = username.to_lowercase();
-    let session = accounts::register(
-        &services.db,
-        &services.config.server_name,
-        NewAccount {
+    let session = services
+        .register_account(NewAccount {
             localpart: &localpart,
             password: Some(password),
             admin,
             user_type,
             displayname,
-        },
-    )
-    .await?;
+        })
+        .await?;
     tracing::info!(user_id = %session.user_id, admin, "registered a user with the shared secret");
     Ok(Json(json!({
         "access_token": session.access_token,

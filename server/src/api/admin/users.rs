@@ -9,8 +9,8 @@ use super::extract::{Admin, bool_param, enum_param, int_param};
 use crate::api::ApiError;
 use crate::api::extract::QueryMap;
 use crate::service::SharedServices;
+use crate::service::admin_users::UserQuery;
 use crate::service::admin_users::user_order_column;
-use crate::store::admin_users::UserQuery;
 
 const ORDER_BY: &[&str] = &[
     "name",

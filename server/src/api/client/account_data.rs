@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson, Params};
 use crate::service::SharedServices;
-use crate::store::userdata;
 
 fn own(auth: &Auth, user_id: &str) -> Result<(), ApiError> {
     if auth.user_id != user_id {
@@ -25,8 +24,8 @@ async fn get(
     room_id: &str,
     kind: &str,
 ) -> Result<Json<Value>, ApiError> {
-    match userdata::get_account_data(&services.db, user_id, room_id, kind).await? {
-        Some(c) => Ok(Json(serde_json::from_str(&c).unwrap_or(json!({})))),
+    match services.account_data(user_id, room_id, kind).await? {
+        Some(c) => Ok(Json(c)),
         None => Err(ApiError::not_found("Account data not found")),
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::api::ApiError;
 use crate::api::extract::Auth;
 use crate::service::SharedServices;
-use crate::store::accounts::DeviceRow;
+use crate::service::accounts::DeviceRow;
 
 /// A device as Synapse shows it; we do not track the last IP and time seen (null, as Synapse
 /// shows a device it has no connection record for).

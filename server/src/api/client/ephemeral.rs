@@ -12,14 +12,13 @@ use serde_json::{Value, json};
 use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params};
 use crate::service::SharedServices;
-use crate::store::{now_ms, rooms as db, userdata};
 
 async fn require_joined(
     services: &SharedServices,
     user_id: &str,
     room_id: &str,
 ) -> Result<(), ApiError> {
-    match db::membership(&services.db, user_id, room_id).await? {
+    match services.membership_of(user_id, room_id).await? {
         Some((m, _)) if m == "join" => Ok(()),
         _ => Err(ApiError::forbidden(format!(
             "User {user_id} not in room {room_id}"
@@ -73,47 +72,6 @@ pub async fn typing_route(
 
 const RECEIPT_TYPES: &[&str] = &["m.read", "m.read.private", "m.fully_read"];
 
-async fn set_receipt(
-    services: &SharedServices,
-    user_id: &str,
-    room_id: &str,
-    rtype: &str,
-    event_id: &str,
-    thread: &str,
-) -> Result<(), ApiError> {
-    let ev = services.event_by_id(event_id).await?;
-    if ev.as_ref().and_then(|e| e.room_id_str()) != Some(room_id) {
-        return Err(ApiError::not_found("Event not found in this room"));
-    }
-    if rtype == "m.fully_read" {
-        return services
-            .set_account_data(
-                user_id,
-                room_id,
-                "m.fully_read",
-                &json!({"event_id": event_id}),
-            )
-            .await
-            .map_err(Into::into);
-    }
-    let mut g = services.streams.write().await;
-    let pos = g.next_pos();
-    userdata::set_receipt(
-        &services.db,
-        room_id,
-        rtype,
-        user_id,
-        thread,
-        event_id,
-        now_ms(),
-        pos,
-    )
-    .await?;
-    services.hints.receipts.record([(room_id, pos)]);
-    g.commit();
-    Ok(())
-}
-
 pub async fn receipt_route(
     State(services): State<SharedServices>,
     auth: Auth,
@@ -136,15 +94,9 @@ pub async fn receipt_route(
             ));
         }
     };
-    set_receipt(
-        &services,
-        &auth.user_id,
-        &room_id,
-        &rtype,
-        &event_id,
-        thread,
-    )
-    .await?;
+    services
+        .set_receipt(&auth.user_id, &room_id, &rtype, &event_id, thread)
+        .await?;
     Ok(Json(json!({})))
 }
 
@@ -161,7 +113,9 @@ pub async fn read_markers_route(
         ("m.read.private", "m.read.private"),
     ] {
         if let Some(event_id) = body.get(key).and_then(Value::as_str) {
-            set_receipt(&services, &auth.user_id, &room_id, rtype, event_id, "").await?;
+            services
+                .set_receipt(&auth.user_id, &room_id, rtype, event_id, "")
+                .await?;
         }
     }
     Ok(Json(json!({})))

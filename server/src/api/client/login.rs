@@ -109,14 +109,14 @@ pub async fn post_login_route(
         .limiter
         .peek(Kind::LoginFailed, &user_id, limits.login_failed_attempts)?;
     let before = services.stream_position();
-    let result = accounts::login(
-        &services.db,
-        &user_id,
-        &pw.password,
-        req.device_id.as_ref().map(|d| d.as_str()),
-        req.initial_device_display_name.as_deref(),
-    )
-    .await;
+    let result = services
+        .password_login(
+            &user_id,
+            &pw.password,
+            req.device_id.as_ref().map(|d| d.as_str()),
+            req.initial_device_display_name.as_deref(),
+        )
+        .await;
     if matches!(result, Err(accounts::AccountError::BadLogin)) {
         services
             .limiter

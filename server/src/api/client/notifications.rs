@@ -28,7 +28,9 @@ pub async fn get_notifications_route(
     };
     let limit = req
         .limit
-        .map_or(DEFAULT_LIMIT, |l| usize::try_from(u64::from(l)).unwrap_or(MAX_LIMIT))
+        .map_or(DEFAULT_LIMIT, |l| {
+            usize::try_from(u64::from(l)).unwrap_or(MAX_LIMIT)
+        })
         .min(MAX_LIMIT);
     let only_highlight = req.only.as_deref() == Some("highlight");
     let page = s

@@ -9,14 +9,13 @@ use serde_json::{Value, json};
 use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson, Params};
 use crate::service::SharedServices;
-use crate::service::rooms::NewEvent;
-use crate::store::{accounts, rooms as db};
+use crate::service::profile::ProfileField;
 
 pub async fn get_profile_route(
     State(s): State<SharedServices>,
     Params(user_id): Params<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let Some((name, avatar)) = accounts::get_profile(&s.db, &user_id).await? else {
+    let Some((name, avatar)) = s.profile(&user_id).await? else {
         return Err(ApiError::not_found("Profile was not found"));
     };
     let mut v = json!({});
@@ -33,7 +32,7 @@ pub async fn get_profile_field_route(
     State(s): State<SharedServices>,
     Params((user_id, field)): Params<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let Some((name, avatar)) = accounts::get_profile(&s.db, &user_id).await? else {
+    let Some((name, avatar)) = s.profile(&user_id).await? else {
         return Err(ApiError::not_found("Profile was not found"));
     };
     let value = match field.as_str() {
@@ -68,28 +67,9 @@ pub async fn put_profile_field_route(
         }
         Some(_) => return Err(ApiError::bad_json(format!("{field} must be a string"))),
     };
-    match field.as_str() {
-        "displayname" => accounts::set_displayname(&s.db, &user_id, value.as_deref()).await?,
-        "avatar_url" => accounts::set_avatar_url(&s.db, &user_id, value.as_deref()).await?,
-        _ => return Err(ApiError::bad_json(format!("Unknown profile field {field}"))),
-    }
-    for (room_id, membership, _, _) in db::memberships_of(&s.db, &user_id).await? {
-        if membership != "join" {
-            continue;
-        }
-        let content = s.member_content(&user_id, "join").await?;
-        if let Err(e) = s
-            .append(
-                Some(&room_id),
-                None,
-                &user_id,
-                NewEvent::state("m.room.member", &user_id, content),
-                None,
-            )
-            .await
-        {
-            tracing::warn!(room_id, error = %e, "could not update the member event after a profile change");
-        }
-    }
+    let field = ProfileField::parse(&field)
+        .ok_or_else(|| ApiError::bad_json(format!("Unknown profile field {field}")))?;
+    s.set_profile_field(&user_id, field, value.as_deref())
+        .await?;
     Ok(Json(json!({})))
 }

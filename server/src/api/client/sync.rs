@@ -11,7 +11,6 @@ use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson, Params, QueryMap, uint_param};
 use crate::service::SharedServices;
 use crate::service::sync::{SyncFilter, SyncRequest, Token};
-use crate::store::userdata;
 
 /// Synapse caps long-polls; clients usually ask for 30 s.
 const MAX_TIMEOUT: Duration = Duration::from_secs(180);
@@ -45,10 +44,11 @@ pub async fn sync_route(
             let id: i64 = id
                 .parse()
                 .map_err(|_| ApiError::invalid_param("Invalid filter id"))?;
-            let json = userdata::get_filter(&services.db, &auth.user_id, id)
+            let filter = services
+                .filter(&auth.user_id, id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("No such filter"))?;
-            SyncFilter::from_json(&serde_json::from_str(&json).unwrap_or(json!({})))
+            SyncFilter::from_json(&filter)
         }
     };
     let req = SyncRequest {
@@ -76,7 +76,7 @@ pub async fn create_filter_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     own_user(&auth, &user_id)?;
-    let id = userdata::insert_filter(&services.db, &auth.user_id, &body.to_string()).await?;
+    let id = services.create_filter(&auth.user_id, &body).await?;
     Ok(Json(json!({ "filter_id": id.to_string() })))
 }
 
@@ -89,8 +89,9 @@ pub async fn get_filter_route(
     let id: i64 = filter_id
         .parse()
         .map_err(|_| ApiError::not_found("No such filter"))?;
-    let json = userdata::get_filter(&services.db, &auth.user_id, id)
+    let filter = services
+        .filter(&auth.user_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("No such filter"))?;
-    Ok(Json(serde_json::from_str(&json).unwrap_or(json!({}))))
+    Ok(Json(filter))
 }

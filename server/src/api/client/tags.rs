@@ -9,7 +9,6 @@ use serde_json::{Map, Value, json};
 use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson, Params};
 use crate::service::SharedServices;
-use crate::store::userdata;
 
 fn own(auth: &Auth, user_id: &str) -> Result<(), ApiError> {
     if auth.user_id != user_id {
@@ -23,9 +22,8 @@ async fn tags_of(
     user_id: &str,
     room_id: &str,
 ) -> Result<Map<String, Value>, ApiError> {
-    let content = userdata::get_account_data(&s.db, user_id, room_id, "m.tag").await?;
+    let content = s.account_data(user_id, room_id, "m.tag").await?;
     Ok(content
-        .and_then(|c| serde_json::from_str::<Value>(&c).ok())
         .and_then(|v| v.get("tags").and_then(Value::as_object).cloned())
         .unwrap_or_default())
 }

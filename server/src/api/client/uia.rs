@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::api::ApiError;
+use crate::service::StoreError;
 use crate::service::accounts::AccountError;
 use crate::service::uia::UiaError;
-use crate::store::StoreError;
 
 /// The error of a UIA endpoint.
 #[derive(Debug)]

@@ -2,8 +2,6 @@
 //! As Synapse with its defaults (search_all_users: false): users who share a room with the
 //! searcher or are in a public room, matched on user id and display name.
 
-use std::collections::HashSet;
-
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
@@ -11,7 +9,6 @@ use serde_json::{Value, json};
 use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson};
 use crate::service::SharedServices;
-use crate::store::{accounts, rooms as db};
 
 pub async fn search_user_directory_route(
     State(s): State<SharedServices>,
@@ -30,25 +27,7 @@ pub async fn search_user_directory_route(
             .ok_or_else(|| ApiError::bad_json("limit must be a non-negative integer"))?,
     }
     .clamp(1, 100) as usize;
-    let mut visible: HashSet<String> = s.users_sharing_rooms(&auth.user_id).await?;
-    for room_id in db::public_rooms(&s.db).await? {
-        visible.extend(db::members_with(&s.db, &room_id, "join").await?);
-    }
-    let mut users: Vec<String> = visible.into_iter().collect();
-    users.sort();
-    let mut results = Vec::new();
-    for user_id in users {
-        let Some((name, avatar)) = accounts::get_profile(&s.db, &user_id).await? else {
-            continue;
-        };
-        let hit = user_id.to_lowercase().contains(&term)
-            || name
-                .as_deref()
-                .is_some_and(|n| n.to_lowercase().contains(&term));
-        if hit {
-            results.push(json!({ "user_id": user_id, "display_name": name, "avatar_url": avatar }));
-        }
-    }
+    let mut results = s.search_users(&auth.user_id, &term).await?;
     let limited = results.len() > limit;
     results.truncate(limit);
     Ok(Json(json!({ "results": results, "limited": limited })))

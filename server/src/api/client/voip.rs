@@ -32,7 +32,7 @@ pub async fn get_turn_server_route(
     }
     let ttl_secs = turn.user_lifetime_ms / 1000;
     if let Some(secret) = turn.shared_secret.as_ref().and_then(|s| s.value()) {
-        let expiry = (crate::store::now_ms() as u64 + turn.user_lifetime_ms) / 1000;
+        let expiry = (crate::service::now_ms() as u64 + turn.user_lifetime_ms) / 1000;
         let (username, password) = turn_credential(secret.expose(), &auth.user_id, expiry);
         return Ok(Json(
             json!({ "username": username, "password": password, "ttl": ttl_secs, "uris": turn.uris }),

@@ -5,8 +5,8 @@ use axum::extract::State;
 use ruma::CanonicalJsonObject;
 
 use crate::api::ApiError;
+use crate::service::now_ms;
 use crate::service::{SharedServices, server_keys};
-use crate::store::now_ms;
 
 pub async fn get_server_keys_route(
     State(services): State<SharedServices>,

@@ -97,11 +97,7 @@ impl CommitQueue {
     }
 
     /// Queues a built event (call under the stream write lock, in position order).
-    pub(crate) fn enqueue(
-        &self,
-        row: NewEventRow,
-        current: i64,
-    ) -> oneshot::Receiver<Outcome> {
+    pub(crate) fn enqueue(&self, row: NewEventRow, current: i64) -> oneshot::Receiver<Outcome> {
         if let Some(txn) = &row.txn {
             let mut r = self.recent.lock().expect("recent txns");
             if r.map.len() >= RECENT_TXNS {

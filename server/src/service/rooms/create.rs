@@ -140,7 +140,11 @@ impl Services {
             false => Ok(()),
         };
         for (kind, state_key, content) in &req.initial_state {
-            check_field_sizes(&NewEvent::state(kind, state_key, Value::Null), creator, None)?;
+            check_field_sizes(
+                &NewEvent::state(kind, state_key, Value::Null),
+                creator,
+                None,
+            )?;
             too_large("an initial_state event's content", content)?;
         }
         too_large(

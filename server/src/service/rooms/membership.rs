@@ -9,9 +9,42 @@ use crate::store::rooms as db;
 
 impl Services {
     /// Forgets a room the user left: it drops out of their memberships (and sync's copy of them).
+    /// Forgets a room the user has left (or was banned from).
     pub async fn forget_room(&self, user_id: &str, room_id: &str) -> Result<(), RoomError> {
+        match db::membership(&self.db, user_id, room_id)
+            .await?
+            .map(|m| m.0)
+        {
+            Some(m) if m == "leave" || m == "ban" => {}
+            Some(_) => {
+                return Err(RoomError::Refused(
+                    "User is in room, must leave before forgetting".into(),
+                ));
+            }
+            None => return Err(RoomError::NotFound("Not a known room".into())),
+        }
         db::forget(&self.db, user_id, room_id).await?;
         self.hints.memberships_rewritten();
+        Ok(())
+    }
+
+    /// Lifts a ban (the target must be banned).
+    pub async fn unban(
+        &self,
+        room_id: &str,
+        sender: &str,
+        target: &str,
+        reason: Option<&str>,
+    ) -> Result<(), RoomError> {
+        match db::membership(&self.db, target, room_id)
+            .await?
+            .map(|m| m.0)
+        {
+            Some(m) if m == "ban" => {}
+            _ => return Err(RoomError::Forbidden(format!("{target} is not banned"))),
+        }
+        self.set_membership(room_id, sender, target, "leave", reason, None)
+            .await?;
         Ok(())
     }
 

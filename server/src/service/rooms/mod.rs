@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 pub use pdu::Pdu;
 
 use super::Services;
-use crate::store::rooms::Txn;
+pub use crate::store::rooms::Txn;
 use crate::store::{self, StoreError, now_ms, rooms as db};
 
 /// The room version new rooms get, as in Synapse.
@@ -36,7 +36,11 @@ pub const MAX_ID_BYTES: usize = 255;
 pub const MAX_PDU_BYTES: usize = 65_536;
 
 /// Refuses an event whose identifiers are longer than the spec allows (413, as Synapse).
-pub(crate) fn check_field_sizes(new: &NewEvent, sender: &str, room_id: Option<&str>) -> Result<(), RoomError> {
+pub(crate) fn check_field_sizes(
+    new: &NewEvent,
+    sender: &str,
+    room_id: Option<&str>,
+) -> Result<(), RoomError> {
     let fields = [
         ("type", Some(new.kind.as_str())),
         ("state_key", new.state_key.as_deref()),
@@ -63,14 +67,17 @@ pub enum RoomError {
     BadEvent(String),
     #[error("{0}")]
     InvalidParam(String),
+    /// A request the room's state does not allow (400 M_UNKNOWN).
+    #[error("{0}")]
+    Refused(String),
     #[error("Room alias {0} already exists")]
     AliasInUse(String),
     #[error("Unsupported room version {0}")]
     UnsupportedVersion(String),
     #[error("{0}")]
     TooLarge(String),
-    /// The event conflicts with what is stored; it was not stored.
-    #[error("the event could not be stored: {0}")]
+    /// It conflicts with what is stored (409): an alias taken, an event that cannot be stored.
+    #[error("{0}")]
     Conflict(String),
     /// The database could not store the event (nothing was stored): try again later.
     #[error("{0}")]
@@ -560,14 +567,19 @@ impl Services {
         use commit::CommitError as C;
         match done.await {
             Ok(Ok(())) => Ok(out),
-            Ok(Err(C::Conflict(m))) => Err(RoomError::Conflict(m)),
+            Ok(Err(C::Conflict(m))) => {
+                tracing::warn!(error = m, "an event conflicts with stored data");
+                Err(RoomError::Conflict(
+                    "The event conflicts with data already stored; it was not stored".into(),
+                ))
+            }
             Ok(Err(C::Dependent)) => Err(RoomError::Rebuild),
             Ok(Err(C::Unavailable(m))) => Err(RoomError::Unavailable(format!(
                 "the event could not be stored: {m}"
             ))),
-            Ok(Err(C::ShuttingDown)) | Err(_) => Err(RoomError::Unavailable(
-                "the server is shutting down".into(),
-            )),
+            Ok(Err(C::ShuttingDown)) | Err(_) => {
+                Err(RoomError::Unavailable("the server is shutting down".into()))
+            }
         }
     }
 

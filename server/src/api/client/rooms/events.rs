@@ -1,84 +1,49 @@
 //! GET /rooms/{roomId}/event/{eventId} and GET /rooms/{roomId}/context/{eventId}
-//! — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv3roomsroomideventeventid
+//! — https://spec.matrix.org/v1.16/client-server-api/#get_matrixclientv3roomsroomideventeventid
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use ruma::api::client::context::get_context::v3 as context;
+use ruma::api::client::room::get_room_event::v3 as room_event;
 
-use super::membership::visible_until;
 use crate::api::ApiError;
-use crate::api::extract::{Auth, Params, QueryMap, uint_param};
-use crate::service::sync::page_token;
-use crate::service::{Services, SharedServices};
-use crate::store::rooms as db;
+use crate::api::extract::{Auth, Ruma, RumaResponse, raw, raws};
+use crate::service::SharedServices;
+use crate::service::timeline::Viewer;
 
 pub async fn get_event_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params((room_id, event_id)): Params<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let until = visible_until(&services, &auth.user_id, &room_id).await?;
-    let p = services
-        .event_by_id(&event_id)
-        .await?
-        .filter(|p| p.room_id_str() == Some(&room_id) && p.stream <= until);
-    let Some(p) = p else {
-        return Err(ApiError::not_found("Event not found."));
+    Ruma(req): Ruma<room_event::Request>,
+) -> Result<RumaResponse<room_event::Response>, ApiError> {
+    let viewer = Viewer {
+        user_id: &auth.user_id,
+        device_id: &auth.device_id,
     };
-    let mut v = services
-        .format_events(&room_id, &[p], Some((&auth.user_id, &auth.device_id)))
+    let event = services
+        .room_event(viewer, req.room_id.as_str(), req.event_id.as_str())
         .await?;
-    Ok(Json(v.remove(0)))
+    Ok(RumaResponse(room_event::Response::new(raw(&event))))
 }
 
 pub async fn get_context_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params((room_id, event_id)): Params<(String, String)>,
-    QueryMap(q): QueryMap,
-) -> Result<Json<Value>, ApiError> {
-    let until = visible_until(&services, &auth.user_id, &room_id).await?;
-    let limit = uint_param(&q, "limit")?.unwrap_or(10).min(100) as i64;
-    let p = services
-        .event_by_id(&event_id)
-        .await?
-        .filter(|p| p.room_id_str() == Some(&room_id) && p.stream <= until);
-    let Some(p) = p else {
-        return Err(ApiError::not_found("Event not found."));
+    Ruma(req): Ruma<context::Request>,
+) -> Result<RumaResponse<context::Response>, ApiError> {
+    let viewer = Viewer {
+        user_id: &auth.user_id,
+        device_id: &auth.device_id,
     };
-    let before_n = limit / 2;
-    let after_n = limit - before_n;
-    let before = db::events_backwards(&services.db, &room_id, 0, p.stream - 1, before_n).await?;
-    let after = db::events_forwards(&services.db, &room_id, p.stream, until, after_n).await?;
-    let viewer = Some((auth.user_id.as_str(), auth.device_id.as_str()));
-    let before_p = before
-        .iter()
-        .map(Services::pdu)
-        .collect::<Result<Vec<_>, _>>()?;
-    let after_p = after
-        .iter()
-        .map(Services::pdu)
-        .collect::<Result<Vec<_>, _>>()?;
-    let start = before
-        .last()
-        .map(|r| r.stream_ordering - 1)
-        .unwrap_or(p.stream - 1);
-    let end = after.last().map(|r| r.stream_ordering).unwrap_or(p.stream);
-    let state_rows = db::state_at(&services.db, &room_id, end).await?;
-    let state = state_rows
-        .iter()
-        .map(Services::pdu)
-        .collect::<Result<Vec<_>, _>>()?;
-    let event = services
-        .format_events(&room_id, std::slice::from_ref(&p), viewer)
-        .await?
-        .remove(0);
-    Ok(Json(json!({
-        "event": event,
-        "events_before": services.format_events(&room_id, &before_p, viewer).await?,
-        "events_after": services.format_events(&room_id, &after_p, viewer).await?,
-        "start": page_token(start),
-        "end": page_token(end),
-        "state": services.format_events(&room_id, &state, None).await?,
-    })))
+    let limit = u64::from(req.limit).min(100) as i64;
+    let c = services
+        .context(viewer, req.room_id.as_str(), req.event_id.as_str(), limit)
+        .await?;
+    let mut res = context::Response::new();
+    res.event = Some(raw(&c.event));
+    res.events_before = raws(&c.events_before);
+    res.events_after = raws(&c.events_after);
+    res.start = Some(c.start);
+    res.end = Some(c.end);
+    res.state = raws(&c.state);
+    Ok(RumaResponse(res))
 }

@@ -4,43 +4,58 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params, QueryMap};
+use std::collections::BTreeMap;
+
+use ruma::api::client::membership::{
+    ban_user, forget_room, get_member_events, join_room_by_id, join_room_by_id_or_alias,
+    joined_members, joined_rooms, kick_user, leave_room, unban_user,
+};
+use ruma::{OwnedMxcUri, OwnedRoomId, OwnedUserId};
+
+use crate::api::extract::{Auth, MatrixJson, Params, Ruma, RumaResponse, position, raws};
 use crate::service::SharedServices;
 use crate::service::ratelimit::Kind;
-use crate::service::sync::Token;
-use crate::store::rooms as db;
 
-fn reason(body: &Value) -> Option<&str> {
-    body.get("reason").and_then(Value::as_str)
-}
-
-fn user_id_field(body: &Value) -> Result<&str, ApiError> {
-    body.get("user_id").and_then(Value::as_str).ok_or_else(|| {
-        ApiError::new(
-            http::StatusCode::BAD_REQUEST,
-            "M_MISSING_PARAM",
-            "Missing user_id",
-        )
-    })
-}
-
-/// POST /join/{roomIdOrAlias} and /rooms/{roomId}/join
-pub async fn join_route(
+/// POST /join/{roomIdOrAlias}
+pub async fn join_by_id_or_alias_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(room): Params<String>,
-    OptionalJson(body): OptionalJson,
-) -> Result<Json<Value>, ApiError> {
+    Ruma(req): Ruma<join_room_by_id_or_alias::v3::Request>,
+) -> Result<RumaResponse<join_room_by_id_or_alias::v3::Response>, ApiError> {
+    let room_id = join(&services, &auth, req.room_id_or_alias.as_str(), req.reason).await?;
+    Ok(RumaResponse(join_room_by_id_or_alias::v3::Response::new(
+        room_id,
+    )))
+}
+
+/// POST /rooms/{roomId}/join
+pub async fn join_by_id_route(
+    State(services): State<SharedServices>,
+    auth: Auth,
+    Ruma(req): Ruma<join_room_by_id::v3::Request>,
+) -> Result<RumaResponse<join_room_by_id::v3::Response>, ApiError> {
+    let room_id = join(&services, &auth, req.room_id.as_str(), req.reason).await?;
+    Ok(RumaResponse(join_room_by_id::v3::Response::new(room_id)))
+}
+
+async fn join(
+    services: &SharedServices,
+    auth: &Auth,
+    room: &str,
+    reason: Option<String>,
+) -> Result<OwnedRoomId, ApiError> {
     services.limiter.check(
         Kind::JoinLocal,
         &auth.user_id,
         services.config.rate_limits.joins_local,
     )?;
-    let (room_id, _) = services.join(&auth.user_id, &room, reason(&body)).await?;
-    Ok(Json(json!({ "room_id": room_id })))
+    let (room_id, _) = services
+        .join(&auth.user_id, room, reason.as_deref())
+        .await?;
+    OwnedRoomId::try_from(room_id).map_err(|_| ApiError::internal())
 }
 
 /// POST /rooms/{roomId}/invite
@@ -50,7 +65,16 @@ pub async fn invite_route(
     Params(room_id): Params<String>,
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let target = user_id_field(&body)?;
+    // Kept untyped: a body without user_id is M_MISSING_PARAM here, as in Synapse, where
+    // ruma's recipient enum would call it M_BAD_JSON; third-party invites are not served.
+    let target = body.get("user_id").and_then(Value::as_str).ok_or_else(|| {
+        ApiError::new(
+            http::StatusCode::BAD_REQUEST,
+            "M_MISSING_PARAM",
+            "Missing user_id",
+        )
+    })?;
+    let reason = body.get("reason").and_then(Value::as_str);
     let limits = &services.config.rate_limits;
     services
         .limiter
@@ -62,14 +86,7 @@ pub async fn invite_route(
         .limiter
         .check(Kind::InviteIssuer, &auth.user_id, limits.invites_per_issuer)?;
     services
-        .set_membership(
-            &room_id,
-            &auth.user_id,
-            target,
-            "invite",
-            reason(&body),
-            None,
-        )
+        .set_membership(&room_id, &auth.user_id, target, "invite", reason, None)
         .await?;
     Ok(Json(json!({})))
 }
@@ -78,200 +95,141 @@ pub async fn invite_route(
 pub async fn leave_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(room_id): Params<String>,
-    OptionalJson(body): OptionalJson,
-) -> Result<Json<Value>, ApiError> {
+    Ruma(req): Ruma<leave_room::v3::Request>,
+) -> Result<RumaResponse<leave_room::v3::Response>, ApiError> {
     services
         .set_membership(
-            &room_id,
+            req.room_id.as_str(),
             &auth.user_id,
             &auth.user_id,
             "leave",
-            reason(&body),
+            req.reason.as_deref(),
             None,
         )
         .await?;
-    Ok(Json(json!({})))
+    Ok(RumaResponse(leave_room::v3::Response::new()))
 }
 
 /// POST /rooms/{roomId}/kick
 pub async fn kick_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(room_id): Params<String>,
-    MatrixJson(body): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    let target = user_id_field(&body)?;
+    Ruma(req): Ruma<kick_user::v3::Request>,
+) -> Result<RumaResponse<kick_user::v3::Response>, ApiError> {
     services
         .set_membership(
-            &room_id,
+            req.room_id.as_str(),
             &auth.user_id,
-            target,
+            req.user_id.as_str(),
             "leave",
-            reason(&body),
+            req.reason.as_deref(),
             None,
         )
         .await?;
-    Ok(Json(json!({})))
+    Ok(RumaResponse(kick_user::v3::Response::new()))
 }
 
 /// POST /rooms/{roomId}/ban
 pub async fn ban_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(room_id): Params<String>,
-    MatrixJson(body): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    let target = user_id_field(&body)?;
+    Ruma(req): Ruma<ban_user::v3::Request>,
+) -> Result<RumaResponse<ban_user::v3::Response>, ApiError> {
     services
-        .set_membership(&room_id, &auth.user_id, target, "ban", reason(&body), None)
+        .set_membership(
+            req.room_id.as_str(),
+            &auth.user_id,
+            req.user_id.as_str(),
+            "ban",
+            req.reason.as_deref(),
+            None,
+        )
         .await?;
-    Ok(Json(json!({})))
+    Ok(RumaResponse(ban_user::v3::Response::new()))
 }
 
 /// POST /rooms/{roomId}/unban
 pub async fn unban_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(room_id): Params<String>,
-    MatrixJson(body): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    let target = user_id_field(&body)?;
-    match db::membership(&services.db, target, &room_id)
-        .await?
-        .map(|m| m.0)
-    {
-        Some(m) if m == "ban" => {}
-        _ => return Err(ApiError::forbidden(format!("{target} is not banned"))),
-    }
+    Ruma(req): Ruma<unban_user::v3::Request>,
+) -> Result<RumaResponse<unban_user::v3::Response>, ApiError> {
     services
-        .set_membership(
-            &room_id,
+        .unban(
+            req.room_id.as_str(),
             &auth.user_id,
-            target,
-            "leave",
-            reason(&body),
-            None,
+            req.user_id.as_str(),
+            req.reason.as_deref(),
         )
         .await?;
-    Ok(Json(json!({})))
+    Ok(RumaResponse(unban_user::v3::Response::new()))
 }
 
 /// POST /rooms/{roomId}/forget
 pub async fn forget_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(room_id): Params<String>,
-) -> Result<Json<Value>, ApiError> {
-    match db::membership(&services.db, &auth.user_id, &room_id)
-        .await?
-        .map(|m| m.0)
-    {
-        Some(m) if m == "leave" || m == "ban" => {}
-        Some(_) => {
-            return Err(ApiError::new(
-                http::StatusCode::BAD_REQUEST,
-                "M_UNKNOWN",
-                "User is in room, must leave before forgetting",
-            ));
-        }
-        None => return Err(ApiError::not_found("Not a known room")),
-    }
-    services.forget_room(&auth.user_id, &room_id).await?;
-    Ok(Json(json!({})))
+    Ruma(req): Ruma<forget_room::v3::Request>,
+) -> Result<RumaResponse<forget_room::v3::Response>, ApiError> {
+    services
+        .forget_room(&auth.user_id, req.room_id.as_str())
+        .await?;
+    Ok(RumaResponse(forget_room::v3::Response::new()))
 }
 
 /// GET /joined_rooms
 pub async fn joined_rooms_route(
     State(services): State<SharedServices>,
     auth: Auth,
-) -> Result<Json<Value>, ApiError> {
-    let rooms: Vec<String> = db::memberships_of(&services.db, &auth.user_id)
+    Ruma(_): Ruma<joined_rooms::v3::Request>,
+) -> Result<RumaResponse<joined_rooms::v3::Response>, ApiError> {
+    let rooms = services
+        .joined_rooms(&auth.user_id)
         .await?
         .into_iter()
-        .filter(|m| m.1 == "join")
-        .map(|m| m.0)
+        .filter_map(|r| OwnedRoomId::try_from(r).ok())
         .collect();
-    Ok(Json(json!({ "joined_rooms": rooms })))
-}
-
-/// The user must be in the room (or have been, for a view up to when they left).
-pub async fn visible_until(
-    services: &SharedServices,
-    user_id: &str,
-    room_id: &str,
-) -> Result<i64, ApiError> {
-    services.room_rules(room_id).await?;
-    match db::membership(&services.db, user_id, room_id).await? {
-        Some((m, _)) if m == "join" => Ok(services.stream_position()),
-        Some((m, pos)) if m == "leave" || m == "ban" => Ok(pos),
-        _ => {
-            let world = services
-                .current_state_event(room_id, "m.room.history_visibility", "")
-                .await?
-                .is_some_and(|p| p.content_value()["history_visibility"] == "world_readable");
-            if world {
-                Ok(services.stream_position())
-            } else {
-                Err(ApiError::forbidden(format!(
-                    "User {user_id} not in room {room_id}"
-                )))
-            }
-        }
-    }
+    Ok(RumaResponse(joined_rooms::v3::Response::new(rooms)))
 }
 
 /// GET /rooms/{roomId}/members?at=&membership=&not_membership=
 pub async fn members_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(room_id): Params<String>,
-    QueryMap(q): QueryMap,
-) -> Result<Json<Value>, ApiError> {
-    let until = visible_until(&services, &auth.user_id, &room_id).await?;
-    let at = match q.get("at") {
-        Some(t) => Token::parse(t)
-            .ok_or_else(|| ApiError::invalid_param("Invalid at token"))?
-            .pos
-            .min(until),
-        None => until,
-    };
-    let state = db::state_at(&services.db, &room_id, at).await?;
-    let mut pdus = Vec::new();
-    for row in &state {
-        let p = crate::service::Services::pdu(row)?;
-        if p.kind_str() != "m.room.member" {
-            continue;
-        }
-        let m = p.membership().unwrap_or_default();
-        if q.get("membership").is_some_and(|want| *want != m)
-            || q.get("not_membership").is_some_and(|not| *not == m)
-        {
-            continue;
-        }
-        pdus.push(p);
-    }
-    let chunk = services.format_events(&room_id, &pdus, None).await?;
-    Ok(Json(json!({ "chunk": chunk })))
+    Ruma(req): Ruma<get_member_events::v3::Request>,
+) -> Result<RumaResponse<get_member_events::v3::Response>, ApiError> {
+    let chunk = services
+        .room_members(
+            &auth.user_id,
+            req.room_id.as_str(),
+            position(req.at.as_deref(), "at")?,
+            req.membership.as_ref().map(|m| m.as_str()),
+            req.not_membership.as_ref().map(|m| m.as_str()),
+        )
+        .await?;
+    Ok(RumaResponse(get_member_events::v3::Response::new(raws(
+        &chunk,
+    ))))
 }
 
 /// GET /rooms/{roomId}/joined_members
 pub async fn joined_members_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(room_id): Params<String>,
-) -> Result<Json<Value>, ApiError> {
-    visible_until(&services, &auth.user_id, &room_id).await?;
-    let mut joined = Map::new();
-    for row in db::current_state_events(&services.db, &room_id).await? {
-        let p = crate::service::Services::pdu(&row)?;
-        if p.kind_str() == "m.room.member" && p.membership().as_deref() == Some("join") {
-            let c = p.content_value();
-            joined.insert(
-                p.state_key_str().unwrap_or("").to_string(),
-                json!({"display_name": c.get("displayname"), "avatar_url": c.get("avatar_url")}),
-            );
-        }
+    Ruma(req): Ruma<joined_members::v3::Request>,
+) -> Result<RumaResponse<joined_members::v3::Response>, ApiError> {
+    let mut joined = BTreeMap::new();
+    for (user_id, name, avatar) in services
+        .joined_members(&auth.user_id, req.room_id.as_str())
+        .await?
+    {
+        let Ok(user_id) = OwnedUserId::try_from(user_id) else {
+            continue;
+        };
+        let mut member = joined_members::v3::RoomMember::new();
+        member.display_name = name;
+        member.avatar_url = avatar.map(OwnedMxcUri::from);
+        joined.insert(user_id, member);
     }
-    Ok(Json(json!({ "joined": joined })))
+    Ok(RumaResponse(joined_members::v3::Response::new(joined)))
 }

@@ -2,111 +2,114 @@
 //! — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv1roomsroomidrelationseventid
 //! Edits, reactions, thread replies and references of an event, paginated by stream position.
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use ruma::api::Direction;
+use ruma::api::client::relations::{
+    get_relating_events, get_relating_events_with_rel_type,
+    get_relating_events_with_rel_type_and_event_type,
+};
+use ruma::{OwnedEventId, OwnedRoomId, UInt};
 
-use super::membership::visible_until;
 use crate::api::ApiError;
-use crate::api::extract::{Auth, Params, QueryMap, uint_param};
-use crate::service::sync::{Token, page_token};
-use crate::service::{Services, SharedServices};
-use crate::store::rooms as db;
+use crate::api::extract::{Auth, Ruma, RumaResponse, position, raws};
+use crate::service::SharedServices;
+use crate::service::timeline::{Page, RelationsPage, Viewer};
+
+/// What the three relations endpoints share.
+struct Query<'a> {
+    room_id: &'a OwnedRoomId,
+    event_id: &'a OwnedEventId,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    dir: Direction,
+    limit: Option<UInt>,
+}
 
 async fn relations(
     s: &SharedServices,
     auth: &Auth,
-    room_id: &str,
-    event_id: &str,
+    q: Query<'_>,
     rel_type: Option<&str>,
     kind: Option<&str>,
-    q: &std::collections::HashMap<String, String>,
-) -> Result<Json<Value>, ApiError> {
-    let until = visible_until(s, &auth.user_id, room_id).await?;
-    let parent = s
-        .event_by_id(event_id)
-        .await?
-        .filter(|p| p.room_id_str() == Some(room_id) && p.stream <= until);
-    if parent.is_none() {
-        return Err(ApiError::not_found("Event not found."));
-    }
-    let backwards = match q.get("dir").map(String::as_str) {
-        None | Some("b") => true,
-        Some("f") => false,
-        Some(d) => return Err(ApiError::invalid_param(format!("Unknown dir {d:?}"))),
+) -> Result<RelationsPage, ApiError> {
+    let page = Page {
+        backwards: q.dir == Direction::Backward,
+        from: position(q.from, "from")?,
+        to: position(q.to, "to")?,
+        limit: q.limit.map_or(5, u64::from).clamp(1, 100) as i64,
     };
-    let token = |k: &str| -> Result<Option<i64>, ApiError> {
-        q.get(k)
-            .map(|t| {
-                Token::parse(t)
-                    .map(|t| t.pos)
-                    .ok_or_else(|| ApiError::invalid_param(format!("Invalid {k} token")))
-            })
-            .transpose()
+    let viewer = Viewer {
+        user_id: &auth.user_id,
+        device_id: &auth.device_id,
     };
-    let limit = uint_param(q, "limit")?.unwrap_or(5).clamp(1, 100) as i64;
-    let (from, to) = if backwards {
-        (
-            token("to")?.unwrap_or(0),
-            token("from")?.unwrap_or(until).min(until),
-        )
-    } else {
-        (
-            token("from")?.unwrap_or(0),
-            token("to")?.unwrap_or(until).min(until),
-        )
-    };
-    let rows = db::relations(
-        &s.db, room_id, event_id, rel_type, kind, from, to, limit, backwards,
+    Ok(s.relations(
+        viewer,
+        q.room_id.as_str(),
+        q.event_id.as_str(),
+        rel_type,
+        kind,
+        page,
     )
-    .await?;
-    let pdus = rows
-        .iter()
-        .map(Services::pdu)
-        .collect::<Result<Vec<_>, _>>()?;
-    let chunk = s
-        .format_events(room_id, &pdus, Some((&auth.user_id, &auth.device_id)))
-        .await?;
-    let mut body = json!({ "chunk": chunk });
-    if rows.len() as i64 == limit {
-        let last = rows.last().map(|r| r.stream_ordering).unwrap_or(0);
-        body["next_batch"] = json!(page_token(if backwards { last - 1 } else { last }));
-    }
-    Ok(Json(body))
+    .await?)
 }
 
 pub async fn get_relations_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    Params((room_id, event_id)): Params<(String, String)>,
-    QueryMap(q): QueryMap,
-) -> Result<Json<Value>, ApiError> {
-    relations(&s, &auth, &room_id, &event_id, None, None, &q).await
+    Ruma(req): Ruma<get_relating_events::v1::Request>,
+) -> Result<RumaResponse<get_relating_events::v1::Response>, ApiError> {
+    let q = Query {
+        room_id: &req.room_id,
+        event_id: &req.event_id,
+        from: req.from.as_deref(),
+        to: req.to.as_deref(),
+        dir: req.dir,
+        limit: req.limit,
+    };
+    let page = relations(&s, &auth, q, None, None).await?;
+    let mut res = get_relating_events::v1::Response::new(raws(&page.chunk));
+    res.next_batch = page.next_batch;
+    Ok(RumaResponse(res))
 }
 
 pub async fn get_relations_by_type_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    Params((room_id, event_id, rel_type)): Params<(String, String, String)>,
-    QueryMap(q): QueryMap,
-) -> Result<Json<Value>, ApiError> {
-    relations(&s, &auth, &room_id, &event_id, Some(&rel_type), None, &q).await
+    Ruma(req): Ruma<get_relating_events_with_rel_type::v1::Request>,
+) -> Result<RumaResponse<get_relating_events_with_rel_type::v1::Response>, ApiError> {
+    let q = Query {
+        room_id: &req.room_id,
+        event_id: &req.event_id,
+        from: req.from.as_deref(),
+        to: req.to.as_deref(),
+        dir: req.dir,
+        limit: req.limit,
+    };
+    let rel_type = req.rel_type.to_string();
+    let page = relations(&s, &auth, q, Some(&rel_type), None).await?;
+    let mut res = get_relating_events_with_rel_type::v1::Response::new(raws(&page.chunk));
+    res.next_batch = page.next_batch;
+    Ok(RumaResponse(res))
 }
 
 pub async fn get_relations_by_type_and_kind_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    Params((room_id, event_id, rel_type, kind)): Params<(String, String, String, String)>,
-    QueryMap(q): QueryMap,
-) -> Result<Json<Value>, ApiError> {
-    relations(
-        &s,
-        &auth,
-        &room_id,
-        &event_id,
-        Some(&rel_type),
-        Some(&kind),
-        &q,
-    )
-    .await
+    Ruma(req): Ruma<get_relating_events_with_rel_type_and_event_type::v1::Request>,
+) -> Result<RumaResponse<get_relating_events_with_rel_type_and_event_type::v1::Response>, ApiError>
+{
+    let q = Query {
+        room_id: &req.room_id,
+        event_id: &req.event_id,
+        from: req.from.as_deref(),
+        to: req.to.as_deref(),
+        dir: req.dir,
+        limit: req.limit,
+    };
+    let (rel_type, kind) = (req.rel_type.to_string(), req.event_type.to_string());
+    let page = relations(&s, &auth, q, Some(&rel_type), Some(&kind)).await?;
+    let mut res =
+        get_relating_events_with_rel_type_and_event_type::v1::Response::new(raws(&page.chunk));
+    res.next_batch = page.next_batch;
+    Ok(RumaResponse(res))
 }

@@ -12,7 +12,7 @@ use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params};
 use crate::service::SharedServices;
 use crate::service::ratelimit::Kind;
 use crate::service::rooms::NewEvent;
-use crate::store::rooms::Txn;
+use crate::service::rooms::Txn;
 
 pub async fn send_route(
     State(services): State<SharedServices>,

@@ -5,26 +5,18 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
-use super::membership::visible_until;
 use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson, Params, QueryMap};
+use crate::service::SharedServices;
 use crate::service::rooms::NewEvent;
-use crate::service::{Services, SharedServices};
-use crate::store::rooms as db;
 
 pub async fn get_state_route(
     State(services): State<SharedServices>,
     auth: Auth,
     Params(room_id): Params<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let until = visible_until(&services, &auth.user_id, &room_id).await?;
-    let rows = db::state_at(&services.db, &room_id, until).await?;
-    let pdus = rows
-        .iter()
-        .map(Services::pdu)
-        .collect::<Result<Vec<_>, _>>()?;
     Ok(Json(Value::Array(
-        services.format_events(&room_id, &pdus, None).await?,
+        services.room_state(&auth.user_id, &room_id).await?,
     )))
 }
 
@@ -36,26 +28,12 @@ async fn get_one(
     state_key: &str,
     q: &QueryMap,
 ) -> Result<Json<Value>, ApiError> {
-    let until = visible_until(services, user_id, room_id).await?;
-    let rows = db::state_at(&services.db, room_id, until).await?;
-    for row in &rows {
-        let p = Services::pdu(row)?;
-        if p.kind_str() == kind && p.state_key_str() == Some(state_key) {
-            if q.0.get("format").map(String::as_str) == Some("event") {
-                let mut v = services.format_events(room_id, &[p], None).await?;
-                return Ok(Json(v.remove(0)));
-            }
-            let redacted = p.redacted_by.is_some();
-            let formatted = services.format_events(room_id, &[p], None).await?;
-            let content = if redacted {
-                formatted[0]["content"].clone()
-            } else {
-                formatted[0]["content"].clone()
-            };
-            return Ok(Json(content));
-        }
-    }
-    Err(ApiError::not_found("Event not found."))
+    let whole_event = q.0.get("format").map(String::as_str) == Some("event");
+    Ok(Json(
+        services
+            .room_state_event(user_id, room_id, kind, state_key, whole_event)
+            .await?,
+    ))
 }
 
 pub async fn get_state_event_route(
@@ -119,11 +97,11 @@ async fn put_one(
         };
         return Ok(Json(json!({ "event_id": pdu.event_id.as_str() })));
     }
-    services.limiter.check(
+    let (kind_limit, limit) = (
         crate::service::ratelimit::Kind::Message,
-        user_id,
         services.config.rate_limits.message,
-    )?;
+    );
+    services.limiter.peek(kind_limit, user_id, limit)?;
     let pdu = services
         .append(
             Some(room_id),
@@ -133,6 +111,7 @@ async fn put_one(
             None,
         )
         .await?;
+    services.limiter.record(kind_limit, user_id, limit);
     Ok(Json(json!({ "event_id": pdu.event_id.as_str() })))
 }
 

@@ -1,0 +1,224 @@
+//! The room directory: aliases (local ones created, resolved and deleted; the aliases of a
+//! room) and the public room list with its visibility flag per room.
+
+use serde_json::{Value, json};
+
+use super::Services;
+use super::rooms::RoomError;
+use crate::store::{accounts, rooms as db};
+
+impl Services {
+    fn local_alias(&self, alias: &str) -> Result<(), RoomError> {
+        let parsed = ruma::RoomAliasId::parse(alias)
+            .map_err(|_| RoomError::InvalidParam(format!("{alias} is not a valid room alias")))?;
+        if parsed.server_name().as_str() != self.config.server_name {
+            return Err(RoomError::InvalidParam("Room alias must be local".into()));
+        }
+        Ok(())
+    }
+
+    /// PUT /directory/room/{alias}: members may name a room with a new local alias.
+    pub async fn create_alias(
+        &self,
+        user_id: &str,
+        alias: &str,
+        room_id: &str,
+    ) -> Result<(), RoomError> {
+        self.local_alias(alias)?;
+        self.room_rules(room_id).await?;
+        match db::membership(&self.db, user_id, room_id).await? {
+            Some((m, _)) if m == "join" => {}
+            _ => {
+                return Err(RoomError::Forbidden(
+                    "You must be in the room to create an alias for it".into(),
+                ));
+            }
+        }
+        if !db::set_alias(&self.db, alias, room_id, user_id).await? {
+            return Err(RoomError::Conflict(format!(
+                "Room alias {alias} already exists"
+            )));
+        }
+        Ok(())
+    }
+
+    /// GET /directory/room/{alias}: the room id and the servers that know it.
+    pub async fn alias_target(&self, alias: &str) -> Result<(String, Vec<String>), RoomError> {
+        ruma::RoomAliasId::parse(alias)
+            .map_err(|_| RoomError::InvalidParam(format!("{alias} is not a valid room alias")))?;
+        match db::alias_room(&self.db, alias).await? {
+            Some((room_id, _)) => Ok((room_id, vec![self.config.server_name.clone()])),
+            None => Err(RoomError::NotFound(format!("Room alias {alias} not found"))),
+        }
+    }
+
+    /// DELETE /directory/room/{alias}: by its creator, a server admin, or whoever may change
+    /// the room's canonical alias.
+    pub async fn delete_alias(&self, user_id: &str, alias: &str) -> Result<(), RoomError> {
+        self.local_alias(alias)?;
+        let Some((room_id, creator)) = db::alias_room(&self.db, alias).await? else {
+            return Err(RoomError::NotFound(format!("Room alias {alias} not found")));
+        };
+        let admin = accounts::get_user(&self.db, user_id)
+            .await?
+            .is_some_and(|u| u.admin);
+        if creator != user_id
+            && !admin
+            && !self
+                .has_power(
+                    &room_id,
+                    user_id,
+                    "state_default",
+                    Some("m.room.canonical_alias"),
+                )
+                .await?
+        {
+            return Err(RoomError::Forbidden(
+                "You don't have permission to delete the alias.".into(),
+            ));
+        }
+        db::delete_alias(&self.db, alias).await?;
+        Ok(())
+    }
+
+    /// GET /rooms/{roomId}/aliases: for those who may see the room.
+    pub async fn room_aliases(
+        &self,
+        user_id: &str,
+        room_id: &str,
+    ) -> Result<Vec<String>, RoomError> {
+        self.visible_until(user_id, room_id).await?;
+        Ok(db::aliases_of(&self.db, room_id).await?)
+    }
+
+    /// GET /directory/list/room/{roomId}: whether the room is in the public list.
+    pub async fn room_is_public(&self, room_id: &str) -> Result<bool, RoomError> {
+        db::is_public(&self.db, room_id)
+            .await?
+            .ok_or_else(|| RoomError::NotFound("Unknown room".into()))
+    }
+
+    /// PUT /directory/list/room/{roomId}: moderators (whoever may change the canonical
+    /// alias) put a room in the public list or take it out.
+    pub async fn set_room_public(
+        &self,
+        user_id: &str,
+        room_id: &str,
+        public: bool,
+    ) -> Result<(), RoomError> {
+        self.room_rules(room_id).await?;
+        if !self
+            .has_power(
+                room_id,
+                user_id,
+                "state_default",
+                Some("m.room.canonical_alias"),
+            )
+            .await?
+        {
+            return Err(RoomError::Forbidden(
+                "This server requires you to be a moderator in the room to edit its room list entry".into(),
+            ));
+        }
+        db::set_public(&self.db, room_id, public).await?;
+        Ok(())
+    }
+
+    /// One room of the public room list.
+    async fn directory_entry(&self, room_id: &str) -> Result<Value, RoomError> {
+        let content = |kind: &'static str| async move {
+            self.current_state_event(room_id, kind, "")
+                .await
+                .map(|p| p.map(|p| p.content_value()))
+        };
+        let name = content("m.room.name").await?;
+        let topic = content("m.room.topic").await?;
+        let alias = content("m.room.canonical_alias").await?;
+        let avatar = content("m.room.avatar").await?;
+        let join_rules = content("m.room.join_rules").await?;
+        let history = content("m.room.history_visibility").await?;
+        let guest = content("m.room.guest_access").await?;
+        let create = content("m.room.create").await?;
+        let members = db::members_with(&self.db, room_id, "join").await?.len();
+        let mut e = json!({
+            "room_id": room_id,
+            "num_joined_members": members,
+            "world_readable": history.as_ref().is_some_and(|h| h["history_visibility"] == "world_readable"),
+            "guest_can_join": guest.as_ref().is_some_and(|g| g["guest_access"] == "can_join"),
+            "join_rule": join_rules.as_ref().and_then(|j| j.get("join_rule").cloned()).unwrap_or(json!("public")),
+        });
+        for (key, v, field) in [
+            ("name", &name, "name"),
+            ("topic", &topic, "topic"),
+            ("canonical_alias", &alias, "alias"),
+            ("avatar_url", &avatar, "url"),
+        ] {
+            if let Some(s) = v
+                .as_ref()
+                .and_then(|c| c.get(field))
+                .and_then(Value::as_str)
+            {
+                e[key] = json!(s);
+            }
+        }
+        if let Some(t) = create
+            .as_ref()
+            .and_then(|c| c.get("type"))
+            .and_then(Value::as_str)
+        {
+            e["room_type"] = json!(t);
+        }
+        Ok(e)
+    }
+
+    /// The public room list (GET and POST /publicRooms): `limit` rooms after the `since`
+    /// token, largest first, optionally those whose name, topic or alias contain `term`.
+    pub async fn public_rooms(
+        &self,
+        limit: Option<usize>,
+        since: Option<&str>,
+        term: Option<&str>,
+    ) -> Result<Value, RoomError> {
+        let mut rooms = Vec::new();
+        for room_id in db::public_rooms(&self.db).await? {
+            let e = self.directory_entry(&room_id).await?;
+            if let Some(t) = term.map(str::to_lowercase).filter(|t| !t.is_empty()) {
+                let hay = ["name", "topic", "canonical_alias"]
+                    .iter()
+                    .filter_map(|k| e[*k].as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_lowercase();
+                if !hay.contains(&t) {
+                    continue;
+                }
+            }
+            rooms.push(e);
+        }
+        // Largest rooms first, as Synapse lists them.
+        rooms.sort_by(|a, b| {
+            b["num_joined_members"]
+                .as_u64()
+                .cmp(&a["num_joined_members"].as_u64())
+                .then(a["room_id"].as_str().cmp(&b["room_id"].as_str()))
+        });
+        let total = rooms.len();
+        let offset = match since {
+            Some(s) => s
+                .strip_prefix('o')
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| RoomError::InvalidParam("Invalid since token".into()))?,
+            None => 0,
+        };
+        let limit = limit.unwrap_or(total.max(1));
+        let chunk: Vec<Value> = rooms.into_iter().skip(offset).take(limit).collect();
+        let mut body = json!({ "chunk": chunk, "total_room_count_estimate": total });
+        if offset.saturating_add(limit) < total {
+            body["next_batch"] = json!(format!("o{}", offset.saturating_add(limit)));
+        }
+        if offset > 0 {
+            body["prev_batch"] = json!(format!("o{}", offset.saturating_sub(limit)));
+        }
+        Ok(body)
+    }
+}

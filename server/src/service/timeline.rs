@@ -1,0 +1,371 @@
+//! Reading a room as a client sees it: what a user may see (history visibility: members see
+//! the room up to now, former members up to when they left, anyone a world-readable room),
+//! single events, pages of history (/messages), an event's context, relations, the state and
+//! the members. Events are returned as clients see them (redactions applied).
+
+use serde_json::Value;
+
+use super::Services;
+use super::rooms::{Pdu, RoomError};
+use super::sync::{SyncFilter, page_token};
+use crate::store::rooms as db;
+
+/// Who reads: a user and the device whose transaction ids are echoed back to it.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer<'a> {
+    pub user_id: &'a str,
+    pub device_id: &'a str,
+}
+
+impl<'a> Viewer<'a> {
+    fn pair(&self) -> Option<(&'a str, &'a str)> {
+        Some((self.user_id, self.device_id))
+    }
+}
+
+/// A page request over a room's events by stream position.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub backwards: bool,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub limit: i64,
+}
+
+/// A page of /messages.
+pub struct MessagesPage {
+    pub chunk: Vec<Value>,
+    pub start: String,
+    /// Present when a full page may have more behind it.
+    pub end: Option<String>,
+    /// The senders' member events, with lazy-loaded members.
+    pub state: Vec<Value>,
+}
+
+/// An event with the events around it (/context).
+pub struct Context {
+    pub event: Value,
+    pub events_before: Vec<Value>,
+    pub events_after: Vec<Value>,
+    pub start: String,
+    pub end: String,
+    pub state: Vec<Value>,
+}
+
+/// A page of relations.
+pub struct RelationsPage {
+    pub chunk: Vec<Value>,
+    pub next_batch: Option<String>,
+}
+
+fn not_found() -> RoomError {
+    RoomError::NotFound("Event not found.".into())
+}
+
+fn pdus(rows: &[db::EventRow]) -> Result<Vec<Pdu>, RoomError> {
+    rows.iter().map(Services::pdu).collect()
+}
+
+impl Services {
+    /// The newest stream position `user_id` may see in a room: now for members (and anyone
+    /// in a world-readable room), the leave or ban for former members; others are refused.
+    pub async fn visible_until(&self, user_id: &str, room_id: &str) -> Result<i64, RoomError> {
+        self.room_rules(room_id).await?;
+        match db::membership(&self.db, user_id, room_id).await? {
+            Some((m, _)) if m == "join" => Ok(self.stream_position()),
+            Some((m, pos)) if m == "leave" || m == "ban" => Ok(pos),
+            _ => {
+                let world = self
+                    .current_state_event(room_id, "m.room.history_visibility", "")
+                    .await?
+                    .is_some_and(|p| p.content_value()["history_visibility"] == "world_readable");
+                if world {
+                    Ok(self.stream_position())
+                } else {
+                    Err(RoomError::Forbidden(format!(
+                        "User {user_id} not in room {room_id}"
+                    )))
+                }
+            }
+        }
+    }
+
+    /// An event of the room the viewer may see, else NotFound.
+    async fn visible_event(
+        &self,
+        viewer: Viewer<'_>,
+        room_id: &str,
+        event_id: &str,
+    ) -> Result<(Pdu, i64), RoomError> {
+        let until = self.visible_until(viewer.user_id, room_id).await?;
+        let p = self
+            .event_by_id(event_id)
+            .await?
+            .filter(|p| p.room_id_str() == Some(room_id) && p.stream <= until)
+            .ok_or_else(not_found)?;
+        Ok((p, until))
+    }
+
+    /// GET /rooms/{roomId}/event/{eventId}.
+    pub async fn room_event(
+        &self,
+        viewer: Viewer<'_>,
+        room_id: &str,
+        event_id: &str,
+    ) -> Result<Value, RoomError> {
+        let (p, _) = self.visible_event(viewer, room_id, event_id).await?;
+        Ok(self
+            .format_events(room_id, &[p], viewer.pair())
+            .await?
+            .remove(0))
+    }
+
+    /// GET /rooms/{roomId}/messages.
+    pub async fn messages(
+        &self,
+        viewer: Viewer<'_>,
+        room_id: &str,
+        page: Page,
+        filter: &SyncFilter,
+    ) -> Result<MessagesPage, RoomError> {
+        let until = self.visible_until(viewer.user_id, room_id).await?;
+        let Page {
+            backwards,
+            from,
+            to,
+            limit,
+        } = page;
+        let (start_token, rows) = if backwards {
+            let start = from.unwrap_or(until).min(until);
+            let stop = to.unwrap_or(0);
+            (
+                start,
+                db::events_backwards(&self.db, room_id, stop, start, limit).await?,
+            )
+        } else {
+            let start = from.unwrap_or(0);
+            let stop = to.unwrap_or(until).min(until);
+            (
+                start,
+                db::events_forwards(&self.db, room_id, start, stop, limit).await?,
+            )
+        };
+        let end = rows.last().map(|r| {
+            if backwards {
+                r.stream_ordering - 1
+            } else {
+                r.stream_ordering
+            }
+        });
+        let shown: Vec<Pdu> = pdus(&rows)?
+            .into_iter()
+            .filter(|p| filter.event_allowed(p))
+            .collect();
+        let senders: Vec<String> = shown.iter().map(|p| p.sender_str().to_string()).collect();
+        let chunk = self.format_events(room_id, &shown, viewer.pair()).await?;
+
+        let mut out = MessagesPage {
+            chunk,
+            start: page_token(start_token),
+            end: None,
+            state: Vec::new(),
+        };
+        if let (Some(e), true) = (end, rows.len() as i64 == limit && limit > 0) {
+            out.end = Some(page_token(e));
+        }
+        if filter.lazy_load_members && !senders.is_empty() {
+            let state_pos = rows
+                .iter()
+                .map(|r| r.stream_ordering)
+                .max()
+                .unwrap_or(until);
+            let mut members = Vec::new();
+            for row in db::state_at(&self.db, room_id, state_pos).await? {
+                let p = Self::pdu(&row)?;
+                if p.kind_str() == "m.room.member"
+                    && p.state_key_str()
+                        .is_some_and(|sk| senders.iter().any(|s| s == sk))
+                {
+                    members.push(p);
+                }
+            }
+            out.state = self.format_events(room_id, &members, None).await?;
+        }
+        Ok(out)
+    }
+
+    /// GET /rooms/{roomId}/context/{eventId}: the event, `limit` events around it (half
+    /// before), tokens on both sides and the state at the end.
+    pub async fn context(
+        &self,
+        viewer: Viewer<'_>,
+        room_id: &str,
+        event_id: &str,
+        limit: i64,
+    ) -> Result<Context, RoomError> {
+        let (p, until) = self.visible_event(viewer, room_id, event_id).await?;
+        let before_n = limit / 2;
+        let after_n = limit - before_n;
+        let (before, after) = tokio::try_join!(
+            db::events_backwards(&self.db, room_id, 0, p.stream - 1, before_n),
+            db::events_forwards(&self.db, room_id, p.stream, until, after_n),
+        )?;
+        let start = before
+            .last()
+            .map(|r| r.stream_ordering - 1)
+            .unwrap_or(p.stream - 1);
+        let end = after.last().map(|r| r.stream_ordering).unwrap_or(p.stream);
+        let state = pdus(&db::state_at(&self.db, room_id, end).await?)?;
+        let event = self
+            .format_events(room_id, std::slice::from_ref(&p), viewer.pair())
+            .await?
+            .remove(0);
+        Ok(Context {
+            event,
+            events_before: self
+                .format_events(room_id, &pdus(&before)?, viewer.pair())
+                .await?,
+            events_after: self
+                .format_events(room_id, &pdus(&after)?, viewer.pair())
+                .await?,
+            start: page_token(start),
+            end: page_token(end),
+            state: self.format_events(room_id, &state, None).await?,
+        })
+    }
+
+    /// GET /rooms/{roomId}/relations/{eventId}[/{relType}[/{eventType}]]; `page.limit` is
+    /// at least 1.
+    pub async fn relations(
+        &self,
+        viewer: Viewer<'_>,
+        room_id: &str,
+        event_id: &str,
+        rel_type: Option<&str>,
+        kind: Option<&str>,
+        page: Page,
+    ) -> Result<RelationsPage, RoomError> {
+        let (_, until) = self.visible_event(viewer, room_id, event_id).await?;
+        let (from, to) = if page.backwards {
+            (page.to.unwrap_or(0), page.from.unwrap_or(until).min(until))
+        } else {
+            (page.from.unwrap_or(0), page.to.unwrap_or(until).min(until))
+        };
+        let rows = db::relations(
+            &self.db,
+            room_id,
+            event_id,
+            rel_type,
+            kind,
+            from,
+            to,
+            page.limit,
+            page.backwards,
+        )
+        .await?;
+        let chunk = self
+            .format_events(room_id, &pdus(&rows)?, viewer.pair())
+            .await?;
+        let next_batch = (rows.len() as i64 == page.limit).then(|| {
+            let last = rows.last().map(|r| r.stream_ordering).unwrap_or(0);
+            page_token(if page.backwards { last - 1 } else { last })
+        });
+        Ok(RelationsPage { chunk, next_batch })
+    }
+
+    /// GET /rooms/{roomId}/state: the state as the user may see it.
+    pub async fn room_state(&self, user_id: &str, room_id: &str) -> Result<Vec<Value>, RoomError> {
+        let until = self.visible_until(user_id, room_id).await?;
+        let state = pdus(&db::state_at(&self.db, room_id, until).await?)?;
+        self.format_events(room_id, &state, None).await
+    }
+
+    /// GET /rooms/{roomId}/state/{eventType}/{stateKey}: the content, or the whole event.
+    pub async fn room_state_event(
+        &self,
+        user_id: &str,
+        room_id: &str,
+        kind: &str,
+        state_key: &str,
+        whole_event: bool,
+    ) -> Result<Value, RoomError> {
+        let until = self.visible_until(user_id, room_id).await?;
+        for row in db::state_at(&self.db, room_id, until).await? {
+            let p = Self::pdu(&row)?;
+            if p.kind_str() == kind && p.state_key_str() == Some(state_key) {
+                let mut v = self.format_events(room_id, &[p], None).await?.remove(0);
+                return Ok(if whole_event { v } else { v["content"].take() });
+            }
+        }
+        Err(not_found())
+    }
+
+    /// GET /rooms/{roomId}/members: member events at position `at` (at most what the user
+    /// may see), filtered by membership.
+    pub async fn room_members(
+        &self,
+        user_id: &str,
+        room_id: &str,
+        at: Option<i64>,
+        membership: Option<&str>,
+        not_membership: Option<&str>,
+    ) -> Result<Vec<Value>, RoomError> {
+        let until = self.visible_until(user_id, room_id).await?;
+        let at = at.map_or(until, |a| a.min(until));
+        let mut members = Vec::new();
+        for row in db::state_at(&self.db, room_id, at).await? {
+            let p = Self::pdu(&row)?;
+            if p.kind_str() != "m.room.member" {
+                continue;
+            }
+            let m = p.membership().unwrap_or_default();
+            if membership.is_some_and(|want| want != m) || not_membership == Some(m.as_str()) {
+                continue;
+            }
+            members.push(p);
+        }
+        self.format_events(room_id, &members, None).await
+    }
+
+    /// GET /rooms/{roomId}/joined_members: (user id, display name, avatar URL) of each.
+    pub async fn joined_members(
+        &self,
+        user_id: &str,
+        room_id: &str,
+    ) -> Result<Vec<(String, Option<String>, Option<String>)>, RoomError> {
+        self.visible_until(user_id, room_id).await?;
+        let mut joined = Vec::new();
+        for row in db::current_state_events(&self.db, room_id).await? {
+            let p = Self::pdu(&row)?;
+            if p.kind_str() == "m.room.member" && p.membership().as_deref() == Some("join") {
+                let c = p.content_value();
+                let text = |k: &str| c.get(k).and_then(Value::as_str).map(String::from);
+                joined.push((
+                    p.state_key_str().unwrap_or("").to_string(),
+                    text("displayname"),
+                    text("avatar_url"),
+                ));
+            }
+        }
+        Ok(joined)
+    }
+
+    /// GET /joined_rooms.
+    pub async fn joined_rooms(&self, user_id: &str) -> Result<Vec<String>, RoomError> {
+        Ok(db::memberships_of(&self.db, user_id)
+            .await?
+            .into_iter()
+            .filter(|m| m.1 == "join")
+            .map(|m| m.0)
+            .collect())
+    }
+
+    /// A user's membership in a room and its position, if any.
+    pub async fn membership_of(
+        &self,
+        user_id: &str,
+        room_id: &str,
+    ) -> Result<Option<(String, i64)>, RoomError> {
+        Ok(db::membership(&self.db, user_id, room_id).await?)
+    }
+}
