@@ -70,10 +70,28 @@ where
     use ruma::api::path_builder::PathBuilder as _;
     let filter = axum::routing::MethodFilter::try_from(R::METHOD).expect("a routable method");
     let method = axum::routing::on(filter, handler);
+    let mut seen = RUMA_PATHS.lock().expect("ruma paths");
     for path in R::PATH_BUILDER.all_paths() {
+        seen.insert(path);
         r = r.route(path, method.clone());
     }
     r
+}
+
+/// Every path registered through `endpoint`, for tests that visit every route.
+static RUMA_PATHS: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// The paths of the ruma endpoints the client router serves (string paths registered
+/// otherwise are literals in this file and the routes_*.rs files).
+pub fn ruma_route_paths() -> Vec<&'static str> {
+    drop(client_routes());
+    RUMA_PATHS
+        .lock()
+        .expect("ruma paths")
+        .iter()
+        .copied()
+        .collect()
 }
 
 /// Registers `path` under both /v3 and /r0.

@@ -1,6 +1,7 @@
 //! Issue 11, point 2: no request body, path or query may panic a handler or get a 5xx. A
 //! property test sends generated requests to every route the router registers (read from
-//! its source, so a new route is fuzzed without editing this file), with every method, over
+//! its source and from the router's list of ruma endpoints, so a new route is fuzzed without
+//! editing this file), with every method, over
 //! real HTTP: JSON of any shape with the field names Matrix bodies use, strings that are
 //! almost ids, bodies that are not JSON, odd path segments and query parameters. Each answer
 //! must be a 4xx with a Matrix error body or a success; a failing case is shrunk by proptest.
@@ -319,7 +320,8 @@ fn query() -> BoxedStrategy<Vec<(String, String)>> {
     .boxed()
 }
 
-/// Every route path the router registers, with the client prefix where `both()` adds it.
+/// Every route path the router registers: the literals (with the client prefix where `both()`
+/// adds it) and the paths of the ruma endpoints, from ruma's metadata.
 fn routes() -> Vec<String> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/api");
     let mut paths = Vec::new();
@@ -345,6 +347,11 @@ fn routes() -> Vec<String> {
             paths.push(full);
         }
     }
+    paths.extend(
+        matrixd::api::router::ruma_route_paths()
+            .into_iter()
+            .map(String::from),
+    );
     paths.sort();
     paths.dedup();
     paths
@@ -353,7 +360,9 @@ fn routes() -> Vec<String> {
 /// Values for a path parameter: real ones of the test server and odd ones.
 fn segment(name: &str, real: &Real, admin: bool) -> BoxedStrategy<String> {
     let own: Vec<String> = match name {
-        "room_id" | "room" => vec![real.room.clone(), "#fuzzroom:test.example".into()],
+        "room_id" | "room" | "room_id_or_alias" => {
+            vec![real.room.clone(), "#fuzzroom:test.example".into()]
+        }
         "event_id" => vec![real.event.clone()],
         // The admin's routes never name the fuzzing user: a deactivation would end the run.
         "user_id" if admin => vec!["@victim:test.example".into()],
