@@ -109,13 +109,18 @@ pub(super) fn both(
 fn room_routes() -> Router<SharedServices> {
     use client::rooms::{create, events, membership, messages, relations, send, state};
     use client::{account_data, capabilities, ephemeral, profile, sync};
+    use ruma::api::client::config::{
+        get_global_account_data, get_room_account_data, set_global_account_data,
+        set_room_account_data,
+    };
     use ruma::api::client::context::get_context;
     use ruma::api::client::membership::{
         ban_user, forget_room, get_member_events, join_room_by_id, join_room_by_id_or_alias,
         joined_members, joined_rooms, kick_user, leave_room, unban_user,
     };
-    use ruma::api::client::message::get_message_events;
+    use ruma::api::client::message::{get_message_events, send_message_event};
     use ruma::api::client::push::get_notifications;
+    use ruma::api::client::redact::redact_event;
     use ruma::api::client::relations::{
         get_relating_events, get_relating_events_with_rel_type,
         get_relating_events_with_rel_type_and_event_type,
@@ -142,16 +147,8 @@ fn room_routes() -> Router<SharedServices> {
     r = endpoint::<joined_rooms::v3::Request, _, _>(r, membership::joined_rooms_route);
     r = endpoint::<get_member_events::v3::Request, _, _>(r, membership::members_route);
     r = endpoint::<joined_members::v3::Request, _, _>(r, membership::joined_members_route);
-    r = both(
-        r,
-        "/rooms/{room_id}/send/{event_type}/{txn_id}",
-        put(send::send_route),
-    );
-    r = both(
-        r,
-        "/rooms/{room_id}/redact/{event_id}/{txn_id}",
-        put(send::redact_route),
-    );
+    r = endpoint::<send_message_event::v3::Request, _, _>(r, send::send_route);
+    r = endpoint::<redact_event::v3::Request, _, _>(r, send::redact_route);
     r = both(r, "/rooms/{room_id}/state", get(state::get_state_route));
     r = both(
         r,
@@ -206,16 +203,10 @@ fn room_routes() -> Router<SharedServices> {
         "/rooms/{room_id}/read_markers",
         post(ephemeral::read_markers_route),
     );
-    r = both(
-        r,
-        "/user/{user_id}/account_data/{kind}",
-        get(account_data::get_global_route).put(account_data::put_global_route),
-    );
-    r = both(
-        r,
-        "/user/{user_id}/rooms/{room_id}/account_data/{kind}",
-        get(account_data::get_room_route).put(account_data::put_room_route),
-    );
+    r = endpoint::<get_global_account_data::v3::Request, _, _>(r, account_data::get_global_route);
+    r = endpoint::<set_global_account_data::v3::Request, _, _>(r, account_data::put_global_route);
+    r = endpoint::<get_room_account_data::v3::Request, _, _>(r, account_data::get_room_route);
+    r = endpoint::<set_room_account_data::v3::Request, _, _>(r, account_data::put_room_route);
     r = both(
         r,
         "/voip/turnServer",

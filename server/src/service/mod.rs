@@ -1,6 +1,7 @@
 //! Domain logic: accounts, shared-secret registration, server keys, rooms and events, sync,
 //! typing, push rules. Never imports axum; talks to storage only through `crate::store`.
 
+pub mod account_data;
 pub mod account_management;
 pub mod accounts;
 pub mod admin_registration_tokens;

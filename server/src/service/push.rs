@@ -67,33 +67,4 @@ impl Services {
         self.set_account_data(user_id, "", "m.push_rules", rules)
             .await
     }
-
-    /// A user's account data of one type (`room_id` "" for global), if set.
-    pub async fn account_data(
-        &self,
-        user_id: &str,
-        room_id: &str,
-        kind: &str,
-    ) -> Result<Option<Value>, RoomError> {
-        Ok(userdata::get_account_data(&self.db, user_id, room_id, kind)
-            .await?
-            .map(|c| serde_json::from_str(&c).unwrap_or(json!({}))))
-    }
-
-    /// Sets account data on the global stream.
-    pub async fn set_account_data(
-        &self,
-        user_id: &str,
-        room_id: &str,
-        kind: &str,
-        content: &Value,
-    ) -> Result<(), RoomError> {
-        let mut g = self.streams.write().await;
-        let pos = g.next_pos();
-        userdata::set_account_data(&self.db, user_id, room_id, kind, &content.to_string(), pos)
-            .await?;
-        self.hints.account_data.record([(user_id, pos)]);
-        g.commit();
-        Ok(())
-    }
 }

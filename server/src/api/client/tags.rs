@@ -1,10 +1,11 @@
 //! Room tags — https://spec.matrix.org/v1.12/client-server-api/#room-tagging
 //! GET /user/{userId}/rooms/{roomId}/tags, PUT and DELETE /user/{userId}/rooms/{roomId}/tags/{tag}.
-//! Tags live in the room's `m.tag` account data, so sync delivers changes.
+//! Tags live in the room's `m.tag` account data, so sync delivers changes. Untyped on purpose:
+//! ruma's TagInfo keeps only `order`, while Synapse stores a tag's whole body.
 
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson, Params};
@@ -17,17 +18,6 @@ fn own(auth: &Auth, user_id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn tags_of(
-    s: &SharedServices,
-    user_id: &str,
-    room_id: &str,
-) -> Result<Map<String, Value>, ApiError> {
-    let content = s.account_data(user_id, room_id, "m.tag").await?;
-    Ok(content
-        .and_then(|v| v.get("tags").and_then(Value::as_object).cloned())
-        .unwrap_or_default())
-}
-
 pub async fn get_tags_route(
     State(s): State<SharedServices>,
     auth: Auth,
@@ -35,7 +25,7 @@ pub async fn get_tags_route(
 ) -> Result<Json<Value>, ApiError> {
     own(&auth, &user_id)?;
     Ok(Json(
-        json!({ "tags": tags_of(&s, &user_id, &room_id).await? }),
+        json!({ "tags": s.room_tags(&user_id, &room_id).await? }),
     ))
 }
 
@@ -46,20 +36,7 @@ pub async fn put_tag_route(
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     own(&auth, &user_id)?;
-    if tag.len() > 255 {
-        return Err(ApiError::invalid_param(
-            "Tag names may be at most 255 bytes",
-        ));
-    }
-    if let Some(order) = body.get("order") {
-        if !order.is_number() {
-            return Err(ApiError::bad_json("order must be a number"));
-        }
-    }
-    let mut tags = tags_of(&s, &user_id, &room_id).await?;
-    tags.insert(tag, body);
-    s.set_account_data(&user_id, &room_id, "m.tag", &json!({ "tags": tags }))
-        .await?;
+    s.set_room_tag(&user_id, &room_id, &tag, body).await?;
     Ok(Json(json!({})))
 }
 
@@ -69,10 +46,6 @@ pub async fn delete_tag_route(
     Params((user_id, room_id, tag)): Params<(String, String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     own(&auth, &user_id)?;
-    let mut tags = tags_of(&s, &user_id, &room_id).await?;
-    if tags.remove(&tag).is_some() {
-        s.set_account_data(&user_id, &room_id, "m.tag", &json!({ "tags": tags }))
-            .await?;
-    }
+    s.delete_room_tag(&user_id, &room_id, &tag).await?;
     Ok(Json(json!({})))
 }

@@ -179,20 +179,17 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
                 cache.remove(room);
             }
             drop(cache);
-            let failed: Vec<NewEventRow> = rows
-                .iter()
-                .zip(&outcomes)
-                .filter(|(_, o)| o.is_err())
-                .map(|(r, _)| r.clone())
-                .collect();
-            s.commits.forget(&failed);
         }
-        let committed: Vec<NewEventRow> = rows
+        let (committed, failed): (Vec<NewEventRow>, Vec<NewEventRow>) = rows
             .iter()
             .zip(&outcomes)
-            .filter(|(_, o)| o.is_ok())
-            .map(|(r, _)| r.clone())
-            .collect();
+            .fold((Vec::new(), Vec::new()), |(mut ok, mut err), (r, o)| {
+                if o.is_ok() { &mut ok } else { &mut err }.push(r.clone());
+                (ok, err)
+            });
+        if !failed.is_empty() {
+            s.commits.forget(&failed);
+        }
         if !committed.is_empty() {
             crate::service::metrics::metrics().events_persisted(committed.len());
             s.hints.events_committed(&committed);

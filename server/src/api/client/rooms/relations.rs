@@ -15,6 +15,20 @@ use crate::api::extract::{Auth, Ruma, RumaResponse, position, raws};
 use crate::service::SharedServices;
 use crate::service::timeline::{Page, RelationsPage, Viewer};
 
+/// The `Query` of one of the three relations requests (they share these fields).
+macro_rules! query_of {
+    ($req:expr) => {
+        Query {
+            room_id: &$req.room_id,
+            event_id: &$req.event_id,
+            from: $req.from.as_deref(),
+            to: $req.to.as_deref(),
+            dir: $req.dir,
+            limit: $req.limit,
+        }
+    };
+}
+
 /// What the three relations endpoints share.
 struct Query<'a> {
     room_id: &'a OwnedRoomId,
@@ -58,14 +72,7 @@ pub async fn get_relations_route(
     auth: Auth,
     Ruma(req): Ruma<get_relating_events::v1::Request>,
 ) -> Result<RumaResponse<get_relating_events::v1::Response>, ApiError> {
-    let q = Query {
-        room_id: &req.room_id,
-        event_id: &req.event_id,
-        from: req.from.as_deref(),
-        to: req.to.as_deref(),
-        dir: req.dir,
-        limit: req.limit,
-    };
+    let q = query_of!(req);
     let page = relations(&s, &auth, q, None, None).await?;
     let mut res = get_relating_events::v1::Response::new(raws(&page.chunk));
     res.next_batch = page.next_batch;
@@ -77,14 +84,7 @@ pub async fn get_relations_by_type_route(
     auth: Auth,
     Ruma(req): Ruma<get_relating_events_with_rel_type::v1::Request>,
 ) -> Result<RumaResponse<get_relating_events_with_rel_type::v1::Response>, ApiError> {
-    let q = Query {
-        room_id: &req.room_id,
-        event_id: &req.event_id,
-        from: req.from.as_deref(),
-        to: req.to.as_deref(),
-        dir: req.dir,
-        limit: req.limit,
-    };
+    let q = query_of!(req);
     let rel_type = req.rel_type.to_string();
     let page = relations(&s, &auth, q, Some(&rel_type), None).await?;
     let mut res = get_relating_events_with_rel_type::v1::Response::new(raws(&page.chunk));
@@ -98,14 +98,7 @@ pub async fn get_relations_by_type_and_kind_route(
     Ruma(req): Ruma<get_relating_events_with_rel_type_and_event_type::v1::Request>,
 ) -> Result<RumaResponse<get_relating_events_with_rel_type_and_event_type::v1::Response>, ApiError>
 {
-    let q = Query {
-        room_id: &req.room_id,
-        event_id: &req.event_id,
-        from: req.from.as_deref(),
-        to: req.to.as_deref(),
-        dir: req.dir,
-        limit: req.limit,
-    };
+    let q = query_of!(req);
     let (rel_type, kind) = (req.rel_type.to_string(), req.event_type.to_string());
     let page = relations(&s, &auth, q, Some(&rel_type), Some(&kind)).await?;
     let mut res =

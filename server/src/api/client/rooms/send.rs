@@ -3,31 +3,36 @@
 //! The same txnId from the same device on the same path gives the same event id; on another
 //! path (another room, event type or redacted event) it is another request.
 
-use axum::Json;
 use axum::extract::State;
+use ruma::api::client::message::send_message_event::v3 as send;
+use ruma::api::client::redact::redact_event::v3 as redact;
+use ruma::{OwnedEventId, OwnedRoomId};
 use serde_json::{Value, json};
 
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params};
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
 use crate::service::ratelimit::Kind;
-use crate::service::rooms::NewEvent;
-use crate::service::rooms::Txn;
+use crate::service::rooms::{NewEvent, Txn};
+
+fn event_id(id: &str) -> Result<OwnedEventId, ApiError> {
+    OwnedEventId::try_from(id).map_err(|_| ApiError::internal())
+}
 
 pub async fn send_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params((room_id, event_type, txn_id)): Params<(String, String, String)>,
-    MatrixJson(content): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
+    Ruma(req): Ruma<send::Request>,
+) -> Result<RumaResponse<send::Response>, ApiError> {
+    let (room_id, event_type) = (req.room_id.as_str(), req.event_type.to_string());
     let txn = Txn {
         device_id: auth.device_id.clone(),
         scope: format!("send/{room_id}/{event_type}"),
-        txn_id,
+        txn_id: req.txn_id.to_string(),
     };
     let checked_at = services.stream_position();
     if let Some(id) = services.txn_event(&auth.user_id, &txn).await? {
-        return Ok(Json(json!({ "event_id": id })));
+        return Ok(RumaResponse(send::Response::new(event_id(&id)?)));
     }
     let limit = services.config.rate_limits.message;
     services.limiter.peek(Kind::Message, &auth.user_id, limit)?;
@@ -36,10 +41,12 @@ pub async fn send_route(
             "Cannot send this event type as a message",
         ));
     }
+    let content: Value = serde_json::from_str(req.body.json().get())
+        .map_err(|e| ApiError::bad_json(e.to_string()))?;
     let ev = NewEvent::message(&event_type, content);
     let pdu = services
         .append_checked(
-            Some(&room_id),
+            Some(room_id),
             None,
             &auth.user_id,
             ev,
@@ -48,28 +55,29 @@ pub async fn send_route(
         )
         .await?;
     services.limiter.record(Kind::Message, &auth.user_id, limit);
-    Ok(Json(json!({ "event_id": pdu.event_id.as_str() })))
+    Ok(RumaResponse(send::Response::new(pdu.event_id.clone())))
 }
 
 pub async fn redact_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params((room_id, event_id, txn_id)): Params<(String, String, String)>,
-    OptionalJson(body): OptionalJson,
-) -> Result<Json<Value>, ApiError> {
+    Ruma(req): Ruma<redact::Request>,
+) -> Result<RumaResponse<redact::Response>, ApiError> {
+    let (room_id, event_id_str): (&OwnedRoomId, &str) = (&req.room_id, req.event_id.as_str());
+    let room_id = room_id.as_str();
     let txn = Txn {
         device_id: auth.device_id.clone(),
-        scope: format!("redact/{room_id}/{event_id}"),
-        txn_id,
+        scope: format!("redact/{room_id}/{event_id_str}"),
+        txn_id: req.txn_id.to_string(),
     };
     let checked_at = services.stream_position();
     if let Some(id) = services.txn_event(&auth.user_id, &txn).await? {
-        return Ok(Json(json!({ "event_id": id })));
+        return Ok(RumaResponse(redact::Response::new(event_id(&id)?)));
     }
     let limit = services.config.rate_limits.message;
     services.limiter.peek(Kind::Message, &auth.user_id, limit)?;
-    let (_, rules) = services.room_rules(&room_id).await?;
-    let target = services.event_by_id(&event_id).await?;
+    let (_, rules) = services.room_rules(room_id).await?;
+    let target = services.event_by_id(event_id_str).await?;
     if target
         .as_ref()
         .and_then(|t| t.room_id_str().map(String::from))
@@ -78,18 +86,18 @@ pub async fn redact_route(
         return Err(ApiError::not_found("Event not found"));
     }
     let mut content = json!({});
-    if let Some(r) = body.get("reason") {
-        content["reason"] = r.clone();
+    if let Some(r) = &req.reason {
+        content["reason"] = json!(r);
     }
     if rules.redaction.content_field_redacts {
-        content["redacts"] = json!(event_id);
+        content["redacts"] = json!(event_id_str);
     }
     // A user may always redact their own events; others need the redact power level, which
     // the room version's auth rules (v1–v2) or this check (v3+) enforce.
     if let Some(t) = &target
         && t.sender_str() != auth.user_id
         && !services
-            .has_power(&room_id, &auth.user_id, "redact", None)
+            .has_power(room_id, &auth.user_id, "redact", None)
             .await?
     {
         return Err(ApiError::forbidden(
@@ -100,11 +108,11 @@ pub async fn redact_route(
         kind: "m.room.redaction".into(),
         state_key: None,
         content,
-        redacts: Some(event_id),
+        redacts: Some(event_id_str.to_string()),
     };
     let pdu = services
         .append_checked(
-            Some(&room_id),
+            Some(room_id),
             None,
             &auth.user_id,
             ev,
@@ -113,5 +121,5 @@ pub async fn redact_route(
         )
         .await?;
     services.limiter.record(Kind::Message, &auth.user_id, limit);
-    Ok(Json(json!({ "event_id": pdu.event_id.as_str() })))
+    Ok(RumaResponse(redact::Response::new(pdu.event_id.clone())))
 }

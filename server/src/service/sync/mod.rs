@@ -1,0 +1,314 @@
+//! /sync: what changed for a user between a token and now — joined rooms (timeline with
+//! prev_batch and limited, state, ephemeral typing and receipts, account data, unread counts,
+//! summary), invites with stripped state, rooms left, global account data, presence — and the
+//! long-poll that waits until something does. Tokens are positions on the global stream plus
+//! the typing serial, so they stay valid across restarts.
+
+mod filter;
+mod longpoll;
+mod room;
+mod token;
+mod unread;
+
+pub use filter::{SyncFilter, type_matches};
+pub use token::{Token, page_token};
+pub use unread::UnreadCounts;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use crate::service::Services;
+use crate::service::rooms::{Pdu, RoomError};
+use crate::store::{rooms as db, userdata};
+
+pub struct SyncRequest {
+    pub since: Option<Token>,
+    pub timeout: Duration,
+    pub full_state: bool,
+    pub filter: SyncFilter,
+}
+
+/// Users whose memberships are kept at most; past that the cache starts again empty.
+const MEMBERSHIP_CACHE_MAX: usize = 1000;
+
+/// Users' memberships as sync last read them, reused while no membership of theirs changed.
+#[derive(Default)]
+pub struct MembershipCache(std::sync::Mutex<HashMap<String, Memberships>>);
+
+/// A user's memberships as read when the stream was at `at` (and the rewrite epoch `epoch`).
+#[derive(Clone)]
+struct Memberships {
+    at: i64,
+    epoch: u64,
+    rows: Vec<db::MembershipRow>,
+}
+
+/// Synapse's default timeline limit.
+const DEFAULT_TIMELINE_LIMIT: usize = 10;
+/// Joined rooms whose sections are gathered concurrently.
+const ROOMS_AT_ONCE: usize = 4;
+
+/// Stripped state shown with an invite.
+const INVITE_STATE_TYPES: &[&str] = &[
+    "m.room.create",
+    "m.room.join_rules",
+    "m.room.name",
+    "m.room.avatar",
+    "m.room.canonical_alias",
+    "m.room.encryption",
+    "m.room.topic",
+];
+
+fn stripped(p: &Pdu) -> Value {
+    json!({"type": p.kind_str(), "state_key": p.state_key_str().unwrap_or(""), "content": p.content_value(), "sender": p.sender_str()})
+}
+
+impl Services {
+    pub(super) async fn sync_once(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        req: &SyncRequest,
+    ) -> Result<(Value, bool), RoomError> {
+        self.typing.expire();
+        let to = self.streams.current();
+        let typing_now = self.typing.serial();
+        let since = req.since;
+        let since_pos = since.map(|t| t.pos).unwrap_or(0);
+        let limit = req.filter.timeline_limit.unwrap_or(DEFAULT_TIMELINE_LIMIT);
+        let viewer = Some((user_id, device_id));
+
+        // Rooms, presence and encryption are independent: their queries run side by side.
+        let rooms = async {
+            let (memberships, account_rows) = tokio::try_join!(self.memberships(user_id), async {
+                if since.is_some() && !self.hints.account_data.changed_since(user_id, since_pos) {
+                    return Ok(Vec::new());
+                }
+                Ok::<_, RoomError>(
+                    userdata::account_data_since(&self.db, user_id, since_pos).await?,
+                )
+            },)?;
+            let mut join = Map::new();
+            let mut invite = Map::new();
+            let mut leave = Map::new();
+            let mut changed = false;
+
+            let mut joined = Vec::new();
+            for (room_id, membership, event_id, mstream) in memberships {
+                if !req.filter.room_allowed(&room_id) {
+                    continue;
+                }
+                match membership.as_str() {
+                    "join" => joined.push((room_id, mstream)),
+                    "invite" if since.is_none() || mstream > since_pos => {
+                        let mut events = Vec::new();
+                        for t in INVITE_STATE_TYPES {
+                            if let Some(p) = self.current_state_event(&room_id, t, "").await? {
+                                events.push(stripped(&p));
+                            }
+                        }
+                        if let Some(p) = self.event_by_id(&event_id).await? {
+                            if let Some(inviter) = self
+                                .current_state_event(&room_id, "m.room.member", p.sender_str())
+                                .await?
+                            {
+                                events.push(stripped(&inviter));
+                            }
+                            events.push(stripped(&p));
+                        }
+                        invite.insert(room_id, json!({"invite_state": {"events": events}}));
+                        changed = true;
+                    }
+                    "leave" | "ban"
+                        if (since.is_some() && mstream > since_pos)
+                            || (since.is_none() && req.filter.include_leave) =>
+                    {
+                        let rows = db::events_backwards(
+                            &self.db,
+                            &room_id,
+                            since_pos,
+                            mstream,
+                            limit as i64 + 1,
+                        )
+                        .await?;
+                        let (timeline, limited, first) = self
+                            .timeline(&room_id, rows, limit, viewer, &req.filter)
+                            .await?;
+                        let state_pos = first.map(|f| f - 1).unwrap_or(mstream);
+                        let state = self
+                            .state_for_sync(&room_id, since, state_pos, true, &[], false, None)
+                            .await?;
+                        let state = self.format_events(&room_id, &state, None).await?;
+                        leave.insert(
+                        room_id,
+                        json!({
+                            "timeline": {"events": timeline, "limited": limited, "prev_batch": page_token(first.map(|f| f - 1).unwrap_or(mstream))},
+                            "state": {"events": state},
+                            "account_data": {"events": []},
+                        }),
+                    );
+                        changed = true;
+                    }
+                    _ => {}
+                }
+            }
+
+            // Joined rooms, a few at a time (each takes a handful of queries).
+            let account_rows_ref = &account_rows;
+            for chunk in joined.chunks(ROOMS_AT_ONCE) {
+                let rooms = futures_util::future::try_join_all(chunk.iter().map(
+                    |(room_id, mstream)| async move {
+                        let newly = since.is_none()
+                            || req.full_state
+                            || *mstream > since_pos
+                                && self.joined_after(room_id, user_id, since_pos).await?;
+                        self.joined_room(
+                            room_id,
+                            user_id,
+                            viewer,
+                            since,
+                            newly,
+                            *mstream,
+                            limit,
+                            to,
+                            &req.filter,
+                            account_rows_ref,
+                        )
+                        .await
+                    },
+                ))
+                .await?;
+                for ((room_id, _), room) in chunk.iter().zip(rooms) {
+                    if let Some((room, has)) = room {
+                        changed |= has;
+                        join.insert(room_id.clone(), room);
+                    }
+                }
+            }
+
+            Ok::<_, RoomError>((join, invite, leave, changed, account_rows))
+        };
+        let ((join, invite, leave, mut changed, account_rows), presence, e2ee, default_rules) = tokio::try_join!(
+            rooms,
+            self.presence_section(user_id, since_pos),
+            async {
+                Ok::<_, RoomError>(
+                    self.e2ee_sync(user_id, device_id, since.map(|t| t.pos), to)
+                        .await?,
+                )
+            },
+            async {
+                // An initial sync shows the push rules even if never set.
+                match since {
+                    None => self
+                        .parsed_push_rules(user_id)
+                        .await
+                        .map(|rules| Some(json!({"global": &*rules}))),
+                    Some(_) => Ok(None),
+                }
+            },
+        )?;
+
+        // Global account data.
+        let mut account_data = Vec::new();
+        for (room, kind, content) in &account_rows {
+            if room.is_empty() {
+                account_data.push(json!({"type": kind, "content": serde_json::from_str::<Value>(content).unwrap_or(json!({}))}));
+            }
+        }
+        if let Some(rules) = default_rules {
+            if !account_data.iter().any(|e| e["type"] == "m.push_rules") {
+                account_data.push(json!({"type": "m.push_rules", "content": rules}));
+            }
+        }
+        changed |= !account_data.is_empty() && since.is_some();
+        changed |= !presence.is_empty() && since.is_some();
+        changed |= e2ee.has_news();
+
+        let body = json!({
+            "next_batch": Token { pos: to, typing: typing_now }.sync(),
+            "rooms": {"join": join, "invite": invite, "leave": leave, "knock": {}},
+            "account_data": {"events": account_data},
+            "presence": {"events": presence},
+            "to_device": {"events": e2ee.to_device},
+            "device_lists": {"changed": e2ee.changed, "left": e2ee.left},
+            "device_one_time_keys_count": e2ee.one_time_keys_count,
+            "device_unused_fallback_key_types": e2ee.unused_fallback_key_types,
+        });
+        Ok((body, changed))
+    }
+
+    /// The user's memberships: from the cache if no membership of theirs changed since it was
+    /// read, else from the database (and kept).
+    pub(super) async fn memberships(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<db::MembershipRow>, RoomError> {
+        let cached = self
+            .membership_cache
+            .0
+            .lock()
+            .expect("membership cache")
+            .get(user_id)
+            .cloned();
+        if let Some(m) = cached
+            && self.hints.memberships_unchanged(user_id, m.at, m.epoch)
+        {
+            return Ok(m.rows);
+        }
+        let (at, epoch) = (self.streams.current(), self.hints.memberships_epoch());
+        let rows = db::memberships_of(&self.db, user_id).await?;
+        let mut cache = self.membership_cache.0.lock().expect("membership cache");
+        if cache.len() >= MEMBERSHIP_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(
+            user_id.to_string(),
+            Memberships {
+                at,
+                epoch,
+                rows: rows.clone(),
+            },
+        );
+        Ok(rows)
+    }
+
+    /// Presence of users sharing a room with this one (and the user's own).
+    pub(super) async fn presence_section(
+        &self,
+        user_id: &str,
+        since_pos: i64,
+    ) -> Result<Vec<Value>, RoomError> {
+        let mut presence = Vec::new();
+        if !self.hints.presence.changed_since("", since_pos) {
+            return Ok(presence);
+        }
+        // Who shares a room is asked alongside, on the guess that there is presence to show.
+        let (rows, shares) = tokio::try_join!(
+            async { Ok::<_, RoomError>(userdata::presence_since(&self.db, since_pos).await?) },
+            self.users_sharing_rooms(user_id),
+        )?;
+        for (uid, state, msg, last) in rows {
+            if uid == user_id || shares.contains(&uid) {
+                let mut c = json!({"presence": state, "last_active_ago": (crate::store::now_ms() - last).max(0)});
+                if let Some(m) = msg {
+                    c["status_msg"] = json!(m);
+                }
+                if state == "online" {
+                    c["currently_active"] = json!(true);
+                }
+                presence.push(json!({"type": "m.presence", "sender": uid, "content": c}));
+            }
+        }
+        Ok(presence)
+    }
+
+    pub async fn users_sharing_rooms(&self, user_id: &str) -> Result<HashSet<String>, RoomError> {
+        Ok(db::users_sharing_rooms(&self.db, user_id)
+            .await?
+            .into_iter()
+            .collect())
+    }
+}

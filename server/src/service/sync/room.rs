@@ -1,0 +1,305 @@
+//! One joined room's section of a sync: timeline (with prev_batch and limited), state,
+//! ephemeral events, account data, unread counts and summary.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Value, json};
+
+use super::*;
+use crate::service::Services;
+use crate::service::rooms::{Pdu, RoomError};
+use crate::store::{rooms as db, userdata};
+
+impl Services {
+    /// Whether the user's current stint in the room began after `since` (a rejoin or first join).
+    pub(super) async fn joined_after(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        since: i64,
+    ) -> Result<bool, RoomError> {
+        let before = db::state_at(&self.db, room_id, since).await?;
+        let was_joined = before
+            .iter()
+            .filter_map(|r| Services::pdu(r).ok())
+            .any(|p| {
+                p.kind_str() == "m.room.member"
+                    && p.state_key_str() == Some(user_id)
+                    && p.membership().as_deref() == Some("join")
+            });
+        Ok(!was_joined)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn joined_room(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        viewer: Option<(&str, &str)>,
+        since: Option<Token>,
+        newly_joined: bool,
+        joined_at: i64,
+        limit: usize,
+        to: i64,
+        filter: &SyncFilter,
+        account_rows: &[(String, String, String)],
+    ) -> Result<Option<(Value, bool)>, RoomError> {
+        let from = if newly_joined {
+            0
+        } else {
+            since.map(|t| t.pos).unwrap_or(0)
+        };
+        let since_pos = since.map(|t| t.pos).unwrap_or(0);
+        // Timeline rows, receipts and (for a new join) the room's account data, side by side.
+        let incremental = since.is_some() && !newly_joined;
+        // Unread counts are asked alongside when the room is sure to be in the answer, or
+        // has events since the token by what the committer saw.
+        let count_now = !incremental || self.hints.room_events.changed_since(room_id, since_pos);
+        let (rows, receipts, own_ad, unread, current_state) = tokio::try_join!(
+            async {
+                Ok::<_, RoomError>(
+                    db::events_backwards(&self.db, room_id, from, to, limit as i64 + 1).await?,
+                )
+            },
+            async {
+                if !self.hints.receipts.changed_since(room_id, from) {
+                    return Ok(Vec::new());
+                }
+                Ok::<_, RoomError>(userdata::receipts_since(&self.db, room_id, from).await?)
+            },
+            async {
+                Ok::<_, RoomError>(if from == since_pos {
+                    None
+                } else {
+                    Some(userdata::account_data_since(&self.db, user_id, from).await?)
+                })
+            },
+            async {
+                if count_now {
+                    self.unread_counts(room_id, user_id, joined_at)
+                        .await
+                        .map(Some)
+                } else {
+                    Ok(None)
+                }
+            },
+            async {
+                // A full state is needed: the state now is the state before the timeline
+                // when the timeline holds no state event, the usual case, so ask alongside.
+                Ok::<_, RoomError>(if incremental {
+                    None
+                } else {
+                    Some(db::state_at(&self.db, room_id, to).await?)
+                })
+            },
+        )?;
+        let current_state = current_state.filter(|_| {
+            rows.iter().take(limit).all(|r| {
+                Services::pdu(r)
+                    .map(|p| p.state_key_str().is_none())
+                    .unwrap_or(false)
+            })
+        });
+        let any_new = !rows.is_empty();
+        let (timeline, limited, first) =
+            self.timeline(room_id, rows, limit, viewer, filter).await?;
+
+        // Ephemeral: typing and receipts.
+        let mut ephemeral = Vec::new();
+        let (typing_users, typing_serial) = self.typing.get(room_id);
+        let typing_changed = since.is_none_or(|t| typing_serial > t.typing) || newly_joined;
+        if typing_changed && (since.is_none() || newly_joined || typing_serial > 0) {
+            ephemeral.push(json!({"type": "m.typing", "content": {"user_ids": typing_users}}));
+        }
+        if !receipts.is_empty() {
+            let mut content: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+            for (rtype, uid, thread, event_id, ts) in &receipts {
+                if rtype == "m.read.private" && uid != user_id {
+                    continue;
+                }
+                let by_type = content.entry(event_id.clone()).or_default();
+                let users = by_type.entry(rtype.clone()).or_insert_with(|| json!({}));
+                let mut r = json!({"ts": ts});
+                if !thread.is_empty() {
+                    r["thread_id"] = json!(thread);
+                }
+                users[uid] = r;
+            }
+            if !content.is_empty() {
+                ephemeral.push(json!({"type": "m.receipt", "content": content}));
+            }
+        }
+
+        // Room account data.
+        let mut room_ad = Vec::new();
+        for (room, kind, content) in own_ad.as_deref().unwrap_or(account_rows) {
+            if room == room_id {
+                room_ad.push(json!({"type": kind, "content": serde_json::from_str::<Value>(content).unwrap_or(json!({}))}));
+            }
+        }
+
+        let has_typing_change = since.is_some_and(|t| typing_serial > t.typing);
+        if incremental
+            && !any_new
+            && receipts.is_empty()
+            && room_ad.is_empty()
+            && !has_typing_change
+        {
+            return Ok(None);
+        }
+        let ephemeral = if incremental && !has_typing_change {
+            ephemeral
+                .into_iter()
+                .filter(|e| e["type"] != "m.typing")
+                .collect()
+        } else {
+            ephemeral
+        };
+
+        // State: everything up to the timeline's start (initial), or what changed in the gap.
+        let state_pos = first.map(|f| f - 1).unwrap_or(to);
+        let senders: Vec<String> = timeline
+            .iter()
+            .filter_map(|e| e["sender"].as_str().map(String::from))
+            .collect();
+        let gap = limited || !incremental;
+        // As Synapse: a summary only with lazy-loaded members, when membership may have
+        // changed (member events in the timeline, a gap, or a new join / initial sync).
+        let want_summary = filter.lazy_load_members
+            && (!incremental || gap || timeline.iter().any(|e| e["type"] == "m.room.member"));
+        let (state, summary, unread) = tokio::try_join!(
+            async {
+                let state = self
+                    .state_for_sync(
+                        room_id,
+                        if incremental { since } else { None },
+                        state_pos,
+                        gap,
+                        &senders,
+                        filter.lazy_load_members,
+                        current_state,
+                    )
+                    .await?;
+                self.format_events(room_id, &state, None).await
+            },
+            async {
+                if want_summary {
+                    self.room_summary(room_id, user_id).await
+                } else {
+                    Ok(json!({}))
+                }
+            },
+            async {
+                match unread {
+                    Some(u) => Ok(u),
+                    None => self.unread_counts(room_id, user_id, joined_at).await,
+                }
+            },
+        )?;
+        let room = json!({
+            "timeline": {"events": timeline, "limited": limited, "prev_batch": page_token(first.map(|f| f - 1).unwrap_or(to))},
+            "state": {"events": state},
+            "ephemeral": {"events": ephemeral},
+            "account_data": {"events": room_ad},
+            "unread_notifications": unread,
+            "summary": summary,
+        });
+        Ok(Some((room, true)))
+    }
+
+    /// Turns rows (newest first, up to limit+1) into a chronological client timeline.
+    pub(super) async fn timeline(
+        &self,
+        room_id: &str,
+        mut rows: Vec<db::EventRow>,
+        limit: usize,
+        viewer: Option<(&str, &str)>,
+        filter: &SyncFilter,
+    ) -> Result<(Vec<Value>, bool, Option<i64>), RoomError> {
+        let limited = rows.len() > limit;
+        rows.truncate(limit);
+        rows.reverse();
+        let first = rows.first().map(|r| r.stream_ordering);
+        let pdus: Vec<Pdu> = rows.iter().map(Services::pdu).collect::<Result<_, _>>()?;
+        let pdus: Vec<Pdu> = pdus
+            .into_iter()
+            .filter(|p| filter.event_allowed(p))
+            .collect();
+        Ok((
+            self.format_events(room_id, &pdus, viewer).await?,
+            limited,
+            first,
+        ))
+    }
+
+    /// State for a sync response: the full state at `pos` (initial / limited), or the state
+    /// changes since the token up to `pos`. With lazy loading, members are limited to the
+    /// timeline's senders.
+    pub(super) async fn state_for_sync(
+        &self,
+        room_id: &str,
+        since: Option<Token>,
+        pos: i64,
+        gap: bool,
+        senders: &[String],
+        lazy: bool,
+        known: Option<Vec<db::EventRow>>,
+    ) -> Result<Vec<Pdu>, RoomError> {
+        let rows = match since {
+            None => match known {
+                Some(rows) => rows,
+                None => db::state_at(&self.db, room_id, pos).await?,
+            },
+            Some(_) if !gap => Vec::new(),
+            Some(t) => {
+                let changes = db::state_changes(&self.db, room_id, t.pos, pos).await?;
+                let mut latest: HashMap<(String, String), db::EventRow> = HashMap::new();
+                for r in changes {
+                    let p = Services::pdu(&r)?;
+                    latest.insert(
+                        (p.kind_str(), p.state_key_str().unwrap_or("").to_string()),
+                        r,
+                    );
+                }
+                let mut v: Vec<db::EventRow> = latest.into_values().collect();
+                v.sort_by_key(|r| r.stream_ordering);
+                v
+            }
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let p = Services::pdu(r)?;
+            if lazy
+                && p.kind_str() == "m.room.member"
+                && !senders
+                    .iter()
+                    .any(|s| Some(s.as_str()) == p.state_key_str())
+            {
+                continue;
+            }
+            out.push(p);
+        }
+        Ok(out)
+    }
+
+    /// m.heroes and member counts, which clients use to name rooms without a name.
+    pub(super) async fn room_summary(
+        &self,
+        room_id: &str,
+        user_id: &str,
+    ) -> Result<Value, RoomError> {
+        let (joined, invited) = tokio::try_join!(
+            db::members_with(&self.db, room_id, "join"),
+            db::members_with(&self.db, room_id, "invite"),
+        )?;
+        let heroes: Vec<&String> = joined
+            .iter()
+            .chain(invited.iter())
+            .filter(|u| u.as_str() != user_id)
+            .take(5)
+            .collect();
+        Ok(
+            json!({"m.heroes": heroes, "m.joined_member_count": joined.len(), "m.invited_member_count": invited.len()}),
+        )
+    }
+}
