@@ -3,6 +3,7 @@
 //! Returns plain rows; the rules (who may sign what, when a message is acknowledged) live in
 //! `service::e2ee`. Never imports services.
 
+use super::query::Param;
 use super::{Db, Engine, StoreError, now_ms};
 
 /// Stream positions read at start, in one query (0: none).
@@ -156,14 +157,8 @@ pub async fn count_one_time_keys(
     device_id: &str,
 ) -> Result<Vec<(String, i64)>, StoreError> {
     const Q: &str = "SELECT algorithm, COUNT(*) FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm ORDER BY algorithm";
-    if let Some(d) = &db.direct {
-        return d.rows(Q, &[&user_id, &device_id], |r| Ok((r.get(0)?, r.get(1)?)));
-    }
-    Ok(sqlx::query_as(Q)
-        .bind(user_id)
-        .bind(device_id)
-        .fetch_all(&db.pool)
-        .await?)
+    db.fetch_all(Q, &[Param::Text(user_id), Param::Text(device_id)])
+        .await
 }
 
 /// Takes one one-time key away, atomically: the row is deleted by the same statement that
@@ -269,17 +264,9 @@ pub async fn key_counts(
     device_id: &str,
 ) -> Result<(Vec<(String, i64)>, Vec<String>), StoreError> {
     // kind 0: one-time keys (algorithm, count); kind 1: an unused fallback key's algorithm.
-    let rows: Vec<(i64, String, i64)> = if let Some(d) = &db.direct {
-        d.rows(KEY_COUNTS, &[&user_id, &device_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-    } else {
-        sqlx::query_as(KEY_COUNTS)
-            .bind(user_id)
-            .bind(device_id)
-            .fetch_all(&db.pool)
-            .await?
-    };
+    let rows: Vec<(i64, String, i64)> = db
+        .fetch_all(KEY_COUNTS, &[Param::Text(user_id), Param::Text(device_id)])
+        .await?;
     let (mut counts, mut fallback) = (Vec::new(), Vec::new());
     for (kind, algorithm, n) in rows {
         if kind == 0 {
@@ -387,13 +374,8 @@ pub(crate) const DEVICE_LISTS_CHANGED_SINCE: &str =
 /// Users whose devices changed after `since` (the latest change only is kept, so a change
 /// after `to` also counts: a spurious extra entry, never a missed one).
 pub async fn device_lists_changed_since(db: &Db, since: i64) -> Result<Vec<String>, StoreError> {
-    if let Some(d) = &db.direct {
-        return d.rows(DEVICE_LISTS_CHANGED_SINCE, &[&since], |r| r.get(0));
-    }
-    Ok(sqlx::query_scalar(DEVICE_LISTS_CHANGED_SINCE)
-        .bind(since)
-        .fetch_all(&db.pool)
-        .await?)
+    db.fetch_all(DEVICE_LISTS_CHANGED_SINCE, &[Param::Int(since)])
+        .await
 }
 
 pub(crate) const MEMBERSHIPS_AROUND: &str = "SELECT m.user_id, m.room_id, m.membership, m.stream_ordering FROM room_memberships m \
@@ -407,16 +389,11 @@ pub async fn memberships_around(
     user_id: &str,
     since: i64,
 ) -> Result<Vec<(String, String, String, i64)>, StoreError> {
-    if let Some(d) = &db.direct {
-        return d.rows(MEMBERSHIPS_AROUND, &[&user_id, &since], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        });
-    }
-    Ok(sqlx::query_as(MEMBERSHIPS_AROUND)
-        .bind(user_id)
-        .bind(since)
-        .fetch_all(&db.pool)
-        .await?)
+    db.fetch_all(
+        MEMBERSHIPS_AROUND,
+        &[Param::Text(user_id), Param::Int(since)],
+    )
+    .await
 }
 
 // ---- To-device messages ----
@@ -497,20 +474,15 @@ pub async fn has_acknowledged_to_device(
     device_id: &str,
     since: i64,
 ) -> Result<bool, StoreError> {
-    if let Some(d) = &db.direct {
-        return Ok(d
-            .row(
-                HAS_ACKNOWLEDGED_TO_DEVICE,
-                &[&user_id, &device_id, &since],
-                |r| r.get::<_, i64>(0),
-            )?
-            .is_some());
-    }
-    let found: Option<i64> = sqlx::query_scalar(HAS_ACKNOWLEDGED_TO_DEVICE)
-        .bind(user_id)
-        .bind(device_id)
-        .bind(since)
-        .fetch_optional(&db.pool)
+    let found: Option<i64> = db
+        .fetch_optional(
+            HAS_ACKNOWLEDGED_TO_DEVICE,
+            &[
+                Param::Text(user_id),
+                Param::Text(device_id),
+                Param::Int(since),
+            ],
+        )
         .await?;
     Ok(found.is_some())
 }
@@ -533,21 +505,17 @@ pub async fn pending_to_device(
 ) -> Result<Vec<ToDeviceRow>, StoreError> {
     // Nothing is acknowledged below position 0.
     let acked = acknowledged.unwrap_or(-1);
-    if let Some(d) = &db.direct {
-        return d.rows(
-            PENDING_TO_DEVICE,
-            &[&user_id, &device_id, &to, &limit, &acked],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        );
-    }
-    Ok(sqlx::query_as(PENDING_TO_DEVICE)
-        .bind(user_id)
-        .bind(device_id)
-        .bind(to)
-        .bind(limit)
-        .bind(acked)
-        .fetch_all(&db.pool)
-        .await?)
+    db.fetch_all(
+        PENDING_TO_DEVICE,
+        &[
+            Param::Text(user_id),
+            Param::Text(device_id),
+            Param::Int(to),
+            Param::Int(limit),
+            Param::Int(acked),
+        ],
+    )
+    .await
 }
 
 /// Marks the device's messages up to and including (stream_id, seq) as returned by a sync.

@@ -1,5 +1,6 @@
 //! SQL for rooms, events, current state, memberships, transaction ids and aliases.
 
+use super::query::{Decode, Param, Row, bind};
 use super::{Db, StoreError, now_ms};
 
 #[derive(Debug, Clone)]
@@ -13,36 +14,12 @@ pub struct EventRow {
     pub txn_id: Option<String>,
 }
 
-/// The columns of an event row, in the order `EventTuple` and `event_from` read them.
+/// The columns of an event row, in the order its `Decode` reads them.
 macro_rules! event_cols {
     () => {
         "stream_ordering, event_id, room_id, json, redacted_by, txn_device_id, txn_id"
     };
 }
-const EVENT_COLS: &str = event_cols!();
-
-type EventTuple = (
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
-fn to_row(t: EventTuple) -> EventRow {
-    EventRow {
-        stream_ordering: t.0,
-        event_id: t.1,
-        room_id: t.2,
-        json: t.3,
-        redacted_by: t.4,
-        txn_device_id: t.5,
-        txn_id: t.6,
-    }
-}
-
 /// The highest position used by any stream table (the server's start position).
 pub async fn max_stream_position(db: &Db) -> Result<i64, StoreError> {
     let v: i64 = sqlx::query_scalar(
@@ -59,25 +36,12 @@ pub async fn max_stream_position(db: &Db) -> Result<i64, StoreError> {
 
 pub async fn room_version(db: &Db, room_id: &str) -> Result<Option<String>, StoreError> {
     const Q: &str = "SELECT room_version FROM rooms WHERE room_id = $1";
-    if let Some(d) = &db.direct {
-        return d.row(Q, &[&room_id], |r| r.get(0));
-    }
-    Ok(sqlx::query_scalar(Q)
-        .bind(room_id)
-        .fetch_optional(&db.pool)
-        .await?)
+    db.fetch_optional(Q, &[Param::Text(room_id)]).await
 }
 
 pub async fn get_event(db: &Db, event_id: &str) -> Result<Option<EventRow>, StoreError> {
-    let q = format!("SELECT {EVENT_COLS} FROM events WHERE event_id = $1");
-    if let Some(d) = &db.direct {
-        return d.row(&q, &[&event_id], event_from);
-    }
-    let row: Option<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
-        .bind(event_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    Ok(row.map(to_row))
+    const Q: &str = concat!("SELECT ", event_cols!(), " FROM events WHERE event_id = $1");
+    db.fetch_optional(Q, &[Param::Text(event_id)]).await
 }
 
 pub async fn get_events(db: &Db, event_ids: &[String]) -> Result<Vec<EventRow>, StoreError> {
@@ -93,13 +57,7 @@ pub async fn get_events(db: &Db, event_ids: &[String]) -> Result<Vec<EventRow>, 
 /// The newest event of a room: (event_id, depth).
 pub async fn last_event(db: &Db, room_id: &str) -> Result<Option<(String, i64)>, StoreError> {
     const Q: &str = "SELECT event_id, depth FROM events WHERE room_id = $1 ORDER BY stream_ordering DESC LIMIT 1";
-    if let Some(d) = &db.direct {
-        return d.row(Q, &[&room_id], |r| Ok((r.get(0)?, r.get(1)?)));
-    }
-    Ok(sqlx::query_as(Q)
-        .bind(room_id)
-        .fetch_optional(&db.pool)
-        .await?)
+    db.fetch_optional(Q, &[Param::Text(room_id)]).await
 }
 
 /// Current state of a room: (type, state_key, event_id).
@@ -117,15 +75,9 @@ pub async fn current_state_ids(
 
 /// Current state events of a room, as rows.
 pub async fn current_state_events(db: &Db, room_id: &str) -> Result<Vec<EventRow>, StoreError> {
-    let q = format!(
-        "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
-         FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 ORDER BY e.stream_ordering"
-    );
-    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
-        .bind(room_id)
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(rows.into_iter().map(to_row).collect())
+    const Q: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+         FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 ORDER BY e.stream_ordering";
+    db.fetch_all_pooled(Q, &[Param::Text(room_id)]).await
 }
 
 /// One current state event.
@@ -137,17 +89,15 @@ pub async fn current_state_event(
 ) -> Result<Option<EventRow>, StoreError> {
     const Q: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
          FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 AND c.type = $2 AND c.state_key = $3";
-    if let Some(d) = &db.direct {
-        return d.row(Q, &[&room_id, &kind, &state_key], event_from);
-    }
-    let q = Q;
-    let row: Option<EventTuple> = sqlx::query_as(q)
-        .bind(room_id)
-        .bind(kind)
-        .bind(state_key)
-        .fetch_optional(&db.pool)
-        .await?;
-    Ok(row.map(to_row))
+    db.fetch_optional(
+        Q,
+        &[
+            Param::Text(room_id),
+            Param::Text(kind),
+            Param::Text(state_key),
+        ],
+    )
+    .await
 }
 
 /// The state of a room as it was at `pos` (after the event at `pos`): the latest state event
@@ -180,15 +130,8 @@ async fn state_query(
     room_id: &str,
     pos: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    if let Some(d) = &db.direct {
-        return d.rows(q, &[&room_id, &pos], event_from);
-    }
-    let rows: Vec<EventTuple> = sqlx::query_as(q)
-        .bind(room_id)
-        .bind(pos)
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(rows.into_iter().map(to_row).collect())
+    db.fetch_all(q, &[Param::Text(room_id), Param::Int(pos)])
+        .await
 }
 
 /// State events of a room with `from < stream <= to`.
@@ -198,19 +141,13 @@ pub async fn state_changes(
     from: i64,
     to: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    let q = format!(
-        "SELECT {EVENT_COLS} FROM events WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering"
+    const Q: &str = concat!(
+        "SELECT ",
+        event_cols!(),
+        " FROM events WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering"
     );
-    if let Some(d) = &db.direct {
-        return d.rows(&q, &[&room_id, &from, &to], event_from);
-    }
-    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
-        .bind(room_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(rows.into_iter().map(to_row).collect())
+    db.fetch_all(Q, &[Param::Text(room_id), Param::Int(from), Param::Int(to)])
+        .await
 }
 
 pub(crate) const EVENTS_BACKWARDS: &str = concat!(
@@ -227,21 +164,16 @@ pub async fn events_backwards(
     to: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    if let Some(d) = &db.direct {
-        return d.rows(
-            EVENTS_BACKWARDS,
-            &[&room_id, &from, &to, &limit],
-            event_from,
-        );
-    }
-    let rows: Vec<EventTuple> = sqlx::query_as(EVENTS_BACKWARDS)
-        .bind(room_id)
-        .bind(from)
-        .bind(to)
-        .bind(limit)
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(rows.into_iter().map(to_row).collect())
+    db.fetch_all(
+        EVENTS_BACKWARDS,
+        &[
+            Param::Text(room_id),
+            Param::Int(from),
+            Param::Int(to),
+            Param::Int(limit),
+        ],
+    )
+    .await
 }
 
 const NOTIFIABLE_EVENTS: &str = concat!(
@@ -259,13 +191,11 @@ pub async fn notifiable_events(
     before: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    let rows: Vec<EventTuple> = sqlx::query_as(NOTIFIABLE_EVENTS)
-        .bind(user_id)
-        .bind(before)
-        .bind(limit)
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(rows.into_iter().map(to_row).collect())
+    db.fetch_all_pooled(
+        NOTIFIABLE_EVENTS,
+        &[Param::Text(user_id), Param::Int(before), Param::Int(limit)],
+    )
+    .await
 }
 
 pub(crate) const EVENTS_FORWARDS: &str = concat!(
@@ -282,17 +212,16 @@ pub async fn events_forwards(
     to: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    if let Some(d) = &db.direct {
-        return d.rows(EVENTS_FORWARDS, &[&room_id, &from, &to, &limit], event_from);
-    }
-    let rows: Vec<EventTuple> = sqlx::query_as(EVENTS_FORWARDS)
-        .bind(room_id)
-        .bind(from)
-        .bind(to)
-        .bind(limit)
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(rows.into_iter().map(to_row).collect())
+    db.fetch_all(
+        EVENTS_FORWARDS,
+        &[
+            Param::Text(room_id),
+            Param::Int(from),
+            Param::Int(to),
+            Param::Int(limit),
+        ],
+    )
+    .await
 }
 
 /// (room_id, membership, event_id, stream_ordering) of a membership.
@@ -302,15 +231,7 @@ pub(crate) const MEMBERSHIPS_OF: &str = "SELECT room_id, membership, event_id, s
 
 /// A user's memberships, leaving out forgotten rooms.
 pub async fn memberships_of(db: &Db, user_id: &str) -> Result<Vec<MembershipRow>, StoreError> {
-    if let Some(d) = &db.direct {
-        return d.rows(MEMBERSHIPS_OF, &[&user_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        });
-    }
-    Ok(sqlx::query_as(MEMBERSHIPS_OF)
-        .bind(user_id)
-        .fetch_all(&db.pool)
-        .await?)
+    db.fetch_all(MEMBERSHIPS_OF, &[Param::Text(user_id)]).await
 }
 
 pub(crate) const USERS_SHARING_ROOMS: &str = "SELECT DISTINCT o.user_id FROM room_memberships m \
@@ -319,13 +240,8 @@ pub(crate) const USERS_SHARING_ROOMS: &str = "SELECT DISTINCT o.user_id FROM roo
 
 /// Everyone joined to a room the user is joined to (the user included).
 pub async fn users_sharing_rooms(db: &Db, user_id: &str) -> Result<Vec<String>, StoreError> {
-    if let Some(d) = &db.direct {
-        return d.rows(USERS_SHARING_ROOMS, &[&user_id], |r| r.get(0));
-    }
-    Ok(sqlx::query_scalar(USERS_SHARING_ROOMS)
-        .bind(user_id)
-        .fetch_all(&db.pool)
-        .await?)
+    db.fetch_all(USERS_SHARING_ROOMS, &[Param::Text(user_id)])
+        .await
 }
 
 pub async fn membership(
@@ -334,14 +250,8 @@ pub async fn membership(
     room_id: &str,
 ) -> Result<Option<(String, i64)>, StoreError> {
     const Q: &str = "SELECT membership, stream_ordering FROM room_memberships WHERE user_id = $1 AND room_id = $2";
-    if let Some(d) = &db.direct {
-        return d.row(Q, &[&user_id, &room_id], |r| Ok((r.get(0)?, r.get(1)?)));
-    }
-    Ok(sqlx::query_as(Q)
-        .bind(user_id)
-        .bind(room_id)
-        .fetch_optional(&db.pool)
-        .await?)
+    db.fetch_optional(Q, &[Param::Text(user_id), Param::Text(room_id)])
+        .await
 }
 
 /// Members of a room with the given membership.
@@ -351,14 +261,8 @@ pub async fn members_with(
     membership: &str,
 ) -> Result<Vec<String>, StoreError> {
     const Q: &str = "SELECT user_id FROM room_memberships WHERE room_id = $1 AND membership = $2 ORDER BY user_id";
-    if let Some(d) = &db.direct {
-        return d.rows(Q, &[&room_id, &membership], |r| r.get(0));
-    }
-    Ok(sqlx::query_scalar(Q)
-        .bind(room_id)
-        .bind(membership)
-        .fetch_all(&db.pool)
-        .await?)
+    db.fetch_all(Q, &[Param::Text(room_id), Param::Text(membership)])
+        .await
 }
 
 pub async fn forget(db: &Db, user_id: &str, room_id: &str) -> Result<(), StoreError> {
@@ -384,17 +288,16 @@ pub struct Txn {
 
 /// The event a user's transaction created, if any.
 pub async fn txn_event(db: &Db, user_id: &str, txn: &Txn) -> Result<Option<String>, StoreError> {
-    let (device, scope, id) = (&txn.device_id, &txn.scope, &txn.txn_id);
-    if let Some(d) = &db.direct {
-        return d.row(TXN_EVENT, &[&user_id, device, scope, id], |r| r.get(0));
-    }
-    Ok(sqlx::query_scalar(TXN_EVENT)
-        .bind(user_id)
-        .bind(device)
-        .bind(scope)
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?)
+    db.fetch_optional(
+        TXN_EVENT,
+        &[
+            Param::Text(user_id),
+            Param::Text(&txn.device_id),
+            Param::Text(&txn.scope),
+            Param::Text(&txn.txn_id),
+        ],
+    )
+    .await
 }
 
 /// What one new event changes. A batch of them is written in one transaction.
@@ -481,13 +384,6 @@ fn last_per_key<'a, K: Eq + std::hash::Hash>(
         .collect()
 }
 
-/// A parameter of a batch insert.
-enum Arg<'a> {
-    Int(i64),
-    Text(&'a str),
-    MaybeText(Option<&'a str>),
-}
-
 /// One multi-row statement of a batch: `{head} VALUES (...), (...) {tail}`.
 struct Insert<'a> {
     head: &'static str,
@@ -496,7 +392,7 @@ struct Insert<'a> {
     cols: usize,
     /// Each row ends with a literal 0 (room_memberships.forgotten).
     forgotten: bool,
-    args: Vec<Arg<'a>>,
+    args: Vec<Param<'a>>,
 }
 
 impl Insert<'_> {
@@ -521,10 +417,10 @@ fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
         for e in &new_rooms {
             let (version, creator) = e.new_room.as_ref().expect("filtered");
             args.extend([
-                Arg::Text(&e.room_id),
-                Arg::Text(version),
-                Arg::Text(creator),
-                Arg::Int(ts),
+                Param::Text(&e.room_id),
+                Param::Text(version),
+                Param::Text(creator),
+                Param::Int(ts),
             ]);
         }
         out.push(Insert {
@@ -539,19 +435,19 @@ fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
     let mut args = Vec::new();
     for e in rows {
         args.extend([
-            Arg::Int(e.stream_ordering),
-            Arg::Text(&e.event_id),
-            Arg::Text(&e.room_id),
-            Arg::Text(&e.sender),
-            Arg::Text(&e.kind),
-            Arg::MaybeText(e.state_key.as_deref()),
-            Arg::Int(e.depth),
-            Arg::Int(e.origin_server_ts),
-            Arg::Text(&e.json),
-            Arg::MaybeText(e.txn.as_ref().map(|t| t.device_id.as_str())),
-            Arg::MaybeText(e.txn.as_ref().map(|t| t.txn_id.as_str())),
-            Arg::MaybeText(e.relation.as_ref().map(|r| r.0.as_str())),
-            Arg::MaybeText(e.relation.as_ref().map(|r| r.1.as_str())),
+            Param::Int(e.stream_ordering),
+            Param::Text(&e.event_id),
+            Param::Text(&e.room_id),
+            Param::Text(&e.sender),
+            Param::Text(&e.kind),
+            Param::MaybeText(e.state_key.as_deref()),
+            Param::Int(e.depth),
+            Param::Int(e.origin_server_ts),
+            Param::Text(&e.json),
+            Param::MaybeText(e.txn.as_ref().map(|t| t.device_id.as_str())),
+            Param::MaybeText(e.txn.as_ref().map(|t| t.txn_id.as_str())),
+            Param::MaybeText(e.relation.as_ref().map(|r| r.0.as_str())),
+            Param::MaybeText(e.relation.as_ref().map(|r| r.1.as_str())),
         ]);
     }
     out.push(Insert {
@@ -570,11 +466,11 @@ fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
         let mut args = Vec::new();
         for e in &state {
             args.extend([
-                Arg::Text(&e.room_id),
-                Arg::Text(&e.kind),
-                Arg::MaybeText(e.state_key.as_deref()),
-                Arg::Text(&e.event_id),
-                Arg::Int(e.stream_ordering),
+                Param::Text(&e.room_id),
+                Param::Text(&e.kind),
+                Param::MaybeText(e.state_key.as_deref()),
+                Param::Text(&e.event_id),
+                Param::Int(e.stream_ordering),
             ]);
         }
         out.push(Insert {
@@ -595,11 +491,11 @@ fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
         for e in &members {
             let (user, membership) = e.membership.as_ref().expect("filtered");
             args.extend([
-                Arg::Text(user),
-                Arg::Text(&e.room_id),
-                Arg::Text(membership),
-                Arg::Text(&e.event_id),
-                Arg::Int(e.stream_ordering),
+                Param::Text(user),
+                Param::Text(&e.room_id),
+                Param::Text(membership),
+                Param::Text(&e.event_id),
+                Param::Int(e.stream_ordering),
             ]);
         }
         out.push(Insert {
@@ -618,11 +514,11 @@ fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
         for e in &txns {
             let t = e.txn.as_ref().expect("filtered");
             args.extend([
-                Arg::Text(&e.sender),
-                Arg::Text(&t.device_id),
-                Arg::Text(&t.scope),
-                Arg::Text(&t.txn_id),
-                Arg::Text(&e.event_id),
+                Param::Text(&e.sender),
+                Param::Text(&t.device_id),
+                Param::Text(&t.scope),
+                Param::Text(&t.txn_id),
+                Param::Text(&e.event_id),
             ]);
         }
         out.push(Insert {
@@ -640,17 +536,11 @@ fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
 async fn execute<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     ex: E,
     sql: String,
-    args: Vec<Arg<'_>>,
+    args: Vec<Param<'_>>,
 ) -> Result<(), StoreError> {
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for a in args {
-        query = match a {
-            Arg::Int(v) => query.bind(v),
-            Arg::Text(v) => query.bind(v),
-            Arg::MaybeText(v) => query.bind(v),
-        };
-    }
-    query.execute(ex).await?;
+    bind(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -771,33 +661,49 @@ pub async fn relations(
     limit: i64,
     dir_backwards: bool,
 ) -> Result<Vec<EventRow>, StoreError> {
-    let order = if dir_backwards { "DESC" } else { "ASC" };
-    let q = format!(
-        "SELECT {EVENT_COLS} FROM events WHERE relates_to = $1 AND room_id = $2 AND ($3 = '' OR rel_type = $3) AND ($4 = '' OR type = $4) \
-         AND stream_ordering > $5 AND stream_ordering <= $6 ORDER BY stream_ordering {order} LIMIT $7"
-    );
-    let rows: Vec<EventTuple> = sqlx::query_as(sqlx::AssertSqlSafe(q))
-        .bind(event_id)
-        .bind(room_id)
-        .bind(rel_type.unwrap_or(""))
-        .bind(kind.unwrap_or(""))
-        .bind(from)
-        .bind(to)
-        .bind(limit)
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(rows.into_iter().map(to_row).collect())
+    macro_rules! relations {
+        ($order:literal) => {
+            concat!(
+                "SELECT ",
+                event_cols!(),
+                " FROM events WHERE relates_to = $1 AND room_id = $2 AND ($3 = '' OR rel_type = $3) AND ($4 = '' OR type = $4) \
+                 AND stream_ordering > $5 AND stream_ordering <= $6 ORDER BY stream_ordering ",
+                $order,
+                " LIMIT $7"
+            )
+        };
+    }
+    let q = if dir_backwards {
+        relations!("DESC")
+    } else {
+        relations!("ASC")
+    };
+    db.fetch_all_pooled(
+        q,
+        &[
+            Param::Text(event_id),
+            Param::Text(room_id),
+            Param::Text(rel_type.unwrap_or("")),
+            Param::Text(kind.unwrap_or("")),
+            Param::Int(from),
+            Param::Int(to),
+            Param::Int(limit),
+        ],
+    )
+    .await
 }
 
-/// An event row read by `direct` (the columns of EVENT_COLS, in order).
-fn event_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
-    Ok(EventRow {
-        stream_ordering: r.get(0)?,
-        event_id: r.get(1)?,
-        room_id: r.get(2)?,
-        json: r.get(3)?,
-        redacted_by: r.get(4)?,
-        txn_device_id: r.get(5)?,
-        txn_id: r.get(6)?,
-    })
+/// An event row (the columns of `event_cols!`, in order), on either engine.
+impl Decode for EventRow {
+    fn decode<R: Row + ?Sized>(r: &R) -> Result<Self, R::Error> {
+        Ok(EventRow {
+            stream_ordering: r.int(0)?,
+            event_id: r.text(1)?,
+            room_id: r.text(2)?,
+            json: r.text(3)?,
+            redacted_by: r.maybe_text(4)?,
+            txn_device_id: r.maybe_text(5)?,
+            txn_id: r.maybe_text(6)?,
+        })
+    }
 }
