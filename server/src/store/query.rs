@@ -190,3 +190,84 @@ impl Db {
             .await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    /// Every `.rs` file under `dir`, with its path relative to `src/`.
+    fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for entry in std::fs::read_dir(dir).expect("source directory") {
+            let path: PathBuf = entry.expect("directory entry").path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let rel = path.strip_prefix(&src).expect("under src");
+                let text = std::fs::read_to_string(&path).expect("readable source");
+                out.push((rel.to_string_lossy().replace('\\', "/"), text));
+            }
+        }
+    }
+
+    /// Lines of `text` (1-based) where `needle` follows an identifier, as in `db.direct`.
+    fn accesses(text: &str, needle: &str) -> Vec<usize> {
+        let mut found = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let mut rest = line;
+            let mut offset = 0;
+            while let Some(i) = rest.find(needle) {
+                let at = offset + i;
+                let before = line[..at].chars().next_back();
+                let after = line[at + needle.len()..].chars().next();
+                let ident = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                if ident(before) && !ident(after) {
+                    found.push(n + 1);
+                }
+                offset = at + needle.len();
+                rest = &line[offset..];
+            }
+        }
+        found
+    }
+
+    /// Issue 12: each query is written once. A read that also has an in-place SQLite version
+    /// needs `rusqlite` (its row type) or `Db::direct` outside `query.rs`; this fails on either,
+    /// so the second copy cannot come back unnoticed. Add a read through `Db::fetch_*` instead.
+    #[test]
+    fn no_query_is_written_twice() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        sources(&src, &mut files);
+        assert!(files.iter().any(|(p, _)| p == "store/query.rs"));
+        let mut offences = Vec::new();
+        for (path, text) in &files {
+            // The in-place reader, and the one place that decides between it and the pool.
+            let reader = path == "store/direct.rs" || path == "store/query.rs";
+            if !reader && text.contains("rusqlite") {
+                offences.push(format!("{path}: names rusqlite"));
+            }
+            // The handle is built (and its checkpointer started) in store/mod.rs.
+            if path != "store/query.rs" && path != "store/mod.rs" {
+                for line in accesses(text, ".direct") {
+                    offences.push(format!("{path}:{line}: reads Db::direct"));
+                }
+            }
+            if !reader && path.starts_with("store/") {
+                for needle in [".rows(", ".row("] {
+                    for line in accesses(text, needle) {
+                        offences.push(format!(
+                            "{path}:{line}: calls the in-place reader ({needle}"
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(
+            offences.is_empty(),
+            "queries must go through Db::fetch_all / fetch_optional (store/query.rs), \
+             written once for both engines:\n{}",
+            offences.join("\n")
+        );
+    }
+}
