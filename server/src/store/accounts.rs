@@ -1,6 +1,7 @@
 //! SQL for users, devices and access tokens. Returns plain rows; the rules about who may
 //! register or log in live in `service::accounts`.
 
+use super::query::{Decode, Param, Row};
 use super::{Db, StoreError, now_ms};
 
 #[derive(Debug, Clone)]
@@ -173,19 +174,17 @@ pub(crate) const FIND_TOKEN: &str =
     "SELECT user_id, device_id FROM access_tokens WHERE token_hash = $1";
 
 async fn find_token_uncached(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, StoreError> {
-    if let Some(d) = &db.direct {
-        return d.row(FIND_TOKEN, &[&token_hash], |r| {
-            Ok(TokenRow {
-                user_id: r.get(0)?,
-                device_id: r.get(1)?,
-            })
-        });
+    db.fetch_optional(FIND_TOKEN, &[Param::Text(token_hash)])
+        .await
+}
+
+impl Decode for TokenRow {
+    fn decode<R: Row + ?Sized>(r: &R) -> Result<Self, R::Error> {
+        Ok(TokenRow {
+            user_id: r.text(0)?,
+            device_id: r.text(1)?,
+        })
     }
-    let row: Option<(String, String)> = sqlx::query_as(FIND_TOKEN)
-        .bind(token_hash)
-        .fetch_optional(&db.pool)
-        .await?;
-    Ok(row.map(|(user_id, device_id)| TokenRow { user_id, device_id }))
 }
 
 pub async fn count_users(db: &Db) -> Result<i64, StoreError> {

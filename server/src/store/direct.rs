@@ -7,10 +7,10 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use rusqlite::types::ToSql;
 use rusqlite::{Connection, OpenFlags, Row};
 
 use super::StoreError;
+use super::query::Param;
 
 /// Idle connections kept.
 const KEEP: usize = 4;
@@ -45,11 +45,13 @@ impl Direct {
         Ok(c)
     }
 
-    /// Runs `sql` with `params` bound to `$1`, `$2`, ... and maps every row.
-    pub fn rows<T>(
+    /// Runs `sql` with `params` bound to `$1`, `$2`, ... and maps its rows, at most `max` of
+    /// them. Only `Db::fetch_all` and `Db::fetch_optional` call it (see `query`).
+    pub(super) fn rows<T>(
         &self,
         sql: &str,
-        params: &[&dyn ToSql],
+        params: &[Param<'_>],
+        max: usize,
         mut map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>, StoreError> {
         let conn = self.idle.lock().expect("direct connections").pop();
@@ -60,13 +62,19 @@ impl Direct {
         let out = (|| {
             let mut st = conn.prepare_cached(sql)?;
             for (i, p) in params.iter().enumerate() {
-                let name = format!("${}", i + 1);
-                let idx = st.parameter_index(&name)?.unwrap_or(i + 1);
-                st.raw_bind_parameter(idx, p)?;
+                // `$n` are named parameters to SQLite, numbered in order of first appearance.
+                let idx = match PARAM_NAMES.get(i) {
+                    Some(name) => st.parameter_index(name)?,
+                    None => st.parameter_index(&format!("${}", i + 1))?,
+                };
+                st.raw_bind_parameter(idx.unwrap_or(i + 1), p)?;
             }
             let mut rows = st.raw_query();
             let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
+            while out.len() < max {
+                let Some(r) = rows.next()? else {
+                    break;
+                };
                 out.push(map(r)?);
             }
             Ok(out)
@@ -78,17 +86,10 @@ impl Direct {
         }
         out
     }
-
-    /// The first row, if any.
-    pub fn row<T>(
-        &self,
-        sql: &str,
-        params: &[&dyn ToSql],
-        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Option<T>, StoreError> {
-        Ok(self.rows(sql, params, map)?.into_iter().next())
-    }
 }
+
+/// The names of the first parameters, so binding them allocates nothing.
+const PARAM_NAMES: [&str; 8] = ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8"];
 
 /// How often the write-ahead log is copied back into the database.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);

@@ -10,6 +10,7 @@ pub mod direct;
 pub mod e2ee;
 pub mod media;
 pub mod openid;
+mod query;
 pub mod registration_tokens;
 pub mod rooms;
 pub mod threepids;

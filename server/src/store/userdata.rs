@@ -1,5 +1,6 @@
 //! SQL for per-user data sync serves: account data, receipts, filters, presence, push rules.
 
+use super::query::Param;
 use super::{Db, StoreError};
 
 pub async fn set_account_data(
@@ -48,16 +49,11 @@ pub async fn account_data_since(
     user_id: &str,
     since: i64,
 ) -> Result<Vec<(String, String, String)>, StoreError> {
-    if let Some(d) = &db.direct {
-        return d.rows(ACCOUNT_DATA_SINCE, &[&user_id, &since], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        });
-    }
-    Ok(sqlx::query_as(ACCOUNT_DATA_SINCE)
-        .bind(user_id)
-        .bind(since)
-        .fetch_all(&db.pool)
-        .await?)
+    db.fetch_all(
+        ACCOUNT_DATA_SINCE,
+        &[Param::Text(user_id), Param::Int(since)],
+    )
+    .await
 }
 
 pub async fn set_receipt(
@@ -94,16 +90,8 @@ pub async fn receipts_since(
     room_id: &str,
     since: i64,
 ) -> Result<Vec<(String, String, String, String, i64)>, StoreError> {
-    if let Some(d) = &db.direct {
-        return d.rows(RECEIPTS_SINCE, &[&room_id, &since], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        });
-    }
-    Ok(sqlx::query_as(RECEIPTS_SINCE)
-        .bind(room_id)
-        .bind(since)
-        .fetch_all(&db.pool)
-        .await?)
+    db.fetch_all(RECEIPTS_SINCE, &[Param::Text(room_id), Param::Int(since)])
+        .await
 }
 
 pub(crate) const READ_POSITION: &str = "SELECT MAX(e.stream_ordering) FROM receipts r JOIN events e ON e.event_id = r.event_id \
@@ -115,18 +103,11 @@ pub async fn read_position(
     room_id: &str,
     user_id: &str,
 ) -> Result<Option<i64>, StoreError> {
-    if let Some(d) = &db.direct {
-        return Ok(d
-            .row(READ_POSITION, &[&room_id, &user_id], |r| {
-                r.get::<_, Option<i64>>(0)
-            })?
-            .flatten());
-    }
-    Ok(sqlx::query_scalar(READ_POSITION)
-        .bind(room_id)
-        .bind(user_id)
-        .fetch_one(&db.pool)
-        .await?)
+    // MAX answers one row, NULL when there is no receipt.
+    let max: Option<Option<i64>> = db
+        .fetch_optional(READ_POSITION, &[Param::Text(room_id), Param::Text(user_id)])
+        .await?;
+    Ok(max.flatten())
 }
 
 pub async fn insert_filter(db: &Db, user_id: &str, json: &str) -> Result<i64, StoreError> {
@@ -204,26 +185,12 @@ pub async fn presence_since(
     db: &Db,
     since: i64,
 ) -> Result<Vec<(String, String, Option<String>, i64)>, StoreError> {
-    if let Some(d) = &db.direct {
-        return d.rows(PRESENCE_SINCE, &[&since], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        });
-    }
-    Ok(sqlx::query_as(PRESENCE_SINCE)
-        .bind(since)
-        .fetch_all(&db.pool)
-        .await?)
+    db.fetch_all(PRESENCE_SINCE, &[Param::Int(since)]).await
 }
 
 pub async fn get_push_rules(db: &Db, user_id: &str) -> Result<Option<String>, StoreError> {
     const Q: &str = "SELECT json FROM push_rules WHERE user_id = $1";
-    if let Some(d) = &db.direct {
-        return d.row(Q, &[&user_id], |r| r.get(0));
-    }
-    Ok(sqlx::query_scalar(Q)
-        .bind(user_id)
-        .fetch_optional(&db.pool)
-        .await?)
+    db.fetch_optional(Q, &[Param::Text(user_id)]).await
 }
 
 pub async fn set_push_rules(db: &Db, user_id: &str, json: &str) -> Result<(), StoreError> {

@@ -1,0 +1,288 @@
+//! Writes a batch of new events in one transaction: the rooms they create, the events, current
+//! state, memberships, transaction ids and redactions, one multi-row statement per table (one
+//! statement of data-modifying CTEs on PostgreSQL when it can).
+
+use super::Txn;
+use crate::store::query::{Param, bind};
+use crate::store::{Db, Engine, StoreError, now_ms};
+
+/// What one new event changes. A batch of them is written in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewEventRow {
+    pub stream_ordering: i64,
+    pub event_id: String,
+    pub room_id: String,
+    pub sender: String,
+    pub kind: String,
+    pub state_key: Option<String>,
+    pub depth: i64,
+    pub origin_server_ts: i64,
+    pub json: String,
+    /// The client transaction that sent it.
+    pub txn: Option<Txn>,
+    /// (user_id, membership) for m.room.member events.
+    pub membership: Option<(String, String)>,
+    /// Room creation: (version, creator).
+    pub new_room: Option<(String, String)>,
+    /// Event id this redacts.
+    pub redacts: Option<String>,
+    /// (related event id, rel_type) from content.m.relates_to.
+    pub relation: Option<(String, String)>,
+}
+
+/// Writes events in stream order in one transaction: all of them or none. Each table gets
+/// one multi-row statement per batch, so a batch costs the same few round trips as one event.
+pub async fn insert_events(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreError> {
+    // PostgreSQL: one statement (data-modifying CTEs) is one round trip and its own
+    // transaction. Redactions update events, which a sibling CTE could not see, so a batch
+    // with one takes the transaction path.
+    if db.engine == Engine::Postgres
+        && rows.len() <= ROWS_PER_STATEMENT
+        && rows.iter().all(|e| e.redacts.is_none())
+    {
+        return insert_events_one_statement(db, rows).await;
+    }
+    let mut tx = db.pool.begin().await?;
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        insert_chunk(&mut tx, chunk).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Rows per statement: 13 parameters each stays far below SQLite's and PostgreSQL's limits.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// `($first, $first+1, ...), (...)` for `rows` rows of `cols` parameters.
+fn values_list_at(first: usize, rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(first + r * cols + c).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// Keeps the last of rows sharing a key (a later event replaces an earlier one's state, and
+/// PostgreSQL refuses to update one row twice in one statement), in order.
+fn last_per_key<'a, K: Eq + std::hash::Hash>(
+    rows: impl Iterator<Item = (K, &'a NewEventRow)>,
+) -> Vec<&'a NewEventRow> {
+    let rows: Vec<(K, &NewEventRow)> = rows.collect();
+    let mut last: std::collections::HashMap<&K, usize> = std::collections::HashMap::new();
+    for (i, (k, _)) in rows.iter().enumerate() {
+        last.insert(k, i);
+    }
+    rows.iter()
+        .enumerate()
+        .filter(|(i, (k, _))| last[k] == *i)
+        .map(|(_, (_, r))| *r)
+        .collect()
+}
+
+/// One multi-row statement of a batch: `{head} VALUES (...), (...) {tail}`.
+struct Insert<'a> {
+    head: &'static str,
+    tail: &'static str,
+    rows: usize,
+    cols: usize,
+    /// Each row ends with a literal 0 (room_memberships.forgotten).
+    forgotten: bool,
+    args: Vec<Param<'a>>,
+}
+
+impl Insert<'_> {
+    /// The statement with its parameters numbered from `first`.
+    fn sql(&self, first: usize) -> String {
+        let mut values = values_list_at(first, self.rows, self.cols);
+        if self.forgotten {
+            values = values.replace(')', ", 0)");
+        }
+        format!("{} VALUES {}{}", self.head, values, self.tail)
+    }
+}
+
+/// What a batch of events writes, table by table: rooms created, the events, current state
+/// and memberships (the last per key), transaction ids.
+fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
+    let mut out = Vec::new();
+    let ts = now_ms();
+    let new_rooms: Vec<&NewEventRow> = rows.iter().filter(|e| e.new_room.is_some()).collect();
+    if !new_rooms.is_empty() {
+        let mut args = Vec::new();
+        for e in &new_rooms {
+            let (version, creator) = e.new_room.as_ref().expect("filtered");
+            args.extend([
+                Param::Text(&e.room_id),
+                Param::Text(version),
+                Param::Text(creator),
+                Param::Int(ts),
+            ]);
+        }
+        out.push(Insert {
+            head: "INSERT INTO rooms (room_id, room_version, creator, created_ts)",
+            tail: "",
+            rows: new_rooms.len(),
+            cols: 4,
+            forgotten: false,
+            args,
+        });
+    }
+    let mut args = Vec::new();
+    for e in rows {
+        args.extend([
+            Param::Int(e.stream_ordering),
+            Param::Text(&e.event_id),
+            Param::Text(&e.room_id),
+            Param::Text(&e.sender),
+            Param::Text(&e.kind),
+            Param::MaybeText(e.state_key.as_deref()),
+            Param::Int(e.depth),
+            Param::Int(e.origin_server_ts),
+            Param::Text(&e.json),
+            Param::MaybeText(e.txn.as_ref().map(|t| t.device_id.as_str())),
+            Param::MaybeText(e.txn.as_ref().map(|t| t.txn_id.as_str())),
+            Param::MaybeText(e.relation.as_ref().map(|r| r.0.as_str())),
+            Param::MaybeText(e.relation.as_ref().map(|r| r.1.as_str())),
+        ]);
+    }
+    out.push(Insert {
+        head: "INSERT INTO events (stream_ordering, event_id, room_id, sender, type, state_key, depth, origin_server_ts, json, txn_device_id, txn_id, relates_to, rel_type)",
+        tail: "",
+        rows: rows.len(),
+        cols: 13,
+        forgotten: false,
+        args,
+    });
+    let state = last_per_key(rows.iter().filter_map(|e| {
+        let sk = e.state_key.as_deref()?;
+        Some(((e.room_id.as_str(), e.kind.as_str(), sk), e))
+    }));
+    if !state.is_empty() {
+        let mut args = Vec::new();
+        for e in &state {
+            args.extend([
+                Param::Text(&e.room_id),
+                Param::Text(&e.kind),
+                Param::MaybeText(e.state_key.as_deref()),
+                Param::Text(&e.event_id),
+                Param::Int(e.stream_ordering),
+            ]);
+        }
+        out.push(Insert {
+            head: "INSERT INTO current_state (room_id, type, state_key, event_id, stream_ordering)",
+            tail: " ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id, stream_ordering = excluded.stream_ordering",
+            rows: state.len(),
+            cols: 5,
+            forgotten: false,
+            args,
+        });
+    }
+    let members = last_per_key(rows.iter().filter_map(|e| {
+        let (user, _) = e.membership.as_ref()?;
+        Some(((user.as_str(), e.room_id.as_str()), e))
+    }));
+    if !members.is_empty() {
+        let mut args = Vec::new();
+        for e in &members {
+            let (user, membership) = e.membership.as_ref().expect("filtered");
+            args.extend([
+                Param::Text(user),
+                Param::Text(&e.room_id),
+                Param::Text(membership),
+                Param::Text(&e.event_id),
+                Param::Int(e.stream_ordering),
+            ]);
+        }
+        out.push(Insert {
+            head: "INSERT INTO room_memberships (user_id, room_id, membership, event_id, stream_ordering, forgotten)",
+            tail: " ON CONFLICT (user_id, room_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, \
+                   stream_ordering = excluded.stream_ordering, forgotten = 0",
+            rows: members.len(),
+            cols: 5,
+            forgotten: true,
+            args,
+        });
+    }
+    let txns: Vec<&NewEventRow> = rows.iter().filter(|e| e.txn.is_some()).collect();
+    if !txns.is_empty() {
+        let mut args = Vec::new();
+        for e in &txns {
+            let t = e.txn.as_ref().expect("filtered");
+            args.extend([
+                Param::Text(&e.sender),
+                Param::Text(&t.device_id),
+                Param::Text(&t.scope),
+                Param::Text(&t.txn_id),
+                Param::Text(&e.event_id),
+            ]);
+        }
+        out.push(Insert {
+            head: "INSERT INTO event_txns (user_id, device_id, scope, txn_id, event_id)",
+            tail: "",
+            rows: txns.len(),
+            cols: 5,
+            forgotten: false,
+            args,
+        });
+    }
+    out
+}
+
+async fn execute<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    sql: String,
+    args: Vec<Param<'_>>,
+) -> Result<(), StoreError> {
+    bind(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+async fn insert_chunk(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    rows: &[NewEventRow],
+) -> Result<(), StoreError> {
+    for ins in inserts(rows) {
+        let sql = ins.sql(1);
+        execute(&mut **tx, sql, ins.args).await?;
+    }
+    for e in rows {
+        if let Some(target) = &e.redacts {
+            sqlx::query(
+                "UPDATE events SET redacted_by = $1 WHERE event_id = $2 AND redacted_by IS NULL",
+            )
+            .bind(e.event_id.as_str())
+            .bind(target.as_str())
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The batch as one statement of data-modifying CTEs (PostgreSQL).
+async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreError> {
+    let mut sql = String::from("WITH ");
+    let mut args = Vec::new();
+    for (i, ins) in inserts(rows).into_iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("w{i} AS ({})", ins.sql(args.len() + 1)));
+        args.extend(ins.args);
+    }
+    sql.push_str(" SELECT 1");
+    execute(&db.pool, sql, args).await
+}

@@ -1,0 +1,199 @@
+//! SQL for the events table and client transaction ids (`event_txns`): single events, pages of
+//! a room's timeline, relations, and the events a user may be notified about. The rows are
+//! written by `batch_insert`.
+
+use crate::store::query::{Decode, Param, Row};
+use crate::store::{Db, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub stream_ordering: i64,
+    pub event_id: String,
+    pub room_id: String,
+    pub json: String,
+    pub redacted_by: Option<String>,
+    pub txn_device_id: Option<String>,
+    pub txn_id: Option<String>,
+}
+
+/// An event row (the columns of `event_cols!`, in order), on either engine.
+impl Decode for EventRow {
+    fn decode<R: Row + ?Sized>(r: &R) -> Result<Self, R::Error> {
+        Ok(EventRow {
+            stream_ordering: r.int(0)?,
+            event_id: r.text(1)?,
+            room_id: r.text(2)?,
+            json: r.text(3)?,
+            redacted_by: r.maybe_text(4)?,
+            txn_device_id: r.maybe_text(5)?,
+            txn_id: r.maybe_text(6)?,
+        })
+    }
+}
+
+pub async fn get_event(db: &Db, event_id: &str) -> Result<Option<EventRow>, StoreError> {
+    const Q: &str = concat!("SELECT ", event_cols!(), " FROM events WHERE event_id = $1");
+    db.fetch_optional(Q, &[Param::Text(event_id)]).await
+}
+
+pub async fn get_events(db: &Db, event_ids: &[String]) -> Result<Vec<EventRow>, StoreError> {
+    let mut out = Vec::with_capacity(event_ids.len());
+    for id in event_ids {
+        if let Some(r) = get_event(db, id).await? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// The newest event of a room: (event_id, depth).
+pub async fn last_event(db: &Db, room_id: &str) -> Result<Option<(String, i64)>, StoreError> {
+    const Q: &str = "SELECT event_id, depth FROM events WHERE room_id = $1 ORDER BY stream_ordering DESC LIMIT 1";
+    db.fetch_optional(Q, &[Param::Text(room_id)]).await
+}
+
+pub(crate) const EVENTS_BACKWARDS: &str = concat!(
+    "SELECT ",
+    event_cols!(),
+    " FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering DESC LIMIT $4"
+);
+
+/// Up to `limit` events of a room with `from < stream <= to`, newest first.
+pub async fn events_backwards(
+    db: &Db,
+    room_id: &str,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    db.fetch_all(
+        EVENTS_BACKWARDS,
+        &[
+            Param::Text(room_id),
+            Param::Int(from),
+            Param::Int(to),
+            Param::Int(limit),
+        ],
+    )
+    .await
+}
+
+const NOTIFIABLE_EVENTS: &str = concat!(
+    "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+     FROM events e JOIN room_memberships m ON m.room_id = e.room_id AND m.user_id = $1 AND m.membership = 'join' \
+     WHERE e.stream_ordering < $2 AND e.stream_ordering > m.stream_ordering AND e.sender <> $1 \
+     ORDER BY e.stream_ordering DESC LIMIT $3"
+);
+
+/// Up to `limit` events before position `before`, newest first, sent by others into the rooms
+/// `user_id` is joined to since they joined: the events their push rules may notify about.
+pub async fn notifiable_events(
+    db: &Db,
+    user_id: &str,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    db.fetch_all_pooled(
+        NOTIFIABLE_EVENTS,
+        &[Param::Text(user_id), Param::Int(before), Param::Int(limit)],
+    )
+    .await
+}
+
+pub(crate) const EVENTS_FORWARDS: &str = concat!(
+    "SELECT ",
+    event_cols!(),
+    " FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering ASC LIMIT $4"
+);
+
+/// Up to `limit` events of a room with `from < stream <= to`, oldest first.
+pub async fn events_forwards(
+    db: &Db,
+    room_id: &str,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    db.fetch_all(
+        EVENTS_FORWARDS,
+        &[
+            Param::Text(room_id),
+            Param::Int(from),
+            Param::Int(to),
+            Param::Int(limit),
+        ],
+    )
+    .await
+}
+
+/// Events of a room related to `event_id` (optionally by rel_type and event type), newest first
+/// with `dir_backwards`, between stream positions `from < s <= to`.
+#[allow(clippy::too_many_arguments)]
+pub async fn relations(
+    db: &Db,
+    room_id: &str,
+    event_id: &str,
+    rel_type: Option<&str>,
+    kind: Option<&str>,
+    from: i64,
+    to: i64,
+    limit: i64,
+    dir_backwards: bool,
+) -> Result<Vec<EventRow>, StoreError> {
+    macro_rules! relations {
+        ($order:literal) => {
+            concat!(
+                "SELECT ",
+                event_cols!(),
+                " FROM events WHERE relates_to = $1 AND room_id = $2 AND ($3 = '' OR rel_type = $3) AND ($4 = '' OR type = $4) \
+                 AND stream_ordering > $5 AND stream_ordering <= $6 ORDER BY stream_ordering ",
+                $order,
+                " LIMIT $7"
+            )
+        };
+    }
+    let q = if dir_backwards {
+        relations!("DESC")
+    } else {
+        relations!("ASC")
+    };
+    db.fetch_all_pooled(
+        q,
+        &[
+            Param::Text(event_id),
+            Param::Text(room_id),
+            Param::Text(rel_type.unwrap_or("")),
+            Param::Text(kind.unwrap_or("")),
+            Param::Int(from),
+            Param::Int(to),
+            Param::Int(limit),
+        ],
+    )
+    .await
+}
+
+pub(crate) const TXN_EVENT: &str = "SELECT event_id FROM event_txns WHERE user_id = $1 AND device_id = $2 AND scope = $3 AND txn_id = $4";
+
+/// A client transaction: the device that made it, the request it was made on (`scope`: the
+/// path up to the transaction id, without the version prefix) and its id. The spec scopes a
+/// transaction id to the device and the request path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Txn {
+    pub device_id: String,
+    pub scope: String,
+    pub txn_id: String,
+}
+
+/// The event a user's transaction created, if any.
+pub async fn txn_event(db: &Db, user_id: &str, txn: &Txn) -> Result<Option<String>, StoreError> {
+    db.fetch_optional(
+        TXN_EVENT,
+        &[
+            Param::Text(user_id),
+            Param::Text(&txn.device_id),
+            Param::Text(&txn.scope),
+            Param::Text(&txn.txn_id),
+        ],
+    )
+    .await
+}

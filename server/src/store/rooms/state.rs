@@ -1,0 +1,96 @@
+//! SQL for a room's state: the current state (`current_state`) and the state at a past stream
+//! position, read from the events table.
+
+use super::EventRow;
+use crate::store::query::Param;
+use crate::store::{Db, StoreError};
+
+/// Current state of a room: (type, state_key, event_id).
+pub async fn current_state_ids(
+    db: &Db,
+    room_id: &str,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT type, state_key, event_id FROM current_state WHERE room_id = $1")
+            .bind(room_id)
+            .fetch_all(&db.pool)
+            .await?,
+    )
+}
+
+/// Current state events of a room, as rows.
+pub async fn current_state_events(db: &Db, room_id: &str) -> Result<Vec<EventRow>, StoreError> {
+    const Q: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+         FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 ORDER BY e.stream_ordering";
+    db.fetch_all_pooled(Q, &[Param::Text(room_id)]).await
+}
+
+/// One current state event.
+pub async fn current_state_event(
+    db: &Db,
+    room_id: &str,
+    kind: &str,
+    state_key: &str,
+) -> Result<Option<EventRow>, StoreError> {
+    const Q: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+         FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 AND c.type = $2 AND c.state_key = $3";
+    db.fetch_optional(
+        Q,
+        &[
+            Param::Text(room_id),
+            Param::Text(kind),
+            Param::Text(state_key),
+        ],
+    )
+    .await
+}
+
+/// The state of a room as it was at `pos` (after the event at `pos`): the latest state event
+/// per (type, state_key) at or before it. Rooms here are linear, so this is exact.
+pub async fn state_at(db: &Db, room_id: &str, pos: i64) -> Result<Vec<EventRow>, StoreError> {
+    let rows = state_query(db, STATE_NOW, room_id, pos).await?;
+    // A room always has state (its create event): none means the state moved on since.
+    if !rows.is_empty() {
+        return Ok(rows);
+    }
+    state_query(db, STATE_THEN, room_id, pos).await
+}
+
+/// The usual case of `state_at`, the state now: when no entry of the current state is newer
+/// than `pos`, no state event is, and the current state (read by its key) is the state at `pos`.
+pub(crate) const STATE_NOW: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+         FROM current_state c JOIN events e ON e.stream_ordering = c.stream_ordering WHERE c.room_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM current_state n WHERE n.room_id = $1 AND n.stream_ordering > $2) \
+         ORDER BY e.stream_ordering";
+
+/// Else the latest state event of each key up to `pos`.
+const STATE_THEN: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id FROM events e \
+         JOIN (SELECT type, state_key, MAX(stream_ordering) AS so FROM events \
+               WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering <= $2 GROUP BY type, state_key) l \
+           ON e.stream_ordering = l.so ORDER BY e.stream_ordering";
+
+async fn state_query(
+    db: &Db,
+    q: &'static str,
+    room_id: &str,
+    pos: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    db.fetch_all(q, &[Param::Text(room_id), Param::Int(pos)])
+        .await
+}
+
+/// State events of a room with `from < stream <= to`.
+pub async fn state_changes(
+    db: &Db,
+    room_id: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    const Q: &str = concat!(
+        "SELECT ",
+        event_cols!(),
+        " FROM events WHERE room_id = $1 AND state_key IS NOT NULL AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering"
+    );
+    db.fetch_all(Q, &[Param::Text(room_id), Param::Int(from), Param::Int(to)])
+        .await
+}
