@@ -1,35 +1,33 @@
 //! Route registration for the room directory: aliases and the public room list.
 
 use axum::Router;
-use axum::routing::{get, put};
+use axum::routing::put;
+use ruma::api::client::alias::{create_alias, delete_alias, get_alias};
+use ruma::api::client::directory::{
+    get_public_rooms, get_public_rooms_filtered, get_room_visibility,
+};
+use ruma::api::client::room::aliases as room_aliases;
 
 use super::client::directory::{aliases, public_rooms};
-use super::router::both;
+use super::router::{both, endpoint};
 use crate::service::SharedServices;
 
 pub fn routes() -> Router<SharedServices> {
     let mut r = Router::new();
-    r = both(
-        r,
-        "/directory/room/{alias}",
-        put(aliases::put_alias_route)
-            .get(aliases::get_alias_route)
-            .delete(aliases::delete_alias_route),
-    );
-    r = both(
-        r,
-        "/rooms/{room_id}/aliases",
-        get(aliases::get_room_aliases_route),
-    );
+    r = endpoint::<create_alias::v3::Request, _, _>(r, aliases::put_alias_route);
+    r = endpoint::<get_alias::v3::Request, _, _>(r, aliases::get_alias_route);
+    r = endpoint::<delete_alias::v3::Request, _, _>(r, aliases::delete_alias_route);
+    r = endpoint::<room_aliases::v3::Request, _, _>(r, aliases::get_room_aliases_route);
+    r = endpoint::<get_room_visibility::v3::Request, _, _>(r, public_rooms::get_visibility_route);
     r = both(
         r,
         "/directory/list/room/{room_id}",
-        get(public_rooms::get_visibility_route).put(public_rooms::put_visibility_route),
+        put(public_rooms::put_visibility_route),
     );
-    r = both(
+    r = endpoint::<get_public_rooms::v3::Request, _, _>(r, public_rooms::get_public_rooms_route);
+    r = endpoint::<get_public_rooms_filtered::v3::Request, _, _>(
         r,
-        "/publicRooms",
-        get(public_rooms::get_public_rooms_route).post(public_rooms::post_public_rooms_route),
+        public_rooms::post_public_rooms_route,
     );
     r
 }

@@ -112,6 +112,25 @@ async fn aliases_and_public_rooms(engine: Engine) {
     let (_, page2) = bob.get(&format!("/publicRooms?limit=1&since={next}")).await;
     assert_eq!(page2["chunk"].as_array().unwrap().len(), 1);
     assert_ne!(page2["chunk"][0]["room_id"], page["chunk"][0]["room_id"]);
+    // The spec's default visibility is public: a body without it lists the room.
+    alice
+        .ok(
+            Method::PUT,
+            &format!("/directory/list/room/{}", enc(&private)),
+            json!({"visibility": "private"}),
+        )
+        .await;
+    alice
+        .ok(
+            Method::PUT,
+            &format!("/directory/list/room/{}", enc(&private)),
+            json!({}),
+        )
+        .await;
+    let (_, vis) = bob
+        .get(&format!("/directory/list/room/{}", enc(&private)))
+        .await;
+    assert_eq!(vis["visibility"], "public");
     let (status, _) = s.get("/_matrix/client/v3/publicRooms").await;
     assert_eq!(
         status, 401,

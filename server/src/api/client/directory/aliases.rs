@@ -1,52 +1,60 @@
-//! Room aliases — https://spec.matrix.org/v1.12/client-server-api/#room-aliases
+//! Room aliases — https://spec.matrix.org/v1.16/client-server-api/#room-aliases
 //! PUT/GET/DELETE /directory/room/{roomAlias}, GET /rooms/{roomId}/aliases.
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use ruma::api::client::alias::{create_alias, delete_alias, get_alias};
+use ruma::api::client::room::aliases;
+use ruma::{OwnedRoomAliasId, OwnedRoomId, OwnedServerName};
 
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson, Params};
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
 
 pub async fn put_alias_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(alias): Params<String>,
-    MatrixJson(body): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    let room_id = body
-        .get("room_id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::bad_json("room_id is required"))?;
+    Ruma(req): Ruma<create_alias::v3::Request>,
+) -> Result<RumaResponse<create_alias::v3::Response>, ApiError> {
     services
-        .create_alias(&auth.user_id, &alias, room_id)
+        .create_alias(&auth.user_id, req.room_alias.as_str(), req.room_id.as_str())
         .await?;
-    Ok(Json(json!({})))
+    Ok(RumaResponse(create_alias::v3::Response::new()))
 }
 
 pub async fn get_alias_route(
     State(services): State<SharedServices>,
-    Params(alias): Params<String>,
-) -> Result<Json<Value>, ApiError> {
-    let (room_id, servers) = services.alias_target(&alias).await?;
-    Ok(Json(json!({ "room_id": room_id, "servers": servers })))
+    Ruma(req): Ruma<get_alias::v3::Request>,
+) -> Result<RumaResponse<get_alias::v3::Response>, ApiError> {
+    let (room_id, servers) = services.alias_target(req.room_alias.as_str()).await?;
+    let room_id = OwnedRoomId::try_from(room_id).map_err(|_| ApiError::internal())?;
+    let servers = servers
+        .into_iter()
+        .filter_map(|s| OwnedServerName::try_from(s).ok())
+        .collect();
+    Ok(RumaResponse(get_alias::v3::Response::new(room_id, servers)))
 }
 
 pub async fn delete_alias_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(alias): Params<String>,
-) -> Result<Json<Value>, ApiError> {
-    services.delete_alias(&auth.user_id, &alias).await?;
-    Ok(Json(json!({})))
+    Ruma(req): Ruma<delete_alias::v3::Request>,
+) -> Result<RumaResponse<delete_alias::v3::Response>, ApiError> {
+    services
+        .delete_alias(&auth.user_id, req.room_alias.as_str())
+        .await?;
+    Ok(RumaResponse(delete_alias::v3::Response::new()))
 }
 
 pub async fn get_room_aliases_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(room_id): Params<String>,
-) -> Result<Json<Value>, ApiError> {
-    let aliases = services.room_aliases(&auth.user_id, &room_id).await?;
-    Ok(Json(json!({ "aliases": aliases })))
+    Ruma(req): Ruma<aliases::v3::Request>,
+) -> Result<RumaResponse<aliases::v3::Response>, ApiError> {
+    let list = services
+        .room_aliases(&auth.user_id, req.room_id.as_str())
+        .await?
+        .into_iter()
+        .filter_map(|a| OwnedRoomAliasId::try_from(a).ok())
+        .collect();
+    Ok(RumaResponse(aliases::v3::Response::new(list)))
 }

@@ -1,33 +1,43 @@
-//! The public room list — https://spec.matrix.org/v1.12/client-server-api/#listing-rooms
+//! The public room list — https://spec.matrix.org/v1.16/client-server-api/#listing-rooms
 //! GET/PUT /directory/list/room/{roomId}, GET/POST /publicRooms.
 
 use axum::Json;
 use axum::extract::State;
+use ruma::api::client::directory::{
+    get_public_rooms, get_public_rooms_filtered, get_room_visibility,
+};
+use ruma::api::client::room::Visibility;
 use serde_json::{Value, json};
 
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params, QueryMap, uint_param};
+use crate::api::extract::{Auth, MatrixJson, Params, Ruma, RumaResponse};
 use crate::service::SharedServices;
 
 pub async fn get_visibility_route(
     State(services): State<SharedServices>,
-    Params(room_id): Params<String>,
-) -> Result<Json<Value>, ApiError> {
-    let public = services.room_is_public(&room_id).await?;
-    Ok(Json(
-        json!({ "visibility": if public { "public" } else { "private" } }),
-    ))
+    Ruma(req): Ruma<get_room_visibility::v3::Request>,
+) -> Result<RumaResponse<get_room_visibility::v3::Response>, ApiError> {
+    let public = services.room_is_public(req.room_id.as_str()).await?;
+    Ok(RumaResponse(get_room_visibility::v3::Response::new(
+        if public {
+            Visibility::Public
+        } else {
+            Visibility::Private
+        },
+    )))
 }
 
+/// Untyped on purpose: the spec makes `visibility` optional (default public), ruma requires it.
 pub async fn put_visibility_route(
     State(services): State<SharedServices>,
     auth: Auth,
     Params(room_id): Params<String>,
     MatrixJson(body): MatrixJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let public = match body.get("visibility").and_then(Value::as_str) {
-        Some("public") => true,
-        Some("private") | None => false,
+    let public = match body.get("visibility") {
+        None | Some(Value::Null) => true,
+        Some(v) if v == "public" => true,
+        Some(v) if v == "private" => false,
         Some(_) => {
             return Err(ApiError::invalid_param(
                 "visibility must be public or private",
@@ -40,53 +50,36 @@ pub async fn put_visibility_route(
     Ok(Json(json!({})))
 }
 
+// The lists keep Synapse's shape (its entries always carry `join_rule`, which ruma's
+// PublicRoomsChunk leaves out when it is "public"), so their responses stay JSON.
+
 pub async fn get_public_rooms_route(
     State(services): State<SharedServices>,
     _auth: Auth,
-    QueryMap(q): QueryMap,
+    Ruma(req): Ruma<get_public_rooms::v3::Request>,
 ) -> Result<Json<Value>, ApiError> {
-    let limit = uint_param(&q, "limit")?.map(|l| l.min(usize::MAX as u64) as usize);
-    let since = q.get("since").map(String::as_str);
-    Ok(Json(services.public_rooms(limit, since, None).await?))
+    let limit = req
+        .limit
+        .map(|l| usize::try_from(u64::from(l)).unwrap_or(usize::MAX));
+    Ok(Json(
+        services
+            .public_rooms(limit, req.since.as_deref(), None)
+            .await?,
+    ))
 }
 
 pub async fn post_public_rooms_route(
     State(services): State<SharedServices>,
     _auth: Auth,
-    OptionalJson(body): OptionalJson,
+    Ruma(req): Ruma<get_public_rooms_filtered::v3::Request>,
 ) -> Result<Json<Value>, ApiError> {
-    let field = |v: Option<&Value>, what: &str| -> Result<(), ApiError> {
-        match v {
-            Some(v) if !v.is_null() => {
-                Err(ApiError::bad_json(format!("{what} has the wrong type")))
-            }
-            _ => Ok(()),
-        }
-    };
-    let limit = match body.get("limit") {
-        Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64().map(|l| l as usize),
-        other => {
-            field(other, "limit")?;
-            None
-        }
-    };
-    let filter = body.get("filter");
-    let term = match filter.and_then(|f| f.get("generic_search_term")) {
-        Some(Value::String(t)) => Some(t.as_str()),
-        other => {
-            field(other, "filter.generic_search_term")?;
-            None
-        }
-    };
-    let since = match body.get("since") {
-        Some(Value::String(t)) => Some(t.as_str()),
-        other => {
-            field(other, "since")?;
-            None
-        }
-    };
-    if filter.is_some_and(|f| !f.is_object() && !f.is_null()) {
-        return Err(ApiError::bad_json("filter must be an object"));
-    }
-    Ok(Json(services.public_rooms(limit, since, term).await?))
+    let limit = req
+        .limit
+        .map(|l| usize::try_from(u64::from(l)).unwrap_or(usize::MAX));
+    let term = req.filter.generic_search_term.as_deref();
+    Ok(Json(
+        services
+            .public_rooms(limit, req.since.as_deref(), term)
+            .await?,
+    ))
 }
