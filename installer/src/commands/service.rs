@@ -57,10 +57,10 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
                 _ => String::new(),
             };
             let receipt = Receipt::load(&layout.receipt).unwrap_or_default();
-            let answers = crate::wizard::answers::load(&layout.answers).ok();
-            let url = answers
-                .as_ref()
-                .and_then(|a| a.get("public_baseurl").map(str::to_string))
+            let url = crate::answers::file::load(&layout.answers)
+                .ok()
+                .and_then(|a| a.public_baseurl)
+                .map(|u| u.to_string())
                 .unwrap_or_default();
             printer.data(format!(
                 "{}: {} ({how})",
@@ -74,7 +74,7 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
             printer.data(format!(
                 "  data:    {}{}",
                 layout.data_dir.display(),
-                if receipt.database == "postgres" {
+                if receipt.database == Some(crate::answers::Database::Postgres) {
                     " (database: PostgreSQL matrixd)"
                 } else {
                     ""

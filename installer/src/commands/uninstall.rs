@@ -146,7 +146,7 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     }
 
     if args.purge {
-        if receipt.database == "postgres" {
+        if receipt.database == Some(crate::answers::Database::Postgres) {
             let pg = &d.postgresql;
             let drop = |argv: Vec<String>| Cmd::new(argv).as_user(&pg.os_user);
             let h = pg.socket_dir.clone();
@@ -205,7 +205,7 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
             layout.config_dir.display(),
             layout.data_dir.display(),
             layout.log_dir.display(),
-            if receipt.database == "postgres" { ", the PostgreSQL database matrixd" } else { "" },
+            if receipt.database == Some(crate::answers::Database::Postgres) { ", the PostgreSQL database matrixd" } else { "" },
             layout.answers.display()
         ));
     }

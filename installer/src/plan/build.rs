@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::answers::{Answers, Database, Proxy, Registration, Tls};
 use crate::facts::Facts;
 use crate::facts::distro::subst;
 use crate::plan::existing::Existing;
@@ -235,6 +236,19 @@ fn cmd(argv: &[String], vars: &[(&str, &str)]) -> Cmd {
     Cmd::new(subst(argv, vars))
 }
 
+/// A conditional answer that the wizard always fills when it applies.
+fn answered<T: Clone>(value: &Option<T>, key: &str) -> Result<T, PlanError> {
+    value.clone().ok_or_else(|| {
+        err(
+            format!("missing answer: {key}"),
+            format!(
+                "pass --{} or set {key} in the answers file",
+                key.replace('_', "-")
+            ),
+        )
+    })
+}
+
 /// Builds the plan. `gen` makes new secrets (random in real runs, predictable in tests).
 pub fn build(
     a: &Answers,
@@ -263,10 +277,11 @@ pub fn build(
     };
 
     let (public_host, public_port) = url_host_port(&a.public_baseurl);
-    let server_host = crate::wizard::question::server_host(&a.server_name);
+    let server_host = a.server_name.host();
     let nginx = a.proxy == Proxy::Nginx;
     let postgres = a.database == Database::Postgres;
-    let coturn = a.turn.as_ref().is_some_and(|t| t.install_coturn);
+    let coturn = a.install_coturn.yes();
+    let turn = coturn || !a.turn_uris.is_empty();
     let uses_tls = a.tls != Tls::None;
 
     // 1. Packages.
@@ -420,7 +435,7 @@ pub fn build(
     b.dir(&l.data_dir.join("media_store"), 0o750, &user);
     b.dir(&l.log_dir, 0o750, &user);
     b.dir(&l.run_dir, 0o755, &user);
-    if uses_tls && !matches!(a.tls, Tls::Existing { .. }) {
+    if uses_tls && a.tls != Tls::Existing {
         b.dir(&l.tls_dir, 0o750, &root_group);
     }
 
@@ -477,15 +492,17 @@ pub fn build(
         affects: Affects::Homeserver,
     }));
 
-    let (cert, key) = match &a.tls {
-        Tls::Existing { cert, key } => {
-            let c = existing.read(cert).ok_or_else(|| {
+    let (cert, key) = match a.tls {
+        Tls::Existing => {
+            let cert = answered(&a.tls_cert, "tls_cert")?.to_path_buf();
+            let key = answered(&a.tls_key, "tls_key")?.to_path_buf();
+            let c = existing.read(&cert).ok_or_else(|| {
                 err(
                     format!("the certificate {} does not exist", cert.display()),
                     "pass --tls-cert with the full-chain PEM file",
                 )
             })?;
-            let k = existing.read(key).ok_or_else(|| {
+            let k = existing.read(&key).ok_or_else(|| {
                 err(
                     format!(
                         "the private key {} does not exist or cannot be read",
@@ -500,7 +517,7 @@ pub fn build(
                     "pass the full chain (leaf first, then intermediates) and its own key, or use --tls self-signed",
                 )
             })?;
-            (cert.clone(), key.clone())
+            (cert, key)
         }
         _ => (
             l.tls_dir.join("fullchain.pem"),
@@ -536,17 +553,17 @@ pub fn build(
     }
 
     // TURN: coturn shares a secret with matrixd.
-    let turn_ctx = match &a.turn {
-        Some(t) => {
-            let uris = if t.uris.is_empty() {
+    let turn_ctx = match turn {
+        true => {
+            let uris = if a.turn_uris.is_empty() {
                 vec![
                     format!("turn:{public_host}:3478?transport=udp"),
                     format!("turn:{public_host}:3478?transport=tcp"),
                 ]
             } else {
-                t.uris.clone()
+                a.turn_uris.iter().map(|u| u.to_string()).collect()
             };
-            let secret_path = match &t.secret_file {
+            let secret_path = match &a.turn_secret_file {
                 Some(f) => {
                     if !existing.exists(f) {
                         return Err(err(
@@ -554,7 +571,7 @@ pub fn build(
                             "create it, or use --install-coturn to have one generated",
                         ));
                     }
-                    f.clone()
+                    f.to_path_buf()
                 }
                 None => secret_path("turn_shared_secret"),
             };
@@ -566,11 +583,11 @@ pub fn build(
                 secret_path,
             ))
         }
-        None => None,
+        false => None,
     };
     let mut coturn_secret = None;
     if let Some((_, path)) = &turn_ctx {
-        if a.turn.as_ref().is_some_and(|t| t.secret_file.is_none()) {
+        if a.turn_secret_file.is_none() {
             coturn_secret = Some(b.secret(path, &user, new_secret, Affects::Homeserver));
         } else if coturn {
             coturn_secret = existing
@@ -579,7 +596,7 @@ pub fn build(
         }
     }
 
-    let smtp_pass = match a.smtp.as_ref().and_then(|m| m.pass_file.as_ref()) {
+    let smtp_pass = match a.smtp_host.as_ref().and(a.smtp_pass_file.as_ref()) {
         Some(f) => Some(
             existing
                 .read(f)
@@ -603,10 +620,10 @@ pub fn build(
     // 7. homeserver.yaml and its log config.
     let log_config = l.config_dir.join("log.config");
     let hs = HomeserverCtx {
-        server_name: a.server_name.clone(),
+        server_name: a.server_name.to_string(),
         config_path: s(&l.config),
         pid_file: s(&l.pid_file),
-        public_baseurl: Some(a.public_baseurl.clone()),
+        public_baseurl: Some(a.public_baseurl.to_string()),
         port: HTTP_PORT,
         bind_addresses: if nginx {
             vec!["127.0.0.1".into()]
@@ -637,7 +654,7 @@ pub fn build(
         registration_shared_secret: String::new(),
         macaroon_secret_key: String::new(),
         form_secret: String::new(),
-        report_stats: a.report_stats,
+        report_stats: a.report_stats.yes(),
         extras: InstallExtras {
             install: true,
             secret_files: Some(SecretFilesCtx {
@@ -651,26 +668,26 @@ pub fn build(
                 cert: s(&cert),
                 key: s(&key),
             }),
-            no_federation: !a.federation,
-            registration: match a.registration {
-                Registration::Closed => "closed",
-                Registration::Token => "token",
-                Registration::Open => "open",
+            no_federation: !a.federation.yes(),
+            registration: a.registration.to_string(),
+            serve_server_wellknown: a.well_known.yes() && !nginx && a.federation.yes(),
+            email: match &a.smtp_host {
+                Some(host) => Some(EmailCtx {
+                    smtp_host: host.to_string(),
+                    smtp_port: answered(&a.smtp_port, "smtp_port")?.0,
+                    smtp_user: a.smtp_user.as_ref().map(|u| u.to_string()),
+                    smtp_pass: smtp_pass.clone(),
+                    require_transport_security: answered(&a.smtp_require_tls, "smtp_require_tls")?
+                        .yes(),
+                    notif_from: answered(&a.notif_from, "notif_from")?.to_string(),
+                }),
+                None => None,
             },
-            serve_server_wellknown: a.well_known && !nginx && a.federation,
-            email: a.smtp.as_ref().map(|m| EmailCtx {
-                smtp_host: m.host.clone(),
-                smtp_port: m.port,
-                smtp_user: m.user.clone(),
-                smtp_pass: smtp_pass.clone(),
-                require_transport_security: m.require_tls,
-                notif_from: m.notif_from.clone(),
-            }),
             turn: turn_ctx.as_ref().map(|(t, _)| TurnCtx {
                 uris: t.uris.clone(),
                 secret_path: t.secret_path.clone(),
             }),
-            url_preview: a.url_preview,
+            url_preview: a.url_preview.yes(),
             url_preview_blacklist: URL_PREVIEW_IP_RANGE_BLACKLIST.to_vec(),
         },
     };
@@ -686,7 +703,7 @@ pub fn build(
         &log_config,
         crate::render::LOG_CONFIG,
         &LogCtx {
-            server_name: a.server_name.clone(),
+            server_name: a.server_name.to_string(),
             log_file: s(&l.log_dir.join("homeserver.log")),
         },
         0o644,
@@ -703,12 +720,12 @@ pub fn build(
     // 8. nginx: .well-known files, the site, and whatever makes nginx read it.
     if nginx {
         let webroot = PathBuf::from(&d.nginx.webroot);
-        if a.well_known {
+        if a.well_known.yes() {
             let dir = webroot.join(".well-known/matrix");
             b.dir(&webroot, 0o755, &root);
             b.dir(&webroot.join(".well-known"), 0o755, &root);
             b.dir(&dir, 0o755, &root);
-            if a.federation {
+            if a.federation.yes() {
                 let port = if a.tls == Tls::None { public_port } else { 443 };
                 b.template(
                     &dir.join("server"),
@@ -745,7 +762,7 @@ pub fn build(
             &site,
             crate::render::NGINX_SITE,
             &NginxCtx {
-                server_name: a.server_name.clone(),
+                server_name: a.server_name.to_string(),
                 server_names,
                 tls: uses_tls,
                 cert: s(&cert),
@@ -753,9 +770,9 @@ pub fn build(
                 ipv6: facts.ipv6,
                 listen_http2: if http2_directive { "" } else { " http2" },
                 http2_directive,
-                federation_port: a.federation && a.tls != Tls::Direct,
+                federation_port: a.federation.yes() && a.tls != Tls::Direct,
                 upstream: format!("http://127.0.0.1:{HTTP_PORT}"),
-                well_known: a.well_known,
+                well_known: a.well_known.yes(),
                 webroot: d
                     .nginx
                     .webroot_in_chroot
@@ -806,7 +823,7 @@ pub fn build(
             &conf,
             crate::render::COTURN_CONF,
             &CoturnCtx {
-                server_name: a.server_name.clone(),
+                server_name: a.server_name.to_string(),
                 secret: coturn_secret.clone().unwrap_or_default(),
                 realm: server_host.clone(),
             },
@@ -875,7 +892,7 @@ pub fn build(
     }));
 
     // 11. The answers, for re-runs.
-    let answers_text = crate::wizard::answers::to_toml(&crate::wizard::answers::from_typed(a));
+    let answers_text = crate::answers::file::to_toml(&a.to_given());
     let change = b.change_for(&l.answers, answers_text.as_bytes());
     b.steps.push(Step::File(FileStep {
         path: l.answers.clone(),
