@@ -10,8 +10,8 @@ use crate::error::{CliError, ExitStatus};
 use crate::exec::{service, system};
 use crate::facts;
 use crate::facts::distro::subst;
-use crate::plan::build::{Layout, matrixd_service};
 use crate::plan::model::{Cmd, Direct};
+use crate::plan::{Layout, matrixd_service};
 use crate::ui::Printer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

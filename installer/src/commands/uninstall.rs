@@ -10,8 +10,8 @@ use crate::error::{CliError, ExitStatus};
 use crate::exec::{service, system};
 use crate::facts;
 use crate::facts::distro::subst;
-use crate::plan::build::{Layout, matrixd_service, nginx_service};
 use crate::plan::model::Cmd;
+use crate::plan::{Layout, matrixd_service, nginx_service};
 use crate::ui::Printer;
 
 pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
@@ -106,7 +106,7 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
         .iter()
         .any(|p| receipt.packages_added.contains(p));
     if coturn_added {
-        let c = crate::plan::build::service_for(
+        let c = crate::plan::service_for(
             &facts,
             &d.coturn.service,
             crate::plan::model::Affects::Coturn,
