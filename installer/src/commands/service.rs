@@ -48,12 +48,14 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
             let running = service::is_running(&svc);
             let how = match (&svc.direct, manager) {
                 (_, true) => format!("via {}", facts.distro.service.kind),
-                (Direct::Spawn { pid_file, .. }, false) => match system::live_pid(pid_file) {
-                    Some(pid) => {
-                        format!("pid {pid}, started by matrixctl (no service manager running)")
+                (Direct::Spawn { pid_file, .. }, false) => {
+                    match crate::facts::probe::live_pid(pid_file) {
+                        Some(pid) => {
+                            format!("pid {pid}, started by matrixctl (no service manager running)")
+                        }
+                        None => "no service manager running".to_string(),
                     }
-                    None => "no service manager running".to_string(),
-                },
+                }
                 _ => String::new(),
             };
             let receipt = Receipt::load(&layout.receipt).unwrap_or_default();

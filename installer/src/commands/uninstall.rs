@@ -190,7 +190,7 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
         if webroot.exists() {
             let _ = std::fs::remove_dir_all(webroot);
         }
-        if system::user(Path::new("/"), &d.user.name).is_some() {
+        if crate::facts::probe::user(Path::new("/"), &d.user.name).is_some() {
             for c in &d.user.remove_user {
                 let argv = subst(c, &[("user", &d.user.name), ("group", &d.user.group)]);
                 let _ = system::run(&Cmd::new(argv));

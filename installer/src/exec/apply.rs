@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use crate::exec::{fs, service, system};
-use crate::plan::existing::under;
+use crate::facts::{probe, under};
 use crate::plan::model::*;
 use crate::ui::Printer;
 
@@ -84,10 +84,10 @@ impl Run<'_> {
     /// uid/gid for an owner, looked up in the target's passwd/group. Unknown names are an
     /// error when activating; with --root they are skipped (the user may not exist there yet).
     fn ids(&self, o: &Owner) -> Result<Option<(u32, u32)>, String> {
-        let uid = system::user(&self.opts.root, &o.user)
+        let uid = probe::user(&self.opts.root, &o.user)
             .map(|a| a.uid)
             .or((o.user == "root").then_some(0));
-        let gid = system::group(&self.opts.root, &o.group).or((o.group == "root").then_some(0));
+        let gid = probe::group(&self.opts.root, &o.group).or((o.group == "root").then_some(0));
         match (uid, gid) {
             (Some(u), Some(g)) => Ok(Some((u, g))),
             _ if !self.opts.activate => Ok(None),
@@ -258,12 +258,12 @@ impl Run<'_> {
                 create_user,
                 ..
             } => {
-                if system::group(Path::new("/"), group).is_none() {
+                if probe::group(Path::new("/"), group).is_none() {
                     for c in create_group {
                         system::run_ok(c)?;
                     }
                 }
-                if system::user(Path::new("/"), name).is_none() {
+                if probe::user(Path::new("/"), name).is_none() {
                     for c in create_user {
                         system::run_ok(c)?;
                     }

@@ -9,6 +9,7 @@ mod doctor_support;
 mod doctor_tls;
 mod generate_config;
 mod install;
+mod layers;
 mod register_user;
 mod templates;
 
