@@ -103,3 +103,20 @@ pub fn live_pid(pid_file: &Path) -> Option<i32> {
         .ok()
         .map(|_| pid)
 }
+
+/// The user and group names this process runs as (numeric ids where they have no names).
+pub fn current_user() -> (String, String) {
+    let uid = nix::unistd::geteuid();
+    let gid = nix::unistd::getegid();
+    let user = nix::unistd::User::from_uid(uid)
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| uid.to_string());
+    let group = nix::unistd::Group::from_gid(gid)
+        .ok()
+        .flatten()
+        .map(|g| g.name)
+        .unwrap_or_else(|| gid.to_string());
+    (user, group)
+}

@@ -223,6 +223,19 @@ pub enum Step {
         connect: String,
         ca: Option<PathBuf>,
     },
+    /// Adds `text` at the end of an existing file, keeping its mode (`what`: what it adds).
+    Append {
+        file: PathBuf,
+        text: String,
+        what: String,
+    },
+    /// Removes a file or symlink (`tree`: a directory and everything in it) if it exists.
+    /// `quiet`: a leftover; a failure is ignored and nothing is reported.
+    Remove {
+        path: PathBuf,
+        tree: bool,
+        quiet: bool,
+    },
 }
 
 impl Step {

@@ -52,3 +52,22 @@ fn facts_only_look_and_exec_only_changes() {
     forbid("facts", &["crate::exec", "crate::plan", "crate::wizard"]);
     forbid("exec", &["crate::wizard", "dialoguer"]);
 }
+
+#[test]
+fn uninstall_and_generate_config_change_files_only_through_a_plan_and_the_executor() {
+    for file in ["commands/uninstall.rs", "commands/generate_config.rs"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        for call in [
+            "fs::remove",
+            "fs::write",
+            "fs::create_dir",
+            "fs::copy",
+            "write_atomic",
+            "create_new",
+            "exec::append",
+        ] {
+            assert!(!text.contains(call), "src/{file} calls {call} itself");
+        }
+    }
+}
