@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -41,7 +41,8 @@ pub enum Command {
     Doctor(crate::commands::doctor::DoctorArgs),
 }
 
-/// Every answer has a flag; secrets are only ever read from files.
+/// Every answer has a flag (declared with its question in `answers`); secrets are only ever
+/// read from files.
 #[derive(Args, Debug, Default)]
 pub struct InstallArgs {
     /// Print the plan and change nothing.
@@ -60,69 +61,9 @@ pub struct InstallArgs {
     #[arg(long, value_name = "NAME")]
     pub distro: Option<String>,
 
-    /// The part after ':' in every user id (@alice:NAME). It can never change later.
-    #[arg(long, value_name = "NAME")]
-    pub server_name: Option<String>,
-    /// The URL clients reach the server at [default: https://SERVER_NAME/].
-    #[arg(long, value_name = "URL")]
-    pub public_baseurl: Option<String>,
-    /// sqlite or postgres (PostgreSQL is installed and set up here if absent) [default: sqlite].
-    #[arg(long)]
-    pub database: Option<String>,
-    /// self-signed, existing (with --tls-cert/--tls-key), direct (matrixd serves TLS on 8448) or none [default: self-signed].
-    #[arg(long)]
-    pub tls: Option<String>,
-    /// Full-chain certificate (PEM) for --tls existing.
-    #[arg(long, value_name = "FILE")]
-    pub tls_cert: Option<String>,
-    /// Its private key (PEM) for --tls existing.
-    #[arg(long, value_name = "FILE")]
-    pub tls_key: Option<String>,
-    /// nginx or none [default: nginx].
-    #[arg(long)]
-    pub proxy: Option<String>,
-    /// yes or no: talk to other Matrix servers [default: yes].
-    #[arg(long)]
-    pub federation: Option<String>,
-    /// yes or no: serve /.well-known/matrix/client and /server, with CORS, from this host [default: yes].
-    #[arg(long)]
-    pub well_known: Option<String>,
-    /// closed, token or open [default: closed].
-    #[arg(long)]
-    pub registration: Option<String>,
-    /// yes or no: report anonymous usage statistics (required, as in Synapse).
-    #[arg(long)]
-    pub report_stats: Option<String>,
-    /// SMTP server for notification emails.
-    #[arg(long, value_name = "HOST")]
-    pub smtp_host: Option<String>,
-    /// SMTP port [default: 587].
-    #[arg(long, value_name = "PORT")]
-    pub smtp_port: Option<String>,
-    /// SMTP user name.
-    #[arg(long, value_name = "USER")]
-    pub smtp_user: Option<String>,
-    /// File whose first line is the SMTP password.
-    #[arg(long, value_name = "FILE")]
-    pub smtp_pass_file: Option<String>,
-    /// Sender of notification emails, e.g. "Matrix <noreply@example.org>".
-    #[arg(long, value_name = "FROM")]
-    pub notif_from: Option<String>,
-    /// yes or no: require STARTTLS to the SMTP server [default: yes].
-    #[arg(long)]
-    pub smtp_require_tls: Option<String>,
-    /// A TURN URI for voice and video calls (repeatable).
-    #[arg(long = "turn-uri", value_name = "URI")]
-    pub turn_uri: Vec<String>,
-    /// File holding the TURN server's shared secret (use-auth-secret).
-    #[arg(long, value_name = "FILE")]
-    pub turn_secret_file: Option<String>,
-    /// yes or no: install coturn here with use-auth-secret and a generated shared secret.
-    #[arg(long, num_args = 0..=1, default_missing_value = "yes")]
-    pub install_coturn: Option<String>,
-    /// yes or no: generate URL previews (off by default; private ranges are never fetched).
-    #[arg(long, num_args = 0..=1, default_missing_value = "yes")]
-    pub url_preview: Option<String>,
+    /// One flag per install question (declared in `answers`).
+    #[command(flatten)]
+    pub given: crate::answers::Given,
 }
 
 #[derive(Args, Debug)]
@@ -145,11 +86,7 @@ pub struct UninstallArgs {
     pub distro: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum YesNo {
-    Yes,
-    No,
-}
+pub use crate::answers::YesNo;
 
 #[derive(Args, Debug)]
 pub struct GenerateConfigArgs {

@@ -1,8 +1,10 @@
 //! matrixctl: installs, registers users on, and diagnoses a matrixd (or Synapse) homeserver.
-//! Commands live in `commands/`, one module each; `wizard` asks, `facts` detects the OS from
-//! `distros/`, `plan` decides (purely), `exec` is the only code that changes the system, `render`
-//! owns the templates, `ui` all terminal output, `error` the exit codes and hints.
+//! Commands live in `commands/`, one module each; `answers` declares every install question
+//! once, `wizard` asks them, `facts` detects the OS from `distros/`, `plan` decides (purely),
+//! `exec` is the only code that changes the system, `render` owns the templates, `ui` all
+//! terminal output, `error` the exit codes and hints.
 
+pub mod answers;
 pub mod cli;
 pub mod commands;
 pub mod doctor;

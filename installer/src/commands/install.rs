@@ -6,23 +6,22 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::answers::{self, Answers, Database, Given};
 use crate::cli::InstallArgs;
 use crate::error::{CliError, ExitStatus};
 use crate::exec;
 use crate::facts::{self, Facts};
 use crate::plan::{self, Layout, Plan, existing, model::*};
 use crate::ui::Printer;
-use crate::wizard::{
-    self, MissingAnswer,
-    answers::{self, Raw},
-};
+use crate::wizard::{self, MissingAnswer};
 
 /// What an install left behind, for `uninstall` (`matrixctl-install.toml` in the config dir).
 #[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Receipt {
     pub distro: String,
     pub service: String,
-    pub database: String,
+    /// The `database` answer.
+    pub database: Option<Database>,
     /// Packages install added (uninstall removes them).
     pub packages_added: Vec<String>,
     /// Files install wrote outside the config and data directories (service definition, nginx
@@ -36,45 +35,6 @@ impl Receipt {
     pub fn load(path: &Path) -> Option<Receipt> {
         toml::from_str(&std::fs::read_to_string(path).ok()?).ok()
     }
-}
-
-/// The flags, as answers.
-pub fn flag_answers(args: &InstallArgs) -> Result<Raw, CliError> {
-    let mut raw = Raw::default();
-    let pairs: [(&'static str, &Option<String>); 20] = [
-        ("server_name", &args.server_name),
-        ("public_baseurl", &args.public_baseurl),
-        ("database", &args.database),
-        ("tls", &args.tls),
-        ("tls_cert", &args.tls_cert),
-        ("tls_key", &args.tls_key),
-        ("proxy", &args.proxy),
-        ("federation", &args.federation),
-        ("well_known", &args.well_known),
-        ("registration", &args.registration),
-        ("report_stats", &args.report_stats),
-        ("smtp_host", &args.smtp_host),
-        ("smtp_port", &args.smtp_port),
-        ("smtp_user", &args.smtp_user),
-        ("smtp_pass_file", &args.smtp_pass_file),
-        ("notif_from", &args.notif_from),
-        ("smtp_require_tls", &args.smtp_require_tls),
-        ("turn_secret_file", &args.turn_secret_file),
-        ("install_coturn", &args.install_coturn),
-        ("url_preview", &args.url_preview),
-    ];
-    for (key, value) in pairs {
-        if let Some(v) = value {
-            let q = crate::wizard::question::question(key);
-            answers::check(key, v, q.flag).map_err(|e| CliError::usage(e).hint(q.help))?;
-            raw.set(key, vec![v.clone()]);
-        }
-    }
-    for u in &args.turn_uri {
-        answers::check("turn_uris", u, "--turn-uri").map_err(CliError::usage)?;
-    }
-    raw.set("turn_uris", args.turn_uri.clone());
-    Ok(raw)
 }
 
 fn missing(m: MissingAnswer) -> CliError {
@@ -94,6 +54,7 @@ fn missing(m: MissingAnswer) -> CliError {
         MissingAnswer::Prompt(e) => CliError::failure("cannot ask the install questions")
             .cause(e)
             .hint("answer with flags or --answers FILE, and --yes"),
+        MissingAnswer::Invalid(e) => CliError::usage(e),
     }
 }
 
@@ -137,10 +98,10 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
     );
 
     // Layers: an earlier install's answers, then the answers file, then flags.
-    let mut given = Raw::default();
+    let mut given = Given::default();
     let saved = existing::under(&root, &layout.answers);
     if saved.exists() {
-        let earlier = answers::load(&saved).map_err(|e| {
+        let earlier = answers::file::load(&saved).map_err(|e| {
             CliError::failure("the answers of the earlier install cannot be read")
                 .cause(e)
                 .hint(format!("fix or remove {}", saved.display()))
@@ -155,25 +116,26 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
         given.overlay(&earlier);
     }
     if let Some(f) = &args.answers {
-        let file = answers::load(f).map_err(|e| {
+        let file = answers::file::load(f).map_err(|e| {
             CliError::usage(format!("invalid answers file {}", f.display()))
                 .cause(e)
                 .hint("keys are the flags' names with '_' (server_name = \"example.org\")")
         })?;
         given.overlay(&file);
     }
-    given.overlay(&flag_answers(&args)?);
+    given.overlay(&args.given);
     if let (Some(old), Some(new)) = (
         saved
             .exists()
-            .then(|| answers::load(&saved).ok())
+            .then(|| answers::file::load(&saved).ok())
             .flatten()
-            .and_then(|r| r.get("server_name").map(str::to_string)),
-        given.get("server_name"),
+            .and_then(|g| g.server_name),
+        &given.server_name,
     ) {
-        if old != new {
+        if old != *new {
             return Err(CliError::failure(format!(
-                "this machine already serves {old:?}; the server name can never change"
+                "this machine already serves {:?}; the server name can never change",
+                old.as_str()
             ))
             .hint(format!(
                 "keep --server-name {old}, or `matrixctl uninstall --purge` first to start over"
@@ -181,9 +143,9 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
         }
     }
 
-    let mut raw = wizard::complete(&given, interactive).map_err(missing)?;
+    let mut given = wizard::complete(&given, interactive).map_err(missing)?;
     loop {
-        let a = answers::typed(&raw).map_err(|e| CliError::usage(e))?;
+        let a = Answers::from_given(&given).map_err(CliError::usage)?;
         let plan = make_plan(&a, &facts, &root)?;
         let text = plan::show::render(&plan, !activate);
         if args.dry_run {
@@ -206,7 +168,7 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
             {
                 wizard::prompt::Decision::Proceed => {}
                 wizard::prompt::Decision::Change => {
-                    raw = wizard::revise(&raw).map_err(missing)?;
+                    given = wizard::revise(&given).map_err(missing)?;
                     continue;
                 }
                 wizard::prompt::Decision::Cancel => {
@@ -217,7 +179,7 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
             let local = PathBuf::from("matrixctl-answers.toml");
             exec::write_atomic(
                 &local,
-                answers::to_toml(&answers::from_typed(&a)).as_bytes(),
+                answers::file::to_toml(&a.to_given()).as_bytes(),
                 0o600,
             )
             .map_err(|e| CliError::failure(format!("cannot save {}", local.display())).cause(e))?;
@@ -264,10 +226,7 @@ fn execute(
     // The receipt records what this and earlier runs added, even when a step failed.
     receipt.distro = facts.distro.id.clone();
     receipt.service = plan.service.clone();
-    receipt.database = match a.database {
-        Database::Sqlite => "sqlite".into(),
-        Database::Postgres => "postgres".into(),
-    };
+    receipt.database = Some(a.database);
     for p in &report.packages_added {
         if !receipt.packages_added.contains(p) {
             receipt.packages_added.push(p.clone());

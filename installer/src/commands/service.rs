@@ -10,8 +10,8 @@ use crate::error::{CliError, ExitStatus};
 use crate::exec::{service, system};
 use crate::facts;
 use crate::facts::distro::subst;
-use crate::plan::build::{Layout, matrixd_service};
 use crate::plan::model::{Cmd, Direct};
+use crate::plan::{Layout, matrixd_service};
 use crate::ui::Printer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,19 +48,21 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
             let running = service::is_running(&svc);
             let how = match (&svc.direct, manager) {
                 (_, true) => format!("via {}", facts.distro.service.kind),
-                (Direct::Spawn { pid_file, .. }, false) => match system::live_pid(pid_file) {
-                    Some(pid) => {
-                        format!("pid {pid}, started by matrixctl (no service manager running)")
+                (Direct::Spawn { pid_file, .. }, false) => {
+                    match crate::facts::probe::live_pid(pid_file) {
+                        Some(pid) => {
+                            format!("pid {pid}, started by matrixctl (no service manager running)")
+                        }
+                        None => "no service manager running".to_string(),
                     }
-                    None => "no service manager running".to_string(),
-                },
+                }
                 _ => String::new(),
             };
             let receipt = Receipt::load(&layout.receipt).unwrap_or_default();
-            let answers = crate::wizard::answers::load(&layout.answers).ok();
-            let url = answers
-                .as_ref()
-                .and_then(|a| a.get("public_baseurl").map(str::to_string))
+            let url = crate::answers::file::load(&layout.answers)
+                .ok()
+                .and_then(|a| a.public_baseurl)
+                .map(|u| u.to_string())
                 .unwrap_or_default();
             printer.data(format!(
                 "{}: {} ({how})",
@@ -74,7 +76,7 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
             printer.data(format!(
                 "  data:    {}{}",
                 layout.data_dir.display(),
-                if receipt.database == "postgres" {
+                if receipt.database == Some(crate::answers::Database::Postgres) {
                     " (database: PostgreSQL matrixd)"
                 } else {
                     ""

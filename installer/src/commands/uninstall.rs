@@ -1,18 +1,31 @@
 //! `matrixctl uninstall`: stops and removes the service, the nginx site, the files install wrote
 //! outside the config and data directories, and the packages it added. The config, keys,
-//! secrets, data and logs stay unless `--purge` is given and confirmed.
+//! secrets, data and logs stay unless `--purge` is given and confirmed. What goes from the file
+//! system is planned by `plan::uninstall` and removed by the executor.
 
 use std::path::Path;
 
 use crate::cli::UninstallArgs;
 use crate::commands::install::Receipt;
 use crate::error::{CliError, ExitStatus};
-use crate::exec::{service, system};
+use crate::exec::{self, service, system};
 use crate::facts;
 use crate::facts::distro::subst;
-use crate::plan::build::{Layout, matrixd_service, nginx_service};
-use crate::plan::model::Cmd;
+use crate::plan::existing;
+use crate::plan::model::{Cmd, Plan};
+use crate::plan::{Layout, matrixd_service, nginx_service, uninstall as removals};
 use crate::ui::Printer;
+
+/// Runs a removal plan; the error says what could not be removed and why.
+fn remove(plan: &Plan, printer: &Printer) -> Result<(), CliError> {
+    let opts = exec::apply::Options {
+        root: "/".into(),
+        activate: true,
+    };
+    exec::apply::apply(plan, &opts, printer)
+        .map(|_| ())
+        .map_err(|f| CliError::failure(format!("cannot {}", f.step)).cause(f.cause))
+}
 
 pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
     let facts = facts::detect(Path::new("/"), args.distro.as_deref())?;
@@ -65,18 +78,10 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     }
 
     // Files install wrote outside config and data (unit, nginx site, .well-known, binary, …).
-    let mut nginx_touched = false;
-    for f in &receipt.files {
-        if std::fs::symlink_metadata(f).is_ok() {
-            std::fs::remove_file(f).map_err(|e| {
-                CliError::failure(format!("cannot remove {}", f.display())).cause(e)
-            })?;
-            printer.status("Removing", f.display());
-            nginx_touched |= f.starts_with("/etc/nginx")
-                || f.starts_with("/usr/local/etc/nginx")
-                || f.to_string_lossy().contains(".well-known");
-        }
-    }
+    let fs = existing::Fs { root: "/".into() };
+    let files = removals::installed_files(&layout, &receipt.files, &fs);
+    let nginx_touched = removals::touches_nginx(&files);
+    remove(&files, printer)?;
     if service::manager_running(&svc) {
         for c in &d.service.after_unit_change {
             let _ = system::run(&sub(c, &svc.name));
@@ -106,7 +111,7 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
         .iter()
         .any(|p| receipt.packages_added.contains(p));
     if coturn_added {
-        let c = crate::plan::build::service_for(
+        let c = crate::plan::service_for(
             &facts,
             &d.coturn.service,
             crate::plan::model::Affects::Coturn,
@@ -146,7 +151,7 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     }
 
     if args.purge {
-        if receipt.database == "postgres" {
+        if receipt.database == Some(crate::answers::Database::Postgres) {
             let pg = &d.postgresql;
             let drop = |argv: Vec<String>| Cmd::new(argv).as_user(&pg.os_user);
             let h = pg.socket_dir.clone();
@@ -173,24 +178,11 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
                 format!("PostgreSQL database matrixd and role {}", d.user.name),
             );
         }
-        for dir in [
-            &layout.config_dir,
-            &layout.data_dir,
-            &layout.log_dir,
-            &layout.run_dir,
-        ] {
-            if dir.exists() {
-                std::fs::remove_dir_all(dir).map_err(|e| {
-                    CliError::failure(format!("cannot remove {}", dir.display())).cause(e)
-                })?;
-                printer.status("Removing", format!("{}/", dir.display()));
-            }
-        }
-        let webroot = Path::new(&d.nginx.webroot);
-        if webroot.exists() {
-            let _ = std::fs::remove_dir_all(webroot);
-        }
-        if system::user(Path::new("/"), &d.user.name).is_some() {
+        remove(
+            &removals::purge(&layout, Path::new(&d.nginx.webroot), &fs),
+            printer,
+        )?;
+        if crate::facts::probe::user(Path::new("/"), &d.user.name).is_some() {
             for c in &d.user.remove_user {
                 let argv = subst(c, &[("user", &d.user.name), ("group", &d.user.group)]);
                 let _ = system::run(&Cmd::new(argv));
@@ -199,13 +191,13 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
         }
         printer.note("Purged: the server, its keys and its data are gone.");
     } else {
-        let _ = std::fs::remove_file(&layout.receipt);
+        remove(&removals::forget(&layout), printer)?;
         printer.note(format!(
             "Kept: config and keys in {}, data in {}, logs in {}{}. `matrixctl install --answers {} --yes` brings the server back; `matrixctl uninstall --purge` deletes them.",
             layout.config_dir.display(),
             layout.data_dir.display(),
             layout.log_dir.display(),
-            if receipt.database == "postgres" { ", the PostgreSQL database matrixd" } else { "" },
+            if receipt.database == Some(crate::answers::Database::Postgres) { ", the PostgreSQL database matrixd" } else { "" },
             layout.answers.display()
         ));
     }

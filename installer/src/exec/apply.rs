@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use crate::exec::{fs, service, system};
-use crate::plan::existing::under;
+use crate::facts::{probe, under};
 use crate::plan::model::*;
 use crate::ui::Printer;
 
@@ -55,6 +55,8 @@ fn describe(step: &Step) -> String {
         Step::Include { file, .. } => format!("add an include to {}", file.display()),
         Step::Service(s) => format!("start {}", s.name),
         Step::Wait { url, .. } => format!("wait for {url}"),
+        Step::Append { file, what, .. } => format!("add {what} to {}", file.display()),
+        Step::Remove { path, .. } => format!("remove {}", path.display()),
     }
 }
 
@@ -84,10 +86,10 @@ impl Run<'_> {
     /// uid/gid for an owner, looked up in the target's passwd/group. Unknown names are an
     /// error when activating; with --root they are skipped (the user may not exist there yet).
     fn ids(&self, o: &Owner) -> Result<Option<(u32, u32)>, String> {
-        let uid = system::user(&self.opts.root, &o.user)
+        let uid = probe::user(&self.opts.root, &o.user)
             .map(|a| a.uid)
             .or((o.user == "root").then_some(0));
-        let gid = system::group(&self.opts.root, &o.group).or((o.group == "root").then_some(0));
+        let gid = probe::group(&self.opts.root, &o.group).or((o.group == "root").then_some(0));
         match (uid, gid) {
             (Some(u), Some(g)) => Ok(Some((u, g))),
             _ if !self.opts.activate => Ok(None),
@@ -258,12 +260,12 @@ impl Run<'_> {
                 create_user,
                 ..
             } => {
-                if system::group(Path::new("/"), group).is_none() {
+                if probe::group(Path::new("/"), group).is_none() {
                     for c in create_group {
                         system::run_ok(c)?;
                     }
                 }
-                if system::user(Path::new("/"), name).is_none() {
+                if probe::user(Path::new("/"), name).is_none() {
                     for c in create_user {
                         system::run_ok(c)?;
                     }
@@ -301,6 +303,11 @@ impl Run<'_> {
                 }
             }
             Step::File(f) => match &f.content {
+                Content::Template { .. } | Content::Data { .. }
+                    if f.create_only && std::fs::symlink_metadata(self.host(&f.path)).is_ok() =>
+                {
+                    self.status("Keeping", format!("{} (already exists)", f.path.display()));
+                }
                 Content::Template { text, .. } | Content::Data { text, .. } => {
                     let is_unit = matches!(&f.content, Content::Template { id, .. } if id.starts_with("service/"));
                     let before = self.report.changed.len();
@@ -496,6 +503,49 @@ impl Run<'_> {
                         self.status("Reloading", format!("{}: {how}", s.name));
                         self.report.changed.push(format!("reloaded {}", s.name));
                     }
+                }
+            }
+            Step::Append { file, text, what } => {
+                let host = self.host(file);
+                let mut new = std::fs::read_to_string(&host)
+                    .map_err(|e| format!("cannot read {}: {e}", host.display()))?;
+                if !new.is_empty() && !new.ends_with('\n') {
+                    new.push('\n');
+                }
+                new.push_str(text);
+                let mode = std::fs::metadata(&host)
+                    .map(|m| m.permissions().mode() & 0o7777)
+                    .unwrap_or(0o600);
+                fs::write_atomic(&host, new.as_bytes(), mode)
+                    .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
+                self.changed(
+                    "Adding",
+                    format!("{what} to {}", file.display()),
+                    Affects::Nothing,
+                );
+            }
+            Step::Remove { path, tree, quiet } => {
+                let host = self.host(path);
+                if std::fs::symlink_metadata(&host).is_err() {
+                    return Ok(());
+                }
+                let removed = if *tree {
+                    std::fs::remove_dir_all(&host)
+                } else {
+                    std::fs::remove_file(&host)
+                };
+                match removed {
+                    Ok(()) if !quiet => {
+                        let shown = if *tree {
+                            format!("{}/", path.display())
+                        } else {
+                            path.display().to_string()
+                        };
+                        self.changed("Removing", shown, Affects::Nothing);
+                    }
+                    Ok(()) => {}
+                    Err(_) if *quiet => {}
+                    Err(e) => return Err(e.to_string()),
                 }
             }
             Step::Wait { url, connect, ca } => {

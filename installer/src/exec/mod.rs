@@ -1,6 +1,6 @@
-//! The only code that changes the system: file writes (`fs`), processes, users and services
-//! (`system`), and running a plan (`apply`). Writes are atomic; keys and secrets are never
-//! overwritten.
+//! The only code that changes the system: file writes (`fs`), processes (`system`), services
+//! (`service`), and running a plan (`apply`). Writes are atomic; keys and secrets are never
+//! overwritten. What it only needs to look at (users, pid files) it asks `facts::probe`.
 
 pub mod apply;
 pub mod fs;

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use crate::exec::system;
+use crate::facts::probe;
 use crate::plan::model::{Direct, ServiceStep};
 
 /// Whether the service manager is running (its marker path exists).
@@ -24,7 +25,7 @@ pub fn is_running(s: &ServiceStep) -> bool {
     }
     match &s.direct {
         Direct::Spawn { pid_file, .. } | Direct::Commands { pid_file, .. } => {
-            system::live_pid(pid_file).is_some()
+            probe::live_pid(pid_file).is_some()
         }
         Direct::Fallback { .. } | Direct::Unavailable => false,
     }
@@ -95,7 +96,7 @@ pub fn ensure(s: &ServiceStep, changed: bool, unit_changed: bool) -> Result<Outc
             pid_file,
             log,
         } => {
-            let live = system::live_pid(pid_file);
+            let live = probe::live_pid(pid_file);
             if live.is_some() && !changed {
                 return Ok(Outcome::AlreadyRunning);
             }
@@ -123,7 +124,7 @@ pub fn ensure(s: &ServiceStep, changed: bool, unit_changed: bool) -> Result<Outc
             reload,
             pid_file,
         } => {
-            let live = system::live_pid(pid_file);
+            let live = probe::live_pid(pid_file);
             match live {
                 None => {
                     test(s)?;
@@ -187,7 +188,7 @@ pub fn stop(s: &ServiceStep, stop_cmd: &crate::plan::model::Cmd) -> Result<bool,
     }
     match &s.direct {
         Direct::Spawn { pid_file, .. } | Direct::Commands { pid_file, .. } => {
-            match system::live_pid(pid_file) {
+            match probe::live_pid(pid_file) {
                 Some(pid) => {
                     if system::terminate(pid, 30) {
                         let _ = std::fs::remove_file(pid_file);

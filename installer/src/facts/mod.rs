@@ -1,8 +1,10 @@
 //! What the installer knows about this machine: the OS family (from `/etc/os-release` and
 //! `uname`, matched against `distros/*.toml`), the installed nginx version, whether the service
 //! manager runs, and where the matrixd binary to install is. Detection reads; it never writes.
+//! The probes themselves (also users, groups and pid files, for the executor) are `probe`.
 
 pub mod distro;
+pub mod probe;
 
 use std::path::{Path, PathBuf};
 
@@ -81,9 +83,18 @@ pub fn parse_nginx_version(text: &str) -> Option<(u32, u32, u32)> {
     ))
 }
 
+/// `path` (absolute, on the target) as a path on this machine under `root` (`--root`).
+pub fn under(root: &Path, path: &Path) -> PathBuf {
+    if root == Path::new("/") {
+        path.to_path_buf()
+    } else {
+        root.join(path.strip_prefix("/").unwrap_or(path))
+    }
+}
+
 /// Reads os-release and uname of the system under `root` (uname is the running kernel's).
 pub fn detect_os(root: &Path) -> OsInfo {
-    let uname = crate::exec::system::uname();
+    let uname = probe::uname();
     let rel = |p: &str| root.join(p.trim_start_matches('/'));
     let text = std::fs::read_to_string(rel("/etc/os-release"))
         .or_else(|_| std::fs::read_to_string(rel("/usr/lib/os-release")))
@@ -116,8 +127,8 @@ pub fn detect(root: &Path, distro_override: Option<&str>) -> Result<Facts, CliEr
                 ))
         })?,
     };
-    let nginx_version = crate::exec::system::nginx_version();
-    let matrixd_source = crate::exec::system::sibling_binary("matrixd");
+    let nginx_version = probe::nginx_version();
+    let matrixd_source = probe::sibling_binary("matrixd");
     let ipv6 = os.uname != "Linux" || Path::new("/proc/net/if_inet6").exists();
     Ok(Facts {
         os,

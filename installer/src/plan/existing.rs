@@ -24,14 +24,7 @@ impl Fs {
     }
 }
 
-/// `path` (absolute, on the target) as a path on this machine under `root`.
-pub fn under(root: &Path, path: &Path) -> PathBuf {
-    if root == Path::new("/") {
-        path.to_path_buf()
-    } else {
-        root.join(path.strip_prefix("/").unwrap_or(path))
-    }
-}
+pub use crate::facts::under;
 
 impl Existing for Fs {
     fn read(&self, path: &Path) -> Option<Vec<u8>> {

@@ -1,12 +1,20 @@
-//! What will change: typed answers and facts in, an ordered plan out (`build`), printed by
-//! `show`. Pure: no writes, no processes, no terminal. `existing` is the only window on the
-//! system, read-only.
+//! What will change: typed answers and facts in, an ordered plan out (`build`, one group of
+//! steps per file in `steps/`), printed by `show`; likewise what `uninstall` removes and what
+//! `generate-config` writes. Pure: no writes, no processes, no terminal. `existing` is the only
+//! window on the system, read-only.
 
 pub mod build;
 pub mod existing;
+pub mod generate_config;
+pub mod layout;
 pub mod model;
 pub mod show;
+pub mod steps;
 pub mod tls;
+pub mod uninstall;
 
-pub use build::{Layout, build};
+pub use build::build;
+pub use layout::Layout;
 pub use model::Plan;
+pub use steps::PlanError;
+pub use steps::service::{matrixd_service, nginx_service, service_for};

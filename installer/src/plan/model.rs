@@ -1,69 +1,7 @@
-//! What an install will do: typed answers in, an ordered list of steps out. Pure data: no I/O,
-//! no rendering, no printing.
+//! What an install will do: an ordered list of steps (the answers they come from are
+//! `crate::answers::Answers`). Pure data: no I/O, no rendering, no printing.
 
 use std::path::PathBuf;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Database {
-    Sqlite,
-    Postgres,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Tls {
-    SelfSigned,
-    Existing { cert: PathBuf, key: PathBuf },
-    Direct,
-    None,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Proxy {
-    Nginx,
-    None,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Registration {
-    Closed,
-    Token,
-    Open,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Smtp {
-    pub host: String,
-    pub port: u16,
-    pub user: Option<String>,
-    pub pass_file: Option<PathBuf>,
-    pub notif_from: String,
-    pub require_tls: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Turn {
-    pub uris: Vec<String>,
-    pub secret_file: Option<PathBuf>,
-    pub install_coturn: bool,
-}
-
-/// Complete, validated answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answers {
-    pub server_name: String,
-    /// Ends with '/'.
-    pub public_baseurl: String,
-    pub database: Database,
-    pub tls: Tls,
-    pub proxy: Proxy,
-    pub federation: bool,
-    pub well_known: bool,
-    pub registration: Registration,
-    pub report_stats: bool,
-    pub smtp: Option<Smtp>,
-    pub turn: Option<Turn>,
-    pub url_preview: bool,
-}
 
 /// A command as an argument list, optionally run as another user, with extra environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -284,6 +222,19 @@ pub enum Step {
         url: String,
         connect: String,
         ca: Option<PathBuf>,
+    },
+    /// Adds `text` at the end of an existing file, keeping its mode (`what`: what it adds).
+    Append {
+        file: PathBuf,
+        text: String,
+        what: String,
+    },
+    /// Removes a file or symlink (`tree`: a directory and everything in it) if it exists.
+    /// `quiet`: a leftover; a failure is ignored and nothing is reported.
+    Remove {
+        path: PathBuf,
+        tree: bool,
+        quiet: bool,
     },
 }
 

@@ -222,6 +222,26 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                     Direct::Unavailable => Ok(()),
                 };
             }
+            Step::Append { file, what, .. } => {
+                line(
+                    &mut out,
+                    "update",
+                    file.display(),
+                    format!("{what} added at the end"),
+                );
+            }
+            Step::Remove { path, tree, .. } => {
+                if *tree {
+                    line(
+                        &mut out,
+                        "remove",
+                        format!("{}/", path.display()),
+                        "and everything in it",
+                    );
+                } else {
+                    line(&mut out, "remove", path.display(), "");
+                }
+            }
             Step::Wait { url, connect, .. } => {
                 line(
                     &mut out,
@@ -246,6 +266,7 @@ pub fn changes_files(plan: &Plan) -> bool {
         | Step::Include { change, .. }
         | Step::SelfSigned { change, .. } => change.changes(),
         Step::File(f) => f.change.changes(),
+        Step::Append { .. } | Step::Remove { .. } => true,
         _ => false,
     })
 }

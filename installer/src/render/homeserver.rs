@@ -72,7 +72,7 @@ pub struct InstallExtras {
     pub secret_files: Option<SecretFilesCtx>,
     pub tls_listener: Option<TlsListenerCtx>,
     pub no_federation: bool,
-    pub registration: &'static str,
+    pub registration: String,
     pub serve_server_wellknown: bool,
     pub email: Option<EmailCtx>,
     pub turn: Option<TurnCtx>,

@@ -3,28 +3,28 @@
 
 use dialoguer::{Confirm, Input, Select};
 
-use crate::wizard::question::{Kind, Question};
+use crate::answers::{Kind, Question};
 
 /// Asks `q`; returns its values (empty: no answer).
 pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> {
-    if !q.help.is_empty() {
-        eprintln!("  {}", q.help);
+    if !q.explain.is_empty() {
+        eprintln!("  {}", q.explain);
     }
     let map = |e: dialoguer::Error| match e {
         dialoguer::Error::IO(io) => io,
     };
-    Ok(match q.kind {
+    Ok(match (q.kind)() {
         Kind::Choice(choices) => {
             let start = default
-                .and_then(|d| choices.iter().position(|c| *c == d))
+                .and_then(|d| choices.iter().position(|c| c == d))
                 .unwrap_or(0);
             let i = Select::new()
                 .with_prompt(q.prompt)
-                .items(choices)
+                .items(&choices)
                 .default(start)
                 .interact()
                 .map_err(map)?;
-            vec![choices[i].to_string()]
+            vec![choices[i].clone()]
         }
         Kind::YesNo => {
             // Enter confirms (a typed y or n alone would leave that Enter to skip the next

@@ -98,7 +98,7 @@ fn a_rerun_keeps_the_key_and_secrets_and_adds_what_is_missing() {
     let err = stderr(&out);
     assert!(
         err.contains("Keeping")
-            && err.contains("a signing key is never replaced")
+            && err.contains("a signing key is never overwritten")
             && err.contains("form_secret"),
         "{err}"
     );

@@ -7,9 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use matrixctl::answers::{self, Answers, Registration, Tls, YesNo};
 use matrixctl::facts::{self, Facts, distro};
 use matrixctl::plan::{self, existing::Memory, model::*};
-use matrixctl::wizard::{self, answers};
+use matrixctl::wizard;
 
 use crate::{matrixctl, stderr, stdout};
 
@@ -52,9 +53,10 @@ fn test_facts(family: &str) -> Facts {
 }
 
 fn answer_set(name: &str) -> Answers {
-    let raw =
-        answers::load(&manifest().join(format!("tests/fixtures/answers/{name}.toml"))).unwrap();
-    answers::typed(&wizard::complete(&raw, false).unwrap()).unwrap()
+    let given =
+        answers::file::load(&manifest().join(format!("tests/fixtures/answers/{name}.toml")))
+            .unwrap();
+    Answers::from_given(&wizard::complete(&given, false).unwrap()).unwrap()
 }
 
 fn counter() -> impl FnMut() -> String {
@@ -276,27 +278,88 @@ fn planning_is_pure_and_a_second_plan_over_the_result_changes_nothing() {
 
 #[test]
 fn answers_files_reject_unknown_keys_and_bad_values_by_name() {
-    let e = answers::parse("server_nmae = \"example.org\"\n").unwrap_err();
+    let e = answers::file::parse("server_nmae = \"example.org\"\n").unwrap_err();
     assert!(
         e.contains("server_nmae") && e.contains("server_name"),
         "{e}"
     );
-    let e = answers::parse("database = \"mysql\"\n").unwrap_err();
+    let e = answers::file::parse("database = \"mysql\"\n").unwrap_err();
     assert!(
         e.contains("database") && e.contains("sqlite, postgres"),
         "{e}"
     );
-    let e = answers::parse("server_name = \"exa mple\"\n").unwrap_err();
+    let e = answers::file::parse("server_name = \"exa mple\"\n").unwrap_err();
     assert!(
         e.contains("server_name") && e.contains("not a valid server name"),
         "{e}"
     );
     // The saved form reads back to the same answers.
     let a = answer_set("postgres-full");
-    let text = answers::to_toml(&answers::from_typed(&a));
-    let back =
-        answers::typed(&wizard::complete(&answers::parse(&text).unwrap(), false).unwrap()).unwrap();
+    let text = answers::file::to_toml(&a.to_given());
+    let back = Answers::from_given(
+        &wizard::complete(&answers::file::parse(&text).unwrap(), false).unwrap(),
+    )
+    .unwrap();
     assert_eq!(a, back);
+}
+
+#[test]
+fn every_question_is_one_flag_and_one_answers_file_key_with_the_same_meaning() {
+    use clap::{CommandFactory as _, Parser as _};
+    let cmd = matrixctl::cli::Cli::command();
+    let install = cmd.find_subcommand("install").unwrap();
+    for q in answers::QUESTIONS {
+        let flags: Vec<_> = install
+            .get_arguments()
+            .filter(|a| a.get_long().map(|l| format!("--{l}")) == Some(q.flag()))
+            .collect();
+        assert_eq!(flags.len(), 1, "{}: one flag {}", q.key, q.flag());
+        assert!(!q.prompt.is_empty(), "{}: a prompt", q.key);
+    }
+    // The same answers as flags and as an answers file parse to the same typed answers.
+    let argv = [
+        "matrixctl",
+        "install",
+        "--server-name",
+        "example.org",
+        "--database",
+        "postgres",
+        "--tls",
+        "existing",
+        "--tls-cert",
+        "/c.pem",
+        "--tls-key",
+        "/k.pem",
+        "--report-stats",
+        "no",
+        "--smtp-host",
+        "smtp.example.org",
+        "--smtp-port",
+        "25",
+        "--turn-uri",
+        "turn:a.example.org",
+        "--turn-uri",
+        "turns:b.example.org",
+        "--install-coturn",
+    ];
+    let matrixctl::cli::Command::Install(args) =
+        matrixctl::cli::Cli::try_parse_from(argv).unwrap().command
+    else {
+        unreachable!()
+    };
+    let file = answers::file::parse(
+        "server_name = \"example.org\"\ndatabase = \"postgres\"\ntls = \"existing\"\ntls_cert = \"/c.pem\"\ntls_key = \"/k.pem\"\nreport_stats = false\nsmtp_host = \"smtp.example.org\"\nsmtp_port = 25\nturn_uris = [\"turn:a.example.org\", \"turns:b.example.org\"]\ninstall_coturn = true\n",
+    )
+    .unwrap();
+    assert_eq!(args.given, file);
+    // An unknown choice is an error naming the accepted values, never a silent default.
+    let e = matrixctl::cli::Cli::try_parse_from(["matrixctl", "install", "--database", "mysql"])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("--database") && e.contains("sqlite, postgres"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -385,10 +448,10 @@ fn the_installed_homeserver_yaml_loads_with_the_servers_loader() {
         let dir = tempfile::tempdir().unwrap();
         let f = facts_under(dir.path(), "debian");
         let mut a = answer_set(set);
-        if let Some(m) = &mut a.smtp {
+        if a.smtp_pass_file.is_some() {
             let pass = dir.path().join("smtp-pass");
             std::fs::write(&pass, "pw\n").unwrap();
-            m.pass_file = Some(pass);
+            a.smtp_pass_file = Some(pass.to_str().unwrap().parse().unwrap());
         }
         let fs = matrixctl::plan::existing::Fs { root: "/".into() };
         let plan = plan::build(&a, &f, &fs, &mut matrixd::keys::random_secret).unwrap();
@@ -406,7 +469,7 @@ fn the_installed_homeserver_yaml_loads_with_the_servers_loader() {
             );
         }
         let config = config.unwrap();
-        assert_eq!(config.server_name, a.server_name);
+        assert_eq!(config.server_name, a.server_name.as_str());
         assert!(
             config.registration_secret().is_some(),
             "the registration secret is read from its file"
@@ -414,9 +477,10 @@ fn the_installed_homeserver_yaml_loads_with_the_servers_loader() {
         if set == "postgres-full" {
             let (_, plain) = {
                 let mut b = a.clone();
-                b.smtp = None;
-                b.turn = None;
-                b.url_preview = false;
+                b.smtp_host = None;
+                b.install_coturn = YesNo::No;
+                b.turn_uris.clear();
+                b.url_preview = YesNo::No;
                 b.registration = Registration::Closed;
                 let plan = plan::build(&b, &f, &fs, &mut matrixd::keys::random_secret).unwrap();
                 apply_without_activation(&plan);
@@ -464,10 +528,10 @@ fn the_nginx_site_passes_nginx_t_with_debians_nginx() {
         f.nginx_version = version;
         f.ipv6 = Path::new("/proc/net/if_inet6").exists();
         let mut a = answer_set(set);
-        a.smtp = None;
+        a.smtp_host = None;
         if tls == "none" {
             a.tls = Tls::None;
-            a.public_baseurl = "http://example.org/".into();
+            a.public_baseurl = "http://example.org/".parse().unwrap();
         }
         let fs = matrixctl::plan::existing::Fs { root: "/".into() };
         let plan = plan::build(&a, &f, &fs, &mut matrixd::keys::random_secret).unwrap();

@@ -9,8 +9,10 @@ mod doctor_support;
 mod doctor_tls;
 mod generate_config;
 mod install;
+mod layers;
 mod register_user;
 mod templates;
+mod uninstall;
 
 use std::process::{Command, Output};
 

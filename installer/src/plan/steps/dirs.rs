@@ -1,0 +1,18 @@
+//! Step group 4: the config, secrets, data, media, log and run directories (and the TLS
+//! directory when certificates are made here).
+
+use super::{Builder, Ctx};
+use crate::answers::Tls;
+
+pub fn dirs(c: &Ctx, b: &mut Builder) {
+    let l = &c.l;
+    b.dir(&l.config_dir, 0o750, &c.user);
+    b.dir(&l.secrets_dir, 0o700, &c.user);
+    b.dir(&l.data_dir, 0o750, &c.user);
+    b.dir(&l.data_dir.join("media_store"), 0o750, &c.user);
+    b.dir(&l.log_dir, 0o750, &c.user);
+    b.dir(&l.run_dir, 0o755, &c.user);
+    if c.uses_tls && c.a.tls != Tls::Existing {
+        b.dir(&l.tls_dir, 0o750, &c.root_group);
+    }
+}

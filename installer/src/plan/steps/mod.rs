@@ -1,0 +1,261 @@
+//! The groups of install steps, one function (and file) each, in the order `build` calls
+//! them. `Ctx` is what every group reads (answers, distro data, layout, the owners, what the
+//! answers imply); `Builder` is what they add to (steps, notes), with the read-only view of
+//! what exists and the source of new secrets.
+
+pub mod answers_file;
+pub mod binary;
+pub mod config;
+pub mod coturn;
+pub mod dirs;
+pub mod health;
+pub mod nginx;
+pub mod packages;
+pub mod postgres;
+pub mod secrets;
+pub mod service;
+pub mod tls;
+pub mod turn;
+pub mod user;
+pub mod well_known;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::answers::{Answers, Database, Proxy, Tls};
+use crate::facts::Facts;
+use crate::facts::distro::{Distro, subst};
+use crate::plan::existing::Existing;
+use crate::plan::layout::Layout;
+use crate::plan::model::*;
+use crate::render::{self, TemplateId};
+
+/// Synapse's default `url_preview_ip_range_blacklist`: its 19 ranges, from the server's schema.
+pub const URL_PREVIEW_IP_RANGE_BLACKLIST: &[&str] = matrixd::config::DEFAULT_IP_RANGE_BLACKLIST;
+
+/// The homeserver's plain-HTTP port (loopback behind nginx).
+pub const HTTP_PORT: u16 = 8008;
+/// Federation's default port; matrixd's own TLS listener with `--tls direct`.
+pub const FEDERATION_PORT: u16 = 8448;
+
+#[derive(Debug)]
+pub struct PlanError {
+    pub message: String,
+    pub hint: String,
+}
+
+pub fn err(message: impl Into<String>, hint: impl Into<String>) -> PlanError {
+    PlanError {
+        message: message.into(),
+        hint: hint.into(),
+    }
+}
+
+/// A conditional answer that the wizard always fills when it applies.
+pub fn answered<T: Clone>(value: &Option<T>, key: &str) -> Result<T, PlanError> {
+    value.clone().ok_or_else(|| {
+        err(
+            format!("missing answer: {key}"),
+            format!(
+                "pass --{} or set {key} in the answers file",
+                key.replace('_', "-")
+            ),
+        )
+    })
+}
+
+pub fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+pub fn cmd(argv: &[String], vars: &[(&str, &str)]) -> Cmd {
+    Cmd::new(subst(argv, vars))
+}
+
+/// The public URL's host and port.
+pub fn url_host_port(url: &str) -> (String, u16) {
+    match url::Url::parse(url) {
+        Ok(u) => (
+            u.host_str().unwrap_or("localhost").to_string(),
+            u.port_or_known_default().unwrap_or(443),
+        ),
+        Err(_) => ("localhost".into(), 443),
+    }
+}
+
+/// What every group of steps reads: the answers, the facts, and what they imply.
+pub struct Ctx<'a> {
+    pub a: &'a Answers,
+    pub facts: &'a Facts,
+    pub d: &'a Distro,
+    pub l: Layout,
+    /// The service user and group.
+    pub user: Owner,
+    pub root: Owner,
+    /// root, and the service group.
+    pub root_group: Owner,
+    pub public_host: String,
+    pub public_port: u16,
+    /// The server name without its port.
+    pub server_host: String,
+    pub nginx: bool,
+    pub postgres: bool,
+    /// coturn is installed here.
+    pub coturn: bool,
+    /// TURN is configured (coturn here, or given URIs).
+    pub turn: bool,
+    pub uses_tls: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(a: &'a Answers, facts: &'a Facts) -> Ctx<'a> {
+        let d = &facts.distro;
+        let (public_host, public_port) = url_host_port(&a.public_baseurl);
+        let coturn = a.install_coturn.yes();
+        Ctx {
+            a,
+            facts,
+            d,
+            l: Layout::of(facts),
+            user: Owner {
+                user: d.user.name.clone(),
+                group: d.user.group.clone(),
+            },
+            root: Owner {
+                user: "root".into(),
+                group: "root".into(),
+            },
+            root_group: Owner {
+                user: "root".into(),
+                group: d.user.group.clone(),
+            },
+            public_host,
+            public_port,
+            server_host: a.server_name.host(),
+            nginx: a.proxy == Proxy::Nginx,
+            postgres: a.database == Database::Postgres,
+            coturn,
+            turn: coturn || !a.turn_uris.is_empty(),
+            uses_tls: a.tls != Tls::None,
+        }
+    }
+
+    /// The public host, then the server name's host when it differs (certificate and nginx
+    /// server names).
+    pub fn host_names(&self) -> Vec<String> {
+        let mut names = vec![self.public_host.clone()];
+        if self.server_host != self.public_host {
+            names.push(self.server_host.clone());
+        }
+        names
+    }
+}
+
+/// What the groups add to: the steps and notes, decided against what exists.
+pub struct Builder<'a> {
+    pub existing: &'a dyn Existing,
+    new_secret: &'a mut dyn FnMut() -> String,
+    pub steps: Vec<Step>,
+    pub notes: Vec<String>,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(existing: &'a dyn Existing, new_secret: &'a mut dyn FnMut() -> String) -> Self {
+        Builder {
+            existing,
+            new_secret,
+            steps: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn finish(self, l: Layout) -> Plan {
+        Plan {
+            steps: self.steps,
+            notes: self.notes,
+            config_path: l.config,
+            service: l.service,
+        }
+    }
+
+    pub fn change_for(&self, path: &Path, bytes: &[u8]) -> Change {
+        match self.existing.read(path) {
+            None if !self.existing.exists(path) => Change::Create,
+            Some(old) if old == bytes => Change::Unchanged,
+            _ => Change::Update,
+        }
+    }
+
+    pub fn dir(&mut self, path: &Path, mode: u32, owner: &Owner) {
+        let change = if self.existing.exists(path) {
+            Change::Unchanged
+        } else {
+            Change::Create
+        };
+        self.steps.push(Step::Dir {
+            path: path.to_path_buf(),
+            mode,
+            owner: owner.clone(),
+            change,
+        });
+    }
+
+    /// A file rendered from a template; returns its text.
+    pub fn template(
+        &mut self,
+        path: &Path,
+        id: TemplateId,
+        ctx: &impl Serialize,
+        mode: u32,
+        owner: &Owner,
+        affects: Affects,
+    ) -> Result<String, PlanError> {
+        let text = render_text(id, ctx)?;
+        let change = self.change_for(path, text.as_bytes());
+        self.steps.push(Step::File(FileStep {
+            path: path.to_path_buf(),
+            content: Content::Template {
+                id: id.0,
+                text: text.clone(),
+            },
+            mode,
+            owner: owner.clone(),
+            change,
+            create_only: false,
+            affects,
+        }));
+        Ok(text)
+    }
+
+    /// A secret file: kept when it exists (its value is returned), else a new one.
+    pub fn secret(&mut self, path: &Path, owner: &Owner, affects: Affects) -> String {
+        let (value, change) = match self.existing.read(path) {
+            Some(old) => (
+                String::from_utf8_lossy(&old).trim().to_string(),
+                Change::Keep,
+            ),
+            None => ((self.new_secret)(), Change::Create),
+        };
+        self.steps.push(Step::File(FileStep {
+            path: path.to_path_buf(),
+            content: Content::Secret(value.clone()),
+            mode: 0o600,
+            owner: owner.clone(),
+            change,
+            create_only: true,
+            affects,
+        }));
+        value
+    }
+}
+
+/// Renders a template; a failure is a bug in the template or its context.
+pub fn render_text(id: TemplateId, ctx: &impl Serialize) -> Result<String, PlanError> {
+    render::render(id, ctx).map_err(|e| {
+        err(
+            format!("internal template error: {e}"),
+            "report this as a bug",
+        )
+    })
+}

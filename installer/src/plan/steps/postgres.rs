@@ -1,0 +1,97 @@
+//! Step group 3 (`--database postgres`): initialise the cluster where the distro needs it, run
+//! PostgreSQL, and create the role and the database (UTF8, C collation) unless they exist.
+
+use std::path::PathBuf;
+
+use super::{Builder, Ctx, cmd, service::service_for};
+use crate::plan::model::{Affects, Cmd, Direct, Guard, Step};
+
+pub fn postgres(c: &Ctx, b: &mut Builder) {
+    if !c.postgres {
+        return;
+    }
+    let d = c.d;
+    let pg = &d.postgresql;
+    for init in &pg.init {
+        let mut run = Cmd::new(init.argv.clone());
+        run.user = init.user.clone();
+        b.steps.push(Step::Run {
+            title: "initialise the PostgreSQL cluster".into(),
+            cmd: run,
+            unless: pg
+                .init_creates
+                .as_ref()
+                .map(|p| Guard::Exists(PathBuf::from(p))),
+        });
+    }
+    let mut step = service_for(
+        c.facts,
+        &pg.service,
+        Affects::Nothing,
+        false,
+        match &d.service.fallback_start {
+            Some(f) => Direct::Fallback {
+                start: cmd(f, &[("svc", &pg.service)]),
+            },
+            None => Direct::Unavailable,
+        },
+    );
+    step.ready = Some(Cmd::new(vec![
+        "pg_isready".into(),
+        "-q".into(),
+        "-h".into(),
+        pg.socket_dir.clone(),
+    ]));
+    b.steps.push(Step::Service(step));
+    let psql = |sql: String| {
+        Cmd::new(vec![
+            "psql".into(),
+            "-h".into(),
+            pg.socket_dir.clone(),
+            "-U".into(),
+            pg.superuser.clone(),
+            "-d".into(),
+            "postgres".into(),
+            "-tAc".into(),
+            sql,
+        ])
+        .as_user(&pg.os_user)
+    };
+    let role = &d.user.name;
+    b.steps.push(Step::Run {
+        title: format!("create PostgreSQL role {role}"),
+        cmd: Cmd::new(vec![
+            "createuser".into(),
+            "-h".into(),
+            pg.socket_dir.clone(),
+            "-U".into(),
+            pg.superuser.clone(),
+            role.clone(),
+        ])
+        .as_user(&pg.os_user),
+        unless: Some(Guard::Outputs(psql(format!(
+            "SELECT 1 FROM pg_roles WHERE rolname = '{role}'"
+        )))),
+    });
+    b.steps.push(Step::Run {
+        title: format!(
+            "create database matrixd (UTF8, C collation, from template0) owned by {role}"
+        ),
+        cmd: Cmd::new(vec![
+            "createdb".into(),
+            "-h".into(),
+            pg.socket_dir.clone(),
+            "-U".into(),
+            pg.superuser.clone(),
+            "--encoding=UTF8".into(),
+            "--locale=C".into(),
+            "--template=template0".into(),
+            format!("--owner={role}"),
+            "matrixd".into(),
+        ])
+        .as_user(&pg.os_user),
+        unless: Some(Guard::Outputs(psql(
+            "SELECT 1 FROM pg_database WHERE datname = 'matrixd'".into(),
+        ))),
+    });
+}

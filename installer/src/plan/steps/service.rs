@@ -1,0 +1,180 @@
+//! Step groups 13 and 15: matrixd's service definition (systemd unit, OpenRC or rc.d script),
+//! then enabling and starting matrixd, nginx and coturn. Also how each service step is made
+//! from the distro's service-manager data, for `start`, `stop`, `status` and `uninstall`.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{Builder, Ctx, cmd, err, render_text, s};
+use crate::facts::Facts;
+use crate::facts::distro::subst;
+use crate::plan::layout::Layout;
+use crate::plan::model::{Affects, Cmd, Content, Direct, FileStep, ServiceStep, Step};
+use crate::plan::steps::PlanError;
+
+#[derive(Serialize)]
+struct ServiceCtx<'a> {
+    server_name: &'a str,
+    service: &'a str,
+    user: &'a str,
+    group: &'a str,
+    bin: String,
+    config: String,
+    data_dir: String,
+    log_dir: String,
+    run_dir: String,
+    run_dir_name: String,
+    after: Option<String>,
+}
+
+/// matrixd's service definition, from the template of the distro's service manager.
+pub fn definition(c: &Ctx, b: &mut Builder) -> Result<(), PlanError> {
+    let (d, l) = (c.d, &c.l);
+    let unit_id = match d.service.kind.as_str() {
+        "systemd" => crate::render::SERVICE_SYSTEMD,
+        "openrc" => crate::render::SERVICE_OPENRC,
+        "freebsd-rc" => crate::render::SERVICE_FREEBSD,
+        "openbsd-rc" => crate::render::SERVICE_OPENBSD,
+        other => {
+            return Err(err(
+                format!("distros/{}.toml: unknown service kind {other:?}", d.id),
+                "use systemd, openrc, freebsd-rc or openbsd-rc",
+            ));
+        }
+    };
+    let unit_path = PathBuf::from(
+        subst(
+            std::slice::from_ref(&d.service.unit_path),
+            &[("svc", &l.service)],
+        )
+        .remove(0),
+    );
+    let unit_text = render_text(
+        unit_id,
+        &ServiceCtx {
+            server_name: c.a.server_name.as_str(),
+            service: &l.service,
+            user: &d.user.name,
+            group: &d.user.group,
+            bin: s(&l.bin),
+            config: s(&l.config),
+            data_dir: s(&l.data_dir),
+            log_dir: s(&l.log_dir),
+            run_dir: s(&l.run_dir),
+            run_dir_name: l
+                .run_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            after: c.postgres.then(|| d.postgresql.service.clone()),
+        },
+    )?;
+    let change = b.change_for(&unit_path, unit_text.as_bytes());
+    b.steps.push(Step::File(FileStep {
+        path: unit_path,
+        content: Content::Template {
+            id: unit_id.0,
+            text: unit_text,
+        },
+        mode: d.service.unit_mode,
+        owner: c.root.clone(),
+        change,
+        create_only: false,
+        affects: Affects::Homeserver,
+    }));
+    Ok(())
+}
+
+/// Enable and start: matrixd, then nginx and coturn.
+pub fn start(c: &Ctx, b: &mut Builder) {
+    let d = c.d;
+    b.steps.push(Step::Service(matrixd_service(c.facts)));
+    if c.nginx {
+        b.steps.push(Step::Service(nginx_service(c.facts)));
+    }
+    if c.coturn {
+        let conf = d.coturn.config.clone();
+        b.steps.push(Step::Service(service_for(
+            c.facts,
+            &d.coturn.service,
+            Affects::Coturn,
+            false,
+            Direct::Commands {
+                start: cmd(&d.coturn.direct_start, &[("config", &conf)]),
+                reload: None,
+                pid_file: PathBuf::from("/var/run/turnserver.pid"),
+            },
+        )));
+    }
+}
+
+/// A service step from the distro's service-manager data.
+pub fn service_for(
+    facts: &Facts,
+    name: &str,
+    on_change_of: Affects,
+    reload: bool,
+    direct: Direct,
+) -> ServiceStep {
+    let d = &facts.distro;
+    let sub = |argv: &[String]| cmd(argv, &[("svc", name)]);
+    ServiceStep {
+        name: name.to_string(),
+        manager_marker: d.service.running_marker.as_ref().map(PathBuf::from),
+        after_unit_change: Vec::new(),
+        enable: d.service.enable.iter().map(|c| sub(c)).collect(),
+        start: sub(&d.service.start),
+        restart: sub(&d.service.restart),
+        reload: reload.then(|| sub(&d.service.reload)),
+        is_active: sub(&d.service.is_active),
+        ready: None,
+        test: None,
+        on_change_of,
+        direct,
+    }
+}
+
+/// matrixd's service: the unit we write, or matrixd spawned directly without a manager.
+pub fn matrixd_service(facts: &Facts) -> ServiceStep {
+    let d = &facts.distro;
+    let l = Layout::of(facts);
+    let mut step = service_for(
+        facts,
+        &l.service,
+        Affects::Homeserver,
+        false,
+        Direct::Spawn {
+            argv: vec![s(&l.bin), "--config".into(), s(&l.config)],
+            user: d.user.name.clone(),
+            cwd: l.data_dir.clone(),
+            pid_file: l.pid_file.clone(),
+            log: l.out_log.clone(),
+        },
+    );
+    step.after_unit_change = d
+        .service
+        .after_unit_change
+        .iter()
+        .map(|c| cmd(c, &[("svc", &l.service)]))
+        .collect();
+    step
+}
+
+/// nginx's service: tested with `nginx -t` before every start or reload.
+pub fn nginx_service(facts: &Facts) -> ServiceStep {
+    let d = &facts.distro;
+    let mut n = service_for(
+        facts,
+        &d.nginx.service,
+        Affects::Nginx,
+        true,
+        Direct::Commands {
+            start: Cmd::new(vec!["nginx".into()]),
+            reload: Some(Cmd::new(vec!["nginx".into(), "-s".into(), "reload".into()])),
+            pid_file: PathBuf::from(&d.nginx.pid_file),
+        },
+    );
+    n.test = Some(Cmd::new(vec!["nginx".into(), "-t".into(), "-q".into()]));
+    n
+}

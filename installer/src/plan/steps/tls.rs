@@ -1,0 +1,77 @@
+//! Step group 7: the TLS certificate and key. `existing` ones are checked (full chain, valid,
+//! matching key) and used where they are; `self-signed` and `direct` get a certificate made
+//! here for the public host (and the server name's), unless both files exist.
+
+use std::path::PathBuf;
+
+use super::{Builder, Ctx, answered, err};
+use crate::answers::Tls;
+use crate::plan::model::{Affects, Change, Step};
+use crate::plan::steps::PlanError;
+
+/// The certificate and key paths (also for `--tls none`, where nothing uses them).
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+pub fn tls(c: &Ctx, b: &mut Builder) -> Result<TlsFiles, PlanError> {
+    let a = c.a;
+    let files = match a.tls {
+        Tls::Existing => {
+            let cert = answered(&a.tls_cert, "tls_cert")?.to_path_buf();
+            let key = answered(&a.tls_key, "tls_key")?.to_path_buf();
+            let cert_pem = b.existing.read(&cert).ok_or_else(|| {
+                err(
+                    format!("the certificate {} does not exist", cert.display()),
+                    "pass --tls-cert with the full-chain PEM file",
+                )
+            })?;
+            let key_pem = b.existing.read(&key).ok_or_else(|| {
+                err(
+                    format!(
+                        "the private key {} does not exist or cannot be read",
+                        key.display()
+                    ),
+                    "pass --tls-key with its PEM private key",
+                )
+            })?;
+            crate::plan::tls::check_pair(&cert_pem, &key_pem).map_err(|e| {
+                err(
+                    format!("{} cannot be used: {e}", cert.display()),
+                    "pass the full chain (leaf first, then intermediates) and its own key, or use --tls self-signed",
+                )
+            })?;
+            TlsFiles { cert, key }
+        }
+        _ => TlsFiles {
+            cert: c.l.tls_dir.join("fullchain.pem"),
+            key: c.l.tls_dir.join("privkey.pem"),
+        },
+    };
+    if matches!(a.tls, Tls::SelfSigned | Tls::Direct) {
+        let change = if b.existing.exists(&files.cert) && b.existing.exists(&files.key) {
+            Change::Keep
+        } else {
+            Change::Create
+        };
+        let direct = a.tls == Tls::Direct;
+        b.steps.push(Step::SelfSigned {
+            cert: files.cert.clone(),
+            key: files.key.clone(),
+            names: c.host_names(),
+            key_owner: if direct {
+                c.user.clone()
+            } else {
+                c.root.clone()
+            },
+            change,
+            affects: if direct {
+                Affects::Homeserver
+            } else {
+                Affects::Nginx
+            },
+        });
+    }
+    Ok(files)
+}
