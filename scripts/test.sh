@@ -6,5 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 tests/provision.sh
+# Everything is provisioned: a test that finds a tool or PostgreSQL missing fails, never skips.
+export MATRIXCTL_TEST_REQUIRE_TOOLS=1
 cargo build --workspace --bins
 cargo test --workspace --no-fail-fast "$@"

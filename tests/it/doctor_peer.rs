@@ -271,26 +271,7 @@ async fn doctor_as_root_runs_the_database_checks_as_the_service_user_under_peer_
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("homeserver.yaml");
     let port = free_port();
-    let out = Command::new(bin("matrixctl"))
-        .args([
-            "generate-config",
-            "--server-name",
-            "peer.example",
-            "--report-stats=no",
-            "--http-port",
-            &port.to_string(),
-        ])
-        .arg("--config-path")
-        .arg(&config)
-        .arg("--data-directory")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    generate_config("peer.example", port, &config, dir.path());
     use_postgres(&config);
     run_ok(
         "chown",

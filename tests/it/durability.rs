@@ -28,22 +28,7 @@ async fn kill_during_sends(edit: impl FnOnce(String) -> String) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = dir.path().join("homeserver.yaml");
-    let out = Command::new(bin("matrixctl"))
-        .args([
-            "generate-config",
-            "--server-name",
-            "durable.example",
-            "--report-stats=no",
-            "--http-port",
-            &port.to_string(),
-        ])
-        .arg("--config-path")
-        .arg(&config)
-        .arg("--data-directory")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    generate_config("durable.example", port, &config, dir.path());
     std::fs::write(&config, edit(std::fs::read_to_string(&config).unwrap())).unwrap();
     relax_limits(&config);
     let url = format!("http://127.0.0.1:{port}");

