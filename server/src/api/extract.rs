@@ -87,9 +87,17 @@ impl<S: Send + Sync, T: IncomingRequest> FromRequest<S> for Ruma<T> {
         let bytes = body_bytes(Request::from_parts(parts.clone(), body)).await?;
         let http_req = http::Request::from_parts(parts, bytes.as_ref());
         let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        if !bytes.is_empty() && T::METHOD != http::Method::GET {
-            // ruma's types assume a JSON object where they expect a body; check first.
-            json_object(&bytes)?;
+        if T::METHOD != http::Method::GET
+            && let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace())
+            && *first != b'{'
+        {
+            // ruma's types assume a JSON object where they expect a body: anything else is
+            // refused as Synapse does (a body that starts like an object but is not JSON is
+            // M_NOT_JSON from ruma's parser below), without parsing the body twice.
+            return Err(match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                Ok(_) => ApiError::bad_json("Content must be a JSON object."),
+                Err(_) => ApiError::not_json(),
+            });
         }
         // A deserializer that panics on some input (ruma's login type reads `type` by
         // indexing) must still give the client a 400, never drop the request.
