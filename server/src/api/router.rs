@@ -29,10 +29,6 @@ pub(super) fn client_paths(path: &str) -> [String; 2] {
 fn client_routes() -> Router<SharedServices> {
     let mut r = Router::new()
         .route(
-            "/_matrix/client/versions",
-            get(client::versions::get_versions_route),
-        )
-        .route(
             "/.well-known/matrix/client",
             get(well_known::get_client_well_known_route),
         )
@@ -47,6 +43,10 @@ fn client_routes() -> Router<SharedServices> {
             get(client::login::get_login_types_route).post(client::login::post_login_route),
         );
     }
+    r = endpoint::<ruma::api::client::discovery::get_supported_versions::Request, _, _>(
+        r,
+        client::versions::get_versions_route,
+    );
     for p in client_paths("/account/whoami") {
         r = r.route(&p, get(client::whoami::get_whoami_route));
     }

@@ -12,7 +12,7 @@ use super::client::{
     presence, push_rule, push_rule_actions, push_rule_enabled, push_rules,
     registration_token_validity,
 };
-use super::router::both;
+use super::router::{both, endpoint};
 use crate::service::SharedServices;
 
 pub fn routes() -> Router<SharedServices> {
@@ -28,8 +28,14 @@ pub fn routes() -> Router<SharedServices> {
         "/_matrix/client/v1/register/m.login.registration_token/validity",
         get(registration_token_validity::get_registration_token_validity_route),
     );
-    r = both(r, "/logout", post(logout::post_logout_route));
-    r = both(r, "/logout/all", post(logout_all::post_logout_all_route));
+    r = endpoint::<ruma::api::client::session::logout::v3::Request, _, _>(
+        r,
+        logout::post_logout_route,
+    );
+    r = endpoint::<ruma::api::client::session::logout_all::v3::Request, _, _>(
+        r,
+        logout_all::post_logout_all_route,
+    );
     r = both(r, "/account/password", post(password::post_password_route));
     r = both(
         r,

@@ -1,18 +1,18 @@
-//! POST /_matrix/client/*/logout/all — https://spec.matrix.org/v1.12/client-server-api/#post_matrixclientv3logoutall
+//! POST /_matrix/client/*/logout/all — https://spec.matrix.org/v1.16/client-server-api/#post_matrixclientv3logoutall
 //! Every access token and device of the user is deleted.
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use ruma::api::client::session::logout_all;
 
 use crate::api::ApiError;
-use crate::api::extract::Auth;
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
 
 pub async fn post_logout_all_route(
     State(s): State<SharedServices>,
     auth: Auth,
-) -> Result<Json<Value>, ApiError> {
+    Ruma(_): Ruma<logout_all::v3::Request>,
+) -> Result<RumaResponse<logout_all::v3::Response>, ApiError> {
     s.logout_all(&auth.user_id).await?;
-    Ok(Json(json!({})))
+    Ok(RumaResponse(logout_all::v3::Response::new()))
 }

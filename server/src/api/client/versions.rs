@@ -1,7 +1,8 @@
 //! GET /_matrix/client/versions — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientversions
 
-use axum::Json;
-use serde_json::{Value, json};
+use ruma::api::client::discovery::get_supported_versions;
+
+use crate::api::extract::{Ruma, RumaResponse};
 
 /// Spec versions matrixd speaks, oldest first (the r0 releases stay for older clients).
 pub const SUPPORTED_VERSIONS: &[&str] = &[
@@ -9,6 +10,10 @@ pub const SUPPORTED_VERSIONS: &[&str] = &[
     "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10", "v1.11", "v1.12",
 ];
 
-pub async fn get_versions_route() -> Json<Value> {
-    Json(json!({ "versions": SUPPORTED_VERSIONS, "unstable_features": {} }))
+pub async fn get_versions_route(
+    Ruma(_): Ruma<get_supported_versions::Request>,
+) -> RumaResponse<get_supported_versions::Response> {
+    RumaResponse(get_supported_versions::Response::new(
+        SUPPORTED_VERSIONS.iter().map(|v| v.to_string()).collect(),
+    ))
 }
