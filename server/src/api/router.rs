@@ -126,6 +126,7 @@ fn room_routes() -> Router<SharedServices> {
         get_relating_events_with_rel_type_and_event_type,
     };
     use ruma::api::client::room::get_room_event;
+    use ruma::api::client::state::{get_state_event_for_key, get_state_events, send_state_event};
     let mut r = Router::new();
     r = both(
         r,
@@ -149,22 +150,20 @@ fn room_routes() -> Router<SharedServices> {
     r = endpoint::<joined_members::v3::Request, _, _>(r, membership::joined_members_route);
     r = endpoint::<send_message_event::v3::Request, _, _>(r, send::send_route);
     r = endpoint::<redact_event::v3::Request, _, _>(r, send::redact_route);
-    r = both(r, "/rooms/{room_id}/state", get(state::get_state_route));
-    r = both(
-        r,
+    r = endpoint::<get_state_events::v3::Request, _, _>(r, state::get_state_route);
+    r = endpoint::<get_state_event_for_key::v3::Request, _, _>(r, state::get_state_event_route);
+    r = endpoint::<send_state_event::v3::Request, _, _>(r, state::put_state_event_route);
+    // The empty state key, with or without the trailing slash (ruma's types accept both).
+    for path in [
         "/rooms/{room_id}/state/{event_type}",
-        get(state::get_state_event_empty_key_route).put(state::put_state_event_empty_key_route),
-    );
-    r = both(
-        r,
         "/rooms/{room_id}/state/{event_type}/",
-        get(state::get_state_event_empty_key_route).put(state::put_state_event_empty_key_route),
-    );
-    r = both(
-        r,
-        "/rooms/{room_id}/state/{event_type}/{state_key}",
-        get(state::get_state_event_route).put(state::put_state_event_route),
-    );
+    ] {
+        r = both(
+            r,
+            path,
+            get(state::get_state_event_route).put(state::put_state_event_route),
+        );
+    }
     r = endpoint::<get_room_event::v3::Request, _, _>(r, events::get_event_route);
     r = endpoint::<get_context::v3::Request, _, _>(r, events::get_context_route);
     r = endpoint::<get_message_events::v3::Request, _, _>(r, messages::get_messages_route);

@@ -1,57 +1,49 @@
-//! Room state — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv3roomsroomidstate
-//! GET /rooms/{roomId}/state, GET and PUT /rooms/{roomId}/state/{eventType}/{stateKey}.
+//! Room state — https://spec.matrix.org/v1.16/client-server-api/#get_matrixclientv3roomsroomidstate
+//! GET /rooms/{roomId}/state, GET and PUT /rooms/{roomId}/state/{eventType}/{stateKey} (and
+//! with an empty state key, `/state/{eventType}` and `/state/{eventType}/`).
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use ruma::OwnedEventId;
+use ruma::api::client::state::{get_state_event_for_key, get_state_events, send_state_event};
+use serde_json::Value;
 
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson, Params, QueryMap};
+use crate::api::extract::{Auth, Ruma, RumaResponse, raws};
 use crate::service::SharedServices;
 use crate::service::rooms::NewEvent;
 
 pub async fn get_state_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(room_id): Params<String>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(Value::Array(
-        services.room_state(&auth.user_id, &room_id).await?,
-    )))
-}
-
-async fn get_one(
-    services: &SharedServices,
-    user_id: &str,
-    room_id: &str,
-    kind: &str,
-    state_key: &str,
-    q: &QueryMap,
-) -> Result<Json<Value>, ApiError> {
-    let whole_event = q.0.get("format").map(String::as_str) == Some("event");
-    Ok(Json(
-        services
-            .room_state_event(user_id, room_id, kind, state_key, whole_event)
-            .await?,
-    ))
+    Ruma(req): Ruma<get_state_events::v3::Request>,
+) -> Result<RumaResponse<get_state_events::v3::Response>, ApiError> {
+    let state = services
+        .room_state(&auth.user_id, req.room_id.as_str())
+        .await?;
+    Ok(RumaResponse(get_state_events::v3::Response::new(raws(
+        &state,
+    ))))
 }
 
 pub async fn get_state_event_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params((room_id, kind, state_key)): Params<(String, String, String)>,
-    q: QueryMap,
-) -> Result<Json<Value>, ApiError> {
-    get_one(&services, &auth.user_id, &room_id, &kind, &state_key, &q).await
-}
-
-pub async fn get_state_event_empty_key_route(
-    State(services): State<SharedServices>,
-    auth: Auth,
-    Params((room_id, kind)): Params<(String, String)>,
-    q: QueryMap,
-) -> Result<Json<Value>, ApiError> {
-    get_one(&services, &auth.user_id, &room_id, &kind, "", &q).await
+    Ruma(req): Ruma<get_state_event_for_key::v3::Request>,
+) -> Result<RumaResponse<get_state_event_for_key::v3::Response>, ApiError> {
+    let whole_event = req.format == get_state_event_for_key::v3::StateEventFormat::Event;
+    let v = services
+        .room_state_event(
+            &auth.user_id,
+            req.room_id.as_str(),
+            &req.event_type.to_string(),
+            &req.state_key,
+            whole_event,
+        )
+        .await?;
+    let raw = serde_json::value::to_raw_value(&v).map_err(|_| ApiError::internal())?;
+    Ok(RumaResponse(get_state_event_for_key::v3::Response::new(
+        raw,
+    )))
 }
 
 async fn put_one(
@@ -61,7 +53,7 @@ async fn put_one(
     kind: &str,
     state_key: &str,
     content: Value,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<OwnedEventId, ApiError> {
     if kind == "m.room.create" {
         return Err(ApiError::bad_json(
             "Cannot send a create event into an existing room",
@@ -95,7 +87,7 @@ async fn put_one(
                 )
                 .await?
         };
-        return Ok(Json(json!({ "event_id": pdu.event_id.as_str() })));
+        return Ok(pdu.event_id.clone());
     }
     let (kind_limit, limit) = (
         crate::service::ratelimit::Kind::Message,
@@ -112,31 +104,24 @@ async fn put_one(
         )
         .await?;
     services.limiter.record(kind_limit, user_id, limit);
-    Ok(Json(json!({ "event_id": pdu.event_id.as_str() })))
+    Ok(pdu.event_id.clone())
 }
 
 pub async fn put_state_event_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params((room_id, kind, state_key)): Params<(String, String, String)>,
-    MatrixJson(content): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    put_one(
+    Ruma(req): Ruma<send_state_event::v3::Request>,
+) -> Result<RumaResponse<send_state_event::v3::Response>, ApiError> {
+    let content: Value = serde_json::from_str(req.body.json().get())
+        .map_err(|e| ApiError::bad_json(e.to_string()))?;
+    let event_id = put_one(
         &services,
         &auth.user_id,
-        &room_id,
-        &kind,
-        &state_key,
+        req.room_id.as_str(),
+        &req.event_type.to_string(),
+        &req.state_key,
         content,
     )
-    .await
-}
-
-pub async fn put_state_event_empty_key_route(
-    State(services): State<SharedServices>,
-    auth: Auth,
-    Params((room_id, kind)): Params<(String, String)>,
-    MatrixJson(content): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    put_one(&services, &auth.user_id, &room_id, &kind, "", content).await
+    .await?;
+    Ok(RumaResponse(send_state_event::v3::Response::new(event_id)))
 }
