@@ -133,7 +133,10 @@ fn room_routes() -> Router<SharedServices> {
         "/capabilities",
         get(capabilities::get_capabilities_route),
     );
-    r = both(r, "/createRoom", post(create::create_room_route));
+    r = endpoint::<ruma::api::client::room::create_room::v3::Request, _, _>(
+        r,
+        create::create_room_route,
+    );
     r = endpoint::<join_room_by_id_or_alias::v3::Request, _, _>(
         r,
         membership::join_by_id_or_alias_route,
