@@ -195,15 +195,13 @@ fn room_routes() -> Router<SharedServices> {
         "/rooms/{room_id}/typing/{user_id}",
         put(ephemeral::typing_route),
     );
-    r = both(
+    r = endpoint::<ruma::api::client::receipt::create_receipt::v3::Request, _, _>(
         r,
-        "/rooms/{room_id}/receipt/{receipt_type}/{event_id}",
-        post(ephemeral::receipt_route),
+        ephemeral::receipt_route,
     );
-    r = both(
+    r = endpoint::<ruma::api::client::read_marker::set_read_marker::v3::Request, _, _>(
         r,
-        "/rooms/{room_id}/read_markers",
-        post(ephemeral::read_markers_route),
+        ephemeral::read_markers_route,
     );
     r = endpoint::<get_global_account_data::v3::Request, _, _>(r, account_data::get_global_route);
     r = endpoint::<set_global_account_data::v3::Request, _, _>(r, account_data::put_global_route);

@@ -10,7 +10,11 @@ use axum::extract::State;
 use serde_json::{Value, json};
 
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params};
+use ruma::api::client::read_marker::set_read_marker;
+use ruma::api::client::receipt::create_receipt;
+use ruma::events::receipt::ReceiptThread;
+
+use crate::api::extract::{Auth, MatrixJson, Params, Ruma, RumaResponse};
 use crate::service::SharedServices;
 
 async fn require_joined(
@@ -75,48 +79,57 @@ const RECEIPT_TYPES: &[&str] = &["m.read", "m.read.private", "m.fully_read"];
 pub async fn receipt_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params((room_id, rtype, event_id)): Params<(String, String, String)>,
-    OptionalJson(body): OptionalJson,
-) -> Result<Json<Value>, ApiError> {
+    Ruma(req): Ruma<create_receipt::v3::Request>,
+) -> Result<RumaResponse<create_receipt::v3::Response>, ApiError> {
+    let rtype = req.receipt_type.to_string();
     if !RECEIPT_TYPES.contains(&rtype.as_str()) {
         return Err(ApiError::invalid_param(format!(
             "Receipt type must be one of {}",
             RECEIPT_TYPES.join(", ")
         )));
     }
-    require_joined(&services, &auth.user_id, &room_id).await?;
-    let thread = match body.get("thread_id") {
-        None | Some(Value::Null) => "",
-        Some(Value::String(t)) if !t.is_empty() => t.as_str(),
-        Some(_) => {
-            return Err(ApiError::invalid_param(
-                "thread_id must be a non-empty string",
-            ));
+    let room_id = req.room_id.as_str();
+    require_joined(&services, &auth.user_id, room_id).await?;
+    let thread = match &req.thread {
+        ReceiptThread::Unthreaded => String::new(),
+        ReceiptThread::Main => "main".to_string(),
+        ReceiptThread::Thread(id) => id.to_string(),
+        other => {
+            return Err(ApiError::invalid_param(format!(
+                "thread_id must be \"main\" or an event id, not {:?}",
+                other.as_str()
+            )));
         }
     };
     services
-        .set_receipt(&auth.user_id, &room_id, &rtype, &event_id, thread)
+        .set_receipt(
+            &auth.user_id,
+            room_id,
+            &rtype,
+            req.event_id.as_str(),
+            &thread,
+        )
         .await?;
-    Ok(Json(json!({})))
+    Ok(RumaResponse(create_receipt::v3::Response::new()))
 }
 
 pub async fn read_markers_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(room_id): Params<String>,
-    MatrixJson(body): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    require_joined(&services, &auth.user_id, &room_id).await?;
-    for (key, rtype) in [
-        ("m.fully_read", "m.fully_read"),
-        ("m.read", "m.read"),
-        ("m.read.private", "m.read.private"),
+    Ruma(req): Ruma<set_read_marker::v3::Request>,
+) -> Result<RumaResponse<set_read_marker::v3::Response>, ApiError> {
+    let room_id = req.room_id.as_str();
+    require_joined(&services, &auth.user_id, room_id).await?;
+    for (rtype, event_id) in [
+        ("m.fully_read", &req.fully_read),
+        ("m.read", &req.read_receipt),
+        ("m.read.private", &req.private_read_receipt),
     ] {
-        if let Some(event_id) = body.get(key).and_then(Value::as_str) {
+        if let Some(event_id) = event_id {
             services
-                .set_receipt(&auth.user_id, &room_id, rtype, event_id, "")
+                .set_receipt(&auth.user_id, room_id, rtype, event_id.as_str(), "")
                 .await?;
         }
     }
-    Ok(Json(json!({})))
+    Ok(RumaResponse(set_read_marker::v3::Response::new()))
 }
