@@ -222,10 +222,9 @@ fn room_routes() -> Router<SharedServices> {
         "/user/{user_id}/rooms/{room_id}/tags/{tag}",
         put(client::tags::put_tag_route).delete(client::tags::delete_tag_route),
     );
-    r = both(
+    r = endpoint::<ruma::api::client::user_directory::search_users::v3::Request, _, _>(
         r,
-        "/user_directory/search",
-        post(client::user_directory::search_user_directory_route),
+        client::user_directory::search_user_directory_route,
     );
     r = both(
         r,

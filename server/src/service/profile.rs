@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::Services;
 use super::rooms::{NewEvent, RoomError};
@@ -70,8 +70,14 @@ impl Services {
         Ok(())
     }
     /// The user directory search: users who share a room with `user_id` or are in a public
-    /// room, whose id or display name contains `term` (lowercase), sorted by user id.
-    pub async fn search_users(&self, user_id: &str, term: &str) -> Result<Vec<Value>, RoomError> {
+    /// room, whose id or display name contains `term` (lowercase), sorted by user id, as
+    /// (user id, display name, avatar URL).
+    #[allow(clippy::type_complexity)]
+    pub async fn search_users(
+        &self,
+        user_id: &str,
+        term: &str,
+    ) -> Result<Vec<(String, Option<String>, Option<String>)>, RoomError> {
         let mut visible: HashSet<String> = self.users_sharing_rooms(user_id).await?;
         for room_id in db::public_rooms(&self.db).await? {
             visible.extend(db::members_with(&self.db, &room_id, "join").await?);
@@ -88,9 +94,7 @@ impl Services {
                     .as_deref()
                     .is_some_and(|n| n.to_lowercase().contains(term));
             if hit {
-                results.push(
-                    json!({ "user_id": user_id, "display_name": name, "avatar_url": avatar }),
-                );
+                results.push((user_id, name, avatar));
             }
         }
         Ok(results)
