@@ -1,4 +1,4 @@
-//! GET /_matrix/client/*/keys/changes — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv3keyschanges
+//! GET /_matrix/client/*/keys/changes — https://spec.matrix.org/v1.16/client-server-api/#get_matrixclientv3keyschanges
 //! `from` is a sync token; `to` is accepted and, as in Synapse, not used to cut the answer.
 
 use axum::Json;
@@ -11,6 +11,7 @@ use crate::api::extract::{Auth, QueryMap};
 use crate::service::SharedServices;
 use crate::service::sync::Token;
 
+// Kept untyped: `to` is optional here, as in Synapse, where ruma's request requires it.
 pub async fn get_keys_changes_route(
     State(s): State<SharedServices>,
     auth: Auth,

@@ -1,4 +1,4 @@
-//! POST /_matrix/client/v3/keys/device_signing/upload — https://spec.matrix.org/v1.12/client-server-api/#post_matrixclientv3keysdevice_signingupload
+//! POST /_matrix/client/v3/keys/device_signing/upload — https://spec.matrix.org/v1.16/client-server-api/#post_matrixclientv3keysdevice_signingupload
 //! Uploading the same keys again answers `{}`; the first setup needs no re-authentication (as
 //! in Synapse); replacing existing keys is behind user-interactive auth with the password.
 
@@ -12,6 +12,8 @@ use crate::api::extract::{Auth, OptionalJson};
 use crate::service::SharedServices;
 use crate::service::uia::{self, UiaRequest};
 
+// Kept untyped: user-interactive auth reads the `auth` dict as sent; ruma's AuthData would
+// refuse an incomplete stage as bad JSON where Synapse answers 401 with the flows.
 pub async fn post_device_signing_upload_route(
     State(s): State<SharedServices>,
     auth: Auth,

@@ -43,13 +43,47 @@ impl From<E2eeError> for ApiError {
     }
 }
 
-/// The required `version` query parameter of /room_keys/keys.
-fn version_param(q: &std::collections::HashMap<String, String>) -> Result<String, ApiError> {
-    q.get("version").cloned().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "M_MISSING_PARAM",
-            "Missing string query parameter 'version'",
-        )
+/// A ruma value (with raw JSON inside) as the JSON the services take.
+fn to_json<T: serde::Serialize>(t: &T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_string(t)
+        .and_then(|s| serde_json::from_str(&s))
+        .map_err(|e| {
+            tracing::error!(error = %e, "could not convert a request to JSON");
+            ApiError::internal()
+        })
+}
+
+/// JSON a service returned as the ruma type of a response (through text, so raw JSON inside
+/// stays as it is).
+fn from_json<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> Result<T, ApiError> {
+    serde_json::from_str(&v.to_string()).map_err(|e| {
+        tracing::error!(error = %e, "could not convert a service answer to a response");
+        ApiError::internal()
     })
+}
+
+/// A backup version as the service describes it, in the parts ruma's responses take.
+struct BackupInfo {
+    algorithm: ruma::serde::Raw<ruma::api::client::backup::BackupAlgorithm>,
+    count: ruma::UInt,
+    etag: String,
+    version: String,
+}
+
+impl BackupInfo {
+    fn from_json(v: &serde_json::Value) -> Result<Self, ApiError> {
+        Ok(BackupInfo {
+            algorithm: crate::api::extract::raw(
+                &json!({"algorithm": v["algorithm"], "auth_data": v["auth_data"]}),
+            ),
+            count: from_json(&v["count"])?,
+            etag: from_json(&v["etag"])?,
+            version: from_json(&v["version"])?,
+        })
+    }
+}
+
+/// The `etag` and `count` of a backup after a change to its keys.
+fn etag_and_count(v: &serde_json::Value) -> Result<(String, ruma::UInt), ApiError> {
+    Ok((from_json(&v["etag"])?, from_json(&v["count"])?))
 }

@@ -1,39 +1,46 @@
-//! GET, PUT and DELETE /_matrix/client/v3/room_keys/version/{version} — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv3room_keysversionversion
+//! GET, PUT and DELETE /_matrix/client/v3/room_keys/version/{version} — https://spec.matrix.org/v1.16/client-server-api/#get_matrixclientv3room_keysversionversion
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use ruma::api::client::backup::{delete_backup_version, get_backup_info, update_backup_version};
 
+use super::to_json;
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson, Params};
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
 
 pub async fn get_room_keys_version_id_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    Params(version): Params<String>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        s.backup_version_info(&auth.user_id, Some(&version)).await?,
-    ))
+    Ruma(req): Ruma<get_backup_info::v3::Request>,
+) -> Result<RumaResponse<get_backup_info::v3::Response>, ApiError> {
+    let info = super::BackupInfo::from_json(
+        &s.backup_version_info(&auth.user_id, Some(&req.version))
+            .await?,
+    )?;
+    Ok(RumaResponse(get_backup_info::v3::Response::new(
+        info.algorithm,
+        info.count,
+        info.etag,
+        info.version,
+    )))
 }
 
 pub async fn put_room_keys_version_id_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    Params(version): Params<String>,
-    MatrixJson(body): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    s.update_backup_version(&auth.user_id, &version, &body)
+    Ruma(req): Ruma<update_backup_version::v3::Request>,
+) -> Result<RumaResponse<update_backup_version::v3::Response>, ApiError> {
+    // The raw body keeps an optional `version`, which the service checks against the path.
+    s.update_backup_version(&auth.user_id, &req.version, &to_json(&req.algorithm)?)
         .await?;
-    Ok(Json(json!({})))
+    Ok(RumaResponse(update_backup_version::v3::Response::new()))
 }
 
 pub async fn delete_room_keys_version_id_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    Params(version): Params<String>,
-) -> Result<Json<Value>, ApiError> {
-    s.delete_backup_version(&auth.user_id, &version).await?;
-    Ok(Json(json!({})))
+    Ruma(req): Ruma<delete_backup_version::v3::Request>,
+) -> Result<RumaResponse<delete_backup_version::v3::Response>, ApiError> {
+    s.delete_backup_version(&auth.user_id, &req.version).await?;
+    Ok(RumaResponse(delete_backup_version::v3::Response::new()))
 }

@@ -1,4 +1,4 @@
-//! POST /_matrix/client/*/keys/signatures/upload — https://spec.matrix.org/v1.12/client-server-api/#post_matrixclientv3keyssignaturesupload
+//! POST /_matrix/client/*/keys/signatures/upload — https://spec.matrix.org/v1.16/client-server-api/#post_matrixclientv3keyssignaturesupload
 
 use axum::Json;
 use axum::extract::State;
@@ -8,6 +8,8 @@ use crate::api::ApiError;
 use crate::api::extract::{Auth, MatrixJson};
 use crate::service::SharedServices;
 
+// Kept untyped: ruma's response leaves out an empty `failures` and keeps only errcode and
+// error of each failure, where Synapse answers `{"failures": {}}` and failures with status and message.
 pub async fn post_signatures_upload_route(
     State(s): State<SharedServices>,
     auth: Auth,
