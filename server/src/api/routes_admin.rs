@@ -1,7 +1,7 @@
 //! Route registration for the Synapse-compatible admin API, OpenID tokens and metrics.
 
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 
 use super::admin::{
     deactivate, registration_token, registration_token_new, registration_tokens, reset_password,
@@ -10,71 +10,59 @@ use super::admin::{
 use super::admin::{room, room_delete_status, room_delete_v2, room_members, rooms};
 use super::client::{openid_request_token, whois};
 use super::federation::openid_userinfo;
-use super::router::both;
+use super::router::{both, endpoint};
 use crate::service::SharedServices;
 
 pub fn routes() -> Router<SharedServices> {
-    let mut r = Router::new()
-        .route(
-            "/_synapse/admin/v1/server_version",
-            get(server_version::get_server_version_route),
-        )
-        .route("/_synapse/admin/v2/users", get(users::get_users_route))
-        .route(
-            "/_synapse/admin/v2/users/{user_id}",
-            get(user::get_user_route).put(user::put_user_route),
-        )
-        .route(
-            "/_synapse/admin/v1/deactivate/{user_id}",
-            post(deactivate::post_deactivate_route),
-        )
-        .route(
-            "/_synapse/admin/v1/users/{user_id}/admin",
-            get(user_admin::get_user_admin_route).put(user_admin::put_user_admin_route),
-        )
-        .route(
-            "/_synapse/admin/v1/reset_password/{user_id}",
-            post(reset_password::post_reset_password_route),
-        )
-        .route(
-            "/_synapse/admin/v1/whois/{user_id}",
-            get(whois::get_whois_route),
-        )
-        .route(
-            "/_synapse/admin/v1/registration_tokens",
-            get(registration_tokens::get_registration_tokens_route),
-        )
-        .route(
-            "/_synapse/admin/v1/registration_tokens/new",
-            post(registration_token_new::post_new_registration_token_route),
-        )
-        .route(
-            "/_synapse/admin/v1/registration_tokens/{token}",
-            get(registration_token::get_registration_token_route)
-                .put(registration_token::put_registration_token_route)
-                .delete(registration_token::delete_registration_token_route),
-        )
-        .route("/_synapse/admin/v1/rooms", get(rooms::get_rooms_route))
-        .route(
-            "/_synapse/admin/v1/rooms/{room_id}",
-            get(room::get_room_route).delete(room::delete_room_route),
-        )
-        .route(
-            "/_synapse/admin/v1/rooms/{room_id}/members",
-            get(room_members::get_room_members_route),
-        )
-        .route(
-            "/_synapse/admin/v2/rooms/{room_id}",
-            delete(room_delete_v2::delete_room_v2_route),
-        )
-        .route(
-            "/_synapse/admin/v2/rooms/{room_id}/delete_status",
-            get(room_delete_status::get_room_delete_status_route),
-        )
-        .route(
-            "/_synapse/admin/v2/rooms/delete_status/{delete_id}",
-            get(room_delete_status::get_delete_status_route),
-        );
+    let mut r = Router::new();
+    // Our own endpoint types (ruma has none for Synapse's admin API): each path and method is
+    // in the type's metadata, beside its handler.
+    r = endpoint::<server_version::Request, _, _>(r, server_version::get_server_version_route);
+    r = endpoint::<users::Request, _, _>(r, users::get_users_route);
+    r = endpoint::<user::get::Request, _, _>(r, user::get_user_route);
+    r = endpoint::<user::put::Request, _, _>(r, user::put_user_route);
+    r = endpoint::<deactivate::Request, _, _>(r, deactivate::post_deactivate_route);
+    r = endpoint::<user_admin::get::Request, _, _>(r, user_admin::get_user_admin_route);
+    r = endpoint::<user_admin::put::Request, _, _>(r, user_admin::put_user_admin_route);
+    r = endpoint::<reset_password::Request, _, _>(r, reset_password::post_reset_password_route);
+    r = endpoint::<registration_tokens::Request, _, _>(
+        r,
+        registration_tokens::get_registration_tokens_route,
+    );
+    r = endpoint::<registration_token_new::Request, _, _>(
+        r,
+        registration_token_new::post_new_registration_token_route,
+    );
+    r = endpoint::<registration_token::get::Request, _, _>(
+        r,
+        registration_token::get_registration_token_route,
+    );
+    r = endpoint::<registration_token::put::Request, _, _>(
+        r,
+        registration_token::put_registration_token_route,
+    );
+    r = endpoint::<registration_token::delete::Request, _, _>(
+        r,
+        registration_token::delete_registration_token_route,
+    );
+    r = endpoint::<rooms::Request, _, _>(r, rooms::get_rooms_route);
+    r = endpoint::<room::get::Request, _, _>(r, room::get_room_route);
+    r = endpoint::<room::delete::Request, _, _>(r, room::delete_room_route);
+    r = endpoint::<room_members::Request, _, _>(r, room_members::get_room_members_route);
+    r = endpoint::<room_delete_v2::Request, _, _>(r, room_delete_v2::delete_room_v2_route);
+    r = endpoint::<room_delete_status::by_room::Request, _, _>(
+        r,
+        room_delete_status::get_room_delete_status_route,
+    );
+    r = endpoint::<room_delete_status::by_id::Request, _, _>(
+        r,
+        room_delete_status::get_delete_status_route,
+    );
+    // whois is the client API's handler (api/client/whois.rs), shared with the spec's path.
+    r = r.route(
+        "/_synapse/admin/v1/whois/{user_id}",
+        get(whois::get_whois_route),
+    );
     r = both(r, "/admin/whois/{user_id}", get(whois::get_whois_route));
     r = both(
         r,

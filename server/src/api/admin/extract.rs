@@ -30,15 +30,23 @@ impl FromRequestParts<SharedServices> for Admin {
     }
 }
 
-/// A non-negative integer query parameter, `default` when absent.
-pub fn int_param(q: &HashMap<String, String>, name: &str, default: i64) -> Result<i64, ApiError> {
-    Ok(crate::api::extract::uint_param(q, name)?
+// The query parameters of the admin endpoints' requests stay strings, parsed here rather than
+// by ruma's query deserializer: Synapse answers a bad one with M_INVALID_PARAM and its own
+// messages, which these keep.
+
+/// A non-negative integer query parameter `name` (value `v`), `default` when absent.
+pub fn int_param(v: Option<&str>, name: &str, default: i64) -> Result<i64, ApiError> {
+    let q: HashMap<String, String> = v
+        .map(|v| (name.to_owned(), v.to_owned()))
+        .into_iter()
+        .collect();
+    Ok(crate::api::extract::uint_param(&q, name)?
         .map_or(default, |n| i64::try_from(n).unwrap_or(i64::MAX)))
 }
 
 /// A `true`/`false` query parameter.
-pub fn bool_param(q: &HashMap<String, String>, name: &str) -> Result<Option<bool>, ApiError> {
-    match q.get(name).map(String::as_str) {
+pub fn bool_param(v: Option<&str>, name: &str) -> Result<Option<bool>, ApiError> {
+    match v {
         None => Ok(None),
         Some("true") => Ok(Some(true)),
         Some("false") => Ok(Some(false)),
@@ -50,14 +58,14 @@ pub fn bool_param(q: &HashMap<String, String>, name: &str) -> Result<Option<bool
 
 /// A query parameter restricted to `allowed` values.
 pub fn enum_param<'a>(
-    q: &'a HashMap<String, String>,
+    v: Option<&'a str>,
     name: &str,
     default: &'a str,
     allowed: &[&str],
 ) -> Result<&'a str, ApiError> {
-    match q.get(name) {
+    match v {
         None => Ok(default),
-        Some(v) if allowed.contains(&v.as_str()) => Ok(v),
+        Some(v) if allowed.contains(&v) => Ok(v),
         Some(v) => Err(ApiError::invalid_param(format!(
             "Query parameter {name:?} must be one of [{}], not {v:?}",
             allowed

@@ -2,23 +2,103 @@
 //! Synapse (docs/admin_api/register_api.md): single-use 60 s nonces and an HMAC-SHA1 over
 //! `nonce\0username\0password\0admin|notadmin[\0user_type]`, compared in constant time.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use hmac::{KeyInit as _, Mac as _};
-use serde_json::{Value, json};
+use serde_json::Value;
 use subtle::ConstantTimeEq as _;
 
 use crate::api::ApiError;
-use crate::api::extract::MatrixJson;
+use crate::api::extract::{Ruma, RumaResponse};
 use crate::service::SharedServices;
 use crate::service::accounts::NewAccount;
 
 /// User types Synapse accepts (`UserTypes.ALL_USER_TYPES`).
 const USER_TYPES: &[&str] = &["support", "bot"];
 
-pub async fn get_register_nonce_route(State(services): State<SharedServices>) -> Json<Value> {
-    Json(json!({ "nonce": services.nonces.issue() }))
+/// `GET /_synapse/admin/v1/register`: a fresh nonce.
+pub mod get {
+    use ruma::api::auth_scheme::NoAuthentication;
+    use ruma::api::metadata;
+    use serde::Serialize;
+
+    use super::super::types::{impl_incoming_request, impl_json_response};
+
+    metadata! {
+        method: GET,
+        rate_limited: false,
+        authentication: NoAuthentication,
+        path: "/_synapse/admin/v1/register",
+    }
+
+    pub struct Request {}
+
+    impl_incoming_request!(|req, args| Ok(Request {}));
+
+    #[derive(Serialize)]
+    pub struct Response {
+        pub nonce: String,
+    }
+
+    impl_json_response!();
+}
+
+/// `POST /_synapse/admin/v1/register`: registration with the shared secret.
+pub mod post {
+    use ruma::api::auth_scheme::NoAuthentication;
+    use ruma::api::metadata;
+    use serde::{Deserialize, Serialize};
+    use serde_json::Value;
+
+    use super::super::types::{impl_incoming_request, impl_json_response, json_body, present};
+
+    metadata! {
+        method: POST,
+        rate_limited: false,
+        authentication: NoAuthentication,
+        path: "/_synapse/admin/v1/register",
+    }
+
+    /// The fields stay JSON values: Synapse checks each by hand, in order, with its own
+    /// errcodes (and takes the truthiness of `admin`).
+    #[derive(Deserialize)]
+    pub struct Request {
+        #[serde(default, deserialize_with = "present")]
+        pub nonce: Option<Value>,
+        #[serde(default, deserialize_with = "present")]
+        pub username: Option<Value>,
+        #[serde(default, deserialize_with = "present")]
+        pub password: Option<Value>,
+        #[serde(default, deserialize_with = "present")]
+        pub admin: Option<Value>,
+        #[serde(default, deserialize_with = "present")]
+        pub user_type: Option<Value>,
+        #[serde(default, deserialize_with = "present")]
+        pub displayname: Option<Value>,
+        #[serde(default, deserialize_with = "present")]
+        pub mac: Option<Value>,
+    }
+
+    impl_incoming_request!(|req, args| json_body(&req));
+
+    #[derive(Serialize)]
+    pub struct Response {
+        pub access_token: String,
+        pub user_id: String,
+        pub home_server: String,
+        pub device_id: String,
+    }
+
+    impl_json_response!();
+}
+
+pub async fn get_register_nonce_route(
+    State(services): State<SharedServices>,
+    Ruma(_): Ruma<get::Request>,
+) -> RumaResponse<get::Response> {
+    RumaResponse(get::Response {
+        nonce: services.nonces.issue(),
+    })
 }
 
 /// The MAC a client must send, as lowercase hex.
@@ -55,8 +135,8 @@ fn bad(msg: &str, errcode: &'static str) -> ApiError {
 }
 
 /// A string field of at most 512 characters without NUL, as Synapse requires.
-fn checked_str<'a>(body: &'a Value, key: &str) -> Result<&'a str, ApiError> {
-    let Some(v) = body.get(key) else {
+fn checked_str<'a>(v: Option<&'a Value>, key: &str) -> Result<&'a str, ApiError> {
+    let Some(v) = v else {
         return Err(bad(&format!("{key} must be specified"), "M_BAD_JSON"));
     };
     match v.as_str() {
@@ -67,15 +147,15 @@ fn checked_str<'a>(body: &'a Value, key: &str) -> Result<&'a str, ApiError> {
 
 pub async fn post_register_route(
     State(services): State<SharedServices>,
-    MatrixJson(body): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
+    Ruma(body): Ruma<post::Request>,
+) -> Result<RumaResponse<post::Response>, ApiError> {
     let Some(secret) = services.config.registration_secret() else {
         return Err(bad(
             "Shared secret registration is not enabled",
             "M_UNKNOWN",
         ));
     };
-    let Some(nonce) = body.get("nonce") else {
+    let Some(nonce) = &body.nonce else {
         return Err(bad("nonce must be specified", "M_BAD_JSON"));
     };
     // The nonce is spent here, before anything else can fail.
@@ -83,10 +163,10 @@ pub async fn post_register_route(
         return Err(bad("unrecognised nonce", "M_UNKNOWN"));
     }
     let nonce = nonce.as_str().unwrap_or_default();
-    let username = checked_str(&body, "username")?;
-    let password = checked_str(&body, "password")?;
+    let username = checked_str(body.username.as_ref(), "username")?;
+    let password = checked_str(body.password.as_ref(), "password")?;
     // Synapse tests `admin` for truthiness, so 1 or "yes" also mean admin (and sign as such).
-    let admin = match body.get("admin") {
+    let admin = match &body.admin {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
         Some(Value::Number(n)) => n.as_f64() != Some(0.0),
@@ -94,17 +174,17 @@ pub async fn post_register_route(
         Some(Value::Array(a)) => !a.is_empty(),
         Some(Value::Object(o)) => !o.is_empty(),
     };
-    let user_type = match body.get("user_type") {
+    let user_type = match &body.user_type {
         None | Some(Value::Null) => None,
         Some(Value::String(t)) if USER_TYPES.contains(&t.as_str()) => Some(t.as_str()),
         Some(_) => return Err(bad("Invalid user type", "M_UNKNOWN")),
     };
-    let displayname = match body.get("displayname") {
+    let displayname = match &body.displayname {
         None | Some(Value::Null) => None,
         Some(Value::String(d)) => Some(d.as_str()),
         Some(_) => return Err(bad("Invalid displayname", "M_UNKNOWN")),
     };
-    let Some(got) = body.get("mac") else {
+    let Some(got) = &body.mac else {
         return Err(bad("mac must be specified", "M_BAD_JSON"));
     };
     let got = got.as_str().unwrap_or_default();
@@ -129,12 +209,12 @@ pub async fn post_register_route(
         })
         .await?;
     tracing::info!(user_id = %session.user_id, admin, "registered a user with the shared secret");
-    Ok(Json(json!({
-        "access_token": session.access_token,
-        "user_id": session.user_id,
-        "home_server": services.config.server_name,
-        "device_id": session.device_id,
-    })))
+    Ok(RumaResponse(post::Response {
+        access_token: session.access_token,
+        user_id: session.user_id,
+        home_server: services.config.server_name.clone(),
+        device_id: session.device_id,
+    }))
 }
 
 #[cfg(test)]

@@ -2,25 +2,50 @@
 //! Answers `{delete_id}`. The deletion itself runs before the answer (Synapse schedules it), so
 //! its status is already `complete` (or `failed`) when asked.
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use ruma::api::auth_scheme::AccessToken;
+use ruma::api::metadata;
+use serde::Serialize;
 
 use super::extract::Admin;
-use super::room::delete_options;
+use super::room::{DeleteBody, delete_options};
+use super::types::{impl_incoming_request, impl_json_response, json_body, path_arg};
 use crate::api::ApiError;
-use crate::api::extract::{MatrixJson, Params};
+use crate::api::extract::{Ruma, RumaResponse};
 use crate::service::SharedServices;
+
+metadata! {
+    method: DELETE,
+    rate_limited: false,
+    authentication: AccessToken,
+    path: "/_synapse/admin/v2/rooms/{room_id}",
+}
+
+pub struct Request {
+    pub room_id: String,
+    pub body: DeleteBody,
+}
+
+impl_incoming_request!(|req, args| Ok(Request {
+    room_id: path_arg(args, 0),
+    body: json_body(&req)?,
+}));
+
+#[derive(Serialize)]
+pub struct Response {
+    pub delete_id: String,
+}
+
+impl_json_response!();
 
 pub async fn delete_room_v2_route(
     State(s): State<SharedServices>,
     Admin(auth): Admin,
-    Params(room_id): Params<String>,
-    MatrixJson(body): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    let opts = delete_options(&body)?;
+    Ruma(req): Ruma<Request>,
+) -> Result<RumaResponse<Response>, ApiError> {
+    let opts = delete_options(&req.body)?;
     let delete_id = s
-        .admin_delete_room_v2(&auth.user_id, &room_id, &opts)
+        .admin_delete_room_v2(&auth.user_id, &req.room_id, &opts)
         .await?;
-    Ok(Json(json!({ "delete_id": delete_id })))
+    Ok(RumaResponse(Response { delete_id }))
 }
