@@ -73,8 +73,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for MatrixJson<T> {
 }
 
 /// The endpoints where Synapse takes a missing body as `{}` (membership changes that need no
-/// field, logout, receipts, redactions, the public room list); elsewhere an empty body is
-/// M_NOT_JSON, as in Synapse.
+/// field, logout, receipts, redactions, the public room list, the admin API's deactivation);
+/// elsewhere an empty body is M_NOT_JSON, as in Synapse.
 fn empty_body_allowed(path: &str) -> bool {
     const ENDINGS: &[&str] = &[
         "/join",
@@ -88,6 +88,7 @@ fn empty_body_allowed(path: &str) -> bool {
         || path.contains("/join/")
         || path.contains("/receipt/")
         || path.contains("/redact/")
+        || path.starts_with("/_synapse/admin/v1/deactivate/")
 }
 
 /// A request parsed with ruma's endpoint types.
