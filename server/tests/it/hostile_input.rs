@@ -185,6 +185,17 @@ async fn malformed_bodies_and_headers(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "leave takes no body");
+    // As matrix-nio joins: no body at all, on r0.
+    let bob = s.user("bob").await;
+    let public = alice.create_room(json!({"preset": "public_chat"})).await;
+    let r = s
+        .http
+        .post(s.u(&format!("/_matrix/client/r0/join/{}", enc(&public))))
+        .bearer_auth(&bob.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "join takes no body");
 
     // Authorization: exactly "Bearer <token>".
     for header in [
