@@ -43,13 +43,13 @@ pub struct Server {
 
 /// Creates a `*_path` secret file that does not exist yet (mode 0600), as Synapse does.
 fn ensure_secret_file(source: &mut Option<SecretSource>) -> anyhow::Result<()> {
-    if let Some(SecretSource::File { path, value }) = source {
-        if value.is_none() {
-            let secret = keys::random_secret();
-            keys::write_private_file(path, format!("{secret}\n").as_bytes())?;
-            tracing::info!(path = %path.display(), "created a new secret file");
-            *value = Some(config::Secret(secret));
-        }
+    if let Some(SecretSource::File { path, value }) = source
+        && value.is_none()
+    {
+        let secret = keys::random_secret();
+        keys::write_private_file(path, format!("{secret}\n").as_bytes())?;
+        tracing::info!(path = %path.display(), "created a new secret file");
+        *value = Some(config::Secret(secret));
     }
     Ok(())
 }

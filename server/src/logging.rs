@@ -11,28 +11,28 @@ use tracing_subscriber::EnvFilter;
 pub fn read_log_config(path: Option<&Path>) -> (String, Option<std::path::PathBuf>) {
     let mut level = "info".to_string();
     let mut file = None;
-    if let Some(text) = path.and_then(|p| std::fs::read_to_string(p).ok()) {
-        if let Ok(v) = yaml_serde::from_str::<yaml_serde::Value>(&text) {
-            if let Some(l) = v
-                .get("root")
-                .and_then(|r| r.get("level"))
-                .and_then(|l| l.as_str())
-            {
-                level = match l.to_ascii_uppercase().as_str() {
-                    "CRITICAL" | "ERROR" => "error",
-                    "WARNING" | "WARN" => "warn",
-                    "DEBUG" => "debug",
-                    _ => "info",
-                }
-                .to_string();
+    if let Some(text) = path.and_then(|p| std::fs::read_to_string(p).ok())
+        && let Ok(v) = yaml_serde::from_str::<yaml_serde::Value>(&text)
+    {
+        if let Some(l) = v
+            .get("root")
+            .and_then(|r| r.get("level"))
+            .and_then(|l| l.as_str())
+        {
+            level = match l.to_ascii_uppercase().as_str() {
+                "CRITICAL" | "ERROR" => "error",
+                "WARNING" | "WARN" => "warn",
+                "DEBUG" => "debug",
+                _ => "info",
             }
-            if let Some(handlers) = v.get("handlers").and_then(|h| h.as_mapping()) {
-                file = handlers.values().find_map(|h| {
-                    h.get("filename")
-                        .and_then(|f| f.as_str())
-                        .map(std::path::PathBuf::from)
-                });
-            }
+            .to_string();
+        }
+        if let Some(handlers) = v.get("handlers").and_then(|h| h.as_mapping()) {
+            file = handlers.values().find_map(|h| {
+                h.get("filename")
+                    .and_then(|f| f.as_str())
+                    .map(std::path::PathBuf::from)
+            });
         }
     }
     (level, file)

@@ -98,10 +98,10 @@ pub async fn wait_for(url: &str, proc: &mut Proc, timeout: Duration) {
                 proc.log_text()
             );
         }
-        if let Ok(r) = client.get(url).send().await {
-            if r.status().is_success() {
-                return;
-            }
+        if let Ok(r) = client.get(url).send().await
+            && r.status().is_success()
+        {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

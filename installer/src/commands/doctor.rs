@@ -96,14 +96,15 @@ pub fn run(args: DoctorArgs, printer: &Printer) -> Result<ExitStatus, CliError> 
         }
         return Ok(ExitStatus::Success);
     }
-    if let Some(name) = &args.distro {
-        if crate::facts::distro::by_name(name).is_none() {
-            return Err(
-                CliError::usage(format!("--distro {name:?} is not a known OS family")).hint(
-                    format!("use one of: {}", crate::facts::family_ids().join(", ")),
-                ),
-            );
-        }
+    if let Some(name) = &args.distro
+        && crate::facts::distro::by_name(name).is_none()
+    {
+        return Err(
+            CliError::usage(format!("--distro {name:?} is not a known OS family")).hint(format!(
+                "use one of: {}",
+                crate::facts::family_ids().join(", ")
+            )),
+        );
     }
     let defs = doctor::select(&args.checks).map_err(|(name, close)| {
         let hint = match close {

@@ -84,13 +84,14 @@ fn validate(args: &GenerateConfigArgs) -> Result<(), CliError> {
             "use the domain your users' ids will end with, e.g. --server-name example.org (a host name, IPv4 address or [IPv6], optionally :port)",
         ));
     }
-    if let Some(u) = &args.public_baseurl {
-        if !u.starts_with("https://") && !u.starts_with("http://") {
-            return Err(
-                CliError::usage(format!("--public-baseurl {u:?} is not an http(s) URL"))
-                    .hint("for example --public-baseurl https://matrix.example.org/"),
-            );
-        }
+    if let Some(u) = &args.public_baseurl
+        && !u.starts_with("https://")
+        && !u.starts_with("http://")
+    {
+        return Err(
+            CliError::usage(format!("--public-baseurl {u:?} is not an http(s) URL"))
+                .hint("for example --public-baseurl https://matrix.example.org/"),
+        );
     }
     Ok(())
 }

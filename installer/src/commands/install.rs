@@ -131,16 +131,15 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
             .flatten()
             .and_then(|g| g.server_name),
         &given.server_name,
-    ) {
-        if old != *new {
-            return Err(CliError::failure(format!(
-                "this machine already serves {:?}; the server name can never change",
-                old.as_str()
-            ))
-            .hint(format!(
-                "keep --server-name {old}, or `matrixctl uninstall --purge` first to start over"
-            )));
-        }
+    ) && old != *new
+    {
+        return Err(CliError::failure(format!(
+            "this machine already serves {:?}; the server name can never change",
+            old.as_str()
+        ))
+        .hint(format!(
+            "keep --server-name {old}, or `matrixctl uninstall --purge` first to start over"
+        )));
     }
 
     let mut given = wizard::complete(&given, interactive).map_err(missing)?;

@@ -96,14 +96,14 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
                 )
             };
             printer.data(format!("  logs:    {logs}"));
-            if manager {
-                if let Ok(out) = system::run(&Cmd::new(subst(
+            if manager
+                && let Ok(out) = system::run(&Cmd::new(subst(
                     &facts.distro.service.status,
                     &[("svc", &svc.name)],
-                ))) {
-                    for l in out.stdout.lines().take(12) {
-                        printer.data(format!("  | {l}"));
-                    }
+                )))
+            {
+                for l in out.stdout.lines().take(12) {
+                    printer.data(format!("  | {l}"));
                 }
             }
             Ok(if running {

@@ -109,10 +109,10 @@ pub fn human(checks: &[Check], verbose: bool, symbols: Symbols) -> String {
                 c.id,
                 c.summary
             ));
-            if let Some(fix) = &c.fix {
-                if c.status != Status::Ok {
-                    out.push_str(&format!("      fix: {fix}\n"));
-                }
+            if let Some(fix) = &c.fix
+                && c.status != Status::Ok
+            {
+                out.push_str(&format!("      fix: {fix}\n"));
             }
             if verbose {
                 for (k, v) in &c.details {

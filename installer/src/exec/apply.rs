@@ -103,11 +103,11 @@ impl Run<'_> {
     fn set_owner_mode(&self, path: &Path, mode: u32, owner: &Owner) -> Result<(), String> {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
             .map_err(|e| format!("cannot chmod {}: {e}", path.display()))?;
-        if nix::unistd::geteuid().is_root() {
-            if let Some((u, g)) = self.ids(owner)? {
-                nix::unistd::chown(path, Some(u.into()), Some(g.into()))
-                    .map_err(|e| format!("cannot chown {}: {e}", path.display()))?;
-            }
+        if nix::unistd::geteuid().is_root()
+            && let Some((u, g)) = self.ids(owner)?
+        {
+            nix::unistd::chown(path, Some(u.into()), Some(g.into()))
+                .map_err(|e| format!("cannot chown {}: {e}", path.display()))?;
         }
         Ok(())
     }

@@ -101,10 +101,10 @@ pub fn ensure(s: &ServiceStep, changed: bool, unit_changed: bool) -> Result<Outc
                 return Ok(Outcome::AlreadyRunning);
             }
             let restarted = live.is_some();
-            if let Some(pid) = live {
-                if !system::terminate(pid, 30) {
-                    return Err(format!("{} (pid {pid}) did not stop", s.name));
-                }
+            if let Some(pid) = live
+                && !system::terminate(pid, 30)
+            {
+                return Err(format!("{} (pid {pid}) did not stop", s.name));
             }
             let pid = system::spawn_detached(argv, user, cwd, pid_file, log)?;
             let how = format!(

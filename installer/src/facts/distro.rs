@@ -202,13 +202,12 @@ pub fn by_name(name: &str) -> Option<Distro> {
 pub fn matching(uname: &str, id: Option<&str>, id_like: &[String]) -> Option<Distro> {
     let all = all();
     let same_kernel: Vec<&Distro> = all.iter().filter(|d| d.detect.uname == uname).collect();
-    if let Some(id) = id {
-        if let Some(d) = same_kernel
+    if let Some(id) = id
+        && let Some(d) = same_kernel
             .iter()
             .find(|d| d.detect.ids.iter().any(|i| i == id))
-        {
-            return Some((*d).clone());
-        }
+    {
+        return Some((*d).clone());
     }
     for like in id_like {
         if let Some(d) = same_kernel

@@ -47,14 +47,14 @@ fn passwd_field(root: &Path, file: &str, name: &str) -> Option<Vec<String>> {
 }
 
 pub fn user(root: &Path, name: &str) -> Option<Account> {
-    if root == Path::new("/") {
-        if let Ok(Some(u)) = nix::unistd::User::from_name(name) {
-            return Some(Account {
-                uid: u.uid.as_raw(),
-                gid: u.gid.as_raw(),
-                home: u.dir,
-            });
-        }
+    if root == Path::new("/")
+        && let Ok(Some(u)) = nix::unistd::User::from_name(name)
+    {
+        return Some(Account {
+            uid: u.uid.as_raw(),
+            gid: u.gid.as_raw(),
+            home: u.dir,
+        });
     }
     let f = passwd_field(root, "/etc/passwd", name)?;
     Some(Account {
@@ -65,10 +65,10 @@ pub fn user(root: &Path, name: &str) -> Option<Account> {
 }
 
 pub fn group(root: &Path, name: &str) -> Option<u32> {
-    if root == Path::new("/") {
-        if let Ok(Some(g)) = nix::unistd::Group::from_name(name) {
-            return Some(g.gid.as_raw());
-        }
+    if root == Path::new("/")
+        && let Ok(Some(g)) = nix::unistd::Group::from_name(name)
+    {
+        return Some(g.gid.as_raw());
     }
     passwd_field(root, "/etc/group", name).and_then(|f| f.get(2)?.parse().ok())
 }

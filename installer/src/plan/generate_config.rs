@@ -108,17 +108,17 @@ pub fn generate(
             )
         }
         Some(doc) => {
-            if let Some(name) = doc.get_str("server_name") {
-                if name != ctx.server_name {
-                    return Err(err(
-                        format!(
-                            "{} is for server_name {name:?}, not {:?}",
-                            config.display(),
-                            ctx.server_name
-                        ),
-                        "server_name can never change; pass the same --server-name, or a new --config-path for a new server",
-                    ));
-                }
+            if let Some(name) = doc.get_str("server_name")
+                && name != ctx.server_name
+            {
+                return Err(err(
+                    format!(
+                        "{} is for server_name {name:?}, not {:?}",
+                        config.display(),
+                        ctx.server_name
+                    ),
+                    "server_name can never change; pass the same --server-name, or a new --config-path for a new server",
+                ));
             }
             kept.push(format!(
                 "{} (already exists; adding only what is missing)",

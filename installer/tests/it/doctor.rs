@@ -266,10 +266,10 @@ fn human_report_and_json_snapshots_carry_the_same_facts() {
             .unwrap_or_else(|| panic!("{id} missing:\n{human}"));
         assert!(line.trim_start().starts_with(mark), "{line}");
         assert!(line.ends_with(c["summary"].as_str().unwrap()), "{line}");
-        if let Some(fix) = c["fix"].as_str() {
-            if c["status"] != "ok" {
-                assert!(human.contains(&format!("fix: {fix}")), "{fix}");
-            }
+        if let Some(fix) = c["fix"].as_str()
+            && c["status"] != "ok"
+        {
+            assert!(human.contains(&format!("fix: {fix}")), "{fix}");
         }
     }
     let s = &json["summary"];

@@ -108,10 +108,10 @@ impl IntoResponse for ApiError {
         body.insert("errcode".into(), json!(self.errcode));
         body.insert("error".into(), json!(self.error));
         let mut res = (self.status, Json(Value::Object(body))).into_response();
-        if let Some(ms) = retry_after {
-            if let Ok(v) = http::HeaderValue::from_str(&ms.div_ceil(1000).to_string()) {
-                res.headers_mut().insert(http::header::RETRY_AFTER, v);
-            }
+        if let Some(ms) = retry_after
+            && let Ok(v) = http::HeaderValue::from_str(&ms.div_ceil(1000).to_string())
+        {
+            res.headers_mut().insert(http::header::RETRY_AFTER, v);
         }
         res
     }

@@ -263,14 +263,14 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     let _ = r.boolean("suppress_key_server_warning");
 
     let log_config = r.string("log_config").map(|p| absolute(&p));
-    if let Some(p) = &log_config {
-        if !p.is_file() {
-            r.error(
+    if let Some(p) = &log_config
+        && !p.is_file()
+    {
+        r.error(
                 "log_config",
                 format!("file {} does not exist", p.display()),
                 "create it (matrixctl generate-config writes one) or remove log_config to log to stderr",
             );
-        }
     }
 
     let tls_certificate_path = r.string("tls_certificate_path").map(|p| absolute(&p));
@@ -279,14 +279,14 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         ("tls_certificate_path", &tls_certificate_path),
         ("tls_private_key_path", &tls_private_key_path),
     ] {
-        if let Some(p) = path {
-            if !p.is_file() {
-                r.error(
-                    key,
-                    format!("file {} does not exist", p.display()),
-                    "point it at an existing PEM file",
-                );
-            }
+        if let Some(p) = path
+            && !p.is_file()
+        {
+            r.error(
+                key,
+                format!("file {} does not exist", p.display()),
+                "point it at an existing PEM file",
+            );
         }
     }
     if listeners.iter().any(|l| l.tls)
@@ -333,17 +333,18 @@ fn check_parent_exists(r: &Section<'_>, key: &str, path: &Path) {
     if path.exists() {
         return;
     }
-    if let Some(parent) = path.parent() {
-        if !parent.as_os_str().is_empty() && !parent.is_dir() {
-            r.error(
-                key,
-                format!("directory {} does not exist", parent.display()),
-                format!(
-                    "create it with `mkdir -p {}`, or point {key} somewhere that exists",
-                    parent.display()
-                ),
-            );
-        }
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+        && !parent.is_dir()
+    {
+        r.error(
+            key,
+            format!("directory {} does not exist", parent.display()),
+            format!(
+                "create it with `mkdir -p {}`, or point {key} somewhere that exists",
+                parent.display()
+            ),
+        );
     }
 }
 
@@ -616,10 +617,10 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
                             absolute(&p)
                         }
                     });
-                    if let Some(p) = &p {
-                        if p.as_os_str() != ":memory:" {
-                            check_parent_exists(&args, "database", p);
-                        }
+                    if let Some(p) = &p
+                        && p.as_os_str() != ":memory:"
+                    {
+                        check_parent_exists(&args, "database", p);
                     }
                     args.finish(known::SQLITE_ARGS, &[]);
                     p
@@ -677,8 +678,8 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
                 );
             }
             let sslmode = args.string("sslmode");
-            if let Some(m) = &sslmode {
-                if ![
+            if let Some(m) = &sslmode
+                && ![
                     "disable",
                     "allow",
                     "prefer",
@@ -687,13 +688,12 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
                     "verify-full",
                 ]
                 .contains(&m.as_str())
-                {
-                    args.error(
-                        "sslmode",
-                        format!("unknown sslmode {m:?}"),
-                        "use disable, prefer, require, verify-ca or verify-full",
-                    );
-                }
+            {
+                args.error(
+                    "sslmode",
+                    format!("unknown sslmode {m:?}"),
+                    "use disable, prefer, require, verify-ca or verify-full",
+                );
             }
             let sslrootcert = args.string("sslrootcert").map(PathBuf::from);
             let application_name = args.string("application_name");

@@ -270,28 +270,6 @@ async fn dummy_hash() -> String {
         .clone()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn localpart_rules_match_synapse() {
-        assert!(check_new_localpart("alice", "example.org").is_ok());
-        assert!(check_new_localpart("a.b_c=d-e/f+g", "example.org").is_ok());
-        for bad in ["", "Alice", "al ice", "_bridge", "12345", "al:ice", "é"] {
-            assert!(
-                matches!(
-                    check_new_localpart(bad, "example.org"),
-                    Err(AccountError::InvalidUsername(_))
-                ),
-                "{bad}"
-            );
-        }
-        let long = "a".repeat(250);
-        assert!(check_new_localpart(&long, "example.org").is_err());
-    }
-}
-
 impl super::Services {
     /// The user and device behind an access token, if it is valid.
     pub async fn authenticate(&self, token: &str) -> Result<Option<TokenRow>, AccountError> {
@@ -312,5 +290,27 @@ impl super::Services {
     /// Creates an account and its first session (see [`register`]).
     pub async fn register_account(&self, account: NewAccount<'_>) -> Result<Session, AccountError> {
         register(&self.db, &self.config.server_name, account).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn localpart_rules_match_synapse() {
+        assert!(check_new_localpart("alice", "example.org").is_ok());
+        assert!(check_new_localpart("a.b_c=d-e/f+g", "example.org").is_ok());
+        for bad in ["", "Alice", "al ice", "_bridge", "12345", "al:ice", "é"] {
+            assert!(
+                matches!(
+                    check_new_localpart(bad, "example.org"),
+                    Err(AccountError::InvalidUsername(_))
+                ),
+                "{bad}"
+            );
+        }
+        let long = "a".repeat(250);
+        assert!(check_new_localpart(&long, "example.org").is_err());
     }
 }

@@ -17,10 +17,10 @@ const PUSH_RULE_CACHE_MAX: usize = 10_000;
 impl Services {
     /// `{"global": <ruleset>}` for the user.
     pub async fn push_rules_for(&self, user_id: &str) -> Result<Value, RoomError> {
-        if let Some(text) = userdata::get_push_rules(&self.db, user_id).await? {
-            if let Ok(v) = serde_json::from_str::<Value>(&text) {
-                return Ok(v);
-            }
+        if let Some(text) = userdata::get_push_rules(&self.db, user_id).await?
+            && let Ok(v) = serde_json::from_str::<Value>(&text)
+        {
+            return Ok(v);
         }
         let uid = UserId::parse(user_id).map_err(|e| RoomError::InvalidParam(e.to_string()))?;
         Ok(json!({"global": Ruleset::server_default(&uid)}))

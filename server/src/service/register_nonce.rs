@@ -29,10 +29,10 @@ impl Nonces {
         let now = Instant::now();
         let mut map = self.issued.lock().expect("nonce lock");
         Self::purge(&mut map, now);
-        if map.len() >= MAX_OUTSTANDING {
-            if let Some(oldest) = map.iter().min_by_key(|(_, t)| **t).map(|(k, _)| k.clone()) {
-                map.remove(&oldest);
-            }
+        if map.len() >= MAX_OUTSTANDING
+            && let Some(oldest) = map.iter().min_by_key(|(_, t)| **t).map(|(k, _)| k.clone())
+        {
+            map.remove(&oldest);
         }
         map.insert(nonce.clone(), now);
         nonce

@@ -452,10 +452,10 @@ async fn run(args: &Args, started: &mut Option<Child>) -> Result<Value> {
                     args.server_log
                 );
             }
-            if let Ok(r) = http.get(&versions).send().await {
-                if r.status().is_success() {
-                    break;
-                }
+            if let Ok(r) = http.get(&versions).send().await
+                && r.status().is_success()
+            {
+                break;
             }
             if t0.elapsed() > Duration::from_secs(120) {
                 bail!(
@@ -865,7 +865,7 @@ fn print_table(r: &Value) {
         f(&r["bench_threads"])
     );
     println!();
-    println!("{:<34} {}", "figure", "value");
+    println!("{:<34} value", "figure");
     println!("{:<34} {}", "-".repeat(34), "-".repeat(60));
     if !r["start_to_ready_ms"].is_null() {
         println!("{:<34} {} ms", "start to ready", f(&r["start_to_ready_ms"]));

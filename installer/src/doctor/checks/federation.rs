@@ -61,13 +61,13 @@ impl Discovery {
 
 /// Splits `host[:port]` / `[v6][:port]`.
 pub fn split_host_port(name: &str) -> (String, Option<u16>) {
-    if let Some(rest) = name.strip_prefix('[') {
-        if let Some((h, p)) = rest.split_once(']') {
-            return (
-                h.to_string(),
-                p.strip_prefix(':').and_then(|p| p.parse().ok()),
-            );
-        }
+    if let Some(rest) = name.strip_prefix('[')
+        && let Some((h, p)) = rest.split_once(']')
+    {
+        return (
+            h.to_string(),
+            p.strip_prefix(':').and_then(|p| p.parse().ok()),
+        );
     }
     match name.rsplit_once(':') {
         Some((h, p)) if !h.contains(':') => (h.to_string(), p.parse().ok()),
@@ -107,16 +107,15 @@ async fn srv_lookup(ctx: &Ctx, host: &str) -> Srv {
                     if let Ok(l) = resolver
                         .lookup(format!("{target}."), RecordType::CNAME)
                         .await
-                    {
-                        if let Some(alias) = l.answers().iter().find_map(|r| match &r.data {
+                        && let Some(alias) = l.answers().iter().find_map(|r| match &r.data {
                             RData::CNAME(c) => Some(c.0.to_utf8()),
                             _ => None,
-                        }) {
-                            return Srv::Error(format!(
-                                "{record} points at {target}, which is a CNAME (to {}): SRV targets must be hosts with A/AAAA records",
-                                alias.trim_end_matches('.')
-                            ));
-                        }
+                        })
+                    {
+                        return Srv::Error(format!(
+                            "{record} points at {target}, which is a CNAME (to {}): SRV targets must be hosts with A/AAAA records",
+                            alias.trim_end_matches('.')
+                        ));
                     }
                     return Srv::Found {
                         record,

@@ -158,10 +158,12 @@ pub fn proxy(ctx: &Ctx) -> Outcome {
         if u.path() != "/" || upstream.trim_end_matches('/').len() < upstream.len() {
             problems.push(format!("proxy_pass {upstream} has a URI part: nginx rewrites paths and federation signatures break"));
         }
-        if let (Some(c), Some(port)) = (&ctx.loaded.config, u.port_or_known_default()) {
-            if !c.listeners.iter().any(|l| l.port == port) {
-                problems.push(format!("proxy_pass {upstream} goes to port {port}, where no matrixd listener is configured"));
-            }
+        if let (Some(c), Some(port)) = (&ctx.loaded.config, u.port_or_known_default())
+            && !c.listeners.iter().any(|l| l.port == port)
+        {
+            problems.push(format!(
+                "proxy_pass {upstream} goes to port {port}, where no matrixd listener is configured"
+            ));
         }
     }
     if problems.is_empty() {

@@ -83,10 +83,10 @@ pub fn judge_disk(free: u64, at: &Path) -> Outcome {
 /// The directory holding the data: the SQLite file's or the media store's, else the distro's.
 fn data_dir(ctx: &Ctx) -> Option<PathBuf> {
     if let Some(c) = &ctx.loaded.config {
-        if let matrixd::config::Database::Sqlite { path } = &c.database {
-            if path.as_os_str() != ":memory:" {
-                return path.parent().map(Path::to_path_buf);
-            }
+        if let matrixd::config::Database::Sqlite { path } = &c.database
+            && path.as_os_str() != ":memory:"
+        {
+            return path.parent().map(Path::to_path_buf);
         }
         return Some(c.media_store_path.clone());
     }
@@ -109,7 +109,7 @@ pub fn disk(ctx: &Ctx) -> Outcome {
     }
     match nix::sys::statvfs::statvfs(at) {
         Ok(s) => {
-            let free = s.blocks_available() as u64 * s.fragment_size() as u64;
+            let free = s.blocks_available() * s.fragment_size();
             judge_disk(free, &dir)
                 .detail("bytes_free", free)
                 .detail("measured_at", at.display())

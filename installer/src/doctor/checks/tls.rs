@@ -20,14 +20,14 @@ pub struct CertSource {
 
 pub fn sources(ctx: &Ctx) -> Vec<CertSource> {
     let mut out = Vec::new();
-    if let Some(c) = &ctx.loaded.config {
-        if let Some(cert) = &c.tls_certificate_path {
-            out.push(CertSource {
-                user: "matrixd",
-                cert: cert.clone(),
-                key: c.tls_private_key_path.clone(),
-            });
-        }
+    if let Some(c) = &ctx.loaded.config
+        && let Some(cert) = &c.tls_certificate_path
+    {
+        out.push(CertSource {
+            user: "matrixd",
+            cert: cert.clone(),
+            key: c.tls_private_key_path.clone(),
+        });
     }
     if let Some((_, text)) = super::nginx::site(ctx) {
         let certs = super::nginx::directive(&text, "ssl_certificate");
@@ -279,17 +279,17 @@ pub fn names(ctx: &Ctx) -> Outcome {
         let names = names_of(&chain[0]);
         let covers = |h: &str| names.iter().any(|n| name_covers(n, h));
         let shown = names.join(", ");
-        if let Some(p) = &public {
-            if !covers(p) {
-                return Outcome::fail(
-                    format!(
-                        "{} is for {shown}, not for {p} (public_baseurl)",
-                        s.cert.display()
-                    ),
-                    format!("get a certificate that names {p} (certbot -d {p} -d {server})"),
-                )
-                .detail("names", &shown);
-            }
+        if let Some(p) = &public
+            && !covers(p)
+        {
+            return Outcome::fail(
+                format!(
+                    "{} is for {shown}, not for {p} (public_baseurl)",
+                    s.cert.display()
+                ),
+                format!("get a certificate that names {p} (certbot -d {p} -d {server})"),
+            )
+            .detail("names", &shown);
         }
         if !covers(&server) && public.as_deref() != Some(server.as_str()) {
             return Outcome::warn(

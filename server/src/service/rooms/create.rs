@@ -277,17 +277,17 @@ impl Services {
                 .iter()
                 .any(|(k, sk, _)| k == t && sk.is_empty())
         };
-        if let Some(a) = &alias {
-            if !has("m.room.canonical_alias") {
-                self.append(
-                    rid,
-                    None,
-                    creator,
-                    NewEvent::state("m.room.canonical_alias", "", json!({"alias": a})),
-                    None,
-                )
-                .await?;
-            }
+        if let Some(a) = &alias
+            && !has("m.room.canonical_alias")
+        {
+            self.append(
+                rid,
+                None,
+                creator,
+                NewEvent::state("m.room.canonical_alias", "", json!({"alias": a})),
+                None,
+            )
+            .await?;
         }
         if !has("m.room.join_rules") {
             self.append(

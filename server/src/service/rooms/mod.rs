@@ -365,10 +365,10 @@ impl Services {
                     });
                 }
                 commit::RecentTxn::Unknown => {
-                    if let Some(existing) = db::txn_event(&self.db, sender, txn).await? {
-                        if let Some(p) = self.event_by_id(&existing).await? {
-                            return Ok(p);
-                        }
+                    if let Some(existing) = db::txn_event(&self.db, sender, txn).await?
+                        && let Some(p) = self.event_by_id(&existing).await?
+                    {
+                        return Ok(p);
                     }
                 }
                 commit::RecentTxn::New => {}
@@ -495,12 +495,12 @@ impl Services {
 
         // What clients see beside the signed event: the previous state for this key.
         let mut unsigned = Map::new();
-        if let Some(sk) = &new.state_key {
-            if let Some(prev) = state.get(&(new.kind.clone(), sk.clone())) {
-                unsigned.insert("prev_content".into(), prev.content_value());
-                unsigned.insert("replaces_state".into(), json!(prev.event_id.as_str()));
-                unsigned.insert("prev_sender".into(), json!(prev.sender_str()));
-            }
+        if let Some(sk) = &new.state_key
+            && let Some(prev) = state.get(&(new.kind.clone(), sk.clone()))
+        {
+            unsigned.insert("prev_content".into(), prev.content_value());
+            unsigned.insert("replaces_state".into(), json!(prev.event_id.as_str()));
+            unsigned.insert("prev_sender".into(), json!(prev.sender_str()));
         }
         if !unsigned.is_empty() {
             json.insert("unsigned".into(), Value::Object(unsigned));

@@ -153,10 +153,11 @@ impl Pdu {
             .unwrap_or_default();
         let age = crate::store::now_ms() - self.ts();
         unsigned.insert("age".into(), json!(age.max(0)));
-        if let (Some((user, device)), Some((txn_device, txn_id))) = (viewer, &self.txn) {
-            if user == self.sender_str() && device == txn_device {
-                unsigned.insert("transaction_id".into(), json!(txn_id));
-            }
+        if let (Some((user, device)), Some((txn_device, txn_id))) = (viewer, &self.txn)
+            && user == self.sender_str()
+            && device == txn_device
+        {
+            unsigned.insert("transaction_id".into(), json!(txn_id));
         }
         if let Some((r, _)) = redaction {
             unsigned.insert("redacted_because".into(), r.client_format(None, None, None));

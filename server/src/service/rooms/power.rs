@@ -28,20 +28,20 @@ impl Services {
         let create = self
             .current_state_event(room_id, "m.room.create", "")
             .await?;
-        if rules.authorization.explicitly_privilege_room_creators {
-            if let Some(c) = &create {
-                let extra = c
-                    .content_value()
-                    .get("additional_creators")
-                    .cloned()
-                    .unwrap_or(Value::Null);
-                if c.sender_str() == user_id
-                    || extra
-                        .as_array()
-                        .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(user_id)))
-                {
-                    return Ok(Power::Creator);
-                }
+        if rules.authorization.explicitly_privilege_room_creators
+            && let Some(c) = &create
+        {
+            let extra = c
+                .content_value()
+                .get("additional_creators")
+                .cloned()
+                .unwrap_or(Value::Null);
+            if c.sender_str() == user_id
+                || extra
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(user_id)))
+            {
+                return Ok(Power::Creator);
             }
         }
         match self

@@ -81,10 +81,10 @@ impl SyncFilter {
         {
             return false;
         }
-        if let Some(types) = &self.types {
-            if !types.iter().any(|t| type_matches(t, &kind)) {
-                return false;
-            }
+        if let Some(types) = &self.types
+            && !types.iter().any(|t| type_matches(t, &kind))
+        {
+            return false;
         }
         self.senders
             .as_ref()

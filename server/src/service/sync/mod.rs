@@ -218,10 +218,10 @@ impl Services {
                 account_data.push(json!({"type": kind, "content": serde_json::from_str::<Value>(content).unwrap_or(json!({}))}));
             }
         }
-        if let Some(rules) = default_rules {
-            if !account_data.iter().any(|e| e["type"] == "m.push_rules") {
-                account_data.push(json!({"type": "m.push_rules", "content": rules}));
-            }
+        if let Some(rules) = default_rules
+            && !account_data.iter().any(|e| e["type"] == "m.push_rules")
+        {
+            account_data.push(json!({"type": "m.push_rules", "content": rules}));
         }
         changed |= !account_data.is_empty() && since.is_some();
         changed |= !presence.is_empty() && since.is_some();

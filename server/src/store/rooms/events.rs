@@ -78,12 +78,7 @@ pub async fn events_backwards(
     .await
 }
 
-const NOTIFIABLE_EVENTS: &str = concat!(
-    "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
-     FROM events e JOIN room_memberships m ON m.room_id = e.room_id AND m.user_id = $1 AND m.membership = 'join' \
-     WHERE e.stream_ordering < $2 AND e.stream_ordering > m.stream_ordering AND e.sender <> $1 \
-     ORDER BY e.stream_ordering DESC LIMIT $3"
-);
+const NOTIFIABLE_EVENTS: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id FROM events e JOIN room_memberships m ON m.room_id = e.room_id AND m.user_id = $1 AND m.membership = 'join' WHERE e.stream_ordering < $2 AND e.stream_ordering > m.stream_ordering AND e.sender <> $1 ORDER BY e.stream_ordering DESC LIMIT $3";
 
 /// Up to `limit` events before position `before`, newest first, sent by others into the rooms
 /// `user_id` is joined to since they joined: the events their push rules may notify about.
