@@ -140,6 +140,7 @@ impl From<crate::service::rooms::RoomError> for ApiError {
             R::BadEvent(m) => ApiError::bad_json(m),
             R::InvalidParam(m) => ApiError::invalid_param(m),
             R::Refused(m) => ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", m),
+            R::RateLimited(ms) => ApiError::limit_exceeded(ms),
             R::AliasInUse(_) => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "M_ROOM_IN_USE",

@@ -8,6 +8,7 @@ pub mod create;
 pub mod membership;
 pub mod pdu;
 pub mod power;
+pub mod send;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -67,6 +68,9 @@ pub enum RoomError {
     BadEvent(String),
     #[error("{0}")]
     InvalidParam(String),
+    /// Over rc_message: retry after this many milliseconds (429).
+    #[error("Too Many Requests")]
+    RateLimited(u64),
     /// A request the room's state does not allow (400 M_UNKNOWN).
     #[error("{0}")]
     Refused(String),

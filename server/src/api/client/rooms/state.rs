@@ -89,11 +89,7 @@ async fn put_one(
         };
         return Ok(pdu.event_id.clone());
     }
-    let (kind_limit, limit) = (
-        crate::service::ratelimit::Kind::Message,
-        services.config.rate_limits.message,
-    );
-    services.limiter.peek(kind_limit, user_id, limit)?;
+    services.check_message_limit(user_id)?;
     let pdu = services
         .append(
             Some(room_id),
@@ -103,7 +99,7 @@ async fn put_one(
             None,
         )
         .await?;
-    services.limiter.record(kind_limit, user_id, limit);
+    services.count_message(user_id);
     Ok(pdu.event_id.clone())
 }
 
