@@ -304,8 +304,13 @@ pub fn uint_param(
     q: &std::collections::HashMap<String, String>,
     name: &str,
 ) -> Result<Option<u64>, ApiError> {
+    uint_value(name, q.get(name).map(String::as_str))
+}
+
+/// The query parameter `name`'s value `v` read as [`QueryMap::uint`] does.
+pub fn uint_value(name: &str, v: Option<&str>) -> Result<Option<u64>, ApiError> {
     const MAX_SAFE: u64 = (1 << 53) - 1;
-    let Some(v) = q.get(name) else {
+    let Some(v) = v else {
         return Ok(None);
     };
     if let Ok(n) = v.strip_prefix('+').unwrap_or(v).parse::<u64>()

@@ -179,7 +179,7 @@ fn room_routes() -> Router<SharedServices> {
         r,
         relations::get_relations_by_type_and_kind_route,
     );
-    r = both(r, "/sync", get(sync::sync_route));
+    r = endpoint::<sync::Request, _, _>(r, sync::sync_route);
     r = endpoint::<get_notifications::v3::Request, _, _>(
         r,
         client::notifications::get_notifications_route,

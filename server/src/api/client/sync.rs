@@ -5,42 +5,97 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
+use ruma::api::auth_scheme::AccessToken;
+use ruma::api::client::filter::FilterDefinition;
+use ruma::api::error::DeserializationError;
+use ruma::api::metadata;
 use serde_json::{Value, json};
 
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson, Params, QueryMap, uint_param};
+use crate::api::admin::types::{impl_incoming_request, json_response, query};
+use crate::api::extract::{Auth, MatrixJson, Params, Ruma, RumaResponse, uint_value};
 use crate::service::SharedServices;
-use crate::service::sync::{SyncFilter, SyncRequest, Token};
+use crate::service::sync::{SyncFilter, SyncRequest, SyncResponse, Token};
 
 /// Synapse caps long-polls; clients usually ask for 30 s.
 const MAX_TIMEOUT: Duration = Duration::from_secs(180);
 
+metadata! {
+    method: GET,
+    rate_limited: false,
+    authentication: AccessToken,
+    history: {
+        1.0 => "/_matrix/client/r0/sync",
+        1.1 => "/_matrix/client/v3/sync",
+    }
+}
+
+/// The sync request. ruma's own type reads an inline filter that is not JSON as a bad query
+/// parameter (M_INVALID_PARAM); Synapse answers M_NOT_JSON, and a filter that is JSON but not
+/// a filter M_BAD_JSON, which the typed filter here gives through the extractor.
+pub struct Request {
+    pub filter: Option<Filter>,
+    pub since: Option<String>,
+    pub full_state: Option<String>,
+    pub timeout: Option<String>,
+}
+
+/// A filter given inline, or the id of one stored with POST /user/{userId}/filter.
+pub enum Filter {
+    Definition(Box<FilterDefinition>),
+    Id(String),
+}
+
+impl_incoming_request!(|req, args| {
+    let mut q = query(&req);
+    let filter = match q.remove("filter") {
+        Some(f) if f.trim_start().starts_with('{') => Some(Filter::Definition(
+            serde_json::from_str(&f).map_err(DeserializationError::Json)?,
+        )),
+        Some(id) => Some(Filter::Id(id)),
+        None => None,
+    };
+    Ok(Request {
+        filter,
+        since: q.remove("since"),
+        full_state: q.remove("full_state"),
+        timeout: q.remove("timeout"),
+    })
+});
+
+/// The sync response, in Synapse's shape (see `SyncResponse`).
+pub struct Response(SyncResponse);
+
+impl ::ruma::api::OutgoingResponse for Response {
+    type Body = crate::api::admin::types::JsonBody;
+
+    fn try_into_http_response_inner(
+        self,
+    ) -> Result<::http::Response<Self::Body>, ::ruma::api::error::IntoHttpError> {
+        json_response(::http::StatusCode::OK, &self.0)
+    }
+}
+
 pub async fn sync_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    QueryMap(q): QueryMap,
-) -> Result<Json<Value>, ApiError> {
-    let since = match q.get("since") {
+    Ruma(req): Ruma<Request>,
+) -> Result<RumaResponse<Response>, ApiError> {
+    let since = match req.since.as_deref() {
         Some(s) => {
             Some(Token::parse(s).ok_or_else(|| ApiError::invalid_param("Invalid since token"))?)
         }
         None => None,
     };
-    let timeout = Duration::from_millis(uint_param(&q, "timeout")?.unwrap_or(0)).min(MAX_TIMEOUT);
-    let full_state = q.get("full_state").is_some_and(|v| v == "true");
-    let filter = match q.get("filter") {
+    let timeout = uint_value("timeout", req.timeout.as_deref())?.unwrap_or(0);
+    let timeout = Duration::from_millis(timeout).min(MAX_TIMEOUT);
+    let full_state = req.full_state.as_deref() == Some("true");
+    let filter = match req.filter {
         None => SyncFilter::default(),
-        Some(f) if f.trim_start().starts_with('{') => {
-            let v: Value = serde_json::from_str(f).map_err(|_| {
-                ApiError::new(
-                    http::StatusCode::BAD_REQUEST,
-                    "M_NOT_JSON",
-                    "filter is not valid JSON",
-                )
-            })?;
-            SyncFilter::from_json(&v)
-        }
-        Some(id) => {
+        Some(Filter::Definition(def)) => SyncFilter::from_json(
+            &serde_json::to_value(&def).map_err(|e| ApiError::bad_json(e.to_string()))?,
+        ),
+        Some(Filter::Id(id)) => {
             let id: i64 = id
                 .parse()
                 .map_err(|_| ApiError::invalid_param("Invalid filter id"))?;
@@ -57,9 +112,8 @@ pub async fn sync_route(
         full_state,
         filter,
     };
-    Ok(Json(
-        services.sync(&auth.user_id, &auth.device_id, &req).await?,
-    ))
+    let body = services.sync(&auth.user_id, &auth.device_id, &req).await?;
+    Ok(RumaResponse(Response(body)))
 }
 
 fn own_user(auth: &Auth, user_id: &str) -> Result<(), ApiError> {

@@ -2,8 +2,6 @@
 
 use std::time::Instant;
 
-use serde_json::Value;
-
 use super::*;
 use crate::service::Services;
 use crate::service::rooms::RoomError;
@@ -15,7 +13,7 @@ impl Services {
         user_id: &str,
         device_id: &str,
         req: &SyncRequest,
-    ) -> Result<Value, RoomError> {
+    ) -> Result<SyncResponse, RoomError> {
         let deadline = Instant::now() + req.timeout;
         let mut wake = self.streams.subscribe();
         loop {

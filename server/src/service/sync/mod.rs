@@ -6,18 +6,23 @@
 
 mod filter;
 mod longpoll;
+mod response;
 mod room;
 mod token;
 mod unread;
 
 pub use filter::{SyncFilter, type_matches};
+pub use response::SyncResponse;
 pub use token::{Token, page_token};
 pub use unread::UnreadCounts;
+
+use response::{Events, InvitedRoom, LeftRoom, Rooms, Timeline, raws};
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use ruma::{OwnedRoomId, OwnedUserId};
+use serde_json::{Value, json};
 
 use crate::service::Services;
 use crate::service::rooms::{Pdu, RoomError};
@@ -71,7 +76,7 @@ impl Services {
         user_id: &str,
         device_id: &str,
         req: &SyncRequest,
-    ) -> Result<(Value, bool), RoomError> {
+    ) -> Result<(SyncResponse, bool), RoomError> {
         self.typing.expire();
         let to = self.streams.current();
         let typing_now = self.typing.serial();
@@ -90,9 +95,7 @@ impl Services {
                     userdata::account_data_since(&self.db, user_id, since_pos).await?,
                 )
             },)?;
-            let mut join = Map::new();
-            let mut invite = Map::new();
-            let mut leave = Map::new();
+            let mut rooms = Rooms::default();
             let mut changed = false;
 
             let mut joined = Vec::new();
@@ -118,7 +121,13 @@ impl Services {
                             }
                             events.push(stripped(&p));
                         }
-                        invite.insert(room_id, json!({"invite_state": {"events": events}}));
+                        insert_room(
+                            &mut rooms.invite,
+                            &room_id,
+                            InvitedRoom {
+                                invite_state: Events::new(raws(&events)),
+                            },
+                        );
                         changed = true;
                     }
                     "leave" | "ban"
@@ -141,14 +150,19 @@ impl Services {
                             .state_for_sync(&room_id, since, state_pos, true, &[], false, None)
                             .await?;
                         let state = self.format_events(&room_id, &state, None).await?;
-                        leave.insert(
-                        room_id,
-                        json!({
-                            "timeline": {"events": timeline, "limited": limited, "prev_batch": page_token(first.map(|f| f - 1).unwrap_or(mstream))},
-                            "state": {"events": state},
-                            "account_data": {"events": []},
-                        }),
-                    );
+                        insert_room(
+                            &mut rooms.leave,
+                            &room_id,
+                            LeftRoom {
+                                timeline: Timeline {
+                                    events: raws(&timeline),
+                                    limited,
+                                    prev_batch: page_token(first.map(|f| f - 1).unwrap_or(mstream)),
+                                },
+                                state: Events::new(raws(&state)),
+                                account_data: Events::default(),
+                            },
+                        );
                         changed = true;
                     }
                     _ => {}
@@ -158,7 +172,7 @@ impl Services {
             // Joined rooms, a few at a time (each takes a handful of queries).
             let account_rows_ref = &account_rows;
             for chunk in joined.chunks(ROOMS_AT_ONCE) {
-                let rooms = futures_util::future::try_join_all(chunk.iter().map(
+                let sections = futures_util::future::try_join_all(chunk.iter().map(
                     |(room_id, mstream)| async move {
                         let newly = since.is_none()
                             || req.full_state
@@ -180,17 +194,17 @@ impl Services {
                     },
                 ))
                 .await?;
-                for ((room_id, _), room) in chunk.iter().zip(rooms) {
+                for ((room_id, _), room) in chunk.iter().zip(sections) {
                     if let Some((room, has)) = room {
                         changed |= has;
-                        join.insert(room_id.clone(), room);
+                        insert_room(&mut rooms.join, room_id, room);
                     }
                 }
             }
 
-            Ok::<_, RoomError>((join, invite, leave, changed, account_rows))
+            Ok::<_, RoomError>((rooms, changed, account_rows))
         };
-        let ((join, invite, leave, mut changed, account_rows), presence, e2ee, default_rules) = tokio::try_join!(
+        let ((rooms, mut changed, account_rows), presence, e2ee, default_rules) = tokio::try_join!(
             rooms,
             self.presence_section(user_id, since_pos),
             async {
@@ -227,16 +241,27 @@ impl Services {
         changed |= !presence.is_empty() && since.is_some();
         changed |= e2ee.has_news();
 
-        let body = json!({
-            "next_batch": Token { pos: to, typing: typing_now }.sync(),
-            "rooms": {"join": join, "invite": invite, "leave": leave, "knock": {}},
-            "account_data": {"events": account_data},
-            "presence": {"events": presence},
-            "to_device": {"events": e2ee.to_device},
-            "device_lists": {"changed": e2ee.changed, "left": e2ee.left},
-            "device_one_time_keys_count": e2ee.one_time_keys_count,
-            "device_unused_fallback_key_types": e2ee.unused_fallback_key_types,
-        });
+        let body = SyncResponse {
+            next_batch: Token {
+                pos: to,
+                typing: typing_now,
+            }
+            .sync(),
+            rooms,
+            account_data: Events::new(raws(&account_data)),
+            presence: Events::new(raws(&presence)),
+            to_device: Events::new(raws(&e2ee.to_device)),
+            device_lists: response::DeviceLists {
+                changed: user_ids(&e2ee.changed),
+                left: user_ids(&e2ee.left),
+            },
+            device_one_time_keys_count: e2ee
+                .one_time_keys_count
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                .collect(),
+            device_unused_fallback_key_types: e2ee.unused_fallback_key_types,
+        };
         Ok((body, changed))
     }
 
@@ -311,4 +336,22 @@ impl Services {
             .into_iter()
             .collect())
     }
+}
+
+/// Adds a room's section under its id as ruma's type. Every stored room id was checked on its
+/// way in; one that does not parse is left out of the answer (and logged), never sent broken.
+fn insert_room<T>(map: &mut std::collections::BTreeMap<OwnedRoomId, T>, room_id: &str, room: T) {
+    match OwnedRoomId::try_from(room_id) {
+        Ok(id) => {
+            map.insert(id, room);
+        }
+        Err(e) => tracing::warn!(room_id, "left out of a sync: not a room id ({e})"),
+    }
+}
+
+/// User ids from the database as ruma's type; one that does not parse is left out.
+fn user_ids(ids: &[String]) -> Vec<OwnedUserId> {
+    ids.iter()
+        .filter_map(|u| OwnedUserId::try_from(u.as_str()).ok())
+        .collect()
 }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value, json};
 
+use super::response::{JoinedRoom, RoomSummary};
 use super::*;
 use crate::service::Services;
 use crate::service::rooms::{Pdu, RoomError};
@@ -43,7 +44,7 @@ impl Services {
         to: i64,
         filter: &SyncFilter,
         account_rows: &[(String, String, String)],
-    ) -> Result<Option<(Value, bool)>, RoomError> {
+    ) -> Result<Option<(JoinedRoom, bool)>, RoomError> {
         let from = if newly_joined {
             0
         } else {
@@ -186,7 +187,7 @@ impl Services {
                 if want_summary {
                     self.room_summary(room_id, user_id).await
                 } else {
-                    Ok(json!({}))
+                    Ok(RoomSummary::default())
                 }
             },
             async {
@@ -196,14 +197,18 @@ impl Services {
                 }
             },
         )?;
-        let room = json!({
-            "timeline": {"events": timeline, "limited": limited, "prev_batch": page_token(first.map(|f| f - 1).unwrap_or(to))},
-            "state": {"events": state},
-            "ephemeral": {"events": ephemeral},
-            "account_data": {"events": room_ad},
-            "unread_notifications": unread,
-            "summary": summary,
-        });
+        let room = JoinedRoom {
+            timeline: Timeline {
+                events: raws(&timeline),
+                limited,
+                prev_batch: page_token(first.map(|f| f - 1).unwrap_or(to)),
+            },
+            state: Events::new(raws(&state)),
+            ephemeral: Events::new(raws(&ephemeral)),
+            account_data: Events::new(raws(&room_ad)),
+            unread_notifications: unread,
+            summary,
+        };
         Ok(Some((room, true)))
     }
 
@@ -287,19 +292,22 @@ impl Services {
         &self,
         room_id: &str,
         user_id: &str,
-    ) -> Result<Value, RoomError> {
+    ) -> Result<RoomSummary, RoomError> {
         let (joined, invited) = tokio::try_join!(
             db::members_with(&self.db, room_id, "join"),
             db::members_with(&self.db, room_id, "invite"),
         )?;
-        let heroes: Vec<&String> = joined
+        let heroes = joined
             .iter()
             .chain(invited.iter())
             .filter(|u| u.as_str() != user_id)
+            .filter_map(|u| ruma::OwnedUserId::try_from(u.as_str()).ok())
             .take(5)
             .collect();
-        Ok(
-            json!({"m.heroes": heroes, "m.joined_member_count": joined.len(), "m.invited_member_count": invited.len()}),
-        )
+        Ok(RoomSummary {
+            heroes: Some(heroes),
+            joined_member_count: Some(joined.len() as u64),
+            invited_member_count: Some(invited.len() as u64),
+        })
     }
 }

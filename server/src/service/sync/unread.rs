@@ -1,8 +1,7 @@
 //! Unread notification and highlight counts per room, from the user's push rules, kept per
 //! (room, user) and extended incrementally by each sync.
 
-use serde_json::{Value, json};
-
+use super::response::UnreadNotifications;
 use crate::service::Services;
 use crate::service::rooms::RoomError;
 use crate::store::{rooms as db, userdata};
@@ -28,7 +27,7 @@ impl Services {
         room_id: &str,
         user_id: &str,
         joined_at: i64,
-    ) -> Result<Value, RoomError> {
+    ) -> Result<UnreadNotifications, RoomError> {
         let now = self.streams.current();
         // Counts are kept per (room, user) from the read position on, so each sync only
         // evaluates the events that arrived since the last one; those are fetched alongside
@@ -118,6 +117,9 @@ impl Services {
                 read_at: now,
             },
         );
-        Ok(json!({"notification_count": notes, "highlight_count": highlights}))
+        Ok(UnreadNotifications {
+            notification_count: notes,
+            highlight_count: highlights,
+        })
     }
 }
