@@ -3,6 +3,11 @@
 
 use axum::Router;
 use axum::routing::{get, post};
+use ruma::api::client::presence::get_presence;
+use ruma::api::client::push::{
+    delete_pushrule, get_pushrule, get_pushrule_actions, get_pushrule_enabled, get_pushrules_all,
+    get_pushrules_global_scope,
+};
 
 use super::client::{
     deactivate, delete_devices, device, devices, logout, logout_all, password, register,
@@ -55,40 +60,32 @@ pub fn routes() -> Router<SharedServices> {
         "/delete_devices",
         post(delete_devices::post_delete_devices_route),
     );
-    r = both(r, "/pushrules/", get(push_rules::get_push_rules_route));
-    r = both(
+    r = endpoint::<get_pushrules_all::v3::Request, _, _>(r, push_rules::get_push_rules_route);
+    r = endpoint::<get_pushrules_global_scope::v3::Request, _, _>(
         r,
-        "/pushrules/global/",
-        get(push_rules::get_global_push_rules_route),
+        push_rules::get_global_push_rules_route,
     );
-    r = both(
+    r = endpoint::<push_rules::of_kind::Request, _, _>(r, push_rules::get_push_rules_of_kind_route);
+    r = endpoint::<get_pushrule::v3::Request, _, _>(r, push_rule::get_push_rule_route);
+    r = endpoint::<push_rule::put::Request, _, _>(r, push_rule::put_push_rule_route);
+    r = endpoint::<delete_pushrule::v3::Request, _, _>(r, push_rule::delete_push_rule_route);
+    r = endpoint::<get_pushrule_enabled::v3::Request, _, _>(
         r,
-        "/pushrules/global/{kind}/",
-        get(push_rules::get_push_rules_of_kind_route),
+        push_rule_enabled::get_push_rule_enabled_route,
     );
-    r = both(
+    r = endpoint::<push_rule_enabled::put::Request, _, _>(
         r,
-        "/pushrules/global/{kind}/{rule_id}",
-        get(push_rule::get_push_rule_route)
-            .put(push_rule::put_push_rule_route)
-            .delete(push_rule::delete_push_rule_route),
+        push_rule_enabled::put_push_rule_enabled_route,
     );
-    r = both(
+    r = endpoint::<get_pushrule_actions::v3::Request, _, _>(
         r,
-        "/pushrules/global/{kind}/{rule_id}/enabled",
-        get(push_rule_enabled::get_push_rule_enabled_route)
-            .put(push_rule_enabled::put_push_rule_enabled_route),
+        push_rule_actions::get_push_rule_actions_route,
     );
-    r = both(
+    r = endpoint::<push_rule_actions::put::Request, _, _>(
         r,
-        "/pushrules/global/{kind}/{rule_id}/actions",
-        get(push_rule_actions::get_push_rule_actions_route)
-            .put(push_rule_actions::put_push_rule_actions_route),
+        push_rule_actions::put_push_rule_actions_route,
     );
-    r = both(
-        r,
-        "/presence/{user_id}/status",
-        get(presence::get_presence_route).put(presence::put_presence_route),
-    );
+    r = endpoint::<get_presence::v3::Request, _, _>(r, presence::get_presence_route);
+    r = endpoint::<presence::put::Request, _, _>(r, presence::put_presence_route);
     r
 }
