@@ -73,8 +73,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for MatrixJson<T> {
 }
 
 /// The endpoints where Synapse takes a missing body as `{}` (membership changes that need no
-/// field, logout, receipts, redactions, the public room list, the admin API's deactivation);
-/// elsewhere an empty body is M_NOT_JSON, as in Synapse.
+/// field, logout, receipts, redactions, the public room list, the admin API's deactivation),
+/// plus the UIA endpoints below; elsewhere an empty body is M_NOT_JSON, as in Synapse.
 fn empty_body_allowed(path: &str) -> bool {
     const ENDINGS: &[&str] = &[
         "/join",
@@ -89,7 +89,12 @@ fn empty_body_allowed(path: &str) -> bool {
         || path.contains("/receipt/")
         || path.contains("/redact/")
         || path.starts_with("/_synapse/admin/v1/deactivate/")
+        || (path.starts_with("/_matrix/client/") && UIA_ENDINGS.iter().any(|e| path.ends_with(e)))
 }
+
+/// Client endpoints behind user-interactive auth that took no body as `{}` before they were
+/// typed (a first call that only asks for the flows), and still do.
+const UIA_ENDINGS: &[&str] = &["/register", "/account/deactivate", "/delete_devices"];
 
 /// A request parsed with ruma's endpoint types.
 pub struct Ruma<T>(pub T);

@@ -3,7 +3,7 @@
 //! was last active (online only). A change takes the next stream position so sync's presence
 //! section delivers it to the user and everyone sharing a room. Never imports axum.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::Services;
 use super::rooms::RoomError;
@@ -15,6 +15,11 @@ pub const STATES: [&str; 3] = ["online", "unavailable", "offline"];
 pub enum PresenceError {
     #[error("Invalid presence state")]
     InvalidState,
+    /// A body without `presence`, or with a field other than `presence` and `status_msg`.
+    #[error("Unable to parse state")]
+    Unparsable,
+    #[error("status_msg must be a string.")]
+    StatusMsgNotString,
     #[error("Unknown user")]
     UnknownUser,
     #[error("You are not allowed to see their presence.")]
@@ -30,6 +35,27 @@ impl From<crate::store::StoreError> for PresenceError {
 }
 
 impl Services {
+    /// `PUT /presence/{userId}/status` with the body as sent, checked as Synapse does:
+    /// `presence` is required, `status_msg` must be a string, no other field is allowed.
+    pub async fn put_presence(
+        &self,
+        user_id: &str,
+        body: &Map<String, Value>,
+    ) -> Result<(), PresenceError> {
+        let Some(presence) = body.get("presence").and_then(Value::as_str) else {
+            return Err(PresenceError::Unparsable);
+        };
+        let status_msg = match body.get("status_msg") {
+            None => None,
+            Some(Value::String(m)) => Some(m.as_str()),
+            Some(_) => return Err(PresenceError::StatusMsgNotString),
+        };
+        if body.keys().any(|k| k != "presence" && k != "status_msg") {
+            return Err(PresenceError::Unparsable);
+        }
+        self.set_presence(user_id, presence, status_msg).await
+    }
+
     /// Sets the user's own presence. A missing `status_msg` clears it, as in Synapse.
     pub async fn set_presence(
         &self,

@@ -209,14 +209,20 @@ impl Services {
         .await
     }
 
-    /// `PUT .../enabled`.
+    /// `PUT .../enabled`: `enabled` is the body's field as sent (it must be a boolean; Synapse
+    /// checks that before the kind).
     pub async fn set_push_rule_enabled(
         &self,
         user_id: &str,
         kind: &str,
         rule_id: &str,
-        enabled: bool,
+        enabled: Option<&Value>,
     ) -> Result<(), PushRuleError> {
+        let Some(enabled) = enabled.and_then(Value::as_bool) else {
+            return Err(PushRuleError::Invalid(
+                "Value for 'enabled' must be boolean".into(),
+            ));
+        };
         let kind = rule_kind(kind)?;
         self.change_ruleset(user_id, |rules| {
             rules
@@ -226,14 +232,20 @@ impl Services {
         .await
     }
 
-    /// `PUT .../actions`.
+    /// `PUT .../actions`: `actions` is the body's field as sent (it must be a list; Synapse
+    /// checks that before the kind).
     pub async fn set_push_rule_actions(
         &self,
         user_id: &str,
         kind: &str,
         rule_id: &str,
-        actions: &Value,
+        actions: Option<&Value>,
     ) -> Result<(), PushRuleError> {
+        let Some(actions) = actions.filter(|a| a.is_array()) else {
+            return Err(PushRuleError::Invalid(
+                "Value for 'actions' must be a list".into(),
+            ));
+        };
         let kind = rule_kind(kind)?;
         let actions = parse_actions(actions)?;
         self.change_ruleset(user_id, |rules| {
@@ -242,6 +254,16 @@ impl Services {
                 .map_err(|_| PushRuleError::NotFound)
         })
         .await
+    }
+
+    /// `GET /pushrules/global/{kind}/`: the rules of one kind as JSON (as Synapse serves it).
+    pub async fn push_rules_of_kind(
+        &self,
+        user_id: &str,
+        kind: &str,
+    ) -> Result<Value, PushRuleError> {
+        rule_kind(kind)?;
+        Ok(ruleset_json(&self.ruleset(user_id).await?)[kind].clone())
     }
 
     /// One rule as JSON, or `NotFound`.

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::Services;
 use super::accounts::{self, AccountError, NewAccount};
+use super::ratelimit::Kind;
 use super::uia::{self, UiaError, UiaRequest, data};
 use crate::store::{accounts as store, registration_tokens};
 
@@ -81,8 +82,50 @@ impl Services {
         Ok(())
     }
 
+    /// One call of `POST /register`, as Synapse answers it: guests are refused, any other
+    /// `kind` but `user` is not understood, an access token is refused (we serve no
+    /// application services), and rc_registration is checked on every attempt (per client
+    /// address, `client`) but counted only when an account is made.
+    pub async fn register(
+        &self,
+        client: &str,
+        kind: Option<&str>,
+        has_access_token: bool,
+        body: Value,
+    ) -> Result<Registered, UiaError> {
+        match kind.unwrap_or("user") {
+            "user" => {}
+            "guest" => {
+                return Err(UiaError::client(
+                    403,
+                    "M_GUEST_ACCESS_FORBIDDEN",
+                    "Guest access is disabled",
+                ));
+            }
+            other => {
+                return Err(UiaError::client(
+                    400,
+                    "M_UNRECOGNIZED",
+                    format!("Do not understand membership kind: {other}"),
+                ));
+            }
+        }
+        if has_access_token {
+            return Err(UiaError::client(
+                400,
+                "M_UNKNOWN",
+                "An access token should not be provided on requests to /register (except if type is m.login.application_service)",
+            ));
+        }
+        let limit = self.config.rate_limits.registration;
+        self.limiter.peek(Kind::Registration, client, limit)?;
+        let registered = self.register_with_uia(body).await?;
+        self.limiter.record(Kind::Registration, client, limit);
+        Ok(registered)
+    }
+
     /// One call of `POST /register` with `kind=user`; `body` is the whole JSON body.
-    pub async fn register_with_uia(&self, mut body: Value) -> Result<Registered, UiaError> {
+    async fn register_with_uia(&self, mut body: Value) -> Result<Registered, UiaError> {
         self.check_registration_enabled()?;
         let obj = body
             .as_object_mut()

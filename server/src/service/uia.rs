@@ -233,8 +233,17 @@ pub enum UiaError {
         errcode: &'static str,
         message: String,
     },
+    /// A rate limit refused the call (milliseconds until it may be retried).
+    #[error("Too Many Requests")]
+    RateLimited(u64),
     #[error(transparent)]
     Account(#[from] AccountError),
+}
+
+impl From<super::ratelimit::RetryAfter> for UiaError {
+    fn from(r: super::ratelimit::RetryAfter) -> Self {
+        UiaError::RateLimited(r.0)
+    }
 }
 
 impl UiaError {

@@ -273,3 +273,124 @@ async fn logout_and_logout_all(engine: Engine) {
     home.cleanup().await;
 }
 both_engines!(logout_and_logout_all);
+
+/// Issue 12: the device and account endpoints behind UIA keep their answers with typed
+/// requests: no body is `{}` (the first call learns the flows), a JSON body that is not an
+/// object is M_BAD_JSON (DELETE too), and a bad display name is refused before any change.
+async fn issue12_device_endpoints_keep_their_answers(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let (_, phone) = another_device(&s, &alice, Some("PHONE"), Some("Phone")).await;
+    assert_eq!(phone, "PHONE");
+    let call = |method: Method, path: &str, body: Option<&'static str>| {
+        let mut r = alice
+            .http
+            .request(method, s.u(&format!("/_matrix/client/v3{path}")))
+            .bearer_auth(&alice.token);
+        if let Some(b) = body {
+            r = r.body(b);
+        }
+        async move {
+            let res = r.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+
+    // No body: the 401 with the flows.
+    for (method, path) in [
+        (Method::DELETE, "/devices/PHONE"),
+        (Method::POST, "/account/deactivate"),
+    ] {
+        for body in [None, Some(" ")] {
+            let (status, res) = call(method.clone(), path, body).await;
+            assert_eq!(status, 401, "{method} {path}: {res}");
+            assert_eq!(res["flows"], json!([{"stages": ["m.login.password"]}]));
+            assert!(res["session"].is_string(), "{res}");
+        }
+    }
+    // delete_devices checks `devices` first, also with no body.
+    let (status, res) = call(Method::POST, "/delete_devices", None).await;
+    assert_eq!(
+        (status, res["errcode"].as_str(), res["error"].as_str()),
+        (400, Some("M_MISSING_PARAM"), Some("Missing param: devices")),
+        "{res}"
+    );
+    let (status, res) = call(Method::POST, "/delete_devices", Some(r#"{"devices": [1]}"#)).await;
+    assert_eq!(
+        (status, res["errcode"].as_str(), res["error"].as_str()),
+        (
+            400,
+            Some("M_BAD_JSON"),
+            Some("devices must be a list of strings")
+        ),
+        "{res}"
+    );
+
+    // JSON that is not an object, and not JSON.
+    for (method, path) in [
+        (Method::DELETE, "/devices/PHONE"),
+        (Method::POST, "/account/deactivate"),
+        (Method::POST, "/delete_devices"),
+        (Method::PUT, "/devices/PHONE"),
+    ] {
+        let (status, res) = call(method.clone(), path, Some("[]")).await;
+        assert_eq!(
+            (status, res["errcode"].as_str(), res["error"].as_str()),
+            (
+                400,
+                Some("M_BAD_JSON"),
+                Some("Content must be a JSON object.")
+            ),
+            "{method} {path}: {res}"
+        );
+        let (status, res) = call(method.clone(), path, Some("{nope")).await;
+        assert_eq!(
+            (status, res["errcode"].as_str()),
+            (400, Some("M_NOT_JSON")),
+            "{method} {path}: {res}"
+        );
+    }
+
+    // A display name that is not a string, or too long: refused, the name unchanged.
+    let (status, res) = call(
+        Method::PUT,
+        "/devices/PHONE",
+        Some(r#"{"display_name": 5}"#),
+    )
+    .await;
+    assert_eq!(
+        (status, res["errcode"].as_str()),
+        (400, Some("M_BAD_JSON")),
+        "{res}"
+    );
+    let long = format!(r#"{{"display_name": "{}"}}"#, "x".repeat(101));
+    let (status, res) = alice
+        .call(
+            Method::PUT,
+            "/devices/PHONE",
+            Some(&serde_json::from_str(&long).unwrap()),
+        )
+        .await;
+    assert_eq!(
+        (status, res["errcode"].as_str()),
+        (400, Some("M_TOO_LARGE")),
+        "{res}"
+    );
+    let (status, res) = call(Method::PUT, "/devices/PHONE", None).await;
+    assert_eq!(
+        (status, res["errcode"].as_str()),
+        (400, Some("M_NOT_JSON")),
+        "{res}"
+    );
+    let (_, device) = alice.get("/devices/PHONE").await;
+    assert_eq!(
+        device,
+        json!({"user_id": alice.user_id, "device_id": "PHONE", "display_name": "Phone", "last_seen_ip": null, "last_seen_ts": null})
+    );
+
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(issue12_device_endpoints_keep_their_answers);

@@ -148,3 +148,43 @@ async fn invites_and_joins_are_limited() {
     s.stop().await;
     home.cleanup().await;
 }
+
+/// Issue 12: rc_registration (now checked in the registration service) is checked on every
+/// attempt from an address but counted only when an account is made, as Synapse does.
+#[tokio::test]
+async fn registrations_are_limited_per_address() {
+    let home = Home::new(Engine::Sqlite).await;
+    let s = TestServer::start(
+        &home,
+        &strict("enable_registration: true\nenable_registration_without_verification: true\nrc_registration: {per_second: 0.001, burst_count: 1}\n"),
+    )
+    .await;
+    const REG: &str = "/_matrix/client/v3/register";
+    // Asking for the flows, again and again, is not a registration.
+    for _ in 0..3 {
+        let (status, body) = s.post(REG, &json!({})).await;
+        assert_eq!(status, 401, "{body}");
+    }
+    let (status, body) = s
+        .post(
+            REG,
+            &json!({"username": "first", "password": "pw", "auth": {"type": "m.login.dummy"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The burst is spent: the next attempt, of any kind, is refused.
+    for attempt in [
+        json!({}),
+        json!({"username": "second", "password": "pw", "auth": {"type": "m.login.dummy"}}),
+    ] {
+        let (status, body) = s.post(REG, &attempt).await;
+        assert_eq!(
+            (status, body["errcode"].as_str()),
+            (429, Some("M_LIMIT_EXCEEDED")),
+            "{body}"
+        );
+        assert!(body["retry_after_ms"].as_u64().unwrap() > 0, "{body}");
+    }
+    s.stop().await;
+    home.cleanup().await;
+}

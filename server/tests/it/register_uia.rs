@@ -403,3 +403,50 @@ async fn registration_tokens_limit_sign_ups(engine: Engine) {
     home.cleanup().await;
 }
 both_engines!(registration_tokens_limit_sign_ups);
+
+/// Issue 12: /register with its own typed request keeps its answers: no body is the first
+/// call of a session (401 with the flows); the token validity endpoint is served under v1 only.
+async fn issue12_register_keeps_its_answers(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &open_registration()).await;
+    for body in ["", " "] {
+        let r = s.http.post(s.u(REG)).body(body).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["flows"], json!([{"stages": ["m.login.dummy"]}]), "{v}");
+        assert!(v["session"].is_string(), "{v}");
+    }
+    let r = s.http.post(s.u(REG)).body("[]").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["errcode"], "M_BAD_JSON");
+    let (status, body) = s.post(&format!("{REG}?kind=guest"), &json!({})).await;
+    assert_eq!(
+        (status, errcode(&body)),
+        (403, Some("M_GUEST_ACCESS_FORBIDDEN"))
+    );
+    let (status, body) = s.post(&format!("{REG}?access_token=abc"), &json!({})).await;
+    assert_eq!((status, errcode(&body)), (400, Some("M_UNKNOWN")), "{body}");
+
+    let (status, body) = s
+        .get("/_matrix/client/v1/register/m.login.registration_token/validity?token=x")
+        .await;
+    assert_eq!((status, body), (200, json!({"valid": false})));
+    let (status, body) = s
+        .get("/_matrix/client/v1/register/m.login.registration_token/validity")
+        .await;
+    assert_eq!((status, errcode(&body)), (400, Some("M_MISSING_PARAM")));
+    for path in [
+        "/_matrix/client/v3/register/m.login.registration_token/validity?token=x",
+        "/_matrix/client/unstable/org.matrix.msc3231/register/org.matrix.msc3231.login.registration_token/validity?token=x",
+    ] {
+        let (status, body) = s.get(path).await;
+        assert_eq!(
+            (status, errcode(&body)),
+            (404, Some("M_UNRECOGNIZED")),
+            "{path}"
+        );
+    }
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(issue12_register_keeps_its_answers);

@@ -1,28 +1,48 @@
 //! POST /_matrix/client/*/account/deactivate — https://spec.matrix.org/v1.12/client-server-api/#post_matrixclientv3accountdeactivate
 //! Behind user-interactive auth with the password. We bind no identity servers, so the answer
 //! is always `no-support`.
+//!
+//! Our own request type (the UIA session keeps the body as sent, see `uia::uia_body`), ruma's
+//! response.
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use ruma::api::auth_scheme::AccessTokenOptional;
+use ruma::api::client::account::ThirdPartyIdRemovalStatus;
+use ruma::api::client::account::deactivate::v3::Response;
+use ruma::api::metadata;
+use serde_json::Value;
 
-use super::uia::UiaReject;
-use crate::api::extract::{Auth, OptionalJson};
+use super::uia::{UiaReject, uia_body};
+use crate::api::admin::types::impl_incoming_request;
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
-use crate::service::uia::{self, UiaRequest};
+
+metadata! {
+    method: POST,
+    rate_limited: true,
+    authentication: AccessTokenOptional,
+    history: {
+        1.0 => "/_matrix/client/r0/account/deactivate",
+        1.1 => "/_matrix/client/v3/account/deactivate",
+    }
+}
+
+pub struct Request {
+    /// The whole body, `auth` included.
+    pub body: Value,
+}
+
+impl_incoming_request!(|req, args| Ok(Request {
+    body: uia_body(&req)?
+}));
 
 pub async fn post_deactivate_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    OptionalJson(body): OptionalJson,
-) -> Result<Json<Value>, UiaReject> {
-    let req = UiaRequest {
-        endpoint: "POST /account/deactivate",
-        user_id: Some(&auth.user_id),
-        flows: vec![vec![uia::PASSWORD]],
-        body,
-    };
-    s.user_interactive_auth(req).await?;
-    s.deactivate(&auth.user_id).await?;
-    Ok(Json(json!({"id_server_unbind_result": "no-support"})))
+    Ruma(req): Ruma<Request>,
+) -> Result<RumaResponse<Response>, UiaReject> {
+    s.deactivate_with_uia(&auth.user_id, req.body).await?;
+    Ok(RumaResponse(Response::new(
+        ThirdPartyIdRemovalStatus::NoSupport,
+    )))
 }

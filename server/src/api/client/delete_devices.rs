@@ -1,45 +1,44 @@
 //! POST /_matrix/client/*/delete_devices — https://spec.matrix.org/v1.12/client-server-api/#post_matrixclientv3delete_devices
 //! Behind user-interactive auth with the password; unknown device ids are ignored.
+//!
+//! Our own request type (the UIA session keeps the body as sent, see `uia::uia_body`), ruma's
+//! response.
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use ruma::api::auth_scheme::AccessToken;
+use ruma::api::client::device::delete_devices::v3::Response;
+use ruma::api::metadata;
+use serde_json::Value;
 
-use super::uia::UiaReject;
-use crate::api::ApiError;
-use crate::api::extract::{Auth, OptionalJson};
+use super::uia::{UiaReject, uia_body};
+use crate::api::admin::types::impl_incoming_request;
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
-use crate::service::uia::{self, UiaRequest};
+
+metadata! {
+    method: POST,
+    rate_limited: false,
+    authentication: AccessToken,
+    history: {
+        1.0 => "/_matrix/client/r0/delete_devices",
+        1.1 => "/_matrix/client/v3/delete_devices",
+    }
+}
+
+pub struct Request {
+    /// The whole body, `devices` and `auth` included (the service checks `devices`).
+    pub body: Value,
+}
+
+impl_incoming_request!(|req, args| Ok(Request {
+    body: uia_body(&req)?
+}));
 
 pub async fn post_delete_devices_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    OptionalJson(body): OptionalJson,
-) -> Result<Json<Value>, UiaReject> {
-    // Checked on every call before auth, as Synapse validates the body first.
-    let devices: Vec<String> = match body.get("devices") {
-        Some(Value::Array(a)) if a.iter().all(Value::is_string) => a
-            .iter()
-            .filter_map(|d| d.as_str().map(str::to_string))
-            .collect(),
-        Some(_) => return Err(ApiError::bad_json("devices must be a list of strings").into()),
-        None => {
-            return Err(ApiError::new(
-                http::StatusCode::BAD_REQUEST,
-                "M_MISSING_PARAM",
-                "Missing param: devices",
-            )
-            .into());
-        }
-    };
-    let req = UiaRequest {
-        endpoint: "POST /delete_devices",
-        user_id: Some(&auth.user_id),
-        flows: vec![vec![uia::PASSWORD]],
-        body,
-    };
-    s.user_interactive_auth(req).await?;
-    s.delete_devices(&auth.user_id, &devices).await?;
-    s.e2ee_devices_deleted(&auth.user_id, &devices).await?;
-    Ok(Json(json!({})))
+    Ruma(req): Ruma<Request>,
+) -> Result<RumaResponse<Response>, UiaReject> {
+    s.delete_devices_with_uia(&auth.user_id, req.body).await?;
+    Ok(RumaResponse(Response::new()))
 }

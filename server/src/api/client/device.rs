@@ -1,74 +1,118 @@
 //! GET, PUT and DELETE /_matrix/client/*/devices/{deviceId} — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv3devicesdeviceid
 //! DELETE is behind user-interactive auth with the password.
+//!
+//! GET: ruma's request, our own response (the device as `GET /devices` shows it). PUT: ruma's
+//! types. DELETE: our own request (the UIA session keeps the body as sent, see
+//! `uia::uia_body`), ruma's response.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use ruma::api::client::device::{get_device, update_device};
+use serde::Serialize;
 
-use super::devices::device_json;
+use super::devices::Device;
 use super::uia::UiaReject;
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson, OptionalJson, Params};
+use crate::api::admin::types::impl_json_response;
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
-use crate::service::uia::{self, UiaRequest};
+use crate::service::account_management::DeviceError;
 
-/// Synapse's `MAX_DEVICE_DISPLAY_NAME_LEN`.
-const MAX_DISPLAY_NAME_LEN: usize = 100;
+impl From<DeviceError> for ApiError {
+    fn from(e: DeviceError) -> Self {
+        let msg = e.to_string();
+        match e {
+            DeviceError::NotFound => ApiError::not_found(msg),
+            DeviceError::NameTooLong => ApiError::new(StatusCode::BAD_REQUEST, "M_TOO_LARGE", msg),
+            DeviceError::Account(a) => a.into(),
+        }
+    }
+}
+
+/// The answer to GET: one device.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Response(pub Device);
+
+impl_json_response!();
 
 pub async fn get_device_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    Params(device_id): Params<String>,
-) -> Result<Json<Value>, ApiError> {
+    Ruma(req): Ruma<get_device::v3::Request>,
+) -> Result<RumaResponse<Response>, ApiError> {
     let device = s
-        .device(&auth.user_id, &device_id)
+        .device(&auth.user_id, req.device_id.as_str())
         .await?
         .ok_or_else(|| ApiError::not_found("No device found"))?;
-    Ok(Json(device_json(&auth.user_id, &device)))
+    Ok(RumaResponse(Response(Device::new(&auth.user_id, device))))
 }
 
 pub async fn put_device_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    Params(device_id): Params<String>,
-    MatrixJson(body): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    let name = match body.get("display_name") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(n)) => Some(n.as_str()),
-        Some(_) => return Err(ApiError::bad_json("display_name must be a string")),
-    };
-    if name.is_some_and(|n| n.chars().count() > MAX_DISPLAY_NAME_LEN) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "M_TOO_LARGE",
-            format!("Device display name is too long (max {MAX_DISPLAY_NAME_LEN})"),
-        ));
+    Ruma(req): Ruma<update_device::v3::Request>,
+) -> Result<RumaResponse<update_device::v3::Response>, ApiError> {
+    s.rename_device(
+        &auth.user_id,
+        req.device_id.as_str(),
+        req.display_name.as_deref(),
+    )
+    .await?;
+    Ok(RumaResponse(update_device::v3::Response::new()))
+}
+
+/// DELETE's own request type.
+pub mod delete {
+    use ruma::api::auth_scheme::AccessToken;
+    pub use ruma::api::client::device::delete_device::v3::Response;
+    use ruma::api::error::DeserializationError;
+    use ruma::api::metadata;
+    use serde_json::Value;
+
+    use super::super::uia::uia_body;
+    use crate::api::admin::types::{impl_incoming_request, path_arg};
+
+    metadata! {
+        method: DELETE,
+        rate_limited: false,
+        authentication: AccessToken,
+        history: {
+            1.0 => "/_matrix/client/r0/devices/{device_id}",
+            1.1 => "/_matrix/client/v3/devices/{device_id}",
+        }
     }
-    if !s.rename_device(&auth.user_id, &device_id, name).await? {
-        return Err(ApiError::not_found("Not found"));
+
+    pub struct Request {
+        pub device_id: String,
+        /// The whole body, `auth` included (none is `{}`); `None` for JSON that is not an
+        /// object, refused by the handler with the text every other endpoint uses (the
+        /// extractor checks that only for POST and PUT bodies).
+        pub body: Option<Value>,
     }
-    Ok(Json(json!({})))
+
+    impl_incoming_request!(|req, args| {
+        let body = match uia_body(&req) {
+            Ok(b) => Some(b),
+            Err(DeserializationError::Json(e)) if e.is_data() => None,
+            Err(e) => return Err(e),
+        };
+        Ok(Request {
+            device_id: path_arg(args, 0),
+            body,
+        })
+    });
 }
 
 pub async fn delete_device_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    Params(device_id): Params<String>,
-    OptionalJson(body): OptionalJson,
-) -> Result<Json<Value>, UiaReject> {
-    // Bound to this device's path: a session started to delete one device cannot delete another.
-    let endpoint = format!("DELETE /devices/{device_id}");
-    let req = UiaRequest {
-        endpoint: &endpoint,
-        user_id: Some(&auth.user_id),
-        flows: vec![vec![uia::PASSWORD]],
-        body,
-    };
-    s.user_interactive_auth(req).await?;
-    s.delete_devices(&auth.user_id, std::slice::from_ref(&device_id))
+    Ruma(req): Ruma<delete::Request>,
+) -> Result<RumaResponse<delete::Response>, UiaReject> {
+    let body = req
+        .body
+        .ok_or_else(|| ApiError::bad_json("Content must be a JSON object."))?;
+    s.delete_device_with_uia(&auth.user_id, &req.device_id, body)
         .await?;
-    s.e2ee_devices_deleted(&auth.user_id, &[device_id]).await?;
-    Ok(Json(json!({})))
+    Ok(RumaResponse(delete::Response::new()))
 }

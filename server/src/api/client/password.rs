@@ -2,88 +2,60 @@
 //! Behind user-interactive auth with the current password. `logout_devices` (default true)
 //! signs out every other device. Without an access token, on a server with email configured,
 //! it is a password reset by email (`password_email`).
+//!
+//! Our own request type, ruma's response: ruma's requires `new_password`, which Synapse lets
+//! the call that completes a UIA session leave out (the session kept it), and the session keeps
+//! the body as sent (see `uia::uia_body`).
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use ruma::api::auth_scheme::AccessTokenOptional;
+use ruma::api::client::account::change_password::v3::Response;
+use ruma::api::metadata;
+use serde_json::Value;
 
 use super::uia::UiaReject;
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson};
+use crate::api::admin::types::{impl_incoming_request, json_body};
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
-use crate::service::uia::{self, UiaError, UiaRequest, data};
+use crate::service::account_management::MAX_PASSWORD_LEN;
 
-/// Synapse's limit on passwords.
-const MAX_PASSWORD_LEN: usize = 512;
+metadata! {
+    method: POST,
+    rate_limited: true,
+    authentication: AccessTokenOptional,
+    history: {
+        1.0 => "/_matrix/client/r0/account/password",
+        1.1 => "/_matrix/client/v3/account/password",
+    }
+}
+
+pub struct Request {
+    /// The whole body, `auth` included.
+    pub body: Value,
+}
+
+impl_incoming_request!(|req, args| Ok(Request {
+    body: json_body(&req)?
+}));
 
 pub async fn post_password_route(
     State(s): State<SharedServices>,
     auth: Result<Auth, ApiError>,
-    MatrixJson(mut body): MatrixJson<Value>,
-) -> Result<Json<Value>, UiaReject> {
+    Ruma(req): Ruma<Request>,
+) -> Result<RumaResponse<Response>, UiaReject> {
     let auth = match auth {
         Ok(a) => a,
         // Without a token it is a reset by email, when email is configured (else 401 as before).
         Err(e) if e.errcode == "M_MISSING_TOKEN" && s.config.email.is_some() => {
-            return super::password_email::reset_password_by_email(s, body, MAX_PASSWORD_LEN).await;
+            // Its answer is `{}`, ruma's empty response.
+            return super::password_email::reset_password_by_email(s, req.body, MAX_PASSWORD_LEN)
+                .await
+                .map(|_| RumaResponse(Response::new()));
         }
         Err(e) => return Err(e.into()),
     };
-    let new_password = match body.as_object_mut().and_then(|o| o.remove("new_password")) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(p)) if p.len() <= MAX_PASSWORD_LEN => Some(p),
-        Some(_) => {
-            return Err(ApiError::bad_json(
-                "new_password must be a string of at most 512 characters",
-            )
-            .into());
-        }
-    };
-    if body.get("logout_devices").is_some_and(|v| !v.is_boolean()) {
-        return Err(ApiError::bad_json("logout_devices must be a boolean").into());
-    }
-    let req = UiaRequest {
-        endpoint: "POST /account/password",
-        user_id: Some(&auth.user_id),
-        flows: vec![vec![uia::PASSWORD]],
-        body,
-    };
-    let passed = match s.user_interactive_auth(req).await {
-        Ok(p) => p,
-        Err(UiaError::Incomplete(c)) => {
-            // Keep the new password (hashed) for the call that completes the session.
-            if let Some(p) = &new_password
-                && s.uia.get_data(&c.session, data::PASSWORD_HASH).is_none()
-            {
-                s.uia.set_data(
-                    &c.session,
-                    data::PASSWORD_HASH,
-                    s.hash_new_password(p).await?,
-                );
-            }
-            return Err(UiaError::Incomplete(c).into());
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let hash = match new_password {
-        Some(p) => s.hash_new_password(&p).await?,
-        None => s
-            .uia
-            .get_data(&passed.session, data::PASSWORD_HASH)
-            .ok_or_else(|| {
-                ApiError::new(
-                    http::StatusCode::BAD_REQUEST,
-                    "M_MISSING_PARAM",
-                    "Missing params: password",
-                )
-            })?,
-    };
-    let logout_devices = passed
-        .params
-        .get("logout_devices")
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
-    s.set_password(&auth.user_id, &hash, logout_devices, &auth.device_id)
+    s.change_password_with_uia(&auth.user_id, &auth.device_id, req.body)
         .await?;
-    Ok(Json(json!({})))
+    Ok(RumaResponse(Response::new()))
 }

@@ -1,12 +1,19 @@
 //! GET and PUT /_matrix/client/*/presence/{userId}/status — https://spec.matrix.org/v1.12/client-server-api/#put_matrixclientv3presenceuseridstatus
+//!
+//! GET: ruma's request, our own response (the presence as `service::presence` writes it). PUT:
+//! our own request, ruma's response: Synapse answers a body it cannot use with M_UNKNOWN
+//! ("Unable to parse state"), where ruma's typed request would answer M_BAD_JSON or
+//! M_MISSING_PARAM; the service checks the body as Synapse does.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use ruma::api::client::presence::get_presence;
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson, Params};
+use crate::api::admin::types::impl_json_response;
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
 use crate::service::presence::PresenceError;
 
@@ -15,7 +22,11 @@ impl From<PresenceError> for ApiError {
         let msg = e.to_string();
         match e {
             // Synapse answers these with M_UNKNOWN.
-            PresenceError::InvalidState => ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", msg),
+            PresenceError::InvalidState
+            | PresenceError::Unparsable
+            | PresenceError::StatusMsgNotString => {
+                ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", msg)
+            }
             PresenceError::UnknownUser => ApiError::not_found(msg),
             PresenceError::NotVisible => ApiError::forbidden(msg),
             PresenceError::Room(r) => r.into(),
@@ -23,52 +34,62 @@ impl From<PresenceError> for ApiError {
     }
 }
 
+/// The answer to GET: `{presence, last_active_ago, status_msg?, currently_active?}`.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Response(pub Value);
+
+impl_json_response!();
+
+/// PUT's own request type.
+pub mod put {
+    use ruma::api::auth_scheme::AccessToken;
+    pub use ruma::api::client::presence::set_presence::v3::Response;
+    use ruma::api::metadata;
+    use serde_json::{Map, Value};
+
+    use crate::api::admin::types::{impl_incoming_request, json_body, path_arg};
+
+    metadata! {
+        method: PUT,
+        rate_limited: true,
+        authentication: AccessToken,
+        history: {
+            1.0 => "/_matrix/client/r0/presence/{user_id}/status",
+            1.1 => "/_matrix/client/v3/presence/{user_id}/status",
+        }
+    }
+
+    pub struct Request {
+        /// As sent (compared with the requester's own id).
+        pub user_id: String,
+        /// The body as sent: the service checks it as Synapse does.
+        pub body: Map<String, Value>,
+    }
+
+    impl_incoming_request!(|req, args| Ok(Request {
+        user_id: path_arg(args, 0),
+        body: json_body(&req)?,
+    }));
+}
+
 pub async fn get_presence_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    Params(user_id): Params<String>,
-) -> Result<Json<Value>, ApiError> {
-    if ruma::UserId::parse(&user_id).is_err() {
-        return Err(ApiError::invalid_param(format!(
-            "Invalid user id: {user_id}"
-        )));
-    }
-    Ok(Json(s.presence_of(&auth.user_id, &user_id).await?))
+    Ruma(req): Ruma<get_presence::v3::Request>,
+) -> Result<RumaResponse<Response>, ApiError> {
+    let presence = s.presence_of(&auth.user_id, req.user_id.as_str()).await?;
+    Ok(RumaResponse(Response(presence)))
 }
 
 pub async fn put_presence_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    Params(user_id): Params<String>,
-    MatrixJson(body): MatrixJson<serde_json::Map<String, Value>>,
-) -> Result<Json<Value>, ApiError> {
-    if auth.user_id != user_id {
+    Ruma(req): Ruma<put::Request>,
+) -> Result<RumaResponse<put::Response>, ApiError> {
+    if auth.user_id != req.user_id {
         return Err(ApiError::forbidden("Can only set your own presence state"));
     }
-    let unparsable = || {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "M_UNKNOWN",
-            "Unable to parse state",
-        )
-    };
-    let Some(presence) = body.get("presence").and_then(Value::as_str) else {
-        return Err(unparsable());
-    };
-    let status_msg = match body.get("status_msg") {
-        None => None,
-        Some(Value::String(m)) => Some(m.as_str()),
-        Some(_) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "M_UNKNOWN",
-                "status_msg must be a string.",
-            ));
-        }
-    };
-    if body.keys().any(|k| k != "presence" && k != "status_msg") {
-        return Err(unparsable());
-    }
-    s.set_presence(&auth.user_id, presence, status_msg).await?;
-    Ok(Json(json!({})))
+    s.put_presence(&auth.user_id, &req.body).await?;
+    Ok(RumaResponse(put::Response::new()))
 }

@@ -1,69 +1,83 @@
 //! POST /_matrix/client/*/register — https://spec.matrix.org/v1.12/client-server-api/#post_matrixclientv3register
 //! Open registration behind user-interactive auth; guests are not supported.
+//!
+//! Our own request and response types: the UIA session keeps the body as sent (ruma's typed
+//! body would drop or refuse fields Synapse keeps), and Synapse's answer carries `home_server`
+//! and leaves `device_id` out with `inhibit_login` (ruma's has no `home_server` and writes
+//! `device_id: null`).
 
-use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use serde_json::{Value, json};
+use ruma::api::auth_scheme::AppserviceTokenOptional;
+use ruma::api::metadata;
+use serde::Serialize;
+use serde_json::Value;
 
-use super::uia::{UiaReject, has_access_token};
-use crate::api::ApiError;
-use crate::api::extract::{ClientIp, OptionalJson, QueryMap};
+use super::uia::{UiaReject, has_access_token, uia_body};
+use crate::api::admin::types::{impl_incoming_request, impl_json_response, query};
+use crate::api::extract::{ClientIp, Ruma, RumaResponse};
 use crate::service::SharedServices;
-use crate::service::ratelimit::Kind;
+
+metadata! {
+    method: POST,
+    rate_limited: true,
+    authentication: AppserviceTokenOptional,
+    history: {
+        1.0 => "/_matrix/client/r0/register",
+        1.1 => "/_matrix/client/v3/register",
+    }
+}
+
+pub struct Request {
+    /// The `kind` query parameter as sent (`user` when absent).
+    pub kind: Option<String>,
+    /// Whether an access token came with the request (refused, as Synapse does).
+    pub has_access_token: bool,
+    /// The whole body, `auth` included.
+    pub body: Value,
+}
+
+impl_incoming_request!(|req, args| {
+    Ok(Request {
+        kind: query(&req).remove("kind"),
+        has_access_token: has_access_token(&req),
+        body: uia_body(&req)?,
+    })
+});
+
+#[derive(Serialize)]
+pub struct Response {
+    pub user_id: String,
+    pub home_server: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+}
+
+impl_json_response!();
 
 pub async fn post_register_route(
     State(s): State<SharedServices>,
     ip: ClientIp,
-    headers: HeaderMap,
-    QueryMap(q): QueryMap,
-    OptionalJson(body): OptionalJson,
-) -> Result<Json<Value>, UiaReject> {
-    match q.get("kind").map(String::as_str).unwrap_or("user") {
-        "user" => {}
-        "guest" => {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "M_GUEST_ACCESS_FORBIDDEN",
-                "Guest access is disabled",
-            )
-            .into());
-        }
-        other => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "M_UNRECOGNIZED",
-                format!("Do not understand membership kind: {other}"),
-            )
-            .into());
-        }
-    }
-    if has_access_token(&headers, &q) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "M_UNKNOWN",
-            "An access token should not be provided on requests to /register (except if type is m.login.application_service)",
-        )
-        .into());
-    }
-    // rc_registration: checked on every attempt, counted when an account is made (as Synapse).
-    s.limiter
-        .peek(
-            Kind::Registration,
+    Ruma(req): Ruma<Request>,
+) -> Result<RumaResponse<Response>, UiaReject> {
+    let r = s
+        .register(
             &ip.key(),
-            s.config.rate_limits.registration,
+            req.kind.as_deref(),
+            req.has_access_token,
+            req.body,
         )
-        .map_err(ApiError::from)?;
-    let r = s.register_with_uia(body).await?;
-    s.limiter.record(
-        Kind::Registration,
-        &ip.key(),
-        s.config.rate_limits.registration,
-    );
-    let mut out = json!({"user_id": r.user_id, "home_server": s.config.server_name});
-    if let (Some(device_id), Some(token)) = (r.device_id, r.access_token) {
-        out["device_id"] = json!(device_id);
-        out["access_token"] = json!(token);
-    }
-    Ok(Json(out))
+        .await?;
+    // Both or neither: a device is made only when the client is logged in.
+    let (device_id, access_token) = match (r.device_id, r.access_token) {
+        (Some(d), Some(t)) => (Some(d), Some(t)),
+        _ => (None, None),
+    };
+    Ok(RumaResponse(Response {
+        user_id: r.user_id,
+        home_server: s.config.server_name.clone(),
+        device_id,
+        access_token,
+    }))
 }

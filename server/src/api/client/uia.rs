@@ -1,13 +1,15 @@
 //! The HTTP side of user-interactive auth, shared by every endpoint behind it (not an
 //! endpoint itself): a 401 carrying the flows, or a Matrix error. Maps `service::uia::UiaError`
-//! to status and errcode, once.
+//! to status and errcode, once; reads the body those endpoints' own request types keep whole.
 
 use axum::Json;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use ruma::api::error::DeserializationError;
 use serde_json::Value;
 
 use crate::api::ApiError;
+use crate::api::admin::types::query;
 use crate::service::StoreError;
 use crate::service::accounts::AccountError;
 use crate::service::uia::UiaError;
@@ -66,15 +68,31 @@ impl From<UiaError> for UiaReject {
                 message,
             )
             .into(),
+            UiaError::RateLimited(ms) => ApiError::limit_exceeded(ms).into(),
             UiaError::Account(a) => a.into(),
         }
     }
 }
 
 /// True when the request carries an access token (header or query).
-pub fn has_access_token(
-    headers: &HeaderMap,
-    query: &std::collections::HashMap<String, String>,
-) -> bool {
-    headers.contains_key(http::header::AUTHORIZATION) || query.contains_key("access_token")
+pub fn has_access_token(req: &http::Request<&[u8]>) -> bool {
+    req.headers().contains_key(http::header::AUTHORIZATION)
+        || query(req).contains_key("access_token")
+}
+
+/// The whole JSON body of a request behind UIA, kept as sent: the session stores it (the
+/// parameters of its first call, as Synapse's `clientdict`) and reads `auth` from it, so
+/// ruma's typed `AuthData` bodies would drop what the session must keep. No body is `{}`.
+pub fn uia_body(req: &http::Request<&[u8]>) -> Result<Value, DeserializationError> {
+    let body = req.body();
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Default::default()));
+    }
+    let value: Value = serde_json::from_slice(body)?;
+    if !value.is_object() {
+        return Err(DeserializationError::Json(serde::de::Error::custom(
+            "Content must be a JSON object.",
+        )));
+    }
+    Ok(value)
 }
