@@ -178,7 +178,11 @@ impl Services {
     /// Stores signatures on the user's own devices (by the self-signing key) and master key
     /// (by a device), and on other users' master keys (by the user-signing key). Problems are
     /// reported per key in `failures`, as Synapse does.
-    pub async fn upload_signatures(&self, user_id: &str, body: &Value) -> Result<Value> {
+    pub async fn upload_signatures(
+        &self,
+        user_id: &str,
+        body: &Value,
+    ) -> Result<Map<String, Value>> {
         let Value::Object(body) = body else {
             return Err(E2eeError::InvalidParam("Invalid parameter".into()));
         };
@@ -206,7 +210,7 @@ impl Services {
         if stored_any {
             self.device_list_changed(user_id).await?;
         }
-        Ok(json!({"failures": failures}))
+        Ok(failures)
     }
 
     async fn sign_own_keys(
