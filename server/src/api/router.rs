@@ -82,10 +82,11 @@ where
 static RUMA_PATHS: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
     std::sync::Mutex::new(std::collections::BTreeSet::new());
 
-/// The paths of the ruma endpoints the client router serves (string paths registered
-/// otherwise are literals in this file and the routes_*.rs files).
+/// The paths of the ruma endpoints the client router (and /openid/userinfo) serves (string
+/// paths registered otherwise are literals in this file and the routes_*.rs files).
 pub fn ruma_route_paths() -> Vec<&'static str> {
     drop(client_routes());
+    drop(super::routes_admin::openid_routes());
     RUMA_PATHS
         .lock()
         .expect("ruma paths")
