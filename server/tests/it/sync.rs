@@ -342,6 +342,13 @@ async fn profile_changes_reach_rooms(engine: Engine) {
             "{path}"
         );
     }
+    let (status, body) = alice
+        .put("/profile/nobody/displayname", json!({"displayname": "x"}))
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_INVALID_PARAM"))
+    );
     // Every capability is listed, those at their spec default too.
     let (_, caps) = alice.get("/capabilities").await;
     assert_eq!(caps["capabilities"]["m.room_versions"]["default"], "12");
