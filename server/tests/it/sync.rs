@@ -349,6 +349,20 @@ async fn profile_changes_reach_rooms(engine: Engine) {
         (status, body["errcode"].as_str()),
         (400, Some("M_INVALID_PARAM"))
     );
+    // The profile service's rules: at most 256 bytes of display name, strings only.
+    let own = format!("/profile/{}/displayname", enc(&alice.user_id));
+    let (status, body) = alice
+        .put(&own, json!({"displayname": "x".repeat(257)}))
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_TOO_LARGE"))
+    );
+    let (status, body) = alice.put(&own, json!({"displayname": 5})).await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_BAD_JSON"))
+    );
     // Every capability is listed, those at their spec default too.
     let (_, caps) = alice.get("/capabilities").await;
     assert_eq!(caps["capabilities"]["m.room_versions"]["default"], "12");

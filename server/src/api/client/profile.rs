@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::api::ApiError;
 use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
-use crate::service::profile::ProfileField;
+use crate::service::profile::ProfileError;
 
 /// `GET /_matrix/client/*/profile/{user_id}/{field}`.
 pub mod get_profile_field {
@@ -140,20 +140,19 @@ pub async fn put_profile_field_route(
     if auth.user_id != user_id {
         return Err(ApiError::forbidden("Cannot set another user's profile"));
     }
-    let value = match req.body.get(field) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(v)) if v.len() <= 256 || field == "avatar_url" => Some(v.as_str()),
-        Some(Value::String(_)) => {
-            return Err(ApiError::new(
-                http::StatusCode::BAD_REQUEST,
-                "M_TOO_LARGE",
-                "Display name is too long",
-            ));
-        }
-        Some(_) => return Err(ApiError::bad_json(format!("{field} must be a string"))),
-    };
-    let field = ProfileField::parse(field)
-        .ok_or_else(|| ApiError::bad_json(format!("Unknown profile field {field}")))?;
-    s.set_profile_field(user_id, field, value).await?;
+    s.set_profile_field_from(user_id, field, req.body.get(field))
+        .await?;
     Ok(RumaResponse(set_profile_field::Response {}))
+}
+
+impl From<ProfileError> for ApiError {
+    fn from(e: ProfileError) -> Self {
+        match e {
+            ProfileError::BadJson(m) => ApiError::bad_json(m),
+            ProfileError::TooLong => {
+                ApiError::new(http::StatusCode::BAD_REQUEST, "M_TOO_LARGE", e.to_string())
+            }
+            ProfileError::Room(r) => r.into(),
+        }
+    }
 }

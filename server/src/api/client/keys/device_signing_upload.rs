@@ -52,28 +52,11 @@ pub async fn post_device_signing_upload_route(
 ) -> Result<RumaResponse<upload_signing_keys::Response>, UiaReject> {
     let done = || RumaResponse(upload_signing_keys::Response {});
     let body = Value::Object(req.body);
-    let mut keys = body.clone();
-    if let Value::Object(m) = &mut keys {
-        m.remove("auth");
-    }
-    // A later round of auth may carry only `auth`: the session remembers the keys.
-    let continuing = keys.as_object().is_some_and(|m| m.is_empty())
-        && body.get("auth").is_some_and(Value::is_object);
-    if !continuing {
-        match s
-            .cross_signing_needs_auth(&auth.user_id, &keys)
-            .await
-            .map_err(ApiError::from)?
-        {
-            None => return Ok(done()),
-            Some(false) => {
-                s.upload_signing_keys(&auth.user_id, &keys)
-                    .await
-                    .map_err(ApiError::from)?;
-                return Ok(done());
-            }
-            Some(true) => {}
-        }
+    if s.upload_signing_keys_unless_auth_needed(&auth.user_id, &body)
+        .await
+        .map_err(ApiError::from)?
+    {
+        return Ok(done());
     }
     let req = UiaRequest {
         endpoint: "POST /keys/device_signing/upload",
