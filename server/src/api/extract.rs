@@ -73,8 +73,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for MatrixJson<T> {
 }
 
 /// The endpoints where Synapse takes a missing body as `{}` (membership changes that need no
-/// field, logout, receipts, redactions, the public room list, the admin API's deactivation),
-/// plus the UIA endpoints below; elsewhere an empty body is M_NOT_JSON, as in Synapse.
+/// field, logout, receipts, redactions, the public room list, the admin API's deactivation,
+/// cross-signing key upload), plus the UIA endpoints below; elsewhere an empty body is
+/// M_NOT_JSON, as in Synapse.
 fn empty_body_allowed(path: &str) -> bool {
     const ENDINGS: &[&str] = &[
         "/join",
@@ -83,6 +84,7 @@ fn empty_body_allowed(path: &str) -> bool {
         "/logout",
         "/logout/all",
         "/publicRooms",
+        "/keys/device_signing/upload",
     ];
     ENDINGS.iter().any(|e| path.ends_with(e))
         || path.contains("/join/")

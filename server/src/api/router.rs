@@ -7,7 +7,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -82,10 +82,11 @@ where
 static RUMA_PATHS: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
     std::sync::Mutex::new(std::collections::BTreeSet::new());
 
-/// The paths of the ruma endpoints the client router serves (string paths registered
-/// otherwise are literals in this file and the routes_*.rs files).
+/// The paths of the ruma endpoints the client router (and /openid/userinfo) serves (string
+/// paths registered otherwise are literals in this file and the routes_*.rs files).
 pub fn ruma_route_paths() -> Vec<&'static str> {
     drop(client_routes());
+    drop(super::routes_admin::openid_routes());
     RUMA_PATHS
         .lock()
         .expect("ruma paths")
@@ -108,17 +109,19 @@ pub(super) fn both(
 
 fn room_routes() -> Router<SharedServices> {
     use client::rooms::{create, events, membership, messages, relations, send, state};
-    use client::{account_data, capabilities, ephemeral, profile, sync};
+    use client::{account_data, capabilities, ephemeral, filter, profile, sync, tags};
     use ruma::api::client::config::{
         get_global_account_data, get_room_account_data, set_global_account_data,
         set_room_account_data,
     };
     use ruma::api::client::context::get_context;
+    use ruma::api::client::discovery::get_capabilities;
     use ruma::api::client::membership::{
         ban_user, forget_room, get_member_events, join_room_by_id, join_room_by_id_or_alias,
         joined_members, joined_rooms, kick_user, leave_room, unban_user,
     };
     use ruma::api::client::message::{get_message_events, send_message_event};
+    use ruma::api::client::profile::get_profile;
     use ruma::api::client::push::get_notifications;
     use ruma::api::client::redact::redact_event;
     use ruma::api::client::relations::{
@@ -127,12 +130,10 @@ fn room_routes() -> Router<SharedServices> {
     };
     use ruma::api::client::room::get_room_event;
     use ruma::api::client::state::{get_state_event_for_key, get_state_events, send_state_event};
+    use ruma::api::client::thirdparty::get_protocols;
+    use ruma::api::client::voip::get_turn_server_info;
     let mut r = Router::new();
-    r = both(
-        r,
-        "/capabilities",
-        get(capabilities::get_capabilities_route),
-    );
+    r = endpoint::<get_capabilities::v3::Request, _, _>(r, capabilities::get_capabilities_route);
     r = endpoint::<ruma::api::client::room::create_room::v3::Request, _, _>(
         r,
         create::create_room_route,
@@ -142,7 +143,7 @@ fn room_routes() -> Router<SharedServices> {
         membership::join_by_id_or_alias_route,
     );
     r = endpoint::<join_room_by_id::v3::Request, _, _>(r, membership::join_by_id_route);
-    r = both(r, "/rooms/{room_id}/invite", post(membership::invite_route));
+    r = endpoint::<membership::invite_user::Request, _, _>(r, membership::invite_route);
     r = endpoint::<leave_room::v3::Request, _, _>(r, membership::leave_route);
     r = endpoint::<kick_user::v3::Request, _, _>(r, membership::kick_route);
     r = endpoint::<ban_user::v3::Request, _, _>(r, membership::ban_route);
@@ -184,17 +185,9 @@ fn room_routes() -> Router<SharedServices> {
         r,
         client::notifications::get_notifications_route,
     );
-    r = both(r, "/user/{user_id}/filter", post(sync::create_filter_route));
-    r = both(
-        r,
-        "/user/{user_id}/filter/{filter_id}",
-        get(sync::get_filter_route),
-    );
-    r = both(
-        r,
-        "/rooms/{room_id}/typing/{user_id}",
-        put(ephemeral::typing_route),
-    );
+    r = endpoint::<filter::create_filter::Request, _, _>(r, filter::create_filter_route);
+    r = endpoint::<filter::get_filter::Request, _, _>(r, filter::get_filter_route);
+    r = endpoint::<ephemeral::create_typing_event::Request, _, _>(r, ephemeral::typing_route);
     r = endpoint::<ruma::api::client::receipt::create_receipt::v3::Request, _, _>(
         r,
         ephemeral::receipt_route,
@@ -207,36 +200,18 @@ fn room_routes() -> Router<SharedServices> {
     r = endpoint::<set_global_account_data::v3::Request, _, _>(r, account_data::put_global_route);
     r = endpoint::<get_room_account_data::v3::Request, _, _>(r, account_data::get_room_route);
     r = endpoint::<set_room_account_data::v3::Request, _, _>(r, account_data::put_room_route);
-    r = both(
-        r,
-        "/voip/turnServer",
-        get(client::voip::get_turn_server_route),
-    );
-    r = both(
-        r,
-        "/user/{user_id}/rooms/{room_id}/tags",
-        get(client::tags::get_tags_route),
-    );
-    r = both(
-        r,
-        "/user/{user_id}/rooms/{room_id}/tags/{tag}",
-        put(client::tags::put_tag_route).delete(client::tags::delete_tag_route),
-    );
+    r = endpoint::<get_turn_server_info::v3::Request, _, _>(r, client::voip::get_turn_server_route);
+    r = endpoint::<tags::get_tags::Request, _, _>(r, tags::get_tags_route);
+    r = endpoint::<tags::create_tag::Request, _, _>(r, tags::put_tag_route);
+    r = endpoint::<tags::delete_tag::Request, _, _>(r, tags::delete_tag_route);
     r = endpoint::<ruma::api::client::user_directory::search_users::v3::Request, _, _>(
         r,
         client::user_directory::search_user_directory_route,
     );
-    r = both(
-        r,
-        "/thirdparty/protocols",
-        get(client::thirdparty::get_protocols_route),
-    );
-    r = both(r, "/profile/{user_id}", get(profile::get_profile_route));
-    r = both(
-        r,
-        "/profile/{user_id}/{field}",
-        get(profile::get_profile_field_route).put(profile::put_profile_field_route),
-    );
+    r = endpoint::<get_protocols::v3::Request, _, _>(r, client::thirdparty::get_protocols_route);
+    r = endpoint::<get_profile::v3::Request, _, _>(r, profile::get_profile_route);
+    r = endpoint::<profile::get_profile_field::Request, _, _>(r, profile::get_profile_field_route);
+    r = endpoint::<profile::set_profile_field::Request, _, _>(r, profile::put_profile_field_route);
     r
 }
 

@@ -1,7 +1,6 @@
 //! Route registration for the Synapse-compatible admin API, OpenID tokens and metrics.
 
 use axum::Router;
-use axum::routing::{get, post};
 
 use super::admin::{
     deactivate, registration_token, registration_token_new, registration_tokens, reset_password,
@@ -10,7 +9,7 @@ use super::admin::{
 use super::admin::{room, room_delete_status, room_delete_v2, room_members, rooms};
 use super::client::{openid_request_token, whois};
 use super::federation::openid_userinfo;
-use super::router::{both, endpoint};
+use super::router::endpoint;
 use crate::service::SharedServices;
 
 pub fn routes() -> Router<SharedServices> {
@@ -58,24 +57,20 @@ pub fn routes() -> Router<SharedServices> {
         r,
         room_delete_status::get_delete_status_route,
     );
-    // whois is the client API's handler (api/client/whois.rs), shared with the spec's path.
-    r = r.route(
-        "/_synapse/admin/v1/whois/{user_id}",
-        get(whois::get_whois_route),
-    );
-    r = both(r, "/admin/whois/{user_id}", get(whois::get_whois_route));
-    r = both(
+    // whois is the client API's endpoint (api/client/whois.rs), also on Synapse's admin path.
+    r = endpoint::<whois::get_user_info::Request, _, _>(r, whois::get_whois_route);
+    r = endpoint::<whois::synapse_whois::Request, _, _>(r, whois::get_synapse_whois_route);
+    r = endpoint::<openid_request_token::request_openid_token::Request, _, _>(
         r,
-        "/user/{user_id}/openid/request_token",
-        post(openid_request_token::post_openid_request_token_route),
+        openid_request_token::post_openid_request_token_route,
     );
     r
 }
 
 /// `/openid/userinfo`, on listeners with the federation or the openid resource.
 pub fn openid_routes() -> Router<SharedServices> {
-    Router::new().route(
-        "/_matrix/federation/v1/openid/userinfo",
-        get(openid_userinfo::get_openid_userinfo_route),
+    endpoint::<openid_userinfo::get_openid_userinfo::Request, _, _>(
+        Router::new(),
+        openid_userinfo::get_openid_userinfo_route,
     )
 }

@@ -16,28 +16,27 @@ use super::client::keys::{
     changes, claim, device_signing_upload, query, room_keys_keys, room_keys_version,
     room_keys_version_id, send_to_device, signatures_upload, upload,
 };
-use super::router::{both, endpoint};
+use super::router::endpoint;
 use crate::service::SharedServices;
 
 pub fn routes() -> Router<SharedServices> {
     let mut r = Router::new();
     r = endpoint::<upload_keys::v3::Request, _, _>(r, upload::post_keys_upload_route);
-    r = both(r, "/keys/query", post(query::post_keys_query_route));
-    r = both(r, "/keys/claim", post(claim::post_keys_claim_route));
-    r = both(r, "/keys/changes", get(changes::get_keys_changes_route));
-    r = both(
+    r = endpoint::<query::get_keys::Request, _, _>(r, query::post_keys_query_route);
+    r = endpoint::<claim::claim_keys::Request, _, _>(r, claim::post_keys_claim_route);
+    r = endpoint::<changes::get_key_changes::Request, _, _>(r, changes::get_keys_changes_route);
+    r = endpoint::<signatures_upload::upload_signatures::Request, _, _>(
         r,
-        "/keys/signatures/upload",
-        post(signatures_upload::post_signatures_upload_route),
+        signatures_upload::post_signatures_upload_route,
     );
     r = endpoint::<send_event_to_device::v3::Request, _, _>(
         r,
         send_to_device::put_send_to_device_route,
     );
-    // Synapse serves this one on v3 only.
-    r = r.route(
-        "/_matrix/client/v3/keys/device_signing/upload",
-        post(device_signing_upload::post_device_signing_upload_route),
+    // Synapse serves this one on v3 only (its own type's single path).
+    r = endpoint::<device_signing_upload::upload_signing_keys::Request, _, _>(
+        r,
+        device_signing_upload::post_device_signing_upload_route,
     );
     r = backup_routes(r);
     r

@@ -314,11 +314,14 @@ impl Services {
 
     /// `GET /admin/whois/{id}`: devices → sessions → connections. matrixd does not record
     /// client addresses yet, so every device has one session without connections.
-    pub async fn whois(&self, user_id: &str) -> Result<Value, AdminError> {
+    pub async fn whois_devices(
+        &self,
+        user_id: &str,
+    ) -> Result<serde_json::Map<String, Value>, AdminError> {
         let mut devices = serde_json::Map::new();
         for d in account_store::list_devices(&self.db, user_id).await? {
             devices.insert(d.device_id, json!({ "sessions": [{ "connections": [] }] }));
         }
-        Ok(json!({ "user_id": user_id, "devices": devices }))
+        Ok(devices)
     }
 }

@@ -111,6 +111,23 @@ impl E2eeSync {
     }
 }
 
+/// The answer to /keys/query, each map keyed by user id (`failures` by server name).
+#[derive(Debug, Default)]
+pub struct KeysQuery {
+    pub device_keys: Map<String, Value>,
+    pub master_keys: Map<String, Value>,
+    pub self_signing_keys: Map<String, Value>,
+    pub user_signing_keys: Map<String, Value>,
+    pub failures: Map<String, Value>,
+}
+
+/// The answer to /keys/claim: user id → device id → `{"<alg>:<key id>": key}`.
+#[derive(Debug, Default)]
+pub struct ClaimedKeys {
+    pub one_time_keys: Map<String, Value>,
+    pub failures: Map<String, Value>,
+}
+
 fn parse_object<'a>(v: &'a Value, what: &str) -> Result<Option<&'a Map<String, Value>>> {
     match v.get(what) {
         None => Ok(None),
@@ -277,8 +294,8 @@ impl Services {
 
     /// Device keys (with uploaded signatures and display names) and cross-signing keys of the
     /// requested local users. Remote users are reported under `failures` (no federation).
-    pub async fn query_keys(&self, requester: &str, body: &Value) -> Result<Value> {
-        let Some(Value::Object(wanted)) = body.get("device_keys") else {
+    pub async fn query_keys(&self, requester: &str, wanted: Option<&Value>) -> Result<KeysQuery> {
+        let Some(Value::Object(wanted)) = wanted else {
             return Err(E2eeError::InvalidParam(
                 "'device_keys' must be a JSON object".into(),
             ));
@@ -339,24 +356,28 @@ impl Services {
                 }
             }
         }
-        Ok(json!({
-            "device_keys": device_keys,
-            "master_keys": master,
-            "self_signing_keys": self_signing,
-            "user_signing_keys": user_signing,
-            "failures": failures,
-        }))
+        Ok(KeysQuery {
+            device_keys,
+            master_keys: master,
+            self_signing_keys: self_signing,
+            user_signing_keys: user_signing,
+            failures,
+        })
     }
 
     // ---- /keys/claim ----
 
     /// Hands out one one-time key per requested device: each key exactly once; when a device
     /// has none left, its fallback key (which stays, marked used).
-    pub async fn claim_keys(&self, body: &Value) -> Result<Value> {
+    pub async fn claim_keys(&self, wanted: Option<&Value>) -> Result<ClaimedKeys> {
         let mut out = Map::new();
         let mut failures = Map::new();
-        let Some(query) = parse_object(body, "one_time_keys")? else {
-            return Ok(json!({"one_time_keys": {}, "failures": {}}));
+        let query = match wanted {
+            None => return Ok(ClaimedKeys::default()),
+            Some(Value::Object(m)) => m,
+            Some(_) => {
+                return Err(E2eeError::BadJson("one_time_keys must be an object".into()));
+            }
         };
         for (user_id, devices) in query {
             let Value::Object(devices) = devices else {
@@ -393,7 +414,10 @@ impl Services {
                 out.insert(user_id.clone(), Value::Object(per_device));
             }
         }
-        Ok(json!({"one_time_keys": out, "failures": failures}))
+        Ok(ClaimedKeys {
+            one_time_keys: out,
+            failures,
+        })
     }
 
     // ---- Device lists ----

@@ -26,6 +26,22 @@ impl ProfileField {
     }
 }
 
+/// Why a profile change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// A value that is not a string, or a field matrixd does not keep.
+    #[error("{0}")]
+    BadJson(String),
+    /// A display name longer than Synapse allows.
+    #[error("Display name is too long")]
+    TooLong,
+    #[error(transparent)]
+    Room(#[from] RoomError),
+}
+
+/// The most bytes a display name may have, as in Synapse.
+pub const MAX_DISPLAYNAME_BYTES: usize = 256;
+
 impl Services {
     /// (display name, avatar URL) of a known user, `None` for an unknown one.
     pub async fn profile(
@@ -33,6 +49,27 @@ impl Services {
         user_id: &str,
     ) -> Result<Option<(Option<String>, Option<String>)>, RoomError> {
         Ok(accounts::get_profile(&self.db, user_id).await?)
+    }
+
+    /// Sets the field named `field` from a request body's value as sent: a string sets it
+    /// (a display name within MAX_DISPLAYNAME_BYTES), absent or `null` clears it.
+    pub async fn set_profile_field_from(
+        &self,
+        user_id: &str,
+        field: &str,
+        value: Option<&Value>,
+    ) -> Result<(), ProfileError> {
+        let value = match value {
+            None | Some(Value::Null) => None,
+            Some(Value::String(v)) if v.len() <= MAX_DISPLAYNAME_BYTES || field == "avatar_url" => {
+                Some(v.as_str())
+            }
+            Some(Value::String(_)) => return Err(ProfileError::TooLong),
+            Some(_) => return Err(ProfileError::BadJson(format!("{field} must be a string"))),
+        };
+        let field = ProfileField::parse(field)
+            .ok_or_else(|| ProfileError::BadJson(format!("Unknown profile field {field}")))?;
+        Ok(self.set_profile_field(user_id, field, value).await?)
     }
 
     /// Sets (or clears) one field, then sends the new member event into every joined room;

@@ -93,6 +93,41 @@ impl Typing {
     }
 }
 
+impl super::Services {
+    /// `user_id` starts or stops typing in `room_id` (a member of it, or RoomError::Forbidden);
+    /// syncs wake now, and again when the notice expires.
+    pub async fn set_typing(
+        self: &std::sync::Arc<Self>,
+        room_id: &str,
+        user_id: &str,
+        typing: bool,
+        timeout: Duration,
+    ) -> Result<(), super::rooms::RoomError> {
+        match self.membership_of(user_id, room_id).await? {
+            Some((m, _)) if m == "join" => {}
+            _ => {
+                return Err(super::rooms::RoomError::Forbidden(format!(
+                    "User {user_id} not in room {room_id}"
+                )));
+            }
+        }
+        if self.typing.set(room_id, user_id, typing, timeout) {
+            self.streams.poke();
+            if typing {
+                let s = self.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(timeout.min(MAX_TYPING_TIMEOUT) + Duration::from_millis(50))
+                        .await;
+                    if s.typing.expire() {
+                        s.streams.poke();
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

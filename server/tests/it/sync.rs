@@ -345,8 +345,64 @@ async fn profile_changes_reach_rooms(engine: Engine) {
         .get(&format!("/profile/{}", enc("@nobody:test.example")))
         .await;
     assert_eq!(status, 404);
+    // Issue 12: a path that is not a user id is M_INVALID_PARAM, as in Synapse (was 404).
+    for path in ["/profile/nobody", "/profile/nobody/displayname"] {
+        let (status, body) = alice.get(path).await;
+        assert_eq!(
+            (status, body["errcode"].as_str()),
+            (400, Some("M_INVALID_PARAM")),
+            "{path}"
+        );
+    }
+    let (status, body) = alice
+        .put("/profile/nobody/displayname", json!({"displayname": "x"}))
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_INVALID_PARAM"))
+    );
+    // The profile service's rules: at most 256 bytes of display name, strings only.
+    let own = format!("/profile/{}/displayname", enc(&alice.user_id));
+    let (status, body) = alice
+        .put(&own, json!({"displayname": "x".repeat(257)}))
+        .await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_TOO_LARGE"))
+    );
+    let (status, body) = alice.put(&own, json!({"displayname": 5})).await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_BAD_JSON"))
+    );
+    // Every capability is listed, those at their spec default too.
     let (_, caps) = alice.get("/capabilities").await;
     assert_eq!(caps["capabilities"]["m.room_versions"]["default"], "12");
+    assert_eq!(
+        caps["capabilities"]["m.change_password"],
+        json!({"enabled": true})
+    );
+    assert_eq!(
+        caps["capabilities"]["m.3pid_changes"],
+        json!({"enabled": false})
+    );
+    // Typing: a missing `typing` is M_MISSING_PARAM (issue 12, as Synapse's
+    // assert_params_in_dict); no timeout is 30 s.
+    let typing = format!("/rooms/{}/typing/{}", enc(&room), enc(&alice.user_id));
+    let (status, body) = alice.put(&typing, json!({"timeout": 1000})).await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_MISSING_PARAM"))
+    );
+    let (status, body) = alice.put(&typing, json!({"typing": "yes"})).await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_BAD_JSON"))
+    );
+    assert_eq!(
+        alice.put(&typing, json!({"typing": true})).await,
+        (200, json!({}))
+    );
     s.stop().await;
     home.cleanup().await;
 }

@@ -5,16 +5,14 @@
 
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
 
 use crate::api::ApiError;
 use ruma::api::client::read_marker::set_read_marker;
 use ruma::api::client::receipt::create_receipt;
 use ruma::events::receipt::ReceiptThread;
 
-use crate::api::extract::{Auth, MatrixJson, Params, Ruma, RumaResponse};
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
 
 async fn require_joined(
@@ -30,48 +28,68 @@ async fn require_joined(
     }
 }
 
+/// PUT /rooms/{roomId}/typing/{userId}: our own type, because ruma's requires `timeout`
+/// when `typing` is true, where Synapse takes 30 seconds.
+pub mod create_typing_event {
+    use ruma::api::auth_scheme::AccessToken;
+    use ruma::api::metadata;
+    use serde::{Deserialize, Serialize};
+
+    use crate::api::admin::types::{
+        impl_incoming_request, impl_json_response, json_body, path_arg,
+    };
+
+    metadata! {
+        method: PUT,
+        rate_limited: true,
+        authentication: AccessToken,
+        history: {
+            1.0 => "/_matrix/client/r0/rooms/{room_id}/typing/{user_id}",
+            1.1 => "/_matrix/client/v3/rooms/{room_id}/typing/{user_id}",
+        }
+    }
+
+    pub struct Request {
+        pub room_id: String,
+        pub user_id: String,
+        pub body: Body,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Body {
+        pub typing: bool,
+        /// Milliseconds; absent or `null` is 30 seconds, as in Synapse.
+        #[serde(default)]
+        pub timeout: Option<u64>,
+    }
+
+    impl_incoming_request!(|req, args| Ok(Request {
+        room_id: path_arg(args, 0),
+        user_id: path_arg(args, 1),
+        body: json_body(&req)?,
+    }));
+
+    #[derive(Serialize)]
+    pub struct Response {}
+
+    impl_json_response!();
+}
+
 pub async fn typing_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params((room_id, user_id)): Params<(String, String)>,
-    MatrixJson(body): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    if auth.user_id != user_id {
+    Ruma(req): Ruma<create_typing_event::Request>,
+) -> Result<RumaResponse<create_typing_event::Response>, ApiError> {
+    if auth.user_id != req.user_id {
         return Err(ApiError::forbidden(
             "Cannot set another user's typing state",
         ));
     }
-    require_joined(&services, &user_id, &room_id).await?;
-    let typing = body
-        .get("typing")
-        .and_then(Value::as_bool)
-        .ok_or_else(|| ApiError::bad_json("typing must be a boolean"))?;
-    let timeout = match body.get("timeout") {
-        None | Some(Value::Null) => 30_000,
-        Some(t) => t
-            .as_u64()
-            .ok_or_else(|| ApiError::bad_json("timeout must be a non-negative integer"))?,
-    };
-    if services
-        .typing
-        .set(&room_id, &user_id, typing, Duration::from_millis(timeout))
-    {
-        services.streams.poke();
-        // Wake syncs again when this typing notice expires.
-        if typing {
-            let s = services.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(
-                    Duration::from_millis(timeout.min(120_000)) + Duration::from_millis(50),
-                )
-                .await;
-                if s.typing.expire() {
-                    s.streams.poke();
-                }
-            });
-        }
-    }
-    Ok(Json(json!({})))
+    let timeout = Duration::from_millis(req.body.timeout.unwrap_or(30_000));
+    services
+        .set_typing(&req.room_id, &req.user_id, req.body.typing, timeout)
+        .await?;
+    Ok(RumaResponse(create_typing_event::Response {}))
 }
 
 const RECEIPT_TYPES: &[&str] = &["m.read", "m.read.private", "m.fully_read"];

@@ -9,6 +9,7 @@ pub mod device;
 pub mod devices;
 pub mod directory;
 pub mod ephemeral;
+pub mod filter;
 pub mod keys;
 pub mod login;
 pub mod logout;

@@ -1,19 +1,17 @@
 //! GET /_matrix/client/*/sync — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv3sync
-//! And the filters it uses: POST /user/{userId}/filter, GET /user/{userId}/filter/{filterId}.
+//! The filters it names live in `filter.rs`.
 
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::State;
 use ruma::api::auth_scheme::AccessToken;
 use ruma::api::client::filter::FilterDefinition;
 use ruma::api::error::DeserializationError;
 use ruma::api::metadata;
-use serde_json::{Value, json};
 
 use crate::api::ApiError;
 use crate::api::admin::types::{impl_incoming_request, json_response, query};
-use crate::api::extract::{Auth, MatrixJson, Params, Ruma, RumaResponse, uint_value};
+use crate::api::extract::{Auth, Ruma, RumaResponse, uint_value};
 use crate::service::SharedServices;
 use crate::service::sync::{SyncFilter, SyncRequest, SyncResponse, Token};
 
@@ -114,38 +112,4 @@ pub async fn sync_route(
     };
     let body = services.sync(&auth.user_id, &auth.device_id, &req).await?;
     Ok(RumaResponse(Response(body)))
-}
-
-fn own_user(auth: &Auth, user_id: &str) -> Result<(), ApiError> {
-    if auth.user_id != user_id {
-        return Err(ApiError::forbidden("Cannot use filters for other users"));
-    }
-    Ok(())
-}
-
-pub async fn create_filter_route(
-    State(services): State<SharedServices>,
-    auth: Auth,
-    Params(user_id): Params<String>,
-    MatrixJson(body): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    own_user(&auth, &user_id)?;
-    let id = services.create_filter(&auth.user_id, &body).await?;
-    Ok(Json(json!({ "filter_id": id.to_string() })))
-}
-
-pub async fn get_filter_route(
-    State(services): State<SharedServices>,
-    auth: Auth,
-    Params((user_id, filter_id)): Params<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    own_user(&auth, &user_id)?;
-    let id: i64 = filter_id
-        .parse()
-        .map_err(|_| ApiError::not_found("No such filter"))?;
-    let filter = services
-        .filter(&auth.user_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("No such filter"))?;
-    Ok(Json(filter))
 }

@@ -2,14 +2,15 @@
 //! coturn's "use-auth-secret" scheme, byte for byte as Synapse: username `<expiry>:<user id>`,
 //! password the padded standard base64 of HMAC-SHA1(turn_shared_secret, username).
 
-use axum::Json;
 use axum::extract::State;
 use base64::Engine as _;
 use hmac::{KeyInit as _, Mac as _};
-use serde_json::{Value, json};
+use ruma::api::client::voip::get_turn_server_info;
+use serde::Serialize;
 
 use crate::api::ApiError;
-use crate::api::extract::Auth;
+use crate::api::admin::types::impl_json_response;
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
 
 /// The coturn REST credential for `user_id`, valid until `expiry_secs`.
@@ -22,28 +23,48 @@ pub fn turn_credential(secret: &str, user_id: &str, expiry_secs: u64) -> (String
     (username, password)
 }
 
+/// ruma's request; our own response, because ruma's requires every field, where Synapse
+/// answers `{}` when no TURN server is configured.
+#[derive(Serialize, Default)]
+pub struct Response {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uris: Option<Vec<String>>,
+}
+
+impl_json_response!();
+
 pub async fn get_turn_server_route(
     State(s): State<SharedServices>,
     auth: Auth,
-) -> Result<Json<Value>, ApiError> {
+    Ruma(_req): Ruma<get_turn_server_info::v3::Request>,
+) -> Result<RumaResponse<Response>, ApiError> {
     let turn = &s.config.turn;
     if turn.uris.is_empty() {
-        return Ok(Json(json!({})));
+        return Ok(RumaResponse(Response::default()));
     }
     let ttl_secs = turn.user_lifetime_ms / 1000;
-    if let Some(secret) = turn.shared_secret.as_ref().and_then(|s| s.value()) {
+    let credential = if let Some(secret) = turn.shared_secret.as_ref().and_then(|s| s.value()) {
         let expiry = (crate::service::now_ms() as u64 + turn.user_lifetime_ms) / 1000;
-        let (username, password) = turn_credential(secret.expose(), &auth.user_id, expiry);
-        return Ok(Json(
-            json!({ "username": username, "password": password, "ttl": ttl_secs, "uris": turn.uris }),
-        ));
-    }
-    if let (Some(u), Some(p)) = (&turn.username, &turn.password) {
-        return Ok(Json(
-            json!({ "username": u, "password": p.expose(), "ttl": ttl_secs, "uris": turn.uris }),
-        ));
-    }
-    Ok(Json(json!({})))
+        turn_credential(secret.expose(), &auth.user_id, expiry)
+    } else if let (Some(u), Some(p)) = (&turn.username, &turn.password) {
+        (u.clone(), p.expose().to_owned())
+    } else {
+        return Ok(RumaResponse(Response::default()));
+    };
+    let (username, password) = credential;
+    Ok(RumaResponse(Response {
+        username: Some(username),
+        password: Some(password),
+        ttl: Some(ttl_secs),
+        uris: Some(turn.uris.clone()),
+    }))
 }
 
 #[cfg(test)]

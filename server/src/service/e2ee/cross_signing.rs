@@ -113,6 +113,34 @@ impl Services {
             .and_then(|t| serde_json::from_str(&t).ok()))
     }
 
+    /// The first step of a cross-signing key upload (`body` as sent, `auth` included): the
+    /// keys are stored, or were already, when no re-authentication is needed (true); false
+    /// when the upload must pass user-interactive auth first — replacing existing keys, or a
+    /// later round that carries only `auth` (the auth session remembers the keys).
+    pub async fn upload_signing_keys_unless_auth_needed(
+        &self,
+        user_id: &str,
+        body: &Value,
+    ) -> Result<bool> {
+        let mut keys = body.clone();
+        if let Value::Object(m) = &mut keys {
+            m.remove("auth");
+        }
+        let continuing = keys.as_object().is_some_and(|m| m.is_empty())
+            && body.get("auth").is_some_and(Value::is_object);
+        if continuing {
+            return Ok(false);
+        }
+        match self.cross_signing_needs_auth(user_id, &keys).await? {
+            None => Ok(true),
+            Some(false) => {
+                self.upload_signing_keys(user_id, &keys).await?;
+                Ok(true)
+            }
+            Some(true) => Ok(false),
+        }
+    }
+
     /// Whether an upload must pass user-interactive auth first: `None` when it would change
     /// nothing (answer `{}` at once), `Some(false)` for a first setup (no master key yet, as
     /// Synapse allows), `Some(true)` to replace existing keys.
@@ -178,7 +206,11 @@ impl Services {
     /// Stores signatures on the user's own devices (by the self-signing key) and master key
     /// (by a device), and on other users' master keys (by the user-signing key). Problems are
     /// reported per key in `failures`, as Synapse does.
-    pub async fn upload_signatures(&self, user_id: &str, body: &Value) -> Result<Value> {
+    pub async fn upload_signatures(
+        &self,
+        user_id: &str,
+        body: &Value,
+    ) -> Result<Map<String, Value>> {
         let Value::Object(body) = body else {
             return Err(E2eeError::InvalidParam("Invalid parameter".into()));
         };
@@ -206,7 +238,7 @@ impl Services {
         if stored_any {
             self.device_list_changed(user_id).await?;
         }
-        Ok(json!({"failures": failures}))
+        Ok(failures)
     }
 
     async fn sign_own_keys(

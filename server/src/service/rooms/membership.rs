@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::{NewEvent, Pdu, RoomError};
 use crate::service::Services;
+use crate::service::ratelimit::Kind;
 use crate::store::rooms as db;
 
 impl Services {
@@ -98,6 +99,28 @@ impl Services {
             )
             .await?;
         Ok((room_id, pdu))
+    }
+
+    /// `sender` invites `target`, within rc_invites (per room, per invitee, per inviter).
+    pub async fn invite(
+        &self,
+        room_id: &str,
+        sender: &str,
+        target: &str,
+        reason: Option<&str>,
+    ) -> Result<Pdu, RoomError> {
+        let limits = &self.config.rate_limits;
+        for (kind, key, limit) in [
+            (Kind::InviteRoom, room_id, limits.invites_per_room),
+            (Kind::InviteUser, target, limits.invites_per_user),
+            (Kind::InviteIssuer, sender, limits.invites_per_issuer),
+        ] {
+            self.limiter
+                .check(kind, key, limit)
+                .map_err(|r| RoomError::RateLimited(r.0))?;
+        }
+        self.set_membership(room_id, sender, target, "invite", reason, None)
+            .await
     }
 
     /// invite, leave (target == sender), kick (leave for someone else), ban, unban.

@@ -2,45 +2,61 @@
 //! Uploading the same keys again answers `{}`; the first setup needs no re-authentication (as
 //! in Synapse); replacing existing keys is behind user-interactive auth with the password.
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::super::uia::UiaReject;
 use crate::api::ApiError;
-use crate::api::extract::{Auth, OptionalJson};
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
 use crate::service::uia::{self, UiaRequest};
 
-// Kept untyped: user-interactive auth reads the `auth` dict as sent; ruma's AuthData would
-// refuse an incomplete stage as bad JSON where Synapse answers 401 with the flows.
+/// Our own types: user-interactive auth reads the `auth` dict as sent, where ruma's
+/// `AuthData` would refuse an incomplete stage as bad JSON (Synapse answers 401 with the
+/// flows); and Synapse serves this on v3 only, where ruma's history adds an unstable path.
+pub mod upload_signing_keys {
+    use ruma::api::auth_scheme::AccessToken;
+    use ruma::api::metadata;
+    use serde::Serialize;
+    use serde_json::{Map, Value};
+
+    use crate::api::admin::types::{impl_incoming_request, impl_json_response, optional_json_body};
+
+    metadata! {
+        method: POST,
+        rate_limited: false,
+        authentication: AccessToken,
+        path: "/_matrix/client/v3/keys/device_signing/upload",
+    }
+
+    pub struct Request {
+        /// `master_key`, `self_signing_key`, `user_signing_key` (checked by the service) and
+        /// `auth`, as sent: the auth session keeps the body. An empty body is `{}`.
+        pub body: Map<String, Value>,
+    }
+
+    impl_incoming_request!(|req, args| Ok(Request {
+        body: optional_json_body(&req)?,
+    }));
+
+    #[derive(Serialize)]
+    pub struct Response {}
+
+    impl_json_response!();
+}
+
 pub async fn post_device_signing_upload_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    OptionalJson(body): OptionalJson,
-) -> Result<Json<Value>, UiaReject> {
-    let mut keys = body.clone();
-    if let Value::Object(m) = &mut keys {
-        m.remove("auth");
-    }
-    // A later round of auth may carry only `auth`: the session remembers the keys.
-    let continuing = keys.as_object().is_some_and(|m| m.is_empty())
-        && body.get("auth").is_some_and(Value::is_object);
-    if !continuing {
-        match s
-            .cross_signing_needs_auth(&auth.user_id, &keys)
-            .await
-            .map_err(ApiError::from)?
-        {
-            None => return Ok(Json(json!({}))),
-            Some(false) => {
-                s.upload_signing_keys(&auth.user_id, &keys)
-                    .await
-                    .map_err(ApiError::from)?;
-                return Ok(Json(json!({})));
-            }
-            Some(true) => {}
-        }
+    Ruma(req): Ruma<upload_signing_keys::Request>,
+) -> Result<RumaResponse<upload_signing_keys::Response>, UiaReject> {
+    let done = || RumaResponse(upload_signing_keys::Response {});
+    let body = Value::Object(req.body);
+    if s.upload_signing_keys_unless_auth_needed(&auth.user_id, &body)
+        .await
+        .map_err(ApiError::from)?
+    {
+        return Ok(done());
     }
     let req = UiaRequest {
         endpoint: "POST /keys/device_signing/upload",
@@ -52,5 +68,5 @@ pub async fn post_device_signing_upload_route(
     s.upload_signing_keys(&auth.user_id, &passed.params)
         .await
         .map_err(ApiError::from)?;
-    Ok(Json(json!({})))
+    Ok(done())
 }

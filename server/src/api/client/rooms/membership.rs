@@ -2,9 +2,7 @@
 //! POST /join/{roomIdOrAlias}, /rooms/{roomId}/join, invite, leave, kick, ban, unban, forget;
 //! GET /joined_rooms, /rooms/{roomId}/members, /rooms/{roomId}/joined_members.
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
 
 use crate::api::ApiError;
 use std::collections::BTreeMap;
@@ -15,7 +13,7 @@ use ruma::api::client::membership::{
 };
 use ruma::{OwnedMxcUri, OwnedRoomId, OwnedUserId};
 
-use crate::api::extract::{Auth, MatrixJson, Params, Ruma, RumaResponse, position, raws};
+use crate::api::extract::{Auth, Ruma, RumaResponse, position, raws};
 use crate::service::SharedServices;
 use crate::service::ratelimit::Kind;
 
@@ -58,37 +56,84 @@ async fn join(
     OwnedRoomId::try_from(room_id).map_err(|_| ApiError::internal())
 }
 
-/// POST /rooms/{roomId}/invite
+/// POST /rooms/{roomId}/invite: our own type, because ruma's recipient enum calls a body
+/// without `user_id` M_BAD_JSON, where Synapse answers M_MISSING_PARAM; third-party invites
+/// are not served.
+pub mod invite_user {
+    use ruma::api::auth_scheme::AccessToken;
+    use ruma::api::metadata;
+    use serde::{Deserialize, Deserializer, Serialize};
+    use serde_json::Value;
+
+    use crate::api::admin::types::{
+        impl_incoming_request, impl_json_response, json_body, path_arg,
+    };
+
+    metadata! {
+        method: POST,
+        rate_limited: true,
+        authentication: AccessToken,
+        history: {
+            1.0 => "/_matrix/client/r0/rooms/{room_id}/invite",
+            1.1 => "/_matrix/client/v3/rooms/{room_id}/invite",
+        }
+    }
+
+    pub struct Request {
+        pub room_id: String,
+        pub body: Body,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Body {
+        /// Absent or not a string is M_MISSING_PARAM (the handler), as in Synapse.
+        #[serde(default, deserialize_with = "string_or_none")]
+        pub user_id: Option<String>,
+        /// A reason that is not a string is left out, as before.
+        #[serde(default, deserialize_with = "string_or_none")]
+        pub reason: Option<String>,
+    }
+
+    /// Any JSON value: a string is `Some`, anything else `None`.
+    fn string_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::String(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    impl_incoming_request!(|req, args| Ok(Request {
+        room_id: path_arg(args, 0),
+        body: json_body(&req)?,
+    }));
+
+    #[derive(Serialize)]
+    pub struct Response {}
+
+    impl_json_response!();
+}
+
 pub async fn invite_route(
     State(services): State<SharedServices>,
     auth: Auth,
-    Params(room_id): Params<String>,
-    MatrixJson(body): MatrixJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    // Kept untyped: a body without user_id is M_MISSING_PARAM here, as in Synapse, where
-    // ruma's recipient enum would call it M_BAD_JSON; third-party invites are not served.
-    let target = body.get("user_id").and_then(Value::as_str).ok_or_else(|| {
+    Ruma(req): Ruma<invite_user::Request>,
+) -> Result<RumaResponse<invite_user::Response>, ApiError> {
+    let target = req.body.user_id.ok_or_else(|| {
         ApiError::new(
             http::StatusCode::BAD_REQUEST,
             "M_MISSING_PARAM",
             "Missing user_id",
         )
     })?;
-    let reason = body.get("reason").and_then(Value::as_str);
-    let limits = &services.config.rate_limits;
     services
-        .limiter
-        .check(Kind::InviteRoom, &room_id, limits.invites_per_room)?;
-    services
-        .limiter
-        .check(Kind::InviteUser, target, limits.invites_per_user)?;
-    services
-        .limiter
-        .check(Kind::InviteIssuer, &auth.user_id, limits.invites_per_issuer)?;
-    services
-        .set_membership(&room_id, &auth.user_id, target, "invite", reason, None)
+        .invite(
+            &req.room_id,
+            &auth.user_id,
+            &target,
+            req.body.reason.as_deref(),
+        )
         .await?;
-    Ok(Json(json!({})))
+    Ok(RumaResponse(invite_user::Response {}))
 }
 
 /// POST /rooms/{roomId}/leave
