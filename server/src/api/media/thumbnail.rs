@@ -1,20 +1,22 @@
 //! GET /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId} and the legacy
 //! /_matrix/media/v3/thumbnail/… — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv1mediathumbnailservernamemediaid
+//! The thumbnail is served with the same [`serving_headers`] as downloads (content type,
+//! disposition and the sandboxing headers), which ruma's response has no fields for, so the
+//! answer stays an axum response.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use ruma::api::client::authenticated_media::get_content_thumbnail;
+#[allow(deprecated)]
+use ruma::api::client::media::get_content_thumbnail as legacy_get_content_thumbnail;
 
-use super::serving_headers;
+use super::{MediaGet, serving_headers};
 use crate::api::ApiError;
-use crate::api::extract::{Auth, Params, QueryMap};
+use crate::api::extract::{Auth, Ruma};
 use crate::service::SharedServices;
 
-async fn thumbnail(
-    s: &SharedServices,
-    server_name: &str,
-    media_id: &str,
-    q: &std::collections::HashMap<String, String>,
-) -> Result<Response, ApiError> {
+async fn thumbnail<R>(s: &SharedServices, req: MediaGet<R>) -> Result<Response, ApiError> {
+    let q = &req.query;
     let dim = |k: &str| -> Result<u32, ApiError> {
         q.get(k)
             .ok_or_else(|| {
@@ -38,23 +40,24 @@ async fn thumbnail(
         Some("crop") => true,
         Some(m) => return Err(ApiError::invalid_param(format!("Unknown method {m:?}"))),
     };
-    let (bytes, mime) = s.thumbnail(server_name, media_id, w, h, crop).await?;
+    let (bytes, mime) = s
+        .thumbnail(&req.server_name, &req.media_id, w, h, crop)
+        .await?;
     Ok((serving_headers(Some(mime), None), bytes).into_response())
 }
 
 pub async fn get_thumbnail_route(
     State(s): State<SharedServices>,
     _auth: Auth,
-    Params((server_name, media_id)): Params<(String, String)>,
-    QueryMap(q): QueryMap,
+    Ruma(req): Ruma<MediaGet<get_content_thumbnail::v1::Request>>,
 ) -> Result<Response, ApiError> {
-    thumbnail(&s, &server_name, &media_id, &q).await
+    thumbnail(&s, req).await
 }
 
+#[allow(deprecated)]
 pub async fn get_legacy_thumbnail_route(
     State(s): State<SharedServices>,
-    Params((server_name, media_id)): Params<(String, String)>,
-    QueryMap(q): QueryMap,
+    Ruma(req): Ruma<MediaGet<legacy_get_content_thumbnail::v3::Request>>,
 ) -> Result<Response, ApiError> {
-    thumbnail(&s, &server_name, &media_id, &q).await
+    thumbnail(&s, req).await
 }
