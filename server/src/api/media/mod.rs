@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 
 use axum::http::{HeaderMap, HeaderValue, header};
-use ruma::api::error::DeserializationError;
-use ruma::api::{IncomingRequest, Metadata};
+use ruma::api::error::{DeserializationError, IntoHttpError};
+use ruma::api::{BytesBody, IncomingRequest, Metadata, OutgoingResponse};
 
 use crate::service::media::INLINE_CONTENT_TYPES;
 
@@ -60,6 +60,23 @@ impl<R: IncomingRequest> IncomingRequest for MediaGet<R> {
             query: query(&req),
             endpoint: PhantomData,
         })
+    }
+}
+
+/// Bytes held in memory (a thumbnail), served with [`serving_headers`]: ruma's thumbnail
+/// responses have fields for the content type and disposition only, not the sandboxing headers.
+pub struct MediaBytes {
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl OutgoingResponse for MediaBytes {
+    type Body = BytesBody;
+
+    fn try_into_http_response_inner(self) -> Result<http::Response<BytesBody>, IntoHttpError> {
+        let mut res = http::Response::new(BytesBody(self.bytes));
+        *res.headers_mut() = self.headers;
+        Ok(res)
     }
 }
 

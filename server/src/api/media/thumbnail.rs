@@ -1,21 +1,22 @@
 //! GET /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId} and the legacy
 //! /_matrix/media/v3/thumbnail/… — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv1mediathumbnailservernamemediaid
 //! The thumbnail is served with the same [`serving_headers`] as downloads (content type,
-//! disposition and the sandboxing headers), which ruma's response has no fields for, so the
-//! answer stays an axum response.
+//! disposition and the sandboxing headers), as a [`MediaBytes`].
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
 use ruma::api::client::authenticated_media::get_content_thumbnail;
 #[allow(deprecated)]
 use ruma::api::client::media::get_content_thumbnail as legacy_get_content_thumbnail;
 
-use super::{MediaGet, serving_headers};
+use super::{MediaBytes, MediaGet, serving_headers};
 use crate::api::ApiError;
-use crate::api::extract::{Auth, Ruma};
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
 
-async fn thumbnail<R>(s: &SharedServices, req: MediaGet<R>) -> Result<Response, ApiError> {
+async fn thumbnail<R>(
+    s: &SharedServices,
+    req: MediaGet<R>,
+) -> Result<RumaResponse<MediaBytes>, ApiError> {
     let q = &req.query;
     let dim = |k: &str| -> Result<u32, ApiError> {
         q.get(k)
@@ -43,14 +44,17 @@ async fn thumbnail<R>(s: &SharedServices, req: MediaGet<R>) -> Result<Response, 
     let (bytes, mime) = s
         .thumbnail(&req.server_name, &req.media_id, w, h, crop)
         .await?;
-    Ok((serving_headers(Some(mime), None), bytes).into_response())
+    Ok(RumaResponse(MediaBytes {
+        headers: serving_headers(Some(mime), None),
+        bytes,
+    }))
 }
 
 pub async fn get_thumbnail_route(
     State(s): State<SharedServices>,
     _auth: Auth,
     Ruma(req): Ruma<MediaGet<get_content_thumbnail::v1::Request>>,
-) -> Result<Response, ApiError> {
+) -> Result<RumaResponse<MediaBytes>, ApiError> {
     thumbnail(&s, req).await
 }
 
@@ -58,6 +62,6 @@ pub async fn get_thumbnail_route(
 pub async fn get_legacy_thumbnail_route(
     State(s): State<SharedServices>,
     Ruma(req): Ruma<MediaGet<legacy_get_content_thumbnail::v3::Request>>,
-) -> Result<Response, ApiError> {
+) -> Result<RumaResponse<MediaBytes>, ApiError> {
     thumbnail(&s, req).await
 }
