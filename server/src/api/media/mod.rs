@@ -19,11 +19,11 @@ use crate::service::media::INLINE_CONTENT_TYPES;
 
 /// A download or thumbnail request as sent, on the method and every path of ruma's request type
 /// `R` (`endpoint::<MediaGet<R>, _, _>`). Ours rather than `R` itself, so that nothing answers
-/// differently from Synapse: the server name stays a string (media that is not ours, and a name
-/// that is not a server name at all, are both 404 "Not found", where ruma's `OwnedServerName` is
-/// 400), and the query stays strings that the handler parses with Synapse's rules and texts
-/// (ruma's query types word a missing or bad `width` differently, and refuse the `timeout_ms`,
-/// `allow_remote` and `animated` values we ignore: only local media is served).
+/// differently than before: the server name stays a string (media that is not ours, and a name
+/// that is not a server name at all, are both 404 "Not found", where ruma's `OwnedServerName`
+/// makes the latter 400), and the query stays strings that the handler parses with Synapse's
+/// texts (ruma's query types word a missing or bad `width` differently, and refuse the
+/// `timeout_ms`, `allow_remote` and `animated` values we ignore: only local media is served).
 pub struct MediaGet<R> {
     pub server_name: String,
     pub media_id: String,
@@ -44,8 +44,8 @@ impl<R: Metadata> Metadata for MediaGet<R> {
 
 impl<R: IncomingRequest> IncomingRequest for MediaGet<R> {
     type EndpointError = R::EndpointError;
-    /// Never built: the bytes are served as a stream with [`serving_headers`], not as ruma's
-    /// response (which holds the whole file, and none of the security headers).
+    /// Never built: downloads are streamed and thumbnails answer [`MediaBytes`], both with
+    /// [`serving_headers`] (ruma's response holds the whole file, and none of those headers).
     type OutgoingResponse = R::OutgoingResponse;
 
     fn try_from_http_request_inner(

@@ -84,8 +84,8 @@ pub async fn post_upload_route(
     Ok(RumaResponse(create_content::v3::Response::new(content_uri)))
 }
 
-/// The path stays two strings: an id that is not ours (or not a server name at all) is 404,
-/// as in Synapse, where ruma's `OwnedServerName` would make a malformed one 400.
+/// The path stays two strings: an id that is not ours (or not a server name at all) is 404, as
+/// before, where ruma's `OwnedServerName` would make a malformed one 400.
 pub async fn put_upload_route(
     State(s): State<SharedServices>,
     auth: Auth,
