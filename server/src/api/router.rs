@@ -27,16 +27,14 @@ pub(super) fn client_paths(path: &str) -> [String; 2] {
 }
 
 fn client_routes() -> Router<SharedServices> {
-    let mut r = Router::new()
-        .route(
-            "/.well-known/matrix/client",
-            get(well_known::get_client_well_known_route),
-        )
-        .route(
-            "/_synapse/admin/v1/register",
-            get(admin::register::get_register_nonce_route)
-                .post(admin::register::post_register_route),
-        );
+    let mut r = endpoint::<ruma::api::client::discovery::discover_homeserver::Request, _, _>(
+        Router::new(),
+        well_known::get_client_well_known_route,
+    )
+    .route(
+        "/_synapse/admin/v1/register",
+        get(admin::register::get_register_nonce_route).post(admin::register::post_register_route),
+    );
     for p in client_paths("/login") {
         r = r.route(
             &p,
@@ -216,22 +214,23 @@ fn room_routes() -> Router<SharedServices> {
 }
 
 fn federation_routes() -> Router<SharedServices> {
-    Router::new().route(
-        "/_matrix/federation/v1/version",
-        get(federation::version::get_server_version_route),
+    endpoint::<ruma::api::federation::discovery::get_server_version::v1::Request, _, _>(
+        Router::new(),
+        federation::version::get_server_version_route,
     )
 }
 
 fn key_routes() -> Router<SharedServices> {
-    Router::new()
-        .route(
-            "/_matrix/key/v2/server",
-            get(federation::key_server::get_server_keys_route),
-        )
-        .route(
-            "/_matrix/key/v2/server/{key_id}",
-            get(federation::key_server::get_server_keys_route),
-        )
+    endpoint::<ruma::api::federation::discovery::get_server_keys::v2::Request, _, _>(
+        Router::new(),
+        federation::key_server::get_server_keys_route,
+    )
+    // The deprecated form with a key id, which Synapse still answers with every key; it is
+    // not in ruma's path for the endpoint.
+    .route(
+        "/_matrix/key/v2/server/{key_id}",
+        get(federation::key_server::get_server_keys_route),
+    )
 }
 
 /// The router for a configured listener: its resources, and whether to trust X-Forwarded-For.

@@ -207,6 +207,15 @@ impl Services {
         Ok(id)
     }
 
+    /// Whether `mxc://{server_name}/{id}` may be uploaded into (PUT): a well-formed id of this
+    /// server, else not found. Checked before the body is read.
+    pub fn check_upload_target(&self, server_name: &str, id: &str) -> Result<(), MediaError> {
+        if server_name != self.config.server_name || !valid_media_id(id) {
+            return Err(MediaError::NotFound);
+        }
+        Ok(())
+    }
+
     /// Fills an id reserved with /v1/create.
     pub async fn complete_media(
         &self,

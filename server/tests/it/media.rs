@@ -42,6 +42,22 @@ async fn upload(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// The headers every served media byte carries, exactly.
+fn assert_serving_headers(h: &reqwest::header::HeaderMap, disposition: &str) {
+    for (name, value) in [
+        ("content-disposition", disposition),
+        ("x-content-type-options", "nosniff"),
+        ("cache-control", "public, max-age=86400, immutable"),
+        ("cross-origin-resource-policy", "cross-origin"),
+        (
+            "content-security-policy",
+            "sandbox; default-src 'none'; script-src 'none'; plugin-types application/pdf; style-src 'unsafe-inline'; media-src 'self'; object-src 'self';",
+        ),
+    ] {
+        assert_eq!(h[name], value, "{name}");
+    }
+}
+
 fn media_path(mxc: &str) -> String {
     mxc.strip_prefix("mxc://").unwrap().to_string()
 }
@@ -85,6 +101,7 @@ async fn uploads_downloads_and_thumbnails(engine: Engine) {
         r.headers()["content-disposition"],
         "inline; filename=\"sunset picture.png\""
     );
+    assert_serving_headers(r.headers(), "inline; filename=\"sunset picture.png\"");
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert!(
         r.headers()["content-security-policy"]
@@ -131,6 +148,7 @@ async fn uploads_downloads_and_thumbnails(engine: Engine) {
             .unwrap();
         assert_eq!(r.status(), 200, "{q}");
         assert_eq!(r.headers()["content-type"], "image/png");
+        assert_serving_headers(r.headers(), "inline");
         let bytes = r.bytes().await.unwrap().to_vec();
         let img = image::load_from_memory(&bytes).unwrap();
         assert_eq!((img.width(), img.height()), want, "{q}");

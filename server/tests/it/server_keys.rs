@@ -18,6 +18,18 @@ async fn key_document_is_signed(engine: Engine) {
     ] {
         let (status, body) = s.get(path).await;
         assert_eq!(status, 200);
+        // Sent in canonical form (sorted keys, no spaces): the bytes the signature covers.
+        let text = s
+            .http
+            .get(s.u(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let canonical: ruma::CanonicalJsonObject = serde_json::from_str(&text).unwrap();
+        assert_eq!(text, serde_json::to_string(&canonical).unwrap());
         assert_eq!(body["server_name"], "test.example");
         assert_eq!(
             body["verify_keys"][key.key_id()]["key"],

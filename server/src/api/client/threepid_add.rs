@@ -2,21 +2,41 @@
 //! Behind user-interactive auth with the account's password; binds the address of a
 //! validated session (client_secret, sid) to the account.
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+pub use ruma::api::client::account::add_3pid::v3::Response;
+use ruma::api::{auth_scheme::AccessToken, metadata};
+use serde_json::Value;
 
 use super::uia::UiaReject;
 use crate::api::ApiError;
-use crate::api::extract::{Auth, MatrixJson};
+use crate::api::admin::types::{impl_incoming_request, json_body};
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
 use crate::service::uia::{self, UiaRequest};
+
+metadata! {
+    method: POST,
+    rate_limited: true,
+    authentication: AccessToken,
+    history: {
+        1.0 => "/_matrix/client/r0/account/3pid/add",
+        1.1 => "/_matrix/client/v3/account/3pid/add",
+    }
+}
+
+/// The body as sent, on ruma's paths: user-interactive auth reads it whole (the `auth` dict and
+/// the parameters it keeps for the session), and, as in Synapse, answers 401 with the flows
+/// before client_secret and sid are required; ruma's request would refuse a body without them
+/// (and one with an `auth` dict it does not know) before that.
+pub struct Request(pub Value);
+
+impl_incoming_request!(|req, args| Ok(Request(json_body(&req)?)));
 
 pub async fn post_threepid_add_route(
     State(s): State<SharedServices>,
     auth: Auth,
-    MatrixJson(body): MatrixJson<Value>,
-) -> Result<Json<Value>, UiaReject> {
+    Ruma(Request(body)): Ruma<Request>,
+) -> Result<RumaResponse<Response>, UiaReject> {
     if s.config.email.is_none() {
         return Err(ApiError::from(crate::service::threepid::ThreepidError::AddDisabled).into());
     }
@@ -40,5 +60,5 @@ pub async fn post_threepid_add_route(
     s.add_threepid_from_session(&auth.user_id, &client_secret, &sid)
         .await
         .map_err(ApiError::from)?;
-    Ok(Json(json!({})))
+    Ok(RumaResponse(Response::new()))
 }

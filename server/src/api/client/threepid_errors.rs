@@ -4,8 +4,10 @@
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use serde_json::Value;
 
 use crate::api::ApiError;
+use crate::api::admin::types::present;
 use crate::service::threepid::ThreepidError;
 
 impl From<ThreepidError> for ApiError {
@@ -67,26 +69,52 @@ pub fn outcome(result: Result<Option<String>, ThreepidError>, success: &str) -> 
     }
 }
 
+/// requestToken's body as sent (both requestToken endpoints): each field is checked by
+/// [`token_request_fields`] with Synapse's errcodes and texts. Ours rather than ruma's request:
+/// ruma refuses a missing field with M_MISSING_PARAM and a malformed client_secret with
+/// M_BAD_JSON while parsing, where Synapse answers M_BAD_JSON and M_INVALID_PARAM, and only
+/// after checking that email is enabled.
+#[derive(serde::Deserialize)]
+pub struct TokenRequestBody {
+    #[serde(default, deserialize_with = "present")]
+    pub client_secret: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub email: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub send_attempt: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub next_link: Option<Value>,
+}
+
 /// Reads requestToken's body: client_secret, email, send_attempt, optional next_link.
 pub fn token_request_fields(
-    body: &serde_json::Value,
+    body: TokenRequestBody,
 ) -> Result<(String, String, i64, Option<String>), ApiError> {
-    let s = |k: &str| {
-        body.get(k)
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_string)
+    let string = |v: Option<Value>| match v {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
     };
-    let client_secret = s("client_secret")
+    let client_secret = string(body.client_secret)
         .ok_or_else(|| ApiError::bad_json("client_secret: field required (a string)"))?;
-    let email = s("email").ok_or_else(|| ApiError::bad_json("email: field required (a string)"))?;
+    let email =
+        string(body.email).ok_or_else(|| ApiError::bad_json("email: field required (a string)"))?;
     let send_attempt = body
-        .get("send_attempt")
-        .and_then(serde_json::Value::as_i64)
+        .send_attempt
+        .as_ref()
+        .and_then(Value::as_i64)
         .ok_or_else(|| ApiError::bad_json("send_attempt: field required (an integer)"))?;
-    let next_link = match body.get("next_link") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(l)) => Some(l.clone()),
+    let next_link = match body.next_link {
+        None | Some(Value::Null) => None,
+        Some(Value::String(l)) => Some(l),
         Some(_) => return Err(ApiError::bad_json("next_link must be a string")),
     };
     Ok((client_secret, email, send_attempt, next_link))
+}
+
+/// The session id the service made, as ruma's type (it is always a valid one).
+pub fn session_id(sid: String) -> Result<ruma::OwnedSessionId, ApiError> {
+    ruma::OwnedSessionId::try_from(sid).map_err(|e| {
+        tracing::error!(error = %e, "a 3PID session id is not valid");
+        ApiError::internal()
+    })
 }

@@ -1,22 +1,36 @@
 //! GET /_matrix/client/*/account/3pid — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv3account3pid
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use ruma::api::client::account::get_3pids;
+use ruma::thirdparty::{Medium, ThirdPartyIdentifierInit};
+use ruma::{MilliSecondsSinceUnixEpoch, UInt};
 
 use crate::api::ApiError;
-use crate::api::extract::Auth;
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
+
+fn ts(ms: i64) -> MilliSecondsSinceUnixEpoch {
+    MilliSecondsSinceUnixEpoch(UInt::try_from(ms).unwrap_or_default())
+}
 
 pub async fn get_threepids_route(
     State(s): State<SharedServices>,
     auth: Auth,
-) -> Result<Json<Value>, ApiError> {
-    let list: Vec<Value> = s
+    Ruma(_): Ruma<get_3pids::v3::Request>,
+) -> Result<RumaResponse<get_3pids::v3::Response>, ApiError> {
+    let threepids = s
         .threepids_of(&auth.user_id)
         .await?
         .into_iter()
-        .map(|t| json!({"medium": t.medium, "address": t.address, "validated_at": t.validated_at, "added_at": t.added_at}))
+        .map(|t| {
+            ThirdPartyIdentifierInit {
+                address: t.address,
+                medium: Medium::from(t.medium),
+                validated_at: ts(t.validated_at),
+                added_at: ts(t.added_at),
+            }
+            .into()
+        })
         .collect();
-    Ok(Json(json!({ "threepids": list })))
+    Ok(RumaResponse(get_3pids::v3::Response::new(threepids)))
 }

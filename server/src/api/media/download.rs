@@ -1,28 +1,30 @@
 //! GET /_matrix/client/v1/media/download/{serverName}/{mediaId}[/{fileName}] and the legacy
 //! /_matrix/media/v3/download/… — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv1mediadownloadservernamemediaid
+//! The file is streamed from disk with [`serving_headers`]: a typed response would hold it
+//! whole in memory (ruma's has it as a `Vec<u8>`), so the answer stays an axum response.
 
 use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use ruma::api::client::authenticated_media::{get_content, get_content_as_filename};
+#[allow(deprecated)]
+use ruma::api::client::media::{
+    get_content as legacy_get_content, get_content_as_filename as legacy_get_content_as_filename,
+};
 
-use super::serving_headers;
+use super::{MediaGet, serving_headers};
 use crate::api::ApiError;
-use crate::api::extract::{Auth, Params};
+use crate::api::extract::{Auth, Ruma};
 use crate::service::SharedServices;
 
-async fn download(
-    s: &SharedServices,
-    server_name: &str,
-    media_id: &str,
-    filename: Option<&str>,
-) -> Result<Response, ApiError> {
-    let (row, path) = s.media(server_name, media_id).await?;
+async fn download<R>(s: &SharedServices, req: MediaGet<R>) -> Result<Response, ApiError> {
+    let (row, path) = s.media(&req.server_name, &req.media_id).await?;
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|_| ApiError::not_found("Not found"))?;
     let headers = serving_headers(
         row.content_type.as_deref(),
-        filename.or(row.filename.as_deref()),
+        req.file_name.as_deref().or(row.filename.as_deref()),
     );
     let stream = tokio_util::io::ReaderStream::new(file);
     Ok((headers, Body::from_stream(stream)).into_response())
@@ -31,29 +33,31 @@ async fn download(
 pub async fn get_download_route(
     State(s): State<SharedServices>,
     _auth: Auth,
-    Params((server_name, media_id)): Params<(String, String)>,
+    Ruma(req): Ruma<MediaGet<get_content::v1::Request>>,
 ) -> Result<Response, ApiError> {
-    download(&s, &server_name, &media_id, None).await
+    download(&s, req).await
 }
 
 pub async fn get_download_named_route(
     State(s): State<SharedServices>,
     _auth: Auth,
-    Params((server_name, media_id, filename)): Params<(String, String, String)>,
+    Ruma(req): Ruma<MediaGet<get_content_as_filename::v1::Request>>,
 ) -> Result<Response, ApiError> {
-    download(&s, &server_name, &media_id, Some(&filename)).await
+    download(&s, req).await
 }
 
+#[allow(deprecated)]
 pub async fn get_legacy_download_route(
     State(s): State<SharedServices>,
-    Params((server_name, media_id)): Params<(String, String)>,
+    Ruma(req): Ruma<MediaGet<legacy_get_content::v3::Request>>,
 ) -> Result<Response, ApiError> {
-    download(&s, &server_name, &media_id, None).await
+    download(&s, req).await
 }
 
+#[allow(deprecated)]
 pub async fn get_legacy_download_named_route(
     State(s): State<SharedServices>,
-    Params((server_name, media_id, filename)): Params<(String, String, String)>,
+    Ruma(req): Ruma<MediaGet<legacy_get_content_as_filename::v3::Request>>,
 ) -> Result<Response, ApiError> {
-    download(&s, &server_name, &media_id, Some(&filename)).await
+    download(&s, req).await
 }

@@ -2,40 +2,90 @@
 //! Authenticated. Disabled previews answer 404 M_UNRECOGNIZED, as Synapse; a blocked address
 //! 403 (IP literal) or 502 (name resolving only to blocked addresses), like Synapse's wording.
 
-use axum::Json;
+use std::marker::PhantomData;
+
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::Value;
+use ruma::api::error::DeserializationError;
+use ruma::api::{IncomingRequest, Metadata};
 
 use crate::api::ApiError;
-use crate::api::extract::{Auth, QueryMap};
+use crate::api::admin::types::query;
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
 use crate::service::safe_http::FetchError;
 use crate::service::url_preview::PreviewError;
 
-pub async fn get_preview_url_route(
+/// A preview request as sent, on the method and every path of ruma's request type `R`
+/// (`get_media_preview`, authenticated or legacy). Ours rather than `R`: disabled previews are
+/// 404 M_UNRECOGNIZED whatever the query, and a missing `url` or a bad `ts` are answered with
+/// Synapse's texts, where ruma's request would refuse them first, in its own words.
+pub struct PreviewRequest<R> {
+    pub url: Option<String>,
+    pub ts: Option<String>,
+    endpoint: PhantomData<fn() -> R>,
+}
+
+impl<R: Metadata> Metadata for PreviewRequest<R> {
+    const METHOD: http::Method = R::METHOD;
+    const RATE_LIMITED: bool = R::RATE_LIMITED;
+    type Authentication = R::Authentication;
+    type PathBuilder = R::PathBuilder;
+    const PATH_BUILDER: R::PathBuilder = R::PATH_BUILDER;
+}
+
+impl<R: IncomingRequest> IncomingRequest for PreviewRequest<R> {
+    type EndpointError = R::EndpointError;
+    type OutgoingResponse = R::OutgoingResponse;
+
+    fn try_from_http_request_inner(
+        req: http::Request<&[u8]>,
+        _: &[&str],
+    ) -> Result<Self, DeserializationError> {
+        let mut q = query(&req);
+        Ok(PreviewRequest {
+            url: q.remove("url"),
+            ts: q.remove("ts"),
+            endpoint: PhantomData,
+        })
+    }
+}
+
+/// The OpenGraph data, as the service built it (the same body for both endpoints).
+pub type Response = ruma::api::client::authenticated_media::get_media_preview::v1::Response;
+
+pub async fn get_preview_url_route<R>(
     State(s): State<SharedServices>,
     auth: Auth,
-    QueryMap(q): QueryMap,
-) -> Result<Json<Value>, ApiError> {
+    Ruma(req): Ruma<PreviewRequest<R>>,
+) -> Result<RumaResponse<Response>, ApiError>
+where
+    R: IncomingRequest,
+{
     if !s.config.url_preview.enabled {
         return Err(ApiError::unrecognized());
     }
-    let Some(url) = q.get("url") else {
+    let Some(url) = req.url else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "M_MISSING_PARAM",
             "Missing string query parameter 'url'",
         ));
     };
-    if let Some(ts) = q.get("ts")
+    if let Some(ts) = req.ts
         && ts.parse::<i64>().is_err()
     {
         return Err(ApiError::invalid_param(
             "Query parameter 'ts' must be an integer",
         ));
     }
-    Ok(Json(s.preview_url(&auth.user_id, url).await?))
+    let data = s.preview_url(&auth.user_id, &url).await?;
+    Response::from_serialize(&data)
+        .map(RumaResponse)
+        .map_err(|e| {
+            tracing::error!(error = %e, "could not serialize a URL preview");
+            ApiError::internal()
+        })
 }
 
 impl From<PreviewError> for ApiError {

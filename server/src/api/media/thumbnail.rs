@@ -1,20 +1,23 @@
 //! GET /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId} and the legacy
 //! /_matrix/media/v3/thumbnail/… — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv1mediathumbnailservernamemediaid
+//! The thumbnail is served with the same [`serving_headers`] as downloads (content type,
+//! disposition and the sandboxing headers), as a [`MediaBytes`].
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use ruma::api::client::authenticated_media::get_content_thumbnail;
+#[allow(deprecated)]
+use ruma::api::client::media::get_content_thumbnail as legacy_get_content_thumbnail;
 
-use super::serving_headers;
+use super::{MediaBytes, MediaGet, serving_headers};
 use crate::api::ApiError;
-use crate::api::extract::{Auth, Params, QueryMap};
+use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
 
-async fn thumbnail(
+async fn thumbnail<R>(
     s: &SharedServices,
-    server_name: &str,
-    media_id: &str,
-    q: &std::collections::HashMap<String, String>,
-) -> Result<Response, ApiError> {
+    req: MediaGet<R>,
+) -> Result<RumaResponse<MediaBytes>, ApiError> {
+    let q = &req.query;
     let dim = |k: &str| -> Result<u32, ApiError> {
         q.get(k)
             .ok_or_else(|| {
@@ -38,23 +41,27 @@ async fn thumbnail(
         Some("crop") => true,
         Some(m) => return Err(ApiError::invalid_param(format!("Unknown method {m:?}"))),
     };
-    let (bytes, mime) = s.thumbnail(server_name, media_id, w, h, crop).await?;
-    Ok((serving_headers(Some(mime), None), bytes).into_response())
+    let (bytes, mime) = s
+        .thumbnail(&req.server_name, &req.media_id, w, h, crop)
+        .await?;
+    Ok(RumaResponse(MediaBytes {
+        headers: serving_headers(Some(mime), None),
+        bytes,
+    }))
 }
 
 pub async fn get_thumbnail_route(
     State(s): State<SharedServices>,
     _auth: Auth,
-    Params((server_name, media_id)): Params<(String, String)>,
-    QueryMap(q): QueryMap,
-) -> Result<Response, ApiError> {
-    thumbnail(&s, &server_name, &media_id, &q).await
+    Ruma(req): Ruma<MediaGet<get_content_thumbnail::v1::Request>>,
+) -> Result<RumaResponse<MediaBytes>, ApiError> {
+    thumbnail(&s, req).await
 }
 
+#[allow(deprecated)]
 pub async fn get_legacy_thumbnail_route(
     State(s): State<SharedServices>,
-    Params((server_name, media_id)): Params<(String, String)>,
-    QueryMap(q): QueryMap,
-) -> Result<Response, ApiError> {
-    thumbnail(&s, &server_name, &media_id, &q).await
+    Ruma(req): Ruma<MediaGet<legacy_get_content_thumbnail::v3::Request>>,
+) -> Result<RumaResponse<MediaBytes>, ApiError> {
+    thumbnail(&s, req).await
 }
