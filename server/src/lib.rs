@@ -8,6 +8,7 @@ pub mod api;
 pub mod config;
 pub mod keys;
 pub mod logging;
+pub mod memory;
 pub mod service;
 pub mod store;
 
@@ -142,6 +143,7 @@ impl Server {
                 }
             }
         }
+        services.release_after_start().await;
         Ok(Server {
             services,
             listeners,

@@ -88,14 +88,7 @@ fn check_config(paths: &[PathBuf]) -> ExitCode {
 }
 
 fn serve(paths: &[PathBuf]) -> ExitCode {
-    // glibc raises its mmap threshold to the size of any large block freed, after which the
-    // argon2 buffers (19 MiB per password hash) come from the heap and stay resident once
-    // freed. A fixed threshold keeps large blocks mapped, so they go back when freed.
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator tuning; called before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-    }
+    matrixd::memory::at_start();
     let config = match matrixd::config::load(paths) {
         Ok(c) => c,
         Err(e) => {
@@ -121,6 +114,7 @@ fn serve(paths: &[PathBuf]) -> ExitCode {
     let pid_for_start = pid_file.clone();
     let result = rt.block_on(async move {
         let server = matrixd::Server::start(config).await?;
+        matrixd::memory::after_start();
         if let Some(p) = &pid_for_start {
             std::fs::write(p, format!("{}\n", std::process::id()))
                 .map_err(|e| anyhow::anyhow!("cannot write pid_file {}: {e}", p.display()))?;

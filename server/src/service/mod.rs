@@ -84,6 +84,12 @@ pub type SharedServices = Arc<Services>;
 pub use crate::store::{StoreError, now_ms};
 
 impl Services {
+    /// Once started: lets go of what start-up needed and serving does not (idle database
+    /// connections beyond one).
+    pub async fn release_after_start(&self) {
+        self.db.release_idle().await;
+    }
+
     /// The services over an opened database, starting at stream position `position`.
     pub fn new(
         config: Config,

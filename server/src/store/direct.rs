@@ -45,6 +45,11 @@ impl Direct {
         Ok(c)
     }
 
+    /// Closes the idle connections beyond one.
+    pub fn release_idle(&self) {
+        self.idle.lock().expect("direct connections").truncate(1);
+    }
+
     /// Runs `sql` with `params` bound to `$1`, `$2`, ... and maps its rows, at most `max` of
     /// them. Only `Db::fetch_all` and `Db::fetch_optional` call it (see `query`).
     pub(super) fn rows<T>(

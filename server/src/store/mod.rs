@@ -123,6 +123,26 @@ fn postgres_url(a: &PostgresArgs) -> String {
 }
 
 impl Db {
+    /// Closes the SQLite connections that start-up opened beyond one (each holds a thread, a
+    /// page cache and prepared statements); the pool opens them again when load needs them.
+    /// PostgreSQL keeps its `cp_min`.
+    pub async fn release_idle(&self) {
+        if self.engine != Engine::Sqlite {
+            return;
+        }
+        while self.pool.num_idle() > 1 {
+            let Some(conn) = self.pool.try_acquire() else {
+                break;
+            };
+            if let Err(e) = conn.close().await {
+                tracing::debug!(error = %e, "closing an idle connection");
+            }
+        }
+        if let Some(d) = &self.direct {
+            d.release_idle();
+        }
+    }
+
     /// Connects, checks the server is usable, and applies pending migrations.
     pub async fn connect(db: &Database) -> Result<Db, StoreError> {
         sqlx::any::install_default_drivers();
