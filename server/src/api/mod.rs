@@ -10,12 +10,7 @@ pub mod health;
 pub mod media;
 pub mod metrics;
 pub mod router;
-mod routes_accounts;
-mod routes_admin;
-mod routes_directory;
-mod routes_e2ee;
-mod routes_media;
-mod routes_previews_email;
+pub mod types;
 pub mod well_known;
 
 pub use error::ApiError;

@@ -14,7 +14,6 @@ pub mod room_delete_v2;
 pub mod room_members;
 pub mod rooms;
 pub mod server_version;
-pub mod types;
 pub mod user;
 pub mod user_admin;
 pub mod users;

@@ -22,7 +22,7 @@ pub mod get {
     use ruma::api::metadata;
     use serde::Serialize;
 
-    use super::super::types::{impl_incoming_request, impl_json_response};
+    use crate::api::types::{impl_incoming_request, impl_json_response};
 
     metadata! {
         method: GET,
@@ -50,7 +50,7 @@ pub mod post {
     use serde::{Deserialize, Serialize};
     use serde_json::Value;
 
-    use super::super::types::{impl_incoming_request, impl_json_response, json_body, present};
+    use crate::api::types::{impl_incoming_request, impl_json_response, json_body, present};
 
     metadata! {
         method: POST,

@@ -16,7 +16,7 @@ pub mod get {
     use serde::Serialize;
     use serde_json::Value;
 
-    use super::super::types::{impl_incoming_request, impl_json_response, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 
     metadata! {
         method: GET,
@@ -48,7 +48,7 @@ pub mod put {
     use serde::Serialize;
     use serde_json::{Map, Value};
 
-    use super::super::types::{impl_incoming_request, impl_json_response, json_body, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, json_body, path_arg};
 
     metadata! {
         method: PUT,
@@ -82,7 +82,7 @@ pub mod delete {
     use ruma::api::metadata;
     use serde::Serialize;
 
-    use super::super::types::{impl_incoming_request, impl_json_response, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 
     metadata! {
         method: DELETE,

@@ -8,9 +8,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::extract::Admin;
-use super::types::{impl_incoming_request, impl_json_response, json_body};
 use crate::api::ApiError;
 use crate::api::extract::{Ruma, RumaResponse};
+use crate::api::types::{impl_incoming_request, impl_json_response, json_body};
 use crate::service::SharedServices;
 
 metadata! {

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::extract::Admin;
-use super::types::{impl_incoming_request, impl_json_response, json_body, path_arg, present};
 use crate::api::ApiError;
 use crate::api::extract::{Ruma, RumaResponse};
+use crate::api::types::{impl_incoming_request, impl_json_response, json_body, path_arg, present};
 use crate::service::SharedServices;
 
 metadata! {

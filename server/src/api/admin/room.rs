@@ -9,9 +9,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::extract::Admin;
-use super::types::present;
 use crate::api::ApiError;
 use crate::api::extract::{Ruma, RumaResponse};
+use crate::api::types::present;
 use crate::service::SharedServices;
 use crate::service::admin_rooms::DeleteRoom;
 
@@ -22,7 +22,7 @@ pub mod get {
     use serde::Serialize;
     use serde_json::Value;
 
-    use super::super::types::{impl_incoming_request, impl_json_response, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 
     metadata! {
         method: GET,
@@ -55,8 +55,8 @@ pub mod delete {
     use serde::Serialize;
     use serde_json::Value;
 
-    use super::super::types::{impl_incoming_request, impl_json_response, json_body, path_arg};
     use super::DeleteBody;
+    use crate::api::types::{impl_incoming_request, impl_json_response, json_body, path_arg};
 
     metadata! {
         method: DELETE,

@@ -15,7 +15,7 @@ pub mod by_id {
     use serde::Serialize;
     use serde_json::Value;
 
-    use super::super::types::{impl_incoming_request, impl_json_response, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 
     metadata! {
         method: GET,
@@ -47,7 +47,7 @@ pub mod by_room {
     use serde::Serialize;
     use serde_json::Value;
 
-    use super::super::types::{impl_incoming_request, impl_json_response, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 
     metadata! {
         method: GET,

@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use super::extract::Admin;
 use super::room::{DeleteBody, delete_options};
-use super::types::{impl_incoming_request, impl_json_response, json_body, path_arg};
 use crate::api::ApiError;
 use crate::api::extract::{Ruma, RumaResponse};
+use crate::api::types::{impl_incoming_request, impl_json_response, json_body, path_arg};
 use crate::service::SharedServices;
 
 metadata! {

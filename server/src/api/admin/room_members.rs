@@ -6,9 +6,9 @@ use ruma::api::metadata;
 use serde::Serialize;
 
 use super::extract::Admin;
-use super::types::{impl_incoming_request, impl_json_response, path_arg};
 use crate::api::ApiError;
 use crate::api::extract::{Ruma, RumaResponse};
+use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 use crate::service::SharedServices;
 
 metadata! {

@@ -9,9 +9,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::extract::{Admin, enum_param, int_param};
-use super::types::{impl_incoming_request, impl_json_response, query};
 use crate::api::ApiError;
 use crate::api::extract::{Ruma, RumaResponse};
+use crate::api::types::{impl_incoming_request, impl_json_response, query};
 use crate::service::SharedServices;
 use crate::service::admin_rooms::{ROOM_ORDER_BY, RoomQuery};
 

@@ -5,8 +5,8 @@ use ruma::api::auth_scheme::NoAuthentication;
 use ruma::api::metadata;
 use serde::Serialize;
 
-use super::types::{impl_incoming_request, impl_json_response};
 use crate::api::extract::{Ruma, RumaResponse};
+use crate::api::types::{impl_incoming_request, impl_json_response};
 
 metadata! {
     method: GET,

@@ -17,7 +17,7 @@ pub mod get {
     use serde::Serialize;
     use serde_json::Value;
 
-    use super::super::types::{impl_incoming_request, impl_json_response, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 
     metadata! {
         method: GET,
@@ -51,9 +51,7 @@ pub mod put {
     use ruma::api::{OutgoingResponse, metadata};
     use serde_json::{Map, Value};
 
-    use super::super::types::{
-        JsonBody, impl_incoming_request, json_body, json_response, path_arg,
-    };
+    use crate::api::types::{JsonBody, impl_incoming_request, json_body, json_response, path_arg};
 
     metadata! {
         method: PUT,

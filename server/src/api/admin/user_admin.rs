@@ -17,7 +17,7 @@ pub mod get {
     use ruma::api::metadata;
     use serde::Serialize;
 
-    use super::super::types::{impl_incoming_request, impl_json_response, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 
     metadata! {
         method: GET,
@@ -49,7 +49,7 @@ pub mod put {
     use serde::{Deserialize, Serialize};
     use serde_json::Value;
 
-    use super::super::types::{
+    use crate::api::types::{
         impl_incoming_request, impl_json_response, json_body, path_arg, present,
     };
 

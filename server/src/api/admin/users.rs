@@ -8,9 +8,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::extract::{Admin, bool_param, enum_param, int_param};
-use super::types::{impl_incoming_request, impl_json_response, query};
 use crate::api::ApiError;
 use crate::api::extract::{Ruma, RumaResponse};
+use crate::api::types::{impl_incoming_request, impl_json_response, query};
 use crate::service::SharedServices;
 use crate::service::admin_users::UserQuery;
 use crate::service::admin_users::user_order_column;

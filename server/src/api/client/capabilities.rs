@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::api::ApiError;
-use crate::api::admin::types::impl_json_response;
 use crate::api::extract::{Auth, Ruma, RumaResponse};
+use crate::api::types::impl_json_response;
 use crate::service::rooms::{DEFAULT_ROOM_VERSION, SUPPORTED_ROOM_VERSIONS};
 
 /// `{"capabilities": {...}}`, every capability spelled out as Synapse does.

@@ -13,8 +13,8 @@ use ruma::api::metadata;
 use serde_json::Value;
 
 use super::uia::{UiaReject, uia_body};
-use crate::api::admin::types::impl_incoming_request;
 use crate::api::extract::{Auth, Ruma, RumaResponse};
+use crate::api::types::impl_incoming_request;
 use crate::service::SharedServices;
 
 metadata! {

@@ -13,8 +13,8 @@ use serde::Serialize;
 use super::devices::Device;
 use super::uia::UiaReject;
 use crate::api::ApiError;
-use crate::api::admin::types::impl_json_response;
 use crate::api::extract::{Auth, Ruma, RumaResponse};
+use crate::api::types::impl_json_response;
 use crate::service::SharedServices;
 use crate::service::account_management::DeviceError;
 
@@ -71,7 +71,7 @@ pub mod delete {
     use serde_json::Value;
 
     use super::super::uia::uia_body;
-    use crate::api::admin::types::{impl_incoming_request, path_arg};
+    use crate::api::types::{impl_incoming_request, path_arg};
 
     metadata! {
         method: DELETE,

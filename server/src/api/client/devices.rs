@@ -8,8 +8,8 @@ use ruma::api::client::device::get_devices::v3::Request;
 use serde::Serialize;
 
 use crate::api::ApiError;
-use crate::api::admin::types::impl_json_response;
 use crate::api::extract::{Auth, Ruma, RumaResponse};
+use crate::api::types::impl_json_response;
 use crate::service::SharedServices;
 use crate::service::accounts::DeviceRow;
 

@@ -35,9 +35,7 @@ pub mod create_typing_event {
     use ruma::api::metadata;
     use serde::{Deserialize, Serialize};
 
-    use crate::api::admin::types::{
-        impl_incoming_request, impl_json_response, json_body, path_arg,
-    };
+    use crate::api::types::{impl_incoming_request, impl_json_response, json_body, path_arg};
 
     metadata! {
         method: PUT,

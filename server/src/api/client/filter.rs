@@ -16,9 +16,7 @@ pub mod create_filter {
     use serde::Serialize;
     use serde_json::{Map, Value};
 
-    use crate::api::admin::types::{
-        impl_incoming_request, impl_json_response, json_body, path_arg,
-    };
+    use crate::api::types::{impl_incoming_request, impl_json_response, json_body, path_arg};
 
     metadata! {
         method: POST,
@@ -56,7 +54,7 @@ pub mod get_filter {
     use serde::Serialize;
     use serde_json::Value;
 
-    use crate::api::admin::types::{impl_incoming_request, impl_json_response, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 
     metadata! {
         method: GET,

@@ -19,7 +19,7 @@ pub mod request_openid_token {
 
     pub use ruma::api::client::account::request_openid_token::v3::Response;
 
-    use crate::api::admin::types::{impl_incoming_request, json_body, path_arg};
+    use crate::api::types::{impl_incoming_request, json_body, path_arg};
 
     metadata! {
         method: POST,

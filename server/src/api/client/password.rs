@@ -15,8 +15,8 @@ use serde_json::Value;
 
 use super::uia::UiaReject;
 use crate::api::ApiError;
-use crate::api::admin::types::{impl_incoming_request, json_body};
 use crate::api::extract::{Auth, Ruma, RumaResponse};
+use crate::api::types::{impl_incoming_request, json_body};
 use crate::service::SharedServices;
 use crate::service::account_management::MAX_PASSWORD_LEN;
 

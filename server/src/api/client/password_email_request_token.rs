@@ -8,8 +8,8 @@ use ruma::api::{auth_scheme::NoAccessToken, metadata};
 
 use super::threepid_errors::{TokenRequestBody, session_id, token_request_fields};
 use crate::api::ApiError;
-use crate::api::admin::types::{impl_incoming_request, json_body};
 use crate::api::extract::{Ruma, RumaResponse};
+use crate::api::types::{impl_incoming_request, json_body};
 use crate::service::SharedServices;
 use crate::service::threepid::{Purpose, ThreepidError, TokenRequest};
 

@@ -12,8 +12,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::api::ApiError;
-use crate::api::admin::types::impl_json_response;
 use crate::api::extract::{Auth, Ruma, RumaResponse};
+use crate::api::types::impl_json_response;
 use crate::service::SharedServices;
 use crate::service::presence::PresenceError;
 
@@ -48,7 +48,7 @@ pub mod put {
     use ruma::api::metadata;
     use serde_json::{Map, Value};
 
-    use crate::api::admin::types::{impl_incoming_request, json_body, path_arg};
+    use crate::api::types::{impl_incoming_request, json_body, path_arg};
 
     metadata! {
         method: PUT,

@@ -24,7 +24,7 @@ pub mod get_profile_field {
     use serde::Serialize;
     use serde_json::{Map, Value};
 
-    use crate::api::admin::types::{impl_incoming_request, impl_json_response, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 
     metadata! {
         method: GET,
@@ -65,9 +65,7 @@ pub mod set_profile_field {
     use serde::Serialize;
     use serde_json::{Map, Value};
 
-    use crate::api::admin::types::{
-        impl_incoming_request, impl_json_response, json_body, path_arg,
-    };
+    use crate::api::types::{impl_incoming_request, impl_json_response, json_body, path_arg};
 
     metadata! {
         method: PUT,

@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::api::ApiError;
-use crate::api::admin::types::impl_json_response;
 use crate::api::extract::{Auth, Ruma, RumaResponse};
+use crate::api::types::impl_json_response;
 use crate::service::SharedServices;
 
 /// The answer to GET.
@@ -31,7 +31,7 @@ pub mod put {
     use serde::Deserialize;
     use serde_json::Value;
 
-    use crate::api::admin::types::{impl_incoming_request, json_body, path_arg, present};
+    use crate::api::types::{impl_incoming_request, json_body, path_arg, present};
 
     metadata! {
         method: PUT,

@@ -18,7 +18,7 @@ pub mod put {
     use serde::Deserialize;
     use serde_json::Value;
 
-    use crate::api::admin::types::{impl_incoming_request, json_body, path_arg, present};
+    use crate::api::types::{impl_incoming_request, json_body, path_arg, present};
 
     metadata! {
         method: PUT,

@@ -35,7 +35,7 @@ pub mod all {
     use serde::Serialize;
     use serde_json::Value;
 
-    use crate::api::admin::types::impl_json_response;
+    use crate::api::types::impl_json_response;
 
     #[derive(Serialize)]
     pub struct Response {
@@ -50,7 +50,7 @@ pub mod global {
     use serde::Serialize;
     use serde_json::Value;
 
-    use crate::api::admin::types::impl_json_response;
+    use crate::api::types::impl_json_response;
 
     #[derive(Serialize)]
     #[serde(transparent)]
@@ -66,7 +66,7 @@ pub mod of_kind {
     use serde::Serialize;
     use serde_json::Value;
 
-    use crate::api::admin::types::{impl_incoming_request, impl_json_response, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 
     metadata! {
         method: GET,

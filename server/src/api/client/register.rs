@@ -13,8 +13,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::uia::{UiaReject, has_access_token, uia_body};
-use crate::api::admin::types::{impl_incoming_request, impl_json_response, query};
 use crate::api::extract::{ClientIp, Ruma, RumaResponse};
+use crate::api::types::{impl_incoming_request, impl_json_response, query};
 use crate::service::SharedServices;
 
 metadata! {

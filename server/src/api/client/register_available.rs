@@ -11,8 +11,8 @@ use ruma::api::metadata;
 
 use super::uia::UiaReject;
 use crate::api::ApiError;
-use crate::api::admin::types::{impl_incoming_request, query};
 use crate::api::extract::{Ruma, RumaResponse};
+use crate::api::types::{impl_incoming_request, query};
 use crate::service::SharedServices;
 
 metadata! {

@@ -10,8 +10,8 @@ use ruma::api::error::DeserializationError;
 use ruma::api::metadata;
 
 use crate::api::ApiError;
-use crate::api::admin::types::{impl_incoming_request, json_response, query};
 use crate::api::extract::{Auth, Ruma, RumaResponse, uint_value};
+use crate::api::types::{impl_incoming_request, json_response, query};
 use crate::service::SharedServices;
 use crate::service::sync::{SyncFilter, SyncRequest, SyncResponse, Token};
 
@@ -65,7 +65,7 @@ impl_incoming_request!(|req, args| {
 pub struct Response(SyncResponse);
 
 impl ::ruma::api::OutgoingResponse for Response {
-    type Body = crate::api::admin::types::JsonBody;
+    type Body = crate::api::types::JsonBody;
 
     fn try_into_http_response_inner(
         self,

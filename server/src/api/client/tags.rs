@@ -16,7 +16,7 @@ pub mod get_tags {
     use serde::Serialize;
     use serde_json::{Map, Value};
 
-    use crate::api::admin::types::{impl_incoming_request, impl_json_response, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 
     metadata! {
         method: GET,
@@ -54,9 +54,7 @@ pub mod create_tag {
     use serde::Serialize;
     use serde_json::{Map, Value};
 
-    use crate::api::admin::types::{
-        impl_incoming_request, impl_json_response, json_body, path_arg,
-    };
+    use crate::api::types::{impl_incoming_request, impl_json_response, json_body, path_arg};
 
     metadata! {
         method: PUT,
@@ -95,7 +93,7 @@ pub mod delete_tag {
     use ruma::api::metadata;
     use serde::Serialize;
 
-    use crate::api::admin::types::{impl_incoming_request, impl_json_response, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 
     metadata! {
         method: DELETE,

@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 
 use crate::api::ApiError;
-use crate::api::admin::types::present;
+use crate::api::types::present;
 use crate::service::threepid::ThreepidError;
 
 impl From<ThreepidError> for ApiError {

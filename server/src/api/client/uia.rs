@@ -9,7 +9,7 @@ use ruma::api::error::DeserializationError;
 use serde_json::Value;
 
 use crate::api::ApiError;
-use crate::api::admin::types::query;
+use crate::api::types::query;
 use crate::service::StoreError;
 use crate::service::accounts::AccountError;
 use crate::service::uia::UiaError;

@@ -9,8 +9,8 @@ use ruma::api::client::voip::get_turn_server_info;
 use serde::Serialize;
 
 use crate::api::ApiError;
-use crate::api::admin::types::impl_json_response;
 use crate::api::extract::{Auth, Ruma, RumaResponse};
+use crate::api::types::impl_json_response;
 use crate::service::SharedServices;
 
 /// The coturn REST credential for `user_id`, valid until `expiry_secs`.

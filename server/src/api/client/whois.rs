@@ -34,7 +34,7 @@ pub mod get_user_info {
     use ruma::api::metadata;
 
     pub use super::types::Response;
-    use crate::api::admin::types::{impl_incoming_request, impl_json_response, path_arg};
+    use crate::api::types::{impl_incoming_request, impl_json_response, path_arg};
 
     metadata! {
         method: GET,
@@ -61,7 +61,7 @@ pub mod synapse_whois {
     use ruma::api::metadata;
 
     pub use super::types::Response;
-    use crate::api::admin::types::{impl_incoming_request, path_arg};
+    use crate::api::types::{impl_incoming_request, path_arg};
 
     metadata! {
         method: GET,

@@ -16,7 +16,7 @@ pub mod get_openid_userinfo {
 
     pub use ruma::api::federation::openid::get_openid_userinfo::v1::Response;
 
-    use crate::api::admin::types::{impl_incoming_request, query};
+    use crate::api::types::{impl_incoming_request, query};
 
     metadata! {
         method: GET,

@@ -52,7 +52,7 @@ impl<R: IncomingRequest> IncomingRequest for MediaGet<R> {
         req: http::Request<&[u8]>,
         args: &[&str],
     ) -> Result<Self, DeserializationError> {
-        use crate::api::admin::types::{path_arg, query};
+        use crate::api::types::{path_arg, query};
         Ok(MediaGet {
             server_name: path_arg(args, 0),
             media_id: path_arg(args, 1),

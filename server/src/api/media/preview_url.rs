@@ -10,8 +10,8 @@ use ruma::api::error::DeserializationError;
 use ruma::api::{IncomingRequest, Metadata};
 
 use crate::api::ApiError;
-use crate::api::admin::types::query;
 use crate::api::extract::{Auth, Ruma, RumaResponse};
+use crate::api::types::query;
 use crate::service::SharedServices;
 use crate::service::safe_http::FetchError;
 use crate::service::url_preview::PreviewError;

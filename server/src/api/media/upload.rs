@@ -54,7 +54,7 @@ impl<S: Send + Sync> FromRequestParts<S> for UploadHead {
 /// PUT's answer, `{}`. Ours: ruma's `create_content_async::v3::Response` is non-exhaustive and
 /// has no constructor, so it cannot be built outside ruma.
 pub mod put_upload {
-    use crate::api::admin::types::impl_json_response;
+    use crate::api::types::impl_json_response;
 
     #[derive(serde::Serialize)]
     pub struct Response {}

@@ -18,7 +18,7 @@ pub mod get_key_changes {
 
     pub use ruma::api::client::keys::get_key_changes::v3::Response;
 
-    use crate::api::admin::types::{impl_incoming_request, query};
+    use crate::api::types::{impl_incoming_request, query};
 
     metadata! {
         method: GET,

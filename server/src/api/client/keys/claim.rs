@@ -14,7 +14,7 @@ pub mod claim_keys {
     use serde::{Deserialize, Serialize};
     use serde_json::{Map, Value};
 
-    use crate::api::admin::types::{impl_incoming_request, impl_json_response, json_body, present};
+    use crate::api::types::{impl_incoming_request, impl_json_response, json_body, present};
 
     metadata! {
         method: POST,

@@ -20,7 +20,7 @@ pub mod upload_signing_keys {
     use serde::Serialize;
     use serde_json::{Map, Value};
 
-    use crate::api::admin::types::{impl_incoming_request, impl_json_response, optional_json_body};
+    use crate::api::types::{impl_incoming_request, impl_json_response, optional_json_body};
 
     metadata! {
         method: POST,

@@ -17,7 +17,7 @@ pub mod upload_signatures {
     use serde::Serialize;
     use serde_json::{Map, Value};
 
-    use crate::api::admin::types::{impl_incoming_request, impl_json_response, json_body};
+    use crate::api::types::{impl_incoming_request, impl_json_response, json_body};
 
     metadata! {
         method: POST,

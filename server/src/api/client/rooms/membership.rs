@@ -65,9 +65,7 @@ pub mod invite_user {
     use serde::{Deserialize, Deserializer, Serialize};
     use serde_json::Value;
 
-    use crate::api::admin::types::{
-        impl_incoming_request, impl_json_response, json_body, path_arg,
-    };
+    use crate::api::types::{impl_incoming_request, impl_json_response, json_body, path_arg};
 
     metadata! {
         method: POST,

@@ -1,5 +1,6 @@
-//! What the admin API's own endpoint types share (ruma has none for Synapse's admin API):
-//! a JSON response body, and macros that implement ruma's `IncomingRequest` and
+//! What our own endpoint types share — for Synapse's admin API, which ruma has no types for,
+//! and for the client endpoints where ruma's type would answer differently from Synapse (each
+//! says why): a JSON response body, and macros that implement ruma's `IncomingRequest` and
 //! `OutgoingResponse` for a `Request`/`Response` pair, so that they work with `Ruma<R>`,
 //! `RumaResponse<R>` and `endpoint::<R, _, _>`.
 //!
@@ -118,12 +119,12 @@ pub(crate) use impl_incoming_request;
 macro_rules! impl_json_response {
     () => {
         impl ::ruma::api::OutgoingResponse for Response {
-            type Body = $crate::api::admin::types::JsonBody;
+            type Body = $crate::api::types::JsonBody;
 
             fn try_into_http_response_inner(
                 self,
             ) -> Result<::http::Response<Self::Body>, ::ruma::api::error::IntoHttpError> {
-                $crate::api::admin::types::json_response(::http::StatusCode::OK, &self)
+                $crate::api::types::json_response(::http::StatusCode::OK, &self)
             }
         }
     };
