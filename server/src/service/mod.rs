@@ -11,6 +11,7 @@ pub mod changes;
 pub mod directory;
 pub mod e2ee;
 pub mod email;
+pub mod federation;
 pub mod filters;
 pub mod media;
 pub mod metrics;
