@@ -3,10 +3,12 @@
 //! IP policy allows, with the TLS name and Host header discovery chose (`client`). No
 //! endpoints and no storage here: caches are in memory. Never imports axum.
 
+pub mod auth;
 pub mod discovery;
 pub mod dns;
 mod pinned;
 
+pub use auth::{AuthError, Authenticated};
 pub use discovery::{Discovery, DiscoveryError, Resolution, Step};
 pub use dns::{Dns, DnsError, SrvRecord, SystemDns};
 
