@@ -4,13 +4,17 @@
 //! endpoints and no storage here: caches are in memory. Never imports axum.
 
 pub mod auth;
+pub mod client;
 pub mod discovery;
 pub mod dns;
 mod pinned;
 
 pub use auth::{AuthError, Authenticated};
+pub use client::{FederationClient, FederationError};
 pub use discovery::{Discovery, DiscoveryError, Resolution, Step};
 pub use dns::{Dns, DnsError, SrvRecord, SystemDns};
+
+use std::sync::Arc;
 
 use super::safe_http::IpPolicy;
 use crate::config::Config;
@@ -25,4 +29,16 @@ pub fn ip_policy(config: &Config) -> IpPolicy {
         )],
         always_allow: Vec::new(),
     }
+}
+
+/// The outbound federation client for `config`, resolving names with the system's DNS.
+pub fn client_from_config(config: &Config) -> FederationClient {
+    FederationClient::new(
+        &config.server_name,
+        Discovery::new(
+            Arc::new(SystemDns::default()),
+            Arc::new(ip_policy(config)),
+            config.federation_tls.clone(),
+        ),
+    )
 }
