@@ -1063,3 +1063,156 @@ async fn the_client_caps_responses_and_reports_errors() {
         .unwrap_err();
     assert!(matches!(e, FederationError::Connect { .. }), "{e:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The real resolver (hickory) against a DNS server on loopback.
+
+/// One answer record of the loopback DNS server.
+#[derive(Clone)]
+enum Rr {
+    A([u8; 4]),
+    Aaaa([u8; 16]),
+    Srv(u16, u16, u16, &'static str),
+}
+
+fn encode_name(out: &mut Vec<u8>, name: &str) {
+    for label in name.trim_end_matches('.').split('.') {
+        out.push(label.len() as u8);
+        out.extend_from_slice(label.as_bytes());
+    }
+    out.push(0);
+}
+
+/// A minimal authoritative DNS server over UDP: answers A, AAAA and SRV questions from
+/// `zone`; a name with no record of the asked type is NXDOMAIN.
+async fn dns_server(zone: HashMap<(String, u16), Vec<Rr>>) -> SocketAddr {
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = sock.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buf = [0u8; 1500];
+        loop {
+            let Ok((n, peer)) = sock.recv_from(&mut buf).await else {
+                return;
+            };
+            let q = &buf[..n];
+            // The question: labels from byte 12, then type and class.
+            let mut i = 12;
+            let mut labels = Vec::new();
+            while i < n && q[i] != 0 {
+                let len = q[i] as usize;
+                labels.push(String::from_utf8_lossy(&q[i + 1..i + 1 + len]).to_lowercase());
+                i += 1 + len;
+            }
+            let qtype = u16::from_be_bytes([q[i + 1], q[i + 2]]);
+            let question_end = i + 5;
+            let records = zone
+                .get(&(labels.join("."), qtype))
+                .cloned()
+                .unwrap_or_default();
+            let mut out = Vec::new();
+            out.extend_from_slice(&q[0..2]);
+            let rcode = if records.is_empty() { 3 } else { 0 };
+            out.extend_from_slice(&[0x84 | (q[2] & 1), 0x80 | rcode]);
+            out.extend_from_slice(&[0, 1]);
+            out.extend_from_slice(&(records.len() as u16).to_be_bytes());
+            out.extend_from_slice(&[0, 0, 0, 0]);
+            out.extend_from_slice(&q[12..question_end]);
+            for r in records {
+                out.extend_from_slice(&[0xc0, 12]);
+                out.extend_from_slice(&qtype.to_be_bytes());
+                out.extend_from_slice(&[0, 1, 0, 0, 0, 60]);
+                let mut data = Vec::new();
+                match r {
+                    Rr::A(a) => data.extend_from_slice(&a),
+                    Rr::Aaaa(a) => data.extend_from_slice(&a),
+                    Rr::Srv(priority, weight, port, target) => {
+                        for v in [priority, weight, port] {
+                            data.extend_from_slice(&v.to_be_bytes());
+                        }
+                        encode_name(&mut data, target);
+                    }
+                }
+                out.extend_from_slice(&(data.len() as u16).to_be_bytes());
+                out.extend_from_slice(&data);
+            }
+            let _ = sock.send_to(&out, peer).await;
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn hickory_answers_srv_and_addresses_from_a_dns_server() {
+    use matrixd::service::federation::SystemDns;
+    const A: u16 = 1;
+    const AAAA: u16 = 28;
+    const SRV: u16 = 33;
+    let v6: std::net::Ipv6Addr = "2606:4700::9".parse().unwrap();
+    let zone = HashMap::from([
+        (
+            ("_matrix-fed._tcp.dnssrv.test".to_string(), SRV),
+            vec![
+                Rr::Srv(20, 0, 9000, "late.dnssrv.test"),
+                Rr::Srv(10, 5, 8449, "backend.dnssrv.test."),
+            ],
+        ),
+        (
+            ("backend.dnssrv.test".to_string(), A),
+            vec![Rr::A([1, 2, 3, 4]), Rr::A([10, 1, 1, 1])],
+        ),
+        (
+            ("backend.dnssrv.test".to_string(), AAAA),
+            vec![Rr::Aaaa(v6.octets())],
+        ),
+        (
+            ("late.dnssrv.test".to_string(), A),
+            vec![Rr::A([1, 2, 3, 5])],
+        ),
+        (("dnsplain.test".to_string(), A), vec![Rr::A([1, 2, 3, 10])]),
+    ]);
+    let server = dns_server(zone).await;
+    let dns = Arc::new(SystemDns::with_nameserver(server));
+
+    let srv = dns.srv("_matrix-fed._tcp.dnssrv.test").await.unwrap();
+    assert_eq!(srv.len(), 2);
+    assert!(srv.contains(&SrvRecord {
+        priority: 10,
+        weight: 5,
+        port: 8449,
+        target: "backend.dnssrv.test".into(),
+    }));
+    assert!(
+        dns.srv("_matrix._tcp.dnssrv.test")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut ips = dns.ips("backend.dnssrv.test").await.unwrap();
+    ips.sort();
+    assert_eq!(
+        ips,
+        ["1.2.3.4", "10.1.1.1", "2606:4700::9"]
+            .map(|s| s.parse::<IpAddr>().unwrap())
+            .to_vec()
+    );
+    assert!(dns.ips("nothing.dnssrv.test").await.unwrap().is_empty());
+
+    // Discovery on the real resolver: no well-known (dnssrv.test has no address), so SRV, in
+    // priority order, the private address dropped, Host and TLS name the server name.
+    let d = Discovery::new(
+        dns.clone(),
+        Arc::new(default_policy()),
+        FederationTlsConfig::default(),
+    );
+    let r = d.resolve(&name("dnssrv.test")).await.unwrap();
+    assert_eq!(r.step, Step::Srv);
+    assert_eq!(r.host_header, "dnssrv.test");
+    assert_eq!(r.tls_name, "dnssrv.test");
+    assert_eq!(r.addresses.len(), 3, "{:?}", r.addresses);
+    let mut first: Vec<SocketAddr> = r.addresses[..2].to_vec();
+    first.sort();
+    assert_eq!(first, addrs(&["1.2.3.4:8449", "[2606:4700::9]:8449"]));
+    assert_eq!(r.addresses[2], "1.2.3.5:9000".parse().unwrap());
+    let r = d.resolve(&name("dnsplain.test:8448")).await.unwrap();
+    assert_eq!(r.addresses, addrs(&["1.2.3.10:8448"]));
+}

@@ -2,10 +2,13 @@
 //! trait, so tests can answer them; `SystemDns` asks the system's resolvers through
 //! hickory-resolver, built on first use. Only answers: no IP policy here (discovery applies it).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RData;
 
 /// One SRV answer.
@@ -34,19 +37,43 @@ pub trait Dns: Send + Sync {
     fn ips<'a>(&'a self, host: &'a str) -> BoxFuture<'a, Result<Vec<IpAddr>, DnsError>>;
 }
 
-/// The system's resolvers (/etc/resolv.conf), through hickory-resolver.
+/// The system's resolvers (/etc/resolv.conf), or one given DNS server, through
+/// hickory-resolver; both A and AAAA are asked for.
 #[derive(Default)]
 pub struct SystemDns {
     resolver: tokio::sync::OnceCell<Result<TokioResolver, String>>,
 }
 
 impl SystemDns {
+    /// Asks only the DNS server at `addr` (UDP, then TCP), not the system's.
+    pub fn with_nameserver(addr: SocketAddr) -> Self {
+        let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
+        for c in &mut ns.connections {
+            c.port = addr.port();
+        }
+        let mut b = TokioResolver::builder_with_config(
+            ResolverConfig::from_name_servers(vec![ns]),
+            TokioRuntimeProvider::default(),
+        );
+        b.options_mut().ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
+        b.options_mut().timeout = Duration::from_secs(5);
+        let built = b
+            .build()
+            .map_err(|e| format!("cannot build a DNS resolver: {e}"));
+        SystemDns {
+            resolver: tokio::sync::OnceCell::new_with(Some(built)),
+        }
+    }
+
     async fn resolver(&self, name: &str) -> Result<&TokioResolver, DnsError> {
         let r = self
             .resolver
             .get_or_init(|| async {
                 TokioResolver::builder_tokio()
-                    .and_then(|b| b.build())
+                    .and_then(|mut b| {
+                        b.options_mut().ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
+                        b.build()
+                    })
                     .map_err(|e| format!("cannot build a DNS resolver: {e}"))
             })
             .await;
