@@ -292,6 +292,14 @@ async fn answer(
             }
             other => json!({"valid": false, "error": format!("{other:?}")}),
         };
+        if path.starts_with("/_matrix/federation/v1/event/") {
+            // get_event's shape, with what the server saw as the PDU.
+            return ok(json!({
+                "origin": "remote.test",
+                "origin_server_ts": 1,
+                "pdus": [{"host": host, "auth": verdict, "uri": path_and_query}],
+            }));
+        }
         let content: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         return ok(
             json!({"host": host, "auth": verdict, "content": content, "uri": path_and_query}),
@@ -1215,4 +1223,51 @@ async fn hickory_answers_srv_and_addresses_from_a_dns_server() {
     assert_eq!(r.addresses[2], "1.2.3.5:9000".parse().unwrap());
     let r = d.resolve(&name("dnsplain.test:8448")).await.unwrap();
     assert_eq!(r.addresses, addrs(&["1.2.3.10:8448"]));
+}
+
+#[tokio::test]
+async fn the_client_sends_typed_ruma_requests() {
+    use ruma::api::federation::event::get_event;
+    let f = Fixture::new().await;
+    let key = &f.server.origin_key;
+    let c = client(&f, loopback_policy(), trusting(&f.server));
+    let dest = format!("127.0.0.1:{}", f.server.port);
+    let event_id = ruma::OwnedEventId::try_from("$abc:remote.test").unwrap();
+    let r = c
+        .send(
+            key,
+            &name(&dest),
+            get_event::v1::Request::new(event_id.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.origin.as_str(), "remote.test");
+    let pdu: Value = serde_json::from_str(r.pdu.get()).unwrap();
+    assert_eq!(pdu["host"], dest);
+    assert_eq!(pdu["auth"]["valid"], true, "{pdu}");
+    assert_eq!(pdu["auth"]["origin"], "origin.test");
+    assert_eq!(pdu["auth"]["destination"], dest);
+    assert!(
+        pdu["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("/_matrix/federation/v1/event/"),
+        "{pdu}"
+    );
+    // The same policy applies to typed requests.
+    let c = client(&f, default_policy(), trusting(&f.server));
+    let e = c
+        .send(key, &name(&dest), get_event::v1::Request::new(event_id))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            FederationError::Discovery {
+                source: DiscoveryError::Blocked { .. },
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }

@@ -3,6 +3,7 @@
 //! ip_range_whitelist) right before it is handed to the connector, which can reach nothing
 //! else; TLS is verified per the federation TLS config; each request is signed with X-Matrix
 //! (destination included), the response is capped in size and the whole exchange in time.
+//! `get_json`/`request_json` take a path and JSON; `send` takes a typed ruma request.
 //! One pinned HTTP client (and so one connection pool) is kept per destination while its
 //! resolution stays the same.
 
@@ -11,6 +12,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use ruma::api::federation::authentication::{ServerSignatures, XMatrixSigningInput};
+use ruma::api::path_builder::SinglePath;
+use ruma::api::{IncomingResponseExt as _, OutgoingRequest, OutgoingRequestExt as _};
 use ruma::{OwnedServerName, ServerName};
 use serde_json::Value;
 
@@ -115,7 +119,6 @@ impl FederationClient {
         path_and_query: &str,
         body: Option<&Value>,
     ) -> Result<Value, FederationError> {
-        let dest = destination.to_owned();
         let content = match body {
             Some(v) => serde_json::to_vec(v).map_err(|e| AuthError::Sign(e.to_string()))?,
             None => Vec::new(),
@@ -128,6 +131,77 @@ impl FederationClient {
             path_and_query,
             &content,
         )?;
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::AUTHORIZATION, authorization);
+        if body.is_some() {
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+        }
+        let (_, _, bytes) = self
+            .exchange(destination, method, path_and_query, headers, content)
+            .await?;
+        serde_json::from_slice(&bytes).map_err(|e| FederationError::NotJson {
+            destination: destination.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Sends a typed ruma federation request (one authenticated with X-Matrix, which ruma's
+    /// `ServerSignatures` scheme signs with our key and `destination`); its typed answer.
+    pub async fn send<R>(
+        &self,
+        key: &SigningKey,
+        destination: &ServerName,
+        request: R,
+    ) -> Result<R::IncomingResponse, FederationError>
+    where
+        R: OutgoingRequest<Authentication = ServerSignatures, PathBuilder = SinglePath>,
+    {
+        let signing =
+            XMatrixSigningInput::new(self.origin.clone(), destination.to_owned(), key.pair());
+        // The base URL only carries the path: the connection is discovery's.
+        let req: http::Request<Vec<u8>> = request
+            .try_into_http_request("https://destination.invalid", signing, ())
+            .map_err(|e| AuthError::Sign(e.to_string()))?;
+        let path_and_query = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        let (parts, body) = req.into_parts();
+        let (status, headers, bytes) = self
+            .exchange(
+                destination,
+                parts.method,
+                &path_and_query,
+                parts.headers,
+                body,
+            )
+            .await?;
+        let mut response = http::Response::new(bytes.as_slice());
+        *response.status_mut() = status;
+        *response.headers_mut() = headers;
+        R::IncomingResponse::try_from_http_response(response).map_err(|e| {
+            FederationError::NotJson {
+                destination: destination.to_owned(),
+                message: e.to_string(),
+            }
+        })
+    }
+
+    /// One exchange with `destination`: the request as given (already signed), the answer of
+    /// a 2xx (any other status is `FederationError::Status`).
+    async fn exchange(
+        &self,
+        destination: &ServerName,
+        method: http::Method,
+        path_and_query: &str,
+        headers: http::HeaderMap,
+        content: Vec<u8>,
+    ) -> Result<(http::StatusCode, http::HeaderMap, Vec<u8>), FederationError> {
+        let dest = destination.to_owned();
         let (resolution, client) = self.client_for(destination).await?;
         let url = match resolution.tls_name.parse::<std::net::IpAddr>() {
             // An IP literal: its only address, with its port, in the URL.
@@ -141,12 +215,10 @@ impl FederationClient {
         };
         let mut req = client
             .request(method, &url)
-            .header(reqwest::header::HOST, &resolution.host_header)
-            .header(reqwest::header::AUTHORIZATION, authorization);
-        if body.is_some() {
-            req = req
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(content);
+            .headers(headers)
+            .header(reqwest::header::HOST, &resolution.host_header);
+        if !content.is_empty() {
+            req = req.body(content);
         }
         let resp = match req.send().await {
             Ok(r) => r,
@@ -157,6 +229,7 @@ impl FederationClient {
             }
         };
         let status = resp.status();
+        let headers = resp.headers().clone();
         let bytes = pinned::read_capped(resp, self.max_response_size)
             .await
             .map_err(|e| match e {
@@ -173,10 +246,7 @@ impl FederationClient {
                 body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
             });
         }
-        serde_json::from_slice(&bytes).map_err(|e| FederationError::NotJson {
-            destination: dest,
-            message: e.to_string(),
-        })
+        Ok((status, headers, bytes))
     }
 
     fn transport_error(&self, destination: OwnedServerName, e: &reqwest::Error) -> FederationError {
