@@ -257,6 +257,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     let trusted_key_servers = read_trusted_key_servers(r);
     let turn = read_turn(r);
     let (url_preview, outbound) = super::previews_email::read_previews(r);
+    let federation_tls = super::federation::read(r);
     let email = super::previews_email::read_email(r, public_baseurl.is_some());
     let rate_limits = super::ratelimit::read(r);
     let enable_metrics = r.boolean("enable_metrics").unwrap_or(false);
@@ -322,6 +323,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         turn,
         url_preview,
         outbound,
+        federation_tls,
         email,
         rate_limits,
         enable_metrics,

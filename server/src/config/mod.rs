@@ -4,6 +4,7 @@
 
 mod check;
 mod client;
+mod federation;
 pub mod known;
 mod load;
 mod previews_email;
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 
 pub use check::{is_valid_server_name, parse_duration_ms, parse_size};
 pub use client::{ClientSettings, registration_settings};
+pub use federation::FederationTlsConfig;
 pub use load::{ConfigError, expand_config_paths, load, load_files, read_top_level};
 pub use previews_email::{
     DEFAULT_IP_RANGE_BLACKLIST, EmailConfig, OutboundIpConfig, UrlBlacklistEntry, UrlPreviewConfig,
@@ -92,6 +94,8 @@ pub struct Config {
     pub url_preview: UrlPreviewConfig,
     /// ip_range_blacklist / ip_range_whitelist, for every outbound request.
     pub outbound: OutboundIpConfig,
+    /// How outbound federation verifies certificates (federation_verify_certificates, …).
+    pub federation_tls: FederationTlsConfig,
     /// The `email` section; `None` when email is not configured.
     pub email: Option<EmailConfig>,
     pub rate_limits: RateLimits,

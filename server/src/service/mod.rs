@@ -11,6 +11,7 @@ pub mod changes;
 pub mod directory;
 pub mod e2ee;
 pub mod email;
+pub mod federation;
 pub mod filters;
 pub mod media;
 pub mod metrics;
@@ -77,6 +78,8 @@ pub struct Services {
     /// Unread notification counts per (room, user), extended incrementally by sync.
     pub unread_cache:
         std::sync::Mutex<std::collections::HashMap<(String, String), sync::UnreadCounts>>,
+    /// Outbound federation: discovery, X-Matrix signing, the pinned HTTP clients.
+    pub federation: federation::FederationClient,
 }
 
 pub type SharedServices = Arc<Services>;
@@ -100,6 +103,7 @@ impl Services {
         commits: rooms::commit::CommitQueue,
     ) -> Services {
         Services {
+            federation: federation::client_from_config(&config),
             config,
             db,
             signing_key,

@@ -455,3 +455,82 @@ fn turn_settings_as_synapse() {
     );
     assert_problem(&p, "error: turn_user_lifetime: \"soon\" is not a duration");
 }
+
+#[test]
+fn federation_tls_keys_default_to_verifying_with_the_system_roots() {
+    let d = Dir::new();
+    let path = d.write("homeserver.yaml", &d.base());
+    let (c, p) = load(&[path]);
+    assert!(!p.has_errors(), "{p}");
+    let t = c.unwrap().federation_tls;
+    assert!(t.verify_certificates);
+    assert!(t.custom_ca_list.is_empty() && t.custom_ca_pem.is_empty());
+    assert!(t.verifies("matrix.org"));
+    assert!(
+        !p.to_string().contains("federation_"),
+        "no warning for unset keys: {p}"
+    );
+}
+
+#[test]
+fn federation_tls_keys_are_read_not_warned_about() {
+    let d = Dir::new();
+    let ca = rcgen::generate_simple_self_signed(vec!["ca.test".to_string()]).unwrap();
+    let ca_path = d.write("ca.pem", &ca.cert.pem());
+    let text = format!(
+        "{}federation_verify_certificates: true\nfederation_custom_ca_list: [{}]\nfederation_certificate_verification_whitelist: ['*.lan', 'test?.org']\n",
+        d.base(),
+        ca_path.display()
+    );
+    let path = d.write("homeserver.yaml", &text);
+    let (c, p) = load(&[path]);
+    assert!(!p.has_errors(), "{p}");
+    assert!(!p.to_string().contains("federation_"), "{p}");
+    let t = c.unwrap().federation_tls;
+    assert_eq!(t.custom_ca_list, vec![ca_path]);
+    assert_eq!(t.custom_ca_pem, vec![ca.cert.pem().into_bytes()]);
+    assert!(!t.verifies("box.lan"));
+    assert!(!t.verifies("TEST1.org"));
+    assert!(t.verifies("test12.org"));
+    assert!(t.verifies("lan"));
+
+    let off = d.write(
+        "off.yaml",
+        &format!("{}federation_verify_certificates: false\n", d.base()),
+    );
+    let (c, p) = load(&[off]);
+    assert!(!p.has_errors(), "{p}");
+    assert!(!c.unwrap().federation_tls.verifies("matrix.org"));
+}
+
+#[test]
+fn federation_custom_ca_list_problems_name_the_key() {
+    let d = Dir::new();
+    let not_pem = d.write("not.pem", "hello\n");
+    for (extra, needle) in [
+        (
+            "federation_custom_ca_list: []\n".to_string(),
+            "error: federation_custom_ca_list: federation_custom_ca_list specified without any certificate files".to_string(),
+        ),
+        (
+            format!("federation_custom_ca_list: [{}]\n", d.p("missing.pem").display()),
+            format!(
+                "error: federation_custom_ca_list[0]: cannot read {}",
+                d.p("missing.pem").display()
+            ),
+        ),
+        (
+            format!("federation_custom_ca_list: [{}]\n", not_pem.display()),
+            "error: federation_custom_ca_list[0]: Error parsing custom CA certificate file".to_string(),
+        ),
+        (
+            "federation_verify_certificates: 'yes'\n".to_string(),
+            "error: federation_verify_certificates: expected a boolean".to_string(),
+        ),
+    ] {
+        let path = d.write("homeserver.yaml", &format!("{}{extra}", d.base()));
+        let (c, p) = load(&[path]);
+        assert!(c.is_none(), "{extra}");
+        assert_problem(&p, &needle);
+    }
+}

@@ -17,6 +17,7 @@ mod e2ee_cross_signing;
 mod e2ee_keys;
 mod e2ee_to_device;
 mod email;
+mod federation;
 mod fuzz;
 mod hostile_input;
 mod http_basics;

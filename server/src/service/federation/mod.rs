@@ -1,0 +1,44 @@
+//! Federation, the first layer: finding another server (`discovery`), signing and checking
+//! requests with X-Matrix (`auth`), and an outbound HTTP client that connects only where the
+//! IP policy allows, with the TLS name and Host header discovery chose (`client`). No
+//! endpoints and no storage here: caches are in memory. Never imports axum.
+
+pub mod auth;
+pub mod client;
+pub mod discovery;
+pub mod dns;
+mod pinned;
+
+pub use auth::{AuthError, Authenticated};
+pub use client::{FederationClient, FederationError};
+pub use discovery::{Discovery, DiscoveryError, Resolution, Step};
+pub use dns::{Dns, DnsError, SrvRecord, SystemDns};
+
+use std::sync::Arc;
+
+use super::safe_http::IpPolicy;
+use crate::config::Config;
+
+/// The IP policy every outbound federation connection obeys: ip_range_blacklist (Synapse's
+/// default when unset, plus 0.0.0.0 and ::) with ip_range_whitelist exceptions.
+pub fn ip_policy(config: &Config) -> IpPolicy {
+    IpPolicy {
+        layers: vec![(
+            config.outbound.ip_range_blacklist.clone(),
+            config.outbound.ip_range_whitelist.clone(),
+        )],
+        always_allow: Vec::new(),
+    }
+}
+
+/// The outbound federation client for `config`, resolving names with the system's DNS.
+pub fn client_from_config(config: &Config) -> FederationClient {
+    FederationClient::new(
+        &config.server_name,
+        Discovery::new(
+            Arc::new(SystemDns::default()),
+            Arc::new(ip_policy(config)),
+            config.federation_tls.clone(),
+        ),
+    )
+}
