@@ -94,9 +94,9 @@ fn empty_body_allowed(path: &str) -> bool {
         || (path.starts_with("/_matrix/client/") && UIA_ENDINGS.iter().any(|e| path.ends_with(e)))
 }
 
-/// Client endpoints behind user-interactive auth that took no body as `{}` before they were
-/// typed (a first call that only asks for the flows), and still do.
-const UIA_ENDINGS: &[&str] = &["/register", "/account/deactivate", "/delete_devices"];
+/// Client endpoints behind user-interactive auth where Synapse takes no body as `{}`. Not
+/// /register nor /account/deactivate: Synapse answers those M_NOT_JSON.
+const UIA_ENDINGS: &[&str] = &["/delete_devices"];
 
 /// A request parsed with ruma's endpoint types.
 pub struct Ruma<T>(pub T);
