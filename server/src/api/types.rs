@@ -11,6 +11,8 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::marker::PhantomData;
+use std::ops::Deref;
 
 use bytes::BufMut;
 use http::HeaderValue;
@@ -130,3 +132,48 @@ macro_rules! impl_json_response {
     };
 }
 pub(crate) use impl_json_response;
+
+/// Our own reading `T` of a request, served on the method and every path of ruma's endpoint
+/// `R` (`endpoint::<OnPathsOf<R, T>, _, _>`): for endpoints whose paths ruma knows but whose
+/// parsing would answer differently from Synapse (each `T` says why).
+pub struct OnPathsOf<R, T>(pub T, PhantomData<fn() -> R>);
+
+/// How `T` reads a request; the path arguments are already percent-decoded.
+pub trait FromHttp: Sized {
+    fn from_http(req: &http::Request<&[u8]>, args: &[&str]) -> Result<Self, DeserializationError>;
+}
+
+impl<R: ruma::api::Metadata, T> ruma::api::Metadata for OnPathsOf<R, T> {
+    const METHOD: http::Method = R::METHOD;
+    const RATE_LIMITED: bool = R::RATE_LIMITED;
+    type Authentication = R::Authentication;
+    type PathBuilder = R::PathBuilder;
+    const PATH_BUILDER: R::PathBuilder = R::PATH_BUILDER;
+}
+
+impl<R: ruma::api::IncomingRequest, T: FromHttp> ruma::api::IncomingRequest for OnPathsOf<R, T> {
+    type EndpointError = R::EndpointError;
+    /// Not used: the handlers answer with their own response types.
+    type OutgoingResponse = R::OutgoingResponse;
+
+    fn try_from_http_request_inner(
+        req: http::Request<&[u8]>,
+        args: &[&str],
+    ) -> Result<Self, DeserializationError> {
+        T::from_http(&req, args).map(|t| OnPathsOf(t, PhantomData))
+    }
+}
+
+impl<R, T> OnPathsOf<R, T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<R, T> Deref for OnPathsOf<R, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}

@@ -9,56 +9,42 @@ pub mod thumbnail;
 pub mod upload;
 
 use std::collections::HashMap;
-use std::marker::PhantomData;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use ruma::api::error::{DeserializationError, IntoHttpError};
-use ruma::api::{BytesBody, IncomingRequest, Metadata, OutgoingResponse};
+use ruma::api::{BytesBody, OutgoingResponse};
 
+use crate::api::types::{FromHttp, OnPathsOf, path_arg, query};
 use crate::service::media::INLINE_CONTENT_TYPES;
 
 /// A download or thumbnail request as sent, on the method and every path of ruma's request type
-/// `R` (`endpoint::<MediaGet<R>, _, _>`). Ours rather than `R` itself, so that nothing answers
-/// differently than before: the server name stays a string (media that is not ours, and a name
-/// that is not a server name at all, are both 404 "Not found", where ruma's `OwnedServerName`
-/// makes the latter 400), and the query stays strings that the handler parses with Synapse's
-/// texts (ruma's query types word a missing or bad `width` differently, and refuse the
-/// `timeout_ms`, `allow_remote` and `animated` values we ignore: only local media is served).
-pub struct MediaGet<R> {
+/// `R` (`endpoint::<MediaGet<R>, _, _>`).
+pub type MediaGet<R> = OnPathsOf<R, MediaArgs>;
+
+/// A download's or thumbnail's arguments. Ours rather than ruma's request, so that nothing
+/// answers differently than before: the server name stays a string (media that is not ours, and
+/// a name that is not a server name at all, are both 404 "Not found", where ruma's
+/// `OwnedServerName` makes the latter 400), and the query stays strings that the handler parses
+/// with Synapse's texts (ruma's query types word a missing or bad `width` differently, and
+/// refuse the `timeout_ms`, `allow_remote` and `animated` values we ignore: only local media is
+/// served). Downloads are streamed and thumbnails answer [`MediaBytes`], both with
+/// [`serving_headers`] (ruma's response holds the whole file, and none of those headers).
+pub struct MediaArgs {
     pub server_name: String,
     pub media_id: String,
     /// The `{fileName}` path argument, on the paths that have one.
     pub file_name: Option<String>,
     /// The query string as key → value (the last one wins, as `QueryMap`).
     pub query: HashMap<String, String>,
-    endpoint: PhantomData<fn() -> R>,
 }
 
-impl<R: Metadata> Metadata for MediaGet<R> {
-    const METHOD: http::Method = R::METHOD;
-    const RATE_LIMITED: bool = R::RATE_LIMITED;
-    type Authentication = R::Authentication;
-    type PathBuilder = R::PathBuilder;
-    const PATH_BUILDER: R::PathBuilder = R::PATH_BUILDER;
-}
-
-impl<R: IncomingRequest> IncomingRequest for MediaGet<R> {
-    type EndpointError = R::EndpointError;
-    /// Never built: downloads are streamed and thumbnails answer [`MediaBytes`], both with
-    /// [`serving_headers`] (ruma's response holds the whole file, and none of those headers).
-    type OutgoingResponse = R::OutgoingResponse;
-
-    fn try_from_http_request_inner(
-        req: http::Request<&[u8]>,
-        args: &[&str],
-    ) -> Result<Self, DeserializationError> {
-        use crate::api::types::{path_arg, query};
-        Ok(MediaGet {
+impl FromHttp for MediaArgs {
+    fn from_http(req: &http::Request<&[u8]>, args: &[&str]) -> Result<Self, DeserializationError> {
+        Ok(MediaArgs {
             server_name: path_arg(args, 0),
             media_id: path_arg(args, 1),
             file_name: args.get(2).map(|f| (*f).to_owned()),
-            query: query(&req),
-            endpoint: PhantomData,
+            query: query(req),
         })
     }
 }

@@ -2,51 +2,36 @@
 //! Authenticated. Disabled previews answer 404 M_UNRECOGNIZED, as Synapse; a blocked address
 //! 403 (IP literal) or 502 (name resolving only to blocked addresses), like Synapse's wording.
 
-use std::marker::PhantomData;
-
 use axum::extract::State;
 use axum::http::StatusCode;
+use ruma::api::IncomingRequest;
 use ruma::api::error::DeserializationError;
-use ruma::api::{IncomingRequest, Metadata};
 
 use crate::api::ApiError;
 use crate::api::extract::{Auth, Ruma, RumaResponse};
-use crate::api::types::query;
+use crate::api::types::{FromHttp, OnPathsOf, query};
 use crate::service::SharedServices;
 use crate::service::safe_http::FetchError;
 use crate::service::url_preview::PreviewError;
 
 /// A preview request as sent, on the method and every path of ruma's request type `R`
-/// (`get_media_preview`, authenticated or legacy). Ours rather than `R`: disabled previews are
-/// 404 M_UNRECOGNIZED whatever the query, and a missing `url` or a bad `ts` are answered with
-/// Synapse's texts, where ruma's request would refuse them first, in its own words.
-pub struct PreviewRequest<R> {
+/// (`get_media_preview`, authenticated or legacy).
+pub type PreviewRequest<R> = OnPathsOf<R, PreviewArgs>;
+
+/// Ours rather than ruma's request: disabled previews are 404 M_UNRECOGNIZED whatever the query,
+/// and a missing `url` or a bad `ts` are answered with Synapse's texts, where ruma's request
+/// would refuse them first, in its own words.
+pub struct PreviewArgs {
     pub url: Option<String>,
     pub ts: Option<String>,
-    endpoint: PhantomData<fn() -> R>,
 }
 
-impl<R: Metadata> Metadata for PreviewRequest<R> {
-    const METHOD: http::Method = R::METHOD;
-    const RATE_LIMITED: bool = R::RATE_LIMITED;
-    type Authentication = R::Authentication;
-    type PathBuilder = R::PathBuilder;
-    const PATH_BUILDER: R::PathBuilder = R::PATH_BUILDER;
-}
-
-impl<R: IncomingRequest> IncomingRequest for PreviewRequest<R> {
-    type EndpointError = R::EndpointError;
-    type OutgoingResponse = R::OutgoingResponse;
-
-    fn try_from_http_request_inner(
-        req: http::Request<&[u8]>,
-        _: &[&str],
-    ) -> Result<Self, DeserializationError> {
-        let mut q = query(&req);
-        Ok(PreviewRequest {
+impl FromHttp for PreviewArgs {
+    fn from_http(req: &http::Request<&[u8]>, _: &[&str]) -> Result<Self, DeserializationError> {
+        let mut q = query(req);
+        Ok(PreviewArgs {
             url: q.remove("url"),
             ts: q.remove("ts"),
-            endpoint: PhantomData,
         })
     }
 }
@@ -65,6 +50,7 @@ where
     if !s.config.url_preview.enabled {
         return Err(ApiError::unrecognized());
     }
+    let req = req.into_inner();
     let Some(url) = req.url else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
