@@ -330,6 +330,25 @@ async fn bad_documents_are_refused() {
         ),
         ("not an object", json!([1, 2]), "not a JSON object"),
         (
+            "too many keys",
+            key_doc(
+                &origin,
+                &w.origin_key,
+                now + DAY,
+                Value::Object(
+                    (0..keys::MAX_KEYS_PER_DOCUMENT)
+                        .map(|i| {
+                            (
+                                format!("ed25519:old{i}"),
+                                json!({"key": other.public_key_base64(), "expired_ts": now}),
+                            )
+                        })
+                        .collect(),
+                ),
+            ),
+            "more than 64 keys",
+        ),
+        (
             "short key",
             signed(
                 &origin,
@@ -397,6 +416,15 @@ async fn a_notary_answers_when_the_origin_is_down() {
         Some(key_doc(&notary, &w.notary_key, now + DAY, json!({})));
     let ring = KeyRing::new(vec![notary_config(&w, false)]);
     assert_eq!(w.lookup(&ring, &kid, now).await.unwrap(), k);
+    assert_eq!(w.notary.remote.key_hits.load(Ordering::SeqCst), 1);
+    // The notary's keys are cached too: another lookup through it does not fetch them again.
+    let queries = w.notary.remote.query_hits.load(Ordering::SeqCst);
+    let e = w.lookup(&ring, "ed25519:other", now).await.unwrap_err();
+    assert!(e.to_string().contains("not in its answer"), "{e}");
+    assert_eq!(
+        w.notary.remote.query_hits.load(Ordering::SeqCst),
+        queries + 1
+    );
     assert_eq!(w.notary.remote.key_hits.load(Ordering::SeqCst), 1);
 
     // A notary signature by another key is refused, as is a copy the notary did not sign

@@ -30,6 +30,10 @@ use crate::keys::SigningKey;
 /// The longest a fetched current key is trusted for, whatever its `valid_until_ts` says.
 pub const MAX_VALIDITY_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
+/// The most ed25519 keys (current and old) one document may list; a document with more is
+/// refused, so no answer can fill the cache.
+pub const MAX_KEYS_PER_DOCUMENT: usize = 64;
+
 pub const SERVER_PATH: &str = "/_matrix/key/v2/server";
 pub const QUERY_PATH: &str = "/_matrix/key/v2/query";
 
@@ -161,7 +165,27 @@ impl KeyRing {
             .entry(origin.to_owned())
             .or_default()
             .clone();
-        let _turn = gate.lock().await;
+        let result = {
+            let _turn = gate.lock().await;
+            self.fetch(client, signing_key, origin, key_id, at_ts).await
+        };
+        // The gate goes when no other lookup holds it (clones are made under this lock).
+        let mut fetching = self.fetching.lock().expect("lock");
+        if Arc::strong_count(&gate) <= 2 {
+            fetching.remove(origin);
+        }
+        result
+    }
+
+    /// The lookup proper, one at a time per server.
+    async fn fetch(
+        &self,
+        client: &FederationClient,
+        signing_key: &SigningKey,
+        origin: &ServerName,
+        key_id: &str,
+        at_ts: i64,
+    ) -> Result<Base64, KeyError> {
         // Another lookup may have fetched it while this one waited.
         if let Some(k) = self.cached_at(origin, key_id, at_ts) {
             return Ok(k);
@@ -307,14 +331,24 @@ impl KeyRing {
             return Ok(None);
         }
         let now = (self.now)();
+        let usable = || -> BTreeMap<String, Base64> {
+            self.cache
+                .lock()
+                .expect("lock")
+                .iter()
+                .filter(|((server, _), k)| {
+                    server.as_str() == notary_name.as_str() && k.usable_at(now)
+                })
+                .map(|((_, id), k)| (id.clone(), k.public_key.clone()))
+                .collect()
+        };
+        let cached = usable();
+        if !cached.is_empty() {
+            return Ok(Some(cached));
+        }
         let fetched = self.fetch_direct(client, signing_key, notary_name).await?;
-        Ok(Some(
-            fetched
-                .into_iter()
-                .filter(|k| k.usable_at(now))
-                .map(|k| (k.key_id, k.public_key))
-                .collect(),
-        ))
+        self.remember(notary_name, fetched);
+        Ok(Some(usable()))
     }
 
     /// Authenticates an inbound federation request from its `Authorization` header (see
@@ -468,8 +502,13 @@ pub fn verify_key_document(
         _ => return Err("valid_until_ts is not an integer".into()),
     };
     let cap = now.saturating_add(MAX_VALIDITY_MS);
+    let listed = ed25519_entries(&obj, "verify_keys")?;
+    let old = ed25519_entries(&obj, "old_verify_keys")?;
+    if listed.len() + old.len() > MAX_KEYS_PER_DOCUMENT {
+        return Err(format!("more than {MAX_KEYS_PER_DOCUMENT} keys"));
+    }
     let mut current = BTreeMap::new();
-    for (id, entry) in ed25519_entries(&obj, "verify_keys")? {
+    for (id, entry) in listed {
         current.insert(id.clone(), key_of(entry, "verify_keys", id)?);
     }
     if current.is_empty() {
@@ -477,7 +516,7 @@ pub fn verify_key_document(
     }
     check_signed_by(&obj, server.as_str(), &current)?;
     let mut keys: Vec<VerifiedKey> = Vec::new();
-    for (id, entry) in ed25519_entries(&obj, "old_verify_keys")? {
+    for (id, entry) in old {
         if current.contains_key(id) {
             continue;
         }
