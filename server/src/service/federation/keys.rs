@@ -171,7 +171,9 @@ impl KeyRing {
         };
         // The gate goes when no other lookup holds it (clones are made under this lock).
         let mut fetching = self.fetching.lock().expect("lock");
-        if Arc::strong_count(&gate) <= 2 {
+        if Arc::strong_count(&gate) <= 2
+            && fetching.get(origin).is_some_and(|g| Arc::ptr_eq(g, &gate))
+        {
             fetching.remove(origin);
         }
         result
