@@ -80,6 +80,8 @@ pub struct Services {
         std::sync::Mutex<std::collections::HashMap<(String, String), sync::UnreadCounts>>,
     /// Outbound federation: discovery, X-Matrix signing, the pinned HTTP clients.
     pub federation: federation::FederationClient,
+    /// Other servers' signing keys, verified and cached in memory (`server_key`).
+    pub server_key_ring: federation::KeyRing,
 }
 
 pub type SharedServices = Arc<Services>;
@@ -104,6 +106,7 @@ impl Services {
     ) -> Services {
         Services {
             federation: federation::client_from_config(&config),
+            server_key_ring: federation::KeyRing::new(config.trusted_key_servers.clone()),
             config,
             db,
             signing_key,

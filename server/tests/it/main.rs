@@ -18,6 +18,7 @@ mod e2ee_keys;
 mod e2ee_to_device;
 mod email;
 mod federation;
+mod federation_keys;
 mod fuzz;
 mod hostile_input;
 mod http_basics;

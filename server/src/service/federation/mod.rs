@@ -1,5 +1,5 @@
 //! Federation, the first layer: finding another server (`discovery`), signing and checking
-//! requests with X-Matrix (`auth`), and an outbound HTTP client that connects only where the
+//! requests with X-Matrix (`auth`), other servers' signing keys (`keys`), and an outbound HTTP client that connects only where the
 //! IP policy allows, with the TLS name and Host header discovery chose (`client`). No
 //! endpoints and no storage here: caches are in memory. Never imports axum.
 
@@ -7,12 +7,14 @@ pub mod auth;
 pub mod client;
 pub mod discovery;
 pub mod dns;
+pub mod keys;
 mod pinned;
 
 pub use auth::{AuthError, Authenticated};
 pub use client::{FederationClient, FederationError};
 pub use discovery::{Discovery, DiscoveryError, Resolution, Step};
 pub use dns::{Dns, DnsError, SrvRecord, SystemDns};
+pub use keys::{KeyError, KeyRing, VerifiedKey};
 
 use std::sync::Arc;
 

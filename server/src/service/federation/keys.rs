@@ -1,0 +1,580 @@
+//! Other servers' signing keys
+//! (https://spec.matrix.org/v1.16/server-server-api/#retrieving-server-keys), to verify
+//! X-Matrix requests and PDUs. A lookup of (server, key id) valid at a timestamp asks, in
+//! order: the in-memory cache; the server itself (`GET /_matrix/key/v2/server`); each notary
+//! of `trusted_key_servers` (`POST /_matrix/key/v2/query`). Every document received is checked
+//! before any key of it is used: `server_name` is the server asked about, the document is
+//! self-signed by one of its own `verify_keys`, and a notary's copy also carries the notary's
+//! valid signature (its configured `verify_keys`, else its own keys fetched directly, unless
+//! `accept_keys_insecurely`). A current key is usable up to the lesser of `valid_until_ts` and
+//! 7 days after it was fetched (as Synapse and the spec do), an old key up to its `expired_ts`.
+//!
+//! The cache is in memory only: persisting keys (Synapse's `server_keys_json`) comes with the
+//! inbound side, so no database table here.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use ruma::serde::Base64;
+use ruma::signatures::{
+    SigningKeyAlgorithm, to_canonical_json_string_for_signing, verify_canonical_json_bytes,
+};
+use ruma::{CanonicalJsonObject, CanonicalJsonValue, OwnedServerName, ServerName};
+use serde_json::{Value, json};
+
+use super::auth::{self, AuthError, Authenticated};
+use super::client::FederationClient;
+use crate::config::TrustedKeyServer;
+use crate::keys::SigningKey;
+
+/// The longest a fetched current key is trusted for, whatever its `valid_until_ts` says.
+pub const MAX_VALIDITY_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// The most ed25519 keys (current and old) one document may list; a document with more is
+/// refused, so no answer can fill the cache.
+pub const MAX_KEYS_PER_DOCUMENT: usize = 64;
+
+pub const SERVER_PATH: &str = "/_matrix/key/v2/server";
+pub const QUERY_PATH: &str = "/_matrix/key/v2/query";
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The key id is not `ed25519:<version>` (the only algorithm Matrix signs with).
+    #[error("unsupported key id {0:?}")]
+    UnsupportedKeyId(String),
+    /// A key document failed a check; `from` is who sent it.
+    #[error("key document for {server} from {from}: {reason}")]
+    Invalid {
+        server: String,
+        from: String,
+        reason: String,
+    },
+    /// No source gave the key valid at `at_ts`; `tried` says what each source answered.
+    #[error("no key {key_id} of {server} valid at {at_ts}: {}", tried.join("; "))]
+    NotFound {
+        server: OwnedServerName,
+        key_id: String,
+        at_ts: i64,
+        tried: Vec<String>,
+    },
+}
+
+/// One verified key of a server and until when it may be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedKey {
+    pub key_id: String,
+    /// The raw 32-byte ed25519 public key.
+    pub public_key: Base64,
+    /// Usable for timestamps up to this one (ms): the capped `valid_until_ts` of a current
+    /// key, the `expired_ts` of an old one.
+    pub valid_until_ts: i64,
+}
+
+impl VerifiedKey {
+    pub fn usable_at(&self, at_ts: i64) -> bool {
+        at_ts <= self.valid_until_ts
+    }
+}
+
+type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The cache of other servers' keys and the notaries to ask.
+pub struct KeyRing {
+    notaries: Vec<TrustedKeyServer>,
+    cache: Mutex<HashMap<(OwnedServerName, String), VerifiedKey>>,
+    /// One lookup at a time per server, so concurrent lookups share one fetch.
+    fetching: Mutex<HashMap<OwnedServerName, Arc<tokio::sync::Mutex<()>>>>,
+    now: Clock,
+}
+
+fn system_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl KeyRing {
+    pub fn new(notaries: Vec<TrustedKeyServer>) -> Self {
+        KeyRing {
+            notaries,
+            cache: Mutex::default(),
+            fetching: Mutex::default(),
+            now: Arc::new(system_now_ms),
+        }
+    }
+
+    /// The same with another clock (ms since the epoch), for tests.
+    pub fn with_clock(mut self, now: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        self.now = Arc::new(now);
+        self
+    }
+
+    /// What the cache holds for (server, key id), valid or not.
+    pub fn cached(&self, server: &ServerName, key_id: &str) -> Option<VerifiedKey> {
+        self.cache
+            .lock()
+            .expect("lock")
+            .get(&(server.to_owned(), key_id.to_string()))
+            .cloned()
+    }
+
+    fn cached_at(&self, server: &ServerName, key_id: &str, at_ts: i64) -> Option<Base64> {
+        self.cached(server, key_id)
+            .filter(|k| k.usable_at(at_ts))
+            .map(|k| k.public_key)
+    }
+
+    fn remember(&self, server: &ServerName, keys: Vec<VerifiedKey>) {
+        let mut cache = self.cache.lock().expect("lock");
+        for k in keys {
+            let slot = (server.to_owned(), k.key_id.clone());
+            match cache.get(&slot) {
+                // A key never loses validity it was verified to have.
+                Some(old)
+                    if old.public_key == k.public_key && old.valid_until_ts >= k.valid_until_ts => {
+                }
+                _ => {
+                    cache.insert(slot, k);
+                }
+            }
+        }
+    }
+
+    /// The public key `key_id` of `origin`, usable at `at_ts` (ms): from the cache, else from
+    /// `origin` itself, else from the notaries. Requests go out through `client`, signed with
+    /// `signing_key`.
+    pub async fn server_key(
+        &self,
+        client: &FederationClient,
+        signing_key: &SigningKey,
+        origin: &ServerName,
+        key_id: &str,
+        at_ts: i64,
+    ) -> Result<Base64, KeyError> {
+        if !key_id.starts_with("ed25519:") || key_id.len() == "ed25519:".len() {
+            return Err(KeyError::UnsupportedKeyId(key_id.to_string()));
+        }
+        if let Some(k) = self.cached_at(origin, key_id, at_ts) {
+            return Ok(k);
+        }
+        let gate = self
+            .fetching
+            .lock()
+            .expect("lock")
+            .entry(origin.to_owned())
+            .or_default()
+            .clone();
+        let result = {
+            let _turn = gate.lock().await;
+            self.fetch(client, signing_key, origin, key_id, at_ts).await
+        };
+        // The gate goes when no other lookup holds it (clones are made under this lock).
+        let mut fetching = self.fetching.lock().expect("lock");
+        if Arc::strong_count(&gate) <= 2
+            && fetching.get(origin).is_some_and(|g| Arc::ptr_eq(g, &gate))
+        {
+            fetching.remove(origin);
+        }
+        result
+    }
+
+    /// The lookup proper, one at a time per server.
+    async fn fetch(
+        &self,
+        client: &FederationClient,
+        signing_key: &SigningKey,
+        origin: &ServerName,
+        key_id: &str,
+        at_ts: i64,
+    ) -> Result<Base64, KeyError> {
+        // Another lookup may have fetched it while this one waited.
+        if let Some(k) = self.cached_at(origin, key_id, at_ts) {
+            return Ok(k);
+        }
+        let mut tried = Vec::new();
+        match self.fetch_direct(client, signing_key, origin).await {
+            Ok(keys) => {
+                self.remember(origin, keys);
+                if let Some(k) = self.cached_at(origin, key_id, at_ts) {
+                    return Ok(k);
+                }
+                tried.push(format!("{origin}: not in its answer"));
+            }
+            Err(e) => tried.push(e.to_string()),
+        }
+        for notary in &self.notaries {
+            match self
+                .fetch_from_notary(client, signing_key, notary, origin, key_id, at_ts)
+                .await
+            {
+                Ok(keys) => {
+                    self.remember(origin, keys);
+                    if let Some(k) = self.cached_at(origin, key_id, at_ts) {
+                        return Ok(k);
+                    }
+                    tried.push(format!("notary {}: not in its answer", notary.server_name));
+                }
+                Err(e) => tried.push(format!("notary {}: {e}", notary.server_name)),
+            }
+        }
+        Err(KeyError::NotFound {
+            server: origin.to_owned(),
+            key_id: key_id.to_string(),
+            at_ts,
+            tried,
+        })
+    }
+
+    /// `GET /_matrix/key/v2/server` on `server`: its verified keys.
+    async fn fetch_direct(
+        &self,
+        client: &FederationClient,
+        signing_key: &SigningKey,
+        server: &ServerName,
+    ) -> Result<Vec<VerifiedKey>, KeyError> {
+        let invalid = |reason: String| KeyError::Invalid {
+            server: server.to_string(),
+            from: server.to_string(),
+            reason,
+        };
+        let doc = client
+            .get_json(signing_key, server, SERVER_PATH)
+            .await
+            .map_err(|e| invalid(format!("fetch failed: {e}")))?;
+        verify_key_document(&doc, server, (self.now)()).map_err(invalid)
+    }
+
+    /// `POST /_matrix/key/v2/query` on `notary` for (`origin`, `key_id`): the verified keys of
+    /// the documents about `origin` (others are ignored), each signed by the notary.
+    async fn fetch_from_notary(
+        &self,
+        client: &FederationClient,
+        signing_key: &SigningKey,
+        notary: &TrustedKeyServer,
+        origin: &ServerName,
+        key_id: &str,
+        at_ts: i64,
+    ) -> Result<Vec<VerifiedKey>, KeyError> {
+        let invalid = |reason: String| KeyError::Invalid {
+            server: origin.to_string(),
+            from: notary.server_name.clone(),
+            reason,
+        };
+        let notary_name = ServerName::parse(&notary.server_name)
+            .map_err(|e| invalid(format!("not a server name: {e}")))?;
+        let notary_keys = self
+            .notary_keys(client, signing_key, notary, &notary_name)
+            .await?;
+        let body =
+            json!({"server_keys": {origin.as_str(): {key_id: {"minimum_valid_until_ts": at_ts}}}});
+        let answer = client
+            .request_json(
+                signing_key,
+                http::Method::POST,
+                &notary_name,
+                QUERY_PATH,
+                Some(&body),
+            )
+            .await
+            .map_err(|e| invalid(format!("query failed: {e}")))?;
+        let docs = answer
+            .get("server_keys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| invalid("no server_keys list in the answer".into()))?;
+        let now = (self.now)();
+        let mut keys = Vec::new();
+        let mut problems = Vec::new();
+        for doc in docs {
+            if doc.get("server_name").and_then(Value::as_str) != Some(origin.as_str()) {
+                continue;
+            }
+            let checked = match &notary_keys {
+                Some(nk) => to_canonical(doc).and_then(|obj| {
+                    check_signed_by(&obj, notary_name.as_str(), nk)
+                        .map_err(|e| format!("notary signature: {e}"))
+                }),
+                None => Ok(()),
+            };
+            match checked.and_then(|()| verify_key_document(doc, origin, now)) {
+                Ok(k) => keys.extend(k),
+                Err(e) => problems.push(e),
+            }
+        }
+        if keys.is_empty() && !problems.is_empty() {
+            return Err(invalid(problems.join("; ")));
+        }
+        Ok(keys)
+    }
+
+    /// The keys a notary's answers must be signed with: its configured `verify_keys`; when
+    /// none are configured, none (`accept_keys_insecurely`) or its current keys fetched
+    /// directly from it.
+    async fn notary_keys(
+        &self,
+        client: &FederationClient,
+        signing_key: &SigningKey,
+        notary: &TrustedKeyServer,
+        notary_name: &ServerName,
+    ) -> Result<Option<BTreeMap<String, Base64>>, KeyError> {
+        if !notary.verify_keys.is_empty() {
+            let mut keys = BTreeMap::new();
+            for (id, key) in &notary.verify_keys {
+                let key = decode_key(key).map_err(|reason| KeyError::Invalid {
+                    server: notary.server_name.clone(),
+                    from: "the configuration".into(),
+                    reason: format!("verify_keys {id}: {reason}"),
+                })?;
+                keys.insert(id.clone(), key);
+            }
+            return Ok(Some(keys));
+        }
+        if notary.accept_keys_insecurely {
+            return Ok(None);
+        }
+        let now = (self.now)();
+        let usable = || -> BTreeMap<String, Base64> {
+            self.cache
+                .lock()
+                .expect("lock")
+                .iter()
+                .filter(|((server, _), k)| {
+                    server.as_str() == notary_name.as_str() && k.usable_at(now)
+                })
+                .map(|((_, id), k)| (id.clone(), k.public_key.clone()))
+                .collect()
+        };
+        let cached = usable();
+        if !cached.is_empty() {
+            return Ok(Some(cached));
+        }
+        let fetched = self.fetch_direct(client, signing_key, notary_name).await?;
+        self.remember(notary_name, fetched);
+        Ok(Some(usable()))
+    }
+
+    /// Authenticates an inbound federation request from its `Authorization` header (see
+    /// `auth::authenticate`), the origin's key looked up here and valid now.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn authenticate_request(
+        &self,
+        client: &FederationClient,
+        signing_key: &SigningKey,
+        us: &ServerName,
+        authorization: Option<&str>,
+        method: &http::Method,
+        path_and_query: &str,
+        content: &[u8],
+    ) -> Result<Authenticated, AuthError> {
+        let now = (self.now)();
+        auth::authenticate(
+            authorization,
+            us,
+            method,
+            path_and_query,
+            content,
+            |origin, key| async move {
+                self.server_key(client, signing_key, &origin, key.as_str(), now)
+                    .await
+                    .ok()
+                    .map(|k| k.encode())
+            },
+        )
+        .await
+    }
+}
+
+/// Unpadded (or padded) standard base64 of a 32-byte ed25519 key.
+fn decode_key(s: &str) -> Result<Base64, String> {
+    let key = Base64::<ruma::serde::base64::Standard>::parse(s.trim_end_matches('='))
+        .map_err(|e| format!("not base64: {e}"))?;
+    if key.as_bytes().len() != 32 {
+        return Err(format!(
+            "an ed25519 key is 32 bytes, not {}",
+            key.as_bytes().len()
+        ));
+    }
+    Ok(key)
+}
+
+fn to_canonical(doc: &Value) -> Result<CanonicalJsonObject, String> {
+    if !doc.is_object() {
+        return Err("not a JSON object".into());
+    }
+    serde_json::from_value(doc.clone()).map_err(|e| format!("not canonical JSON: {e}"))
+}
+
+/// Checks that `obj` carries at least one signature of `entity` by a key of `keys`, and that
+/// every signature of `entity` by a key of `keys` is valid.
+fn check_signed_by(
+    obj: &CanonicalJsonObject,
+    entity: &str,
+    keys: &BTreeMap<String, Base64>,
+) -> Result<(), String> {
+    let Some(CanonicalJsonValue::Object(sigs)) = obj
+        .get("signatures")
+        .and_then(|s| match s {
+            CanonicalJsonValue::Object(m) => m.get(entity),
+            _ => None,
+        })
+        .cloned()
+    else {
+        return Err(format!("not signed by {entity}"));
+    };
+    let canonical = to_canonical_json_string_for_signing(obj)
+        .map_err(|e| format!("cannot canonicalise: {e}"))?;
+    let mut verified = false;
+    for (key_id, sig) in &sigs {
+        let Some(public) = keys.get(key_id) else {
+            continue;
+        };
+        let CanonicalJsonValue::String(sig) = sig else {
+            return Err(format!("signature {entity} {key_id} is not a string"));
+        };
+        let sig = Base64::<ruma::serde::base64::Standard>::parse(sig.trim_end_matches('='))
+            .map_err(|e| format!("signature {entity} {key_id} is not base64: {e}"))?;
+        verify_canonical_json_bytes(
+            &SigningKeyAlgorithm::Ed25519,
+            public.as_bytes(),
+            sig.as_bytes(),
+            canonical.as_bytes(),
+        )
+        .map_err(|e| format!("bad signature {entity} {key_id}: {e}"))?;
+        verified = true;
+    }
+    if verified {
+        Ok(())
+    } else {
+        Err(format!("not signed by {entity} with a known key"))
+    }
+}
+
+fn ed25519_entries<'a>(
+    obj: &'a CanonicalJsonObject,
+    field: &str,
+) -> Result<Vec<(&'a String, &'a CanonicalJsonObject)>, String> {
+    let map = match obj.get(field) {
+        None => return Ok(Vec::new()),
+        Some(CanonicalJsonValue::Object(m)) => m,
+        Some(_) => return Err(format!("{field} is not an object")),
+    };
+    let mut out = Vec::new();
+    for (id, v) in map {
+        // Keys of other algorithms are ignored, as Synapse does.
+        if !id.starts_with("ed25519:") {
+            continue;
+        }
+        match v {
+            CanonicalJsonValue::Object(o) => out.push((id, o)),
+            _ => return Err(format!("{field}.{id} is not an object")),
+        }
+    }
+    Ok(out)
+}
+
+fn key_of(entry: &CanonicalJsonObject, field: &str, id: &str) -> Result<Base64, String> {
+    match entry.get("key") {
+        Some(CanonicalJsonValue::String(s)) => {
+            decode_key(s).map_err(|e| format!("{field}.{id}.key: {e}"))
+        }
+        _ => Err(format!("{field}.{id}.key is not a string")),
+    }
+}
+
+/// Checks a server key document as received for `server` at `now` (ms) and returns its keys
+/// with the timestamps up to which each may be used: the document must name `server`, be
+/// self-signed by one of its `verify_keys` (every such signature valid) and have an integer
+/// `valid_until_ts`. Current keys are usable up to min(valid_until_ts, now + 7 days); old ones
+/// up to their `expired_ts` (same cap).
+pub fn verify_key_document(
+    doc: &Value,
+    server: &ServerName,
+    now: i64,
+) -> Result<Vec<VerifiedKey>, String> {
+    let obj = to_canonical(doc)?;
+    match obj.get("server_name") {
+        Some(CanonicalJsonValue::String(s)) if s == server.as_str() => {}
+        Some(CanonicalJsonValue::String(s)) => {
+            return Err(format!("server_name is {s:?}, not {server:?}"));
+        }
+        _ => return Err("no server_name".into()),
+    }
+    let valid_until = match obj.get("valid_until_ts") {
+        Some(CanonicalJsonValue::Integer(i)) => i64::from(*i),
+        _ => return Err("valid_until_ts is not an integer".into()),
+    };
+    let cap = now.saturating_add(MAX_VALIDITY_MS);
+    let listed = ed25519_entries(&obj, "verify_keys")?;
+    let old = ed25519_entries(&obj, "old_verify_keys")?;
+    if listed.len() + old.len() > MAX_KEYS_PER_DOCUMENT {
+        return Err(format!("more than {MAX_KEYS_PER_DOCUMENT} keys"));
+    }
+    let mut current = BTreeMap::new();
+    for (id, entry) in listed {
+        current.insert(id.clone(), key_of(entry, "verify_keys", id)?);
+    }
+    if current.is_empty() {
+        return Err("no ed25519 verify_keys".into());
+    }
+    check_signed_by(&obj, server.as_str(), &current)?;
+    let mut keys: Vec<VerifiedKey> = Vec::new();
+    for (id, entry) in old {
+        if current.contains_key(id) {
+            continue;
+        }
+        let expired = match entry.get("expired_ts") {
+            Some(CanonicalJsonValue::Integer(i)) => i64::from(*i),
+            _ => return Err(format!("old_verify_keys.{id}.expired_ts is not an integer")),
+        };
+        keys.push(VerifiedKey {
+            key_id: id.clone(),
+            public_key: key_of(entry, "old_verify_keys", id)?,
+            valid_until_ts: expired.min(cap),
+        });
+    }
+    keys.extend(current.into_iter().map(|(key_id, public_key)| VerifiedKey {
+        key_id,
+        public_key,
+        valid_until_ts: valid_until.min(cap),
+    }));
+    Ok(keys)
+}
+
+impl crate::service::Services {
+    /// The public key `key_id` of `origin` usable at `at_ts` (ms), to verify its requests and
+    /// PDUs: cache, then `origin`, then the notaries.
+    pub async fn server_key(
+        &self,
+        origin: &ServerName,
+        key_id: &str,
+        at_ts: i64,
+    ) -> Result<Base64, KeyError> {
+        self.server_key_ring
+            .server_key(&self.federation, &self.signing_key, origin, key_id, at_ts)
+            .await
+    }
+
+    /// Authenticates an inbound federation request (X-Matrix header, origin's key, signature),
+    /// for the inbound extractor.
+    pub async fn authenticate_federation_request(
+        &self,
+        authorization: Option<&str>,
+        method: &http::Method,
+        path_and_query: &str,
+        content: &[u8],
+    ) -> Result<Authenticated, AuthError> {
+        let us = ServerName::parse(&self.config.server_name)
+            .map_err(|e| AuthError::Malformed(format!("our server_name: {e}")))?;
+        self.server_key_ring
+            .authenticate_request(
+                &self.federation,
+                &self.signing_key,
+                &us,
+                authorization,
+                method,
+                path_and_query,
+                content,
+            )
+            .await
+    }
+}
