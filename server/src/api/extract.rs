@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::service::SharedServices;
+pub use crate::service::raw::{raw, raws};
 
 /// The body limit for JSON requests (media uploads get their own).
 pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
@@ -161,18 +162,6 @@ impl<S: Send + Sync, T: IncomingRequest> FromRequest<S> for Ruma<T> {
             other => ApiError::bad_json(other.to_string()),
         })
     }
-}
-
-/// A JSON value as ruma's raw event type `T` (the services build events as JSON).
-pub fn raw<T>(v: &serde_json::Value) -> ruma::serde::Raw<T> {
-    ruma::serde::Raw::from_json(
-        serde_json::value::to_raw_value(v).expect("a JSON value serializes"),
-    )
-}
-
-/// JSON values as raw events.
-pub fn raws<T>(v: &[serde_json::Value]) -> Vec<ruma::serde::Raw<T>> {
-    v.iter().map(raw).collect()
 }
 
 /// A stream position from a pagination token (`from`, `to`, `at`): M_INVALID_PARAM if bad.

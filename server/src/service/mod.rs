@@ -23,6 +23,7 @@ pub mod profile;
 pub mod push;
 pub mod push_rules;
 pub mod ratelimit;
+pub mod raw;
 pub mod receipts;
 pub mod register_nonce;
 pub mod registration;

@@ -16,7 +16,8 @@ pub use response::SyncResponse;
 pub use token::{Token, page_token};
 pub use unread::UnreadCounts;
 
-use response::{Events, InvitedRoom, LeftRoom, Rooms, Timeline, raws};
+use crate::service::raw::raws;
+use response::{Events, InvitedRoom, LeftRoom, Rooms, Timeline};
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;

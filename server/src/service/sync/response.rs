@@ -14,16 +14,6 @@ use ruma::events::{
 use ruma::serde::Raw;
 use ruma::{OwnedRoomId, OwnedUserId};
 use serde::Serialize;
-use serde_json::Value;
-
-/// A JSON value as the raw event type `T`.
-pub(super) fn raw<T>(v: &Value) -> Raw<T> {
-    Raw::from_json(serde_json::value::to_raw_value(v).expect("a JSON value serializes"))
-}
-
-pub(super) fn raws<T>(v: &[Value]) -> Vec<Raw<T>> {
-    v.iter().map(raw).collect()
-}
 
 #[derive(Debug, Serialize)]
 pub struct SyncResponse {
