@@ -8,10 +8,11 @@ use ruma::api::auth_scheme::AccessToken;
 use ruma::api::client::filter::FilterDefinition;
 use ruma::api::error::DeserializationError;
 use ruma::api::metadata;
+use serde::Serialize;
 
 use crate::api::ApiError;
 use crate::api::extract::{Auth, Ruma, RumaResponse, uint_value};
-use crate::api::types::{impl_incoming_request, json_response, query};
+use crate::api::types::{impl_incoming_request, impl_json_response, query};
 use crate::service::SharedServices;
 use crate::service::sync::{SyncFilter, SyncRequest, SyncResponse, Token};
 
@@ -62,17 +63,11 @@ impl_incoming_request!(|req, args| {
 });
 
 /// The sync response, in Synapse's shape (see `SyncResponse`).
+#[derive(Serialize)]
+#[serde(transparent)]
 pub struct Response(SyncResponse);
 
-impl ::ruma::api::OutgoingResponse for Response {
-    type Body = crate::api::types::JsonBody;
-
-    fn try_into_http_response_inner(
-        self,
-    ) -> Result<::http::Response<Self::Body>, ::ruma::api::error::IntoHttpError> {
-        json_response(::http::StatusCode::OK, &self.0)
-    }
-}
+impl_json_response!();
 
 pub async fn sync_route(
     State(services): State<SharedServices>,
