@@ -20,13 +20,18 @@ fn main() {
 
     let release = env::var("PROFILE").is_ok_and(|profile| profile == "release");
     let default_linker = env::var("TARGET").is_ok_and(|t| t == "x86_64-unknown-linux-gnu")
-        && !env::var("CARGO_ENCODED_RUSTFLAGS").is_ok_and(|f| f.contains("link") || f.contains("fuse-ld"))
+        && !env::var("CARGO_ENCODED_RUSTFLAGS")
+            .is_ok_and(|f| f.contains("link") || f.contains("fuse-ld"))
         && env::var_os("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_none();
     if !release || !default_linker {
         return;
     }
     if let Some(map) = env::var_os("MATRIXD_LINK_MAP") {
-        println!("cargo:rustc-link-arg-bin=matrixd=-Wl,-Map={}", map.to_string_lossy());
+        // Mangled names, as the ordering file needs them.
+        println!(
+            "cargo:rustc-link-arg-bin=matrixd=-Wl,-Map={},--no-demangle",
+            map.to_string_lossy()
+        );
     }
     let order = Path::new(&env::var("CARGO_MANIFEST_DIR").expect("set by cargo")).join(ORDER_FILE);
     if order.exists() && env::var_os("MATRIXD_NO_STARTUP_ORDER").is_none() {

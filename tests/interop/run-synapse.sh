@@ -4,6 +4,11 @@
 #   DIR  data directory (created if missing); config, sqlite db, logs (DIR/homeserver.log) and
 #        signing key (DIR/localhost.signing.key) all live there.
 #   PORT listens on http://127.0.0.1:PORT only (client + federation + key APIs).
+# With SYNAPSE_FEDERATION_PORT set (and SYNAPSE_TLS_CERT, SYNAPSE_TLS_KEY, SYNAPSE_CA: PEM files),
+# it federates: server_name "127.0.0.1:FEDERATION_PORT", federation over TLS on that port with
+# that certificate, other servers' certificates checked against SYNAPSE_CA only
+# (federation_custom_ca_list), and ip_range_blacklist Synapse's default minus 127.0.0.0/8 so
+# servers on loopback can be reached. The client API stays on plain http://127.0.0.1:PORT.
 # The config is generated once; the overrides below are re-applied on every start.
 set -euo pipefail
 
@@ -13,6 +18,9 @@ mkdir -p "$1"
 DIR="$(cd "$1" && pwd)"   # absolute: Synapse writes the paths it is given into the config
 PORT="$2"
 CONF="$DIR/homeserver.yaml"
+FED_PORT="${SYNAPSE_FEDERATION_PORT:-}"
+SERVER_NAME=localhost
+[ -z "$FED_PORT" ] || SERVER_NAME="127.0.0.1:$FED_PORT"
 
 # The venv (installed on first use; fast no-op afterwards). Its last line of output is the path.
 VENV="$("$HERE/setup-synapse.sh" | tail -n1)"
@@ -20,20 +28,38 @@ PY="$VENV/bin/python"
 
 if [ ! -f "$CONF" ]; then
     # Writes homeserver.yaml, localhost.log.config (logs to DIR/homeserver.log) and localhost.signing.key.
-    (cd "$DIR" && "$PY" -m synapse.app.homeserver --server-name localhost --config-path "$CONF" \
+    (cd "$DIR" && "$PY" -m synapse.app.homeserver --server-name "$SERVER_NAME" --config-path "$CONF" \
         --generate-config --report-stats=no --data-directory "$DIR" >&2)
 fi
 
 # Override listener and network-facing settings (PyYAML comes with Synapse; comments are dropped).
-"$PY" - "$CONF" "$PORT" <<'PYEOF'
+"$PY" - "$CONF" "$PORT" "$FED_PORT" "${SYNAPSE_TLS_CERT:-}" "${SYNAPSE_TLS_KEY:-}" "${SYNAPSE_CA:-}" <<'PYEOF'
 import sys, yaml
 path, port = sys.argv[1], int(sys.argv[2])
+fed_port, cert, key, ca = sys.argv[3:7]
 with open(path) as f:
     conf = yaml.safe_load(f)
 conf["listeners"] = [{
     "port": port, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": False,
     "x_forwarded": False, "resources": [{"names": ["client", "federation"], "compress": False}],
 }]
+if fed_port:
+    conf["listeners"][0]["resources"][0]["names"] = ["client"]
+    conf["listeners"].append({
+        "port": int(fed_port), "bind_addresses": ["127.0.0.1"], "type": "http", "tls": True,
+        "x_forwarded": False, "resources": [{"names": ["federation"], "compress": False}],
+    })
+    conf["tls_certificate_path"] = cert
+    conf["tls_private_key_path"] = key
+    conf["federation_custom_ca_list"] = [ca]
+    conf["ip_range_blacklist"] = [
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "192.0.0.0/24",
+        "169.254.0.0/16", "192.88.99.0/24", "198.18.0.0/15", "192.0.2.0/24", "198.51.100.0/24",
+        "203.0.113.0/24", "224.0.0.0/4", "::1/128", "fe80::/10", "fc00::/7", "2001:db8::/32",
+        "ff00::/8", "fec0::/10",
+    ]
+    conf["rc_federation"] = {"window_size": 1000, "sleep_limit": 1000, "sleep_delay": 1,
+                             "reject_limit": 1000, "concurrent": 100}
 conf["trusted_key_servers"] = []          # never fetch keys from matrix.org
 conf["suppress_key_server_warning"] = True
 conf["report_stats"] = False

@@ -7,6 +7,7 @@ mod support;
 mod doctor;
 mod doctor_peer;
 mod durability;
+mod federation;
 mod install;
 mod install_wizard;
 mod interop;

@@ -123,6 +123,36 @@ impl From<crate::service::ratelimit::RetryAfter> for ApiError {
     }
 }
 
+/// An inbound federation request that fails X-Matrix authentication: 401 M_UNAUTHORIZED as
+/// in Synapse (a body that is not JSON cannot have been signed: M_NOT_JSON).
+impl From<crate::service::federation::AuthError> for ApiError {
+    fn from(e: crate::service::federation::AuthError) -> Self {
+        use crate::service::federation::AuthError as A;
+        match e {
+            A::NotJson => ApiError::not_json(),
+            A::Missing => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "M_UNAUTHORIZED",
+                "Missing Authorization headers",
+            ),
+            A::Malformed(m) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "M_UNAUTHORIZED",
+                format!("Malformed Authorization header: {m}"),
+            ),
+            A::Sign(m) => {
+                tracing::error!(error = m, "authenticating a federation request");
+                ApiError::internal()
+            }
+            other => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "M_UNAUTHORIZED",
+                other.to_string(),
+            ),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "storage error");
@@ -153,8 +183,13 @@ impl From<crate::service::rooms::RoomError> for ApiError {
                     "Your homeserver does not support the features required to interact with this room (version {v})"
                 ),
             ),
+            R::IncompatibleVersion(v) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "M_INCOMPATIBLE_ROOM_VERSION", text)
+                    .with("room_version", json!(v))
+            }
             R::TooLarge(m) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE", m),
             R::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "M_UNKNOWN", m),
+            R::BadGateway(m) => ApiError::new(StatusCode::BAD_GATEWAY, "M_UNKNOWN", m),
             R::Unavailable(_) | R::Rebuild => {
                 tracing::error!(error = %text, "an event was not stored");
                 ApiError::new(

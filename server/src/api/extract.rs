@@ -107,61 +107,131 @@ impl<S: Send + Sync, T: IncomingRequest> FromRequest<S> for Ruma<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let params = RawPathParams::from_request_parts(&mut parts, state)
-            .await
-            .map_err(|e| ApiError::invalid_param(e.body_text()))?;
-        let args: Vec<String> = params.iter().map(|(_, v)| v.to_string()).collect();
-        let mut bytes = body_bytes(Request::from_parts(parts.clone(), body)).await?;
-        let has_body = T::METHOD == http::Method::POST || T::METHOD == http::Method::PUT;
-        if has_body && bytes.iter().all(u8::is_ascii_whitespace) {
-            // Where Synapse takes no body as `{}`, so do we (ruma's types differ on it);
-            // elsewhere it is not JSON, as in Synapse.
-            if !empty_body_allowed(parts.uri.path()) {
-                return Err(ApiError::not_json());
-            }
-            bytes = Bytes::from_static(b"{}");
+        let args = path_args(&mut parts, state).await?;
+        let bytes = body_bytes(Request::from_parts(parts.clone(), body)).await?;
+        parse_ruma(parts, bytes, &args).map(Ruma)
+    }
+}
+
+/// A federation request from another server, parsed with ruma's type `T`: its X-Matrix
+/// `Authorization` header names the origin, us as destination (when given) and a key of the
+/// origin's whose signature covers this method, target and body; the origin is one
+/// federation_domain_whitelist allows (403 otherwise, as Synapse, before any key is fetched).
+pub struct Federation<T> {
+    pub origin: ruma::OwnedServerName,
+    pub request: T,
+}
+
+impl<T: IncomingRequest> FromRequest<SharedServices> for Federation<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, services: &SharedServices) -> Result<Self, ApiError> {
+        use crate::service::federation::auth;
+        let (mut parts, body) = req.into_parts();
+        let args = path_args(&mut parts, services).await?;
+        // Synapse reads the first X-Matrix credentials among the Authorization headers.
+        let authorization = parts
+            .headers
+            .get_all(http::header::AUTHORIZATION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| {
+                let scheme = ruma::api::federation::authentication::XMatrix::AUTH_SCHEME;
+                v.trim_start()
+                    .get(..scheme.len())
+                    .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+            })
+            .map(str::to_string);
+        let claimed = auth::parse_header(authorization.as_deref().unwrap_or(""))?;
+        if !services.federation.allows(&claimed.origin) {
+            return Err(ApiError::forbidden(format!(
+                "Federation denied with {}.",
+                claimed.origin
+            )));
         }
-        let http_req = http::Request::from_parts(parts, bytes.as_ref());
-        let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        let body_start = bytes.iter().find(|b| !b.is_ascii_whitespace());
-        if has_body
-            && let Some(first) = body_start
-            && *first != b'{'
-        {
-            // ruma's types assume a JSON object where they expect a body: anything else is
-            // refused as Synapse does (a body that starts like an object but is not JSON is
-            // M_NOT_JSON from ruma's parser below), without parsing the body twice.
-            return Err(match serde_json::from_slice::<serde_json::Value>(&bytes) {
-                Ok(_) => ApiError::bad_json("Content must be a JSON object."),
-                Err(_) => ApiError::not_json(),
-            });
-        }
-        // A deserializer that panics on some input (ruma's login type reads `type` by
-        // indexing) must still give the client a 400, never drop the request.
-        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            T::try_from_http_request(http_req, &arg_refs)
-        }))
-        .map_err(|_| ApiError::bad_json("Invalid request body"))?;
-        parsed.map(Ruma).map_err(|e| match e {
-            FromHttpRequestError::MethodMismatch { .. } => ApiError::method_not_allowed(),
-            FromHttpRequestError::Deserialization(DeserializationError::Json(j)) => json_error(&j),
-            FromHttpRequestError::Deserialization(DeserializationError::Query(q)) => {
-                let text = q.to_string();
-                match text.strip_prefix("missing field ") {
-                    Some(field) => ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "M_MISSING_PARAM",
-                        format!("Missing parameter: {}", field.trim_matches('`')),
-                    ),
-                    None => ApiError::invalid_param(format!("Invalid query parameter: {text}")),
-                }
-            }
-            FromHttpRequestError::Deserialization(other) => {
-                ApiError::invalid_param(other.to_string())
-            }
-            other => ApiError::bad_json(other.to_string()),
+        let bytes = body_bytes(Request::from_parts(parts.clone(), body)).await?;
+        let target = parts
+            .uri
+            .path_and_query()
+            .map_or(parts.uri.path(), |p| p.as_str())
+            .to_string();
+        let who = services
+            .authenticate_federation_request(
+                authorization.as_deref(),
+                &parts.method,
+                &target,
+                &bytes,
+            )
+            .await?;
+        let request = parse_ruma(parts, bytes, &args)?;
+        Ok(Federation {
+            origin: who.origin,
+            request,
         })
     }
+}
+
+/// The values of the route's path parameters, in order.
+async fn path_args<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<Vec<String>, ApiError> {
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|e| ApiError::invalid_param(e.body_text()))?;
+    Ok(params.iter().map(|(_, v)| v.to_string()).collect())
+}
+
+/// Parses a request with ruma's type `T`, refusing what does not fit with Synapse's errors.
+fn parse_ruma<T: IncomingRequest>(
+    parts: Parts,
+    mut bytes: Bytes,
+    args: &[String],
+) -> Result<T, ApiError> {
+    let has_body = T::METHOD == http::Method::POST || T::METHOD == http::Method::PUT;
+    if has_body && bytes.iter().all(u8::is_ascii_whitespace) {
+        // Where Synapse takes no body as `{}`, so do we (ruma's types differ on it);
+        // elsewhere it is not JSON, as in Synapse.
+        if !empty_body_allowed(parts.uri.path()) {
+            return Err(ApiError::not_json());
+        }
+        bytes = Bytes::from_static(b"{}");
+    }
+    let http_req = http::Request::from_parts(parts, bytes.as_ref());
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let body_start = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if has_body
+        && let Some(first) = body_start
+        && *first != b'{'
+    {
+        // ruma's types assume a JSON object where they expect a body: anything else is
+        // refused as Synapse does (a body that starts like an object but is not JSON is
+        // M_NOT_JSON from ruma's parser below), without parsing the body twice.
+        return Err(match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(_) => ApiError::bad_json("Content must be a JSON object."),
+            Err(_) => ApiError::not_json(),
+        });
+    }
+    // A deserializer that panics on some input (ruma's login type reads `type` by
+    // indexing) must still give the client a 400, never drop the request.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        T::try_from_http_request(http_req, &arg_refs)
+    }))
+    .map_err(|_| ApiError::bad_json("Invalid request body"))?;
+    parsed.map_err(|e| match e {
+        FromHttpRequestError::MethodMismatch { .. } => ApiError::method_not_allowed(),
+        FromHttpRequestError::Deserialization(DeserializationError::Json(j)) => json_error(&j),
+        FromHttpRequestError::Deserialization(DeserializationError::Query(q)) => {
+            let text = q.to_string();
+            match text.strip_prefix("missing field ") {
+                Some(field) => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "M_MISSING_PARAM",
+                    format!("Missing parameter: {}", field.trim_matches('`')),
+                ),
+                None => ApiError::invalid_param(format!("Invalid query parameter: {text}")),
+            }
+        }
+        FromHttpRequestError::Deserialization(other) => ApiError::invalid_param(other.to_string()),
+        other => ApiError::bad_json(other.to_string()),
+    })
 }
 
 /// A stream position from a pagination token (`from`, `to`, `at`): M_INVALID_PARAM if bad.

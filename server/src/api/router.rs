@@ -578,10 +578,30 @@ fn preview_and_email_routes() -> Router<SharedServices> {
 }
 
 fn federation_routes() -> Router<SharedServices> {
-    endpoint::<ruma::api::federation::discovery::get_server_version::v1::Request, _, _>(
-        Router::new(),
+    use ruma::api::federation::membership::{create_join_event, prepare_join_event};
+    use ruma::api::federation::query::{get_profile_information, get_room_information};
+    let mut r = Router::new();
+    r = endpoint::<ruma::api::federation::discovery::get_server_version::v1::Request, _, _>(
+        r,
         federation::version::get_server_version_route,
-    )
+    );
+    r = endpoint::<get_profile_information::v1::Request, _, _>(
+        r,
+        federation::query::get_query_profile_route,
+    );
+    r = endpoint::<get_room_information::v1::Request, _, _>(
+        r,
+        federation::query::get_query_directory_route,
+    );
+    r = endpoint::<prepare_join_event::v1::Request, _, _>(
+        r,
+        federation::membership::get_make_join_route,
+    );
+    r = endpoint::<create_join_event::v2::Request, _, _>(
+        r,
+        federation::membership::put_send_join_route,
+    );
+    r
 }
 
 fn key_routes() -> Router<SharedServices> {

@@ -258,6 +258,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     let turn = read_turn(r);
     let (url_preview, outbound) = super::previews_email::read_previews(r);
     let federation_tls = super::federation::read(r);
+    let federation_domain_whitelist = super::federation::read_domain_whitelist(r);
     let email = super::previews_email::read_email(r, public_baseurl.is_some());
     let rate_limits = super::ratelimit::read(r);
     let enable_metrics = r.boolean("enable_metrics").unwrap_or(false);
@@ -324,6 +325,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         url_preview,
         outbound,
         federation_tls,
+        federation_domain_whitelist,
         email,
         rate_limits,
         enable_metrics,

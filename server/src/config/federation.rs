@@ -1,4 +1,6 @@
-//! The outbound federation TLS keys, as Synapse's synapse/config/tls.py reads them:
+//! Who we federate with and how: federation_domain_whitelist (synapse/config/federation.py:
+//! when set, the only servers we talk to, either way; each entry a whole server name), and
+//! the outbound federation TLS keys, as Synapse's synapse/config/tls.py reads them:
 //! federation_verify_certificates (true), federation_custom_ca_list (PEM files that *replace*
 //! the system's roots, as in Synapse; an empty list is an error) and
 //! federation_certificate_verification_whitelist (glob patterns of hosts whose certificates
@@ -75,6 +77,22 @@ pub(super) fn read(r: &mut Section<'_>) -> FederationTlsConfig {
         .string_list("federation_certificate_verification_whitelist")
         .unwrap_or_default();
     out
+}
+
+/// federation_domain_whitelist: `None` when unset (or null), else the server names allowed.
+/// An entry that cannot be a server name never matches one; it is reported, not fatal, as
+/// Synapse accepts it.
+pub(super) fn read_domain_whitelist(r: &mut Section<'_>) -> Option<Vec<String>> {
+    let list = r.string_list("federation_domain_whitelist")?;
+    for (i, name) in list.iter().enumerate() {
+        if ruma::ServerName::parse(name).is_err() {
+            r.warning(
+                &format!("federation_domain_whitelist[{i}]"),
+                format!("{name:?} is not a server name (such as example.org or example.org:8448), so no server matches it"),
+            );
+        }
+    }
+    Some(list)
 }
 
 fn contains_pem_certificate(pem: &[u8]) -> bool {

@@ -96,6 +96,8 @@ pub struct Config {
     pub outbound: OutboundIpConfig,
     /// How outbound federation verifies certificates (federation_verify_certificates, …).
     pub federation_tls: FederationTlsConfig,
+    /// federation_domain_whitelist: when set, the only servers we federate with, both ways.
+    pub federation_domain_whitelist: Option<Vec<String>>,
     /// The `email` section; `None` when email is not configured.
     pub email: Option<EmailConfig>,
     pub rate_limits: RateLimits,

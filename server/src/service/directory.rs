@@ -1,9 +1,11 @@
-//! The room directory: aliases (local ones created, resolved and deleted; the aliases of a
-//! room) and the public room list with its visibility flag per room.
+//! The room directory: aliases (local ones created, resolved and deleted, another server's
+//! asked of it with /query/directory; the aliases of a room) and the public room list with
+//! its visibility flag per room.
 
 use serde_json::{Value, json};
 
 use super::Services;
+use super::federation::FederationError;
 use super::rooms::RoomError;
 use crate::store::{accounts, rooms as db};
 
@@ -42,14 +44,50 @@ impl Services {
         Ok(())
     }
 
-    /// GET /directory/room/{alias}: the room id and the servers that know it.
+    /// GET /directory/room/{alias}: the room id and the servers that know it. Another
+    /// server's alias is asked of that server (`/query/directory`); a 404 there is not found
+    /// here, any other failure 502, as Synapse.
     pub async fn alias_target(&self, alias: &str) -> Result<(String, Vec<String>), RoomError> {
-        ruma::RoomAliasId::parse(alias)
+        use ruma::api::federation::query::get_room_information::v1;
+        let parsed = ruma::RoomAliasId::parse(alias)
             .map_err(|_| RoomError::InvalidParam(format!("{alias} is not a valid room alias")))?;
+        if !self.is_ours(parsed.server_name()) {
+            let request = v1::Request::new(parsed.clone());
+            return match self.federation_send(parsed.server_name(), request).await {
+                Ok(answer) => Ok((
+                    answer.room_id.to_string(),
+                    answer.servers.iter().map(ToString::to_string).collect(),
+                )),
+                Err(FederationError::Status { status: 404, .. }) => {
+                    Err(RoomError::NotFound(format!("Room alias {alias} not found")))
+                }
+                Err(e) => {
+                    tracing::info!(error = %e, "a remote alias could not be resolved");
+                    Err(RoomError::BadGateway(format!(
+                        "Failed to query {} for room alias {alias}",
+                        parsed.server_name()
+                    )))
+                }
+            };
+        }
         match db::alias_room(&self.db, alias).await? {
             Some((room_id, _)) => Ok((room_id, vec![self.config.server_name.clone()])),
             None => Err(RoomError::NotFound(format!("Room alias {alias} not found"))),
         }
+    }
+
+    /// `/query/directory` from another server: the room one of our aliases names, and the
+    /// servers to join it through. An alias of another server is refused (400), as Synapse.
+    pub async fn alias_for_server(
+        &self,
+        alias: &ruma::RoomAliasId,
+    ) -> Result<(String, Vec<String>), RoomError> {
+        if alias.server_name().as_str() != self.config.server_name {
+            return Err(RoomError::Refused(
+                "Room Alias is not hosted on this homeserver".into(),
+            ));
+        }
+        self.alias_target(alias.as_str()).await
     }
 
     /// DELETE /directory/room/{alias}: by its creator, a server admin, or whoever may change

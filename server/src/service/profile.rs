@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::Services;
+use super::federation::FederationError;
 use super::rooms::{NewEvent, RoomError};
 use crate::store::{accounts, rooms as db};
 
@@ -49,6 +50,59 @@ impl Services {
         user_id: &str,
     ) -> Result<Option<(Option<String>, Option<String>)>, RoomError> {
         Ok(accounts::get_profile(&self.db, user_id).await?)
+    }
+
+    /// Anyone's profile, for the client API: ours from the database, another server's user's
+    /// asked of that server (`/query/profile`, only `field` when given). `None`: no such
+    /// profile (the other server said 404); it could not be asked: 502, as Synapse.
+    pub async fn profile_of(
+        &self,
+        user_id: &ruma::UserId,
+        field: Option<&str>,
+    ) -> Result<Option<(Option<String>, Option<String>)>, RoomError> {
+        use ruma::api::federation::query::get_profile_information::v1;
+        if self.is_ours(user_id.server_name()) {
+            return self.profile(user_id.as_str()).await;
+        }
+        let mut request = v1::Request::new(user_id.to_owned());
+        request.field = field.map(Into::into);
+        match self.federation_send(user_id.server_name(), request).await {
+            Ok(answer) => {
+                let text = |k: &str| answer.get(k).and_then(Value::as_str).map(String::from);
+                Ok(Some((text("displayname"), text("avatar_url"))))
+            }
+            Err(FederationError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => {
+                tracing::info!(error = %e, "a remote profile could not be fetched");
+                Err(RoomError::BadGateway("Failed to fetch profile".into()))
+            }
+        }
+    }
+
+    /// A local user's profile for another server (`/query/profile`): both fields, or the one
+    /// asked for, a field not set being `null`, as Synapse answers. A user of another server
+    /// is refused (400), an unknown one is not found (404).
+    pub async fn profile_for_server(
+        &self,
+        user_id: &ruma::UserId,
+        field: Option<&str>,
+    ) -> Result<Vec<(&'static str, Option<String>)>, RoomError> {
+        if user_id.server_name().as_str() != self.config.server_name {
+            return Err(RoomError::Refused(
+                "User is not hosted on this homeserver".into(),
+            ));
+        }
+        let Some((displayname, avatar_url)) = self.profile(user_id.as_str()).await? else {
+            return Err(RoomError::NotFound("Profile was not found".into()));
+        };
+        let mut out = Vec::new();
+        if field.is_none_or(|f| f == "displayname") {
+            out.push(("displayname", displayname));
+        }
+        if field.is_none_or(|f| f == "avatar_url") {
+            out.push(("avatar_url", avatar_url));
+        }
+        Ok(out)
     }
 
     /// Sets the field named `field` from a request body's value as sent: a string sets it

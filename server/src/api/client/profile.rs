@@ -101,7 +101,7 @@ pub async fn get_profile_route(
     State(s): State<SharedServices>,
     Ruma(req): Ruma<get_profile::v3::Request>,
 ) -> Result<RumaResponse<get_profile::v3::Response>, ApiError> {
-    let Some((name, avatar)) = s.profile(req.user_id.as_str()).await? else {
+    let Some((name, avatar)) = s.profile_of(&req.user_id, None).await? else {
         return Err(ApiError::not_found("Profile was not found"));
     };
     let fields = [("displayname", name), ("avatar_url", avatar)]
@@ -114,7 +114,9 @@ pub async fn get_profile_field_route(
     State(s): State<SharedServices>,
     Ruma(req): Ruma<get_profile_field::Request>,
 ) -> Result<RumaResponse<get_profile_field::Response>, ApiError> {
-    let Some((name, avatar)) = s.profile(req.user_id.as_str()).await? else {
+    let known = matches!(req.field.as_str(), "displayname" | "avatar_url");
+    let asked = known.then_some(req.field.as_str());
+    let Some((name, avatar)) = s.profile_of(&req.user_id, asked).await? else {
         return Err(ApiError::not_found("Profile was not found"));
     };
     let value = match req.field.as_str() {

@@ -30,6 +30,9 @@ pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 100 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FederationError {
+    /// federation_domain_whitelist is set and does not list the destination.
+    #[error("{destination}: not in federation_domain_whitelist")]
+    Denied { destination: OwnedServerName },
     #[error("{destination}: {source}")]
     Discovery {
         destination: OwnedServerName,
@@ -79,6 +82,8 @@ pub struct FederationClient {
     discovery: Discovery,
     pub timeout: Duration,
     pub max_response_size: u64,
+    /// federation_domain_whitelist: when set, the only destinations requests go to.
+    pub domain_whitelist: Option<Vec<String>>,
     pinned: Mutex<HashMap<OwnedServerName, (Arc<Resolution>, reqwest::Client)>>,
 }
 
@@ -91,12 +96,21 @@ impl FederationClient {
             discovery,
             timeout: DEFAULT_TIMEOUT,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            domain_whitelist: None,
             pinned: Mutex::default(),
         }
     }
 
     pub fn discovery(&self) -> &Discovery {
         &self.discovery
+    }
+
+    /// Whether federation_domain_whitelist (when set) lists `server`: Synapse compares the
+    /// whole server name, port included.
+    pub fn allows(&self, server: &ServerName) -> bool {
+        self.domain_whitelist
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|s| s == server.as_str()))
     }
 
     /// GET `path_and_query` on `destination`, signed; the JSON answer.
@@ -202,6 +216,9 @@ impl FederationClient {
         content: Vec<u8>,
     ) -> Result<(http::StatusCode, http::HeaderMap, Vec<u8>), FederationError> {
         let dest = destination.to_owned();
+        if !self.allows(destination) {
+            return Err(FederationError::Denied { destination: dest });
+        }
         let (resolution, client) = self.client_for(destination).await?;
         let url = match resolution.tls_name.parse::<std::net::IpAddr>() {
             // An IP literal: its only address, with its port, in the URL.

@@ -1,13 +1,16 @@
-//! Federation, the first layer: finding another server (`discovery`), signing and checking
-//! requests with X-Matrix (`auth`), other servers' signing keys (`keys`), and an outbound HTTP client that connects only where the
-//! IP policy allows, with the TLS name and Host header discovery chose (`client`). No
-//! endpoints and no storage here: caches are in memory. Never imports axum.
+//! Federation: finding another server (`discovery`), signing and checking requests with
+//! X-Matrix (`auth`), other servers' signing keys (`keys`), an outbound HTTP client that
+//! connects only where the IP policy allows, with the TLS name and Host header discovery
+//! chose (`client`), checking the PDUs other servers send (`pdu`), and their users joining
+//! our rooms (`membership`). Never imports axum.
 
 pub mod auth;
 pub mod client;
 pub mod discovery;
 pub mod dns;
 pub mod keys;
+pub mod membership;
+pub mod pdu;
 mod pinned;
 
 pub use auth::{AuthError, Authenticated};
@@ -33,14 +36,40 @@ pub fn ip_policy(config: &Config) -> IpPolicy {
     }
 }
 
+impl super::Services {
+    /// Sends a typed federation request to `destination`, signed with our key.
+    pub async fn federation_send<R>(
+        &self,
+        destination: &ruma::ServerName,
+        request: R,
+    ) -> Result<R::IncomingResponse, FederationError>
+    where
+        R: ruma::api::OutgoingRequest<
+                Authentication = ruma::api::federation::authentication::ServerSignatures,
+                PathBuilder = ruma::api::path_builder::SinglePath,
+            >,
+    {
+        self.federation
+            .send(&self.signing_key, destination, request)
+            .await
+    }
+
+    /// Whether `server` is this server.
+    pub fn is_ours(&self, server: &ruma::ServerName) -> bool {
+        server.as_str() == self.config.server_name
+    }
+}
+
 /// The outbound federation client for `config`, resolving names with the system's DNS.
 pub fn client_from_config(config: &Config) -> FederationClient {
-    FederationClient::new(
+    let mut client = FederationClient::new(
         &config.server_name,
         Discovery::new(
             Arc::new(SystemDns::default()),
             Arc::new(ip_policy(config)),
             config.federation_tls.clone(),
         ),
-    )
+    );
+    client.domain_whitelist = config.federation_domain_whitelist.clone();
+    client
 }

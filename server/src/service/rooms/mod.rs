@@ -8,6 +8,7 @@ pub mod create;
 pub mod membership;
 pub mod pdu;
 pub mod power;
+pub mod remote;
 pub mod send;
 
 use std::collections::HashMap;
@@ -78,6 +79,9 @@ pub enum RoomError {
     AliasInUse(String),
     #[error("Unsupported room version {0}")]
     UnsupportedVersion(String),
+    /// The other server cannot take part in a room of this version (400).
+    #[error("Your homeserver does not support the features required to join this room")]
+    IncompatibleVersion(String),
     #[error("{0}")]
     TooLarge(String),
     /// It conflicts with what is stored (409): an alias taken, an event that cannot be stored.
@@ -86,6 +90,9 @@ pub enum RoomError {
     /// The database could not store the event (nothing was stored): try again later.
     #[error("{0}")]
     Unavailable(String),
+    /// Another server could not be asked, or gave an answer we cannot pass on (502).
+    #[error("{0}")]
+    BadGateway(String),
     /// The event built on one that was not stored; `append` builds it again.
     #[error("an earlier event of the room could not be stored")]
     Rebuild,
@@ -99,8 +106,9 @@ pub enum RoomError {
 pub struct RoomCache {
     version: RoomVersionId,
     rules: RoomVersionRules,
-    /// The newest event: (event id, depth).
-    last: Option<(String, i64)>,
+    /// The room's forward extremities, the events nothing else builds on yet: (event id,
+    /// depth). One after a local event; more while another server's events fork the room.
+    extremities: Vec<(String, i64)>,
     /// The current state.
     state: HashMap<(String, String), Pdu>,
     /// Stream position of the newest event appended through this cache (0 when loaded).
@@ -283,14 +291,31 @@ impl Services {
                 p,
             );
         }
-        let last = db::last_event(&self.db, room_id).await?;
+        let extremities = db::last_event(&self.db, room_id)
+            .await?
+            .into_iter()
+            .collect();
         Ok(RoomCache {
             version,
             rules,
-            last,
+            extremities,
             state,
             last_pos: 0,
         })
+    }
+
+    /// The cache entry of `room_id`, loaded from the database when it is not in `map`.
+    async fn cached_room<'a>(
+        &self,
+        map: &'a mut HashMap<String, RoomCache>,
+        room_id: &str,
+    ) -> Result<&'a mut RoomCache, RoomError> {
+        if !map.contains_key(room_id) {
+            let loaded = self.load_room_cache(room_id).await?;
+            trim_room_cache(map, self.streams.current());
+            map.insert(room_id.to_string(), loaded);
+        }
+        Ok(map.get_mut(room_id).expect("just inserted"))
     }
 
     /// Builds, authorises and commits one event. `room_id` is `None` only for the create event
@@ -390,19 +415,12 @@ impl Services {
                 fresh.insert(RoomCache {
                     version: v.clone(),
                     rules,
-                    last: None,
+                    extremities: Vec::new(),
                     state: HashMap::new(),
                     last_pos: 0,
                 })
             }
-            (Some(r), _) => {
-                if !cache_map.contains_key(r) {
-                    let loaded = self.load_room_cache(r).await?;
-                    trim_room_cache(&mut cache_map, self.streams.current());
-                    cache_map.insert(r.to_string(), loaded);
-                }
-                cache_map.get_mut(r).expect("just inserted")
-            }
+            (Some(r), _) => self.cached_room(&mut cache_map, r).await?,
             (None, _) => return Err(RoomError::BadEvent("no room".into())),
         };
         let (version_id, rules) = (cache.version.clone(), cache.rules.clone());
@@ -410,29 +428,15 @@ impl Services {
         let content_raw = serde_json::value::to_raw_value(&new.content)
             .map_err(|e| RoomError::BadEvent(e.to_string()))?;
 
-        // Auth events: the state the room version's rules name for this event.
-        let mut auth_ids = Vec::new();
-        if !is_create {
-            let keys = ruma::state_res::auth_types_for_event(
-                &kind,
-                &sender_id,
-                new.state_key.as_deref(),
-                &content_raw,
-                &rules.authorization,
-            )
-            .map_err(RoomError::BadEvent)?;
-            for (t, sk) in keys {
-                if let Some(p) = cache.state.get(&(t.to_string(), sk)) {
-                    let id = p.event_id.to_string();
-                    if !auth_ids.contains(&id) {
-                        auth_ids.push(id);
-                    }
-                }
-            }
-        }
-        let (prev_events, depth) = match &cache.last {
-            Some((id, depth)) if !is_create => (vec![id.clone()], depth + 1),
-            _ => (vec![], 1),
+        let auth_ids = if is_create {
+            Vec::new()
+        } else {
+            cache.auth_ids(&kind, &sender_id, new.state_key.as_deref(), &content_raw)?
+        };
+        let (prev_events, depth) = if is_create {
+            (vec![], 1)
+        } else {
+            cache.prev_events()
         };
 
         // The PDU. A create event whose hash is the room id gets an origin_server_ts no
@@ -469,97 +473,31 @@ impl Services {
         if derived_room_id {
             self.created_ts.store(ts, Ordering::Relaxed);
         }
-        let mut json: Map<String, Value> = match serde_json::to_value(&canonical) {
+        let json: Map<String, Value> = match serde_json::to_value(&canonical) {
             Ok(Value::Object(m)) => m,
             _ => return Err(RoomError::BadEvent("event is not an object".into())),
         };
         let pdu = Pdu::from_json(event_id.clone(), json.clone()).map_err(RoomError::BadEvent)?;
 
-        // Authorise with the room version's rules.
-        let state = &cache.state;
-        let by_id: HashMap<String, &Pdu> = state
-            .iter()
-            .filter(|(k, p)| {
-                k.0 == "m.room.create" || auth_ids.iter().any(|a| a == p.event_id.as_str())
-            })
-            .map(|(_, p)| (p.event_id.to_string(), p))
-            .collect();
-        ruma::state_res::check_state_independent_auth_rules(
-            &rules.authorization,
-            &pdu,
-            |id: &EventId| by_id.get(id.as_str()).copied(),
-        )
-        .map_err(RoomError::Forbidden)?;
-        ruma::state_res::check_state_dependent_auth_rules(
-            &rules.authorization,
-            &pdu,
-            |t: &StateEventType, sk: &str| state.get(&(t.to_string(), sk.to_string())),
-        )
-        .map_err(RoomError::Forbidden)?;
+        authorize(&rules, &pdu, &cache.state, &auth_ids)?;
 
-        // What clients see beside the signed event: the previous state for this key.
-        let mut unsigned = Map::new();
-        if let Some(sk) = &new.state_key
-            && let Some(prev) = state.get(&(new.kind.clone(), sk.clone()))
-        {
-            unsigned.insert("prev_content".into(), prev.content_value());
-            unsigned.insert("replaces_state".into(), json!(prev.event_id.as_str()));
-            unsigned.insert("prev_sender".into(), json!(prev.sender_str()));
-        }
-        if !unsigned.is_empty() {
-            json.insert("unsigned".into(), Value::Object(unsigned));
-        }
-        let stored =
-            serde_json::to_string(&json).map_err(|e| RoomError::BadEvent(e.to_string()))?;
-
-        let relation = new.content.get("m.relates_to").and_then(|r| {
-            Some((
-                r.get("event_id")?.as_str()?.to_string(),
-                r.get("rel_type")?.as_str()?.to_string(),
-            ))
-        });
-        let membership = if new.kind == "m.room.member" {
-            new.content.get("membership").and_then(Value::as_str)
-        } else {
-            None
-        };
         let pos = guard.next_pos();
         // From here the position is the committer's to finish, whatever happens to this task.
         guard.detach();
-        let row = db::NewEventRow {
-            stream_ordering: pos,
-            event_id: event_id.to_string(),
-            room_id: room_id_owned.clone(),
-            sender: sender.to_string(),
-            kind: new.kind.clone(),
-            state_key: new.state_key.clone(),
-            depth,
-            origin_server_ts: pdu.ts(),
-            json: stored,
-            txn: txn.cloned(),
-            membership: new.state_key.clone().zip(membership.map(String::from)),
-            new_room: is_create.then(|| (version_id.to_string(), sender.to_string())),
-            redacts: if new.kind == "m.room.redaction" {
-                new.redacts.clone()
-            } else {
-                None
-            },
-            relation,
-        };
+        let (row, out) = event_row(
+            pos,
+            &event_id,
+            &room_id_owned,
+            json,
+            &cache.state,
+            txn,
+            is_create.then(|| version_id.to_string()),
+        )?;
         let done = self.commits.enqueue(row, self.streams.current());
 
         // The cached state moves on now: the next event builds on this one. If the commit
         // fails, the committer drops the cache and fails every event queued after this one.
-        let mut out = Pdu::from_json(event_id, json).map_err(RoomError::BadEvent)?;
-        out.stream = pos;
-        out.txn = txn.map(|t| (t.device_id.clone(), t.txn_id.clone()));
-        cache.last = Some((out.event_id.to_string(), depth));
-        cache.last_pos = pos;
-        if let Some(sk) = &new.state_key {
-            cache
-                .state
-                .insert((new.kind.clone(), sk.clone()), out.clone());
-        }
+        cache.advance(&out, pos);
         if let Some(mut c) = fresh {
             c.last_pos = pos;
             trim_room_cache(&mut cache_map, self.streams.current());
@@ -567,26 +505,182 @@ impl Services {
         }
         drop(cache_map);
         drop(guard);
+        committed(done).await.map(|()| out)
+    }
+}
 
-        use commit::CommitError as C;
-        match done.await {
-            Ok(Ok(())) => Ok(out),
-            Ok(Err(C::Conflict(m))) => {
-                tracing::warn!(error = m, "an event conflicts with stored data");
-                Err(RoomError::Conflict(
-                    "The event conflicts with data already stored; it was not stored".into(),
-                ))
-            }
-            Ok(Err(C::Dependent)) => Err(RoomError::Rebuild),
-            Ok(Err(C::Unavailable(m))) => Err(RoomError::Unavailable(format!(
-                "the event could not be stored: {m}"
-            ))),
-            Ok(Err(C::ShuttingDown)) | Err(_) => {
-                Err(RoomError::Unavailable("the server is shutting down".into()))
-            }
+/// Waits for the committer to store an event; its failure as the caller should see it.
+async fn committed(
+    done: tokio::sync::oneshot::Receiver<Result<(), commit::CommitError>>,
+) -> Result<(), RoomError> {
+    use commit::CommitError as C;
+    match done.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(C::Conflict(m))) => {
+            tracing::warn!(error = m, "an event conflicts with stored data");
+            Err(RoomError::Conflict(
+                "The event conflicts with data already stored; it was not stored".into(),
+            ))
+        }
+        Ok(Err(C::Dependent)) => Err(RoomError::Rebuild),
+        Ok(Err(C::Unavailable(m))) => Err(RoomError::Unavailable(format!(
+            "the event could not be stored: {m}"
+        ))),
+        Ok(Err(C::ShuttingDown)) | Err(_) => {
+            Err(RoomError::Unavailable("the server is shutting down".into()))
         }
     }
+}
 
+/// Authorises `pdu` with the room version's rules: against its auth events (`auth_ids`, found
+/// in `state`) and against the room's state `state`.
+fn authorize(
+    rules: &RoomVersionRules,
+    pdu: &Pdu,
+    state: &HashMap<(String, String), Pdu>,
+    auth_ids: &[String],
+) -> Result<(), RoomError> {
+    let by_id: HashMap<&str, &Pdu> = state
+        .iter()
+        .filter(|(k, p)| {
+            k.0 == "m.room.create" || auth_ids.iter().any(|a| a == p.event_id.as_str())
+        })
+        .map(|(_, p)| (p.event_id.as_str(), p))
+        .collect();
+    ruma::state_res::check_state_independent_auth_rules(
+        &rules.authorization,
+        pdu,
+        |id: &EventId| by_id.get(id.as_str()).copied(),
+    )
+    .map_err(RoomError::Forbidden)?;
+    ruma::state_res::check_state_dependent_auth_rules(
+        &rules.authorization,
+        pdu,
+        |t: &StateEventType, sk: &str| state.get(&(t.to_string(), sk.to_string())),
+    )
+    .map_err(RoomError::Forbidden)
+}
+
+/// The row the committer stores for an authorised event `json` (signed PDU), with what
+/// clients see beside it (`unsigned`: the state it replaces in `state`), and the event as
+/// the cache and the caller keep it. `new_room`: the room version, for a create event.
+fn event_row(
+    pos: i64,
+    event_id: &EventId,
+    room_id: &str,
+    mut json: Map<String, Value>,
+    state: &HashMap<(String, String), Pdu>,
+    txn: Option<&Txn>,
+    new_room: Option<String>,
+) -> Result<(db::NewEventRow, Pdu), RoomError> {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+    let as_json = Value::Object(json.clone());
+    let kind = text(&as_json, "type").unwrap_or_default();
+    let sender = text(&as_json, "sender").unwrap_or_default();
+    let state_key = text(&as_json, "state_key");
+    let content = as_json.get("content").cloned().unwrap_or(Value::Null);
+    let mut unsigned = Map::new();
+    if let Some(sk) = &state_key
+        && let Some(prev) = state.get(&(kind.clone(), sk.clone()))
+    {
+        unsigned.insert("prev_content".into(), prev.content_value());
+        unsigned.insert("replaces_state".into(), json!(prev.event_id.as_str()));
+        unsigned.insert("prev_sender".into(), json!(prev.sender_str()));
+    }
+    if !unsigned.is_empty() {
+        json.insert("unsigned".into(), Value::Object(unsigned));
+    }
+    let stored = serde_json::to_string(&json).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+    let mut out = Pdu::from_json(event_id.to_owned(), json).map_err(RoomError::BadEvent)?;
+    out.stream = pos;
+    out.txn = txn.map(|t| (t.device_id.clone(), t.txn_id.clone()));
+    let relation = content
+        .get("m.relates_to")
+        .and_then(|r| Some((text(r, "event_id")?, text(r, "rel_type")?)));
+    let membership = (kind == "m.room.member")
+        .then(|| text(&content, "membership"))
+        .flatten();
+    let redacts = (kind == "m.room.redaction")
+        .then(|| out.redacts_str().map(String::from))
+        .flatten();
+    let row = db::NewEventRow {
+        stream_ordering: pos,
+        event_id: event_id.to_string(),
+        room_id: room_id.to_string(),
+        new_room: new_room.map(|v| (v, sender.clone())),
+        sender,
+        depth: out.depth(),
+        origin_server_ts: out.ts(),
+        json: stored,
+        txn: txn.cloned(),
+        membership: state_key.clone().zip(membership),
+        kind,
+        state_key,
+        redacts,
+        relation,
+    };
+    Ok((row, out))
+}
+
+impl RoomCache {
+    /// The auth events of a new event: the current state the room version's rules name.
+    fn auth_ids(
+        &self,
+        kind: &TimelineEventType,
+        sender: &UserId,
+        state_key: Option<&str>,
+        content: &serde_json::value::RawValue,
+    ) -> Result<Vec<String>, RoomError> {
+        let keys = ruma::state_res::auth_types_for_event(
+            kind,
+            sender,
+            state_key,
+            content,
+            &self.rules.authorization,
+        )
+        .map_err(RoomError::BadEvent)?;
+        let mut auth_ids = Vec::new();
+        for (t, sk) in keys {
+            if let Some(p) = self.state.get(&(t.to_string(), sk)) {
+                let id = p.event_id.to_string();
+                if !auth_ids.contains(&id) {
+                    auth_ids.push(id);
+                }
+            }
+        }
+        Ok(auth_ids)
+    }
+
+    /// The prev_events and depth of the next event: every extremity (at most 10, the
+    /// deepest, as Synapse), one deeper than the deepest.
+    fn prev_events(&self) -> (Vec<String>, i64) {
+        let mut ends = self.extremities.clone();
+        ends.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        ends.truncate(MAX_PREV_EVENTS);
+        let depth = ends.first().map_or(0, |e| e.1) + 1;
+        (ends.into_iter().map(|e| e.0).collect(), depth)
+    }
+
+    /// Moves the cache past `event`, stored at `pos`: it replaces the extremities it builds
+    /// on, and its state (if any) is now the room's.
+    fn advance(&mut self, event: &Pdu, pos: i64) {
+        let prev = event.prev_event_ids();
+        self.extremities
+            .retain(|(id, _)| !prev.iter().any(|p| p.as_str() == id));
+        self.extremities
+            .push((event.event_id.to_string(), event.depth()));
+        self.last_pos = pos;
+        if let Some(sk) = event.state_key_str() {
+            self.state
+                .insert((event.kind_str(), sk.to_string()), event.clone());
+        }
+    }
+}
+
+/// The most prev_events a new event names (Synapse's limit).
+const MAX_PREV_EVENTS: usize = 10;
+
+impl Services {
     /// Builds, hashes and signs a PDU; returns it with its event id and reference hash.
     #[allow(clippy::too_many_arguments)]
     fn build_pdu(

@@ -82,8 +82,20 @@ impl Pdu {
         Ok(p)
     }
 
+    /// The event as servers exchange it: the signed PDU, without our `unsigned` additions.
+    pub fn federation_format(&self) -> Map<String, Value> {
+        let mut out = self.json.clone();
+        out.remove("unsigned");
+        out
+    }
     pub fn room_id_str(&self) -> Option<&str> {
         self.f.room_id.as_ref().map(|r| r.as_str())
+    }
+    pub fn prev_event_ids(&self) -> &[OwnedEventId] {
+        &self.f.prev_events
+    }
+    pub fn auth_event_ids(&self) -> &[OwnedEventId] {
+        &self.f.auth_events
     }
     pub fn sender_str(&self) -> &str {
         self.f.sender.as_str()

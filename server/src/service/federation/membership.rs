@@ -1,0 +1,128 @@
+//! Another server's user joining one of our rooms: make_join (a template of the join event,
+//! if the room's rules would let the user in) and send_join (the signed event: checked,
+//! authorised, stored, answered with the room's state and its auth chain).
+//! https://spec.matrix.org/v1.16/server-server-api/#joining-rooms
+
+use std::collections::{HashSet, VecDeque};
+
+use ruma::{EventId, RoomId, RoomVersionId, ServerName, UserId};
+use serde_json::{Map, Value};
+
+use super::pdu::{PduError, parse_pdu};
+use crate::service::Services;
+use crate::service::rooms::{Pdu, RoomError};
+
+/// The state before a join and its auth chain, as PDUs in the federation format.
+pub struct JoinedState {
+    pub state: Vec<Map<String, Value>>,
+    pub auth_chain: Vec<Map<String, Value>>,
+}
+
+fn refused(e: PduError) -> RoomError {
+    match e {
+        PduError::Format(m) => RoomError::BadEvent(m),
+        PduError::Signature(m) => RoomError::Forbidden(m),
+    }
+}
+
+impl Services {
+    /// make_join from `origin` for its user `user_id`: the room version and the join event
+    /// template. 403 for a user of another server, 404 for a room we do not have, 400
+    /// M_INCOMPATIBLE_ROOM_VERSION when `origin` does not support the room's version.
+    pub async fn make_join(
+        &self,
+        origin: &ServerName,
+        room_id: &RoomId,
+        user_id: &UserId,
+        supported: &[RoomVersionId],
+    ) -> Result<(RoomVersionId, Map<String, Value>), RoomError> {
+        if user_id.server_name() != origin {
+            return Err(RoomError::Forbidden("User not from origin".into()));
+        }
+        let (version, _) = self.room_rules(room_id.as_str()).await?;
+        if !supported.contains(&version) {
+            return Err(RoomError::IncompatibleVersion(version.to_string()));
+        }
+        self.join_template(room_id.as_str(), user_id).await
+    }
+
+    /// send_join from `origin`: the join event it built on our template and signed. It must
+    /// be a join of a user of `origin`, with `event_id` its id, signed by `origin`, hash
+    /// intact, and allowed by the room's rules.
+    pub async fn send_join(
+        &self,
+        origin: &ServerName,
+        room_id: &RoomId,
+        event_id: &EventId,
+        pdu: &serde_json::value::RawValue,
+    ) -> Result<JoinedState, RoomError> {
+        let (_, rules) = self.room_rules(room_id.as_str()).await?;
+        let event = parse_pdu(pdu).map_err(refused)?;
+        let value = serde_json::to_value(&event).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let field = |k: &str| value.get(k).and_then(Value::as_str);
+        let sender = field("sender").and_then(|s| UserId::parse(s).ok());
+        let Some(sender) = sender.filter(|s| s.server_name() == origin) else {
+            return Err(RoomError::Forbidden(
+                "The join is not by a user of the sending server".into(),
+            ));
+        };
+        if field("type") != Some("m.room.member")
+            || field("state_key") != Some(sender.as_str())
+            || value.pointer("/content/membership").and_then(Value::as_str) != Some("join")
+        {
+            return Err(RoomError::BadEvent("Not a join event of its sender".into()));
+        }
+        if field("room_id") != Some(room_id.as_str()) {
+            return Err(RoomError::BadEvent("The event is for another room".into()));
+        }
+        let checked = self.check_pdu(event, &rules).await.map_err(refused)?;
+        if checked.redacted {
+            return Err(RoomError::BadEvent(
+                "The event's content hash does not match".into(),
+            ));
+        }
+        if checked.event_id != event_id {
+            return Err(RoomError::BadEvent(format!(
+                "The event's id is {}, not {event_id}",
+                checked.event_id
+            )));
+        }
+        let state = self.room_state_pdus(room_id.as_str()).await?;
+        self.append_remote(room_id.as_str(), event_id, checked.event)
+            .await?;
+        let auth_chain = self.auth_chain(&state).await?;
+        Ok(JoinedState {
+            state: state.iter().map(Pdu::federation_format).collect(),
+            auth_chain: auth_chain.iter().map(Pdu::federation_format).collect(),
+        })
+    }
+
+    /// The room's current state events.
+    async fn room_state_pdus(&self, room_id: &str) -> Result<Vec<Pdu>, RoomError> {
+        crate::store::rooms::current_state_events(&self.db, room_id)
+            .await?
+            .iter()
+            .map(Self::pdu)
+            .collect()
+    }
+
+    /// Every event the auth events of `events` lead to, transitively, each once.
+    pub async fn auth_chain(&self, events: &[Pdu]) -> Result<Vec<Pdu>, RoomError> {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut queue: VecDeque<String> = events
+            .iter()
+            .flat_map(|p| p.auth_event_ids().iter().map(ToString::to_string))
+            .collect();
+        let mut out = Vec::new();
+        while let Some(id) = queue.pop_front() {
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            if let Some(p) = self.event_by_id(&id).await? {
+                queue.extend(p.auth_event_ids().iter().map(ToString::to_string));
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,94 @@
+//! Events another server builds: the join template it asks for (make_join), and storing a
+//! PDU it sent once it passed the federation checks (service/federation/pdu.rs), authorised
+//! with the room version's rules like our own events and committed on the same stream.
+
+use ruma::events::TimelineEventType;
+use ruma::{CanonicalJsonObject, EventId, RoomVersionId, UserId};
+use serde_json::{Map, Value, json};
+
+use super::{Pdu, RoomError, authorize, committed, event_row};
+use crate::service::Services;
+use crate::store::now_ms;
+
+impl Services {
+    /// The join event `user_id` would send now, unsigned (make_join): auth events from the
+    /// current state, prev_events the room's extremities. Refused (403) when the room's rules
+    /// would not let the user join (not invited to an invite-only room, banned).
+    pub async fn join_template(
+        &self,
+        room_id: &str,
+        user_id: &UserId,
+    ) -> Result<(RoomVersionId, Map<String, Value>), RoomError> {
+        let mut cache_map = self.room_cache.lock().await;
+        let cache = self.cached_room(&mut cache_map, room_id).await?;
+        let content = json!({"membership": "join"});
+        let raw = serde_json::value::to_raw_value(&content)
+            .map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let auth_ids = cache.auth_ids(
+            &TimelineEventType::RoomMember,
+            user_id,
+            Some(user_id.as_str()),
+            &raw,
+        )?;
+        let (prev_events, depth) = cache.prev_events();
+        let template = json!({
+            "auth_events": auth_ids,
+            "content": content,
+            "depth": depth,
+            "origin_server_ts": now_ms(),
+            "prev_events": prev_events,
+            "room_id": room_id,
+            "sender": user_id,
+            "state_key": user_id,
+            "type": "m.room.member",
+        });
+        let Value::Object(template) = template else {
+            unreachable!("a JSON object literal")
+        };
+        // The template as an event (its id is not known yet) through the room's rules.
+        let stand_in = Pdu::from_json(
+            EventId::parse("$template").expect("a valid event id"),
+            template.clone(),
+        )
+        .map_err(RoomError::BadEvent)?;
+        authorize(&cache.rules, &stand_in, &cache.state, &auth_ids)?;
+        Ok((cache.version.clone(), template))
+    }
+
+    /// Stores an event another server sent, already checked (format, event id, signatures,
+    /// hash): authorised against its auth events and the room's current state, then committed.
+    /// An event already stored is returned as it is.
+    pub async fn append_remote(
+        &self,
+        room_id: &str,
+        event_id: &EventId,
+        event: CanonicalJsonObject,
+    ) -> Result<Pdu, RoomError> {
+        let mut guard = self.streams.write().await;
+        if let Some(stored) = self.event_by_id(event_id.as_str()).await? {
+            return Ok(stored);
+        }
+        let mut cache_map = self.room_cache.lock().await;
+        let cache = self.cached_room(&mut cache_map, room_id).await?;
+        let json = match serde_json::to_value(&event) {
+            Ok(Value::Object(m)) => m,
+            _ => return Err(RoomError::BadEvent("the event is not an object".into())),
+        };
+        let pdu = Pdu::from_json(event_id.to_owned(), json.clone()).map_err(RoomError::BadEvent)?;
+        if pdu.room_id_str().is_some_and(|r| r != room_id) {
+            return Err(RoomError::BadEvent("the event is for another room".into()));
+        }
+        let auth_ids: Vec<String> = pdu.auth_event_ids().iter().map(|e| e.to_string()).collect();
+        authorize(&cache.rules, &pdu, &cache.state, &auth_ids)?;
+
+        let pos = guard.next_pos();
+        // From here the position is the committer's to finish, whatever happens to this task.
+        guard.detach();
+        let (row, out) = event_row(pos, event_id, room_id, json, &cache.state, None, None)?;
+        let done = self.commits.enqueue(row, self.streams.current());
+        cache.advance(&out, pos);
+        drop(cache_map);
+        drop(guard);
+        committed(done).await.map(|()| out)
+    }
+}

@@ -1,0 +1,308 @@
+//! Federation between matrixd and a real Synapse, both on loopback with IP-literal server names
+//! (`127.0.0.1:PORT`, no DNS), federation over TLS with one throwaway CA that each side trusts
+//! through `federation_custom_ca_list`, and `ip_range_blacklist` Synapse's default minus
+//! 127.0.0.0/8. Each side's client API is plain HTTP on another port.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+/// The CA and the one certificate (for 127.0.0.1) both servers present.
+struct Pki {
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+fn pki(dir: &Path) -> Pki {
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "federation test CA");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
+        .unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let out = Pki {
+        ca: dir.join("ca.pem"),
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    };
+    std::fs::write(&out.ca, ca.pem()).unwrap();
+    // The full chain, as both servers expect.
+    std::fs::write(&out.cert, format!("{}{}", cert.pem(), ca.pem())).unwrap();
+    std::fs::write(&out.key, key.serialize_pem()).unwrap();
+    out
+}
+
+/// One homeserver of the test: its processes, client URL, server name and config.
+struct Server {
+    _proc: Proc,
+    url: String,
+    name: String,
+    config: PathBuf,
+}
+
+async fn synapse(dir: &Path, pki: &Pki) -> Server {
+    let _ = synapse_venv();
+    let (port, fed) = (free_port(), free_port());
+    let mut proc = Proc::spawn(
+        Command::new(repo_root().join("tests/interop/run-synapse.sh"))
+            .arg(dir)
+            .arg(port.to_string())
+            .env("SYNAPSE_FEDERATION_PORT", fed.to_string())
+            .env("SYNAPSE_TLS_CERT", &pki.cert)
+            .env("SYNAPSE_TLS_KEY", &pki.key)
+            .env("SYNAPSE_CA", &pki.ca),
+        dir.with_extension("synapse.log"),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    wait_for(
+        &format!("{url}/_matrix/client/versions"),
+        &mut proc,
+        Duration::from_secs(120),
+    )
+    .await;
+    Server {
+        _proc: proc,
+        url,
+        name: format!("127.0.0.1:{fed}"),
+        config: dir.join("homeserver.yaml"),
+    }
+}
+
+async fn matrixd(dir: &Path, pki: &Pki) -> Server {
+    std::fs::create_dir_all(dir).unwrap();
+    let (port, fed) = (free_port(), free_port());
+    let name = format!("127.0.0.1:{fed}");
+    let config = dir.join("homeserver.yaml");
+    generate_config(&name, port, &config, dir);
+    relax_limits(&config);
+    // The federation listener, TLS and the network policy, edited with the venv's YAML.
+    let edit = r#"
+import sys, yaml
+path, fed, cert, key, ca = sys.argv[1:6]
+conf = yaml.safe_load(open(path))
+conf["listeners"].append({"port": int(fed), "bind_addresses": ["127.0.0.1"], "type": "http",
+    "tls": True, "resources": [{"names": ["federation"]}]})
+conf["tls_certificate_path"] = cert
+conf["tls_private_key_path"] = key
+conf["federation_custom_ca_list"] = [ca]
+conf["trusted_key_servers"] = []
+conf["ip_range_blacklist"] = [r for r in conf.get("ip_range_blacklist") or [
+    "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
+    "192.0.0.0/24", "169.254.0.0/16", "192.88.99.0/24", "198.18.0.0/15", "192.0.2.0/24",
+    "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "::1/128", "fe80::/10", "fc00::/7",
+    "2001:db8::/32", "ff00::/8", "fec0::/10"] if r != "127.0.0.0/8"]
+yaml.safe_dump(conf, open(path, "w"), sort_keys=False)
+"#;
+    let out = Command::new(synapse_venv().join("bin/python"))
+        .args(["-c", edit])
+        .arg(&config)
+        .arg(fed.to_string())
+        .args([&pki.cert, &pki.key, &pki.ca])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut proc = Proc::spawn(
+        Command::new(bin("matrixd")).arg("-c").arg(&config),
+        dir.join("matrixd.out"),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    wait_for(
+        &format!("{url}/_matrix/client/versions"),
+        &mut proc,
+        Duration::from_secs(30),
+    )
+    .await;
+    Server {
+        _proc: proc,
+        url,
+        name,
+        config,
+    }
+}
+
+impl Server {
+    /// Registers `user` with the shared secret and logs in; the access token.
+    async fn user(&self, user: &str) -> String {
+        let out = Command::new(bin("matrixctl"))
+            .args(["register-user", "-c"])
+            .arg(&self.config)
+            .args([
+                "-u",
+                user,
+                "-p",
+                "federation-pass-1",
+                "--no-admin",
+                &self.url,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "register {user}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (status, body) = login(&self.url, user, "federation-pass-1").await;
+        assert_eq!(status, 200, "{body}");
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    fn user_id(&self, user: &str) -> String {
+        format!("@{user}:{}", self.name)
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let client = reqwest::Client::new();
+        let url = format!("{}{path}", self.url);
+        let mut req = client
+            .request(method.parse().unwrap(), url)
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(60));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Profiles and aliases asked across servers, each way: the asking server fetches the other's
+/// signing key over TLS, signs its request with X-Matrix, and the answering server verifies it.
+#[tokio::test]
+async fn profile_and_alias_lookups_cross_servers_both_ways() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (syn_dir, md_dir) = (dir.path().join("synapse"), dir.path().join("matrixd"));
+    let (syn, md) = tokio::join!(synapse(&syn_dir, &pki), matrixd(&md_dir, &pki));
+    let alice = md.user("alice").await;
+    let bob = syn.user("bob").await;
+
+    for (server, token, user, name) in [
+        (&md, &alice, "alice", "Alice on matrixd"),
+        (&syn, &bob, "bob", "Bob on Synapse"),
+    ] {
+        let path = format!(
+            "/_matrix/client/v3/profile/{}/displayname",
+            enc(&server.user_id(user))
+        );
+        let (status, body) = server
+            .call("PUT", &path, token, Some(json!({"displayname": name})))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    // Synapse asks matrixd for alice's profile, matrixd asks Synapse for bob's.
+    for (asker, token, owner, user, name) in [
+        (&syn, &bob, &md, "alice", "Alice on matrixd"),
+        (&md, &alice, &syn, "bob", "Bob on Synapse"),
+    ] {
+        let id = enc(&owner.user_id(user));
+        let (status, body) = asker
+            .call(
+                "GET",
+                &format!("/_matrix/client/v3/profile/{id}"),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{} asking for {user}: {body}", asker.name);
+        assert_eq!(body["displayname"], name, "{body}");
+        let (status, body) = asker
+            .call(
+                "GET",
+                &format!("/_matrix/client/v3/profile/{id}/displayname"),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body, json!({"displayname": name}));
+        // An unknown user of the other server is not found.
+        let ghost = enc(&owner.user_id("nobody-here"));
+        let (status, body) = asker
+            .call(
+                "GET",
+                &format!("/_matrix/client/v3/profile/{ghost}"),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(
+            status, 404,
+            "{} asking for an unknown user: {body}",
+            asker.name
+        );
+    }
+
+    // Each side creates a room with an alias; the other resolves it.
+    for (asker, asker_token, owner, owner_token, local) in [
+        (&syn, &bob, &md, &alice, "md-room"),
+        (&md, &alice, &syn, &bob, "syn-room"),
+    ] {
+        let (status, body) = owner
+            .call(
+                "POST",
+                "/_matrix/client/v3/createRoom",
+                owner_token,
+                Some(json!({"room_alias_name": local, "preset": "public_chat"})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let room_id = body["room_id"].as_str().unwrap().to_string();
+        let alias = enc(&format!("#{local}:{}", owner.name));
+        let (status, body) = asker
+            .call(
+                "GET",
+                &format!("/_matrix/client/v3/directory/room/{alias}"),
+                asker_token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{} resolving {local}: {body}", asker.name);
+        assert_eq!(body["room_id"], room_id.as_str(), "{body}");
+        let servers: Vec<&str> = body["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(servers.contains(&owner.name.as_str()), "{body}");
+        let missing = enc(&format!("#no-such-room:{}", owner.name));
+        let (status, body) = asker
+            .call(
+                "GET",
+                &format!("/_matrix/client/v3/directory/room/{missing}"),
+                asker_token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 404, "{body}");
+        assert_eq!(body["errcode"], "M_NOT_FOUND", "{body}");
+    }
+}
