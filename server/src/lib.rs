@@ -107,6 +107,10 @@ impl Server {
             Arc::downgrade(&services),
             committer,
         ));
+        services
+            .start_federation_sender()
+            .await
+            .context("cannot read the federation queue")?;
 
         let mut listeners = Vec::new();
         for l in &listener_configs {

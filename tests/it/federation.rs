@@ -306,3 +306,167 @@ async fn profile_and_alias_lookups_cross_servers_both_ways() {
         assert_eq!(body["errcode"], "M_NOT_FOUND", "{body}");
     }
 }
+
+impl Server {
+    /// Polls `path` until `done` holds for the answer (or fails the test after 30 s).
+    async fn until(
+        &self,
+        path: &str,
+        token: &str,
+        what: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let start = std::time::Instant::now();
+        loop {
+            let (status, body) = self.call("GET", path, token, None).await;
+            if status == 200 && done(&body) {
+                return body;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{}: {what} did not happen; last answer {status}: {body}",
+                self.name
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    async fn send_text(&self, token: &str, room_id: &str, text: &str) -> String {
+        let txn = format!("t{}", rand_suffix());
+        let path = format!(
+            "/_matrix/client/v3/rooms/{}/send/m.room.message/{txn}",
+            enc(room_id)
+        );
+        let (status, body) = self
+            .call(
+                "PUT",
+                &path,
+                token,
+                Some(json!({"msgtype": "m.text", "body": text})),
+            )
+            .await;
+        assert_eq!(status, 200, "{} sending {text:?}: {body}", self.name);
+        body["event_id"].as_str().unwrap().to_string()
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+/// The texts of the `m.room.message` events /messages returns (newest first).
+fn texts(messages: &Value) -> Vec<String> {
+    messages["chunk"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["type"] == "m.room.message")
+        .filter_map(|e| e["content"]["body"].as_str().map(String::from))
+        .collect()
+}
+
+/// A Synapse user joins a room on matrixd by its alias; then messages and typing notices
+/// cross both ways, each server checking the other's signatures.
+#[tokio::test]
+async fn a_synapse_user_joins_a_matrixd_room_and_they_talk() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (syn_dir, md_dir) = (dir.path().join("synapse"), dir.path().join("matrixd"));
+    let (syn, md) = tokio::join!(synapse(&syn_dir, &pki), matrixd(&md_dir, &pki));
+    let alice = md.user("alice").await;
+    let bob = syn.user("bob").await;
+
+    let (status, body) = md
+        .call(
+            "POST",
+            "/_matrix/client/v3/createRoom",
+            &alice,
+            Some(json!({"room_alias_name": "talk", "preset": "public_chat", "name": "Across"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let room_id = body["room_id"].as_str().unwrap().to_string();
+    md.send_text(&alice, &room_id, "before bob joined").await;
+
+    // Bob joins through Synapse: alias lookup, make_join and send_join against matrixd.
+    let alias = enc(&format!("#talk:{}", md.name));
+    let (status, body) = syn
+        .call(
+            "POST",
+            &format!("/_matrix/client/v3/join/{alias}"),
+            &bob,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 200, "Synapse joining a matrixd room: {body}");
+    assert_eq!(body["room_id"], room_id.as_str());
+    let rid = enc(&room_id);
+
+    // Synapse has the room's state from the join; matrixd has bob's join.
+    let (status, body) = syn
+        .call(
+            "GET",
+            &format!("/_matrix/client/v3/rooms/{rid}/state/m.room.name/"),
+            &bob,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["name"], "Across");
+    let bob_id = syn.user_id("bob");
+    md.until(
+        &format!("/_matrix/client/v3/rooms/{rid}/joined_members"),
+        &alice,
+        "bob's join",
+        |b| b["joined"].get(&bob_id).is_some(),
+    )
+    .await;
+
+    // matrixd → Synapse: delivered by a /send transaction.
+    md.send_text(&alice, &room_id, "hello from matrixd").await;
+    let messages = format!("/_matrix/client/v3/rooms/{rid}/messages?dir=b&limit=20");
+    syn.until(&messages, &bob, "alice's message on Synapse", |b| {
+        texts(b).contains(&"hello from matrixd".to_string())
+    })
+    .await;
+
+    // Synapse → matrixd.
+    syn.send_text(&bob, &room_id, "hello from Synapse").await;
+    md.until(&messages, &alice, "bob's message on matrixd", |b| {
+        texts(b).contains(&"hello from Synapse".to_string())
+    })
+    .await;
+
+    // Typing, Synapse → matrixd: an m.typing EDU shows in alice's sync.
+    let (status, body) = syn
+        .call(
+            "PUT",
+            &format!("/_matrix/client/v3/rooms/{rid}/typing/{}", enc(&bob_id)),
+            &bob,
+            Some(json!({"typing": true, "timeout": 20000})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    md.until(
+        "/_matrix/client/v3/sync?timeout=1000",
+        &alice,
+        "bob typing",
+        |b| {
+            b["rooms"]["join"][&room_id]["ephemeral"]["events"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|e| {
+                    e["type"] == "m.typing"
+                        && e["content"]["user_ids"]
+                            .as_array()
+                            .is_some_and(|u| u.iter().any(|u| u == bob_id.as_str()))
+                })
+        },
+    )
+    .await;
+}

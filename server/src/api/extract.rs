@@ -163,6 +163,7 @@ impl<T: IncomingRequest> FromRequest<SharedServices> for Federation<T> {
                 &bytes,
             )
             .await?;
+        services.heard_from(&who.origin);
         let request = parse_ruma(parts, bytes, &args)?;
         Ok(Federation {
             origin: who.origin,

@@ -580,6 +580,7 @@ fn preview_and_email_routes() -> Router<SharedServices> {
 fn federation_routes() -> Router<SharedServices> {
     use ruma::api::federation::membership::{create_join_event, prepare_join_event};
     use ruma::api::federation::query::{get_profile_information, get_room_information};
+    use ruma::api::federation::transactions::send_transaction_message;
     let mut r = Router::new();
     r = endpoint::<ruma::api::federation::discovery::get_server_version::v1::Request, _, _>(
         r,
@@ -600,6 +601,10 @@ fn federation_routes() -> Router<SharedServices> {
     r = endpoint::<create_join_event::v2::Request, _, _>(
         r,
         federation::membership::put_send_join_route,
+    );
+    r = endpoint::<send_transaction_message::v1::Request, _, _>(
+        r,
+        federation::send::put_send_transaction_route,
     );
     r
 }

@@ -83,6 +83,10 @@ pub struct Services {
     pub federation: federation::FederationClient,
     /// Other servers' signing keys, verified and cached in memory (`server_key`).
     pub server_key_ring: federation::KeyRing,
+    /// The outbound federation queue's delivery tasks.
+    pub sender: federation::sender::Sender,
+    /// Inbound transactions: one per origin at a time, the last one's answer.
+    pub inbound: federation::transactions::Inbound,
 }
 
 pub type SharedServices = Arc<Services>;
@@ -108,6 +112,8 @@ impl Services {
         Services {
             federation: federation::client_from_config(&config),
             server_key_ring: federation::KeyRing::new(config.trusted_key_servers.clone()),
+            sender: Default::default(),
+            inbound: Default::default(),
             config,
             db,
             signing_key,

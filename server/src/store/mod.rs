@@ -8,6 +8,7 @@ pub mod admin_rooms;
 pub mod admin_users;
 pub mod direct;
 pub mod e2ee;
+pub mod federation;
 pub mod media;
 pub mod openid;
 mod query;

@@ -4,4 +4,5 @@ pub mod key_server;
 pub mod membership;
 pub mod openid_userinfo;
 pub mod query;
+pub mod send;
 pub mod version;

@@ -50,7 +50,7 @@ impl Services {
     /// be a join of a user of `origin`, with `event_id` its id, signed by `origin`, hash
     /// intact, and allowed by the room's rules.
     pub async fn send_join(
-        &self,
+        self: &std::sync::Arc<Self>,
         origin: &ServerName,
         room_id: &RoomId,
         event_id: &EventId,
@@ -88,7 +88,11 @@ impl Services {
             )));
         }
         let state = self.room_state_pdus(room_id.as_str()).await?;
-        self.append_remote(room_id.as_str(), event_id, checked.event)
+        let joined = self
+            .append_remote(room_id.as_str(), event_id, checked.event)
+            .await?;
+        // From here on, the user's server receives the room's new events.
+        self.add_federation_destination(origin, joined.stream)
             .await?;
         let auth_chain = self.auth_chain(&state).await?;
         Ok(JoinedState {

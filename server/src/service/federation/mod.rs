@@ -2,7 +2,8 @@
 //! X-Matrix (`auth`), other servers' signing keys (`keys`), an outbound HTTP client that
 //! connects only where the IP policy allows, with the TLS name and Host header discovery
 //! chose (`client`), checking the PDUs other servers send (`pdu`), and their users joining
-//! our rooms (`membership`). Never imports axum.
+//! our rooms (`membership`), delivering our events to them (`sender`) and
+//! receiving theirs (`transactions`). Never imports axum.
 
 pub mod auth;
 pub mod client;
@@ -12,6 +13,8 @@ pub mod keys;
 pub mod membership;
 pub mod pdu;
 mod pinned;
+pub mod sender;
+pub mod transactions;
 
 pub use auth::{AuthError, Authenticated};
 pub use client::{FederationClient, FederationError};

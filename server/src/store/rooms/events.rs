@@ -1,6 +1,6 @@
 //! SQL for the events table and client transaction ids (`event_txns`): single events, pages of
 //! a room's timeline, relations, and the events a user may be notified about. The rows are
-//! written by `batch_insert`.
+//! written by `batch_insert`. Also what the outbound federation queue still has to send.
 
 use crate::store::query::{Decode, Param, Row};
 use crate::store::{Db, StoreError};
@@ -188,6 +188,47 @@ pub async fn txn_event(db: &Db, user_id: &str, txn: &Txn) -> Result<Option<Strin
             Param::Text(&txn.device_id),
             Param::Text(&txn.scope),
             Param::Text(&txn.txn_id),
+        ],
+    )
+    .await
+}
+
+/// `LIKE` pattern for ids on `server` (`%:server`, wildcards in the name escaped).
+fn on_server(server: &str) -> String {
+    let escaped = server
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%:{escaped}")
+}
+
+/// Up to `limit` events of ours (sent by a user of `ours`) after `after` that `destination`
+/// should receive: in a room where one of its users is joined, or a member event about one
+/// of its users (an invite, a kick, its own leave), in stream order.
+pub async fn pending_events(
+    db: &Db,
+    ours: &str,
+    destination: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    const Q: &str = concat!(
+        "SELECT ",
+        event_cols!(),
+        " FROM events e WHERE e.stream_ordering > $1 AND e.sender LIKE $2 ESCAPE '\\' \
+         AND (e.room_id IN (SELECT m.room_id FROM room_memberships m \
+                            WHERE m.membership = 'join' AND m.user_id LIKE $3 ESCAPE '\\') \
+              OR (e.type = 'm.room.member' AND e.state_key LIKE $3 ESCAPE '\\')) \
+         ORDER BY e.stream_ordering LIMIT $4"
+    );
+    let (ours, theirs) = (on_server(ours), on_server(destination));
+    db.fetch_all(
+        Q,
+        &[
+            Param::Int(after),
+            Param::Text(&ours),
+            Param::Text(&theirs),
+            Param::Int(limit),
         ],
     )
     .await

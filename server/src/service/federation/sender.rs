@@ -1,0 +1,239 @@
+//! The outbound queue: our events reach every other server in their rooms as `/send`
+//! transactions. The queue is durable by construction: a destination's row keeps the stream
+//! position delivered so far, and what is left to send is read from the events table (our
+//! events after that position in rooms one of its users is joined to, and member events about
+//! its users), so an event committed before a crash or restart is sent after it. One task per
+//! destination sends transactions of at most 50 PDUs in stream order; a destination that
+//! cannot be reached is retried after 10 minutes, doubling up to a day (with jitter), and at
+//! once when it contacts us (`heard_from`). A transaction the destination refuses with a 4xx
+//! other than 429 is not retried (as Synapse), so one bad event cannot stop the queue.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use rand::RngExt as _;
+use ruma::api::federation::transactions::send_transaction_message::v1;
+use ruma::{MilliSecondsSinceUnixEpoch, OwnedServerName, OwnedTransactionId, ServerName, UInt};
+use tokio::sync::Notify;
+
+use super::FederationError;
+use crate::service::Services;
+use crate::store::federation::{self as db, Destination};
+use crate::store::now_ms;
+use crate::store::rooms::pending_events;
+
+/// The most PDUs in one transaction (the spec's limit).
+const MAX_PDUS: i64 = 50;
+/// The first wait after a failed transaction, as Synapse.
+const FIRST_BACKOFF_MS: i64 = 10 * 60 * 1000;
+/// The longest wait between attempts.
+const MAX_BACKOFF_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The running delivery tasks, by destination.
+#[derive(Default)]
+pub struct Sender {
+    running: Mutex<HashMap<OwnedServerName, Arc<Slot>>>,
+}
+
+/// What wakes a destination's task: new events, or the destination contacting us (`reset`).
+#[derive(Default)]
+struct Slot {
+    wake: Notify,
+    reset: AtomicBool,
+}
+
+impl Sender {
+    /// Wakes every destination's task (new events were committed).
+    fn wake_all(&self) {
+        for slot in self.running.lock().expect("sender lock").values() {
+            slot.wake.notify_one();
+        }
+    }
+}
+
+/// How long to wait after `failures` failed transactions in a row, with ±20% jitter.
+fn backoff_ms(failures: i64) -> i64 {
+    let doublings = u32::try_from(failures.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+    let base = FIRST_BACKOFF_MS
+        .saturating_mul(1_i64 << doublings)
+        .min(MAX_BACKOFF_MS);
+    let jitter = rand::rng().random_range(-(base / 5)..=(base / 5));
+    base + jitter
+}
+
+impl Services {
+    /// Starts the outbound queue: a task for every destination the database knows (catching
+    /// up on what was not delivered before a restart), and one that wakes them on new events.
+    pub async fn start_federation_sender(self: &Arc<Self>) -> Result<(), crate::store::StoreError> {
+        for d in db::destinations(&self.db).await? {
+            if let Ok(server) = OwnedServerName::try_from(d.destination.as_str()) {
+                self.spawn_destination(server);
+            }
+        }
+        let weak = Arc::downgrade(self);
+        let mut changes = self.streams.subscribe();
+        tokio::spawn(async move {
+            while changes.changed().await.is_ok() {
+                let Some(services) = weak.upgrade() else {
+                    return;
+                };
+                services.sender.wake_all();
+            }
+        });
+        Ok(())
+    }
+
+    /// A user of `server` joined (or was invited to) a room with us at stream position `pos`:
+    /// from there on, it receives our events in that room.
+    pub async fn add_federation_destination(
+        self: &Arc<Self>,
+        server: &ServerName,
+        pos: i64,
+    ) -> Result<(), crate::store::StoreError> {
+        if self.is_ours(server) {
+            return Ok(());
+        }
+        db::add_destination(&self.db, server.as_str(), pos).await?;
+        self.spawn_destination(server.to_owned());
+        Ok(())
+    }
+
+    /// `server` sent us an authenticated request: it is up, so a backoff ends now.
+    pub fn heard_from(&self, server: &ServerName) {
+        if let Some(slot) = self.sender.running.lock().expect("sender lock").get(server) {
+            slot.reset.store(true, Ordering::Relaxed);
+            slot.wake.notify_one();
+        }
+    }
+
+    fn spawn_destination(self: &Arc<Self>, server: OwnedServerName) {
+        let slot = {
+            let mut running = self.sender.running.lock().expect("sender lock");
+            if running.contains_key(&server) {
+                return;
+            }
+            let slot = Arc::new(Slot::default());
+            running.insert(server.clone(), slot.clone());
+            slot
+        };
+        tokio::spawn(deliver(Arc::downgrade(self), server, slot));
+    }
+
+    /// Sends the next transaction to `d`: `Ok(false)` when there was nothing to send.
+    async fn send_next(
+        &self,
+        d: &mut Destination,
+        server: &ServerName,
+    ) -> Result<bool, FederationError> {
+        let rows = pending_events(
+            &self.db,
+            &self.config.server_name,
+            server.as_str(),
+            d.delivered_pos,
+            MAX_PDUS,
+        )
+        .await
+        .map_err(|e| FederationError::Connect {
+            destination: server.to_owned(),
+            message: format!("reading the queue: {e}"),
+        })?;
+        let Some(last) = rows.last().map(|r| r.stream_ordering) else {
+            return Ok(false);
+        };
+        let mut pdus = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let Ok(pdu) = Self::pdu(row) else { continue };
+            if let Ok(raw) = serde_json::value::to_raw_value(&pdu.federation_format()) {
+                pdus.push(raw);
+            }
+        }
+        let now = now_ms();
+        let txn_id = OwnedTransactionId::from(format!("{now}-{last}"));
+        let ts = MilliSecondsSinceUnixEpoch(UInt::try_from(now).unwrap_or_default());
+        let origin = OwnedServerName::try_from(self.config.server_name.as_str())
+            .expect("server_name is validated by the config");
+        let mut request = v1::Request::new(txn_id, origin, ts);
+        request.pdus = pdus;
+        match self.federation_send(server, request).await {
+            Ok(answer) => {
+                for (event_id, result) in answer.pdus {
+                    if let Err(e) = result {
+                        tracing::info!(%server, %event_id, error = e, "the destination refused an event");
+                    }
+                }
+            }
+            Err(FederationError::Status { status, body, .. })
+                if (400..500).contains(&status) && status != 429 =>
+            {
+                tracing::warn!(%server, status, %body, "the destination refused a transaction; it is not retried");
+            }
+            Err(e) => return Err(e),
+        }
+        d.delivered_pos = last;
+        Ok(true)
+    }
+}
+
+/// One destination's delivery loop, for as long as the server runs.
+async fn deliver(weak: Weak<Services>, server: OwnedServerName, slot: Arc<Slot>) {
+    let mut state: Option<Destination> = None;
+    loop {
+        let Some(services) = weak.upgrade() else {
+            return;
+        };
+        let d = match &mut state {
+            Some(d) => d,
+            None => match db::destinations(&services.db).await {
+                Ok(all) => match all.into_iter().find(|d| d.destination == server.as_str()) {
+                    Some(d) => state.insert(d),
+                    None => return,
+                },
+                Err(e) => {
+                    tracing::warn!(%server, error = %e, "cannot read the federation queue");
+                    drop(services);
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    continue;
+                }
+            },
+        };
+        if slot.reset.swap(false, Ordering::Relaxed) {
+            d.retry_at = 0;
+        }
+        let wait = d.retry_at - now_ms();
+        if wait > 0 {
+            drop(services);
+            // Woken early by new events (they wait for the backoff) or by the destination
+            // contacting us (`reset`: the backoff ends).
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(wait.unsigned_abs())) => {}
+                () = slot.wake.notified() => {}
+            }
+            continue;
+        }
+        let before = d.clone();
+        let sent = services.send_next(d, &server).await;
+        match sent {
+            Ok(true) => {
+                d.failures = 0;
+                d.retry_at = 0;
+            }
+            Ok(false) => {
+                drop(services);
+                slot.wake.notified().await;
+                continue;
+            }
+            Err(e) => {
+                d.failures += 1;
+                d.retry_at = now_ms() + backoff_ms(d.failures);
+                tracing::info!(%server, error = %e, failures = d.failures, "a transaction could not be delivered; retrying later");
+            }
+        }
+        if *d != before
+            && let Err(e) = db::set_progress(&services.db, d).await
+        {
+            tracing::warn!(%server, error = %e, "cannot record federation delivery");
+        }
+    }
+}
