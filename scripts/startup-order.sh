@@ -37,7 +37,7 @@ wait_ready() {
 profile() {
     local name=$1 db=${2:-} dir="$work/$1" pid
     "$BIN/matrixctl" generate-config --server-name bench.local --report-stats=no \
-        --http-port "$port" --config-path "$dir/homeserver.yaml" --data-directory "$dir" >/dev/null
+        --http-port "$port" --config-path "$dir/homeserver.yaml" --data-directory "$dir" >/dev/null 2>&1
     [ -z "$db" ] || python3 - "$dir/homeserver.yaml" "$db" <<'EOF'
 import sys, yaml
 path, db = sys.argv[1], sys.argv[2]

@@ -469,4 +469,68 @@ async fn a_synapse_user_joins_a_matrixd_room_and_they_talk() {
         },
     )
     .await;
+
+    // Typing and a read receipt, matrixd → Synapse: EDUs in bob's sync.
+    let alice_id = md.user_id("alice");
+    let (status, body) = md
+        .call(
+            "PUT",
+            &format!("/_matrix/client/v3/rooms/{rid}/typing/{}", enc(&alice_id)),
+            &alice,
+            Some(json!({"typing": true, "timeout": 20000})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let seen = md
+        .until(&messages, &alice, "bob's message", |b| {
+            texts(b).contains(&"hello from Synapse".to_string())
+        })
+        .await;
+    let bobs_event = seen["chunk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["content"]["body"] == "hello from Synapse")
+        .unwrap()["event_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = md
+        .call(
+            "POST",
+            &format!(
+                "/_matrix/client/v3/rooms/{rid}/receipt/m.read/{}",
+                enc(&bobs_event)
+            ),
+            &alice,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let ephemeral = |b: &Value, kind: &str| -> Vec<Value> {
+        b["rooms"]["join"][&room_id]["ephemeral"]["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["type"] == kind)
+            .cloned()
+            .collect()
+    };
+    syn.until(
+        "/_matrix/client/v3/sync?timeout=1000",
+        &bob,
+        "alice typing and her receipt",
+        |b| {
+            let typing = ephemeral(b, "m.typing").iter().any(|e| {
+                e["content"]["user_ids"]
+                    .as_array()
+                    .is_some_and(|u| u.iter().any(|u| u == alice_id.as_str()))
+            });
+            let receipt = ephemeral(b, "m.receipt")
+                .iter()
+                .any(|e| e["content"][&bobs_event]["m.read"].get(&alice_id).is_some());
+            typing && receipt
+        },
+    )
+    .await;
 }

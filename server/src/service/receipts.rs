@@ -10,7 +10,7 @@ impl Services {
     /// Sets a receipt (`m.read`, `m.read.private`, or the `m.fully_read` marker, which is
     /// room account data) on an event of the room, in the main timeline or a thread.
     pub async fn set_receipt(
-        &self,
+        self: &std::sync::Arc<Self>,
         user_id: &str,
         room_id: &str,
         rtype: &str,
@@ -46,6 +46,20 @@ impl Services {
         .await?;
         self.hints.receipts.record([(room_id, pos)]);
         g.commit();
+        // Our user's public receipt goes to the room's other servers.
+        if rtype == "m.read"
+            && ruma::UserId::parse(user_id).is_ok_and(|u| self.is_ours(u.server_name()))
+        {
+            let mut data = json!({"ts": now_ms()});
+            if !thread.is_empty() {
+                data["thread_id"] = json!(thread);
+            }
+            let edu = json!({
+                "edu_type": "m.receipt",
+                "content": {room_id: {"m.read": {user_id: {"event_ids": [event_id], "data": data}}}},
+            });
+            self.send_room_edu(room_id, edu);
+        }
         Ok(())
     }
 }

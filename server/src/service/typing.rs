@@ -113,6 +113,14 @@ impl super::Services {
         }
         if self.typing.set(room_id, user_id, typing, timeout) {
             self.streams.poke();
+            // Our user's notice goes to the room's other servers.
+            if ruma::UserId::parse(user_id).is_ok_and(|u| self.is_ours(u.server_name())) {
+                let edu = serde_json::json!({
+                    "edu_type": "m.typing",
+                    "content": {"room_id": room_id, "user_id": user_id, "typing": typing},
+                });
+                self.send_room_edu(room_id, edu);
+            }
             if typing {
                 let s = self.clone();
                 tokio::spawn(async move {

@@ -42,9 +42,20 @@ pub struct Sender {
 struct Slot {
     wake: Notify,
     reset: AtomicBool,
+    /// The last transaction failed: the destination is in backoff.
+    down: AtomicBool,
 }
 
 impl Sender {
+    /// Whether `server`'s last transaction failed (it is waiting out a backoff).
+    fn is_down(&self, server: &ServerName) -> bool {
+        self.running
+            .lock()
+            .expect("sender lock")
+            .get(server)
+            .is_some_and(|s| s.down.load(Ordering::Relaxed))
+    }
+
     /// Wakes every destination's task (new events were committed).
     fn wake_all(&self) {
         for slot in self.running.lock().expect("sender lock").values() {
@@ -200,6 +211,7 @@ async fn deliver(weak: Weak<Services>, server: OwnedServerName, slot: Arc<Slot>)
         };
         if slot.reset.swap(false, Ordering::Relaxed) {
             d.retry_at = 0;
+            slot.down.store(false, Ordering::Relaxed);
         }
         let wait = d.retry_at - now_ms();
         if wait > 0 {
@@ -218,6 +230,7 @@ async fn deliver(weak: Weak<Services>, server: OwnedServerName, slot: Arc<Slot>)
             Ok(true) => {
                 d.failures = 0;
                 d.retry_at = 0;
+                slot.down.store(false, Ordering::Relaxed);
             }
             Ok(false) => {
                 drop(services);
@@ -225,6 +238,7 @@ async fn deliver(weak: Weak<Services>, server: OwnedServerName, slot: Arc<Slot>)
                 continue;
             }
             Err(e) => {
+                slot.down.store(true, Ordering::Relaxed);
                 d.failures += 1;
                 d.retry_at = now_ms() + backoff_ms(d.failures);
                 tracing::info!(%server, error = %e, failures = d.failures, "a transaction could not be delivered; retrying later");
@@ -235,5 +249,55 @@ async fn deliver(weak: Weak<Services>, server: OwnedServerName, slot: Arc<Slot>)
         {
             tracing::warn!(%server, error = %e, "cannot record federation delivery");
         }
+    }
+}
+
+impl Services {
+    /// Sends an EDU (a typing notice, a read receipt of one of our users) to every other
+    /// server with a user joined to `room_id`, at once and once: EDUs are not queued, and a
+    /// server in backoff or unreachable misses it, as in Synapse.
+    pub fn send_room_edu(self: &Arc<Self>, room_id: &str, edu: serde_json::Value) {
+        let services = self.clone();
+        let room_id = room_id.to_string();
+        tokio::spawn(async move {
+            let members =
+                match crate::store::rooms::members_with(&services.db, &room_id, "join").await {
+                    Ok(m) => m,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read a room's members for an EDU");
+                        return;
+                    }
+                };
+            let mut servers: Vec<OwnedServerName> = members
+                .iter()
+                .filter_map(|u| ruma::UserId::parse(u).ok())
+                .map(|u| u.server_name().to_owned())
+                .filter(|s| !services.is_ours(s))
+                .collect();
+            servers.sort();
+            servers.dedup();
+            let Ok(raw) = serde_json::value::to_raw_value(&edu) else {
+                return;
+            };
+            let origin = OwnedServerName::try_from(services.config.server_name.as_str())
+                .expect("server_name is validated by the config");
+            for server in servers {
+                if services.sender.is_down(&server) {
+                    continue;
+                }
+                let now = now_ms();
+                let txn_id =
+                    OwnedTransactionId::from(format!("{now}-edu-{}", rand::rng().random::<u32>()));
+                let ts = MilliSecondsSinceUnixEpoch(UInt::try_from(now).unwrap_or_default());
+                let mut request = v1::Request::new(txn_id, origin.clone(), ts);
+                request.edus = vec![ruma::serde::Raw::from_json(raw.clone())];
+                let s = services.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = s.federation_send(&server, request).await {
+                        tracing::debug!(%server, error = %e, "an EDU was not delivered");
+                    }
+                });
+            }
+        });
     }
 }
