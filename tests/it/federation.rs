@@ -534,3 +534,88 @@ async fn a_synapse_user_joins_a_matrixd_room_and_they_talk() {
     )
     .await;
 }
+
+/// `joiner` (a user of `visitor`) joins a public room `host`'s `owner` creates, by alias;
+/// then messages cross both ways.
+async fn join_and_talk(host: &Server, owner: &str, visitor: &Server, joiner: &str, alias: &str) {
+    let (status, body) = host
+        .call(
+            "POST",
+            "/_matrix/client/v3/createRoom",
+            owner,
+            Some(json!({"room_alias_name": alias, "preset": "public_chat", "name": "Hosted"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let room_id = body["room_id"].as_str().unwrap().to_string();
+    host.send_text(owner, &room_id, "history before the join")
+        .await;
+
+    let full_alias = enc(&format!("#{alias}:{}", host.name));
+    let (status, body) = visitor
+        .call(
+            "POST",
+            &format!("/_matrix/client/v3/join/{full_alias}"),
+            joiner,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(
+        status, 200,
+        "{} joining a room on {}: {body}",
+        visitor.name, host.name
+    );
+    assert_eq!(body["room_id"], room_id.as_str());
+    let rid = enc(&room_id);
+    let (status, body) = visitor
+        .call(
+            "GET",
+            &format!("/_matrix/client/v3/rooms/{rid}/state/m.room.name/"),
+            joiner,
+            None,
+        )
+        .await;
+    assert_eq!(
+        status, 200,
+        "the joined room's state on {}: {body}",
+        visitor.name
+    );
+    assert_eq!(body["name"], "Hosted");
+
+    let messages = format!("/_matrix/client/v3/rooms/{rid}/messages?dir=b&limit=30");
+    host.send_text(owner, &room_id, "host speaks").await;
+    visitor
+        .until(&messages, joiner, "the host's message", |b| {
+            texts(b).contains(&"host speaks".to_string())
+        })
+        .await;
+    visitor.send_text(joiner, &room_id, "visitor speaks").await;
+    host.until(&messages, owner, "the visitor's message", |b| {
+        texts(b).contains(&"visitor speaks".to_string())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_matrixd_user_joins_a_synapse_room_and_they_talk() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (syn_dir, md_dir) = (dir.path().join("synapse"), dir.path().join("matrixd"));
+    let (syn, md) = tokio::join!(synapse(&syn_dir, &pki), matrixd(&md_dir, &pki));
+    let alice = md.user("alice").await;
+    let bob = syn.user("bob").await;
+    join_and_talk(&syn, &bob, &md, &alice, "synroom").await;
+}
+
+#[tokio::test]
+async fn two_matrixd_servers_share_a_room() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (one_dir, two_dir) = (dir.path().join("one"), dir.path().join("two"));
+    let (one, two) = tokio::join!(matrixd(&one_dir, &pki), matrixd(&two_dir, &pki));
+    let alice = one.user("alice").await;
+    let carol = two.user("carol").await;
+    join_and_talk(&one, &alice, &two, &carol, "shared").await;
+}

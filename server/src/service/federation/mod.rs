@@ -2,13 +2,14 @@
 //! X-Matrix (`auth`), other servers' signing keys (`keys`), an outbound HTTP client that
 //! connects only where the IP policy allows, with the TLS name and Host header discovery
 //! chose (`client`), checking the PDUs other servers send (`pdu`), and their users joining
-//! our rooms (`membership`), delivering our events to them (`sender`) and
+//! our rooms (`membership`) and ours joining theirs (`join`), delivering our events to them (`sender`) and
 //! receiving theirs (`transactions`). Never imports axum.
 
 pub mod auth;
 pub mod client;
 pub mod discovery;
 pub mod dns;
+pub mod join;
 pub mod keys;
 pub mod membership;
 pub mod pdu;

@@ -49,6 +49,17 @@ impl Services {
         Ok(())
     }
 
+    /// Whether a user of this server is joined to `room_id` (so events are built here).
+    pub async fn server_in_room(&self, room_id: &str) -> Result<bool, RoomError> {
+        if db::room_version(&self.db, room_id).await?.is_none() {
+            return Ok(false);
+        }
+        let members = db::members_with(&self.db, room_id, "join").await?;
+        Ok(members
+            .iter()
+            .any(|m| ruma::UserId::parse(m).is_ok_and(|u| self.is_ours(u.server_name()))))
+    }
+
     /// Resolves `!room:server` or `#alias:server` to a known room id.
     pub async fn resolve_room(&self, id_or_alias: &str) -> Result<String, RoomError> {
         if id_or_alias.starts_with('#') {
@@ -70,10 +81,14 @@ impl Services {
         }
     }
 
+    /// Joins `user_id` to a room by id or alias. A room this server is in takes the join
+    /// here; any other is joined through another server: the alias's servers, then `via`,
+    /// then the server in the room id (rooms before v12).
     pub async fn join(
-        &self,
+        self: &std::sync::Arc<Self>,
         user_id: &str,
         id_or_alias: &str,
+        via: &[ruma::OwnedServerName],
         reason: Option<&str>,
     ) -> Result<(String, Pdu), RoomError> {
         // A room an admin blocked (admin API room deletion with block: true) takes no joins.
@@ -84,7 +99,31 @@ impl Services {
                 "This room has been blocked on this server".into(),
             ));
         }
-        let room_id = self.resolve_room(id_or_alias).await?;
+        let (room_id, mut servers) = if id_or_alias.starts_with('#') {
+            self.alias_target(id_or_alias).await?
+        } else {
+            (id_or_alias.to_string(), Vec::new())
+        };
+        if !self.server_in_room(&room_id).await? {
+            let parsed = ruma::RoomId::parse(&room_id)
+                .map_err(|_| RoomError::InvalidParam(format!("{room_id} is not a room id")))?;
+            let user =
+                ruma::UserId::parse(user_id).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+            servers.extend(via.iter().map(ToString::to_string));
+            if let Some(s) = parsed.server_name() {
+                servers.push(s.to_string());
+            }
+            let servers: Vec<ruma::OwnedServerName> = servers
+                .iter()
+                .filter_map(|s| ruma::OwnedServerName::try_from(s.as_str()).ok())
+                .collect();
+            if servers.iter().all(|s| self.is_ours(s)) {
+                return Err(RoomError::NotFound(format!("Unknown room {room_id}")));
+            }
+            let pdu = self.join_remote(&user, &parsed, &servers, reason).await?;
+            return Ok((room_id, pdu));
+        }
+        let room_id = self.resolve_room(&room_id).await?;
         let mut content = self.member_content(user_id, "join").await?;
         if let Some(r) = reason {
             content["reason"] = json!(r);

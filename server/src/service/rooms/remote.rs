@@ -92,3 +92,80 @@ impl Services {
         committed(done).await.map(|()| out)
     }
 }
+
+impl Services {
+    /// Stores a room joined through another server: `events` (its auth chain and state,
+    /// checked and in an order each can be stored in; the ones of `state_ids` last so they
+    /// are the room's state), then our join `join`, on the stream. Events already stored are
+    /// skipped. The room is ours to append to from here.
+    pub async fn store_joined_room(
+        &self,
+        room_id: &ruma::RoomId,
+        version: &RoomVersionId,
+        events: Vec<(ruma::OwnedEventId, CanonicalJsonObject)>,
+        state_ids: &[ruma::OwnedEventId],
+        join: (&EventId, CanonicalJsonObject),
+    ) -> Result<Pdu, RoomError> {
+        let (rest, state): (Vec<_>, Vec<_>) = events
+            .into_iter()
+            .partition(|(id, _)| !state_ids.contains(id));
+        let mut guard = self.streams.write().await;
+        let mut cache_map = self.room_cache.lock().await;
+        let mut current: std::collections::HashMap<(String, String), Pdu> =
+            std::collections::HashMap::new();
+        let mut rows = Vec::new();
+        let mut joined = None;
+        let all = rest
+            .into_iter()
+            .chain(state)
+            .chain(std::iter::once((join.0.to_owned(), join.1)));
+        for (event_id, event) in all {
+            if self.event_by_id(event_id.as_str()).await?.is_some() {
+                continue;
+            }
+            let json = match serde_json::to_value(&event) {
+                Ok(Value::Object(m)) => m,
+                _ => continue,
+            };
+            let is_create = json.get("type").and_then(Value::as_str) == Some("m.room.create")
+                && json.get("state_key").and_then(Value::as_str) == Some("");
+            let pos = guard.next_pos();
+            let (row, out) = event_row(
+                pos,
+                &event_id,
+                room_id.as_str(),
+                json,
+                &current,
+                None,
+                is_create.then(|| version.to_string()),
+            )?;
+            if let Some(sk) = out.state_key_str() {
+                current.insert((out.kind_str(), sk.to_string()), out.clone());
+            }
+            if event_id == join.0 {
+                joined = Some(out);
+            }
+            rows.push(row);
+        }
+        // From here the positions are the committer's to finish.
+        guard.detach();
+        let done: Vec<_> = rows
+            .into_iter()
+            .map(|row| self.commits.enqueue(row, self.streams.current()))
+            .collect();
+        // The room's cached state (if any) is stale now: the next append reloads it.
+        cache_map.remove(room_id.as_str());
+        drop(cache_map);
+        drop(guard);
+        for d in done {
+            committed(d).await?;
+        }
+        match joined {
+            Some(p) => Ok(p),
+            None => self
+                .event_by_id(join.0.as_str())
+                .await?
+                .ok_or_else(|| RoomError::BadEvent("the join was not stored".into())),
+        }
+    }
+}

@@ -23,7 +23,14 @@ pub async fn join_by_id_or_alias_route(
     auth: Auth,
     Ruma(req): Ruma<join_room_by_id_or_alias::v3::Request>,
 ) -> Result<RumaResponse<join_room_by_id_or_alias::v3::Response>, ApiError> {
-    let room_id = join(&services, &auth, req.room_id_or_alias.as_str(), req.reason).await?;
+    let room_id = join(
+        &services,
+        &auth,
+        req.room_id_or_alias.as_str(),
+        &req.via,
+        req.reason,
+    )
+    .await?;
     Ok(RumaResponse(join_room_by_id_or_alias::v3::Response::new(
         room_id,
     )))
@@ -35,7 +42,7 @@ pub async fn join_by_id_route(
     auth: Auth,
     Ruma(req): Ruma<join_room_by_id::v3::Request>,
 ) -> Result<RumaResponse<join_room_by_id::v3::Response>, ApiError> {
-    let room_id = join(&services, &auth, req.room_id.as_str(), req.reason).await?;
+    let room_id = join(&services, &auth, req.room_id.as_str(), &[], req.reason).await?;
     Ok(RumaResponse(join_room_by_id::v3::Response::new(room_id)))
 }
 
@@ -43,6 +50,7 @@ async fn join(
     services: &SharedServices,
     auth: &Auth,
     room: &str,
+    via: &[ruma::OwnedServerName],
     reason: Option<String>,
 ) -> Result<OwnedRoomId, ApiError> {
     services.limiter.check(
@@ -51,7 +59,7 @@ async fn join(
         services.config.rate_limits.joins_local,
     )?;
     let (room_id, _) = services
-        .join(&auth.user_id, room, reason.as_deref())
+        .join(&auth.user_id, room, via, reason.as_deref())
         .await?;
     OwnedRoomId::try_from(room_id).map_err(|_| ApiError::internal())
 }

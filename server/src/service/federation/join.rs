@@ -1,0 +1,297 @@
+//! One of our users joining a room this server is not in, through another server that is
+//! (https://spec.matrix.org/v1.16/server-server-api/#joining-rooms): make_join for a
+//! template, our join event built on it (our content, hashed and signed), send_join for the
+//! room's state and auth chain. Every event of the answer is checked (event id, signatures,
+//! hash) and authorised against its own auth events before the room is stored; then our
+//! events in it go to every server of its members.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use ruma::api::federation::membership::{create_join_event, prepare_join_event};
+use ruma::room_version_rules::{EventIdFormatVersion, RoomVersionRules};
+use ruma::{
+    CanonicalJsonObject, CanonicalJsonValue, OwnedEventId, OwnedServerName, RoomId, RoomVersionId,
+    ServerName, UserId,
+};
+use serde_json::Value;
+
+use super::FederationError;
+use super::pdu::{event_id_of, parse_pdu};
+use crate::service::Services;
+use crate::service::rooms::{Pdu, RoomError, SUPPORTED_ROOM_VERSIONS, rules_for};
+use crate::store::now_ms;
+
+/// What another server's refusal means for our user: its 403 and 404 pass through, anything
+/// else is a failure to reach it.
+fn remote_error(e: FederationError) -> RoomError {
+    match e {
+        FederationError::Status { status, body, .. } if status == 403 || status == 404 => {
+            let text = body["error"]
+                .as_str()
+                .unwrap_or("The other server refused the join")
+                .to_string();
+            if status == 403 {
+                RoomError::Forbidden(text)
+            } else {
+                RoomError::NotFound(text)
+            }
+        }
+        FederationError::Status {
+            status: 400, body, ..
+        } if body["errcode"] == "M_INCOMPATIBLE_ROOM_VERSION" => {
+            RoomError::UnsupportedVersion(body["room_version"].as_str().unwrap_or("?").into())
+        }
+        other => RoomError::BadGateway(format!("Failed to join through another server: {other}")),
+    }
+}
+
+fn bad(e: impl std::fmt::Display) -> RoomError {
+    RoomError::BadGateway(format!("the other server's answer is not usable: {e}"))
+}
+
+fn text<'a>(obj: &'a CanonicalJsonObject, key: &str) -> Option<&'a str> {
+    match obj.get(key) {
+        Some(CanonicalJsonValue::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+impl Services {
+    /// Joins `user_id` to `room_id` through the first of `servers` that lets it in.
+    pub async fn join_remote(
+        self: &Arc<Self>,
+        user_id: &UserId,
+        room_id: &RoomId,
+        servers: &[OwnedServerName],
+        reason: Option<&str>,
+    ) -> Result<Pdu, RoomError> {
+        let mut last = None;
+        let mut tried = HashSet::new();
+        for server in servers {
+            if self.is_ours(server) || !tried.insert(server.clone()) {
+                continue;
+            }
+            match self.join_through(user_id, room_id, server, reason).await {
+                Ok(joined) => return Ok(joined),
+                Err(e) => {
+                    tracing::info!(%server, %room_id, error = %e, "joining through a server failed");
+                    last = Some(e);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| RoomError::NotFound("No known servers".into())))
+    }
+
+    async fn join_through(
+        self: &Arc<Self>,
+        user_id: &UserId,
+        room_id: &RoomId,
+        server: &ServerName,
+        reason: Option<&str>,
+    ) -> Result<Pdu, RoomError> {
+        let mut ask = prepare_join_event::v1::Request::new(room_id.to_owned(), user_id.to_owned());
+        ask.ver = SUPPORTED_ROOM_VERSIONS
+            .iter()
+            .filter_map(|v| RoomVersionId::try_from(*v).ok())
+            .collect();
+        let made = self
+            .federation_send(server, ask)
+            .await
+            .map_err(remote_error)?;
+        let version = made.room_version.unwrap_or(RoomVersionId::V1);
+        let (version, rules) = rules_for(version.as_str())?;
+        let template: CanonicalJsonObject = serde_json::from_str(made.event.get()).map_err(bad)?;
+        let (event_id, event) = self
+            .build_join(user_id, room_id, template, &rules, reason)
+            .await?;
+
+        let send = create_join_event::v2::Request::new(
+            room_id.to_owned(),
+            event_id.clone(),
+            serde_json::value::to_raw_value(&event).map_err(bad)?,
+        );
+        let answer = self
+            .federation_send(server, send)
+            .await
+            .map_err(remote_error)?
+            .room_state;
+        // A restricted room's resident server signs the join too: keep its copy.
+        let event = match answer.event.as_deref().map(parse_pdu) {
+            Some(Ok(signed)) if event_id_of(&signed, &rules).is_ok_and(|id| id == event_id) => {
+                signed
+            }
+            _ => event,
+        };
+
+        // Every event of the answer, checked; the auth chain first, then the state.
+        let mut checked: HashMap<OwnedEventId, CanonicalJsonObject> = HashMap::new();
+        let mut state_ids = Vec::new();
+        for (raw, is_state) in answer
+            .auth_chain
+            .iter()
+            .map(|r| (r, false))
+            .chain(answer.state.iter().map(|r| (r, true)))
+        {
+            let parsed = match parse_pdu(raw) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::info!(%server, error = %e, "a state event of the join was refused");
+                    continue;
+                }
+            };
+            match self.check_pdu(parsed, &rules).await {
+                Ok(c) => {
+                    if is_state {
+                        state_ids.push(c.event_id.clone());
+                    }
+                    checked.insert(c.event_id, c.event);
+                }
+                Err(e) => {
+                    tracing::info!(%server, error = %e, "a state event of the join was refused")
+                }
+            }
+        }
+        let ordered = authorised_in_order(&checked, &rules, room_id)?;
+        let stored = self
+            .store_joined_room(room_id, &version, ordered, &state_ids, (&event_id, event))
+            .await?;
+
+        // Every server with a joined member now receives our events in the room.
+        let mut servers: Vec<OwnedServerName> = checked
+            .values()
+            .filter(|e| text(e, "type") == Some("m.room.member"))
+            .filter(|e| {
+                matches!(e.get("content"), Some(CanonicalJsonValue::Object(c))
+                    if matches!(c.get("membership"), Some(CanonicalJsonValue::String(m)) if m == "join"))
+            })
+            .filter_map(|e| text(e, "state_key").and_then(|u| UserId::parse(u).ok()))
+            .map(|u| u.server_name().to_owned())
+            .collect();
+        servers.push(server.to_owned());
+        servers.sort();
+        servers.dedup();
+        for s in servers {
+            if let Err(e) = self.add_federation_destination(&s, stored.stream).await {
+                tracing::warn!(error = %e, "cannot add a federation destination");
+            }
+        }
+        Ok(stored)
+    }
+
+    /// Our join event on `template`: the template's references, our content, now, hashed and
+    /// signed; its event id.
+    async fn build_join(
+        &self,
+        user_id: &UserId,
+        room_id: &RoomId,
+        mut template: CanonicalJsonObject,
+        rules: &RoomVersionRules,
+        reason: Option<&str>,
+    ) -> Result<(OwnedEventId, CanonicalJsonObject), RoomError> {
+        if text(&template, "room_id") != Some(room_id.as_str())
+            || text(&template, "sender") != Some(user_id.as_str())
+            || text(&template, "state_key") != Some(user_id.as_str())
+            || text(&template, "type") != Some("m.room.member")
+        {
+            return Err(bad(
+                "the join template is for another room, user or event type",
+            ));
+        }
+        let mut content: Value = self.member_content(user_id.as_str(), "join").await?;
+        if let Some(r) = reason {
+            content["reason"] = Value::String(r.into());
+        }
+        // A restricted room's template names the user who authorises the join.
+        if let Some(CanonicalJsonValue::Object(c)) = template.get("content")
+            && let Some(via) = c.get("join_authorised_via_users_server")
+        {
+            content["join_authorised_via_users_server"] = serde_json::to_value(via).map_err(bad)?;
+        }
+        template.insert(
+            "content".into(),
+            serde_json::from_value(content).map_err(bad)?,
+        );
+        template.insert(
+            "origin_server_ts".into(),
+            CanonicalJsonValue::Integer(now_ms().try_into().map_err(bad)?),
+        );
+        for field in ["signatures", "hashes", "unsigned", "event_id"] {
+            template.remove(field);
+        }
+        if rules.event_id_format == EventIdFormatVersion::V1 {
+            let local: String = (0..18)
+                .map(|_| char::from(b'a' + rand::random_range(0..26u8)))
+                .collect();
+            template.insert(
+                "event_id".into(),
+                CanonicalJsonValue::String(format!("${local}:{}", self.config.server_name)),
+            );
+        }
+        ruma::signatures::hash_and_sign_event(
+            &self.config.server_name,
+            self.signing_key.pair(),
+            &mut template,
+            &rules.redaction,
+        )
+        .map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let event_id =
+            event_id_of(&template, rules).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        Ok((event_id, template))
+    }
+}
+
+/// The checked events in an order each can be stored in (auth events before the events they
+/// authorise, by depth), each authorised against its own auth events by the room version's
+/// state-independent rules; the create event must be there and name this room. Events that
+/// fail are left out, as are the ones resting on them.
+fn authorised_in_order(
+    checked: &HashMap<OwnedEventId, CanonicalJsonObject>,
+    rules: &RoomVersionRules,
+    room_id: &RoomId,
+) -> Result<Vec<(OwnedEventId, CanonicalJsonObject)>, RoomError> {
+    let mut pdus: HashMap<OwnedEventId, Pdu> = HashMap::new();
+    for (id, event) in checked {
+        let json = match serde_json::to_value(event) {
+            Ok(Value::Object(m)) => m,
+            _ => continue,
+        };
+        if let Ok(p) = Pdu::from_json(id.clone(), json) {
+            pdus.insert(id.clone(), p);
+        }
+    }
+    let create = pdus
+        .values()
+        .find(|p| p.kind_str() == "m.room.create" && p.state_key_str() == Some(""))
+        .ok_or_else(|| bad("no create event in the room's state"))?;
+    let create_names_room = match rules.room_id_format {
+        ruma::room_version_rules::RoomIdFormatVersion::V2 => {
+            room_id.as_str().strip_prefix('!') == create.event_id.as_str().strip_prefix('$')
+        }
+        _ => create.room_id_str() == Some(room_id.as_str()),
+    };
+    if !create_names_room {
+        return Err(bad("the create event is not this room's"));
+    }
+    let mut order: Vec<&Pdu> = pdus.values().collect();
+    order.sort_by(|a, b| a.depth().cmp(&b.depth()).then_with(|| a.ts().cmp(&b.ts())));
+    let mut ok: HashSet<OwnedEventId> = HashSet::new();
+    let mut out = Vec::new();
+    for p in order {
+        let auth_ok = p.auth_event_ids().iter().all(|a| ok.contains(a));
+        let allowed = auth_ok
+            && ruma::state_res::check_state_independent_auth_rules(
+                &rules.authorization,
+                p,
+                |id: &ruma::EventId| pdus.get(id),
+            )
+            .is_ok();
+        if allowed {
+            ok.insert(p.event_id.clone());
+            out.push((p.event_id.clone(), checked[&p.event_id].clone()));
+        } else {
+            tracing::info!(event_id = %p.event_id, "an event of the joined room's state failed its auth checks");
+        }
+    }
+    Ok(out)
+}
