@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""Writes server/startup-order.txt: the functions matrixd runs from start until idle, from a
-callgrind profile of a release binary and the linker map of that same build (see
-scripts/startup-order.sh, which runs both). One symbol per line, in the order the linker
-placed them, so start-up code keeps its neighbours but lands in as few pages as possible.
+"""Writes server/startup-order.txt: the functions matrixd runs from start until idle, from
+profiles of a release binary and the linker map of that same build (scripts/startup-order.sh
+runs them). One symbol per line: first the ones of --keep (an earlier list, in its order),
+then the new ones in the order the linker placed them, so start-up code keeps its neighbours
+but lands in as few pages as possible.
 
-Usage: startup_order.py MAP BINARY OUT PROFILE...
+Profiles: --callgrind FILE (every instruction executed, under valgrind), and --perf FILE
+MARKER (`perf script -F time,ip,addr --show-mmap-events` of a native run recording
+page-faults: the code pages touched before MARKER, a CLOCK_MONOTONIC time, which catches the
+code paths a CPU picks natively that valgrind's CPU does not offer).
+
+Usage: startup_order.py MAP BINARY OUT [--keep FILE] [--callgrind FILE]... [--perf FILE MARKER]...
 """
 import re
 import sys
@@ -29,58 +35,90 @@ def executed(profile, binary):
     return seen
 
 
-def sections(map_path):
-    """Input sections of .text from an lld map: (start, size, first symbol)."""
-    out = []
-    in_text = False
-    current = None
-    with open(map_path) as f:
-        next(f)
+def faulted(perf_text, binary, marker):
+    """Link-time addresses of the page faults in `binary` before `marker`."""
+    base = None
+    seen = set()
+    with open(perf_text, errors="replace") as f:
         for line in f:
-            parts = line.split(None, 4)
-            if len(parts) < 5:
+            if "PERF_RECORD_MMAP" in line:
+                m = re.search(r"\[(0x[0-9a-f]+)\((0x[0-9a-f]+)\) @ (0x[0-9a-f]+|0) .*\s(\S+)$", line.strip())
+                if m and m.group(4) == binary and int(m.group(3), 16) == 0 and base is None:
+                    base = int(m.group(1), 16)
                 continue
-            vma, _lma, size, _align, rest = parts
-            depth = len(line) - len(line.lstrip(" "))
-            if not rest.startswith(" ") and depth <= 20 and not ":(" in rest and not rest.startswith("_"):
-                pass
-            name = rest.strip()
-            # Output sections: one column of indentation; input sections: ':(' in the name;
-            # symbols: indented further, no ':('.
-            if ":(" not in name and line[line.index(rest):].startswith(name) and re.match(r"^\.\S+$", name):
-                in_text = name == ".text"
-                current = None
+            parts = line.split()
+            if len(parts) < 3 or base is None:
                 continue
-            if not in_text:
+            try:
+                t = float(parts[0].rstrip(":"))
+            except ValueError:
                 continue
-            if ":(" in name:
-                current = [int(vma, 16), int(size, 16), None]
-                out.append(current)
+            if t > marker:
+                break
+            for value in parts[1:3]:
+                try:
+                    seen.add(int(value, 16) - base)
+                except ValueError:
+                    pass
+    return seen
+
+
+def sections(map_path):
+    """The input sections of .text in an lld map: [start, size, first symbol in it]. Output
+    sections, input sections and symbols are told apart by their indentation (0, 8, 16)."""
+    row = re.compile(r"^\s*([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+ ( *)(\S.*)$")
+    out, in_text, current = [], False, None
+    with open(map_path) as f:
+        for line in f:
+            m = row.match(line.rstrip("\n"))
+            if not m:
+                continue
+            vma, size, indent, name = int(m.group(1), 16), int(m.group(2), 16), len(m.group(3)), m.group(4)
+            if indent == 0:
+                in_text, current = name == ".text", None
+            elif indent == 8:
+                current = [vma, size, None] if in_text else None
+                if current:
+                    out.append(current)
             elif current is not None and current[2] is None:
                 current[2] = name
     return [s for s in out if s[2] and s[1] > 0]
 
 
 def main():
-    map_path, binary, out_path, *profiles = sys.argv[1:]
+    map_path, binary, out_path, *rest = sys.argv[1:]
+    keep, addresses = [], set()
+    while rest:
+        flag = rest.pop(0)
+        if flag == "--keep":
+            with open(rest.pop(0)) as f:
+                keep = [line.strip() for line in f if line.strip()]
+        elif flag == "--callgrind":
+            addresses |= executed(rest.pop(0), binary)
+        elif flag == "--perf":
+            path, marker = rest.pop(0), float(rest.pop(0))
+            addresses |= faulted(path, binary, marker)
+        else:
+            sys.exit("unknown argument " + flag)
     secs = sections(map_path)
     secs.sort()
     starts = [s[0] for s in secs]
-    hit = {}
-    for p in profiles:
-        for addr in executed(p, binary):
-            i = bisect_right(starts, addr) - 1
-            if i >= 0 and addr < secs[i][0] + secs[i][1]:
-                hit[i] = True
+    hit = set()
+    for addr in addresses:
+        i = bisect_right(starts, addr) - 1
+        if i >= 0 and addr < secs[i][0] + secs[i][1]:
+            hit.add(i)
     chosen = [secs[i] for i in sorted(hit)]
     if not chosen:
         sys.exit("no executed function of %s found in the map: wrong map or binary?" % binary)
+    kept = set(keep)
+    new = [s for s in chosen if s[2] not in kept]
     with open(out_path, "w") as f:
-        for _, _, sym in chosen:
+        for sym in keep + [s[2] for s in new]:
             f.write(sym + "\n")
     total = sum(s[1] for s in chosen)
-    print("%d functions, %d KiB of code, of %d in .text" % (len(chosen), total // 1024, len(secs)),
-          file=sys.stderr)
+    print("%d functions touched (%d KiB of code, %d not listed before), of %d in .text"
+          % (len(chosen), total // 1024, len(new), len(secs)), file=sys.stderr)
 
 
 if __name__ == "__main__":
