@@ -13,6 +13,7 @@ pub mod openid;
 mod query;
 pub mod registration_tokens;
 pub mod rooms;
+pub mod server_keys;
 pub mod threepids;
 pub mod userdata;
 
