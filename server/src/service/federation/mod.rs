@@ -1,7 +1,8 @@
 //! Federation, the first layer: finding another server (`discovery`), signing and checking
-//! requests with X-Matrix (`auth`), other servers' signing keys (`keys`), and an outbound HTTP client that connects only where the
-//! IP policy allows, with the TLS name and Host header discovery chose (`client`). No
-//! endpoints and no storage here: caches are in memory. Never imports axum.
+//! requests with X-Matrix (`auth`), other servers' signing keys (`keys`, kept in the database
+//! through `store::server_keys`), and an outbound HTTP client that connects only where the IP
+//! policy allows, with the TLS name and Host header discovery chose (`client`). No endpoints
+//! here; the other caches are in memory. Never imports axum.
 
 pub mod auth;
 pub mod client;
