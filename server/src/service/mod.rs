@@ -82,7 +82,7 @@ pub struct Services {
     /// Outbound federation: discovery, X-Matrix signing, the pinned HTTP clients.
     pub federation: federation::FederationClient,
     /// Other servers' signing keys, verified, cached in memory and kept in the database
-    /// (`server_key`).
+    /// (`server_key`), and served to others as a notary (`notary_key_query`).
     pub server_key_ring: federation::KeyRing,
 }
 

@@ -122,6 +122,8 @@ pub(crate) struct World {
     pub origin: Served,
     pub notary: Served,
     pub client: FederationClient,
+    /// The CA the fake servers' certificate comes from (PEM).
+    pub ca_pem: String,
     /// Our own key, which signs outbound requests.
     pub ours: SigningKey,
     /// The origin's and the notary's signing keys.
@@ -144,7 +146,7 @@ pub(crate) async fn world() -> World {
         always_allow: vec![],
     };
     let tls = FederationTlsConfig {
-        custom_ca_pem: vec![ca.into_bytes()],
+        custom_ca_pem: vec![ca.clone().into_bytes()],
         ..Default::default()
     };
     let mut client = FederationClient::new(
@@ -156,6 +158,7 @@ pub(crate) async fn world() -> World {
         origin,
         notary,
         client,
+        ca_pem: ca,
         ours: SigningKey::generate(),
         origin_key: SigningKey::generate(),
         notary_key: SigningKey::generate(),

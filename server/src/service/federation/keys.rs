@@ -14,7 +14,8 @@
 //!
 //! Fetches are one at a time per server, and a server is not asked again within
 //! `REFETCH_INTERVAL_MS` of the last time: a key id it does not publish, or a server that does
-//! not answer, costs one fetch a minute, not one per request.
+//! not answer, costs one fetch a minute, not one per request. Serving the stored documents to
+//! others (the notary endpoints) is `notary.rs`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;

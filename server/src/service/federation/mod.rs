@@ -1,14 +1,16 @@
 //! Federation, the first layer: finding another server (`discovery`), signing and checking
 //! requests with X-Matrix (`auth`), other servers' signing keys (`keys`, kept in the database
-//! through `store::server_keys`), and an outbound HTTP client that connects only where the IP
-//! policy allows, with the TLS name and Host header discovery chose (`client`). No endpoints
-//! here; the other caches are in memory. Never imports axum.
+//! through `store::server_keys`) and serving them to others as a notary (`notary`), and an
+//! outbound HTTP client that connects only where the IP policy allows, with the TLS name and
+//! Host header discovery chose (`client`). No endpoints here; the other caches are in memory.
+//! Never imports axum.
 
 pub mod auth;
 pub mod client;
 pub mod discovery;
 pub mod dns;
 pub mod keys;
+pub mod notary;
 mod pinned;
 
 pub use auth::{AuthError, Authenticated};
@@ -16,6 +18,7 @@ pub use client::{FederationClient, FederationError};
 pub use discovery::{Discovery, DiscoveryError, Resolution, Step};
 pub use dns::{Dns, DnsError, SrvRecord, SystemDns};
 pub use keys::{KeyError, KeyRing, VerifiedKey};
+pub use notary::Wanted;
 
 use std::sync::Arc;
 
