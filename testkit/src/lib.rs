@@ -66,6 +66,32 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     None
 }
 
+/// The Python of the interop venv (Synapse, signedjson, PyNaCl, aiosmtpd; made by
+/// tests/interop/setup-synapse.sh): `MATRIXD_TEST_PYTHON`, else `bin/python` of
+/// `MATRIXCTL_SYNAPSE_VENV` or `~/.cache/matrixctl/synapse-venv`. `None` after saying the test
+/// skips (a failure under scripts/test.sh).
+pub fn interop_python() -> Option<PathBuf> {
+    let python = std::env::var_os("MATRIXD_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("MATRIXCTL_SYNAPSE_VENV")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into()))
+                        .join(".cache/matrixctl/synapse-venv")
+                })
+                .join("bin/python")
+        });
+    if python.is_file() {
+        return Some(python);
+    }
+    missing(&format!(
+        "the interop venv's Python ({}) is missing",
+        python.display()
+    ));
+    None
+}
+
 /// PostgreSQL for the tests: `MATRIXD_TEST_PG_HOST`/`_PORT`/`_USER`, by default postgres on
 /// 127.0.0.1:5432 with trust authentication (what tests/provision.sh sets up).
 pub mod pg {

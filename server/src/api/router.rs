@@ -620,6 +620,20 @@ fn key_routes() -> Router<SharedServices> {
         "/_matrix/key/v2/server/{key_id}",
         get(federation::key_server::get_server_keys_route),
     )
+    .merge(notary_routes())
+}
+
+/// Other servers' keys through us as a notary, served wherever our own keys are.
+fn notary_routes() -> Router<SharedServices> {
+    use federation::{key_query, key_query_server};
+    use ruma::api::federation::discovery::get_remote_server_keys;
+    let mut r = Router::new();
+    r = endpoint::<key_query::Request, _, _>(r, key_query::post_key_query_route);
+    r = endpoint::<get_remote_server_keys::v2::Request, _, _>(
+        r,
+        key_query_server::get_key_query_route,
+    );
+    r
 }
 
 /// The router for a configured listener: its resources, and whether to trust X-Forwarded-For.

@@ -81,7 +81,8 @@ pub struct Services {
         std::sync::Mutex<std::collections::HashMap<(String, String), sync::UnreadCounts>>,
     /// Outbound federation: discovery, X-Matrix signing, the pinned HTTP clients.
     pub federation: federation::FederationClient,
-    /// Other servers' signing keys, verified and cached in memory (`server_key`).
+    /// Other servers' signing keys, verified, cached in memory and kept in the database
+    /// (`server_key`), and served to others as a notary (`notary_key_query`).
     pub server_key_ring: federation::KeyRing,
     /// The outbound federation queue's delivery tasks.
     pub sender: federation::sender::Sender,
@@ -111,7 +112,8 @@ impl Services {
     ) -> Services {
         Services {
             federation: federation::client_from_config(&config),
-            server_key_ring: federation::KeyRing::new(config.trusted_key_servers.clone()),
+            server_key_ring: federation::KeyRing::new(config.trusted_key_servers.clone())
+                .with_store(db.clone()),
             sender: Default::default(),
             inbound: Default::default(),
             config,

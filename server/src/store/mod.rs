@@ -14,6 +14,7 @@ pub mod openid;
 mod query;
 pub mod registration_tokens;
 pub mod rooms;
+pub mod server_keys;
 pub mod threepids;
 pub mod userdata;
 

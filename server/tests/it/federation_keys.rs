@@ -1,42 +1,52 @@
 //! Other servers' signing keys (issue 13): real HTTPS "remote servers" on loopback (a
 //! throwaway CA trusted through the custom CA list, 127.0.0.1 whitelisted), addressed by IP
 //! literal, serving key documents signed with test keys; the key ring fetches, verifies and
-//! caches them, falls back to notaries, and refuses what does not verify.
+//! caches them (in memory and in the database), falls back to notaries, refuses what does not
+//! verify, and asks a server at most once a minute. The harness is shared with
+//! `federation_notary.rs`.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use matrixd::config::{DEFAULT_IP_RANGE_BLACKLIST, FederationTlsConfig, TrustedKeyServer};
+use futures_util::future::join_all;
+use matrixd::config::{
+    DEFAULT_IP_RANGE_BLACKLIST, Database, FederationTlsConfig, PostgresArgs, TrustedKeyServer,
+};
 use matrixd::keys::SigningKey;
 use matrixd::service::federation::{
     Discovery, FederationClient, KeyError, KeyRing, SystemDns, auth, keys,
 };
 use matrixd::service::safe_http::IpPolicy;
+use matrixd::store::{Db, server_keys};
 use ruma::{CanonicalJsonObject, OwnedServerName, ServerName};
 use serde_json::{Value, json};
 
-const HOUR: i64 = 60 * 60 * 1000;
-const DAY: i64 = 24 * HOUR;
+use crate::both_engines;
+use crate::support::{self, Engine, Home};
+
+pub(crate) const HOUR: i64 = 60 * 60 * 1000;
+pub(crate) const DAY: i64 = 24 * HOUR;
 
 /// What a fake remote server answers, and what it was asked.
 #[derive(Default)]
-struct Remote {
+pub(crate) struct Remote {
     /// The `/_matrix/key/v2/server` answer; `None` answers 503 (the server is "down").
-    key_doc: Mutex<Option<Value>>,
+    pub key_doc: Mutex<Option<Value>>,
     /// The `/_matrix/key/v2/query` answer; `None` answers 503.
-    query_answer: Mutex<Option<Value>>,
-    key_hits: AtomicUsize,
-    query_hits: AtomicUsize,
-    query_bodies: Mutex<Vec<Value>>,
+    pub query_answer: Mutex<Option<Value>>,
+    pub key_hits: AtomicUsize,
+    pub query_hits: AtomicUsize,
+    pub query_bodies: Mutex<Vec<Value>>,
 }
 
-struct Served {
-    name: OwnedServerName,
-    remote: Arc<Remote>,
+pub(crate) struct Served {
+    pub name: OwnedServerName,
+    pub remote: Arc<Remote>,
 }
 
-fn ca_and_cert() -> (String, String, String) {
+/// A throwaway CA, and a certificate from it for 127.0.0.1 with its key (all PEM).
+pub(crate) fn ca_and_cert() -> (String, String, String) {
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     ca_params
@@ -52,7 +62,8 @@ fn ca_and_cert() -> (String, String, String) {
     (ca.pem(), cert.pem(), key.serialize_pem())
 }
 
-async fn serve(cert_pem: &str, key_pem: &str) -> Served {
+/// A fake remote server on 127.0.0.1 (HTTPS with `cert_pem`), answering the key endpoints.
+pub(crate) async fn serve(cert_pem: &str, key_pem: &str) -> Served {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -106,18 +117,21 @@ async fn serve(cert_pem: &str, key_pem: &str) -> Served {
     }
 }
 
-struct World {
-    origin: Served,
-    notary: Served,
-    client: FederationClient,
+/// The fake origin and notary, with their keys, and the client that reaches them.
+pub(crate) struct World {
+    pub origin: Served,
+    pub notary: Served,
+    pub client: FederationClient,
+    /// The CA the fake servers' certificate comes from (PEM).
+    pub ca_pem: String,
     /// Our own key, which signs outbound requests.
-    ours: SigningKey,
+    pub ours: SigningKey,
     /// The origin's and the notary's signing keys.
-    origin_key: SigningKey,
-    notary_key: SigningKey,
+    pub origin_key: SigningKey,
+    pub notary_key: SigningKey,
 }
 
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let (ca, cert, key) = ca_and_cert();
     let origin = serve(&cert, &key).await;
     let notary = serve(&cert, &key).await;
@@ -132,7 +146,7 @@ async fn world() -> World {
         always_allow: vec![],
     };
     let tls = FederationTlsConfig {
-        custom_ca_pem: vec![ca.into_bytes()],
+        custom_ca_pem: vec![ca.clone().into_bytes()],
         ..Default::default()
     };
     let mut client = FederationClient::new(
@@ -144,13 +158,35 @@ async fn world() -> World {
         origin,
         notary,
         client,
+        ca_pem: ca,
         ours: SigningKey::generate(),
         origin_key: SigningKey::generate(),
         notary_key: SigningKey::generate(),
     }
 }
 
-fn now_ms() -> i64 {
+/// A clock the test moves (ms since the epoch), for `KeyRing::with_clock`.
+#[derive(Clone)]
+pub(crate) struct Clock(Arc<AtomicI64>);
+
+impl Clock {
+    pub fn at(ms: i64) -> Clock {
+        Clock(Arc::new(AtomicI64::new(ms)))
+    }
+    pub fn now(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+    pub fn advance(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+    /// `ring` reading this clock.
+    pub fn ring(&self, ring: KeyRing) -> KeyRing {
+        let c = self.clone();
+        ring.with_clock(move || c.now())
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -158,14 +194,14 @@ fn now_ms() -> i64 {
 }
 
 /// `doc` signed as `server` with `key`.
-fn signed(server: &str, key: &SigningKey, doc: Value) -> Value {
+pub(crate) fn signed(server: &str, key: &SigningKey, doc: Value) -> Value {
     let mut obj: CanonicalJsonObject = serde_json::from_value(doc).unwrap();
     key.sign_json(server, &mut obj).unwrap();
     serde_json::to_value(obj).unwrap()
 }
 
 /// A key document for `server` publishing `key`, valid until `valid_until`, self-signed.
-fn key_doc(server: &str, key: &SigningKey, valid_until: i64, old: Value) -> Value {
+pub(crate) fn key_doc(server: &str, key: &SigningKey, valid_until: i64, old: Value) -> Value {
     signed(
         server,
         key,
@@ -191,15 +227,15 @@ fn notary_config(w: &World, with_keys: bool) -> TrustedKeyServer {
 }
 
 impl World {
-    async fn lookup(&self, ring: &KeyRing, key_id: &str, at: i64) -> Result<Vec<u8>, KeyError> {
+    pub async fn lookup(&self, ring: &KeyRing, key_id: &str, at: i64) -> Result<Vec<u8>, KeyError> {
         ring.server_key(&self.client, &self.ours, &self.origin.name, key_id, at)
             .await
             .map(|k| k.as_bytes().to_vec())
     }
-    fn set_origin_doc(&self, doc: Option<Value>) {
+    pub fn set_origin_doc(&self, doc: Option<Value>) {
         *self.origin.remote.key_doc.lock().unwrap() = doc;
     }
-    fn origin_hits(&self) -> usize {
+    pub fn origin_hits(&self) -> usize {
         self.origin.remote.key_hits.load(Ordering::SeqCst)
     }
 }
@@ -210,7 +246,8 @@ async fn a_key_is_fetched_from_its_server_verified_and_cached() {
     let now = now_ms();
     let origin = w.origin.name.to_string();
     w.set_origin_doc(Some(key_doc(&origin, &w.origin_key, now + DAY, json!({}))));
-    let ring = KeyRing::new(vec![]);
+    let clock = Clock::at(now);
+    let ring = clock.ring(KeyRing::new(vec![]));
     let kid = w.origin_key.key_id();
 
     let k = w.lookup(&ring, &kid, now).await.unwrap();
@@ -223,15 +260,19 @@ async fn a_key_is_fetched_from_its_server_verified_and_cached() {
     let cached = ring.cached(&w.origin.name, &kid).unwrap();
     assert_eq!(cached.valid_until_ts, now + DAY);
 
-    // A timestamp past the key's validity asks again, and fails: the answer has not changed.
+    // A timestamp past the key's validity asks again once the minute since the last fetch
+    // has passed, and fails: the answer has not changed.
+    clock.advance(keys::REFETCH_INTERVAL_MS);
     let e = w.lookup(&ring, &kid, now + 2 * DAY).await.unwrap_err();
     assert!(matches!(e, KeyError::NotFound { .. }), "{e}");
     assert_eq!(w.origin_hits(), 2);
 
     // An unknown key id is not found; an unsupported one is not even asked for.
+    clock.advance(keys::REFETCH_INTERVAL_MS);
     let e = w.lookup(&ring, "ed25519:nope", now).await.unwrap_err();
     assert!(matches!(e, KeyError::NotFound { .. }), "{e}");
     assert_eq!(w.origin_hits(), 3);
+    clock.advance(keys::REFETCH_INTERVAL_MS);
     let e = w.lookup(&ring, "curve25519:x", now).await.unwrap_err();
     assert!(matches!(e, KeyError::UnsupportedKeyId(_)), "{e}");
     assert_eq!(w.origin_hits(), 3);
@@ -414,10 +455,13 @@ async fn a_notary_answers_when_the_origin_is_down() {
     // Without configured verify_keys, the notary's own key is fetched from it directly.
     *w.notary.remote.key_doc.lock().unwrap() =
         Some(key_doc(&notary, &w.notary_key, now + DAY, json!({})));
-    let ring = KeyRing::new(vec![notary_config(&w, false)]);
+    let clock = Clock::at(now);
+    let ring = clock.ring(KeyRing::new(vec![notary_config(&w, false)]));
     assert_eq!(w.lookup(&ring, &kid, now).await.unwrap(), k);
     assert_eq!(w.notary.remote.key_hits.load(Ordering::SeqCst), 1);
-    // The notary's keys are cached too: another lookup through it does not fetch them again.
+    // The notary's keys are cached too: another lookup through it (a minute later, when the
+    // origin may be asked again) does not fetch them again.
+    clock.advance(keys::REFETCH_INTERVAL_MS);
     let queries = w.notary.remote.query_hits.load(Ordering::SeqCst);
     let e = w.lookup(&ring, "ed25519:other", now).await.unwrap_err();
     assert!(e.to_string().contains("not in its answer"), "{e}");
@@ -565,3 +609,183 @@ async fn x_matrix_requests_are_authenticated_with_fetched_keys() {
         .unwrap_err();
     assert!(matches!(e, auth::AuthError::UnknownKey { .. }), "{e:?}");
 }
+
+/// Lookups of key ids the origin does not publish, concurrent or one after another, cost one
+/// fetch a minute; so do lookups naming a server that does not answer, notaries included.
+#[tokio::test]
+async fn unknown_key_ids_and_unreachable_servers_cost_one_fetch_a_minute() {
+    let w = world().await;
+    let now = now_ms();
+    let origin = w.origin.name.to_string();
+    w.set_origin_doc(Some(key_doc(&origin, &w.origin_key, now + DAY, json!({}))));
+    let clock = Clock::at(now);
+    let ring = clock.ring(KeyRing::new(vec![]));
+    let kid = w.origin_key.key_id();
+    let not_found = |r: &Result<Vec<u8>, KeyError>| matches!(r, Err(KeyError::NotFound { .. }));
+
+    // Twenty concurrent lookups of twenty made-up key ids: one fetch.
+    let made_up: Vec<String> = (0..20).map(|i| format!("ed25519:made_up_{i}")).collect();
+    let results = join_all(made_up.iter().map(|id| w.lookup(&ring, id, now))).await;
+    assert!(results.iter().all(not_found), "{results:?}");
+    assert_eq!(w.origin_hits(), 1);
+    // The key it does publish came with that fetch.
+    assert_eq!(
+        w.lookup(&ring, &kid, now).await.unwrap(),
+        w.origin_key.public_key()
+    );
+    // More within the minute, one after another: "not found" without asking.
+    for i in 0..50 {
+        let e = w
+            .lookup(&ring, &format!("ed25519:later_{i}"), now)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("not asked again"), "{e}");
+    }
+    assert_eq!(w.origin_hits(), 1);
+
+    // A minute on, the origin is asked again, once, and a key it has since added is found.
+    clock.advance(keys::REFETCH_INTERVAL_MS - 1);
+    assert!(not_found(&w.lookup(&ring, "ed25519:new", now).await));
+    assert_eq!(w.origin_hits(), 1);
+    clock.advance(1);
+    let added = SigningKey::generate();
+    w.set_origin_doc(Some(key_doc(&origin, &added, now + DAY, json!({}))));
+    let added_id = added.key_id();
+    let (a, b, c) = tokio::join!(
+        w.lookup(&ring, &added_id, now),
+        w.lookup(&ring, &added_id, now),
+        w.lookup(&ring, "ed25519:still_made_up", now),
+    );
+    assert_eq!(a.unwrap(), added.public_key());
+    assert_eq!(b.unwrap(), added.public_key());
+    assert!(not_found(&c));
+    assert_eq!(w.origin_hits(), 2);
+
+    // A server that does not answer: one attempt, then "not found" at once for a minute.
+    w.set_origin_doc(None);
+    let ring = clock.ring(KeyRing::new(vec![]));
+    let results = join_all((0..10).map(|_| w.lookup(&ring, &kid, now))).await;
+    assert!(results.iter().all(not_found), "{results:?}");
+    assert_eq!(w.origin_hits(), 3);
+    for _ in 0..10 {
+        assert!(not_found(&w.lookup(&ring, &kid, now).await));
+    }
+    assert_eq!(w.origin_hits(), 3);
+    clock.advance(keys::REFETCH_INTERVAL_MS);
+    assert!(not_found(&w.lookup(&ring, &kid, now).await));
+    assert_eq!(w.origin_hits(), 4);
+
+    // With a notary that does not have the key either: each is asked once.
+    *w.notary.remote.query_answer.lock().unwrap() = Some(json!({"server_keys": []}));
+    let ring = clock.ring(KeyRing::new(vec![notary_config(&w, true)]));
+    let results = join_all(made_up.iter().map(|id| w.lookup(&ring, id, now))).await;
+    assert!(results.iter().all(not_found), "{results:?}");
+    assert_eq!(w.origin_hits(), 5);
+    assert_eq!(w.notary.remote.query_hits.load(Ordering::SeqCst), 1);
+}
+
+/// A fresh, migrated database of `home`'s engine.
+pub(crate) async fn database(home: &Home) -> Db {
+    let config = match &home.pg_database {
+        None => Database::Sqlite {
+            path: home.path().join("keys.db"),
+        },
+        Some(name) => Database::Postgres(PostgresArgs {
+            user: Some(support::pg_user()),
+            password: None,
+            dbname: Some(name.clone()),
+            host: Some(support::pg_host()),
+            port: Some(support::pg_port()),
+            cp_min: 1,
+            cp_max: 2,
+            sslmode: None,
+            sslrootcert: None,
+            application_name: None,
+            connect_timeout: None,
+            allow_unsafe_locale: false,
+        }),
+    };
+    Db::connect(&config).await.expect("connect and migrate")
+}
+
+/// Every verified document goes to the database as received: another key ring on it (a
+/// restarted server, another process) uses the keys without fetching them, 7 days counted
+/// from the fetch; a document altered in the database does not verify and is not used.
+async fn keys_are_kept_in_the_database(engine: Engine) {
+    let home = Home::new(engine).await;
+    let db = database(&home).await;
+    let w = world().await;
+    let now = now_ms();
+    let origin = w.origin.name.to_string();
+    let old = SigningKey::generate();
+    let doc = key_doc(
+        &origin,
+        &w.origin_key,
+        now + 30 * DAY,
+        json!({old.key_id(): {"key": old.public_key_base64(), "expired_ts": now - HOUR}}),
+    );
+    w.set_origin_doc(Some(doc.clone()));
+    let kid = w.origin_key.key_id();
+    let first = Clock::at(now).ring(KeyRing::new(vec![]).with_store(db.clone()));
+    w.lookup(&first, &kid, now).await.unwrap();
+    assert_eq!(w.origin_hits(), 1);
+
+    // One row per key, each holding the document as served, its validity as stated.
+    let mut rows = server_keys::documents_of(&db, &origin).await.unwrap();
+    rows.sort_by_key(|r| r.ts_valid_until_ms);
+    let stated: Vec<(String, i64)> = rows
+        .iter()
+        .map(|r| (r.key_id.clone(), r.ts_valid_until_ms))
+        .collect();
+    assert_eq!(
+        stated,
+        vec![(old.key_id(), now - HOUR), (kid.clone(), now + 30 * DAY)]
+    );
+    for r in &rows {
+        assert_eq!(r.from_server, origin);
+        assert_eq!(r.ts_added_ms, now);
+        assert_eq!(serde_json::from_str::<Value>(&r.key_json).unwrap(), doc);
+    }
+
+    // The origin goes down; a new ring on the same database still has both keys.
+    w.set_origin_doc(None);
+    let clock = Clock::at(now + HOUR);
+    let second = clock.ring(KeyRing::new(vec![]).with_store(db.clone()));
+    assert_eq!(
+        w.lookup(&second, &kid, now + HOUR).await.unwrap(),
+        w.origin_key.public_key()
+    );
+    assert_eq!(
+        w.lookup(&second, &old.key_id(), now - 2 * HOUR)
+            .await
+            .unwrap(),
+        old.public_key()
+    );
+    assert_eq!(w.origin_hits(), 1);
+    // Usable for 7 days from the fetch, not from the read.
+    assert_eq!(
+        second.cached(&w.origin.name, &kid).unwrap().valid_until_ts,
+        now + keys::MAX_VALIDITY_MS
+    );
+    let e = w.lookup(&second, &kid, now + 8 * DAY).await.unwrap_err();
+    assert!(matches!(e, KeyError::NotFound { .. }), "{e}");
+    assert_eq!(w.origin_hits(), 2);
+
+    // Altered behind the key ring's back (a longer validity), the document is not believed.
+    sqlx::query(
+        "UPDATE server_keys_json SET key_json = REPLACE(key_json, '\"valid_until_ts\":', '\"valid_until_ts\":9') WHERE server_name = $1",
+    )
+    .bind(&origin)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let third = Clock::at(now + HOUR).ring(KeyRing::new(vec![]).with_store(db.clone()));
+    let e = w.lookup(&third, &kid, now + HOUR).await.unwrap_err();
+    assert!(matches!(e, KeyError::NotFound { .. }), "{e}");
+    assert!(third.cached(&w.origin.name, &kid).is_none());
+    assert_eq!(w.origin_hits(), 3);
+
+    db.pool.close().await;
+    home.cleanup().await;
+}
+both_engines!(keys_are_kept_in_the_database);

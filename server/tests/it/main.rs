@@ -19,6 +19,7 @@ mod e2ee_to_device;
 mod email;
 mod federation;
 mod federation_keys;
+mod federation_notary;
 mod fuzz;
 mod hostile_input;
 mod http_basics;

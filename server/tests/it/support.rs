@@ -165,6 +165,8 @@ impl Home {
 pub struct TestServer {
     pub url: String,
     pub http: reqwest::Client,
+    /// The running server's services, for what tests check below HTTP.
+    pub services: matrixd::service::SharedServices,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -175,11 +177,17 @@ impl TestServer {
     }
 
     pub async fn try_start(home: &Home, o: &Options) -> anyhow::Result<TestServer> {
+        Self::start_from(home.write_config(o)).await
+    }
+
+    /// Starts matrixd on the config file at `path` as it is (for tests that edit the YAML
+    /// `Home::write_config` wrote); `url` is its first listener, which must be plain HTTP.
+    pub async fn start_from(path: PathBuf) -> anyhow::Result<TestServer> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let path = home.write_config(o);
         let config = matrixd::config::load(&[path]).map_err(|e| anyhow::anyhow!("{e}"))?;
         let server = matrixd::Server::start(config).await?;
         let addr = server.local_addrs()[0];
+        let services = server.services.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server.serve(async move {
             let _ = rx.await;
@@ -187,6 +195,7 @@ impl TestServer {
         Ok(TestServer {
             url: format!("http://{addr}"),
             http: reqwest::Client::new(),
+            services,
             shutdown: Some(tx),
             task: Some(task),
         })

@@ -1,5 +1,7 @@
 //! Federation and key endpoints, one per file.
 
+pub mod key_query;
+pub mod key_query_server;
 pub mod key_server;
 pub mod membership;
 pub mod openid_userinfo;

@@ -1,18 +1,24 @@
 //! Other servers' signing keys
 //! (https://spec.matrix.org/v1.16/server-server-api/#retrieving-server-keys), to verify
 //! X-Matrix requests and PDUs. A lookup of (server, key id) valid at a timestamp asks, in
-//! order: the in-memory cache; the server itself (`GET /_matrix/key/v2/server`); each notary
-//! of `trusted_key_servers` (`POST /_matrix/key/v2/query`). Every document received is checked
-//! before any key of it is used: `server_name` is the server asked about, the document is
-//! self-signed by one of its own `verify_keys`, and a notary's copy also carries the notary's
-//! valid signature (its configured `verify_keys`, else its own keys fetched directly, unless
-//! `accept_keys_insecurely`). A current key is usable up to the lesser of `valid_until_ts` and
-//! 7 days after it was fetched (as Synapse and the spec do), an old key up to its `expired_ts`.
+//! order: the in-memory cache; the database (`server_keys_json`: every verified document is
+//! stored, so keys survive a restart and are shared by every process on the database); the
+//! server itself (`GET /_matrix/key/v2/server`); each notary of `trusted_key_servers`
+//! (`POST /_matrix/key/v2/query`). Every document received is checked before any key of it is
+//! used: `server_name` is the server asked about, the document is self-signed by one of its own
+//! `verify_keys`, and a notary's copy also carries the notary's valid signature (its configured
+//! `verify_keys`, else its own keys fetched directly, unless `accept_keys_insecurely`). A
+//! current key is usable up to the lesser of `valid_until_ts` and 7 days after it was fetched
+//! (as Synapse and the spec do), an old key up to its `expired_ts`; a stored document is checked
+//! again when read, its 7 days counted from when it was fetched.
 //!
-//! The cache is in memory only: persisting keys (Synapse's `server_keys_json`) comes with the
-//! inbound side, so no database table here.
+//! Fetches are one at a time per server, and a server is not asked again within
+//! `REFETCH_INTERVAL_MS` of the last time: a key id it does not publish, or a server that does
+//! not answer, costs one fetch a minute, not one per request. Serving the stored documents to
+//! others (the notary endpoints) is `notary.rs`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use ruma::serde::Base64;
@@ -26,9 +32,18 @@ use super::auth::{self, AuthError, Authenticated};
 use super::client::FederationClient;
 use crate::config::TrustedKeyServer;
 use crate::keys::SigningKey;
+use crate::store::{self, Db};
 
 /// The longest a fetched current key is trusted for, whatever its `valid_until_ts` says.
 pub const MAX_VALIDITY_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// How long after asking a server for its keys (whatever it answered, or if it did not) a
+/// lookup that still misses answers "not found" instead of asking again. One minute is our
+/// choice, a trade-off: a key a server has just added is seen at most a minute late, and a
+/// flood of requests signed with made-up key ids, or naming a server that is down, costs one
+/// outbound fetch a minute rather than one each. (Synapse, too, shares one fetch among the
+/// lookups waiting for a server.)
+pub const REFETCH_INTERVAL_MS: i64 = 60 * 1000;
 
 /// The most ed25519 keys (current and old) one document may list; a document with more is
 /// refused, so no answer can fill the cache.
@@ -76,15 +91,41 @@ impl VerifiedKey {
     }
 }
 
+/// A key document that passed `check_document`: as received, with its ed25519 keys and the
+/// validity the document states for each (`valid_until_ts` or `expired_ts`, not capped).
+pub(super) struct CheckedDocument {
+    pub json: CanonicalJsonObject,
+    pub keys: Vec<(String, Base64, i64)>,
+}
+
+impl CheckedDocument {
+    /// Its keys as usable by a server that fetched it at `fetched_at` (the 7-day cap).
+    fn usable(&self, fetched_at: i64) -> Vec<VerifiedKey> {
+        let cap = fetched_at.saturating_add(MAX_VALIDITY_MS);
+        self.keys
+            .iter()
+            .map(|(key_id, public_key, until)| VerifiedKey {
+                key_id: key_id.clone(),
+                public_key: public_key.clone(),
+                valid_until_ts: (*until).min(cap),
+            })
+            .collect()
+    }
+}
+
 type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
-/// The cache of other servers' keys and the notaries to ask.
+/// The cache of other servers' keys, the database behind it, and the notaries to ask.
 pub struct KeyRing {
     notaries: Vec<TrustedKeyServer>,
     cache: Mutex<HashMap<(OwnedServerName, String), VerifiedKey>>,
-    /// One lookup at a time per server, so concurrent lookups share one fetch.
+    /// One fetch at a time per server, so concurrent lookups share one fetch.
     fetching: Mutex<HashMap<OwnedServerName, Arc<tokio::sync::Mutex<()>>>>,
-    now: Clock,
+    /// When each server was last asked (ms, by `now`), for `REFETCH_INTERVAL_MS`.
+    asked: Mutex<HashMap<OwnedServerName, i64>>,
+    /// Where verified documents are kept; none keeps them in memory only.
+    pub(super) store: Option<Db>,
+    pub(super) now: Clock,
 }
 
 fn system_now_ms() -> i64 {
@@ -94,14 +135,27 @@ fn system_now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// More servers than this in `KeyRing::asked`, and those asked longer ago than the interval are
+/// forgotten.
+const ASKED_PRUNE_AT: usize = 1024;
+
 impl KeyRing {
+    /// A key ring that keeps keys in memory only.
     pub fn new(notaries: Vec<TrustedKeyServer>) -> Self {
         KeyRing {
             notaries,
             cache: Mutex::default(),
             fetching: Mutex::default(),
+            asked: Mutex::default(),
+            store: None,
             now: Arc::new(system_now_ms),
         }
+    }
+
+    /// The same, keeping every verified document in `db` and reading them back from it.
+    pub fn with_store(mut self, db: Db) -> Self {
+        self.store = Some(db);
+        self
     }
 
     /// The same with another clock (ms since the epoch), for tests.
@@ -141,9 +195,124 @@ impl KeyRing {
         }
     }
 
-    /// The public key `key_id` of `origin`, usable at `at_ts` (ms): from the cache, else from
-    /// `origin` itself, else from the notaries. Requests go out through `client`, signed with
-    /// `signing_key`.
+    /// Keeps a document of `server` that `from` gave us at `fetched_at` and that passed
+    /// `check_document`: its keys in the cache, the document in the database.
+    pub(super) async fn keep(
+        &self,
+        server: &ServerName,
+        from: &str,
+        doc: CheckedDocument,
+        fetched_at: i64,
+    ) {
+        self.remember(server, doc.usable(fetched_at));
+        let Some(db) = &self.store else {
+            return;
+        };
+        let json = match serde_json::to_string(&doc.json) {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::warn!(error = %e, %server, "cannot serialize a key document to store it");
+                return;
+            }
+        };
+        let keys: Vec<(&str, i64)> = doc
+            .keys
+            .iter()
+            .map(|(id, _, until)| (id.as_str(), *until))
+            .collect();
+        if let Err(e) =
+            store::server_keys::store_document(db, server.as_str(), from, fetched_at, &keys, &json)
+                .await
+        {
+            tracing::warn!(error = %e, %server, %from, "cannot store a key document");
+        }
+    }
+
+    /// Reads what the database holds for (server, key id) that may serve `at_ts` into the
+    /// cache: each such document checked again, its keys capped at 7 days from when it was
+    /// fetched.
+    async fn load_stored(&self, server: &ServerName, key_id: &str, at_ts: i64) {
+        let Some(db) = &self.store else {
+            return;
+        };
+        let rows = match store::server_keys::documents_with_key(db, server.as_str(), key_id).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, %server, "cannot read stored key documents");
+                return;
+            }
+        };
+        for row in rows {
+            // Not worth checking a document that cannot serve `at_ts` anyway.
+            if row
+                .ts_valid_until_ms
+                .min(row.ts_added_ms.saturating_add(MAX_VALIDITY_MS))
+                < at_ts
+            {
+                continue;
+            }
+            match parse_stored(&row.key_json).and_then(|obj| check_document(obj, server)) {
+                Ok(doc) => self.remember(server, doc.usable(row.ts_added_ms)),
+                Err(e) => tracing::warn!(
+                    %server, from = %row.from_server, reason = %e,
+                    "a stored key document does not verify; ignored"
+                ),
+            }
+        }
+    }
+
+    /// Runs `work` (a fetch from `server`) when no other fetch from `server` is running.
+    pub(super) async fn one_at_a_time<T>(
+        &self,
+        server: &ServerName,
+        work: impl Future<Output = T>,
+    ) -> T {
+        let gate = self
+            .fetching
+            .lock()
+            .expect("lock")
+            .entry(server.to_owned())
+            .or_default()
+            .clone();
+        let result = {
+            let _turn = gate.lock().await;
+            work.await
+        };
+        // The gate goes when no other lookup holds it (clones are made under this lock).
+        let mut fetching = self.fetching.lock().expect("lock");
+        if Arc::strong_count(&gate) <= 2
+            && fetching.get(server).is_some_and(|g| Arc::ptr_eq(g, &gate))
+        {
+            fetching.remove(server);
+        }
+        result
+    }
+
+    /// Why `server` may not be asked now: it was asked less than `REFETCH_INTERVAL_MS` ago.
+    pub(super) fn asked_recently(&self, server: &ServerName) -> Option<String> {
+        let now = (self.now)();
+        let at = *self.asked.lock().expect("lock").get(server)?;
+        (now - at < REFETCH_INTERVAL_MS).then(|| {
+            format!(
+                "{server} was asked {} ms ago, and is not asked again within {REFETCH_INTERVAL_MS} ms",
+                now - at
+            )
+        })
+    }
+
+    /// Records that `server` was just asked.
+    pub(super) fn mark_asked(&self, server: &ServerName) {
+        let now = (self.now)();
+        let mut asked = self.asked.lock().expect("lock");
+        if asked.len() >= ASKED_PRUNE_AT {
+            asked.retain(|_, at| now - *at < REFETCH_INTERVAL_MS);
+        }
+        asked.insert(server.to_owned(), now);
+    }
+
+    /// The public key `key_id` of `origin`, usable at `at_ts` (ms): from the cache, else the
+    /// database, else `origin` itself, else the notaries (those two at most once per
+    /// `REFETCH_INTERVAL_MS`). Requests go out through `client`, signed with `signing_key`.
     pub async fn server_key(
         &self,
         client: &FederationClient,
@@ -158,28 +327,18 @@ impl KeyRing {
         if let Some(k) = self.cached_at(origin, key_id, at_ts) {
             return Ok(k);
         }
-        let gate = self
-            .fetching
-            .lock()
-            .expect("lock")
-            .entry(origin.to_owned())
-            .or_default()
-            .clone();
-        let result = {
-            let _turn = gate.lock().await;
-            self.fetch(client, signing_key, origin, key_id, at_ts).await
-        };
-        // The gate goes when no other lookup holds it (clones are made under this lock).
-        let mut fetching = self.fetching.lock().expect("lock");
-        if Arc::strong_count(&gate) <= 2
-            && fetching.get(origin).is_some_and(|g| Arc::ptr_eq(g, &gate))
-        {
-            fetching.remove(origin);
+        self.load_stored(origin, key_id, at_ts).await;
+        if let Some(k) = self.cached_at(origin, key_id, at_ts) {
+            return Ok(k);
         }
-        result
+        self.one_at_a_time(
+            origin,
+            self.fetch(client, signing_key, origin, key_id, at_ts),
+        )
+        .await
     }
 
-    /// The lookup proper, one at a time per server.
+    /// The lookup's fetch, one at a time per server.
     async fn fetch(
         &self,
         client: &FederationClient,
@@ -192,10 +351,35 @@ impl KeyRing {
         if let Some(k) = self.cached_at(origin, key_id, at_ts) {
             return Ok(k);
         }
+        let not_found = |tried| KeyError::NotFound {
+            server: origin.to_owned(),
+            key_id: key_id.to_string(),
+            at_ts,
+            tried,
+        };
+        if let Some(why) = self.asked_recently(origin) {
+            return Err(not_found(vec![why]));
+        }
+        let found = self
+            .fetch_everywhere(client, signing_key, origin, key_id, at_ts)
+            .await;
+        self.mark_asked(origin);
+        found.map_err(not_found)
+    }
+
+    /// Asks `origin`, then each notary, until one gives the key; else what each answered.
+    async fn fetch_everywhere(
+        &self,
+        client: &FederationClient,
+        signing_key: &SigningKey,
+        origin: &ServerName,
+        key_id: &str,
+        at_ts: i64,
+    ) -> Result<Base64, Vec<String>> {
         let mut tried = Vec::new();
         match self.fetch_direct(client, signing_key, origin).await {
-            Ok(keys) => {
-                self.remember(origin, keys);
+            Ok((doc, fetched_at)) => {
+                self.keep(origin, origin.as_str(), doc, fetched_at).await;
                 if let Some(k) = self.cached_at(origin, key_id, at_ts) {
                     return Ok(k);
                 }
@@ -208,8 +392,11 @@ impl KeyRing {
                 .fetch_from_notary(client, signing_key, notary, origin, key_id, at_ts)
                 .await
             {
-                Ok(keys) => {
-                    self.remember(origin, keys);
+                Ok((docs, fetched_at)) => {
+                    for doc in docs {
+                        self.keep(origin, &notary.server_name, doc, fetched_at)
+                            .await;
+                    }
                     if let Some(k) = self.cached_at(origin, key_id, at_ts) {
                         return Ok(k);
                     }
@@ -218,21 +405,16 @@ impl KeyRing {
                 Err(e) => tried.push(format!("notary {}: {e}", notary.server_name)),
             }
         }
-        Err(KeyError::NotFound {
-            server: origin.to_owned(),
-            key_id: key_id.to_string(),
-            at_ts,
-            tried,
-        })
+        Err(tried)
     }
 
-    /// `GET /_matrix/key/v2/server` on `server`: its verified keys.
-    async fn fetch_direct(
+    /// `GET /_matrix/key/v2/server` on `server`: its checked document, and when it came.
+    pub(super) async fn fetch_direct(
         &self,
         client: &FederationClient,
         signing_key: &SigningKey,
         server: &ServerName,
-    ) -> Result<Vec<VerifiedKey>, KeyError> {
+    ) -> Result<(CheckedDocument, i64), KeyError> {
         let invalid = |reason: String| KeyError::Invalid {
             server: server.to_string(),
             from: server.to_string(),
@@ -242,11 +424,17 @@ impl KeyRing {
             .get_json(signing_key, server, SERVER_PATH)
             .await
             .map_err(|e| invalid(format!("fetch failed: {e}")))?;
-        verify_key_document(&doc, server, (self.now)()).map_err(invalid)
+        let fetched_at = (self.now)();
+        let doc = to_canonical(&doc)
+            .and_then(|obj| check_document(obj, server))
+            .map_err(invalid)?;
+        // Whether any key of it is usable now is the caller's question (an expired document
+        // still serves earlier timestamps).
+        Ok((doc, fetched_at))
     }
 
-    /// `POST /_matrix/key/v2/query` on `notary` for (`origin`, `key_id`): the verified keys of
-    /// the documents about `origin` (others are ignored), each signed by the notary.
+    /// `POST /_matrix/key/v2/query` on `notary` for (`origin`, `key_id`): the checked documents
+    /// about `origin` (others are ignored), each signed by the notary, and when they came.
     async fn fetch_from_notary(
         &self,
         client: &FederationClient,
@@ -255,7 +443,7 @@ impl KeyRing {
         origin: &ServerName,
         key_id: &str,
         at_ts: i64,
-    ) -> Result<Vec<VerifiedKey>, KeyError> {
+    ) -> Result<(Vec<CheckedDocument>, i64), KeyError> {
         let invalid = |reason: String| KeyError::Invalid {
             server: origin.to_string(),
             from: notary.server_name.clone(),
@@ -278,33 +466,33 @@ impl KeyRing {
             )
             .await
             .map_err(|e| invalid(format!("query failed: {e}")))?;
+        let fetched_at = (self.now)();
         let docs = answer
             .get("server_keys")
             .and_then(Value::as_array)
             .ok_or_else(|| invalid("no server_keys list in the answer".into()))?;
-        let now = (self.now)();
-        let mut keys = Vec::new();
+        let mut checked = Vec::new();
         let mut problems = Vec::new();
         for doc in docs {
             if doc.get("server_name").and_then(Value::as_str) != Some(origin.as_str()) {
                 continue;
             }
-            let checked = match &notary_keys {
-                Some(nk) => to_canonical(doc).and_then(|obj| {
+            let result = to_canonical(doc).and_then(|obj| {
+                if let Some(nk) = &notary_keys {
                     check_signed_by(&obj, notary_name.as_str(), nk)
-                        .map_err(|e| format!("notary signature: {e}"))
-                }),
-                None => Ok(()),
-            };
-            match checked.and_then(|()| verify_key_document(doc, origin, now)) {
-                Ok(k) => keys.extend(k),
+                        .map_err(|e| format!("notary signature: {e}"))?;
+                }
+                check_document(obj, origin)
+            });
+            match result {
+                Ok(d) => checked.push(d),
                 Err(e) => problems.push(e),
             }
         }
-        if keys.is_empty() && !problems.is_empty() {
+        if checked.is_empty() && !problems.is_empty() {
             return Err(invalid(problems.join("; ")));
         }
-        Ok(keys)
+        Ok((checked, fetched_at))
     }
 
     /// The keys a notary's answers must be signed with: its configured `verify_keys`; when
@@ -348,8 +536,9 @@ impl KeyRing {
         if !cached.is_empty() {
             return Ok(Some(cached));
         }
-        let fetched = self.fetch_direct(client, signing_key, notary_name).await?;
-        self.remember(notary_name, fetched);
+        let (doc, fetched_at) = self.fetch_direct(client, signing_key, notary_name).await?;
+        self.keep(notary_name, notary_name.as_str(), doc, fetched_at)
+            .await;
         Ok(Some(usable()))
     }
 
@@ -382,6 +571,11 @@ impl KeyRing {
         )
         .await
     }
+}
+
+/// A stored document as canonical JSON.
+pub(super) fn parse_stored(json: &str) -> Result<CanonicalJsonObject, String> {
+    serde_json::from_str(json).map_err(|e| format!("not canonical JSON: {e}"))
 }
 
 /// Unpadded (or padded) standard base64 of a 32-byte ed25519 key.
@@ -491,7 +685,14 @@ pub fn verify_key_document(
     server: &ServerName,
     now: i64,
 ) -> Result<Vec<VerifiedKey>, String> {
-    let obj = to_canonical(doc)?;
+    Ok(check_document(to_canonical(doc)?, server)?.usable(now))
+}
+
+/// `verify_key_document`'s checks, keeping the document and the validity it states.
+pub(super) fn check_document(
+    obj: CanonicalJsonObject,
+    server: &ServerName,
+) -> Result<CheckedDocument, String> {
     match obj.get("server_name") {
         Some(CanonicalJsonValue::String(s)) if s == server.as_str() => {}
         Some(CanonicalJsonValue::String(s)) => {
@@ -503,7 +704,6 @@ pub fn verify_key_document(
         Some(CanonicalJsonValue::Integer(i)) => i64::from(*i),
         _ => return Err("valid_until_ts is not an integer".into()),
     };
-    let cap = now.saturating_add(MAX_VALIDITY_MS);
     let listed = ed25519_entries(&obj, "verify_keys")?;
     let old = ed25519_entries(&obj, "old_verify_keys")?;
     if listed.len() + old.len() > MAX_KEYS_PER_DOCUMENT {
@@ -517,7 +717,7 @@ pub fn verify_key_document(
         return Err("no ed25519 verify_keys".into());
     }
     check_signed_by(&obj, server.as_str(), &current)?;
-    let mut keys: Vec<VerifiedKey> = Vec::new();
+    let mut keys = Vec::new();
     for (id, entry) in old {
         if current.contains_key(id) {
             continue;
@@ -526,23 +726,19 @@ pub fn verify_key_document(
             Some(CanonicalJsonValue::Integer(i)) => i64::from(*i),
             _ => return Err(format!("old_verify_keys.{id}.expired_ts is not an integer")),
         };
-        keys.push(VerifiedKey {
-            key_id: id.clone(),
-            public_key: key_of(entry, "old_verify_keys", id)?,
-            valid_until_ts: expired.min(cap),
-        });
+        keys.push((id.clone(), key_of(entry, "old_verify_keys", id)?, expired));
     }
-    keys.extend(current.into_iter().map(|(key_id, public_key)| VerifiedKey {
-        key_id,
-        public_key,
-        valid_until_ts: valid_until.min(cap),
-    }));
-    Ok(keys)
+    keys.extend(
+        current
+            .into_iter()
+            .map(|(key_id, public_key)| (key_id, public_key, valid_until)),
+    );
+    Ok(CheckedDocument { json: obj, keys })
 }
 
 impl crate::service::Services {
     /// The public key `key_id` of `origin` usable at `at_ts` (ms), to verify its requests and
-    /// PDUs: cache, then `origin`, then the notaries.
+    /// PDUs: cache, then the database, then `origin`, then the notaries.
     pub async fn server_key(
         &self,
         origin: &ServerName,

@@ -1,9 +1,10 @@
 //! Federation: finding another server (`discovery`), signing and checking requests with
-//! X-Matrix (`auth`), other servers' signing keys (`keys`), an outbound HTTP client that
-//! connects only where the IP policy allows, with the TLS name and Host header discovery
-//! chose (`client`), checking the PDUs other servers send (`pdu`), and their users joining
-//! our rooms (`membership`) and ours joining theirs (`join`), delivering our events to them (`sender`) and
-//! receiving theirs (`transactions`). Never imports axum.
+//! X-Matrix (`auth`), other servers' signing keys (`keys`, kept in the database through
+//! `store::server_keys`) and serving them to others as a notary (`notary`), an outbound HTTP
+//! client that connects only where the IP policy allows, with the TLS name and Host header
+//! discovery chose (`client`), checking the PDUs other servers send (`pdu`), their users
+//! joining our rooms (`membership`) and ours joining theirs (`join`), delivering our events
+//! to them (`sender`) and receiving theirs (`transactions`). Never imports axum.
 
 pub mod auth;
 pub mod client;
@@ -12,6 +13,7 @@ pub mod dns;
 pub mod join;
 pub mod keys;
 pub mod membership;
+pub mod notary;
 pub mod pdu;
 mod pinned;
 pub mod sender;
@@ -22,6 +24,7 @@ pub use client::{FederationClient, FederationError};
 pub use discovery::{Discovery, DiscoveryError, Resolution, Step};
 pub use dns::{Dns, DnsError, SrvRecord, SystemDns};
 pub use keys::{KeyError, KeyRing, VerifiedKey};
+pub use notary::Wanted;
 
 use std::sync::Arc;
 
