@@ -619,3 +619,106 @@ async fn two_matrixd_servers_share_a_room() {
     let carol = two.user("carol").await;
     join_and_talk(&one, &alice, &two, &carol, "shared").await;
 }
+
+/// An invite-only room of `host`: `guest` (of `visitor`) is invited, sees the invite with the
+/// room's name in its sync, joins, and the host sees the join; `stranger` (of `visitor`, not
+/// invited) is refused.
+async fn invite_and_join(
+    host: &Server,
+    owner: &str,
+    visitor: &Server,
+    guest: (&str, &str),
+    stranger: &str,
+) {
+    let (status, body) = host
+        .call(
+            "POST",
+            "/_matrix/client/v3/createRoom",
+            owner,
+            Some(json!({"preset": "private_chat", "name": "Invite only"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let room_id = body["room_id"].as_str().unwrap().to_string();
+    let rid = enc(&room_id);
+    let guest_id = visitor.user_id(guest.0);
+    let (status, body) = host
+        .call(
+            "POST",
+            &format!("/_matrix/client/v3/rooms/{rid}/invite"),
+            owner,
+            Some(json!({"user_id": guest_id})),
+        )
+        .await;
+    assert_eq!(status, 200, "{} inviting {guest_id}: {body}", host.name);
+    let sync = visitor
+        .until(
+            "/_matrix/client/v3/sync?timeout=1000",
+            guest.1,
+            "the invite",
+            |b| b["rooms"]["invite"].get(&room_id).is_some(),
+        )
+        .await;
+    let state = &sync["rooms"]["invite"][&room_id]["invite_state"]["events"];
+    assert!(
+        state
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "m.room.name" && e["content"]["name"] == "Invite only"),
+        "the invite carries the room's name: {state}"
+    );
+
+    // Not invited: refused by the host's rules.
+    let (status, body) = visitor
+        .call(
+            "POST",
+            &format!("/_matrix/client/v3/join/{rid}?via={}", enc(&host.name)),
+            stranger,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 403, "{} joining uninvited: {body}", visitor.name);
+
+    // The invited user joins by room id alone: through the inviter's server.
+    let (status, body) = visitor
+        .call(
+            "POST",
+            &format!("/_matrix/client/v3/rooms/{rid}/join"),
+            guest.1,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 200, "{} accepting the invite: {body}", visitor.name);
+    host.until(
+        &format!("/_matrix/client/v3/rooms/{rid}/joined_members"),
+        owner,
+        "the guest's join",
+        |b| b["joined"].get(&guest_id).is_some(),
+    )
+    .await;
+    visitor
+        .send_text(guest.1, &room_id, "thanks for the invite")
+        .await;
+    host.until(
+        &format!("/_matrix/client/v3/rooms/{rid}/messages?dir=b&limit=30"),
+        owner,
+        "the guest's message",
+        |b| texts(b).contains(&"thanks for the invite".to_string()),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn invites_cross_both_ways_and_invite_only_rooms_refuse_strangers() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (syn_dir, md_dir) = (dir.path().join("synapse"), dir.path().join("matrixd"));
+    let (syn, md) = tokio::join!(synapse(&syn_dir, &pki), matrixd(&md_dir, &pki));
+    let (alice, mallory_md) = (md.user("alice").await, md.user("mallory").await);
+    let (bob, mallory_syn) = (syn.user("bob").await, syn.user("mallory").await);
+    // Synapse invites a matrixd user, then matrixd invites a Synapse user.
+    invite_and_join(&syn, &bob, &md, ("alice", &alice), &mallory_md).await;
+    invite_and_join(&md, &alice, &syn, ("bob", &bob), &mallory_syn).await;
+}

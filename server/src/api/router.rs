@@ -602,6 +602,10 @@ fn federation_routes() -> Router<SharedServices> {
         r,
         federation::membership::put_send_join_route,
     );
+    r = endpoint::<ruma::api::federation::membership::create_invite::v2::Request, _, _>(
+        r,
+        federation::invite::put_invite_route,
+    );
     r = endpoint::<send_transaction_message::v1::Request, _, _>(
         r,
         federation::send::put_send_transaction_route,

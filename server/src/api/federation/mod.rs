@@ -1,5 +1,6 @@
 //! Federation and key endpoints, one per file.
 
+pub mod invite;
 pub mod key_query;
 pub mod key_query_server;
 pub mod key_server;

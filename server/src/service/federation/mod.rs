@@ -3,13 +3,15 @@
 //! `store::server_keys`) and serving them to others as a notary (`notary`), an outbound HTTP
 //! client that connects only where the IP policy allows, with the TLS name and Host header
 //! discovery chose (`client`), checking the PDUs other servers send (`pdu`), their users
-//! joining our rooms (`membership`) and ours joining theirs (`join`), delivering our events
+//! joining our rooms (`membership`) and ours joining theirs (`join`), invites both
+//! ways (`invite`), delivering our events
 //! to them (`sender`) and receiving theirs (`transactions`). Never imports axum.
 
 pub mod auth;
 pub mod client;
 pub mod discovery;
 pub mod dns;
+pub mod invite;
 pub mod join;
 pub mod keys;
 pub mod membership;

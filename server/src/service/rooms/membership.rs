@@ -110,6 +110,15 @@ impl Services {
             let user =
                 ruma::UserId::parse(user_id).map_err(|e| RoomError::BadEvent(e.to_string()))?;
             servers.extend(via.iter().map(ToString::to_string));
+            // An invited user joins through the inviter's server.
+            if let Some(invite) = self
+                .current_state_event(&room_id, "m.room.member", user_id)
+                .await?
+                && invite.membership().as_deref() == Some("invite")
+                && let Ok(inviter) = ruma::UserId::parse(invite.sender_str())
+            {
+                servers.push(inviter.server_name().to_string());
+            }
             if let Some(s) = parsed.server_name() {
                 servers.push(s.to_string());
             }
@@ -142,7 +151,7 @@ impl Services {
 
     /// `sender` invites `target`, within rc_invites (per room, per invitee, per inviter).
     pub async fn invite(
-        &self,
+        self: &std::sync::Arc<Self>,
         room_id: &str,
         sender: &str,
         target: &str,
@@ -158,6 +167,15 @@ impl Services {
                 .check(kind, key, limit)
                 .map_err(|r| RoomError::RateLimited(r.0))?;
         }
+        // Another server's user is invited through their server, which co-signs the event.
+        if let Ok(user) = ruma::UserId::parse(target)
+            && !self.is_ours(user.server_name())
+        {
+            let content = self
+                .membership_content(room_id, sender, target, "invite", reason, None)
+                .await?;
+            return self.invite_remote(room_id, sender, &user, content).await;
+        }
         self.set_membership(room_id, sender, target, "invite", reason, None)
             .await
     }
@@ -172,6 +190,30 @@ impl Services {
         reason: Option<&str>,
         extra: Option<Value>,
     ) -> Result<Pdu, RoomError> {
+        let content = self
+            .membership_content(room_id, sender, target, membership, reason, extra)
+            .await?;
+        self.append(
+            Some(room_id),
+            None,
+            sender,
+            NewEvent::state("m.room.member", target, content),
+            None,
+        )
+        .await
+    }
+
+    /// The content of a membership change, after the checks the room's rules do not make
+    /// (the target is in the room to be kicked, not already joined or banned to be invited).
+    async fn membership_content(
+        &self,
+        room_id: &str,
+        sender: &str,
+        target: &str,
+        membership: &str,
+        reason: Option<&str>,
+        extra: Option<Value>,
+    ) -> Result<Value, RoomError> {
         if ruma::UserId::parse(target).is_err() {
             return Err(RoomError::InvalidParam(format!(
                 "Invalid user_id: {target}"
@@ -211,13 +253,6 @@ impl Services {
                 "{target} is banned from the room"
             )));
         }
-        self.append(
-            Some(room_id),
-            None,
-            sender,
-            NewEvent::state("m.room.member", target, content),
-            None,
-        )
-        .await
+        Ok(content)
     }
 }

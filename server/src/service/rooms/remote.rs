@@ -111,6 +111,10 @@ impl Services {
             .partition(|(id, _)| !state_ids.contains(id));
         let mut guard = self.streams.write().await;
         let mut cache_map = self.room_cache.lock().await;
+        // A room known from an invite has its row already.
+        let known = crate::store::rooms::room_version(&self.db, room_id.as_str())
+            .await?
+            .is_some();
         let mut current: std::collections::HashMap<(String, String), Pdu> =
             std::collections::HashMap::new();
         let mut rows = Vec::new();
@@ -137,7 +141,7 @@ impl Services {
                 json,
                 &current,
                 None,
-                is_create.then(|| version.to_string()),
+                (is_create && !known).then(|| version.to_string()),
             )?;
             if let Some(sk) = out.state_key_str() {
                 current.insert((out.kind_str(), sk.to_string()), out.clone());
@@ -167,5 +171,87 @@ impl Services {
                 .await?
                 .ok_or_else(|| RoomError::BadEvent("the join was not stored".into())),
         }
+    }
+}
+
+impl Services {
+    /// Builds, hashes, signs and authorises an event of `sender` (ours) on the room's current
+    /// state without storing it: for an event another server must see (and co-sign) first.
+    pub async fn build_event(
+        &self,
+        room_id: &str,
+        sender: &str,
+        new: super::NewEvent,
+    ) -> Result<(ruma::OwnedEventId, CanonicalJsonObject), RoomError> {
+        super::check_field_sizes(&new, sender, Some(room_id))?;
+        let sender_id = UserId::parse(sender).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let mut cache_map = self.room_cache.lock().await;
+        let cache = self.cached_room(&mut cache_map, room_id).await?;
+        let kind = TimelineEventType::from(new.kind.as_str());
+        let raw = serde_json::value::to_raw_value(&new.content)
+            .map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let auth_ids = cache.auth_ids(&kind, &sender_id, new.state_key.as_deref(), &raw)?;
+        let (prev_events, depth) = cache.prev_events();
+        let rules = cache.rules.clone();
+        let (canonical, event_id, _) = self.build_pdu(
+            &new,
+            Some(room_id),
+            sender,
+            &auth_ids,
+            &prev_events,
+            depth,
+            now_ms(),
+            &rules,
+        )?;
+        let json = match serde_json::to_value(&canonical) {
+            Ok(Value::Object(m)) => m,
+            _ => return Err(RoomError::BadEvent("event is not an object".into())),
+        };
+        let pdu = Pdu::from_json(event_id.clone(), json).map_err(RoomError::BadEvent)?;
+        authorize(&rules, &pdu, &cache.state, &auth_ids)?;
+        Ok((event_id, canonical))
+    }
+
+    /// Keeps an invite another server sent one of our users. In a room this server is in, it
+    /// is stored like any event of the room; otherwise it is the one event we have of the
+    /// room (of version `version`), until the user joins or declines.
+    pub async fn store_invite(
+        &self,
+        room_id: &ruma::RoomId,
+        version: &RoomVersionId,
+        event_id: &EventId,
+        event: CanonicalJsonObject,
+    ) -> Result<Pdu, RoomError> {
+        if self.server_in_room(room_id.as_str()).await? {
+            return self.append_remote(room_id.as_str(), event_id, event).await;
+        }
+        let mut guard = self.streams.write().await;
+        if let Some(stored) = self.event_by_id(event_id.as_str()).await? {
+            return Ok(stored);
+        }
+        let mut cache_map = self.room_cache.lock().await;
+        let json = match serde_json::to_value(&event) {
+            Ok(Value::Object(m)) => m,
+            _ => return Err(RoomError::BadEvent("the event is not an object".into())),
+        };
+        let known = crate::store::rooms::room_version(&self.db, room_id.as_str())
+            .await?
+            .is_some();
+        let pos = guard.next_pos();
+        guard.detach();
+        let (row, out) = event_row(
+            pos,
+            event_id,
+            room_id.as_str(),
+            json,
+            &std::collections::HashMap::new(),
+            None,
+            (!known).then(|| version.to_string()),
+        )?;
+        let done = self.commits.enqueue(row, self.streams.current());
+        cache_map.remove(room_id.as_str());
+        drop(cache_map);
+        drop(guard);
+        committed(done).await.map(|()| out)
     }
 }

@@ -67,6 +67,8 @@ const INVITE_STATE_TYPES: &[&str] = &[
     "m.room.topic",
 ];
 
+use crate::service::federation::invite::invite_room_state;
+
 fn stripped(p: &Pdu) -> Value {
     json!({"type": p.kind_str(), "state_key": p.state_key_str().unwrap_or(""), "content": p.content_value(), "sender": p.sender_str()})
 }
@@ -108,6 +110,21 @@ impl Services {
                     "join" => joined.push((room_id, mstream)),
                     "invite" if since.is_none() || mstream > since_pos => {
                         let mut events = Vec::new();
+                        // An invite from another server came with the room's stripped state.
+                        let invite = self.event_by_id(&event_id).await?;
+                        if let Some(state) = invite.as_ref().and_then(invite_room_state) {
+                            events.extend(state);
+                            events.extend(invite.as_ref().map(stripped));
+                            insert_room(
+                                &mut rooms.invite,
+                                &room_id,
+                                InvitedRoom {
+                                    invite_state: Events::new(raws(&events)),
+                                },
+                            );
+                            changed = true;
+                            continue;
+                        }
                         for t in INVITE_STATE_TYPES {
                             if let Some(p) = self.current_state_event(&room_id, t, "").await? {
                                 events.push(stripped(&p));
