@@ -722,3 +722,183 @@ async fn invites_cross_both_ways_and_invite_only_rooms_refuse_strangers() {
     invite_and_join(&syn, &bob, &md, ("alice", &alice), &mallory_md).await;
     invite_and_join(&md, &alice, &syn, ("bob", &bob), &mallory_syn).await;
 }
+
+/// A signed federation request to `server`, as `origin` with `key`, trusting the test CA.
+async fn signed_request(
+    pki: &Pki,
+    key: &matrixd::keys::SigningKey,
+    origin: &str,
+    server: &Server,
+    method: http::Method,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let content = body
+        .map(|b| serde_json::to_vec(b).unwrap())
+        .unwrap_or_default();
+    let origin = ruma::ServerName::parse(origin).unwrap();
+    let destination = ruma::ServerName::parse(&server.name).unwrap();
+    let header = matrixd::service::federation::auth::authorization_header(
+        key,
+        &origin,
+        &destination,
+        &method,
+        path,
+        &content,
+    )
+    .unwrap();
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&pki.ca).unwrap()).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .unwrap();
+    let mut req = client
+        .request(method, format!("https://{}{path}", server.name))
+        .header("Authorization", header);
+    if body.is_some() {
+        req = req.header("Content-Type", "application/json").body(content);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A server in a room sends join events for a user of its own, three ways: signed with a key
+/// it never published, changed after signing, and properly signed. Only the last is stored.
+#[tokio::test]
+async fn forged_and_wrongly_signed_pdus_are_refused_and_not_stored() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (one_dir, two_dir) = (dir.path().join("one"), dir.path().join("two"));
+    let (one, two) = tokio::join!(matrixd(&one_dir, &pki), matrixd(&two_dir, &pki));
+    let alice = one.user("alice").await;
+    let carol = two.user("carol").await;
+    join_and_talk(&one, &alice, &two, &carol, "guarded").await;
+    let (_, body) = one
+        .call(
+            "GET",
+            &format!(
+                "/_matrix/client/v3/directory/room/{}",
+                enc(&format!("#guarded:{}", one.name))
+            ),
+            &alice,
+            None,
+        )
+        .await;
+    let room_id = body["room_id"].as_str().unwrap().to_string();
+    let two_key =
+        matrixd::keys::read_signing_key(&two_dir.join(format!("{}.signing.key", two.name)))
+            .unwrap();
+    let rules = ruma::RoomVersionId::V12.rules().unwrap();
+
+    // One join template per attempt, for users of two.
+    let attempt = |user: &'static str| {
+        let (pki, two_key, one, two, room_id) = (&pki, &two_key, &one, &two, room_id.clone());
+        async move {
+            let user_id = two.user_id(user);
+            let path = format!(
+                "/_matrix/federation/v1/make_join/{}/{}?ver=12",
+                enc(&room_id),
+                enc(&user_id)
+            );
+            let (status, body) =
+                signed_request(pki, two_key, &two.name, one, http::Method::GET, &path, None).await;
+            assert_eq!(status, 200, "make_join: {body}");
+            let mut event: ruma::CanonicalJsonObject =
+                serde_json::from_value(body["event"].clone()).unwrap();
+            event.insert(
+                "origin_server_ts".into(),
+                ruma::CanonicalJsonValue::Integer(1_700_000_000_000u64.try_into().unwrap()),
+            );
+            (user_id, event)
+        }
+    };
+    let send = |event: ruma::CanonicalJsonObject| {
+        let (pki, two_key, one, two, rules) = (&pki, &two_key, &one, &two, &rules);
+        async move {
+            let id = format!(
+                "${}",
+                ruma::signatures::reference_hash(&event, rules).unwrap()
+            );
+            let txn = json!({
+                "origin": two.name,
+                "origin_server_ts": 1_700_000_000_000u64,
+                "pdus": [serde_json::to_value(&event).unwrap()],
+            });
+            let path = format!("/_matrix/federation/v1/send/t{}", rand_suffix());
+            let (status, body) = signed_request(
+                pki,
+                two_key,
+                &two.name,
+                one,
+                http::Method::PUT,
+                &path,
+                Some(&txn),
+            )
+            .await;
+            assert_eq!(status, 200, "/send: {body}");
+            (id, body)
+        }
+    };
+    let joined = |user_id: String| {
+        let (one, alice, room_id) = (&one, &alice, room_id.clone());
+        async move {
+            let (_, body) = one
+                .call(
+                    "GET",
+                    &format!("/_matrix/client/v3/rooms/{}/joined_members", enc(&room_id)),
+                    alice,
+                    None,
+                )
+                .await;
+            body["joined"].get(&user_id).is_some()
+        }
+    };
+
+    // Signed with a key two never published.
+    let (eve, mut event) = attempt("eve").await;
+    let stranger_key = matrixd::keys::SigningKey::generate();
+    ruma::signatures::hash_and_sign_event(
+        &two.name,
+        stranger_key.pair(),
+        &mut event,
+        &rules.redaction,
+    )
+    .unwrap();
+    let (id, body) = send(event).await;
+    assert!(
+        body["pdus"][&id]["error"].is_string(),
+        "an unknown key's signature: {body}"
+    );
+    assert!(
+        !joined(eve).await,
+        "a PDU signed with an unpublished key was stored"
+    );
+
+    // Signed with two's key, then changed.
+    let (frank, mut event) = attempt("frank").await;
+    ruma::signatures::hash_and_sign_event(&two.name, two_key.pair(), &mut event, &rules.redaction)
+        .unwrap();
+    event.insert(
+        "origin_server_ts".into(),
+        ruma::CanonicalJsonValue::Integer(1_700_000_000_001u64.try_into().unwrap()),
+    );
+    let (id, body) = send(event).await;
+    assert!(
+        body["pdus"][&id]["error"].is_string(),
+        "a changed event: {body}"
+    );
+    assert!(
+        !joined(frank).await,
+        "a PDU changed after signing was stored"
+    );
+
+    // Properly signed: stored (the refusals above are the signatures', nothing else).
+    let (grace, mut event) = attempt("grace").await;
+    ruma::signatures::hash_and_sign_event(&two.name, two_key.pair(), &mut event, &rules.redaction)
+        .unwrap();
+    let (id, body) = send(event).await;
+    assert_eq!(body["pdus"][&id], json!({}), "a well-signed join: {body}");
+    assert!(joined(grace).await, "a well-signed join was not stored");
+}
