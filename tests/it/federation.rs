@@ -902,3 +902,68 @@ async fn forged_and_wrongly_signed_pdus_are_refused_and_not_stored() {
     assert_eq!(body["pdus"][&id], json!({}), "a well-signed join: {body}");
     assert!(joined(grace).await, "a well-signed join was not stored");
 }
+
+/// Declining invites across servers: the inviter's side sees the user leave.
+#[tokio::test]
+async fn declined_invites_are_seen_by_the_inviting_server() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (syn_dir, md_dir) = (dir.path().join("synapse"), dir.path().join("matrixd"));
+    let (syn, md) = tokio::join!(synapse(&syn_dir, &pki), matrixd(&md_dir, &pki));
+    let alice = md.user("alice").await;
+    let bob = syn.user("bob").await;
+    for (host, owner, visitor, guest, guest_name) in [
+        (&syn, &bob, &md, &alice, "alice"),
+        (&md, &alice, &syn, &bob, "bob"),
+    ] {
+        let (status, body) = host
+            .call(
+                "POST",
+                "/_matrix/client/v3/createRoom",
+                owner,
+                Some(json!({"preset": "private_chat"})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let room_id = body["room_id"].as_str().unwrap().to_string();
+        let rid = enc(&room_id);
+        let guest_id = visitor.user_id(guest_name);
+        let (status, body) = host
+            .call(
+                "POST",
+                &format!("/_matrix/client/v3/rooms/{rid}/invite"),
+                owner,
+                Some(json!({"user_id": guest_id})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        visitor
+            .until(
+                "/_matrix/client/v3/sync?timeout=1000",
+                guest,
+                "the invite",
+                |b| b["rooms"]["invite"].get(&room_id).is_some(),
+            )
+            .await;
+        let (status, body) = visitor
+            .call(
+                "POST",
+                &format!("/_matrix/client/v3/rooms/{rid}/leave"),
+                guest,
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, 200, "{} declining: {body}", visitor.name);
+        host.until(
+            &format!(
+                "/_matrix/client/v3/rooms/{rid}/state/m.room.member/{}",
+                enc(&guest_id)
+            ),
+            owner,
+            "the declined invite",
+            |b| b["membership"] == "leave",
+        )
+        .await;
+    }
+}

@@ -602,6 +602,14 @@ fn federation_routes() -> Router<SharedServices> {
         r,
         federation::membership::put_send_join_route,
     );
+    r = endpoint::<ruma::api::federation::membership::prepare_leave_event::v1::Request, _, _>(
+        r,
+        federation::membership::get_make_leave_route,
+    );
+    r = endpoint::<ruma::api::federation::membership::create_leave_event::v2::Request, _, _>(
+        r,
+        federation::membership::put_send_leave_route,
+    );
     r = endpoint::<ruma::api::federation::membership::create_invite::v2::Request, _, _>(
         r,
         federation::invite::put_invite_route,

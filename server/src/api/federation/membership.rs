@@ -1,9 +1,12 @@
 //! GET /_matrix/federation/v1/make_join/{roomId}/{userId} — https://spec.matrix.org/v1.16/server-server-api/#get_matrixfederationv1make_joinroomiduserid
 //! PUT /_matrix/federation/v2/send_join/{roomId}/{eventId} — https://spec.matrix.org/v1.16/server-server-api/#put_matrixfederationv2send_joinroomideventid
-//! Another server's user joining one of our rooms.
+//! GET /_matrix/federation/v1/make_leave/{roomId}/{userId}, PUT /_matrix/federation/v2/send_leave/{roomId}/{eventId}
+//! Another server's user joining one of our rooms, or leaving it (declining an invite).
 
 use axum::extract::State;
-use ruma::api::federation::membership::{create_join_event, prepare_join_event};
+use ruma::api::federation::membership::{
+    create_join_event, create_leave_event, prepare_join_event, prepare_leave_event,
+};
 use serde_json::value::{RawValue, to_raw_value};
 
 use crate::api::ApiError;
@@ -44,4 +47,27 @@ pub async fn put_send_join_route(
         .map(raw)
         .collect::<Result<_, _>>()?;
     Ok(RumaResponse(create_join_event::v2::Response::new(state)))
+}
+
+pub async fn get_make_leave_route(
+    State(services): State<SharedServices>,
+    Federation { origin, request }: Federation<prepare_leave_event::v1::Request>,
+) -> Result<RumaResponse<prepare_leave_event::v1::Response>, ApiError> {
+    let (version, template) = services
+        .make_leave(&origin, &request.room_id, &request.user_id)
+        .await?;
+    Ok(RumaResponse(prepare_leave_event::v1::Response::new(
+        Some(version),
+        raw(&template)?,
+    )))
+}
+
+pub async fn put_send_leave_route(
+    State(services): State<SharedServices>,
+    Federation { origin, request }: Federation<create_leave_event::v2::Request>,
+) -> Result<RumaResponse<create_leave_event::v2::Response>, ApiError> {
+    services
+        .send_leave(&origin, &request.room_id, &request.event_id, &request.pdu)
+        .await?;
+    Ok(RumaResponse(create_leave_event::v2::Response::new()))
 }

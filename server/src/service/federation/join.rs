@@ -1,4 +1,4 @@
-//! One of our users joining a room this server is not in, through another server that is
+//! One of our users joining a room this server is not in (or declining its invite), through another server that is
 //! (https://spec.matrix.org/v1.16/server-server-api/#joining-rooms): make_join for a
 //! template, our join event built on it (our content, hashed and signed), send_join for the
 //! room's state and auth chain. Every event of the answer is checked (event id, signatures,
@@ -8,7 +8,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use ruma::api::federation::membership::{create_join_event, prepare_join_event};
+use ruma::api::federation::membership::{
+    create_join_event, create_leave_event, prepare_join_event, prepare_leave_event,
+};
 use ruma::room_version_rules::{EventIdFormatVersion, RoomVersionRules};
 use ruma::{
     CanonicalJsonObject, CanonicalJsonValue, OwnedEventId, OwnedServerName, RoomId, RoomVersionId,
@@ -103,7 +105,7 @@ impl Services {
         let (version, rules) = rules_for(version.as_str())?;
         let template: CanonicalJsonObject = serde_json::from_str(made.event.get()).map_err(bad)?;
         let (event_id, event) = self
-            .build_join(user_id, room_id, template, &rules, reason)
+            .build_member(user_id, room_id, template, &rules, "join", reason)
             .await?;
 
         let send = create_join_event::v2::Request::new(
@@ -179,14 +181,53 @@ impl Services {
         Ok(stored)
     }
 
-    /// Our join event on `template`: the template's references, our content, now, hashed and
-    /// signed; its event id.
-    async fn build_join(
+    /// Declines an invite of another server's room (or leaves a room this server is not in):
+    /// make_leave and send_leave through the inviter's server, then our leave is kept.
+    pub async fn leave_remote(&self, room_id: &str, user_id: &str) -> Result<Pdu, RoomError> {
+        let user = UserId::parse(user_id).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let room = RoomId::parse(room_id).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let invite = self
+            .current_state_event(room_id, "m.room.member", user_id)
+            .await?
+            .filter(|p| p.membership().as_deref() == Some("invite"))
+            .ok_or_else(|| RoomError::Forbidden(format!("{user_id} is not in the room")))?;
+        let server = UserId::parse(invite.sender_str())
+            .map_err(|e| RoomError::BadEvent(e.to_string()))?
+            .server_name()
+            .to_owned();
+        let made = self
+            .federation_send(
+                &server,
+                prepare_leave_event::v1::Request::new(room.clone(), user.clone()),
+            )
+            .await
+            .map_err(remote_error)?;
+        let version = made.room_version.unwrap_or(RoomVersionId::V1);
+        let (version, rules) = rules_for(version.as_str())?;
+        let template: CanonicalJsonObject = serde_json::from_str(made.event.get()).map_err(bad)?;
+        let (event_id, event) = self
+            .build_member(&user, &room, template, &rules, "leave", None)
+            .await?;
+        let send = create_leave_event::v2::Request::new(
+            room.clone(),
+            event_id.clone(),
+            serde_json::value::to_raw_value(&event).map_err(bad)?,
+        );
+        self.federation_send(&server, send)
+            .await
+            .map_err(remote_error)?;
+        self.store_invite(&room, &version, &event_id, event).await
+    }
+
+    /// Our member event (`membership`) on `template`: the template's references, our content,
+    /// now, hashed and signed; its event id.
+    async fn build_member(
         &self,
         user_id: &UserId,
         room_id: &RoomId,
         mut template: CanonicalJsonObject,
         rules: &RoomVersionRules,
+        membership: &str,
         reason: Option<&str>,
     ) -> Result<(OwnedEventId, CanonicalJsonObject), RoomError> {
         if text(&template, "room_id") != Some(room_id.as_str())
@@ -198,7 +239,11 @@ impl Services {
                 "the join template is for another room, user or event type",
             ));
         }
-        let mut content: Value = self.member_content(user_id.as_str(), "join").await?;
+        let mut content: Value = if membership == "join" {
+            self.member_content(user_id.as_str(), "join").await?
+        } else {
+            serde_json::json!({"membership": membership})
+        };
         if let Some(r) = reason {
             content["reason"] = Value::String(r.into());
         }

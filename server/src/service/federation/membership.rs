@@ -1,6 +1,7 @@
 //! Another server's user joining one of our rooms: make_join (a template of the join event,
 //! if the room's rules would let the user in) and send_join (the signed event: checked,
-//! authorised, stored, answered with the room's state and its auth chain).
+//! authorised, stored, answered with the room's state and its auth chain); and leaving or
+//! declining an invite the same way (make_leave, send_leave).
 //! https://spec.matrix.org/v1.16/server-server-api/#joining-rooms
 
 use std::collections::{HashSet, VecDeque};
@@ -43,7 +44,8 @@ impl Services {
         if !supported.contains(&version) {
             return Err(RoomError::IncompatibleVersion(version.to_string()));
         }
-        self.join_template(room_id.as_str(), user_id).await
+        self.member_template(room_id.as_str(), user_id, "join")
+            .await
     }
 
     /// send_join from `origin`: the join event it built on our template and signed. It must
@@ -56,6 +58,59 @@ impl Services {
         event_id: &EventId,
         pdu: &serde_json::value::RawValue,
     ) -> Result<JoinedState, RoomError> {
+        let state = self.room_state_pdus(room_id.as_str()).await?;
+        let joined = self
+            .receive_member_event(origin, room_id, event_id, pdu, "join")
+            .await?;
+        // From here on, the user's server receives the room's new events.
+        self.add_federation_destination(origin, joined.stream)
+            .await?;
+        let auth_chain = self.auth_chain(&state).await?;
+        Ok(JoinedState {
+            state: state.iter().map(Pdu::federation_format).collect(),
+            auth_chain: auth_chain.iter().map(Pdu::federation_format).collect(),
+        })
+    }
+
+    /// make_leave from `origin` for its user `user_id` (declining an invite, or leaving):
+    /// the room version and the leave event template.
+    pub async fn make_leave(
+        &self,
+        origin: &ServerName,
+        room_id: &RoomId,
+        user_id: &UserId,
+    ) -> Result<(RoomVersionId, Map<String, Value>), RoomError> {
+        if user_id.server_name() != origin {
+            return Err(RoomError::Forbidden("User not from origin".into()));
+        }
+        self.member_template(room_id.as_str(), user_id, "leave")
+            .await
+    }
+
+    /// send_leave from `origin`: its user's leave, built on our template and signed.
+    pub async fn send_leave(
+        self: &std::sync::Arc<Self>,
+        origin: &ServerName,
+        room_id: &RoomId,
+        event_id: &EventId,
+        pdu: &serde_json::value::RawValue,
+    ) -> Result<(), RoomError> {
+        self.receive_member_event(origin, room_id, event_id, pdu, "leave")
+            .await
+            .map(drop)
+    }
+
+    /// A member event `membership` sent directly (send_join, send_leave): a user of `origin`
+    /// about themself, with `event_id` its id, signed by `origin`, hash intact, and allowed
+    /// by the room's rules; stored.
+    async fn receive_member_event(
+        &self,
+        origin: &ServerName,
+        room_id: &RoomId,
+        event_id: &EventId,
+        pdu: &serde_json::value::RawValue,
+        membership: &str,
+    ) -> Result<Pdu, RoomError> {
         let (_, rules) = self.room_rules(room_id.as_str()).await?;
         let event = parse_pdu(pdu).map_err(refused)?;
         let value = serde_json::to_value(&event).map_err(|e| RoomError::BadEvent(e.to_string()))?;
@@ -63,14 +118,16 @@ impl Services {
         let sender = field("sender").and_then(|s| UserId::parse(s).ok());
         let Some(sender) = sender.filter(|s| s.server_name() == origin) else {
             return Err(RoomError::Forbidden(
-                "The join is not by a user of the sending server".into(),
+                "The event is not by a user of the sending server".into(),
             ));
         };
         if field("type") != Some("m.room.member")
             || field("state_key") != Some(sender.as_str())
-            || value.pointer("/content/membership").and_then(Value::as_str) != Some("join")
+            || value.pointer("/content/membership").and_then(Value::as_str) != Some(membership)
         {
-            return Err(RoomError::BadEvent("Not a join event of its sender".into()));
+            return Err(RoomError::BadEvent(format!(
+                "Not a {membership} event of its sender"
+            )));
         }
         if field("room_id") != Some(room_id.as_str()) {
             return Err(RoomError::BadEvent("The event is for another room".into()));
@@ -87,18 +144,8 @@ impl Services {
                 checked.event_id
             )));
         }
-        let state = self.room_state_pdus(room_id.as_str()).await?;
-        let joined = self
-            .append_remote(room_id.as_str(), event_id, checked.event)
-            .await?;
-        // From here on, the user's server receives the room's new events.
-        self.add_federation_destination(origin, joined.stream)
-            .await?;
-        let auth_chain = self.auth_chain(&state).await?;
-        Ok(JoinedState {
-            state: state.iter().map(Pdu::federation_format).collect(),
-            auth_chain: auth_chain.iter().map(Pdu::federation_format).collect(),
-        })
+        self.append_remote(room_id.as_str(), event_id, checked.event)
+            .await
     }
 
     /// The room's current state events.

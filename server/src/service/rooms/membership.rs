@@ -190,6 +190,16 @@ impl Services {
         reason: Option<&str>,
         extra: Option<Value>,
     ) -> Result<Pdu, RoomError> {
+        // Declining another server's invite goes through that server.
+        if membership == "leave"
+            && sender == target
+            && db::membership(&self.db, target, room_id)
+                .await?
+                .is_some_and(|m| m.0 == "invite")
+            && !self.server_in_room(room_id).await?
+        {
+            return self.leave_remote(room_id, target).await;
+        }
         let content = self
             .membership_content(room_id, sender, target, membership, reason, extra)
             .await?;

@@ -11,17 +11,19 @@ use crate::service::Services;
 use crate::store::now_ms;
 
 impl Services {
-    /// The join event `user_id` would send now, unsigned (make_join): auth events from the
-    /// current state, prev_events the room's extremities. Refused (403) when the room's rules
-    /// would not let the user join (not invited to an invite-only room, banned).
-    pub async fn join_template(
+    /// The member event (`membership`: join or leave) `user_id` would send now, unsigned
+    /// (make_join, make_leave): auth events from the current state, prev_events the room's
+    /// extremities. Refused (403) when the room's rules would not allow it (not invited to an
+    /// invite-only room, banned; not in the room to leave it).
+    pub async fn member_template(
         &self,
         room_id: &str,
         user_id: &UserId,
+        membership: &str,
     ) -> Result<(RoomVersionId, Map<String, Value>), RoomError> {
         let mut cache_map = self.room_cache.lock().await;
         let cache = self.cached_room(&mut cache_map, room_id).await?;
-        let content = json!({"membership": "join"});
+        let content = json!({"membership": membership});
         let raw = serde_json::value::to_raw_value(&content)
             .map_err(|e| RoomError::BadEvent(e.to_string()))?;
         let auth_ids = cache.auth_ids(
