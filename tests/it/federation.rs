@@ -45,7 +45,7 @@ fn pki(dir: &Path) -> Pki {
 
 /// One homeserver of the test: its processes, client URL, server name and config.
 struct Server {
-    _proc: Proc,
+    _proc: Option<Proc>,
     url: String,
     name: String,
     config: PathBuf,
@@ -72,7 +72,7 @@ async fn synapse(dir: &Path, pki: &Pki) -> Server {
     )
     .await;
     Server {
-        _proc: proc,
+        _proc: Some(proc),
         url,
         name: format!("127.0.0.1:{fed}"),
         config: dir.join("homeserver.yaml"),
@@ -116,26 +116,38 @@ yaml.safe_dump(conf, open(path, "w"), sort_keys=False)
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut proc = Proc::spawn(
-        Command::new(bin("matrixd")).arg("-c").arg(&config),
-        dir.join("matrixd.out"),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    wait_for(
-        &format!("{url}/_matrix/client/versions"),
-        &mut proc,
-        Duration::from_secs(30),
-    )
-    .await;
-    Server {
-        _proc: proc,
-        url,
+    let mut server = Server {
+        _proc: None,
+        url: format!("http://127.0.0.1:{port}"),
         name,
         config,
-    }
+    };
+    server.start_matrixd().await;
+    server
 }
 
 impl Server {
+    /// Starts (again) the matrixd of this config, and waits until it answers.
+    async fn start_matrixd(&mut self) {
+        let dir = self.config.parent().unwrap().to_path_buf();
+        let mut proc = Proc::spawn(
+            Command::new(bin("matrixd")).arg("-c").arg(&self.config),
+            dir.join(format!("matrixd.{}.out", rand_suffix())),
+        );
+        wait_for(
+            &format!("{}/_matrix/client/versions", self.url),
+            &mut proc,
+            Duration::from_secs(30),
+        )
+        .await;
+        self._proc = Some(proc);
+    }
+
+    /// Kills the server's process (as a crash or a cut cable would stop it).
+    fn stop(&mut self) {
+        self._proc = None;
+    }
+
     /// Registers `user` with the shared secret and logs in; the access token.
     async fn user(&self, user: &str) -> String {
         let out = Command::new(bin("matrixctl"))
@@ -966,4 +978,74 @@ async fn declined_invites_are_seen_by_the_inviting_server() {
         )
         .await;
     }
+}
+
+/// A partition: each server in turn is down while the other sends, then comes back and
+/// sends too; both end with every message, and the room's state agrees.
+#[tokio::test]
+async fn after_a_partition_both_servers_have_every_message() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (one_dir, two_dir) = (dir.path().join("one"), dir.path().join("two"));
+    let (one, two) = tokio::join!(matrixd(&one_dir, &pki), matrixd(&two_dir, &pki));
+    let (mut one, mut two) = (one, two);
+    let alice = one.user("alice").await;
+    let carol = two.user("carol").await;
+    join_and_talk(&one, &alice, &two, &carol, "partitioned").await;
+    let (_, body) = one
+        .call(
+            "GET",
+            &format!(
+                "/_matrix/client/v3/directory/room/{}",
+                enc(&format!("#partitioned:{}", one.name))
+            ),
+            &alice,
+            None,
+        )
+        .await;
+    let room_id = body["room_id"].as_str().unwrap().to_string();
+    let messages = format!(
+        "/_matrix/client/v3/rooms/{}/messages?dir=b&limit=50",
+        enc(&room_id)
+    );
+
+    // two is down while one sends; back up, it sends too.
+    two.stop();
+    one.send_text(&alice, &room_id, "one, while two was down")
+        .await;
+    two.start_matrixd().await;
+    two.send_text(&carol, &room_id, "two, back up").await;
+
+    // one is down while two sends; back up, it sends too.
+    one.stop();
+    two.send_text(&carol, &room_id, "two, while one was down")
+        .await;
+    one.start_matrixd().await;
+    one.send_text(&alice, &room_id, "one, back up").await;
+
+    let all = [
+        "one, while two was down",
+        "two, back up",
+        "two, while one was down",
+        "one, back up",
+    ];
+    for (server, token) in [(&one, &alice), (&two, &carol)] {
+        server
+            .until(&messages, token, "every message after the partition", |b| {
+                let t = texts(b);
+                all.iter().all(|m| t.contains(&m.to_string()))
+            })
+            .await;
+    }
+    // The same members on both.
+    let members = format!("/_matrix/client/v3/rooms/{}/joined_members", enc(&room_id));
+    let (_, on_one) = one.call("GET", &members, &alice, None).await;
+    let (_, on_two) = two.call("GET", &members, &carol, None).await;
+    let names = |b: &Value| {
+        let mut k: Vec<String> = b["joined"].as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(names(&on_one), names(&on_two));
 }

@@ -4,8 +4,8 @@
 //! events after that position in rooms one of its users is joined to, and member events about
 //! its users), so an event committed before a crash or restart is sent after it. One task per
 //! destination sends transactions of at most 50 PDUs in stream order; a destination that
-//! cannot be reached is retried after 10 minutes, doubling up to a day (with jitter), and at
-//! once when it contacts us (`heard_from`). A transaction the destination refuses with a 4xx
+//! cannot be reached is retried after 10 minutes, doubling up to a day (with jitter), at once
+//! when it contacts us (`heard_from`), and when this server starts. A transaction the destination refuses with a 4xx
 //! other than 429 is not retried (as Synapse), so one bad event cannot stop the queue.
 
 use std::collections::HashMap;
@@ -198,7 +198,14 @@ async fn deliver(weak: Weak<Services>, server: OwnedServerName, slot: Arc<Slot>)
             Some(d) => d,
             None => match db::destinations(&services.db).await {
                 Ok(all) => match all.into_iter().find(|d| d.destination == server.as_str()) {
-                    Some(d) => state.insert(d),
+                    // A start is a moment to try again: two servers that each wait out a
+                    // backoff for the other would otherwise both wait the whole time. The
+                    // failure count stays, so a failure now waits longer.
+                    Some(d) => {
+                        let d = state.insert(d);
+                        d.retry_at = 0;
+                        d
+                    }
                     None => return,
                 },
                 Err(e) => {
