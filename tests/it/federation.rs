@@ -1049,3 +1049,86 @@ async fn after_a_partition_both_servers_have_every_message() {
     };
     assert_eq!(names(&on_one), names(&on_two));
 }
+
+/// `matrixctl doctor federation.queue` on one server.
+fn doctor_queue(server: &Server) -> Value {
+    let out = Command::new(bin("matrixctl"))
+        .args(["doctor", "--json", "-c"])
+        .arg(&server.config)
+        .arg("federation.queue")
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "doctor --json: {e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == "federation.queue"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no federation.queue in {report}"))
+}
+
+/// The doctor names a destination in backoff and what waits for it, then clears it once the
+/// destination is back and has everything.
+#[tokio::test]
+async fn doctor_reports_destinations_in_backoff() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (one_dir, two_dir) = (dir.path().join("one"), dir.path().join("two"));
+    let (one, two) = tokio::join!(matrixd(&one_dir, &pki), matrixd(&two_dir, &pki));
+    let mut two = two;
+    let alice = one.user("alice").await;
+    let carol = two.user("carol").await;
+    join_and_talk(&one, &alice, &two, &carol, "watched").await;
+    let check = doctor_queue(&one);
+    assert_eq!(check["status"], "ok", "{check}");
+
+    two.stop();
+    let (_, body) = one
+        .call(
+            "GET",
+            &format!(
+                "/_matrix/client/v3/directory/room/{}",
+                enc(&format!("#watched:{}", one.name))
+            ),
+            &alice,
+            None,
+        )
+        .await;
+    let room_id = body["room_id"].as_str().unwrap().to_string();
+    one.send_text(&alice, &room_id, "nobody home").await;
+    let start = std::time::Instant::now();
+    let check = loop {
+        let check = doctor_queue(&one);
+        if check["status"] == "warn" || start.elapsed() > Duration::from_secs(20) {
+            break check;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(check["status"], "warn", "{check}");
+    let summary = check["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains(&two.name) && summary.contains("1 events waiting"),
+        "{check}"
+    );
+
+    two.start_matrixd().await;
+    two.send_text(&carol, &room_id, "back").await;
+    two.until(
+        &format!(
+            "/_matrix/client/v3/rooms/{}/messages?dir=b&limit=30",
+            enc(&room_id)
+        ),
+        &carol,
+        "the queued message",
+        |b| texts(b).contains(&"nobody home".to_string()),
+    )
+    .await;
+    let check = doctor_queue(&one);
+    assert_eq!(check["status"], "ok", "{check}");
+}

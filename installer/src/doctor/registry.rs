@@ -206,6 +206,12 @@ pub fn all() -> Vec<CheckDef> {
             federation::keys
         ),
         def!(
+            "federation.queue",
+            Federation,
+            "our events reach the servers in our rooms (destinations in backoff, events waiting)",
+            federation::queue
+        ),
+        def!(
             "federation.certificate",
             Federation,
             "the federation certificate chain verifies for the host",

@@ -607,3 +607,96 @@ pub fn certificate(ctx: &Ctx) -> Outcome {
         }
     }
 }
+
+/// One row of matrixd's outbound federation queue: a destination, its failures in a row, when
+/// it is tried next (ms), and how many of our events wait for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueRow {
+    pub destination: String,
+    pub failures: i64,
+    pub retry_at: i64,
+    pub backlog: i64,
+}
+
+/// The queue, read from the database (read-only); `None` when it cannot be read (no database,
+/// or one from before federation).
+fn read_queue(ctx: &Ctx) -> Option<Result<Vec<QueueRow>, String>> {
+    use super::database::{Conn, connect};
+    let c = ctx.loaded.config.as_ref()?;
+    let ours = format!(
+        "%:{}",
+        c.server_name.replace('%', "\\%").replace('_', "\\_")
+    );
+    // The events waiting for a destination: ours, after what it has received, in rooms where
+    // one of its users is joined (matrixd's own queue reads the same rows).
+    const Q: &str = "SELECT d.destination, CAST(d.failures AS BIGINT), d.retry_at, \
+               (SELECT COUNT(*) FROM events e WHERE e.stream_ordering > d.delivered_pos \
+                  AND e.sender LIKE $1 ESCAPE '\\' \
+                  AND e.room_id IN (SELECT m.room_id FROM room_memberships m \
+                      WHERE m.membership = 'join' AND m.user_id LIKE '%:' || d.destination)) \
+             FROM federation_destinations d ORDER BY d.destination";
+    ctx.block_on(async {
+        let rows: Result<Vec<(String, i64, i64, i64)>, sqlx::Error> =
+            match connect(&c.database).await.ok()? {
+                Conn::Sqlite(mut s) => sqlx::query_as(Q).bind(&ours).fetch_all(&mut s).await,
+                Conn::Pg(mut p) => sqlx::query_as(Q).bind(&ours).fetch_all(&mut p).await,
+            };
+        Some(match rows {
+            Ok(rows) => Ok(rows
+                .into_iter()
+                .map(|(destination, failures, retry_at, backlog)| QueueRow {
+                    destination,
+                    failures,
+                    retry_at,
+                    backlog,
+                })
+                .collect()),
+            Err(e) if e.to_string().contains("federation_destinations") => return None,
+            Err(e) => Err(e.to_string()),
+        })
+    })
+}
+
+/// `federation.queue`: the servers our events are waiting for.
+pub fn queue(ctx: &Ctx) -> Outcome {
+    match read_queue(ctx) {
+        None => Outcome::skip("no federation queue to read (no database, or none yet)"),
+        Some(Err(e)) => Outcome::warn(
+            format!("the federation queue could not be read: {e}"),
+            "see the database checks above",
+        ),
+        Some(Ok(rows)) => judge_queue(&rows, i64::try_from(now_ms()).unwrap_or(i64::MAX)),
+    }
+}
+
+/// The verdict on the queue at `now` (ms): destinations in backoff, and events queued.
+pub fn judge_queue(rows: &[QueueRow], now: i64) -> Outcome {
+    let down: Vec<String> = rows
+        .iter()
+        .filter(|r| r.failures > 0)
+        .map(|r| {
+            let wait = (r.retry_at - now).max(0) / 60_000;
+            format!(
+                "{} ({} failed in a row, {} events waiting, next try in {wait} min)",
+                r.destination, r.failures, r.backlog
+            )
+        })
+        .collect();
+    let queued: i64 = rows.iter().map(|r| r.backlog).sum();
+    if down.is_empty() {
+        return Outcome::ok(format!(
+            "{} servers receive our events; {queued} events waiting to be sent",
+            rows.len()
+        ));
+    }
+    Outcome::warn(
+        format!(
+            "{} of {} servers cannot be reached: {}",
+            down.len(),
+            rows.len(),
+            down.join(", ")
+        ),
+        "delivery resumes by itself when they answer, contact us, or matrixd restarts; if one \
+         stays down, check it from here: curl https://<server>/_matrix/federation/v1/version",
+    )
+}
