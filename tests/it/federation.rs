@@ -1132,3 +1132,64 @@ async fn doctor_reports_destinations_in_backoff() {
     let check = doctor_queue(&one);
     assert_eq!(check["status"], "ok", "{check}");
 }
+
+/// A room's server ACL: once it bars IP literals, the other server's (IP-literal) events are
+/// refused.
+#[tokio::test]
+async fn a_server_acl_bars_a_server_from_the_room() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (one_dir, two_dir) = (dir.path().join("one"), dir.path().join("two"));
+    let (one, two) = tokio::join!(matrixd(&one_dir, &pki), matrixd(&two_dir, &pki));
+    let alice = one.user("alice").await;
+    let carol = two.user("carol").await;
+    join_and_talk(&one, &alice, &two, &carol, "acl").await;
+    let (_, body) = one
+        .call(
+            "GET",
+            &format!(
+                "/_matrix/client/v3/directory/room/{}",
+                enc(&format!("#acl:{}", one.name))
+            ),
+            &alice,
+            None,
+        )
+        .await;
+    let room_id = body["room_id"].as_str().unwrap().to_string();
+    let rid = enc(&room_id);
+    let (status, body) = one
+        .call(
+            "PUT",
+            &format!("/_matrix/client/v3/rooms/{rid}/state/m.room.server_acl/"),
+            &alice,
+            Some(json!({"allow": ["*"], "deny": [], "allow_ip_literals": false})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // two learns of the ACL, then carol speaks: one refuses it.
+    two.until(
+        &format!("/_matrix/client/v3/rooms/{rid}/state/m.room.server_acl/"),
+        &carol,
+        "the ACL",
+        |b| b["allow_ip_literals"] == false,
+    )
+    .await;
+    // (The ACL bars one's IP-literal name on two as well, as the spec says: it binds every
+    // server but the one reading it.) Delivery takes well under a second here; before the ACL,
+    // carol's messages reached one (join_and_talk).
+    two.send_text(&carol, &room_id, "barred words").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (_, body) = one
+        .call(
+            "GET",
+            &format!("/_matrix/client/v3/rooms/{rid}/messages?dir=b&limit=30"),
+            &alice,
+            None,
+        )
+        .await;
+    assert!(
+        !texts(&body).contains(&"barred words".to_string()),
+        "a barred server's event was stored: {body}"
+    );
+}

@@ -114,7 +114,7 @@ impl FederationTlsConfig {
 
 /// Synapse's glob_to_regex: `*` any run of characters, `?` one, the rest literal; whole-string,
 /// case-insensitive.
-fn glob_matches(glob: &str, text: &str) -> bool {
+pub fn glob_matches(glob: &str, text: &str) -> bool {
     let g: Vec<char> = glob.to_lowercase().chars().collect();
     let t: Vec<char> = text.to_lowercase().chars().collect();
     // Iterative wildcard matching with backtracking to the last `*`.

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 pub use check::{is_valid_server_name, parse_duration_ms, parse_size};
 pub use client::{ClientSettings, registration_settings};
-pub use federation::FederationTlsConfig;
+pub use federation::{FederationTlsConfig, glob_matches};
 pub use load::{ConfigError, expand_config_paths, load, load_files, read_top_level};
 pub use previews_email::{
     DEFAULT_IP_RANGE_BLACKLIST, EmailConfig, OutboundIpConfig, UrlBlacklistEntry, UrlPreviewConfig,

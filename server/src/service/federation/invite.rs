@@ -86,6 +86,7 @@ impl Services {
         if self.profile(target.as_str()).await?.is_none() {
             return Err(RoomError::NotFound(format!("Unknown user {target}")));
         }
+        self.check_server_acl(room_id.as_str(), origin).await?;
         let checked = self.check_pdu(parsed, &rules).await.map_err(refused)?;
         if checked.redacted || checked.event_id != event_id {
             return Err(RoomError::BadEvent(

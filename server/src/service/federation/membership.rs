@@ -41,6 +41,7 @@ impl Services {
             return Err(RoomError::Forbidden("User not from origin".into()));
         }
         let (version, _) = self.room_rules(room_id.as_str()).await?;
+        self.check_server_acl(room_id.as_str(), origin).await?;
         if !supported.contains(&version) {
             return Err(RoomError::IncompatibleVersion(version.to_string()));
         }
@@ -83,6 +84,7 @@ impl Services {
         if user_id.server_name() != origin {
             return Err(RoomError::Forbidden("User not from origin".into()));
         }
+        self.check_server_acl(room_id.as_str(), origin).await?;
         self.member_template(room_id.as_str(), user_id, "leave")
             .await
     }
@@ -112,6 +114,7 @@ impl Services {
         membership: &str,
     ) -> Result<Pdu, RoomError> {
         let (_, rules) = self.room_rules(room_id.as_str()).await?;
+        self.check_server_acl(room_id.as_str(), origin).await?;
         let event = parse_pdu(pdu).map_err(refused)?;
         let value = serde_json::to_value(&event).map_err(|e| RoomError::BadEvent(e.to_string()))?;
         let field = |k: &str| value.get(k).and_then(Value::as_str);

@@ -2,11 +2,12 @@
 //! X-Matrix (`auth`), other servers' signing keys (`keys`, kept in the database through
 //! `store::server_keys`) and serving them to others as a notary (`notary`), an outbound HTTP
 //! client that connects only where the IP policy allows, with the TLS name and Host header
-//! discovery chose (`client`), checking the PDUs other servers send (`pdu`), their users
+//! discovery chose (`client`), checking the PDUs other servers send (`pdu`) against the room's server ACL (`acl`), their users
 //! joining our rooms (`membership`) and ours joining theirs (`join`), invites both
 //! ways (`invite`), delivering our events
 //! to them (`sender`) and receiving theirs (`transactions`). Never imports axum.
 
+pub mod acl;
 pub mod auth;
 pub mod client;
 pub mod discovery;

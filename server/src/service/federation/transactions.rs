@@ -60,7 +60,7 @@ impl Services {
         }
         let mut results = BTreeMap::new();
         for raw in pdus.iter().take(MAX_PDUS) {
-            match self.receive_pdu(raw).await {
+            match self.receive_pdu(origin, raw).await {
                 Ok(event_id) => {
                     results.insert(event_id, Ok(()));
                 }
@@ -83,6 +83,7 @@ impl Services {
     /// One PDU: its id, or why it was refused (with its id when it has one).
     async fn receive_pdu(
         self: &Arc<Self>,
+        origin: &ServerName,
         raw: &RawValue,
     ) -> Result<OwnedEventId, (Option<OwnedEventId>, String)> {
         let event = parse_pdu(raw).map_err(|e| (None, e.to_string()))?;
@@ -96,6 +97,9 @@ impl Services {
             .map_err(|_| (None, format!("this server is not in room {room_id}")))?;
         let claimed = event_id_of(&event, &rules).map_err(|e| (None, e.to_string()))?;
         let fail = |e: String| (Some(claimed.clone()), e);
+        self.check_server_acl(&room_id, origin)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
         let checked = self
             .check_pdu(event, &rules)
             .await
@@ -137,6 +141,9 @@ impl Services {
                 ) else {
                     return;
                 };
+                if self.check_server_acl(room, origin).await.is_err() {
+                    return;
+                }
                 let typing = content["typing"].as_bool().unwrap_or(false);
                 if let Err(e) = self
                     .set_typing(room, user.as_str(), typing, REMOTE_TYPING_TIMEOUT)
@@ -150,7 +157,9 @@ impl Services {
                     return;
                 };
                 for (room, by_type) in rooms {
-                    if RoomId::parse(room).is_err() {
+                    if RoomId::parse(room).is_err()
+                        || self.check_server_acl(room, origin).await.is_err()
+                    {
                         continue;
                     }
                     let Some(read) = by_type.get("m.read").and_then(Value::as_object) else {
