@@ -116,10 +116,13 @@ impl<S: Send + Sync, T: IncomingRequest> FromRequest<S> for Ruma<T> {
 /// A federation request from another server, parsed with ruma's type `T`: its X-Matrix
 /// `Authorization` header names the origin, us as destination (when given) and a key of the
 /// origin's whose signature covers this method, target and body; the origin is one
-/// federation_domain_whitelist allows (403 otherwise, as Synapse, before any key is fetched).
+/// federation_domain_whitelist allows (403 otherwise, as Synapse, before any key is fetched),
+/// and admitted by rc_federation (it may wait; 429 past reject_limit).
 pub struct Federation<T> {
     pub origin: ruma::OwnedServerName,
     pub request: T,
+    /// The origin's rc_federation slot, held while the request is handled.
+    pub slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl<T: IncomingRequest> FromRequest<SharedServices> for Federation<T> {
@@ -164,10 +167,16 @@ impl<T: IncomingRequest> FromRequest<SharedServices> for Federation<T> {
             )
             .await?;
         services.heard_from(&who.origin);
+        let slot = services
+            .federation_limiter
+            .admit(&who.origin, &services.config.rate_limits.federation)
+            .await
+            .map_err(|r| ApiError::limit_exceeded(r.0))?;
         let request = parse_ruma(parts, bytes, &args)?;
         Ok(Federation {
             origin: who.origin,
             request,
+            slot,
         })
     }
 }

@@ -51,11 +51,20 @@ pub const TOP_LEVEL: &[&str] = &[
     "rc_registration",
     "rc_login",
     "rc_joins",
+    "rc_federation",
     "rc_invites",
 ];
 
 /// Keys of one rate limit.
 pub const RATE_LIMIT: &[&str] = &["per_second", "burst_count"];
+/// rc_federation's keys.
+pub const FEDERATION_RATE_LIMIT: &[&str] = &[
+    "window_size",
+    "sleep_limit",
+    "sleep_delay",
+    "reject_limit",
+    "concurrent",
+];
 
 /// Keys of one `listeners` entry.
 pub const LISTENER: &[&str] = &[
@@ -264,7 +273,6 @@ pub const SYNAPSE_TOP_LEVEL: &[&str] = &[
     "rc_3pid_validation",
     "rc_admin_redaction",
     "rc_delayed_event_mgmt",
-    "rc_federation",
     "rc_invites",
     "rc_joins",
     "rc_joins_per_room",

@@ -24,7 +24,7 @@ pub use previews_email::{
     DEFAULT_IP_RANGE_BLACKLIST, EmailConfig, OutboundIpConfig, UrlBlacklistEntry, UrlPreviewConfig,
 };
 pub use problem::{Problem, Problems, Severity};
-pub use ratelimit::{RateLimit, RateLimits};
+pub use ratelimit::{FederationRateLimit, RateLimit, RateLimits};
 pub use yaml_serde::{Mapping, Value as YamlValue};
 
 /// Synapse's default for `max_upload_size` ("50M").

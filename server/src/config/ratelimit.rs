@@ -34,6 +34,33 @@ pub struct RateLimits {
     pub invites_per_room: RateLimit,
     pub invites_per_user: RateLimit,
     pub invites_per_issuer: RateLimit,
+    pub federation: FederationRateLimit,
+}
+
+/// rc_federation: how many requests one other server may make (Synapse's keys and defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FederationRateLimit {
+    /// The window the counts below are over, in ms.
+    pub window_size: u64,
+    /// Past this many requests in the window, each waits `sleep_delay` ms first.
+    pub sleep_limit: u64,
+    pub sleep_delay: u64,
+    /// Past this many in the window, requests are refused (429).
+    pub reject_limit: u64,
+    /// At most this many of its requests are processed at once; the rest wait their turn.
+    pub concurrent: u64,
+}
+
+impl Default for FederationRateLimit {
+    fn default() -> Self {
+        FederationRateLimit {
+            window_size: 1000,
+            sleep_limit: 10,
+            sleep_delay: 500,
+            reject_limit: 50,
+            concurrent: 3,
+        }
+    }
 }
 
 impl Default for RateLimits {
@@ -50,6 +77,7 @@ impl Default for RateLimits {
             invites_per_room: rl(0.3, 10.0),
             invites_per_user: rl(0.003, 5.0),
             invites_per_issuer: rl(0.3, 10.0),
+            federation: FederationRateLimit::default(),
         }
     }
 }
@@ -148,5 +176,26 @@ pub(super) fn read(r: &mut Section<'_>) -> RateLimits {
         invites_per_room: invites[0],
         invites_per_user: invites[1],
         invites_per_issuer: invites[2],
+        federation: federation(r, d.federation),
     }
+}
+
+fn federation(r: &mut Section<'_>, d: FederationRateLimit) -> FederationRateLimit {
+    let Some(mut s) = r.section("rc_federation") else {
+        return d;
+    };
+    let mut get = |key: &str, default: u64| {
+        s.integer(key, 0, i64::from(u32::MAX))
+            .and_then(|v| u64::try_from(v).ok())
+            .unwrap_or(default)
+    };
+    let out = FederationRateLimit {
+        window_size: get("window_size", d.window_size),
+        sleep_limit: get("sleep_limit", d.sleep_limit),
+        sleep_delay: get("sleep_delay", d.sleep_delay),
+        reject_limit: get("reject_limit", d.reject_limit),
+        concurrent: get("concurrent", d.concurrent).max(1),
+    };
+    s.finish(known::FEDERATION_RATE_LIMIT, &[]);
+    out
 }

@@ -88,6 +88,8 @@ pub struct Services {
     pub sender: federation::sender::Sender,
     /// Inbound transactions: one per origin at a time, the last one's answer.
     pub inbound: federation::transactions::Inbound,
+    /// rc_federation, per origin.
+    pub federation_limiter: federation::ratelimit::FederationLimiter,
 }
 
 pub type SharedServices = Arc<Services>;
@@ -116,6 +118,7 @@ impl Services {
                 .with_store(db.clone()),
             sender: Default::default(),
             inbound: Default::default(),
+            federation_limiter: Default::default(),
             config,
             db,
             signing_key,

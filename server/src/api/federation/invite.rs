@@ -9,7 +9,9 @@ use crate::service::SharedServices;
 
 pub async fn put_invite_route(
     State(services): State<SharedServices>,
-    Federation { origin, request }: Federation<Request>,
+    Federation {
+        origin, request, ..
+    }: Federation<Request>,
 ) -> Result<RumaResponse<Response>, ApiError> {
     let signed = services
         .receive_invite(

@@ -22,7 +22,9 @@ fn raw<T: serde::Serialize>(value: &T) -> Result<Box<RawValue>, ApiError> {
 
 pub async fn get_make_join_route(
     State(services): State<SharedServices>,
-    Federation { origin, request }: Federation<prepare_join_event::v1::Request>,
+    Federation {
+        origin, request, ..
+    }: Federation<prepare_join_event::v1::Request>,
 ) -> Result<RumaResponse<prepare_join_event::v1::Response>, ApiError> {
     let (version, template) = services
         .make_join(&origin, &request.room_id, &request.user_id, &request.ver)
@@ -34,7 +36,9 @@ pub async fn get_make_join_route(
 
 pub async fn put_send_join_route(
     State(services): State<SharedServices>,
-    Federation { origin, request }: Federation<create_join_event::v2::Request>,
+    Federation {
+        origin, request, ..
+    }: Federation<create_join_event::v2::Request>,
 ) -> Result<RumaResponse<create_join_event::v2::Response>, ApiError> {
     let joined = services
         .send_join(&origin, &request.room_id, &request.event_id, &request.pdu)
@@ -51,7 +55,9 @@ pub async fn put_send_join_route(
 
 pub async fn get_make_leave_route(
     State(services): State<SharedServices>,
-    Federation { origin, request }: Federation<prepare_leave_event::v1::Request>,
+    Federation {
+        origin, request, ..
+    }: Federation<prepare_leave_event::v1::Request>,
 ) -> Result<RumaResponse<prepare_leave_event::v1::Response>, ApiError> {
     let (version, template) = services
         .make_leave(&origin, &request.room_id, &request.user_id)
@@ -64,7 +70,9 @@ pub async fn get_make_leave_route(
 
 pub async fn put_send_leave_route(
     State(services): State<SharedServices>,
-    Federation { origin, request }: Federation<create_leave_event::v2::Request>,
+    Federation {
+        origin, request, ..
+    }: Federation<create_leave_event::v2::Request>,
 ) -> Result<RumaResponse<create_leave_event::v2::Response>, ApiError> {
     services
         .send_leave(&origin, &request.room_id, &request.event_id, &request.pdu)

@@ -9,7 +9,9 @@ use crate::service::SharedServices;
 
 pub async fn put_send_transaction_route(
     State(services): State<SharedServices>,
-    Federation { origin, request }: Federation<Request>,
+    Federation {
+        origin, request, ..
+    }: Federation<Request>,
 ) -> Result<RumaResponse<Response>, ApiError> {
     // The body's origin must be the server that signed the request, as Synapse checks.
     if request.origin != origin {

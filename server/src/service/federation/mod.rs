@@ -4,8 +4,8 @@
 //! client that connects only where the IP policy allows, with the TLS name and Host header
 //! discovery chose (`client`), checking the PDUs other servers send (`pdu`) against the room's server ACL (`acl`), their users
 //! joining our rooms (`membership`) and ours joining theirs (`join`), invites both
-//! ways (`invite`), delivering our events
-//! to them (`sender`) and receiving theirs (`transactions`). Never imports axum.
+//! ways (`invite`), limiting what each may ask
+//! (`ratelimit`), delivering our events to them (`sender`) and receiving theirs (`transactions`). Never imports axum.
 
 pub mod acl;
 pub mod auth;
@@ -19,6 +19,7 @@ pub mod membership;
 pub mod notary;
 pub mod pdu;
 mod pinned;
+pub mod ratelimit;
 pub mod sender;
 pub mod transactions;
 

@@ -244,6 +244,16 @@ async fn deliver(weak: Weak<Services>, server: OwnedServerName, slot: Arc<Slot>)
                 slot.wake.notified().await;
                 continue;
             }
+            // Asked to slow down: again when it says, without counting a failure.
+            Err(FederationError::Status {
+                status: 429, body, ..
+            }) => {
+                let wait = body["retry_after_ms"]
+                    .as_i64()
+                    .unwrap_or(1000)
+                    .clamp(100, 60_000);
+                d.retry_at = now_ms() + wait;
+            }
             Err(e) => {
                 slot.down.store(true, Ordering::Relaxed);
                 d.failures += 1;
