@@ -52,6 +52,8 @@ if fed_port:
     conf["tls_certificate_path"] = cert
     conf["tls_private_key_path"] = key
     conf["federation_custom_ca_list"] = [ca]
+    conf["allow_public_rooms_over_federation"] = True
+    conf["room_list_publication_rules"] = [{"action": "allow"}]   # Synapse's default denies users
     conf["ip_range_blacklist"] = [
         "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "192.0.0.0/24",
         "169.254.0.0/16", "192.88.99.0/24", "198.18.0.0/15", "192.0.2.0/24", "198.51.100.0/24",

@@ -97,6 +97,7 @@ conf["tls_certificate_path"] = cert
 conf["tls_private_key_path"] = key
 conf["federation_custom_ca_list"] = [ca]
 conf["trusted_key_servers"] = []
+conf["allow_public_rooms_over_federation"] = True
 conf["ip_range_blacklist"] = [r for r in conf.get("ip_range_blacklist") or [
     "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
     "192.0.0.0/24", "169.254.0.0/16", "192.88.99.0/24", "198.18.0.0/15", "192.0.2.0/24",
@@ -282,7 +283,7 @@ async fn profile_and_alias_lookups_cross_servers_both_ways() {
                 "POST",
                 "/_matrix/client/v3/createRoom",
                 owner_token,
-                Some(json!({"room_alias_name": local, "preset": "public_chat"})),
+                Some(json!({"room_alias_name": local, "preset": "public_chat", "visibility": "public", "name": local})),
             )
             .await;
         assert_eq!(status, 200, "{body}");
@@ -316,6 +317,39 @@ async fn profile_and_alias_lookups_cross_servers_both_ways() {
             .await;
         assert_eq!(status, 404, "{body}");
         assert_eq!(body["errcode"], "M_NOT_FOUND", "{body}");
+        // The room is in the owner's public list, read through the asker. (Synapse lists a
+        // new room once its statistics caught up, and keeps an unfiltered list for minutes:
+        // a search, asked until it is found.)
+        let path = format!("/_matrix/client/v3/publicRooms?server={}", enc(&owner.name));
+        let start = std::time::Instant::now();
+        loop {
+            let (status, body) = asker
+                .call(
+                    "POST",
+                    &path,
+                    asker_token,
+                    Some(json!({"filter": {"generic_search_term": local}})),
+                )
+                .await;
+            assert_eq!(
+                status, 200,
+                "{} reading {}'s directory: {body}",
+                asker.name, owner.name
+            );
+            let found = body["chunk"].as_array().is_some_and(|c| {
+                c.iter()
+                    .any(|r| r["room_id"] == room_id.as_str() && r["name"] == local)
+            });
+            if found {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{} never listed {local}: {body}",
+                owner.name
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
     }
 }
 

@@ -614,6 +614,14 @@ fn federation_routes() -> Router<SharedServices> {
         r,
         federation::invite::put_invite_route,
     );
+    r = endpoint::<ruma::api::federation::directory::get_public_rooms::v1::Request, _, _>(
+        r,
+        federation::public_rooms::get_public_rooms_route,
+    );
+    r = endpoint::<ruma::api::federation::directory::get_public_rooms_filtered::v1::Request, _, _>(
+        r,
+        federation::public_rooms::post_public_rooms_route,
+    );
     r = endpoint::<send_transaction_message::v1::Request, _, _>(
         r,
         federation::send::put_send_transaction_route,

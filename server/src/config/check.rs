@@ -259,6 +259,9 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     let (url_preview, outbound) = super::previews_email::read_previews(r);
     let federation_tls = super::federation::read(r);
     let federation_domain_whitelist = super::federation::read_domain_whitelist(r);
+    let allow_public_rooms_over_federation = r
+        .boolean("allow_public_rooms_over_federation")
+        .unwrap_or(false);
     let email = super::previews_email::read_email(r, public_baseurl.is_some());
     let rate_limits = super::ratelimit::read(r);
     let enable_metrics = r.boolean("enable_metrics").unwrap_or(false);
@@ -326,6 +329,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         outbound,
         federation_tls,
         federation_domain_whitelist,
+        allow_public_rooms_over_federation,
         email,
         rate_limits,
         enable_metrics,

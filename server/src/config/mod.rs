@@ -98,6 +98,9 @@ pub struct Config {
     pub federation_tls: FederationTlsConfig,
     /// federation_domain_whitelist: when set, the only servers we federate with, both ways.
     pub federation_domain_whitelist: Option<Vec<String>>,
+    /// allow_public_rooms_over_federation (default false, as Synapse): other servers may
+    /// read our public room list.
+    pub allow_public_rooms_over_federation: bool,
     /// The `email` section; `None` when email is not configured.
     pub email: Option<EmailConfig>,
     pub rate_limits: RateLimits,

@@ -211,6 +211,66 @@ impl Services {
 
     /// The public room list (GET and POST /publicRooms): `limit` rooms after the `since`
     /// token, largest first, optionally those whose name, topic or alias contain `term`.
+    /// The public room list of `server`: ours, or asked of that server over federation
+    /// (`?server=` on the client API); 502 when it cannot be asked.
+    pub async fn public_rooms_of(
+        &self,
+        server: Option<&ruma::ServerName>,
+        limit: Option<usize>,
+        since: Option<&str>,
+        term: Option<&str>,
+    ) -> Result<Value, RoomError> {
+        use ruma::api::federation::directory::get_public_rooms_filtered::v1;
+        let Some(server) = server.filter(|s| !self.is_ours(s)) else {
+            return self.public_rooms(limit, since, term).await;
+        };
+        let mut request = v1::Request::new();
+        request.limit = limit.and_then(|l| ruma::UInt::try_from(l).ok());
+        request.since = since.map(String::from);
+        request.filter.generic_search_term = term.map(String::from);
+        match self.federation_send(server, request).await {
+            Ok(answer) => {
+                let mut body = json!({"chunk": answer.chunk});
+                for (key, value) in [
+                    ("next_batch", answer.next_batch.map(Value::from)),
+                    ("prev_batch", answer.prev_batch.map(Value::from)),
+                    (
+                        "total_room_count_estimate",
+                        answer.total_room_count_estimate.map(|n| json!(n)),
+                    ),
+                ] {
+                    if let Some(v) = value {
+                        body[key] = v;
+                    }
+                }
+                Ok(body)
+            }
+            Err(e) => {
+                tracing::info!(%server, error = %e, "a remote room directory could not be read");
+                Err(RoomError::BadGateway(format!(
+                    "Failed to fetch the room directory of {server}"
+                )))
+            }
+        }
+    }
+
+    /// Our public room list for another server: only when allow_public_rooms_over_federation
+    /// is set (403 otherwise, as Synapse).
+    pub async fn public_rooms_for_server(
+        &self,
+        limit: Option<usize>,
+        since: Option<&str>,
+        term: Option<&str>,
+    ) -> Result<Value, RoomError> {
+        if !self.config.allow_public_rooms_over_federation {
+            return Err(RoomError::Forbidden(format!(
+                "You are not allowed to view the public rooms list of {}",
+                self.config.server_name
+            )));
+        }
+        self.public_rooms(limit, since, term).await
+    }
+
     pub async fn public_rooms(
         &self,
         limit: Option<usize>,

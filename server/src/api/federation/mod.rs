@@ -6,6 +6,7 @@ pub mod key_query_server;
 pub mod key_server;
 pub mod membership;
 pub mod openid_userinfo;
+pub mod public_rooms;
 pub mod query;
 pub mod send;
 pub mod version;

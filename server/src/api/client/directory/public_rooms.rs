@@ -123,7 +123,7 @@ pub async fn get_public_rooms_route(
         .map(|l| usize::try_from(u64::from(l)).unwrap_or(usize::MAX));
     Ok(Json(
         services
-            .public_rooms(limit, req.since.as_deref(), None)
+            .public_rooms_of(req.server.as_deref(), limit, req.since.as_deref(), None)
             .await?,
     ))
 }
@@ -139,7 +139,7 @@ pub async fn post_public_rooms_route(
     let term = req.filter.generic_search_term.as_deref();
     Ok(Json(
         services
-            .public_rooms(limit, req.since.as_deref(), term)
+            .public_rooms_of(req.server.as_deref(), limit, req.since.as_deref(), term)
             .await?,
     ))
 }
