@@ -16,6 +16,7 @@ pub enum Kind {
     LoginAccount,
     LoginFailed,
     JoinLocal,
+    JoinRemote,
     InviteRoom,
     InviteUser,
     InviteIssuer,

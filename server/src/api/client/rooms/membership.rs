@@ -15,7 +15,6 @@ use ruma::{OwnedMxcUri, OwnedRoomId, OwnedUserId};
 
 use crate::api::extract::{Auth, Ruma, RumaResponse, position, raws};
 use crate::service::SharedServices;
-use crate::service::ratelimit::Kind;
 
 /// POST /join/{roomIdOrAlias}
 pub async fn join_by_id_or_alias_route(
@@ -53,11 +52,6 @@ async fn join(
     via: &[ruma::OwnedServerName],
     reason: Option<String>,
 ) -> Result<OwnedRoomId, ApiError> {
-    services.limiter.check(
-        Kind::JoinLocal,
-        &auth.user_id,
-        services.config.rate_limits.joins_local,
-    )?;
     let (room_id, _) = services
         .join(&auth.user_id, room, via, reason.as_deref())
         .await?;
