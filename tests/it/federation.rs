@@ -579,6 +579,28 @@ async fn a_synapse_user_joins_a_matrixd_room_and_they_talk() {
         },
     )
     .await;
+
+    // Presence, both ways: each server learns the other's user's status.
+    for (setter, token, user_id, reader, reader_token, text) in [
+        (&syn, &bob, &bob_id, &md, &alice, "busy on Synapse"),
+        (&md, &alice, &alice_id, &syn, &bob, "busy on matrixd"),
+    ] {
+        let path = format!("/_matrix/client/v3/presence/{}/status", enc(user_id));
+        let (status, body) = setter
+            .call(
+                "PUT",
+                &path,
+                token,
+                Some(json!({"presence": "online", "status_msg": text})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        reader
+            .until(&path, reader_token, "the other server's presence", |b| {
+                b["presence"] == "online" && b["status_msg"] == text
+            })
+            .await;
+    }
 }
 
 /// `joiner` (a user of `visitor`) joins a public room `host`'s `owner` creates, by alias;

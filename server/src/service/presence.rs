@@ -38,7 +38,7 @@ impl Services {
     /// `PUT /presence/{userId}/status` with the body as sent, checked as Synapse does:
     /// `presence` is required, `status_msg` must be a string, no other field is allowed.
     pub async fn put_presence(
-        &self,
+        self: &std::sync::Arc<Self>,
         user_id: &str,
         body: &Map<String, Value>,
     ) -> Result<(), PresenceError> {
@@ -58,7 +58,7 @@ impl Services {
 
     /// Sets the user's own presence. A missing `status_msg` clears it, as in Synapse.
     pub async fn set_presence(
-        &self,
+        self: &std::sync::Arc<Self>,
         user_id: &str,
         state: &str,
         status_msg: Option<&str>,
@@ -71,6 +71,48 @@ impl Services {
             ("online", _) | (_, None) => now,
             (_, Some((_, _, last))) => last,
         };
+        self.store_presence(user_id, state, status_msg, last_active)
+            .await?;
+        // The servers of everyone sharing a room with the user learn it too.
+        let sharing = self.users_sharing_rooms(user_id).await?;
+        let mut push = json!({"user_id": user_id, "presence": state, "last_active_ago": 0, "currently_active": state == "online"});
+        if let Some(m) = status_msg {
+            push["status_msg"] = json!(m);
+        }
+        self.send_edu_to_users_servers(
+            sharing.iter().map(String::as_str),
+            json!({"edu_type": "m.presence", "content": {"push": [push]}}),
+        );
+        Ok(())
+    }
+
+    /// A presence another server told us of one of its users (an `m.presence` EDU).
+    pub async fn set_remote_presence(
+        &self,
+        user_id: &str,
+        state: &str,
+        status_msg: Option<&str>,
+        last_active_ago: i64,
+    ) -> Result<(), PresenceError> {
+        if !STATES.contains(&state) {
+            return Err(PresenceError::InvalidState);
+        }
+        self.store_presence(
+            user_id,
+            state,
+            status_msg,
+            now_ms() - last_active_ago.max(0),
+        )
+        .await
+    }
+
+    async fn store_presence(
+        &self,
+        user_id: &str,
+        state: &str,
+        status_msg: Option<&str>,
+        last_active: i64,
+    ) -> Result<(), PresenceError> {
         let mut g = self.streams.write().await;
         let pos = g.next_pos();
         userdata::set_presence(&self.db, user_id, state, status_msg, last_active, pos).await?;
@@ -86,7 +128,8 @@ impl Services {
         requester: &str,
         user_id: &str,
     ) -> Result<Value, PresenceError> {
-        if accounts::get_user(&self.db, user_id).await?.is_none() {
+        let local = ruma::UserId::parse(user_id).is_ok_and(|u| self.is_ours(u.server_name()));
+        if local && accounts::get_user(&self.db, user_id).await?.is_none() {
             return Err(PresenceError::UnknownUser);
         }
         if requester != user_id && !self.users_sharing_rooms(requester).await?.contains(user_id) {

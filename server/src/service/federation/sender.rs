@@ -277,22 +277,33 @@ impl Services {
         let services = self.clone();
         let room_id = room_id.to_string();
         tokio::spawn(async move {
-            let members =
-                match crate::store::rooms::members_with(&services.db, &room_id, "join").await {
-                    Ok(m) => m,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot read a room's members for an EDU");
-                        return;
-                    }
-                };
-            let mut servers: Vec<OwnedServerName> = members
-                .iter()
-                .filter_map(|u| ruma::UserId::parse(u).ok())
-                .map(|u| u.server_name().to_owned())
-                .filter(|s| !services.is_ours(s))
-                .collect();
-            servers.sort();
-            servers.dedup();
+            match crate::store::rooms::members_with(&services.db, &room_id, "join").await {
+                Ok(members) => {
+                    services.send_edu_to_users_servers(members.iter().map(String::as_str), edu);
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot read a room's members for an EDU"),
+            }
+        });
+    }
+
+    /// Sends an EDU once to the servers (other than ours) of `users`, as `send_room_edu`.
+    pub fn send_edu_to_users_servers<'a>(
+        self: &Arc<Self>,
+        users: impl Iterator<Item = &'a str>,
+        edu: serde_json::Value,
+    ) {
+        let mut servers: Vec<OwnedServerName> = users
+            .filter_map(|u| ruma::UserId::parse(u).ok())
+            .map(|u| u.server_name().to_owned())
+            .filter(|s| !self.is_ours(s))
+            .collect();
+        servers.sort();
+        servers.dedup();
+        if servers.is_empty() {
+            return;
+        }
+        let services = self.clone();
+        tokio::spawn(async move {
             let Ok(raw) = serde_json::value::to_raw_value(&edu) else {
                 return;
             };

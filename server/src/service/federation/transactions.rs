@@ -2,7 +2,7 @@
 //! https://spec.matrix.org/v1.16/server-server-api/#transactions): each PDU checked on its own
 //! (format, event id, signatures, hash) and stored under the room's rules, its result
 //! reported by event id, one bad PDU never failing the others; then the EDUs (typing
-//! notices and read receipts of the origin's users). One transaction per origin at a time; a
+//! notices, read receipts and presence of the origin's users). One transaction per origin at a time; a
 //! transaction id seen again is answered as the first time without processing it again.
 
 use std::collections::{BTreeMap, HashMap};
@@ -182,6 +182,21 @@ impl Services {
                                 tracing::debug!(error = %e, "a remote receipt was ignored");
                             }
                         }
+                    }
+                }
+            }
+            Some("m.presence") => {
+                for push in content["push"].as_array().into_iter().flatten() {
+                    let Some(user) = push["user_id"].as_str().and_then(of_origin) else {
+                        continue;
+                    };
+                    let state = push["presence"].as_str().unwrap_or("offline");
+                    let ago = push["last_active_ago"].as_i64().unwrap_or(0);
+                    if let Err(e) = self
+                        .set_remote_presence(user.as_str(), state, push["status_msg"].as_str(), ago)
+                        .await
+                    {
+                        tracing::debug!(error = %e, "a remote presence was ignored");
                     }
                 }
             }

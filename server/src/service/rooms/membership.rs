@@ -130,14 +130,22 @@ impl Services {
                 return Err(RoomError::NotFound(format!("Unknown room {room_id}")));
             }
             self.limiter
-                .check(Kind::JoinRemote, user_id, self.config.rate_limits.joins_remote)
+                .check(
+                    Kind::JoinRemote,
+                    user_id,
+                    self.config.rate_limits.joins_remote,
+                )
                 .map_err(|r| RoomError::RateLimited(r.0))?;
             let pdu = self.join_remote(&user, &parsed, &servers, reason).await?;
             return Ok((room_id, pdu));
         }
         let room_id = self.resolve_room(&room_id).await?;
         self.limiter
-            .check(Kind::JoinLocal, user_id, self.config.rate_limits.joins_local)
+            .check(
+                Kind::JoinLocal,
+                user_id,
+                self.config.rate_limits.joins_local,
+            )
             .map_err(|r| RoomError::RateLimited(r.0))?;
         let mut content = self.member_content(user_id, "join").await?;
         if let Some(r) = reason {
