@@ -605,7 +605,13 @@ async fn a_synapse_user_joins_a_matrixd_room_and_they_talk() {
 
 /// `joiner` (a user of `visitor`) joins a public room `host`'s `owner` creates, by alias;
 /// then messages cross both ways.
-async fn join_and_talk(host: &Server, owner: &str, visitor: &Server, joiner: &str, alias: &str) {
+async fn join_and_talk(
+    host: &Server,
+    owner: &str,
+    visitor: &Server,
+    joiner: &str,
+    alias: &str,
+) -> String {
     let (status, body) = host
         .call(
             "POST",
@@ -662,6 +668,42 @@ async fn join_and_talk(host: &Server, owner: &str, visitor: &Server, joiner: &st
         texts(b).contains(&"visitor speaks".to_string())
     })
     .await;
+    room_id
+}
+
+/// Two matrixd servers on one throwaway CA, alice on one and carol on two, sharing a public
+/// room of one's (alias `alias`) where both have spoken.
+/// (Destructure it binding `_dir`, or the servers' files go with the statement's end.)
+struct Pair {
+    pki: Pki,
+    one: Server,
+    two: Server,
+    two_dir: PathBuf,
+    alice: String,
+    carol: String,
+    room_id: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn pair_sharing_a_room(alias: &str) -> Pair {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (one_dir, two_dir) = (dir.path().join("one"), dir.path().join("two"));
+    let (one, two) = tokio::join!(matrixd(&one_dir, &pki), matrixd(&two_dir, &pki));
+    let alice = one.user("alice").await;
+    let carol = two.user("carol").await;
+    let room_id = join_and_talk(&one, &alice, &two, &carol, alias).await;
+    Pair {
+        pki,
+        one,
+        two,
+        two_dir,
+        alice,
+        carol,
+        room_id,
+        _dir: dir,
+    }
 }
 
 #[tokio::test]
@@ -678,14 +720,7 @@ async fn a_matrixd_user_joins_a_synapse_room_and_they_talk() {
 
 #[tokio::test]
 async fn two_matrixd_servers_share_a_room() {
-    install_crypto();
-    let dir = tempfile::tempdir().unwrap();
-    let pki = pki(dir.path());
-    let (one_dir, two_dir) = (dir.path().join("one"), dir.path().join("two"));
-    let (one, two) = tokio::join!(matrixd(&one_dir, &pki), matrixd(&two_dir, &pki));
-    let alice = one.user("alice").await;
-    let carol = two.user("carol").await;
-    join_and_talk(&one, &alice, &two, &carol, "shared").await;
+    pair_sharing_a_room("shared").await;
 }
 
 /// An invite-only room of `host`: `guest` (of `visitor`) is invited, sees the invite with the
@@ -835,26 +870,16 @@ async fn signed_request(
 /// it never published, changed after signing, and properly signed. Only the last is stored.
 #[tokio::test]
 async fn forged_and_wrongly_signed_pdus_are_refused_and_not_stored() {
-    install_crypto();
-    let dir = tempfile::tempdir().unwrap();
-    let pki = pki(dir.path());
-    let (one_dir, two_dir) = (dir.path().join("one"), dir.path().join("two"));
-    let (one, two) = tokio::join!(matrixd(&one_dir, &pki), matrixd(&two_dir, &pki));
-    let alice = one.user("alice").await;
-    let carol = two.user("carol").await;
-    join_and_talk(&one, &alice, &two, &carol, "guarded").await;
-    let (_, body) = one
-        .call(
-            "GET",
-            &format!(
-                "/_matrix/client/v3/directory/room/{}",
-                enc(&format!("#guarded:{}", one.name))
-            ),
-            &alice,
-            None,
-        )
-        .await;
-    let room_id = body["room_id"].as_str().unwrap().to_string();
+    let Pair {
+        pki,
+        one,
+        two,
+        two_dir,
+        alice,
+        room_id,
+        _dir,
+        ..
+    } = pair_sharing_a_room("guarded").await;
     let two_key =
         matrixd::keys::read_signing_key(&two_dir.join(format!("{}.signing.key", two.name)))
             .unwrap();
@@ -1040,27 +1065,16 @@ async fn declined_invites_are_seen_by_the_inviting_server() {
 /// sends too; both end with every message, and the room's state agrees.
 #[tokio::test]
 async fn after_a_partition_both_servers_have_every_message() {
-    install_crypto();
-    let dir = tempfile::tempdir().unwrap();
-    let pki = pki(dir.path());
-    let (one_dir, two_dir) = (dir.path().join("one"), dir.path().join("two"));
-    let (one, two) = tokio::join!(matrixd(&one_dir, &pki), matrixd(&two_dir, &pki));
-    let (mut one, mut two) = (one, two);
-    let alice = one.user("alice").await;
-    let carol = two.user("carol").await;
-    join_and_talk(&one, &alice, &two, &carol, "partitioned").await;
-    let (_, body) = one
-        .call(
-            "GET",
-            &format!(
-                "/_matrix/client/v3/directory/room/{}",
-                enc(&format!("#partitioned:{}", one.name))
-            ),
-            &alice,
-            None,
-        )
-        .await;
-    let room_id = body["room_id"].as_str().unwrap().to_string();
+    let Pair {
+        pki: _pki,
+        mut one,
+        mut two,
+        alice,
+        carol,
+        room_id,
+        _dir,
+        ..
+    } = pair_sharing_a_room("partitioned").await;
     let messages = format!(
         "/_matrix/client/v3/rooms/{}/messages?dir=b&limit=50",
         enc(&room_id)
@@ -1132,31 +1146,19 @@ fn doctor_queue(server: &Server) -> Value {
 /// destination is back and has everything.
 #[tokio::test]
 async fn doctor_reports_destinations_in_backoff() {
-    install_crypto();
-    let dir = tempfile::tempdir().unwrap();
-    let pki = pki(dir.path());
-    let (one_dir, two_dir) = (dir.path().join("one"), dir.path().join("two"));
-    let (one, two) = tokio::join!(matrixd(&one_dir, &pki), matrixd(&two_dir, &pki));
-    let mut two = two;
-    let alice = one.user("alice").await;
-    let carol = two.user("carol").await;
-    join_and_talk(&one, &alice, &two, &carol, "watched").await;
+    let Pair {
+        one,
+        mut two,
+        alice,
+        carol,
+        room_id,
+        _dir,
+        ..
+    } = pair_sharing_a_room("watched").await;
     let check = doctor_queue(&one);
     assert_eq!(check["status"], "ok", "{check}");
 
     two.stop();
-    let (_, body) = one
-        .call(
-            "GET",
-            &format!(
-                "/_matrix/client/v3/directory/room/{}",
-                enc(&format!("#watched:{}", one.name))
-            ),
-            &alice,
-            None,
-        )
-        .await;
-    let room_id = body["room_id"].as_str().unwrap().to_string();
     one.send_text(&alice, &room_id, "nobody home").await;
     let start = std::time::Instant::now();
     let check = loop {
@@ -1193,26 +1195,15 @@ async fn doctor_reports_destinations_in_backoff() {
 /// refused.
 #[tokio::test]
 async fn a_server_acl_bars_a_server_from_the_room() {
-    install_crypto();
-    let dir = tempfile::tempdir().unwrap();
-    let pki = pki(dir.path());
-    let (one_dir, two_dir) = (dir.path().join("one"), dir.path().join("two"));
-    let (one, two) = tokio::join!(matrixd(&one_dir, &pki), matrixd(&two_dir, &pki));
-    let alice = one.user("alice").await;
-    let carol = two.user("carol").await;
-    join_and_talk(&one, &alice, &two, &carol, "acl").await;
-    let (_, body) = one
-        .call(
-            "GET",
-            &format!(
-                "/_matrix/client/v3/directory/room/{}",
-                enc(&format!("#acl:{}", one.name))
-            ),
-            &alice,
-            None,
-        )
-        .await;
-    let room_id = body["room_id"].as_str().unwrap().to_string();
+    let Pair {
+        one,
+        two,
+        alice,
+        carol,
+        room_id,
+        _dir,
+        ..
+    } = pair_sharing_a_room("acl").await;
     let rid = enc(&room_id);
     let (status, body) = one
         .call(

@@ -17,18 +17,6 @@ use super::pdu::{PduError, event_id_of, parse_pdu};
 use crate::service::Services;
 use crate::service::rooms::{NewEvent, Pdu, RoomError, rules_for};
 
-/// The state a room shares with the servers of the users it invites (the spec's
-/// recommendation), as full PDUs.
-const INVITE_STATE: &[&str] = &[
-    "m.room.create",
-    "m.room.join_rules",
-    "m.room.name",
-    "m.room.avatar",
-    "m.room.canonical_alias",
-    "m.room.encryption",
-    "m.room.topic",
-];
-
 fn refused(e: PduError) -> RoomError {
     match e {
         PduError::Format(m) => RoomError::BadEvent(m),
@@ -147,7 +135,9 @@ impl Services {
             )
             .await?;
         let mut state = Vec::new();
-        for kind in INVITE_STATE {
+        // The state a room shares with the servers of the users it invites (the spec's
+        // recommendation), as full PDUs.
+        for kind in crate::service::sync::INVITE_STATE_TYPES {
             if let Some(p) = self.current_state_event(room_id, kind, "").await? {
                 let raw = serde_json::value::to_raw_value(&p.federation_format())
                     .map_err(|e| RoomError::BadEvent(e.to_string()))?;

@@ -57,7 +57,7 @@ const DEFAULT_TIMELINE_LIMIT: usize = 10;
 const ROOMS_AT_ONCE: usize = 4;
 
 /// Stripped state shown with an invite.
-const INVITE_STATE_TYPES: &[&str] = &[
+pub(crate) const INVITE_STATE_TYPES: &[&str] = &[
     "m.room.create",
     "m.room.join_rules",
     "m.room.name",
@@ -74,6 +74,32 @@ fn stripped(p: &Pdu) -> Value {
 }
 
 impl Services {
+    /// What an invited user sees of the room: the stripped state the invite came with from
+    /// another server, or ours (INVITE_STATE_TYPES and the inviter's member event), and the
+    /// invite itself.
+    async fn invite_state(&self, room_id: &str, event_id: &str) -> Result<Vec<Value>, RoomError> {
+        let mut events = Vec::new();
+        let invite = self.event_by_id(event_id).await?;
+        if let Some(state) = invite.as_ref().and_then(invite_room_state) {
+            events.extend(state);
+        } else {
+            for t in INVITE_STATE_TYPES {
+                if let Some(p) = self.current_state_event(room_id, t, "").await? {
+                    events.push(stripped(&p));
+                }
+            }
+            if let Some(p) = &invite
+                && let Some(inviter) = self
+                    .current_state_event(room_id, "m.room.member", p.sender_str())
+                    .await?
+            {
+                events.push(stripped(&inviter));
+            }
+        }
+        events.extend(invite.as_ref().map(stripped));
+        Ok(events)
+    }
+
     pub(super) async fn sync_once(
         &self,
         user_id: &str,
@@ -109,36 +135,7 @@ impl Services {
                 match membership.as_str() {
                     "join" => joined.push((room_id, mstream)),
                     "invite" if since.is_none() || mstream > since_pos => {
-                        let mut events = Vec::new();
-                        // An invite from another server came with the room's stripped state.
-                        let invite = self.event_by_id(&event_id).await?;
-                        if let Some(state) = invite.as_ref().and_then(invite_room_state) {
-                            events.extend(state);
-                            events.extend(invite.as_ref().map(stripped));
-                            insert_room(
-                                &mut rooms.invite,
-                                &room_id,
-                                InvitedRoom {
-                                    invite_state: Events::new(raws(&events)),
-                                },
-                            );
-                            changed = true;
-                            continue;
-                        }
-                        for t in INVITE_STATE_TYPES {
-                            if let Some(p) = self.current_state_event(&room_id, t, "").await? {
-                                events.push(stripped(&p));
-                            }
-                        }
-                        if let Some(p) = self.event_by_id(&event_id).await? {
-                            if let Some(inviter) = self
-                                .current_state_event(&room_id, "m.room.member", p.sender_str())
-                                .await?
-                            {
-                                events.push(stripped(&inviter));
-                            }
-                            events.push(stripped(&p));
-                        }
+                        let events = self.invite_state(&room_id, &event_id).await?;
                         insert_room(
                             &mut rooms.invite,
                             &room_id,
