@@ -618,6 +618,7 @@ fn event_row(
         state_key,
         redacts,
         relation,
+        history: false,
     };
     Ok((row, out))
 }
