@@ -406,6 +406,17 @@ async fn a_synapse_user_joins_a_matrixd_room_and_they_talk() {
     assert_eq!(body["room_id"], room_id.as_str());
     let rid = enc(&room_id);
 
+    // What alice said before bob joined: Synapse fetches it from matrixd (/backfill, and the
+    // state and events it needs to accept it) when bob pages back.
+    let messages = format!("/_matrix/client/v3/rooms/{rid}/messages?dir=b&limit=20");
+    syn.until(
+        &messages,
+        &bob,
+        "the history before bob joined, on Synapse",
+        |b| texts(b).contains(&"before bob joined".to_string()),
+    )
+    .await;
+
     // Synapse has the room's state from the join; matrixd has bob's join.
     let (status, body) = syn
         .call(
@@ -428,7 +439,6 @@ async fn a_synapse_user_joins_a_matrixd_room_and_they_talk() {
 
     // matrixd → Synapse: delivered by a /send transaction.
     md.send_text(&alice, &room_id, "hello from matrixd").await;
-    let messages = format!("/_matrix/client/v3/rooms/{rid}/messages?dir=b&limit=20");
     syn.until(&messages, &bob, "alice's message on Synapse", |b| {
         texts(b).contains(&"hello from matrixd".to_string())
     })
