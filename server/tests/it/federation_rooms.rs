@@ -1,6 +1,8 @@
-//! Other servers reading a room they share with us (issue 13): matrixd servers on loopback
-//! TLS share a room; each read endpoint answers a server in the room, with history it may not
-//! see redacted, and refuses a server that is not (403).
+//! Other servers reading a room they share with us, and the same reads used by us (issue 13):
+//! matrixd servers on loopback TLS share a room; each read endpoint answers a server in the
+//! room, with history it may not see redacted, and refuses a server that is not (403); a PDU
+//! that builds on events its receiver missed has the gap filled from its sender
+//! (get_missing_events).
 
 use std::path::PathBuf;
 
@@ -133,6 +135,18 @@ async fn join_via(user: &User, room_id: &str, via: &OwnedServerName) {
         )
         .await;
     assert_eq!(status, 200, "joining {room_id} through {via}: {body}");
+}
+
+/// /messages going back from now, `limit` events.
+async fn messages(user: &User, room_id: &str, limit: u32) -> Value {
+    let (status, page) = user
+        .get(&format!(
+            "/rooms/{}/messages?dir=b&limit={limit}",
+            enc(room_id)
+        ))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    page
 }
 
 /// A room on `one` shared with a user of `two`: every read endpoint of `one` answers `two`
@@ -407,3 +421,65 @@ async fn history_a_server_may_not_see_is_redacted(engine: Engine) {
     }
 }
 both_engines!(history_a_server_may_not_see_is_redacted);
+
+/// A server that was down missed events; the next PDU it receives builds on them, so it asks
+/// the sender for what lies between (get_missing_events) and stores those first, in order.
+async fn a_gap_is_filled_from_the_sender(engine: Engine) {
+    let pki = pki();
+    let (one, two) = tokio::join!(Node::start(engine, &pki), Node::start(engine, &pki));
+    let alice = one.server.user("alice").await;
+    let carol = two.server.user("carol").await;
+    let room_id = alice.create_room(json!({"preset": "public_chat"})).await;
+    join_via(&carol, &room_id, &one.name()).await;
+
+    // Carol's server goes down; alice says three things it does not receive (her server
+    // fails to reach it and backs off for minutes).
+    let Node { home, port, server } = two;
+    server.stop().await;
+    let g1 = alice.send_text(&room_id, "g1", "gap one").await;
+    let g2 = alice.send_text(&room_id, "g2", "gap two").await;
+    let g3 = alice.send_text(&room_id, "g3", "gap three").await;
+    let server = federating(&home, port, &pki).await;
+    let two = Node { home, port, server };
+    let carol = User {
+        base: two.server.url.clone(),
+        ..carol
+    };
+
+    // Only the last one reaches it, as a Synapse catching up sends it.
+    let last = one
+        .server
+        .services
+        .event_by_id(&g3)
+        .await
+        .unwrap()
+        .unwrap()
+        .federation_format();
+    let raw = serde_json::value::to_raw_value(&last).unwrap();
+    let results = two
+        .server
+        .services
+        .receive_transaction(&one.name(), "catch-up", &[raw], &[])
+        .await;
+    assert_eq!(results.get(&event(&g3)), Some(&Ok(())), "{results:?}");
+    // The events between were fetched and stored first (this transaction held the origin's
+    // lock throughout, so nothing else delivered them), in order.
+    let page = messages(&carol, &room_id, 10).await;
+    let chunk = page["chunk"].as_array().unwrap();
+    assert!(
+        texts(chunk).starts_with(&["gap three".into(), "gap two".into(), "gap one".into()]),
+        "{page}"
+    );
+    for id in [&g1, &g2] {
+        let (status, e) = carol
+            .get(&format!("/rooms/{}/event/{}", enc(&room_id), enc(id)))
+            .await;
+        assert_eq!(status, 200, "{e}");
+    }
+
+    for node in [one, two] {
+        node.server.stop().await;
+        node.home.cleanup().await;
+    }
+}
+both_engines!(a_gap_is_filled_from_the_sender);

@@ -4,8 +4,8 @@
 //! client that connects only where the IP policy allows, with the TLS name and Host header
 //! discovery chose (`client`), checking the PDUs other servers send (`pdu`), their users
 //! joining our rooms (`membership`) and ours joining theirs (`join`), delivering our events
-//! to them (`sender`) and receiving theirs (`transactions`), and answering their reads of
-//! rooms we share (`room_reads`). Never imports axum.
+//! to them (`sender`) and receiving theirs (`transactions`, filling gaps from the sender),
+//! and answering their reads of rooms we share (`room_reads`). Never imports axum.
 
 pub mod auth;
 pub mod client;
