@@ -638,7 +638,28 @@ async fn join_and_talk(host: &Server, owner: &str, visitor: &Server, joiner: &st
     );
     assert_eq!(body["name"], "Hosted");
 
+    // What was said before the join: the visitor's server fetches it from the host when the
+    // joiner pages back (backfill), older than the join.
     let messages = format!("/_matrix/client/v3/rooms/{rid}/messages?dir=b&limit=30");
+    let page = visitor
+        .until(&messages, joiner, "the history before the join", |b| {
+            texts(b).contains(&"history before the join".to_string())
+        })
+        .await;
+    let chunk = page["chunk"].as_array().unwrap();
+    let at = |f: &dyn Fn(&Value) -> bool| chunk.iter().position(f).unwrap();
+    let joined = at(&|e| {
+        e["type"] == "m.room.member"
+            && e["content"]["membership"] == "join"
+            && e["sender"]
+                .as_str()
+                .is_some_and(|s| s.ends_with(&format!(":{}", visitor.name)))
+    });
+    let history = at(&|e| e["content"]["body"] == "history before the join");
+    assert!(
+        joined < history,
+        "the history comes before the join: {page}"
+    );
     host.send_text(owner, &room_id, "host speaks").await;
     visitor
         .until(&messages, joiner, "the host's message", |b| {

@@ -88,6 +88,8 @@ pub struct Services {
     pub sender: federation::sender::Sender,
     /// Inbound transactions: one per origin at a time, the last one's answer.
     pub inbound: federation::transactions::Inbound,
+    /// Fetching rooms' older history from other servers: one store at a time, recent failures.
+    pub backfills: federation::backfill::Backfills,
 }
 
 pub type SharedServices = Arc<Services>;
@@ -116,6 +118,7 @@ impl Services {
                 .with_store(db.clone()),
             sender: Default::default(),
             inbound: Default::default(),
+            backfills: Default::default(),
             config,
             db,
             signing_key,

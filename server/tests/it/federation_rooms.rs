@@ -1,8 +1,9 @@
-//! Other servers reading a room they share with us, and the same reads used by us (issue 13):
-//! matrixd servers on loopback TLS share a room; each read endpoint answers a server in the
-//! room, with history it may not see redacted, and refuses a server that is not (403); a PDU
-//! that builds on events its receiver missed has the gap filled from its sender
-//! (get_missing_events).
+//! Other servers reading a room they share with us, and the same reads used for our users
+//! (issue 13): matrixd servers on loopback TLS share a room; the visitor's server fetches the
+//! history from before its user joined (backfill), stored behind the timeline without moving
+//! the room's state or showing in sync; each read endpoint answers a server in the room, with
+//! history it may not see redacted, and refuses a server that is not (403); a PDU that builds
+//! on events its receiver missed has the gap filled from its sender (get_missing_events).
 
 use std::path::PathBuf;
 
@@ -149,8 +150,9 @@ async fn messages(user: &User, room_id: &str, limit: u32) -> Value {
     page
 }
 
-/// A room on `one` shared with a user of `two`: every read endpoint of `one` answers `two`
-/// (a server in the room) and refuses `three` (not in it).
+/// A room on `one` shared with a user of `two`: history from before the join is fetched by
+/// `two` on its user's first page back, as history; every read endpoint of `one` answers
+/// `two` (a server in the room) and refuses `three` (not in it).
 async fn a_server_in_the_room_reads_it_and_others_are_refused(engine: Engine) {
     let pki = pki();
     let (one, two, three) = tokio::join!(
@@ -171,6 +173,54 @@ async fn a_server_in_the_room_reads_it_and_others_are_refused(engine: Engine) {
     let create = state_id(&alice, &room_id, "m.room.create", "").await;
     let alice_member = state_id(&alice, &room_id, "m.room.member", &alice.user_id).await;
     let third = alice.send_text(&room_id, "t3", "three").await;
+
+    // Carol's server fetches the history before her join on her first page back.
+    let since = carol.sync(None, 0).await["next_batch"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = messages(&carol, &room_id, 50).await;
+    let chunk = page["chunk"].as_array().unwrap();
+    let shown = texts(chunk);
+    assert!(
+        shown.ends_with(&["two".to_string(), "one".to_string()]),
+        "{shown:?}"
+    );
+    let position = |id: &str| chunk.iter().position(|e| e["event_id"] == id).unwrap();
+    assert!(position(&carol_join) < position(&second), "{page}");
+    // It is history: not new in sync, and the room's state is as it was.
+    let later = carol.sync(Some(&since), 0).await;
+    let timeline = later["rooms"]["join"][&room_id]["timeline"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        texts(&timeline).iter().all(|t| t != "one" && t != "two"),
+        "{later}"
+    );
+    let (status, name) = carol
+        .get(&format!("/rooms/{}/state/m.room.name/", enc(&room_id)))
+        .await;
+    assert_eq!((status, name), (200, json!({"name": "Shared"})));
+    assert_eq!(
+        state_id(&carol, &room_id, "m.room.member", &carol.user_id).await,
+        carol_join
+    );
+    // Nothing more before the create event: a further page adds nothing and ends.
+    let end = page["end"].as_str().map(String::from);
+    if let Some(end) = end {
+        let (status, rest) = carol
+            .get(&format!(
+                "/rooms/{}/messages?dir=b&limit=50&from={end}",
+                enc(&room_id)
+            ))
+            .await;
+        assert_eq!(status, 200, "{rest}");
+        assert!(
+            texts(rest["chunk"].as_array().unwrap()).is_empty(),
+            "{rest}"
+        );
+    }
 
     // The read endpoints, asked by carol's server (in the room).
     let asks = &two.server.services;

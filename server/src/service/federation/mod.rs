@@ -5,9 +5,11 @@
 //! discovery chose (`client`), checking the PDUs other servers send (`pdu`), their users
 //! joining our rooms (`membership`) and ours joining theirs (`join`), delivering our events
 //! to them (`sender`) and receiving theirs (`transactions`, filling gaps from the sender),
-//! and answering their reads of rooms we share (`room_reads`). Never imports axum.
+//! answering their reads of rooms we share (`room_reads`), and fetching older history for
+//! our users (`backfill`). Never imports axum.
 
 pub mod auth;
+pub mod backfill;
 pub mod client;
 pub mod discovery;
 pub mod dns;
