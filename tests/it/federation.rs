@@ -54,6 +54,18 @@ struct Server {
 async fn synapse(dir: &Path, pki: &Pki) -> Server {
     let _ = synapse_venv();
     let (port, fed) = (free_port(), free_port());
+    let proc = spawn_synapse(dir, pki, port, fed, dir.with_extension("synapse.log")).await;
+    Server {
+        _proc: Some(proc),
+        url: format!("http://127.0.0.1:{port}"),
+        name: format!("127.0.0.1:{fed}"),
+        config: dir.join("homeserver.yaml"),
+    }
+}
+
+/// Starts Synapse on `dir` (client API on `port`, federation on `fed`) and waits until it
+/// answers.
+async fn spawn_synapse(dir: &Path, pki: &Pki, port: u16, fed: u16, log: PathBuf) -> Proc {
     let mut proc = Proc::spawn(
         Command::new(repo_root().join("tests/interop/run-synapse.sh"))
             .arg(dir)
@@ -62,21 +74,15 @@ async fn synapse(dir: &Path, pki: &Pki) -> Server {
             .env("SYNAPSE_TLS_CERT", &pki.cert)
             .env("SYNAPSE_TLS_KEY", &pki.key)
             .env("SYNAPSE_CA", &pki.ca),
-        dir.with_extension("synapse.log"),
+        log,
     );
-    let url = format!("http://127.0.0.1:{port}");
     wait_for(
-        &format!("{url}/_matrix/client/versions"),
+        &format!("http://127.0.0.1:{port}/_matrix/client/versions"),
         &mut proc,
         Duration::from_secs(120),
     )
     .await;
-    Server {
-        _proc: Some(proc),
-        url,
-        name: format!("127.0.0.1:{fed}"),
-        config: dir.join("homeserver.yaml"),
-    }
+    proc
 }
 
 async fn matrixd(dir: &Path, pki: &Pki) -> Server {
@@ -127,26 +133,52 @@ yaml.safe_dump(conf, open(path, "w"), sort_keys=False)
     server
 }
 
+/// Starts matrixd on `config` and waits until it answers at `url`.
+async fn spawn_matrixd(config: &Path, url: &str, log: PathBuf) -> Proc {
+    let mut proc = Proc::spawn(Command::new(bin("matrixd")).arg("-c").arg(config), log);
+    wait_for(
+        &format!("{url}/_matrix/client/versions"),
+        &mut proc,
+        Duration::from_secs(30),
+    )
+    .await;
+    proc
+}
+
 impl Server {
     /// Starts (again) the matrixd of this config, and waits until it answers.
     async fn start_matrixd(&mut self) {
-        let dir = self.config.parent().unwrap().to_path_buf();
-        let mut proc = Proc::spawn(
-            Command::new(bin("matrixd")).arg("-c").arg(&self.config),
-            dir.join(format!("matrixd.{}.out", rand_suffix())),
-        );
-        wait_for(
-            &format!("{}/_matrix/client/versions", self.url),
-            &mut proc,
-            Duration::from_secs(30),
-        )
-        .await;
-        self._proc = Some(proc);
+        let log = self
+            .config
+            .with_file_name(format!("matrixd.{}.out", rand_suffix()));
+        self._proc = Some(spawn_matrixd(&self.config, &self.url, log).await);
     }
 
     /// Kills the server's process (as a crash or a cut cable would stop it).
     fn stop(&mut self) {
         self._proc = None;
+    }
+
+    /// Stops this matrixd (SIGTERM, as systemd would) and waits for it to exit.
+    fn stop_matrixd(&mut self) {
+        let mut proc = self._proc.take().expect("running");
+        proc.signal(libc::SIGTERM);
+        assert!(
+            proc.wait_timeout(Duration::from_secs(30)).is_some(),
+            "{} did not stop",
+            self.name
+        );
+    }
+
+    /// Restarts this Synapse on its directory and ports.
+    async fn restart_synapse(&mut self, pki: &Pki) {
+        let port: u16 = self.url.rsplit(':').next().unwrap().parse().unwrap();
+        let fed: u16 = self.name.rsplit(':').next().unwrap().parse().unwrap();
+        let dir = self.config.parent().unwrap().to_path_buf();
+        // Dropping the process kills it (and its process group).
+        self._proc = None;
+        let log = dir.with_extension("synapse-again.log");
+        self._proc = Some(spawn_synapse(&dir, pki, port, fed, log).await);
     }
 
     /// Registers `user` with the shared secret and logs in; the access token.
@@ -452,6 +484,17 @@ async fn a_synapse_user_joins_a_matrixd_room_and_they_talk() {
     assert_eq!(body["room_id"], room_id.as_str());
     let rid = enc(&room_id);
 
+    // What alice said before bob joined: Synapse fetches it from matrixd (/backfill, and the
+    // state and events it needs to accept it) when bob pages back.
+    let messages = format!("/_matrix/client/v3/rooms/{rid}/messages?dir=b&limit=20");
+    syn.until(
+        &messages,
+        &bob,
+        "the history before bob joined, on Synapse",
+        |b| texts(b).contains(&"before bob joined".to_string()),
+    )
+    .await;
+
     // Synapse has the room's state from the join; matrixd has bob's join.
     let (status, body) = syn
         .call(
@@ -474,7 +517,6 @@ async fn a_synapse_user_joins_a_matrixd_room_and_they_talk() {
 
     // matrixd → Synapse: delivered by a /send transaction.
     md.send_text(&alice, &room_id, "hello from matrixd").await;
-    let messages = format!("/_matrix/client/v3/rooms/{rid}/messages?dir=b&limit=20");
     syn.until(&messages, &bob, "alice's message on Synapse", |b| {
         texts(b).contains(&"hello from matrixd".to_string())
     })
@@ -656,7 +698,28 @@ async fn join_and_talk(
     );
     assert_eq!(body["name"], "Hosted");
 
+    // What was said before the join: the visitor's server fetches it from the host when the
+    // joiner pages back (backfill), older than the join.
     let messages = format!("/_matrix/client/v3/rooms/{rid}/messages?dir=b&limit=30");
+    let page = visitor
+        .until(&messages, joiner, "the history before the join", |b| {
+            texts(b).contains(&"history before the join".to_string())
+        })
+        .await;
+    let chunk = page["chunk"].as_array().unwrap();
+    let at = |f: &dyn Fn(&Value) -> bool| chunk.iter().position(f).unwrap();
+    let joined = at(&|e| {
+        e["type"] == "m.room.member"
+            && e["content"]["membership"] == "join"
+            && e["sender"]
+                .as_str()
+                .is_some_and(|s| s.ends_with(&format!(":{}", visitor.name)))
+    });
+    let history = at(&|e| e["content"]["body"] == "history before the join");
+    assert!(
+        joined < history,
+        "the history comes before the join: {page}"
+    );
     host.send_text(owner, &room_id, "host speaks").await;
     visitor
         .until(&messages, joiner, "the host's message", |b| {
@@ -1239,4 +1302,87 @@ async fn a_server_acl_bars_a_server_from_the_room() {
         !texts(&body).contains(&"barred words".to_string()),
         "a barred server's event was stored: {body}"
     );
+}
+
+/// matrixd misses what a Synapse user says while it is down, and Synapse restarts meanwhile:
+/// catching up, the new Synapse sends only the newest event of the room, which builds on the
+/// ones missed. matrixd asks Synapse for the events between (/get_missing_events) and stores
+/// them first.
+#[tokio::test]
+async fn matrixd_fills_a_gap_from_synapse() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (syn_dir, md_dir) = (dir.path().join("synapse"), dir.path().join("matrixd"));
+    let (mut syn, mut md) = tokio::join!(synapse(&syn_dir, &pki), matrixd(&md_dir, &pki));
+    let alice = md.user("alice").await;
+    let bob = syn.user("bob").await;
+    let (status, body) = md
+        .call(
+            "POST",
+            "/_matrix/client/v3/createRoom",
+            &alice,
+            Some(json!({"room_alias_name": "gap", "preset": "public_chat"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let room_id = body["room_id"].as_str().unwrap().to_string();
+    let rid = enc(&room_id);
+    let alias = enc(&format!("#gap:{}", md.name));
+    let (status, body) = syn
+        .call(
+            "POST",
+            &format!("/_matrix/client/v3/join/{alias}"),
+            &bob,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let messages = format!("/_matrix/client/v3/rooms/{rid}/messages?dir=b&limit=30");
+    syn.send_text(&bob, &room_id, "before the gap").await;
+    md.until(&messages, &alice, "bob's first message", |b| {
+        texts(b).contains(&"before the gap".to_string())
+    })
+    .await;
+
+    md.stop_matrixd();
+    for text in ["missed one", "missed two", "after the gap"] {
+        syn.send_text(&bob, &room_id, text).await;
+    }
+    syn.restart_synapse(&pki).await;
+    md.start_matrixd().await;
+    let (status, page) = md.call("GET", &messages, &alice, None).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        !texts(&page).contains(&"missed one".to_string()),
+        "the gap is there: {page}"
+    );
+    // matrixd calls Synapse, which then catches up with it.
+    md.send_text(&alice, &room_id, "matrixd is back").await;
+
+    let page = md
+        .until(&messages, &alice, "the missed messages", |b| {
+            let t = texts(b);
+            ["missed one", "missed two", "after the gap"]
+                .iter()
+                .all(|m| t.contains(&m.to_string()))
+        })
+        .await;
+    let shown = texts(&page);
+    let at = |m: &str| shown.iter().position(|t| t == m).unwrap();
+    assert!(
+        at("after the gap") < at("missed two") && at("missed two") < at("missed one"),
+        "in order, newest first: {shown:?}"
+    );
+    // Synapse writes its log in batches, every few seconds.
+    let synapse_log =
+        || std::fs::read_to_string(syn_dir.join("homeserver.log")).unwrap_or_default();
+    let start = std::time::Instant::now();
+    while !synapse_log().contains("/_matrix/federation/v1/get_missing_events/") {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the gap was not filled by asking Synapse"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }

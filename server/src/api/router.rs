@@ -578,6 +578,11 @@ fn preview_and_email_routes() -> Router<SharedServices> {
 }
 
 fn federation_routes() -> Router<SharedServices> {
+    use ruma::api::federation::authorization::get_event_authorization;
+    use ruma::api::federation::backfill::get_backfill;
+    use ruma::api::federation::event::{
+        get_event, get_missing_events, get_room_state, get_room_state_ids,
+    };
     use ruma::api::federation::membership::{create_join_event, prepare_join_event};
     use ruma::api::federation::query::{get_profile_information, get_room_information};
     use ruma::api::federation::transactions::send_transaction_message;
@@ -625,6 +630,22 @@ fn federation_routes() -> Router<SharedServices> {
     r = endpoint::<send_transaction_message::v1::Request, _, _>(
         r,
         federation::send::put_send_transaction_route,
+    );
+    // Reading a room we share with the asking server.
+    r = endpoint::<get_event::v1::Request, _, _>(r, federation::event::get_event_route);
+    r = endpoint::<get_room_state::v1::Request, _, _>(r, federation::state::get_state_route);
+    r = endpoint::<get_room_state_ids::v1::Request, _, _>(
+        r,
+        federation::state::get_state_ids_route,
+    );
+    r = endpoint::<get_event_authorization::v1::Request, _, _>(
+        r,
+        federation::event_auth::get_event_auth_route,
+    );
+    r = endpoint::<get_backfill::v1::Request, _, _>(r, federation::backfill::get_backfill_route);
+    r = endpoint::<get_missing_events::v1::Request, _, _>(
+        r,
+        federation::missing_events::post_get_missing_events_route,
     );
     r
 }

@@ -90,6 +90,8 @@ pub struct Services {
     pub inbound: federation::transactions::Inbound,
     /// rc_federation, per origin.
     pub federation_limiter: federation::ratelimit::FederationLimiter,
+    /// Fetching rooms' older history from other servers: one store at a time, recent failures.
+    pub backfills: federation::backfill::Backfills,
 }
 
 pub type SharedServices = Arc<Services>;
@@ -119,6 +121,7 @@ impl Services {
             sender: Default::default(),
             inbound: Default::default(),
             federation_limiter: Default::default(),
+            backfills: Default::default(),
             config,
             db,
             signing_key,

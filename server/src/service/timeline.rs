@@ -2,6 +2,10 @@
 //! the room up to now, former members up to when they left, anyone a world-readable room),
 //! single events, pages of history (/messages), an event's context, relations, the state and
 //! the members. Events are returned as clients see them (redactions applied).
+//!
+//! Positions below 0 hold history fetched from other servers (backfill): pages and context
+//! reach down to them. A page going back that reaches the start of what we hold of a room
+//! joined through another server first asks that server for older events.
 
 use serde_json::Value;
 
@@ -135,21 +139,39 @@ impl Services {
             to,
             limit,
         } = page;
-        let (start_token, rows) = if backwards {
+        let (start_token, mut rows) = if backwards {
             let start = from.unwrap_or(until).min(until);
-            let stop = to.unwrap_or(0);
+            let stop = to.unwrap_or(i64::MIN);
             (
                 start,
                 db::events_backwards(&self.db, room_id, stop, start, limit).await?,
             )
         } else {
-            let start = from.unwrap_or(0);
+            let start = from.unwrap_or(i64::MIN);
             let stop = to.unwrap_or(until).min(until);
             (
                 start,
                 db::events_forwards(&self.db, room_id, start, stop, limit).await?,
             )
         };
+        // The start of what we hold of a room joined through another server: older events
+        // from a server of the room, stored below, then the page again.
+        let mut more_history = false;
+        if backwards
+            && to.is_none()
+            && (rows.len() as i64) < limit
+            && self.can_backfill(room_id).await?
+        {
+            match self.backfill(room_id).await {
+                Ok(0) => {}
+                Ok(_) => {
+                    rows = db::events_backwards(&self.db, room_id, i64::MIN, start_token, limit)
+                        .await?;
+                }
+                Err(e) => tracing::info!(room_id, error = %e, "backfill failed"),
+            }
+            more_history = self.can_backfill(room_id).await?;
+        }
         let end = rows.last().map(|r| {
             if backwards {
                 r.stream_ordering - 1
@@ -170,17 +192,22 @@ impl Services {
             end: None,
             state: Vec::new(),
         };
-        if let (Some(e), true) = (end, rows.len() as i64 == limit && limit > 0) {
+        let full = rows.len() as i64 == limit && limit > 0;
+        if let (Some(e), true) = (end, full || more_history) {
             out.end = Some(page_token(e));
         }
         if filter.lazy_load_members && !senders.is_empty() {
-            let state_pos = rows
-                .iter()
-                .map(|r| r.stream_ordering)
-                .max()
-                .unwrap_or(until);
+            let newest = rows.iter().max_by_key(|r| r.stream_ordering);
+            let state = match newest.map(Self::pdu).transpose()? {
+                // Backfilled history: its state is replayed by depth.
+                Some(p) if p.stream < 0 => {
+                    db::state_at_depth(&self.db, room_id, p.depth(), p.stream).await?
+                }
+                Some(p) => db::state_at(&self.db, room_id, p.stream).await?,
+                None => db::state_at(&self.db, room_id, until).await?,
+            };
             let mut members = Vec::new();
-            for row in db::state_at(&self.db, room_id, state_pos).await? {
+            for row in state {
                 let p = Self::pdu(&row)?;
                 if p.kind_str() == "m.room.member"
                     && p.state_key_str()
@@ -207,7 +234,7 @@ impl Services {
         let before_n = limit / 2;
         let after_n = limit - before_n;
         let (before, after) = tokio::try_join!(
-            db::events_backwards(&self.db, room_id, 0, p.stream - 1, before_n),
+            db::events_backwards(&self.db, room_id, i64::MIN, p.stream - 1, before_n),
             db::events_forwards(&self.db, room_id, p.stream, until, after_n),
         )?;
         let start = before
@@ -247,9 +274,15 @@ impl Services {
     ) -> Result<RelationsPage, RoomError> {
         let (_, until) = self.visible_event(viewer, room_id, event_id).await?;
         let (from, to) = if page.backwards {
-            (page.to.unwrap_or(0), page.from.unwrap_or(until).min(until))
+            (
+                page.to.unwrap_or(i64::MIN),
+                page.from.unwrap_or(until).min(until),
+            )
         } else {
-            (page.from.unwrap_or(0), page.to.unwrap_or(until).min(until))
+            (
+                page.from.unwrap_or(i64::MIN),
+                page.to.unwrap_or(until).min(until),
+            )
         };
         let rows = db::relations(
             &self.db,

@@ -57,7 +57,8 @@ pub async fn is_blocked(db: &Db, room_id: &str) -> Result<bool, StoreError> {
 }
 
 /// Deletes every row of a room, in one transaction: events and their transaction ids,
-/// current state, memberships, aliases, receipts, room account data, and the room.
+/// current state, memberships, where backfill would go on, aliases, receipts, room account
+/// data, and the room.
 pub async fn purge(db: &Db, room_id: &str) -> Result<(), StoreError> {
     let mut tx = db.pool.begin().await?;
     sqlx::query(
@@ -70,6 +71,7 @@ pub async fn purge(db: &Db, room_id: &str) -> Result<(), StoreError> {
         "events",
         "current_state",
         "room_memberships",
+        "backward_extremities",
         "room_aliases",
         "receipts",
         "account_data",

@@ -21,7 +21,7 @@ use crate::federation_keys::{
 };
 use crate::support::{Engine, Home, Options, TestServer};
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -31,7 +31,7 @@ fn free_port() -> u16 {
 
 /// Config lines for a matrixd that trusts the CA in `ca` for federation, may reach loopback,
 /// and has no notary of its own.
-fn trusting(ca: &Path) -> String {
+pub(crate) fn trusting(ca: &Path) -> String {
     format!(
         "federation_custom_ca_list: [\"{}\"]\nip_range_whitelist: ['127.0.0.0/8']\ntrusted_key_servers: []\n",
         ca.display()
@@ -42,10 +42,21 @@ fn trusting(ca: &Path) -> String {
 /// ephemeral port (`url`), and federation over TLS on `port` with the certificate and key in
 /// `cert` and `key`.
 async fn start_federating(home: &Home, port: u16, cert: &Path, key: &Path) -> TestServer {
+    start_federating_with(home, port, cert, key, "").await
+}
+
+/// `start_federating` with `extra` config lines.
+pub(crate) async fn start_federating_with(
+    home: &Home,
+    port: u16,
+    cert: &Path,
+    key: &Path,
+    extra: &str,
+) -> TestServer {
     let path = home.write_config(&Options {
         server_name: format!("127.0.0.1:{port}"),
         extra: format!(
-            "tls_certificate_path: \"{}\"\ntls_private_key_path: \"{}\"\ntrusted_key_servers: []\n",
+            "tls_certificate_path: \"{}\"\ntls_private_key_path: \"{}\"\ntrusted_key_servers: []\n{extra}",
             cert.display(),
             key.display()
         ),

@@ -20,6 +20,7 @@ mod email;
 mod federation;
 mod federation_keys;
 mod federation_notary;
+mod federation_rooms;
 mod fuzz;
 mod hostile_input;
 mod http_basics;

@@ -1,12 +1,47 @@
-//! Federation and key endpoints, one per file.
+//! Federation and key endpoints, one per file (or one family).
 
+pub mod backfill;
+pub mod event;
+pub mod event_auth;
 pub mod invite;
 pub mod key_query;
 pub mod key_query_server;
 pub mod key_server;
 pub mod membership;
+pub mod missing_events;
 pub mod openid_userinfo;
 pub mod public_rooms;
 pub mod query;
 pub mod send;
+pub mod state;
 pub mod version;
+
+/// Events as served to another server, as the raw JSON ruma's responses carry.
+fn raw_pdus(
+    events: &[crate::service::federation::room_reads::Served],
+) -> Result<Vec<Box<serde_json::value::RawValue>>, crate::api::ApiError> {
+    events
+        .iter()
+        .map(|e| {
+            serde_json::value::to_raw_value(&e.pdu).map_err(|e| {
+                tracing::error!(error = %e, "an event could not be serialized");
+                crate::api::ApiError::internal()
+            })
+        })
+        .collect()
+}
+
+/// This server's name, as the `origin` of an answer.
+fn our_name(
+    services: &crate::service::Services,
+) -> Result<ruma::OwnedServerName, crate::api::ApiError> {
+    ruma::OwnedServerName::try_from(services.config.server_name.as_str()).map_err(|e| {
+        tracing::error!(error = %e, "server_name is not a server name");
+        crate::api::ApiError::internal()
+    })
+}
+
+/// Now, as an answer's `origin_server_ts`.
+fn now() -> ruma::MilliSecondsSinceUnixEpoch {
+    ruma::MilliSecondsSinceUnixEpoch::now()
+}

@@ -2,13 +2,16 @@
 //! X-Matrix (`auth`), other servers' signing keys (`keys`, kept in the database through
 //! `store::server_keys`) and serving them to others as a notary (`notary`), an outbound HTTP
 //! client that connects only where the IP policy allows, with the TLS name and Host header
-//! discovery chose (`client`), checking the PDUs other servers send (`pdu`) against the room's server ACL (`acl`), their users
-//! joining our rooms (`membership`) and ours joining theirs (`join`), invites both
-//! ways (`invite`), limiting what each may ask
-//! (`ratelimit`), delivering our events to them (`sender`) and receiving theirs (`transactions`). Never imports axum.
+//! discovery chose (`client`), checking the PDUs other servers send (`pdu`) against the
+//! room's server ACL (`acl`), their users joining our rooms (`membership`) and ours joining
+//! theirs (`join`), invites both ways (`invite`), limiting what each may ask (`ratelimit`),
+//! delivering our events to them (`sender`) and receiving theirs (`transactions`, filling
+//! gaps from the sender), answering their reads of rooms we share (`room_reads`), and
+//! fetching older history for our users (`backfill`). Never imports axum.
 
 pub mod acl;
 pub mod auth;
+pub mod backfill;
 pub mod client;
 pub mod discovery;
 pub mod dns;
@@ -20,6 +23,7 @@ pub mod notary;
 pub mod pdu;
 mod pinned;
 pub mod ratelimit;
+pub mod room_reads;
 pub mod sender;
 pub mod transactions;
 

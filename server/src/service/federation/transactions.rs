@@ -4,23 +4,38 @@
 //! reported by event id, one bad PDU never failing the others; then the EDUs (typing
 //! notices, read receipts and presence of the origin's users). One transaction per origin at a time; a
 //! transaction id seen again is answered as the first time without processing it again.
+//!
+//! A PDU that builds on events we do not have (we missed some) first has the gap filled from
+//! its origin (`POST /get_missing_events`,
+//! https://spec.matrix.org/v1.16/server-server-api/#post_matrixfederationv1get_missing_eventsroomid):
+//! what comes back is checked and stored oldest first like any PDU. A gap that cannot be
+//! filled is logged and the PDU stored all the same: our rooms are a line, so it follows the
+//! events we have.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ruma::api::federation::event::get_missing_events;
 use ruma::api::federation::transactions::edu::Edu;
+use ruma::room_version_rules::RoomVersionRules;
 use ruma::serde::Raw;
-use ruma::{OwnedEventId, OwnedServerName, RoomId, ServerName, UserId};
+use ruma::{
+    CanonicalJsonObject, CanonicalJsonValue, OwnedEventId, OwnedServerName, RoomId, ServerName,
+    UInt, UserId,
+};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::pdu::{event_id_of, parse_pdu};
 use crate::service::Services;
+use crate::service::rooms::RoomError;
 
 /// At most this many PDUs and EDUs of one transaction are looked at (the spec's limits).
 const MAX_PDUS: usize = 50;
 const MAX_EDUS: usize = 100;
+/// The most events asked for to fill a gap (as Synapse asks).
+const MISSING_EVENTS_LIMIT: u32 = 10;
 /// How long a remote user's typing notice lasts without a renewal, as Synapse.
 const REMOTE_TYPING_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -80,7 +95,7 @@ impl Services {
         results
     }
 
-    /// One PDU: its id, or why it was refused (with its id when it has one).
+    /// One PDU of `origin`: its id, or why it was refused (with its id when it has one).
     async fn receive_pdu(
         self: &Arc<Self>,
         origin: &ServerName,
@@ -104,12 +119,26 @@ impl Services {
             .check_pdu(event, &rules)
             .await
             .map_err(|e| fail(e.to_string()))?;
-        let stored = self
-            .append_remote(&room_id, &checked.event_id, checked.event)
+        let is_new = matches!(self.event_by_id(checked.event_id.as_str()).await, Ok(None));
+        if is_new {
+            self.fill_gap(origin, &room_id, &rules, &checked.event_id, &checked.event)
+                .await;
+        }
+        self.store_remote_pdu(&room_id, &checked.event_id, checked.event)
             .await
             .map_err(|e| fail(e.to_string()))?;
-        // A user of another server now in the room (joined through someone else, or
-        // invited): that server receives our events from here on.
+        Ok(checked.event_id)
+    }
+
+    /// Stores a checked PDU under the room's rules. A user of another server now in the room
+    /// (joined through someone else, or invited): that server receives our events from here.
+    async fn store_remote_pdu(
+        self: &Arc<Self>,
+        room_id: &str,
+        event_id: &ruma::EventId,
+        event: CanonicalJsonObject,
+    ) -> Result<(), RoomError> {
+        let stored = self.append_remote(room_id, event_id, event).await?;
         if stored.kind_str() == "m.room.member"
             && matches!(stored.membership().as_deref(), Some("join" | "invite"))
             && let Some(user) = stored.state_key_str().and_then(|u| UserId::parse(u).ok())
@@ -119,7 +148,101 @@ impl Services {
         {
             tracing::warn!(error = %e, "cannot add a federation destination");
         }
-        Ok(checked.event_id)
+        Ok(())
+    }
+
+    /// Before a new PDU `event_id` of `origin` is stored: when it builds on events we do not
+    /// have, asks `origin` for the events between the room's latest ones and it, and stores
+    /// those that pass the checks, oldest first. What cannot be filled is logged.
+    async fn fill_gap(
+        self: &Arc<Self>,
+        origin: &ServerName,
+        room_id: &str,
+        rules: &RoomVersionRules,
+        event_id: &ruma::EventId,
+        event: &CanonicalJsonObject,
+    ) {
+        let missing = match self.unknown_prev_events(event).await {
+            Ok(m) if m.is_empty() => return,
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(%event_id, error = %e, "cannot look up an event's prev_events");
+                return;
+            }
+        };
+        let (Ok(room), Ok(earliest)) = (
+            ruma::OwnedRoomId::try_from(room_id),
+            self.forward_extremities(room_id).await,
+        ) else {
+            return;
+        };
+        let earliest = earliest
+            .iter()
+            .filter_map(|e| OwnedEventId::try_from(e.as_str()).ok())
+            .collect();
+        let mut ask = get_missing_events::v1::Request::new(room, earliest, vec![event_id.into()]);
+        ask.limit = UInt::from(MISSING_EVENTS_LIMIT);
+        let events = match self.federation_send(origin, ask).await {
+            Ok(answer) => answer.events,
+            Err(e) => {
+                tracing::info!(%origin, %event_id, error = %e, missing = ?missing,
+                    "the events before a PDU could not be fetched; it is stored after what we have");
+                return;
+            }
+        };
+        let mut found: Vec<(i64, OwnedEventId, CanonicalJsonObject)> = Vec::new();
+        for raw in events.iter().take(MISSING_EVENTS_LIMIT as usize) {
+            let parsed =
+                parse_pdu(raw)
+                    .map_err(|e| e.to_string())
+                    .and_then(|e| match e.get("room_id") {
+                        Some(CanonicalJsonValue::String(r)) if r == room_id => Ok(e),
+                        _ => Err("an event of another room".to_string()),
+                    });
+            let checked = match parsed {
+                Ok(e) => self.check_pdu(e, rules).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            match checked {
+                Ok(c) => {
+                    let depth = match c.event.get("depth") {
+                        Some(CanonicalJsonValue::Integer(d)) => i64::from(*d),
+                        _ => 0,
+                    };
+                    found.push((depth, c.event_id, c.event));
+                }
+                Err(e) => tracing::info!(%origin, error = e, "a missing event was refused"),
+            }
+        }
+        found.sort_by_key(|f| f.0);
+        for (_, id, e) in found {
+            if let Err(e) = self.store_remote_pdu(room_id, &id, e).await {
+                tracing::info!(%origin, event_id = %id, error = %e, "a missing event was refused");
+            }
+        }
+        match self.unknown_prev_events(event).await {
+            Ok(still) if !still.is_empty() => tracing::info!(%origin, %event_id, missing = ?still,
+                "a gap before a PDU remains; it is stored after what we have"),
+            _ => {}
+        }
+    }
+
+    /// The prev_events of `event` we do not have.
+    async fn unknown_prev_events(
+        &self,
+        event: &CanonicalJsonObject,
+    ) -> Result<Vec<String>, RoomError> {
+        let mut unknown = Vec::new();
+        if let Some(CanonicalJsonValue::Array(prevs)) = event.get("prev_events") {
+            for prev in prevs {
+                if let CanonicalJsonValue::String(id) = prev
+                    && self.event_by_id(id).await?.is_none()
+                {
+                    unknown.push(id.clone());
+                }
+            }
+        }
+        Ok(unknown)
     }
 
     /// One EDU of `origin`; what cannot be used is ignored, as the spec allows.

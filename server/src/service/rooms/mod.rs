@@ -304,6 +304,14 @@ impl Services {
         })
     }
 
+    /// The room's forward extremities (the events nothing builds on yet), as the next event
+    /// would name them.
+    pub async fn forward_extremities(&self, room_id: &str) -> Result<Vec<String>, RoomError> {
+        let mut cache_map = self.room_cache.lock().await;
+        let cache = self.cached_room(&mut cache_map, room_id).await?;
+        Ok(cache.prev_events().0)
+    }
+
     /// The cache entry of `room_id`, loaded from the database when it is not in `map`.
     async fn cached_room<'a>(
         &self,
@@ -618,6 +626,7 @@ fn event_row(
         state_key,
         redacts,
         relation,
+        history: false,
     };
     Ok((row, out))
 }

@@ -1,6 +1,7 @@
-//! Events another server builds: the join template it asks for (make_join), and storing a
-//! PDU it sent once it passed the federation checks (service/federation/pdu.rs), authorised
-//! with the room version's rules like our own events and committed on the same stream.
+//! Events another server builds: the join template it asks for (make_join), storing a PDU it
+//! sent once it passed the federation checks (service/federation/pdu.rs), authorised with the
+//! room version's rules like our own events and committed on the same stream, storing a room
+//! joined through it, and storing older events backfill fetched as history, below the stream.
 
 use ruma::events::TimelineEventType;
 use ruma::{CanonicalJsonObject, EventId, RoomVersionId, UserId};
@@ -8,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Pdu, RoomError, authorize, committed, event_row};
 use crate::service::Services;
-use crate::store::now_ms;
+use crate::store::{now_ms, rooms as db};
 
 impl Services {
     /// The member event (`membership`: join or leave) `user_id` would send now, unsigned
@@ -155,6 +156,12 @@ impl Services {
         }
         // From here the positions are the committer's to finish.
         guard.detach();
+        // The room's history before our join is where backfill starts: the events our join
+        // builds on that we do not have.
+        let history_from: Vec<String> = joined
+            .as_ref()
+            .map(|j| j.prev_event_ids().iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
         let done: Vec<_> = rows
             .into_iter()
             .map(|row| self.commits.enqueue(row, self.streams.current()))
@@ -166,6 +173,13 @@ impl Services {
         for d in done {
             committed(d).await?;
         }
+        let mut missing = Vec::new();
+        for id in history_from {
+            if self.event_by_id(&id).await?.is_none() {
+                missing.push(id);
+            }
+        }
+        db::add_backward_extremities(&self.db, room_id.as_str(), &missing).await?;
         match joined {
             Some(p) => Ok(p),
             None => self
@@ -255,5 +269,56 @@ impl Services {
         drop(cache_map);
         drop(guard);
         committed(done).await.map(|()| out)
+    }
+
+    /// Stores older events of a room that backfill fetched, already checked and authorised,
+    /// as history: at positions below every one used so far, the newest of them highest, so
+    /// they come before everything we hold of the room in its timeline and never reach a sync
+    /// as new; they change neither the room's current state nor anyone's membership (the
+    /// rows are marked `history`). Events already stored are skipped. What was stored, newest
+    /// first.
+    pub async fn store_backfilled(
+        &self,
+        room_id: &str,
+        events: Vec<(ruma::OwnedEventId, CanonicalJsonObject)>,
+    ) -> Result<Vec<Pdu>, RoomError> {
+        // One backfill at a time takes positions below the lowest.
+        let _below = self.backfills.storing.lock().await;
+        let mut pdus: Vec<Pdu> = Vec::new();
+        for (event_id, event) in events {
+            if pdus.iter().any(|p| p.event_id == event_id)
+                || self.event_by_id(event_id.as_str()).await?.is_some()
+            {
+                continue;
+            }
+            let json = match serde_json::to_value(&event) {
+                Ok(Value::Object(m)) => m,
+                _ => return Err(RoomError::BadEvent("the event is not an object".into())),
+            };
+            let pdu = Pdu::from_json(event_id, json).map_err(RoomError::BadEvent)?;
+            if pdu.room_id_str().is_some_and(|r| r != room_id) {
+                return Err(RoomError::BadEvent("the event is for another room".into()));
+            }
+            pdus.push(pdu);
+        }
+        pdus.sort_by(|a, b| {
+            (b.depth(), b.ts(), &b.event_id).cmp(&(a.depth(), a.ts(), &a.event_id))
+        });
+        let mut pos = db::lowest_position(&self.db).await?;
+        let no_state = std::collections::HashMap::new();
+        let mut rows = Vec::with_capacity(pdus.len());
+        let mut stored = Vec::with_capacity(pdus.len());
+        for pdu in pdus {
+            pos -= 1;
+            let (mut row, out) =
+                event_row(pos, &pdu.event_id, room_id, pdu.json, &no_state, None, None)?;
+            row.history = true;
+            rows.push(row);
+            stored.push(out);
+        }
+        if !rows.is_empty() {
+            db::insert_events(&self.db, &rows).await?;
+        }
+        Ok(stored)
     }
 }

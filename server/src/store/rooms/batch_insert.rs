@@ -1,6 +1,7 @@
 //! Writes a batch of new events in one transaction: the rooms they create, the events, current
 //! state, memberships, transaction ids and redactions, one multi-row statement per table (one
-//! statement of data-modifying CTEs on PostgreSQL when it can).
+//! statement of data-modifying CTEs on PostgreSQL when it can). History (older events fetched
+//! by backfill) is written as events and redactions only.
 
 use super::Txn;
 use crate::store::query::{Param, bind};
@@ -28,6 +29,9 @@ pub struct NewEventRow {
     pub redacts: Option<String>,
     /// (related event id, rel_type) from content.m.relates_to.
     pub relation: Option<(String, String)>,
+    /// An older event stored behind the room's timeline (backfill, at a negative position):
+    /// it is history, so it changes no current state, membership, room or transaction row.
+    pub history: bool,
 }
 
 /// Writes events in stream order in one transaction: all of them or none. Each table gets
@@ -117,7 +121,10 @@ impl Insert<'_> {
 fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
     let mut out = Vec::new();
     let ts = now_ms();
-    let new_rooms: Vec<&NewEventRow> = rows.iter().filter(|e| e.new_room.is_some()).collect();
+    let new_rooms: Vec<&NewEventRow> = rows
+        .iter()
+        .filter(|e| e.new_room.is_some() && !e.history)
+        .collect();
     if !new_rooms.is_empty() {
         let mut args = Vec::new();
         for e in &new_rooms {
@@ -164,7 +171,8 @@ fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
         forgotten: false,
         args,
     });
-    let state = last_per_key(rows.iter().filter_map(|e| {
+    let now = || rows.iter().filter(|e| !e.history);
+    let state = last_per_key(now().filter_map(|e| {
         let sk = e.state_key.as_deref()?;
         Some(((e.room_id.as_str(), e.kind.as_str(), sk), e))
     }));
@@ -188,7 +196,7 @@ fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
             args,
         });
     }
-    let members = last_per_key(rows.iter().filter_map(|e| {
+    let members = last_per_key(now().filter_map(|e| {
         let (user, _) = e.membership.as_ref()?;
         Some(((user.as_str(), e.room_id.as_str()), e))
     }));
@@ -214,7 +222,7 @@ fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
             args,
         });
     }
-    let txns: Vec<&NewEventRow> = rows.iter().filter(|e| e.txn.is_some()).collect();
+    let txns: Vec<&NewEventRow> = now().filter(|e| e.txn.is_some()).collect();
     if !txns.is_empty() {
         let mut args = Vec::new();
         for e in &txns {

@@ -46,6 +46,14 @@ pub async fn get_events(db: &Db, event_ids: &[String]) -> Result<Vec<EventRow>, 
     Ok(out)
 }
 
+/// The lowest position of any event (0 when there is none below 0): backfilled history is
+/// stored below it.
+pub async fn lowest_position(db: &Db) -> Result<i64, StoreError> {
+    const Q: &str = "SELECT MIN(stream_ordering) FROM events";
+    let lowest: Option<Option<i64>> = db.fetch_optional(Q, &[]).await?;
+    Ok(lowest.flatten().unwrap_or(0).min(0))
+}
+
 /// The newest event of a room: (event_id, depth).
 pub async fn last_event(db: &Db, room_id: &str) -> Result<Option<(String, i64)>, StoreError> {
     const Q: &str = "SELECT event_id, depth FROM events WHERE room_id = $1 ORDER BY stream_ordering DESC LIMIT 1";
@@ -194,7 +202,7 @@ pub async fn txn_event(db: &Db, user_id: &str, txn: &Txn) -> Result<Option<Strin
 }
 
 /// `LIKE` pattern for ids on `server` (`%:server`, wildcards in the name escaped).
-fn on_server(server: &str) -> String {
+pub(super) fn on_server(server: &str) -> String {
     let escaped = server
         .replace('\\', "\\\\")
         .replace('%', "\\%")

@@ -45,6 +45,20 @@ pub async fn members_with(
         .await
 }
 
+/// Users of `server` joined to a room (by the end of their id; the caller checks each id's
+/// server name exactly).
+pub async fn joined_on_server(
+    db: &Db,
+    room_id: &str,
+    server: &str,
+) -> Result<Vec<String>, StoreError> {
+    const Q: &str = "SELECT user_id FROM room_memberships WHERE room_id = $1 AND membership = 'join' \
+         AND user_id LIKE $2 ESCAPE '\\'";
+    let theirs = super::events::on_server(server);
+    db.fetch_all(Q, &[Param::Text(room_id), Param::Text(&theirs)])
+        .await
+}
+
 pub async fn forget(db: &Db, user_id: &str, room_id: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE room_memberships SET forgotten = 1 WHERE user_id = $1 AND room_id = $2")
         .bind(user_id)

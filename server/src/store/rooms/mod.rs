@@ -1,6 +1,7 @@
 //! SQL for rooms, by table family: events and transaction ids (`events`), current state
 //! (`state`), memberships (`memberships`), the batch that writes new events (`batch_insert`),
-//! and aliases and the room directory (`aliases_directory`). Everything is re-exported here,
+//! where backfill goes on (`extremities`), and aliases and the room directory
+//! (`aliases_directory`). Everything is re-exported here,
 //! so callers name `store::rooms::X`. Never imports services.
 
 use super::query::Param;
@@ -16,12 +17,14 @@ macro_rules! event_cols {
 mod aliases_directory;
 mod batch_insert;
 mod events;
+mod extremities;
 mod memberships;
 mod state;
 
 pub use aliases_directory::*;
 pub use batch_insert::*;
 pub use events::*;
+pub use extremities::*;
 pub use memberships::*;
 pub use state::*;
 

@@ -1,5 +1,5 @@
 //! SQL for a room's state: the current state (`current_state`) and the state at a past stream
-//! position, read from the events table.
+//! position or, for backfilled history, at a past depth, read from the events table.
 
 use super::EventRow;
 use crate::store::query::Param;
@@ -76,6 +76,53 @@ async fn state_query(
     pos: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
     db.fetch_all(q, &[Param::Text(room_id), Param::Int(pos)])
+        .await
+}
+
+/// The state of a room at a backfilled event (stored below every position the room had when
+/// we joined it, so stream order says nothing about the state events stored at the join): the
+/// latest state event per (type, state_key) by (depth, position) up to (`depth`, `pos`).
+/// Replaying by depth is exact for a room whose history is a line, as ours are.
+pub async fn state_at_depth(
+    db: &Db,
+    room_id: &str,
+    depth: i64,
+    pos: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    const Q: &str = concat!(
+        "SELECT ",
+        event_cols!(),
+        " FROM events e WHERE e.room_id = $1 AND e.state_key IS NOT NULL \
+         AND (e.depth < $2 OR (e.depth = $2 AND e.stream_ordering <= $3)) \
+         AND NOT EXISTS (SELECT 1 FROM events n WHERE n.room_id = $1 AND n.type = e.type \
+             AND n.state_key = e.state_key AND (n.depth < $2 OR (n.depth = $2 AND n.stream_ordering <= $3)) \
+             AND (n.depth > e.depth OR (n.depth = e.depth AND n.stream_ordering > e.stream_ordering))) \
+         ORDER BY e.depth, e.stream_ordering"
+    );
+    db.fetch_all(
+        Q,
+        &[Param::Text(room_id), Param::Int(depth), Param::Int(pos)],
+    )
+    .await
+}
+
+/// Every `m.room.history_visibility` event of a room and every member event about a user of
+/// `server`, in position order: what decides which events `server` may see.
+pub async fn visibility_events(
+    db: &Db,
+    room_id: &str,
+    server: &str,
+) -> Result<Vec<EventRow>, StoreError> {
+    const Q: &str = concat!(
+        "SELECT ",
+        event_cols!(),
+        " FROM events WHERE room_id = $1 AND state_key IS NOT NULL \
+         AND ((type = 'm.room.history_visibility' AND state_key = '') \
+              OR (type = 'm.room.member' AND state_key LIKE $2 ESCAPE '\\')) \
+         ORDER BY stream_ordering"
+    );
+    let theirs = super::events::on_server(server);
+    db.fetch_all(Q, &[Param::Text(room_id), Param::Text(&theirs)])
         .await
 }
 

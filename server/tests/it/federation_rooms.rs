@@ -1,0 +1,535 @@
+//! Other servers reading a room they share with us, and the same reads used for our users
+//! (issue 13): matrixd servers on loopback TLS share a room; the visitor's server fetches the
+//! history from before its user joined (backfill), stored behind the timeline without moving
+//! the room's state or showing in sync; each read endpoint answers a server in the room, with
+//! history it may not see redacted, and refuses a server that is not (403); a PDU that builds
+//! on events its receiver missed has the gap filled from its sender (get_missing_events).
+
+use std::path::PathBuf;
+
+use matrixd::service::federation::FederationError;
+use ruma::api::federation::authorization::get_event_authorization;
+use ruma::api::federation::backfill::get_backfill;
+use ruma::api::federation::event::{
+    get_event, get_missing_events, get_room_state, get_room_state_ids,
+};
+use ruma::{OwnedEventId, OwnedRoomId, OwnedServerName, UInt};
+use serde_json::{Value, json};
+
+use crate::both_engines;
+use crate::federation_keys::ca_and_cert;
+use crate::federation_notary::{free_port, start_federating_with};
+use crate::support::{Engine, Home, TestServer, User, enc};
+
+/// The certificate every server presents (for 127.0.0.1) and the CA each trusts.
+struct Pki {
+    _dir: tempfile::TempDir,
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+fn pki() -> Pki {
+    let (ca_pem, cert_pem, key_pem) = ca_and_cert();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, pem: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, pem).unwrap();
+        path
+    };
+    let (ca, cert, key) = (
+        write("ca.pem", &ca_pem),
+        write("cert.pem", &cert_pem),
+        write("key.pem", &key_pem),
+    );
+    Pki {
+        _dir: dir,
+        ca,
+        cert,
+        key,
+    }
+}
+
+/// One matrixd of the test, federating on its own port.
+struct Node {
+    home: Home,
+    port: u16,
+    server: TestServer,
+}
+
+impl Node {
+    async fn start(engine: Engine, pki: &Pki) -> Node {
+        let home = Home::new(engine).await;
+        let port = free_port();
+        let server = federating(&home, port, pki).await;
+        Node { home, port, server }
+    }
+
+    fn name(&self) -> OwnedServerName {
+        OwnedServerName::try_from(format!("127.0.0.1:{}", self.port)).unwrap()
+    }
+}
+
+async fn federating(home: &Home, port: u16, pki: &Pki) -> TestServer {
+    let trust = format!(
+        "federation_custom_ca_list: [\"{}\"]\nip_range_whitelist: ['127.0.0.0/8']\n",
+        pki.ca.display()
+    );
+    start_federating_with(home, port, &pki.cert, &pki.key, &trust).await
+}
+
+fn room(id: &str) -> OwnedRoomId {
+    OwnedRoomId::try_from(id).unwrap()
+}
+
+fn event(id: &str) -> OwnedEventId {
+    OwnedEventId::try_from(id).unwrap()
+}
+
+/// The texts of the `m.room.message` events in `events`, in order.
+fn texts(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e["type"] == "m.room.message")
+        .map(|e| e["content"]["body"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn parse(raw: &[Box<serde_json::value::RawValue>]) -> Vec<Value> {
+    raw.iter()
+        .map(|r| serde_json::from_str(r.get()).unwrap())
+        .collect()
+}
+
+/// The status and errcode another server answered a federation request with.
+fn refusal<T: std::fmt::Debug>(r: Result<T, FederationError>) -> (u16, String) {
+    match r {
+        Err(FederationError::Status { status, body, .. }) => (
+            status,
+            body["errcode"].as_str().unwrap_or_default().to_string(),
+        ),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// The event id of the current state event (`kind`, `key`) of a room, as `user` sees it.
+async fn state_id(user: &User, room_id: &str, kind: &str, key: &str) -> String {
+    let (status, state) = user.get(&format!("/rooms/{}/state", enc(room_id))).await;
+    assert_eq!(status, 200, "{state}");
+    state
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == kind && e["state_key"] == key)
+        .unwrap_or_else(|| panic!("no {kind} {key} in {state}"))["event_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// `user` joins `room_id` through `via`.
+async fn join_via(user: &User, room_id: &str, via: &OwnedServerName) {
+    let (status, body) = user
+        .post(
+            &format!("/join/{}?via={}", enc(room_id), enc(via.as_str())),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "joining {room_id} through {via}: {body}");
+}
+
+/// /messages going back from now, `limit` events.
+async fn messages(user: &User, room_id: &str, limit: u32) -> Value {
+    let (status, page) = user
+        .get(&format!(
+            "/rooms/{}/messages?dir=b&limit={limit}",
+            enc(room_id)
+        ))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    page
+}
+
+/// A room on `one` shared with a user of `two`: history from before the join is fetched by
+/// `two` on its user's first page back, as history; every read endpoint of `one` answers
+/// `two` (a server in the room) and refuses `three` (not in it).
+async fn a_server_in_the_room_reads_it_and_others_are_refused(engine: Engine) {
+    let pki = pki();
+    let (one, two, three) = tokio::join!(
+        Node::start(engine, &pki),
+        Node::start(engine, &pki),
+        Node::start(engine, &pki)
+    );
+    let alice = one.server.user("alice").await;
+    let carol = two.server.user("carol").await;
+    let room_id = alice
+        .create_room(json!({"preset": "public_chat", "name": "Shared"}))
+        .await;
+    let first = alice.send_text(&room_id, "t1", "one").await;
+    let second = alice.send_text(&room_id, "t2", "two").await;
+
+    join_via(&carol, &room_id, &one.name()).await;
+    let carol_join = state_id(&carol, &room_id, "m.room.member", &carol.user_id).await;
+    let create = state_id(&alice, &room_id, "m.room.create", "").await;
+    let alice_member = state_id(&alice, &room_id, "m.room.member", &alice.user_id).await;
+    let third = alice.send_text(&room_id, "t3", "three").await;
+
+    // Carol's server fetches the history before her join on her first page back.
+    let since = carol.sync(None, 0).await["next_batch"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = messages(&carol, &room_id, 50).await;
+    let chunk = page["chunk"].as_array().unwrap();
+    let shown = texts(chunk);
+    assert!(
+        shown.ends_with(&["two".to_string(), "one".to_string()]),
+        "{shown:?}"
+    );
+    let position = |id: &str| chunk.iter().position(|e| e["event_id"] == id).unwrap();
+    assert!(position(&carol_join) < position(&second), "{page}");
+    // It is history: not new in sync, and the room's state is as it was.
+    let later = carol.sync(Some(&since), 0).await;
+    let timeline = later["rooms"]["join"][&room_id]["timeline"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        texts(&timeline).iter().all(|t| t != "one" && t != "two"),
+        "{later}"
+    );
+    let (status, name) = carol
+        .get(&format!("/rooms/{}/state/m.room.name/", enc(&room_id)))
+        .await;
+    assert_eq!((status, name), (200, json!({"name": "Shared"})));
+    assert_eq!(
+        state_id(&carol, &room_id, "m.room.member", &carol.user_id).await,
+        carol_join
+    );
+    // Nothing more before the create event: a further page adds nothing and ends.
+    let end = page["end"].as_str().map(String::from);
+    if let Some(end) = end {
+        let (status, rest) = carol
+            .get(&format!(
+                "/rooms/{}/messages?dir=b&limit=50&from={end}",
+                enc(&room_id)
+            ))
+            .await;
+        assert_eq!(status, 200, "{rest}");
+        assert!(
+            texts(rest["chunk"].as_array().unwrap()).is_empty(),
+            "{rest}"
+        );
+    }
+
+    // The read endpoints, asked by carol's server (in the room).
+    let asks = &two.server.services;
+    let to = one.name();
+    let got = asks
+        .federation_send(&to, get_event::v1::Request::new(event(&second)))
+        .await
+        .unwrap();
+    assert_eq!(got.origin, to);
+    let pdu: Value = serde_json::from_str(got.pdu.get()).unwrap();
+    assert_eq!(pdu["content"]["body"], "two", "{pdu}");
+    assert!(pdu.get("unsigned").is_none(), "{pdu}");
+
+    let ids = asks
+        .federation_send(
+            &to,
+            get_room_state_ids::v1::Request::new(event(&second), room(&room_id)),
+        )
+        .await
+        .unwrap();
+    let has = |list: &[OwnedEventId], id: &str| list.iter().any(|e| e.as_str() == id);
+    assert!(has(&ids.pdu_ids, &create) && has(&ids.pdu_ids, &alice_member));
+    assert!(!has(&ids.pdu_ids, &carol_join), "carol joined after 'two'");
+    assert!(has(&ids.auth_chain_ids, &create));
+    // The state before carol's join leaves her join out; at 'three' it is in.
+    let before_join = asks
+        .federation_send(
+            &to,
+            get_room_state::v1::Request::new(event(&carol_join), room(&room_id)),
+        )
+        .await
+        .unwrap();
+    let members: Vec<Value> = parse(&before_join.pdus)
+        .into_iter()
+        .filter(|e| e["type"] == "m.room.member")
+        .collect();
+    assert_eq!(members.len(), 1, "{members:?}");
+    assert_eq!(members[0]["state_key"], alice.user_id.as_str());
+    assert!(!before_join.auth_chain.is_empty());
+    let at_third = asks
+        .federation_send(
+            &to,
+            get_room_state_ids::v1::Request::new(event(&third), room(&room_id)),
+        )
+        .await
+        .unwrap();
+    assert!(has(&at_third.pdu_ids, &carol_join));
+
+    let auth = asks
+        .federation_send(
+            &to,
+            get_event_authorization::v1::Request::new(room(&room_id), event(&second)),
+        )
+        .await
+        .unwrap();
+    let auth_types: Vec<Value> = parse(&auth.auth_chain)
+        .iter()
+        .map(|e| e["type"].clone())
+        .collect();
+    for kind in ["m.room.create", "m.room.member", "m.room.power_levels"] {
+        assert!(auth_types.contains(&json!(kind)), "{auth_types:?}");
+    }
+
+    let back = asks
+        .federation_send(
+            &to,
+            get_backfill::v1::Request::new(room(&room_id), vec![event(&second)], UInt::from(2u8)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(texts(&parse(&back.pdus)), ["two", "one"]);
+
+    // Between 'one' and 'three': 'two' and carol's join, oldest first; with a limit of one,
+    // the one next to 'three'.
+    let missing = asks
+        .federation_send(
+            &to,
+            get_missing_events::v1::Request::new(
+                room(&room_id),
+                vec![event(&first)],
+                vec![event(&third)],
+            ),
+        )
+        .await
+        .unwrap();
+    let missing = parse(&missing.events);
+    assert_eq!(missing.len(), 2, "{missing:?}");
+    assert_eq!(missing[0]["content"]["body"], "two");
+    assert_eq!(missing[1]["state_key"], carol.user_id.as_str());
+    let mut one_only = get_missing_events::v1::Request::new(
+        room(&room_id),
+        vec![event(&first)],
+        vec![event(&third)],
+    );
+    one_only.limit = UInt::from(1u8);
+    let one_only = asks.federation_send(&to, one_only).await.unwrap();
+    let one_only = parse(&one_only.events);
+    assert_eq!(one_only.len(), 1);
+    assert_eq!(one_only[0]["state_key"], carol.user_id.as_str());
+
+    // What we do not have is 404.
+    let unknown = asks
+        .federation_send(&to, get_event::v1::Request::new(event("$nosuchevent")))
+        .await;
+    assert_eq!(refusal(unknown), (404, "M_NOT_FOUND".into()));
+    let no_room = asks
+        .federation_send(
+            &to,
+            get_room_state_ids::v1::Request::new(event(&second), room("!nosuchroom:elsewhere")),
+        )
+        .await;
+    assert_eq!(refusal(no_room), (404, "M_NOT_FOUND".into()));
+
+    // A server with no user in the room is refused, whatever it asks.
+    let stranger = &three.server.services;
+    let forbidden = (403, "M_FORBIDDEN".to_string());
+    assert_eq!(
+        refusal(
+            stranger
+                .federation_send(&to, get_event::v1::Request::new(event(&second)))
+                .await
+        ),
+        forbidden
+    );
+    assert_eq!(
+        refusal(
+            stranger
+                .federation_send(
+                    &to,
+                    get_room_state_ids::v1::Request::new(event(&second), room(&room_id))
+                )
+                .await
+        ),
+        forbidden
+    );
+    assert_eq!(
+        refusal(
+            stranger
+                .federation_send(
+                    &to,
+                    get_room_state::v1::Request::new(event(&second), room(&room_id))
+                )
+                .await
+        ),
+        forbidden
+    );
+    assert_eq!(
+        refusal(
+            stranger
+                .federation_send(
+                    &to,
+                    get_event_authorization::v1::Request::new(room(&room_id), event(&second))
+                )
+                .await
+        ),
+        forbidden
+    );
+    assert_eq!(
+        refusal(
+            stranger
+                .federation_send(
+                    &to,
+                    get_backfill::v1::Request::new(
+                        room(&room_id),
+                        vec![event(&second)],
+                        UInt::from(10u8)
+                    )
+                )
+                .await
+        ),
+        forbidden
+    );
+    assert_eq!(
+        refusal(
+            stranger
+                .federation_send(
+                    &to,
+                    get_missing_events::v1::Request::new(
+                        room(&room_id),
+                        vec![event(&first)],
+                        vec![event(&third)]
+                    )
+                )
+                .await
+        ),
+        forbidden
+    );
+
+    for node in [one, two, three] {
+        node.server.stop().await;
+        node.home.cleanup().await;
+    }
+}
+both_engines!(a_server_in_the_room_reads_it_and_others_are_refused);
+
+/// In a room whose history is visible to joined members only, what was said before a server's
+/// first user joined reaches that server redacted; its user's own join, and what follows,
+/// whole.
+async fn history_a_server_may_not_see_is_redacted(engine: Engine) {
+    let pki = pki();
+    let (one, two) = tokio::join!(Node::start(engine, &pki), Node::start(engine, &pki));
+    let alice = one.server.user("alice").await;
+    let carol = two.server.user("carol").await;
+    let room_id = alice
+        .create_room(json!({"preset": "public_chat", "initial_state": [{
+            "type": "m.room.history_visibility", "state_key": "",
+            "content": {"history_visibility": "joined"}}]}))
+        .await;
+    let secret = alice.send_text(&room_id, "t1", "before carol").await;
+    join_via(&carol, &room_id, &one.name()).await;
+    let after = alice.send_text(&room_id, "t2", "after carol").await;
+
+    let back = two
+        .server
+        .services
+        .federation_send(
+            &one.name(),
+            get_backfill::v1::Request::new(room(&room_id), vec![event(&after)], UInt::from(10u8)),
+        )
+        .await
+        .unwrap();
+    let events = parse(&back.pdus);
+    let by_body = texts(&events);
+    assert!(by_body.contains(&"after carol".to_string()), "{events:?}");
+    assert!(!by_body.contains(&"before carol".to_string()), "{events:?}");
+    let redacted = events
+        .iter()
+        .find(|e| e["type"] == "m.room.message" && e["content"].get("body").is_none())
+        .unwrap_or_else(|| panic!("the earlier message, redacted: {events:?}"));
+    assert_eq!(redacted["content"], json!({}));
+    let carol_join = events
+        .iter()
+        .find(|e| e["type"] == "m.room.member" && e["state_key"] == carol.user_id.as_str())
+        .unwrap();
+    assert_eq!(carol_join["content"]["membership"], "join");
+    let single = two
+        .server
+        .services
+        .federation_send(&one.name(), get_event::v1::Request::new(event(&secret)))
+        .await
+        .unwrap();
+    let single: Value = serde_json::from_str(single.pdu.get()).unwrap();
+    assert_eq!(single["content"], json!({}), "{single}");
+
+    for node in [one, two] {
+        node.server.stop().await;
+        node.home.cleanup().await;
+    }
+}
+both_engines!(history_a_server_may_not_see_is_redacted);
+
+/// A server that was down missed events; the next PDU it receives builds on them, so it asks
+/// the sender for what lies between (get_missing_events) and stores those first, in order.
+async fn a_gap_is_filled_from_the_sender(engine: Engine) {
+    let pki = pki();
+    let (one, two) = tokio::join!(Node::start(engine, &pki), Node::start(engine, &pki));
+    let alice = one.server.user("alice").await;
+    let carol = two.server.user("carol").await;
+    let room_id = alice.create_room(json!({"preset": "public_chat"})).await;
+    join_via(&carol, &room_id, &one.name()).await;
+
+    // Carol's server goes down; alice says three things it does not receive (her server
+    // fails to reach it and backs off for minutes).
+    let Node { home, port, server } = two;
+    server.stop().await;
+    let g1 = alice.send_text(&room_id, "g1", "gap one").await;
+    let g2 = alice.send_text(&room_id, "g2", "gap two").await;
+    let g3 = alice.send_text(&room_id, "g3", "gap three").await;
+    let server = federating(&home, port, &pki).await;
+    let two = Node { home, port, server };
+    let carol = User {
+        base: two.server.url.clone(),
+        ..carol
+    };
+
+    // Only the last one reaches it, as a Synapse catching up sends it.
+    let last = one
+        .server
+        .services
+        .event_by_id(&g3)
+        .await
+        .unwrap()
+        .unwrap()
+        .federation_format();
+    let raw = serde_json::value::to_raw_value(&last).unwrap();
+    let results = two
+        .server
+        .services
+        .receive_transaction(&one.name(), "catch-up", &[raw], &[])
+        .await;
+    assert_eq!(results.get(&event(&g3)), Some(&Ok(())), "{results:?}");
+    // The events between were fetched and stored first (this transaction held the origin's
+    // lock throughout, so nothing else delivered them), in order.
+    let page = messages(&carol, &room_id, 10).await;
+    let chunk = page["chunk"].as_array().unwrap();
+    assert!(
+        texts(chunk).starts_with(&["gap three".into(), "gap two".into(), "gap one".into()]),
+        "{page}"
+    );
+    for id in [&g1, &g2] {
+        let (status, e) = carol
+            .get(&format!("/rooms/{}/event/{}", enc(&room_id), enc(id)))
+            .await;
+        assert_eq!(status, 200, "{e}");
+    }
+
+    for node in [one, two] {
+        node.server.stop().await;
+        node.home.cleanup().await;
+    }
+}
+both_engines!(a_gap_is_filled_from_the_sender);
