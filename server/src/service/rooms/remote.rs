@@ -68,6 +68,9 @@ impl Services {
         event: CanonicalJsonObject,
     ) -> Result<Pdu, RoomError> {
         let mut guard = self.streams.write().await;
+        // An event queued but not yet committed (the same PDU from another transaction a
+        // moment ago) is found once what was queued has settled.
+        guard.settle().await;
         if let Some(stored) = self.event_by_id(event_id.as_str()).await? {
             return Ok(stored);
         }
@@ -113,6 +116,8 @@ impl Services {
             .into_iter()
             .partition(|(id, _)| !state_ids.contains(id));
         let mut guard = self.streams.write().await;
+        // Events of the room queued a moment ago are stored before we look for them.
+        guard.settle().await;
         let mut cache_map = self.room_cache.lock().await;
         // A room known from an invite has its row already.
         let known = crate::store::rooms::room_version(&self.db, room_id.as_str())
@@ -242,6 +247,9 @@ impl Services {
             return self.append_remote(room_id.as_str(), event_id, event).await;
         }
         let mut guard = self.streams.write().await;
+        // An event queued but not yet committed (the same PDU from another transaction a
+        // moment ago) is found once what was queued has settled.
+        guard.settle().await;
         if let Some(stored) = self.event_by_id(event_id.as_str()).await? {
             return Ok(stored);
         }
