@@ -95,7 +95,7 @@ fn visible(visibility: &str, memberships: &[&str]) -> bool {
 
 impl Services {
     /// The room's rules, when `origin` is in the room now (one of its users joined): 404 for a
-    /// room we do not have, 403 when it is not in it.
+    /// room we do not have, 403 when it is not in it or the room's server ACL bars it.
     async fn origin_in_room(
         &self,
         origin: &ServerName,
@@ -112,6 +112,7 @@ impl Services {
                 "Server {origin} is not in room {room_id}"
             )));
         }
+        self.check_server_acl(room_id, origin).await?;
         Ok(rules)
     }
 
