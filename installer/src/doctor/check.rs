@@ -160,6 +160,8 @@ pub struct CheckDef {
     pub group: Group,
     pub about: &'static str,
     pub run: fn(&super::Ctx) -> Outcome,
+    /// Reads only this machine (a check of a network group that `--offline` still runs).
+    pub local: bool,
 }
 
 impl std::fmt::Debug for CheckDef {

@@ -211,7 +211,7 @@ pub fn select(selectors: &[String]) -> Result<Vec<CheckDef>, (String, Option<Str
 pub fn run(ctx: Arc<Ctx>, defs: &[CheckDef]) -> Vec<Check> {
     let (offline, online): (Vec<&CheckDef>, Vec<&CheckDef>) = defs
         .iter()
-        .partition(|d| ctx.opts.offline && d.group.is_network());
+        .partition(|d| ctx.opts.offline && d.group.is_network() && !d.local);
     let online: Vec<CheckDef> = online.into_iter().copied().collect();
     let timeout = ctx.opts.timeout;
     let mut done = runner::run_checks(&online, ctx, timeout);

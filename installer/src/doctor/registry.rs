@@ -13,6 +13,13 @@ macro_rules! def {
             group: Group::$group,
             about: $about,
             run: $run,
+            local: false,
+        }
+    };
+    ($id:literal, $group:ident, $about:literal, $run:path, local) => {
+        CheckDef {
+            local: true,
+            ..def!($id, $group, $about, $run)
         }
     };
 }
@@ -209,7 +216,8 @@ pub fn all() -> Vec<CheckDef> {
             "federation.queue",
             Federation,
             "our events reach the servers in our rooms (destinations in backoff, events waiting)",
-            federation::queue
+            federation::queue,
+            local
         ),
         def!(
             "federation.certificate",
