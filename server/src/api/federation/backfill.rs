@@ -10,7 +10,9 @@ use crate::service::SharedServices;
 
 pub async fn get_backfill_route(
     State(services): State<SharedServices>,
-    Federation { origin, request, .. }: Federation<Request>,
+    Federation {
+        origin, request, ..
+    }: Federation<Request>,
 ) -> Result<RumaResponse<Response>, ApiError> {
     let events = services
         .backfill_for_server(

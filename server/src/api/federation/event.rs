@@ -10,7 +10,9 @@ use crate::service::SharedServices;
 
 pub async fn get_event_route(
     State(services): State<SharedServices>,
-    Federation { origin, request, .. }: Federation<Request>,
+    Federation {
+        origin, request, ..
+    }: Federation<Request>,
 ) -> Result<RumaResponse<Response>, ApiError> {
     let event = services
         .event_for_server(&origin, request.event_id.as_str())

@@ -10,7 +10,9 @@ use crate::service::SharedServices;
 
 pub async fn get_event_auth_route(
     State(services): State<SharedServices>,
-    Federation { origin, request, .. }: Federation<Request>,
+    Federation {
+        origin, request, ..
+    }: Federation<Request>,
 ) -> Result<RumaResponse<Response>, ApiError> {
     let chain = services
         .event_auth_for_server(&origin, &request.room_id, request.event_id.as_str())

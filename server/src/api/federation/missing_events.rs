@@ -10,7 +10,9 @@ use crate::service::SharedServices;
 
 pub async fn post_get_missing_events_route(
     State(services): State<SharedServices>,
-    Federation { origin, request, .. }: Federation<Request>,
+    Federation {
+        origin, request, ..
+    }: Federation<Request>,
 ) -> Result<RumaResponse<Response>, ApiError> {
     let events = services
         .missing_events_for_server(

@@ -14,7 +14,9 @@ use crate::service::federation::room_reads::Served;
 
 pub async fn get_state_route(
     State(services): State<SharedServices>,
-    Federation { origin, request, .. }: Federation<get_room_state::v1::Request>,
+    Federation {
+        origin, request, ..
+    }: Federation<get_room_state::v1::Request>,
 ) -> Result<RumaResponse<get_room_state::v1::Response>, ApiError> {
     let at = services
         .state_for_server(&origin, &request.room_id, request.event_id.as_str())
@@ -27,7 +29,9 @@ pub async fn get_state_route(
 
 pub async fn get_state_ids_route(
     State(services): State<SharedServices>,
-    Federation { origin, request, .. }: Federation<get_room_state_ids::v1::Request>,
+    Federation {
+        origin, request, ..
+    }: Federation<get_room_state_ids::v1::Request>,
 ) -> Result<RumaResponse<get_room_state_ids::v1::Response>, ApiError> {
     let at = services
         .state_for_server(&origin, &request.room_id, request.event_id.as_str())
