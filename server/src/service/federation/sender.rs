@@ -85,12 +85,19 @@ impl Services {
         }
         let weak = Arc::downgrade(self);
         let mut changes = self.streams.subscribe();
+        let mut seen = self.streams.current();
         tokio::spawn(async move {
             while changes.changed().await.is_ok() {
                 let Some(services) = weak.upgrade() else {
                     return;
                 };
-                services.sender.wake_all();
+                // Only a new stream position can mean new events (typing notices poke the
+                // stream without one): the queues are not read for nothing.
+                let now = services.streams.current();
+                if now != seen {
+                    seen = now;
+                    services.sender.wake_all();
+                }
             }
         });
         Ok(())
