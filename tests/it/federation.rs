@@ -19,27 +19,16 @@ struct Pki {
 }
 
 fn pki(dir: &Path) -> Pki {
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "federation test CA");
-    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
-        .unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
-        .unwrap()
-        .signed_by(&key, &ca)
-        .unwrap();
+    let made = testkit::throwaway_pki("federation test CA", &["127.0.0.1"]);
     let out = Pki {
         ca: dir.join("ca.pem"),
         cert: dir.join("cert.pem"),
         key: dir.join("key.pem"),
     };
-    std::fs::write(&out.ca, ca.pem()).unwrap();
+    std::fs::write(&out.ca, &made.ca_pem).unwrap();
     // The full chain, as both servers expect.
-    std::fs::write(&out.cert, format!("{}{}", cert.pem(), ca.pem())).unwrap();
-    std::fs::write(&out.key, key.serialize_pem()).unwrap();
+    std::fs::write(&out.cert, format!("{}{}", made.cert_pem, made.ca_pem)).unwrap();
+    std::fs::write(&out.key, made.key_pem).unwrap();
     out
 }
 

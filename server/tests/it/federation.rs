@@ -77,32 +77,11 @@ impl Dns for FakeDns {
 // ---------------------------------------------------------------------------------------------
 // A real HTTPS server on loopback, answering by Host header.
 
-struct Pki {
-    ca_pem: String,
-    cert_pem: String,
-    key_pem: String,
-}
+use testkit::TestPki as Pki;
 
 /// A throwaway CA and a certificate from it for `sans` (names and IP addresses).
 fn pki(sans: &[&str]) -> Pki {
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "matrixd test CA");
-    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
-        .unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert =
-        rcgen::CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-            .unwrap()
-            .signed_by(&key, &ca)
-            .unwrap();
-    Pki {
-        ca_pem: ca.pem(),
-        cert_pem: cert.pem(),
-        key_pem: key.serialize_pem(),
-    }
+    testkit::throwaway_pki("matrixd test CA", sans)
 }
 
 /// What one request looked like, as the server saw it.

@@ -47,19 +47,8 @@ pub(crate) struct Served {
 
 /// A throwaway CA, and a certificate from it for 127.0.0.1 with its key (all PEM).
 pub(crate) fn ca_and_cert() -> (String, String, String) {
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "matrixd keys test CA");
-    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
-        .unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
-        .unwrap()
-        .signed_by(&key, &ca)
-        .unwrap();
-    (ca.pem(), cert.pem(), key.serialize_pem())
+    let p = testkit::throwaway_pki("matrixd keys test CA", &["127.0.0.1"]);
+    (p.ca_pem, p.cert_pem, p.key_pem)
 }
 
 /// A fake remote server on 127.0.0.1 (HTTPS with `cert_pem`), answering the key endpoints.
