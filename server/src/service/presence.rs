@@ -74,6 +74,9 @@ impl Services {
         self.store_presence(user_id, state, status_msg, last_active)
             .await?;
         // The servers of everyone sharing a room with the user learn it too.
+        if !self.sender.is_federating() {
+            return Ok(());
+        }
         let sharing = self.users_sharing_rooms(user_id).await?;
         let mut push = json!({"user_id": user_id, "presence": state, "last_active_ago": 0, "currently_active": state == "online"});
         if let Some(m) = status_msg {

@@ -13,16 +13,9 @@ use ruma::{
 use serde_json::{Value, json};
 
 use super::FederationError;
-use super::pdu::{PduError, event_id_of, parse_pdu};
+use super::pdu::{event_id_of, parse_pdu};
 use crate::service::Services;
 use crate::service::rooms::{NewEvent, Pdu, RoomError, rules_for};
-
-fn refused(e: PduError) -> RoomError {
-    match e {
-        PduError::Format(m) => RoomError::BadEvent(m),
-        PduError::Signature(m) => RoomError::Forbidden(m),
-    }
-}
 
 /// The stripped form (type, state_key, content, sender) of a PDU or stripped event.
 fn stripped(event: &Value) -> Option<Value> {
@@ -49,7 +42,7 @@ impl Services {
     ) -> Result<CanonicalJsonObject, RoomError> {
         let (version, rules) = rules_for(version.as_str())
             .map_err(|_| RoomError::IncompatibleVersion(version.to_string()))?;
-        let parsed = parse_pdu(event).map_err(refused)?;
+        let parsed = parse_pdu(event)?;
         let value =
             serde_json::to_value(&parsed).map_err(|e| RoomError::BadEvent(e.to_string()))?;
         let field = |k: &str| value.get(k).and_then(Value::as_str);
@@ -75,7 +68,7 @@ impl Services {
             return Err(RoomError::NotFound(format!("Unknown user {target}")));
         }
         self.check_server_acl(room_id.as_str(), origin).await?;
-        let checked = self.check_pdu(parsed, &rules).await.map_err(refused)?;
+        let checked = self.check_pdu(parsed, &rules).await?;
         if checked.redacted || checked.event_id != event_id {
             return Err(RoomError::BadEvent(
                 "The event's id or content hash does not match".into(),
@@ -170,14 +163,14 @@ impl Services {
                 }
             })?;
         // The answer must be our event, signed by the invitee's server too.
-        let mut signed = parse_pdu(&answer.event).map_err(refused)?;
-        if event_id_of(&signed, &rules).map_err(refused)? != event_id {
+        let mut signed = parse_pdu(&answer.event)?;
+        if event_id_of(&signed, &rules)? != event_id {
             return Err(RoomError::BadGateway(
                 "The invitee's server changed the invite".into(),
             ));
         }
         signed.remove("unsigned");
-        let checked = self.check_pdu(signed, &rules).await.map_err(refused)?;
+        let checked = self.check_pdu(signed, &rules).await?;
         let stored = self
             .append_remote(room_id, &event_id, checked.event)
             .await?;

@@ -9,7 +9,7 @@ use std::collections::{HashSet, VecDeque};
 use ruma::{EventId, RoomId, RoomVersionId, ServerName, UserId};
 use serde_json::{Map, Value};
 
-use super::pdu::{PduError, parse_pdu};
+use super::pdu::parse_pdu;
 use crate::service::Services;
 use crate::service::rooms::{Pdu, RoomError};
 
@@ -17,13 +17,6 @@ use crate::service::rooms::{Pdu, RoomError};
 pub struct JoinedState {
     pub state: Vec<Map<String, Value>>,
     pub auth_chain: Vec<Map<String, Value>>,
-}
-
-fn refused(e: PduError) -> RoomError {
-    match e {
-        PduError::Format(m) => RoomError::BadEvent(m),
-        PduError::Signature(m) => RoomError::Forbidden(m),
-    }
 }
 
 impl Services {
@@ -115,7 +108,7 @@ impl Services {
     ) -> Result<Pdu, RoomError> {
         let (_, rules) = self.room_rules(room_id.as_str()).await?;
         self.check_server_acl(room_id.as_str(), origin).await?;
-        let event = parse_pdu(pdu).map_err(refused)?;
+        let event = parse_pdu(pdu)?;
         let value = serde_json::to_value(&event).map_err(|e| RoomError::BadEvent(e.to_string()))?;
         let field = |k: &str| value.get(k).and_then(Value::as_str);
         let sender = field("sender").and_then(|s| UserId::parse(s).ok());
@@ -135,7 +128,7 @@ impl Services {
         if field("room_id") != Some(room_id.as_str()) {
             return Err(RoomError::BadEvent("The event is for another room".into()));
         }
-        let checked = self.check_pdu(event, &rules).await.map_err(refused)?;
+        let checked = self.check_pdu(event, &rules).await?;
         if checked.redacted {
             return Err(RoomError::BadEvent(
                 "The event's content hash does not match".into(),

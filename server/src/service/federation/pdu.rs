@@ -25,6 +25,17 @@ pub enum PduError {
     Signature(String),
 }
 
+/// A PDU refused as the API answers it: bad format 400 (M_BAD_JSON), a signature that does
+/// not hold 403.
+impl From<PduError> for crate::service::rooms::RoomError {
+    fn from(e: PduError) -> Self {
+        match e {
+            PduError::Format(m) => Self::BadEvent(m),
+            PduError::Signature(m) => Self::Forbidden(m),
+        }
+    }
+}
+
 /// A PDU that passed the checks: its event id, and the event as it may be kept (redacted when
 /// its content hash did not match).
 #[derive(Debug, Clone)]

@@ -47,6 +47,11 @@ struct Slot {
 }
 
 impl Sender {
+    /// Whether any other server receives our events (so EDUs have anywhere to go).
+    pub fn is_federating(&self) -> bool {
+        !self.running.lock().expect("sender lock").is_empty()
+    }
+
     /// Whether `server`'s last transaction failed (it is waiting out a backoff).
     fn is_down(&self, server: &ServerName) -> bool {
         self.running
@@ -281,6 +286,9 @@ impl Services {
     /// server with a user joined to `room_id`, at once and once: EDUs are not queued, and a
     /// server in backoff or unreachable misses it, as in Synapse.
     pub fn send_room_edu(self: &Arc<Self>, room_id: &str, edu: serde_json::Value) {
+        if !self.sender.is_federating() {
+            return;
+        }
         let services = self.clone();
         let room_id = room_id.to_string();
         tokio::spawn(async move {
