@@ -1,8 +1,8 @@
 //! What changed since a stream position, kept in memory: for each key (a room, a user, a
 //! device) the newest position written since `floor`. Sync asks it to skip queries that would
 //! find nothing (account data, presence, receipts, device lists, new events for unread counts)
-//! and to reuse what it read before while it still stands (memberships, read positions, key
-//! counts, an empty to-device queue).
+//! and to reuse what it read before while it still stands (memberships, account data, a room's
+//! state, read positions, key counts, an empty to-device queue).
 //!
 //! Every writer records its change after its transaction committed and before its position
 //! becomes visible (`streams`), so a reader holding a visible position never hears "nothing
@@ -62,6 +62,9 @@ impl ChangeLog {
 pub struct SyncHints {
     /// Each room's newest event.
     pub room_events: ChangeLog,
+    /// Each room's newest state event or redaction (what can change the room's state as
+    /// sync shows it).
+    pub room_state: ChangeLog,
     /// Each user's newest membership event, and under the key "" anyone's.
     pub memberships: ChangeLog,
     /// The newest change of anyone's devices or cross-signing keys, under the key "".
@@ -91,6 +94,7 @@ impl SyncHints {
         };
         SyncHints {
             room_events: ChangeLog::new(start),
+            room_state: ChangeLog::new(start),
             memberships: ChangeLog::new(start),
             device_lists: exact(device_lists),
             to_device: ChangeLog::new(start),
@@ -106,6 +110,11 @@ impl SyncHints {
     pub fn events_committed(&self, rows: &[NewEventRow]) {
         self.room_events
             .record(rows.iter().map(|r| (r.room_id.as_str(), r.stream_ordering)));
+        self.room_state.record(
+            rows.iter()
+                .filter(|r| r.state_key.is_some() || r.redacts.is_some())
+                .map(|r| (r.room_id.as_str(), r.stream_ordering)),
+        );
         self.memberships.record(rows.iter().flat_map(|r| {
             let user = r.membership.as_ref().map(|(user, _)| user.as_str());
             user.into_iter()
@@ -128,6 +137,18 @@ impl SyncHints {
     /// still stand.
     pub fn memberships_unchanged(&self, user_id: &str, at: i64, epoch: u64) -> bool {
         self.memberships_epoch() == epoch && !self.memberships.changed_since(user_id, at)
+    }
+
+    /// Whether a user's account data, read when the stream was at `at` (epoch `epoch`: a
+    /// purged room takes its room account data with it), still stands.
+    pub fn account_data_unchanged(&self, user_id: &str, at: i64, epoch: u64) -> bool {
+        self.memberships_epoch() == epoch && !self.account_data.changed_since(user_id, at)
+    }
+
+    /// Whether a room's state as it was at `at` (epoch `epoch`) is also its state at `pos`:
+    /// no state event or redaction between the two.
+    pub fn room_state_unchanged(&self, room_id: &str, at: i64, epoch: u64, pos: i64) -> bool {
+        self.memberships_epoch() == epoch && !self.room_state.changed_since(room_id, at.min(pos))
     }
 }
 
@@ -161,6 +182,44 @@ mod tests {
         let newest = 200 + MAX as i64 - 1;
         assert!(!log.changed_since(&format!("!r{}", MAX - 1), newest));
         assert!(log.changed_since(&format!("!r{}", MAX - 1), newest - 1));
+    }
+
+    fn row(pos: i64, state_key: Option<&str>, redacts: Option<&str>) -> NewEventRow {
+        NewEventRow {
+            stream_ordering: pos,
+            event_id: format!("$e{pos}"),
+            room_id: "!r:x".into(),
+            sender: "@a:x".into(),
+            kind: "m.room.message".into(),
+            state_key: state_key.map(String::from),
+            depth: pos,
+            origin_server_ts: 0,
+            json: "{}".into(),
+            txn: None,
+            membership: None,
+            new_room: None,
+            redacts: redacts.map(String::from),
+            relation: None,
+            history: false,
+        }
+    }
+
+    #[test]
+    fn a_rooms_state_stands_until_a_state_event_or_a_redaction() {
+        let h = SyncHints::new(10, 0, 0);
+        let epoch = h.memberships_epoch();
+        h.events_committed(&[row(11, None, None), row(12, None, None)]);
+        assert!(h.room_state_unchanged("!r:x", 10, epoch, 12));
+        h.events_committed(&[row(13, Some(""), None)]);
+        assert!(!h.room_state_unchanged("!r:x", 12, epoch, 13));
+        // Read at 13, asked about an earlier position: the change at 13 is in between.
+        assert!(!h.room_state_unchanged("!r:x", 13, epoch, 12));
+        assert!(h.room_state_unchanged("!r:x", 13, epoch, 20));
+        h.events_committed(&[row(14, None, Some("$e13"))]);
+        assert!(!h.room_state_unchanged("!r:x", 13, epoch, 14));
+        assert!(h.room_state_unchanged("!r:x", 14, epoch, 14));
+        h.memberships_rewritten();
+        assert!(!h.room_state_unchanged("!r:x", 14, epoch, 14));
     }
 
     #[test]

@@ -74,8 +74,8 @@ pub struct Services {
     )>,
     /// What sync last learned about each device (pending to-device messages, key counts).
     pub device_memos: e2ee::DeviceMemos,
-    /// Users' memberships as sync last read them.
-    pub membership_cache: sync::MembershipCache,
+    /// Memberships, account data and room state as sync last read them.
+    pub sync_snapshots: sync::SyncSnapshots,
     /// Unread notification counts per (room, user), extended incrementally by sync.
     pub unread_cache:
         std::sync::Mutex<std::collections::HashMap<(String, String), sync::UnreadCounts>>,
@@ -136,7 +136,7 @@ impl Services {
             previews: Default::default(),
             limiter: Default::default(),
             device_memos: Default::default(),
-            membership_cache: Default::default(),
+            sync_snapshots: Default::default(),
             unread_cache: Default::default(),
             push_rule_cache: Default::default(),
         }

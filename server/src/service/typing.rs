@@ -73,6 +73,12 @@ impl Typing {
         any
     }
 
+    /// The serial of the room's last typing change (0 if none).
+    pub fn room_serial(&self, room_id: &str) -> u64 {
+        let rooms = self.rooms.lock().expect("typing lock");
+        rooms.get(room_id).map_or(0, |r| r.serial)
+    }
+
     /// (users typing, serial of the room's last change).
     pub fn get(&self, room_id: &str) -> (Vec<String>, u64) {
         let now = Instant::now();

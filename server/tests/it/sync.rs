@@ -565,3 +565,199 @@ async fn memberships_follow_leave_and_forget(engine: Engine) {
     home.cleanup().await;
 }
 both_engines!(memberships_follow_leave_and_forget);
+
+/// Initial syncs reuse what earlier ones read (a room's state, the user's account data) only
+/// while it stands: a state change, a redaction of a state event and new account data each
+/// show in the next initial sync, while plain messages leave the state as it was.
+async fn initial_syncs_see_every_change_of_state_and_account_data(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let room = alice
+        .create_room(json!({"preset": "public_chat", "name": "One", "topic": "first topic"}))
+        .await;
+    let r = enc(&room);
+    bob.ok(Method::POST, &format!("/join/{r}"), json!({})).await;
+    // A one-event timeline keeps the changes below in the state section.
+    let path = format!(
+        "/sync?timeout=0&filter={}",
+        enc(&json!({"room": {"timeline": {"limit": 1}}}).to_string())
+    );
+    let initial = || async {
+        let (status, v) = bob.get(&path).await;
+        assert_eq!(status, 200, "{v}");
+        v
+    };
+    let state_of = |v: &Value, kind: &str| -> Value {
+        v["rooms"]["join"][&room]["state"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["type"] == kind)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let global = |v: &Value, kind: &str| -> Value {
+        v["account_data"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["type"] == kind)
+            .map(|e| e["content"].clone())
+            .unwrap_or(Value::Null)
+    };
+
+    alice.send_text(&room, "m0", "before").await;
+    let v = initial().await;
+    assert_eq!(state_of(&v, "m.room.name")["content"]["name"], "One", "{v}");
+    let state_ids = |v: &Value| -> Vec<Value> {
+        v["rooms"]["join"][&room]["state"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event_id"].clone())
+            .collect()
+    };
+    assert_eq!(
+        state_ids(&initial().await),
+        state_ids(&v),
+        "asked twice with nothing new, the same state"
+    );
+
+    alice.send_text(&room, "m1", "just talk").await;
+    let v = initial().await;
+    assert_eq!(state_of(&v, "m.room.name")["content"]["name"], "One");
+
+    alice
+        .ok(
+            Method::PUT,
+            &format!("/rooms/{r}/state/m.room.name"),
+            json!({"name": "Two"}),
+        )
+        .await;
+    alice.send_text(&room, "m2", "renamed").await;
+    let v = initial().await;
+    assert_eq!(state_of(&v, "m.room.name")["content"]["name"], "Two", "{v}");
+
+    let topic = state_of(&v, "m.room.topic");
+    assert_eq!(topic["content"]["topic"], "first topic");
+    let topic_id = topic["event_id"].as_str().unwrap();
+    alice
+        .ok(
+            Method::PUT,
+            &format!("/rooms/{r}/redact/{}/t1", enc(topic_id)),
+            json!({"reason": "gone"}),
+        )
+        .await;
+    alice.send_text(&room, "m3", "after the redaction").await;
+    let v = initial().await;
+    let topic = state_of(&v, "m.room.topic");
+    assert_eq!(topic["content"], json!({}), "the topic is redacted: {v}");
+    assert!(topic["unsigned"]["redacted_because"].is_object(), "{topic}");
+
+    for n in 1..=2 {
+        bob.ok(
+            Method::PUT,
+            &format!(
+                "/user/{}/account_data/org.example.counter",
+                enc(&bob.user_id)
+            ),
+            json!({"n": n}),
+        )
+        .await;
+        let v = initial().await;
+        assert_eq!(global(&v, "org.example.counter"), json!({"n": n}), "{v}");
+    }
+    bob.ok(
+        Method::PUT,
+        &format!(
+            "/user/{}/rooms/{r}/account_data/org.example.note",
+            enc(&bob.user_id)
+        ),
+        json!({"note": "hi"}),
+    )
+    .await;
+    let v = initial().await;
+    assert_eq!(
+        v["rooms"]["join"][&room]["account_data"]["events"][0]["content"],
+        json!({"note": "hi"}),
+        "{v}"
+    );
+
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(initial_syncs_see_every_change_of_state_and_account_data);
+
+/// An incremental sync leaves out the rooms where nothing happened since the token, without
+/// looking at them, and brings back exactly the room where something did: a message, room
+/// account data, a receipt, typing.
+async fn incremental_syncs_show_only_rooms_with_news(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let mut rooms = Vec::new();
+    for name in ["A", "B", "C"] {
+        let room = alice
+            .create_room(json!({"preset": "public_chat", "name": name}))
+            .await;
+        bob.ok(Method::POST, &format!("/join/{}", enc(&room)), json!({}))
+            .await;
+        rooms.push(room);
+    }
+    let first = alice.send_text(&rooms[1], "b0", "in B").await;
+    let mut since = bob.sync(None, 0).await["next_batch"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The rooms an incremental sync from `since` shows must be exactly `want` (an index into
+    // `rooms`, or none); returns the next token.
+    let next = |since: String, want: Option<usize>| {
+        let (bob, rooms) = (&bob, &rooms);
+        async move {
+            let v = bob.sync(Some(&since), 0).await;
+            let shown: Vec<usize> = (0..rooms.len())
+                .filter(|&i| v["rooms"]["join"].get(rooms[i].as_str()).is_some())
+                .collect();
+            assert_eq!(shown, want.into_iter().collect::<Vec<_>>(), "{v}");
+            v["next_batch"].as_str().unwrap().to_string()
+        }
+    };
+    since = next(since, None).await;
+    alice.send_text(&rooms[2], "c1", "in C").await;
+    since = next(since, Some(2)).await;
+    bob.ok(
+        Method::PUT,
+        &format!(
+            "/user/{}/rooms/{}/account_data/org.example.note",
+            enc(&bob.user_id),
+            enc(&rooms[0])
+        ),
+        json!({"note": "a"}),
+    )
+    .await;
+    since = next(since, Some(0)).await;
+    alice
+        .ok(
+            Method::POST,
+            &format!("/rooms/{}/receipt/m.read/{}", enc(&rooms[1]), enc(&first)),
+            json!({}),
+        )
+        .await;
+    since = next(since, Some(1)).await;
+    alice
+        .ok(
+            Method::PUT,
+            &format!("/rooms/{}/typing/{}", enc(&rooms[2]), enc(&alice.user_id)),
+            json!({"typing": true, "timeout": 30000}),
+        )
+        .await;
+    since = next(since, Some(2)).await;
+    next(since, None).await;
+
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(incremental_syncs_show_only_rooms_with_news);

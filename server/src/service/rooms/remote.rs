@@ -326,6 +326,12 @@ impl Services {
         }
         if !rows.is_empty() {
             db::insert_events(&self.db, &rows).await?;
+            // A redaction in the history can redact a state event of the room's state now.
+            // Backfill takes no stream position: the next one is recorded.
+            if rows.iter().any(|r| r.redacts.is_some()) {
+                let next = self.streams.current() + 1;
+                self.hints.room_state.record([(room_id, next)]);
+            }
         }
         Ok(stored)
     }

@@ -8,8 +8,11 @@ mod filter;
 mod longpoll;
 mod response;
 mod room;
+mod snapshot;
 mod token;
 mod unread;
+
+use snapshot::Snapshots;
 
 pub use filter::{SyncFilter, type_matches};
 pub use response::SyncResponse;
@@ -19,7 +22,8 @@ pub use unread::UnreadCounts;
 use crate::service::raw::raws;
 use response::{Events, InvitedRoom, LeftRoom, Rooms, Timeline};
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ruma::{OwnedRoomId, OwnedUserId};
@@ -36,20 +40,28 @@ pub struct SyncRequest {
     pub filter: SyncFilter,
 }
 
-/// Users whose memberships are kept at most; past that the cache starts again empty.
-const MEMBERSHIP_CACHE_MAX: usize = 1000;
-
-/// Users' memberships as sync last read them, reused while no membership of theirs changed.
-#[derive(Default)]
-pub struct MembershipCache(std::sync::Mutex<HashMap<String, Memberships>>);
-
-/// A user's memberships as read when the stream was at `at` (and the rewrite epoch `epoch`).
-#[derive(Clone)]
-struct Memberships {
-    at: i64,
-    epoch: u64,
-    rows: Vec<db::MembershipRow>,
+/// What sync reads again and again and reuses while the change logs say it stands, each
+/// bounded by bytes: users' memberships and account data, and rooms' state (which an initial
+/// sync, or a sync after a gap, sends whole).
+pub struct SyncSnapshots {
+    memberships: Snapshots<Vec<db::MembershipRow>>,
+    account_data: Snapshots<Vec<AccountDataRow>>,
+    room_state: Snapshots<Vec<db::EventRow>>,
 }
+
+impl Default for SyncSnapshots {
+    fn default() -> Self {
+        const MIB: usize = 1 << 20;
+        SyncSnapshots {
+            memberships: Snapshots::new(4 * MIB),
+            account_data: Snapshots::new(4 * MIB),
+            room_state: Snapshots::new(16 * MIB),
+        }
+    }
+}
+
+/// (room id or "" for global, type, content).
+type AccountDataRow = (String, String, String);
 
 /// Synapse's default timeline limit.
 const DEFAULT_TIMELINE_LIMIT: usize = 10;
@@ -117,28 +129,40 @@ impl Services {
         // Rooms, presence and encryption are independent: their queries run side by side.
         let rooms = async {
             let (memberships, account_rows) = tokio::try_join!(self.memberships(user_id), async {
-                if since.is_some() && !self.hints.account_data.changed_since(user_id, since_pos) {
-                    return Ok(Vec::new());
+                match since {
+                    Some(_) if !self.hints.account_data.changed_since(user_id, since_pos) => {
+                        Ok(Arc::default())
+                    }
+                    Some(_) => Ok::<_, RoomError>(Arc::new(
+                        userdata::account_data_since(&self.db, user_id, since_pos).await?,
+                    )),
+                    None => self.all_account_data(user_id).await,
                 }
-                Ok::<_, RoomError>(
-                    userdata::account_data_since(&self.db, user_id, since_pos).await?,
-                )
             },)?;
             let mut rooms = Rooms::default();
             let mut changed = false;
 
             let mut joined = Vec::new();
-            for (room_id, membership, event_id, mstream) in memberships {
-                if !req.filter.room_allowed(&room_id) {
+            for (room_id, membership, event_id, mstream) in memberships.iter() {
+                let (room_id, mstream) = (room_id.as_str(), *mstream);
+                if !req.filter.room_allowed(room_id) {
                     continue;
                 }
                 match membership.as_str() {
+                    // A room joined all along with nothing new since the token is left out
+                    // without being looked at.
+                    "join"
+                        if since.is_some_and(|t| {
+                            !req.full_state
+                                && mstream <= since_pos
+                                && !self.room_may_have_news(room_id, t, &account_rows)
+                        }) => {}
                     "join" => joined.push((room_id, mstream)),
                     "invite" if since.is_none() || mstream > since_pos => {
-                        let events = self.invite_state(&room_id, &event_id).await?;
+                        let events = self.invite_state(room_id, event_id).await?;
                         insert_room(
                             &mut rooms.invite,
-                            &room_id,
+                            room_id,
                             InvitedRoom {
                                 invite_state: Events::new(raws(&events)),
                             },
@@ -151,23 +175,23 @@ impl Services {
                     {
                         let rows = db::events_backwards(
                             &self.db,
-                            &room_id,
+                            room_id,
                             since_pos,
                             mstream,
                             limit as i64 + 1,
                         )
                         .await?;
                         let (timeline, limited, first) = self
-                            .timeline(&room_id, rows, limit, viewer, &req.filter)
+                            .timeline(room_id, rows, limit, viewer, &req.filter)
                             .await?;
                         let state_pos = first.map(|f| f - 1).unwrap_or(mstream);
                         let state = self
-                            .state_for_sync(&room_id, since, state_pos, true, &[], false, None)
+                            .state_for_sync(room_id, since, state_pos, true, &[], false, None)
                             .await?;
-                        let state = self.format_events(&room_id, &state, None).await?;
+                        let state = self.format_events(room_id, &state, None).await?;
                         insert_room(
                             &mut rooms.leave,
-                            &room_id,
+                            room_id,
                             LeftRoom {
                                 timeline: Timeline {
                                     events: raws(&timeline),
@@ -185,7 +209,7 @@ impl Services {
             }
 
             // Joined rooms, a few at a time (each takes a handful of queries).
-            let account_rows_ref = &account_rows;
+            let account_rows_ref = &account_rows[..];
             for chunk in joined.chunks(ROOMS_AT_ONCE) {
                 let sections = futures_util::future::try_join_all(chunk.iter().map(
                     |(room_id, mstream)| async move {
@@ -242,7 +266,7 @@ impl Services {
 
         // Global account data.
         let mut account_data = Vec::new();
-        for (room, kind, content) in &account_rows {
+        for (room, kind, content) in account_rows.iter() {
             if room.is_empty() {
                 account_data.push(json!({"type": kind, "content": serde_json::from_str::<Value>(content).unwrap_or(json!({}))}));
             }
@@ -285,34 +309,60 @@ impl Services {
     pub(super) async fn memberships(
         &self,
         user_id: &str,
-    ) -> Result<Vec<db::MembershipRow>, RoomError> {
-        let cached = self
-            .membership_cache
-            .0
-            .lock()
-            .expect("membership cache")
-            .get(user_id)
-            .cloned();
-        if let Some(m) = cached
-            && self.hints.memberships_unchanged(user_id, m.at, m.epoch)
-        {
-            return Ok(m.rows);
+    ) -> Result<Arc<Vec<db::MembershipRow>>, RoomError> {
+        let cache = &self.sync_snapshots.memberships;
+        if let Some(rows) = cache.get(user_id, |at, epoch| {
+            self.hints.memberships_unchanged(user_id, at, epoch)
+        }) {
+            return Ok(rows);
         }
         let (at, epoch) = (self.streams.current(), self.hints.memberships_epoch());
         let rows = db::memberships_of(&self.db, user_id).await?;
-        let mut cache = self.membership_cache.0.lock().expect("membership cache");
-        if cache.len() >= MEMBERSHIP_CACHE_MAX {
-            cache.clear();
+        let bytes = rows
+            .iter()
+            .map(|(r, m, e, _)| r.len() + m.len() + e.len() + 8)
+            .sum();
+        Ok(cache.put(user_id, at, epoch, rows, bytes))
+    }
+
+    /// All of the user's account data (global and per room), for an initial sync: from the
+    /// cache if none of it changed since it was read.
+    async fn all_account_data(&self, user_id: &str) -> Result<Arc<Vec<AccountDataRow>>, RoomError> {
+        let cache = &self.sync_snapshots.account_data;
+        if let Some(rows) = cache.get(user_id, |at, epoch| {
+            self.hints.account_data_unchanged(user_id, at, epoch)
+        }) {
+            return Ok(rows);
         }
-        cache.insert(
-            user_id.to_string(),
-            Memberships {
-                at,
-                epoch,
-                rows: rows.clone(),
-            },
-        );
-        Ok(rows)
+        let (at, epoch) = (self.streams.current(), self.hints.memberships_epoch());
+        let rows = userdata::account_data_since(&self.db, user_id, 0).await?;
+        let bytes = rows
+            .iter()
+            .map(|(r, k, c)| r.len() + k.len() + c.len())
+            .sum();
+        Ok(cache.put(user_id, at, epoch, rows, bytes))
+    }
+
+    /// A room's whole state at `pos`: from the cache if no state event or redaction came
+    /// between the position it was read at and `pos`.
+    pub(super) async fn room_state_at(
+        &self,
+        room_id: &str,
+        pos: i64,
+    ) -> Result<Arc<Vec<db::EventRow>>, RoomError> {
+        let cache = &self.sync_snapshots.room_state;
+        if let Some(rows) = cache.get(room_id, |at, epoch| {
+            self.hints.room_state_unchanged(room_id, at, epoch, pos)
+        }) {
+            return Ok(rows);
+        }
+        let epoch = self.hints.memberships_epoch();
+        let rows = db::state_at(&self.db, room_id, pos).await?;
+        let bytes = rows
+            .iter()
+            .map(|r| r.json.len() + r.event_id.len() + r.room_id.len())
+            .sum();
+        Ok(cache.put(room_id, pos, epoch, rows, bytes))
     }
 
     /// Presence of users sharing a room with this one (and the user's own).

@@ -2,6 +2,7 @@
 //! ephemeral events, account data, unread counts and summary.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
@@ -31,6 +32,22 @@ impl Services {
         Ok(!was_joined)
     }
 
+    /// Whether an incremental sync from `since` may have anything to show of a room the user
+    /// was joined to all along: new events, receipts, typing or room account data (`account`:
+    /// the user's account data written since). The change logs answer without a query, so an
+    /// incremental sync costs what changed, not how many rooms the user is in.
+    pub(super) fn room_may_have_news(
+        &self,
+        room_id: &str,
+        since: Token,
+        account: &[(String, String, String)],
+    ) -> bool {
+        self.hints.room_events.changed_since(room_id, since.pos)
+            || self.hints.receipts.changed_since(room_id, since.pos)
+            || self.typing.room_serial(room_id) > since.typing
+            || account.iter().any(|(room, ..)| room == room_id)
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn joined_room(
         &self,
@@ -58,6 +75,9 @@ impl Services {
         let count_now = !incremental || self.hints.room_events.changed_since(room_id, since_pos);
         let (rows, receipts, own_ad, unread, current_state) = tokio::try_join!(
             async {
+                if incremental && !self.hints.room_events.changed_since(room_id, from) {
+                    return Ok(Vec::new());
+                }
                 Ok::<_, RoomError>(
                     db::events_backwards(&self.db, room_id, from, to, limit as i64 + 1).await?,
                 )
@@ -90,7 +110,7 @@ impl Services {
                 Ok::<_, RoomError>(if incremental {
                     None
                 } else {
-                    Some(db::state_at(&self.db, room_id, to).await?)
+                    Some(self.room_state_at(room_id, to).await?)
                 })
             },
         )?;
@@ -248,14 +268,14 @@ impl Services {
         gap: bool,
         senders: &[String],
         lazy: bool,
-        known: Option<Vec<db::EventRow>>,
+        known: Option<Arc<Vec<db::EventRow>>>,
     ) -> Result<Vec<Pdu>, RoomError> {
         let rows = match since {
             None => match known {
                 Some(rows) => rows,
-                None => db::state_at(&self.db, room_id, pos).await?,
+                None => self.room_state_at(room_id, pos).await?,
             },
-            Some(_) if !gap => Vec::new(),
+            Some(_) if !gap => Arc::default(),
             Some(t) => {
                 let changes = db::state_changes(&self.db, room_id, t.pos, pos).await?;
                 let mut latest: HashMap<(String, String), db::EventRow> = HashMap::new();
@@ -268,11 +288,11 @@ impl Services {
                 }
                 let mut v: Vec<db::EventRow> = latest.into_values().collect();
                 v.sort_by_key(|r| r.stream_ordering);
-                v
+                Arc::new(v)
             }
         };
         let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
+        for r in rows.iter() {
             let p = Services::pdu(r)?;
             if lazy
                 && p.kind_str() == "m.room.member"
