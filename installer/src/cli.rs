@@ -15,6 +15,10 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// Language of messages (en, fa) [default: from LC_ALL, LC_MESSAGES or LANG].
+    #[arg(long, global = true, value_name = "LANG", value_parser = ["en", "fa"])]
+    pub lang: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -165,4 +169,111 @@ pub struct RegisterUserArgs {
     /// URL to use to talk to the homeserver. By default, the first client listener in the config
     /// file, else http://localhost:8008.
     pub server_url: Option<String>,
+}
+
+/// The `--lang` value among the arguments, read before parsing (the help and clap's own
+/// errors are built in that language). The last one wins, as clap's would.
+pub fn lang_flag(args: &[std::ffi::OsString]) -> Option<String> {
+    let mut found = None;
+    let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        } else if a == "--lang" {
+            found = it.next().map(|v| v.into_owned());
+        } else if let Some(v) = a.strip_prefix("--lang=") {
+            found = Some(v.to_string());
+        }
+    }
+    found
+}
+
+/// The command line definition with every about and help text taken from the catalogue of
+/// the current language.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory as _;
+    localise(Cli::command(), "")
+}
+
+/// Parses `args` with the localised definition; a usage error exits as clap does (code 2).
+pub fn parse(args: Vec<std::ffi::OsString>) -> Cli {
+    use clap::FromArgMatches as _;
+    let matches = command().get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// The catalogue id of a command's about text: `about`, `about-install`.
+pub fn about_id(path: &str) -> String {
+    if path.is_empty() {
+        "about".to_string()
+    } else {
+        format!("about-{path}")
+    }
+}
+
+/// The catalogue id of a flag's help: `help-lang`, `help-install-server_name`.
+pub fn help_id(path: &str, arg: &str) -> String {
+    let arg = arg.replace('_', "-");
+    if path.is_empty() {
+        format!("help-{arg}")
+    } else {
+        format!("help-{path}-{arg}")
+    }
+}
+
+/// Every catalogue id the command line uses (for the catalogue tests).
+pub fn catalogue_ids() -> Vec<String> {
+    use clap::CommandFactory as _;
+    fn walk(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        out.push(about_id(path));
+        for a in cmd.get_arguments() {
+            if a.is_global_set() && !path.is_empty() {
+                continue;
+            }
+            if a.get_help().is_some() {
+                out.push(help_id(path, a.get_id().as_str()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, sub.get_name(), out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&Cli::command(), "", &mut out);
+    out
+}
+
+fn localise(mut cmd: clap::Command, path: &str) -> clap::Command {
+    // clap (without its `string` feature) keeps &'static str; this runs once per process.
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let lang = crate::i18n::current();
+    cmd = cmd.about(leak(crate::i18n::format(lang, &about_id(path), &[])));
+    let ids: Vec<(clap::Id, Option<String>)> = cmd
+        .get_arguments()
+        .filter(|a| !(a.is_global_set() && !path.is_empty()))
+        .map(|a| (a.get_id().clone(), a.get_help().map(|h| h.to_string())))
+        .collect();
+    for (id, help) in ids {
+        let Some(help) = help else { continue };
+        // A question's flag ends with its default, which is a value, not prose.
+        let default = help
+            .rfind(" [default: ")
+            .filter(|_| {
+                help.ends_with(']') && crate::answers::Question::by_key(id.as_str()).is_some()
+            })
+            .map(|i| help[i + " [default: ".len()..help.len() - 1].to_string());
+        let mut text = crate::i18n::format(lang, &help_id(path, id.as_str()), &[]);
+        if let Some(d) = default {
+            text.push_str(&crate::i18n::format(lang, "help-default", &[("value", d)]));
+        }
+        cmd = cmd.mut_arg(id, |a| a.help(leak(text)));
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in subs {
+        cmd = cmd.mut_subcommand(name.clone(), |s| localise(s, &name));
+    }
+    cmd
 }

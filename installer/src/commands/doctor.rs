@@ -91,7 +91,7 @@ pub fn run(args: DoctorArgs, printer: &Printer) -> Result<ExitStatus, CliError> 
                 "{:<width$}  {:<10}  {}",
                 d.id,
                 d.group.prefix(),
-                d.about
+                d.about_text()
             ));
         }
         return Ok(ExitStatus::Success);

@@ -22,6 +22,14 @@ use matrixd::config::{Config, Mapping, Problems, YamlValue};
 
 use crate::facts::{self, Distro, OsInfo};
 
+/// The catalogue ids of the group headings and the checks' descriptions (for the catalogue
+/// tests).
+pub fn catalogue_ids() -> Vec<String> {
+    let mut ids: Vec<String> = Group::ALL.iter().map(|g| g.title_id()).collect();
+    ids.extend(registry::all().iter().map(CheckDef::about_id));
+    ids
+}
+
 /// Everything a run needs to know, from the command line (tests set the hidden probe options).
 #[derive(Debug, Clone)]
 pub struct Options {

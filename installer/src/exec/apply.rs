@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::exec::{fs, service, system};
 use crate::facts::{probe, under};
 use crate::plan::model::*;
+use crate::tr;
 use crate::ui::Printer;
 
 pub struct Options {
@@ -43,20 +44,20 @@ pub struct Failure {
 
 fn describe(step: &Step) -> String {
     match step {
-        Step::Packages { names, .. } => format!("install packages {}", names.join(" ")),
-        Step::User { name, .. } => format!("create user {name}"),
-        Step::Run { title, .. } => title.clone(),
-        Step::Dir { path, .. } => format!("create directory {}", path.display()),
-        Step::File(f) => format!("write {}", f.path.display()),
-        Step::SelfSigned { cert, .. } => {
-            format!("generate a self-signed certificate {}", cert.display())
+        Step::Packages { names, .. } => tr!("step-packages", names = names.join(" ")),
+        Step::User { name, .. } => tr!("step-user", name = name),
+        Step::Run { title, .. } => title.to_string(),
+        Step::Dir { path, .. } => tr!("step-dir", path = path.display()),
+        Step::File(f) => tr!("step-file", path = f.path.display()),
+        Step::SelfSigned { cert, .. } => tr!("step-self-signed", path = cert.display()),
+        Step::Symlink { link, .. } => tr!("step-symlink", path = link.display()),
+        Step::Include { file, .. } => tr!("step-include", path = file.display()),
+        Step::Service(s) => tr!("step-service", name = s.name),
+        Step::Wait { url, .. } => tr!("step-wait", url = url),
+        Step::Append { file, what, .. } => {
+            tr!("step-append", what = what, path = file.display())
         }
-        Step::Symlink { link, .. } => format!("link {}", link.display()),
-        Step::Include { file, .. } => format!("add an include to {}", file.display()),
-        Step::Service(s) => format!("start {}", s.name),
-        Step::Wait { url, .. } => format!("wait for {url}"),
-        Step::Append { file, what, .. } => format!("add {what} to {}", file.display()),
-        Step::Remove { path, .. } => format!("remove {}", path.display()),
+        Step::Remove { path, .. } => tr!("step-remove", path = path.display()),
     }
 }
 
@@ -287,7 +288,7 @@ impl Run<'_> {
                 } else {
                     self.status("Running", format!("{title} (`{}`)", cmd.display()));
                     system::run_ok(cmd)?;
-                    self.report.changed.push(title.clone());
+                    self.report.changed.push(title.to_string());
                 }
             }
             Step::Dir {

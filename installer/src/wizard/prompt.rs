@@ -7,9 +7,11 @@ use crate::answers::{Kind, Question};
 
 /// Asks `q`; returns its values (empty: no answer).
 pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> {
-    if !q.explain.is_empty() {
-        eprintln!("  {}", q.explain);
+    let explain = q.explain_text();
+    if !explain.is_empty() {
+        eprintln!("  {explain}");
     }
+    let prompt = q.prompt_text();
     let map = |e: dialoguer::Error| match e {
         dialoguer::Error::IO(io) => io,
     };
@@ -19,7 +21,7 @@ pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> 
                 .and_then(|d| choices.iter().position(|c| c == d))
                 .unwrap_or(0);
             let i = Select::new()
-                .with_prompt(q.prompt)
+                .with_prompt(&prompt)
                 .items(&choices)
                 .default(start)
                 .interact()
@@ -30,7 +32,7 @@ pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> 
             // Enter confirms (a typed y or n alone would leave that Enter to skip the next
             // question), and a question without a default (report_stats) has no answer on
             // Enter alone: it shows [y/n] and waits for one.
-            let mut c = Confirm::new().with_prompt(q.prompt).wait_for_newline(true);
+            let mut c = Confirm::new().with_prompt(&prompt).wait_for_newline(true);
             if let Some(d) = default {
                 c = c.default(d == "yes");
             }
@@ -40,7 +42,7 @@ pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> 
         Kind::Text => {
             let validate = q.validate;
             let mut input = Input::<String>::new()
-                .with_prompt(q.prompt)
+                .with_prompt(&prompt)
                 .allow_empty(!q.required);
             if let Some(d) = default {
                 input = input.default(d.to_string());
@@ -54,7 +56,7 @@ pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> 
         Kind::List => {
             let validate = q.validate;
             let s: String = Input::<String>::new()
-                .with_prompt(q.prompt)
+                .with_prompt(&prompt)
                 .allow_empty(true)
                 .validate_with(move |s: &String| {
                     s.split(',')
@@ -83,8 +85,12 @@ pub enum Decision {
 
 pub fn confirm_plan() -> std::io::Result<Decision> {
     let i = Select::new()
-        .with_prompt("Apply this plan?")
-        .items(["Proceed", "Change answers", "Cancel"])
+        .with_prompt(crate::tr!("wizard-apply"))
+        .items([
+            crate::tr!("wizard-proceed"),
+            crate::tr!("wizard-change"),
+            crate::tr!("wizard-cancel"),
+        ])
         .default(0)
         .interact()
         .map_err(|e| match e {

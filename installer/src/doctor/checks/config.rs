@@ -44,7 +44,10 @@ pub fn parse(ctx: &Ctx) -> Outcome {
                     shown_paths(ctx)
                 )
             };
-            Outcome { summary, ..details }
+            Outcome {
+                summary: summary.into(),
+                ..details
+            }
         }
         None => {
             let first = l.problems.errors().next();
@@ -64,8 +67,8 @@ pub fn parse(ctx: &Ctx) -> Outcome {
                 .unwrap_or_else(|| "fix the errors listed by: matrixd check-config".into());
             Outcome {
                 status: crate::doctor::Status::Fail,
-                summary,
-                fix: Some(fix),
+                summary: summary.into(),
+                fix: Some(fix.into()),
                 details: details.details,
             }
         }

@@ -12,6 +12,7 @@ use sqlx::Connection as _;
 use sqlx::sqlite::SqliteConnectOptions;
 
 use crate::doctor::{Ctx, Outcome, Status};
+use crate::i18n::Text;
 
 /// The server's migrations, embedded from its source tree (the same files matrixd embeds).
 fn migrator(db: &Database) -> sqlx::migrate::Migrator {
@@ -438,13 +439,19 @@ fn as_service_user(ctx: &Ctx, id: &str) -> Option<Outcome> {
         "as root PostgreSQL refused the role over the local socket ({root_error}), so this check ran as OS user {user}, as matrixd does"
     );
     if *connected {
-        o.summary = format!("{} (connected as OS user {user})", o.summary);
+        o.summary = Text::Concat(vec![
+            o.summary,
+            crate::msg!("db-connected-as-suffix", user = user),
+        ]);
         o = o
             .detail("connected_as", format!("{user} (uid {uid})"))
             .detail("why", how);
     } else {
         // Refused (or failing) as the service user too: say whose attempt this was.
-        o.summary = format!("as OS user {user}: {}", o.summary);
+        o.summary = Text::Concat(vec![
+            crate::msg!("db-as-os-user-prefix", user = user),
+            o.summary,
+        ]);
         o = o
             .detail("ran_as", format!("{user} (uid {uid})"))
             .detail("why", how);
@@ -540,8 +547,9 @@ fn run_as(ctx: &Ctx, user: &nix::unistd::User) -> Result<BTreeMap<String, Outcom
             id.to_string(),
             Outcome {
                 status,
-                summary: c["summary"].as_str().unwrap_or_default().to_string(),
-                fix: c["fix"].as_str().map(str::to_string),
+                // The other user's run reports in English (JSON); shown as it is.
+                summary: c["summary"].as_str().unwrap_or_default().into(),
+                fix: c["fix"].as_str().map(Text::from),
                 details,
             },
         );

@@ -115,7 +115,7 @@ fn each(ctx: &Ctx, judge: impl Fn(&CertSource, &[X509Certificate<'_>]) -> Outcom
     let mut first = outcomes.remove(0);
     for o in outcomes {
         if o.status == first.status {
-            first.summary = format!("{}; {}", first.summary, o.summary);
+            first.summary = crate::i18n::Text::Concat(vec![first.summary, "; ".into(), o.summary]);
         }
         first.details.extend(o.details);
     }

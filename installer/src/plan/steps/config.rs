@@ -141,10 +141,7 @@ pub fn config(
         Affects::Homeserver,
     )?;
     if a.registration == Registration::Open {
-        b.notes.push(
-            "registration is open without verification: anyone can create accounts on this server"
-                .into(),
-        );
+        b.notes.push(crate::msg!("plan-note-open-registration"));
     }
     Ok(())
 }

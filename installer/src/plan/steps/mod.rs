@@ -157,7 +157,7 @@ pub struct Builder<'a> {
     pub existing: &'a dyn Existing,
     new_secret: &'a mut dyn FnMut() -> String,
     pub steps: Vec<Step>,
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::i18n::Text>,
 }
 
 impl<'a> Builder<'a> {

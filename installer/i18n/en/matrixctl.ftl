@@ -1,0 +1,337 @@
+# matrixctl's English messages: the reference catalogue. Every id here must exist in
+# fa/matrixctl.ftl with the same placeholders (tests in src/i18n/tests.rs). Technical fragments
+# (paths, commands, flags, URLs, user ids, config keys) are placeholders, never text: in Persian
+# they are then isolated (FSI … PDI) and keep their order.
+
+## Errors: the frame (src/error.rs)
+
+error-line = error: { $message }
+error-cause = Caused by: { $cause }
+error-hint = hint: { $hint }
+
+## Status verbs (right-aligned, cargo-style)
+
+verb-detected = Detected
+verb-reading = Reading
+verb-unchanged = Unchanged
+verb-done = Done
+
+## install (src/commands/install.rs)
+
+install-intro = { $cmd } — nothing is changed until you confirm.
+install-detected = { $os } → { $file }
+install-reading-earlier = { $path } (the earlier install's answers are the defaults)
+install-plan-dry-run = Plan (dry run: nothing is changed):
+install-plan = Plan:
+install-cancelled = Cancelled; nothing was changed.
+install-answers-saved = Answers saved to { $path }. Repeat with:
+install-unchanged = the installation already matches these answers; nothing was changed
+install-changes = { $n } change(s)
+install-next = Next: { $register }     Status: { $status }     Undo: { $undo }
+install-into-root = Installed into { $path } (nothing was started: { $root } skips activation).
+install-done-nothing = nothing
+install-already-done = already done: { $done }
+err-missing-answer = missing answer: { $key } (no terminal to ask on, or { $yes } given)
+hint-missing-answer = pass { $flag }, or set { $key } in the { $opt } file
+err-cannot-ask = cannot ask the install questions
+hint-cannot-ask = answer with flags or { $answers }, and { $yes }
+err-root = { $root }
+err-earlier-answers = the answers of the earlier install cannot be read
+hint-fix-or-remove = fix or remove { $path }
+err-read-answers = invalid answers file { $path }
+hint-answers-keys = keys are the flags' names with { $sep } ({ $example })
+err-server-name-changed = this machine already serves { $name }; the server name can never change
+hint-server-name-changed = keep { $keep }, or `{ $purge }` first to start over
+err-no-confirmation = refusing to change the system without confirmation (no terminal to ask on)
+hint-no-confirmation = review the plan with { $dry_run }, then pass { $yes }
+err-cannot-confirm = cannot ask for confirmation
+err-cannot-save = cannot save { $path }
+err-install-needs-root = installing needs root (packages, a system user, { $etc })
+hint-install-needs-root = run it with { $sudo }, or pass { $root } to install into a directory tree
+err-install-stopped = install stopped: cannot { $step }
+hint-install-resume = fix the cause, then resume with `{ $cmd }` (finished steps are detected and skipped)
+
+## The wizard (src/wizard/prompt.rs)
+
+wizard-apply = Apply this plan?
+wizard-proceed = Proceed
+wizard-change = Change answers
+wizard-cancel = Cancel
+
+## Install questions (src/answers/mod.rs): q-KEY-prompt, q-KEY-explain
+
+q-server-name-prompt = Server name (the part after ':' in @alice:example.org)
+q-server-name-explain = The server name becomes the part after ':' in every user id (@alice:example.org) and can never change.
+q-database-prompt = Database
+q-database-explain = SQLite needs nothing else; PostgreSQL is installed here if absent and scales further.
+q-proxy-prompt = Reverse proxy
+q-proxy-explain = nginx terminates TLS on 443 (and 8448 for federation) and forwards /_matrix to matrixd.
+q-tls-prompt = TLS certificate
+q-tls-explain = self-signed: generated here; existing: your full-chain certificate and key; direct: matrixd itself listens with TLS on 8448; none: plain HTTP (testing only).
+q-tls-cert-prompt = Certificate file (full chain, PEM)
+q-tls-key-prompt = Private key file (PEM)
+q-public-baseurl-prompt = Public client URL
+q-public-baseurl-explain = The URL clients use to reach this server.
+q-federation-prompt = Federate with other Matrix servers?
+q-well-known-prompt = Serve /.well-known/matrix/client and /server from this host?
+q-registration-prompt = Registration
+q-registration-explain = closed: only admins create users (matrixctl register-user); token: sign-up needs a registration token; open: anyone may sign up.
+q-report-stats-prompt = Report anonymous usage statistics?
+q-smtp-host-prompt = SMTP server for email notifications (empty: none)
+q-smtp-port-prompt = SMTP port
+q-smtp-user-prompt = SMTP user (empty: none)
+q-smtp-pass-file-prompt = File holding the SMTP password (empty: none)
+q-notif-from-prompt = Sender of notification emails
+q-smtp-require-tls-prompt = Require TLS (STARTTLS) to the SMTP server?
+q-install-coturn-prompt = Install coturn here for voice and video calls?
+q-turn-uris-prompt = TURN URIs, comma-separated (empty: none)
+q-turn-secret-file-prompt = File holding the TURN shared secret
+q-url-preview-prompt = Generate URL previews? (the server fetches links posted in rooms)
+
+## doctor: group headings and what each check looks at (src/doctor/check.rs, registry.rs)
+
+group-system = System
+group-config = Configuration
+group-service = Service
+group-db = Database
+group-tls = TLS
+group-federation = Federation
+group-client = Client discovery
+group-email = Email
+group-turn = TURN
+group-nginx = nginx
+
+check-system-os = the operating system is one matrixctl supports
+check-system-memory = at least 1 GB of memory (joining large rooms needs it)
+check-system-disk = free disk space where the data lives
+check-system-clock = the clock is synchronised (signatures and certificates depend on it)
+check-config-parse = homeserver.yaml loads and validates with the server's own loader
+check-config-unknown-keys = no unknown keys; Synapse keys matrixd ignores are named
+check-config-server-name = server_name is a valid server name
+check-config-public-baseurl = public_baseurl is set and https
+check-config-signing-key = the signing key is present, parseable, private and owned by the service user
+check-config-registration-secret = registration_shared_secret is set (register-user needs it)
+check-config-registration = registration is not open without a token
+check-config-database = SQLite is not used on a federating or busy server
+check-config-url-preview = URL previews never fetch loopback or private addresses
+check-config-email = email has the public_baseurl its links need
+check-config-turn = TURN is configured completely or not at all
+check-service-enabled = matrixd is enabled in the service manager
+check-service-running = matrixd is running
+check-service-listeners = every configured listener accepts connections
+check-service-client-versions = /_matrix/client/versions answers locally
+check-db-reachable = the database answers
+check-db-migrations = the database schema is current
+check-db-encoding = PostgreSQL uses encoding UTF8 and collation C
+check-tls-certificate = the certificate file is readable and holds a certificate
+check-tls-key-match = the certificate matches its private key
+check-tls-expiry = the certificate is valid and not about to expire
+check-tls-names = the certificate covers the public host names
+check-tls-chain = the certificate file is a full chain
+check-federation-well-known = /.well-known/matrix/server is valid JSON with m.server
+check-federation-srv = SRV records (_matrix-fed._tcp, then _matrix._tcp)
+check-federation-version = the federation endpoint answers as other servers reach it (and not when disabled)
+check-federation-keys = /_matrix/key/v2/server: our server_name, future valid_until_ts, valid self-signature, our key
+check-federation-queue = our events reach the servers in our rooms (destinations in backoff, events waiting)
+check-federation-certificate = the federation certificate chain verifies for the host
+check-client-well-known = /.well-known/matrix/client is valid JSON with a base_url
+check-client-cors = the client well-known carries Access-Control-Allow-Origin, redirects included
+check-client-base-url = its base_url is public_baseurl and answers /_matrix/client/versions
+check-email-smtp = the SMTP host resolves and answers EHLO (no mail is sent)
+check-turn-credentials = /voip/turnServer returns a credential made with turn_shared_secret
+check-nginx-config-test = nginx -t passes
+check-nginx-proxy = the site forwards /_matrix and /_synapse/client to matrixd
+check-nginx-body-size = client_max_body_size is at least max_upload_size
+
+## Command-line help (src/cli.rs): about-COMMAND, help-COMMAND-FLAG; the English text is the
+## doc comment clap derives it from (a test compares them)
+
+help-default = {" "}[default: { $value }]
+about = Install, run and look after a Matrix homeserver
+help-quiet = Print only errors
+help-lang = Language of messages (en, fa) [default: from LC_ALL, LC_MESSAGES or LANG]
+about-generate-config = Write homeserver.yaml, its signing key and log config (Synapse's --generate-config)
+help-generate-config-server-name = The domain in your users' ids (@alice:NAME). It can never change later
+help-generate-config-config-path = Where to write homeserver.yaml. The signing key and log config go beside it
+help-generate-config-report-stats = Whether to report anonymous usage statistics (yes or no). Required, as in Synapse
+help-generate-config-data-directory = Where the database, media and logs live [default: the current directory]
+help-generate-config-keys-directory = Where the signing key and log config go [default: beside the config file]
+help-generate-config-public-baseurl = The URL clients reach the server at (enables /.well-known/matrix/client)
+help-generate-config-http-port = Port of the http listener
+help-generate-config-open-private-ports = Listen on all interfaces instead of loopback only (Synapse's --open-private-ports)
+about-register-user = Register a user with the shared secret (drop-in for Synapse's register_new_matrix_user)
+help-register-user-user = Local part of the new user. Will prompt if omitted
+help-register-user-password = New password for user. Will prompt for a password if this flag and --password-file are not set. Passing a password on the command line is not recommended: use --password-file
+help-register-user-password-file = File containing the new password for user (its first line). '-' reads standard input
+help-register-user-user-type = User type as specified in synapse.api.constants.UserTypes (support, bot)
+help-register-user-admin = Register new user as an admin. Will prompt if --no-admin is not set either
+help-register-user-no-admin = Register new user as a regular user. Will prompt if --admin is not set either
+help-register-user-shared-secret = Shared secret as defined in the server config file (not recommended on the command line)
+help-register-user-config = Path to the server config file containing the shared secret (and the listener to use)
+help-register-user-exists-ok = Do not fail if the user already exists
+help-register-user-server-url = URL to use to talk to the homeserver. By default, the first client listener in the config file, else http://localhost:8008
+about-install = Turn this machine into a running homeserver behind TLS, in one guided command
+help-install-dry-run = Print the plan and change nothing
+help-install-yes = Do not ask for confirmation (and never prompt: a missing answer is an error)
+help-install-answers = Read answers from this TOML file (keys as in the saved answers file; unknown keys are errors)
+help-install-root = Install into this directory tree instead of / (for tests and image builders); nothing is started
+help-install-distro = Use this OS family's data instead of detecting it (debian, fedora, opensuse, arch, alpine, freebsd, openbsd)
+help-install-server-name = The part after ':' in every user id (@alice:NAME). It can never change later
+help-install-database = The database (PostgreSQL is installed and set up here if absent)
+help-install-proxy = The reverse proxy in front of matrixd
+help-install-tls = Where the TLS certificate comes from
+help-install-tls-cert = Full-chain certificate (PEM) for --tls existing
+help-install-tls-key = Its private key (PEM) for --tls existing
+help-install-public-baseurl = The URL clients reach the server at
+help-install-federation = Talk to other Matrix servers
+help-install-well-known = Serve /.well-known/matrix/client and /server, with CORS, from this host
+help-install-registration = Who may create accounts
+help-install-report-stats = Report anonymous usage statistics (required, as in Synapse)
+help-install-smtp-host = SMTP server for notification emails
+help-install-smtp-port = SMTP port
+help-install-smtp-user = SMTP user name
+help-install-smtp-pass-file = File whose first line is the SMTP password
+help-install-notif-from = Sender of notification emails, e.g. "Matrix <noreply@example.org>"
+help-install-smtp-require-tls = Require STARTTLS to the SMTP server
+help-install-install-coturn = Install coturn here with use-auth-secret and a generated shared secret
+help-install-turn-uris = A TURN URI for voice and video calls (repeatable)
+help-install-turn-secret-file = File holding the TURN server's shared secret (use-auth-secret)
+help-install-url-preview = Generate URL previews (private ranges are never fetched)
+about-start = Start the installed homeserver through the service manager
+help-start-distro = Use this OS family's data instead of detecting it
+about-stop = Stop the installed homeserver
+help-stop-distro = Use this OS family's data instead of detecting it
+about-restart = Restart the installed homeserver
+help-restart-distro = Use this OS family's data instead of detecting it
+about-status = Whether the homeserver runs, and where its config, data and logs are
+help-status-distro = Use this OS family's data instead of detecting it
+about-uninstall = Remove the service and the packages install added; keep data, keys and config unless --purge
+help-uninstall-purge = Also delete the config, keys, secrets, data (database, media) and logs. Asks first
+help-uninstall-yes = Do not ask for confirmation
+help-uninstall-distro = Use this OS family's data instead of detecting it
+about-doctor = Find what is wrong with an installation and say how to fix it (read-only)
+help-doctor-checks = Checks to run, by id (config.parse) or group (system, config, service, db, tls, federation, client, email, turn, nginx) [default: all]
+help-doctor-config = The homeserver.yaml to check (repeatable, files or directories) [default: the installed one]
+help-doctor-json = Print the report as JSON (versioned schema) on stdout
+help-doctor-verbose = Show every check's details
+help-doctor-offline = Skip the checks that need the network (federation, client discovery, email, TURN)
+help-doctor-list-checks = List every check's id, group and purpose, and exit
+help-doctor-strict = Treat warnings as failures (exit 1)
+help-doctor-distro = Use this OS family's data instead of detecting it
+help-doctor-access-token-file = A file holding an access token, for turn.credentials (secrets are never taken on argv)
+help-doctor-dns = Ask this DNS server (ADDR:PORT) instead of the system's
+help-doctor-connect-to = Connect to ADDR:PORT2 whenever HOST:PORT is meant (TLS and Host still say HOST), like curl
+help-doctor-ca-file = Trust only the CA certificates in this PEM file
+help-doctor-nginx-site = The nginx site to inspect instead of the distro's
+help-doctor-nginx-conf = The nginx main config for `nginx -t`
+help-doctor-timeout = Seconds each check may take
+
+## Printer (src/ui/mod.rs)
+
+warning-line = warning: { $message }
+
+## doctor: findings (src/doctor/checks/*.rs)
+
+db-connected-as-suffix = {" "}(connected as OS user { $user })
+db-as-os-user-prefix = as OS user { $user }:{" "}
+
+## doctor: the report (src/doctor/report.rs)
+
+doctor-fix = fix: { $fix }
+doctor-tally = { $problems }, { $warnings }, { $skipped }, { $ok }.
+doctor-tally-problems =
+    { $n ->
+        [one] { $n } problem
+       *[other] { $n } problems
+    }
+doctor-tally-warnings =
+    { $n ->
+        [one] { $n } warning
+       *[other] { $n } warnings
+    }
+doctor-tally-skipped = { $n } skipped
+doctor-tally-ok = { $n } ok
+doctor-tally-more = {"  "}Details: { $verbose }   Machines: { $json }
+
+## More status verbs (src/ui/mod.rs)
+
+verb-adding = Adding
+verb-creating = Creating
+verb-dropping = Dropping
+verb-generating = Generating
+verb-installing = Installing
+verb-keeping = Keeping
+verb-linking = Linking
+verb-ready = Ready
+verb-refreshing = Refreshing
+verb-reloaded = Reloaded
+verb-reloading = Reloading
+verb-removing = Removing
+verb-restarted = Restarted
+verb-restarting = Restarting
+verb-running = Running
+verb-started = Started
+verb-starting = Starting
+verb-stopped = Stopped
+verb-updating = Updating
+verb-writing = Writing
+
+## The plan (src/plan/show.rs, src/plan/steps/*.rs)
+
+plan-verb-create = create
+plan-verb-update = update
+plan-verb-keep = keep
+plan-verb-unchanged = unchanged
+plan-verb-install = install
+plan-verb-user = user
+plan-verb-run = run
+plan-verb-service = service
+plan-verb-remove = remove
+plan-verb-wait = wait
+plan-packages = packages for { $purpose }: { $names }
+plan-packages-detail = only those not installed yet
+plan-user-detail = system user, home { $home }, unless it exists
+plan-unless-exists = unless { $path } exists
+plan-unless-it-exists = unless it exists:{" "}
+plan-directory = directory { $mode }
+plan-signing-key-keep = exists; a signing key is never overwritten
+plan-signing-key-new = new { $kind } signing key, { $mode } (never overwritten)
+plan-secret-keep = exists; a secret is never overwritten
+plan-secret-new = new random secret, { $mode } (never overwritten)
+plan-from-template = from { $template }, { $mode }
+plan-copy-of = copy of { $src }, { $mode }
+plan-data = { $what }, { $mode }
+plan-data-answers = these answers, for re-runs
+plan-cert-keep = exist; a certificate and key are never overwritten
+plan-cert-new = self-signed certificate for { $names } ({ $tool })
+plan-cert-key = its private key, { $mode }
+plan-symlink = symlink to { $target }
+plan-include = `{ $line }` inside the { $block } block (old file kept as a backup)
+plan-service-start = start unless running
+plan-service-reload = enable and start; reload if its files changed
+plan-service-restart = enable and start; restart only if its files changed
+plan-direct-spawn = (where no service manager runs: { $cmd } starts it as { $user }, output to { $log })
+plan-direct = (where no service manager runs: { $cmd })
+plan-append = { $what } added at the end
+plan-remove-tree = and everything in it
+plan-wait = answers (connecting to { $connect })
+plan-note = note: { $note }
+plan-pg-init = initialise the PostgreSQL cluster
+plan-pg-role = create PostgreSQL role { $role }
+plan-pg-db = create database { $db } ({ $encoding }, { $collation } collation, from { $template }) owned by { $role }
+plan-note-no-binary = { $matrixd } is expected at { $bin } (no { $matrixd } binary next to { $matrixctl })
+plan-note-open-registration = registration is open without verification: anyone can create accounts on this server
+
+## Execution: the step a failure names (src/exec/apply.rs)
+
+step-packages = install packages { $names }
+step-user = create user { $name }
+step-dir = create directory { $path }
+step-file = write { $path }
+step-self-signed = generate a self-signed certificate { $path }
+step-symlink = link { $path }
+step-include = add an include to { $path }
+step-service = start { $name }
+step-wait = wait for { $url }
+step-append = add { $what } to { $path }
+step-remove = remove { $path }

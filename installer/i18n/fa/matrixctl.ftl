@@ -1,0 +1,328 @@
+# پیام‌های فارسی matrixctl. هر شناسه باید با همان جای‌نگهدارها (placeholder) در
+# en/matrixctl.ftl هم باشد. بخش‌های فنی (مسیر، فرمان، گزینه، نشانی، شناسه‌ی کاربر، کلید
+# پیکربندی) همیشه جای‌نگهدارند تا Fluent آن‌ها را میان FSI و PDI بگذارد و ترتیبشان در متن
+# راست‌به‌چپ به هم نریزد. اصطلاح انگلیسی در پرانتز همان است که مدیر سرور در لاگ‌ها و مستندات می‌بیند.
+
+## خطاها: قالب کلی (src/error.rs)
+
+error-line = خطا: { $message }
+error-cause = علت: { $cause }
+error-hint = راهنمایی: { $hint }
+
+## فعل‌های وضعیت
+
+verb-detected = شناسایی شد
+verb-reading = خواندن
+verb-unchanged = بدون تغییر
+verb-done = انجام شد
+
+## نصب (src/commands/install.rs)
+
+install-intro = { $cmd } — تا وقتی تأیید نکنید هیچ چیزی تغییر نمی‌کند.
+install-detected = { $os } ← { $file }
+install-reading-earlier = { $path } (پاسخ‌های نصب قبلی مقدار پیش‌فرض‌اند)
+install-plan-dry-run = برنامه‌ی نصب (اجرای آزمایشی (dry run): هیچ چیزی تغییر نمی‌کند):
+install-plan = برنامه‌ی نصب:
+install-cancelled = لغو شد؛ هیچ چیزی تغییر نکرد.
+install-answers-saved = پاسخ‌ها در { $path } ذخیره شد. برای تکرار همین نصب:
+install-unchanged = نصب موجود همین حالا با این پاسخ‌ها می‌خواند؛ هیچ چیزی تغییر نکرد
+install-changes = { $n } تغییر
+install-next = قدم بعدی: { $register }     وضعیت: { $status }     بازگردانی: { $undo }
+install-into-root = در { $path } نصب شد (هیچ سرویسی راه‌اندازی نشد: { $root } مرحله‌ی فعال‌سازی را رد می‌کند).
+install-done-nothing = هیچ
+install-already-done = انجام‌شده تا این‌جا: { $done }
+err-missing-answer = پاسخ { $key } داده نشده است (ترمینالی برای پرسیدن نیست، یا { $yes } داده شده)
+hint-missing-answer = { $flag } را بدهید، یا { $key } را در فایل { $opt } بنویسید
+err-cannot-ask = پرسش‌های نصب را نمی‌توان پرسید
+hint-cannot-ask = با گزینه‌ها یا { $answers } پاسخ دهید، به‌همراه { $yes }
+err-root = { $root }
+err-earlier-answers = پاسخ‌های نصب قبلی خوانده نمی‌شوند
+hint-fix-or-remove = { $path } را درست یا حذف کنید
+err-read-answers = فایل پاسخ‌ها { $path } نامعتبر است
+hint-answers-keys = کلیدها همان نام گزینه‌ها با { $sep } هستند ({ $example })
+err-server-name-changed = این ماشین هم‌اکنون میزبان { $name } است؛ نام سرور (server name) هرگز قابل تغییر نیست
+hint-server-name-changed = { $keep } را نگه دارید، یا برای شروع از صفر اول `{ $purge }` را اجرا کنید
+err-no-confirmation = بدون تأیید، سیستم تغییر داده نمی‌شود (ترمینالی برای پرسیدن نیست)
+hint-no-confirmation = برنامه را با { $dry_run } بازبینی کنید، سپس { $yes } را بدهید
+err-cannot-confirm = نمی‌توان تأیید گرفت
+err-cannot-save = { $path } ذخیره نمی‌شود
+err-install-needs-root = نصب به دسترسی root نیاز دارد (بسته‌ها، یک کاربر سیستمی، { $etc })
+hint-install-needs-root = آن را با { $sudo } اجرا کنید، یا با { $root } در یک شاخه (directory) نصب کنید
+err-install-stopped = نصب متوقف شد: { $step } انجام نشد
+hint-install-resume = علت را برطرف کنید و با `{ $cmd }` ادامه دهید (مراحل انجام‌شده شناسایی و رد می‌شوند)
+
+## دستیار نصب (src/wizard/prompt.rs)
+
+wizard-apply = این برنامه اجرا شود؟
+wizard-proceed = اجرا
+wizard-change = تغییر پاسخ‌ها
+wizard-cancel = لغو
+
+## پرسش‌های نصب (src/answers/mod.rs)
+
+q-server-name-prompt = نام سرور (server name؛ بخش پس از { CODE(":") } در { CODE("@alice:example.org") })
+q-server-name-explain = نام سرور بخش پس از { CODE(":") } در شناسه‌ی همه‌ی کاربران می‌شود ({ CODE("@alice:example.org") }) و هرگز قابل تغییر نیست.
+q-database-prompt = پایگاه داده (database)
+q-database-explain = SQLite به چیز دیگری نیاز ندارد؛ PostgreSQL اگر نصب نباشد همین‌جا نصب می‌شود و برای بار بیشتر مناسب‌تر است.
+q-proxy-prompt = پراکسی معکوس (reverse proxy)
+q-proxy-explain = nginx اتصال TLS را روی درگاه { CODE("443") } (و { CODE("8448") } برای فدراسیون) پایان می‌دهد و درخواست‌های { CODE("/_matrix") } را به matrixd می‌فرستد.
+q-tls-prompt = گواهی TLS (certificate)
+q-tls-explain = { CODE("self-signed") }: همین‌جا ساخته می‌شود؛ { CODE("existing") }: گواهی زنجیره‌ی کامل (full chain) و کلید خودتان؛ { CODE("direct") }: خود matrixd با TLS روی { CODE("8448") } گوش می‌دهد؛ { CODE("none") }: HTTP ساده (فقط برای آزمایش).
+q-tls-cert-prompt = فایل گواهی (زنجیره‌ی کامل، PEM)
+q-tls-key-prompt = فایل کلید خصوصی (private key، PEM)
+q-public-baseurl-prompt = نشانی عمومی سرور برای کلاینت‌ها ({ CODE("public_baseurl") })
+q-public-baseurl-explain = نشانی‌ای که کلاینت‌ها با آن به این سرور می‌رسند.
+q-federation-prompt = با سرورهای ماتریکس دیگر فدراسیون (federation) برقرار شود؟
+q-well-known-prompt = { CODE("/.well-known/matrix/client") } و { CODE("/server") } از همین میزبان ارائه شوند؟
+q-registration-prompt = ثبت‌نام (registration)
+q-registration-explain = { CODE("closed") }: فقط مدیران کاربر می‌سازند ({ CODE("matrixctl register-user") })؛ { CODE("token") }: ثبت‌نام به توکن ثبت‌نام (registration token) نیاز دارد؛ { CODE("open") }: هر کسی می‌تواند ثبت‌نام کند.
+q-report-stats-prompt = آمار استفاده‌ی بی‌نام (anonymous usage statistics) فرستاده شود؟
+q-smtp-host-prompt = سرور SMTP برای ایمیل‌های اعلان (خالی: هیچ)
+q-smtp-port-prompt = درگاه (port) SMTP
+q-smtp-user-prompt = نام کاربری SMTP (خالی: هیچ)
+q-smtp-pass-file-prompt = فایلی که گذرواژه‌ی SMTP در آن است (خالی: هیچ)
+q-notif-from-prompt = فرستنده‌ی ایمیل‌های اعلان
+q-smtp-require-tls-prompt = اتصال به سرور SMTP حتماً با TLS (STARTTLS) باشد؟
+q-install-coturn-prompt = coturn برای تماس صوتی و تصویری همین‌جا نصب شود؟
+q-turn-uris-prompt = نشانی‌های TURN، جداشده با کاما (خالی: هیچ)
+q-turn-secret-file-prompt = فایلی که رمز مشترک TURN (shared secret) در آن است
+q-url-preview-prompt = پیش‌نمایش پیوندها (URL preview) ساخته شود؟ (سرور پیوندهایی را که در اتاق‌ها فرستاده می‌شوند باز می‌کند)
+
+## doctor: عنوان گروه‌ها و آن‌چه هر بررسی می‌سنجد
+
+group-system = سیستم
+group-config = پیکربندی
+group-service = سرویس
+group-db = پایگاه داده
+group-tls = TLS
+group-federation = فدراسیون (federation)
+group-client = کشف سرور از سوی کلاینت (client discovery)
+group-email = ایمیل
+group-turn = TURN
+group-nginx = nginx
+
+check-system-os = سیستم‌عامل یکی از سیستم‌عامل‌های پشتیبانی‌شده‌ی matrixctl است
+check-system-memory = دست‌کم 1 گیگابایت حافظه (پیوستن به اتاق‌های بزرگ به آن نیاز دارد)
+check-system-disk = فضای آزاد دیسک جایی که داده‌ها هستند
+check-system-clock = ساعت سیستم همگام است (امضاها و گواهی‌ها به آن وابسته‌اند)
+check-config-parse = { CODE("homeserver.yaml") } با بارگذار خود سرور خوانده و اعتبارسنجی می‌شود
+check-config-unknown-keys = کلید ناشناخته‌ای نیست؛ کلیدهای Synapse که matrixd نادیده می‌گیرد نام برده می‌شوند
+check-config-server-name = { CODE("server_name") } یک نام سرور معتبر است
+check-config-public-baseurl = { CODE("public_baseurl") } تنظیم شده و https است
+check-config-signing-key = کلید امضا (signing key) هست، خوانا است، خصوصی است و مالکش کاربر سرویس است
+check-config-registration-secret = { CODE("registration_shared_secret") } تنظیم شده است ({ CODE("register-user") } به آن نیاز دارد)
+check-config-registration = ثبت‌نام بدون توکن باز نیست
+check-config-database = روی سروری که فدراسیون دارد یا پرکار است از SQLite استفاده نمی‌شود
+check-config-url-preview = پیش‌نمایش پیوندها هرگز نشانی‌های loopback یا خصوصی را باز نمی‌کند
+check-config-email = ایمیل { CODE("public_baseurl") } لازم برای پیوندهایش را دارد
+check-config-turn = TURN یا کامل پیکربندی شده یا اصلاً پیکربندی نشده
+check-service-enabled = matrixd در مدیر سرویس‌ها (service manager) فعال است
+check-service-running = matrixd در حال اجرا است
+check-service-listeners = هر شنونده‌ی (listener) پیکربندی‌شده اتصال می‌پذیرد
+check-service-client-versions = { CODE("/_matrix/client/versions") } روی خود ماشین پاسخ می‌دهد
+check-db-reachable = پایگاه داده پاسخ می‌دهد
+check-db-migrations = طرح‌واره‌ی (schema) پایگاه داده به‌روز است
+check-db-encoding = PostgreSQL از کدگذاری { CODE("UTF8") } و ترتیب‌بندی (collation) { CODE("C") } استفاده می‌کند
+check-tls-certificate = فایل گواهی خوانا است و گواهی در آن هست
+check-tls-key-match = گواهی با کلید خصوصی‌اش می‌خواند
+check-tls-expiry = گواهی معتبر است و به‌زودی منقضی نمی‌شود
+check-tls-names = گواهی نام‌های عمومی میزبان را پوشش می‌دهد
+check-tls-chain = فایل گواهی زنجیره‌ی کامل (full chain) است
+check-federation-well-known = { CODE("/.well-known/matrix/server") } یک JSON معتبر با { CODE("m.server") } است
+check-federation-srv = رکوردهای SRV ({ CODE("_matrix-fed._tcp") }، سپس { CODE("_matrix._tcp") })
+check-federation-version = نقطه‌ی پایانی فدراسیون همان‌طور که سرورهای دیگر به آن می‌رسند پاسخ می‌دهد (و وقتی غیرفعال است پاسخ نمی‌دهد)
+check-federation-keys = { CODE("/_matrix/key/v2/server") }: همان { CODE("server_name") } ما، { CODE("valid_until_ts") } در آینده، امضای خودی معتبر، کلید ما
+check-federation-queue = رویدادهای ما به سرورهای اتاق‌هایمان می‌رسند (مقصدهای در حال عقب‌نشینی (backoff)، رویدادهای در انتظار)
+check-federation-certificate = زنجیره‌ی گواهی فدراسیون برای این میزبان تأیید می‌شود
+check-client-well-known = { CODE("/.well-known/matrix/client") } یک JSON معتبر با { CODE("base_url") } است
+check-client-cors = well-known کلاینت سرآیند { CODE("Access-Control-Allow-Origin") } را دارد، در تغییرمسیرها هم
+check-client-base-url = { CODE("base_url") } آن همان { CODE("public_baseurl") } است و به { CODE("/_matrix/client/versions") } پاسخ می‌دهد
+check-email-smtp = نام میزبان SMTP پیدا می‌شود و به EHLO پاسخ می‌دهد (ایمیلی فرستاده نمی‌شود)
+check-turn-credentials = { CODE("/voip/turnServer") } اعتبارنامه‌ای ساخته‌شده با { CODE("turn_shared_secret") } برمی‌گرداند
+check-nginx-config-test = { CODE("nginx -t") } موفق است
+check-nginx-proxy = سایت { CODE("/_matrix") } و { CODE("/_synapse/client") } را به matrixd می‌فرستد
+check-nginx-body-size = { CODE("client_max_body_size") } دست‌کم به اندازه‌ی { CODE("max_upload_size") } است
+
+## راهنمای خط فرمان (src/cli.rs)
+
+help-default = {" "}[پیش‌فرض: { $value }]
+about = نصب، اجرا و نگه‌داری یک سرور خانگی (homeserver) ماتریکس
+help-quiet = فقط خطاها چاپ شوند
+help-lang = زبان پیام‌ها ({ CODE("en") }، { CODE("fa") }) [پیش‌فرض: از { CODE("LC_ALL") }، { CODE("LC_MESSAGES") } یا { CODE("LANG") }]
+about-generate-config = نوشتن { CODE("homeserver.yaml") }، کلید امضای آن و پیکربندی لاگ (معادل { CODE("--generate-config") } در Synapse)
+help-generate-config-server-name = دامنه‌ی شناسه‌ی کاربران شما ({ CODE("@alice:NAME") }). بعداً هرگز قابل تغییر نیست
+help-generate-config-config-path = جایی که { CODE("homeserver.yaml") } نوشته می‌شود. کلید امضا و پیکربندی لاگ کنار آن قرار می‌گیرند
+help-generate-config-report-stats = آیا آمار استفاده‌ی بی‌نام فرستاده شود ({ CODE("yes") } یا { CODE("no") }). مانند Synapse اجباری است
+help-generate-config-data-directory = جای پایگاه داده، رسانه‌ها و لاگ‌ها [پیش‌فرض: شاخه‌ی جاری]
+help-generate-config-keys-directory = جای کلید امضا و پیکربندی لاگ [پیش‌فرض: کنار فایل پیکربندی]
+help-generate-config-public-baseurl = نشانی‌ای که کلاینت‌ها با آن به سرور می‌رسند ({ CODE("/.well-known/matrix/client") } را فعال می‌کند)
+help-generate-config-http-port = درگاه (port) شنونده‌ی http
+help-generate-config-open-private-ports = گوش دادن روی همه‌ی رابط‌های شبکه به‌جای فقط loopback (معادل { CODE("--open-private-ports") } در Synapse)
+about-register-user = ثبت یک کاربر با رمز مشترک (shared secret)؛ جایگزین { CODE("register_new_matrix_user") } در Synapse
+help-register-user-user = بخش محلی (localpart) نام کاربر تازه. اگر داده نشود پرسیده می‌شود
+help-register-user-password = گذرواژه‌ی کاربر تازه. اگر نه این گزینه و نه { CODE("--password-file") } داده شود، پرسیده می‌شود. دادن گذرواژه در خط فرمان توصیه نمی‌شود: از { CODE("--password-file") } استفاده کنید
+help-register-user-password-file = فایلی که گذرواژه‌ی کاربر تازه در آن است (خط اولش). { CODE("-") } از ورودی استاندارد می‌خواند
+help-register-user-user-type = نوع کاربر مطابق { CODE("synapse.api.constants.UserTypes") } ({ CODE("support") }، { CODE("bot") })
+help-register-user-admin = کاربر تازه مدیر (admin) باشد. اگر { CODE("--no-admin") } هم داده نشود پرسیده می‌شود
+help-register-user-no-admin = کاربر تازه کاربر عادی باشد. اگر { CODE("--admin") } هم داده نشود پرسیده می‌شود
+help-register-user-shared-secret = رمز مشترک (shared secret) همان‌طور که در فایل پیکربندی سرور آمده (دادن آن در خط فرمان توصیه نمی‌شود)
+help-register-user-config = مسیر فایل پیکربندی سرور که رمز مشترک (و شنونده‌ی مورد استفاده) در آن است
+help-register-user-exists-ok = اگر کاربر از قبل وجود دارد خطا ندهد
+help-register-user-server-url = نشانی‌ای که برای گفت‌وگو با سرور خانگی به کار می‌رود. پیش‌فرض: نخستین شنونده‌ی کلاینت در فایل پیکربندی، وگرنه { CODE("http://localhost:8008") }
+about-install = این ماشین را با یک فرمان راهنمادار به یک سرور خانگی در حال اجرا پشت TLS تبدیل می‌کند
+help-install-dry-run = برنامه‌ی نصب را چاپ کن و چیزی را تغییر نده
+help-install-yes = تأیید نپرس (و هرگز چیزی نپرس: پاسخ داده‌نشده خطا است)
+help-install-answers = خواندن پاسخ‌ها از این فایل TOML (کلیدها مانند فایل پاسخ‌های ذخیره‌شده؛ کلید ناشناخته خطا است)
+help-install-root = نصب در این شاخه به‌جای { CODE("/") } (برای آزمون‌ها و سازندگان ایمیج)؛ هیچ سرویسی راه‌اندازی نمی‌شود
+help-install-distro = به‌جای شناسایی خودکار، داده‌های این خانواده‌ی سیستم‌عامل به کار رود ({ CODE("debian, fedora, opensuse, arch, alpine, freebsd, openbsd") })
+help-install-server-name = بخش پس از { CODE(":") } در شناسه‌ی هر کاربر ({ CODE("@alice:NAME") }). بعداً هرگز قابل تغییر نیست
+help-install-database = پایگاه داده (PostgreSQL اگر نباشد همین‌جا نصب و راه‌اندازی می‌شود)
+help-install-proxy = پراکسی معکوس (reverse proxy) جلوی matrixd
+help-install-tls = گواهی TLS از کجا می‌آید
+help-install-tls-cert = گواهی زنجیره‌ی کامل (PEM) برای { CODE("--tls existing") }
+help-install-tls-key = کلید خصوصی آن (PEM) برای { CODE("--tls existing") }
+help-install-public-baseurl = نشانی‌ای که کلاینت‌ها با آن به سرور می‌رسند
+help-install-federation = ارتباط با سرورهای ماتریکس دیگر (فدراسیون)
+help-install-well-known = ارائه‌ی { CODE("/.well-known/matrix/client") } و { CODE("/server") } با CORS از همین میزبان
+help-install-registration = چه کسی می‌تواند حساب بسازد
+help-install-report-stats = فرستادن آمار استفاده‌ی بی‌نام (مانند Synapse اجباری است)
+help-install-smtp-host = سرور SMTP برای ایمیل‌های اعلان
+help-install-smtp-port = درگاه SMTP
+help-install-smtp-user = نام کاربری SMTP
+help-install-smtp-pass-file = فایلی که خط اولش گذرواژه‌ی SMTP است
+help-install-notif-from = فرستنده‌ی ایمیل‌های اعلان، مثلاً { CODE("\"Matrix <noreply@example.org>\"") }
+help-install-smtp-require-tls = اتصال به سرور SMTP حتماً با STARTTLS باشد
+help-install-install-coturn = نصب coturn همین‌جا با { CODE("use-auth-secret") } و یک رمز مشترک تازه
+help-install-turn-uris = یک نشانی TURN برای تماس صوتی و تصویری (تکرارپذیر)
+help-install-turn-secret-file = فایلی که رمز مشترک سرور TURN در آن است ({ CODE("use-auth-secret") })
+help-install-url-preview = ساختن پیش‌نمایش پیوندها (نشانی‌های خصوصی هرگز باز نمی‌شوند)
+about-start = راه‌اندازی سرور خانگی نصب‌شده از راه مدیر سرویس‌ها (service manager)
+help-start-distro = به‌جای شناسایی خودکار، داده‌های این خانواده‌ی سیستم‌عامل به کار رود
+about-stop = توقف سرور خانگی نصب‌شده
+help-stop-distro = به‌جای شناسایی خودکار، داده‌های این خانواده‌ی سیستم‌عامل به کار رود
+about-restart = راه‌اندازی دوباره‌ی سرور خانگی نصب‌شده
+help-restart-distro = به‌جای شناسایی خودکار، داده‌های این خانواده‌ی سیستم‌عامل به کار رود
+about-status = آیا سرور خانگی در حال اجرا است، و پیکربندی، داده‌ها و لاگ‌هایش کجا هستند
+help-status-distro = به‌جای شناسایی خودکار، داده‌های این خانواده‌ی سیستم‌عامل به کار رود
+about-uninstall = حذف سرویس و بسته‌هایی که نصب افزوده؛ داده‌ها، کلیدها و پیکربندی می‌مانند مگر با { CODE("--purge") }
+help-uninstall-purge = پیکربندی، کلیدها، رمزها، داده‌ها (پایگاه داده، رسانه‌ها) و لاگ‌ها هم پاک شوند. اول می‌پرسد
+help-uninstall-yes = تأیید نپرس
+help-uninstall-distro = به‌جای شناسایی خودکار، داده‌های این خانواده‌ی سیستم‌عامل به کار رود
+about-doctor = پیدا کردن اشکال‌های یک نصب و گفتن راه رفع آن‌ها (فقط‌خواندنی)
+help-doctor-checks = بررسی‌هایی که اجرا می‌شوند، با شناسه ({ CODE("config.parse") }) یا گروه ({ CODE("system, config, service, db, tls, federation, client, email, turn, nginx") }) [پیش‌فرض: همه]
+help-doctor-config = فایل { CODE("homeserver.yaml") } برای بررسی (تکرارپذیر، فایل یا شاخه) [پیش‌فرض: همان نصب‌شده]
+help-doctor-json = چاپ گزارش به‌صورت JSON (با طرح‌واره‌ی نسخه‌دار) روی خروجی استاندارد
+help-doctor-verbose = نمایش جزئیات همه‌ی بررسی‌ها
+help-doctor-offline = رد کردن بررسی‌هایی که به شبکه نیاز دارند (فدراسیون، کشف سرور، ایمیل، TURN)
+help-doctor-list-checks = فهرست شناسه، گروه و هدف همه‌ی بررسی‌ها، و خروج
+help-doctor-strict = هشدارها شکست به حساب آیند (کد خروج 1)
+help-doctor-distro = به‌جای شناسایی خودکار، داده‌های این خانواده‌ی سیستم‌عامل به کار رود
+help-doctor-access-token-file = فایلی که یک توکن دسترسی (access token) در آن است، برای { CODE("turn.credentials") } (رمزها هرگز از خط فرمان گرفته نمی‌شوند)
+help-doctor-dns = پرسیدن از این سرور DNS ({ CODE("ADDR:PORT") }) به‌جای سرور DNS سیستم
+help-doctor-connect-to = هر جا { CODE("HOST:PORT") } منظور است به { CODE("ADDR:PORT2") } وصل شو (TLS و سرآیند Host همچنان { CODE("HOST") } می‌گویند)، مانند curl
+help-doctor-ca-file = فقط به گواهی‌های CA در این فایل PEM اعتماد شود
+help-doctor-nginx-site = سایت nginx که به‌جای سایت پیش‌فرض توزیع بررسی می‌شود
+help-doctor-nginx-conf = پیکربندی اصلی nginx برای { CODE("nginx -t") }
+help-doctor-timeout = چند ثانیه هر بررسی می‌تواند طول بکشد
+
+## چاپگر (src/ui/mod.rs)
+
+warning-line = هشدار: { $message }
+
+## doctor: یافته‌ها (src/doctor/checks/*.rs)
+
+db-connected-as-suffix = {" "}(با کاربر سیستم‌عامل { $user } وصل شد)
+db-as-os-user-prefix = با کاربر سیستم‌عامل { $user }:{" "}
+
+## doctor: گزارش (src/doctor/report.rs)
+
+doctor-fix = راه رفع: { $fix }
+doctor-tally = { $problems }، { $warnings }، { $skipped }، { $ok }.
+doctor-tally-problems = { $n } مشکل
+doctor-tally-warnings = { $n } هشدار
+doctor-tally-skipped = { $n } ردشده
+doctor-tally-ok = { $n } سالم
+doctor-tally-more = {"  "}جزئیات: { $verbose }   برای ماشین‌ها: { $json }
+
+## فعل‌های وضعیت دیگر (src/ui/mod.rs)
+
+verb-adding = افزودن
+verb-creating = ساختن
+verb-dropping = حذف
+verb-generating = تولید
+verb-installing = نصب
+verb-keeping = نگه‌داشتن
+verb-linking = پیوند
+verb-ready = آماده
+verb-refreshing = تازه‌سازی
+verb-reloaded = بارگذاری شد
+verb-reloading = بارگذاری
+verb-removing = حذف
+verb-restarted = دوباره راه‌اندازی شد
+verb-restarting = راه‌اندازی دوباره
+verb-running = اجرا
+verb-started = راه‌اندازی شد
+verb-starting = راه‌اندازی
+verb-stopped = متوقف شد
+verb-updating = به‌روزرسانی
+verb-writing = نوشتن
+
+## برنامه‌ی نصب (src/plan/show.rs، src/plan/steps)
+
+plan-verb-create = ساختن
+plan-verb-update = به‌روزرسانی
+plan-verb-keep = نگه‌داشتن
+plan-verb-unchanged = بدون تغییر
+plan-verb-install = نصب
+plan-verb-user = کاربر
+plan-verb-run = اجرا
+plan-verb-service = سرویس
+plan-verb-remove = حذف
+plan-verb-wait = انتظار
+plan-packages = بسته‌های { $purpose }: { $names }
+plan-packages-detail = فقط آن‌هایی که هنوز نصب نشده‌اند
+plan-user-detail = کاربر سیستمی با شاخه‌ی خانه‌ی { $home }، اگر وجود نداشته باشد
+plan-unless-exists = مگر این‌که { $path } وجود داشته باشد
+plan-unless-it-exists = مگر این‌که وجود داشته باشد:{" "}
+plan-directory = شاخه (directory)، { $mode }
+plan-signing-key-keep = وجود دارد؛ کلید امضا هرگز بازنویسی نمی‌شود
+plan-signing-key-new = کلید امضای تازه‌ی { $kind }، { $mode } (هرگز بازنویسی نمی‌شود)
+plan-secret-keep = وجود دارد؛ رمز (secret) هرگز بازنویسی نمی‌شود
+plan-secret-new = رمز تصادفی تازه، { $mode } (هرگز بازنویسی نمی‌شود)
+plan-from-template = از روی { $template }، { $mode }
+plan-copy-of = رونوشتی از { $src }، { $mode }
+plan-data = { $what }، { $mode }
+plan-data-answers = همین پاسخ‌ها، برای اجرای دوباره
+plan-cert-keep = وجود دارند؛ گواهی و کلید هرگز بازنویسی نمی‌شوند
+plan-cert-new = گواهی خودامضا (self-signed) برای { $names } ({ $tool })
+plan-cert-key = کلید خصوصی آن، { $mode }
+plan-symlink = پیوند نمادین (symlink) به { $target }
+plan-include = `{ $line }` درون بلوک { $block } (فایل قبلی به‌عنوان پشتیبان نگه داشته می‌شود)
+plan-service-start = راه‌اندازی، اگر در حال اجرا نباشد
+plan-service-reload = فعال‌سازی و راه‌اندازی؛ اگر فایل‌هایش تغییر کرد بارگذاری دوباره (reload)
+plan-service-restart = فعال‌سازی و راه‌اندازی؛ فقط اگر فایل‌هایش تغییر کرد راه‌اندازی دوباره (restart)
+plan-direct-spawn = (جایی که مدیر سرویسی در کار نیست: { $cmd } آن را با کاربر { $user } اجرا می‌کند، خروجی در { $log })
+plan-direct = (جایی که مدیر سرویسی در کار نیست: { $cmd })
+plan-append = { $what } به انتهای فایل افزوده می‌شود
+plan-remove-tree = با هر آن‌چه درون آن است
+plan-wait = پاسخ می‌دهد (اتصال به { $connect })
+plan-note = توجه: { $note }
+plan-pg-init = راه‌اندازی اولیه‌ی خوشه‌ی (cluster) PostgreSQL
+plan-pg-role = ساختن نقش (role) PostgreSQL با نام { $role }
+plan-pg-db = ساختن پایگاه داده‌ی { $db } ({ $encoding }، ترتیب‌بندی (collation) { $collation }، از روی { $template }) با مالکیت { $role }
+plan-note-no-binary = انتظار می‌رود { $matrixd } در { $bin } باشد (فایل اجرایی { $matrixd } کنار { $matrixctl } نیست)
+plan-note-open-registration = ثبت‌نام بدون تأیید باز است: هر کسی می‌تواند روی این سرور حساب بسازد
+
+## اجرا: مرحله‌ای که در خطا نام برده می‌شود (src/exec/apply.rs)
+
+step-packages = نصب بسته‌های { $names }
+step-user = ساختن کاربر { $name }
+step-dir = ساختن شاخه‌ی { $path }
+step-file = نوشتن { $path }
+step-self-signed = ساختن گواهی خودامضای { $path }
+step-symlink = پیوند { $path }
+step-include = افزودن include به { $path }
+step-service = راه‌اندازی { $name }
+step-wait = انتظار برای { $url }
+step-append = افزودن { $what } به { $path }
+step-remove = حذف { $path }
