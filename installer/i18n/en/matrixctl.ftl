@@ -335,3 +335,226 @@ step-service = start { $name }
 step-wait = wait for { $url }
 step-append = add { $what } to { $path }
 step-remove = remove { $path }
+
+## register-user (src/commands/register_user.rs); prompts as in Synapse's register_new_matrix_user
+
+err-reg-no-terminal = { $what } was not given and there is no terminal to ask on
+hint-pass = pass { $flag }
+err-read-terminal = could not read from the terminal
+err-reg-password-stdin = cannot read the password from standard input
+err-reg-password-file = cannot read { $flag }
+err-reg-config-or-secret = either { $config } or { $secret } must be given
+err-reg-read-secret = cannot read the shared secret from { $paths }
+err-reg-no-secret = no { $key } is defined in { $paths }
+hint-reg-secret-file-missing = { $key } names { $path }, which does not exist yet: start the server once and it creates it
+hint-reg-add-secret = add { $line } to { $file } ({ $cmd } writes one), restart the server, or pass { $flag }
+reg-prompt-user = New user localpart
+reg-what-user = the user name
+err-reg-invalid-user = Invalid user name
+hint-reg-localpart = pass a localpart such as { $example }
+reg-prompt-password = Password
+reg-prompt-confirm = Confirm password
+reg-password-mismatch = Passwords do not match
+reg-what-password = the password
+reg-password-flags = { $file } (or { $p })
+err-reg-blank-password = Password cannot be blank.
+reg-prompt-admin = Make admin
+reg-no = no
+reg-yes = yes
+reg-what-admin = whether the user is an admin
+reg-admin-flags = { $admin } or { $no_admin }
+reg-sending = Sending registration request...
+reg-success = Success! Registered { $user }
+reg-exists-ok = User { $user } already exists, skipping ({ $flag }).
+hint-reg-user-in-use = choose another name, or pass { $flag } to accept an existing user
+hint-reg-invalid-username = user names may contain only { $letters } and { $symbols }
+hint-reg-secret-mismatch = the shared secret does not match the server's { $key } (is the server using this config?)
+hint-reg-not-enabled = set { $key } in the server's { $file } and restart it
+hint-reg-see-log = see the server's log for details
+err-reg-received = ERROR! Received { $status }: { $message }
+err-runtime = cannot start the async runtime
+err-http-client = cannot create an HTTP client
+err-reg-unreachable = cannot reach { $url }
+hint-reg-unreachable = is the server running? Start it with `{ $cmd }`, or pass its URL as the last argument
+err-reg-no-nonce = ERROR! { $url } answered { $status } without a nonce
+hint-reg-no-nonce = is this a Matrix homeserver with shared-secret registration (matrixd or Synapse)?
+
+## start, stop, restart, status (src/commands/service.rs)
+
+err-service-needs-root = controlling the service needs root
+hint-sudo = run it with { $sudo }
+err-not-installed = no homeserver installed here ({ $path } does not exist)
+hint-install-one = install one with `{ $cmd }`
+status-via = via { $manager }
+status-pid = pid { $pid }, started by { $cmd } (no service manager running)
+status-no-manager = no service manager running
+status-running = running
+status-stopped = stopped
+status-url = url
+status-config = config
+status-data = data
+status-data-postgres = { $path } (database: { $db })
+status-logs = logs
+status-logs-journal = { $path } (and { $cmd })
+status-logs-two = { $path } and { $out }
+err-cannot-stop = cannot stop { $name }
+status-was-not-running = { $name } was not running
+err-cannot-start = cannot start { $name }
+hint-see = see { $path }
+status-already-running = { $name } (already running)
+
+## uninstall (src/commands/uninstall.rs)
+
+err-cannot-step = cannot { $step }
+err-no-install-found = no { $cmd } install found here ({ $path } does not exist)
+hint-uninstall-recorded = uninstall removes only what `{ $cmd }` recorded
+err-uninstall-needs-root = uninstalling needs root
+uninstall-purge-question = Delete { $config }, { $data } and { $logs } (keys, secrets, database, media) for good?
+err-purge-unconfirmed = { $flag } deletes the keys and data and must be confirmed
+hint-purge-yes = pass { $flag } to confirm without a terminal
+uninstall-cancelled = Cancelled; nothing was removed.
+uninstall-nginx-not-reloaded = nginx was not reloaded: { $error }
+uninstall-removing-packages = packages { $names } (`{ $cmd }`)
+err-remove-packages = cannot remove the packages install added
+uninstall-dropping = PostgreSQL database { $db } and role { $role }
+uninstall-system-user = system user { $name }
+uninstall-purged = Purged: the server, its keys and its data are gone.
+uninstall-kept-postgres = , the PostgreSQL database { $db }
+uninstall-kept = Kept: config and keys in { $config }, data in { $data }, logs in { $logs }{ $postgres }. `{ $install }` brings the server back; `{ $purge }` deletes them.
+
+## OS detection and doctor's command line (src/facts/mod.rs, src/commands/doctor.rs)
+
+err-unknown-distro = { $flag } is not a known OS family
+hint-use-one-of = use one of: { $names }
+err-unsupported-os = unsupported operating system: { $os }
+err-unsupported-os-detected = detected { $seen }; no { $files } matches
+hint-unsupported-os = if it is close to a supported family, pass { $flag } (one of: { $names })
+hint-did-you-mean-check = did you mean `{ $check }`? `{ $cmd }` lists every check
+hint-list-checks = `{ $cmd }` lists every check
+err-unknown-check = unknown check { $name }
+
+## generate-config (src/commands/generate_config.rs)
+
+err-cannot-resolve = cannot resolve { $path }
+err-cannot-read = cannot read { $path }
+hint-gc-permission = run as a user that may write there (for { $etc }, use { $sudo })
+hint-gc-writable = check the path exists and is writable
+err-gc-server-name = { $name } is not a valid server name
+hint-gc-server-name = use the domain your users' ids will end with, e.g. { $example } (a host name, IPv4 address or { $forms }, optionally { $port })
+err-gc-baseurl = { $flag } is not an http(s) URL
+hint-gc-baseurl = for example { $example }
+hint-gc-write = check the path exists and is writable by this user (for { $etc }, use { $sudo })
+gc-next = Next: start the server with `{ $cmd }`, then create a user with
+err-gc-unreadable = { $path } exists but cannot be read
+hint-gc-unreadable = fix it by hand (`{ $cmd }` shows where), or move it away to generate a new one
+
+## Validation of answers (src/answers/values.rs)
+
+val-not-one-of = { $value } is not one of { $names }
+val-server-name = { $value } is not a valid server name: use a DNS name ({ $example }), an IPv4 address or { $ipv6 }, optionally with { $port }
+val-baseurl-path = { $value } has a path; the client URL must be the site root, e.g. { $example }
+val-baseurl = { $value } is not an http(s) URL, e.g. { $example }
+val-email-from = { $value } has no email address, e.g. { $example }
+val-turn-uri = { $value } is not a TURN URI, e.g. { $example }
+val-abs-path = { $value } is not an absolute path
+val-port = { $value } is not a port number ({ $range })
+
+## doctor: system (src/doctor/checks/system.rs)
+
+sys-os-override = { $os }, using the { $family } data ({ $flag })
+sys-os-family = { $os } ({ $family } family)
+sys-os-unsupported = { $os } is not a supported operating system
+sys-os-unsupported-fix = pass { $flag } if it is close to one of: { $names }
+sys-memory = { $gib } GiB of memory
+sys-memory-low = only { $gib } GiB of memory
+sys-memory-low-fix = give the machine at least 1 GB of memory: joining large rooms needs it
+sys-memory-unknown = cannot tell how much memory this machine has
+sys-disk-free = { $size } free on { $path }
+sys-disk-full-fix = free disk space there now: the database and media store cannot grow
+sys-disk-low-fix = free disk space there, or move the data directory to a larger disk
+sys-disk-no-dir = skipped (no data directory known: the configuration did not load)
+sys-disk-error = cannot measure free space on { $path }: { $error }
+sys-disk-error-fix = check the path exists and is readable
+sys-clock-unsynced = the clock is not synchronised
+sys-clock-unsynced-fix = enable time synchronisation ({ $cmd }, or { $alt }): other servers reject signatures from a wrong clock
+sys-clock-ok = synchronised (estimated error { $ms } ms)
+sys-clock-error = cannot ask the kernel about the clock: { $error }
+sys-clock-other-os = cannot tell on this OS; check ntpd or chronyd runs
+
+## doctor: configuration (src/doctor/checks/config.rs); shared wording first
+
+skip-no-parse = skipped (the configuration does not parse: see { $check })
+doc-does-not-exist = { $path } does not exist
+doc-cannot-inspect = cannot inspect { $path }: { $error }
+doc-run-as-root = run doctor as { $user }
+doc-not-readable = { $path } is not readable by this user
+doc-run-as-root-sudo = run doctor as { $user } ({ $cmd })
+doc-cannot-read = cannot read { $path }: { $error }
+doc-check-file = check the file
+cfg-no-config = no { $file } found (the OS is not one { $cmd } knows, so its config path is unknown)
+cfg-no-config-fix = pass the config: { $cmd }
+cfg-parse-warnings =
+    { $n ->
+        [one] { $paths } ({ $n } warning(s), see { $check })
+       *[other] { $paths } ({ $n } warning(s), see { $check })
+    }
+cfg-did-not-load = the configuration did not load
+cfg-more-errors = {" "}(and { $n_more } more error(s))
+cfg-parse-fix = fix the errors listed by: { $cmd }
+cfg-remove-key = remove the key
+cfg-unknown-keys = unknown key(s): { $keys }
+cfg-ignored-keys = { $n } Synapse setting(s) matrixd ignores: { $keys }
+cfg-ignored-keys-fix = they have no effect on matrixd yet; remove them or keep them for a later version
+cfg-keys-ok = every key is one matrixd reads
+cfg-unset = { $key } is not set
+cfg-server-name-fix = set { $key } to the domain in your users' ids, e.g. { $example }
+cfg-server-name-forms = use a DNS name ({ $example }), an IPv4 address or { $ipv6 }, optionally with { $port }
+cfg-not-string = { $key } is not a string
+cfg-quote-it = quote it: { $example }
+cfg-baseurl-unset = { $key } is not set: { $path } is not served and clients must be told the URL
+cfg-baseurl-unset-fix = set { $example } (the URL clients reach)
+cfg-set = set { $example }
+cfg-add = add { $line }
+cfg-not-url = { $value } is not a URL
+cfg-loopback-only = { $url } (loopback only)
+cfg-not-https = { $url } is not https: web clients on https pages cannot use it and passwords travel in clear
+cfg-not-https-fix = put TLS in front ({ $cmd } sets up nginx and a certificate) and use an { $scheme } { $key }
+cfg-skip-no-key-path = skipped (no { $key }: the configuration did not load)
+cfg-key-missing-fix = restore it from a backup; only if it was never used, create one with { $cmd }
+cfg-key-bad-fix = restore the key from a backup: a new key makes other servers distrust your old events
+cfg-key-readable-all = { $path } is readable by every user (mode { $mode })
+cfg-key-readable-group = { $path } is readable by its group (mode { $mode })
+cfg-key-owner = { $path } is owned by uid { $uid }, not by the service user { $user }
+cfg-key-ok-owner = { $key } in { $path } (mode { $mode }, owner { $user })
+cfg-key-ok = { $key } in { $path } (mode { $mode })
+cfg-reg-secret-unset = { $key } is not set: { $cmd } cannot create users
+cfg-reg-secret-unset-fix = add { $line } (matrixd creates the file)
+cfg-not-yet = { $path } does not exist yet
+cfg-start-once = start matrixd once: it creates the file
+cfg-set-from = set (from { $path })
+cfg-set-inline = set
+cfg-reg-closed = closed (accounts are created with { $cmd })
+cfg-reg-token = open with a registration token
+cfg-reg-open = registration is open without a token: anyone can create accounts (and spam from them)
+cfg-reg-open-fix = set { $line } in { $file }, then restart matrixd
+cfg-db-postgres = PostgreSQL
+cfg-db-sqlite-fix = plan the move to PostgreSQL ({ $key }): SQLite serialises every write; `{ $cmd }` sets PostgreSQL up
+cfg-db-sqlite-federation = SQLite on a server with federation enabled: large federated rooms will be slow
+cfg-db-sqlite-users = SQLite with { $n } users
+cfg-db-sqlite-ok = SQLite ({ $path }), no federation
+cfg-preview-off = URL previews are off
+cfg-preview-ok = enabled; { $n } ranges blocked, loopback and private ones included
+cfg-preview-open = URL previews are enabled but the blacklist lets the server fetch { $ranges }
+cfg-preview-open-fix = add { $ranges } to { $key } ({ $cmd } writes the full list)
+cfg-email-off = email is not configured
+cfg-email-ok = links in emails point at { $url }
+cfg-email-no-baseurl = email is configured but { $key } is not: password-reset and verification links need it
+cfg-turn-off = TURN is not configured
+cfg-turn-no-uris = TURN credentials are set but { $key } is empty: clients are never told where the TURN server is
+cfg-turn-secret-file-fix = put coturn's { $key } in that file
+cfg-turn-ok-secret = { $n } URI(s), shared secret set
+cfg-turn-ok-static = { $n } URI(s), static credentials
+cfg-turn-half-static = only one of { $user } and { $password } is set
+cfg-turn-half-static-fix = set both, or better, use { $key } (coturn's { $option })
+cfg-turn-no-secret = { $uris } is set but there is no { $key } (or { $alt }): calls cannot relay
+cfg-turn-no-secret-fix = set { $key } to a file holding coturn's { $option }

@@ -326,3 +326,222 @@ step-service = راه‌اندازی { $name }
 step-wait = انتظار برای { $url }
 step-append = افزودن { $what } به { $path }
 step-remove = حذف { $path }
+
+## ثبت کاربر (src/commands/register_user.rs)
+
+err-reg-no-terminal = { $what } داده نشده و ترمینالی برای پرسیدن نیست
+hint-pass = { $flag } را بدهید
+err-read-terminal = از ترمینال خوانده نشد
+err-reg-password-stdin = گذرواژه از ورودی استاندارد خوانده نمی‌شود
+err-reg-password-file = { $flag } خوانده نمی‌شود
+err-reg-config-or-secret = یکی از { $config } یا { $secret } باید داده شود
+err-reg-read-secret = رمز مشترک (shared secret) از { $paths } خوانده نمی‌شود
+err-reg-no-secret = در { $paths } هیچ { $key } تعریف نشده است
+hint-reg-secret-file-missing = { $key } به { $path } اشاره می‌کند که هنوز وجود ندارد: سرور را یک بار راه‌اندازی کنید تا آن را بسازد
+hint-reg-add-secret = { $line } را به { $file } بیفزایید ({ $cmd } یکی می‌نویسد)، سرور را دوباره راه‌اندازی کنید، یا { $flag } را بدهید
+reg-prompt-user = بخش محلی (localpart) نام کاربر تازه
+reg-what-user = نام کاربر
+err-reg-invalid-user = نام کاربر نامعتبر است
+hint-reg-localpart = یک بخش محلی بدهید، مثلاً { $example }
+reg-prompt-password = گذرواژه
+reg-prompt-confirm = تکرار گذرواژه
+reg-password-mismatch = گذرواژه‌ها یکی نیستند
+reg-what-password = گذرواژه
+reg-password-flags = { $file } (یا { $p })
+err-reg-blank-password = گذرواژه نمی‌تواند خالی باشد.
+reg-prompt-admin = مدیر (admin) باشد؟ (بله یا خیر)
+reg-no = خیر
+reg-yes = بله
+reg-what-admin = این‌که کاربر مدیر باشد یا نه
+reg-admin-flags = { $admin } یا { $no_admin }
+reg-sending = در حال فرستادن درخواست ثبت‌نام...
+reg-success = انجام شد! { $user } ثبت شد
+reg-exists-ok = کاربر { $user } از قبل وجود دارد، رد شد ({ $flag }).
+hint-reg-user-in-use = نام دیگری انتخاب کنید، یا برای پذیرفتن کاربر موجود { $flag } را بدهید
+hint-reg-invalid-username = نام کاربر فقط می‌تواند { $letters } و { $symbols } را داشته باشد
+hint-reg-secret-mismatch = رمز مشترک با { $key } سرور نمی‌خواند (آیا سرور از همین پیکربندی استفاده می‌کند؟)
+hint-reg-not-enabled = { $key } را در { $file } سرور تنظیم کنید و سرور را دوباره راه‌اندازی کنید
+hint-reg-see-log = برای جزئیات، لاگ سرور را ببینید
+err-reg-received = خطا! پاسخ { $status } دریافت شد: { $message }
+err-runtime = محیط اجرای ناهمگام (async runtime) راه‌اندازی نمی‌شود
+err-http-client = کلاینت HTTP ساخته نمی‌شود
+err-reg-unreachable = به { $url } دسترسی نیست
+hint-reg-unreachable = آیا سرور در حال اجرا است؟ آن را با `{ $cmd }` راه‌اندازی کنید، یا نشانی‌اش را به‌عنوان آخرین آرگومان بدهید
+err-reg-no-nonce = خطا! { $url } با { $status } و بدون nonce پاسخ داد
+hint-reg-no-nonce = آیا این یک سرور خانگی ماتریکس با ثبت‌نام از راه رمز مشترک است (matrixd یا Synapse)؟
+
+## راه‌اندازی، توقف، وضعیت (src/commands/service.rs)
+
+err-service-needs-root = کنترل سرویس به دسترسی root نیاز دارد
+hint-sudo = آن را با { $sudo } اجرا کنید
+err-not-installed = این‌جا سرور خانگی نصب نشده است ({ $path } وجود ندارد)
+hint-install-one = با `{ $cmd }` یکی نصب کنید
+status-via = از راه { $manager }
+status-pid = شناسه‌ی فرایند (pid) { $pid }، راه‌اندازی‌شده با { $cmd } (مدیر سرویسی در کار نیست)
+status-no-manager = مدیر سرویسی در کار نیست
+status-running = در حال اجرا
+status-stopped = متوقف
+status-url = نشانی
+status-config = پیکربندی
+status-data = داده‌ها
+status-data-postgres = { $path } (پایگاه داده: { $db })
+status-logs = لاگ‌ها
+status-logs-journal = { $path } (و { $cmd })
+status-logs-two = { $path } و { $out }
+err-cannot-stop = { $name } متوقف نمی‌شود
+status-was-not-running = { $name } در حال اجرا نبود
+err-cannot-start = { $name } راه‌اندازی نمی‌شود
+hint-see = { $path } را ببینید
+status-already-running = { $name } (از قبل در حال اجرا)
+
+## حذف نصب (src/commands/uninstall.rs)
+
+err-cannot-step = انجام نشد: { $step }
+err-no-install-found = این‌جا نصبی از { $cmd } پیدا نشد ({ $path } وجود ندارد)
+hint-uninstall-recorded = حذف نصب فقط چیزهایی را پاک می‌کند که `{ $cmd }` ثبت کرده است
+err-uninstall-needs-root = حذف نصب به دسترسی root نیاز دارد
+uninstall-purge-question = { $config }، { $data } و { $logs } (کلیدها، رمزها، پایگاه داده، رسانه‌ها) برای همیشه پاک شوند؟
+err-purge-unconfirmed = { $flag } کلیدها و داده‌ها را پاک می‌کند و باید تأیید شود
+hint-purge-yes = برای تأیید بدون ترمینال { $flag } را بدهید
+uninstall-cancelled = لغو شد؛ چیزی حذف نشد.
+uninstall-nginx-not-reloaded = nginx دوباره بارگذاری نشد: { $error }
+uninstall-removing-packages = بسته‌های { $names } (`{ $cmd }`)
+err-remove-packages = بسته‌هایی که نصب افزوده بود حذف نمی‌شوند
+uninstall-dropping = پایگاه داده‌ی PostgreSQL با نام { $db } و نقش { $role }
+uninstall-system-user = کاربر سیستمی { $name }
+uninstall-purged = پاک‌سازی کامل شد: سرور، کلیدها و داده‌هایش دیگر نیستند.
+uninstall-kept-postgres = ، پایگاه داده‌ی PostgreSQL با نام { $db }
+uninstall-kept = نگه داشته شد: پیکربندی و کلیدها در { $config }، داده‌ها در { $data }، لاگ‌ها در { $logs }{ $postgres }. `{ $install }` سرور را برمی‌گرداند؛ `{ $purge }` آن‌ها را پاک می‌کند.
+
+## شناسایی سیستم‌عامل و خط فرمان doctor
+
+err-unknown-distro = { $flag } یک خانواده‌ی سیستم‌عامل شناخته‌شده نیست
+hint-use-one-of = یکی از این‌ها را به کار ببرید: { $names }
+err-unsupported-os = سیستم‌عامل پشتیبانی نمی‌شود: { $os }
+err-unsupported-os-detected = شناسایی‌شده: { $seen }؛ هیچ‌کدام از { $files } با آن نمی‌خواند
+hint-unsupported-os = اگر به یکی از خانواده‌های پشتیبانی‌شده نزدیک است، { $flag } را بدهید (یکی از: { $names })
+hint-did-you-mean-check = منظورتان `{ $check }` بود؟ `{ $cmd }` همه‌ی بررسی‌ها را فهرست می‌کند
+hint-list-checks = `{ $cmd }` همه‌ی بررسی‌ها را فهرست می‌کند
+err-unknown-check = بررسی ناشناخته: { $name }
+
+## ساخت پیکربندی (src/commands/generate_config.rs)
+
+err-cannot-resolve = مسیر { $path } مشخص نمی‌شود
+err-cannot-read = { $path } خوانده نمی‌شود
+hint-gc-permission = با کاربری اجرا کنید که اجازه‌ی نوشتن در آن‌جا را دارد (برای { $etc } از { $sudo } استفاده کنید)
+hint-gc-writable = بررسی کنید که مسیر وجود دارد و قابل نوشتن است
+err-gc-server-name = { $name } نام سرور معتبری نیست
+hint-gc-server-name = دامنه‌ای را به کار ببرید که شناسه‌ی کاربرانتان به آن ختم می‌شود، مثلاً { $example } (نام میزبان، نشانی IPv4 یا { $forms }، در صورت نیاز با { $port })
+err-gc-baseurl = { $flag } یک نشانی http(s) نیست
+hint-gc-baseurl = برای نمونه { $example }
+hint-gc-write = بررسی کنید که مسیر وجود دارد و این کاربر اجازه‌ی نوشتن در آن را دارد (برای { $etc } از { $sudo } استفاده کنید)
+gc-next = قدم بعدی: سرور را با `{ $cmd }` راه‌اندازی کنید، سپس با این فرمان یک کاربر بسازید:
+err-gc-unreadable = { $path } وجود دارد اما خوانده نمی‌شود
+hint-gc-unreadable = آن را دستی درست کنید (`{ $cmd }` جای اشکال را نشان می‌دهد)، یا کنارش بگذارید تا یکی تازه ساخته شود
+
+## اعتبارسنجی پاسخ‌ها (src/answers/values.rs)
+
+val-not-one-of = { $value } یکی از این‌ها نیست: { $names }
+val-server-name = { $value } نام سرور معتبری نیست: یک نام DNS ({ $example })، یک نشانی IPv4 یا { $ipv6 } به کار ببرید، در صورت نیاز با { $port }
+val-baseurl-path = { $value } مسیر دارد؛ نشانی کلاینت باید ریشه‌ی سایت باشد، مثلاً { $example }
+val-baseurl = { $value } یک نشانی http(s) نیست، مثلاً { $example }
+val-email-from = { $value } نشانی ایمیل ندارد، مثلاً { $example }
+val-turn-uri = { $value } یک نشانی TURN نیست، مثلاً { $example }
+val-abs-path = { $value } مسیر مطلق (absolute path) نیست
+val-port = { $value } شماره‌ی درگاه (port) نیست ({ $range })
+
+## doctor: سیستم (src/doctor/checks/system.rs)
+
+sys-os-override = { $os }، با داده‌های { $family } ({ $flag })
+sys-os-family = { $os } (خانواده‌ی { $family })
+sys-os-unsupported = { $os } سیستم‌عامل پشتیبانی‌شده‌ای نیست
+sys-os-unsupported-fix = اگر به یکی از این‌ها نزدیک است { $flag } را بدهید: { $names }
+sys-memory = { $gib } گیبی‌بایت (GiB) حافظه
+sys-memory-low = فقط { $gib } گیبی‌بایت (GiB) حافظه
+sys-memory-low-fix = دست‌کم 1 گیگابایت حافظه به ماشین بدهید: پیوستن به اتاق‌های بزرگ به آن نیاز دارد
+sys-memory-unknown = مقدار حافظه‌ی این ماشین معلوم نمی‌شود
+sys-disk-free = { $size } فضای آزاد روی { $path }
+sys-disk-full-fix = همین حالا آن‌جا فضای دیسک آزاد کنید: پایگاه داده و مخزن رسانه (media store) نمی‌توانند بزرگ‌تر شوند
+sys-disk-low-fix = آن‌جا فضای دیسک آزاد کنید، یا شاخه‌ی داده‌ها را به دیسک بزرگ‌تری ببرید
+sys-disk-no-dir = رد شد (شاخه‌ی داده‌ها معلوم نیست: پیکربندی بارگذاری نشد)
+sys-disk-error = فضای آزاد روی { $path } اندازه‌گیری نمی‌شود: { $error }
+sys-disk-error-fix = بررسی کنید که مسیر وجود دارد و خواندنی است
+sys-clock-unsynced = ساعت سیستم همگام نیست
+sys-clock-unsynced-fix = همگام‌سازی زمان را فعال کنید ({ $cmd }، یا { $alt }): سرورهای دیگر امضاهایی را که با ساعت نادرست ساخته شده‌اند رد می‌کنند
+sys-clock-ok = همگام (خطای تخمینی { $ms } میلی‌ثانیه)
+sys-clock-error = وضعیت ساعت از هسته (kernel) پرسیده نمی‌شود: { $error }
+sys-clock-other-os = روی این سیستم‌عامل معلوم نمی‌شود؛ بررسی کنید ntpd یا chronyd در حال اجرا باشد
+
+## doctor: پیکربندی (src/doctor/checks/config.rs)؛ اول عبارت‌های مشترک
+
+skip-no-parse = رد شد (پیکربندی تجزیه نمی‌شود: { $check } را ببینید)
+doc-does-not-exist = { $path } وجود ندارد
+doc-cannot-inspect = { $path } بررسی نمی‌شود: { $error }
+doc-run-as-root = doctor را با کاربر { $user } اجرا کنید
+doc-not-readable = { $path } برای این کاربر خواندنی نیست
+doc-run-as-root-sudo = doctor را با کاربر { $user } اجرا کنید ({ $cmd })
+doc-cannot-read = { $path } خوانده نمی‌شود: { $error }
+doc-check-file = فایل را بررسی کنید
+cfg-no-config = هیچ { $file } پیدا نشد (این سیستم‌عامل برای { $cmd } شناخته‌شده نیست، پس مسیر پیکربندی‌اش معلوم نیست)
+cfg-no-config-fix = پیکربندی را بدهید: { $cmd }
+cfg-parse-warnings = { $paths } ({ $n } هشدار، { $check } را ببینید)
+cfg-did-not-load = پیکربندی بارگذاری نشد
+cfg-more-errors = {" "}(و { $n_more } خطای دیگر)
+cfg-parse-fix = خطاهایی را که این فرمان فهرست می‌کند برطرف کنید: { $cmd }
+cfg-remove-key = کلید را حذف کنید
+cfg-unknown-keys = کلیدهای ناشناخته: { $keys }
+cfg-ignored-keys = { $n } تنظیم Synapse که matrixd نادیده می‌گیرد: { $keys }
+cfg-ignored-keys-fix = این‌ها هنوز روی matrixd اثری ندارند؛ حذفشان کنید یا برای نسخه‌ای بعدی نگه دارید
+cfg-keys-ok = همه‌ی کلیدها را matrixd می‌خواند
+cfg-unset = { $key } تنظیم نشده است
+cfg-server-name-fix = { $key } را برابر دامنه‌ی شناسه‌ی کاربرانتان بگذارید، مثلاً { $example }
+cfg-server-name-forms = یک نام DNS ({ $example })، یک نشانی IPv4 یا { $ipv6 } به کار ببرید، در صورت نیاز با { $port }
+cfg-not-string = { $key } رشته (string) نیست
+cfg-quote-it = آن را در گیومه بگذارید: { $example }
+cfg-baseurl-unset = { $key } تنظیم نشده است: { $path } ارائه نمی‌شود و نشانی را باید جداگانه به کلاینت‌ها گفت
+cfg-baseurl-unset-fix = { $example } را تنظیم کنید (نشانی‌ای که کلاینت‌ها به آن می‌رسند)
+cfg-set = { $example } را تنظیم کنید
+cfg-add = { $line } را بیفزایید
+cfg-not-url = { $value } نشانی (URL) نیست
+cfg-loopback-only = { $url } (فقط loopback)
+cfg-not-https = { $url } با https نیست: کلاینت‌های وب روی صفحه‌های https نمی‌توانند از آن استفاده کنند و گذرواژه‌ها رمزنشده منتقل می‌شوند
+cfg-not-https-fix = TLS را جلوی آن بگذارید ({ $cmd } nginx و یک گواهی را راه می‌اندازد) و برای { $key } نشانی‌ای با { $scheme } به کار ببرید
+cfg-skip-no-key-path = رد شد ({ $key } نیست: پیکربندی بارگذاری نشد)
+cfg-key-missing-fix = آن را از پشتیبان برگردانید؛ فقط اگر هرگز استفاده نشده، با { $cmd } یکی تازه بسازید
+cfg-key-bad-fix = کلید را از پشتیبان برگردانید: با کلید تازه، سرورهای دیگر به رویدادهای قدیمی شما اعتماد نمی‌کنند
+cfg-key-readable-all = { $path } برای همه‌ی کاربران خواندنی است (مجوز { $mode })
+cfg-key-readable-group = { $path } برای گروهش خواندنی است (مجوز { $mode })
+cfg-key-owner = مالک { $path } شناسه‌ی کاربری { $uid } است، نه کاربر سرویس { $user }
+cfg-key-ok-owner = { $key } در { $path } (مجوز { $mode }، مالک { $user })
+cfg-key-ok = { $key } در { $path } (مجوز { $mode })
+cfg-reg-secret-unset = { $key } تنظیم نشده است: { $cmd } نمی‌تواند کاربر بسازد
+cfg-reg-secret-unset-fix = { $line } را بیفزایید (matrixd فایل را می‌سازد)
+cfg-not-yet = { $path } هنوز وجود ندارد
+cfg-start-once = matrixd را یک بار راه‌اندازی کنید: فایل را می‌سازد
+cfg-set-from = تنظیم شده (از { $path })
+cfg-set-inline = تنظیم شده
+cfg-reg-closed = بسته (حساب‌ها با { $cmd } ساخته می‌شوند)
+cfg-reg-token = باز با توکن ثبت‌نام (registration token)
+cfg-reg-open = ثبت‌نام بدون توکن باز است: هر کسی می‌تواند حساب بسازد (و از آن هرزنامه بفرستد)
+cfg-reg-open-fix = { $line } را در { $file } تنظیم کنید، سپس matrixd را دوباره راه‌اندازی کنید
+cfg-db-postgres = PostgreSQL
+cfg-db-sqlite-fix = مهاجرت به PostgreSQL را برنامه‌ریزی کنید ({ $key }): SQLite همه‌ی نوشتن‌ها را پشت سر هم انجام می‌دهد؛ `{ $cmd }` PostgreSQL را راه می‌اندازد
+cfg-db-sqlite-federation = SQLite روی سروری با فدراسیون فعال: اتاق‌های بزرگ فدراسیونی کند خواهند بود
+cfg-db-sqlite-users = SQLite با { $n } کاربر
+cfg-db-sqlite-ok = SQLite ({ $path })، بدون فدراسیون
+cfg-preview-off = پیش‌نمایش پیوندها خاموش است
+cfg-preview-ok = روشن؛ { $n } بازه‌ی نشانی مسدود است، از جمله loopback و نشانی‌های خصوصی
+cfg-preview-open = پیش‌نمایش پیوندها روشن است اما فهرست سیاه (blacklist) به سرور اجازه می‌دهد این‌ها را باز کند: { $ranges }
+cfg-preview-open-fix = { $ranges } را به { $key } بیفزایید ({ $cmd } فهرست کامل را می‌نویسد)
+cfg-email-off = ایمیل پیکربندی نشده است
+cfg-email-ok = پیوندهای ایمیل‌ها به { $url } اشاره می‌کنند
+cfg-email-no-baseurl = ایمیل پیکربندی شده اما { $key } نه: پیوندهای بازنشانی گذرواژه و تأیید به آن نیاز دارند
+cfg-turn-off = TURN پیکربندی نشده است
+cfg-turn-no-uris = اعتبارنامه‌های TURN تنظیم شده‌اند اما { $key } خالی است: به کلاینت‌ها هرگز گفته نمی‌شود سرور TURN کجاست
+cfg-turn-secret-file-fix = { $key } مربوط به coturn را در آن فایل بگذارید
+cfg-turn-ok-secret = { $n } نشانی (URI)، رمز مشترک تنظیم شده
+cfg-turn-ok-static = { $n } نشانی (URI)، اعتبارنامه‌ی ثابت
+cfg-turn-half-static = فقط یکی از { $user } و { $password } تنظیم شده است
+cfg-turn-half-static-fix = هر دو را تنظیم کنید، یا بهتر، از { $key } استفاده کنید ({ $option } در coturn)
+cfg-turn-no-secret = { $uris } تنظیم شده اما { $key } (یا { $alt }) نیست: تماس‌ها نمی‌توانند از رله (relay) بگذرند
+cfg-turn-no-secret-fix = { $key } را به فایلی بدهید که { $option } مربوط به coturn در آن است
