@@ -136,6 +136,10 @@ pub fn with_lang<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
     out
 }
 
+fn is_arabic_script(c: char) -> bool {
+    matches!(c, '\u{600}'..='\u{6ff}' | '\u{fb50}'..='\u{fdff}' | '\u{fe70}'..='\u{feff}')
+}
+
 /// Whether a placeholder is a number (plural selection): `n` and `n_*`.
 fn is_count(name: &str) -> bool {
     name == "n" || name.starts_with("n_")
@@ -163,7 +167,15 @@ pub fn format(lang: Lang, id: &str, args: &[(&str, String)]) -> String {
     let mut errors = Vec::new();
     let out = bundle.format_pattern(pattern, Some(&fa), &mut errors);
     debug_assert!(errors.is_empty(), "{id}: {errors:?}");
-    out.into_owned()
+    let mut out = out.into_owned();
+    // A placeholder holding Persian text (a message inside a message: a hint, a fix) already
+    // runs right to left; only technical fragments need the isolates.
+    for (_, v) in args {
+        if v.chars().any(is_arabic_script) {
+            out = out.replace(&format!("\u{2068}{v}\u{2069}"), v);
+        }
+    }
+    out
 }
 
 /// Text that renders in the current language when shown and in English when serialised

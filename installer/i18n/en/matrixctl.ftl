@@ -558,3 +558,54 @@ cfg-turn-half-static = only one of { $user } and { $password } is set
 cfg-turn-half-static-fix = set both, or better, use { $key } (coturn's { $option })
 cfg-turn-no-secret = { $uris } is set but there is no { $key } (or { $alt }): calls cannot relay
 cfg-turn-no-secret-fix = set { $key } to a file holding coturn's { $option }
+
+## doctor: TLS (src/doctor/checks/tls.rs)
+
+skip-not-loaded = skipped (the configuration did not load: see { $check })
+tls-point-at-cert = point the setting at the certificate file (PEM)
+tls-not-pem = { $path } is not PEM: { $error }
+tls-use-pem = use the PEM certificate file ({ $marker })
+tls-no-cert = { $path } holds no certificate
+tls-none = no certificate configured (no { $key }, no { $directive })
+tls-unparsable = { $path }: a certificate cannot be parsed: { $error }
+tls-unparsable-fix = replace the file with a valid PEM certificate
+tls-cert-ok = { $path } ({ $user }): { $subject }, issued by { $issuer }
+tls-no-key = { $path } has no private key configured
+tls-no-key-fix = set the key file next to the certificate ({ $keys })
+tls-point-at-key = point the setting at the private key (PEM)
+tls-key-not-pem = { $path } holds no PEM private key: { $error }
+tls-use-pem-key = use the PEM private key file
+tls-key-type = { $path }: unsupported key type
+tls-key-type-fix = use an RSA, ECDSA or Ed25519 key
+tls-key-match = { $key } matches { $path }
+tls-key-mismatch = { $key } does not belong to the certificate in { $path }
+tls-key-mismatch-fix = use the key the certificate was issued for (certbot: { $file } from the same { $dir } directory)
+tls-not-yet-valid = { $path } is not valid before { $date }
+tls-not-yet-valid-fix = check the clock, or use a certificate valid now
+tls-expired = { $path } expired on { $date }
+tls-expired-fix = renew it ({ $cmd }), then reload nginx / restart matrixd
+tls-expires-soon = { $path } expires in { $n } day(s), on { $date }
+tls-expires-soon-fix = renew it now ({ $cmd }) and check the renewal timer runs
+tls-valid-for = { $path } valid for { $n } more days
+tls-names-not-public = { $path } is for { $names }, not for { $host } ({ $key })
+tls-names-not-public-fix = get a certificate that names { $host } ({ $cmd })
+tls-names-not-server = { $path } does not name { $host } ({ $key }): its well-known must be served with another certificate
+tls-names-not-server-fix = add { $host } to the certificate ({ $cmd }) unless another server serves { $url }
+tls-names-ok = { $path } names { $names }
+tls-self-signed = { $path } is self-signed: other servers and clients will not trust it
+tls-self-signed-fix = get a certificate from a public CA: { $cmd }
+tls-no-chain = { $path } holds only the certificate for { $subject }, not its chain ({ $cert } instead of { $fullchain })
+tls-no-chain-fix = use the full chain: append the intermediate certificate(s) issued by { $issuer } (certbot: { $fullchain })
+tls-chain-order = { $path }: { $subject } is issued by { $issuer }, but the next certificate is { $next }
+tls-chain-order-fix = put the certificates in order: the server's first, then each issuer
+tls-chain-ok = { $path }: full chain of { $n } certificates
+
+## doctor: running the checks (src/doctor/runner.rs, src/doctor/mod.rs)
+
+run-crashed = check crashed: { $error }
+run-crashed-fix = this is a bug in { $cmd }; please report it with `{ $verbose }` output
+run-no-thread = check crashed: cannot start a thread: { $error }
+run-no-thread-fix = free some memory and run doctor again
+run-timeout = check crashed: no answer within { $n } s
+run-timeout-fix = something it waits for hangs (a firewall dropping packets, a stuck service); run it alone with -v: { $cmd }
+skip-offline = skipped ({ $flag })

@@ -545,3 +545,54 @@ cfg-turn-half-static = فقط یکی از { $user } و { $password } تنظیم 
 cfg-turn-half-static-fix = هر دو را تنظیم کنید، یا بهتر، از { $key } استفاده کنید ({ $option } در coturn)
 cfg-turn-no-secret = { $uris } تنظیم شده اما { $key } (یا { $alt }) نیست: تماس‌ها نمی‌توانند از رله (relay) بگذرند
 cfg-turn-no-secret-fix = { $key } را به فایلی بدهید که { $option } مربوط به coturn در آن است
+
+## doctor: TLS (src/doctor/checks/tls.rs)
+
+skip-not-loaded = رد شد (پیکربندی بارگذاری نشد: { $check } را ببینید)
+tls-point-at-cert = تنظیم را به فایل گواهی (PEM) اشاره دهید
+tls-not-pem = { $path } با قالب PEM نیست: { $error }
+tls-use-pem = فایل گواهی با قالب PEM را به کار ببرید ({ $marker })
+tls-no-cert = در { $path } هیچ گواهی‌ای نیست
+tls-none = هیچ گواهی‌ای پیکربندی نشده است (نه { $key }، نه { $directive })
+tls-unparsable = { $path }: یک گواهی تجزیه نمی‌شود: { $error }
+tls-unparsable-fix = فایل را با یک گواهی PEM معتبر جایگزین کنید
+tls-cert-ok = { $path } ({ $user }): { $subject }، صادرشده از سوی { $issuer }
+tls-no-key = برای { $path } کلید خصوصی پیکربندی نشده است
+tls-no-key-fix = فایل کلید را کنار گواهی تنظیم کنید ({ $keys })
+tls-point-at-key = تنظیم را به کلید خصوصی (PEM) اشاره دهید
+tls-key-not-pem = در { $path } کلید خصوصی PEM نیست: { $error }
+tls-use-pem-key = فایل کلید خصوصی با قالب PEM را به کار ببرید
+tls-key-type = { $path }: نوع کلید پشتیبانی نمی‌شود
+tls-key-type-fix = یک کلید RSA، ECDSA یا Ed25519 به کار ببرید
+tls-key-match = { $key } با { $path } می‌خواند
+tls-key-mismatch = { $key } به گواهی درون { $path } تعلق ندارد
+tls-key-mismatch-fix = کلیدی را به کار ببرید که گواهی برای آن صادر شده است (certbot: { $file } از همان شاخه‌ی { $dir })
+tls-not-yet-valid = { $path } پیش از { $date } معتبر نیست
+tls-not-yet-valid-fix = ساعت سیستم را بررسی کنید، یا گواهی‌ای به کار ببرید که همین حالا معتبر است
+tls-expired = اعتبار { $path } در { $date } تمام شده است
+tls-expired-fix = آن را تمدید کنید ({ $cmd })، سپس nginx را دوباره بارگذاری یا matrixd را دوباره راه‌اندازی کنید
+tls-expires-soon = اعتبار { $path } تا { $n } روز دیگر، در { $date }، تمام می‌شود
+tls-expires-soon-fix = همین حالا تمدیدش کنید ({ $cmd }) و بررسی کنید که زمان‌سنج (timer) تمدید کار می‌کند
+tls-valid-for = { $path } تا { $n } روز دیگر معتبر است
+tls-names-not-public = { $path } برای { $names } است، نه برای { $host } ({ $key })
+tls-names-not-public-fix = گواهی‌ای بگیرید که نام { $host } را داشته باشد ({ $cmd })
+tls-names-not-server = { $path } نام { $host } ({ $key }) را ندارد: well-known آن باید با گواهی دیگری ارائه شود
+tls-names-not-server-fix = { $host } را به گواهی بیفزایید ({ $cmd }) مگر این‌که سرور دیگری { $url } را ارائه کند
+tls-names-ok = { $path } این نام‌ها را دارد: { $names }
+tls-self-signed = { $path } خودامضا (self-signed) است: سرورها و کلاینت‌های دیگر به آن اعتماد نمی‌کنند
+tls-self-signed-fix = از یک CA عمومی گواهی بگیرید: { $cmd }
+tls-no-chain = در { $path } فقط گواهی { $subject } هست، نه زنجیره‌ی آن ({ $cert } به‌جای { $fullchain })
+tls-no-chain-fix = زنجیره‌ی کامل را به کار ببرید: گواهی(های) میانی صادرشده از سوی { $issuer } را به انتهای فایل بیفزایید (certbot: { $fullchain })
+tls-chain-order = { $path }: { $subject } را { $issuer } صادر کرده، اما گواهی بعدی { $next } است
+tls-chain-order-fix = گواهی‌ها را به ترتیب بگذارید: اول گواهی سرور، سپس هر صادرکننده
+tls-chain-ok = { $path }: زنجیره‌ی کامل با { $n } گواهی
+
+## doctor: اجرای بررسی‌ها (src/doctor/runner.rs، src/doctor/mod.rs)
+
+run-crashed = بررسی از کار افتاد: { $error }
+run-crashed-fix = این یک باگ در { $cmd } است؛ لطفاً آن را همراه با خروجی `{ $verbose }` گزارش کنید
+run-no-thread = بررسی از کار افتاد: رشته‌ی اجرایی (thread) ساخته نمی‌شود: { $error }
+run-no-thread-fix = کمی حافظه آزاد کنید و doctor را دوباره اجرا کنید
+run-timeout = بررسی از کار افتاد: در { $n } ثانیه پاسخی نیامد
+run-timeout-fix = چیزی که منتظرش است گیر کرده (دیواره‌ی آتشی که بسته‌ها را دور می‌ریزد، سرویسی که قفل شده)؛ آن را جداگانه و با گزینه‌ی { CODE("-v") } اجرا کنید: { $cmd }
+skip-offline = رد شد ({ $flag })

@@ -192,7 +192,11 @@ fn english_is_not_isolated_and_persian_is_with_latin_digits() {
         "{fa:?}"
     );
     let n = format(Lang::Fa, "doctor-tally-skipped", &[("n", "12".to_string())]);
-    assert!(n.contains("12"), "{n:?}");
+    assert!(n.contains("\u{2068}12\u{2069}"), "{n:?}");
+    // A Persian message inside a Persian message is not isolated; the fragments in it are.
+    let fix = format(Lang::Fa, "doctor-fix", &[("fix", fa.clone())]);
+    assert!(fix.ends_with(&fa), "{fix:?}");
+    assert!(!fix.contains(&format!("\u{2068}{fa}")), "{fix:?}");
 }
 
 #[test]

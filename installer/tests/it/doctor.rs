@@ -307,3 +307,48 @@ fn ascii_marks_when_the_locale_is_not_utf8() {
     assert!(text.contains("  x config.url_preview"), "{text}");
     assert!(text.contains("  - email.smtp"), "{text}");
 }
+
+/// The same run in Persian: a golden file of its own; the JSON is the English one, byte for
+/// byte (machines read it); check ids stay as they are and technical fragments are isolated.
+#[test]
+fn persian_report_has_its_own_snapshot_and_the_json_stays_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = snapshot_material(dir.path());
+    let c = cfg.to_str().unwrap();
+    let mut args = vec!["--lang", "fa", "-c", c];
+    args.extend_from_slice(SNAPSHOT_CHECKS);
+    let (code, human, err) = doctor(&args);
+    assert_eq!(code, 1, "{err}");
+    golden("doctor-report.fa.txt", &redact(&human, dir.path()));
+    assert!(human.contains("پیکربندی\n"), "{human}");
+    assert!(human.contains("  ✓ config.parse "), "{human}");
+    assert!(
+        human.contains(&format!(
+            "\u{2068}{}/cert.pem\u{2069}",
+            dir.path().display()
+        )),
+        "a path in a Persian sentence is isolated:\n{human}"
+    );
+    assert!(
+        !human.chars().any(|c| ('\u{6f0}'..='\u{6f9}').contains(&c)),
+        "numbers stay in Latin digits:\n{human}"
+    );
+
+    let mut en = vec!["--json", "-c", c];
+    en.extend_from_slice(SNAPSHOT_CHECKS);
+    let mut fa = vec!["--lang", "fa"];
+    fa.extend_from_slice(&en);
+    let (_, en_json, _) = doctor(&en);
+    let (_, fa_json, _) = doctor(&fa);
+    // The certificate's expiry is computed from the clock: equal within one run.
+    assert_eq!(en_json, fa_json, "--json does not depend on the language");
+
+    // LANG picks Persian too; LC_ALL=C (set after) would win over it.
+    let mut cmd = crate::matrixctl();
+    cmd.args(["doctor", "-c", c, "--nginx-site", "/nonexistent/site.conf"])
+        .args(SNAPSHOT_CHECKS)
+        .env_remove("LC_ALL")
+        .env("LANG", "fa_IR.UTF-8");
+    let out = cmd.output().unwrap();
+    assert_eq!(crate::stdout(&out), human);
+}
