@@ -187,7 +187,7 @@ fn offline_skips_the_network_groups_but_not_their_local_checks() {
 }
 
 /// A config with something in every status, for the snapshots.
-fn snapshot_material(dir: &Path) -> std::path::PathBuf {
+pub fn snapshot_material(dir: &Path) -> std::path::PathBuf {
     let pki = Pki::new();
     let leaf = pki.leaf(&["matrix.example.test", "example.test"], 90);
     std::fs::write(dir.join("cert.pem"), &leaf.cert_pem).unwrap();
@@ -206,14 +206,14 @@ fn snapshot_material(dir: &Path) -> std::path::PathBuf {
         .write()
 }
 
-fn redact(text: &str, dir: &Path) -> String {
+pub fn redact(text: &str, dir: &Path) -> String {
     let key = std::fs::read_to_string(dir.join("signing.key")).unwrap();
     let version = key.split_whitespace().nth(1).unwrap().to_string();
     text.replace(&dir.display().to_string(), "[TMP]")
         .replace(&version, "[KEY_VERSION]")
 }
 
-const SNAPSHOT_CHECKS: &[&str] = &["--offline", "config", "tls", "federation", "email", "turn"];
+pub const SNAPSHOT_CHECKS: &[&str] = &["--offline", "config", "tls", "federation", "email", "turn"];
 
 #[test]
 fn human_report_and_json_snapshots_carry_the_same_facts() {

@@ -12,6 +12,7 @@ mod install;
 mod layers;
 mod register_user;
 mod templates;
+mod terminal;
 mod uninstall;
 
 use std::process::{Command, Output};
