@@ -669,3 +669,82 @@ fed-queue-down-one = { $server } ({ $failures } failed in a row, { $events } eve
 fed-queue-ok = { $servers } servers receive our events; { $events } events waiting to be sent
 fed-queue-down = { $down } of { $servers } servers cannot be reached:{" "}
 fed-queue-down-fix = delivery resumes by itself when they answer, contact us, or matrixd restarts; if one stays down, check it from here: { $cmd }
+
+## doctor: service (src/doctor/checks/service.rs)
+
+svc-skip-unknown-os = skipped (unknown OS: no service manager data)
+svc-not-installed = no matrixd service installed ({ $path } does not exist)
+svc-manager-not-running = { $path } is installed but { $manager } is not running here
+svc-installed = { $path } installed ({ $manager })
+svc-state = { $unit } is { $state }
+svc-not-enabled = { $unit } is not enabled: it will not start at boot
+svc-not-enabled-state = { $unit } is { $state }: it will not start at boot
+svc-cannot-run = cannot run { $cmd }
+svc-running = { $name } is running ({ $how })
+svc-not-running = { $name } is not running
+svc-start-fix = { $start }   (then { $status } for its log)
+svc-running-pid = { $name } is running (pid { $pid } from { $path })
+svc-stale-pid = { $name } is not running (stale { $path })
+svc-no-pid = { $name } is not running (no { $path })
+svc-cannot-tell = cannot tell: no service manager and no { $key }
+svc-no-listeners = no listeners configured
+svc-no-listeners-fix = add an http listener on port { $port } with resources { $resources }
+svc-listener-on = { $label } on { $addrs }
+svc-listening = listening on { $listeners }
+svc-nothing-accepts = nothing accepts connections on{" "}
+svc-nothing-accepts-fix = start matrixd ({ $start }); if it runs, another program may hold the port: { $cmd }
+svc-no-client-listener = no listener serves the client API
+svc-versions-ok = { $url } answers ({ $n } spec versions)
+svc-versions-none = { $url } answered without a versions list
+svc-port-is-matrixd = check that port belongs to matrixd
+svc-port-is-matrixd-log = check that port belongs to matrixd; see its log
+svc-versions-unreachable-fix = start matrixd ({ $start }) and see its log ({ $status })
+
+## doctor: client discovery (src/doctor/checks/client.rs)
+
+cli-wk-unreachable-fix = serve it over https ({ $cmd }) so clients find the server from the user id
+cli-wk-404 = { $url } is not served ({ $status }): users must type the server URL by hand
+cli-wk-404-fix = serve { $json } there with CORS ({ $cmd } does)
+cli-wk-status-fix = serve the file with status { $status }
+cli-wk-json-fix = serve valid JSON: { $json }
+cli-wk-no-base = { $url } has no { $key }
+cli-serve = serve { $json }
+cli-wk-redirects = {" "}(after { $n } redirect(s))
+cli-skip-no-wk = skipped (no usable client well-known: see { $check })
+cli-cors-redirect = the redirect at { $url } ({ $status }) has no { $header }: browsers stop there
+cli-cors-after-redirect = { $url } (reached through a redirect) has no { $header }
+cli-cors-missing = { $url } has no { $header }: web clients cannot read it
+cli-cors-redirect-fix = serve the file directly on the server name, or add `{ $line }` to the redirect too
+cli-cors-fix = add `{ $line }` to the location serving it
+cli-cors-every-redirect = {" "}(on every redirect too)
+cli-base-no-answer = { $url } does not answer: { $why }
+cli-base-no-answer-fix = make { $key } the URL your reverse proxy serves { $path } on ({ $public }), and check the proxy forwards { $path }
+cli-base-differs = { $base } answers but differs from { $public }
+cli-base-differs-fix = make the well-known's { $key } and { $public } the same URL
+cli-base-ok = { $base } answers { $path }
+
+## doctor: nginx (src/doctor/checks/nginx.rs)
+
+ngx-no-site-why = no matrixd nginx site (matrixd serves clients directly, or another proxy is used)
+ngx-no-site = no matrixd nginx site
+ngx-not-installed = { $path } exists but nginx is not installed
+ngx-not-installed-fix = install nginx ({ $cmd }), or remove the site
+ngx-cannot-run = cannot run { $cmd }: { $error }
+ngx-check-install = check the nginx installation
+ngx-t-ok = { $cmd }: the configuration is valid
+ngx-t-root-fix = run doctor as { $user } ({ $cmd } reads the keys)
+ngx-t-fix = fix the line nginx names, then: { $cmd }
+ngx-t-fails = { $cmd } fails: { $error }
+ngx-no-forward = { $path } does not forward { $prefix } to matrixd
+ngx-no-forward-fix = add: { $line }
+ngx-no-synapse-client = { $prefix } is not forwarded (password reset and SSO pages)
+ngx-uri-part = { $pass } has a URI part: nginx rewrites paths and federation signatures break
+ngx-wrong-port = { $pass } goes to port { $port }, where no matrixd listener is configured
+ngx-forward-both-fix = forward both with: { $line }
+ngx-size-unset = not set (nginx's default { $default })
+ngx-size-unlimited = { $value } (unlimited)
+ngx-size-bad = { $value } is not a size
+ngx-size-bad-fix = use a size such as { $example }
+ngx-size-is = is{" "}
+ngx-size-small = {" "}but { $key } is { $max }: larger uploads fail with { $status }
+ngx-size-small-fix = set { $line } in { $path }, then { $cmd }

@@ -656,3 +656,82 @@ fed-queue-down-one = { $server } ({ $failures } شکست پشت سر هم، { $e
 fed-queue-ok = { $servers } سرور رویدادهای ما را دریافت می‌کنند؛ { $events } رویداد در انتظار فرستادن
 fed-queue-down = به { $down } سرور از { $servers } سرور دسترسی نیست:{" "}
 fed-queue-down-fix = وقتی آن‌ها پاسخ دهند، با ما تماس بگیرند یا matrixd دوباره راه‌اندازی شود، تحویل خودبه‌خود ادامه می‌یابد؛ اگر یکی همچنان در دسترس نبود، از همین‌جا بررسی‌اش کنید: { $cmd }
+
+## doctor: سرویس (src/doctor/checks/service.rs)
+
+svc-skip-unknown-os = رد شد (سیستم‌عامل ناشناخته: داده‌ای درباره‌ی مدیر سرویس‌ها نیست)
+svc-not-installed = سرویس matrixd نصب نشده است ({ $path } وجود ندارد)
+svc-manager-not-running = { $path } نصب شده اما { $manager } این‌جا در حال اجرا نیست
+svc-installed = { $path } نصب شده است ({ $manager })
+svc-state = وضعیت { $unit }: { $state }
+svc-not-enabled = { $unit } فعال (enabled) نیست: هنگام راه‌اندازی سیستم اجرا نمی‌شود
+svc-not-enabled-state = وضعیت { $unit }: { $state }؛ هنگام راه‌اندازی سیستم اجرا نمی‌شود
+svc-cannot-run = { $cmd } اجرا نمی‌شود
+svc-running = { $name } در حال اجرا است ({ $how })
+svc-not-running = { $name } در حال اجرا نیست
+svc-start-fix = { $start }   (سپس { $status } برای دیدن لاگ آن)
+svc-running-pid = { $name } در حال اجرا است (شناسه‌ی فرایند { $pid } از { $path })
+svc-stale-pid = { $name } در حال اجرا نیست ({ $path } کهنه است)
+svc-no-pid = { $name } در حال اجرا نیست ({ $path } نیست)
+svc-cannot-tell = معلوم نمی‌شود: نه مدیر سرویسی هست و نه { $key }
+svc-no-listeners = هیچ شنونده‌ای (listener) پیکربندی نشده است
+svc-no-listeners-fix = یک شنونده‌ی http روی درگاه { $port } با resources برابر { $resources } بیفزایید
+svc-listener-on = { $label } روی { $addrs }
+svc-listening = در حال گوش دادن روی { $listeners }
+svc-nothing-accepts = هیچ چیز اتصال نمی‌پذیرد روی{" "}
+svc-nothing-accepts-fix = matrixd را راه‌اندازی کنید ({ $start })؛ اگر در حال اجرا است، شاید برنامه‌ی دیگری درگاه را گرفته باشد: { $cmd }
+svc-no-client-listener = هیچ شنونده‌ای API کلاینت را ارائه نمی‌کند
+svc-versions-ok = { $url } پاسخ می‌دهد ({ $n } نسخه‌ی مشخصات)
+svc-versions-none = { $url } بدون فهرست نسخه‌ها پاسخ داد
+svc-port-is-matrixd = بررسی کنید آن درگاه متعلق به matrixd باشد
+svc-port-is-matrixd-log = بررسی کنید آن درگاه متعلق به matrixd باشد؛ لاگ آن را ببینید
+svc-versions-unreachable-fix = matrixd را راه‌اندازی کنید ({ $start }) و لاگ آن را ببینید ({ $status })
+
+## doctor: کشف سرور از سوی کلاینت (src/doctor/checks/client.rs)
+
+cli-wk-unreachable-fix = آن را با https ارائه کنید ({ $cmd }) تا کلاینت‌ها سرور را از روی شناسه‌ی کاربر پیدا کنند
+cli-wk-404 = { $url } ارائه نمی‌شود ({ $status }): کاربران باید نشانی سرور را دستی وارد کنند
+cli-wk-404-fix = آن‌جا { $json } را با CORS ارائه کنید ({ $cmd } همین کار را می‌کند)
+cli-wk-status-fix = فایل را با کد وضعیت { $status } ارائه کنید
+cli-wk-json-fix = یک JSON معتبر ارائه کنید: { $json }
+cli-wk-no-base = { $url } کلید { $key } را ندارد
+cli-serve = { $json } را ارائه کنید
+cli-wk-redirects = {" "}(پس از { $n } تغییرمسیر)
+cli-skip-no-wk = رد شد (well-known کلاینتِ قابل استفاده نیست: { $check } را ببینید)
+cli-cors-redirect = تغییرمسیر در { $url } ({ $status }) سرآیند { $header } ندارد: مرورگرها همان‌جا می‌ایستند
+cli-cors-after-redirect = { $url } (که از راه تغییرمسیر به آن رسیده‌ایم) سرآیند { $header } ندارد
+cli-cors-missing = { $url } سرآیند { $header } ندارد: کلاینت‌های وب نمی‌توانند آن را بخوانند
+cli-cors-redirect-fix = فایل را مستقیم روی نام سرور ارائه کنید، یا `{ $line }` را به تغییرمسیر هم بیفزایید
+cli-cors-fix = `{ $line }` را به location که آن را ارائه می‌کند بیفزایید
+cli-cors-every-redirect = {" "}(روی همه‌ی تغییرمسیرها هم)
+cli-base-no-answer = { $url } پاسخ نمی‌دهد: { $why }
+cli-base-no-answer-fix = { $key } را همان نشانی‌ای بگذارید که پراکسی معکوس شما { $path } را روی آن ارائه می‌کند ({ $public })، و بررسی کنید پراکسی { $path } را می‌فرستد
+cli-base-differs = { $base } پاسخ می‌دهد اما با { $public } فرق دارد
+cli-base-differs-fix = { $key } در well-known و { $public } را یک نشانی بگذارید
+cli-base-ok = { $base } به { $path } پاسخ می‌دهد
+
+## doctor: nginx (src/doctor/checks/nginx.rs)
+
+ngx-no-site-why = سایت nginx برای matrixd نیست (matrixd خودش به کلاینت‌ها پاسخ می‌دهد، یا پراکسی دیگری به کار می‌رود)
+ngx-no-site = سایت nginx برای matrixd نیست
+ngx-not-installed = { $path } وجود دارد اما nginx نصب نیست
+ngx-not-installed-fix = nginx را نصب کنید ({ $cmd })، یا سایت را حذف کنید
+ngx-cannot-run = { $cmd } اجرا نمی‌شود: { $error }
+ngx-check-install = نصب nginx را بررسی کنید
+ngx-t-ok = { $cmd }: پیکربندی معتبر است
+ngx-t-root-fix = doctor را با کاربر { $user } اجرا کنید ({ $cmd } کلیدها را می‌خواند)
+ngx-t-fix = خطی را که nginx نام می‌برد درست کنید، سپس: { $cmd }
+ngx-t-fails = { $cmd } شکست می‌خورد: { $error }
+ngx-no-forward = { $path } درخواست‌های { $prefix } را به matrixd نمی‌فرستد
+ngx-no-forward-fix = بیفزایید: { $line }
+ngx-no-synapse-client = { $prefix } فرستاده نمی‌شود (صفحه‌های بازنشانی گذرواژه و SSO)
+ngx-uri-part = { $pass } بخش URI دارد: nginx مسیرها را بازنویسی می‌کند و امضاهای فدراسیون خراب می‌شوند
+ngx-wrong-port = { $pass } به درگاه { $port } می‌رود که هیچ شنونده‌ی matrixd روی آن پیکربندی نشده است
+ngx-forward-both-fix = هر دو را با این بفرستید: { $line }
+ngx-size-unset = تنظیم نشده (پیش‌فرض nginx یعنی { $default })
+ngx-size-unlimited = { $value } (نامحدود)
+ngx-size-bad = { $value } یک اندازه نیست
+ngx-size-bad-fix = اندازه‌ای مانند { $example } به کار ببرید
+ngx-size-is = برابر است با{" "}
+ngx-size-small = {" "}اما { $key } برابر { $max } است: بارگذاری‌های بزرگ‌تر با خطای { $status } شکست می‌خورند
+ngx-size-small-fix = { $line } را در { $path } تنظیم کنید، سپس { $cmd }
