@@ -748,3 +748,51 @@ ngx-size-bad-fix = use a size such as { $example }
 ngx-size-is = is{" "}
 ngx-size-small = {" "}but { $key } is { $max }: larger uploads fail with { $status }
 ngx-size-small-fix = set { $line } in { $path }, then { $cmd }
+
+## doctor: email and TURN (src/doctor/checks/email.rs, turn.rs)
+
+mail-no-smtp = { $target } does not answer SMTP: { $error }
+mail-no-smtp-fix = check { $host } and { $port }, and that the firewall lets this machine reach it
+mail-no-starttls = { $target } answers EHLO but offers no STARTTLS, and { $key } is true
+mail-no-starttls-fix = enable STARTTLS on the SMTP server, or use its TLS port with { $key }
+mail-ehlo = { $target } answers EHLO
+mail-ehlo-starttls = { $target } answers EHLO (STARTTLS offered)
+turn-token-file = cannot read { $flag }: { $error }
+turn-token-file-fix = pass a file holding an access token
+turn-start-fix = start matrixd ({ $cmd })
+turn-not-served = TURN is configured but matrixd does not serve { $path } yet: clients get no TURN server
+turn-not-served-fix = calls between users behind NAT fail until matrixd supports it; the TURN settings are kept for then
+turn-needs-login = needs a logged-in user: pass { $flag } (a file holding an access token)
+turn-see-log = see matrixd's log
+turn-no-credential = { $path } returned no credential although TURN is configured
+turn-no-credential-fix = check { $key } and restart matrixd
+turn-secret-unreadable = cannot read the TURN secret: { $error }
+turn-secret-unreadable-fix = fix { $key }
+turn-skip-half = skipped (TURN is half-configured: see { $check })
+turn-ok = the credential for { $user } matches { $key }
+turn-mismatch = the credential for { $user } does not match { $key }: coturn will reject it
+turn-mismatch-fix = make { $key } equal to coturn's { $option }, then restart matrixd
+
+## doctor: database (src/doctor/checks/database.rs)
+
+db-cannot-open = cannot open { $db }: { $error }
+db-cannot-open-fix = check PostgreSQL runs ({ $cmd }) and the role, password and database in { $key }
+db-sqlite-open-fix = start matrixd once to create it, or fix { $key }; run doctor as the service user or root
+db-peer-root-fix = PostgreSQL admits role { $role } over the local socket only to the OS user it maps to (peer/ident authentication), and the doctor could not run as that user: run it as the service user: { $cmd }
+db-peer-fix = PostgreSQL admits role { $role } over the local socket only to the OS user it maps to (peer/ident authentication): run the doctor as root ({ $sudo }) or as the service user ({ $cmd })
+db-no-schema = the database has no schema yet
+db-no-schema-fix = start matrixd: it creates the schema at start-up
+db-skip-schema = skipped (cannot read the schema version: { $error })
+db-migration-failed = migration { $v } failed half-way
+db-migration-failed-fix = see matrixd's log for the error, fix it, then restart matrixd
+db-pending = { $n } migration(s) pending
+db-pending-fix = { $cmd }   (migrations run at start-up)
+db-newer = the database has { $n } migration(s) this matrixctl does not know: it is older than the server
+db-newer-fix = upgrade matrixctl to the server's version
+db-migrations-ok = { $n } migrations applied, none pending
+db-skip-sqlite-utf8 = skipped (SQLite: always UTF-8)
+db-skip-query = skipped (cannot query the database: { $error })
+db-encoding = encoding { $encoding }, collation { $collation }, ctype { $ctype }
+db-encoding-fix = recreate the database: { $sql }
+db-collation-fix = recreate the database with { $sql } and move the data
+db-unsafe-allowed = {" "}(allowed by { $key })

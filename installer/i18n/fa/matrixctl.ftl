@@ -735,3 +735,51 @@ ngx-size-bad-fix = اندازه‌ای مانند { $example } به کار بب�
 ngx-size-is = برابر است با{" "}
 ngx-size-small = {" "}اما { $key } برابر { $max } است: بارگذاری‌های بزرگ‌تر با خطای { $status } شکست می‌خورند
 ngx-size-small-fix = { $line } را در { $path } تنظیم کنید، سپس { $cmd }
+
+## doctor: ایمیل و TURN (src/doctor/checks/email.rs، turn.rs)
+
+mail-no-smtp = { $target } به SMTP پاسخ نمی‌دهد: { $error }
+mail-no-smtp-fix = { $host } و { $port } را بررسی کنید، و این‌که دیواره‌ی آتش اجازه می‌دهد این ماشین به آن برسد
+mail-no-starttls = { $target } به EHLO پاسخ می‌دهد اما STARTTLS پیشنهاد نمی‌کند، و { $key } برابر true است
+mail-no-starttls-fix = STARTTLS را روی سرور SMTP فعال کنید، یا درگاه TLS آن را با { $key } به کار ببرید
+mail-ehlo = { $target } به EHLO پاسخ می‌دهد
+mail-ehlo-starttls = { $target } به EHLO پاسخ می‌دهد (STARTTLS پیشنهاد می‌شود)
+turn-token-file = { $flag } خوانده نمی‌شود: { $error }
+turn-token-file-fix = فایلی بدهید که یک توکن دسترسی (access token) در آن است
+turn-start-fix = matrixd را راه‌اندازی کنید ({ $cmd })
+turn-not-served = TURN پیکربندی شده اما matrixd هنوز { $path } را ارائه نمی‌کند: کلاینت‌ها هیچ سرور TURN دریافت نمی‌کنند
+turn-not-served-fix = تا وقتی matrixd از آن پشتیبانی کند، تماس میان کاربرانی که پشت NAT هستند شکست می‌خورد؛ تنظیمات TURN برای آن زمان نگه داشته می‌شوند
+turn-needs-login = به یک کاربر واردشده نیاز دارد: { $flag } را بدهید (فایلی که یک توکن دسترسی در آن است)
+turn-see-log = لاگ matrixd را ببینید
+turn-no-credential = { $path } با وجود پیکربندی TURN هیچ اعتبارنامه‌ای برنگرداند
+turn-no-credential-fix = { $key } را بررسی کنید و matrixd را دوباره راه‌اندازی کنید
+turn-secret-unreadable = رمز TURN خوانده نمی‌شود: { $error }
+turn-secret-unreadable-fix = { $key } را درست کنید
+turn-skip-half = رد شد (TURN نیمه‌کاره پیکربندی شده: { $check } را ببینید)
+turn-ok = اعتبارنامه‌ی { $user } با { $key } می‌خواند
+turn-mismatch = اعتبارنامه‌ی { $user } با { $key } نمی‌خواند: coturn آن را رد می‌کند
+turn-mismatch-fix = { $key } را برابر { $option } در coturn بگذارید، سپس matrixd را دوباره راه‌اندازی کنید
+
+## doctor: پایگاه داده (src/doctor/checks/database.rs)
+
+db-cannot-open = { $db } باز نمی‌شود: { $error }
+db-cannot-open-fix = بررسی کنید PostgreSQL در حال اجرا است ({ $cmd }) و نقش، گذرواژه و نام پایگاه داده در { $key } درست است
+db-sqlite-open-fix = matrixd را یک بار راه‌اندازی کنید تا آن را بسازد، یا { $key } را درست کنید؛ doctor را با کاربر سرویس یا root اجرا کنید
+db-peer-root-fix = PostgreSQL نقش { $role } را روی سوکت محلی فقط برای کاربر سیستم‌عاملی می‌پذیرد که به آن نگاشته شده (احراز هویت peer/ident)، و doctor نتوانست با آن کاربر اجرا شود: آن را با کاربر سرویس اجرا کنید: { $cmd }
+db-peer-fix = PostgreSQL نقش { $role } را روی سوکت محلی فقط برای کاربر سیستم‌عاملی می‌پذیرد که به آن نگاشته شده (احراز هویت peer/ident): doctor را با root ({ $sudo }) یا با کاربر سرویس ({ $cmd }) اجرا کنید
+db-no-schema = پایگاه داده هنوز طرح‌واره (schema) ندارد
+db-no-schema-fix = matrixd را راه‌اندازی کنید: هنگام شروع طرح‌واره را می‌سازد
+db-skip-schema = رد شد (نسخه‌ی طرح‌واره خوانده نمی‌شود: { $error })
+db-migration-failed = مهاجرت (migration) شماره‌ی { $v } نیمه‌کاره شکست خورد
+db-migration-failed-fix = خطا را در لاگ matrixd ببینید، برطرفش کنید، سپس matrixd را دوباره راه‌اندازی کنید
+db-pending = { $n } مهاجرت (migration) در انتظار
+db-pending-fix = { $cmd }   (مهاجرت‌ها هنگام شروع اجرا می‌شوند)
+db-newer = پایگاه داده { $n } مهاجرت دارد که این matrixctl نمی‌شناسد: از سرور قدیمی‌تر است
+db-newer-fix = matrixctl را به نسخه‌ی سرور ارتقا دهید
+db-migrations-ok = { $n } مهاجرت اعمال شده، هیچ‌کدام در انتظار نیست
+db-skip-sqlite-utf8 = رد شد (SQLite همیشه UTF-8 است)
+db-skip-query = رد شد (از پایگاه داده پرس‌وجو نمی‌شود: { $error })
+db-encoding = کدگذاری { $encoding }، ترتیب‌بندی (collation) { $collation }، ctype { $ctype }
+db-encoding-fix = پایگاه داده را دوباره بسازید: { $sql }
+db-collation-fix = پایگاه داده را با { $sql } دوباره بسازید و داده‌ها را منتقل کنید
+db-unsafe-allowed = {" "}(با اجازه‌ی { $key })

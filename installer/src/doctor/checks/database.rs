@@ -13,6 +13,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 
 use crate::doctor::{Ctx, Outcome, Status};
 use crate::i18n::Text;
+use crate::msg;
 
 /// The server's migrations, embedded from its source tree (the same files matrixd embeds).
 fn migrator(db: &Database) -> sqlx::migrate::Migrator {
@@ -144,23 +145,36 @@ pub fn reachable(ctx: &Ctx) -> Outcome {
         Ok(v) => Outcome::ok(format!("{v} ({})", describe(&c.database))).detail("elapsed_ms", ms),
         Err(e) => {
             let mut o = Outcome::fail(
-                format!("cannot open {}: {}", describe(&c.database), e.message),
-                "check PostgreSQL runs (systemctl status postgresql) and the role, password and database in database.args",
+                msg!(
+                    "db-cannot-open",
+                    db = describe(&c.database),
+                    error = e.message
+                ),
+                msg!(
+                    "db-cannot-open-fix",
+                    cmd = "systemctl status postgresql",
+                    key = "database.args"
+                ),
             );
             match &c.database {
                 Database::Sqlite { .. } => {
-                    o = o.with_fix("start matrixd once to create it, or fix database.args.database; run doctor as the service user or root")
+                    o = o.with_fix(msg!("db-sqlite-open-fix", key = "database.args.database"))
                 }
                 Database::Postgres(a) if e.auth_refused && over_socket(a) => {
                     let user = service_user_name(ctx, a);
                     let role = a.user.as_deref().unwrap_or(&user);
                     o = o.with_fix(if is_root() {
-                        format!(
-                            "PostgreSQL admits role {role} over the local socket only to the OS user it maps to (peer/ident authentication), and the doctor could not run as that user: run it as the service user: runuser -u {user} -- matrixctl doctor db"
+                        msg!(
+                            "db-peer-root-fix",
+                            role = role,
+                            cmd = format!("runuser -u {user} -- matrixctl doctor db")
                         )
                     } else {
-                        format!(
-                            "PostgreSQL admits role {role} over the local socket only to the OS user it maps to (peer/ident authentication): run the doctor as root (sudo matrixctl doctor) or as the service user (sudo -u {user} matrixctl doctor)"
+                        msg!(
+                            "db-peer-fix",
+                            role = role,
+                            sudo = "sudo matrixctl doctor",
+                            cmd = format!("sudo -u {user} matrixctl doctor")
                         )
                     });
                     if let Some(AsUser::Failed { why, .. }) = delegation(ctx) {
@@ -203,17 +217,14 @@ pub fn migrations(ctx: &Ctx) -> Outcome {
     let applied = match result {
         Ok(a) => a,
         Err(e) if e.contains("_sqlx_migrations") => {
-            return Outcome::fail(
-                "the database has no schema yet",
-                "start matrixd: it creates the schema at start-up",
-            );
+            return Outcome::fail(msg!("db-no-schema"), msg!("db-no-schema-fix"));
         }
-        Err(e) => return Outcome::skip(format!("skipped (cannot read the schema version: {e})")),
+        Err(e) => return Outcome::skip(msg!("db-skip-schema", error = e)),
     };
     if let Some((v, _)) = applied.iter().find(|(_, ok)| !ok) {
         return Outcome::fail(
-            format!("migration {v} failed half-way"),
-            "see matrixd's log for the error, fix it, then restart matrixd",
+            msg!("db-migration-failed", v = v),
+            msg!("db-migration-failed-fix"),
         );
     }
     let pending: Vec<&(i64, String)> = known
@@ -227,8 +238,8 @@ pub fn migrations(ctx: &Ctx) -> Outcome {
         .collect();
     if !pending.is_empty() {
         let mut o = Outcome::fail(
-            format!("{} migration(s) pending", pending.len()),
-            "systemctl restart matrixd   (migrations run at start-up)",
+            msg!("db-pending", n = pending.len()),
+            msg!("db-pending-fix", cmd = "systemctl restart matrixd"),
         );
         for (v, d) in pending {
             o = o.detail(&format!("pending_{v:04}"), d);
@@ -236,18 +247,9 @@ pub fn migrations(ctx: &Ctx) -> Outcome {
         return o;
     }
     if !newer.is_empty() {
-        return Outcome::warn(
-            format!(
-                "the database has {} migration(s) this matrixctl does not know: it is older than the server",
-                newer.len()
-            ),
-            "upgrade matrixctl to the server's version",
-        );
+        return Outcome::warn(msg!("db-newer", n = newer.len()), msg!("db-newer-fix"));
     }
-    Outcome::ok(format!(
-        "{} migrations applied, none pending",
-        applied.len()
-    ))
+    Outcome::ok(msg!("db-migrations-ok", n = applied.len()))
 }
 
 pub fn encoding(ctx: &Ctx) -> Outcome {
@@ -256,7 +258,7 @@ pub fn encoding(ctx: &Ctx) -> Outcome {
         Err(o) => return o,
     };
     let Database::Postgres(a) = &c.database else {
-        return Outcome::skip("skipped (SQLite: always UTF-8)");
+        return Outcome::skip(msg!("db-skip-sqlite-utf8"));
     };
     if let Some(o) = as_service_user(ctx, "db.encoding") {
         return o;
@@ -272,24 +274,41 @@ pub fn encoding(ctx: &Ctx) -> Outcome {
     });
     let (enc, collate, ctype) = match result {
         Ok(r) => r,
-        Err(e) => return Outcome::skip(format!("skipped (cannot query the database: {e})")),
+        Err(e) => return Outcome::skip(msg!("db-skip-query", error = e)),
     };
     judge_encoding(&enc, &collate, &ctype, a.allow_unsafe_locale)
 }
 
 /// Synapse's rule: UTF8 with LC_COLLATE and LC_CTYPE C (other collations corrupt indexes).
 pub fn judge_encoding(enc: &str, collate: &str, ctype: &str, allow_unsafe: bool) -> Outcome {
-    let shown = format!("encoding {enc}, collation {collate}, ctype {ctype}");
+    let shown = msg!(
+        "db-encoding",
+        encoding = enc,
+        collation = collate,
+        ctype = ctype
+    );
     if enc != "UTF8" {
         return Outcome::fail(
             shown,
-            "recreate the database: CREATE DATABASE matrixd ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+            msg!(
+                "db-encoding-fix",
+                sql = "CREATE DATABASE matrixd ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+            ),
         );
     }
     if collate != "C" || ctype != "C" {
-        let fix = "recreate the database with LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0 and move the data";
+        let fix = msg!(
+            "db-collation-fix",
+            sql = "LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+        );
         return if allow_unsafe {
-            Outcome::warn(format!("{shown} (allowed by allow_unsafe_locale)"), fix)
+            Outcome::warn(
+                Text::Concat(vec![
+                    shown,
+                    msg!("db-unsafe-allowed", key = "allow_unsafe_locale"),
+                ]),
+                fix,
+            )
         } else {
             Outcome::fail(shown, fix)
         };

@@ -64,7 +64,7 @@ pub async fn ehlo(addr: SocketAddr) -> Result<(String, Vec<String>), String> {
 
 pub fn smtp(ctx: &Ctx) -> Outcome {
     let Some(YamlValue::Mapping(m)) = ctx.loaded.raw("email") else {
-        return Outcome::skip("email is not configured");
+        return Outcome::skip(crate::msg!("cfg-email-off"));
     };
     let get = |k: &str| m.get(k).filter(|v| !v.is_null());
     let host = get("smtp_host")
@@ -106,23 +106,28 @@ pub fn smtp(ctx: &Ctx) -> Outcome {
     let note = "matrixd does not send email yet; this checks the SMTP server only";
     match result {
         Err(e) => Outcome::fail(
-            format!("{target} does not answer SMTP: {e}"),
-            "check email.smtp_host and smtp_port, and that the firewall lets this machine reach it",
+            crate::msg!("mail-no-smtp", target = target, error = e),
+            crate::msg!(
+                "mail-no-smtp-fix",
+                host = "email.smtp_host",
+                port = "smtp_port"
+            ),
         ),
         Ok((greeting, ext)) => {
             let starttls = ext.iter().any(|l| l.eq_ignore_ascii_case("STARTTLS"));
             let o = if require_tls && !starttls && !force_tls {
                 Outcome::fail(
-                    format!(
-                        "{target} answers EHLO but offers no STARTTLS, and require_transport_security is true"
+                    crate::msg!(
+                        "mail-no-starttls",
+                        target = target,
+                        key = "require_transport_security"
                     ),
-                    "enable STARTTLS on the SMTP server, or use its TLS port with force_tls: true",
+                    crate::msg!("mail-no-starttls-fix", key = "force_tls: true"),
                 )
+            } else if starttls {
+                Outcome::ok(crate::msg!("mail-ehlo-starttls", target = target))
             } else {
-                Outcome::ok(format!(
-                    "{target} answers EHLO{}",
-                    if starttls { " (STARTTLS offered)" } else { "" }
-                ))
+                Outcome::ok(crate::msg!("mail-ehlo", target = target))
             };
             o.detail("greeting", greeting)
                 .detail("extensions", ext.join(", "))
