@@ -274,6 +274,7 @@ verb-started = Started
 verb-starting = Starting
 verb-stopped = Stopped
 verb-updating = Updating
+verb-backing-up = Backing up
 verb-writing = Writing
 
 ## The plan (src/plan/show.rs, src/plan/steps/*.rs)
@@ -796,3 +797,38 @@ db-encoding = encoding { $encoding }, collation { $collation }, ctype { $ctype }
 db-encoding-fix = recreate the database: { $sql }
 db-collation-fix = recreate the database with { $sql } and move the data
 db-unsafe-allowed = {" "}(allowed by { $key })
+
+## Planning errors (src/plan/steps/*.rs)
+
+plan-err-no-cert = the certificate { $path } does not exist
+plan-err-no-cert-hint = pass { $flag } with the full-chain PEM file
+plan-err-no-key = the private key { $path } does not exist or cannot be read
+plan-err-no-key-hint = pass { $flag } with its PEM private key
+plan-err-bad-pair = { $path } cannot be used: { $error }
+plan-err-bad-pair-hint = pass the full chain (leaf first, then intermediates) and its own key, or use { $flag }
+plan-err-missing = missing answer: { $key }
+plan-err-missing-hint = pass { $flag } or set { $key } in the answers file
+plan-err-smtp-pass = cannot read the SMTP password file { $path }
+plan-err-smtp-pass-hint = check { $flag }
+plan-err-turn-secret = the TURN secret file { $path } does not exist
+plan-err-turn-secret-hint = create it, or use { $flag } to have one generated
+
+## Execution progress (src/exec/apply.rs)
+
+exec-updated = { $path } (old file kept as { $backup })
+exec-keep-secret = { $path } (already exists; a secret is never overwritten)
+exec-keep-key = { $path } (already exists; a signing key is never overwritten)
+exec-exists = { $path } (already exists)
+exec-new-secret = { $path } (a secret, mode { $mode })
+exec-new-key = { $path } (a signing key, mode { $mode })
+exec-packages-installed = packages { $names } (already installed)
+exec-package-lists = package lists (`{ $cmd }`)
+exec-user-exists = user { $name } (exists)
+exec-already-done = { $title }: already done
+exec-from = { $path } (from { $src })
+exec-cert-kept = { $path } and its key (already exist; never overwritten)
+exec-cert-new = { $cert } (self-signed for { $names }) and { $key }
+exec-include-added = { $path } (include added; old file kept as { $backup })
+exec-not-restarting = { $name } is running; nothing it reads changed, not restarting
+exec-added-to = { $what } to { $path }
+exec-ready = { $url } answered in { $ms } ms

@@ -265,6 +265,7 @@ verb-started = راه‌اندازی شد
 verb-starting = راه‌اندازی
 verb-stopped = متوقف شد
 verb-updating = به‌روزرسانی
+verb-backing-up = پشتیبان‌گیری
 verb-writing = نوشتن
 
 ## برنامه‌ی نصب (src/plan/show.rs، src/plan/steps)
@@ -765,8 +766,8 @@ turn-mismatch-fix = { $key } را برابر { $option } در coturn بگذار�
 db-cannot-open = { $db } باز نمی‌شود: { $error }
 db-cannot-open-fix = بررسی کنید PostgreSQL در حال اجرا است ({ $cmd }) و نقش، گذرواژه و نام پایگاه داده در { $key } درست است
 db-sqlite-open-fix = matrixd را یک بار راه‌اندازی کنید تا آن را بسازد، یا { $key } را درست کنید؛ doctor را با کاربر سرویس یا root اجرا کنید
-db-peer-root-fix = PostgreSQL نقش { $role } را روی سوکت محلی فقط برای کاربر سیستم‌عاملی می‌پذیرد که به آن نگاشته شده (احراز هویت peer/ident)، و doctor نتوانست با آن کاربر اجرا شود: آن را با کاربر سرویس اجرا کنید: { $cmd }
-db-peer-fix = PostgreSQL نقش { $role } را روی سوکت محلی فقط برای کاربر سیستم‌عاملی می‌پذیرد که به آن نگاشته شده (احراز هویت peer/ident): doctor را با root ({ $sudo }) یا با کاربر سرویس ({ $cmd }) اجرا کنید
+db-peer-root-fix = PostgreSQL نقش { $role } را روی سوکت محلی فقط برای کاربر سیستم‌عاملی می‌پذیرد که به آن نگاشته شده (احراز هویت peer یا ident)، و doctor نتوانست با آن کاربر اجرا شود: آن را با کاربر سرویس اجرا کنید: { $cmd }
+db-peer-fix = PostgreSQL نقش { $role } را روی سوکت محلی فقط برای کاربر سیستم‌عاملی می‌پذیرد که به آن نگاشته شده (احراز هویت peer یا ident): doctor را با root ({ $sudo }) یا با کاربر سرویس ({ $cmd }) اجرا کنید
 db-no-schema = پایگاه داده هنوز طرح‌واره (schema) ندارد
 db-no-schema-fix = matrixd را راه‌اندازی کنید: هنگام شروع طرح‌واره را می‌سازد
 db-skip-schema = رد شد (نسخه‌ی طرح‌واره خوانده نمی‌شود: { $error })
@@ -783,3 +784,38 @@ db-encoding = کدگذاری { $encoding }، ترتیب‌بندی (collation) {
 db-encoding-fix = پایگاه داده را دوباره بسازید: { $sql }
 db-collation-fix = پایگاه داده را با { $sql } دوباره بسازید و داده‌ها را منتقل کنید
 db-unsafe-allowed = {" "}(با اجازه‌ی { $key })
+
+## خطاهای برنامه‌ریزی نصب (src/plan/steps/*.rs)
+
+plan-err-no-cert = گواهی { $path } وجود ندارد
+plan-err-no-cert-hint = { $flag } را با فایل PEM زنجیره‌ی کامل بدهید
+plan-err-no-key = کلید خصوصی { $path } وجود ندارد یا خوانده نمی‌شود
+plan-err-no-key-hint = { $flag } را با کلید خصوصی PEM آن بدهید
+plan-err-bad-pair = { $path } قابل استفاده نیست: { $error }
+plan-err-bad-pair-hint = زنجیره‌ی کامل (اول گواهی سرور، سپس گواهی‌های میانی) و کلید خود آن را بدهید، یا { $flag } را به کار ببرید
+plan-err-missing = پاسخ { $key } داده نشده است
+plan-err-missing-hint = { $flag } را بدهید یا { $key } را در فایل پاسخ‌ها بنویسید
+plan-err-smtp-pass = فایل گذرواژه‌ی SMTP یعنی { $path } خوانده نمی‌شود
+plan-err-smtp-pass-hint = { $flag } را بررسی کنید
+plan-err-turn-secret = فایل رمز TURN یعنی { $path } وجود ندارد
+plan-err-turn-secret-hint = آن را بسازید، یا با { $flag } بگذارید یکی ساخته شود
+
+## پیشرفت اجرا (src/exec/apply.rs)
+
+exec-updated = { $path } (فایل قبلی با نام { $backup } نگه داشته شد)
+exec-keep-secret = { $path } (از قبل وجود دارد؛ رمز هرگز بازنویسی نمی‌شود)
+exec-keep-key = { $path } (از قبل وجود دارد؛ کلید امضا هرگز بازنویسی نمی‌شود)
+exec-exists = { $path } (از قبل وجود دارد)
+exec-new-secret = { $path } (رمز، مجوز { $mode })
+exec-new-key = { $path } (کلید امضا، مجوز { $mode })
+exec-packages-installed = بسته‌های { $names } (از قبل نصب‌اند)
+exec-package-lists = فهرست بسته‌ها (`{ $cmd }`)
+exec-user-exists = کاربر { $name } (وجود دارد)
+exec-already-done = { $title }: از قبل انجام شده
+exec-from = { $path } (از { $src })
+exec-cert-kept = { $path } و کلیدش (از قبل وجود دارند؛ هرگز بازنویسی نمی‌شوند)
+exec-cert-new = { $cert } (خودامضا برای { $names }) و { $key }
+exec-include-added = { $path } (include افزوده شد؛ فایل قبلی با نام { $backup } نگه داشته شد)
+exec-not-restarting = { $name } در حال اجرا است؛ چیزی که می‌خواند تغییر نکرده، دوباره راه‌اندازی نمی‌شود
+exec-added-to = { $what } به { $path }
+exec-ready = { $url } در { $ms } میلی‌ثانیه پاسخ داد

@@ -152,10 +152,10 @@ impl Run<'_> {
                 self.set_owner_mode(&host, f.mode, &f.owner)?;
                 self.changed(
                     "Updating",
-                    format!(
-                        "{} (old file kept as {})",
-                        f.path.display(),
-                        backup.display()
+                    tr!(
+                        "exec-updated",
+                        path = f.path.display(),
+                        backup = backup.display()
                     ),
                     f.affects,
                 );
@@ -177,23 +177,29 @@ impl Run<'_> {
         if std::fs::symlink_metadata(&host).is_ok() {
             self.status(
                 "Keeping",
-                format!(
-                    "{} (already exists; {what} is never overwritten)",
-                    f.path.display()
-                ),
+                if what == "a secret" {
+                    tr!("exec-keep-secret", path = f.path.display())
+                } else {
+                    tr!("exec-keep-key", path = f.path.display())
+                },
             );
             return Ok(());
         }
         if !fs::create_new(&host, bytes, f.mode)
             .map_err(|e| format!("cannot write {}: {e}", host.display()))?
         {
-            self.status("Keeping", format!("{} (already exists)", f.path.display()));
+            self.status("Keeping", tr!("exec-exists", path = f.path.display()));
             return Ok(());
         }
         self.set_owner_mode(&host, f.mode, &f.owner)?;
+        let mode = format!("{:04o}", f.mode);
         self.changed(
             "Generating",
-            format!("{} ({what}, mode {:04o})", f.path.display(), f.mode),
+            if what == "a secret" {
+                tr!("exec-new-secret", path = f.path.display(), mode = mode)
+            } else {
+                tr!("exec-new-key", path = f.path.display(), mode = mode)
+            },
             f.affects,
         );
         Ok(())
@@ -229,12 +235,12 @@ impl Run<'_> {
                 if missing.is_empty() {
                     self.status(
                         "Keeping",
-                        format!("packages {} (already installed)", names.join(" ")),
+                        tr!("exec-packages-installed", names = names.join(" ")),
                     );
                     return Ok(());
                 }
                 if let Some(r) = refresh {
-                    self.status("Refreshing", format!("package lists (`{}`)", r.display()));
+                    self.status("Refreshing", tr!("exec-package-lists", cmd = r.display()));
                     system::run_ok(r)?;
                 }
                 let base = &install.argv[..install.argv.len() - names.len()];
@@ -270,9 +276,13 @@ impl Run<'_> {
                     for c in create_user {
                         system::run_ok(c)?;
                     }
-                    self.changed("Creating", format!("system user {name}"), Affects::Nothing);
+                    self.changed(
+                        "Creating",
+                        tr!("uninstall-system-user", name = name),
+                        Affects::Nothing,
+                    );
                 } else {
-                    self.status("Keeping", format!("user {name} (exists)"));
+                    self.status("Keeping", tr!("exec-user-exists", name = name));
                 }
             }
             Step::Run { title, cmd, unless } => {
@@ -284,7 +294,7 @@ impl Run<'_> {
                     None => false,
                 };
                 if done {
-                    self.status("Keeping", format!("{title}: already done"));
+                    self.status("Keeping", tr!("exec-already-done", title = title));
                 } else {
                     self.status("Running", format!("{title} (`{}`)", cmd.display()));
                     system::run_ok(cmd)?;
@@ -307,7 +317,7 @@ impl Run<'_> {
                 Content::Template { .. } | Content::Data { .. }
                     if f.create_only && std::fs::symlink_metadata(self.host(&f.path)).is_ok() =>
                 {
-                    self.status("Keeping", format!("{} (already exists)", f.path.display()));
+                    self.status("Keeping", tr!("exec-exists", path = f.path.display()));
                 }
                 Content::Template { text, .. } | Content::Data { text, .. } => {
                     let is_unit = matches!(&f.content, Content::Template { id, .. } if id.starts_with("service/"));
@@ -343,7 +353,7 @@ impl Run<'_> {
                         self.set_owner_mode(&host, f.mode, &f.owner)?;
                         self.changed(
                             "Installing",
-                            format!("{} (from {})", f.path.display(), src.display()),
+                            tr!("exec-from", path = f.path.display(), src = src.display()),
                             f.affects,
                         );
                     }
@@ -359,13 +369,7 @@ impl Run<'_> {
             } => {
                 let (hc, hk) = (self.host(cert), self.host(key));
                 if hc.exists() && hk.exists() {
-                    self.status(
-                        "Keeping",
-                        format!(
-                            "{} and its key (already exist; never overwritten)",
-                            cert.display()
-                        ),
-                    );
+                    self.status("Keeping", tr!("exec-cert-kept", path = cert.display()));
                     return Ok(());
                 }
                 let ck = self_signed(names)
@@ -395,11 +399,11 @@ impl Run<'_> {
                 )?;
                 self.changed(
                     "Generating",
-                    format!(
-                        "{} (self-signed for {}) and {}",
-                        cert.display(),
-                        names.join(", "),
-                        key.display()
+                    tr!(
+                        "exec-cert-new",
+                        cert = cert.display(),
+                        names = names.join(", "),
+                        key = key.display()
                     ),
                     *affects,
                 );
@@ -464,10 +468,10 @@ impl Run<'_> {
                     .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
                 self.changed(
                     "Updating",
-                    format!(
-                        "{} (include added; old file kept as {})",
-                        file.display(),
-                        b.display()
+                    tr!(
+                        "exec-include-added",
+                        path = file.display(),
+                        backup = b.display()
                     ),
                     Affects::Nginx,
                 );
@@ -479,13 +483,9 @@ impl Run<'_> {
                 let outcome = service::ensure(s, changed, unit_changed)?;
                 let direct = !service::manager_running(s);
                 match outcome {
-                    service::Outcome::AlreadyRunning => self.status(
-                        "Unchanged",
-                        format!(
-                            "{} is running; nothing it reads changed, not restarting",
-                            s.name
-                        ),
-                    ),
+                    service::Outcome::AlreadyRunning => {
+                        self.status("Unchanged", tr!("exec-not-restarting", name = s.name))
+                    }
                     service::Outcome::Started(how) => {
                         self.status("Starting", format!("{}: {how}", s.name));
                         self.report.changed.push(format!("started {}", s.name));
@@ -521,7 +521,7 @@ impl Run<'_> {
                     .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
                 self.changed(
                     "Adding",
-                    format!("{what} to {}", file.display()),
+                    tr!("exec-added-to", what = what, path = file.display()),
                     Affects::Nothing,
                 );
             }
@@ -551,7 +551,7 @@ impl Run<'_> {
             }
             Step::Wait { url, connect, ca } => {
                 let ms = wait_for(url, connect, ca.as_deref().map(|p| self.host(p)).as_deref())?;
-                self.status("Ready", format!("{url} answered in {ms} ms"));
+                self.status("Ready", tr!("exec-ready", url = url, ms = ms));
             }
         }
         Ok(())

@@ -128,6 +128,7 @@ fn verb_text(verb: &str) -> String {
         "Unchanged" => crate::tr!("verb-unchanged"),
         "Updating" => crate::tr!("verb-updating"),
         "Writing" => crate::tr!("verb-writing"),
+        "Backing up" => crate::tr!("verb-backing-up"),
         "Detected" => crate::tr!("verb-detected"),
         "Reading" => crate::tr!("verb-reading"),
         "Done" => crate::tr!("verb-done"),

@@ -43,8 +43,8 @@ pub fn config(
                 })
                 .ok_or_else(|| {
                     err(
-                        format!("cannot read the SMTP password file {}", f.display()),
-                        "check --smtp-pass-file",
+                        crate::tr!("plan-err-smtp-pass", path = f.display()),
+                        crate::tr!("plan-err-smtp-pass-hint", flag = "--smtp-pass-file"),
                     )
                 })?,
         ),
