@@ -266,7 +266,34 @@ fn localise(mut cmd: clap::Command, path: &str) -> clap::Command {
         if let Some(d) = default {
             text.push_str(&crate::i18n::format(lang, "help-default", &[("value", d)]));
         }
-        cmd = cmd.mut_arg(id, |a| a.help(leak(text)));
+        let values: Vec<String> = cmd
+            .get_arguments()
+            .find(|a| *a.get_id() == id)
+            .filter(|a| !a.is_hide_possible_values_set() && a.get_action().takes_values())
+            .map(|a| {
+                a.get_possible_values()
+                    .iter()
+                    .filter(|v| !v.is_hide_set())
+                    .map(|v| v.get_name().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        // clap words "[possible values: …]" itself; outside English it is ours.
+        let ours = lang != crate::i18n::Lang::En && !values.is_empty();
+        if ours {
+            text.push_str(&crate::i18n::format(
+                lang,
+                "help-possible-values",
+                &[("values", values.join(", "))],
+            ));
+        }
+        cmd = cmd.mut_arg(id, |a| {
+            let hidden = ours || a.is_hide_possible_values_set();
+            a.help(leak(text)).hide_possible_values(hidden)
+        });
+    }
+    if lang != crate::i18n::Lang::En {
+        cmd = persian_frame(cmd, path.is_empty());
     }
     let subs: Vec<String> = cmd
         .get_subcommands()
@@ -274,6 +301,52 @@ fn localise(mut cmd: clap::Command, path: &str) -> clap::Command {
         .collect();
     for name in subs {
         cmd = cmd.mut_subcommand(name.clone(), |s| localise(s, &name));
+    }
+    cmd
+}
+
+/// What clap writes itself, where it lets us: the section headings (a help template) and the
+/// help and version flags. English keeps clap's own frame untouched.
+fn persian_frame(mut cmd: clap::Command, root: bool) -> clap::Command {
+    use clap::{Arg, ArgAction};
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let mut template = String::from("{about-with-newline}\n");
+    template.push_str(&crate::tr!("help-usage-heading"));
+    template.push_str(" {usage}\n");
+    if cmd.has_subcommands() {
+        template.push_str(&format!(
+            "\n{}\n{{subcommands}}\n",
+            crate::tr!("help-commands-heading")
+        ));
+    }
+    if cmd.get_positionals().next().is_some() {
+        template.push_str(&format!(
+            "\n{}\n{{positionals}}\n",
+            crate::tr!("help-arguments-heading")
+        ));
+    }
+    template.push_str(&format!(
+        "\n{}\n{{options}}\n{{after-help}}",
+        crate::tr!("help-options-heading")
+    ));
+    cmd = cmd
+        .help_template(leak(template))
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help(leak(crate::tr!("help-help"))),
+        );
+    if root {
+        cmd = cmd.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help(leak(crate::tr!("help-version"))),
+        );
     }
     cmd
 }

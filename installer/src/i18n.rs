@@ -168,6 +168,8 @@ pub fn format(lang: Lang, id: &str, args: &[(&str, String)]) -> String {
     let out = bundle.format_pattern(pattern, Some(&fa), &mut errors);
     debug_assert!(errors.is_empty(), "{id}: {errors:?}");
     let mut out = out.into_owned();
+    // An empty placeholder leaves nothing to isolate.
+    out = out.replace("\u{2068}\u{2069}", "");
     // A placeholder holding Persian text (a message inside a message: a hint, a fix) already
     // runs right to left; only technical fragments need the isolates.
     for (_, v) in args {

@@ -832,3 +832,30 @@ exec-include-added = { $path } (include added; old file kept as { $backup })
 exec-not-restarting = { $name } is running; nothing it reads changed, not restarting
 exec-added-to = { $what } to { $path }
 exec-ready = { $url } answered in { $ms } ms
+
+## generate-config on an existing config (src/plan/generate_config.rs)
+
+gc-other-server = { $path } is for { $key }, not { $ours }
+gc-other-server-hint = { $key } can never change; pass the same { $flag }, or a new { $path } for a new server
+gc-kept-config = { $path } (already exists; adding only what is missing)
+gc-kept-key = { $key } in { $path }
+
+## The answers file (src/answers/file.rs)
+
+answers-did-you-mean = {" "}(did you mean { $name }?)
+answers-unknown-key = unknown key { $key }{ $hint }
+
+## Yes/no as words (src/wizard/prompt.rs; English uses y/n keys instead)
+
+wizard-yes = yes
+wizard-no = no
+
+## clap's own frame, in languages other than English (src/cli.rs; English keeps clap's)
+
+help-usage-heading = Usage:
+help-commands-heading = Commands:
+help-arguments-heading = Arguments:
+help-options-heading = Options:
+help-help = Print help
+help-version = Print version
+help-possible-values = {" "}[possible values: { $values }]

@@ -819,3 +819,30 @@ exec-include-added = { $path } (include افزوده شد؛ فایل قبلی ب
 exec-not-restarting = { $name } در حال اجرا است؛ چیزی که می‌خواند تغییر نکرده، دوباره راه‌اندازی نمی‌شود
 exec-added-to = { $what } به { $path }
 exec-ready = { $url } در { $ms } میلی‌ثانیه پاسخ داد
+
+## ساخت پیکربندی روی پیکربندی موجود (src/plan/generate_config.rs)
+
+gc-other-server = { $path } برای { $key } است، نه { $ours }
+gc-other-server-hint = { $key } هرگز قابل تغییر نیست؛ همان { $flag } را بدهید، یا برای سرور تازه یک { $path } تازه
+gc-kept-config = { $path } (از قبل وجود دارد؛ فقط آن‌چه کم است افزوده می‌شود)
+gc-kept-key = { $key } در { $path }
+
+## فایل پاسخ‌ها (src/answers/file.rs)
+
+answers-did-you-mean = {" "}(منظورتان { $name } بود؟)
+answers-unknown-key = کلید ناشناخته‌ی { $key }{ $hint }
+
+## بله و خیر به‌صورت واژه (src/wizard/prompt.rs)
+
+wizard-yes = بله (yes)
+wizard-no = خیر (no)
+
+## قاب خود clap (src/cli.rs)
+
+help-usage-heading = شیوه‌ی استفاده:
+help-commands-heading = فرمان‌ها:
+help-arguments-heading = آرگومان‌ها:
+help-options-heading = گزینه‌ها:
+help-help = نمایش راهنما
+help-version = نمایش نسخه
+help-possible-values = {" "}[مقدارهای ممکن: { $values }]

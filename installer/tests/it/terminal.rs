@@ -90,19 +90,22 @@ impl Tmux {
         lines[..end].join("\n") + "\n"
     }
 
-    /// Waits until the pane shows `needle` (20 s at most).
+    /// Waits until the pane shows `needle` and has stopped changing (the prompt is drawn and
+    /// reads the terminal: a key typed earlier would be echoed by the tty), 20 s at most.
     fn wait_for(&self, needle: &str) -> String {
         let start = Instant::now();
+        let mut last = String::new();
         loop {
             let s = self.screen();
-            if s.contains(needle) {
+            if s.contains(needle) && s == last {
                 return s;
             }
+            last = s.clone();
             assert!(
                 start.elapsed() < Duration::from_secs(20),
                 "the terminal never showed {needle:?}:\n{s}"
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(250));
         }
     }
 }
@@ -167,8 +170,9 @@ fn persian_wizard_in_a_terminal() {
         t.wait_for(question);
         t.send(&["Enter"]);
     }
+    // A yes/no question is a choice between Persian words: Down picks "no".
     t.wait_for("آمار استفاده");
-    t.send(&["n", "Enter"]);
+    t.send(&["Down", "Enter"]);
     for question in ["سرور SMTP", "coturn", "نشانی‌های TURN", "پیش‌نمایش پیوندها"]
     {
         t.wait_for(question);
