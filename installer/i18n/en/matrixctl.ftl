@@ -859,3 +859,28 @@ help-options-heading = Options:
 help-help = Print help
 help-version = Print version
 help-possible-values = {" "}[possible values: { $values }]
+
+## Why a step failed (src/exec/*.rs; shown after "Caused by:")
+
+exec-cannot-write = cannot write { $path }: { $error }
+exec-cannot-create = cannot create { $path }: { $error }
+exec-cannot-chmod = cannot chmod { $path }: { $error }
+exec-cannot-chown = cannot chown { $path }: { $error }
+exec-cannot-replace = cannot replace { $path }: { $error }
+exec-cannot-link = cannot link { $path }: { $error }
+exec-cannot-open = cannot open { $path }: { $error }
+exec-cannot-copy = cannot copy { $src } to { $dst }: { $error }
+exec-cannot-back-up = cannot back up { $path } to { $backup }: { $error }
+exec-cannot-generate-cert = cannot generate a certificate: { $error }
+exec-cannot-read-nginx = cannot read { $path }: { $error } (is nginx installed?)
+exec-http-client = cannot create an HTTP client: { $error }
+exec-it-answered = it answered { $status }
+exec-cannot-run = cannot run { $cmd }: { $error }
+exec-cannot-start = cannot start { $cmd }: { $error }
+exec-config-test-failed = the configuration test failed: { $error }
+exec-no-manager-path = the service manager is not running (no { $path })
+exec-no-manager = the service manager is not running
+exec-not-installed = { $cmd } is not installed (not found in { $var })
+exec-exited = `{ $cmd }` exited with { $code }
+exec-killed = `{ $cmd }` exited with a signal
+answers-missing = missing answer: { $key } (pass { $flag })

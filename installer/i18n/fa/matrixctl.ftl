@@ -846,3 +846,28 @@ help-options-heading = گزینه‌ها:
 help-help = نمایش راهنما
 help-version = نمایش نسخه
 help-possible-values = {" "}[مقدارهای ممکن: { $values }]
+
+## چرا یک مرحله شکست خورد (src/exec/*.rs)
+
+exec-cannot-write = { $path } نوشته نمی‌شود: { $error }
+exec-cannot-create = { $path } ساخته نمی‌شود: { $error }
+exec-cannot-chmod = مجوزهای { $path } تغییر نمی‌کند (chmod): { $error }
+exec-cannot-chown = مالک { $path } تغییر نمی‌کند (chown): { $error }
+exec-cannot-replace = { $path } جایگزین نمی‌شود: { $error }
+exec-cannot-link = پیوند { $path } ساخته نمی‌شود: { $error }
+exec-cannot-open = { $path } باز نمی‌شود: { $error }
+exec-cannot-copy = { $src } در { $dst } رونوشت نمی‌شود: { $error }
+exec-cannot-back-up = از { $path } در { $backup } پشتیبان گرفته نمی‌شود: { $error }
+exec-cannot-generate-cert = گواهی ساخته نمی‌شود: { $error }
+exec-cannot-read-nginx = { $path } خوانده نمی‌شود: { $error } (آیا nginx نصب است؟)
+exec-http-client = کلاینت HTTP ساخته نمی‌شود: { $error }
+exec-it-answered = پاسخ داد: { $status }
+exec-cannot-run = { $cmd } اجرا نمی‌شود: { $error }
+exec-cannot-start = { $cmd } راه‌اندازی نمی‌شود: { $error }
+exec-config-test-failed = آزمون پیکربندی شکست خورد: { $error }
+exec-no-manager-path = مدیر سرویس‌ها در حال اجرا نیست ({ $path } نیست)
+exec-no-manager = مدیر سرویس‌ها در حال اجرا نیست
+exec-not-installed = { $cmd } نصب نیست (در { $var } پیدا نشد)
+exec-exited = `{ $cmd }` با کد { $code } پایان یافت
+exec-killed = `{ $cmd }` با یک سیگنال پایان یافت
+answers-missing = پاسخ { $key } داده نشده است ({ $flag } را بدهید)

@@ -103,12 +103,12 @@ impl Run<'_> {
 
     fn set_owner_mode(&self, path: &Path, mode: u32, owner: &Owner) -> Result<(), String> {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-            .map_err(|e| format!("cannot chmod {}: {e}", path.display()))?;
+            .map_err(|e| tr!("exec-cannot-chmod", path = path.display(), error = e))?;
         if nix::unistd::geteuid().is_root()
             && let Some((u, g)) = self.ids(owner)?
         {
             nix::unistd::chown(path, Some(u.into()), Some(g.into()))
-                .map_err(|e| format!("cannot chown {}: {e}", path.display()))?;
+                .map_err(|e| tr!("exec-cannot-chown", path = path.display(), error = e))?;
         }
         Ok(())
     }
@@ -120,10 +120,11 @@ impl Run<'_> {
             .unwrap_or_default();
         let backup = path.with_file_name(format!("{name}.{}.bak", self.stamp));
         std::fs::copy(path, &backup).map_err(|e| {
-            format!(
-                "cannot back up {} to {}: {e}",
-                path.display(),
-                backup.display()
+            tr!(
+                "exec-cannot-back-up",
+                path = path.display(),
+                backup = backup.display(),
+                error = e
             )
         })?;
         Ok(backup)
@@ -132,7 +133,7 @@ impl Run<'_> {
     fn ensure_parent(&self, path: &Path) -> Result<(), String> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                .map_err(|e| tr!("exec-cannot-create", path = parent.display(), error = e))?;
         }
         Ok(())
     }
@@ -148,7 +149,7 @@ impl Run<'_> {
             Ok(_) => {
                 let backup = self.backup(&host)?;
                 fs::write_atomic(&host, bytes, f.mode)
-                    .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("exec-cannot-write", path = host.display(), error = e))?;
                 self.set_owner_mode(&host, f.mode, &f.owner)?;
                 self.changed(
                     "Updating",
@@ -162,7 +163,7 @@ impl Run<'_> {
             }
             Err(_) => {
                 fs::write_atomic(&host, bytes, f.mode)
-                    .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("exec-cannot-write", path = host.display(), error = e))?;
                 self.set_owner_mode(&host, f.mode, &f.owner)?;
                 self.changed("Writing", f.path.display().to_string(), f.affects);
             }
@@ -186,7 +187,7 @@ impl Run<'_> {
             return Ok(());
         }
         if !fs::create_new(&host, bytes, f.mode)
-            .map_err(|e| format!("cannot write {}: {e}", host.display()))?
+            .map_err(|e| tr!("exec-cannot-write", path = host.display(), error = e))?
         {
             self.status("Keeping", tr!("exec-exists", path = f.path.display()));
             return Ok(());
@@ -307,7 +308,7 @@ impl Run<'_> {
                 let host = self.host(path);
                 let existed = host.is_dir();
                 std::fs::create_dir_all(&host)
-                    .map_err(|e| format!("cannot create {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("exec-cannot-create", path = host.display(), error = e))?;
                 if !existed {
                     self.set_owner_mode(&host, *mode, owner)?;
                     self.changed("Creating", format!("{}/", path.display()), Affects::Nothing);
@@ -346,10 +347,16 @@ impl Run<'_> {
                             f.path.file_name().unwrap_or_default().to_string_lossy()
                         ));
                         std::fs::copy(src, &tmp).map_err(|e| {
-                            format!("cannot copy {} to {}: {e}", src.display(), tmp.display())
+                            tr!(
+                                "exec-cannot-copy",
+                                src = src.display(),
+                                dst = tmp.display(),
+                                error = e
+                            )
                         })?;
-                        std::fs::rename(&tmp, &host)
-                            .map_err(|e| format!("cannot replace {}: {e}", host.display()))?;
+                        std::fs::rename(&tmp, &host).map_err(|e| {
+                            tr!("exec-cannot-replace", path = host.display(), error = e)
+                        })?;
                         self.set_owner_mode(&host, f.mode, &f.owner)?;
                         self.changed(
                             "Installing",
@@ -372,8 +379,8 @@ impl Run<'_> {
                     self.status("Keeping", tr!("exec-cert-kept", path = cert.display()));
                     return Ok(());
                 }
-                let ck = self_signed(names)
-                    .map_err(|e| format!("cannot generate a certificate: {e}"))?;
+                let ck =
+                    self_signed(names).map_err(|e| tr!("exec-cannot-generate-cert", error = e))?;
                 for p in [&hc, &hk] {
                     if p.exists() {
                         let b = self.backup(p)?;
@@ -385,10 +392,10 @@ impl Run<'_> {
                 }
                 self.ensure_parent(&hk)?;
                 fs::write_atomic(&hk, ck.signing_key.serialize_pem().as_bytes(), 0o600)
-                    .map_err(|e| format!("cannot write {}: {e}", hk.display()))?;
+                    .map_err(|e| tr!("exec-cannot-write", path = hk.display(), error = e))?;
                 self.set_owner_mode(&hk, 0o600, key_owner)?;
                 fs::write_atomic(&hc, ck.cert.pem().as_bytes(), 0o644)
-                    .map_err(|e| format!("cannot write {}: {e}", hc.display()))?;
+                    .map_err(|e| tr!("exec-cannot-write", path = hc.display(), error = e))?;
                 self.set_owner_mode(
                     &hc,
                     0o644,
@@ -416,15 +423,16 @@ impl Run<'_> {
                 self.ensure_parent(&host)?;
                 if std::fs::symlink_metadata(&host).is_ok() {
                     let b = self.backup(&host)?;
-                    std::fs::remove_file(&host)
-                        .map_err(|e| format!("cannot replace {}: {e}", host.display()))?;
+                    std::fs::remove_file(&host).map_err(|e| {
+                        tr!("exec-cannot-replace", path = host.display(), error = e)
+                    })?;
                     self.status(
                         "Backing up",
                         format!("{} to {}", link.display(), b.display()),
                     );
                 }
                 std::os::unix::fs::symlink(target, &host)
-                    .map_err(|e| format!("cannot link {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("exec-cannot-link", path = host.display(), error = e))?;
                 self.changed(
                     "Linking",
                     format!("{} -> {}", link.display(), target.display()),
@@ -433,9 +441,8 @@ impl Run<'_> {
             }
             Step::Include { file, line, .. } => {
                 let host = self.host(file);
-                let text = std::fs::read_to_string(&host).map_err(|e| {
-                    format!("cannot read {}: {e} (is nginx installed?)", host.display())
-                })?;
+                let text = std::fs::read_to_string(&host)
+                    .map_err(|e| tr!("exec-cannot-read-nginx", path = host.display(), error = e))?;
                 if text.lines().any(|l| l.trim() == line) {
                     return Ok(());
                 }
@@ -465,7 +472,7 @@ impl Run<'_> {
                     .unwrap_or(0o644);
                 let b = self.backup(&host)?;
                 fs::write_atomic(&host, out.as_bytes(), mode)
-                    .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("exec-cannot-write", path = host.display(), error = e))?;
                 self.changed(
                     "Updating",
                     tr!(
@@ -509,7 +516,7 @@ impl Run<'_> {
             Step::Append { file, text, what } => {
                 let host = self.host(file);
                 let mut new = std::fs::read_to_string(&host)
-                    .map_err(|e| format!("cannot read {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("doc-cannot-read", path = host.display(), error = e))?;
                 if !new.is_empty() && !new.ends_with('\n') {
                     new.push('\n');
                 }
@@ -518,7 +525,7 @@ impl Run<'_> {
                     .map(|m| m.permissions().mode() & 0o7777)
                     .unwrap_or(0o600);
                 fs::write_atomic(&host, new.as_bytes(), mode)
-                    .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("exec-cannot-write", path = host.display(), error = e))?;
                 self.changed(
                     "Adding",
                     tr!("exec-added-to", what = what, path = file.display()),
@@ -576,14 +583,15 @@ pub fn wait_for(url: &str, connect: &str, ca: Option<&Path>) -> Result<u128, Str
         .timeout(std::time::Duration::from_secs(5))
         .resolve(&host, addr);
     if let Some(ca) = ca {
-        let pem = std::fs::read(ca).map_err(|e| format!("cannot read {}: {e}", ca.display()))?;
+        let pem = std::fs::read(ca)
+            .map_err(|e| tr!("doc-cannot-read", path = ca.display(), error = e))?;
         let cert =
             reqwest::Certificate::from_pem(&pem).map_err(|e| format!("{}: {e}", ca.display()))?;
         builder = builder.tls_certs_only([cert]);
     }
     let client = builder
         .build()
-        .map_err(|e| format!("cannot create an HTTP client: {e}"))?;
+        .map_err(|e| tr!("exec-http-client", error = e))?;
     rt.block_on(async {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         let mut last = String::new();
@@ -591,7 +599,7 @@ pub fn wait_for(url: &str, connect: &str, ca: Option<&Path>) -> Result<u128, Str
             let t = std::time::Instant::now();
             match client.get(url).send().await {
                 Ok(r) if r.status().is_success() => return Ok(t.elapsed().as_millis()),
-                Ok(r) => last = format!("it answered {}", r.status()),
+                Ok(r) => last = tr!("exec-it-answered", status = r.status()),
                 Err(e) => {
                     let mut msg = e.to_string();
                     let mut src = std::error::Error::source(&e);
