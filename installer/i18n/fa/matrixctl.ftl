@@ -19,7 +19,7 @@ verb-done = انجام شد
 ## نصب (src/commands/install.rs)
 
 install-intro = { $cmd } — تا وقتی تأیید نکنید هیچ چیزی تغییر نمی‌کند.
-install-detected = { $os } ← { $file }
+install-detected = { $os }، با داده‌های { $file }
 install-reading-earlier = { $path } (پاسخ‌های نصب قبلی مقدار پیش‌فرض‌اند)
 install-plan-dry-run = برنامه‌ی نصب (اجرای آزمایشی (dry run): هیچ چیزی تغییر نمی‌کند):
 install-plan = برنامه‌ی نصب:
