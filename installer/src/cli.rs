@@ -192,7 +192,14 @@ pub fn lang_flag(args: &[std::ffi::OsString]) -> Option<String> {
 /// the current language.
 pub fn command() -> clap::Command {
     use clap::CommandFactory as _;
-    localise(Cli::command(), "")
+    let mut cmd = localise(Cli::command(), "");
+    if crate::i18n::current() != crate::i18n::Lang::En {
+        // The `help` subcommand exists only once clap has built the command.
+        cmd.build();
+        let about: &'static str = Box::leak(crate::tr!("help-subcommand").into_boxed_str());
+        cmd = cmd.mut_subcommand("help", |s| s.about(about));
+    }
+    cmd
 }
 
 /// Parses `args` with the localised definition; a usage error exits as clap does (code 2).

@@ -884,3 +884,16 @@ exec-not-installed = { $cmd } is not installed (not found in { $var })
 exec-exited = `{ $cmd }` exited with { $code }
 exec-killed = `{ $cmd }` exited with a signal
 answers-missing = missing answer: { $key } (pass { $flag })
+help-subcommand = Print this message or the help of the given subcommand(s)
+
+## doctor: network errors (src/doctor/net.rs)
+
+net-dns-config = cannot read the system's DNS configuration: { $error }
+net-resolver = cannot build a DNS resolver: { $error }
+net-no-resolve = { $host } does not resolve: { $error }
+net-no-a = { $host } has no A or AAAA record
+net-no-address = { $host } has no address
+net-not-json = not valid JSON ({ $error })
+net-not-url = { $url } is not a URL: { $error }
+net-no-host = { $url } has no host
+net-body = reading the body: { $error }

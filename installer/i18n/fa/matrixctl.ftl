@@ -604,7 +604,7 @@ fed-srv-cname = { $record } یک CNAME است (به { $alias })، که رکور�
 fed-srv-target-cname = { $record } به { $target } اشاره می‌کند که یک CNAME است (به { $alias }): مقصد SRV باید میزبانی با رکورد A یا AAAA باشد
 fed-srv-lookup = جست‌وجوی { $record }: { $error }
 fed-direct = { $key } نشانی IP یا درگاه دارد، پس سرورهای دیگر مستقیم به آن وصل می‌شوند
-fed-wk-bad-json = { $url } معتبر نیست: { $error }
+fed-wk-bad-json = { $url }: { $error }
 fed-wk-no-server = { $url } رشته‌ی { $key } ندارد
 fed-wk-bad-server = { $url }: { $value } یک { $form } معتبر نیست
 fed-wk-direct = well-known به یک نشانی IP یا درگاه اشاره می‌کند
@@ -871,3 +871,16 @@ exec-not-installed = { $cmd } نصب نیست (در { $var } پیدا نشد)
 exec-exited = `{ $cmd }` با کد { $code } پایان یافت
 exec-killed = `{ $cmd }` با یک سیگنال پایان یافت
 answers-missing = پاسخ { $key } داده نشده است ({ $flag } را بدهید)
+help-subcommand = نمایش همین راهنما یا راهنمای فرمان(های) داده‌شده
+
+## doctor: خطاهای شبکه (src/doctor/net.rs)
+
+net-dns-config = پیکربندی DNS سیستم خوانده نمی‌شود: { $error }
+net-resolver = نام‌یاب (resolver) DNS ساخته نمی‌شود: { $error }
+net-no-resolve = نام { $host } پیدا نمی‌شود: { $error }
+net-no-a = { $host } هیچ رکورد A یا AAAA ندارد
+net-no-address = { $host } هیچ نشانی‌ای ندارد
+net-not-json = JSON معتبر نیست ({ $error })
+net-not-url = { $url } نشانی (URL) نیست: { $error }
+net-no-host = { $url } نام میزبان ندارد
+net-body = خواندن بدنه‌ی پاسخ: { $error }
