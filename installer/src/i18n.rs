@@ -14,6 +14,7 @@
 
 use std::cell::Cell;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
@@ -108,15 +109,24 @@ impl Lang {
     }
 }
 
-static CHOSEN: OnceLock<Lang> = OnceLock::new();
+/// The process's language: 0 not chosen (English), 1 English, 2 Persian.
+static CHOSEN: AtomicU8 = AtomicU8::new(0);
 
 thread_local! {
     static OVERRIDE: Cell<Option<Lang>> = const { Cell::new(None) };
 }
 
-/// Sets the language for the rest of the process (once, at start; later calls are ignored).
+/// Sets the language of the process (at start, from `--lang` and the locale; and to English
+/// for a run whose output is for machines, `--json`, so that no translated fragment, such as a
+/// network error inside a finding, reaches it).
 pub fn init(lang: Lang) {
-    let _ = CHOSEN.set(lang);
+    CHOSEN.store(
+        match lang {
+            Lang::En => 1,
+            Lang::Fa => 2,
+        },
+        Ordering::Relaxed,
+    );
 }
 
 /// The language of this thread: a `with_lang` override, else the one chosen at start, else
@@ -124,8 +134,10 @@ pub fn init(lang: Lang) {
 pub fn current() -> Lang {
     OVERRIDE
         .with(Cell::get)
-        .or_else(|| CHOSEN.get().copied())
-        .unwrap_or(Lang::En)
+        .unwrap_or(match CHOSEN.load(Ordering::Relaxed) {
+            2 => Lang::Fa,
+            _ => Lang::En,
+        })
 }
 
 /// Runs `f` with this thread speaking `lang` (tests render both languages in one process).

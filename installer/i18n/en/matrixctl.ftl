@@ -897,3 +897,28 @@ net-not-json = not valid JSON ({ $error })
 net-not-url = { $url } is not a URL: { $error }
 net-no-host = { $url } has no host
 net-body = reading the body: { $error }
+
+## An existing certificate for install (src/plan/tls.rs)
+
+ptls-not-pem = the certificate file is not PEM: { $error }
+ptls-no-cert = the certificate file holds no certificate
+ptls-unparsable = a certificate cannot be parsed: { $error }
+ptls-not-valid = the certificate for { $subject } is not valid now (valid from { $from } to { $to })
+ptls-no-chain = the file holds only the certificate for { $subject }, not the full chain: add the intermediate certificate(s) issued by { $issuer } after it (certbot: { $fullchain }, not { $cert })
+ptls-order = the chain is out of order: { $subject } is issued by { $issuer }, but the next certificate is { $next }
+ptls-key-not-pem = the key file holds no PEM private key: { $error }
+ptls-key-unusable = the private key cannot be used: { $error }
+ptls-no-public = cannot derive the public key of the private key
+ptls-key-mismatch = the private key does not belong to the certificate for { $subject }
+
+## doctor: what a redirect or an SMTP server did (src/doctor/checks/client.rs, email.rs)
+
+cli-bad-redirect = bad redirect to { $to }: { $error }
+cli-too-many-redirects = more than { $n } redirects
+mail-closed = the connection closed
+mail-not-smtp = not an SMTP reply: { $line }
+mail-timeout = { $addr }: no answer within { $n } s
+mail-greeting = greeting { $reply }
+mail-ehlo-answered = EHLO answered { $reply }
+mail-stalled = { $addr }: the SMTP dialogue stalled
+mail-implicit-tls = (implicit TLS: connection accepted)

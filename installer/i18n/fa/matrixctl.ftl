@@ -884,3 +884,28 @@ net-not-json = JSON معتبر نیست ({ $error })
 net-not-url = { $url } نشانی (URL) نیست: { $error }
 net-no-host = { $url } نام میزبان ندارد
 net-body = خواندن بدنه‌ی پاسخ: { $error }
+
+## گواهی موجود برای نصب (src/plan/tls.rs)
+
+ptls-not-pem = فایل گواهی با قالب PEM نیست: { $error }
+ptls-no-cert = در فایل گواهی هیچ گواهی‌ای نیست
+ptls-unparsable = یک گواهی تجزیه نمی‌شود: { $error }
+ptls-not-valid = گواهی { $subject } اکنون معتبر نیست (معتبر از { $from } تا { $to })
+ptls-no-chain = در فایل فقط گواهی { $subject } هست، نه زنجیره‌ی کامل: گواهی(های) میانی صادرشده از سوی { $issuer } را پس از آن بیفزایید (certbot: { $fullchain }، نه { $cert })
+ptls-order = ترتیب زنجیره به هم ریخته است: { $subject } را { $issuer } صادر کرده، اما گواهی بعدی { $next } است
+ptls-key-not-pem = در فایل کلید هیچ کلید خصوصی PEM نیست: { $error }
+ptls-key-unusable = کلید خصوصی قابل استفاده نیست: { $error }
+ptls-no-public = کلید عمومیِ این کلید خصوصی به دست نمی‌آید
+ptls-key-mismatch = کلید خصوصی به گواهی { $subject } تعلق ندارد
+
+## doctor: کار یک تغییرمسیر یا سرور SMTP (src/doctor/checks/client.rs، email.rs)
+
+cli-bad-redirect = تغییرمسیر نادرست به { $to }: { $error }
+cli-too-many-redirects = بیش از { $n } تغییرمسیر
+mail-closed = اتصال بسته شد
+mail-not-smtp = پاسخ SMTP نیست: { $line }
+mail-timeout = { $addr }: در { $n } ثانیه پاسخی نیامد
+mail-greeting = خوش‌آمد سرور: { $reply }
+mail-ehlo-answered = پاسخ EHLO: { $reply }
+mail-stalled = { $addr }: گفت‌وگوی SMTP متوقف ماند
+mail-implicit-tls = (TLS ضمنی: اتصال پذیرفته شد)

@@ -83,6 +83,11 @@ impl DoctorArgs {
 }
 
 pub fn run(args: DoctorArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
+    if args.json {
+        // Machines read it: the whole run speaks English (a finding quotes network and
+        // database errors, which would otherwise be translated).
+        crate::i18n::init(crate::i18n::Lang::En);
+    }
     if args.list_checks {
         let defs = doctor::registry::all();
         let width = defs.iter().map(|d| d.id.len()).max().unwrap_or(0);

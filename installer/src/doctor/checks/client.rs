@@ -67,7 +67,11 @@ async fn fetch(ctx: &Ctx, host: &str) -> ClientWellKnown {
                     return ClientWellKnown {
                         url: start,
                         hops,
-                        last: Err(format!("bad redirect to {loc:?}: {e}")),
+                        last: Err(crate::tr!(
+                            "cli-bad-redirect",
+                            to = format!("{loc:?}"),
+                            error = e
+                        )),
                     };
                 }
             };
@@ -82,7 +86,7 @@ async fn fetch(ctx: &Ctx, host: &str) -> ClientWellKnown {
     ClientWellKnown {
         url: start,
         hops,
-        last: Err("more than 5 redirects".into()),
+        last: Err(crate::tr!("cli-too-many-redirects", n = 5)),
     }
 }
 

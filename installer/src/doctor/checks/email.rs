@@ -18,13 +18,13 @@ async fn reply<R: tokio::io::AsyncBufRead + Unpin>(
         let mut line = String::new();
         let n = r.read_line(&mut line).await.map_err(|e| e.to_string())?;
         if n == 0 {
-            return Err("the connection closed".into());
+            return Err(crate::tr!("mail-closed"));
         }
         let line = line.trim_end().to_string();
         let code: u16 = line
             .get(..3)
             .and_then(|c| c.parse().ok())
-            .ok_or_else(|| format!("not an SMTP reply: {line:?}"))?;
+            .ok_or_else(|| crate::tr!("mail-not-smtp", line = format!("{line:?}")))?;
         let more = line.as_bytes().get(3) == Some(&b'-');
         lines.push(line.get(4..).unwrap_or("").to_string());
         if !more {
@@ -37,14 +37,17 @@ async fn reply<R: tokio::io::AsyncBufRead + Unpin>(
 pub async fn ehlo(addr: SocketAddr) -> Result<(String, Vec<String>), String> {
     let stream = tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr))
         .await
-        .map_err(|_| format!("{addr}: no answer within 5 s"))?
+        .map_err(|_| crate::tr!("mail-timeout", addr = addr, n = 5))?
         .map_err(|e| format!("{addr}: {e}"))?;
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
     let talk = async {
         let (code, greeting) = reply(&mut read).await?;
         if code != 220 {
-            return Err(format!("greeting {code} {}", greeting.join(" ")));
+            return Err(crate::tr!(
+                "mail-greeting",
+                reply = format!("{code} {}", greeting.join(" "))
+            ));
         }
         write
             .write_all(b"EHLO matrixctl-doctor.invalid\r\n")
@@ -53,13 +56,16 @@ pub async fn ehlo(addr: SocketAddr) -> Result<(String, Vec<String>), String> {
         let (code, ext) = reply(&mut read).await?;
         let _ = write.write_all(b"QUIT\r\n").await;
         if code != 250 {
-            return Err(format!("EHLO answered {code} {}", ext.join(" ")));
+            return Err(crate::tr!(
+                "mail-ehlo-answered",
+                reply = format!("{code} {}", ext.join(" "))
+            ));
         }
         Ok((greeting.join(" "), ext))
     };
     tokio::time::timeout(Duration::from_secs(10), talk)
         .await
-        .map_err(|_| format!("{addr}: the SMTP dialogue stalled"))?
+        .map_err(|_| crate::tr!("mail-stalled", addr = addr))?
 }
 
 pub fn smtp(ctx: &Ctx) -> Outcome {
@@ -94,12 +100,9 @@ pub fn smtp(ctx: &Ctx) -> Outcome {
         if force_tls {
             tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr))
                 .await
-                .map_err(|_| format!("{addr}: no answer within 5 s"))?
+                .map_err(|_| crate::tr!("mail-timeout", addr = addr, n = 5))?
                 .map_err(|e| format!("{addr}: {e}"))?;
-            return Ok((
-                String::from("(implicit TLS: connection accepted)"),
-                Vec::new(),
-            ));
+            return Ok((crate::tr!("mail-implicit-tls"), Vec::new()));
         }
         ehlo(addr).await
     });
