@@ -192,8 +192,12 @@ pub fn lang_flag(args: &[std::ffi::OsString]) -> Option<String> {
 /// the current language.
 pub fn command() -> clap::Command {
     use clap::CommandFactory as _;
+    // English is the doc comments themselves (a test keeps the catalogue equal to them).
+    if crate::i18n::current() == crate::i18n::Lang::En {
+        return Cli::command();
+    }
     let mut cmd = localise(Cli::command(), "");
-    if crate::i18n::current() != crate::i18n::Lang::En {
+    {
         // The `help` subcommand exists only once clap has built the command.
         cmd.build();
         let about: &'static str = Box::leak(crate::tr!("help-subcommand").into_boxed_str());
@@ -250,7 +254,7 @@ pub fn catalogue_ids() -> Vec<String> {
     out
 }
 
-fn localise(mut cmd: clap::Command, path: &str) -> clap::Command {
+pub(crate) fn localise(mut cmd: clap::Command, path: &str) -> clap::Command {
     // clap (without its `string` feature) keeps &'static str; this runs once per process.
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     let lang = crate::i18n::current();

@@ -304,7 +304,10 @@ fn dynamic_ids() -> Vec<String> {
 fn english_help_is_the_derived_help_and_persian_is_translated() {
     use clap::CommandFactory as _;
     let mut derived = crate::cli::Cli::command();
-    let mut en = with_lang(Lang::En, crate::cli::command);
+    // What `command()` would build in English if it did not use the derived text directly.
+    let mut en = with_lang(Lang::En, || {
+        crate::cli::localise(crate::cli::Cli::command(), "")
+    });
     let mut fa = with_lang(Lang::Fa, crate::cli::command);
     assert_eq!(
         derived.render_long_help().to_string(),
