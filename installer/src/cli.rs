@@ -209,8 +209,64 @@ pub fn command() -> clap::Command {
 /// Parses `args` with the localised definition; a usage error exits as clap does (code 2).
 pub fn parse(args: Vec<std::ffi::OsString>) -> Cli {
     use clap::FromArgMatches as _;
-    let matches = command().get_matches_from(args);
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let matches = command()
+        .try_get_matches_from(args)
+        .unwrap_or_else(|e| exit_usage(e));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| exit_usage(e))
+}
+
+/// A command-line error. English is clap's own text; in another language the common kinds
+/// are said in it (clap has no catalogue of its own), the rest fall back to clap's. Help and
+/// version requests are printed by clap either way.
+fn exit_usage(e: clap::Error) -> ! {
+    use clap::error::{ContextKind, ErrorKind};
+    if crate::i18n::current() == crate::i18n::Lang::En {
+        e.exit()
+    }
+    let ctx = |k: ContextKind| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let arg = ctx(ContextKind::InvalidArg);
+    let message = match e.kind() {
+        ErrorKind::UnknownArgument => crate::tr!("clap-unknown-argument", arg = arg),
+        ErrorKind::InvalidSubcommand => crate::tr!(
+            "clap-invalid-subcommand",
+            name = ctx(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::InvalidValue => crate::tr!(
+            "clap-invalid-value",
+            value = format!("{:?}", ctx(ContextKind::InvalidValue)),
+            arg = arg
+        ),
+        ErrorKind::ValueValidation => crate::tr!(
+            "clap-invalid-value-why",
+            value = format!("{:?}", ctx(ContextKind::InvalidValue)),
+            arg = arg,
+            why = std::error::Error::source(&e)
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        ),
+        ErrorKind::MissingRequiredArgument => crate::tr!("clap-missing", args = arg),
+        ErrorKind::MissingSubcommand => crate::tr!("clap-missing-subcommand"),
+        ErrorKind::ArgumentConflict => crate::tr!(
+            "clap-conflict",
+            arg = arg,
+            other = ctx(ContextKind::PriorArg)
+        ),
+        ErrorKind::NoEquals
+        | ErrorKind::TooManyValues
+        | ErrorKind::WrongNumberOfValues
+        | ErrorKind::TooFewValues => crate::tr!("clap-values", arg = arg),
+        _ => e.exit(),
+    };
+    let hint = match e
+        .get(ContextKind::ValidValue)
+        .or_else(|| e.get(ContextKind::ValidSubcommand))
+    {
+        Some(v) => crate::tr!("hint-use-one-of", names = v),
+        None => crate::tr!("clap-try-help", flag = "--help"),
+    };
+    let err = crate::error::CliError::usage(message).hint(hint);
+    eprint!("{err}");
+    std::process::exit(2)
 }
 
 /// The catalogue id of a command's about text: `about`, `about-install`.

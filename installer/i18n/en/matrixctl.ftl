@@ -922,3 +922,15 @@ mail-greeting = greeting { $reply }
 mail-ehlo-answered = EHLO answered { $reply }
 mail-stalled = { $addr }: the SMTP dialogue stalled
 mail-implicit-tls = (implicit TLS: connection accepted)
+
+## Command-line errors outside English (src/cli.rs; English is clap's own text)
+
+clap-unknown-argument = unexpected argument { $arg }
+clap-invalid-subcommand = unrecognized subcommand { $name }
+clap-invalid-value = invalid value { $value } for { $arg }
+clap-invalid-value-why = invalid value { $value } for { $arg }: { $why }
+clap-missing = the following required arguments were not provided: { $args }
+clap-conflict = { $arg } cannot be used with { $other }
+clap-values = wrong number of values for { $arg }
+clap-try-help = for more information, try { $flag }
+clap-missing-subcommand = a subcommand is required

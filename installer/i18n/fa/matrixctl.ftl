@@ -909,3 +909,15 @@ mail-greeting = خوش‌آمد سرور: { $reply }
 mail-ehlo-answered = پاسخ EHLO: { $reply }
 mail-stalled = { $addr }: گفت‌وگوی SMTP متوقف ماند
 mail-implicit-tls = (TLS ضمنی: اتصال پذیرفته شد)
+
+## خطاهای خط فرمان (src/cli.rs)
+
+clap-unknown-argument = آرگومان ناشناخته: { $arg }
+clap-invalid-subcommand = فرمان ناشناخته: { $name }
+clap-invalid-value = مقدار { $value } برای { $arg } نامعتبر است
+clap-invalid-value-why = مقدار { $value } برای { $arg } نامعتبر است: { $why }
+clap-missing = این آرگومان‌های لازم داده نشده‌اند: { $args }
+clap-conflict = { $arg } را نمی‌توان همراه { $other } به کار برد
+clap-values = تعداد مقدارهای { $arg } نادرست است
+clap-try-help = برای اطلاعات بیشتر { $flag } را امتحان کنید
+clap-missing-subcommand = یک فرمان لازم است
