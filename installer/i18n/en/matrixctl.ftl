@@ -934,3 +934,9 @@ clap-conflict = { $arg } cannot be used with { $other }
 clap-values = wrong number of values for { $arg }
 clap-try-help = for more information, try { $flag }
 clap-missing-subcommand = a subcommand is required
+
+## doctor -v: why the database checks ran as another user (src/doctor/checks/database.rs)
+
+db-or = {" "}or{" "}
+db-no-os-user = no OS user to run as: none named { $names } exists (the role, the distro's service user) and the config is owned by root
+db-how-as-user = as root PostgreSQL refused the role over the local socket ({ $error }), so this check ran as OS user { $user }, as matrixd does

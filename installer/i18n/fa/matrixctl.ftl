@@ -921,3 +921,9 @@ clap-conflict = { $arg } را نمی‌توان همراه { $other } به کا�
 clap-values = تعداد مقدارهای { $arg } نادرست است
 clap-try-help = برای اطلاعات بیشتر { $flag } را امتحان کنید
 clap-missing-subcommand = یک فرمان لازم است
+
+## doctor -v: چرا بررسی‌های پایگاه داده با کاربر دیگری اجرا شدند (src/doctor/checks/database.rs)
+
+db-or = {" "}یا{" "}
+db-no-os-user = کاربر سیستم‌عاملی برای اجرا نیست: هیچ‌کدام از { $names } وجود ندارد (نقش پایگاه داده، کاربر سرویس توزیع) و مالک پیکربندی root است
+db-how-as-user = با root، PostgreSQL نقش را روی سوکت محلی نپذیرفت ({ $error })، پس این بررسی مانند خود matrixd با کاربر سیستم‌عامل { $user } اجرا شد

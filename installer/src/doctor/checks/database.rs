@@ -414,9 +414,13 @@ fn delegation(ctx: &Ctx) -> Option<&AsUser> {
             let users = candidates(ctx, a);
             if users.is_empty() {
                 return Some(AsUser::Failed {
-                    why: format!(
-                        "no OS user to run as: none named {} exists (the role, the distro's service user) and the config is owned by root",
-                        [a.user.clone(), ctx.distro.as_ref().map(|d| d.user.name.clone())].into_iter().flatten().collect::<Vec<_>>().join(" or ")
+                    why: crate::tr!(
+                        "db-no-os-user",
+                        names = [a.user.clone(), ctx.distro.as_ref().map(|d| d.user.name.clone())]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(&crate::tr!("db-or"))
                     ),
                 });
             }
@@ -454,9 +458,7 @@ fn as_service_user(ctx: &Ctx, id: &str) -> Option<Outcome> {
         return None;
     };
     let mut o = outcomes.get(id).cloned()?;
-    let how = format!(
-        "as root PostgreSQL refused the role over the local socket ({root_error}), so this check ran as OS user {user}, as matrixd does"
-    );
+    let how = crate::tr!("db-how-as-user", error = root_error, user = user);
     if *connected {
         o.summary = Text::Concat(vec![
             o.summary,
