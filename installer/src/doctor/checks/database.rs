@@ -401,7 +401,10 @@ fn service_user_name(ctx: &Ctx, a: &PostgresArgs) -> String {
 fn delegation(ctx: &Ctx) -> Option<&AsUser> {
     ctx.db_as_user
         .get_or_init(|| {
-            let Some(Database::Postgres(a)) = ctx.loaded.config.as_ref().map(|c| &c.database) else { return None };
+            let Some(Database::Postgres(a)) = ctx.loaded.config.as_ref().map(|c| &c.database)
+            else {
+                return None;
+            };
             if !is_root() || !over_socket(a) {
                 return None;
             }
@@ -416,11 +419,14 @@ fn delegation(ctx: &Ctx) -> Option<&AsUser> {
                 return Some(AsUser::Failed {
                     why: crate::tr!(
                         "db-no-os-user",
-                        names = [a.user.clone(), ctx.distro.as_ref().map(|d| d.user.name.clone())]
-                            .into_iter()
-                            .flatten()
-                            .collect::<Vec<_>>()
-                            .join(&crate::tr!("db-or"))
+                        names = [
+                            a.user.clone(),
+                            ctx.distro.as_ref().map(|d| d.user.name.clone())
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(&crate::tr!("db-or"))
                     ),
                 });
             }
@@ -429,8 +435,16 @@ fn delegation(ctx: &Ctx) -> Option<&AsUser> {
             for u in users {
                 match run_as(ctx, &u) {
                     Ok(outcomes) => {
-                        let connected = outcomes.get("db.reachable").is_some_and(|o| o.status == crate::doctor::Status::Ok);
-                        let ran = AsUser::Ran { user: u.name.clone(), uid: u.uid.as_raw(), connected, root_error: root_error.clone(), outcomes };
+                        let connected = outcomes
+                            .get("db.reachable")
+                            .is_some_and(|o| o.status == crate::doctor::Status::Ok);
+                        let ran = AsUser::Ran {
+                            user: u.name.clone(),
+                            uid: u.uid.as_raw(),
+                            connected,
+                            root_error: root_error.clone(),
+                            outcomes,
+                        };
                         if connected {
                             return Some(ran);
                         }
@@ -439,7 +453,9 @@ fn delegation(ctx: &Ctx) -> Option<&AsUser> {
                     Err(e) => errors.push(format!("as {}: {e}", u.name)),
                 }
             }
-            first.or(Some(AsUser::Failed { why: errors.join("; ") }))
+            first.or(Some(AsUser::Failed {
+                why: errors.join("; "),
+            }))
         })
         .as_ref()
 }
