@@ -34,13 +34,14 @@ tools=()
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || tools+=(nginx)
 command -v shellcheck >/dev/null || tools+=(shellcheck)
 command -v systemd-analyze >/dev/null || tools+=(systemd)
+command -v tmux >/dev/null || tools+=(tmux)
 if [ "${#tools[@]}" -gt 0 ]; then
     [ "$(id -u)" = 0 ] || { echo "provision: run as root to install ${tools[*]} (apt-get install ${tools[*]})" >&2; exit 1; }
     echo "provision: installing ${tools[*]} for matrixctl install's tests" >&2
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${tools[@]}" >/dev/null
 fi
-echo "provision: nginx, shellcheck and systemd-analyze are installed" >&2
+echo "provision: nginx, shellcheck, systemd-analyze and tmux are installed" >&2
 
 venv="$(tests/interop/setup-synapse.sh | tail -n1)"
 echo "provision: Synapse venv at $venv" >&2

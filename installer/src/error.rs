@@ -59,14 +59,14 @@ impl CliError {
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        writeln!(f, "{}", crate::tr!("error-line", message = self.message))?;
         for c in &self.causes {
             for line in c.lines() {
-                writeln!(f, "  Caused by: {line}")?;
+                writeln!(f, "  {}", crate::tr!("error-cause", cause = line))?;
             }
         }
         if let Some(h) = &self.hint {
-            writeln!(f, "hint: {h}")?;
+            writeln!(f, "{}", crate::tr!("error-hint", hint = h))?;
         }
         Ok(())
     }

@@ -2,7 +2,8 @@
 //! Commands live in `commands/`, one module each; `answers` declares every install question
 //! once, `wizard` asks them, `facts` detects the OS from `distros/`, `plan` decides (purely),
 //! `exec` is the only code that changes the system, `render` owns the templates, `ui` all
-//! terminal output, `error` the exit codes and hints.
+//! terminal output, `error` the exit codes and hints, `i18n` the language and the catalogues
+//! every human-facing string comes from.
 
 pub mod answers;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod doctor;
 pub mod error;
 pub mod exec;
 pub mod facts;
+pub mod i18n;
 pub mod plan;
 pub mod render;
 pub mod ui;

@@ -258,7 +258,7 @@ macro_rules! answers_ty {
 macro_rules! to_answers {
     (one $v:expr, $key:expr) => {
         $v.clone()
-            .ok_or_else(|| format!("missing answer: {}", $key))?
+            .ok_or_else(|| $crate::tr!("plan-err-missing", key = $key))?
     };
     (opt $v:expr, $key:expr) => {
         $v.clone()
@@ -353,7 +353,7 @@ macro_rules! answers {
             pub fn from_given(g: &Given) -> Result<Answers, String> {
                 for q in QUESTIONS {
                     if q.required && (q.applies)(g) && !(q.is_set)(g) {
-                        return Err(format!("missing answer: {} (pass {})", q.key, q.flag()));
+                        return Err($crate::tr!("answers-missing", key = q.key, flag = q.flag()));
                     }
                 }
                 Ok(Answers {

@@ -9,7 +9,7 @@ use super::{Given, Kind, QUESTIONS, Question};
 /// Reads an answers file. Unknown keys and invalid values are errors naming the key.
 pub fn load(path: &Path) -> Result<Given, String> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|e| crate::tr!("doc-cannot-read", path = path.display(), error = e))?;
     parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -20,9 +20,13 @@ pub fn parse(text: &str) -> Result<Given, String> {
     for (key, value) in table {
         if Question::by_key(&key).is_none() {
             let hint = matrixd::config::known::closest(&key, QUESTIONS.iter().map(|q| q.key))
-                .map(|c| format!(" (did you mean {c:?}?)"))
+                .map(|c| crate::tr!("answers-did-you-mean", name = format!("{c:?}")))
                 .unwrap_or_default();
-            return Err(format!("unknown key {key:?}{hint}"));
+            return Err(crate::tr!(
+                "answers-unknown-key",
+                key = format!("{key:?}"),
+                hint = hint
+            ));
         }
         let mut one = toml::Table::new();
         one.insert(key.clone(), value);

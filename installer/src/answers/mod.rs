@@ -23,6 +23,46 @@ impl Question {
     pub fn by_key(key: &str) -> Option<&'static Question> {
         QUESTIONS.iter().find(|q| q.key == key)
     }
+
+    /// The prompt in the current language (catalogue id `q-KEY-prompt`; the English text is
+    /// the table's `prompt`).
+    pub fn prompt_text(&self) -> String {
+        crate::i18n::format(
+            crate::i18n::current(),
+            &question_id(self.key, "prompt"),
+            &[],
+        )
+    }
+
+    /// The explanation shown before the prompt, in the current language (empty: none).
+    pub fn explain_text(&self) -> String {
+        if self.explain.is_empty() {
+            return String::new();
+        }
+        crate::i18n::format(
+            crate::i18n::current(),
+            &question_id(self.key, "explain"),
+            &[],
+        )
+    }
+}
+
+fn question_id(key: &str, what: &str) -> String {
+    format!("q-{}-{what}", key.replace('_', "-"))
+}
+
+/// The catalogue ids of the questions' prompts and explanations (for the catalogue tests).
+pub fn catalogue_ids() -> Vec<String> {
+    QUESTIONS
+        .iter()
+        .flat_map(|q| {
+            let mut ids = vec![question_id(q.key, "prompt")];
+            if !q.explain.is_empty() {
+                ids.push(question_id(q.key, "explain"));
+            }
+            ids
+        })
+        .collect()
 }
 
 fn none<T>(_: &Given) -> Option<T> {

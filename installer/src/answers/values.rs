@@ -56,7 +56,11 @@ macro_rules! choice {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
                 <Self as ValueEnum>::from_str(s, false).map_err(|_| {
-                    format!("{s:?} is not one of {}", names::<Self>().join(", "))
+                    crate::tr!(
+                        "val-not-one-of",
+                        value = format!("{s:?}"),
+                        names = names::<Self>().join(", ")
+                    )
                 })
             }
         }
@@ -183,8 +187,12 @@ text! {
         if matrixd::config::is_valid_server_name(s) {
             Ok(s.to_string())
         } else {
-            Err(format!(
-                "{s:?} is not a valid server name: use a DNS name (example.org), an IPv4 address or [IPv6], optionally with :port"
+            Err(crate::tr!(
+                "val-server-name",
+                value = format!("{s:?}"),
+                example = "example.org",
+                ipv6 = "[IPv6]",
+                port = ":port"
             ))
         }
     };
@@ -199,11 +207,15 @@ text! {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() && u.path() == "/" => {
                 Ok(with_slash)
             }
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Err(format!(
-                "{s:?} has a path; the client URL must be the site root, e.g. https://matrix.example.org/"
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Err(crate::tr!(
+                "val-baseurl-path",
+                value = format!("{s:?}"),
+                example = "https://matrix.example.org/"
             )),
-            _ => Err(format!(
-                "{s:?} is not an http(s) URL, e.g. https://matrix.example.org/"
+            _ => Err(crate::tr!(
+                "val-baseurl",
+                value = format!("{s:?}"),
+                example = "https://matrix.example.org/"
             )),
         }
     };
@@ -212,7 +224,11 @@ text! {
         if s.contains('@') {
             Ok(s.to_string())
         } else {
-            Err(format!("{s:?} has no email address, e.g. \"Matrix <noreply@example.org>\""))
+            Err(crate::tr!(
+                "val-email-from",
+                value = format!("{s:?}"),
+                example = "\"Matrix <noreply@example.org>\""
+            ))
         }
     };
     /// A turn: or turns: URI.
@@ -220,7 +236,11 @@ text! {
         if (s.starts_with("turn:") || s.starts_with("turns:")) && s.len() > 6 {
             Ok(s.to_string())
         } else {
-            Err(format!("{s:?} is not a TURN URI, e.g. turn:turn.example.org:3478?transport=udp"))
+            Err(crate::tr!(
+                "val-turn-uri",
+                value = format!("{s:?}"),
+                example = "turn:turn.example.org:3478?transport=udp"
+            ))
         }
     };
 }
@@ -269,7 +289,7 @@ impl FromStr for AbsPath {
         if s.starts_with('/') {
             Ok(AbsPath(PathBuf::from(s)))
         } else {
-            Err(format!("{s:?} is not an absolute path"))
+            Err(crate::tr!("val-abs-path", value = format!("{s:?}")))
         }
     }
 }
@@ -291,7 +311,11 @@ impl FromStr for Port {
     fn from_str(s: &str) -> Result<Self, String> {
         match s.parse::<u16>() {
             Ok(p) if p > 0 => Ok(Port(p)),
-            _ => Err(format!("{s:?} is not a port number (1-65535)")),
+            _ => Err(crate::tr!(
+                "val-port",
+                value = format!("{s:?}"),
+                range = "1-65535"
+            )),
         }
     }
 }

@@ -83,6 +83,11 @@ impl DoctorArgs {
 }
 
 pub fn run(args: DoctorArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
+    if args.json {
+        // Machines read it: the whole run speaks English (a finding quotes network and
+        // database errors, which would otherwise be translated).
+        crate::i18n::init(crate::i18n::Lang::En);
+    }
     if args.list_checks {
         let defs = doctor::registry::all();
         let width = defs.iter().map(|d| d.id.len()).max().unwrap_or(0);
@@ -91,7 +96,7 @@ pub fn run(args: DoctorArgs, printer: &Printer) -> Result<ExitStatus, CliError> 
                 "{:<width$}  {:<10}  {}",
                 d.id,
                 d.group.prefix(),
-                d.about
+                d.about_text()
             ));
         }
         return Ok(ExitStatus::Success);
@@ -99,21 +104,25 @@ pub fn run(args: DoctorArgs, printer: &Printer) -> Result<ExitStatus, CliError> 
     if let Some(name) = &args.distro
         && crate::facts::distro::by_name(name).is_none()
     {
-        return Err(
-            CliError::usage(format!("--distro {name:?} is not a known OS family")).hint(format!(
-                "use one of: {}",
-                crate::facts::family_ids().join(", ")
-            )),
-        );
+        return Err(CliError::usage(crate::tr!(
+            "err-unknown-distro",
+            flag = format!("--distro {name:?}")
+        ))
+        .hint(crate::tr!(
+            "hint-use-one-of",
+            names = crate::facts::family_ids().join(", ")
+        )));
     }
     let defs = doctor::select(&args.checks).map_err(|(name, close)| {
         let hint = match close {
-            Some(c) => {
-                format!("did you mean `{c}`? `matrixctl doctor --list-checks` lists every check")
-            }
-            None => "`matrixctl doctor --list-checks` lists every check".to_string(),
+            Some(c) => crate::tr!(
+                "hint-did-you-mean-check",
+                check = c,
+                cmd = "matrixctl doctor --list-checks"
+            ),
+            None => crate::tr!("hint-list-checks", cmd = "matrixctl doctor --list-checks"),
         };
-        CliError::usage(format!("unknown check {name:?}")).hint(hint)
+        CliError::usage(crate::tr!("err-unknown-check", name = format!("{name:?}"))).hint(hint)
     })?;
     let ctx = Arc::new(doctor::Ctx::new(args.options()));
     let checks = doctor::run(ctx, &defs);

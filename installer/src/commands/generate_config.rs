@@ -13,19 +13,20 @@ use crate::plan::{self, existing, generate_config::TopLevel, model::Owner};
 use crate::ui::Printer;
 
 pub use crate::render::homeserver::{DatabaseCtx, HomeserverCtx};
+use crate::tr;
 
 fn absolute(p: &Path) -> Result<PathBuf, CliError> {
     std::path::absolute(p)
-        .map_err(|e| CliError::failure(format!("cannot resolve {}", p.display())).cause(e))
+        .map_err(|e| CliError::failure(tr!("err-cannot-resolve", path = p.display())).cause(e))
 }
 
-fn io_err(what: &str, path: &Path, e: std::io::Error) -> CliError {
+fn read_err(path: &Path, e: std::io::Error) -> CliError {
     let hint = if e.kind() == std::io::ErrorKind::PermissionDenied {
-        "run as a user that may write there (for /etc, use sudo)"
+        tr!("hint-gc-permission", etc = "/etc", sudo = "sudo")
     } else {
-        "check the path exists and is writable"
+        tr!("hint-gc-writable")
     };
-    CliError::failure(format!("cannot {what} {}", path.display()))
+    CliError::failure(tr!("err-cannot-read", path = path.display()))
         .cause(e)
         .hint(hint)
 }
@@ -80,18 +81,29 @@ pub fn fresh_context(args: &GenerateConfigArgs) -> Result<(HomeserverCtx, PathBu
 
 fn validate(args: &GenerateConfigArgs) -> Result<(), CliError> {
     if !matrixd::config::is_valid_server_name(&args.server_name) {
-        return Err(CliError::usage(format!("{:?} is not a valid server name", args.server_name)).hint(
-            "use the domain your users' ids will end with, e.g. --server-name example.org (a host name, IPv4 address or [IPv6], optionally :port)",
-        ));
+        return Err(CliError::usage(tr!(
+            "err-gc-server-name",
+            name = format!("{:?}", args.server_name)
+        ))
+        .hint(tr!(
+            "hint-gc-server-name",
+            example = "--server-name example.org",
+            forms = "[IPv6]",
+            port = ":port"
+        )));
     }
     if let Some(u) = &args.public_baseurl
         && !u.starts_with("https://")
         && !u.starts_with("http://")
     {
-        return Err(
-            CliError::usage(format!("--public-baseurl {u:?} is not an http(s) URL"))
-                .hint("for example --public-baseurl https://matrix.example.org/"),
-        );
+        return Err(CliError::usage(tr!(
+            "err-gc-baseurl",
+            flag = format!("--public-baseurl {u:?}")
+        ))
+        .hint(tr!(
+            "hint-gc-baseurl",
+            example = "--public-baseurl https://matrix.example.org/"
+        )));
     }
     Ok(())
 }
@@ -123,12 +135,16 @@ pub fn run(args: GenerateConfigArgs, printer: &Printer) -> Result<ExitStatus, Cl
         activate: false,
     };
     exec::apply::apply(&generated.plan, &opts, printer).map_err(|f| {
-        CliError::failure(format!("cannot {}", f.step))
+        CliError::failure(tr!("err-cannot-step", step = f.step))
             .cause(f.cause)
-            .hint("check the path exists and is writable by this user (for /etc, use sudo)")
+            .hint(tr!("hint-gc-write", etc = "/etc", sudo = "sudo"))
     })?;
     printer.note(format!(
-        "\nNext: start the server with `matrixd --config {0}`, then create a user with\n  matrixctl register-user -c {0} --admin",
+        "\n{}\n  matrixctl register-user -c {} --admin",
+        tr!(
+            "gc-next",
+            cmd = format!("matrixd --config {}", config_path.display())
+        ),
         config_path.display()
     ));
     Ok(ExitStatus::Success)
@@ -136,12 +152,12 @@ pub fn run(args: GenerateConfigArgs, printer: &Printer) -> Result<ExitStatus, Cl
 
 /// The top-level keys of an existing homeserver.yaml (a re-run).
 fn read_existing(config_path: &Path) -> Result<TopLevel, CliError> {
-    std::fs::read_to_string(config_path).map_err(|e| io_err("read", config_path, e))?;
+    std::fs::read_to_string(config_path).map_err(|e| read_err(config_path, e))?;
     matrixd::config::read_top_level(&[config_path.to_path_buf()])
         .map(TopLevel)
         .map_err(|problems| {
-            CliError::failure(format!("{} exists but cannot be read", config_path.display()))
+            CliError::failure(tr!("err-gc-unreadable", path = config_path.display()))
                 .cause(problems.to_string().trim_end())
-                .hint("fix it by hand (`matrixd check-config` shows where), or move it away to generate a new one")
+                .hint(tr!("hint-gc-unreadable", cmd = "matrixd check-config"))
         })
 }

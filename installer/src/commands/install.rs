@@ -40,20 +40,25 @@ impl Receipt {
 fn missing(m: MissingAnswer) -> CliError {
     match m {
         MissingAnswer::Required { key, flag, help } => {
-            let mut e = CliError::usage(format!(
-                "missing answer: {key} (no terminal to ask on, or --yes given)"
-            ))
-            .hint(format!(
-                "pass {flag} VALUE, or set {key} in the --answers file"
-            ));
+            let mut e = CliError::usage(crate::tr!("err-missing-answer", key = key, yes = "--yes"))
+                .hint(crate::tr!(
+                    "hint-missing-answer",
+                    flag = format!("{flag} VALUE"),
+                    key = key,
+                    opt = "--answers"
+                ));
             if !help.is_empty() {
                 e = e.cause(help);
             }
             e
         }
-        MissingAnswer::Prompt(e) => CliError::failure("cannot ask the install questions")
+        MissingAnswer::Prompt(e) => CliError::failure(crate::tr!("err-cannot-ask"))
             .cause(e)
-            .hint("answer with flags or --answers FILE, and --yes"),
+            .hint(crate::tr!(
+                "hint-cannot-ask",
+                answers = "--answers FILE",
+                yes = "--yes"
+            )),
         MissingAnswer::Invalid(e) => CliError::usage(e),
     }
 }
@@ -81,8 +86,13 @@ pub fn make_plan(a: &Answers, facts: &Facts, root: &Path) -> Result<Plan, CliErr
 
 pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
     let root = match &args.root {
-        Some(r) => std::path::absolute(r)
-            .map_err(|e| CliError::usage(format!("--root {}", r.display())).cause(e))?,
+        Some(r) => std::path::absolute(r).map_err(|e| {
+            CliError::usage(crate::tr!(
+                "err-root",
+                root = format!("--root {}", r.display())
+            ))
+            .cause(e)
+        })?,
         None => PathBuf::from("/"),
     };
     let activate = root == Path::new("/");
@@ -90,11 +100,18 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
     let layout = Layout::of(&facts);
     let interactive = !args.yes && printer.interactive();
     if interactive {
-        printer.note("matrixctl install — nothing is changed until you confirm.\n");
+        printer.note(format!(
+            "{}\n",
+            crate::tr!("install-intro", cmd = "matrixctl install")
+        ));
     }
     printer.status(
-        "Detected",
-        format!("{} → distros/{}.toml", facts.os.describe(), facts.distro.id),
+        &crate::tr!("verb-detected"),
+        crate::tr!(
+            "install-detected",
+            os = facts.os.describe(),
+            file = format!("distros/{}.toml", facts.distro.id)
+        ),
     );
 
     // Layers: an earlier install's answers, then the answers file, then flags.
@@ -102,24 +119,25 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
     let saved = existing::under(&root, &layout.answers);
     if saved.exists() {
         let earlier = answers::file::load(&saved).map_err(|e| {
-            CliError::failure("the answers of the earlier install cannot be read")
+            CliError::failure(crate::tr!("err-earlier-answers"))
                 .cause(e)
-                .hint(format!("fix or remove {}", saved.display()))
+                .hint(crate::tr!("hint-fix-or-remove", path = saved.display()))
         })?;
         printer.status(
-            "Reading",
-            format!(
-                "{} (the earlier install's answers are the defaults)",
-                saved.display()
-            ),
+            &crate::tr!("verb-reading"),
+            crate::tr!("install-reading-earlier", path = saved.display()),
         );
         given.overlay(&earlier);
     }
     if let Some(f) = &args.answers {
         let file = answers::file::load(f).map_err(|e| {
-            CliError::usage(format!("invalid answers file {}", f.display()))
+            CliError::usage(crate::tr!("err-read-answers", path = f.display()))
                 .cause(e)
-                .hint("keys are the flags' names with '_' (server_name = \"example.org\")")
+                .hint(crate::tr!(
+                    "hint-answers-keys",
+                    sep = "'_'",
+                    example = "server_name = \"example.org\""
+                ))
         })?;
         given.overlay(&file);
     }
@@ -133,12 +151,14 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
         &given.server_name,
     ) && old != *new
     {
-        return Err(CliError::failure(format!(
-            "this machine already serves {:?}; the server name can never change",
-            old.as_str()
+        return Err(CliError::failure(crate::tr!(
+            "err-server-name-changed",
+            name = format!("{:?}", old.as_str())
         ))
-        .hint(format!(
-            "keep --server-name {old}, or `matrixctl uninstall --purge` first to start over"
+        .hint(crate::tr!(
+            "hint-server-name-changed",
+            keep = format!("--server-name {old}"),
+            purge = "matrixctl uninstall --purge"
         )));
     }
 
@@ -149,21 +169,29 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
         let text = plan::show::render(&plan, !activate);
         if args.dry_run {
             printer.data(format!(
-                "Plan (dry run: nothing is changed):\n{}",
+                "{}\n{}",
+                crate::tr!("install-plan-dry-run"),
                 text.trim_end()
             ));
             return Ok(ExitStatus::Success);
         }
-        printer.note(format!("Plan:\n{}", text.trim_end()));
+        printer.note(format!(
+            "{}\n{}",
+            crate::tr!("install-plan"),
+            text.trim_end()
+        ));
         if !args.yes {
             if !interactive {
-                return Err(CliError::failure(
-                    "refusing to change the system without confirmation (no terminal to ask on)",
-                )
-                .hint("review the plan with --dry-run, then pass --yes"));
+                return Err(
+                    CliError::failure(crate::tr!("err-no-confirmation")).hint(crate::tr!(
+                        "hint-no-confirmation",
+                        dry_run = "--dry-run",
+                        yes = "--yes"
+                    )),
+                );
             }
             match wizard::prompt::confirm_plan()
-                .map_err(|e| CliError::failure("cannot ask for confirmation").cause(e))?
+                .map_err(|e| CliError::failure(crate::tr!("err-cannot-confirm")).cause(e))?
             {
                 wizard::prompt::Decision::Proceed => {}
                 wizard::prompt::Decision::Change => {
@@ -171,7 +199,7 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
                     continue;
                 }
                 wizard::prompt::Decision::Cancel => {
-                    printer.note("Cancelled; nothing was changed.");
+                    printer.note(crate::tr!("install-cancelled"));
                     return Ok(ExitStatus::Failure);
                 }
             }
@@ -181,16 +209,24 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
                 answers::file::to_toml(&a.to_given()).as_bytes(),
                 0o600,
             )
-            .map_err(|e| CliError::failure(format!("cannot save {}", local.display())).cause(e))?;
+            .map_err(|e| {
+                CliError::failure(crate::tr!("err-cannot-save", path = local.display())).cause(e)
+            })?;
             printer.note(format!(
-                "Answers saved to ./matrixctl-answers.toml. Repeat with:\n  {}",
+                "{}\n  {}",
+                crate::tr!("install-answers-saved", path = "./matrixctl-answers.toml"),
                 repeat_command(&local, &root, args.distro.as_deref())
             ));
         }
         if activate && !nix::unistd::geteuid().is_root() {
             return Err(
-                CliError::failure("installing needs root (packages, a system user, /etc)")
-                    .hint("run it with sudo, or pass --root DIR to install into a directory tree"),
+                CliError::failure(crate::tr!("err-install-needs-root", etc = "/etc")).hint(
+                    crate::tr!(
+                        "hint-install-needs-root",
+                        sudo = "sudo",
+                        root = "--root DIR"
+                    ),
+                ),
             );
         }
         return execute(&plan, &a, &facts, &root, activate, &args, printer);
@@ -251,38 +287,49 @@ fn execute(
         Ok(report) => {
             if report.changed.is_empty() {
                 printer.status(
-                    "Unchanged",
-                    "the installation already matches these answers; nothing was changed",
+                    &crate::tr!("verb-unchanged"),
+                    crate::tr!("install-unchanged"),
                 );
             } else {
-                printer.status("Done", format!("{} change(s)", report.changed.len()));
+                printer.status(
+                    &crate::tr!("verb-done"),
+                    crate::tr!("install-changes", n = report.changed.len()),
+                );
             }
             for n in &plan.notes {
                 printer.warn(n);
             }
             if activate {
-                printer.note(format!(
-                    "Next: matrixctl register-user -c {} --admin     Status: matrixctl status     Undo: matrixctl uninstall",
-                    layout.config.display()
+                printer.note(crate::tr!(
+                    "install-next",
+                    register = format!(
+                        "matrixctl register-user -c {} --admin",
+                        layout.config.display()
+                    ),
+                    status = "matrixctl status",
+                    undo = "matrixctl uninstall"
                 ));
             } else {
-                printer.note(format!(
-                    "Installed into {} (nothing was started: --root skips activation).",
-                    root.display()
+                printer.note(crate::tr!(
+                    "install-into-root",
+                    path = root.display(),
+                    root = "--root"
                 ));
             }
             Ok(ExitStatus::Success)
         }
         Err(f) => {
             let done = if f.done.is_empty() {
-                "nothing".to_string()
+                crate::tr!("install-done-nothing")
             } else {
                 f.done.join("; ")
             };
-            Err(CliError::failure(format!("install stopped: cannot {}", f.step))
-                .cause(f.cause)
-                .cause(format!("already done: {done}"))
-                .hint(format!("fix the cause, then resume with `{repeat}` (finished steps are detected and skipped)")))
+            Err(
+                CliError::failure(crate::tr!("err-install-stopped", step = f.step))
+                    .cause(f.cause)
+                    .cause(crate::tr!("install-already-done", done = done))
+                    .hint(crate::tr!("hint-install-resume", cmd = repeat)),
+            )
         }
     }
 }

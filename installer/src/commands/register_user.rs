@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::cli::RegisterUserArgs;
 use crate::error::{CliError, ExitStatus};
+use crate::tr;
 use crate::ui::Printer;
 
 /// The registration MAC, as lowercase hex: HMAC-SHA1 over
@@ -44,14 +45,11 @@ fn interactive() -> bool {
 }
 
 fn no_terminal(what: &str, flag: &str) -> CliError {
-    CliError::usage(format!(
-        "{what} was not given and there is no terminal to ask on"
-    ))
-    .hint(format!("pass {flag}"))
+    CliError::usage(tr!("err-reg-no-terminal", what = what)).hint(tr!("hint-pass", flag = flag))
 }
 
 fn prompt_err(e: dialoguer::Error) -> CliError {
-    CliError::failure("could not read from the terminal").cause(e)
+    CliError::failure(tr!("err-read-terminal")).cause(e)
 }
 
 /// `@alice:example.org` → `alice`; anything else is taken as a localpart.
@@ -65,13 +63,17 @@ fn localpart(user: &str) -> &str {
 fn read_password_file(path: &Path) -> Result<String, CliError> {
     let text = if path.as_os_str() == "-" {
         let mut s = String::new();
-        std::io::stdin().read_line(&mut s).map_err(|e| {
-            CliError::failure("cannot read the password from standard input").cause(e)
-        })?;
+        std::io::stdin()
+            .read_line(&mut s)
+            .map_err(|e| CliError::failure(tr!("err-reg-password-stdin")).cause(e))?;
         s
     } else {
         std::fs::read_to_string(path).map_err(|e| {
-            CliError::failure(format!("cannot read --password-file {}", path.display())).cause(e)
+            CliError::failure(tr!(
+                "err-reg-password-file",
+                flag = format!("--password-file {}", path.display())
+            ))
+            .cause(e)
         })?
     };
     Ok(text
@@ -99,26 +101,36 @@ fn target(args: &RegisterUserArgs) -> Result<Target, CliError> {
         });
     }
     if args.config.is_empty() {
-        return Err(
-            CliError::usage("either -c/--config or -k/--shared-secret must be given")
-                .hint("matrixctl register-user -c /etc/matrixd/homeserver.yaml"),
-        );
+        return Err(CliError::usage(tr!(
+            "err-reg-config-or-secret",
+            config = "-c/--config",
+            secret = "-k/--shared-secret"
+        ))
+        .hint("matrixctl register-user -c /etc/matrixd/homeserver.yaml"));
     }
     let settings = matrixd::config::registration_settings(&args.config).map_err(|problems| {
-        CliError::failure(format!(
-            "cannot read the shared secret from {}",
-            show_paths(&args.config)
-        ))
-        .cause(problems.to_string().trim_end())
+        CliError::failure(tr!("err-reg-read-secret", paths = show_paths(&args.config)))
+            .cause(problems.to_string().trim_end())
     })?;
     let Some(secret) = settings.shared_secret else {
-        let mut e = CliError::failure(format!(
-            "no registration_shared_secret is defined in {}",
-            show_paths(&args.config)
+        let mut e = CliError::failure(tr!(
+            "err-reg-no-secret",
+            key = "registration_shared_secret",
+            paths = show_paths(&args.config)
         ));
         e = match settings.missing_secret_file {
-            Some(p) => e.hint(format!("registration_shared_secret_path names {}, which does not exist yet: start the server once and it creates it", p.display())),
-            None => e.hint("add registration_shared_secret: \"<long random string>\" to homeserver.yaml (matrixctl generate-config writes one), restart the server, or pass -k"),
+            Some(p) => e.hint(tr!(
+                "hint-reg-secret-file-missing",
+                key = "registration_shared_secret_path",
+                path = p.display()
+            )),
+            None => e.hint(tr!(
+                "hint-reg-add-secret",
+                line = "registration_shared_secret: \"<long random string>\"",
+                file = "homeserver.yaml",
+                cmd = "matrixctl generate-config",
+                flag = "-k"
+            )),
         };
         return Err(e);
     };
@@ -144,33 +156,41 @@ pub fn run(args: RegisterUserArgs, printer: &Printer) -> Result<ExitStatus, CliE
         Some(u) => u.clone(),
         None if interactive() => {
             let default = std::env::var("USER").unwrap_or_default();
-            let mut input = dialoguer::Input::<String>::new().with_prompt("New user localpart");
+            let mut input = dialoguer::Input::<String>::new().with_prompt(tr!("reg-prompt-user"));
             if !default.is_empty() {
                 input = input.default(default);
             }
             input.interact_text().map_err(prompt_err)?
         }
-        None => return Err(no_terminal("the user name", "-u/--user NAME")),
+        None => return Err(no_terminal(&tr!("reg-what-user"), "-u/--user NAME")),
     };
     let user = localpart(user.trim()).to_string();
     if user.is_empty() {
-        return Err(
-            CliError::failure("Invalid user name").hint("pass a localpart such as -u alice")
-        );
+        return Err(CliError::failure(tr!("err-reg-invalid-user"))
+            .hint(tr!("hint-reg-localpart", example = "-u alice")));
     }
 
     let password = match (&args.password, &args.password_file) {
         (Some(p), _) => p.clone(),
         (None, Some(f)) => read_password_file(f)?,
         (None, None) if interactive() => dialoguer::Password::new()
-            .with_prompt("Password")
-            .with_confirmation("Confirm password", "Passwords do not match")
+            .with_prompt(tr!("reg-prompt-password"))
+            .with_confirmation(tr!("reg-prompt-confirm"), tr!("reg-password-mismatch"))
             .interact()
             .map_err(prompt_err)?,
-        (None, None) => return Err(no_terminal("the password", "--password-file FILE (or -p)")),
+        (None, None) => {
+            return Err(no_terminal(
+                &tr!("reg-what-password"),
+                &tr!(
+                    "reg-password-flags",
+                    file = "--password-file FILE",
+                    p = "-p"
+                ),
+            ));
+        }
     };
     if password.is_empty() {
-        return Err(CliError::failure("Password cannot be blank."));
+        return Err(CliError::failure(tr!("err-reg-blank-password")));
     }
 
     let admin = if args.admin {
@@ -179,25 +199,30 @@ pub fn run(args: RegisterUserArgs, printer: &Printer) -> Result<ExitStatus, CliE
         false
     } else if interactive() {
         let answer: String = dialoguer::Input::new()
-            .with_prompt("Make admin")
-            .default("no".to_string())
+            .with_prompt(tr!("reg-prompt-admin"))
+            .default(tr!("reg-no"))
             .interact_text()
             .map_err(prompt_err)?;
-        matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "true")
+        let answer = answer.trim().to_lowercase();
+        matches!(answer.as_str(), "y" | "yes" | "true") || answer == tr!("reg-yes")
     } else {
         return Err(no_terminal(
-            "whether the user is an admin",
-            "--admin or --no-admin",
+            &tr!("reg-what-admin"),
+            &tr!(
+                "reg-admin-flags",
+                admin = "--admin",
+                no_admin = "--no-admin"
+            ),
         ));
     };
 
-    printer.note("Sending registration request...");
+    printer.note(tr!("reg-sending"));
     let outcome = send(&target, &user, &password, admin, args.user_type.as_deref())?;
     match outcome {
         Outcome::Registered(body) => {
-            printer.data(format!(
-                "Success! Registered {}",
-                body.get("user_id").and_then(Value::as_str).unwrap_or(&user)
+            printer.data(tr!(
+                "reg-success",
+                user = body.get("user_id").and_then(Value::as_str).unwrap_or(&user)
             ));
             Ok(ExitStatus::Success)
         }
@@ -209,26 +234,31 @@ pub fn run(args: RegisterUserArgs, printer: &Printer) -> Result<ExitStatus, CliE
                 .unwrap_or("")
                 .to_string();
             if errcode == "M_USER_IN_USE" && args.exists_ok {
-                printer.data(format!(
-                    "User {user} already exists, skipping (--exists-ok)."
-                ));
+                printer.data(tr!("reg-exists-ok", user = user, flag = "--exists-ok"));
                 return Ok(ExitStatus::Success);
             }
             let hint = match errcode {
-                "M_USER_IN_USE" => {
-                    "choose another name, or pass --exists-ok to accept an existing user"
-                }
-                "M_INVALID_USERNAME" => "user names may contain only a-z, 0-9 and = _ - . / +",
+                "M_USER_IN_USE" => tr!("hint-reg-user-in-use", flag = "--exists-ok"),
+                "M_INVALID_USERNAME" => tr!(
+                    "hint-reg-invalid-username",
+                    letters = "a-z, 0-9",
+                    symbols = "= _ - . / +"
+                ),
                 _ if message == "HMAC incorrect" || errcode == "M_FORBIDDEN" => {
-                    "the shared secret does not match the server's registration_shared_secret (is the server using this config?)"
+                    tr!(
+                        "hint-reg-secret-mismatch",
+                        key = "registration_shared_secret"
+                    )
                 }
-                _ if message.contains("not enabled") => {
-                    "set registration_shared_secret in the server's homeserver.yaml and restart it"
-                }
-                _ => "see the server's log for details",
+                _ if message.contains("not enabled") => tr!(
+                    "hint-reg-not-enabled",
+                    key = "registration_shared_secret",
+                    file = "homeserver.yaml"
+                ),
+                _ => tr!("hint-reg-see-log"),
             };
             Err(
-                CliError::failure(format!("ERROR! Received {status}: {message}"))
+                CliError::failure(tr!("err-reg-received", status = status, message = message))
                     .cause(format!("errcode {errcode}"))
                     .hint(hint),
             )
@@ -255,26 +285,34 @@ fn send(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::usage("cannot start the async runtime").cause(e))?;
+        .map_err(|e| CliError::usage(tr!("err-runtime")).cause(e))?;
     rt.block_on(async {
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .user_agent(concat!("matrixctl/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| CliError::failure("cannot create an HTTP client").cause(e))?;
-        let url = format!("{}/_synapse/admin/v1/register", target.url.trim_end_matches('/'));
+            .map_err(|e| CliError::failure(tr!("err-http-client")).cause(e))?;
+        let url = format!(
+            "{}/_synapse/admin/v1/register",
+            target.url.trim_end_matches('/')
+        );
         let unreachable = |e: reqwest::Error| {
-            CliError::failure(format!("cannot reach {url}"))
+            CliError::failure(tr!("err-reg-unreachable", url = url))
                 .cause(e)
-                .hint("is the server running? Start it with `matrixd --config homeserver.yaml`, or pass its URL as the last argument")
+                .hint(tr!(
+                    "hint-reg-unreachable",
+                    cmd = "matrixd --config homeserver.yaml"
+                ))
         };
         let res = client.get(&url).send().await.map_err(unreachable)?;
         let status = res.status();
         let body: Value = res.json().await.unwrap_or(Value::Null);
         let Some(nonce) = body.get("nonce").and_then(Value::as_str) else {
-            return Err(CliError::failure(format!("ERROR! {url} answered {status} without a nonce"))
-                .cause(body.to_string())
-                .hint("is this a Matrix homeserver with shared-secret registration (matrixd or Synapse)?"));
+            return Err(
+                CliError::failure(tr!("err-reg-no-nonce", url = url, status = status))
+                    .cause(body.to_string())
+                    .hint(tr!("hint-reg-no-nonce")),
+            );
         };
         let mac = registration_mac(&target.secret, nonce, user, password, admin, user_type);
         let mut data = json!({
@@ -287,10 +325,19 @@ fn send(
         if let Some(t) = user_type {
             data["user_type"] = json!(t);
         }
-        let res = client.post(&url).json(&data).send().await.map_err(unreachable)?;
+        let res = client
+            .post(&url)
+            .json(&data)
+            .send()
+            .await
+            .map_err(unreachable)?;
         let status = res.status();
         let body: Value = res.json().await.unwrap_or(Value::Null);
-        if status.is_success() { Ok(Outcome::Registered(body)) } else { Ok(Outcome::Refused { status, body }) }
+        if status.is_success() {
+            Ok(Outcome::Registered(body))
+        } else {
+            Ok(Outcome::Refused { status, body })
+        }
     })
 }
 

@@ -10,8 +10,10 @@ use crate::error::{CliError, ExitStatus};
 use crate::exec::{service, system};
 use crate::facts;
 use crate::facts::distro::subst;
+use crate::i18n::pad;
 use crate::plan::model::{Cmd, Direct};
 use crate::plan::{Layout, matrixd_service};
+use crate::tr;
 use crate::ui::Printer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +28,7 @@ fn need_root() -> Result<(), CliError> {
     if nix::unistd::geteuid().is_root() {
         Ok(())
     } else {
-        Err(CliError::failure("controlling the service needs root").hint("run it with sudo"))
+        Err(CliError::failure(tr!("err-service-needs-root")).hint(tr!("hint-sudo", sudo = "sudo")))
     }
 }
 
@@ -34,11 +36,10 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
     let facts = facts::detect(Path::new("/"), args.distro.as_deref())?;
     let layout = Layout::of(&facts);
     if !layout.config.exists() {
-        return Err(CliError::failure(format!(
-            "no homeserver installed here ({} does not exist)",
-            layout.config.display()
-        ))
-        .hint("install one with `matrixctl install`"));
+        return Err(
+            CliError::failure(tr!("err-not-installed", path = layout.config.display()))
+                .hint(tr!("hint-install-one", cmd = "matrixctl install")),
+        );
     }
     let svc = matrixd_service(&facts);
     let stop_cmd = Cmd::new(subst(&facts.distro.service.stop, &[("svc", &svc.name)]));
@@ -47,13 +48,11 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
         Action::Status => {
             let running = service::is_running(&svc);
             let how = match (&svc.direct, manager) {
-                (_, true) => format!("via {}", facts.distro.service.kind),
+                (_, true) => tr!("status-via", manager = facts.distro.service.kind),
                 (Direct::Spawn { pid_file, .. }, false) => {
                     match crate::facts::probe::live_pid(pid_file) {
-                        Some(pid) => {
-                            format!("pid {pid}, started by matrixctl (no service manager running)")
-                        }
-                        None => "no service manager running".to_string(),
+                        Some(pid) => tr!("status-pid", pid = pid, cmd = "matrixctl"),
+                        None => tr!("status-no-manager"),
                     }
                 }
                 _ => String::new(),
@@ -67,35 +66,47 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
             printer.data(format!(
                 "{}: {} ({how})",
                 svc.name,
-                if running { "running" } else { "stopped" }
-            ));
-            if !url.is_empty() {
-                printer.data(format!("  url:     {url}"));
-            }
-            printer.data(format!("  config:  {}", layout.config.display()));
-            printer.data(format!(
-                "  data:    {}{}",
-                layout.data_dir.display(),
-                if receipt.database == Some(crate::answers::Database::Postgres) {
-                    " (database: PostgreSQL matrixd)"
+                if running {
+                    tr!("status-running")
                 } else {
-                    ""
+                    tr!("status-stopped")
                 }
             ));
+            let field = |label: String, value: String| {
+                printer.data(format!("  {} {value}", pad(&format!("{label}:"), 8)));
+            };
+            if !url.is_empty() {
+                field(tr!("status-url"), url);
+            }
+            field(tr!("status-config"), layout.config.display().to_string());
+            let data = layout.data_dir.display();
+            field(
+                tr!("status-data"),
+                if receipt.database == Some(crate::answers::Database::Postgres) {
+                    tr!(
+                        "status-data-postgres",
+                        path = data,
+                        db = "PostgreSQL matrixd"
+                    )
+                } else {
+                    data.to_string()
+                },
+            );
+            let log = layout.log_dir.join("homeserver.log");
             let logs = if manager && facts.distro.service.kind == "systemd" {
-                format!(
-                    "{} (and journalctl -u {})",
-                    layout.log_dir.join("homeserver.log").display(),
-                    svc.name
+                tr!(
+                    "status-logs-journal",
+                    path = log.display(),
+                    cmd = format!("journalctl -u {}", svc.name)
                 )
             } else {
-                format!(
-                    "{} and {}",
-                    layout.log_dir.join("homeserver.log").display(),
-                    layout.out_log.display()
+                tr!(
+                    "status-logs-two",
+                    path = log.display(),
+                    out = layout.out_log.display()
                 )
             };
-            printer.data(format!("  logs:    {logs}"));
+            field(tr!("status-logs"), logs);
             if manager
                 && let Ok(out) = system::run(&Cmd::new(subst(
                     &facts.distro.service.status,
@@ -115,13 +126,13 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
         Action::Stop => {
             need_root()?;
             let stopped = service::stop(&svc, &stop_cmd)
-                .map_err(|e| CliError::failure(format!("cannot stop {}", svc.name)).cause(e))?;
+                .map_err(|e| CliError::failure(tr!("err-cannot-stop", name = svc.name)).cause(e))?;
             printer.status(
                 if stopped { "Stopped" } else { "Unchanged" },
                 if stopped {
                     svc.name.clone()
                 } else {
-                    format!("{} was not running", svc.name)
+                    tr!("status-was-not-running", name = svc.name)
                 },
             );
             Ok(ExitStatus::Success)
@@ -129,13 +140,13 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
         Action::Start | Action::Restart => {
             need_root()?;
             let outcome = service::ensure(&svc, action == Action::Restart, false).map_err(|e| {
-                CliError::failure(format!("cannot start {}", svc.name))
+                CliError::failure(tr!("err-cannot-start", name = svc.name))
                     .cause(e)
-                    .hint(format!("see {}", layout.out_log.display()))
+                    .hint(tr!("hint-see", path = layout.out_log.display()))
             })?;
             match outcome {
                 service::Outcome::AlreadyRunning => {
-                    printer.status("Running", format!("{} (already running)", svc.name))
+                    printer.status("Running", tr!("status-already-running", name = svc.name))
                 }
                 service::Outcome::Started(how) => {
                     printer.status("Started", format!("{}: {how}", svc.name))

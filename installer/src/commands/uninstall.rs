@@ -14,6 +14,7 @@ use crate::facts::distro::subst;
 use crate::plan::existing;
 use crate::plan::model::{Cmd, Plan};
 use crate::plan::{Layout, matrixd_service, nginx_service, uninstall as removals};
+use crate::tr;
 use crate::ui::Printer;
 
 /// Runs a removal plan; the error says what could not be removed and why.
@@ -24,7 +25,7 @@ fn remove(plan: &Plan, printer: &Printer) -> Result<(), CliError> {
     };
     exec::apply::apply(plan, &opts, printer)
         .map(|_| ())
-        .map_err(|f| CliError::failure(format!("cannot {}", f.step)).cause(f.cause))
+        .map_err(|f| CliError::failure(tr!("err-cannot-step", step = f.step)).cause(f.cause))
 }
 
 pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
@@ -32,32 +33,34 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     let d = &facts.distro;
     let layout = Layout::of(&facts);
     let Some(receipt) = Receipt::load(&layout.receipt) else {
-        return Err(CliError::failure(format!(
-            "no matrixctl install found here ({} does not exist)",
-            layout.receipt.display()
+        return Err(CliError::failure(tr!(
+            "err-no-install-found",
+            cmd = "matrixctl",
+            path = layout.receipt.display()
         ))
-        .hint("uninstall removes only what `matrixctl install` recorded"));
+        .hint(tr!("hint-uninstall-recorded", cmd = "matrixctl install")));
     };
     if !nix::unistd::geteuid().is_root() {
-        return Err(CliError::failure("uninstalling needs root").hint("run it with sudo"));
+        return Err(CliError::failure(tr!("err-uninstall-needs-root"))
+            .hint(tr!("hint-sudo", sudo = "sudo")));
     }
     if args.purge && !args.yes {
-        let question = format!(
-            "Delete {}, {} and {} (keys, secrets, database, media) for good?",
-            layout.config_dir.display(),
-            layout.data_dir.display(),
-            layout.log_dir.display()
+        let question = tr!(
+            "uninstall-purge-question",
+            config = layout.config_dir.display(),
+            data = layout.data_dir.display(),
+            logs = layout.log_dir.display()
         );
         if !printer.interactive() {
-            return Err(CliError::failure(
-                "--purge deletes the keys and data and must be confirmed",
-            )
-            .hint("pass --yes to confirm without a terminal"));
+            return Err(
+                CliError::failure(tr!("err-purge-unconfirmed", flag = "--purge"))
+                    .hint(tr!("hint-purge-yes", flag = "--yes")),
+            );
         }
         if !crate::wizard::prompt::confirm(&question)
-            .map_err(|e| CliError::failure("cannot ask for confirmation").cause(e))?
+            .map_err(|e| CliError::failure(tr!("err-cannot-confirm")).cause(e))?
         {
-            printer.note("Cancelled; nothing was removed.");
+            printer.note(tr!("uninstall-cancelled"));
             return Ok(ExitStatus::Failure);
         }
     }
@@ -67,7 +70,7 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     // The homeserver.
     let svc = matrixd_service(&facts);
     if service::stop(&svc, &sub(&d.service.stop, &svc.name))
-        .map_err(fail(format!("cannot stop {}", svc.name)))?
+        .map_err(fail(tr!("err-cannot-stop", name = svc.name)))?
     {
         printer.status("Stopped", &svc.name);
     }
@@ -102,7 +105,7 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     } else if nginx_touched && service::is_running(&nginx) {
         match service::ensure(&nginx, true, false) {
             Ok(_) => printer.status("Reloaded", &nginx.name),
-            Err(e) => printer.warn(format!("nginx was not reloaded: {e}")),
+            Err(e) => printer.warn(tr!("uninstall-nginx-not-reloaded", error = e)),
         }
     }
     let coturn_added = d
@@ -145,9 +148,13 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
             .collect();
         printer.status(
             "Removing",
-            format!("packages {} (`{}`)", removable.join(" "), c.display()),
+            tr!(
+                "uninstall-removing-packages",
+                names = removable.join(" "),
+                cmd = c.display()
+            ),
         );
-        system::run_ok(&c).map_err(fail("cannot remove the packages install added".into()))?;
+        system::run_ok(&c).map_err(fail(tr!("err-remove-packages")))?;
     }
 
     if args.purge {
@@ -175,7 +182,7 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
             ]));
             printer.status(
                 "Dropping",
-                format!("PostgreSQL database matrixd and role {}", d.user.name),
+                tr!("uninstall-dropping", db = "matrixd", role = d.user.name),
             );
         }
         remove(
@@ -187,18 +194,27 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
                 let argv = subst(c, &[("user", &d.user.name), ("group", &d.user.group)]);
                 let _ = system::run(&Cmd::new(argv));
             }
-            printer.status("Removing", format!("system user {}", d.user.name));
+            printer.status("Removing", tr!("uninstall-system-user", name = d.user.name));
         }
-        printer.note("Purged: the server, its keys and its data are gone.");
+        printer.note(tr!("uninstall-purged"));
     } else {
         remove(&removals::forget(&layout), printer)?;
-        printer.note(format!(
-            "Kept: config and keys in {}, data in {}, logs in {}{}. `matrixctl install --answers {} --yes` brings the server back; `matrixctl uninstall --purge` deletes them.",
-            layout.config_dir.display(),
-            layout.data_dir.display(),
-            layout.log_dir.display(),
-            if receipt.database == Some(crate::answers::Database::Postgres) { ", the PostgreSQL database matrixd" } else { "" },
-            layout.answers.display()
+        let postgres = if receipt.database == Some(crate::answers::Database::Postgres) {
+            tr!("uninstall-kept-postgres", db = "matrixd")
+        } else {
+            String::new()
+        };
+        printer.note(tr!(
+            "uninstall-kept",
+            config = layout.config_dir.display(),
+            data = layout.data_dir.display(),
+            logs = layout.log_dir.display(),
+            postgres = postgres,
+            install = format!(
+                "matrixctl install --answers {} --yes",
+                layout.answers.display()
+            ),
+            purge = "matrixctl uninstall --purge"
         ));
     }
     Ok(ExitStatus::Success)

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::i18n::Text;
+
 /// How a check ended. `Fail` means "this breaks federation or clients"; anything softer is
 /// `Warn`; an optional feature that is not configured is `Skip`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -46,20 +48,13 @@ impl Group {
         Group::Nginx,
     ];
 
-    /// The heading in the human report.
-    pub fn title(self) -> &'static str {
-        match self {
-            Group::System => "System",
-            Group::Config => "Configuration",
-            Group::Service => "Service",
-            Group::Database => "Database",
-            Group::Tls => "TLS",
-            Group::Federation => "Federation",
-            Group::Client => "Client discovery",
-            Group::Email => "Email",
-            Group::Turn => "TURN",
-            Group::Nginx => "nginx",
-        }
+    /// The heading in the human report (catalogue id `group-PREFIX`).
+    pub fn title(self) -> String {
+        crate::i18n::format(crate::i18n::current(), &self.title_id(), &[])
+    }
+
+    pub fn title_id(self) -> String {
+        format!("group-{}", self.prefix())
     }
 
     /// The id prefix (`config` in `config.parse`), also accepted on the command line.
@@ -92,13 +87,13 @@ impl Group {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub status: Status,
-    pub summary: String,
-    pub fix: Option<String>,
+    pub summary: Text,
+    pub fix: Option<Text>,
     pub details: BTreeMap<String, String>,
 }
 
 impl Outcome {
-    fn new(status: Status, summary: impl Into<String>) -> Self {
+    fn new(status: Status, summary: impl Into<Text>) -> Self {
         Outcome {
             status,
             summary: summary.into(),
@@ -106,19 +101,19 @@ impl Outcome {
             details: BTreeMap::new(),
         }
     }
-    pub fn ok(summary: impl Into<String>) -> Self {
+    pub fn ok(summary: impl Into<Text>) -> Self {
         Self::new(Status::Ok, summary)
     }
-    pub fn warn(summary: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn warn(summary: impl Into<Text>, fix: impl Into<Text>) -> Self {
         Self::new(Status::Warn, summary).with_fix(fix)
     }
-    pub fn fail(summary: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn fail(summary: impl Into<Text>, fix: impl Into<Text>) -> Self {
         Self::new(Status::Fail, summary).with_fix(fix)
     }
-    pub fn skip(summary: impl Into<String>) -> Self {
+    pub fn skip(summary: impl Into<Text>) -> Self {
         Self::new(Status::Skip, summary)
     }
-    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
+    pub fn with_fix(mut self, fix: impl Into<Text>) -> Self {
         self.fix = Some(fix.into());
         self
     }
@@ -134,8 +129,9 @@ pub struct Check {
     pub id: &'static str,
     pub group: Group,
     pub status: Status,
-    pub summary: String,
-    pub fix: Option<String>,
+    /// Shown in the current language; serialised in English (`--json` is for machines).
+    pub summary: Text,
+    pub fix: Option<Text>,
     pub details: BTreeMap<String, String>,
 }
 
@@ -162,6 +158,18 @@ pub struct CheckDef {
     pub run: fn(&super::Ctx) -> Outcome,
     /// Reads only this machine (a check of a network group that `--offline` still runs).
     pub local: bool,
+}
+
+impl CheckDef {
+    /// The one-line description in the current language (catalogue id `check-ID`, with '-'
+    /// for '.' and '_').
+    pub fn about_text(&self) -> String {
+        crate::i18n::format(crate::i18n::current(), &self.about_id(), &[])
+    }
+
+    pub fn about_id(&self) -> String {
+        format!("check-{}", self.id.replace(['.', '_'], "-"))
+    }
 }
 
 impl std::fmt::Debug for CheckDef {

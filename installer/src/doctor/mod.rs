@@ -22,6 +22,14 @@ use matrixd::config::{Config, Mapping, Problems, YamlValue};
 
 use crate::facts::{self, Distro, OsInfo};
 
+/// The catalogue ids of the group headings and the checks' descriptions (for the catalogue
+/// tests).
+pub fn catalogue_ids() -> Vec<String> {
+    let mut ids: Vec<String> = Group::ALL.iter().map(|g| g.title_id()).collect();
+    ids.extend(registry::all().iter().map(CheckDef::about_id));
+    ids
+}
+
 /// Everything a run needs to know, from the command line (tests set the hidden probe options).
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -138,9 +146,10 @@ impl Ctx {
 
     /// The loaded config, or the outcome every dependent check reports without one.
     pub fn config(&self) -> Result<&Config, Outcome> {
-        self.loaded.config.as_ref().ok_or_else(|| {
-            Outcome::skip("skipped (the configuration did not load: see config.parse)")
-        })
+        self.loaded
+            .config
+            .as_ref()
+            .ok_or_else(|| Outcome::skip(crate::msg!("skip-not-loaded", check = "config.parse")))
     }
 
     /// Whether this server federates: a listener serves `federation` and
@@ -216,7 +225,10 @@ pub fn run(ctx: Arc<Ctx>, defs: &[CheckDef]) -> Vec<Check> {
     let timeout = ctx.opts.timeout;
     let mut done = runner::run_checks(&online, ctx, timeout);
     for d in offline {
-        done.push(Check::from_outcome(d, Outcome::skip("skipped (--offline)")));
+        done.push(Check::from_outcome(
+            d,
+            Outcome::skip(crate::msg!("skip-offline", flag = "--offline")),
+        ));
     }
     let order = |c: &Check| defs.iter().position(|d| d.id == c.id);
     done.sort_by_key(order);

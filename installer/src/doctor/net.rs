@@ -74,13 +74,13 @@ pub fn resolver(opts: &NetOptions) -> Result<TokioResolver, String> {
             )
         }
         None => TokioResolver::builder_tokio()
-            .map_err(|e| format!("cannot read the system's DNS configuration: {}", chain(&e)))?,
+            .map_err(|e| crate::tr!("net-dns-config", error = chain(&e)))?,
     };
     builder.options_mut().timeout = Duration::from_secs(3);
     builder.options_mut().attempts = 1;
     builder
         .build()
-        .map_err(|e| format!("cannot build a DNS resolver: {}", chain(&e)))
+        .map_err(|e| crate::tr!("net-resolver", error = chain(&e)))
 }
 
 /// A host's addresses (an IP literal is its own address).
@@ -94,22 +94,22 @@ pub async fn lookup_ips(opts: &NetOptions, host: &str) -> Result<Vec<IpAddr>, St
         let ips: Vec<IpAddr> = r
             .lookup_ip(format!("{host}."))
             .await
-            .map_err(|e| format!("{host} does not resolve: {}", chain(&e)))?
+            .map_err(|e| crate::tr!("net-no-resolve", host = host, error = chain(&e)))?
             .iter()
             .collect();
         if ips.is_empty() {
-            Err(format!("{host} has no A or AAAA record"))
+            Err(crate::tr!("net-no-a", host = host))
         } else {
             Ok(ips)
         }
     } else {
         let ips: Vec<IpAddr> = tokio::net::lookup_host((host, 0))
             .await
-            .map_err(|e| format!("{host} does not resolve: {e}"))?
+            .map_err(|e| crate::tr!("net-no-resolve", host = host, error = e))?
             .map(|a| a.ip())
             .collect();
         if ips.is_empty() {
-            Err(format!("{host} has no address"))
+            Err(crate::tr!("net-no-address", host = host))
         } else {
             Ok(ips)
         }
@@ -149,7 +149,7 @@ impl Fetched {
             .map(str::to_string)
     }
     pub fn json(&self) -> Result<serde_json::Value, String> {
-        serde_json::from_str(&self.body).map_err(|e| format!("not valid JSON ({e})"))
+        serde_json::from_str(&self.body).map_err(|e| crate::tr!("net-not-json", error = e))
     }
 }
 
@@ -158,10 +158,11 @@ const MAX_BODY: usize = 256 * 1024;
 /// GET `url`, applying `--connect-to`, `--dns` and `--ca-file`.
 pub async fn get(opts: &NetOptions, url: &str, how: &Fetch) -> Result<Fetched, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut url = url::Url::parse(url).map_err(|e| format!("{url} is not a URL: {e}"))?;
+    let mut url =
+        url::Url::parse(url).map_err(|e| crate::tr!("net-not-url", url = url, error = e))?;
     let host = url
         .host_str()
-        .ok_or_else(|| format!("{url} has no host"))?
+        .ok_or_else(|| crate::tr!("net-no-host", url = url))?
         .to_ascii_lowercase();
     let port = url.port_or_known_default().unwrap_or(443);
     let mut builder = reqwest::Client::builder()
@@ -192,15 +193,20 @@ pub async fn get(opts: &NetOptions, url: &str, how: &Fetch) -> Result<Fetched, S
         builder = builder.resolve(&host, SocketAddr::new(ips[0], port));
     }
     if let Some(ca) = &opts.ca_file {
-        let pem = std::fs::read(ca)
-            .map_err(|e| format!("cannot read --ca-file {}: {e}", ca.display()))?;
+        let pem = std::fs::read(ca).map_err(|e| {
+            crate::tr!(
+                "doc-cannot-read",
+                path = format!("--ca-file {}", ca.display()),
+                error = e
+            )
+        })?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|e| format!("--ca-file {}: {}", ca.display(), chain(&e)))?;
         builder = builder.tls_certs_only(certs);
     }
     let client = builder
         .build()
-        .map_err(|e| format!("cannot build an HTTP client: {}", chain(&e)))?;
+        .map_err(|e| crate::tr!("exec-http-client", error = chain(&e)))?;
     let mut req = client.get(url.clone());
     if let Some(o) = &how.origin {
         req = req.header("Origin", o);
@@ -215,7 +221,7 @@ pub async fn get(opts: &NetOptions, url: &str, how: &Fetch) -> Result<Fetched, S
     let bytes = resp
         .bytes()
         .await
-        .map_err(|e| format!("reading the body: {}", chain(&e)))?;
+        .map_err(|e| crate::tr!("net-body", error = chain(&e)))?;
     let body = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_BODY)]).into_owned();
     Ok(Fetched {
         status,

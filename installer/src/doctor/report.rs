@@ -87,10 +87,6 @@ impl Symbols {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// The human report, grouped in group order, ending with a one-line tally.
 pub fn human(checks: &[Check], verbose: bool, symbols: Symbols) -> String {
     let width = checks.iter().map(|c| c.id.len()).max().unwrap_or(0).max(22) + 1;
@@ -100,7 +96,7 @@ pub fn human(checks: &[Check], verbose: bool, symbols: Symbols) -> String {
         if in_group.is_empty() {
             continue;
         }
-        out.push_str(group.title());
+        out.push_str(&group.title());
         out.push('\n');
         for c in in_group {
             out.push_str(&format!(
@@ -112,7 +108,7 @@ pub fn human(checks: &[Check], verbose: bool, symbols: Symbols) -> String {
             if let Some(fix) = &c.fix
                 && c.status != Status::Ok
             {
-                out.push_str(&format!("      fix: {fix}\n"));
+                out.push_str(&format!("      {}\n", crate::tr!("doctor-fix", fix = fix)));
             }
             if verbose {
                 for (k, v) in &c.details {
@@ -126,15 +122,19 @@ pub fn human(checks: &[Check], verbose: bool, symbols: Symbols) -> String {
         }
     }
     let s = Summary::of(checks);
-    let mut tally = format!(
-        "{}, {}, {} skipped, {} ok.",
-        plural(s.fail, "problem", "problems"),
-        plural(s.warn, "warning", "warnings"),
-        s.skip,
-        s.ok
+    let mut tally = crate::tr!(
+        "doctor-tally",
+        problems = crate::tr!("doctor-tally-problems", n = s.fail),
+        warnings = crate::tr!("doctor-tally-warnings", n = s.warn),
+        skipped = crate::tr!("doctor-tally-skipped", n = s.skip),
+        ok = crate::tr!("doctor-tally-ok", n = s.ok)
     );
     if !verbose {
-        tally.push_str("  Details: matrixctl doctor -v   Machines: --json");
+        tally.push_str(&crate::tr!(
+            "doctor-tally-more",
+            verbose = "matrixctl doctor -v",
+            json = "--json"
+        ));
     }
     out.push('\n');
     out.push_str(&tally);

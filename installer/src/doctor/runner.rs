@@ -45,22 +45,28 @@ pub fn run_checks(defs: &[CheckDef], ctx: Arc<Ctx>, timeout: Duration) -> Vec<Ch
         let tx_check = tx.clone();
         let ctx = ctx.clone();
         let def = *def;
-        let spawned = std::thread::Builder::new().name(format!("{THREAD_PREFIX}{}", def.id)).spawn(move || {
-            let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| (def.run)(&ctx))) {
-                Ok(o) => o,
-                Err(p) => Outcome::fail(
-                    format!("check crashed: {}", panic_message(p.as_ref())),
-                    "this is a bug in matrixctl doctor; please report it with `matrixctl doctor -v` output",
-                ),
-            };
-            let _ = tx_check.send((i, outcome));
-        });
+        let spawned = std::thread::Builder::new()
+            .name(format!("{THREAD_PREFIX}{}", def.id))
+            .spawn(move || {
+                let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| (def.run)(&ctx))) {
+                    Ok(o) => o,
+                    Err(p) => Outcome::fail(
+                        crate::msg!("run-crashed", error = panic_message(p.as_ref())),
+                        crate::msg!(
+                            "run-crashed-fix",
+                            cmd = "matrixctl doctor",
+                            verbose = "matrixctl doctor -v"
+                        ),
+                    ),
+                };
+                let _ = tx_check.send((i, outcome));
+            });
         if let Err(e) = spawned {
             let _ = tx.send((
                 i,
                 Outcome::fail(
-                    format!("check crashed: cannot start a thread: {e}"),
-                    "free some memory and run doctor again",
+                    crate::msg!("run-no-thread", error = e),
+                    crate::msg!("run-no-thread-fix"),
                 ),
             ));
         }
@@ -80,9 +86,11 @@ pub fn run_checks(defs: &[CheckDef], ctx: Arc<Ctx>, timeout: Duration) -> Vec<Ch
         .map(|(def, o)| {
             let o = o.unwrap_or_else(|| {
                 Outcome::fail(
-                    format!("check crashed: no answer within {} s", timeout.as_secs()),
-                    "something it waits for hangs (a firewall dropping packets, a stuck service); run it alone with -v: matrixctl doctor ".to_string()
-                        + def.id,
+                    crate::msg!("run-timeout", n = timeout.as_secs()),
+                    crate::msg!(
+                        "run-timeout-fix",
+                        cmd = format!("matrixctl doctor {}", def.id)
+                    ),
                 )
             });
             Check::from_outcome(def, o)

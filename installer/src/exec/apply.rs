@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::exec::{fs, service, system};
 use crate::facts::{probe, under};
 use crate::plan::model::*;
+use crate::tr;
 use crate::ui::Printer;
 
 pub struct Options {
@@ -43,20 +44,20 @@ pub struct Failure {
 
 fn describe(step: &Step) -> String {
     match step {
-        Step::Packages { names, .. } => format!("install packages {}", names.join(" ")),
-        Step::User { name, .. } => format!("create user {name}"),
-        Step::Run { title, .. } => title.clone(),
-        Step::Dir { path, .. } => format!("create directory {}", path.display()),
-        Step::File(f) => format!("write {}", f.path.display()),
-        Step::SelfSigned { cert, .. } => {
-            format!("generate a self-signed certificate {}", cert.display())
+        Step::Packages { names, .. } => tr!("step-packages", names = names.join(" ")),
+        Step::User { name, .. } => tr!("step-user", name = name),
+        Step::Run { title, .. } => title.to_string(),
+        Step::Dir { path, .. } => tr!("step-dir", path = path.display()),
+        Step::File(f) => tr!("step-file", path = f.path.display()),
+        Step::SelfSigned { cert, .. } => tr!("step-self-signed", path = cert.display()),
+        Step::Symlink { link, .. } => tr!("step-symlink", path = link.display()),
+        Step::Include { file, .. } => tr!("step-include", path = file.display()),
+        Step::Service(s) => tr!("step-service", name = s.name),
+        Step::Wait { url, .. } => tr!("step-wait", url = url),
+        Step::Append { file, what, .. } => {
+            tr!("step-append", what = what, path = file.display())
         }
-        Step::Symlink { link, .. } => format!("link {}", link.display()),
-        Step::Include { file, .. } => format!("add an include to {}", file.display()),
-        Step::Service(s) => format!("start {}", s.name),
-        Step::Wait { url, .. } => format!("wait for {url}"),
-        Step::Append { file, what, .. } => format!("add {what} to {}", file.display()),
-        Step::Remove { path, .. } => format!("remove {}", path.display()),
+        Step::Remove { path, .. } => tr!("step-remove", path = path.display()),
     }
 }
 
@@ -102,12 +103,12 @@ impl Run<'_> {
 
     fn set_owner_mode(&self, path: &Path, mode: u32, owner: &Owner) -> Result<(), String> {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-            .map_err(|e| format!("cannot chmod {}: {e}", path.display()))?;
+            .map_err(|e| tr!("exec-cannot-chmod", path = path.display(), error = e))?;
         if nix::unistd::geteuid().is_root()
             && let Some((u, g)) = self.ids(owner)?
         {
             nix::unistd::chown(path, Some(u.into()), Some(g.into()))
-                .map_err(|e| format!("cannot chown {}: {e}", path.display()))?;
+                .map_err(|e| tr!("exec-cannot-chown", path = path.display(), error = e))?;
         }
         Ok(())
     }
@@ -119,10 +120,11 @@ impl Run<'_> {
             .unwrap_or_default();
         let backup = path.with_file_name(format!("{name}.{}.bak", self.stamp));
         std::fs::copy(path, &backup).map_err(|e| {
-            format!(
-                "cannot back up {} to {}: {e}",
-                path.display(),
-                backup.display()
+            tr!(
+                "exec-cannot-back-up",
+                path = path.display(),
+                backup = backup.display(),
+                error = e
             )
         })?;
         Ok(backup)
@@ -131,7 +133,7 @@ impl Run<'_> {
     fn ensure_parent(&self, path: &Path) -> Result<(), String> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                .map_err(|e| tr!("exec-cannot-create", path = parent.display(), error = e))?;
         }
         Ok(())
     }
@@ -147,21 +149,21 @@ impl Run<'_> {
             Ok(_) => {
                 let backup = self.backup(&host)?;
                 fs::write_atomic(&host, bytes, f.mode)
-                    .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("exec-cannot-write", path = host.display(), error = e))?;
                 self.set_owner_mode(&host, f.mode, &f.owner)?;
                 self.changed(
                     "Updating",
-                    format!(
-                        "{} (old file kept as {})",
-                        f.path.display(),
-                        backup.display()
+                    tr!(
+                        "exec-updated",
+                        path = f.path.display(),
+                        backup = backup.display()
                     ),
                     f.affects,
                 );
             }
             Err(_) => {
                 fs::write_atomic(&host, bytes, f.mode)
-                    .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("exec-cannot-write", path = host.display(), error = e))?;
                 self.set_owner_mode(&host, f.mode, &f.owner)?;
                 self.changed("Writing", f.path.display().to_string(), f.affects);
             }
@@ -176,23 +178,29 @@ impl Run<'_> {
         if std::fs::symlink_metadata(&host).is_ok() {
             self.status(
                 "Keeping",
-                format!(
-                    "{} (already exists; {what} is never overwritten)",
-                    f.path.display()
-                ),
+                if what == "a secret" {
+                    tr!("exec-keep-secret", path = f.path.display())
+                } else {
+                    tr!("exec-keep-key", path = f.path.display())
+                },
             );
             return Ok(());
         }
         if !fs::create_new(&host, bytes, f.mode)
-            .map_err(|e| format!("cannot write {}: {e}", host.display()))?
+            .map_err(|e| tr!("exec-cannot-write", path = host.display(), error = e))?
         {
-            self.status("Keeping", format!("{} (already exists)", f.path.display()));
+            self.status("Keeping", tr!("exec-exists", path = f.path.display()));
             return Ok(());
         }
         self.set_owner_mode(&host, f.mode, &f.owner)?;
+        let mode = format!("{:04o}", f.mode);
         self.changed(
             "Generating",
-            format!("{} ({what}, mode {:04o})", f.path.display(), f.mode),
+            if what == "a secret" {
+                tr!("exec-new-secret", path = f.path.display(), mode = mode)
+            } else {
+                tr!("exec-new-key", path = f.path.display(), mode = mode)
+            },
             f.affects,
         );
         Ok(())
@@ -228,12 +236,12 @@ impl Run<'_> {
                 if missing.is_empty() {
                     self.status(
                         "Keeping",
-                        format!("packages {} (already installed)", names.join(" ")),
+                        tr!("exec-packages-installed", names = names.join(" ")),
                     );
                     return Ok(());
                 }
                 if let Some(r) = refresh {
-                    self.status("Refreshing", format!("package lists (`{}`)", r.display()));
+                    self.status("Refreshing", tr!("exec-package-lists", cmd = r.display()));
                     system::run_ok(r)?;
                 }
                 let base = &install.argv[..install.argv.len() - names.len()];
@@ -269,9 +277,13 @@ impl Run<'_> {
                     for c in create_user {
                         system::run_ok(c)?;
                     }
-                    self.changed("Creating", format!("system user {name}"), Affects::Nothing);
+                    self.changed(
+                        "Creating",
+                        tr!("uninstall-system-user", name = name),
+                        Affects::Nothing,
+                    );
                 } else {
-                    self.status("Keeping", format!("user {name} (exists)"));
+                    self.status("Keeping", tr!("exec-user-exists", name = name));
                 }
             }
             Step::Run { title, cmd, unless } => {
@@ -283,11 +295,11 @@ impl Run<'_> {
                     None => false,
                 };
                 if done {
-                    self.status("Keeping", format!("{title}: already done"));
+                    self.status("Keeping", tr!("exec-already-done", title = title));
                 } else {
                     self.status("Running", format!("{title} (`{}`)", cmd.display()));
                     system::run_ok(cmd)?;
-                    self.report.changed.push(title.clone());
+                    self.report.changed.push(title.to_string());
                 }
             }
             Step::Dir {
@@ -296,7 +308,7 @@ impl Run<'_> {
                 let host = self.host(path);
                 let existed = host.is_dir();
                 std::fs::create_dir_all(&host)
-                    .map_err(|e| format!("cannot create {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("exec-cannot-create", path = host.display(), error = e))?;
                 if !existed {
                     self.set_owner_mode(&host, *mode, owner)?;
                     self.changed("Creating", format!("{}/", path.display()), Affects::Nothing);
@@ -306,7 +318,7 @@ impl Run<'_> {
                 Content::Template { .. } | Content::Data { .. }
                     if f.create_only && std::fs::symlink_metadata(self.host(&f.path)).is_ok() =>
                 {
-                    self.status("Keeping", format!("{} (already exists)", f.path.display()));
+                    self.status("Keeping", tr!("exec-exists", path = f.path.display()));
                 }
                 Content::Template { text, .. } | Content::Data { text, .. } => {
                     let is_unit = matches!(&f.content, Content::Template { id, .. } if id.starts_with("service/"));
@@ -335,14 +347,20 @@ impl Run<'_> {
                             f.path.file_name().unwrap_or_default().to_string_lossy()
                         ));
                         std::fs::copy(src, &tmp).map_err(|e| {
-                            format!("cannot copy {} to {}: {e}", src.display(), tmp.display())
+                            tr!(
+                                "exec-cannot-copy",
+                                src = src.display(),
+                                dst = tmp.display(),
+                                error = e
+                            )
                         })?;
-                        std::fs::rename(&tmp, &host)
-                            .map_err(|e| format!("cannot replace {}: {e}", host.display()))?;
+                        std::fs::rename(&tmp, &host).map_err(|e| {
+                            tr!("exec-cannot-replace", path = host.display(), error = e)
+                        })?;
                         self.set_owner_mode(&host, f.mode, &f.owner)?;
                         self.changed(
                             "Installing",
-                            format!("{} (from {})", f.path.display(), src.display()),
+                            tr!("exec-from", path = f.path.display(), src = src.display()),
                             f.affects,
                         );
                     }
@@ -358,17 +376,11 @@ impl Run<'_> {
             } => {
                 let (hc, hk) = (self.host(cert), self.host(key));
                 if hc.exists() && hk.exists() {
-                    self.status(
-                        "Keeping",
-                        format!(
-                            "{} and its key (already exist; never overwritten)",
-                            cert.display()
-                        ),
-                    );
+                    self.status("Keeping", tr!("exec-cert-kept", path = cert.display()));
                     return Ok(());
                 }
-                let ck = self_signed(names)
-                    .map_err(|e| format!("cannot generate a certificate: {e}"))?;
+                let ck =
+                    self_signed(names).map_err(|e| tr!("exec-cannot-generate-cert", error = e))?;
                 for p in [&hc, &hk] {
                     if p.exists() {
                         let b = self.backup(p)?;
@@ -380,10 +392,10 @@ impl Run<'_> {
                 }
                 self.ensure_parent(&hk)?;
                 fs::write_atomic(&hk, ck.signing_key.serialize_pem().as_bytes(), 0o600)
-                    .map_err(|e| format!("cannot write {}: {e}", hk.display()))?;
+                    .map_err(|e| tr!("exec-cannot-write", path = hk.display(), error = e))?;
                 self.set_owner_mode(&hk, 0o600, key_owner)?;
                 fs::write_atomic(&hc, ck.cert.pem().as_bytes(), 0o644)
-                    .map_err(|e| format!("cannot write {}: {e}", hc.display()))?;
+                    .map_err(|e| tr!("exec-cannot-write", path = hc.display(), error = e))?;
                 self.set_owner_mode(
                     &hc,
                     0o644,
@@ -394,11 +406,11 @@ impl Run<'_> {
                 )?;
                 self.changed(
                     "Generating",
-                    format!(
-                        "{} (self-signed for {}) and {}",
-                        cert.display(),
-                        names.join(", "),
-                        key.display()
+                    tr!(
+                        "exec-cert-new",
+                        cert = cert.display(),
+                        names = names.join(", "),
+                        key = key.display()
                     ),
                     *affects,
                 );
@@ -411,15 +423,16 @@ impl Run<'_> {
                 self.ensure_parent(&host)?;
                 if std::fs::symlink_metadata(&host).is_ok() {
                     let b = self.backup(&host)?;
-                    std::fs::remove_file(&host)
-                        .map_err(|e| format!("cannot replace {}: {e}", host.display()))?;
+                    std::fs::remove_file(&host).map_err(|e| {
+                        tr!("exec-cannot-replace", path = host.display(), error = e)
+                    })?;
                     self.status(
                         "Backing up",
                         format!("{} to {}", link.display(), b.display()),
                     );
                 }
                 std::os::unix::fs::symlink(target, &host)
-                    .map_err(|e| format!("cannot link {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("exec-cannot-link", path = host.display(), error = e))?;
                 self.changed(
                     "Linking",
                     format!("{} -> {}", link.display(), target.display()),
@@ -428,9 +441,8 @@ impl Run<'_> {
             }
             Step::Include { file, line, .. } => {
                 let host = self.host(file);
-                let text = std::fs::read_to_string(&host).map_err(|e| {
-                    format!("cannot read {}: {e} (is nginx installed?)", host.display())
-                })?;
+                let text = std::fs::read_to_string(&host)
+                    .map_err(|e| tr!("exec-cannot-read-nginx", path = host.display(), error = e))?;
                 if text.lines().any(|l| l.trim() == line) {
                     return Ok(());
                 }
@@ -460,13 +472,13 @@ impl Run<'_> {
                     .unwrap_or(0o644);
                 let b = self.backup(&host)?;
                 fs::write_atomic(&host, out.as_bytes(), mode)
-                    .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("exec-cannot-write", path = host.display(), error = e))?;
                 self.changed(
                     "Updating",
-                    format!(
-                        "{} (include added; old file kept as {})",
-                        file.display(),
-                        b.display()
+                    tr!(
+                        "exec-include-added",
+                        path = file.display(),
+                        backup = b.display()
                     ),
                     Affects::Nginx,
                 );
@@ -478,13 +490,9 @@ impl Run<'_> {
                 let outcome = service::ensure(s, changed, unit_changed)?;
                 let direct = !service::manager_running(s);
                 match outcome {
-                    service::Outcome::AlreadyRunning => self.status(
-                        "Unchanged",
-                        format!(
-                            "{} is running; nothing it reads changed, not restarting",
-                            s.name
-                        ),
-                    ),
+                    service::Outcome::AlreadyRunning => {
+                        self.status("Unchanged", tr!("exec-not-restarting", name = s.name))
+                    }
                     service::Outcome::Started(how) => {
                         self.status("Starting", format!("{}: {how}", s.name));
                         self.report.changed.push(format!("started {}", s.name));
@@ -508,7 +516,7 @@ impl Run<'_> {
             Step::Append { file, text, what } => {
                 let host = self.host(file);
                 let mut new = std::fs::read_to_string(&host)
-                    .map_err(|e| format!("cannot read {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("doc-cannot-read", path = host.display(), error = e))?;
                 if !new.is_empty() && !new.ends_with('\n') {
                     new.push('\n');
                 }
@@ -517,10 +525,10 @@ impl Run<'_> {
                     .map(|m| m.permissions().mode() & 0o7777)
                     .unwrap_or(0o600);
                 fs::write_atomic(&host, new.as_bytes(), mode)
-                    .map_err(|e| format!("cannot write {}: {e}", host.display()))?;
+                    .map_err(|e| tr!("exec-cannot-write", path = host.display(), error = e))?;
                 self.changed(
                     "Adding",
-                    format!("{what} to {}", file.display()),
+                    tr!("exec-added-to", what = what, path = file.display()),
                     Affects::Nothing,
                 );
             }
@@ -550,7 +558,7 @@ impl Run<'_> {
             }
             Step::Wait { url, connect, ca } => {
                 let ms = wait_for(url, connect, ca.as_deref().map(|p| self.host(p)).as_deref())?;
-                self.status("Ready", format!("{url} answered in {ms} ms"));
+                self.status("Ready", tr!("exec-ready", url = url, ms = ms));
             }
         }
         Ok(())
@@ -575,14 +583,15 @@ pub fn wait_for(url: &str, connect: &str, ca: Option<&Path>) -> Result<u128, Str
         .timeout(std::time::Duration::from_secs(5))
         .resolve(&host, addr);
     if let Some(ca) = ca {
-        let pem = std::fs::read(ca).map_err(|e| format!("cannot read {}: {e}", ca.display()))?;
+        let pem = std::fs::read(ca)
+            .map_err(|e| tr!("doc-cannot-read", path = ca.display(), error = e))?;
         let cert =
             reqwest::Certificate::from_pem(&pem).map_err(|e| format!("{}: {e}", ca.display()))?;
         builder = builder.tls_certs_only([cert]);
     }
     let client = builder
         .build()
-        .map_err(|e| format!("cannot create an HTTP client: {e}"))?;
+        .map_err(|e| tr!("exec-http-client", error = e))?;
     rt.block_on(async {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         let mut last = String::new();
@@ -590,7 +599,7 @@ pub fn wait_for(url: &str, connect: &str, ca: Option<&Path>) -> Result<u128, Str
             let t = std::time::Instant::now();
             match client.get(url).send().await {
                 Ok(r) if r.status().is_success() => return Ok(t.elapsed().as_millis()),
-                Ok(r) => last = format!("it answered {}", r.status()),
+                Ok(r) => last = tr!("exec-it-answered", status = r.status()),
                 Err(e) => {
                     let mut msg = e.to_string();
                     let mut src = std::error::Error::source(&e);

@@ -42,15 +42,15 @@ pub enum Outcome {
 
 fn test(s: &ServiceStep) -> Result<(), String> {
     if let Some(t) = &s.test {
-        system::run_ok(t).map_err(|e| format!("the configuration test failed: {e}"))?;
+        system::run_ok(t).map_err(|e| crate::tr!("exec-config-test-failed", error = e))?;
     }
     Ok(())
 }
 
 fn no_manager_note(s: &ServiceStep) -> String {
     match &s.manager_marker {
-        Some(m) => format!("the service manager is not running (no {})", m.display()),
-        None => "the service manager is not running".into(),
+        Some(m) => crate::tr!("exec-no-manager-path", path = m.display()),
+        None => crate::tr!("exec-no-manager"),
     }
 }
 

@@ -42,9 +42,9 @@ pub fn run(c: &Cmd) -> Result<Output, String> {
     let mut cmd = command(c)?;
     let out = cmd.output().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            format!("{} is not installed (not found in PATH)", c.argv[0])
+            crate::tr!("exec-not-installed", cmd = c.argv[0], var = "PATH")
         } else {
-            format!("cannot run {}: {e}", c.argv[0])
+            crate::tr!("exec-cannot-run", cmd = c.argv[0], error = e)
         }
     })?;
     Ok(Output {
@@ -61,13 +61,10 @@ pub fn run_ok(c: &Cmd) -> Result<Output, String> {
     if out.ok {
         Ok(out)
     } else {
-        let mut msg = format!(
-            "`{}` exited with {}",
-            c.display(),
-            out.code
-                .map(|c| c.to_string())
-                .unwrap_or_else(|| "a signal".into())
-        );
+        let mut msg = match out.code {
+            Some(code) => crate::tr!("exec-exited", cmd = c.display(), code = code),
+            None => crate::tr!("exec-killed", cmd = c.display()),
+        };
         let text = format!(
             "{}{}",
             out.stderr.trim(),
@@ -102,7 +99,7 @@ pub fn spawn_detached(
         .create(true)
         .append(true)
         .open(log)
-        .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+        .map_err(|e| crate::tr!("exec-cannot-open", path = log.display(), error = e))?;
     let _ = nix::unistd::chown(log, Some(acct.uid.into()), Some(acct.gid.into()));
     let err = out.try_clone().map_err(|e| e.to_string())?;
     let (prog, args) = argv.split_first().ok_or("empty command")?;
@@ -122,10 +119,10 @@ pub fn spawn_detached(
         .stdout(out)
         .stderr(err)
         .spawn()
-        .map_err(|e| format!("cannot start {prog}: {e}"))?;
+        .map_err(|e| crate::tr!("exec-cannot-start", cmd = prog, error = e))?;
     let pid = child.id();
     crate::exec::fs::write_atomic(pid_file, format!("{pid}\n").as_bytes(), 0o644)
-        .map_err(|e| format!("cannot write {}: {e}", pid_file.display()))?;
+        .map_err(|e| crate::tr!("exec-cannot-write", path = pid_file.display(), error = e))?;
     let _ = nix::unistd::chown(pid_file, Some(acct.uid.into()), Some(acct.gid.into()));
     // The child outlives matrixctl; init reaps it.
     std::mem::forget(child);

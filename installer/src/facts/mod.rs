@@ -110,20 +110,31 @@ pub fn detect(root: &Path, distro_override: Option<&str>) -> Result<Facts, CliEr
     let os = detect_os(root);
     let distro = match distro_override {
         Some(name) => distro::by_name(name).ok_or_else(|| {
-            CliError::usage(format!("--distro {name:?} is not a known OS family"))
-                .hint(format!("use one of: {}", family_ids().join(", ")))
+            CliError::usage(crate::tr!(
+                "err-unknown-distro",
+                flag = format!("--distro {name:?}")
+            ))
+            .hint(crate::tr!(
+                "hint-use-one-of",
+                names = family_ids().join(", ")
+            ))
         })?,
         None => distro::matching(&os.uname, os.id.as_deref(), &os.id_like).ok_or_else(|| {
-            CliError::failure(format!("unsupported operating system: {}", os.describe()))
-                .cause(format!(
-                    "detected uname {:?}, ID {:?}, ID_LIKE {:?}; no distros/*.toml matches",
-                    os.uname,
-                    os.id.as_deref().unwrap_or("-"),
-                    os.id_like.join(" ")
+            CliError::failure(crate::tr!("err-unsupported-os", os = os.describe()))
+                .cause(crate::tr!(
+                    "err-unsupported-os-detected",
+                    seen = format!(
+                        "uname {:?}, ID {:?}, ID_LIKE {:?}",
+                        os.uname,
+                        os.id.as_deref().unwrap_or("-"),
+                        os.id_like.join(" ")
+                    ),
+                    files = "distros/*.toml"
                 ))
-                .hint(format!(
-                    "if it is close to a supported family, pass --distro NAME (one of: {})",
-                    family_ids().join(", ")
+                .hint(crate::tr!(
+                    "hint-unsupported-os",
+                    flag = "--distro NAME",
+                    names = family_ids().join(", ")
                 ))
         })?,
     };

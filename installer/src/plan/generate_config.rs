@@ -112,22 +112,29 @@ pub fn generate(
                 && name != ctx.server_name
             {
                 return Err(err(
-                    format!(
-                        "{} is for server_name {name:?}, not {:?}",
-                        config.display(),
-                        ctx.server_name
+                    crate::tr!(
+                        "gc-other-server",
+                        path = config.display(),
+                        key = format!("server_name {name:?}"),
+                        ours = format!("{:?}", ctx.server_name)
                     ),
-                    "server_name can never change; pass the same --server-name, or a new --config-path for a new server",
+                    crate::tr!(
+                        "gc-other-server-hint",
+                        key = "server_name",
+                        flag = "--server-name",
+                        path = "--config-path"
+                    ),
                 ));
             }
-            kept.push(format!(
-                "{} (already exists; adding only what is missing)",
-                config.display()
-            ));
+            kept.push(crate::tr!("gc-kept-config", path = config.display()));
             let mut missing = Vec::new();
             for key in SECRET_KEYS {
                 if doc.has(key) || doc.has(&format!("{key}_path")) {
-                    kept.push(format!("{key} in {}", config.display()));
+                    kept.push(crate::tr!(
+                        "gc-kept-key",
+                        key = key,
+                        path = config.display()
+                    ));
                 } else {
                     let value = match *key {
                         "registration_shared_secret" => ctx.registration_shared_secret.clone(),

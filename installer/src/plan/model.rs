@@ -184,7 +184,7 @@ pub enum Step {
     },
     /// A command, skipped when its guard says it is done.
     Run {
-        title: String,
+        title: crate::i18n::Text,
         cmd: Cmd,
         unless: Option<Guard>,
     },
@@ -256,7 +256,7 @@ impl Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub steps: Vec<Step>,
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::i18n::Text>,
     pub config_path: PathBuf,
     pub service: String,
 }

@@ -4,7 +4,26 @@
 
 use std::fmt::Write as _;
 
+use crate::i18n::{pad, width};
 use crate::plan::model::*;
+use crate::tr;
+
+/// A change's verb in the current language.
+fn verb(v: &str) -> String {
+    match v {
+        "create" => tr!("plan-verb-create"),
+        "update" => tr!("plan-verb-update"),
+        "keep" => tr!("plan-verb-keep"),
+        "unchanged" => tr!("plan-verb-unchanged"),
+        "install" => tr!("plan-verb-install"),
+        "user" => tr!("plan-verb-user"),
+        "run" => tr!("plan-verb-run"),
+        "service" => tr!("plan-verb-service"),
+        "remove" => tr!("plan-verb-remove"),
+        "wait" => tr!("plan-verb-wait"),
+        other => other.to_string(),
+    }
+}
 
 fn mode_owner(mode: u32, o: &Owner) -> String {
     format!("{mode:04o} {}:{}", o.user, o.group)
@@ -16,18 +35,16 @@ fn line(
     target: impl std::fmt::Display,
     detail: impl std::fmt::Display,
 ) {
+    // Columns by display width: a Persian verb's chars are not its columns.
+    let verb = pad(&self::verb(verb), 10);
     let target = target.to_string();
     let detail = detail.to_string();
     if detail.is_empty() {
-        let _ = writeln!(out, "  {verb:<10} {target}");
-    } else if target.chars().count() <= 44 {
-        let _ = writeln!(out, "  {verb:<10} {target:<44} {detail}");
+        let _ = writeln!(out, "  {verb} {target}");
+    } else if width(&target) <= 44 {
+        let _ = writeln!(out, "  {verb} {} {detail}", pad(&target, 44));
     } else {
-        let _ = writeln!(
-            out,
-            "  {verb:<10} {target}\n  {:<10} {:<44} {detail}",
-            "", ""
-        );
+        let _ = writeln!(out, "  {verb} {target}\n  {:<10} {:<44} {detail}", "", "");
     }
 }
 
@@ -53,8 +70,8 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                 line(
                     &mut out,
                     "install",
-                    format!("packages for {purpose}: {}", names.join(" ")),
-                    "only those not installed yet",
+                    tr!("plan-packages", purpose = purpose, names = names.join(" ")),
+                    tr!("plan-packages-detail"),
                 );
                 if let Some(r) = refresh {
                     command(&mut out, "$ ", r);
@@ -72,7 +89,7 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                     &mut out,
                     "user",
                     format!("{name}:{group}"),
-                    format!("system user, home {home}, unless it exists"),
+                    tr!("plan-user-detail", home = home),
                 );
                 for c in create_group.iter().chain(create_user) {
                     command(&mut out, "$ ", c);
@@ -83,9 +100,14 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                 command(&mut out, "$ ", cmd);
                 match unless {
                     Some(Guard::Exists(p)) => {
-                        let _ = writeln!(out, "  {:<10}   unless {} exists", "", p.display());
+                        let _ = writeln!(
+                            out,
+                            "  {:<10}   {}",
+                            "",
+                            tr!("plan-unless-exists", path = p.display())
+                        );
                     }
-                    Some(Guard::Outputs(c)) => command(&mut out, "unless it exists: ", c),
+                    Some(Guard::Outputs(c)) => command(&mut out, &tr!("plan-unless-it-exists"), c),
                     None => {}
                 }
             }
@@ -99,36 +121,36 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                     &mut out,
                     change.verb(),
                     format!("{}/", path.display()),
-                    format!("directory {}", mode_owner(*mode, owner)),
+                    tr!("plan-directory", mode = mode_owner(*mode, owner)),
                 );
             }
             Step::File(f) => {
                 let detail = match (&f.content, f.change) {
-                    (Content::SigningKey, Change::Keep) => {
-                        "exists; a signing key is never overwritten".to_string()
-                    }
-                    (Content::SigningKey, _) => format!(
-                        "new ed25519 signing key, {} (never overwritten)",
-                        mode_owner(f.mode, &f.owner)
+                    (Content::SigningKey, Change::Keep) => tr!("plan-signing-key-keep"),
+                    (Content::SigningKey, _) => tr!(
+                        "plan-signing-key-new",
+                        kind = "ed25519",
+                        mode = mode_owner(f.mode, &f.owner)
                     ),
-                    (Content::Secret(_), Change::Keep) => {
-                        "exists; a secret is never overwritten".to_string()
+                    (Content::Secret(_), Change::Keep) => tr!("plan-secret-keep"),
+                    (Content::Secret(_), _) => {
+                        tr!("plan-secret-new", mode = mode_owner(f.mode, &f.owner))
                     }
-                    (Content::Secret(_), _) => format!(
-                        "new random secret, {} (never overwritten)",
-                        mode_owner(f.mode, &f.owner)
+                    (Content::Template { id, .. }, _) => tr!(
+                        "plan-from-template",
+                        template = format!("templates/{id}"),
+                        mode = mode_owner(f.mode, &f.owner)
                     ),
-                    (Content::Template { id, .. }, _) => {
-                        format!("from templates/{id}, {}", mode_owner(f.mode, &f.owner))
-                    }
-                    (Content::Copy(src), _) => format!(
-                        "copy of {}, {}",
-                        src.display(),
-                        mode_owner(f.mode, &f.owner)
+                    (Content::Copy(src), _) => tr!(
+                        "plan-copy-of",
+                        src = src.display(),
+                        mode = mode_owner(f.mode, &f.owner)
                     ),
-                    (Content::Data { what, .. }, _) => {
-                        format!("{what}, {}", mode_owner(f.mode, &f.owner))
-                    }
+                    (Content::Data { what, .. }, _) => tr!(
+                        "plan-data",
+                        what = data_what(what),
+                        mode = mode_owner(f.mode, &f.owner)
+                    ),
                 };
                 line(&mut out, f.change.verb(), f.path.display(), detail);
             }
@@ -141,16 +163,16 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                 ..
             } => {
                 let detail = if *change == Change::Keep {
-                    "exist; a certificate and key are never overwritten".to_string()
+                    tr!("plan-cert-keep")
                 } else {
-                    format!("self-signed certificate for {} (rcgen)", names.join(", "))
+                    tr!("plan-cert-new", names = names.join(", "), tool = "rcgen")
                 };
                 line(&mut out, change.verb(), cert.display(), detail);
                 line(
                     &mut out,
                     change.verb(),
                     key.display(),
-                    format!("its private key, {}", mode_owner(0o600, key_owner)),
+                    tr!("plan-cert-key", mode = mode_owner(0o600, key_owner)),
                 );
             }
             Step::Symlink {
@@ -162,7 +184,7 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                     &mut out,
                     change.verb(),
                     link.display(),
-                    format!("symlink to {}", target.display()),
+                    tr!("plan-symlink", target = target.display()),
                 );
             }
             Step::Include {
@@ -179,16 +201,14 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                     &mut out,
                     verb,
                     file.display(),
-                    format!("`{l}` inside the http block (old file kept as a backup)"),
+                    tr!("plan-include", line = l, block = "http"),
                 );
             }
             Step::Service(s) => {
                 let what = match s.on_change_of {
-                    Affects::Nothing => "start unless running".to_string(),
-                    _ if s.reload.is_some() => {
-                        "enable and start; reload if its files changed".to_string()
-                    }
-                    _ => "enable and start; restart only if its files changed".to_string(),
+                    Affects::Nothing => tr!("plan-service-start"),
+                    _ if s.reload.is_some() => tr!("plan-service-reload"),
+                    _ => tr!("plan-service-restart"),
                 };
                 line(&mut out, "service", &s.name, what);
                 if let Some(t) = &s.test {
@@ -201,23 +221,26 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                 let _ = match &s.direct {
                     Direct::Spawn { log, user, .. } => writeln!(
                         out,
-                        "  {:<10}   (where no service manager runs: matrixctl starts it as {user}, output to {})",
+                        "  {:<10}   {}",
                         "",
-                        log.display()
-                    ),
-                    Direct::Commands { start, .. } => {
-                        writeln!(
-                            out,
-                            "  {:<10}   (where no service manager runs: {})",
-                            "",
-                            start.display()
+                        tr!(
+                            "plan-direct-spawn",
+                            cmd = "matrixctl",
+                            user = user,
+                            log = log.display()
                         )
-                    }
+                    ),
+                    Direct::Commands { start, .. } => writeln!(
+                        out,
+                        "  {:<10}   {}",
+                        "",
+                        tr!("plan-direct", cmd = start.display())
+                    ),
                     Direct::Fallback { start } => writeln!(
                         out,
-                        "  {:<10}   (where no service manager runs: {})",
+                        "  {:<10}   {}",
                         "",
-                        start.display()
+                        tr!("plan-direct", cmd = start.display())
                     ),
                     Direct::Unavailable => Ok(()),
                 };
@@ -227,7 +250,7 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                     &mut out,
                     "update",
                     file.display(),
-                    format!("{what} added at the end"),
+                    tr!("plan-append", what = what),
                 );
             }
             Step::Remove { path, tree, .. } => {
@@ -236,24 +259,19 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                         &mut out,
                         "remove",
                         format!("{}/", path.display()),
-                        "and everything in it",
+                        tr!("plan-remove-tree"),
                     );
                 } else {
                     line(&mut out, "remove", path.display(), "");
                 }
             }
             Step::Wait { url, connect, .. } => {
-                line(
-                    &mut out,
-                    "wait",
-                    url,
-                    format!("answers (connecting to {connect})"),
-                );
+                line(&mut out, "wait", url, tr!("plan-wait", connect = connect));
             }
         }
     }
     for n in &plan.notes {
-        let _ = writeln!(out, "  note: {n}");
+        let _ = writeln!(out, "  {}", tr!("plan-note", note = n));
     }
     out
 }
@@ -269,4 +287,12 @@ pub fn changes_files(plan: &Plan) -> bool {
         Step::Append { .. } | Step::Remove { .. } => true,
         _ => false,
     })
+}
+
+/// The description of generated data, in the current language.
+fn data_what(what: &str) -> String {
+    match what {
+        "these answers, for re-runs" => tr!("plan-data-answers"),
+        other => other.to_string(),
+    }
 }

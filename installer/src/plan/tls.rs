@@ -8,54 +8,53 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 pub fn check_pair(cert_pem: &[u8], key_pem: &[u8]) -> Result<(), String> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem)
         .collect::<Result<_, _>>()
-        .map_err(|e| format!("the certificate file is not PEM: {e}"))?;
+        .map_err(|e| crate::tr!("ptls-not-pem", error = e))?;
     if certs.is_empty() {
-        return Err("the certificate file holds no certificate".into());
+        return Err(crate::tr!("ptls-no-cert"));
     }
     let parsed = certs
         .iter()
         .map(|c| x509_parser::parse_x509_certificate(c.as_ref()).map(|(_, c)| c))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("a certificate cannot be parsed: {e}"))?;
+        .map_err(|e| crate::tr!("ptls-unparsable", error = e))?;
     let leaf = &parsed[0];
     if !leaf.validity().is_valid() {
-        return Err(format!(
-            "the certificate for {} is not valid now (valid from {} to {})",
-            leaf.subject(),
-            leaf.validity().not_before,
-            leaf.validity().not_after
+        return Err(crate::tr!(
+            "ptls-not-valid",
+            subject = leaf.subject(),
+            from = leaf.validity().not_before,
+            to = leaf.validity().not_after
         ));
     }
     let self_signed = leaf.subject().as_raw() == leaf.issuer().as_raw();
     if !self_signed && parsed.len() < 2 {
-        return Err(format!(
-            "the file holds only the certificate for {}, not the full chain: add the intermediate certificate(s) issued by {} after it (certbot: fullchain.pem, not cert.pem)",
-            leaf.subject(),
-            leaf.issuer()
+        return Err(crate::tr!(
+            "ptls-no-chain",
+            subject = leaf.subject(),
+            issuer = leaf.issuer(),
+            fullchain = "fullchain.pem",
+            cert = "cert.pem"
         ));
     }
     for pair in parsed.windows(2) {
         if pair[0].issuer().as_raw() != pair[1].subject().as_raw() {
-            return Err(format!(
-                "the chain is out of order: {} is issued by {}, but the next certificate is {}",
-                pair[0].subject(),
-                pair[0].issuer(),
-                pair[1].subject()
+            return Err(crate::tr!(
+                "ptls-order",
+                subject = pair[0].subject(),
+                issuer = pair[0].issuer(),
+                next = pair[1].subject()
             ));
         }
     }
     let key = PrivateKeyDer::from_pem_slice(key_pem)
-        .map_err(|e| format!("the key file holds no PEM private key: {e}"))?;
+        .map_err(|e| crate::tr!("ptls-key-not-pem", error = e))?;
     let signing = rustls::crypto::ring::sign::any_supported_type(&key)
-        .map_err(|e| format!("the private key cannot be used: {e}"))?;
+        .map_err(|e| crate::tr!("ptls-key-unusable", error = e))?;
     let Some(spki) = signing.public_key() else {
-        return Err("cannot derive the public key of the private key".into());
+        return Err(crate::tr!("ptls-no-public"));
     };
     if spki.as_ref() != leaf.tbs_certificate.subject_pki.raw {
-        return Err(format!(
-            "the private key does not belong to the certificate for {}",
-            leaf.subject()
-        ));
+        return Err(crate::tr!("ptls-key-mismatch", subject = leaf.subject()));
     }
     Ok(())
 }

@@ -44,7 +44,11 @@ impl Printer {
     /// `     Writing /etc/matrixd/homeserver.yaml`
     pub fn status(&self, verb: &str, message: impl std::fmt::Display) {
         if !self.quiet {
-            self.write_err(&format!("{verb:>12} {message}\n"));
+            // Right-aligned by display width (a Persian verb's chars are not its columns).
+            let verb = verb_text(verb);
+            let verb = verb.as_str();
+            let indent = " ".repeat(12usize.saturating_sub(crate::i18n::width(verb)));
+            self.write_err(&format!("{indent}{verb} {message}\n"));
         }
     }
 
@@ -57,7 +61,10 @@ impl Printer {
 
     /// A warning, always shown.
     pub fn warn(&self, message: impl std::fmt::Display) {
-        self.write_err(&format!("warning: {message}\n"));
+        self.write_err(&format!(
+            "{}\n",
+            crate::tr!("warning-line", message = message)
+        ));
     }
 
     pub fn error(&self, e: &CliError) {
@@ -94,5 +101,37 @@ impl Printer {
                 .extend_from_slice(format!("{s}\n").as_bytes()),
             None => println!("{s}"),
         }
+    }
+}
+
+/// A status verb (written in English by its caller) in the current language.
+fn verb_text(verb: &str) -> String {
+    match verb {
+        "Adding" => crate::tr!("verb-adding"),
+        "Creating" => crate::tr!("verb-creating"),
+        "Dropping" => crate::tr!("verb-dropping"),
+        "Generating" => crate::tr!("verb-generating"),
+        "Installing" => crate::tr!("verb-installing"),
+        "Keeping" => crate::tr!("verb-keeping"),
+        "Linking" => crate::tr!("verb-linking"),
+        "Ready" => crate::tr!("verb-ready"),
+        "Refreshing" => crate::tr!("verb-refreshing"),
+        "Reloaded" => crate::tr!("verb-reloaded"),
+        "Reloading" => crate::tr!("verb-reloading"),
+        "Removing" => crate::tr!("verb-removing"),
+        "Restarted" => crate::tr!("verb-restarted"),
+        "Restarting" => crate::tr!("verb-restarting"),
+        "Running" => crate::tr!("verb-running"),
+        "Started" => crate::tr!("verb-started"),
+        "Starting" => crate::tr!("verb-starting"),
+        "Stopped" => crate::tr!("verb-stopped"),
+        "Unchanged" => crate::tr!("verb-unchanged"),
+        "Updating" => crate::tr!("verb-updating"),
+        "Writing" => crate::tr!("verb-writing"),
+        "Backing up" => crate::tr!("verb-backing-up"),
+        "Detected" => crate::tr!("verb-detected"),
+        "Reading" => crate::tr!("verb-reading"),
+        "Done" => crate::tr!("verb-done"),
+        other => other.to_string(),
     }
 }

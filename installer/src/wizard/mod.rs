@@ -28,7 +28,7 @@ pub fn complete(given: &Given, interactive: bool) -> Result<Given, MissingAnswer
             return Err(MissingAnswer::Required {
                 key: q.key,
                 flag: q.flag(),
-                help: q.explain,
+                help: q.explain_text(),
             });
         } else {
             continue;
@@ -43,7 +43,7 @@ pub enum MissingAnswer {
     Required {
         key: &'static str,
         flag: String,
-        help: &'static str,
+        help: String,
     },
     Prompt(String),
     /// A default or typed answer its own validator refuses (a bug).

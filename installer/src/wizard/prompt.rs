@@ -7,9 +7,11 @@ use crate::answers::{Kind, Question};
 
 /// Asks `q`; returns its values (empty: no answer).
 pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> {
-    if !q.explain.is_empty() {
-        eprintln!("  {}", q.explain);
+    let explain = q.explain_text();
+    if !explain.is_empty() {
+        eprintln!("  {explain}");
     }
+    let prompt = q.prompt_text();
     let map = |e: dialoguer::Error| match e {
         dialoguer::Error::IO(io) => io,
     };
@@ -19,7 +21,7 @@ pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> 
                 .and_then(|d| choices.iter().position(|c| c == d))
                 .unwrap_or(0);
             let i = Select::new()
-                .with_prompt(q.prompt)
+                .with_prompt(&prompt)
                 .items(&choices)
                 .default(start)
                 .interact()
@@ -27,20 +29,13 @@ pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> 
             vec![choices[i].clone()]
         }
         Kind::YesNo => {
-            // Enter confirms (a typed y or n alone would leave that Enter to skip the next
-            // question), and a question without a default (report_stats) has no answer on
-            // Enter alone: it shows [y/n] and waits for one.
-            let mut c = Confirm::new().with_prompt(q.prompt).wait_for_newline(true);
-            if let Some(d) = default {
-                c = c.default(d == "yes");
-            }
-            let b = c.interact().map_err(map)?;
+            let b = yes_no(&prompt, default.map(|d| d == "yes"))?;
             vec![if b { "yes" } else { "no" }.to_string()]
         }
         Kind::Text => {
             let validate = q.validate;
             let mut input = Input::<String>::new()
-                .with_prompt(q.prompt)
+                .with_prompt(&prompt)
                 .allow_empty(!q.required);
             if let Some(d) = default {
                 input = input.default(d.to_string());
@@ -54,7 +49,7 @@ pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> 
         Kind::List => {
             let validate = q.validate;
             let s: String = Input::<String>::new()
-                .with_prompt(q.prompt)
+                .with_prompt(&prompt)
                 .allow_empty(true)
                 .validate_with(move |s: &String| {
                     s.split(',')
@@ -83,8 +78,12 @@ pub enum Decision {
 
 pub fn confirm_plan() -> std::io::Result<Decision> {
     let i = Select::new()
-        .with_prompt("Apply this plan?")
-        .items(["Proceed", "Change answers", "Cancel"])
+        .with_prompt(crate::tr!("wizard-apply"))
+        .items([
+            crate::tr!("wizard-proceed"),
+            crate::tr!("wizard-change"),
+            crate::tr!("wizard-cancel"),
+        ])
         .default(0)
         .interact()
         .map_err(|e| match e {
@@ -95,12 +94,29 @@ pub fn confirm_plan() -> std::io::Result<Decision> {
 
 /// Yes/no confirmation (uninstall --purge).
 pub fn confirm(prompt: &str) -> std::io::Result<bool> {
-    Confirm::new()
+    yes_no(prompt, Some(false))
+}
+
+/// A yes/no question. In English: y or n, then Enter (a typed y or n alone would leave that
+/// Enter to skip the next question); without a default (report_stats) Enter alone is no
+/// answer: it shows [y/n] and waits for one. In Persian the answers are words (a Persian
+/// keyboard has no y or n), so it is a choice between them, the default preselected.
+fn yes_no(prompt: &str, default: Option<bool>) -> std::io::Result<bool> {
+    let map = |e: dialoguer::Error| match e {
+        dialoguer::Error::IO(io) => io,
+    };
+    if crate::i18n::current() == crate::i18n::Lang::En {
+        let mut c = Confirm::new().with_prompt(prompt).wait_for_newline(true);
+        if let Some(d) = default {
+            c = c.default(d);
+        }
+        return c.interact().map_err(map);
+    }
+    let i = Select::new()
         .with_prompt(prompt)
-        .default(false)
-        .wait_for_newline(true)
+        .items([crate::tr!("wizard-yes"), crate::tr!("wizard-no")])
+        .default(if default == Some(false) { 1 } else { 0 })
         .interact()
-        .map_err(|e| match e {
-            dialoguer::Error::IO(io) => io,
-        })
+        .map_err(map)?;
+    Ok(i == 0)
 }

@@ -150,6 +150,7 @@ fn a_check_that_panics_or_hangs_fails_and_the_run_goes_on() {
     assert!(
         checks[1]
             .summary
+            .en()
             .starts_with("check crashed: no answer within"),
         "{}",
         checks[1].summary
@@ -186,7 +187,7 @@ fn offline_skips_the_network_groups_but_not_their_local_checks() {
 }
 
 /// A config with something in every status, for the snapshots.
-fn snapshot_material(dir: &Path) -> std::path::PathBuf {
+pub fn snapshot_material(dir: &Path) -> std::path::PathBuf {
     let pki = Pki::new();
     let leaf = pki.leaf(&["matrix.example.test", "example.test"], 90);
     std::fs::write(dir.join("cert.pem"), &leaf.cert_pem).unwrap();
@@ -205,14 +206,14 @@ fn snapshot_material(dir: &Path) -> std::path::PathBuf {
         .write()
 }
 
-fn redact(text: &str, dir: &Path) -> String {
+pub fn redact(text: &str, dir: &Path) -> String {
     let key = std::fs::read_to_string(dir.join("signing.key")).unwrap();
     let version = key.split_whitespace().nth(1).unwrap().to_string();
     text.replace(&dir.display().to_string(), "[TMP]")
         .replace(&version, "[KEY_VERSION]")
 }
 
-const SNAPSHOT_CHECKS: &[&str] = &["--offline", "config", "tls", "federation", "email", "turn"];
+pub const SNAPSHOT_CHECKS: &[&str] = &["--offline", "config", "tls", "federation", "email", "turn"];
 
 #[test]
 fn human_report_and_json_snapshots_carry_the_same_facts() {
@@ -305,4 +306,49 @@ fn ascii_marks_when_the_locale_is_not_utf8() {
     assert!(text.contains("  ! config.registration"), "{text}");
     assert!(text.contains("  x config.url_preview"), "{text}");
     assert!(text.contains("  - email.smtp"), "{text}");
+}
+
+/// The same run in Persian: a golden file of its own; the JSON is the English one, byte for
+/// byte (machines read it); check ids stay as they are and technical fragments are isolated.
+#[test]
+fn persian_report_has_its_own_snapshot_and_the_json_stays_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = snapshot_material(dir.path());
+    let c = cfg.to_str().unwrap();
+    let mut args = vec!["--lang", "fa", "-c", c];
+    args.extend_from_slice(SNAPSHOT_CHECKS);
+    let (code, human, err) = doctor(&args);
+    assert_eq!(code, 1, "{err}");
+    golden("doctor-report.fa.txt", &redact(&human, dir.path()));
+    assert!(human.contains("پیکربندی\n"), "{human}");
+    assert!(human.contains("  ✓ config.parse "), "{human}");
+    assert!(
+        human.contains(&format!(
+            "\u{2068}{}/cert.pem\u{2069}",
+            dir.path().display()
+        )),
+        "a path in a Persian sentence is isolated:\n{human}"
+    );
+    assert!(
+        !human.chars().any(|c| ('\u{6f0}'..='\u{6f9}').contains(&c)),
+        "numbers stay in Latin digits:\n{human}"
+    );
+
+    let mut en = vec!["--json", "-c", c];
+    en.extend_from_slice(SNAPSHOT_CHECKS);
+    let mut fa = vec!["--lang", "fa"];
+    fa.extend_from_slice(&en);
+    let (_, en_json, _) = doctor(&en);
+    let (_, fa_json, _) = doctor(&fa);
+    // The certificate's expiry is computed from the clock: equal within one run.
+    assert_eq!(en_json, fa_json, "--json does not depend on the language");
+
+    // LANG picks Persian too; LC_ALL=C (set after) would win over it.
+    let mut cmd = crate::matrixctl();
+    cmd.args(["doctor", "-c", c, "--nginx-site", "/nonexistent/site.conf"])
+        .args(SNAPSHOT_CHECKS)
+        .env_remove("LC_ALL")
+        .env("LANG", "fa_IR.UTF-8");
+    let out = cmd.output().unwrap();
+    assert_eq!(crate::stdout(&out), human);
 }

@@ -176,3 +176,39 @@ fn refuses_a_different_server_name_and_a_bad_one() {
         "--report-stats is required, as in Synapse"
     );
 }
+
+/// Command-line errors: clap's own English, unchanged; in Persian, said in Persian with the
+/// flag isolated, the same exit code.
+#[test]
+fn usage_errors_in_english_are_clap_s_and_in_persian_are_persian() {
+    let en = crate::matrixctl()
+        .args(["status", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(en.status.code(), Some(2));
+    assert!(
+        crate::stderr(&en).starts_with("error: unexpected argument '--bogus' found"),
+        "{}",
+        crate::stderr(&en)
+    );
+    let fa = crate::matrixctl()
+        .args(["--lang", "fa", "status", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(fa.status.code(), Some(2));
+    let err = crate::stderr(&fa);
+    assert!(
+        err.starts_with("خطا: آرگومان ناشناخته: \u{2068}--bogus\u{2069}\n"),
+        "{err}"
+    );
+    let fa = crate::matrixctl()
+        .args(["--lang", "fa", "install", "--database", "mysql"])
+        .output()
+        .unwrap();
+    assert_eq!(fa.status.code(), Some(2));
+    assert!(
+        crate::stderr(&fa).contains("sqlite, postgres"),
+        "{}",
+        crate::stderr(&fa)
+    );
+}

@@ -874,3 +874,38 @@ fn an_unsupported_os_is_refused_with_what_was_detected() {
         stdout(&out)
     );
 }
+
+/// The plan in Persian: its own golden files; the columns line up by display width (the
+/// target column starts at the same terminal column on every line), and the commands and paths
+/// are the English plan's.
+#[test]
+fn persian_plans_have_their_own_golden_files_and_aligned_columns() {
+    use matrixctl::i18n::{Lang, width, with_lang};
+    for set in ["basic", "postgres-full"] {
+        let a = answer_set(set);
+        let plan = plan::build(&a, &test_facts("debian"), &memory(), &mut counter()).unwrap();
+        let en = with_lang(Lang::En, || plan::show::render(&plan, false));
+        let fa = with_lang(Lang::Fa, || plan::show::render(&plan, false));
+        golden(&format!("install/debian-{set}.fa.txt"), &fa);
+        assert_eq!(en.lines().count(), fa.lines().count(), "{fa}");
+        for (e, f) in en.lines().zip(fa.lines()) {
+            // Command lines are the same in both languages.
+            if e.trim_start().starts_with("$ ") {
+                assert_eq!(e, f);
+            }
+            // A verb line whose target is a path (the same in both): it starts at column 13,
+            // and the detail after it at column 58, as in English.
+            if !e.starts_with("   ") && e[13..].starts_with('/') {
+                let target = e[13..].split(' ').next().unwrap();
+                let at = f.find(target).unwrap_or_else(|| panic!("{target} in {f}"));
+                assert_eq!(width(&f[..at]), 13, "{f}");
+                if e.len() > 58 && e.as_bytes()[57] == b' ' && e.as_bytes()[58] != b' ' {
+                    let end = at + target.len();
+                    let detail = end + f[end..].find(|c: char| c != ' ').unwrap();
+                    assert_eq!(width(&f[..detail]), 58, "{f}");
+                }
+            }
+        }
+        assert!(fa.contains("ساختن"), "{fa}");
+    }
+}

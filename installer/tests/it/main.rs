@@ -12,12 +12,22 @@ mod install;
 mod layers;
 mod register_user;
 mod templates;
+mod terminal;
 mod uninstall;
 
 use std::process::{Command, Output};
 
+/// The binary, in English whatever language the caller's locale asks for (the English golden
+/// files); the locale's character set is left as it is.
 pub fn matrixctl() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_matrixctl"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_matrixctl"));
+    c.env_remove("LC_MESSAGES");
+    for var in ["LC_ALL", "LANG"] {
+        if std::env::var(var).is_ok_and(|v| v.starts_with("fa")) {
+            c.env_remove(var);
+        }
+    }
+    c
 }
 
 pub fn stdout(o: &Output) -> String {

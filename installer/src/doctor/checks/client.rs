@@ -4,6 +4,8 @@
 
 use crate::doctor::net::{self, Fetch, Fetched};
 use crate::doctor::{Ctx, Outcome};
+use crate::i18n::Text;
+use crate::msg;
 
 /// The Origin header sent, as a web client on another host would.
 pub const ORIGIN: &str = "https://app.element.io";
@@ -65,7 +67,11 @@ async fn fetch(ctx: &Ctx, host: &str) -> ClientWellKnown {
                     return ClientWellKnown {
                         url: start,
                         hops,
-                        last: Err(format!("bad redirect to {loc:?}: {e}")),
+                        last: Err(crate::tr!(
+                            "cli-bad-redirect",
+                            to = format!("{loc:?}"),
+                            error = e
+                        )),
                     };
                 }
             };
@@ -80,7 +86,7 @@ async fn fetch(ctx: &Ctx, host: &str) -> ClientWellKnown {
     ClientWellKnown {
         url: start,
         hops,
-        last: Err("more than 5 redirects".into()),
+        last: Err(crate::tr!("cli-too-many-redirects", n = 5)),
     }
 }
 
@@ -102,31 +108,42 @@ fn base_url(wk: &ClientWellKnown) -> Result<String, Outcome> {
     let f = match &wk.last {
         Err(e) => {
             return Err(Outcome::warn(
-                format!("{} unreachable: {e}", wk.url),
-                "serve it over https (matrixctl install --well-known yes) so clients find the server from the user id",
+                msg!("fed-unreachable", url = wk.url, error = e),
+                msg!(
+                    "cli-wk-unreachable-fix",
+                    cmd = "matrixctl install --well-known yes"
+                ),
             ));
         }
         Ok(f) => f,
     };
     if f.status == 404 {
         return Err(Outcome::warn(
-            format!(
-                "{} is not served (HTTP 404): users must type the server URL by hand",
-                wk.url
+            msg!("cli-wk-404", url = wk.url, status = "HTTP 404"),
+            msg!(
+                "cli-wk-404-fix",
+                json = "{\"m.homeserver\": {\"base_url\": \"<public_baseurl>\"}}",
+                cmd = "matrixctl install --well-known yes"
             ),
-            "serve {\"m.homeserver\": {\"base_url\": \"<public_baseurl>\"}} there with CORS (matrixctl install --well-known yes does)",
         ));
     }
     if f.status != 200 {
         return Err(Outcome::fail(
-            format!("{} answered HTTP {}", wk.url, f.status),
-            "serve the file with status 200",
+            msg!(
+                "fed-answered",
+                url = wk.url,
+                status = format!("HTTP {}", f.status)
+            ),
+            msg!("cli-wk-status-fix", status = "200"),
         ));
     }
     let v = f.json().map_err(|e| {
         Outcome::fail(
-            format!("{} is {e}", wk.url),
-            "serve valid JSON: {\"m.homeserver\": {\"base_url\": \"https://matrix.example.org\"}}",
+            msg!("fed-wk-bad-json", url = wk.url, error = e),
+            msg!(
+                "cli-wk-json-fix",
+                json = "{\"m.homeserver\": {\"base_url\": \"https://matrix.example.org\"}}"
+            ),
         )
     })?;
     v.pointer("/m.homeserver/base_url")
@@ -134,8 +151,15 @@ fn base_url(wk: &ClientWellKnown) -> Result<String, Outcome> {
         .map(str::to_string)
         .ok_or_else(|| {
             Outcome::fail(
-                format!("{} has no m.homeserver.base_url", wk.url),
-                "serve {\"m.homeserver\": {\"base_url\": \"https://matrix.example.org\"}}",
+                msg!(
+                    "cli-wk-no-base",
+                    url = wk.url,
+                    key = "m.homeserver.base_url"
+                ),
+                msg!(
+                    "cli-serve",
+                    json = "{\"m.homeserver\": {\"base_url\": \"https://matrix.example.org\"}}"
+                ),
             )
         })
 }
@@ -147,12 +171,11 @@ pub fn well_known(ctx: &Ctx) -> Outcome {
     };
     match base_url(wk) {
         Ok(b) => {
-            let via = if wk.hops.len() > 1 {
-                format!(" (after {} redirect(s))", wk.hops.len() - 1)
-            } else {
-                String::new()
-            };
-            let mut o = Outcome::ok(format!("{} -> {b}{via}", wk.url));
+            let mut shown = vec![format!("{} -> {b}", wk.url).into()];
+            if wk.hops.len() > 1 {
+                shown.push(msg!("cli-wk-redirects", n = wk.hops.len() - 1));
+            }
+            let mut o = Outcome::ok(Text::Concat(shown));
             for (i, h) in wk.hops.iter().enumerate() {
                 o = o.detail(
                     &format!("hop{}", i + 1),
@@ -176,31 +199,29 @@ pub fn cors(ctx: &Ctx) -> Outcome {
         Err(o) => return o,
     };
     if base_url(wk).is_err() {
-        return Outcome::skip("skipped (no usable client well-known: see client.well_known)");
+        return Outcome::skip(msg!("cli-skip-no-wk", check = "client.well_known"));
     }
     let redirected = wk.hops.len() > 1;
     if let Some(h) = wk.hops.iter().find(|h| h.cors.is_none()) {
         let is_redirect = (300..400).contains(&h.status);
+        let header = "Access-Control-Allow-Origin";
         let summary = if is_redirect {
-            format!(
-                "the redirect at {} (HTTP {}) has no Access-Control-Allow-Origin: browsers stop there",
-                h.url, h.status
+            msg!(
+                "cli-cors-redirect",
+                url = h.url,
+                status = format!("HTTP {}", h.status),
+                header = header
             )
         } else if redirected {
-            format!(
-                "{} (reached through a redirect) has no Access-Control-Allow-Origin",
-                h.url
-            )
+            msg!("cli-cors-after-redirect", url = h.url, header = header)
         } else {
-            format!(
-                "{} has no Access-Control-Allow-Origin: web clients cannot read it",
-                h.url
-            )
+            msg!("cli-cors-missing", url = h.url, header = header)
         };
+        let line = "add_header Access-Control-Allow-Origin \"*\" always;";
         let fix = if is_redirect {
-            "serve the file directly on the server name, or add `add_header Access-Control-Allow-Origin \"*\" always;` to the redirect too"
+            msg!("cli-cors-redirect-fix", line = line)
         } else {
-            "add `add_header Access-Control-Allow-Origin \"*\" always;` to the location serving it"
+            msg!("cli-cors-fix", line = line)
         };
         return Outcome::fail(summary, fix);
     }
@@ -209,14 +230,11 @@ pub fn cors(ctx: &Ctx) -> Outcome {
         .last()
         .and_then(|h| h.cors.clone())
         .unwrap_or_default();
-    Outcome::ok(format!(
-        "Access-Control-Allow-Origin: {last}{}",
-        if redirected {
-            " (on every redirect too)"
-        } else {
-            ""
-        }
-    ))
+    let mut shown = vec![format!("Access-Control-Allow-Origin: {last}").into()];
+    if redirected {
+        shown.push(msg!("cli-cors-every-redirect"));
+    }
+    Outcome::ok(Text::Concat(shown))
 }
 
 fn same_url(a: &str, b: &str) -> bool {
@@ -231,7 +249,7 @@ pub fn base_url_check(ctx: &Ctx) -> Outcome {
     let base = match base_url(wk) {
         Ok(b) => b,
         Err(_) => {
-            return Outcome::skip("skipped (no usable client well-known: see client.well_known)");
+            return Outcome::skip(msg!("cli-skip-no-wk", check = "client.well_known"));
         }
     };
     let public = ctx
@@ -263,15 +281,32 @@ pub fn base_url_check(ctx: &Ctx) -> Outcome {
             Err(e) => e,
         };
         return Outcome::fail(
-            format!("{versions} does not answer: {why}"),
-            "make base_url the URL your reverse proxy serves /_matrix on (public_baseurl), and check the proxy forwards /_matrix",
+            msg!("cli-base-no-answer", url = versions, why = why),
+            msg!(
+                "cli-base-no-answer-fix",
+                key = "base_url",
+                public = "public_baseurl",
+                path = "/_matrix"
+            ),
         );
     }
     match public {
         Some(p) if !same_url(&p, &base) => Outcome::warn(
-            format!("base_url {base} answers but differs from public_baseurl {p}"),
-            "make the well-known's base_url and public_baseurl the same URL",
+            msg!(
+                "cli-base-differs",
+                base = format!("base_url {base}"),
+                public = format!("public_baseurl {p}")
+            ),
+            msg!(
+                "cli-base-differs-fix",
+                key = "base_url",
+                public = "public_baseurl"
+            ),
         ),
-        _ => Outcome::ok(format!("{base} answers /_matrix/client/versions")),
+        _ => Outcome::ok(msg!(
+            "cli-base-ok",
+            base = base,
+            path = "/_matrix/client/versions"
+        )),
     }
 }

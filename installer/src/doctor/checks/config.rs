@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use matrixd::config::{Database, SecretSource, YamlValue};
 
 use crate::doctor::{Ctx, Outcome};
+use crate::msg;
 
 const SUPPORT_MARK: &str = "is a Synapse setting matrixd does not support yet";
 
@@ -25,8 +26,11 @@ pub fn parse(ctx: &Ctx) -> Outcome {
     let l = &ctx.loaded;
     if l.paths.is_empty() {
         return Outcome::fail(
-            "no homeserver.yaml found (the OS is not one matrixctl knows, so its config path is unknown)",
-            "pass the config: matrixctl doctor -c /path/to/homeserver.yaml",
+            msg!("cfg-no-config", file = "homeserver.yaml", cmd = "matrixctl"),
+            msg!(
+                "cfg-no-config-fix",
+                cmd = "matrixctl doctor -c /path/to/homeserver.yaml"
+            ),
         );
     }
     let mut details = Outcome::ok("");
@@ -37,11 +41,13 @@ pub fn parse(ctx: &Ctx) -> Outcome {
         Some(_) => {
             let warnings = l.problems.warnings().count();
             let summary = if warnings == 0 {
-                shown_paths(ctx)
+                shown_paths(ctx).into()
             } else {
-                format!(
-                    "{} ({warnings} warning(s), see config.unknown_keys)",
-                    shown_paths(ctx)
+                msg!(
+                    "cfg-parse-warnings",
+                    paths = shown_paths(ctx),
+                    n = warnings,
+                    check = "config.unknown_keys"
                 )
             };
             Outcome { summary, ..details }
@@ -50,18 +56,20 @@ pub fn parse(ctx: &Ctx) -> Outcome {
             let first = l.problems.errors().next();
             let n = l.problems.errors().count();
             let summary = match first {
-                Some(p) if p.path.is_empty() => p.message.clone(),
-                Some(p) => format!("{}: {}", p.path, p.message),
-                None => "the configuration did not load".into(),
+                Some(p) if p.path.is_empty() => p.message.clone().into(),
+                Some(p) => format!("{}: {}", p.path, p.message).into(),
+                None => msg!("cfg-did-not-load"),
             };
+            // The server's loader words its problems (in English, as matrixd logs them).
             let summary = if n > 1 {
-                format!("{summary} (and {} more error(s))", n - 1)
+                crate::i18n::Text::Concat(vec![summary, msg!("cfg-more-errors", n_more = n - 1)])
             } else {
                 summary
             };
-            let fix = first
-                .and_then(|p| p.fix.clone())
-                .unwrap_or_else(|| "fix the errors listed by: matrixd check-config".into());
+            let fix = match first.and_then(|p| p.fix.clone()) {
+                Some(f) => f.into(),
+                None => msg!("cfg-parse-fix", cmd = "matrixd check-config"),
+            };
             Outcome {
                 status: crate::doctor::Status::Fail,
                 summary,
@@ -75,7 +83,7 @@ pub fn parse(ctx: &Ctx) -> Outcome {
 pub fn unknown_keys(ctx: &Ctx) -> Outcome {
     let probs = &ctx.loaded.problems;
     if ctx.loaded.raw.is_none() {
-        return Outcome::skip("skipped (the configuration does not parse: see config.parse)");
+        return Outcome::skip(msg!("skip-no-parse", check = "config.parse"));
     }
     let unknown: Vec<_> = probs
         .errors()
@@ -94,10 +102,13 @@ pub fn unknown_keys(ctx: &Ctx) -> Outcome {
             .join(", ")
     };
     if let Some(first) = unknown.first() {
-        let fix = first.fix.clone().unwrap_or_else(|| "remove the key".into());
+        let fix = match first.fix.clone() {
+            Some(f) => f.into(),
+            None => msg!("cfg-remove-key"),
+        };
         let mut o = Outcome::fail(
-            format!("unknown key(s): {}", names(&unknown)),
-            format!("{}: {fix}", first.path),
+            msg!("cfg-unknown-keys", keys = names(&unknown)),
+            crate::i18n::Text::Concat(vec![format!("{}: ", first.path).into(), fix]),
         );
         for p in &unknown {
             o = o.detail(&p.path, p.fix.as_deref().unwrap_or("unknown key"));
@@ -106,37 +117,46 @@ pub fn unknown_keys(ctx: &Ctx) -> Outcome {
     }
     if !ignored.is_empty() {
         let mut o = Outcome::warn(
-            format!(
-                "{} Synapse setting(s) matrixd ignores: {}",
-                ignored.len(),
-                names(&ignored)
+            msg!(
+                "cfg-ignored-keys",
+                n = ignored.len(),
+                keys = names(&ignored)
             ),
-            "they have no effect on matrixd yet; remove them or keep them for a later version",
+            msg!("cfg-ignored-keys-fix"),
         );
         for p in &ignored {
             o = o.detail(&p.path, &p.message);
         }
         return o;
     }
-    Outcome::ok("every key is one matrixd reads")
+    Outcome::ok(msg!("cfg-keys-ok"))
 }
 
 pub fn server_name(ctx: &Ctx) -> Outcome {
     match ctx.loaded.raw("server_name") {
         None => Outcome::fail(
-            "server_name is not set",
-            "set server_name to the domain in your users' ids, e.g. server_name: example.org",
+            msg!("cfg-unset", key = "server_name"),
+            msg!(
+                "cfg-server-name-fix",
+                key = "server_name",
+                example = "server_name: example.org"
+            ),
         ),
         Some(YamlValue::String(s)) if matrixd::config::is_valid_server_name(s) => {
             Outcome::ok(s.clone())
         }
         Some(YamlValue::String(s)) => Outcome::fail(
-            format!("{s:?} is not a valid server name"),
-            "use a DNS name (example.org), an IPv4 address or [IPv6], optionally with :port",
+            msg!("err-gc-server-name", name = format!("{s:?}")),
+            msg!(
+                "cfg-server-name-forms",
+                example = "example.org",
+                ipv6 = "[IPv6]",
+                port = ":port"
+            ),
         ),
         Some(_) => Outcome::fail(
-            "server_name is not a string",
-            "quote it: server_name: \"example.org\"",
+            msg!("cfg-not-string", key = "server_name"),
+            msg!("cfg-quote-it", example = "server_name: \"example.org\""),
         ),
     }
 }
@@ -145,33 +165,49 @@ pub fn public_baseurl(ctx: &Ctx) -> Outcome {
     let raw = match ctx.loaded.raw("public_baseurl") {
         None => {
             return Outcome::warn(
-                "public_baseurl is not set: /.well-known/matrix/client is not served and clients must be told the URL",
-                "set public_baseurl: https://matrix.example.org/ (the URL clients reach)",
+                msg!(
+                    "cfg-baseurl-unset",
+                    key = "public_baseurl",
+                    path = "/.well-known/matrix/client"
+                ),
+                msg!(
+                    "cfg-baseurl-unset-fix",
+                    example = "public_baseurl: https://matrix.example.org/"
+                ),
             );
         }
         Some(YamlValue::String(s)) => s.clone(),
         Some(_) => {
             return Outcome::fail(
-                "public_baseurl is not a string",
-                "set public_baseurl: \"https://matrix.example.org/\"",
+                msg!("cfg-not-string", key = "public_baseurl"),
+                msg!(
+                    "cfg-set",
+                    example = "public_baseurl: \"https://matrix.example.org/\""
+                ),
             );
         }
     };
     let Ok(url) = url::Url::parse(&raw) else {
         return Outcome::fail(
-            format!("{raw:?} is not a URL"),
-            "set public_baseurl: https://matrix.example.org/",
+            msg!("cfg-not-url", value = format!("{raw:?}")),
+            msg!(
+                "cfg-set",
+                example = "public_baseurl: https://matrix.example.org/"
+            ),
         );
     };
     let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     match url.scheme() {
         "https" => Outcome::ok(url.as_str().to_string()),
-        "http" if local => Outcome::ok(format!("{url} (loopback only)")),
+        "http" if local => Outcome::ok(msg!("cfg-loopback-only", url = url)),
         _ => Outcome::warn(
-            format!(
-                "{url} is not https: web clients on https pages cannot use it and passwords travel in clear"
+            msg!("cfg-not-https", url = url),
+            msg!(
+                "cfg-not-https-fix",
+                cmd = "matrixctl install",
+                scheme = "https://",
+                key = "public_baseurl"
             ),
-            "put TLS in front (matrixctl install sets up nginx and a certificate) and use an https:// public_baseurl",
         ),
     }
 }
@@ -180,20 +216,20 @@ pub fn signing_key(ctx: &Ctx) -> Outcome {
     let path: PathBuf = match (&ctx.loaded.config, ctx.loaded.raw("signing_key_path")) {
         (Some(c), _) => c.signing_key_path.clone(),
         (None, Some(YamlValue::String(p))) => PathBuf::from(p),
-        _ => return Outcome::skip("skipped (no signing_key_path: the configuration did not load)"),
+        _ => return Outcome::skip(msg!("cfg-skip-no-key-path", key = "signing_key_path")),
     };
     let meta = match std::fs::metadata(&path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Outcome::fail(
-                format!("{} does not exist", path.display()),
-                "restore it from a backup; only if it was never used, create one with matrixctl generate-config",
+                msg!("doc-does-not-exist", path = path.display()),
+                msg!("cfg-key-missing-fix", cmd = "matrixctl generate-config"),
             );
         }
         Err(e) => {
             return Outcome::warn(
-                format!("cannot inspect {}: {e}", path.display()),
-                "run doctor as root",
+                msg!("doc-cannot-inspect", path = path.display(), error = e),
+                msg!("doc-run-as-root", user = "root"),
             );
         }
     };
@@ -201,24 +237,25 @@ pub fn signing_key(ctx: &Ctx) -> Outcome {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             return Outcome::warn(
-                format!("{} is not readable by this user", path.display()),
-                "run doctor as root (sudo matrixctl doctor)",
+                msg!("doc-not-readable", path = path.display()),
+                msg!(
+                    "doc-run-as-root-sudo",
+                    user = "root",
+                    cmd = "sudo matrixctl doctor"
+                ),
             );
         }
         Err(e) => {
             return Outcome::fail(
-                format!("cannot read {}: {e}", path.display()),
-                "check the file",
+                msg!("doc-cannot-read", path = path.display(), error = e),
+                msg!("doc-check-file"),
             );
         }
     };
     let keys = match matrixd::keys::parse_signing_keys(&text) {
         Ok(k) => k,
         Err(e) => {
-            return Outcome::fail(
-                format!("{}: {e}", path.display()),
-                "restore the key from a backup: a new key makes other servers distrust your old events",
-            );
+            return Outcome::fail(format!("{}: {e}", path.display()), msg!("cfg-key-bad-fix"));
         }
     };
     let mode = meta.mode() & 0o777;
@@ -231,15 +268,19 @@ pub fn signing_key(ctx: &Ctx) -> Outcome {
     };
     if mode & 0o044 != 0 {
         return o(Outcome::fail(
-            format!(
-                "{} is readable by {} (mode {mode:04o})",
-                path.display(),
-                if mode & 0o004 != 0 {
-                    "every user"
-                } else {
-                    "its group"
-                }
-            ),
+            if mode & 0o004 != 0 {
+                msg!(
+                    "cfg-key-readable-all",
+                    path = path.display(),
+                    mode = format!("{mode:04o}")
+                )
+            } else {
+                msg!(
+                    "cfg-key-readable-group",
+                    path = path.display(),
+                    mode = format!("{mode:04o}")
+                )
+            },
             format!("chmod 600 {}", path.display()),
         ));
     }
@@ -247,28 +288,32 @@ pub fn signing_key(ctx: &Ctx) -> Outcome {
         match nix::unistd::User::from_name(&d.user.name) {
             Ok(Some(u)) if u.uid.as_raw() != meta.uid() => {
                 return o(Outcome::warn(
-                    format!(
-                        "{} is owned by uid {}, not by the service user {}",
-                        path.display(),
-                        meta.uid(),
-                        d.user.name
+                    msg!(
+                        "cfg-key-owner",
+                        path = path.display(),
+                        uid = meta.uid(),
+                        user = d.user.name
                     ),
                     format!("chown {}:{} {}", d.user.name, d.user.group, path.display()),
                 ));
             }
             Ok(Some(_)) => {
-                return o(Outcome::ok(format!(
-                    "{key_id} in {} (mode {mode:04o}, owner {})",
-                    path.display(),
-                    d.user.name
+                return o(Outcome::ok(msg!(
+                    "cfg-key-ok-owner",
+                    key = key_id,
+                    path = path.display(),
+                    mode = format!("{mode:04o}"),
+                    user = d.user.name
                 )));
             }
             _ => {}
         }
     }
-    o(Outcome::ok(format!(
-        "{key_id} in {} (mode {mode:04o})",
-        path.display()
+    o(Outcome::ok(msg!(
+        "cfg-key-ok",
+        key = key_id,
+        path = path.display(),
+        mode = format!("{mode:04o}")
     )))
 }
 
@@ -279,17 +324,24 @@ pub fn registration_secret(ctx: &Ctx) -> Outcome {
     };
     match &c.registration_shared_secret {
         None => Outcome::warn(
-            "registration_shared_secret is not set: matrixctl register-user cannot create users",
-            "add registration_shared_secret_path: /etc/matrixd/secrets/registration_shared_secret (matrixd creates the file)",
+            msg!(
+                "cfg-reg-secret-unset",
+                key = "registration_shared_secret",
+                cmd = "matrixctl register-user"
+            ),
+            msg!(
+                "cfg-reg-secret-unset-fix",
+                line = "registration_shared_secret_path: /etc/matrixd/secrets/registration_shared_secret"
+            ),
         ),
         Some(SecretSource::File { path, value: None }) => Outcome::warn(
-            format!("{} does not exist yet", path.display()),
-            "start matrixd once: it creates the file",
+            msg!("cfg-not-yet", path = path.display()),
+            msg!("cfg-start-once"),
         ),
         Some(SecretSource::File { path, .. }) => {
-            Outcome::ok(format!("set (from {})", path.display()))
+            Outcome::ok(msg!("cfg-set-from", path = path.display()))
         }
-        Some(SecretSource::Inline(_)) => Outcome::ok("set"),
+        Some(SecretSource::Inline(_)) => Outcome::ok(msg!("cfg-set-inline")),
     }
 }
 
@@ -299,17 +351,21 @@ fn raw_bool(ctx: &Ctx, key: &str) -> bool {
 
 pub fn registration(ctx: &Ctx) -> Outcome {
     if ctx.loaded.raw.is_none() {
-        return Outcome::skip("skipped (the configuration does not parse: see config.parse)");
+        return Outcome::skip(msg!("skip-no-parse", check = "config.parse"));
     }
     if !raw_bool(ctx, "enable_registration") {
-        return Outcome::ok("closed (accounts are created with matrixctl register-user)");
+        return Outcome::ok(msg!("cfg-reg-closed", cmd = "matrixctl register-user"));
     }
     if raw_bool(ctx, "registration_requires_token") {
-        return Outcome::ok("open with a registration token");
+        return Outcome::ok(msg!("cfg-reg-token"));
     }
     Outcome::warn(
-        "registration is open without a token: anyone can create accounts (and spam from them)",
-        "set registration_requires_token: true in homeserver.yaml, then restart matrixd",
+        msg!("cfg-reg-open"),
+        msg!(
+            "cfg-reg-open-fix",
+            line = "registration_requires_token: true",
+            file = "homeserver.yaml"
+        ),
     )
 }
 
@@ -319,20 +375,21 @@ pub fn database(ctx: &Ctx) -> Outcome {
         Err(o) => return o,
     };
     let Database::Sqlite { path } = &c.database else {
-        return Outcome::ok("PostgreSQL");
+        return Outcome::ok(msg!("cfg-db-postgres"));
     };
     const MANY_USERS: i64 = 50;
     let users = super::database::count_local_users(ctx);
-    let fix = "plan the move to PostgreSQL (database: name: psycopg2): SQLite serialises every write; `matrixctl install --database postgres` sets PostgreSQL up";
+    let fix = msg!(
+        "cfg-db-sqlite-fix",
+        key = "database: name: psycopg2",
+        cmd = "matrixctl install --database postgres"
+    );
     let o = if ctx.federation_enabled() {
-        Outcome::warn(
-            "SQLite on a server with federation enabled: large federated rooms will be slow",
-            fix,
-        )
+        Outcome::warn(msg!("cfg-db-sqlite-federation"), fix)
     } else if let Some(n) = users.filter(|n| *n > MANY_USERS) {
-        Outcome::warn(format!("SQLite with {n} users"), fix)
+        Outcome::warn(msg!("cfg-db-sqlite-users", n = n), fix)
     } else {
-        Outcome::ok(format!("SQLite ({}), no federation", path.display()))
+        Outcome::ok(msg!("cfg-db-sqlite-ok", path = path.display()))
     };
     match users {
         Some(n) => o.detail("users", n),
@@ -395,7 +452,7 @@ pub const MUST_BLOCK: &[&str] = &[
 
 pub fn url_preview(ctx: &Ctx) -> Outcome {
     if !raw_bool(ctx, "url_preview_enabled") {
-        return Outcome::skip("URL previews are off");
+        return Outcome::skip(msg!("cfg-preview-off"));
     }
     let list: Vec<String> = match ctx.loaded.raw("url_preview_ip_range_blacklist") {
         Some(YamlValue::Sequence(items)) => items
@@ -414,19 +471,15 @@ pub fn url_preview(ctx: &Ctx) -> Outcome {
         })
         .collect();
     if missing.is_empty() {
-        Outcome::ok(format!(
-            "enabled; {} ranges blocked, loopback and private ones included",
-            nets.len()
-        ))
+        Outcome::ok(msg!("cfg-preview-ok", n = nets.len()))
     } else {
         Outcome::fail(
-            format!(
-                "URL previews are enabled but the blacklist lets the server fetch {}",
-                missing.join(", ")
-            ),
-            format!(
-                "add {} to url_preview_ip_range_blacklist (matrixctl install writes the full list)",
-                missing.join(", ")
+            msg!("cfg-preview-open", ranges = missing.join(", ")),
+            msg!(
+                "cfg-preview-open-fix",
+                ranges = missing.join(", "),
+                key = "url_preview_ip_range_blacklist",
+                cmd = "matrixctl install"
             ),
         )
         .detail("blacklist", list.join(", "))
@@ -435,13 +488,16 @@ pub fn url_preview(ctx: &Ctx) -> Outcome {
 
 pub fn email(ctx: &Ctx) -> Outcome {
     let Some(YamlValue::Mapping(_)) = ctx.loaded.raw("email") else {
-        return Outcome::skip("email is not configured");
+        return Outcome::skip(msg!("cfg-email-off"));
     };
     match ctx.loaded.raw("public_baseurl") {
-        Some(YamlValue::String(u)) => Outcome::ok(format!("links in emails point at {u}")),
+        Some(YamlValue::String(u)) => Outcome::ok(msg!("cfg-email-ok", url = u)),
         _ => Outcome::fail(
-            "email is configured but public_baseurl is not: password-reset and verification links need it",
-            "set public_baseurl: https://matrix.example.org/",
+            msg!("cfg-email-no-baseurl", key = "public_baseurl"),
+            msg!(
+                "cfg-set",
+                example = "public_baseurl: https://matrix.example.org/"
+            ),
         ),
     }
 }
@@ -491,30 +547,48 @@ pub fn turn(ctx: &Ctx) -> Outcome {
     let t = turn_settings(ctx);
     let has_static = t.username.is_some() || t.password.is_some();
     if t.uris.is_empty() && t.secret.is_none() && !has_static {
-        return Outcome::skip("TURN is not configured");
+        return Outcome::skip(msg!("cfg-turn-off"));
     }
     if t.uris.is_empty() {
         return Outcome::fail(
-            "TURN credentials are set but turn_uris is empty: clients are never told where the TURN server is",
-            "add turn_uris: [\"turn:turn.example.org:3478?transport=udp\", \"turn:turn.example.org:3478?transport=tcp\"]",
+            msg!("cfg-turn-no-uris", key = "turn_uris"),
+            msg!(
+                "cfg-add",
+                line = "turn_uris: [\"turn:turn.example.org:3478?transport=udp\", \"turn:turn.example.org:3478?transport=tcp\"]"
+            ),
         );
     }
     match (&t.secret, &t.username, &t.password) {
         (Some(Err(e)), _, _) => Outcome::fail(
             format!("turn_shared_secret_path: {e}"),
-            "put coturn's static-auth-secret in that file",
+            msg!("cfg-turn-secret-file-fix", key = "static-auth-secret"),
         ),
-        (Some(Ok(_)), _, _) => Outcome::ok(format!("{} URI(s), shared secret set", t.uris.len())),
-        (None, Some(_), Some(_)) => {
-            Outcome::ok(format!("{} URI(s), static credentials", t.uris.len()))
-        }
+        (Some(Ok(_)), _, _) => Outcome::ok(msg!("cfg-turn-ok-secret", n = t.uris.len())),
+        (None, Some(_), Some(_)) => Outcome::ok(msg!("cfg-turn-ok-static", n = t.uris.len())),
         (None, Some(_), None) | (None, None, Some(_)) => Outcome::fail(
-            "only one of turn_username and turn_password is set",
-            "set both, or better, use turn_shared_secret (coturn's use-auth-secret)",
+            msg!(
+                "cfg-turn-half-static",
+                user = "turn_username",
+                password = "turn_password"
+            ),
+            msg!(
+                "cfg-turn-half-static-fix",
+                key = "turn_shared_secret",
+                option = "use-auth-secret"
+            ),
         ),
         (None, None, None) => Outcome::fail(
-            "turn_uris is set but there is no turn_shared_secret (or turn_username/turn_password): calls cannot relay",
-            "set turn_shared_secret_path to a file holding coturn's static-auth-secret",
+            msg!(
+                "cfg-turn-no-secret",
+                uris = "turn_uris",
+                key = "turn_shared_secret",
+                alt = "turn_username/turn_password"
+            ),
+            msg!(
+                "cfg-turn-no-secret-fix",
+                key = "turn_shared_secret_path",
+                option = "static-auth-secret"
+            ),
         ),
     }
 }

@@ -12,6 +12,8 @@ use sqlx::Connection as _;
 use sqlx::sqlite::SqliteConnectOptions;
 
 use crate::doctor::{Ctx, Outcome, Status};
+use crate::i18n::Text;
+use crate::msg;
 
 /// The server's migrations, embedded from its source tree (the same files matrixd embeds).
 fn migrator(db: &Database) -> sqlx::migrate::Migrator {
@@ -143,23 +145,36 @@ pub fn reachable(ctx: &Ctx) -> Outcome {
         Ok(v) => Outcome::ok(format!("{v} ({})", describe(&c.database))).detail("elapsed_ms", ms),
         Err(e) => {
             let mut o = Outcome::fail(
-                format!("cannot open {}: {}", describe(&c.database), e.message),
-                "check PostgreSQL runs (systemctl status postgresql) and the role, password and database in database.args",
+                msg!(
+                    "db-cannot-open",
+                    db = describe(&c.database),
+                    error = e.message
+                ),
+                msg!(
+                    "db-cannot-open-fix",
+                    cmd = "systemctl status postgresql",
+                    key = "database.args"
+                ),
             );
             match &c.database {
                 Database::Sqlite { .. } => {
-                    o = o.with_fix("start matrixd once to create it, or fix database.args.database; run doctor as the service user or root")
+                    o = o.with_fix(msg!("db-sqlite-open-fix", key = "database.args.database"))
                 }
                 Database::Postgres(a) if e.auth_refused && over_socket(a) => {
                     let user = service_user_name(ctx, a);
                     let role = a.user.as_deref().unwrap_or(&user);
                     o = o.with_fix(if is_root() {
-                        format!(
-                            "PostgreSQL admits role {role} over the local socket only to the OS user it maps to (peer/ident authentication), and the doctor could not run as that user: run it as the service user: runuser -u {user} -- matrixctl doctor db"
+                        msg!(
+                            "db-peer-root-fix",
+                            role = role,
+                            cmd = format!("runuser -u {user} -- matrixctl doctor db")
                         )
                     } else {
-                        format!(
-                            "PostgreSQL admits role {role} over the local socket only to the OS user it maps to (peer/ident authentication): run the doctor as root (sudo matrixctl doctor) or as the service user (sudo -u {user} matrixctl doctor)"
+                        msg!(
+                            "db-peer-fix",
+                            role = role,
+                            sudo = "sudo matrixctl doctor",
+                            cmd = format!("sudo -u {user} matrixctl doctor")
                         )
                     });
                     if let Some(AsUser::Failed { why, .. }) = delegation(ctx) {
@@ -202,17 +217,14 @@ pub fn migrations(ctx: &Ctx) -> Outcome {
     let applied = match result {
         Ok(a) => a,
         Err(e) if e.contains("_sqlx_migrations") => {
-            return Outcome::fail(
-                "the database has no schema yet",
-                "start matrixd: it creates the schema at start-up",
-            );
+            return Outcome::fail(msg!("db-no-schema"), msg!("db-no-schema-fix"));
         }
-        Err(e) => return Outcome::skip(format!("skipped (cannot read the schema version: {e})")),
+        Err(e) => return Outcome::skip(msg!("db-skip-schema", error = e)),
     };
     if let Some((v, _)) = applied.iter().find(|(_, ok)| !ok) {
         return Outcome::fail(
-            format!("migration {v} failed half-way"),
-            "see matrixd's log for the error, fix it, then restart matrixd",
+            msg!("db-migration-failed", v = v),
+            msg!("db-migration-failed-fix"),
         );
     }
     let pending: Vec<&(i64, String)> = known
@@ -226,8 +238,8 @@ pub fn migrations(ctx: &Ctx) -> Outcome {
         .collect();
     if !pending.is_empty() {
         let mut o = Outcome::fail(
-            format!("{} migration(s) pending", pending.len()),
-            "systemctl restart matrixd   (migrations run at start-up)",
+            msg!("db-pending", n = pending.len()),
+            msg!("db-pending-fix", cmd = "systemctl restart matrixd"),
         );
         for (v, d) in pending {
             o = o.detail(&format!("pending_{v:04}"), d);
@@ -235,18 +247,9 @@ pub fn migrations(ctx: &Ctx) -> Outcome {
         return o;
     }
     if !newer.is_empty() {
-        return Outcome::warn(
-            format!(
-                "the database has {} migration(s) this matrixctl does not know: it is older than the server",
-                newer.len()
-            ),
-            "upgrade matrixctl to the server's version",
-        );
+        return Outcome::warn(msg!("db-newer", n = newer.len()), msg!("db-newer-fix"));
     }
-    Outcome::ok(format!(
-        "{} migrations applied, none pending",
-        applied.len()
-    ))
+    Outcome::ok(msg!("db-migrations-ok", n = applied.len()))
 }
 
 pub fn encoding(ctx: &Ctx) -> Outcome {
@@ -255,7 +258,7 @@ pub fn encoding(ctx: &Ctx) -> Outcome {
         Err(o) => return o,
     };
     let Database::Postgres(a) = &c.database else {
-        return Outcome::skip("skipped (SQLite: always UTF-8)");
+        return Outcome::skip(msg!("db-skip-sqlite-utf8"));
     };
     if let Some(o) = as_service_user(ctx, "db.encoding") {
         return o;
@@ -271,24 +274,41 @@ pub fn encoding(ctx: &Ctx) -> Outcome {
     });
     let (enc, collate, ctype) = match result {
         Ok(r) => r,
-        Err(e) => return Outcome::skip(format!("skipped (cannot query the database: {e})")),
+        Err(e) => return Outcome::skip(msg!("db-skip-query", error = e)),
     };
     judge_encoding(&enc, &collate, &ctype, a.allow_unsafe_locale)
 }
 
 /// Synapse's rule: UTF8 with LC_COLLATE and LC_CTYPE C (other collations corrupt indexes).
 pub fn judge_encoding(enc: &str, collate: &str, ctype: &str, allow_unsafe: bool) -> Outcome {
-    let shown = format!("encoding {enc}, collation {collate}, ctype {ctype}");
+    let shown = msg!(
+        "db-encoding",
+        encoding = enc,
+        collation = collate,
+        ctype = ctype
+    );
     if enc != "UTF8" {
         return Outcome::fail(
             shown,
-            "recreate the database: CREATE DATABASE matrixd ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+            msg!(
+                "db-encoding-fix",
+                sql = "CREATE DATABASE matrixd ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+            ),
         );
     }
     if collate != "C" || ctype != "C" {
-        let fix = "recreate the database with LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0 and move the data";
+        let fix = msg!(
+            "db-collation-fix",
+            sql = "LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+        );
         return if allow_unsafe {
-            Outcome::warn(format!("{shown} (allowed by allow_unsafe_locale)"), fix)
+            Outcome::warn(
+                Text::Concat(vec![
+                    shown,
+                    msg!("db-unsafe-allowed", key = "allow_unsafe_locale"),
+                ]),
+                fix,
+            )
         } else {
             Outcome::fail(shown, fix)
         };
@@ -381,7 +401,10 @@ fn service_user_name(ctx: &Ctx, a: &PostgresArgs) -> String {
 fn delegation(ctx: &Ctx) -> Option<&AsUser> {
     ctx.db_as_user
         .get_or_init(|| {
-            let Some(Database::Postgres(a)) = ctx.loaded.config.as_ref().map(|c| &c.database) else { return None };
+            let Some(Database::Postgres(a)) = ctx.loaded.config.as_ref().map(|c| &c.database)
+            else {
+                return None;
+            };
             if !is_root() || !over_socket(a) {
                 return None;
             }
@@ -394,9 +417,16 @@ fn delegation(ctx: &Ctx) -> Option<&AsUser> {
             let users = candidates(ctx, a);
             if users.is_empty() {
                 return Some(AsUser::Failed {
-                    why: format!(
-                        "no OS user to run as: none named {} exists (the role, the distro's service user) and the config is owned by root",
-                        [a.user.clone(), ctx.distro.as_ref().map(|d| d.user.name.clone())].into_iter().flatten().collect::<Vec<_>>().join(" or ")
+                    why: crate::tr!(
+                        "db-no-os-user",
+                        names = [
+                            a.user.clone(),
+                            ctx.distro.as_ref().map(|d| d.user.name.clone())
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(&crate::tr!("db-or"))
                     ),
                 });
             }
@@ -405,8 +435,16 @@ fn delegation(ctx: &Ctx) -> Option<&AsUser> {
             for u in users {
                 match run_as(ctx, &u) {
                     Ok(outcomes) => {
-                        let connected = outcomes.get("db.reachable").is_some_and(|o| o.status == crate::doctor::Status::Ok);
-                        let ran = AsUser::Ran { user: u.name.clone(), uid: u.uid.as_raw(), connected, root_error: root_error.clone(), outcomes };
+                        let connected = outcomes
+                            .get("db.reachable")
+                            .is_some_and(|o| o.status == crate::doctor::Status::Ok);
+                        let ran = AsUser::Ran {
+                            user: u.name.clone(),
+                            uid: u.uid.as_raw(),
+                            connected,
+                            root_error: root_error.clone(),
+                            outcomes,
+                        };
                         if connected {
                             return Some(ran);
                         }
@@ -415,7 +453,9 @@ fn delegation(ctx: &Ctx) -> Option<&AsUser> {
                     Err(e) => errors.push(format!("as {}: {e}", u.name)),
                 }
             }
-            first.or(Some(AsUser::Failed { why: errors.join("; ") }))
+            first.or(Some(AsUser::Failed {
+                why: errors.join("; "),
+            }))
         })
         .as_ref()
 }
@@ -434,17 +474,21 @@ fn as_service_user(ctx: &Ctx, id: &str) -> Option<Outcome> {
         return None;
     };
     let mut o = outcomes.get(id).cloned()?;
-    let how = format!(
-        "as root PostgreSQL refused the role over the local socket ({root_error}), so this check ran as OS user {user}, as matrixd does"
-    );
+    let how = crate::tr!("db-how-as-user", error = root_error, user = user);
     if *connected {
-        o.summary = format!("{} (connected as OS user {user})", o.summary);
+        o.summary = Text::Concat(vec![
+            o.summary,
+            crate::msg!("db-connected-as-suffix", user = user),
+        ]);
         o = o
             .detail("connected_as", format!("{user} (uid {uid})"))
             .detail("why", how);
     } else {
         // Refused (or failing) as the service user too: say whose attempt this was.
-        o.summary = format!("as OS user {user}: {}", o.summary);
+        o.summary = Text::Concat(vec![
+            crate::msg!("db-as-os-user-prefix", user = user),
+            o.summary,
+        ]);
         o = o
             .detail("ran_as", format!("{user} (uid {uid})"))
             .detail("why", how);
@@ -540,8 +584,9 @@ fn run_as(ctx: &Ctx, user: &nix::unistd::User) -> Result<BTreeMap<String, Outcom
             id.to_string(),
             Outcome {
                 status,
-                summary: c["summary"].as_str().unwrap_or_default().to_string(),
-                fix: c["fix"].as_str().map(str::to_string),
+                // The other user's run reports in English (JSON); shown as it is.
+                summary: c["summary"].as_str().unwrap_or_default().into(),
+                fix: c["fix"].as_str().map(Text::from),
                 details,
             },
         );

@@ -18,13 +18,13 @@ async fn reply<R: tokio::io::AsyncBufRead + Unpin>(
         let mut line = String::new();
         let n = r.read_line(&mut line).await.map_err(|e| e.to_string())?;
         if n == 0 {
-            return Err("the connection closed".into());
+            return Err(crate::tr!("mail-closed"));
         }
         let line = line.trim_end().to_string();
         let code: u16 = line
             .get(..3)
             .and_then(|c| c.parse().ok())
-            .ok_or_else(|| format!("not an SMTP reply: {line:?}"))?;
+            .ok_or_else(|| crate::tr!("mail-not-smtp", line = format!("{line:?}")))?;
         let more = line.as_bytes().get(3) == Some(&b'-');
         lines.push(line.get(4..).unwrap_or("").to_string());
         if !more {
@@ -37,14 +37,17 @@ async fn reply<R: tokio::io::AsyncBufRead + Unpin>(
 pub async fn ehlo(addr: SocketAddr) -> Result<(String, Vec<String>), String> {
     let stream = tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr))
         .await
-        .map_err(|_| format!("{addr}: no answer within 5 s"))?
+        .map_err(|_| crate::tr!("mail-timeout", addr = addr, n = 5))?
         .map_err(|e| format!("{addr}: {e}"))?;
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
     let talk = async {
         let (code, greeting) = reply(&mut read).await?;
         if code != 220 {
-            return Err(format!("greeting {code} {}", greeting.join(" ")));
+            return Err(crate::tr!(
+                "mail-greeting",
+                reply = format!("{code} {}", greeting.join(" "))
+            ));
         }
         write
             .write_all(b"EHLO matrixctl-doctor.invalid\r\n")
@@ -53,18 +56,21 @@ pub async fn ehlo(addr: SocketAddr) -> Result<(String, Vec<String>), String> {
         let (code, ext) = reply(&mut read).await?;
         let _ = write.write_all(b"QUIT\r\n").await;
         if code != 250 {
-            return Err(format!("EHLO answered {code} {}", ext.join(" ")));
+            return Err(crate::tr!(
+                "mail-ehlo-answered",
+                reply = format!("{code} {}", ext.join(" "))
+            ));
         }
         Ok((greeting.join(" "), ext))
     };
     tokio::time::timeout(Duration::from_secs(10), talk)
         .await
-        .map_err(|_| format!("{addr}: the SMTP dialogue stalled"))?
+        .map_err(|_| crate::tr!("mail-stalled", addr = addr))?
 }
 
 pub fn smtp(ctx: &Ctx) -> Outcome {
     let Some(YamlValue::Mapping(m)) = ctx.loaded.raw("email") else {
-        return Outcome::skip("email is not configured");
+        return Outcome::skip(crate::msg!("cfg-email-off"));
     };
     let get = |k: &str| m.get(k).filter(|v| !v.is_null());
     let host = get("smtp_host")
@@ -94,35 +100,37 @@ pub fn smtp(ctx: &Ctx) -> Outcome {
         if force_tls {
             tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr))
                 .await
-                .map_err(|_| format!("{addr}: no answer within 5 s"))?
+                .map_err(|_| crate::tr!("mail-timeout", addr = addr, n = 5))?
                 .map_err(|e| format!("{addr}: {e}"))?;
-            return Ok((
-                String::from("(implicit TLS: connection accepted)"),
-                Vec::new(),
-            ));
+            return Ok((crate::tr!("mail-implicit-tls"), Vec::new()));
         }
         ehlo(addr).await
     });
     let note = "matrixd does not send email yet; this checks the SMTP server only";
     match result {
         Err(e) => Outcome::fail(
-            format!("{target} does not answer SMTP: {e}"),
-            "check email.smtp_host and smtp_port, and that the firewall lets this machine reach it",
+            crate::msg!("mail-no-smtp", target = target, error = e),
+            crate::msg!(
+                "mail-no-smtp-fix",
+                host = "email.smtp_host",
+                port = "smtp_port"
+            ),
         ),
         Ok((greeting, ext)) => {
             let starttls = ext.iter().any(|l| l.eq_ignore_ascii_case("STARTTLS"));
             let o = if require_tls && !starttls && !force_tls {
                 Outcome::fail(
-                    format!(
-                        "{target} answers EHLO but offers no STARTTLS, and require_transport_security is true"
+                    crate::msg!(
+                        "mail-no-starttls",
+                        target = target,
+                        key = "require_transport_security"
                     ),
-                    "enable STARTTLS on the SMTP server, or use its TLS port with force_tls: true",
+                    crate::msg!("mail-no-starttls-fix", key = "force_tls: true"),
                 )
+            } else if starttls {
+                Outcome::ok(crate::msg!("mail-ehlo-starttls", target = target))
             } else {
-                Outcome::ok(format!(
-                    "{target} answers EHLO{}",
-                    if starttls { " (STARTTLS offered)" } else { "" }
-                ))
+                Outcome::ok(crate::msg!("mail-ehlo", target = target))
             };
             o.detail("greeting", greeting)
                 .detail("extensions", ext.join(", "))

@@ -9,23 +9,25 @@ use hickory_resolver::proto::rr::{RData, RecordType};
 
 use crate::doctor::net::{self, Fetch};
 use crate::doctor::{Ctx, Outcome};
+use crate::i18n::Text;
+use crate::msg;
 
 /// What `/.well-known/matrix/server` said.
 #[derive(Debug, Clone)]
 pub enum WellKnown {
     /// The server name has an IP or a port, so no well-known is fetched.
-    NotUsed(String),
+    NotUsed(Text),
     /// Not served (404 or another non-200): no delegation.
     NotServed(String),
     Delegated(String),
     /// Served but useless: bad JSON, no m.server, an invalid m.server.
-    Invalid(String),
+    Invalid(Text),
     Unreachable(String),
 }
 
 #[derive(Debug, Clone)]
 pub enum Srv {
-    NotUsed(String),
+    NotUsed(Text),
     /// (record name, target, port)
     Found {
         record: String,
@@ -34,7 +36,7 @@ pub enum Srv {
         legacy: bool,
     },
     None,
-    Error(String),
+    Error(Text),
 }
 
 /// Where a remote server would connect, and how it got there.
@@ -78,7 +80,7 @@ pub fn split_host_port(name: &str) -> (String, Option<u16>) {
 async fn srv_lookup(ctx: &Ctx, host: &str) -> Srv {
     let resolver = match net::resolver(&ctx.opts.net) {
         Ok(r) => r,
-        Err(e) => return Srv::Error(e),
+        Err(e) => return Srv::Error(e.into()),
     };
     for (prefix, legacy) in [("_matrix-fed._tcp", false), ("_matrix._tcp", true)] {
         let record = format!("{prefix}.{host}");
@@ -94,9 +96,10 @@ async fn srv_lookup(ctx: &Ctx, host: &str) -> Srv {
                             }
                         }
                         RData::CNAME(c) => {
-                            return Srv::Error(format!(
-                                "{record} is a CNAME (to {}), which SRV lookups must not be",
-                                c.0.to_utf8()
+                            return Srv::Error(msg!(
+                                "fed-srv-cname",
+                                record = record,
+                                alias = c.0.to_utf8()
                             ));
                         }
                         _ => {}
@@ -112,9 +115,11 @@ async fn srv_lookup(ctx: &Ctx, host: &str) -> Srv {
                             _ => None,
                         })
                     {
-                        return Srv::Error(format!(
-                            "{record} points at {target}, which is a CNAME (to {}): SRV targets must be hosts with A/AAAA records",
-                            alias.trim_end_matches('.')
+                        return Srv::Error(msg!(
+                            "fed-srv-target-cname",
+                            record = record,
+                            target = target,
+                            alias = alias.trim_end_matches('.')
                         ));
                     }
                     return Srv::Found {
@@ -126,7 +131,13 @@ async fn srv_lookup(ctx: &Ctx, host: &str) -> Srv {
                 }
             }
             Err(e) if e.is_no_records_found() || e.is_nx_domain() => {}
-            Err(e) => return Srv::Error(format!("looking up {record}: {}", net::chain(&e))),
+            Err(e) => {
+                return Srv::Error(msg!(
+                    "fed-srv-lookup",
+                    record = record,
+                    error = net::chain(&e)
+                ));
+            }
         }
     }
     Srv::None
@@ -153,9 +164,7 @@ async fn discover(ctx: &Ctx, server_name: &str) -> Discovery {
     let (host, port) = split_host_port(server_name);
     if host.parse::<IpAddr>().is_ok() || port.is_some() {
         let port = port.unwrap_or(8448);
-        let why =
-            "server_name has an IP address or a port, so other servers connect to it directly"
-                .to_string();
+        let why = msg!("fed-direct", key = "server_name");
         return Discovery {
             well_known: WellKnown::NotUsed(why.clone()),
             srv: Srv::NotUsed(why),
@@ -179,12 +188,17 @@ async fn discover(ctx: &Ctx, server_name: &str) -> Discovery {
         Err(e) => WellKnown::Unreachable(e),
         Ok(f) if f.status != 200 => WellKnown::NotServed(format!("HTTP {}", f.status)),
         Ok(f) => match f.json() {
-            Err(e) => WellKnown::Invalid(format!("{url} is {e}")),
+            Err(e) => WellKnown::Invalid(msg!("fed-wk-bad-json", url = url, error = e)),
             Ok(v) => match v.get("m.server").and_then(|s| s.as_str()) {
-                None => WellKnown::Invalid(format!("{url} has no \"m.server\" string")),
-                Some(s) if !matrixd::config::is_valid_server_name(s) => {
-                    WellKnown::Invalid(format!("{url}: m.server {s:?} is not a valid host[:port]"))
+                None => {
+                    WellKnown::Invalid(msg!("fed-wk-no-server", url = url, key = "\"m.server\""))
                 }
+                Some(s) if !matrixd::config::is_valid_server_name(s) => WellKnown::Invalid(msg!(
+                    "fed-wk-bad-server",
+                    url = url,
+                    value = format!("m.server {s:?}"),
+                    form = "host[:port]"
+                )),
                 Some(s) => WellKnown::Delegated(s.to_string()),
             },
         },
@@ -197,7 +211,7 @@ async fn discover(ctx: &Ctx, server_name: &str) -> Discovery {
         let port = wk_port.unwrap_or(8448);
         return Discovery {
             well_known,
-            srv: Srv::NotUsed("the well-known names an IP address or a port".into()),
+            srv: Srv::NotUsed(msg!("fed-wk-direct")),
             addrs: addrs_of(ctx, &name, port).await,
             host: name,
             port,
@@ -241,7 +255,7 @@ fn discovery(ctx: &Ctx) -> Result<&Discovery, Outcome> {
 }
 
 fn disabled_skip(ctx: &Ctx) -> Option<Outcome> {
-    (!ctx.federation_enabled()).then(|| Outcome::skip("skipped (federation is disabled)"))
+    (!ctx.federation_enabled()).then(|| Outcome::skip(msg!("fed-skip-disabled")))
 }
 
 pub fn well_known(ctx: &Ctx) -> Outcome {
@@ -260,21 +274,30 @@ pub fn well_known(ctx: &Ctx) -> Outcome {
         .server_name;
     let url = format!("https://{name}/.well-known/matrix/server");
     match &d.well_known {
-        WellKnown::NotUsed(why) => Outcome::skip(format!("not used ({why})")),
+        WellKnown::NotUsed(why) => Outcome::skip(Text::Concat(vec![
+            msg!("fed-not-used-prefix"),
+            why.clone(),
+            ")".into(),
+        ])),
         WellKnown::Delegated(to) => Outcome::ok(format!("{url} -> {to}")),
-        WellKnown::NotServed(why) => Outcome::ok(format!(
-            "not served ({why}): no delegation, other servers look for SRV records, then {name}:8448"
+        WellKnown::NotServed(why) => Outcome::ok(msg!(
+            "fed-wk-not-served",
+            why = why,
+            fallback = format!("{name}:8448")
         )),
         WellKnown::Invalid(why) => Outcome::fail(
             why.clone(),
-            format!(
-                "serve {{\"m.server\": \"matrix.{name}:443\"}} as JSON there, or remove the file"
+            msg!(
+                "fed-wk-invalid-fix",
+                json = format!("{{\"m.server\": \"matrix.{name}:443\"}}")
             ),
         ),
         WellKnown::Unreachable(e) => Outcome::warn(
-            format!("{url} unreachable: {e}"),
-            format!(
-                "serve it over https on {name}:443 to delegate federation (or rely on SRV / port 8448)"
+            msg!("fed-unreachable", url = url, error = e),
+            msg!(
+                "fed-wk-unreachable-fix",
+                addr = format!("{name}:443"),
+                port = "8448"
             ),
         ),
     }
@@ -289,11 +312,12 @@ pub fn srv(ctx: &Ctx) -> Outcome {
         Err(o) => return o,
     };
     match &d.srv {
-        Srv::NotUsed(why) => Outcome::skip(format!("not used ({why})")),
-        Srv::None => Outcome::ok(format!(
-            "no SRV records for {}: other servers use port 8448",
-            d.host
-        )),
+        Srv::NotUsed(why) => Outcome::skip(Text::Concat(vec![
+            msg!("fed-not-used-prefix"),
+            why.clone(),
+            ")".into(),
+        ])),
+        Srv::None => Outcome::ok(msg!("fed-srv-none", host = d.host, port = "8448")),
         Srv::Found {
             record,
             target,
@@ -306,16 +330,16 @@ pub fn srv(ctx: &Ctx) -> Outcome {
             port,
             legacy: true,
         } => Outcome::warn(
-            format!("only the deprecated {record} -> {target}:{port}"),
-            format!(
-                "add the same record as _matrix-fed._tcp.{} (newer servers look for it first)",
-                d.host
+            msg!(
+                "fed-srv-legacy",
+                record = format!("{record} -> {target}:{port}")
+            ),
+            msg!(
+                "fed-srv-legacy-fix",
+                record = format!("_matrix-fed._tcp.{}", d.host)
             ),
         ),
-        Srv::Error(e) => Outcome::fail(
-            e.clone(),
-            "fix the DNS records (an SRV target must be a host with A/AAAA records, not a CNAME)",
-        ),
+        Srv::Error(e) => Outcome::fail(e.clone(), msg!("fed-srv-error-fix")),
     }
 }
 
@@ -373,28 +397,29 @@ pub fn version(ctx: &Ctx) -> Outcome {
         _ => None,
     };
     match (enabled, answered, answer) {
-        (true, Some(server), _) => Outcome::ok(format!("{url} answers ({})", server.trim())),
+        (true, Some(server), _) => {
+            Outcome::ok(msg!("fed-version-ok", url = url, server = server.trim()))
+        }
         (true, None, Ok(f)) => Outcome::fail(
-            format!("{url} answered HTTP {} without a server version", f.status),
-            "make sure that port reaches matrixd's federation listener (resources: [federation]), not another web server",
+            msg!(
+                "fed-version-no-version",
+                url = url,
+                status = format!("HTTP {}", f.status)
+            ),
+            msg!(
+                "fed-version-no-version-fix",
+                key = "resources: [federation]"
+            ),
         ),
         (true, None, Err(e)) => Outcome::fail(
-            format!("{url} unreachable: {e}"),
-            format!(
-                "open TCP {} in the firewall and check the federation listener runs",
-                d.port
-            ),
+            msg!("fed-unreachable", url = url, error = e),
+            msg!("fed-open-port-listener", port = format!("TCP {}", d.port)),
         ),
         (false, Some(server), _) => Outcome::fail(
-            format!(
-                "federation is disabled but {url} answers ({})",
-                server.trim()
-            ),
-            "remove `federation` from every listener's resources (and stop forwarding it), or enable federation on purpose",
+            msg!("fed-disabled-answers", url = url, server = server.trim()),
+            msg!("fed-disabled-answers-fix", resource = "federation"),
         ),
-        (false, None, _) => Outcome::ok(format!(
-            "federation is disabled and {endpoint} does not answer it"
-        )),
+        (false, None, _) => Outcome::ok(msg!("fed-disabled-ok", endpoint = endpoint)),
     }
 }
 
@@ -416,14 +441,18 @@ pub fn keys(ctx: &Ctx) -> Outcome {
         Ok(f) if f.status == 200 => f,
         Ok(f) => {
             return Outcome::fail(
-                format!("{url} answered HTTP {}", f.status),
-                "check that path reaches matrixd",
+                msg!(
+                    "fed-answered",
+                    url = url,
+                    status = format!("HTTP {}", f.status)
+                ),
+                msg!("fed-keys-path-fix"),
             );
         }
         Err(e) => {
             return Outcome::fail(
-                format!("{url} unreachable: {e}"),
-                format!("open TCP {} in the firewall", d.port),
+                msg!("fed-unreachable", url = url, error = e),
+                msg!("fed-open-port", port = format!("TCP {}", d.port)),
             );
         }
     };
@@ -448,25 +477,23 @@ pub fn judge_key_document(
     server_name: &str,
     local: Option<&matrixd::keys::SigningKey>,
     now: u64,
-) -> Result<String, (String, String)> {
+) -> Result<Text, (Text, Text)> {
     use base64::Engine as _;
-    let fix_restart =
-        "restart matrixd; if it persists, the answering server is not this matrixd".to_string();
-    let doc: serde_json::Value = serde_json::from_str(body).map_err(|e| {
-        (
-            format!("the key document is not JSON: {e}"),
-            fix_restart.clone(),
-        )
-    })?;
+    let fix_restart = msg!("fed-keys-restart-fix");
+    let doc: serde_json::Value = serde_json::from_str(body)
+        .map_err(|e| (msg!("fed-keys-not-json", error = e), fix_restart.clone()))?;
     let name = doc
         .get("server_name")
         .and_then(|v| v.as_str())
         .unwrap_or("");
     if name != server_name {
         return Err((
-            format!("the key document is for {name:?}, not for {server_name:?}"),
-            "this host:port reaches another server: fix the well-known/SRV delegation or the proxy"
-                .into(),
+            msg!(
+                "fed-keys-other-server",
+                name = format!("{name:?}"),
+                ours = format!("{server_name:?}")
+            ),
+            msg!("fed-keys-other-server-fix", addr = "host:port"),
         ));
     }
     let until = doc
@@ -475,8 +502,8 @@ pub fn judge_key_document(
         .unwrap_or(0);
     if until <= now {
         return Err((
-            "valid_until_ts is in the past: other servers will not accept these keys".into(),
-            "check the clock (system.clock) and restart matrixd".into(),
+            msg!("fed-keys-expired", key = "valid_until_ts"),
+            msg!("fed-keys-expired-fix", check = "system.clock"),
         ));
     }
     let keys = doc
@@ -490,20 +517,20 @@ pub fn judge_key_document(
         .filter_map(|(id, v)| Some((id.clone(), v.get("key")?.as_str()?.to_string())))
         .collect();
     if ed.is_empty() {
-        return Err(("the key document has no ed25519 key".into(), fix_restart));
+        return Err((msg!("fed-keys-none"), fix_restart));
     }
     let object: ruma::CanonicalJsonObject = serde_json::from_str(body).map_err(|e| {
         (
-            format!("the key document is not canonical JSON: {e}"),
+            msg!("fed-keys-not-canonical", error = e),
             fix_restart.clone(),
         )
     })?;
     for (id, key) in &ed {
         let raw = base64::engine::general_purpose::STANDARD_NO_PAD
             .decode(key.trim_end_matches('='))
-            .map_err(|_| (format!("{id} is not base64"), fix_restart.clone()))?;
+            .map_err(|_| (msg!("fed-keys-not-base64", id = id), fix_restart.clone()))?;
         if raw.len() != 32 {
-            return Err((format!("{id} is {} bytes, not 32", raw.len()), fix_restart));
+            return Err((msg!("fed-keys-length", id = id, n = raw.len()), fix_restart));
         }
         let mut map = ruma::signatures::PublicKeyMap::new();
         let mut set = ruma::signatures::PublicKeySet::new();
@@ -511,7 +538,7 @@ pub fn judge_key_document(
         map.insert(server_name.to_string(), set);
         ruma::signatures::verify_json(&map, &object).map_err(|e| {
             (
-                format!("the self-signature by {id} does not verify: {e}"),
+                msg!("fed-keys-bad-signature", id = id, error = e),
                 fix_restart.clone(),
             )
         })?;
@@ -522,40 +549,40 @@ pub fn judge_key_document(
             Some((_, k)) if k.trim_end_matches('=') == ours => {}
             Some(_) => {
                 return Err((
-                    format!("{} is published with another public key than the local signing key", local.key_id()),
-                    "the answering matrixd uses another key file: check signing_key_path and restart matrixd".into(),
+                    msg!("fed-keys-other-key", id = local.key_id()),
+                    msg!("fed-keys-other-key-fix", key = "signing_key_path"),
                 ));
             }
             None => {
                 return Err((
-                    format!(
-                        "the local key {} is not published (published: {})",
-                        local.key_id(),
-                        ed.iter()
+                    msg!(
+                        "fed-keys-unpublished",
+                        id = local.key_id(),
+                        published = ed
+                            .iter()
                             .map(|(i, _)| i.as_str())
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
-                    "restart matrixd so it publishes the key in signing_key_path".into(),
+                    msg!("fed-keys-unpublished-fix", key = "signing_key_path"),
                 ));
             }
         }
     }
     let days = (until - now) / 86_400_000;
-    Ok(format!(
-        "{} ed25519 key(s) for {server_name}, self-signed, valid {}{}",
-        ed.len(),
-        if days > 0 {
-            format!("{days} more day(s)")
-        } else {
-            format!("{} more hour(s)", (until - now) / 3_600_000)
-        },
-        if local.is_some() {
-            ", the local key among them"
-        } else {
-            ""
-        }
-    ))
+    let valid = if days > 0 {
+        msg!("fed-keys-days", n = days)
+    } else {
+        msg!("fed-keys-hours", n = (until - now) / 3_600_000)
+    };
+    let mut parts = vec![
+        msg!("fed-keys-ok", n = ed.len(), server = server_name),
+        valid,
+    ];
+    if local.is_some() {
+        parts.push(msg!("fed-keys-ok-local"));
+    }
+    Ok(Text::Concat(parts))
 }
 
 pub fn certificate(ctx: &Ctx) -> Outcome {
@@ -572,11 +599,7 @@ pub fn certificate(ctx: &Ctx) -> Outcome {
         "/_matrix/federation/v1/version",
         true,
     )) {
-        Ok(_) => Outcome::ok(format!(
-            "the certificate at {} verifies for {}",
-            d.endpoint(),
-            d.host
-        )),
+        Ok(_) => Outcome::ok(msg!("fed-cert-ok", endpoint = d.endpoint(), host = d.host)),
         Err(e) => {
             let reachable = ctx
                 .block_on(fetch_federation(
@@ -588,20 +611,18 @@ pub fn certificate(ctx: &Ctx) -> Outcome {
                 .is_ok();
             if reachable {
                 Outcome::fail(
-                    format!(
-                        "the certificate at {} does not verify for {}: {e}",
-                        d.endpoint(),
-                        d.host
+                    msg!(
+                        "fed-cert-bad",
+                        endpoint = d.endpoint(),
+                        host = d.host,
+                        error = e
                     ),
-                    format!(
-                        "serve a certificate for {} from a public CA with its full chain (certbot's fullchain.pem)",
-                        d.host
-                    ),
+                    msg!("fed-cert-bad-fix", host = d.host, file = "fullchain.pem"),
                 )
             } else {
                 Outcome::fail(
-                    format!("{} unreachable: {e}", d.endpoint()),
-                    format!("open TCP {} in the firewall", d.port),
+                    msg!("fed-unreachable", url = d.endpoint(), error = e),
+                    msg!("fed-open-port", port = format!("TCP {}", d.port)),
                 )
             }
         }
@@ -660,10 +681,10 @@ fn read_queue(ctx: &Ctx) -> Option<Result<Vec<QueueRow>, String>> {
 /// `federation.queue`: the servers our events are waiting for.
 pub fn queue(ctx: &Ctx) -> Outcome {
     match read_queue(ctx) {
-        None => Outcome::skip("no federation queue to read (no database, or none yet)"),
+        None => Outcome::skip(msg!("fed-queue-none")),
         Some(Err(e)) => Outcome::warn(
-            format!("the federation queue could not be read: {e}"),
-            "see the database checks above",
+            msg!("fed-queue-error", error = e),
+            msg!("fed-queue-error-fix"),
         ),
         Some(Ok(rows)) => judge_queue(&rows, i64::try_from(now_ms()).unwrap_or(i64::MAX)),
     }
@@ -671,32 +692,40 @@ pub fn queue(ctx: &Ctx) -> Outcome {
 
 /// The verdict on the queue at `now` (ms): destinations in backoff, and events queued.
 pub fn judge_queue(rows: &[QueueRow], now: i64) -> Outcome {
-    let down: Vec<String> = rows
+    let down: Vec<Text> = rows
         .iter()
         .filter(|r| r.failures > 0)
         .map(|r| {
             let wait = (r.retry_at - now).max(0) / 60_000;
-            format!(
-                "{} ({} failed in a row, {} events waiting, next try in {wait} min)",
-                r.destination, r.failures, r.backlog
+            msg!(
+                "fed-queue-down-one",
+                server = r.destination,
+                failures = r.failures,
+                events = r.backlog,
+                minutes = wait
             )
         })
         .collect();
     let queued: i64 = rows.iter().map(|r| r.backlog).sum();
     if down.is_empty() {
-        return Outcome::ok(format!(
-            "{} servers receive our events; {queued} events waiting to be sent",
-            rows.len()
-        ));
+        return Outcome::ok(msg!("fed-queue-ok", servers = rows.len(), events = queued));
+    }
+    let n = down.len();
+    let mut list = Vec::new();
+    for (i, d) in down.into_iter().enumerate() {
+        if i > 0 {
+            list.push(", ".into());
+        }
+        list.push(d);
     }
     Outcome::warn(
-        format!(
-            "{} of {} servers cannot be reached: {}",
-            down.len(),
-            rows.len(),
-            down.join(", ")
+        Text::Concat(vec![
+            msg!("fed-queue-down", down = n, servers = rows.len()),
+            Text::Concat(list),
+        ]),
+        msg!(
+            "fed-queue-down-fix",
+            cmd = "curl https://<server>/_matrix/federation/v1/version"
         ),
-        "delivery resumes by itself when they answer, contact us, or matrixd restarts; if one \
-         stays down, check it from here: curl https://<server>/_matrix/federation/v1/version",
     )
 }

@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 
 use crate::doctor::{Ctx, Outcome};
+use crate::i18n::Text;
+use crate::msg;
 
 /// The matrixd site file and its text, when there is one.
 pub fn site(ctx: &Ctx) -> Option<(PathBuf, String)> {
@@ -83,14 +85,12 @@ fn nginx_binary() -> Option<PathBuf> {
 
 pub fn config_test(ctx: &Ctx) -> Outcome {
     let Some((site_path, _)) = site(ctx) else {
-        return Outcome::skip(
-            "no matrixd nginx site (matrixd serves clients directly, or another proxy is used)",
-        );
+        return Outcome::skip(msg!("ngx-no-site-why"));
     };
     let Some(nginx) = nginx_binary() else {
         return Outcome::fail(
-            format!("{} exists but nginx is not installed", site_path.display()),
-            "install nginx (apt install nginx), or remove the site",
+            msg!("ngx-not-installed", path = site_path.display()),
+            msg!("ngx-not-installed-fix", cmd = "apt install nginx"),
         );
     };
     // ALLOWED: `nginx -t` only reads and tests the configuration.
@@ -106,14 +106,14 @@ pub fn config_test(ctx: &Ctx) -> Outcome {
         Ok(o) => o,
         Err(e) => {
             return Outcome::fail(
-                format!("cannot run {}: {e}", nginx.display()),
-                "check the nginx installation",
+                msg!("ngx-cannot-run", cmd = nginx.display(), error = e),
+                msg!("ngx-check-install"),
             );
         }
     };
     let text = String::from_utf8_lossy(&out.stderr).trim().to_string();
     if out.status.success() {
-        return Outcome::ok("nginx -t: the configuration is valid").detail("output", text);
+        return Outcome::ok(msg!("ngx-t-ok", cmd = "nginx -t")).detail("output", text);
     }
     let first = text
         .lines()
@@ -123,16 +123,16 @@ pub fn config_test(ctx: &Ctx) -> Outcome {
         .trim()
         .to_string();
     let fix = if first.contains("Permission denied") && !nix::unistd::geteuid().is_root() {
-        "run doctor as root (nginx -t reads the keys)".to_string()
+        msg!("ngx-t-root-fix", user = "root", cmd = "nginx -t")
     } else {
-        "fix the line nginx names, then: nginx -t && systemctl reload nginx".to_string()
+        msg!("ngx-t-fix", cmd = "nginx -t && systemctl reload nginx")
     };
-    Outcome::fail(format!("nginx -t fails: {first}"), fix).detail("output", text)
+    Outcome::fail(msg!("ngx-t-fails", cmd = "nginx -t", error = first), fix).detail("output", text)
 }
 
 pub fn proxy(ctx: &Ctx) -> Outcome {
     let Some((site_path, text)) = site(ctx) else {
-        return Outcome::skip("no matrixd nginx site");
+        return Outcome::skip(msg!("ngx-no-site"));
     };
     let locs = locations(&text);
     let forwarding = |path: &str| {
@@ -142,36 +142,55 @@ pub fn proxy(ctx: &Ctx) -> Outcome {
     };
     let Some(upstream) = forwarding("/_matrix") else {
         return Outcome::fail(
-            format!(
-                "{} does not forward /_matrix to matrixd",
-                site_path.display()
+            msg!(
+                "ngx-no-forward",
+                path = site_path.display(),
+                prefix = "/_matrix"
             ),
-            "add: location ~ ^(/_matrix|/_synapse/client) { proxy_pass http://127.0.0.1:8008; }",
+            msg!(
+                "ngx-no-forward-fix",
+                line =
+                    "location ~ ^(/_matrix|/_synapse/client) { proxy_pass http://127.0.0.1:8008; }"
+            ),
         );
     };
-    let mut problems = Vec::new();
+    let mut problems: Vec<Text> = Vec::new();
     if forwarding("/_synapse/client").is_none() {
-        problems
-            .push("/_synapse/client is not forwarded (password reset and SSO pages)".to_string());
+        problems.push(msg!("ngx-no-synapse-client", prefix = "/_synapse/client"));
     }
     if let Ok(u) = url::Url::parse(&upstream) {
         if u.path() != "/" || upstream.trim_end_matches('/').len() < upstream.len() {
-            problems.push(format!("proxy_pass {upstream} has a URI part: nginx rewrites paths and federation signatures break"));
+            problems.push(msg!(
+                "ngx-uri-part",
+                pass = format!("proxy_pass {upstream}")
+            ));
         }
         if let (Some(c), Some(port)) = (&ctx.loaded.config, u.port_or_known_default())
             && !c.listeners.iter().any(|l| l.port == port)
         {
-            problems.push(format!(
-                "proxy_pass {upstream} goes to port {port}, where no matrixd listener is configured"
+            problems.push(msg!(
+                "ngx-wrong-port",
+                pass = format!("proxy_pass {upstream}"),
+                port = port
             ));
         }
     }
     if problems.is_empty() {
         Outcome::ok(format!("/_matrix and /_synapse/client -> {upstream}"))
     } else {
+        let mut parts = Vec::new();
+        for (i, p) in problems.into_iter().enumerate() {
+            if i > 0 {
+                parts.push("; ".into());
+            }
+            parts.push(p);
+        }
         Outcome::warn(
-            problems.join("; "),
-            "forward both with: location ~ ^(/_matrix|/_synapse/client) { proxy_pass http://127.0.0.1:<listener port>; }",
+            Text::Concat(parts),
+            msg!(
+                "ngx-forward-both-fix",
+                line = "location ~ ^(/_matrix|/_synapse/client) { proxy_pass http://127.0.0.1:<listener port>; }"
+            ),
         )
     }
 }
@@ -190,7 +209,7 @@ pub fn parse_nginx_size(s: &str) -> Option<u64> {
 
 pub fn body_size(ctx: &Ctx) -> Outcome {
     let Some((site_path, text)) = site(ctx) else {
-        return Outcome::skip("no matrixd nginx site");
+        return Outcome::skip(msg!("ngx-no-site"));
     };
     let c = match ctx.config() {
         Ok(c) => c,
@@ -199,35 +218,44 @@ pub fn body_size(ctx: &Ctx) -> Outcome {
     let max = c.max_upload_size;
     let mb = |n: u64| format!("{}M", n / (1024 * 1024));
     let values = directive(&text, "client_max_body_size");
-    let (shown, limit) = match values.last() {
-        None => ("not set (nginx's default 1m)".to_string(), 1024 * 1024),
+    let (shown, limit): (Text, u64) = match values.last() {
+        None => (msg!("ngx-size-unset", default = "1m"), 1024 * 1024),
         Some(v) => match parse_nginx_size(v) {
-            Some(0) => (format!("{v} (unlimited)"), u64::MAX),
-            Some(n) => (v.clone(), n),
+            Some(0) => (msg!("ngx-size-unlimited", value = v), u64::MAX),
+            Some(n) => (v.clone().into(), n),
             None => {
                 return Outcome::fail(
-                    format!("client_max_body_size {v} is not a size"),
-                    "use a size such as 50M",
+                    msg!("ngx-size-bad", value = format!("client_max_body_size {v}")),
+                    msg!("ngx-size-bad-fix", example = "50M"),
                 );
             }
         },
     };
     if limit < max {
         Outcome::fail(
-            format!(
-                "client_max_body_size is {shown} but max_upload_size is {}: larger uploads fail with 413",
-                mb(max)
-            ),
-            format!(
-                "set client_max_body_size {}; in {}, then systemctl reload nginx",
-                mb(max),
-                site_path.display()
+            Text::Concat(vec![
+                "client_max_body_size ".into(),
+                msg!("ngx-size-is"),
+                shown,
+                msg!(
+                    "ngx-size-small",
+                    key = "max_upload_size",
+                    max = mb(max),
+                    status = "413"
+                ),
+            ]),
+            msg!(
+                "ngx-size-small-fix",
+                line = format!("client_max_body_size {};", mb(max)),
+                path = site_path.display(),
+                cmd = "systemctl reload nginx"
             ),
         )
     } else {
-        Outcome::ok(format!(
-            "client_max_body_size {shown} >= max_upload_size {}",
-            mb(max)
-        ))
+        Outcome::ok(Text::Concat(vec![
+            "client_max_body_size ".into(),
+            shown,
+            format!(" >= max_upload_size {}", mb(max)).into(),
+        ]))
     }
 }

@@ -11,6 +11,8 @@ use matrixd::config::Resource;
 use crate::doctor::net::{self, Fetch};
 use crate::doctor::{Ctx, Outcome};
 use crate::facts::distro::subst;
+use crate::i18n::Text;
+use crate::msg;
 
 const SERVICE: &str = "matrixd";
 
@@ -45,38 +47,44 @@ fn unit_path(ctx: &Ctx) -> Option<PathBuf> {
 
 pub fn enabled(ctx: &Ctx) -> Outcome {
     let (Some(d), Some(unit)) = (&ctx.distro, unit_path(ctx)) else {
-        return Outcome::skip("skipped (unknown OS: no service manager data)");
+        return Outcome::skip(msg!("svc-skip-unknown-os"));
     };
     if !unit.exists() {
-        return Outcome::skip(format!(
-            "no matrixd service installed ({} does not exist)",
-            unit.display()
-        ));
+        return Outcome::skip(msg!("svc-not-installed", path = unit.display()));
     }
     if !manager_running(ctx) {
-        return Outcome::skip(format!(
-            "{} is installed but {} is not running here",
-            unit.display(),
-            d.service.kind
+        return Outcome::skip(msg!(
+            "svc-manager-not-running",
+            path = unit.display(),
+            manager = d.service.kind
         ));
     }
     if d.service.kind != "systemd" {
-        return Outcome::ok(format!("{} installed ({})", unit.display(), d.service.kind));
+        return Outcome::ok(msg!(
+            "svc-installed",
+            path = unit.display(),
+            manager = d.service.kind
+        ));
     }
     match query(&["systemctl".into(), "is-enabled".into(), SERVICE.into()]) {
-        Some((true, state)) => Outcome::ok(format!("{SERVICE}.service is {state}")),
+        Some((true, state)) => Outcome::ok(msg!(
+            "svc-state",
+            unit = format!("{SERVICE}.service"),
+            state = state
+        )),
         Some((false, state)) => Outcome::warn(
-            format!(
-                "{SERVICE}.service is {}: it will not start at boot",
-                if state.is_empty() {
-                    "not enabled"
-                } else {
-                    &state
-                }
-            ),
+            if state.is_empty() {
+                msg!("svc-not-enabled", unit = format!("{SERVICE}.service"))
+            } else {
+                msg!(
+                    "svc-not-enabled-state",
+                    unit = format!("{SERVICE}.service"),
+                    state = state
+                )
+            },
             format!("systemctl enable {SERVICE}"),
         ),
-        None => Outcome::skip("cannot run systemctl"),
+        None => Outcome::skip(msg!("svc-cannot-run", cmd = "systemctl")),
     }
 }
 
@@ -93,12 +101,18 @@ pub fn running(ctx: &Ctx) -> Outcome {
         let d = ctx.distro.as_ref().expect("unit_path needs the distro");
         let argv = subst(&d.service.is_active, &[("svc", SERVICE)]);
         return match query(&argv) {
-            Some((true, _)) => Outcome::ok(format!("{SERVICE} is running ({})", d.service.kind)),
+            Some((true, _)) => {
+                Outcome::ok(msg!("svc-running", name = SERVICE, how = d.service.kind))
+            }
             Some((false, _)) => Outcome::fail(
-                format!("{SERVICE} is not running"),
-                "matrixctl start   (then matrixctl status for its log)",
+                msg!("svc-not-running", name = SERVICE),
+                msg!(
+                    "svc-start-fix",
+                    start = "matrixctl start",
+                    status = "matrixctl status"
+                ),
             ),
-            None => Outcome::skip(format!("cannot run {}", argv.join(" "))),
+            None => Outcome::skip(msg!("svc-cannot-run", cmd = argv.join(" "))),
         };
     }
     let pid_file = ctx
@@ -113,21 +127,23 @@ pub fn running(ctx: &Ctx) -> Outcome {
         });
     match pid_file {
         Some(p) => match live_pid(&p) {
-            Some(pid) => Outcome::ok(format!(
-                "{SERVICE} is running (pid {pid} from {})",
-                p.display()
+            Some(pid) => Outcome::ok(msg!(
+                "svc-running-pid",
+                name = SERVICE,
+                pid = pid,
+                path = p.display()
             ))
             .detail("pid", pid),
             None if p.exists() => Outcome::fail(
-                format!("{SERVICE} is not running (stale {})", p.display()),
+                msg!("svc-stale-pid", name = SERVICE, path = p.display()),
                 "matrixctl start",
             ),
             None => Outcome::fail(
-                format!("{SERVICE} is not running (no {})", p.display()),
+                msg!("svc-no-pid", name = SERVICE, path = p.display()),
                 "matrixctl start",
             ),
         },
-        None => Outcome::skip("cannot tell: no service manager and no pid_file"),
+        None => Outcome::skip(msg!("svc-cannot-tell", key = "pid_file")),
     }
 }
 
@@ -154,8 +170,12 @@ pub fn listeners(ctx: &Ctx) -> Outcome {
     };
     if c.listeners.is_empty() {
         return Outcome::fail(
-            "no listeners configured",
-            "add an http listener on port 8008 with resources [client, federation]",
+            msg!("svc-no-listeners"),
+            msg!(
+                "svc-no-listeners-fix",
+                port = "8008",
+                resources = "[client, federation]"
+            ),
         );
     }
     let mut ok = Vec::new();
@@ -191,15 +211,30 @@ pub fn listeners(ctx: &Ctx) -> Outcome {
         if reached {
             ok.push(label)
         } else {
-            bad.push(format!("{label} on {}", l.bind_addresses.join(", ")))
+            bad.push(msg!(
+                "svc-listener-on",
+                label = label,
+                addrs = l.bind_addresses.join(", ")
+            ))
         }
     }
     if bad.is_empty() {
-        Outcome::ok(format!("listening on {}", ok.join("; ")))
+        Outcome::ok(msg!("svc-listening", listeners = ok.join("; ")))
     } else {
+        let mut parts = vec![msg!("svc-nothing-accepts")];
+        for (i, b) in bad.into_iter().enumerate() {
+            if i > 0 {
+                parts.push("; ".into());
+            }
+            parts.push(b);
+        }
         Outcome::fail(
-            format!("nothing accepts connections on {}", bad.join("; ")),
-            "start matrixd (matrixctl start); if it runs, another program may hold the port: ss -ltnp",
+            Text::Concat(parts),
+            msg!(
+                "svc-nothing-accepts-fix",
+                start = "matrixctl start",
+                cmd = "ss -ltnp"
+            ),
         )
     }
 }
@@ -218,7 +253,7 @@ pub fn client_versions(ctx: &Ctx) -> Outcome {
     } else if let Some(l) = c.listeners.iter().find(|l| l.serves(Resource::Client)) {
         format!("https://localhost:{}", l.port)
     } else {
-        return Outcome::skip("no listener serves the client API");
+        return Outcome::skip(msg!("svc-no-client-listener"));
     };
     let url = format!("{url}/_matrix/client/versions");
     let local = net::NetOptions::default();
@@ -226,20 +261,28 @@ pub fn client_versions(ctx: &Ctx) -> Outcome {
         Ok(f) if f.status == 200 => match f.json() {
             Ok(v) if v.get("versions").is_some_and(|v| v.is_array()) => {
                 let n = v["versions"].as_array().map(Vec::len).unwrap_or(0);
-                Outcome::ok(format!("{url} answers ({n} spec versions)"))
+                Outcome::ok(msg!("svc-versions-ok", url = url, n = n))
             }
             _ => Outcome::fail(
-                format!("{url} answered without a versions list"),
-                "check that port belongs to matrixd",
+                msg!("svc-versions-none", url = url),
+                msg!("svc-port-is-matrixd"),
             ),
         },
         Ok(f) => Outcome::fail(
-            format!("{url} answered HTTP {}", f.status),
-            "check that port belongs to matrixd; see its log",
+            msg!(
+                "fed-answered",
+                url = url,
+                status = format!("HTTP {}", f.status)
+            ),
+            msg!("svc-port-is-matrixd-log"),
         ),
         Err(e) => Outcome::fail(
-            format!("{url} unreachable: {e}"),
-            "start matrixd (matrixctl start) and see its log (matrixctl status)",
+            msg!("fed-unreachable", url = url, error = e),
+            msg!(
+                "svc-versions-unreachable-fix",
+                start = "matrixctl start",
+                status = "matrixctl status"
+            ),
         ),
     }
 }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::doctor::{Ctx, Outcome};
+use crate::msg;
 
 const GIB: u64 = 1024 * 1024 * 1024;
 const MIB: u64 = 1024 * 1024;
@@ -11,15 +12,21 @@ const MIB: u64 = 1024 * 1024;
 pub fn os(ctx: &Ctx) -> Outcome {
     let seen = ctx.os.describe();
     match &ctx.distro {
-        Some(d) if ctx.opts.distro.is_some() => {
-            Outcome::ok(format!("{seen}, using the {} data (--distro)", d.name))
+        Some(d) if ctx.opts.distro.is_some() => Outcome::ok(msg!(
+            "sys-os-override",
+            os = seen,
+            family = d.name,
+            flag = "--distro"
+        )),
+        Some(d) => {
+            Outcome::ok(msg!("sys-os-family", os = seen, family = d.name)).detail("family", &d.id)
         }
-        Some(d) => Outcome::ok(format!("{seen} ({} family)", d.name)).detail("family", &d.id),
         None => Outcome::fail(
-            format!("{seen} is not a supported operating system"),
-            format!(
-                "pass --distro NAME if it is close to one of: {}",
-                crate::facts::family_ids().join(", ")
+            msg!("sys-os-unsupported", os = seen),
+            msg!(
+                "sys-os-unsupported-fix",
+                flag = "--distro NAME",
+                names = crate::facts::family_ids().join(", ")
             ),
         )
         .detail("id", ctx.os.id.as_deref().unwrap_or("-"))
@@ -29,14 +36,14 @@ pub fn os(ctx: &Ctx) -> Outcome {
 
 /// Memory below 1 GB is a warning: Synapse's guide asks for it to join large rooms.
 pub fn judge_memory(total: u64) -> Outcome {
-    let shown = format!("{:.1} GiB of memory", total as f64 / GIB as f64);
+    let gib = format!("{:.1}", total as f64 / GIB as f64);
     if total + 64 * MIB < GIB {
         Outcome::warn(
-            format!("only {shown}"),
-            "give the machine at least 1 GB of memory: joining large rooms needs it",
+            msg!("sys-memory-low", gib = gib),
+            msg!("sys-memory-low-fix"),
         )
     } else {
-        Outcome::ok(shown)
+        Outcome::ok(msg!("sys-memory", gib = gib))
     }
 }
 
@@ -49,7 +56,7 @@ pub fn memory(_ctx: &Ctx) -> Outcome {
         )
     };
     if pages <= 0 || size <= 0 {
-        return Outcome::skip("cannot tell how much memory this machine has");
+        return Outcome::skip(msg!("sys-memory-unknown"));
     }
     judge_memory(pages as u64 * size as u64).detail("bytes", pages as u64 * size as u64)
 }
@@ -57,24 +64,22 @@ pub fn memory(_ctx: &Ctx) -> Outcome {
 /// Free space: under 100 MiB the server will soon stop (fail); under 2 GiB, warn.
 pub fn judge_disk(free: u64, at: &Path) -> Outcome {
     let shown = if free >= GIB {
-        format!(
-            "{:.1} GiB free on {}",
-            free as f64 / GIB as f64,
-            at.display()
+        msg!(
+            "sys-disk-free",
+            size = format!("{:.1} GiB", free as f64 / GIB as f64),
+            path = at.display()
         )
     } else {
-        format!("{} MiB free on {}", free / MIB, at.display())
+        msg!(
+            "sys-disk-free",
+            size = format!("{} MiB", free / MIB),
+            path = at.display()
+        )
     };
     if free < 100 * MIB {
-        Outcome::fail(
-            shown,
-            "free disk space there now: the database and media store cannot grow",
-        )
+        Outcome::fail(shown, msg!("sys-disk-full-fix"))
     } else if free < 2 * GIB {
-        Outcome::warn(
-            shown,
-            "free disk space there, or move the data directory to a larger disk",
-        )
+        Outcome::warn(shown, msg!("sys-disk-low-fix"))
     } else {
         Outcome::ok(shown)
     }
@@ -97,7 +102,7 @@ fn data_dir(ctx: &Ctx) -> Option<PathBuf> {
 
 pub fn disk(ctx: &Ctx) -> Outcome {
     let Some(dir) = data_dir(ctx) else {
-        return Outcome::skip("skipped (no data directory known: the configuration did not load)");
+        return Outcome::skip(msg!("sys-disk-no-dir"));
     };
     // The nearest existing ancestor: a media store not created yet lives on its parent's disk.
     let mut at = dir.as_path();
@@ -115,8 +120,8 @@ pub fn disk(ctx: &Ctx) -> Outcome {
                 .detail("measured_at", at.display())
         }
         Err(e) => Outcome::warn(
-            format!("cannot measure free space on {}: {e}", at.display()),
-            "check the path exists and is readable",
+            msg!("sys-disk-error", path = at.display(), error = e),
+            msg!("sys-disk-error-fix"),
         ),
     }
 }
@@ -126,14 +131,15 @@ pub fn disk(ctx: &Ctx) -> Outcome {
 pub fn judge_clock(state: i32, max_error_us: i64) -> Outcome {
     if state == 5 {
         Outcome::warn(
-            "the clock is not synchronised",
-            "enable time synchronisation (systemctl enable --now systemd-timesyncd, or chrony/ntpd): other servers reject signatures from a wrong clock",
+            msg!("sys-clock-unsynced"),
+            msg!(
+                "sys-clock-unsynced-fix",
+                cmd = "systemctl enable --now systemd-timesyncd",
+                alt = "chrony/ntpd"
+            ),
         )
     } else {
-        Outcome::ok(format!(
-            "synchronised (estimated error {} ms)",
-            max_error_us / 1000
-        ))
+        Outcome::ok(msg!("sys-clock-ok", ms = max_error_us / 1000))
     }
 }
 
@@ -143,9 +149,9 @@ pub fn clock(_ctx: &Ctx) -> Outcome {
     let mut tx: libc::timex = unsafe { std::mem::zeroed() };
     let state = unsafe { libc::ntp_adjtime(&mut tx) };
     if state < 0 {
-        return Outcome::skip(format!(
-            "cannot ask the kernel about the clock: {}",
-            std::io::Error::last_os_error()
+        return Outcome::skip(msg!(
+            "sys-clock-error",
+            error = std::io::Error::last_os_error()
         ));
     }
     judge_clock(state, tx.maxerror as i64).detail("ntp_state", state)
@@ -153,5 +159,5 @@ pub fn clock(_ctx: &Ctx) -> Outcome {
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub fn clock(_ctx: &Ctx) -> Outcome {
-    Outcome::skip("cannot tell on this OS; check ntpd or chronyd runs")
+    Outcome::skip(msg!("sys-clock-other-os"))
 }

@@ -9,6 +9,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use x509_parser::prelude::*;
 
 use crate::doctor::{Ctx, Outcome, Status};
+use crate::msg;
 
 /// A certificate file in use, with its key file and who uses it.
 #[derive(Debug, Clone)]
@@ -50,13 +51,13 @@ fn read_chain(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Ou
     let bytes = std::fs::read(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::PermissionDenied {
             Outcome::warn(
-                format!("{} is not readable by this user", path.display()),
-                "run doctor as root",
+                msg!("doc-not-readable", path = path.display()),
+                msg!("doc-run-as-root", user = "root"),
             )
         } else {
             Outcome::fail(
-                format!("cannot read {}: {e}", path.display()),
-                "point the setting at the certificate file (PEM)",
+                msg!("doc-cannot-read", path = path.display(), error = e),
+                msg!("tls-point-at-cert"),
             )
         }
     })?;
@@ -64,14 +65,14 @@ fn read_chain(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Ou
         .collect::<Result<_, _>>()
         .map_err(|e| {
             Outcome::fail(
-                format!("{} is not PEM: {e}", path.display()),
-                "use the PEM certificate file (-----BEGIN CERTIFICATE-----)",
+                msg!("tls-not-pem", path = path.display(), error = e),
+                msg!("tls-use-pem", marker = "-----BEGIN CERTIFICATE-----"),
             )
         })?;
     if certs.is_empty() {
         return Err(Outcome::fail(
-            format!("{} holds no certificate", path.display()),
-            "use the PEM certificate file (-----BEGIN CERTIFICATE-----)",
+            msg!("tls-no-cert", path = path.display()),
+            msg!("tls-use-pem", marker = "-----BEGIN CERTIFICATE-----"),
         ));
     }
     Ok(certs)
@@ -81,9 +82,11 @@ fn read_chain(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Ou
 fn each(ctx: &Ctx, judge: impl Fn(&CertSource, &[X509Certificate<'_>]) -> Outcome) -> Outcome {
     let sources = sources(ctx);
     if sources.is_empty() {
-        return Outcome::skip(
-            "no certificate configured (no tls_certificate_path, no nginx ssl_certificate)",
-        );
+        return Outcome::skip(msg!(
+            "tls-none",
+            key = "tls_certificate_path",
+            directive = "nginx ssl_certificate"
+        ));
     }
     let mut outcomes = Vec::new();
     for s in &sources {
@@ -97,8 +100,8 @@ fn each(ctx: &Ctx, judge: impl Fn(&CertSource, &[X509Certificate<'_>]) -> Outcom
                 match parsed {
                     Ok(p) => judge(s, &p),
                     Err(e) => Outcome::fail(
-                        format!("{}: a certificate cannot be parsed: {e}", s.cert.display()),
-                        "replace the file with a valid PEM certificate",
+                        msg!("tls-unparsable", path = s.cert.display(), error = e),
+                        msg!("tls-unparsable-fix"),
                     ),
                 }
             }
@@ -115,7 +118,7 @@ fn each(ctx: &Ctx, judge: impl Fn(&CertSource, &[X509Certificate<'_>]) -> Outcom
     let mut first = outcomes.remove(0);
     for o in outcomes {
         if o.status == first.status {
-            first.summary = format!("{}; {}", first.summary, o.summary);
+            first.summary = crate::i18n::Text::Concat(vec![first.summary, "; ".into(), o.summary]);
         }
         first.details.extend(o.details);
     }
@@ -133,12 +136,12 @@ fn cn(name: &X509Name<'_>) -> String {
 pub fn certificate(ctx: &Ctx) -> Outcome {
     each(ctx, |s, chain| {
         let leaf = &chain[0];
-        Outcome::ok(format!(
-            "{} ({}): {}, issued by {}",
-            s.cert.display(),
-            s.user,
-            cn(leaf.subject()),
-            cn(leaf.issuer())
+        Outcome::ok(msg!(
+            "tls-cert-ok",
+            path = s.cert.display(),
+            user = s.user,
+            subject = cn(leaf.subject()),
+            issuer = cn(leaf.issuer())
         ))
         .detail("certificates_in_file", chain.len())
     })
@@ -148,22 +151,25 @@ pub fn key_match(ctx: &Ctx) -> Outcome {
     each(ctx, |s, chain| {
         let Some(key_path) = &s.key else {
             return Outcome::fail(
-                format!("{} has no private key configured", s.cert.display()),
-                "set the key file next to the certificate (tls_private_key_path / ssl_certificate_key)",
+                msg!("tls-no-key", path = s.cert.display()),
+                msg!(
+                    "tls-no-key-fix",
+                    keys = "tls_private_key_path / ssl_certificate_key"
+                ),
             );
         };
         let bytes = match std::fs::read(key_path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                 return Outcome::warn(
-                    format!("{} is not readable by this user", key_path.display()),
-                    "run doctor as root",
+                    msg!("doc-not-readable", path = key_path.display()),
+                    msg!("doc-run-as-root", user = "root"),
                 );
             }
             Err(e) => {
                 return Outcome::fail(
-                    format!("cannot read {}: {e}", key_path.display()),
-                    "point the setting at the private key (PEM)",
+                    msg!("doc-cannot-read", path = key_path.display(), error = e),
+                    msg!("tls-point-at-key"),
                 );
             }
         };
@@ -171,28 +177,32 @@ pub fn key_match(ctx: &Ctx) -> Outcome {
             Ok(k) => k,
             Err(e) => {
                 return Outcome::fail(
-                    format!("{} holds no PEM private key: {e}", key_path.display()),
-                    "use the PEM private key file",
+                    msg!("tls-key-not-pem", path = key_path.display(), error = e),
+                    msg!("tls-use-pem-key"),
                 );
             }
         };
         let Ok(signing) = rustls::crypto::ring::sign::any_supported_type(&key) else {
             return Outcome::fail(
-                format!("{}: unsupported key type", key_path.display()),
-                "use an RSA, ECDSA or Ed25519 key",
+                msg!("tls-key-type", path = key_path.display()),
+                msg!("tls-key-type-fix"),
             );
         };
         match signing.public_key() {
-            Some(spki) if spki.as_ref() == chain[0].tbs_certificate.subject_pki.raw => Outcome::ok(
-                format!("{} matches {}", key_path.display(), s.cert.display()),
-            ),
+            Some(spki) if spki.as_ref() == chain[0].tbs_certificate.subject_pki.raw => {
+                Outcome::ok(msg!(
+                    "tls-key-match",
+                    key = key_path.display(),
+                    path = s.cert.display()
+                ))
+            }
             _ => Outcome::fail(
-                format!(
-                    "{} does not belong to the certificate in {}",
-                    key_path.display(),
-                    s.cert.display()
+                msg!(
+                    "tls-key-mismatch",
+                    key = key_path.display(),
+                    path = s.cert.display()
                 ),
-                "use the key the certificate was issued for (certbot: privkey.pem from the same live/ directory)",
+                msg!("tls-key-mismatch-fix", file = "privkey.pem", dir = "live/"),
             ),
         }
     })
@@ -208,25 +218,30 @@ pub fn expiry(ctx: &Ctx) -> Outcome {
         let days = left / 86_400;
         if now < v.not_before {
             Outcome::fail(
-                format!("{} is not valid before {}", s.cert.display(), v.not_before),
-                "check the clock, or use a certificate valid now",
+                msg!(
+                    "tls-not-yet-valid",
+                    path = s.cert.display(),
+                    date = v.not_before
+                ),
+                msg!("tls-not-yet-valid-fix"),
             )
         } else if left <= 0 {
             Outcome::fail(
-                format!("{} expired on {}", s.cert.display(), v.not_after),
-                "renew it (certbot renew), then reload nginx / restart matrixd",
+                msg!("tls-expired", path = s.cert.display(), date = v.not_after),
+                msg!("tls-expired-fix", cmd = "certbot renew"),
             )
         } else if days < WARN_DAYS {
             Outcome::warn(
-                format!(
-                    "{} expires in {days} day(s), on {}",
-                    s.cert.display(),
-                    v.not_after
+                msg!(
+                    "tls-expires-soon",
+                    path = s.cert.display(),
+                    n = days,
+                    date = v.not_after
                 ),
-                "renew it now (certbot renew) and check the renewal timer runs",
+                msg!("tls-expires-soon-fix", cmd = "certbot renew"),
             )
         } else {
-            Outcome::ok(format!("{} valid for {days} more days", s.cert.display()))
+            Outcome::ok(msg!("tls-valid-for", path = s.cert.display(), n = days))
         }
         .detail("not_after", v.not_after)
     })
@@ -268,7 +283,7 @@ fn names_of(cert: &X509Certificate<'_>) -> Vec<String> {
 
 pub fn names(ctx: &Ctx) -> Outcome {
     let Some(c) = &ctx.loaded.config else {
-        return Outcome::skip("skipped (the configuration did not load: see config.parse)");
+        return Outcome::skip(msg!("skip-not-loaded", check = "config.parse"));
     };
     let public = c
         .public_baseurl
@@ -283,22 +298,39 @@ pub fn names(ctx: &Ctx) -> Outcome {
             && !covers(p)
         {
             return Outcome::fail(
-                format!(
-                    "{} is for {shown}, not for {p} (public_baseurl)",
-                    s.cert.display()
+                msg!(
+                    "tls-names-not-public",
+                    path = s.cert.display(),
+                    names = shown,
+                    host = p,
+                    key = "public_baseurl"
                 ),
-                format!("get a certificate that names {p} (certbot -d {p} -d {server})"),
+                msg!(
+                    "tls-names-not-public-fix",
+                    host = p,
+                    cmd = format!("certbot -d {p} -d {server}")
+                ),
             )
             .detail("names", &shown);
         }
         if !covers(&server) && public.as_deref() != Some(server.as_str()) {
             return Outcome::warn(
-                format!("{} does not name {server} (server_name): its well-known must be served with another certificate", s.cert.display()),
-                format!("add {server} to the certificate (certbot -d {server}) unless another server serves https://{server}/"),
+                msg!(
+                    "tls-names-not-server",
+                    path = s.cert.display(),
+                    host = server,
+                    key = "server_name"
+                ),
+                msg!(
+                    "tls-names-not-server-fix",
+                    host = server,
+                    cmd = format!("certbot -d {server}"),
+                    url = format!("https://{server}/")
+                ),
             )
             .detail("names", &shown);
         }
-        Outcome::ok(format!("{} names {shown}", s.cert.display()))
+        Outcome::ok(msg!("tls-names-ok", path = s.cert.display(), names = shown))
     })
 }
 
@@ -308,44 +340,47 @@ pub fn chain(ctx: &Ctx) -> Outcome {
         let self_signed = leaf.subject().as_raw() == leaf.issuer().as_raw();
         if self_signed && chain.len() == 1 {
             return Outcome::warn(
-                format!(
-                    "{} is self-signed: other servers and clients will not trust it",
-                    s.cert.display()
+                msg!("tls-self-signed", path = s.cert.display()),
+                msg!(
+                    "tls-self-signed-fix",
+                    cmd = "certbot --nginx -d <your host names>"
                 ),
-                "get a certificate from a public CA: certbot --nginx -d <your host names>",
             );
         }
         if !self_signed && chain.len() == 1 {
             return Outcome::fail(
-                format!(
-                    "{} holds only the certificate for {}, not its chain (cert.pem instead of fullchain.pem)",
-                    s.cert.display(),
-                    cn(leaf.subject())
+                msg!(
+                    "tls-no-chain",
+                    path = s.cert.display(),
+                    subject = cn(leaf.subject()),
+                    cert = "cert.pem",
+                    fullchain = "fullchain.pem"
                 ),
-                format!(
-                    "use the full chain: append the intermediate certificate(s) issued by {} (certbot: fullchain.pem)",
-                    cn(leaf.issuer())
+                msg!(
+                    "tls-no-chain-fix",
+                    issuer = cn(leaf.issuer()),
+                    fullchain = "fullchain.pem"
                 ),
             );
         }
         for pair in chain.windows(2) {
             if pair[0].issuer().as_raw() != pair[1].subject().as_raw() {
                 return Outcome::fail(
-                    format!(
-                        "{}: {} is issued by {}, but the next certificate is {}",
-                        s.cert.display(),
-                        cn(pair[0].subject()),
-                        cn(pair[0].issuer()),
-                        cn(pair[1].subject())
+                    msg!(
+                        "tls-chain-order",
+                        path = s.cert.display(),
+                        subject = cn(pair[0].subject()),
+                        issuer = cn(pair[0].issuer()),
+                        next = cn(pair[1].subject())
                     ),
-                    "put the certificates in order: the server's first, then each issuer",
+                    msg!("tls-chain-order-fix"),
                 );
             }
         }
-        Outcome::ok(format!(
-            "{}: full chain of {} certificates",
-            s.cert.display(),
-            chain.len()
+        Outcome::ok(msg!(
+            "tls-chain-ok",
+            path = s.cert.display(),
+            n = chain.len()
         ))
     })
 }

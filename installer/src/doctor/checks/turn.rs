@@ -7,6 +7,7 @@ use hmac::{KeyInit as _, Mac as _};
 
 use crate::doctor::net::{self, Fetch};
 use crate::doctor::{Ctx, Outcome};
+use crate::msg;
 
 /// The TURN REST password for `username` (coturn's use-auth-secret scheme).
 pub fn turn_password(secret: &str, username: &str) -> String {
@@ -19,7 +20,7 @@ pub fn turn_password(secret: &str, username: &str) -> String {
 pub fn credentials(ctx: &Ctx) -> Outcome {
     let t = super::config::turn_settings(ctx);
     if t.uris.is_empty() {
-        return Outcome::skip("TURN is not configured");
+        return Outcome::skip(msg!("cfg-turn-off"));
     }
     let c = match ctx.config() {
         Ok(c) => c,
@@ -30,8 +31,12 @@ pub fn credentials(ctx: &Ctx) -> Outcome {
             Ok(t) => Some(t.trim().to_string()),
             Err(e) => {
                 return Outcome::fail(
-                    format!("cannot read --access-token-file {}: {e}", p.display()),
-                    "pass a file holding an access token",
+                    msg!(
+                        "turn-token-file",
+                        flag = format!("--access-token-file {}", p.display()),
+                        error = e
+                    ),
+                    msg!("turn-token-file-fix"),
                 );
             }
         },
@@ -50,8 +55,8 @@ pub fn credentials(ctx: &Ctx) -> Outcome {
         Ok(f) => f,
         Err(e) => {
             return Outcome::fail(
-                format!("{url} unreachable: {e}"),
-                "start matrixd (matrixctl start)",
+                msg!("fed-unreachable", url = url, error = e),
+                msg!("turn-start-fix", cmd = "matrixctl start"),
             );
         }
     };
@@ -59,51 +64,56 @@ pub fn credentials(ctx: &Ctx) -> Outcome {
     let errcode = body.get("errcode").and_then(|v| v.as_str()).unwrap_or("");
     if f.status == 404 || errcode == "M_UNRECOGNIZED" {
         return Outcome::warn(
-            "TURN is configured but matrixd does not serve /voip/turnServer yet: clients get no TURN server",
-            "calls between users behind NAT fail until matrixd supports it; the TURN settings are kept for then",
+            msg!("turn-not-served", path = "/voip/turnServer"),
+            msg!("turn-not-served-fix"),
         );
     }
     if f.status == 401 || f.status == 403 {
-        return Outcome::skip(
-            "needs a logged-in user: pass --access-token-file FILE (a file holding an access token)",
-        );
+        return Outcome::skip(msg!("turn-needs-login", flag = "--access-token-file FILE"));
     }
     if f.status != 200 {
         return Outcome::fail(
-            format!("{url} answered HTTP {}", f.status),
-            "see matrixd's log",
+            msg!(
+                "fed-answered",
+                url = url,
+                status = format!("HTTP {}", f.status)
+            ),
+            msg!("turn-see-log"),
         );
     }
     let username = body.get("username").and_then(|v| v.as_str());
     let password = body.get("password").and_then(|v| v.as_str());
     let (Some(username), Some(password)) = (username, password) else {
         return Outcome::fail(
-            "/voip/turnServer returned no credential although TURN is configured",
-            "check turn_shared_secret and restart matrixd",
+            msg!("turn-no-credential", path = "/voip/turnServer"),
+            msg!("turn-no-credential-fix", key = "turn_shared_secret"),
         );
     };
     let expected = match (&t.secret, &t.username, &t.password) {
         (Some(Ok(secret)), _, _) => turn_password(secret, username),
         (Some(Err(e)), _, _) => {
             return Outcome::fail(
-                format!("cannot read the TURN secret: {e}"),
-                "fix turn_shared_secret_path",
+                msg!("turn-secret-unreadable", error = e),
+                msg!(
+                    "turn-secret-unreadable-fix",
+                    key = "turn_shared_secret_path"
+                ),
             );
         }
         (None, Some(_), Some(p)) => p.clone(),
-        _ => return Outcome::skip("skipped (TURN is half-configured: see config.turn)"),
+        _ => return Outcome::skip(msg!("turn-skip-half", check = "config.turn")),
     };
     if password == expected {
-        Outcome::ok(format!(
-            "the credential for {username} matches turn_shared_secret"
-        ))
-        .detail("uris", t.uris.join(", "))
+        Outcome::ok(msg!("turn-ok", user = username, key = "turn_shared_secret"))
+            .detail("uris", t.uris.join(", "))
     } else {
         Outcome::fail(
-            format!(
-                "the credential for {username} does not match turn_shared_secret: coturn will reject it"
+            msg!("turn-mismatch", user = username, key = "turn_shared_secret"),
+            msg!(
+                "turn-mismatch-fix",
+                key = "turn_shared_secret",
+                option = "static-auth-secret"
             ),
-            "make turn_shared_secret equal to coturn's static-auth-secret, then restart matrixd",
         )
     }
 }

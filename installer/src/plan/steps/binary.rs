@@ -28,9 +28,11 @@ pub fn binary(c: &Ctx, b: &mut Builder) {
                 affects: Affects::Homeserver,
             }));
         }
-        _ => b.notes.push(format!(
-            "matrixd is expected at {} (no matrixd binary next to matrixctl)",
-            l.bin.display()
+        _ => b.notes.push(crate::msg!(
+            "plan-note-no-binary",
+            bin = l.bin.display(),
+            matrixd = "matrixd",
+            matrixctl = "matrixctl"
         )),
     }
 }

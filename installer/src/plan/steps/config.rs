@@ -43,8 +43,8 @@ pub fn config(
                 })
                 .ok_or_else(|| {
                     err(
-                        format!("cannot read the SMTP password file {}", f.display()),
-                        "check --smtp-pass-file",
+                        crate::tr!("plan-err-smtp-pass", path = f.display()),
+                        crate::tr!("plan-err-smtp-pass-hint", flag = "--smtp-pass-file"),
                     )
                 })?,
         ),
@@ -141,10 +141,7 @@ pub fn config(
         Affects::Homeserver,
     )?;
     if a.registration == Registration::Open {
-        b.notes.push(
-            "registration is open without verification: anyone can create accounts on this server"
-                .into(),
-        );
+        b.notes.push(crate::msg!("plan-note-open-registration"));
     }
     Ok(())
 }

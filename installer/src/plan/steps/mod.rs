@@ -56,10 +56,11 @@ pub fn err(message: impl Into<String>, hint: impl Into<String>) -> PlanError {
 pub fn answered<T: Clone>(value: &Option<T>, key: &str) -> Result<T, PlanError> {
     value.clone().ok_or_else(|| {
         err(
-            format!("missing answer: {key}"),
-            format!(
-                "pass --{} or set {key} in the answers file",
-                key.replace('_', "-")
+            crate::tr!("plan-err-missing", key = key),
+            crate::tr!(
+                "plan-err-missing-hint",
+                flag = format!("--{}", key.replace('_', "-")),
+                key = key
             ),
         )
     })
@@ -157,7 +158,7 @@ pub struct Builder<'a> {
     pub existing: &'a dyn Existing,
     new_secret: &'a mut dyn FnMut() -> String,
     pub steps: Vec<Step>,
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::i18n::Text>,
 }
 
 impl<'a> Builder<'a> {

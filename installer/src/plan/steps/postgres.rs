@@ -16,7 +16,7 @@ pub fn postgres(c: &Ctx, b: &mut Builder) {
         let mut run = Cmd::new(init.argv.clone());
         run.user = init.user.clone();
         b.steps.push(Step::Run {
-            title: "initialise the PostgreSQL cluster".into(),
+            title: crate::msg!("plan-pg-init"),
             cmd: run,
             unless: pg
                 .init_creates
@@ -59,7 +59,7 @@ pub fn postgres(c: &Ctx, b: &mut Builder) {
     };
     let role = &d.user.name;
     b.steps.push(Step::Run {
-        title: format!("create PostgreSQL role {role}"),
+        title: crate::msg!("plan-pg-role", role = role),
         cmd: Cmd::new(vec![
             "createuser".into(),
             "-h".into(),
@@ -74,8 +74,13 @@ pub fn postgres(c: &Ctx, b: &mut Builder) {
         )))),
     });
     b.steps.push(Step::Run {
-        title: format!(
-            "create database matrixd (UTF8, C collation, from template0) owned by {role}"
+        title: crate::msg!(
+            "plan-pg-db",
+            db = "matrixd",
+            encoding = "UTF8",
+            collation = "C",
+            template = "template0",
+            role = role
         ),
         cmd: Cmd::new(vec![
             "createdb".into(),

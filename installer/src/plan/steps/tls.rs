@@ -23,23 +23,20 @@ pub fn tls(c: &Ctx, b: &mut Builder) -> Result<TlsFiles, PlanError> {
             let key = answered(&a.tls_key, "tls_key")?.to_path_buf();
             let cert_pem = b.existing.read(&cert).ok_or_else(|| {
                 err(
-                    format!("the certificate {} does not exist", cert.display()),
-                    "pass --tls-cert with the full-chain PEM file",
+                    crate::tr!("plan-err-no-cert", path = cert.display()),
+                    crate::tr!("plan-err-no-cert-hint", flag = "--tls-cert"),
                 )
             })?;
             let key_pem = b.existing.read(&key).ok_or_else(|| {
                 err(
-                    format!(
-                        "the private key {} does not exist or cannot be read",
-                        key.display()
-                    ),
-                    "pass --tls-key with its PEM private key",
+                    crate::tr!("plan-err-no-key", path = key.display()),
+                    crate::tr!("plan-err-no-key-hint", flag = "--tls-key"),
                 )
             })?;
             crate::plan::tls::check_pair(&cert_pem, &key_pem).map_err(|e| {
                 err(
-                    format!("{} cannot be used: {e}", cert.display()),
-                    "pass the full chain (leaf first, then intermediates) and its own key, or use --tls self-signed",
+                    crate::tr!("plan-err-bad-pair", path = cert.display(), error = e),
+                    crate::tr!("plan-err-bad-pair-hint", flag = "--tls self-signed"),
                 )
             })?;
             TlsFiles { cert, key }

@@ -43,8 +43,8 @@ pub fn turn(c: &Ctx, b: &mut Builder) -> Result<Option<Turn>, PlanError> {
         Some(f) => {
             if !b.existing.exists(f) {
                 return Err(err(
-                    format!("the TURN secret file {} does not exist", f.display()),
-                    "create it, or use --install-coturn to have one generated",
+                    crate::tr!("plan-err-turn-secret", path = f.display()),
+                    crate::tr!("plan-err-turn-secret-hint", flag = "--install-coturn"),
                 ));
             }
             let path = f.to_path_buf();

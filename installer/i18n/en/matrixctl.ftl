@@ -1,0 +1,942 @@
+# matrixctl's English messages: the reference catalogue. Every id here must exist in
+# fa/matrixctl.ftl with the same placeholders (tests in src/i18n/tests.rs). Technical fragments
+# (paths, commands, flags, URLs, user ids, config keys) are placeholders, never text: in Persian
+# they are then isolated (FSI … PDI) and keep their order.
+
+## Errors: the frame (src/error.rs)
+
+error-line = error: { $message }
+error-cause = Caused by: { $cause }
+error-hint = hint: { $hint }
+
+## Status verbs (right-aligned, cargo-style)
+
+verb-detected = Detected
+verb-reading = Reading
+verb-unchanged = Unchanged
+verb-done = Done
+
+## install (src/commands/install.rs)
+
+install-intro = { $cmd } — nothing is changed until you confirm.
+install-detected = { $os } → { $file }
+install-reading-earlier = { $path } (the earlier install's answers are the defaults)
+install-plan-dry-run = Plan (dry run: nothing is changed):
+install-plan = Plan:
+install-cancelled = Cancelled; nothing was changed.
+install-answers-saved = Answers saved to { $path }. Repeat with:
+install-unchanged = the installation already matches these answers; nothing was changed
+install-changes = { $n } change(s)
+install-next = Next: { $register }     Status: { $status }     Undo: { $undo }
+install-into-root = Installed into { $path } (nothing was started: { $root } skips activation).
+install-done-nothing = nothing
+install-already-done = already done: { $done }
+err-missing-answer = missing answer: { $key } (no terminal to ask on, or { $yes } given)
+hint-missing-answer = pass { $flag }, or set { $key } in the { $opt } file
+err-cannot-ask = cannot ask the install questions
+hint-cannot-ask = answer with flags or { $answers }, and { $yes }
+err-root = { $root }
+err-earlier-answers = the answers of the earlier install cannot be read
+hint-fix-or-remove = fix or remove { $path }
+err-read-answers = invalid answers file { $path }
+hint-answers-keys = keys are the flags' names with { $sep } ({ $example })
+err-server-name-changed = this machine already serves { $name }; the server name can never change
+hint-server-name-changed = keep { $keep }, or `{ $purge }` first to start over
+err-no-confirmation = refusing to change the system without confirmation (no terminal to ask on)
+hint-no-confirmation = review the plan with { $dry_run }, then pass { $yes }
+err-cannot-confirm = cannot ask for confirmation
+err-cannot-save = cannot save { $path }
+err-install-needs-root = installing needs root (packages, a system user, { $etc })
+hint-install-needs-root = run it with { $sudo }, or pass { $root } to install into a directory tree
+err-install-stopped = install stopped: cannot { $step }
+hint-install-resume = fix the cause, then resume with `{ $cmd }` (finished steps are detected and skipped)
+
+## The wizard (src/wizard/prompt.rs)
+
+wizard-apply = Apply this plan?
+wizard-proceed = Proceed
+wizard-change = Change answers
+wizard-cancel = Cancel
+
+## Install questions (src/answers/mod.rs): q-KEY-prompt, q-KEY-explain
+
+q-server-name-prompt = Server name (the part after ':' in @alice:example.org)
+q-server-name-explain = The server name becomes the part after ':' in every user id (@alice:example.org) and can never change.
+q-database-prompt = Database
+q-database-explain = SQLite needs nothing else; PostgreSQL is installed here if absent and scales further.
+q-proxy-prompt = Reverse proxy
+q-proxy-explain = nginx terminates TLS on 443 (and 8448 for federation) and forwards /_matrix to matrixd.
+q-tls-prompt = TLS certificate
+q-tls-explain = self-signed: generated here; existing: your full-chain certificate and key; direct: matrixd itself listens with TLS on 8448; none: plain HTTP (testing only).
+q-tls-cert-prompt = Certificate file (full chain, PEM)
+q-tls-key-prompt = Private key file (PEM)
+q-public-baseurl-prompt = Public client URL
+q-public-baseurl-explain = The URL clients use to reach this server.
+q-federation-prompt = Federate with other Matrix servers?
+q-well-known-prompt = Serve /.well-known/matrix/client and /server from this host?
+q-registration-prompt = Registration
+q-registration-explain = closed: only admins create users (matrixctl register-user); token: sign-up needs a registration token; open: anyone may sign up.
+q-report-stats-prompt = Report anonymous usage statistics?
+q-smtp-host-prompt = SMTP server for email notifications (empty: none)
+q-smtp-port-prompt = SMTP port
+q-smtp-user-prompt = SMTP user (empty: none)
+q-smtp-pass-file-prompt = File holding the SMTP password (empty: none)
+q-notif-from-prompt = Sender of notification emails
+q-smtp-require-tls-prompt = Require TLS (STARTTLS) to the SMTP server?
+q-install-coturn-prompt = Install coturn here for voice and video calls?
+q-turn-uris-prompt = TURN URIs, comma-separated (empty: none)
+q-turn-secret-file-prompt = File holding the TURN shared secret
+q-url-preview-prompt = Generate URL previews? (the server fetches links posted in rooms)
+
+## doctor: group headings and what each check looks at (src/doctor/check.rs, registry.rs)
+
+group-system = System
+group-config = Configuration
+group-service = Service
+group-db = Database
+group-tls = TLS
+group-federation = Federation
+group-client = Client discovery
+group-email = Email
+group-turn = TURN
+group-nginx = nginx
+
+check-system-os = the operating system is one matrixctl supports
+check-system-memory = at least 1 GB of memory (joining large rooms needs it)
+check-system-disk = free disk space where the data lives
+check-system-clock = the clock is synchronised (signatures and certificates depend on it)
+check-config-parse = homeserver.yaml loads and validates with the server's own loader
+check-config-unknown-keys = no unknown keys; Synapse keys matrixd ignores are named
+check-config-server-name = server_name is a valid server name
+check-config-public-baseurl = public_baseurl is set and https
+check-config-signing-key = the signing key is present, parseable, private and owned by the service user
+check-config-registration-secret = registration_shared_secret is set (register-user needs it)
+check-config-registration = registration is not open without a token
+check-config-database = SQLite is not used on a federating or busy server
+check-config-url-preview = URL previews never fetch loopback or private addresses
+check-config-email = email has the public_baseurl its links need
+check-config-turn = TURN is configured completely or not at all
+check-service-enabled = matrixd is enabled in the service manager
+check-service-running = matrixd is running
+check-service-listeners = every configured listener accepts connections
+check-service-client-versions = /_matrix/client/versions answers locally
+check-db-reachable = the database answers
+check-db-migrations = the database schema is current
+check-db-encoding = PostgreSQL uses encoding UTF8 and collation C
+check-tls-certificate = the certificate file is readable and holds a certificate
+check-tls-key-match = the certificate matches its private key
+check-tls-expiry = the certificate is valid and not about to expire
+check-tls-names = the certificate covers the public host names
+check-tls-chain = the certificate file is a full chain
+check-federation-well-known = /.well-known/matrix/server is valid JSON with m.server
+check-federation-srv = SRV records (_matrix-fed._tcp, then _matrix._tcp)
+check-federation-version = the federation endpoint answers as other servers reach it (and not when disabled)
+check-federation-keys = /_matrix/key/v2/server: our server_name, future valid_until_ts, valid self-signature, our key
+check-federation-queue = our events reach the servers in our rooms (destinations in backoff, events waiting)
+check-federation-certificate = the federation certificate chain verifies for the host
+check-client-well-known = /.well-known/matrix/client is valid JSON with a base_url
+check-client-cors = the client well-known carries Access-Control-Allow-Origin, redirects included
+check-client-base-url = its base_url is public_baseurl and answers /_matrix/client/versions
+check-email-smtp = the SMTP host resolves and answers EHLO (no mail is sent)
+check-turn-credentials = /voip/turnServer returns a credential made with turn_shared_secret
+check-nginx-config-test = nginx -t passes
+check-nginx-proxy = the site forwards /_matrix and /_synapse/client to matrixd
+check-nginx-body-size = client_max_body_size is at least max_upload_size
+
+## Command-line help (src/cli.rs): about-COMMAND, help-COMMAND-FLAG; the English text is the
+## doc comment clap derives it from (a test compares them)
+
+help-default = {" "}[default: { $value }]
+about = Install, run and look after a Matrix homeserver
+help-quiet = Print only errors
+help-lang = Language of messages (en, fa) [default: from LC_ALL, LC_MESSAGES or LANG]
+about-generate-config = Write homeserver.yaml, its signing key and log config (Synapse's --generate-config)
+help-generate-config-server-name = The domain in your users' ids (@alice:NAME). It can never change later
+help-generate-config-config-path = Where to write homeserver.yaml. The signing key and log config go beside it
+help-generate-config-report-stats = Whether to report anonymous usage statistics (yes or no). Required, as in Synapse
+help-generate-config-data-directory = Where the database, media and logs live [default: the current directory]
+help-generate-config-keys-directory = Where the signing key and log config go [default: beside the config file]
+help-generate-config-public-baseurl = The URL clients reach the server at (enables /.well-known/matrix/client)
+help-generate-config-http-port = Port of the http listener
+help-generate-config-open-private-ports = Listen on all interfaces instead of loopback only (Synapse's --open-private-ports)
+about-register-user = Register a user with the shared secret (drop-in for Synapse's register_new_matrix_user)
+help-register-user-user = Local part of the new user. Will prompt if omitted
+help-register-user-password = New password for user. Will prompt for a password if this flag and --password-file are not set. Passing a password on the command line is not recommended: use --password-file
+help-register-user-password-file = File containing the new password for user (its first line). '-' reads standard input
+help-register-user-user-type = User type as specified in synapse.api.constants.UserTypes (support, bot)
+help-register-user-admin = Register new user as an admin. Will prompt if --no-admin is not set either
+help-register-user-no-admin = Register new user as a regular user. Will prompt if --admin is not set either
+help-register-user-shared-secret = Shared secret as defined in the server config file (not recommended on the command line)
+help-register-user-config = Path to the server config file containing the shared secret (and the listener to use)
+help-register-user-exists-ok = Do not fail if the user already exists
+help-register-user-server-url = URL to use to talk to the homeserver. By default, the first client listener in the config file, else http://localhost:8008
+about-install = Turn this machine into a running homeserver behind TLS, in one guided command
+help-install-dry-run = Print the plan and change nothing
+help-install-yes = Do not ask for confirmation (and never prompt: a missing answer is an error)
+help-install-answers = Read answers from this TOML file (keys as in the saved answers file; unknown keys are errors)
+help-install-root = Install into this directory tree instead of / (for tests and image builders); nothing is started
+help-install-distro = Use this OS family's data instead of detecting it (debian, fedora, opensuse, arch, alpine, freebsd, openbsd)
+help-install-server-name = The part after ':' in every user id (@alice:NAME). It can never change later
+help-install-database = The database (PostgreSQL is installed and set up here if absent)
+help-install-proxy = The reverse proxy in front of matrixd
+help-install-tls = Where the TLS certificate comes from
+help-install-tls-cert = Full-chain certificate (PEM) for --tls existing
+help-install-tls-key = Its private key (PEM) for --tls existing
+help-install-public-baseurl = The URL clients reach the server at
+help-install-federation = Talk to other Matrix servers
+help-install-well-known = Serve /.well-known/matrix/client and /server, with CORS, from this host
+help-install-registration = Who may create accounts
+help-install-report-stats = Report anonymous usage statistics (required, as in Synapse)
+help-install-smtp-host = SMTP server for notification emails
+help-install-smtp-port = SMTP port
+help-install-smtp-user = SMTP user name
+help-install-smtp-pass-file = File whose first line is the SMTP password
+help-install-notif-from = Sender of notification emails, e.g. "Matrix <noreply@example.org>"
+help-install-smtp-require-tls = Require STARTTLS to the SMTP server
+help-install-install-coturn = Install coturn here with use-auth-secret and a generated shared secret
+help-install-turn-uris = A TURN URI for voice and video calls (repeatable)
+help-install-turn-secret-file = File holding the TURN server's shared secret (use-auth-secret)
+help-install-url-preview = Generate URL previews (private ranges are never fetched)
+about-start = Start the installed homeserver through the service manager
+help-start-distro = Use this OS family's data instead of detecting it
+about-stop = Stop the installed homeserver
+help-stop-distro = Use this OS family's data instead of detecting it
+about-restart = Restart the installed homeserver
+help-restart-distro = Use this OS family's data instead of detecting it
+about-status = Whether the homeserver runs, and where its config, data and logs are
+help-status-distro = Use this OS family's data instead of detecting it
+about-uninstall = Remove the service and the packages install added; keep data, keys and config unless --purge
+help-uninstall-purge = Also delete the config, keys, secrets, data (database, media) and logs. Asks first
+help-uninstall-yes = Do not ask for confirmation
+help-uninstall-distro = Use this OS family's data instead of detecting it
+about-doctor = Find what is wrong with an installation and say how to fix it (read-only)
+help-doctor-checks = Checks to run, by id (config.parse) or group (system, config, service, db, tls, federation, client, email, turn, nginx) [default: all]
+help-doctor-config = The homeserver.yaml to check (repeatable, files or directories) [default: the installed one]
+help-doctor-json = Print the report as JSON (versioned schema) on stdout
+help-doctor-verbose = Show every check's details
+help-doctor-offline = Skip the checks that need the network (federation, client discovery, email, TURN)
+help-doctor-list-checks = List every check's id, group and purpose, and exit
+help-doctor-strict = Treat warnings as failures (exit 1)
+help-doctor-distro = Use this OS family's data instead of detecting it
+help-doctor-access-token-file = A file holding an access token, for turn.credentials (secrets are never taken on argv)
+help-doctor-dns = Ask this DNS server (ADDR:PORT) instead of the system's
+help-doctor-connect-to = Connect to ADDR:PORT2 whenever HOST:PORT is meant (TLS and Host still say HOST), like curl
+help-doctor-ca-file = Trust only the CA certificates in this PEM file
+help-doctor-nginx-site = The nginx site to inspect instead of the distro's
+help-doctor-nginx-conf = The nginx main config for `nginx -t`
+help-doctor-timeout = Seconds each check may take
+
+## Printer (src/ui/mod.rs)
+
+warning-line = warning: { $message }
+
+## doctor: findings (src/doctor/checks/*.rs)
+
+db-connected-as-suffix = {" "}(connected as OS user { $user })
+db-as-os-user-prefix = as OS user { $user }:{" "}
+
+## doctor: the report (src/doctor/report.rs)
+
+doctor-fix = fix: { $fix }
+doctor-tally = { $problems }, { $warnings }, { $skipped }, { $ok }.
+doctor-tally-problems =
+    { $n ->
+        [one] { $n } problem
+       *[other] { $n } problems
+    }
+doctor-tally-warnings =
+    { $n ->
+        [one] { $n } warning
+       *[other] { $n } warnings
+    }
+doctor-tally-skipped = { $n } skipped
+doctor-tally-ok = { $n } ok
+doctor-tally-more = {"  "}Details: { $verbose }   Machines: { $json }
+
+## More status verbs (src/ui/mod.rs)
+
+verb-adding = Adding
+verb-creating = Creating
+verb-dropping = Dropping
+verb-generating = Generating
+verb-installing = Installing
+verb-keeping = Keeping
+verb-linking = Linking
+verb-ready = Ready
+verb-refreshing = Refreshing
+verb-reloaded = Reloaded
+verb-reloading = Reloading
+verb-removing = Removing
+verb-restarted = Restarted
+verb-restarting = Restarting
+verb-running = Running
+verb-started = Started
+verb-starting = Starting
+verb-stopped = Stopped
+verb-updating = Updating
+verb-backing-up = Backing up
+verb-writing = Writing
+
+## The plan (src/plan/show.rs, src/plan/steps/*.rs)
+
+plan-verb-create = create
+plan-verb-update = update
+plan-verb-keep = keep
+plan-verb-unchanged = unchanged
+plan-verb-install = install
+plan-verb-user = user
+plan-verb-run = run
+plan-verb-service = service
+plan-verb-remove = remove
+plan-verb-wait = wait
+plan-packages = packages for { $purpose }: { $names }
+plan-packages-detail = only those not installed yet
+plan-user-detail = system user, home { $home }, unless it exists
+plan-unless-exists = unless { $path } exists
+plan-unless-it-exists = unless it exists:{" "}
+plan-directory = directory { $mode }
+plan-signing-key-keep = exists; a signing key is never overwritten
+plan-signing-key-new = new { $kind } signing key, { $mode } (never overwritten)
+plan-secret-keep = exists; a secret is never overwritten
+plan-secret-new = new random secret, { $mode } (never overwritten)
+plan-from-template = from { $template }, { $mode }
+plan-copy-of = copy of { $src }, { $mode }
+plan-data = { $what }, { $mode }
+plan-data-answers = these answers, for re-runs
+plan-cert-keep = exist; a certificate and key are never overwritten
+plan-cert-new = self-signed certificate for { $names } ({ $tool })
+plan-cert-key = its private key, { $mode }
+plan-symlink = symlink to { $target }
+plan-include = `{ $line }` inside the { $block } block (old file kept as a backup)
+plan-service-start = start unless running
+plan-service-reload = enable and start; reload if its files changed
+plan-service-restart = enable and start; restart only if its files changed
+plan-direct-spawn = (where no service manager runs: { $cmd } starts it as { $user }, output to { $log })
+plan-direct = (where no service manager runs: { $cmd })
+plan-append = { $what } added at the end
+plan-remove-tree = and everything in it
+plan-wait = answers (connecting to { $connect })
+plan-note = note: { $note }
+plan-pg-init = initialise the PostgreSQL cluster
+plan-pg-role = create PostgreSQL role { $role }
+plan-pg-db = create database { $db } ({ $encoding }, { $collation } collation, from { $template }) owned by { $role }
+plan-note-no-binary = { $matrixd } is expected at { $bin } (no { $matrixd } binary next to { $matrixctl })
+plan-note-open-registration = registration is open without verification: anyone can create accounts on this server
+
+## Execution: the step a failure names (src/exec/apply.rs)
+
+step-packages = install packages { $names }
+step-user = create user { $name }
+step-dir = create directory { $path }
+step-file = write { $path }
+step-self-signed = generate a self-signed certificate { $path }
+step-symlink = link { $path }
+step-include = add an include to { $path }
+step-service = start { $name }
+step-wait = wait for { $url }
+step-append = add { $what } to { $path }
+step-remove = remove { $path }
+
+## register-user (src/commands/register_user.rs); prompts as in Synapse's register_new_matrix_user
+
+err-reg-no-terminal = { $what } was not given and there is no terminal to ask on
+hint-pass = pass { $flag }
+err-read-terminal = could not read from the terminal
+err-reg-password-stdin = cannot read the password from standard input
+err-reg-password-file = cannot read { $flag }
+err-reg-config-or-secret = either { $config } or { $secret } must be given
+err-reg-read-secret = cannot read the shared secret from { $paths }
+err-reg-no-secret = no { $key } is defined in { $paths }
+hint-reg-secret-file-missing = { $key } names { $path }, which does not exist yet: start the server once and it creates it
+hint-reg-add-secret = add { $line } to { $file } ({ $cmd } writes one), restart the server, or pass { $flag }
+reg-prompt-user = New user localpart
+reg-what-user = the user name
+err-reg-invalid-user = Invalid user name
+hint-reg-localpart = pass a localpart such as { $example }
+reg-prompt-password = Password
+reg-prompt-confirm = Confirm password
+reg-password-mismatch = Passwords do not match
+reg-what-password = the password
+reg-password-flags = { $file } (or { $p })
+err-reg-blank-password = Password cannot be blank.
+reg-prompt-admin = Make admin
+reg-no = no
+reg-yes = yes
+reg-what-admin = whether the user is an admin
+reg-admin-flags = { $admin } or { $no_admin }
+reg-sending = Sending registration request...
+reg-success = Success! Registered { $user }
+reg-exists-ok = User { $user } already exists, skipping ({ $flag }).
+hint-reg-user-in-use = choose another name, or pass { $flag } to accept an existing user
+hint-reg-invalid-username = user names may contain only { $letters } and { $symbols }
+hint-reg-secret-mismatch = the shared secret does not match the server's { $key } (is the server using this config?)
+hint-reg-not-enabled = set { $key } in the server's { $file } and restart it
+hint-reg-see-log = see the server's log for details
+err-reg-received = ERROR! Received { $status }: { $message }
+err-runtime = cannot start the async runtime
+err-http-client = cannot create an HTTP client
+err-reg-unreachable = cannot reach { $url }
+hint-reg-unreachable = is the server running? Start it with `{ $cmd }`, or pass its URL as the last argument
+err-reg-no-nonce = ERROR! { $url } answered { $status } without a nonce
+hint-reg-no-nonce = is this a Matrix homeserver with shared-secret registration (matrixd or Synapse)?
+
+## start, stop, restart, status (src/commands/service.rs)
+
+err-service-needs-root = controlling the service needs root
+hint-sudo = run it with { $sudo }
+err-not-installed = no homeserver installed here ({ $path } does not exist)
+hint-install-one = install one with `{ $cmd }`
+status-via = via { $manager }
+status-pid = pid { $pid }, started by { $cmd } (no service manager running)
+status-no-manager = no service manager running
+status-running = running
+status-stopped = stopped
+status-url = url
+status-config = config
+status-data = data
+status-data-postgres = { $path } (database: { $db })
+status-logs = logs
+status-logs-journal = { $path } (and { $cmd })
+status-logs-two = { $path } and { $out }
+err-cannot-stop = cannot stop { $name }
+status-was-not-running = { $name } was not running
+err-cannot-start = cannot start { $name }
+hint-see = see { $path }
+status-already-running = { $name } (already running)
+
+## uninstall (src/commands/uninstall.rs)
+
+err-cannot-step = cannot { $step }
+err-no-install-found = no { $cmd } install found here ({ $path } does not exist)
+hint-uninstall-recorded = uninstall removes only what `{ $cmd }` recorded
+err-uninstall-needs-root = uninstalling needs root
+uninstall-purge-question = Delete { $config }, { $data } and { $logs } (keys, secrets, database, media) for good?
+err-purge-unconfirmed = { $flag } deletes the keys and data and must be confirmed
+hint-purge-yes = pass { $flag } to confirm without a terminal
+uninstall-cancelled = Cancelled; nothing was removed.
+uninstall-nginx-not-reloaded = nginx was not reloaded: { $error }
+uninstall-removing-packages = packages { $names } (`{ $cmd }`)
+err-remove-packages = cannot remove the packages install added
+uninstall-dropping = PostgreSQL database { $db } and role { $role }
+uninstall-system-user = system user { $name }
+uninstall-purged = Purged: the server, its keys and its data are gone.
+uninstall-kept-postgres = , the PostgreSQL database { $db }
+uninstall-kept = Kept: config and keys in { $config }, data in { $data }, logs in { $logs }{ $postgres }. `{ $install }` brings the server back; `{ $purge }` deletes them.
+
+## OS detection and doctor's command line (src/facts/mod.rs, src/commands/doctor.rs)
+
+err-unknown-distro = { $flag } is not a known OS family
+hint-use-one-of = use one of: { $names }
+err-unsupported-os = unsupported operating system: { $os }
+err-unsupported-os-detected = detected { $seen }; no { $files } matches
+hint-unsupported-os = if it is close to a supported family, pass { $flag } (one of: { $names })
+hint-did-you-mean-check = did you mean `{ $check }`? `{ $cmd }` lists every check
+hint-list-checks = `{ $cmd }` lists every check
+err-unknown-check = unknown check { $name }
+
+## generate-config (src/commands/generate_config.rs)
+
+err-cannot-resolve = cannot resolve { $path }
+err-cannot-read = cannot read { $path }
+hint-gc-permission = run as a user that may write there (for { $etc }, use { $sudo })
+hint-gc-writable = check the path exists and is writable
+err-gc-server-name = { $name } is not a valid server name
+hint-gc-server-name = use the domain your users' ids will end with, e.g. { $example } (a host name, IPv4 address or { $forms }, optionally { $port })
+err-gc-baseurl = { $flag } is not an http(s) URL
+hint-gc-baseurl = for example { $example }
+hint-gc-write = check the path exists and is writable by this user (for { $etc }, use { $sudo })
+gc-next = Next: start the server with `{ $cmd }`, then create a user with
+err-gc-unreadable = { $path } exists but cannot be read
+hint-gc-unreadable = fix it by hand (`{ $cmd }` shows where), or move it away to generate a new one
+
+## Validation of answers (src/answers/values.rs)
+
+val-not-one-of = { $value } is not one of { $names }
+val-server-name = { $value } is not a valid server name: use a DNS name ({ $example }), an IPv4 address or { $ipv6 }, optionally with { $port }
+val-baseurl-path = { $value } has a path; the client URL must be the site root, e.g. { $example }
+val-baseurl = { $value } is not an http(s) URL, e.g. { $example }
+val-email-from = { $value } has no email address, e.g. { $example }
+val-turn-uri = { $value } is not a TURN URI, e.g. { $example }
+val-abs-path = { $value } is not an absolute path
+val-port = { $value } is not a port number ({ $range })
+
+## doctor: system (src/doctor/checks/system.rs)
+
+sys-os-override = { $os }, using the { $family } data ({ $flag })
+sys-os-family = { $os } ({ $family } family)
+sys-os-unsupported = { $os } is not a supported operating system
+sys-os-unsupported-fix = pass { $flag } if it is close to one of: { $names }
+sys-memory = { $gib } GiB of memory
+sys-memory-low = only { $gib } GiB of memory
+sys-memory-low-fix = give the machine at least 1 GB of memory: joining large rooms needs it
+sys-memory-unknown = cannot tell how much memory this machine has
+sys-disk-free = { $size } free on { $path }
+sys-disk-full-fix = free disk space there now: the database and media store cannot grow
+sys-disk-low-fix = free disk space there, or move the data directory to a larger disk
+sys-disk-no-dir = skipped (no data directory known: the configuration did not load)
+sys-disk-error = cannot measure free space on { $path }: { $error }
+sys-disk-error-fix = check the path exists and is readable
+sys-clock-unsynced = the clock is not synchronised
+sys-clock-unsynced-fix = enable time synchronisation ({ $cmd }, or { $alt }): other servers reject signatures from a wrong clock
+sys-clock-ok = synchronised (estimated error { $ms } ms)
+sys-clock-error = cannot ask the kernel about the clock: { $error }
+sys-clock-other-os = cannot tell on this OS; check ntpd or chronyd runs
+
+## doctor: configuration (src/doctor/checks/config.rs); shared wording first
+
+skip-no-parse = skipped (the configuration does not parse: see { $check })
+doc-does-not-exist = { $path } does not exist
+doc-cannot-inspect = cannot inspect { $path }: { $error }
+doc-run-as-root = run doctor as { $user }
+doc-not-readable = { $path } is not readable by this user
+doc-run-as-root-sudo = run doctor as { $user } ({ $cmd })
+doc-cannot-read = cannot read { $path }: { $error }
+doc-check-file = check the file
+cfg-no-config = no { $file } found (the OS is not one { $cmd } knows, so its config path is unknown)
+cfg-no-config-fix = pass the config: { $cmd }
+cfg-parse-warnings =
+    { $n ->
+        [one] { $paths } ({ $n } warning(s), see { $check })
+       *[other] { $paths } ({ $n } warning(s), see { $check })
+    }
+cfg-did-not-load = the configuration did not load
+cfg-more-errors = {" "}(and { $n_more } more error(s))
+cfg-parse-fix = fix the errors listed by: { $cmd }
+cfg-remove-key = remove the key
+cfg-unknown-keys = unknown key(s): { $keys }
+cfg-ignored-keys = { $n } Synapse setting(s) matrixd ignores: { $keys }
+cfg-ignored-keys-fix = they have no effect on matrixd yet; remove them or keep them for a later version
+cfg-keys-ok = every key is one matrixd reads
+cfg-unset = { $key } is not set
+cfg-server-name-fix = set { $key } to the domain in your users' ids, e.g. { $example }
+cfg-server-name-forms = use a DNS name ({ $example }), an IPv4 address or { $ipv6 }, optionally with { $port }
+cfg-not-string = { $key } is not a string
+cfg-quote-it = quote it: { $example }
+cfg-baseurl-unset = { $key } is not set: { $path } is not served and clients must be told the URL
+cfg-baseurl-unset-fix = set { $example } (the URL clients reach)
+cfg-set = set { $example }
+cfg-add = add { $line }
+cfg-not-url = { $value } is not a URL
+cfg-loopback-only = { $url } (loopback only)
+cfg-not-https = { $url } is not https: web clients on https pages cannot use it and passwords travel in clear
+cfg-not-https-fix = put TLS in front ({ $cmd } sets up nginx and a certificate) and use an { $scheme } { $key }
+cfg-skip-no-key-path = skipped (no { $key }: the configuration did not load)
+cfg-key-missing-fix = restore it from a backup; only if it was never used, create one with { $cmd }
+cfg-key-bad-fix = restore the key from a backup: a new key makes other servers distrust your old events
+cfg-key-readable-all = { $path } is readable by every user (mode { $mode })
+cfg-key-readable-group = { $path } is readable by its group (mode { $mode })
+cfg-key-owner = { $path } is owned by uid { $uid }, not by the service user { $user }
+cfg-key-ok-owner = { $key } in { $path } (mode { $mode }, owner { $user })
+cfg-key-ok = { $key } in { $path } (mode { $mode })
+cfg-reg-secret-unset = { $key } is not set: { $cmd } cannot create users
+cfg-reg-secret-unset-fix = add { $line } (matrixd creates the file)
+cfg-not-yet = { $path } does not exist yet
+cfg-start-once = start matrixd once: it creates the file
+cfg-set-from = set (from { $path })
+cfg-set-inline = set
+cfg-reg-closed = closed (accounts are created with { $cmd })
+cfg-reg-token = open with a registration token
+cfg-reg-open = registration is open without a token: anyone can create accounts (and spam from them)
+cfg-reg-open-fix = set { $line } in { $file }, then restart matrixd
+cfg-db-postgres = PostgreSQL
+cfg-db-sqlite-fix = plan the move to PostgreSQL ({ $key }): SQLite serialises every write; `{ $cmd }` sets PostgreSQL up
+cfg-db-sqlite-federation = SQLite on a server with federation enabled: large federated rooms will be slow
+cfg-db-sqlite-users = SQLite with { $n } users
+cfg-db-sqlite-ok = SQLite ({ $path }), no federation
+cfg-preview-off = URL previews are off
+cfg-preview-ok = enabled; { $n } ranges blocked, loopback and private ones included
+cfg-preview-open = URL previews are enabled but the blacklist lets the server fetch { $ranges }
+cfg-preview-open-fix = add { $ranges } to { $key } ({ $cmd } writes the full list)
+cfg-email-off = email is not configured
+cfg-email-ok = links in emails point at { $url }
+cfg-email-no-baseurl = email is configured but { $key } is not: password-reset and verification links need it
+cfg-turn-off = TURN is not configured
+cfg-turn-no-uris = TURN credentials are set but { $key } is empty: clients are never told where the TURN server is
+cfg-turn-secret-file-fix = put coturn's { $key } in that file
+cfg-turn-ok-secret = { $n } URI(s), shared secret set
+cfg-turn-ok-static = { $n } URI(s), static credentials
+cfg-turn-half-static = only one of { $user } and { $password } is set
+cfg-turn-half-static-fix = set both, or better, use { $key } (coturn's { $option })
+cfg-turn-no-secret = { $uris } is set but there is no { $key } (or { $alt }): calls cannot relay
+cfg-turn-no-secret-fix = set { $key } to a file holding coturn's { $option }
+
+## doctor: TLS (src/doctor/checks/tls.rs)
+
+skip-not-loaded = skipped (the configuration did not load: see { $check })
+tls-point-at-cert = point the setting at the certificate file (PEM)
+tls-not-pem = { $path } is not PEM: { $error }
+tls-use-pem = use the PEM certificate file ({ $marker })
+tls-no-cert = { $path } holds no certificate
+tls-none = no certificate configured (no { $key }, no { $directive })
+tls-unparsable = { $path }: a certificate cannot be parsed: { $error }
+tls-unparsable-fix = replace the file with a valid PEM certificate
+tls-cert-ok = { $path } ({ $user }): { $subject }, issued by { $issuer }
+tls-no-key = { $path } has no private key configured
+tls-no-key-fix = set the key file next to the certificate ({ $keys })
+tls-point-at-key = point the setting at the private key (PEM)
+tls-key-not-pem = { $path } holds no PEM private key: { $error }
+tls-use-pem-key = use the PEM private key file
+tls-key-type = { $path }: unsupported key type
+tls-key-type-fix = use an RSA, ECDSA or Ed25519 key
+tls-key-match = { $key } matches { $path }
+tls-key-mismatch = { $key } does not belong to the certificate in { $path }
+tls-key-mismatch-fix = use the key the certificate was issued for (certbot: { $file } from the same { $dir } directory)
+tls-not-yet-valid = { $path } is not valid before { $date }
+tls-not-yet-valid-fix = check the clock, or use a certificate valid now
+tls-expired = { $path } expired on { $date }
+tls-expired-fix = renew it ({ $cmd }), then reload nginx / restart matrixd
+tls-expires-soon = { $path } expires in { $n } day(s), on { $date }
+tls-expires-soon-fix = renew it now ({ $cmd }) and check the renewal timer runs
+tls-valid-for = { $path } valid for { $n } more days
+tls-names-not-public = { $path } is for { $names }, not for { $host } ({ $key })
+tls-names-not-public-fix = get a certificate that names { $host } ({ $cmd })
+tls-names-not-server = { $path } does not name { $host } ({ $key }): its well-known must be served with another certificate
+tls-names-not-server-fix = add { $host } to the certificate ({ $cmd }) unless another server serves { $url }
+tls-names-ok = { $path } names { $names }
+tls-self-signed = { $path } is self-signed: other servers and clients will not trust it
+tls-self-signed-fix = get a certificate from a public CA: { $cmd }
+tls-no-chain = { $path } holds only the certificate for { $subject }, not its chain ({ $cert } instead of { $fullchain })
+tls-no-chain-fix = use the full chain: append the intermediate certificate(s) issued by { $issuer } (certbot: { $fullchain })
+tls-chain-order = { $path }: { $subject } is issued by { $issuer }, but the next certificate is { $next }
+tls-chain-order-fix = put the certificates in order: the server's first, then each issuer
+tls-chain-ok = { $path }: full chain of { $n } certificates
+
+## doctor: running the checks (src/doctor/runner.rs, src/doctor/mod.rs)
+
+run-crashed = check crashed: { $error }
+run-crashed-fix = this is a bug in { $cmd }; please report it with `{ $verbose }` output
+run-no-thread = check crashed: cannot start a thread: { $error }
+run-no-thread-fix = free some memory and run doctor again
+run-timeout = check crashed: no answer within { $n } s
+run-timeout-fix = something it waits for hangs (a firewall dropping packets, a stuck service); run it alone with -v: { $cmd }
+skip-offline = skipped ({ $flag })
+
+## doctor: federation (src/doctor/checks/federation.rs)
+
+fed-srv-cname = { $record } is a CNAME (to { $alias }), which SRV lookups must not be
+fed-srv-target-cname = { $record } points at { $target }, which is a CNAME (to { $alias }): SRV targets must be hosts with A/AAAA records
+fed-srv-lookup = looking up { $record }: { $error }
+fed-direct = { $key } has an IP address or a port, so other servers connect to it directly
+fed-wk-bad-json = { $url } is { $error }
+fed-wk-no-server = { $url } has no { $key } string
+fed-wk-bad-server = { $url }: { $value } is not a valid { $form }
+fed-wk-direct = the well-known names an IP address or a port
+fed-skip-disabled = skipped (federation is disabled)
+fed-not-used-prefix = not used (
+fed-wk-not-served = not served ({ $why }): no delegation, other servers look for SRV records, then { $fallback }
+fed-wk-invalid-fix = serve { $json } as JSON there, or remove the file
+fed-unreachable = { $url } unreachable: { $error }
+fed-wk-unreachable-fix = serve it over https on { $addr } to delegate federation (or rely on SRV / port { $port })
+fed-srv-none = no SRV records for { $host }: other servers use port { $port }
+fed-srv-legacy = only the deprecated { $record }
+fed-srv-legacy-fix = add the same record as { $record } (newer servers look for it first)
+fed-srv-error-fix = fix the DNS records (an SRV target must be a host with A/AAAA records, not a CNAME)
+fed-version-ok = { $url } answers ({ $server })
+fed-version-no-version = { $url } answered { $status } without a server version
+fed-version-no-version-fix = make sure that port reaches matrixd's federation listener ({ $key }), not another web server
+fed-open-port-listener = open { $port } in the firewall and check the federation listener runs
+fed-disabled-answers = federation is disabled but { $url } answers ({ $server })
+fed-disabled-answers-fix = remove `{ $resource }` from every listener's resources (and stop forwarding it), or enable federation on purpose
+fed-disabled-ok = federation is disabled and { $endpoint } does not answer it
+fed-answered = { $url } answered { $status }
+fed-keys-path-fix = check that path reaches matrixd
+fed-open-port = open { $port } in the firewall
+fed-keys-restart-fix = restart matrixd; if it persists, the answering server is not this matrixd
+fed-keys-not-json = the key document is not JSON: { $error }
+fed-keys-other-server = the key document is for { $name }, not for { $ours }
+fed-keys-other-server-fix = this { $addr } reaches another server: fix the well-known/SRV delegation or the proxy
+fed-keys-expired = { $key } is in the past: other servers will not accept these keys
+fed-keys-expired-fix = check the clock ({ $check }) and restart matrixd
+fed-keys-none = the key document has no ed25519 key
+fed-keys-not-canonical = the key document is not canonical JSON: { $error }
+fed-keys-not-base64 = { $id } is not base64
+fed-keys-length = { $id } is { $n } bytes, not 32
+fed-keys-bad-signature = the self-signature by { $id } does not verify: { $error }
+fed-keys-other-key = { $id } is published with another public key than the local signing key
+fed-keys-other-key-fix = the answering matrixd uses another key file: check { $key } and restart matrixd
+fed-keys-unpublished = the local key { $id } is not published (published: { $published })
+fed-keys-unpublished-fix = restart matrixd so it publishes the key in { $key }
+fed-keys-ok = { $n } ed25519 key(s) for { $server }, self-signed, valid{" "}
+fed-keys-days = { $n } more day(s)
+fed-keys-hours = { $n } more hour(s)
+fed-keys-ok-local = , the local key among them
+fed-cert-ok = the certificate at { $endpoint } verifies for { $host }
+fed-cert-bad = the certificate at { $endpoint } does not verify for { $host }: { $error }
+fed-cert-bad-fix = serve a certificate for { $host } from a public CA with its full chain (certbot's { $file })
+fed-queue-none = no federation queue to read (no database, or none yet)
+fed-queue-error = the federation queue could not be read: { $error }
+fed-queue-error-fix = see the database checks above
+fed-queue-down-one = { $server } ({ $failures } failed in a row, { $events } events waiting, next try in { $minutes } min)
+fed-queue-ok = { $servers } servers receive our events; { $events } events waiting to be sent
+fed-queue-down = { $down } of { $servers } servers cannot be reached:{" "}
+fed-queue-down-fix = delivery resumes by itself when they answer, contact us, or matrixd restarts; if one stays down, check it from here: { $cmd }
+
+## doctor: service (src/doctor/checks/service.rs)
+
+svc-skip-unknown-os = skipped (unknown OS: no service manager data)
+svc-not-installed = no matrixd service installed ({ $path } does not exist)
+svc-manager-not-running = { $path } is installed but { $manager } is not running here
+svc-installed = { $path } installed ({ $manager })
+svc-state = { $unit } is { $state }
+svc-not-enabled = { $unit } is not enabled: it will not start at boot
+svc-not-enabled-state = { $unit } is { $state }: it will not start at boot
+svc-cannot-run = cannot run { $cmd }
+svc-running = { $name } is running ({ $how })
+svc-not-running = { $name } is not running
+svc-start-fix = { $start }   (then { $status } for its log)
+svc-running-pid = { $name } is running (pid { $pid } from { $path })
+svc-stale-pid = { $name } is not running (stale { $path })
+svc-no-pid = { $name } is not running (no { $path })
+svc-cannot-tell = cannot tell: no service manager and no { $key }
+svc-no-listeners = no listeners configured
+svc-no-listeners-fix = add an http listener on port { $port } with resources { $resources }
+svc-listener-on = { $label } on { $addrs }
+svc-listening = listening on { $listeners }
+svc-nothing-accepts = nothing accepts connections on{" "}
+svc-nothing-accepts-fix = start matrixd ({ $start }); if it runs, another program may hold the port: { $cmd }
+svc-no-client-listener = no listener serves the client API
+svc-versions-ok = { $url } answers ({ $n } spec versions)
+svc-versions-none = { $url } answered without a versions list
+svc-port-is-matrixd = check that port belongs to matrixd
+svc-port-is-matrixd-log = check that port belongs to matrixd; see its log
+svc-versions-unreachable-fix = start matrixd ({ $start }) and see its log ({ $status })
+
+## doctor: client discovery (src/doctor/checks/client.rs)
+
+cli-wk-unreachable-fix = serve it over https ({ $cmd }) so clients find the server from the user id
+cli-wk-404 = { $url } is not served ({ $status }): users must type the server URL by hand
+cli-wk-404-fix = serve { $json } there with CORS ({ $cmd } does)
+cli-wk-status-fix = serve the file with status { $status }
+cli-wk-json-fix = serve valid JSON: { $json }
+cli-wk-no-base = { $url } has no { $key }
+cli-serve = serve { $json }
+cli-wk-redirects = {" "}(after { $n } redirect(s))
+cli-skip-no-wk = skipped (no usable client well-known: see { $check })
+cli-cors-redirect = the redirect at { $url } ({ $status }) has no { $header }: browsers stop there
+cli-cors-after-redirect = { $url } (reached through a redirect) has no { $header }
+cli-cors-missing = { $url } has no { $header }: web clients cannot read it
+cli-cors-redirect-fix = serve the file directly on the server name, or add `{ $line }` to the redirect too
+cli-cors-fix = add `{ $line }` to the location serving it
+cli-cors-every-redirect = {" "}(on every redirect too)
+cli-base-no-answer = { $url } does not answer: { $why }
+cli-base-no-answer-fix = make { $key } the URL your reverse proxy serves { $path } on ({ $public }), and check the proxy forwards { $path }
+cli-base-differs = { $base } answers but differs from { $public }
+cli-base-differs-fix = make the well-known's { $key } and { $public } the same URL
+cli-base-ok = { $base } answers { $path }
+
+## doctor: nginx (src/doctor/checks/nginx.rs)
+
+ngx-no-site-why = no matrixd nginx site (matrixd serves clients directly, or another proxy is used)
+ngx-no-site = no matrixd nginx site
+ngx-not-installed = { $path } exists but nginx is not installed
+ngx-not-installed-fix = install nginx ({ $cmd }), or remove the site
+ngx-cannot-run = cannot run { $cmd }: { $error }
+ngx-check-install = check the nginx installation
+ngx-t-ok = { $cmd }: the configuration is valid
+ngx-t-root-fix = run doctor as { $user } ({ $cmd } reads the keys)
+ngx-t-fix = fix the line nginx names, then: { $cmd }
+ngx-t-fails = { $cmd } fails: { $error }
+ngx-no-forward = { $path } does not forward { $prefix } to matrixd
+ngx-no-forward-fix = add: { $line }
+ngx-no-synapse-client = { $prefix } is not forwarded (password reset and SSO pages)
+ngx-uri-part = { $pass } has a URI part: nginx rewrites paths and federation signatures break
+ngx-wrong-port = { $pass } goes to port { $port }, where no matrixd listener is configured
+ngx-forward-both-fix = forward both with: { $line }
+ngx-size-unset = not set (nginx's default { $default })
+ngx-size-unlimited = { $value } (unlimited)
+ngx-size-bad = { $value } is not a size
+ngx-size-bad-fix = use a size such as { $example }
+ngx-size-is = is{" "}
+ngx-size-small = {" "}but { $key } is { $max }: larger uploads fail with { $status }
+ngx-size-small-fix = set { $line } in { $path }, then { $cmd }
+
+## doctor: email and TURN (src/doctor/checks/email.rs, turn.rs)
+
+mail-no-smtp = { $target } does not answer SMTP: { $error }
+mail-no-smtp-fix = check { $host } and { $port }, and that the firewall lets this machine reach it
+mail-no-starttls = { $target } answers EHLO but offers no STARTTLS, and { $key } is true
+mail-no-starttls-fix = enable STARTTLS on the SMTP server, or use its TLS port with { $key }
+mail-ehlo = { $target } answers EHLO
+mail-ehlo-starttls = { $target } answers EHLO (STARTTLS offered)
+turn-token-file = cannot read { $flag }: { $error }
+turn-token-file-fix = pass a file holding an access token
+turn-start-fix = start matrixd ({ $cmd })
+turn-not-served = TURN is configured but matrixd does not serve { $path } yet: clients get no TURN server
+turn-not-served-fix = calls between users behind NAT fail until matrixd supports it; the TURN settings are kept for then
+turn-needs-login = needs a logged-in user: pass { $flag } (a file holding an access token)
+turn-see-log = see matrixd's log
+turn-no-credential = { $path } returned no credential although TURN is configured
+turn-no-credential-fix = check { $key } and restart matrixd
+turn-secret-unreadable = cannot read the TURN secret: { $error }
+turn-secret-unreadable-fix = fix { $key }
+turn-skip-half = skipped (TURN is half-configured: see { $check })
+turn-ok = the credential for { $user } matches { $key }
+turn-mismatch = the credential for { $user } does not match { $key }: coturn will reject it
+turn-mismatch-fix = make { $key } equal to coturn's { $option }, then restart matrixd
+
+## doctor: database (src/doctor/checks/database.rs)
+
+db-cannot-open = cannot open { $db }: { $error }
+db-cannot-open-fix = check PostgreSQL runs ({ $cmd }) and the role, password and database in { $key }
+db-sqlite-open-fix = start matrixd once to create it, or fix { $key }; run doctor as the service user or root
+db-peer-root-fix = PostgreSQL admits role { $role } over the local socket only to the OS user it maps to (peer/ident authentication), and the doctor could not run as that user: run it as the service user: { $cmd }
+db-peer-fix = PostgreSQL admits role { $role } over the local socket only to the OS user it maps to (peer/ident authentication): run the doctor as root ({ $sudo }) or as the service user ({ $cmd })
+db-no-schema = the database has no schema yet
+db-no-schema-fix = start matrixd: it creates the schema at start-up
+db-skip-schema = skipped (cannot read the schema version: { $error })
+db-migration-failed = migration { $v } failed half-way
+db-migration-failed-fix = see matrixd's log for the error, fix it, then restart matrixd
+db-pending = { $n } migration(s) pending
+db-pending-fix = { $cmd }   (migrations run at start-up)
+db-newer = the database has { $n } migration(s) this matrixctl does not know: it is older than the server
+db-newer-fix = upgrade matrixctl to the server's version
+db-migrations-ok = { $n } migrations applied, none pending
+db-skip-sqlite-utf8 = skipped (SQLite: always UTF-8)
+db-skip-query = skipped (cannot query the database: { $error })
+db-encoding = encoding { $encoding }, collation { $collation }, ctype { $ctype }
+db-encoding-fix = recreate the database: { $sql }
+db-collation-fix = recreate the database with { $sql } and move the data
+db-unsafe-allowed = {" "}(allowed by { $key })
+
+## Planning errors (src/plan/steps/*.rs)
+
+plan-err-no-cert = the certificate { $path } does not exist
+plan-err-no-cert-hint = pass { $flag } with the full-chain PEM file
+plan-err-no-key = the private key { $path } does not exist or cannot be read
+plan-err-no-key-hint = pass { $flag } with its PEM private key
+plan-err-bad-pair = { $path } cannot be used: { $error }
+plan-err-bad-pair-hint = pass the full chain (leaf first, then intermediates) and its own key, or use { $flag }
+plan-err-missing = missing answer: { $key }
+plan-err-missing-hint = pass { $flag } or set { $key } in the answers file
+plan-err-smtp-pass = cannot read the SMTP password file { $path }
+plan-err-smtp-pass-hint = check { $flag }
+plan-err-turn-secret = the TURN secret file { $path } does not exist
+plan-err-turn-secret-hint = create it, or use { $flag } to have one generated
+
+## Execution progress (src/exec/apply.rs)
+
+exec-updated = { $path } (old file kept as { $backup })
+exec-keep-secret = { $path } (already exists; a secret is never overwritten)
+exec-keep-key = { $path } (already exists; a signing key is never overwritten)
+exec-exists = { $path } (already exists)
+exec-new-secret = { $path } (a secret, mode { $mode })
+exec-new-key = { $path } (a signing key, mode { $mode })
+exec-packages-installed = packages { $names } (already installed)
+exec-package-lists = package lists (`{ $cmd }`)
+exec-user-exists = user { $name } (exists)
+exec-already-done = { $title }: already done
+exec-from = { $path } (from { $src })
+exec-cert-kept = { $path } and its key (already exist; never overwritten)
+exec-cert-new = { $cert } (self-signed for { $names }) and { $key }
+exec-include-added = { $path } (include added; old file kept as { $backup })
+exec-not-restarting = { $name } is running; nothing it reads changed, not restarting
+exec-added-to = { $what } to { $path }
+exec-ready = { $url } answered in { $ms } ms
+
+## generate-config on an existing config (src/plan/generate_config.rs)
+
+gc-other-server = { $path } is for { $key }, not { $ours }
+gc-other-server-hint = { $key } can never change; pass the same { $flag }, or a new { $path } for a new server
+gc-kept-config = { $path } (already exists; adding only what is missing)
+gc-kept-key = { $key } in { $path }
+
+## The answers file (src/answers/file.rs)
+
+answers-did-you-mean = {" "}(did you mean { $name }?)
+answers-unknown-key = unknown key { $key }{ $hint }
+
+## Yes/no as words (src/wizard/prompt.rs; English uses y/n keys instead)
+
+wizard-yes = yes
+wizard-no = no
+
+## clap's own frame, in languages other than English (src/cli.rs; English keeps clap's)
+
+help-usage-heading = Usage:
+help-commands-heading = Commands:
+help-arguments-heading = Arguments:
+help-options-heading = Options:
+help-help = Print help
+help-version = Print version
+help-possible-values = {" "}[possible values: { $values }]
+
+## Why a step failed (src/exec/*.rs; shown after "Caused by:")
+
+exec-cannot-write = cannot write { $path }: { $error }
+exec-cannot-create = cannot create { $path }: { $error }
+exec-cannot-chmod = cannot chmod { $path }: { $error }
+exec-cannot-chown = cannot chown { $path }: { $error }
+exec-cannot-replace = cannot replace { $path }: { $error }
+exec-cannot-link = cannot link { $path }: { $error }
+exec-cannot-open = cannot open { $path }: { $error }
+exec-cannot-copy = cannot copy { $src } to { $dst }: { $error }
+exec-cannot-back-up = cannot back up { $path } to { $backup }: { $error }
+exec-cannot-generate-cert = cannot generate a certificate: { $error }
+exec-cannot-read-nginx = cannot read { $path }: { $error } (is nginx installed?)
+exec-http-client = cannot create an HTTP client: { $error }
+exec-it-answered = it answered { $status }
+exec-cannot-run = cannot run { $cmd }: { $error }
+exec-cannot-start = cannot start { $cmd }: { $error }
+exec-config-test-failed = the configuration test failed: { $error }
+exec-no-manager-path = the service manager is not running (no { $path })
+exec-no-manager = the service manager is not running
+exec-not-installed = { $cmd } is not installed (not found in { $var })
+exec-exited = `{ $cmd }` exited with { $code }
+exec-killed = `{ $cmd }` exited with a signal
+answers-missing = missing answer: { $key } (pass { $flag })
+help-subcommand = Print this message or the help of the given subcommand(s)
+
+## doctor: network errors (src/doctor/net.rs)
+
+net-dns-config = cannot read the system's DNS configuration: { $error }
+net-resolver = cannot build a DNS resolver: { $error }
+net-no-resolve = { $host } does not resolve: { $error }
+net-no-a = { $host } has no A or AAAA record
+net-no-address = { $host } has no address
+net-not-json = not valid JSON ({ $error })
+net-not-url = { $url } is not a URL: { $error }
+net-no-host = { $url } has no host
+net-body = reading the body: { $error }
+
+## An existing certificate for install (src/plan/tls.rs)
+
+ptls-not-pem = the certificate file is not PEM: { $error }
+ptls-no-cert = the certificate file holds no certificate
+ptls-unparsable = a certificate cannot be parsed: { $error }
+ptls-not-valid = the certificate for { $subject } is not valid now (valid from { $from } to { $to })
+ptls-no-chain = the file holds only the certificate for { $subject }, not the full chain: add the intermediate certificate(s) issued by { $issuer } after it (certbot: { $fullchain }, not { $cert })
+ptls-order = the chain is out of order: { $subject } is issued by { $issuer }, but the next certificate is { $next }
+ptls-key-not-pem = the key file holds no PEM private key: { $error }
+ptls-key-unusable = the private key cannot be used: { $error }
+ptls-no-public = cannot derive the public key of the private key
+ptls-key-mismatch = the private key does not belong to the certificate for { $subject }
+
+## doctor: what a redirect or an SMTP server did (src/doctor/checks/client.rs, email.rs)
+
+cli-bad-redirect = bad redirect to { $to }: { $error }
+cli-too-many-redirects = more than { $n } redirects
+mail-closed = the connection closed
+mail-not-smtp = not an SMTP reply: { $line }
+mail-timeout = { $addr }: no answer within { $n } s
+mail-greeting = greeting { $reply }
+mail-ehlo-answered = EHLO answered { $reply }
+mail-stalled = { $addr }: the SMTP dialogue stalled
+mail-implicit-tls = (implicit TLS: connection accepted)
+
+## Command-line errors outside English (src/cli.rs; English is clap's own text)
+
+clap-unknown-argument = unexpected argument { $arg }
+clap-invalid-subcommand = unrecognized subcommand { $name }
+clap-invalid-value = invalid value { $value } for { $arg }
+clap-invalid-value-why = invalid value { $value } for { $arg }: { $why }
+clap-missing = the following required arguments were not provided: { $args }
+clap-conflict = { $arg } cannot be used with { $other }
+clap-values = wrong number of values for { $arg }
+clap-try-help = for more information, try { $flag }
+clap-missing-subcommand = a subcommand is required
+
+## doctor -v: why the database checks ran as another user (src/doctor/checks/database.rs)
+
+db-or = {" "}or{" "}
+db-no-os-user = no OS user to run as: none named { $names } exists (the role, the distro's service user) and the config is owned by root
+db-how-as-user = as root PostgreSQL refused the role over the local socket ({ $error }), so this check ran as OS user { $user }, as matrixd does
