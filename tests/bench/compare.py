@@ -49,6 +49,25 @@ ROWS = [
 ]
 
 
+def many_rows(m, s):
+    """Rows of the many-rooms phase (issue 20), one group per room count both reports have."""
+    sizes = lambda r: {x["rooms"]: x for x in (g(r, "many_rooms", "sizes") or [])}
+    ms, ss = sizes(m), sizes(s)
+    rows = []
+    for n in sorted(set(ms) & set(ss)):
+        rows += [
+            (f"user in {n:,} rooms: initial sync, no filter", ("initial_ms",), "ms", "lower",
+             ("ratio", 25) if n == 1000 else None, ms[n], ss[n]),
+            (f"user in {n:,} rooms: empty incremental sync", ("empty_incremental_ms",), "ms", "lower",
+             ("abs", 2), ms[n], ss[n]),
+            (f"user in {n:,} rooms: incremental sync, one new message", ("one_message_incremental_ms",),
+             "ms", "lower", ("abs", 3) if n == 1000 else None, ms[n], ss[n]),
+            (f"user in {n:,} rooms: RSS after the syncs", ("rss_mib",), "MiB", "lower",
+             ("ratio", 4) if n == 1000 else None, ms[n], ss[n]),
+        ]
+    return rows
+
+
 def fmt(v):
     if v is None:
         return "–"
@@ -60,8 +79,9 @@ def fmt(v):
 def table(m, s, db):
     print(f"| {db} | matrixd | Synapse 1.163 | matrixd vs Synapse | target | |")
     print("|---|---:|---:|---:|---|---|")
-    for label, path, unit, better, target in ROWS:
-        a, b = g(m, *path), g(s, *path)
+    rows = [(label, path, unit, better, target, m, s) for label, path, unit, better, target in ROWS]
+    for label, path, unit, better, target, mr, sr in rows + many_rows(m, s):
+        a, b = g(mr, *path), g(sr, *path)
         ratio = ""
         if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a and b and better:
             x = a / b if better == "higher" else b / a

@@ -59,13 +59,17 @@ struct Args {
     /// Where the started server's stdout/stderr go
     #[arg(long, default_value = "/tmp/matrix-bench-server.log")]
     server_log: String,
-    /// Phases to run (comma separated): send,delivery,sync,rooms
+    /// Phases to run (comma separated): send,delivery,sync,rooms; and `many` (one user in
+    /// many rooms, sizes from --many-rooms), which is not in the default set
     #[arg(
         long,
         default_value = "send,delivery,sync,rooms",
         value_delimiter = ','
     )]
     only: Vec<String>,
+    /// Room counts of the `many` phase (ascending; the rooms of one size are kept for the next)
+    #[arg(long, default_value = "100,300,1000", value_delimiter = ',')]
+    many_rooms: Vec<usize>,
     /// Runtime worker threads: 1 = current_thread (default), 2 = multi-thread with 2 workers
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -522,6 +526,10 @@ async fn run(args: &Args, started: &mut Option<Child>) -> Result<Value> {
         report["create_room"] = rooms_phase(args, &client, &senders, pid).await?;
         rss("after_rooms", &mut report);
     }
+    if phase("many") {
+        report["many_rooms"] = many_rooms_phase(args, &client, &senders, pid).await?;
+        rss("after_many", &mut report);
+    }
     rss("end", &mut report);
     Ok(report)
 }
@@ -810,6 +818,120 @@ async fn rooms_phase(
     )
 }
 
+/// One user in many rooms: for each size in --many-rooms, rooms are added until the user is
+/// in that many, each room with two other members and five messages. Then, at that size: an
+/// initial /sync without a filter (median of 3, each on a fresh login), an empty incremental
+/// /sync (timeout 0, median of 20), an incremental /sync after one new message in one room
+/// (median of 10), and the server's RSS after them.
+async fn many_rooms_phase(
+    args: &Args,
+    client: &Arc<Client>,
+    senders: &[User],
+    pid: Option<u32>,
+) -> Result<Value> {
+    if senders.len() < 2 {
+        bail!("the many-rooms phase needs at least 2 senders");
+    }
+    let syncer = Arc::new(client.register("many").await?);
+    // Each room with one of its members, who sends the new messages.
+    let mut rooms: Vec<(String, User)> = Vec::new();
+    let mut sizes = Vec::new();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        round(v[v.len() / 2], 2)
+    };
+    for &n in &args.many_rooms {
+        let t = Instant::now();
+        let missing = n.saturating_sub(rooms.len());
+        let next = Arc::new(AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for i in 0..senders.len() {
+            let (client, syncer, next) = (client.clone(), syncer.clone(), next.clone());
+            let (a, b) = (senders[i].clone(), senders[(i + 1) % senders.len()].clone());
+            tasks.push(tokio::spawn(async move {
+                let mut made = Vec::new();
+                while next.fetch_add(1, Ordering::Relaxed) < missing as u64 {
+                    let room = client.create_room(&a, "many", "public_chat").await?;
+                    client.join(&b, &room).await?;
+                    client.join(&syncer, &room).await?;
+                    for k in 0..5 {
+                        let who = if k % 2 == 0 { &a } else { &b };
+                        client.send(who, &room, &format!("message {k}")).await?;
+                    }
+                    made.push((room, a.clone()));
+                }
+                Ok::<_, anyhow::Error>(made)
+            }));
+        }
+        for t in tasks {
+            rooms.extend(t.await??);
+        }
+        eprintln!(
+            "many: the user is in {} rooms (added in {:.1} s)",
+            rooms.len(),
+            t.elapsed().as_secs_f64()
+        );
+        // Initial syncs, each on a fresh login.
+        let mut initial = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..3 {
+            let fresh = client.relogin("many").await?;
+            let t = Instant::now();
+            let (v, b) = client.sync(&fresh, None, 0).await?;
+            initial.push(t.elapsed().as_secs_f64() * 1000.0);
+            bytes = b;
+            let joined = v["rooms"]["join"].as_object().map_or(0, |m| m.len());
+            if joined != rooms.len() {
+                bail!(
+                    "initial sync shows {joined} joined rooms, not {}",
+                    rooms.len()
+                );
+            }
+        }
+        let (v, _) = client.sync(&syncer, None, 0).await?;
+        let mut since = v["next_batch"].as_str().unwrap_or_default().to_string();
+        // Empty incremental syncs.
+        let mut empty = Vec::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            let (v, _) = client.sync(&syncer, Some(&since), 0).await?;
+            empty.push(t.elapsed().as_secs_f64() * 1000.0);
+            since = v["next_batch"].as_str().unwrap_or_default().to_string();
+        }
+        // One new message, then an incremental sync.
+        let mut one = Vec::new();
+        for k in 0..10 {
+            let (room, member) = &rooms[(k * 7919) % rooms.len()];
+            client.send(member, room, "one new message").await?;
+            let t = Instant::now();
+            let (v, _) = client.sync(&syncer, Some(&since), 0).await?;
+            one.push(t.elapsed().as_secs_f64() * 1000.0);
+            if v["rooms"]["join"].get(room.as_str()).is_none() {
+                bail!("the incremental sync after a message in {room} does not show it");
+            }
+            since = v["next_batch"].as_str().unwrap_or_default().to_string();
+        }
+        let rss = pid
+            .and_then(rss_kib)
+            .map(|(r, _)| round(r as f64 / 1024.0, 1));
+        eprintln!(
+            "many: {n} rooms: initial {:.1} ms, empty incremental {:.2} ms, one message {:.2} ms, RSS {rss:?} MiB",
+            median(initial.clone()),
+            median(empty.clone()),
+            median(one.clone())
+        );
+        sizes.push(json!({
+            "rooms": n,
+            "initial_ms": median(initial),
+            "initial_bytes": bytes,
+            "empty_incremental_ms": median(empty),
+            "one_message_incremental_ms": median(one),
+            "rss_mib": rss,
+        }));
+    }
+    Ok(json!({ "sizes": sizes }))
+}
+
 fn machine() -> Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
@@ -945,5 +1067,16 @@ fn print_table(r: &Value) {
             f(&c["latency"]["p99_ms"])
         );
         println!("{:<34} {}", "", cpu(&c["cpu"]));
+    }
+    for m in r["many_rooms"]["sizes"].as_array().into_iter().flatten() {
+        println!(
+            "{:<34} initial {} ms ({} bytes), empty incremental {} ms, one message {} ms, RSS {} MiB",
+            format!("user in {} rooms", f(&m["rooms"])),
+            f(&m["initial_ms"]),
+            f(&m["initial_bytes"]),
+            f(&m["empty_incremental_ms"]),
+            f(&m["one_message_incremental_ms"]),
+            f(&m["rss_mib"])
+        );
     }
 }
