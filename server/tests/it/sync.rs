@@ -611,6 +611,22 @@ async fn initial_syncs_see_every_change_of_state_and_account_data(engine: Engine
     alice.send_text(&room, "m0", "before").await;
     let v = initial().await;
     assert_eq!(state_of(&v, "m.room.name")["content"]["name"], "One", "{v}");
+    // As Synapse: events are ClientEventWithoutRoomID, and a room where nobody has typed
+    // has no m.typing event.
+    let joined = &v["rooms"]["join"][&room];
+    for section in ["state", "timeline"] {
+        for e in joined[section]["events"].as_array().unwrap() {
+            assert!(e.get("room_id").is_none(), "{section}: {e}");
+        }
+    }
+    assert!(
+        joined["ephemeral"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["type"] != "m.typing"),
+        "{joined}"
+    );
     let state_ids = |v: &Value| -> Vec<Value> {
         v["rooms"]["join"][&room]["state"]["events"]
             .as_array()
@@ -655,6 +671,12 @@ async fn initial_syncs_see_every_change_of_state_and_account_data(engine: Engine
     let topic = state_of(&v, "m.room.topic");
     assert_eq!(topic["content"], json!({}), "the topic is redacted: {v}");
     assert!(topic["unsigned"]["redacted_because"].is_object(), "{topic}");
+    assert!(
+        topic["unsigned"]["redacted_because"]
+            .get("room_id")
+            .is_none(),
+        "{topic}"
+    );
 
     for n in 1..=2 {
         bob.ok(

@@ -188,7 +188,8 @@ impl Services {
                         let state = self
                             .state_for_sync(room_id, since, state_pos, true, &[], false, None)
                             .await?;
-                        let state = self.format_events(room_id, &state, None).await?;
+                        let state =
+                            without_room_id(self.format_events(room_id, &state, None).await?);
                         insert_room(
                             &mut rooms.leave,
                             room_id,
@@ -412,6 +413,24 @@ fn insert_room<T>(map: &mut std::collections::BTreeMap<OwnedRoomId, T>, room_id:
         }
         Err(e) => tracing::warn!(room_id, "left out of a sync: not a room id ({e})"),
     }
+}
+
+/// Events in a sync response are the spec's `ClientEventWithoutRoomID` (as Synapse sends
+/// them): the room is the key they are listed under; a redaction they carry has none either.
+fn without_room_id(mut events: Vec<Value>) -> Vec<Value> {
+    for e in &mut events {
+        if let Some(o) = e.as_object_mut() {
+            o.remove("room_id");
+            if let Some(r) = o
+                .get_mut("unsigned")
+                .and_then(|u| u.get_mut("redacted_because"))
+                .and_then(Value::as_object_mut)
+            {
+                r.remove("room_id");
+            }
+        }
+    }
+    events
 }
 
 /// User ids from the database as ruma's type; one that does not parse is left out.

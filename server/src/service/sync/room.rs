@@ -128,8 +128,13 @@ impl Services {
         // Ephemeral: typing and receipts.
         let mut ephemeral = Vec::new();
         let (typing_users, typing_serial) = self.typing.get(room_id);
-        let typing_changed = since.is_none_or(|t| typing_serial > t.typing) || newly_joined;
-        if typing_changed && (since.is_none() || newly_joined || typing_serial > 0) {
+        // As Synapse: only a room whose typing changed since the token (for a first look at
+        // the room, since the server started) has an m.typing event, even an empty one.
+        let typing_base = match since {
+            Some(t) if !newly_joined => t.typing,
+            _ => 0,
+        };
+        if typing_serial > typing_base {
             ephemeral.push(json!({"type": "m.typing", "content": {"user_ids": typing_users}}));
         }
         if !receipts.is_empty() {
@@ -168,14 +173,6 @@ impl Services {
         {
             return Ok(None);
         }
-        let ephemeral = if incremental && !has_typing_change {
-            ephemeral
-                .into_iter()
-                .filter(|e| e["type"] != "m.typing")
-                .collect()
-        } else {
-            ephemeral
-        };
 
         // State: everything up to the timeline's start (initial), or what changed in the gap.
         let state_pos = first.map(|f| f - 1).unwrap_or(to);
@@ -201,7 +198,9 @@ impl Services {
                         current_state,
                     )
                     .await?;
-                self.format_events(room_id, &state, None).await
+                Ok(without_room_id(
+                    self.format_events(room_id, &state, None).await?,
+                ))
             },
             async {
                 if want_summary {
@@ -251,7 +250,7 @@ impl Services {
             .filter(|p| filter.event_allowed(p))
             .collect();
         Ok((
-            self.format_events(room_id, &pdus, viewer).await?,
+            without_room_id(self.format_events(room_id, &pdus, viewer).await?),
             limited,
             first,
         ))
