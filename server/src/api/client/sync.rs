@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::response::IntoResponse;
 use ruma::api::auth_scheme::AccessToken;
 use ruma::api::client::filter::FilterDefinition;
 use ruma::api::error::DeserializationError;
@@ -73,7 +74,7 @@ pub async fn sync_route(
     State(services): State<SharedServices>,
     auth: Auth,
     Ruma(req): Ruma<Request>,
-) -> Result<RumaResponse<Response>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let since = match req.since.as_deref() {
         Some(s) => {
             Some(Token::parse(s).ok_or_else(|| ApiError::invalid_param("Invalid since token"))?)
@@ -106,5 +107,18 @@ pub async fn sync_route(
         filter,
     };
     let body = services.sync(&auth.user_id, &auth.device_id, &req).await?;
-    Ok(RumaResponse(Response(body)))
+    // Serialised here, so the objects the answer was built from are freed before a large
+    // answer gives their heap back.
+    let response = RumaResponse(Response(body)).into_response();
+    if axum::body::HttpBody::size_hint(response.body())
+        .exact()
+        .is_some_and(|n| n >= TRIM_AFTER_BYTES)
+    {
+        crate::memory::after_large_response();
+    }
+    Ok(response)
 }
+
+/// Answers at least this large (an initial sync of a user in a few hundred rooms) are
+/// followed by returning the freed heap to the kernel.
+const TRIM_AFTER_BYTES: u64 = 1 << 20;
