@@ -39,6 +39,15 @@ pub struct ServiceCtx<'a> {
 /// matrixd's service definition, from the template of the distro's service manager.
 pub fn definition(c: &Ctx, b: &mut Builder) -> Result<(), PlanError> {
     let (d, l) = (c.d, &c.l);
+    if let Some(pkg) = &c.facts.packaged {
+        b.notes.push(format!(
+            "the service definition is the {} package's: {} (it also reads {})",
+            pkg.format,
+            pkg.service_definition.display(),
+            pkg.conf_d.display()
+        ));
+        return Ok(());
+    }
     let unit_id = match d.service.kind.as_str() {
         "systemd" => crate::render::SERVICE_SYSTEMD,
         "openrc" => crate::render::SERVICE_OPENRC,
