@@ -61,7 +61,7 @@ done
 [ "$(stat -c '%U:%G %a' "$key")" = "matrixd:matrixd 600" ] || fail "signing key: $(stat -c '%U:%G %a' "$key")"
 [ "$(stat -c '%U:%G %a' "$conf_d/secrets.yaml")" = "root:matrixd 640" ] || fail "secrets.yaml: $(stat -c '%U:%G %a' "$conf_d/secrets.yaml")"
 [ "$(stat -c '%U:%G %a' /var/lib/matrixd)" = "matrixd:matrixd 750" ] || fail "data dir: $(stat -c '%U:%G %a' /var/lib/matrixd)"
-[ "$(stat -c '%U:%G %a' /etc/matrixd/homeserver.yaml)" = "root:matrixd 640" ] || fail "homeserver.yaml owner"
+[ "$(stat -c '%U:%G %a' /etc/matrixd/homeserver.yaml)" = "root:root 644" ] || fail "homeserver.yaml owner"
 grep -qx /etc/matrixd/homeserver.yaml /var/lib/dpkg/info/matrixd.conffiles || fail "homeserver.yaml is not a conffile"
 matrixd check-config -c /etc/matrixd/homeserver.yaml -c "$conf_d" || fail "check-config"
 secrets_before="$(sha256sum "$key" "$conf_d/secrets.yaml")"

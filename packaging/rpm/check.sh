@@ -52,7 +52,7 @@ check_rpm() {
 	rpm --root "$root" -i --nodeps "$rpmf" || die "rpm -i --root failed"
 	grep -q '^matrixd:' "$root/etc/passwd" || die "%pre did not create the matrixd user"
 	[ "$(chroot "$root" stat -c '%U:%G %a' /var/lib/matrixd)" = "matrixd:matrixd 750" ] || die "/var/lib/matrixd owner or mode"
-	[ "$(chroot "$root" stat -c '%U:%G %a' /etc/matrixd/homeserver.yaml)" = "root:matrixd 640" ] || die "homeserver.yaml owner or mode"
+	[ "$(chroot "$root" stat -c '%U:%G %a' /etc/matrixd/conf.d)" = "root:matrixd 750" ] || die "conf.d owner or mode"
 	chroot "$root" /usr/libexec/matrixd/matrixd-setup rpmtest.example.org no >&2 || die "matrixd-setup failed"
 	chroot "$root" /usr/bin/matrixd check-config -c /etc/matrixd/homeserver.yaml -c /etc/matrixd/conf.d >&2 ||
 		die "check-config of the installed config failed"
