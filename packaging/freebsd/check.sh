@@ -22,9 +22,9 @@ check_freebsd() {
 	printf '# Stand-in for the ports framework: only the variables are read.\nCARGO_TARGET_DIR?=\t${WRKDIR}/target\n' >"$mk/bsd.port.mk"
 	: >"$mk/sys.mk"
 	local v
-	v="$(cd "$out" && bmake -m "$mk" -V PORTNAME -V DISTVERSION -V USES -V USERS -V LICENSE)" || die "bmake cannot read the Makefile"
+	v="$(cd "$out" && bmake -m "$mk" -v PORTNAME -v DISTVERSION -v USES -v USERS -v LICENSE)" || die "bmake cannot read the Makefile"
 	[ "$(echo "$v" | tr '\n' ' ')" = "matrixd $version cargo matrixd APACHE20 " ] || die "port variables: $v"
-	(cd "$out" && bmake -m "$mk" -V CARGO_CRATES) | tr ' ' '\n' | sed '/^$/d' | sort >"$work/freebsd.crates"
+	(cd "$out" && bmake -m "$mk" -v CARGO_CRATES) | tr ' ' '\n' | sed '/^$/d' | sort >"$work/freebsd.crates"
 	lock_crates | cut -d' ' -f1 | diff -u - "$work/freebsd.crates" >&2 || die "CARGO_CRATES differs from Cargo.lock"
 	sed -n 's#^SHA256 (rust/crates/\(.*\)\.crate) = \(.*\)$#\1 \2#p' "$out/distinfo" | sort | diff -u <(lock_crates) - >&2 ||
 		die "distinfo differs from Cargo.lock's checksums"
