@@ -70,13 +70,13 @@ check_deb() {
 
 # A fresh Debian 12 root with systemd, curl and adduser, made once with mmdebstrap and kept.
 deb_base_root() {
-	base="${PKG_CACHE:-$HOME/.cache/matrixctl/packaging}/bookworm-systemd"
+	base="${PKG_CACHE:-$HOME/.cache/matrixctl/packaging}/bookworm-systemd-v2"
 	if [ ! -d "$base" ]; then
 		say Creating "$base (mmdebstrap bookworm)"
 		mkdir -p "$(dirname "$base")"
 		local mirror
 		mirror="$(sed -n 's/^URIs: \(.*debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)"
-		mmdebstrap --quiet --variant=minbase --include=systemd,systemd-sysv,dbus,adduser,curl,procps \
+		mmdebstrap --quiet --variant=minbase --include=systemd,systemd-sysv,dbus,adduser,ca-certificates,curl,procps \
 			bookworm "$base.tmp" "${mirror:-http://deb.debian.org/debian}" || die "mmdebstrap failed"
 		mv "$base.tmp" "$base"
 	fi
