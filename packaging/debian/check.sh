@@ -141,7 +141,7 @@ deb_piuparts() {
 		mmdebstrap --quiet --variant=minbase bookworm "$tgz" "${mirror:-http://deb.debian.org/debian}" ||
 			die "mmdebstrap for piuparts failed"
 	fi
-	piuparts --quiet -d bookworm -m "${mirror:-http://deb.debian.org/debian}" -b "$tgz" \
+	piuparts -d bookworm -m "${mirror:-http://deb.debian.org/debian}" -b "$tgz" \
 		--no-upgrade-test --warn-on-leftovers-after-purge "$1" >"$work/piuparts.log" 2>&1 || {
 		tail -n 40 "$work/piuparts.log" >&2
 		die "piuparts failed (log: $work/piuparts.log)"
