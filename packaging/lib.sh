@@ -12,6 +12,9 @@ formats=(deb rpm arch apk freebsd openbsd)
 SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || echo 0)}"
 export SOURCE_DATE_EPOCH
 
+# The commit, read once: a package built later in the same run names the same one.
+commit="${PKG_COMMIT:-$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo source)}"
+export PKG_COMMIT="$commit"
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$repo/Cargo.toml" | head -n1)"
 # The package release; packaging/check builds a higher one to test upgrades.
 release="${PKG_RELEASE:-1}"

@@ -15,7 +15,7 @@ build_deb() {
 	cat >"$src/debian/changelog" <<CHANGELOG
 matrixd ($version-$release) unstable; urgency=medium
 
-  * Built from matrixctl $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo "source").
+  * Built from matrixctl $commit.
 
  -- $maint  $date
 CHANGELOG
