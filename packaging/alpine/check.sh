@@ -18,6 +18,8 @@ check_apk() {
 	shellcheck -s sh "$work/matrixd.initd" || die "shellcheck of the OpenRC script"
 	grep -q '^supervisor="supervise-daemon"$' "$work/matrixd.initd" || die "the OpenRC script does not use supervise-daemon"
 	(
+		# abuild sets srcdir and pkgdir before it reads the APKBUILD.
+		srcdir=/abuild/src pkgdir=/abuild/pkg
 		# shellcheck source=/dev/null
 		. "$out/APKBUILD"
 		[ "$pkgver" = "$version" ] || die "pkgver $pkgver is not Cargo.toml's $version"
