@@ -10,3 +10,12 @@ tests/provision.sh
 export MATRIXCTL_TEST_REQUIRE_TOOLS=1
 cargo build --workspace --bins
 cargo test --workspace --no-fail-fast "$@"
+
+# The packages of every format, built from one release build and checked (as root: chroots,
+# systemd-nspawn). MATRIXCTL_SKIP_PACKAGING=1 leaves them out.
+if [ "$(id -u)" = 0 ] && [ "${MATRIXCTL_SKIP_PACKAGING:-0}" != 1 ]; then
+    start=$SECONDS
+    packaging/build all
+    packaging/check all
+    echo "test.sh: packaging/build all && packaging/check all took $((SECONDS - start)) s" >&2
+fi

@@ -43,5 +43,20 @@ if [ "${#tools[@]}" -gt 0 ]; then
 fi
 echo "provision: nginx, shellcheck, systemd-analyze and tmux are installed" >&2
 
+# packaging/check (scripts/test.sh runs it as root): Debian's tools for every package format.
+pkg_tools=()
+for t in dh:debhelper lintian:lintian rpmbuild:rpm rpmlint:rpmlint pacman:pacman-package-manager \
+    makepkg:makepkg bsdtar:libarchive-tools zstd:zstd mmdebstrap:mmdebstrap systemd-nspawn:systemd-container \
+    piuparts:piuparts bmake:bmake mksh:mksh fakeroot:fakeroot; do
+    command -v "${t%%:*}" >/dev/null || [ -x "/usr/sbin/${t%%:*}" ] || pkg_tools+=("${t#*:}")
+done
+if [ "${#pkg_tools[@]}" -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || { echo "provision: run as root to install ${pkg_tools[*]} (apt-get install ${pkg_tools[*]})" >&2; exit 1; }
+    echo "provision: installing ${pkg_tools[*]} for packaging/check" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkg_tools[@]}" >/dev/null
+fi
+echo "provision: the packaging tools are installed" >&2
+
 venv="$(tests/interop/setup-synapse.sh | tail -n1)"
 echo "provision: Synapse venv at $venv" >&2

@@ -940,3 +940,12 @@ clap-missing-subcommand = a subcommand is required
 db-or = {" "}or{" "}
 db-no-os-user = no OS user to run as: none named { $names } exists (the role, the distro's service user) and the config is owned by root
 db-how-as-user = as root PostgreSQL refused the role over the local socket ({ $error }), so this check ran as OS user { $user }, as matrixd does
+
+## An installed matrixd package (issue 15)
+plan-note-package = the { $format } package is installed: its user { $user }, binary and service are used
+plan-note-package-binary = matrixd from the installed { $format } package: { $path }
+plan-note-package-service = the service definition is the { $format } package's: { $path } (it also reads { $conf_d })
+plan-err-package-user = the { $format } package runs matrixd as "{ $user }", the distro data says "{ $expected }"
+plan-err-package-user-hint = pass the { $flag } the package was built for
+plan-err-package-name = the installed package serves "{ $name }" ({ $path }), not "{ $answer }"
+plan-err-package-name-hint = server_name can never change: pass { $flag }, or purge the package to start over

@@ -927,3 +927,12 @@ clap-missing-subcommand = یک فرمان لازم است
 db-or = {" "}یا{" "}
 db-no-os-user = کاربر سیستم‌عاملی برای اجرا نیست: هیچ‌کدام از { $names } وجود ندارد (نقش پایگاه داده، کاربر سرویس توزیع) و مالک پیکربندی root است
 db-how-as-user = با root، PostgreSQL نقش را روی سوکت محلی نپذیرفت ({ $error })، پس این بررسی مانند خود matrixd با کاربر سیستم‌عامل { $user } اجرا شد
+
+## An installed matrixd package (issue 15)
+plan-note-package = بسته‌ی { $format } نصب است: کاربر { $user }، فایل اجرایی و سرویسِ آن به کار می‌روند
+plan-note-package-binary = matrixd از بسته‌ی نصب‌شده‌ی { $format }: { $path }
+plan-note-package-service = تعریف سرویس (service definition) از آنِ بسته‌ی { $format } است: { $path } (و { $conf_d } را هم می‌خواند)
+plan-err-package-user = بسته‌ی { $format } سرور matrixd را با کاربر { $user } اجرا می‌کند، اما داده‌های توزیع (distro) کاربر { $expected } را می‌گوید
+plan-err-package-user-hint = { $flag } همان توزیعی را بدهید که بسته برایش ساخته شده است
+plan-err-package-name = بسته‌ی نصب‌شده نام سرور { $name } را دارد ({ $path })، نه { $answer }
+plan-err-package-name-hint = نام سرور ({ CODE("server_name") }) هرگز تغییر نمی‌کند: { $flag } را بدهید، یا بسته را کامل پاک کنید (purge) تا از نو شروع کنید

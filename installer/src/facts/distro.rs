@@ -103,6 +103,9 @@ pub struct Paths {
     pub log_dir: String,
     pub run_dir: String,
     pub bin: String,
+    /// Where the matrixd package puts its marker (facts::package); absent: no package.
+    #[serde(default)]
+    pub package_marker: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

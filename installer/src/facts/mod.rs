@@ -4,6 +4,7 @@
 //! The probes themselves (also users, groups and pid files, for the executor) are `probe`.
 
 pub mod distro;
+pub mod package;
 pub mod probe;
 
 use std::path::{Path, PathBuf};
@@ -47,6 +48,8 @@ pub struct Facts {
     pub matrixd_source: Option<PathBuf>,
     /// Whether this host has IPv6 (nginx refuses `listen [::]:80` without it).
     pub ipv6: bool,
+    /// The installed matrixd package, whose binary, service and user install then uses.
+    pub packaged: Option<package::Packaged>,
 }
 
 /// Parses os-release text (`KEY=value`, values optionally quoted).
@@ -141,12 +144,18 @@ pub fn detect(root: &Path, distro_override: Option<&str>) -> Result<Facts, CliEr
     let nginx_version = probe::nginx_version();
     let matrixd_source = probe::sibling_binary("matrixd");
     let ipv6 = os.uname != "Linux" || Path::new("/proc/net/if_inet6").exists();
+    let packaged = distro
+        .paths
+        .package_marker
+        .as_deref()
+        .and_then(|m| package::detect(root, m));
     Ok(Facts {
         os,
         distro,
         nginx_version,
         matrixd_source,
         ipv6,
+        packaged,
     })
 }
 

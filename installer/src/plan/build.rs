@@ -18,6 +18,7 @@ pub fn build(
     let c = Ctx::new(a, facts);
     let mut b = Builder::new(existing, new_secret);
 
+    steps::package::package(&c, &mut b)?;
     steps::packages::packages(&c, &mut b);
     steps::user::user(&c, &mut b);
     steps::postgres::postgres(&c, &mut b);

@@ -41,7 +41,11 @@ impl Layout {
             out_log: log_dir.join("matrixd.out"),
             log_dir,
             run_dir,
-            bin: PathBuf::from(&p.bin),
+            // The package's binary when a matrixd package is installed.
+            bin: match &facts.packaged {
+                Some(pkg) => pkg.bin.clone(),
+                None => PathBuf::from(&p.bin),
+            },
             service: "matrixd".into(),
         }
     }

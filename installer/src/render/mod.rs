@@ -22,6 +22,12 @@ pub const SERVICE_OPENRC: TemplateId = TemplateId("service/openrc.tera");
 pub const SERVICE_FREEBSD: TemplateId = TemplateId("service/freebsd-rc.tera");
 pub const SERVICE_OPENBSD: TemplateId = TemplateId("service/openbsd-rc.tera");
 pub const COTURN_CONF: TemplateId = TemplateId("coturn/turnserver.conf.tera");
+/// What packaging/pkggen renders for the packages (packaging/manifest.toml), not `install`.
+pub const PACKAGE_HOMESERVER: TemplateId = TemplateId("package/homeserver.yaml.tera");
+pub const PACKAGE_SETUP: TemplateId = TemplateId("package/setup.sh.tera");
+pub const PACKAGE_SYSUSERS: TemplateId = TemplateId("package/sysusers.conf.tera");
+pub const PACKAGE_TMPFILES: TemplateId = TemplateId("package/tmpfiles.conf.tera");
+pub const PACKAGE_MARKER: TemplateId = TemplateId("package/package.toml.tera");
 
 /// Every embedded template: (id, source).
 pub const TEMPLATES: &[(TemplateId, &str)] = &[
@@ -68,6 +74,26 @@ pub const TEMPLATES: &[(TemplateId, &str)] = &[
     (
         COTURN_CONF,
         include_str!("../../../templates/coturn/turnserver.conf.tera"),
+    ),
+    (
+        PACKAGE_HOMESERVER,
+        include_str!("../../../templates/package/homeserver.yaml.tera"),
+    ),
+    (
+        PACKAGE_SETUP,
+        include_str!("../../../templates/package/setup.sh.tera"),
+    ),
+    (
+        PACKAGE_SYSUSERS,
+        include_str!("../../../templates/package/sysusers.conf.tera"),
+    ),
+    (
+        PACKAGE_TMPFILES,
+        include_str!("../../../templates/package/tmpfiles.conf.tera"),
+    ),
+    (
+        PACKAGE_MARKER,
+        include_str!("../../../templates/package/package.toml.tera"),
     ),
 ];
 

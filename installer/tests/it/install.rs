@@ -9,7 +9,7 @@ use std::process::Command;
 
 use matrixctl::answers::{self, Answers, Registration, Tls, YesNo};
 use matrixctl::facts::{self, Facts, distro};
-use matrixctl::plan::{self, existing::Memory, model::*};
+use matrixctl::plan::{self, Layout, existing::Memory, model::*};
 use matrixctl::wizard;
 
 use crate::{matrixctl, stderr, stdout};
@@ -34,6 +34,7 @@ fn test_facts(family: &str) -> Facts {
         nginx_version: None,
         matrixd_source: Some(PathBuf::from("/opt/matrixctl/bin/matrixd")),
         ipv6: true,
+        packaged: None,
     }
 }
 
@@ -908,4 +909,75 @@ fn persian_plans_have_their_own_golden_files_and_aligned_columns() {
         }
         assert!(fa.contains("ساختن"), "{fa}");
     }
+}
+
+fn packaged() -> matrixctl::facts::package::Packaged {
+    matrixctl::facts::package::Packaged {
+        format: "deb".into(),
+        bin: "/usr/bin/matrixd".into(),
+        matrixctl: "/usr/bin/matrixctl".into(),
+        service_definition: "/lib/systemd/system/matrixd.service".into(),
+        config_dir: "/etc/matrixd".into(),
+        conf_d: "/etc/matrixd/conf.d".into(),
+        data_dir: "/var/lib/matrixd".into(),
+        log_dir: "/var/log/matrixd".into(),
+        user: "matrixd".into(),
+        group: "matrixd".into(),
+        setup: "/usr/lib/matrixd/matrixd-setup".into(),
+    }
+}
+
+/// Issue 15: with the matrixd package installed, install uses its binary and service
+/// definition (writes neither), and refuses a server name other than the package's.
+#[test]
+fn issue_15_an_installed_package_provides_the_binary_and_the_service() {
+    let mut facts = test_facts("debian");
+    facts.packaged = Some(packaged());
+    let a = answer_set("basic");
+    let mut m = memory();
+    m.files.insert(
+        "/etc/matrixd/conf.d/server_name.yaml".into(),
+        format!("# by matrixd-setup\nserver_name: \"{}\"\n", a.server_name).into_bytes(),
+    );
+    let p = plan::build(&a, &facts, &m, &mut counter()).unwrap();
+    let written: Vec<&Path> = p
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::File(f) => Some(f.path.as_path()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        !written.contains(&Path::new("/usr/local/bin/matrixd")),
+        "{written:?}"
+    );
+    assert!(
+        !written.contains(&Path::new("/usr/bin/matrixd")),
+        "{written:?}"
+    );
+    assert!(
+        !written.iter().any(|p| p.starts_with("/etc/systemd/system")),
+        "install wrote a unit although the package has one: {written:?}"
+    );
+    assert!(
+        p.notes.iter().any(|n| n
+            .to_string()
+            .contains("/lib/systemd/system/matrixd.service")),
+        "{:?}",
+        p.notes
+    );
+    assert_eq!(Layout::of(&facts).bin, Path::new("/usr/bin/matrixd"));
+    let plain = plan::build(&a, &test_facts("debian"), &memory(), &mut counter()).unwrap();
+    assert!(plain.steps.iter().any(
+        |s| matches!(s, Step::File(f) if f.path == Path::new("/etc/systemd/system/matrixd.service"))
+    ));
+
+    m.files.insert(
+        "/etc/matrixd/conf.d/server_name.yaml".into(),
+        b"server_name: \"other.example\"\n".to_vec(),
+    );
+    let e = plan::build(&a, &facts, &m, &mut counter()).unwrap_err();
+    assert!(e.message.contains("other.example"), "{}", e.message);
+    assert!(e.hint.contains("--server-name other.example"), "{}", e.hint);
 }

@@ -15,6 +15,7 @@ fn layout() -> Layout {
         nginx_version: None,
         matrixd_source: None,
         ipv6: true,
+        packaged: None,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod coturn;
 pub mod dirs;
 pub mod health;
 pub mod nginx;
+pub mod package;
 pub mod packages;
 pub mod postgres;
 pub mod secrets;

@@ -13,24 +13,41 @@ use crate::plan::layout::Layout;
 use crate::plan::model::{Affects, Cmd, Content, Direct, FileStep, ServiceStep, Step};
 use crate::plan::steps::PlanError;
 
+/// The context of `templates/service/*.tera`; packaging renders the same templates with
+/// `packaged` set (and the package's `conf.d` and setup script).
 #[derive(Serialize)]
-struct ServiceCtx<'a> {
-    server_name: &'a str,
-    service: &'a str,
-    user: &'a str,
-    group: &'a str,
-    bin: String,
-    config: String,
-    data_dir: String,
-    log_dir: String,
-    run_dir: String,
-    run_dir_name: String,
-    after: Option<String>,
+pub struct ServiceCtx<'a> {
+    pub server_name: &'a str,
+    pub service: &'a str,
+    pub user: &'a str,
+    pub group: &'a str,
+    pub bin: String,
+    pub config: String,
+    pub data_dir: String,
+    pub log_dir: String,
+    pub run_dir: String,
+    pub run_dir_name: String,
+    pub after: Option<String>,
+    /// Rendered for a package (not by `matrixctl install`).
+    pub packaged: bool,
+    /// The package's config directory, passed to matrixd as a second `--config`.
+    pub conf_d: Option<String>,
+    /// The package's setup script, named where the service refuses to start unconfigured.
+    pub setup: Option<String>,
 }
 
 /// matrixd's service definition, from the template of the distro's service manager.
 pub fn definition(c: &Ctx, b: &mut Builder) -> Result<(), PlanError> {
     let (d, l) = (c.d, &c.l);
+    if let Some(pkg) = &c.facts.packaged {
+        b.notes.push(crate::msg!(
+            "plan-note-package-service",
+            format = pkg.format,
+            path = pkg.service_definition.display(),
+            conf_d = pkg.conf_d.display()
+        ));
+        return Ok(());
+    }
     let unit_id = match d.service.kind.as_str() {
         "systemd" => crate::render::SERVICE_SYSTEMD,
         "openrc" => crate::render::SERVICE_OPENRC,
@@ -68,6 +85,9 @@ pub fn definition(c: &Ctx, b: &mut Builder) -> Result<(), PlanError> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
             after: c.postgres.then(|| d.postgresql.service.clone()),
+            packaged: false,
+            conf_d: None,
+            setup: None,
         },
     )?;
     let change = b.change_for(&unit_path, unit_text.as_bytes());
