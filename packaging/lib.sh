@@ -19,6 +19,23 @@ version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$repo/Cargo.toml" | head -n1)"
 # The package release; packaging/check builds a higher one to test upgrades.
 release="${PKG_RELEASE:-1}"
 
+# A fresh, empty directory for work done as the unprivileged user `nobody` (makepkg refuses
+# root): under $TMPDIR when run as root, since the shared target dir may lie in a home that
+# nobody cannot enter (CI's is /root/.cache); else under $work. Prints its path.
+nobody_dir() {
+	local dir
+	if [ "$(id -u)" = 0 ]; then
+		dir="$(mktemp -d "${TMPDIR:-/tmp}/matrixd-$1.XXXXXX")"
+		chmod 0755 "$dir"
+		chown nobody "$dir"
+	else
+		dir="$work/$1"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+	fi
+	echo "$dir"
+}
+
 # The folder of a format under packaging/.
 folder() {
 	case "$1" in

@@ -3,8 +3,8 @@
 # tree pkggen stages; the .pkg.tar goes to dist/.
 
 build_arch() {
-	local dir="$work/arch"
-	rm -rf "$dir"
+	local dir
+	dir="$(nobody_dir arch)"
 	mkdir -p "$dir/src-tree"
 	"$pkggen" stage arch "$dir/src-tree/stage" "$bins" "$docs" || die "pkggen stage arch failed"
 	clamp_times "$dir/src-tree"
@@ -23,5 +23,6 @@ build_arch() {
 		die "makepkg failed"
 	}
 	cp "$dir/matrixd-${version}-${release}-x86_64.pkg.tar.zst" "$dist/"
+	[ "$(id -u)" != 0 ] || rm -rf "$dir"
 	say Built "$dist/matrixd-${version}-${release}-x86_64.pkg.tar.zst"
 }

@@ -13,8 +13,9 @@ check_arch() {
 	# PKGBUILD variables are read by makepkg (SC2034); srcdir/pkgdir come from it (SC2154).
 	shellcheck -s bash -e SC2034,SC2154 "$src/PKGBUILD" "$src/matrixd.install" || die "shellcheck"
 	grep -qx "pkgver=$version" "$src/PKGBUILD" || die "PKGBUILD pkgver is not Cargo.toml's $version"
-	local tmp="$work/arch-srcinfo"
-	rm -rf "$tmp" && mkdir -p "$tmp" && cp "$src/PKGBUILD" "$src/matrixd.install" "$tmp/"
+	local tmp
+	tmp="$(nobody_dir arch-srcinfo)"
+	cp "$src/PKGBUILD" "$src/matrixd.install" "$tmp/"
 	local as=()
 	if [ "$(id -u)" = 0 ]; then
 		chown -R nobody "$tmp"
@@ -22,6 +23,7 @@ check_arch() {
 	fi
 	(cd "$tmp" && "${as[@]}" makepkg --printsrcinfo) | diff -u "$src/.SRCINFO" - >&2 ||
 		die ".SRCINFO is out of date: run makepkg --printsrcinfo > .SRCINFO in packaging/arch"
+	[ "$(id -u)" != 0 ] || rm -rf "$tmp"
 	diff -u <("$pkggen" list arch | awk '$5 == "config" {print substr($6, 2)}' | sort) \
 		<(sed -n 's/^\tbackup = //p' "$src/.SRCINFO" | sort) >&2 || die "backup= differs from the manifest's config files"
 
