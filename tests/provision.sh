@@ -30,17 +30,22 @@ if ! pg_ok; then
 fi
 echo "provision: PostgreSQL answers on 127.0.0.1:5432" >&2
 
+# apt_install WHAT PACKAGE...: installs the packages from Debian's archive (as root), if any.
+apt_install() {
+    local what=$1
+    shift
+    [ $# -gt 0 ] || return 0
+    [ "$(id -u)" = 0 ] || { echo "provision: run as root to install $* (apt-get install $*)" >&2; exit 1; }
+    echo "provision: installing $* for $what" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
 tools=()
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || tools+=(nginx)
 command -v shellcheck >/dev/null || tools+=(shellcheck)
 command -v systemd-analyze >/dev/null || tools+=(systemd)
 command -v tmux >/dev/null || tools+=(tmux)
-if [ "${#tools[@]}" -gt 0 ]; then
-    [ "$(id -u)" = 0 ] || { echo "provision: run as root to install ${tools[*]} (apt-get install ${tools[*]})" >&2; exit 1; }
-    echo "provision: installing ${tools[*]} for matrixctl install's tests" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${tools[@]}" >/dev/null
-fi
+apt_install "matrixctl install's tests" "${tools[@]}"
 echo "provision: nginx, shellcheck, systemd-analyze and tmux are installed" >&2
 
 # packaging/check (scripts/test.sh runs it as root): Debian's tools for every package format.
@@ -50,12 +55,7 @@ for t in dh:debhelper lintian:lintian rpmbuild:rpm rpmlint:rpmlint pacman:pacman
     piuparts:piuparts bmake:bmake mksh:mksh fakeroot:fakeroot; do
     command -v "${t%%:*}" >/dev/null || [ -x "/usr/sbin/${t%%:*}" ] || pkg_tools+=("${t#*:}")
 done
-if [ "${#pkg_tools[@]}" -gt 0 ]; then
-    [ "$(id -u)" = 0 ] || { echo "provision: run as root to install ${pkg_tools[*]} (apt-get install ${pkg_tools[*]})" >&2; exit 1; }
-    echo "provision: installing ${pkg_tools[*]} for packaging/check" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkg_tools[@]}" >/dev/null
-fi
+apt_install "packaging/check" "${pkg_tools[@]}"
 echo "provision: the packaging tools are installed" >&2
 
 venv="$(tests/interop/setup-synapse.sh | tail -n1)"
