@@ -188,8 +188,7 @@ impl Services {
                         let state = self
                             .state_for_sync(room_id, since, state_pos, true, &[], false, None)
                             .await?;
-                        let state =
-                            without_room_id(self.format_events(room_id, &state, None).await?);
+                        let state = self.sync_events(room_id, &state, None).await?;
                         insert_room(
                             &mut rooms.leave,
                             room_id,
@@ -415,10 +414,24 @@ fn insert_room<T>(map: &mut std::collections::BTreeMap<OwnedRoomId, T>, room_id:
     }
 }
 
-/// Events in a sync response are the spec's `ClientEventWithoutRoomID` (as Synapse sends
-/// them): the room is the key they are listed under; a redaction they carry has none either.
-fn without_room_id(mut events: Vec<Value>) -> Vec<Value> {
-    for e in &mut events {
+impl Services {
+    /// Events as a sync response lists them: the spec's `ClientEventWithoutRoomID` (as Synapse
+    /// sends them): the room is the key they are listed under; a redaction they carry has none
+    /// either.
+    async fn sync_events(
+        &self,
+        room_id: &str,
+        pdus: &[Pdu],
+        viewer: Option<(&str, &str)>,
+    ) -> Result<Vec<Value>, RoomError> {
+        let mut events = self.format_events(room_id, pdus, viewer).await?;
+        without_room_id(&mut events);
+        Ok(events)
+    }
+}
+
+fn without_room_id(events: &mut [Value]) {
+    for e in events.iter_mut() {
         if let Some(o) = e.as_object_mut() {
             o.remove("room_id");
             if let Some(r) = o
@@ -430,7 +443,6 @@ fn without_room_id(mut events: Vec<Value>) -> Vec<Value> {
             }
         }
     }
-    events
 }
 
 /// User ids from the database as ruma's type; one that does not parse is left out.

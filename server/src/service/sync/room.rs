@@ -198,9 +198,7 @@ impl Services {
                         current_state,
                     )
                     .await?;
-                Ok(without_room_id(
-                    self.format_events(room_id, &state, None).await?,
-                ))
+                self.sync_events(room_id, &state, None).await
             },
             async {
                 if want_summary {
@@ -250,7 +248,7 @@ impl Services {
             .filter(|p| filter.event_allowed(p))
             .collect();
         Ok((
-            without_room_id(self.format_events(room_id, &pdus, viewer).await?),
+            self.sync_events(room_id, &pdus, viewer).await?,
             limited,
             first,
         ))
