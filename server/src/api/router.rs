@@ -157,6 +157,10 @@ fn room_routes() -> Router<SharedServices> {
         relations::get_relations_by_type_and_kind_route,
     );
     r = endpoint::<sync::Request, _, _>(r, sync::sync_route);
+    r = endpoint::<client::sliding_sync::Request, _, _>(
+        r,
+        client::sliding_sync::sliding_sync_route,
+    );
     r = endpoint::<get_notifications::v3::Request, _, _>(
         r,
         client::notifications::get_notifications_route,
@@ -311,7 +315,6 @@ fn e2ee_routes() -> Router<SharedServices> {
         r,
         send_to_device::put_send_to_device_route,
     );
-    // Synapse serves this one on v3 only (its own type's single path).
     r = endpoint::<device_signing_upload::upload_signing_keys::Request, _, _>(
         r,
         device_signing_upload::post_device_signing_upload_route,

@@ -594,12 +594,30 @@ impl Services {
         since: Option<i64>,
         to: i64,
     ) -> Result<E2eeSync, StoreError> {
+        self.e2ee_sync_from(user_id, device_id, since, Some(since), to)
+            .await
+    }
+
+    /// `e2ee_sync` with the to-device messages read from their own token (sliding sync's
+    /// to_device extension keeps one apart from the connection's), or left alone (`None`):
+    /// device-list changes are since `since`.
+    pub async fn e2ee_sync_from(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        since: Option<i64>,
+        to_device_since: Option<Option<i64>>,
+        to: i64,
+    ) -> Result<E2eeSync, StoreError> {
+        let wants_to_device = to_device_since.is_some();
+        let (lists_since, since) = (since, to_device_since.flatten());
         let key = device_key(user_id, device_id);
         let mut memo = self.device_memos.get(&key);
         let acked = since.unwrap_or(-1);
-        let quiet = memo.quiet.is_some_and(|(at, memo_since)| {
-            acked >= memo_since && !self.hints.to_device.changed_since(&key, at)
-        });
+        let quiet = !wants_to_device
+            || memo.quiet.is_some_and(|(at, memo_since)| {
+                acked >= memo_since && !self.hints.to_device.changed_since(&key, at)
+            });
         let known_keys = memo
             .keys
             .as_ref()
@@ -626,7 +644,7 @@ impl Services {
             },
             async {
                 // Only a membership or device change since can put anyone in these lists.
-                match since {
+                match lists_since {
                     Some(since)
                         if self.hints.memberships.changed_since("", since)
                             || self.hints.device_lists.changed_since("", since) =>

@@ -30,6 +30,7 @@ pub mod registration;
 pub mod rooms;
 pub mod safe_http;
 pub mod server_keys;
+pub mod sliding_sync;
 pub mod streams;
 pub mod sync;
 pub mod threepid;
@@ -76,6 +77,8 @@ pub struct Services {
     pub device_memos: e2ee::DeviceMemos,
     /// Memberships, account data and room state as sync last read them.
     pub sync_snapshots: sync::SyncSnapshots,
+    /// Sliding sync connections, and what its lists read of rooms.
+    pub sliding: sliding_sync::SlidingState,
     /// Unread notification counts per (room, user), extended incrementally by sync.
     pub unread_cache:
         std::sync::Mutex<std::collections::HashMap<(String, String), sync::UnreadCounts>>,
@@ -137,6 +140,7 @@ impl Services {
             limiter: Default::default(),
             device_memos: Default::default(),
             sync_snapshots: Default::default(),
+            sliding: Default::default(),
             unread_cache: Default::default(),
             push_rule_cache: Default::default(),
         }

@@ -35,6 +35,7 @@ mod register;
 mod register_uia;
 mod rooms;
 mod server_keys;
+mod sliding_sync;
 mod storage;
 mod sync;
 mod url_preview;

@@ -30,6 +30,7 @@ pub mod register;
 pub mod register_available;
 pub mod registration_token_validity;
 pub mod rooms;
+pub mod sliding_sync;
 pub mod sync;
 pub mod tags;
 pub mod thirdparty;

@@ -10,10 +10,24 @@ pub const SUPPORTED_VERSIONS: &[&str] = &[
     "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10", "v1.11", "v1.12",
 ];
 
+/// Unstable features matrixd implements, under the names Synapse advertises them by (clients
+/// turn them on only when listed): simplified sliding sync (Element X and every
+/// matrix-rust-sdk client refuse a server without it), and cross-signing (Element Web sets
+/// it up at login only when listed; its unstable upload paths are served).
+pub const UNSTABLE_FEATURES: &[&str] = &[
+    "org.matrix.simplified_msc3575",
+    "org.matrix.e2e_cross_signing",
+];
+
 pub async fn get_versions_route(
     Ruma(_): Ruma<get_supported_versions::Request>,
 ) -> RumaResponse<get_supported_versions::Response> {
-    RumaResponse(get_supported_versions::Response::new(
+    let mut response = get_supported_versions::Response::new(
         SUPPORTED_VERSIONS.iter().map(|v| v.to_string()).collect(),
-    ))
+    );
+    response.unstable_features = UNSTABLE_FEATURES
+        .iter()
+        .map(|f| (f.to_string(), true))
+        .collect();
+    RumaResponse(response)
 }

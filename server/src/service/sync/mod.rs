@@ -16,6 +16,7 @@ use snapshot::Snapshots;
 
 pub use filter::{SyncFilter, type_matches};
 pub use response::SyncResponse;
+pub(crate) use room::receipt_event;
 pub use token::{Token, page_token};
 pub use unread::UnreadCounts;
 
@@ -89,7 +90,11 @@ impl Services {
     /// What an invited user sees of the room: the stripped state the invite came with from
     /// another server, or ours (INVITE_STATE_TYPES and the inviter's member event), and the
     /// invite itself.
-    async fn invite_state(&self, room_id: &str, event_id: &str) -> Result<Vec<Value>, RoomError> {
+    pub(crate) async fn invite_state(
+        &self,
+        room_id: &str,
+        event_id: &str,
+    ) -> Result<Vec<Value>, RoomError> {
         let mut events = Vec::new();
         let invite = self.event_by_id(event_id).await?;
         if let Some(state) = invite.as_ref().and_then(invite_room_state) {
@@ -306,7 +311,7 @@ impl Services {
 
     /// The user's memberships: from the cache if no membership of theirs changed since it was
     /// read, else from the database (and kept).
-    pub(super) async fn memberships(
+    pub(crate) async fn memberships(
         &self,
         user_id: &str,
     ) -> Result<Arc<Vec<db::MembershipRow>>, RoomError> {
@@ -327,7 +332,10 @@ impl Services {
 
     /// All of the user's account data (global and per room), for an initial sync: from the
     /// cache if none of it changed since it was read.
-    async fn all_account_data(&self, user_id: &str) -> Result<Arc<Vec<AccountDataRow>>, RoomError> {
+    pub(crate) async fn all_account_data(
+        &self,
+        user_id: &str,
+    ) -> Result<Arc<Vec<AccountDataRow>>, RoomError> {
         let cache = &self.sync_snapshots.account_data;
         if let Some(rows) = cache.get(user_id, |at, epoch| {
             self.hints.account_data_unchanged(user_id, at, epoch)
@@ -345,7 +353,7 @@ impl Services {
 
     /// A room's whole state at `pos`: from the cache if no state event or redaction came
     /// between the position it was read at and `pos`.
-    pub(super) async fn room_state_at(
+    pub(crate) async fn room_state_at(
         &self,
         room_id: &str,
         pos: i64,
@@ -418,7 +426,7 @@ impl Services {
     /// Events as a sync response lists them: the spec's `ClientEventWithoutRoomID` (as Synapse
     /// sends them): the room is the key they are listed under; a redaction they carry has none
     /// either.
-    async fn sync_events(
+    pub(crate) async fn sync_events(
         &self,
         room_id: &str,
         pdus: &[Pdu],

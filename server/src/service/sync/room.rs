@@ -137,23 +137,8 @@ impl Services {
         if typing_serial > typing_base {
             ephemeral.push(json!({"type": "m.typing", "content": {"user_ids": typing_users}}));
         }
-        if !receipts.is_empty() {
-            let mut content: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
-            for (rtype, uid, thread, event_id, ts) in &receipts {
-                if rtype == "m.read.private" && uid != user_id {
-                    continue;
-                }
-                let by_type = content.entry(event_id.clone()).or_default();
-                let users = by_type.entry(rtype.clone()).or_insert_with(|| json!({}));
-                let mut r = json!({"ts": ts});
-                if !thread.is_empty() {
-                    r["thread_id"] = json!(thread);
-                }
-                users[uid] = r;
-            }
-            if !content.is_empty() {
-                ephemeral.push(json!({"type": "m.receipt", "content": content}));
-            }
+        if let Some(event) = receipt_event(&receipts, user_id) {
+            ephemeral.push(event);
         }
 
         // Room account data.
@@ -230,7 +215,7 @@ impl Services {
     }
 
     /// Turns rows (newest first, up to limit+1) into a chronological client timeline.
-    pub(super) async fn timeline(
+    pub(crate) async fn timeline(
         &self,
         room_id: &str,
         mut rows: Vec<db::EventRow>,
@@ -327,4 +312,26 @@ impl Services {
             invited_member_count: Some(invited.len() as u64),
         })
     }
+}
+
+/// The `m.receipt` event of receipt rows (receipt_type, user_id, thread_id, event_id, ts), as
+/// `user_id` may see them (others' private receipts left out); `None` if none is left.
+pub(crate) fn receipt_event(
+    rows: &[(String, String, String, String, i64)],
+    user_id: &str,
+) -> Option<Value> {
+    let mut content: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    for (rtype, uid, thread, event_id, ts) in rows {
+        if rtype == "m.read.private" && uid != user_id {
+            continue;
+        }
+        let by_type = content.entry(event_id.clone()).or_default();
+        let users = by_type.entry(rtype.clone()).or_insert_with(|| json!({}));
+        let mut r = json!({"ts": ts});
+        if !thread.is_empty() {
+            r["thread_id"] = json!(thread);
+        }
+        users[uid] = r;
+    }
+    (!content.is_empty()).then(|| json!({"type": "m.receipt", "content": content}))
 }

@@ -66,6 +66,17 @@ pub(crate) const EVENTS_BACKWARDS: &str = concat!(
     " FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering DESC LIMIT $4"
 );
 
+pub(crate) const LAST_BUMP: &str = "SELECT stream_ordering FROM events WHERE room_id = $1 AND stream_ordering <= $2 \
+     AND type IN ('m.room.create', 'm.room.message', 'm.room.encrypted', 'm.sticker', 'm.call.invite', 'm.poll.start', 'm.beacon_info') \
+     ORDER BY stream_ordering DESC LIMIT 1";
+
+/// The position of a room's newest event at or before `upto` of the kinds that move a room
+/// up a sliding sync list (Synapse's default bump event types).
+pub async fn last_bump(db: &Db, room_id: &str, upto: i64) -> Result<Option<i64>, StoreError> {
+    db.fetch_optional(LAST_BUMP, &[Param::Text(room_id), Param::Int(upto)])
+        .await
+}
+
 /// Up to `limit` events of a room with `from < stream <= to`, newest first.
 pub async fn events_backwards(
     db: &Db,

@@ -13,7 +13,7 @@ use crate::service::uia::{self, UiaRequest};
 
 /// Our own types: user-interactive auth reads the `auth` dict as sent, where ruma's
 /// `AuthData` would refuse an incomplete stage as bad JSON (Synapse answers 401 with the
-/// flows); and Synapse serves this on v3 only, where ruma's history adds an unstable path.
+/// flows). Served on v3 and on the unstable path Element Web still posts to (as Synapse).
 pub mod upload_signing_keys {
     use ruma::api::auth_scheme::AccessToken;
     use ruma::api::metadata;
@@ -26,7 +26,10 @@ pub mod upload_signing_keys {
         method: POST,
         rate_limited: false,
         authentication: AccessToken,
-        path: "/_matrix/client/v3/keys/device_signing/upload",
+        history: {
+            unstable => "/_matrix/client/unstable/keys/device_signing/upload",
+            1.1 => "/_matrix/client/v3/keys/device_signing/upload",
+        }
     }
 
     pub struct Request {

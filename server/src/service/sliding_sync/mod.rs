@@ -1,0 +1,560 @@
+//! Simplified sliding sync (MSC4186, as Synapse serves it since 1.114; what Element X and every
+//! matrix-rust-sdk client require): lists of the user's rooms ordered by recency (`bump_stamp`)
+//! with ranges and filters, room subscriptions, per-room timeline and `required_state`, and the
+//! to_device, e2ee, account_data, receipts and typing extensions. Each connection remembers
+//! what it sent of every room (`conn.rs`), so a later request sends only what changed since;
+//! the change logs /sync uses tell which rooms to look at, so an answer costs what changed.
+//!
+//! Rooms the user left stop at their leave: their timeline and state are read up to the
+//! membership event, never past it (Synapse's CVE-2024-53867 leaked later state).
+
+mod conn;
+mod extensions;
+mod room;
+
+pub use conn::{Connections, Pos, RequiredState};
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ruma::api::client::sync::sync_events::v5;
+use ruma::directory::RoomTypeFilter;
+use ruma::{OwnedRoomId, UInt};
+use serde_json::Value;
+
+use crate::service::Services;
+use crate::service::rooms::RoomError;
+use crate::service::sync::Token;
+use crate::store::rooms as db;
+use conn::{RoomSent, Sent};
+
+/// As /sync: long-polls are capped.
+const MAX_TIMEOUT: Duration = Duration::from_secs(180);
+/// Rooms whose answers are gathered concurrently.
+const ROOMS_AT_ONCE: usize = 4;
+/// Entries kept in each per-room memo below before it is emptied.
+const MEMO_ENTRIES: usize = 100_000;
+
+/// The request as the service reads it: ruma's type, and what that type leaves out.
+pub struct SlidingRequest {
+    pub body: v5::Request,
+    /// Lists that gave no `ranges`: the whole list, as Synapse.
+    pub whole_lists: HashSet<String>,
+    /// Per list, Synapse's `filters.tags` / `filters.not_tags` (not in ruma's type).
+    pub tags: HashMap<String, TagFilter>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct TagFilter {
+    pub tags: Option<Vec<String>>,
+    pub not_tags: Option<Vec<String>>,
+}
+
+#[derive(Debug)]
+pub enum SlidingError {
+    /// The `pos` is not one this server gave the connection (or it was forgotten).
+    UnknownPos,
+    /// The to_device extension's `since` is not one of its `next_batch` tokens.
+    BadToDeviceSince,
+    Room(RoomError),
+}
+
+impl From<RoomError> for SlidingError {
+    fn from(e: RoomError) -> Self {
+        SlidingError::Room(e)
+    }
+}
+
+impl From<crate::store::StoreError> for SlidingError {
+    fn from(e: crate::store::StoreError) -> Self {
+        SlidingError::Room(e.into())
+    }
+}
+
+/// Connections, and what the lists read of every room, reused while the change logs say it
+/// stands.
+#[derive(Default)]
+pub struct SlidingState {
+    pub connections: Connections,
+    /// Room → (read at, newest bump event at or before then).
+    bumps: Mutex<HashMap<String, (i64, Option<i64>)>>,
+    /// Room → what the filters ask of it.
+    facts: Mutex<HashMap<String, RoomFacts>>,
+    /// Leave event id → whether someone else sent it (a kick): fixed once stored.
+    kicks: Mutex<HashMap<String, bool>>,
+}
+
+#[derive(Debug, Clone)]
+struct RoomFacts {
+    at: i64,
+    encrypted: bool,
+    room_type: Option<String>,
+}
+
+/// One of the user's rooms a list may show.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    pub room_id: String,
+    pub membership: String,
+    pub event_id: String,
+    pub mstream: i64,
+    pub bump: Option<i64>,
+}
+
+/// What the request asks of one room (lists and subscriptions merged).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Wanted {
+    pub timeline_limit: u64,
+    pub required: RequiredState,
+}
+
+/// One answer, before it gets its position.
+struct Answer {
+    response: v5::Response,
+    sent: Option<Sent>,
+    news: bool,
+}
+
+impl Services {
+    /// Answers a sliding sync request, waiting up to its timeout when there is nothing new.
+    pub async fn sliding_sync(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        req: &SlidingRequest,
+    ) -> Result<v5::Response, SlidingError> {
+        let conn_id = req.body.conn_id.as_deref().unwrap_or("");
+        let connections = &self.sliding.connections;
+        let (from, generation, base) = match req.body.pos.as_deref() {
+            None => {
+                let (generation, sent) = connections.start(user_id, device_id, conn_id);
+                (None, generation, sent)
+            }
+            Some(p) => {
+                let pos = Pos::parse(p).ok_or(SlidingError::UnknownPos)?;
+                let sent = connections
+                    .resume(user_id, device_id, conn_id, pos.generation)
+                    .ok_or(SlidingError::UnknownPos)?;
+                (Some(pos.token), pos.generation, sent)
+            }
+        };
+        let timeout = req.body.timeout.unwrap_or_default().min(MAX_TIMEOUT);
+        let deadline = Instant::now() + timeout;
+        let mut wake = self.streams.subscribe();
+        let (answer, to) = loop {
+            wake.borrow_and_update();
+            let to = Token {
+                pos: self.streams.current(),
+                typing: self.typing.serial(),
+            };
+            let answer = self
+                .sliding_once(user_id, device_id, req, from, &base, to.pos)
+                .await?;
+            if answer.news || from.is_none() || Instant::now() >= deadline {
+                break (answer, to);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            let _waiting = crate::service::metrics::SyncWaiter::start();
+            if !matches!(tokio::time::timeout(left, wake.changed()).await, Ok(Ok(()))) {
+                let to = Token {
+                    pos: self.streams.current(),
+                    typing: self.typing.serial(),
+                };
+                let answer = self
+                    .sliding_once(user_id, device_id, req, from, &base, to.pos)
+                    .await?;
+                break (answer, to);
+            }
+        };
+        let generation = match answer.sent {
+            Some(sent) => connections
+                .record(user_id, device_id, conn_id, sent)
+                .ok_or(SlidingError::UnknownPos)?,
+            None => generation,
+        };
+        let mut response = answer.response;
+        response.pos = Pos {
+            generation,
+            token: to,
+        }
+        .to_string();
+        response.txn_id = req.body.txn_id.clone();
+        Ok(response)
+    }
+
+    async fn sliding_once(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        req: &SlidingRequest,
+        from: Option<Token>,
+        base: &Sent,
+        to: i64,
+    ) -> Result<Answer, SlidingError> {
+        self.typing.expire();
+        let (memberships, account) =
+            tokio::try_join!(self.memberships(user_id), self.all_account_data(user_id))?;
+        let candidates = self.candidates(user_id, &memberships, from).await?;
+        let by_id: HashMap<&str, &Candidate> =
+            candidates.iter().map(|c| (c.room_id.as_str(), c)).collect();
+
+        // Lists: filtered, ordered by recency, cut to their ranges.
+        let dms = direct_rooms(&account);
+        let mut wanted: BTreeMap<String, Wanted> = BTreeMap::new();
+        let mut list_rooms: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut lists = BTreeMap::new();
+        for (name, list) in &req.body.lists {
+            let mut rooms = Vec::new();
+            for c in &candidates {
+                if self
+                    .list_allows(c, list.filters.as_ref(), req.tags.get(name), &dms, &account)
+                    .await?
+                {
+                    rooms.push(c);
+                }
+            }
+            rooms.sort_by(|a, b| b.bump.cmp(&a.bump).then(a.room_id.cmp(&b.room_id)));
+            let mut count = v5::response::List::default();
+            count.count = UInt::new_saturating(rooms.len() as u64);
+            lists.insert(name.clone(), count);
+            let details = &list.room_details;
+            let required = required_of(&details.required_state, user_id);
+            let mut in_range = BTreeSet::new();
+            if req.whole_lists.contains(name) {
+                in_range.extend(0..rooms.len());
+            } else {
+                for (start, end) in &list.ranges {
+                    let (start, end) = (u64::from(*start) as usize, u64::from(*end) as usize);
+                    in_range.extend(start..=end.min(rooms.len().saturating_sub(1)));
+                }
+            }
+            for i in in_range.into_iter().filter(|i| *i < rooms.len()) {
+                let room_id = rooms[i].room_id.clone();
+                let w = wanted.entry(room_id.clone()).or_default();
+                w.timeline_limit = w.timeline_limit.max(details.timeline_limit.into());
+                w.required.merge(&required);
+                list_rooms.entry(name.as_str()).or_default().push(room_id);
+            }
+        }
+        // Subscriptions: any room the user has a membership in that lists may show.
+        let mut subscribed = Vec::new();
+        for (room_id, sub) in &req.body.room_subscriptions {
+            if !by_id.contains_key(room_id.as_str()) {
+                continue;
+            }
+            let required = required_of(&sub.required_state, user_id);
+            let w = wanted.entry(room_id.to_string()).or_default();
+            w.timeline_limit = w.timeline_limit.max(sub.timeline_limit.into());
+            w.required.merge(&required);
+            subscribed.push(room_id.to_string());
+        }
+
+        // The rooms, a few at a time.
+        let mut rooms = BTreeMap::new();
+        let mut updates: Vec<(String, RoomSent)> = Vec::new();
+        let mut timelines: HashMap<String, Vec<String>> = HashMap::new();
+        let mut initial: HashSet<String> = HashSet::new();
+        let todo: Vec<(&String, &Wanted)> = wanted.iter().collect();
+        for chunk in todo.chunks(ROOMS_AT_ONCE) {
+            let answers =
+                futures_util::future::try_join_all(chunk.iter().map(|(room_id, w)| async {
+                    let c = by_id[room_id.as_str()];
+                    let dm = dms.contains(room_id.as_str());
+                    self.sliding_room(
+                        user_id,
+                        device_id,
+                        c,
+                        w,
+                        base.get(room_id.as_str()),
+                        from,
+                        to,
+                        dm,
+                    )
+                    .await
+                }))
+                .await?;
+            for ((room_id, _), answer) in chunk.iter().zip(answers) {
+                if let Some(answer) = answer
+                    && let Ok(id) = OwnedRoomId::try_from(room_id.as_str())
+                {
+                    if answer.room.initial == Some(true) {
+                        initial.insert(room_id.to_string());
+                    }
+                    rooms.insert(id, answer.room);
+                    timelines.insert(room_id.to_string(), answer.timeline_ids);
+                    updates.push((room_id.to_string(), answer.sent));
+                }
+            }
+        }
+
+        let extensions = self
+            .sliding_extensions(
+                user_id,
+                device_id,
+                req,
+                from,
+                to,
+                &list_rooms,
+                &subscribed,
+                &by_id,
+                &timelines,
+                &initial,
+                &account,
+            )
+            .await?;
+        let news = !rooms.is_empty() || extensions_have_news(&extensions);
+        let sent = (from.is_none() || !updates.is_empty()).then(|| {
+            let mut sent = base.clone();
+            sent.extend(updates);
+            sent
+        });
+        let mut response = v5::Response::new(String::new());
+        response.lists = lists;
+        response.rooms = rooms;
+        response.extensions = extensions;
+        Ok(Answer {
+            response,
+            sent,
+            news,
+        })
+    }
+
+    /// The user's rooms a list may show, as Synapse: every membership but a leave of their
+    /// own, unless it happened since `from` (so the client sees it); a kick stays.
+    async fn candidates(
+        &self,
+        user_id: &str,
+        memberships: &[db::MembershipRow],
+        from: Option<Token>,
+    ) -> Result<Vec<Candidate>, RoomError> {
+        let to = self.streams.current();
+        let mut out = Vec::with_capacity(memberships.len());
+        for (room_id, membership, event_id, mstream) in memberships {
+            let keep = match membership.as_str() {
+                "join" | "invite" | "knock" | "ban" => true,
+                "leave" => {
+                    from.is_some_and(|t| *mstream > t.pos)
+                        || self.was_kick(event_id, user_id).await?
+                }
+                _ => false,
+            };
+            if keep {
+                out.push(Candidate {
+                    room_id: room_id.clone(),
+                    membership: membership.clone(),
+                    event_id: event_id.clone(),
+                    mstream: *mstream,
+                    bump: None,
+                });
+            }
+        }
+        // Recency: the newest event of the kinds that move a room up (Synapse's list), up to
+        // the membership for rooms not joined; an invite's own position.
+        for chunk in out.chunks_mut(16) {
+            let bumps = futures_util::future::try_join_all(chunk.iter().map(|c| async {
+                match c.membership.as_str() {
+                    "invite" | "knock" => Ok(Some(c.mstream)),
+                    "join" => self.bump_stamp(&c.room_id, to).await,
+                    _ => self.bump_stamp_until(&c.room_id, c.mstream).await,
+                }
+            }))
+            .await?;
+            for (c, b) in chunk.iter_mut().zip(bumps) {
+                c.bump = b;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn was_kick(&self, event_id: &str, user_id: &str) -> Result<bool, RoomError> {
+        if let Some(k) = self.sliding.kicks.lock().expect("kicks").get(event_id) {
+            return Ok(*k);
+        }
+        let kick = self
+            .event_by_id(event_id)
+            .await?
+            .is_some_and(|p| p.sender_str() != user_id);
+        let mut kicks = self.sliding.kicks.lock().expect("kicks");
+        if kicks.len() >= MEMO_ENTRIES {
+            kicks.clear();
+        }
+        kicks.insert(event_id.to_owned(), kick);
+        Ok(kick)
+    }
+
+    /// A joined room's bump stamp now, remembered while no event came.
+    async fn bump_stamp(&self, room_id: &str, to: i64) -> Result<Option<i64>, RoomError> {
+        let known = self
+            .sliding
+            .bumps
+            .lock()
+            .expect("bumps")
+            .get(room_id)
+            .copied();
+        if let Some((at, bump)) = known
+            && !self.hints.room_events.changed_since(room_id, at)
+        {
+            return Ok(bump);
+        }
+        let bump = db::last_bump(&self.db, room_id, to).await?;
+        let mut bumps = self.sliding.bumps.lock().expect("bumps");
+        if bumps.len() >= MEMO_ENTRIES {
+            bumps.clear();
+        }
+        bumps.insert(room_id.to_owned(), (to, bump));
+        Ok(bump)
+    }
+
+    /// The bump stamp of a room the user is no longer in: at its membership event at most.
+    async fn bump_stamp_until(&self, room_id: &str, until: i64) -> Result<Option<i64>, RoomError> {
+        Ok(Some(
+            db::last_bump(&self.db, room_id, until)
+                .await?
+                .unwrap_or(until),
+        ))
+    }
+
+    async fn room_facts(&self, room_id: &str) -> Result<RoomFacts, RoomError> {
+        let known = self
+            .sliding
+            .facts
+            .lock()
+            .expect("facts")
+            .get(room_id)
+            .cloned();
+        if let Some(f) = known
+            && (f.encrypted || !self.hints.room_events.changed_since(room_id, f.at))
+        {
+            return Ok(f);
+        }
+        let at = self.streams.current();
+        let (encryption, create) = tokio::try_join!(
+            self.current_state_event(room_id, "m.room.encryption", ""),
+            self.current_state_event(room_id, "m.room.create", ""),
+        )?;
+        let facts = RoomFacts {
+            at,
+            encrypted: encryption.is_some(),
+            room_type: create.and_then(|c| c.content_value()["type"].as_str().map(String::from)),
+        };
+        let mut all = self.sliding.facts.lock().expect("facts");
+        if all.len() >= MEMO_ENTRIES {
+            all.clear();
+        }
+        all.insert(room_id.to_owned(), facts.clone());
+        Ok(facts)
+    }
+
+    /// Whether a list's filters let the room through (all of them, as Synapse).
+    async fn list_allows(
+        &self,
+        c: &Candidate,
+        filters: Option<&v5::request::ListFilters>,
+        tags: Option<&TagFilter>,
+        dms: &HashSet<String>,
+        account: &[(String, String, String)],
+    ) -> Result<bool, RoomError> {
+        if let Some(f) = filters {
+            if let Some(is_dm) = f.is_dm
+                && dms.contains(&c.room_id) != is_dm
+            {
+                return Ok(false);
+            }
+            if let Some(is_invite) = f.is_invite
+                && (c.membership == "invite") != is_invite
+            {
+                return Ok(false);
+            }
+            if f.is_encrypted.is_some() || !f.room_types.is_empty() || !f.not_room_types.is_empty()
+            {
+                let facts = self.room_facts(&c.room_id).await?;
+                if f.is_encrypted.is_some_and(|e| e != facts.encrypted) {
+                    return Ok(false);
+                }
+                let matches = |t: &RoomTypeFilter| match t {
+                    RoomTypeFilter::Default => facts.room_type.is_none(),
+                    other => other.as_str() == facts.room_type.as_deref(),
+                };
+                if f.not_room_types.iter().any(matches) {
+                    return Ok(false);
+                }
+                if !f.room_types.is_empty() && !f.room_types.iter().any(matches) {
+                    return Ok(false);
+                }
+            }
+        }
+        if let Some(t) = tags {
+            let room_tags = room_tags(account, &c.room_id);
+            if let Some(not) = &t.not_tags
+                && not.iter().any(|n| room_tags.contains(n))
+            {
+                return Ok(false);
+            }
+            if let Some(want) = &t.tags
+                && !want.is_empty()
+                && !want.iter().any(|w| room_tags.contains(w))
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// A request's `required_state` entries, read.
+fn required_of(entries: &[(ruma::events::StateEventType, String)], user_id: &str) -> RequiredState {
+    let kinds: Vec<String> = entries.iter().map(|(t, _)| t.to_string()).collect();
+    RequiredState::parse(
+        kinds
+            .iter()
+            .zip(entries)
+            .map(|(t, (_, k))| (t.as_str(), k.as_str())),
+        user_id,
+    )
+}
+
+/// Rooms named in the user's direct-chat account data (`GlobalAccountDataEventType::Direct`).
+fn direct_rooms(account: &[(String, String, String)]) -> HashSet<String> {
+    let direct = ruma::events::GlobalAccountDataEventType::Direct.to_string();
+    account
+        .iter()
+        .filter(|(room, kind, _)| room.is_empty() && *kind == direct)
+        .filter_map(|(_, _, content)| serde_json::from_str::<Value>(content).ok())
+        .flat_map(|v| {
+            v.as_object()
+                .map(|o| {
+                    o.values()
+                        .filter_map(Value::as_array)
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The tags of a room (its `m.tag` account data).
+fn room_tags(account: &[(String, String, String)], room_id: &str) -> HashSet<String> {
+    account
+        .iter()
+        .filter(|(room, kind, _)| room == room_id && kind == "m.tag")
+        .filter_map(|(_, _, content)| serde_json::from_str::<Value>(content).ok())
+        .flat_map(|v| {
+            v["tags"]
+                .as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn extensions_have_news(e: &v5::response::Extensions) -> bool {
+    e.to_device.as_ref().is_some_and(|t| !t.events.is_empty())
+        || !e.e2ee.device_lists.is_empty()
+        || !e.account_data.is_empty()
+        || !e.receipts.is_empty()
+        || !e.typing.is_empty()
+}
