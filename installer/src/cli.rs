@@ -43,6 +43,8 @@ pub enum Command {
     Uninstall(UninstallArgs),
     /// Find what is wrong with an installation and say how to fix it (read-only).
     Doctor(crate::commands::doctor::DoctorArgs),
+    /// Move the server's database from SQLite to PostgreSQL (resumable, verified).
+    MigrateDb(crate::commands::migrate_db::MigrateDbArgs),
 }
 
 /// Every answer has a flag (declared with its question in `answers`); secrets are only ever

@@ -11,6 +11,7 @@ mod federation;
 mod install;
 mod install_wizard;
 mod interop;
+mod migrate_db;
 mod newcomer;
 mod nio;
 mod nio_e2ee;

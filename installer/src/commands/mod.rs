@@ -3,6 +3,7 @@
 pub mod doctor;
 pub mod generate_config;
 pub mod install;
+pub mod migrate_db;
 pub mod register_user;
 pub mod service;
 pub mod uninstall;
