@@ -45,6 +45,10 @@ pub enum Command {
     Doctor(crate::commands::doctor::DoctorArgs),
     /// Move the server's database from SQLite to PostgreSQL (resumable, verified).
     MigrateDb(crate::commands::migrate_db::MigrateDbArgs),
+    /// Write one archive with a consistent copy of the server: database, media, keys, config.
+    Backup(crate::commands::backup::BackupArgs),
+    /// Put a server back from an archive `backup` wrote, checksums verified first.
+    Restore(crate::commands::backup::restore::RestoreArgs),
 }
 
 /// Every answer has a flag (declared with its question in `answers`); secrets are only ever

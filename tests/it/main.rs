@@ -4,6 +4,7 @@
 
 mod support;
 
+mod backup;
 mod doctor;
 mod doctor_peer;
 mod durability;

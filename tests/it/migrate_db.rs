@@ -16,7 +16,7 @@ use crate::support::*;
 
 const MESSAGES: usize = 3000;
 
-fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
@@ -65,7 +65,7 @@ fn migrate_cmd(config: &Path, db: &str, extra: &[&str]) -> Command {
     c
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
         o.status.code(),
@@ -74,7 +74,7 @@ fn text(o: &Output) -> String {
     )
 }
 
-async fn start(config: &Path, log: PathBuf, url: &str) -> Proc {
+pub(crate) async fn start(config: &Path, log: PathBuf, url: &str) -> Proc {
     let mut p = Proc::spawn(Command::new(bin("matrixd")).arg("-c").arg(config), log);
     wait_for(
         &format!("{url}/_matrix/client/versions"),
@@ -85,7 +85,7 @@ async fn start(config: &Path, log: PathBuf, url: &str) -> Proc {
     p
 }
 
-fn stop(mut p: Proc) {
+pub(crate) fn stop(mut p: Proc) {
     p.signal(libc::SIGTERM);
     assert!(
         p.wait_timeout(Duration::from_secs(20)).is_some(),
@@ -116,19 +116,19 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
-struct Seen {
-    history: Vec<String>,
-    alice_keys: Value,
-    key_counts: Value,
-    account_data: Value,
-    media: Vec<u8>,
+pub(crate) struct Seen {
+    pub(crate) history: Vec<String>,
+    pub(crate) alice_keys: Value,
+    pub(crate) key_counts: Value,
+    pub(crate) account_data: Value,
+    pub(crate) media: Vec<u8>,
 }
 
-struct Users {
-    alice: String,
-    bob: String,
-    room: String,
-    mxc: String,
+pub(crate) struct Users {
+    pub(crate) alice: String,
+    pub(crate) bob: String,
+    pub(crate) room: String,
+    pub(crate) mxc: String,
 }
 
 fn register(config: &Path, user: &str) {
@@ -141,7 +141,7 @@ fn register(config: &Path, user: &str) {
     assert!(out.status.success(), "{}", text(&out));
 }
 
-async fn populate(http: &reqwest::Client, url: &str, config: &Path) -> Users {
+pub(crate) async fn populate(http: &reqwest::Client, url: &str, config: &Path) -> Users {
     register(config, "alice");
     register(config, "bob");
     let (_, a) = login(url, "alice", "pw-alice").await;
@@ -261,7 +261,7 @@ async fn populate(http: &reqwest::Client, url: &str, config: &Path) -> Users {
 
 /// What a client sees: the whole room history (event ids, newest first), alice's keys, her
 /// one-time key counts, her account data and the uploaded file.
-async fn observe(http: &reqwest::Client, url: &str, u: &Users) -> Seen {
+pub(crate) async fn observe(http: &reqwest::Client, url: &str, u: &Users) -> Seen {
     let mut history = Vec::new();
     let mut from: Option<String> = None;
     loop {

@@ -1019,3 +1019,30 @@ err-migrate-identity = cannot take the SQLite file owner's identity
 hint-migrate-empty-db = give an empty database with { $flag }
 hint-migrate-other-source = that database is another server's: give another one with { $flag }
 help-migrate-db-batch-rows = Rows per batch (and per transaction)
+
+## backup, restore (src/commands/backup/)
+
+about-backup = Write one archive with a consistent copy of the server: database, media, keys, config
+help-backup-config = The homeserver.yaml of the server to back up [default: the installed one]
+help-backup-to = Write the archive here [default: matrixd-backup-SERVER-TIME.tar.gz in the current directory]
+help-backup-distro = Use this OS family's data instead of detecting it
+about-restore = Put a server back from an archive `backup` wrote, checksums verified first
+help-restore-archive = The archive `matrixctl backup` wrote
+help-restore-config-path = Where homeserver.yaml goes [default: where it was]; the keys and secrets go beside it
+help-restore-data-directory = Where the database and the media store go [default: where they were]
+help-restore-force = Replace another server's config or database
+err-backup-postgres = this server's database is PostgreSQL; backup copies SQLite servers for now
+hint-backup-postgres = take the database with `{ $cmd }` beside a backup of the files
+err-backup-exists = { $path } already exists
+hint-backup-exists = choose another file with { $flag }; a backup never replaces one
+err-backup-write = cannot write the backup { $path }
+backup-snapshot = { $path } (a consistent snapshot)
+backup-written = { $path }: { $files } files, { $media } of them media, { $size }, mode 0600
+err-restore-no-archive = { $path } does not exist
+err-restore-staging = cannot unpack in { $path }
+err-restore-damaged = { $path } is damaged or not a matrixctl backup; nothing was restored
+restore-verified = { $files } files of { $server }, every checksum matches
+err-restore-other-server = { $path } belongs to server { $found }, not to { $server }
+hint-restore-force = restore elsewhere with { $config } and { $data }, or replace it with { $flag }
+err-restore-place = cannot put { $path } in place
+restore-done = { $files } files restored ({ $media } media); the config is { $path }

@@ -1006,3 +1006,30 @@ err-migrate-identity = هویت مالک فایل SQLite گرفته نمی‌ش�
 hint-migrate-empty-db = با { $flag } یک پایگاه داده‌ی خالی بدهید
 hint-migrate-other-source = آن پایگاه داده از آنِ سرور دیگری است: با { $flag } پایگاه داده‌ی دیگری بدهید
 help-migrate-db-batch-rows = شمار ردیف‌ها در هر دسته (و در هر تراکنش)
+
+## پشتیبان‌گیری و بازگردانی (src/commands/backup/)
+
+about-backup = یک بایگانی با رونوشتی سازگار از سرور بنویس: پایگاه داده، رسانه‌ها، کلیدها، پیکربندی
+help-backup-config = فایل homeserver.yaml سروری که از آن پشتیبان گرفته می‌شود [پیش‌فرض: همان که نصب شده]
+help-backup-to = بایگانی را این‌جا بنویس [پیش‌فرض: matrixd-backup-SERVER-TIME.tar.gz در پوشه‌ی کنونی]
+help-backup-distro = به‌جای شناسایی، داده‌های این خانواده‌ی سیستم‌عامل را به کار ببر
+about-restore = سرور را از بایگانی‌ای که `backup` نوشته بازگردان، پس از وارسی چکسام‌ها
+help-restore-archive = بایگانی‌ای که `matrixctl backup` نوشته است
+help-restore-config-path = جای homeserver.yaml [پیش‌فرض: همان‌جا که بود]؛ کلیدها و رمزها کنارش می‌روند
+help-restore-data-directory = جای پایگاه داده و انبار رسانه‌ها [پیش‌فرض: همان‌جا که بودند]
+help-restore-force = پیکربندی یا پایگاه داده‌ی سرور دیگری را جایگزین کن
+err-backup-postgres = پایگاه داده‌ی این سرور PostgreSQL است؛ backup فعلاً از سرورهای SQLite رونوشت می‌گیرد
+hint-backup-postgres = پایگاه داده را با `{ $cmd }` کنار پشتیبانی از فایل‌ها بگیرید
+err-backup-exists = { $path } از قبل وجود دارد
+hint-backup-exists = با { $flag } فایل دیگری انتخاب کنید؛ پشتیبان هرگز جای پشتیبان دیگری را نمی‌گیرد
+err-backup-write = پشتیبان { $path } نوشته نمی‌شود
+backup-snapshot = { $path } (یک تصویر سازگار)
+backup-written = { $path }: { $files } فایل، { $media } تا رسانه، { $size }، با دسترسی 0600
+err-restore-no-archive = { $path } وجود ندارد
+err-restore-staging = در { $path } باز نمی‌شود
+err-restore-damaged = { $path } آسیب دیده یا پشتیبان matrixctl نیست؛ چیزی بازگردانده نشد
+restore-verified = { $files } فایل از { $server }، همه‌ی چکسام‌ها درست است
+err-restore-other-server = { $path } از آنِ سرور { $found } است، نه { $server }
+hint-restore-force = با { $config } و { $data } جای دیگری بازگردانید، یا با { $flag } جایگزینش کنید
+err-restore-place = { $path } سر جایش گذاشته نمی‌شود
+restore-done = { $files } فایل بازگردانده شد ({ $media } رسانه)؛ پیکربندی در { $path } است

@@ -1,5 +1,6 @@
 //! One module per subcommand, each exposing `run(args, &Printer) -> Result<ExitStatus, CliError>`.
 
+pub mod backup;
 pub mod doctor;
 pub mod generate_config;
 pub mod install;

@@ -1,6 +1,6 @@
 //! The SQLite side of a copy: the tables and their columns as the file declares them, batches
-//! in primary-key order after a given key, and every row for the checksum. Opens the file
-//! read-only (the server is stopped; nothing here writes to it).
+//! in primary-key order after a given key, and every row for the checksum; and a snapshot for
+//! `matrixctl backup`. Opens the file read-only: nothing here writes to it.
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +50,14 @@ impl Source {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A consistent copy of the whole database in `dest` (which must not exist yet), taken while
+    /// the server may be writing: `VACUUM INTO` reads one snapshot (`matrixctl backup`).
+    pub fn snapshot_to(&self, dest: &Path) -> Result<(), CopyError> {
+        self.conn()
+            .execute("VACUUM INTO ?1", [dest.to_string_lossy()])?;
+        Ok(())
     }
 
     /// The file's size in bytes as SQLite counts it (pages × page size).

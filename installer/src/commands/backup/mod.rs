@@ -1,0 +1,267 @@
+//! `matrixctl backup`: one archive holding a consistent copy of a running server — a snapshot of
+//! the SQLite database (`VACUUM INTO`, through the server store), the media store, the signing
+//! key, homeserver.yaml with its conf.d files and log config, and the secret files — with a
+//! manifest of checksums (`archive.rs`). Written to a temporary file with mode 0600, then renamed
+//! into place. `restore.rs` is the way back.
+
+pub mod archive;
+pub mod restore;
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use matrixd::config::{Config, Database, SecretSource};
+use matrixd::store::copy::Source;
+
+use crate::error::{CliError, ExitStatus};
+use crate::facts;
+use crate::plan::Layout;
+use crate::tr;
+use crate::ui::Printer;
+use archive::{Entry, Manifest, Role};
+
+#[derive(Args, Debug, Default)]
+pub struct BackupArgs {
+    /// The homeserver.yaml of the server to back up [default: the installed one].
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Write the archive here [default: matrixd-backup-SERVER-TIME.tar.gz in the current directory].
+    #[arg(long, value_name = "FILE")]
+    pub to: Option<PathBuf>,
+    /// Use this OS family's data instead of detecting it.
+    #[arg(long, value_name = "NAME")]
+    pub distro: Option<String>,
+}
+
+/// The config file a command works on: `-c`, else the installed one.
+pub(crate) fn find_config(given: Option<&Path>, distro: Option<&str>) -> Result<PathBuf, CliError> {
+    let path = match given {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let facts = facts::detect(Path::new("/"), distro).map_err(|_| {
+                CliError::usage(tr!("err-migrate-no-config"))
+                    .hint(tr!("hint-migrate-pass-config", flag = "-c"))
+            })?;
+            Layout::of(&facts).config
+        }
+    };
+    if !path.exists() {
+        return Err(
+            CliError::failure(tr!("err-not-installed", path = path.display()))
+                .hint(tr!("hint-migrate-pass-config", flag = "-c")),
+        );
+    }
+    Ok(path)
+}
+
+/// Loads a config or says what is wrong with it.
+pub(crate) fn load_config(path: &Path) -> Result<Config, CliError> {
+    let (config, problems) = matrixd::config::load_files(&[path.to_path_buf()]);
+    config.ok_or_else(|| {
+        let mut err = CliError::failure(tr!("err-migrate-config-invalid", path = path.display()));
+        for p in problems.errors() {
+            err = err.cause(p);
+        }
+        err.hint(tr!(
+            "hint-migrate-doctor",
+            cmd = format!("matrixctl doctor -c {}", path.display())
+        ))
+    })
+}
+
+fn entry(name: String, path: &Path, role: Role) -> Option<(Entry, PathBuf)> {
+    use std::os::unix::fs::MetadataExt as _;
+    let m = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+    Some((
+        Entry {
+            name,
+            path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+            role,
+            mode: m.mode() & 0o7777,
+            uid: m.uid(),
+            gid: m.gid(),
+            size: m.len(),
+            sha256: String::new(),
+        },
+        path.to_path_buf(),
+    ))
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "file".into())
+}
+
+/// Every file under `dir`, relative to it (symbolic links are not followed).
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.filter_map(Result::ok) {
+            let Ok(t) = e.file_type() else { continue };
+            if t.is_dir() {
+                stack.push(e.path());
+            } else if t.is_file()
+                && let Ok(rel) = e.path().strip_prefix(dir)
+            {
+                out.push(rel.to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn run(args: BackupArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
+    let config_path = find_config(args.config.as_deref(), args.distro.as_deref())?;
+    let config = load_config(&config_path)?;
+    let Database::Sqlite { path: db } = &config.database else {
+        return Err(CliError::failure(tr!("err-backup-postgres"))
+            .hint(tr!("hint-backup-postgres", cmd = "pg_dump -Fc")));
+    };
+    if db.as_os_str() == ":memory:" || !db.is_file() {
+        return Err(CliError::failure(tr!(
+            "err-migrate-no-sqlite",
+            path = db.display()
+        )));
+    }
+    let to = args.to.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "matrixd-backup-{}-{}.tar.gz",
+            config.server_name,
+            matrixd::store::now_ms() / 1000
+        ))
+    });
+    if to.exists() {
+        return Err(
+            CliError::failure(tr!("err-backup-exists", path = to.display()))
+                .hint(tr!("hint-backup-exists", flag = "--to")),
+        );
+    }
+    let dir = to
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let fail = |e: &dyn std::fmt::Display| {
+        CliError::failure(tr!("err-backup-write", path = to.display())).cause(e)
+    };
+    let staging = tempfile::Builder::new()
+        .prefix(".matrixctl-backup-")
+        .tempdir_in(&dir)
+        .map_err(|e| fail(&e))?;
+
+    // The database first: the snapshot is the moment the backup stands for.
+    let snapshot = staging.path().join("homeserver.db");
+    Source::open(db)
+        .and_then(|s| s.snapshot_to(&snapshot))
+        .map_err(|e| {
+            CliError::failure(tr!("err-migrate-open-sqlite", path = db.display())).cause(e)
+        })?;
+    printer.status("Copied", tr!("backup-snapshot", path = db.display()));
+
+    let mut files: Vec<(Entry, PathBuf)> = Vec::new();
+    if let Some((e, _)) = entry(format!("database/{}", file_name(db)), db, Role::Database) {
+        files.push((e, snapshot.clone()));
+    }
+    let mut problems = matrixd::config::Problems::default();
+    for (i, f) in
+        matrixd::config::expand_config_paths(std::slice::from_ref(&config_path), &mut problems)
+            .iter()
+            .enumerate()
+    {
+        files.extend(entry(
+            format!("config/{i}-{}", file_name(f)),
+            f,
+            Role::Config,
+        ));
+    }
+    if let Some(l) = &config.log_config {
+        files.extend(entry(
+            format!("config/log-{}", file_name(l)),
+            l,
+            Role::Config,
+        ));
+    }
+    files.extend(entry(
+        format!("keys/{}", file_name(&config.signing_key_path)),
+        &config.signing_key_path,
+        Role::Secret,
+    ));
+    for s in [
+        &config.registration_shared_secret,
+        &config.macaroon_secret_key,
+        &config.form_secret,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let SecretSource::File { path, .. } = s {
+            files.extend(entry(
+                format!("secrets/{}", file_name(path)),
+                path,
+                Role::Secret,
+            ));
+        }
+    }
+    for p in [&config.tls_certificate_path, &config.tls_private_key_path]
+        .into_iter()
+        .flatten()
+    {
+        files.extend(entry(format!("tls/{}", file_name(p)), p, Role::Secret));
+    }
+    let media = walk(&config.media_store_path);
+    for rel in &media {
+        files.extend(entry(
+            format!("media/{}", rel.display()),
+            &config.media_store_path.join(rel),
+            Role::Media,
+        ));
+    }
+
+    let manifest = Manifest {
+        format: archive::FORMAT,
+        server_name: config.server_name.clone(),
+        created_ms: matrixd::store::now_ms(),
+        config: std::fs::canonicalize(&config_path).unwrap_or(config_path.clone()),
+        media_store: std::fs::canonicalize(&config.media_store_path)
+            .unwrap_or_else(|_| config.media_store_path.clone()),
+        entries: Vec::new(),
+    };
+    let partial = staging.path().join("archive.partial");
+    let out = {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&partial)
+            .map_err(|e| fail(&e))?
+    };
+    let (manifest, out) =
+        archive::write(std::io::BufWriter::new(out), manifest, &files).map_err(|e| fail(&e))?;
+    let out = out.into_inner().map_err(|e| fail(&e.into_error()))?;
+    out.sync_all().map_err(|e| fail(&e))?;
+    drop(out);
+    std::fs::rename(&partial, &to).map_err(|e| fail(&e))?;
+    if let Ok(d) = std::fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    let size = std::fs::metadata(&to).map(|m| m.len()).unwrap_or(0);
+    printer.status(
+        "Writing",
+        tr!(
+            "backup-written",
+            path = to.display(),
+            files = manifest.entries.len(),
+            media = media.len(),
+            size = format!("{:.1} MiB", size as f64 / (1024.0 * 1024.0))
+        ),
+    );
+    printer.data(to.display());
+    Ok(ExitStatus::Success)
+}
