@@ -20,8 +20,44 @@ fn matrixctl(args: &[&str]) -> Command {
     c
 }
 
+/// The database section for PostgreSQL database `db` (as the durability test writes it).
+fn use_postgres(config: &std::path::Path, db: &str) {
+    let t = std::fs::read_to_string(config).unwrap();
+    let start = t.find("database:\n").unwrap();
+    let end = t[start..].find("\n\n").unwrap() + start;
+    let t = format!(
+        "{}database:\n  name: psycopg2\n  args:\n    user: {}\n    dbname: {db}\n    host: {}\n    port: {}\n    cp_min: 1\n    cp_max: 4{}",
+        &t[..start],
+        testkit::pg::user(),
+        testkit::pg::host(),
+        testkit::pg::port(),
+        &t[end..]
+    );
+    std::fs::write(config, t).unwrap();
+}
+
+const C_DB: &str = "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn backup_under_load_restores_into_a_fresh_directory_with_the_same_history_and_logins() {
+    backup_and_restore(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn backup_of_a_postgresql_server_under_load_restores_into_an_empty_database() {
+    if !testkit::pg::available()
+        || testkit::tool("pg_dump").is_none()
+        || testkit::tool("pg_restore").is_none()
+    {
+        return;
+    }
+    let db = format!("matrixd_backup_{}", std::process::id());
+    testkit::pg::create_database(&db, C_DB).await;
+    backup_and_restore(Some(&db)).await;
+    testkit::pg::drop_database(&db).await;
+}
+
+async fn backup_and_restore(pg: Option<&str>) {
     install_crypto();
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("old");
@@ -30,6 +66,9 @@ async fn backup_under_load_restores_into_a_fresh_directory_with_the_same_history
     let config = old.join("homeserver.yaml");
     generate_config("backup.example", port, &config, &old);
     relax_limits(&config);
+    if let Some(db) = pg {
+        use_postgres(&config, db);
+    }
     let url = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let server = start(&config, dir.path().join("old.log"), &url).await;
@@ -124,6 +163,10 @@ async fn backup_under_load_restores_into_a_fresh_directory_with_the_same_history
     );
     let original = observe(&http, &url, &users).await;
     stop(server);
+    if let Some(db) = pg {
+        // The database is lost with the machine: restore has an empty one to fill.
+        testkit::pg::create_database(db, C_DB).await;
+    }
 
     // A damaged archive is refused and nothing is put in place.
     let fresh = dir.path().join("fresh");
@@ -191,7 +234,7 @@ async fn backup_under_load_restores_into_a_fresh_directory_with_the_same_history
         !restored.contains(old.to_str().unwrap()),
         "the restored config names only the new places:\n{restored}"
     );
-    assert!(fresh.join("data/homeserver.db").is_file());
+    assert_eq!(fresh.join("data/homeserver.db").is_file(), pg.is_none());
     std::fs::rename(&old, dir.path().join("old-moved-away")).unwrap();
     let server = start(
         &fresh.join("etc/homeserver.yaml"),
@@ -216,4 +259,22 @@ async fn backup_under_load_restores_into_a_fresh_directory_with_the_same_history
     let (status, _) = login(&url, "bob", "pw-bob").await;
     assert_eq!(status, 200, "password logins work");
     drop(server);
+    if pg.is_some() {
+        // A used database is not restored into without --force.
+        let out = matrixctl(&["restore"])
+            .arg(&archive)
+            .arg("--config-path")
+            .arg(dir.path().join("third/homeserver.yaml"))
+            .arg("--data-directory")
+            .arg(dir.path().join("third/data"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("is not empty"),
+            "{}",
+            text(&out)
+        );
+        assert!(!dir.path().join("third/homeserver.yaml").exists());
+    }
 }

@@ -143,6 +143,23 @@ fn absolute(p: &str) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| PathBuf::from(p))
 }
 
+/// Only the `database` section of merged top-level keys, for a tool that needs the database
+/// before the files the rest of the config names exist (`matrixctl restore`).
+pub fn database_of(top: &Mapping) -> (Option<Database>, Problems) {
+    let problems = RefCell::new(Problems::default());
+    let database = {
+        let mut root = Section::new("", top, &problems);
+        read_database(&mut root)
+    };
+    let problems = problems.into_inner();
+    let database = if problems.has_errors() {
+        None
+    } else {
+        database
+    };
+    (database, problems)
+}
+
 /// Builds the config from the merged top-level mapping.
 pub fn build(top: &Mapping) -> (Option<Config>, Problems) {
     let problems = RefCell::new(Problems::default());

@@ -24,6 +24,9 @@ pub enum Role {
     Database,
     /// A file of the media store.
     Media,
+    /// `pg_dump --format=custom` of a PostgreSQL database (restored with pg_restore, never
+    /// placed as a file).
+    PostgresDump,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

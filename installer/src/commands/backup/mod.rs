@@ -1,5 +1,6 @@
 //! `matrixctl backup`: one archive holding a consistent copy of a running server — a snapshot of
-//! the SQLite database (`VACUUM INTO`, through the server store), the media store, the signing
+//! the SQLite database (`VACUUM INTO`, through the server store) or a `pg_dump` of the
+//! PostgreSQL one (one transaction, so one moment too), the media store, the signing
 //! key, homeserver.yaml with its conf.d files and log config, and the secret files — with a
 //! manifest of checksums (`archive.rs`). Written to a temporary file with mode 0600, then renamed
 //! into place. `restore.rs` is the way back.
@@ -10,12 +11,14 @@ pub mod restore;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use matrixd::config::{Config, Database, SecretSource};
+use matrixd::config::{Config, Database, PostgresArgs, SecretSource};
 use matrixd::store::copy::Source;
 
 use crate::error::{CliError, ExitStatus};
+use crate::exec::system;
 use crate::facts;
 use crate::plan::Layout;
+use crate::plan::model::Cmd;
 use crate::tr;
 use crate::ui::Printer;
 use archive::{Entry, Manifest, Role};
@@ -52,6 +55,61 @@ pub(crate) fn find_config(given: Option<&Path>, distro: Option<&str>) -> Result<
         );
     }
     Ok(path)
+}
+
+/// A PostgreSQL client tool (pg_dump, pg_restore) for the database `a` names: the password
+/// in the environment, never on argv; as root over the local socket, run as the role's OS
+/// user (peer authentication), as matrixd itself connects.
+pub(crate) fn pg_tool(tool: &str, a: &PostgresArgs, extra: Vec<String>) -> Cmd {
+    let mut argv = vec![tool.to_string()];
+    if let Some(h) = &a.host {
+        argv.push(format!("--host={h}"));
+    }
+    if let Some(p) = a.port {
+        argv.push(format!("--port={p}"));
+    }
+    if let Some(u) = &a.user {
+        argv.push(format!("--username={u}"));
+    }
+    argv.push("--no-password".into());
+    argv.extend(extra);
+    argv.push(format!(
+        "--dbname={}",
+        a.dbname.as_deref().unwrap_or("matrixd")
+    ));
+    let mut cmd = Cmd::new(argv);
+    if let Some(p) = &a.password {
+        cmd.env.push(("PGPASSWORD".into(), p.expose().to_string()));
+    }
+    if let Some(m) = &a.sslmode {
+        cmd.env.push(("PGSSLMODE".into(), m.clone()));
+    }
+    let local = a.host.as_deref().is_none_or(|h| h.starts_with('/'));
+    if local
+        && nix::unistd::geteuid().is_root()
+        && let Some(u) = &a.user
+        && crate::facts::probe::user(Path::new("/"), u).is_some()
+    {
+        cmd = cmd.as_user(u);
+    }
+    cmd
+}
+
+/// Lets the user a command runs as use `path` (the staging directory, a dump to restore).
+pub(crate) fn give_to(path: &Path, cmd: &Cmd) {
+    if let Some(u) = &cmd.user
+        && let Some(acct) = crate::facts::probe::user(Path::new("/"), u)
+    {
+        let _ = std::os::unix::fs::chown(path, Some(acct.uid), Some(acct.gid));
+    }
+}
+
+pub(crate) fn pg_name(a: &PostgresArgs) -> String {
+    format!(
+        "postgresql://{}/{}",
+        a.host.as_deref().unwrap_or("localhost"),
+        a.dbname.as_deref().unwrap_or("matrixd")
+    )
 }
 
 /// Loads a config or says what is wrong with it.
@@ -119,11 +177,9 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 pub fn run(args: BackupArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
     let config_path = find_config(args.config.as_deref(), args.distro.as_deref())?;
     let config = load_config(&config_path)?;
-    let Database::Sqlite { path: db } = &config.database else {
-        return Err(CliError::failure(tr!("err-backup-postgres"))
-            .hint(tr!("hint-backup-postgres", cmd = "pg_dump -Fc")));
-    };
-    if db.as_os_str() == ":memory:" || !db.is_file() {
+    if let Database::Sqlite { path: db } = &config.database
+        && (db.as_os_str() == ":memory:" || !db.is_file())
+    {
         return Err(CliError::failure(tr!(
             "err-migrate-no-sqlite",
             path = db.display()
@@ -156,17 +212,46 @@ pub fn run(args: BackupArgs, printer: &Printer) -> Result<ExitStatus, CliError> 
         .map_err(|e| fail(&e))?;
 
     // The database first: the snapshot is the moment the backup stands for.
-    let snapshot = staging.path().join("homeserver.db");
-    Source::open(db)
-        .and_then(|s| s.snapshot_to(&snapshot))
-        .map_err(|e| {
-            CliError::failure(tr!("err-migrate-open-sqlite", path = db.display())).cause(e)
-        })?;
-    printer.status("Copied", tr!("backup-snapshot", path = db.display()));
-
     let mut files: Vec<(Entry, PathBuf)> = Vec::new();
-    if let Some((e, _)) = entry(format!("database/{}", file_name(db)), db, Role::Database) {
-        files.push((e, snapshot.clone()));
+    match &config.database {
+        Database::Sqlite { path: db } => {
+            let snapshot = staging.path().join("homeserver.db");
+            Source::open(db)
+                .and_then(|s| s.snapshot_to(&snapshot))
+                .map_err(|e| {
+                    CliError::failure(tr!("err-migrate-open-sqlite", path = db.display())).cause(e)
+                })?;
+            printer.status("Copied", tr!("backup-snapshot", path = db.display()));
+            if let Some((e, _)) = entry(format!("database/{}", file_name(db)), db, Role::Database) {
+                files.push((e, snapshot));
+            }
+        }
+        Database::Postgres(a) => {
+            let dump = staging.path().join("postgres.dump");
+            let cmd = pg_tool(
+                "pg_dump",
+                a,
+                vec![
+                    "--format=custom".into(),
+                    "--no-owner".into(),
+                    format!("--file={}", dump.display()),
+                ],
+            );
+            give_to(staging.path(), &cmd);
+            system::run_ok(&cmd).map_err(|e| {
+                CliError::failure(tr!("err-backup-pg-dump", db = pg_name(a))).cause(e)
+            })?;
+            printer.status(
+                "Copied",
+                tr!("backup-pg-dump", db = pg_name(a), tool = "pg_dump"),
+            );
+            if let Some((mut e, _)) =
+                entry("database/postgres.dump".into(), &dump, Role::PostgresDump)
+            {
+                e.path = PathBuf::from(pg_name(a));
+                files.push((e, dump));
+            }
+        }
     }
     let mut problems = matrixd::config::Problems::default();
     for (i, f) in

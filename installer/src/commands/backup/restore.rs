@@ -50,6 +50,7 @@ impl Places {
             .iter()
             .find(|e| e.role == Role::Database)
             .and_then(|e| e.path.parent())
+            .or_else(|| m.media_store.parent())
             .map(Path::to_path_buf)
             .unwrap_or_else(|| m.media_store.clone());
         let new_data = args
@@ -89,7 +90,7 @@ impl Places {
                 Ok(rel) => self.new_media.join(rel),
                 Err(_) => e.path.clone(),
             },
-            Role::Database => match e.path.strip_prefix(&self.old_data) {
+            Role::Database | Role::PostgresDump => match e.path.strip_prefix(&self.old_data) {
                 Ok(rel) => self.new_data.join(rel),
                 Err(_) => e.path.clone(),
             },
@@ -109,7 +110,7 @@ impl Places {
         let mut r: Vec<(String, String)> = m
             .entries
             .iter()
-            .filter(|e| e.role != Role::Media)
+            .filter(|e| e.role != Role::Media && e.role != Role::PostgresDump)
             .map(|e| {
                 (
                     e.path.display().to_string(),
@@ -259,20 +260,41 @@ pub fn run(args: RestoreArgs, printer: &Printer) -> Result<ExitStatus, CliError>
     }
 
     let renames = places.renames(&manifest);
+    for e in manifest.entries.iter().filter(|e| e.role == Role::Config) {
+        let staged = staging.path().join(&e.name);
+        let fail = |err: &dyn std::fmt::Display| {
+            CliError::failure(tr!("err-restore-place", path = places.of(e).display())).cause(err)
+        };
+        let text = std::fs::read_to_string(&staged).map_err(|x| fail(&x))?;
+        let new = rewrite(&text, &renames);
+        if new != text {
+            std::fs::write(&staged, new).map_err(|x| fail(&x))?;
+        }
+    }
+    // A PostgreSQL dump goes into the database the restored config names, which must be
+    // empty unless --force.
+    let pg = match manifest
+        .entries
+        .iter()
+        .find(|e| e.role == Role::PostgresDump)
+    {
+        None => None,
+        Some(dump) => Some((
+            dump,
+            postgres_target(&manifest, &places, staging.path(), args.force)?,
+        )),
+    };
     let root = nix::unistd::geteuid().is_root();
-    for e in &manifest.entries {
+    for e in manifest
+        .entries
+        .iter()
+        .filter(|e| e.role != Role::PostgresDump)
+    {
         let staged = staging.path().join(&e.name);
         let dest = places.of(e);
         let fail = |err: &dyn std::fmt::Display| {
             CliError::failure(tr!("err-restore-place", path = dest.display())).cause(err)
         };
-        if e.role == Role::Config && !renames.is_empty() {
-            let text = std::fs::read_to_string(&staged).map_err(|x| fail(&x))?;
-            let new = rewrite(&text, &renames);
-            if new != text {
-                std::fs::write(&staged, new).map_err(|x| fail(&x))?;
-            }
-        }
         if e.role == Role::Database {
             // A log and index of the database being replaced would be replayed onto this one.
             for suffix in ["-wal", "-shm"] {
@@ -294,6 +316,28 @@ pub fn run(args: RestoreArgs, printer: &Printer) -> Result<ExitStatus, CliError>
             printer.status("Writing", dest.display());
         }
     }
+    if let Some((dump, (a, empty))) = pg {
+        let staged = staging.path().join(&dump.name);
+        let mut extra = vec![
+            "--no-owner".to_string(),
+            "--exit-on-error".into(),
+            "--single-transaction".into(),
+        ];
+        if !empty {
+            extra.extend(["--clean".into(), "--if-exists".into()]);
+        }
+        extra.push(staged.display().to_string());
+        let mut cmd = super::pg_tool("pg_restore", &a, extra);
+        // pg_restore takes the dump as its last argument, after --dbname.
+        let file = cmd.argv.remove(cmd.argv.len() - 2);
+        cmd.argv.push(file);
+        super::give_to(staging.path(), &cmd);
+        super::give_to(&staged, &cmd);
+        crate::exec::system::run_ok(&cmd).map_err(|e| {
+            CliError::failure(tr!("err-restore-pg", db = super::pg_name(&a))).cause(e)
+        })?;
+        printer.status("Writing", super::pg_name(&a));
+    }
     let media = manifest
         .entries
         .iter()
@@ -313,6 +357,63 @@ pub fn run(args: RestoreArgs, printer: &Printer) -> Result<ExitStatus, CliError>
         cmd = format!("matrixd -c {}", places.new_config.display())
     ));
     Ok(ExitStatus::Success)
+}
+
+/// The database the restored config names, and whether it is empty; refuses a used one
+/// without `force`.
+fn postgres_target(
+    m: &Manifest,
+    places: &Places,
+    staging: &Path,
+    force: bool,
+) -> Result<(matrixd::config::PostgresArgs, bool), CliError> {
+    let main = m
+        .entries
+        .iter()
+        .find(|e| e.role == Role::Config && e.path == m.config)
+        .ok_or_else(|| CliError::failure(tr!("err-restore-damaged", path = m.config.display())))?;
+    let staged = staging.join(&main.name);
+    let top = matrixd::config::read_top_level(std::slice::from_ref(&staged)).map_err(|p| {
+        CliError::failure(tr!(
+            "err-migrate-config-invalid",
+            path = places.new_config.display()
+        ))
+        .cause(p)
+    })?;
+    let (database, problems) = matrixd::config::database_of(&top);
+    let Some(matrixd::config::Database::Postgres(a)) = database else {
+        let mut err = CliError::failure(tr!(
+            "err-migrate-config-invalid",
+            path = places.new_config.display()
+        ));
+        for p in problems.errors() {
+            err = err.cause(p);
+        }
+        return Err(err);
+    };
+    let fail = |e: matrixd::store::copy::CopyError| {
+        CliError::failure(tr!("err-restore-pg", db = super::pg_name(&a)))
+            .cause(e)
+            .hint(tr!("hint-migrate-connect"))
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failure(tr!("err-runtime")).cause(e))?;
+    let empty = rt.block_on(async {
+        let t = matrixd::store::copy::Target::connect(&a).await?;
+        let empty = t.has_no_tables().await;
+        t.close().await;
+        empty
+    });
+    let empty = empty.map_err(fail)?;
+    if !empty && !force {
+        return Err(
+            CliError::failure(tr!("err-restore-pg-used", db = super::pg_name(&a)))
+                .hint(tr!("hint-restore-pg-used", flag = "--force")),
+        );
+    }
+    Ok((a, empty))
 }
 
 #[cfg(test)]

@@ -293,6 +293,11 @@ impl Target {
         .await?)
     }
 
+    /// Whether the database has no tables at all (`matrixctl restore` refuses a used one).
+    pub async fn has_no_tables(&self) -> Result<bool, CopyError> {
+        Ok(self.table_names().await?.is_empty())
+    }
+
     /// Where the target stands for a copy of `tables` from the server `server_name`; refuses a
     /// database holding anything else. Changes nothing.
     pub async fn state(
