@@ -235,6 +235,18 @@ async fn backup_and_restore(pg: Option<&str>) {
         "the restored config names only the new places:\n{restored}"
     );
     assert_eq!(fresh.join("data/homeserver.db").is_file(), pg.is_none());
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let key = |d: &std::path::Path| {
+            std::fs::metadata(d.join("backup.example.signing.key"))
+                .expect("the signing key is restored beside the config")
+                .permissions()
+                .mode()
+                & 0o7777
+        };
+        assert_eq!(key(&fresh.join("etc")), key(&old), "modes are restored");
+        assert_eq!(key(&old), 0o600);
+    }
     std::fs::rename(&old, dir.path().join("old-moved-away")).unwrap();
     let server = start(
         &fresh.join("etc/homeserver.yaml"),
