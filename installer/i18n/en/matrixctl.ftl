@@ -1049,3 +1049,5 @@ backup-pg-dump = { $db } ({ $tool }, one consistent transaction)
 err-restore-pg = cannot restore the PostgreSQL database { $db }
 err-restore-pg-used = the PostgreSQL database { $db } is not empty
 hint-restore-pg-used = give the config an empty database (as install creates it), or replace its contents with { $flag }
+err-install-sqlite-data = { $path } holds this server's data: installing with { $flag } would start it on an empty PostgreSQL database
+hint-install-migrate = move the data first with `{ $cmd }` (it creates the PostgreSQL database, copies, verifies and switches homeserver.yaml)

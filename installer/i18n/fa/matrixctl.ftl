@@ -1036,3 +1036,5 @@ backup-pg-dump = { $db } ({ $tool }، در یک تراکنش سازگار)
 err-restore-pg = پایگاه داده‌ی PostgreSQL { $db } بازگردانده نمی‌شود
 err-restore-pg-used = پایگاه داده‌ی PostgreSQL { $db } خالی نیست
 hint-restore-pg-used = به پیکربندی یک پایگاه داده‌ی خالی بدهید (آن‌گونه که install می‌سازد)، یا با { $flag } محتوایش را جایگزین کنید
+err-install-sqlite-data = داده‌های این سرور در { $path } است: نصب با { $flag } سرور را روی یک پایگاه داده‌ی خالی PostgreSQL راه می‌اندازد
+hint-install-migrate = نخست داده‌ها را با `{ $cmd }` منتقل کنید (پایگاه داده‌ی PostgreSQL را می‌سازد، رونوشت و وارسی می‌کند و homeserver.yaml را به آن می‌برد)

@@ -144,20 +144,16 @@ fn absolute(p: &str) -> PathBuf {
 }
 
 /// Only the `database` section of merged top-level keys, for a tool that needs the database
-/// before the files the rest of the config names exist (`matrixctl restore`).
+/// before (or without) the files and directories the config names (`matrixctl restore`,
+/// `install --root`): the section as read, and its problems (a SQLite file whose directory is
+/// missing is still returned, with that problem).
 pub fn database_of(top: &Mapping) -> (Option<Database>, Problems) {
     let problems = RefCell::new(Problems::default());
     let database = {
         let mut root = Section::new("", top, &problems);
         read_database(&mut root)
     };
-    let problems = problems.into_inner();
-    let database = if problems.has_errors() {
-        None
-    } else {
-        database
-    };
-    (database, problems)
+    (database, problems.into_inner())
 }
 
 /// Builds the config from the merged top-level mapping.
