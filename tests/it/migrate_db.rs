@@ -528,6 +528,22 @@ async fn sqlite_server_migrates_to_postgresql_and_serves_the_same_history_logins
         text(&out)
     );
 
+    // Had the machine died after the verification but before the config was rewritten, a
+    // re-run compares again and switches the config, copying nothing.
+    let switched = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, &original).unwrap();
+    let out = migrate_cmd(&config, &db, &["--yes"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("a completed copy"), "{}", text(&out));
+    assert!(
+        stderr.contains(&format!("Copied events ({n} rows)")),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), switched);
+    assert_eq!(psql(&db, "SELECT COUNT(*) FROM events"), n.to_string());
+
     // matrixd on PostgreSQL: the same history, tokens, keys, account data and media; new
     // events continue after the old ones; password logins work.
     std::fs::rename(
