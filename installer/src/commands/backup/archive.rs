@@ -190,10 +190,7 @@ pub fn read(archive: &Path, staging: &Path) -> Result<Manifest, ReadError> {
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let out = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&dest)?;
+        let out = crate::exec::fs::create_private(&dest, 0o600)?;
         let mut w = Hashing::new(std::io::BufWriter::new(out));
         std::io::copy(&mut entry, &mut w)?;
         w.flush()?;

@@ -318,21 +318,13 @@ pub fn run(args: BackupArgs, printer: &Printer) -> Result<ExitStatus, CliError> 
         entries: Vec::new(),
     };
     let partial = staging.path().join("archive.partial");
-    let out = {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&partial)
-            .map_err(|e| fail(&e))?
-    };
+    let out = crate::exec::fs::create_private(&partial, 0o600).map_err(|e| fail(&e))?;
     let (manifest, out) =
         archive::write(std::io::BufWriter::new(out), manifest, &files).map_err(|e| fail(&e))?;
     let out = out.into_inner().map_err(|e| fail(&e.into_error()))?;
     out.sync_all().map_err(|e| fail(&e))?;
     drop(out);
-    std::fs::rename(&partial, &to).map_err(|e| fail(&e))?;
+    crate::exec::fs::place(&partial, &to).map_err(|e| fail(&e))?;
     if let Ok(d) = std::fs::File::open(&dir) {
         let _ = d.sync_all();
     }

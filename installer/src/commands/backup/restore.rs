@@ -162,24 +162,6 @@ fn owner_of_database(path: &Path) -> Option<String> {
     src.server_name().ok().flatten()
 }
 
-/// Puts `from` at `to` atomically (a rename, or a copy then a rename across file systems).
-fn place(from: &Path, to: &Path) -> std::io::Result<()> {
-    if let Some(parent) = to.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    if std::fs::rename(from, to).is_ok() {
-        return Ok(());
-    }
-    let tmp = to.with_file_name(format!(
-        ".{}.matrixctl-{}",
-        to.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::copy(from, &tmp)?;
-    std::fs::File::open(&tmp)?.sync_all()?;
-    std::fs::rename(&tmp, to)
-}
-
 pub fn run(args: RestoreArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
     if !args.archive.is_file() {
         return Err(CliError::failure(tr!(
@@ -268,7 +250,7 @@ pub fn run(args: RestoreArgs, printer: &Printer) -> Result<ExitStatus, CliError>
         let text = std::fs::read_to_string(&staged).map_err(|x| fail(&x))?;
         let new = rewrite(&text, &renames);
         if new != text {
-            std::fs::write(&staged, new).map_err(|x| fail(&x))?;
+            crate::exec::fs::write_atomic(&staged, new.as_bytes(), 0o600).map_err(|x| fail(&x))?;
         }
     }
     // A PostgreSQL dump goes into the database the restored config names, which must be
@@ -311,7 +293,7 @@ pub fn run(args: RestoreArgs, printer: &Printer) -> Result<ExitStatus, CliError>
         if root {
             std::os::unix::fs::chown(&staged, Some(e.uid), Some(e.gid)).map_err(|x| fail(&x))?;
         }
-        place(&staged, &dest).map_err(|x| fail(&x))?;
+        crate::exec::fs::place(&staged, &dest).map_err(|x| fail(&x))?;
         if e.role != Role::Media {
             printer.status("Writing", dest.display());
         }
