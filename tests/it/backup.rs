@@ -52,9 +52,9 @@ async fn backup_of_a_postgresql_server_under_load_restores_into_an_empty_databas
         return;
     }
     let db = format!("matrixd_backup_{}", std::process::id());
+    let _drop = crate::migrate_db::TempDb(db.clone());
     testkit::pg::create_database(&db, C_DB).await;
     backup_and_restore(Some(&db)).await;
-    testkit::pg::drop_database(&db).await;
 }
 
 async fn backup_and_restore(pg: Option<&str>) {

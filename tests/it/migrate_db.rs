@@ -16,6 +16,15 @@ use crate::support::*;
 
 const MESSAGES: usize = 3000;
 
+/// A test database, dropped when the test ends, passed or failed.
+pub(crate) struct TempDb(pub(crate) String);
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        testkit::pg::drop_database_blocking(&self.0);
+    }
+}
+
 pub(crate) fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
@@ -359,6 +368,7 @@ async fn sqlite_server_migrates_to_postgresql_and_serves_the_same_history_logins
     }
     install_crypto();
     let db = format!("matrixd_migrate_{}", std::process::id());
+    let _drop = TempDb(db.clone());
     testkit::pg::create_database(
         &db,
         "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
@@ -592,7 +602,6 @@ async fn sqlite_server_migrates_to_postgresql_and_serves_the_same_history_logins
     assert_eq!(latest["chunk"][0]["event_id"], new_id);
     assert_eq!(latest["chunk"][1]["event_id"], before.history[0].as_str());
     drop(server);
-    testkit::pg::drop_database(&db).await;
 }
 
 #[test]
