@@ -36,16 +36,26 @@ pub struct BackupArgs {
     pub distro: Option<String>,
 }
 
-/// The config file a command works on: `-c`, else the installed one.
-pub(crate) fn find_config(given: Option<&Path>, distro: Option<&str>) -> Result<PathBuf, CliError> {
-    let path = match given {
-        Some(p) => p.to_path_buf(),
+/// The config a command works on: `-c`, else the installed one (and, for a packaged install,
+/// the package's conf.d directory, which its service merges after homeserver.yaml). Returns the
+/// main file and every config argument.
+pub(crate) fn find_config(
+    given: Option<&Path>,
+    distro: Option<&str>,
+) -> Result<(PathBuf, Vec<PathBuf>), CliError> {
+    let (path, conf_d) = match given {
+        Some(p) => (p.to_path_buf(), None),
         None => {
             let facts = facts::detect(Path::new("/"), distro).map_err(|_| {
                 CliError::usage(tr!("err-migrate-no-config"))
                     .hint(tr!("hint-migrate-pass-config", flag = "-c"))
             })?;
-            Layout::of(&facts).config
+            let conf_d = facts
+                .packaged
+                .as_ref()
+                .map(|p| p.conf_d.clone())
+                .filter(|d| d.is_dir());
+            (Layout::of(&facts).config, conf_d)
         }
     };
     if !path.exists() {
@@ -54,7 +64,9 @@ pub(crate) fn find_config(given: Option<&Path>, distro: Option<&str>) -> Result<
                 .hint(tr!("hint-migrate-pass-config", flag = "-c")),
         );
     }
-    Ok(path)
+    let mut args = vec![path.clone()];
+    args.extend(conf_d);
+    Ok((path, args))
 }
 
 /// A PostgreSQL client tool (pg_dump, pg_restore) for the database `a` names: the password
@@ -112,9 +124,10 @@ pub(crate) fn pg_name(a: &PostgresArgs) -> String {
     )
 }
 
-/// Loads a config or says what is wrong with it.
-pub(crate) fn load_config(path: &Path) -> Result<Config, CliError> {
-    let (config, problems) = matrixd::config::load_files(&[path.to_path_buf()]);
+/// Loads a config (its files and directories, in order) or says what is wrong with it.
+pub(crate) fn load_config(args: &[PathBuf]) -> Result<Config, CliError> {
+    let path = args.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
+    let (config, problems) = matrixd::config::load_files(args);
     config.ok_or_else(|| {
         let mut err = CliError::failure(tr!("err-migrate-config-invalid", path = path.display()));
         for p in problems.errors() {
@@ -175,8 +188,8 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 pub fn run(args: BackupArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
-    let config_path = find_config(args.config.as_deref(), args.distro.as_deref())?;
-    let config = load_config(&config_path)?;
+    let (config_path, config_args) = find_config(args.config.as_deref(), args.distro.as_deref())?;
+    let config = load_config(&config_args)?;
     if let Database::Sqlite { path: db } = &config.database
         && (db.as_os_str() == ":memory:" || !db.is_file())
     {
@@ -254,10 +267,9 @@ pub fn run(args: BackupArgs, printer: &Printer) -> Result<ExitStatus, CliError> 
         }
     }
     let mut problems = matrixd::config::Problems::default();
-    for (i, f) in
-        matrixd::config::expand_config_paths(std::slice::from_ref(&config_path), &mut problems)
-            .iter()
-            .enumerate()
+    for (i, f) in matrixd::config::expand_config_paths(&config_args, &mut problems)
+        .iter()
+        .enumerate()
     {
         files.extend(entry(
             format!("config/{i}-{}", file_name(f)),

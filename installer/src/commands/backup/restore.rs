@@ -231,7 +231,7 @@ pub fn run(args: RestoreArgs, printer: &Printer) -> Result<ExitStatus, CliError>
         }
     }
     if places.new_config.is_file()
-        && let Ok(c) = super::load_config(&places.new_config)
+        && let Ok(c) = super::load_config(std::slice::from_ref(&places.new_config))
         && let Some(pid) = c
             .pid_file
             .as_deref()

@@ -142,7 +142,14 @@ pub fn run(args: MigrateDbArgs, printer: &Printer) -> Result<ExitStatus, CliErro
         (Some(f), Some(l)) if same_file(&l.config, &config_path) => Some(f),
         _ => None,
     };
-    let (config, problems) = matrixd::config::load_files(std::slice::from_ref(&config_path));
+    // A packaged service merges the package's conf.d after homeserver.yaml.
+    let mut config_args = vec![config_path.clone()];
+    if let Some(p) = installed.and_then(|f| f.packaged.as_ref())
+        && p.conf_d.is_dir()
+    {
+        config_args.push(p.conf_d.clone());
+    }
+    let (config, problems) = matrixd::config::load_files(&config_args);
     let Some(config) = config else {
         let mut err = CliError::failure(tr!(
             "err-migrate-config-invalid",
@@ -221,7 +228,7 @@ pub fn run(args: MigrateDbArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     let server_name = server_name.unwrap_or_else(|| config.server_name.clone());
     let rows: u64 = tables.iter().map(|t| t.rows).sum();
 
-    let write_to = config_file_with_database(&config_path);
+    let write_to = config_file_with_database(&config_args);
     show_plan(
         printer,
         &PlanView {
@@ -490,16 +497,17 @@ fn show_plan(printer: &Printer, p: &PlanView<'_>, dry_run: bool) {
 
 /// The file whose top-level `database` key the server reads: the last one that has it (later
 /// files win), else the config file itself.
-fn config_file_with_database(config: &Path) -> PathBuf {
+fn config_file_with_database(args: &[PathBuf]) -> PathBuf {
     let mut problems = matrixd::config::Problems::default();
-    let files = matrixd::config::expand_config_paths(&[config.to_path_buf()], &mut problems);
+    let files = matrixd::config::expand_config_paths(args, &mut problems);
     files
         .iter()
         .rev()
         .find(|f| std::fs::read_to_string(f).is_ok_and(|t| yaml::has_database_key(&t)))
+        .or_else(|| files.first())
+        .or_else(|| args.first())
         .cloned()
-        .or_else(|| files.first().cloned())
-        .unwrap_or_else(|| config.to_path_buf())
+        .unwrap_or_default()
 }
 
 /// Creates the role and the database (UTF8, C collation) on this machine's PostgreSQL as its
