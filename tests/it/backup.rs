@@ -4,6 +4,7 @@
 //! (old access tokens too), keys, account data and media. The archive is mode 0600; a damaged
 //! archive and another server's config are refused.
 
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -270,6 +271,35 @@ async fn backup_and_restore(pg: Option<&str>) {
     assert_eq!(back.media, original.media);
     let (status, _) = login(&url, "bob", "pw-bob").await;
     assert_eq!(status, 200, "password logins work");
+
+    // Into a directory with --keep: the newest backups stay, older ones go.
+    let kept = dir.path().join("kept");
+    std::fs::create_dir(&kept).unwrap();
+    let mut written = Vec::new();
+    for _ in 0..3 {
+        let out = matrixctl(&["backup", "-c"])
+            .arg(fresh.join("etc/homeserver.yaml"))
+            .arg("--to")
+            .arg(&kept)
+            .args(["--keep", "2"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        written.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+    }
+    let mut left: Vec<PathBuf> = std::fs::read_dir(&kept)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    left.sort();
+    assert_eq!(left, written[1..], "the two newest are kept");
+    assert!(
+        written[2]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("matrixd-backup-backup.example-")
+    );
     drop(server);
     if pg.is_some() {
         // A used database is not restored into without --force.

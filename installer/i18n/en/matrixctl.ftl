@@ -1024,7 +1024,7 @@ help-migrate-db-batch-rows = Rows per batch (and per transaction)
 
 about-backup = Write one archive with a consistent copy of the server: database, media, keys, config
 help-backup-config = The homeserver.yaml of the server to back up [default: the installed one]
-help-backup-to = Write the archive here [default: matrixd-backup-SERVER-TIME.tar.gz in the current directory]
+help-backup-to = Write the archive here; a directory gets matrixd-backup-SERVER-TIME.tar.gz [default: the current directory]
 help-backup-distro = Use this OS family's data instead of detecting it
 about-restore = Put a server back from an archive `backup` wrote, checksums verified first
 help-restore-archive = The archive `matrixctl backup` wrote
@@ -1051,3 +1051,7 @@ err-restore-pg-used = the PostgreSQL database { $db } is not empty
 hint-restore-pg-used = give the config an empty database (as install creates it), or replace its contents with { $flag }
 err-install-sqlite-data = { $path } holds this server's data: installing with { $flag } would start it on an empty PostgreSQL database
 hint-install-migrate = move the data first with `{ $cmd }` (it creates the PostgreSQL database, copies, verifies and switches homeserver.yaml)
+help-backup-keep = With a directory: keep only the newest N backups of this server there, removing older ones
+err-backup-keep-needs-dir = { $flag } needs a directory to keep backups in
+hint-backup-keep = give an existing directory with { $flag }
+backup-pruned = { $path } (older than the ones kept)

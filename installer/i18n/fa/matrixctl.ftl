@@ -1011,7 +1011,7 @@ help-migrate-db-batch-rows = شمار ردیف‌ها در هر دسته (و د�
 
 about-backup = یک بایگانی با رونوشتی سازگار از سرور بنویس: پایگاه داده، رسانه‌ها، کلیدها، پیکربندی
 help-backup-config = فایل homeserver.yaml سروری که از آن پشتیبان گرفته می‌شود [پیش‌فرض: همان که نصب شده]
-help-backup-to = بایگانی را این‌جا بنویس [پیش‌فرض: matrixd-backup-SERVER-TIME.tar.gz در پوشه‌ی کنونی]
+help-backup-to = بایگانی را این‌جا بنویس؛ در یک پوشه نامش matrixd-backup-SERVER-TIME.tar.gz می‌شود [پیش‌فرض: پوشه‌ی کنونی]
 help-backup-distro = به‌جای شناسایی، داده‌های این خانواده‌ی سیستم‌عامل را به کار ببر
 about-restore = سرور را از بایگانی‌ای که `backup` نوشته بازگردان، پس از وارسی چکسام‌ها
 help-restore-archive = بایگانی‌ای که `matrixctl backup` نوشته است
@@ -1038,3 +1038,7 @@ err-restore-pg-used = پایگاه داده‌ی PostgreSQL { $db } خالی ن�
 hint-restore-pg-used = به پیکربندی یک پایگاه داده‌ی خالی بدهید (آن‌گونه که install می‌سازد)، یا با { $flag } محتوایش را جایگزین کنید
 err-install-sqlite-data = داده‌های این سرور در { $path } است: نصب با { $flag } سرور را روی یک پایگاه داده‌ی خالی PostgreSQL راه می‌اندازد
 hint-install-migrate = نخست داده‌ها را با `{ $cmd }` منتقل کنید (پایگاه داده‌ی PostgreSQL را می‌سازد، رونوشت و وارسی می‌کند و homeserver.yaml را به آن می‌برد)
+help-backup-keep = با یک پوشه: فقط N پشتیبان تازه‌تر این سرور را آن‌جا نگه دار و قدیمی‌ترها را پاک کن
+err-backup-keep-needs-dir = { $flag } پوشه‌ای برای نگه‌داری پشتیبان‌ها می‌خواهد
+hint-backup-keep = با { $flag } یک پوشه‌ی موجود بدهید
+backup-pruned = { $path } (قدیمی‌تر از آن‌هایی که نگه داشته می‌شوند)

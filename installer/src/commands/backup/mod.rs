@@ -28,9 +28,12 @@ pub struct BackupArgs {
     /// The homeserver.yaml of the server to back up [default: the installed one].
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Write the archive here [default: matrixd-backup-SERVER-TIME.tar.gz in the current directory].
-    #[arg(long, value_name = "FILE")]
+    /// Write the archive here; a directory gets matrixd-backup-SERVER-TIME.tar.gz [default: the current directory].
+    #[arg(long, value_name = "FILE|DIR")]
     pub to: Option<PathBuf>,
+    /// With a directory: keep only the newest N backups of this server there, removing older ones.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep: Option<u32>,
     /// Use this OS family's data instead of detecting it.
     #[arg(long, value_name = "NAME")]
     pub distro: Option<String>,
@@ -198,13 +201,21 @@ pub fn run(args: BackupArgs, printer: &Printer) -> Result<ExitStatus, CliError> 
             path = db.display()
         )));
     }
-    let to = args.to.clone().unwrap_or_else(|| {
-        PathBuf::from(format!(
-            "matrixd-backup-{}-{}.tar.gz",
-            config.server_name,
-            matrixd::store::now_ms() / 1000
-        ))
-    });
+    let prefix = format!("matrixd-backup-{}-", config.server_name);
+    let into_dir = args.to.as_deref().is_none_or(Path::is_dir);
+    if args.keep.is_some() && !into_dir {
+        return Err(
+            CliError::usage(tr!("err-backup-keep-needs-dir", flag = "--keep"))
+                .hint(tr!("hint-backup-keep", flag = "--to")),
+        );
+    }
+    let to = match &args.to {
+        Some(p) if !into_dir => p.clone(),
+        given => given.clone().unwrap_or_default().join(format!(
+            "{prefix}{}.tar.gz",
+            utc_stamp(matrixd::store::now_ms())
+        )),
+    };
     if to.exists() {
         return Err(
             CliError::failure(tr!("err-backup-exists", path = to.display()))
@@ -351,6 +362,64 @@ pub fn run(args: BackupArgs, printer: &Printer) -> Result<ExitStatus, CliError> 
             size = format!("{:.1} MiB", size as f64 / (1024.0 * 1024.0))
         ),
     );
+    if let Some(keep) = args.keep {
+        let mut ours: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.is_file()
+                            && p.file_name()
+                                .and_then(|n| n.to_str())
+                                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".tar.gz"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        // The stamp sorts as time does: newest first.
+        ours.sort();
+        ours.reverse();
+        for old in ours.iter().skip(keep as usize) {
+            if std::fs::remove_file(old).is_ok() {
+                printer.status("Removing", tr!("backup-pruned", path = old.display()));
+            }
+        }
+    }
     printer.data(to.display());
     Ok(ExitStatus::Success)
+}
+
+/// `20261202T201305123Z` for milliseconds since the epoch: UTC, sortable, no separators a file
+/// name could mind.
+fn utc_stamp(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ms.rem_euclid(1000)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stamps_are_utc_and_sort_as_time_does() {
+        assert_eq!(super::utc_stamp(0), "19700101T000000000Z");
+        assert_eq!(super::utc_stamp(1_764_706_385_123), "20251202T201305123Z");
+        assert_eq!(super::utc_stamp(951_782_400_000), "20000229T000000000Z");
+        assert!(super::utc_stamp(1_000) > super::utc_stamp(999));
+    }
 }
