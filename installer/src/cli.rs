@@ -43,6 +43,12 @@ pub enum Command {
     Uninstall(UninstallArgs),
     /// Find what is wrong with an installation and say how to fix it (read-only).
     Doctor(crate::commands::doctor::DoctorArgs),
+    /// Move the server's database from SQLite to PostgreSQL (resumable, verified).
+    MigrateDb(crate::commands::migrate_db::MigrateDbArgs),
+    /// Write one archive with a consistent copy of the server: database, media, keys, config.
+    Backup(crate::commands::backup::BackupArgs),
+    /// Put a server back from an archive `backup` wrote, checksums verified first.
+    Restore(crate::commands::backup::restore::RestoreArgs),
 }
 
 /// Every answer has a flag (declared with its question in `answers`); secrets are only ever

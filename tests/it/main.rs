@@ -4,6 +4,7 @@
 
 mod support;
 
+mod backup;
 mod doctor;
 mod doctor_peer;
 mod durability;
@@ -11,6 +12,7 @@ mod federation;
 mod install;
 mod install_wizard;
 mod interop;
+mod migrate_db;
 mod newcomer;
 mod nio;
 mod nio_e2ee;

@@ -165,6 +165,20 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
     let mut given = wizard::complete(&given, interactive).map_err(missing)?;
     loop {
         let a = Answers::from_given(&given).map_err(CliError::usage)?;
+        if a.database == Database::Postgres
+            && let Some(db) = sqlite_with_data(&root, &layout)
+        {
+            // A re-run that switches to PostgreSQL would start the server on an empty database.
+            return Err(CliError::failure(crate::tr!(
+                "err-install-sqlite-data",
+                path = db.display(),
+                flag = "--database postgres"
+            ))
+            .hint(crate::tr!(
+                "hint-install-migrate",
+                cmd = "matrixctl migrate-db"
+            )));
+        }
         let plan = make_plan(&a, &facts, &root)?;
         let text = plan::show::render(&plan, !activate);
         if args.dry_run {
@@ -231,6 +245,21 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
         }
         return execute(&plan, &a, &facts, &root, activate, &args, printer);
     }
+}
+
+/// The SQLite database file of an existing install, when it holds data (the server creates it
+/// at its first start).
+fn sqlite_with_data(root: &Path, layout: &Layout) -> Option<PathBuf> {
+    let config = existing::under(root, &layout.config);
+    let top = matrixd::config::read_top_level(&[config]).ok()?;
+    let (Some(matrixd::config::Database::Sqlite { path }), _) = matrixd::config::database_of(&top)
+    else {
+        return None;
+    };
+    let file = existing::under(root, &path);
+    std::fs::metadata(&file)
+        .is_ok_and(|m| m.is_file() && m.len() > 0)
+        .then_some(file)
 }
 
 fn execute(

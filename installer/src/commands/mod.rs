@@ -1,8 +1,10 @@
 //! One module per subcommand, each exposing `run(args, &Printer) -> Result<ExitStatus, CliError>`.
 
+pub mod backup;
 pub mod doctor;
 pub mod generate_config;
 pub mod install;
+pub mod migrate_db;
 pub mod register_user;
 pub mod service;
 pub mod uninstall;

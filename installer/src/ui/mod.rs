@@ -132,6 +132,9 @@ fn verb_text(verb: &str) -> String {
         "Detected" => crate::tr!("verb-detected"),
         "Reading" => crate::tr!("verb-reading"),
         "Done" => crate::tr!("verb-done"),
+        "Copied" => crate::tr!("verb-copied"),
+        "Resuming" => crate::tr!("verb-resuming"),
+        "Verified" => crate::tr!("verb-verified"),
         other => other.to_string(),
     }
 }

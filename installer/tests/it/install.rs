@@ -754,6 +754,34 @@ fn install_into_a_root_is_idempotent_and_a_changed_answer_rewrites_only_what_it_
 }
 
 #[test]
+fn issue_17_switching_a_used_sqlite_install_to_postgresql_offers_migrate_db() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let flags = ["--server-name", "example.org", "--report-stats", "no"];
+    let out = run_install(root, &flags);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Never started: no database yet, so PostgreSQL may be chosen.
+    let dry = run_install(root, &["--database", "postgres", "--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    // Once the server has data in SQLite, the switch is refused in favour of migrate-db.
+    std::fs::create_dir_all(root.join("var/lib/matrixd")).unwrap();
+    std::fs::write(
+        root.join("var/lib/matrixd/homeserver.db"),
+        b"SQLite format 3\0",
+    )
+    .unwrap();
+    let before = snapshot(root);
+    let out = run_install(root, &["--database", "postgres"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("matrixctl migrate-db"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(before, snapshot(root), "nothing changed");
+}
+
+#[test]
 fn without_a_terminal_a_missing_answer_names_its_flag() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_install(dir.path(), &["--server-name", "example.org"]);

@@ -143,6 +143,19 @@ fn absolute(p: &str) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| PathBuf::from(p))
 }
 
+/// Only the `database` section of merged top-level keys, for a tool that needs the database
+/// before (or without) the files and directories the config names (`matrixctl restore`,
+/// `install --root`): the section as read, and its problems (a SQLite file whose directory is
+/// missing is still returned, with that problem).
+pub fn database_of(top: &Mapping) -> (Option<Database>, Problems) {
+    let problems = RefCell::new(Problems::default());
+    let database = {
+        let mut root = Section::new("", top, &problems);
+        read_database(&mut root)
+    };
+    (database, problems.into_inner())
+}
+
 /// Builds the config from the merged top-level mapping.
 pub fn build(top: &Mapping) -> (Option<Config>, Problems) {
     let problems = RefCell::new(Problems::default());

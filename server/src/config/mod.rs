@@ -16,7 +16,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-pub use check::{is_valid_server_name, parse_duration_ms, parse_size};
+pub use check::{database_of, is_valid_server_name, parse_duration_ms, parse_size};
 pub use client::{ClientSettings, registration_settings};
 pub use federation::{FederationTlsConfig, glob_matches};
 pub use load::{ConfigError, expand_config_paths, load, load_files, read_top_level};

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod admin_registration_tokens;
 pub mod admin_rooms;
 pub mod admin_users;
+pub mod copy;
 pub mod direct;
 pub mod e2ee;
 pub mod federation;
