@@ -40,5 +40,6 @@ pub fn run(cli: cli::Cli, printer: &ui::Printer) -> Result<ExitStatus, CliError>
         }
         cli::Command::Uninstall(args) => commands::uninstall::run(args, printer),
         cli::Command::Doctor(args) => commands::doctor::run(args, printer),
+        cli::Command::RenewCerts(args) => commands::renew_certs::run(args, printer),
     }
 }

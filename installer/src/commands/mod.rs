@@ -4,5 +4,6 @@ pub mod doctor;
 pub mod generate_config;
 pub mod install;
 pub mod register_user;
+pub mod renew_certs;
 pub mod service;
 pub mod uninstall;

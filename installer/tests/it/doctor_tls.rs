@@ -74,7 +74,7 @@ fn tls_key_match_fails_with_another_key() {
 }
 
 #[test]
-fn tls_expiry_fails_when_expired_and_warns_under_14_days() {
+fn issue_19_tls_expiry_fails_when_expired_and_warns_under_30_days() {
     let pki = Pki::new();
     let expired = pki.leaf(&["matrix.example.test", "example.test"], -2);
     let (_d, cfg) = with_cert(&pki.fullchain(&expired), &expired.key_pem);
@@ -84,6 +84,29 @@ fn tls_expiry_fails_when_expired_and_warns_under_14_days() {
     let (_d, cfg) = with_cert(&pki.fullchain(&soon), &soon.key_pem);
     let s = expect(&cfg, "tls.expiry", &[], "warn");
     assert!(s.contains("expires in 5 day(s)"), "{s}");
+    assert!(fix(&cfg).contains("certbot renew"), "{}", fix(&cfg));
+    let month = pki.leaf(&["matrix.example.test", "example.test"], 25);
+    let (_d, cfg) = with_cert(&pki.fullchain(&month), &month.key_pem);
+    let s = expect(&cfg, "tls.expiry", &[], "warn");
+    assert!(s.contains("expires in 25 day(s)"), "{s}");
+    let later = pki.leaf(&["matrix.example.test", "example.test"], 31);
+    let (_d, cfg) = with_cert(&pki.fullchain(&later), &later.key_pem);
+    expect(&cfg, "tls.expiry", &[], "ok");
+    // A self-signed certificate made 340 days and an hour ago has 24 days and 23 hours left: a
+    // re-run of the install renews it.
+    let now = matrixctl::plan::tls::now();
+    let names = ["matrix.example.test".to_string()];
+    let old = matrixctl::exec::apply::self_signed(&names, now - 340 * 86_400 - 3600).unwrap();
+    let (_d, cfg) = with_cert(&old.cert.pem(), &old.signing_key.serialize_pem());
+    let s = expect(&cfg, "tls.expiry", &[], "warn");
+    assert!(s.contains("expires in 24 day(s)"), "{s}");
+    assert!(fix(&cfg).contains("matrixctl install"), "{}", fix(&cfg));
+}
+
+/// The fix tls.expiry proposes.
+fn fix(cfg: &std::path::Path) -> String {
+    let (_, report) = crate::doctor_support::doctor_json(cfg, &["tls.expiry"]);
+    report["checks"][0]["fix"].to_string()
 }
 
 #[test]

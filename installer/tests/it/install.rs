@@ -17,7 +17,7 @@ use crate::{matrixctl, stderr, stdout};
 const FAMILIES: &[&str] = &[
     "debian", "fedora", "opensuse", "arch", "alpine", "freebsd", "openbsd",
 ];
-const ANSWER_SETS: &[&str] = &["basic", "postgres-full", "direct"];
+const ANSWER_SETS: &[&str] = &["basic", "postgres-full", "direct", "acme"];
 
 fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -33,6 +33,7 @@ fn test_facts(family: &str) -> Facts {
         distro: distro::by_name(family).unwrap(),
         nginx_version: None,
         matrixd_source: Some(PathBuf::from("/opt/matrixctl/bin/matrixd")),
+        matrixctl_source: Some(PathBuf::from("/opt/matrixctl/bin/matrixctl")),
         ipv6: true,
         packaged: None,
     }
@@ -240,8 +241,14 @@ fn planning_is_pure_and_a_second_plan_over_the_result_changes_nothing() {
         if let Step::Dir { path, .. } = s {
             m.files.insert(path.clone(), Vec::new());
         }
-        if let Step::SelfSigned { cert, key, .. } = s {
-            m.files.insert(cert.clone(), b"c".to_vec());
+        if let Step::SelfSigned {
+            cert, key, names, ..
+        } = s
+        {
+            // A certificate made now: more than 30 days left, so it is kept.
+            let ck =
+                matrixctl::exec::apply::self_signed(names, matrixctl::plan::tls::now()).unwrap();
+            m.files.insert(cert.clone(), ck.cert.pem().into_bytes());
             m.files.insert(key.clone(), b"k".to_vec());
         }
     }
@@ -412,6 +419,7 @@ fn facts_under(dir: &Path, family: &str) -> Facts {
     }
     d.nginx.webroot_in_chroot = None;
     f.matrixd_source = None;
+    f.matrixctl_source = None;
     f
 }
 
@@ -980,4 +988,94 @@ fn issue_15_an_installed_package_provides_the_binary_and_the_service() {
     let e = plan::build(&a, &facts, &m, &mut counter()).unwrap_err();
     assert!(e.message.contains("other.example"), "{}", e.message);
     assert!(e.hint.contains("--server-name other.example"), "{}", e.hint);
+}
+
+/// The leaf's validity, as Unix seconds.
+fn validity(pem: &[u8]) -> (i64, i64) {
+    use rustls::pki_types::pem::PemObject as _;
+    let der = rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .next()
+        .unwrap()
+        .unwrap();
+    let (_, c) = x509_parser::parse_x509_certificate(der.as_ref()).unwrap();
+    (
+        c.validity().not_before.timestamp(),
+        c.validity().not_after.timestamp(),
+    )
+}
+
+#[test]
+fn issue_19_self_signed_certificates_last_a_year_and_a_rerun_renews_them_under_30_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let flags = ["--server-name", "example.org", "--report-stats", "no"];
+    let out = run_install(root, &flags);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tls = root.join("etc/matrixd/tls");
+    let (cert, key) = (tls.join("fullchain.pem"), tls.join("privkey.pem"));
+    let now = matrixctl::plan::tls::now();
+    let (from, to) = validity(&std::fs::read(&cert).unwrap());
+    assert!(
+        (now - 600..=now).contains(&from),
+        "valid from now less a small margin, not {from} (now {now})"
+    );
+    assert!(
+        (now + 364 * 86_400..=now + 366 * 86_400).contains(&to),
+        "valid for a year, not until {to} (now {now})"
+    );
+
+    // 40 days left: a re-run keeps it.
+    let names = ["example.org".to_string()];
+    let write = |made: i64| {
+        let ck = matrixctl::exec::apply::self_signed(&names, made).unwrap();
+        std::fs::write(&cert, ck.cert.pem()).unwrap();
+        std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+        ck.cert.pem()
+    };
+    let kept = write(now - 325 * 86_400);
+    let dry = run_install(root, &["--dry-run"]);
+    assert!(
+        stdout(&dry).contains("keep       /etc/matrixd/tls/fullchain.pem"),
+        "{}",
+        stdout(&dry)
+    );
+    let out = run_install(root, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&cert).unwrap(), kept);
+
+    // 20 days left: the plan says so, a re-run makes a new pair and keeps the old as backups.
+    let old = write(now - 345 * 86_400);
+    let dry = run_install(root, &["--dry-run"]);
+    assert!(
+        stdout(&dry).contains("update     /etc/matrixd/tls/fullchain.pem")
+            && stdout(&dry).contains("fewer than 30 days left"),
+        "{}",
+        stdout(&dry)
+    );
+    let out = run_install(root, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let new = std::fs::read_to_string(&cert).unwrap();
+    assert_ne!(new, old, "renewed");
+    let (_, to) = validity(new.as_bytes());
+    assert!(to > now + 364 * 86_400);
+    let backups: Vec<String> = std::fs::read_dir(&tls)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".bak"))
+        .collect();
+    assert_eq!(backups.len(), 2, "{backups:?}");
+    let backup = backups
+        .iter()
+        .find(|n| n.starts_with("fullchain.pem"))
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(tls.join(backup)).unwrap(), old);
+    assert!(
+        matrixctl::plan::tls::check_pair(new.as_bytes(), &std::fs::read(&key).unwrap()).is_ok()
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 }
