@@ -206,7 +206,11 @@ async fn account(a: &Acme, root: &Path) -> Result<Account, String> {
             error = chain(&e)
         )
     };
-    let builder = Account::builder().map_err(|e| cannot_reach(e))?;
+    let builder = match &a.directory_ca {
+        Some(ca) => Account::builder_with_root(ca),
+        None => Account::builder(),
+    }
+    .map_err(cannot_reach)?;
     if let Ok(text) = std::fs::read(&file) {
         let creds: AccountCredentials = serde_json::from_slice(&text)
             .map_err(|e| tr!("acme-bad-account", path = file.display(), error = e))?;
@@ -317,8 +321,7 @@ async fn obtain(
                         "acme-challenge-failed",
                         name = name.clone(),
                         challenge = kind,
-                        error = err.detail.clone().unwrap_or_else(|| err.to_string()),
-                        url = format!("http://{name}/.well-known/acme-challenge/{}", ch.token)
+                        error = err.detail.clone().unwrap_or_else(|| err.to_string())
                     ));
                 }
             }

@@ -265,6 +265,10 @@ pub struct Acme {
     pub account_dir: PathBuf,
     /// Where HTTP-01 responses are written: served as /.well-known/acme-challenge/.
     pub challenge_dir: PathBuf,
+    /// The root certificate (PEM) the directory's HTTPS is checked against instead of the
+    /// system's (a private CA, or a test CA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_ca: Option<PathBuf>,
     /// Commands run after a renewal instead of reloading nginx (empty: reload nginx).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deploy_hook: Vec<Vec<String>>,

@@ -397,7 +397,7 @@ fn an_existing_certificate_must_be_a_full_chain_matching_its_key() {
 }
 
 /// Facts whose every path lies under `dir`, so a plan can be executed for real in a test.
-fn facts_under(dir: &Path, family: &str) -> Facts {
+pub fn facts_under(dir: &Path, family: &str) -> Facts {
     let mut f = test_facts(family);
     let p = |s: &mut String| *s = format!("{}{}", dir.display(), s);
     let d = &mut f.distro;
@@ -506,6 +506,7 @@ fn the_nginx_site_passes_nginx_t_with_debians_nginx() {
         ("basic", "self-signed"),
         ("basic", "none"),
         ("postgres-full", "self-signed"),
+        ("acme", "acme"),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let mut f = facts_under(dir.path(), "debian");

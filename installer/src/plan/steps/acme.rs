@@ -38,6 +38,7 @@ fn settings(c: &Ctx, tls: &TlsFiles) -> Option<Acme> {
         key_owner: c.root.clone(),
         account_dir: c.l.acme_dir.clone(),
         challenge_dir: challenge_dir(c),
+        directory_ca: None,
         deploy_hook: Vec::new(),
     })
 }
