@@ -182,20 +182,13 @@ answers! {
         default: |_| Some(YesNo::No),
         applies: |a| a.tls == Some(Tls::Acme),
     },
-    /// The ACME directory (RFC 8555) certificates come from.
+    /// The ACME directory (RFC 8555) certificates come from, if not Let's Encrypt's.
     acme_directory: AcmeDirectory, opt {
         value_name: "URL",
-        prompt: "ACME directory URL",
+        prompt: "Another ACME CA's directory URL (empty: Let's Encrypt)",
         explain: "",
         required: false,
-        default: |a| {
-            let url = if a.acme_staging == Some(YesNo::Yes) {
-                LETS_ENCRYPT_STAGING
-            } else {
-                LETS_ENCRYPT
-            };
-            url.parse().ok()
-        },
+        default: none,
         applies: |a| a.tls == Some(Tls::Acme),
     },
     /// The URL clients reach the server at [default: https://SERVER_NAME/].

@@ -222,7 +222,7 @@ pub enum Step {
     /// A certificate from an ACME CA, obtained now if it is due (`exec::acme`), then nginx
     /// reloaded when it changed.
     Acme {
-        acme: Acme,
+        acme: Box<Acme>,
         /// The service that serves the challenges and the certificate (nginx).
         reload: Box<ServiceStep>,
     },

@@ -157,3 +157,37 @@ fn the_nginx_sites_certificate_is_checked_too() {
     let s = expect(&cfg, "tls.chain", &["--nginx-site", site_arg], "fail");
     assert!(s.contains("fullchain.pem"), "{s}");
 }
+
+#[test]
+fn issue_19_tls_renewal_reports_a_missing_timer_and_skips_without_acme() {
+    let pki = Pki::new();
+    let leaf = good(&pki);
+    let (dir, cfg) = with_cert(&pki.fullchain(&leaf), &leaf.key_pem);
+    let s = expect(&cfg, "tls.renewal", &[], "skip");
+    assert!(s.contains("renew.toml"), "{s}");
+    // install --tls acme's settings beside the config, but no timer on this machine.
+    std::fs::create_dir_all(dir.path().join("acme")).unwrap();
+    std::fs::write(
+        dir.path().join("acme/renew.toml"),
+        format!(
+            "directory = \"https://acme-v02.api.letsencrypt.org/directory\"\nnames = [\"matrix.example.test\"]\ncert = \"{0}/cert.pem\"\nkey = \"{0}/key.pem\"\naccount_dir = \"{0}/acme\"\nchallenge_dir = \"{0}/www\"\n\n[key_owner]\nuser = \"root\"\ngroup = \"root\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    for distro in ["debian", "alpine"] {
+        if std::path::Path::new("/etc/systemd/system/matrixd-renew-certs.timer").exists()
+            || std::path::Path::new("/etc/periodic/daily/matrixd-renew-certs").exists()
+        {
+            return;
+        }
+        let s = expect(&cfg, "tls.renewal", &["--distro", distro], "warn");
+        assert!(s.contains("will not renew itself"), "{distro}: {s}");
+    }
+    // The fix for a certificate about to expire is now renew-certs.
+    let soon = pki.leaf(&["matrix.example.test", "example.test"], 5);
+    std::fs::write(dir.path().join("cert.pem"), pki.fullchain(&soon)).unwrap();
+    write_mode(&dir.path().join("key.pem"), soon.key_pem.as_bytes(), 0o600);
+    expect(&cfg, "tls.expiry", &[], "warn");
+    assert!(fix(&cfg).contains("matrixctl renew-certs"), "{}", fix(&cfg));
+}

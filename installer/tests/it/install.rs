@@ -1080,3 +1080,89 @@ fn issue_19_self_signed_certificates_last_a_year_and_a_rerun_renews_them_under_3
         0o600
     );
 }
+
+#[test]
+fn issue_19_acme_answers_are_checked_and_the_plan_shows_the_challenge_and_the_timer() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let base = [
+        "--server-name",
+        "example.org",
+        "--report-stats",
+        "no",
+        "--tls",
+        "acme",
+    ];
+    let with = |extra: &[&str]| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(extra);
+        run_install(root, &args)
+    };
+    let bad_email = with(&["--acme-email", "admin", "--dry-run"]);
+    assert_ne!(bad_email.status.code(), Some(0));
+    assert!(
+        stderr(&bad_email).contains("is not an email address"),
+        "{}",
+        stderr(&bad_email)
+    );
+    let plain_http = with(&["--acme-directory", "http://ca.example/dir", "--dry-run"]);
+    assert_ne!(plain_http.status.code(), Some(0));
+    assert!(
+        stderr(&plain_http).contains("is not an https URL"),
+        "{}",
+        stderr(&plain_http)
+    );
+    let no_proxy = with(&["--proxy", "none", "--dry-run"]);
+    assert_eq!(no_proxy.status.code(), Some(1), "{}", stderr(&no_proxy));
+    assert!(
+        stderr(&no_proxy).contains("--tls acme needs nginx")
+            && stderr(&no_proxy).contains("--proxy nginx"),
+        "{}",
+        stderr(&no_proxy)
+    );
+    let staging = with(&["--acme-staging", "--dry-run"]);
+    assert!(staging.status.success(), "{}", stderr(&staging));
+    let plan = stdout(&staging);
+    for want in [
+        "self-signed stand-in",
+        "/etc/matrixd/acme/renew.toml",
+        "/var/www/matrixd/.well-known/acme-challenge/",
+        "/etc/systemd/system/matrixd-renew-certs.timer",
+    ] {
+        assert!(plan.contains(want), "{want}:\n{plan}");
+    }
+    // Into a root: everything but the certificate itself (that needs nginx running); staging,
+    // then production on a re-run that says so; another re-run changes nothing.
+    let directory = |root: &Path| {
+        let renew = std::fs::read_to_string(root.join("etc/matrixd/acme/renew.toml")).unwrap();
+        renew
+            .lines()
+            .find(|l| l.starts_with("directory = "))
+            .unwrap()
+            .to_string()
+    };
+    let out = with(&["--acme-email", "admin@example.org", "--acme-staging"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        directory(root).contains("acme-staging-v02"),
+        "{}",
+        directory(root)
+    );
+    let out = run_install(root, &["--acme-staging", "no"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        directory(root),
+        "directory = \"https://acme-v02.api.letsencrypt.org/directory\""
+    );
+    let renew = std::fs::read_to_string(root.join("etc/matrixd/acme/renew.toml")).unwrap();
+    assert!(renew.contains("email = \"admin@example.org\""), "{renew}");
+    let before = snapshot(root);
+    let again = run_install(root, &[]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("nothing was changed"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(before, snapshot(root), "a re-run changed bytes");
+}

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::tls::TlsFiles;
 use super::{Builder, Ctx, cmd, s};
-use crate::answers::Tls;
+use crate::answers::{Tls, YesNo};
 use crate::plan::model::{Acme, Affects, Cmd, Guard, Step};
 use crate::plan::steps::PlanError;
 use crate::plan::steps::service::nginx_service;
@@ -26,11 +26,12 @@ fn settings(c: &Ctx, tls: &TlsFiles) -> Option<Acme> {
         return None;
     }
     Some(Acme {
-        directory: a
-            .acme_directory
-            .as_ref()
-            .map(|d| d.to_string())
-            .unwrap_or_else(|| crate::answers::LETS_ENCRYPT.to_string()),
+        // An explicit directory wins; else Let's Encrypt's, staging or production.
+        directory: match (&a.acme_directory, a.acme_staging) {
+            (Some(d), _) => d.to_string(),
+            (None, Some(YesNo::Yes)) => crate::answers::LETS_ENCRYPT_STAGING.to_string(),
+            (None, _) => crate::answers::LETS_ENCRYPT.to_string(),
+        },
         email: a.acme_email.as_ref().map(|e| e.to_string()),
         names: c.host_names(),
         cert: tls.cert.clone(),
@@ -166,7 +167,7 @@ pub fn obtain(c: &Ctx, b: &mut Builder, tls: &TlsFiles) {
         return;
     };
     b.steps.push(Step::Acme {
-        acme,
+        acme: Box::new(acme),
         reload: Box::new(nginx_service(c.facts)),
     });
     let r = &c.d.renewal;
