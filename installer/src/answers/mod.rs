@@ -106,7 +106,7 @@ fn default_baseurl(a: &Given) -> Option<BaseUrl> {
     let url = match (a.proxy?, a.tls?) {
         (Proxy::Nginx, Tls::None) => format!("http://{host}/"),
         (Proxy::Nginx, _) => format!("https://{host}/"),
-        (Proxy::None, Tls::Direct) => format!("https://{host}:8448/"),
+        (Proxy::None, Tls::Direct | Tls::Acme) => format!("https://{host}:8448/"),
         (Proxy::None, _) => format!("http://{host}:8008/"),
     };
     url.parse().ok()

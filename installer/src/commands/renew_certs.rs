@@ -100,6 +100,11 @@ fn deploy(
     if rooted {
         return Ok(());
     }
+    if let Some(pid_file) = &settings.hup_pid_file {
+        let pid = acme::hangup(pid_file).map_err(fail)?;
+        printer.status("Reloading", tr!("acme-hangup", name = "matrixd", pid = pid));
+        return Ok(());
+    }
     let nginx = nginx_service(facts);
     match service::ensure(&nginx, true, false).map_err(fail)? {
         service::Outcome::Reloaded(how)

@@ -3,8 +3,9 @@
 //! than `RENEW_DAYS` days left) and asks the CA for nothing when it is not; otherwise loads
 //! (or creates, once) the account, answers each name's HTTP-01 challenge from the webroot nginx
 //! serves, and writes the new key and full chain only after the chain checks out, so a failure
-//! leaves the previous certificate in place. Used by `install` (`Step::Acme`) and by
-//! `matrixctl renew-certs`; it neither prints nor reloads anything.
+//! leaves the previous certificate in place. Without nginx it answers the challenges itself
+//! on `http01_listen` while the order is validated. Used by `install` (`Step::Acme`) and by
+//! `matrixctl renew-certs`; it neither prints nor reloads anything (`deploy` does that).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -238,8 +239,78 @@ async fn account(a: &Acme, root: &Path) -> Result<Account, String> {
     // Never overwritten: a second account for the same CA would only add to its rate limits.
     fs::create_new(&file, &json, 0o600)
         .map_err(|e| tr!("exec-cannot-write", path = file.display(), error = e))?;
-    chown(&file, root, &a.key_owner)?;
     Ok(account)
+}
+
+/// A task stopped when its handle goes.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A minimal HTTP/1.1 responder for GET /.well-known/acme-challenge/TOKEN: the file TOKEN of
+/// `dir` (tokens are base64url, so no path can escape it), else 404.
+async fn answer_challenges(listener: tokio::net::TcpListener, dir: PathBuf) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    loop {
+        let Ok((mut s, _)) = listener.accept().await else {
+            continue;
+        };
+        let dir = dir.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            let mut n = 0;
+            while n < buf.len() {
+                match tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf[n..])).await {
+                    Ok(Ok(k)) if k > 0 => {
+                        n += k;
+                        if buf[..n].windows(4).any(|w| w == b"\r\n\r\n") {
+                            break;
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            let request = String::from_utf8_lossy(&buf[..n]);
+            let body = request
+                .split_whitespace()
+                .nth(1)
+                .and_then(|p| p.strip_prefix("/.well-known/acme-challenge/"))
+                .filter(|t| {
+                    !t.is_empty()
+                        && t.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                })
+                .and_then(|t| std::fs::read(dir.join(t)).ok());
+            let mut out = match &body {
+                Some(b) => format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    b.len()
+                )
+                .into_bytes(),
+                None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_vec(),
+            };
+            out.extend(body.unwrap_or_default());
+            let _ = s.write_all(&out).await;
+            let _ = s.shutdown().await;
+        });
+    }
+}
+
+/// Sends SIGHUP to the process in `pid_file` (matrixd reloads its certificate); its pid.
+pub fn hangup(pid_file: &Path) -> Result<i32, String> {
+    let pid = crate::facts::probe::live_pid(pid_file)
+        .ok_or_else(|| tr!("acme-no-pid", path = pid_file.display()))?;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .map_err(|e| tr!("acme-cannot-signal", pid = pid, error = e))?;
+    Ok(pid)
 }
 
 /// An error with its causes.
@@ -261,6 +332,17 @@ async fn obtain(
     written: &mut Vec<PathBuf>,
 ) -> Result<(String, String), String> {
     let account = account(a, root).await?;
+    // Without nginx: answer the challenges ourselves while the CA validates them.
+    let mut answering = Vec::new();
+    for addr in &a.http01_listen {
+        let listener = tokio::net::TcpListener::bind(addr.as_str())
+            .await
+            .map_err(|e| tr!("acme-cannot-listen", addr = addr, error = e, port = "80"))?;
+        answering.push(AbortOnDrop(tokio::spawn(answer_challenges(
+            listener,
+            challenges.to_path_buf(),
+        ))));
+    }
     let api = |e: instant_acme::Error| {
         tr!(
             "acme-ca-refused",

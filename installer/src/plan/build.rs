@@ -31,8 +31,8 @@ pub fn build(
     if c.nginx {
         steps::well_known::well_known(&c, &mut b)?;
         steps::nginx::nginx(&c, &mut b, &tls)?;
-        steps::acme::files(&c, &mut b, &tls)?;
     }
+    steps::acme::files(&c, &mut b, &tls)?;
     if c.coturn {
         steps::coturn::coturn(&c, &mut b, turn.as_ref())?;
     }

@@ -284,7 +284,11 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                         names = acme.names.join(", "),
                         directory = acme.directory,
                         challenge = "HTTP-01",
-                        dir = acme.challenge_dir.display(),
+                        dir = if acme.http01_listen.is_empty() {
+                            acme.challenge_dir.display().to_string()
+                        } else {
+                            acme.http01_listen.join(", ")
+                        },
                         days = crate::plan::tls::RENEW_DAYS,
                         service = reload.name
                     ),

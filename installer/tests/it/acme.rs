@@ -222,6 +222,57 @@ fn start_pebble(
     child
 }
 
+/// Pebble and its DNS on loopback: every name resolves to 127.0.0.1, HTTP-01 is validated on
+/// `http_port`; `roots` is the root of what it issues, `listener` the certificate of its own
+/// HTTPS (what `directory_ca` trusts).
+struct Ca {
+    children: Kill,
+    port: u16,
+    http_port: u16,
+    roots: Vec<u8>,
+    listener: PathBuf,
+}
+
+impl Ca {
+    fn start(pebble: &Path, challtestsrv: &Path, dir: &Path) -> Ca {
+        let listener = rcgen::generate_simple_self_signed(vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+        ])
+        .unwrap();
+        let listener_ca = listener.cert.pem();
+        std::fs::write(dir.join("listener.pem"), &listener_ca).unwrap();
+        std::fs::write(
+            dir.join("listener.key"),
+            listener.signing_key.serialize_pem(),
+        )
+        .unwrap();
+        let (port, mgmt, http_port, dns) = (free_port(), free_port(), free_port(), free_port());
+        let mut children = Kill(Vec::new());
+        children.0.push(
+            Command::new(challtestsrv)
+                .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
+                .args(["-dns01", &format!("127.0.0.1:{dns}")])
+                .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
+                .args(["-management", &format!("127.0.0.1:{}", free_port())])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        children
+            .0
+            .push(start_pebble(pebble, dir, (port, mgmt, http_port, dns)));
+        Ca {
+            children,
+            port,
+            http_port,
+            roots: pebble_root(mgmt, listener_ca.as_bytes()),
+            listener: dir.join("listener.pem"),
+        }
+    }
+}
+
 #[test]
 fn issue_19_acme_certificates_from_pebble_through_nginx_renewed_and_kept_on_failure() {
     let (Some(pebble), Some(challtestsrv), Some(nginx_bin)) = (
@@ -236,42 +287,11 @@ fn issue_19_acme_certificates_from_pebble_through_nginx_renewed_and_kept_on_fail
     use std::os::unix::fs::PermissionsExt as _;
     // nginx's workers (nobody) read the challenges under it.
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-
-    // The CA's own HTTPS certificate (what `directory_ca` trusts).
-    let listener =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-            .unwrap();
-    let listener_ca = listener.cert.pem();
-    std::fs::write(dir.join("listener.pem"), &listener_ca).unwrap();
-    std::fs::write(
-        dir.join("listener.key"),
-        listener.signing_key.serialize_pem(),
-    )
-    .unwrap();
-
-    let (port, mgmt, http_port, https_port, dns) = (
-        free_port(),
-        free_port(),
-        free_port(),
-        free_port(),
-        free_port(),
-    );
-    let mut children = Kill(Vec::new());
-    children.0.push(
-        Command::new(&challtestsrv)
-            .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
-            .args(["-dns01", &format!("127.0.0.1:{dns}")])
-            .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
-            .args(["-management", &format!("127.0.0.1:{}", free_port())])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    children
-        .0
-        .push(start_pebble(&pebble, dir, (port, mgmt, http_port, dns)));
-    let pebble_roots = pebble_root(mgmt, listener_ca.as_bytes());
+    let ca = Ca::start(&pebble, &challtestsrv, dir);
+    let (port, http_port, https_port) = (ca.port, ca.http_port, free_port());
+    let pebble_roots = ca.roots.clone();
+    let ca_listener = ca.listener.clone();
+    let children = ca.children;
 
     // The plan of `install --tls acme` for a delegated name, every path under `dir`.
     let facts = crate::install::facts_under(dir, "debian");
@@ -341,7 +361,7 @@ fn issue_19_acme_certificates_from_pebble_through_nginx_renewed_and_kept_on_fail
         .expect("the plan has an ACME step");
     if let Step::Acme { acme, reload } = &mut acme_step {
         assert_eq!(acme.names, ["matrix.acme.test", "acme.test"]);
-        acme.directory_ca = Some(dir.join("listener.pem"));
+        acme.directory_ca = Some(ca_listener.clone());
         reload.manager_marker = Some(dir.join("no-service-manager"));
         reload.test = Some(nginx.cmd(&["-t", "-q"]));
         reload.direct = Direct::Commands {
@@ -532,4 +552,179 @@ fn issue_19_acme_certificates_from_pebble_through_nginx_renewed_and_kept_on_fail
         let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
         assert_eq!(report["checks"][0]["status"], "ok", "{id}: {report:#}");
     }
+}
+
+/// matrixd, built beside matrixctl (`cargo build --workspace --bins`; scripts/test.sh does).
+fn matrixd_bin() -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_BIN_EXE_matrixctl")).with_file_name("matrixd");
+    if path.is_file() {
+        return Some(path);
+    }
+    let msg = format!(
+        "{} is missing: run `cargo build --workspace --bins` first",
+        path.display()
+    );
+    assert!(
+        std::env::var_os("MATRIXCTL_TEST_REQUIRE_TOOLS").is_none_or(|v| v.is_empty() || v == "0"),
+        "{msg}"
+    );
+    eprintln!("skipping: {msg}");
+    None
+}
+
+/// `--tls acme --proxy none`: matrixd serves TLS itself; matrixctl answers HTTP-01 on its own
+/// port-80 listener (a free port here: Pebble's HTTP port), and matrixd, sent SIGHUP, serves
+/// the new certificate without a restart, for the first certificate and a forced renewal.
+#[test]
+fn issue_19_acme_with_matrixd_serving_tls_itself_swaps_certificates_without_a_restart() {
+    let (Some(pebble), Some(challtestsrv), Some(matrixd)) = (
+        testkit::tool("pebble"),
+        testkit::tool("pebble-challtestsrv"),
+        matrixd_bin(),
+    ) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let ca = Ca::start(&pebble, &challtestsrv, dir);
+
+    let mut facts = crate::install::facts_under(dir, "debian");
+    facts.ipv6 = false;
+    let given = answers::file::parse(&format!(
+        "server_name = \"direct.test\"\ntls = \"acme\"\nproxy = \"none\"\n\
+         acme_directory = \"https://localhost:{}/dir\"\nreport_stats = \"no\"\n",
+        ca.port
+    ))
+    .unwrap();
+    let a = Answers::from_given(&matrixctl::wizard::complete(&given, false).unwrap()).unwrap();
+    assert_eq!(a.public_baseurl.to_string(), "https://direct.test:8448/");
+    let fs = matrixctl::plan::existing::Fs { root: "/".into() };
+    let built = plan::build(&a, &facts, &fs, &mut matrixd::keys::random_secret).unwrap();
+    let (printer, out) = matrixctl::ui::Printer::buffer();
+    let files_only = matrixctl::exec::apply::Options {
+        root: "/".into(),
+        activate: false,
+    };
+    matrixctl::exec::apply::apply(&built, &files_only, &printer)
+        .unwrap_or_else(|f| panic!("{}: {}", f.step, f.cause));
+
+    // matrixd on free ports, with the stand-in certificate.
+    let (http, tls) = (free_port(), free_port());
+    let config = built.config_path.clone();
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("port: 8008", &format!("port: {http}"))
+        .replace("port: 8448", &format!("port: {tls}"))
+        .replace("[\"0.0.0.0\"]", "[\"127.0.0.1\"]");
+    assert!(text.contains("tls: true"), "{text}");
+    std::fs::write(&config, text).unwrap();
+    let mut server = Kill(vec![
+        Command::new(&matrixd)
+            .arg("--config")
+            .arg(&config)
+            .stdout(std::fs::File::create(dir.join("matrixd.out")).unwrap())
+            .stderr(std::fs::File::create(dir.join("matrixd.err")).unwrap())
+            .spawn()
+            .unwrap(),
+    ]);
+    wait_for_port(tls, "matrixd's TLS listener");
+    let pid_file = dir.join("run/matrixd/matrixd.pid");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !pid_file.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let mut step = built
+        .steps
+        .iter()
+        .find(|s| matches!(s, Step::Acme { .. }))
+        .cloned()
+        .unwrap();
+    let Step::Acme { acme, .. } = &mut step else {
+        unreachable!()
+    };
+    assert_eq!(acme.http01_listen, ["0.0.0.0:80"]);
+    assert_eq!(acme.hup_pid_file.as_deref(), Some(pid_file.as_path()));
+    acme.directory_ca = Some(ca.listener.clone());
+    acme.http01_listen = vec![format!("127.0.0.1:{}", ca.http_port)];
+    let cert_path = acme.cert.clone();
+    let only_acme = Plan {
+        steps: vec![step],
+        ..built.clone()
+    };
+    let opts = matrixctl::exec::apply::Options {
+        root: "/".into(),
+        activate: true,
+    };
+    matrixctl::exec::apply::apply(&only_acme, &opts, &printer)
+        .unwrap_or_else(|f| panic!("{}: {}", f.step, f.cause));
+    let said = String::from_utf8_lossy(&out.lock().unwrap()).into_owned();
+    assert!(said.contains("SIGHUP, no restart"), "{said}");
+
+    let serves = |leaf: &[u8]| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = served_leaf(
+                "https://direct.test/_matrix/client/versions",
+                "direct.test",
+                tls,
+                &ca.roots,
+            );
+            if got.as_deref() == Ok(leaf) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "matrixd serves {got:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let first = leaf_der(&std::fs::read(&cert_path).unwrap());
+    assert!(
+        issuer_cn(&first).contains("Pebble"),
+        "{}",
+        issuer_cn(&first)
+    );
+    serves(&first);
+
+    // renew-certs --force, as the timer would (on the test's port): a new certificate, served
+    // by the same process.
+    let renew = dir.join("etc/matrixd/acme/renew.toml");
+    let settings = std::fs::read_to_string(&renew).unwrap();
+    assert!(
+        settings.contains("http01_listen = [\"0.0.0.0:80\"]"),
+        "{settings}"
+    );
+    let settings = settings
+        .replace(
+            "http01_listen = [\"0.0.0.0:80\"]",
+            &format!("http01_listen = [\"127.0.0.1:{}\"]", ca.http_port),
+        )
+        .replace(
+            "[key_owner]",
+            &format!(
+                "directory_ca = {:?}\n\n[key_owner]",
+                ca.listener.display().to_string()
+            ),
+        );
+    std::fs::write(&renew, settings).unwrap();
+    let forced = matrixctl()
+        .args(["renew-certs", "--distro", "debian", "--force", "--config"])
+        .arg(&renew)
+        .output()
+        .unwrap();
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(
+        stderr(&forced).contains("SIGHUP, no restart"),
+        "{}",
+        stderr(&forced)
+    );
+    let second = leaf_der(&std::fs::read(&cert_path).unwrap());
+    assert_ne!(second, first);
+    serves(&second);
+    assert!(
+        server.0[0].try_wait().unwrap().is_none(),
+        "matrixd kept running: {}",
+        std::fs::read_to_string(dir.join("matrixd.err")).unwrap_or_default()
+    );
+    drop(server);
+    drop(ca.children);
 }

@@ -1,5 +1,6 @@
 //! `--tls acme`: what obtaining and renewing a certificate from an ACME CA needs. `files` (step
-//! group 7b) writes the account directory, the challenge directory nginx serves, `renew.toml`
+//! group 7b) writes the account directory, the challenge directory nginx serves (without nginx,
+//! renew-certs answers on port 80 itself and SIGHUPs matrixd, which serves TLS), `renew.toml`
 //! (everything `matrixctl renew-certs` needs) and the renewal schedule (a systemd timer or a
 //! daily script, from the distro data); `obtain` (after the services start, so nginx answers
 //! the HTTP-01 challenges) gets the certificate now when it is due and reloads nginx.
@@ -13,11 +14,16 @@ use super::{Builder, Ctx, cmd, s};
 use crate::answers::{Tls, YesNo};
 use crate::plan::model::{Acme, Affects, Cmd, Guard, Step};
 use crate::plan::steps::PlanError;
-use crate::plan::steps::service::nginx_service;
+use crate::plan::steps::service::{matrixd_service, nginx_service};
 
-/// Where HTTP-01 responses go on this host: under the nginx webroot.
+/// Where HTTP-01 responses go on this host: under the nginx webroot (or, without nginx, beside
+/// the account keys: renew-certs serves them itself).
 pub fn challenge_dir(c: &Ctx) -> PathBuf {
-    Path::new(&c.d.nginx.webroot).join(".well-known/acme-challenge")
+    if c.nginx {
+        Path::new(&c.d.nginx.webroot).join(".well-known/acme-challenge")
+    } else {
+        c.l.acme_dir.join("challenges")
+    }
 }
 
 fn settings(c: &Ctx, tls: &TlsFiles) -> Option<Acme> {
@@ -36,9 +42,21 @@ fn settings(c: &Ctx, tls: &TlsFiles) -> Option<Acme> {
         names: c.host_names(),
         cert: tls.cert.clone(),
         key: tls.key.clone(),
-        key_owner: c.root.clone(),
+        key_owner: if c.direct_tls {
+            c.user.clone()
+        } else {
+            c.root.clone()
+        },
         account_dir: c.l.acme_dir.clone(),
         challenge_dir: challenge_dir(c),
+        http01_listen: if c.nginx {
+            Vec::new()
+        } else if c.facts.ipv6 {
+            vec!["[::]:80".into()]
+        } else {
+            vec!["0.0.0.0:80".into()]
+        },
+        hup_pid_file: c.direct_tls.then(|| c.l.pid_file.clone()),
         directory_ca: None,
         deploy_hook: Vec::new(),
     })
@@ -168,7 +186,11 @@ pub fn obtain(c: &Ctx, b: &mut Builder, tls: &TlsFiles) {
     };
     b.steps.push(Step::Acme {
         acme: Box::new(acme),
-        reload: Box::new(nginx_service(c.facts)),
+        reload: Box::new(if c.nginx {
+            nginx_service(c.facts)
+        } else {
+            matrixd_service(c.facts)
+        }),
     });
     let r = &c.d.renewal;
     if r.kind == "systemd-timer" {

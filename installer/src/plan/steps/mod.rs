@@ -109,6 +109,8 @@ pub struct Ctx<'a> {
     /// TURN is configured (coturn here, or given URIs).
     pub turn: bool,
     pub uses_tls: bool,
+    /// matrixd terminates TLS itself (`--tls direct`, or `--tls acme` without nginx).
+    pub direct_tls: bool,
     /// The time planning judges certificates by (seconds since the Unix epoch).
     pub now: i64,
 }
@@ -144,6 +146,7 @@ impl<'a> Ctx<'a> {
             coturn,
             turn: coturn || !a.turn_uris.is_empty(),
             uses_tls: a.tls != Tls::None,
+            direct_tls: a.tls == Tls::Direct || (a.tls == Tls::Acme && a.proxy != Proxy::Nginx),
         }
     }
 

@@ -50,28 +50,24 @@ pub fn tls(c: &Ctx, b: &mut Builder) -> Result<TlsFiles, PlanError> {
             key: c.l.tls_dir.join("privkey.pem"),
         },
     };
-    if a.tls == Tls::Acme {
-        if !c.nginx {
-            return Err(err(
-                crate::tr!("plan-err-acme-needs-nginx", flag = "--tls acme"),
-                crate::tr!(
-                    "plan-err-acme-needs-nginx-hint",
-                    nginx = "--proxy nginx",
-                    existing = "--tls existing"
-                ),
-            ));
-        }
-        if !(b.existing.exists(&files.cert) && b.existing.exists(&files.key)) {
-            b.steps.push(Step::SelfSigned {
-                cert: files.cert.clone(),
-                key: files.key.clone(),
-                names: c.host_names(),
-                key_owner: c.root.clone(),
-                change: Change::Create,
-                affects: Affects::Nginx,
-                stand_in: true,
-            });
-        }
+    if a.tls == Tls::Acme && !(b.existing.exists(&files.cert) && b.existing.exists(&files.key)) {
+        b.steps.push(Step::SelfSigned {
+            cert: files.cert.clone(),
+            key: files.key.clone(),
+            names: c.host_names(),
+            key_owner: if c.direct_tls {
+                c.user.clone()
+            } else {
+                c.root.clone()
+            },
+            change: Change::Create,
+            affects: if c.direct_tls {
+                Affects::Homeserver
+            } else {
+                Affects::Nginx
+            },
+            stand_in: true,
+        });
     }
     if matches!(a.tls, Tls::SelfSigned | Tls::Direct) {
         let change = match (b.existing.read(&files.cert), b.existing.exists(&files.key)) {
