@@ -1168,3 +1168,84 @@ fn issue_19_acme_answers_are_checked_and_the_plan_shows_the_challenge_and_the_ti
     );
     assert_eq!(before, snapshot(root), "a re-run changed bytes");
 }
+
+/// The text of the file rendered from template `id` in `plan`.
+fn rendered(plan: &Plan, id: &str) -> String {
+    plan.steps
+        .iter()
+        .find_map(|s| match s {
+            Step::File(fs) => match &fs.content {
+                Content::Template { id: t, text } if *t == id => Some(text.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no {id} in the plan"))
+}
+
+#[test]
+fn issue_19_the_renewal_timer_passes_systemd_analyze_and_the_daily_script_shellcheck() {
+    let (Some(analyze), Some(shellcheck)) = (
+        testkit::tool("systemd-analyze"),
+        testkit::tool("shellcheck"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = facts_under(dir.path(), "debian");
+    // ExecStart must name an existing binary: the test binary stands in for matrixctl.
+    let exe = std::env::current_exe().unwrap();
+    f.distro.paths.bin = exe.with_file_name("matrixd").to_string_lossy().into_owned();
+    let plan = plan::build(&answer_set("acme"), &f, &memory(), &mut counter()).unwrap();
+    let service = rendered(&plan, "acme/renew-certs.service.tera");
+    let service = service.replace(
+        &exe.with_file_name("matrixctl")
+            .to_string_lossy()
+            .into_owned(),
+        &exe.to_string_lossy(),
+    );
+    std::fs::write(dir.path().join("matrixd-renew-certs.service"), service).unwrap();
+    std::fs::write(
+        dir.path().join("matrixd-renew-certs.timer"),
+        rendered(&plan, "acme/renew-certs.timer.tera"),
+    )
+    .unwrap();
+    let out = Command::new(&analyze)
+        .arg("verify")
+        .arg(dir.path().join("matrixd-renew-certs.service"))
+        .arg(dir.path().join("matrixd-renew-certs.timer"))
+        .output()
+        .unwrap();
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    let relevant: Vec<&str> = all
+        .lines()
+        .filter(|l| l.contains("matrixd-renew-certs"))
+        .collect();
+    assert!(
+        out.status.success() && relevant.is_empty(),
+        "systemd-analyze verify:\n{all}"
+    );
+    for family in ["alpine", "freebsd"] {
+        let plan = plan::build(
+            &answer_set("acme"),
+            &test_facts(family),
+            &memory(),
+            &mut counter(),
+        )
+        .unwrap();
+        let text = rendered(&plan, "acme/renew-certs-periodic.sh.tera");
+        let path = dir.path().join(format!("{family}-renew"));
+        std::fs::write(&path, &text).unwrap();
+        let out = Command::new(&shellcheck)
+            .args(["-s", "sh"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "shellcheck rejects the {family} script:\n{}{}\n{text}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+}
