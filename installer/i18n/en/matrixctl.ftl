@@ -1013,3 +1013,4 @@ acme-cannot-listen = cannot answer the HTTP-01 challenges on { $addr }: { $error
 acme-no-pid = no running process in { $path }, so nothing reloads the new certificate
 acme-cannot-signal = cannot send SIGHUP to pid { $pid }: { $error }
 acme-hangup = { $name } (pid { $pid }) reloads its certificate (SIGHUP, no restart)
+tls-renewal-no-systemd = not running ({ $manager } is not running here)

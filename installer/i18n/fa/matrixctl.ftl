@@ -1000,3 +1000,4 @@ acme-cannot-listen = پاسخ به چالش‌های HTTP-01 روی { $addr } م
 acme-no-pid = هیچ فرایند در حال اجرایی در { $path } نیست، پس چیزی گواهی تازه را بارگذاری نمی‌کند
 acme-cannot-signal = فرستادن SIGHUP به فرایند { $pid } ممکن نیست: { $error }
 acme-hangup = { $name } (فرایند { $pid }) گواهی‌اش را دوباره بارگذاری می‌کند (SIGHUP، بدون راه‌اندازی دوباره)
+tls-renewal-no-systemd = در حال اجرا نیست ({ $manager } این‌جا اجرا نمی‌شود)

@@ -272,7 +272,10 @@ pub fn renewal(ctx: &Ctx) -> Outcome {
                 };
                 (q("is-enabled"), q("is-active"))
             } else {
-                ("-".to_string(), "not running (no systemd)".to_string())
+                (
+                    "-".to_string(),
+                    crate::tr!("tls-renewal-no-systemd", manager = "systemd"),
+                )
             };
             if enabled == "enabled" && active == "active" {
                 Outcome::ok(msg!("tls-renewal-timer-ok", timer = timer, state = active))
