@@ -426,3 +426,75 @@ async fn obtain(
     let chain_pem = order.poll_certificate(&retry).await.map_err(api)?;
     Ok((key_pem, chain_pem))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::model::Owner;
+
+    fn settings(names: &[&str]) -> Acme {
+        Acme {
+            directory: "https://ca.example/dir".into(),
+            email: None,
+            names: names.iter().map(|s| s.to_string()).collect(),
+            cert: "/c".into(),
+            key: "/k".into(),
+            key_owner: Owner {
+                user: "root".into(),
+                group: "root".into(),
+            },
+            account_dir: "/a".into(),
+            challenge_dir: "/w".into(),
+            http01_listen: Vec::new(),
+            hup_pid_file: None,
+            directory_ca: None,
+            deploy_hook: Vec::new(),
+        }
+    }
+
+    /// A CA-issued certificate for `names` expiring `days` after `now`, in a file.
+    fn issued(dir: &Path, names: &[&str], now: i64, days: i64) -> PathBuf {
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "Test CA");
+        let ca =
+            rcgen::CertifiedIssuer::self_signed(ca, rcgen::KeyPair::generate().unwrap()).unwrap();
+        let mut p =
+            rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        let at = |t: i64| ::time::OffsetDateTime::UNIX_EPOCH + ::time::Duration::seconds(t);
+        p.not_before = at(now - 86_400);
+        p.not_after = at(now + days * 86_400 + 3_600);
+        let cert = p
+            .signed_by(&rcgen::KeyPair::generate().unwrap(), &ca)
+            .unwrap();
+        let path = dir.join(format!("{}-{days}.pem", names.join("_")));
+        std::fs::write(&path, format!("{}{}", cert.pem(), ca.pem())).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_certificate_is_due_when_missing_self_signed_short_of_a_name_or_under_30_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = crate::plan::tls::now();
+        let a = settings(&["matrix.example.org", "example.org"]);
+        assert_eq!(
+            due(&a, &dir.path().join("absent.pem"), now),
+            Err(Due::Missing)
+        );
+        let ss = crate::exec::apply::self_signed(&a.names, now).unwrap();
+        let stand_in = dir.path().join("stand-in.pem");
+        std::fs::write(&stand_in, ss.cert.pem()).unwrap();
+        assert_eq!(due(&a, &stand_in, now), Err(Due::StandIn));
+        let one = issued(dir.path(), &["matrix.example.org"], now, 80);
+        assert_eq!(
+            due(&a, &one, now),
+            Err(Due::NamesMissing(vec!["example.org".into()]))
+        );
+        let soon = issued(dir.path(), &["matrix.example.org", "example.org"], now, 20);
+        assert_eq!(due(&a, &soon, now), Err(Due::Expiring { days: 20 }));
+        let fine = issued(dir.path(), &["matrix.example.org", "example.org"], now, 31);
+        assert_eq!(due(&a, &fine, now).map(|(d, _)| d), Ok(31));
+    }
+}
