@@ -1014,3 +1014,5 @@ acme-no-pid = no running process in { $path }, so nothing reloads the new certif
 acme-cannot-signal = cannot send SIGHUP to pid { $pid }: { $error }
 acme-hangup = { $name } (pid { $pid }) reloads its certificate (SIGHUP, no restart)
 tls-renewal-no-systemd = not running ({ $manager } is not running here)
+q-acme-directory-ca-prompt = Root certificate of that CA's HTTPS, if the system does not trust it (empty: none)
+help-install-acme-directory-ca = Root certificate (PEM) of a private ACME CA's HTTPS, if the system does not trust it

@@ -1001,3 +1001,5 @@ acme-no-pid = هیچ فرایند در حال اجرایی در { $path } نیس
 acme-cannot-signal = فرستادن SIGHUP به فرایند { $pid } ممکن نیست: { $error }
 acme-hangup = { $name } (فرایند { $pid }) گواهی‌اش را دوباره بارگذاری می‌کند (SIGHUP، بدون راه‌اندازی دوباره)
 tls-renewal-no-systemd = در حال اجرا نیست ({ $manager } این‌جا اجرا نمی‌شود)
+q-acme-directory-ca-prompt = گواهی ریشه‌ی HTTPS آن مرجع، اگر سیستم به آن اعتماد ندارد (خالی: هیچ)
+help-install-acme-directory-ca = گواهی ریشه (PEM) برای HTTPS یک مرجع ACME خصوصی، اگر سیستم به آن اعتماد ندارد

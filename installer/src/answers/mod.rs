@@ -191,6 +191,15 @@ answers! {
         default: none,
         applies: |a| a.tls == Some(Tls::Acme),
     },
+    /// Root certificate (PEM) of a private ACME CA's HTTPS, if the system does not trust it.
+    acme_directory_ca: AbsPath, opt {
+        value_name: "FILE",
+        prompt: "Root certificate of that CA's HTTPS, if the system does not trust it (empty: none)",
+        explain: "",
+        required: false,
+        default: none,
+        applies: |a| a.tls == Some(Tls::Acme) && a.acme_directory.is_some(),
+    },
     /// The URL clients reach the server at [default: https://SERVER_NAME/].
     public_baseurl: BaseUrl, one {
         value_name: "URL",

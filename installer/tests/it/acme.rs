@@ -300,7 +300,9 @@ fn issue_19_acme_certificates_from_pebble_through_nginx_renewed_and_kept_on_fail
     let given = answers::file::parse(&format!(
         "server_name = \"acme.test\"\npublic_baseurl = \"https://matrix.acme.test/\"\n\
          tls = \"acme\"\nacme_directory = \"https://localhost:{port}/dir\"\n\
-         acme_email = \"admin@acme.test\"\nreport_stats = \"no\"\nfederation = \"no\"\n"
+         acme_directory_ca = {:?}\nacme_email = \"admin@acme.test\"\n\
+         report_stats = \"no\"\nfederation = \"no\"\n",
+        ca_listener.display().to_string()
     ))
     .unwrap();
     let a = Answers::from_given(&matrixctl::wizard::complete(&given, false).unwrap()).unwrap();
@@ -361,7 +363,7 @@ fn issue_19_acme_certificates_from_pebble_through_nginx_renewed_and_kept_on_fail
         .expect("the plan has an ACME step");
     if let Step::Acme { acme, reload } = &mut acme_step {
         assert_eq!(acme.names, ["matrix.acme.test", "acme.test"]);
-        acme.directory_ca = Some(ca_listener.clone());
+        assert_eq!(acme.directory_ca.as_ref(), Some(&ca_listener));
         reload.manager_marker = Some(dir.join("no-service-manager"));
         reload.test = Some(nginx.cmd(&["-t", "-q"]));
         reload.direct = Direct::Commands {
@@ -442,8 +444,7 @@ fn issue_19_acme_certificates_from_pebble_through_nginx_renewed_and_kept_on_fail
     let settings = std::fs::read_to_string(&renew).unwrap().replace(
         "[key_owner]",
         &format!(
-            "directory_ca = {:?}\ndeploy_hook = [[{}]]\n\n[key_owner]",
-            dir.join("listener.pem").display().to_string(),
+            "deploy_hook = [[{}]]\n\n[key_owner]",
             nginx
                 .cmd(&["-s", "reload"])
                 .argv

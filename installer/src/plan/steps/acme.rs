@@ -57,7 +57,7 @@ fn settings(c: &Ctx, tls: &TlsFiles) -> Option<Acme> {
             vec!["0.0.0.0:80".into()]
         },
         hup_pid_file: c.direct_tls.then(|| c.l.pid_file.clone()),
-        directory_ca: None,
+        directory_ca: a.acme_directory_ca.as_ref().map(|p| p.to_path_buf()),
         deploy_hook: Vec::new(),
     })
 }
