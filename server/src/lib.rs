@@ -84,7 +84,15 @@ impl Server {
             &config.tls_certificate_path,
             &config.tls_private_key_path,
         ) {
-            tokio::spawn(reload_tls_on_hangup(cfg.clone(), cert.clone(), key.clone()));
+            // Registered now, so a SIGHUP as soon as the pid file exists is never fatal.
+            let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+                .context("cannot handle SIGHUP")?;
+            tokio::spawn(reload_tls_on_hangup(
+                hangup,
+                cfg.clone(),
+                cert.clone(),
+                key.clone(),
+            ));
         }
         std::fs::create_dir_all(&config.media_store_path).with_context(|| {
             format!(
@@ -227,14 +235,11 @@ impl Server {
 /// certificate, `matrixctl renew-certs`) and serves new connections with them, without a
 /// restart; when the new pair does not load, the current one stays and the error is logged.
 async fn reload_tls_on_hangup(
+    mut hangup: tokio::signal::unix::Signal,
     cfg: axum_server::tls_rustls::RustlsConfig,
     cert: std::path::PathBuf,
     key: std::path::PathBuf,
 ) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
-        return;
-    };
     while hangup.recv().await.is_some() {
         match cfg.reload_from_pem_file(&cert, &key).await {
             Ok(()) => tracing::info!(cert = %cert.display(), "reloaded the TLS certificate"),
