@@ -45,8 +45,10 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || tools+=(nginx)
 command -v shellcheck >/dev/null || tools+=(shellcheck)
 command -v systemd-analyze >/dev/null || tools+=(systemd)
 command -v tmux >/dev/null || tools+=(tmux)
+# Let's Encrypt's test CA and its mock DNS (pebble-challtestsrv), for install --tls acme.
+command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null || tools+=(pebble)
 apt_install "matrixctl install's tests" "${tools[@]}"
-echo "provision: nginx, shellcheck, systemd-analyze and tmux are installed" >&2
+echo "provision: nginx, shellcheck, systemd-analyze, tmux and pebble are installed" >&2
 
 # packaging/check (scripts/test.sh runs it as root): Debian's tools for every package format.
 pkg_tools=()

@@ -49,6 +49,24 @@ pub enum Command {
     Backup(crate::commands::backup::BackupArgs),
     /// Put a server back from an archive `backup` wrote, checksums verified first.
     Restore(crate::commands::backup::restore::RestoreArgs),
+    /// Renew the ACME certificate when fewer than 30 days remain (run by the renewal timer).
+    RenewCerts(RenewCertsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RenewCertsArgs {
+    /// The renewal settings install wrote [default: acme/renew.toml in the config directory].
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ask the CA for a new certificate even when the current one is not due.
+    #[arg(long)]
+    pub force: bool,
+    /// Paths in the settings are under this directory tree (for tests and image builders); nginx is not reloaded.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Use this OS family's data instead of detecting it.
+    #[arg(long, value_name = "NAME")]
+    pub distro: Option<String>,
 }
 
 /// Every answer has a flag (declared with its question in `answers`); secrets are only ever

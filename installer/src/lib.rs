@@ -43,5 +43,6 @@ pub fn run(cli: cli::Cli, printer: &ui::Printer) -> Result<ExitStatus, CliError>
         cli::Command::MigrateDb(args) => commands::migrate_db::run(args, printer),
         cli::Command::Backup(args) => commands::backup::run(args, printer),
         cli::Command::Restore(args) => commands::backup::restore::run(args, printer),
+        cli::Command::RenewCerts(args) => commands::renew_certs::run(args, printer),
     }
 }

@@ -79,6 +79,21 @@ impl Server {
             ),
             _ => None,
         };
+        if let (Some(cfg), Some(cert), Some(key)) = (
+            &tls,
+            &config.tls_certificate_path,
+            &config.tls_private_key_path,
+        ) {
+            // Registered now, so a SIGHUP as soon as the pid file exists is never fatal.
+            let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+                .context("cannot handle SIGHUP")?;
+            tokio::spawn(reload_tls_on_hangup(
+                hangup,
+                cfg.clone(),
+                cert.clone(),
+                key.clone(),
+            ));
+        }
         std::fs::create_dir_all(&config.media_store_path).with_context(|| {
             format!(
                 "cannot create media_store_path {}",
@@ -213,6 +228,26 @@ impl Server {
         }
         self.services.close_db().await;
         Ok(())
+    }
+}
+
+/// On SIGHUP, reads `tls_certificate_path` and `tls_private_key_path` again (a renewed
+/// certificate, `matrixctl renew-certs`) and serves new connections with them, without a
+/// restart; when the new pair does not load, the current one stays and the error is logged.
+async fn reload_tls_on_hangup(
+    mut hangup: tokio::signal::unix::Signal,
+    cfg: axum_server::tls_rustls::RustlsConfig,
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
+) {
+    while hangup.recv().await.is_some() {
+        match cfg.reload_from_pem_file(&cert, &key).await {
+            Ok(()) => tracing::info!(cert = %cert.display(), "reloaded the TLS certificate"),
+            Err(e) => tracing::error!(
+                cert = %cert.display(),
+                "cannot reload the TLS certificate, keeping the current one: {e}"
+            ),
+        }
     }
 }
 

@@ -11,8 +11,8 @@ pub mod values;
 
 use define::{answers, answers_ty, given_ty, or_default, to_answers, to_given};
 pub use values::{
-    AbsPath, BaseUrl, Database, EmailFrom, Kind, Port, Proxy, Registration, ServerName, Text, Tls,
-    TurnUri, YesNo,
+    AbsPath, AcmeDirectory, BaseUrl, Database, Email, EmailFrom, Kind, LETS_ENCRYPT,
+    LETS_ENCRYPT_STAGING, Port, Proxy, Registration, ServerName, Text, Tls, TurnUri, YesNo,
 };
 
 /// One question of `QUESTIONS`.
@@ -47,6 +47,29 @@ impl Question {
     }
 }
 
+/// Choices the wizard shows by a label (`q-KEY-choice-VALUE`) rather than their bare name.
+const CHOICE_LABELS: &[(&str, &[&str])] = &[(
+    "tls",
+    &["acme", "self-signed", "existing", "direct", "none"],
+)];
+
+impl Question {
+    /// How the wizard shows choice `value` in the current language.
+    pub fn choice_label(&self, value: &str) -> String {
+        let labelled = CHOICE_LABELS
+            .iter()
+            .any(|(k, vs)| *k == self.key && vs.contains(&value));
+        if !labelled {
+            return value.to_string();
+        }
+        crate::i18n::format(
+            crate::i18n::current(),
+            &question_id(self.key, &format!("choice-{value}")),
+            &[],
+        )
+    }
+}
+
 fn question_id(key: &str, what: &str) -> String {
     format!("q-{}-{what}", key.replace('_', "-"))
 }
@@ -62,6 +85,10 @@ pub fn catalogue_ids() -> Vec<String> {
             }
             ids
         })
+        .chain(CHOICE_LABELS.iter().flat_map(|(k, vs)| {
+            vs.iter()
+                .map(move |v| question_id(k, &format!("choice-{v}")))
+        }))
         .collect()
 }
 
@@ -79,7 +106,7 @@ fn default_baseurl(a: &Given) -> Option<BaseUrl> {
     let url = match (a.proxy?, a.tls?) {
         (Proxy::Nginx, Tls::None) => format!("http://{host}/"),
         (Proxy::Nginx, _) => format!("https://{host}/"),
-        (Proxy::None, Tls::Direct) => format!("https://{host}:8448/"),
+        (Proxy::None, Tls::Direct | Tls::Acme) => format!("https://{host}:8448/"),
         (Proxy::None, _) => format!("http://{host}:8008/"),
     };
     url.parse().ok()
@@ -114,7 +141,7 @@ answers! {
     /// Where the TLS certificate comes from.
     tls: Tls, one {
         prompt: "TLS certificate",
-        explain: "self-signed: generated here; existing: your full-chain certificate and key; direct: matrixd itself listens with TLS on 8448; none: plain HTTP (testing only).",
+        explain: "acme: Let's Encrypt (or another ACME CA) issues it and it renews itself, which needs this host's name in DNS and port 80 open; self-signed: generated here; existing: your full-chain certificate and key; direct: matrixd itself listens with TLS on 8448; none: plain HTTP (testing only).",
         required: false,
         default: |_| Some(Tls::SelfSigned),
         applies: always,
@@ -136,6 +163,42 @@ answers! {
         required: true,
         default: none,
         applies: |a| a.tls == Some(Tls::Existing),
+    },
+    /// Email the ACME CA may write to about the certificates (optional).
+    acme_email: Email, opt {
+        value_name: "EMAIL",
+        prompt: "Email for Let's Encrypt's expiry notices (empty: none)",
+        explain: "",
+        required: false,
+        default: none,
+        applies: |a| a.tls == Some(Tls::Acme),
+    },
+    /// Use Let's Encrypt's staging directory (certificates nobody trusts; for trying things out).
+    acme_staging: YesNo, opt {
+        clap: |a| a.num_args(0..=1).default_missing_value("yes"),
+        prompt: "Use Let's Encrypt's staging CA (for testing; its certificates are not trusted)?",
+        explain: "",
+        required: false,
+        default: |_| Some(YesNo::No),
+        applies: |a| a.tls == Some(Tls::Acme),
+    },
+    /// The ACME directory (RFC 8555) certificates come from, if not Let's Encrypt's.
+    acme_directory: AcmeDirectory, opt {
+        value_name: "URL",
+        prompt: "Another ACME CA's directory URL (empty: Let's Encrypt)",
+        explain: "",
+        required: false,
+        default: none,
+        applies: |a| a.tls == Some(Tls::Acme),
+    },
+    /// Root certificate (PEM) of a private ACME CA's HTTPS, if the system does not trust it.
+    acme_directory_ca: AbsPath, opt {
+        value_name: "FILE",
+        prompt: "Root certificate of that CA's HTTPS, if the system does not trust it (empty: none)",
+        explain: "",
+        required: false,
+        default: none,
+        applies: |a| a.tls == Some(Tls::Acme) && a.acme_directory.is_some(),
     },
     /// The URL clients reach the server at [default: https://SERVER_NAME/].
     public_baseurl: BaseUrl, one {

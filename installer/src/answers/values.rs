@@ -106,6 +106,8 @@ choice! {
         None,
     }
     Tls {
+        /// A certificate from Let's Encrypt (or another ACME CA), renewed unattended.
+        Acme,
         /// A certificate generated here.
         SelfSigned,
         /// Your full-chain certificate and key (--tls-cert, --tls-key).
@@ -231,6 +233,34 @@ text! {
             ))
         }
     };
+    /// An email address (for the ACME account).
+    Email = |s| {
+        match s.split_once('@') {
+            Some((user, host))
+                if !user.is_empty()
+                    && host.contains('.')
+                    && !s.chars().any(|c| c.is_whitespace() || "<>,;:".contains(c)) =>
+            {
+                Ok(s.to_string())
+            }
+            _ => Err(crate::tr!(
+                "val-email",
+                value = format!("{s:?}"),
+                example = "admin@example.org"
+            )),
+        }
+    };
+    /// An ACME directory URL (RFC 8555): https.
+    AcmeDirectory = |s| {
+        match url::Url::parse(s) {
+            Ok(u) if u.scheme() == "https" && u.host().is_some() => Ok(s.to_string()),
+            _ => Err(crate::tr!(
+                "val-acme-directory",
+                value = format!("{s:?}"),
+                example = LETS_ENCRYPT
+            )),
+        }
+    };
     /// A turn: or turns: URI.
     TurnUri = |s| {
         if (s.starts_with("turn:") || s.starts_with("turns:")) && s.len() > 6 {
@@ -244,6 +274,11 @@ text! {
         }
     };
 }
+
+/// Let's Encrypt's production ACME directory.
+pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
+/// Let's Encrypt's staging directory (untrusted certificates, generous rate limits).
+pub const LETS_ENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
 
 impl ServerName {
     /// The host part (no port).

@@ -6,5 +6,6 @@ pub mod generate_config;
 pub mod install;
 pub mod migrate_db;
 pub mod register_user;
+pub mod renew_certs;
 pub mod service;
 pub mod uninstall;

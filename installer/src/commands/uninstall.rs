@@ -78,6 +78,18 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
         for c in &d.service.disable {
             let _ = system::run(&sub(c, &svc.name));
         }
+        // The certificate renewal timer (--tls acme), if install enabled one.
+        if let Some(timer) = d.renewal.timer.as_deref().map(Path::new)
+            && timer.exists()
+            && let Some(name) = timer.file_name()
+        {
+            let _ = system::run(&Cmd::new(vec![
+                "systemctl".into(),
+                "disable".into(),
+                "--now".into(),
+                name.to_string_lossy().into_owned(),
+            ]));
+        }
     }
 
     // Files install wrote outside config and data (unit, nginx site, .well-known, binary, …).

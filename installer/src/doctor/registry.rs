@@ -189,6 +189,12 @@ pub fn all() -> Vec<CheckDef> {
             tls::chain
         ),
         def!(
+            "tls.renewal",
+            Tls,
+            "the ACME certificate renews itself (its timer or daily script)",
+            tls::renewal
+        ),
+        def!(
             "federation.well_known",
             Federation,
             "/.well-known/matrix/server is valid JSON with m.server",

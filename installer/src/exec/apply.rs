@@ -54,6 +54,7 @@ fn describe(step: &Step) -> String {
         Step::Include { file, .. } => tr!("step-include", path = file.display()),
         Step::Service(s) => tr!("step-service", name = s.name),
         Step::Wait { url, .. } => tr!("step-wait", url = url),
+        Step::Acme { acme, .. } => tr!("step-acme", names = acme.names.join(", ")),
         Step::Append { file, what, .. } => {
             tr!("step-append", what = what, path = file.display())
         }
@@ -372,21 +373,49 @@ impl Run<'_> {
                 names,
                 key_owner,
                 affects,
+                stand_in,
                 ..
             } => {
                 let (hc, hk) = (self.host(cert), self.host(key));
-                if hc.exists() && hk.exists() {
-                    self.status("Keeping", tr!("exec-cert-kept", path = cert.display()));
-                    return Ok(());
-                }
-                let ck =
-                    self_signed(names).map_err(|e| tr!("exec-cannot-generate-cert", error = e))?;
+                let now = crate::plan::tls::now();
+                let renew = match std::fs::read(&hc) {
+                    Ok(pem) if hk.exists() => {
+                        if *stand_in || !crate::plan::tls::due(&pem, now) {
+                            self.status(
+                                "Keeping",
+                                tr!(
+                                    "exec-cert-kept",
+                                    path = cert.display(),
+                                    days = crate::plan::tls::RENEW_DAYS
+                                ),
+                            );
+                            return Ok(());
+                        }
+                        true
+                    }
+                    _ => false,
+                };
+                let ck = self_signed(names, now)
+                    .map_err(|e| tr!("exec-cannot-generate-cert", error = e))?;
                 for p in [&hc, &hk] {
                     if p.exists() {
                         let b = self.backup(p)?;
                         self.status(
                             "Backing up",
-                            format!("{} to {} (its pair was missing)", p.display(), b.display()),
+                            if renew {
+                                tr!(
+                                    "exec-cert-backup-due",
+                                    path = p.display(),
+                                    backup = b.display(),
+                                    days = crate::plan::tls::RENEW_DAYS
+                                )
+                            } else {
+                                tr!(
+                                    "exec-cert-backup-unpaired",
+                                    path = p.display(),
+                                    backup = b.display()
+                                )
+                            },
                         );
                     }
                 }
@@ -556,6 +585,53 @@ impl Run<'_> {
                     Err(e) => return Err(e.to_string()),
                 }
             }
+            Step::Acme { acme, reload } => {
+                match crate::exec::acme::ensure(acme, &self.opts.root, false)? {
+                    crate::exec::acme::Outcome::NotDue { days, not_after } => self.status(
+                        "Keeping",
+                        tr!(
+                            "acme-not-due",
+                            path = acme.cert.display(),
+                            date = not_after,
+                            n = days,
+                            limit = crate::plan::tls::RENEW_DAYS
+                        ),
+                    ),
+                    crate::exec::acme::Outcome::Obtained {
+                        why,
+                        not_after,
+                        issuer,
+                    } => {
+                        self.changed(
+                            "Obtained",
+                            tr!(
+                                "acme-obtained",
+                                path = acme.cert.display(),
+                                issuer = issuer,
+                                date = not_after,
+                                why = why.describe()
+                            ),
+                            Affects::Nginx,
+                        );
+                        if let Some(pid_file) = &acme.hup_pid_file {
+                            let pid = crate::exec::acme::hangup(&self.host(pid_file))?;
+                            self.status(
+                                "Reloading",
+                                tr!("acme-hangup", name = reload.name, pid = pid),
+                            );
+                        } else if let service::Outcome::Reloaded(how)
+                        | service::Outcome::Restarted(how)
+                        | service::Outcome::Started(how) =
+                            service::ensure(reload, true, false)?
+                        {
+                            self.status("Reloading", format!("{}: {how}", reload.name));
+                            self.report
+                                .changed
+                                .push(format!("reloaded {}", reload.name));
+                        }
+                    }
+                }
+            }
             Step::Wait { url, connect, ca } => {
                 let ms = wait_for(url, connect, ca.as_deref().map(|p| self.host(p)).as_deref())?;
                 self.status("Ready", tr!("exec-ready", url = url, ms = ms));
@@ -657,10 +733,24 @@ pub fn apply(plan: &Plan, opts: &Options, printer: &Printer) -> Result<Report, F
     Ok(run.report)
 }
 
-/// A self-signed certificate for `names`, its subject the first name (rcgen's default subject,
-/// "rcgen self signed cert", is what `doctor` and browsers would otherwise show).
-fn self_signed(names: &[String]) -> Result<rcgen::CertifiedKey<rcgen::KeyPair>, rcgen::Error> {
+/// Self-signed certificates are valid from this many seconds before they are made (clocks
+/// that run a little behind still accept them).
+const CLOCK_MARGIN: i64 = 300;
+/// ... for a year.
+const SELF_SIGNED_DAYS: i64 = 365;
+
+/// A self-signed certificate for `names`, valid from `now` (less `CLOCK_MARGIN`) for
+/// `SELF_SIGNED_DAYS` days (rcgen's default is 1975 to 4096), its subject the first name
+/// (rcgen's default subject, "rcgen self signed cert", is what `doctor` and browsers would
+/// otherwise show).
+pub fn self_signed(
+    names: &[String],
+    now: i64,
+) -> Result<rcgen::CertifiedKey<rcgen::KeyPair>, rcgen::Error> {
     let mut params = rcgen::CertificateParams::new(names.to_vec())?;
+    let at = |t: i64| time::OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(t);
+    params.not_before = at(now - CLOCK_MARGIN);
+    params.not_after = at(now + SELF_SIGNED_DAYS * 86_400);
     let mut dn = rcgen::DistinguishedName::new();
     if let Some(first) = names.first() {
         dn.push(rcgen::DnType::CommonName, first.clone());

@@ -38,6 +38,8 @@ pub struct Distro {
     pub nginx: Nginx,
     pub postgresql: Postgresql,
     pub coturn: Coturn,
+    /// How `matrixctl renew-certs` runs unattended (`--tls acme`).
+    pub renewal: Renewal,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -127,6 +129,26 @@ pub struct UserData {
 pub struct Include {
     pub file: String,
     pub line: String,
+}
+
+/// The schedule of certificate renewal: a systemd timer (`systemd-timer`: `service` and
+/// `timer` unit files, then `enable`, and `start` when systemd runs), a daily script
+/// (`periodic`: `script`, run by the system's periodic(8) or crond), or `none` (a note says
+/// what to add to root's crontab).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Renewal {
+    pub kind: String,
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub timer: Option<String>,
+    #[serde(default)]
+    pub enable: Vec<Vec<String>>,
+    #[serde(default)]
+    pub start: Option<Vec<String>>,
+    #[serde(default)]
+    pub script: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -46,6 +46,8 @@ pub struct Facts {
     pub nginx_version: Option<(u32, u32, u32)>,
     /// The matrixd binary to install (next to matrixctl), when found.
     pub matrixd_source: Option<PathBuf>,
+    /// This matrixctl binary (copied beside matrixd for the certificate renewal timer).
+    pub matrixctl_source: Option<PathBuf>,
     /// Whether this host has IPv6 (nginx refuses `listen [::]:80` without it).
     pub ipv6: bool,
     /// The installed matrixd package, whose binary, service and user install then uses.
@@ -154,6 +156,7 @@ pub fn detect(root: &Path, distro_override: Option<&str>) -> Result<Facts, CliEr
         distro,
         nginx_version,
         matrixd_source,
+        matrixctl_source: std::env::current_exe().ok(),
         ipv6,
         packaged,
     })

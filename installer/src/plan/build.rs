@@ -32,12 +32,14 @@ pub fn build(
         steps::well_known::well_known(&c, &mut b)?;
         steps::nginx::nginx(&c, &mut b, &tls)?;
     }
+    steps::acme::files(&c, &mut b, &tls)?;
     if c.coturn {
         steps::coturn::coturn(&c, &mut b, turn.as_ref())?;
     }
     steps::service::definition(&c, &mut b)?;
     steps::answers_file::answers_file(&c, &mut b);
     steps::service::start(&c, &mut b);
+    steps::acme::obtain(&c, &mut b, &tls);
     steps::health::health(&c, &mut b, &tls);
 
     Ok(b.finish(c.l))

@@ -16,6 +16,11 @@ pub struct Layout {
     pub bin: PathBuf,
     pub secrets_dir: PathBuf,
     pub tls_dir: PathBuf,
+    /// ACME account keys and `renew.toml`.
+    pub acme_dir: PathBuf,
+    pub renew_config: PathBuf,
+    /// matrixctl beside matrixd (what the renewal timer runs).
+    pub matrixctl: PathBuf,
     pub answers: PathBuf,
     pub receipt: PathBuf,
     pub pid_file: PathBuf,
@@ -29,10 +34,17 @@ impl Layout {
         let config_dir = PathBuf::from(&p.config_dir);
         let run_dir = PathBuf::from(&p.run_dir);
         let log_dir = PathBuf::from(&p.log_dir);
+        let bin = match &facts.packaged {
+            Some(pkg) => pkg.bin.clone(),
+            None => PathBuf::from(&p.bin),
+        };
         Layout {
+            matrixctl: bin.with_file_name("matrixctl"),
             config: config_dir.join("homeserver.yaml"),
             secrets_dir: config_dir.join("secrets"),
             tls_dir: config_dir.join("tls"),
+            acme_dir: config_dir.join("acme"),
+            renew_config: config_dir.join("acme").join("renew.toml"),
             answers: config_dir.join("matrixctl-answers.toml"),
             receipt: config_dir.join("matrixctl-install.toml"),
             config_dir,
@@ -42,10 +54,7 @@ impl Layout {
             log_dir,
             run_dir,
             // The package's binary when a matrixd package is installed.
-            bin: match &facts.packaged {
-                Some(pkg) => pkg.bin.clone(),
-                None => PathBuf::from(&p.bin),
-            },
+            bin,
             service: "matrixd".into(),
         }
     }

@@ -79,7 +79,7 @@ impl Change {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Owner {
     pub user: String,
     pub group: String,
@@ -195,7 +195,8 @@ pub enum Step {
         change: Change,
     },
     File(FileStep),
-    /// A self-signed certificate and key for `names`, unless both exist.
+    /// A self-signed certificate and key for `names`, unless both exist (and, unless it only
+    /// stands in until an ACME certificate replaces it, have `RENEW_DAYS` days left).
     SelfSigned {
         cert: PathBuf,
         key: PathBuf,
@@ -203,6 +204,7 @@ pub enum Step {
         key_owner: Owner,
         change: Change,
         affects: Affects,
+        stand_in: bool,
     },
     Symlink {
         link: PathBuf,
@@ -217,6 +219,14 @@ pub enum Step {
     },
     /// Enable and start (or restart/reload when something it depends on changed).
     Service(ServiceStep),
+    /// A certificate from an ACME CA, obtained now if it is due (`exec::acme`), then nginx
+    /// reloaded when it changed.
+    Acme {
+        acme: Box<Acme>,
+        /// The service that serves the challenges and the certificate (nginx; matrixd, which
+        /// is sent SIGHUP instead, without nginx).
+        reload: Box<ServiceStep>,
+    },
     /// Wait until the URL answers (resolving the host to `connect`, trusting `ca`).
     Wait {
         url: String,
@@ -238,6 +248,40 @@ pub enum Step {
     },
 }
 
+/// What obtaining and renewing an ACME certificate needs; also what `acme/renew.toml` holds,
+/// so `matrixctl renew-certs` (run by the renewal timer) does exactly what install did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acme {
+    /// The ACME directory URL (RFC 8555).
+    pub directory: String,
+    pub email: Option<String>,
+    /// Every name the certificate covers (HTTP-01 for each).
+    pub names: Vec<String>,
+    /// The full chain (leaf first) and its private key.
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub key_owner: Owner,
+    /// Where the account keys are kept (one file per directory host; never regenerated).
+    pub account_dir: PathBuf,
+    /// Where HTTP-01 responses are written: served as /.well-known/acme-challenge/.
+    pub challenge_dir: PathBuf,
+    /// The root certificate (PEM) the directory's HTTPS is checked against instead of the
+    /// system's (a private CA, or a test CA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_ca: Option<PathBuf>,
+    /// Without nginx (`--proxy none`): the addresses renew-certs itself answers HTTP-01 on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http01_listen: Vec<String>,
+    /// After a renewal, SIGHUP the process in this pid file (matrixd, which then reloads its
+    /// certificate) instead of reloading nginx.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hup_pid_file: Option<PathBuf>,
+    /// Commands run after a renewal instead of reloading nginx (empty: reload nginx).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deploy_hook: Vec<Vec<String>>,
+}
+
 impl Step {
     /// Steps that act on the running system rather than write files; `--root` skips them.
     pub fn is_activation(&self) -> bool {
@@ -247,6 +291,7 @@ impl Step {
                 | Step::User { .. }
                 | Step::Run { .. }
                 | Step::Service(_)
+                | Step::Acme { .. }
                 | Step::Wait { .. }
         )
     }

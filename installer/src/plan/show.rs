@@ -160,10 +160,16 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                 names,
                 key_owner,
                 change,
+                stand_in,
                 ..
             } => {
-                let detail = if *change == Change::Keep {
-                    tr!("plan-cert-keep")
+                let days = crate::plan::tls::RENEW_DAYS;
+                let detail = if *stand_in {
+                    tr!("plan-cert-stand-in", names = names.join(", "))
+                } else if *change == Change::Keep {
+                    tr!("plan-cert-keep", days = days)
+                } else if *change == Change::Update {
+                    tr!("plan-cert-renew", names = names.join(", "), days = days)
                 } else {
                     tr!("plan-cert-new", names = names.join(", "), tool = "rcgen")
                 };
@@ -267,6 +273,26 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
             }
             Step::Wait { url, connect, .. } => {
                 line(&mut out, "wait", url, tr!("plan-wait", connect = connect));
+            }
+            Step::Acme { acme, reload } => {
+                line(
+                    &mut out,
+                    "acme",
+                    acme.cert.display(),
+                    tr!(
+                        "plan-acme",
+                        names = acme.names.join(", "),
+                        directory = acme.directory,
+                        challenge = "HTTP-01",
+                        dir = if acme.http01_listen.is_empty() {
+                            acme.challenge_dir.display().to_string()
+                        } else {
+                            acme.http01_listen.join(", ")
+                        },
+                        days = crate::plan::tls::RENEW_DAYS,
+                        service = reload.name
+                    ),
+                );
             }
         }
     }

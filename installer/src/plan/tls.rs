@@ -1,5 +1,6 @@
 //! Checks an existing certificate before it is used: a PEM full chain whose certificates each
-//! name the next as issuer, currently valid, and matching the private key. Reads bytes only.
+//! name the next as issuer, currently valid, and matching the private key; and says when a
+//! certificate we manage is due for renewal. Reads bytes only.
 
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -57,4 +58,29 @@ pub fn check_pair(cert_pem: &[u8], key_pem: &[u8]) -> Result<(), String> {
         return Err(crate::tr!("ptls-key-mismatch", subject = leaf.subject()));
     }
     Ok(())
+}
+
+/// A certificate matrixctl manages (self-signed or ACME) is renewed when fewer days remain.
+pub const RENEW_DAYS: i64 = 30;
+
+/// Seconds until the first certificate in `cert_pem` expires (negative once it has), or `None`
+/// when there is no readable certificate.
+pub fn seconds_left(cert_pem: &[u8], now: i64) -> Option<i64> {
+    let der = CertificateDer::pem_slice_iter(cert_pem).next()?.ok()?;
+    let (_, leaf) = x509_parser::parse_x509_certificate(der.as_ref()).ok()?;
+    Some(leaf.validity().not_after.timestamp() - now)
+}
+
+/// Whether a managed certificate must be made again: unreadable, or fewer than `RENEW_DAYS`
+/// days left.
+pub fn due(cert_pem: &[u8], now: i64) -> bool {
+    seconds_left(cert_pem, now).is_none_or(|s| s < RENEW_DAYS * 86_400)
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }

@@ -22,6 +22,10 @@ pub const SERVICE_OPENRC: TemplateId = TemplateId("service/openrc.tera");
 pub const SERVICE_FREEBSD: TemplateId = TemplateId("service/freebsd-rc.tera");
 pub const SERVICE_OPENBSD: TemplateId = TemplateId("service/openbsd-rc.tera");
 pub const COTURN_CONF: TemplateId = TemplateId("coturn/turnserver.conf.tera");
+pub const ACME_RENEW: TemplateId = TemplateId("acme/renew.toml.tera");
+pub const ACME_SERVICE: TemplateId = TemplateId("acme/renew-certs.service.tera");
+pub const ACME_TIMER: TemplateId = TemplateId("acme/renew-certs.timer.tera");
+pub const ACME_PERIODIC: TemplateId = TemplateId("acme/renew-certs-periodic.sh.tera");
 /// What packaging/pkggen renders for the packages (packaging/manifest.toml), not `install`.
 pub const PACKAGE_HOMESERVER: TemplateId = TemplateId("package/homeserver.yaml.tera");
 pub const PACKAGE_SETUP: TemplateId = TemplateId("package/setup.sh.tera");
@@ -74,6 +78,22 @@ pub const TEMPLATES: &[(TemplateId, &str)] = &[
     (
         COTURN_CONF,
         include_str!("../../../templates/coturn/turnserver.conf.tera"),
+    ),
+    (
+        ACME_RENEW,
+        include_str!("../../../templates/acme/renew.toml.tera"),
+    ),
+    (
+        ACME_SERVICE,
+        include_str!("../../../templates/acme/renew-certs.service.tera"),
+    ),
+    (
+        ACME_TIMER,
+        include_str!("../../../templates/acme/renew-certs.timer.tera"),
+    ),
+    (
+        ACME_PERIODIC,
+        include_str!("../../../templates/acme/renew-certs-periodic.sh.tera"),
     ),
     (
         PACKAGE_HOMESERVER,

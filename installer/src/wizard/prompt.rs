@@ -20,9 +20,10 @@ pub fn ask(q: &Question, default: Option<&str>) -> std::io::Result<Vec<String>> 
             let start = default
                 .and_then(|d| choices.iter().position(|c| c == d))
                 .unwrap_or(0);
+            let labels: Vec<String> = choices.iter().map(|c| q.choice_label(c)).collect();
             let i = Select::new()
                 .with_prompt(&prompt)
-                .items(&choices)
+                .items(&labels)
                 .default(start)
                 .interact()
                 .map_err(map)?;

@@ -74,7 +74,7 @@ fn tls_key_match_fails_with_another_key() {
 }
 
 #[test]
-fn tls_expiry_fails_when_expired_and_warns_under_14_days() {
+fn issue_19_tls_expiry_fails_when_expired_and_warns_under_30_days() {
     let pki = Pki::new();
     let expired = pki.leaf(&["matrix.example.test", "example.test"], -2);
     let (_d, cfg) = with_cert(&pki.fullchain(&expired), &expired.key_pem);
@@ -84,6 +84,29 @@ fn tls_expiry_fails_when_expired_and_warns_under_14_days() {
     let (_d, cfg) = with_cert(&pki.fullchain(&soon), &soon.key_pem);
     let s = expect(&cfg, "tls.expiry", &[], "warn");
     assert!(s.contains("expires in 5 day(s)"), "{s}");
+    assert!(fix(&cfg).contains("certbot renew"), "{}", fix(&cfg));
+    let month = pki.leaf(&["matrix.example.test", "example.test"], 25);
+    let (_d, cfg) = with_cert(&pki.fullchain(&month), &month.key_pem);
+    let s = expect(&cfg, "tls.expiry", &[], "warn");
+    assert!(s.contains("expires in 25 day(s)"), "{s}");
+    let later = pki.leaf(&["matrix.example.test", "example.test"], 31);
+    let (_d, cfg) = with_cert(&pki.fullchain(&later), &later.key_pem);
+    expect(&cfg, "tls.expiry", &[], "ok");
+    // A self-signed certificate made 340 days and an hour ago has 24 days and 23 hours left: a
+    // re-run of the install renews it.
+    let now = matrixctl::plan::tls::now();
+    let names = ["matrix.example.test".to_string()];
+    let old = matrixctl::exec::apply::self_signed(&names, now - 340 * 86_400 - 3600).unwrap();
+    let (_d, cfg) = with_cert(&old.cert.pem(), &old.signing_key.serialize_pem());
+    let s = expect(&cfg, "tls.expiry", &[], "warn");
+    assert!(s.contains("expires in 24 day(s)"), "{s}");
+    assert!(fix(&cfg).contains("matrixctl install"), "{}", fix(&cfg));
+}
+
+/// The fix tls.expiry proposes.
+fn fix(cfg: &std::path::Path) -> String {
+    let (_, report) = crate::doctor_support::doctor_json(cfg, &["tls.expiry"]);
+    report["checks"][0]["fix"].to_string()
 }
 
 #[test]
@@ -133,4 +156,38 @@ fn the_nginx_sites_certificate_is_checked_too() {
     expect(&cfg, "tls.key_match", &["--nginx-site", site_arg], "ok");
     let s = expect(&cfg, "tls.chain", &["--nginx-site", site_arg], "fail");
     assert!(s.contains("fullchain.pem"), "{s}");
+}
+
+#[test]
+fn issue_19_tls_renewal_reports_a_missing_timer_and_skips_without_acme() {
+    let pki = Pki::new();
+    let leaf = good(&pki);
+    let (dir, cfg) = with_cert(&pki.fullchain(&leaf), &leaf.key_pem);
+    let s = expect(&cfg, "tls.renewal", &[], "skip");
+    assert!(s.contains("renew.toml"), "{s}");
+    // install --tls acme's settings beside the config, but no timer on this machine.
+    std::fs::create_dir_all(dir.path().join("acme")).unwrap();
+    std::fs::write(
+        dir.path().join("acme/renew.toml"),
+        format!(
+            "directory = \"https://acme-v02.api.letsencrypt.org/directory\"\nnames = [\"matrix.example.test\"]\ncert = \"{0}/cert.pem\"\nkey = \"{0}/key.pem\"\naccount_dir = \"{0}/acme\"\nchallenge_dir = \"{0}/www\"\n\n[key_owner]\nuser = \"root\"\ngroup = \"root\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    for distro in ["debian", "alpine"] {
+        if std::path::Path::new("/etc/systemd/system/matrixd-renew-certs.timer").exists()
+            || std::path::Path::new("/etc/periodic/daily/matrixd-renew-certs").exists()
+        {
+            return;
+        }
+        let s = expect(&cfg, "tls.renewal", &["--distro", distro], "warn");
+        assert!(s.contains("will not renew itself"), "{distro}: {s}");
+    }
+    // The fix for a certificate about to expire is now renew-certs.
+    let soon = pki.leaf(&["matrix.example.test", "example.test"], 5);
+    std::fs::write(dir.path().join("cert.pem"), pki.fullchain(&soon)).unwrap();
+    write_mode(&dir.path().join("key.pem"), soon.key_pem.as_bytes(), 0o600);
+    expect(&cfg, "tls.expiry", &[], "warn");
+    assert!(fix(&cfg).contains("matrixctl renew-certs"), "{}", fix(&cfg));
 }

@@ -17,7 +17,7 @@ use crate::{matrixctl, stderr, stdout};
 const FAMILIES: &[&str] = &[
     "debian", "fedora", "opensuse", "arch", "alpine", "freebsd", "openbsd",
 ];
-const ANSWER_SETS: &[&str] = &["basic", "postgres-full", "direct"];
+const ANSWER_SETS: &[&str] = &["basic", "postgres-full", "direct", "acme", "acme-direct"];
 
 fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -33,6 +33,7 @@ fn test_facts(family: &str) -> Facts {
         distro: distro::by_name(family).unwrap(),
         nginx_version: None,
         matrixd_source: Some(PathBuf::from("/opt/matrixctl/bin/matrixd")),
+        matrixctl_source: Some(PathBuf::from("/opt/matrixctl/bin/matrixctl")),
         ipv6: true,
         packaged: None,
     }
@@ -240,8 +241,14 @@ fn planning_is_pure_and_a_second_plan_over_the_result_changes_nothing() {
         if let Step::Dir { path, .. } = s {
             m.files.insert(path.clone(), Vec::new());
         }
-        if let Step::SelfSigned { cert, key, .. } = s {
-            m.files.insert(cert.clone(), b"c".to_vec());
+        if let Step::SelfSigned {
+            cert, key, names, ..
+        } = s
+        {
+            // A certificate made now: more than 30 days left, so it is kept.
+            let ck =
+                matrixctl::exec::apply::self_signed(names, matrixctl::plan::tls::now()).unwrap();
+            m.files.insert(cert.clone(), ck.cert.pem().into_bytes());
             m.files.insert(key.clone(), b"k".to_vec());
         }
     }
@@ -390,7 +397,7 @@ fn an_existing_certificate_must_be_a_full_chain_matching_its_key() {
 }
 
 /// Facts whose every path lies under `dir`, so a plan can be executed for real in a test.
-fn facts_under(dir: &Path, family: &str) -> Facts {
+pub fn facts_under(dir: &Path, family: &str) -> Facts {
     let mut f = test_facts(family);
     let p = |s: &mut String| *s = format!("{}{}", dir.display(), s);
     let d = &mut f.distro;
@@ -412,6 +419,7 @@ fn facts_under(dir: &Path, family: &str) -> Facts {
     }
     d.nginx.webroot_in_chroot = None;
     f.matrixd_source = None;
+    f.matrixctl_source = None;
     f
 }
 
@@ -498,6 +506,7 @@ fn the_nginx_site_passes_nginx_t_with_debians_nginx() {
         ("basic", "self-signed"),
         ("basic", "none"),
         ("postgres-full", "self-signed"),
+        ("acme", "acme"),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let mut f = facts_under(dir.path(), "debian");
@@ -1008,4 +1017,263 @@ fn issue_15_an_installed_package_provides_the_binary_and_the_service() {
     let e = plan::build(&a, &facts, &m, &mut counter()).unwrap_err();
     assert!(e.message.contains("other.example"), "{}", e.message);
     assert!(e.hint.contains("--server-name other.example"), "{}", e.hint);
+}
+
+/// The leaf's validity, as Unix seconds.
+fn validity(pem: &[u8]) -> (i64, i64) {
+    use rustls::pki_types::pem::PemObject as _;
+    let der = rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .next()
+        .unwrap()
+        .unwrap();
+    let (_, c) = x509_parser::parse_x509_certificate(der.as_ref()).unwrap();
+    (
+        c.validity().not_before.timestamp(),
+        c.validity().not_after.timestamp(),
+    )
+}
+
+#[test]
+fn issue_19_self_signed_certificates_last_a_year_and_a_rerun_renews_them_under_30_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let flags = ["--server-name", "example.org", "--report-stats", "no"];
+    let out = run_install(root, &flags);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tls = root.join("etc/matrixd/tls");
+    let (cert, key) = (tls.join("fullchain.pem"), tls.join("privkey.pem"));
+    let now = matrixctl::plan::tls::now();
+    let (from, to) = validity(&std::fs::read(&cert).unwrap());
+    assert!(
+        (now - 600..=now).contains(&from),
+        "valid from now less a small margin, not {from} (now {now})"
+    );
+    assert!(
+        (now + 364 * 86_400..=now + 366 * 86_400).contains(&to),
+        "valid for a year, not until {to} (now {now})"
+    );
+
+    // 40 days left: a re-run keeps it.
+    let names = ["example.org".to_string()];
+    let write = |made: i64| {
+        let ck = matrixctl::exec::apply::self_signed(&names, made).unwrap();
+        std::fs::write(&cert, ck.cert.pem()).unwrap();
+        std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+        ck.cert.pem()
+    };
+    let kept = write(now - 325 * 86_400);
+    let dry = run_install(root, &["--dry-run"]);
+    assert!(
+        stdout(&dry).contains("keep       /etc/matrixd/tls/fullchain.pem"),
+        "{}",
+        stdout(&dry)
+    );
+    let out = run_install(root, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&cert).unwrap(), kept);
+
+    // 20 days left: the plan says so, a re-run makes a new pair and keeps the old as backups.
+    let old = write(now - 345 * 86_400);
+    let dry = run_install(root, &["--dry-run"]);
+    assert!(
+        stdout(&dry).contains("update     /etc/matrixd/tls/fullchain.pem")
+            && stdout(&dry).contains("fewer than 30 days left"),
+        "{}",
+        stdout(&dry)
+    );
+    let out = run_install(root, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let new = std::fs::read_to_string(&cert).unwrap();
+    assert_ne!(new, old, "renewed");
+    let (_, to) = validity(new.as_bytes());
+    assert!(to > now + 364 * 86_400);
+    let backups: Vec<String> = std::fs::read_dir(&tls)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".bak"))
+        .collect();
+    assert_eq!(backups.len(), 2, "{backups:?}");
+    let backup = backups
+        .iter()
+        .find(|n| n.starts_with("fullchain.pem"))
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(tls.join(backup)).unwrap(), old);
+    assert!(
+        matrixctl::plan::tls::check_pair(new.as_bytes(), &std::fs::read(&key).unwrap()).is_ok()
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn issue_19_acme_answers_are_checked_and_the_plan_shows_the_challenge_and_the_timer() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let base = [
+        "--server-name",
+        "example.org",
+        "--report-stats",
+        "no",
+        "--tls",
+        "acme",
+    ];
+    let with = |extra: &[&str]| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(extra);
+        run_install(root, &args)
+    };
+    let bad_email = with(&["--acme-email", "admin", "--dry-run"]);
+    assert_ne!(bad_email.status.code(), Some(0));
+    assert!(
+        stderr(&bad_email).contains("is not an email address"),
+        "{}",
+        stderr(&bad_email)
+    );
+    let plain_http = with(&["--acme-directory", "http://ca.example/dir", "--dry-run"]);
+    assert_ne!(plain_http.status.code(), Some(0));
+    assert!(
+        stderr(&plain_http).contains("is not an https URL"),
+        "{}",
+        stderr(&plain_http)
+    );
+    // Without nginx, matrixd serves TLS and matrixctl answers the challenges itself.
+    let no_proxy = with(&["--proxy", "none", "--dry-run"]);
+    assert!(no_proxy.status.success(), "{}", stderr(&no_proxy));
+    assert!(
+        stdout(&no_proxy).contains("/etc/matrixd/acme/renew.toml")
+            && stdout(&no_proxy).contains("/etc/matrixd/acme/challenges/")
+            && !stdout(&no_proxy).contains("/etc/nginx"),
+        "{}",
+        stdout(&no_proxy)
+    );
+    let staging = with(&["--acme-staging", "--dry-run"]);
+    assert!(staging.status.success(), "{}", stderr(&staging));
+    let plan = stdout(&staging);
+    for want in [
+        "self-signed stand-in",
+        "/etc/matrixd/acme/renew.toml",
+        "/var/www/matrixd/.well-known/acme-challenge/",
+        "/etc/systemd/system/matrixd-renew-certs.timer",
+    ] {
+        assert!(plan.contains(want), "{want}:\n{plan}");
+    }
+    // Into a root: everything but the certificate itself (that needs nginx running); staging,
+    // then production on a re-run that says so; another re-run changes nothing.
+    let directory = |root: &Path| {
+        let renew = std::fs::read_to_string(root.join("etc/matrixd/acme/renew.toml")).unwrap();
+        renew
+            .lines()
+            .find(|l| l.starts_with("directory = "))
+            .unwrap()
+            .to_string()
+    };
+    let out = with(&["--acme-email", "admin@example.org", "--acme-staging"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        directory(root).contains("acme-staging-v02"),
+        "{}",
+        directory(root)
+    );
+    let out = run_install(root, &["--acme-staging", "no"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        directory(root),
+        "directory = \"https://acme-v02.api.letsencrypt.org/directory\""
+    );
+    let renew = std::fs::read_to_string(root.join("etc/matrixd/acme/renew.toml")).unwrap();
+    assert!(renew.contains("email = \"admin@example.org\""), "{renew}");
+    let before = snapshot(root);
+    let again = run_install(root, &[]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("nothing was changed"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(before, snapshot(root), "a re-run changed bytes");
+}
+
+/// The text of the file rendered from template `id` in `plan`.
+fn rendered(plan: &Plan, id: &str) -> String {
+    plan.steps
+        .iter()
+        .find_map(|s| match s {
+            Step::File(fs) => match &fs.content {
+                Content::Template { id: t, text } if *t == id => Some(text.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no {id} in the plan"))
+}
+
+#[test]
+fn issue_19_the_renewal_timer_passes_systemd_analyze_and_the_daily_script_shellcheck() {
+    let (Some(analyze), Some(shellcheck)) = (
+        testkit::tool("systemd-analyze"),
+        testkit::tool("shellcheck"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = facts_under(dir.path(), "debian");
+    // ExecStart must name an existing binary: the test binary stands in for matrixctl.
+    let exe = std::env::current_exe().unwrap();
+    f.distro.paths.bin = exe.with_file_name("matrixd").to_string_lossy().into_owned();
+    let plan = plan::build(&answer_set("acme"), &f, &memory(), &mut counter()).unwrap();
+    let service = rendered(&plan, "acme/renew-certs.service.tera");
+    let service = service.replace(
+        &exe.with_file_name("matrixctl")
+            .to_string_lossy()
+            .into_owned(),
+        &exe.to_string_lossy(),
+    );
+    std::fs::write(dir.path().join("matrixd-renew-certs.service"), service).unwrap();
+    std::fs::write(
+        dir.path().join("matrixd-renew-certs.timer"),
+        rendered(&plan, "acme/renew-certs.timer.tera"),
+    )
+    .unwrap();
+    let out = Command::new(&analyze)
+        .arg("verify")
+        .arg(dir.path().join("matrixd-renew-certs.service"))
+        .arg(dir.path().join("matrixd-renew-certs.timer"))
+        .output()
+        .unwrap();
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    let relevant: Vec<&str> = all
+        .lines()
+        .filter(|l| l.contains("matrixd-renew-certs"))
+        .collect();
+    assert!(
+        out.status.success() && relevant.is_empty(),
+        "systemd-analyze verify:\n{all}"
+    );
+    for family in ["alpine", "freebsd"] {
+        let plan = plan::build(
+            &answer_set("acme"),
+            &test_facts(family),
+            &memory(),
+            &mut counter(),
+        )
+        .unwrap();
+        let text = rendered(&plan, "acme/renew-certs-periodic.sh.tera");
+        let path = dir.path().join(format!("{family}-renew"));
+        std::fs::write(&path, &text).unwrap();
+        let out = Command::new(&shellcheck)
+            .args(["-s", "sh"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "shellcheck rejects the {family} script:\n{}{}\n{text}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
 }

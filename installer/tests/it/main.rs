@@ -1,6 +1,7 @@
 //! matrixctl's integration tests: templates (golden files and a round trip through the
 //! server's loader) and the CLI's behaviour through the real binary.
 
+mod acme;
 mod doctor;
 mod doctor_config;
 mod doctor_net;

@@ -14,6 +14,7 @@ fn layout() -> Layout {
         distro: distro::by_name("debian").unwrap(),
         nginx_version: None,
         matrixd_source: None,
+        matrixctl_source: None,
         ipv6: true,
         packaged: None,
     })

@@ -245,6 +245,86 @@ async fn tls_listener_serves_https() {
     home.cleanup().await;
 }
 
+/// The certificate a TLS listener presents, trusting anything.
+async fn presented(port: u16) -> Vec<u8> {
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .tls_info(true)
+        .build()
+        .unwrap();
+    let r = client
+        .get(format!("https://localhost:{port}/_matrix/key/v2/server"))
+        .send()
+        .await
+        .unwrap();
+    r.extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|i| i.peer_certificate())
+        .unwrap()
+        .to_vec()
+}
+
+/// Issue 19: SIGHUP makes a TLS listener read its certificate and key again (a renewed
+/// certificate) without a restart; a pair that does not load leaves the current one serving.
+#[tokio::test]
+async fn issue_19_tls_listener_reloads_its_certificate_on_sighup() {
+    let home = Home::new(Engine::Sqlite).await;
+    let (cert, key) = (home.path().join("cert.pem"), home.path().join("key.pem"));
+    let write = |ck: &rcgen::CertifiedKey<rcgen::KeyPair>| {
+        std::fs::write(&cert, ck.cert.pem()).unwrap();
+        std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+        ck.cert.der().to_vec()
+    };
+    let first = write(&rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap());
+    let extra = format!(
+        "tls_certificate_path: \"{}\"\ntls_private_key_path: \"{}\"\n",
+        cert.display(),
+        key.display()
+    );
+    let path = home.write_config(&Options {
+        extra,
+        ..Default::default()
+    });
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("    type: http\n", "    type: http\n    tls: true\n");
+    std::fs::write(&path, text).unwrap();
+    let config = matrixd::config::load(&[path]).unwrap();
+    let server = matrixd::Server::start(config).await.unwrap();
+    let port = server.local_addrs()[0].port();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.serve(async move {
+        let _ = rx.await;
+    }));
+    assert_eq!(presented(port).await, first);
+
+    let second = write(&rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap());
+    // SAFETY: kill(2) on our own pid; matrixd handles SIGHUP since Server::start.
+    assert_eq!(unsafe { libc::kill(libc::getpid(), libc::SIGHUP) }, 0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while presented(port).await != second {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still the old certificate"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    std::fs::write(&cert, "not a certificate\n").unwrap();
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(libc::getpid(), libc::SIGHUP) }, 0);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        presented(port).await,
+        second,
+        "a bad pair keeps the current one"
+    );
+
+    let _ = tx.send(());
+    task.await.unwrap().unwrap();
+    home.cleanup().await;
+}
+
 #[tokio::test]
 async fn tls_listener_with_a_bad_certificate_refuses_to_start() {
     let home = Home::new(Engine::Sqlite).await;

@@ -17,7 +17,7 @@ use crate::msg;
 const SERVICE: &str = "matrixd";
 
 /// Runs a read-only query of the service manager; `None` when it cannot run at all.
-fn query(argv: &[String]) -> Option<(bool, String)> {
+pub(crate) fn query(argv: &[String]) -> Option<(bool, String)> {
     let (prog, args) = argv.split_first()?;
     // ALLOWED: a read-only question to the service manager (is-enabled / is-active).
     let out = std::process::Command::new(prog)
@@ -31,7 +31,7 @@ fn query(argv: &[String]) -> Option<(bool, String)> {
     ))
 }
 
-fn manager_running(ctx: &Ctx) -> bool {
+pub(crate) fn manager_running(ctx: &Ctx) -> bool {
     ctx.distro.as_ref().is_some_and(|d| {
         d.service
             .running_marker

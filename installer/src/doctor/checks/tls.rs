@@ -1,6 +1,7 @@
 //! TLS certificates on disk: matrixd's own (`tls_certificate_path`) and the nginx site's
-//! (`ssl_certificate`). Each readable, matching its private key, valid for 14 more days,
-//! covering the public host names, and a full chain (fullchain.pem, not cert.pem).
+//! (`ssl_certificate`). Each readable, matching its private key, valid for 30 more days (when
+//! matrixctl renews what it manages), covering the public host names, and a full chain
+//! (fullchain.pem, not cert.pem); and, for `install --tls acme`, the renewal timer's state.
 
 use std::path::PathBuf;
 
@@ -208,7 +209,95 @@ pub fn key_match(ctx: &Ctx) -> Outcome {
     })
 }
 
-pub const WARN_DAYS: i64 = 14;
+/// Warn when fewer days remain: matrixctl renews what it manages at this point, so a
+/// certificate under it means renewal is not running.
+pub const WARN_DAYS: i64 = crate::plan::tls::RENEW_DAYS;
+
+/// The ACME renewal settings beside the config (`install --tls acme`), when there are any.
+fn renew_settings(ctx: &Ctx) -> Option<(PathBuf, crate::plan::model::Acme)> {
+    let path = renew_path(ctx)?;
+    let text = std::fs::read_to_string(&path).ok()?;
+    Some((path, toml::from_str(&text).ok()?))
+}
+
+fn renew_path(ctx: &Ctx) -> Option<PathBuf> {
+    Some(ctx.loaded.paths.first()?.parent()?.join("acme/renew.toml"))
+}
+
+/// What renews a certificate: matrixctl renew-certs for ours from an ACME CA, a re-run of the
+/// install for a self-signed one, else certbot.
+fn renew_cmd(ctx: &Ctx, s: &CertSource, leaf: &X509Certificate<'_>) -> &'static str {
+    if renew_settings(ctx).is_some_and(|(_, a)| a.cert == s.cert) {
+        "matrixctl renew-certs"
+    } else if leaf.subject().as_raw() == leaf.issuer().as_raw() {
+        "matrixctl install"
+    } else {
+        "certbot renew"
+    }
+}
+
+/// How the ACME certificate renews itself: the systemd timer enabled and active, or the daily
+/// script present.
+pub fn renewal(ctx: &Ctx) -> Outcome {
+    let none = || {
+        Outcome::skip(msg!(
+            "tls-renewal-none",
+            path = renew_path(ctx).unwrap_or_default().display()
+        ))
+    };
+    let (Some((path, _)), Some(d)) = (renew_settings(ctx), ctx.distro.as_ref()) else {
+        return none();
+    };
+    let r = &d.renewal;
+    let missing = |file: &str| {
+        Outcome::warn(
+            msg!("tls-renewal-missing", path = path.display(), what = file),
+            msg!("tls-renewal-missing-fix", cmd = "matrixctl install"),
+        )
+    };
+    match (r.kind.as_str(), &r.timer, &r.script) {
+        ("systemd-timer", Some(timer_path), _) => {
+            if !std::path::Path::new(timer_path).exists() {
+                return missing(timer_path);
+            }
+            let timer = std::path::Path::new(timer_path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let (enabled, active) = if super::service::manager_running(ctx) {
+                let q = |verb: &str| {
+                    super::service::query(&["systemctl".into(), verb.into(), timer.clone()])
+                        .map(|(_, out)| out)
+                        .unwrap_or_default()
+                };
+                (q("is-enabled"), q("is-active"))
+            } else {
+                (
+                    "-".to_string(),
+                    crate::tr!("tls-renewal-no-systemd", manager = "systemd"),
+                )
+            };
+            if enabled == "enabled" && active == "active" {
+                Outcome::ok(msg!("tls-renewal-timer-ok", timer = timer, state = active))
+            } else {
+                Outcome::warn(
+                    msg!(
+                        "tls-renewal-timer-off",
+                        timer = timer.clone(),
+                        state = format!("{enabled}, {active}")
+                    ),
+                    msg!("tls-renewal-timer-fix", timer = timer),
+                )
+            }
+            .detail("renew_config", path.display())
+        }
+        ("periodic", _, Some(script)) if std::path::Path::new(script).exists() => {
+            Outcome::ok(msg!("tls-renewal-script", path = script))
+        }
+        ("periodic", _, Some(script)) => missing(script),
+        _ => none(),
+    }
+}
 
 pub fn expiry(ctx: &Ctx) -> Outcome {
     each(ctx, |s, chain| {
@@ -228,7 +317,7 @@ pub fn expiry(ctx: &Ctx) -> Outcome {
         } else if left <= 0 {
             Outcome::fail(
                 msg!("tls-expired", path = s.cert.display(), date = v.not_after),
-                msg!("tls-expired-fix", cmd = "certbot renew"),
+                msg!("tls-expired-fix", cmd = renew_cmd(ctx, s, &chain[0])),
             )
         } else if days < WARN_DAYS {
             Outcome::warn(
@@ -238,7 +327,7 @@ pub fn expiry(ctx: &Ctx) -> Outcome {
                     n = days,
                     date = v.not_after
                 ),
-                msg!("tls-expires-soon-fix", cmd = "certbot renew"),
+                msg!("tls-expires-soon-fix", cmd = renew_cmd(ctx, s, &chain[0])),
             )
         } else {
             Outcome::ok(msg!("tls-valid-for", path = s.cert.display(), n = days))

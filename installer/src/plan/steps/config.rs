@@ -9,7 +9,7 @@ use super::turn::Turn;
 use super::{
     Builder, Ctx, FEDERATION_PORT, HTTP_PORT, URL_PREVIEW_IP_RANGE_BLACKLIST, answered, err, s,
 };
-use crate::answers::{Registration, Tls};
+use crate::answers::Registration;
 use crate::plan::model::Affects;
 use crate::plan::steps::PlanError;
 use crate::render::homeserver::{
@@ -106,7 +106,7 @@ pub fn config(
                 macaroon_secret_key: s(&secrets.macaroon),
                 form_secret: s(&secrets.form),
             }),
-            tls_listener: (a.tls == Tls::Direct).then(|| TlsListenerCtx {
+            tls_listener: c.direct_tls.then(|| TlsListenerCtx {
                 port: FEDERATION_PORT,
                 bind_addresses: vec!["0.0.0.0".into()],
                 cert: s(&tls.cert),

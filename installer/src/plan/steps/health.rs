@@ -10,7 +10,7 @@ pub fn health(c: &Ctx, b: &mut Builder, tls: &TlsFiles) {
     let a = c.a;
     let connect_port = if c.nginx {
         c.public_port
-    } else if a.tls == Tls::Direct {
+    } else if c.direct_tls {
         FEDERATION_PORT
     } else {
         HTTP_PORT

@@ -3,6 +3,7 @@
 //! answers imply); `Builder` is what they add to (steps, notes), with the read-only view of
 //! what exists and the source of new secrets.
 
+pub mod acme;
 pub mod answers_file;
 pub mod binary;
 pub mod config;
@@ -108,6 +109,10 @@ pub struct Ctx<'a> {
     /// TURN is configured (coturn here, or given URIs).
     pub turn: bool,
     pub uses_tls: bool,
+    /// matrixd terminates TLS itself (`--tls direct`, or `--tls acme` without nginx).
+    pub direct_tls: bool,
+    /// The time planning judges certificates by (seconds since the Unix epoch).
+    pub now: i64,
 }
 
 impl<'a> Ctx<'a> {
@@ -135,11 +140,13 @@ impl<'a> Ctx<'a> {
             public_host,
             public_port,
             server_host: a.server_name.host(),
+            now: crate::plan::tls::now(),
             nginx: a.proxy == Proxy::Nginx,
             postgres: a.database == Database::Postgres,
             coturn,
             turn: coturn || !a.turn_uris.is_empty(),
             uses_tls: a.tls != Tls::None,
+            direct_tls: a.tls == Tls::Direct || (a.tls == Tls::Acme && a.proxy != Proxy::Nginx),
         }
     }
 

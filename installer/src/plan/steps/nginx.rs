@@ -25,6 +25,8 @@ struct NginxCtx {
     federation_port: bool,
     upstream: String,
     well_known: bool,
+    /// Serve /.well-known/acme-challenge/ on port 80 from the webroot (`--tls acme`).
+    acme: bool,
     webroot: String,
 }
 
@@ -50,6 +52,7 @@ pub fn nginx(c: &Ctx, b: &mut Builder, tls: &TlsFiles) -> Result<(), PlanError> 
             federation_port: a.federation.yes() && a.tls != Tls::Direct,
             upstream: format!("http://127.0.0.1:{HTTP_PORT}"),
             well_known: a.well_known.yes(),
+            acme: a.tls == Tls::Acme,
             webroot: d
                 .nginx
                 .webroot_in_chroot

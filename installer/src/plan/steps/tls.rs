@@ -1,6 +1,10 @@
 //! Step group 7: the TLS certificate and key. `existing` ones are checked (full chain, valid,
-//! matching key) and used where they are; `self-signed` and `direct` get a certificate made
-//! here for the public host (and the server name's), unless both files exist.
+//! matching key) and used where they are; `acme` starts with a self-signed stand-in (so nginx
+//! can start and serve the challenges; `steps::acme` replaces it); `self-signed` and `direct`
+//! get a certificate made
+//! here for the public host (and the server name's), unless both files exist and the
+//! certificate has more than `RENEW_DAYS` days left (then it is made again, the old pair kept
+//! as a backup).
 
 use std::path::PathBuf;
 
@@ -46,11 +50,30 @@ pub fn tls(c: &Ctx, b: &mut Builder) -> Result<TlsFiles, PlanError> {
             key: c.l.tls_dir.join("privkey.pem"),
         },
     };
+    if a.tls == Tls::Acme && !(b.existing.exists(&files.cert) && b.existing.exists(&files.key)) {
+        b.steps.push(Step::SelfSigned {
+            cert: files.cert.clone(),
+            key: files.key.clone(),
+            names: c.host_names(),
+            key_owner: if c.direct_tls {
+                c.user.clone()
+            } else {
+                c.root.clone()
+            },
+            change: Change::Create,
+            affects: if c.direct_tls {
+                Affects::Homeserver
+            } else {
+                Affects::Nginx
+            },
+            stand_in: true,
+        });
+    }
     if matches!(a.tls, Tls::SelfSigned | Tls::Direct) {
-        let change = if b.existing.exists(&files.cert) && b.existing.exists(&files.key) {
-            Change::Keep
-        } else {
-            Change::Create
+        let change = match (b.existing.read(&files.cert), b.existing.exists(&files.key)) {
+            (Some(pem), true) if crate::plan::tls::due(&pem, c.now) => Change::Update,
+            (Some(_), true) => Change::Keep,
+            _ => Change::Create,
         };
         let direct = a.tls == Tls::Direct;
         b.steps.push(Step::SelfSigned {
@@ -68,6 +91,7 @@ pub fn tls(c: &Ctx, b: &mut Builder) -> Result<TlsFiles, PlanError> {
             } else {
                 Affects::Nginx
             },
+            stand_in: false,
         });
     }
     Ok(files)

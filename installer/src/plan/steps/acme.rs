@@ -1,0 +1,234 @@
+//! `--tls acme`: what obtaining and renewing a certificate from an ACME CA needs. `files` (step
+//! group 7b) writes the account directory, the challenge directory nginx serves (without nginx,
+//! renew-certs answers on port 80 itself and SIGHUPs matrixd, which serves TLS), `renew.toml`
+//! (everything `matrixctl renew-certs` needs) and the renewal schedule (a systemd timer or a
+//! daily script, from the distro data); `obtain` (after the services start, so nginx answers
+//! the HTTP-01 challenges) gets the certificate now when it is due and reloads nginx.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::tls::TlsFiles;
+use super::{Builder, Ctx, cmd, s};
+use crate::answers::{Tls, YesNo};
+use crate::plan::model::{Acme, Affects, Cmd, Guard, Step};
+use crate::plan::steps::PlanError;
+use crate::plan::steps::service::{matrixd_service, nginx_service};
+
+/// Where HTTP-01 responses go on this host: under the nginx webroot (or, without nginx, beside
+/// the account keys: renew-certs serves them itself).
+pub fn challenge_dir(c: &Ctx) -> PathBuf {
+    if c.nginx {
+        Path::new(&c.d.nginx.webroot).join(".well-known/acme-challenge")
+    } else {
+        c.l.acme_dir.join("challenges")
+    }
+}
+
+fn settings(c: &Ctx, tls: &TlsFiles) -> Option<Acme> {
+    let a = c.a;
+    if a.tls != Tls::Acme {
+        return None;
+    }
+    Some(Acme {
+        // An explicit directory wins; else Let's Encrypt's, staging or production.
+        directory: match (&a.acme_directory, a.acme_staging) {
+            (Some(d), _) => d.to_string(),
+            (None, Some(YesNo::Yes)) => crate::answers::LETS_ENCRYPT_STAGING.to_string(),
+            (None, _) => crate::answers::LETS_ENCRYPT.to_string(),
+        },
+        email: a.acme_email.as_ref().map(|e| e.to_string()),
+        names: c.host_names(),
+        cert: tls.cert.clone(),
+        key: tls.key.clone(),
+        key_owner: if c.direct_tls {
+            c.user.clone()
+        } else {
+            c.root.clone()
+        },
+        account_dir: c.l.acme_dir.clone(),
+        challenge_dir: challenge_dir(c),
+        http01_listen: if c.nginx {
+            Vec::new()
+        } else if c.facts.ipv6 {
+            vec!["[::]:80".into()]
+        } else {
+            vec!["0.0.0.0:80".into()]
+        },
+        hup_pid_file: c.direct_tls.then(|| c.l.pid_file.clone()),
+        directory_ca: a.acme_directory_ca.as_ref().map(|p| p.to_path_buf()),
+        deploy_hook: Vec::new(),
+    })
+}
+
+#[derive(Serialize)]
+struct RenewCtx<'a> {
+    acme: &'a Acme,
+    renew_days: i64,
+}
+
+#[derive(Serialize)]
+struct ScheduleCtx {
+    server_name: String,
+    matrixctl: String,
+    renew_config: String,
+    renew_days: i64,
+}
+
+pub fn files(c: &Ctx, b: &mut Builder, tls: &TlsFiles) -> Result<(), PlanError> {
+    let Some(acme) = settings(c, tls) else {
+        return Ok(());
+    };
+    let l = &c.l;
+    b.dir(&l.acme_dir, 0o700, &c.root);
+    b.dir(&acme.challenge_dir, 0o755, &c.root);
+    b.template(
+        &l.renew_config,
+        crate::render::ACME_RENEW,
+        &RenewCtx {
+            acme: &acme,
+            renew_days: crate::plan::tls::RENEW_DAYS,
+        },
+        0o600,
+        &c.root,
+        Affects::Nothing,
+    )?;
+    matrixctl_binary(c, b);
+    let ctx = ScheduleCtx {
+        server_name: c.a.server_name.to_string(),
+        matrixctl: s(&l.matrixctl),
+        renew_config: s(&l.renew_config),
+        renew_days: crate::plan::tls::RENEW_DAYS,
+    };
+    let r = &c.d.renewal;
+    match r.kind.as_str() {
+        "systemd-timer" => {
+            if let (Some(service), Some(timer)) = (&r.service, &r.timer) {
+                b.template(
+                    Path::new(service),
+                    crate::render::ACME_SERVICE,
+                    &ctx,
+                    0o644,
+                    &c.root,
+                    Affects::Nothing,
+                )?;
+                b.template(
+                    Path::new(timer),
+                    crate::render::ACME_TIMER,
+                    &ctx,
+                    0o644,
+                    &c.root,
+                    Affects::Nothing,
+                )?;
+            }
+        }
+        "periodic" => {
+            if let Some(script) = &r.script {
+                b.template(
+                    Path::new(script),
+                    crate::render::ACME_PERIODIC,
+                    &ctx,
+                    0o755,
+                    &c.root,
+                    Affects::Nothing,
+                )?;
+            }
+        }
+        _ => b.notes.push(crate::msg!(
+            "plan-note-renew-crontab",
+            line = format!(
+                "17 3,15 * * * {} renew-certs --quiet --config {}",
+                s(&l.matrixctl),
+                s(&l.renew_config)
+            )
+        )),
+    }
+    Ok(())
+}
+
+/// The renewal schedule runs matrixctl beside matrixd: copy this one there (unless a package
+/// provides it).
+fn matrixctl_binary(c: &Ctx, b: &mut Builder) {
+    use crate::plan::model::{Change, Content, FileStep};
+    if c.facts.packaged.is_some() {
+        return;
+    }
+    let Some(src) = &c.facts.matrixctl_source else {
+        return;
+    };
+    let dst = &c.l.matrixctl;
+    if src == dst {
+        return;
+    }
+    let change = if b.existing.same_as(src, dst) {
+        Change::Unchanged
+    } else if b.existing.exists(dst) {
+        Change::Update
+    } else {
+        Change::Create
+    };
+    b.steps.push(Step::File(FileStep {
+        path: dst.clone(),
+        content: Content::Copy(src.clone()),
+        mode: 0o755,
+        owner: c.root.clone(),
+        change,
+        create_only: false,
+        affects: Affects::Nothing,
+    }));
+}
+
+/// After the services start: the certificate now (when due), and the timer enabled.
+pub fn obtain(c: &Ctx, b: &mut Builder, tls: &TlsFiles) {
+    let Some(acme) = settings(c, tls) else {
+        return;
+    };
+    b.steps.push(Step::Acme {
+        acme: Box::new(acme),
+        reload: Box::new(if c.nginx {
+            nginx_service(c.facts)
+        } else {
+            matrixd_service(c.facts)
+        }),
+    });
+    let r = &c.d.renewal;
+    if r.kind == "systemd-timer" {
+        let timer = r
+            .timer
+            .as_deref()
+            .and_then(|t| Path::new(t).file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let systemctl = |verb: &str| {
+            Guard::Outputs(Cmd::new(vec![
+                "systemctl".into(),
+                verb.into(),
+                timer.clone(),
+            ]))
+        };
+        for argv in &r.enable {
+            b.steps.push(Step::Run {
+                title: crate::msg!("step-renew-timer", timer = timer.clone()),
+                cmd: cmd(argv, &[]),
+                unless: Some(systemctl("is-enabled")),
+            });
+        }
+        if let Some(start) = &r.start {
+            // Started only where systemd runs (a container without it still gets it enabled).
+            let argv = match &c.d.service.running_marker {
+                Some(marker) => vec![
+                    "sh".to_string(),
+                    "-c".to_string(),
+                    format!("[ ! -d {marker} ] || {}", start.join(" ")),
+                ],
+                None => start.clone(),
+            };
+            b.steps.push(Step::Run {
+                title: crate::msg!("step-renew-timer-start", timer = timer.clone()),
+                cmd: Cmd::new(argv),
+                unless: Some(systemctl("is-active")),
+            });
+        }
+    }
+}
