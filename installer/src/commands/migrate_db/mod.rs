@@ -516,20 +516,7 @@ fn create_local_database(f: &Facts, a: &PostgresArgs, printer: &Printer) -> Resu
     let pg = &f.distro.postgresql;
     let role = a.user.clone().unwrap_or_default();
     let db = a.dbname.clone().unwrap_or_default();
-    let psql = |sql: String| {
-        Cmd::new(vec![
-            "psql".into(),
-            "-h".into(),
-            pg.socket_dir.clone(),
-            "-U".into(),
-            pg.superuser.clone(),
-            "-d".into(),
-            "postgres".into(),
-            "-tAc".into(),
-            sql,
-        ])
-        .as_user(&pg.os_user)
-    };
+    let psql = |sql: String| crate::plan::steps::postgres::superuser_sql(pg, sql);
     let fail = |e: String| CliError::failure(tr!("err-migrate-create-db", db = &db)).cause(e);
     let exists = |sql: String| system::run_ok(&psql(sql)).map(|o| o.stdout.trim() == "1");
     if !exists(format!("SELECT 1 FROM pg_roles WHERE rolname = '{role}'")).map_err(fail)? {

@@ -6,6 +6,22 @@ use std::path::PathBuf;
 use super::{Builder, Ctx, cmd, service::service_for};
 use crate::plan::model::{Affects, Cmd, Direct, Guard, Step};
 
+/// `sql` run by this machine's PostgreSQL superuser over its socket, answers unaligned.
+pub(crate) fn superuser_sql(pg: &crate::facts::distro::Postgresql, sql: String) -> Cmd {
+    Cmd::new(vec![
+        "psql".into(),
+        "-h".into(),
+        pg.socket_dir.clone(),
+        "-U".into(),
+        pg.superuser.clone(),
+        "-d".into(),
+        "postgres".into(),
+        "-tAc".into(),
+        sql,
+    ])
+    .as_user(&pg.os_user)
+}
+
 pub fn postgres(c: &Ctx, b: &mut Builder) {
     if !c.postgres {
         return;
@@ -43,20 +59,7 @@ pub fn postgres(c: &Ctx, b: &mut Builder) {
         pg.socket_dir.clone(),
     ]));
     b.steps.push(Step::Service(step));
-    let psql = |sql: String| {
-        Cmd::new(vec![
-            "psql".into(),
-            "-h".into(),
-            pg.socket_dir.clone(),
-            "-U".into(),
-            pg.superuser.clone(),
-            "-d".into(),
-            "postgres".into(),
-            "-tAc".into(),
-            sql,
-        ])
-        .as_user(&pg.os_user)
-    };
+    let psql = |sql: String| superuser_sql(pg, sql);
     let role = &d.user.name;
     b.steps.push(Step::Run {
         title: crate::msg!("plan-pg-role", role = role),
