@@ -284,6 +284,8 @@ impl Services {
         device_ids: &[String],
     ) -> Result<(), StoreError> {
         for d in device_ids {
+            // Its sliding sync connections go too: a later login under the same id starts over.
+            self.sliding.connections.forget_device(user_id, d);
             db::delete_device(&self.db, user_id, d).await?;
             self.keys_changed(user_id, d);
         }

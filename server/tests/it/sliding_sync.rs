@@ -587,3 +587,40 @@ async fn extensions_to_device_e2ee_account_data_receipts_typing(engine: Engine) 
     home.cleanup().await;
 }
 both_engines!(extensions_to_device_e2ee_account_data_receipts_typing);
+
+/// A device that logged out loses its connections: logging in again under the same device id,
+/// its old position is unknown and the client starts over.
+async fn a_logged_out_device_starts_over(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    alice.create_room(json!({"name": "A"})).await;
+    let login = json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": "alice"},
+        "password": "password", "device_id": "PHONE"});
+    let (status, v) = s.post("/_matrix/client/v3/login", &login).await;
+    assert_eq!(status, 200, "{v}");
+    let phone = User {
+        token: v["access_token"].as_str().unwrap().to_string(),
+        ..alice.clone()
+    };
+    let body = json!({"lists": {"l": list(json!([[0, 9]]), 1, json!([]))}});
+    let first = ss(&phone, None, &body).await;
+    let p = pos(&first);
+    assert_eq!(ss_status(&phone, Some(&p), 0, &body).await.0, 200);
+    phone.ok(Method::POST, "/logout", json!({})).await;
+    let (status, v) = s.post("/_matrix/client/v3/login", &login).await;
+    assert_eq!(status, 200, "{v}");
+    let phone = User {
+        token: v["access_token"].as_str().unwrap().to_string(),
+        ..alice.clone()
+    };
+    let (status, v) = ss_status(&phone, Some(&p), 0, &body).await;
+    assert_eq!(
+        (status, v["errcode"].clone()),
+        (400, json!("M_UNKNOWN_POS")),
+        "{v}"
+    );
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(a_logged_out_device_starts_over);
