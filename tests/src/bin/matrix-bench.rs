@@ -423,6 +423,49 @@ impl Client {
         self.call(reqwest::Method::GET, &path, Some(&u.token), None)
             .await
     }
+
+    /// A simplified sliding sync request (MSC4186) from `pos`.
+    async fn sliding(
+        &self,
+        u: &User,
+        pos: Option<&str>,
+        timeout_ms: u64,
+        body: &Value,
+    ) -> Result<(Value, usize)> {
+        let mut path = format!(
+            "/_matrix/client/unstable/org.matrix.simplified_msc3575/sync?timeout={timeout_ms}"
+        );
+        if let Some(p) = pos {
+            path.push_str(&format!("&pos={}", enc(p)));
+        }
+        self.call(reqwest::Method::POST, &path, Some(&u.token), Some(body))
+            .await
+    }
+}
+
+/// The room-list request Element X sends (matrix-sdk-ui's `RoomListService`): one list of
+/// every room, newest first, with a timeline of one event and the state it shows rooms by.
+fn element_x_room_list(rooms: usize) -> Value {
+    json!({
+        "conn_id": "room-list",
+        "lists": {"all_rooms": {
+            "ranges": [[0, rooms.saturating_sub(1)]],
+            "timeline_limit": 1,
+            "required_state": [
+                ["m.room.encryption", ""], ["m.room.member", "$LAZY"], ["m.room.member", "$ME"],
+                ["m.room.name", ""], ["m.room.canonical_alias", ""], ["m.room.power_levels", ""],
+                ["m.room.join_rules", ""], ["m.room.avatar", ""], ["m.room.create", ""],
+                ["m.room.topic", ""], ["m.room.pinned_events", ""], ["m.room.history_visibility", ""],
+                ["m.call.member", "*"]
+            ],
+            "filters": {"not_room_types": ["m.space"]}
+        }},
+        "extensions": {
+            "to_device": {"enabled": true}, "e2ee": {"enabled": true},
+            "account_data": {"enabled": true}, "receipts": {"enabled": true},
+            "typing": {"enabled": true}
+        }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -911,6 +954,7 @@ async fn many_rooms_phase(
             }
             since = v["next_batch"].as_str().unwrap_or_default().to_string();
         }
+        let sliding = sliding_sync_at(client, &syncer, &rooms).await?;
         let rss = pid
             .and_then(rss_kib)
             .map(|(r, _)| round(r as f64 / 1024.0, 1));
@@ -927,9 +971,100 @@ async fn many_rooms_phase(
             "empty_incremental_ms": median(empty),
             "one_message_incremental_ms": median(one),
             "rss_mib": rss,
+            "sliding_sync": sliding,
         }));
     }
     Ok(json!({ "sizes": sizes }))
+}
+
+/// Simplified sliding sync with Element X's room-list request, for a user in `rooms`: the first
+/// answer (a fresh login each time), an answer after one new message, and the delivery time
+/// from a send to a long-polling request's answer (median and p99). `null` when the server
+/// does not advertise it.
+async fn sliding_sync_at(
+    client: &Arc<Client>,
+    syncer: &User,
+    rooms: &[(String, User)],
+) -> Result<Value> {
+    let (versions, _) = client
+        .call(reqwest::Method::GET, "/_matrix/client/versions", None, None)
+        .await?;
+    if versions["unstable_features"]["org.matrix.simplified_msc3575"] != true {
+        return Ok(Value::Null);
+    }
+    let body = element_x_room_list(rooms.len());
+    let ms = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        round(v[v.len() / 2], 2)
+    };
+    let mut first = Vec::new();
+    let mut first_bytes = 0;
+    for _ in 0..3 {
+        let fresh = client.relogin("many").await?;
+        let t = Instant::now();
+        let (v, b) = client.sliding(&fresh, None, 0, &body).await?;
+        first.push(ms(t));
+        first_bytes = b;
+        let shown = v["rooms"].as_object().map_or(0, |m| m.len());
+        if shown != rooms.len() || v["lists"]["all_rooms"]["count"] != rooms.len() {
+            bail!(
+                "sliding sync's first answer shows {shown} of {} rooms",
+                rooms.len()
+            );
+        }
+    }
+    let (v, _) = client.sliding(syncer, None, 0, &body).await?;
+    let mut pos = v["pos"].as_str().unwrap_or_default().to_string();
+    let mut one = Vec::new();
+    for k in 0..10 {
+        let (room, member) = &rooms[(k * 7919 + 13) % rooms.len()];
+        client.send(member, room, "one new message").await?;
+        let t = Instant::now();
+        let (v, _) = client.sliding(syncer, Some(&pos), 0, &body).await?;
+        one.push(ms(t));
+        if v["rooms"].get(room.as_str()).is_none() {
+            bail!("sliding sync after a message in {room} does not show it");
+        }
+        pos = v["pos"].as_str().unwrap_or_default().to_string();
+    }
+    // Delivery: a request waits; a message is sent; the time until the answer has it.
+    let mut delivery = Vec::new();
+    for k in 0..40 {
+        let (room, member) = rooms[(k * 104_729 + 7) % rooms.len()].clone();
+        let waiting = {
+            let (client, syncer, body, pos) =
+                (client.clone(), syncer.clone(), body.clone(), pos.clone());
+            tokio::spawn(async move { client.sliding(&syncer, Some(&pos), 30_000, &body).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let t = Instant::now();
+        client.send(&member, &room, "delivered?").await?;
+        let (v, _) = waiting.await??;
+        delivery.push(ms(t));
+        if v["rooms"].get(room.as_str()).is_none() {
+            bail!("the long-polling sliding sync woke without the message in {room}");
+        }
+        pos = v["pos"].as_str().unwrap_or_default().to_string();
+    }
+    delivery.sort_by(|a, b| a.total_cmp(b));
+    let p99 = round(
+        delivery[(delivery.len() * 99 / 100).min(delivery.len() - 1)],
+        2,
+    );
+    eprintln!(
+        "many: sliding sync, {} rooms: first {:.1} ms, after one message {:.2} ms, delivery p99 {p99:.2} ms",
+        rooms.len(),
+        median(first.clone()),
+        median(one.clone())
+    );
+    Ok(json!({
+        "first_ms": median(first),
+        "first_bytes": first_bytes,
+        "one_message_ms": median(one),
+        "delivery_median_ms": median(delivery.clone()),
+        "delivery_p99_ms": p99,
+    }))
 }
 
 fn machine() -> Value {
