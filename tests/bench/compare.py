@@ -65,6 +65,16 @@ def many_rows(m, s):
             (f"user in {n:,} rooms: RSS after the syncs", ("rss_mib",), "MiB", "lower",
              ("ratio", 4) if n == 1000 else None, ms[n], ss[n]),
         ]
+        # Issue 16: Element X's room-list request, goal 10x Synapse on each at 300 rooms.
+        goal = ("ratio", 10) if n == 300 else None
+        rows += [
+            (f"user in {n:,} rooms: sliding sync, first answer", ("sliding_sync", "first_ms"),
+             "ms", "lower", goal, ms[n], ss[n]),
+            (f"user in {n:,} rooms: sliding sync after one new message",
+             ("sliding_sync", "one_message_ms"), "ms", "lower", goal, ms[n], ss[n]),
+            (f"user in {n:,} rooms: send → sliding sync delivery p99",
+             ("sliding_sync", "delivery_p99_ms"), "ms", "lower", goal, ms[n], ss[n]),
+        ]
     return rows
 
 
