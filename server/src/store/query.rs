@@ -244,7 +244,10 @@ mod tests {
         for (path, text) in &files {
             // The in-place reader, and the one place that decides between it and the pool.
             let reader = path == "store/direct.rs" || path == "store/query.rs";
-            if !reader && text.contains("rusqlite") {
+            // `store::copy` (matrixctl migrate-db, backup) reads an SQLite file table by table,
+            // whatever its columns, to write it elsewhere: no query of the server's is in it.
+            let copier = path.starts_with("store/copy/");
+            if !reader && !copier && text.contains("rusqlite") {
                 offences.push(format!("{path}: names rusqlite"));
             }
             // The handle is built (and its checkpointer started) in store/mod.rs.
