@@ -343,7 +343,17 @@ impl Services {
         membership: Option<&str>,
         not_membership: Option<&str>,
     ) -> Result<Vec<Value>, RoomError> {
-        let until = self.visible_until(user_id, room_id).await?;
+        let until = match self.visible_until(user_id, room_id).await {
+            // As Synapse: with `at`, the room's history visibility decides, and an invited
+            // user may read the members of a room whose history is `shared` or `invited`
+            // (Element Web asks before the invite is accepted).
+            Err(RoomError::Forbidden(_))
+                if at.is_some() && self.invite_may_read_members(user_id, room_id).await? =>
+            {
+                self.stream_position()
+            }
+            other => other?,
+        };
         let at = at.map_or(until, |a| a.min(until));
         let mut members = Vec::new();
         for row in db::state_at(&self.db, room_id, at).await? {
@@ -358,6 +368,30 @@ impl Services {
             members.push(p);
         }
         self.format_events(room_id, &members, None).await
+    }
+
+    /// Whether the user is invited to a room whose history visibility is `shared` or
+    /// `invited`.
+    async fn invite_may_read_members(
+        &self,
+        user_id: &str,
+        room_id: &str,
+    ) -> Result<bool, RoomError> {
+        if !matches!(db::membership(&self.db, user_id, room_id).await?, Some((m, _)) if m == "invite")
+        {
+            return Ok(false);
+        }
+        let visibility = self
+            .current_state_event(room_id, "m.room.history_visibility", "")
+            .await?
+            .map(|p| {
+                p.content_value()["history_visibility"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .unwrap_or_else(|| "shared".to_owned());
+        Ok(visibility == "shared" || visibility == "invited")
     }
 
     /// GET /rooms/{roomId}/joined_members: (user id, display name, avatar URL) of each.

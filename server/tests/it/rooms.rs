@@ -507,3 +507,63 @@ async fn relations_are_kept_and_listed(engine: Engine) {
     home.cleanup().await;
 }
 both_engines!(relations_are_kept_and_listed);
+
+/// Element Web reads the members of a room it is invited to with `?at=` before the invite is
+/// accepted: as Synapse, the history visibility decides (`shared` and `invited` let the invited
+/// user read them; `joined` does not), and without `at` an invited user is refused.
+async fn an_invited_user_reads_members_at_a_token_when_history_is_shared(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let room = alice
+        .create_room(json!({"preset": "private_chat", "invite": [bob.user_id]}))
+        .await;
+    let r = enc(&room);
+    let at = bob.sync(None, 0).await["next_batch"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, v) = bob
+        .get(&format!("/rooms/{r}/members?at={}", enc(&at)))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let mut who: Vec<(String, String)> = v["chunk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["state_key"].as_str().unwrap().to_string(),
+                e["content"]["membership"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    who.sort();
+    assert_eq!(
+        who,
+        [
+            (alice.user_id.clone(), "join".to_string()),
+            (bob.user_id.clone(), "invite".to_string())
+        ]
+    );
+    let (status, _) = bob.get(&format!("/rooms/{r}/members")).await;
+    assert_eq!(
+        status, 403,
+        "without at, an invited user is not in the room"
+    );
+    alice
+        .ok(
+            reqwest::Method::PUT,
+            &format!("/rooms/{r}/state/m.room.history_visibility/"),
+            json!({"history_visibility": "joined"}),
+        )
+        .await;
+    let (status, v) = bob
+        .get(&format!("/rooms/{r}/members?at={}", enc(&at)))
+        .await;
+    assert_eq!(status, 403, "{v}");
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(an_invited_user_reads_members_at_a_token_when_history_is_shared);
