@@ -15,7 +15,7 @@ mod room;
 pub use conn::{Connections, Pos, RequiredState};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ruma::api::client::sync::sync_events::v5;
@@ -106,7 +106,23 @@ pub(crate) struct Candidate {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Wanted {
     pub timeline_limit: u64,
-    pub required: RequiredState,
+    /// Shared by every room of a list (copied only where lists and subscriptions meet).
+    pub required: Option<Arc<RequiredState>>,
+}
+
+impl Wanted {
+    fn add(&mut self, timeline_limit: u64, required: &Arc<RequiredState>) {
+        self.timeline_limit = self.timeline_limit.max(timeline_limit);
+        match &mut self.required {
+            None => self.required = Some(required.clone()),
+            Some(have) if Arc::ptr_eq(have, required) || **have == **required => {}
+            Some(have) => Arc::make_mut(have).merge(required),
+        }
+    }
+
+    pub fn required(&self) -> Arc<RequiredState> {
+        self.required.clone().unwrap_or_default()
+    }
 }
 
 /// One answer, before it gets its position.
@@ -219,7 +235,7 @@ impl Services {
             count.count = UInt::new_saturating(rooms.len() as u64);
             lists.insert(name.clone(), count);
             let details = &list.room_details;
-            let required = required_of(&details.required_state, user_id);
+            let required = Arc::new(required_of(&details.required_state, user_id));
             let mut in_range = BTreeSet::new();
             if req.whole_lists.contains(name) {
                 in_range.extend(0..rooms.len());
@@ -231,9 +247,10 @@ impl Services {
             }
             for i in in_range.into_iter().filter(|i| *i < rooms.len()) {
                 let room_id = rooms[i].room_id.clone();
-                let w = wanted.entry(room_id.clone()).or_default();
-                w.timeline_limit = w.timeline_limit.max(details.timeline_limit.into());
-                w.required.merge(&required);
+                wanted
+                    .entry(room_id.clone())
+                    .or_default()
+                    .add(details.timeline_limit.into(), &required);
                 list_rooms.entry(name.as_str()).or_default().push(room_id);
             }
         }
@@ -243,10 +260,11 @@ impl Services {
             if !by_id.contains_key(room_id.as_str()) {
                 continue;
             }
-            let required = required_of(&sub.required_state, user_id);
-            let w = wanted.entry(room_id.to_string()).or_default();
-            w.timeline_limit = w.timeline_limit.max(sub.timeline_limit.into());
-            w.required.merge(&required);
+            let required = Arc::new(required_of(&sub.required_state, user_id));
+            wanted
+                .entry(room_id.to_string())
+                .or_default()
+                .add(sub.timeline_limit.into(), &required);
             subscribed.push(room_id.to_string());
         }
 

@@ -40,7 +40,7 @@ impl Services {
         dm: bool,
     ) -> Result<Option<RoomAnswer>, RoomError> {
         let room_id = c.room_id.as_str();
-        let required = Arc::new(wanted.required.clone());
+        let required = wanted.required();
         let mut room = v5::response::Room::new();
         room.bump_stamp = c.bump.map(|b| UInt::new_saturating(b.max(0) as u64));
         room.is_dm = dm.then_some(true);
@@ -70,7 +70,7 @@ impl Services {
         // Never past the user's leave, kick or ban.
         let bound = if joined { to } else { c.mstream.min(to) };
         let limit = wanted.timeline_limit as usize;
-        let expanded_state = prev.is_some_and(|p| !p.required.covers(&wanted.required));
+        let expanded_state = prev.is_some_and(|p| !p.required.covers(&required));
         let expanded_timeline = prev.is_some_and(|p| wanted.timeline_limit > p.timeline_limit);
         let since = prev.filter(|_| !expanded_timeline).map(|p| p.upto);
         let events_new = match since {
