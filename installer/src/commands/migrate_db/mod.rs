@@ -17,7 +17,7 @@ use matrixd::store::copy::{self, CopyError, Source, Table, Target, TargetState};
 use crate::error::{CliError, ExitStatus};
 use crate::exec::{service, system};
 use crate::facts::{self, Facts};
-use crate::plan::model::Cmd;
+use crate::plan::steps::postgres;
 use crate::plan::{Layout, matrixd_service};
 use crate::tr;
 use crate::ui::Printer;
@@ -516,42 +516,16 @@ fn create_local_database(f: &Facts, a: &PostgresArgs, printer: &Printer) -> Resu
     let pg = &f.distro.postgresql;
     let role = a.user.clone().unwrap_or_default();
     let db = a.dbname.clone().unwrap_or_default();
-    let psql = |sql: String| crate::plan::steps::postgres::superuser_sql(pg, sql);
+    let psql = |sql: String| postgres::superuser_sql(pg, sql);
     let fail = |e: String| CliError::failure(tr!("err-migrate-create-db", db = &db)).cause(e);
     let exists = |sql: String| system::run_ok(&psql(sql)).map(|o| o.stdout.trim() == "1");
     if !exists(format!("SELECT 1 FROM pg_roles WHERE rolname = '{role}'")).map_err(fail)? {
         printer.status("Creating", tr!("migrate-creating-role", role = &role));
-        system::run_ok(
-            &Cmd::new(vec![
-                "createuser".into(),
-                "-h".into(),
-                pg.socket_dir.clone(),
-                "-U".into(),
-                pg.superuser.clone(),
-                role.clone(),
-            ])
-            .as_user(&pg.os_user),
-        )
-        .map_err(fail)?;
+        system::run_ok(&postgres::create_role(pg, &role)).map_err(fail)?;
     }
     if !exists(format!("SELECT 1 FROM pg_database WHERE datname = '{db}'")).map_err(fail)? {
         printer.status("Creating", tr!("migrate-creating-db", db = &db));
-        system::run_ok(
-            &Cmd::new(vec![
-                "createdb".into(),
-                "-h".into(),
-                pg.socket_dir.clone(),
-                "-U".into(),
-                pg.superuser.clone(),
-                "--encoding=UTF8".into(),
-                "--locale=C".into(),
-                "--template=template0".into(),
-                format!("--owner={role}"),
-                db.clone(),
-            ])
-            .as_user(&pg.os_user),
-        )
-        .map_err(fail)?;
+        system::run_ok(&postgres::create_database(pg, &role, &db)).map_err(fail)?;
     }
     Ok(())
 }

@@ -22,6 +22,36 @@ pub(crate) fn superuser_sql(pg: &crate::facts::distro::Postgresql, sql: String) 
     .as_user(&pg.os_user)
 }
 
+/// `createuser ROLE` as this machine's PostgreSQL superuser.
+pub(crate) fn create_role(pg: &crate::facts::distro::Postgresql, role: &str) -> Cmd {
+    Cmd::new(vec![
+        "createuser".into(),
+        "-h".into(),
+        pg.socket_dir.clone(),
+        "-U".into(),
+        pg.superuser.clone(),
+        role.into(),
+    ])
+    .as_user(&pg.os_user)
+}
+
+/// `createdb` as Synapse's docs require (UTF8, C collation, from template0), owned by `role`.
+pub(crate) fn create_database(pg: &crate::facts::distro::Postgresql, role: &str, db: &str) -> Cmd {
+    Cmd::new(vec![
+        "createdb".into(),
+        "-h".into(),
+        pg.socket_dir.clone(),
+        "-U".into(),
+        pg.superuser.clone(),
+        "--encoding=UTF8".into(),
+        "--locale=C".into(),
+        "--template=template0".into(),
+        format!("--owner={role}"),
+        db.into(),
+    ])
+    .as_user(&pg.os_user)
+}
+
 pub fn postgres(c: &Ctx, b: &mut Builder) {
     if !c.postgres {
         return;
@@ -63,15 +93,7 @@ pub fn postgres(c: &Ctx, b: &mut Builder) {
     let role = &d.user.name;
     b.steps.push(Step::Run {
         title: crate::msg!("plan-pg-role", role = role),
-        cmd: Cmd::new(vec![
-            "createuser".into(),
-            "-h".into(),
-            pg.socket_dir.clone(),
-            "-U".into(),
-            pg.superuser.clone(),
-            role.clone(),
-        ])
-        .as_user(&pg.os_user),
+        cmd: create_role(pg, role),
         unless: Some(Guard::Outputs(psql(format!(
             "SELECT 1 FROM pg_roles WHERE rolname = '{role}'"
         )))),
@@ -85,19 +107,7 @@ pub fn postgres(c: &Ctx, b: &mut Builder) {
             template = "template0",
             role = role
         ),
-        cmd: Cmd::new(vec![
-            "createdb".into(),
-            "-h".into(),
-            pg.socket_dir.clone(),
-            "-U".into(),
-            pg.superuser.clone(),
-            "--encoding=UTF8".into(),
-            "--locale=C".into(),
-            "--template=template0".into(),
-            format!("--owner={role}"),
-            "matrixd".into(),
-        ])
-        .as_user(&pg.os_user),
+        cmd: create_database(pg, role, "matrixd"),
         unless: Some(Guard::Outputs(psql(
             "SELECT 1 FROM pg_database WHERE datname = 'matrixd'".into(),
         ))),
