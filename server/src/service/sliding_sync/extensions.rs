@@ -6,13 +6,13 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use ruma::api::client::sync::sync_events::v5;
 use ruma::api::client::sync::sync_events::v5::request::ExtensionRoomConfig;
-use ruma::{OneTimeKeyAlgorithm, OwnedRoomId, OwnedUserId, UInt};
+use ruma::{OneTimeKeyAlgorithm, OwnedRoomId, UInt};
 use serde_json::{Value, json};
 
 use super::{Candidate, SlidingError, SlidingRequest};
 use crate::service::Services;
 use crate::service::raw::{raw, raws};
-use crate::service::sync::{Token, receipt_event};
+use crate::service::sync::{Token, receipt_event, user_ids};
 use crate::store::userdata;
 
 impl Services {
@@ -219,11 +219,4 @@ fn rooms_in_scope(
 
 fn account_event(kind: &str, content: &str) -> Value {
     json!({"type": kind, "content": serde_json::from_str::<Value>(content).unwrap_or(json!({}))})
-}
-
-/// User ids from the database as ruma's type; one that does not parse is left out.
-fn user_ids(ids: &[String]) -> Vec<OwnedUserId> {
-    ids.iter()
-        .filter_map(|u| OwnedUserId::try_from(u.as_str()).ok())
-        .collect()
 }

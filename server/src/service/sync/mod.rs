@@ -454,7 +454,7 @@ fn without_room_id(events: &mut [Value]) {
 }
 
 /// User ids from the database as ruma's type; one that does not parse is left out.
-fn user_ids(ids: &[String]) -> Vec<OwnedUserId> {
+pub(crate) fn user_ids(ids: &[String]) -> Vec<OwnedUserId> {
     ids.iter()
         .filter_map(|u| OwnedUserId::try_from(u.as_str()).ok())
         .collect()
