@@ -8,6 +8,7 @@ mod backup;
 mod doctor;
 mod doctor_peer;
 mod durability;
+mod fed;
 mod federation;
 mod install;
 mod install_wizard;
