@@ -650,6 +650,18 @@ fn federation_routes() -> Router<SharedServices> {
         r,
         federation::missing_events::post_get_missing_events_route,
     );
+    r = endpoint::<ruma::api::federation::device::get_devices::v1::Request, _, _>(
+        r,
+        federation::user_keys::get_user_devices_route,
+    );
+    r = endpoint::<ruma::api::federation::keys::get_keys::v1::Request, _, _>(
+        r,
+        federation::user_keys::post_user_keys_query_route,
+    );
+    r = endpoint::<ruma::api::federation::keys::claim_keys::v1::Request, _, _>(
+        r,
+        federation::user_keys::post_user_keys_claim_route,
+    );
     r
 }
 

@@ -259,6 +259,10 @@ impl Services {
         if !found {
             return Err(DeviceError::NotFound);
         }
+        // Other users (and servers) show device names: they hear of the change.
+        self.device_list_changed(user_id, &[device_id.to_string()])
+            .await
+            .map_err(AccountError::from)?;
         Ok(())
     }
 

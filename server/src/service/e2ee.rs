@@ -7,12 +7,18 @@
 
 mod backup;
 mod cross_signing;
+mod remote;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+use ruma::api::federation::keys::claim_keys::v1 as remote_claims;
+use ruma::{OwnedServerName, OwnedUserId};
 
 use serde_json::{Map, Value, json};
 
 pub use backup::RoomKeysPath;
+pub use remote::DEFAULT_REMOTE_TIMEOUT;
 
 use super::Services;
 use crate::store::{StoreError, accounts as account_store, e2ee as db};
@@ -43,6 +49,9 @@ pub enum E2eeError {
     /// A room key upload to a backup version that is not the current one.
     #[error("Wrong room_keys version")]
     WrongRoomKeysVersion { current_version: String },
+    /// Another server could not answer (as reported in `failures`: status and message).
+    #[error("another server failed: {0}")]
+    Remote(Value),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -263,14 +272,22 @@ impl Services {
             return Ok(());
         }
         db::set_device_keys(&self.db, user_id, device_id, &text).await?;
-        self.device_list_changed(user_id).await
+        self.device_list_changed(user_id, &[device_id.to_string()])
+            .await
     }
 
-    /// Records that a user's devices or keys changed, at a new stream position (waking syncs).
-    pub(crate) async fn device_list_changed(&self, user_id: &str) -> Result<(), StoreError> {
+    /// Records that a user's devices or keys changed, at a new stream position (waking syncs);
+    /// for one of our users, the servers sharing a room with them are told which `devices`
+    /// changed (in the same order as the positions, the streams write guard being held).
+    pub(crate) async fn device_list_changed(
+        &self,
+        user_id: &str,
+        devices: &[String],
+    ) -> Result<(), StoreError> {
         let mut g = self.streams.write().await;
         let pos = g.next_pos();
         db::mark_device_list_change(&self.db, user_id, pos).await?;
+        self.announce_device_changes(user_id, devices, pos).await?;
         self.hints.device_lists.record([("", pos)]);
         g.commit();
         Ok(())
@@ -289,24 +306,30 @@ impl Services {
             db::delete_device(&self.db, user_id, d).await?;
             self.keys_changed(user_id, d);
         }
-        self.device_list_changed(user_id).await
+        self.device_list_changed(user_id, device_ids).await
     }
 
     // ---- /keys/query ----
 
     /// Device keys (with uploaded signatures and display names) and cross-signing keys of the
-    /// requested local users. Remote users are reported under `failures` (no federation).
-    pub async fn query_keys(&self, requester: &str, wanted: Option<&Value>) -> Result<KeysQuery> {
+    /// requested users: ours from the database, other servers' users from their servers (or
+    /// our cache of their lists), all servers at once, each given `timeout`; a server that
+    /// fails or is late is listed in `failures`.
+    pub async fn query_keys(
+        &self,
+        requester: &str,
+        wanted: Option<&Value>,
+        timeout: Duration,
+    ) -> Result<KeysQuery> {
         let Some(Value::Object(wanted)) = wanted else {
             return Err(E2eeError::InvalidParam(
                 "'device_keys' must be a JSON object".into(),
             ));
         };
-        let mut device_keys = Map::new();
-        let mut master = Map::new();
-        let mut self_signing = Map::new();
-        let mut user_signing = Map::new();
-        let mut failures = Map::new();
+        let mut out = KeysQuery::default();
+        let mut local = Vec::new();
+        let mut remote: BTreeMap<OwnedServerName, Vec<(OwnedUserId, Vec<String>)>> =
+            BTreeMap::new();
         for (user_id, devices) in wanted {
             let Some(list) = devices
                 .as_array()
@@ -316,62 +339,113 @@ impl Services {
                     "'device_keys' values must be a list of strings".into(),
                 ));
             };
-            let server = user_id.split_once(':').map(|(_, s)| s).unwrap_or("");
-            if server != self.config.server_name {
-                failures.insert(
-                    server.to_string(),
-                    json!({"status": 503, "message": "Not ready for retry"}),
-                );
-                continue;
-            }
-            let only: HashSet<&str> = list.iter().filter_map(Value::as_str).collect();
-            let sigs = db::signatures_on(&self.db, user_id).await?;
-            let mut out = Map::new();
-            for (device_id, key_json, display_name) in db::device_keys_of(&self.db, user_id).await?
-            {
-                if !only.is_empty() && !only.contains(device_id.as_str()) {
-                    continue;
-                }
-                let Ok(mut keys) = serde_json::from_str::<Value>(&key_json) else {
-                    continue;
-                };
-                merge_signatures(&mut keys, &device_id, &sigs, user_id, requester);
-                if let Some(name) = display_name {
-                    keys["unsigned"] = json!({"device_display_name": name});
-                }
-                out.insert(device_id, keys);
-            }
-            device_keys.insert(user_id.clone(), Value::Object(out));
-            for (kind, map) in [
-                ("master", &mut master),
-                ("self_signing", &mut self_signing),
-                ("user_signing", &mut user_signing),
-            ] {
-                if kind == "user_signing" && user_id != requester {
-                    continue;
-                }
-                if let Some(mut key) = self.cross_signing_key(user_id, kind).await? {
-                    if let Some(public) = cross_signing::public_key(&key) {
-                        merge_signatures(&mut key, &public, &sigs, user_id, requester);
-                    }
-                    map.insert(user_id.clone(), key);
+            let only: Vec<String> = list
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
+            match OwnedUserId::try_from(user_id.as_str()) {
+                Ok(user) if self.is_ours(user.server_name()) => local.push((user_id, only)),
+                Ok(user) => remote
+                    .entry(user.server_name().to_owned())
+                    .or_default()
+                    .push((user, only)),
+                Err(_) => {
+                    let server = user_id.split_once(':').map(|(_, s)| s).unwrap_or("");
+                    out.failures.insert(
+                        server.to_string(),
+                        json!({"status": 400, "message": "Invalid user ID"}),
+                    );
                 }
             }
         }
-        Ok(KeysQuery {
-            device_keys,
-            master_keys: master,
-            self_signing_keys: self_signing,
-            user_signing_keys: user_signing,
-            failures,
-        })
+        for (user_id, only) in local {
+            self.local_keys_into(user_id, &only, requester, &mut out)
+                .await?;
+        }
+        let asks = remote.into_iter().map(|(server, users)| async move {
+            let answer =
+                tokio::time::timeout(timeout, self.query_remote_keys(requester, &server, users))
+                    .await;
+            (server, answer)
+        });
+        for (server, answer) in futures_util::future::join_all(asks).await {
+            match answer {
+                Ok(Ok(q)) => {
+                    out.device_keys.extend(q.device_keys);
+                    out.master_keys.extend(q.master_keys);
+                    out.self_signing_keys.extend(q.self_signing_keys);
+                }
+                Ok(Err(E2eeError::Remote(failure))) => {
+                    out.failures.insert(server.to_string(), failure);
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    out.failures.insert(
+                        server.to_string(),
+                        json!({"status": 504, "message": "Timed out"}),
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Adds one of our users' keys to `out`: the devices in `only` (none: all), and the
+    /// cross-signing keys (the user-signing key only to its owner). Signatures by other users
+    /// are shown to the signer only.
+    async fn local_keys_into(
+        &self,
+        user_id: &str,
+        only: &[String],
+        requester: &str,
+        out: &mut KeysQuery,
+    ) -> Result<(), StoreError> {
+        let sigs = db::signatures_on(&self.db, user_id).await?;
+        let mut devices = Map::new();
+        for (device_id, key_json, display_name) in db::device_keys_of(&self.db, user_id).await? {
+            if !only.is_empty() && !only.contains(&device_id) {
+                continue;
+            }
+            let Ok(mut keys) = serde_json::from_str::<Value>(&key_json) else {
+                continue;
+            };
+            merge_signatures(&mut keys, &device_id, &sigs, user_id, requester);
+            if let Some(name) = display_name {
+                keys["unsigned"] = json!({"device_display_name": name});
+            }
+            devices.insert(device_id, keys);
+        }
+        out.device_keys
+            .insert(user_id.to_string(), Value::Object(devices));
+        for (kind, map) in [
+            ("master", &mut out.master_keys),
+            ("self_signing", &mut out.self_signing_keys),
+            ("user_signing", &mut out.user_signing_keys),
+        ] {
+            if kind == "user_signing" && user_id != requester {
+                continue;
+            }
+            if let Some(mut key) = self.cross_signing_key(user_id, kind).await? {
+                if let Some(public) = cross_signing::public_key(&key) {
+                    merge_signatures(&mut key, &public, &sigs, user_id, requester);
+                }
+                map.insert(user_id.to_string(), key);
+            }
+        }
+        Ok(())
     }
 
     // ---- /keys/claim ----
 
     /// Hands out one one-time key per requested device: each key exactly once; when a device
-    /// has none left, its fallback key (which stays, marked used).
-    pub async fn claim_keys(&self, wanted: Option<&Value>) -> Result<ClaimedKeys> {
+    /// has none left, its fallback key (which stays, marked used). Other servers' devices are
+    /// claimed from their servers, all at once, each given `timeout`.
+    pub async fn claim_keys(
+        &self,
+        wanted: Option<&Value>,
+        timeout: Duration,
+    ) -> Result<ClaimedKeys> {
         let mut out = Map::new();
         let mut failures = Map::new();
         let query = match wanted {
@@ -381,34 +455,41 @@ impl Services {
                 return Err(E2eeError::BadJson("one_time_keys must be an object".into()));
             }
         };
+        let mut remote: BTreeMap<OwnedServerName, remote_claims::OneTimeKeyClaims> =
+            BTreeMap::new();
         for (user_id, devices) in query {
             let Value::Object(devices) = devices else {
                 return Err(E2eeError::BadJson(
                     "one_time_keys values must be objects".into(),
                 ));
             };
-            let server = user_id.split_once(':').map(|(_, s)| s).unwrap_or("");
-            if server != self.config.server_name {
-                failures.insert(
-                    server.to_string(),
-                    json!({"status": 503, "message": "Not ready for retry"}),
-                );
-                continue;
-            }
             let mut per_device = Map::new();
+            let user = OwnedUserId::try_from(user_id.as_str()).ok();
             for (device_id, alg) in devices {
                 let Some(alg) = alg.as_str() else {
                     return Err(E2eeError::BadJson("algorithm must be a string".into()));
                 };
-                let claimed =
-                    match db::claim_one_time_key(&self.db, user_id, device_id, alg).await? {
-                        Some(k) => Some(k),
-                        None => db::claim_fallback_key(&self.db, user_id, device_id, alg).await?,
-                    };
-                if let Some((key_id, key_json)) = claimed {
-                    self.keys_changed(user_id, device_id);
-                    let key: Value =
-                        serde_json::from_str(&key_json).unwrap_or(Value::String(key_json));
+                match &user {
+                    Some(u) if self.is_ours(u.server_name()) => {}
+                    Some(u) => {
+                        remote
+                            .entry(u.server_name().to_owned())
+                            .or_default()
+                            .entry(u.clone())
+                            .or_default()
+                            .insert(device_id.as_str().into(), alg.into());
+                        continue;
+                    }
+                    None => {
+                        let server = user_id.split_once(':').map(|(_, s)| s).unwrap_or("");
+                        failures.insert(
+                            server.to_string(),
+                            json!({"status": 400, "message": "Invalid user ID"}),
+                        );
+                        continue;
+                    }
+                }
+                if let Some((key_id, key)) = self.claim_one(user_id, device_id, alg).await? {
                     per_device.insert(device_id.clone(), json!({ format!("{alg}:{key_id}"): key }));
                 }
             }
@@ -416,10 +497,32 @@ impl Services {
                 out.insert(user_id.clone(), Value::Object(per_device));
             }
         }
+        if !remote.is_empty() {
+            self.claim_remote_keys(remote, timeout, &mut out, &mut failures)
+                .await;
+        }
         Ok(ClaimedKeys {
             one_time_keys: out,
             failures,
         })
+    }
+
+    /// One key of one of our devices for `alg`: a one-time key, else its fallback key.
+    async fn claim_one(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        alg: &str,
+    ) -> Result<Option<(String, Value)>, StoreError> {
+        let claimed = match db::claim_one_time_key(&self.db, user_id, device_id, alg).await? {
+            Some(k) => Some(k),
+            None => db::claim_fallback_key(&self.db, user_id, device_id, alg).await?,
+        };
+        Ok(claimed.map(|(key_id, key_json)| {
+            self.keys_changed(user_id, device_id);
+            let key: Value = serde_json::from_str(&key_json).unwrap_or(Value::String(key_json));
+            (key_id, key)
+        }))
     }
 
     // ---- Device lists ----
@@ -483,9 +586,10 @@ impl Services {
     // ---- To-device messages ----
 
     /// PUT /sendToDevice: stores one message per target device (`*`: all of that user's
-    /// devices) at one stream position. Replaying a transaction id of the sending device for
-    /// the same event type does nothing. Messages to unknown local users or devices are dropped; remote users are
-    /// unsupported (no federation) and dropped too.
+    /// devices) at one stream position; messages for other servers' users go to their servers
+    /// (one `m.direct_to_device` each, through the durable outbox). Replaying a transaction id
+    /// of the sending device for the same event type does nothing. Messages to unknown local
+    /// users or devices are dropped.
     pub async fn send_to_device(
         &self,
         sender: &str,
@@ -503,32 +607,77 @@ impl Services {
             return Err(E2eeError::BadJson("messages must be an object".into()));
         };
         let mut targets: BTreeMap<(String, String), String> = BTreeMap::new();
+        let mut remote: BTreeMap<OwnedServerName, BTreeMap<String, Map<String, Value>>> =
+            BTreeMap::new();
         for (user_id, by_device) in messages {
             let Value::Object(by_device) = by_device else {
                 return Err(E2eeError::BadJson("messages values must be objects".into()));
             };
-            if user_id.split_once(':').map(|(_, s)| s) != Some(self.config.server_name.as_str()) {
-                tracing::debug!(user_id, "dropping a to-device message for a remote user");
-                continue;
-            }
-            let devices: Vec<String> = account_store::list_devices(&self.db, user_id)
-                .await?
-                .into_iter()
-                .map(|d| d.device_id)
-                .collect();
-            for (device_id, content) in by_device {
-                let text = content.to_string();
-                if device_id == "*" {
-                    for d in &devices {
-                        targets
-                            .entry((user_id.clone(), d.clone()))
-                            .or_insert_with(|| text.clone());
-                    }
-                } else if devices.contains(device_id) {
-                    targets.insert((user_id.clone(), device_id.clone()), text);
+            match OwnedUserId::try_from(user_id.as_str()) {
+                Ok(u) if self.is_ours(u.server_name()) => {
+                    self.to_device_targets(user_id, by_device, &mut targets)
+                        .await?;
                 }
+                Ok(u) => {
+                    remote
+                        .entry(u.server_name().to_owned())
+                        .or_default()
+                        .insert(user_id.clone(), by_device.clone());
+                }
+                Err(_) => tracing::debug!(
+                    user_id,
+                    "dropping a to-device message for an invalid user id"
+                ),
             }
         }
+        let txn = crate::store::rooms::Txn {
+            device_id: sender_device.to_string(),
+            scope: format!("sendToDevice/{kind}"),
+            txn_id: txn_id.to_string(),
+        };
+        self.deliver_to_devices(sender, &txn, kind, &targets, Some(remote))
+            .await?;
+        Ok(())
+    }
+
+    /// The devices a to-device message for our `user_id` goes to (`*`: every device of the
+    /// user; an unknown device: none), added to `targets` with the content as text.
+    async fn to_device_targets(
+        &self,
+        user_id: &str,
+        by_device: &Map<String, Value>,
+        targets: &mut BTreeMap<(String, String), String>,
+    ) -> Result<(), StoreError> {
+        let devices: Vec<String> = account_store::list_devices(&self.db, user_id)
+            .await?
+            .into_iter()
+            .map(|d| d.device_id)
+            .collect();
+        for (device_id, content) in by_device {
+            let text = content.to_string();
+            if device_id == "*" {
+                for d in &devices {
+                    targets
+                        .entry((user_id.to_string(), d.clone()))
+                        .or_insert_with(|| text.clone());
+                }
+            } else if devices.contains(device_id) {
+                targets.insert((user_id.to_string(), device_id.clone()), text);
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores to-device messages for our devices at one new stream position, unless `txn` was
+    /// seen (then nothing happens), and queues `remote`'s for their servers at the same one.
+    async fn deliver_to_devices(
+        &self,
+        sender: &str,
+        txn: &crate::store::rooms::Txn,
+        kind: &str,
+        targets: &BTreeMap<(String, String), String>,
+        remote: Option<BTreeMap<OwnedServerName, BTreeMap<String, Map<String, Value>>>>,
+    ) -> Result<(), StoreError> {
         let rows: Vec<db::ToDevice<'_>> = targets
             .iter()
             .map(|((u, d), c)| db::ToDevice {
@@ -539,12 +688,13 @@ impl Services {
             .collect();
         let mut g = self.streams.write().await;
         let pos = g.next_pos();
-        let txn = crate::store::rooms::Txn {
-            device_id: sender_device.to_string(),
-            scope: format!("sendToDevice/{kind}"),
-            txn_id: txn_id.to_string(),
-        };
-        db::send_to_device(&self.db, sender, &txn, kind, pos, &rows).await?;
+        if !db::send_to_device(&self.db, sender, txn, kind, pos, &rows).await? {
+            return Ok(());
+        }
+        if let Some(remote) = remote.filter(|r| !r.is_empty()) {
+            self.send_remote_to_device(sender, kind, remote, pos)
+                .await?;
+        }
         let keys: Vec<String> = rows
             .iter()
             .map(|r| device_key(r.user_id, r.device_id))

@@ -95,6 +95,9 @@ pub struct Services {
     pub federation_limiter: federation::ratelimit::FederationLimiter,
     /// Fetching rooms' older history from other servers: one store at a time, recent failures.
     pub backfills: federation::backfill::Backfills,
+    /// Other servers' device-list updates are applied one at a time (each reads what the
+    /// previous one wrote).
+    pub remote_device_lists: tokio::sync::Mutex<()>,
 }
 
 pub type SharedServices = Arc<Services>;
@@ -125,6 +128,7 @@ impl Services {
             inbound: Default::default(),
             federation_limiter: Default::default(),
             backfills: Default::default(),
+            remote_device_lists: Default::default(),
             config,
             db,
             signing_key,

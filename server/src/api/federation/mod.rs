@@ -14,6 +14,7 @@ pub mod public_rooms;
 pub mod query;
 pub mod send;
 pub mod state;
+pub mod user_keys;
 pub mod version;
 
 /// Events as served to another server, as the raw JSON ruma's responses carry.

@@ -198,6 +198,7 @@ impl Services {
             }
         }
         db::mark_device_list_change(&self.db, user_id, pos).await?;
+        self.announce_signing_keys(user_id, pos).await?;
         self.hints.device_lists.record([("", pos)]);
         g.commit();
         Ok(())
@@ -216,6 +217,7 @@ impl Services {
         };
         let mut failures: Map<String, Value> = Map::new();
         let mut stored_any = false;
+        let mut own_signed: Vec<String> = Vec::new();
         for (target, keys) in body {
             let Value::Object(keys) = keys else {
                 return Err(E2eeError::InvalidParam("Invalid parameter".into()));
@@ -227,6 +229,7 @@ impl Services {
             if target == user_id {
                 self.sign_own_keys(user_id, keys, &mut fails, &mut stored_any)
                     .await?;
+                own_signed.extend(keys.keys().filter(|k| !fails.contains_key(*k)).cloned());
             } else {
                 self.sign_other_master(user_id, target, keys, &mut fails, &mut stored_any)
                     .await?;
@@ -236,7 +239,23 @@ impl Services {
             }
         }
         if stored_any {
-            self.device_list_changed(user_id).await?;
+            // Other servers hear of newly signed devices, and of a newly signed master key.
+            let master = self
+                .cross_signing_key(user_id, "master")
+                .await?
+                .as_ref()
+                .and_then(public_key);
+            let master_signed = master.as_ref().is_some_and(|m| own_signed.contains(m));
+            own_signed.retain(|k| Some(k) != master.as_ref());
+            self.device_list_changed(user_id, &own_signed).await?;
+            if master_signed {
+                let mut g = self.streams.write().await;
+                let pos = g.next_pos();
+                db::mark_device_list_change(&self.db, user_id, pos).await?;
+                self.announce_signing_keys(user_id, pos).await?;
+                self.hints.device_lists.record([("", pos)]);
+                g.commit();
+            }
         }
         Ok(failures)
     }

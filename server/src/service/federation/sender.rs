@@ -7,6 +7,9 @@
 //! cannot be reached is retried after 10 minutes, doubling up to a day (with jitter), at once
 //! when it contacts us (`heard_from`), and when this server starts. A transaction the destination refuses with a 4xx
 //! other than 429 is not retried (as Synapse), so one bad event cannot stop the queue.
+//! EDUs that must arrive exactly once and in order (device-list and cross-signing updates,
+//! to-device messages) wait in the destination's outbox (`federation_outbox`) and ride in the
+//! same transactions, at most 100 each, deleted once the destination accepted them.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,15 +29,31 @@ use crate::store::rooms::pending_events;
 
 /// The most PDUs in one transaction (the spec's limit).
 const MAX_PDUS: i64 = 50;
+/// The most EDUs in one transaction (the spec's limit).
+const MAX_EDUS: i64 = 100;
 /// The first wait after a failed transaction, as Synapse.
 const FIRST_BACKOFF_MS: i64 = 10 * 60 * 1000;
 /// The longest wait between attempts.
 const MAX_BACKOFF_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The running delivery tasks, by destination.
-#[derive(Default)]
 pub struct Sender {
     running: Mutex<HashMap<OwnedServerName, Arc<Slot>>>,
+    /// Destinations with something new in the outbox whose task may not run yet: the task
+    /// `start_federation_sender` starts creates them (it holds the services).
+    wanted: tokio::sync::mpsc::UnboundedSender<OwnedServerName>,
+    wanted_rx: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<OwnedServerName>>>,
+}
+
+impl Default for Sender {
+    fn default() -> Self {
+        let (wanted, rx) = tokio::sync::mpsc::unbounded_channel();
+        Sender {
+            running: Mutex::default(),
+            wanted,
+            wanted_rx: Mutex::new(Some(rx)),
+        }
+    }
 }
 
 /// What wakes a destination's task: new events, or the destination contacting us (`reset`).
@@ -59,6 +78,15 @@ impl Sender {
             .expect("sender lock")
             .get(server)
             .is_some_and(|s| s.down.load(Ordering::Relaxed))
+    }
+
+    /// Something new waits in `server`'s outbox: its task is woken (and started if needed).
+    pub fn want(&self, server: &ServerName) {
+        if let Some(slot) = self.running.lock().expect("sender lock").get(server) {
+            slot.wake.notify_one();
+            return;
+        }
+        let _ = self.wanted.send(server.to_owned());
     }
 
     /// Wakes every destination's task (new events were committed).
@@ -87,6 +115,23 @@ impl Services {
             if let Ok(server) = OwnedServerName::try_from(d.destination.as_str()) {
                 self.spawn_destination(server);
             }
+        }
+        if let Some(mut wanted) = self.sender.wanted_rx.lock().expect("sender lock").take() {
+            let weak = Arc::downgrade(self);
+            tokio::spawn(async move {
+                while let Some(server) = wanted.recv().await {
+                    let Some(services) = weak.upgrade() else {
+                        return;
+                    };
+                    if let Err(e) = services
+                        .add_federation_destination(&server, services.streams.current())
+                        .await
+                    {
+                        tracing::warn!(%server, error = %e, "cannot add a federation destination");
+                    }
+                    services.sender.want(&server);
+                }
+            });
         }
         let weak = Arc::downgrade(self);
         let mut changes = self.streams.subscribe();
@@ -144,12 +189,17 @@ impl Services {
         tokio::spawn(deliver(Arc::downgrade(self), server, slot));
     }
 
-    /// Sends the next transaction to `d`: `Ok(false)` when there was nothing to send.
+    /// Sends the next transaction to `d` (our events after its delivered position, and the
+    /// EDUs waiting in its outbox): `Ok(false)` when there was nothing to send.
     async fn send_next(
         &self,
         d: &mut Destination,
         server: &ServerName,
     ) -> Result<bool, FederationError> {
+        let reading = |e: crate::store::StoreError| FederationError::Connect {
+            destination: server.to_owned(),
+            message: format!("reading the queue: {e}"),
+        };
         let rows = pending_events(
             &self.db,
             &self.config.server_name,
@@ -158,13 +208,14 @@ impl Services {
             MAX_PDUS,
         )
         .await
-        .map_err(|e| FederationError::Connect {
-            destination: server.to_owned(),
-            message: format!("reading the queue: {e}"),
-        })?;
-        let Some(last) = rows.last().map(|r| r.stream_ordering) else {
+        .map_err(reading)?;
+        let queued = db::pending_edus(&self.db, server.as_str(), MAX_EDUS)
+            .await
+            .map_err(reading)?;
+        if rows.is_empty() && queued.is_empty() {
             return Ok(false);
-        };
+        }
+        let last = rows.last().map(|r| r.stream_ordering);
         let mut pdus = Vec::with_capacity(rows.len());
         for row in &rows {
             let Ok(pdu) = Self::pdu(row) else { continue };
@@ -172,13 +223,28 @@ impl Services {
                 pdus.push(raw);
             }
         }
+        let edus = queued
+            .iter()
+            .filter_map(|q| {
+                let edu_type = serde_json::to_string(&q.edu_type).ok()?;
+                let text = format!(r#"{{"edu_type":{edu_type},"content":{}}}"#, q.content);
+                serde_json::value::RawValue::from_string(text)
+                    .ok()
+                    .map(ruma::serde::Raw::from_json)
+            })
+            .collect();
         let now = now_ms();
-        let txn_id = OwnedTransactionId::from(format!("{now}-{last}"));
+        let txn_id = OwnedTransactionId::from(format!(
+            "{now}-{}-{}",
+            last.unwrap_or(d.delivered_pos),
+            queued.len()
+        ));
         let ts = MilliSecondsSinceUnixEpoch(UInt::try_from(now).unwrap_or_default());
         let origin = OwnedServerName::try_from(self.config.server_name.as_str())
             .expect("server_name is validated by the config");
         let mut request = v1::Request::new(txn_id, origin, ts);
         request.pdus = pdus;
+        request.edus = edus;
         match self.federation_send(server, request).await {
             Ok(answer) => {
                 for (event_id, result) in answer.pdus {
@@ -194,7 +260,14 @@ impl Services {
             }
             Err(e) => return Err(e),
         }
-        d.delivered_pos = last;
+        if let Some(q) = queued.last() {
+            db::delete_edus_through(&self.db, server.as_str(), q.stream_id, q.seq)
+                .await
+                .map_err(reading)?;
+        }
+        if let Some(last) = last {
+            d.delivered_pos = last;
+        }
         Ok(true)
     }
 }

@@ -2,7 +2,8 @@
 //! https://spec.matrix.org/v1.16/server-server-api/#transactions): each PDU checked on its own
 //! (format, event id, signatures, hash) and stored under the room's rules, its result
 //! reported by event id, one bad PDU never failing the others; then the EDUs (typing
-//! notices, read receipts and presence of the origin's users). One transaction per origin at a time; a
+//! notices, read receipts and presence of the origin's users; device-list, cross-signing and
+//! to-device EDUs, handled in `service::e2ee`). One transaction per origin at a time; a
 //! transaction id seen again is answered as the first time without processing it again.
 //!
 //! A PDU that builds on events we do not have (we missed some) first has the gap filled from
@@ -247,6 +248,16 @@ impl Services {
 
     /// One EDU of `origin`; what cannot be used is ignored, as the spec allows.
     async fn receive_edu(self: &Arc<Self>, origin: &ServerName, edu: &Raw<Edu>) {
+        match edu.deserialize() {
+            Ok(Edu::DeviceListUpdate(c)) => {
+                return self.receive_device_list_update(origin, c).await;
+            }
+            Ok(Edu::SigningKeyUpdate(c)) => {
+                return self.receive_signing_key_update(origin, c).await;
+            }
+            Ok(Edu::DirectToDevice(c)) => return self.receive_direct_to_device(origin, c).await,
+            _ => {}
+        }
         let Ok(value) = edu.deserialize_as::<Value>() else {
             return;
         };

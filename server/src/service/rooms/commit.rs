@@ -198,6 +198,18 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
                 s.hints.events_committed(&committed);
             }
         }
+        let joins: Vec<(String, String)> = rows
+            .iter()
+            .zip(&outcomes)
+            .filter(|(r, o)| o.is_ok() && !r.history)
+            .filter_map(|(r, _)| match &r.membership {
+                Some((user, m)) if m == "join" => Some((r.room_id.clone(), user.clone())),
+                _ => None,
+            })
+            .collect();
+        if !joins.is_empty() && s.sender.is_federating() {
+            s.device_lists_after_joins(joins);
+        }
         let positions: Vec<i64> = rows.iter().map(|r| r.stream_ordering).collect();
         s.streams.finish(&positions);
         for (d, o) in done.into_iter().zip(outcomes) {

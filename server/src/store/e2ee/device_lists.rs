@@ -47,3 +47,12 @@ pub async fn memberships_around(
     )
     .await
 }
+
+pub(crate) const DEVICE_LIST_STREAM: &str =
+    "SELECT stream_id FROM device_list_changes WHERE user_id = $1";
+
+/// The position of a user's latest device-list change, if any.
+pub async fn device_list_stream(db: &Db, user_id: &str) -> Result<Option<i64>, StoreError> {
+    db.fetch_optional(DEVICE_LIST_STREAM, &[Param::Text(user_id)])
+        .await
+}

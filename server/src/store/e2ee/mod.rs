@@ -1,6 +1,6 @@
 //! SQL for end-to-end encryption plumbing, by table family: device keys (`device_keys`),
 //! one-time and fallback keys (`one_time_keys`), cross-signing keys and signatures
-//! (`cross_signing`), device-list change positions (`device_lists`), to-device messages
+//! (`cross_signing`), device-list change positions (`device_lists`), other servers' users' device lists (`remote`), to-device messages
 //! (`to_device`) and room key backups (`backup`). Returns plain rows; the rules (who may sign
 //! what, when a message is acknowledged) live in `service::e2ee`. Everything is re-exported
 //! here, so callers name `store::e2ee::X`. Never imports services.
@@ -12,6 +12,7 @@ mod cross_signing;
 mod device_keys;
 mod device_lists;
 mod one_time_keys;
+mod remote;
 mod to_device;
 
 pub use backup::*;
@@ -19,6 +20,7 @@ pub use cross_signing::*;
 pub use device_keys::*;
 pub use device_lists::*;
 pub use one_time_keys::*;
+pub use remote::*;
 pub use to_device::*;
 
 /// Stream positions read at start, in one query (0: none).

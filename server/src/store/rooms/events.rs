@@ -213,7 +213,7 @@ pub async fn txn_event(db: &Db, user_id: &str, txn: &Txn) -> Result<Option<Strin
 }
 
 /// `LIKE` pattern for ids on `server` (`%:server`, wildcards in the name escaped).
-pub(super) fn on_server(server: &str) -> String {
+pub(crate) fn on_server(server: &str) -> String {
     let escaped = server
         .replace('\\', "\\\\")
         .replace('%', "\\%")

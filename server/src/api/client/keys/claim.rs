@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 
+use super::remote_timeout;
 use crate::api::ApiError;
 use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
@@ -35,6 +36,9 @@ pub mod claim_keys {
         /// User id → device id → algorithm; its shape is checked by the service.
         #[serde(default, deserialize_with = "present")]
         pub one_time_keys: Option<Value>,
+        /// How long to wait for other servers, in milliseconds (default 10 s).
+        #[serde(default)]
+        pub timeout: Option<u64>,
     }
 
     impl_incoming_request!(|req, args| Ok(Request {
@@ -55,7 +59,12 @@ pub async fn post_keys_claim_route(
     _auth: Auth,
     Ruma(req): Ruma<claim_keys::Request>,
 ) -> Result<RumaResponse<claim_keys::Response>, ApiError> {
-    let claimed = s.claim_keys(req.body.one_time_keys.as_ref()).await?;
+    let claimed = s
+        .claim_keys(
+            req.body.one_time_keys.as_ref(),
+            remote_timeout(req.body.timeout),
+        )
+        .await?;
     Ok(RumaResponse(claim_keys::Response {
         one_time_keys: claimed.one_time_keys,
         failures: claimed.failures,

@@ -38,9 +38,17 @@ impl From<E2eeError> for ApiError {
                 ApiError::new(StatusCode::FORBIDDEN, "M_WRONG_ROOM_KEYS_VERSION", msg)
                     .with("current_version", json!(current_version))
             }
+            E2eeError::Remote(_) => ApiError::new(StatusCode::BAD_GATEWAY, "M_UNKNOWN", msg),
             E2eeError::Store(s) => s.into(),
         }
     }
+}
+
+/// A client's `timeout` (milliseconds) for other servers' answers, at most a minute.
+fn remote_timeout(ms: Option<u64>) -> std::time::Duration {
+    ms.map_or(crate::service::e2ee::DEFAULT_REMOTE_TIMEOUT, |ms| {
+        std::time::Duration::from_millis(ms.min(60_000))
+    })
 }
 
 /// A ruma value (with raw JSON inside) as the JSON the services take.

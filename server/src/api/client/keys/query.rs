@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 
+use super::remote_timeout;
 use crate::api::ApiError;
 use crate::api::extract::{Auth, Ruma, RumaResponse};
 use crate::service::SharedServices;
@@ -36,6 +37,9 @@ pub mod get_keys {
         /// User id → device ids (none: all); its shape is checked by the service.
         #[serde(default, deserialize_with = "present")]
         pub device_keys: Option<Value>,
+        /// How long to wait for other servers, in milliseconds (default 10 s).
+        #[serde(default)]
+        pub timeout: Option<u64>,
     }
 
     impl_incoming_request!(|req, args| Ok(Request {
@@ -61,7 +65,11 @@ pub async fn post_keys_query_route(
     Ruma(req): Ruma<get_keys::Request>,
 ) -> Result<RumaResponse<get_keys::Response>, ApiError> {
     let q = s
-        .query_keys(&auth.user_id, req.body.device_keys.as_ref())
+        .query_keys(
+            &auth.user_id,
+            req.body.device_keys.as_ref(),
+            remote_timeout(req.body.timeout),
+        )
         .await?;
     Ok(RumaResponse(get_keys::Response {
         device_keys: q.device_keys,
