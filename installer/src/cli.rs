@@ -45,6 +45,8 @@ pub enum Command {
     Doctor(crate::commands::doctor::DoctorArgs),
     /// Move the server's database from SQLite to PostgreSQL (resumable, verified).
     MigrateDb(crate::commands::migrate_db::MigrateDbArgs),
+    /// Move a stopped Synapse installation to matrixd: same server name, keys, users, logins, rooms, media.
+    ImportSynapse(crate::commands::import_synapse::ImportSynapseArgs),
     /// Write one archive with a consistent copy of the server: database, media, keys, config.
     Backup(crate::commands::backup::BackupArgs),
     /// Put a server back from an archive `backup` wrote, checksums verified first.

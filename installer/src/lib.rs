@@ -41,6 +41,7 @@ pub fn run(cli: cli::Cli, printer: &ui::Printer) -> Result<ExitStatus, CliError>
         cli::Command::Uninstall(args) => commands::uninstall::run(args, printer),
         cli::Command::Doctor(args) => commands::doctor::run(args, printer),
         cli::Command::MigrateDb(args) => commands::migrate_db::run(args, printer),
+        cli::Command::ImportSynapse(args) => commands::import_synapse::run(args, printer),
         cli::Command::Backup(args) => commands::backup::run(args, printer),
         cli::Command::Restore(args) => commands::backup::restore::run(args, printer),
         cli::Command::RenewCerts(args) => commands::renew_certs::run(args, printer),

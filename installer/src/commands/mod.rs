@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod doctor;
 pub mod generate_config;
+pub mod import_synapse;
 pub mod install;
 pub mod migrate_db;
 pub mod register_user;

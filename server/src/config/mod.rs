@@ -5,6 +5,7 @@
 mod check;
 mod client;
 mod federation;
+pub mod import;
 pub mod known;
 mod load;
 mod previews_email;

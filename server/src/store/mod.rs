@@ -16,6 +16,7 @@ mod query;
 pub mod registration_tokens;
 pub mod rooms;
 pub mod server_keys;
+pub mod synapse;
 pub mod threepids;
 pub mod userdata;
 

@@ -1,0 +1,351 @@
+//! Rooms and their events in Synapse's stream order, written through the store's event batch
+//! (`rooms::insert_events`: rooms, events, current state, memberships, redactions, relations,
+//! transaction ids); then Synapse's current state laid over it (state resolution's outcome,
+//! which a replay in stream order cannot know for rooms shared with other servers), the room
+//! directory, aliases, receipts and where backfill goes on.
+//!
+//! Events keep their ids, their signed JSON (Synapse's `unsigned` dropped, matrixd's own
+//! `prev_content` added) and their stream positions. Outliers, rejected and soft-failed events
+//! are not part of any room's timeline and are left out.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use super::source::{SynapseDb, Val};
+use super::target::{self, Progress, Target};
+use super::{Check, Converted, Ctx, TableStep, as_is, int, opt, text};
+use crate::store::rooms::{NewEventRow, Txn, insert_events};
+use crate::store::{Db, StoreError};
+
+pub(super) const EVENTS_STEP: &str = "events";
+
+/// Timeline events: neither outliers nor rejected.
+pub(super) const EVENTS_COUNT: &str = "SELECT COUNT(*) FROM events e WHERE NOT e.outlier \
+     AND NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = e.event_id)";
+
+const EVENTS_PAGE: &str = "SELECT CAST(e.stream_ordering AS BIGINT), e.event_id, e.room_id, j.json, j.internal_metadata, \
+     t.device_id, t.txn_id FROM events e JOIN event_json j ON j.event_id = e.event_id \
+     LEFT JOIN event_txn_id_device_id t ON t.event_id = e.event_id \
+     WHERE e.stream_ordering > $2 AND NOT e.outlier \
+     AND NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = e.event_id) \
+     ORDER BY e.stream_ordering LIMIT $1";
+
+/// What the copy knows of a room's current state: (type, state key) → (event id, sender,
+/// content), for each new state event's `prev_content`.
+type State = HashMap<String, HashMap<(String, String), (String, String, Value)>>;
+
+pub(super) async fn copy_events(
+    src: &SynapseDb,
+    db: &Db,
+    _ctx: &Ctx,
+    batch_rows: i64,
+    mut on_batch: impl FnMut(u64),
+) -> Result<Progress, StoreError> {
+    let mut p = target::progress(db, EVENTS_STEP).await?;
+    on_batch(p.copied as u64);
+    if p.done {
+        return Ok(p);
+    }
+    // A batch of events commits before its progress row: the events themselves say where to
+    // go on.
+    let after = match target::last_event_position(db).await? {
+        Some(pos) => pos,
+        None => i64::MIN,
+    };
+    if after != i64::MIN {
+        p.last_key = after;
+    } else {
+        p = Progress {
+            last_key: i64::MIN,
+            ..Progress::default()
+        };
+    }
+    let mut state: State = HashMap::new();
+    for (room, kind, sk, id, json) in target::current_state_events(db).await? {
+        let v: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+        let sender = v["sender"].as_str().unwrap_or_default().to_string();
+        state
+            .entry(room)
+            .or_default()
+            .insert((kind, sk), (id, sender, v["content"].clone()));
+    }
+    loop {
+        let page = src.page(EVENTS_PAGE, batch_rows, p.last_key).await?;
+        let n = page.len() as i64;
+        let mut rows = Vec::with_capacity(page.len());
+        for r in &page {
+            p.last_key = int(r, 0);
+            match event_row(r, &mut state) {
+                Some(row) => rows.push(row),
+                None => p.skipped += 1,
+            }
+        }
+        insert_events(db, &rows).await?;
+        p.copied += n;
+        p.done = n < batch_rows;
+        target::set_progress(db, EVENTS_STEP, &p).await?;
+        on_batch(p.copied as u64);
+        if p.done {
+            return Ok(p);
+        }
+    }
+}
+
+fn str_of(v: &Value, k: &str) -> Option<String> {
+    v.get(k).and_then(Value::as_str).map(String::from)
+}
+
+/// The row for one Synapse event, or None for one that is not part of the room (soft-failed,
+/// unreadable).
+fn event_row(r: &[Val], state: &mut State) -> Option<NewEventRow> {
+    let pos = int(r, 0);
+    let event_id = text(r, 1);
+    let room_id = text(r, 2);
+    let mut json: Map<String, Value> = serde_json::from_str(&text(r, 3)).ok()?;
+    let meta: Value = serde_json::from_str(&text(r, 4)).unwrap_or(Value::Null);
+    if meta.get("soft_failed").and_then(Value::as_bool) == Some(true) {
+        return None;
+    }
+    json.remove("unsigned");
+    let as_value = Value::Object(json.clone());
+    let kind = str_of(&as_value, "type")?;
+    let sender = str_of(&as_value, "sender")?;
+    let state_key = str_of(&as_value, "state_key");
+    let content = as_value.get("content").cloned().unwrap_or(json!({}));
+    let depth = as_value.get("depth").and_then(Value::as_i64).unwrap_or(0);
+    let ts = as_value
+        .get("origin_server_ts")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    // Backfilled history sits below position 0 in both servers.
+    let history = pos <= 0;
+    if let Some(sk) = &state_key
+        && !history
+    {
+        let room = state.entry(room_id.clone()).or_default();
+        let key = (kind.clone(), sk.clone());
+        if let Some((prev_id, prev_sender, prev_content)) = room.get(&key) {
+            json.insert(
+                "unsigned".into(),
+                json!({
+                    "prev_content": prev_content,
+                    "replaces_state": prev_id,
+                    "prev_sender": prev_sender,
+                }),
+            );
+        }
+        room.insert(key, (event_id.clone(), sender.clone(), content.clone()));
+    }
+    let redacts = (kind == "m.room.redaction")
+        .then(|| str_of(&as_value, "redacts").or_else(|| str_of(&content, "redacts")))
+        .flatten();
+    let relation = content
+        .get("m.relates_to")
+        .and_then(|r| Some((str_of(r, "event_id")?, str_of(r, "rel_type")?)));
+    let membership = (kind == "m.room.member")
+        .then(|| str_of(&content, "membership"))
+        .flatten();
+    let new_room = (kind == "m.room.create" && state_key.as_deref() == Some("")).then(|| {
+        (
+            str_of(&content, "room_version").unwrap_or_else(|| "1".into()),
+            sender.clone(),
+        )
+    });
+    let txn = match (opt(r, 5), opt(r, 6)) {
+        (Val::Text(device_id), Val::Text(txn_id)) => Some(Txn {
+            device_id,
+            scope: match &redacts {
+                Some(target) => format!("redact/{room_id}/{target}"),
+                None => format!("send/{room_id}/{kind}"),
+            },
+            txn_id,
+        }),
+        _ => None,
+    };
+    Some(NewEventRow {
+        stream_ordering: pos,
+        event_id,
+        room_id,
+        sender,
+        membership: state_key.clone().zip(membership),
+        kind,
+        state_key,
+        depth,
+        origin_server_ts: ts,
+        json: serde_json::to_string(&json).ok()?,
+        txn,
+        new_room,
+        redacts,
+        relation,
+        history,
+    })
+}
+
+pub(super) static STEPS: &[TableStep] = &[
+    TableStep {
+        name: "current_state",
+        what: "each room's current state and memberships as Synapse resolved them",
+        count: "SELECT COUNT(*) FROM current_state_events c JOIN events e ON e.event_id = c.event_id \
+                WHERE NOT e.outlier AND NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = c.event_id)",
+        select: "SELECT c.room_id, c.type, c.state_key, c.event_id, CAST(e.stream_ordering AS BIGINT), c.membership \
+                 FROM current_state_events c JOIN events e ON e.event_id = c.event_id \
+                 WHERE NOT e.outlier AND NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = c.event_id) \
+                 ORDER BY c.room_id, c.type, c.state_key LIMIT $1 OFFSET $2",
+        targets: &[
+            Target {
+                head: "INSERT INTO current_state (room_id, type, state_key, event_id, stream_ordering)",
+                cols: 5,
+                tail: "ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id, \
+                       stream_ordering = excluded.stream_ordering",
+            },
+            Target {
+                head: "INSERT INTO room_memberships (user_id, room_id, membership, event_id, stream_ordering, forgotten)",
+                cols: 6,
+                tail: "ON CONFLICT (user_id, room_id) DO UPDATE SET membership = excluded.membership, \
+                       event_id = excluded.event_id, stream_ordering = excluded.stream_ordering",
+            },
+        ],
+        convert: current_state,
+        batch: 2000,
+        check: None,
+    },
+    TableStep {
+        name: "room_directory",
+        what: "rooms published in the room directory",
+        count: "SELECT COUNT(*) FROM rooms WHERE is_public",
+        select: "SELECT room_id, COALESCE(room_version, '1'), COALESCE(creator, ''), 1, 0 FROM rooms \
+                 WHERE is_public ORDER BY room_id LIMIT $1 OFFSET $2",
+        targets: &[Target {
+            head: "INSERT INTO rooms (room_id, room_version, creator, is_public, created_ts)",
+            cols: 5,
+            tail: "ON CONFLICT (room_id) DO UPDATE SET is_public = 1",
+        }],
+        convert: as_is,
+        batch: 1000,
+        check: Some("SELECT COUNT(*) FROM rooms WHERE is_public = 1"),
+    },
+    TableStep {
+        name: "room_aliases",
+        what: "room aliases",
+        count: "SELECT COUNT(*) FROM room_aliases",
+        select: "SELECT room_alias, room_id, COALESCE(creator, '') FROM room_aliases ORDER BY room_alias LIMIT $1 OFFSET $2",
+        targets: &[Target {
+            head: "INSERT INTO room_aliases (alias, room_id, creator)",
+            cols: 3,
+            tail: "ON CONFLICT DO NOTHING",
+        }],
+        convert: as_is,
+        batch: 1000,
+        check: Some("SELECT COUNT(*) FROM room_aliases"),
+    },
+    TableStep {
+        name: "receipts",
+        what: "read receipts",
+        count: "SELECT COUNT(*) FROM receipts_linearized",
+        select: "SELECT room_id, receipt_type, user_id, COALESCE(thread_id, ''), event_id, data FROM receipts_linearized \
+                 ORDER BY room_id, receipt_type, user_id, thread_id LIMIT $1 OFFSET $2",
+        targets: &[Target {
+            head: "INSERT INTO receipts (room_id, receipt_type, user_id, thread_id, event_id, ts, stream_id)",
+            cols: 7,
+            tail: "ON CONFLICT DO NOTHING",
+        }],
+        convert: receipts,
+        batch: 1000,
+        check: Some("SELECT COUNT(*) FROM receipts"),
+    },
+    TableStep {
+        name: "backward_extremities",
+        what: "where each room's history continues on other servers (backfill)",
+        count: "SELECT COUNT(*) FROM event_backward_extremities",
+        select: "SELECT room_id, event_id FROM event_backward_extremities ORDER BY room_id, event_id LIMIT $1 OFFSET $2",
+        targets: &[Target {
+            head: "INSERT INTO backward_extremities (room_id, event_id)",
+            cols: 2,
+            tail: "ON CONFLICT DO NOTHING",
+        }],
+        convert: as_is,
+        batch: 1000,
+        check: Some("SELECT COUNT(*) FROM backward_extremities"),
+    },
+];
+
+fn current_state(page: Vec<Vec<Val>>, _: &Ctx) -> Result<Converted, String> {
+    let mut rows = Vec::new();
+    for r in page {
+        rows.push((
+            0,
+            vec![opt(&r, 0), opt(&r, 1), opt(&r, 2), opt(&r, 3), opt(&r, 4)],
+        ));
+        if text(&r, 1) == "m.room.member"
+            && let Val::Text(m) = opt(&r, 5)
+        {
+            rows.push((
+                1,
+                vec![
+                    opt(&r, 2),
+                    opt(&r, 0),
+                    Val::Text(m),
+                    opt(&r, 3),
+                    opt(&r, 4),
+                    Val::Int(0),
+                ],
+            ));
+        }
+    }
+    Ok((rows, 0))
+}
+
+fn receipts(page: Vec<Vec<Val>>, ctx: &Ctx) -> Result<Converted, String> {
+    let rows = page
+        .into_iter()
+        .map(|r| {
+            let data: Value = serde_json::from_str(&text(&r, 5)).unwrap_or(Value::Null);
+            let ts = data.get("ts").and_then(Value::as_i64).unwrap_or(0);
+            (
+                0,
+                vec![
+                    opt(&r, 0),
+                    opt(&r, 1),
+                    opt(&r, 2),
+                    opt(&r, 3),
+                    opt(&r, 4),
+                    Val::Int(ts),
+                    Val::Int(ctx.position),
+                ],
+            )
+        })
+        .collect();
+    Ok((rows, 0))
+}
+
+/// Up to 50 events spread over Synapse's stream compared by id: same position, same content.
+pub(super) async fn sample_events(src: &SynapseDb, db: &Db) -> Result<Vec<Check>, StoreError> {
+    let total = src.count(EVENTS_COUNT).await?;
+    let step = (total / 50).max(1);
+    let rows = src
+        .all(&format!(
+            "SELECT CAST(e.stream_ordering AS BIGINT), e.event_id, j.json FROM events e \
+             JOIN event_json j ON j.event_id = e.event_id WHERE NOT e.outlier \
+             AND NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = e.event_id) \
+             AND e.stream_ordering % {step} = 0 ORDER BY e.stream_ordering LIMIT 50"
+        ))
+        .await?;
+    let mut same = 0;
+    for r in &rows {
+        let Some((pos, json, _)) = target::event(db, &text(r, 1)).await? else {
+            continue;
+        };
+        let ours: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+        let theirs: Value = serde_json::from_str(&text(r, 2)).unwrap_or(Value::Null);
+        if pos == int(r, 0) && ours["content"] == theirs["content"] {
+            same += 1;
+        }
+    }
+    Ok(vec![Check {
+        what: "events sampled by id: same position and content".into(),
+        source: rows.len() as i64,
+        target: same,
+        ok: same == rows.len() as i64,
+    }])
+}
