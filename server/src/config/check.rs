@@ -280,6 +280,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     let enable_metrics = r.boolean("enable_metrics").unwrap_or(false);
     let _ = r.boolean("suppress_key_server_warning");
 
+    let password_pepper = read_password_config(r);
     let log_config = r.string("log_config").map(|p| absolute(&p));
     if let Some(p) = &log_config
         && !p.is_file()
@@ -332,6 +333,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         report_stats: report_stats.unwrap_or(false),
         macaroon_secret_key,
         form_secret,
+        password_pepper,
         max_upload_size,
         trusted_key_servers,
         log_config,
@@ -805,4 +807,12 @@ fn read_trusted_key_servers(r: &mut Section<'_>) -> Vec<TrustedKeyServer> {
         }
     }
     out
+}
+
+/// `password_config`: only its `pepper` matters to matrixd (for Synapse's bcrypt hashes).
+fn read_password_config(r: &mut Section<'_>) -> Option<Secret> {
+    let mut s = r.section("password_config")?;
+    let pepper = s.string("pepper").filter(|p| !p.is_empty()).map(Secret);
+    s.finish(known::PASSWORD_CONFIG, known::SYNAPSE_PASSWORD_CONFIG);
+    pepper
 }

@@ -54,7 +54,13 @@ pub const TOP_LEVEL: &[&str] = &[
     "rc_joins",
     "rc_federation",
     "rc_invites",
+    "password_config",
 ];
+
+/// Keys of `password_config` matrixd reads (the rest are Synapse's).
+pub const PASSWORD_CONFIG: &[&str] = &["pepper"];
+/// Keys of `password_config` Synapse reads that matrixd does not.
+pub const SYNAPSE_PASSWORD_CONFIG: &[&str] = &["enabled", "localdb_enabled", "policy"];
 
 /// Keys of one rate limit.
 pub const RATE_LIMIT: &[&str] = &["per_second", "burst_count"];
@@ -262,7 +268,6 @@ pub const SYNAPSE_TOP_LEVEL: &[&str] = &[
     "old_signing_keys",
     "opentracing",
     "outbound_federation_restricted_to",
-    "password_config",
     "password_providers",
     "perspectives",
     "presence",

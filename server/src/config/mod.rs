@@ -86,6 +86,9 @@ pub struct Config {
     pub report_stats: bool,
     pub macaroon_secret_key: Option<SecretSource>,
     pub form_secret: Option<SecretSource>,
+    /// `password_config.pepper`: appended to a password before a Synapse bcrypt hash is
+    /// checked (hashes imported by `matrixctl import-synapse`; matrixd's own are argon2).
+    pub password_pepper: Option<Secret>,
     pub max_upload_size: u64,
     pub trusted_key_servers: Vec<TrustedKeyServer>,
     pub log_config: Option<PathBuf>,

@@ -1,5 +1,7 @@
 //! Accounts: creating users, logging in, and resolving access tokens. Owns the username rules,
-//! password hashing (argon2) and token generation. Tokens are stored hashed.
+//! password hashing (argon2) and token generation. Tokens are stored hashed. Hashes imported
+//! from Synapse (bcrypt, `$2b$…`) are checked as Synapse checks them (NFKC, then the configured
+//! pepper appended, at most 72 bytes) and replaced by an argon2 hash on the first success.
 
 use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
 use rand::RngExt as _;
@@ -116,6 +118,58 @@ pub async fn hash_password(password: String) -> Result<String, AccountError> {
     .map_err(|e| AccountError::Hash(e.to_string()))?
 }
 
+/// Whether `hash` is a bcrypt hash (Synapse's, imported by `matrixctl import-synapse`).
+fn is_bcrypt(hash: &str) -> bool {
+    hash.starts_with("$2")
+}
+
+/// The bytes Synapse gives bcrypt for `password` (`synapse/handlers/auth.py`, `validate_hash`):
+/// the password normalised to NFKC, UTF-8, the pepper appended, cut to bcrypt's 72 bytes.
+fn synapse_bcrypt_input(password: &str, pepper: &str) -> Vec<u8> {
+    use unicode_normalization::UnicodeNormalization as _;
+    let mut bytes: Vec<u8> = password.nfkc().collect::<String>().into_bytes();
+    bytes.extend_from_slice(pepper.as_bytes());
+    bytes.truncate(72);
+    bytes
+}
+
+/// Checks `password` against a stored hash: argon2, or an imported Synapse bcrypt hash with
+/// `pepper` (`password_config.pepper`). Both compare in constant time.
+pub async fn verify_stored_password(
+    password: String,
+    hash: String,
+    pepper: Option<String>,
+) -> bool {
+    if !is_bcrypt(&hash) {
+        return verify_password(password, hash).await;
+    }
+    let Ok(_permit) = HASHING.acquire().await else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || {
+        let input = synapse_bcrypt_input(&password, pepper.as_deref().unwrap_or(""));
+        bcrypt::verify(input, &hash).unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// After a successful check against an imported bcrypt hash, stores an argon2 hash instead
+/// (failures only delay it to the next login).
+async fn rehash_if_bcrypt(db: &Db, user_id: &str, password: &str, hash: &str) {
+    if !is_bcrypt(hash) {
+        return;
+    }
+    match hash_password(password.to_string()).await {
+        Ok(new) => {
+            if let Err(e) = store::set_password_hash(db, user_id, Some(&new)).await {
+                tracing::warn!(error = %e, user_id, "could not replace an imported bcrypt hash");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, user_id, "could not hash a password"),
+    }
+}
+
 /// Checks `password` against an argon2 PHC string (argon2 compares in constant time).
 pub async fn verify_password(password: String, hash: String) -> bool {
     let Ok(_permit) = HASHING.acquire().await else {
@@ -215,6 +269,7 @@ pub async fn login(
     db: &Db,
     user_id: &str,
     password: &str,
+    pepper: Option<&str>,
     device_id: Option<&str>,
     display_name: Option<&str>,
 ) -> Result<Session, AccountError> {
@@ -232,23 +287,37 @@ pub async fn login(
             AccountError::BadLogin
         });
     };
-    if !verify_password(password.to_string(), hash).await {
+    if !verify_stored_password(password.to_string(), hash.clone(), pepper.map(String::from)).await {
         return Err(AccountError::BadLogin);
     }
     if user.deactivated {
         return Err(AccountError::Deactivated);
     }
+    rehash_if_bcrypt(db, &user.user_id, password, &hash).await;
     new_session(db, &user.user_id, device_id, display_name).await
 }
 
 /// Re-authentication (UIA `m.login.password`): true when `password` is the user's. Unknown
 /// users and users without a password spend the same time and get false.
-pub async fn check_password(db: &Db, user_id: &str, password: &str) -> Result<bool, AccountError> {
+pub async fn check_password(
+    db: &Db,
+    user_id: &str,
+    password: &str,
+    pepper: Option<&str>,
+) -> Result<bool, AccountError> {
     let hash = store::get_user(db, user_id)
         .await?
         .and_then(|u| u.password_hash);
     match hash {
-        Some(h) => Ok(verify_password(password.to_string(), h).await),
+        Some(h) => {
+            let ok =
+                verify_stored_password(password.to_string(), h.clone(), pepper.map(String::from))
+                    .await;
+            if ok {
+                rehash_if_bcrypt(db, user_id, password, &h).await;
+            }
+            Ok(ok)
+        }
         None => {
             let _ = verify_password(password.to_string(), dummy_hash().await).await;
             Ok(false)
@@ -284,7 +353,8 @@ impl super::Services {
         device_id: Option<&str>,
         display_name: Option<&str>,
     ) -> Result<Session, AccountError> {
-        login(&self.db, user_id, password, device_id, display_name).await
+        let pepper = self.config.password_pepper.as_ref().map(|p| p.expose());
+        login(&self.db, user_id, password, pepper, device_id, display_name).await
     }
 
     /// Creates an account and its first session (see [`register`]).
@@ -296,6 +366,32 @@ impl super::Services {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hashes made by Python's bcrypt as Synapse makes them: `file` (what NFKC makes of the
+    /// ligature `ﬁle`) with the pepper `pepper!`, and 80 `x`s cut to 72 bytes.
+    #[tokio::test]
+    async fn synapse_bcrypt_hashes_check_with_nfkc_and_pepper() {
+        let peppered = "$2b$04$cev8bKq1ojOq5uohoLw4BOvISFHPThypPlw0x3Rrb1TQlxLyzT6Yy".to_string();
+        let pepper = Some("pepper!".to_string());
+        assert!(
+            verify_stored_password("\u{FB01}le".into(), peppered.clone(), pepper.clone()).await
+        );
+        assert!(verify_stored_password("file".into(), peppered.clone(), pepper).await);
+        assert!(!verify_stored_password("file".into(), peppered.clone(), None).await);
+        assert!(!verify_stored_password("fil".into(), peppered, Some("pepper!".into())).await);
+        let long = "$2b$04$PuAQFKK3AlDZm81/ODLXBus3EiXTVK5kryGbrxpfziXUuP/Vvs7b2".to_string();
+        assert!(verify_stored_password("x".repeat(80), long.clone(), None).await);
+        assert!(!verify_stored_password("x".repeat(71), long, None).await);
+    }
+
+    /// `matrixctl import-synapse` stores Synapse's tokens hashed as logins here look them up.
+    #[test]
+    fn imported_tokens_are_hashed_alike() {
+        assert_eq!(
+            hash_token("syt_abc"),
+            crate::store::synapse::token_hash("syt_abc")
+        );
+    }
 
     #[test]
     fn localpart_rules_match_synapse() {

@@ -457,7 +457,8 @@ impl Services {
             },
             None => format!("@{}:{server_name}", user.to_lowercase()),
         };
-        if !accounts::check_password(&self.db, &claimed, password)
+        let pepper = self.config.password_pepper.as_ref().map(|p| p.expose());
+        if !accounts::check_password(&self.db, &claimed, password, pepper)
             .await
             .map_err(UiaError::from)?
         {

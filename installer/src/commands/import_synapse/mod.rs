@@ -411,6 +411,11 @@ fn copy_signing_key(from: &Path, to: &Path, printer: &Printer) -> Result<(), Cli
                 .hint(tr!("hint-import-key-exists", flag = "--config-path")),
         );
     }
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            CliError::failure(tr!("err-import-write", path = dir.display())).cause(e)
+        })?;
+    }
     crate::exec::fs::write_atomic(to, &key, 0o600)
         .map_err(|e| CliError::failure(tr!("err-import-write", path = to.display())).cause(e))?;
     printer.status("Writing", to.display());

@@ -217,18 +217,22 @@ fn push_rules(page: Vec<Vec<Val>>, ctx: &Ctx) -> Result<Converted, String> {
         let mut own: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
         for r in &user_rows {
             if let Some(kind) = kind_of(int(r, 2)) {
+                let full = text(r, 1);
                 own.entry(kind).or_default().push(user_rule(
                     kind,
-                    &text(r, 1),
+                    split_rule_id(&full).1,
                     &text(r, 4),
                     &text(r, 5),
                 ));
             }
         }
         for (kind, mut list) in own {
-            let Some(defaults) = set[kind].as_array().cloned() else {
-                continue;
-            };
+            // ruma leaves out kinds without default rules (content).
+            let defaults = set
+                .get(kind)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let (first, rest): (Vec<Value>, Vec<Value>) = defaults
                 .into_iter()
                 .partition(|r| r["rule_id"] == ".m.rule.master");
