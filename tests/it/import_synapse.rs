@@ -1,0 +1,338 @@
+//! Issue 18: `matrixctl import-synapse`. A real Synapse (the interop venv's, on SQLite) is
+//! filled through its client API by `interop/populate_synapse.py` (users with passwords, two
+//! devices each, rooms with a few hundred messages, edits, reactions, replies, redactions,
+//! state changes, receipts, account data, tags, push rules, device and one-time keys, media),
+//! then stopped and imported; matrixd started on the result must keep the same users (old
+//! passwords log in, old access tokens work), the same history (/messages returns the same
+//! event ids in the same order), the same state, the same media bytes and the same per-user
+//! data.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+use sha2::Digest as _;
+
+use crate::support::*;
+
+async fn get(url: &str, token: &str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
+}
+
+fn q(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Every event id of a room's timeline, newest first, by paginating /messages backwards.
+async fn timeline(url: &str, token: &str, room: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut from: Option<String> = None;
+    for _ in 0..100 {
+        let mut u = format!(
+            "{url}/_matrix/client/v3/rooms/{}/messages?dir=b&limit=100",
+            q(room)
+        );
+        if let Some(f) = &from {
+            u.push_str(&format!("&from={}", q(f)));
+        }
+        let (status, body) = get(&u, token).await;
+        assert_eq!(status, 200, "{u}: {body}");
+        let chunk = body["chunk"].as_array().cloned().unwrap_or_default();
+        if chunk.is_empty() {
+            break;
+        }
+        ids.extend(
+            chunk
+                .iter()
+                .map(|e| e["event_id"].as_str().unwrap().to_string()),
+        );
+        match body["end"].as_str() {
+            Some(end) => from = Some(end.to_string()),
+            None => break,
+        }
+    }
+    ids
+}
+
+/// A room's current state: (type, state key) → (event id, content).
+async fn state(url: &str, token: &str, room: &str) -> BTreeMap<(String, String), (String, Value)> {
+    let (status, body) = get(
+        &format!("{url}/_matrix/client/v3/rooms/{}/state", q(room)),
+        token,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                (
+                    e["type"].as_str().unwrap().to_string(),
+                    e["state_key"].as_str().unwrap().to_string(),
+                ),
+                (
+                    e["event_id"].as_str().unwrap().to_string(),
+                    e["content"].clone(),
+                ),
+            )
+        })
+        .collect()
+}
+
+async fn media_sha256(url: &str, token: &str, mxc: &str) -> String {
+    let path = mxc.trim_start_matches("mxc://");
+    let r = reqwest::Client::new()
+        .get(format!("{url}/_matrix/client/v1/media/download/{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "download {mxc}");
+    hex::encode(sha2::Sha256::digest(r.bytes().await.unwrap()))
+}
+
+fn import(
+    args: &[&str],
+    synapse_config: &std::path::Path,
+    out: &std::path::Path,
+) -> std::process::Output {
+    Command::new(bin("matrixctl"))
+        .arg("import-synapse")
+        .arg("--synapse-config")
+        .arg(synapse_config)
+        .arg("--config-path")
+        .arg(out.join("homeserver.yaml"))
+        .arg("--data-directory")
+        .arg(out)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn issue_18_a_synapse_moves_to_matrixd_keeping_logins_history_state_and_media() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let syn_dir = dir.path().join("synapse");
+    let out_dir = dir.path().join("matrixd");
+    let (mut synapse, url) = start_synapse(&syn_dir).await;
+    let syn_conf = syn_dir.join("homeserver.yaml");
+
+    let started = std::time::Instant::now();
+    let populate = Command::new(synapse_venv().join("bin/python"))
+        .arg(repo_root().join("tests/interop/populate_synapse.py"))
+        .arg(&url)
+        .arg(shared_secret(&syn_conf))
+        .arg("300")
+        .output()
+        .unwrap();
+    assert!(
+        populate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&populate.stderr)
+    );
+    let facts: Value = serde_json::from_slice(&populate.stdout).unwrap();
+    eprintln!("populated in {:?}", started.elapsed());
+    let alice = facts["users"]["alice"]["tokens"]["SECOND"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rooms: Vec<String> = ["public", "private"]
+        .iter()
+        .map(|r| facts["rooms"][r].as_str().unwrap().to_string())
+        .collect();
+
+    // What Synapse serves, to compare with.
+    let mut before = Vec::new();
+    for room in &rooms {
+        before.push((
+            timeline(&url, &alice, room).await,
+            state(&url, &alice, room).await,
+        ));
+    }
+    assert!(before[0].0.len() > 300, "{}", before[0].0.len());
+
+    // Refused while Synapse runs, and nothing written.
+    let out = import(&["--yes"], &syn_conf, &out_dir);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("must be stopped"), "{stderr}");
+    assert!(!out_dir.join("homeserver.db").exists());
+
+    synapse.signal(libc::SIGTERM);
+    assert!(
+        synapse.wait_timeout(Duration::from_secs(30)).is_some(),
+        "Synapse did not stop"
+    );
+    let synapse_db = std::fs::read(syn_dir.join("homeserver.db")).unwrap();
+
+    // The dry run says what it would do and writes nothing.
+    let out = import(&["--dry-run"], &syn_conf, &out_dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("events") && stdout.contains("access_tokens"),
+        "{stdout}"
+    );
+    assert!(!out_dir.join("homeserver.db").exists());
+
+    let started = std::time::Instant::now();
+    let out = import(&["--yes"], &syn_conf, &out_dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("imported in {:?}", started.elapsed());
+    assert!(!stdout.contains('✗'), "{stdout}");
+    // Synapse's database is only read.
+    assert_eq!(
+        std::fs::read(syn_dir.join("homeserver.db")).unwrap(),
+        synapse_db
+    );
+    // The same signing key (same key id).
+    assert_eq!(
+        std::fs::read_to_string(syn_dir.join("localhost.signing.key")).unwrap(),
+        std::fs::read_to_string(out_dir.join("localhost.signing.key")).unwrap()
+    );
+
+    // A second run continues from its progress: everything is already there.
+    let again = import(&["--yes"], &syn_conf, &out_dir);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("imported by an earlier run"));
+
+    // matrixd on the result, on Synapse's own listener.
+    let mut matrixd = Proc::spawn(
+        Command::new(bin("matrixd"))
+            .arg("-c")
+            .arg(out_dir.join("homeserver.yaml")),
+        dir.path().join("matrixd.out"),
+    );
+    wait_for(
+        &format!("{url}/_matrix/client/versions"),
+        &mut matrixd,
+        Duration::from_secs(30),
+    )
+    .await;
+
+    // Every old access token works without logging in; every old password logs in.
+    for (name, user) in facts["users"].as_object().unwrap() {
+        for (device, token) in user["tokens"].as_object().unwrap() {
+            let (status, body) = whoami(&url, token.as_str().unwrap()).await;
+            assert_eq!(status, 200, "{name} {device}: {body}");
+            assert_eq!(body["user_id"], user["user_id"]);
+            assert_eq!(body["device_id"].as_str(), Some(device.as_str()));
+        }
+        let (status, body) = login(&url, name, user["password"].as_str().unwrap()).await;
+        assert_eq!(
+            status, 200,
+            "{name} logs in with the Synapse password: {body}"
+        );
+        // And again, now against the argon2 hash the first login stored.
+        let (status, _) = login(&url, name, user["password"].as_str().unwrap()).await;
+        assert_eq!(status, 200);
+        let (status, _) = login(&url, name, "not the password").await;
+        assert_eq!(status, 403);
+    }
+
+    // The same history in the same order, and the same state.
+    for (room, (ids, st)) in rooms.iter().zip(&before) {
+        let now = timeline(&url, &alice, room).await;
+        assert_eq!(&now, ids, "timeline of {room}");
+        assert_eq!(&state(&url, &alice, room).await, st, "state of {room}");
+    }
+
+    // Media, byte for byte.
+    for m in facts["media"].as_array().unwrap() {
+        assert_eq!(
+            media_sha256(&url, &alice, m["mxc"].as_str().unwrap()).await,
+            m["sha256"].as_str().unwrap()
+        );
+    }
+
+    // Per-user data: account data, tags, push rules, profile, keys.
+    let uid = q(facts["users"]["alice"]["user_id"].as_str().unwrap());
+    let (status, body) = get(
+        &format!("{url}/_matrix/client/v3/user/{uid}/account_data/org.example.test"),
+        &alice,
+    )
+    .await;
+    assert_eq!((status, body["answer"].as_i64()), (200, Some(42)));
+    let (_, body) = get(
+        &format!(
+            "{url}/_matrix/client/v3/user/{uid}/rooms/{}/tags",
+            q(&rooms[0])
+        ),
+        &alice,
+    )
+    .await;
+    assert_eq!(body["tags"]["m.favourite"]["order"].as_f64(), Some(0.5));
+    let (status, body) = get(
+        &format!("{url}/_matrix/client/v3/pushrules/global/content/cheese"),
+        &alice,
+    )
+    .await;
+    assert_eq!((status, body["pattern"].as_str()), (200, Some("cheese")));
+    let (_, body) = get(
+        &format!(
+            "{url}/_matrix/client/v3/pushrules/global/override/.m.rule.suppress_notices/enabled"
+        ),
+        &alice,
+    )
+    .await;
+    assert_eq!(body["enabled"], Value::Bool(false));
+    let (_, body) = get(
+        &format!("{url}/_matrix/client/v3/profile/{uid}/displayname"),
+        &alice,
+    )
+    .await;
+    assert_eq!(body["displayname"].as_str(), Some("Alice Liddell"));
+    let r = reqwest::Client::new()
+        .post(format!("{url}/_matrix/client/v3/keys/query"))
+        .bearer_auth(&alice)
+        .json(&serde_json::json!({"device_keys": {facts["users"]["alice"]["user_id"].as_str().unwrap(): []}}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    let keys = &body["device_keys"][facts["users"]["alice"]["user_id"].as_str().unwrap()]["SECOND"];
+    assert_eq!(
+        keys["keys"]["ed25519:SECOND"].as_str(),
+        Some("edkeyA"),
+        "{body}"
+    );
+
+    // The imported rooms go on: a new message lands after the old ones.
+    let r = reqwest::Client::new()
+        .put(format!(
+            "{url}/_matrix/client/v3/rooms/{}/send/m.room.message/after-move",
+            q(&rooms[0])
+        ))
+        .bearer_auth(&alice)
+        .json(&serde_json::json!({"msgtype": "m.text", "body": "after the move"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let now = timeline(&url, &alice, &rooms[0]).await;
+    assert_eq!(now.len(), before[0].0.len() + 1);
+    assert_eq!(&now[1..], &before[0].0[..]);
+}
