@@ -255,6 +255,24 @@ pub(super) static STEPS: &[TableStep] = &[
         check: Some("SELECT COUNT(*) FROM receipts"),
     },
     TableStep {
+        name: "federation_destinations",
+        what: "servers of other members, with what Synapse had delivered to them",
+        count: "SELECT (SELECT COUNT(*) FROM current_state_events WHERE type = 'm.room.member' AND membership = 'join') \
+                + (SELECT COUNT(*) FROM destinations)",
+        select: "SELECT 'member', state_key, CAST(NULL AS BIGINT) FROM current_state_events \
+                 WHERE type = 'm.room.member' AND membership = 'join' \
+                 UNION ALL SELECT 'destination', destination, CAST(last_successful_stream_ordering AS BIGINT) \
+                 FROM destinations ORDER BY 1, 2 LIMIT $1 OFFSET $2",
+        targets: &[Target {
+            head: "INSERT INTO federation_destinations (destination, delivered_pos, failures, retry_at)",
+            cols: 4,
+            tail: "ON CONFLICT DO NOTHING",
+        }],
+        convert: destinations,
+        batch: i64::MAX,
+        check: None,
+    },
+    TableStep {
         name: "backward_extremities",
         what: "where each room's history continues on other servers (backfill)",
         count: "SELECT COUNT(*) FROM event_backward_extremities",
@@ -293,6 +311,41 @@ fn current_state(page: Vec<Vec<Val>>, _: &Ctx) -> Result<Converted, String> {
             ));
         }
     }
+    Ok((rows, 0))
+}
+
+/// Every other server with a member joined to a room gets our events from now on: counted as
+/// delivered up to what Synapse delivered to it (else everything imported), so nothing is sent
+/// twice and nothing Synapse had not sent yet is lost.
+fn destinations(page: Vec<Vec<Val>>, ctx: &Ctx) -> Result<Converted, String> {
+    let mut delivered: HashMap<String, i64> = HashMap::new();
+    let mut servers = std::collections::BTreeSet::new();
+    for r in &page {
+        match text(r, 0).as_str() {
+            "destination" => {
+                if let Some(pos) = r.get(2).and_then(Val::int) {
+                    delivered.insert(text(r, 1), pos);
+                }
+            }
+            _ => {
+                if let Some((_, server)) = text(r, 1).split_once(':')
+                    && server != ctx.server_name
+                {
+                    servers.insert(server.to_string());
+                }
+            }
+        }
+    }
+    let rows = servers
+        .into_iter()
+        .map(|server| {
+            let pos = delivered.get(&server).copied().unwrap_or(ctx.position - 1);
+            (
+                0,
+                vec![Val::Text(server), Val::Int(pos), Val::Int(0), Val::Int(0)],
+            )
+        })
+        .collect();
     Ok((rows, 0))
 }
 
