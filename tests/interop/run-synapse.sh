@@ -9,6 +9,8 @@
 # that certificate, other servers' certificates checked against SYNAPSE_CA only
 # (federation_custom_ca_list), and ip_range_blacklist Synapse's default minus 127.0.0.0/8 so
 # servers on loopback can be reached. The client API stays on plain http://127.0.0.1:PORT.
+# With SYNAPSE_PG_DATABASE set, Synapse keeps its data in that PostgreSQL database (UTF8, C
+# collation; SYNAPSE_PG_HOST, SYNAPSE_PG_PORT, SYNAPSE_PG_USER: default 127.0.0.1, 5432, postgres).
 # The config is generated once; the overrides below are re-applied on every start.
 set -euo pipefail
 
@@ -34,7 +36,7 @@ fi
 
 # Override listener and network-facing settings (PyYAML comes with Synapse; comments are dropped).
 "$PY" - "$CONF" "$PORT" "$FED_PORT" "${SYNAPSE_TLS_CERT:-}" "${SYNAPSE_TLS_KEY:-}" "${SYNAPSE_CA:-}" <<'PYEOF'
-import sys, yaml
+import os, sys, yaml
 path, port = sys.argv[1], int(sys.argv[2])
 fed_port, cert, key, ca = sys.argv[3:7]
 with open(path) as f:
@@ -62,6 +64,12 @@ if fed_port:
     ]
     conf["rc_federation"] = {"window_size": 1000, "sleep_limit": 1000, "sleep_delay": 1,
                              "reject_limit": 1000, "concurrent": 100}
+if os.environ.get("SYNAPSE_PG_DATABASE"):
+    conf["database"] = {"name": "psycopg2", "args": {
+        "user": os.environ.get("SYNAPSE_PG_USER", "postgres"),
+        "host": os.environ.get("SYNAPSE_PG_HOST", "127.0.0.1"),
+        "port": int(os.environ.get("SYNAPSE_PG_PORT", "5432")),
+        "database": os.environ["SYNAPSE_PG_DATABASE"], "cp_min": 1, "cp_max": 5}}
 conf["trusted_key_servers"] = []          # never fetch keys from matrix.org
 conf["suppress_key_server_warning"] = True
 conf["report_stats"] = False

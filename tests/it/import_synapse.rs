@@ -5,7 +5,8 @@
 //! then stopped and imported; matrixd started on the result must keep the same users (old
 //! passwords log in, old access tokens work), the same history (/messages returns the same
 //! event ids in the same order), the same state, the same media bytes and the same per-user
-//! data.
+//! data. Run with Synapse on SQLite into matrixd on SQLite, and with Synapse on PostgreSQL into
+//! matrixd on PostgreSQL.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -100,31 +101,103 @@ async fn media_sha256(url: &str, token: &str, mxc: &str) -> String {
     hex::encode(sha2::Sha256::digest(r.bytes().await.unwrap()))
 }
 
+/// Where each server keeps its data: SQLite files, or these PostgreSQL databases.
+struct Databases {
+    synapse_pg: Option<String>,
+    matrixd_pg: Option<String>,
+}
+
 fn import(
     args: &[&str],
     synapse_config: &std::path::Path,
     out: &std::path::Path,
+    dbs: &Databases,
 ) -> std::process::Output {
-    Command::new(bin("matrixctl"))
-        .arg("import-synapse")
+    let mut cmd = Command::new(bin("matrixctl"));
+    cmd.arg("import-synapse")
         .arg("--synapse-config")
         .arg(synapse_config)
         .arg("--config-path")
         .arg(out.join("homeserver.yaml"))
         .arg("--data-directory")
         .arg(out)
-        .args(args)
-        .output()
-        .unwrap()
+        .args(args);
+    if let Some(db) = &dbs.matrixd_pg {
+        cmd.args(["--database", "postgres", "--pg-host", &testkit::pg::host()])
+            .args(["--pg-port", &testkit::pg::port().to_string()])
+            .args(["--pg-user", &testkit::pg::user(), "--pg-database", db]);
+    }
+    cmd.output().unwrap()
+}
+
+/// A Synapse in `dir` as `start_synapse` runs it, on PostgreSQL database `db` when given.
+async fn start_synapse_on(dir: &std::path::Path, db: Option<&str>) -> (Proc, String) {
+    let _ = synapse_venv();
+    let port = free_port();
+    let mut cmd = Command::new(repo_root().join("tests/interop/run-synapse.sh"));
+    cmd.arg(dir).arg(port.to_string());
+    if let Some(db) = db {
+        cmd.env("SYNAPSE_PG_DATABASE", db)
+            .env("SYNAPSE_PG_HOST", testkit::pg::host())
+            .env("SYNAPSE_PG_PORT", testkit::pg::port().to_string())
+            .env("SYNAPSE_PG_USER", testkit::pg::user());
+    }
+    let mut proc = Proc::spawn(&mut cmd, dir.with_extension("synapse.log"));
+    let url = format!("http://127.0.0.1:{port}");
+    wait_for(
+        &format!("{url}/_matrix/client/versions"),
+        &mut proc,
+        Duration::from_secs(120),
+    )
+    .await;
+    (proc, url)
 }
 
 #[tokio::test]
 async fn issue_18_a_synapse_moves_to_matrixd_keeping_logins_history_state_and_media() {
+    moves_everything(Databases {
+        synapse_pg: None,
+        matrixd_pg: None,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn issue_18_a_synapse_on_postgresql_moves_to_matrixd_on_postgresql() {
+    if !testkit::pg::available() {
+        return;
+    }
+    let pid = std::process::id();
+    let dbs = Databases {
+        synapse_pg: Some(format!("synapse_import_{pid}")),
+        matrixd_pg: Some(format!("matrixd_import_{pid}")),
+    };
+    let names: Vec<String> = [&dbs.synapse_pg, &dbs.matrixd_pg]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let _drop: Vec<crate::migrate_db::TempDb> = names
+        .iter()
+        .cloned()
+        .map(crate::migrate_db::TempDb)
+        .collect();
+    for db in &names {
+        testkit::pg::create_database(
+            db,
+            "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+        )
+        .await;
+    }
+    moves_everything(dbs).await;
+}
+
+async fn moves_everything(dbs: Databases) {
     install_crypto();
     let dir = tempfile::tempdir().unwrap();
     let syn_dir = dir.path().join("synapse");
     let out_dir = dir.path().join("matrixd");
-    let (mut synapse, url) = start_synapse(&syn_dir).await;
+    let (mut synapse, url) = start_synapse_on(&syn_dir, dbs.synapse_pg.as_deref()).await;
     let syn_conf = syn_dir.join("homeserver.yaml");
 
     let started = std::time::Instant::now();
@@ -162,7 +235,7 @@ async fn issue_18_a_synapse_moves_to_matrixd_keeping_logins_history_state_and_me
     assert!(before[0].0.len() > 300, "{}", before[0].0.len());
 
     // Refused while Synapse runs, and nothing written.
-    let out = import(&["--yes"], &syn_conf, &out_dir);
+    let out = import(&["--yes"], &syn_conf, &out_dir, &dbs);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("must be stopped"), "{stderr}");
@@ -173,10 +246,10 @@ async fn issue_18_a_synapse_moves_to_matrixd_keeping_logins_history_state_and_me
         synapse.wait_timeout(Duration::from_secs(30)).is_some(),
         "Synapse did not stop"
     );
-    let synapse_db = std::fs::read(syn_dir.join("homeserver.db")).unwrap();
+    let synapse_db = std::fs::read(syn_dir.join("homeserver.db")).ok();
 
     // The dry run says what it would do and writes nothing.
-    let out = import(&["--dry-run"], &syn_conf, &out_dir);
+    let out = import(&["--dry-run"], &syn_conf, &out_dir, &dbs);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -188,9 +261,16 @@ async fn issue_18_a_synapse_moves_to_matrixd_keeping_logins_history_state_and_me
         "{stdout}"
     );
     assert!(!out_dir.join("homeserver.db").exists());
+    if let (Some(from), Some(to)) = (&dbs.synapse_pg, &dbs.matrixd_pg) {
+        assert!(
+            stdout.contains("PostgreSQL") && stdout.contains(from.as_str()),
+            "{stdout}"
+        );
+        assert!(stdout.contains(to.as_str()), "{stdout}");
+    }
 
     let started = std::time::Instant::now();
-    let out = import(&["--yes"], &syn_conf, &out_dir);
+    let out = import(&["--yes"], &syn_conf, &out_dir, &dbs);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -201,7 +281,7 @@ async fn issue_18_a_synapse_moves_to_matrixd_keeping_logins_history_state_and_me
     assert!(!stdout.contains('✗'), "{stdout}");
     // Synapse's database is only read.
     assert_eq!(
-        std::fs::read(syn_dir.join("homeserver.db")).unwrap(),
+        std::fs::read(syn_dir.join("homeserver.db")).ok(),
         synapse_db
     );
     // The same signing key (same key id).
@@ -211,7 +291,7 @@ async fn issue_18_a_synapse_moves_to_matrixd_keeping_logins_history_state_and_me
     );
 
     // A second run continues from its progress: everything is already there.
-    let again = import(&["--yes"], &syn_conf, &out_dir);
+    let again = import(&["--yes"], &syn_conf, &out_dir, &dbs);
     assert!(
         again.status.success(),
         "{}",
