@@ -416,3 +416,66 @@ async fn moves_everything(dbs: Databases) {
     assert_eq!(now.len(), before[0].0.len() + 1);
     assert_eq!(&now[1..], &before[0].0[..]);
 }
+
+fn nio_move(args: &[&std::ffi::OsStr]) {
+    let out = Command::new(synapse_venv().join("bin/python"))
+        .arg(repo_root().join("tests/interop/nio_e2ee_move.py"))
+        .args(args)
+        .output()
+        .expect("run nio_e2ee_move.py");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("all checks passed"),
+        "nio_e2ee_move.py {:?} failed ({}):\n{stdout}\n{}",
+        args.first(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// matrix-nio[e2e] clients that talked in an encrypted room on Synapse go on, after the move,
+/// with the same access tokens, devices, olm and megolm sessions: they decrypt the old messages
+/// and each other's new ones.
+#[tokio::test]
+async fn issue_18_an_encrypted_conversation_goes_on_after_the_move() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let syn_dir = dir.path().join("synapse");
+    let out_dir = dir.path().join("matrixd");
+    let state = dir.path().join("nio");
+    std::fs::create_dir_all(&state).unwrap();
+    let (mut synapse, url) = start_synapse_on(&syn_dir, None).await;
+    let syn_conf = syn_dir.join("homeserver.yaml");
+    let secret = shared_secret(&syn_conf);
+    nio_move(&[
+        "before".as_ref(),
+        url.as_ref(),
+        secret.as_ref(),
+        state.as_os_str(),
+    ]);
+    synapse.signal(libc::SIGTERM);
+    assert!(synapse.wait_timeout(Duration::from_secs(30)).is_some());
+    let dbs = Databases {
+        synapse_pg: None,
+        matrixd_pg: None,
+    };
+    let out = import(&["--yes"], &syn_conf, &out_dir, &dbs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut matrixd = Proc::spawn(
+        Command::new(bin("matrixd"))
+            .arg("-c")
+            .arg(out_dir.join("homeserver.yaml")),
+        dir.path().join("matrixd.out"),
+    );
+    wait_for(
+        &format!("{url}/_matrix/client/versions"),
+        &mut matrixd,
+        Duration::from_secs(30),
+    )
+    .await;
+    nio_move(&["after".as_ref(), url.as_ref(), state.as_os_str()]);
+}
