@@ -233,6 +233,23 @@ async fn moves_everything(dbs: Databases) {
         ));
     }
     assert!(before[0].0.len() > 300, "{}", before[0].0.len());
+    // Tokens Synapse gave out: a sync position, and a pagination position 10 events back.
+    let (status, body) = get(
+        &format!("{url}/_matrix/client/v3/sync?timeout=0&filter=%7B%22room%22%3A%7B%22timeline%22%3A%7B%22limit%22%3A1%7D%7D%7D"),
+        &alice,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let synapse_since = body["next_batch"].as_str().unwrap().to_string();
+    let (_, body) = get(
+        &format!(
+            "{url}/_matrix/client/v3/rooms/{}/messages?dir=b&limit=10",
+            q(&rooms[0])
+        ),
+        &alice,
+    )
+    .await;
+    let synapse_end = body["end"].as_str().unwrap().to_string();
 
     // Refused while Synapse runs, and nothing written.
     let out = import(&["--yes"], &syn_conf, &out_dir, &dbs);
@@ -415,6 +432,49 @@ async fn moves_everything(dbs: Databases) {
     let now = timeline(&url, &alice, &rooms[0]).await;
     assert_eq!(now.len(), before[0].0.len() + 1);
     assert_eq!(&now[1..], &before[0].0[..]);
+
+    // Clients go on with the tokens Synapse gave them: paginating on from where they were, and
+    // syncing on from their last sync, which brings just what happened since.
+    let (status, body) = get(
+        &format!(
+            "{url}/_matrix/client/v3/rooms/{}/messages?dir=b&limit=10&from={}",
+            q(&rooms[0]),
+            q(&synapse_end)
+        ),
+        &alice,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let page: Vec<&str> = body["chunk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        page,
+        before[0].0[10..20]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
+    let (status, body) = get(
+        &format!(
+            "{url}/_matrix/client/v3/sync?timeout=0&since={}",
+            q(&synapse_since)
+        ),
+        &alice,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let timeline = &body["rooms"]["join"][rooms[0].as_str()]["timeline"];
+    let ids: Vec<&str> = timeline["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![now[0].as_str()], "{timeline}");
 }
 
 fn nio_move(args: &[&std::ffi::OsStr]) {
