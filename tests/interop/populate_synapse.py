@@ -115,6 +115,11 @@ for i in range(20):
     send([a, b][i % 2], priv, "m.room.message", {"msgtype": "m.text", "body": f"secret {i}"})
 state(a, priv, "m.room.name", "", {"name": "Private"})
 
+# A room Carol leaves and forgets.
+gone = call("POST", "/_matrix/client/v3/createRoom", {"preset": "private_chat"}, c)["room_id"]
+call("POST", f"/_matrix/client/v3/rooms/{q(gone)}/leave", {}, c)
+call("POST", f"/_matrix/client/v3/rooms/{q(gone)}/forget", {}, c)
+
 # A receipt, account data, a room tag, a push rule.
 call("POST", f"/_matrix/client/v3/rooms/{q(pub)}/receipt/m.read/{q(ids[-1])}", {}, b)
 call("PUT", f"/_matrix/client/v3/user/{q(users['alice']['user_id'])}/account_data/org.example.test",

@@ -286,6 +286,27 @@ async fn moves_everything(dbs: Databases) {
         assert!(stdout.contains(to.as_str()), "{stdout}");
     }
 
+    // Killed in the middle of the events (the 15th progress report: after six small tables,
+    // then two batches of 50 events), then run again: it goes on where it stopped.
+    let out = import(
+        &[
+            "--yes",
+            "--batch-rows",
+            "50",
+            "--test-interrupt-after",
+            "15",
+        ],
+        &syn_conf,
+        &out_dir,
+        &dbs,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     let started = std::time::Instant::now();
     let out = import(&["--yes"], &syn_conf, &out_dir, &dbs);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -295,6 +316,11 @@ async fn moves_everything(dbs: Databases) {
         String::from_utf8_lossy(&out.stderr)
     );
     eprintln!("imported in {:?}", started.elapsed());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("events: an interrupted run had read 100 rows"),
+        "{stderr}"
+    );
     assert!(!stdout.contains('✗'), "{stdout}");
     // Synapse's database is only read.
     assert_eq!(

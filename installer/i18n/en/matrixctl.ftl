@@ -1189,3 +1189,5 @@ import-key-database = { $key }: now { $to }
 import-key-inlined = { $key }: the secret in { $file } written inline (the new server does not read Synapse's files)
 import-key-log-config = { $key }: dropped (Synapse's Python logging config; matrixd logs to the service manager)
 import-key-dropped = { $key }: dropped (matrixd does not read it)
+help-import-synapse-test-interrupt-after = Stop as if killed at the Nth progress report (each after a committed batch; tests of resuming)
+import-owner = the imported files now belong to { $user }, the user matrixd runs as

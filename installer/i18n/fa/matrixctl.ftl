@@ -1176,3 +1176,5 @@ import-key-database = { $key }: اکنون { $to }
 import-key-inlined = { $key }: راز درون { $file } مستقیم در پیکربندی نوشته شد (سرور تازه فایل‌های Synapse را نمی‌خواند)
 import-key-log-config = { $key }: کنار گذاشته شد (پیکربندی گزارش‌نویسی پایتونی Synapse؛ matrixd در گزارش مدیر سرویس می‌نویسد)
 import-key-dropped = { $key }: کنار گذاشته شد (matrixd آن را نمی‌خواند)
+help-import-synapse-test-interrupt-after = در N-امین گزارش پیشرفت (هر یک پس از یک دسته‌ی ثبت‌شده) چنان بایست که گویی کشته شده است (برای آزمودن ادامه‌دادن)
+import-owner = فایل‌های واردشده اکنون از آن { $user } هستند، کاربری که matrixd با آن اجرا می‌شود

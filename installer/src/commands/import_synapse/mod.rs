@@ -69,6 +69,9 @@ pub struct ImportSynapseArgs {
     /// Rows per batch (and per transaction).
     #[arg(long, hide = true, value_name = "N", default_value_t = 500)]
     pub batch_rows: i64,
+    /// Stop as if killed at the Nth progress report (each after a committed batch; tests of resuming).
+    #[arg(long, hide = true, value_name = "N")]
+    pub test_interrupt_after: Option<u64>,
 }
 
 /// Events per second an import is expected to copy (for the dry run's estimate; measured on a
@@ -269,6 +272,7 @@ pub fn run(args: ImportSynapseArgs, printer: &Printer) -> Result<ExitStatus, Cli
         &steps,
         &counts,
         args.batch_rows,
+        args.test_interrupt_after,
         printer,
     ))?;
     let secs = started.elapsed().as_secs_f64().max(0.001);
@@ -302,6 +306,9 @@ pub fn run(args: ImportSynapseArgs, printer: &Printer) -> Result<ExitStatus, Cli
     printer.status("Verified", tr!("import-verified", n = checks.len()));
 
     write_config(&out.config, &new_top, &changes, printer)?;
+    if args.config_path.is_none() && args.data_directory.is_none() {
+        give_to_service_user(&args, &[&out.data_dir, &key_to, &out.config], printer);
+    }
     printer.note(tr!(
         "import-next",
         cmd = format!("matrixd -c {}", out.config.display()),
@@ -432,8 +439,10 @@ async fn copy_and_verify(
     steps: &[Step],
     counts: &[i64],
     batch_rows: i64,
+    interrupt_after: Option<u64>,
     printer: &Printer,
 ) -> Result<Vec<synapse::Check>, CliError> {
+    let mut batches = 0u64;
     let target_err = || tr!("err-import-target", db = describe(target));
     if let Database::Sqlite { path } = target
         && let Some(dir) = path.parent()
@@ -480,7 +489,14 @@ async fn copy_and_verify(
         let bar = printer.progress((*n).max(0) as u64);
         bar.set_message(step.name());
         let p = import
-            .run_step(step, batch_rows, |n| bar.set_position(n))
+            .run_step(step, batch_rows, |n| {
+                bar.set_position(n);
+                batches += 1;
+                if interrupt_after == Some(batches) {
+                    // A crash right after a committed batch, for the tests of resuming.
+                    std::process::exit(130); // ExitStatus::Interrupted, without unwinding
+                }
+            })
             .await
             .map_err(store_err(tr!("err-import-step", step = step.name())))?;
         bar.finish_and_clear();
@@ -558,4 +574,33 @@ fn write_config(
         )));
     }
     Ok(())
+}
+
+/// The installed layout's files belong to the service user (matrixd runs as it): as root, the
+/// data directory (all of it), the signing key and the config are given to it when it exists.
+fn give_to_service_user(args: &ImportSynapseArgs, paths: &[&Path], printer: &Printer) {
+    if !nix::unistd::geteuid().is_root() {
+        return;
+    }
+    let Ok(f) = facts::detect(Path::new("/"), args.distro.as_deref()) else {
+        return;
+    };
+    let Some(acct) = facts::probe::user(Path::new("/"), &f.distro.user.name) else {
+        return;
+    };
+    fn walk(p: &Path, uid: u32, gid: u32) {
+        let _ = std::os::unix::fs::lchown(p, Some(uid), Some(gid));
+        if p.is_dir()
+            && !p.is_symlink()
+            && let Ok(entries) = std::fs::read_dir(p)
+        {
+            for e in entries.flatten() {
+                walk(&e.path(), uid, gid);
+            }
+        }
+    }
+    for p in paths {
+        walk(p, acct.uid, acct.gid);
+    }
+    printer.status("Updating", tr!("import-owner", user = &f.distro.user.name));
 }

@@ -211,6 +211,21 @@ pub(super) static STEPS: &[TableStep] = &[
         check: None,
     },
     TableStep {
+        name: "forgotten_rooms",
+        what: "rooms users left and forgot",
+        count: "SELECT COUNT(*) FROM (SELECT DISTINCT user_id, room_id FROM room_memberships WHERE forgotten = 1) f",
+        select: "SELECT DISTINCT user_id, room_id, CAST('leave' AS TEXT), CAST('' AS TEXT), CAST(0 AS BIGINT), \
+                 CAST(1 AS BIGINT) FROM room_memberships WHERE forgotten = 1 ORDER BY user_id, room_id LIMIT $1 OFFSET $2",
+        targets: &[Target {
+            head: "INSERT INTO room_memberships (user_id, room_id, membership, event_id, stream_ordering, forgotten)",
+            cols: 6,
+            tail: "ON CONFLICT (user_id, room_id) DO UPDATE SET forgotten = 1",
+        }],
+        convert: as_is,
+        batch: 1000,
+        check: Some("SELECT COUNT(*) FROM room_memberships WHERE forgotten = 1"),
+    },
+    TableStep {
         name: "room_directory",
         what: "rooms published in the room directory",
         count: "SELECT COUNT(*) FROM rooms WHERE is_public",
