@@ -565,3 +565,53 @@ async fn issue_18_an_encrypted_conversation_goes_on_after_the_move() {
     .await;
     nio_move(&["after".as_ref(), url.as_ref(), state.as_os_str()]);
 }
+
+/// A second Synapse that shared a room with the moved one keeps talking to it: the same server
+/// name and signing key, the same room and events, so federation goes on both ways.
+#[tokio::test]
+async fn issue_18_a_federation_peer_keeps_talking_to_the_moved_server() {
+    use crate::fed;
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = fed::pki(dir.path());
+    let (a_dir, b_dir) = (dir.path().join("moving"), dir.path().join("peer"));
+    let (mut a, b) = tokio::join!(fed::synapse(&a_dir, &pki), fed::synapse(&b_dir, &pki));
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let room_id = fed::join_and_talk(&a, &alice, &b, &bob, "moving").await;
+
+    let mut synapse = a._proc.take().expect("running");
+    synapse.signal(libc::SIGTERM);
+    assert!(synapse.wait_timeout(Duration::from_secs(30)).is_some());
+    let out_dir = dir.path().join("moved");
+    let dbs = Databases {
+        synapse_pg: None,
+        matrixd_pg: None,
+    };
+    let out = import(&["--yes"], &a.config, &out_dir, &dbs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    a.config = out_dir.join("homeserver.yaml");
+    a.start_matrixd().await;
+
+    let messages = format!(
+        "/_matrix/client/v3/rooms/{}/messages?dir=b&limit=30",
+        q(&room_id)
+    );
+    a.send_text(&alice, &room_id, "from the moved server").await;
+    b.until(&messages, &bob, "the moved server's message", |m| {
+        fed::texts(m).contains(&"from the moved server".to_string())
+    })
+    .await;
+    b.send_text(&bob, &room_id, "to the moved server").await;
+    a.until(
+        &messages,
+        &alice,
+        "the peer's message on the moved server",
+        |m| fed::texts(m).contains(&"to the moved server".to_string()),
+    )
+    .await;
+}
