@@ -264,6 +264,15 @@ async fn moves_everything(dbs: Databases) {
         "Synapse did not stop"
     );
     let synapse_db = std::fs::read(syn_dir.join("homeserver.db")).ok();
+    let listing = |d: &std::path::Path| {
+        let mut names: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let synapse_files = listing(&syn_dir);
 
     // The dry run says what it would do and writes nothing.
     let out = import(&["--dry-run"], &syn_conf, &out_dir, &dbs);
@@ -326,6 +335,11 @@ async fn moves_everything(dbs: Databases) {
     assert_eq!(
         std::fs::read(syn_dir.join("homeserver.db")).ok(),
         synapse_db
+    );
+    assert_eq!(
+        listing(&syn_dir),
+        synapse_files,
+        "files appeared beside Synapse's"
     );
     // The same signing key (same key id).
     assert_eq!(

@@ -15,7 +15,7 @@ pub(super) static STEPS: &[TableStep] = &[
         name: "media",
         what: "local media (metadata and files)",
         count: "SELECT COUNT(*) FROM local_media_repository WHERE media_length IS NOT NULL",
-        select: "SELECT media_id, user_id, media_type, upload_name, CAST(media_length AS BIGINT), \
+        select: "SELECT media_id, COALESCE(user_id, ''), media_type, upload_name, CAST(media_length AS BIGINT), \
                  CAST(COALESCE(created_ts, 0) AS BIGINT) FROM local_media_repository \
                  WHERE media_length IS NOT NULL ORDER BY media_id LIMIT $1 OFFSET $2",
         targets: &[Target {

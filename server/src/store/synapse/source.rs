@@ -75,7 +75,20 @@ impl SynapseDb {
             Database::Sqlite { path } => {
                 let mut u = url::Url::parse("sqlite://").expect("static URL");
                 u.set_path(&path.to_string_lossy());
-                (format!("{u}?mode=ro"), false)
+                // A stopped Synapse leaves no write-ahead log: the file is read as immutable,
+                // so not even SQLite's -wal and -shm files appear beside it. A log left by a
+                // crash holds committed rows, so then it is read through (read-only).
+                let wal = path.with_file_name(format!(
+                    "{}-wal",
+                    path.file_name().unwrap_or_default().to_string_lossy()
+                ));
+                let pending = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+                let mode = if pending {
+                    "mode=ro"
+                } else {
+                    "mode=ro&immutable=true"
+                };
+                (format!("{u}?{mode}"), false)
             }
             Database::Postgres(a) => (a.connect_url("matrixctl-import-synapse"), true),
         };
