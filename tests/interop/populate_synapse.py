@@ -7,16 +7,22 @@ Registers users with passwords (one admin) through the shared-secret admin API, 
 second device, creates rooms (one public with an alias), sends N_MESSAGES messages plus edits,
 reactions, redactions, replies and state changes (topic, name, power levels), uploads media,
 sets account data, room tags, a push rule and a display name, uploads device and one-time
-keys, and reads a receipt. Prints what the test checks afterwards, as JSON: users (password,
-access tokens, devices), rooms, media (mxc URI and SHA-256 of the bytes).
-Standard library only.
+keys, cross-signing keys (real ed25519 signatures, made with signedjson) and a signature of a
+device, a key backup, a registration token and an e-mail address, and reads a receipt. Prints
+what the test checks afterwards, as JSON: users (password, access tokens, devices), rooms,
+media (mxc URI and SHA-256 of the bytes), cross-signing keys, the backup. Run it with the
+Synapse venv's Python (signedjson).
 """
 import hashlib
 import hmac
 import json
 import sys
 import urllib.parse
+import urllib.error
 import urllib.request
+
+import signedjson.key
+import signedjson.sign
 
 URL, SECRET, N = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
@@ -142,6 +148,50 @@ call("POST", "/_matrix/client/v3/keys/upload", {
     "one_time_keys": {f"signed_curve25519:AAAA{i}": {"key": f"otk{i}", "signatures": {
         users["alice"]["user_id"]: {"ed25519:SECOND": f"s{i}"}}} for i in range(5)}}, a)
 
+# Cross-signing: a master key signing a self-signing and a user-signing key, and the
+# self-signing key signing Alice's device.
+alice_id = users["alice"]["user_id"]
+device_keys = {"user_id": alice_id, "device_id": "SECOND",
+               "algorithms": ["m.olm.v1.curve25519-aes-sha2", "m.megolm.v1.aes-sha2"],
+               "keys": {"curve25519:SECOND": "curvekeyA", "ed25519:SECOND": "edkeyA"},
+               "signatures": {alice_id: {"ed25519:SECOND": "sigA"}}}
+
+
+def cross_key(usage):
+    key = signedjson.key.generate_signing_key("x")
+    pub = signedjson.key.encode_verify_key_base64(signedjson.key.get_verify_key(key))
+    key.version = pub
+    return key, {"user_id": alice_id, "usage": [usage], "keys": {f"ed25519:{pub}": pub}}
+
+
+master, master_json = cross_key("master")
+self_signing, self_json = cross_key("self_signing")
+user_signing, user_json = cross_key("user_signing")
+signedjson.sign.sign_json(self_json, alice_id, master)
+signedjson.sign.sign_json(user_json, alice_id, master)
+upload = {"master_key": master_json, "self_signing_key": self_json, "user_signing_key": user_json}
+try:
+    call("POST", "/_matrix/client/v3/keys/device_signing/upload", upload, a)
+except urllib.error.HTTPError as e:
+    session = json.loads(e.read()).get("session")
+    upload["auth"] = {"type": "m.login.password", "session": session, "password": users["alice"]["password"],
+                      "identifier": {"type": "m.id.user", "user": "alice"}}
+    call("POST", "/_matrix/client/v3/keys/device_signing/upload", upload, a)
+signed_device = json.loads(json.dumps(device_keys))
+signedjson.sign.sign_json(signed_device, alice_id, self_signing)
+r = call("POST", "/_matrix/client/v3/keys/signatures/upload", {alice_id: {"SECOND": signed_device}}, a)
+assert not r.get("failures"), r
+
+# A key backup with one session, a registration token, an e-mail address.
+version = call("POST", "/_matrix/client/v3/room_keys/version", {
+    "algorithm": "m.megolm_backup.v1.curve25519-aes-sha2", "auth_data": {"public_key": "backupkey"}}, a)["version"]
+call("PUT", f"/_matrix/client/v3/room_keys/keys/{q(pub)}/session1?version={version}", {
+    "first_message_index": 1, "forwarded_count": 0, "is_verified": False,
+    "session_data": {"ephemeral": "e", "ciphertext": "c", "mac": "m"}}, a)
+call("POST", "/_synapse/admin/v1/registration_tokens/new", {"token": "invite-me", "uses_allowed": 5}, a)
+call("PUT", f"/_synapse/admin/v2/users/{q(users['bob']['user_id'])}",
+     {"threepids": [{"medium": "email", "address": "bob@example.org"}]}, a)
+
 media = []
 for i, (ctype, body) in enumerate([("text/plain", b"hello from synapse\n"),
                                    ("application/octet-stream", bytes(range(256)) * 40)]):
@@ -149,4 +199,7 @@ for i, (ctype, body) in enumerate([("text/plain", b"hello from synapse\n"),
     media.append({"mxc": r["content_uri"], "sha256": hashlib.sha256(body).hexdigest(),
                   "content_type": ctype})
 
-json.dump({"users": users, "rooms": {"public": pub, "private": priv}, "media": media}, sys.stdout)
+json.dump({"users": users, "rooms": {"public": pub, "private": priv}, "media": media,
+           "cross_signing": {"master": master.version, "self_signing": self_signing.version,
+                             "user_signing": user_signing.version},
+           "backup": {"version": version, "room": pub, "session": "session1"}}, sys.stdout)

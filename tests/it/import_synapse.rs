@@ -1,7 +1,8 @@
 //! Issue 18: `matrixctl import-synapse`. A real Synapse (the interop venv's, on SQLite) is
 //! filled through its client API by `interop/populate_synapse.py` (users with passwords, two
 //! devices each, rooms with a few hundred messages, edits, reactions, replies, redactions,
-//! state changes, receipts, account data, tags, push rules, device and one-time keys, media),
+//! state changes, receipts, account data, tags, push rules, device, one-time and cross-signing
+//! keys, a key backup, a registration token, an e-mail address, media),
 //! then stopped and imported; matrixd started on the result must keep the same users (old
 //! passwords log in, old access tokens work), the same history (/messages returns the same
 //! event ids in the same order), the same state, the same media bytes and the same per-user
@@ -456,6 +457,61 @@ async fn moves_everything(dbs: Databases) {
         Some("edkeyA"),
         "{body}"
     );
+    // Cross-signing keys, and the self-signing key's signature of the device.
+    let alice_id = facts["users"]["alice"]["user_id"].as_str().unwrap();
+    for (kind, field) in [
+        ("master", "master_keys"),
+        ("self_signing", "self_signing_keys"),
+        ("user_signing", "user_signing_keys"),
+    ] {
+        let public = facts["cross_signing"][kind].as_str().unwrap();
+        assert_eq!(
+            body[field][alice_id]["keys"][format!("ed25519:{public}")].as_str(),
+            Some(public),
+            "{kind}: {body}"
+        );
+    }
+    let self_signing = facts["cross_signing"]["self_signing"].as_str().unwrap();
+    assert!(
+        keys["signatures"][alice_id][format!("ed25519:{self_signing}")].is_string(),
+        "{body}"
+    );
+    // The key backup.
+    let backup = &facts["backup"];
+    let (status, body) = get(
+        &format!("{url}/_matrix/client/v3/room_keys/version"),
+        &alice,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["version"], backup["version"]);
+    assert_eq!(body["auth_data"]["public_key"], "backupkey");
+    let (status, body) = get(
+        &format!(
+            "{url}/_matrix/client/v3/room_keys/keys/{}/{}?version={}",
+            q(backup["room"].as_str().unwrap()),
+            backup["session"].as_str().unwrap(),
+            backup["version"].as_str().unwrap()
+        ),
+        &alice,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["session_data"]["ciphertext"], "c");
+    // The registration token (Alice is an admin), Bob's e-mail address.
+    let (status, body) = get(
+        &format!("{url}/_synapse/admin/v1/registration_tokens/invite-me"),
+        &alice,
+    )
+    .await;
+    assert_eq!(
+        (status, body["uses_allowed"].as_i64()),
+        (200, Some(5)),
+        "{body}"
+    );
+    let bob = facts["users"]["bob"]["tokens"]["SECOND"].as_str().unwrap();
+    let (_, body) = get(&format!("{url}/_matrix/client/v3/account/3pid"), bob).await;
+    assert_eq!(body["threepids"][0]["address"], "bob@example.org", "{body}");
 
     // The imported rooms go on: a new message lands after the old ones.
     let r = reqwest::Client::new()

@@ -12,6 +12,7 @@ pub(super) const PROGRESS_TABLE: &str = "matrixd_import_progress";
 
 /// Where one destination table's rows go: `{head} VALUES (...), ... {tail}`.
 pub struct Target {
+    /// `INSERT INTO table (column, ...)`: the columns' types are read from the schema.
     pub head: &'static str,
     pub cols: usize,
     pub tail: &'static str,
@@ -89,15 +90,80 @@ pub(super) async fn set_progress(db: &Db, step: &str, p: &Progress) -> Result<()
     Ok(())
 }
 
+/// Binds `v` as the column's type: PostgreSQL refuses a text parameter (even a NULL one) for an
+/// integer column, and the other way round.
 fn bind_val<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     v: &Val,
+    integer: bool,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    match v {
-        Val::Null => q.bind(None::<String>),
-        Val::Int(i) => q.bind(*i),
-        Val::Text(t) => q.bind(t.clone()),
+    match (v, integer) {
+        (Val::Null, true) => q.bind(None::<i64>),
+        (Val::Null, false) => q.bind(None::<String>),
+        (Val::Int(i), true) => q.bind(*i),
+        (Val::Int(i), false) => q.bind(i.to_string()),
+        (Val::Text(t), true) => q.bind(t.parse::<i64>().ok()),
+        (Val::Text(t), false) => q.bind(t.clone()),
     }
+}
+
+/// The table and columns of an `INSERT INTO table (a, b, c)` head.
+fn table_and_columns(head: &str) -> (&str, Vec<&str>) {
+    let rest = head.trim_start_matches("INSERT INTO ").trim();
+    let (table, cols) = rest.split_once('(').unwrap_or((rest, ""));
+    let cols = cols
+        .trim_end_matches(')')
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    (table.trim(), cols)
+}
+
+/// Which of the head's columns are integers in the target's schema, as the schema itself says
+/// (asked once per statement head).
+async fn integer_columns(db: &Db, head: &'static str) -> Result<Vec<bool>, StoreError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static KNOWN: OnceLock<Mutex<HashMap<&'static str, Vec<bool>>>> = OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(v) = known.lock().expect("column cache").get(head) {
+        return Ok(v.clone());
+    }
+    let (table, cols) = table_and_columns(head);
+    let types: Vec<(String, String)> = match db.engine {
+        crate::store::Engine::Postgres => {
+            sqlx::query_as(
+                "SELECT column_name::text, data_type::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1",
+            )
+            .bind(table)
+            .fetch_all(&db.pool)
+            .await?
+        }
+        crate::store::Engine::Sqlite => {
+            sqlx::query_as("SELECT name, type FROM pragma_table_info($1)")
+                .bind(table)
+                .fetch_all(&db.pool)
+                .await?
+        }
+    };
+    let out: Vec<bool> = cols
+        .iter()
+        .map(|c| {
+            types.iter().any(|(name, ty)| {
+                name == c && {
+                    let ty = ty.to_ascii_lowercase();
+                    ty.contains("int")
+                }
+            })
+        })
+        .collect();
+    known
+        .lock()
+        .expect("column cache")
+        .insert(head, out.clone());
+    Ok(out)
 }
 
 /// Writes `rows` (each tagged with its index in `targets`) and the step's progress in one
@@ -109,8 +175,13 @@ pub(super) async fn write_batch(
     rows: &[(usize, Vec<Val>)],
     p: &Progress,
 ) -> Result<(), StoreError> {
+    let mut integers = Vec::with_capacity(targets.len());
+    for t in targets {
+        integers.push(integer_columns(db, t.head).await?);
+    }
     let mut tx = db.pool.begin().await?;
     for (t_index, t) in targets.iter().enumerate() {
+        let integer = &integers[t_index];
         let mine: Vec<&Vec<Val>> = rows
             .iter()
             .filter(|(i, _)| *i == t_index)
@@ -139,8 +210,8 @@ pub(super) async fn write_batch(
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
                 debug_assert_eq!(r.len(), t.cols, "{}", t.head);
-                for v in r.iter() {
-                    q = bind_val(q, v);
+                for (c, v) in r.iter().enumerate() {
+                    q = bind_val(q, v, integer.get(c).copied().unwrap_or(false));
                 }
             }
             q.execute(&mut *tx).await?;
