@@ -11,6 +11,7 @@
 # servers on loopback can be reached. The client API stays on plain http://127.0.0.1:PORT.
 # With SYNAPSE_PG_DATABASE set, Synapse keeps its data in that PostgreSQL database (UTF8, C
 # collation; SYNAPSE_PG_HOST, SYNAPSE_PG_PORT, SYNAPSE_PG_USER: default 127.0.0.1, 5432, postgres).
+# With SYNAPSE_PASSWORD_PEPPER set, password_config.pepper is that value.
 # The config is generated once; the overrides below are re-applied on every start.
 set -euo pipefail
 
@@ -70,6 +71,8 @@ if os.environ.get("SYNAPSE_PG_DATABASE"):
         "host": os.environ.get("SYNAPSE_PG_HOST", "127.0.0.1"),
         "port": int(os.environ.get("SYNAPSE_PG_PORT", "5432")),
         "database": os.environ["SYNAPSE_PG_DATABASE"], "cp_min": 1, "cp_max": 5}}
+if os.environ.get("SYNAPSE_PASSWORD_PEPPER"):
+    conf["password_config"] = {"pepper": os.environ["SYNAPSE_PASSWORD_PEPPER"]}
 conf["trusted_key_servers"] = []          # never fetch keys from matrix.org
 conf["suppress_key_server_warning"] = True
 conf["report_stats"] = False
