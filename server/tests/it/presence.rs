@@ -149,3 +149,48 @@ async fn set_and_get_presence(engine: Engine) {
     home.cleanup().await;
 }
 both_engines!(set_and_get_presence);
+
+/// With `presence: {enabled: false}` the server answers as Synapse does: a status can be put
+/// (200) but is not kept, everyone reads "offline", and sync carries no presence.
+async fn presence_switched_off(engine: Engine) {
+    let home = Home::new(engine).await;
+    let o = Options {
+        extra: "presence:\n  enabled: false\n".into(),
+        ..Options::default()
+    };
+    let s = TestServer::start(&home, &o).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let a = enc(&alice.user_id);
+    let room = alice.create_room(json!({"preset": "public_chat"})).await;
+    bob.ok(
+        reqwest::Method::POST,
+        &format!("/join/{}", enc(&room)),
+        json!({}),
+    )
+    .await;
+    let since = bob.sync(None, 0).await["next_batch"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = alice
+        .put(
+            &format!("/presence/{a}/status"),
+            json!({"presence": "online", "status_msg": "here"}),
+        )
+        .await;
+    assert_eq!((status, body), (200, json!({})));
+    for who in [&alice, &bob] {
+        let (status, body) = who.get(&format!("/presence/{a}/status")).await;
+        assert_eq!((status, body), (200, json!({"presence": "offline"})));
+    }
+    let inc = bob.sync(Some(&since), 0).await;
+    assert_eq!(presence_of(&inc, &alice.user_id), None, "{inc}");
+    // A malformed body is still refused.
+    let (status, _) = alice
+        .put(&format!("/presence/{a}/status"), json!({"status_msg": "x"}))
+        .await;
+    assert_eq!(status, 400);
+}
+
+both_engines!(presence_switched_off);
