@@ -11,6 +11,7 @@ mod durability;
 mod fed;
 mod federation;
 mod federation_e2ee;
+mod federation_media;
 mod install;
 mod install_wizard;
 mod interop;
