@@ -24,6 +24,7 @@ Prints one line per step; exits 0 only if every check passed.
 """
 
 import asyncio
+import functools
 import json
 import secrets
 import shutil
@@ -33,115 +34,13 @@ import time
 import urllib.parse
 import urllib.request
 
-from nio import (
-    AsyncClient,
-    AsyncClientConfig,
-    JoinResponse,
-    KeysUploadResponse,
-    LoginResponse,
-    MegolmEvent,
-    RoomCreateResponse,
-    RoomMessageText,
-    RoomSendResponse,
-    SyncResponse,
-)
+from nio import AsyncClient, AsyncClientConfig, JoinResponse, RoomCreateResponse
+
+from nio_steps import check, decrypted_body, fail, finish, login_with_keys, ok, send_encrypted, watch
+from nio_steps import sync_until as sync_until_within
 
 STEP_TIMEOUT = 90.0  # seconds to wait for something to show up in sync (federation is slower)
-LIVE_FILTER = {"room": {"timeline": {"limit": 100}}}
-
-failures: list[str] = []
-
-
-def ok(what: str) -> None:
-    print(f"ok    {what}", flush=True)
-
-
-def fail(what: str) -> None:
-    failures.append(what)
-    print(f"FAIL  {what}", flush=True)
-
-
-def check(resp, cls, what: str):
-    if isinstance(resp, cls):
-        ok(what)
-        return resp
-    fail(f"{what}: {resp}")
-    return None
-
-
-class Seen:
-    def __init__(self) -> None:
-        self.texts: list[RoomMessageText] = []
-        self.undecrypted: list[MegolmEvent] = []
-
-
-def watch(client: AsyncClient) -> Seen:
-    seen = Seen()
-
-    async def on_text(room, event):
-        seen.texts.append(event)
-
-    async def on_megolm(room, event):
-        seen.undecrypted.append(event)
-
-    client.add_event_callback(on_text, RoomMessageText)
-    client.add_event_callback(on_megolm, MegolmEvent)
-    return seen
-
-
-def decrypted_body(client: AsyncClient, seen: Seen, body: str) -> bool:
-    for ev in list(seen.undecrypted):
-        try:
-            dec = client.decrypt_event(ev)
-        except Exception:  # noqa: BLE001 - the key may still be on its way
-            continue
-        if isinstance(dec, RoomMessageText):
-            seen.undecrypted.remove(ev)
-            seen.texts.append(dec)
-    return any(e.body == body and e.decrypted for e in seen.texts)
-
-
-async def sync_until(client: AsyncClient, cond, what: str, others=()) -> bool:
-    """Long-polls sync until cond() holds (keeping `others` syncing too, so they answer key
-    requests and upload keys); a failure on timeout."""
-    deadline = time.monotonic() + STEP_TIMEOUT
-    while True:
-        if cond():
-            ok(what)
-            return True
-        if time.monotonic() > deadline:
-            fail(f"{what}: not seen within {STEP_TIMEOUT:.0f} s of syncing")
-            return False
-        for c in (client, *others):
-            resp = await c.sync(timeout=1000, sync_filter=LIVE_FILTER)
-            if not isinstance(resp, SyncResponse):
-                fail(f"{what}: sync failed: {resp}")
-                return False
-            if c.should_upload_keys:
-                await c.keys_upload()
-            if c.should_query_keys:
-                await c.keys_query()
-
-
-async def login_with_keys(c: AsyncClient, who: str, password: str) -> bool:
-    if not check(await c.login(password, device_name=f"nio fed {who}"), LoginResponse, f"{who} logs in with nio"):
-        return False
-    if c.olm is None:
-        fail(f"{who}: nio has no olm account (is matrix-nio[e2e] installed?)")
-        return False
-    if not check(await c.keys_upload(), KeysUploadResponse, f"{who} uploads device and one-time keys"):
-        return False
-    return check(await c.sync(timeout=0, full_state=True), SyncResponse, f"{who}'s initial sync") is not None
-
-
-async def send_encrypted(c: AsyncClient, who: str, room_id: str, body: str):
-    try:
-        resp = await c.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body},
-                                 ignore_unverified_devices=True)
-    except Exception as e:  # noqa: BLE001 - nio raises on missing keys and the like
-        fail(f"{who} sends an encrypted message: {type(e).__name__}: {e}")
-        return None
-    return check(resp, RoomSendResponse, f"{who} sends an encrypted message")
+sync_until = functools.partial(sync_until_within, timeout=STEP_TIMEOUT, poll_ms=1000)
 
 
 def server_lists(base: str, token: str, user: str) -> list[str]:
@@ -191,7 +90,8 @@ async def run(url_a: str, id_a: str, url_b: str, id_b: str, password: str, pause
 
 
 async def exchange(a, b, b2, id_a, id_b, password, url_a, pause_file) -> None:
-    if not await login_with_keys(a, "A", password) or not await login_with_keys(b, "B", password):
+    if not await login_with_keys(a, "A", password, "nio fed A") or \
+            not await login_with_keys(b, "B", password, "nio fed B"):
         return
     seen_a, seen_b = watch(a), watch(b)
 
@@ -220,7 +120,7 @@ async def exchange(a, b, b2, id_a, id_b, password, url_a, pause_file) -> None:
 
     # 2. A second device of B's.
     await pause(pause_file, "paused")
-    if not await login_with_keys(b2, "B2 (B's second device)", password):
+    if not await login_with_keys(b2, "B2 (B's second device)", password, "nio fed B2"):
         return
     await pause(pause_file, "b2")
     if pause_file:
@@ -271,11 +171,7 @@ def main() -> int:
         return 2
     url_a, id_a, url_b, id_b, password = args
     asyncio.run(run(url_a.rstrip("/"), id_a, url_b.rstrip("/"), id_b, password, pause_file))
-    if failures:
-        print(f"{len(failures)} check(s) failed:", *failures, sep="\n  ", flush=True)
-        return 1
-    print("all checks passed", flush=True)
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

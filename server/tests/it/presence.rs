@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::both_engines;
-use crate::support::{Engine, Home, Options, TestServer, enc};
+use crate::support::{Engine, Home, Options, TestServer, User, enc};
 
 fn presence_of(sync: &Value, user: &str) -> Option<Value> {
     // Left out of the sync when there is none, as in Synapse.
@@ -16,13 +16,10 @@ fn presence_of(sync: &Value, user: &str) -> Option<Value> {
         .map(|e| e["content"].clone())
 }
 
-async fn set_and_get_presence(engine: Engine) {
-    let home = Home::new(engine).await;
-    let s = TestServer::start(&home, &Options::default()).await;
+/// Alice and Bob in a public room of Alice's, and Bob's sync token after joining.
+async fn sharing_a_room(s: &TestServer) -> (User, User, String) {
     let alice = s.user("alice").await;
     let bob = s.user("bob").await;
-    let carol = s.user("carol").await;
-    let a = enc(&alice.user_id);
     let room = alice.create_room(json!({"preset": "public_chat"})).await;
     bob.ok(
         reqwest::Method::POST,
@@ -34,6 +31,15 @@ async fn set_and_get_presence(engine: Engine) {
         .as_str()
         .unwrap()
         .to_string();
+    (alice, bob, since)
+}
+
+async fn set_and_get_presence(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let (alice, bob, since) = sharing_a_room(&s).await;
+    let carol = s.user("carol").await;
+    let a = enc(&alice.user_id);
 
     // Never set: offline.
     let (status, body) = alice.get(&format!("/presence/{a}/status")).await;
@@ -159,20 +165,8 @@ async fn presence_switched_off(engine: Engine) {
         ..Options::default()
     };
     let s = TestServer::start(&home, &o).await;
-    let alice = s.user("alice").await;
-    let bob = s.user("bob").await;
+    let (alice, bob, since) = sharing_a_room(&s).await;
     let a = enc(&alice.user_id);
-    let room = alice.create_room(json!({"preset": "public_chat"})).await;
-    bob.ok(
-        reqwest::Method::POST,
-        &format!("/join/{}", enc(&room)),
-        json!({}),
-    )
-    .await;
-    let since = bob.sync(None, 0).await["next_batch"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let (status, body) = alice
         .put(
             &format!("/presence/{a}/status"),
