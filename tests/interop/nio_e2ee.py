@@ -17,8 +17,6 @@ Works against any homeserver with shared-secret registration (matrixd, Synapse).
 
 import asyncio
 import functools
-import hashlib
-import hmac
 import json
 import secrets
 import shutil
@@ -29,30 +27,11 @@ import urllib.request
 
 from nio import AsyncClient, AsyncClientConfig, JoinResponse, RoomCreateResponse
 
-from nio_steps import check, decrypted_body, fail, finish, login_with_keys, ok, send_encrypted, watch
+from nio_steps import check, decrypted_body, fail, finish, login_with_keys, ok, register, send_encrypted, watch
 from nio_steps import sync_until as sync_until_within
 
 STEP_TIMEOUT = 30.0  # seconds to wait for something to show up in sync
 sync_until = functools.partial(sync_until_within, timeout=STEP_TIMEOUT)
-
-
-def register(base: str, secret: str, localpart: str, password: str) -> str:
-    """Shared-secret registration exactly as Synapse's register_new_matrix_user does it."""
-    url = f"{base}/_synapse/admin/v1/register"
-    with urllib.request.urlopen(url, timeout=30) as r:
-        nonce = json.load(r)["nonce"]
-    mac = hmac.new(secret.encode(), digestmod=hashlib.sha1)
-    for part in (nonce, localpart, password):
-        mac.update(part.encode())
-        mac.update(b"\x00")
-    mac.update(b"notadmin")
-    body = json.dumps({
-        "nonce": nonce, "username": localpart, "password": password,
-        "admin": False, "mac": mac.hexdigest(),
-    }).encode()
-    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.load(r)["user_id"]
 
 
 def raw_event(base: str, token: str, room_id: str, event_id: str) -> dict:

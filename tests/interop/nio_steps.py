@@ -4,7 +4,11 @@ Every check prints one line (`ok    …` or `FAIL  …`); failures are collected
 script ends with `finish()`, which exits 0 only if none failed.
 """
 
+import hashlib
+import hmac
+import json
 import time
+import urllib.request
 
 from nio import (
     AsyncClient,
@@ -44,6 +48,25 @@ def finish() -> int:
         return 1
     print("all checks passed", flush=True)
     return 0
+
+
+def register(base: str, secret: str, localpart: str, password: str) -> str:
+    """Shared-secret registration exactly as Synapse's register_new_matrix_user does it."""
+    url = f"{base}/_synapse/admin/v1/register"
+    with urllib.request.urlopen(url, timeout=30) as r:
+        nonce = json.load(r)["nonce"]
+    mac = hmac.new(secret.encode(), digestmod=hashlib.sha1)
+    for part in (nonce, localpart, password):
+        mac.update(part.encode())
+        mac.update(b"\x00")
+    mac.update(b"notadmin")
+    body = json.dumps({
+        "nonce": nonce, "username": localpart, "password": password,
+        "admin": False, "mac": mac.hexdigest(),
+    }).encode()
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.load(r)["user_id"]
 
 
 class Seen:
