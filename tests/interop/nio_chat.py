@@ -14,14 +14,10 @@ Works against any homeserver with shared-secret registration (matrixd, Synapse).
 """
 
 import asyncio
-import hashlib
-import hmac
-import json
+import functools
 import logging
 import secrets
 import sys
-import time
-import urllib.request
 
 from nio import (
     AsyncClient,
@@ -45,24 +41,16 @@ from nio import (
     UpdateReceiptMarkerResponse,
 )
 
+from nio_steps import check, fail, finish, ok, register
+from nio_steps import sync_until as sync_until_within
+
 MESSAGES_EACH = 12   # each user sends this many: 24 messages, several pages of 5
 PAGE = 5
 STEP_TIMEOUT = 20.0  # seconds to wait for something to show up in sync
-# Live syncs take up to 100 timeline events, so no message falls into a gap between two syncs
-# (the default of 10 would leave older ones to back-pagination, checked separately below).
-LIVE_FILTER = {"room": {"timeline": {"limit": 100}}}
-
-failures: list[str] = []
-
-
-def ok(what: str) -> None:
-    print(f"ok    {what}", flush=True)
-
-
-def fail(what: str) -> None:
-    failures.append(what)
-    print(f"FAIL  {what}", flush=True)
-
+# Live syncs (nio_steps.LIVE_FILTER) take up to 100 timeline events, so no message falls into a
+# gap between two syncs (the default of 10 would leave older ones to back-pagination, checked
+# separately below).
+sync_until = functools.partial(sync_until_within, timeout=STEP_TIMEOUT)
 
 class NioComplaints(logging.Handler):
     """Collects nio's schema complaints: an event or response nio could not validate is one a
@@ -76,25 +64,6 @@ class NioComplaints(logging.Handler):
         msg = record.getMessage()
         if "Error validating" in msg:
             self.seen.append(msg)
-
-
-def register(base: str, secret: str, localpart: str, password: str) -> str:
-    """Shared-secret registration exactly as Synapse's register_new_matrix_user does it."""
-    url = f"{base}/_synapse/admin/v1/register"
-    with urllib.request.urlopen(url, timeout=30) as r:
-        nonce = json.load(r)["nonce"]
-    mac = hmac.new(secret.encode(), digestmod=hashlib.sha1)
-    for part in (nonce, localpart, password):
-        mac.update(part.encode())
-        mac.update(b"\x00")
-    mac.update(b"notadmin")
-    body = json.dumps({
-        "nonce": nonce, "username": localpart, "password": password,
-        "admin": False, "mac": mac.hexdigest(),
-    }).encode()
-    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.load(r)["user_id"]
 
 
 class Seen:
@@ -132,30 +101,6 @@ def watch(client: AsyncClient) -> Seen:
     client.add_ephemeral_callback(on_typing, TypingNoticeEvent)
     client.add_ephemeral_callback(on_receipt, ReceiptEvent)
     return seen
-
-
-async def sync_until(client: AsyncClient, cond, what: str) -> bool:
-    """Long-polls sync (nio keeps next_batch) until cond() holds; records a failure on timeout."""
-    deadline = time.monotonic() + STEP_TIMEOUT
-    while True:
-        if cond():
-            ok(what)
-            return True
-        if time.monotonic() > deadline:
-            fail(f"{what}: not seen within {STEP_TIMEOUT:.0f} s of syncing")
-            return False
-        resp = await client.sync(timeout=2000, sync_filter=LIVE_FILTER)
-        if not isinstance(resp, SyncResponse):
-            fail(f"{what}: sync failed: {resp}")
-            return False
-
-
-def check(resp, cls, what: str):
-    if isinstance(resp, cls):
-        ok(what)
-        return resp
-    fail(f"{what}: {resp}")
-    return None
 
 
 async def run(base: str, secret: str) -> None:
@@ -338,13 +283,7 @@ def main() -> int:
     asyncio.run(run(base, secret))
     for msg in complaints.seen:
         fail(f"nio rejected server JSON: {msg}")
-    if failures:
-        print(f"\n{len(failures)} check(s) failed:", flush=True)
-        for f in failures:
-            print(f"  - {f}", flush=True)
-        return 1
-    print("\nall checks passed", flush=True)
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

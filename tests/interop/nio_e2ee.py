@@ -16,70 +16,22 @@ Works against any homeserver with shared-secret registration (matrixd, Synapse).
 """
 
 import asyncio
-import hashlib
-import hmac
+import functools
 import json
 import secrets
 import shutil
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 
-from nio import (
-    AsyncClient,
-    AsyncClientConfig,
-    JoinResponse,
-    KeysUploadResponse,
-    LoginResponse,
-    MegolmEvent,
-    RoomCreateResponse,
-    RoomMessageText,
-    RoomSendResponse,
-    SyncResponse,
-)
+from nio import AsyncClient, AsyncClientConfig, JoinResponse, RoomCreateResponse
+
+from nio_steps import check, decrypted_body, fail, finish, login_with_keys, ok, register, send_encrypted, watch
+from nio_steps import sync_until as sync_until_within
 
 STEP_TIMEOUT = 30.0  # seconds to wait for something to show up in sync
-LIVE_FILTER = {"room": {"timeline": {"limit": 100}}}
-
-failures: list[str] = []
-
-
-def ok(what: str) -> None:
-    print(f"ok    {what}", flush=True)
-
-
-def fail(what: str) -> None:
-    failures.append(what)
-    print(f"FAIL  {what}", flush=True)
-
-
-def check(resp, cls, what: str):
-    if isinstance(resp, cls):
-        ok(what)
-        return resp
-    fail(f"{what}: {resp}")
-    return None
-
-
-def register(base: str, secret: str, localpart: str, password: str) -> str:
-    """Shared-secret registration exactly as Synapse's register_new_matrix_user does it."""
-    url = f"{base}/_synapse/admin/v1/register"
-    with urllib.request.urlopen(url, timeout=30) as r:
-        nonce = json.load(r)["nonce"]
-    mac = hmac.new(secret.encode(), digestmod=hashlib.sha1)
-    for part in (nonce, localpart, password):
-        mac.update(part.encode())
-        mac.update(b"\x00")
-    mac.update(b"notadmin")
-    body = json.dumps({
-        "nonce": nonce, "username": localpart, "password": password,
-        "admin": False, "mac": mac.hexdigest(),
-    }).encode()
-    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.load(r)["user_id"]
+sync_until = functools.partial(sync_until_within, timeout=STEP_TIMEOUT)
 
 
 def raw_event(base: str, token: str, room_id: str, event_id: str) -> dict:
@@ -91,66 +43,8 @@ def raw_event(base: str, token: str, room_id: str, event_id: str) -> dict:
         return json.load(r)
 
 
-class Seen:
-    """Room messages one client got through sync: decrypted ones and undecryptable ones."""
-
-    def __init__(self) -> None:
-        self.texts: list[RoomMessageText] = []
-        self.undecrypted: list[MegolmEvent] = []
-
-
-def watch(client: AsyncClient) -> Seen:
-    seen = Seen()
-
-    async def on_text(room, event):
-        seen.texts.append(event)
-
-    async def on_megolm(room, event):
-        seen.undecrypted.append(event)
-
-    client.add_event_callback(on_text, RoomMessageText)
-    client.add_event_callback(on_megolm, MegolmEvent)
-    return seen
-
-
-def decrypted_body(client: AsyncClient, seen: Seen, body: str) -> bool:
-    """Whether `body` arrived decrypted; retries events that came before their room key."""
-    for ev in list(seen.undecrypted):
-        try:
-            dec = client.decrypt_event(ev)
-        except Exception:  # noqa: BLE001 - the key may still be on its way
-            continue
-        if isinstance(dec, RoomMessageText):
-            seen.undecrypted.remove(ev)
-            seen.texts.append(dec)
-    return any(e.body == body and e.decrypted for e in seen.texts)
-
-
-async def sync_until(client: AsyncClient, cond, what: str) -> bool:
-    """Long-polls sync until cond() holds, uploading keys when nio wants to; a failure on timeout."""
-    deadline = time.monotonic() + STEP_TIMEOUT
-    while True:
-        if cond():
-            ok(what)
-            return True
-        if time.monotonic() > deadline:
-            fail(f"{what}: not seen within {STEP_TIMEOUT:.0f} s of syncing")
-            return False
-        resp = await client.sync(timeout=2000, sync_filter=LIVE_FILTER)
-        if not isinstance(resp, SyncResponse):
-            fail(f"{what}: sync failed: {resp}")
-            return False
-        if client.should_upload_keys:
-            await client.keys_upload()
-
-
-async def login_with_keys(c: AsyncClient, who: str, password: str) -> bool:
-    if not check(await c.login(password, device_name=f"nio e2ee {who}"), LoginResponse, f"{who} logs in with nio"):
-        return False
-    if c.olm is None:
-        fail(f"{who}: nio has no olm account (is matrix-nio[e2e] installed?)")
-        return False
-    up = check(await c.keys_upload(), KeysUploadResponse, f"{who} uploads device keys and one-time keys")
+async def login_counting_keys(c: AsyncClient, who: str, password: str) -> bool:
+    up = await login_with_keys(c, who, password, f"nio e2ee {who}")
     if not up:
         return False
     counts = up.signed_curve25519_count
@@ -158,17 +52,7 @@ async def login_with_keys(c: AsyncClient, who: str, password: str) -> bool:
         ok(f"{who}: the server counts {counts} signed_curve25519 one-time keys")
     else:
         fail(f"{who}: one_time_key_counts after upload: {up.signed_curve25519_count}")
-    return check(await c.sync(timeout=0, full_state=True), SyncResponse, f"{who}'s initial sync") is not None
-
-
-async def send_encrypted(c: AsyncClient, who: str, room_id: str, body: str):
-    try:
-        resp = await c.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body},
-                                 ignore_unverified_devices=True)
-    except Exception as e:  # noqa: BLE001 - nio raises on missing keys and the like
-        fail(f"{who} sends an encrypted message: {type(e).__name__}: {e}")
-        return None
-    return check(resp, RoomSendResponse, f"{who} sends an encrypted message")
+    return True
 
 
 async def run(base: str, secret: str) -> None:
@@ -196,7 +80,7 @@ async def run(base: str, secret: str) -> None:
 
 
 async def exchange(base: str, a: AsyncClient, b: AsyncClient, id_b: str, pw_a: str, pw_b: str) -> None:
-    if not await login_with_keys(a, "A", pw_a) or not await login_with_keys(b, "B", pw_b):
+    if not await login_counting_keys(a, "A", pw_a) or not await login_counting_keys(b, "B", pw_b):
         return
     seen_a, seen_b = watch(a), watch(b)
 
@@ -242,11 +126,7 @@ def main() -> int:
         print(__doc__, file=sys.stderr)
         return 2
     asyncio.run(run(sys.argv[1].rstrip("/"), sys.argv[2]))
-    if failures:
-        print(f"{len(failures)} check(s) failed:", *failures, sep="\n  ", flush=True)
-        return 1
-    print("all checks passed", flush=True)
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ Prints one line per step; exits 0 only if every check passed, otherwise 1 with t
 """
 
 import asyncio
+import functools
 import json
 import os
 import secrets
@@ -26,8 +27,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from nio import AsyncClient, AsyncClientConfig, JoinResponse, RoomCreateResponse, SyncResponse  # noqa: E402
 
-import nio_e2ee as base  # noqa: E402
-from nio_e2ee import check, decrypted_body, fail, failures, ok, send_encrypted, sync_until, watch  # noqa: E402
+from nio_steps import (  # noqa: E402
+    check, decrypted_body, fail, finish, login_with_keys, ok, register, send_encrypted, watch,
+)
+from nio_steps import sync_until as sync_until_within  # noqa: E402
+
+sync_until = functools.partial(sync_until_within, timeout=30.0)
 
 CONFIG = AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False)
 
@@ -35,12 +40,12 @@ CONFIG = AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False)
 async def before(url: str, secret: str, state: str) -> None:
     tag = secrets.token_hex(4)
     pw_a, pw_b = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
-    id_a = base.register(url, secret, f"move_a_{tag}", pw_a)
-    id_b = base.register(url, secret, f"move_b_{tag}", pw_b)
+    id_a = register(url, secret, f"move_a_{tag}", pw_a)
+    id_b = register(url, secret, f"move_b_{tag}", pw_b)
     a = AsyncClient(url, id_a, store_path=state, config=CONFIG)
     b = AsyncClient(url, id_b, store_path=state, config=CONFIG)
     try:
-        if not await base.login_with_keys(a, "A", pw_a) or not await base.login_with_keys(b, "B", pw_b):
+        if not await login_with_keys(a, "A", pw_a, "nio A") or not await login_with_keys(b, "B", pw_b, "nio B"):
             return
         seen_a, seen_b = watch(a), watch(b)
         encryption = {"type": "m.room.encryption", "state_key": "",
@@ -120,11 +125,7 @@ def main() -> int:
     else:
         print(__doc__, file=sys.stderr)
         return 2
-    if failures:
-        print(f"{len(failures)} check(s) failed:", *failures, sep="\n  ", flush=True)
-        return 1
-    print("all checks passed", flush=True)
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ mod doctor_peer;
 mod durability;
 mod fed;
 mod federation;
+mod federation_e2ee;
+mod federation_media;
 mod import_synapse;
 mod install;
 mod install_wizard;

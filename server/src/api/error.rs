@@ -211,6 +211,14 @@ impl From<crate::service::media::MediaError> for ApiError {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE", e.to_string())
             }
             M::NotFound => ApiError::not_found("Not found"),
+            // As Synapse: another server's failure is a bad gateway, ours is not.
+            M::RemoteTooLarge(_) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "M_TOO_LARGE", e.to_string())
+            }
+            M::RemoteUnavailable => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "M_UNKNOWN", e.to_string())
+            }
+            M::FederationDenied(_) => ApiError::forbidden(e.to_string()),
             M::BadRequest(m) => ApiError::new(StatusCode::BAD_REQUEST, "M_UNKNOWN", m),
             M::CannotOverwrite => ApiError::new(
                 StatusCode::CONFLICT,

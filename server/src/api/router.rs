@@ -662,6 +662,48 @@ fn federation_routes() -> Router<SharedServices> {
         r,
         federation::user_keys::post_user_keys_claim_route,
     );
+    r.merge(federation_media_routes())
+}
+
+/// Our media, to other servers: the authenticated federation endpoints.
+fn federation_media_routes() -> Router<SharedServices> {
+    use ruma::api::federation::authenticated_media::{get_content, get_content_thumbnail};
+    let mut r = Router::new();
+    r = endpoint::<get_content::v1::Request, _, _>(
+        r,
+        federation::media::get_federation_media_download_route,
+    );
+    r = endpoint::<get_content_thumbnail::v1::Request, _, _>(
+        r,
+        federation::media::get_federation_media_thumbnail_route,
+    );
+    r
+}
+
+/// The legacy unauthenticated downloads and thumbnails of our media, which servers that do not
+/// know the federation media endpoints fetch: on federation listeners that do not serve the
+/// client API (which has them already).
+#[allow(deprecated)]
+fn legacy_media_download_routes() -> Router<SharedServices> {
+    use super::media::{MediaGet, download, thumbnail};
+    use ruma::api::client::media::{
+        get_content as legacy_get_content,
+        get_content_as_filename as legacy_get_content_as_filename,
+        get_content_thumbnail as legacy_get_content_thumbnail,
+    };
+    let mut r = Router::new();
+    r = endpoint::<MediaGet<legacy_get_content::v3::Request>, _, _>(
+        r,
+        download::get_legacy_download_route,
+    );
+    r = endpoint::<MediaGet<legacy_get_content_as_filename::v3::Request>, _, _>(
+        r,
+        download::get_legacy_download_named_route,
+    );
+    r = endpoint::<MediaGet<legacy_get_content_thumbnail::v3::Request>, _, _>(
+        r,
+        thumbnail::get_legacy_thumbnail_route,
+    );
     r
 }
 
@@ -707,6 +749,9 @@ pub fn app(services: SharedServices, resources: &[Resource]) -> Router {
     }
     if resources.contains(&Resource::Federation) {
         r = r.merge(federation_routes());
+        if !resources.contains(&Resource::Client) {
+            r = r.merge(legacy_media_download_routes());
+        }
     }
     if resources.contains(&Resource::Federation) || resources.contains(&Resource::Openid) {
         r = r.merge(openid_routes());

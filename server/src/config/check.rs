@@ -275,6 +275,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     let allow_public_rooms_over_federation = r
         .boolean("allow_public_rooms_over_federation")
         .unwrap_or(false);
+    let presence = read_presence(r);
     let email = super::previews_email::read_email(r, public_baseurl.is_some());
     let rate_limits = super::ratelimit::read(r);
     let enable_metrics = r.boolean("enable_metrics").unwrap_or(false);
@@ -345,11 +346,40 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         federation_tls,
         federation_domain_whitelist,
         allow_public_rooms_over_federation,
+        presence,
         email,
         rate_limits,
         enable_metrics,
         warnings: Vec::new(),
     })
+}
+
+/// `presence: {enabled: true|false|untracked}`, else the older `use_presence: bool`, as Synapse.
+fn read_presence(r: &mut Section<'_>) -> super::PresenceMode {
+    use super::PresenceMode;
+    let legacy = r.boolean("use_presence");
+    let mut mode = match legacy {
+        Some(false) => PresenceMode::Disabled,
+        _ => PresenceMode::Enabled,
+    };
+    if let Some(mut section) = r.section("presence") {
+        match section.raw("enabled") {
+            None | Some(Value::Null) => {}
+            Some(Value::Bool(true)) => mode = PresenceMode::Enabled,
+            Some(Value::Bool(false)) => mode = PresenceMode::Disabled,
+            Some(Value::String(s)) if s == "untracked" => mode = PresenceMode::Untracked,
+            Some(other) => section.error(
+                "enabled",
+                format!(
+                    "expected true, false or \"untracked\", found {}",
+                    super::reader::describe(other)
+                ),
+                "set presence.enabled to true, false or untracked",
+            ),
+        }
+        section.finish(known::PRESENCE, known::SYNAPSE_PRESENCE);
+    }
+    mode
 }
 
 fn check_parent_exists(r: &Section<'_>, key: &str, path: &Path) {

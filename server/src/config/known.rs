@@ -25,6 +25,8 @@ pub const TOP_LEVEL: &[&str] = &[
     "trusted_key_servers",
     "federation_domain_whitelist",
     "allow_public_rooms_over_federation",
+    "presence",
+    "use_presence",
     "suppress_key_server_warning",
     "log_config",
     "tls_certificate_path",
@@ -127,6 +129,11 @@ pub const SYNAPSE_PG_ARGS: &[&str] = &[
     "hostaddr",
 ];
 /// Keys of a `trusted_key_servers` entry.
+/// Keys of the `presence` section.
+pub const PRESENCE: &[&str] = &["enabled"];
+
+pub const SYNAPSE_PRESENCE: &[&str] = &["include_offline_users_on_sync"];
+
 pub const TRUSTED_KEY_SERVER: &[&str] = &["server_name", "verify_keys", "accept_keys_insecurely"];
 
 /// Top-level keys Synapse 1.163 reads (taken from its synapse/config/*.py) that matrixd does not
@@ -270,7 +277,6 @@ pub const SYNAPSE_TOP_LEVEL: &[&str] = &[
     "outbound_federation_restricted_to",
     "password_providers",
     "perspectives",
-    "presence",
     "prevent_media_downloads_from",
     "print_pidfile",
     "push",
@@ -356,7 +362,6 @@ pub const SYNAPSE_TOP_LEVEL: &[&str] = &[
     "use_appservice_legacy_authorization",
     "use_frozen_dicts",
     "use_insecure_ssl_client_just_for_testing_do_not_use",
-    "use_presence",
     "user_agent_suffix",
     "user_consent",
     "user_directory",

@@ -105,6 +105,8 @@ pub struct Config {
     /// allow_public_rooms_over_federation (default false, as Synapse): other servers may
     /// read our public room list.
     pub allow_public_rooms_over_federation: bool,
+    /// `presence.enabled` (or the older `use_presence`): whether presence is shared at all.
+    pub presence: PresenceMode,
     /// The `email` section; `None` when email is not configured.
     pub email: Option<EmailConfig>,
     pub rate_limits: RateLimits,
@@ -146,6 +148,23 @@ pub fn client_url(listeners: &[Listener]) -> String {
             }
         }
         "http://localhost:8008".to_string()
+    }
+}
+
+/// Synapse's `presence.enabled`: `true` (the default), `false`, or `"untracked"` (users set
+/// their presence themselves; syncing does not mark them online).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PresenceMode {
+    #[default]
+    Enabled,
+    Untracked,
+    /// No presence is stored, shown or sent, and other servers' presence is ignored.
+    Disabled,
+}
+
+impl PresenceMode {
+    pub fn enabled(self) -> bool {
+        self != PresenceMode::Disabled
     }
 }
 

@@ -36,6 +36,8 @@ pub struct Session {
     /// The device was created now under an id this server drew at random, so nothing can
     /// have been stored for it before (keys, to-device messages).
     pub fresh_device: bool,
+    /// The device did not exist before this session (whoever chose its id).
+    pub new_device: bool,
 }
 
 /// Checks a localpart for a new account the way Synapse does (after lower-casing): only
@@ -261,6 +263,7 @@ pub async fn new_session(
         device_id,
         access_token,
         fresh_device: drawn && created,
+        new_device: created,
     })
 }
 
@@ -354,7 +357,19 @@ impl super::Services {
         display_name: Option<&str>,
     ) -> Result<Session, AccountError> {
         let pepper = self.config.password_pepper.as_ref().map(|p| p.expose());
-        login(&self.db, user_id, password, pepper, device_id, display_name).await
+        let session = login(&self.db, user_id, password, pepper, device_id, display_name).await?;
+        self.session_started(&session).await?;
+        Ok(session)
+    }
+
+    /// A new device is announced, as Synapse does at login: to the user's own other devices
+    /// and those sharing a room (device_lists.changed) and to the servers sharing a room.
+    pub(crate) async fn session_started(&self, session: &Session) -> Result<(), AccountError> {
+        if session.new_device {
+            self.device_list_changed(&session.user_id, std::slice::from_ref(&session.device_id))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Creates an account and its first session (see [`register`]).

@@ -1,6 +1,7 @@
 //! The media repository: ids, where bytes live under media_store_path (named after the id,
 //! never after anything the user sent), streaming uploads with a size cap, and thumbnails
-//! (scale or crop, generated once and cached). Never imports axum.
+//! (scale or crop, generated once and cached), for our own media and for other servers' media
+//! once `remote_media` has fetched it. Never imports axum.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,15 @@ pub enum MediaError {
     CannotOverwrite,
     #[error("You may not upload to this media ID")]
     Forbidden,
+    /// Another server's file is over max_upload_size (checked while it streams in).
+    #[error("Requested file is too large > {0} bytes")]
+    RemoteTooLarge(u64),
+    /// Another server's file could not be fetched (unreachable, or a broken answer).
+    #[error("Failed to fetch remote media")]
+    RemoteUnavailable,
+    /// federation_domain_whitelist does not list the media's server.
+    #[error("Federation denied with {0}.")]
+    FederationDenied(String),
     #[error("media storage failed: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -89,33 +99,39 @@ pub fn valid_media_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// `local_content/ab/cd/efgh…`, Synapse's layout.
-pub fn content_path(store: &Path, id: &str) -> PathBuf {
+/// `base/ab/cd/efgh…` for the id `abcdefgh…` (Synapse's layout).
+fn sharded(base: PathBuf, id: &str) -> PathBuf {
     if id.len() > 4 {
-        store
-            .join("local_content")
-            .join(&id[..2])
-            .join(&id[2..4])
-            .join(&id[4..])
+        base.join(&id[..2]).join(&id[2..4]).join(&id[4..])
     } else {
-        store.join("local_content").join(id)
+        base.join(id)
     }
 }
 
-fn thumbnail_path(store: &Path, id: &str, w: u32, h: u32, crop: bool, ext: &str) -> PathBuf {
-    let dir = if id.len() > 4 {
-        store
-            .join("local_thumbnails")
-            .join(&id[..2])
-            .join(&id[2..4])
-            .join(&id[4..])
-    } else {
-        store.join("local_thumbnails").join(id)
-    };
+/// `local_content/ab/cd/efgh…`, Synapse's layout.
+pub fn content_path(store: &Path, id: &str) -> PathBuf {
+    sharded(store.join("local_content"), id)
+}
+
+/// `remote_content/{origin}/ab/cd/efgh…`: another server's file in our cache.
+pub fn remote_content_path(store: &Path, origin: &str, id: &str) -> PathBuf {
+    sharded(store.join("remote_content").join(origin), id)
+}
+
+/// The cache file of one thumbnail size of the media whose thumbnails live in `dir`.
+fn thumbnail_file(dir: PathBuf, w: u32, h: u32, crop: bool, ext: &str) -> PathBuf {
     dir.join(format!(
         "{w}-{h}-{}.{ext}",
         if crop { "crop" } else { "scale" }
     ))
+}
+
+/// A stored file and what to serve it as.
+#[derive(Debug, Clone)]
+pub struct MediaFile {
+    pub content_type: Option<String>,
+    pub filename: Option<String>,
+    pub path: PathBuf,
 }
 
 /// The configured size to serve for a request (the smallest at least as big, else the largest).
@@ -263,7 +279,7 @@ impl Services {
         Ok((row, content_path(&self.config.media_store_path, id)))
     }
 
-    /// A thumbnail of `id` (generated on first request, then read from the cache):
+    /// A thumbnail of our media `id` (generated on first request, then read from the cache):
     /// (bytes, content type).
     pub async fn thumbnail(
         &self,
@@ -274,63 +290,46 @@ impl Services {
         crop: bool,
     ) -> Result<(Vec<u8>, &'static str), MediaError> {
         let (row, src) = self.media(server_name, id).await?;
-        let (tw, th, tcrop) = choose_size(w, h, crop);
-        let jpeg = row.content_type.as_deref() == Some("image/jpeg");
-        let (ext, mime) = if jpeg {
-            ("jpg", "image/jpeg")
-        } else {
-            ("png", "image/png")
-        };
-        let path = thumbnail_path(&self.config.media_store_path, id, tw, th, tcrop, ext);
-        if let Ok(bytes) = tokio::fs::read(&path).await {
-            return Ok((bytes, mime));
+        let dir = sharded(self.config.media_store_path.join("local_thumbnails"), id);
+        render_thumbnail(src, row.content_type.as_deref(), dir, w, h, crop).await
+    }
+
+    /// A file for a local client: ours, or another server's (fetched on first request and kept,
+    /// `remote_media`).
+    pub async fn media_file(&self, server_name: &str, id: &str) -> Result<MediaFile, MediaError> {
+        if server_name == self.config.server_name {
+            let (row, path) = self.media(server_name, id).await?;
+            return Ok(MediaFile {
+                content_type: row.content_type,
+                filename: row.filename,
+                path,
+            });
         }
-        let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, MediaError> {
-            let reader = image::ImageReader::open(&src)?.with_guessed_format()?;
-            let (sw, sh) = image::ImageReader::open(&src)?
-                .with_guessed_format()?
-                .into_dimensions()
-                .map_err(|e| MediaError::BadRequest(format!("not an image: {e}")))?;
-            if u64::from(sw) * u64::from(sh) > MAX_IMAGE_PIXELS {
-                return Err(MediaError::BadRequest(
-                    "Image too large to thumbnail".into(),
-                ));
-            }
-            let img = reader
-                .decode()
-                .map_err(|e| MediaError::BadRequest(format!("not an image: {e}")))?;
-            let thumb = if tcrop {
-                img.resize_to_fill(tw, th, image::imageops::FilterType::Triangle)
-            } else if sw <= tw && sh <= th {
-                img
-            } else {
-                img.thumbnail(tw, th)
-            };
-            let mut out = std::io::Cursor::new(Vec::new());
-            let format = if jpeg {
-                image::ImageFormat::Jpeg
-            } else {
-                image::ImageFormat::Png
-            };
-            let thumb = if jpeg {
-                image::DynamicImage::ImageRgb8(thumb.to_rgb8())
-            } else {
-                thumb
-            };
-            thumb
-                .write_to(&mut out, format)
-                .map_err(|e| MediaError::BadRequest(format!("cannot encode thumbnail: {e}")))?;
-            Ok(out.into_inner())
-        })
-        .await
-        .map_err(|e| MediaError::BadRequest(e.to_string()))??;
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await?;
+        self.remote_media(server_name, id).await
+    }
+
+    /// A thumbnail for a local client: of our media, or of another server's, made here from
+    /// its original (fetched on first request, as for a download).
+    pub async fn thumbnail_for_client(
+        &self,
+        server_name: &str,
+        id: &str,
+        w: u32,
+        h: u32,
+        crop: bool,
+    ) -> Result<(Vec<u8>, &'static str), MediaError> {
+        if server_name == self.config.server_name {
+            return self.thumbnail(server_name, id, w, h, crop).await;
         }
-        let tmp = path.with_extension(format!("{ext}.tmp{}", std::process::id()));
-        tokio::fs::write(&tmp, &bytes).await?;
-        tokio::fs::rename(&tmp, &path).await?;
-        Ok((bytes, mime))
+        let file = self.remote_media(server_name, id).await?;
+        let dir = sharded(
+            self.config
+                .media_store_path
+                .join("remote_thumbnail")
+                .join(server_name),
+            id,
+        );
+        render_thumbnail(file.path, file.content_type.as_deref(), dir, w, h, crop).await
     }
 
     /// Reserves an id for an upload to come (/v1/create), valid for 24 hours.
@@ -357,6 +356,76 @@ impl Services {
     }
 }
 
+/// The thumbnail of the image in `src` at the configured size for (w, h, crop), cached in
+/// `dir` (made once, then read back): (bytes, content type). JPEG stays JPEG, anything else
+/// becomes PNG.
+async fn render_thumbnail(
+    src: PathBuf,
+    content_type: Option<&str>,
+    dir: PathBuf,
+    w: u32,
+    h: u32,
+    crop: bool,
+) -> Result<(Vec<u8>, &'static str), MediaError> {
+    let (tw, th, tcrop) = choose_size(w, h, crop);
+    let jpeg = content_type == Some("image/jpeg");
+    let (ext, mime) = if jpeg {
+        ("jpg", "image/jpeg")
+    } else {
+        ("png", "image/png")
+    };
+    let path = thumbnail_file(dir, tw, th, tcrop, ext);
+    if let Ok(bytes) = tokio::fs::read(&path).await {
+        return Ok((bytes, mime));
+    }
+    let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, MediaError> {
+        let reader = image::ImageReader::open(&src)?.with_guessed_format()?;
+        let (sw, sh) = image::ImageReader::open(&src)?
+            .with_guessed_format()?
+            .into_dimensions()
+            .map_err(|e| MediaError::BadRequest(format!("not an image: {e}")))?;
+        if u64::from(sw) * u64::from(sh) > MAX_IMAGE_PIXELS {
+            return Err(MediaError::BadRequest(
+                "Image too large to thumbnail".into(),
+            ));
+        }
+        let img = reader
+            .decode()
+            .map_err(|e| MediaError::BadRequest(format!("not an image: {e}")))?;
+        let thumb = if tcrop {
+            img.resize_to_fill(tw, th, image::imageops::FilterType::Triangle)
+        } else if sw <= tw && sh <= th {
+            img
+        } else {
+            img.thumbnail(tw, th)
+        };
+        let mut out = std::io::Cursor::new(Vec::new());
+        let format = if jpeg {
+            image::ImageFormat::Jpeg
+        } else {
+            image::ImageFormat::Png
+        };
+        let thumb = if jpeg {
+            image::DynamicImage::ImageRgb8(thumb.to_rgb8())
+        } else {
+            thumb
+        };
+        thumb
+            .write_to(&mut out, format)
+            .map_err(|e| MediaError::BadRequest(format!("cannot encode thumbnail: {e}")))?;
+        Ok(out.into_inner())
+    })
+    .await
+    .map_err(|e| MediaError::BadRequest(e.to_string()))??;
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    let tmp = path.with_extension(format!("{ext}.tmp{}", std::process::id()));
+    tokio::fs::write(&tmp, &bytes).await?;
+    tokio::fs::rename(&tmp, &path).await?;
+    Ok((bytes, mime))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,6 +439,8 @@ mod tests {
         }
         let p = content_path(Path::new("/m"), "abcdefgh");
         assert_eq!(p, Path::new("/m/local_content/ab/cd/efgh"));
+        let p = remote_content_path(Path::new("/m"), "127.0.0.1:8448", "abcdefgh");
+        assert_eq!(p, Path::new("/m/remote_content/127.0.0.1:8448/ab/cd/efgh"));
         assert_eq!(choose_size(50, 50, true), (96, 96, true));
         assert_eq!(choose_size(5000, 5000, false), (800, 600, false));
     }

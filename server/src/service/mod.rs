@@ -27,6 +27,7 @@ pub mod raw;
 pub mod receipts;
 pub mod register_nonce;
 pub mod registration;
+pub mod remote_media;
 pub mod rooms;
 pub mod safe_http;
 pub mod server_keys;
@@ -98,6 +99,8 @@ pub struct Services {
     /// Other servers' device-list updates are applied one at a time (each reads what the
     /// previous one wrote).
     pub remote_device_lists: tokio::sync::Mutex<()>,
+    /// Other servers' media being fetched for our users (one download per file).
+    pub remote_media_fetches: remote_media::RemoteMediaFetches,
 }
 
 pub type SharedServices = Arc<Services>;
@@ -129,6 +132,7 @@ impl Services {
             federation_limiter: Default::default(),
             backfills: Default::default(),
             remote_device_lists: Default::default(),
+            remote_media_fetches: Default::default(),
             config,
             db,
             signing_key,

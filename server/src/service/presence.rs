@@ -63,6 +63,10 @@ impl Services {
         state: &str,
         status_msg: Option<&str>,
     ) -> Result<(), PresenceError> {
+        // With presence off, Synapse accepts the request and keeps nothing.
+        if !self.config.presence.enabled() {
+            return Ok(());
+        }
         if !STATES.contains(&state) {
             return Err(PresenceError::InvalidState);
         }
@@ -97,6 +101,9 @@ impl Services {
         status_msg: Option<&str>,
         last_active_ago: i64,
     ) -> Result<(), PresenceError> {
+        if !self.config.presence.enabled() {
+            return Ok(());
+        }
         if !STATES.contains(&state) {
             return Err(PresenceError::InvalidState);
         }
@@ -131,6 +138,9 @@ impl Services {
         requester: &str,
         user_id: &str,
     ) -> Result<Value, PresenceError> {
+        if !self.config.presence.enabled() {
+            return Ok(json!({"presence": "offline"}));
+        }
         let local = ruma::UserId::parse(user_id).is_ok_and(|u| self.is_ours(u.server_name()));
         if local && accounts::get_user(&self.db, user_id).await?.is_none() {
             return Err(PresenceError::UnknownUser);

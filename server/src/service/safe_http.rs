@@ -209,6 +209,36 @@ impl SafeClient {
         max_size: u64,
         extra_check: &(dyn Fn(&url::Url) -> Result<(), FetchError> + Send + Sync),
     ) -> Result<Fetched, FetchError> {
+        let (current, mut resp) = self.open(url, headers, max_size, extra_check).await?;
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e))? {
+            if (body.len() + chunk.len()) as u64 > max_size {
+                return Err(FetchError::TooLarge(max_size));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched {
+            url: current,
+            content_type,
+            body,
+        })
+    }
+
+    /// GETs `url` as `get` does, up to the final answer's head: that URL and the answer, a
+    /// 2xx whose declared length (if any) is at most `max_size`, its body left for the caller
+    /// to read in pieces (`read_error` words a failure there as `get` would).
+    pub async fn open(
+        &self,
+        url: &url::Url,
+        headers: &[(&str, String)],
+        max_size: u64,
+        extra_check: &(dyn Fn(&url::Url) -> Result<(), FetchError> + Send + Sync),
+    ) -> Result<(url::Url, reqwest::Response), FetchError> {
         let mut current = url.clone();
         for _ in 0..=self.max_redirects {
             self.check_url(&current)?;
@@ -217,7 +247,7 @@ impl SafeClient {
             for (k, v) in headers {
                 req = req.header(*k, v);
             }
-            let mut resp = req.send().await.map_err(|e| classify(&e))?;
+            let resp = req.send().await.map_err(|e| classify(&e))?;
             let status = resp.status();
             if status.is_redirection() {
                 let Some(loc) = resp
@@ -238,25 +268,14 @@ impl SafeClient {
             if resp.content_length().is_some_and(|l| l > max_size) {
                 return Err(FetchError::TooLarge(max_size));
             }
-            let content_type = resp
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            let mut body = Vec::new();
-            while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e))? {
-                if (body.len() + chunk.len()) as u64 > max_size {
-                    return Err(FetchError::TooLarge(max_size));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            return Ok(Fetched {
-                url: current,
-                content_type,
-                body,
-            });
+            return Ok((current, resp));
         }
         Err(FetchError::TooManyRedirects)
+    }
+
+    /// A failure while reading the body of an answer `open` gave.
+    pub fn read_error(e: &reqwest::Error) -> FetchError {
+        classify(e)
     }
 }
 

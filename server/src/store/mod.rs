@@ -14,6 +14,7 @@ pub mod media;
 pub mod openid;
 mod query;
 pub mod registration_tokens;
+pub mod remote_media;
 pub mod rooms;
 pub mod server_keys;
 pub mod synapse;

@@ -126,14 +126,17 @@ fn unknown_nested_keys_are_reported_with_their_path() {
 #[test]
 fn synapse_keys_we_do_not_support_are_warnings_by_name() {
     let d = Dir::new();
-    let path = d.write("homeserver.yaml", &format!("{}suppress_key_server_warning: true\nallow_guest_access: false\npresence:\n  enabled: true\n", d.base()));
+    let path = d.write("homeserver.yaml", &format!("{}suppress_key_server_warning: true\nallow_guest_access: false\npresence:\n  enabled: true\n  include_offline_users_on_sync: true\n", d.base()));
     let (c, p) = load(&[path]);
     assert!(c.is_some(), "{p}");
     assert_problem(
         &p,
         "warning: allow_guest_access: is a Synapse setting matrixd does not support yet; it is ignored",
     );
-    assert_problem(&p, "warning: presence: is a Synapse setting");
+    assert_problem(
+        &p,
+        "warning: presence.include_offline_users_on_sync: is a Synapse setting",
+    );
 }
 
 #[test]
@@ -533,4 +536,36 @@ fn federation_custom_ca_list_problems_name_the_key() {
         assert!(c.is_none(), "{extra}");
         assert_problem(&p, &needle);
     }
+}
+
+#[test]
+fn presence_is_read_as_synapse_reads_it() {
+    use matrixd::config::PresenceMode;
+    let d = Dir::new();
+    for (extra, mode) in [
+        ("", PresenceMode::Enabled),
+        ("use_presence: false\n", PresenceMode::Disabled),
+        ("presence:\n  enabled: false\n", PresenceMode::Disabled),
+        ("presence:\n  enabled: untracked\n", PresenceMode::Untracked),
+        // The newer section wins over the older key, as in Synapse.
+        (
+            "use_presence: false\npresence:\n  enabled: true\n",
+            PresenceMode::Enabled,
+        ),
+    ] {
+        let path = d.write("homeserver.yaml", &format!("{}{extra}", d.base()));
+        let (c, p) = load(&[path]);
+        assert!(!p.has_errors(), "{extra}: {p}");
+        assert_eq!(c.unwrap().presence, mode, "{extra}");
+    }
+    let path = d.write(
+        "homeserver.yaml",
+        &format!("{}presence:\n  enabled: sometimes\n", d.base()),
+    );
+    let (c, p) = load(&[path]);
+    assert!(c.is_none());
+    assert_problem(
+        &p,
+        "error: presence.enabled: expected true, false or \"untracked\", found the string \"sometimes\"",
+    );
 }

@@ -19,6 +19,7 @@ mod e2ee_to_device;
 mod email;
 mod federation;
 mod federation_keys;
+mod federation_media;
 mod federation_notary;
 mod federation_rooms;
 mod fuzz;

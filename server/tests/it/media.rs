@@ -271,11 +271,23 @@ async fn uploads_downloads_and_thumbnails(engine: Engine) {
     let (_, cfg) = alice.get("/_matrix/client/v1/media/config").await;
     assert_eq!(cfg["m.upload.size"], 200 * 1024);
 
-    // Ids that try to leave the store, and other servers' media: 404.
+    // Ids that try to leave the store, unknown ids, and (on the legacy path, which never
+    // fetches from other servers) other servers' media: 404. Fetching other servers' media on
+    // the authenticated path is federation_media.rs's.
+    let r = alice
+        .http
+        .get(format!(
+            "{}/_matrix/media/v3/download/other.example/abcdefgh",
+            s.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "legacy path, other server");
     for p in [
         "test.example/..%2F..%2Fhomeserver.yaml",
         "test.example/nope",
-        "other.example/abcdefgh",
+        "not a server name/abcdefgh",
     ] {
         let r = alice
             .http

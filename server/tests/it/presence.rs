@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::both_engines;
-use crate::support::{Engine, Home, Options, TestServer, enc};
+use crate::support::{Engine, Home, Options, TestServer, User, enc};
 
 fn presence_of(sync: &Value, user: &str) -> Option<Value> {
     // Left out of the sync when there is none, as in Synapse.
@@ -16,13 +16,10 @@ fn presence_of(sync: &Value, user: &str) -> Option<Value> {
         .map(|e| e["content"].clone())
 }
 
-async fn set_and_get_presence(engine: Engine) {
-    let home = Home::new(engine).await;
-    let s = TestServer::start(&home, &Options::default()).await;
+/// Alice and Bob in a public room of Alice's, and Bob's sync token after joining.
+async fn sharing_a_room(s: &TestServer) -> (User, User, String) {
     let alice = s.user("alice").await;
     let bob = s.user("bob").await;
-    let carol = s.user("carol").await;
-    let a = enc(&alice.user_id);
     let room = alice.create_room(json!({"preset": "public_chat"})).await;
     bob.ok(
         reqwest::Method::POST,
@@ -34,6 +31,15 @@ async fn set_and_get_presence(engine: Engine) {
         .as_str()
         .unwrap()
         .to_string();
+    (alice, bob, since)
+}
+
+async fn set_and_get_presence(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let (alice, bob, since) = sharing_a_room(&s).await;
+    let carol = s.user("carol").await;
+    let a = enc(&alice.user_id);
 
     // Never set: offline.
     let (status, body) = alice.get(&format!("/presence/{a}/status")).await;
@@ -149,3 +155,36 @@ async fn set_and_get_presence(engine: Engine) {
     home.cleanup().await;
 }
 both_engines!(set_and_get_presence);
+
+/// With `presence: {enabled: false}` the server answers as Synapse does: a status can be put
+/// (200) but is not kept, everyone reads "offline", and sync carries no presence.
+async fn presence_switched_off(engine: Engine) {
+    let home = Home::new(engine).await;
+    let o = Options {
+        extra: "presence:\n  enabled: false\n".into(),
+        ..Options::default()
+    };
+    let s = TestServer::start(&home, &o).await;
+    let (alice, bob, since) = sharing_a_room(&s).await;
+    let a = enc(&alice.user_id);
+    let (status, body) = alice
+        .put(
+            &format!("/presence/{a}/status"),
+            json!({"presence": "online", "status_msg": "here"}),
+        )
+        .await;
+    assert_eq!((status, body), (200, json!({})));
+    for who in [&alice, &bob] {
+        let (status, body) = who.get(&format!("/presence/{a}/status")).await;
+        assert_eq!((status, body), (200, json!({"presence": "offline"})));
+    }
+    let inc = bob.sync(Some(&since), 0).await;
+    assert_eq!(presence_of(&inc, &alice.user_id), None, "{inc}");
+    // A malformed body is still refused.
+    let (status, _) = alice
+        .put(&format!("/presence/{a}/status"), json!({"status_msg": "x"}))
+        .await;
+    assert_eq!(status, 400);
+}
+
+both_engines!(presence_switched_off);

@@ -7,6 +7,7 @@ pub mod invite;
 pub mod key_query;
 pub mod key_query_server;
 pub mod key_server;
+pub mod media;
 pub mod membership;
 pub mod missing_events;
 pub mod openid_userinfo;

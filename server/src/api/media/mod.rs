@@ -22,13 +22,14 @@ use crate::service::media::INLINE_CONTENT_TYPES;
 pub type MediaGet<R> = OnPathsOf<R, MediaArgs>;
 
 /// A download's or thumbnail's arguments. Ours rather than ruma's request, so that nothing
-/// answers differently than before: the server name stays a string (media that is not ours, and
-/// a name that is not a server name at all, are both 404 "Not found", where ruma's
-/// `OwnedServerName` makes the latter 400), and the query stays strings that the handler parses
-/// with Synapse's texts (ruma's query types word a missing or bad `width` differently, and
-/// refuse the `timeout_ms`, `allow_remote` and `animated` values we ignore: only local media is
-/// served). Downloads are streamed and thumbnails answer [`MediaBytes`], both with
-/// [`serving_headers`] (ruma's response holds the whole file, and none of those headers).
+/// answers differently than before: the server name stays a string (a name that is not a server
+/// name at all is 404 "Not found", as media another server does not have, where ruma's
+/// `OwnedServerName` makes it 400), and the query stays strings that the handler parses with
+/// Synapse's texts (ruma's query types word a missing or bad `width` differently, and refuse
+/// the `timeout_ms`, `allow_remote` and `animated` values we ignore: the authenticated paths
+/// fetch other servers' media whatever `allow_remote` says, the legacy ones never do).
+/// Downloads are streamed and thumbnails answer [`MediaBytes`], both with [`serving_headers`]
+/// (ruma's response holds the whole file, and none of those headers).
 pub struct MediaArgs {
     pub server_name: String,
     pub media_id: String,

@@ -1,7 +1,9 @@
 //! GET /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId} and the legacy
 //! /_matrix/media/v3/thumbnail/… — https://spec.matrix.org/v1.12/client-server-api/#get_matrixclientv1mediathumbnailservernamemediaid
 //! The thumbnail is served with the same [`serving_headers`] as downloads (content type,
-//! disposition and the sandboxing headers), as a [`MediaBytes`].
+//! disposition and the sandboxing headers), as a [`MediaBytes`]. On the authenticated path,
+//! other servers' images are thumbnailed here from their original, fetched on first request;
+//! the legacy path serves only ours.
 
 use axum::extract::State;
 use ruma::api::client::authenticated_media::get_content_thumbnail;
@@ -16,6 +18,7 @@ use crate::service::SharedServices;
 async fn thumbnail<R>(
     s: &SharedServices,
     req: MediaGet<R>,
+    remote: bool,
 ) -> Result<RumaResponse<MediaBytes>, ApiError> {
     let q = &req.query;
     let dim = |k: &str| -> Result<u32, ApiError> {
@@ -41,9 +44,13 @@ async fn thumbnail<R>(
         Some("crop") => true,
         Some(m) => return Err(ApiError::invalid_param(format!("Unknown method {m:?}"))),
     };
-    let (bytes, mime) = s
-        .thumbnail(&req.server_name, &req.media_id, w, h, crop)
-        .await?;
+    let (bytes, mime) = if remote {
+        s.thumbnail_for_client(&req.server_name, &req.media_id, w, h, crop)
+            .await?
+    } else {
+        s.thumbnail(&req.server_name, &req.media_id, w, h, crop)
+            .await?
+    };
     Ok(RumaResponse(MediaBytes {
         headers: serving_headers(Some(mime), None),
         bytes,
@@ -55,7 +62,7 @@ pub async fn get_thumbnail_route(
     _auth: Auth,
     Ruma(req): Ruma<MediaGet<get_content_thumbnail::v1::Request>>,
 ) -> Result<RumaResponse<MediaBytes>, ApiError> {
-    thumbnail(&s, req).await
+    thumbnail(&s, req, true).await
 }
 
 #[allow(deprecated)]
@@ -63,5 +70,5 @@ pub async fn get_legacy_thumbnail_route(
     State(s): State<SharedServices>,
     Ruma(req): Ruma<MediaGet<legacy_get_content_thumbnail::v3::Request>>,
 ) -> Result<RumaResponse<MediaBytes>, ApiError> {
-    thumbnail(&s, req).await
+    thumbnail(&s, req, false).await
 }

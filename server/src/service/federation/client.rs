@@ -335,3 +335,65 @@ impl FederationClient {
         Ok((resolution, client))
     }
 }
+
+impl FederationClient {
+    /// GET `path_and_query` on `destination`, signed, with the answer's body left unread (for
+    /// files, which the caller reads in pieces under its own cap). A non-2xx answer is
+    /// `FederationError::Status` with its JSON body (read up to 64 KiB).
+    pub async fn get_streaming(
+        &self,
+        key: &SigningKey,
+        destination: &ServerName,
+        path_and_query: &str,
+    ) -> Result<reqwest::Response, FederationError> {
+        let dest = destination.to_owned();
+        if !self.allows(destination) {
+            return Err(FederationError::Denied { destination: dest });
+        }
+        let method = http::Method::GET;
+        let authorization = auth::authorization_header(
+            key,
+            &self.origin,
+            destination,
+            &method,
+            path_and_query,
+            &[],
+        )?;
+        let (resolution, client) = self.client_for(destination).await?;
+        let url = match resolution.tls_name.parse::<std::net::IpAddr>() {
+            Ok(_) => format!(
+                "https://{}:{}{path_and_query}",
+                pinned::url_host(&resolution.tls_name),
+                resolution.addresses[0].port()
+            ),
+            Err(_) => format!("https://{}{path_and_query}", resolution.tls_name),
+        };
+        let resp = client
+            .request(method, &url)
+            .header(reqwest::header::AUTHORIZATION, authorization)
+            .header(reqwest::header::HOST, &resolution.host_header)
+            .send()
+            .await
+            .map_err(|e| {
+                self.forget(destination);
+                self.transport_error(dest.clone(), &e)
+            })?;
+        let status = resp.status();
+        if !status.is_success() {
+            let body = pinned::read_capped(resp, 64 * 1024)
+                .await
+                .unwrap_or_default();
+            return Err(FederationError::Status {
+                destination: dest,
+                status: status.as_u16(),
+                body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            });
+        }
+        Ok(resp)
+    }
+
+    /// A transport error while reading a streamed answer's body, as `get_json` reports it.
+    pub fn body_error(&self, destination: &ServerName, e: &reqwest::Error) -> FederationError {
+        self.transport_error(destination.to_owned(), e)
+    }
+}

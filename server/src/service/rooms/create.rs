@@ -92,7 +92,11 @@ impl Services {
         Ok(c)
     }
 
-    pub async fn create_room(&self, creator: &str, req: CreateRoom) -> Result<String, RoomError> {
+    pub async fn create_room(
+        self: &std::sync::Arc<Self>,
+        creator: &str,
+        req: CreateRoom,
+    ) -> Result<String, RoomError> {
         let version_str = req
             .room_version
             .clone()
@@ -366,6 +370,13 @@ impl Services {
             let mut c = self.member_content(invitee, "invite").await?;
             if req.is_direct {
                 c["is_direct"] = json!(true);
+            }
+            // Another server's user is invited through their server, as /invite does.
+            if let Ok(user) = ruma::UserId::parse(invitee)
+                && !self.is_ours(user.server_name())
+            {
+                self.invite_remote(&room_id, creator, &user, c).await?;
+                continue;
             }
             self.append(
                 rid,

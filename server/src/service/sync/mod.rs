@@ -380,7 +380,7 @@ impl Services {
         since_pos: i64,
     ) -> Result<Vec<Value>, RoomError> {
         let mut presence = Vec::new();
-        if !self.hints.presence.changed_since("", since_pos) {
+        if !self.config.presence.enabled() || !self.hints.presence.changed_since("", since_pos) {
             return Ok(presence);
         }
         // Who shares a room is asked alongside, on the guess that there is presence to show.
