@@ -378,6 +378,15 @@ async fn moves_everything(dbs: Databases) {
     )
     .await;
 
+    // With matrixd running on the result, another run is refused.
+    let out = import(&["--yes"], &syn_conf, &out_dir, &dbs);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // Every old access token works without logging in; every old password logs in.
     for (name, user) in facts["users"].as_object().unwrap() {
         for (device, token) in user["tokens"].as_object().unwrap() {

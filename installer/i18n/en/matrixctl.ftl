@@ -1191,3 +1191,5 @@ import-key-log-config = { $key }: dropped (Synapse's Python logging config; matr
 import-key-dropped = { $key }: dropped (matrixd does not read it)
 help-import-synapse-test-interrupt-after = Stop as if killed at the Nth progress report (each after a committed batch; tests of resuming)
 import-owner = the imported files now belong to { $user }, the user matrixd runs as
+err-import-matrixd-running = a matrixd serving { $path } is running; its database must not change under it
+hint-import-stop-matrixd = stop it with `{ $cmd }` and run this again

@@ -1178,3 +1178,5 @@ import-key-log-config = { $key }: کنار گذاشته شد (پیکربندی �
 import-key-dropped = { $key }: کنار گذاشته شد (matrixd آن را نمی‌خواند)
 help-import-synapse-test-interrupt-after = در N-امین گزارش پیشرفت (هر یک پس از یک دسته‌ی ثبت‌شده) چنان بایست که گویی کشته شده است (برای آزمودن ادامه‌دادن)
 import-owner = فایل‌های واردشده اکنون از آن { $user } هستند، کاربری که matrixd با آن اجرا می‌شود
+err-import-matrixd-running = یک matrixd که { $path } را به کار می‌برد در حال اجراست؛ پایگاه داده‌اش نباید زیر دستش تغییر کند
+hint-import-stop-matrixd = آن را با { $cmd } متوقف کنید و دوباره این را اجرا کنید

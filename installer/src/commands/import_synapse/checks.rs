@@ -64,6 +64,38 @@ pub fn refuse_if_running(synapse: &Config, printer: &Printer) -> Result<(), CliE
     Ok(())
 }
 
+/// Refuses while a matrixd already serves the config being replaced (an earlier install):
+/// its database must not change under it.
+pub fn refuse_if_matrixd_runs(config: &Path, printer: &Printer) -> Result<(), CliError> {
+    if !config.is_file() {
+        return Ok(());
+    }
+    let (Some(c), _) = matrixd::config::load_files(&[config.to_path_buf()]) else {
+        return Ok(());
+    };
+    if let Some(p) = &c.pid_file
+        && let Some(pid) = crate::facts::probe::live_pid(p)
+    {
+        return Err(CliError::failure(tr!("err-migrate-running-pid", pid = pid))
+            .hint(tr!("hint-migrate-stop", cmd = "matrixctl stop")));
+    }
+    for l in &c.listeners {
+        for b in &l.bind_addresses {
+            for addr in local_addresses(b, l.port) {
+                if TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok() {
+                    printer.note(tr!("import-answering", addr = addr));
+                    return Err(CliError::failure(tr!(
+                        "err-import-matrixd-running",
+                        path = config.display()
+                    ))
+                    .hint(tr!("hint-import-stop-matrixd", cmd = "matrixctl stop")));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn same_path(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(x), Ok(y)) => x == y,

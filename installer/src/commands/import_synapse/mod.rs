@@ -195,6 +195,7 @@ pub fn run(args: ImportSynapseArgs, printer: &Printer) -> Result<ExitStatus, Cli
         err
     })?;
     checks::refuse_if_running(&synapse, printer)?;
+    checks::refuse_if_matrixd_runs(&out.config, printer)?;
     let target = target_database(&args, &out)?;
     checks::refuse_overlap(&synapse, &target, &out.data_dir)?;
 
