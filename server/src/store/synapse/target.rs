@@ -300,3 +300,14 @@ pub(super) async fn user(
 pub(super) async fn user_count(db: &Db) -> Result<i64, StoreError> {
     count(db, "SELECT COUNT(*) FROM users").await
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn heads_name_their_table_and_columns() {
+        assert_eq!(
+            super::table_and_columns("INSERT INTO users (user_id, localpart, admin)"),
+            ("users", vec!["user_id", "localpart", "admin"])
+        );
+    }
+}

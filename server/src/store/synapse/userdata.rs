@@ -281,3 +281,107 @@ fn push_rules(page: Vec<Vec<Val>>, ctx: &Ctx) -> Result<Converted, String> {
     }
     Ok((rows, 0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Ctx {
+        Ctx {
+            server_name: "example.org".into(),
+            position: 7,
+            media_from: "/nonexistent".into(),
+            media_to: "/nonexistent".into(),
+            now_ms: 0,
+        }
+    }
+
+    fn t(s: &str) -> Val {
+        Val::Text(s.into())
+    }
+
+    /// Synapse's rows: an own content rule (named `global/content/…` as Synapse stores it), a
+    /// default rule switched off, a default rule's actions changed.
+    #[test]
+    fn push_rules_lay_synapse_rows_over_the_defaults() {
+        let page = vec![
+            vec![
+                t("@a:example.org"),
+                t("global/content/cheese"),
+                Val::Int(4),
+                Val::Int(0),
+                t(r#"[{"kind":"event_match","key":"content.body","pattern":"cheese"}]"#),
+                t(r#"["notify"]"#),
+                Val::Null,
+            ],
+            vec![
+                t("@a:example.org"),
+                t("global/override/.m.rule.suppress_notices"),
+                Val::Int(-2),
+                Val::Int(0),
+                Val::Null,
+                Val::Null,
+                Val::Int(0),
+            ],
+            vec![
+                t("@a:example.org"),
+                t("global/underride/.m.rule.message"),
+                Val::Int(-1),
+                Val::Int(1),
+                t("[]"),
+                t(r#"["dont_notify"]"#),
+                Val::Null,
+            ],
+        ];
+        let (rows, skipped) = push_rules(page, &ctx()).unwrap();
+        assert_eq!(skipped, 0);
+        assert_eq!(rows.len(), 2, "the rules and their account data");
+        let Val::Text(doc) = &rows[0].1[1] else {
+            panic!("{rows:?}")
+        };
+        let doc: Value = serde_json::from_str(doc).unwrap();
+        let g = &doc["global"];
+        assert_eq!(g["content"][0]["rule_id"], "cheese");
+        assert_eq!(g["content"][0]["pattern"], "cheese");
+        let find = |kind: &str, id: &str| {
+            g[kind]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["rule_id"] == id)
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(
+            find("override", ".m.rule.suppress_notices")["enabled"],
+            false
+        );
+        assert_eq!(find("override", ".m.rule.master")["enabled"], false);
+        assert_eq!(
+            find("underride", ".m.rule.message")["actions"],
+            json!(["dont_notify"])
+        );
+        assert_eq!(rows[1].1[4], Val::Int(7));
+    }
+
+    #[test]
+    fn tags_of_a_room_become_one_m_tag() {
+        let page = vec![
+            vec![
+                t("@a:x"),
+                t("!r:x"),
+                t("m.favourite"),
+                t(r#"{"order":0.5}"#),
+            ],
+            vec![t("@a:x"), t("!r:x"), t("u.work"), t("{}")],
+        ];
+        let (rows, _) = tags(page, &ctx()).unwrap();
+        assert_eq!(rows.len(), 1);
+        let Val::Text(content) = &rows[0].1[3] else {
+            panic!()
+        };
+        let v: Value = serde_json::from_str(content).unwrap();
+        assert_eq!(v["tags"]["m.favourite"]["order"], 0.5);
+        assert!(v["tags"]["u.work"].is_object());
+    }
+}
