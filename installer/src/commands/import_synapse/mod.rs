@@ -364,6 +364,7 @@ fn show_plan(printer: &Printer, p: &PlanView<'_>, dry_run: bool) {
         from = p.synapse.media_store_path.display(),
         to = p.out.data_dir.join("media_store").display()
     ));
+    line(tr!("import-plan-left-out"));
     line(tr!("import-plan-verify"));
     line(tr!("import-plan-config", path = p.out.config.display()));
     for c in p.changes {
