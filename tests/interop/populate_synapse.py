@@ -192,6 +192,10 @@ call("POST", "/_synapse/admin/v1/registration_tokens/new", {"token": "invite-me"
 call("PUT", f"/_synapse/admin/v2/users/{q(users['bob']['user_id'])}",
      {"threepids": [{"medium": "email", "address": "bob@example.org"}]}, a)
 
+# A to-device message Bob's device has not fetched yet.
+call("PUT", "/_matrix/client/v3/sendToDevice/org.example.ping/td1",
+     {"messages": {users["bob"]["user_id"]: {"SECOND": {"hello": "bob"}}}}, a)
+
 media = []
 for i, (ctype, body) in enumerate([("text/plain", b"hello from synapse\n"),
                                    ("application/octet-stream", bytes(range(256)) * 40)]):

@@ -528,6 +528,18 @@ async fn moves_everything(dbs: Databases) {
     let bob = facts["users"]["bob"]["tokens"]["SECOND"].as_str().unwrap();
     let (_, body) = get(&format!("{url}/_matrix/client/v3/account/3pid"), bob).await;
     assert_eq!(body["threepids"][0]["address"], "bob@example.org", "{body}");
+    // The to-device message Bob's device had not fetched yet.
+    let (status, body) = get(&format!("{url}/_matrix/client/v3/sync?timeout=0"), bob).await;
+    assert_eq!(status, 200, "{body}");
+    let waiting: Vec<&Value> = body["to_device"]["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["type"] == "org.example.ping")
+        .collect();
+    assert_eq!(waiting.len(), 1, "{body}");
+    assert_eq!(waiting[0]["content"]["hello"], "bob");
+    assert_eq!(waiting[0]["sender"].as_str(), Some(alice_id));
 
     // The imported rooms go on: a new message lands after the old ones.
     let r = reqwest::Client::new()

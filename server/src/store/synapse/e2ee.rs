@@ -1,11 +1,12 @@
 //! End-to-end encryption keys as the clients uploaded them: device keys, one-time and fallback
-//! keys, cross-signing keys (the newest of each kind) and signatures, room key backups. The
-//! server never decrypts any of them; carrying them over is what lets the same client
-//! sessions go on decrypting.
+//! keys, cross-signing keys (the newest of each kind) and signatures, room key backups, and the
+//! to-device messages still waiting for their device (room keys sent to a device that was
+//! offline). The server never decrypts any of them; carrying them over is what lets the same
+//! client sessions go on decrypting.
 
 use super::source::Val;
 use super::target::Target;
-use super::{Converted, Ctx, TableStep, as_is, opt};
+use super::{Converted, Ctx, TableStep, as_is, opt, text};
 
 pub(super) static STEPS: &[TableStep] = &[
     TableStep {
@@ -116,7 +117,51 @@ pub(super) static STEPS: &[TableStep] = &[
         batch: 1000,
         check: Some("SELECT COUNT(*) FROM e2e_room_keys"),
     },
+    TableStep {
+        name: "to_device",
+        what: "to-device messages waiting for their device (room keys for devices that were offline)",
+        count: "SELECT COUNT(*) FROM device_inbox",
+        select: "SELECT user_id, device_id, CAST(stream_id AS BIGINT), message_json FROM device_inbox \
+                 ORDER BY user_id, device_id, stream_id LIMIT $1 OFFSET $2",
+        targets: &[Target {
+            head: "INSERT INTO to_device_messages (user_id, device_id, stream_id, seq, sender, type, content)",
+            cols: 7,
+            tail: "ON CONFLICT DO NOTHING",
+        }],
+        convert: to_device,
+        batch: 1000,
+        check: Some("SELECT COUNT(*) FROM to_device_messages"),
+    },
 ];
+
+/// Each waiting message at the import's position, in Synapse's order (its stream id as the
+/// sequence number), so the device's next sync brings them all.
+fn to_device(page: Vec<Vec<Val>>, ctx: &Ctx) -> Result<Converted, String> {
+    let mut rows = Vec::new();
+    let mut skipped = 0;
+    for r in page {
+        let message: serde_json::Value =
+            serde_json::from_str(&text(&r, 3)).unwrap_or(serde_json::Value::Null);
+        let (Some(sender), Some(kind)) = (message["sender"].as_str(), message["type"].as_str())
+        else {
+            skipped += 1;
+            continue;
+        };
+        rows.push((
+            0,
+            vec![
+                opt(&r, 0),
+                opt(&r, 1),
+                Val::Int(ctx.position),
+                opt(&r, 2),
+                Val::Text(sender.to_string()),
+                Val::Text(kind.to_string()),
+                Val::Text(message["content"].to_string()),
+            ],
+        ));
+    }
+    Ok((rows, skipped))
+}
 
 fn cross_signing_keys(page: Vec<Vec<Val>>, ctx: &Ctx) -> Result<Converted, String> {
     let rows = page
