@@ -664,8 +664,9 @@ async fn issue_18_an_encrypted_conversation_goes_on_after_the_move() {
     nio_move(&["after".as_ref(), url.as_ref(), state.as_os_str()]);
 }
 
-/// A second Synapse that shared a room with the moved one keeps talking to it: the same server
-/// name and signing key, the same room and events, so federation goes on both ways.
+/// A second Synapse that shared rooms with the moved one keeps talking to it: the same server
+/// name and signing key, the same rooms and events, so federation goes on both ways, in a room
+/// the moved server created and in one it joined on the peer.
 #[tokio::test]
 async fn issue_18_a_federation_peer_keeps_talking_to_the_moved_server() {
     use crate::fed;
@@ -677,6 +678,9 @@ async fn issue_18_a_federation_peer_keeps_talking_to_the_moved_server() {
     let alice = a.user("alice").await;
     let bob = b.user("bob").await;
     let room_id = fed::join_and_talk(&a, &alice, &b, &bob, "moving").await;
+    // And a room of the peer's that Alice joined: the moving server holds it from the join on
+    // (its state as Synapse keeps it, outliers).
+    let peer_room = fed::join_and_talk(&b, &bob, &a, &alice, "peers").await;
 
     let mut synapse = a._proc.take().expect("running");
     synapse.signal(libc::SIGTERM);
@@ -710,6 +714,28 @@ async fn issue_18_a_federation_peer_keeps_talking_to_the_moved_server() {
         &alice,
         "the peer's message on the moved server",
         |m| fed::texts(m).contains(&"to the moved server".to_string()),
+    )
+    .await;
+
+    let messages = format!(
+        "/_matrix/client/v3/rooms/{}/messages?dir=b&limit=30",
+        q(&peer_room)
+    );
+    b.send_text(&bob, &peer_room, "in the peer's room").await;
+    a.until(
+        &messages,
+        &alice,
+        "the peer's room on the moved server",
+        |m| fed::texts(m).contains(&"in the peer's room".to_string()),
+    )
+    .await;
+    a.send_text(&alice, &peer_room, "answer from the moved server")
+        .await;
+    b.until(
+        &messages,
+        &bob,
+        "the moved server's answer in the peer's room",
+        |m| fed::texts(m).contains(&"answer from the moved server".to_string()),
     )
     .await;
 }

@@ -4,9 +4,11 @@
 //! which a replay in stream order cannot know for rooms shared with other servers), the room
 //! directory, aliases, receipts and where backfill goes on.
 //!
-//! Events keep their ids, their signed JSON (Synapse's `unsigned` dropped, matrixd's own
-//! `prev_content` added) and their stream positions. Outliers, rejected and soft-failed events
-//! are not part of any room's timeline and are left out.
+//! Events keep their ids, their signed JSON (Synapse's `unsigned` dropped but for an invite's
+//! stripped state, matrixd's own `prev_content` added) and their stream positions. Synapse's
+//! outliers are kept like the rest, as matrixd keeps a joined room's auth chain and state and
+//! another server's invites: on the stream, at the position Synapse gave them. Rejected and
+//! soft-failed events are not part of any room and are left out.
 
 use std::collections::HashMap;
 
@@ -20,14 +22,15 @@ use crate::store::{Db, StoreError};
 
 pub(super) const EVENTS_STEP: &str = "events";
 
-/// Timeline events: neither outliers nor rejected.
-pub(super) const EVENTS_COUNT: &str = "SELECT COUNT(*) FROM events e WHERE NOT e.outlier \
-     AND NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = e.event_id)";
+/// Every event but the rejected ones.
+pub(super) const EVENTS_COUNT: &str = "SELECT COUNT(*) FROM events e \
+     WHERE NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = e.event_id)";
 
 const EVENTS_PAGE: &str = "SELECT CAST(e.stream_ordering AS BIGINT), e.event_id, e.room_id, j.json, j.internal_metadata, \
-     t.device_id, t.txn_id FROM events e JOIN event_json j ON j.event_id = e.event_id \
+     t.device_id, t.txn_id, r.room_version FROM events e JOIN event_json j ON j.event_id = e.event_id \
      LEFT JOIN event_txn_id_device_id t ON t.event_id = e.event_id \
-     WHERE e.stream_ordering > $2 AND NOT e.outlier \
+     LEFT JOIN rooms r ON r.room_id = e.room_id \
+     WHERE e.stream_ordering > $2 \
      AND NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = e.event_id) \
      ORDER BY e.stream_ordering LIMIT $1";
 
@@ -61,6 +64,9 @@ pub(super) async fn copy_events(
             ..Progress::default()
         };
     }
+    // Rooms with their row already (a create event, or an invite of a room we are not in).
+    let mut known: std::collections::HashSet<String> =
+        target::room_ids(db).await?.into_iter().collect();
     let mut state: State = HashMap::new();
     for (room, kind, sk, id, json) in target::current_state_events(db).await? {
         let v: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
@@ -76,7 +82,7 @@ pub(super) async fn copy_events(
         let mut rows = Vec::with_capacity(page.len());
         for r in &page {
             p.last_key = int(r, 0);
-            match event_row(r, &mut state) {
+            match event_row(r, &mut state, &mut known) {
                 Some(row) => rows.push(row),
                 None => p.skipped += 1,
             }
@@ -98,7 +104,11 @@ fn str_of(v: &Value, k: &str) -> Option<String> {
 
 /// The row for one Synapse event, or None for one that is not part of the room (soft-failed,
 /// unreadable).
-fn event_row(r: &[Val], state: &mut State) -> Option<NewEventRow> {
+fn event_row(
+    r: &[Val],
+    state: &mut State,
+    known: &mut std::collections::HashSet<String>,
+) -> Option<NewEventRow> {
     let pos = int(r, 0);
     let event_id = text(r, 1);
     let room_id = text(r, 2);
@@ -107,7 +117,20 @@ fn event_row(r: &[Val], state: &mut State) -> Option<NewEventRow> {
     if meta.get("soft_failed").and_then(Value::as_bool) == Some(true) {
         return None;
     }
-    json.remove("unsigned");
+    // An invite from another server keeps the room's stripped state it came with.
+    let kept: Map<String, Value> = json
+        .remove("unsigned")
+        .and_then(|u| match u {
+            Value::Object(m) => Some(m),
+            _ => None,
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k == "invite_room_state" || k == "knock_room_state")
+        .collect();
+    if !kept.is_empty() {
+        json.insert("unsigned".into(), Value::Object(kept));
+    }
     let as_value = Value::Object(json.clone());
     let kind = str_of(&as_value, "type")?;
     let sender = str_of(&as_value, "sender")?;
@@ -126,14 +149,13 @@ fn event_row(r: &[Val], state: &mut State) -> Option<NewEventRow> {
         let room = state.entry(room_id.clone()).or_default();
         let key = (kind.clone(), sk.clone());
         if let Some((prev_id, prev_sender, prev_content)) = room.get(&key) {
-            json.insert(
-                "unsigned".into(),
-                json!({
-                    "prev_content": prev_content,
-                    "replaces_state": prev_id,
-                    "prev_sender": prev_sender,
-                }),
-            );
+            let unsigned = json
+                .entry("unsigned")
+                .or_insert_with(|| json!({}))
+                .as_object_mut()?;
+            unsigned.insert("prev_content".into(), prev_content.clone());
+            unsigned.insert("replaces_state".into(), json!(prev_id));
+            unsigned.insert("prev_sender".into(), json!(prev_sender));
         }
         room.insert(key, (event_id.clone(), sender.clone(), content.clone()));
     }
@@ -146,12 +168,25 @@ fn event_row(r: &[Val], state: &mut State) -> Option<NewEventRow> {
     let membership = (kind == "m.room.member")
         .then(|| str_of(&content, "membership"))
         .flatten();
-    let new_room = (kind == "m.room.create" && state_key.as_deref() == Some("")).then(|| {
-        (
+    // The room's row comes with its create event, or with the first event of a room whose
+    // create event this server never had (an invite from another server), once.
+    let new_room = if known.contains(&room_id) || history {
+        None
+    } else if kind == "m.room.create" && state_key.as_deref() == Some("") {
+        Some((
             str_of(&content, "room_version").unwrap_or_else(|| "1".into()),
             sender.clone(),
-        )
-    });
+        ))
+    } else if membership.is_some() {
+        r.get(7)
+            .and_then(Val::text)
+            .map(|version| (version, sender.clone()))
+    } else {
+        None
+    };
+    if new_room.is_some() {
+        known.insert(room_id.clone());
+    }
     let txn = match (opt(r, 5), opt(r, 6)) {
         (Val::Text(device_id), Val::Text(txn_id)) => Some(Txn {
             device_id,
@@ -187,10 +222,10 @@ pub(super) static STEPS: &[TableStep] = &[
         name: "current_state",
         what: "each room's current state and memberships as Synapse resolved them",
         count: "SELECT COUNT(*) FROM current_state_events c JOIN events e ON e.event_id = c.event_id \
-                WHERE NOT e.outlier AND NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = c.event_id)",
+                WHERE NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = c.event_id)",
         select: "SELECT c.room_id, c.type, c.state_key, c.event_id, CAST(e.stream_ordering AS BIGINT), c.membership \
                  FROM current_state_events c JOIN events e ON e.event_id = c.event_id \
-                 WHERE NOT e.outlier AND NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = c.event_id) \
+                 WHERE NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = c.event_id) \
                  ORDER BY c.room_id, c.type, c.state_key LIMIT $1 OFFSET $2",
         targets: &[
             Target {
@@ -394,8 +429,8 @@ pub(super) async fn sample_events(src: &SynapseDb, db: &Db) -> Result<Vec<Check>
     let rows = src
         .all(&format!(
             "SELECT CAST(e.stream_ordering AS BIGINT), e.event_id, j.json FROM events e \
-             JOIN event_json j ON j.event_id = e.event_id WHERE NOT e.outlier \
-             AND NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = e.event_id) \
+             JOIN event_json j ON j.event_id = e.event_id \
+             WHERE NOT EXISTS (SELECT 1 FROM rejections x WHERE x.event_id = e.event_id) \
              AND e.stream_ordering % {step} = 0 ORDER BY e.stream_ordering LIMIT 50"
         ))
         .await?;

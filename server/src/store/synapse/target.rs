@@ -245,6 +245,13 @@ pub(super) async fn last_event_position(db: &Db) -> Result<Option<i64>, StoreErr
     )
 }
 
+/// The rooms the target has a row of.
+pub(super) async fn room_ids(db: &Db) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT room_id FROM rooms")
+        .fetch_all(&db.pool)
+        .await?)
+}
+
 /// Every room's current state as stored: (room, type, state key, event id, event json), to
 /// continue the state the event copy tracks after a resume.
 pub(super) async fn current_state_events(
