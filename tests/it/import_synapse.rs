@@ -681,6 +681,28 @@ async fn issue_18_a_federation_peer_keeps_talking_to_the_moved_server() {
     // And a room of the peer's that Alice joined: the moving server holds it from the join on
     // (its state as Synapse keeps it, outliers).
     let peer_room = fed::join_and_talk(&b, &bob, &a, &alice, "peers").await;
+    // And an invite of the peer's that Alice has not answered yet.
+    let (status, body) = b
+        .call(
+            "POST",
+            "/_matrix/client/v3/createRoom",
+            &bob,
+            Some(
+                serde_json::json!({"preset": "private_chat", "name": "Invitation",
+                "invite": [a.user_id("alice")]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let invited_to = body["room_id"].as_str().unwrap().to_string();
+    let has_invite = |b: &Value| b["rooms"]["invite"].get(&invited_to).is_some();
+    a.until(
+        "/_matrix/client/v3/sync?timeout=1000",
+        &alice,
+        "the invite on Synapse",
+        has_invite,
+    )
+    .await;
 
     let mut synapse = a._proc.take().expect("running");
     synapse.signal(libc::SIGTERM);
@@ -714,6 +736,42 @@ async fn issue_18_a_federation_peer_keeps_talking_to_the_moved_server() {
         &alice,
         "the peer's message on the moved server",
         |m| fed::texts(m).contains(&"to the moved server".to_string()),
+    )
+    .await;
+
+    // The pending invite is still there, with the room's name, and Alice can accept it.
+    let sync = a
+        .until(
+            "/_matrix/client/v3/sync?timeout=1000",
+            &alice,
+            "the invite on the moved server",
+            has_invite,
+        )
+        .await;
+    let state = &sync["rooms"]["invite"][&invited_to]["invite_state"]["events"];
+    assert!(
+        state
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|e| e["type"] == "m.room.name" && e["content"]["name"] == "Invitation"),
+        "{state}"
+    );
+    let (status, body) = a
+        .call(
+            "POST",
+            &format!("/_matrix/client/v3/rooms/{}/join", q(&invited_to)),
+            &alice,
+            Some(serde_json::json!({})),
+        )
+        .await;
+    assert_eq!(status, 200, "accepting the invite after the move: {body}");
+    let alice_id = a.user_id("alice");
+    b.until(
+        &format!("/_matrix/client/v3/rooms/{}/joined_members", q(&invited_to)),
+        &bob,
+        "Alice's join through the moved server",
+        |m| m["joined"].get(&alice_id).is_some(),
     )
     .await;
 
