@@ -81,6 +81,12 @@ for name, password, admin in [("alice", "alice-pässword", True), ("bob", "bob-p
                    "tokens": {r["device_id"]: r["access_token"],
                               "SECOND": second["access_token"]}}
 
+# Dave is locked by an admin (Synapse's admin API): he keeps no way in after the move.
+register("dave", "dave-password")
+dave_token = login("dave", "dave-password", "DAVE")["access_token"]
+call("PUT", "/_synapse/admin/v2/users/@dave:localhost", {"locked": True},
+     users["alice"]["tokens"]["SECOND"])
+
 a = users["alice"]["tokens"]["SECOND"]
 b = users["bob"]["tokens"]["SECOND"]
 c = users["carol"]["tokens"]["SECOND"]
@@ -203,7 +209,7 @@ for i, (ctype, body) in enumerate([("text/plain", b"hello from synapse\n"),
     media.append({"mxc": r["content_uri"], "sha256": hashlib.sha256(body).hexdigest(),
                   "content_type": ctype})
 
-json.dump({"users": users, "rooms": {"public": pub, "private": priv}, "media": media,
+json.dump({"users": users, "locked": {"user": "dave", "password": "dave-password", "token": dave_token}, "rooms": {"public": pub, "private": priv}, "media": media,
            "cross_signing": {"master": master.version, "self_signing": self_signing.version,
                              "user_signing": user_signing.version},
            "backup": {"version": version, "room": pub, "session": "session1"}}, sys.stdout)

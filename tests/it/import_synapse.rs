@@ -407,6 +407,18 @@ async fn moves_everything(dbs: Databases) {
         assert_eq!(status, 403);
     }
 
+    // A locked account keeps no way in (matrixd has no locks).
+    let locked = &facts["locked"];
+    let (status, _) = whoami(&url, locked["token"].as_str().unwrap()).await;
+    assert_eq!(status, 401);
+    let (status, _) = login(
+        &url,
+        locked["user"].as_str().unwrap(),
+        locked["password"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(status, 403);
+
     // The same history in the same order, and the same state.
     for (room, (ids, st)) in rooms.iter().zip(&before) {
         let now = timeline(&url, &alice, room).await;

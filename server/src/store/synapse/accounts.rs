@@ -1,6 +1,7 @@
 //! Users (password hashes as Synapse stored them: bcrypt, checked at login and rehashed to
 //! argon2 then), profiles, third-party ids, devices, access tokens (stored hashed, so clients
-//! stay logged in) and registration tokens.
+//! stay logged in) and registration tokens. A locked account (matrixd has no locks) comes
+//! without its password hash and tokens: it keeps no way in until an admin sets a password.
 
 use super::source::{SynapseDb, Val};
 use super::target::{self, Target};
@@ -12,8 +13,9 @@ pub(super) static STEPS: &[TableStep] = &[
         name: "users",
         what: "users with password hashes, admin and deactivated flags, user types",
         count: "SELECT COUNT(*) FROM users",
-        select: "SELECT name, password_hash, CAST(creation_ts AS BIGINT), CAST(admin AS BIGINT), user_type, \
-                 CAST(deactivated AS BIGINT) FROM users ORDER BY name LIMIT $1 OFFSET $2",
+        // A locked account (matrixd has no locks) keeps no way in: no password, no tokens.
+        select: "SELECT name, CASE WHEN locked THEN NULL ELSE password_hash END, CAST(creation_ts AS BIGINT), \
+                 CAST(admin AS BIGINT), user_type, CAST(deactivated AS BIGINT) FROM users ORDER BY name LIMIT $1 OFFSET $2",
         targets: &[Target {
             head: "INSERT INTO users (user_id, localpart, password_hash, admin, user_type, displayname, deactivated, created_ts)",
             cols: 8,
@@ -69,10 +71,11 @@ pub(super) static STEPS: &[TableStep] = &[
     },
     TableStep {
         name: "access_tokens",
-        what: "access tokens of devices (clients stay logged in; expiring ones, which need refresh tokens, are left out)",
+        what: "access tokens of devices (clients stay logged in; expiring ones and locked accounts' are left out)",
         count: "SELECT COUNT(*) FROM access_tokens",
-        select: "SELECT user_id, device_id, token, CAST(COALESCE(last_validated, 0) AS BIGINT), \
-                 CAST(valid_until_ms AS BIGINT), puppets_user_id FROM access_tokens ORDER BY id LIMIT $1 OFFSET $2",
+        select: "SELECT t.user_id, t.device_id, t.token, CAST(COALESCE(t.last_validated, 0) AS BIGINT), \
+                 CAST(t.valid_until_ms AS BIGINT), t.puppets_user_id, CASE WHEN u.locked THEN 1 ELSE 0 END \
+                 FROM access_tokens t LEFT JOIN users u ON u.name = t.user_id ORDER BY t.id LIMIT $1 OFFSET $2",
         targets: &[Target {
             head: "INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts)",
             cols: 4,
@@ -156,7 +159,12 @@ fn access_tokens(page: Vec<Vec<Val>>, _: &Ctx) -> Result<Converted, String> {
         // Without a device (admin API, puppets) or expiring (refresh-token sessions, which
         // matrixd does not offer): the client logs in again.
         let device = opt(&r, 1);
-        if device == Val::Null || opt(&r, 4) != Val::Null || opt(&r, 5) != Val::Null {
+        // Locked accounts too: matrixd has no locks, so they keep no way in.
+        if device == Val::Null
+            || opt(&r, 4) != Val::Null
+            || opt(&r, 5) != Val::Null
+            || int(&r, 6) == 1
+        {
             skipped += 1;
             continue;
         }
@@ -177,8 +185,8 @@ fn access_tokens(page: Vec<Vec<Val>>, _: &Ctx) -> Result<Converted, String> {
 pub(super) async fn sample_users(src: &SynapseDb, db: &Db) -> Result<Vec<Check>, StoreError> {
     let rows = src
         .all(
-            "SELECT name, password_hash, CAST(admin AS BIGINT), CAST(deactivated AS BIGINT) \
-             FROM users ORDER BY name LIMIT 20",
+            "SELECT name, CASE WHEN locked THEN NULL ELSE password_hash END, CAST(admin AS BIGINT), \
+             CAST(deactivated AS BIGINT) FROM users ORDER BY name LIMIT 20",
         )
         .await?;
     let mut same = 0;
