@@ -87,7 +87,9 @@ pub(super) async fn copy_events(
                 None => p.skipped += 1,
             }
         }
-        insert_events(db, &rows).await?;
+        if !rows.is_empty() {
+            insert_events(db, &rows).await?;
+        }
         p.copied += n;
         p.done = n < batch_rows;
         target::set_progress(db, EVENTS_STEP, &p).await?;
