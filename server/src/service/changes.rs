@@ -201,6 +201,9 @@ mod tests {
             redacts: redacts.map(String::from),
             relation: None,
             history: false,
+            state_group: None,
+            new_groups: Vec::new(),
+            resolved_state: None,
         }
     }
 
