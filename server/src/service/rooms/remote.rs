@@ -255,6 +255,11 @@ impl Services {
         state: &state_res::State,
     ) -> Result<HashMap<OwnedEventId, Pdu>, RoomError> {
         let mut out = HashMap::new();
+        // Since room version 12 the create event is not among the auth events; the rules
+        // look it up all the same.
+        if let Some(create) = state.get(&("m.room.create".to_string(), String::new())) {
+            out.insert(create.event_id.clone(), create.clone());
+        }
         for id in pdu.auth_event_ids() {
             let found = match state.values().find(|p| p.event_id == *id) {
                 Some(p) => Some(p.clone()),
