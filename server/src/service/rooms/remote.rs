@@ -220,32 +220,13 @@ impl Services {
         {
             return Ok(None);
         }
-        let mut states = Vec::new();
-        for id in prev {
-            if let Some(s) = self.state_after(room_id, id.as_str()).await? {
-                states.push(s);
-            }
+        let found = self
+            .state_after_events(room_id, &cache.rules, prev, false)
+            .await?;
+        if found.is_none() && prev.len() > 1 && cache.rules.state_res.v2_rules().is_none() {
+            tracing::info!(event_id = %pdu.event_id, "a fork in a room of version 1 is not resolved; the current state stands in");
         }
-        match states.len() {
-            0 => Ok(None),
-            1 => Ok(states.pop()),
-            _ => {
-                if states[1..]
-                    .iter()
-                    .all(|s| state_res::same_state(&s.1, &states[0].1))
-                {
-                    return Ok(states.into_iter().next());
-                }
-                let refs: Vec<&state_res::State> = states.iter().map(|s| &s.1).collect();
-                match self.resolve_states(&cache.rules, &refs).await? {
-                    Some(resolved) => Ok(Some((None, resolved))),
-                    None => {
-                        tracing::info!(event_id = %pdu.event_id, "a fork in a room of version 1 is not resolved; the current state stands in");
-                        Ok(None)
-                    }
-                }
-            }
-        }
+        Ok(found)
     }
 
     /// The auth events a received event names, from `state` or the database.

@@ -181,6 +181,38 @@ impl Services {
         Ok(Some((group, state)))
     }
 
+    /// The state after the events `prev` (an event's prev_events) that we hold: one state as
+    /// it is, several resolved. `None` when we hold none of them, when `grouped` and one has
+    /// no state group, or when they differ in a room version we do not resolve (v1).
+    pub(crate) async fn state_after_events(
+        &self,
+        room_id: &str,
+        rules: &RoomVersionRules,
+        prev: &[OwnedEventId],
+        grouped: bool,
+    ) -> Result<Option<(Option<GroupRef>, State)>, RoomError> {
+        let mut states = Vec::new();
+        for id in prev {
+            if let Some(s) = self.state_after(room_id, id.as_str()).await? {
+                if grouped && s.0.is_none() {
+                    return Ok(None);
+                }
+                states.push(s);
+            }
+        }
+        if states.len() <= 1 {
+            return Ok(states.pop());
+        }
+        if states[1..].iter().all(|s| same_state(&s.1, &states[0].1)) {
+            return Ok(states.into_iter().next());
+        }
+        let refs: Vec<&State> = states.iter().map(|s| &s.1).collect();
+        Ok(self
+            .resolve_states(rules, &refs)
+            .await?
+            .map(|resolved| (None, resolved)))
+    }
+
     /// Resolves `states` with the room version's state resolution; `None` for a room version
     /// whose algorithm ruma does not implement (v1).
     pub(super) async fn resolve_states(
