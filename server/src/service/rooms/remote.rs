@@ -193,7 +193,14 @@ impl Services {
                 }
             }
         }
-        row.resolved_state = Some(state_res::state_entries(&current));
+        // What storing the event writes anyway: the current state with the event's on top.
+        let mut simple = cache.state.clone();
+        if let Some(sk) = out.state_key_str() {
+            simple.insert((out.kind_str(), sk.to_string()), out.clone());
+        }
+        if !state_res::same_state(&current, &simple) {
+            row.resolved_state = Some(state_res::state_entries(&current));
+        }
         let done = self.commits.enqueue(row, self.streams.current());
         cache.advance(&out, pos, current_group);
         cache.state = current;
