@@ -640,3 +640,87 @@ async fn a_pdu_the_current_state_forbids_is_soft_failed(engine: Engine) {
     }
 }
 both_engines!(a_pdu_the_current_state_forbids_is_soft_failed);
+
+/// A fork in the room's state: carol's server builds a rename on the room as it was; alice
+/// renames the room meanwhile; carol's rename arrives after alice's. It is stored (it was
+/// allowed where it was built) and the room's name is what state resolution picks between
+/// the two forks: alice's, the later of two renames authorised by the same power levels —
+/// not the one that arrived last.
+async fn a_fork_in_the_room_state_is_resolved(engine: Engine) {
+    use matrixd::service::rooms::NewEvent;
+    let pki = pki();
+    let (one, two) = tokio::join!(Node::start(engine, &pki), Node::start(engine, &pki));
+    let alice = one.server.user("alice").await;
+    let carol = two.server.user("carol").await;
+    let room_id = alice.create_room(json!({"preset": "public_chat"})).await;
+    join_via(&carol, &room_id, &one.name()).await;
+    let carol_id = format!("@carol:{}", two.name());
+    let (status, body) = alice
+        .put(
+            &format!("/rooms/{}/state/m.room.power_levels/", enc(&room_id)),
+            json!({"users": {carol_id.clone(): 100}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let levels = format!("/rooms/{}/state/m.room.power_levels/", enc(&room_id));
+    let start = std::time::Instant::now();
+    while carol.get(&levels).await.1["users"][&carol_id] != 100 {
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "carol's power never reached two"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let (carols_id, carols) = two
+        .server
+        .services
+        .build_event(
+            &room_id,
+            &carol_id,
+            NewEvent::state("m.room.name", "", json!({"name": "carol's name"})),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let (status, body) = alice
+        .put(
+            &format!("/rooms/{}/state/m.room.name/", enc(&room_id)),
+            json!({"name": "alice's name"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let raw = serde_json::value::to_raw_value(&carols).unwrap();
+    let results = one
+        .server
+        .services
+        .receive_transaction(&two.name(), "fork", &[raw], &[])
+        .await;
+    assert_eq!(results.get(&carols_id), Some(&Ok(())), "{results:?}");
+
+    let (status, e) = alice
+        .get(&format!(
+            "/rooms/{}/event/{}",
+            enc(&room_id),
+            enc(carols_id.as_str())
+        ))
+        .await;
+    assert_eq!(status, 200, "carol's rename is stored: {e}");
+    let (status, name) = alice
+        .get(&format!("/rooms/{}/state/m.room.name/", enc(&room_id)))
+        .await;
+    assert_eq!(status, 200, "{name}");
+    assert_eq!(name["name"], "alice's name");
+    // Alice's next event builds on both forks, and the name stays resolved.
+    alice.send_text(&room_id, "m1", "after the merge").await;
+    let (_, name) = alice
+        .get(&format!("/rooms/{}/state/m.room.name/", enc(&room_id)))
+        .await;
+    assert_eq!(name["name"], "alice's name");
+
+    for node in [one, two] {
+        node.server.stop().await;
+        node.home.cleanup().await;
+    }
+}
+both_engines!(a_fork_in_the_room_state_is_resolved);
