@@ -126,21 +126,49 @@ impl Services {
             return Ok(Remote::SoftFailed(pdu));
         }
 
-        let pos = guard.next_pos();
-        // From here the position is the committer's to finish, whatever happens to this task.
-        guard.detach();
         let (base, before_state) = match before {
             None => (cache.group, &cache.state),
             Some((g, ref s)) => (g, s),
         };
+        let on_current_group = base
+            .zip(cache.group)
+            .is_some_and(|(b, c)| b.id == c.id && pdu.state_key_str().is_none());
+        // Built on another state: the room's state becomes the resolution of its forward
+        // extremities' (this event's, and those it does not build on), worked out before a
+        // position is taken (a failure here stores nothing).
+        let mut resolved = None;
+        if before.is_some() && !on_current_group {
+            let mut after = before_state.clone();
+            if let Some(sk) = pdu.state_key_str() {
+                after.insert((pdu.kind_str(), sk.to_string()), pdu.clone());
+            }
+            let prev = pdu.prev_event_ids();
+            let mut states = vec![after];
+            for (id, _) in &cache.extremities {
+                if !prev.iter().any(|p| p.as_str() == id)
+                    && let Some((_, s)) = self.state_after(room_id, id).await?
+                {
+                    states.push(s);
+                }
+            }
+            let current = if states.len() == 1 {
+                Some(states[0].clone())
+            } else {
+                let refs: Vec<&state_res::State> = states.iter().collect();
+                self.resolve_states(&cache.rules, &refs).await?
+            };
+            // None: room version 1, not resolved; the current state with this event on top.
+            resolved = Some((current, states.swap_remove(0)));
+        }
+
+        let pos = guard.next_pos();
+        // From here the position is the committer's to finish, whatever happens to this task.
+        guard.detach();
         let (mut row, out) = event_row(pos, event_id, room_id, json, before_state, None, None)?;
         let (group, new_groups) = state_res::plan_groups(pos, base, before_state, &out);
         row.state_group = Some(group.id);
         row.new_groups = new_groups;
-        let on_current_group = base
-            .zip(cache.group)
-            .is_some_and(|(b, c)| b.id == c.id && out.state_key_str().is_none());
-        if before.is_none() || on_current_group {
+        let Some((current, after)) = resolved else {
             // Built on the current state (or, a message, on the same state): it moves on by
             // this event, as for our own.
             let done = self.commits.enqueue(row, self.streams.current());
@@ -148,56 +176,37 @@ impl Services {
             drop(cache_map);
             drop(guard);
             return committed(done).await.map(|()| Remote::Stored(out));
-        }
-        // Built on another state: the room's state is now the resolution of its forward
-        // extremities' (this event's, and those it does not build on).
-        let mut after = before_state.clone();
-        if let Some(sk) = out.state_key_str() {
-            after.insert((out.kind_str(), sk.to_string()), out.clone());
-        }
-        let prev = out.prev_event_ids();
-        let others: Vec<String> = cache
-            .extremities
-            .iter()
-            .map(|(id, _)| id.clone())
-            .filter(|id| !prev.iter().any(|p| p.as_str() == id))
-            .collect();
-        let mut current = after.clone();
-        let mut current_group = group;
-        if !others.is_empty() {
-            let mut states = vec![after.clone()];
-            for id in &others {
-                if let Some((_, s)) = self.state_after(room_id, id).await? {
-                    states.push(s);
-                }
-            }
-            let refs: Vec<&state_res::State> = states.iter().collect();
-            match self.resolve_states(&cache.rules, &refs).await? {
-                Some(resolved) => {
-                    if !state_res::same_state(&resolved, &after) {
-                        let (g, new) = state_res::resolved_group(pos, &resolved);
-                        row.new_groups.push(new);
-                        current_group = g;
-                    }
-                    current = resolved;
-                }
-                // Room version 1: the state stays what it was, with this event's on top.
-                None => {
-                    current = cache.state.clone();
-                    if let Some(sk) = out.state_key_str() {
-                        current.insert((out.kind_str(), sk.to_string()), out.clone());
-                    }
-                    let (g, new) = state_res::resolved_group(pos, &current);
-                    row.new_groups.push(new);
-                    current_group = g;
-                }
-            }
-        }
+        };
         // What storing the event writes anyway: the current state with the event's on top.
         let mut simple = cache.state.clone();
         if let Some(sk) = out.state_key_str() {
             simple.insert((out.kind_str(), sk.to_string()), out.clone());
         }
+        let current_group;
+        let current = match current {
+            Some(mut current) => {
+                // The event itself as stored (its position), where the resolution kept it.
+                for p in current.values_mut() {
+                    if p.event_id == out.event_id {
+                        *p = out.clone();
+                    }
+                }
+                if state_res::same_state(&current, &after) {
+                    current_group = group;
+                } else {
+                    let (g, new) = state_res::resolved_group(pos, &current);
+                    row.new_groups.push(new);
+                    current_group = g;
+                }
+                current
+            }
+            None => {
+                let (g, new) = state_res::resolved_group(pos, &simple);
+                row.new_groups.push(new);
+                current_group = g;
+                simple.clone()
+            }
+        };
         if !state_res::same_state(&current, &simple) {
             row.resolved_state = Some(state_res::state_entries(&current));
         }
