@@ -12,6 +12,7 @@ mod fed;
 mod federation;
 mod federation_e2ee;
 mod federation_media;
+mod federation_partition;
 mod import_synapse;
 mod install;
 mod install_wizard;

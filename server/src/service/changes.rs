@@ -112,9 +112,20 @@ impl SyncHints {
             .record(rows.iter().map(|r| (r.room_id.as_str(), r.stream_ordering)));
         self.room_state.record(
             rows.iter()
-                .filter(|r| r.state_key.is_some() || r.redacts.is_some())
+                .filter(|r| {
+                    r.state_key.is_some() || r.redacts.is_some() || r.resolved_state.is_some()
+                })
                 .map(|r| (r.room_id.as_str(), r.stream_ordering)),
         );
+        // A merge of forks can change any member's membership without a member event of its
+        // own: every membership read so far is stale.
+        if rows.iter().any(|r| {
+            r.resolved_state
+                .as_ref()
+                .is_some_and(|s| s.iter().any(|e| e.membership.is_some()))
+        }) {
+            self.memberships_rewritten();
+        }
         self.memberships.record(rows.iter().flat_map(|r| {
             let user = r.membership.as_ref().map(|(user, _)| user.as_str());
             user.into_iter()
@@ -201,6 +212,9 @@ mod tests {
             redacts: redacts.map(String::from),
             relation: None,
             history: false,
+            state_group: None,
+            new_groups: Vec::new(),
+            resolved_state: None,
         }
     }
 

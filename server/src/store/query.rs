@@ -19,6 +19,7 @@ pub(crate) enum Param<'a> {
     Int(i64),
     Text(&'a str),
     MaybeText(Option<&'a str>),
+    MaybeInt(Option<i64>),
 }
 
 impl rusqlite::ToSql for Param<'_> {
@@ -27,6 +28,7 @@ impl rusqlite::ToSql for Param<'_> {
             Param::Int(v) => v.to_sql(),
             Param::Text(v) => v.to_sql(),
             Param::MaybeText(v) => v.to_sql(),
+            Param::MaybeInt(v) => v.to_sql(),
         }
     }
 }
@@ -41,6 +43,7 @@ pub(crate) fn bind<'q>(
             Param::Int(v) => query.bind(v),
             Param::Text(v) => query.bind(v),
             Param::MaybeText(v) => query.bind(v),
+            Param::MaybeInt(v) => query.bind(v),
         };
     }
     query

@@ -533,3 +533,194 @@ async fn a_gap_is_filled_from_the_sender(engine: Engine) {
     }
 }
 both_engines!(a_gap_is_filled_from_the_sender);
+
+/// Events another server built before a change it had not seen: carol's server builds two
+/// messages on the room as it was while she was joined (neither sent yet); alice speaks, then
+/// bans carol. The first message, delivered before the ban, builds on an older event than the
+/// room's latest: authorised against the state it was built on and shown. The second,
+/// delivered after the ban, passes against the state it was built on but not against the
+/// current state: soft-failed, so accepted in the /send answer but kept out of the timeline,
+/// sync and the room's state.
+async fn a_pdu_the_current_state_forbids_is_soft_failed(engine: Engine) {
+    use matrixd::service::rooms::NewEvent;
+    let pki = pki();
+    let (one, two) = tokio::join!(Node::start(engine, &pki), Node::start(engine, &pki));
+    let alice = one.server.user("alice").await;
+    let carol = two.server.user("carol").await;
+    let room_id = alice.create_room(json!({"preset": "public_chat"})).await;
+    join_via(&carol, &room_id, &one.name()).await;
+    let carol_id = format!("@carol:{}", two.name());
+    let built = |text: &str| {
+        NewEvent::message("m.room.message", json!({"msgtype": "m.text", "body": text}))
+    };
+    let (fork_id, fork) = two
+        .server
+        .services
+        .build_event(&room_id, &carol_id, built("built before alice spoke"))
+        .await
+        .unwrap();
+    let (late_id, late) = two
+        .server
+        .services
+        .build_event(&room_id, &carol_id, built("built before the ban"))
+        .await
+        .unwrap();
+    let deliver = |txn: &'static str, pdu: ruma::CanonicalJsonObject| {
+        let services = one.server.services.clone();
+        let origin = two.name();
+        async move {
+            let raw = serde_json::value::to_raw_value(&pdu).unwrap();
+            services
+                .receive_transaction(&origin, txn, &[raw], &[])
+                .await
+        }
+    };
+
+    alice.send_text(&room_id, "a1", "alice speaks").await;
+    let results = deliver("fork", fork).await;
+    assert_eq!(results.get(&fork_id), Some(&Ok(())), "{results:?}");
+    let page = messages(&alice, &room_id, 10).await;
+    let shown = texts(page["chunk"].as_array().unwrap());
+    assert!(
+        shown.contains(&"built before alice spoke".to_string()),
+        "{page}"
+    );
+
+    let since = alice.sync(None, 0).await["next_batch"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = alice
+        .post(
+            &format!("/rooms/{}/ban", enc(&room_id)),
+            json!({"user_id": carol_id}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let results = deliver("late", late).await;
+    assert_eq!(results.get(&late_id), Some(&Ok(())), "{results:?}");
+
+    let page = messages(&alice, &room_id, 20).await;
+    let shown = texts(page["chunk"].as_array().unwrap());
+    assert!(
+        !shown.contains(&"built before the ban".to_string()),
+        "{page}"
+    );
+    let (status, e) = alice
+        .get(&format!(
+            "/rooms/{}/event/{}",
+            enc(&room_id),
+            enc(late_id.as_str())
+        ))
+        .await;
+    assert_eq!(status, 404, "a soft-failed event is not served: {e}");
+    let synced = alice.sync(Some(&since), 0).await;
+    let timeline = &synced["rooms"]["join"][&room_id]["timeline"]["events"];
+    assert!(
+        !timeline.to_string().contains("built before the ban"),
+        "{synced}"
+    );
+    assert!(timeline.to_string().contains("\"ban\""), "{synced}");
+    // Carol is still banned: the soft-failed event changed nothing.
+    let member = state_id(&alice, &room_id, "m.room.member", &carol_id).await;
+    assert_ne!(member, late_id.to_string());
+    let (status, m) = alice
+        .get(&format!(
+            "/rooms/{}/state/m.room.member/{}",
+            enc(&room_id),
+            enc(&carol_id)
+        ))
+        .await;
+    assert_eq!(status, 200, "{m}");
+    assert_eq!(m["membership"], "ban");
+
+    for node in [one, two] {
+        node.server.stop().await;
+        node.home.cleanup().await;
+    }
+}
+both_engines!(a_pdu_the_current_state_forbids_is_soft_failed);
+
+/// A fork in the room's state: carol's server builds a rename on the room as it was; alice
+/// renames the room meanwhile; carol's rename arrives after alice's. It is stored (it was
+/// allowed where it was built) and the room's name is what state resolution picks between
+/// the two forks: alice's, the later of two renames authorised by the same power levels —
+/// not the one that arrived last.
+async fn a_fork_in_the_room_state_is_resolved(engine: Engine) {
+    use matrixd::service::rooms::NewEvent;
+    let pki = pki();
+    let (one, two) = tokio::join!(Node::start(engine, &pki), Node::start(engine, &pki));
+    let alice = one.server.user("alice").await;
+    let carol = two.server.user("carol").await;
+    let room_id = alice.create_room(json!({"preset": "public_chat"})).await;
+    join_via(&carol, &room_id, &one.name()).await;
+    let carol_id = format!("@carol:{}", two.name());
+    let (status, body) = alice
+        .put(
+            &format!("/rooms/{}/state/m.room.power_levels/", enc(&room_id)),
+            json!({"users": {carol_id.clone(): 100}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let levels = format!("/rooms/{}/state/m.room.power_levels/", enc(&room_id));
+    let start = std::time::Instant::now();
+    while carol.get(&levels).await.1["users"][&carol_id] != 100 {
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "carol's power never reached two"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let (carols_id, carols) = two
+        .server
+        .services
+        .build_event(
+            &room_id,
+            &carol_id,
+            NewEvent::state("m.room.name", "", json!({"name": "carol's name"})),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let (status, body) = alice
+        .put(
+            &format!("/rooms/{}/state/m.room.name/", enc(&room_id)),
+            json!({"name": "alice's name"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let raw = serde_json::value::to_raw_value(&carols).unwrap();
+    let results = one
+        .server
+        .services
+        .receive_transaction(&two.name(), "fork", &[raw], &[])
+        .await;
+    assert_eq!(results.get(&carols_id), Some(&Ok(())), "{results:?}");
+
+    let (status, e) = alice
+        .get(&format!(
+            "/rooms/{}/event/{}",
+            enc(&room_id),
+            enc(carols_id.as_str())
+        ))
+        .await;
+    assert_eq!(status, 200, "carol's rename is stored: {e}");
+    let (status, name) = alice
+        .get(&format!("/rooms/{}/state/m.room.name/", enc(&room_id)))
+        .await;
+    assert_eq!(status, 200, "{name}");
+    assert_eq!(name["name"], "alice's name");
+    // Alice's next event builds on both forks, and the name stays resolved.
+    alice.send_text(&room_id, "m1", "after the merge").await;
+    let (_, name) = alice
+        .get(&format!("/rooms/{}/state/m.room.name/", enc(&room_id)))
+        .await;
+    assert_eq!(name["name"], "alice's name");
+
+    for node in [one, two] {
+        node.server.stop().await;
+        node.home.cleanup().await;
+    }
+}
+both_engines!(a_fork_in_the_room_state_is_resolved);

@@ -9,8 +9,10 @@
 //! of a `joined` or `invited` room from before any of its users was there) is answered in its
 //! redacted form, as is an event redacted here. Events are in the federation format.
 //!
-//! Our store keeps no state per event, so the state at an event is replayed from the room's
-//! state events: the last one per (type, state_key) in (depth, position) order. In a room
+//! The state before an event is the state after its prev_events from their state groups
+//! (service/rooms/state_res.rs), resolved when they differ. Events stored without groups (before
+//! migration 0017, at a join, by backfill) have it replayed from the room's state events: the
+//! last one per (type, state_key) in (depth, position) order. In a room
 //! created here, each event builds on the one before, and the two orders agree with the
 //! stream; in a room joined through another server, depth is the order that puts the state
 //! stored at the join (one batch, at the positions of the join) and the history fetched later
@@ -240,6 +242,17 @@ impl Services {
 
     /// The state of a room before `event` (see the module comment).
     async fn state_before(&self, room_id: &str, event: &Pdu) -> Result<Vec<Pdu>, RoomError> {
+        // Events whose prev_events all have state groups: the state after them (resolved when
+        // they differ, as when the event was received).
+        let (_, rules) = self.room_rules(room_id).await?;
+        if let Some((_, state)) = self
+            .state_after_events(room_id, &rules, event.prev_event_ids(), true)
+            .await?
+        {
+            let mut out: Vec<Pdu> = state.into_values().collect();
+            out.sort_by_key(|p| p.stream);
+            return Ok(out);
+        }
         db::state_at_depth(&self.db, room_id, event.depth(), event.stream - 1)
             .await?
             .iter()

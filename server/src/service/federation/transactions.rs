@@ -10,8 +10,11 @@
 //! its origin (`POST /get_missing_events`,
 //! https://spec.matrix.org/v1.16/server-server-api/#post_matrixfederationv1get_missing_eventsroomid):
 //! what comes back is checked and stored oldest first like any PDU. A gap that cannot be
-//! filled is logged and the PDU stored all the same: our rooms are a line, so it follows the
-//! events we have.
+//! filled is logged and the PDU stored all the same, on the state after the prev_events we
+//! have. Each PDU is authorised against the state before it (resolved from its prev_events'
+//! states), then soft-failed if the room's current state does not allow it
+//! (`Services::append_remote_pdu`, service/rooms/state_res.rs); a soft-failed PDU is reported
+//! as accepted, as Synapse reports it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -139,7 +142,11 @@ impl Services {
         event_id: &ruma::EventId,
         event: CanonicalJsonObject,
     ) -> Result<(), RoomError> {
-        let stored = self.append_remote(room_id, event_id, event).await?;
+        let stored = match self.append_remote_pdu(room_id, event_id, event).await? {
+            crate::service::rooms::remote::Remote::Stored(p) => p,
+            // Kept aside; reported as accepted, as Synapse does.
+            crate::service::rooms::remote::Remote::SoftFailed(_) => return Ok(()),
+        };
         if stored.kind_str() == "m.room.member"
             && matches!(stored.membership().as_deref(), Some("join" | "invite"))
             && let Some(user) = stored.state_key_str().and_then(|u| UserId::parse(u).ok())

@@ -10,6 +10,7 @@ pub mod pdu;
 pub mod power;
 pub mod remote;
 pub mod send;
+pub mod state_res;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -111,6 +112,8 @@ pub struct RoomCache {
     extremities: Vec<(String, i64)>,
     /// The current state.
     state: HashMap<(String, String), Pdu>,
+    /// The state group of the current state (none until an event of the room made one).
+    group: Option<state_res::GroupRef>,
     /// Stream position of the newest event appended through this cache (0 when loaded).
     last_pos: i64,
 }
@@ -291,15 +294,20 @@ impl Services {
                 p,
             );
         }
-        let extremities = db::last_event(&self.db, room_id)
-            .await?
-            .into_iter()
-            .collect();
+        let head = db::room_head(&self.db, room_id).await?;
+        let group = match head.as_ref().and_then(|h| h.2) {
+            Some(id) => db::group_chain(&self.db, id)
+                .await?
+                .map(|chain| state_res::GroupRef { id, chain }),
+            None => None,
+        };
+        let extremities = head.into_iter().map(|(id, depth, _)| (id, depth)).collect();
         Ok(RoomCache {
             version,
             rules,
             extremities,
             state,
+            group,
             last_pos: 0,
         })
     }
@@ -425,6 +433,7 @@ impl Services {
                     rules,
                     extremities: Vec::new(),
                     state: HashMap::new(),
+                    group: None,
                     last_pos: 0,
                 })
             }
@@ -492,7 +501,7 @@ impl Services {
         let pos = guard.next_pos();
         // From here the position is the committer's to finish, whatever happens to this task.
         guard.detach();
-        let (row, out) = event_row(
+        let (mut row, out) = event_row(
             pos,
             &event_id,
             &room_id_owned,
@@ -501,11 +510,14 @@ impl Services {
             txn,
             is_create.then(|| version_id.to_string()),
         )?;
+        let (group, new_groups) = state_res::plan_groups(pos, cache.group, &cache.state, &pdu);
+        row.state_group = Some(group.id);
+        row.new_groups = new_groups;
         let done = self.commits.enqueue(row, self.streams.current());
 
         // The cached state moves on now: the next event builds on this one. If the commit
         // fails, the committer drops the cache and fails every event queued after this one.
-        cache.advance(&out, pos);
+        cache.advance(&out, pos, group);
         if let Some(mut c) = fresh {
             c.last_pos = pos;
             trim_room_cache(&mut cache_map, self.streams.current());
@@ -627,6 +639,9 @@ fn event_row(
         redacts,
         relation,
         history: false,
+        state_group: None,
+        new_groups: Vec::new(),
+        resolved_state: None,
     };
     Ok((row, out))
 }
@@ -672,7 +687,8 @@ impl RoomCache {
 
     /// Moves the cache past `event`, stored at `pos`: it replaces the extremities it builds
     /// on, and its state (if any) is now the room's.
-    fn advance(&mut self, event: &Pdu, pos: i64) {
+    fn advance(&mut self, event: &Pdu, pos: i64, group: state_res::GroupRef) {
+        self.group = Some(group);
         let prev = event.prev_event_ids();
         self.extremities
             .retain(|(id, _)| !prev.iter().any(|p| p.as_str() == id));

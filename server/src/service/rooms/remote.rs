@@ -3,11 +3,14 @@
 //! room version's rules like our own events and committed on the same stream, storing a room
 //! joined through it, and storing older events backfill fetched as history, below the stream.
 
-use ruma::events::TimelineEventType;
-use ruma::{CanonicalJsonObject, EventId, RoomVersionId, UserId};
+use std::collections::HashMap;
+
+use ruma::events::{StateEventType, TimelineEventType};
+use ruma::room_version_rules::RoomVersionRules;
+use ruma::{CanonicalJsonObject, EventId, OwnedEventId, RoomVersionId, UserId};
 use serde_json::{Map, Value, json};
 
-use super::{Pdu, RoomError, authorize, committed, event_row};
+use super::{Pdu, RoomCache, RoomError, authorize, committed, event_row, state_res};
 use crate::service::Services;
 use crate::store::{now_ms, rooms as db};
 
@@ -59,20 +62,40 @@ impl Services {
     }
 
     /// Stores an event another server sent, already checked (format, event id, signatures,
-    /// hash): authorised against its auth events and the room's current state, then committed.
-    /// An event already stored is returned as it is.
+    /// hash); see `append_remote_pdu`. A soft-failed event is returned as it is.
     pub async fn append_remote(
         &self,
         room_id: &str,
         event_id: &EventId,
         event: CanonicalJsonObject,
     ) -> Result<Pdu, RoomError> {
+        Ok(
+            match self.append_remote_pdu(room_id, event_id, event).await? {
+                Remote::Stored(p) | Remote::SoftFailed(p) => p,
+            },
+        )
+    }
+
+    /// Stores an event another server sent, already checked (format, event id, signatures,
+    /// hash). It is authorised against its auth events and against the state before it (the
+    /// state after its prev_events, resolved when they differ; see `state_res`); refused, it
+    /// is not stored. Then it is checked against the room's current state: an event that
+    /// fails there is soft-failed (kept aside, not in the timeline, not built on, not state).
+    /// Otherwise it is committed, and the room's current state becomes the resolution of the
+    /// states of its forward extremities. An event already stored is returned as it is.
+    pub async fn append_remote_pdu(
+        &self,
+        room_id: &str,
+        event_id: &EventId,
+        event: CanonicalJsonObject,
+    ) -> Result<Remote, RoomError> {
         let mut guard = self.streams.write().await;
         // An event queued but not yet committed (the same PDU from another transaction a
-        // moment ago) is found once what was queued has settled.
+        // moment ago) is found once what was queued has settled; so are the state groups
+        // read below.
         guard.settle().await;
         if let Some(stored) = self.event_by_id(event_id.as_str()).await? {
-            return Ok(stored);
+            return Ok(Remote::Stored(stored));
         }
         let mut cache_map = self.room_cache.lock().await;
         let cache = self.cached_room(&mut cache_map, room_id).await?;
@@ -84,19 +107,196 @@ impl Services {
         if pdu.room_id_str().is_some_and(|r| r != room_id) {
             return Err(RoomError::BadEvent("the event is for another room".into()));
         }
-        let auth_ids: Vec<String> = pdu.auth_event_ids().iter().map(|e| e.to_string()).collect();
-        authorize(&cache.rules, &pdu, &cache.state, &auth_ids)?;
+
+        let before = self.received_state_before(room_id, cache, &pdu).await?;
+        let before_state = before.as_ref().map_or(&cache.state, |b| &b.1);
+        let auth = self.auth_events_of(&pdu, before_state).await?;
+        authorize_with(&cache.rules, &pdu, &auth, before_state)?;
+        if before.is_some()
+            && let Err(e) = ruma::state_res::check_state_dependent_auth_rules(
+                &cache.rules.authorization,
+                &pdu,
+                |t: &StateEventType, sk: &str| cache.state.get(&(t.to_string(), sk.to_string())),
+            )
+        {
+            tracing::info!(%event_id, error = e, "an event is soft-failed: the room's current state does not allow it");
+            let text =
+                serde_json::to_string(&json).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+            db::insert_soft_failed(&self.db, event_id.as_str(), room_id, &text).await?;
+            return Ok(Remote::SoftFailed(pdu));
+        }
+
+        let (base, before_state) = match before {
+            None => (cache.group, &cache.state),
+            Some((g, ref s)) => (g, s),
+        };
+        let on_current_group = base
+            .zip(cache.group)
+            .is_some_and(|(b, c)| b.id == c.id && pdu.state_key_str().is_none());
+        // Built on another state: the room's state becomes the resolution of its forward
+        // extremities' (this event's, and those it does not build on), worked out before a
+        // position is taken (a failure here stores nothing).
+        let mut resolved = None;
+        if before.is_some() && !on_current_group {
+            let mut after = before_state.clone();
+            if let Some(sk) = pdu.state_key_str() {
+                after.insert((pdu.kind_str(), sk.to_string()), pdu.clone());
+            }
+            let prev = pdu.prev_event_ids();
+            let mut states = vec![after];
+            for (id, _) in &cache.extremities {
+                if !prev.iter().any(|p| p.as_str() == id)
+                    && let Some((_, s)) = self.state_after(room_id, id).await?
+                {
+                    states.push(s);
+                }
+            }
+            let current = if states.len() == 1 {
+                Some(states[0].clone())
+            } else {
+                let refs: Vec<&state_res::State> = states.iter().collect();
+                self.resolve_states(&cache.rules, &refs).await?
+            };
+            // None: room version 1, not resolved; the current state with this event on top.
+            resolved = Some((current, states.swap_remove(0)));
+        }
 
         let pos = guard.next_pos();
         // From here the position is the committer's to finish, whatever happens to this task.
         guard.detach();
-        let (row, out) = event_row(pos, event_id, room_id, json, &cache.state, None, None)?;
+        let (mut row, out) = event_row(pos, event_id, room_id, json, before_state, None, None)?;
+        let (group, new_groups) = state_res::plan_groups(pos, base, before_state, &out);
+        row.state_group = Some(group.id);
+        row.new_groups = new_groups;
+        let Some((current, after)) = resolved else {
+            // Built on the current state (or, a message, on the same state): it moves on by
+            // this event, as for our own.
+            let done = self.commits.enqueue(row, self.streams.current());
+            cache.advance(&out, pos, group);
+            drop(cache_map);
+            drop(guard);
+            return committed(done).await.map(|()| Remote::Stored(out));
+        };
+        // What storing the event writes anyway: the current state with the event's on top.
+        let mut simple = cache.state.clone();
+        if let Some(sk) = out.state_key_str() {
+            simple.insert((out.kind_str(), sk.to_string()), out.clone());
+        }
+        let current_group;
+        let current = match current {
+            Some(mut current) => {
+                // The event itself as stored (its position), where the resolution kept it.
+                for p in current.values_mut() {
+                    if p.event_id == out.event_id {
+                        *p = out.clone();
+                    }
+                }
+                if state_res::same_state(&current, &after) {
+                    current_group = group;
+                } else {
+                    let (g, new) = state_res::resolved_group(pos, &current);
+                    row.new_groups.push(new);
+                    current_group = g;
+                }
+                current
+            }
+            None => {
+                let (g, new) = state_res::resolved_group(pos, &simple);
+                row.new_groups.push(new);
+                current_group = g;
+                simple.clone()
+            }
+        };
+        if !state_res::same_state(&current, &simple) {
+            row.resolved_state = Some(state_res::state_entries(&current));
+        }
         let done = self.commits.enqueue(row, self.streams.current());
-        cache.advance(&out, pos);
+        cache.advance(&out, pos, current_group);
+        cache.state = current;
         drop(cache_map);
         drop(guard);
-        committed(done).await.map(|()| out)
+        committed(done).await.map(|()| Remote::Stored(out))
     }
+
+    /// The state before a received event when it is not the room's current state (`None`):
+    /// the state after its one prev_event, or the resolution of the states after its
+    /// prev_events. Prev_events we do not hold (a gap that could not be filled) are left out;
+    /// with none left, the current state stands in, as it did before state groups.
+    async fn received_state_before(
+        &self,
+        room_id: &str,
+        cache: &RoomCache,
+        pdu: &Pdu,
+    ) -> Result<Option<(Option<state_res::GroupRef>, state_res::State)>, RoomError> {
+        let prev = pdu.prev_event_ids();
+        // The usual case, answered from memory: built on our one forward extremity.
+        if let [only] = prev
+            && let [(ext, _)] = cache.extremities.as_slice()
+            && only.as_str() == ext
+        {
+            return Ok(None);
+        }
+        let found = self
+            .state_after_events(room_id, &cache.rules, prev, false)
+            .await?;
+        if found.is_none() && prev.len() > 1 && cache.rules.state_res.v2_rules().is_none() {
+            tracing::info!(event_id = %pdu.event_id, "a fork in a room of version 1 is not resolved; the current state stands in");
+        }
+        Ok(found)
+    }
+
+    /// The auth events a received event names, from `state` or the database.
+    async fn auth_events_of(
+        &self,
+        pdu: &Pdu,
+        state: &state_res::State,
+    ) -> Result<HashMap<OwnedEventId, Pdu>, RoomError> {
+        let mut out = HashMap::new();
+        // Since room version 12 the create event is not among the auth events; the rules
+        // look it up all the same.
+        if let Some(create) = state.get(&("m.room.create".to_string(), String::new())) {
+            out.insert(create.event_id.clone(), create.clone());
+        }
+        for id in pdu.auth_event_ids() {
+            let found = match state.values().find(|p| p.event_id == *id) {
+                Some(p) => Some(p.clone()),
+                None => self.event_by_id(id.as_str()).await?,
+            };
+            if let Some(p) = found {
+                out.insert(id.clone(), p);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What became of an event another server sent.
+pub enum Remote {
+    /// Committed on the stream (or already there).
+    Stored(Pdu),
+    /// Soft-failed: kept aside, not in the room's timeline or state.
+    SoftFailed(Pdu),
+}
+
+/// Authorises `pdu` against its auth events (`auth`, by id) and the state before it.
+fn authorize_with(
+    rules: &RoomVersionRules,
+    pdu: &Pdu,
+    auth: &HashMap<OwnedEventId, Pdu>,
+    state: &state_res::State,
+) -> Result<(), RoomError> {
+    ruma::state_res::check_state_independent_auth_rules(
+        &rules.authorization,
+        pdu,
+        |id: &EventId| auth.get(id),
+    )
+    .map_err(RoomError::Forbidden)?;
+    ruma::state_res::check_state_dependent_auth_rules(
+        &rules.authorization,
+        pdu,
+        |t: &StateEventType, sk: &str| state.get(&(t.to_string(), sk.to_string())),
+    )
+    .map_err(RoomError::Forbidden)
 }
 
 impl Services {

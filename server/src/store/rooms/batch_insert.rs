@@ -32,6 +32,36 @@ pub struct NewEventRow {
     /// An older event stored behind the room's timeline (backfill, at a negative position):
     /// it is history, so it changes no current state, membership, room or transaction row.
     pub history: bool,
+    /// The state group of the state after it (`state_groups`); `None` for history.
+    pub state_group: Option<i64>,
+    /// State groups its storing makes (at most three; see the 0017 migration).
+    pub new_groups: Vec<NewStateGroup>,
+    /// The room's whole current state after it, when it is not the state before it plus
+    /// itself (forks merged by state resolution): (type, state_key, event id, position) each.
+    pub resolved_state: Option<Vec<StateEntry>>,
+}
+
+/// One entry of a room's current state.
+#[derive(Debug, Clone)]
+pub struct StateEntry {
+    pub kind: String,
+    pub state_key: String,
+    pub event_id: String,
+    /// The event's stream position.
+    pub stream_ordering: i64,
+    /// Its membership, for an m.room.member event.
+    pub membership: Option<String>,
+}
+
+/// A state group to store: a delta on `prev_id`, or a snapshot (`prev_id` none).
+#[derive(Debug, Clone)]
+pub struct NewStateGroup {
+    pub id: i64,
+    pub prev_id: Option<i64>,
+    /// Deltas above the nearest snapshot (0 for a snapshot).
+    pub chain: i64,
+    /// (type, state_key, event id).
+    pub entries: Vec<(String, String, String)>,
 }
 
 /// Writes events in stream order in one transaction: all of them or none. Each table gets
@@ -40,17 +70,84 @@ pub async fn insert_events(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreErr
     // PostgreSQL: one statement (data-modifying CTEs) is one round trip and its own
     // transaction. Redactions update events, which a sibling CTE could not see, so a batch
     // with one takes the transaction path.
+    // A resolved state (a merge of forks, rare) replaces the room's current state between the
+    // events before it and those after it, so it also takes the transaction path, as do state
+    // snapshots (many entries).
     if db.engine == Engine::Postgres
         && rows.len() <= ROWS_PER_STATEMENT
-        && rows.iter().all(|e| e.redacts.is_none())
+        && rows.iter().all(|e| {
+            e.redacts.is_none()
+                && e.resolved_state.is_none()
+                && e.new_groups.iter().all(|g| g.entries.len() <= 1)
+        })
     {
         return insert_events_one_statement(db, rows).await;
     }
     let mut tx = db.pool.begin().await?;
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        insert_chunk(&mut tx, chunk).await?;
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let upto = rest
+            .iter()
+            .position(|e| e.resolved_state.is_some())
+            .map_or(rest.len(), |i| i + 1);
+        let (segment, after) = rest.split_at(upto);
+        for chunk in segment.chunks(ROWS_PER_STATEMENT) {
+            insert_chunk(&mut tx, chunk).await?;
+        }
+        if let Some(last) = segment.last()
+            && let Some(state) = &last.resolved_state
+        {
+            replace_current_state(&mut tx, &last.room_id, state).await?;
+        }
+        rest = after;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Makes `state` the room's whole current state, and the memberships it names the members'.
+async fn replace_current_state(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    room_id: &str,
+    state: &[StateEntry],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM current_state WHERE room_id = $1")
+        .bind(room_id)
+        .execute(&mut **tx)
+        .await?;
+    for chunk in state.chunks(ROWS_PER_STATEMENT) {
+        let mut args = Vec::new();
+        for s in chunk {
+            args.extend([
+                Param::Text(room_id),
+                Param::Text(&s.kind),
+                Param::Text(&s.state_key),
+                Param::Text(&s.event_id),
+                Param::Int(s.stream_ordering),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO current_state (room_id, type, state_key, event_id, stream_ordering) VALUES {}",
+            values_list_at(1, chunk.len(), 5)
+        );
+        execute(&mut **tx, sql, args).await?;
+    }
+    for s in state {
+        let Some(m) = &s.membership else { continue };
+        sqlx::query(
+            "INSERT INTO room_memberships (user_id, room_id, membership, event_id, stream_ordering, forgotten) \
+             VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (user_id, room_id) DO UPDATE SET \
+             membership = excluded.membership, event_id = excluded.event_id, stream_ordering = excluded.stream_ordering \
+             WHERE room_memberships.event_id <> excluded.event_id",
+        )
+        .bind(s.state_key.as_str())
+        .bind(room_id)
+        .bind(m.as_str())
+        .bind(s.event_id.as_str())
+        .bind(s.stream_ordering)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
 
@@ -161,16 +258,63 @@ fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
             Param::MaybeText(e.txn.as_ref().map(|t| t.txn_id.as_str())),
             Param::MaybeText(e.relation.as_ref().map(|r| r.0.as_str())),
             Param::MaybeText(e.relation.as_ref().map(|r| r.1.as_str())),
+            Param::MaybeInt(e.state_group),
         ]);
     }
     out.push(Insert {
-        head: "INSERT INTO events (stream_ordering, event_id, room_id, sender, type, state_key, depth, origin_server_ts, json, txn_device_id, txn_id, relates_to, rel_type)",
+        head: "INSERT INTO events (stream_ordering, event_id, room_id, sender, type, state_key, depth, origin_server_ts, json, txn_device_id, txn_id, relates_to, rel_type, state_group)",
         tail: "",
         rows: rows.len(),
-        cols: 13,
+        cols: 14,
         forgotten: false,
         args,
     });
+    let groups: Vec<(&NewEventRow, &NewStateGroup)> = rows
+        .iter()
+        .flat_map(|e| e.new_groups.iter().map(move |g| (e, g)))
+        .collect();
+    if !groups.is_empty() {
+        let mut args = Vec::new();
+        for (e, g) in &groups {
+            args.extend([
+                Param::Int(g.id),
+                Param::Text(&e.room_id),
+                Param::MaybeInt(g.prev_id),
+                Param::Int(g.chain),
+            ]);
+        }
+        out.push(Insert {
+            head: "INSERT INTO state_groups (id, room_id, prev_id, chain)",
+            tail: "",
+            rows: groups.len(),
+            cols: 4,
+            forgotten: false,
+            args,
+        });
+        let entries: Vec<(i64, &(String, String, String))> = groups
+            .iter()
+            .flat_map(|(_, g)| g.entries.iter().map(|en| (g.id, en)))
+            .collect();
+        for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+            let mut args = Vec::new();
+            for (id, (t, sk, ev)) in chunk {
+                args.extend([
+                    Param::Int(*id),
+                    Param::Text(t),
+                    Param::Text(sk),
+                    Param::Text(ev),
+                ]);
+            }
+            out.push(Insert {
+                head: "INSERT INTO state_group_entries (group_id, type, state_key, event_id)",
+                tail: "",
+                rows: chunk.len(),
+                cols: 4,
+                forgotten: false,
+                args,
+            });
+        }
+    }
     let now = || rows.iter().filter(|e| !e.history);
     let state = last_per_key(now().filter_map(|e| {
         let sk = e.state_key.as_deref()?;

@@ -54,12 +54,6 @@ pub async fn lowest_position(db: &Db) -> Result<i64, StoreError> {
     Ok(lowest.flatten().unwrap_or(0).min(0))
 }
 
-/// The newest event of a room: (event_id, depth).
-pub async fn last_event(db: &Db, room_id: &str) -> Result<Option<(String, i64)>, StoreError> {
-    const Q: &str = "SELECT event_id, depth FROM events WHERE room_id = $1 ORDER BY stream_ordering DESC LIMIT 1";
-    db.fetch_optional(Q, &[Param::Text(room_id)]).await
-}
-
 pub(crate) const EVENTS_BACKWARDS: &str = concat!(
     "SELECT ",
     event_cols!(),

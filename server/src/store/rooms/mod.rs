@@ -20,6 +20,7 @@ mod events;
 mod extremities;
 mod memberships;
 mod state;
+mod state_groups;
 
 pub use aliases_directory::*;
 pub use batch_insert::*;
@@ -27,6 +28,7 @@ pub use events::*;
 pub use extremities::*;
 pub use memberships::*;
 pub use state::*;
+pub use state_groups::*;
 
 /// The highest position used by any stream table (the server's start position).
 pub async fn max_stream_position(db: &Db) -> Result<i64, StoreError> {
