@@ -216,6 +216,11 @@ fn event_row(
         redacts,
         relation,
         history,
+        // Synapse's state groups are not carried over: imported events have none, and the
+        // state at them is found as for events stored before state groups existed.
+        state_group: None,
+        new_groups: Vec::new(),
+        resolved_state: None,
     })
 }
 
