@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use matrixd::config::import::{Change, ImportPaths, KeyChange};
-use matrixd::config::{Config, Database, PostgresArgs, Secret};
+use matrixd::config::{Config, Database, PostgresArgs};
 use matrixd::store::synapse::{self, Import, Step, SynapseDb};
 
 use crate::error::{CliError, ExitStatus};
@@ -42,21 +42,8 @@ pub struct ImportSynapseArgs {
     /// matrixd's database: an SQLite file in the data directory, or PostgreSQL (the --pg-* flags).
     #[arg(long, value_enum, default_value_t = TargetDb::Sqlite)]
     pub database: TargetDb,
-    /// PostgreSQL host name, address or Unix socket directory [default: the socket].
-    #[arg(long, value_name = "HOST")]
-    pub pg_host: Option<String>,
-    /// PostgreSQL port [default: 5432].
-    #[arg(long, value_name = "PORT")]
-    pub pg_port: Option<u16>,
-    /// PostgreSQL role [default: matrixd].
-    #[arg(long, value_name = "USER")]
-    pub pg_user: Option<String>,
-    /// PostgreSQL database, empty, UTF8 with C collation [default: matrixd].
-    #[arg(long, value_name = "NAME")]
-    pub pg_database: Option<String>,
-    /// File holding the role's password (its first line).
-    #[arg(long, value_name = "FILE")]
-    pub pg_password_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub pg: crate::commands::migrate_db::PgFlags,
     /// Report what would be imported and how long it should take, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -129,32 +116,20 @@ fn target_database(args: &ImportSynapseArgs, out: &Out) -> Result<Database, CliE
         TargetDb::Sqlite => Ok(Database::Sqlite {
             path: out.data_dir.join("homeserver.db"),
         }),
-        TargetDb::Postgres => {
-            let password = match &args.pg_password_file {
-                Some(f) => {
-                    let text = std::fs::read_to_string(f).map_err(|e| {
-                        CliError::failure(tr!("err-migrate-password-file", path = f.display()))
-                            .cause(e)
-                    })?;
-                    Some(Secret(text.lines().next().unwrap_or("").to_string()))
-                }
-                None => None,
-            };
-            Ok(Database::Postgres(PostgresArgs {
-                user: Some(args.pg_user.clone().unwrap_or_else(|| "matrixd".into())),
-                password,
-                dbname: Some(args.pg_database.clone().unwrap_or_else(|| "matrixd".into())),
-                host: args.pg_host.clone(),
-                port: args.pg_port,
-                cp_min: 2,
-                cp_max: 10,
-                sslmode: None,
-                sslrootcert: None,
-                application_name: None,
-                connect_timeout: None,
-                allow_unsafe_locale: false,
-            }))
-        }
+        TargetDb::Postgres => Ok(Database::Postgres(args.pg.postgres_args(PostgresArgs {
+            user: None,
+            password: None,
+            dbname: None,
+            host: None,
+            port: None,
+            cp_min: 2,
+            cp_max: 10,
+            sslmode: None,
+            sslrootcert: None,
+            application_name: None,
+            connect_timeout: None,
+            allow_unsafe_locale: false,
+        })?)),
     }
 }
 

@@ -27,6 +27,25 @@ pub struct MigrateDbArgs {
     /// The homeserver.yaml of the server to migrate [default: the installed one].
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub pg: PgFlags,
+    /// Report sizes and the plan, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Use this OS family's data instead of detecting it.
+    #[arg(long, value_name = "NAME")]
+    pub distro: Option<String>,
+    /// Rows per batch (and per transaction).
+    #[arg(long, hide = true, value_name = "N", default_value_t = copy::BATCH_ROWS)]
+    pub batch_rows: usize,
+}
+
+/// The `--pg-*` flags naming a PostgreSQL target (migrate-db, import-synapse).
+#[derive(Args, Debug, Default)]
+pub struct PgFlags {
     /// PostgreSQL host name, address or Unix socket directory [default: the socket].
     #[arg(long, value_name = "HOST")]
     pub pg_host: Option<String>,
@@ -42,27 +61,44 @@ pub struct MigrateDbArgs {
     /// File holding the role's password (its first line).
     #[arg(long, value_name = "FILE")]
     pub pg_password_file: Option<PathBuf>,
-    /// Report sizes and the plan, and change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Do not ask for confirmation.
-    #[arg(short, long)]
-    pub yes: bool,
-    /// Use this OS family's data instead of detecting it.
-    #[arg(long, value_name = "NAME")]
-    pub distro: Option<String>,
-    /// Rows per batch (and per transaction).
-    #[arg(long, hide = true, value_name = "N", default_value_t = copy::BATCH_ROWS)]
-    pub batch_rows: usize,
 }
 
-impl MigrateDbArgs {
-    fn pg_flags_given(&self) -> bool {
+impl PgFlags {
+    fn given(&self) -> bool {
         self.pg_host.is_some()
             || self.pg_port.is_some()
             || self.pg_user.is_some()
             || self.pg_database.is_some()
             || self.pg_password_file.is_some()
+    }
+
+    /// `base` with the flags' target (role and database `matrixd` unless given); the password
+    /// is the first line of --pg-password-file, which must not be empty.
+    pub fn postgres_args(&self, base: PostgresArgs) -> Result<PostgresArgs, CliError> {
+        let password = match &self.pg_password_file {
+            Some(f) => {
+                let text = std::fs::read_to_string(f).map_err(|e| {
+                    CliError::failure(tr!("err-migrate-password-file", path = f.display())).cause(e)
+                })?;
+                let line = text.lines().next().unwrap_or("").to_string();
+                if line.is_empty() {
+                    return Err(CliError::failure(tr!(
+                        "err-migrate-password-empty",
+                        path = f.display()
+                    )));
+                }
+                Some(Secret(line))
+            }
+            None => None,
+        };
+        Ok(PostgresArgs {
+            user: Some(self.pg_user.clone().unwrap_or_else(|| "matrixd".into())),
+            password,
+            dbname: Some(self.pg_database.clone().unwrap_or_else(|| "matrixd".into())),
+            host: self.pg_host.clone(),
+            port: self.pg_port,
+            ..base
+        })
     }
 }
 
@@ -399,31 +435,8 @@ fn target_args(args: &MigrateDbArgs, installed: Option<&Facts>) -> Result<Dest, 
         connect_timeout: None,
         allow_unsafe_locale: false,
     };
-    if args.pg_flags_given() {
-        let password = match &args.pg_password_file {
-            Some(f) => {
-                let text = std::fs::read_to_string(f).map_err(|e| {
-                    CliError::failure(tr!("err-migrate-password-file", path = f.display())).cause(e)
-                })?;
-                let line = text.lines().next().unwrap_or("").to_string();
-                if line.is_empty() {
-                    return Err(CliError::failure(tr!(
-                        "err-migrate-password-empty",
-                        path = f.display()
-                    )));
-                }
-                Some(Secret(line))
-            }
-            None => None,
-        };
-        return Ok(Dest::Flags(PostgresArgs {
-            user: Some(args.pg_user.clone().unwrap_or_else(|| "matrixd".into())),
-            password,
-            dbname: Some(args.pg_database.clone().unwrap_or_else(|| "matrixd".into())),
-            host: args.pg_host.clone(),
-            port: args.pg_port,
-            ..base
-        }));
+    if args.pg.given() {
+        return Ok(Dest::Flags(args.pg.postgres_args(base)?));
     }
     match installed {
         Some(f) if nix::unistd::geteuid().is_root() => Ok(Dest::Local(PostgresArgs {
