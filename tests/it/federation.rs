@@ -3,7 +3,6 @@
 //! through `federation_custom_ca_list`, and `ip_range_blacklist` Synapse's default minus
 //! 127.0.0.0/8. Each side's client API is plain HTTP on another port.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 

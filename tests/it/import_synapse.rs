@@ -133,27 +133,18 @@ fn import(
 
 /// A Synapse in `dir` as `start_synapse` runs it, on PostgreSQL database `db` when given.
 async fn start_synapse_on(dir: &std::path::Path, db: Option<&str>) -> (Proc, String) {
-    let _ = synapse_venv();
-    let port = free_port();
-    let mut cmd = Command::new(repo_root().join("tests/interop/run-synapse.sh"));
-    cmd.arg(dir).arg(port.to_string());
-    if let Some(db) = db {
-        cmd.env("SYNAPSE_PG_DATABASE", db)
-            .env("SYNAPSE_PG_HOST", testkit::pg::host())
-            .env("SYNAPSE_PG_PORT", testkit::pg::port().to_string())
-            .env("SYNAPSE_PG_USER", testkit::pg::user());
-        // And a pepper: the imported bcrypt hashes need it at login.
-        cmd.env("SYNAPSE_PASSWORD_PEPPER", "a pepper ünicode");
-    }
-    let mut proc = Proc::spawn(&mut cmd, dir.with_extension("synapse.log"));
-    let url = format!("http://127.0.0.1:{port}");
-    wait_for(
-        &format!("{url}/_matrix/client/versions"),
-        &mut proc,
-        Duration::from_secs(120),
-    )
-    .await;
-    (proc, url)
+    let env = match db {
+        None => Vec::new(),
+        Some(db) => vec![
+            ("SYNAPSE_PG_DATABASE", db.to_string()),
+            ("SYNAPSE_PG_HOST", testkit::pg::host()),
+            ("SYNAPSE_PG_PORT", testkit::pg::port().to_string()),
+            ("SYNAPSE_PG_USER", testkit::pg::user()),
+            // And a pepper: the imported bcrypt hashes need it at login.
+            ("SYNAPSE_PASSWORD_PEPPER", "a pepper ünicode".to_string()),
+        ],
+    };
+    start_synapse_with(dir, &env).await
 }
 
 #[tokio::test]

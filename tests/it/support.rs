@@ -138,14 +138,19 @@ pub fn synapse_venv() -> PathBuf {
 
 /// A running Synapse (server_name "localhost") in `dir`.
 pub async fn start_synapse(dir: &Path) -> (Proc, String) {
+    start_synapse_with(dir, &[]).await
+}
+
+/// [`start_synapse`] with environment variables for run-synapse.sh (`SYNAPSE_PG_*`, …).
+pub async fn start_synapse_with(dir: &Path, env: &[(&str, String)]) -> (Proc, String) {
     let _ = synapse_venv();
     let port = free_port();
-    let mut proc = Proc::spawn(
-        Command::new(repo_root().join("tests/interop/run-synapse.sh"))
-            .arg(dir)
-            .arg(port.to_string()),
-        dir.with_extension("synapse.log"),
-    );
+    let mut cmd = Command::new(repo_root().join("tests/interop/run-synapse.sh"));
+    cmd.arg(dir).arg(port.to_string());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut proc = Proc::spawn(&mut cmd, dir.with_extension("synapse.log"));
     let url = format!("http://127.0.0.1:{port}");
     wait_for(
         &format!("{url}/_matrix/client/versions"),
