@@ -10,6 +10,8 @@
 # migrate-db copies it; OUT_DIR/migrate-db.json holds the events, the seconds of the whole command
 # (copy, verification and config rewrite) and the rate; OUT_DIR/migrate-db.log its output.
 set -euo pipefail
+# shellcheck source=tests/bench/fill-room.sh
+. "$(dirname "${BASH_SOURCE[0]}")/fill-room.sh"
 [ $# -ge 1 ] || { echo "usage: $0 OUT_DIR [EVENTS]" >&2; exit 2; }
 mkdir -p "$1"; OUT="$(cd "$1" && pwd)"
 EVENTS="${2:-20000}"
@@ -30,16 +32,7 @@ PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 URL="http://127.0.0.1:$PORT"
 for _ in $(seq 300); do curl -sf "$URL/_matrix/client/versions" >/dev/null && break; sleep 0.1; done
-"$BIN/matrixctl" register-user -c "$DIR/homeserver.yaml" -u bench -p bench-pw --no-admin >/dev/null
-TOKEN="$(curl -sf -X POST "$URL/_matrix/client/v3/login" \
-    -d '{"type":"m.login.password","identifier":{"type":"m.id.user","user":"bench"},"password":"bench-pw"}' \
-    | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')"
-ROOM="$(curl -sf -X POST -H "Authorization: Bearer $TOKEN" "$URL/_matrix/client/v3/createRoom" -d '{}' \
-    | sed -n 's/.*"room_id":"\([^"]*\)".*/\1/p')"
-ROOM_ENC="${ROOM//!/%21}"; ROOM_ENC="${ROOM_ENC//:/%3A}"
-echo "== sending $EVENTS messages" >&2
-seq "$EVENTS" | xargs -P 8 -I{} curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $TOKEN" \
-    "$URL/_matrix/client/v3/rooms/$ROOM_ENC/send/m.room.message/b{}" -d '{"msgtype":"m.text","body":"benchmark message {}"}'
+fill_room "$URL" "$DIR/homeserver.yaml" "$EVENTS"
 kill "$PID"; wait "$PID" 2>/dev/null || true
 trap - EXIT
 
