@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::migrate_db::{enc, observe, populate, start, stop, text};
+use crate::migrate_db::{enc, observe, populate, stop, text};
 use crate::support::*;
 
 fn matrixctl(args: &[&str]) -> Command {
@@ -72,7 +72,7 @@ async fn backup_and_restore(pg: Option<&str>) {
     }
     let url = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    let server = start(&config, dir.path().join("old.log"), &url).await;
+    let server = run_matrixd(&config, dir.path().join("old.log"), &url).await;
     let users = populate(&http, &url, &config).await;
 
     // Under load: a writer sends messages through the whole backup.
@@ -249,7 +249,7 @@ async fn backup_and_restore(pg: Option<&str>) {
         assert_eq!(key(&old), 0o600);
     }
     std::fs::rename(&old, dir.path().join("old-moved-away")).unwrap();
-    let server = start(
+    let server = run_matrixd(
         &fresh.join("etc/homeserver.yaml"),
         dir.path().join("fresh.log"),
         &url,

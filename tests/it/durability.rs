@@ -9,20 +9,6 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-async fn start(config: &std::path::Path, log: std::path::PathBuf, url: &str) -> Proc {
-    let mut p = Proc::spawn(
-        Command::new(bin("matrixd")).arg("--config").arg(config),
-        log,
-    );
-    wait_for(
-        &format!("{url}/_matrix/client/versions"),
-        &mut p,
-        Duration::from_secs(30),
-    )
-    .await;
-    p
-}
-
 async fn kill_during_sends(edit: impl FnOnce(String) -> String) {
     install_crypto();
     let dir = tempfile::tempdir().unwrap();
@@ -32,7 +18,7 @@ async fn kill_during_sends(edit: impl FnOnce(String) -> String) {
     std::fs::write(&config, edit(std::fs::read_to_string(&config).unwrap())).unwrap();
     relax_limits(&config);
     let url = format!("http://127.0.0.1:{port}");
-    let mut server = start(&config, dir.path().join("run1.log"), &url).await;
+    let mut server = run_matrixd(&config, dir.path().join("run1.log"), &url).await;
 
     let out = Command::new(bin("matrixctl"))
         .args(["register-user", "-c"])
@@ -108,7 +94,7 @@ async fn kill_during_sends(edit: impl FnOnce(String) -> String) {
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() >= 200);
 
-    let _server = start(&config, dir.path().join("run2.log"), &url).await;
+    let _server = run_matrixd(&config, dir.path().join("run2.log"), &url).await;
     let mut missing = Vec::new();
     for id in &acked {
         let r = http

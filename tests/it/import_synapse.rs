@@ -356,16 +356,10 @@ async fn moves_everything(dbs: Databases) {
     assert!(String::from_utf8_lossy(&again.stderr).contains("imported by an earlier run"));
 
     // matrixd on the result, on Synapse's own listener.
-    let mut matrixd = Proc::spawn(
-        Command::new(bin("matrixd"))
-            .arg("-c")
-            .arg(out_dir.join("homeserver.yaml")),
+    let _matrixd = run_matrixd(
+        &out_dir.join("homeserver.yaml"),
         dir.path().join("matrixd.out"),
-    );
-    wait_for(
-        &format!("{url}/_matrix/client/versions"),
-        &mut matrixd,
-        Duration::from_secs(30),
+        &url,
     )
     .await;
 
@@ -652,16 +646,10 @@ async fn issue_18_an_encrypted_conversation_goes_on_after_the_move() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut matrixd = Proc::spawn(
-        Command::new(bin("matrixd"))
-            .arg("-c")
-            .arg(out_dir.join("homeserver.yaml")),
+    let _matrixd = run_matrixd(
+        &out_dir.join("homeserver.yaml"),
         dir.path().join("matrixd.out"),
-    );
-    wait_for(
-        &format!("{url}/_matrix/client/versions"),
-        &mut matrixd,
-        Duration::from_secs(30),
+        &url,
     )
     .await;
     nio_move(&["after".as_ref(), url.as_ref(), state.as_os_str()]);

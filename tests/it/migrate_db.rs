@@ -83,17 +83,6 @@ pub(crate) fn text(o: &Output) -> String {
     )
 }
 
-pub(crate) async fn start(config: &Path, log: PathBuf, url: &str) -> Proc {
-    let mut p = Proc::spawn(Command::new(bin("matrixd")).arg("-c").arg(config), log);
-    wait_for(
-        &format!("{url}/_matrix/client/versions"),
-        &mut p,
-        Duration::from_secs(60),
-    )
-    .await;
-    p
-}
-
 pub(crate) fn stop(mut p: Proc) {
     p.signal(libc::SIGTERM);
     assert!(
@@ -383,7 +372,7 @@ async fn sqlite_server_migrates_to_postgresql_and_serves_the_same_history_logins
     let http = reqwest::Client::new();
 
     // A populated SQLite server.
-    let server = start(&config, dir.path().join("sqlite.log"), &url).await;
+    let server = run_matrixd(&config, dir.path().join("sqlite.log"), &url).await;
     let users = populate(&http, &url, &config).await;
     let before = observe(&http, &url, &users).await;
     assert!(
@@ -561,7 +550,7 @@ async fn sqlite_server_migrates_to_postgresql_and_serves_the_same_history_logins
         dir.path().join("homeserver.db.moved-away"),
     )
     .unwrap();
-    let server = start(&config, dir.path().join("postgres.log"), &url).await;
+    let server = run_matrixd(&config, dir.path().join("postgres.log"), &url).await;
     let after = observe(&http, &url, &users).await;
     assert_eq!(after.history, before.history, "the same history");
     assert_eq!(after.alice_keys, before.alice_keys, "the same device keys");

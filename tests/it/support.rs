@@ -192,18 +192,21 @@ pub async fn start_matrixd(dir: &std::path::Path) -> (Proc, String, std::path::P
     let config = dir.join("homeserver.yaml");
     generate_config("interop.example", port, &config, dir);
     relax_limits(&config);
-    let mut proc = Proc::spawn(
-        Command::new(bin("matrixd")).arg("-c").arg(&config),
-        dir.join("matrixd.out"),
-    );
     let url = format!("http://127.0.0.1:{port}");
+    let proc = run_matrixd(&config, dir.join("matrixd.out"), &url).await;
+    (proc, url, config)
+}
+
+/// Starts matrixd on `config` (its output in `log`) and waits until it answers at `url`.
+pub async fn run_matrixd(config: &Path, log: PathBuf, url: &str) -> Proc {
+    let mut p = Proc::spawn(Command::new(bin("matrixd")).arg("-c").arg(config), log);
     wait_for(
         &format!("{url}/_matrix/client/versions"),
-        &mut proc,
-        Duration::from_secs(30),
+        &mut p,
+        Duration::from_secs(60),
     )
     .await;
-    (proc, url, config)
+    p
 }
 
 /// The `registration_shared_secret` of a homeserver.yaml (matrixd's or Synapse's), read with
