@@ -332,6 +332,24 @@ impl FromRequestParts<SharedServices> for Auth {
     }
 }
 
+/// `Option<Auth>`: endpoints anyone may call (room summaries); a request without a token is
+/// nobody's, one with a bad or unknown token is refused as `Auth` refuses it.
+impl axum::extract::OptionalFromRequestParts<SharedServices> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        services: &SharedServices,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match access_token(parts) {
+            Token::Missing => Ok(None),
+            _ => <Auth as FromRequestParts<SharedServices>>::from_request_parts(parts, services)
+                .await
+                .map(Some),
+        }
+    }
+}
+
 /// Path parameters, percent-decoded; a bad one is a Matrix M_INVALID_PARAM.
 pub struct Params<T>(pub T);
 

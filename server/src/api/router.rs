@@ -117,6 +117,10 @@ fn room_routes() -> Router<SharedServices> {
         membership::join_by_id_or_alias_route,
     );
     r = endpoint::<join_room_by_id::v3::Request, _, _>(r, membership::join_by_id_route);
+    r = endpoint::<ruma::api::client::knock::knock_room::v3::Request, _, _>(
+        r,
+        membership::knock_route,
+    );
     r = endpoint::<membership::invite_user::Request, _, _>(r, membership::invite_route);
     r = endpoint::<leave_room::v3::Request, _, _>(r, membership::leave_route);
     r = endpoint::<kick_user::v3::Request, _, _>(r, membership::kick_route);
@@ -126,6 +130,15 @@ fn room_routes() -> Router<SharedServices> {
     r = endpoint::<joined_rooms::v3::Request, _, _>(r, membership::joined_rooms_route);
     r = endpoint::<get_member_events::v3::Request, _, _>(r, membership::members_route);
     r = endpoint::<joined_members::v3::Request, _, _>(r, membership::joined_members_route);
+    // Spaces and room previews.
+    r = endpoint::<ruma::api::client::space::get_hierarchy::v1::Request, _, _>(
+        r,
+        client::hierarchy::get_hierarchy_route,
+    );
+    r = endpoint::<ruma::api::client::room::get_summary::v1::Request, _, _>(
+        r,
+        client::room_summary::get_room_summary_route,
+    );
     r = endpoint::<send_message_event::v3::Request, _, _>(r, send::send_route);
     r = endpoint::<redact_event::v3::Request, _, _>(r, send::redact_route);
     r = endpoint::<get_state_events::v3::Request, _, _>(r, state::get_state_route);
@@ -618,9 +631,21 @@ fn federation_routes() -> Router<SharedServices> {
         r,
         federation::membership::put_send_leave_route,
     );
+    r = endpoint::<ruma::api::federation::membership::prepare_knock_event::v1::Request, _, _>(
+        r,
+        federation::membership::get_make_knock_route,
+    );
+    r = endpoint::<ruma::api::federation::membership::create_knock_event::v1::Request, _, _>(
+        r,
+        federation::membership::put_send_knock_route,
+    );
     r = endpoint::<ruma::api::federation::membership::create_invite::v2::Request, _, _>(
         r,
         federation::invite::put_invite_route,
+    );
+    r = endpoint::<ruma::api::federation::space::get_hierarchy::v1::Request, _, _>(
+        r,
+        federation::hierarchy::get_hierarchy_route,
     );
     r = endpoint::<ruma::api::federation::directory::get_public_rooms::v1::Request, _, _>(
         r,

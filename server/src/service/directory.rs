@@ -162,49 +162,19 @@ impl Services {
         Ok(())
     }
 
-    /// One room of the public room list.
+    /// One room of the public room list: its summary without what only the hierarchy and
+    /// room summaries carry (encryption, room version).
     async fn directory_entry(&self, room_id: &str) -> Result<Value, RoomError> {
-        let content = |kind: &'static str| async move {
-            self.current_state_event(room_id, kind, "")
-                .await
-                .map(|p| p.map(|p| p.content_value()))
-        };
-        let name = content("m.room.name").await?;
-        let topic = content("m.room.topic").await?;
-        let alias = content("m.room.canonical_alias").await?;
-        let avatar = content("m.room.avatar").await?;
-        let join_rules = content("m.room.join_rules").await?;
-        let history = content("m.room.history_visibility").await?;
-        let guest = content("m.room.guest_access").await?;
-        let create = content("m.room.create").await?;
-        let members = db::members_with(&self.db, room_id, "join").await?.len();
-        let mut e = json!({
-            "room_id": room_id,
-            "num_joined_members": members,
-            "world_readable": history.as_ref().is_some_and(|h| h["history_visibility"] == "world_readable"),
-            "guest_can_join": guest.as_ref().is_some_and(|g| g["guest_access"] == "can_join"),
-            "join_rule": join_rules.as_ref().and_then(|j| j.get("join_rule").cloned()).unwrap_or(json!("public")),
-        });
-        for (key, v, field) in [
-            ("name", &name, "name"),
-            ("topic", &topic, "topic"),
-            ("canonical_alias", &alias, "alias"),
-            ("avatar_url", &avatar, "url"),
-        ] {
-            if let Some(s) = v
-                .as_ref()
-                .and_then(|c| c.get(field))
-                .and_then(Value::as_str)
-            {
-                e[key] = json!(s);
+        let room_id = ruma::RoomId::parse(room_id)
+            .map_err(|_| RoomError::InvalidParam(format!("{room_id} is not a room id")))?;
+        let mut e = serde_json::to_value(self.local_summary(&room_id).await?)
+            .map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        if let Value::Object(m) = &mut e {
+            for key in ["encryption", "room_version", "allowed_room_ids"] {
+                m.remove(key);
             }
-        }
-        if let Some(t) = create
-            .as_ref()
-            .and_then(|c| c.get("type"))
-            .and_then(Value::as_str)
-        {
-            e["room_type"] = json!(t);
+            // ruma leaves out the default ("public"); Synapse's list always says it.
+            m.entry("join_rule").or_insert_with(|| json!("public"));
         }
         Ok(e)
     }

@@ -32,6 +32,7 @@ pub mod rooms;
 pub mod safe_http;
 pub mod server_keys;
 pub mod sliding_sync;
+pub mod spaces;
 pub mod streams;
 pub mod sync;
 pub mod threepid;
@@ -101,6 +102,8 @@ pub struct Services {
     pub remote_device_lists: tokio::sync::Mutex<()>,
     /// Other servers' media being fetched for our users (one download per file).
     pub remote_media_fetches: remote_media::RemoteMediaFetches,
+    /// Where each `next_batch` of a space hierarchy continues.
+    pub hierarchy_sessions: spaces::HierarchySessions,
 }
 
 pub type SharedServices = Arc<Services>;
@@ -133,6 +136,7 @@ impl Services {
             backfills: Default::default(),
             remote_device_lists: Default::default(),
             remote_media_fetches: Default::default(),
+            hierarchy_sessions: Default::default(),
             config,
             db,
             signing_key,

@@ -37,6 +37,7 @@ mod register_uia;
 mod rooms;
 mod server_keys;
 mod sliding_sync;
+mod spaces;
 mod storage;
 mod sync;
 mod url_preview;

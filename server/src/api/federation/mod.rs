@@ -3,6 +3,7 @@
 pub mod backfill;
 pub mod event;
 pub mod event_auth;
+pub mod hierarchy;
 pub mod invite;
 pub mod key_query;
 pub mod key_query_server;

@@ -86,21 +86,7 @@ impl Services {
         // Kept with the room's stripped state, which is all the user sees of the room until
         // they join.
         let mut kept = signed.clone();
-        let state: Vec<Value> = invite_state
-            .iter()
-            .filter_map(|s| {
-                #[allow(deprecated)]
-                let raw = match s {
-                    RawStrippedState::Pdu(raw) => raw.get(),
-                    RawStrippedState::Stripped(raw) => raw.json().get(),
-                    _ => return None,
-                };
-                serde_json::from_str::<Value>(raw)
-                    .ok()
-                    .as_ref()
-                    .and_then(stripped)
-            })
-            .collect();
+        let state = stripped_values(invite_state);
         let unsigned: CanonicalJsonValue =
             serde_json::from_value(json!({"invite_room_state": state}))
                 .map_err(|e| RoomError::BadEvent(e.to_string()))?;
@@ -127,16 +113,7 @@ impl Services {
                 NewEvent::state("m.room.member", target.as_str(), content),
             )
             .await?;
-        let mut state = Vec::new();
-        // The state a room shares with the servers of the users it invites (the spec's
-        // recommendation), as full PDUs.
-        for kind in crate::service::sync::INVITE_STATE_TYPES {
-            if let Some(p) = self.current_state_event(room_id, kind, "").await? {
-                let raw = serde_json::value::to_raw_value(&p.federation_format())
-                    .map_err(|e| RoomError::BadEvent(e.to_string()))?;
-                state.push(RawStrippedState::Pdu(raw));
-            }
-        }
+        let state = self.shared_room_state(room_id).await?;
         let room = RoomId::parse(room_id).map_err(|e| RoomError::BadEvent(e.to_string()))?;
         let request = create_invite::v2::Request::new(
             room,
@@ -184,13 +161,52 @@ impl Services {
     }
 }
 
-/// The stripped state an invite was kept with (`unsigned.invite_room_state`), if it came from
-/// another server.
+impl Services {
+    /// The state a room shares with the servers of users it invites or who knock (the spec's
+    /// recommendation), as full PDUs.
+    pub async fn shared_room_state(
+        &self,
+        room_id: &str,
+    ) -> Result<Vec<RawStrippedState>, RoomError> {
+        let mut state = Vec::new();
+        for kind in crate::service::sync::INVITE_STATE_TYPES {
+            if let Some(p) = self.current_state_event(room_id, kind, "").await? {
+                let raw = serde_json::value::to_raw_value(&p.federation_format())
+                    .map_err(|e| RoomError::BadEvent(e.to_string()))?;
+                state.push(RawStrippedState::Pdu(raw));
+            }
+        }
+        Ok(state)
+    }
+}
+
+/// Another server's stripped room state (with an invite, or the answer to a knock), as the
+/// stripped events we keep.
+pub fn stripped_values(state: &[RawStrippedState]) -> Vec<Value> {
+    state
+        .iter()
+        .filter_map(|s| {
+            #[allow(deprecated)]
+            let raw = match s {
+                RawStrippedState::Pdu(raw) => raw.get(),
+                RawStrippedState::Stripped(raw) => raw.json().get(),
+                _ => return None,
+            };
+            serde_json::from_str::<Value>(raw)
+                .ok()
+                .as_ref()
+                .and_then(stripped)
+        })
+        .collect()
+}
+
+/// The stripped state an invite or a knock was kept with (`unsigned.invite_room_state`,
+/// `unsigned.knock_room_state`), if it came from another server.
 pub fn invite_room_state(invite: &Pdu) -> Option<Vec<Value>> {
-    invite
-        .json
-        .get("unsigned")
-        .and_then(|u| u.get("invite_room_state"))
+    let unsigned = invite.json.get("unsigned")?;
+    unsigned
+        .get("invite_room_state")
+        .or_else(|| unsigned.get("knock_room_state"))
         .and_then(Value::as_array)
         .cloned()
 }

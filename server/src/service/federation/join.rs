@@ -9,7 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use ruma::api::federation::membership::{
-    create_join_event, create_leave_event, prepare_join_event, prepare_leave_event,
+    create_join_event, create_knock_event, create_leave_event, prepare_join_event,
+    prepare_knock_event, prepare_leave_event,
 };
 use ruma::room_version_rules::{EventIdFormatVersion, RoomVersionRules};
 use ruma::{
@@ -181,6 +182,104 @@ impl Services {
         Ok(stored)
     }
 
+    /// Knocks on another server's room for `user_id`, through the first of `servers` that
+    /// takes the knock; kept with the room's stripped state that server answered, which is
+    /// what the user sees of the room until they are let in.
+    pub async fn knock_remote(
+        &self,
+        user_id: &UserId,
+        room_id: &RoomId,
+        servers: &[OwnedServerName],
+        reason: Option<&str>,
+    ) -> Result<Pdu, RoomError> {
+        let mut last = None;
+        let mut tried = HashSet::new();
+        for server in servers {
+            if self.is_ours(server) || !tried.insert(server.clone()) {
+                continue;
+            }
+            match self.knock_through(user_id, room_id, server, reason).await {
+                Ok(knock) => return Ok(knock),
+                Err(e) => {
+                    tracing::info!(%server, %room_id, error = %e, "knocking through a server failed");
+                    last = Some(e);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| RoomError::NotFound("No known servers".into())))
+    }
+
+    async fn knock_through(
+        &self,
+        user_id: &UserId,
+        room_id: &RoomId,
+        server: &ServerName,
+        reason: Option<&str>,
+    ) -> Result<Pdu, RoomError> {
+        let mut ask = prepare_knock_event::v1::Request::new(room_id.to_owned(), user_id.to_owned());
+        ask.ver = SUPPORTED_ROOM_VERSIONS
+            .iter()
+            .filter_map(|v| RoomVersionId::try_from(*v).ok())
+            .collect();
+        let made = self
+            .federation_send(server, ask)
+            .await
+            .map_err(remote_error)?;
+        let (version, rules) = rules_for(made.room_version.as_str())?;
+        let template: CanonicalJsonObject = serde_json::from_str(made.event.get()).map_err(bad)?;
+        let (event_id, event) = self
+            .build_member(user_id, room_id, template, &rules, "knock", reason)
+            .await?;
+        let send = create_knock_event::v1::Request::new(
+            room_id.to_owned(),
+            event_id.clone(),
+            serde_json::value::to_raw_value(&event).map_err(bad)?,
+        );
+        let answer = self
+            .federation_send(server, send)
+            .await
+            .map_err(remote_error)?;
+        let mut kept = event;
+        let unsigned: CanonicalJsonValue = serde_json::from_value(serde_json::json!({
+            "knock_room_state": super::invite::stripped_values(&answer.knock_room_state)
+        }))
+        .map_err(bad)?;
+        kept.insert("unsigned".into(), unsigned);
+        self.store_invite(room_id, &version, &event_id, kept).await
+    }
+
+    /// Withdraws our user's knock on a room this server is not in. As Synapse, only here:
+    /// a leave built on the knock and kept, so the room leaves the user's list (the other
+    /// server keeps the knock until someone there answers it).
+    pub async fn rescind_remote_knock(
+        &self,
+        room_id: &str,
+        user_id: &str,
+    ) -> Result<Pdu, RoomError> {
+        let knock = self
+            .current_state_event(room_id, "m.room.member", user_id)
+            .await?
+            .filter(|p| p.membership().as_deref() == Some("knock"))
+            .ok_or_else(|| RoomError::Forbidden(format!("{user_id} is not in the room")))?;
+        let user = UserId::parse(user_id).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let room = RoomId::parse(room_id).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        let (version, rules) = self.room_rules(room_id).await?;
+        let template: CanonicalJsonObject = serde_json::from_value(serde_json::json!({
+            "type": "m.room.member",
+            "room_id": room_id,
+            "sender": user_id,
+            "state_key": user_id,
+            "prev_events": [knock.event_id],
+            "auth_events": [knock.event_id],
+            "depth": knock.depth() + 1,
+        }))
+        .map_err(bad)?;
+        let (event_id, event) = self
+            .build_member(&user, &room, template, &rules, "leave", None)
+            .await?;
+        self.store_invite(&room, &version, &event_id, event).await
+    }
+
     /// Declines an invite of another server's room (or leaves a room this server is not in):
     /// make_leave and send_leave through the inviter's server, then our leave is kept.
     pub async fn leave_remote(&self, room_id: &str, user_id: &str) -> Result<Pdu, RoomError> {
@@ -239,8 +338,8 @@ impl Services {
                 "the join template is for another room, user or event type",
             ));
         }
-        let mut content: Value = if membership == "join" {
-            self.member_content(user_id.as_str(), "join").await?
+        let mut content: Value = if membership == "join" || membership == "knock" {
+            self.member_content(user_id.as_str(), membership).await?
         } else {
             serde_json::json!({"membership": membership})
         };

@@ -1,7 +1,8 @@
 //! Another server's user joining one of our rooms: make_join (a template of the join event,
 //! if the room's rules would let the user in) and send_join (the signed event: checked,
 //! authorised, stored, answered with the room's state and its auth chain); and leaving or
-//! declining an invite the same way (make_leave, send_leave).
+//! declining an invite the same way (make_leave, send_leave), and knocking (make_knock,
+//! send_knock: the knock stored, the room's stripped state answered).
 //! https://spec.matrix.org/v1.16/server-server-api/#joining-rooms
 
 use std::collections::{HashSet, VecDeque};
@@ -93,6 +94,42 @@ impl Services {
         self.receive_member_event(origin, room_id, event_id, pdu, "leave")
             .await
             .map(drop)
+    }
+
+    /// make_knock from `origin` for its user `user_id`: the room version and the knock event
+    /// template; refused (403) when the room's rules would not take the knock (its version has
+    /// no knocking, its join rule is not knock, the user is banned or already in).
+    pub async fn make_knock(
+        &self,
+        origin: &ServerName,
+        room_id: &RoomId,
+        user_id: &UserId,
+        supported: &[RoomVersionId],
+    ) -> Result<(RoomVersionId, Map<String, Value>), RoomError> {
+        if user_id.server_name() != origin {
+            return Err(RoomError::Forbidden("User not from origin".into()));
+        }
+        let (version, rules) = self.room_rules(room_id.as_str()).await?;
+        self.check_server_acl(room_id.as_str(), origin).await?;
+        if !supported.contains(&version) || !rules.authorization.knocking {
+            return Err(RoomError::IncompatibleVersion(version.to_string()));
+        }
+        self.member_template(room_id.as_str(), user_id, "knock")
+            .await
+    }
+
+    /// send_knock from `origin`: its user's knock, built on our template and signed; the
+    /// answer is the room's stripped state, all the knocking user sees of it.
+    pub async fn send_knock(
+        &self,
+        origin: &ServerName,
+        room_id: &RoomId,
+        event_id: &EventId,
+        pdu: &serde_json::value::RawValue,
+    ) -> Result<Vec<ruma::api::federation::membership::RawStrippedState>, RoomError> {
+        self.receive_member_event(origin, room_id, event_id, pdu, "knock")
+            .await?;
+        self.shared_room_state(room_id.as_str()).await
     }
 
     /// A member event `membership` sent directly (send_join, send_leave): a user of `origin`

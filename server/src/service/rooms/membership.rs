@@ -1,5 +1,5 @@
-//! Membership changes: join (by id or alias), invite, leave, kick, ban, unban, forget. Each is
-//! an m.room.member event through `append`, so the room version's auth rules decide.
+//! Membership changes: join (by id or alias), knock, invite, leave, kick, ban, unban, forget.
+//! Each is an m.room.member event through `append`, so the room version's auth rules decide.
 
 use serde_json::{Value, json};
 
@@ -163,6 +163,62 @@ impl Services {
         Ok((room_id, pdu))
     }
 
+    /// Knocks on a room by id or alias for `user_id` (asking to be let in). A room this server
+    /// is in takes the knock here; any other through another server: the alias's servers,
+    /// then `via`, then the server in the room id (rooms before v12).
+    pub async fn knock(
+        &self,
+        user_id: &str,
+        id_or_alias: &str,
+        via: &[ruma::OwnedServerName],
+        reason: Option<&str>,
+    ) -> Result<(String, Pdu), RoomError> {
+        let (room_id, mut servers) = if id_or_alias.starts_with('#') {
+            self.alias_target(id_or_alias).await?
+        } else {
+            (id_or_alias.to_string(), Vec::new())
+        };
+        let user = ruma::UserId::parse(user_id).map_err(|e| RoomError::BadEvent(e.to_string()))?;
+        self.limiter
+            .check(
+                Kind::JoinLocal,
+                user_id,
+                self.config.rate_limits.joins_local,
+            )
+            .map_err(|r| RoomError::RateLimited(r.0))?;
+        if self.server_in_room(&room_id).await? {
+            let mut content = self.member_content(user_id, "knock").await?;
+            if let Some(r) = reason {
+                content["reason"] = json!(r);
+            }
+            let pdu = self
+                .append(
+                    Some(&room_id),
+                    None,
+                    user_id,
+                    NewEvent::state("m.room.member", user_id, content),
+                    None,
+                )
+                .await?;
+            return Ok((room_id, pdu));
+        }
+        let parsed = ruma::RoomId::parse(&room_id)
+            .map_err(|_| RoomError::InvalidParam(format!("{room_id} is not a room id")))?;
+        servers.extend(via.iter().map(ToString::to_string));
+        if let Some(s) = parsed.server_name() {
+            servers.push(s.to_string());
+        }
+        let servers: Vec<ruma::OwnedServerName> = servers
+            .iter()
+            .filter_map(|s| ruma::OwnedServerName::try_from(s.as_str()).ok())
+            .collect();
+        if servers.iter().all(|s| self.is_ours(s)) {
+            return Err(RoomError::NotFound(format!("Unknown room {room_id}")));
+        }
+        let pdu = self.knock_remote(&user, &parsed, &servers, reason).await?;
+        Ok((room_id, pdu))
+    }
+
     /// `sender` invites `target`, within rc_invites (per room, per invitee, per inviter).
     pub async fn invite(
         self: &std::sync::Arc<Self>,
@@ -204,15 +260,18 @@ impl Services {
         reason: Option<&str>,
         extra: Option<Value>,
     ) -> Result<Pdu, RoomError> {
-        // Declining another server's invite goes through that server.
-        if membership == "leave"
-            && sender == target
-            && db::membership(&self.db, target, room_id)
+        // Declining another server's invite goes through that server; a knock on another
+        // server's room is withdrawn here.
+        if membership == "leave" && sender == target && !self.server_in_room(room_id).await? {
+            match db::membership(&self.db, target, room_id)
                 .await?
-                .is_some_and(|m| m.0 == "invite")
-            && !self.server_in_room(room_id).await?
-        {
-            return self.leave_remote(room_id, target).await;
+                .map(|m| m.0)
+                .as_deref()
+            {
+                Some("invite") => return self.leave_remote(room_id, target).await,
+                Some("knock") => return self.rescind_remote_knock(room_id, target).await,
+                _ => {}
+            }
         }
         let content = self
             .membership_content(room_id, sender, target, membership, reason, extra)

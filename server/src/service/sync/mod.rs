@@ -21,7 +21,7 @@ pub use token::{Token, page_token};
 pub use unread::UnreadCounts;
 
 use crate::service::raw::raws;
-use response::{Events, InvitedRoom, LeftRoom, Rooms, Timeline};
+use response::{Events, InvitedRoom, KnockedRoom, LeftRoom, Rooms, Timeline};
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -87,9 +87,9 @@ fn stripped(p: &Pdu) -> Value {
 }
 
 impl Services {
-    /// What an invited user sees of the room: the stripped state the invite came with from
-    /// another server, or ours (INVITE_STATE_TYPES and the inviter's member event), and the
-    /// invite itself.
+    /// What an invited (or knocking) user sees of the room: the stripped state the invite or
+    /// knock came with from another server, or ours (INVITE_STATE_TYPES and the sender's
+    /// member event), and the invite or knock itself.
     pub(crate) async fn invite_state(
         &self,
         room_id: &str,
@@ -105,7 +105,9 @@ impl Services {
                     events.push(stripped(&p));
                 }
             }
-            if let Some(p) = &invite
+            if let Some(p) = invite
+                .as_ref()
+                .filter(|p| p.state_key_str() != Some(p.sender_str()))
                 && let Some(inviter) = self
                     .current_state_event(room_id, "m.room.member", p.sender_str())
                     .await?
@@ -170,6 +172,17 @@ impl Services {
                             room_id,
                             InvitedRoom {
                                 invite_state: Events::new(raws(&events)),
+                            },
+                        );
+                        changed = true;
+                    }
+                    "knock" if since.is_none() || mstream > since_pos => {
+                        let events = self.invite_state(room_id, event_id).await?;
+                        insert_room(
+                            &mut rooms.knock,
+                            room_id,
+                            KnockedRoom {
+                                knock_state: Events::new(raws(&events)),
                             },
                         );
                         changed = true;

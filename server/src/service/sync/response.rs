@@ -41,11 +41,16 @@ pub struct Rooms {
     pub invite: BTreeMap<OwnedRoomId, InvitedRoom>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub leave: BTreeMap<OwnedRoomId, LeftRoom>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub knock: BTreeMap<OwnedRoomId, KnockedRoom>,
 }
 
 impl Rooms {
     fn is_empty(&self) -> bool {
-        self.join.is_empty() && self.invite.is_empty() && self.leave.is_empty()
+        self.join.is_empty()
+            && self.invite.is_empty()
+            && self.leave.is_empty()
+            && self.knock.is_empty()
     }
 }
 
@@ -113,6 +118,12 @@ pub struct LeftRoom {
 #[derive(Debug, Serialize)]
 pub struct InvitedRoom {
     pub invite_state: Events<AnyStrippedStateEvent>,
+}
+
+/// A room the user knocked on: the stripped state they may see, ending with the knock.
+#[derive(Debug, Serialize)]
+pub struct KnockedRoom {
+    pub knock_state: Events<AnyStrippedStateEvent>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]

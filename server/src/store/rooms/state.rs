@@ -45,6 +45,19 @@ pub async fn current_state_event(
     .await
 }
 
+/// The current state events of one type (every state key), e.g. a space's children.
+pub async fn current_state_of_type(
+    db: &Db,
+    room_id: &str,
+    kind: &str,
+) -> Result<Vec<EventRow>, StoreError> {
+    const Q: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+         FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = $1 AND c.type = $2 \
+         ORDER BY e.stream_ordering";
+    db.fetch_all(Q, &[Param::Text(room_id), Param::Text(kind)])
+        .await
+}
+
 /// The state of a room as it was at `pos` (after the event at `pos`): the latest state event
 /// per (type, state_key) at or before it. Rooms here are linear, so this is exact.
 pub async fn state_at(db: &Db, room_id: &str, pos: i64) -> Result<Vec<EventRow>, StoreError> {

@@ -1,5 +1,6 @@
 //! Membership endpoints — https://spec.matrix.org/v1.12/client-server-api/#room-membership
-//! POST /join/{roomIdOrAlias}, /rooms/{roomId}/join, invite, leave, kick, ban, unban, forget;
+//! POST /join/{roomIdOrAlias}, /knock/{roomIdOrAlias}, /rooms/{roomId}/join, invite, leave,
+//! kick, ban, unban, forget;
 //! GET /joined_rooms, /rooms/{roomId}/members, /rooms/{roomId}/joined_members.
 
 use axum::extract::State;
@@ -134,6 +135,26 @@ pub async fn invite_route(
         )
         .await?;
     Ok(RumaResponse(invite_user::Response {}))
+}
+
+/// POST /knock/{roomIdOrAlias}
+pub async fn knock_route(
+    State(services): State<SharedServices>,
+    auth: Auth,
+    Ruma(req): Ruma<ruma::api::client::knock::knock_room::v3::Request>,
+) -> Result<RumaResponse<ruma::api::client::knock::knock_room::v3::Response>, ApiError> {
+    let (room_id, _) = services
+        .knock(
+            &auth.user_id,
+            req.room_id_or_alias.as_str(),
+            &req.via,
+            req.reason.as_deref(),
+        )
+        .await?;
+    let room_id = OwnedRoomId::try_from(room_id).map_err(|_| ApiError::internal())?;
+    Ok(RumaResponse(
+        ruma::api::client::knock::knock_room::v3::Response::new(room_id),
+    ))
 }
 
 /// POST /rooms/{roomId}/leave
