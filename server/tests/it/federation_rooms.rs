@@ -22,14 +22,14 @@ use crate::federation_notary::{free_port, start_federating_with};
 use crate::support::{Engine, Home, TestServer, User, enc};
 
 /// The certificate every server presents (for 127.0.0.1) and the CA each trusts.
-struct Pki {
+pub(crate) struct Pki {
     _dir: tempfile::TempDir,
     ca: PathBuf,
     cert: PathBuf,
     key: PathBuf,
 }
 
-fn pki() -> Pki {
+pub(crate) fn pki() -> Pki {
     let (ca_pem, cert_pem, key_pem) = ca_and_cert();
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, pem: &str| {
@@ -51,21 +51,21 @@ fn pki() -> Pki {
 }
 
 /// One matrixd of the test, federating on its own port.
-struct Node {
-    home: Home,
-    port: u16,
-    server: TestServer,
+pub(crate) struct Node {
+    pub(crate) home: Home,
+    pub(crate) port: u16,
+    pub(crate) server: TestServer,
 }
 
 impl Node {
-    async fn start(engine: Engine, pki: &Pki) -> Node {
+    pub(crate) async fn start(engine: Engine, pki: &Pki) -> Node {
         let home = Home::new(engine).await;
         let port = free_port();
         let server = federating(&home, port, pki).await;
         Node { home, port, server }
     }
 
-    fn name(&self) -> OwnedServerName {
+    pub(crate) fn name(&self) -> OwnedServerName {
         OwnedServerName::try_from(format!("127.0.0.1:{}", self.port)).unwrap()
     }
 }
@@ -128,7 +128,7 @@ async fn state_id(user: &User, room_id: &str, kind: &str, key: &str) -> String {
 }
 
 /// `user` joins `room_id` through `via`.
-async fn join_via(user: &User, room_id: &str, via: &OwnedServerName) {
+pub(crate) async fn join_via(user: &User, room_id: &str, via: &OwnedServerName) {
     let (status, body) = user
         .post(
             &format!("/join/{}?via={}", enc(room_id), enc(via.as_str())),

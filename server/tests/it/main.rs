@@ -22,6 +22,7 @@ mod federation_keys;
 mod federation_media;
 mod federation_notary;
 mod federation_rooms;
+mod federation_spaces;
 mod fuzz;
 mod hostile_input;
 mod http_basics;
