@@ -13,6 +13,7 @@ mod federation;
 mod federation_e2ee;
 mod federation_media;
 mod federation_partition;
+mod federation_spaces;
 mod import_synapse;
 mod install;
 mod install_wizard;

@@ -65,11 +65,7 @@ async fn spaces_and_knocks_cross_servers(engine: Engine) {
         alice
             .ok(
                 Method::PUT,
-                &format!(
-                    "/rooms/{}/state/m.space.child/{}",
-                    enc(&space),
-                    enc(child)
-                ),
+                &format!("/rooms/{}/state/m.space.child/{}", enc(&space), enc(child)),
                 json!({"via": via, "order": order}),
             )
             .await;
@@ -98,7 +94,11 @@ async fn spaces_and_knocks_cross_servers(engine: Engine) {
         .await;
     assert_eq!(status, 200, "{sum}");
     assert_eq!(
-        (sum["name"].as_str(), sum["membership"].as_str(), sum["num_joined_members"].as_u64()),
+        (
+            sum["name"].as_str(),
+            sum["membership"].as_str(),
+            sum["num_joined_members"].as_u64()
+        ),
         (Some("open"), Some("leave"), Some(1))
     );
     let (status, _) = bob

@@ -219,6 +219,15 @@ impl Services {
         let mut pdus = Vec::with_capacity(rows.len());
         for row in &rows {
             let Ok(pdu) = Self::pdu(row) else { continue };
+            // An invite of one of its users went to it through /invite; a server with nobody
+            // in the room does not take it again as a room event.
+            if self
+                .invite_delivered_out_of_band(&pdu, server)
+                .await
+                .map_err(reading)?
+            {
+                continue;
+            }
             if let Ok(raw) = serde_json::value::to_raw_value(&pdu.federation_format()) {
                 pdus.push(raw);
             }
@@ -269,6 +278,33 @@ impl Services {
             d.delivered_pos = last;
         }
         Ok(true)
+    }
+}
+
+impl Services {
+    /// Whether `pdu` is an invite of a user of `server` into a room none of its users is
+    /// joined to (so it reached `server` through /invite, out of band).
+    async fn invite_delivered_out_of_band(
+        &self,
+        pdu: &crate::service::rooms::Pdu,
+        server: &ServerName,
+    ) -> Result<bool, crate::store::StoreError> {
+        let invites_theirs = pdu.kind_str() == "m.room.member"
+            && pdu.membership().as_deref() == Some("invite")
+            && pdu
+                .state_key_str()
+                .and_then(|k| ruma::UserId::parse(k).ok())
+                .is_some_and(|u| u.server_name() == server);
+        if !invites_theirs {
+            return Ok(false);
+        }
+        let room_id = pdu.room_id_str().unwrap_or_default();
+        let joined =
+            crate::store::rooms::joined_on_server(&self.db, room_id, server.as_str()).await?;
+        Ok(!joined
+            .iter()
+            .filter_map(|u| ruma::UserId::parse(u).ok())
+            .any(|u| u.server_name() == server))
     }
 }
 
