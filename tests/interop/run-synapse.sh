@@ -12,6 +12,7 @@
 # With SYNAPSE_PG_DATABASE set, Synapse keeps its data in that PostgreSQL database (UTF8, C
 # collation; SYNAPSE_PG_HOST, SYNAPSE_PG_PORT, SYNAPSE_PG_USER: default 127.0.0.1, 5432, postgres).
 # With SYNAPSE_PASSWORD_PEPPER set, password_config.pepper is that value.
+# With SYNAPSE_BCRYPT_ROUNDS set, bcrypt_rounds is that (benchmarks that register many users).
 # The config is generated once; the overrides below are re-applied on every start.
 set -euo pipefail
 
@@ -73,6 +74,8 @@ if os.environ.get("SYNAPSE_PG_DATABASE"):
         "database": os.environ["SYNAPSE_PG_DATABASE"], "cp_min": 1, "cp_max": 5}}
 if os.environ.get("SYNAPSE_PASSWORD_PEPPER"):
     conf["password_config"] = {"pepper": os.environ["SYNAPSE_PASSWORD_PEPPER"]}
+if os.environ.get("SYNAPSE_BCRYPT_ROUNDS"):
+    conf["bcrypt_rounds"] = int(os.environ["SYNAPSE_BCRYPT_ROUNDS"])
 conf["trusted_key_servers"] = []          # never fetch keys from matrix.org
 conf["suppress_key_server_warning"] = True
 conf["report_stats"] = False
