@@ -711,8 +711,39 @@ async fn a_fork_in_the_room_state_is_resolved(engine: Engine) {
         .await;
     assert_eq!(status, 200, "{name}");
     assert_eq!(name["name"], "alice's name");
-    // Alice's next event builds on both forks, and the name stays resolved.
-    alice.send_text(&room_id, "m1", "after the merge").await;
+    // A restart in between: the forks are on record, so alice's next event still builds on
+    // both, and the name stays resolved.
+    let Node { home, port, server } = one;
+    server.stop().await;
+    let server = TestServer::start_from(home.config_path())
+        .await
+        .expect("one starts again");
+    let alice = User {
+        base: server.url.clone(),
+        ..alice
+    };
+    let one = Node { home, port, server };
+    let merge = alice.send_text(&room_id, "m1", "after the merge").await;
+    let (status, merge) = alice
+        .get(&format!("/rooms/{}/event/{}", enc(&room_id), enc(&merge)))
+        .await;
+    assert_eq!(status, 200, "{merge}");
+    let stored = one
+        .server
+        .services
+        .event_by_id(merge["event_id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let prev: Vec<String> = stored
+        .prev_event_ids()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        prev.len() == 2 && prev.contains(&carols_id.to_string()),
+        "the merge builds on both forks: {prev:?}"
+    );
     let (_, name) = alice
         .get(&format!("/rooms/{}/state/m.room.name/", enc(&room_id)))
         .await;

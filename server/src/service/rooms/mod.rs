@@ -301,7 +301,13 @@ impl Services {
                 .map(|chain| state_res::GroupRef { id, chain }),
             None => None,
         };
-        let extremities = head.into_iter().map(|(id, depth, _)| (id, depth)).collect();
+        // A forked room keeps its extremities on record; any other has one, its newest event.
+        let recorded = db::forward_extremities(&self.db, room_id).await?;
+        let extremities = if recorded.is_empty() {
+            head.into_iter().map(|(id, depth, _)| (id, depth)).collect()
+        } else {
+            recorded
+        };
         Ok(RoomCache {
             version,
             rules,
@@ -513,6 +519,7 @@ impl Services {
         let (group, new_groups) = state_res::plan_groups(pos, cache.group, &cache.state, &pdu);
         row.state_group = Some(group.id);
         row.new_groups = new_groups;
+        row.forward_extremities = cache.extremities_record(&out);
         let done = self.commits.enqueue(row, self.streams.current());
 
         // The cached state moves on now: the next event builds on this one. If the commit
@@ -642,6 +649,7 @@ fn event_row(
         state_group: None,
         new_groups: Vec::new(),
         resolved_state: None,
+        forward_extremities: None,
     };
     Ok((row, out))
 }
@@ -685,15 +693,31 @@ impl RoomCache {
         (ends.into_iter().map(|e| e.0).collect(), depth)
     }
 
+    /// The forward extremities once `event` is stored: it replaces those it builds on.
+    fn extremities_after(&self, event: &Pdu) -> Vec<(String, i64)> {
+        let prev = event.prev_event_ids();
+        let mut ends: Vec<(String, i64)> = self
+            .extremities
+            .iter()
+            .filter(|(id, _)| !prev.iter().any(|p| p.as_str() == id))
+            .cloned()
+            .collect();
+        ends.push((event.event_id.to_string(), event.depth()));
+        ends
+    }
+
+    /// What storing `event` records of the extremities: them, while the room is forked or as
+    /// `event` ends a fork; nothing in the usual case (one extremity, the newest event).
+    fn extremities_record(&self, event: &Pdu) -> Option<Vec<(String, i64)>> {
+        let after = self.extremities_after(event);
+        (after.len() > 1 || self.extremities.len() > 1).then_some(after)
+    }
+
     /// Moves the cache past `event`, stored at `pos`: it replaces the extremities it builds
     /// on, and its state (if any) is now the room's.
     fn advance(&mut self, event: &Pdu, pos: i64, group: state_res::GroupRef) {
         self.group = Some(group);
-        let prev = event.prev_event_ids();
-        self.extremities
-            .retain(|(id, _)| !prev.iter().any(|p| p.as_str() == id));
-        self.extremities
-            .push((event.event_id.to_string(), event.depth()));
+        self.extremities = self.extremities_after(event);
         self.last_pos = pos;
         if let Some(sk) = event.state_key_str() {
             self.state

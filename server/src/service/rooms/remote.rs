@@ -168,6 +168,7 @@ impl Services {
         let (group, new_groups) = state_res::plan_groups(pos, base, before_state, &out);
         row.state_group = Some(group.id);
         row.new_groups = new_groups;
+        row.forward_extremities = cache.extremities_record(&out);
         let Some((current, after)) = resolved else {
             // Built on the current state (or, a message, on the same state): it moves on by
             // this event, as for our own.

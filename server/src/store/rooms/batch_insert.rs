@@ -39,6 +39,9 @@ pub struct NewEventRow {
     /// The room's whole current state after it, when it is not the state before it plus
     /// itself (forks merged by state resolution): (type, state_key, event id, position) each.
     pub resolved_state: Option<Vec<StateEntry>>,
+    /// The room's forward extremities after it, (event id, depth), when they are worth
+    /// recording: the room is forked, or this event ends a fork (see the 0018 migration).
+    pub forward_extremities: Option<Vec<(String, i64)>>,
 }
 
 /// One entry of a room's current state.
@@ -78,6 +81,7 @@ pub async fn insert_events(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreErr
         && rows.iter().all(|e| {
             e.redacts.is_none()
                 && e.resolved_state.is_none()
+                && e.forward_extremities.is_none()
                 && e.new_groups.iter().all(|g| g.entries.len() <= 1)
         })
     {
@@ -101,7 +105,41 @@ pub async fn insert_events(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreErr
         }
         rest = after;
     }
+    record_forward_extremities(&mut tx, rows).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// The forward extremities the batch's last record for each room names (none: a fork ended).
+async fn record_forward_extremities(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    rows: &[NewEventRow],
+) -> Result<(), StoreError> {
+    let mut last: std::collections::HashMap<&str, &[(String, i64)]> = Default::default();
+    for r in rows {
+        if let Some(ends) = &r.forward_extremities {
+            last.insert(&r.room_id, ends);
+        }
+    }
+    for (room_id, ends) in last {
+        sqlx::query("DELETE FROM forward_extremities WHERE room_id = $1")
+            .bind(room_id)
+            .execute(&mut **tx)
+            .await?;
+        if ends.len() < 2 {
+            continue;
+        }
+        for (event_id, depth) in ends {
+            sqlx::query(
+                "INSERT INTO forward_extremities (room_id, event_id, depth) VALUES ($1, $2, $3)",
+            )
+            .bind(room_id)
+            .bind(event_id.as_str())
+            .bind(*depth)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
     Ok(())
 }
 

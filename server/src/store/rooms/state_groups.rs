@@ -26,6 +26,13 @@ pub async fn room_head(
     db.fetch_optional(Q, &[Param::Text(room_id)]).await
 }
 
+/// A forked room's recorded forward extremities, (event id, depth); none when it is not forked.
+pub async fn forward_extremities(db: &Db, room_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
+    const Q: &str =
+        "SELECT event_id, depth FROM forward_extremities WHERE room_id = $1 ORDER BY event_id";
+    db.fetch_all(Q, &[Param::Text(room_id)]).await
+}
+
 /// The events of a state group: its deltas down to its snapshot, the nearest last (so a
 /// caller keeping the last event per (type, state_key) has the group's state).
 pub async fn group_state(db: &Db, group: i64) -> Result<Vec<EventRow>, StoreError> {

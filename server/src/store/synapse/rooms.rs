@@ -221,6 +221,7 @@ fn event_row(
         state_group: None,
         new_groups: Vec::new(),
         resolved_state: None,
+        forward_extremities: None,
     })
 }
 
