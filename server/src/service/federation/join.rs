@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
 use ruma::api::federation::membership::{
     create_join_event, create_knock_event, create_leave_event, prepare_join_event,
     prepare_knock_event, prepare_leave_event,
@@ -69,16 +70,31 @@ impl Services {
         servers: &[OwnedServerName],
         reason: Option<&str>,
     ) -> Result<Pdu, RoomError> {
+        self.through_first(servers, room_id, "joining", |server| {
+            Box::pin(self.join_through(user_id, room_id, server, reason))
+        })
+        .await
+    }
+
+    /// `attempt` through each of `servers` in turn (each once, never ours) until one succeeds;
+    /// else the last failure.
+    async fn through_first<'a, T>(
+        &self,
+        servers: &'a [OwnedServerName],
+        room_id: &RoomId,
+        what: &str,
+        attempt: impl Fn(&'a ServerName) -> BoxFuture<'a, Result<T, RoomError>>,
+    ) -> Result<T, RoomError> {
         let mut last = None;
         let mut tried = HashSet::new();
         for server in servers {
             if self.is_ours(server) || !tried.insert(server.clone()) {
                 continue;
             }
-            match self.join_through(user_id, room_id, server, reason).await {
-                Ok(joined) => return Ok(joined),
+            match attempt(server).await {
+                Ok(done) => return Ok(done),
                 Err(e) => {
-                    tracing::info!(%server, %room_id, error = %e, "joining through a server failed");
+                    tracing::info!(%server, %room_id, error = %e, "{what} through a server failed");
                     last = Some(e);
                 }
             }
@@ -192,21 +208,10 @@ impl Services {
         servers: &[OwnedServerName],
         reason: Option<&str>,
     ) -> Result<Pdu, RoomError> {
-        let mut last = None;
-        let mut tried = HashSet::new();
-        for server in servers {
-            if self.is_ours(server) || !tried.insert(server.clone()) {
-                continue;
-            }
-            match self.knock_through(user_id, room_id, server, reason).await {
-                Ok(knock) => return Ok(knock),
-                Err(e) => {
-                    tracing::info!(%server, %room_id, error = %e, "knocking through a server failed");
-                    last = Some(e);
-                }
-            }
-        }
-        Err(last.unwrap_or_else(|| RoomError::NotFound("No known servers".into())))
+        self.through_first(servers, room_id, "knocking", |server| {
+            Box::pin(self.knock_through(user_id, room_id, server, reason))
+        })
+        .await
     }
 
     async fn knock_through(

@@ -147,20 +147,33 @@ impl Services {
                 self.config.rate_limits.joins_local,
             )
             .map_err(|r| RoomError::RateLimited(r.0))?;
-        let mut content = self.member_content(user_id, "join").await?;
+        let pdu = self
+            .own_membership(&room_id, user_id, "join", reason)
+            .await?;
+        Ok((room_id, pdu))
+    }
+
+    /// `user_id`'s own member event (`membership`: join, knock) in a room of this server,
+    /// with their profile and `reason`.
+    async fn own_membership(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        membership: &str,
+        reason: Option<&str>,
+    ) -> Result<Pdu, RoomError> {
+        let mut content = self.member_content(user_id, membership).await?;
         if let Some(r) = reason {
             content["reason"] = json!(r);
         }
-        let pdu = self
-            .append(
-                Some(&room_id),
-                None,
-                user_id,
-                NewEvent::state("m.room.member", user_id, content),
-                None,
-            )
-            .await?;
-        Ok((room_id, pdu))
+        self.append(
+            Some(room_id),
+            None,
+            user_id,
+            NewEvent::state("m.room.member", user_id, content),
+            None,
+        )
+        .await
     }
 
     /// Knocks on a room by id or alias for `user_id` (asking to be let in). A room this server
@@ -187,18 +200,8 @@ impl Services {
             )
             .map_err(|r| RoomError::RateLimited(r.0))?;
         if self.server_in_room(&room_id).await? {
-            let mut content = self.member_content(user_id, "knock").await?;
-            if let Some(r) = reason {
-                content["reason"] = json!(r);
-            }
             let pdu = self
-                .append(
-                    Some(&room_id),
-                    None,
-                    user_id,
-                    NewEvent::state("m.room.member", user_id, content),
-                    None,
-                )
+                .own_membership(&room_id, user_id, "knock", reason)
                 .await?;
             return Ok((room_id, pdu));
         }
