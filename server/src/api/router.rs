@@ -130,6 +130,19 @@ fn room_routes() -> Router<SharedServices> {
     r = endpoint::<joined_rooms::v3::Request, _, _>(r, membership::joined_rooms_route);
     r = endpoint::<get_member_events::v3::Request, _, _>(r, membership::members_route);
     r = endpoint::<joined_members::v3::Request, _, _>(r, membership::joined_members_route);
+    // Reporting content, rooms and users to the server's administrators.
+    r = endpoint::<ruma::api::client::room::report_content::v3::Request, _, _>(
+        r,
+        client::report::report_event_route,
+    );
+    r = endpoint::<ruma::api::client::room::report_room::v3::Request, _, _>(
+        r,
+        client::report::report_room_route,
+    );
+    r = endpoint::<ruma::api::client::reporting::report_user::v3::Request, _, _>(
+        r,
+        client::report::report_user_route,
+    );
     // Spaces and room previews.
     r = endpoint::<ruma::api::client::space::get_hierarchy::v1::Request, _, _>(
         r,
@@ -486,6 +499,18 @@ fn admin_routes() -> Router<SharedServices> {
     r = endpoint::<user_admin::get::Request, _, _>(r, user_admin::get_user_admin_route);
     r = endpoint::<user_admin::put::Request, _, _>(r, user_admin::put_user_admin_route);
     r = endpoint::<reset_password::Request, _, _>(r, reset_password::post_reset_password_route);
+    r = endpoint::<admin::event_reports::list::Request, _, _>(
+        r,
+        admin::event_reports::get_event_reports_route,
+    );
+    r = endpoint::<admin::event_reports::one::get::Request, _, _>(
+        r,
+        admin::event_reports::get_event_report_route,
+    );
+    r = endpoint::<admin::event_reports::one::delete::Request, _, _>(
+        r,
+        admin::event_reports::delete_event_report_route,
+    );
     r = endpoint::<registration_tokens::Request, _, _>(
         r,
         registration_tokens::get_registration_tokens_route,

@@ -56,6 +56,7 @@ pub const TOP_LEVEL: &[&str] = &[
     "rc_joins",
     "rc_federation",
     "rc_invites",
+    "rc_reports",
     "password_config",
 ];
 

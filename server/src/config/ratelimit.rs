@@ -34,6 +34,8 @@ pub struct RateLimits {
     pub invites_per_room: RateLimit,
     pub invites_per_user: RateLimit,
     pub invites_per_issuer: RateLimit,
+    /// rc_reports: reports of events, rooms and users, per user.
+    pub reports: RateLimit,
     pub federation: FederationRateLimit,
 }
 
@@ -77,6 +79,7 @@ impl Default for RateLimits {
             invites_per_room: rl(0.3, 10.0),
             invites_per_user: rl(0.003, 5.0),
             invites_per_issuer: rl(0.3, 10.0),
+            reports: rl(1.0, 5.0),
             federation: FederationRateLimit::default(),
         }
     }
@@ -176,6 +179,7 @@ pub(super) fn read(r: &mut Section<'_>) -> RateLimits {
         invites_per_room: invites[0],
         invites_per_user: invites[1],
         invites_per_issuer: invites[2],
+        reports: flat(r, "rc_reports", d.reports),
         federation: federation(r, d.federation),
     }
 }

@@ -28,6 +28,7 @@ pub mod receipts;
 pub mod register_nonce;
 pub mod registration;
 pub mod remote_media;
+pub mod reports;
 pub mod rooms;
 pub mod safe_http;
 pub mod server_keys;

@@ -20,6 +20,7 @@ pub enum Kind {
     InviteRoom,
     InviteUser,
     InviteIssuer,
+    Report,
 }
 
 #[derive(Default)]

@@ -95,7 +95,7 @@ impl Services {
     }
 
     /// An event of the room the viewer may see, else NotFound.
-    async fn visible_event(
+    pub(crate) async fn visible_event(
         &self,
         viewer: Viewer<'_>,
         room_id: &str,

@@ -15,6 +15,7 @@ pub mod openid;
 mod query;
 pub mod registration_tokens;
 pub mod remote_media;
+pub mod reports;
 pub mod rooms;
 pub mod server_keys;
 pub mod synapse;

@@ -35,6 +35,7 @@ mod push_rules;
 mod ratelimit;
 mod register;
 mod register_uia;
+mod reports;
 mod rooms;
 mod server_keys;
 mod sliding_sync;

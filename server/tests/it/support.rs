@@ -307,7 +307,7 @@ impl User {
         path: &str,
         body: Option<&Value>,
     ) -> (u16, Value) {
-        let path = if path.starts_with("/_matrix") {
+        let path = if path.starts_with("/_matrix") || path.starts_with("/_synapse") {
             path.to_string()
         } else {
             format!("/_matrix/client/v3{path}")

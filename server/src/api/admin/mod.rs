@@ -2,6 +2,7 @@
 
 pub mod deactivate;
 pub mod error;
+pub mod event_reports;
 pub mod extract;
 pub mod register;
 pub mod registration_token;

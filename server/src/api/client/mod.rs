@@ -30,6 +30,7 @@ pub mod push_rules;
 pub mod register;
 pub mod register_available;
 pub mod registration_token_validity;
+pub mod report;
 pub mod room_summary;
 pub mod rooms;
 pub mod sliding_sync;

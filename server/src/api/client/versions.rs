@@ -7,7 +7,8 @@ use crate::api::extract::{Ruma, RumaResponse};
 /// Spec versions matrixd speaks, oldest first (the r0 releases stay for older clients).
 pub const SUPPORTED_VERSIONS: &[&str] = &[
     "r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2",
-    "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10", "v1.11", "v1.12",
+    "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10", "v1.11", "v1.12", "v1.13",
+    "v1.14", "v1.15",
 ];
 
 /// Unstable features matrixd implements, under the names Synapse advertises them by (clients
