@@ -295,7 +295,78 @@ fn dynamic_ids() -> Vec<String> {
     let mut ids = crate::cli::catalogue_ids();
     ids.extend(crate::answers::catalogue_ids());
     ids.extend(crate::doctor::catalogue_ids());
+    ids.extend(
+        matrixd::config::message_ids()
+            .into_iter()
+            .map(str::to_string),
+    );
     ids
+}
+
+/// Every message the server's config loader can produce (`matrixd::config::message_ids`: its
+/// kinds, fixes and value descriptions) is in both catalogues: a new problem without a
+/// translation fails here.
+#[test]
+fn every_config_problem_id_is_in_both_catalogues() {
+    let en = messages(EN_FTL);
+    let fa = messages(FA_FTL);
+    let ids = matrixd::config::message_ids();
+    assert!(ids.len() > 100, "only {} ids", ids.len());
+    for id in ids {
+        assert!(en.contains_key(id), "en/matrixctl.ftl lacks {id}");
+        assert!(fa.contains_key(id), "fa/matrixctl.ftl lacks {id}");
+    }
+}
+
+/// One instance of every problem message, with the server's own words.
+fn config_examples() -> Vec<(Text, String)> {
+    use matrixd::config::{Expected, Fix, Found, Kind};
+    let mut out = Vec::new();
+    for k in Kind::examples() {
+        out.push((problems::kind(&k), k.to_string()));
+    }
+    for f in Fix::examples() {
+        out.push((problems::fix(&f), f.to_string()));
+    }
+    for e in Expected::examples() {
+        out.push((problems::message(&e.message()), e.to_string()));
+    }
+    for f in Found::examples() {
+        out.push((problems::message(&f.message()), f.to_string()));
+    }
+    out
+}
+
+/// matrixctl's English for a config problem is what matrixd prints, byte for byte (every
+/// variant, and a whole problem with its key and fix); the Persian is Persian, with the
+/// values isolated.
+#[test]
+fn config_problems_read_in_english_as_matrixd_prints_them_and_in_persian() {
+    use matrixd::config::{Expected, Fix, Found, Kind, Problem, Problems};
+    for (text, server) in config_examples() {
+        assert_eq!(text.in_lang(Lang::En), server);
+        let fa = text.in_lang(Lang::Fa);
+        assert!(fa.chars().any(is_arabic_script), "not Persian: {fa:?}");
+    }
+    let mut ps = Problems::default();
+    ps.push(Problem::warning("listeners", Kind::NoListeners).fix(Fix::AddListener));
+    ps.push(
+        Problem::error(
+            "database.args.port",
+            Kind::WrongType {
+                expected: Expected::Integer { min: 1, max: 65535 },
+                found: Found::Str { value: "x".into() },
+            },
+        )
+        .fix(Fix::QuoteValue { key: "port".into() }),
+    );
+    ps.push(Problem::error("", Kind::NoConfigFile));
+    assert_eq!(problems::problems(&ps).in_lang(Lang::En), ps.to_string());
+    let fa = problems::problems(&ps).in_lang(Lang::Fa);
+    assert!(
+        fa.starts_with("خطا: \u{2068}database.args.port\u{2069}: باید یک عدد صحیح از \u{2068}1\u{2069} تا \u{2068}65535\u{2069} باشد، اما رشته‌ی \u{2068}\"x\"\u{2069} است\n  راه رفع: "),
+        "{fa}"
+    );
 }
 
 /// The English catalogue's help texts are the derived ones: English `--help` is unchanged, and

@@ -192,7 +192,7 @@ pub fn run(args: MigrateDbArgs, printer: &Printer) -> Result<ExitStatus, CliErro
             path = config_path.display()
         ));
         for p in problems.errors() {
-            err = err.cause(p);
+            err = err.cause(crate::i18n::problems::problem(p));
         }
         return Err(err.hint(tr!(
             "hint-migrate-doctor",
