@@ -376,6 +376,7 @@ hint-reg-secret-mismatch = the shared secret does not match the server's { $key 
 hint-reg-not-enabled = set { $key } in the server's { $file } and restart it
 hint-reg-see-log = see the server's log for details
 err-reg-received = ERROR! Received { $status }: { $message }
+reg-errcode = errcode { $errcode }
 err-runtime = cannot start the async runtime
 err-http-client = cannot create an HTTP client
 err-reg-unreachable = cannot reach { $url }
@@ -533,6 +534,7 @@ cfg-key-ok-owner = { $key } in { $path } (mode { $mode }, owner { $user })
 cfg-key-ok = { $key } in { $path } (mode { $mode })
 cfg-reg-secret-unset = { $key } is not set: { $cmd } cannot create users
 cfg-reg-secret-unset-fix = add { $line } (matrixd creates the file)
+cfg-file-empty = { $path } is empty
 cfg-not-yet = { $path } does not exist yet
 cfg-start-once = start matrixd once: it creates the file
 cfg-set-from = set (from { $path })
@@ -755,6 +757,7 @@ ngx-size-small-fix = set { $line } in { $path }, then { $cmd }
 
 ## doctor: email and TURN (src/doctor/checks/email.rs, turn.rs)
 
+mail-note-smtp-only = matrixd does not send email yet; this checks the SMTP server only
 mail-no-smtp = { $target } does not answer SMTP: { $error }
 mail-no-smtp-fix = check { $host } and { $port }, and that the firewall lets this machine reach it
 mail-no-starttls = { $target } answers EHLO but offers no STARTTLS, and { $key } is true
@@ -779,6 +782,15 @@ turn-mismatch-fix = make { $key } equal to coturn's { $option }, then restart ma
 
 ## doctor: database (src/doctor/checks/database.rs)
 
+db-reachable-ok = { $version } ({ $db })
+db-describe-sqlite = SQLite { $path }
+db-describe-pg = PostgreSQL { $target }
+db-describe-pg-socket = PostgreSQL { $user }@(local socket)/{ $dbname }
+db-default-user = (user)
+db-default-dbname = (database)
+db-in-memory = the database is { $value } (nothing to inspect)
+db-sqlite-missing = { $path } does not exist (matrixd creates it on first start)
+db-connect-timeout = no answer within the connect timeout
 db-cannot-open = cannot open { $db }: { $error }
 db-cannot-open-fix = check PostgreSQL runs ({ $cmd }) and the role, password and database in { $key }
 db-sqlite-open-fix = start matrixd once to create it, or fix { $key }; run doctor as the service user or root
@@ -878,6 +890,12 @@ exec-cannot-copy = cannot copy { $src } to { $dst }: { $error }
 exec-cannot-back-up = cannot back up { $path } to { $backup }: { $error }
 exec-cannot-generate-cert = cannot generate a certificate: { $error }
 exec-cannot-read-nginx = cannot read { $path }: { $error } (is nginx installed?)
+exec-no-owner = user { $user } or group { $group } does not exist
+exec-no-http-block = no `{ $block }` line found in { $path }; add `{ $line }` inside its http block by hand
+exec-no-answer = { $url } did not answer within { $seconds } s ({ $last })
+exec-did-not-stop = { $name } (pid { $pid }) did not stop
+exec-cannot-start-without = { $why }, and { $name } cannot be started without it; boot with it, or start { $name } by hand
+exec-cannot-stop-without = { $note }: cannot stop { $name } without the service manager
 exec-http-client = cannot create an HTTP client: { $error }
 exec-it-answered = it answered { $status }
 exec-cannot-run = cannot run { $cmd }: { $error }
@@ -984,6 +1002,7 @@ migrate-nothing-to-do = { $path } already uses PostgreSQL ({ $db }); nothing to 
 err-migrate-memory = the database is { $value } (in memory): there is nothing to migrate
 err-migrate-no-sqlite = the SQLite database { $path } does not exist
 err-migrate-open-sqlite = cannot read the SQLite database { $path }
+migrate-migration = migration { $version }
 err-migrate-newer-db = { $path } was migrated by a newer matrixd than this matrixctl knows
 hint-migrate-versions = use the matrixctl of the same release as the installed matrixd
 err-migrate-unconfirmed = the migration must be confirmed

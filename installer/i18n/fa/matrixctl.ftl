@@ -367,6 +367,7 @@ hint-reg-secret-mismatch = رمز مشترک با { $key } سرور مطابقت
 hint-reg-not-enabled = { $key } را در { $file } سرور تنظیم کنید و سرور را دوباره راه‌اندازی کنید
 hint-reg-see-log = برای جزئیات، لاگ سرور را ببینید
 err-reg-received = خطا! پاسخ { $status } دریافت شد: { $message }
+reg-errcode = کد خطا (errcode): { $errcode }
 err-runtime = محیط اجرای ناهمگام (async runtime) راه‌اندازی نمی‌شود
 err-http-client = کلاینت HTTP ساخته نمی‌شود
 err-reg-unreachable = به { $url } دسترسی نیست
@@ -520,6 +521,7 @@ cfg-key-ok-owner = { $key } در { $path } (مجوز { $mode }، مالک { $use
 cfg-key-ok = { $key } در { $path } (مجوز { $mode })
 cfg-reg-secret-unset = { $key } تنظیم نشده است: { $cmd } نمی‌تواند کاربر بسازد
 cfg-reg-secret-unset-fix = { $line } را بیفزایید (matrixd فایل را می‌سازد)
+cfg-file-empty = { $path } خالی است
 cfg-not-yet = { $path } هنوز وجود ندارد
 cfg-start-once = matrixd را یک بار راه‌اندازی کنید: فایل را می‌سازد
 cfg-set-from = تنظیم شده (از { $path })
@@ -742,6 +744,7 @@ ngx-size-small-fix = { $line } را در { $path } تنظیم کنید، سپس 
 
 ## doctor: ایمیل و TURN (src/doctor/checks/email.rs، turn.rs)
 
+mail-note-smtp-only = matrixd هنوز رایانامه نمی‌فرستد؛ این فقط سرور SMTP را بررسی می‌کند
 mail-no-smtp = { $target } به SMTP پاسخ نمی‌دهد: { $error }
 mail-no-smtp-fix = { $host } و { $port } را بررسی کنید، و این‌که دیواره‌ی آتش اجازه می‌دهد این ماشین به آن برسد
 mail-no-starttls = { $target } به EHLO پاسخ می‌دهد اما STARTTLS پیشنهاد نمی‌کند، و { $key } برابر true است
@@ -766,6 +769,15 @@ turn-mismatch-fix = { $key } را برابر { $option } در coturn بگذار�
 
 ## doctor: پایگاه داده (src/doctor/checks/database.rs)
 
+db-reachable-ok = { $version } ({ $db })
+db-describe-sqlite = SQLite { $path }
+db-describe-pg = PostgreSQL { $target }
+db-describe-pg-socket = PostgreSQL، نقش { $user } روی سوکت محلی، پایگاه داده‌ی { $dbname }
+db-default-user = (کاربر)
+db-default-dbname = (پایگاه داده)
+db-in-memory = پایگاه داده { $value } است (چیزی برای بررسی نیست)
+db-sqlite-missing = { $path } وجود ندارد (matrixd در نخستین راه‌اندازی آن را می‌سازد)
+db-connect-timeout = در مهلت اتصال (connect timeout) پاسخی نیامد
 db-cannot-open = { $db } باز نمی‌شود: { $error }
 db-cannot-open-fix = بررسی کنید PostgreSQL در حال اجرا است ({ $cmd }) و نقش، گذرواژه و نام پایگاه داده در { $key } درست است
 db-sqlite-open-fix = matrixd را یک بار راه‌اندازی کنید تا آن را بسازد، یا { $key } را درست کنید؛ doctor را با کاربر سرویس یا root اجرا کنید
@@ -865,6 +877,12 @@ exec-cannot-copy = { $src } در { $dst } رونوشت نمی‌شود: { $error
 exec-cannot-back-up = از { $path } در { $backup } پشتیبان گرفته نمی‌شود: { $error }
 exec-cannot-generate-cert = گواهی ساخته نمی‌شود: { $error }
 exec-cannot-read-nginx = { $path } خوانده نمی‌شود: { $error } (آیا nginx نصب است؟)
+exec-no-owner = کاربر { $user } یا گروه { $group } وجود ندارد
+exec-no-http-block = هیچ سطر { $block } در { $path } پیدا نشد؛ { $line } را خودتان درون بلوک http آن بیفزایید
+exec-no-answer = { $url } در { $seconds } ثانیه پاسخ نداد ({ $last })
+exec-did-not-stop = { $name } (شناسه‌ی فرایند { $pid }) متوقف نشد
+exec-cannot-start-without = { $why }، و { $name } بدون آن راه‌اندازی نمی‌شود؛ سیستم را با آن بوت کنید، یا { $name } را خودتان راه‌اندازی کنید
+exec-cannot-stop-without = { $note }: { $name } بدون مدیر سرویس متوقف نمی‌شود
 exec-http-client = کلاینت HTTP ساخته نمی‌شود: { $error }
 exec-it-answered = پاسخ داد: { $status }
 exec-cannot-run = { $cmd } اجرا نمی‌شود: { $error }
@@ -971,6 +989,7 @@ migrate-nothing-to-do = { $path } از قبل PostgreSQL را به کار می�
 err-migrate-memory = پایگاه داده { $value } است (در حافظه)؛ چیزی برای انتقال نیست
 err-migrate-no-sqlite = پایگاه داده‌ی SQLite در { $path } وجود ندارد
 err-migrate-open-sqlite = پایگاه داده‌ی SQLite در { $path } خوانده نمی‌شود
+migrate-migration = مهاجرت (migration) { $version }
 err-migrate-newer-db = { $path } را matrixd تازه‌تری از آن‌چه این matrixctl می‌شناسد به‌روز کرده است
 hint-migrate-versions = matrixctl همان نسخه‌ای را به کار ببرید که matrixd نصب‌شده از آن است
 err-migrate-unconfirmed = انتقال باید تأیید شود

@@ -262,7 +262,7 @@ pub fn run(args: RegisterUserArgs, printer: &Printer) -> Result<ExitStatus, CliE
             };
             Err(
                 CliError::failure(tr!("err-reg-received", status = status, message = message))
-                    .cause(format!("errcode {errcode}"))
+                    .cause(tr!("reg-errcode", errcode = errcode))
                     .hint(hint),
             )
         }

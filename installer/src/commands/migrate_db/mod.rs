@@ -256,7 +256,7 @@ pub fn run(args: MigrateDbArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     if let Some(v) = applied.iter().find(|v| !known.contains(v)) {
         return Err(
             CliError::failure(tr!("err-migrate-newer-db", path = sqlite.display()))
-                .cause(format!("migration {v}"))
+                .cause(tr!("migrate-migration", version = v))
                 .hint(tr!("hint-migrate-versions")),
         );
     }

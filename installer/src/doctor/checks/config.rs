@@ -104,7 +104,7 @@ pub fn unknown_keys(ctx: &Ctx) -> Outcome {
         };
         let mut o = Outcome::fail(
             msg!("cfg-unknown-keys", keys = names(&unknown)),
-            crate::i18n::Text::Concat(vec![format!("{}: ", first.path).into(), fix]),
+            msg!("conf-at-key", key = first.path, message = "").with_arg("message", fix),
         );
         for p in &unknown {
             o = o.detail_text(
@@ -256,7 +256,10 @@ pub fn signing_key(ctx: &Ctx) -> Outcome {
     let keys = match matrixd::keys::parse_signing_keys(&text) {
         Ok(k) => k,
         Err(e) => {
-            return Outcome::fail(format!("{}: {e}", path.display()), msg!("cfg-key-bad-fix"));
+            return Outcome::fail(
+                msg!("conf-signing-key-invalid", path = path.display(), error = e),
+                msg!("cfg-key-bad-fix"),
+            );
         }
     };
     let mode = meta.mode() & 0o777;
@@ -507,7 +510,7 @@ pub fn email(ctx: &Ctx) -> Outcome {
 pub struct TurnSettings {
     pub uris: Vec<String>,
     /// The shared secret, or why it cannot be read.
-    pub secret: Option<Result<String, String>>,
+    pub secret: Option<Result<String, crate::i18n::Text>>,
     pub username: Option<String>,
     pub password: Option<String>,
 }
@@ -531,8 +534,8 @@ pub fn turn_settings(ctx: &Ctx) -> TurnSettings {
         (Some(v), _) => Some(Ok(v)),
         (None, Some(p)) => Some(match std::fs::read_to_string(&p) {
             Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_string()),
-            Ok(_) => Err(format!("{p} is empty")),
-            Err(e) => Err(format!("cannot read {p}: {e}")),
+            Ok(_) => Err(msg!("cfg-file-empty", path = p)),
+            Err(e) => Err(msg!("doc-cannot-read", path = p, error = e)),
         }),
         (None, None) => None,
     };
@@ -561,7 +564,8 @@ pub fn turn(ctx: &Ctx) -> Outcome {
     }
     match (&t.secret, &t.username, &t.password) {
         (Some(Err(e)), _, _) => Outcome::fail(
-            format!("turn_shared_secret_path: {e}"),
+            msg!("conf-at-key", key = "turn_shared_secret_path", message = "")
+                .with_arg("message", e.clone()),
             msg!("cfg-turn-secret-file-fix", key = "static-auth-secret"),
         ),
         (Some(Ok(_)), _, _) => Outcome::ok(msg!("cfg-turn-ok-secret", n = t.uris.len())),

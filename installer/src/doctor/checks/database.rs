@@ -53,17 +53,11 @@ impl From<String> for ConnectError {
 pub async fn try_connect(db: &Database) -> Result<Conn, ConnectError> {
     match db {
         Database::Sqlite { path } if path.as_os_str() == ":memory:" => {
-            Err("the database is :memory: (nothing to inspect)"
-                .to_string()
-                .into())
+            Err(crate::tr!("db-in-memory", value = ":memory:").into())
         }
         Database::Sqlite { path } => {
             if !path.exists() {
-                return Err(format!(
-                    "{} does not exist (matrixd creates it on first start)",
-                    path.display()
-                )
-                .into());
+                return Err(crate::tr!("db-sqlite-missing", path = path.display()).into());
             }
             let opts = SqliteConnectOptions::new()
                 .filename(path)
@@ -83,7 +77,7 @@ pub async fn try_connect(db: &Database) -> Result<Conn, ConnectError> {
                 sqlx::PgConnection::connect_with(&opts),
             )
             .await
-            .map_err(|_| "no answer within the connect timeout".to_string())?;
+            .map_err(|_| crate::tr!("db-connect-timeout"))?;
             conn.map(Conn::Pg).map_err(|e| {
                 let auth_refused = match &e {
                     sqlx::Error::Database(d) => {
@@ -105,15 +99,24 @@ fn over_socket(a: &PostgresArgs) -> bool {
     a.host.as_deref().is_none_or(|h| h.starts_with('/'))
 }
 
-fn describe(db: &Database) -> String {
+/// `SQLite <path>` or `PostgreSQL user@host/dbname`, with words for the parts left to libpq.
+fn describe(db: &Database) -> Text {
     match db {
-        Database::Sqlite { path } => format!("SQLite {}", path.display()),
-        Database::Postgres(a) => format!(
-            "PostgreSQL {}@{}/{}",
-            a.user.as_deref().unwrap_or("(user)"),
-            a.host.as_deref().unwrap_or("(local socket)"),
-            a.dbname.as_deref().unwrap_or("(database)")
-        ),
+        Database::Sqlite { path } => msg!("db-describe-sqlite", path = path.display()),
+        Database::Postgres(a) => {
+            let user = a
+                .user
+                .clone()
+                .unwrap_or_else(|| crate::tr!("db-default-user"));
+            let dbname = a
+                .dbname
+                .clone()
+                .unwrap_or_else(|| crate::tr!("db-default-dbname"));
+            match &a.host {
+                Some(h) => msg!("db-describe-pg", target = format!("{user}@{h}/{dbname}")),
+                None => msg!("db-describe-pg-socket", user = user, dbname = dbname),
+            }
+        }
     }
 }
 
@@ -142,14 +145,14 @@ pub fn reachable(ctx: &Ctx) -> Outcome {
     });
     let ms = start.elapsed().as_millis();
     match result {
-        Ok(v) => Outcome::ok(format!("{v} ({})", describe(&c.database))).detail("elapsed_ms", ms),
+        Ok(v) => Outcome::ok(
+            msg!("db-reachable-ok", version = v, db = "").with_arg("db", describe(&c.database)),
+        )
+        .detail("elapsed_ms", ms),
         Err(e) => {
             let mut o = Outcome::fail(
-                msg!(
-                    "db-cannot-open",
-                    db = describe(&c.database),
-                    error = e.message
-                ),
+                msg!("db-cannot-open", db = "", error = e.message)
+                    .with_arg("db", describe(&c.database)),
                 msg!(
                     "db-cannot-open-fix",
                     cmd = "systemctl status postgresql",
