@@ -320,6 +320,7 @@ fn persian_report_has_its_own_snapshot_and_the_json_stays_english() {
     let (code, human, err) = doctor(&args);
     assert_eq!(code, 1, "{err}");
     golden("doctor-report.fa.txt", &redact(&human, dir.path()));
+    assert_eq!(english_words(&human), Vec::<String>::new(), "{human}");
     assert!(human.contains("پیکربندی\n"), "{human}");
     assert!(human.contains("  ✓ config.parse "), "{human}");
     assert!(
@@ -354,11 +355,14 @@ fn persian_report_has_its_own_snapshot_and_the_json_stays_english() {
 }
 
 /// Latin-script words a Persian text shows as words rather than as isolated fragments: outside
-/// every FSI … PDI, leaving out check ids, `-v` detail keys, an English term in parentheses
-/// after its Persian one, and product and protocol names.
+/// every FSI … PDI, leaving out check ids and values shown as they are (host names, URLs,
+/// paths), `-v` detail keys, an English term in parentheses after its Persian one, and product
+/// and protocol names.
 pub fn english_words(text: &str) -> Vec<String> {
     const NAMES: &[&str] = &[
         "matrixd",
+        "matrixctl",
+        "ACME",
         "Synapse",
         "YAML",
         "TURN",
@@ -416,10 +420,8 @@ pub fn english_words(text: &str) -> Vec<String> {
             words.next();
         }
         for w in words {
-            if w.contains('.')
-                && w.chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
-            {
+            // A value shown as it is: a check id, host name, URL, key id or path.
+            if w.contains(['.', ':', '/', '@', '_', '[']) {
                 continue;
             }
             for word in w.split(|c: char| !c.is_ascii_alphanumeric()) {
@@ -459,6 +461,7 @@ fn persian_report_of_a_broken_config_words_the_loaders_problems() {
     );
 
     let (_, en, _) = doctor(&args);
+    assert!(english_words(&en).contains(&"duration".to_string()), "{en}");
     let (_, problems) = matrixd::config::load_files(&[cfg.clone()]);
     for p in problems.0 {
         let line = p.to_string();
