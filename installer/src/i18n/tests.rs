@@ -408,3 +408,26 @@ fn english_help_is_the_derived_help_and_persian_is_translated() {
         assert_ne!(d, f, "{name}: Persian help is not translated");
     }
 }
+
+/// A text handed from one matrixctl to another (doctor run as the service user) comes back as
+/// the same message tree, so it renders in the receiver's language.
+#[test]
+fn texts_cross_processes_as_ids_and_arguments() {
+    let inner = msg!("db-default-user");
+    let text = Text::Concat(vec![
+        msg!("db-describe-pg-socket", user = "", dbname = "matrixd").with_arg("user", inner),
+        Text::Raw(" · ".into()),
+        msg!("db-migrations-ok", n = 17),
+    ]);
+    let wire = serde_json::to_string(&text.to_wire()).unwrap();
+    assert!(!wire.contains("local socket"), "words are not sent: {wire}");
+    let back = Text::from_wire(&serde_json::from_str(&wire).unwrap()).unwrap();
+    // The same tree (arguments by name, in any order): the same words in either language.
+    assert_eq!(back.in_lang(Lang::Fa), text.in_lang(Lang::Fa));
+    assert_ne!(back.in_lang(Lang::Fa), back.in_lang(Lang::En));
+    assert!(
+        back.in_lang(Lang::En)
+            .starts_with("PostgreSQL (user)@(local socket)/matrixd · 17 migrations")
+    );
+    assert_eq!(Text::from_wire(&serde_json::json!(3)), None);
+}
