@@ -184,9 +184,10 @@ pub fn format(lang: Lang, id: &str, args: &[(&str, String)]) -> String {
     // An empty placeholder leaves nothing to isolate.
     out = out.replace("\u{2068}\u{2069}", "");
     // A placeholder holding Persian text (a message inside a message: a hint, a fix) already
-    // runs right to left; only technical fragments need the isolates.
+    // runs right to left, and one holding a message with isolates of its own has its fragments
+    // isolated already; only bare technical fragments need the isolates.
     for (_, v) in args {
-        if v.chars().any(is_arabic_script) {
+        if v.chars().any(is_arabic_script) || v.contains('\u{2068}') {
             out = out.replace(&format!("\u{2068}{v}\u{2069}"), v);
         }
     }
