@@ -194,6 +194,14 @@ pub fn format(lang: Lang, id: &str, args: &[(&str, String)]) -> String {
     out
 }
 
+/// `id` as the English catalogue spells it, when the catalogue has it.
+fn catalogue_id(id: &str) -> Option<&'static str> {
+    EN_FTL
+        .lines()
+        .filter_map(|l| l.split_once(" = ").map(|(k, _)| k))
+        .find(|k| *k == id)
+}
+
 /// Text that renders in the current language when shown and in English when serialised
 /// (doctor's findings appear in both the human report and `--json`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,7 +209,7 @@ pub enum Text {
     /// A catalogue message and its placeholders, each rendered in the same language first (a
     /// placeholder may itself be a message: matrixd's "found the string …" inside "expected …").
     Msg {
-        id: Cow<'static, str>,
+        id: &'static str,
         args: Vec<(Cow<'static, str>, Text)>,
     },
     /// Text that is the same in every language (a value, an OS's own message).
@@ -255,7 +263,7 @@ impl Text {
         }
     }
 
-    /// The text `to_wire` wrote; `None` for anything else.
+    /// The text `to_wire` wrote; `None` for anything else, or a message id the catalogue lacks.
     pub fn from_wire(v: &serde_json::Value) -> Option<Text> {
         Some(match v {
             serde_json::Value::String(s) => Text::Raw(s.clone()),
@@ -266,7 +274,7 @@ impl Text {
                     .collect::<Option<Vec<_>>>()?,
             ),
             serde_json::Value::Object(m) => Text::Msg {
-                id: Cow::Owned(m.get("id")?.as_str()?.to_string()),
+                id: catalogue_id(m.get("id")?.as_str()?)?,
                 args: m
                     .get("args")?
                     .as_object()?
@@ -314,7 +322,7 @@ impl serde::Serialize for Text {
 macro_rules! msg {
     ($id:literal $(, $k:ident = $v:expr)* $(,)?) => {
         $crate::i18n::Text::Msg {
-            id: ::std::borrow::Cow::Borrowed($id),
+            id: $id,
             args: vec![$((
                 ::std::borrow::Cow::Borrowed(stringify!($k)),
                 $crate::i18n::Text::Raw(($v).to_string()),

@@ -13,7 +13,7 @@ use super::Text;
 /// A message of the server's loader (a kind, a fix, a value's description).
 pub fn message(m: &Message) -> Text {
     Text::Msg {
-        id: Cow::Borrowed(m.id),
+        id: m.id,
         args: m
             .args
             .iter()

@@ -430,4 +430,6 @@ fn texts_cross_processes_as_ids_and_arguments() {
             .starts_with("PostgreSQL (user)@(local socket)/matrixd · 17 migrations")
     );
     assert_eq!(Text::from_wire(&serde_json::json!(3)), None);
+    let unknown = serde_json::json!({"id": "no-such-message", "args": {}});
+    assert_eq!(Text::from_wire(&unknown), None);
 }

@@ -462,7 +462,7 @@ fn persian_report_of_a_broken_config_words_the_loaders_problems() {
 
     let (_, en, _) = doctor(&args);
     assert!(english_words(&en).contains(&"duration".to_string()), "{en}");
-    let (_, problems) = matrixd::config::load_files(&[cfg.clone()]);
+    let (_, problems) = matrixd::config::load_files(std::slice::from_ref(&cfg));
     for p in problems.0 {
         let line = p.to_string();
         let first = line.lines().next().unwrap();
