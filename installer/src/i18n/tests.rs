@@ -334,6 +334,9 @@ fn config_examples() -> Vec<(Text, String)> {
     for f in Found::examples() {
         out.push((problems::message(&f.message()), f.to_string()));
     }
+    for k in matrixd::keys::KeyError::examples() {
+        out.push((problems::message(&k.message()), k.to_string()));
+    }
     out
 }
 

@@ -402,7 +402,7 @@ fn check_signing_key(r: &Section<'_>, path: &Path) {
                     "signing_key_path",
                     Kind::SigningKeyInvalid {
                         path: path.display().to_string(),
-                        error: e.to_string(),
+                        error: e,
                     },
                     Fix::RestoreKey,
                 )

@@ -9,6 +9,8 @@
 
 use std::fmt;
 
+use crate::keys::KeyError;
+
 /// How bad a problem is: an error stops the server, a warning is printed and ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -83,8 +85,9 @@ text_arg! {
 }
 
 /// Defines a message enum: each variant `Name { field: Type, … } = "id" => "English"`, where
-/// the English text names every field as `{field}`. Gives `id`, `args`, `Display` (the
-/// English), `IDS` (every id, in order) and `examples` (one instance of each variant).
+/// the English text names every field as `{field}`. Gives `id`, `message` (the id and fields),
+/// `Display` (the English), `IDS` (every id, in order) and `examples` (one instance of each
+/// variant). Used here and for the signing key's problems (`keys::KeyError`).
 macro_rules! messages {
     (
         $(#[$meta:meta])*
@@ -115,36 +118,41 @@ macro_rules! messages {
             }
 
             /// The id and the fields by name.
-            pub fn message(&self) -> Message {
+            pub fn message(&self) -> $crate::config::Message {
                 match self {
-                    $($name::$var $({ $($field),* })? => Message {
+                    $($name::$var $({ $($field),* })? => $crate::config::Message {
                         id: $id,
-                        args: vec![$($((stringify!($field), ToArg::to_arg($field))),*)?],
+                        args: vec![$($((
+                            stringify!($field),
+                            $crate::config::ToArg::to_arg($field),
+                        )),*)?],
                     },)*
                 }
             }
 
             /// One instance of every variant (for checking a catalogue against the English).
             pub fn examples() -> Vec<$name> {
-                vec![$($name::$var $({ $($field: Example::example()),* })?),*]
+                vec![$($name::$var $({ $($field: $crate::config::Example::example()),* })?),*]
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, out: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 match self {
                     $($name::$var $({ $($field),* })? => write!(out, $en $($(, $field = $field)*)?),)*
                 }
             }
         }
 
-        impl ToArg for $name {
-            fn to_arg(&self) -> Arg {
-                Arg::Message(self.message())
+        impl $crate::config::ToArg for $name {
+            fn to_arg(&self) -> $crate::config::Arg {
+                $crate::config::Arg::Message(self.message())
             }
         }
     };
 }
+
+pub(crate) use messages;
 
 messages! {
     /// A YAML value, as "found …" describes it.
@@ -224,7 +232,7 @@ messages! {
         FileMissing { path: String } = "conf-file-missing" => "file {path} does not exist",
         TlsListenerNoCertificate = "conf-tls-listener-no-certificate" => "a listener has tls: true but tls_certificate_path and tls_private_key_path are not both set",
         DirectoryMissing { path: String } = "conf-directory-missing" => "directory {path} does not exist",
-        SigningKeyInvalid { path: String, error: String } = "conf-signing-key-invalid" => "{path}: {error}",
+        SigningKeyInvalid { path: String, error: KeyError } = "conf-signing-key-invalid" => "{path}: {error}",
         BothSet { key: String, path_key: String } = "conf-both-set" => "both {key} and {path_key} are set",
         IsEmpty = "conf-is-empty" => "is empty",
         FileEmpty { path: String } = "conf-file-empty" => "{path} is empty",
@@ -333,7 +341,14 @@ messages! {
 /// Every message id a problem can carry (its kind, its fix, and the YAML value descriptions
 /// inside them): what a catalogue that words problems must define.
 pub fn message_ids() -> Vec<&'static str> {
-    [Kind::IDS, Fix::IDS, Expected::IDS, Found::IDS].concat()
+    [
+        Kind::IDS,
+        Fix::IDS,
+        Expected::IDS,
+        Found::IDS,
+        KeyError::IDS,
+    ]
+    .concat()
 }
 
 /// One finding, always tied to a key path such as `database.args.database`.

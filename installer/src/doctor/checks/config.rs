@@ -257,7 +257,10 @@ pub fn signing_key(ctx: &Ctx) -> Outcome {
         Ok(k) => k,
         Err(e) => {
             return Outcome::fail(
-                msg!("conf-signing-key-invalid", path = path.display(), error = e),
+                problems::kind(&matrixd::config::Kind::SigningKeyInvalid {
+                    path: path.display().to_string(),
+                    error: e,
+                }),
                 msg!("cfg-key-bad-fix"),
             );
         }
