@@ -12,6 +12,7 @@
 //! is byte for byte what it was before localisation. Machine-read output (`--json`, generated
 //! files, logs) never goes through here.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -183,23 +184,33 @@ pub fn format(lang: Lang, id: &str, args: &[(&str, String)]) -> String {
     // An empty placeholder leaves nothing to isolate.
     out = out.replace("\u{2068}\u{2069}", "");
     // A placeholder holding Persian text (a message inside a message: a hint, a fix) already
-    // runs right to left; only technical fragments need the isolates.
+    // runs right to left, and one holding a message with isolates of its own has its fragments
+    // isolated already; only bare technical fragments need the isolates.
     for (_, v) in args {
-        if v.chars().any(is_arabic_script) {
+        if v.chars().any(is_arabic_script) || v.contains('\u{2068}') {
             out = out.replace(&format!("\u{2068}{v}\u{2069}"), v);
         }
     }
     out
 }
 
+/// `id` as the English catalogue spells it, when the catalogue has it.
+fn catalogue_id(id: &str) -> Option<&'static str> {
+    EN_FTL
+        .lines()
+        .filter_map(|l| l.split_once(" = ").map(|(k, _)| k))
+        .find(|k| *k == id)
+}
+
 /// Text that renders in the current language when shown and in English when serialised
 /// (doctor's findings appear in both the human report and `--json`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Text {
-    /// A catalogue message and its placeholders.
+    /// A catalogue message and its placeholders, each rendered in the same language first (a
+    /// placeholder may itself be a message: matrixd's "found the string …" inside "expected …").
     Msg {
         id: &'static str,
-        args: Vec<(&'static str, String)>,
+        args: Vec<(Cow<'static, str>, Text)>,
     },
     /// Text that is the same in every language (a value, an OS's own message).
     Raw(String),
@@ -210,7 +221,11 @@ pub enum Text {
 impl Text {
     pub fn in_lang(&self, lang: Lang) -> String {
         match self {
-            Text::Msg { id, args } => format(lang, id, args),
+            Text::Msg { id, args } => {
+                let args: Vec<(&str, String)> =
+                    args.iter().map(|(k, v)| (&**k, v.in_lang(lang))).collect();
+                format(lang, id, &args)
+            }
             Text::Raw(s) => s.clone(),
             Text::Concat(parts) => parts.iter().map(|p| p.in_lang(lang)).collect(),
         }
@@ -218,6 +233,57 @@ impl Text {
     /// The English text (for `--json` and logs).
     pub fn en(&self) -> String {
         self.in_lang(Lang::En)
+    }
+
+    /// This message with placeholder `name` set to `value` (a message inside a message).
+    pub fn with_arg(mut self, name: &str, value: Text) -> Text {
+        if let Text::Msg { args, .. } = &mut self {
+            match args.iter_mut().find(|(k, _)| k == name) {
+                Some((_, v)) => *v = value,
+                None => args.push((Cow::Owned(name.to_string()), value)),
+            }
+        }
+        self
+    }
+
+    /// The text as data (ids and arguments, not words), for another matrixctl process to render
+    /// in its own language: a message is `{"id": …, "args": {name: text}}`, raw text a string,
+    /// pieces a list.
+    pub fn to_wire(&self) -> serde_json::Value {
+        match self {
+            Text::Msg { id, args } => serde_json::json!({
+                "id": id,
+                "args": args
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_wire()))
+                    .collect::<serde_json::Map<_, _>>(),
+            }),
+            Text::Raw(s) => serde_json::Value::String(s.clone()),
+            Text::Concat(parts) => parts.iter().map(Text::to_wire).collect(),
+        }
+    }
+
+    /// The text `to_wire` wrote; `None` for anything else, or a message id the catalogue lacks.
+    pub fn from_wire(v: &serde_json::Value) -> Option<Text> {
+        Some(match v {
+            serde_json::Value::String(s) => Text::Raw(s.clone()),
+            serde_json::Value::Array(parts) => Text::Concat(
+                parts
+                    .iter()
+                    .map(Text::from_wire)
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+            serde_json::Value::Object(m) => Text::Msg {
+                id: catalogue_id(m.get("id")?.as_str()?)?,
+                args: m
+                    .get("args")?
+                    .as_object()?
+                    .iter()
+                    .map(|(k, v)| Some((Cow::Owned(k.clone()), Text::from_wire(v)?)))
+                    .collect::<Option<Vec<_>>>()?,
+            },
+            _ => return None,
+        })
     }
 }
 
@@ -257,7 +323,10 @@ macro_rules! msg {
     ($id:literal $(, $k:ident = $v:expr)* $(,)?) => {
         $crate::i18n::Text::Msg {
             id: $id,
-            args: vec![$((stringify!($k), ($v).to_string())),*],
+            args: vec![$((
+                ::std::borrow::Cow::Borrowed(stringify!($k)),
+                $crate::i18n::Text::Raw(($v).to_string()),
+            )),*],
         }
     };
 }
@@ -287,6 +356,8 @@ pub fn pad(s: &str, width: usize) -> String {
 pub fn width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
 }
+
+pub mod problems;
 
 #[cfg(test)]
 mod tests;

@@ -8,25 +8,32 @@ use rand::RngExt as _;
 use ruma::CanonicalJsonObject;
 use ruma::signatures::{Ed25519KeyPair, KeyPair as _};
 
+use crate::config::Quoted;
+
 /// PKCS#8 v1 DER prefix for an Ed25519 private key (RFC 8410); the 32-byte seed follows it.
 const PKCS8_ED25519_PREFIX: [u8; 16] = [
     0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ];
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum KeyError {
-    #[error("the key file is empty")]
-    Empty,
-    #[error("line {line}: expected `ed25519 <version> <base64 seed>`, found {found} field(s)")]
-    Fields { line: usize, found: usize },
-    #[error("line {line}: unsupported algorithm {alg:?} (only ed25519 is supported)")]
-    Algorithm { line: usize, alg: String },
-    #[error("line {line}: key version {version:?} may contain only letters, digits and '_'")]
-    Version { line: usize, version: String },
-    #[error("line {line}: the seed is not valid base64")]
-    Base64 { line: usize },
-    #[error("line {line}: the seed must be 32 bytes, found {len}")]
-    SeedLength { line: usize, len: usize },
+crate::config::messages! {
+    /// Why a signing key file cannot be used (with a message id, as config problems have: the
+    /// doctor words it in the user's language).
+    pub enum KeyError {
+        Empty = "key-empty" => "the key file is empty",
+        Fields { line: usize, found: usize } = "key-fields" => "line {line}: expected `ed25519 <version> <base64 seed>`, found {found} field(s)",
+        Algorithm { line: usize, alg: Quoted } = "key-algorithm" => "line {line}: unsupported algorithm {alg} (only ed25519 is supported)",
+        Version { line: usize, version: Quoted } = "key-version" => "line {line}: key version {version} may contain only letters, digits and '_'",
+        Base64 { line: usize } = "key-base64" => "line {line}: the seed is not valid base64",
+        SeedLength { line: usize, len: usize } = "key-seed-length" => "line {line}: the seed must be 32 bytes, found {len}",
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+impl crate::config::Example for KeyError {
+    fn example() -> Self {
+        KeyError::SeedLength { line: 2, len: 31 }
+    }
 }
 
 /// One ed25519 signing key.

@@ -333,6 +333,36 @@ async fn doctor_as_root_runs_the_database_checks_as_the_service_user_under_peer_
     }
     assert_eq!(code, 0, "{report:#}");
 
+    // In Persian: the service user's run gets the language and hands its findings back as
+    // message ids, so they read in Persian like every other check (not as its English JSON).
+    let (_exe, path) = runnable("matrixctl");
+    let out = Command::new(path)
+        .args([
+            "--lang",
+            "fa",
+            "doctor",
+            "db.reachable",
+            "db.migrations",
+            "db.encoding",
+            "-c",
+        ])
+        .arg(&config)
+        .current_dir("/")
+        .output()
+        .expect("run matrixctl doctor");
+    let human = String::from_utf8_lossy(&out.stdout).into_owned();
+    eprintln!("$ matrixctl --lang fa doctor db.* -c ...\n{human}");
+    assert_eq!(out.status.code(), Some(0), "{human}");
+    for persian in [
+        "مهاجرت اعمال شده، هیچ‌کدام در انتظار نیست",
+        &format!("(با کاربر سیستم‌عامل \u{2068}{USER}\u{2069} وصل شد)"),
+    ] {
+        assert!(human.contains(persian), "{persian} missing:\n{human}");
+    }
+    for english in ["migrations applied", "connected as", "encoding UTF8"] {
+        assert!(!human.contains(english), "{english} in:\n{human}");
+    }
+
     // As another unprivileged user (nobody): refused, and the fix says to run as root or as mxdoctor.
     run_ok("chmod", &["-R", "a+rX", dir.path().to_str().unwrap()]);
     let (nobody_uid, nobody_gid) = ids("nobody");

@@ -58,6 +58,9 @@ pub struct DoctorArgs {
     /// The nginx main config for `nginx -t`.
     #[arg(long, hide = true, value_name = "FILE")]
     pub nginx_conf: Option<PathBuf>,
+    /// With --json, also every check's texts as message ids and arguments (for doctor as the service user).
+    #[arg(long, hide = true, requires = "json")]
+    pub json_texts: bool,
     /// Seconds each check may take.
     #[arg(long, hide = true, default_value_t = 20)]
     pub timeout: u64,
@@ -83,7 +86,7 @@ impl DoctorArgs {
 }
 
 pub fn run(args: DoctorArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
-    if args.json {
+    if args.json && !args.json_texts {
         // Machines read it: the whole run speaks English (a finding quotes network and
         // database errors, which would otherwise be translated).
         crate::i18n::init(crate::i18n::Lang::En);
@@ -126,7 +129,9 @@ pub fn run(args: DoctorArgs, printer: &Printer) -> Result<ExitStatus, CliError> 
     })?;
     let ctx = Arc::new(doctor::Ctx::new(args.options()));
     let checks = doctor::run(ctx, &defs);
-    if args.json {
+    if args.json_texts {
+        printer.data(report::json_with_texts(&checks));
+    } else if args.json {
         printer.data(report::json(&checks));
     } else {
         printer

@@ -157,7 +157,11 @@ fn read_existing(config_path: &Path) -> Result<TopLevel, CliError> {
         .map(TopLevel)
         .map_err(|problems| {
             CliError::failure(tr!("err-gc-unreadable", path = config_path.display()))
-                .cause(problems.to_string().trim_end())
+                .cause(
+                    crate::i18n::problems::problems(&problems)
+                        .to_string()
+                        .trim_end(),
+                )
                 .hint(tr!("hint-gc-unreadable", cmd = "matrixd check-config"))
         })
 }

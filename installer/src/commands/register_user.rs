@@ -109,8 +109,11 @@ fn target(args: &RegisterUserArgs) -> Result<Target, CliError> {
         .hint("matrixctl register-user -c /etc/matrixd/homeserver.yaml"));
     }
     let settings = matrixd::config::registration_settings(&args.config).map_err(|problems| {
-        CliError::failure(tr!("err-reg-read-secret", paths = show_paths(&args.config)))
-            .cause(problems.to_string().trim_end())
+        CliError::failure(tr!("err-reg-read-secret", paths = show_paths(&args.config))).cause(
+            crate::i18n::problems::problems(&problems)
+                .to_string()
+                .trim_end(),
+        )
     })?;
     let Some(secret) = settings.shared_secret else {
         let mut e = CliError::failure(tr!(
@@ -259,7 +262,7 @@ pub fn run(args: RegisterUserArgs, printer: &Printer) -> Result<ExitStatus, CliE
             };
             Err(
                 CliError::failure(tr!("err-reg-received", status = status, message = message))
-                    .cause(format!("errcode {errcode}"))
+                    .cause(tr!("reg-errcode", errcode = errcode))
                     .hint(hint),
             )
         }

@@ -89,7 +89,8 @@ pub struct Outcome {
     pub status: Status,
     pub summary: Text,
     pub fix: Option<Text>,
-    pub details: BTreeMap<String, String>,
+    /// Shown in the current language with `-v`; serialised in English.
+    pub details: BTreeMap<String, Text>,
 }
 
 impl Outcome {
@@ -118,7 +119,13 @@ impl Outcome {
         self
     }
     pub fn detail(mut self, key: &str, value: impl std::fmt::Display) -> Self {
-        self.details.insert(key.to_string(), value.to_string());
+        self.details
+            .insert(key.to_string(), Text::Raw(value.to_string()));
+        self
+    }
+    /// A detail that is a sentence (shown in the user's language).
+    pub fn detail_text(mut self, key: &str, value: Text) -> Self {
+        self.details.insert(key.to_string(), value);
         self
     }
 }
@@ -132,7 +139,7 @@ pub struct Check {
     /// Shown in the current language; serialised in English (`--json` is for machines).
     pub summary: Text,
     pub fix: Option<Text>,
-    pub details: BTreeMap<String, String>,
+    pub details: BTreeMap<String, Text>,
 }
 
 impl Check {

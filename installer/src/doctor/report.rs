@@ -49,6 +49,32 @@ pub fn json(checks: &[Check]) -> String {
     .expect("the report serialises")
 }
 
+/// The JSON report with every check's texts also as data (`Text::to_wire`: message ids and
+/// arguments) under `texts`, for a matrixctl that shows them in its own language (doctor run
+/// as the service user hands its database checks back this way).
+pub fn json_with_texts(checks: &[Check]) -> String {
+    let mut doc = serde_json::to_value(JsonReport {
+        schema: JSON_SCHEMA,
+        summary: Summary::of(checks),
+        checks,
+    })
+    .expect("the report serialises");
+    if let Some(list) = doc["checks"].as_array_mut() {
+        for (c, j) in checks.iter().zip(list) {
+            j["texts"] = serde_json::json!({
+                "summary": c.summary.to_wire(),
+                "fix": c.fix.as_ref().map(crate::i18n::Text::to_wire),
+                "details": c
+                    .details
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_wire()))
+                    .collect::<serde_json::Map<_, _>>(),
+            });
+        }
+    }
+    serde_json::to_string_pretty(&doc).expect("the report serialises")
+}
+
 /// The status marks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Symbols {
@@ -112,6 +138,7 @@ pub fn human(checks: &[Check], verbose: bool, symbols: Symbols) -> String {
             }
             if verbose {
                 for (k, v) in &c.details {
+                    let v = v.to_string();
                     let mut lines = v.lines();
                     out.push_str(&format!("      {k}: {}\n", lines.next().unwrap_or("")));
                     for l in lines {

@@ -95,10 +95,7 @@ impl Run<'_> {
         match (uid, gid) {
             (Some(u), Some(g)) => Ok(Some((u, g))),
             _ if !self.opts.activate => Ok(None),
-            _ => Err(format!(
-                "user {} or group {} does not exist",
-                o.user, o.group
-            )),
+            _ => Err(tr!("exec-no-owner", user = o.user, group = o.group)),
         }
     }
 
@@ -491,9 +488,11 @@ impl Run<'_> {
                     }
                 }
                 if !done {
-                    return Err(format!(
-                        "no `http {{` line found in {}; add `{line}` inside its http block by hand",
-                        file.display()
+                    return Err(tr!(
+                        "exec-no-http-block",
+                        block = "http {",
+                        path = file.display(),
+                        line = line
                     ));
                 }
                 let mode = std::fs::metadata(&host)
@@ -688,7 +687,7 @@ pub fn wait_for(url: &str, connect: &str, ca: Option<&Path>) -> Result<u128, Str
             }
             tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         }
-        Err(format!("{url} did not answer within 60 s ({last})"))
+        Err(tr!("exec-no-answer", url = url, seconds = 60, last = last))
     })
 }
 

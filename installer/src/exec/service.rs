@@ -104,7 +104,7 @@ pub fn ensure(s: &ServiceStep, changed: bool, unit_changed: bool) -> Result<Outc
             if let Some(pid) = live
                 && !system::terminate(pid, 30)
             {
-                return Err(format!("{} (pid {pid}) did not stop", s.name));
+                return Err(crate::tr!("exec-did-not-stop", name = s.name, pid = pid));
             }
             let pid = system::spawn_detached(argv, user, cwd, pid_file, log)?;
             let how = format!(
@@ -168,9 +168,10 @@ pub fn ensure(s: &ServiceStep, changed: bool, unit_changed: bool) -> Result<Outc
             if is_running(s) {
                 Ok(Outcome::AlreadyRunning)
             } else {
-                Err(format!(
-                    "{why}, and {} cannot be started without it; boot with it, or start {} by hand",
-                    s.name, s.name
+                Err(crate::tr!(
+                    "exec-cannot-start-without",
+                    why = why,
+                    name = s.name
                 ))
             }
         }
@@ -194,16 +195,16 @@ pub fn stop(s: &ServiceStep, stop_cmd: &crate::plan::model::Cmd) -> Result<bool,
                         let _ = std::fs::remove_file(pid_file);
                         Ok(true)
                     } else {
-                        Err(format!("{} (pid {pid}) did not stop", s.name))
+                        Err(crate::tr!("exec-did-not-stop", name = s.name, pid = pid))
                     }
                 }
                 None => Ok(false),
             }
         }
-        _ => Err(format!(
-            "{}: cannot stop {} without the service manager",
-            no_manager_note(s),
-            s.name
+        _ => Err(crate::tr!(
+            "exec-cannot-stop-without",
+            note = no_manager_note(s),
+            name = s.name
         )),
     }
 }

@@ -295,7 +295,81 @@ fn dynamic_ids() -> Vec<String> {
     let mut ids = crate::cli::catalogue_ids();
     ids.extend(crate::answers::catalogue_ids());
     ids.extend(crate::doctor::catalogue_ids());
+    ids.extend(
+        matrixd::config::message_ids()
+            .into_iter()
+            .map(str::to_string),
+    );
     ids
+}
+
+/// Every message the server's config loader can produce (`matrixd::config::message_ids`: its
+/// kinds, fixes and value descriptions) is in both catalogues: a new problem without a
+/// translation fails here.
+#[test]
+fn every_config_problem_id_is_in_both_catalogues() {
+    let en = messages(EN_FTL);
+    let fa = messages(FA_FTL);
+    let ids = matrixd::config::message_ids();
+    assert!(ids.len() > 100, "only {} ids", ids.len());
+    for id in ids {
+        assert!(en.contains_key(id), "en/matrixctl.ftl lacks {id}");
+        assert!(fa.contains_key(id), "fa/matrixctl.ftl lacks {id}");
+    }
+}
+
+/// One instance of every problem message, with the server's own words.
+fn config_examples() -> Vec<(Text, String)> {
+    use matrixd::config::{Expected, Fix, Found, Kind};
+    let mut out = Vec::new();
+    for k in Kind::examples() {
+        out.push((problems::kind(&k), k.to_string()));
+    }
+    for f in Fix::examples() {
+        out.push((problems::fix(&f), f.to_string()));
+    }
+    for e in Expected::examples() {
+        out.push((problems::message(&e.message()), e.to_string()));
+    }
+    for f in Found::examples() {
+        out.push((problems::message(&f.message()), f.to_string()));
+    }
+    for k in matrixd::keys::KeyError::examples() {
+        out.push((problems::message(&k.message()), k.to_string()));
+    }
+    out
+}
+
+/// matrixctl's English for a config problem is what matrixd prints, byte for byte (every
+/// variant, and a whole problem with its key and fix); the Persian is Persian, with the
+/// values isolated.
+#[test]
+fn config_problems_read_in_english_as_matrixd_prints_them_and_in_persian() {
+    use matrixd::config::{Expected, Fix, Found, Kind, Problem, Problems};
+    for (text, server) in config_examples() {
+        assert_eq!(text.in_lang(Lang::En), server);
+        let fa = text.in_lang(Lang::Fa);
+        assert!(fa.chars().any(is_arabic_script), "not Persian: {fa:?}");
+    }
+    let mut ps = Problems::default();
+    ps.push(Problem::warning("listeners", Kind::NoListeners).fix(Fix::AddListener));
+    ps.push(
+        Problem::error(
+            "database.args.port",
+            Kind::WrongType {
+                expected: Expected::Integer { min: 1, max: 65535 },
+                found: Found::Str { value: "x".into() },
+            },
+        )
+        .fix(Fix::QuoteValue { key: "port".into() }),
+    );
+    ps.push(Problem::error("", Kind::NoConfigFile));
+    assert_eq!(problems::problems(&ps).in_lang(Lang::En), ps.to_string());
+    let fa = problems::problems(&ps).in_lang(Lang::Fa);
+    assert!(
+        fa.starts_with("خطا: \u{2068}database.args.port\u{2069}: باید یک عدد صحیح از \u{2068}1\u{2069} تا \u{2068}65535\u{2069} باشد، اما رشته‌ی \u{2068}\"x\"\u{2069} است\n  راه رفع: "),
+        "{fa}"
+    );
 }
 
 /// The English catalogue's help texts are the derived ones: English `--help` is unchanged, and
@@ -336,4 +410,29 @@ fn english_help_is_the_derived_help_and_persian_is_translated() {
         assert_eq!(d, e, "{name}: English help differs from the derived help");
         assert_ne!(d, f, "{name}: Persian help is not translated");
     }
+}
+
+/// A text handed from one matrixctl to another (doctor run as the service user) comes back as
+/// the same message tree, so it renders in the receiver's language.
+#[test]
+fn texts_cross_processes_as_ids_and_arguments() {
+    let inner = msg!("db-default-user");
+    let text = Text::Concat(vec![
+        msg!("db-describe-pg-socket", user = "", dbname = "matrixd").with_arg("user", inner),
+        Text::Raw(" · ".into()),
+        msg!("db-migrations-ok", n = 17),
+    ]);
+    let wire = serde_json::to_string(&text.to_wire()).unwrap();
+    assert!(!wire.contains("local socket"), "words are not sent: {wire}");
+    let back = Text::from_wire(&serde_json::from_str(&wire).unwrap()).unwrap();
+    // The same tree (arguments by name, in any order): the same words in either language.
+    assert_eq!(back.in_lang(Lang::Fa), text.in_lang(Lang::Fa));
+    assert_ne!(back.in_lang(Lang::Fa), back.in_lang(Lang::En));
+    assert!(
+        back.in_lang(Lang::En)
+            .starts_with("PostgreSQL (user)@(local socket)/matrixd · 17 migrations")
+    );
+    assert_eq!(Text::from_wire(&serde_json::json!(3)), None);
+    let unknown = serde_json::json!({"id": "no-such-message", "args": {}});
+    assert_eq!(Text::from_wire(&unknown), None);
 }

@@ -320,6 +320,7 @@ fn persian_report_has_its_own_snapshot_and_the_json_stays_english() {
     let (code, human, err) = doctor(&args);
     assert_eq!(code, 1, "{err}");
     golden("doctor-report.fa.txt", &redact(&human, dir.path()));
+    assert_eq!(english_words(&human), Vec::<String>::new(), "{human}");
     assert!(human.contains("پیکربندی\n"), "{human}");
     assert!(human.contains("  ✓ config.parse "), "{human}");
     assert!(
@@ -351,4 +352,121 @@ fn persian_report_has_its_own_snapshot_and_the_json_stays_english() {
         .env("LANG", "fa_IR.UTF-8");
     let out = cmd.output().unwrap();
     assert_eq!(crate::stdout(&out), human);
+}
+
+/// Latin-script words a Persian text shows as words rather than as isolated fragments: outside
+/// every FSI … PDI, leaving out check ids and values shown as they are (host names, URLs,
+/// paths), `-v` detail keys, an English term in parentheses after its Persian one, and product
+/// and protocol names.
+pub fn english_words(text: &str) -> Vec<String> {
+    const NAMES: &[&str] = &[
+        "matrixd",
+        "matrixctl",
+        "ACME",
+        "Synapse",
+        "YAML",
+        "TURN",
+        "TLS",
+        "PEM",
+        "DNS",
+        "IP",
+        "IPv4",
+        "CA",
+        "CIDR",
+        "URL",
+        "PostgreSQL",
+        "SQLite",
+        "nginx",
+        "coturn",
+        "stderr",
+        "glob",
+        "http",
+        "https",
+    ];
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut plain = String::new();
+        let mut depth = 0;
+        for c in line.chars() {
+            match c {
+                '\u{2068}' => depth += 1,
+                '\u{2069}' => depth -= 1,
+                _ if depth == 0 => plain.push(c),
+                _ => plain.push(' '),
+            }
+        }
+        // "(list)" after its Persian name.
+        let mut kept = String::new();
+        let mut rest = plain.as_str();
+        while let Some(i) = rest.find('(') {
+            kept.push_str(&rest[..i]);
+            let Some(j) = rest[i..].find(')') else {
+                rest = &rest[i..];
+                break;
+            };
+            let inner = &rest[i + 1..i + j];
+            if !inner.is_ascii() {
+                kept.push_str(inner);
+            }
+            rest = &rest[i + j + 1..];
+        }
+        kept.push_str(rest);
+        let trimmed = kept.trim_start();
+        let mut words = trimmed.split_whitespace().peekable();
+        // A report line: a mark and a check id; a detail line: `key:`.
+        if let Some(first) = words.peek()
+            && (first.ends_with(':') && first.is_ascii() && line.starts_with("      "))
+        {
+            words.next();
+        }
+        for w in words {
+            // A value shown as it is: a check id, host name, URL, key id or path.
+            if w.contains(['.', ':', '/', '@', '_', '[']) {
+                continue;
+            }
+            for word in w.split(|c: char| !c.is_ascii_alphanumeric()) {
+                if word.chars().any(|c| c.is_ascii_alphabetic())
+                    && !NAMES.contains(&word)
+                    && word.len() > 1
+                {
+                    out.push(word.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A homeserver.yaml with problems, in Persian: the server's loader names each problem by id
+/// and matrixctl words it from its catalogue, so the report (with every problem, `-v`) reads
+/// in Persian with keys, paths and values isolated; the English run shows matrixd's own words.
+#[test]
+fn persian_report_of_a_broken_config_words_the_loaders_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Conf::new(dir.path(), 8008)
+        .set("enable_registraton", "false")
+        .set("turn_user_lifetime", "\"soon\"")
+        .set("admin_contact", "\"mailto:admin@example.test\"")
+        .write();
+    let c = cfg.to_str().unwrap();
+    let args = ["-v", "--offline", "-c", c, "config"];
+    let (code, human, err) = doctor(&[&["--lang", "fa"][..], &args[..]].concat());
+    assert_eq!(code, 1, "{err}");
+    golden("doctor-config-problems.fa.txt", &redact(&human, dir.path()));
+    assert_eq!(english_words(&human), Vec::<String>::new(), "{human}");
+    assert!(
+        human
+            .contains("\u{2068}turn_user_lifetime\u{2069}: \u{2068}\"soon\"\u{2069} مدت زمان نیست"),
+        "{human}"
+    );
+
+    let (_, en, _) = doctor(&args);
+    assert!(english_words(&en).contains(&"duration".to_string()), "{en}");
+    let (_, problems) = matrixd::config::load_files(std::slice::from_ref(&cfg));
+    for p in problems.0 {
+        let line = p.to_string();
+        let first = line.lines().next().unwrap();
+        let (_, what) = first.split_once(": ").unwrap();
+        assert!(en.contains(what), "{what} missing from:\n{en}");
+    }
 }

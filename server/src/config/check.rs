@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use yaml_serde::{Mapping, Value};
 
 use super::known;
-use super::problem::{Problem, Problems};
+use super::problem::{Expected, Fix, Kind, Problem, Problems, Quoted};
 use super::reader::Section;
 use super::{
     Config, DEFAULT_MAX_UPLOAD_SIZE, Database, Listener, ListenerType, PostgresArgs, Resource,
@@ -21,11 +21,11 @@ pub fn is_valid_server_name(name: &str) -> bool {
 }
 
 /// Parses Synapse's size strings: an integer number of bytes, or a number with a K/M/G suffix.
-pub fn parse_size(v: &Value) -> Result<u64, String> {
+pub fn parse_size(v: &Value) -> Result<u64, Kind> {
     match v {
-        Value::Number(n) => n
-            .as_u64()
-            .ok_or_else(|| format!("{n} is not a positive whole number")),
+        Value::Number(n) => n.as_u64().ok_or_else(|| Kind::NotWhole {
+            value: n.to_string(),
+        }),
         Value::String(s) => {
             let s = s.trim();
             let (num, mult) = match s.chars().last() {
@@ -37,22 +37,24 @@ pub fn parse_size(v: &Value) -> Result<u64, String> {
             num.trim()
                 .parse::<u64>()
                 .map(|n| n * mult)
-                .map_err(|_| format!("{s:?} is not a size"))
+                .map_err(|_| Kind::NotSize {
+                    value: Quoted(s.to_string()),
+                })
         }
-        other => Err(format!(
-            "expected a size, found {}",
-            super::reader::describe(other)
-        )),
+        other => Err(Kind::WrongType {
+            expected: Expected::Size,
+            found: super::reader::describe(other),
+        }),
     }
 }
 
 /// Parses Synapse's durations: an integer number of milliseconds, or a number with a unit
 /// (`s`, `m`, `h`, `d`, `w`, `y`).
-pub fn parse_duration_ms(v: &Value) -> Result<u64, String> {
+pub fn parse_duration_ms(v: &Value) -> Result<u64, Kind> {
     match v {
-        Value::Number(n) => n
-            .as_u64()
-            .ok_or_else(|| format!("{n} is not a positive whole number of milliseconds")),
+        Value::Number(n) => n.as_u64().ok_or_else(|| Kind::NotWholeMs {
+            value: n.to_string(),
+        }),
         Value::String(s) => {
             let s = s.trim();
             let unit: u64 = match s.chars().last() {
@@ -68,12 +70,14 @@ pub fn parse_duration_ms(v: &Value) -> Result<u64, String> {
             num.trim()
                 .parse::<u64>()
                 .map(|n| n * unit)
-                .map_err(|_| format!("{s:?} is not a duration"))
+                .map_err(|_| Kind::NotDuration {
+                    value: Quoted(s.to_string()),
+                })
         }
-        other => Err(format!(
-            "expected a duration, found {}",
-            super::reader::describe(other)
-        )),
+        other => Err(Kind::WrongType {
+            expected: Expected::Duration,
+            found: super::reader::describe(other),
+        }),
     }
 }
 
@@ -83,8 +87,10 @@ fn read_turn(r: &mut Section<'_>) -> TurnConfig {
         if !(u.starts_with("turn:") || u.starts_with("turns:") || u.starts_with("stun:")) {
             r.error(
                 &format!("turn_uris[{i}]"),
-                format!("{u:?} is not a TURN URI"),
-                "use turn:host:3478?transport=udp style URIs",
+                Kind::NotTurnUri {
+                    uri: Quoted(u.clone()),
+                },
+                Fix::TurnUriForm,
             );
         }
     }
@@ -96,11 +102,7 @@ fn read_turn(r: &mut Section<'_>) -> TurnConfig {
         Some(v) => match parse_duration_ms(v) {
             Ok(ms) => ms,
             Err(e) => {
-                r.error(
-                    "turn_user_lifetime",
-                    e,
-                    "use a duration such as \"1h\" or \"30m\"",
-                );
+                r.error("turn_user_lifetime", e, Fix::DurationHoursMinutes);
                 3600 * 1000
             }
         },
@@ -108,26 +110,13 @@ fn read_turn(r: &mut Section<'_>) -> TurnConfig {
     let allow_guests = r.boolean("turn_allow_guests").unwrap_or(true);
     let has_creds = shared_secret.is_some() || (username.is_some() && password.is_some());
     if !uris.is_empty() && !has_creds {
-        r.push(
-            Problem::warning("turn_uris", "TURN URIs are set but neither turn_shared_secret nor turn_username/turn_password; clients get no TURN server")
-                .fix("set turn_shared_secret to coturn's static-auth-secret"),
-        );
+        r.push(Problem::warning("turn_uris", Kind::TurnNoCredentials).fix(Fix::TurnSharedSecret));
     }
     if uris.is_empty() && has_creds {
-        r.push(
-            Problem::warning(
-                "turn_shared_secret",
-                "TURN credentials are set but turn_uris is empty; clients get no TURN server",
-            )
-            .fix("list your TURN server in turn_uris"),
-        );
+        r.push(Problem::warning("turn_shared_secret", Kind::TurnNoUris).fix(Fix::TurnListServer));
     }
     if username.is_some() != password.is_some() {
-        r.error(
-            "turn_username",
-            "turn_username and turn_password must be set together",
-            "set both, or use turn_shared_secret instead",
-        );
+        r.error("turn_username", Kind::TurnHalfStatic, Fix::TurnSetBoth);
     }
     TurnConfig {
         uris,
@@ -173,15 +162,15 @@ pub fn build(top: &Mapping) -> (Option<Config>, Problems) {
 fn build_root(r: &mut Section<'_>) -> Option<Config> {
     let server_name = r.string("server_name");
     match &server_name {
-        None if !r.contains("server_name") => r.error(
-            "server_name",
-            "is required",
-            "set server_name to the domain in your users' ids, e.g. server_name: example.org (it can never change later)",
-        ),
+        None if !r.contains("server_name") => {
+            r.error("server_name", Kind::Required, Fix::SetServerName)
+        }
         Some(name) if !is_valid_server_name(name) => r.error(
             "server_name",
-            format!("{name:?} is not a valid server name"),
-            "use a DNS name (example.org), an IPv4 address, or [IPv6], optionally with :port",
+            Kind::InvalidServerName {
+                name: Quoted(name.clone()),
+            },
+            Fix::ServerNameForms,
         ),
         _ => {}
     }
@@ -197,8 +186,10 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
             _ => {
                 r.error(
                     "public_baseurl",
-                    format!("{s:?} is not an http(s) URL"),
-                    "use the URL clients reach, e.g. public_baseurl: https://matrix.example.org/",
+                    Kind::NotHttpUrl {
+                        url: Quoted(s.clone()),
+                    },
+                    Fix::PublicBaseurl,
                 );
                 None
             }
@@ -238,8 +229,8 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     {
         r.error(
             "enable_registration",
-            "open registration without any verification lets anyone create accounts (and spam from them)",
-            "set registration_requires_token: true, or set enable_registration_without_verification: true if you really want open sign-up",
+            Kind::OpenRegistration,
+            Fix::RequireToken,
         );
     }
 
@@ -247,8 +238,8 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     if report_stats.is_none() && !r.contains("report_stats") {
         r.error(
             "report_stats",
-            "is required: say whether to report anonymous usage statistics",
-            "add report_stats: false (or true)",
+            Kind::ReportStatsRequired,
+            Fix::AddReportStats,
         );
     }
 
@@ -257,11 +248,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         Some(v) => match parse_size(v) {
             Ok(n) => n,
             Err(e) => {
-                r.error(
-                    "max_upload_size",
-                    e,
-                    "use bytes or a size such as \"50M\" or \"512K\"",
-                );
+                r.error("max_upload_size", e, Fix::UploadSize);
                 DEFAULT_MAX_UPLOAD_SIZE
             }
         },
@@ -287,10 +274,12 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         && !p.is_file()
     {
         r.error(
-                "log_config",
-                format!("file {} does not exist", p.display()),
-                "create it (matrixctl generate-config writes one) or remove log_config to log to stderr",
-            );
+            "log_config",
+            Kind::FileMissing {
+                path: p.display().to_string(),
+            },
+            Fix::LogConfig,
+        );
     }
 
     let tls_certificate_path = r.string("tls_certificate_path").map(|p| absolute(&p));
@@ -304,8 +293,10 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         {
             r.error(
                 key,
-                format!("file {} does not exist", p.display()),
-                "point it at an existing PEM file",
+                Kind::FileMissing {
+                    path: p.display().to_string(),
+                },
+                Fix::PemFile,
             );
         }
     }
@@ -314,8 +305,8 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     {
         r.error(
             "listeners",
-            "a listener has tls: true but tls_certificate_path and tls_private_key_path are not both set",
-            "set both to PEM files (the certificate as a full chain), or set tls: false and terminate TLS in a reverse proxy",
+            Kind::TlsListenerNoCertificate,
+            Fix::TlsListener,
         );
     }
 
@@ -370,11 +361,11 @@ fn read_presence(r: &mut Section<'_>) -> super::PresenceMode {
             Some(Value::String(s)) if s == "untracked" => mode = PresenceMode::Untracked,
             Some(other) => section.error(
                 "enabled",
-                format!(
-                    "expected true, false or \"untracked\", found {}",
-                    super::reader::describe(other)
-                ),
-                "set presence.enabled to true, false or untracked",
+                Kind::WrongType {
+                    expected: Expected::Presence,
+                    found: super::reader::describe(other),
+                },
+                Fix::PresenceValues,
             ),
         }
         section.finish(known::PRESENCE, known::SYNAPSE_PRESENCE);
@@ -392,11 +383,13 @@ fn check_parent_exists(r: &Section<'_>, key: &str, path: &Path) {
     {
         r.error(
             key,
-            format!("directory {} does not exist", parent.display()),
-            format!(
-                "create it with `mkdir -p {}`, or point {key} somewhere that exists",
-                parent.display()
-            ),
+            Kind::DirectoryMissing {
+                path: parent.display().to_string(),
+            },
+            Fix::CreateDirectory {
+                path: parent.display().to_string(),
+                key: key.to_string(),
+            },
         );
     }
 }
@@ -405,18 +398,30 @@ fn check_signing_key(r: &Section<'_>, path: &Path) {
     match std::fs::read_to_string(path) {
         Ok(text) => {
             if let Err(e) = crate::keys::parse_signing_keys(&text) {
-                r.error("signing_key_path", format!("{}: {e}", path.display()), "restore the key from a backup; a new key makes other servers distrust old events")
+                r.error(
+                    "signing_key_path",
+                    Kind::SigningKeyInvalid {
+                        path: path.display().to_string(),
+                        error: e,
+                    },
+                    Fix::RestoreKey,
+                )
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => r.error(
             "signing_key_path",
-            format!("file {} does not exist", path.display()),
-            "create it with `matrixctl generate-config` (it adds only missing files), or fix the path",
+            Kind::FileMissing {
+                path: path.display().to_string(),
+            },
+            Fix::CreateKey,
         ),
         Err(e) => r.error(
             "signing_key_path",
-            format!("cannot read {}: {e}", path.display()),
-            "make it readable by the user matrixd runs as (and by nobody else: chmod 600)",
+            Kind::CannotRead {
+                path: path.display().to_string(),
+                error: e.to_string(),
+            },
+            Fix::KeyReadable,
         ),
     }
 }
@@ -431,16 +436,24 @@ pub(super) fn read_secret(r: &mut Section<'_>, key: &str) -> Option<SecretSource
         (Some(_), Some(_)) => {
             r.error(
                 key,
-                format!("both {key} and {path_key} are set"),
-                format!("keep only one of {key} and {path_key}"),
+                Kind::BothSet {
+                    key: key.to_string(),
+                    path_key: path_key.clone(),
+                },
+                Fix::KeepOne {
+                    key: key.to_string(),
+                    path_key: path_key.clone(),
+                },
             );
             None
         }
         (Some(s), None) if s.is_empty() => {
             r.error(
                 key,
-                "is empty",
-                format!("set a long random string, or remove {key}"),
+                Kind::IsEmpty,
+                Fix::RandomSecret {
+                    key: key.to_string(),
+                },
             );
             None
         }
@@ -453,8 +466,10 @@ pub(super) fn read_secret(r: &mut Section<'_>, key: &str) -> Option<SecretSource
                     if v.is_empty() {
                         r.error(
                             &path_key,
-                            format!("{} is empty", path.display()),
-                            "put the secret in the file, or delete the file so matrixd creates one",
+                            Kind::FileEmpty {
+                                path: path.display().to_string(),
+                            },
+                            Fix::SecretInFile,
                         );
                         None
                     } else {
@@ -468,15 +483,21 @@ pub(super) fn read_secret(r: &mut Section<'_>, key: &str) -> Option<SecretSource
                     check_parent_exists(r, &path_key, &path);
                     r.warning(
                         &path_key,
-                        format!(
-                            "{} does not exist yet; matrixd creates it on first start",
-                            path.display()
-                        ),
+                        Kind::SecretNotYet {
+                            path: path.display().to_string(),
+                        },
                     );
                     Some(SecretSource::File { path, value: None })
                 }
                 Err(e) => {
-                    r.error(&path_key, format!("cannot read {}: {e}", path.display()), "make it readable by the user matrixd runs as (chmod 600, owned by that user)");
+                    r.error(
+                        &path_key,
+                        Kind::CannotRead {
+                            path: path.display().to_string(),
+                            error: e.to_string(),
+                        },
+                        Fix::SecretReadable,
+                    );
                     None
                 }
             }
@@ -491,7 +512,7 @@ fn read_metrics(l: &mut Section<'_>, enable_metrics: bool) -> Option<ListenerTyp
     if enable_metrics {
         return Some(ListenerType::Metrics);
     }
-    l.warning("type", "a metrics listener is configured but enable_metrics is false; it is ignored (set enable_metrics: true)");
+    l.warning("type", Kind::MetricsDisabled);
     None
 }
 
@@ -499,13 +520,7 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
     let enable_metrics = r.boolean("enable_metrics").unwrap_or(false);
     let Some(items) = r.list("listeners") else {
         if !r.contains("listeners") {
-            r.push(
-                Problem::warning(
-                    "listeners",
-                    "no listeners configured; matrixd will not answer any request",
-                )
-                .fix("add an http listener on port 8008 with resources [client, federation]"),
-            );
+            r.push(Problem::warning("listeners", Kind::NoListeners).fix(Fix::AddListener));
         }
         return Vec::new();
     };
@@ -517,7 +532,13 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
         };
         let port = l.integer("port", 0, 65535);
         if port.is_none() && !l.contains("port") {
-            l.error("port", "is required", "add port: 8008");
+            l.error(
+                "port",
+                Kind::Required,
+                Fix::Add {
+                    line: "port: 8008".into(),
+                },
+            );
         }
         let kind = l.string("type");
         let mut skip = false;
@@ -528,19 +549,27 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
                 Some(t) => listener_type = t,
                 None => skip = true,
             },
-            None if !l.contains("type") => l.error("type", "is required", "add type: http"),
+            None if !l.contains("type") => l.error(
+                "type",
+                Kind::Required,
+                Fix::Add {
+                    line: "type: http".into(),
+                },
+            ),
             None => {}
             Some(t) if known::SYNAPSE_LISTENER_TYPES.contains(&t) => {
                 l.warning(
                     "type",
-                    format!("{t} listeners are not supported by matrixd; this listener is ignored"),
+                    Kind::ListenerTypeUnsupported {
+                        kind: t.to_string(),
+                    },
                 );
                 skip = true;
             }
             Some(t) => l.error(
                 "type",
-                format!("unknown listener type {t:?}"),
-                "use type: http",
+                Kind::UnknownListenerType { kind: t.into() },
+                Fix::UseTypeHttp,
             ),
         }
         let mut bind_addresses = l.string_list("bind_addresses").unwrap_or_default();
@@ -551,8 +580,10 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
             if a.parse::<std::net::IpAddr>().is_err() {
                 l.error(
                     &format!("bind_addresses[{j}]"),
-                    format!("{a:?} is not an IP address"),
-                    "use an address such as 127.0.0.1, ::1, 0.0.0.0 or ::",
+                    Kind::NotIpAddress {
+                        address: Quoted(a.clone()),
+                    },
+                    Fix::IpAddress,
                 );
             }
         }
@@ -579,21 +610,28 @@ pub(super) fn read_listeners(r: &mut Section<'_>) -> Vec<Listener> {
                         None if known::SYNAPSE_RESOURCE_NAMES.contains(&name.as_str()) => rs
                             .warning(
                                 &format!("names[{k}]"),
-                                format!(
-                                    "the {name:?} resource is not supported by matrixd; ignored"
-                                ),
+                                Kind::ResourceUnsupported {
+                                    name: Quoted(name.clone()),
+                                },
                             ),
                         None => {
-                            let hint = known::closest(&name, known::RESOURCE_NAMES.iter().copied())
-                                .map(|s| format!("did you mean `{s}`? "))
-                                .unwrap_or_default();
+                            let names = known::RESOURCE_NAMES.join(", ");
+                            let fix = match known::closest(
+                                &name,
+                                known::RESOURCE_NAMES.iter().copied(),
+                            ) {
+                                Some(s) => Fix::ResourceDidYouMean {
+                                    name: s.to_string(),
+                                    names,
+                                },
+                                None => Fix::Resources { names },
+                            };
                             rs.error(
                                 &format!("names[{k}]"),
-                                format!("unknown resource {name:?}"),
-                                format!(
-                                    "{hint}matrixd serves: {}",
-                                    known::RESOURCE_NAMES.join(", ")
-                                ),
+                                Kind::UnknownResource {
+                                    name: Quoted(name.clone()),
+                                },
+                                fix,
                             )
                         }
                     }
@@ -642,11 +680,7 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
     let _ = db.integer("txn_limit", 0, i64::MAX);
     let result = match name.as_deref() {
         None if !db.contains("name") => {
-            db.error(
-                "name",
-                "is required",
-                "use name: sqlite3 or name: psycopg2 (PostgreSQL)",
-            );
+            db.error("name", Kind::Required, Fix::DatabaseName);
             None
         }
         None => None,
@@ -657,11 +691,7 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
                     let _ = args.integer("cp_min", 0, 1000);
                     let _ = args.integer("cp_max", 0, 1000);
                     if p.is_none() && !args.contains("database") {
-                        args.error(
-                            "database",
-                            "is required for sqlite3",
-                            "set it to the database file, e.g. /var/lib/matrixd/homeserver.db",
-                        );
+                        args.error("database", Kind::RequiredForSqlite, Fix::SqliteFile);
                     }
                     let p = p.map(|p| {
                         if p == ":memory:" {
@@ -686,11 +716,7 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
         Some("psycopg2") | Some("postgres") | Some("postgresql") => {
             let Some(mut args) = db.section("args") else {
                 if !db.contains("args") {
-                    db.error(
-                        "args",
-                        "is required for psycopg2",
-                        "add args with user, password, dbname (or database), host and port",
-                    );
+                    db.error("args", Kind::RequiredForPostgres, Fix::PostgresArgs);
                 }
                 return None;
             };
@@ -699,11 +725,7 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
             let dbname_key = args.string("dbname");
             let database_key = args.string("database");
             if dbname_key.is_some() && database_key.is_some() {
-                args.error(
-                    "dbname",
-                    "both dbname and database are set",
-                    "keep one of them (they mean the same)",
-                );
+                args.error("dbname", Kind::DbnameAndDatabase, Fix::KeepOneSame);
             }
             let host = args.string("host");
             let port = match args.raw("port") {
@@ -712,8 +734,10 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
                     Err(_) => {
                         args.error(
                             "port",
-                            format!("{s:?} is not a port number"),
-                            "use a number such as 5432",
+                            Kind::NotPort {
+                                value: Quoted(s.clone()),
+                            },
+                            Fix::PortNumber,
                         );
                         None
                     }
@@ -726,8 +750,11 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
             if cp_min > cp_max {
                 args.error(
                     "cp_min",
-                    format!("cp_min ({cp_min}) is larger than cp_max ({cp_max})"),
-                    "make cp_min at most cp_max",
+                    Kind::CpMinAboveMax {
+                        min: cp_min,
+                        max: cp_max,
+                    },
+                    Fix::CpMin,
                 );
             }
             let sslmode = args.string("sslmode");
@@ -744,8 +771,10 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
             {
                 args.error(
                     "sslmode",
-                    format!("unknown sslmode {m:?}"),
-                    "use disable, prefer, require, verify-ca or verify-full",
+                    Kind::UnknownSslmode {
+                        mode: Quoted(m.clone()),
+                    },
+                    Fix::Sslmodes,
                 );
             }
             let sslrootcert = args.string("sslrootcert").map(PathBuf::from);
@@ -770,8 +799,8 @@ fn read_database(r: &mut Section<'_>) -> Option<Database> {
         Some(other) => {
             db.error(
                 "name",
-                format!("unknown database engine {other:?}"),
-                "use sqlite3 or psycopg2 (PostgreSQL)",
+                Kind::UnknownEngine { name: other.into() },
+                Fix::Engines,
             );
             None
         }
@@ -798,13 +827,19 @@ fn read_trusted_key_servers(r: &mut Section<'_>) -> Vec<TrustedKeyServer> {
         };
         let name = t.string("server_name");
         match &name {
-            None if !t.contains("server_name") => {
-                t.error("server_name", "is required", "add server_name: matrix.org")
-            }
+            None if !t.contains("server_name") => t.error(
+                "server_name",
+                Kind::Required,
+                Fix::Add {
+                    line: "server_name: matrix.org".into(),
+                },
+            ),
             Some(n) if !is_valid_server_name(n) => t.error(
                 "server_name",
-                format!("{n:?} is not a valid server name"),
-                "use a server name such as matrix.org",
+                Kind::InvalidServerName {
+                    name: Quoted(n.clone()),
+                },
+                Fix::ServerNameExample,
             ),
             _ => {}
         }
@@ -819,10 +854,7 @@ fn read_trusted_key_servers(r: &mut Section<'_>) -> Vec<TrustedKeyServer> {
                     (Some(id), Some(key)) if id.starts_with("ed25519:") => {
                         verify_keys.push((id.to_string(), key.to_string()))
                     }
-                    _ => keys.push(Problem::error(
-                        keys.path.clone(),
-                        "entries must look like \"ed25519:auto\": \"<base64 public key>\"",
-                    )),
+                    _ => keys.push(Problem::error(keys.path.clone(), Kind::VerifyKeysForm)),
                 }
             }
         }

@@ -9,6 +9,7 @@
 
 use std::path::PathBuf;
 
+use super::problem::{Fix, Kind, Quoted};
 use super::reader::Section;
 
 /// How outbound federation connections verify the other server's certificate.
@@ -47,8 +48,8 @@ pub(super) fn read(r: &mut Section<'_>) -> FederationTlsConfig {
         if list.is_empty() {
             r.error(
                 "federation_custom_ca_list",
-                "federation_custom_ca_list specified without any certificate files",
-                "list PEM files of the certificate authorities to trust, or remove the key to trust the system's",
+                Kind::CustomCaEmpty,
+                Fix::CustomCaList,
             );
         }
         for (i, p) in list.iter().enumerate() {
@@ -57,16 +58,18 @@ pub(super) fn read(r: &mut Section<'_>) -> FederationTlsConfig {
             match std::fs::read(&path) {
                 Err(e) => r.error(
                     &key,
-                    format!("cannot read {}: {e}", path.display()),
-                    "point it at a readable PEM certificate file",
+                    Kind::CannotRead {
+                        path: path.display().to_string(),
+                        error: e.to_string(),
+                    },
+                    Fix::ReadablePem,
                 ),
                 Ok(pem) if !contains_pem_certificate(&pem) => r.error(
                     &key,
-                    format!(
-                        "Error parsing custom CA certificate file {}: no PEM certificate in it",
-                        path.display()
-                    ),
-                    "use a PEM file with a -----BEGIN CERTIFICATE----- block",
+                    Kind::CustomCaNoPem {
+                        path: path.display().to_string(),
+                    },
+                    Fix::PemBlock,
                 ),
                 Ok(pem) => out.custom_ca_pem.push(pem),
             }
@@ -88,7 +91,9 @@ pub(super) fn read_domain_whitelist(r: &mut Section<'_>) -> Option<Vec<String>> 
         if ruma::ServerName::parse(name).is_err() {
             r.warning(
                 &format!("federation_domain_whitelist[{i}]"),
-                format!("{name:?} is not a server name (such as example.org or example.org:8448), so no server matches it"),
+                Kind::WhitelistNotServerName {
+                    name: Quoted(name.clone()),
+                },
             );
         }
     }

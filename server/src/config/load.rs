@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use yaml_serde::{Mapping, Value};
 
-use super::problem::{Problem, Problems};
+use super::problem::{Fix, Kind, Problem, Problems};
 use super::{Config, check};
 
 /// Why a configuration could not be used.
@@ -50,9 +50,12 @@ pub fn expand_config_paths(args: &[PathBuf], problems: &mut Problems) -> Vec<Pat
                 Err(e) => problems.push(
                     Problem::error(
                         "",
-                        format!("cannot read config directory {}: {e}", arg.display()),
+                        Kind::CannotReadDir {
+                            path: arg.display().to_string(),
+                            error: e.to_string(),
+                        },
                     )
-                    .fix("check the path and its permissions"),
+                    .fix(Fix::CheckDirectory),
                 ),
             }
         } else {
@@ -70,12 +73,19 @@ pub(super) fn read_merged(files: &[PathBuf], problems: &mut Problems) -> Mapping
             Ok(t) => t,
             Err(e) => {
                 let fix = if e.kind() == std::io::ErrorKind::NotFound {
-                    "create it with `matrixctl generate-config --server-name NAME --config-path FILE --report-stats=no`, or pass the right --config path"
+                    Fix::GenerateConfig
                 } else {
-                    "check the file's permissions: the server must be able to read it"
+                    Fix::FileReadable
                 };
                 problems.push(
-                    Problem::error("", format!("cannot read {}: {e}", file.display())).fix(fix),
+                    Problem::error(
+                        "",
+                        Kind::CannotRead {
+                            path: file.display().to_string(),
+                            error: e.to_string(),
+                        },
+                    )
+                    .fix(fix),
                 );
                 continue;
             }
@@ -88,28 +98,33 @@ pub(super) fn read_merged(files: &[PathBuf], problems: &mut Problems) -> Mapping
             }
             Ok(Value::Null) => problems.push(Problem::warning(
                 "",
-                format!("{} is empty; ignoring it", file.display()),
+                Kind::FileIgnoredEmpty {
+                    path: file.display().to_string(),
+                },
             )),
             Ok(other) => problems.push(
                 Problem::error(
                     "",
-                    format!(
-                        "{}: the top level must be a mapping of keys to values, found {}",
-                        file.display(),
-                        super::reader::describe(&other)
-                    ),
+                    Kind::TopNotMapping {
+                        path: file.display().to_string(),
+                        found: super::reader::describe(&other),
+                    },
                 )
-                .fix("start the file with `server_name: ...` style key: value lines"),
+                .fix(Fix::KeyValueLines),
             ),
             Err(e) => {
-                let at = e
-                    .location()
-                    .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
-                    .unwrap_or_default();
-                problems.push(
-                    Problem::error("", format!("{}: YAML syntax error{at}: {e}", file.display()))
-                        .fix("fix the YAML syntax there (indent with spaces, quote values containing ':' or '#')"),
-                );
+                let path = file.display().to_string();
+                let error = e.to_string();
+                let kind = match e.location() {
+                    Some(l) => Kind::YamlSyntaxAt {
+                        path,
+                        line: l.line(),
+                        column: l.column(),
+                        error,
+                    },
+                    None => Kind::YamlSyntax { path, error },
+                };
+                problems.push(Problem::error("", kind).fix(Fix::YamlSyntax));
             }
         }
     }
@@ -133,18 +148,12 @@ pub fn read_top_level(config_args: &[PathBuf]) -> Result<Mapping, Problems> {
 pub fn load_files(config_args: &[PathBuf]) -> (Option<Config>, Problems) {
     let mut problems = Problems::default();
     if config_args.is_empty() {
-        problems.push(
-            Problem::error("", "no config file given")
-                .fix("pass --config /etc/matrixd/homeserver.yaml"),
-        );
+        problems.push(Problem::error("", Kind::NoConfigFile).fix(Fix::PassConfig));
         return (None, problems);
     }
     let files = expand_config_paths(config_args, &mut problems);
     if files.is_empty() && !problems.has_errors() {
-        problems.push(
-            Problem::error("", "the config directories hold no *.yaml files")
-                .fix("add a homeserver.yaml"),
-        );
+        problems.push(Problem::error("", Kind::NoYamlFiles).fix(Fix::AddHomeserverYaml));
     }
     let merged = read_merged(&files, &mut problems);
     if problems.has_errors() {

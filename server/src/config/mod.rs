@@ -24,7 +24,11 @@ pub use load::{ConfigError, expand_config_paths, load, load_files, read_top_leve
 pub use previews_email::{
     DEFAULT_IP_RANGE_BLACKLIST, EmailConfig, OutboundIpConfig, UrlBlacklistEntry, UrlPreviewConfig,
 };
-pub use problem::{Problem, Problems, Severity};
+pub(crate) use problem::messages;
+pub use problem::{
+    Arg, Example, Expected, Fix, Found, Kind, Message, Problem, Problems, Quoted, Severity, ToArg,
+    message_ids,
+};
 pub use ratelimit::{FederationRateLimit, RateLimit, RateLimits};
 pub use yaml_serde::{Mapping, Value as YamlValue};
 

@@ -8,6 +8,7 @@ use ipnet::IpNet;
 use yaml_serde::Value;
 
 use super::Secret;
+use super::problem::{Expected, Fix, Kind, Quoted};
 use super::reader::{Section, describe};
 
 /// Synapse's DEFAULT_IP_RANGE_BLACKLIST (synapse/config/server.py).
@@ -110,8 +111,8 @@ fn ranges(r: &mut Section<'_>, key: &str) -> Option<Vec<IpNet>> {
             Ok(n) => out.push(n),
             Err(_) => r.error(
                 &format!("{key}[{i}]"),
-                format!("Invalid IP range provided: {s}."),
-                "use an address or a CIDR range such as 10.0.0.0/8",
+                Kind::InvalidIpRange { value: s.clone() },
+                Fix::IpRange,
             ),
         }
     }
@@ -128,11 +129,11 @@ fn url_blacklist(r: &mut Section<'_>) -> Vec<UrlBlacklistEntry> {
         let Value::Mapping(m) = item else {
             r.error(
                 &format!("url_preview_url_blacklist[{i}]"),
-                format!(
-                    "expected a mapping of URL parts to patterns, found {}",
-                    describe(item)
-                ),
-                "e.g. - netloc: 'google.com'",
+                Kind::WrongType {
+                    expected: Expected::UrlPatterns,
+                    found: describe(item),
+                },
+                Fix::UrlBlacklistEntry,
             );
             continue;
         };
@@ -144,14 +145,12 @@ fn url_blacklist(r: &mut Section<'_>) -> Vec<UrlBlacklistEntry> {
                 }
                 (Some(part), _) if !URL_PARTS.contains(&part) => r.error(
                     &format!("url_preview_url_blacklist[{i}].{part}"),
-                    "unknown URL part",
-                    format!("use one of {}", URL_PARTS.join(", ")),
+                    Kind::UnknownUrlPart,
+                    Fix::UrlParts {
+                        parts: URL_PARTS.join(", "),
+                    },
                 ),
-                _ => r.error(
-                    &path,
-                    "patterns must be strings (a glob, or a regex starting with ^)",
-                    "quote the pattern",
-                ),
+                _ => r.error(&path, Kind::PatternsNotStrings, Fix::QuotePattern),
             }
         }
         out.push(entry);
@@ -175,8 +174,8 @@ pub(super) fn read_previews(r: &mut Section<'_>) -> (UrlPreviewConfig, OutboundI
     if enabled && !has_blacklist {
         r.error(
             "url_preview_ip_range_blacklist",
-            "For security, you must specify an explicit target IP address blacklist in url_preview_ip_range_blacklist for url previewing to work",
-            "list the private ranges, e.g. url_preview_ip_range_blacklist: ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '::1/128', 'fe80::/10', 'fc00::/7']",
+            Kind::PreviewNoBlacklist,
+            Fix::PreviewBlacklist,
         );
     }
     let ip_range_whitelist = ranges(r, "url_preview_ip_range_whitelist").unwrap_or_default();
@@ -184,7 +183,7 @@ pub(super) fn read_previews(r: &mut Section<'_>) -> (UrlPreviewConfig, OutboundI
     let max_spider_size = match r.raw("max_spider_size") {
         None => DEFAULT_MAX_SPIDER_SIZE,
         Some(v) => super::parse_size(v).unwrap_or_else(|e| {
-            r.error("max_spider_size", e, "use bytes or a size such as \"10M\"");
+            r.error("max_spider_size", e, Fix::SpiderSize);
             DEFAULT_MAX_SPIDER_SIZE
         }),
     };
@@ -260,17 +259,13 @@ pub(super) fn read_email(r: &mut Section<'_>, has_public_baseurl: bool) -> Optio
     let require_transport_security = s.boolean("require_transport_security").unwrap_or(false);
     let enable_tls = s.boolean("enable_tls").unwrap_or(true);
     if force_tls && !enable_tls {
-        s.error(
-            "force_tls",
-            "email.force_tls requires email.enable_tls to be true",
-            "remove enable_tls: false, or force_tls: true",
-        );
+        s.error("force_tls", Kind::ForceTlsNeedsTls, Fix::ForceTls);
     }
     if require_transport_security && !enable_tls {
         s.error(
             "require_transport_security",
-            "email.require_transport_security requires email.enable_tls to be true",
-            "remove enable_tls: false",
+            Kind::TransportSecurityNeedsTls,
+            Fix::EnableTls,
         );
     }
     let notif_from = s.string("notif_from");
@@ -279,11 +274,7 @@ pub(super) fn read_email(r: &mut Section<'_>, has_public_baseurl: bool) -> Optio
     let validation_token_lifetime_ms = match s.raw("validation_token_lifetime") {
         None => 3600 * 1000,
         Some(v) => super::parse_duration_ms(v).unwrap_or_else(|e| {
-            s.error(
-                "validation_token_lifetime",
-                e,
-                "use a duration such as \"1h\"",
-            );
+            s.error("validation_token_lifetime", e, Fix::DurationHours);
             3600 * 1000
         }),
     };
@@ -292,24 +283,18 @@ pub(super) fn read_email(r: &mut Section<'_>, has_public_baseurl: bool) -> Optio
     {
         s.error(
             "notif_from",
-            format!("Invalid notif_from address {from:?}"),
-            "use an address such as \"Your Server <noreply@example.org>\"",
+            Kind::InvalidNotifFrom {
+                from: Quoted(from.clone()),
+            },
+            Fix::NotifFromExample,
         );
     }
     if notif_from.is_none() {
-        s.error(
-            "notif_from",
-            "is required to send validation and password-reset mail (Synapse: \"email.notif_from\" is missing)",
-            "set email.notif_from, e.g. notif_from: \"Your Server <noreply@example.org>\"",
-        );
+        s.error("notif_from", Kind::NotifFromRequired, Fix::SetNotifFrom);
     }
     s.finish(EMAIL, SYNAPSE_EMAIL);
     if !has_public_baseurl {
-        r.error(
-            "email",
-            "email is configured but public_baseurl is unset: the validation and password-reset links in mails are built from public_baseurl",
-            "set public_baseurl to the URL users reach this server at (e.g. public_baseurl: https://matrix.example.org/), or remove the email section",
-        );
+        r.error("email", Kind::EmailNoBaseurl, Fix::EmailBaseurl);
     }
     Some(EmailConfig {
         smtp_host,

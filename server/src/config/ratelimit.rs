@@ -6,7 +6,7 @@
 use yaml_serde::Value;
 
 use super::known;
-use super::problem::Problem;
+use super::problem::{Expected, Fix, Kind, Problem};
 use super::reader::Section;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -91,17 +91,23 @@ fn number(s: &mut Section<'_>, key: &str) -> Option<f64> {
         Value::Number(n) => match n.as_f64() {
             Some(f) if f >= 0.0 => Some(f),
             _ => {
-                s.error(key, format!("{n} is negative"), "use a number of 0 or more");
+                s.error(
+                    key,
+                    Kind::Negative {
+                        value: n.to_string(),
+                    },
+                    Fix::NonNegative,
+                );
                 None
             }
         },
         other => {
             s.push(Problem::error(
                 s.key_path(key),
-                format!(
-                    "expected a number, found {}",
-                    super::reader::describe(other)
-                ),
+                Kind::WrongType {
+                    expected: Expected::Number,
+                    found: super::reader::describe(other),
+                },
             ));
             None
         }

@@ -7,19 +7,27 @@ use std::collections::BTreeSet;
 use yaml_serde::{Mapping, Value};
 
 use super::known;
-use super::problem::{Problem, Problems};
+use super::problem::{Expected, Fix, Found, Kind, Problem, Problems, Quoted};
 
 /// Describes a YAML value for "expected X, found Y" messages.
-pub fn describe(v: &Value) -> String {
+pub fn describe(v: &Value) -> Found {
     match v {
-        Value::Null => "nothing (null)".into(),
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) if n.is_f64() => format!("the number {n}"),
-        Value::Number(n) => format!("the integer {n}"),
-        Value::String(s) => format!("the string {s:?}"),
-        Value::Sequence(_) => "a list".into(),
-        Value::Mapping(_) => "a mapping".into(),
-        Value::Tagged(t) => format!("a value tagged {}", t.tag),
+        Value::Null => Found::Null,
+        Value::Bool(b) => Found::Bool { value: *b },
+        Value::Number(n) if n.is_f64() => Found::Float {
+            value: n.to_string(),
+        },
+        Value::Number(n) => Found::Integer {
+            value: n.to_string(),
+        },
+        Value::String(s) => Found::Str {
+            value: Quoted(s.clone()),
+        },
+        Value::Sequence(_) => Found::List,
+        Value::Mapping(_) => Found::Mapping,
+        Value::Tagged(t) => Found::Tagged {
+            tag: t.tag.to_string(),
+        },
     }
 }
 
@@ -53,11 +61,11 @@ impl<'a> Section<'a> {
         self.problems.borrow_mut().push(p);
     }
 
-    pub fn error(&self, key: &str, message: impl Into<String>, fix: impl Into<String>) {
+    pub fn error(&self, key: &str, message: Kind, fix: Fix) {
         self.push(Problem::error(self.key_path(key), message).fix(fix));
     }
 
-    pub fn warning(&self, key: &str, message: impl Into<String>) {
+    pub fn warning(&self, key: &str, message: Kind) {
         self.push(Problem::warning(self.key_path(key), message));
     }
 
@@ -74,13 +82,20 @@ impl<'a> Section<'a> {
         }
     }
 
-    fn wrong_type(&self, key: &str, expected: &str, found: &Value) {
+    fn wrong_type(&self, key: &str, expected: Expected, found: &Value) {
+        let quote = matches!(expected, Expected::Str | Expected::StringList)
+            && matches!(found, Value::Number(_) | Value::Bool(_));
         let mut p = Problem::error(
             self.key_path(key),
-            format!("expected {expected}, found {}", describe(found)),
+            Kind::WrongType {
+                expected,
+                found: describe(found),
+            },
         );
-        if expected.contains("string") && matches!(found, Value::Number(_) | Value::Bool(_)) {
-            p = p.fix(format!("put the value in quotes: {key}: \"...\""));
+        if quote {
+            p = p.fix(Fix::QuoteValue {
+                key: key.to_string(),
+            });
         }
         self.push(p);
     }
@@ -90,7 +105,7 @@ impl<'a> Section<'a> {
         match v {
             Value::String(s) => Some(s.clone()),
             other => {
-                self.wrong_type(key, "a string", other);
+                self.wrong_type(key, Expected::Str, other);
                 None
             }
         }
@@ -101,7 +116,7 @@ impl<'a> Section<'a> {
         match v {
             Value::Bool(b) => Some(*b),
             other => {
-                self.wrong_type(key, "a boolean (true or false)", other);
+                self.wrong_type(key, Expected::Boolean, other);
                 None
             }
         }
@@ -114,13 +129,13 @@ impl<'a> Section<'a> {
             Some(n) => {
                 self.error(
                     key,
-                    format!("{n} is out of range"),
-                    format!("use an integer from {min} to {max}"),
+                    Kind::OutOfRange { value: n },
+                    Fix::IntegerRange { min, max },
                 );
                 None
             }
             None => {
-                self.wrong_type(key, &format!("an integer from {min} to {max}"), v);
+                self.wrong_type(key, Expected::Integer { min, max }, v);
                 None
             }
         }
@@ -129,14 +144,14 @@ impl<'a> Section<'a> {
     pub fn string_list(&mut self, key: &str) -> Option<Vec<String>> {
         let v = self.raw(key)?;
         let Value::Sequence(items) = v else {
-            self.wrong_type(key, "a list of strings", v);
+            self.wrong_type(key, Expected::StringList, v);
             return None;
         };
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             match item {
                 Value::String(s) => out.push(s.clone()),
-                other => self.wrong_type(&format!("{key}[{i}]"), "a string", other),
+                other => self.wrong_type(&format!("{key}[{i}]"), Expected::Str, other),
             }
         }
         Some(out)
@@ -147,7 +162,7 @@ impl<'a> Section<'a> {
         match v {
             Value::Sequence(items) => Some(items),
             other => {
-                self.wrong_type(key, "a list", other);
+                self.wrong_type(key, Expected::List, other);
                 None
             }
         }
@@ -166,7 +181,10 @@ impl<'a> Section<'a> {
             other => {
                 self.push(Problem::error(
                     path,
-                    format!("expected a mapping, found {}", describe(other)),
+                    Kind::WrongType {
+                        expected: Expected::Mapping,
+                        found: describe(other),
+                    },
                 ));
                 None
             }
@@ -177,7 +195,7 @@ impl<'a> Section<'a> {
         match v {
             Value::Mapping(m) => Some(Section::new(path, m, self.problems)),
             other => {
-                self.wrong_type(key, "a mapping", other);
+                self.wrong_type(key, Expected::Mapping, other);
                 None
             }
         }
@@ -190,7 +208,7 @@ impl<'a> Section<'a> {
             let Some(name) = k.as_str() else {
                 self.push(Problem::error(
                     self.path.clone(),
-                    format!("key {} is not a string", describe(k)),
+                    Kind::KeyNotString { found: describe(k) },
                 ));
                 continue;
             };
@@ -198,16 +216,13 @@ impl<'a> Section<'a> {
                 continue;
             }
             if synapse_only.contains(&name) {
-                self.push(Problem::warning(
-                    self.key_path(name),
-                    "is a Synapse setting matrixd does not support yet; it is ignored",
-                ));
+                self.push(Problem::warning(self.key_path(name), Kind::SynapseOnly));
                 continue;
             }
-            let mut p = Problem::error(self.key_path(name), "unknown key");
-            p = match known::closest(name, supported.iter().chain(synapse_only).copied()) {
-                Some(s) => p.fix(format!("did you mean `{s}`? If not, remove the key")),
-                None => p.fix("remove the key; see the list of supported keys in README.md"),
+            let p = Problem::error(self.key_path(name), Kind::UnknownKey);
+            let p = match known::closest(name, supported.iter().chain(synapse_only).copied()) {
+                Some(s) => p.fix(Fix::DidYouMean { key: s.to_string() }),
+                None => p.fix(Fix::RemoveKey),
             };
             self.push(p);
         }

@@ -134,7 +134,7 @@ pub(crate) fn load_config(args: &[PathBuf]) -> Result<Config, CliError> {
     config.ok_or_else(|| {
         let mut err = CliError::failure(tr!("err-migrate-config-invalid", path = path.display()));
         for p in problems.errors() {
-            err = err.cause(p);
+            err = err.cause(crate::i18n::problems::problem(p));
         }
         err.hint(tr!(
             "hint-migrate-doctor",

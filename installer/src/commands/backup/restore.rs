@@ -360,7 +360,7 @@ fn postgres_target(
             "err-migrate-config-invalid",
             path = places.new_config.display()
         ))
-        .cause(p)
+        .cause(crate::i18n::problems::problems(&p).to_string().trim_end())
     })?;
     let (database, problems) = matrixd::config::database_of(&top);
     let Some(matrixd::config::Database::Postgres(a)) = database else {
@@ -369,7 +369,7 @@ fn postgres_target(
             path = places.new_config.display()
         ));
         for p in problems.errors() {
-            err = err.cause(p);
+            err = err.cause(crate::i18n::problems::problem(p));
         }
         return Err(err);
     };

@@ -158,14 +158,14 @@ pub fn run(args: ImportSynapseArgs, printer: &Printer) -> Result<ExitStatus, Cli
     let Some(synapse) = synapse else {
         let mut err = CliError::failure(tr!("err-import-synapse-config", path = &first));
         for p in problems.errors() {
-            err = err.cause(p);
+            err = err.cause(crate::i18n::problems::problem(p));
         }
         return Err(err.hint(tr!("hint-import-synapse-config", flag = "--synapse-config")));
     };
     let top = matrixd::config::read_top_level(&args.synapse_config).map_err(|p| {
         let mut err = CliError::failure(tr!("err-import-synapse-config", path = &first));
         for e in p.errors() {
-            err = err.cause(e);
+            err = err.cause(crate::i18n::problems::problem(e));
         }
         err
     })?;
@@ -543,7 +543,7 @@ fn write_config(
     if config.is_none() {
         let mut err = CliError::failure(tr!("err-import-config-invalid", path = path.display()));
         for p in problems.errors() {
-            err = err.cause(p);
+            err = err.cause(crate::i18n::problems::problem(p));
         }
         return Err(err.hint(tr!(
             "hint-migrate-doctor",

@@ -192,7 +192,7 @@ pub fn run(args: MigrateDbArgs, printer: &Printer) -> Result<ExitStatus, CliErro
             path = config_path.display()
         ));
         for p in problems.errors() {
-            err = err.cause(p);
+            err = err.cause(crate::i18n::problems::problem(p));
         }
         return Err(err.hint(tr!(
             "hint-migrate-doctor",
@@ -256,7 +256,7 @@ pub fn run(args: MigrateDbArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     if let Some(v) = applied.iter().find(|v| !known.contains(v)) {
         return Err(
             CliError::failure(tr!("err-migrate-newer-db", path = sqlite.display()))
-                .cause(format!("migration {v}"))
+                .cause(tr!("migrate-migration", version = v))
                 .hint(tr!("hint-migrate-versions")),
         );
     }

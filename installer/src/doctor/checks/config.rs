@@ -9,9 +9,8 @@ use std::path::PathBuf;
 use matrixd::config::{Database, SecretSource, YamlValue};
 
 use crate::doctor::{Ctx, Outcome};
+use crate::i18n::problems;
 use crate::msg;
-
-const SUPPORT_MARK: &str = "is a Synapse setting matrixd does not support yet";
 
 fn shown_paths(ctx: &Ctx) -> String {
     ctx.loaded
@@ -35,7 +34,7 @@ pub fn parse(ctx: &Ctx) -> Outcome {
     }
     let mut details = Outcome::ok("");
     for (i, p) in l.problems.0.iter().enumerate() {
-        details = details.detail(&format!("problem{:02}", i + 1), p);
+        details = details.detail_text(&format!("problem{:02}", i + 1), problems::problem(p));
     }
     match &l.config {
         Some(_) => {
@@ -56,18 +55,17 @@ pub fn parse(ctx: &Ctx) -> Outcome {
             let first = l.problems.errors().next();
             let n = l.problems.errors().count();
             let summary = match first {
-                Some(p) if p.path.is_empty() => p.message.clone().into(),
-                Some(p) => format!("{}: {}", p.path, p.message).into(),
+                Some(p) => problems::at_key(p),
                 None => msg!("cfg-did-not-load"),
             };
-            // The server's loader words its problems (in English, as matrixd logs them).
+            // The server's loader names its problems by id; the catalogue words them.
             let summary = if n > 1 {
                 crate::i18n::Text::Concat(vec![summary, msg!("cfg-more-errors", n_more = n - 1)])
             } else {
                 summary
             };
-            let fix = match first.and_then(|p| p.fix.clone()) {
-                Some(f) => f.into(),
+            let fix = match first.and_then(|p| p.fix.as_ref()) {
+                Some(f) => problems::fix(f),
                 None => msg!("cfg-parse-fix", cmd = "matrixd check-config"),
             };
             Outcome {
@@ -87,13 +85,11 @@ pub fn unknown_keys(ctx: &Ctx) -> Outcome {
     }
     let unknown: Vec<_> = probs
         .errors()
-        .filter(|p| p.message == "unknown key")
+        .filter(|p| p.message == matrixd::config::Kind::UnknownKey)
         .collect();
     let ignored: Vec<_> = probs
         .warnings()
-        .filter(|p| {
-            p.message.contains(SUPPORT_MARK) || p.message.contains("not supported by matrixd")
-        })
+        .filter(|p| problems::is_ignored_setting(p))
         .collect();
     let names = |v: &[&matrixd::config::Problem]| {
         v.iter()
@@ -102,16 +98,21 @@ pub fn unknown_keys(ctx: &Ctx) -> Outcome {
             .join(", ")
     };
     if let Some(first) = unknown.first() {
-        let fix = match first.fix.clone() {
-            Some(f) => f.into(),
+        let fix = match &first.fix {
+            Some(f) => problems::fix(f),
             None => msg!("cfg-remove-key"),
         };
         let mut o = Outcome::fail(
             msg!("cfg-unknown-keys", keys = names(&unknown)),
-            crate::i18n::Text::Concat(vec![format!("{}: ", first.path).into(), fix]),
+            msg!("conf-at-key", key = first.path, message = "").with_arg("message", fix),
         );
         for p in &unknown {
-            o = o.detail(&p.path, p.fix.as_deref().unwrap_or("unknown key"));
+            o = o.detail_text(
+                &p.path,
+                p.fix
+                    .as_ref()
+                    .map_or_else(|| problems::kind(&p.message), problems::fix),
+            );
         }
         return o;
     }
@@ -125,7 +126,7 @@ pub fn unknown_keys(ctx: &Ctx) -> Outcome {
             msg!("cfg-ignored-keys-fix"),
         );
         for p in &ignored {
-            o = o.detail(&p.path, &p.message);
+            o = o.detail_text(&p.path, problems::kind(&p.message));
         }
         return o;
     }
@@ -255,7 +256,13 @@ pub fn signing_key(ctx: &Ctx) -> Outcome {
     let keys = match matrixd::keys::parse_signing_keys(&text) {
         Ok(k) => k,
         Err(e) => {
-            return Outcome::fail(format!("{}: {e}", path.display()), msg!("cfg-key-bad-fix"));
+            return Outcome::fail(
+                problems::kind(&matrixd::config::Kind::SigningKeyInvalid {
+                    path: path.display().to_string(),
+                    error: e,
+                }),
+                msg!("cfg-key-bad-fix"),
+            );
         }
     };
     let mode = meta.mode() & 0o777;
@@ -506,7 +513,7 @@ pub fn email(ctx: &Ctx) -> Outcome {
 pub struct TurnSettings {
     pub uris: Vec<String>,
     /// The shared secret, or why it cannot be read.
-    pub secret: Option<Result<String, String>>,
+    pub secret: Option<Result<String, crate::i18n::Text>>,
     pub username: Option<String>,
     pub password: Option<String>,
 }
@@ -530,8 +537,8 @@ pub fn turn_settings(ctx: &Ctx) -> TurnSettings {
         (Some(v), _) => Some(Ok(v)),
         (None, Some(p)) => Some(match std::fs::read_to_string(&p) {
             Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_string()),
-            Ok(_) => Err(format!("{p} is empty")),
-            Err(e) => Err(format!("cannot read {p}: {e}")),
+            Ok(_) => Err(msg!("cfg-file-empty", path = p)),
+            Err(e) => Err(msg!("doc-cannot-read", path = p, error = e)),
         }),
         (None, None) => None,
     };
@@ -560,7 +567,8 @@ pub fn turn(ctx: &Ctx) -> Outcome {
     }
     match (&t.secret, &t.username, &t.password) {
         (Some(Err(e)), _, _) => Outcome::fail(
-            format!("turn_shared_secret_path: {e}"),
+            msg!("conf-at-key", key = "turn_shared_secret_path", message = "")
+                .with_arg("message", e.clone()),
             msg!("cfg-turn-secret-file-fix", key = "static-auth-secret"),
         ),
         (Some(Ok(_)), _, _) => Outcome::ok(msg!("cfg-turn-ok-secret", n = t.uris.len())),

@@ -53,17 +53,11 @@ impl From<String> for ConnectError {
 pub async fn try_connect(db: &Database) -> Result<Conn, ConnectError> {
     match db {
         Database::Sqlite { path } if path.as_os_str() == ":memory:" => {
-            Err("the database is :memory: (nothing to inspect)"
-                .to_string()
-                .into())
+            Err(crate::tr!("db-in-memory", value = ":memory:").into())
         }
         Database::Sqlite { path } => {
             if !path.exists() {
-                return Err(format!(
-                    "{} does not exist (matrixd creates it on first start)",
-                    path.display()
-                )
-                .into());
+                return Err(crate::tr!("db-sqlite-missing", path = path.display()).into());
             }
             let opts = SqliteConnectOptions::new()
                 .filename(path)
@@ -83,7 +77,7 @@ pub async fn try_connect(db: &Database) -> Result<Conn, ConnectError> {
                 sqlx::PgConnection::connect_with(&opts),
             )
             .await
-            .map_err(|_| "no answer within the connect timeout".to_string())?;
+            .map_err(|_| crate::tr!("db-connect-timeout"))?;
             conn.map(Conn::Pg).map_err(|e| {
                 let auth_refused = match &e {
                     sqlx::Error::Database(d) => {
@@ -105,15 +99,24 @@ fn over_socket(a: &PostgresArgs) -> bool {
     a.host.as_deref().is_none_or(|h| h.starts_with('/'))
 }
 
-fn describe(db: &Database) -> String {
+/// `SQLite <path>` or `PostgreSQL user@host/dbname`, with words for the parts left to libpq.
+fn describe(db: &Database) -> Text {
     match db {
-        Database::Sqlite { path } => format!("SQLite {}", path.display()),
-        Database::Postgres(a) => format!(
-            "PostgreSQL {}@{}/{}",
-            a.user.as_deref().unwrap_or("(user)"),
-            a.host.as_deref().unwrap_or("(local socket)"),
-            a.dbname.as_deref().unwrap_or("(database)")
-        ),
+        Database::Sqlite { path } => msg!("db-describe-sqlite", path = path.display()),
+        Database::Postgres(a) => {
+            let user = a
+                .user
+                .clone()
+                .unwrap_or_else(|| crate::tr!("db-default-user"));
+            let dbname = a
+                .dbname
+                .clone()
+                .unwrap_or_else(|| crate::tr!("db-default-dbname"));
+            match &a.host {
+                Some(h) => msg!("db-describe-pg", target = format!("{user}@{h}/{dbname}")),
+                None => msg!("db-describe-pg-socket", user = user, dbname = dbname),
+            }
+        }
     }
 }
 
@@ -142,14 +145,14 @@ pub fn reachable(ctx: &Ctx) -> Outcome {
     });
     let ms = start.elapsed().as_millis();
     match result {
-        Ok(v) => Outcome::ok(format!("{v} ({})", describe(&c.database))).detail("elapsed_ms", ms),
+        Ok(v) => Outcome::ok(
+            msg!("db-reachable-ok", version = v, db = "").with_arg("db", describe(&c.database)),
+        )
+        .detail("elapsed_ms", ms),
         Err(e) => {
             let mut o = Outcome::fail(
-                msg!(
-                    "db-cannot-open",
-                    db = describe(&c.database),
-                    error = e.message
-                ),
+                msg!("db-cannot-open", db = "", error = e.message)
+                    .with_arg("db", describe(&c.database)),
                 msg!(
                     "db-cannot-open-fix",
                     cmd = "systemctl status postgresql",
@@ -178,7 +181,7 @@ pub fn reachable(ctx: &Ctx) -> Outcome {
                         )
                     });
                     if let Some(AsUser::Failed { why, .. }) = delegation(ctx) {
-                        o = o.detail("as_service_user", why);
+                        o = o.detail_text("as_service_user", why.clone());
                     }
                 }
                 Database::Postgres(_) => {}
@@ -350,7 +353,7 @@ pub enum AsUser {
         outcomes: BTreeMap<String, Outcome>,
     },
     /// No child could run (no such user, the binary would not start, unreadable output).
-    Failed { why: String },
+    Failed { why: Text },
 }
 
 fn is_root() -> bool {
@@ -417,7 +420,7 @@ fn delegation(ctx: &Ctx) -> Option<&AsUser> {
             let users = candidates(ctx, a);
             if users.is_empty() {
                 return Some(AsUser::Failed {
-                    why: crate::tr!(
+                    why: crate::msg!(
                         "db-no-os-user",
                         names = [
                             a.user.clone(),
@@ -431,7 +434,7 @@ fn delegation(ctx: &Ctx) -> Option<&AsUser> {
                 });
             }
             let mut first: Option<AsUser> = None;
-            let mut errors: Vec<String> = Vec::new();
+            let mut errors: Vec<Text> = Vec::new();
             for u in users {
                 match run_as(ctx, &u) {
                     Ok(outcomes) => {
@@ -450,11 +453,19 @@ fn delegation(ctx: &Ctx) -> Option<&AsUser> {
                         }
                         first.get_or_insert(ran);
                     }
-                    Err(e) => errors.push(format!("as {}: {e}", u.name)),
+                    Err(e) => {
+                        if !errors.is_empty() {
+                            errors.push(Text::Raw("; ".into()));
+                        }
+                        errors.push(
+                            crate::msg!("db-run-as-user", user = u.name, error = "")
+                                .with_arg("error", e),
+                        );
+                    }
                 }
             }
             first.or(Some(AsUser::Failed {
-                why: errors.join("; "),
+                why: Text::Concat(errors),
             }))
         })
         .as_ref()
@@ -496,16 +507,18 @@ fn as_service_user(ctx: &Ctx, id: &str) -> Option<Outcome> {
     Some(o)
 }
 
-/// Runs `matrixctl doctor --json <database checks>` as `user` and reads its outcomes.
-fn run_as(ctx: &Ctx, user: &nix::unistd::User) -> Result<BTreeMap<String, Outcome>, String> {
+/// Runs `matrixctl doctor --json --json-texts --lang <ours> <database checks>` as `user` and
+/// reads its outcomes: their texts come back as message ids and arguments
+/// (`Text::from_wire`), so they are shown in this run's language like every other check.
+fn run_as(ctx: &Ctx, user: &nix::unistd::User) -> Result<BTreeMap<String, Outcome>, Text> {
     use std::os::fd::AsRawFd as _;
     use std::os::unix::process::CommandExt as _;
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let exe = std::env::current_exe().map_err(|e| crate::msg!("db-run-as-no-exe", error = e))?;
     // Executed through an open descriptor where /proc has one, so that the service user can run
     // it even from a directory it cannot enter (a build under /root). The descriptor is
     // close-on-exec: the kernel opens the program before closing it.
-    let file =
-        std::fs::File::open(&exe).map_err(|e| format!("cannot open {}: {e}", exe.display()))?;
+    let file = std::fs::File::open(&exe)
+        .map_err(|e| crate::msg!("doc-cannot-read", path = exe.display(), error = e))?;
     let via_fd = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
     let program = if Path::new("/proc/self/fd").is_dir() {
         via_fd
@@ -513,14 +526,20 @@ fn run_as(ctx: &Ctx, user: &nix::unistd::User) -> Result<BTreeMap<String, Outcom
         exe.clone()
     };
     let mut cmd = std::process::Command::new(&program);
-    cmd.arg("doctor").arg("--json").arg("--timeout").arg(
-        ctx.opts
-            .timeout
-            .as_secs()
-            .saturating_sub(2)
-            .max(1)
-            .to_string(),
-    );
+    cmd.arg("--lang")
+        .arg(crate::i18n::current().code())
+        .arg("doctor")
+        .arg("--json")
+        .arg("--json-texts")
+        .arg("--timeout")
+        .arg(
+            ctx.opts
+                .timeout
+                .as_secs()
+                .saturating_sub(2)
+                .max(1)
+                .to_string(),
+        );
     if let Some(d) = &ctx.opts.distro {
         cmd.arg("--distro").arg(d);
     }
@@ -538,18 +557,24 @@ fn run_as(ctx: &Ctx, user: &nix::unistd::User) -> Result<BTreeMap<String, Outcom
         .stdin(std::process::Stdio::null());
     // ALLOWED: the same read-only doctor, as the service user (std drops root's groups, then
     // sets the group and user before exec).
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run {} as {}: {e}", exe.display(), user.name))?;
+    let out = cmd.output().map_err(|e| {
+        crate::msg!(
+            "db-run-as-cannot-run",
+            path = exe.display(),
+            user = user.name,
+            error = e
+        )
+    })?;
     drop(file);
     let text = String::from_utf8_lossy(&out.stdout);
     let report: serde_json::Value = serde_json::from_str(&text).map_err(|_| {
         let err = String::from_utf8_lossy(&out.stderr);
-        format!(
-            "matrixctl doctor as {} ended with {} and no report: {}",
-            user.name,
-            out.status,
-            err.trim().lines().last().unwrap_or("")
+        crate::msg!(
+            "db-run-as-no-report",
+            cmd = "matrixctl doctor",
+            user = user.name,
+            status = out.status,
+            error = err.trim().lines().last().unwrap_or("")
         )
     })?;
     let mut outcomes = BTreeMap::new();
@@ -563,20 +588,31 @@ fn run_as(ctx: &Ctx, user: &nix::unistd::User) -> Result<BTreeMap<String, Outcom
             Some("fail") => Status::Fail,
             Some("skip") => Status::Skip,
             other => {
-                return Err(format!(
-                    "matrixctl doctor as {} reported status {other:?} for {id}",
-                    user.name
+                return Err(crate::msg!(
+                    "db-run-as-bad-status",
+                    cmd = "matrixctl doctor",
+                    user = user.name,
+                    status = format!("{other:?}"),
+                    check = id
                 ));
             }
+        };
+        // The texts as data (ids and arguments), rendered here in this run's language; the
+        // English strings beside them are the fallback.
+        let texts = &c["texts"];
+        let text = |wire: &serde_json::Value, english: &serde_json::Value| {
+            Text::from_wire(wire).or_else(|| english.as_str().map(Text::from))
         };
         let details = c["details"]
             .as_object()
             .into_iter()
             .flatten()
             .map(|(k, v)| {
+                let english =
+                    || Text::Raw(v.as_str().map_or_else(|| v.to_string(), str::to_string));
                 (
                     k.clone(),
-                    v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    text(&texts["details"][k], v).unwrap_or_else(english),
                 )
             })
             .collect();
@@ -584,17 +620,18 @@ fn run_as(ctx: &Ctx, user: &nix::unistd::User) -> Result<BTreeMap<String, Outcom
             id.to_string(),
             Outcome {
                 status,
-                // The other user's run reports in English (JSON); shown as it is.
-                summary: c["summary"].as_str().unwrap_or_default().into(),
-                fix: c["fix"].as_str().map(Text::from),
+                summary: text(&texts["summary"], &c["summary"])
+                    .unwrap_or_else(|| Text::Raw(String::new())),
+                fix: text(&texts["fix"], &c["fix"]),
                 details,
             },
         );
     }
     if outcomes.len() != DB_CHECKS.len() {
-        return Err(format!(
-            "matrixctl doctor as {} did not report every database check",
-            user.name
+        return Err(crate::msg!(
+            "db-run-as-incomplete",
+            cmd = "matrixctl doctor",
+            user = user.name
         ));
     }
     Ok(outcomes)

@@ -106,7 +106,7 @@ pub fn smtp(ctx: &Ctx) -> Outcome {
         }
         ehlo(addr).await
     });
-    let note = "matrixd does not send email yet; this checks the SMTP server only";
+    let note = crate::msg!("mail-note-smtp-only");
     match result {
         Err(e) => Outcome::fail(
             crate::msg!("mail-no-smtp", target = target, error = e),
@@ -134,7 +134,7 @@ pub fn smtp(ctx: &Ctx) -> Outcome {
             };
             o.detail("greeting", greeting)
                 .detail("extensions", ext.join(", "))
-                .detail("note", note)
+                .detail_text("note", note)
         }
     }
 }

@@ -93,7 +93,7 @@ pub fn credentials(ctx: &Ctx) -> Outcome {
         (Some(Ok(secret)), _, _) => turn_password(secret, username),
         (Some(Err(e)), _, _) => {
             return Outcome::fail(
-                msg!("turn-secret-unreadable", error = e),
+                msg!("turn-secret-unreadable", error = "").with_arg("error", e.clone()),
                 msg!(
                     "turn-secret-unreadable-fix",
                     key = "turn_shared_secret_path"
