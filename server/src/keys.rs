@@ -191,9 +191,8 @@ pub fn random_secret() -> String {
         .collect()
 }
 
-/// Writes a file readable only by its owner, atomically (temp file + rename); refuses to
-/// replace an existing file.
-pub fn write_private_file(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<()> {
+/// `contents` in a new temporary file beside `path`, readable only by its owner, synced.
+fn private_temp(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<std::path::PathBuf> {
     use anyhow::Context as _;
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
@@ -209,19 +208,42 @@ pub fn write_private_file(path: &std::path::Path, contents: &[u8]) -> anyhow::Re
             .unwrap_or("secret"),
         std::process::id()
     ));
+    let _ = std::fs::remove_file(&tmp);
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(&tmp)
         .with_context(|| format!("cannot create {}", tmp.display()))?;
-    f.write_all(contents)?;
-    f.sync_all()?;
-    drop(f);
+    let written = f.write_all(contents).and_then(|()| f.sync_all());
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", tmp.display()));
+    }
+    Ok(tmp)
+}
+
+/// Writes a file readable only by its owner, atomically (temp file + link); refuses to
+/// replace an existing file.
+pub fn write_private_file(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let tmp = private_temp(path, contents)?;
     // hard_link fails if the target exists, so an existing secret is never replaced.
     let linked = std::fs::hard_link(&tmp, path);
     let _ = std::fs::remove_file(&tmp);
     linked.with_context(|| format!("cannot create {} (it may already exist)", path.display()))
+}
+
+/// Replaces (or creates) a file readable only by its owner, atomically (temp file + rename):
+/// a reader sees the old contents or the new, never part of either.
+pub fn replace_private_file(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let tmp = private_temp(path, contents)?;
+    let renamed = std::fs::rename(&tmp, path);
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    renamed.with_context(|| format!("cannot replace {}", path.display()))
 }
 
 #[cfg(test)]

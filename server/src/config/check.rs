@@ -139,7 +139,7 @@ fn read_turn(r: &mut Section<'_>) -> TurnConfig {
     }
 }
 
-fn absolute(p: &str) -> PathBuf {
+pub(super) fn absolute(p: &str) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| PathBuf::from(p))
 }
 
@@ -295,17 +295,34 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
 
     let tls_certificate_path = r.string("tls_certificate_path").map(|p| absolute(&p));
     let tls_private_key_path = r.string("tls_private_key_path").map(|p| absolute(&p));
+    let acme = super::acme::read(r, server_name.as_deref(), tls_certificate_path.as_deref());
     for (key, path) in [
         ("tls_certificate_path", &tls_certificate_path),
         ("tls_private_key_path", &tls_private_key_path),
     ] {
+        // With acme enabled matrixd obtains them (served only once they exist).
         if let Some(p) = path
             && !p.is_file()
+            && acme.is_none()
         {
             r.error(
                 key,
                 format!("file {} does not exist", p.display()),
                 "point it at an existing PEM file",
+            );
+        }
+    }
+    if acme.is_some() {
+        if !listeners.iter().any(|l| l.tls) {
+            r.error(
+                "acme.enabled",
+                "no listener has tls: true, so nothing would answer the CA's tls-alpn-01 challenge or serve the certificate",
+                "add a listener with tls: true (port 443: the CA validates there), or remove the acme section",
+            );
+        } else if !listeners.iter().any(|l| l.tls && l.port == 443) {
+            r.warning(
+                "acme.enabled",
+                "no TLS listener on port 443: the CA validates tls-alpn-01 on port 443 of each name, so forward that port to matrixd's TLS listener",
             );
         }
     }
@@ -340,6 +357,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         log_config,
         tls_certificate_path,
         tls_private_key_path,
+        acme,
         turn,
         url_preview,
         outbound,

@@ -227,7 +227,9 @@ fn renew_path(ctx: &Ctx) -> Option<PathBuf> {
 /// What renews a certificate: matrixctl renew-certs for ours from an ACME CA, a re-run of the
 /// install for a self-signed one, else certbot.
 fn renew_cmd(ctx: &Ctx, s: &CertSource, leaf: &X509Certificate<'_>) -> &'static str {
-    if renew_settings(ctx).is_some_and(|(_, a)| a.cert == s.cert) {
+    if matrixd_acme(ctx).is_some_and(|(cert, _)| *cert == s.cert) {
+        "systemctl restart matrixd"
+    } else if renew_settings(ctx).is_some_and(|(_, a)| a.cert == s.cert) {
         "matrixctl renew-certs"
     } else if leaf.subject().as_raw() == leaf.issuer().as_raw() {
         "matrixctl install"
@@ -236,9 +238,23 @@ fn renew_cmd(ctx: &Ctx, s: &CertSource, leaf: &X509Certificate<'_>) -> &'static 
     }
 }
 
-/// How the ACME certificate renews itself: the systemd timer enabled and active, or the daily
-/// script present.
+/// The certificate matrixd obtains and renews itself (its `acme` section), and that section.
+fn matrixd_acme(ctx: &Ctx) -> Option<(&PathBuf, &matrixd::config::acme::AcmeConfig)> {
+    let c = ctx.loaded.config.as_ref()?;
+    Some((c.tls_certificate_path.as_ref()?, c.acme.as_ref()?))
+}
+
+/// How the ACME certificate renews itself: matrixd itself (its `acme` section), the systemd
+/// timer enabled and active, or the daily script present.
 pub fn renewal(ctx: &Ctx) -> Outcome {
+    if let Some((cert, a)) = matrixd_acme(ctx) {
+        return Outcome::ok(msg!(
+            "tls-renewal-matrixd",
+            path = cert.display(),
+            directory = a.directory.clone(),
+            days = a.threshold_days
+        ));
+    }
     let none = || {
         Outcome::skip(msg!(
             "tls-renewal-none",
