@@ -310,7 +310,18 @@ fn challenge_cert(name: &str, digest: &[u8]) -> Result<Arc<rustls::sign::Certifi
     params.custom_extensions = vec![rcgen::CustomExtension::new_acme_identifier(digest)];
     let key = rcgen::KeyPair::generate().map_err(|e| e.to_string())?;
     let cert = params.self_signed(&key).map_err(|e| e.to_string())?;
-    crate::tls::parse_pair(cert.pem().as_bytes(), key.serialize_pem().as_bytes())
+    // Not `tls::parse_pair`: its key check parses the certificate, which refuses the critical
+    // extension only ACME validators know.
+    let signing = rustls::crypto::ring::default_provider()
+        .key_provider
+        .load_private_key(rustls::pki_types::PrivateKeyDer::Pkcs8(
+            key.serialize_der().into(),
+        ))
+        .map_err(|e| e.to_string())?;
+    Ok(Arc::new(rustls::sign::CertifiedKey::new(
+        vec![cert.der().clone()],
+        signing,
+    )))
 }
 
 /// One order: every name's TLS-ALPN-01 challenge answered through `certs`; on success the new
