@@ -301,8 +301,9 @@ mod tests {
         }
     }
 
-    /// A CA-issued certificate for `names` expiring `days` after `now`, in a file.
-    fn issued(dir: &Path, names: &[&str], now: i64, days: i64) -> PathBuf {
+    /// A CA-issued certificate for `names`, issued `age` days before `now` and expiring `days`
+    /// after it, in a file.
+    fn issued(dir: &Path, names: &[&str], now: i64, (age, days): (i64, i64)) -> PathBuf {
         let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         ca.distinguished_name
@@ -313,12 +314,12 @@ mod tests {
             rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
                 .unwrap();
         let at = |t: i64| ::time::OffsetDateTime::UNIX_EPOCH + ::time::Duration::seconds(t);
-        p.not_before = at(now - 86_400);
+        p.not_before = at(now - age * 86_400);
         p.not_after = at(now + days * 86_400 + 3_600);
         let cert = p
             .signed_by(&rcgen::KeyPair::generate().unwrap(), &ca)
             .unwrap();
-        let path = dir.join(format!("{}-{days}.pem", names.join("_")));
+        let path = dir.join(format!("{}-{age}-{days}.pem", names.join("_")));
         std::fs::write(&path, format!("{}{}", cert.pem(), ca.pem())).unwrap();
         path
     }
@@ -336,14 +337,40 @@ mod tests {
         let stand_in = dir.path().join("stand-in.pem");
         std::fs::write(&stand_in, ss.cert.pem()).unwrap();
         assert_eq!(due(&a, &stand_in, now), Err(Due::StandIn));
-        let one = issued(dir.path(), &["matrix.example.org"], now, 80);
+        let one = issued(dir.path(), &["matrix.example.org"], now, (10, 80));
         assert_eq!(
             due(&a, &one, now),
             Err(Due::NamesMissing(vec!["example.org".into()]))
         );
-        let soon = issued(dir.path(), &["matrix.example.org", "example.org"], now, 20);
+        let soon = issued(
+            dir.path(),
+            &["matrix.example.org", "example.org"],
+            now,
+            (70, 20),
+        );
         assert_eq!(due(&a, &soon, now), Err(Due::Expiring { days: 20 }));
-        let fine = issued(dir.path(), &["matrix.example.org", "example.org"], now, 31);
+        let fine = issued(
+            dir.path(),
+            &["matrix.example.org", "example.org"],
+            now,
+            (59, 31),
+        );
         assert_eq!(due(&a, &fine, now).map(|(d, _)| d), Ok(31));
+        // A certificate that lives fewer than 30 days (a CA's short-lived profile) is renewed
+        // when a third of its life remains, not at once after every renewal.
+        let short = issued(
+            dir.path(),
+            &["matrix.example.org", "example.org"],
+            now,
+            (2, 4),
+        );
+        assert_eq!(due(&a, &short, now).map(|(d, _)| d), Ok(4));
+        let short = issued(
+            dir.path(),
+            &["matrix.example.org", "example.org"],
+            now,
+            (5, 1),
+        );
+        assert_eq!(due(&a, &short, now), Err(Due::Expiring { days: 1 }));
     }
 }
