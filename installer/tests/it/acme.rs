@@ -838,4 +838,21 @@ fn issue_19_matrixd_obtains_renews_and_swaps_its_own_certificate_with_tls_alpn_0
     assert_eq!(connections, 0, "the CA was contacted: {}", log());
     assert_eq!(served().as_deref(), Ok(second.as_slice()));
     drop(server);
+
+    // The doctor sees Pebble's chain as complete, and that matrixd renews it itself (this
+    // Pebble's certificates have fewer than 30 days from the start: a warning).
+    for (id, want) in [
+        ("tls.chain", "ok"),
+        ("tls.expiry", "warn"),
+        ("tls.key_match", "ok"),
+        ("tls.names", "ok"),
+        ("tls.renewal", "ok"),
+    ] {
+        let (_, report) = crate::doctor_support::doctor_json(&config, &["--offline", id]);
+        let (status, summary) = crate::doctor_support::result(&report, id);
+        assert_eq!(status, want, "{id}: {report:#}");
+        if id == "tls.renewal" {
+            assert!(summary.contains("matrixd obtains and renews"), "{summary}");
+        }
+    }
 }
