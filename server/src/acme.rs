@@ -229,42 +229,49 @@ pub async fn run(config: AcmeConfig, cert: PathBuf, key: PathBuf, certs: Arc<Cer
     }
 }
 
-/// Loads the account in `account_key_file`, or creates it (once: never overwritten).
-async fn account(c: &AcmeConfig) -> Result<Account, String> {
-    let file = &c.account_key_file;
-    let unreachable = |e: instant_acme::Error| {
-        format!(
-            "cannot reach the ACME directory {}: {}",
-            c.directory,
-            error_chain(&e)
-        )
-    };
-    let builder = match &c.directory_ca_file {
+/// Why an ACME account could not be loaded or created.
+#[derive(Debug)]
+pub enum AccountError {
+    /// The directory could not be reached, or refused (the error with its causes).
+    Unreachable(String),
+    /// The file is not an account this code wrote (why), or one of another directory.
+    BadFile(String),
+    /// The new account's file could not be written (its directory, or itself).
+    Write(PathBuf, String),
+}
+
+/// Loads the ACME account in `file` (JSON: its key and URL), or creates it at `directory`
+/// and writes the file once (0600, never overwritten: a second account would only add to
+/// the CA's rate limits); `ca`, a PEM root, checks the directory's HTTPS instead of the
+/// system's. Returns whether it was created. Used by matrixd and `matrixctl renew-certs`.
+pub async fn account(
+    directory: &str,
+    ca: Option<&Path>,
+    email: Option<&str>,
+    file: &Path,
+) -> Result<(Account, bool), AccountError> {
+    let unreachable = |e: instant_acme::Error| AccountError::Unreachable(error_chain(&e));
+    let builder = match ca {
         Some(ca) => Account::builder_with_root(ca),
         None => Account::builder(),
     }
     .map_err(unreachable)?;
     if let Ok(text) = std::fs::read(file) {
-        let bad = |e: &dyn std::fmt::Display| {
-            format!(
-                "account_key_file {} is not an ACME account matrixd wrote: {e}",
-                file.display()
-            )
-        };
-        let json: serde_json::Value = serde_json::from_slice(&text).map_err(|e| bad(&e))?;
+        let json: serde_json::Value =
+            serde_json::from_slice(&text).map_err(|e| AccountError::BadFile(e.to_string()))?;
         if let Some(d) = json.get("directory").and_then(|d| d.as_str())
-            && d != c.directory
+            && d != directory
         {
-            return Err(format!(
-                "account_key_file {} is an account of {d}, not of acme.url {}; point account_key_file at another file to create an account there",
-                file.display(),
-                c.directory
-            ));
+            return Err(AccountError::BadFile(format!(
+                "an account of {d}, not of {directory}"
+            )));
         }
-        let creds: AccountCredentials = serde_json::from_value(json).map_err(|e| bad(&e))?;
-        return builder.from_credentials(creds).await.map_err(unreachable);
+        let creds: AccountCredentials =
+            serde_json::from_value(json).map_err(|e| AccountError::BadFile(e.to_string()))?;
+        let account = builder.from_credentials(creds).await.map_err(unreachable)?;
+        return Ok((account, false));
     }
-    let contact: Vec<String> = c.email.iter().map(|e| format!("mailto:{e}")).collect();
+    let contact: Vec<String> = email.iter().map(|e| format!("mailto:{e}")).collect();
     let contact: Vec<&str> = contact.iter().map(String::as_str).collect();
     let (account, creds) = builder
         .create(
@@ -273,19 +280,49 @@ async fn account(c: &AcmeConfig) -> Result<Account, String> {
                 terms_of_service_agreed: true,
                 only_return_existing: false,
             },
-            c.directory.clone(),
+            directory.to_string(),
             None,
         )
         .await
         .map_err(unreachable)?;
-    let json = serde_json::to_vec_pretty(&creds).map_err(|e| e.to_string())?;
+    let json = serde_json::to_vec_pretty(&creds)
+        .map_err(|e| AccountError::Write(file.to_path_buf(), e.to_string()))?;
     if let Some(parent) = file.parent() {
         std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            .map_err(|e| AccountError::Write(parent.to_path_buf(), e.to_string()))?;
     }
-    crate::keys::write_private_file(file, &json).map_err(|e| format!("{e:#}"))?;
-    tracing::info!(path = %file.display(), directory = %c.directory, "acme: created an account");
-    Ok(account)
+    crate::keys::write_private_file(file, &json)
+        .map_err(|e| AccountError::Write(file.to_path_buf(), format!("{e:#}")))?;
+    Ok((account, true))
+}
+
+/// [`account`] for the `acme` section, its errors in words.
+async fn section_account(c: &AcmeConfig) -> Result<Account, String> {
+    let file = &c.account_key_file;
+    match account(
+        &c.directory,
+        c.directory_ca_file.as_deref(),
+        c.email.as_deref(),
+        file,
+    )
+    .await
+    {
+        Ok((account, created)) => {
+            if created {
+                tracing::info!(path = %file.display(), directory = %c.directory, "acme: created an account");
+            }
+            Ok(account)
+        }
+        Err(AccountError::Unreachable(e)) => Err(format!(
+            "cannot reach the ACME directory {}: {e}",
+            c.directory
+        )),
+        Err(AccountError::BadFile(e)) => Err(format!(
+            "account_key_file {} is not an account of acme.url: {e}; point account_key_file at another file to create one",
+            file.display()
+        )),
+        Err(AccountError::Write(path, e)) => Err(format!("cannot write {}: {e}", path.display())),
+    }
 }
 
 /// Removes the challenge certificates when the order is done, however it ends.
@@ -327,7 +364,7 @@ fn challenge_cert(name: &str, digest: &[u8]) -> Result<Arc<rustls::sign::Certifi
 /// One order: every name's TLS-ALPN-01 challenge answered through `certs`; on success the new
 /// pair is written and served. Returns the new certificate's notAfter.
 async fn obtain(c: &AcmeConfig, cert: &Path, key: &Path, certs: &Certs) -> Result<String, String> {
-    let account = account(c).await?;
+    let account = section_account(c).await?;
     let refused =
         |e: instant_acme::Error| format!("the CA at {} refused: {}", c.directory, error_chain(&e));
     let ids: Vec<Identifier> = c

@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use instant_acme::{
-    Account, AccountCredentials, AuthorizationStatus, ChallengeType, Identifier, NewAccount,
-    NewOrder, OrderStatus, RetryPolicy,
+    Account, AuthorizationStatus, ChallengeType, Identifier, NewOrder, OrderStatus, RetryPolicy,
 };
 use matrixd::acme::error_chain as chain;
 use x509_parser::prelude::*;
@@ -153,47 +152,27 @@ pub fn account_file_in(dir: &Path, directory: &str) -> PathBuf {
 }
 
 async fn account(a: &Acme, root: &Path) -> Result<Account, String> {
+    use matrixd::acme::AccountError;
     let file = under(root, &account_file(a));
-    let cannot_reach = |e: instant_acme::Error| {
-        tr!(
-            "acme-cannot-reach",
-            directory = a.directory,
-            error = chain(&e)
-        )
-    };
-    let builder = match &a.directory_ca {
-        Some(ca) => Account::builder_with_root(ca),
-        None => Account::builder(),
-    }
-    .map_err(cannot_reach)?;
-    if let Ok(text) = std::fs::read(&file) {
-        let creds: AccountCredentials = serde_json::from_slice(&text)
-            .map_err(|e| tr!("acme-bad-account", path = file.display(), error = e))?;
-        return builder.from_credentials(creds).await.map_err(cannot_reach);
-    }
-    let contact: Vec<String> = a.email.iter().map(|e| format!("mailto:{e}")).collect();
-    let contact: Vec<&str> = contact.iter().map(String::as_str).collect();
-    let (account, creds) = builder
-        .create(
-            &NewAccount {
-                contact: &contact,
-                terms_of_service_agreed: true,
-                only_return_existing: false,
-            },
-            a.directory.clone(),
-            None,
-        )
-        .await
-        .map_err(cannot_reach)?;
-    let json = serde_json::to_vec_pretty(&creds).map_err(|e| e.to_string())?;
-    if let Some(parent) = file.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| tr!("exec-cannot-create", path = parent.display(), error = e))?;
-    }
-    // Never overwritten: a second account for the same CA would only add to its rate limits.
-    fs::create_new(&file, &json, 0o600)
-        .map_err(|e| tr!("exec-cannot-write", path = file.display(), error = e))?;
-    Ok(account)
+    matrixd::acme::account(
+        &a.directory,
+        a.directory_ca.as_deref(),
+        a.email.as_deref(),
+        &file,
+    )
+    .await
+    .map(|(account, _)| account)
+    .map_err(|e| match e {
+        AccountError::Unreachable(error) => {
+            tr!("acme-cannot-reach", directory = a.directory, error = error)
+        }
+        AccountError::BadFile(error) => {
+            tr!("acme-bad-account", path = file.display(), error = error)
+        }
+        AccountError::Write(path, error) => {
+            tr!("exec-cannot-write", path = path.display(), error = error)
+        }
+    })
 }
 
 /// The order, its challenges answered; returns (key PEM, full chain PEM).
