@@ -134,21 +134,7 @@ fn chown(path: &Path, root: &Path, owner: &crate::plan::model::Owner) -> Result<
 /// The account file for a directory: one per CA host, so staging and production (or a private
 /// CA) each keep their own key.
 pub fn account_file(a: &Acme) -> PathBuf {
-    account_file_in(&a.account_dir, &a.directory)
-}
-
-/// `dir/account-HOST.json` for the ACME directory URL `directory`.
-pub fn account_file_in(dir: &Path, directory: &str) -> PathBuf {
-    let host = url::Url::parse(directory)
-        .ok()
-        .and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}_{p}"),
-                None => h.to_string(),
-            })
-        })
-        .unwrap_or_else(|| "acme".into());
-    dir.join(format!("account-{host}.json"))
+    crate::plan::tls::account_file_in(&a.account_dir, &a.directory)
 }
 
 async fn account(a: &Acme, root: &Path) -> Result<Account, String> {

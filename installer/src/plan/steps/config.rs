@@ -133,7 +133,7 @@ pub fn config(
                 acme: c.direct_acme.then(|| {
                     let directory = super::acme::directory(a);
                     AcmeCtx {
-                        account_key_file: s(&crate::exec::acme::account_file_in(
+                        account_key_file: s(&crate::plan::tls::account_file_in(
                             &l.tls_dir, &directory,
                         )),
                         url: directory,
