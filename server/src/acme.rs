@@ -170,12 +170,19 @@ fn now() -> i64 {
 pub async fn run(config: AcmeConfig, cert: PathBuf, key: PathBuf, certs: Arc<Certs>) {
     let mut failures: u32 = 0;
     loop {
-        let wait = match due(
-            &config.domains,
-            &cert,
-            i64::from(config.threshold_days),
-            now(),
-        ) {
+        // Nothing served (the files were missing or did not load as a pair): due whatever
+        // the certificate file says.
+        let state = if certs.has_current() {
+            due(
+                &config.domains,
+                &cert,
+                i64::from(config.threshold_days),
+                now(),
+            )
+        } else {
+            Err(Due::Missing)
+        };
+        let wait = match state {
             Ok(state) => {
                 tracing::info!(
                     cert = %cert.display(),
@@ -437,10 +444,8 @@ async fn obtain(c: &AcmeConfig, cert: &Path, key: &Path, certs: &Certs) -> Resul
             c.directory
         )
     })?;
-    for (path, pem) in [(key, &key_pem), (cert, &chain_pem)] {
-        crate::keys::replace_private_file(path, pem.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
+    crate::keys::replace_private_files(&[(key, key_pem.as_bytes()), (cert, chain_pem.as_bytes())])
+        .map_err(|e| format!("{e:#}"))?;
     certs.set(pair);
     Ok(due(&c.domains, cert, 0, now())
         .map(|s| s.not_after)

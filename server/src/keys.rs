@@ -234,16 +234,32 @@ pub fn write_private_file(path: &std::path::Path, contents: &[u8]) -> anyhow::Re
     linked.with_context(|| format!("cannot create {} (it may already exist)", path.display()))
 }
 
-/// Replaces (or creates) a file readable only by its owner, atomically (temp file + rename):
-/// a reader sees the old contents or the new, never part of either.
-pub fn replace_private_file(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<()> {
+/// Replaces (or creates) files readable only by their owner, each atomically (temp file +
+/// rename): every new file is written and synced before the first is renamed, so a failure
+/// while writing leaves all the old ones, and a reader sees old or new contents, never part.
+pub fn replace_private_files(files: &[(&std::path::Path, &[u8])]) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    let tmp = private_temp(path, contents)?;
-    let renamed = std::fs::rename(&tmp, path);
-    if renamed.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let mut temps = Vec::new();
+    for (path, contents) in files {
+        match private_temp(path, contents) {
+            Ok(tmp) => temps.push(tmp),
+            Err(e) => {
+                for t in &temps {
+                    let _ = std::fs::remove_file(t);
+                }
+                return Err(e);
+            }
+        }
     }
-    renamed.with_context(|| format!("cannot replace {}", path.display()))
+    for (i, ((path, _), tmp)) in files.iter().zip(&temps).enumerate() {
+        if let Err(e) = std::fs::rename(tmp, path) {
+            for t in &temps[i..] {
+                let _ = std::fs::remove_file(t);
+            }
+            return Err(e).with_context(|| format!("cannot replace {}", path.display()));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -84,8 +84,10 @@ impl Server {
             (Some(cert), Some(key)) if config.listeners.iter().any(|l| l.tls) => {
                 match certs.load_files(cert, key) {
                     Ok(()) => {}
-                    // acme obtains it once the listeners run.
-                    Err(_) if config.acme.is_some() && !cert.exists() => {}
+                    // acme obtains a new pair once the listeners run.
+                    Err(e) if config.acme.is_some() => tracing::warn!(
+                        "acme: no usable certificate yet ({e}); TLS connections fail until one is obtained"
+                    ),
                     Err(e) => anyhow::bail!(
                         "cannot load tls_certificate_path {} with tls_private_key_path {} (both must be PEM; the certificate a full chain): {e}",
                         cert.display(),

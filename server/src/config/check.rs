@@ -313,6 +313,14 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         }
     }
     if acme.is_some() {
+        for (key, path) in [
+            ("tls_certificate_path", &tls_certificate_path),
+            ("tls_private_key_path", &tls_private_key_path),
+        ] {
+            if let Some(p) = path {
+                check_parent_exists(r, key, p);
+            }
+        }
         if !listeners.iter().any(|l| l.tls) {
             r.error(
                 "acme.enabled",

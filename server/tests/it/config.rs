@@ -584,8 +584,12 @@ fn issue_19_the_acme_section_reads_synapse_keys_and_names_its_mistakes() {
         )
     };
     // Enabled with only the defaults: the server name, Let's Encrypt, 30 days, the account
-    // beside the certificate; the certificate need not exist yet (matrixd obtains it).
+    // beside the certificate; the certificate need not exist yet (matrixd obtains it), but
+    // its directory must.
     let path = d.write("a.yaml", &tls("acme:\n  enabled: true\n"));
+    let (_, p) = load(std::slice::from_ref(&path));
+    assert_problem(&p, "tls_certificate_path: directory");
+    std::fs::create_dir(d.p("tls")).unwrap();
     let (c, p) = load(&[path]);
     assert!(!p.has_errors(), "{p}");
     let a = c.unwrap().acme.unwrap();
