@@ -588,6 +588,7 @@ tls-not-yet-valid-fix = check the clock, or use a certificate valid now
 tls-expired = { $path } expired on { $date }
 tls-expired-fix = renew it ({ $cmd }), then reload nginx / restart matrixd
 tls-expires-soon = { $path } expires in { $n } day(s), on { $date }
+tls-matrixd-acme-fix = matrixd renews it itself (its acme section): its log says why it has not (the lines starting "acme:"); { $cmd } tries again at once
 tls-expires-soon-fix = renew it now ({ $cmd }) and check the renewal timer runs
 tls-valid-for = { $path } valid for { $n } more days
 tls-names-not-public = { $path } is for { $names }, not for { $host } ({ $key })

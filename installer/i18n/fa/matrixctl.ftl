@@ -575,6 +575,7 @@ tls-not-yet-valid-fix = ساعت سیستم را بررسی کنید، یا گو
 tls-expired = اعتبار { $path } در { $date } تمام شده است
 tls-expired-fix = آن را تمدید کنید ({ $cmd })، سپس nginx را دوباره بارگذاری یا matrixd را دوباره راه‌اندازی کنید
 tls-expires-soon = اعتبار { $path } تا { $n } روز دیگر، در { $date }، تمام می‌شود
+tls-matrixd-acme-fix = matrixd خودش آن را تمدید می‌کند (بخش { CODE("acme") } پیکربندی‌اش): گزارشش می‌گوید چرا نکرده است (سطرهایی که با { CODE("acme:") } شروع می‌شوند)؛ { $cmd } همین حالا دوباره تلاش می‌کند
 tls-expires-soon-fix = همین حالا تمدیدش کنید ({ $cmd }) و بررسی کنید که زمان‌سنج (timer) تمدید کار می‌کند
 tls-valid-for = { $path } تا { $n } روز دیگر معتبر است
 tls-names-not-public = { $path } برای { $names } است، نه برای { $host } ({ $key })

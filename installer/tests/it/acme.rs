@@ -851,6 +851,10 @@ fn issue_19_matrixd_obtains_renews_and_swaps_its_own_certificate_with_tls_alpn_0
         let (_, report) = crate::doctor_support::doctor_json(&config, &["--offline", id]);
         let (status, summary) = crate::doctor_support::result(&report, id);
         assert_eq!(status, want, "{id}: {report:#}");
+        if id == "tls.expiry" {
+            let fix = report["checks"][0]["fix"].as_str().unwrap_or_default();
+            assert!(fix.contains("matrixd renews it itself"), "{fix}");
+        }
         if id == "tls.renewal" {
             assert!(summary.contains("matrixd obtains and renews"), "{summary}");
         }

@@ -227,9 +227,7 @@ fn renew_path(ctx: &Ctx) -> Option<PathBuf> {
 /// What renews a certificate: matrixctl renew-certs for ours from an ACME CA, a re-run of the
 /// install for a self-signed one, else certbot.
 fn renew_cmd(ctx: &Ctx, s: &CertSource, leaf: &X509Certificate<'_>) -> &'static str {
-    if matrixd_acme(ctx).is_some_and(|(cert, _)| *cert == s.cert) {
-        "systemctl restart matrixd"
-    } else if renew_settings(ctx).is_some_and(|(_, a)| a.cert == s.cert) {
+    if renew_settings(ctx).is_some_and(|(_, a)| a.cert == s.cert) {
         "matrixctl renew-certs"
     } else if leaf.subject().as_raw() == leaf.issuer().as_raw() {
         "matrixctl install"
@@ -331,9 +329,14 @@ pub fn expiry(ctx: &Ctx) -> Outcome {
                 msg!("tls-not-yet-valid-fix"),
             )
         } else if left <= 0 {
+            let own = matrixd_acme(ctx).is_some_and(|(cert, _)| *cert == s.cert);
             Outcome::fail(
                 msg!("tls-expired", path = s.cert.display(), date = v.not_after),
-                msg!("tls-expired-fix", cmd = renew_cmd(ctx, s, &chain[0])),
+                if own {
+                    msg!("tls-matrixd-acme-fix", cmd = "systemctl restart matrixd")
+                } else {
+                    msg!("tls-expired-fix", cmd = renew_cmd(ctx, s, &chain[0]))
+                },
             )
         } else if days < WARN_DAYS {
             Outcome::warn(
@@ -343,7 +346,11 @@ pub fn expiry(ctx: &Ctx) -> Outcome {
                     n = days,
                     date = v.not_after
                 ),
-                msg!("tls-expires-soon-fix", cmd = renew_cmd(ctx, s, &chain[0])),
+                if matrixd_acme(ctx).is_some_and(|(cert, _)| *cert == s.cert) {
+                    msg!("tls-matrixd-acme-fix", cmd = "systemctl restart matrixd")
+                } else {
+                    msg!("tls-expires-soon-fix", cmd = renew_cmd(ctx, s, &chain[0]))
+                },
             )
         } else {
             Outcome::ok(msg!("tls-valid-for", path = s.cert.display(), n = days))
