@@ -1190,6 +1190,7 @@ import-key-database = { $key }: now { $to }
 import-key-inlined = { $key }: the secret in { $file } written inline (the new server does not read Synapse's files)
 import-key-log-config = { $key }: dropped (Synapse's Python logging config; matrixd logs to the service manager)
 import-key-dropped = { $key }: dropped (matrixd does not read it)
+import-key-acme = { $key }: dropped (Synapse's ACME account key and HTTP-01 do not carry over; matrixd's own acme section, or matrixctl install { $flag }, gets a new certificate)
 help-import-synapse-test-interrupt-after = Stop as if killed at the Nth progress report (each after a committed batch; tests of resuming)
 import-owner = the imported files now belong to { $user }, the user matrixd runs as
 err-import-matrixd-running = a matrixd serving { $path } is running; its database must not change under it

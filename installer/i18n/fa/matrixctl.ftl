@@ -1177,6 +1177,7 @@ import-key-database = { $key }: اکنون { $to }
 import-key-inlined = { $key }: راز درون { $file } مستقیم در پیکربندی نوشته شد (سرور تازه فایل‌های Synapse را نمی‌خواند)
 import-key-log-config = { $key }: کنار گذاشته شد (پیکربندی گزارش‌نویسی پایتونی Synapse؛ matrixd در گزارش مدیر سرویس می‌نویسد)
 import-key-dropped = { $key }: کنار گذاشته شد (matrixd آن را نمی‌خواند)
+import-key-acme = { $key }: کنار گذاشته شد (کلید حساب ACME سیناپس و HTTP-01 آن منتقل نمی‌شوند؛ بخش { CODE("acme") } خود matrixd، یا matrixctl install { $flag }، گواهی تازه می‌گیرد)
 help-import-synapse-test-interrupt-after = در N-امین گزارش پیشرفت (هر یک پس از یک دسته‌ی ثبت‌شده) چنان بایست که گویی کشته شده است (برای آزمودن ادامه‌دادن)
 import-owner = فایل‌های واردشده اکنون از آن { $user } هستند، کاربری که matrixd با آن اجرا می‌شود
 err-import-matrixd-running = یک matrixd که { $path } را به کار می‌برد در حال اجراست؛ پایگاه داده‌اش نباید زیر دستش تغییر کند
