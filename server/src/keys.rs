@@ -198,9 +198,8 @@ pub fn random_secret() -> String {
         .collect()
 }
 
-/// Writes a file readable only by its owner, atomically (temp file + rename); refuses to
-/// replace an existing file.
-pub fn write_private_file(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<()> {
+/// `contents` in a new temporary file beside `path`, readable only by its owner, synced.
+fn private_temp(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<std::path::PathBuf> {
     use anyhow::Context as _;
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
@@ -216,19 +215,58 @@ pub fn write_private_file(path: &std::path::Path, contents: &[u8]) -> anyhow::Re
             .unwrap_or("secret"),
         std::process::id()
     ));
+    let _ = std::fs::remove_file(&tmp);
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(&tmp)
         .with_context(|| format!("cannot create {}", tmp.display()))?;
-    f.write_all(contents)?;
-    f.sync_all()?;
-    drop(f);
+    let written = f.write_all(contents).and_then(|()| f.sync_all());
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", tmp.display()));
+    }
+    Ok(tmp)
+}
+
+/// Writes a file readable only by its owner, atomically (temp file + link); refuses to
+/// replace an existing file.
+pub fn write_private_file(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let tmp = private_temp(path, contents)?;
     // hard_link fails if the target exists, so an existing secret is never replaced.
     let linked = std::fs::hard_link(&tmp, path);
     let _ = std::fs::remove_file(&tmp);
     linked.with_context(|| format!("cannot create {} (it may already exist)", path.display()))
+}
+
+/// Replaces (or creates) files readable only by their owner, each atomically (temp file +
+/// rename): every new file is written and synced before the first is renamed, so a failure
+/// while writing leaves all the old ones, and a reader sees old or new contents, never part.
+pub fn replace_private_files(files: &[(&std::path::Path, &[u8])]) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let mut temps = Vec::new();
+    for (path, contents) in files {
+        match private_temp(path, contents) {
+            Ok(tmp) => temps.push(tmp),
+            Err(e) => {
+                for t in &temps {
+                    let _ = std::fs::remove_file(t);
+                }
+                return Err(e);
+            }
+        }
+    }
+    for (i, ((path, _), tmp)) in files.iter().zip(&temps).enumerate() {
+        if let Err(e) = std::fs::rename(tmp, path) {
+            for t in &temps[i..] {
+                let _ = std::fs::remove_file(t);
+            }
+            return Err(e).with_context(|| format!("cannot replace {}", path.display()));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

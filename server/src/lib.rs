@@ -4,6 +4,7 @@
 //! HTTP, `service` domain logic and `store` SQL. `Server` ties them together: start (open the
 //! database, bind the listeners) and serve until a shutdown signal.
 
+pub mod acme;
 pub mod api;
 pub mod config;
 pub mod keys;
@@ -11,6 +12,7 @@ pub mod logging;
 pub mod memory;
 pub mod service;
 pub mod store;
+pub mod tls;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -40,6 +42,16 @@ impl Bound {
 pub struct Server {
     pub services: SharedServices,
     listeners: Vec<(Bound, axum::Router)>,
+    /// The `acme` section's task, started once the listeners serve (the CA connects to them).
+    acme: Option<Acme>,
+}
+
+/// What the `acme` task needs.
+struct Acme {
+    config: config::acme::AcmeConfig,
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
+    certs: Arc<tls::Certs>,
 }
 
 /// Creates a `*_path` secret file that does not exist yet (mode 0600), as Synapse does.
@@ -67,19 +79,29 @@ impl Server {
         ensure_secret_file(&mut config.macaroon_secret_key)?;
         ensure_secret_file(&mut config.form_secret)?;
         ensure_secret_file(&mut config.turn.shared_secret)?;
+        let certs = Arc::new(tls::Certs::default());
         let tls = match (&config.tls_certificate_path, &config.tls_private_key_path) {
-            (Some(cert), Some(key)) if config.listeners.iter().any(|l| l.tls) => Some(
-                axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await.with_context(|| {
-                    format!(
-                        "cannot load tls_certificate_path {} with tls_private_key_path {} (both must be PEM; the certificate a full chain)",
+            (Some(cert), Some(key)) if config.listeners.iter().any(|l| l.tls) => {
+                match certs.load_files(cert, key) {
+                    Ok(()) => {}
+                    // acme obtains a new pair once the listeners run.
+                    Err(e) if config.acme.is_some() => tracing::warn!(
+                        "acme: no usable certificate yet ({e}); TLS connections fail until one is obtained"
+                    ),
+                    Err(e) => anyhow::bail!(
+                        "cannot load tls_certificate_path {} with tls_private_key_path {} (both must be PEM; the certificate a full chain): {e}",
                         cert.display(),
                         key.display()
-                    )
-                })?,
-            ),
+                    ),
+                }
+                Some(axum_server::tls_rustls::RustlsConfig::from_config(
+                    tls::server_config(certs.clone(), config.acme.is_some()),
+                ))
+            }
             _ => None,
         };
-        if let (Some(cfg), Some(cert), Some(key)) = (
+        let mut acme = None;
+        if let (Some(_), Some(cert), Some(key)) = (
             &tls,
             &config.tls_certificate_path,
             &config.tls_private_key_path,
@@ -89,10 +111,18 @@ impl Server {
                 .context("cannot handle SIGHUP")?;
             tokio::spawn(reload_tls_on_hangup(
                 hangup,
-                cfg.clone(),
+                certs.clone(),
                 cert.clone(),
                 key.clone(),
             ));
+            if let Some(a) = &config.acme {
+                acme = Some(Acme {
+                    config: a.clone(),
+                    cert: cert.clone(),
+                    key: key.clone(),
+                    certs: certs.clone(),
+                });
+            }
         }
         std::fs::create_dir_all(&config.media_store_path).with_context(|| {
             format!(
@@ -166,6 +196,7 @@ impl Server {
         Ok(Server {
             services,
             listeners,
+            acme,
         })
     }
 
@@ -217,7 +248,13 @@ impl Server {
             }
         }
         self.services.prepare_ahead_in_background();
+        let acme = self
+            .acme
+            .map(|a| tokio::spawn(acme::run(a.config, a.cert, a.key, a.certs)));
         shutdown.await;
+        if let Some(task) = acme {
+            task.abort();
+        }
         tracing::info!("shutting down");
         let _ = tx.send(());
         for h in &tls_handles {
@@ -231,17 +268,17 @@ impl Server {
     }
 }
 
-/// On SIGHUP, reads `tls_certificate_path` and `tls_private_key_path` again (a renewed
-/// certificate, `matrixctl renew-certs`) and serves new connections with them, without a
-/// restart; when the new pair does not load, the current one stays and the error is logged.
+/// On SIGHUP, reads `tls_certificate_path` and `tls_private_key_path` again (a certificate
+/// renewed outside matrixd) and serves new connections with them, without a restart; when the
+/// new pair does not load, the current one stays and the error is logged.
 async fn reload_tls_on_hangup(
     mut hangup: tokio::signal::unix::Signal,
-    cfg: axum_server::tls_rustls::RustlsConfig,
+    certs: Arc<tls::Certs>,
     cert: std::path::PathBuf,
     key: std::path::PathBuf,
 ) {
     while hangup.recv().await.is_some() {
-        match cfg.reload_from_pem_file(&cert, &key).await {
+        match certs.load_files(&cert, &key) {
             Ok(()) => tracing::info!(cert = %cert.display(), "reloaded the TLS certificate"),
             Err(e) => tracing::error!(
                 cert = %cert.display(),

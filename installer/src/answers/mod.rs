@@ -141,7 +141,7 @@ answers! {
     /// Where the TLS certificate comes from.
     tls: Tls, one {
         prompt: "TLS certificate",
-        explain: "acme: Let's Encrypt (or another ACME CA) issues it and it renews itself, which needs this host's name in DNS and port 80 open; self-signed: generated here; existing: your full-chain certificate and key; direct: matrixd itself listens with TLS on 8448; none: plain HTTP (testing only).",
+        explain: "acme: Let's Encrypt (or another ACME CA) issues it and it renews itself, which needs this host's name in DNS and port 80 open (443 without nginx, where matrixd obtains it itself); self-signed: generated here; existing: your full-chain certificate and key; direct: matrixd itself listens with TLS on 8448; none: plain HTTP (testing only).",
         required: false,
         default: |_| Some(Tls::SelfSigned),
         applies: always,

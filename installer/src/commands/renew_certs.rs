@@ -64,7 +64,7 @@ pub fn run(args: RenewCertsArgs, printer: &Printer) -> Result<ExitStatus, CliErr
                     path = settings.cert.display(),
                     issuer = issuer,
                     date = not_after,
-                    why = why.describe()
+                    why = crate::exec::acme::describe(&why)
                 ),
             );
             deploy(&settings, &facts, args.root.is_some(), printer)?;
@@ -98,11 +98,6 @@ fn deploy(
         return Ok(());
     }
     if rooted {
-        return Ok(());
-    }
-    if let Some(pid_file) = &settings.hup_pid_file {
-        let pid = acme::hangup(pid_file).map_err(fail)?;
-        printer.status("Reloading", tr!("acme-hangup", name = "matrixd", pid = pid));
         return Ok(());
     }
     let nginx = nginx_service(facts);

@@ -608,20 +608,13 @@ impl Run<'_> {
                                 path = acme.cert.display(),
                                 issuer = issuer,
                                 date = not_after,
-                                why = why.describe()
+                                why = crate::exec::acme::describe(&why)
                             ),
                             Affects::Nginx,
                         );
-                        if let Some(pid_file) = &acme.hup_pid_file {
-                            let pid = crate::exec::acme::hangup(&self.host(pid_file))?;
-                            self.status(
-                                "Reloading",
-                                tr!("acme-hangup", name = reload.name, pid = pid),
-                            );
-                        } else if let service::Outcome::Reloaded(how)
+                        if let service::Outcome::Reloaded(how)
                         | service::Outcome::Restarted(how)
-                        | service::Outcome::Started(how) =
-                            service::ensure(reload, true, false)?
+                        | service::Outcome::Started(how) = service::ensure(reload, true, false)?
                         {
                             self.status("Reloading", format!("{}: {how}", reload.name));
                             self.report

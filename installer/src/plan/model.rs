@@ -270,13 +270,6 @@ pub struct Acme {
     /// system's (a private CA, or a test CA).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directory_ca: Option<PathBuf>,
-    /// Without nginx (`--proxy none`): the addresses renew-certs itself answers HTTP-01 on.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub http01_listen: Vec<String>,
-    /// After a renewal, SIGHUP the process in this pid file (matrixd, which then reloads its
-    /// certificate) instead of reloading nginx.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hup_pid_file: Option<PathBuf>,
     /// Commands run after a renewal instead of reloading nginx (empty: reload nginx).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deploy_hook: Vec<Vec<String>>,

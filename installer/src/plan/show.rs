@@ -284,11 +284,7 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                         names = acme.names.join(", "),
                         directory = acme.directory,
                         challenge = "HTTP-01",
-                        dir = if acme.http01_listen.is_empty() {
-                            acme.challenge_dir.display().to_string()
-                        } else {
-                            acme.http01_listen.join(", ")
-                        },
+                        dir = acme.challenge_dir.display().to_string(),
                         days = crate::plan::tls::RENEW_DAYS,
                         service = reload.name
                     ),

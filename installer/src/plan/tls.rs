@@ -84,3 +84,17 @@ pub fn now() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
+
+/// `dir/account-HOST.json` for the ACME directory URL `directory`.
+pub fn account_file_in(dir: &std::path::Path, directory: &str) -> std::path::PathBuf {
+    let host = url::Url::parse(directory)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}_{p}"),
+                None => h.to_string(),
+            })
+        })
+        .unwrap_or_else(|| "acme".into());
+    dir.join(format!("account-{host}.json"))
+}

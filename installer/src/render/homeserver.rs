@@ -43,10 +43,23 @@ pub struct SecretFilesCtx {
 
 #[derive(Serialize)]
 pub struct TlsListenerCtx {
-    pub port: u16,
+    pub ports: Vec<u16>,
     pub bind_addresses: Vec<String>,
     pub cert: String,
     pub key: String,
+    /// matrixd obtains and renews the certificate itself (`--tls acme` without nginx).
+    pub acme: Option<AcmeCtx>,
+}
+
+/// The `acme` section (`matrixd::config::acme`).
+#[derive(Serialize)]
+pub struct AcmeCtx {
+    pub url: String,
+    pub domains: Vec<String>,
+    pub account_key_file: String,
+    pub reprovision_threshold: i64,
+    pub email: Option<String>,
+    pub directory_ca_file: Option<String>,
 }
 
 #[derive(Serialize)]

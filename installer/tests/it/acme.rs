@@ -157,6 +157,30 @@ fn served_leaf(url: &str, host: &str, port: u16, roots: &[u8]) -> Result<Vec<u8>
     })
 }
 
+/// Runs `f` while a listener on `port` (the stopped CA's) only counts connections; their number.
+fn connections_to(port: u16, f: impl FnOnce()) -> usize {
+    let counter = TcpListener::bind(("127.0.0.1", port)).unwrap();
+    counter.set_nonblocking(true).unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicUsize::new(0));
+    let counting = {
+        let (connections, stop) = (connections.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while stop.load(Ordering::SeqCst) == 0 {
+                if let Ok((mut s, _)) = counter.accept() {
+                    connections.fetch_add(1, Ordering::SeqCst);
+                    let _ = s.read(&mut [0; 16]);
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        })
+    };
+    f();
+    stop.store(1, Ordering::SeqCst);
+    counting.join().unwrap();
+    connections.load(Ordering::SeqCst)
+}
+
 /// Pebble's root for the certificates it issues (regenerated at each start), from its
 /// management interface, itself served with `listener_ca`.
 fn pebble_root(mgmt: u16, listener_ca: &[u8]) -> Vec<u8> {
@@ -182,27 +206,39 @@ fn pebble_root(mgmt: u16, listener_ca: &[u8]) -> Vec<u8> {
     })
 }
 
+/// How the test's Pebble validates and issues: TLS-ALPN-01 on `tls_port`, certificates valid
+/// for `validity` seconds (Pebble's default, five years, when `None`).
+#[derive(Clone, Copy, Default)]
+struct Issuing {
+    tls_port: Option<u16>,
+    validity: Option<u64>,
+}
+
 /// Starts Pebble on `port` (management on `mgmt`), validating HTTP-01 on `http_port` and
 /// resolving names through challtestsrv's DNS on `dns`.
 fn start_pebble(
     pebble: &Path,
     dir: &Path,
     (port, mgmt, http_port, dns): (u16, u16, u16, u16),
+    issuing: Issuing,
 ) -> Child {
     let config = dir.join("pebble.json");
+    let mut settings = serde_json::json!({
+        "listenAddress": format!("127.0.0.1:{port}"),
+        "managementListenAddress": format!("127.0.0.1:{mgmt}"),
+        "certificate": dir.join("listener.pem"),
+        "privateKey": dir.join("listener.key"),
+        "httpPort": http_port,
+        "tlsPort": issuing.tls_port.unwrap_or_else(free_port),
+        "ocspResponderURL": "",
+        "externalAccountBindingRequired": false
+    });
+    if let Some(v) = issuing.validity {
+        settings["certificateValidityPeriod"] = v.into();
+    }
     std::fs::write(
         &config,
-        serde_json::json!({"pebble": {
-            "listenAddress": format!("127.0.0.1:{port}"),
-            "managementListenAddress": format!("127.0.0.1:{mgmt}"),
-            "certificate": dir.join("listener.pem"),
-            "privateKey": dir.join("listener.key"),
-            "httpPort": http_port,
-            "tlsPort": free_port(),
-            "ocspResponderURL": "",
-            "externalAccountBindingRequired": false
-        }})
-        .to_string(),
+        serde_json::json!({ "pebble": settings }).to_string(),
     )
     .unwrap();
     let child = Command::new(pebble)
@@ -231,10 +267,16 @@ struct Ca {
     http_port: u16,
     roots: Vec<u8>,
     listener: PathBuf,
+    /// challtestsrv's management port (to change what names resolve to).
+    dns_mgmt: u16,
 }
 
 impl Ca {
     fn start(pebble: &Path, challtestsrv: &Path, dir: &Path) -> Ca {
+        Ca::start_with(pebble, challtestsrv, dir, Issuing::default())
+    }
+
+    fn start_with(pebble: &Path, challtestsrv: &Path, dir: &Path, issuing: Issuing) -> Ca {
         let listener = rcgen::generate_simple_self_signed(vec![
             "localhost".to_string(),
             "127.0.0.1".to_string(),
@@ -248,28 +290,50 @@ impl Ca {
         )
         .unwrap();
         let (port, mgmt, http_port, dns) = (free_port(), free_port(), free_port(), free_port());
+        let dns_mgmt = free_port();
         let mut children = Kill(Vec::new());
         children.0.push(
             Command::new(challtestsrv)
                 .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
                 .args(["-dns01", &format!("127.0.0.1:{dns}")])
                 .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
-                .args(["-management", &format!("127.0.0.1:{}", free_port())])
+                .args(["-management", &format!("127.0.0.1:{dns_mgmt}")])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap(),
         );
-        children
-            .0
-            .push(start_pebble(pebble, dir, (port, mgmt, http_port, dns)));
+        wait_for_port(dns_mgmt, "pebble-challtestsrv");
+        children.0.push(start_pebble(
+            pebble,
+            dir,
+            (port, mgmt, http_port, dns),
+            issuing,
+        ));
         Ca {
             children,
             port,
             http_port,
             roots: pebble_root(mgmt, listener_ca.as_bytes()),
             listener: dir.join("listener.pem"),
+            dns_mgmt,
         }
+    }
+
+    /// Every name resolves to `ip` from now on (challtestsrv's management API).
+    fn resolve_all_to(&self, ip: &str) {
+        use std::io::Write as _;
+        let body = format!("{{\"ip\":\"{ip}\"}}");
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.dns_mgmt)).unwrap();
+        write!(
+            s,
+            "POST /set-default-ipv4 HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     }
 }
 
@@ -503,28 +567,14 @@ fn issue_19_acme_certificates_from_pebble_through_nginx_renewed_and_kept_on_fail
 
     // Nothing due: not one connection to the CA (its port now only counts connections).
     drop(children);
-    let counter = TcpListener::bind(("127.0.0.1", port)).unwrap();
-    counter.set_nonblocking(true).unwrap();
-    let connections = Arc::new(AtomicUsize::new(0));
-    let stop = Arc::new(AtomicUsize::new(0));
-    let counting = {
-        let (connections, stop) = (connections.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while stop.load(Ordering::SeqCst) == 0 {
-                if let Ok((mut s, _)) = counter.accept() {
-                    connections.fetch_add(1, Ordering::SeqCst);
-                    let _ = s.read(&mut [0; 16]);
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        })
-    };
-    let quiet = renew_certs(&[]);
     let (printer, out) = matrixctl::ui::Printer::buffer();
-    matrixctl::exec::apply::apply(&only_acme, &opts, &printer)
-        .unwrap_or_else(|f| panic!("{}: {}", f.step, f.cause));
-    stop.store(1, Ordering::SeqCst);
-    counting.join().unwrap();
+    let mut quiet = None;
+    let connections = connections_to(port, || {
+        quiet = Some(renew_certs(&[]));
+        matrixctl::exec::apply::apply(&only_acme, &opts, &printer)
+            .unwrap_or_else(|f| panic!("{}: {}", f.step, f.cause));
+    });
+    let quiet = quiet.unwrap();
     assert!(quiet.status.success(), "{}", stderr(&quiet));
     assert!(
         stderr(&quiet).contains("the CA was not contacted"),
@@ -533,11 +583,7 @@ fn issue_19_acme_certificates_from_pebble_through_nginx_renewed_and_kept_on_fail
     );
     let said = String::from_utf8_lossy(&out.lock().unwrap()).into_owned();
     assert!(said.contains("the CA was not contacted"), "{said}");
-    assert_eq!(
-        connections.load(Ordering::SeqCst),
-        0,
-        "the CA was contacted"
-    );
+    assert_eq!(connections, 0, "the CA was contacted");
     assert_eq!(std::fs::read(&cert_path).unwrap(), second);
 
     // The doctor sees Pebble's chain as complete and the certificate far from expiry.
@@ -573,11 +619,38 @@ fn matrixd_bin() -> Option<PathBuf> {
     None
 }
 
-/// `--tls acme --proxy none`: matrixd serves TLS itself; matrixctl answers HTTP-01 on its own
-/// port-80 listener (a free port here: Pebble's HTTP port), and matrixd, sent SIGHUP, serves
-/// the new certificate without a restart, for the first certificate and a forced renewal.
+/// The serial number of a DER certificate.
+fn serial(der: &[u8]) -> String {
+    let (_, c) = x509_parser::parse_x509_certificate(der).unwrap();
+    c.raw_serial_as_string()
+}
+
+/// Waits until `text()` contains `needle`; the text.
+fn wait_for_text(text: impl Fn() -> String, needle: &str, secs: u64) -> String {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let t = text();
+        if t.contains(needle) {
+            return t;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {needle:?} within {secs} s in:\n{t}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// `--tls acme --proxy none`: matrixd obtains, serves and renews its certificate itself (the
+/// `acme` section install writes), answering Pebble's TLS-ALPN-01 on its own TLS listener.
+/// Pebble issues certificates valid for 30 days and 20 seconds, so with the written 30-day
+/// threshold each is due 20 s after it is issued: matrixd gets the first (replacing the
+/// stand-in), swaps in a renewed one without a restart (same pid, new serial), keeps it when
+/// the next challenge fails (every name now resolves where nothing listens) and logs which
+/// name failed which challenge and what to check; restarted with a 1-day threshold (nothing
+/// due) it serves the same certificate and opens no connection to the CA.
 #[test]
-fn issue_19_acme_with_matrixd_serving_tls_itself_swaps_certificates_without_a_restart() {
+fn issue_19_matrixd_obtains_renews_and_swaps_its_own_certificate_with_tls_alpn_01() {
     let (Some(pebble), Some(challtestsrv), Some(matrixd)) = (
         testkit::tool("pebble"),
         testkit::tool("pebble-challtestsrv"),
@@ -587,145 +660,203 @@ fn issue_19_acme_with_matrixd_serving_tls_itself_swaps_certificates_without_a_re
     };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let ca = Ca::start(&pebble, &challtestsrv, dir);
+    let (http, tls, tls_443) = (free_port(), free_port(), free_port());
+    let ca = Ca::start_with(
+        &pebble,
+        &challtestsrv,
+        dir,
+        Issuing {
+            tls_port: Some(tls),
+            validity: Some(30 * 86_400 + 20),
+        },
+    );
 
     let mut facts = crate::install::facts_under(dir, "debian");
     facts.ipv6 = false;
     let given = answers::file::parse(&format!(
         "server_name = \"direct.test\"\ntls = \"acme\"\nproxy = \"none\"\n\
-         acme_directory = \"https://localhost:{}/dir\"\nreport_stats = \"no\"\n",
-        ca.port
+         acme_directory = \"https://localhost:{}/dir\"\nacme_directory_ca = {:?}\n\
+         acme_email = \"admin@direct.test\"\nreport_stats = \"no\"\n",
+        ca.port,
+        ca.listener.display().to_string()
     ))
     .unwrap();
     let a = Answers::from_given(&matrixctl::wizard::complete(&given, false).unwrap()).unwrap();
     assert_eq!(a.public_baseurl.to_string(), "https://direct.test:8448/");
     let fs = matrixctl::plan::existing::Fs { root: "/".into() };
     let built = plan::build(&a, &facts, &fs, &mut matrixd::keys::random_secret).unwrap();
-    let (printer, out) = matrixctl::ui::Printer::buffer();
+    // One code path: matrixd's. matrixctl plans no ACME step, renew.toml or timer for it.
+    assert!(
+        !built.steps.iter().any(|s| matches!(s, Step::Acme { .. })
+            || matches!(s, Step::File(f) if f.path.ends_with("renew.toml")
+                || f.path.to_string_lossy().contains("renew-certs"))),
+        "{:#?}",
+        built.steps
+    );
+    let (printer, _) = matrixctl::ui::Printer::buffer();
     let files_only = matrixctl::exec::apply::Options {
         root: "/".into(),
         activate: false,
     };
     matrixctl::exec::apply::apply(&built, &files_only, &printer)
         .unwrap_or_else(|f| panic!("{}: {}", f.step, f.cause));
+    let tls_dir = dir.join("etc/matrixd/tls");
+    let (cert_path, key_path) = (tls_dir.join("fullchain.pem"), tls_dir.join("privkey.pem"));
+    let account = tls_dir.join(format!("account-localhost_{}.json", ca.port));
+    let stand_in = std::fs::read(&cert_path).unwrap();
 
-    // matrixd on free ports, with the stand-in certificate.
-    let (http, tls) = (free_port(), free_port());
+    // The written config, on the test's loopback ports (Pebble validates on `tls`).
     let config = built.config_path.clone();
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
+    let written = std::fs::read_to_string(&config).unwrap();
+    for want in [
+        "acme:\n  enabled: true\n".to_string(),
+        format!("  url: \"https://localhost:{}/dir\"\n", ca.port),
+        "  domain: [\"direct.test\"]\n".to_string(),
+        format!("  account_key_file: \"{}\"\n", account.display()),
+        "  reprovision_threshold: 30\n".to_string(),
+        "  email: \"admin@direct.test\"\n".to_string(),
+        format!("  directory_ca_file: \"{}\"\n", ca.listener.display()),
+        "  - port: 443\n".to_string(),
+    ] {
+        assert!(written.contains(&want), "{want:?} missing from:\n{written}");
+    }
+    let text = written
         .replace("port: 8008", &format!("port: {http}"))
         .replace("port: 8448", &format!("port: {tls}"))
+        .replace("port: 443", &format!("port: {tls_443}"))
         .replace("[\"0.0.0.0\"]", "[\"127.0.0.1\"]");
-    assert!(text.contains("tls: true"), "{text}");
-    std::fs::write(&config, text).unwrap();
-    let mut server = Kill(vec![
+    std::fs::write(&config, &text).unwrap();
+    let log_file = dir.join("var/log/matrixd/homeserver.log");
+    let log = || {
+        format!(
+            "{}{}",
+            std::fs::read_to_string(&log_file).unwrap_or_default(),
+            std::fs::read_to_string(dir.join("matrixd.err")).unwrap_or_default()
+        )
+    };
+    let start = || {
         Command::new(&matrixd)
             .arg("--config")
             .arg(&config)
             .stdout(std::fs::File::create(dir.join("matrixd.out")).unwrap())
             .stderr(std::fs::File::create(dir.join("matrixd.err")).unwrap())
             .spawn()
-            .unwrap(),
-    ]);
+            .unwrap()
+    };
+    let mut server = Kill(vec![start()]);
     wait_for_port(tls, "matrixd's TLS listener");
-    let pid_file = dir.join("run/matrixd/matrixd.pid");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !pid_file.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-
-    let mut step = built
-        .steps
-        .iter()
-        .find(|s| matches!(s, Step::Acme { .. }))
-        .cloned()
-        .unwrap();
-    let Step::Acme { acme, .. } = &mut step else {
-        unreachable!()
+    let served = || {
+        served_leaf(
+            "https://direct.test/_matrix/client/versions",
+            "direct.test",
+            tls,
+            &ca.roots,
+        )
     };
-    assert_eq!(acme.http01_listen, ["0.0.0.0:80"]);
-    assert_eq!(acme.hup_pid_file.as_deref(), Some(pid_file.as_path()));
-    acme.directory_ca = Some(ca.listener.clone());
-    acme.http01_listen = vec![format!("127.0.0.1:{}", ca.http_port)];
-    let cert_path = acme.cert.clone();
-    let only_acme = Plan {
-        steps: vec![step],
-        ..built.clone()
-    };
-    let opts = matrixctl::exec::apply::Options {
-        root: "/".into(),
-        activate: true,
-    };
-    matrixctl::exec::apply::apply(&only_acme, &opts, &printer)
-        .unwrap_or_else(|f| panic!("{}: {}", f.step, f.cause));
-    let said = String::from_utf8_lossy(&out.lock().unwrap()).into_owned();
-    assert!(said.contains("SIGHUP, no restart"), "{said}");
-
-    let serves = |leaf: &[u8]| {
-        let deadline = Instant::now() + Duration::from_secs(10);
+    // Served once obtained (a client trusting only Pebble's root accepts the chain).
+    let serves_new = |old: &[u8]| {
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let got = served_leaf(
-                "https://direct.test/_matrix/client/versions",
-                "direct.test",
-                tls,
-                &ca.roots,
-            );
-            if got.as_deref() == Ok(leaf) {
-                return;
+            if let Ok(leaf) = served()
+                && leaf != old
+            {
+                return leaf;
             }
-            assert!(Instant::now() < deadline, "matrixd serves {got:?}");
+            assert!(
+                Instant::now() < deadline,
+                "matrixd serves {:?}; its log:\n{}",
+                served(),
+                log()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     };
-    let first = leaf_der(&std::fs::read(&cert_path).unwrap());
+    let first = serves_new(&leaf_der(&stand_in));
+    let pid = server.0[0].id();
     assert!(
         issuer_cn(&first).contains("Pebble"),
         "{}",
         issuer_cn(&first)
     );
-    serves(&first);
-
-    // renew-certs --force, as the timer would (on the test's port): a new certificate, served
-    // by the same process.
-    let renew = dir.join("etc/matrixd/acme/renew.toml");
-    let settings = std::fs::read_to_string(&renew).unwrap();
+    assert_eq!(leaf_der(&std::fs::read(&cert_path).unwrap()), first);
+    let key = std::fs::read(&key_path).unwrap();
+    matrixctl::plan::tls::check_pair(&std::fs::read(&cert_path).unwrap(), &key).unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    for p in [&cert_path, &key_path, &account] {
+        let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", p.display());
+    }
+    let account_bytes = std::fs::read(&account).unwrap();
     assert!(
-        settings.contains("http01_listen = [\"0.0.0.0:80\"]"),
-        "{settings}"
-    );
-    let settings = settings
-        .replace(
-            "http01_listen = [\"0.0.0.0:80\"]",
-            &format!("http01_listen = [\"127.0.0.1:{}\"]", ca.http_port),
-        )
-        .replace(
-            "[key_owner]",
-            &format!(
-                "directory_ca = {:?}\n\n[key_owner]",
-                ca.listener.display().to_string()
-            ),
-        );
-    std::fs::write(&renew, settings).unwrap();
-    let forced = matrixctl()
-        .args(["renew-certs", "--distro", "debian", "--force", "--config"])
-        .arg(&renew)
-        .output()
-        .unwrap();
-    assert!(forced.status.success(), "{}", stderr(&forced));
-    assert!(
-        stderr(&forced).contains("SIGHUP, no restart"),
+        log().contains("acme: obtained a new certificate"),
         "{}",
-        stderr(&forced)
+        log()
     );
-    let second = leaf_der(&std::fs::read(&cert_path).unwrap());
-    assert_ne!(second, first);
-    serves(&second);
+
+    // Due 20 s later: renewed and swapped in by the same process.
+    let second = serves_new(&first);
+    assert_ne!(serial(&second), serial(&first));
+    assert!(server.0[0].try_wait().unwrap().is_none(), "{}", log());
+    assert_eq!(server.0[0].id(), pid);
+    assert_eq!(leaf_der(&std::fs::read(&cert_path).unwrap()), second);
+    assert_eq!(std::fs::read(&account).unwrap(), account_bytes);
+
+    // The next renewal's challenge fails (the name now resolves where nothing listens): the
+    // reason is logged, the certificate in use and on disk stays.
+    ca.resolve_all_to("127.0.0.2");
+    let said = wait_for_text(log, "failed the tls-alpn-01 challenge", 60);
     assert!(
-        server.0[0].try_wait().unwrap().is_none(),
-        "matrixd kept running: {}",
-        std::fs::read_to_string(dir.join("matrixd.err")).unwrap_or_default()
+        said.contains("direct.test failed the tls-alpn-01 challenge")
+            && said.contains("A/AAAA")
+            && said.contains("port 443")
+            && said.contains("the current certificate stays in use"),
+        "{said}"
     );
+    assert_eq!(served().as_deref(), Ok(second.as_slice()));
+    assert_eq!(leaf_der(&std::fs::read(&cert_path).unwrap()), second);
+    assert_eq!(server.0[0].id(), pid);
+    assert!(server.0[0].try_wait().unwrap().is_none(), "{}", log());
     drop(server);
+
+    // Restarted with nothing due (a 1-day threshold): the same certificate, and not one
+    // connection to the CA (its port now only counts connections).
+    std::fs::write(
+        &config,
+        text.replace("reprovision_threshold: 30", "reprovision_threshold: 1"),
+    )
+    .unwrap();
+    std::fs::write(&log_file, "").unwrap();
+    let port = ca.port;
     drop(ca.children);
+    let mut server = Kill(Vec::new());
+    let connections = connections_to(port, || {
+        server.0.push(start());
+        wait_for_port(tls, "matrixd's TLS listener");
+        wait_for_text(log, "the CA was not contacted", 20);
+        std::thread::sleep(Duration::from_secs(1));
+    });
+    assert_eq!(connections, 0, "the CA was contacted: {}", log());
+    assert_eq!(served().as_deref(), Ok(second.as_slice()));
+    drop(server);
+
+    // The doctor sees Pebble's chain as complete, and that matrixd renews it itself (this
+    // Pebble's certificates have fewer than 30 days from the start: a warning).
+    for (id, want) in [
+        ("tls.chain", "ok"),
+        ("tls.expiry", "warn"),
+        ("tls.key_match", "ok"),
+        ("tls.names", "ok"),
+        ("tls.renewal", "ok"),
+    ] {
+        let (_, report) = crate::doctor_support::doctor_json(&config, &["--offline", id]);
+        let (status, summary) = crate::doctor_support::result(&report, id);
+        assert_eq!(status, want, "{id}: {report:#}");
+        if id == "tls.expiry" {
+            let fix = report["checks"][0]["fix"].as_str().unwrap_or_default();
+            assert!(fix.contains("matrixd renews it itself"), "{fix}");
+        }
+        if id == "tls.renewal" {
+            assert!(summary.contains("matrixd obtains and renews"), "{summary}");
+        }
+    }
 }

@@ -117,6 +117,7 @@ pub fn render(m: &Manifest, format: &str, name: &str) -> Result<String> {
                     packaged: true,
                     conf_d: Some(p.conf_d.clone()),
                     setup: Some(p.setup.clone()),
+                    acme_dir: None,
                 },
             )
         }

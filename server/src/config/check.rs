@@ -128,7 +128,7 @@ fn read_turn(r: &mut Section<'_>) -> TurnConfig {
     }
 }
 
-fn absolute(p: &str) -> PathBuf {
+pub(super) fn absolute(p: &str) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| PathBuf::from(p))
 }
 
@@ -284,12 +284,15 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
 
     let tls_certificate_path = r.string("tls_certificate_path").map(|p| absolute(&p));
     let tls_private_key_path = r.string("tls_private_key_path").map(|p| absolute(&p));
+    let acme = super::acme::read(r, server_name.as_deref(), tls_certificate_path.as_deref());
     for (key, path) in [
         ("tls_certificate_path", &tls_certificate_path),
         ("tls_private_key_path", &tls_private_key_path),
     ] {
+        // With acme enabled matrixd obtains them (served only once they exist).
         if let Some(p) = path
             && !p.is_file()
+            && acme.is_none()
         {
             r.error(
                 key,
@@ -298,6 +301,25 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
                 },
                 Fix::PemFile,
             );
+        }
+    }
+    if acme.is_some() {
+        for (key, path) in [
+            ("tls_certificate_path", &tls_certificate_path),
+            ("tls_private_key_path", &tls_private_key_path),
+        ] {
+            if let Some(p) = path {
+                check_parent_exists(r, key, p);
+            }
+        }
+        if !listeners.iter().any(|l| l.tls) {
+            r.error(
+                "acme.enabled",
+                Kind::AcmeNoTlsListener,
+                Fix::AcmeTlsListener,
+            );
+        } else if !listeners.iter().any(|l| l.tls && l.port == 443) {
+            r.warning("acme.enabled", Kind::AcmeNoPort443);
         }
     }
     if listeners.iter().any(|l| l.tls)
@@ -331,6 +353,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         log_config,
         tls_certificate_path,
         tls_private_key_path,
+        acme,
         turn,
         url_preview,
         outbound,

@@ -34,6 +34,8 @@ pub enum Change {
     LogConfig,
     /// A key matrixd does not read.
     Dropped,
+    /// Synapse's `acme` section: matrixd reads one by that name, but not Synapse's values.
+    Acme,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,6 +134,10 @@ pub fn translate_synapse(top: &Mapping, paths: &ImportPaths) -> (Mapping, Vec<Ke
                 change(key, moved(Some(v), &paths.pid_file));
             }
             "log_config" => change(key, Change::LogConfig),
+            // Synapse's ACME (removed in Synapse 1.30) kept an RSA account key in a PEM file
+            // and answered HTTP-01; matrixd's section keeps a P-256 account in JSON and
+            // answers TLS-ALPN-01, so its values would not work here.
+            "acme" => change(key, Change::Acme),
             _ if key.ends_with("_path")
                 && SECRET_FILES.contains(&key.trim_end_matches("_path")) =>
             {
@@ -187,6 +193,7 @@ mod tests {
              media_store_path: /data/media_store\n\
              macaroon_secret_key: abc\n\
              log_config: /data/log.config\n\
+             acme: {enabled: true, account_key_file: /data/acme_account.key}\n\
              enable_3pid_lookup: true\n",
         )
         .unwrap();
@@ -211,6 +218,11 @@ mod tests {
         );
         assert!(!out.contains_key("log_config"));
         assert!(!out.contains_key("enable_3pid_lookup"));
+        assert!(!out.contains_key("acme"));
+        assert!(changes.contains(&KeyChange {
+            key: "acme".into(),
+            change: Change::Acme
+        }));
         assert!(changes.contains(&KeyChange {
             key: "enable_3pid_lookup".into(),
             change: Change::Dropped

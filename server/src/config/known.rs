@@ -31,6 +31,7 @@ pub const TOP_LEVEL: &[&str] = &[
     "log_config",
     "tls_certificate_path",
     "tls_private_key_path",
+    "acme",
     "turn_uris",
     "turn_shared_secret",
     "turn_shared_secret_path",
@@ -59,6 +60,20 @@ pub const TOP_LEVEL: &[&str] = &[
     "rc_reports",
     "password_config",
 ];
+
+/// Keys of the `acme` section matrixd reads (`email` and `directory_ca_file` are matrixd's).
+pub const ACME: &[&str] = &[
+    "enabled",
+    "url",
+    "domain",
+    "account_key_file",
+    "reprovision_threshold",
+    "email",
+    "directory_ca_file",
+];
+/// Keys of Synapse's `acme` section matrixd does not read (its HTTP-01 listener; matrixd
+/// answers TLS-ALPN-01 on its TLS listener instead).
+pub const SYNAPSE_ACME: &[&str] = &["port", "bind_addresses"];
 
 /// Keys of `password_config` matrixd reads (the rest are Synapse's).
 pub const PASSWORD_CONFIG: &[&str] = &["pepper"];

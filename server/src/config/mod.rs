@@ -2,6 +2,7 @@
 //! Owns the meaning of every key. Loading files is `load.rs`, validation `check.rs`; nothing
 //! here starts servers or opens databases.
 
+pub mod acme;
 mod check;
 mod client;
 mod federation;
@@ -98,6 +99,9 @@ pub struct Config {
     pub log_config: Option<PathBuf>,
     pub tls_certificate_path: Option<PathBuf>,
     pub tls_private_key_path: Option<PathBuf>,
+    /// The `acme` section, when enabled: matrixd obtains and renews the certificate at
+    /// `tls_certificate_path` itself.
+    pub acme: Option<acme::AcmeConfig>,
     pub turn: TurnConfig,
     pub url_preview: UrlPreviewConfig,
     /// ip_range_blacklist / ip_range_whitelist, for every outbound request.

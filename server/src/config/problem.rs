@@ -190,6 +190,7 @@ messages! {
         Duration = "conf-expected-duration" => "a duration",
         Presence = "conf-expected-presence" => "true, false or \"untracked\"",
         UrlPatterns = "conf-expected-url-patterns" => "a mapping of URL parts to patterns",
+        NameOrList = "conf-expected-name-or-list" => "a name or a list of names",
     }
 }
 
@@ -263,6 +264,12 @@ messages! {
         TransportSecurityNeedsTls = "conf-transport-security-needs-tls" => "email.require_transport_security requires email.enable_tls to be true",
         InvalidNotifFrom { from: Quoted } = "conf-invalid-notif-from" => "Invalid notif_from address {from}",
         NotifFromRequired = "conf-notif-from-required" => "is required to send validation and password-reset mail (Synapse: \"email.notif_from\" is missing)",
+        NotHttpsUrl { url: Quoted } = "conf-not-https-url" => "{url} is not an https URL",
+        NotDnsName { name: Quoted } = "conf-not-dns-name" => "{name} is not a DNS name",
+        NoDomain = "conf-no-domain" => "names no domain",
+        AcmeNeedsTlsPaths = "conf-acme-needs-tls-paths" => "needs tls_certificate_path and tls_private_key_path (where the certificate is kept)",
+        AcmeNoTlsListener = "conf-acme-no-tls-listener" => "no listener has tls: true, so nothing would answer the CA's tls-alpn-01 challenge or serve the certificate",
+        AcmeNoPort443 = "conf-acme-no-port-443" => "no TLS listener on port 443: the CA validates tls-alpn-01 on port 443 of each name, so forward that port to matrixd's TLS listener",
         EmailNoBaseurl = "conf-email-no-baseurl" => "email is configured but public_baseurl is unset: the validation and password-reset links in mails are built from public_baseurl",
     }
 }
@@ -328,6 +335,13 @@ messages! {
         IpRange = "conf-fix-ip-range" => "use an address or a CIDR range such as 10.0.0.0/8",
         UrlBlacklistEntry = "conf-fix-url-blacklist-entry" => "e.g. - netloc: 'google.com'",
         UrlParts { parts: String } = "conf-fix-url-parts" => "use one of {parts}",
+        AcmeDomain = "conf-fix-acme-domain" => "set acme.domain to the name clients and servers connect to, e.g. domain: matrix.example.org",
+        AcmeDirectory { url: String } = "conf-fix-acme-directory" => "use the CA's ACME directory, e.g. url: {url}",
+        DnsNamesOnly = "conf-fix-dns-names-only" => "list DNS names only (no port, no IP address): the CA validates each one",
+        AcmeDomains = "conf-fix-acme-domains" => "set acme.domain to the name(s) the certificate must cover",
+        AcmeTlsPaths = "conf-fix-acme-tls-paths" => "set both, e.g. tls_certificate_path: /etc/matrixd/tls/fullchain.pem and tls_private_key_path: /etc/matrixd/tls/privkey.pem",
+        AcmeTlsListener = "conf-fix-acme-tls-listener" => "add a listener with tls: true (port 443: the CA validates there), or remove the acme section",
+        DirectoryCa = "conf-fix-directory-ca" => "point it at the PEM root of the CA's HTTPS, or remove it to use the system's roots",
         QuotePattern = "conf-fix-quote-pattern" => "quote the pattern",
         PreviewBlacklist = "conf-fix-preview-blacklist" => "list the private ranges, e.g. url_preview_ip_range_blacklist: ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '::1/128', 'fe80::/10', 'fc00::/7']",
         ForceTls = "conf-fix-force-tls" => "remove enable_tls: false, or force_tls: true",

@@ -569,3 +569,83 @@ fn presence_is_read_as_synapse_reads_it() {
         "error: presence.enabled: expected true, false or \"untracked\", found the string \"sometimes\"",
     );
 }
+
+/// The `acme` section (issue 19): Synapse's keys where they fit, defaults, and every mistake
+/// named with its fix.
+#[test]
+fn issue_19_the_acme_section_reads_synapse_keys_and_names_its_mistakes() {
+    let d = Dir::new();
+    let tls = |extra: &str| {
+        format!(
+            "{}listeners:\n  - port: 8448\n    type: http\n    tls: true\n    resources:\n      - names: [client]\ntls_certificate_path: {}\ntls_private_key_path: {}\n{extra}",
+            d.base(),
+            d.p("tls/fullchain.pem").display(),
+            d.p("tls/privkey.pem").display()
+        )
+    };
+    // Enabled with only the defaults: the server name, Let's Encrypt, 30 days, the account
+    // beside the certificate; the certificate need not exist yet (matrixd obtains it), but
+    // its directory must.
+    let path = d.write("a.yaml", &tls("acme:\n  enabled: true\n"));
+    let (_, p) = load(std::slice::from_ref(&path));
+    assert_problem(&p, "tls_certificate_path: directory");
+    std::fs::create_dir(d.p("tls")).unwrap();
+    let (c, p) = load(&[path]);
+    assert!(!p.has_errors(), "{p}");
+    let a = c.unwrap().acme.unwrap();
+    assert_eq!(a.domains, ["example.org"]);
+    assert_eq!(a.directory, config::acme::LETS_ENCRYPT);
+    assert_eq!(a.threshold_days, 30);
+    assert_eq!(a.account_key_file, d.p("tls/acme_account.json"));
+    assert_problem(&p, "no TLS listener on port 443");
+
+    // Every key, Synapse's HTTP-01 listener keys ignored with a warning.
+    std::fs::write(d.p("ca.pem"), "").unwrap();
+    let path = d.write(
+        "b.yaml",
+        &tls(&format!(
+            "acme:\n  enabled: true\n  url: https://ca.example/dir\n  domain: [matrix.example.org, example.org]\n  account_key_file: {}\n  reprovision_threshold: 20\n  email: ops@example.org\n  directory_ca_file: {}\n  port: 80\n  bind_addresses: ['::']\n",
+            d.p("account.json").display(),
+            d.p("ca.pem").display()
+        )),
+    );
+    let (c, p) = load(&[path]);
+    assert!(!p.has_errors(), "{p}");
+    let a = c.unwrap().acme.unwrap();
+    assert_eq!(a.domains, ["matrix.example.org", "example.org"]);
+    assert_eq!(a.directory, "https://ca.example/dir");
+    assert_eq!(a.threshold_days, 20);
+    assert_eq!(a.email.as_deref(), Some("ops@example.org"));
+    assert_eq!(a.account_key_file, d.p("account.json"));
+    assert_eq!(a.directory_ca_file, Some(d.p("ca.pem")));
+    assert_problem(
+        &p,
+        "acme.port: is a Synapse setting matrixd does not support yet",
+    );
+
+    // Not enabled: not read, and the missing certificate is an error again.
+    let path = d.write("c.yaml", &tls("acme:\n  enabled: false\n"));
+    let (c, p) = load(&[path]);
+    assert!(c.is_none());
+    assert_problem(&p, "fullchain.pem does not exist");
+
+    // Mistakes, each with its key.
+    let path = d.write(
+        "d.yaml",
+        &tls("acme:\n  enabled: true\n  url: http://ca.example/dir\n  domain: [\"example.org:8448\"]\n  reprovision_threshold: 0\n  directory_ca_file: /nonexistent/ca.pem\n  emial: x\n"),
+    );
+    let (c, p) = load(&[path]);
+    assert!(c.is_none());
+    for needle in [
+        "acme.url: \"http://ca.example/dir\" is not an https URL",
+        "acme.domain: \"example.org:8448\" is not a DNS name",
+        "acme.reprovision_threshold: 0 is out of range",
+        "acme.directory_ca_file: file /nonexistent/ca.pem does not exist",
+        "acme.emial: unknown key",
+    ] {
+        assert_problem(&p, needle);
+    }
+    let path = d.write("e.yaml", &format!("{}acme:\n  enabled: true\n", d.base()));
+    let (_, p) = load(&[path]);
+    assert_problem(&p, "acme.enabled: needs tls_certificate_path");
+}

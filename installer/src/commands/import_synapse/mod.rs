@@ -372,6 +372,7 @@ fn describe_change(c: &KeyChange) -> String {
         Change::Inlined { file } => tr!("import-key-inlined", key = &c.key, file = file),
         Change::LogConfig => tr!("import-key-log-config", key = &c.key),
         Change::Dropped => tr!("import-key-dropped", key = &c.key),
+        Change::Acme => tr!("import-key-acme", key = &c.key, flag = "--tls acme"),
     }
 }
 
@@ -525,6 +526,10 @@ fn write_config(
                 "dropped (Synapse's Python logging config; matrixd logs to stderr)".into()
             }
             Change::Dropped => "dropped (matrixd does not read it)".into(),
+            Change::Acme => {
+                "dropped (Synapse's ACME account and HTTP-01 do not carry over; see README, acme)"
+                    .into()
+            }
         };
         text.push_str(&format!("#   {}: {what}\n", c.key));
     }

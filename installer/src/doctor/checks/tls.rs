@@ -236,9 +236,23 @@ fn renew_cmd(ctx: &Ctx, s: &CertSource, leaf: &X509Certificate<'_>) -> &'static 
     }
 }
 
-/// How the ACME certificate renews itself: the systemd timer enabled and active, or the daily
-/// script present.
+/// The certificate matrixd obtains and renews itself (its `acme` section), and that section.
+fn matrixd_acme(ctx: &Ctx) -> Option<(&PathBuf, &matrixd::config::acme::AcmeConfig)> {
+    let c = ctx.loaded.config.as_ref()?;
+    Some((c.tls_certificate_path.as_ref()?, c.acme.as_ref()?))
+}
+
+/// How the ACME certificate renews itself: matrixd itself (its `acme` section), the systemd
+/// timer enabled and active, or the daily script present.
 pub fn renewal(ctx: &Ctx) -> Outcome {
+    if let Some((cert, a)) = matrixd_acme(ctx) {
+        return Outcome::ok(msg!(
+            "tls-renewal-matrixd",
+            path = cert.display(),
+            directory = a.directory.clone(),
+            days = a.threshold_days
+        ));
+    }
     let none = || {
         Outcome::skip(msg!(
             "tls-renewal-none",
@@ -315,9 +329,14 @@ pub fn expiry(ctx: &Ctx) -> Outcome {
                 msg!("tls-not-yet-valid-fix"),
             )
         } else if left <= 0 {
+            let own = matrixd_acme(ctx).is_some_and(|(cert, _)| *cert == s.cert);
             Outcome::fail(
                 msg!("tls-expired", path = s.cert.display(), date = v.not_after),
-                msg!("tls-expired-fix", cmd = renew_cmd(ctx, s, &chain[0])),
+                if own {
+                    msg!("tls-matrixd-acme-fix", cmd = "systemctl restart matrixd")
+                } else {
+                    msg!("tls-expired-fix", cmd = renew_cmd(ctx, s, &chain[0]))
+                },
             )
         } else if days < WARN_DAYS {
             Outcome::warn(
@@ -327,7 +346,11 @@ pub fn expiry(ctx: &Ctx) -> Outcome {
                     n = days,
                     date = v.not_after
                 ),
-                msg!("tls-expires-soon-fix", cmd = renew_cmd(ctx, s, &chain[0])),
+                if matrixd_acme(ctx).is_some_and(|(cert, _)| *cert == s.cert) {
+                    msg!("tls-matrixd-acme-fix", cmd = "systemctl restart matrixd")
+                } else {
+                    msg!("tls-expires-soon-fix", cmd = renew_cmd(ctx, s, &chain[0]))
+                },
             )
         } else {
             Outcome::ok(msg!("tls-valid-for", path = s.cert.display(), n = days))

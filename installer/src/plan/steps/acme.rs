@@ -1,9 +1,11 @@
-//! `--tls acme`: what obtaining and renewing a certificate from an ACME CA needs. `files` (step
-//! group 7b) writes the account directory, the challenge directory nginx serves (without nginx,
-//! renew-certs answers on port 80 itself and SIGHUPs matrixd, which serves TLS), `renew.toml`
-//! (everything `matrixctl renew-certs` needs) and the renewal schedule (a systemd timer or a
-//! daily script, from the distro data); `obtain` (after the services start, so nginx answers
-//! the HTTP-01 challenges) gets the certificate now when it is due and reloads nginx.
+//! `--tls acme` behind nginx: what obtaining and renewing a certificate from an ACME CA needs.
+//! `files` (step group 7b) writes the account directory, the challenge directory nginx serves,
+//! `renew.toml` (everything `matrixctl renew-certs` needs; a re-run keeps what the operator
+//! added to it) and the renewal schedule (a systemd timer or a daily script, from the distro
+//! data); `obtain` (after the services start, so nginx answers the HTTP-01 challenges) gets
+//! the certificate now when it is due and reloads nginx. Without nginx matrixd obtains and
+//! renews its certificate itself (the `acme` section `steps::config` writes), so none of this
+//! is planned.
 
 use std::path::{Path, PathBuf};
 
@@ -14,49 +16,36 @@ use super::{Builder, Ctx, cmd, s};
 use crate::answers::{Tls, YesNo};
 use crate::plan::model::{Acme, Affects, Cmd, Guard, Step};
 use crate::plan::steps::PlanError;
-use crate::plan::steps::service::{matrixd_service, nginx_service};
+use crate::plan::steps::service::nginx_service;
 
-/// Where HTTP-01 responses go on this host: under the nginx webroot (or, without nginx, beside
-/// the account keys: renew-certs serves them itself).
+/// Where HTTP-01 responses go on this host: under the nginx webroot.
 pub fn challenge_dir(c: &Ctx) -> PathBuf {
-    if c.nginx {
-        Path::new(&c.d.nginx.webroot).join(".well-known/acme-challenge")
-    } else {
-        c.l.acme_dir.join("challenges")
+    Path::new(&c.d.nginx.webroot).join(".well-known/acme-challenge")
+}
+
+/// The ACME directory answered (or Let's Encrypt's, staging or production).
+pub fn directory(a: &crate::answers::Answers) -> String {
+    match (&a.acme_directory, a.acme_staging) {
+        (Some(d), _) => d.to_string(),
+        (None, Some(YesNo::Yes)) => crate::answers::LETS_ENCRYPT_STAGING.to_string(),
+        (None, _) => crate::answers::LETS_ENCRYPT.to_string(),
     }
 }
 
 fn settings(c: &Ctx, tls: &TlsFiles) -> Option<Acme> {
     let a = c.a;
-    if a.tls != Tls::Acme {
+    if a.tls != Tls::Acme || !c.nginx {
         return None;
     }
     Some(Acme {
-        // An explicit directory wins; else Let's Encrypt's, staging or production.
-        directory: match (&a.acme_directory, a.acme_staging) {
-            (Some(d), _) => d.to_string(),
-            (None, Some(YesNo::Yes)) => crate::answers::LETS_ENCRYPT_STAGING.to_string(),
-            (None, _) => crate::answers::LETS_ENCRYPT.to_string(),
-        },
+        directory: directory(a),
         email: a.acme_email.as_ref().map(|e| e.to_string()),
         names: c.host_names(),
         cert: tls.cert.clone(),
         key: tls.key.clone(),
-        key_owner: if c.direct_tls {
-            c.user.clone()
-        } else {
-            c.root.clone()
-        },
+        key_owner: c.root.clone(),
         account_dir: c.l.acme_dir.clone(),
         challenge_dir: challenge_dir(c),
-        http01_listen: if c.nginx {
-            Vec::new()
-        } else if c.facts.ipv6 {
-            vec!["[::]:80".into()]
-        } else {
-            vec!["0.0.0.0:80".into()]
-        },
-        hup_pid_file: c.direct_tls.then(|| c.l.pid_file.clone()),
         directory_ca: a.acme_directory_ca.as_ref().map(|p| p.to_path_buf()),
         deploy_hook: Vec::new(),
     })
@@ -77,10 +66,11 @@ struct ScheduleCtx {
 }
 
 pub fn files(c: &Ctx, b: &mut Builder, tls: &TlsFiles) -> Result<(), PlanError> {
-    let Some(acme) = settings(c, tls) else {
+    let Some(mut acme) = settings(c, tls) else {
         return Ok(());
     };
     let l = &c.l;
+    acme.deploy_hook = kept_deploy_hook(b, &l.renew_config);
     b.dir(&l.acme_dir, 0o700, &c.root);
     b.dir(&acme.challenge_dir, 0o755, &c.root);
     b.template(
@@ -147,6 +137,16 @@ pub fn files(c: &Ctx, b: &mut Builder, tls: &TlsFiles) -> Result<(), PlanError> 
     Ok(())
 }
 
+/// The `deploy_hook` of an earlier `renew.toml`: the one key the operator sets (every other
+/// follows the answers), so a re-run keeps it.
+fn kept_deploy_hook(b: &Builder, renew_config: &Path) -> Vec<Vec<String>> {
+    b.existing
+        .read(renew_config)
+        .and_then(|text| toml::from_str::<toml::Table>(&String::from_utf8_lossy(&text)).ok())
+        .and_then(|t| t.get("deploy_hook")?.clone().try_into().ok())
+        .unwrap_or_default()
+}
+
 /// The renewal schedule runs matrixctl beside matrixd: copy this one there (unless a package
 /// provides it).
 fn matrixctl_binary(c: &Ctx, b: &mut Builder) {
@@ -186,11 +186,7 @@ pub fn obtain(c: &Ctx, b: &mut Builder, tls: &TlsFiles) {
     };
     b.steps.push(Step::Acme {
         acme: Box::new(acme),
-        reload: Box::new(if c.nginx {
-            nginx_service(c.facts)
-        } else {
-            matrixd_service(c.facts)
-        }),
+        reload: Box::new(nginx_service(c.facts)),
     });
     let r = &c.d.renewal;
     if r.kind == "systemd-timer" {

@@ -13,7 +13,7 @@ use crate::answers::Registration;
 use crate::plan::model::Affects;
 use crate::plan::steps::PlanError;
 use crate::render::homeserver::{
-    DatabaseCtx, EmailCtx, HomeserverCtx, InstallExtras, SecretFilesCtx, TlsListenerCtx,
+    AcmeCtx, DatabaseCtx, EmailCtx, HomeserverCtx, InstallExtras, SecretFilesCtx, TlsListenerCtx,
 };
 
 #[derive(Serialize)]
@@ -30,6 +30,20 @@ pub fn config(
     turn: Option<&Turn>,
 ) -> Result<(), PlanError> {
     let (a, d, l) = (c.a, c.d, &c.l);
+    if c.direct_acme && !matches!(d.service.kind.as_str(), "systemd" | "openrc") {
+        return Err(err(
+            crate::tr!(
+                "plan-err-acme-direct-port",
+                port = 443,
+                manager = d.service.kind.clone()
+            ),
+            crate::tr!(
+                "plan-err-acme-direct-port-hint",
+                flag = "--proxy nginx",
+                existing = "--tls existing"
+            ),
+        ));
+    }
     let smtp_pass = match a.smtp_host.as_ref().and(a.smtp_pass_file.as_ref()) {
         Some(f) => Some(
             b.existing
@@ -107,10 +121,28 @@ pub fn config(
                 form_secret: s(&secrets.form),
             }),
             tls_listener: c.direct_tls.then(|| TlsListenerCtx {
-                port: FEDERATION_PORT,
+                // The CA validates tls-alpn-01 on port 443.
+                ports: if c.direct_acme {
+                    vec![FEDERATION_PORT, 443]
+                } else {
+                    vec![FEDERATION_PORT]
+                },
                 bind_addresses: vec!["0.0.0.0".into()],
                 cert: s(&tls.cert),
                 key: s(&tls.key),
+                acme: c.direct_acme.then(|| {
+                    let directory = super::acme::directory(a);
+                    AcmeCtx {
+                        account_key_file: s(&crate::plan::tls::account_file_in(
+                            &l.tls_dir, &directory,
+                        )),
+                        url: directory,
+                        domains: c.host_names(),
+                        reprovision_threshold: crate::plan::tls::RENEW_DAYS,
+                        email: a.acme_email.as_ref().map(|e| e.to_string()),
+                        directory_ca_file: a.acme_directory_ca.as_ref().map(|p| s(p)),
+                    }
+                }),
             }),
             no_federation: !a.federation.yes(),
             registration: a.registration.to_string(),

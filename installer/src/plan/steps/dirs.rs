@@ -12,7 +12,10 @@ pub fn dirs(c: &Ctx, b: &mut Builder) {
     b.dir(&l.data_dir.join("media_store"), 0o750, &c.user);
     b.dir(&l.log_dir, 0o750, &c.user);
     b.dir(&l.run_dir, 0o755, &c.user);
-    if c.uses_tls && c.a.tls != Tls::Existing {
+    if c.direct_acme {
+        // matrixd replaces the certificate and key in it (atomically: a new file, renamed).
+        b.dir(&l.tls_dir, 0o700, &c.user);
+    } else if c.uses_tls && c.a.tls != Tls::Existing {
         b.dir(&l.tls_dir, 0o750, &c.root_group);
     }
 }

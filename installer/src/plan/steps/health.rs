@@ -8,6 +8,21 @@ use crate::plan::model::Step;
 
 pub fn health(c: &Ctx, b: &mut Builder, tls: &TlsFiles) {
     let a = c.a;
+    if c.direct_acme {
+        // matrixd obtains its certificate in the background (its log says when): wait for
+        // its plain listener, not for the CA.
+        b.steps.push(Step::Wait {
+            url: format!("http://127.0.0.1:{HTTP_PORT}/_matrix/client/versions"),
+            connect: format!("127.0.0.1:{HTTP_PORT}"),
+            ca: None,
+        });
+        b.notes.push(crate::msg!(
+            "plan-note-matrixd-acme",
+            names = c.host_names().join(", "),
+            port = 443
+        ));
+        return;
+    }
     let connect_port = if c.nginx {
         c.public_port
     } else if c.direct_tls {

@@ -111,6 +111,9 @@ pub struct Ctx<'a> {
     pub uses_tls: bool,
     /// matrixd terminates TLS itself (`--tls direct`, or `--tls acme` without nginx).
     pub direct_tls: bool,
+    /// `--tls acme` without nginx: matrixd obtains and renews its certificate itself (the
+    /// `acme` section), answering TLS-ALPN-01 on port 443.
+    pub direct_acme: bool,
     /// The time planning judges certificates by (seconds since the Unix epoch).
     pub now: i64,
 }
@@ -147,6 +150,7 @@ impl<'a> Ctx<'a> {
             turn: coturn || !a.turn_uris.is_empty(),
             uses_tls: a.tls != Tls::None,
             direct_tls: a.tls == Tls::Direct || (a.tls == Tls::Acme && a.proxy != Proxy::Nginx),
+            direct_acme: a.tls == Tls::Acme && a.proxy != Proxy::Nginx,
         }
     }
 

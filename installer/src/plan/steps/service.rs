@@ -34,6 +34,9 @@ pub struct ServiceCtx<'a> {
     pub conf_d: Option<String>,
     /// The package's setup script, named where the service refuses to start unconfigured.
     pub setup: Option<String>,
+    /// matrixd obtains its certificate itself (`--tls acme` without nginx): it writes this
+    /// directory and binds port 443.
+    pub acme_dir: Option<String>,
 }
 
 /// matrixd's service definition, from the template of the distro's service manager.
@@ -88,6 +91,7 @@ pub fn definition(c: &Ctx, b: &mut Builder) -> Result<(), PlanError> {
             packaged: false,
             conf_d: None,
             setup: None,
+            acme_dir: c.direct_acme.then(|| s(&l.tls_dir)),
         },
     )?;
     let change = b.change_for(&unit_path, unit_text.as_bytes());
