@@ -215,6 +215,7 @@ mod tests {
             state_group: None,
             new_groups: Vec::new(),
             resolved_state: None,
+            forward_extremities: None,
         }
     }
 
