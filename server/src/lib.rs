@@ -5,6 +5,7 @@
 //! database, bind the listeners) and serve until a shutdown signal.
 
 pub mod api;
+pub mod cli;
 pub mod config;
 pub mod keys;
 pub mod logging;
