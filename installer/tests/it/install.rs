@@ -1013,6 +1013,12 @@ fn issue_15_an_installed_package_provides_the_binary_and_the_service() {
             .any(|p| p.starts_with("/etc/matrixd/secrets") || p.ends_with("signing.key")),
         "{written:?}"
     );
+    assert!(
+        !p.steps.iter().any(
+            |s| matches!(s, Step::Dir { path, .. } if path.starts_with("/etc/matrixd/secrets"))
+        ),
+        "install makes a secrets directory although the package keeps them in conf.d"
+    );
     let hs = rendered(&p, matrixctl::render::HOMESERVER_YAML.0);
     for key in [
         "signing_key_path",
