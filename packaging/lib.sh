@@ -74,8 +74,15 @@ pkggen_bin() {
 gen_docs() {
 	rm -rf "$work/docs"
 	mkdir -p "$work/docs"
-	"$pkggen" docs "$work/docs" "$bins/matrixd" || die "pkggen docs failed"
+	"$pkggen" docs "$work/docs" || die "pkggen docs failed"
 	docs="$work/docs"
+}
+
+# FORMAT's package built again as release+1 from the same binaries: the newer build the
+# upgrade tests (deb, rpm) upgrade to.
+build_next_release() {
+	PKG_RELEASE=$((release + 1)) bash -c ". '$repo/packaging/lib.sh'; pkggen='$pkggen' bins='$bins' docs='$docs'; \
+		. '$repo/packaging/$(folder "$1")/build.sh'; build_$1" || die "building the $1 upgrade package (release $((release + 1)))"
 }
 
 # Every file time of a tree set to SOURCE_DATE_EPOCH.

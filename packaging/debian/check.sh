@@ -2,7 +2,9 @@
 # check_deb: lintian; the package's files, modes and control fields against the manifest; the
 # maintainer scripts through shellcheck; the unit through systemd-analyze (verify, security);
 # then packaging/debian/pkgtest.sh in a fresh Debian 12 root made with mmdebstrap, booted with
-# systemd-nspawn -b where the machine allows it (else run in a chroot); piuparts last.
+# systemd-nspawn -b where the machine allows it (else run in a chroot); piuparts last (its
+# install/purge test, and install/upgrade/purge from a local apt repository holding this
+# release to the next).
 
 deb_file() { echo "$dist/matrixd_${version}-$1_$(dpkg --print-architecture).deb"; }
 
@@ -64,7 +66,7 @@ check_deb() {
 
 	deb_system_test "$deb"
 	if [ "${PKG_SKIP_PIUPARTS:-0}" != 1 ]; then
-		deb_piuparts "$deb"
+		deb_piuparts "$deb" "$(deb_file $((release + 1)))"
 	fi
 }
 
@@ -85,8 +87,7 @@ deb_base_root() {
 deb_system_test() {
 	local old="$1" new
 	# The upgrade goes to a newer build of the same binaries: one more package release.
-	PKG_RELEASE=$((release + 1)) bash -c ". '$repo/packaging/lib.sh'; pkggen='$pkggen' bins='$bins' docs='$docs'; \
-		. '$repo/packaging/debian/build.sh'; build_deb" || die "building the upgrade package"
+	build_next_release deb
 	new="$(deb_file $((release + 1)))"
 	deb_base_root
 	local root="$work/deb-test-root"
@@ -132,8 +133,15 @@ UNIT
 	umount "$root/proc"
 }
 
+# piuparts' two tests of the release+1 package NEW: install/purge of the .deb, and
+# install/upgrade/purge, where piuparts installs matrixd with apt-get from an archive and then
+# upgrades to NEW with dpkg -i. Our package is in no archive, so the archive is a local flat
+# apt repository holding OLD (release), added to the chroot's sources with --extra-repo
+# ([trusted=yes]: unsigned) and bind-mounted into it; the upgrade test runs only because apt
+# finds matrixd there.
 deb_piuparts() {
-	say Testing "piuparts install/upgrade/purge"
+	local old="$1" new="$2"
+	say Testing "piuparts install/purge, and install $(basename "$old") from a local apt repository, upgrade, purge"
 	local tgz="${PKG_CACHE:-$HOME/.cache/matrixctl/packaging}/bookworm-piuparts.tgz"
 	local mirror
 	mirror="$(sed -n 's/^URIs: \(.*debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)"
@@ -141,9 +149,26 @@ deb_piuparts() {
 		mmdebstrap --quiet --variant=minbase bookworm "$tgz" "${mirror:-http://deb.debian.org/debian}" ||
 			die "mmdebstrap for piuparts failed"
 	fi
+	# Under $TMPDIR: apt in the chroot reads it as _apt, which cannot enter /root.
+	local archive
+	archive="$(mktemp -d "${TMPDIR:-/tmp}/matrixd-apt.XXXXXX")"
+	chmod 0755 "$archive"
+	cp "$old" "$archive/"
+	(cd "$archive" && dpkg-scanpackages --multiversion . /dev/null >Packages 2>/dev/null) ||
+		die "dpkg-scanpackages failed"
+	chmod 0644 "$archive"/*
 	piuparts -d bookworm -m "${mirror:-http://deb.debian.org/debian}" -b "$tgz" \
-		--no-upgrade-test --warn-on-leftovers-after-purge "$1" >"$work/piuparts.log" 2>&1 || {
+		--extra-repo "deb [trusted=yes] file://$archive ./" --bindmount "$archive" \
+		--warn-on-leftovers-after-purge "$new" >"$work/piuparts.log" 2>&1 || {
 		tail -n 40 "$work/piuparts.log" >&2
+		rm -rf "$archive"
 		die "piuparts failed (log: $work/piuparts.log)"
 	}
+	rm -rf "$archive"
+	# The upgrade test must have run (piuparts skips it when apt knows no matrixd), starting
+	# from the repository's version.
+	grep -q "Get:[0-9]* file:$archive \./ matrixd $(dpkg-deb -f "$old" Version) " "$work/piuparts.log" ||
+		die "piuparts did not install $(basename "$old") from the repository (log: $work/piuparts.log)"
+	grep -q "PASS: Installation, upgrade and purging tests" "$work/piuparts.log" ||
+		die "piuparts ran no upgrade test (log: $work/piuparts.log)"
 }

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs inside a fresh Debian 12 root (packaging/check deb copies it in): installs the first
 # .deb with preseeded debconf answers, sees matrixd answer, registers a user, upgrades to the
-# second .deb and logs the same user in, reconfigures, removes and purges, checking each step.
+# second .deb and logs the same user in, runs `matrixctl install` over the package (it must
+# adopt the packaged binary, service, paths, user, key and secrets), reconfigures, removes and
+# purges, checking each step.
 # MODE systemd: matrixd is run by systemd (the root was booted with systemd-nspawn -b);
 # MODE direct: no service manager, matrixd is started here as its user.
 # Usage: pkgtest.sh systemd|direct OLD.deb NEW.deb
@@ -46,6 +48,14 @@ stop_direct() {
 }
 
 main_pid() { systemctl show -p MainPID --value matrixd.service; }
+
+# Logs alice in with her password; the answer in /tmp/login.
+login_alice() {
+	curl -fsS -X POST -H 'Content-Type: application/json' \
+		-d "{\"type\":\"m.login.password\",\"identifier\":{\"type\":\"m.id.user\",\"user\":\"alice\"},\"password\":\"$password\"}" \
+		http://127.0.0.1:8008/_matrix/client/v3/login >/tmp/login 2>&1 || return 1
+	grep -q "\"user_id\":\"@alice:$name\"" /tmp/login
+}
 
 step "preseed debconf: server name $name, report-stats false"
 printf 'matrixd matrixd/server-name string %s\nmatrixd matrixd/report-stats boolean false\n' "$name" |
@@ -101,10 +111,47 @@ else
 	versions || fail "matrixd does not answer after the upgrade"
 fi
 step "log alice in"
-curl -fsS -X POST -H 'Content-Type: application/json' \
-	-d "{\"type\":\"m.login.password\",\"identifier\":{\"type\":\"m.id.user\",\"user\":\"alice\"},\"password\":\"$password\"}" \
-	http://127.0.0.1:8008/_matrix/client/v3/login >/tmp/login || fail "login after the upgrade"
-grep -q "\"user_id\":\"@alice:$name\"" /tmp/login || fail "login: $(cat /tmp/login)"
+login_alice || fail "login after the upgrade: $(cat /tmp/login)"
+
+step "matrixctl install --dry-run over the package: its plan adopts the package's files"
+answers="--report-stats no --database sqlite --proxy none --tls none --lang en"
+# shellcheck disable=SC2086 # $answers is a list of words
+matrixctl install --dry-run -y --server-name "$name" $answers >/tmp/plan 2>&1 || fail "install --dry-run: $(cat /tmp/plan)"
+for want in "matrixd from the installed deb package: /usr/bin/matrixd" \
+	"the service definition is the deb package's: /lib/systemd/system/matrixd.service" \
+	"its user matrixd" "the signing key and secrets are the deb package's: $conf_d/secrets.yaml"; do
+	grep -qF "$want" /tmp/plan || fail "the plan does not say \"$want\": $(cat /tmp/plan)"
+done
+for unwanted in /usr/local/bin/matrixd /etc/systemd/system/matrixd.service /etc/matrixd/signing.key /etc/matrixd/secrets/; do
+	! grep -qF "$unwanted" /tmp/plan || fail "the plan writes $unwanted: $(cat /tmp/plan)"
+done
+# shellcheck disable=SC2086
+matrixctl install --dry-run -y --server-name other.example.org $answers >/tmp/plan 2>&1 &&
+	fail "install --dry-run accepted another server name than the package's"
+grep -qF "$name" /tmp/plan || fail "the refusal does not name the package's server: $(cat /tmp/plan)"
+step "the plan uses /usr/bin/matrixd, the package's unit, user and conf.d; another server name is refused"
+
+if [ "$mode" = systemd ]; then
+	step "matrixctl install over the package (real run)"
+	pid_before="$(main_pid)"
+	# shellcheck disable=SC2086
+	matrixctl install -y --server-name "$name" $answers >/tmp/install 2>&1 || fail "matrixctl install: $(cat /tmp/install)"
+	for p in /usr/local/bin/matrixd /etc/systemd/system/matrixd.service /etc/matrixd/signing.key /etc/matrixd/secrets; do
+		[ ! -e "$p" ] || fail "matrixctl install wrote $p although the package provides it"
+	done
+	[ "$(systemctl show -p FragmentPath --value matrixd.service)" = /lib/systemd/system/matrixd.service ] ||
+		fail "matrixd.service is not the package's unit: $(systemctl show -p FragmentPath --value matrixd.service)"
+	systemctl is-active --quiet matrixd.service || fail "matrixd.service is not active after install: $(systemctl status --no-pager matrixd 2>&1 | tail -n 20)"
+	pid="$(main_pid)"
+	[ "$(readlink "/proc/$pid/exe")" = /usr/bin/matrixd ] || fail "the service runs $(readlink "/proc/$pid/exe")"
+	[ "$(ps -o user= -p "$pid")" = matrixd ] || fail "the service runs as $(ps -o user= -p "$pid")"
+	[ "$pid" != "$pid_before" ] || fail "matrixctl install did not restart matrixd for its new config"
+	[ "$(sha256sum "$key" "$conf_d/secrets.yaml")" = "$secrets_before" ] || fail "matrixctl install changed the key or secrets"
+	matrixd check-config -c /etc/matrixd/homeserver.yaml -c "$conf_d" || fail "check-config after matrixctl install"
+	versions || fail "matrixd does not answer after matrixctl install"
+	login_alice || fail "login after matrixctl install: $(cat /tmp/login)"
+	step "matrixctl install completed with the packaged service (pid $pid, user matrixd); alice still logs in"
+fi
 
 [ "$mode" = direct ] && stop_direct
 step "remove"

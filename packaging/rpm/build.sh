@@ -8,6 +8,11 @@ build_rpm() {
 	mkdir -p "$top"/{BUILD,RPMS,SPECS,SRPMS,BUILDROOT}
 	"$pkggen" stage rpm "$top/stage" "$bins" "$docs" || die "pkggen stage rpm failed"
 	"$pkggen" render rpm sysusers >"$top/sysusers.conf"
+	# packaging/check rpm's upgrade package ships a changed homeserver.yaml, as an update of
+	# the defaults would, so that %config(noreplace) is put to the test.
+	if [ -n "${PKG_CONFIG_CHANGE:-}" ]; then
+		echo "# $PKG_CONFIG_CHANGE" >>"$top/stage$("$pkggen" var rpm config_dir)/homeserver.yaml"
+	fi
 	clamp_times "$top/stage"
 	say Packaging "matrixd-${version}-${release} (rpmbuild)"
 	rpmbuild -bb --quiet --nodeps \

@@ -3,7 +3,7 @@
 # files, modes, owners and config files (rpm -qlvp, -qcp) against the manifest; install into a
 # test root (a copy of the Debian base root, so the scriptlets have a shell, getent, useradd)
 # with rpm -i --root, the scriptlets running chrooted there; matrixd-setup and check-config
-# in the root; rpm -e.
+# in the root; rpm -U to release+1 keeping the edited config, key, secrets and data; rpm -e.
 
 check_rpm() {
 	local rpmf="$dist/matrixd-${version}-${release}.x86_64.rpm"
@@ -57,8 +57,56 @@ check_rpm() {
 	chroot "$root" /usr/bin/matrixd check-config -c /etc/matrixd/homeserver.yaml -c /etc/matrixd/conf.d >&2 ||
 		die "check-config of the installed config failed"
 	rpm --root "$root" -V matrixd | grep -v -e '^.M......  c' -e '^......G..  c' >"$work/rpm.verify" || true
+	rpm_upgrade_test "$root"
 	rpm --root "$root" -e matrixd || die "rpm -e failed"
 	[ ! -e "$root/usr/bin/matrixd" ] || die "rpm -e left /usr/bin/matrixd"
+}
+
+# rpm -U from the installed release to release+1 (the same binaries, built again, with a
+# changed default homeserver.yaml): the administrator's edit of homeserver.yaml stays and the
+# new default goes to homeserver.yaml.rpmnew (%config(noreplace)); conf.d, the signing key and
+# the data stay byte for byte; every scriptlet of both packages ran and returned 0 (rpm -vv
+# logs each one's exit status; the systemctl calls in them find no running systemd here and
+# do nothing, as in any chroot); the matrixd user keeps its uid; the config still checks.
+rpm_upgrade_test() {
+	local root="$1" new kept after uid
+	PKG_CONFIG_CHANGE="changed by release $((release + 1))" build_next_release rpm
+	new="$dist/matrixd-${version}-$((release + 1)).x86_64.rpm"
+	say Testing "rpm -U --root to release $((release + 1)) (config, key, secrets and data kept)"
+	echo "# An administrator's edit, which rpm -U must keep." >>"$root/etc/matrixd/homeserver.yaml"
+	chroot "$root" runuser -u matrixd -- sh -c 'echo "a file of the server" >/var/lib/matrixd/upgrade-data' ||
+		die "writing into /var/lib/matrixd as matrixd"
+	kept="$(cd "$root" && sha256sum etc/matrixd/homeserver.yaml etc/matrixd/homeserver.signing.key \
+		etc/matrixd/conf.d/*.yaml var/lib/matrixd/upgrade-data && stat -c '%n %U:%G %a' var/lib/matrixd etc/matrixd/conf.d)"
+	uid="$(chroot "$root" id -u matrixd)"
+	rpm --root "$root" -U --nodeps -vv "$new" >"$work/rpm-upgrade.log" 2>&1 || {
+		grep -v '^D:' "$work/rpm-upgrade.log" >&2
+		die "rpm -U --root failed"
+	}
+	# (rpm warns about the one .rpmnew the test expects.)
+	grep -v -e '^D:' -e '^warning: /etc/matrixd/homeserver.yaml created as /etc/matrixd/homeserver.yaml.rpmnew$' \
+		"$work/rpm-upgrade.log" | grep -i -e 'warning' -e 'error' -e 'failed' >&2 &&
+		die "rpm -U reported problems (log: $work/rpm-upgrade.log)"
+	local s
+	for s in "%prein(matrixd-${version}-$((release + 1)).x86_64)" "%post(matrixd-${version}-$((release + 1)).x86_64)" \
+		"%preun(matrixd-${version}-${release}.x86_64)" "%postun(matrixd-${version}-${release}.x86_64)"; do
+		grep -F "$s" "$work/rpm-upgrade.log" | grep -q 'waitpid(.*) rc .* status 0$' ||
+			die "the $s scriptlet did not run or did not return 0 (log: $work/rpm-upgrade.log)"
+	done
+	[ "$(rpm --root "$root" -q matrixd)" = "matrixd-${version}-$((release + 1)).x86_64" ] || die "rpm -U did not upgrade"
+	after="$(cd "$root" && sha256sum etc/matrixd/homeserver.yaml etc/matrixd/homeserver.signing.key \
+		etc/matrixd/conf.d/*.yaml var/lib/matrixd/upgrade-data && stat -c '%n %U:%G %a' var/lib/matrixd etc/matrixd/conf.d)"
+	[ "$after" = "$kept" ] || {
+		diff -u <(echo "$kept") <(echo "$after") >&2
+		die "rpm -U changed the config, key, secrets or data"
+	}
+	grep -qx "# changed by release $((release + 1))" "$root/etc/matrixd/homeserver.yaml.rpmnew" ||
+		die "rpm -U did not put the new default config into homeserver.yaml.rpmnew"
+	[ -z "$(find "$root/etc/matrixd" -name '*.rpmsave')" ] || die "rpm -U replaced an edited config (.rpmsave)"
+	rm "$root/etc/matrixd/homeserver.yaml.rpmnew"
+	[ "$(chroot "$root" id -u matrixd)" = "$uid" ] || die "the upgrade changed the matrixd user's uid"
+	chroot "$root" /usr/bin/matrixd check-config -c /etc/matrixd/homeserver.yaml -c /etc/matrixd/conf.d >&2 ||
+		die "check-config after rpm -U failed"
 }
 
 deb_base_root_for_rpm() {

@@ -6,6 +6,7 @@
 
 pub mod acme;
 pub mod api;
+pub mod cli;
 pub mod config;
 pub mod keys;
 pub mod logging;

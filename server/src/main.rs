@@ -5,58 +5,15 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-
-#[derive(Parser)]
-#[command(
-    name = "matrixd",
-    version,
-    about = "A Matrix homeserver that reads Synapse's homeserver.yaml"
-)]
-struct Cli {
-    /// Config file, or a directory whose *.yaml files are merged in name order. May be given
-    /// several times; later files win.
-    #[arg(
-        short = 'c',
-        long = "config",
-        global = true,
-        env = "MATRIXD_CONFIG",
-        value_delimiter = ','
-    )]
-    config: Vec<PathBuf>,
-
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Validate the configuration and list every problem, without starting the server.
-    CheckConfig {
-        /// Files or directories to check (in addition to --config).
-        paths: Vec<PathBuf>,
-    },
-}
-
-const DEFAULT_CONFIG: &str = "/etc/matrixd/homeserver.yaml";
+use clap::Parser;
+use matrixd::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut paths = cli.config.clone();
+    let paths = cli.config_paths();
     match cli.command {
-        Some(Command::CheckConfig { paths: extra }) => {
-            paths.extend(extra);
-            if paths.is_empty() {
-                paths.push(DEFAULT_CONFIG.into());
-            }
-            check_config(&paths)
-        }
-        None => {
-            if paths.is_empty() {
-                paths.push(DEFAULT_CONFIG.into());
-            }
-            serve(&paths)
-        }
+        Some(Command::CheckConfig { .. }) => check_config(&paths),
+        None => serve(&paths),
     }
 }
 

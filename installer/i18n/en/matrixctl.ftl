@@ -975,6 +975,7 @@ db-how-as-user = as root PostgreSQL refused the role over the local socket ({ $e
 plan-note-package = the { $format } package is installed: its user { $user }, binary and service are used
 plan-note-package-binary = matrixd from the installed { $format } package: { $path }
 plan-note-package-service = the service definition is the { $format } package's: { $path } (it also reads { $conf_d })
+plan-note-package-secrets = the signing key and secrets are the { $format } package's: { $path }
 plan-err-package-user = the { $format } package runs matrixd as "{ $user }", the distro data says "{ $expected }"
 plan-err-package-user-hint = pass the { $flag } the package was built for
 plan-err-package-name = the installed package serves "{ $name }" ({ $path }), not "{ $answer }"

@@ -962,6 +962,7 @@ db-how-as-user = با root، PostgreSQL نقش را روی سوکت محلی ن�
 plan-note-package = بسته‌ی { $format } نصب است: کاربر { $user }، فایل اجرایی و سرویسِ آن به کار می‌روند
 plan-note-package-binary = matrixd از بسته‌ی نصب‌شده‌ی { $format }: { $path }
 plan-note-package-service = تعریف سرویس (service definition) از آنِ بسته‌ی { $format } است: { $path } (و { $conf_d } را هم می‌خواند)
+plan-note-package-secrets = کلید امضا (signing key) و رازها از آنِ بسته‌ی { $format } است: { $path }
 plan-err-package-user = بسته‌ی { $format } سرور matrixd را با کاربر { $user } اجرا می‌کند، اما داده‌های توزیع (distro) کاربر { $expected } را می‌گوید
 plan-err-package-user-hint = { $flag } همان توزیعی را بدهید که بسته برایش ساخته شده است
 plan-err-package-name = بسته‌ی نصب‌شده نام سرور { $name } را دارد ({ $path })، نه { $answer }

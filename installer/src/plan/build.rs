@@ -27,7 +27,7 @@ pub fn build(
     let secrets = steps::secrets::secrets(&c, &mut b);
     let tls = steps::tls::tls(&c, &mut b)?;
     let turn = steps::turn::turn(&c, &mut b)?;
-    steps::config::config(&c, &mut b, &secrets, &tls, turn.as_ref())?;
+    steps::config::config(&c, &mut b, secrets.as_ref(), &tls, turn.as_ref())?;
     if c.nginx {
         steps::well_known::well_known(&c, &mut b)?;
         steps::nginx::nginx(&c, &mut b, &tls)?;

@@ -83,6 +83,9 @@ pub struct TurnCtx {
 pub struct InstallExtras {
     pub install: bool,
     pub secret_files: Option<SecretFilesCtx>,
+    /// An installed matrixd package's conf.d: its secrets.yaml holds the signing key path and
+    /// the secrets (none are written here then).
+    pub package_conf_d: Option<String>,
     pub tls_listener: Option<TlsListenerCtx>,
     pub no_federation: bool,
     pub registration: String,

@@ -1016,6 +1016,55 @@ fn issue_15_an_installed_package_provides_the_binary_and_the_service() {
         p.notes
     );
     assert_eq!(Layout::of(&facts).bin, Path::new("/usr/bin/matrixd"));
+    // The package's signing key and secrets (conf.d/secrets.yaml) stay the only ones: no
+    // second set that matrixd, reading both files, would refuse, and no second key.
+    assert!(
+        !written
+            .iter()
+            .any(|p| p.starts_with("/etc/matrixd/secrets") || p.ends_with("signing.key")),
+        "{written:?}"
+    );
+    assert!(
+        !p.steps.iter().any(
+            |s| matches!(s, Step::Dir { path, .. } if path.starts_with("/etc/matrixd/secrets"))
+        ),
+        "install makes a secrets directory although the package keeps them in conf.d"
+    );
+    let hs = rendered(&p, matrixctl::render::HOMESERVER_YAML.0);
+    for key in [
+        "signing_key_path",
+        "registration_shared_secret",
+        "macaroon_secret_key",
+        "form_secret",
+    ] {
+        assert!(!hs.contains(key), "homeserver.yaml sets {key}:\n{hs}");
+    }
+    assert!(hs.contains("/etc/matrixd/conf.d/secrets.yaml"), "{hs}");
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.to_string().contains("/etc/matrixd/conf.d/secrets.yaml")),
+        "{:?}",
+        p.notes
+    );
+    // Without a service manager matrixd is started reading what the packaged service reads.
+    let spawn = p.steps.iter().find_map(|s| match s {
+        Step::Service(svc) if svc.name == "matrixd" => match &svc.direct {
+            Direct::Spawn { argv, .. } => Some(argv.clone()),
+            _ => None,
+        },
+        _ => None,
+    });
+    assert_eq!(
+        spawn.unwrap(),
+        [
+            "/usr/bin/matrixd",
+            "--config",
+            "/etc/matrixd/homeserver.yaml",
+            "--config",
+            "/etc/matrixd/conf.d"
+        ]
+    );
     let plain = plan::build(&a, &test_facts("debian"), &memory(), &mut counter()).unwrap();
     assert!(plain.steps.iter().any(
         |s| matches!(s, Step::File(f) if f.path == Path::new("/etc/systemd/system/matrixd.service"))

@@ -17,8 +17,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Write man pages and bash/zsh/fish completions into OUT (matrixd's page from MATRIXD).
-    Docs { out: PathBuf, matrixd: PathBuf },
+    /// Write both programs' man pages and bash/zsh/fish completions into OUT.
+    Docs { out: PathBuf },
     /// Write FORMAT's tree into DEST: binaries from BINS, docs from DOCS (pkggen docs).
     Stage {
         format: String,
@@ -48,7 +48,7 @@ enum Command {
 fn run(cli: Cli) -> Result<()> {
     let m = Manifest::of_repo()?;
     match cli.command {
-        Command::Docs { out, matrixd } => pkggen::docs::write(&out, &matrixd)?,
+        Command::Docs { out } => pkggen::docs::write(&out)?,
         Command::Stage {
             format,
             dest,

@@ -1,7 +1,8 @@
 //! The install manifest against everything that repeats it: every format expands and every
 //! source exists, the checked-in recipes carry the manifest's name, summary, homepage, licence
 //! and the workspace version, the rendered service files use the manifest's paths, the docs
-//! cover every matrixctl command, and the ports' crate lists are Cargo.lock's.
+//! cover every command of matrixd and matrixctl and every format ships every generated file,
+//! and the ports' crate lists are Cargo.lock's.
 
 use std::path::Path;
 
@@ -168,9 +169,18 @@ fn the_packaged_service_files_use_the_manifests_paths() {
     );
 }
 
+/// The text of the generated file `name`.
+fn doc(files: &[(String, Vec<u8>)], name: &str) -> String {
+    let (_, bytes) = files
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("pkggen docs writes no {name}"));
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 #[test]
-fn the_docs_cover_every_matrixctl_command() {
-    let files = pkggen::docs::matrixctl_files().unwrap();
+fn the_docs_cover_every_command_of_both_programs() {
+    let files = pkggen::docs::files().unwrap();
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     for sub in [
         "generate-config",
@@ -187,24 +197,59 @@ fn the_docs_cover_every_matrixctl_command() {
             names.contains(&format!("man/matrixctl-{sub}.1").as_str()),
             "no page for {sub}"
         );
-        let (_, bash) = files
-            .iter()
-            .find(|(n, _)| n == "completions/matrixctl.bash")
-            .unwrap();
-        assert!(
-            String::from_utf8_lossy(bash).contains(sub),
-            "bash completion lacks {sub}"
-        );
+        for shell in ["matrixctl.bash", "_matrixctl", "matrixctl.fish"] {
+            assert!(
+                doc(&files, &format!("completions/{shell}")).contains(sub),
+                "{shell} completion lacks {sub}"
+            );
+        }
     }
-    let (_, page) = files
-        .iter()
-        .find(|(n, _)| n == "man/matrixctl-register-user.1")
-        .unwrap();
-    assert!(String::from_utf8_lossy(page).contains("exists\\-ok"));
+    assert!(doc(&files, "man/matrixctl-register-user.1").contains("exists\\-ok"));
+
+    // matrixd: section 8, from the clap definition its binary parses.
     assert_eq!(
         pkggen::docs::matching("man/*.8").unwrap(),
-        vec![pkggen::docs::MATRIXD_PAGE.to_string()]
+        ["man/matrixd-check-config.8", "man/matrixd.8"]
     );
+    let page = doc(&files, "man/matrixd.8");
+    assert!(page.contains("\n.TH matrixd 8 "), "{page}");
+    for want in [
+        "\\-\\-config",
+        "MATRIXD_CONFIG",
+        "check\\-config",
+        "/etc/matrixd/homeserver.yaml",
+    ] {
+        assert!(page.contains(want), "matrixd.8 lacks {want}");
+    }
+    for shell in ["matrixd.bash", "_matrixd", "matrixd.fish"] {
+        let text = doc(&files, &format!("completions/{shell}"));
+        assert!(text.contains("check-config"), "{shell} lacks check-config");
+        assert!(text.contains("config"), "{shell} lacks --config");
+    }
+
+    // Every generated file is in the manifest of every format, at a path of its own.
+    let m = Manifest::of_repo().unwrap();
+    for f in m.format.keys() {
+        let items = manifest::items(&m, f).unwrap();
+        for (name, _) in &files {
+            assert!(
+                items
+                    .iter()
+                    .any(|i| i.source == Source::Generated(name.clone())),
+                "{f}: the manifest does not ship {name}"
+            );
+        }
+        let v = manifest::vars(&m, f).unwrap();
+        for (dir, file) in [
+            ("bashcompdir", "matrixd"),
+            ("zshcompdir", "_matrixd"),
+            ("fishcompdir", "matrixd.fish"),
+            ("mandir", "man8/matrixd-check-config.8"),
+        ] {
+            let dest = manifest::expand(&format!("{{{dir}}}/{file}"), &v).unwrap();
+            assert!(items.iter().any(|i| i.dest == dest), "{f}: no {dest}");
+        }
+    }
 }
 
 #[test]

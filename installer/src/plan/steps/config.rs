@@ -25,7 +25,7 @@ struct LogCtx {
 pub fn config(
     c: &Ctx,
     b: &mut Builder,
-    secrets: &Secrets,
+    secrets: Option<&Secrets>,
     tls: &TlsFiles,
     turn: Option<&Turn>,
 ) -> Result<(), PlanError> {
@@ -108,18 +108,19 @@ pub fn config(
         },
         log_config: s(&log_config),
         media_store_path: s(&l.data_dir.join("media_store")),
-        signing_key_path: s(&secrets.signing_key),
+        signing_key_path: secrets.map(|k| s(&k.signing_key)).unwrap_or_default(),
         registration_shared_secret: String::new(),
         macaroon_secret_key: String::new(),
         form_secret: String::new(),
         report_stats: a.report_stats.yes(),
         extras: InstallExtras {
             install: true,
-            secret_files: Some(SecretFilesCtx {
-                registration_shared_secret: s(&secrets.registration),
-                macaroon_secret_key: s(&secrets.macaroon),
-                form_secret: s(&secrets.form),
+            secret_files: secrets.map(|k| SecretFilesCtx {
+                registration_shared_secret: s(&k.registration),
+                macaroon_secret_key: s(&k.macaroon),
+                form_secret: s(&k.form),
             }),
+            package_conf_d: c.facts.packaged.as_ref().map(|p| s(&p.conf_d)),
             tls_listener: c.direct_tls.then(|| TlsListenerCtx {
                 // The CA validates tls-alpn-01 on port 443.
                 ports: if c.direct_acme {

@@ -7,7 +7,10 @@ use crate::answers::Tls;
 pub fn dirs(c: &Ctx, b: &mut Builder) {
     let l = &c.l;
     b.dir(&l.config_dir, 0o750, &c.user);
-    b.dir(&l.secrets_dir, 0o700, &c.user);
+    // An installed package keeps the secrets in its conf.d (see `secrets`).
+    if c.facts.packaged.is_none() {
+        b.dir(&l.secrets_dir, 0o700, &c.user);
+    }
     b.dir(&l.data_dir, 0o750, &c.user);
     b.dir(&l.data_dir.join("media_store"), 0o750, &c.user);
     b.dir(&l.log_dir, 0o750, &c.user);

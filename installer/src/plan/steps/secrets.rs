@@ -1,5 +1,9 @@
 //! Step group 6: the homeserver's secrets (registration, macaroon, form), each in its own file,
-//! and the signing key: created when absent, never overwritten.
+//! and the signing key: created when absent, never overwritten. None with a matrixd package
+//! installed: its conf.d/secrets.yaml has them (and the signing key's path), and the packaged
+//! service reads it after homeserver.yaml; a second set here would contradict it (matrixd
+//! refuses a secret given both inline and by file) and a second key would change the server's
+//! identity.
 
 use std::path::PathBuf;
 
@@ -14,7 +18,15 @@ pub struct Secrets {
     pub signing_key: PathBuf,
 }
 
-pub fn secrets(c: &Ctx, b: &mut Builder) -> Secrets {
+pub fn secrets(c: &Ctx, b: &mut Builder) -> Option<Secrets> {
+    if let Some(pkg) = &c.facts.packaged {
+        b.notes.push(crate::msg!(
+            "plan-note-package-secrets",
+            format = pkg.format,
+            path = pkg.conf_d.join("secrets.yaml").display()
+        ));
+        return None;
+    }
     let l = &c.l;
     let s = Secrets {
         registration: l.secrets_dir.join("registration_shared_secret"),
@@ -39,5 +51,5 @@ pub fn secrets(c: &Ctx, b: &mut Builder) -> Secrets {
         create_only: true,
         affects: Affects::Homeserver,
     }));
-    s
+    Some(s)
 }

@@ -159,17 +159,22 @@ pub fn service_for(
     }
 }
 
-/// matrixd's service: the unit we write, or matrixd spawned directly without a manager.
+/// matrixd's service: the unit we write (or the package's), or matrixd spawned directly without
+/// a manager, reading what the service would (with a package, its conf.d after the config).
 pub fn matrixd_service(facts: &Facts) -> ServiceStep {
     let d = &facts.distro;
     let l = Layout::of(facts);
+    let mut argv = vec![s(&l.bin), "--config".into(), s(&l.config)];
+    if let Some(pkg) = &facts.packaged {
+        argv.extend(["--config".into(), s(&pkg.conf_d)]);
+    }
     let mut step = service_for(
         facts,
         &l.service,
         Affects::Homeserver,
         false,
         Direct::Spawn {
-            argv: vec![s(&l.bin), "--config".into(), s(&l.config)],
+            argv,
             user: d.user.name.clone(),
             cwd: l.data_dir.clone(),
             pid_file: l.pid_file.clone(),
