@@ -17,13 +17,13 @@ pub type EventReportRow = (
     Option<String>,
 );
 
-/// Runs `sql` (an INSERT numbering its row with `(SELECT COALESCE(MAX(id), 0) + 1 ...)`),
-/// again if a concurrent report took the same id.
+/// Runs `sql` (an INSERT numbering its row with `(SELECT COALESCE(MAX(id), 0) + 1 ...)`, then
+/// the received time and `args`), again if a concurrent report took the same id.
 async fn insert_numbered(
     db: &Db,
     sql: &'static str,
-    args: &[&str],
     ts: i64,
+    args: &[Option<&str>],
 ) -> Result<(), StoreError> {
     let mut tries = 0;
     loop {
@@ -48,24 +48,20 @@ pub async fn add_event_report(
     content: &str,
     ts: i64,
 ) -> Result<(), StoreError> {
-    let mut tries = 0;
-    loop {
-        let q = sqlx::query(
-            "INSERT INTO event_reports (id, received_ts, room_id, event_id, user_id, reason, content) \
-             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM event_reports), $1, $2, $3, $4, $5, $6)",
-        )
-        .bind(ts)
-        .bind(room_id)
-        .bind(event_id)
-        .bind(user_id)
-        .bind(reason)
-        .bind(content);
-        match q.execute(&db.pool).await {
-            Ok(_) => return Ok(()),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() && tries < 5 => tries += 1,
-            Err(e) => return Err(e.into()),
-        }
-    }
+    insert_numbered(
+        db,
+        "INSERT INTO event_reports (id, received_ts, room_id, event_id, user_id, reason, content) \
+         VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM event_reports), $1, $2, $3, $4, $5, $6)",
+        ts,
+        &[
+            Some(room_id),
+            Some(event_id),
+            Some(user_id),
+            reason,
+            Some(content),
+        ],
+    )
+    .await
 }
 
 pub async fn add_room_report(
@@ -79,8 +75,8 @@ pub async fn add_room_report(
         db,
         "INSERT INTO room_reports (id, received_ts, room_id, user_id, reason) \
          VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM room_reports), $1, $2, $3, $4)",
-        &[room_id, user_id, reason],
         ts,
+        &[Some(room_id), Some(user_id), Some(reason)],
     )
     .await
 }
@@ -96,8 +92,8 @@ pub async fn add_user_report(
         db,
         "INSERT INTO user_reports (id, received_ts, target_user_id, user_id, reason) \
          VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM user_reports), $1, $2, $3, $4)",
-        &[target_user_id, user_id, reason],
         ts,
+        &[Some(target_user_id), Some(user_id), Some(reason)],
     )
     .await
 }

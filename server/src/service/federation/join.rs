@@ -50,6 +50,14 @@ fn remote_error(e: FederationError) -> RoomError {
     }
 }
 
+/// The room versions we can take part in, for make_join and make_knock's `ver`.
+fn our_room_versions() -> Vec<RoomVersionId> {
+    SUPPORTED_ROOM_VERSIONS
+        .iter()
+        .filter_map(|v| RoomVersionId::try_from(*v).ok())
+        .collect()
+}
+
 fn bad(e: impl std::fmt::Display) -> RoomError {
     RoomError::BadGateway(format!("the other server's answer is not usable: {e}"))
 }
@@ -110,10 +118,7 @@ impl Services {
         reason: Option<&str>,
     ) -> Result<Pdu, RoomError> {
         let mut ask = prepare_join_event::v1::Request::new(room_id.to_owned(), user_id.to_owned());
-        ask.ver = SUPPORTED_ROOM_VERSIONS
-            .iter()
-            .filter_map(|v| RoomVersionId::try_from(*v).ok())
-            .collect();
+        ask.ver = our_room_versions();
         let made = self
             .federation_send(server, ask)
             .await
@@ -222,10 +227,7 @@ impl Services {
         reason: Option<&str>,
     ) -> Result<Pdu, RoomError> {
         let mut ask = prepare_knock_event::v1::Request::new(room_id.to_owned(), user_id.to_owned());
-        ask.ver = SUPPORTED_ROOM_VERSIONS
-            .iter()
-            .filter_map(|v| RoomVersionId::try_from(*v).ok())
-            .collect();
+        ask.ver = our_room_versions();
         let made = self
             .federation_send(server, ask)
             .await
