@@ -51,16 +51,12 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
             data = layout.data_dir.display(),
             logs = layout.log_dir.display()
         );
-        if !printer.interactive() {
-            return Err(
-                CliError::failure(tr!("err-purge-unconfirmed", flag = "--purge"))
-                    .hint(tr!("hint-purge-yes", flag = "--yes")),
-            );
-        }
-        if !crate::wizard::prompt::confirm(&question)
-            .map_err(|e| CliError::failure(tr!("err-cannot-confirm")).cause(e))?
-        {
-            printer.note(tr!("uninstall-cancelled"));
+        if !super::confirmed(
+            printer,
+            &question,
+            tr!("err-purge-unconfirmed", flag = "--purge"),
+            tr!("uninstall-cancelled"),
+        )? {
             return Ok(ExitStatus::Failure);
         }
     }

@@ -221,17 +221,15 @@ pub fn run(args: ImportSynapseArgs, printer: &Printer) -> Result<ExitStatus, Cli
     if args.dry_run {
         return Ok(ExitStatus::Success);
     }
-    if !args.yes {
-        if !printer.interactive() {
-            return Err(CliError::failure(tr!("err-import-unconfirmed"))
-                .hint(tr!("hint-purge-yes", flag = "--yes")));
-        }
-        if !crate::wizard::prompt::confirm(&tr!("import-question"))
-            .map_err(|e| CliError::failure(tr!("err-cannot-confirm")).cause(e))?
-        {
-            printer.note(tr!("install-cancelled"));
-            return Ok(ExitStatus::Failure);
-        }
+    if !args.yes
+        && !super::confirmed(
+            printer,
+            &tr!("import-question"),
+            tr!("err-import-unconfirmed"),
+            tr!("install-cancelled"),
+        )?
+    {
+        return Ok(ExitStatus::Failure);
     }
 
     copy_signing_key(&synapse.signing_key_path, &key_to, printer)?;

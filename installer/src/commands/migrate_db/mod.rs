@@ -282,17 +282,15 @@ pub fn run(args: MigrateDbArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     if args.dry_run {
         return Ok(ExitStatus::Success);
     }
-    if !args.yes {
-        if !printer.interactive() {
-            return Err(CliError::failure(tr!("err-migrate-unconfirmed"))
-                .hint(tr!("hint-purge-yes", flag = "--yes")));
-        }
-        if !crate::wizard::prompt::confirm(&tr!("migrate-question"))
-            .map_err(|e| CliError::failure(tr!("err-cannot-confirm")).cause(e))?
-        {
-            printer.note(tr!("install-cancelled"));
-            return Ok(ExitStatus::Failure);
-        }
+    if !args.yes
+        && !super::confirmed(
+            printer,
+            &tr!("migrate-question"),
+            tr!("err-migrate-unconfirmed"),
+            tr!("install-cancelled"),
+        )?
+    {
+        return Ok(ExitStatus::Failure);
     }
 
     if let (Dest::Local(a), Some(f)) = (&target, installed) {
