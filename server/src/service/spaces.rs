@@ -510,14 +510,11 @@ impl Services {
                 Ok(false)
             }
             Asker::Server(origin) => {
-                if self
-                    .server_has_member(id, origin, &["join", "invite"])
-                    .await?
-                {
+                if self.server_has_member(id, origin, true).await? {
                     return Ok(true);
                 }
                 for allowed in &allowed_rooms {
-                    if self.server_has_member(allowed, origin, &["join"]).await? {
+                    if self.server_has_member(allowed, origin, false).await? {
                         return Ok(true);
                     }
                 }
@@ -527,24 +524,25 @@ impl Services {
         }
     }
 
-    /// Whether a user of `server` has one of `memberships` in the room.
+    /// Whether a user of `server` is joined to the room (or, with `or_invited`, invited). The
+    /// joined ones are found by the end of their ids (`joined_on_server`), not by reading every
+    /// member of a big room.
     async fn server_has_member(
         &self,
         room_id: &str,
         server: &ServerName,
-        memberships: &[&str],
+        or_invited: bool,
     ) -> Result<bool, RoomError> {
-        for m in memberships {
-            let users = db::members_with(&self.db, room_id, m).await?;
-            if users
+        let of_server = |users: &[String]| {
+            users
                 .iter()
                 .filter_map(|u| ruma::UserId::parse(u).ok())
                 .any(|u| u.server_name() == server)
-            {
-                return Ok(true);
-            }
+        };
+        if of_server(&db::joined_on_server(&self.db, room_id, server.as_str()).await?) {
+            return Ok(true);
         }
-        Ok(false)
+        Ok(or_invited && of_server(&db::members_with(&self.db, room_id, "invite").await?))
     }
 
     /// Whether our user may see a room another server summarised: public, knock or

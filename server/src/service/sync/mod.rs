@@ -165,26 +165,21 @@ impl Services {
                                 && !self.room_may_have_news(room_id, t, &account_rows)
                         }) => {}
                     "join" => joined.push((room_id, mstream)),
-                    "invite" if since.is_none() || mstream > since_pos => {
-                        let events = self.invite_state(room_id, event_id).await?;
-                        insert_room(
-                            &mut rooms.invite,
-                            room_id,
-                            InvitedRoom {
-                                invite_state: Events::new(raws(&events)),
-                            },
-                        );
-                        changed = true;
-                    }
-                    "knock" if since.is_none() || mstream > since_pos => {
-                        let events = self.invite_state(room_id, event_id).await?;
-                        insert_room(
-                            &mut rooms.knock,
-                            room_id,
-                            KnockedRoom {
-                                knock_state: Events::new(raws(&events)),
-                            },
-                        );
+                    // An invite or a knock: the stripped state the user may see.
+                    "invite" | "knock" if since.is_none() || mstream > since_pos => {
+                        let events =
+                            Events::new(raws(&self.invite_state(room_id, event_id).await?));
+                        if membership == "invite" {
+                            let room = InvitedRoom {
+                                invite_state: events,
+                            };
+                            insert_room(&mut rooms.invite, room_id, room);
+                        } else {
+                            let room = KnockedRoom {
+                                knock_state: events,
+                            };
+                            insert_room(&mut rooms.knock, room_id, room);
+                        }
                         changed = true;
                     }
                     "leave" | "ban"
