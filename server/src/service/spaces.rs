@@ -410,7 +410,7 @@ impl Services {
             content("m.room.encryption"),
         )?;
         let (version, _) = self.room_rules(id).await?;
-        let members = db::members_with(&self.db, id, "join").await?.len();
+        let members = db::joined_count(&self.db, id).await?;
         let join_rule = join_rules
             .and_then(|j| serde_json::from_value::<ruma::room::JoinRule>(j).ok())
             .map_or(JoinRuleSummary::Invite, JoinRuleSummary::from);

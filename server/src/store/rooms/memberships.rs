@@ -45,6 +45,16 @@ pub async fn members_with(
         .await
 }
 
+/// How many users are joined to a room.
+pub async fn joined_count(db: &Db, room_id: &str) -> Result<i64, StoreError> {
+    const Q: &str =
+        "SELECT COUNT(*) FROM room_memberships WHERE room_id = $1 AND membership = 'join'";
+    Ok(db
+        .fetch_optional::<i64>(Q, &[Param::Text(room_id)])
+        .await?
+        .unwrap_or(0))
+}
+
 /// Users of `server` joined to a room (by the end of their id; the caller checks each id's
 /// server name exactly).
 pub async fn joined_on_server(
