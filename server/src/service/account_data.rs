@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::Services;
 use super::rooms::RoomError;
+use super::streams::Scope;
 use crate::store::userdata;
 
 /// Tag names are at most this long, in bytes.
@@ -36,6 +37,7 @@ impl Services {
         userdata::set_account_data(&self.db, user_id, room_id, kind, &content.to_string(), pos)
             .await?;
         self.hints.account_data.record([(user_id, pos)]);
+        self.streams.note(pos, [Scope::User(user_id)]);
         g.commit();
         Ok(())
     }

@@ -12,6 +12,7 @@ mod remote;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
+use crate::service::streams::Scope;
 use ruma::api::federation::keys::claim_keys::v1 as remote_claims;
 use ruma::{OwnedServerName, OwnedUserId};
 
@@ -289,6 +290,7 @@ impl Services {
         db::mark_device_list_change(&self.db, user_id, pos).await?;
         self.announce_device_changes(user_id, devices, pos).await?;
         self.hints.device_lists.record([("", pos)]);
+        self.note_user_and_rooms(pos, user_id).await?;
         g.commit();
         Ok(())
     }
@@ -702,6 +704,8 @@ impl Services {
         self.hints
             .to_device
             .record(keys.iter().map(|k| (k.as_str(), pos)));
+        self.streams
+            .note(pos, rows.iter().map(|r| Scope::User(r.user_id)));
         g.commit();
         Ok(())
     }

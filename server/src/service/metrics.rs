@@ -1,5 +1,6 @@
 //! Process-wide metrics in Prometheus' text exposition format (0.0.4): HTTP requests by
-//! endpoint (route template) and status, request latency histograms, active sync waiters,
+//! endpoint (route template) and status, request latency histograms, active sync waiters and
+//! their wake-ups,
 //! events persisted; the caller adds database pool gauges. One registry per process (tests run
 //! several servers in one process and share it). Never imports axum.
 
@@ -27,6 +28,7 @@ pub struct Metrics {
     /// (method, endpoint) → latency
     latency: Mutex<BTreeMap<(String, String), Histogram>>,
     sync_waiters: AtomicI64,
+    sync_wakeups: AtomicU64,
     events_persisted: AtomicU64,
 }
 
@@ -80,6 +82,11 @@ impl Metrics {
             h.sum += seconds;
             h.count += 1;
         }
+    }
+
+    /// A waiting sync was woken by news in its scope.
+    pub fn sync_woken(&self) {
+        self.sync_wakeups.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn events_persisted(&self, n: usize) {
@@ -142,6 +149,12 @@ impl Metrics {
                 "Sync requests waiting for news.",
                 "gauge",
                 self.sync_waiters.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "matrixd_sync_wakeups_total",
+                "Waiting syncs woken by a change in their user's rooms or of the user.",
+                "counter",
+                self.sync_wakeups.load(Ordering::Relaxed).to_string(),
             ),
             (
                 "matrixd_events_persisted_total",

@@ -127,6 +127,7 @@ impl Services {
         let pos = g.next_pos();
         userdata::set_presence(&self.db, user_id, state, status_msg, last_active, pos).await?;
         self.hints.presence.record([("", pos)]);
+        self.note_user_and_rooms(pos, user_id).await?;
         g.commit();
         Ok(())
     }

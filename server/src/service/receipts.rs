@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::Services;
 use super::rooms::RoomError;
+use super::streams::Scope;
 use crate::store::{now_ms, userdata};
 
 impl Services {
@@ -45,6 +46,7 @@ impl Services {
         )
         .await?;
         self.hints.receipts.record([(room_id, pos)]);
+        self.streams.note(pos, [Scope::Room(room_id)]);
         g.commit();
         // Our user's public receipt goes to the room's other servers.
         if rtype == "m.read"

@@ -2,21 +2,101 @@
 //! presence) gets the next position. Positions are allocated in order under the write lock,
 //! but may commit out of order (events are committed in batches after the lock is released);
 //! readers only ever see `current`, the highest position below which everything allocated has
-//! finished (committed, or failed and left as a gap). Sync waiters are woken through a watch
-//! channel when `current` advances or typing changes.
+//! finished (committed, or failed and left as a gap).
+//!
+//! Waking: a watch channel is bumped whenever `current` advances (the federation sender and
+//! `wait_for` follow it). Syncs wait on their own `Waiter` instead, registered for a user and
+//! the rooms that user is in, and are woken only by what is news for them: a writer notes what
+//! its position concerns (`note`: a room, a user) before the position becomes visible, and the
+//! waiters of those scopes are woken when it does. A position nobody noted (a write that does
+//! not say whom it concerns, a failed write's gap) wakes every waiter, so a forgotten note
+//! costs work, never a missed message.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use tokio::sync::{Mutex, MutexGuard, watch};
+use tokio::sync::{Mutex, MutexGuard, Notify, watch};
 
 pub struct Streams {
     write: Mutex<()>,
     inflight: std::sync::Mutex<Inflight>,
     /// Every position at or below this has finished.
     current: AtomicI64,
-    /// Bumped whenever `current` advances and on every typing change.
+    /// Bumped whenever `current` advances.
     wake: watch::Sender<u64>,
+    waiters: std::sync::Mutex<Waiters>,
+}
+
+/// What a change is news for: the syncs of the users in a room, or of one user.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope<'a> {
+    Room(&'a str),
+    User(&'a str),
+}
+
+/// Syncs waiting, by what they wait for, and what the positions not yet visible concern.
+#[derive(Default)]
+struct Waiters {
+    next_id: u64,
+    all: HashMap<u64, Arc<Notify>>,
+    rooms: HashMap<String, HashMap<u64, Arc<Notify>>>,
+    users: HashMap<String, HashMap<u64, Arc<Notify>>>,
+    /// Noted positions above `current`: (is a room, room or user id) for each.
+    noted: BTreeMap<i64, Vec<(bool, String)>>,
+}
+
+impl Waiters {
+    fn wake(&self, room: bool, key: &str) {
+        let map = if room { &self.rooms } else { &self.users };
+        for n in map.get(key).into_iter().flat_map(HashMap::values) {
+            n.notify_one();
+        }
+    }
+
+    fn wake_all(&self) {
+        for n in self.all.values() {
+            n.notify_one();
+        }
+    }
+}
+
+/// One sync's registration: woken by changes in its user's scope (see the module comment).
+/// A wake-up that comes while the sync is busy is kept for its next wait.
+pub struct Waiter<'a> {
+    streams: &'a Streams,
+    id: u64,
+    user: String,
+    rooms: Vec<String>,
+    notify: Arc<Notify>,
+}
+
+impl Waiter<'_> {
+    /// Returns once something in scope changed since the registration or the previous wake.
+    pub async fn changed(&self) {
+        self.notify.notified().await;
+        crate::service::metrics::metrics().sync_woken();
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        let mut w = self.streams.waiters.lock().expect("sync waiters");
+        w.all.remove(&self.id);
+        let id = self.id;
+        let unregister = |map: &mut HashMap<String, HashMap<u64, Arc<Notify>>>, key: &str| {
+            if let Some(m) = map.get_mut(key) {
+                m.remove(&id);
+                if m.is_empty() {
+                    map.remove(key);
+                }
+            }
+        };
+        unregister(&mut w.users, &self.user);
+        for r in &self.rooms {
+            unregister(&mut w.rooms, r);
+        }
+    }
 }
 
 struct Inflight {
@@ -41,6 +121,88 @@ impl Streams {
             }),
             current: AtomicI64::new(current),
             wake: watch::channel(0).0,
+            waiters: std::sync::Mutex::new(Waiters::default()),
+        }
+    }
+
+    /// Registers a sync of `user_id`, who is in `rooms`, to be woken by news for it. Register
+    /// before reading what is new, so that nothing becoming visible in between is missed.
+    pub fn waiter<'r>(
+        &self,
+        user_id: &str,
+        rooms: impl IntoIterator<Item = &'r str>,
+    ) -> Waiter<'_> {
+        let notify = Arc::new(Notify::new());
+        let mut w = self.waiters.lock().expect("sync waiters");
+        w.next_id += 1;
+        let id = w.next_id;
+        w.all.insert(id, notify.clone());
+        w.users
+            .entry(user_id.to_string())
+            .or_default()
+            .insert(id, notify.clone());
+        let mut registered = Vec::new();
+        for r in rooms {
+            match w.rooms.get_mut(r) {
+                Some(m) => m,
+                None => w.rooms.entry(r.to_string()).or_default(),
+            }
+            .insert(id, notify.clone());
+            registered.push(r.to_string());
+        }
+        Waiter {
+            streams: self,
+            id,
+            user: user_id.to_string(),
+            rooms: registered,
+            notify,
+        }
+    }
+
+    /// Notes what the write at `pos` (allocated, not yet finished) is news for; its waiters are
+    /// woken when it becomes visible.
+    pub fn note<'s>(&self, pos: i64, scopes: impl IntoIterator<Item = Scope<'s>>) {
+        let mut w = self.waiters.lock().expect("sync waiters");
+        let owned = scopes.into_iter().map(|s| match s {
+            Scope::Room(r) => (true, r.to_string()),
+            Scope::User(u) => (false, u.to_string()),
+        });
+        // Checked under the waiters' lock, which `finish` takes after publishing `current`:
+        // a note is either released by `finish` or, already visible, woken here.
+        if pos <= self.current() {
+            for (room, key) in owned {
+                w.wake(room, &key);
+            }
+        } else {
+            w.noted.entry(pos).or_default().extend(owned);
+        }
+    }
+
+    /// Wakes the waiters of these scopes now (a change without a position: typing).
+    pub fn wake_now<'s>(&self, scopes: impl IntoIterator<Item = Scope<'s>>) {
+        let w = self.waiters.lock().expect("sync waiters");
+        for s in scopes {
+            match s {
+                Scope::Room(r) => w.wake(true, r),
+                Scope::User(u) => w.wake(false, u),
+            }
+        }
+    }
+
+    /// `current` moved from `from` to `to`: wakes the waiters of what became visible.
+    fn released(&self, from: i64, to: i64) {
+        let mut w = self.waiters.lock().expect("sync waiters");
+        let later = w.noted.split_off(&(to + 1));
+        let visible = std::mem::replace(&mut w.noted, later);
+        let noted = visible.range(from + 1..).count() as i64;
+        if noted < to - from {
+            w.wake_all();
+        } else {
+            for scopes in visible.values() {
+                for (room, key) in scopes {
+                    w.wake(*room, key);
+                }
+            }
         }
     }
 
@@ -62,8 +224,7 @@ impl Streams {
         self.wake.subscribe()
     }
 
-    /// Wakes sync waiters without a new position (typing).
-    pub fn poke(&self) {
+    fn poke(&self) {
         self.wake.send_modify(|v| *v = v.wrapping_add(1));
     }
 
@@ -75,6 +236,7 @@ impl Streams {
         }
         let advanced = {
             let mut f = self.inflight.lock().expect("stream positions");
+            let before = self.current();
             for p in positions {
                 f.unfinished.remove(p);
             }
@@ -83,8 +245,10 @@ impl Streams {
                 None => f.allocated,
             };
             // Stored under the lock, so two finishers never publish out of order.
-            if upto > self.current() {
+            if upto > before {
                 self.current.store(upto, Ordering::Release);
+                // Under the lock too, so releases happen in order.
+                self.released(before, upto);
                 true
             } else {
                 false
@@ -185,5 +349,70 @@ mod tests {
         tokio::time::timeout(std::time::Duration::from_secs(1), wait)
             .await
             .expect("wait_for returns once the position is visible");
+    }
+
+    fn woken(w: &Waiter<'_>) -> bool {
+        use std::future::Future;
+        let mut f = std::pin::pin!(w.notify.notified());
+        let waker = std::task::Waker::noop();
+        f.as_mut()
+            .poll(&mut std::task::Context::from_waker(waker))
+            .is_ready()
+    }
+
+    #[tokio::test]
+    async fn a_sync_is_woken_only_by_news_for_it() {
+        let s = Streams::new(0);
+        let a = s.waiter("@a:x", ["!r1", "!r2"]);
+        let b = s.waiter("@b:x", ["!r3"]);
+        // An event in a room of A's: A only, and only once it is visible.
+        {
+            let mut g = s.write().await;
+            let p = g.next_pos();
+            s.note(p, [Scope::Room("!r2")]);
+            assert!(!woken(&a), "not before the position is visible");
+            g.commit();
+        }
+        assert!(woken(&a));
+        assert!(!woken(&b));
+        // Something for user B (an invite to a room B is not in yet).
+        {
+            let mut g = s.write().await;
+            let p = g.next_pos();
+            s.note(p, [Scope::Room("!r9"), Scope::User("@b:x")]);
+            g.commit();
+        }
+        assert!(!woken(&a));
+        assert!(woken(&b));
+        // A write nobody noted wakes everyone.
+        {
+            let mut g = s.write().await;
+            g.next_pos();
+        }
+        assert!(woken(&a) && woken(&b));
+        // Typing: at once.
+        s.wake_now([Scope::Room("!r3")]);
+        assert!(!woken(&a) && woken(&b));
+        // Positions finishing out of order: the later one's news waits for the earlier.
+        let (p1, p2) = {
+            let mut g = s.write().await;
+            let p = (g.next_pos(), g.next_pos());
+            g.detach();
+            p
+        };
+        s.note(p1, [Scope::Room("!r1")]);
+        s.note(p2, [Scope::Room("!r3")]);
+        s.finish(&[p2]);
+        assert!(!woken(&a) && !woken(&b));
+        s.finish(&[p1]);
+        assert!(woken(&a) && woken(&b));
+        // A noted position already visible wakes at once; nothing is left behind.
+        s.note(p2, [Scope::User("@a:x")]);
+        assert!(woken(&a));
+        assert!(s.waiters.lock().unwrap().noted.is_empty());
+        // A waiter gone leaves nothing registered.
+        drop((a, b));
+        let w = s.waiters.lock().unwrap();
+        assert!(w.all.is_empty() && w.rooms.is_empty() && w.users.is_empty());
     }
 }

@@ -6,6 +6,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use super::streams::Scope;
+
 #[derive(Default)]
 struct RoomTyping {
     users: HashMap<String, Instant>,
@@ -50,27 +52,25 @@ impl Typing {
         changed
     }
 
-    /// Drops expired entries; true when something expired.
-    pub fn expire(&self) -> bool {
+    /// Drops expired entries; returns the rooms where something expired.
+    pub fn expire(&self) -> Vec<String> {
         let now = Instant::now();
         let mut rooms = self.rooms.lock().expect("typing lock");
-        let mut any = false;
         let mut bumps = Vec::new();
         for (room_id, room) in rooms.iter_mut() {
             let before = room.users.len();
             room.users.retain(|_, until| *until > now);
             if room.users.len() != before {
                 bumps.push(room_id.clone());
-                any = true;
             }
         }
-        for room_id in bumps {
+        for room_id in &bumps {
             let s = self.bump();
-            if let Some(r) = rooms.get_mut(&room_id) {
+            if let Some(r) = rooms.get_mut(room_id) {
                 r.serial = s;
             }
         }
-        any
+        bumps
     }
 
     /// The serial of the room's last typing change (0 if none).
@@ -100,6 +100,13 @@ impl Typing {
 }
 
 impl super::Services {
+    /// Drops expired typing notices and wakes the syncs of the rooms they were in.
+    pub(crate) fn expire_typing(&self) {
+        let rooms = self.typing.expire();
+        self.streams
+            .wake_now(rooms.iter().map(|r| Scope::Room(r.as_str())));
+    }
+
     /// `user_id` starts or stops typing in `room_id` (a member of it, or RoomError::Forbidden);
     /// syncs wake now, and again when the notice expires.
     pub async fn set_typing(
@@ -118,7 +125,7 @@ impl super::Services {
             }
         }
         if self.typing.set(room_id, user_id, typing, timeout) {
-            self.streams.poke();
+            self.streams.wake_now([Scope::Room(room_id)]);
             // Our user's notice goes to the room's other servers.
             if ruma::UserId::parse(user_id).is_ok_and(|u| self.is_ours(u.server_name())) {
                 let edu = serde_json::json!({
@@ -132,9 +139,7 @@ impl super::Services {
                 tokio::spawn(async move {
                     tokio::time::sleep(timeout.min(MAX_TYPING_TIMEOUT) + Duration::from_millis(50))
                         .await;
-                    if s.typing.expire() {
-                        s.streams.poke();
-                    }
+                    s.expire_typing();
                 });
             }
         }
@@ -157,7 +162,7 @@ mod tests {
             "refreshing is not a change"
         );
         std::thread::sleep(Duration::from_millis(40));
-        assert!(t.expire());
+        assert_eq!(t.expire(), vec!["!r".to_string()]);
         let (users, s2) = t.get("!r");
         assert!(users.is_empty() && s2 > s1);
     }

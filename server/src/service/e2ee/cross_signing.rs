@@ -200,6 +200,7 @@ impl Services {
         db::mark_device_list_change(&self.db, user_id, pos).await?;
         self.announce_signing_keys(user_id, pos).await?;
         self.hints.device_lists.record([("", pos)]);
+        self.note_user_and_rooms(pos, user_id).await?;
         g.commit();
         Ok(())
     }
@@ -254,6 +255,7 @@ impl Services {
                 db::mark_device_list_change(&self.db, user_id, pos).await?;
                 self.announce_signing_keys(user_id, pos).await?;
                 self.hints.device_lists.record([("", pos)]);
+                self.note_user_and_rooms(pos, user_id).await?;
                 g.commit();
             }
         }

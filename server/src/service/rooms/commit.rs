@@ -15,6 +15,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, Weak};
 
+use crate::service::streams::Scope;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::service::Services;
@@ -209,6 +210,14 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
             .collect();
         if !joins.is_empty() && s.sender.is_federating() {
             s.device_lists_after_joins(joins);
+        }
+        // Each event is news for the room's members, a membership also for its user.
+        for r in &rows {
+            let user = r.membership.as_ref().map(|(u, _)| Scope::User(u.as_str()));
+            s.streams.note(
+                r.stream_ordering,
+                std::iter::once(Scope::Room(r.room_id.as_str())).chain(user),
+            );
         }
         let positions: Vec<i64> = rows.iter().map(|r| r.stream_ordering).collect();
         s.streams.finish(&positions);

@@ -157,9 +157,12 @@ impl Services {
         };
         let timeout = req.body.timeout.unwrap_or_default().min(MAX_TIMEOUT);
         let deadline = Instant::now() + timeout;
-        let mut wake = self.streams.subscribe();
+        // Registered before the first look, so nothing that becomes visible after it is missed.
+        let waiter = match from {
+            Some(_) => Some(self.sync_waiter(user_id).await?),
+            None => None,
+        };
         let (answer, to) = loop {
-            wake.borrow_and_update();
             let to = Token {
                 pos: self.streams.current(),
                 typing: self.typing.serial(),
@@ -167,12 +170,15 @@ impl Services {
             let answer = self
                 .sliding_once(user_id, device_id, req, from, &base, to.pos)
                 .await?;
-            if answer.news || from.is_none() || Instant::now() >= deadline {
+            let Some(waiter) = waiter.as_ref().filter(|_| !answer.news) else {
+                break (answer, to);
+            };
+            if Instant::now() >= deadline {
                 break (answer, to);
             }
             let left = deadline.saturating_duration_since(Instant::now());
             let _waiting = crate::service::metrics::SyncWaiter::start();
-            if !matches!(tokio::time::timeout(left, wake.changed()).await, Ok(Ok(()))) {
+            if tokio::time::timeout(left, waiter.changed()).await.is_err() {
                 let to = Token {
                     pos: self.streams.current(),
                     typing: self.typing.serial(),
@@ -208,7 +214,7 @@ impl Services {
         base: &Sent,
         to: i64,
     ) -> Result<Answer, SlidingError> {
-        self.typing.expire();
+        self.expire_typing();
         let (memberships, account) =
             tokio::try_join!(self.memberships(user_id), self.all_account_data(user_id))?;
         let candidates = self.candidates(user_id, &memberships, from).await?;

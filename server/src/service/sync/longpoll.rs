@@ -5,8 +5,43 @@ use std::time::Instant;
 use super::*;
 use crate::service::Services;
 use crate::service::rooms::RoomError;
+use crate::service::streams::Scope;
 
 impl Services {
+    /// A registration for news for `user_id`: their own changes and those of the rooms they
+    /// are joined to (a room they join, are invited to or leave is news for them as a user).
+    pub(crate) async fn sync_waiter(
+        &self,
+        user_id: &str,
+    ) -> Result<crate::service::streams::Waiter<'_>, RoomError> {
+        let memberships = self.memberships(user_id).await?;
+        let joined = memberships
+            .iter()
+            .filter(|(_, m, _, _)| m == "join")
+            .map(|(r, _, _, _)| r.as_str());
+        Ok(self.streams.waiter(user_id, joined))
+    }
+
+    /// Notes that the write at `pos` is news for `user_id` and everyone in a room with them
+    /// (presence, devices and keys).
+    pub(crate) async fn note_user_and_rooms(
+        &self,
+        pos: i64,
+        user_id: &str,
+    ) -> Result<(), crate::store::StoreError> {
+        let memberships = self.memberships(user_id).await.map_err(|e| match e {
+            RoomError::Store(e) => e,
+            other => crate::store::StoreError::Refused(other.to_string()),
+        })?;
+        let rooms = memberships
+            .iter()
+            .filter(|(_, m, _, _)| m == "join")
+            .map(|(r, _, _, _)| Scope::Room(r.as_str()));
+        self.streams
+            .note(pos, std::iter::once(Scope::User(user_id)).chain(rooms));
+        Ok(())
+    }
+
     /// Runs a sync, waiting up to the timeout for something new when `since` is given.
     pub async fn sync(
         &self,
@@ -15,22 +50,25 @@ impl Services {
         req: &SyncRequest,
     ) -> Result<SyncResponse, RoomError> {
         let deadline = Instant::now() + req.timeout;
-        let mut wake = self.streams.subscribe();
+        // Registered before the first look, so nothing that becomes visible after it is missed.
+        let waiter = match req.since {
+            Some(_) if !req.full_state => Some(self.sync_waiter(user_id).await?),
+            _ => None,
+        };
         loop {
-            wake.borrow_and_update();
             let (body, changed) = self.sync_once(user_id, device_id, req).await?;
-            if changed || req.since.is_none() || req.full_state || Instant::now() >= deadline {
+            let Some(waiter) = &waiter else {
+                return Ok(body);
+            };
+            if changed || Instant::now() >= deadline {
                 return Ok(body);
             }
             let left = deadline.saturating_duration_since(Instant::now());
             let _waiting = crate::service::metrics::SyncWaiter::start();
-            match tokio::time::timeout(left, wake.changed()).await {
-                Ok(Ok(())) => continue,
-                _ => {
-                    // Timed out: answer with the current position so the client moves on.
-                    let (body, _) = self.sync_once(user_id, device_id, req).await?;
-                    return Ok(body);
-                }
+            if tokio::time::timeout(left, waiter.changed()).await.is_err() {
+                // Timed out: answer with the current position so the client moves on.
+                let (body, _) = self.sync_once(user_id, device_id, req).await?;
+                return Ok(body);
             }
         }
     }

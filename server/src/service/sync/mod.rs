@@ -125,7 +125,7 @@ impl Services {
         device_id: &str,
         req: &SyncRequest,
     ) -> Result<(SyncResponse, bool), RoomError> {
-        self.typing.expire();
+        self.expire_typing();
         let to = self.streams.current();
         let typing_now = self.typing.serial();
         let since = req.since;
