@@ -26,6 +26,8 @@ pub struct Streams {
     /// Bumped whenever `current` advances.
     wake: watch::Sender<u64>,
     waiters: std::sync::Mutex<Waiters>,
+    /// Wake-ups of waiting syncs so far.
+    woken: std::sync::atomic::AtomicU64,
 }
 
 /// What a change is news for: the syncs of the users in a room, or of one user.
@@ -75,6 +77,7 @@ impl Waiter<'_> {
     /// Returns once something in scope changed since the registration or the previous wake.
     pub async fn changed(&self) {
         self.notify.notified().await;
+        self.streams.woken.fetch_add(1, Ordering::Relaxed);
         crate::service::metrics::metrics().sync_woken();
     }
 }
@@ -122,6 +125,7 @@ impl Streams {
             current: AtomicI64::new(current),
             wake: watch::channel(0).0,
             waiters: std::sync::Mutex::new(Waiters::default()),
+            woken: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -218,6 +222,11 @@ impl Streams {
             _lock: self.write.lock().await,
             mine: Vec::new(),
         }
+    }
+
+    /// How many times a waiting sync was woken.
+    pub fn wakeups(&self) -> u64 {
+        self.woken.load(Ordering::Relaxed)
     }
 
     pub fn subscribe(&self) -> watch::Receiver<u64> {

@@ -42,4 +42,5 @@ mod sliding_sync;
 mod spaces;
 mod storage;
 mod sync;
+mod sync_wakeups;
 mod url_preview;
