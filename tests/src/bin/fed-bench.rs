@@ -36,9 +36,9 @@ struct Args {
     a_name: String,
     /// Client API of server B (where the visiting users are; needed by latency and throughput,
     /// and by join without `--joiner`).
-    #[arg(long)]
+    #[arg(long, requires = "b_secret")]
     b_url: Option<String>,
-    #[arg(long)]
+    #[arg(long, requires = "b_url")]
     b_secret: Option<String>,
     /// A server that joins the join phase's room, as LABEL=CLIENT_URL=SHARED_SECRET; repeated,
     /// they join the same room one after the other, in the order given.
