@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """compare.py OUT_DIR: a Markdown table of matrixd beside Synapse from run-all.sh's JSON reports,
-with the issue's targets marked met / not met. Plain Python 3, no dependencies."""
+and from federation.sh's (matrixd.json, synapse.json: the pairs; join.json: one matrixd-hosted
+room joined by a Synapse and by a matrixd), with the issues' targets marked met / not met.
+Plain Python 3, no dependencies."""
 
 import json
 import os
@@ -86,11 +88,32 @@ def fmt(v):
     return f"{v:,}"
 
 
-def table(m, s, db):
-    print(f"| {db} | matrixd | Synapse 1.163 | matrixd vs Synapse | target | |")
+# Federation (issue 13): federation.sh's pairs, matrixd↔matrixd beside Synapse↔Synapse.
+FED_ROWS = [
+    ("send→sync latency p50", ("latency", "p50_ms"), "ms", "lower", ("ratio", 10)),
+    ("send→sync latency p99", ("latency", "p99_ms"), "ms", "lower", None),
+    ("10 senders: messages arrived at B", ("throughput", "arrived"), "messages", None, None),
+    ("10 senders: delivered per second", ("throughput", "delivered_per_s"), "msgs/s", "higher",
+     ("ratio", 20)),
+]
+
+# The join: the same room of a matrixd, joined by a fresh matrixd and by a fresh Synapse.
+JOIN_ROWS = [
+    ("/join call", ("join_call_ms",), "ms", "lower", ("ratio", 10)),
+    ("… until the joining server lists every member", ("all_members_ms",), "ms", "lower",
+     ("ratio", 10)),
+]
+
+
+def table(m, s, db, rows=None, heads=("matrixd", "Synapse 1.163")):
+    print(f"| {db} | {heads[0]} | {heads[1]} | matrixd vs Synapse | target | |")
     print("|---|---:|---:|---:|---|---|")
-    rows = [(label, path, unit, better, target, m, s) for label, path, unit, better, target in ROWS]
-    for label, path, unit, better, target, mr, sr in rows + many_rows(m, s):
+    if rows is None:
+        rows = [(label, path, unit, better, target, m, s) for label, path, unit, better, target in ROWS]
+        rows += many_rows(m, s)
+    else:
+        rows = [(label, path, unit, better, target, m, s) for label, path, unit, better, target in rows]
+    for label, path, unit, better, target, mr, sr in rows:
         a, b = g(mr, *path), g(sr, *path)
         ratio = ""
         if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a and b and better:
@@ -109,8 +132,29 @@ def table(m, s, db):
         print(f"| {label} ({unit}) | {fmt(a)} | {fmt(b)} | {ratio} | {tgt} | {verdict} |")
 
 
+def federation(out):
+    """federation.sh's reports, if OUT has them."""
+    def read(name):
+        path = os.path.join(out, f"{name}.json")
+        return json.load(open(path)) if os.path.exists(path) else None
+
+    m, s = read("matrixd"), read("synapse")
+    if (m and "latency" in m) or (s and "latency" in s):
+        table(m, s, "Federation, pairs", FED_ROWS, ("matrixd↔matrixd", "Synapse↔Synapse"))
+        print()
+    j = g(read("join"), "join")
+    if j and j.get("joins"):
+        by = {x["joiner"]: x for x in j["joins"]}
+        order = " then ".join(x["joiner"] for x in j["joins"])
+        title = (f"Joining a matrixd's room of {j['members']:,} members, {j['events']:,} events"
+                 f" (joined by {order}; filled in {j['fill_s']} s)")
+        table(by.get("matrixd"), by.get("synapse"), title, JOIN_ROWS, ("matrixd joins", "Synapse joins"))
+        print()
+
+
 def main():
     out = sys.argv[1]
+    federation(out)
     for db, title in (("sqlite", "SQLite"), ("pg", "PostgreSQL")):
         m, s = load(out, f"matrixd-{db}"), load(out, f"synapse-{db}")
         if m is None and s is None:

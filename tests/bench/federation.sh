@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# federation.sh: issue 13's federation benchmark on this machine: two matrixd federating with
-# each other, then two Synapse, each pair on loopback with IP-literal server names, federation
-# over TLS with a throwaway CA both trust (the set-up of the federation tests), SQLite each.
-# fed-bench drives each pair: send→sync latency, throughput of 10 senders, and joining a room
-# of 1,000 members and 10,000 events.
-# Usage: tests/bench/federation.sh OUT_DIR [fed-bench flags...]
+# federation.sh: issue 13's federation benchmark on this machine, every server on loopback with
+# an IP-literal server name, federation over TLS with a throwaway CA all trust (the set-up of the
+# federation tests), SQLite each.
+# - Pairs: two matrixd federating with each other, then two Synapse; fed-bench drives each
+#   pair: send→sync latency and throughput of 10 senders.
+# - Join: one matrixd hosts a room it fills with 1,000 members and 10,000 events (through its
+#   client API, once), then a fresh Synapse and a fresh matrixd, neither of which ever saw the
+#   room, each have a user join that same room: the /join call, and until the joining server
+#   lists every member. The joining Synapse gets join-synapse.yaml's settings (written below).
+# Usage: tests/bench/federation.sh OUT_DIR [fed-bench flags...]  (flags go to every fed-bench
+#   run, e.g. --join-members 50 --join-events 500 --messages 10 --per-sender 10)
 #   Needs: release binaries in $BIN (default /work/target-bench/release; build with
 #     CARGO_TARGET_DIR=/work/target-bench cargo build --release -p matrixd -p matrixctl -p e2e --bin fed-bench)
 #   the Synapse venv (tests/interop/setup-synapse.sh) and openssl.
-#   PAIRS="matrixd synapse" (default both) picks the pairs.
-# Writes OUT_DIR/<pair>.json (fed-bench's report) and the servers' logs beside it.
+#   PAIRS="matrixd synapse" (default both; empty: none) picks the pairs.
+#   JOINERS="synapse matrixd" (default; empty: no join phase) picks the joining servers and
+#   their order: each joins a room with one member more than the one before it did (the
+#   previous joiner's user), so the default puts matrixd last, where its room is the larger.
+# Writes OUT_DIR/<pair>.json and OUT_DIR/join.json (fed-bench's reports; tests/bench/compare.py
+# OUT_DIR summarises them) and the servers' logs beside them.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 OUT_DIR [fed-bench flags...]" >&2; exit 2; }
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -70,22 +79,24 @@ PYEOF
     wait_up "http://127.0.0.1:$2"
 }
 
-# synapse NAME CLIENT_PORT FED_PORT: a federating Synapse in OUT/NAME, started.
+# synapse NAME CLIENT_PORT FED_PORT [EXTRA_CONFIG]: a federating Synapse in OUT/NAME, started
+# (with EXTRA_CONFIG's settings on top of run-synapse.sh's).
 synapse() {
     local dir="$OUT/$1"; rm -rf "$dir"; mkdir -p "$dir"
     SYNAPSE_FEDERATION_PORT="$3" SYNAPSE_TLS_CERT="$PKI/cert.pem" SYNAPSE_TLS_KEY="$PKI/key.pem" \
-        SYNAPSE_CA="$PKI/ca.pem" SYNAPSE_BCRYPT_ROUNDS=4 \
+        SYNAPSE_CA="$PKI/ca.pem" SYNAPSE_BCRYPT_ROUNDS=4 SYNAPSE_EXTRA_CONFIG="${4:-}" \
         "$HERE/../interop/run-synapse.sh" "$dir" "$2" > "$dir/run.log" 2>&1 &
     PIDS+=($!)
     wait_up "http://127.0.0.1:$2"
 }
 
-# pair KIND: starts two servers of KIND, runs fed-bench from the first to the second, stops them.
+# pair KIND: starts two servers of KIND, runs fed-bench's latency and throughput from the first
+# to the second, stops them.
 pair() {
     local kind=$1; shift
     "$kind" "$kind-a" 18731 18741; "$kind" "$kind-b" 18732 18742
     echo "== $kind↔$kind (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-    "$BIN/fed-bench" --label "$kind↔$kind" \
+    "$BIN/fed-bench" --label "$kind↔$kind" --only latency,throughput \
         --a-url http://127.0.0.1:18731 --a-secret "$(secret "$OUT/$kind-a/homeserver.yaml")" \
         --a-name 127.0.0.1:18741 \
         --b-url http://127.0.0.1:18732 --b-secret "$(secret "$OUT/$kind-b/homeserver.yaml")" \
@@ -94,6 +105,48 @@ pair() {
     cleanup; PIDS=()
 }
 
-for kind in ${PAIRS:-matrixd synapse}; do
+# What the joining Synapse's admin sets so that joining a large remote room works, beyond
+# run-synapse.sh's lifted rc_* limits (among them rc_joins.remote, by default 0.01/s with a
+# burst of 10 joins of remote rooms per user).
+JOIN_SYNAPSE="$OUT/join-synapse.yaml"
+cat > "$JOIN_SYNAPSE" <<'EOF'
+# Synapse's settings for joining a room of 1,000 members and 10,000 events (fed-bench's join).
+federation:
+  # Default 60 s per federation request: send_join's answer carries the room's whole state and
+  # auth chain (every member event, megabytes), which the host builds and checks before it
+  # answers; a slow host must not make the join time out and be retried.
+  client_timeout: 600s
+# The default, said out loud: when enabled, Synapse refuses to join rooms whose complexity
+# (state events / 500) exceeds 1.0, and this room's is about 2.
+limit_remote_rooms:
+  enabled: false
+EOF
+
+# joins ARGS...: a matrixd hosts the room and fills it; each of $JOINERS (matrixd or synapse),
+# a fresh server, joins it in turn; one report, fed-bench getting ARGS.
+joins() {
+    local args=() port=18732 kind secret
+    matrixd matrixd-host 18731 18741
+    for kind in $JOINERS; do
+        case "$kind" in
+            matrixd) matrixd "$kind-joiner" "$port" $((port + 10)) ;;
+            synapse) synapse "$kind-joiner" "$port" $((port + 10)) "$JOIN_SYNAPSE" ;;
+            *) echo "federation.sh: JOINERS: $kind is neither matrixd nor synapse" >&2; return 2 ;;
+        esac
+        secret="$(secret "$OUT/$kind-joiner/homeserver.yaml")"
+        args+=(--joiner "$kind=http://127.0.0.1:$port=$secret")
+        port=$((port + 1))
+    done
+    echo "== join: matrixd hosts; joining: $JOINERS (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+    "$BIN/fed-bench" --label "join: matrixd hosts" --only join \
+        --a-url http://127.0.0.1:18731 --a-secret "$(secret "$OUT/matrixd-host/homeserver.yaml")" \
+        --a-name 127.0.0.1:18741 "${args[@]}" "$@" > "$OUT/join.json"
+    cat "$OUT/join.json"
+    cleanup; PIDS=()
+}
+
+for kind in ${PAIRS-matrixd synapse}; do
     pair "$kind" "$@"
 done
+JOINERS="${JOINERS-synapse matrixd}"
+[ -z "$JOINERS" ] || joins "$@"

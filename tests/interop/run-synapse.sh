@@ -13,6 +13,8 @@
 # collation; SYNAPSE_PG_HOST, SYNAPSE_PG_PORT, SYNAPSE_PG_USER: default 127.0.0.1, 5432, postgres).
 # With SYNAPSE_PASSWORD_PEPPER set, password_config.pepper is that value.
 # With SYNAPSE_BCRYPT_ROUNDS set, bcrypt_rounds is that (benchmarks that register many users).
+# With SYNAPSE_EXTRA_CONFIG set (a YAML file of top-level settings), those settings replace the
+# config's, after every override above (what an admin would add to homeserver.yaml).
 # The config is generated once; the overrides below are re-applied on every start.
 set -euo pipefail
 
@@ -37,10 +39,11 @@ if [ ! -f "$CONF" ]; then
 fi
 
 # Override listener and network-facing settings (PyYAML comes with Synapse; comments are dropped).
-"$PY" - "$CONF" "$PORT" "$FED_PORT" "${SYNAPSE_TLS_CERT:-}" "${SYNAPSE_TLS_KEY:-}" "${SYNAPSE_CA:-}" <<'PYEOF'
+"$PY" - "$CONF" "$PORT" "$FED_PORT" "${SYNAPSE_TLS_CERT:-}" "${SYNAPSE_TLS_KEY:-}" "${SYNAPSE_CA:-}" \
+    "${SYNAPSE_EXTRA_CONFIG:-}" <<'PYEOF'
 import os, sys, yaml
 path, port = sys.argv[1], int(sys.argv[2])
-fed_port, cert, key, ca = sys.argv[3:7]
+fed_port, cert, key, ca, extra = sys.argv[3:8]
 with open(path) as f:
     conf = yaml.safe_load(f)
 conf["listeners"] = [{
@@ -89,6 +92,9 @@ for k in ("rc_message", "rc_registration", "rc_joins_per_room", "rc_room_creatio
 conf["rc_login"] = {"address": fast(), "account": fast(), "failed_attempts": fast()}
 conf["rc_joins"] = {"local": fast(), "remote": fast()}
 conf["rc_invites"] = {"per_room": fast(), "per_user": fast(), "per_issuer": fast()}
+if extra:
+    with open(extra) as f:
+        conf.update(yaml.safe_load(f) or {})
 with open(path, "w") as f:
     yaml.safe_dump(conf, f, sort_keys=False)
 PYEOF

@@ -1,9 +1,12 @@
-//! fed-bench: drives two running, federating homeservers (matrixd↔matrixd, Synapse↔Synapse)
+//! fed-bench: drives running, federating homeservers (matrixd↔matrixd, Synapse↔Synapse)
 //! over their client APIs and reports what federation costs a user (issue 13's benchmark):
 //! - latency: a message sent on A until a long-polling /sync on B returns it (p50/p99);
 //! - throughput: 10 senders on A sending at once, until B's user has received every message;
-//! - join: the time B's user takes to join a room of A with 1,000 members and 10,000 events
-//!   (the /join call, and until B lists every member).
+//! - join: the time a user of another server takes to join a room of A with 1,000 members and
+//!   10,000 events (the /join call, and until that server lists every member). The room is
+//!   filled once; each `--joiner` (e.g. a matrixd and a Synapse that never saw the room) joins
+//!   that same room in turn, so their figures compare one join of one room. Without
+//!   `--joiner`, B joins.
 //!
 //! Users are registered with the shared-secret admin API on each server; the report is JSON on
 //! stdout. Never a test: run it through tests/bench/federation.sh, see BENCHMARKS.md.
@@ -18,7 +21,9 @@ use e2e::bench::{Client, User, enc, percentiles, round};
 use serde_json::{Value, json};
 
 #[derive(Parser, Debug)]
-#[command(about = "Federation benchmark over two running homeservers")]
+#[command(about = "Federation benchmark over running homeservers")]
+// A flag given twice keeps its last value: federation.sh puts its `--only` before the caller's flags.
+#[command(args_override_self = true)]
 struct Args {
     /// Client API of server A (where rooms live).
     #[arg(long)]
@@ -29,11 +34,16 @@ struct Args {
     /// A's server name (rooms are joined through it).
     #[arg(long)]
     a_name: String,
-    /// Client API of server B (where the visiting users are).
-    #[arg(long)]
-    b_url: String,
-    #[arg(long)]
-    b_secret: String,
+    /// Client API of server B (where the visiting users are; needed by latency and throughput,
+    /// and by join without `--joiner`).
+    #[arg(long, requires = "b_secret")]
+    b_url: Option<String>,
+    #[arg(long, requires = "b_url")]
+    b_secret: Option<String>,
+    /// A server that joins the join phase's room, as LABEL=CLIENT_URL=SHARED_SECRET; repeated,
+    /// they join the same room one after the other, in the order given.
+    #[arg(long = "joiner", value_name = "LABEL=URL=SECRET")]
+    joiners: Vec<String>,
     /// A label for the report (e.g. "matrixd↔matrixd").
     #[arg(long, default_value = "")]
     label: String,
@@ -91,11 +101,53 @@ async fn run(args: &Args) -> Result<Value> {
             % 1_000_000_000
     );
     let a = client(&args.a_url, &args.a_secret, &run_id);
-    let b = client(&args.b_url, &args.b_secret, &run_id);
     let wants = |p: &str| args.only.split(',').any(|x| x.trim() == p);
     let mut report = json!({"label": args.label});
+    let b = match (&args.b_url, &args.b_secret) {
+        (Some(url), Some(secret)) => Some(client(url, secret, &run_id)),
+        _ => None,
+    };
+    let mut joiners = Vec::new();
+    for j in &args.joiners {
+        let mut it = j.splitn(3, '=');
+        let (Some(label), Some(url), Some(secret)) = (it.next(), it.next(), it.next()) else {
+            bail!("--joiner {j}: expected LABEL=URL=SECRET");
+        };
+        joiners.push((label.to_string(), client(url, secret, &run_id)));
+    }
+    if joiners.is_empty()
+        && let Some(b) = &b
+    {
+        joiners.push(("B".to_string(), b.clone()));
+    }
 
     let alice = a.register("alice").await?;
+    if wants("latency") || wants("throughput") {
+        let b = b
+            .as_ref()
+            .ok_or_else(|| anyhow!("latency and throughput need --b-url and --b-secret"))?;
+        pair_phases(args, &a, b, &alice, &run_id, &mut report).await?;
+    }
+    if wants("join") {
+        if joiners.is_empty() {
+            bail!("join needs --joiner or --b-url and --b-secret");
+        }
+        report["join"] = join_phase(args, &a, &joiners, &alice, &run_id).await?;
+    }
+    Ok(report)
+}
+
+/// Latency and throughput from A to B in one room both are in.
+async fn pair_phases(
+    args: &Args,
+    a: &Arc<Client>,
+    b: &Arc<Client>,
+    alice: &User,
+    run_id: &str,
+    report: &mut Value,
+) -> Result<()> {
+    let wants = |p: &str| args.only.split(',').any(|x| x.trim() == p);
+    let (a, b, alice, run_id) = (a.clone(), b.clone(), alice.clone(), run_id.to_string());
     let bob = b.register("bob").await?;
     let room = a.create_room(&alice, "fed-bench", "public_chat").await?;
     join_via(&b, &bob, &room, &args.a_name).await?;
@@ -178,11 +230,8 @@ async fn run(args: &Args) -> Result<Value> {
         });
     }
 
-    if wants("join") {
-        report["join"] = join_phase(args, &a, &b, &alice, &run_id).await?;
-    }
     let _ = since;
-    Ok(report)
+    Ok(())
 }
 
 /// `user` of `c` joins `room` through `server`.
@@ -291,12 +340,13 @@ async fn count_texts(
     Ok((since, seen.len(), last))
 }
 
-/// A room of A with `join_members` members and `join_events` messages, then a user of B
-/// joins it: the /join call, and until B lists every member.
+/// A room of A with `join_members` members and `join_events` messages, filled once; then a
+/// fresh user of each joiner in turn joins it: the /join call, and until that server lists
+/// every member the room has on A.
 async fn join_phase(
     args: &Args,
     a: &Arc<Client>,
-    b: &Arc<Client>,
+    joiners: &[(String, Arc<Client>)],
     owner: &User,
     run_id: &str,
 ) -> Result<Value> {
@@ -339,39 +389,66 @@ async fn join_phase(
     }
     let fill_s = fill.elapsed().as_secs_f64();
 
-    let carol = b.register("carol").await?;
-    let t0 = Instant::now();
-    join_via(b, &carol, &room, &args.a_name).await?;
-    let join_ms = t0.elapsed().as_secs_f64() * 1000.0;
-    let expected = args.join_members + 1;
-    let deadline = Instant::now() + Duration::from_secs(600);
-    loop {
-        let (v, _) = b
-            .call(
-                reqwest::Method::GET,
-                &format!("/_matrix/client/v3/rooms/{}/joined_members", enc(&room)),
-                Some(&carol.token),
-                None,
-            )
-            .await?;
-        let n = v["joined"].as_object().map_or(0, |m| m.len());
-        if n >= expected {
-            break;
+    let mut joins = Vec::new();
+    for (n, (label, b)) in joiners.iter().enumerate() {
+        if n > 0 {
+            // The previous join's events reach every server before the next join starts.
+            tokio::time::sleep(Duration::from_secs(2)).await;
         }
-        if Instant::now() > deadline {
-            bail!(
-                "{}: {n} of {expected} members listed after ten minutes",
-                b.url
-            );
+        let before = joined_count(a, owner, &room).await?;
+        let carol = b.register(&format!("carol{n}")).await?;
+        let t0 = Instant::now();
+        join_via(b, &carol, &room, &args.a_name)
+            .await
+            .with_context(|| format!("{label} joining"))?;
+        let join_ms = t0.elapsed().as_secs_f64() * 1000.0;
+        let expected = before + 1;
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            let listed = joined_count(b, &carol, &room).await?;
+            if listed >= expected {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "{label} ({}): {listed} of {expected} members listed after ten minutes",
+                    b.url
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let complete_ms = t0.elapsed().as_secs_f64() * 1000.0;
+        eprintln!("{label} joined: /join {join_ms:.1} ms, every member {complete_ms:.1} ms");
+        joins.push(json!({
+            "joiner": label,
+            "members_before": before,
+            "join_call_ms": round(join_ms, 1),
+            "all_members_ms": round(complete_ms, 1),
+        }));
     }
-    let complete_ms = t0.elapsed().as_secs_f64() * 1000.0;
-    Ok(json!({
+    let mut report = json!({
         "members": args.join_members,
         "events": args.join_events,
         "fill_s": round(fill_s, 1),
-        "join_call_ms": round(join_ms, 1),
-        "all_members_ms": round(complete_ms, 1),
-    }))
+    });
+    // A single joiner's figures also where reports before `--joiner` had them.
+    if let [one] = &joins[..] {
+        report["join_call_ms"] = one["join_call_ms"].clone();
+        report["all_members_ms"] = one["all_members_ms"].clone();
+    }
+    report["joins"] = Value::Array(joins);
+    Ok(report)
+}
+
+/// How many members `room` has joined, as `user` of `c` sees them.
+async fn joined_count(c: &Client, user: &User, room: &str) -> Result<usize> {
+    let (v, _) = c
+        .call(
+            reqwest::Method::GET,
+            &format!("/_matrix/client/v3/rooms/{}/joined_members", enc(room)),
+            Some(&user.token),
+            None,
+        )
+        .await?;
+    Ok(v["joined"].as_object().map_or(0, |m| m.len()))
 }
