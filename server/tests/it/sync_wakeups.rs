@@ -31,13 +31,19 @@ async fn woken_by<F: std::future::Future<Output = ()>>(
     };
     // The long-poll has looked once and found nothing: give it the time to start waiting.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!poll.is_finished(), "the long-poll answered with nothing new");
+    assert!(
+        !poll.is_finished(),
+        "the long-poll answered with nothing new"
+    );
     change.await;
     let body = tokio::time::timeout(Duration::from_secs(20), poll)
         .await
         .expect("the long-poll was woken")
         .unwrap();
-    assert!(s.services.streams.wakeups() > before, "woken, not timed out");
+    assert!(
+        s.services.streams.wakeups() > before,
+        "woken, not timed out"
+    );
     body
 }
 
@@ -54,8 +60,12 @@ async fn sync_wakes_only_for_news_in_scope(engine: Engine) {
     bob.ok(Method::POST, &format!("/join/{}", enc(&room)), json!({}))
         .await;
     let elsewhere = carol.create_room(json!({"preset": "public_chat"})).await;
-    dave.ok(Method::POST, &format!("/join/{}", enc(&elsewhere)), json!({}))
-        .await;
+    dave.ok(
+        Method::POST,
+        &format!("/join/{}", enc(&elsewhere)),
+        json!({}),
+    )
+    .await;
     let mut since = next(&alice.sync(None, 0).await);
 
     // Messages in a room alice is not in: her waiting sync sleeps through them.
@@ -149,10 +159,7 @@ async fn sync_wakes_only_for_news_in_scope(engine: Engine) {
             .await;
     })
     .await;
-    assert!(
-        body["rooms"]["invite"].get(&elsewhere).is_some(),
-        "{body}"
-    );
+    assert!(body["rooms"]["invite"].get(&elsewhere).is_some(), "{body}");
     since = next(&body);
 
     // Her own account data (set from another device).
@@ -184,7 +191,9 @@ async fn sync_wakes_only_for_news_in_scope(engine: Engine) {
     })
     .await;
     assert!(
-        body["to_device"]["events"].to_string().contains("org.example.ping"),
+        body["to_device"]["events"]
+            .to_string()
+            .contains("org.example.ping"),
         "{body}"
     );
     since = next(&body);

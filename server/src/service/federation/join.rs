@@ -117,6 +117,7 @@ impl Services {
         server: &ServerName,
         reason: Option<&str>,
     ) -> Result<Pdu, RoomError> {
+        let started = std::time::Instant::now();
         let mut ask = prepare_join_event::v1::Request::new(room_id.to_owned(), user_id.to_owned());
         ask.ver = our_room_versions();
         let made = self
@@ -135,11 +136,13 @@ impl Services {
             event_id.clone(),
             serde_json::value::to_raw_value(&event).map_err(bad)?,
         );
+        let asked = started.elapsed();
         let answer = self
             .federation_send(server, send)
             .await
             .map_err(remote_error)?
             .room_state;
+        let answered = started.elapsed();
         // A restricted room's resident server signs the join too: keep its copy.
         let event = match answer.event.as_deref().map(parse_pdu) {
             Some(Ok(signed)) if event_id_of(&signed, &rules).is_ok_and(|id| id == event_id) => {
@@ -176,10 +179,22 @@ impl Services {
                 }
             }
         }
+        let verified = started.elapsed();
         let ordered = authorised_in_order(&checked, &rules, room_id)?;
+        let authorised = started.elapsed();
         let stored = self
             .store_joined_room(room_id, &version, ordered, &state_ids, (&event_id, event))
             .await?;
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        tracing::info!(
+            %room_id, %server, events = checked.len(),
+            make_join_ms = ms(asked),
+            send_join_ms = ms(answered - asked),
+            verify_ms = ms(verified - answered),
+            authorise_ms = ms(authorised - verified),
+            store_ms = ms(started.elapsed() - authorised),
+            "joined a room of another server"
+        );
 
         // Every server with a joined member now receives our events in the room.
         let mut servers: Vec<OwnedServerName> = checked
