@@ -60,6 +60,8 @@ def many_rows(m, s):
         rows += [
             (f"user in {n:,} rooms: initial sync, no filter", ("initial_ms",), "ms", "lower",
              ("ratio", 25) if n == 1000 else None, ms[n], ss[n]),
+            (f"user in {n:,} rooms: initial sync, Element Web's filter", ("initial_element_filter_ms",),
+             "ms", "lower", None, ms[n], ss[n]),
             (f"user in {n:,} rooms: empty incremental sync", ("empty_incremental_ms",), "ms", "lower",
              ("abs", 2), ms[n], ss[n]),
             (f"user in {n:,} rooms: incremental sync, one new message", ("one_message_incremental_ms",),

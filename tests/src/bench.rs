@@ -249,9 +249,23 @@ impl Client {
         since: Option<&str>,
         timeout_ms: u64,
     ) -> Result<(Value, usize)> {
+        self.sync_filtered(u, since, timeout_ms, None).await
+    }
+
+    /// /sync with a filter given inline (its JSON).
+    pub async fn sync_filtered(
+        &self,
+        u: &User,
+        since: Option<&str>,
+        timeout_ms: u64,
+        filter: Option<&Value>,
+    ) -> Result<(Value, usize)> {
         let mut path = format!("/_matrix/client/v3/sync?timeout={timeout_ms}");
         if let Some(s) = since {
             path.push_str(&format!("&since={}", enc(s)));
+        }
+        if let Some(f) = filter {
+            path.push_str(&format!("&filter={}", enc(&f.to_string())));
         }
         self.call(reqwest::Method::GET, &path, Some(&u.token), None)
             .await

@@ -601,9 +601,19 @@ async fn rooms_phase(
     )
 }
 
+/// The filter Element Web's first sync sends (matrix-js-sdk with lazy-loaded members and
+/// Element's initial timeline limit).
+fn element_web_filter() -> Value {
+    json!({"room": {
+        "state": {"lazy_load_members": true, "unread_thread_notifications": true},
+        "timeline": {"limit": 20, "unread_thread_notifications": true},
+    }})
+}
+
 /// One user in many rooms: for each size in --many-rooms, rooms are added until the user is
 /// in that many, each room with two other members and five messages. Then, at that size: an
-/// initial /sync without a filter (median of 3, each on a fresh login), an empty incremental
+/// initial /sync without a filter and one with Element Web's (median of 3 each, each on a fresh
+/// login), an empty incremental
 /// /sync (timeout 0, median of 20), an incremental /sync after one new message in one room
 /// (median of 10), and the server's RSS after them.
 async fn many_rooms_phase(
@@ -671,6 +681,25 @@ async fn many_rooms_phase(
                 );
             }
         }
+        // The same with the filter Element Web sends (members lazy-loaded, 20 events).
+        let mut initial_element = Vec::new();
+        let mut element_bytes = 0;
+        for _ in 0..3 {
+            let fresh = client.relogin("many").await?;
+            let t = Instant::now();
+            let (v, b) = client
+                .sync_filtered(&fresh, None, 0, Some(&element_web_filter()))
+                .await?;
+            initial_element.push(t.elapsed().as_secs_f64() * 1000.0);
+            element_bytes = b;
+            let joined = v["rooms"]["join"].as_object().map_or(0, |m| m.len());
+            if joined != rooms.len() {
+                bail!(
+                    "initial sync with Element's filter shows {joined} joined rooms, not {}",
+                    rooms.len()
+                );
+            }
+        }
         let (v, _) = client.sync(&syncer, None, 0).await?;
         let mut since = v["next_batch"].as_str().unwrap_or_default().to_string();
         // Empty incremental syncs.
@@ -699,8 +728,9 @@ async fn many_rooms_phase(
             .and_then(rss_kib)
             .map(|(r, _)| round(r as f64 / 1024.0, 1));
         eprintln!(
-            "many: {n} rooms: initial {:.1} ms, empty incremental {:.2} ms, one message {:.2} ms, RSS {rss:?} MiB",
+            "many: {n} rooms: initial {:.1} ms (Element's filter {:.1} ms), empty incremental {:.2} ms, one message {:.2} ms, RSS {rss:?} MiB",
             median(initial.clone()),
+            median(initial_element.clone()),
             median(empty.clone()),
             median(one.clone())
         );
@@ -708,6 +738,8 @@ async fn many_rooms_phase(
             "rooms": n,
             "initial_ms": median(initial),
             "initial_bytes": bytes,
+            "initial_element_filter_ms": median(initial_element),
+            "initial_element_filter_bytes": element_bytes,
             "empty_incremental_ms": median(empty),
             "one_message_incremental_ms": median(one),
             "rss_mib": rss,
@@ -783,7 +815,14 @@ async fn sliding_sync_at(
         let (v, _) = waiting.await??;
         delivery.push(ms(t));
         if v["rooms"].get(room.as_str()).is_none() {
-            bail!("the long-polling sliding sync woke without the message in {room}");
+            let shown: Vec<&String> = v["rooms"]
+                .as_object()
+                .map(|m| m.keys().collect())
+                .unwrap_or_default();
+            bail!(
+                "the long-polling sliding sync woke without the message in {room}: rooms {shown:?}, extensions {}",
+                v["extensions"]
+            );
         }
         pos = v["pos"].as_str().unwrap_or_default().to_string();
     }

@@ -116,9 +116,24 @@ pub struct RoomCache {
     group: Option<state_res::GroupRef>,
     /// Stream position of the newest event appended through this cache (0 when loaded).
     last_pos: i64,
+    /// About how much memory `state` holds (`Pdu::heap_bytes`).
+    bytes: usize,
 }
 
 impl RoomCache {
+    fn state_bytes(state: &HashMap<(String, String), Pdu>) -> usize {
+        state
+            .iter()
+            .map(|((k, sk), p)| k.len() + sk.len() + p.heap_bytes())
+            .sum()
+    }
+
+    /// Replaces the whole state (a merge of forks).
+    fn set_state(&mut self, state: HashMap<(String, String), Pdu>) {
+        self.bytes = Self::state_bytes(&state);
+        self.state = state;
+    }
+
     /// Joined members and `user_id`'s display name, from the cached current state.
     fn member_context(&self, user_id: &str) -> (u32, Option<String>) {
         let mut joined = 0u32;
@@ -171,12 +186,15 @@ impl Services {
     }
 }
 
-/// Rooms whose state `append` keeps in memory at most; past that, the least recently written
-/// half of those with nothing waiting to be committed is dropped (and reloaded when needed).
+/// Rooms whose state `append` keeps in memory at most, and the memory their state may hold;
+/// past either, the least recently written of those with nothing waiting to be committed are
+/// dropped (and reloaded when needed) until half the bound is left.
 const ROOM_CACHE_MAX: usize = 1000;
+const ROOM_CACHE_BYTES: usize = 8 << 20;
 
 fn trim_room_cache(cache: &mut HashMap<String, RoomCache>, committed: i64) {
-    if cache.len() <= ROOM_CACHE_MAX {
+    let mut bytes: usize = cache.values().map(|c| c.bytes).sum();
+    if cache.len() <= ROOM_CACHE_MAX && bytes <= ROOM_CACHE_BYTES {
         return;
     }
     let mut idle: Vec<(i64, String)> = cache
@@ -185,8 +203,13 @@ fn trim_room_cache(cache: &mut HashMap<String, RoomCache>, committed: i64) {
         .map(|(r, c)| (c.last_pos, r.clone()))
         .collect();
     idle.sort_unstable();
-    for (_, r) in idle.into_iter().take(cache.len() / 2) {
-        cache.remove(&r);
+    for (_, r) in idle {
+        if cache.len() <= ROOM_CACHE_MAX / 2 && bytes <= ROOM_CACHE_BYTES / 2 {
+            break;
+        }
+        if let Some(c) = cache.remove(&r) {
+            bytes -= c.bytes;
+        }
     }
 }
 
@@ -312,6 +335,7 @@ impl Services {
             version,
             rules,
             extremities,
+            bytes: RoomCache::state_bytes(&state),
             state,
             group,
             last_pos: 0,
@@ -441,6 +465,7 @@ impl Services {
                     state: HashMap::new(),
                     group: None,
                     last_pos: 0,
+                    bytes: 0,
                 })
             }
             (Some(r), _) => self.cached_room(&mut cache_map, r).await?,
@@ -720,8 +745,13 @@ impl RoomCache {
         self.extremities = self.extremities_after(event);
         self.last_pos = pos;
         if let Some(sk) = event.state_key_str() {
-            self.state
-                .insert((event.kind_str(), sk.to_string()), event.clone());
+            let key = (event.kind_str(), sk.to_string());
+            self.bytes += key.0.len() + key.1.len() + event.heap_bytes();
+            if let Some(old) = self.state.insert(key, event.clone()) {
+                self.bytes = self
+                    .bytes
+                    .saturating_sub(old.kind_str().len() + sk.len() + old.heap_bytes());
+            }
         }
     }
 }

@@ -45,7 +45,31 @@ pub struct Pdu {
     pub txn: Option<(String, String)>,
 }
 
+/// About how much heap a JSON value holds: its strings, and the nodes of its maps and arrays.
+fn json_heap_bytes(v: &Value) -> usize {
+    const VALUE: usize = std::mem::size_of::<Value>();
+    match v {
+        Value::String(s) => s.capacity(),
+        Value::Array(a) => a.iter().map(|v| VALUE + json_heap_bytes(v)).sum(),
+        Value::Object(m) => map_heap_bytes(m),
+        _ => 0,
+    }
+}
+
+fn map_heap_bytes(m: &Map<String, Value>) -> usize {
+    // Each entry: its key, its value, and a share of the map's node.
+    const ENTRY: usize = std::mem::size_of::<String>() + std::mem::size_of::<Value>() + 16;
+    m.iter()
+        .map(|(k, v)| ENTRY + k.capacity() + json_heap_bytes(v))
+        .sum()
+}
+
 impl Pdu {
+    /// About how much memory this event holds (for caches bounded by bytes).
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<Self>() + self.event_id.as_str().len() + map_heap_bytes(&self.json)
+    }
+
     pub fn from_json(event_id: OwnedEventId, json: Map<String, Value>) -> Result<Pdu, String> {
         let f: Fields = serde_json::from_value(Value::Object(json.clone()))
             .map_err(|e| format!("malformed event: {e}"))?;

@@ -213,7 +213,7 @@ impl Services {
         }
         let done = self.commits.enqueue(row, self.streams.current());
         cache.advance(&out, pos, current_group);
-        cache.state = current;
+        cache.set_state(current);
         drop(cache_map);
         drop(guard);
         committed(done).await.map(|()| Remote::Stored(out))

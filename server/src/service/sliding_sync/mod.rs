@@ -159,8 +159,8 @@ impl Services {
         let deadline = Instant::now() + timeout;
         // Registered before the first look, so nothing that becomes visible after it is missed.
         let waiter = match from {
-            Some(_) => Some(self.sync_waiter(user_id).await?),
-            None => None,
+            Some(_) if !timeout.is_zero() => Some(self.sync_waiter(user_id).await?),
+            _ => None,
         };
         let (answer, to) = loop {
             let to = Token {

@@ -97,6 +97,11 @@ impl Services {
         } else {
             Vec::new()
         };
+        // The change log also knows of events past `to` (committed, not yet visible): with
+        // nothing else new, such a room waits for the answer that can show them.
+        if since.is_some() && rows.is_empty() && !expanded_state && !read_moved {
+            return Ok(None);
+        }
         let num_live = from.map(|t| {
             rows.iter()
                 .take(limit)

@@ -52,7 +52,9 @@ impl Services {
         let deadline = Instant::now() + req.timeout;
         // Registered before the first look, so nothing that becomes visible after it is missed.
         let waiter = match req.since {
-            Some(_) if !req.full_state => Some(self.sync_waiter(user_id).await?),
+            Some(_) if !req.full_state && !req.timeout.is_zero() => {
+                Some(self.sync_waiter(user_id).await?)
+            }
             _ => None,
         };
         loop {
