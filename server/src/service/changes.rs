@@ -38,8 +38,12 @@ impl ChangeLog {
 
     /// Whether `key` may have been written after `since` (true when not known).
     pub fn changed_since(&self, key: &str, since: i64) -> bool {
-        let l = self.0.lock().expect("change log");
-        since < l.floor || l.by_key.get(key).is_some_and(|&pos| pos > since)
+        self.view().changed_since(key, since)
+    }
+
+    /// One lock for many questions (a loop over a user's rooms); never held across an await.
+    pub fn view(&self) -> ChangeView<'_> {
+        ChangeView(self.0.lock().expect("change log"))
     }
 
     /// Records writes, each (key, position).
@@ -55,6 +59,16 @@ impl ChangeLog {
             l.by_key.retain(|_, pos| *pos > median);
             l.floor = l.floor.max(median);
         }
+    }
+}
+
+/// A change log held for a series of questions.
+pub struct ChangeView<'a>(std::sync::MutexGuard<'a, Latest>);
+
+impl ChangeView<'_> {
+    /// As `ChangeLog::changed_since`.
+    pub fn changed_since(&self, key: &str, since: i64) -> bool {
+        since < self.0.floor || self.0.by_key.get(key).is_some_and(|&pos| pos > since)
     }
 }
 

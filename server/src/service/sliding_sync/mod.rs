@@ -223,16 +223,30 @@ impl Services {
 
         // Lists: filtered, ordered by recency, cut to their ranges.
         let dms = direct_rooms(&account);
+        let needs_facts = req.body.lists.values().any(|l| {
+            l.filters.as_ref().is_some_and(|f| {
+                f.is_encrypted.is_some() || !f.room_types.is_empty() || !f.not_room_types.is_empty()
+            })
+        });
+        let facts = if needs_facts {
+            self.rooms_facts(&candidates).await?
+        } else {
+            HashMap::new()
+        };
         let mut wanted: BTreeMap<String, Wanted> = BTreeMap::new();
         let mut list_rooms: HashMap<&str, Vec<String>> = HashMap::new();
         let mut lists = BTreeMap::new();
         for (name, list) in &req.body.lists {
             let mut rooms = Vec::new();
             for c in &candidates {
-                if self
-                    .list_allows(c, list.filters.as_ref(), req.tags.get(name), &dms, &account)
-                    .await?
-                {
+                if list_allows(
+                    c,
+                    list.filters.as_ref(),
+                    req.tags.get(name),
+                    &dms,
+                    &account,
+                    facts.get(c.room_id.as_str()),
+                ) {
                     rooms.push(c);
                 }
             }
@@ -279,7 +293,27 @@ impl Services {
         let mut updates: Vec<(String, RoomSent)> = Vec::new();
         let mut timelines: HashMap<String, Vec<String>> = HashMap::new();
         let mut initial: HashSet<String> = HashSet::new();
-        let todo: Vec<(&String, &Wanted)> = wanted.iter().collect();
+        // On a later request, only rooms that may have something new are looked at.
+        let todo: Vec<(&String, &Wanted)> = {
+            let events = self.hints.room_events.view();
+            let receipts = self.hints.receipts.view();
+            wanted
+                .iter()
+                .filter(|(room_id, w)| match base.get(room_id.as_str()) {
+                    Some(prev) if from.is_some() => {
+                        let c = by_id[room_id.as_str()];
+                        w.timeline_limit > prev.timeline_limit
+                            || c.mstream > prev.upto
+                            || events.changed_since(room_id, prev.upto)
+                            || receipts.changed_since(room_id, prev.upto)
+                            || w.required
+                                .as_ref()
+                                .is_some_and(|r| !prev.required.covers(r))
+                    }
+                    _ => true,
+                })
+                .collect()
+        };
         for chunk in todo.chunks(ROOMS_AT_ONCE) {
             let answers =
                 futures_util::future::try_join_all(chunk.iter().map(|(room_id, w)| async {
@@ -375,17 +409,34 @@ impl Services {
         }
         // Recency: the newest event of the kinds that move a room up (Synapse's list), up to
         // the membership for rooms not joined; an invite's own position.
-        for chunk in out.chunks_mut(16) {
-            let bumps = futures_util::future::try_join_all(chunk.iter().map(|c| async {
-                match c.membership.as_str() {
-                    "invite" | "knock" => Ok(Some(c.mstream)),
-                    "join" => self.bump_stamp(&c.room_id, to).await,
-                    _ => self.bump_stamp_until(&c.room_id, c.mstream).await,
+        // Those remembered (no event since) first, under one lock; then the others are read.
+        let mut unknown: Vec<usize> = Vec::new();
+        {
+            let known = self.sliding.bumps.lock().expect("bumps");
+            let events = self.hints.room_events.view();
+            for (i, c) in out.iter_mut().enumerate() {
+                match (c.membership.as_str(), known.get(&c.room_id)) {
+                    ("invite" | "knock", _) => c.bump = Some(c.mstream),
+                    ("join", Some(&(at, bump))) if !events.changed_since(&c.room_id, at) => {
+                        c.bump = bump;
+                    }
+                    _ => unknown.push(i),
+                }
+            }
+        }
+        for chunk in unknown.chunks(16) {
+            let bumps = futures_util::future::try_join_all(chunk.iter().map(|&i| {
+                let c = &out[i];
+                async move {
+                    match c.membership.as_str() {
+                        "join" => self.bump_stamp(&c.room_id, to).await,
+                        _ => self.bump_stamp_until(&c.room_id, c.mstream).await,
+                    }
                 }
             }))
             .await?;
-            for (c, b) in chunk.iter_mut().zip(bumps) {
-                c.bump = b;
+            for (&i, b) in chunk.iter().zip(bumps) {
+                out[i].bump = b;
             }
         }
         Ok(out)
@@ -439,91 +490,104 @@ impl Services {
         ))
     }
 
-    async fn room_facts(&self, room_id: &str) -> Result<RoomFacts, RoomError> {
-        let known = self
-            .sliding
-            .facts
-            .lock()
-            .expect("facts")
-            .get(room_id)
-            .cloned();
-        if let Some(f) = known
-            && (f.encrypted || !self.hints.room_events.changed_since(room_id, f.at))
-        {
-            return Ok(f);
-        }
-        let at = self.streams.current();
-        let (encryption, create) = tokio::try_join!(
-            self.current_state_event(room_id, "m.room.encryption", ""),
-            self.current_state_event(room_id, "m.room.create", ""),
-        )?;
-        let facts = RoomFacts {
-            at,
-            encrypted: encryption.is_some(),
-            room_type: create.and_then(|c| c.content_value()["type"].as_str().map(String::from)),
-        };
-        let mut all = self.sliding.facts.lock().expect("facts");
-        if all.len() >= MEMO_ENTRIES {
-            all.clear();
-        }
-        all.insert(room_id.to_owned(), facts.clone());
-        Ok(facts)
-    }
-
-    /// Whether a list's filters let the room through (all of them, as Synapse).
-    async fn list_allows(
+    /// What the filters ask of each candidate: remembered while the room has no new event (an
+    /// encrypted room stays encrypted), else read.
+    async fn rooms_facts<'c>(
         &self,
-        c: &Candidate,
-        filters: Option<&v5::request::ListFilters>,
-        tags: Option<&TagFilter>,
-        dms: &HashSet<String>,
-        account: &[(String, String, String)],
-    ) -> Result<bool, RoomError> {
-        if let Some(f) = filters {
-            if let Some(is_dm) = f.is_dm
-                && dms.contains(&c.room_id) != is_dm
-            {
-                return Ok(false);
-            }
-            if let Some(is_invite) = f.is_invite
-                && (c.membership == "invite") != is_invite
-            {
-                return Ok(false);
-            }
-            if f.is_encrypted.is_some() || !f.room_types.is_empty() || !f.not_room_types.is_empty()
-            {
-                let facts = self.room_facts(&c.room_id).await?;
-                if f.is_encrypted.is_some_and(|e| e != facts.encrypted) {
-                    return Ok(false);
-                }
-                let matches = |t: &RoomTypeFilter| match t {
-                    RoomTypeFilter::Default => facts.room_type.is_none(),
-                    other => other.as_str() == facts.room_type.as_deref(),
-                };
-                if f.not_room_types.iter().any(matches) {
-                    return Ok(false);
-                }
-                if !f.room_types.is_empty() && !f.room_types.iter().any(matches) {
-                    return Ok(false);
+        candidates: &'c [Candidate],
+    ) -> Result<HashMap<&'c str, RoomFacts>, RoomError> {
+        let mut out = HashMap::with_capacity(candidates.len());
+        let mut missing = Vec::new();
+        {
+            let known = self.sliding.facts.lock().expect("facts");
+            let events = self.hints.room_events.view();
+            for c in candidates {
+                match known.get(&c.room_id) {
+                    Some(f) if f.encrypted || !events.changed_since(&c.room_id, f.at) => {
+                        out.insert(c.room_id.as_str(), f.clone());
+                    }
+                    _ => missing.push(c.room_id.as_str()),
                 }
             }
         }
-        if let Some(t) = tags {
-            let room_tags = room_tags(account, &c.room_id);
-            if let Some(not) = &t.not_tags
-                && not.iter().any(|n| room_tags.contains(n))
-            {
-                return Ok(false);
+        for room_id in missing {
+            let at = self.streams.current();
+            let (encryption, create) = tokio::try_join!(
+                self.current_state_event(room_id, "m.room.encryption", ""),
+                self.current_state_event(room_id, "m.room.create", ""),
+            )?;
+            let facts = RoomFacts {
+                at,
+                encrypted: encryption.is_some(),
+                room_type: create
+                    .and_then(|c| c.content_value()["type"].as_str().map(String::from)),
+            };
+            let mut all = self.sliding.facts.lock().expect("facts");
+            if all.len() >= MEMO_ENTRIES {
+                all.clear();
             }
-            if let Some(want) = &t.tags
-                && !want.is_empty()
-                && !want.iter().any(|w| room_tags.contains(w))
-            {
-                return Ok(false);
-            }
+            all.insert(room_id.to_owned(), facts.clone());
+            out.insert(room_id, facts);
         }
-        Ok(true)
+        Ok(out)
     }
+}
+
+/// Whether a list's filters let the room through (all of them, as Synapse); `facts` are the
+/// room's when a filter needs them.
+fn list_allows(
+    c: &Candidate,
+    filters: Option<&v5::request::ListFilters>,
+    tags: Option<&TagFilter>,
+    dms: &HashSet<String>,
+    account: &[(String, String, String)],
+    facts: Option<&RoomFacts>,
+) -> bool {
+    if let Some(f) = filters {
+        if let Some(is_dm) = f.is_dm
+            && dms.contains(&c.room_id) != is_dm
+        {
+            return false;
+        }
+        if let Some(is_invite) = f.is_invite
+            && (c.membership == "invite") != is_invite
+        {
+            return false;
+        }
+        if f.is_encrypted.is_some() || !f.room_types.is_empty() || !f.not_room_types.is_empty() {
+            let Some(facts) = facts else {
+                return false;
+            };
+            if f.is_encrypted.is_some_and(|e| e != facts.encrypted) {
+                return false;
+            }
+            let matches = |t: &RoomTypeFilter| match t {
+                RoomTypeFilter::Default => facts.room_type.is_none(),
+                other => other.as_str() == facts.room_type.as_deref(),
+            };
+            if f.not_room_types.iter().any(matches) {
+                return false;
+            }
+            if !f.room_types.is_empty() && !f.room_types.iter().any(matches) {
+                return false;
+            }
+        }
+    }
+    if let Some(t) = tags {
+        let room_tags = room_tags(account, &c.room_id);
+        if let Some(not) = &t.not_tags
+            && not.iter().any(|n| room_tags.contains(n))
+        {
+            return false;
+        }
+        if let Some(want) = &t.tags
+            && !want.is_empty()
+            && !want.iter().any(|w| room_tags.contains(w))
+        {
+            return false;
+        }
+    }
+    true
 }
 
 /// A request's `required_state` entries, read.
