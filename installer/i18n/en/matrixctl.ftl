@@ -87,6 +87,8 @@ q-install-coturn-prompt = Install coturn here for voice and video calls?
 q-turn-uris-prompt = TURN URIs, comma-separated (empty: none)
 q-turn-secret-file-prompt = File holding the TURN shared secret
 q-url-preview-prompt = Generate URL previews? (the server fetches links posted in rooms)
+q-backups-prompt = Directory for daily backups (empty: none)
+q-backups-keep-prompt = How many daily backups to keep
 
 ## doctor: group headings and what each check looks at (src/doctor/check.rs, registry.rs)
 
@@ -123,6 +125,7 @@ check-service-client-versions = /_matrix/client/versions answers locally
 check-db-reachable = the database answers
 check-db-migrations = the database schema is current
 check-db-encoding = PostgreSQL uses encoding UTF8 and collation C
+check-db-backups = with install --backups: the daily backup is scheduled and the newest is under 48 hours old
 check-tls-certificate = the certificate file is readable and holds a certificate
 check-tls-key-match = the certificate matches its private key
 check-tls-expiry = the certificate is valid and not about to expire
@@ -197,6 +200,8 @@ help-install-smtp-require-tls = Require STARTTLS to the SMTP server
 help-install-install-coturn = Install coturn here with use-auth-secret and a generated shared secret
 help-install-turn-uris = A TURN URI for voice and video calls (repeatable)
 help-install-turn-secret-file = File holding the TURN server's shared secret (use-auth-secret)
+help-install-backups = Back the server up once a day into this directory (created 0700 root), with matrixctl backup
+help-install-backups-keep = How many daily backups to keep in --backups DIR (older ones are removed)
 help-install-url-preview = Generate URL previews (private ranges are never fetched)
 about-start = Start the installed homeserver through the service manager
 help-start-distro = Use this OS family's data instead of detecting it
@@ -463,6 +468,7 @@ val-email-from = { $value } has no email address, e.g. { $example }
 val-turn-uri = { $value } is not a TURN URI, e.g. { $example }
 val-abs-path = { $value } is not an absolute path
 val-port = { $value } is not a port number ({ $range })
+val-count = { $value } is not a whole number of at least 1
 
 ## doctor: system (src/doctor/checks/system.rs)
 
@@ -811,6 +817,17 @@ db-skip-sqlite-utf8 = skipped (SQLite: always UTF-8)
 db-skip-query = skipped (cannot query the database: { $error })
 db-encoding = encoding { $encoding }, collation { $collation }, ctype { $ctype }
 db-encoding-fix = recreate the database: { $sql }
+db-backups-none = backups not set up (install { $flag } DIR schedules a daily one)
+db-backups-unreadable = cannot read { $path } as this user (it is root's only): run { $sudo }
+db-backups-no-dir = the backup directory { $path } does not exist
+db-backups-fix-install = re-run { $cmd } to write it again
+db-backups-empty = no backup of this server in { $path } yet
+db-backups-fix-run = make one now and see what fails: { $cmd }
+db-backups-old = the newest backup, { $path }, is { $hours } hours old (more than { $max }): the daily backup is not running or failing
+db-backups-ok = newest backup { $path }, { $hours } hours old
+db-backups-schedule-missing = the daily backup's { $what } is missing: no backup will be made
+db-backups-timer-off = { $timer } is { $state }: no backup will be made
+db-backups-timer-fix = systemctl enable --now { $timer }
 db-collation-fix = recreate the database with { $sql } and move the data
 db-unsafe-allowed = {" "}(allowed by { $key })
 
@@ -1114,6 +1131,12 @@ plan-cert-stand-in = self-signed stand-in for { $names }, so the server can star
 plan-acme = certificate for { $names } from { $directory } ({ $challenge } answered from { $dir }), now and whenever fewer than { $days } days remain; then { $service } is reloaded
 step-renew-timer = enable the certificate renewal timer { $timer }
 step-renew-timer-start = start the certificate renewal timer { $timer }
+step-backup-timer = enable the daily backup timer { $timer }
+step-backup-timer-start = start the daily backup timer { $timer }
+step-backup-reload = make systemd read the rewritten { $timer } and its service
+plan-note-backup-crontab = nothing here runs daily jobs for matrixctl: add this line to root's crontab (crontab -e) for the daily backup: { $line }
+plan-err-backups-inside = the backup directory { $dir } is inside { $inside }: each archive would copy the older ones, and uninstall --purge would delete them with the server
+plan-err-backups-inside-hint = give { $flag } a directory outside it, e.g. /var/backups/matrixd
 step-acme = certificate for { $names } from the ACME CA
 acme-not-due = { $path } (valid until { $date }, { $n } days left; renewed when fewer than { $limit } remain; the CA was not contacted)
 acme-obtained = { $path } from { $issuer }, valid until { $date } ({ $why })

@@ -87,6 +87,8 @@ q-install-coturn-prompt = coturn برای تماس صوتی و تصویری هم
 q-turn-uris-prompt = نشانی‌های TURN، جداشده با کاما (خالی: هیچ)
 q-turn-secret-file-prompt = فایلی که رمز مشترک TURN (shared secret) در آن است
 q-url-preview-prompt = پیش‌نمایش پیوندها (URL preview) ساخته شود؟ (سرور پیوندهایی را که در اتاق‌ها فرستاده می‌شوند باز می‌کند)
+q-backups-prompt = پوشه‌ی پشتیبان‌های روزانه (خالی: هیچ)
+q-backups-keep-prompt = چند پشتیبان روزانه نگه داشته شود
 
 ## doctor: عنوان گروه‌ها و آن‌چه هر بررسی می‌سنجد
 
@@ -123,6 +125,7 @@ check-service-client-versions = { CODE("/_matrix/client/versions") } روی خو
 check-db-reachable = پایگاه داده پاسخ می‌دهد
 check-db-migrations = طرح‌واره‌ی (schema) پایگاه داده به‌روز است
 check-db-encoding = PostgreSQL از کدگذاری { CODE("UTF8") } و ترتیب‌بندی (collation) { CODE("C") } استفاده می‌کند
+check-db-backups = با { CODE("install --backups") }: پشتیبان روزانه زمان‌بندی شده و تازه‌ترینش کمتر از ۴۸ ساعت پیش ساخته شده است
 check-tls-certificate = فایل گواهی خوانا است و گواهی در آن هست
 check-tls-key-match = گواهی با کلید خصوصی‌اش مطابقت دارد
 check-tls-expiry = گواهی معتبر است و به‌زودی منقضی نمی‌شود
@@ -196,6 +199,8 @@ help-install-smtp-require-tls = اتصال به سرور SMTP حتماً با ST
 help-install-install-coturn = نصب coturn همین‌جا با { CODE("use-auth-secret") } و یک رمز مشترک تازه
 help-install-turn-uris = یک نشانی TURN برای تماس صوتی و تصویری (تکرارپذیر)
 help-install-turn-secret-file = فایلی که رمز مشترک سرور TURN در آن است ({ CODE("use-auth-secret") })
+help-install-backups = پشتیبان‌گیری روزانه از سرور در این پوشه (با دسترسی ۰۷۰۰ و مالکیت root ساخته می‌شود)، با { CODE("matrixctl backup") }
+help-install-backups-keep = چند پشتیبان روزانه در پوشه‌ی { CODE("--backups DIR") } نگه داشته شود (قدیمی‌ترها پاک می‌شوند)
 help-install-url-preview = ساختن پیش‌نمایش پیوندها (نشانی‌های خصوصی هرگز باز نمی‌شوند)
 about-start = راه‌اندازی سرور خانگی نصب‌شده از راه مدیر سرویس‌ها (service manager)
 help-start-distro = به‌جای شناسایی خودکار، داده‌های این خانواده‌ی سیستم‌عامل به کار رود
@@ -454,6 +459,7 @@ val-email-from = { $value } نشانی ایمیل ندارد، مثلاً { $exa
 val-turn-uri = { $value } یک نشانی TURN نیست، مثلاً { $example }
 val-abs-path = { $value } مسیر مطلق (absolute path) نیست
 val-port = { $value } شماره‌ی درگاه (port) نیست ({ $range })
+val-count = { $value } عدد صحیحی برابر ۱ یا بیشتر نیست
 
 ## doctor: سیستم (src/doctor/checks/system.rs)
 
@@ -798,6 +804,17 @@ db-skip-sqlite-utf8 = رد شد (SQLite همیشه UTF-8 است)
 db-skip-query = رد شد (از پایگاه داده پرس‌وجو نمی‌شود: { $error })
 db-encoding = کدگذاری { $encoding }، ترتیب‌بندی (collation) { $collation }، ctype { $ctype }
 db-encoding-fix = پایگاه داده را دوباره بسازید: { $sql }
+db-backups-none = پشتیبان‌گیری راه‌اندازی نشده است ({ CODE("install") } با { $flag } DIR یک پشتیبان روزانه زمان‌بندی می‌کند)
+db-backups-unreadable = { $path } با این کاربر خواندنی نیست (فقط از آنِ root است): { $sudo } را اجرا کنید
+db-backups-no-dir = پوشه‌ی پشتیبان { $path } وجود ندارد
+db-backups-fix-install = { $cmd } را دوباره اجرا کنید تا آن را از نو بنویسد
+db-backups-empty = هنوز هیچ پشتیبانی از این سرور در { $path } نیست
+db-backups-fix-run = همین حالا یکی بسازید و ببینید چه چیزی شکست می‌خورد: { $cmd }
+db-backups-old = تازه‌ترین پشتیبان، { $path }، { $hours } ساعت پیش ساخته شده است (بیش از { $max }): پشتیبان‌گیری روزانه اجرا نمی‌شود یا شکست می‌خورد
+db-backups-ok = تازه‌ترین پشتیبان { $path }، { $hours } ساعت پیش
+db-backups-schedule-missing = { $what } پشتیبان‌گیری روزانه وجود ندارد: هیچ پشتیبانی ساخته نخواهد شد
+db-backups-timer-off = { $timer } در وضعیت { $state } است: هیچ پشتیبانی ساخته نخواهد شد
+db-backups-timer-fix = { CODE("systemctl enable --now") } { $timer }
 db-collation-fix = پایگاه داده را با { $sql } دوباره بسازید و داده‌ها را منتقل کنید
 db-unsafe-allowed = {" "}(با اجازه‌ی { $key })
 
@@ -1101,6 +1118,12 @@ plan-cert-stand-in = گواهی خودامضای موقت برای { $names }، 
 plan-acme = گواهی برای { $names } از { $directory } (پاسخ { $challenge } از { $dir })، همین حالا و هر وقت کمتر از { $days } روز اعتبار بماند؛ سپس { $service } دوباره بارگذاری می‌شود
 step-renew-timer = فعال کردن زمان‌سنج تمدید گواهی { $timer }
 step-renew-timer-start = راه‌اندازی زمان‌سنج تمدید گواهی { $timer }
+step-backup-timer = فعال کردن زمان‌سنج پشتیبان‌گیری روزانه { $timer }
+step-backup-timer-start = راه‌اندازی زمان‌سنج پشتیبان‌گیری روزانه { $timer }
+step-backup-reload = واداشتن systemd به خواندن دوباره‌ی { $timer } بازنویسی‌شده و سرویس آن
+plan-note-backup-crontab = این‌جا چیزی کارهای روزانه‌ی matrixctl را اجرا نمی‌کند: این خط را برای پشتیبان‌گیری روزانه به crontab کاربر root بیفزایید ({ CODE("crontab -e") }): { $line }
+plan-err-backups-inside = پوشه‌ی پشتیبان { $dir } درون { $inside } است: هر بایگانی پشتیبان‌های قدیمی‌تر را هم در خود می‌گیرد و { CODE("uninstall --purge") } آن‌ها را همراه سرور پاک می‌کند
+plan-err-backups-inside-hint = به { $flag } پوشه‌ای بیرون از آن بدهید، مثلاً { CODE("/var/backups/matrixd") }
 step-acme = گواهی برای { $names } از مرجع ACME
 acme-not-due = { $path } (معتبر تا { $date }، { $n } روز مانده؛ وقتی کمتر از { $limit } روز بماند تمدید می‌شود؛ با مرجع تماسی گرفته نشد)
 acme-obtained = { $path } از { $issuer }، معتبر تا { $date } ({ $why })

@@ -369,8 +369,12 @@ pub fn owned_files(plan: &Plan) -> Vec<PathBuf> {
     for s in &plan.steps {
         match s {
             Step::File(f) => match &f.content {
+                // /etc/daily.local is the operator's: only our block in it is ours
+                // (uninstall takes that out).
                 Content::Template { id, .. }
-                    if !id.starts_with("homeserver") && !id.starts_with("log.") =>
+                    if !id.starts_with("homeserver")
+                        && !id.starts_with("log.")
+                        && *id != crate::render::BACKUP_DAILY_LOCAL.0 =>
                 {
                     out.push(f.path.clone())
                 }

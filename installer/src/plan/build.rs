@@ -33,6 +33,7 @@ pub fn build(
         steps::nginx::nginx(&c, &mut b, &tls)?;
     }
     steps::acme::files(&c, &mut b, &tls)?;
+    steps::backup::files(&c, &mut b)?;
     if c.coturn {
         steps::coturn::coturn(&c, &mut b, turn.as_ref())?;
     }
@@ -40,6 +41,7 @@ pub fn build(
     steps::answers_file::answers_file(&c, &mut b);
     steps::service::start(&c, &mut b);
     steps::acme::obtain(&c, &mut b, &tls);
+    steps::backup::enable(&c, &mut b);
     steps::health::health(&c, &mut b, &tls);
 
     Ok(b.finish(c.l))

@@ -5,6 +5,7 @@
 
 pub mod acme;
 pub mod answers_file;
+pub mod backup;
 pub mod binary;
 pub mod config;
 pub mod coturn;
@@ -27,7 +28,7 @@ use serde::Serialize;
 
 use crate::answers::{Answers, Database, Proxy, Tls};
 use crate::facts::Facts;
-use crate::facts::distro::{Distro, subst};
+use crate::facts::distro::{Distro, Schedule, subst};
 use crate::plan::existing::Existing;
 use crate::plan::layout::Layout;
 use crate::plan::model::*;
@@ -271,4 +272,55 @@ pub fn render_text(id: TemplateId, ctx: &impl Serialize) -> Result<String, PlanE
             "report this as a bug",
         )
     })
+}
+
+/// The timer unit's name of a `systemd-timer` schedule (`matrixd-backup.timer`).
+pub fn timer_name(sched: &Schedule) -> String {
+    sched
+        .timer
+        .as_deref()
+        .and_then(|t| Path::new(t).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// After the services start: a schedule's timer enabled (unless it is) and started where
+/// systemd runs (a container without it still gets it enabled).
+pub fn enable_timer(
+    c: &Ctx,
+    b: &mut Builder,
+    sched: &Schedule,
+    enable_title: crate::i18n::Text,
+    start_title: crate::i18n::Text,
+) {
+    let timer = timer_name(sched);
+    let systemctl = |verb: &str| {
+        Guard::Outputs(Cmd::new(vec![
+            "systemctl".into(),
+            verb.into(),
+            timer.clone(),
+        ]))
+    };
+    for argv in &sched.enable {
+        b.steps.push(Step::Run {
+            title: enable_title.clone(),
+            cmd: cmd(argv, &[]),
+            unless: Some(systemctl("is-enabled")),
+        });
+    }
+    if let Some(start) = &sched.start {
+        let argv = match &c.d.service.running_marker {
+            Some(marker) => vec![
+                "sh".to_string(),
+                "-c".to_string(),
+                format!("[ ! -d {marker} ] || {}", start.join(" ")),
+            ],
+            None => start.clone(),
+        };
+        b.steps.push(Step::Run {
+            title: start_title,
+            cmd: Cmd::new(argv),
+            unless: Some(systemctl("is-active")),
+        });
+    }
 }
