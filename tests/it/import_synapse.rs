@@ -788,3 +788,130 @@ async fn issue_18_a_federation_peer_keeps_talking_to_the_moved_server() {
     )
     .await;
 }
+
+/// A role made by a test, dropped (after its database) when the test ends.
+struct TempRole {
+    role: String,
+    _db: crate::migrate_db::TempDb,
+}
+
+impl Drop for TempRole {
+    fn drop(&mut self) {
+        testkit::pg::drop_database_blocking(&self._db.0);
+        let _ = Command::new("psql")
+            .args(["-h", &testkit::pg::host(), "-p"])
+            .arg(testkit::pg::port().to_string())
+            .args(["-U", &testkit::pg::user(), "-d", "postgres", "-tAc"])
+            .arg(format!("DROP ROLE IF EXISTS \"{}\"", self.role))
+            .output();
+    }
+}
+
+/// Issue 18: as root, `--database postgres` without another server in the flags means this
+/// machine's PostgreSQL (over its socket, as its superuser's OS user): the role and a UTF8 /
+/// C-collation database are created first, exactly as `migrate-db` creates them, and the
+/// import goes into them.
+#[tokio::test]
+async fn issue_18_as_root_an_import_into_the_local_postgresql_creates_its_role_and_database() {
+    let socket = std::path::Path::new("/var/run/postgresql");
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !testkit::pg::available() || testkit::tool("psql").is_none() {
+        return;
+    }
+    if !root || !socket.join(".s.PGSQL.5432").exists() {
+        assert!(
+            std::env::var_os("MATRIXCTL_TEST_REQUIRE_TOOLS").is_none(),
+            "needs root and PostgreSQL's socket in {}",
+            socket.display()
+        );
+        eprintln!(
+            "skipped: needs root and PostgreSQL's socket in {}",
+            socket.display()
+        );
+        return;
+    }
+    install_crypto();
+    let pid = std::process::id();
+    let db = format!("matrixd_import_local_{pid}");
+    let role = format!("matrixd_import_role_{pid}");
+    let _drop = TempRole {
+        role: role.clone(),
+        _db: crate::migrate_db::TempDb(db.clone()),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let syn_dir = dir.path().join("synapse");
+    let out_dir = dir.path().join("matrixd");
+    let (mut synapse, _url) = start_synapse_on(&syn_dir, None).await;
+    synapse.signal(libc::SIGTERM);
+    assert!(
+        synapse.wait_timeout(Duration::from_secs(30)).is_some(),
+        "Synapse did not stop"
+    );
+    let run = |extra: &[&str]| {
+        Command::new(bin("matrixctl"))
+            .args(["--lang", "en", "import-synapse", "--synapse-config"])
+            .arg(syn_dir.join("homeserver.yaml"))
+            .arg("--config-path")
+            .arg(out_dir.join("homeserver.yaml"))
+            .arg("--data-directory")
+            .arg(&out_dir)
+            .args(["--database", "postgres", "--distro", "debian"])
+            .args(["--pg-user", &role, "--pg-database", &db])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let dry = run(&["--dry-run"]);
+    let plan = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(
+        plan.contains(&format!(
+            "create  PostgreSQL role {role} and database {db} (UTF8, C collation), unless they exist"
+        )),
+        "{plan}"
+    );
+    let out = run(&["--yes"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("PostgreSQL role {role}"))
+            && stderr.contains(&format!("PostgreSQL database {db} (UTF8, C collation)")),
+        "{stderr}"
+    );
+    let psql = Command::new("psql")
+        .args(["-h", &testkit::pg::host(), "-p"])
+        .arg(testkit::pg::port().to_string())
+        .args(["-U", &testkit::pg::user(), "-d", "postgres", "-tAc"])
+        .arg(format!(
+            "SELECT pg_encoding_to_char(encoding), datcollate, datctype, pg_get_userbyid(datdba) \
+             FROM pg_database WHERE datname = '{db}'"
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&psql.stdout).trim(),
+        format!("UTF8|C|C|{role}")
+    );
+    // The new config names that database over the socket, as matrixd will connect.
+    let (config, problems) = matrixd::config::load_files(&[out_dir.join("homeserver.yaml")]);
+    let config = config.unwrap_or_else(|| panic!("{problems}"));
+    match &config.database {
+        matrixd::config::Database::Postgres(a) => {
+            assert_eq!(a.host.as_deref(), Some("/var/run/postgresql"));
+            assert_eq!(a.user.as_deref(), Some(role.as_str()));
+            assert_eq!(a.dbname.as_deref(), Some(db.as_str()));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Run again: the role and the database exist, so nothing is created, and the import has
+    // nothing left to copy.
+    let again = run(&["--yes"]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(!stderr.contains("Creating"), "{stderr}");
+}
