@@ -113,6 +113,15 @@ fn default_baseurl(a: &Given) -> Option<BaseUrl> {
 }
 
 answers! {
+    /// Adopt the existing homeserver.yaml (import-synapse's): its server name, database, public URL, registration and listeners are the answers, and it, its signing key and its secrets are never rewritten.
+    adopt: YesNo, opt {
+        clap: |a| a.num_args(0..=1).default_missing_value("yes"),
+        prompt: "Adopt the existing homeserver.yaml as it is?",
+        explain: "",
+        required: false,
+        default: none,
+        applies: |a| a.adopt.is_some(),
+    },
     /// The part after ':' in every user id (@alice:NAME). It can never change later.
     server_name: ServerName, one {
         value_name: "NAME",

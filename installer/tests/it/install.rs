@@ -43,6 +43,7 @@ fn test_facts(family: &str) -> Facts {
         matrixctl_source: Some(PathBuf::from("/opt/matrixctl/bin/matrixctl")),
         ipv6: true,
         packaged: None,
+        adopted: None,
     }
 }
 
@@ -1691,4 +1692,123 @@ fn issue_17_the_backup_services_command_line_backs_up_an_installed_server() {
         left[0].starts_with("matrixd-backup-example.org-"),
         "{left:?}"
     );
+}
+
+/// What `install --adopt` plans over an imported config (issue 18), planned directly: the
+/// config and the key it names kept, no secrets, key or log config of ours, the service user
+/// given the files, nginx forwarding to the config's listener, PostgreSQL's role and database
+/// as the config names them; and what would need the config rewritten, refused.
+#[test]
+fn issue_18_adopt_plans_around_the_existing_config_and_never_writes_it() {
+    use matrixctl::facts::adopt::Adopted;
+    let pg = |host: Option<&str>| {
+        matrixd::config::Database::Postgres(matrixd::config::PostgresArgs {
+            user: Some("synapse_user".into()),
+            password: None,
+            dbname: Some("imported".into()),
+            host: host.map(str::to_string),
+            port: None,
+            cp_min: 1,
+            cp_max: 4,
+            sslmode: None,
+            sslrootcert: None,
+            application_name: None,
+            connect_timeout: None,
+            allow_unsafe_locale: false,
+        })
+    };
+    let adopted = Adopted {
+        config: "/etc/matrixd/homeserver.yaml".into(),
+        server_name: "example.org".into(),
+        public_baseurl: Some("https://example.org/".into()),
+        database: pg(Some("/var/run/postgresql")),
+        http_port: Some(8765),
+        federation: true,
+        tls_listener: false,
+        signing_key: "/etc/matrixd/example.org.signing.key".into(),
+        media_store: "/var/lib/matrixd/media_store".into(),
+        enable_registration: false,
+        registration_requires_token: false,
+        report_stats: Some(false),
+    };
+    let mut f = test_facts("debian");
+    f.adopted = Some(adopted.clone());
+    let mut a = answer_set("basic");
+    a.adopt = Some(YesNo::Yes);
+    a.database = answers::Database::Postgres;
+    let mut m = memory();
+    m.files.insert(
+        "/etc/matrixd/homeserver.yaml".into(),
+        b"server_name: example.org # import-synapse's\n".to_vec(),
+    );
+    m.files.insert(
+        "/etc/matrixd/example.org.signing.key".into(),
+        b"ed25519 a_x k".to_vec(),
+    );
+    let plan = plan::build(&a, &f, &m, &mut counter()).unwrap();
+    let shown = plan::show::render(&plan, false);
+    let file = |p: &str| {
+        plan.steps.iter().find_map(|s| match s {
+            Step::File(fs) if fs.path == Path::new(p) => Some(fs.clone()),
+            _ => None,
+        })
+    };
+    let config = file("/etc/matrixd/homeserver.yaml").unwrap();
+    assert_eq!(config.change, Change::Keep);
+    assert!(config.create_only);
+    let key = file("/etc/matrixd/example.org.signing.key").unwrap();
+    assert_eq!((key.change, key.create_only), (Change::Keep, true));
+    for never in [
+        "/etc/matrixd/signing.key",
+        "/etc/matrixd/log.config",
+        "/etc/matrixd/secrets/form_secret",
+    ] {
+        assert!(file(never).is_none(), "{never}:\n{shown}");
+    }
+    assert!(!shown.contains("templates/homeserver.yaml.tera"), "{shown}");
+    assert!(
+        shown
+            .contains("give the adopted config, its signing key and the data directory to matrixd"),
+        "{shown}"
+    );
+    assert!(rendered(&plan, "nginx/site.conf.tera").contains("proxy_pass http://127.0.0.1:8765;"));
+    assert!(
+        shown.contains("createuser -h /var/run/postgresql -U postgres synapse_user")
+            && shown.contains("--owner=synapse_user imported"),
+        "{shown}"
+    );
+    // A re-run plans the same (nothing of the config changes).
+    assert_eq!(plan, plan::build(&a, &f, &m, &mut counter()).unwrap());
+
+    // Another server's PostgreSQL: nothing of PostgreSQL is installed or created here.
+    let mut remote = f.clone();
+    remote.adopted.as_mut().unwrap().database = pg(Some("db.example.org"));
+    let shown = plan::show::render(
+        &plan::build(&a, &remote, &m, &mut counter()).unwrap(),
+        false,
+    );
+    assert!(
+        !shown.contains("createuser") && !shown.contains("postgresql"),
+        "{shown}"
+    );
+
+    // What needs homeserver.yaml rewritten, or cannot run from the installed service: refused.
+    let refused = |a: &Answers, f: &Facts, m: &Memory| {
+        plan::build(a, f, m, &mut counter()).unwrap_err().message
+    };
+    let mut direct = a.clone();
+    direct.tls = Tls::Direct;
+    assert!(refused(&direct, &f, &m).contains("needs a TLS listener"));
+    let mut outside = f.clone();
+    outside.adopted.as_mut().unwrap().media_store = "/srv/synapse/media".into();
+    assert!(refused(&a, &outside, &m).contains("/srv/synapse/media is outside /var/lib/matrixd"));
+    let mut no_key = memory();
+    no_key.files.insert(
+        "/etc/matrixd/homeserver.yaml".into(),
+        b"server_name: example.org\n".to_vec(),
+    );
+    assert!(refused(&a, &f, &no_key).contains("does not exist"));
+    let mut no_listener = f.clone();
+    no_listener.adopted.as_mut().unwrap().http_port = None;
+    assert!(refused(&a, &no_listener, &m).contains("no plain-HTTP listener"));
 }

@@ -309,7 +309,7 @@ pub fn run(args: ImportSynapseArgs, printer: &Printer) -> Result<ExitStatus, Cli
     printer.note(tr!(
         "import-next",
         cmd = format!("matrixd -c {}", out.config.display()),
-        install = "matrixctl install"
+        install = "matrixctl install --adopt"
     ));
     Ok(ExitStatus::Success)
 }
@@ -526,6 +526,11 @@ async fn copy_and_verify(
     Ok(checks)
 }
 
+/// The first line of the homeserver.yaml an import writes (`install` knows it by it: such a
+/// config is adopted with `install --adopt`, never overwritten).
+pub const IMPORTED_HEAD: &str =
+    "# matrixd configuration, translated from Synapse's by `matrixctl import-synapse`.";
+
 /// Writes the new homeserver.yaml (an existing file kept beside it), with the report of
 /// changed and dropped keys as its head, and loads it back with the server's loader.
 fn write_config(
@@ -539,9 +544,7 @@ fn write_config(
     };
     let body = matrixd::config::import::to_yaml(top).map_err(|e| fail(&e))?;
     // The file's head is for people reading the file; it stays in English like the config.
-    let mut text = String::from(
-        "# matrixd configuration, translated from Synapse's by `matrixctl import-synapse`.\n",
-    );
+    let mut text = format!("{IMPORTED_HEAD}\n");
     for c in changes {
         let what = match &c.change {
             Change::Moved { from, to } if from.is_empty() => format!("set to {to}"),

@@ -4,6 +4,7 @@
 //! what exists and the source of new secrets.
 
 pub mod acme;
+pub mod adopt;
 pub mod answers_file;
 pub mod backup;
 pub mod binary;
@@ -117,6 +118,11 @@ pub struct Ctx<'a> {
     pub direct_acme: bool,
     /// The time planning judges certificates by (seconds since the Unix epoch).
     pub now: i64,
+    /// `--adopt`: the existing homeserver.yaml, kept as it is (its listener, key, database).
+    pub adopted: Option<&'a crate::facts::adopt::Adopted>,
+    /// The plain-HTTP port matrixd listens on (nginx forwards there): ours, or the adopted
+    /// config's.
+    pub http_port: u16,
 }
 
 impl<'a> Ctx<'a> {
@@ -124,6 +130,10 @@ impl<'a> Ctx<'a> {
         let d = &facts.distro;
         let (public_host, public_port) = url_host_port(&a.public_baseurl);
         let coturn = a.install_coturn.yes();
+        let adopted = facts
+            .adopted
+            .as_ref()
+            .filter(|_| a.adopt.is_some_and(|y| y.yes()));
         Ctx {
             a,
             facts,
@@ -146,7 +156,11 @@ impl<'a> Ctx<'a> {
             server_host: a.server_name.host(),
             now: crate::plan::tls::now(),
             nginx: a.proxy == Proxy::Nginx,
-            postgres: a.database == Database::Postgres,
+            // An adopted config's PostgreSQL runs here only when it is this machine's.
+            postgres: a.database == Database::Postgres
+                && adopted.is_none_or(|ad| ad.local_postgres()),
+            http_port: adopted.and_then(|ad| ad.http_port).unwrap_or(HTTP_PORT),
+            adopted,
             coturn,
             turn: coturn || !a.turn_uris.is_empty(),
             uses_tls: a.tls != Tls::None,
