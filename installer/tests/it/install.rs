@@ -1428,6 +1428,14 @@ fn issue_17_backups_plan_a_root_only_directory_and_the_distros_daily_schedule() 
         ),
         "{service}"
     );
+    // Install's own files: uninstall removes them.
+    let owned = matrixctl::commands::install::owned_files(&debian);
+    for p in [
+        "/etc/systemd/system/matrixd-backup.service",
+        "/etc/systemd/system/matrixd-backup.timer",
+    ] {
+        assert!(owned.contains(&PathBuf::from(p)), "{p}: {owned:?}");
+    }
     let timer = rendered(&debian, "backup/backup.timer.tera");
     assert!(timer.contains("OnCalendar=daily") && timer.contains("Persistent=true"));
     let shown = plan::show::render(&debian, false);
