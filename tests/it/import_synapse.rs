@@ -788,3 +788,287 @@ async fn issue_18_a_federation_peer_keeps_talking_to_the_moved_server() {
     )
     .await;
 }
+
+/// A role made by a test, dropped (after its database) when the test ends.
+struct TempRole {
+    role: String,
+    _db: crate::migrate_db::TempDb,
+}
+
+impl Drop for TempRole {
+    fn drop(&mut self) {
+        testkit::pg::drop_database_blocking(&self._db.0);
+        let _ = Command::new("psql")
+            .args(["-h", &testkit::pg::host(), "-p"])
+            .arg(testkit::pg::port().to_string())
+            .args(["-U", &testkit::pg::user(), "-d", "postgres", "-tAc"])
+            .arg(format!("DROP ROLE IF EXISTS \"{}\"", self.role))
+            .output();
+    }
+}
+
+/// Issue 18: as root, `--database postgres` without another server in the flags means this
+/// machine's PostgreSQL (over its socket, as its superuser's OS user): the role and a UTF8 /
+/// C-collation database are created first, exactly as `migrate-db` creates them, and the
+/// import goes into them.
+#[tokio::test]
+async fn issue_18_as_root_an_import_into_the_local_postgresql_creates_its_role_and_database() {
+    let socket = std::path::Path::new("/var/run/postgresql");
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !testkit::pg::available() || testkit::tool("psql").is_none() {
+        return;
+    }
+    if !root || !socket.join(".s.PGSQL.5432").exists() {
+        assert!(
+            std::env::var_os("MATRIXCTL_TEST_REQUIRE_TOOLS").is_none(),
+            "needs root and PostgreSQL's socket in {}",
+            socket.display()
+        );
+        eprintln!(
+            "skipped: needs root and PostgreSQL's socket in {}",
+            socket.display()
+        );
+        return;
+    }
+    install_crypto();
+    let pid = std::process::id();
+    let db = format!("matrixd_import_local_{pid}");
+    let role = format!("matrixd_import_role_{pid}");
+    let _drop = TempRole {
+        role: role.clone(),
+        _db: crate::migrate_db::TempDb(db.clone()),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let syn_dir = dir.path().join("synapse");
+    let out_dir = dir.path().join("matrixd");
+    let (mut synapse, _url) = start_synapse_on(&syn_dir, None).await;
+    synapse.signal(libc::SIGTERM);
+    assert!(
+        synapse.wait_timeout(Duration::from_secs(30)).is_some(),
+        "Synapse did not stop"
+    );
+    let run = |extra: &[&str]| {
+        Command::new(bin("matrixctl"))
+            .args(["--lang", "en", "import-synapse", "--synapse-config"])
+            .arg(syn_dir.join("homeserver.yaml"))
+            .arg("--config-path")
+            .arg(out_dir.join("homeserver.yaml"))
+            .arg("--data-directory")
+            .arg(&out_dir)
+            .args(["--database", "postgres", "--distro", "debian"])
+            .args(["--pg-user", &role, "--pg-database", &db])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let dry = run(&["--dry-run"]);
+    let plan = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(
+        plan.contains(&format!(
+            "create  PostgreSQL role {role} and database {db} (UTF8, C collation), unless they exist"
+        )),
+        "{plan}"
+    );
+    let out = run(&["--yes"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("PostgreSQL role {role}"))
+            && stderr.contains(&format!("PostgreSQL database {db} (UTF8, C collation)")),
+        "{stderr}"
+    );
+    let psql = Command::new("psql")
+        .args(["-h", &testkit::pg::host(), "-p"])
+        .arg(testkit::pg::port().to_string())
+        .args(["-U", &testkit::pg::user(), "-d", "postgres", "-tAc"])
+        .arg(format!(
+            "SELECT pg_encoding_to_char(encoding), datcollate, datctype, pg_get_userbyid(datdba) \
+             FROM pg_database WHERE datname = '{db}'"
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&psql.stdout).trim(),
+        format!("UTF8|C|C|{role}")
+    );
+    // The new config names that database over the socket, as matrixd will connect.
+    let (config, problems) = matrixd::config::load_files(&[out_dir.join("homeserver.yaml")]);
+    let config = config.unwrap_or_else(|| panic!("{problems}"));
+    match &config.database {
+        matrixd::config::Database::Postgres(a) => {
+            assert_eq!(a.host.as_deref(), Some("/var/run/postgresql"));
+            assert_eq!(a.user.as_deref(), Some(role.as_str()));
+            assert_eq!(a.dbname.as_deref(), Some(db.as_str()));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Run again: the role and the database exist, so nothing is created, and the import has
+    // nothing left to copy.
+    let again = run(&["--yes"]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(!stderr.contains("Creating"), "{stderr}");
+}
+
+/// Issue 18: `install --adopt` finishes what `import-synapse` started. Into a `--root` tree
+/// (nothing started, no root needed): the imported homeserver.yaml and its signing key are
+/// kept byte for byte (and shown as kept), no second key, secrets or log config are planned,
+/// and the rest is provisioned around them (service unit on that config, the nginx site
+/// forwarding to the imported listener's port, .well-known); the answers file carries `adopt`,
+/// so a plain re-run changes nothing; a flag contradicting the config is refused.
+#[tokio::test]
+async fn issue_18_install_adopt_keeps_the_imported_config_and_key_and_provisions_the_rest() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let syn_dir = dir.path().join("synapse");
+    let root = dir.path().join("root");
+    let (mut synapse, _url) = start_synapse_on(&syn_dir, None).await;
+    synapse.signal(libc::SIGTERM);
+    assert!(
+        synapse.wait_timeout(Duration::from_secs(30)).is_some(),
+        "Synapse did not stop"
+    );
+    let config = root.join("etc/matrixd/homeserver.yaml");
+    let out = Command::new(bin("matrixctl"))
+        .args(["--lang", "en", "import-synapse", "--synapse-config"])
+        .arg(syn_dir.join("homeserver.yaml"))
+        .arg("--config-path")
+        .arg(&config)
+        .arg("--data-directory")
+        .arg(root.join("var/lib/matrixd"))
+        .arg("--yes")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // As import-synapse writes it on the target machine itself: the target's paths.
+    let root_s = root.to_str().unwrap();
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(root_s, "");
+    std::fs::write(&config, &text).unwrap();
+    let key_rel = text
+        .lines()
+        .find_map(|l| l.strip_prefix("signing_key_path: "))
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    assert_ne!(key_rel, "/etc/matrixd/signing.key", "{text}");
+    let key = root.join(key_rel.trim_start_matches('/'));
+    let port = text
+        .split("port: ")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .unwrap()
+        .to_string();
+    let (config_before, key_before) = (
+        std::fs::read(&config).unwrap(),
+        std::fs::read(&key).unwrap(),
+    );
+    let install = |extra: &[&str]| {
+        Command::new(bin("matrixctl"))
+            .args(["--lang", "en", "install", "--root"])
+            .arg(&root)
+            .args(["--distro", "debian"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+
+    // Without --adopt, install would replace it (and the key): refused, pointing to --adopt.
+    let plain = install(&["--report-stats", "no", "--dry-run"]);
+    let stderr = String::from_utf8_lossy(&plain.stderr);
+    assert_eq!(plain.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("matrixctl install --adopt"), "{stderr}");
+
+    let dry = install(&["--adopt", "--dry-run"]);
+    let plan = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    for want in [
+        "keep       /etc/matrixd/homeserver.yaml",
+        "adopted as it is (--adopt: never rewritten)",
+        &format!("keep       {key_rel}"),
+        "/etc/systemd/system/matrixd.service",
+        "/etc/nginx/sites-available/matrixd.conf",
+        ".well-known/matrix/server",
+    ] {
+        assert!(plan.contains(want), "{want}:\n{plan}");
+    }
+    for unwanted in [
+        "/etc/matrixd/signing.key",
+        "/etc/matrixd/secrets",
+        "/etc/matrixd/log.config",
+        "templates/homeserver.yaml.tera",
+    ] {
+        assert!(!plan.contains(unwanted), "{unwanted}:\n{plan}");
+    }
+
+    let out = install(&["--adopt", "--yes"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(&config).unwrap(),
+        config_before,
+        "homeserver.yaml was rewritten"
+    );
+    assert_eq!(
+        std::fs::read(&key).unwrap(),
+        key_before,
+        "the signing key was rewritten"
+    );
+    assert!(!root.join("etc/matrixd/signing.key").exists());
+    assert!(!root.join("etc/matrixd/secrets").exists());
+    let unit = std::fs::read_to_string(root.join("etc/systemd/system/matrixd.service")).unwrap();
+    assert!(
+        unit.contains("--config /etc/matrixd/homeserver.yaml"),
+        "{unit}"
+    );
+    let site =
+        std::fs::read_to_string(root.join("etc/nginx/sites-available/matrixd.conf")).unwrap();
+    assert!(
+        site.contains(&format!("proxy_pass http://127.0.0.1:{port};")),
+        "{site}"
+    );
+    let answers = std::fs::read_to_string(root.join("etc/matrixd/matrixctl-answers.toml")).unwrap();
+    assert!(
+        answers.contains("adopt = \"yes\"") && answers.contains("server_name = \"localhost\""),
+        "{answers}"
+    );
+
+    // A plain re-run adopts again (the answers say so) and changes nothing.
+    let again = install(&["--yes"]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(stderr.contains("nothing was changed"), "{stderr}");
+    assert_eq!(std::fs::read(&config).unwrap(), config_before);
+
+    // What the config decides cannot be overruled by a flag.
+    let other = install(&["--adopt", "--registration", "open", "--dry-run"]);
+    assert_eq!(
+        other.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&other.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&other.stderr).contains("contradicts the adopted config"),
+        "{}",
+        String::from_utf8_lossy(&other.stderr)
+    );
+}

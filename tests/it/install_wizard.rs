@@ -58,6 +58,7 @@ fn first_answers() -> Vec<(&'static str, &'static str)> {
         ("SMTP server", ""),
         ("Install coturn", ""),
         ("TURN URIs", ""),
+        ("Directory for daily backups", ""),
         ("Generate URL previews?", "no"),
         ("Apply this plan?", "j"), // Change answers
     ]
@@ -82,6 +83,7 @@ fn second_answers() -> Vec<(&'static str, &'static str)> {
         ("SMTP server", ""),
         ("Install coturn", ""),
         ("TURN URIs", ""),
+        ("Directory for daily backups", ""),
         (
             "Generate URL previews? (the server fetches links posted in rooms) [y/N]",
             "",

@@ -11,7 +11,7 @@ pub mod values;
 
 use define::{answers, answers_ty, given_ty, or_default, to_answers, to_given};
 pub use values::{
-    AbsPath, AcmeDirectory, BaseUrl, Database, Email, EmailFrom, Kind, LETS_ENCRYPT,
+    AbsPath, AcmeDirectory, BaseUrl, Count, Database, Email, EmailFrom, Kind, LETS_ENCRYPT,
     LETS_ENCRYPT_STAGING, Port, Proxy, Registration, ServerName, Text, Tls, TurnUri, YesNo,
 };
 
@@ -113,6 +113,15 @@ fn default_baseurl(a: &Given) -> Option<BaseUrl> {
 }
 
 answers! {
+    /// Adopt the existing homeserver.yaml (import-synapse's): its server name, database, public URL, registration and listeners are the answers, and it, its signing key and its secrets are never rewritten.
+    adopt: YesNo, opt {
+        clap: |a| a.num_args(0..=1).default_missing_value("yes"),
+        prompt: "Adopt the existing homeserver.yaml as it is?",
+        explain: "",
+        required: false,
+        default: none,
+        applies: |a| a.adopt.is_some(),
+    },
     /// The part after ':' in every user id (@alice:NAME). It can never change later.
     server_name: ServerName, one {
         value_name: "NAME",
@@ -324,6 +333,24 @@ answers! {
         required: true,
         default: none,
         applies: |a| !a.turn_uris.is_empty() && a.install_coturn != Some(YesNo::Yes),
+    },
+    /// Back the server up once a day into this directory (created 0700 root), with matrixctl backup.
+    backups: AbsPath, opt {
+        value_name: "DIR",
+        prompt: "Directory for daily backups (empty: none)",
+        explain: "",
+        required: false,
+        default: none,
+        applies: always,
+    },
+    /// How many daily backups to keep in --backups DIR (older ones are removed).
+    backups_keep: Count, opt {
+        value_name: "N",
+        prompt: "How many daily backups to keep",
+        explain: "",
+        required: false,
+        default: |_| Some(Count(7)),
+        applies: |a| a.backups.is_some(),
     },
     /// Generate URL previews (private ranges are never fetched).
     url_preview: YesNo, one {

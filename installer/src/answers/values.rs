@@ -356,3 +356,25 @@ impl FromStr for Port {
 }
 
 impl Value for Port {}
+
+/// A count of at least one (how many backups to keep).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub u32);
+
+impl fmt::Display for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for Count {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(Count(n)),
+            _ => Err(crate::tr!("val-count", value = format!("{s:?}"))),
+        }
+    }
+}
+
+impl Value for Count {}

@@ -96,7 +96,7 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
         None => PathBuf::from("/"),
     };
     let activate = root == Path::new("/");
-    let facts = facts::detect(&root, args.distro.as_deref())?;
+    let mut facts = facts::detect(&root, args.distro.as_deref())?;
     let layout = Layout::of(&facts);
     let interactive = !args.yes && printer.interactive();
     if interactive {
@@ -159,6 +159,24 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
             "hint-server-name-changed",
             keep = format!("--server-name {old}"),
             purge = "matrixctl uninstall --purge"
+        )));
+    }
+
+    if given.adopt.is_some_and(|y| y.yes()) {
+        let adopted = adopt(&root, &layout, &args.given, &mut given)?;
+        facts.adopted = Some(adopted);
+    } else if std::fs::read_to_string(existing::under(&root, &layout.config))
+        .is_ok_and(|t| t.starts_with(super::import_synapse::IMPORTED_HEAD))
+    {
+        // Ours would replace it, and its signing key with a new one: the server's identity.
+        return Err(CliError::failure(crate::tr!(
+            "err-install-imported",
+            path = layout.config.display(),
+            cmd = "matrixctl import-synapse"
+        ))
+        .hint(crate::tr!(
+            "hint-install-imported",
+            cmd = "matrixctl install --adopt"
         )));
     }
 
@@ -247,6 +265,89 @@ pub fn run(args: InstallArgs, printer: &Printer) -> Result<ExitStatus, CliError>
     }
 }
 
+/// `--adopt`: reads the existing homeserver.yaml and makes what it says the answers (over an
+/// earlier install's and the answers file's); a flag that says otherwise is an error, not
+/// silently overruled.
+fn adopt(
+    root: &Path,
+    layout: &Layout,
+    flags: &Given,
+    given: &mut Given,
+) -> Result<facts::adopt::Adopted, CliError> {
+    let host = existing::under(root, &layout.config);
+    if !host.exists() {
+        return Err(CliError::failure(crate::tr!(
+            "err-adopt-no-config",
+            path = layout.config.display()
+        ))
+        .hint(crate::tr!(
+            "hint-adopt-import",
+            cmd = "matrixctl import-synapse"
+        )));
+    }
+    let adopted = facts::adopt::read(&layout.config, &host).map_err(|e| {
+        CliError::failure(crate::tr!(
+            "err-adopt-config",
+            path = layout.config.display()
+        ))
+        .cause(e)
+        .hint(crate::tr!(
+            "hint-migrate-doctor",
+            cmd = format!("matrixctl doctor -c {}", host.display())
+        ))
+    })?;
+    let from_config = adopted_answers(&adopted).map_err(|e| {
+        CliError::failure(crate::tr!(
+            "err-adopt-config",
+            path = layout.config.display()
+        ))
+        .cause(e)
+    })?;
+    for q in answers::QUESTIONS {
+        let (config, flag) = ((q.get)(&from_config), (q.get)(flags));
+        if !config.is_empty() && !flag.is_empty() && config != flag {
+            return Err(CliError::usage(crate::tr!(
+                "err-adopt-conflict",
+                flag = q.flag(),
+                given = flag.join(","),
+                config = config.join(",")
+            ))
+            .hint(crate::tr!(
+                "hint-adopt-conflict",
+                flag = q.flag(),
+                path = layout.config.display()
+            )));
+        }
+    }
+    given.overlay(&from_config);
+    Ok(adopted)
+}
+
+/// The answers an adopted config gives: server name, database, public URL, federation,
+/// registration and (when it says) usage statistics.
+fn adopted_answers(ad: &facts::adopt::Adopted) -> Result<Given, String> {
+    use answers::{Registration, YesNo};
+    Ok(Given {
+        server_name: Some(ad.server_name.parse()?),
+        database: Some(match ad.database {
+            matrixd::config::Database::Postgres(_) => Database::Postgres,
+            matrixd::config::Database::Sqlite { .. } => Database::Sqlite,
+        }),
+        public_baseurl: ad.public_baseurl.as_deref().map(str::parse).transpose()?,
+        federation: Some(YesNo::from(ad.federation)),
+        registration: Some(
+            match (ad.enable_registration, ad.registration_requires_token) {
+                (false, _) => Registration::Closed,
+                (true, true) => Registration::Token,
+                (true, false) => Registration::Open,
+            },
+        ),
+        report_stats: ad.report_stats.map(YesNo::from),
+        adopt: Some(YesNo::Yes),
+        ..Given::default()
+    })
+}
+
 /// The SQLite database file of an existing install, when it holds data (the server creates it
 /// at its first start).
 fn sqlite_with_data(root: &Path, layout: &Layout) -> Option<PathBuf> {
@@ -328,6 +429,9 @@ fn execute(
             for n in &plan.notes {
                 printer.warn(n);
             }
+            if activate && a.adopt.is_some_and(|y| y.yes()) {
+                adopted_doctor(args, printer);
+            }
             if activate {
                 printer.note(crate::tr!(
                     "install-next",
@@ -363,14 +467,37 @@ fn execute(
     }
 }
 
+/// After `--adopt` runs the config it did not write: doctor's local checks on it (the network
+/// ones are `matrixctl doctor`'s), so what the imported config gets wrong shows now. Its
+/// findings do not make the install fail.
+fn adopted_doctor(args: &InstallArgs, printer: &Printer) {
+    printer.note(crate::tr!("install-adopt-doctor", cmd = "matrixctl doctor"));
+    let doctor = super::doctor::DoctorArgs {
+        offline: true,
+        distro: args.distro.clone(),
+        timeout: 20,
+        ..Default::default()
+    };
+    if !matches!(super::doctor::run(doctor, printer), Ok(ExitStatus::Success)) {
+        printer.warn(crate::tr!(
+            "install-adopt-doctor-failed",
+            cmd = "matrixctl doctor"
+        ));
+    }
+}
+
 /// Files install owns outside the config and data directories.
 pub fn owned_files(plan: &Plan) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for s in &plan.steps {
         match s {
             Step::File(f) => match &f.content {
+                // /etc/daily.local is the operator's: only our block in it is ours
+                // (uninstall takes that out).
                 Content::Template { id, .. }
-                    if !id.starts_with("homeserver") && !id.starts_with("log.") =>
+                    if !id.starts_with("homeserver")
+                        && !id.starts_with("log.")
+                        && *id != crate::render::BACKUP_DAILY_LOCAL.0 =>
                 {
                     out.push(f.path.clone())
                 }

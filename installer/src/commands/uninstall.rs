@@ -74,17 +74,20 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
         for c in &d.service.disable {
             let _ = system::run(&sub(c, &svc.name));
         }
-        // The certificate renewal timer (--tls acme), if install enabled one.
-        if let Some(timer) = d.renewal.timer.as_deref().map(Path::new)
-            && timer.exists()
-            && let Some(name) = timer.file_name()
-        {
-            let _ = system::run(&Cmd::new(vec![
-                "systemctl".into(),
-                "disable".into(),
-                "--now".into(),
-                name.to_string_lossy().into_owned(),
-            ]));
+        // The certificate renewal timer (--tls acme) and the backup timer (--backups), if
+        // install enabled them.
+        for timer in [&d.renewal.timer, &d.backup.timer] {
+            if let Some(timer) = timer.as_deref().map(Path::new)
+                && timer.exists()
+                && let Some(name) = timer.file_name()
+            {
+                let _ = system::run(&Cmd::new(vec![
+                    "systemctl".into(),
+                    "disable".into(),
+                    "--now".into(),
+                    name.to_string_lossy().into_owned(),
+                ]));
+            }
         }
     }
 
@@ -93,6 +96,8 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     let files = removals::installed_files(&layout, &receipt.files, &fs);
     let nginx_touched = removals::touches_nginx(&files);
     remove(&files, printer)?;
+    // Our block in a shared daily script (OpenBSD's /etc/daily.local); the rest stays.
+    remove(&removals::backup_block(&layout, &d.backup, &fs), printer)?;
     if service::manager_running(&svc) {
         for c in &d.service.after_unit_change {
             let _ = system::run(&sub(c, &svc.name));

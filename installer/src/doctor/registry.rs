@@ -159,6 +159,12 @@ pub fn all() -> Vec<CheckDef> {
             database::encoding
         ),
         def!(
+            "db.backups",
+            Database,
+            "with install --backups: the daily backup is scheduled and the newest is under 48 hours old",
+            database::backups
+        ),
+        def!(
             "tls.certificate",
             Tls,
             "the certificate file is readable and holds a certificate",

@@ -39,7 +39,18 @@ pub fn command(c: &Cmd) -> Result<Command, String> {
 
 /// Runs a planned command to completion, capturing its output.
 pub fn run(c: &Cmd) -> Result<Output, String> {
+    run_with(c, command(c)?)
+}
+
+/// Runs a command that must succeed with its standard output going into `to` (a file the
+/// caller opened: the command may run as a user who could not open it itself).
+pub fn run_ok_into(c: &Cmd, to: std::fs::File) -> Result<Output, String> {
     let mut cmd = command(c)?;
+    cmd.stdout(to);
+    checked(c, run_with(c, cmd)?)
+}
+
+fn run_with(c: &Cmd, mut cmd: Command) -> Result<Output, String> {
     let out = cmd.output().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             crate::tr!("exec-not-installed", cmd = c.argv[0], var = "PATH")
@@ -57,7 +68,10 @@ pub fn run(c: &Cmd) -> Result<Output, String> {
 
 /// Runs a command that must succeed; the error carries its exit code and output.
 pub fn run_ok(c: &Cmd) -> Result<Output, String> {
-    let out = run(c)?;
+    checked(c, run(c)?)
+}
+
+fn checked(c: &Cmd, out: Output) -> Result<Output, String> {
     if out.ok {
         Ok(out)
     } else {

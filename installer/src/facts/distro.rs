@@ -39,7 +39,9 @@ pub struct Distro {
     pub postgresql: Postgresql,
     pub coturn: Coturn,
     /// How `matrixctl renew-certs` runs unattended (`--tls acme`).
-    pub renewal: Renewal,
+    pub renewal: Schedule,
+    /// How `matrixctl backup` runs daily (`--backups DIR`).
+    pub backup: Schedule,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -131,13 +133,15 @@ pub struct Include {
     pub line: String,
 }
 
-/// The schedule of certificate renewal: a systemd timer (`systemd-timer`: `service` and
-/// `timer` unit files, then `enable`, and `start` when systemd runs), a daily script
-/// (`periodic`: `script`, run by the system's periodic(8) or crond), or `none` (a note says
-/// what to add to root's crontab).
+/// How a job of matrixctl runs unattended (certificate renewal, daily backups): a systemd
+/// timer (`systemd-timer`: `service` and `timer` unit files, then `enable`, and `start` when
+/// systemd runs), a daily script (`periodic`: `script`, run by the system's periodic(8) or
+/// crond), an entry in a daily script the system runs (`daily-local`: a marked block in
+/// `script`, OpenBSD's /etc/daily.local), or `none` (a note says what to add to root's
+/// crontab).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Renewal {
+pub struct Schedule {
     pub kind: String,
     #[serde(default)]
     pub service: Option<String>,

@@ -3,6 +3,7 @@
 //! manager runs, and where the matrixd binary to install is. Detection reads; it never writes.
 //! The probes themselves (also users, groups and pid files, for the executor) are `probe`.
 
+pub mod adopt;
 pub mod distro;
 pub mod package;
 pub mod probe;
@@ -52,6 +53,9 @@ pub struct Facts {
     pub ipv6: bool,
     /// The installed matrixd package, whose binary, service and user install then uses.
     pub packaged: Option<package::Packaged>,
+    /// `install --adopt`: what the existing homeserver.yaml says (read by the install command
+    /// only when adopting; `None` otherwise).
+    pub adopted: Option<adopt::Adopted>,
 }
 
 /// Parses os-release text (`KEY=value`, values optionally quoted).
@@ -159,6 +163,7 @@ pub fn detect(root: &Path, distro_override: Option<&str>) -> Result<Facts, CliEr
         matrixctl_source: std::env::current_exe().ok(),
         ipv6,
         packaged,
+        adopted: None,
     })
 }
 

@@ -17,6 +17,7 @@ pub fn build(
 ) -> Result<Plan, PlanError> {
     let c = Ctx::new(a, facts);
     let mut b = Builder::new(existing, new_secret);
+    steps::adopt::check(&c)?;
 
     steps::package::package(&c, &mut b)?;
     steps::packages::packages(&c, &mut b);
@@ -24,15 +25,23 @@ pub fn build(
     steps::postgres::postgres(&c, &mut b);
     steps::dirs::dirs(&c, &mut b);
     steps::binary::binary(&c, &mut b);
-    let secrets = steps::secrets::secrets(&c, &mut b);
+    // --adopt: the existing homeserver.yaml, its key and secrets stand; none is written.
+    let secrets = match c.adopted {
+        None => steps::secrets::secrets(&c, &mut b),
+        Some(_) => None,
+    };
     let tls = steps::tls::tls(&c, &mut b)?;
     let turn = steps::turn::turn(&c, &mut b)?;
-    steps::config::config(&c, &mut b, secrets.as_ref(), &tls, turn.as_ref())?;
+    match c.adopted {
+        None => steps::config::config(&c, &mut b, secrets.as_ref(), &tls, turn.as_ref())?,
+        Some(_) => steps::adopt::keep(&c, &mut b)?,
+    }
     if c.nginx {
         steps::well_known::well_known(&c, &mut b)?;
         steps::nginx::nginx(&c, &mut b, &tls)?;
     }
     steps::acme::files(&c, &mut b, &tls)?;
+    steps::backup::files(&c, &mut b)?;
     if c.coturn {
         steps::coturn::coturn(&c, &mut b, turn.as_ref())?;
     }
@@ -40,6 +49,7 @@ pub fn build(
     steps::answers_file::answers_file(&c, &mut b);
     steps::service::start(&c, &mut b);
     steps::acme::obtain(&c, &mut b, &tls);
+    steps::backup::enable(&c, &mut b);
     steps::health::health(&c, &mut b, &tls);
 
     Ok(b.finish(c.l))

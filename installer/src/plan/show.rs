@@ -315,6 +315,7 @@ pub fn changes_files(plan: &Plan) -> bool {
 fn data_what(what: &str) -> String {
     match what {
         "these answers, for re-runs" => tr!("plan-data-answers"),
+        crate::plan::steps::adopt::ADOPTED => tr!("plan-data-adopted"),
         other => other.to_string(),
     }
 }

@@ -4,9 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::facts::distro::Schedule;
 use crate::plan::existing::Existing;
 use crate::plan::layout::Layout;
-use crate::plan::model::{Plan, Step};
+use crate::plan::model::{Change, Content, FileStep, Owner, Plan, Step};
 
 fn plan(l: &Layout, steps: Vec<Step>) -> Plan {
     Plan {
@@ -46,6 +47,37 @@ pub fn touches_nginx(removals: &Plan) -> bool {
         }
         _ => false,
     })
+}
+
+/// The daily backup's block taken out of a shared daily script (`daily-local`: OpenBSD's
+/// /etc/daily.local), the operator's lines kept; nothing when the block is not there.
+pub fn backup_block(l: &Layout, sched: &Schedule, existing: &dyn Existing) -> Plan {
+    let mut steps = Vec::new();
+    if sched.kind == "daily-local"
+        && let Some(script) = sched.script.as_deref().map(Path::new)
+        && let Some(old) = existing.read(script)
+    {
+        let old = String::from_utf8_lossy(&old);
+        let text = crate::plan::steps::backup::without_block(&old);
+        if text != old {
+            steps.push(Step::File(FileStep {
+                path: script.to_path_buf(),
+                content: Content::Data {
+                    what: "daily.local",
+                    text,
+                },
+                mode: 0o644,
+                owner: Owner {
+                    user: "root".into(),
+                    group: "root".into(),
+                },
+                change: Change::Update,
+                create_only: false,
+                affects: crate::plan::model::Affects::Nothing,
+            }));
+        }
+    }
+    plan(l, steps)
 }
 
 /// `--purge`: the config (keys, secrets), data, log and run directories, and the web root.

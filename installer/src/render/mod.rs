@@ -26,6 +26,10 @@ pub const ACME_RENEW: TemplateId = TemplateId("acme/renew.toml.tera");
 pub const ACME_SERVICE: TemplateId = TemplateId("acme/renew-certs.service.tera");
 pub const ACME_TIMER: TemplateId = TemplateId("acme/renew-certs.timer.tera");
 pub const ACME_PERIODIC: TemplateId = TemplateId("acme/renew-certs-periodic.sh.tera");
+pub const BACKUP_SERVICE: TemplateId = TemplateId("backup/backup.service.tera");
+pub const BACKUP_TIMER: TemplateId = TemplateId("backup/backup.timer.tera");
+pub const BACKUP_PERIODIC: TemplateId = TemplateId("backup/backup-periodic.sh.tera");
+pub const BACKUP_DAILY_LOCAL: TemplateId = TemplateId("backup/daily.local.tera");
 /// What packaging/pkggen renders for the packages (packaging/manifest.toml), not `install`.
 pub const PACKAGE_HOMESERVER: TemplateId = TemplateId("package/homeserver.yaml.tera");
 pub const PACKAGE_SETUP: TemplateId = TemplateId("package/setup.sh.tera");
@@ -94,6 +98,22 @@ pub const TEMPLATES: &[(TemplateId, &str)] = &[
     (
         ACME_PERIODIC,
         include_str!("../../../templates/acme/renew-certs-periodic.sh.tera"),
+    ),
+    (
+        BACKUP_SERVICE,
+        include_str!("../../../templates/backup/backup.service.tera"),
+    ),
+    (
+        BACKUP_TIMER,
+        include_str!("../../../templates/backup/backup.timer.tera"),
+    ),
+    (
+        BACKUP_PERIODIC,
+        include_str!("../../../templates/backup/backup-periodic.sh.tera"),
+    ),
+    (
+        BACKUP_DAILY_LOCAL,
+        include_str!("../../../templates/backup/daily.local.tera"),
     ),
     (
         PACKAGE_HOMESERVER,

@@ -470,3 +470,62 @@ fn persian_report_of_a_broken_config_words_the_loaders_problems() {
         assert!(en.contains(what), "{what} missing from:\n{en}");
     }
 }
+
+#[test]
+fn issue_17_db_backups_skips_without_backups_and_judges_the_newest_archives_age() {
+    use crate::doctor_support::{Conf, expect, free_port};
+    use matrixctl::doctor::Status;
+    use matrixctl::doctor::checks::database::{judge_backup_age, newest_backup};
+    use std::time::{Duration, SystemTime};
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Conf::new(dir.path(), free_port()).write();
+    // No answers file (or one without backups): nothing to check.
+    expect(&cfg, "db.backups", &["--distro", "debian"], "skip");
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    std::fs::write(
+        dir.path().join("matrixctl-answers.toml"),
+        format!(
+            "server_name = \"example.test\"\nbackups = \"{}\"\n",
+            backups.display()
+        ),
+    )
+    .unwrap();
+    // Backups asked for, but this machine has no backup timer: a warning saying so.
+    let summary = expect(&cfg, "db.backups", &["--distro", "debian"], "warn");
+    assert!(summary.contains("matrixd-backup.timer"), "{summary}");
+
+    // The archives: another server's and other files do not count; the newest one does.
+    assert_eq!(newest_backup(&backups, "example.test").unwrap(), None);
+    for name in [
+        "matrixd-backup-example.test-20261201T000000000Z.tar.gz",
+        "matrixd-backup-other.test-20261202T000000000Z.tar.gz",
+        "notes.txt",
+    ] {
+        std::fs::write(backups.join(name), b"x").unwrap();
+    }
+    let (when, path) = newest_backup(&backups, "example.test").unwrap().unwrap();
+    assert!(path.ends_with("matrixd-backup-example.test-20261201T000000000Z.tar.gz"));
+    let judge = |age_hours: u64| {
+        judge_backup_age(
+            Some((when, path.clone())),
+            when + Duration::from_secs(age_hours * 3600),
+            &backups,
+            "matrixctl backup --to DIR --keep 7",
+        )
+    };
+    assert_eq!(judge(0).status, Status::Ok);
+    assert_eq!(judge(47).status, Status::Ok);
+    let old = judge(48);
+    assert_eq!(old.status, Status::Warn);
+    assert!(
+        old.fix
+            .as_ref()
+            .unwrap()
+            .to_string()
+            .contains("matrixctl backup --to DIR --keep 7")
+    );
+    let none = judge_backup_age(None, SystemTime::now(), &backups, "x");
+    assert_eq!(none.status, Status::Warn);
+}

@@ -17,7 +17,14 @@ use crate::{matrixctl, stderr, stdout};
 const FAMILIES: &[&str] = &[
     "debian", "fedora", "opensuse", "arch", "alpine", "freebsd", "openbsd",
 ];
-const ANSWER_SETS: &[&str] = &["basic", "postgres-full", "direct", "acme", "acme-direct"];
+const ANSWER_SETS: &[&str] = &[
+    "basic",
+    "postgres-full",
+    "direct",
+    "acme",
+    "acme-direct",
+    "backups",
+];
 
 fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -36,6 +43,7 @@ fn test_facts(family: &str) -> Facts {
         matrixctl_source: Some(PathBuf::from("/opt/matrixctl/bin/matrixctl")),
         ipv6: true,
         packaged: None,
+        adopted: None,
     }
 }
 
@@ -427,6 +435,16 @@ pub fn facts_under(dir: &Path, family: &str) -> Facts {
     }
     if let Some(l) = &mut d.nginx.enable_link {
         p(l);
+    }
+    // The renewal and backup schedules' files too (a test applying the plan must not write
+    // into this machine's /etc).
+    for sched in [&mut d.renewal, &mut d.backup] {
+        for s in [&mut sched.service, &mut sched.timer, &mut sched.script]
+            .into_iter()
+            .flatten()
+        {
+            p(s);
+        }
     }
     d.nginx.webroot_in_chroot = None;
     f.matrixd_source = None;
@@ -1365,4 +1383,440 @@ fn issue_19_the_renewal_timer_passes_systemd_analyze_and_the_daily_script_shellc
             stderr(&out)
         );
     }
+}
+
+/// The answers of set `name` with backups into `dir` (keeping `keep`).
+fn with_backups(name: &str, dir: &Path, keep: u32) -> Answers {
+    let mut a = answer_set(name);
+    a.backups = Some(dir.to_str().unwrap().parse().unwrap());
+    a.backups_keep = Some(answers::Count(keep));
+    a
+}
+
+#[test]
+fn issue_17_backups_plan_a_root_only_directory_and_the_distros_daily_schedule() {
+    let dir = Path::new("/var/backups/matrixd");
+    let step_of = |plan: &Plan, path: &str| {
+        plan.steps
+            .iter()
+            .find(|s| match s {
+                Step::File(f) => f.path == Path::new(path),
+                Step::Dir { path: p, .. } => p == Path::new(path),
+                _ => false,
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("no step for {path}"))
+    };
+    let debian = plan::build(
+        &with_backups("basic", dir, 3),
+        &test_facts("debian"),
+        &memory(),
+        &mut counter(),
+    )
+    .unwrap();
+    match step_of(&debian, "/var/backups/matrixd") {
+        Step::Dir { mode, owner, .. } => {
+            assert_eq!(mode, 0o700);
+            assert_eq!(owner.user, "root");
+        }
+        other => panic!("{other:?}"),
+    }
+    let service = rendered(&debian, "backup/backup.service.tera");
+    assert!(
+        service.contains(
+            "ExecStart=/usr/local/bin/matrixctl backup --quiet --config /etc/matrixd/homeserver.yaml --to /var/backups/matrixd --keep 3"
+        ),
+        "{service}"
+    );
+    // Install's own files: uninstall removes them.
+    let owned = matrixctl::commands::install::owned_files(&debian);
+    for p in [
+        "/etc/systemd/system/matrixd-backup.service",
+        "/etc/systemd/system/matrixd-backup.timer",
+    ] {
+        assert!(owned.contains(&PathBuf::from(p)), "{p}: {owned:?}");
+    }
+    let timer = rendered(&debian, "backup/backup.timer.tera");
+    assert!(timer.contains("OnCalendar=daily") && timer.contains("Persistent=true"));
+    let shown = plan::show::render(&debian, false);
+    for want in [
+        "/var/backups/matrixd/",
+        "/etc/systemd/system/matrixd-backup.timer",
+        "systemctl enable matrixd-backup.timer",
+        "/usr/local/bin/matrixctl ",
+    ] {
+        assert!(shown.contains(want), "{want}:\n{shown}");
+    }
+    // Inside the data directory: refused (archives would hold the older ones; --purge).
+    let e = plan::build(
+        &with_backups("basic", Path::new("/var/lib/matrixd/backups"), 3),
+        &test_facts("debian"),
+        &memory(),
+        &mut counter(),
+    )
+    .unwrap_err();
+    assert!(
+        e.message.contains("is inside /var/lib/matrixd"),
+        "{}",
+        e.message
+    );
+    // Without --backups: nothing of it.
+    let plain = plan::build(
+        &answer_set("basic"),
+        &test_facts("debian"),
+        &memory(),
+        &mut counter(),
+    )
+    .unwrap();
+    let shown = plan::show::render(&plain, false);
+    assert!(!shown.contains("backup"), "{shown}");
+    // A re-run over what the plan wrote changes nothing; another count rewrites the service only.
+    let mut m = memory();
+    for s in &debian.steps {
+        match s {
+            Step::File(f) => {
+                if let Content::Template { text, .. } = &f.content {
+                    m.files.insert(f.path.clone(), text.clone().into_bytes());
+                }
+            }
+            Step::Dir { path, .. } => {
+                m.files.insert(path.clone(), Vec::new());
+            }
+            _ => {}
+        }
+    }
+    let again = plan::build(
+        &with_backups("basic", dir, 3),
+        &test_facts("debian"),
+        &m,
+        &mut counter(),
+    )
+    .unwrap();
+    for p in [
+        "/var/backups/matrixd",
+        "/etc/systemd/system/matrixd-backup.service",
+        "/etc/systemd/system/matrixd-backup.timer",
+    ] {
+        match step_of(&again, p) {
+            Step::File(f) => assert_eq!(f.change, Change::Unchanged, "{p}"),
+            Step::Dir { change, .. } => assert_eq!(change, Change::Unchanged, "{p}"),
+            _ => unreachable!(),
+        }
+    }
+    let other = plan::build(
+        &with_backups("basic", dir, 5),
+        &test_facts("debian"),
+        &m,
+        &mut counter(),
+    )
+    .unwrap();
+    let changed: Vec<PathBuf> = other
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::File(f) if f.change.changes() && !matches!(f.content, Content::Copy(_)) => {
+                Some(f.path.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        changed.contains(&PathBuf::from("/etc/systemd/system/matrixd-backup.service"))
+            && !changed.contains(&PathBuf::from("/etc/systemd/system/matrixd-backup.timer")),
+        "{changed:?}"
+    );
+
+    // OpenBSD: a marked block in /etc/daily.local, the operator's lines kept; a re-run leaves
+    // it as it is, and uninstall takes only the block out.
+    let mut m = memory();
+    m.files
+        .insert("/etc/daily.local".into(), b"echo operator's own\n".to_vec());
+    let openbsd = plan::build(
+        &with_backups("basic", dir, 7),
+        &test_facts("openbsd"),
+        &m,
+        &mut counter(),
+    )
+    .unwrap();
+    let Step::File(daily) = step_of(&openbsd, "/etc/daily.local") else {
+        unreachable!()
+    };
+    assert_eq!(daily.change, Change::Update);
+    let Content::Template { text, .. } = &daily.content else {
+        unreachable!()
+    };
+    assert!(
+        text.starts_with("echo operator's own\n# BEGIN matrixd backup")
+            && text.contains("matrixctl backup --quiet --config /etc/matrixd/homeserver.yaml --to /var/backups/matrixd --keep 7"),
+        "{text}"
+    );
+    assert!(
+        !matrixctl::commands::install::owned_files(&openbsd)
+            .contains(&PathBuf::from("/etc/daily.local")),
+        "uninstall must not delete the operator's daily.local"
+    );
+    m.files
+        .insert("/etc/daily.local".into(), text.clone().into_bytes());
+    let again = plan::build(
+        &with_backups("basic", dir, 7),
+        &test_facts("openbsd"),
+        &m,
+        &mut counter(),
+    )
+    .unwrap();
+    let Step::File(daily) = step_of(&again, "/etc/daily.local") else {
+        unreachable!()
+    };
+    assert_eq!(daily.change, Change::Unchanged);
+    let f = test_facts("openbsd");
+    let removal = matrixctl::plan::uninstall::backup_block(&Layout::of(&f), &f.distro.backup, &m);
+    match removal.steps.as_slice() {
+        [Step::File(f)] => match &f.content {
+            Content::Data { text, .. } => assert_eq!(text, "echo operator's own\n"),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn issue_17_the_backup_units_pass_systemd_analyze_and_the_daily_scripts_shellcheck() {
+    let (Some(analyze), Some(shellcheck)) = (
+        testkit::tool("systemd-analyze"),
+        testkit::tool("shellcheck"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = facts_under(dir.path(), "debian");
+    // ExecStart must name an existing binary: the test binary stands in for matrixctl.
+    let exe = std::env::current_exe().unwrap();
+    f.distro.paths.bin = exe.with_file_name("matrixd").to_string_lossy().into_owned();
+    let a = with_backups("basic", &dir.path().join("backups"), 7);
+    let plan = plan::build(&a, &f, &memory(), &mut counter()).unwrap();
+    let service = rendered(&plan, "backup/backup.service.tera").replace(
+        &exe.with_file_name("matrixctl")
+            .to_string_lossy()
+            .into_owned(),
+        &exe.to_string_lossy(),
+    );
+    std::fs::write(dir.path().join("matrixd-backup.service"), service).unwrap();
+    std::fs::write(
+        dir.path().join("matrixd-backup.timer"),
+        rendered(&plan, "backup/backup.timer.tera"),
+    )
+    .unwrap();
+    let out = Command::new(&analyze)
+        .arg("verify")
+        .arg(dir.path().join("matrixd-backup.service"))
+        .arg(dir.path().join("matrixd-backup.timer"))
+        .output()
+        .unwrap();
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    let relevant: Vec<&str> = all
+        .lines()
+        .filter(|l| l.contains("matrixd-backup"))
+        .collect();
+    assert!(
+        out.status.success() && relevant.is_empty(),
+        "systemd-analyze verify:\n{all}"
+    );
+    for (family, id) in [
+        ("alpine", "backup/backup-periodic.sh.tera"),
+        ("freebsd", "backup/backup-periodic.sh.tera"),
+        ("openbsd", "backup/daily.local.tera"),
+    ] {
+        let a = with_backups("basic", Path::new("/var/backups/matrixd"), 7);
+        let plan = plan::build(&a, &test_facts(family), &memory(), &mut counter()).unwrap();
+        let mut text = rendered(&plan, id);
+        if !text.starts_with("#!") {
+            text = format!("#!/bin/sh\n{text}");
+        }
+        let path = dir.path().join(format!("{family}-backup"));
+        std::fs::write(&path, &text).unwrap();
+        let out = Command::new(&shellcheck)
+            .args(["-s", "sh"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "shellcheck rejects the {family} script:\n{}{}\n{text}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn issue_17_the_backup_services_command_line_backs_up_an_installed_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = facts_under(dir.path(), "debian");
+    let backups = dir.path().join("backups");
+    let a = with_backups("basic", &backups, 1);
+    let fs = matrixctl::plan::existing::Fs { root: "/".into() };
+    let plan = plan::build(&a, &f, &fs, &mut matrixd::keys::random_secret).unwrap();
+    apply_without_activation(&plan);
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&backups).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    // The server creates its SQLite file at its first start: an empty one stands in.
+    let config = matrixd::config::load_files(std::slice::from_ref(&plan.config_path))
+        .0
+        .unwrap();
+    let matrixd::config::Database::Sqlite { path: db } = &config.database else {
+        panic!("{:?}", config.database)
+    };
+    std::fs::write(db, b"").unwrap();
+    let service = rendered(&plan, "backup/backup.service.tera");
+    let exec = service
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .unwrap();
+    let argv: Vec<&str> = exec.split_whitespace().collect();
+    assert_eq!(
+        argv[0],
+        Layout::of(&f).matrixctl.to_str().unwrap(),
+        "the unit runs the matrixctl install placed beside matrixd"
+    );
+    let archives = || {
+        std::fs::read_dir(&backups)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tar.gz"))
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..2 {
+        let out = matrixctl().args(&argv[1..]).output().unwrap();
+        assert!(out.status.success(), "{exec}:\n{}", stderr(&out));
+    }
+    // --keep 1: the second run removed the first archive.
+    let left = archives();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        left[0].starts_with("matrixd-backup-example.org-"),
+        "{left:?}"
+    );
+}
+
+/// What `install --adopt` plans over an imported config (issue 18), planned directly: the
+/// config and the key it names kept, no secrets, key or log config of ours, the service user
+/// given the files, nginx forwarding to the config's listener, PostgreSQL's role and database
+/// as the config names them; and what would need the config rewritten, refused.
+#[test]
+fn issue_18_adopt_plans_around_the_existing_config_and_never_writes_it() {
+    use matrixctl::facts::adopt::Adopted;
+    let pg = |host: Option<&str>| {
+        matrixd::config::Database::Postgres(matrixd::config::PostgresArgs {
+            user: Some("synapse_user".into()),
+            password: None,
+            dbname: Some("imported".into()),
+            host: host.map(str::to_string),
+            port: None,
+            cp_min: 1,
+            cp_max: 4,
+            sslmode: None,
+            sslrootcert: None,
+            application_name: None,
+            connect_timeout: None,
+            allow_unsafe_locale: false,
+        })
+    };
+    let adopted = Adopted {
+        config: "/etc/matrixd/homeserver.yaml".into(),
+        server_name: "example.org".into(),
+        public_baseurl: Some("https://example.org/".into()),
+        database: pg(Some("/var/run/postgresql")),
+        http_port: Some(8765),
+        federation: true,
+        tls_listener: false,
+        signing_key: "/etc/matrixd/example.org.signing.key".into(),
+        media_store: "/var/lib/matrixd/media_store".into(),
+        enable_registration: false,
+        registration_requires_token: false,
+        report_stats: Some(false),
+    };
+    let mut f = test_facts("debian");
+    f.adopted = Some(adopted.clone());
+    let mut a = answer_set("basic");
+    a.adopt = Some(YesNo::Yes);
+    a.database = answers::Database::Postgres;
+    let mut m = memory();
+    m.files.insert(
+        "/etc/matrixd/homeserver.yaml".into(),
+        b"server_name: example.org # import-synapse's\n".to_vec(),
+    );
+    m.files.insert(
+        "/etc/matrixd/example.org.signing.key".into(),
+        b"ed25519 a_x k".to_vec(),
+    );
+    let plan = plan::build(&a, &f, &m, &mut counter()).unwrap();
+    let shown = plan::show::render(&plan, false);
+    let file = |p: &str| {
+        plan.steps.iter().find_map(|s| match s {
+            Step::File(fs) if fs.path == Path::new(p) => Some(fs.clone()),
+            _ => None,
+        })
+    };
+    let config = file("/etc/matrixd/homeserver.yaml").unwrap();
+    assert_eq!(config.change, Change::Keep);
+    assert!(config.create_only);
+    let key = file("/etc/matrixd/example.org.signing.key").unwrap();
+    assert_eq!((key.change, key.create_only), (Change::Keep, true));
+    for never in [
+        "/etc/matrixd/signing.key",
+        "/etc/matrixd/log.config",
+        "/etc/matrixd/secrets/form_secret",
+    ] {
+        assert!(file(never).is_none(), "{never}:\n{shown}");
+    }
+    assert!(!shown.contains("templates/homeserver.yaml.tera"), "{shown}");
+    assert!(
+        shown
+            .contains("give the adopted config, its signing key and the data directory to matrixd"),
+        "{shown}"
+    );
+    assert!(rendered(&plan, "nginx/site.conf.tera").contains("proxy_pass http://127.0.0.1:8765;"));
+    assert!(
+        shown.contains("createuser -h /var/run/postgresql -U postgres synapse_user")
+            && shown.contains("--owner=synapse_user imported"),
+        "{shown}"
+    );
+    // A re-run plans the same (nothing of the config changes).
+    assert_eq!(plan, plan::build(&a, &f, &m, &mut counter()).unwrap());
+
+    // Another server's PostgreSQL: nothing of PostgreSQL is installed or created here.
+    let mut remote = f.clone();
+    remote.adopted.as_mut().unwrap().database = pg(Some("db.example.org"));
+    let shown = plan::show::render(
+        &plan::build(&a, &remote, &m, &mut counter()).unwrap(),
+        false,
+    );
+    assert!(
+        !shown.contains("createuser") && !shown.contains("postgresql"),
+        "{shown}"
+    );
+
+    // What needs homeserver.yaml rewritten, or cannot run from the installed service: refused.
+    let refused = |a: &Answers, f: &Facts, m: &Memory| {
+        plan::build(a, f, m, &mut counter()).unwrap_err().message
+    };
+    let mut direct = a.clone();
+    direct.tls = Tls::Direct;
+    assert!(refused(&direct, &f, &m).contains("needs a TLS listener"));
+    let mut outside = f.clone();
+    outside.adopted.as_mut().unwrap().media_store = "/srv/synapse/media".into();
+    assert!(refused(&a, &outside, &m).contains("/srv/synapse/media is outside /var/lib/matrixd"));
+    let mut no_key = memory();
+    no_key.files.insert(
+        "/etc/matrixd/homeserver.yaml".into(),
+        b"server_name: example.org\n".to_vec(),
+    );
+    assert!(refused(&a, &f, &no_key).contains("does not exist"));
+    let mut no_listener = f.clone();
+    no_listener.adopted.as_mut().unwrap().http_port = None;
+    assert!(refused(&a, &no_listener, &m).contains("no plain-HTTP listener"));
 }

@@ -173,8 +173,13 @@ fn persian_wizard_in_a_terminal() {
     // A yes/no question is a choice between Persian words: Down picks "no".
     t.wait_for("آمار استفاده");
     t.send(&["Down", "Enter"]);
-    for question in ["سرور SMTP", "coturn", "نشانی‌های TURN", "پیش‌نمایش پیوندها"]
-    {
+    for question in [
+        "سرور SMTP",
+        "coturn",
+        "نشانی‌های TURN",
+        "پوشه‌ی پشتیبان‌های روزانه",
+        "پیش‌نمایش پیوندها",
+    ] {
         t.wait_for(question);
         t.send(&["Enter"]);
     }

@@ -17,6 +17,7 @@ fn layout() -> Layout {
         matrixctl_source: None,
         ipv6: true,
         packaged: None,
+        adopted: None,
     })
 }
 

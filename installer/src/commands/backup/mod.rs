@@ -251,18 +251,16 @@ pub fn run(args: BackupArgs, printer: &Printer) -> Result<ExitStatus, CliError> 
             }
         }
         Database::Postgres(a) => {
+            // pg_dump writes to a file opened here: it may run as the database's OS user,
+            // who cannot enter a backup directory only root may (install --backups makes one).
             let dump = staging.path().join("postgres.dump");
             let cmd = pg_tool(
                 "pg_dump",
                 a,
-                vec![
-                    "--format=custom".into(),
-                    "--no-owner".into(),
-                    format!("--file={}", dump.display()),
-                ],
+                vec!["--format=custom".into(), "--no-owner".into()],
             );
-            give_to(staging.path(), &cmd);
-            system::run_ok(&cmd).map_err(|e| {
+            let into = crate::exec::fs::create_private(&dump, 0o600).map_err(|e| fail(&e))?;
+            system::run_ok_into(&cmd, into).map_err(|e| {
                 CliError::failure(tr!("err-backup-pg-dump", db = pg_name(a))).cause(e)
             })?;
             printer.status(

@@ -15,6 +15,7 @@ use matrixd::config::import::{Change, ImportPaths, KeyChange};
 use matrixd::config::{Config, Database, PostgresArgs};
 use matrixd::store::synapse::{self, Import, Step, SynapseDb};
 
+use crate::commands::migrate_db::target::{self, Dest};
 use crate::error::{CliError, ExitStatus};
 use crate::facts;
 use crate::plan::Layout;
@@ -111,25 +112,42 @@ fn out_paths(args: &ImportSynapseArgs) -> Result<Out, CliError> {
     })
 }
 
-fn target_database(args: &ImportSynapseArgs, out: &Out) -> Result<Database, CliError> {
+/// matrixd's database: an SQLite file in the data directory, or PostgreSQL — as root without
+/// `--pg-host`/`--pg-port`/`--pg-password-file`, this machine's, with its role and database
+/// created as `migrate-db` creates them (`Dest::Local`), else what the `--pg-*` flags say.
+fn target_database(
+    args: &ImportSynapseArgs,
+    out: &Out,
+    local: Option<&facts::Facts>,
+) -> Result<(Database, Option<Dest>), CliError> {
     match args.database {
-        TargetDb::Sqlite => Ok(Database::Sqlite {
-            path: out.data_dir.join("homeserver.db"),
-        }),
-        TargetDb::Postgres => Ok(Database::Postgres(args.pg.postgres_args(PostgresArgs {
-            user: None,
-            password: None,
-            dbname: None,
-            host: None,
-            port: None,
-            cp_min: 2,
-            cp_max: 10,
-            sslmode: None,
-            sslrootcert: None,
-            application_name: None,
-            connect_timeout: None,
-            allow_unsafe_locale: false,
-        })?)),
+        TargetDb::Sqlite => Ok((
+            Database::Sqlite {
+                path: out.data_dir.join("homeserver.db"),
+            },
+            None,
+        )),
+        TargetDb::Postgres => {
+            let base = PostgresArgs {
+                user: None,
+                password: None,
+                dbname: None,
+                host: None,
+                port: None,
+                cp_min: 2,
+                cp_max: 10,
+                sslmode: None,
+                sslrootcert: None,
+                application_name: None,
+                connect_timeout: None,
+                allow_unsafe_locale: false,
+            };
+            let dest = match target::choose(&args.pg, local, base.clone())? {
+                Some(d) => d,
+                None => Dest::Flags(args.pg.postgres_args(base)?),
+            };
+            Ok((Database::Postgres(dest.args().clone()), Some(dest)))
+        }
     }
 }
 
@@ -171,7 +189,8 @@ pub fn run(args: ImportSynapseArgs, printer: &Printer) -> Result<ExitStatus, Cli
     })?;
     checks::refuse_if_running(&synapse, printer)?;
     checks::refuse_if_matrixd_runs(&out.config, printer)?;
-    let target = target_database(&args, &out)?;
+    let local = target::local_facts(args.distro.as_deref());
+    let (target, dest) = target_database(&args, &out, local.as_ref())?;
     checks::refuse_overlap(&synapse, &target, &out.data_dir)?;
 
     let rt = runtime()?;
@@ -210,6 +229,7 @@ pub fn run(args: ImportSynapseArgs, printer: &Printer) -> Result<ExitStatus, Cli
         &PlanView {
             synapse: &synapse,
             target: &target,
+            create: dest.as_ref().and_then(target::plan_line),
             out: &out,
             key_to: &key_to,
             steps: &steps,
@@ -232,6 +252,9 @@ pub fn run(args: ImportSynapseArgs, printer: &Printer) -> Result<ExitStatus, Cli
         return Ok(ExitStatus::Failure);
     }
 
+    if let (Some(dest), Some(f)) = (&dest, &local) {
+        target::create(dest, f, printer)?;
+    }
     copy_signing_key(&synapse.signing_key_path, &key_to, printer)?;
     std::fs::create_dir_all(out.data_dir.join("media_store")).map_err(|e| {
         CliError::failure(tr!("err-import-write", path = out.data_dir.display())).cause(e)
@@ -286,7 +309,7 @@ pub fn run(args: ImportSynapseArgs, printer: &Printer) -> Result<ExitStatus, Cli
     printer.note(tr!(
         "import-next",
         cmd = format!("matrixd -c {}", out.config.display()),
-        install = "matrixctl install"
+        install = "matrixctl install --adopt"
     ));
     Ok(ExitStatus::Success)
 }
@@ -298,6 +321,8 @@ async fn count_rows(src: &SynapseDb, step: &Step) -> Result<i64, matrixd::store:
 struct PlanView<'a> {
     synapse: &'a Config,
     target: &'a Database,
+    /// The role and database made first (a local PostgreSQL).
+    create: Option<String>,
     out: &'a Out,
     key_to: &'a Path,
     steps: &'a [Step],
@@ -317,6 +342,9 @@ fn show_plan(printer: &Printer, p: &PlanView<'_>, dry_run: bool) {
         db = describe(&p.synapse.database),
         name = &p.synapse.server_name
     ));
+    if let Some(c) = &p.create {
+        line(c.clone());
+    }
     line(tr!("import-plan-target", db = describe(p.target)));
     let width = p.steps.iter().map(|s| s.name().len()).max().unwrap_or(0);
     for (s, n) in p.steps.iter().zip(p.counts) {
@@ -498,6 +526,11 @@ async fn copy_and_verify(
     Ok(checks)
 }
 
+/// The first line of the homeserver.yaml an import writes (`install` knows it by it: such a
+/// config is adopted with `install --adopt`, never overwritten).
+pub const IMPORTED_HEAD: &str =
+    "# matrixd configuration, translated from Synapse's by `matrixctl import-synapse`.";
+
 /// Writes the new homeserver.yaml (an existing file kept beside it), with the report of
 /// changed and dropped keys as its head, and loads it back with the server's loader.
 fn write_config(
@@ -511,9 +544,7 @@ fn write_config(
     };
     let body = matrixd::config::import::to_yaml(top).map_err(|e| fail(&e))?;
     // The file's head is for people reading the file; it stays in English like the config.
-    let mut text = String::from(
-        "# matrixd configuration, translated from Synapse's by `matrixctl import-synapse`.\n",
-    );
+    let mut text = format!("{IMPORTED_HEAD}\n");
     for c in changes {
         let what = match &c.change {
             Change::Moved { from, to } if from.is_empty() => format!("set to {to}"),

@@ -5,6 +5,7 @@
 //! only after verification rewrites the `database` section of homeserver.yaml (the old file
 //! kept beside it) and starts the installed service again.
 
+pub(crate) mod target;
 mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -15,12 +16,12 @@ use matrixd::config::{Config, Database, PostgresArgs, Secret};
 use matrixd::store::copy::{self, CopyError, Source, Table, Target, TargetState};
 
 use crate::error::{CliError, ExitStatus};
-use crate::exec::{service, system};
+use crate::exec::service;
 use crate::facts::{self, Facts};
-use crate::plan::steps::postgres;
 use crate::plan::{Layout, matrixd_service};
 use crate::tr;
 use crate::ui::Printer;
+use target::Dest;
 
 #[derive(Args, Debug, Default)]
 pub struct MigrateDbArgs {
@@ -64,7 +65,7 @@ pub struct PgFlags {
 }
 
 impl PgFlags {
-    fn given(&self) -> bool {
+    pub(crate) fn given(&self) -> bool {
         self.pg_host.is_some()
             || self.pg_port.is_some()
             || self.pg_user.is_some()
@@ -99,22 +100,6 @@ impl PgFlags {
             port: self.pg_port,
             ..base
         })
-    }
-}
-
-/// Where the target comes from.
-enum Dest {
-    /// From the `--pg-*` flags.
-    Flags(PostgresArgs),
-    /// This machine's PostgreSQL, role and database created as its superuser (root only).
-    Local(PostgresArgs),
-}
-
-impl Dest {
-    fn args(&self) -> &PostgresArgs {
-        match self {
-            Dest::Flags(a) | Dest::Local(a) => a,
-        }
     }
 }
 
@@ -293,8 +278,8 @@ pub fn run(args: MigrateDbArgs, printer: &Printer) -> Result<ExitStatus, CliErro
         return Ok(ExitStatus::Failure);
     }
 
-    if let (Dest::Local(a), Some(f)) = (&target, installed) {
-        create_local_database(f, a, printer)?;
+    if let Some(f) = installed {
+        target::create(&target, f, printer)?;
     }
 
     if pending > 0 {
@@ -433,22 +418,14 @@ fn target_args(args: &MigrateDbArgs, installed: Option<&Facts>) -> Result<Dest, 
         connect_timeout: None,
         allow_unsafe_locale: false,
     };
-    if args.pg.given() {
-        return Ok(Dest::Flags(args.pg.postgres_args(base)?));
-    }
-    match installed {
-        Some(f) if nix::unistd::geteuid().is_root() => Ok(Dest::Local(PostgresArgs {
-            user: Some(f.distro.user.name.clone()),
-            dbname: Some("matrixd".into()),
-            host: Some(f.distro.postgresql.socket_dir.clone()),
-            ..base
-        })),
-        _ => Err(CliError::usage(tr!("err-migrate-no-target")).hint(tr!(
+    // Only the installed server's target is this machine's PostgreSQL.
+    target::choose(&args.pg, installed, base)?.ok_or_else(|| {
+        CliError::usage(tr!("err-migrate-no-target")).hint(tr!(
             "hint-migrate-target",
             flags = "--pg-host --pg-user --pg-database --pg-password-file",
             sudo = "sudo"
-        ))),
-    }
+        ))
+    })
 }
 
 struct PlanView<'a> {
@@ -483,12 +460,8 @@ fn show_plan(printer: &Printer, p: &PlanView<'_>, dry_run: bool) {
     if p.pending > 0 {
         line(tr!("migrate-plan-upgrade", n = p.pending));
     }
-    if let Dest::Local(a) = p.target {
-        line(tr!(
-            "migrate-plan-create",
-            role = a.user.as_deref().unwrap_or(""),
-            db = a.dbname.as_deref().unwrap_or("")
-        ));
+    if let Some(l) = target::plan_line(p.target) {
+        line(l);
     }
     line(tr!("migrate-plan-target", db = describe(p.target.args())));
     let width = p.tables.iter().map(|t| t.name.len()).max().unwrap_or(0);
@@ -519,26 +492,6 @@ fn config_file_with_database(args: &[PathBuf]) -> PathBuf {
         .or_else(|| args.first())
         .cloned()
         .unwrap_or_default()
-}
-
-/// Creates the role and the database (UTF8, C collation) on this machine's PostgreSQL as its
-/// superuser, unless they exist.
-fn create_local_database(f: &Facts, a: &PostgresArgs, printer: &Printer) -> Result<(), CliError> {
-    let pg = &f.distro.postgresql;
-    let role = a.user.clone().unwrap_or_default();
-    let db = a.dbname.clone().unwrap_or_default();
-    let psql = |sql: String| postgres::superuser_sql(pg, sql);
-    let fail = |e: String| CliError::failure(tr!("err-migrate-create-db", db = &db)).cause(e);
-    let exists = |sql: String| system::run_ok(&psql(sql)).map(|o| o.stdout.trim() == "1");
-    if !exists(format!("SELECT 1 FROM pg_roles WHERE rolname = '{role}'")).map_err(fail)? {
-        printer.status("Creating", tr!("migrate-creating-role", role = &role));
-        system::run_ok(&postgres::create_role(pg, &role)).map_err(fail)?;
-    }
-    if !exists(format!("SELECT 1 FROM pg_database WHERE datname = '{db}'")).map_err(fail)? {
-        printer.status("Creating", tr!("migrate-creating-db", db = &db));
-        system::run_ok(&postgres::create_database(pg, &role, &db)).map_err(fail)?;
-    }
-    Ok(())
 }
 
 /// The copy: prepare the target, every table with its bar, then the comparison.

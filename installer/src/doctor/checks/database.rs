@@ -636,3 +636,150 @@ fn run_as(ctx: &Ctx, user: &nix::unistd::User) -> Result<BTreeMap<String, Outcom
     }
     Ok(outcomes)
 }
+
+/// A backup older than this means the daily schedule is not running.
+pub const BACKUP_MAX_AGE_HOURS: u64 = 48;
+
+/// `install --backups DIR`: the daily schedule is in place (the systemd timer enabled and
+/// active, the daily script present, or our block in the shared daily script) and the newest
+/// archive of this server in DIR is younger than 48 hours. The answers file beside the config
+/// says whether backups were asked for; reading DIR (0700 root) needs root.
+pub fn backups(ctx: &Ctx) -> Outcome {
+    let Some(answers) = ctx
+        .loaded
+        .paths
+        .first()
+        .and_then(|p| p.parent())
+        .map(|d| d.join("matrixctl-answers.toml"))
+    else {
+        return Outcome::skip(msg!("db-backups-none", flag = "--backups"));
+    };
+    let given = crate::answers::file::load(&answers).ok();
+    let Some(dir) = given.as_ref().and_then(|g| g.backups.clone()) else {
+        return Outcome::skip(msg!("db-backups-none", flag = "--backups"));
+    };
+    let dir = dir.to_path_buf();
+    let keep = given
+        .as_ref()
+        .and_then(|g| g.backups_keep)
+        .map(|k| k.0)
+        .unwrap_or(crate::plan::steps::backup::DEFAULT_KEEP);
+    let run_now = format!("matrixctl backup --to {} --keep {keep}", dir.display());
+    if let Some(bad) = backup_schedule(ctx) {
+        return bad.detail("dir", dir.display());
+    }
+    let server = ctx
+        .loaded
+        .config
+        .as_ref()
+        .map(|c| c.server_name.clone())
+        .or_else(|| given.as_ref()?.server_name.as_ref().map(|s| s.to_string()))
+        .unwrap_or_default();
+    match newest_backup(&dir, &server) {
+        Ok(newest) => judge_backup_age(newest, std::time::SystemTime::now(), &dir, &run_now)
+            .detail("dir", dir.display())
+            .detail("keep", keep),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Outcome::skip(msg!(
+            "db-backups-unreadable",
+            path = dir.display(),
+            sudo = "sudo matrixctl doctor"
+        )),
+        Err(_) => Outcome::warn(
+            msg!("db-backups-no-dir", path = dir.display()),
+            msg!("db-backups-fix-install", cmd = "matrixctl install"),
+        ),
+    }
+}
+
+/// The newest archive `matrixctl backup` wrote of `server` in `dir` (by modification time).
+pub fn newest_backup(
+    dir: &Path,
+    server: &str,
+) -> std::io::Result<Option<(std::time::SystemTime, PathBuf)>> {
+    let prefix = format!("matrixd-backup-{server}-");
+    Ok(std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".tar.gz"))
+        })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .max())
+}
+
+/// Ok when the newest archive is younger than `BACKUP_MAX_AGE_HOURS` at `now`, else a warning
+/// whose fix is making one by hand (`run_now`), which shows what fails.
+pub fn judge_backup_age(
+    newest: Option<(std::time::SystemTime, PathBuf)>,
+    now: std::time::SystemTime,
+    dir: &Path,
+    run_now: &str,
+) -> Outcome {
+    let Some((when, path)) = newest else {
+        return Outcome::warn(
+            msg!("db-backups-empty", path = dir.display()),
+            msg!("db-backups-fix-run", cmd = run_now.to_string()),
+        );
+    };
+    let hours = now.duration_since(when).unwrap_or_default().as_secs() / 3600;
+    if hours >= BACKUP_MAX_AGE_HOURS {
+        Outcome::warn(
+            msg!(
+                "db-backups-old",
+                path = path.display(),
+                hours = hours,
+                max = BACKUP_MAX_AGE_HOURS
+            ),
+            msg!("db-backups-fix-run", cmd = run_now.to_string()),
+        )
+    } else {
+        Outcome::ok(msg!("db-backups-ok", path = path.display(), hours = hours))
+    }
+}
+
+/// What is wrong with the backup schedule, if anything (as `tls.renewal` judges the renewal's).
+fn backup_schedule(ctx: &Ctx) -> Option<Outcome> {
+    let d = ctx.distro.as_ref()?;
+    let sched = &d.backup;
+    let missing = |file: &str| {
+        Some(Outcome::warn(
+            msg!("db-backups-schedule-missing", what = file),
+            msg!("db-backups-fix-install", cmd = "matrixctl install"),
+        ))
+    };
+    match (sched.kind.as_str(), &sched.timer, &sched.script) {
+        ("systemd-timer", Some(timer_path), _) => {
+            if !Path::new(timer_path).exists() {
+                return missing(timer_path);
+            }
+            if !super::service::manager_running(ctx) {
+                return None;
+            }
+            let timer = crate::plan::steps::timer_name(sched);
+            let q = |verb: &str| {
+                super::service::query(&["systemctl".into(), verb.into(), timer.clone()])
+                    .map(|(_, out)| out)
+                    .unwrap_or_default()
+            };
+            let (enabled, active) = (q("is-enabled"), q("is-active"));
+            (enabled != "enabled" || active != "active").then(|| {
+                Outcome::warn(
+                    msg!(
+                        "db-backups-timer-off",
+                        timer = timer.clone(),
+                        state = format!("{enabled}, {active}")
+                    ),
+                    msg!("db-backups-timer-fix", timer = timer),
+                )
+            })
+        }
+        ("periodic", _, Some(script)) if !Path::new(script).exists() => missing(script),
+        ("daily-local", _, Some(script)) => {
+            let has_block = std::fs::read_to_string(script)
+                .is_ok_and(|t| t.contains(crate::plan::steps::backup::BLOCK_BEGIN));
+            if has_block { None } else { missing(script) }
+        }
+        _ => None,
+    }
+}

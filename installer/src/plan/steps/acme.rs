@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::tls::TlsFiles;
-use super::{Builder, Ctx, cmd, s};
+use super::{Builder, Ctx, s};
 use crate::answers::{Tls, YesNo};
-use crate::plan::model::{Acme, Affects, Cmd, Guard, Step};
+use crate::plan::model::{Acme, Affects, Step};
 use crate::plan::steps::PlanError;
 use crate::plan::steps::service::nginx_service;
 
@@ -147,9 +147,9 @@ fn kept_deploy_hook(b: &Builder, renew_config: &Path) -> Vec<Vec<String>> {
         .unwrap_or_default()
 }
 
-/// The renewal schedule runs matrixctl beside matrixd: copy this one there (unless a package
-/// provides it).
-fn matrixctl_binary(c: &Ctx, b: &mut Builder) {
+/// The renewal and backup schedules run matrixctl beside matrixd: copy this one there (unless
+/// a package provides it, or an earlier group already planned the copy).
+pub fn matrixctl_binary(c: &Ctx, b: &mut Builder) {
     use crate::plan::model::{Change, Content, FileStep};
     if c.facts.packaged.is_some() {
         return;
@@ -158,7 +158,11 @@ fn matrixctl_binary(c: &Ctx, b: &mut Builder) {
         return;
     };
     let dst = &c.l.matrixctl;
-    if src == dst {
+    let planned = b
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::File(f) if &f.path == dst));
+    if src == dst || planned {
         return;
     }
     let change = if b.existing.same_as(src, dst) {
@@ -190,41 +194,13 @@ pub fn obtain(c: &Ctx, b: &mut Builder, tls: &TlsFiles) {
     });
     let r = &c.d.renewal;
     if r.kind == "systemd-timer" {
-        let timer = r
-            .timer
-            .as_deref()
-            .and_then(|t| Path::new(t).file_name())
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let systemctl = |verb: &str| {
-            Guard::Outputs(Cmd::new(vec![
-                "systemctl".into(),
-                verb.into(),
-                timer.clone(),
-            ]))
-        };
-        for argv in &r.enable {
-            b.steps.push(Step::Run {
-                title: crate::msg!("step-renew-timer", timer = timer.clone()),
-                cmd: cmd(argv, &[]),
-                unless: Some(systemctl("is-enabled")),
-            });
-        }
-        if let Some(start) = &r.start {
-            // Started only where systemd runs (a container without it still gets it enabled).
-            let argv = match &c.d.service.running_marker {
-                Some(marker) => vec![
-                    "sh".to_string(),
-                    "-c".to_string(),
-                    format!("[ ! -d {marker} ] || {}", start.join(" ")),
-                ],
-                None => start.clone(),
-            };
-            b.steps.push(Step::Run {
-                title: crate::msg!("step-renew-timer-start", timer = timer.clone()),
-                cmd: Cmd::new(argv),
-                unless: Some(systemctl("is-active")),
-            });
-        }
+        let timer = super::timer_name(r);
+        super::enable_timer(
+            c,
+            b,
+            r,
+            crate::msg!("step-renew-timer", timer = timer.clone()),
+            crate::msg!("step-renew-timer-start", timer = timer),
+        );
     }
 }

@@ -7,8 +7,9 @@ use crate::answers::Tls;
 pub fn dirs(c: &Ctx, b: &mut Builder) {
     let l = &c.l;
     b.dir(&l.config_dir, 0o750, &c.user);
-    // An installed package keeps the secrets in its conf.d (see `secrets`).
-    if c.facts.packaged.is_none() {
+    // An installed package keeps the secrets in its conf.d (see `secrets`); an adopted config
+    // has its own.
+    if c.facts.packaged.is_none() && c.adopted.is_none() {
         b.dir(&l.secrets_dir, 0o700, &c.user);
     }
     b.dir(&l.data_dir, 0o750, &c.user);

@@ -28,7 +28,7 @@ pub fn health(c: &Ctx, b: &mut Builder, tls: &TlsFiles) {
     } else if c.direct_tls {
         FEDERATION_PORT
     } else {
-        HTTP_PORT
+        c.http_port
     };
     b.steps.push(Step::Wait {
         url: format!("{}_matrix/client/versions", a.public_baseurl),

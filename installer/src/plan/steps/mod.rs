@@ -4,7 +4,9 @@
 //! what exists and the source of new secrets.
 
 pub mod acme;
+pub mod adopt;
 pub mod answers_file;
+pub mod backup;
 pub mod binary;
 pub mod config;
 pub mod coturn;
@@ -27,7 +29,7 @@ use serde::Serialize;
 
 use crate::answers::{Answers, Database, Proxy, Tls};
 use crate::facts::Facts;
-use crate::facts::distro::{Distro, subst};
+use crate::facts::distro::{Distro, Schedule, subst};
 use crate::plan::existing::Existing;
 use crate::plan::layout::Layout;
 use crate::plan::model::*;
@@ -116,6 +118,11 @@ pub struct Ctx<'a> {
     pub direct_acme: bool,
     /// The time planning judges certificates by (seconds since the Unix epoch).
     pub now: i64,
+    /// `--adopt`: the existing homeserver.yaml, kept as it is (its listener, key, database).
+    pub adopted: Option<&'a crate::facts::adopt::Adopted>,
+    /// The plain-HTTP port matrixd listens on (nginx forwards there): ours, or the adopted
+    /// config's.
+    pub http_port: u16,
 }
 
 impl<'a> Ctx<'a> {
@@ -123,6 +130,10 @@ impl<'a> Ctx<'a> {
         let d = &facts.distro;
         let (public_host, public_port) = url_host_port(&a.public_baseurl);
         let coturn = a.install_coturn.yes();
+        let adopted = facts
+            .adopted
+            .as_ref()
+            .filter(|_| a.adopt.is_some_and(|y| y.yes()));
         Ctx {
             a,
             facts,
@@ -145,7 +156,11 @@ impl<'a> Ctx<'a> {
             server_host: a.server_name.host(),
             now: crate::plan::tls::now(),
             nginx: a.proxy == Proxy::Nginx,
-            postgres: a.database == Database::Postgres,
+            // An adopted config's PostgreSQL runs here only when it is this machine's.
+            postgres: a.database == Database::Postgres
+                && adopted.is_none_or(|ad| ad.local_postgres()),
+            http_port: adopted.and_then(|ad| ad.http_port).unwrap_or(HTTP_PORT),
+            adopted,
             coturn,
             turn: coturn || !a.turn_uris.is_empty(),
             uses_tls: a.tls != Tls::None,
@@ -271,4 +286,55 @@ pub fn render_text(id: TemplateId, ctx: &impl Serialize) -> Result<String, PlanE
             "report this as a bug",
         )
     })
+}
+
+/// The timer unit's name of a `systemd-timer` schedule (`matrixd-backup.timer`).
+pub fn timer_name(sched: &Schedule) -> String {
+    sched
+        .timer
+        .as_deref()
+        .and_then(|t| Path::new(t).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// After the services start: a schedule's timer enabled (unless it is) and started where
+/// systemd runs (a container without it still gets it enabled).
+pub fn enable_timer(
+    c: &Ctx,
+    b: &mut Builder,
+    sched: &Schedule,
+    enable_title: crate::i18n::Text,
+    start_title: crate::i18n::Text,
+) {
+    let timer = timer_name(sched);
+    let systemctl = |verb: &str| {
+        Guard::Outputs(Cmd::new(vec![
+            "systemctl".into(),
+            verb.into(),
+            timer.clone(),
+        ]))
+    };
+    for argv in &sched.enable {
+        b.steps.push(Step::Run {
+            title: enable_title.clone(),
+            cmd: cmd(argv, &[]),
+            unless: Some(systemctl("is-enabled")),
+        });
+    }
+    if let Some(start) = &sched.start {
+        let argv = match &c.d.service.running_marker {
+            Some(marker) => vec![
+                "sh".to_string(),
+                "-c".to_string(),
+                format!("[ ! -d {marker} ] || {}", start.join(" ")),
+            ],
+            None => start.clone(),
+        };
+        b.steps.push(Step::Run {
+            title: start_title,
+            cmd: Cmd::new(argv),
+            unless: Some(systemctl("is-active")),
+        });
+    }
 }

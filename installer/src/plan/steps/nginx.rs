@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::tls::TlsFiles;
-use super::{Builder, Ctx, HTTP_PORT, s};
+use super::{Builder, Ctx, s};
 use crate::answers::Tls;
 use crate::plan::model::{Affects, Change, Step};
 use crate::plan::steps::PlanError;
@@ -50,7 +50,7 @@ pub fn nginx(c: &Ctx, b: &mut Builder, tls: &TlsFiles) -> Result<(), PlanError> 
             listen_http2: if http2_directive { "" } else { " http2" },
             http2_directive,
             federation_port: a.federation.yes() && a.tls != Tls::Direct,
-            upstream: format!("http://127.0.0.1:{HTTP_PORT}"),
+            upstream: format!("http://127.0.0.1:{}", c.http_port),
             well_known: a.well_known.yes(),
             acme: a.tls == Tls::Acme,
             webroot: d

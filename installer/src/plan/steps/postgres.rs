@@ -90,7 +90,16 @@ pub fn postgres(c: &Ctx, b: &mut Builder) {
     ]));
     b.steps.push(Step::Service(step));
     let psql = |sql: String| superuser_sql(pg, sql);
-    let role = &d.user.name;
+    // An adopted config names its own role and database (import-synapse's local target
+    // makes them the same as ours).
+    let (role, db) = match c.adopted.map(|ad| &ad.database) {
+        Some(matrixd::config::Database::Postgres(p)) => (
+            p.user.clone().unwrap_or_else(|| d.user.name.clone()),
+            p.dbname.clone().unwrap_or_else(|| "matrixd".into()),
+        ),
+        _ => (d.user.name.clone(), "matrixd".to_string()),
+    };
+    let role = &role;
     b.steps.push(Step::Run {
         title: crate::msg!("plan-pg-role", role = role),
         cmd: create_role(pg, role),
@@ -101,15 +110,15 @@ pub fn postgres(c: &Ctx, b: &mut Builder) {
     b.steps.push(Step::Run {
         title: crate::msg!(
             "plan-pg-db",
-            db = "matrixd",
+            db = db.clone(),
             encoding = "UTF8",
             collation = "C",
             template = "template0",
             role = role
         ),
-        cmd: create_database(pg, role, "matrixd"),
-        unless: Some(Guard::Outputs(psql(
-            "SELECT 1 FROM pg_database WHERE datname = 'matrixd'".into(),
-        ))),
+        cmd: create_database(pg, role, &db),
+        unless: Some(Guard::Outputs(psql(format!(
+            "SELECT 1 FROM pg_database WHERE datname = '{db}'"
+        )))),
     });
 }
