@@ -80,6 +80,16 @@ impl Typing {
     }
 
     /// (users typing, serial of the room's last change).
+    /// The rooms whose typing changed after `serial`.
+    pub fn changed_since(&self, serial: u64) -> std::collections::HashSet<String> {
+        let rooms = self.rooms.lock().expect("typing lock");
+        rooms
+            .iter()
+            .filter(|(_, r)| r.serial > serial)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     pub fn get(&self, room_id: &str) -> (Vec<String>, u64) {
         let now = Instant::now();
         let rooms = self.rooms.lock().expect("typing lock");

@@ -34,9 +34,6 @@ impl Services {
         let ext = &req.body.extensions;
         let mut out = v5::response::Extensions::default();
         let on = |e: Option<bool>| e == Some(true);
-        let scope = |lists: &Option<Vec<String>>, rooms: &Option<Vec<ExtensionRoomConfig>>| {
-            rooms_in_scope(lists, rooms, list_rooms, subscribed, candidates)
-        };
 
         // to_device and e2ee share the device's reads.
         let to_device_on = on(ext.to_device.enabled);
@@ -109,16 +106,28 @@ impl Services {
                 global.push(json!({"type": "m.push_rules", "content": {"global": &*rules}}));
             }
             out.account_data.global = raws(&global);
-            for room in scope(&ext.account_data.lists, &ext.account_data.rooms) {
+            let in_scope = rooms_in_scope(
+                &ext.account_data.lists,
+                &ext.account_data.rooms,
+                list_rooms,
+                subscribed,
+                candidates,
+            );
+            // Rooms seen before: only those with account data since `from` can have any.
+            let changed: HashSet<&str> = since_rows.iter().map(|(r, ..)| r.as_str()).collect();
+            for room in in_scope
+                .into_iter()
+                .filter(|r| is_new(r) || changed.contains(r))
+            {
                 let rows: &[(String, String, String)] =
-                    if is_new(&room) { account } else { &since_rows };
+                    if is_new(room) { account } else { &since_rows };
                 let events: Vec<Value> = rows
                     .iter()
                     .filter(|(r, ..)| *r == room)
                     .map(|(_, kind, content)| account_event(kind, content))
                     .collect();
                 if !events.is_empty()
-                    && let Ok(id) = OwnedRoomId::try_from(room.as_str())
+                    && let Ok(id) = OwnedRoomId::try_from(room)
                 {
                     out.account_data.rooms.insert(id, raws(&events));
                 }
@@ -126,11 +135,27 @@ impl Services {
         }
 
         if on(ext.receipts.enabled) {
-            for room in scope(&ext.receipts.lists, &ext.receipts.rooms) {
-                let event = if is_new(&room) {
+            let in_scope = rooms_in_scope(
+                &ext.receipts.lists,
+                &ext.receipts.rooms,
+                list_rooms,
+                subscribed,
+                candidates,
+            );
+            let since = from.map(|t| t.pos).unwrap_or(0);
+            // Rooms seen before: only those with a receipt since `from`.
+            let todo: Vec<&str> = {
+                let changed = self.hints.receipts.view();
+                in_scope
+                    .into_iter()
+                    .filter(|r| is_new(r) || changed.changed_since(r, since))
+                    .collect()
+            };
+            for room in todo {
+                let event = if is_new(room) {
                     // The receipts on the events the client was just sent, and the user's own.
-                    let shown = timelines.get(&room).cloned().unwrap_or_default();
-                    let rows: Vec<_> = userdata::receipts_since(&self.db, &room, 0)
+                    let shown = timelines.get(room).cloned().unwrap_or_default();
+                    let rows: Vec<_> = userdata::receipts_since(&self.db, room, 0)
                         .await?
                         .into_iter()
                         .filter(|(_, uid, _, event_id, _)| {
@@ -139,15 +164,11 @@ impl Services {
                         .collect();
                     receipt_event(&rows, user_id)
                 } else {
-                    let since = from.map(|t| t.pos).unwrap_or(0);
-                    if !self.hints.receipts.changed_since(&room, since) {
-                        continue;
-                    }
-                    let rows = userdata::receipts_since(&self.db, &room, since).await?;
+                    let rows = userdata::receipts_since(&self.db, room, since).await?;
                     receipt_event(&rows, user_id)
                 };
                 if let Some(event) = event
-                    && let Ok(id) = OwnedRoomId::try_from(room.as_str())
+                    && let Ok(id) = OwnedRoomId::try_from(room)
                 {
                     out.receipts.rooms.insert(id, raw(&event));
                 }
@@ -155,20 +176,32 @@ impl Services {
         }
 
         if on(ext.typing.enabled) {
-            for room in scope(&ext.typing.lists, &ext.typing.rooms) {
-                // Only rooms the user is in show who is typing.
-                if candidates
-                    .get(room.as_str())
-                    .is_none_or(|c| c.membership != "join")
-                {
+            // Rooms seen before: only those whose typing changed since `from` (none when
+            // nothing changed anywhere).
+            let typed = match from {
+                Some(t) if self.typing.serial() > t.typing => self.typing.changed_since(t.typing),
+                _ => HashSet::new(),
+            };
+            for room in rooms_in_scope(
+                &ext.typing.lists,
+                &ext.typing.rooms,
+                list_rooms,
+                subscribed,
+                candidates,
+            ) {
+                if !is_new(room) && !typed.contains(room) {
                     continue;
                 }
-                let (users, serial) = self.typing.get(&room);
+                // Only rooms the user is in show who is typing.
+                if candidates.get(room).is_none_or(|c| c.membership != "join") {
+                    continue;
+                }
+                let (users, serial) = self.typing.get(room);
                 let show = match from {
-                    Some(t) if !is_new(&room) => serial > t.typing,
+                    Some(t) if !is_new(room) => serial > t.typing,
                     _ => !users.is_empty(),
                 };
-                if show && let Ok(id) = OwnedRoomId::try_from(room.as_str()) {
+                if show && let Ok(id) = OwnedRoomId::try_from(room) {
                     let event = json!({"type": "m.typing", "content": {"user_ids": users}});
                     out.typing.rooms.insert(id, raw(&event));
                 }
@@ -180,34 +213,37 @@ impl Services {
 
 /// The rooms an extension applies to: those of the named lists (all lists if none are
 /// named) and the named rooms (every subscription if none are named, or for `*`).
-fn rooms_in_scope(
+fn rooms_in_scope<'a>(
     lists: &Option<Vec<String>>,
-    rooms: &Option<Vec<ExtensionRoomConfig>>,
-    list_rooms: &HashMap<&str, Vec<String>>,
-    subscribed: &[String],
+    rooms: &'a Option<Vec<ExtensionRoomConfig>>,
+    list_rooms: &'a HashMap<&str, Vec<String>>,
+    subscribed: &'a [String],
     candidates: &HashMap<&str, &Candidate>,
-) -> BTreeSet<String> {
+) -> BTreeSet<&'a str> {
     let mut out = BTreeSet::new();
+    let all = || list_rooms.values().flatten().map(String::as_str);
     match lists {
-        None => out.extend(list_rooms.values().flatten().cloned()),
+        None => out.extend(all()),
         Some(names) => {
             for n in names {
                 if n == "*" {
-                    out.extend(list_rooms.values().flatten().cloned());
+                    out.extend(all());
                 } else if let Some(r) = list_rooms.get(n.as_str()) {
-                    out.extend(r.iter().cloned());
+                    out.extend(r.iter().map(String::as_str));
                 }
             }
         }
     }
     match rooms {
-        None => out.extend(subscribed.iter().cloned()),
+        None => out.extend(subscribed.iter().map(String::as_str)),
         Some(configs) => {
             for c in configs {
                 match c {
-                    ExtensionRoomConfig::AllSubscribed => out.extend(subscribed.iter().cloned()),
+                    ExtensionRoomConfig::AllSubscribed => {
+                        out.extend(subscribed.iter().map(String::as_str))
+                    }
                     ExtensionRoomConfig::Room(id) if candidates.contains_key(id.as_str()) => {
-                        out.insert(id.to_string());
+                        out.insert(id.as_str());
                     }
                     _ => {}
                 }
