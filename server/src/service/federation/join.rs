@@ -21,10 +21,11 @@ use ruma::{
 use serde_json::Value;
 
 use super::FederationError;
-use super::pdu::{event_id_of, parse_pdu};
+use super::pdu::{CheckedPdu, event_id_of, parse_pdu};
 use crate::service::Services;
 use crate::service::rooms::{Pdu, RoomError, SUPPORTED_ROOM_VERSIONS, rules_for};
 use crate::store::now_ms;
+use serde_json::value::RawValue as RawJson;
 
 /// What another server's refusal means for our user: its 403 and 404 pass through, anything
 /// else is a failure to reach it.
@@ -151,31 +152,43 @@ impl Services {
             _ => event,
         };
 
-        // Every event of the answer, checked; the auth chain first, then the state.
+        // Every event of the answer, checked: the first alone (so the resident server's key is
+        // fetched once), then the rest split over every core (signatures and hashes are most
+        // of a large room's join).
+        let mut events: Vec<(Box<RawJson>, bool)> = answer
+            .auth_chain
+            .into_iter()
+            .map(|r| (r, false))
+            .chain(answer.state.into_iter().map(|r| (r, true)))
+            .collect();
+        let rest = events.split_off(events.len().min(1));
+        let per = rest
+            .len()
+            .div_ceil(std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1);
+        let mut rest = rest.into_iter();
+        let shares: Vec<Vec<(Box<RawJson>, bool)>> = std::iter::from_fn(|| {
+            let share: Vec<_> = rest.by_ref().take(per).collect();
+            (!share.is_empty()).then_some(share)
+        })
+        .collect();
         let mut checked: HashMap<OwnedEventId, CanonicalJsonObject> = HashMap::new();
         let mut state_ids = Vec::new();
-        for (raw, is_state) in answer
-            .auth_chain
-            .iter()
-            .map(|r| (r, false))
-            .chain(answer.state.iter().map(|r| (r, true)))
-        {
-            let parsed = match parse_pdu(raw) {
-                Ok(p) => p,
-                Err(e) => {
-                    tracing::info!(%server, error = %e, "a state event of the join was refused");
-                    continue;
-                }
-            };
-            match self.check_pdu(parsed, &rules).await {
-                Ok(c) => {
+        for round in [vec![events], shares] {
+            let tasks: Vec<_> = round
+                .into_iter()
+                .map(|share| {
+                    let (rules, server) = (rules.clone(), server.to_owned());
+                    tokio::spawn(self.clone().check_join_events(share, rules, server))
+                })
+                .collect();
+            for t in tasks {
+                let done = t.await.map_err(|e| RoomError::Unavailable(e.to_string()))?;
+                for (c, is_state) in done {
                     if is_state {
                         state_ids.push(c.event_id.clone());
                     }
                     checked.insert(c.event_id, c.event);
-                }
-                Err(e) => {
-                    tracing::info!(%server, error = %e, "a state event of the join was refused")
                 }
             }
         }
@@ -216,6 +229,29 @@ impl Services {
             }
         }
         Ok(stored)
+    }
+
+    /// Checks a share of a join's events; those refused are logged and left out.
+    async fn check_join_events(
+        self: Arc<Self>,
+        events: Vec<(Box<RawJson>, bool)>,
+        rules: RoomVersionRules,
+        server: OwnedServerName,
+    ) -> Vec<(CheckedPdu, bool)> {
+        let mut out = Vec::with_capacity(events.len());
+        for (raw, is_state) in events {
+            let checked = match parse_pdu(&raw) {
+                Ok(parsed) => self.check_pdu(parsed, &rules).await,
+                Err(e) => Err(e),
+            };
+            match checked {
+                Ok(c) => out.push((c, is_state)),
+                Err(e) => {
+                    tracing::info!(%server, error = %e, "a state event of the join was refused")
+                }
+            }
+        }
+        out
     }
 
     /// Knocks on another server's room for `user_id`, through the first of `servers` that
