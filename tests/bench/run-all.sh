@@ -82,8 +82,9 @@ for db in sqlite pg; do
     (cd "$dir" && "$PY" -m synapse.app.homeserver --server-name localhost --config-path "$dir/homeserver.yaml" \
         --generate-config --report-stats=no --data-directory "$dir" >/dev/null)
     # run-synapse.sh's overrides (listener, no key servers, rc_* lifted), without starting it.
-    sed -n "/^\"\$PY\" - \"\$CONF\" \"\$PORT\" .*<<'PYEOF'$/,/^PYEOF$/p" "$HERE/../interop/run-synapse.sh" | sed '1d;$d' \
-        | "$PY" - "$dir/homeserver.yaml" "$port" "" "" "" ""
+    overrides="$(sed -n "/<<'PYEOF'$/,/^PYEOF$/p" "$HERE/../interop/run-synapse.sh" | sed '1d;$d')"
+    [ -n "$overrides" ] || { echo "run-all.sh: no overrides found in run-synapse.sh" >&2; exit 1; }
+    "$PY" - "$dir/homeserver.yaml" "$port" "" "" "" "" "" <<< "$overrides"
     if [ $db = pg ]; then fresh_db bench_synapse; set_yaml "$dir/homeserver.yaml" "$(pg_db bench_synapse)"; fi
     bench "$name" "http://127.0.0.1:$port" "$dir/homeserver.yaml" "$PY -m synapse.app.homeserver -c $dir/homeserver.yaml" "$@"
 done

@@ -788,6 +788,16 @@ async fn sliding_sync_at(
     }
     let (v, _) = client.sliding(syncer, None, 0, &body).await?;
     let mut pos = v["pos"].as_str().unwrap_or_default().to_string();
+    // Nothing new: an answer at once (timeout 0).
+    let mut empty = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        let (v, _) = client.sliding(syncer, Some(&pos), 0, &body).await?;
+        empty.push(ms(t));
+        if let Some(p) = v["pos"].as_str() {
+            pos = p.to_string();
+        }
+    }
     let mut one = Vec::new();
     for k in 0..10 {
         let (room, member) = &rooms[(k * 7919 + 13) % rooms.len()];
@@ -840,6 +850,7 @@ async fn sliding_sync_at(
     Ok(json!({
         "first_ms": median(first),
         "first_bytes": first_bytes,
+        "empty_ms": median(empty),
         "one_message_ms": median(one),
         "delivery_median_ms": median(delivery.clone()),
         "delivery_p99_ms": p99,

@@ -198,7 +198,7 @@ impl Services {
         let stored = self
             .store_joined_room(room_id, &version, ordered, &state_ids, (&event_id, event))
             .await?;
-        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        let ms = |d: std::time::Duration| d.as_millis() as u64;
         tracing::info!(
             %room_id, %server, events = checked.len(),
             make_join_ms = ms(asked),

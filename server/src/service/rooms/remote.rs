@@ -313,9 +313,11 @@ impl Services {
         state_ids: &[ruma::OwnedEventId],
         join: (&EventId, CanonicalJsonObject),
     ) -> Result<Pdu, RoomError> {
+        let state_ids: std::collections::HashSet<&ruma::EventId> =
+            state_ids.iter().map(|id| &**id).collect();
         let (rest, state): (Vec<_>, Vec<_>) = events
             .into_iter()
-            .partition(|(id, _)| !state_ids.contains(id));
+            .partition(|(id, _)| !state_ids.contains(&**id));
         let mut guard = self.streams.write().await;
         // Events of the room queued a moment ago are stored before we look for them.
         guard.settle().await;
@@ -333,7 +335,8 @@ impl Services {
             .chain(state)
             .chain(std::iter::once((join.0.to_owned(), join.1)));
         for (event_id, event) in all {
-            if self.event_by_id(event_id.as_str()).await?.is_some() {
+            // A room we had never seen has none of its events stored.
+            if known && self.event_by_id(event_id.as_str()).await?.is_some() {
                 continue;
             }
             let json = match serde_json::to_value(&event) {
