@@ -1,0 +1,344 @@
+//! The conversation, step by step as Element X drives it: log in discovering native sliding
+//! sync, run `SyncService` (its room list service and encryption sync), create an encrypted DM,
+//! accept the invite from the room list, and read each other's messages in the `Timeline`.
+//! Every wait is bounded by `STEP` and stops early when a `SyncService` fails; a failure names
+//! the step and what was seen last.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context as _, Result, bail, ensure};
+use futures_util::StreamExt as _;
+use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
+use matrix_sdk::ruma::{OwnedRoomId, UserId};
+use matrix_sdk::sliding_sync::{Version, VersionBuilder};
+use matrix_sdk::{Client, Room, RoomState};
+use matrix_sdk_ui::eyeball_im::Vector;
+use matrix_sdk_ui::room_list_service::filters::new_filter_invite;
+use matrix_sdk_ui::sync_service::{self, SyncService};
+use matrix_sdk_ui::timeline::{EventSendState, RoomExt as _, Timeline};
+
+/// The longest any single step may take (a slow, shared CI machine; real servers answer in
+/// well under a second).
+const STEP: Duration = Duration::from_secs(180);
+
+/// The messages, in the order they are sent: (sender, body).
+const MESSAGES: [(Who, &str); 4] = [
+    (Who::A, "hello B, this is A over sliding sync"),
+    (Who::B, "hello A, B here, decrypted fine"),
+    (Who::A, "second message from A"),
+    (Who::B, "second message from B"),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Who {
+    A,
+    B,
+}
+
+/// One logged-in user with its running `SyncService`.
+struct User {
+    who: Who,
+    client: Client,
+    sync: SyncService,
+}
+
+impl User {
+    fn id(&self) -> &UserId {
+        self.client.user_id().expect("logged in")
+    }
+
+    /// An error when this user's `SyncService` has stopped (it does on any sync error).
+    fn check_sync(&self) -> Result<()> {
+        match self.sync.state().get() {
+            sync_service::State::Error(e) => {
+                bail!("{:?}'s SyncService stopped on an error: {e}", self.who)
+            }
+            sync_service::State::Terminated => bail!("{:?}'s SyncService terminated", self.who),
+            _ => Ok(()),
+        }
+    }
+}
+
+pub async fn run(url: &str, secret: &str) -> Result<()> {
+    let started = Instant::now();
+    let step = |what: &str| println!("[{:>6.1} s] {what}", started.elapsed().as_secs_f64());
+    let tag = format!(
+        "{}_{}",
+        std::process::id(),
+        SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis()
+    );
+
+    let a = log_in(url, secret, Who::A, &format!("sdk_a_{tag}")).await?;
+    let b = log_in(url, secret, Who::B, &format!("sdk_b_{tag}")).await?;
+    let users = [&a, &b];
+    step(&format!(
+        "{} and {} logged in with native sliding sync; SyncService running for both",
+        a.id(),
+        b.id()
+    ));
+
+    let a_room = a
+        .client
+        .create_dm(b.id())
+        .await
+        .context("A creates an encrypted DM with B")?;
+    let room_id = a_room.room_id().to_owned();
+    ensure!(
+        a_room
+            .latest_encryption_state()
+            .await
+            .context("A reads the DM's encryption state")?
+            .is_encrypted(),
+        "the DM {room_id} that create_dm made is not encrypted"
+    );
+    step(&format!("A created the encrypted DM {room_id}"));
+
+    let b_room = accept_invite_from_room_list(&b, &room_id).await?;
+    step("B found the invite (is_direct) in its room list and joined");
+
+    wait(&users, "A sees B joined (joined_count 2)", async || {
+        let n = a_room.joined_members_count();
+        Ok(if n >= 2 { Ok(()) } else { Err(format!("joined_count {n}")) })
+    })
+    .await?;
+    wait(&users, "B sees the room as joined", async || {
+        let state = b_room.state();
+        Ok(if state == RoomState::Joined { Ok(()) } else { Err(format!("{state:?}")) })
+    })
+    .await?;
+    for (user, room) in [(&a, &a_room), (&b, &b_room)] {
+        wait(
+            &users,
+            &format!("{:?} sees the room as direct (m.direct)", user.who),
+            async || {
+                let direct = room.is_direct().await?;
+                Ok(if direct { Ok(()) } else { Err("not direct".to_owned()) })
+            },
+        )
+        .await?;
+    }
+    step("both see the DM joined by both and marked direct");
+
+    // A message can only be read by devices its sender knows when sending; Element X's users
+    // find each other's devices through the e2ee extension's device lists and /keys/query.
+    for (user, other) in [(&a, &b), (&b, &a)] {
+        let device = other.client.device_id().expect("logged in").to_owned();
+        wait(
+            &users,
+            &format!("{:?} knows {:?}'s device {device}", user.who, other.who),
+            async || {
+                let known = user
+                    .client
+                    .encryption()
+                    .get_device(other.id(), &device)
+                    .await?
+                    .is_some();
+                Ok(if known { Ok(()) } else { Err("unknown".to_owned()) })
+            },
+        )
+        .await?;
+    }
+    step("each knows the other's device keys");
+
+    let a_timeline = a_room.timeline().await.context("A's timeline")?;
+    let b_timeline = b_room.timeline().await.context("B's timeline")?;
+    for (who, body) in MESSAGES {
+        let timeline = if who == Who::A {
+            &a_timeline
+        } else {
+            &b_timeline
+        };
+        timeline
+            .send(RoomMessageEventContent::text_plain(body).into())
+            .await
+            .with_context(|| format!("{who:?} sends {body:?}"))?;
+    }
+    step("both sent their messages");
+
+    for (user, timeline) in [(&a, &a_timeline), (&b, &b_timeline)] {
+        wait(
+            &users,
+            &format!(
+                "{:?}'s timeline shows all four messages, sent and decrypted",
+                user.who
+            ),
+            async || Ok(every_message_read(user, &a, timeline).await),
+        )
+        .await?;
+    }
+    step("both read every message decrypted in their timelines");
+
+    for (user, timeline) in [(&a, &a_timeline), (&b, &b_timeline)] {
+        let undecryptable = timeline
+            .items()
+            .await
+            .iter()
+            .filter_map(|item| item.as_event())
+            .filter(|event| event.content().is_unable_to_decrypt())
+            .count();
+        ensure!(
+            undecryptable == 0,
+            "{:?}'s timeline holds {undecryptable} undecryptable event(s)",
+            user.who
+        );
+    }
+    for user in users {
+        user.sync.stop().await;
+    }
+    step("no undecryptable event in either timeline");
+    Ok(())
+}
+
+/// Registers `localpart` and logs in as Element X does: discovery from the URL, native sliding
+/// sync required, a fresh device; then starts its `SyncService`.
+async fn log_in(url: &str, secret: &str, who: Who, localpart: &str) -> Result<User> {
+    let password = format!("{localpart}-password");
+    crate::register::register(url, secret, localpart, &password).await?;
+    let client = Client::builder()
+        .server_name_or_homeserver_url(url)
+        .sliding_sync_version_builder(VersionBuilder::DiscoverNative)
+        .build()
+        .await
+        .with_context(|| format!("{who:?}: discover {url} with native sliding sync"))?;
+    ensure!(
+        matches!(client.sliding_sync_version(), Version::Native),
+        "{who:?}: the client does not use native sliding sync"
+    );
+    client
+        .matrix_auth()
+        .login_username(localpart, &password)
+        .initial_device_display_name(&format!("sdk-client {who:?}"))
+        .await
+        .with_context(|| format!("{who:?}: log in as {localpart}"))?;
+    let sync = SyncService::builder(client.clone())
+        .build()
+        .await
+        .with_context(|| format!("{who:?}: build the SyncService"))?;
+    sync.start().await;
+    Ok(User { who, client, sync })
+}
+
+/// B's room list with Element X's "Invites" filter until the DM shows up; checks that it is a
+/// direct invite and joins it.
+async fn accept_invite_from_room_list(b: &User, room_id: &OwnedRoomId) -> Result<Room> {
+    let rooms = b
+        .sync
+        .room_list_service()
+        .all_rooms()
+        .await
+        .context("B's all-rooms list")?;
+    let (entries, controller) = rooms.entries_with_dynamic_adapters(50);
+    controller.set_filter(Box::new(new_filter_invite()));
+    let mut entries = std::pin::pin!(entries);
+    let mut shown = Vector::new();
+    let started = Instant::now();
+    let invite = loop {
+        b.check_sync()?;
+        if let Some(room) = shown
+            .iter()
+            .find(|r: &&matrix_sdk_ui::room_list_service::RoomListItem| r.room_id() == room_id)
+        {
+            break room.clone().into_inner();
+        }
+        if started.elapsed() > STEP {
+            let ids: Vec<String> = shown.iter().map(|r| r.room_id().to_string()).collect();
+            bail!(
+                "B's room list (invites) did not show {room_id} within {STEP:?}; it shows {ids:?}"
+            );
+        }
+        if let Ok(next) = tokio::time::timeout(Duration::from_secs(1), entries.next()).await {
+            let Some(diffs) = next else {
+                bail!("B's room list stream ended");
+            };
+            for diff in diffs {
+                diff.apply(&mut shown);
+            }
+        }
+    };
+    ensure!(
+        invite.state() == RoomState::Invited,
+        "B's room list shows {room_id} as {:?}, not invited",
+        invite.state()
+    );
+    ensure!(
+        invite.is_direct().await?,
+        "B's invite to {room_id} is not marked direct (is_direct of its invite_state member event)"
+    );
+    invite.join().await.context("B accepts the invite")?;
+    Ok(invite)
+}
+
+/// Whether `user`'s timeline shows every message of `MESSAGES`: its own sent (remote echo
+/// received), the other's decrypted and encrypted; else what it shows.
+async fn every_message_read(
+    user: &User,
+    a: &User,
+    timeline: &Timeline,
+) -> Result<(), String> {
+    let items = timeline.items().await;
+    let events: Vec<_> = items.iter().filter_map(|i| i.as_event()).collect();
+    let mut missing = Vec::new();
+    for (who, body) in MESSAGES {
+        let from_self = who == user.who;
+        let found = events.iter().any(|e| {
+            let sender_ok = (e.sender() == a.id()) == (who == Who::A);
+            let text_ok = e
+                .content()
+                .as_message()
+                .is_some_and(|m| m.body() == body);
+            let state_ok = if from_self {
+                !matches!(
+                    e.send_state(),
+                    Some(EventSendState::NotSentYet { .. } | EventSendState::SendingFailed { .. })
+                )
+            } else {
+                e.encryption_info().is_some()
+            };
+            sender_ok && text_ok && state_ok
+        });
+        if !found {
+            missing.push(body);
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let seen: Vec<String> = events
+        .iter()
+        .map(|e| {
+            let c = e.content();
+            let what = if let Some(m) = c.as_message() {
+                format!("{:?}", m.body())
+            } else if c.is_unable_to_decrypt() {
+                "UNABLE TO DECRYPT".to_owned()
+            } else {
+                "other".to_owned()
+            };
+            format!("{} {what} {:?}", e.sender(), e.send_state())
+        })
+        .collect();
+    Err(format!("missing {missing:?}; the timeline shows {seen:#?}"))
+}
+
+/// Polls `probe` until it gives `Ok`, failing after `STEP` with the last thing it reported,
+/// or as soon as a user's `SyncService` has stopped.
+async fn wait<T>(
+    users: &[&User],
+    what: &str,
+    mut probe: impl AsyncFnMut() -> Result<Result<T, String>>,
+) -> Result<T> {
+    let started = Instant::now();
+    loop {
+        for user in users {
+            user.check_sync().with_context(|| format!("while waiting until {what}"))?;
+        }
+        let last = match probe().await.with_context(|| format!("while waiting until {what}"))? {
+            Ok(v) => return Ok(v),
+            Err(last) => last,
+        };
+        if started.elapsed() > STEP {
+            bail!("not within {STEP:?}: {what}; last seen: {last}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
