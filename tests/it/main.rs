@@ -23,3 +23,4 @@ mod newcomer;
 mod nio;
 mod nio_e2ee;
 mod prompts;
+mod sdk_client;

@@ -16,7 +16,10 @@ pub async fn register(url: &str, secret: &str, user: &str, password: &str) -> Re
         .context("the nonce answer has no nonce")?
         .to_owned();
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes()).context("HMAC key")?;
-    for (i, part) in [nonce.as_str(), user, password, "notadmin"].iter().enumerate() {
+    for (i, part) in [nonce.as_str(), user, password, "notadmin"]
+        .iter()
+        .enumerate()
+    {
         if i > 0 {
             mac.update(b"\0");
         }
@@ -42,10 +45,7 @@ pub async fn register(url: &str, secret: &str, user: &str, password: &str) -> Re
 }
 
 /// The JSON body of a successful answer, or an error naming `what` with the status and body.
-async fn json(
-    answer: reqwest::Result<reqwest::Response>,
-    what: &str,
-) -> Result<serde_json::Value> {
+async fn json(answer: reqwest::Result<reqwest::Response>, what: &str) -> Result<serde_json::Value> {
     let answer = answer.with_context(|| format!("{what}: no answer"))?;
     let status = answer.status();
     let body = answer
