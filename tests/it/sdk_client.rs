@@ -23,9 +23,13 @@ fn sdk_client() -> Option<PathBuf> {
         .parent()
         .and_then(std::path::Path::parent)
         .expect("target dir");
+    let target = dir.parent().expect("target dir");
     testkit::built_program(
         &dir.join("sdk-client"),
-        "cargo build --manifest-path tests/sdk-client/Cargo.toml",
+        &format!(
+            "cargo build --manifest-path tests/sdk-client/Cargo.toml --target-dir {}",
+            target.display()
+        ),
     )
 }
 
