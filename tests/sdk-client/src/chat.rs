@@ -130,7 +130,20 @@ pub async fn run(url: &str, secret: &str) -> Result<()> {
         })
     })
     .await?;
-    step("both see the DM joined by both; A sees it marked direct");
+    // Element X names a DM after the other member (the heroes of the room's summary).
+    for (user, room, other) in [(&a, &a_room, &b), (&b, &b_room, &a)] {
+        let expected = other.id().localpart().to_owned();
+        wait(
+            &users,
+            &format!("{:?} sees the DM named {expected:?}", user.who),
+            async || {
+                let name = room.display_name().await?.to_string();
+                Ok(if name == expected { Ok(()) } else { Err(name) })
+            },
+        )
+        .await?;
+    }
+    step("both see the DM joined by both, named after the other; A sees it marked direct");
 
     // A message can only be read by devices that had uploaded their keys when it was sent
     // (Element X's users do long before they chat); the senders find them at sending time.
