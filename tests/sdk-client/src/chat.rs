@@ -9,8 +9,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, Result, bail, ensure};
 use futures_util::StreamExt as _;
 use matrix_sdk::ruma::api::client::keys::get_keys;
+use matrix_sdk::ruma::api::client::receipt::create_receipt::v3::ReceiptType;
 use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
-use matrix_sdk::ruma::{OwnedRoomId, UserId};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, UserId};
 use matrix_sdk::sliding_sync::{Version, VersionBuilder};
 use matrix_sdk::{Client, Room, RoomState};
 use matrix_sdk_ui::eyeball_im::Vector;
@@ -265,11 +266,79 @@ pub async fn run(url: &str, secret: &str) -> Result<()> {
             user.who
         );
     }
+    step("no undecryptable event in either timeline");
+
+    // B's app goes to the background and comes back: its SyncService stops and starts again
+    // from the positions it kept, and catches up on what A sent meanwhile.
+    b.sync.stop().await;
+    let away = "sent while B was away";
+    a_timeline
+        .send(RoomMessageEventContent::text_plain(away).into())
+        .await
+        .context("A sends while B is away")?;
+    b.sync.start().await;
+    wait(&users, "B, back, reads what A sent meanwhile", async || {
+        let items = b_timeline.items().await;
+        let read = items.iter().filter_map(|i| i.as_event()).any(|e| {
+            e.sender() == a.id()
+                && e.encryption_info().is_some()
+                && e.content().as_message().is_some_and(|m| m.body() == away)
+        });
+        Ok(if read {
+            Ok(())
+        } else {
+            Err("not yet".to_owned())
+        })
+    })
+    .await?;
+    step("B, its sync restarted, read A's message sent meanwhile");
+
+    // B reads it; A's timeline shows B's receipt on it (the receipts extension).
+    let last = latest_from(&b_timeline, a.id())
+        .await
+        .context("B's timeline has no message from A")?;
+    ensure!(
+        b_timeline
+            .send_single_receipt(ReceiptType::Read, last.clone())
+            .await
+            .context("B sends a read receipt")?,
+        "B's timeline did not send a read receipt for {last}"
+    );
+    wait(
+        &users,
+        "A sees B's read receipt on its last message",
+        async || {
+            let items = a_timeline.items().await;
+            let seen = items
+                .iter()
+                .filter_map(|i| i.as_event())
+                .any(|e| e.event_id() == Some(&last) && e.read_receipts().contains_key(b.id()));
+            Ok(if seen {
+                Ok(())
+            } else {
+                Err("no receipt from B".to_owned())
+            })
+        },
+    )
+    .await?;
+    step("A sees B's read receipt");
+
     for user in users {
         user.sync.stop().await;
     }
-    step("no undecryptable event in either timeline");
     Ok(())
+}
+
+/// The id of the newest event from `sender` in `timeline`.
+async fn latest_from(timeline: &Timeline, sender: &UserId) -> Option<OwnedEventId> {
+    timeline
+        .items()
+        .await
+        .iter()
+        .rev()
+        .filter_map(|i| i.as_event())
+        .find(|e| e.sender() == sender && e.content().as_message().is_some())
+        .and_then(|e| e.event_id().map(ToOwned::to_owned))
 }
 
 /// Registers `localpart` and logs in as Element X does: discovery from the URL, native sliding

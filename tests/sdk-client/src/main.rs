@@ -2,7 +2,7 @@
 //! homeserver's shared secret, log in with matrix-sdk discovering native (simplified) sliding
 //! sync, run matrix-sdk-ui's `SyncService`, and chat in an encrypted direct room: A creates it,
 //! B accepts the invite from its room list, and each reads the other's messages, all decrypted,
-//! in its `Timeline`. Exits 0 after "all checks passed"; 1 with what failed; 2 on a usage
+//! in its `Timeline`; B's sync stops and resumes and catches up, and A sees B's read receipt. Exits 0 after "all checks passed"; 1 with what failed; 2 on a usage
 //! error. Only wires things together: the steps are in `chat`, registration in `register`.
 //!
 //! Usage: `sdk-client <homeserver-url> <registration-shared-secret>`; `RUST_LOG` sets the SDK's
