@@ -9,6 +9,9 @@ tests/provision.sh
 # Everything is provisioned: a test that finds a tool or PostgreSQL missing fails, never skips.
 export MATRIXCTL_TEST_REQUIRE_TOOLS=1
 cargo build --workspace --bins
+# Element X's library (tests/sdk-client, its own crate and lockfile outside the workspace) into
+# the same target dir, where tests/it/sdk_client.rs finds it.
+cargo build --locked --manifest-path tests/sdk-client/Cargo.toml --target-dir "${CARGO_TARGET_DIR:-target}"
 cargo test --workspace --no-fail-fast "$@"
 
 # The packages of every format, built from one release build and checked (as root: chroots,

@@ -17,12 +17,32 @@ fn required() -> bool {
 /// Says that `what` is missing: panics under scripts/test.sh, else prints why the test
 /// skips. Returns false so callers can `if !… { return; }`.
 fn missing(what: &str) -> bool {
-    let msg = format!("{what}; tests/provision.sh installs it (scripts/test.sh runs it)");
+    skip_or_fail(&format!(
+        "{what}; tests/provision.sh installs it (scripts/test.sh runs it)"
+    ))
+}
+
+/// Panics with `msg` under scripts/test.sh, else prints that the test skips; returns false.
+fn skip_or_fail(msg: &str) -> bool {
     if required() {
         panic!("{msg}");
     }
     eprintln!("skipping: {msg}");
     false
+}
+
+/// A program built outside the workspace (e.g. tests/sdk-client, its own crate): `path` when it
+/// exists, or `None` after saying the test skips and that `build` makes it (a failure under
+/// scripts/test.sh, which builds it first).
+pub fn built_program(path: &Path, build: &str) -> Option<PathBuf> {
+    if path.is_file() {
+        return Some(path.to_path_buf());
+    }
+    skip_or_fail(&format!(
+        "{} is not built; `{build}` builds it (scripts/test.sh does)",
+        path.display()
+    ));
+    None
 }
 
 /// Compares `actual` with the golden file `dir/name`; `UPDATE_GOLDEN=1` rewrites it (review

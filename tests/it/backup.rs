@@ -22,7 +22,7 @@ fn matrixctl(args: &[&str]) -> Command {
 }
 
 /// The database section for PostgreSQL database `db` (as the durability test writes it).
-fn use_postgres(config: &std::path::Path, db: &str) {
+pub(crate) fn use_postgres(config: &std::path::Path, db: &str) {
     let t = std::fs::read_to_string(config).unwrap();
     let start = t.find("database:\n").unwrap();
     let end = t[start..].find("\n\n").unwrap() + start;
@@ -37,7 +37,7 @@ fn use_postgres(config: &std::path::Path, db: &str) {
     std::fs::write(config, t).unwrap();
 }
 
-const C_DB: &str = "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0";
+pub(crate) const C_DB: &str = "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn backup_under_load_restores_into_a_fresh_directory_with_the_same_history_and_logins() {

@@ -1,6 +1,7 @@
 //! End-to-end: the built binaries, as a newcomer runs them, and interop with a real Synapse in
 //! both directions. Needs `cargo build --workspace --bins` first (the README's test command
-//! does it), PostgreSQL on 127.0.0.1:5432, and Python with PyPI for the Synapse venv.
+//! does it, and builds tests/sdk-client into the same target dir for `sdk_client`),
+//! PostgreSQL on 127.0.0.1:5432, and Python with PyPI for the Synapse venv.
 
 mod support;
 
@@ -23,3 +24,4 @@ mod newcomer;
 mod nio;
 mod nio_e2ee;
 mod prompts;
+mod sdk_client;
