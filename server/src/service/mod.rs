@@ -61,6 +61,9 @@ pub struct Services {
     pub uia: uia::UiaSessions,
     /// Per-room state `rooms::append` keeps between sends.
     pub room_cache: tokio::sync::Mutex<std::collections::HashMap<String, rooms::RoomCache>>,
+    /// Push rules' context of a room for a user, read from the database when the room is not
+    /// in `room_cache`: kept while the room's state stands.
+    member_contexts: rooms::MemberContexts,
     /// The origin_server_ts of the newest create event whose hash is its room id: each next
     /// one gets a later one, so no two rooms created at the same moment share an id.
     pub created_ts: std::sync::atomic::AtomicI64,
@@ -146,6 +149,7 @@ impl Services {
             typing: Default::default(),
             uia: Default::default(),
             room_cache: Default::default(),
+            member_contexts: Default::default(),
             created_ts: Default::default(),
             commits,
             hints: changes::SyncHints::new(position, starts.presence, starts.device_lists),

@@ -161,9 +161,20 @@ impl RoomCache {
     }
 }
 
+/// (room, user) → (read at, rewrite epoch, joined members, the user's display name).
+type MemberContext = (i64, u64, u32, Option<String>);
+
+/// Push-rule contexts read from the database (see `Services::member_context`); emptied past
+/// `MEMO_ENTRIES`.
+#[derive(Default)]
+pub struct MemberContexts(std::sync::Mutex<HashMap<(String, String), MemberContext>>);
+
+const MEMO_ENTRIES: usize = 100_000;
+
 impl Services {
     /// The push-rule context of a room for one user: joined members and the user's display
-    /// name. From the room cache when the room is in it (no query), else from the database.
+    /// name. From the room cache when the room is in it, else as last read while the room's
+    /// state stands (no query), else from the database.
     pub async fn member_context(
         &self,
         room_id: &str,
@@ -172,8 +183,21 @@ impl Services {
         if let Some(c) = self.room_cache.lock().await.get(room_id) {
             return Ok(c.member_context(user_id));
         }
+        let key = (room_id.to_string(), user_id.to_string());
+        let now = self.streams.current();
+        if let Some((at, epoch, members, name)) = self
+            .member_contexts
+            .0
+            .lock()
+            .expect("member contexts")
+            .get(&key)
+            && self.hints.room_state_unchanged(room_id, *at, *epoch, now)
+        {
+            return Ok((*members, name.clone()));
+        }
+        let epoch = self.hints.memberships_epoch();
         let (members, me) = tokio::try_join!(
-            async { Ok::<_, RoomError>(db::members_with(&self.db, room_id, "join").await?) },
+            async { Ok::<_, RoomError>(db::joined_count(&self.db, room_id).await?) },
             self.current_state_event(room_id, "m.room.member", user_id),
         )?;
         let name = me.and_then(|p| {
@@ -182,7 +206,13 @@ impl Services {
                 .and_then(Value::as_str)
                 .map(String::from)
         });
-        Ok((members.len() as u32, name))
+        let members = u32::try_from(members).unwrap_or(u32::MAX);
+        let mut memo = self.member_contexts.0.lock().expect("member contexts");
+        if memo.len() >= MEMO_ENTRIES {
+            memo.clear();
+        }
+        memo.insert(key, (now, epoch, members, name.clone()));
+        Ok((members, name))
     }
 }
 
