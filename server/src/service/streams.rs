@@ -166,19 +166,28 @@ impl Streams {
     /// Notes what the write at `pos` (allocated, not yet finished) is news for; its waiters are
     /// woken when it becomes visible.
     pub fn note<'s>(&self, pos: i64, scopes: impl IntoIterator<Item = Scope<'s>>) {
+        self.note_each(scopes.into_iter().map(|s| (pos, s)));
+    }
+
+    /// `note` for many positions under one lock (a batch of events).
+    pub fn note_each<'s>(&self, notes: impl IntoIterator<Item = (i64, Scope<'s>)>) {
         let mut w = self.waiters.lock().expect("sync waiters");
-        let owned = scopes.into_iter().map(|s| match s {
-            Scope::Room(r) => (true, r.to_string()),
-            Scope::User(u) => (false, u.to_string()),
-        });
         // Checked under the waiters' lock, which `finish` takes after publishing `current`:
         // a note is either released by `finish` or, already visible, woken here.
-        if pos <= self.current() {
-            for (room, key) in owned {
-                w.wake(room, &key);
+        let current = self.current();
+        for (pos, scope) in notes {
+            let (room, key) = match scope {
+                Scope::Room(r) => (true, r),
+                Scope::User(u) => (false, u),
+            };
+            if pos <= current {
+                w.wake(room, key);
+            } else {
+                w.noted
+                    .entry(pos)
+                    .or_default()
+                    .push((room, key.to_string()));
             }
-        } else {
-            w.noted.entry(pos).or_default().extend(owned);
         }
     }
 

@@ -212,13 +212,12 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
             s.device_lists_after_joins(joins);
         }
         // Each event is news for the room's members, a membership also for its user.
-        for r in &rows {
+        s.streams.note_each(rows.iter().flat_map(|r| {
             let user = r.membership.as_ref().map(|(u, _)| Scope::User(u.as_str()));
-            s.streams.note(
-                r.stream_ordering,
-                std::iter::once(Scope::Room(r.room_id.as_str())).chain(user),
-            );
-        }
+            std::iter::once(Scope::Room(r.room_id.as_str()))
+                .chain(user)
+                .map(|scope| (r.stream_ordering, scope))
+        }));
         let positions: Vec<i64> = rows.iter().map(|r| r.stream_ordering).collect();
         s.streams.finish(&positions);
         for (d, o) in done.into_iter().zip(outcomes) {

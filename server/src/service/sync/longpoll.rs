@@ -15,11 +15,7 @@ impl Services {
         user_id: &str,
     ) -> Result<crate::service::streams::Waiter<'_>, RoomError> {
         let memberships = self.memberships(user_id).await?;
-        let joined = memberships
-            .iter()
-            .filter(|(_, m, _, _)| m == "join")
-            .map(|(r, _, _, _)| r.as_str());
-        Ok(self.streams.waiter(user_id, joined))
+        Ok(self.streams.waiter(user_id, joined(&memberships)))
     }
 
     /// Notes that the write at `pos` is news for `user_id` and everyone in a room with them
@@ -33,10 +29,7 @@ impl Services {
             RoomError::Store(e) => e,
             other => crate::store::StoreError::Refused(other.to_string()),
         })?;
-        let rooms = memberships
-            .iter()
-            .filter(|(_, m, _, _)| m == "join")
-            .map(|(r, _, _, _)| Scope::Room(r.as_str()));
+        let rooms = joined(&memberships).map(Scope::Room);
         self.streams
             .note(pos, std::iter::once(Scope::User(user_id)).chain(rooms));
         Ok(())
@@ -74,4 +67,12 @@ impl Services {
             }
         }
     }
+}
+
+/// The rooms of `memberships` the user is joined to.
+fn joined(memberships: &[db::MembershipRow]) -> impl Iterator<Item = &str> {
+    memberships
+        .iter()
+        .filter(|(_, m, _, _)| m == "join")
+        .map(|(r, _, _, _)| r.as_str())
 }
