@@ -161,15 +161,16 @@ impl RoomCache {
     }
 }
 
-/// (room, user) → (read at, rewrite epoch, joined members, the user's display name).
-type MemberContext = (i64, u64, u32, Option<String>);
+/// Push-rule contexts read from the database (see `Services::member_context`), keyed
+/// "room\nuser": joined members and the user's display name, kept while the room's state
+/// stands; bounded by bytes.
+pub struct MemberContexts(crate::service::sync::Snapshots<(u32, Option<String>)>);
 
-/// Push-rule contexts read from the database (see `Services::member_context`); emptied past
-/// `MEMO_ENTRIES`.
-#[derive(Default)]
-pub struct MemberContexts(std::sync::Mutex<HashMap<(String, String), MemberContext>>);
-
-const MEMO_ENTRIES: usize = 100_000;
+impl Default for MemberContexts {
+    fn default() -> Self {
+        MemberContexts(crate::service::sync::Snapshots::new(4 << 20))
+    }
+}
 
 impl Services {
     /// The push-rule context of a room for one user: joined members and the user's display
@@ -183,17 +184,12 @@ impl Services {
         if let Some(c) = self.room_cache.lock().await.get(room_id) {
             return Ok(c.member_context(user_id));
         }
-        let key = (room_id.to_string(), user_id.to_string());
+        let key = format!("{room_id}\n{user_id}");
         let now = self.streams.current();
-        if let Some((at, epoch, members, name)) = self
-            .member_contexts
-            .0
-            .lock()
-            .expect("member contexts")
-            .get(&key)
-            && self.hints.room_state_unchanged(room_id, *at, *epoch, now)
-        {
-            return Ok((*members, name.clone()));
+        if let Some(known) = self.member_contexts.0.get(&key, |at, epoch| {
+            self.hints.room_state_unchanged(room_id, at, epoch, now)
+        }) {
+            return Ok((*known).clone());
         }
         let epoch = self.hints.memberships_epoch();
         let (members, me) = tokio::try_join!(
@@ -207,11 +203,10 @@ impl Services {
                 .map(String::from)
         });
         let members = u32::try_from(members).unwrap_or(u32::MAX);
-        let mut memo = self.member_contexts.0.lock().expect("member contexts");
-        if memo.len() >= MEMO_ENTRIES {
-            memo.clear();
-        }
-        memo.insert(key, (now, epoch, members, name.clone()));
+        let bytes = key.len() + name.as_ref().map_or(0, String::len) + 32;
+        self.member_contexts
+            .0
+            .put(&key, now, epoch, (members, name.clone()), bytes);
         Ok((members, name))
     }
 }

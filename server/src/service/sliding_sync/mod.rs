@@ -293,7 +293,8 @@ impl Services {
         let mut updates: Vec<(String, RoomSent)> = Vec::new();
         let mut timelines: HashMap<String, Vec<String>> = HashMap::new();
         let mut initial: HashSet<String> = HashSet::new();
-        // On a later request, only rooms that may have something new are looked at.
+        // On a later request, only rooms that may have something new are looked at (a coarse
+        // superset: `sliding_room` decides what each of them sends).
         let todo: Vec<(&String, &Wanted)> = {
             let events = self.hints.room_events.view();
             let receipts = self.hints.receipts.view();

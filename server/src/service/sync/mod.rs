@@ -12,7 +12,7 @@ mod snapshot;
 mod token;
 mod unread;
 
-use snapshot::Snapshots;
+pub(crate) use snapshot::Snapshots;
 
 pub use filter::{SyncFilter, type_matches};
 pub use response::SyncResponse;
