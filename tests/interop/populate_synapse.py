@@ -8,7 +8,9 @@ second device, creates rooms (one public with an alias), sends N_MESSAGES messag
 reactions, redactions, replies and state changes (topic, name, power levels), uploads media,
 sets account data, room tags, a push rule and a display name, uploads device and one-time
 keys, cross-signing keys (real ed25519 signatures, made with signedjson) and a signature of a
-device, a key backup, a registration token and an e-mail address, and reads a receipt. Prints
+device, a key backup, a registration token and an e-mail address, and reads a receipt. Logs in
+one more device with a refresh token (Synapse must have refresh tokens enabled, its default)
+and refreshes once, using the new access token, so the first refresh token is spent. Prints
 what the test checks afterwards, as JSON: users (password, access tokens, devices), rooms,
 media (mxc URI and SHA-256 of the bytes), cross-signing keys, the backup. Run it with the
 Synapse venv's Python (signedjson).
@@ -86,6 +88,17 @@ register("dave", "dave-password")
 dave_token = login("dave", "dave-password", "DAVE")["access_token"]
 call("PUT", "/_synapse/admin/v2/users/@dave:localhost", {"locked": True},
      users["alice"]["tokens"]["SECOND"])
+
+# A client that asked for a refresh token: one refresh on Synapse, its new access token used
+# (which spends the first refresh token), and the current pair kept for after the move.
+first = call("POST", "/_matrix/client/v3/login", {
+    "type": "m.login.password", "identifier": {"type": "m.id.user", "user": "bob"},
+    "password": "bob-password", "device_id": "REFRESH", "refresh_token": True})
+refreshed = call("POST", "/_matrix/client/v3/refresh", {"refresh_token": first["refresh_token"]})
+call("GET", "/_matrix/client/v3/account/whoami", token=refreshed["access_token"])
+refresh = {"user_id": first["user_id"], "device_id": "REFRESH",
+           "access_token": refreshed["access_token"], "refresh_token": refreshed["refresh_token"],
+           "spent_refresh_token": first["refresh_token"]}
 
 a = users["alice"]["tokens"]["SECOND"]
 b = users["bob"]["tokens"]["SECOND"]
@@ -209,7 +222,7 @@ for i, (ctype, body) in enumerate([("text/plain", b"hello from synapse\n"),
     media.append({"mxc": r["content_uri"], "sha256": hashlib.sha256(body).hexdigest(),
                   "content_type": ctype})
 
-json.dump({"users": users, "locked": {"user": "dave", "password": "dave-password", "token": dave_token}, "rooms": {"public": pub, "private": priv}, "media": media,
+json.dump({"users": users, "refresh": refresh, "locked": {"user": "dave", "password": "dave-password", "token": dave_token}, "rooms": {"public": pub, "private": priv}, "media": media,
            "cross_signing": {"master": master.version, "self_signing": self_signing.version,
                              "user_signing": user_signing.version},
            "backup": {"version": version, "room": pub, "session": "session1"}}, sys.stdout)

@@ -2,9 +2,10 @@
 //! filled through its client API by `interop/populate_synapse.py` (users with passwords, two
 //! devices each, rooms with a few hundred messages, edits, reactions, replies, redactions,
 //! state changes, receipts, account data, tags, push rules, device, one-time and cross-signing
-//! keys, a key backup, a registration token, an e-mail address, media),
-//! then stopped and imported; matrixd started on the result must keep the same users (old
-//! passwords log in, old access tokens work), the same history (/messages returns the same
+//! keys, a key backup, a registration token, an e-mail address, media, a login with a refresh
+//! token), then stopped and imported; matrixd started on the result must keep the same users
+//! (old passwords log in, old access tokens work, a Synapse refresh token refreshes), the same
+//! history (/messages returns the same
 //! event ids in the same order), the same state, the same media bytes and the same per-user
 //! data. Run with Synapse on SQLite into matrixd on SQLite, and with Synapse on PostgreSQL into
 //! matrixd on PostgreSQL.
@@ -132,9 +133,19 @@ fn import(
 }
 
 /// A Synapse in `dir` as `start_synapse` runs it, on PostgreSQL database `db` when given.
+/// Refresh tokens are configured explicitly (Synapse's default is on, with 5 minutes), so the
+/// translated config must carry the keys over.
 async fn start_synapse_on(dir: &std::path::Path, db: Option<&str>) -> (Proc, String) {
+    std::fs::create_dir_all(dir).unwrap();
+    let extra = dir.with_extension("extra.yaml");
+    std::fs::write(
+        &extra,
+        "refreshable_access_token_lifetime: 10m\nrefresh_token_lifetime: 1d\n",
+    )
+    .unwrap();
+    let extra = ("SYNAPSE_EXTRA_CONFIG", extra.display().to_string());
     let env = match db {
-        None => Vec::new(),
+        None => vec![extra],
         Some(db) => vec![
             ("SYNAPSE_PG_DATABASE", db.to_string()),
             ("SYNAPSE_PG_HOST", testkit::pg::host()),
@@ -142,6 +153,7 @@ async fn start_synapse_on(dir: &std::path::Path, db: Option<&str>) -> (Proc, Str
             ("SYNAPSE_PG_USER", testkit::pg::user()),
             // And a pepper: the imported bcrypt hashes need it at login.
             ("SYNAPSE_PASSWORD_PEPPER", "a pepper ünicode".to_string()),
+            extra,
         ],
     };
     start_synapse_with(dir, &env).await
@@ -294,15 +306,16 @@ async fn moves_everything(dbs: Databases) {
         assert!(stdout.contains(to.as_str()), "{stdout}");
     }
 
-    // Killed in the middle of the events (the 15th progress report: after six small tables,
-    // then two batches of 50 events), then run again: it goes on where it stopped.
+    // Killed in the middle of the events (the 17th progress report: two for each of seven
+    // small tables, then the events' start and two batches of 50 events), then run again: it
+    // goes on where it stopped.
     let out = import(
         &[
             "--yes",
             "--batch-rows",
             "50",
             "--test-interrupt-after",
-            "15",
+            "17",
         ],
         &syn_conf,
         &out_dir,
@@ -391,6 +404,38 @@ async fn moves_everything(dbs: Databases) {
         let (status, _) = login(&url, name, "not the password").await;
         assert_eq!(status, 403);
     }
+
+    // A client holding a Synapse refresh token refreshes on matrixd, and the new access token
+    // works; the refresh token Synapse had already seen exchanged and its successor used is
+    // refused, as Synapse refuses it.
+    let rf = &facts["refresh"];
+    let refresh = |token: Value| {
+        let url = url.clone();
+        async move {
+            let r = reqwest::Client::new()
+                .post(format!("{url}/_matrix/client/v3/refresh"))
+                .json(&serde_json::json!({ "refresh_token": token }))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let (status, body) = whoami(&url, rf["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "the refreshed Synapse access token: {body}");
+    let (status, body) = refresh(rf["spent_refresh_token"].clone()).await;
+    assert_eq!((status, &body["errcode"]), (403, &Value::from("M_FORBIDDEN")), "{body}");
+    let (status, body) = refresh(rf["refresh_token"].clone()).await;
+    assert_eq!(status, 200, "refresh with Synapse's refresh token: {body}");
+    assert!(body["refresh_token"].is_string(), "{body}");
+    assert!(body["expires_in_ms"].as_u64().unwrap() > 0, "{body}");
+    let (status, who) = whoami(&url, body["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{who}");
+    assert_eq!(who["user_id"], rf["user_id"]);
+    assert_eq!(who["device_id"], rf["device_id"]);
+    let (status, _) = refresh(body["refresh_token"].clone()).await;
+    assert_eq!(status, 200, "the refresh token matrixd issued refreshes in turn");
 
     // A locked account keeps no way in (matrixd has no locks).
     let locked = &facts["locked"];

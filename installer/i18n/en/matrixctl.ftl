@@ -1362,6 +1362,7 @@ conf-transport-security-needs-tls = email.require_transport_security requires em
 conf-invalid-notif-from = Invalid notif_from address { $from }
 conf-notif-from-required = is required to send validation and password-reset mail (Synapse: "email.notif_from" is missing)
 conf-email-no-baseurl = email is configured but public_baseurl is unset: the validation and password-reset links in mails are built from public_baseurl
+conf-lifetime-exceeds-session = { $lifetime_ms } ms is longer than session_lifetime ({ $session_ms } ms); Synapse refuses this
 conf-fix-quote-value = put the value in quotes: { $key }: "..."
 conf-fix-integer-range = use an integer from { $min } to { $max }
 conf-fix-non-negative = use a number of 0 or more
@@ -1377,6 +1378,8 @@ conf-fix-add-homeserver-yaml = add a homeserver.yaml
 conf-fix-turn-uri-form = use turn:host:3478?transport=udp style URIs
 conf-fix-duration-hours-minutes = use a duration such as "1h" or "30m"
 conf-fix-duration-hours = use a duration such as "1h"
+conf-fix-duration-minutes-days = use a duration such as "5m" or "30d" (a number alone is milliseconds)
+conf-fix-lifetime-within-session = make it at most session_lifetime, or raise session_lifetime
 conf-fix-turn-shared-secret = set turn_shared_secret to coturn's static-auth-secret
 conf-fix-turn-list-server = list your TURN server in turn_uris
 conf-fix-turn-set-both = set both, or use turn_shared_secret instead

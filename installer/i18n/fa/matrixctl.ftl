@@ -1348,6 +1348,7 @@ conf-transport-security-needs-tls = { CODE("email.require_transport_security") }
 conf-invalid-notif-from = نشانی { CODE("notif_from") } نامعتبر: { $from }
 conf-notif-from-required = برای فرستادن نامه‌های تأیید و بازنشانی گذرواژه لازم است (Synapse: { CODE("\"email.notif_from\" is missing") })
 conf-email-no-baseurl = رایانامه (email) پیکربندی شده اما { CODE("public_baseurl") } تنظیم نشده است: پیوندهای تأیید و بازنشانی گذرواژه در نامه‌ها از { CODE("public_baseurl") } ساخته می‌شوند
+conf-lifetime-exceeds-session = { $lifetime_ms } میلی‌ثانیه از { CODE("session_lifetime") } ({ $session_ms } میلی‌ثانیه) بلندتر است؛ Synapse این را نمی‌پذیرد
 conf-fix-quote-value = مقدار را در گیومه بگذارید: { $key }{ CODE(": \"...\"") }
 conf-fix-integer-range = عدد صحیحی از { $min } تا { $max } به کار ببرید
 conf-fix-non-negative = عددی برابر { CODE("0") } یا بیشتر به کار ببرید
@@ -1363,6 +1364,8 @@ conf-fix-add-homeserver-yaml = یک { CODE("homeserver.yaml") } بیفزایید
 conf-fix-turn-uri-form = نشانی‌هایی به شکل { CODE("turn:host:3478?transport=udp") } به کار ببرید
 conf-fix-duration-hours-minutes = مدتی مانند { CODE("\"1h\"") } یا { CODE("\"30m\"") } به کار ببرید
 conf-fix-duration-hours = مدتی مانند { CODE("\"1h\"") } به کار ببرید
+conf-fix-duration-minutes-days = مدتی مانند { CODE("\"5m\"") } یا { CODE("\"30d\"") } به کار ببرید (عدد تنها میلی‌ثانیه است)
+conf-fix-lifetime-within-session = آن را حداکثر برابر { CODE("session_lifetime") } کنید، یا { CODE("session_lifetime") } را بیشتر کنید
 conf-fix-turn-shared-secret = { CODE("turn_shared_secret") } را برابر { CODE("static-auth-secret") } در coturn بگذارید
 conf-fix-turn-list-server = سرور TURN خود را در { CODE("turn_uris") } فهرست کنید
 conf-fix-turn-set-both = هر دو را تنظیم کنید، یا به جایش { CODE("turn_shared_secret") } را به کار ببرید

@@ -30,6 +30,11 @@ impl ApiError {
         self.extra.insert(key.to_string(), value);
         self
     }
+    /// The same error with another text.
+    pub fn message(mut self, error: impl Into<String>) -> Self {
+        self.error = error.into();
+        self
+    }
     pub fn forbidden(msg: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "M_FORBIDDEN", msg)
     }
@@ -248,6 +253,17 @@ impl From<AccountError> for ApiError {
             AccountError::Deactivated => {
                 ApiError::new(StatusCode::FORBIDDEN, "M_USER_DEACTIVATED", e.to_string())
             }
+            // Synapse's InvalidClientTokenError(soft_logout=True).
+            AccountError::TokenExpired => ApiError::unknown_token()
+                .with("soft_logout", json!(true))
+                .message(e.to_string()),
+            // Synapse answers /refresh with a plain SynapseError: no soft_logout field.
+            AccountError::UnknownRefreshToken => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "M_UNKNOWN_TOKEN", e.to_string())
+            }
+            AccountError::RefreshTokenUsed
+            | AccountError::RefreshTokenExpired
+            | AccountError::SessionExpired => ApiError::forbidden(e.to_string()),
             AccountError::Store(s) => s.into(),
             AccountError::Hash(m) => {
                 tracing::error!(error = %m, "password hashing failed");

@@ -310,6 +310,34 @@ impl FromRequestParts<SharedServices> for Auth {
         parts: &mut Parts,
         services: &SharedServices,
     ) -> Result<Self, Self::Rejection> {
+        Auth::from_parts(parts, services, false).await
+    }
+}
+
+/// The authenticated user of a request whose access token may have expired: logging out, as
+/// Synapse allows (`allow_expired=True`), so a client can end a session it cannot refresh.
+#[derive(Debug, Clone)]
+pub struct AuthAllowingExpired(pub Auth);
+
+impl FromRequestParts<SharedServices> for AuthAllowingExpired {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        services: &SharedServices,
+    ) -> Result<Self, Self::Rejection> {
+        Auth::from_parts(parts, services, true)
+            .await
+            .map(AuthAllowingExpired)
+    }
+}
+
+impl Auth {
+    async fn from_parts(
+        parts: &Parts,
+        services: &SharedServices,
+        allow_expired: bool,
+    ) -> Result<Self, ApiError> {
         let token = match access_token(parts) {
             Token::Found(t) => t,
             Token::Missing => return Err(ApiError::missing_token()),
@@ -322,7 +350,7 @@ impl FromRequestParts<SharedServices> for Auth {
                 ));
             }
         };
-        match services.authenticate(&token).await? {
+        match services.authenticate(&token, allow_expired).await? {
             Some(row) => Ok(Auth {
                 user_id: row.user_id,
                 device_id: row.device_id,

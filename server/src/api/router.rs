@@ -21,12 +21,21 @@ use crate::service::SharedServices;
 /// Discovery, login and the shared-secret registration, then every group below.
 fn client_routes() -> Router<SharedServices> {
     use ruma::api::client::discovery::{discover_homeserver, get_supported_versions};
-    use ruma::api::client::session::{get_login_types, login};
+    use ruma::api::client::session::{get_login_types, login, refresh_token};
     let mut r = Router::new();
     r = endpoint::<discover_homeserver::Request, _, _>(r, well_known::get_client_well_known_route);
     r = endpoint::<get_supported_versions::Request, _, _>(r, client::versions::get_versions_route);
     r = endpoint::<get_login_types::v3::Request, _, _>(r, client::login::get_login_types_route);
     r = endpoint::<login::v3::Request, _, _>(r, client::login::post_login_route);
+    r = endpoint::<refresh_token::v3::Request, _, _>(r, client::refresh::post_refresh_route);
+    // Synapse serves /refresh on r0 and on the plain unstable prefix too, which ruma's
+    // history of it (v3, and MSC2918's unstable prefix) leaves out.
+    for path in [
+        "/_matrix/client/r0/refresh",
+        "/_matrix/client/unstable/refresh",
+    ] {
+        r = r.route(path, axum::routing::post(client::refresh::post_refresh_route));
+    }
     r = endpoint::<ruma::api::client::account::whoami::v3::Request, _, _>(
         r,
         client::whoami::get_whoami_route,

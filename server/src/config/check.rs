@@ -265,6 +265,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     let presence = read_presence(r);
     let email = super::previews_email::read_email(r, public_baseurl.is_some());
     let rate_limits = super::ratelimit::read(r);
+    let sessions = super::sessions::read(r);
     let enable_metrics = r.boolean("enable_metrics").unwrap_or(false);
     let _ = r.boolean("suppress_key_server_warning");
 
@@ -363,6 +364,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         presence,
         email,
         rate_limits,
+        sessions,
         enable_metrics,
         warnings: Vec::new(),
     })

@@ -13,6 +13,7 @@ mod previews_email;
 mod problem;
 mod ratelimit;
 mod reader;
+mod sessions;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -31,6 +32,7 @@ pub use problem::{
     message_ids,
 };
 pub use ratelimit::{FederationRateLimit, RateLimit, RateLimits};
+pub use sessions::{DEFAULT_REFRESHABLE_ACCESS_TOKEN_LIFETIME_MS, SessionConfig};
 pub use yaml_serde::{Mapping, Value as YamlValue};
 
 /// Synapse's default for `max_upload_size` ("50M").
@@ -118,6 +120,8 @@ pub struct Config {
     /// The `email` section; `None` when email is not configured.
     pub email: Option<EmailConfig>,
     pub rate_limits: RateLimits,
+    /// Token lifetimes and refresh tokens (`session_lifetime`, `refreshable_access_token_lifetime`, …).
+    pub sessions: SessionConfig,
     /// `enable_metrics` (default false): serve `type: metrics` listeners.
     pub enable_metrics: bool,
     /// Warnings found while loading (unsupported Synapse keys and the like).

@@ -270,6 +270,7 @@ messages! {
         AcmeNeedsTlsPaths = "conf-acme-needs-tls-paths" => "needs tls_certificate_path and tls_private_key_path (where the certificate is kept)",
         AcmeNoTlsListener = "conf-acme-no-tls-listener" => "no listener has tls: true, so nothing would answer the CA's tls-alpn-01 challenge or serve the certificate",
         AcmeNoPort443 = "conf-acme-no-port-443" => "no TLS listener on port 443: the CA validates tls-alpn-01 on port 443 of each name, so forward that port to matrixd's TLS listener",
+        LifetimeExceedsSession { lifetime_ms: u64, session_ms: u64 } = "conf-lifetime-exceeds-session" => "{lifetime_ms} ms is longer than session_lifetime ({session_ms} ms); Synapse refuses this",
         EmailNoBaseurl = "conf-email-no-baseurl" => "email is configured but public_baseurl is unset: the validation and password-reset links in mails are built from public_baseurl",
     }
 }
@@ -292,6 +293,8 @@ messages! {
         TurnUriForm = "conf-fix-turn-uri-form" => "use turn:host:3478?transport=udp style URIs",
         DurationHoursMinutes = "conf-fix-duration-hours-minutes" => "use a duration such as \"1h\" or \"30m\"",
         DurationHours = "conf-fix-duration-hours" => "use a duration such as \"1h\"",
+        DurationMinutesDays = "conf-fix-duration-minutes-days" => "use a duration such as \"5m\" or \"30d\" (a number alone is milliseconds)",
+        LifetimeWithinSession = "conf-fix-lifetime-within-session" => "make it at most session_lifetime, or raise session_lifetime",
         TurnSharedSecret = "conf-fix-turn-shared-secret" => "set turn_shared_secret to coturn's static-auth-secret",
         TurnListServer = "conf-fix-turn-list-server" => "list your TURN server in turn_uris",
         TurnSetBoth = "conf-fix-turn-set-both" => "set both, or use turn_shared_secret instead",

@@ -73,6 +73,12 @@ impl<'a> Section<'a> {
         matches!(self.map.get(key), Some(v) if !v.is_null())
     }
 
+    /// Whether the key is written at all, even as null (where null means something other
+    /// than the default, as Synapse's `refreshable_access_token_lifetime: null`).
+    pub fn present(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
     /// The raw value, marked used; `None` when absent or null.
     pub fn raw(&mut self, key: &str) -> Option<&'a Value> {
         self.used.insert(key.to_string());

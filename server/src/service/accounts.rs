@@ -1,5 +1,9 @@
 //! Accounts: creating users, logging in, and resolving access tokens. Owns the username rules,
-//! password hashing (argon2) and token generation. Tokens are stored hashed. Hashes imported
+//! password hashing (argon2) and token generation. Tokens are stored hashed. Refresh tokens
+//! and token lifetimes follow Synapse (`synapse/handlers/register.py` `register_device_inner`,
+//! `synapse/handlers/auth.py` `refresh_token`): an access token issued with a refresh token
+//! lives `refreshable_access_token_lifetime`; `/refresh` exchanges the refresh token for a new
+//! pair, and the old one stays usable until the new access token is first used. Hashes imported
 //! from Synapse (bcrypt, `$2b$…`) are checked as Synapse checks them (NFKC, then the configured
 //! pepper appended, at most 72 bytes) and replaced by an argon2 hash on the first success.
 
@@ -8,8 +12,9 @@ use rand::RngExt as _;
 use sha2::{Digest as _, Sha256};
 
 pub use crate::store::accounts::DeviceRow;
-use crate::store::accounts::{self as store, NewUser, TokenRow};
-use crate::store::{Db, StoreError};
+use crate::config::SessionConfig;
+use crate::store::accounts::{self as store, NewAccessToken, NewRefreshToken, NewUser, TokenRow};
+use crate::store::{Db, StoreError, now_ms};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -21,6 +26,18 @@ pub enum AccountError {
     BadLogin,
     #[error("This account has been deactivated")]
     Deactivated,
+    /// The access token exists but its lifetime is over: the client refreshes or logs in
+    /// again (a soft logout).
+    #[error("Access token has expired")]
+    TokenExpired,
+    #[error("refresh token does not exist")]
+    UnknownRefreshToken,
+    #[error("refresh token isn't valid anymore")]
+    RefreshTokenUsed,
+    #[error("The supplied refresh token has expired")]
+    RefreshTokenExpired,
+    #[error("The session has expired and can no longer be refreshed")]
+    SessionExpired,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("password hashing failed: {0}")]
@@ -38,6 +55,67 @@ pub struct Session {
     pub fresh_device: bool,
     /// The device did not exist before this session (whoever chose its id).
     pub new_device: bool,
+    /// Issued when the client asked for one and refresh tokens are enabled.
+    pub refresh_token: Option<String>,
+    /// When the access token expires (ms since the epoch), if it does.
+    pub valid_until_ms: Option<i64>,
+}
+
+/// When a new login's tokens expire, and whether it gets a refresh token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Expiry {
+    pub access_until: Option<i64>,
+    /// `Some` when a refresh token is issued.
+    pub refresh: Option<RefreshExpiry>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshExpiry {
+    pub expiry_ts: Option<i64>,
+    pub ultimate_session_expiry_ts: Option<i64>,
+}
+
+impl Expiry {
+    /// Synapse's `register_device_inner`: `session_lifetime` bounds everything, the
+    /// non-refreshable lifetime a plain token, and a token with a refresh token lives
+    /// `refreshable_access_token_lifetime`. A refresh token is issued only when the client
+    /// asked (`refresh_token: true`) and the refreshable lifetime is configured.
+    pub fn for_login(cfg: &SessionConfig, now: i64, wants_refresh: bool) -> Expiry {
+        let after = |ms: u64| now.saturating_add(ms as i64);
+        let session_end = cfg.session_lifetime_ms.map(after);
+        let mut access_until = session_end;
+        if let Some(ms) = cfg.nonrefreshable_access_token_lifetime_ms {
+            access_until = Some(access_until.map_or(after(ms), |a| a.min(after(ms))));
+        }
+        let refreshable = cfg.refreshable_access_token_lifetime_ms.filter(|_| wants_refresh);
+        let Some(refreshable) = refreshable else {
+            return Expiry {
+                access_until,
+                refresh: None,
+            };
+        };
+        let mut access_until = after(refreshable);
+        let mut expiry_ts = cfg.refresh_token_lifetime_ms.map(after);
+        if let Some(end) = session_end {
+            access_until = access_until.min(end);
+            expiry_ts = expiry_ts.map(|e| e.min(end));
+        }
+        Expiry {
+            access_until: Some(access_until),
+            refresh: Some(RefreshExpiry {
+                expiry_ts,
+                ultimate_session_expiry_ts: session_end,
+            }),
+        }
+    }
+}
+
+/// What `/refresh` hands back.
+#[derive(Debug, Clone)]
+pub struct Refreshed {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub valid_until_ms: Option<i64>,
 }
 
 /// Checks a localpart for a new account the way Synapse does (after lower-casing): only
@@ -89,6 +167,16 @@ fn random_string(len: usize, alphabet: &[u8]) -> String {
 fn new_access_token() -> String {
     format!(
         "mdt_{}",
+        random_string(
+            40,
+            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+        )
+    )
+}
+
+fn new_refresh_token() -> String {
+    format!(
+        "mdr_{}",
         random_string(
             40,
             b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -199,6 +287,7 @@ pub async fn register(
     db: &Db,
     server_name: &str,
     new: NewAccount<'_>,
+    expiry: Expiry,
 ) -> Result<Session, AccountError> {
     check_new_localpart(new.localpart, server_name)?;
     let user_id = format!("@{}:{server_name}", new.localpart);
@@ -210,7 +299,7 @@ pub async fn register(
         None => None,
     };
     let user_id = create_user(db, server_name, &new, password_hash.as_deref()).await?;
-    new_session(db, &user_id, None, None).await
+    new_session(db, &user_id, None, None, expiry).await
 }
 
 /// Creates the account only (no device), with an already hashed password; returns the user id.
@@ -240,22 +329,27 @@ pub async fn create_user(
     Ok(user_id)
 }
 
-/// Adds a device (or reuses `device_id`) with a fresh access token.
+/// Adds a device (or reuses `device_id`) with a fresh access token, and a refresh token when
+/// `expiry` says so.
 pub async fn new_session(
     db: &Db,
     user_id: &str,
     device_id: Option<&str>,
     display_name: Option<&str>,
+    expiry: Expiry,
 ) -> Result<Session, AccountError> {
     let drawn = device_id.is_none();
     let device_id = device_id.map(str::to_string).unwrap_or_else(new_device_id);
     let access_token = new_access_token();
+    let refresh_token = expiry.refresh.map(|_| new_refresh_token());
+    let access_hash = hash_token(&access_token);
+    let refresh_hash = refresh_token.as_deref().map(hash_token);
     let created = store::insert_device_and_token(
         db,
         user_id,
         &device_id,
         display_name,
-        &hash_token(&access_token),
+        &new_token(&access_hash, refresh_hash.as_deref(), &expiry),
     )
     .await?;
     Ok(Session {
@@ -264,6 +358,82 @@ pub async fn new_session(
         access_token,
         fresh_device: drawn && created,
         new_device: created,
+        refresh_token,
+        valid_until_ms: expiry.access_until,
+    })
+}
+
+fn new_token<'a>(
+    access_hash: &'a str,
+    refresh_hash: Option<&'a str>,
+    expiry: &Expiry,
+) -> NewAccessToken<'a> {
+    NewAccessToken {
+        token_hash: access_hash,
+        valid_until_ms: expiry.access_until,
+        refresh: refresh_hash.zip(expiry.refresh).map(|(h, r)| NewRefreshToken {
+            token_hash: h,
+            expiry_ts: r.expiry_ts,
+            ultimate_session_expiry_ts: r.ultimate_session_expiry_ts,
+        }),
+    }
+}
+
+/// Synapse's `AuthHandler.refresh_token`: exchanges a refresh token for a new access token
+/// and refresh token. The new access token lives `refreshable_access_token_lifetime`, the new
+/// refresh token `refresh_token_lifetime`, neither past the session's end.
+pub async fn refresh(
+    db: &Db,
+    cfg: &SessionConfig,
+    refresh_token: &str,
+) -> Result<Refreshed, AccountError> {
+    let now = now_ms();
+    let old_hash = hash_token(refresh_token);
+    let existing = store::find_refresh_token(db, &old_hash)
+        .await?
+        .ok_or(AccountError::UnknownRefreshToken)?;
+    if existing.superseded {
+        return Err(AccountError::RefreshTokenUsed);
+    }
+    if existing.expiry_ts.is_some_and(|e| e < now) {
+        return Err(AccountError::RefreshTokenExpired);
+    }
+    let after = |ms: u64| now.saturating_add(ms as i64);
+    let mut access_until = cfg.refreshable_access_token_lifetime_ms.map(after);
+    let mut expiry_ts = cfg.refresh_token_lifetime_ms.map(after);
+    if let Some(end) = existing.ultimate_session_expiry_ts {
+        access_until = Some(access_until.map_or(end, |a| a.min(end)));
+        expiry_ts = Some(expiry_ts.map_or(end, |e| e.min(end)));
+        if end < now {
+            return Err(AccountError::SessionExpired);
+        }
+    }
+    let expiry = Expiry {
+        access_until,
+        refresh: Some(RefreshExpiry {
+            expiry_ts,
+            ultimate_session_expiry_ts: existing.ultimate_session_expiry_ts,
+        }),
+    };
+    let access_token = new_access_token();
+    let new_refresh = new_refresh_token();
+    let access_hash = hash_token(&access_token);
+    let refresh_hash = hash_token(&new_refresh);
+    let rotated = store::rotate_refresh_token(
+        db,
+        &old_hash,
+        &existing.user_id,
+        &existing.device_id,
+        &new_token(&access_hash, Some(&refresh_hash), &expiry),
+    )
+    .await?;
+    if !rotated {
+        return Err(AccountError::UnknownRefreshToken);
+    }
+    Ok(Refreshed {
+        access_token,
+        refresh_token: new_refresh,
+        valid_until_ms: access_until,
     })
 }
 
@@ -275,6 +445,7 @@ pub async fn login(
     pepper: Option<&str>,
     device_id: Option<&str>,
     display_name: Option<&str>,
+    expiry: Expiry,
 ) -> Result<Session, AccountError> {
     let user = store::get_user(db, user_id).await?;
     let Some(user) = user else {
@@ -297,7 +468,7 @@ pub async fn login(
         return Err(AccountError::Deactivated);
     }
     rehash_if_bcrypt(db, &user.user_id, password, &hash).await;
-    new_session(db, &user.user_id, device_id, display_name).await
+    new_session(db, &user.user_id, device_id, display_name, expiry).await
 }
 
 /// Re-authentication (UIA `m.login.password`): true when `password` is the user's. Unknown
@@ -328,9 +499,25 @@ pub async fn check_password(
     }
 }
 
-/// Resolves an access token to its user and device.
-pub async fn authenticate(db: &Db, token: &str) -> Result<Option<TokenRow>, AccountError> {
-    Ok(store::find_token(db, &hash_token(token)).await?)
+/// Resolves an access token to its user and device. An expired token is `TokenExpired`
+/// unless `allow_expired` (logging out, as Synapse allows). The first use of a token issued
+/// with a refresh token is recorded: it ends the refresh token it was exchanged for.
+pub async fn authenticate(
+    db: &Db,
+    token: &str,
+    allow_expired: bool,
+) -> Result<Option<TokenRow>, AccountError> {
+    let hash = hash_token(token);
+    let Some(row) = store::find_token(db, &hash).await? else {
+        return Ok(None);
+    };
+    if !allow_expired && row.valid_until_ms.is_some_and(|until| until < now_ms()) {
+        return Err(AccountError::TokenExpired);
+    }
+    if row.unused_refreshable {
+        store::mark_token_used(db, &hash).await?;
+    }
+    Ok(Some(row))
 }
 
 /// An argon2 hash of a random password, computed once, used to equalise timing for unknown
@@ -343,9 +530,32 @@ async fn dummy_hash() -> String {
 }
 
 impl super::Services {
-    /// The user and device behind an access token, if it is valid.
-    pub async fn authenticate(&self, token: &str) -> Result<Option<TokenRow>, AccountError> {
-        authenticate(&self.db, token).await
+    /// The user and device behind an access token, if it is valid (see [`authenticate`]).
+    pub async fn authenticate(
+        &self,
+        token: &str,
+        allow_expired: bool,
+    ) -> Result<Option<TokenRow>, AccountError> {
+        authenticate(&self.db, token, allow_expired).await
+    }
+
+    /// When a login's tokens made now expire (`wants_refresh`: the client sent
+    /// `refresh_token: true`).
+    pub fn login_expiry(&self, wants_refresh: bool) -> Expiry {
+        Expiry::for_login(&self.config.sessions, now_ms(), wants_refresh)
+    }
+
+    /// `POST /refresh` (see [`refresh`]); `None` when refresh tokens are off (Synapse then
+    /// does not serve the endpoint).
+    pub async fn refresh_tokens(
+        &self,
+        refresh_token: &str,
+    ) -> Option<Result<Refreshed, AccountError>> {
+        let cfg = &self.config.sessions;
+        if !cfg.refresh_tokens_enabled() {
+            return None;
+        }
+        Some(refresh(&self.db, cfg, refresh_token).await)
     }
 
     /// Password login (see [`login`]).
@@ -355,9 +565,20 @@ impl super::Services {
         password: &str,
         device_id: Option<&str>,
         display_name: Option<&str>,
+        wants_refresh: bool,
     ) -> Result<Session, AccountError> {
         let pepper = self.config.password_pepper.as_ref().map(|p| p.expose());
-        let session = login(&self.db, user_id, password, pepper, device_id, display_name).await?;
+        let expiry = self.login_expiry(wants_refresh);
+        let session = login(
+            &self.db,
+            user_id,
+            password,
+            pepper,
+            device_id,
+            display_name,
+            expiry,
+        )
+        .await?;
         self.session_started(&session).await?;
         Ok(session)
     }
@@ -374,7 +595,8 @@ impl super::Services {
 
     /// Creates an account and its first session (see [`register`]).
     pub async fn register_account(&self, account: NewAccount<'_>) -> Result<Session, AccountError> {
-        register(&self.db, &self.config.server_name, account).await
+        let expiry = self.login_expiry(false);
+        register(&self.db, &self.config.server_name, account, expiry).await
     }
 }
 
@@ -405,6 +627,58 @@ mod tests {
         assert_eq!(
             hash_token("syt_abc"),
             crate::store::synapse::token_hash("syt_abc")
+        );
+    }
+
+    fn lifetimes(
+        session: Option<u64>,
+        refreshable: Option<u64>,
+        refresh: Option<u64>,
+        nonrefreshable: Option<u64>,
+    ) -> SessionConfig {
+        SessionConfig {
+            session_lifetime_ms: session,
+            refreshable_access_token_lifetime_ms: refreshable,
+            refresh_token_lifetime_ms: refresh,
+            nonrefreshable_access_token_lifetime_ms: nonrefreshable,
+        }
+    }
+
+    /// Synapse's `register_device_inner`, case by case.
+    #[test]
+    fn login_expiry_follows_synapse() {
+        let now = 1_000;
+        // Defaults: a plain token never expires; asking for a refresh token gets one, and a
+        // 5-minute access token.
+        let d = SessionConfig::default();
+        assert_eq!(Expiry::for_login(&d, now, false), Expiry::default());
+        let e = Expiry::for_login(&d, now, true);
+        assert_eq!(e.access_until, Some(now + 300_000));
+        assert_eq!(
+            e.refresh,
+            Some(RefreshExpiry {
+                expiry_ts: None,
+                ultimate_session_expiry_ts: None
+            })
+        );
+        // Refresh tokens off: the request is ignored.
+        let off = lifetimes(None, None, None, None);
+        assert_eq!(Expiry::for_login(&off, now, true), Expiry::default());
+        // The non-refreshable lifetime, bounded by the session.
+        let c = lifetimes(Some(50), Some(10), None, Some(100));
+        assert_eq!(Expiry::for_login(&c, now, false).access_until, Some(now + 50));
+        let c = lifetimes(None, Some(10), None, Some(100));
+        assert_eq!(Expiry::for_login(&c, now, false).access_until, Some(now + 100));
+        // Everything a refresh issues stops at the session's end.
+        let c = lifetimes(Some(20), Some(30), Some(40), None);
+        let e = Expiry::for_login(&c, now, true);
+        assert_eq!(e.access_until, Some(now + 20));
+        assert_eq!(
+            e.refresh,
+            Some(RefreshExpiry {
+                expiry_ts: Some(now + 20),
+                ultimate_session_expiry_ts: Some(now + 20)
+            })
         );
     }
 

@@ -20,6 +20,9 @@ pub struct Registered {
     /// `None` with `inhibit_login`.
     pub device_id: Option<String>,
     pub access_token: Option<String>,
+    pub refresh_token: Option<String>,
+    /// When the access token expires (ms since the epoch), if it does.
+    pub valid_until_ms: Option<i64>,
 }
 
 /// Synapse's limit on usernames and passwords sent to /register.
@@ -126,6 +129,18 @@ impl Services {
 
     /// One call of `POST /register` with `kind=user`; `body` is the whole JSON body.
     async fn register_with_uia(&self, mut body: Value) -> Result<Registered, UiaError> {
+        // Read from this call's body (not the session's first), as Synapse does.
+        let wants_refresh = match body.get("refresh_token") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                return Err(UiaError::client(
+                    400,
+                    "M_UNKNOWN",
+                    "`refresh_token` should be true or false.",
+                ));
+            }
+        };
         self.check_registration_enabled()?;
         let obj = body
             .as_object_mut()
@@ -208,6 +223,8 @@ impl Services {
             user_id: user_id.clone(),
             device_id: None,
             access_token: None,
+            refresh_token: None,
+            valid_until_ms: None,
         };
         if !params
             .get("inhibit_login")
@@ -219,13 +236,17 @@ impl Services {
                 .get("initial_device_display_name")
                 .and_then(Value::as_str);
             let before = self.stream_position();
-            let s = accounts::new_session(&self.db, &user_id, device_id, display_name).await?;
+            let expiry = self.login_expiry(wants_refresh);
+            let s = accounts::new_session(&self.db, &user_id, device_id, display_name, expiry)
+                .await?;
             self.session_started(&s).await?;
             if s.fresh_device {
                 self.device_created(&s.user_id, &s.device_id, before);
             }
             out.device_id = Some(s.device_id);
             out.access_token = Some(s.access_token);
+            out.refresh_token = s.refresh_token;
+            out.valid_until_ms = s.valid_until_ms;
         }
         if newly_registered
             && let Some(token) = self.uia.get_data(&passed.session, data::REGISTRATION_TOKEN)

@@ -1,5 +1,6 @@
-//! SQL for users, devices and access tokens. Returns plain rows; the rules about who may
-//! register or log in live in `service::accounts`.
+//! SQL for users, devices, access tokens and refresh tokens. Returns plain rows; the rules
+//! about who may register or log in, and when a token has expired, live in
+//! `service::accounts`.
 
 use super::query::{Decode, Param, Row};
 use super::{Db, StoreError, now_ms};
@@ -17,6 +18,79 @@ pub struct UserRow {
 pub struct TokenRow {
     pub user_id: String,
     pub device_id: String,
+    /// When the token stops being valid (ms since the epoch); `None`: never.
+    pub valid_until_ms: Option<i64>,
+    /// The token was issued with a refresh token and has not been used yet: its first use
+    /// ends the refresh token it was exchanged for ([`mark_token_used`]).
+    pub unused_refreshable: bool,
+}
+
+/// An access token to store, hashed, with the refresh token issued alongside it if any.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAccessToken<'a> {
+    pub token_hash: &'a str,
+    pub valid_until_ms: Option<i64>,
+    pub refresh: Option<NewRefreshToken<'a>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct NewRefreshToken<'a> {
+    pub token_hash: &'a str,
+    /// When it can no longer be exchanged (`refresh_token_lifetime`).
+    pub expiry_ts: Option<i64>,
+    /// When the whole session ends, across refreshes (`session_lifetime`).
+    pub ultimate_session_expiry_ts: Option<i64>,
+}
+
+impl NewAccessToken<'_> {
+    fn cached_row(&self, user_id: &str, device_id: &str) -> TokenRow {
+        TokenRow {
+            user_id: user_id.to_string(),
+            device_id: device_id.to_string(),
+            valid_until_ms: self.valid_until_ms,
+            unused_refreshable: self.refresh.is_some(),
+        }
+    }
+}
+
+const INSERT_REFRESH_TOKEN: &str = "INSERT INTO refresh_tokens (token_hash, user_id, device_id, next_token_hash, \
+     expiry_ts, ultimate_session_expiry_ts, created_ts) VALUES ($1, $2, $3, NULL, $4, $5, $6)";
+const INSERT_ACCESS_TOKEN: &str = "INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts, \
+     valid_until_ms, refresh_token_hash) VALUES ($1, $2, $3, $4, $5, $6)";
+const DELETE_DEVICE_ACCESS_TOKENS: &str =
+    "DELETE FROM access_tokens WHERE user_id = $1 AND device_id = $2";
+const DELETE_DEVICE_REFRESH_TOKENS: &str =
+    "DELETE FROM refresh_tokens WHERE user_id = $1 AND device_id = $2";
+
+/// Stores a new access token (and its refresh token) inside the caller's transaction.
+async fn insert_tokens(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    device_id: &str,
+    token: &NewAccessToken<'_>,
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    if let Some(r) = &token.refresh {
+        sqlx::query(INSERT_REFRESH_TOKEN)
+            .bind(r.token_hash)
+            .bind(user_id)
+            .bind(device_id)
+            .bind(r.expiry_ts)
+            .bind(r.ultimate_session_expiry_ts)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(INSERT_ACCESS_TOKEN)
+        .bind(token.token_hash)
+        .bind(user_id)
+        .bind(device_id)
+        .bind(now)
+        .bind(token.valid_until_ms)
+        .bind(token.refresh.map(|r| r.token_hash))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 pub struct NewUser<'a> {
@@ -64,14 +138,14 @@ pub async fn get_user(db: &Db, user_id: &str) -> Result<Option<UserRow>, StoreEr
     ))
 }
 
-/// Creates (or keeps) a device and stores a new access token for it, in one transaction.
-/// Returns whether the device is new.
+/// Creates (or keeps) a device and stores a new access token (and refresh token) for it, in
+/// one transaction. Returns whether the device is new.
 pub async fn insert_device_and_token(
     db: &Db,
     user_id: &str,
     device_id: &str,
     display_name: Option<&str>,
-    token_hash: &str,
+    token: &NewAccessToken<'_>,
 ) -> Result<bool, StoreError> {
     let generation = db.tokens.generation();
     let mut tx = db.pool.begin().await?;
@@ -87,29 +161,140 @@ pub async fn insert_device_and_token(
     .await?
     .rows_affected()
         == 1;
-    // A device has one current token: logging in again with the same device id replaces it.
-    sqlx::query("DELETE FROM access_tokens WHERE user_id = $1 AND device_id = $2")
+    // A device has one current login: logging in again with the same device id replaces its
+    // tokens (and ends its refresh chain).
+    sqlx::query(DELETE_DEVICE_ACCESS_TOKENS)
         .bind(user_id)
         .bind(device_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts) VALUES ($1, $2, $3, $4)")
-        .bind(token_hash)
+    sqlx::query(DELETE_DEVICE_REFRESH_TOKENS)
         .bind(user_id)
         .bind(device_id)
-        .bind(now_ms())
         .execute(&mut *tx)
         .await?;
+    insert_tokens(&mut *tx, user_id, device_id, token).await?;
     tx.commit().await?;
     db.tokens.replace_device(
-        TokenRow {
-            user_id: user_id.to_string(),
-            device_id: device_id.to_string(),
-        },
-        token_hash,
+        token.cached_row(user_id, device_id),
+        token.token_hash,
         generation,
     );
     Ok(created)
+}
+
+/// A refresh token as `/refresh` needs it.
+#[derive(Debug, Clone)]
+pub struct RefreshRow {
+    pub user_id: String,
+    pub device_id: String,
+    /// It was exchanged before and its successor has been used (its access token made a
+    /// request, or it was exchanged in turn): it can no longer be exchanged.
+    pub superseded: bool,
+    pub expiry_ts: Option<i64>,
+    pub ultimate_session_expiry_ts: Option<i64>,
+}
+
+/// Synapse's `lookup_refresh_token`: the token, and whether its successor has been used.
+pub(crate) const FIND_REFRESH_TOKEN: &str = "SELECT rt.user_id, rt.device_id, \
+     CASE WHEN nrt.next_token_hash IS NOT NULL OR COALESCE(at.used, 0) = 1 THEN 1 ELSE 0 END, \
+     rt.expiry_ts, rt.ultimate_session_expiry_ts \
+     FROM refresh_tokens rt \
+     LEFT JOIN refresh_tokens nrt ON nrt.token_hash = rt.next_token_hash \
+     LEFT JOIN access_tokens at ON at.refresh_token_hash = nrt.token_hash \
+     WHERE rt.token_hash = $1";
+
+pub async fn find_refresh_token(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<RefreshRow>, StoreError> {
+    db.fetch_optional(FIND_REFRESH_TOKEN, &[Param::Text(token_hash)])
+        .await
+}
+
+impl Decode for RefreshRow {
+    fn decode<R: Row + ?Sized>(r: &R) -> Result<Self, R::Error> {
+        Ok(RefreshRow {
+            user_id: r.text(0)?,
+            device_id: r.text(1)?,
+            superseded: r.int(2)? != 0,
+            expiry_ts: r.maybe_int(3)?,
+            ultimate_session_expiry_ts: r.maybe_int(4)?,
+        })
+    }
+}
+
+/// Synapse's `replace_refresh_token`, with the new tokens stored in the same transaction:
+/// `old_hash` now leads to the new refresh token; a successor it had before (an earlier
+/// exchange whose answer the client never saw) is deleted with its access token, and so is
+/// the token that led to `old_hash` (only the last two of a chain are kept). `Ok(false)` when
+/// `old_hash` was deleted meanwhile (a logout): nothing is stored.
+pub async fn rotate_refresh_token(
+    db: &Db,
+    old_hash: &str,
+    user_id: &str,
+    device_id: &str,
+    token: &NewAccessToken<'_>,
+) -> Result<bool, StoreError> {
+    let generation = db.tokens.generation();
+    let mut tx = db.pool.begin().await?;
+    let old_next: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT next_token_hash FROM refresh_tokens WHERE token_hash = $1")
+            .bind(old_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((old_next,)) = old_next else {
+        return Ok(false);
+    };
+    insert_tokens(&mut *tx, user_id, device_id, token).await?;
+    sqlx::query("UPDATE refresh_tokens SET next_token_hash = $1 WHERE token_hash = $2")
+        .bind(token.refresh.map(|r| r.token_hash))
+        .bind(old_hash)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(next) = old_next {
+        sqlx::query("DELETE FROM access_tokens WHERE refresh_token_hash = $1")
+            .bind(&next)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM refresh_tokens WHERE token_hash = $1")
+            .bind(&next)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "DELETE FROM access_tokens WHERE refresh_token_hash IN \
+         (SELECT token_hash FROM refresh_tokens WHERE next_token_hash = $1)",
+    )
+    .bind(old_hash)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM refresh_tokens WHERE next_token_hash = $1")
+        .bind(old_hash)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    // Forgets the device's cached tokens (some were deleted) and keeps the new one.
+    db.tokens.replace_device(
+        token.cached_row(user_id, device_id),
+        token.token_hash,
+        generation,
+    );
+    Ok(true)
+}
+
+/// Synapse's `mark_access_token_as_used`: the first request with a token issued by a refresh
+/// ends the refresh token it was exchanged for.
+pub async fn mark_token_used(db: &Db, token_hash: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE access_tokens SET used = 1 WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&db.pool)
+        .await?;
+    let mut g = db.tokens.inner.lock().expect("token cache");
+    if let Some(row) = g.1.get_mut(token_hash) {
+        row.unused_refreshable = false;
+    }
+    Ok(())
 }
 
 /// Access tokens seen recently, so most requests authenticate without a query. Every deletion
@@ -170,8 +355,9 @@ pub async fn find_token(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, S
     Ok(row)
 }
 
-pub(crate) const FIND_TOKEN: &str =
-    "SELECT user_id, device_id FROM access_tokens WHERE token_hash = $1";
+pub(crate) const FIND_TOKEN: &str = "SELECT user_id, device_id, valid_until_ms, \
+     CASE WHEN refresh_token_hash IS NULL THEN 0 ELSE 1 - used END \
+     FROM access_tokens WHERE token_hash = $1";
 
 async fn find_token_uncached(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, StoreError> {
     db.fetch_optional(FIND_TOKEN, &[Param::Text(token_hash)])
@@ -183,6 +369,8 @@ impl Decode for TokenRow {
         Ok(TokenRow {
             user_id: r.text(0)?,
             device_id: r.text(1)?,
+            valid_until_ms: r.maybe_int(2)?,
+            unused_refreshable: r.int(3)? != 0,
         })
     }
 }
@@ -281,7 +469,7 @@ pub async fn set_device_display_name(
     Ok(res.rows_affected() == 1)
 }
 
-/// Deletes the given devices and their access tokens, in one transaction. Unknown ids are
+/// Deletes the given devices and their access and refresh tokens, in one transaction. Unknown ids are
 /// ignored.
 pub async fn delete_devices(
     db: &Db,
@@ -290,7 +478,12 @@ pub async fn delete_devices(
 ) -> Result<(), StoreError> {
     let mut tx = db.pool.begin().await?;
     for device_id in device_ids {
-        sqlx::query("DELETE FROM access_tokens WHERE user_id = $1 AND device_id = $2")
+        sqlx::query(DELETE_DEVICE_ACCESS_TOKENS)
+            .bind(user_id)
+            .bind(device_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(DELETE_DEVICE_REFRESH_TOKENS)
             .bind(user_id)
             .bind(device_id)
             .execute(&mut *tx)
@@ -306,8 +499,8 @@ pub async fn delete_devices(
     Ok(())
 }
 
-/// Deletes every device and access token of a user except `keep` (a device id), in one
-/// transaction.
+/// Deletes every device, access token and refresh token of a user except `keep` (a device
+/// id), in one transaction.
 pub async fn delete_all_devices(
     db: &Db,
     user_id: &str,
@@ -316,6 +509,11 @@ pub async fn delete_all_devices(
     let keep = keep.unwrap_or("");
     let mut tx = db.pool.begin().await?;
     sqlx::query("DELETE FROM access_tokens WHERE user_id = $1 AND device_id <> $2")
+        .bind(user_id)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM refresh_tokens WHERE user_id = $1 AND device_id <> $2")
         .bind(user_id)
         .bind(keep)
         .execute(&mut *tx)
@@ -343,8 +541,8 @@ pub async fn set_password_hash(
     Ok(())
 }
 
-/// Marks a user deactivated, forgets the password hash, and deletes every device and token,
-/// in one transaction.
+/// Marks a user deactivated, forgets the password hash, and deletes every device and token
+/// (access and refresh), in one transaction.
 pub async fn deactivate_user(db: &Db, user_id: &str) -> Result<(), StoreError> {
     let mut tx = db.pool.begin().await?;
     sqlx::query("UPDATE users SET deactivated = 1, password_hash = NULL WHERE user_id = $1")
@@ -352,6 +550,10 @@ pub async fn deactivate_user(db: &Db, user_id: &str) -> Result<(), StoreError> {
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM access_tokens WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM refresh_tokens WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
@@ -372,6 +574,8 @@ mod tests {
         TokenRow {
             user_id: "@a:x".into(),
             device_id: device.into(),
+            valid_until_ms: None,
+            unused_refreshable: false,
         }
     }
 

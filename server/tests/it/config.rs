@@ -424,6 +424,82 @@ fn unreadable_or_missing_files() {
     assert_problem(&p, "matrixctl generate-config");
 }
 
+/// Synapse's four token lifetimes: its defaults (refresh tokens on, 5 minutes), durations with
+/// units or in milliseconds, null turning refresh tokens off, and its refusal of a lifetime
+/// longer than the session (the refreshable one only when set).
+#[test]
+fn issue_18_token_lifetimes_as_synapse_reads_them() {
+    let d = Dir::new();
+    let path = d.write("homeserver.yaml", &d.base());
+    let (c, p) = load(&[path]);
+    let s = c.unwrap_or_else(|| panic!("{p}")).sessions;
+    assert_eq!(s.refreshable_access_token_lifetime_ms, Some(5 * 60 * 1000));
+    assert_eq!(
+        (
+            s.session_lifetime_ms,
+            s.refresh_token_lifetime_ms,
+            s.nonrefreshable_access_token_lifetime_ms
+        ),
+        (None, None, None)
+    );
+    assert!(!text(&p).contains("lifetime"), "{p}");
+
+    let path = d.write(
+        "homeserver.yaml",
+        &format!(
+            "{}session_lifetime: 30d\nrefreshable_access_token_lifetime: 10m\nrefresh_token_lifetime: 1d\nnonrefreshable_access_token_lifetime: 3600000\n",
+            d.base()
+        ),
+    );
+    let (c, p) = load(&[path]);
+    let s = c.unwrap_or_else(|| panic!("{p}")).sessions;
+    assert_eq!(s.session_lifetime_ms, Some(30 * 86_400_000));
+    assert_eq!(s.refreshable_access_token_lifetime_ms, Some(600_000));
+    assert_eq!(s.refresh_token_lifetime_ms, Some(86_400_000));
+    assert_eq!(s.nonrefreshable_access_token_lifetime_ms, Some(3_600_000));
+    assert!(!text(&p).contains("lifetime"), "read, not reported as unsupported: {p}");
+
+    let path = d.write(
+        "homeserver.yaml",
+        &format!("{}refreshable_access_token_lifetime: null\n", d.base()),
+    );
+    let (c, p) = load(&[path]);
+    let s = c.unwrap_or_else(|| panic!("{p}")).sessions;
+    assert!(!s.refresh_tokens_enabled());
+
+    // The default 5 minutes is not compared with a shorter session; a set value is.
+    let path = d.write(
+        "homeserver.yaml",
+        &format!("{}session_lifetime: 1m\n", d.base()),
+    );
+    let (c, p) = load(&[path]);
+    assert!(c.is_some(), "{p}");
+    let path = d.write(
+        "homeserver.yaml",
+        &format!(
+            "{}session_lifetime: 1m\nrefreshable_access_token_lifetime: 2m\nrefresh_token_lifetime: 1h\nsession_lifetime_typo: 1\n",
+            d.base()
+        ),
+    );
+    let (c, p) = load(&[path]);
+    assert!(c.is_none());
+    assert_problem(
+        &p,
+        "error: refreshable_access_token_lifetime: 120000 ms is longer than session_lifetime (60000 ms); Synapse refuses this",
+    );
+    assert_problem(&p, "error: refresh_token_lifetime: 3600000 ms is longer than session_lifetime");
+    assert_problem(&p, "fix: make it at most session_lifetime, or raise session_lifetime");
+    assert_problem(&p, "did you mean `session_lifetime`?");
+
+    let path = d.write(
+        "homeserver.yaml",
+        &format!("{}session_lifetime: forever\n", d.base()),
+    );
+    let (_, p) = load(&[path]);
+    assert_problem(&p, "error: session_lifetime: \"forever\" is not a duration");
+    assert_problem(&p, "use a duration such as \"5m\" or \"30d\"");
+}
+
 #[test]
 fn turn_settings_as_synapse() {
     let d = Dir::new();

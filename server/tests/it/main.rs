@@ -33,6 +33,7 @@ mod openid;
 mod presence;
 mod push_rules;
 mod ratelimit;
+mod refresh_tokens;
 mod register;
 mod register_uia;
 mod reports;

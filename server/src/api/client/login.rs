@@ -115,6 +115,7 @@ pub async fn post_login_route(
             &pw.password,
             req.device_id.as_ref().map(|d| d.as_str()),
             req.initial_device_display_name.as_deref(),
+            req.refresh_token,
         )
         .await;
     if matches!(result, Err(accounts::AccountError::BadLogin)) {
@@ -132,7 +133,15 @@ pub async fn post_login_route(
         OwnedDeviceId::from(session.device_id),
     );
     res.home_server = OwnedServerName::try_from(server_name.as_str()).ok();
+    res.refresh_token = session.refresh_token;
+    res.expires_in = session.valid_until_ms.map(expires_in);
     Ok(RumaResponse(res))
+}
+
+/// `expires_in_ms` from an expiry time, as Synapse computes it at the answer.
+pub(crate) fn expires_in(valid_until_ms: i64) -> std::time::Duration {
+    let left = valid_until_ms.saturating_sub(crate::service::now_ms());
+    std::time::Duration::from_millis(left.max(0) as u64)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod login;
 pub mod logout;
 pub mod logout_all;
+pub mod refresh;
 pub mod notifications;
 pub mod openid_request_token;
 pub mod password;

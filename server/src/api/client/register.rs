@@ -4,7 +4,8 @@
 //! Our own request and response types: the UIA session keeps the body as sent (ruma's typed
 //! body would drop or refuse fields Synapse keeps), and Synapse's answer carries `home_server`
 //! and leaves `device_id` out with `inhibit_login` (ruma's has no `home_server` and writes
-//! `device_id: null`).
+//! `device_id: null`). With `refresh_token: true` (and refresh tokens enabled) the answer
+//! carries `refresh_token` and `expires_in_ms`, as Synapse's.
 
 use axum::extract::State;
 use ruma::api::auth_scheme::AppserviceTokenOptional;
@@ -52,6 +53,10 @@ pub struct Response {
     pub device_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in_ms: Option<u64>,
 }
 
 impl_json_response!();
@@ -74,10 +79,16 @@ pub async fn post_register_route(
         (Some(d), Some(t)) => (Some(d), Some(t)),
         _ => (None, None),
     };
+    let logged_in = access_token.is_some();
     Ok(RumaResponse(Response {
         user_id: r.user_id,
         home_server: s.config.server_name.clone(),
         device_id,
         access_token,
+        refresh_token: r.refresh_token.filter(|_| logged_in),
+        expires_in_ms: r
+            .valid_until_ms
+            .filter(|_| logged_in)
+            .map(|t| super::login::expires_in(t).as_millis() as u64),
     }))
 }

@@ -1,6 +1,7 @@
 //! Users (password hashes as Synapse stored them: bcrypt, checked at login and rehashed to
-//! argon2 then), profiles, third-party ids, devices, access tokens (stored hashed, so clients
-//! stay logged in) and registration tokens. A locked account (matrixd has no locks) comes
+//! argon2 then), profiles, third-party ids, devices, access tokens and refresh tokens (stored
+//! hashed, with their expiry and refresh chains, so clients stay logged in and keep
+//! refreshing) and registration tokens. A locked account (matrixd has no locks) comes
 //! without its password hash and tokens: it keeps no way in until an admin sets a password.
 
 use super::source::{SynapseDb, Val};
@@ -70,15 +71,37 @@ pub(super) static STEPS: &[TableStep] = &[
         check: Some("SELECT COUNT(*) FROM devices"),
     },
     TableStep {
+        name: "refresh_tokens",
+        what: "refresh tokens of devices, with their chains and expiry (locked accounts' left out)",
+        count: "SELECT COUNT(*) FROM refresh_tokens",
+        // Synapse links a chain by numeric ids; matrixd by the tokens' hashes.
+        select: "SELECT r.user_id, r.device_id, r.token, n.token, CAST(r.expiry_ts AS BIGINT), \
+                 CAST(r.ultimate_session_expiry_ts AS BIGINT), CASE WHEN u.locked THEN 1 ELSE 0 END \
+                 FROM refresh_tokens r LEFT JOIN refresh_tokens n ON n.id = r.next_token_id \
+                 LEFT JOIN users u ON u.name = r.user_id ORDER BY r.id LIMIT $1 OFFSET $2",
+        targets: &[Target {
+            head: "INSERT INTO refresh_tokens (token_hash, user_id, device_id, next_token_hash, expiry_ts, \
+                   ultimate_session_expiry_ts, created_ts)",
+            cols: 7,
+            tail: "ON CONFLICT DO NOTHING",
+        }],
+        convert: refresh_tokens,
+        batch: 1000,
+        check: Some("SELECT COUNT(*) FROM refresh_tokens"),
+    },
+    TableStep {
         name: "access_tokens",
-        what: "access tokens of devices (clients stay logged in; expiring ones and locked accounts' are left out)",
+        what: "access tokens of devices, with their expiry and refresh token (clients stay logged in; locked accounts' are left out)",
         count: "SELECT COUNT(*) FROM access_tokens",
         select: "SELECT t.user_id, t.device_id, t.token, CAST(COALESCE(t.last_validated, 0) AS BIGINT), \
-                 CAST(t.valid_until_ms AS BIGINT), t.puppets_user_id, CASE WHEN u.locked THEN 1 ELSE 0 END \
-                 FROM access_tokens t LEFT JOIN users u ON u.name = t.user_id ORDER BY t.id LIMIT $1 OFFSET $2",
+                 CAST(t.valid_until_ms AS BIGINT), t.puppets_user_id, CASE WHEN u.locked THEN 1 ELSE 0 END, \
+                 r.token, CASE WHEN t.used THEN 1 ELSE 0 END \
+                 FROM access_tokens t LEFT JOIN users u ON u.name = t.user_id \
+                 LEFT JOIN refresh_tokens r ON r.id = t.refresh_token_id ORDER BY t.id LIMIT $1 OFFSET $2",
         targets: &[Target {
-            head: "INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts)",
-            cols: 4,
+            head: "INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts, valid_until_ms, \
+                   refresh_token_hash, used)",
+            cols: 7,
             tail: "ON CONFLICT DO NOTHING",
         }],
         convert: access_tokens,
@@ -152,19 +175,22 @@ fn profiles(page: Vec<Vec<Val>>, ctx: &Ctx) -> Result<Converted, String> {
     Ok((rows, 0))
 }
 
+/// The hash of an optional token column (a refresh chain's link).
+fn opt_token_hash(r: &[Val], i: usize) -> Val {
+    match opt(r, i) {
+        Val::Null => Val::Null,
+        _ => Val::Text(token_hash(&text(r, i))),
+    }
+}
+
 fn access_tokens(page: Vec<Vec<Val>>, _: &Ctx) -> Result<Converted, String> {
     let mut skipped = 0;
     let mut rows = Vec::new();
     for r in page {
-        // Without a device (admin API, puppets) or expiring (refresh-token sessions, which
-        // matrixd does not offer): the client logs in again.
+        // Without a device (admin API, puppets): the client logs in again. Locked accounts
+        // too: matrixd has no locks, so they keep no way in.
         let device = opt(&r, 1);
-        // Locked accounts too: matrixd has no locks, so they keep no way in.
-        if device == Val::Null
-            || opt(&r, 4) != Val::Null
-            || opt(&r, 5) != Val::Null
-            || int(&r, 6) == 1
-        {
+        if device == Val::Null || opt(&r, 5) != Val::Null || int(&r, 6) == 1 {
             skipped += 1;
             continue;
         }
@@ -175,6 +201,34 @@ fn access_tokens(page: Vec<Vec<Val>>, _: &Ctx) -> Result<Converted, String> {
                 opt(&r, 0),
                 device,
                 Val::Int(int(&r, 3)),
+                opt(&r, 4),
+                opt_token_hash(&r, 7),
+                Val::Int(int(&r, 8)),
+            ],
+        ));
+    }
+    Ok((rows, skipped))
+}
+
+fn refresh_tokens(page: Vec<Vec<Val>>, ctx: &Ctx) -> Result<Converted, String> {
+    let mut skipped = 0;
+    let mut rows = Vec::new();
+    for r in page {
+        let device = opt(&r, 1);
+        if device == Val::Null || int(&r, 6) == 1 {
+            skipped += 1;
+            continue;
+        }
+        rows.push((
+            0,
+            vec![
+                Val::Text(token_hash(&text(&r, 2))),
+                opt(&r, 0),
+                device,
+                opt_token_hash(&r, 3),
+                opt(&r, 4),
+                opt(&r, 5),
+                Val::Int(ctx.now_ms),
             ],
         ));
     }
