@@ -114,7 +114,8 @@ fn out_paths(args: &ImportSynapseArgs) -> Result<Out, CliError> {
 
 /// matrixd's database: an SQLite file in the data directory, or PostgreSQL — as root without
 /// `--pg-host`/`--pg-port`/`--pg-password-file`, this machine's, with its role and database
-/// created as `migrate-db` creates them (`Dest::Local`), else what the `--pg-*` flags say.
+/// created as `migrate-db` creates them and reached over TCP with a generated password
+/// (`Dest::LocalPassword`), else what the `--pg-*` flags say.
 fn target_database(
     args: &ImportSynapseArgs,
     out: &Out,
@@ -146,6 +147,9 @@ fn target_database(
                 Some(d) => d,
                 None => Dest::Flags(args.pg.postgres_args(base)?),
             };
+            // Running as root, it cannot connect as the role over the socket (peer
+            // authentication): this machine's PostgreSQL is reached with a password.
+            let dest = target::with_password(dest, target::password_file(&out.config))?;
             Ok((Database::Postgres(dest.args().clone()), Some(dest)))
         }
     }
@@ -230,6 +234,7 @@ pub fn run(args: ImportSynapseArgs, printer: &Printer) -> Result<ExitStatus, Cli
             synapse: &synapse,
             target: &target,
             create: dest.as_ref().and_then(target::plan_line),
+            password: dest.as_ref().and_then(target::password_plan_line),
             out: &out,
             key_to: &key_to,
             steps: &steps,
@@ -323,6 +328,8 @@ struct PlanView<'a> {
     target: &'a Database,
     /// The role and database made first (a local PostgreSQL).
     create: Option<String>,
+    /// The password file of that role.
+    password: Option<String>,
     out: &'a Out,
     key_to: &'a Path,
     steps: &'a [Step],
@@ -343,6 +350,9 @@ fn show_plan(printer: &Printer, p: &PlanView<'_>, dry_run: bool) {
         name = &p.synapse.server_name
     ));
     if let Some(c) = &p.create {
+        line(c.clone());
+    }
+    if let Some(c) = &p.password {
         line(c.clone());
     }
     line(tr!("import-plan-target", db = describe(p.target)));
