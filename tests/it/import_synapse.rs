@@ -854,8 +854,8 @@ impl Drop for TempRole {
 
 /// Issue 18: as root, `--database postgres` without another server in the flags means this
 /// machine's PostgreSQL (over its socket, as its superuser's OS user): the role and a UTF8 /
-/// C-collation database are created first, exactly as `migrate-db` creates them, and the
-/// import goes into them.
+/// C-collation database are created first, exactly as `migrate-db` creates them, the role is
+/// given a generated password, and the import goes into them over TCP with it.
 #[tokio::test]
 async fn issue_18_as_root_an_import_into_the_local_postgresql_creates_its_role_and_database() {
     let socket = std::path::Path::new("/var/run/postgresql");
@@ -920,6 +920,11 @@ async fn issue_18_as_root_an_import_into_the_local_postgresql_creates_its_role_a
         )),
         "{plan}"
     );
+    assert!(
+        plan.contains("secrets/postgres_password (mode 0600, never overwritten)"),
+        "{plan}"
+    );
+    assert!(!out_dir.join("secrets").exists(), "the dry run wrote the password");
     let out = run(&["--yes"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -942,14 +947,39 @@ async fn issue_18_as_root_an_import_into_the_local_postgresql_creates_its_role_a
         String::from_utf8_lossy(&psql.stdout).trim(),
         format!("UTF8|C|C|{role}")
     );
-    // The new config names that database over the socket, as matrixd will connect.
+    // Run as root it cannot connect as the role over the socket (peer authentication on a
+    // stock Debian): the role got a generated password (a SCRAM verifier), kept 0600 beside
+    // the config, and the new config names 127.0.0.1 with it, as matrixd will connect.
+    let secret = out_dir.join("secrets/postgres_password");
+    let password = std::fs::read_to_string(&secret).unwrap();
+    let password = password.trim().to_string();
+    assert!(password.len() >= 32, "{password}");
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(stderr.contains(&format!("the password of PostgreSQL role {role}")), "{stderr}");
+    let verifier = Command::new("psql")
+        .args(["-h", &testkit::pg::host(), "-p"])
+        .arg(testkit::pg::port().to_string())
+        .args(["-U", &testkit::pg::user(), "-d", "postgres", "-tAc"])
+        .arg(format!("SELECT rolpassword FROM pg_authid WHERE rolname = '{role}'"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&verifier.stdout).starts_with("SCRAM-SHA-256$4096:"),
+        "{}",
+        String::from_utf8_lossy(&verifier.stdout)
+    );
     let (config, problems) = matrixd::config::load_files(&[out_dir.join("homeserver.yaml")]);
     let config = config.unwrap_or_else(|| panic!("{problems}"));
     match &config.database {
         matrixd::config::Database::Postgres(a) => {
-            assert_eq!(a.host.as_deref(), Some("/var/run/postgresql"));
+            assert_eq!(a.host.as_deref(), Some("127.0.0.1"));
             assert_eq!(a.user.as_deref(), Some(role.as_str()));
             assert_eq!(a.dbname.as_deref(), Some(db.as_str()));
+            assert_eq!(a.password.as_ref().map(|p| p.expose()), Some(password.as_str()));
         }
         other => panic!("{other:?}"),
     }
@@ -959,6 +989,11 @@ async fn issue_18_as_root_an_import_into_the_local_postgresql_creates_its_role_a
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(again.status.success(), "{stderr}");
     assert!(!stderr.contains("Creating"), "{stderr}");
+    // The password file is kept, never overwritten.
+    assert_eq!(
+        std::fs::read_to_string(&secret).unwrap().trim(),
+        password.as_str()
+    );
 }
 
 /// Issue 18: `install --adopt` finishes what `import-synapse` started. Into a `--root` tree
