@@ -425,7 +425,11 @@ async fn moves_everything(dbs: Databases) {
     let (status, body) = whoami(&url, rf["access_token"].as_str().unwrap()).await;
     assert_eq!(status, 200, "the refreshed Synapse access token: {body}");
     let (status, body) = refresh(rf["spent_refresh_token"].clone()).await;
-    assert_eq!((status, &body["errcode"]), (403, &Value::from("M_FORBIDDEN")), "{body}");
+    assert_eq!(
+        (status, &body["errcode"]),
+        (403, &Value::from("M_FORBIDDEN")),
+        "{body}"
+    );
     let (status, body) = refresh(rf["refresh_token"].clone()).await;
     assert_eq!(status, 200, "refresh with Synapse's refresh token: {body}");
     assert!(body["refresh_token"].is_string(), "{body}");
@@ -435,7 +439,10 @@ async fn moves_everything(dbs: Databases) {
     assert_eq!(who["user_id"], rf["user_id"]);
     assert_eq!(who["device_id"], rf["device_id"]);
     let (status, _) = refresh(body["refresh_token"].clone()).await;
-    assert_eq!(status, 200, "the refresh token matrixd issued refreshes in turn");
+    assert_eq!(
+        status, 200,
+        "the refresh token matrixd issued refreshes in turn"
+    );
 
     // A locked account keeps no way in (matrixd has no locks).
     let locked = &facts["locked"];
@@ -924,7 +931,10 @@ async fn issue_18_as_root_an_import_into_the_local_postgresql_creates_its_role_a
         plan.contains("secrets/postgres_password (mode 0600, never overwritten)"),
         "{plan}"
     );
-    assert!(!out_dir.join("secrets").exists(), "the dry run wrote the password");
+    assert!(
+        !out_dir.join("secrets").exists(),
+        "the dry run wrote the password"
+    );
     let out = run(&["--yes"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -959,12 +969,17 @@ async fn issue_18_as_root_an_import_into_the_local_postgresql_creates_its_role_a
         std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    assert!(stderr.contains(&format!("the password of PostgreSQL role {role}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("the password of PostgreSQL role {role}")),
+        "{stderr}"
+    );
     let verifier = Command::new("psql")
         .args(["-h", &testkit::pg::host(), "-p"])
         .arg(testkit::pg::port().to_string())
         .args(["-U", &testkit::pg::user(), "-d", "postgres", "-tAc"])
-        .arg(format!("SELECT rolpassword FROM pg_authid WHERE rolname = '{role}'"))
+        .arg(format!(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = '{role}'"
+        ))
         .output()
         .unwrap();
     assert!(
@@ -979,7 +994,10 @@ async fn issue_18_as_root_an_import_into_the_local_postgresql_creates_its_role_a
             assert_eq!(a.host.as_deref(), Some("127.0.0.1"));
             assert_eq!(a.user.as_deref(), Some(role.as_str()));
             assert_eq!(a.dbname.as_deref(), Some(db.as_str()));
-            assert_eq!(a.password.as_ref().map(|p| p.expose()), Some(password.as_str()));
+            assert_eq!(
+                a.password.as_ref().map(|p| p.expose()),
+                Some(password.as_str())
+            );
         }
         other => panic!("{other:?}"),
     }

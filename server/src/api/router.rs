@@ -34,7 +34,10 @@ fn client_routes() -> Router<SharedServices> {
         "/_matrix/client/r0/refresh",
         "/_matrix/client/unstable/refresh",
     ] {
-        r = r.route(path, axum::routing::post(client::refresh::post_refresh_route));
+        r = r.route(
+            path,
+            axum::routing::post(client::refresh::post_refresh_route),
+        );
     }
     r = endpoint::<ruma::api::client::account::whoami::v3::Request, _, _>(
         r,

@@ -30,7 +30,9 @@ impl Default for SessionConfig {
     fn default() -> Self {
         SessionConfig {
             session_lifetime_ms: None,
-            refreshable_access_token_lifetime_ms: Some(DEFAULT_REFRESHABLE_ACCESS_TOKEN_LIFETIME_MS),
+            refreshable_access_token_lifetime_ms: Some(
+                DEFAULT_REFRESHABLE_ACCESS_TOKEN_LIFETIME_MS,
+            ),
             refresh_token_lifetime_ms: None,
             nonrefreshable_access_token_lifetime_ms: None,
         }
@@ -59,12 +61,12 @@ pub(super) fn read(r: &mut Section<'_>) -> SessionConfig {
     let session_lifetime_ms = duration(r, "session_lifetime");
     // Absent: Synapse's default; null: refresh tokens are off.
     let refreshable_set = r.present("refreshable_access_token_lifetime");
-    let refreshable_access_token_lifetime_ms = match duration(r, "refreshable_access_token_lifetime")
-    {
-        Some(ms) => Some(ms),
-        None if refreshable_set => None,
-        None => Some(DEFAULT_REFRESHABLE_ACCESS_TOKEN_LIFETIME_MS),
-    };
+    let refreshable_access_token_lifetime_ms =
+        match duration(r, "refreshable_access_token_lifetime") {
+            Some(ms) => Some(ms),
+            None if refreshable_set => None,
+            None => Some(DEFAULT_REFRESHABLE_ACCESS_TOKEN_LIFETIME_MS),
+        };
     let refresh_token_lifetime_ms = duration(r, "refresh_token_lifetime");
     let nonrefreshable_access_token_lifetime_ms =
         duration(r, "nonrefreshable_access_token_lifetime");

@@ -11,8 +11,8 @@ use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
 use rand::RngExt as _;
 use sha2::{Digest as _, Sha256};
 
-pub use crate::store::accounts::DeviceRow;
 use crate::config::SessionConfig;
+pub use crate::store::accounts::DeviceRow;
 use crate::store::accounts::{self as store, NewAccessToken, NewRefreshToken, NewUser, TokenRow};
 use crate::store::{Db, StoreError, now_ms};
 
@@ -87,7 +87,9 @@ impl Expiry {
         if let Some(ms) = cfg.nonrefreshable_access_token_lifetime_ms {
             access_until = Some(access_until.map_or(after(ms), |a| a.min(after(ms))));
         }
-        let refreshable = cfg.refreshable_access_token_lifetime_ms.filter(|_| wants_refresh);
+        let refreshable = cfg
+            .refreshable_access_token_lifetime_ms
+            .filter(|_| wants_refresh);
         let Some(refreshable) = refreshable else {
             return Expiry {
                 access_until,
@@ -371,11 +373,13 @@ fn new_token<'a>(
     NewAccessToken {
         token_hash: access_hash,
         valid_until_ms: expiry.access_until,
-        refresh: refresh_hash.zip(expiry.refresh).map(|(h, r)| NewRefreshToken {
-            token_hash: h,
-            expiry_ts: r.expiry_ts,
-            ultimate_session_expiry_ts: r.ultimate_session_expiry_ts,
-        }),
+        refresh: refresh_hash
+            .zip(expiry.refresh)
+            .map(|(h, r)| NewRefreshToken {
+                token_hash: h,
+                expiry_ts: r.expiry_ts,
+                ultimate_session_expiry_ts: r.ultimate_session_expiry_ts,
+            }),
     }
 }
 
@@ -666,9 +670,15 @@ mod tests {
         assert_eq!(Expiry::for_login(&off, now, true), Expiry::default());
         // The non-refreshable lifetime, bounded by the session.
         let c = lifetimes(Some(50), Some(10), None, Some(100));
-        assert_eq!(Expiry::for_login(&c, now, false).access_until, Some(now + 50));
+        assert_eq!(
+            Expiry::for_login(&c, now, false).access_until,
+            Some(now + 50)
+        );
         let c = lifetimes(None, Some(10), None, Some(100));
-        assert_eq!(Expiry::for_login(&c, now, false).access_until, Some(now + 100));
+        assert_eq!(
+            Expiry::for_login(&c, now, false).access_until,
+            Some(now + 100)
+        );
         // Everything a refresh issues stops at the session's end.
         let c = lifetimes(Some(20), Some(30), Some(40), None);
         let e = Expiry::for_login(&c, now, true);

@@ -237,8 +237,8 @@ impl Services {
                 .and_then(Value::as_str);
             let before = self.stream_position();
             let expiry = self.login_expiry(wants_refresh);
-            let s = accounts::new_session(&self.db, &user_id, device_id, display_name, expiry)
-                .await?;
+            let s =
+                accounts::new_session(&self.db, &user_id, device_id, display_name, expiry).await?;
             self.session_started(&s).await?;
             if s.fresh_device {
                 self.device_created(&s.user_id, &s.device_id, before);

@@ -173,7 +173,7 @@ pub async fn insert_device_and_token(
         .bind(device_id)
         .execute(&mut *tx)
         .await?;
-    insert_tokens(&mut *tx, user_id, device_id, token).await?;
+    insert_tokens(&mut tx, user_id, device_id, token).await?;
     tx.commit().await?;
     db.tokens.replace_device(
         token.cached_row(user_id, device_id),
@@ -246,7 +246,7 @@ pub async fn rotate_refresh_token(
     let Some((old_next,)) = old_next else {
         return Ok(false);
     };
-    insert_tokens(&mut *tx, user_id, device_id, token).await?;
+    insert_tokens(&mut tx, user_id, device_id, token).await?;
     sqlx::query("UPDATE refresh_tokens SET next_token_hash = $1 WHERE token_hash = $2")
         .bind(token.refresh.map(|r| r.token_hash))
         .bind(old_hash)

@@ -457,7 +457,10 @@ fn issue_18_token_lifetimes_as_synapse_reads_them() {
     assert_eq!(s.refreshable_access_token_lifetime_ms, Some(600_000));
     assert_eq!(s.refresh_token_lifetime_ms, Some(86_400_000));
     assert_eq!(s.nonrefreshable_access_token_lifetime_ms, Some(3_600_000));
-    assert!(!text(&p).contains("lifetime"), "read, not reported as unsupported: {p}");
+    assert!(
+        !text(&p).contains("lifetime"),
+        "read, not reported as unsupported: {p}"
+    );
 
     let path = d.write(
         "homeserver.yaml",
@@ -487,8 +490,14 @@ fn issue_18_token_lifetimes_as_synapse_reads_them() {
         &p,
         "error: refreshable_access_token_lifetime: 120000 ms is longer than session_lifetime (60000 ms); Synapse refuses this",
     );
-    assert_problem(&p, "error: refresh_token_lifetime: 3600000 ms is longer than session_lifetime");
-    assert_problem(&p, "fix: make it at most session_lifetime, or raise session_lifetime");
+    assert_problem(
+        &p,
+        "error: refresh_token_lifetime: 3600000 ms is longer than session_lifetime",
+    );
+    assert_problem(
+        &p,
+        "fix: make it at most session_lifetime, or raise session_lifetime",
+    );
     assert_problem(&p, "did you mean `session_lifetime`?");
 
     let path = d.write(

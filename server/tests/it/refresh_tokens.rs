@@ -77,7 +77,10 @@ async fn issue_18_refresh_tokens_rotate_as_synapse_rotates_them(engine: Engine) 
         )
         .await;
     assert_eq!(status, 200, "{reg}");
-    assert!(reg["refresh_token"].is_string() && reg["expires_in_ms"].is_u64(), "{reg}");
+    assert!(
+        reg["refresh_token"].is_string() && reg["expires_in_ms"].is_u64(),
+        "{reg}"
+    );
     assert_eq!(refresh(&s, &text(&reg, "refresh_token")).await.0, 200);
 
     // An exchange: a new pair; the old access token still works.
@@ -99,7 +102,11 @@ async fn issue_18_refresh_tokens_rotate_as_synapse_rotates_them(engine: Engine) 
     let (status, who) = whoami(&s, &a2).await;
     assert_eq!((status, who["device_id"].as_str()), (200, Some("PHONE")));
     let (status, body) = refresh(&s, &r0).await;
-    assert_eq!((status, errcode(&body)), (403, Some("M_FORBIDDEN")), "{body}");
+    assert_eq!(
+        (status, errcode(&body)),
+        (403, Some("M_FORBIDDEN")),
+        "{body}"
+    );
     // The next exchange drops the first of the chain with its access token.
     let (status, three) = refresh(&s, &r2).await;
     assert_eq!(status, 200, "{three}");
@@ -124,7 +131,11 @@ async fn issue_18_refresh_tokens_rotate_as_synapse_rotates_them(engine: Engine) 
 
     // Unknown: 401 M_UNKNOWN_TOKEN, without soft_logout (a plain SynapseError there).
     let (status, body) = refresh(&s, "mdr_nope").await;
-    assert_eq!((status, errcode(&body)), (401, Some("M_UNKNOWN_TOKEN")), "{body}");
+    assert_eq!(
+        (status, errcode(&body)),
+        (401, Some("M_UNKNOWN_TOKEN")),
+        "{body}"
+    );
     assert!(body.get("soft_logout").is_none(), "{body}");
     assert_eq!(s.post(REFRESH, &json!({})).await.0, 400);
 
@@ -132,7 +143,11 @@ async fn issue_18_refresh_tokens_rotate_as_synapse_rotates_them(engine: Engine) 
     assert_eq!(whoami(&s, &a5).await.0, 200);
     tokio::time::sleep(Duration::from_millis(1700)).await;
     let (status, body) = whoami(&s, &a5).await;
-    assert_eq!((status, errcode(&body)), (401, Some("M_UNKNOWN_TOKEN")), "{body}");
+    assert_eq!(
+        (status, errcode(&body)),
+        (401, Some("M_UNKNOWN_TOKEN")),
+        "{body}"
+    );
     assert_eq!(body["soft_logout"], json!(true), "{body}");
     // The plain token never expires.
     assert_eq!(whoami(&s, &text(&plain, "access_token")).await.0, 200);
@@ -153,7 +168,11 @@ async fn issue_18_refresh_tokens_rotate_as_synapse_rotates_them(engine: Engine) 
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let (status, body) = refresh(&s, &r6).await;
-    assert_eq!((status, errcode(&body)), (401, Some("M_UNKNOWN_TOKEN")), "{body}");
+    assert_eq!(
+        (status, errcode(&body)),
+        (401, Some("M_UNKNOWN_TOKEN")),
+        "{body}"
+    );
 
     // logout/all ends every chain; so does deactivation.
     let (_, tab) = s.post(LOGIN, &login_body("TABLET", true)).await;
@@ -208,7 +227,11 @@ async fn issue_18_token_lifetimes_end_with_the_session(engine: Engine) {
     assert!(ms > 15_000 && ms <= 20_000, "{first}");
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let (status, body) = refresh(&s, &text(&first, "refresh_token")).await;
-    assert_eq!((status, errcode(&body)), (403, Some("M_FORBIDDEN")), "{body}");
+    assert_eq!(
+        (status, errcode(&body)),
+        (403, Some("M_FORBIDDEN")),
+        "{body}"
+    );
     assert_eq!(body["error"], "The supplied refresh token has expired");
     s.stop().await;
     home.cleanup().await;
@@ -228,7 +251,11 @@ async fn issue_18_without_refreshable_lifetime_no_refresh_tokens(engine: Engine)
     assert_eq!(status, 200, "{body}");
     assert!(body.get("refresh_token").is_none() && body.get("expires_in_ms").is_none());
     let (status, body) = refresh(&s, "mdr_x").await;
-    assert_eq!((status, errcode(&body)), (404, Some("M_UNRECOGNIZED")), "{body}");
+    assert_eq!(
+        (status, errcode(&body)),
+        (404, Some("M_UNRECOGNIZED")),
+        "{body}"
+    );
     s.stop().await;
     home.cleanup().await;
 }

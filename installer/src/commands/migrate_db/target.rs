@@ -62,10 +62,8 @@ pub(crate) fn with_password(dest: Dest, file: PathBuf) -> Result<Dest, CliError>
     let fail = || tr!("err-import-pg-password", path = file.display());
     let (password, exists) = match std::fs::read_to_string(&file) {
         Ok(text) if text.trim().is_empty() => {
-            return Err(CliError::failure(fail()).hint(tr!(
-                "hint-import-pg-password-empty",
-                path = file.display()
-            )));
+            return Err(CliError::failure(fail())
+                .hint(tr!("hint-import-pg-password-empty", path = file.display())));
         }
         Ok(text) => (text.trim().to_string(), true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => (new_password(), false),
@@ -178,9 +176,17 @@ pub(crate) fn password_plan_line(dest: &Dest) -> Option<String> {
         Dest::LocalPassword { args, file, exists } => {
             let role = args.user.as_deref().unwrap_or("");
             Some(if *exists {
-                tr!("import-plan-pg-password-keep", path = file.display(), role = role)
+                tr!(
+                    "import-plan-pg-password-keep",
+                    path = file.display(),
+                    role = role
+                )
             } else {
-                tr!("import-plan-pg-password", path = file.display(), role = role)
+                tr!(
+                    "import-plan-pg-password",
+                    path = file.display(),
+                    role = role
+                )
             })
         }
         _ => None,
@@ -255,8 +261,7 @@ fn write_password_file(file: &Path, password: &str, service_user: &str) -> Resul
             std::os::unix::fs::chown(dir, Some(o.uid), Some(o.gid)).map_err(fail)?;
         }
     }
-    crate::exec::fs::write_atomic(file, format!("{password}\n").as_bytes(), 0o600)
-        .map_err(fail)?;
+    crate::exec::fs::write_atomic(file, format!("{password}\n").as_bytes(), 0o600).map_err(fail)?;
     if let Some(o) = &owner {
         std::os::unix::fs::chown(file, Some(o.uid), Some(o.gid)).map_err(fail)?;
     }
