@@ -598,8 +598,12 @@ impl super::Services {
     }
 
     /// Creates an account and its first session (see [`register`]).
-    pub async fn register_account(&self, account: NewAccount<'_>) -> Result<Session, AccountError> {
-        let expiry = self.login_expiry(false);
+    pub async fn register_account(
+        &self,
+        account: NewAccount<'_>,
+        wants_refresh: bool,
+    ) -> Result<Session, AccountError> {
+        let expiry = self.login_expiry(wants_refresh);
         register(&self.db, &self.config.server_name, account, expiry).await
     }
 }

@@ -83,6 +83,30 @@ async fn issue_18_refresh_tokens_rotate_as_synapse_rotates_them(engine: Engine) 
     );
     assert_eq!(refresh(&s, &text(&reg, "refresh_token")).await.0, 200);
 
+    // And the shared-secret registration (Synapse's admin API).
+    let (_, nonce) = s.get("/_synapse/admin/v1/register").await;
+    let nonce = text(&nonce, "nonce");
+    let mac = matrixd::api::admin::register::registration_mac(
+        "s3cr3t-for-tests",
+        &nonce,
+        "carol",
+        "pw",
+        false,
+        None,
+    );
+    let (status, admin_reg) = s
+        .post(
+            "/_synapse/admin/v1/register",
+            &json!({"nonce": nonce, "username": "carol", "password": "pw", "admin": false,
+                    "mac": mac, "refresh_token": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{admin_reg}");
+    assert!(
+        admin_reg["refresh_token"].is_string() && admin_reg["expires_in_ms"].is_u64(),
+        "{admin_reg}"
+    );
+
     // An exchange: a new pair; the old access token still works.
     let (status, one) = refresh(&s, &r0).await;
     assert_eq!(status, 200, "{one}");

@@ -77,6 +77,8 @@ pub mod post {
         pub displayname: Option<Value>,
         #[serde(default, deserialize_with = "present")]
         pub mac: Option<Value>,
+        #[serde(default, deserialize_with = "present")]
+        pub refresh_token: Option<Value>,
     }
 
     impl_incoming_request!(|req, args| json_body(&req));
@@ -87,6 +89,10 @@ pub mod post {
         pub user_id: String,
         pub home_server: String,
         pub device_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub refresh_token: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub expires_in_ms: Option<u64>,
     }
 
     impl_json_response!();
@@ -198,15 +204,24 @@ pub async fn post_register_route(
         ));
     }
 
+    // Checked after the MAC, as Synapse does; honoured only while refresh tokens are enabled.
+    let wants_refresh = match &body.refresh_token {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(bad("refresh_token must be a boolean", "M_UNKNOWN")),
+    };
     let localpart = username.to_lowercase();
     let session = services
-        .register_account(NewAccount {
-            localpart: &localpart,
-            password: Some(password),
-            admin,
-            user_type,
-            displayname,
-        })
+        .register_account(
+            NewAccount {
+                localpart: &localpart,
+                password: Some(password),
+                admin,
+                user_type,
+                displayname,
+            },
+            wants_refresh,
+        )
         .await?;
     tracing::info!(user_id = %session.user_id, admin, "registered a user with the shared secret");
     Ok(RumaResponse(post::Response {
@@ -214,6 +229,10 @@ pub async fn post_register_route(
         user_id: session.user_id,
         home_server: services.config.server_name.clone(),
         device_id: session.device_id,
+        refresh_token: session.refresh_token,
+        expires_in_ms: session
+            .valid_until_ms
+            .map(|t| crate::api::client::login::expires_in(t).as_millis() as u64),
     }))
 }
 
