@@ -281,7 +281,7 @@ pub async fn set_device_display_name(
     Ok(res.rows_affected() == 1)
 }
 
-/// Deletes the given devices and their access tokens, in one transaction. Unknown ids are
+/// Deletes the given devices, their access tokens and pushers, in one transaction. Unknown ids are
 /// ignored.
 pub async fn delete_devices(
     db: &Db,
@@ -300,13 +300,19 @@ pub async fn delete_devices(
             .bind(device_id)
             .execute(&mut *tx)
             .await?;
+        // The device's pushers go with it, as in Synapse.
+        sqlx::query("DELETE FROM pushers WHERE user_id = $1 AND device_id = $2")
+            .bind(user_id)
+            .bind(device_id)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     db.tokens.invalidate();
     Ok(())
 }
 
-/// Deletes every device and access token of a user except `keep` (a device id), in one
+/// Deletes every device, access token and device's pusher of a user except `keep`'s (a device id), in one
 /// transaction.
 pub async fn delete_all_devices(
     db: &Db,
@@ -321,6 +327,11 @@ pub async fn delete_all_devices(
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM devices WHERE user_id = $1 AND device_id <> $2")
+        .bind(user_id)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM pushers WHERE user_id = $1 AND device_id <> $2")
         .bind(user_id)
         .bind(keep)
         .execute(&mut *tx)
@@ -343,7 +354,7 @@ pub async fn set_password_hash(
     Ok(())
 }
 
-/// Marks a user deactivated, forgets the password hash, and deletes every device and token,
+/// Marks a user deactivated, forgets the password hash, and deletes every device, token and pusher,
 /// in one transaction.
 pub async fn deactivate_user(db: &Db, user_id: &str) -> Result<(), StoreError> {
     let mut tx = db.pool.begin().await?;
@@ -356,6 +367,10 @@ pub async fn deactivate_user(db: &Db, user_id: &str) -> Result<(), StoreError> {
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM devices WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM pushers WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
