@@ -235,8 +235,8 @@ fn account_routes() -> Router<SharedServices> {
     use ruma::api::client::device::{get_device, get_devices, update_device};
     use ruma::api::client::presence::get_presence;
     use ruma::api::client::push::{
-        delete_pushrule, get_pushrule, get_pushrule_actions, get_pushrule_enabled,
-        get_pushers, get_pushrules_all, get_pushrules_global_scope, set_pusher,
+        delete_pushrule, get_pushers, get_pushrule, get_pushrule_actions, get_pushrule_enabled,
+        get_pushrules_all, get_pushrules_global_scope, set_pusher,
     };
     let mut r = Router::new();
     r = endpoint::<register::Request, _, _>(r, register::post_register_route);

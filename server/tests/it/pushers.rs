@@ -177,13 +177,23 @@ async fn pushers_api(engine: Engine) {
     assert_eq!(list[0]["data"], json!({"url": url}));
 
     // Another user setting the pushkey takes it, unless `append`.
-    set(&bob, http_pusher("org.example.app", "key1", json!({"url": url}))).await;
+    set(
+        &bob,
+        http_pusher("org.example.app", "key1", json!({"url": url})),
+    )
+    .await;
     assert!(pushers(&alice).await.is_empty());
     let mut appended = http_pusher("org.example.app", "key1", json!({"url": url}));
     appended["append"] = json!(true);
     assert_eq!(set(&alice, appended).await.0, 200);
-    assert_eq!(keys(&pushers(&alice).await), vec![pair("org.example.app", "key1")]);
-    assert_eq!(keys(&pushers(&bob).await), vec![pair("org.example.app", "key1")]);
+    assert_eq!(
+        keys(&pushers(&alice).await),
+        vec![pair("org.example.app", "key1")]
+    );
+    assert_eq!(
+        keys(&pushers(&bob).await),
+        vec![pair("org.example.app", "key1")]
+    );
 
     // Deletion with `kind: null` touches only the caller's pusher; an unknown one is fine.
     let delete = json!({"kind": null, "app_id": "org.example.app", "pushkey": "key1"});
@@ -199,7 +209,11 @@ async fn pushers_api(engine: Engine) {
             "M_MISSING_PARAM",
         ),
         (
-            http_pusher("a", "k", json!({"url": "ftp://push.example.org/_matrix/push/v1/notify"})),
+            http_pusher(
+                "a",
+                "k",
+                json!({"url": "ftp://push.example.org/_matrix/push/v1/notify"}),
+            ),
             "M_MISSING_PARAM",
         ),
         (
@@ -237,7 +251,10 @@ async fn pushers_api(engine: Engine) {
     ] {
         let (status, answer) = set(&alice, body.clone()).await;
         assert_eq!(status, 400, "{body}: {answer}");
-        assert!(answer["errcode"].as_str().unwrap().starts_with("M_"), "{answer}");
+        assert!(
+            answer["errcode"].as_str().unwrap().starts_with("M_"),
+            "{answer}"
+        );
     }
     // The limits themselves are fine.
     let (status, answer) = set(
@@ -263,7 +280,11 @@ async fn pushers_api(engine: Engine) {
         base: alice.base.clone(),
         http: alice.http.clone(),
     };
-    set(&phone, http_pusher("org.example.phone", "phonekey", json!({"url": url}))).await;
+    set(
+        &phone,
+        http_pusher("org.example.phone", "phonekey", json!({"url": url})),
+    )
+    .await;
     assert_eq!(pushers(&alice).await.len(), 3);
     assert_eq!(phone.post("/logout", json!({})).await.0, 200);
     let left = keys(&pushers(&alice).await);
@@ -322,26 +343,45 @@ async fn notifications_reach_the_gateway(engine: Engine) {
     assert_eq!(full["sender"], bob.user_id.as_str());
     assert_eq!(full["sender_display_name"], "bob");
     assert_eq!(full["room_name"], "Pets");
-    assert_eq!(full["content"], json!({"msgtype": "m.text", "body": "hello alice"}));
+    assert_eq!(
+        full["content"],
+        json!({"msgtype": "m.text", "body": "hello alice"})
+    );
     assert_eq!(full["counts"], json!({"unread": 1}));
     // Two members: the one-to-one rule, which plays a sound.
     assert_eq!(full["prio"], "high");
     let device = &full["devices"][0];
     assert_eq!(device["pushkey"], "kfull");
-    assert_eq!(device["data"], json!({"extra": "x"}), "data without the url");
+    assert_eq!(
+        device["data"],
+        json!({"extra": "x"}),
+        "data without the url"
+    );
     assert_eq!(device["tweaks"]["sound"], "default");
     let ts = device["pushkey_ts"].as_i64().unwrap();
-    assert!((now_s - 120..=now_s + 1).contains(&ts), "pushkey_ts in seconds: {ts}");
+    assert!(
+        (now_s - 120..=now_s + 1).contains(&ts),
+        "pushkey_ts in seconds: {ts}"
+    );
 
     let idonly = find(&got, "app.idonly")["notification"].clone();
     assert_eq!(idonly["event_id"], ev.as_str());
     assert_eq!(idonly["room_id"], room.as_str());
     assert_eq!(idonly["counts"], json!({"unread": 1}));
-    for absent in ["type", "sender", "content", "room_name", "sender_display_name"] {
+    for absent in [
+        "type",
+        "sender",
+        "content",
+        "room_name",
+        "sender_display_name",
+    ] {
         assert!(idonly.get(absent).is_none(), "{absent} in {idonly}");
     }
     assert!(idonly["devices"][0].get("tweaks").is_none(), "{idonly}");
-    assert_eq!(idonly["devices"][0]["data"], json!({"format": "event_id_only"}));
+    assert_eq!(
+        idonly["devices"][0]["data"],
+        json!({"format": "event_id_only"})
+    );
 
     // Reading it: the badge drops to 0, sent as counts only.
     alice

@@ -66,7 +66,8 @@ pub async fn set_pusher_route(
         }
         set_pusher::v3::PusherAction::Post(post) => {
             // The kind and its data as the client sent them (ruma keeps unknown kinds).
-            let kind_json = serde_json::to_value(&post.pusher.kind).map_err(|_| ApiError::internal())?;
+            let kind_json =
+                serde_json::to_value(&post.pusher.kind).map_err(|_| ApiError::internal())?;
             let kind = kind_json["kind"].as_str().unwrap_or_default().to_string();
             let data = match &kind_json["data"] {
                 Value::Object(m) => m.clone(),

@@ -79,8 +79,14 @@ pub struct Pushers {
 impl Pushers {
     /// Forgets the delivery task and badge of pushers that no longer exist.
     fn forget(&self, keep: impl Fn(&PusherKey) -> bool) {
-        self.workers.lock().expect("pusher workers").retain(|k, _| keep(k));
-        self.last_badge.lock().expect("pusher badges").retain(|k, _| keep(k));
+        self.workers
+            .lock()
+            .expect("pusher workers")
+            .retain(|k, _| keep(k));
+        self.last_badge
+            .lock()
+            .expect("pusher badges")
+            .retain(|k, _| keep(k));
     }
 }
 
@@ -129,8 +135,8 @@ impl Services {
             }
         }
         if !p.append {
-            let taken = db::delete_pushers_of_others(&self.db, &p.app_id, &p.pushkey, user_id)
-                .await?;
+            let taken =
+                db::delete_pushers_of_others(&self.db, &p.app_id, &p.pushkey, user_id).await?;
             if taken > 0 {
                 tracing::info!(app_id = p.app_id, "a pushkey moved to another user");
                 self.pushers

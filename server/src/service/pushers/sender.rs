@@ -180,25 +180,28 @@ impl Services {
                 let Some((url, data)) = pusher_target(&p) else {
                     continue;
                 };
-                let notification = if data.get("format").and_then(Value::as_str)
-                    == Some("event_id_only")
-                {
-                    json!({
-                        "event_id": event_id,
-                        "room_id": room_id,
-                        "prio": prio,
-                        "counts": {"unread": badge},
-                        "devices": [device(&p, data, None)],
-                    })
-                } else {
-                    let mut n = full.clone();
-                    n["devices"] = json!([device(&p, data, Some(&tweaks))]);
-                    n
-                };
-                self.pushers.last_badge.lock().expect("pusher badges").insert(
-                    (p.user_id.clone(), p.app_id.clone(), p.pushkey.clone()),
-                    badge,
-                );
+                let notification =
+                    if data.get("format").and_then(Value::as_str) == Some("event_id_only") {
+                        json!({
+                            "event_id": event_id,
+                            "room_id": room_id,
+                            "prio": prio,
+                            "counts": {"unread": badge},
+                            "devices": [device(&p, data, None)],
+                        })
+                    } else {
+                        let mut n = full.clone();
+                        n["devices"] = json!([device(&p, data, Some(&tweaks))]);
+                        n
+                    };
+                self.pushers
+                    .last_badge
+                    .lock()
+                    .expect("pusher badges")
+                    .insert(
+                        (p.user_id.clone(), p.app_id.clone(), p.pushkey.clone()),
+                        badge,
+                    );
                 self.enqueue(&p, url, json!({"notification": notification}));
             }
         }
@@ -367,7 +370,9 @@ impl Services {
     }
 
     async fn pusher_exists(&self, key: &PusherKey) -> Result<bool, StoreError> {
-        Ok(db::pusher(&self.db, &key.0, &key.1, &key.2).await?.is_some())
+        Ok(db::pusher(&self.db, &key.0, &key.1, &key.2)
+            .await?
+            .is_some())
     }
 
     async fn remove_rejected(&self, key: &PusherKey) -> Result<(), StoreError> {
@@ -378,7 +383,10 @@ impl Services {
 }
 
 /// Evaluates committed events in order until the services are dropped.
-async fn dispatch_task(services: Weak<Services>, mut rx: mpsc::UnboundedReceiver<Vec<(String, String)>>) {
+async fn dispatch_task(
+    services: Weak<Services>,
+    mut rx: mpsc::UnboundedReceiver<Vec<(String, String)>>,
+) {
     while let Some(events) = rx.recv().await {
         let Some(s) = services.upgrade() else { return };
         if !s.any_pusher().await {
@@ -434,7 +442,11 @@ async fn delivery_task(
                 }
                 Outcome::Rejected => {
                     metrics().push_sent();
-                    tracing::info!(user_id = key.0, app_id = key.1, "pushkey rejected by the gateway: removing the pusher");
+                    tracing::info!(
+                        user_id = key.0,
+                        app_id = key.1,
+                        "pushkey rejected by the gateway: removing the pusher"
+                    );
                     if let Err(e) = s.remove_rejected(&key).await {
                         tracing::warn!(error = %e, "could not remove a rejected pusher");
                     }
@@ -445,7 +457,11 @@ async fn delivery_task(
                     let since = *failing_since.get_or_insert_with(Instant::now);
                     tracing::warn!(error = %e, user_id = key.0, app_id = key.1, url = %job.url, retry_in = ?backoff, "push gateway failed");
                     if since.elapsed() > GIVE_UP_AFTER {
-                        tracing::warn!(user_id = key.0, app_id = key.1, "giving up on a notification");
+                        tracing::warn!(
+                            user_id = key.0,
+                            app_id = key.1,
+                            "giving up on a notification"
+                        );
                         failing_since = None;
                         backoff = INITIAL_BACKOFF;
                         break;
@@ -476,7 +492,11 @@ fn pusher_target(p: &PusherRow) -> Option<(url::Url, Map<String, Value>)> {
 }
 
 /// The notification's `devices` entry for a pusher: its data without the URL, and the tweaks.
-fn device(p: &PusherRow, mut data: Map<String, Value>, tweaks: Option<&Map<String, Value>>) -> Value {
+fn device(
+    p: &PusherRow,
+    mut data: Map<String, Value>,
+    tweaks: Option<&Map<String, Value>>,
+) -> Value {
     data.remove("url");
     let mut d = json!({
         "app_id": p.app_id,
@@ -526,11 +546,14 @@ mod tests {
         let actions = [
             Action::Notify,
             Action::SetTweak(Tweak::Sound("default".into())),
-            Action::SetTweak(Tweak::Highlight(true)),
+            Action::SetTweak(Tweak::Highlight(true.into())),
         ];
         let t = tweaks_of(&actions);
         assert_eq!(t.get("sound"), Some(&json!("default")));
         assert_eq!(t.get("highlight"), Some(&json!(true)));
-        assert!(tweaks_of(&[Action::SetTweak(Tweak::Highlight(false))])["highlight"] == json!(false));
+        assert!(
+            tweaks_of(&[Action::SetTweak(Tweak::Highlight(false.into()))])["highlight"]
+                == json!(false)
+        );
     }
 }
