@@ -237,20 +237,17 @@ impl Services {
     async fn badge(&self, user_id: &str) -> Result<u64, RoomError> {
         let mut badge = 0;
         for (room_id, membership, _, pos) in rooms_db::memberships_of(&self.db, user_id).await? {
-            match membership.as_str() {
-                "invite" => badge += 1,
+            let counts = match membership.as_str() {
+                "invite" => true,
                 "join" => {
-                    if self
-                        .unread_counts(&room_id, user_id, pos)
+                    self.unread_counts(&room_id, user_id, pos)
                         .await?
                         .notification_count
                         > 0
-                    {
-                        badge += 1;
-                    }
                 }
-                _ => {}
-            }
+                _ => false,
+            };
+            badge += u64::from(counts);
         }
         Ok(badge)
     }
