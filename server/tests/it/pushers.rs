@@ -1,7 +1,7 @@
 //! Pushers: the client API (set, replace, append, delete, validation), and notifications
 //! reaching a real push gateway on loopback (the full and `event_id_only` formats, the badge
 //! after a read receipt, a `rejected` pushkey removing its pusher, a gateway on a blacklisted
-//! address never contacted), and a logout removing the device's pusher.
+//! address never contacted), a logout removing the device's pusher and deactivation all.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,6 +13,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_engines;
+use crate::devices::password_auth;
 use crate::support::{Engine, Home, Options, TestServer, User, enc};
 
 /// What a push gateway received, and the pushkeys it rejects.
@@ -290,6 +291,22 @@ async fn pushers_api(engine: Engine) {
     let left = keys(&pushers(&alice).await);
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(!left.contains(&pair("org.example.phone", "phonekey")));
+
+    // Deactivation removes them all.
+    let (status, ch) = alice.post("/account/deactivate", json!({})).await;
+    assert_eq!(status, 401, "{ch}");
+    let auth = password_auth("alice", "password", ch["session"].as_str().unwrap());
+    let (status, body) = alice
+        .post("/account/deactivate", json!({"auth": auth}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        s.services
+            .pushers_of(&alice.user_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     s.stop().await;
     home.cleanup().await;
