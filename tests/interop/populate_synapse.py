@@ -145,7 +145,7 @@ gone = call("POST", "/_matrix/client/v3/createRoom", {"preset": "private_chat"},
 call("POST", f"/_matrix/client/v3/rooms/{q(gone)}/leave", {}, c)
 call("POST", f"/_matrix/client/v3/rooms/{q(gone)}/forget", {}, c)
 
-# A receipt, account data, a room tag, a push rule.
+# A receipt, account data, a room tag, a push rule, a pusher.
 call("POST", f"/_matrix/client/v3/rooms/{q(pub)}/receipt/m.read/{q(ids[-1])}", {}, b)
 call("PUT", f"/_matrix/client/v3/user/{q(users['alice']['user_id'])}/account_data/org.example.test",
      {"answer": 42}, a)
@@ -157,6 +157,12 @@ call("PUT", "/_matrix/client/v3/pushrules/global/content/cheese",
      {"pattern": "cheese", "actions": ["notify"]}, a)
 call("PUT", "/_matrix/client/v3/pushrules/global/override/.m.rule.suppress_notices/enabled",
      {"enabled": False}, a)
+# A phone's pusher (Synapse accepts any gateway URL when it is set).
+call("POST", "/_matrix/client/v3/pushers/set",
+     {"kind": "http", "app_id": "org.example.pushtest", "pushkey": "alice-phone",
+      "app_display_name": "Push Test", "device_display_name": "Alice's phone", "lang": "en",
+      "data": {"url": "https://push.example.invalid/_matrix/push/v1/notify",
+               "format": "event_id_only"}}, a)
 
 # Device and one-time keys (opaque to the server).
 call("POST", "/_matrix/client/v3/keys/upload", {

@@ -502,6 +502,26 @@ async fn moves_everything(dbs: Databases) {
     )
     .await;
     assert_eq!(body["enabled"], Value::Bool(false));
+    let (status, body) = get(&format!("{url}/_matrix/client/v3/pushers"), &alice).await;
+    assert_eq!(status, 200, "{body}");
+    let pushers = body["pushers"].as_array().unwrap();
+    assert_eq!(pushers.len(), 1, "{body}");
+    assert_eq!(
+        (
+            pushers[0]["app_id"].as_str(),
+            pushers[0]["pushkey"].as_str(),
+            pushers[0]["device_display_name"].as_str()
+        ),
+        (
+            Some("org.example.pushtest"),
+            Some("alice-phone"),
+            Some("Alice's phone")
+        )
+    );
+    assert_eq!(
+        pushers[0]["data"],
+        serde_json::json!({"url": "https://push.example.invalid/_matrix/push/v1/notify", "format": "event_id_only"})
+    );
     let (_, body) = get(
         &format!("{url}/_matrix/client/v3/profile/{uid}/displayname"),
         &alice,

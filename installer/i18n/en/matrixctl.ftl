@@ -1271,7 +1271,7 @@ help-import-synapse-test-interrupt-after = Stop as if killed at the Nth progress
 import-owner = the imported files now belong to { $user }, the user matrixd runs as
 err-import-matrixd-running = a matrixd serving { $path } is running; its database must not change under it
 hint-import-stop-matrixd = stop it with `{ $cmd }` and run this again
-import-plan-left-out = leave   what matrixd has no place for: expiring access tokens (refresh-token sessions log in again), pushers (apps register them again), suspended and shadow-banned flags; locked accounts come without password and tokens
+import-plan-left-out = leave   what matrixd has no place for: expiring access tokens (refresh-token sessions log in again), disabled pushers, suspended and shadow-banned flags; locked accounts come without password and tokens
 
 # matrixd's configuration problems (server/src/config/problem.rs: ids and fields are the
 # server's; the English here is byte for byte what matrixd prints, checked by a test).

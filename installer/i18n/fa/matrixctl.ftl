@@ -1258,7 +1258,7 @@ help-import-synapse-test-interrupt-after = در N-امین گزارش پیشرف
 import-owner = فایل‌های واردشده اکنون از آن { $user } هستند، کاربری که matrixd با آن اجرا می‌شود
 err-import-matrixd-running = یک matrixd که { $path } را به کار می‌برد در حال اجراست؛ پایگاه داده‌اش نباید زیر دستش تغییر کند
 hint-import-stop-matrixd = آن را با { $cmd } متوقف کنید و دوباره این را اجرا کنید
-import-plan-left-out = کنار  آن‌چه matrixd جایی برایش ندارد: توکن‌های دسترسی تاریخ‌دار (نشست‌های دارای توکن تازه‌سازی دوباره وارد می‌شوند)، pusherها (برنامه‌ها دوباره ثبتشان می‌کنند)، و نشان‌های تعلیق و مسدودسازی پنهان؛ حساب‌های قفل‌شده بی گذرواژه و توکن می‌آیند
+import-plan-left-out = کنار  آن‌چه matrixd جایی برایش ندارد: توکن‌های دسترسی تاریخ‌دار (نشست‌های دارای توکن تازه‌سازی دوباره وارد می‌شوند)، pusherهای غیرفعال، و نشان‌های تعلیق و مسدودسازی پنهان؛ حساب‌های قفل‌شده بی گذرواژه و توکن می‌آیند
 
 # matrixd's configuration problems (ids and fields: server/src/config/problem.rs).
 conf-at-key = { $key }: { $message }

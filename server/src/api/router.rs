@@ -234,21 +234,21 @@ fn room_routes() -> Router<SharedServices> {
 }
 
 /// Accounts: registration with user-interactive auth, logout,
-/// password, deactivation, devices; push rules and presence.
+/// password, deactivation, devices; push rules, pushers and presence.
 fn account_routes() -> Router<SharedServices> {
     use super::client::{
         deactivate, delete_devices, device, devices, logout, logout_all, password, register,
         register_available,
     };
     use super::client::{
-        presence, push_rule, push_rule_actions, push_rule_enabled, push_rules,
+        presence, push_rule, push_rule_actions, push_rule_enabled, push_rules, pushers,
         registration_token_validity,
     };
     use ruma::api::client::device::{get_device, get_devices, update_device};
     use ruma::api::client::presence::get_presence;
     use ruma::api::client::push::{
-        delete_pushrule, get_pushrule, get_pushrule_actions, get_pushrule_enabled,
-        get_pushrules_all, get_pushrules_global_scope,
+        delete_pushrule, get_pushers, get_pushrule, get_pushrule_actions, get_pushrule_enabled,
+        get_pushrules_all, get_pushrules_global_scope, set_pusher,
     };
     let mut r = Router::new();
     r = endpoint::<register::Request, _, _>(r, register::post_register_route);
@@ -301,6 +301,8 @@ fn account_routes() -> Router<SharedServices> {
         r,
         push_rule_actions::put_push_rule_actions_route,
     );
+    r = endpoint::<get_pushers::v3::Request, _, _>(r, pushers::get_pushers_route);
+    r = endpoint::<set_pusher::v3::Request, _, _>(r, pushers::set_pusher_route);
     r = endpoint::<get_presence::v3::Request, _, _>(r, presence::get_presence_route);
     r = endpoint::<presence::put::Request, _, _>(r, presence::put_presence_route);
     r

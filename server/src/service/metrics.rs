@@ -1,7 +1,7 @@
 //! Process-wide metrics in Prometheus' text exposition format (0.0.4): HTTP requests by
 //! endpoint (route template) and status, request latency histograms, active sync waiters and
 //! their wake-ups,
-//! events persisted; the caller adds database pool gauges. One registry per process (tests run
+//! events persisted, notifications sent to push gateways and failed; the caller adds database pool gauges. One registry per process (tests run
 //! several servers in one process and share it). Never imports axum.
 
 use std::collections::BTreeMap;
@@ -30,6 +30,8 @@ pub struct Metrics {
     sync_waiters: AtomicI64,
     sync_wakeups: AtomicU64,
     events_persisted: AtomicU64,
+    push_sent: AtomicU64,
+    push_failed: AtomicU64,
 }
 
 /// The process's registry.
@@ -87,6 +89,16 @@ impl Metrics {
     /// A waiting sync was woken by news in its scope.
     pub fn sync_woken(&self) {
         self.sync_wakeups.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A notification a push gateway accepted (or answered with our pushkey rejected).
+    pub fn push_sent(&self) {
+        self.push_sent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A push gateway request that failed (it is retried).
+    pub fn push_failed(&self) {
+        self.push_failed.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn events_persisted(&self, n: usize) {
@@ -161,6 +173,18 @@ impl Metrics {
                 "Events persisted.",
                 "counter",
                 self.events_persisted.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "matrixd_push_sent_total",
+                "Notifications sent to push gateways.",
+                "counter",
+                self.push_sent.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "matrixd_push_failed_total",
+                "Push gateway requests that failed (each is retried).",
+                "counter",
+                self.push_failed.load(Ordering::Relaxed).to_string(),
             ),
             (
                 "matrixd_db_pool_size",

@@ -22,6 +22,7 @@ pub mod presence;
 pub mod profile;
 pub mod push;
 pub mod push_rules;
+pub mod pushers;
 pub mod ratelimit;
 pub mod raw;
 pub mod receipts;
@@ -108,6 +109,8 @@ pub struct Services {
     pub remote_media_fetches: remote_media::RemoteMediaFetches,
     /// Where each `next_batch` of a space hierarchy continues.
     pub hierarchy_sessions: spaces::HierarchySessions,
+    /// Notifications on their way to push gateways.
+    pub pushers: pushers::Pushers,
 }
 
 pub type SharedServices = Arc<Services>;
@@ -141,6 +144,7 @@ impl Services {
             remote_device_lists: Default::default(),
             remote_media_fetches: Default::default(),
             hierarchy_sessions: Default::default(),
+            pushers: Default::default(),
             config,
             db,
             signing_key,

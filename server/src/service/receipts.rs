@@ -48,6 +48,8 @@ impl Services {
         self.hints.receipts.record([(room_id, pos)]);
         self.streams.note(pos, [Scope::Room(room_id)]);
         g.commit();
+        // The user's push gateways learn the new badge.
+        self.push_badge_after_receipt(user_id);
         // Our user's public receipt goes to the room's other servers.
         if rtype == "m.read"
             && ruma::UserId::parse(user_id).is_ok_and(|u| self.is_ours(u.server_name()))

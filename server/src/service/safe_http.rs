@@ -273,6 +273,37 @@ impl SafeClient {
         Err(FetchError::TooManyRedirects)
     }
 
+    /// POSTs `body` as JSON to `url` (checked by `check_url`; redirects are not followed) and
+    /// reads the answer's JSON object, at most `max_size` bytes; a non-2xx answer is
+    /// `Status`, an answer that is not JSON an empty object.
+    pub async fn post_json(
+        &self,
+        url: &url::Url,
+        body: &serde_json::Value,
+        max_size: u64,
+    ) -> Result<serde_json::Value, FetchError> {
+        self.check_url(url)?;
+        let mut resp = self
+            .client
+            .post(url.clone())
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(FetchError::Status(status.as_u16()));
+        }
+        let mut got = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e))? {
+            if (got.len() + chunk.len()) as u64 > max_size {
+                return Err(FetchError::TooLarge(max_size));
+            }
+            got.extend_from_slice(&chunk);
+        }
+        Ok(serde_json::from_slice(&got).unwrap_or_else(|_| serde_json::json!({})))
+    }
+
     /// A failure while reading the body of an answer `open` gave.
     pub fn read_error(e: &reqwest::Error) -> FetchError {
         classify(e)

@@ -469,7 +469,8 @@ pub async fn set_device_display_name(
     Ok(res.rows_affected() == 1)
 }
 
-/// Deletes the given devices and their access and refresh tokens, in one transaction. Unknown ids are
+/// Deletes the given devices, their access and refresh tokens and their pushers, in one
+/// transaction. Unknown ids are
 /// ignored.
 pub async fn delete_devices(
     db: &Db,
@@ -493,14 +494,20 @@ pub async fn delete_devices(
             .bind(device_id)
             .execute(&mut *tx)
             .await?;
+        // The device's pushers go with it, as in Synapse.
+        sqlx::query("DELETE FROM pushers WHERE user_id = $1 AND device_id = $2")
+            .bind(user_id)
+            .bind(device_id)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     db.tokens.invalidate();
     Ok(())
 }
 
-/// Deletes every device, access token and refresh token of a user except `keep` (a device
-/// id), in one transaction.
+/// Deletes every device, access token, refresh token and device's pusher of a user except
+/// `keep`'s (a device id), in one transaction.
 pub async fn delete_all_devices(
     db: &Db,
     user_id: &str,
@@ -523,6 +530,11 @@ pub async fn delete_all_devices(
         .bind(keep)
         .execute(&mut *tx)
         .await?;
+    sqlx::query("DELETE FROM pushers WHERE user_id = $1 AND device_id <> $2")
+        .bind(user_id)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     db.tokens.invalidate();
     Ok(())
@@ -541,8 +553,8 @@ pub async fn set_password_hash(
     Ok(())
 }
 
-/// Marks a user deactivated, forgets the password hash, and deletes every device and token
-/// (access and refresh), in one transaction.
+/// Marks a user deactivated, forgets the password hash, and deletes every device, token
+/// (access and refresh) and pusher, in one transaction.
 pub async fn deactivate_user(db: &Db, user_id: &str) -> Result<(), StoreError> {
     let mut tx = db.pool.begin().await?;
     sqlx::query("UPDATE users SET deactivated = 1, password_hash = NULL WHERE user_id = $1")
@@ -558,6 +570,10 @@ pub async fn deactivate_user(db: &Db, user_id: &str) -> Result<(), StoreError> {
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM devices WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM pushers WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *tx)
         .await?;

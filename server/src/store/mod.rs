@@ -12,6 +12,7 @@ pub mod e2ee;
 pub mod federation;
 pub mod media;
 pub mod openid;
+pub mod pushers;
 mod query;
 pub mod registration_tokens;
 pub mod remote_media;

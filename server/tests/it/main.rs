@@ -32,6 +32,7 @@ mod metrics;
 mod openid;
 mod presence;
 mod push_rules;
+mod pushers;
 mod ratelimit;
 mod refresh_tokens;
 mod register;

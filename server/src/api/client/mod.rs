@@ -27,6 +27,7 @@ pub mod push_rule;
 pub mod push_rule_actions;
 pub mod push_rule_enabled;
 pub mod push_rules;
+pub mod pushers;
 pub mod refresh;
 pub mod register;
 pub mod register_available;

@@ -220,6 +220,13 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
         }));
         let positions: Vec<i64> = rows.iter().map(|r| r.stream_ordering).collect();
         s.streams.finish(&positions);
+        // Notifications to push gateways, from the events stored (never waited for).
+        s.pushers_after_commit(
+            rows.iter()
+                .zip(&outcomes)
+                .filter(|(_, o)| o.is_ok())
+                .map(|(r, _)| r),
+        );
         for (d, o) in done.into_iter().zip(outcomes) {
             let _ = d.send(o);
         }

@@ -1,7 +1,7 @@
 //! Per-user data: global and room account data (ignored users are account data too), room
 //! tags (matrixd keeps them as the `m.tag` room account data), push rules (Synapse's rows of
 //! user rules, enabled flags and changed actions of default rules, laid over the spec's default
-//! ruleset into the one document matrixd keeps per user) and filters.
+//! ruleset into the one document matrixd keeps per user), filters and pushers.
 
 use std::collections::BTreeMap;
 
@@ -95,7 +95,63 @@ pub(super) static STEPS: &[TableStep] = &[
         batch: 1000,
         check: Some("SELECT COUNT(*) FROM filters"),
     },
+    TableStep {
+        name: "pushers",
+        what: "pushers (phones and push gateways keep getting notifications)",
+        count: "SELECT COUNT(*) FROM pushers",
+        select: "SELECT user_name, app_id, pushkey, kind, app_display_name, device_display_name, \
+                 profile_tag, lang, data, device_id, CAST(ts AS BIGINT), \
+                 CASE WHEN enabled = FALSE THEN 0 ELSE 1 END FROM pushers \
+                 ORDER BY user_name, app_id, pushkey LIMIT $1 OFFSET $2",
+        targets: &[Target {
+            head: "INSERT INTO pushers (user_id, app_id, pushkey, kind, app_display_name, \
+                   device_display_name, profile_tag, lang, data, device_id, pushkey_ts)",
+            cols: 11,
+            tail: "ON CONFLICT DO NOTHING",
+        }],
+        convert: pushers,
+        batch: 1000,
+        check: Some("SELECT COUNT(*) FROM pushers"),
+    },
 ];
+
+/// Synapse's enabled pushers as they are (a disabled one, which Synapse does not send to, is
+/// left out); an empty profile_tag is none.
+fn pushers(page: Vec<Vec<Val>>, _: &Ctx) -> Result<Converted, String> {
+    let mut skipped = 0;
+    let mut rows = Vec::new();
+    for r in page {
+        if int(&r, 11) == 0 {
+            skipped += 1;
+            continue;
+        }
+        let profile_tag = match opt(&r, 6) {
+            Val::Text(t) if t.is_empty() => Val::Null,
+            v => v,
+        };
+        let data = match opt(&r, 8) {
+            Val::Null => Val::Text("{}".into()),
+            v => v,
+        };
+        rows.push((
+            0,
+            vec![
+                opt(&r, 0),
+                opt(&r, 1),
+                opt(&r, 2),
+                opt(&r, 3),
+                opt(&r, 4),
+                opt(&r, 5),
+                profile_tag,
+                Val::Text(text(&r, 7)),
+                data,
+                opt(&r, 9),
+                Val::Int(int(&r, 10)),
+            ],
+        ));
+    }
+    Ok((rows, skipped))
+}
 
 fn account_data(page: Vec<Vec<Val>>, ctx: &Ctx) -> Result<Converted, String> {
     let rows = page
@@ -362,6 +418,34 @@ mod tests {
             json!(["dont_notify"])
         );
         assert_eq!(rows[1].1[4], Val::Int(7));
+    }
+
+    #[test]
+    fn pushers_keep_their_fields_and_disabled_ones_are_left_out() {
+        let row = |enabled: i64| {
+            vec![
+                t("@a:x"),
+                t("im.vector.app.android"),
+                t("key"),
+                t("http"),
+                t("Element"),
+                t("Phone"),
+                t(""),
+                Val::Null,
+                t(r#"{"url":"https://push.example/_matrix/push/v1/notify"}"#),
+                t("DEV"),
+                Val::Int(1_700_000_000_000),
+                Val::Int(enabled),
+            ]
+        };
+        let (rows, skipped) = pushers(vec![row(1), row(0)], &ctx()).unwrap();
+        assert_eq!((rows.len(), skipped), (1, 1));
+        let r = &rows[0].1;
+        assert_eq!(r.len(), 11);
+        assert_eq!(r[6], Val::Null, "an empty profile_tag is none");
+        assert_eq!(r[7], t(""), "a missing lang is empty");
+        assert_eq!(r[9], t("DEV"));
+        assert_eq!(r[10], Val::Int(1_700_000_000_000));
     }
 
     #[test]
