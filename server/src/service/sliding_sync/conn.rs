@@ -118,8 +118,9 @@ pub struct RoomSent {
     pub lazy_sent: HashSet<String>,
 }
 
-/// What a connection has sent, by room.
-pub type Sent = HashMap<String, RoomSent>;
+/// What a connection has sent, by room: shared between generations, so recording one after a
+/// change in a few rooms copies pointers, not every room's record.
+pub type Sent = HashMap<Arc<str>, Arc<RoomSent>>;
 
 struct Connection {
     generations: Vec<(u64, Arc<Sent>)>,

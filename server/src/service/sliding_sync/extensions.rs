@@ -17,15 +17,15 @@ use crate::store::userdata;
 
 impl Services {
     #[allow(clippy::too_many_arguments)]
-    pub(super) async fn sliding_extensions(
+    pub(super) async fn sliding_extensions<'r>(
         &self,
         user_id: &str,
         device_id: &str,
-        req: &SlidingRequest,
+        req: &'r SlidingRequest,
         from: Option<Token>,
         to: i64,
-        list_rooms: &HashMap<&str, Vec<String>>,
-        subscribed: &[String],
+        list_rooms: &'r HashMap<&str, Vec<String>>,
+        subscribed: &'r [String],
         candidates: &HashMap<&str, &Candidate>,
         timelines: &HashMap<String, Vec<String>>,
         initial: &HashSet<String>,
@@ -86,6 +86,20 @@ impl Services {
         // A room seen for the first time by this connection gets all of its account data
         // and the receipts of its timeline; the others what changed since `from`.
         let is_new = |room: &str| from.is_none() || initial.contains(room);
+        // Extensions that name no lists and no rooms (the usual request) share one scope.
+        let mut default_scope: Option<BTreeSet<&str>> = None;
+        let mut scope = |lists: &Option<Vec<String>>,
+                         rooms: &'r Option<Vec<ExtensionRoomConfig>>|
+         -> BTreeSet<&'r str> {
+            if lists.is_none() && rooms.is_none() {
+                return default_scope
+                    .get_or_insert_with(|| {
+                        rooms_in_scope(&None, NO_ROOMS, list_rooms, subscribed, candidates)
+                    })
+                    .clone();
+            }
+            rooms_in_scope(lists, rooms, list_rooms, subscribed, candidates)
+        };
 
         if on(ext.account_data.enabled) {
             let since_rows = match from {
@@ -106,13 +120,7 @@ impl Services {
                 global.push(json!({"type": "m.push_rules", "content": {"global": &*rules}}));
             }
             out.account_data.global = raws(&global);
-            let in_scope = rooms_in_scope(
-                &ext.account_data.lists,
-                &ext.account_data.rooms,
-                list_rooms,
-                subscribed,
-                candidates,
-            );
+            let in_scope = scope(&ext.account_data.lists, &ext.account_data.rooms);
             // Rooms seen before: only those with account data since `from` can have any.
             let changed: HashSet<&str> = since_rows.iter().map(|(r, ..)| r.as_str()).collect();
             for room in in_scope
@@ -135,13 +143,7 @@ impl Services {
         }
 
         if on(ext.receipts.enabled) {
-            let in_scope = rooms_in_scope(
-                &ext.receipts.lists,
-                &ext.receipts.rooms,
-                list_rooms,
-                subscribed,
-                candidates,
-            );
+            let in_scope = scope(&ext.receipts.lists, &ext.receipts.rooms);
             let since = from.map(|t| t.pos).unwrap_or(0);
             // Rooms seen before: only those with a receipt since `from`.
             let todo: Vec<&str> = {
@@ -182,13 +184,7 @@ impl Services {
                 Some(t) if self.typing.serial() > t.typing => self.typing.changed_since(t.typing),
                 _ => HashSet::new(),
             };
-            for room in rooms_in_scope(
-                &ext.typing.lists,
-                &ext.typing.rooms,
-                list_rooms,
-                subscribed,
-                candidates,
-            ) {
+            for room in scope(&ext.typing.lists, &ext.typing.rooms) {
                 if !is_new(room) && !typed.contains(room) {
                     continue;
                 }
@@ -213,6 +209,8 @@ impl Services {
 
 /// The rooms an extension applies to: those of the named lists (all lists if none are
 /// named) and the named rooms (every subscription if none are named, or for `*`).
+const NO_ROOMS: &Option<Vec<ExtensionRoomConfig>> = &None;
+
 fn rooms_in_scope<'a>(
     lists: &Option<Vec<String>>,
     rooms: &'a Option<Vec<ExtensionRoomConfig>>,

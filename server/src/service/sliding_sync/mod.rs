@@ -290,7 +290,7 @@ impl Services {
 
         // The rooms, a few at a time.
         let mut rooms = BTreeMap::new();
-        let mut updates: Vec<(String, RoomSent)> = Vec::new();
+        let mut updates: Vec<(Arc<str>, Arc<RoomSent>)> = Vec::new();
         let mut timelines: HashMap<String, Vec<String>> = HashMap::new();
         let mut initial: HashSet<String> = HashSet::new();
         // On a later request, only rooms that may have something new are looked at (a coarse
@@ -298,6 +298,14 @@ impl Services {
         let todo: Vec<(&String, &Wanted)> = {
             let events = self.hints.room_events.view();
             let receipts = self.hints.receipts.view();
+            // Most rooms share a few required-state sets: each pair is compared once.
+            let mut covered: HashMap<(*const RequiredState, *const RequiredState), bool> =
+                HashMap::new();
+            let mut covers = |had: &Arc<RequiredState>, wants: &Arc<RequiredState>| {
+                *covered
+                    .entry((Arc::as_ptr(had), Arc::as_ptr(wants)))
+                    .or_insert_with(|| had.covers(wants))
+            };
             wanted
                 .iter()
                 .filter(|(room_id, w)| match base.get(room_id.as_str()) {
@@ -309,7 +317,7 @@ impl Services {
                             || receipts.changed_since(room_id, prev.upto)
                             || w.required
                                 .as_ref()
-                                .is_some_and(|r| !prev.required.covers(r))
+                                .is_some_and(|r| !covers(&prev.required, r))
                     }
                     _ => true,
                 })
@@ -325,7 +333,7 @@ impl Services {
                         device_id,
                         c,
                         w,
-                        base.get(room_id.as_str()),
+                        base.get(room_id.as_str()).map(|p| &**p),
                         from,
                         to,
                         dm,
@@ -342,7 +350,7 @@ impl Services {
                     }
                     rooms.insert(id, answer.room);
                     timelines.insert(room_id.to_string(), answer.timeline_ids);
-                    updates.push((room_id.to_string(), answer.sent));
+                    updates.push((Arc::from(room_id.as_str()), Arc::new(answer.sent)));
                 }
             }
         }

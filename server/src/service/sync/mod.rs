@@ -27,6 +27,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::{StreamExt, TryStreamExt};
 use ruma::{OwnedRoomId, OwnedUserId};
 use serde_json::{Value, json};
 
@@ -67,7 +68,7 @@ type AccountDataRow = (String, String, String);
 /// Synapse's default timeline limit.
 const DEFAULT_TIMELINE_LIMIT: usize = 10;
 /// Joined rooms whose sections are gathered concurrently.
-const ROOMS_AT_ONCE: usize = 4;
+const ROOMS_AT_ONCE: usize = 8;
 
 /// Stripped state shown with an invite.
 pub(crate) const INVITE_STATE_TYPES: &[&str] = &[
@@ -221,38 +222,43 @@ impl Services {
                 }
             }
 
-            // Joined rooms, a few at a time (each takes a handful of queries).
+            // Joined rooms, several at a time (each takes a handful of queries, which on
+            // PostgreSQL are round trips): a room starts as soon as another is done.
             let account_rows_ref = &account_rows[..];
-            for chunk in joined.chunks(ROOMS_AT_ONCE) {
-                let sections = futures_util::future::try_join_all(chunk.iter().map(
-                    |(room_id, mstream)| async move {
-                        let newly = since.is_none()
-                            || req.full_state
-                            || *mstream > since_pos
-                                && self.joined_after(room_id, user_id, since_pos).await?;
-                        self.joined_room(
+            // (The futures are collected first: a closure inside the stream would not be Send
+            // for every lifetime, as the handler's future must be.)
+            let sections: Vec<_> = joined
+                .into_iter()
+                .map(|(room_id, mstream)| async move {
+                    let newly = since.is_none()
+                        || req.full_state
+                        || mstream > since_pos
+                            && self.joined_after(room_id, user_id, since_pos).await?;
+                    let room = self
+                        .joined_room(
                             room_id,
                             user_id,
                             viewer,
                             since,
                             newly,
-                            *mstream,
+                            mstream,
                             limit,
                             to,
                             &req.filter,
                             account_rows_ref,
                         )
-                        .await
-                    },
-                ))
-                .await?;
-                for ((room_id, _), room) in chunk.iter().zip(sections) {
-                    if let Some((room, has)) = room {
-                        changed |= has;
-                        insert_room(&mut rooms.join, room_id, room);
-                    }
+                        .await?;
+                    Ok::<_, RoomError>((room_id, room))
+                })
+                .collect();
+            let mut sections = futures_util::stream::iter(sections).buffered(ROOMS_AT_ONCE);
+            while let Some((room_id, room)) = sections.try_next().await? {
+                if let Some((room, has)) = room {
+                    changed |= has;
+                    insert_room(&mut rooms.join, room_id, room);
                 }
             }
+            drop(sections);
 
             Ok::<_, RoomError>((rooms, changed, account_rows))
         };

@@ -187,7 +187,7 @@ impl Services {
             },
             async {
                 if want_summary {
-                    self.room_summary(room_id, user_id).await
+                    self.room_summary(room_id, user_id, to).await
                 } else {
                     Ok(RoomSummary::default())
                 }
@@ -289,16 +289,33 @@ impl Services {
         Ok(out)
     }
 
-    /// m.heroes and member counts, which clients use to name rooms without a name.
+    /// m.heroes and member counts, which clients use to name rooms without a name: from the
+    /// room's state at `to` (kept in the sync snapshot cache, so no query per room).
     pub(super) async fn room_summary(
         &self,
         room_id: &str,
         user_id: &str,
+        to: i64,
     ) -> Result<RoomSummary, RoomError> {
-        let (joined, invited) = tokio::try_join!(
-            db::members_with(&self.db, room_id, "join"),
-            db::members_with(&self.db, room_id, "invite"),
-        )?;
+        let state = self.room_state_at(room_id, to).await?;
+        let (mut joined, mut invited) = (Vec::new(), Vec::new());
+        for r in state.iter() {
+            let p = Services::pdu(r)?;
+            if p.kind_str() != "m.room.member" {
+                continue;
+            }
+            let (Some(who), Some(membership)) = (p.state_key_str(), p.membership()) else {
+                continue;
+            };
+            match membership.as_str() {
+                "join" => joined.push(who.to_owned()),
+                "invite" => invited.push(who.to_owned()),
+                _ => {}
+            }
+        }
+        // Heroes as before: joined members, then invited ones, each by user id.
+        joined.sort_unstable();
+        invited.sort_unstable();
         let heroes = joined
             .iter()
             .chain(invited.iter())
