@@ -496,8 +496,5 @@ fn authorised_in_order(
         }
     }
     // The events as they were read here, not converted again to be stored.
-    Ok(out
-        .into_iter()
-        .filter_map(|id| pdus.remove(&id))
-        .collect())
+    Ok(out.into_iter().filter_map(|id| pdus.remove(&id)).collect())
 }

@@ -271,7 +271,10 @@ async fn one_by_one<T>(s: &Services, rows: &[NewEventRow], units: &[(usize, T)])
     for (n, _) in units {
         let unit = &rows[at..at + n];
         at += n;
-        if unit.iter().any(|r| failed_rooms.contains(r.room_id.as_str())) {
+        if unit
+            .iter()
+            .any(|r| failed_rooms.contains(r.room_id.as_str()))
+        {
             out.push(Err(CommitError::Dependent));
             continue;
         }

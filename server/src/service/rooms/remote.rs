@@ -10,9 +10,7 @@ use ruma::room_version_rules::RoomVersionRules;
 use ruma::{CanonicalJsonObject, EventId, OwnedEventId, RoomVersionId, UserId};
 use serde_json::{Map, Value, json};
 
-use super::{
-    Pdu, RoomCache, RoomError, authorize, committed, event_row, rules_for, state_res,
-};
+use super::{Pdu, RoomCache, RoomError, authorize, committed, event_row, rules_for, state_res};
 use crate::service::Services;
 use crate::store::{now_ms, rooms as db};
 

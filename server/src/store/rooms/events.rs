@@ -42,7 +42,11 @@ pub async fn get_events(db: &Db, event_ids: &[&str]) -> Result<Vec<EventRow>, St
         std::collections::HashMap::with_capacity(event_ids.len());
     for chunk in event_ids.chunks(IN_LIST_MAX) {
         let sql = format!(
-            concat!("SELECT ", event_cols!(), " FROM events WHERE event_id IN ({})"),
+            concat!(
+                "SELECT ",
+                event_cols!(),
+                " FROM events WHERE event_id IN ({})"
+            ),
             placeholders(chunk.len())
         );
         let params: Vec<Param<'_>> = chunk.iter().map(|id| Param::Text(id)).collect();
@@ -52,7 +56,10 @@ pub async fn get_events(db: &Db, event_ids: &[&str]) -> Result<Vec<EventRow>, St
             .await?;
         found.extend(rows.into_iter().map(|r| (r.event_id.clone(), r)));
     }
-    Ok(event_ids.iter().filter_map(|id| found.remove(*id)).collect())
+    Ok(event_ids
+        .iter()
+        .filter_map(|id| found.remove(*id))
+        .collect())
 }
 
 /// Which of `event_ids` are stored: one statement for up to 5,000 ids.
