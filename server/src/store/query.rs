@@ -49,6 +49,18 @@ pub(crate) fn bind<'q>(
     query
 }
 
+/// `$1, $2, ..., $n`: the placeholders of an `IN (...)` list of `n` parameters.
+pub(crate) fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parameters per `IN (...)` list: far below SQLite's (32,766) and PostgreSQL's (65,535)
+/// limits on bound parameters.
+pub(crate) const IN_LIST_MAX: usize = 5000;
+
 /// A result row of either engine, read by column index. Each engine keeps its own error type,
 /// so a decoder's failure is reported as the engine reports it.
 pub(crate) trait Row {

@@ -18,6 +18,7 @@ mod e2ee_keys;
 mod e2ee_to_device;
 mod email;
 mod federation;
+mod federation_join;
 mod federation_keys;
 mod federation_media;
 mod federation_notary;

@@ -302,7 +302,7 @@ impl Services {
                             return Err(e.into());
                         }
                         tracing::info!(user, error = %e, "cannot fetch a device list; it is marked stale");
-                        db::mark_remote_list_stale(&self.db, user).await?;
+                        db::mark_remote_lists_stale(&self.db, &[user]).await?;
                     }
                 }
             }
@@ -319,18 +319,31 @@ impl Services {
     /// room with us again, and one of our users who joins a room meets its members; updates
     /// their servers sent while we shared no room never reached us, so what we hold of those
     /// lists is marked stale (fetched again when next asked for).
-    pub(crate) fn device_lists_after_joins(self: &Arc<Self>, joins: Vec<(String, String)>) {
+    /// The remote users' lists are marked in one statement (a joined room's thousand members
+    /// cost one), our users' rooms' members in one statement per room.
+    pub(crate) fn device_lists_after_joins(self: &Arc<Self>, joins: &[(&str, &str)]) {
+        let mut rooms: Vec<String> = Vec::new();
+        let mut remote: Vec<String> = Vec::new();
+        for (room, user) in joins {
+            if self.user_is_ours(user) {
+                if !rooms.iter().any(|r| r == room) {
+                    rooms.push(room.to_string());
+                }
+            } else {
+                remote.push(user.to_string());
+            }
+        }
         let services = self.clone();
         tokio::spawn(async move {
-            for (room, user) in joins {
-                let marked = if services.user_is_ours(&user) {
-                    db::mark_room_lists_stale(&services.db, &room).await
-                } else {
-                    db::mark_remote_list_stale(&services.db, &user).await
-                };
-                if let Err(e) = marked {
-                    tracing::warn!(error = %e, "cannot mark device lists stale after a join");
+            let remote: Vec<&str> = remote.iter().map(String::as_str).collect();
+            let mut marked = db::mark_remote_lists_stale(&services.db, &remote).await;
+            for room in &rooms {
+                if marked.is_ok() {
+                    marked = db::mark_room_lists_stale(&services.db, room).await;
                 }
+            }
+            if let Err(e) = marked {
+                tracing::warn!(error = %e, "cannot mark device lists stale after a join");
             }
         });
     }

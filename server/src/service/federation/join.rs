@@ -451,7 +451,7 @@ fn authorised_in_order(
     checked: &HashMap<OwnedEventId, CanonicalJsonObject>,
     rules: &RoomVersionRules,
     room_id: &RoomId,
-) -> Result<Vec<(OwnedEventId, CanonicalJsonObject)>, RoomError> {
+) -> Result<Vec<Pdu>, RoomError> {
     let mut pdus: HashMap<OwnedEventId, Pdu> = HashMap::new();
     for (id, event) in checked {
         let json = match serde_json::to_value(event) {
@@ -490,10 +490,11 @@ fn authorised_in_order(
             .is_ok();
         if allowed {
             ok.insert(p.event_id.clone());
-            out.push((p.event_id.clone(), checked[&p.event_id].clone()));
+            out.push(p.event_id.clone());
         } else {
             tracing::info!(event_id = %p.event_id, "an event of the joined room's state failed its auth checks");
         }
     }
-    Ok(out)
+    // The events as they were read here, not converted again to be stored.
+    Ok(out.into_iter().filter_map(|id| pdus.remove(&id)).collect())
 }

@@ -5,7 +5,7 @@
 //! send_knock: the knock stored, the room's stripped state answered).
 //! https://spec.matrix.org/v1.16/server-server-api/#joining-rooms
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 
 use ruma::{EventId, RoomId, RoomVersionId, ServerName, UserId};
 use serde_json::{Map, Value};
@@ -190,22 +190,31 @@ impl Services {
             .collect()
     }
 
-    /// Every event the auth events of `events` lead to, transitively, each once.
+    /// Every event the auth events of `events` lead to, transitively, each once: read a level
+    /// at a time (the auth events of the level before), one query per level.
     pub async fn auth_chain(&self, events: &[Pdu]) -> Result<Vec<Pdu>, RoomError> {
         let mut seen: HashSet<String> = HashSet::new();
-        let mut queue: VecDeque<String> = events
-            .iter()
-            .flat_map(|p| p.auth_event_ids().iter().map(ToString::to_string))
-            .collect();
-        let mut out = Vec::new();
-        while let Some(id) = queue.pop_front() {
-            if !seen.insert(id.clone()) {
-                continue;
+        let mut level: Vec<String> = Vec::new();
+        for id in events.iter().flat_map(|p| p.auth_event_ids()) {
+            if seen.insert(id.to_string()) {
+                level.push(id.to_string());
             }
-            if let Some(p) = self.event_by_id(&id).await? {
-                queue.extend(p.auth_event_ids().iter().map(ToString::to_string));
+        }
+        let mut out = Vec::new();
+        while !level.is_empty() {
+            let ids: Vec<&str> = level.iter().map(String::as_str).collect();
+            let rows = crate::store::rooms::get_events(&self.db, &ids).await?;
+            let mut next = Vec::new();
+            for row in &rows {
+                let p = Self::pdu(row)?;
+                for id in p.auth_event_ids() {
+                    if seen.insert(id.to_string()) {
+                        next.push(id.to_string());
+                    }
+                }
                 out.push(p);
             }
+            level = next;
         }
         Ok(out)
     }

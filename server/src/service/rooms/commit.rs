@@ -4,6 +4,10 @@
 //! waits for its own batch, so nothing is acknowledged before it is durable, while building
 //! the next events overlaps the current commit.
 //!
+//! A room joined through another server is queued as one unit of all its events (its state
+//! and auth chain, then our join): written in the same transaction as the rest of its batch,
+//! and, written again after a failed batch, in one transaction of its own, all or nothing.
+//!
 //! If a batch fails, its events are written again one at a time, so only the ones that fail on
 //! their own are refused (a conflict with stored data) and the rest commit. An event that
 //! failed may have later events of its room built on it (prev_events, state): those fail
@@ -44,8 +48,9 @@ pub enum CommitError {
 
 type Outcome = Result<(), CommitError>;
 
+/// One unit of the queue: an event, or the events of a joined room, committed all or none.
 pub(crate) struct Queued {
-    row: NewEventRow,
+    rows: Vec<NewEventRow>,
     done: oneshot::Sender<Outcome>,
 }
 
@@ -99,6 +104,28 @@ impl CommitQueue {
 
     /// Queues a built event (call under the stream write lock, in position order).
     pub(crate) fn enqueue(&self, row: NewEventRow, current: i64) -> oneshot::Receiver<Outcome> {
+        self.remember_txn(&row, current);
+        self.send(vec![row])
+    }
+
+    /// Queues built events (in position order, under the stream write lock) that are stored
+    /// together or not at all: a joined room's state, auth chain and join. They carry no
+    /// transaction ids.
+    pub(crate) fn enqueue_all(&self, rows: Vec<NewEventRow>) -> oneshot::Receiver<Outcome> {
+        debug_assert!(rows.iter().all(|r| r.txn.is_none()));
+        self.send(rows)
+    }
+
+    fn send(&self, rows: Vec<NewEventRow>) -> oneshot::Receiver<Outcome> {
+        let (done, rx) = oneshot::channel();
+        if let Err(mpsc::error::SendError(q)) = self.tx.send(Queued { rows, done }) {
+            // The committer is gone (shutting down): fail the send.
+            let _ = q.done.send(Err(CommitError::ShuttingDown));
+        }
+        rx
+    }
+
+    fn remember_txn(&self, row: &NewEventRow, current: i64) {
         if let Some(txn) = &row.txn {
             let mut r = self.recent.lock().expect("recent txns");
             if r.map.len() >= RECENT_TXNS {
@@ -117,12 +144,6 @@ impl CommitQueue {
                 (row.event_id.clone(), row.stream_ordering),
             );
         }
-        let (done, rx) = oneshot::channel();
-        if let Err(mpsc::error::SendError(q)) = self.tx.send(Queued { row, done }) {
-            // The committer is gone (shutting down): fail the send.
-            let _ = q.done.send(Err(CommitError::ShuttingDown));
-        }
-        rx
     }
 
     fn forget(&self, failed: &[NewEventRow]) {
@@ -146,20 +167,33 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
         let Some(s) = services.upgrade() else {
             return;
         };
-        let (rows, done): (Vec<NewEventRow>, Vec<_>) =
-            batch.drain(..).map(|q| (q.row, q.done)).unzip();
+        // The rows of every unit in order, and how many each unit has.
+        let mut rows: Vec<NewEventRow> = Vec::new();
+        let mut units: Vec<(usize, oneshot::Sender<Outcome>)> = Vec::new();
+        for q in batch.drain(..) {
+            units.push((q.rows.len(), q.done));
+            rows.extend(q.rows);
+        }
+        // One outcome per unit.
         let mut outcomes: Vec<Outcome> = match db::insert_events(&s.db, &rows).await {
-            Ok(()) => vec![Ok(()); rows.len()],
+            Ok(()) => vec![Ok(()); units.len()],
             Err(e) => {
                 tracing::warn!(error = %e, events = rows.len(), "a batch of events failed; writing them one at a time");
-                one_by_one(&s, &rows).await
+                one_by_one(&s, &rows, &units).await
             }
         };
-        let (mut rows, mut done) = (rows, done);
+        // Each row's outcome is its unit's.
+        let ok_rows = |units: &[(usize, _)], outcomes: &[Outcome]| -> Vec<bool> {
+            units
+                .iter()
+                .zip(outcomes)
+                .flat_map(|((n, _), o)| std::iter::repeat_n(o.is_ok(), *n))
+                .collect()
+        };
         let failed_rooms: HashSet<String> = rows
             .iter()
-            .zip(&outcomes)
-            .filter(|(_, o)| o.is_err())
+            .zip(ok_rows(&units, &outcomes))
+            .filter(|(_, ok)| !ok)
             .map(|(r, _)| r.room_id.clone())
             .collect();
         if !failed_rooms.is_empty() {
@@ -168,9 +202,9 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
             // are kept for the next batch.
             let mut cache = s.room_cache.lock().await;
             while let Ok(q) = rx.try_recv() {
-                if failed_rooms.contains(&q.row.room_id) {
-                    rows.push(q.row);
-                    done.push(q.done);
+                if q.rows.iter().any(|r| failed_rooms.contains(&r.room_id)) {
+                    units.push((q.rows.len(), q.done));
+                    rows.extend(q.rows);
                     outcomes.push(Err(CommitError::Dependent));
                 } else {
                     batch.push(q);
@@ -181,6 +215,7 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
             }
             drop(cache);
         }
+        let row_ok = ok_rows(&units, &outcomes);
         if outcomes.iter().all(Result::is_ok) {
             // The usual case: the rows themselves, nothing copied.
             crate::service::metrics::metrics().events_persisted(rows.len());
@@ -188,9 +223,9 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
         } else {
             let (committed, failed): (Vec<NewEventRow>, Vec<NewEventRow>) = rows
                 .iter()
-                .zip(&outcomes)
+                .zip(&row_ok)
                 .fold((Vec::new(), Vec::new()), |(mut ok, mut err), (r, o)| {
-                    if o.is_ok() { &mut ok } else { &mut err }.push(r.clone());
+                    if *o { &mut ok } else { &mut err }.push(r.clone());
                     (ok, err)
                 });
             s.commits.forget(&failed);
@@ -199,17 +234,17 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
                 s.hints.events_committed(&committed);
             }
         }
-        let joins: Vec<(String, String)> = rows
+        let joins: Vec<(&str, &str)> = rows
             .iter()
-            .zip(&outcomes)
-            .filter(|(r, o)| o.is_ok() && !r.history)
+            .zip(&row_ok)
+            .filter(|(r, o)| **o && !r.history)
             .filter_map(|(r, _)| match &r.membership {
-                Some((user, m)) if m == "join" => Some((r.room_id.clone(), user.clone())),
+                Some((user, m)) if m == "join" => Some((r.room_id.as_str(), user.as_str())),
                 _ => None,
             })
             .collect();
         if !joins.is_empty() && s.sender.is_federating() {
-            s.device_lists_after_joins(joins);
+            s.device_lists_after_joins(&joins);
         }
         // Each event is news for the room's members, a membership also for its user.
         s.streams.note_each(rows.iter().flat_map(|r| {
@@ -223,35 +258,43 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
         // Notifications to push gateways, from the events stored (never waited for).
         s.pushers_after_commit(
             rows.iter()
-                .zip(&outcomes)
-                .filter(|(_, o)| o.is_ok())
+                .zip(&row_ok)
+                .filter(|(_, ok)| **ok)
                 .map(|(r, _)| r),
         );
-        for (d, o) in done.into_iter().zip(outcomes) {
+        for ((_, d), o) in units.into_iter().zip(outcomes) {
             let _ = d.send(o);
         }
     }
 }
 
-/// Writes a failed batch again, each event in its own transaction, in order: an event of a
-/// room where an earlier one failed is not written (it may build on it).
-async fn one_by_one(s: &Services, rows: &[NewEventRow]) -> Vec<Outcome> {
+/// Writes a failed batch again, each unit (`units`: how many of `rows` each has) in its own
+/// transaction, in order: a unit of a room where an earlier one failed is not written (it may
+/// build on it). One outcome per unit.
+async fn one_by_one<T>(s: &Services, rows: &[NewEventRow], units: &[(usize, T)]) -> Vec<Outcome> {
     let mut failed_rooms: HashSet<&str> = HashSet::new();
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        if failed_rooms.contains(row.room_id.as_str()) {
+    let mut out = Vec::with_capacity(units.len());
+    let mut at = 0;
+    for (n, _) in units {
+        let unit = &rows[at..at + n];
+        at += n;
+        if unit
+            .iter()
+            .any(|r| failed_rooms.contains(r.room_id.as_str()))
+        {
             out.push(Err(CommitError::Dependent));
             continue;
         }
-        match db::insert_events(&s.db, std::slice::from_ref(row)).await {
+        match db::insert_events(&s.db, unit).await {
             Ok(()) => out.push(Ok(())),
             Err(e) => {
-                failed_rooms.insert(&row.room_id);
+                failed_rooms.extend(unit.iter().map(|r| r.room_id.as_str()));
+                let event_id = unit.first().map_or("", |r| r.event_id.as_str());
                 if e.is_conflict() {
-                    tracing::warn!(error = %e, event_id = row.event_id, "an event conflicts with stored data");
+                    tracing::warn!(error = %e, event_id, events = n, "an event conflicts with stored data");
                     out.push(Err(CommitError::Conflict(e.to_string())));
                 } else {
-                    tracing::error!(error = %e, event_id = row.event_id, "could not store an event");
+                    tracing::error!(error = %e, event_id, events = n, "could not store an event");
                     out.push(Err(CommitError::Unavailable(e.to_string())));
                 }
             }

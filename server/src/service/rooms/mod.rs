@@ -651,11 +651,17 @@ fn event_row(
     new_room: Option<String>,
 ) -> Result<(db::NewEventRow, Pdu), RoomError> {
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(String::from);
-    let as_json = Value::Object(json.clone());
-    let kind = text(&as_json, "type").unwrap_or_default();
-    let sender = text(&as_json, "sender").unwrap_or_default();
-    let state_key = text(&as_json, "state_key");
-    let content = as_json.get("content").cloned().unwrap_or(Value::Null);
+    let field = |k: &str| json.get(k).and_then(Value::as_str).map(String::from);
+    let kind = field("type").unwrap_or_default();
+    let sender = field("sender").unwrap_or_default();
+    let state_key = field("state_key");
+    let content = json.get("content");
+    let relation = content
+        .and_then(|c| c.get("m.relates_to"))
+        .and_then(|r| Some((text(r, "event_id")?, text(r, "rel_type")?)));
+    let membership = (kind == "m.room.member")
+        .then(|| content.and_then(|c| text(c, "membership")))
+        .flatten();
     let mut unsigned = Map::new();
     if let Some(sk) = &state_key
         && let Some(prev) = state.get(&(kind.clone(), sk.clone()))
@@ -671,12 +677,6 @@ fn event_row(
     let mut out = Pdu::from_json(event_id.to_owned(), json).map_err(RoomError::BadEvent)?;
     out.stream = pos;
     out.txn = txn.map(|t| (t.device_id.clone(), t.txn_id.clone()));
-    let relation = content
-        .get("m.relates_to")
-        .and_then(|r| Some((text(r, "event_id")?, text(r, "rel_type")?)));
-    let membership = (kind == "m.room.member")
-        .then(|| text(&content, "membership"))
-        .flatten();
     let redacts = (kind == "m.room.redaction")
         .then(|| out.redacts_str().map(String::from))
         .flatten();

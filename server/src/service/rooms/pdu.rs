@@ -71,8 +71,8 @@ impl Pdu {
     }
 
     pub fn from_json(event_id: OwnedEventId, json: Map<String, Value>) -> Result<Pdu, String> {
-        let f: Fields = serde_json::from_value(Value::Object(json.clone()))
-            .map_err(|e| format!("malformed event: {e}"))?;
+        // Read in place: the event is not copied.
+        let f = Fields::deserialize(&json).map_err(|e| format!("malformed event: {e}"))?;
         // From room v11 on, `redacts` lives in the content.
         let redacts = f.redacts.clone().or_else(|| {
             if f.kind == TimelineEventType::RoomRedaction {

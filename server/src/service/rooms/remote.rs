@@ -10,7 +10,7 @@ use ruma::room_version_rules::RoomVersionRules;
 use ruma::{CanonicalJsonObject, EventId, OwnedEventId, RoomVersionId, UserId};
 use serde_json::{Map, Value, json};
 
-use super::{Pdu, RoomCache, RoomError, authorize, committed, event_row, state_res};
+use super::{Pdu, RoomCache, RoomError, authorize, committed, event_row, rules_for, state_res};
 use crate::service::Services;
 use crate::store::{now_ms, rooms as db};
 
@@ -305,11 +305,16 @@ impl Services {
     /// checked and in an order each can be stored in; the ones of `state_ids` last so they
     /// are the room's state), then our join `join`, on the stream. Events already stored are
     /// skipped. The room is ours to append to from here.
+    ///
+    /// All of it is one unit of the committer: one transaction of multi-row statements, and
+    /// everything a committed event is followed by (change logs, sync wake-ups, device lists
+    /// marked stale). The state after our join is written once, a snapshot of the room's
+    /// state with our join on top, and the room's cache is the state just stored.
     pub async fn store_joined_room(
         &self,
         room_id: &ruma::RoomId,
         version: &RoomVersionId,
-        events: Vec<(ruma::OwnedEventId, CanonicalJsonObject)>,
+        events: Vec<Pdu>,
         state_ids: &[ruma::OwnedEventId],
         join: (&EventId, CanonicalJsonObject),
     ) -> Result<Pdu, RoomError> {
@@ -317,36 +322,53 @@ impl Services {
             state_ids.iter().map(|id| &**id).collect();
         let (rest, state): (Vec<_>, Vec<_>) = events
             .into_iter()
+            .map(|p| (p.event_id, p.json))
             .partition(|(id, _)| !state_ids.contains(&**id));
+        let join_json = match serde_json::to_value(&join.1) {
+            Ok(Value::Object(m)) => m,
+            _ => return Err(RoomError::BadEvent("the join is not an object".into())),
+        };
+        let (cache_version, cache_rules) = rules_for(version.as_str())?;
         let mut guard = self.streams.write().await;
         // Events of the room queued a moment ago are stored before we look for them.
         guard.settle().await;
         let mut cache_map = self.room_cache.lock().await;
-        // A room known from an invite has its row already.
+        // A room known from an invite has its row already, and some of these events.
         let known = crate::store::rooms::room_version(&self.db, room_id.as_str())
             .await?
             .is_some();
-        let mut current: std::collections::HashMap<(String, String), Pdu> =
-            std::collections::HashMap::new();
+        let held: std::collections::HashSet<String> = if known {
+            let ids: Vec<&str> = rest
+                .iter()
+                .chain(&state)
+                .map(|(id, _)| id.as_str())
+                .chain(std::iter::once(join.0.as_str()))
+                .collect();
+            db::held_events(&self.db, &ids).await?.into_iter().collect()
+        } else {
+            Default::default()
+        };
+        let mut current: state_res::State = HashMap::new();
         let mut rows = Vec::new();
         let mut joined = None;
         let all = rest
             .into_iter()
             .chain(state)
-            .chain(std::iter::once((join.0.to_owned(), join.1)));
-        for (event_id, event) in all {
-            // A room we had never seen has none of its events stored.
-            if known && self.event_by_id(event_id.as_str()).await?.is_some() {
+            .chain(std::iter::once((join.0.to_owned(), join_json)));
+        for (event_id, json) in all {
+            if held.contains(event_id.as_str()) {
+                // Stored already (an invite): still part of the state our join builds on.
+                if let Ok(p) = Pdu::from_json(event_id, json)
+                    && let Some(sk) = p.state_key_str()
+                {
+                    current.insert((p.kind_str(), sk.to_string()), p);
+                }
                 continue;
             }
-            let json = match serde_json::to_value(&event) {
-                Ok(Value::Object(m)) => m,
-                _ => continue,
-            };
             let is_create = json.get("type").and_then(Value::as_str) == Some("m.room.create")
                 && json.get("state_key").and_then(Value::as_str) == Some("");
             let pos = guard.next_pos();
-            let (row, out) = event_row(
+            let (mut row, out) = event_row(
                 pos,
                 &event_id,
                 room_id.as_str(),
@@ -355,33 +377,55 @@ impl Services {
                 None,
                 (is_create && !known).then(|| version.to_string()),
             )?;
-            if let Some(sk) = out.state_key_str() {
-                current.insert((out.kind_str(), sk.to_string()), out.clone());
-            }
             if event_id == join.0 {
-                joined = Some(out);
+                // The state after our join, written once: the room's state as a snapshot, our
+                // join a delta on it.
+                let (group, new_groups) = state_res::plan_groups(pos, None, &current, &out);
+                row.state_group = Some(group.id);
+                row.new_groups = new_groups;
+                joined = Some((out.clone(), group));
+            }
+            if let Some(sk) = out.state_key_str() {
+                current.insert((out.kind_str(), sk.to_string()), out);
             }
             rows.push(row);
         }
         // From here the positions are the committer's to finish.
         guard.detach();
+        let done = (!rows.is_empty()).then(|| self.commits.enqueue_all(rows));
+        match &joined {
+            // A room never seen: its cache is what was just stored (dropped by the committer
+            // if it fails).
+            Some((join_pdu, group)) if !known => {
+                let cache = RoomCache {
+                    version: cache_version,
+                    rules: cache_rules,
+                    extremities: vec![(join_pdu.event_id.to_string(), join_pdu.depth())],
+                    bytes: RoomCache::state_bytes(&current),
+                    state: current,
+                    group: Some(*group),
+                    last_pos: join_pdu.stream,
+                };
+                super::trim_room_cache(&mut cache_map, self.streams.current());
+                cache_map.insert(room_id.to_string(), cache);
+            }
+            // Known before: the cached state (if any) is stale, the next append reloads it
+            // with the positions of what was stored earlier.
+            _ => {
+                cache_map.remove(room_id.as_str());
+            }
+        }
+        drop(cache_map);
+        drop(guard);
+        if let Some(done) = done {
+            committed(done).await?;
+        }
         // The room's history before our join is where backfill starts: the events our join
         // builds on that we do not have.
         let history_from: Vec<String> = joined
             .as_ref()
-            .map(|j| j.prev_event_ids().iter().map(ToString::to_string).collect())
+            .map(|(j, _)| j.prev_event_ids().iter().map(ToString::to_string).collect())
             .unwrap_or_default();
-        let done: Vec<_> = rows
-            .into_iter()
-            .map(|row| self.commits.enqueue(row, self.streams.current()))
-            .collect();
-        // The room's cached state (if any) is stale now: the next append reloads it.
-        cache_map.remove(room_id.as_str());
-        drop(cache_map);
-        drop(guard);
-        for d in done {
-            committed(d).await?;
-        }
         let mut missing = Vec::new();
         for id in history_from {
             if self.event_by_id(&id).await?.is_none() {
@@ -390,7 +434,7 @@ impl Services {
         }
         db::add_backward_extremities(&self.db, room_id.as_str(), &missing).await?;
         match joined {
-            Some(p) => Ok(p),
+            Some((p, _)) => Ok(p),
             None => self
                 .event_by_id(join.0.as_str())
                 .await?

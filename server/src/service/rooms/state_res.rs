@@ -8,8 +8,9 @@
 //! `MAX_CHAIN` deltas and where no group exists yet, a snapshot. A group's id is made from the
 //! position of the event whose storing made it (4 × position + `AFTER`, `BEFORE` or
 //! `RESOLVED`), so group ids need no allocator. Events stored without a group (before the
-//! migration, by a join through another server, by an invite) have the state the stream
-//! replays up to them, which is exact for those rooms' linear history.
+//! migration, the state and auth chain a join through another server stores, an invite) have
+//! the state the stream replays up to them, which is exact for those rooms' linear history;
+//! our join itself names a group, a snapshot of the room's state with the join on top.
 //!
 //! Resolution is ruma's (`ruma::state_res::resolve`, state resolution v2, with v12's
 //! conflicted state subgraph when the room version's rules ask for it); this module only

@@ -2,7 +2,7 @@
 //! `remote_devices`), and what we told other servers of ours (`device_list_outbound`, the
 //! previous stream id of each update's `prev_id` chain). Never imports services.
 
-use crate::store::query::Param;
+use crate::store::query::{IN_LIST_MAX, Param, bind, placeholders};
 use crate::store::{Db, StoreError};
 
 /// A remote user's cached list: (stream_id, stale).
@@ -107,12 +107,17 @@ async fn set_list(
     Ok(())
 }
 
-/// Marks a remote user's cached list as possibly out of date (fetched again when next asked).
-pub async fn mark_remote_list_stale(db: &Db, user_id: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE remote_device_lists SET stale = 1 WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&db.pool)
-        .await?;
+/// Marks remote users' cached lists as possibly out of date (fetched again when next asked):
+/// one statement for up to 5,000 users.
+pub async fn mark_remote_lists_stale(db: &Db, user_ids: &[&str]) -> Result<(), StoreError> {
+    for chunk in user_ids.chunks(IN_LIST_MAX) {
+        let list = placeholders(chunk.len());
+        let sql = format!("UPDATE remote_device_lists SET stale = 1 WHERE user_id IN ({list})");
+        let params: Vec<Param<'_>> = chunk.iter().map(|u| Param::Text(u)).collect();
+        bind(sqlx::query(sqlx::AssertSqlSafe(sql)), &params)
+            .execute(&db.pool)
+            .await?;
+    }
     Ok(())
 }
 

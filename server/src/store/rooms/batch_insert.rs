@@ -70,6 +70,9 @@ pub struct NewStateGroup {
 /// Writes events in stream order in one transaction: all of them or none. Each table gets
 /// one multi-row statement per batch, so a batch costs the same few round trips as one event.
 pub async fn insert_events(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     // PostgreSQL: one statement (data-modifying CTEs) is one round trip and its own
     // transaction. Redactions update events, which a sibling CTE could not see, so a batch
     // with one takes the transaction path.

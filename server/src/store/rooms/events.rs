@@ -2,7 +2,7 @@
 //! a room's timeline, relations, and the events a user may be notified about. The rows are
 //! written by `batch_insert`. Also what the outbound federation queue still has to send.
 
-use crate::store::query::{Decode, Param, Row};
+use crate::store::query::{Decode, IN_LIST_MAX, Param, Row, bind, placeholders};
 use crate::store::{Db, StoreError};
 
 #[derive(Debug, Clone)]
@@ -36,12 +36,46 @@ pub async fn get_event(db: &Db, event_id: &str) -> Result<Option<EventRow>, Stor
     db.fetch_optional(Q, &[Param::Text(event_id)]).await
 }
 
-pub async fn get_events(db: &Db, event_ids: &[String]) -> Result<Vec<EventRow>, StoreError> {
-    let mut out = Vec::with_capacity(event_ids.len());
-    for id in event_ids {
-        if let Some(r) = get_event(db, id).await? {
-            out.push(r);
-        }
+/// The stored ones of `event_ids`, in the order asked: one statement for up to 5,000 ids.
+pub async fn get_events(db: &Db, event_ids: &[&str]) -> Result<Vec<EventRow>, StoreError> {
+    let mut found: std::collections::HashMap<String, EventRow> =
+        std::collections::HashMap::with_capacity(event_ids.len());
+    for chunk in event_ids.chunks(IN_LIST_MAX) {
+        let sql = format!(
+            concat!(
+                "SELECT ",
+                event_cols!(),
+                " FROM events WHERE event_id IN ({})"
+            ),
+            placeholders(chunk.len())
+        );
+        let params: Vec<Param<'_>> = chunk.iter().map(|id| Param::Text(id)).collect();
+        let rows = bind(sqlx::query(sqlx::AssertSqlSafe(sql)), &params)
+            .try_map(|r: sqlx::any::AnyRow| EventRow::decode(&r))
+            .fetch_all(&db.pool)
+            .await?;
+        found.extend(rows.into_iter().map(|r| (r.event_id.clone(), r)));
+    }
+    Ok(event_ids
+        .iter()
+        .filter_map(|id| found.remove(*id))
+        .collect())
+}
+
+/// Which of `event_ids` are stored: one statement for up to 5,000 ids.
+pub async fn held_events(db: &Db, event_ids: &[&str]) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in event_ids.chunks(IN_LIST_MAX) {
+        let sql = format!(
+            "SELECT event_id FROM events WHERE event_id IN ({})",
+            placeholders(chunk.len())
+        );
+        let params: Vec<Param<'_>> = chunk.iter().map(|id| Param::Text(id)).collect();
+        let ids = bind(sqlx::query(sqlx::AssertSqlSafe(sql)), &params)
+            .try_map(|r: sqlx::any::AnyRow| r.text(0))
+            .fetch_all(&db.pool)
+            .await?;
+        out.extend(ids);
     }
     Ok(out)
 }
