@@ -26,7 +26,7 @@ use crate::service::rooms::RoomError;
 use crate::service::safe_http::{FetchError, SafeClient};
 use crate::store::StoreError;
 use crate::store::pushers::{self as db, PusherRow};
-use crate::store::rooms::{self as rooms_db, NewEventRow};
+use crate::store::rooms::NewEventRow;
 
 /// How long "no pusher exists" is believed before the database is asked again.
 pub(super) const ANY_TTL: Duration = Duration::from_secs(30);
@@ -63,8 +63,7 @@ impl Services {
         self: &Arc<Self>,
         rows: impl Iterator<Item = &'a NewEventRow>,
     ) {
-        if matches!(*self.pushers.any.lock().expect("pushers any"), Some((at, false)) if at.elapsed() < ANY_TTL)
-        {
+        if self.no_pusher_known() {
             return;
         }
         let events: Vec<(String, String)> = rows
@@ -81,6 +80,11 @@ impl Services {
             tx
         });
         let _ = tx.send(events);
+    }
+
+    /// Whether the last look (within `ANY_TTL`) found no pusher at all: nothing to do then.
+    fn no_pusher_known(&self) -> bool {
+        matches!(*self.pushers.any.lock().expect("pushers any"), Some((at, false)) if at.elapsed() < ANY_TTL)
     }
 
     /// Whether any pusher exists, read again when `ANY_TTL` has passed.
@@ -236,11 +240,12 @@ impl Services {
     /// The user's badge, as Synapse counts it: rooms with unread notifications, and invites.
     async fn badge(&self, user_id: &str) -> Result<u64, RoomError> {
         let mut badge = 0;
-        for (room_id, membership, _, pos) in rooms_db::memberships_of(&self.db, user_id).await? {
+        // The user's memberships as sync keeps them (cached while none of theirs changes).
+        for (room_id, membership, _, pos) in self.memberships(user_id).await?.iter() {
             let counts = match membership.as_str() {
                 "invite" => true,
                 "join" => {
-                    self.unread_counts(&room_id, user_id, pos)
+                    self.unread_counts(room_id, user_id, *pos)
                         .await?
                         .notification_count
                         > 0
@@ -255,8 +260,7 @@ impl Services {
     /// After a read receipt of the user: the new badge (counts only) to each of their http
     /// pushers whose last badge differs, in the background.
     pub(crate) fn push_badge_after_receipt(self: &Arc<Self>, user_id: &str) {
-        if matches!(*self.pushers.any.lock().expect("pushers any"), Some((at, false)) if at.elapsed() < ANY_TTL)
-        {
+        if self.no_pusher_known() {
             return;
         }
         self.pushers.me.get_or_init(|| Arc::downgrade(self));
