@@ -139,7 +139,12 @@ impl Server {
 
         let listener_configs = config.listeners.clone();
         let starts = store::e2ee::start_positions(&db).await?;
-        let position = service::rooms::initial_position(&db).await?.max(starts.max);
+        let mut position = service::rooms::initial_position(&db).await?.max(starts.max);
+        if config.worker_name.is_some() {
+            position = service::cluster::start_position(&db, position)
+                .await
+                .context("cannot join the other matrixd processes on the database")?;
+        }
         let (commits, committer) = service::rooms::commit::CommitQueue::new();
         let services: SharedServices = Arc::new(Services::new(
             config,
@@ -149,6 +154,10 @@ impl Server {
             &starts,
             commits,
         ));
+        services
+            .join_cluster()
+            .await
+            .context("cannot join the other matrixd processes on the database")?;
         tokio::spawn(service::rooms::commit::run(
             Arc::downgrade(&services),
             committer,

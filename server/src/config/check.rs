@@ -199,6 +199,7 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
     let pid_file = r.string("pid_file").map(|p| absolute(&p));
     let listeners = read_listeners(r);
     let database = read_database(r);
+    let worker_name = read_worker_name(r, database.as_ref());
     let media_store_path = absolute(
         &r.string("media_store_path")
             .unwrap_or_else(|| "media_store".into()),
@@ -366,8 +367,35 @@ fn build_root(r: &mut Section<'_>) -> Option<Config> {
         rate_limits,
         sessions,
         enable_metrics,
+        worker_name,
         warnings: Vec::new(),
     })
+}
+
+/// `worker_name`: this process is one of several serving the server from one PostgreSQL
+/// database (letters, digits, `-` and `_`; it names the process in logs and metrics).
+fn read_worker_name(r: &mut Section<'_>, database: Option<&Database>) -> Option<String> {
+    let name = r.string("worker_name")?;
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        r.error(
+            "worker_name",
+            Kind::BadWorkerName {
+                name: name.as_str().into(),
+            },
+            Fix::WorkerName,
+        );
+        return None;
+    }
+    if matches!(database, Some(Database::Sqlite { .. })) {
+        r.error("worker_name", Kind::WorkersNeedPostgres, Fix::WorkersPostgres);
+        return None;
+    }
+    Some(name)
 }
 
 /// `presence: {enabled: true|false|untracked}`, else the older `use_presence: bool`, as Synapse.

@@ -124,6 +124,9 @@ pub struct Config {
     pub sessions: SessionConfig,
     /// `enable_metrics` (default false): serve `type: metrics` listeners.
     pub enable_metrics: bool,
+    /// `worker_name`: this process shares its PostgreSQL database with other matrixd
+    /// processes of the same server (see `service::cluster`).
+    pub worker_name: Option<String>,
     /// Warnings found while loading (unsupported Synapse keys and the like).
     pub warnings: Vec<Problem>,
 }

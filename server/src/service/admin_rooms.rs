@@ -276,7 +276,7 @@ impl Services {
             // once the events already built are committed.
             let _guard = self.streams.write().await;
             _guard.settle().await;
-            self.room_cache.lock().await.remove(room_id);
+            self.lock_room_cache().await.remove(room_id);
             store::purge(&self.db, room_id).await?;
             self.hints.memberships_rewritten();
         }

@@ -11,15 +11,28 @@
 //! floor answers "maybe", which only costs a query.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::store::rooms::NewEventRow;
 
 /// Keys kept at most per log.
 const MAX: usize = 10_000;
 
-pub struct ChangeLog(Mutex<Latest>);
+pub struct ChangeLog {
+    latest: Mutex<Latest>,
+    /// Told of every record, with this log's number (the processes sharing the database
+    /// keep each other's logs: `cluster`).
+    tap: OnceLock<(u8, Arc<dyn Tap>)>,
+}
+
+/// Hears what the change logs record.
+pub trait Tap: Send + Sync {
+    /// `key` of log number `log` was written at `pos`.
+    fn recorded(&self, log: u8, key: &str, pos: i64);
+    /// `SyncHints::memberships_rewritten` was called.
+    fn rewritten(&self);
+}
 
 struct Latest {
     by_key: HashMap<String, i64>,
@@ -30,10 +43,13 @@ struct Latest {
 impl ChangeLog {
     /// A log that knows nothing before `floor` (the stream position at start).
     pub fn new(floor: i64) -> Self {
-        ChangeLog(Mutex::new(Latest {
-            by_key: HashMap::new(),
-            floor,
-        }))
+        ChangeLog {
+            latest: Mutex::new(Latest {
+                by_key: HashMap::new(),
+                floor,
+            }),
+            tap: OnceLock::new(),
+        }
     }
 
     /// Whether `key` may have been written after `since` (true when not known).
@@ -43,12 +59,22 @@ impl ChangeLog {
 
     /// One lock for many questions (a loop over a user's rooms); never held across an await.
     pub fn view(&self) -> ChangeView<'_> {
-        ChangeView(self.0.lock().expect("change log"))
+        ChangeView(self.latest.lock().expect("change log"))
     }
 
     /// Records writes, each (key, position).
     pub fn record<'a>(&self, written: impl IntoIterator<Item = (&'a str, i64)>) {
-        let mut l = self.0.lock().expect("change log");
+        match self.tap.get() {
+            None => self.record_here(written),
+            Some((log, tap)) => self.record_here(written.into_iter().inspect(|(key, pos)| {
+                tap.recorded(*log, key, *pos);
+            })),
+        }
+    }
+
+    /// Records writes without telling the tap (what another process recorded).
+    fn record_here<'a>(&self, written: impl IntoIterator<Item = (&'a str, i64)>) {
+        let mut l = self.latest.lock().expect("change log");
         for (key, pos) in written {
             let newest = l.by_key.entry(key.to_string()).or_insert(pos);
             *newest = (*newest).max(pos);
@@ -59,6 +85,16 @@ impl ChangeLog {
             l.by_key.retain(|_, pos| *pos > median);
             l.floor = l.floor.max(median);
         }
+    }
+}
+
+impl ChangeLog {
+    /// Forgets what was written up to `pos`: "since" before it answers "maybe".
+    fn raise_floor(&self, pos: i64) {
+        let mut l = self.latest.lock().expect("change log");
+        l.floor = l.floor.max(pos);
+        let floor = l.floor;
+        l.by_key.retain(|_, p| *p > floor);
     }
 }
 
@@ -95,6 +131,7 @@ pub struct SyncHints {
     pub presence: ChangeLog,
     /// Bumped when memberships change other than by an event (forget, room purge).
     memberships_epoch: AtomicU64,
+    tap: OnceLock<Arc<dyn Tap>>,
 }
 
 impl SyncHints {
@@ -117,7 +154,56 @@ impl SyncHints {
             account_data: ChangeLog::new(start),
             presence: exact(presence),
             memberships_epoch: AtomicU64::new(0),
+            tap: OnceLock::new(),
         }
+    }
+
+    /// The logs by number (the number a `Tap` hears).
+    fn logs(&self) -> [&ChangeLog; 9] {
+        [
+            &self.room_events,
+            &self.room_state,
+            &self.memberships,
+            &self.device_lists,
+            &self.to_device,
+            &self.device_keys,
+            &self.receipts,
+            &self.account_data,
+            &self.presence,
+        ]
+    }
+
+    /// Numbers of the logs keyed by room (a record there means the room was written).
+    pub const ROOM_LOGS: [u8; 2] = [0, 1];
+    /// Number of the account data log (keyed by user).
+    pub const ACCOUNT_DATA_LOG: u8 = 7;
+
+    /// Tells `tap` of everything recorded from now on.
+    pub fn tap(&self, tap: Arc<dyn Tap>) {
+        for (i, log) in self.logs().into_iter().enumerate() {
+            let _ = log.tap.set((i as u8, tap.clone()));
+        }
+        let _ = self.tap.set(tap);
+    }
+
+    /// Records what another process recorded (not told to the tap again).
+    pub fn record_from_peer(&self, log: u8, key: &str, pos: i64) {
+        if let Some(l) = self.logs().get(usize::from(log)) {
+            l.record_here([(key, pos)]);
+        }
+    }
+
+    /// Another process rewrote memberships (`memberships_rewritten` there).
+    pub fn memberships_rewritten_by_peer(&self) {
+        self.memberships_epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// What was written up to `pos` is not known: every question about it answers "maybe".
+    pub fn forget_upto(&self, pos: i64) {
+        for log in self.logs() {
+            log.raise_floor(pos);
+        }
+        self.memberships_epoch.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Called by the committer after a batch of events committed.
@@ -156,6 +242,9 @@ impl SyncHints {
     /// Call after memberships changed other than by an event (forget, purge) committed.
     pub fn memberships_rewritten(&self) {
         self.memberships_epoch.fetch_add(1, Ordering::SeqCst);
+        if let Some(t) = self.tap.get() {
+            t.rewritten();
+        }
     }
 
     /// Whether a user's memberships, read when the stream was at `at` and the epoch `epoch`,
@@ -197,7 +286,7 @@ mod tests {
             .collect();
         log.record(keys.iter().map(|(k, p)| (k.as_str(), *p)));
         let (len, floor) = {
-            let l = log.0.lock().unwrap();
+            let l = log.latest.lock().unwrap();
             (l.by_key.len(), l.floor)
         };
         assert!(len <= MAX / 2 + 1, "{len} keys kept");

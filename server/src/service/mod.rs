@@ -8,6 +8,7 @@ pub mod admin_registration_tokens;
 pub mod admin_rooms;
 pub mod admin_users;
 pub mod changes;
+pub mod cluster;
 pub mod directory;
 pub mod e2ee;
 pub mod email;
@@ -111,6 +112,10 @@ pub struct Services {
     pub hierarchy_sessions: spaces::HierarchySessions,
     /// Notifications on their way to push gateways.
     pub pushers: pushers::Pushers,
+    /// The other processes sharing the database (`worker_name`), once joined.
+    cluster: std::sync::OnceLock<Arc<cluster::Cluster>>,
+    /// Rooms whose entry in `room_cache` another process made stale.
+    stale_rooms: std::sync::Mutex<cluster::StaleRooms>,
 }
 
 pub type SharedServices = Arc<Services>;
@@ -145,6 +150,8 @@ impl Services {
             remote_media_fetches: Default::default(),
             hierarchy_sessions: Default::default(),
             pushers: Default::default(),
+            cluster: Default::default(),
+            stale_rooms: Default::default(),
             config,
             db,
             signing_key,
@@ -165,6 +172,16 @@ impl Services {
             unread_cache: Default::default(),
             push_rule_cache: Default::default(),
         }
+    }
+
+    /// Joins the other processes sharing the database, when `worker_name` is set.
+    pub async fn join_cluster(self: &Arc<Self>) -> anyhow::Result<()> {
+        if let Some(name) = &self.config.worker_name {
+            let c = cluster::Cluster::new(name);
+            let _ = self.cluster.set(c.clone());
+            c.start(self).await?;
+        }
+        Ok(())
     }
 
     /// Connections of the database pool: (open, idle), for the metrics.

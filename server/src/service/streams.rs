@@ -13,8 +13,10 @@
 //! costs work, never a missed message.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{Mutex, MutexGuard, Notify, watch};
 
@@ -28,6 +30,20 @@ pub struct Streams {
     waiters: std::sync::Mutex<Waiters>,
     /// Wake-ups of waiting syncs so far.
     woken: std::sync::atomic::AtomicU64,
+    /// Other processes sharing the stream (`worker_name`), when there are.
+    shared: OnceLock<Arc<dyn Shared>>,
+}
+
+/// The stream shared with other processes (`service::cluster`): only one process hands out
+/// positions at a time, and each tells the others what became visible.
+pub trait Shared: Send + Sync {
+    /// Called with the write lock held: returns once this process may hand out positions
+    /// (it holds the cluster's writer lock and has caught up with what the others wrote).
+    fn hold(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+    /// This process's positions `(from, to]` became visible, with what they concern.
+    fn advanced(&self, from: i64, to: i64, noted: &BTreeMap<i64, Vec<(bool, String)>>);
+    /// A write finished: the writer's lock may be let go of if nothing else is under way.
+    fn wrote(&self);
 }
 
 /// What a change is news for: the syncs of the users in a room, or of one user.
@@ -126,7 +142,61 @@ impl Streams {
             wake: watch::channel(0).0,
             waiters: std::sync::Mutex::new(Waiters::default()),
             woken: std::sync::atomic::AtomicU64::new(0),
+            shared: OnceLock::new(),
         }
+    }
+
+    /// Shares this stream with other processes from now on.
+    pub fn share(&self, shared: Arc<dyn Shared>) {
+        let _ = self.shared.set(shared);
+    }
+
+    /// Positions `(.., to]` of another process became visible, each with what it concerns
+    /// (`notes`); a position without a note wakes every waiter, as here. Ignored for the
+    /// stream's position while this process has writes under way (it does not, unless the
+    /// cluster's lock was lost).
+    pub fn adopt<'s>(&self, to: i64, notes: impl IntoIterator<Item = (i64, Scope<'s>)>) {
+        self.note_each(notes);
+        let advanced = {
+            let mut f = self.inflight.lock().expect("stream positions");
+            f.allocated = f.allocated.max(to);
+            let before = self.current();
+            if to > before && f.unfinished.is_empty() {
+                self.current.store(to, Ordering::Release);
+                self.released(before, to, false);
+                true
+            } else {
+                false
+            }
+        };
+        if advanced {
+            self.poke();
+        }
+    }
+
+    /// Wakes every waiting sync (after news whose scope is not known).
+    pub fn wake_everyone(&self) {
+        self.waiters.lock().expect("sync waiters").wake_all();
+        self.poke();
+    }
+
+    /// The highest position handed out.
+    pub fn allocated(&self) -> i64 {
+        self.inflight.lock().expect("stream positions").allocated
+    }
+
+    /// Nothing handed out is unfinished.
+    pub fn settled(&self) -> bool {
+        self.inflight
+            .lock()
+            .expect("stream positions")
+            .unfinished
+            .is_empty()
+    }
+
+    /// The write lock, if nobody holds it (see `Shared`).
+    pub fn try_write_lock(&self) -> Option<MutexGuard<'_, ()>> {
+        self.write.try_lock().ok()
     }
 
     /// Registers a sync of `user_id`, who is in `rooms`, to be woken by news for it. Register
@@ -202,11 +272,15 @@ impl Streams {
         }
     }
 
-    /// `current` moved from `from` to `to`: wakes the waiters of what became visible.
-    fn released(&self, from: i64, to: i64) {
+    /// `current` moved from `from` to `to`: wakes the waiters of what became visible; `mine`:
+    /// through this process's own writes (told to the processes sharing the stream).
+    fn released(&self, from: i64, to: i64, mine: bool) {
         let mut w = self.waiters.lock().expect("sync waiters");
         let later = w.noted.split_off(&(to + 1));
         let visible = std::mem::replace(&mut w.noted, later);
+        if mine && let Some(s) = self.shared.get() {
+            s.advanced(from, to, &visible);
+        }
         let noted = visible.range(from + 1..).count() as i64;
         if noted < to - from {
             w.wake_all();
@@ -224,11 +298,15 @@ impl Streams {
         self.current.load(Ordering::Acquire)
     }
 
-    /// Takes the write lock.
+    /// Takes the write lock (and, shared with other processes, the cluster's).
     pub async fn write(&self) -> WriteGuard<'_> {
+        let lock = self.write.lock().await;
+        if let Some(s) = self.shared.get() {
+            s.hold().await;
+        }
         WriteGuard {
             streams: self,
-            _lock: self.write.lock().await,
+            _lock: lock,
             mine: Vec::new(),
         }
     }
@@ -266,7 +344,7 @@ impl Streams {
             if upto > before {
                 self.current.store(upto, Ordering::Release);
                 // Under the lock too, so releases happen in order.
-                self.released(before, upto);
+                self.released(before, upto, true);
                 true
             } else {
                 false
@@ -327,6 +405,9 @@ impl Drop for WriteGuard<'_> {
     /// Positions not handed on are finished: committed (`commit`) or, after an error, gaps.
     fn drop(&mut self) {
         self.streams.finish(&self.mine);
+        if let Some(s) = self.streams.shared.get() {
+            s.wrote();
+        }
     }
 }
 

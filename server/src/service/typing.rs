@@ -136,6 +136,9 @@ impl super::Services {
         }
         if self.typing.set(room_id, user_id, typing, timeout) {
             self.streams.wake_now([Scope::Room(room_id)]);
+            if let Some(c) = self.cluster() {
+                c.typing(room_id, user_id, typing, timeout);
+            }
             // Our user's notice goes to the room's other servers.
             if ruma::UserId::parse(user_id).is_ok_and(|u| self.is_ours(u.server_name())) {
                 let edu = serde_json::json!({
@@ -145,15 +148,19 @@ impl super::Services {
                 self.send_room_edu(room_id, edu);
             }
             if typing {
-                let s = self.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(timeout.min(MAX_TYPING_TIMEOUT) + Duration::from_millis(50))
-                        .await;
-                    s.expire_typing();
-                });
+                self.expire_typing_after(timeout);
             }
         }
         Ok(())
+    }
+
+    /// Drops the notices that expired once `timeout` (capped) passed.
+    pub(crate) fn expire_typing_after(self: &std::sync::Arc<Self>, timeout: Duration) {
+        let s = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(timeout.min(MAX_TYPING_TIMEOUT) + Duration::from_millis(50)).await;
+            s.expire_typing();
+        });
     }
 }
 

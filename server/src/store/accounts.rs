@@ -303,12 +303,25 @@ pub async fn mark_token_used(db: &Db, token_hash: &str) -> Result<(), StoreError
 #[derive(Debug, Default)]
 pub struct TokenCache {
     inner: std::sync::Mutex<(u64, std::collections::HashMap<String, TokenRow>)>,
+    /// Set when other processes share the database: a token they delete must stop working
+    /// here at once, so every lookup asks the database.
+    off: std::sync::atomic::AtomicBool,
 }
 
 /// Tokens kept at most; past that the cache starts again empty.
 const TOKEN_CACHE_MAX: usize = 10_000;
 
 impl TokenCache {
+    /// Keeps nothing from now on (see `off`).
+    pub fn disable(&self) {
+        self.off.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.invalidate();
+    }
+
+    fn is_off(&self) -> bool {
+        self.off.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn invalidate(&self) {
         let mut g = self.inner.lock().expect("token cache");
         g.0 += 1;
@@ -328,13 +341,16 @@ impl TokenCache {
         let untouched = g.0 == generation;
         g.0 += 1;
         g.1.retain(|_, r| !(r.user_id == row.user_id && r.device_id == row.device_id));
-        if untouched && g.1.len() < TOKEN_CACHE_MAX {
+        if untouched && g.1.len() < TOKEN_CACHE_MAX && !self.is_off() {
             g.1.insert(token_hash.to_string(), row);
         }
     }
 }
 
 pub async fn find_token(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, StoreError> {
+    if db.tokens.is_off() {
+        return find_token_uncached(db, token_hash).await;
+    }
     let generation = {
         let g = db.tokens.inner.lock().expect("token cache");
         if let Some(row) = g.1.get(token_hash) {

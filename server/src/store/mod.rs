@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod admin_registration_tokens;
 pub mod admin_rooms;
 pub mod admin_users;
+pub mod cluster;
 pub mod copy;
 pub mod direct;
 pub mod e2ee;
@@ -68,6 +69,18 @@ pub struct Db {
     pub tokens: std::sync::Arc<accounts::TokenCache>,
     /// In-place reads for a SQLite file (see `direct`); none for PostgreSQL and `:memory:`.
     pub direct: Option<std::sync::Arc<direct::Direct>>,
+    /// What it connected with, for connections of their own (`cluster`).
+    url: ConnectUrl,
+}
+
+/// A connection URL, never printed (it may hold a password).
+#[derive(Clone)]
+struct ConnectUrl(String);
+
+impl std::fmt::Debug for ConnectUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConnectUrl(..)")
+    }
 }
 
 /// The URL sqlx connects with, built from Synapse-style `database` settings.
@@ -153,7 +166,8 @@ impl Db {
     /// Connects, checks the server is usable, and applies pending migrations.
     pub async fn connect(db: &Database) -> Result<Db, StoreError> {
         sqlx::any::install_default_drivers();
-        let opts = AnyConnectOptions::from_str(&connect_url(db))?;
+        let url = connect_url(db);
+        let opts = AnyConnectOptions::from_str(&url)?;
         // Set once the schema is migrated: connections opened from then on prepare ahead.
         let schema_ready = std::sync::Arc::new(AtomicBool::new(false));
         let (engine, pool) = match db {
@@ -220,6 +234,7 @@ impl Db {
         let db = Db {
             pool,
             engine,
+            url: ConnectUrl(url),
             tokens: Default::default(),
             direct: match db {
                 Database::Sqlite { path } if path.as_os_str() != ":memory:" => {

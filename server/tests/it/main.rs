@@ -47,3 +47,4 @@ mod storage;
 mod sync;
 mod sync_wakeups;
 mod url_preview;
+mod workers;

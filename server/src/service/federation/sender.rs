@@ -111,9 +111,13 @@ impl Services {
     /// Starts the outbound queue: a task for every destination the database knows (catching
     /// up on what was not delivered before a restart), and one that wakes them on new events.
     pub async fn start_federation_sender(self: &Arc<Self>) -> Result<(), crate::store::StoreError> {
-        for d in db::destinations(&self.db).await? {
-            if let Ok(server) = OwnedServerName::try_from(d.destination.as_str()) {
-                self.spawn_destination(server);
+        // Sharing the database, only the leader sends (it calls this again when it leads);
+        // every process records the destinations its users need.
+        if self.leads() {
+            for d in db::destinations(&self.db).await? {
+                if let Ok(server) = OwnedServerName::try_from(d.destination.as_str()) {
+                    self.spawn_destination(server);
+                }
             }
         }
         if let Some(mut wanted) = self.sender.wanted_rx.lock().expect("sender lock").take() {
@@ -133,6 +137,9 @@ impl Services {
                 }
             });
         }
+        if !self.leads() {
+            return Ok(());
+        }
         let weak = Arc::downgrade(self);
         let mut changes = self.streams.subscribe();
         let mut seen = self.streams.current();
@@ -151,6 +158,22 @@ impl Services {
             }
         });
         Ok(())
+    }
+
+    /// On the leader of processes sharing the database: starts sending to the destinations
+    /// the others added, and looks at every queue (they may have queued EDUs).
+    pub async fn federation_sender_rescan(self: &Arc<Self>) {
+        match db::destinations(&self.db).await {
+            Ok(ds) => {
+                for d in ds {
+                    if let Ok(server) = OwnedServerName::try_from(d.destination.as_str()) {
+                        self.spawn_destination(server);
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the federation destinations"),
+        }
+        self.sender.wake_all();
     }
 
     /// A user of `server` joined (or was invited to) a room with us at stream position `pos`:
@@ -177,6 +200,9 @@ impl Services {
     }
 
     fn spawn_destination(self: &Arc<Self>, server: OwnedServerName) {
+        if !self.leads() {
+            return;
+        }
         let slot = {
             let mut running = self.sender.running.lock().expect("sender lock");
             if running.contains_key(&server) {

@@ -200,7 +200,7 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
             // Builders enqueue while holding the room cache, so with it held every event
             // built on a failed one is already in the channel: those fail too; the others
             // are kept for the next batch.
-            let mut cache = s.room_cache.lock().await;
+            let mut cache = s.lock_room_cache().await;
             while let Ok(q) = rx.try_recv() {
                 if q.rows.iter().any(|r| failed_rooms.contains(&r.room_id)) {
                     units.push((q.rows.len(), q.done));

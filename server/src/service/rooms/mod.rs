@@ -181,7 +181,7 @@ impl Services {
         room_id: &str,
         user_id: &str,
     ) -> Result<(u32, Option<String>), RoomError> {
-        if let Some(c) = self.room_cache.lock().await.get(room_id) {
+        if let Some(c) = self.lock_room_cache().await.get(room_id) {
             return Ok(c.member_context(user_id));
         }
         let key = format!("{room_id}\n{user_id}");
@@ -370,9 +370,18 @@ impl Services {
     /// The room's forward extremities (the events nothing builds on yet), as the next event
     /// would name them.
     pub async fn forward_extremities(&self, room_id: &str) -> Result<Vec<String>, RoomError> {
-        let mut cache_map = self.room_cache.lock().await;
+        let mut cache_map = self.lock_room_cache().await;
         let cache = self.cached_room(&mut cache_map, room_id).await?;
         Ok(cache.prev_events().0)
+    }
+
+    /// The room cache, without what other processes made stale.
+    pub(crate) async fn lock_room_cache(
+        &self,
+    ) -> tokio::sync::MutexGuard<'_, HashMap<String, RoomCache>> {
+        let mut g = self.room_cache.lock().await;
+        self.drop_stale_rooms(&mut g);
+        g
     }
 
     /// The cache entry of `room_id`, loaded from the database when it is not in `map`.
@@ -476,7 +485,7 @@ impl Services {
         }
 
         let is_create = new.kind == "m.room.create";
-        let mut cache_map = self.room_cache.lock().await;
+        let mut cache_map = self.lock_room_cache().await;
         let mut fresh = None;
         let cache: &mut RoomCache = match (room_id, version) {
             (_, Some(v)) if is_create => {
@@ -855,4 +864,11 @@ impl Services {
 /// Loads the global stream position at start.
 pub async fn initial_position(db: &store::Db) -> Result<i64, StoreError> {
     db::max_stream_position(db).await
+}
+
+/// The highest position stored anywhere (events, account data, receipts, presence, the
+/// end-to-end tables): where a stream starts.
+pub async fn stored_position(db: &store::Db) -> Result<i64, StoreError> {
+    let e2ee = store::e2ee::start_positions(db).await?.max;
+    Ok(initial_position(db).await?.max(e2ee))
 }

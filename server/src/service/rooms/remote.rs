@@ -25,7 +25,7 @@ impl Services {
         user_id: &UserId,
         membership: &str,
     ) -> Result<(RoomVersionId, Map<String, Value>), RoomError> {
-        let mut cache_map = self.room_cache.lock().await;
+        let mut cache_map = self.lock_room_cache().await;
         let cache = self.cached_room(&mut cache_map, room_id).await?;
         let content = json!({"membership": membership});
         let raw = serde_json::value::to_raw_value(&content)
@@ -97,7 +97,7 @@ impl Services {
         if let Some(stored) = self.event_by_id(event_id.as_str()).await? {
             return Ok(Remote::Stored(stored));
         }
-        let mut cache_map = self.room_cache.lock().await;
+        let mut cache_map = self.lock_room_cache().await;
         let cache = self.cached_room(&mut cache_map, room_id).await?;
         let json = match serde_json::to_value(&event) {
             Ok(Value::Object(m)) => m,
@@ -332,7 +332,7 @@ impl Services {
         let mut guard = self.streams.write().await;
         // Events of the room queued a moment ago are stored before we look for them.
         guard.settle().await;
-        let mut cache_map = self.room_cache.lock().await;
+        let mut cache_map = self.lock_room_cache().await;
         // A room known from an invite has its row already, and some of these events.
         let known = crate::store::rooms::room_version(&self.db, room_id.as_str())
             .await?
@@ -454,7 +454,7 @@ impl Services {
     ) -> Result<(ruma::OwnedEventId, CanonicalJsonObject), RoomError> {
         super::check_field_sizes(&new, sender, Some(room_id))?;
         let sender_id = UserId::parse(sender).map_err(|e| RoomError::BadEvent(e.to_string()))?;
-        let mut cache_map = self.room_cache.lock().await;
+        let mut cache_map = self.lock_room_cache().await;
         let cache = self.cached_room(&mut cache_map, room_id).await?;
         let kind = TimelineEventType::from(new.kind.as_str());
         let raw = serde_json::value::to_raw_value(&new.content)
@@ -501,7 +501,7 @@ impl Services {
         if let Some(stored) = self.event_by_id(event_id.as_str()).await? {
             return Ok(stored);
         }
-        let mut cache_map = self.room_cache.lock().await;
+        let mut cache_map = self.lock_room_cache().await;
         let json = match serde_json::to_value(&event) {
             Ok(Value::Object(m)) => m,
             _ => return Err(RoomError::BadEvent("the event is not an object".into())),
