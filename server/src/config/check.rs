@@ -392,7 +392,11 @@ fn read_worker_name(r: &mut Section<'_>, database: Option<&Database>) -> Option<
         return None;
     }
     if matches!(database, Some(Database::Sqlite { .. })) {
-        r.error("worker_name", Kind::WorkersNeedPostgres, Fix::WorkersPostgres);
+        r.error(
+            "worker_name",
+            Kind::WorkersNeedPostgres,
+            Fix::WorkersPostgres,
+        );
         return None;
     }
     Some(name)

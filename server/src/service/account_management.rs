@@ -140,10 +140,14 @@ impl Services {
             Ok(p) => p,
             Err(UiaError::Incomplete(c)) => {
                 if let Some(p) = &new_password
-                    && self.uia.get_data(&c.session, data::PASSWORD_HASH).is_none()
+                    && self
+                        .uia_data(&c.session, data::PASSWORD_HASH)
+                        .await?
+                        .is_none()
                 {
                     let hash = self.hash_new_password(p).await?;
-                    self.uia.set_data(&c.session, data::PASSWORD_HASH, hash);
+                    self.set_uia_data(&c.session, data::PASSWORD_HASH, &hash)
+                        .await?;
                 }
                 return Err(UiaError::Incomplete(c));
             }
@@ -152,8 +156,8 @@ impl Services {
         let hash = match new_password {
             Some(p) => self.hash_new_password(&p).await?,
             None => self
-                .uia
-                .get_data(&passed.session, data::PASSWORD_HASH)
+                .uia_data(&passed.session, data::PASSWORD_HASH)
+                .await?
                 .ok_or_else(|| {
                     UiaError::client(400, "M_MISSING_PARAM", "Missing params: password")
                 })?,

@@ -349,7 +349,12 @@ impl Cluster {
                     }
                 }
             }
-            match publisher.as_mut().expect("just opened").publish(&messages).await {
+            match publisher
+                .as_mut()
+                .expect("just opened")
+                .publish(&messages)
+                .await
+            {
                 Ok(()) => return,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot announce writes; retrying");
@@ -373,7 +378,9 @@ impl Cluster {
                     Err(e) => tracing::warn!(error = %e, "an announcement that does not parse"),
                 },
                 Ok(None) => {
-                    tracing::warn!("lost the connection that hears other processes; forgetting what sync knew");
+                    tracing::warn!(
+                        "lost the connection that hears other processes; forgetting what sync knew"
+                    );
                     forget_upto(&s, s.streams.current());
                 }
                 Err(e) => {
@@ -510,7 +517,11 @@ impl Services {
         stale.all = true;
         stale.rooms.clear();
         drop(stale);
-        self.push_rule_cache.lock().expect("push rule cache").1.clear();
+        self.push_rule_cache
+            .lock()
+            .expect("push rule cache")
+            .1
+            .clear();
         self.unread_cache.lock().expect("unread cache").clear();
     }
 
@@ -543,7 +554,13 @@ impl Services {
     }
 
     /// A typing change made on another process.
-    fn typing_elsewhere(self: &Arc<Self>, room_id: &str, user_id: &str, typing: bool, timeout: Duration) {
+    fn typing_elsewhere(
+        self: &Arc<Self>,
+        room_id: &str,
+        user_id: &str,
+        typing: bool,
+        timeout: Duration,
+    ) {
         if self.typing.set(room_id, user_id, typing, timeout) {
             self.streams.wake_now([Scope::Room(room_id)]);
             if typing {

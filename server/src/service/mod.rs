@@ -56,7 +56,6 @@ pub struct Services {
     /// Only services reach the database (the api layer cannot name it).
     pub(in crate::service) db: Db,
     pub signing_key: SigningKey,
-    pub nonces: register_nonce::Nonces,
     pub streams: streams::Streams,
     pub typing: typing::Typing,
     /// User-interactive auth sessions (registration, password, deactivation, devices).
@@ -155,7 +154,6 @@ impl Services {
             config,
             db,
             signing_key,
-            nonces: Default::default(),
             streams: streams::Streams::new(position),
             typing: Default::default(),
             uia: Default::default(),

@@ -1,50 +1,45 @@
 //! Nonces for shared-secret registration: 128 lowercase hex characters (like Synapse's
 //! `token_hex(64)`), valid for 60 seconds and usable once, even when the request that used
-//! one then fails. Kept in memory, like Synapse.
+//! one then fails. Kept in the database (`store::uia`), so a nonce issued by one of several
+//! processes sharing it is taken by another, and only once (one DELETE decides).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::RngExt as _;
 
-pub const NONCE_TIMEOUT: Duration = Duration::from_secs(60);
-/// Bound on outstanding nonces so unauthenticated GETs cannot grow memory without limit.
-const MAX_OUTSTANDING: usize = 10_000;
+use crate::store::{Db, StoreError, now_ms, uia};
 
-#[derive(Default)]
-pub struct Nonces {
-    issued: Mutex<HashMap<String, Instant>>,
+pub const NONCE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Bound on outstanding nonces so unauthenticated GETs cannot grow the table without limit.
+const MAX_OUTSTANDING: i64 = 10_000;
+
+const TIMEOUT_MS: i64 = NONCE_TIMEOUT.as_millis() as i64;
+
+pub async fn issue(db: &Db) -> Result<String, StoreError> {
+    let mut bytes = [0u8; 64];
+    rand::rng().fill(&mut bytes);
+    let nonce = hex::encode(bytes);
+    let now = now_ms();
+    uia::issue_nonce(db, &nonce, now, now - TIMEOUT_MS, MAX_OUTSTANDING).await?;
+    Ok(nonce)
 }
 
-impl Nonces {
-    fn purge(map: &mut HashMap<String, Instant>, now: Instant) {
-        map.retain(|_, t| now.duration_since(*t) < NONCE_TIMEOUT);
+/// Uses the nonce up; true when it was issued and had not expired.
+pub async fn take(db: &Db, nonce: &str) -> Result<bool, StoreError> {
+    Ok(uia::take_nonce(db, nonce)
+        .await?
+        .is_some_and(|issued| now_ms() - issued < TIMEOUT_MS))
+}
+
+impl super::Services {
+    /// A new nonce for `/_synapse/admin/v1/register`.
+    pub async fn issue_register_nonce(&self) -> Result<String, StoreError> {
+        issue(&self.db).await
     }
 
-    pub fn issue(&self) -> String {
-        let mut bytes = [0u8; 64];
-        rand::rng().fill(&mut bytes);
-        let nonce = hex::encode(bytes);
-        let now = Instant::now();
-        let mut map = self.issued.lock().expect("nonce lock");
-        Self::purge(&mut map, now);
-        if map.len() >= MAX_OUTSTANDING
-            && let Some(oldest) = map.iter().min_by_key(|(_, t)| **t).map(|(k, _)| k.clone())
-        {
-            map.remove(&oldest);
-        }
-        map.insert(nonce.clone(), now);
-        nonce
-    }
-
-    /// Removes the nonce; true when it was issued and has not expired.
-    pub fn take(&self, nonce: &str) -> bool {
-        let now = Instant::now();
-        let mut map = self.issued.lock().expect("nonce lock");
-        let found = map.remove(nonce);
-        Self::purge(&mut map, now);
-        matches!(found, Some(t) if now.duration_since(t) < NONCE_TIMEOUT)
+    /// Uses a nonce up: true when it was issued here within the last minute and not used.
+    pub async fn take_register_nonce(&self, nonce: &str) -> Result<bool, StoreError> {
+        take(&self.db, nonce).await
     }
 }
 
@@ -52,25 +47,47 @@ impl Nonces {
 mod tests {
     use super::*;
 
-    #[test]
-    fn nonces_are_hex_and_single_use() {
-        let n = Nonces::default();
-        let a = n.issue();
-        assert_eq!(a.len(), 128);
-        assert!(a.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')));
-        assert!(n.take(&a));
-        assert!(!n.take(&a));
-        assert!(!n.take("not-issued"));
+    async fn db() -> Db {
+        Db::connect(&crate::config::Database::Sqlite {
+            path: ":memory:".into(),
+        })
+        .await
+        .expect("in-memory database")
     }
 
-    #[test]
-    fn expired_nonces_are_refused() {
-        let n = Nonces::default();
-        let a = n.issue();
-        n.issued.lock().unwrap().insert(
-            a.clone(),
-            Instant::now() - NONCE_TIMEOUT - Duration::from_millis(1),
-        );
-        assert!(!n.take(&a));
+    #[tokio::test]
+    async fn nonces_are_hex_and_single_use() {
+        let db = db().await;
+        let a = issue(&db).await.unwrap();
+        assert_eq!(a.len(), 128);
+        assert!(a.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')));
+        assert!(take(&db, &a).await.unwrap());
+        assert!(!take(&db, &a).await.unwrap());
+        assert!(!take(&db, "not-issued").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn expired_nonces_are_refused_and_the_table_stays_bounded() {
+        let db = db().await;
+        let old = "0".repeat(128);
+        uia::issue_nonce(&db, &old, now_ms() - TIMEOUT_MS - 1, 0, MAX_OUTSTANDING)
+            .await
+            .unwrap();
+        assert!(!take(&db, &old).await.unwrap());
+        for i in 0..5 {
+            uia::issue_nonce(&db, &format!("n{i}"), 1000 + i, 0, 3)
+                .await
+                .unwrap();
+        }
+        let mut left = Vec::new();
+        for i in 0..5 {
+            left.push(
+                uia::take_nonce(&db, &format!("n{i}"))
+                    .await
+                    .unwrap()
+                    .is_some(),
+            );
+        }
+        assert_eq!(left, vec![false, false, true, true, true]);
     }
 }

@@ -163,8 +163,8 @@ impl Services {
             .map(str::to_string);
         let (mut registered_user, mut password_hash) = (None, None);
         if let Some(sid) = &session_id {
-            registered_user = self.uia.get_data(sid, data::REGISTERED_USER_ID);
-            password_hash = self.uia.get_data(sid, data::PASSWORD_HASH);
+            registered_user = self.uia_data(sid, data::REGISTERED_USER_ID).await?;
+            password_hash = self.uia_data(sid, data::PASSWORD_HASH).await?;
         }
         if let Some(u) = &username {
             self.check_username(u, registered_user.as_deref()).await?;
@@ -181,13 +181,13 @@ impl Services {
             Err(UiaError::Incomplete(challenge)) => {
                 if let (Some(p), None) = (&password, &password_hash)
                     && self
-                        .uia
-                        .get_data(&challenge.session, data::PASSWORD_HASH)
+                        .uia_data(&challenge.session, data::PASSWORD_HASH)
+                        .await?
                         .is_none()
                 {
                     let hash = accounts::hash_password(p.clone()).await?;
-                    self.uia
-                        .set_data(&challenge.session, data::PASSWORD_HASH, hash);
+                    self.set_uia_data(&challenge.session, data::PASSWORD_HASH, &hash)
+                        .await?;
                 }
                 return Err(UiaError::Incomplete(challenge));
             }
@@ -213,8 +213,8 @@ impl Services {
                     Some(u) => self.create_account(&u.to_lowercase(), &hash).await?,
                     None => self.create_random_account(&hash).await?,
                 };
-                self.uia
-                    .set_data(&passed.session, data::REGISTERED_USER_ID, user_id.clone());
+                self.set_uia_data(&passed.session, data::REGISTERED_USER_ID, &user_id)
+                    .await?;
                 (user_id, true)
             }
         };
@@ -249,7 +249,9 @@ impl Services {
             out.valid_until_ms = s.valid_until_ms;
         }
         if newly_registered
-            && let Some(token) = self.uia.get_data(&passed.session, data::REGISTRATION_TOKEN)
+            && let Some(token) = self
+                .uia_data(&passed.session, data::REGISTRATION_TOKEN)
+                .await?
         {
             registration_tokens::complete(&self.db, &token).await?;
         }

@@ -304,7 +304,8 @@ impl Services {
         };
         match self.validated_threepid(secret, sid).await? {
             Some((medium, address, _)) if medium == "email" => {
-                self.uia.set_data(session, EMAIL_IDENTITY_ADDRESS, address);
+                self.set_uia_data(session, EMAIL_IDENTITY_ADDRESS, &address)
+                    .await?;
                 Ok(Ok(()))
             }
             _ => Ok(Err((

@@ -9,9 +9,7 @@
 //! reserved, the user id registered). Never imports axum: `api::client::uia` turns `UiaError`
 //! into HTTP.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::RngExt as _;
 use serde_json::{Map, Value, json};
@@ -19,7 +17,8 @@ use subtle::ConstantTimeEq as _;
 
 use super::Services;
 use super::accounts::{self, AccountError};
-use crate::store::{StoreError, registration_tokens};
+use crate::store::uia as store_uia;
+use crate::store::{Db, StoreError, now_ms, registration_tokens};
 
 pub const DUMMY: &str = "m.login.dummy";
 pub const PASSWORD: &str = "m.login.password";
@@ -37,21 +36,12 @@ pub mod data {
 
 /// Synapse's `SESSION_EXPIRE_MS`.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(48 * 3600);
-/// Unauthenticated clients can start sessions (registration): bound the memory they can take.
-const MAX_SESSIONS: usize = 10_000;
+/// Unauthenticated clients can start sessions (registration): bound the room they can take.
+const MAX_SESSIONS: i64 = 10_000;
 
-struct Session {
-    endpoint: String,
-    user_id: Option<String>,
-    created: Instant,
-    completed: Vec<String>,
-    params: Value,
-    data: HashMap<&'static str, String>,
-}
-
-/// The in-memory session store.
+/// The sessions, kept in the database (`store::uia`): any process sharing it continues a
+/// session another began, and a restart keeps them.
 pub struct UiaSessions {
-    sessions: Mutex<HashMap<String, Session>>,
     lifetime: Duration,
 }
 
@@ -61,83 +51,47 @@ impl Default for UiaSessions {
     }
 }
 
-/// A registration token whose reserved use must be given back.
+/// Registration tokens whose reserved use must be given back.
 type Released = Vec<String>;
 
 impl UiaSessions {
     pub fn new(lifetime: Duration) -> Self {
-        UiaSessions {
-            sessions: Mutex::new(HashMap::new()),
-            lifetime,
-        }
+        UiaSessions { lifetime }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
-        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    fn lifetime_ms(&self) -> i64 {
+        i64::try_from(self.lifetime.as_millis()).unwrap_or(i64::MAX)
     }
 
-    /// Drops expired sessions (and, when full, the oldest), returning the registration tokens
-    /// they had reserved without registering.
-    fn evict(&self, map: &mut HashMap<String, Session>) -> Released {
-        let now = Instant::now();
-        let mut gone: Vec<String> = map
-            .iter()
-            .filter(|(_, s)| now.duration_since(s.created) >= self.lifetime)
-            .map(|(k, _)| k.clone())
-            .collect();
-        if map.len() - gone.len() >= MAX_SESSIONS {
-            let mut live: Vec<(&String, Instant)> = map
-                .iter()
-                .filter(|(k, _)| !gone.contains(k))
-                .map(|(k, s)| (k, s.created))
-                .collect();
-            live.sort_by_key(|(_, t)| *t);
-            let excess = map.len() - gone.len() + 1 - MAX_SESSIONS;
-            gone.extend(live.into_iter().take(excess).map(|(k, _)| k.clone()));
-        }
-        let mut released = Vec::new();
-        for k in gone {
-            if let Some(s) = map.remove(&k)
-                && !s.data.contains_key(data::REGISTERED_USER_ID)
-                && let Some(t) = s.data.get(data::REGISTRATION_TOKEN)
-            {
-                released.push(t.clone());
-            }
-        }
-        released
-    }
-
-    fn create(&self, endpoint: &str, user_id: Option<&str>, params: Value) -> (String, Released) {
+    /// Starts a session, after dropping expired ones (and, when full, the oldest): returns its
+    /// id and the registration tokens the dropped ones had reserved without registering.
+    async fn create(
+        &self,
+        db: &Db,
+        endpoint: &str,
+        user_id: Option<&str>,
+        params: &Value,
+    ) -> Result<(String, Released), StoreError> {
+        let now = now_ms();
+        let released = store_uia::evict(db, now - self.lifetime_ms(), MAX_SESSIONS).await?;
         let id = random_session_id();
-        let mut map = self.lock();
-        let released = self.evict(&mut map);
-        map.insert(
-            id.clone(),
-            Session {
-                endpoint: endpoint.to_string(),
-                user_id: user_id.map(str::to_string),
-                created: Instant::now(),
-                completed: Vec::new(),
-                params,
-                data: HashMap::new(),
-            },
-        );
-        (id, released)
+        store_uia::create(db, &id, endpoint, user_id, now, &params.to_string()).await?;
+        Ok((id, released))
     }
 
     /// Continues a session: it must exist, be unexpired, and belong to this endpoint and user.
     /// A request with parameters replaces the stored ones; one without gets them back.
-    fn resume(
+    async fn resume(
         &self,
+        db: &Db,
         id: &str,
         endpoint: &str,
         user_id: Option<&str>,
         params: &mut Value,
     ) -> Result<(), UiaError> {
-        let mut map = self.lock();
-        let Some(s) = map
-            .get_mut(id)
-            .filter(|s| s.created.elapsed() < self.lifetime)
+        let Some(s) = store_uia::get(db, id)
+            .await?
+            .filter(|s| now_ms() - s.created_ms < self.lifetime_ms())
         else {
             return Err(UiaError::UnknownSession(id.to_string()));
         };
@@ -145,36 +99,32 @@ impl UiaSessions {
             return Err(UiaError::Changed);
         }
         if params.as_object().is_some_and(Map::is_empty) {
-            *params = s.params.clone();
+            *params = serde_json::from_str(&s.params).unwrap_or_else(|_| json!({}));
         } else {
-            s.params = params.clone();
+            store_uia::set_params(db, id, &params.to_string()).await?;
         }
         Ok(())
     }
+}
 
-    fn complete_stage(&self, id: &str, stage: &str) {
-        if let Some(s) = self.lock().get_mut(id)
-            && !s.completed.iter().any(|c| c == stage)
-        {
-            s.completed.push(stage.to_string());
-        }
+impl Services {
+    /// A value a session's flow carries between calls.
+    pub async fn uia_data(
+        &self,
+        session: &str,
+        key: &'static str,
+    ) -> Result<Option<String>, StoreError> {
+        store_uia::get_data(&self.db, session, key).await
     }
 
-    fn completed(&self, id: &str) -> Vec<String> {
-        self.lock()
-            .get(id)
-            .map(|s| s.completed.clone())
-            .unwrap_or_default()
-    }
-
-    pub fn get_data(&self, id: &str, key: &'static str) -> Option<String> {
-        self.lock().get(id).and_then(|s| s.data.get(key).cloned())
-    }
-
-    pub fn set_data(&self, id: &str, key: &'static str, value: String) {
-        if let Some(s) = self.lock().get_mut(id) {
-            s.data.insert(key, value);
-        }
+    /// Sets a value the session's flow carries (nothing when the session is gone).
+    pub async fn set_uia_data(
+        &self,
+        session: &str,
+        key: &'static str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        store_uia::set_data(&self.db, session, key, value).await
     }
 }
 
@@ -313,11 +263,15 @@ impl Services {
         let session = match auth.get("session") {
             Some(Value::String(sid)) if !sid.is_empty() => {
                 self.uia
-                    .resume(sid, req.endpoint, req.user_id, &mut params)?;
+                    .resume(&self.db, sid, req.endpoint, req.user_id, &mut params)
+                    .await?;
                 sid.clone()
             }
             None | Some(Value::Null) => {
-                let (sid, released) = self.uia.create(req.endpoint, req.user_id, params.clone());
+                let (sid, released) = self
+                    .uia
+                    .create(&self.db, req.endpoint, req.user_id, &params)
+                    .await?;
                 for token in released {
                     registration_tokens::release(&self.db, &token).await?;
                 }
@@ -331,16 +285,17 @@ impl Services {
                 ));
             }
         };
-        let challenge = |error: Option<(&'static str, String)>| {
+        let challenge = |completed: Vec<String>, error: Option<(&'static str, String)>| {
             UiaError::Incomplete(Box::new(UiaChallenge {
                 session: session.clone(),
                 flows: req.flows.clone(),
-                completed: self.uia.completed(&session),
+                completed,
                 error,
             }))
         };
         if auth.is_empty() {
-            return Err(challenge(None));
+            let completed = store_uia::stages(&self.db, &session).await?;
+            return Err(challenge(completed, None));
         }
         let mut error = None;
         if let Some(t) = auth.get("type") {
@@ -359,12 +314,12 @@ impl Services {
                 ));
             };
             match self.check_stage(stage, &auth, &session, req.user_id).await {
-                Ok(()) => self.uia.complete_stage(&session, stage),
+                Ok(()) => store_uia::add_stage(&self.db, &session, stage, now_ms()).await?,
                 Err(StageError::Retry(code, msg)) => error = Some((code, msg)),
                 Err(StageError::Fatal(e)) => return Err(e),
             }
         }
-        let completed = self.uia.completed(&session);
+        let completed = store_uia::stages(&self.db, &session).await?;
         if req
             .flows
             .iter()
@@ -372,7 +327,7 @@ impl Services {
         {
             return Ok(UiaPassed { session, params });
         }
-        Err(challenge(error))
+        Err(challenge(completed, error))
     }
 
     async fn check_stage(
@@ -493,7 +448,11 @@ impl Services {
                 ));
             }
         };
-        if let Some(stored) = self.uia.get_data(session, data::REGISTRATION_TOKEN) {
+        if let Some(stored) = self
+            .uia_data(session, data::REGISTRATION_TOKEN)
+            .await
+            .map_err(UiaError::from)?
+        {
             if bool::from(stored.as_bytes().ct_eq(token.as_bytes())) {
                 return Ok(());
             }
@@ -506,8 +465,9 @@ impl Services {
             .await
             .map_err(UiaError::from)?
         {
-            self.uia
-                .set_data(session, data::REGISTRATION_TOKEN, token.clone());
+            self.set_uia_data(session, data::REGISTRATION_TOKEN, token)
+                .await
+                .map_err(UiaError::from)?;
             return Ok(());
         }
         Err(StageError::Retry(
@@ -521,56 +481,147 @@ impl Services {
 mod tests {
     use super::*;
 
-    #[test]
-    fn sessions_are_bound_to_endpoint_and_user() {
-        let s = UiaSessions::default();
-        let (id, _) = s.create(
-            "POST /account/password",
-            Some("@a:x"),
-            json!({"logout_devices": false}),
-        );
+    async fn db() -> Db {
+        Db::connect(&crate::config::Database::Sqlite {
+            path: ":memory:".into(),
+        })
+        .await
+        .expect("in-memory database")
+    }
+
+    #[tokio::test]
+    async fn sessions_are_bound_to_endpoint_and_user() {
+        let (db, s) = (db().await, UiaSessions::default());
+        let (id, _) = s
+            .create(
+                &db,
+                "POST /account/password",
+                Some("@a:x"),
+                &json!({"logout_devices": false}),
+            )
+            .await
+            .unwrap();
         let mut p = json!({});
-        s.resume(&id, "POST /account/password", Some("@a:x"), &mut p)
+        s.resume(&db, &id, "POST /account/password", Some("@a:x"), &mut p)
+            .await
             .unwrap();
         assert_eq!(
             p,
             json!({"logout_devices": false}),
             "an empty body gets the first call's parameters"
         );
+        let mut other = json!({"logout_devices": true});
+        s.resume(&db, &id, "POST /account/password", Some("@a:x"), &mut other)
+            .await
+            .unwrap();
+        let mut p = json!({});
+        s.resume(&db, &id, "POST /account/password", Some("@a:x"), &mut p)
+            .await
+            .unwrap();
+        assert_eq!(
+            p,
+            json!({"logout_devices": true}),
+            "later parameters replace"
+        );
+        for (endpoint, user) in [
+            ("POST /account/deactivate", Some("@a:x")),
+            ("POST /account/password", Some("@b:x")),
+            ("POST /account/password", None),
+        ] {
+            assert!(matches!(
+                s.resume(&db, &id, endpoint, user, &mut json!({})).await,
+                Err(UiaError::Changed)
+            ));
+        }
         assert!(matches!(
             s.resume(
-                &id,
-                "POST /account/deactivate",
-                Some("@a:x"),
-                &mut json!({})
-            ),
-            Err(UiaError::Changed)
-        ));
-        assert!(matches!(
-            s.resume(&id, "POST /account/password", Some("@b:x"), &mut json!({})),
-            Err(UiaError::Changed)
-        ));
-        assert!(matches!(
-            s.resume(
+                &db,
                 "nope",
                 "POST /account/password",
                 Some("@a:x"),
                 &mut json!({})
-            ),
+            )
+            .await,
             Err(UiaError::UnknownSession(_))
         ));
+        // Stages in the order completed, once each.
+        store_uia::add_stage(&db, &id, PASSWORD, 5).await.unwrap();
+        store_uia::add_stage(&db, &id, DUMMY, 7).await.unwrap();
+        store_uia::add_stage(&db, &id, PASSWORD, 9).await.unwrap();
+        assert_eq!(
+            store_uia::stages(&db, &id).await.unwrap(),
+            vec![PASSWORD.to_string(), DUMMY.to_string()]
+        );
     }
 
-    #[test]
-    fn expired_sessions_release_their_tokens() {
-        let s = UiaSessions::new(Duration::ZERO);
-        let (id, _) = s.create("POST /register", None, json!({}));
-        s.set_data(&id, data::REGISTRATION_TOKEN, "tok".into());
+    #[tokio::test]
+    async fn expired_sessions_release_their_tokens() {
+        let db = db().await;
+        let s = UiaSessions::new(Duration::from_secs(60));
+        let old = now_ms() - 61_000;
+        for id in ["expired", "registered"] {
+            store_uia::create(&db, id, "POST /register", None, old, "{}")
+                .await
+                .unwrap();
+        }
+        store_uia::set_data(&db, "expired", data::REGISTRATION_TOKEN, "tok")
+            .await
+            .unwrap();
+        // One that registered keeps its token's use.
+        store_uia::set_data(&db, "registered", data::REGISTRATION_TOKEN, "used")
+            .await
+            .unwrap();
+        store_uia::set_data(&db, "registered", data::REGISTERED_USER_ID, "@u:x")
+            .await
+            .unwrap();
         assert!(matches!(
-            s.resume(&id, "POST /register", None, &mut json!({})),
+            s.resume(&db, "expired", "POST /register", None, &mut json!({}))
+                .await,
             Err(UiaError::UnknownSession(_))
         ));
-        let (_, released) = s.create("POST /register", None, json!({}));
+        let (fresh, released) = s
+            .create(&db, "POST /register", None, &json!({}))
+            .await
+            .unwrap();
         assert_eq!(released, vec!["tok".to_string()]);
+        for id in ["expired", "registered"] {
+            assert!(store_uia::get(&db, id).await.unwrap().is_none(), "{id}");
+        }
+        assert!(store_uia::get(&db, &fresh).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn sessions_past_the_bound_go_oldest_first() {
+        let db = db().await;
+        for i in 0..5 {
+            store_uia::create(
+                &db,
+                &format!("s{i}"),
+                "POST /register",
+                None,
+                1000 + i,
+                "{}",
+            )
+            .await
+            .unwrap();
+        }
+        store_uia::evict(&db, 0, 3).await.unwrap();
+        let left: Vec<bool> = {
+            let mut v = Vec::new();
+            for i in 0..5 {
+                v.push(
+                    store_uia::get(&db, &format!("s{i}"))
+                        .await
+                        .unwrap()
+                        .is_some(),
+                );
+            }
+            v
+        };
+        assert_eq!(
+            left,
+            vec![false, false, false, true, true],
+            "room for one more under 3"
+        );
     }
 }

@@ -22,6 +22,7 @@ pub mod rooms;
 pub mod server_keys;
 pub mod synapse;
 pub mod threepids;
+pub mod uia;
 pub mod userdata;
 
 use std::str::FromStr;

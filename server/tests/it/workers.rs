@@ -57,10 +57,7 @@ fn timeline_ids(sync: &Value, room: &str) -> Vec<String> {
 /// Every message of the room, oldest first, as `/messages` on `user`'s process serves them.
 async fn messages(user: &User, room: &str) -> Vec<(String, String)> {
     let (status, v) = user
-        .get(&format!(
-            "/rooms/{}/messages?dir=f&limit=1000",
-            enc(room)
-        ))
+        .get(&format!("/rooms/{}/messages?dir=f&limit=1000", enc(room)))
         .await;
     assert_eq!(status, 200, "{v}");
     v["chunk"]
@@ -105,7 +102,10 @@ async fn a_sync_on_one_process_wakes_for_a_send_on_another() {
         tokio::spawn(async move { bob.sync(Some(&since), 20_000).await })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!poll.is_finished(), "the long-poll answered with nothing new");
+    assert!(
+        !poll.is_finished(),
+        "the long-poll answered with nothing new"
+    );
     let sent = alice.send_text(&room, "t1", "from A").await;
     let woke = tokio::time::timeout(Duration::from_secs(10), poll)
         .await
@@ -156,7 +156,11 @@ async fn concurrent_sends_on_two_processes_land_in_one_order() {
         .create_room(json!({"preset": "public_chat", "invite": [bob_b.user_id]}))
         .await;
     bob_b
-        .ok(Method::POST, &format!("/rooms/{}/join", enc(&room)), json!({}))
+        .ok(
+            Method::POST,
+            &format!("/rooms/{}/join", enc(&room)),
+            json!({}),
+        )
         .await;
     const EACH: usize = 25;
     let send_all = |u: User, who: &'static str| {
@@ -164,7 +168,10 @@ async fn concurrent_sends_on_two_processes_land_in_one_order() {
         tokio::spawn(async move {
             let mut ids = Vec::new();
             for i in 0..EACH {
-                ids.push(u.send_text(&room, &format!("{who}{i}"), &format!("{who} {i}")).await);
+                ids.push(
+                    u.send_text(&room, &format!("{who}{i}"), &format!("{who} {i}"))
+                        .await,
+                );
             }
             ids
         })
@@ -281,5 +288,55 @@ async fn worker_name_needs_postgresql() {
     let text = format!("{err:#}");
     assert!(text.contains("worker_name"), "{text}");
     assert!(text.contains("PostgreSQL"), "{text}");
+    home.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn what_one_process_starts_another_finishes() {
+    let Some((home, a, b)) = two().await else {
+        return;
+    };
+    // A shared-secret registration nonce issued by A is taken by B, once.
+    let (_, nonce) = a.get("/_synapse/admin/v1/register").await;
+    let nonce = nonce["nonce"].as_str().unwrap().to_string();
+    let mac = matrixd::api::admin::register::registration_mac(
+        "s3cr3t-for-tests",
+        &nonce,
+        "carol",
+        "password",
+        false,
+        None,
+    );
+    let body = json!({"nonce": nonce, "username": "carol", "password": "password", "admin": false, "mac": mac});
+    let (status, v) = b.post("/_synapse/admin/v1/register", &body).await;
+    assert_eq!(status, 200, "A's nonce on B: {v}");
+    let (status, v) = a.post("/_synapse/admin/v1/register", &body).await;
+    assert_eq!(status, 400, "a nonce is used once across processes: {v}");
+
+    // A user-interactive auth session begun on A is completed on B.
+    let alice = a.user("alice").await;
+    let (status, challenge) = alice
+        .post(
+            "/account/password",
+            json!({"new_password": "n3w-pass", "logout_devices": false}),
+        )
+        .await;
+    assert_eq!(status, 401, "{challenge}");
+    let session = challenge["session"].as_str().unwrap().to_string();
+    let auth = json!({"auth": {
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": "alice"},
+        "password": "password",
+        "session": session,
+    }});
+    let (status, v) = on(&alice, &b).post("/account/password", auth).await;
+    assert_eq!(
+        status, 200,
+        "A's session finished on B with A's parameters: {v}"
+    );
+    let (status, _) = a.login("alice", "n3w-pass").await;
+    assert_eq!(status, 200, "the new password holds");
+    a.stop().await;
+    b.stop().await;
     home.cleanup().await;
 }

@@ -101,10 +101,10 @@ pub mod post {
 pub async fn get_register_nonce_route(
     State(services): State<SharedServices>,
     Ruma(_): Ruma<get::Request>,
-) -> RumaResponse<get::Response> {
-    RumaResponse(get::Response {
-        nonce: services.nonces.issue(),
-    })
+) -> Result<RumaResponse<get::Response>, ApiError> {
+    Ok(RumaResponse(get::Response {
+        nonce: services.issue_register_nonce().await?,
+    }))
 }
 
 /// The MAC a client must send, as lowercase hex.
@@ -165,7 +165,11 @@ pub async fn post_register_route(
         return Err(bad("nonce must be specified", "M_BAD_JSON"));
     };
     // The nonce is spent here, before anything else can fail.
-    if !nonce.as_str().is_some_and(|n| services.nonces.take(n)) {
+    let taken = match nonce.as_str() {
+        Some(n) => services.take_register_nonce(n).await?,
+        None => false,
+    };
+    if !taken {
         return Err(bad("unrecognised nonce", "M_UNKNOWN"));
     }
     let nonce = nonce.as_str().unwrap_or_default();

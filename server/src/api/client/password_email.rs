@@ -41,19 +41,17 @@ pub async fn reset_password_by_email(
         Ok(p) => p,
         Err(UiaError::Incomplete(c)) => {
             if let Some(p) = &new_password
-                && s.uia.get_data(&c.session, data::PASSWORD_HASH).is_none()
+                && s.uia_data(&c.session, data::PASSWORD_HASH).await?.is_none()
             {
-                s.uia.set_data(
-                    &c.session,
-                    data::PASSWORD_HASH,
-                    s.hash_new_password(p).await?,
-                );
+                let hash = s.hash_new_password(p).await?;
+                s.set_uia_data(&c.session, data::PASSWORD_HASH, &hash)
+                    .await?;
             }
             return Err(UiaError::Incomplete(c).into());
         }
         Err(e) => return Err(e.into()),
     };
-    let Some(address) = s.uia.get_data(&passed.session, EMAIL_IDENTITY_ADDRESS) else {
+    let Some(address) = s.uia_data(&passed.session, EMAIL_IDENTITY_ADDRESS).await? else {
         return Err(ApiError::internal().into());
     };
     let Some(user_id) = s.user_by_threepid("email", &address).await? else {
@@ -67,8 +65,8 @@ pub async fn reset_password_by_email(
     let hash = match new_password {
         Some(p) => s.hash_new_password(&p).await?,
         None => s
-            .uia
-            .get_data(&passed.session, data::PASSWORD_HASH)
+            .uia_data(&passed.session, data::PASSWORD_HASH)
+            .await?
             .ok_or_else(|| {
                 ApiError::new(
                     StatusCode::BAD_REQUEST,
