@@ -25,3 +25,4 @@ mod nio;
 mod nio_e2ee;
 mod prompts;
 mod sdk_client;
+mod workers;
