@@ -48,10 +48,10 @@ bench() {
     shift 4
     s="$(secret "$conf")"
     echo "== $name: first start (fresh database)" >&2
-    "$BIN/matrix-bench" --url "$url" --shared-secret "$s" --start-cmd "$cmd" --only none --senders 1 \
+    "$BIN/matrix-bench" --url "$url" --shared-secret="$s" --start-cmd "$cmd" --only none --senders 1 \
         --server-log "$OUT/$name.first.log" --json --label "$name (first start)" > "$OUT/$name.first.json"
     echo "== $name: measured run (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-    "$BIN/matrix-bench" --url "$url" --shared-secret "$s" --start-cmd "$cmd" \
+    "$BIN/matrix-bench" --url "$url" --shared-secret="$s" --start-cmd "$cmd" \
         --server-log "$OUT/$name.log" --label "$name" --json "$@" > "$OUT/$name.json"
     "$PY" - "$OUT/$name.json" "$OUT/$name.first.json" <<'EOF' > "$OUT/$name.summary"
 import json, sys

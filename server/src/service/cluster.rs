@@ -34,8 +34,11 @@ use crate::service::changes::{SyncHints, Tap};
 use crate::service::streams::{Scope, Shared};
 use crate::store::cluster::{Listener, Session};
 
-/// How long a process keeps the writer's lock with nothing to write when nobody asked for it.
-const LINGER: Duration = Duration::from_millis(20);
+/// How long a process keeps the writer's lock with nothing to write when nobody asked for it
+/// (a process that wants it says so, and gets it as soon as the holder's writes finish).
+const LINGER: Duration = Duration::from_secs(1);
+/// How often the announcing task looks at the outbox and the writer's lock without being woken.
+const TICK: Duration = Duration::from_millis(50);
 /// How long a new holder waits for the previous one's announcements before it forgets what
 /// they would have said.
 const CATCH_UP: Duration = Duration::from_secs(3);
@@ -270,7 +273,6 @@ impl Cluster {
                         s.streams.adopt(stored, []);
                     }
                     self.held.store(true, Ordering::Release);
-                    self.wanted.store(false, Ordering::Relaxed);
                     return;
                 }
                 Err(e) => {
@@ -288,7 +290,7 @@ impl Cluster {
         let mut publisher: Option<Session> = None;
         let mut idle_since: Option<Instant> = None;
         loop {
-            let _ = tokio::time::timeout(LINGER, self.flush.notified()).await;
+            let _ = tokio::time::timeout(TICK, self.flush.notified()).await;
             let Some(s) = self.services() else {
                 return;
             };
@@ -297,18 +299,28 @@ impl Cluster {
                 idle_since = None;
                 continue;
             }
-            let Some(lock) = s.streams.try_write_lock() else {
-                idle_since = None;
-                continue;
+            let lock = if self.wanted.load(Ordering::Relaxed) {
+                // Another process waits: take a turn at the write lock behind this process's
+                // writers already queued (never starving the other), then let their commits
+                // finish.
+                let lock = s.streams.write_lock().await;
+                s.streams.wait_for(s.streams.allocated()).await;
+                lock
+            } else {
+                let Some(lock) = s.streams.try_write_lock() else {
+                    idle_since = None;
+                    continue;
+                };
+                if !s.streams.settled() {
+                    idle_since = None;
+                    continue;
+                }
+                let since = *idle_since.get_or_insert_with(Instant::now);
+                if since.elapsed() < LINGER {
+                    continue;
+                }
+                lock
             };
-            if !s.streams.settled() {
-                idle_since = None;
-                continue;
-            }
-            let since = *idle_since.get_or_insert_with(Instant::now);
-            if !self.wanted.load(Ordering::Relaxed) && since.elapsed() < LINGER {
-                continue;
-            }
             // Everything this process wrote is announced before the next holder starts.
             self.publish(&s, &mut publisher).await;
             let allocated = s.streams.allocated();
@@ -326,6 +338,7 @@ impl Cluster {
                 }
             }
             self.held.store(false, Ordering::Release);
+            self.wanted.store(false, Ordering::Relaxed);
             idle_since = None;
             drop(lock);
         }
@@ -393,7 +406,9 @@ impl Cluster {
 
     /// What another process announced.
     fn apply(&self, s: &Arc<Services>, m: Message) {
-        if m.x && self.held.load(Ordering::Acquire) {
+        if m.x {
+            // Kept until this process next lets go of the writer's lock (it may be waiting
+            // for it now, and the asker still waiting when it gets it).
             self.wanted.store(true, Ordering::Relaxed);
             self.flush.notify_one();
         }

@@ -194,6 +194,11 @@ impl Streams {
             .is_empty()
     }
 
+    /// The write lock itself, in turn (see `Shared`: to let go of the cluster's).
+    pub async fn write_lock(&self) -> MutexGuard<'_, ()> {
+        self.write.lock().await
+    }
+
     /// The write lock, if nobody holds it (see `Shared`).
     pub fn try_write_lock(&self) -> Option<MutexGuard<'_, ()>> {
         self.write.try_lock().ok()

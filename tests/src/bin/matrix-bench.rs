@@ -73,6 +73,11 @@ struct Args {
     /// Runtime worker threads: 1 = current_thread (default), 2 = multi-thread with 2 workers
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Other processes of the same server (matrixd `worker_name`): the send phase's senders
+    /// are spread over `--url` and these in turn, and the delivery phase's receiver syncs on
+    /// the last of them while its sender sends on `--url`
+    #[arg(long, value_delimiter = ',')]
+    worker_urls: Vec<String>,
     /// Print the figures as JSON (schema 1) on stdout instead of the table
     #[arg(long)]
     json: bool,
@@ -292,13 +297,29 @@ async fn run(args: &Args, started: &mut Option<Child>) -> Result<Value> {
     report["register_s"] = json!(round(t.elapsed().as_secs_f64(), 2));
     rss("after_register", &mut report);
 
+    // One client per process of the server: `--url` first.
+    let mut processes = vec![client.clone()];
+    for (k, u) in args.worker_urls.iter().enumerate() {
+        processes.push(Arc::new(Client {
+            http: client.http.clone(),
+            url: u.trim_end_matches('/').to_string(),
+            secret: client.secret.clone(),
+            run: client.run.clone(),
+            // Transaction ids stay unique per user across the clients.
+            txn: AtomicU64::new((k as u64 + 1) << 40),
+        }));
+    }
+    if !args.worker_urls.is_empty() {
+        report["processes"] = json!(processes.len());
+    }
     let phase = |name: &str| args.only.iter().any(|p| p == name);
     if phase("send") {
-        report["send"] = send_phase(args, &client, &senders, pid).await?;
+        report["send"] = send_phase(args, &processes, &senders, pid).await?;
         rss("after_send", &mut report);
     }
     if phase("delivery") {
-        report["delivery"] = delivery_phase(args, &client, pid).await?;
+        let receiving = processes.last().expect("at least --url");
+        report["delivery"] = delivery_phase(args, &client, receiving, pid).await?;
         rss("after_delivery", &mut report);
     }
     if phase("sync") {
@@ -320,10 +341,11 @@ async fn run(args: &Args, started: &mut Option<Child>) -> Result<Value> {
 /// N senders in one shared room, each PUTting messages back to back.
 async fn send_phase(
     args: &Args,
-    client: &Arc<Client>,
+    processes: &[Arc<Client>],
     senders: &[User],
     pid: Option<u32>,
 ) -> Result<Value> {
+    let client = &processes[0];
     let room = client
         .create_room(&senders[0], "bench send", "public_chat")
         .await?;
@@ -340,7 +362,8 @@ async fn send_phase(
     let cpu = CpuWindow::start(pid);
     let mut tasks = Vec::new();
     for (i, s) in senders.iter().enumerate() {
-        let (client, s, room, budget) = (client.clone(), s.clone(), room.clone(), budget.clone());
+        let client = processes[i % processes.len()].clone();
+        let (s, room, budget) = (s.clone(), room.clone(), budget.clone());
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0u64;
@@ -387,16 +410,22 @@ async fn send_phase(
     }))
 }
 
-/// One sender, one receiver long-polling /sync; the time from issuing each send until the
-/// receiver's sync hands the event over.
-async fn delivery_phase(args: &Args, client: &Arc<Client>, pid: Option<u32>) -> Result<Value> {
+/// One sender, one receiver long-polling /sync (on `receiving`, another process of the server
+/// when there are several); the time from issuing each send until the receiver's sync hands
+/// the event over.
+async fn delivery_phase(
+    args: &Args,
+    client: &Arc<Client>,
+    receiving: &Arc<Client>,
+    pid: Option<u32>,
+) -> Result<Value> {
     let sender = client.register("dsend").await?;
     let receiver = client.register("drecv").await?;
     let room = client
         .create_room(&sender, "bench delivery", "public_chat")
         .await?;
     client.join(&receiver, &room).await?;
-    let (first, _) = client.sync(&receiver, None, 0).await?;
+    let (first, _) = receiving.sync(&receiver, None, 0).await?;
     let mut since = first["next_batch"]
         .as_str()
         .ok_or_else(|| anyhow!("no next_batch"))?
@@ -406,8 +435,12 @@ async fn delivery_phase(args: &Args, client: &Arc<Client>, pid: Option<u32>) -> 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let poller = {
-        let (client, receiver, room, stop) =
-            (client.clone(), receiver.clone(), room.clone(), stop.clone());
+        let (client, receiver, room, stop) = (
+            receiving.clone(),
+            receiver.clone(),
+            room.clone(),
+            stop.clone(),
+        );
         let from = sender.id.clone();
         tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {

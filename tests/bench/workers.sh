@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# workers.sh: matrixd as several processes on one PostgreSQL database (issue 17, `worker_name`),
+# beside the same matrixd as one process: send throughput with the senders spread over 1, 2 and
+# 3 processes, and send→sync delivery from a send on the first process to a sync on the last.
+# Usage: tests/bench/workers.sh OUT_DIR [extra matrix-bench flags...]
+#   Needs: release binaries in $BIN (default /work/target-bench/release; build with
+#     CARGO_TARGET_DIR=/work/target-bench cargo build --release -p matrixd -p matrixctl -p e2e --bin matrix-bench),
+#   the Synapse venv's Python for YAML (tests/interop/setup-synapse.sh), and PostgreSQL on
+#   127.0.0.1:5432 with trust auth for `postgres` (database bench_workers is dropped and re-created).
+# RUNS="single workers-2" runs only those. Runs: `single` (no worker_name: one process as matrixd runs alone), then `workers-1`,
+# `workers-2`, `workers-3` (that many processes, each with its own worker_name and port), each on
+# a fresh database. Writes OUT_DIR/<run>.json (matrix-bench --json) and OUT_DIR/<run>.txt; CPU
+# and RSS figures there are the first process's only.
+set -euo pipefail
+[ $# -ge 1 ] || { echo "usage: $0 OUT_DIR [matrix-bench flags...]" >&2; exit 2; }
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+mkdir -p "$1"; OUT="$(cd "$1" && pwd)"; shift
+BIN="${BIN:-/work/target-bench/release}"
+VENV="$("$HERE/../interop/setup-synapse.sh" | tail -n1)"
+PY="$VENV/bin/python"
+PSQL=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -q)
+BASE=18721
+
+secret() { "$PY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["registration_shared_secret"])' "$1"; }
+set_yaml() {
+    "$PY" - "$1" "$2" <<'PYEOF'
+import sys, yaml
+path, code = sys.argv[1], sys.argv[2]
+c = yaml.safe_load(open(path))
+exec(code)
+yaml.safe_dump(c, open(path, "w"), sort_keys=False)
+PYEOF
+}
+LIFT_LIMITS="f = lambda: {'per_second': 1000, 'burst_count': 1000}
+for k in ('rc_message', 'rc_registration'): c[k] = f()
+c['rc_login'] = {'address': f(), 'account': f(), 'failed_attempts': f()}
+c['rc_joins'] = {'local': f(), 'remote': f()}
+c['rc_invites'] = {'per_room': f(), 'per_user': f(), 'per_issuer': f()}
+c['database'] = {'name': 'psycopg2', 'args': {'user': 'postgres', 'dbname': 'bench_workers', 'host': '127.0.0.1', 'port': 5432, 'cp_min': 5, 'cp_max': 10}}
+c.pop('log_config', None)"
+
+PIDS=()
+stop_all() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done; PIDS=(); }
+trap stop_all EXIT
+
+# run NAME N: N processes (0: one without worker_name) on a fresh database, then matrix-bench.
+run() {
+    local name=$1 n=$2 dir="$OUT/$1" urls=() count
+    shift 2
+    rm -rf "$dir"; mkdir -p "$dir"
+    "${PSQL[@]}" -c "DROP DATABASE IF EXISTS bench_workers" \
+        -c "CREATE DATABASE bench_workers ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+    "$BIN/matrixctl" generate-config --server-name bench.local --report-stats=no --http-port "$BASE" \
+        --config-path "$dir/homeserver.yaml" --data-directory "$dir" >/dev/null 2>&1
+    set_yaml "$dir/homeserver.yaml" "$LIFT_LIMITS"
+    count=$(( n == 0 ? 1 : n ))
+    for i in $(seq 1 "$count"); do
+        local port=$((BASE + i - 1)) args=(--config "$dir/homeserver.yaml")
+        if [ "$n" -gt 0 ]; then
+            printf 'worker_name: w%d\nlisteners:\n  - port: %d\n    bind_addresses: [127.0.0.1]\n    type: http\n    resources:\n      - names: [client, federation]\n' \
+                "$i" "$port" > "$dir/w$i.yaml"
+            args+=(--config "$dir/w$i.yaml")
+        fi
+        "$BIN/matrixd" "${args[@]}" > "$dir/w$i.log" 2>&1 &
+        PIDS+=($!)
+        urls+=("http://127.0.0.1:$port")
+        for _ in $(seq 600); do curl -sf "${urls[-1]}/_matrix/client/versions" >/dev/null && break; sleep 0.1; done
+    done
+    local others
+    others="$(IFS=,; echo "${urls[*]:1}")"
+    echo "== $name: $count process(es) (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+    "$BIN/matrix-bench" --url "${urls[0]}" ${others:+--worker-urls "$others"} \
+        --shared-secret="$(secret "$dir/homeserver.yaml")" --pid "${PIDS[0]}" \
+        --only send,delivery --label "$name" --json "$@" > "$OUT/$name.json"
+    stop_all
+    "$BIN/matrix-bench" --print "$OUT/$name.json" | tee "$OUT/$name.txt"
+}
+
+for r in ${RUNS:-single workers-1 workers-2 workers-3}; do
+    case "$r" in
+        single) run single 0 "$@" ;;
+        workers-*) run "$r" "${r#workers-}" "$@" ;;
+        *) echo "workers.sh: unknown run $r" >&2; exit 2 ;;
+    esac
+done
