@@ -30,20 +30,26 @@ impl Session {
             .bind(WRITER_LOCK)
             .execute(&mut self.0)
             .await?;
-        let row = sqlx::query("SELECT allocated, writing FROM cluster_stream WHERE id = 1")
-            .fetch_optional(&mut self.0)
-            .await?;
-        let (allocated, died) = row.map_or((0, false), |r| {
-            (r.get::<i64, _>(0), r.get::<i32, _>(1) != 0)
-        });
-        sqlx::query(
-            "INSERT INTO cluster_stream (id, allocated, writing) VALUES (1, $1, 1) \
-             ON CONFLICT (id) DO UPDATE SET writing = 1",
+        // The row as it was, marked as being written, in one statement.
+        let row = sqlx::query(
+            "WITH old AS (SELECT allocated, writing FROM cluster_stream WHERE id = 1) \
+             UPDATE cluster_stream SET writing = 1 FROM old WHERE cluster_stream.id = 1 \
+             RETURNING old.allocated, old.writing",
         )
-        .bind(allocated)
-        .execute(&mut self.0)
+        .fetch_optional(&mut self.0)
         .await?;
-        Ok((allocated, died))
+        match row {
+            Some(r) => Ok((r.get::<i64, _>(0), r.get::<i32, _>(1) != 0)),
+            None => {
+                sqlx::query(
+                    "INSERT INTO cluster_stream (id, allocated, writing) VALUES (1, 0, 1) \
+                     ON CONFLICT (id) DO UPDATE SET writing = 1",
+                )
+                .execute(&mut self.0)
+                .await?;
+                Ok((0, false))
+            }
+        }
     }
 
     /// Takes the writer's lock only if nobody holds it.
@@ -102,17 +108,16 @@ impl Session {
         Ok(())
     }
 
-    /// Sends `payloads` to every listening process, in order, all or none.
+    /// Sends `payloads` to every listening process, in order, all or none (one statement: the
+    /// notifications of one transaction are delivered together, in the order sent).
     pub async fn publish(&mut self, payloads: &[String]) -> Result<(), StoreError> {
-        let mut tx = self.0.begin().await?;
-        for p in payloads {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(p)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
+        sqlx::query(
+            "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n",
+        )
+        .bind(CHANNEL)
+        .bind(payloads)
+        .execute(&mut self.0)
+        .await?;
         Ok(())
     }
 }
