@@ -258,9 +258,15 @@ impl Server {
             }
         }
         self.services.prepare_ahead_in_background();
-        let acme = self
-            .acme
-            .map(|a| tokio::spawn(acme::run(a.config, a.cert, a.key, a.certs)));
+        let acme = self.acme.map(|a| {
+            let services = self.services.clone();
+            tokio::spawn(async move {
+                if services.cluster().is_some() {
+                    follow_certificate(&services, &a.cert, &a.key, &a.certs).await;
+                }
+                acme::run(a.config, a.cert, a.key, a.certs).await
+            })
+        });
         shutdown.await;
         if let Some(task) = acme {
             task.abort();
@@ -275,6 +281,33 @@ impl Server {
         }
         self.services.close_db().await;
         Ok(())
+    }
+}
+
+/// One of several processes sharing the database renews the certificate (the leader); until
+/// this one leads, it serves what the leader writes, loaded again whenever the file changes.
+async fn follow_certificate(
+    services: &SharedServices,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    certs: &tls::Certs,
+) {
+    let modified = || std::fs::metadata(cert).and_then(|m| m.modified()).ok();
+    let mut seen = modified();
+    while !services.leads() {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        let now = modified();
+        if now != seen {
+            seen = now;
+            match certs.load_files(cert, key) {
+                Ok(()) => {
+                    tracing::info!(cert = %cert.display(), "loaded the certificate the leading process renewed")
+                }
+                Err(e) => {
+                    tracing::warn!(cert = %cert.display(), "cannot load the renewed certificate yet: {e}")
+                }
+            }
+        }
     }
 }
 

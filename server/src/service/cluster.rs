@@ -273,6 +273,7 @@ impl Cluster {
                         s.streams.adopt(stored, []);
                     }
                     self.held.store(true, Ordering::Release);
+                    crate::service::metrics::metrics().writer_taken();
                     return;
                 }
                 Err(e) => {
@@ -406,6 +407,7 @@ impl Cluster {
 
     /// What another process announced.
     fn apply(&self, s: &Arc<Services>, m: Message) {
+        crate::service::metrics::metrics().announcement_heard();
         if m.x {
             // Kept until this process next lets go of the writer's lock (it may be waiting
             // for it now, and the asker still waiting when it gets it).
@@ -478,6 +480,7 @@ impl Cluster {
             tokio::time::sleep(LEADER_RETRY).await;
         }
         self.leader.store(true, Ordering::Release);
+        crate::service::metrics::metrics().leading();
         tracing::info!(worker = %self.name, "this process runs the background duties (federation sending)");
         if let Some(s) = self.services()
             && let Err(e) = s.start_federation_sender().await

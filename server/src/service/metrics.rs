@@ -1,7 +1,8 @@
 //! Process-wide metrics in Prometheus' text exposition format (0.0.4): HTTP requests by
 //! endpoint (route template) and status, request latency histograms, active sync waiters and
-//! their wake-ups,
-//! events persisted, notifications sent to push gateways and failed; the caller adds database pool gauges. One registry per process (tests run
+//! their wake-ups, events persisted, notifications sent to push gateways and failed, and, for
+//! processes sharing a database (`worker_name`), writer's lock takeovers, announcements heard
+//! and leadership; the caller adds database pool gauges. One registry per process (tests run
 //! several servers in one process and share it). Never imports axum.
 
 use std::collections::BTreeMap;
@@ -32,6 +33,11 @@ pub struct Metrics {
     events_persisted: AtomicU64,
     push_sent: AtomicU64,
     push_failed: AtomicU64,
+    /// Processes sharing the database (`worker_name`): times this one took the writer's lock,
+    /// announcements it heard, and whether it leads.
+    writer_takeovers: AtomicU64,
+    announcements_heard: AtomicU64,
+    leader: AtomicI64,
 }
 
 /// The process's registry.
@@ -99,6 +105,21 @@ impl Metrics {
     /// A push gateway request that failed (it is retried).
     pub fn push_failed(&self) {
         self.push_failed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// This process took the writer's lock of the processes sharing the database.
+    pub fn writer_taken(&self) {
+        self.writer_takeovers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An announcement of another process was applied.
+    pub fn announcement_heard(&self) {
+        self.announcements_heard.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// This process runs the background duties of the processes sharing the database.
+    pub fn leading(&self) {
+        self.leader.store(1, Ordering::Relaxed);
     }
 
     pub fn events_persisted(&self, n: usize) {
@@ -185,6 +206,24 @@ impl Metrics {
                 "Push gateway requests that failed (each is retried).",
                 "counter",
                 self.push_failed.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "matrixd_worker_writer_takeovers_total",
+                "Times this process took the writer's lock of the processes sharing the database (worker_name).",
+                "counter",
+                self.writer_takeovers.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "matrixd_worker_announcements_heard_total",
+                "Announcements of writes by other processes sharing the database, applied here.",
+                "counter",
+                self.announcements_heard.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "matrixd_worker_leader",
+                "1 when this process runs the background duties (federation sending) of the processes sharing the database.",
+                "gauge",
+                self.leader.load(Ordering::Relaxed).to_string(),
             ),
             (
                 "matrixd_db_pool_size",
