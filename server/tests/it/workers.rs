@@ -340,3 +340,65 @@ async fn what_one_process_starts_another_finishes() {
     b.stop().await;
     home.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_ban_on_one_process_holds_on_the_other_at_once() {
+    let Some((home, a, b)) = two().await else {
+        return;
+    };
+    let alice = a.user("alice").await;
+    let bob_b = b.user("bob").await;
+    let room = alice.create_room(json!({"preset": "public_chat"})).await;
+    bob_b
+        .ok(
+            Method::POST,
+            &format!("/rooms/{}/join", enc(&room)),
+            json!({}),
+        )
+        .await;
+    // B has the room's state cached from Bob's own sends.
+    for i in 0..3 {
+        bob_b.send_text(&room, &format!("b{i}"), "hello").await;
+    }
+    alice
+        .ok(
+            Method::POST,
+            &format!("/rooms/{}/ban", enc(&room)),
+            json!({"user_id": bob_b.user_id, "reason": "spam"}),
+        )
+        .await;
+    let (status, v) = bob_b
+        .put(
+            &format!("/rooms/{}/send/m.room.message/after-ban", enc(&room)),
+            json!({"msgtype": "m.text", "body": "still here?"}),
+        )
+        .await;
+    assert_eq!(status, 403, "a banned user sends on the other process: {v}");
+    // And the power levels A raised hold on B too.
+    let (status, v) = alice
+        .put(
+            &format!("/rooms/{}/state/m.room.power_levels/", enc(&room)),
+            // (The creator needs no entry: a room of version 12 gives creators every power.)
+            json!({"users": {}, "events_default": 50}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let carol = a.user("carol").await;
+    carol
+        .ok(
+            Method::POST,
+            &format!("/rooms/{}/join", enc(&room)),
+            json!({}),
+        )
+        .await;
+    let (status, v) = on(&carol, &b)
+        .put(
+            &format!("/rooms/{}/send/m.room.message/c1", enc(&room)),
+            json!({"msgtype": "m.text", "body": "may I?"}),
+        )
+        .await;
+    assert_eq!(status, 403, "events_default 50 set on A holds on B: {v}");
+    a.stop().await;
+    b.stop().await;
+    home.cleanup().await;
+}
