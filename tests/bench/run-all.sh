@@ -13,33 +13,9 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mkdir -p "$1"; OUT="$(cd "$1" && pwd)"; shift
 BIN="${BIN:-/work/target-bench/release}"
-VENV="$("$HERE/../interop/setup-synapse.sh" | tail -n1)"
-PY="$VENV/bin/python"
+# shellcheck source=tests/bench/lib.sh
+. "$HERE/lib.sh"
 "$PY" -c 'import psycopg2' 2>/dev/null || "$PY" -m pip install -q psycopg2-binary >&2
-PSQL=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -q)
-
-secret() { "$PY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["registration_shared_secret"])' "$1"; }
-fresh_db() {
-    "${PSQL[@]}" -c "DROP DATABASE IF EXISTS $1" \
-        -c "CREATE DATABASE $1 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
-}
-# set_yaml FILE PYTHON-STATEMENTS: edit a homeserver.yaml as a dict `c` (comments are dropped).
-set_yaml() {
-    "$PY" - "$1" "$2" <<'EOF'
-import sys, yaml
-path, code = sys.argv[1], sys.argv[2]
-c = yaml.safe_load(open(path))
-exec(code)
-yaml.safe_dump(c, open(path, "w"), sort_keys=False)
-EOF
-}
-# The rc_* lifts run-synapse.sh gives Synapse, for matrixd too, so both run unthrottled.
-LIFT_LIMITS="f = lambda: {'per_second': 1000, 'burst_count': 1000}
-for k in ('rc_message', 'rc_registration'): c[k] = f()
-c['rc_login'] = {'address': f(), 'account': f(), 'failed_attempts': f()}
-c['rc_joins'] = {'local': f(), 'remote': f()}
-c['rc_invites'] = {'per_room': f(), 'per_user': f(), 'per_issuer': f()}"
-pg_db() { echo "c['database'] = {'name': 'psycopg2', 'args': {'user': 'postgres', 'dbname': '$1', 'host': '127.0.0.1', 'port': 5432, 'cp_min': 5, 'cp_max': 10}}"; }
 
 # bench NAME URL CONF START_CMD: a first start creates the database (timed, no load), the second
 # start is the measured run.

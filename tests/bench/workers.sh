@@ -16,27 +16,11 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mkdir -p "$1"; OUT="$(cd "$1" && pwd)"; shift
 BIN="${BIN:-/work/target-bench/release}"
-VENV="$("$HERE/../interop/setup-synapse.sh" | tail -n1)"
-PY="$VENV/bin/python"
-PSQL=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -q)
 BASE=18721
-
-secret() { "$PY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["registration_shared_secret"])' "$1"; }
-set_yaml() {
-    "$PY" - "$1" "$2" <<'PYEOF'
-import sys, yaml
-path, code = sys.argv[1], sys.argv[2]
-c = yaml.safe_load(open(path))
-exec(code)
-yaml.safe_dump(c, open(path, "w"), sort_keys=False)
-PYEOF
-}
-LIFT_LIMITS="f = lambda: {'per_second': 1000, 'burst_count': 1000}
-for k in ('rc_message', 'rc_registration'): c[k] = f()
-c['rc_login'] = {'address': f(), 'account': f(), 'failed_attempts': f()}
-c['rc_joins'] = {'local': f(), 'remote': f()}
-c['rc_invites'] = {'per_room': f(), 'per_user': f(), 'per_issuer': f()}
-c['database'] = {'name': 'psycopg2', 'args': {'user': 'postgres', 'dbname': 'bench_workers', 'host': '127.0.0.1', 'port': 5432, 'cp_min': 5, 'cp_max': 10}}
+# shellcheck source=tests/bench/lib.sh
+. "$HERE/lib.sh"
+ONE_DB="$LIFT_LIMITS
+$(pg_db bench_workers)
 c.pop('log_config', None)"
 
 PIDS=()
@@ -48,11 +32,10 @@ run() {
     local name=$1 n=$2 dir="$OUT/$1" urls=() count
     shift 2
     rm -rf "$dir"; mkdir -p "$dir"
-    "${PSQL[@]}" -c "DROP DATABASE IF EXISTS bench_workers" \
-        -c "CREATE DATABASE bench_workers ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+    fresh_db bench_workers
     "$BIN/matrixctl" generate-config --server-name bench.local --report-stats=no --http-port "$BASE" \
         --config-path "$dir/homeserver.yaml" --data-directory "$dir" >/dev/null 2>&1
-    set_yaml "$dir/homeserver.yaml" "$LIFT_LIMITS"
+    set_yaml "$dir/homeserver.yaml" "$ONE_DB"
     count=$(( n == 0 ? 1 : n ))
     for i in $(seq 1 "$count"); do
         local port=$((BASE + i - 1)) args=(--config "$dir/homeserver.yaml")

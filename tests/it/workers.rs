@@ -27,14 +27,6 @@ fn on_postgres(text: &str, db: &str) -> String {
     )
 }
 
-fn psql(sql: &str) -> bool {
-    Command::new("psql")
-        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres"])
-        .args(["-v", "ON_ERROR_STOP=1", "-qc", sql])
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 async fn get(http: &reqwest::Client, url: &str, token: &str) -> (u16, Value) {
     let r = http.get(url).bearer_auth(token).send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or_default())
@@ -70,16 +62,16 @@ async fn messages(http: &reqwest::Client, base: &str, token: &str, room: &str) -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_processes_one_killed_under_load_lose_nothing_acknowledged() {
-    // Skips (says so) under plain `cargo test` without PostgreSQL; fails under scripts/test.sh.
-    if !testkit::pg::available() || testkit::tool("psql").is_none() {
+    if !testkit::pg::available() {
         return;
     }
     install_crypto();
     let db = format!("matrixd_workers_{}", std::process::id());
-    let _ = psql(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
-    assert!(psql(&format!(
-        "CREATE DATABASE {db} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
-    )));
+    testkit::pg::create_database(
+        &db,
+        "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+    )
+    .await;
 
     let dir = tempfile::tempdir().unwrap();
     let ports = [free_port(), free_port(), free_port()];
@@ -314,5 +306,5 @@ async fn three_processes_one_killed_under_load_lose_nothing_acknowledged() {
         acked.len()
     );
     drop(procs);
-    let _ = psql(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+    testkit::pg::drop_database(&db).await;
 }

@@ -47,17 +47,9 @@ impl super::Services {
 mod tests {
     use super::*;
 
-    async fn db() -> Db {
-        Db::connect(&crate::config::Database::Sqlite {
-            path: ":memory:".into(),
-        })
-        .await
-        .expect("in-memory database")
-    }
-
     #[tokio::test]
     async fn nonces_are_hex_and_single_use() {
-        let db = db().await;
+        let db = Db::in_memory().await;
         let a = issue(&db).await.unwrap();
         assert_eq!(a.len(), 128);
         assert!(a.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')));
@@ -68,7 +60,7 @@ mod tests {
 
     #[tokio::test]
     async fn expired_nonces_are_refused_and_the_table_stays_bounded() {
-        let db = db().await;
+        let db = Db::in_memory().await;
         let old = "0".repeat(128);
         uia::issue_nonce(&db, &old, now_ms() - TIMEOUT_MS - 1, 0, MAX_OUTSTANDING)
             .await

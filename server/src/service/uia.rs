@@ -481,17 +481,9 @@ impl Services {
 mod tests {
     use super::*;
 
-    async fn db() -> Db {
-        Db::connect(&crate::config::Database::Sqlite {
-            path: ":memory:".into(),
-        })
-        .await
-        .expect("in-memory database")
-    }
-
     #[tokio::test]
     async fn sessions_are_bound_to_endpoint_and_user() {
-        let (db, s) = (db().await, UiaSessions::default());
+        let (db, s) = (Db::in_memory().await, UiaSessions::default());
         let (id, _) = s
             .create(
                 &db,
@@ -556,7 +548,7 @@ mod tests {
 
     #[tokio::test]
     async fn expired_sessions_release_their_tokens() {
-        let db = db().await;
+        let db = Db::in_memory().await;
         let s = UiaSessions::new(Duration::from_secs(60));
         let old = now_ms() - 61_000;
         for id in ["expired", "registered"] {
@@ -592,7 +584,7 @@ mod tests {
 
     #[tokio::test]
     async fn sessions_past_the_bound_go_oldest_first() {
-        let db = db().await;
+        let db = Db::in_memory().await;
         for i in 0..5 {
             store_uia::create(
                 &db,

@@ -144,6 +144,16 @@ fn postgres_url(a: &PostgresArgs) -> String {
 }
 
 impl Db {
+    /// A migrated in-memory SQLite database, for unit tests of the services.
+    #[cfg(test)]
+    pub async fn in_memory() -> Db {
+        Db::connect(&Database::Sqlite {
+            path: ":memory:".into(),
+        })
+        .await
+        .expect("in-memory database")
+    }
+
     /// Closes the SQLite connections that start-up opened beyond one (each holds a thread, a
     /// page cache and prepared statements); the pool opens them again when load needs them.
     /// PostgreSQL keeps its `cp_min`.

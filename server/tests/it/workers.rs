@@ -38,6 +38,20 @@ fn on(user: &User, s: &TestServer) -> User {
     }
 }
 
+/// Alice on A and Bob on B, and a public room Alice made on A that Bob joined through B.
+async fn alice_and_bob(a: &TestServer, b: &TestServer) -> (User, User, String) {
+    let alice = a.user("alice").await;
+    let bob_b = b.user("bob").await;
+    let room = alice
+        .create_room(json!({"preset": "public_chat", "invite": [bob_b.user_id]}))
+        .await;
+    let (status, v) = bob_b
+        .post(&format!("/rooms/{}/join", enc(&room)), json!({}))
+        .await;
+    assert_eq!(status, 200, "join on B: {v}");
+    (alice, bob_b, room)
+}
+
 fn next(sync: &Value) -> String {
     sync["next_batch"].as_str().unwrap().to_string()
 }
@@ -79,16 +93,8 @@ async fn a_sync_on_one_process_wakes_for_a_send_on_another() {
     let Some((home, a, b)) = two().await else {
         return;
     };
-    let alice = a.user("alice").await;
-    let bob_b = b.user("bob").await;
-    let room = alice
-        .create_room(json!({"preset": "public_chat", "invite": [bob_b.user_id]}))
-        .await;
     // Bob joins through the other process: its room cache and the invite came from A.
-    let (status, v) = bob_b
-        .post(&format!("/rooms/{}/join", enc(&room)), json!({}))
-        .await;
-    assert_eq!(status, 200, "join on B: {v}");
+    let (alice, bob_b, room) = alice_and_bob(&a, &b).await;
     let first = bob_b.sync(None, 0).await;
     assert!(
         first["rooms"]["join"].get(&room).is_some(),
@@ -150,18 +156,7 @@ async fn concurrent_sends_on_two_processes_land_in_one_order() {
     let Some((home, a, b)) = two().await else {
         return;
     };
-    let alice = a.user("alice").await;
-    let bob_b = b.user("bob").await;
-    let room = alice
-        .create_room(json!({"preset": "public_chat", "invite": [bob_b.user_id]}))
-        .await;
-    bob_b
-        .ok(
-            Method::POST,
-            &format!("/rooms/{}/join", enc(&room)),
-            json!({}),
-        )
-        .await;
+    let (alice, bob_b, room) = alice_and_bob(&a, &b).await;
     const EACH: usize = 25;
     let send_all = |u: User, who: &'static str| {
         let room = room.clone();
@@ -346,16 +341,7 @@ async fn a_ban_on_one_process_holds_on_the_other_at_once() {
     let Some((home, a, b)) = two().await else {
         return;
     };
-    let alice = a.user("alice").await;
-    let bob_b = b.user("bob").await;
-    let room = alice.create_room(json!({"preset": "public_chat"})).await;
-    bob_b
-        .ok(
-            Method::POST,
-            &format!("/rooms/{}/join", enc(&room)),
-            json!({}),
-        )
-        .await;
+    let (alice, bob_b, room) = alice_and_bob(&a, &b).await;
     // B has the room's state cached from Bob's own sends.
     for i in 0..3 {
         bob_b.send_text(&room, &format!("b{i}"), "hello").await;
