@@ -1452,3 +1452,27 @@ key-algorithm = line { $line }: unsupported algorithm { $alg } (only ed25519 is 
 key-version = line { $line }: key version { $version } may contain only letters, digits and '_'
 key-base64 = line { $line }: the seed is not valid base64
 key-seed-length = line { $line }: the seed must be 32 bytes, found { $len }
+
+## install --workers N (src/plan/steps/workers.rs, src/doctor/checks/service.rs)
+
+q-workers-prompt = How many matrixd processes serve the server? (empty: 1)
+q-workers-explain = Several processes share the PostgreSQL database and nginx spreads clients over them (each access token stays on one); one is enough for most servers.
+val-workers = { $value } is not a number of processes ({ $range })
+plan-err-workers-sqlite = { $n } matrixd processes need PostgreSQL: with SQLite only one process can serve
+plan-err-workers-sqlite-hint = choose { $flag } for a new install, or move an existing SQLite install first with { $cmd }; or run one process ({ $one })
+plan-err-workers-proxy = { $n } matrixd processes need nginx in front: they listen on loopback ports and nginx spreads clients over them
+plan-err-workers-proxy-hint = use { $flag }, or run one process ({ $one })
+plan-err-workers-package = the installed matrixd package ({ $format }) runs one process from { $path }; { $n } processes need the services matrixctl writes
+plan-err-workers-package-hint = run one process ({ $one }), or remove the package and let matrixctl install matrixd
+plan-verb-stop = stop
+plan-retire = stop and disable: no longer one of the processes
+step-retire = stop and disable { $name }
+check-service-workers = with install --workers: every matrixd process answers /health on its port
+svc-workers-none = one process (no worker configs in { $path })
+svc-workers-ok = all { $n } processes answer /health: { $list }
+svc-workers-down = not answering /health:{" "}
+svc-worker-on = { $name } on port { $port } ({ $error })
+svc-workers-fix = restart it: { $cmd }; its log says why it stopped ({ $status })
+svc-worker-config-bad = { $path } does not load after { $config }: { $error }
+svc-workers-not-running = not running: { $names }
+svc-workers-running = all { $n } processes are running ({ $how }): { $names }

@@ -1438,3 +1438,27 @@ key-algorithm = سطر { $line }: الگوریتم پشتیبانی‌نشده�
 key-version = سطر { $line }: نسخه‌ی کلید { $version } فقط می‌تواند حرف، رقم و { CODE("_") } داشته باشد
 key-base64 = سطر { $line }: بذر (seed) کلید base64 معتبر نیست
 key-seed-length = سطر { $line }: بذر (seed) باید { CODE("32") } بایت باشد، اما { $len } بایت است
+
+## install --workers N (src/plan/steps/workers.rs, src/doctor/checks/service.rs)
+
+q-workers-prompt = سرور با چند پردازه‌ی matrixd اجرا شود؟ (خالی: ۱)
+q-workers-explain = چند پردازه یک پایگاه داده‌ی PostgreSQL را با هم به کار می‌برند و nginx کلاینت‌ها را میان آن‌ها پخش می‌کند (هر توکن دسترسی روی یک پردازه می‌ماند)؛ برای بیشتر سرورها یک پردازه بس است.
+val-workers = { $value } تعداد معتبری از پردازه‌ها نیست ({ $range })
+plan-err-workers-sqlite = { $n } پردازه‌ی matrixd به PostgreSQL نیاز دارند: با SQLite تنها یک پردازه می‌تواند سرویس دهد
+plan-err-workers-sqlite-hint = برای نصب تازه { $flag } را برگزینید، یا نصب SQLite موجود را نخست با { $cmd } منتقل کنید؛ یا یک پردازه اجرا کنید ({ $one })
+plan-err-workers-proxy = { $n } پردازه‌ی matrixd به nginx در جلوی خود نیاز دارند: روی درگاه‌های loopback گوش می‌دهند و nginx کلاینت‌ها را میان آن‌ها پخش می‌کند
+plan-err-workers-proxy-hint = از { $flag } استفاده کنید، یا یک پردازه اجرا کنید ({ $one })
+plan-err-workers-package = بسته‌ی نصب‌شده‌ی matrixd ({ $format }) یک پردازه را از { $path } اجرا می‌کند؛ { $n } پردازه به سرویس‌هایی نیاز دارند که matrixctl می‌نویسد
+plan-err-workers-package-hint = یک پردازه اجرا کنید ({ $one })، یا بسته را حذف کنید تا matrixctl خودش matrixd را نصب کند
+plan-verb-stop = توقف
+plan-retire = توقف و غیرفعال‌سازی: دیگر یکی از پردازه‌ها نیست
+step-retire = توقف و غیرفعال‌سازی { $name }
+check-service-workers = با { CODE("install --workers") }: هر پردازه‌ی matrixd روی درگاه خود به { CODE("/health") } پاسخ می‌دهد
+svc-workers-none = یک پردازه (هیچ پیکربندی worker در { $path } نیست)
+svc-workers-ok = هر { $n } پردازه به { CODE("/health") } پاسخ می‌دهند: { $list }
+svc-workers-down = به { CODE("/health") } پاسخ نمی‌دهد:{" "}
+svc-worker-on = { $name } روی درگاه { $port } ({ $error })
+svc-workers-fix = آن را دوباره راه‌اندازی کنید: { $cmd }؛ گزارش آن می‌گوید چرا متوقف شد ({ $status })
+svc-worker-config-bad = { $path } پس از { $config } بارگذاری نمی‌شود: { $error }
+svc-workers-not-running = در حال اجرا نیست: { $names }
+svc-workers-running = هر { $n } پردازه در حال اجرا هستند ({ $how }): { $names }
