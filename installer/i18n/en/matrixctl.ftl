@@ -1476,3 +1476,4 @@ svc-workers-fix = restart it: { $cmd }; its log says why it stopped ({ $status }
 svc-worker-config-bad = { $path } does not load after { $config }: { $error }
 svc-workers-not-running = not running: { $names }
 svc-workers-running = all { $n } processes are running ({ $how }): { $names }
+plan-note-workers-connections = { $n } processes open up to { $pool } database connections each ({ $total }), more than PostgreSQL's default { $key } ({ $max }) leaves room for: raise { $key } in postgresql.conf and restart PostgreSQL

@@ -1462,3 +1462,4 @@ svc-workers-fix = آن را دوباره راه‌اندازی کنید: { $cmd 
 svc-worker-config-bad = { $path } پس از { $config } بارگذاری نمی‌شود: { $error }
 svc-workers-not-running = در حال اجرا نیست: { $names }
 svc-workers-running = هر { $n } پردازه در حال اجرا هستند ({ $how }): { $names }
+plan-note-workers-connections = { $n } پردازه هر کدام تا { $pool } اتصال به پایگاه داده باز می‌کنند ({ $total })، بیش از آن‌چه { $key } پیش‌فرض PostgreSQL ({ $max }) جا دارد: { $key } را در { CODE("postgresql.conf") } بالا ببرید و PostgreSQL را دوباره راه‌اندازی کنید

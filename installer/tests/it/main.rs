@@ -15,6 +15,7 @@ mod register_user;
 mod templates;
 mod terminal;
 mod uninstall;
+mod workers;
 
 use std::process::{Command, Output};
 

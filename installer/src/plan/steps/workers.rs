@@ -16,6 +16,11 @@ use crate::facts::distro::subst;
 use crate::plan::model::{Affects, Cmd, Content, FileStep, RetireStep, Step};
 use crate::plan::workers::{self, Instance};
 
+/// The `cp_max` homeserver.yaml gives each process's database pool.
+const POOL_MAX: u32 = 10;
+/// PostgreSQL's default `max_connections`.
+const POSTGRES_DEFAULT_MAX: u32 = 100;
+
 /// How many processes the answers ask for.
 pub fn count(c: &Ctx) -> u8 {
     c.a.workers.map(|w| w.0).unwrap_or(1)
@@ -94,6 +99,18 @@ pub fn files(c: &Ctx, b: &mut Builder) -> Result<(), PlanError> {
         return Ok(());
     }
     b.dir(&workers::dir(&c.l.config_dir), 0o750, &c.user);
+    // Each process opens up to homeserver.yaml's cp_max connections.
+    let connections = u32::from(count(c)) * POOL_MAX;
+    if connections > POSTGRES_DEFAULT_MAX - 10 {
+        b.notes.push(crate::msg!(
+            "plan-note-workers-connections",
+            n = count(c),
+            pool = POOL_MAX,
+            total = connections,
+            max = POSTGRES_DEFAULT_MAX,
+            key = "max_connections"
+        ));
+    }
     for i in &instances {
         b.template(
             &i.config,
