@@ -205,6 +205,7 @@ help-install-turn-uris = A TURN URI for voice and video calls (repeatable)
 help-install-turn-secret-file = File holding the TURN server's shared secret (use-auth-secret)
 help-install-backups = Back the server up once a day into this directory (created 0700 root), with matrixctl backup
 help-install-backups-keep = How many daily backups to keep in --backups DIR (older ones are removed)
+help-install-workers = How many matrixd processes serve the server, 1 to 16 (default 1; more need PostgreSQL and nginx, which spreads clients over them)
 help-install-adopt = Adopt the existing homeserver.yaml (import-synapse's): its server name, database, public URL, registration and listeners are the answers, and it, its signing key and its secrets are never rewritten
 help-install-url-preview = Generate URL previews (private ranges are never fetched)
 about-start = Start the installed homeserver through the service manager

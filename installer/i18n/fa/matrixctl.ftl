@@ -204,6 +204,7 @@ help-install-turn-uris = یک نشانی TURN برای تماس صوتی و تص
 help-install-turn-secret-file = فایلی که رمز مشترک سرور TURN در آن است ({ CODE("use-auth-secret") })
 help-install-backups = پشتیبان‌گیری روزانه از سرور در این پوشه (با دسترسی ۰۷۰۰ و مالکیت root ساخته می‌شود)، با { CODE("matrixctl backup") }
 help-install-backups-keep = چند پشتیبان روزانه در پوشه‌ی { CODE("--backups DIR") } نگه داشته شود (قدیمی‌ترها پاک می‌شوند)
+help-install-workers = سرور با چند پردازه‌ی matrixd اجرا شود، از ۱ تا ۱۶ (پیش‌فرض ۱؛ بیشتر از آن به PostgreSQL و nginx نیاز دارد که کلاینت‌ها را میان پردازه‌ها پخش می‌کند)
 help-install-adopt = پذیرفتن homeserver.yaml موجود (نوشته‌ی { CODE("import-synapse") }): نام سرور، پایگاه داده، نشانی عمومی، ثبت‌نام و شنونده‌هایش همان پاسخ‌ها هستند، و خودش، کلید امضایش و رمزهایش هرگز بازنویسی نمی‌شوند
 help-install-url-preview = ساختن پیش‌نمایش پیوندها (نشانی‌های خصوصی هرگز باز نمی‌شوند)
 about-start = راه‌اندازی سرور خانگی نصب‌شده از راه مدیر سرویس‌ها (service manager)
