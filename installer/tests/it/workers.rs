@@ -368,6 +368,11 @@ fn issue_17_install_into_a_root_converges_from_one_process_to_three_to_two_and_b
     for k in 1..=3 {
         assert!(worker(k).is_file(), "{k}");
     }
+    // The receipt lists them, so `uninstall` removes them (after stopping every instance).
+    let receipt = std::fs::read_to_string(root.join("etc/matrixd/matrixctl-install.toml")).unwrap();
+    for f in ["/etc/systemd/system/matrixd@.service", "/etc/matrixd/workers/matrixd-3.yaml"] {
+        assert!(receipt.contains(f), "{f}:\n{receipt}");
+    }
     let saved = std::fs::read_to_string(root.join("etc/matrixd/matrixctl-answers.toml")).unwrap();
     assert!(saved.contains("workers = \"3\""), "{saved}");
 
