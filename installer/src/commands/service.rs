@@ -166,8 +166,9 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
                             .hint(tr!("hint-see", path = log.display()))
                     })?;
                 match outcome {
-                    service::Outcome::AlreadyRunning => printer
-                        .status("Running", tr!("status-already-running", name = svc.name)),
+                    service::Outcome::AlreadyRunning => {
+                        printer.status("Running", tr!("status-already-running", name = svc.name))
+                    }
                     service::Outcome::Started(how) => {
                         printer.status("Started", format!("{}: {how}", svc.name))
                     }

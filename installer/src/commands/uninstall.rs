@@ -13,7 +13,9 @@ use crate::facts;
 use crate::facts::distro::subst;
 use crate::plan::existing;
 use crate::plan::model::{Cmd, Plan};
-use crate::plan::{Layout, matrixd_service, matrixd_services, nginx_service, uninstall as removals};
+use crate::plan::{
+    Layout, matrixd_service, matrixd_services, nginx_service, uninstall as removals,
+};
 use crate::tr;
 use crate::ui::Printer;
 

@@ -18,4 +18,6 @@ pub use build::build;
 pub use layout::Layout;
 pub use model::Plan;
 pub use steps::PlanError;
-pub use steps::service::{instance_service, matrixd_service, matrixd_services, nginx_service, service_for};
+pub use steps::service::{
+    instance_service, matrixd_service, matrixd_services, nginx_service, service_for,
+};

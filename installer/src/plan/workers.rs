@@ -66,7 +66,11 @@ impl Instance {
                 true,
             ),
             None => (
-                subst(std::slice::from_ref(&d.service.unit_path), &[("svc", &service)]).remove(0),
+                subst(
+                    std::slice::from_ref(&d.service.unit_path),
+                    &[("svc", &service)],
+                )
+                .remove(0),
                 false,
             ),
         };

@@ -113,7 +113,13 @@ fn issue_17_workers_are_refused_with_sqlite_without_nginx_and_out_of_range() {
 
     // Through the binary: the flag's range, and SQLite given with the flag is not dropped.
     let dir = tempfile::tempdir().unwrap();
-    let base = ["--server-name", "example.org", "--report-stats", "no", "--dry-run"];
+    let base = [
+        "--server-name",
+        "example.org",
+        "--report-stats",
+        "no",
+        "--dry-run",
+    ];
     for bad in ["0", "17", "many"] {
         let out = run_install(dir.path(), &[&base[..], &["--workers", bad]].concat());
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
@@ -165,7 +171,13 @@ fn issue_17_workers_a_rerun_with_another_n_stops_and_removes_what_it_left() {
         let single_unit = written(&one)
             .into_iter()
             .map(|(p, _)| p)
-            .find(|p| p.to_string_lossy().contains("matrixd") && !p.starts_with(&config_dir) && (p.to_string_lossy().contains("systemd") || p.to_string_lossy().contains("rc.d") || p.to_string_lossy().contains("init.d")))
+            .find(|p| {
+                p.to_string_lossy().contains("matrixd")
+                    && !p.starts_with(&config_dir)
+                    && (p.to_string_lossy().contains("systemd")
+                        || p.to_string_lossy().contains("rc.d")
+                        || p.to_string_lossy().contains("init.d"))
+            })
             .unwrap();
         let m = result_of(&one, memory());
         let three = plan::build(&with_workers(3), &f, &m, &mut counter()).unwrap();
@@ -176,28 +188,51 @@ fn issue_17_workers_a_rerun_with_another_n_stops_and_removes_what_it_left() {
         let pos = |pred: &dyn Fn(&Step) -> bool| three.steps.iter().position(pred).unwrap();
         assert!(
             pos(&|s| matches!(s, Step::Retire(_)))
-                < pos(&|s| matches!(s, Step::Service(x) if x.name != "postgresql" && x.name.starts_with("matrixd")))
+                < pos(
+                    &|s| matches!(s, Step::Service(x) if x.name != "postgresql" && x.name.starts_with("matrixd"))
+                )
         );
 
         // Again with 3: nothing changes, nothing is stopped.
         let m = result_of(&three, m);
         let again = plan::build(&with_workers(3), &f, &m, &mut counter()).unwrap();
-        assert!(retired(&again).is_empty() && removed(&again).is_empty(), "{family}");
+        assert!(
+            retired(&again).is_empty() && removed(&again).is_empty(),
+            "{family}"
+        );
         for (p, change) in written(&again) {
             if !p.ends_with("matrixd") && !p.ends_with("matrixctl") {
-                assert!(!change.changes(), "{family}: {} changes on a re-run", p.display());
+                assert!(
+                    !change.changes(),
+                    "{family}: {} changes on a re-run",
+                    p.display()
+                );
             }
         }
 
         // 3 → 2: the third is stopped, disabled and its files go; 1 and 2 stay.
         let two = plan::build(&with_workers(2), &f, &m, &mut counter()).unwrap();
         assert_eq!(retired(&two).len(), 1, "{family}");
-        assert!(retired(&two)[0].ends_with('3'), "{family}: {:?}", retired(&two));
+        assert!(
+            retired(&two)[0].ends_with('3'),
+            "{family}: {:?}",
+            retired(&two)
+        );
         assert!(removed(&two).contains(&worker(3)), "{family}");
         assert!(!removed(&two).contains(&worker(2)), "{family}");
         let own_scripts = f.distro.service.instance_unit.is_none();
-        assert_eq!(removed(&two).len(), if own_scripts { 2 } else { 1 }, "{family}: {:?}", removed(&two));
-        let Step::Retire(r) = two.steps.iter().find(|s| matches!(s, Step::Retire(_))).unwrap() else {
+        assert_eq!(
+            removed(&two).len(),
+            if own_scripts { 2 } else { 1 },
+            "{family}: {:?}",
+            removed(&two)
+        );
+        let Step::Retire(r) = two
+            .steps
+            .iter()
+            .find(|s| matches!(s, Step::Retire(_)))
+            .unwrap()
+        else {
             unreachable!()
         };
         assert!(r.stop.argv.iter().any(|a| a.ends_with('3')), "{:?}", r.stop);
@@ -213,7 +248,10 @@ fn issue_17_workers_a_rerun_with_another_n_stops_and_removes_what_it_left() {
         if let Some(unit) = &f.distro.service.instance_unit {
             assert!(removed(&back).contains(&PathBuf::from(unit.replace("{svc}", "matrixd"))));
         }
-        assert!(written(&back).contains(&(single_unit.clone(), Change::Create)), "{family}");
+        assert!(
+            written(&back).contains(&(single_unit.clone(), Change::Create)),
+            "{family}"
+        );
         assert_eq!(started(&back), ["matrixd"], "{family}");
     }
 }
@@ -236,29 +274,50 @@ fn issue_17_each_process_config_loads_after_homeserver_yaml_with_the_servers_loa
             matrixd::config::load_files(&[plan.config_path.clone(), worker.clone()]);
         assert!(problems.0.is_empty(), "{}: {problems}", worker.display());
         let config = config.unwrap();
-        assert_eq!(config.worker_name.as_deref(), Some(format!("matrixd-{k}").as_str()));
+        assert_eq!(
+            config.worker_name.as_deref(),
+            Some(format!("matrixd-{k}").as_str())
+        );
         assert_eq!(config.listeners.len(), 1);
         let l = &config.listeners[0];
         assert_eq!(l.port, 8008 + k - 1);
         assert_eq!(l.bind_addresses, ["127.0.0.1"]);
-        assert!(l.serves(matrixd::config::Resource::Client) && l.serves(matrixd::config::Resource::Federation));
+        assert!(
+            l.serves(matrixd::config::Resource::Client)
+                && l.serves(matrixd::config::Resource::Federation)
+        );
         assert_eq!(
             config.pid_file.as_deref(),
-            Some(Path::new(&format!("{}/matrixd-{k}.pid", f.distro.paths.run_dir)))
+            Some(Path::new(&format!(
+                "{}/matrixd-{k}.pid",
+                f.distro.paths.run_dir
+            )))
         );
         ports.push(l.port);
     }
     // The nginx upstream names exactly those ports, hashed by access token.
     let site = std::fs::read_to_string(&f.distro.nginx.site).unwrap();
-    assert!(site.contains("hash $http_authorization consistent;"), "{site}");
+    assert!(
+        site.contains("hash $http_authorization consistent;"),
+        "{site}"
+    );
     for p in ports {
         assert!(site.contains(&format!("server 127.0.0.1:{p};")), "{site}");
     }
-    assert!(site.contains("proxy_pass http://matrixd_workers;"), "{site}");
+    assert!(
+        site.contains("proxy_pass http://matrixd_workers;"),
+        "{site}"
+    );
     // With one process the site proxies to the port directly, as before.
     let dir1 = tempfile::tempdir().unwrap();
     let f1 = facts_under(dir1.path(), "debian");
-    let one = plan::build(&with_workers(1), &f1, &fs, &mut matrixd::keys::random_secret).unwrap();
+    let one = plan::build(
+        &with_workers(1),
+        &f1,
+        &fs,
+        &mut matrixd::keys::random_secret,
+    )
+    .unwrap();
     apply_without_activation(&one);
     let site = std::fs::read_to_string(&f1.distro.nginx.site).unwrap();
     assert!(!site.contains("upstream") && site.contains("proxy_pass http://127.0.0.1:8008;"));
@@ -274,7 +333,9 @@ fn rendered(plan: &Plan, id: &str) -> Vec<(PathBuf, String)> {
         .iter()
         .filter_map(|s| match s {
             Step::File(f) => match &f.content {
-                Content::Template { id: i, text } if *i == id => Some((f.path.clone(), text.clone())),
+                Content::Template { id: i, text } if *i == id => {
+                    Some((f.path.clone(), text.clone()))
+                }
                 _ => None,
             },
             _ => None,
@@ -287,7 +348,10 @@ fn issue_17_the_instances_definitions_pass_systemd_analyze_and_shellcheck_and_th
     if let Some(analyze) = testkit::tool("systemd-analyze") {
         let dir = tempfile::tempdir().unwrap();
         let mut f = test_facts("debian");
-        f.distro.paths.bin = std::env::current_exe().unwrap().to_string_lossy().into_owned();
+        f.distro.paths.bin = std::env::current_exe()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let plan = plan::build(&with_workers(2), &f, &memory(), &mut counter()).unwrap();
         let units = rendered(&plan, "service/systemd-instance.service.tera");
         assert_eq!(units.len(), 1, "one template unit for every instance");
@@ -299,7 +363,10 @@ fn issue_17_the_instances_definitions_pass_systemd_analyze_and_shellcheck_and_th
             .unwrap();
         let all = format!("{}{}", stdout(&out), stderr(&out));
         let relevant: Vec<&str> = all.lines().filter(|l| l.contains("matrixd@")).collect();
-        assert!(out.status.success() && relevant.is_empty(), "systemd-analyze verify:\n{all}");
+        assert!(
+            out.status.success() && relevant.is_empty(),
+            "systemd-analyze verify:\n{all}"
+        );
     }
     if let Some(shellcheck) = testkit::tool("shellcheck") {
         for (family, shell, id) in [
@@ -307,15 +374,31 @@ fn issue_17_the_instances_definitions_pass_systemd_analyze_and_shellcheck_and_th
             ("freebsd", "sh", "service/freebsd-rc-instance.tera"),
             ("openbsd", "ksh", "service/openbsd-rc-instance.tera"),
         ] {
-            let plan = plan::build(&with_workers(2), &test_facts(family), &memory(), &mut counter()).unwrap();
+            let plan = plan::build(
+                &with_workers(2),
+                &test_facts(family),
+                &memory(),
+                &mut counter(),
+            )
+            .unwrap();
             let scripts = rendered(&plan, id);
             assert_eq!(scripts.len(), 2, "{family}: one script per instance");
             for (path, text) in scripts {
                 let dir = tempfile::tempdir().unwrap();
                 let file = dir.path().join(path.file_name().unwrap());
                 std::fs::write(&file, &text).unwrap();
-                let out = Command::new(&shellcheck).arg("-s").arg(shell).arg(&file).output().unwrap();
-                assert!(out.status.success(), "shellcheck {family}:\n{}{}\n{text}", stdout(&out), stderr(&out));
+                let out = Command::new(&shellcheck)
+                    .arg("-s")
+                    .arg(shell)
+                    .arg(&file)
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "shellcheck {family}:\n{}{}\n{text}",
+                    stdout(&out),
+                    stderr(&out)
+                );
             }
         }
     }
@@ -327,7 +410,8 @@ fn issue_17_the_instances_definitions_pass_systemd_analyze_and_shellcheck_and_th
             matrixctl::facts::parse_nginx_version(&String::from_utf8_lossy(&version.stderr));
         f.ipv6 = Path::new("/proc/net/if_inet6").exists();
         let fs = plan::existing::Fs { root: "/".into() };
-        let plan = plan::build(&with_workers(3), &f, &fs, &mut matrixd::keys::random_secret).unwrap();
+        let plan =
+            plan::build(&with_workers(3), &f, &fs, &mut matrixd::keys::random_secret).unwrap();
         apply_without_activation(&plan);
         let d = dir.path().display();
         let conf = dir.path().join("nginx-test.conf");
@@ -340,12 +424,20 @@ fn issue_17_the_instances_definitions_pass_systemd_analyze_and_shellcheck_and_th
         )
         .unwrap();
         let out = Command::new(&nginx)
-            .arg("-t").arg("-p").arg(dir.path())
-            .arg("-e").arg(dir.path().join("error.log"))
-            .arg("-c").arg(&conf)
+            .arg("-t")
+            .arg("-p")
+            .arg(dir.path())
+            .arg("-e")
+            .arg(dir.path().join("error.log"))
+            .arg("-c")
+            .arg(&conf)
             .output()
             .unwrap();
-        assert!(out.status.success(), "nginx -t rejects the upstream:\n{}", stderr(&out));
+        assert!(
+            out.status.success(),
+            "nginx -t rejects the upstream:\n{}",
+            stderr(&out)
+        );
     }
 }
 
@@ -353,7 +445,14 @@ fn issue_17_the_instances_definitions_pass_systemd_analyze_and_shellcheck_and_th
 fn issue_17_install_into_a_root_converges_from_one_process_to_three_to_two_and_back() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let flags = ["--server-name", "example.org", "--report-stats", "no", "--database", "postgres"];
+    let flags = [
+        "--server-name",
+        "example.org",
+        "--report-stats",
+        "no",
+        "--database",
+        "postgres",
+    ];
     let out = run_install(root, &flags);
     assert!(out.status.success(), "{}", stderr(&out));
     let unit = root.join("etc/systemd/system/matrixd.service");
@@ -370,7 +469,10 @@ fn issue_17_install_into_a_root_converges_from_one_process_to_three_to_two_and_b
     }
     // The receipt lists them, so `uninstall` removes them (after stopping every instance).
     let receipt = std::fs::read_to_string(root.join("etc/matrixd/matrixctl-install.toml")).unwrap();
-    for f in ["/etc/systemd/system/matrixd@.service", "/etc/matrixd/workers/matrixd-3.yaml"] {
+    for f in [
+        "/etc/systemd/system/matrixd@.service",
+        "/etc/matrixd/workers/matrixd-3.yaml",
+    ] {
         assert!(receipt.contains(f), "{f}:\n{receipt}");
     }
     let saved = std::fs::read_to_string(root.join("etc/matrixd/matrixctl-answers.toml")).unwrap();
@@ -378,18 +480,27 @@ fn issue_17_install_into_a_root_converges_from_one_process_to_three_to_two_and_b
 
     // The earlier answers carry the 3: a plain re-run changes nothing.
     let out = run_install(root, &[]);
-    assert!(stderr(&out).contains("nothing was changed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was changed"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = run_install(root, &["--workers", "2"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(worker(2).is_file() && !worker(3).exists());
-    assert!(stderr(&out).contains("Removing /etc/matrixd/workers/matrixd-3.yaml"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Removing /etc/matrixd/workers/matrixd-3.yaml"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = run_install(root, &["--workers", "1"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(unit.is_file() && !template.exists());
     assert!(!worker(1).exists() && !worker(2).exists());
-    let site = std::fs::read_to_string(root.join("etc/nginx/sites-available/matrixd.conf")).unwrap();
+    let site =
+        std::fs::read_to_string(root.join("etc/nginx/sites-available/matrixd.conf")).unwrap();
     assert!(!site.contains("upstream"), "{site}");
 }
 
@@ -447,9 +558,17 @@ fn issue_17_doctor_finds_the_processes_from_their_configs_and_names_the_one_that
     let (code, report) = doctor_json(&cfg, &["service.workers", "--distro", "debian"]);
     let (status, summary) = result(&report, "service.workers");
     assert_eq!((code, status.as_str()), (1, "fail"), "{summary}");
-    assert!(summary.contains(&format!("matrixd-3 on port {dead}")), "{summary}");
+    assert!(
+        summary.contains(&format!("matrixd-3 on port {dead}")),
+        "{summary}"
+    );
     assert!(!summary.contains("matrixd-1"), "{summary}");
-    let fix = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "service.workers").unwrap()["fix"]
+    let fix = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "service.workers")
+        .unwrap()["fix"]
         .as_str()
         .unwrap()
         .to_string();
@@ -459,13 +578,20 @@ fn issue_17_doctor_finds_the_processes_from_their_configs_and_names_the_one_that
     b.route("/health", Reply::status(503, "starting"));
     let (_, report) = doctor_json(&cfg, &["service.workers", "--distro", "debian"]);
     let (_, summary) = result(&report, "service.workers");
-    assert!(summary.contains("matrixd-2") && summary.contains("503"), "{summary}");
+    assert!(
+        summary.contains("matrixd-2") && summary.contains("503"),
+        "{summary}"
+    );
 
     // service.running judges the instances (not homeserver.yaml's pid file) once there are
     // several: without a service manager, by each one's pid file.
     if !Path::new("/run/systemd/system").exists() {
         for k in 1..=3 {
-            std::fs::write(dir.path().join(format!("matrixd-{k}.pid")), format!("{}\n", std::process::id())).unwrap();
+            std::fs::write(
+                dir.path().join(format!("matrixd-{k}.pid")),
+                format!("{}\n", std::process::id()),
+            )
+            .unwrap();
         }
         let (_, report) = doctor_json(&cfg, &["service.running", "--distro", "debian"]);
         let (status, summary) = result(&report, "service.running");

@@ -135,7 +135,11 @@ fn workers_enabled(ctx: &Ctx, d: &crate::facts::Distro, found: &[(u8, PathBuf)])
             Some((true, state)) => states.push(format!("{name}: {state}")),
             Some((false, state)) => {
                 return Outcome::warn(
-                    msg!("svc-not-enabled-state", unit = format!("{name}.service"), state = state),
+                    msg!(
+                        "svc-not-enabled-state",
+                        unit = format!("{name}.service"),
+                        state = state
+                    ),
                     format!("systemctl enable {name}"),
                 );
             }
@@ -362,7 +366,12 @@ pub(crate) fn worker_configs(ctx: &Ctx) -> (PathBuf, Vec<(u8, PathBuf)>) {
     };
     let found = crate::plan::workers::configured(&config_dir, SERVICE, Path::exists)
         .into_iter()
-        .map(|n| (n, crate::plan::workers::config_file(&config_dir, SERVICE, n)))
+        .map(|n| {
+            (
+                n,
+                crate::plan::workers::config_file(&config_dir, SERVICE, n),
+            )
+        })
         .collect();
     (crate::plan::workers::dir(&config_dir), found)
 }
@@ -423,7 +432,11 @@ fn workers_running(ctx: &Ctx, found: &[(u8, PathBuf)]) -> Outcome {
                 .and_then(|p| live_pid(&p))
                 .is_some(),
         };
-        if running { up.push(name) } else { down.push(name) }
+        if running {
+            up.push(name)
+        } else {
+            down.push(name)
+        }
     }
     if down.is_empty() {
         let how = match (&ctx.distro, manager) {
@@ -486,7 +499,12 @@ pub fn workers(ctx: &Ctx) -> Outcome {
             Ok(f) => format!("HTTP {}", f.status),
             Err(e) => e,
         };
-        bad.push(msg!("svc-worker-on", name = name, port = port, error = error));
+        bad.push(msg!(
+            "svc-worker-on",
+            name = name,
+            port = port,
+            error = error
+        ));
         restart.push(match &ctx.distro {
             Some(d) => subst(&d.service.restart, &[("svc", &instance_name(ctx, *n))]).join(" "),
             None => "matrixctl restart".to_string(),

@@ -249,7 +249,11 @@ pub fn retire(c: &Ctx, b: &mut Builder) {
     let (d, l) = (c.d, &c.l);
     if n > 1 {
         let single = std::path::PathBuf::from(
-            subst(std::slice::from_ref(&d.service.unit_path), &[("svc", &l.service)]).remove(0),
+            subst(
+                std::slice::from_ref(&d.service.unit_path),
+                &[("svc", &l.service)],
+            )
+            .remove(0),
         );
         if b.existing.exists(&single) {
             b.steps
@@ -268,8 +272,10 @@ pub fn retire(c: &Ctx, b: &mut Builder) {
         if !b.existing.exists(&i.config) && !own_definition {
             continue;
         }
-        b.steps
-            .push(retire_step(c, super::service::instance_service(c.facts, &i)));
+        b.steps.push(retire_step(
+            c,
+            super::service::instance_service(c.facts, &i),
+        ));
         remove(b, &i.config);
         if !i.shared_definition {
             remove(b, &i.definition);
