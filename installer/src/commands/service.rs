@@ -97,7 +97,12 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
                     data.to_string()
                 },
             );
-            let log = layout.log_dir.join("homeserver.log");
+            // Each process of several writes its own (`install --workers`).
+            let log = layout.log_dir.join(if services.len() > 1 {
+                "matrixd-*.log"
+            } else {
+                "homeserver.log"
+            });
             let logs = if manager && facts.distro.service.kind == "systemd" {
                 tr!(
                     "status-logs-journal",

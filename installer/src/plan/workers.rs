@@ -1,6 +1,7 @@
 //! `install --workers N`: how the N matrixd processes of one server are named and where each
 //! is described — its config (`workers/matrixd-K.yaml` beside homeserver.yaml: `worker_name`,
-//! pid file and a loopback port, the single process's port plus K-1), its service name and
+//! pid file, log config (its own log file) and a loopback port, the single process's port plus
+//! K-1), its service name and
 //! definition (from the distro's `instance` and `instance_unit`). Shared by install's plan,
 //! uninstall, `matrixctl start|stop|restart|status` and doctor, which all find the instances
 //! from the config files. Pure: what exists is read through `Existing`.
@@ -46,6 +47,9 @@ pub struct Instance {
     /// Whether `definition` serves every instance (a systemd template unit).
     pub shared_definition: bool,
     pub config: PathBuf,
+    /// Its log config (homeserver.yaml's, naming its own log file).
+    pub log_config: PathBuf,
+    pub log_file: PathBuf,
     pub port: u16,
     pub pid_file: PathBuf,
     /// Its output where matrixctl starts it without a service manager.
@@ -80,6 +84,8 @@ impl Instance {
             definition: PathBuf::from(definition),
             shared_definition,
             config: config_file(&l.config_dir, &l.service, n),
+            log_config: dir(&l.config_dir).join(format!("{worker_name}.log.config")),
+            log_file: l.log_dir.join(format!("{worker_name}.log")),
             port: base_port + u16::from(n) - 1,
             pid_file: l.run_dir.join(format!("{worker_name}.pid")),
             out_log: l.log_dir.join(format!("{worker_name}.out")),

@@ -221,9 +221,10 @@ fn issue_17_workers_a_rerun_with_another_n_stops_and_removes_what_it_left() {
         assert!(removed(&two).contains(&worker(3)), "{family}");
         assert!(!removed(&two).contains(&worker(2)), "{family}");
         let own_scripts = f.distro.service.instance_unit.is_none();
+        // Its config, its log config and (rc systems) its own script.
         assert_eq!(
             removed(&two).len(),
-            if own_scripts { 2 } else { 1 },
+            if own_scripts { 3 } else { 2 },
             "{family}: {:?}",
             removed(&two)
         );
@@ -292,6 +293,20 @@ fn issue_17_each_process_config_loads_after_homeserver_yaml_with_the_servers_loa
                 "{}/matrixd-{k}.pid",
                 f.distro.paths.run_dir
             )))
+        );
+        assert_eq!(
+            config.log_config.as_deref(),
+            Some(
+                config_dir
+                    .join(format!("workers/matrixd-{k}.log.config"))
+                    .as_path()
+            ),
+            "each process logs to its own file"
+        );
+        let (_, log_file) = matrixd::logging::read_log_config(config.log_config.as_deref());
+        assert_eq!(
+            log_file.unwrap(),
+            Path::new(&f.distro.paths.log_dir).join(format!("matrixd-{k}.log"))
         );
         ports.push(l.port);
     }
@@ -489,6 +504,11 @@ fn issue_17_install_into_a_root_converges_from_one_process_to_three_to_two_and_b
     let out = run_install(root, &["--workers", "2"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(worker(2).is_file() && !worker(3).exists());
+    assert!(
+        !root
+            .join("etc/matrixd/workers/matrixd-3.log.config")
+            .exists()
+    );
     assert!(
         stderr(&out).contains("Removing /etc/matrixd/workers/matrixd-3.yaml"),
         "{}",

@@ -1,6 +1,6 @@
-//! Step group 16: wait until each of matrixd's processes answers /health on its own port
-//! (`--workers N`), then until the client API answers through the public URL (its host
-//! resolved to this machine, trusting the certificate made here).
+//! Step group 16: wait until the client API answers through the public URL (its host resolved
+//! to this machine, trusting the certificate made here). With `--workers N` each process has
+//! already answered /health on its own port as it started (`service::start`).
 
 use super::tls::TlsFiles;
 use super::{Builder, Ctx, FEDERATION_PORT, HTTP_PORT};
@@ -9,13 +9,6 @@ use crate::plan::model::Step;
 
 pub fn health(c: &Ctx, b: &mut Builder, tls: &TlsFiles) {
     let a = c.a;
-    for i in super::workers::instances(c) {
-        b.steps.push(Step::Wait {
-            url: format!("http://127.0.0.1:{}/health", i.port),
-            connect: format!("127.0.0.1:{}", i.port),
-            ca: None,
-        });
-    }
     if c.direct_acme {
         // matrixd obtains its certificate in the background (its log says when): wait for
         // its plain listener, not for the CA.

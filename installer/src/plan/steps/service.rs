@@ -114,16 +114,24 @@ pub fn definition(c: &Ctx, b: &mut Builder) -> Result<(), PlanError> {
     Ok(())
 }
 
-/// Enable and start: matrixd (each of its processes with `--workers N`), then nginx and
-/// coturn.
+/// Enable and start: matrixd (each of its processes in turn with `--workers N`), then nginx
+/// and coturn.
 pub fn start(c: &Ctx, b: &mut Builder) {
     let d = c.d;
     match super::workers::count(c) {
         1 => b.steps.push(Step::Service(matrixd_service(c.facts))),
+        // One after the other, each answering /health before the next (re)starts: a changed
+        // config restarts them in turn, so the others keep serving, and on a first start only
+        // the first runs the migrations.
         n => {
             for k in 1..=n {
                 let i = Instance::of(d, &c.l, k, c.http_port);
                 b.steps.push(Step::Service(instance_service(c.facts, &i)));
+                b.steps.push(Step::Wait {
+                    url: format!("http://127.0.0.1:{}/health", i.port),
+                    connect: format!("127.0.0.1:{}", i.port),
+                    ca: None,
+                });
             }
         }
     }

@@ -87,12 +87,21 @@ struct WorkerCtx {
     config: String,
     path: String,
     pid_file: String,
+    log_config: String,
     port: u16,
     federation: bool,
 }
 
-/// Each process's config: its worker_name, pid file and loopback listener (the resources of
-/// homeserver.yaml's). Same directory mode and file mode and owner as homeserver.yaml.
+/// The context of `log.config.tera` (as homeserver.yaml's log config).
+#[derive(Serialize)]
+struct LogCtx {
+    server_name: String,
+    log_file: String,
+}
+
+/// Each process's config: its worker_name, pid file, log config and loopback listener (the
+/// resources of homeserver.yaml's), with the modes and owners of homeserver.yaml and its
+/// log.config.
 pub fn files(c: &Ctx, b: &mut Builder) -> Result<(), PlanError> {
     let instances = instances(c);
     if instances.is_empty() {
@@ -122,11 +131,24 @@ pub fn files(c: &Ctx, b: &mut Builder) -> Result<(), PlanError> {
                 config: s(&c.l.config),
                 path: s(&i.config),
                 pid_file: s(&i.pid_file),
+                log_config: s(&i.log_config),
                 port: i.port,
                 federation: c.a.federation.yes(),
             },
             0o600,
             &c.user,
+            Affects::Homeserver,
+        )?;
+        // Its own log file, so a log line says which process wrote it.
+        b.template(
+            &i.log_config,
+            crate::render::LOG_CONFIG,
+            &LogCtx {
+                server_name: c.a.server_name.to_string(),
+                log_file: s(&i.log_file),
+            },
+            0o644,
+            &c.root_group,
             Affects::Homeserver,
         )?;
     }
@@ -269,7 +291,7 @@ pub fn retire(c: &Ctx, b: &mut Builder) {
             shared = Some(i.definition.clone());
         }
         let own_definition = !i.shared_definition && b.existing.exists(&i.definition);
-        if !b.existing.exists(&i.config) && !own_definition {
+        if !b.existing.exists(&i.config) && !b.existing.exists(&i.log_config) && !own_definition {
             continue;
         }
         b.steps.push(retire_step(
@@ -277,6 +299,7 @@ pub fn retire(c: &Ctx, b: &mut Builder) {
             super::service::instance_service(c.facts, &i),
         ));
         remove(b, &i.config);
+        remove(b, &i.log_config);
         if !i.shared_definition {
             remove(b, &i.definition);
         }
