@@ -623,3 +623,25 @@ fn issue_17_doctor_finds_the_processes_from_their_configs_and_names_the_one_that
         assert!(summary.contains("matrixd@2"), "{summary}");
     }
 }
+
+/// The plans of re-runs that change N, as an operator reads them (English and Persian): what
+/// is stopped and disabled, what is removed, what starts.
+#[test]
+fn issue_17_the_plans_of_a_changed_n_read_in_both_languages() {
+    use matrixctl::i18n::{Lang, with_lang};
+    let f = test_facts("debian");
+    let one = plan::build(&with_workers(1), &f, &memory(), &mut counter()).unwrap();
+    let m1 = result_of(&one, memory());
+    let three = plan::build(&with_workers(3), &f, &m1, &mut counter()).unwrap();
+    let m3 = result_of(&three, m1);
+    let two = plan::build(&with_workers(2), &f, &m3, &mut counter()).unwrap();
+    let en = |p: &Plan| with_lang(Lang::En, || plan::show::render(p, false));
+    crate::install::golden("install/debian-workers-1-to-3.txt", &en(&three));
+    crate::install::golden("install/debian-workers-3-to-2.txt", &en(&two));
+    let fa = with_lang(Lang::Fa, || plan::show::render(&two, false));
+    crate::install::golden("install/debian-workers-3-to-2.fa.txt", &fa);
+    assert_eq!(en(&two).lines().count(), fa.lines().count(), "{fa}");
+    assert!(en(&two).contains("  stop       matrixd@3"), "{}", en(&two));
+    assert!(en(&two).contains("$ systemctl disable matrixd@3"), "{}", en(&two));
+    assert!(fa.contains("توقف"), "{fa}");
+}
