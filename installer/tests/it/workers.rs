@@ -642,6 +642,141 @@ fn issue_17_the_plans_of_a_changed_n_read_in_both_languages() {
     crate::install::golden("install/debian-workers-3-to-2.fa.txt", &fa);
     assert_eq!(en(&two).lines().count(), fa.lines().count(), "{fa}");
     assert!(en(&two).contains("  stop       matrixd@3"), "{}", en(&two));
-    assert!(en(&two).contains("$ systemctl disable matrixd@3"), "{}", en(&two));
+    assert!(
+        en(&two).contains("$ systemctl disable matrixd@3"),
+        "{}",
+        en(&two)
+    );
     assert!(fa.contains("توقف"), "{fa}");
+}
+
+/// Real processes on `drop`: killed, and their database dropped.
+struct Running {
+    children: Vec<std::process::Child>,
+    dbname: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        testkit::pg::drop_database_blocking(&self.dbname);
+    }
+}
+
+fn answers_health(port: u16, secs: u64) -> bool {
+    use std::io::{Read as _, Write as _};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s
+                .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            let mut reply = String::new();
+            let _ = s.read_to_string(&mut reply);
+            if reply.starts_with("HTTP/1.1 200") {
+                return true;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    false
+}
+
+/// Two real matrixd processes from the configs install writes (on a PostgreSQL database of
+/// this test, on free ports): both serve, doctor finds them from their config files, and when
+/// one stops, doctor names it and the command that restarts it.
+#[test]
+fn issue_17_real_matrixd_processes_run_from_the_installed_configs_and_doctor_sees_one_stop() {
+    let Some(matrixd) = crate::acme::matrixd_bin() else {
+        return;
+    };
+    if !testkit::pg::available() {
+        return;
+    }
+    let dbname = format!("workers_{}", std::process::id());
+    testkit::pg::create_database_blocking(
+        &dbname,
+        "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+    );
+    let mut running = Running {
+        children: Vec::new(),
+        dbname: dbname.clone(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let f = facts_under(dir.path(), "debian");
+    let fs = plan::existing::Fs { root: "/".into() };
+    let plan = plan::build(&with_workers(2), &f, &fs, &mut matrixd::keys::random_secret).unwrap();
+    apply_without_activation(&plan);
+    // This test's database, and free ports in place of 8008 and 8009 (a build machine may use
+    // them); everything else as written.
+    let hs = plan.config_path.clone();
+    let text = std::fs::read_to_string(&hs).unwrap().replace(
+        "    user: \"matrixd\"\n    dbname: \"matrixd\"\n    host: \"/var/run/postgresql\"",
+        &format!("    user: \"postgres\"\n    dbname: \"{dbname}\"\n    host: \"127.0.0.1\"\n    port: 5432"),
+    );
+    assert!(text.contains(&dbname), "{text}");
+    std::fs::write(&hs, text).unwrap();
+    let config_dir = config_dir_of(&f);
+    let mut ports = Vec::new();
+    for k in 1..=2u16 {
+        let w = config_dir.join(format!("workers/matrixd-{k}.yaml"));
+        let port = free_port();
+        let text = std::fs::read_to_string(&w).unwrap();
+        let generated = format!("  - port: {}\n", 8008 + k - 1);
+        assert!(text.contains(&generated), "{text}");
+        std::fs::write(&w, text.replace(&generated, &format!("  - port: {port}\n"))).unwrap();
+        ports.push(port);
+        // One after the other, as install starts them: the first runs the migrations.
+        let child = Command::new(&matrixd)
+            .arg("--config")
+            .arg(&hs)
+            .arg("--config")
+            .arg(&w)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        running.children.push(child);
+        let log = Path::new(&f.distro.paths.log_dir).join(format!("matrixd-{k}.log"));
+        assert!(
+            answers_health(port, 60),
+            "matrixd-{k} does not answer /health on {port}:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
+    let (code, report) = doctor_json(&hs, &["service.workers", "--distro", "debian"]);
+    let (status, summary) = result(&report, "service.workers");
+    assert_eq!((code, status.as_str()), (0, "ok"), "{summary}");
+    assert!(
+        summary.contains(&format!("matrixd-1 ({})", ports[0]))
+            && summary.contains(&format!("matrixd-2 ({})", ports[1])),
+        "{summary}"
+    );
+    // Each wrote its own pid file and log.
+    for k in 1..=2 {
+        assert!(
+            Path::new(&f.distro.paths.run_dir)
+                .join(format!("matrixd-{k}.pid"))
+                .is_file()
+        );
+        assert!(
+            Path::new(&f.distro.paths.log_dir)
+                .join(format!("matrixd-{k}.log"))
+                .is_file()
+        );
+    }
+
+    let mut second = running.children.pop().unwrap();
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let (code, report) = doctor_json(&hs, &["service.workers", "--distro", "debian"]);
+    let (status, summary) = result(&report, "service.workers");
+    assert_eq!((code, status.as_str()), (1, "fail"), "{summary}");
+    assert!(
+        summary.contains(&format!("matrixd-2 on port {}", ports[1]))
+            && !summary.contains("matrixd-1"),
+        "{summary}"
+    );
 }
