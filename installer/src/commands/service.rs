@@ -181,8 +181,40 @@ pub fn run(action: Action, args: ServiceArgs, printer: &Printer) -> Result<ExitS
                         printer.status("Restarted", format!("{}: {how}", svc.name))
                     }
                 }
+                // Several processes (re)start in turn: the next only once this one answers,
+                // so the others keep serving.
+                if services.len() > 1
+                    && let Some(port) = health_port(&facts, &svc.name)
+                {
+                    let url = format!("http://127.0.0.1:{port}/health");
+                    let ms = crate::exec::apply::wait_for(&url, &format!("127.0.0.1:{port}"), None)
+                        .map_err(|e| {
+                            CliError::failure(tr!("err-cannot-start", name = svc.name))
+                                .cause(e)
+                                .hint(tr!("hint-see", path = log.display()))
+                        })?;
+                    printer.status("Ready", tr!("exec-ready", url = url, ms = ms));
+                }
             }
             Ok(ExitStatus::Success)
         }
     }
+}
+
+/// The port of the process whose service is `name` (`install --workers N`), from its config
+/// file's first listener.
+fn health_port(facts: &crate::facts::Facts, name: &str) -> Option<u16> {
+    let l = Layout::of(facts);
+    let fs = crate::plan::existing::Fs { root: "/".into() };
+    let i = crate::plan::workers::existing(&facts.distro, &l, 0, &fs)
+        .into_iter()
+        .find(|i| i.service == name)?;
+    let top = matrixd::config::read_top_level(&[i.config]).ok()?;
+    let port = top
+        .get("listeners")?
+        .as_sequence()?
+        .first()?
+        .get("port")?
+        .as_u64()?;
+    u16::try_from(port).ok()
 }
