@@ -1478,3 +1478,7 @@ svc-worker-config-bad = { $path } does not load after { $config }: { $error }
 svc-workers-not-running = not running: { $names }
 svc-workers-running = all { $n } processes are running ({ $how }): { $names }
 plan-note-workers-connections = { $n } processes open up to { $pool } database connections each ({ $total }), more than PostgreSQL's default { $key } ({ $max }) leaves room for: raise { $key } in postgresql.conf and restart PostgreSQL
+ngx-upstream-wrong-port = upstream { $name } sends to port { $port }, where no matrixd process listens
+ngx-upstream-missing = upstream { $name } leaves out { $worker } (port { $port })
+ngx-upstream-no-hash = upstream { $name } has no { $directive }: a client's requests would move between processes
+ngx-upstream-fix = re-run { $cmd } to write the site again, or give upstream one { $directive } per matrixd process

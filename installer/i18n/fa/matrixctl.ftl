@@ -1464,3 +1464,7 @@ svc-worker-config-bad = { $path } پس از { $config } بارگذاری نمی�
 svc-workers-not-running = در حال اجرا نیست: { $names }
 svc-workers-running = هر { $n } پردازه در حال اجرا هستند ({ $how }): { $names }
 plan-note-workers-connections = { $n } پردازه هر کدام تا { $pool } اتصال به پایگاه داده باز می‌کنند ({ $total })، بیش از آن‌چه { $key } پیش‌فرض PostgreSQL ({ $max }) جا دارد: { $key } را در { CODE("postgresql.conf") } بالا ببرید و PostgreSQL را دوباره راه‌اندازی کنید
+ngx-upstream-wrong-port = upstream { $name } به درگاه { $port } می‌فرستد که هیچ پردازه‌ی matrixd روی آن گوش نمی‌دهد
+ngx-upstream-missing = upstream { $name } پردازه‌ی { $worker } (درگاه { $port }) را از قلم انداخته است
+ngx-upstream-no-hash = upstream { $name } دستور { $directive } را ندارد: درخواست‌های یک کلاینت میان پردازه‌ها جابه‌جا می‌شوند
+ngx-upstream-fix = { $cmd } را دوباره اجرا کنید تا سایت از نو نوشته شود، یا برای هر پردازه‌ی matrixd یک { $directive } در upstream بگذارید

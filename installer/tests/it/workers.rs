@@ -780,3 +780,59 @@ fn issue_17_real_matrixd_processes_run_from_the_installed_configs_and_doctor_see
         "{summary}"
     );
 }
+
+/// doctor's nginx.proxy reads the upstream: every process's port in it, none else, hashed by
+/// access token; a site that leaves one out or drops the hash is a warning that says so.
+#[test]
+fn issue_17_doctor_checks_the_nginx_upstream_against_the_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = facts_under(dir.path(), "debian");
+    let fs = plan::existing::Fs { root: "/".into() };
+    let plan = plan::build(&with_workers(2), &f, &fs, &mut matrixd::keys::random_secret).unwrap();
+    apply_without_activation(&plan);
+    let hs = plan.config_path.clone();
+    let site = PathBuf::from(&f.distro.nginx.site);
+    let check = || {
+        let (_, report) = doctor_json(
+            &hs,
+            &[
+                "nginx.proxy",
+                "--distro",
+                "debian",
+                "--nginx-site",
+                site.to_str().unwrap(),
+            ],
+        );
+        result(&report, "nginx.proxy")
+    };
+    let (status, summary) = check();
+    assert_eq!(status, "ok", "{summary}");
+    assert!(summary.contains("http://matrixd_workers"), "{summary}");
+
+    let text = std::fs::read_to_string(&site).unwrap();
+    std::fs::write(
+        &site,
+        text.replace(
+            "    server 127.0.0.1:8009;\n",
+            "    server 127.0.0.1:9999;\n",
+        ),
+    )
+    .unwrap();
+    let (status, summary) = check();
+    assert_eq!(status, "warn", "{summary}");
+    assert!(
+        summary.contains("leaves out matrixd-2 (port 8009)") && summary.contains("port 9999"),
+        "{summary}"
+    );
+    std::fs::write(
+        &site,
+        text.replace("    hash $http_authorization consistent;\n", ""),
+    )
+    .unwrap();
+    let (status, summary) = check();
+    assert_eq!(status, "warn", "{summary}");
+    assert!(
+        summary.contains("hash $http_authorization consistent;"),
+        "{summary}"
+    );
+}

@@ -390,7 +390,7 @@ fn instance_name(ctx: &Ctx, n: u8) -> String {
 
 /// A process's config: homeserver.yaml (as loaded) and then its own file, through the server's
 /// loader, as its service reads them.
-fn worker_config(ctx: &Ctx, file: &Path) -> Result<matrixd::config::Config, Text> {
+pub(crate) fn worker_config(ctx: &Ctx, file: &Path) -> Result<matrixd::config::Config, Text> {
     let mut paths = ctx.loaded.paths.clone();
     paths.push(file.to_path_buf());
     match matrixd::config::load_files(&paths) {
