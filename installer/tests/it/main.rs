@@ -5,7 +5,7 @@ mod acme;
 mod doctor;
 mod doctor_config;
 mod doctor_net;
-mod doctor_service;
+pub(crate) mod doctor_service;
 mod doctor_support;
 mod doctor_tls;
 mod generate_config;

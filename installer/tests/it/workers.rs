@@ -836,3 +836,75 @@ fn issue_17_doctor_checks_the_nginx_upstream_against_the_processes() {
         "{summary}"
     );
 }
+
+/// `restore` over an install with several processes refuses while any of them runs (each has
+/// its own pid file, named in its config beside homeserver.yaml), not only the single one.
+#[test]
+fn issue_17_restore_refuses_while_any_process_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let fs = plan::existing::Fs { root: "/".into() };
+    // A backup of a one-process SQLite server.
+    let src = dir.path().join("src");
+    let fa = facts_under(&src, "debian");
+    let plan_a = plan::build(
+        &crate::install::answer_set("basic"),
+        &fa,
+        &fs,
+        &mut matrixd::keys::random_secret,
+    )
+    .unwrap();
+    apply_without_activation(&plan_a);
+    crate::doctor_service::migrated_sqlite(
+        &Path::new(&fa.distro.paths.data_dir).join("homeserver.db"),
+    );
+    let archive = dir.path().join("backup.tar.gz");
+    let out = crate::matrixctl()
+        .args(["backup", "--quiet", "--config"])
+        .arg(&plan_a.config_path)
+        .arg("--to")
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Restored over an install of two processes, the second of which runs.
+    let dst = dir.path().join("dst");
+    let fb = facts_under(&dst, "debian");
+    let plan_b = plan::build(
+        &with_workers(2),
+        &fb,
+        &fs,
+        &mut matrixd::keys::random_secret,
+    )
+    .unwrap();
+    apply_without_activation(&plan_b);
+    let pid_file = Path::new(&fb.distro.paths.run_dir).join("matrixd-2.pid");
+    std::fs::write(&pid_file, format!("{}\n", std::process::id())).unwrap();
+    let restore = || {
+        crate::matrixctl()
+            .arg("restore")
+            .arg(&archive)
+            .arg("--config-path")
+            .arg(&plan_b.config_path)
+            .arg("--data-directory")
+            .arg(dst.join("restored-data"))
+            .arg("--force")
+            .output()
+            .unwrap()
+    };
+    let out = restore();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("matrixd is running (pid {})", std::process::id())),
+        "{}",
+        stderr(&out)
+    );
+    // Not running: the refusal is gone (whatever the restore then does).
+    std::fs::remove_file(&pid_file).unwrap();
+    let out = restore();
+    assert!(
+        !stderr(&out).contains("matrixd is running"),
+        "{}",
+        stderr(&out)
+    );
+}
