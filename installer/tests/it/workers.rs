@@ -182,7 +182,11 @@ fn issue_17_workers_a_rerun_with_another_n_stops_and_removes_what_it_left() {
         let m = result_of(&one, memory());
         let three = plan::build(&with_workers(3), &f, &m, &mut counter()).unwrap();
         assert_eq!(retired(&three), ["matrixd"], "{family}");
-        assert_eq!(removed(&three), [single_unit.clone()], "{family}");
+        assert_eq!(
+            removed(&three),
+            std::slice::from_ref(&single_unit),
+            "{family}"
+        );
         assert_eq!(started(&three).len(), 3, "{family}: {:?}", started(&three));
         // The retired service stops before any instance starts.
         let pos = |pred: &dyn Fn(&Step) -> bool| three.steps.iter().position(pred).unwrap();
