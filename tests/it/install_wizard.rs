@@ -45,6 +45,7 @@ fn first_answers() -> Vec<(&'static str, &'static str)> {
     vec![
         ("Server name (the part after ':'", "wizard.example"),
         ("Database", "j"), // postgres
+        ("How many matrixd processes", ""), // asked with PostgreSQL only; Enter: one
         ("Reverse proxy", ""),
         ("TLS certificate", ""),
         (
@@ -73,6 +74,7 @@ fn second_answers() -> Vec<(&'static str, &'static str)> {
             "",
         ),
         ("Database", ""),
+        ("How many matrixd processes", ""),
         ("Reverse proxy", ""),
         ("TLS certificate", ""),
         ("Public client URL [https://matrix.wizard.example", ""),

@@ -12,7 +12,8 @@ pub mod values;
 use define::{answers, answers_ty, given_ty, or_default, to_answers, to_given};
 pub use values::{
     AbsPath, AcmeDirectory, BaseUrl, Count, Database, Email, EmailFrom, Kind, LETS_ENCRYPT,
-    LETS_ENCRYPT_STAGING, Port, Proxy, Registration, ServerName, Text, Tls, TurnUri, YesNo,
+    LETS_ENCRYPT_STAGING, Port, Proxy, Registration, ServerName, Text, Tls, TurnUri, Workers,
+    YesNo,
 };
 
 /// One question of `QUESTIONS`.
@@ -138,6 +139,17 @@ answers! {
         required: false,
         default: |_| Some(Database::Sqlite),
         applies: always,
+    },
+    /// How many matrixd processes serve the server, 1 to 16 (default 1; more need PostgreSQL and nginx, which spreads clients over them).
+    workers: Workers, opt {
+        value_name: "N",
+        prompt: "How many matrixd processes serve the server? (empty: 1)",
+        explain: "Several processes share the PostgreSQL database and nginx spreads clients over them (each access token stays on one); one is enough for most servers.",
+        required: false,
+        default: none,
+        // Asked with PostgreSQL only; kept when given with SQLite, so the planner refuses
+        // it by name instead of silently running one process.
+        applies: |a| a.database == Some(Database::Postgres) || a.workers.is_some_and(|n| n.0 > 1),
     },
     /// The reverse proxy in front of matrixd.
     proxy: Proxy, one {

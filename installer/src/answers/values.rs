@@ -378,3 +378,33 @@ impl FromStr for Count {
 }
 
 impl Value for Count {}
+
+/// How many matrixd processes serve the server (`--workers N`): 1 to `Workers::MAX`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Workers(pub u8);
+
+impl Workers {
+    pub const MAX: u8 = 16;
+}
+
+impl fmt::Display for Workers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for Workers {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.parse::<u8>() {
+            Ok(n) if (1..=Workers::MAX).contains(&n) => Ok(Workers(n)),
+            _ => Err(crate::tr!(
+                "val-workers",
+                value = format!("{s:?}"),
+                range = format!("1-{}", Workers::MAX)
+            )),
+        }
+    }
+}
+
+impl Value for Workers {}

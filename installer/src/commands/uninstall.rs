@@ -13,7 +13,9 @@ use crate::facts;
 use crate::facts::distro::subst;
 use crate::plan::existing;
 use crate::plan::model::{Cmd, Plan};
-use crate::plan::{Layout, matrixd_service, nginx_service, uninstall as removals};
+use crate::plan::{
+    Layout, matrixd_service, matrixd_services, nginx_service, uninstall as removals,
+};
 use crate::tr;
 use crate::ui::Printer;
 
@@ -63,17 +65,23 @@ pub fn run(args: UninstallArgs, printer: &Printer) -> Result<ExitStatus, CliErro
     let fail = |what: String| move |e: String| CliError::failure(what.clone()).cause(e);
     let sub = |argv: &[String], svc: &str| Cmd::new(subst(argv, &[("svc", svc)]));
 
-    // The homeserver.
-    let svc = matrixd_service(&facts);
-    if service::stop(&svc, &sub(&d.service.stop, &svc.name))
-        .map_err(fail(tr!("err-cannot-stop", name = svc.name)))?
-    {
-        printer.status("Stopped", &svc.name);
-    }
-    if service::manager_running(&svc) {
-        for c in &d.service.disable {
-            let _ = system::run(&sub(c, &svc.name));
+    // The homeserver: its one process, or each of them (`install --workers N`, found from
+    // their config files).
+    let services = matrixd_services(&facts, Path::new("/"));
+    for svc in &services {
+        if service::stop(svc, &sub(&d.service.stop, &svc.name))
+            .map_err(fail(tr!("err-cannot-stop", name = svc.name)))?
+        {
+            printer.status("Stopped", &svc.name);
         }
+        if service::manager_running(svc) {
+            for c in &d.service.disable {
+                let _ = system::run(&sub(c, &svc.name));
+            }
+        }
+    }
+    let svc = matrixd_service(&facts);
+    if service::manager_running(&svc) {
         // The certificate renewal timer (--tls acme) and the backup timer (--backups), if
         // install enabled them.
         for timer in [&d.renewal.timer, &d.backup.timer] {

@@ -129,6 +129,12 @@ pub fn all() -> Vec<CheckDef> {
             service::running
         ),
         def!(
+            "service.workers",
+            Service,
+            "with install --workers: every matrixd process answers /health on its port",
+            service::workers
+        ),
+        def!(
             "service.listeners",
             Service,
             "every configured listener accepts connections",

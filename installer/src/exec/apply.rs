@@ -53,6 +53,7 @@ fn describe(step: &Step) -> String {
         Step::Symlink { link, .. } => tr!("step-symlink", path = link.display()),
         Step::Include { file, .. } => tr!("step-include", path = file.display()),
         Step::Service(s) => tr!("step-service", name = s.name),
+        Step::Retire(r) => tr!("step-retire", name = r.service.name),
         Step::Wait { url, .. } => tr!("step-wait", url = url),
         Step::Acme { acme, .. } => tr!("step-acme", names = acme.names.join(", ")),
         Step::Append { file, what, .. } => {
@@ -538,6 +539,17 @@ impl Run<'_> {
                     service::Outcome::Reloaded(how) => {
                         self.status("Reloading", format!("{}: {how}", s.name));
                         self.report.changed.push(format!("reloaded {}", s.name));
+                    }
+                }
+            }
+            Step::Retire(r) => {
+                if service::stop(&r.service, &r.stop)? {
+                    self.changed("Stopped", r.service.name.clone(), Affects::Nothing);
+                }
+                if service::manager_running(&r.service) {
+                    for c in &r.disable {
+                        // Not enabled (or never installed) is as good as disabled.
+                        let _ = system::run(c);
                     }
                 }
             }

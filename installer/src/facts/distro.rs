@@ -94,6 +94,14 @@ pub struct ServiceManager {
     pub reload: Vec<String>,
     pub is_active: Vec<String>,
     pub status: Vec<String>,
+    /// The name of matrixd's instance `{n}` when several processes serve (`install --workers
+    /// N`), from the service name `{svc}`: a name the manager accepts (systemd `{svc}@{n}`,
+    /// OpenRC `{svc}.{n}`, the BSDs' rc, whose names are shell variables, `{svc}_{n}`).
+    pub instance: String,
+    /// One definition every instance runs from (a systemd template unit, `{svc}@.service`);
+    /// absent: each instance has its own, at `unit_path` under its instance name.
+    #[serde(default)]
+    pub instance_unit: Option<String>,
     /// How to start a packaged service (PostgreSQL) when the manager is not running.
     #[serde(default)]
     pub fallback_start: Option<Vec<String>>,

@@ -18,6 +18,7 @@ pub fn build(
     let c = Ctx::new(a, facts);
     let mut b = Builder::new(existing, new_secret);
     steps::adopt::check(&c)?;
+    steps::workers::check(&c)?;
 
     steps::package::package(&c, &mut b)?;
     steps::packages::packages(&c, &mut b);
@@ -36,6 +37,7 @@ pub fn build(
         None => steps::config::config(&c, &mut b, secrets.as_ref(), &tls, turn.as_ref())?,
         Some(_) => steps::adopt::keep(&c, &mut b)?,
     }
+    steps::workers::files(&c, &mut b)?;
     if c.nginx {
         steps::well_known::well_known(&c, &mut b)?;
         steps::nginx::nginx(&c, &mut b, &tls)?;
@@ -46,6 +48,7 @@ pub fn build(
         steps::coturn::coturn(&c, &mut b, turn.as_ref())?;
     }
     steps::service::definition(&c, &mut b)?;
+    steps::workers::retire(&c, &mut b);
     steps::answers_file::answers_file(&c, &mut b);
     steps::service::start(&c, &mut b);
     steps::acme::obtain(&c, &mut b, &tls);

@@ -12,9 +12,12 @@ pub mod show;
 pub mod steps;
 pub mod tls;
 pub mod uninstall;
+pub mod workers;
 
 pub use build::build;
 pub use layout::Layout;
 pub use model::Plan;
 pub use steps::PlanError;
-pub use steps::service::{matrixd_service, nginx_service, service_for};
+pub use steps::service::{
+    instance_service, matrixd_service, matrixd_services, nginx_service, service_for,
+};

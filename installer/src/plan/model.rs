@@ -163,6 +163,14 @@ pub struct ServiceStep {
     pub direct: Direct,
 }
 
+/// A service to stop (if it runs) and disable (errors ignored: it may never have been enabled).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetireStep {
+    pub service: ServiceStep,
+    pub stop: Cmd,
+    pub disable: Vec<Cmd>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// Install the packages not already installed.
@@ -219,6 +227,9 @@ pub enum Step {
     },
     /// Enable and start (or restart/reload when something it depends on changed).
     Service(ServiceStep),
+    /// Stop and disable a service the install no longer runs (a matrixd process beyond
+    /// `--workers N`, or the single process replaced by several, or the reverse).
+    Retire(RetireStep),
     /// A certificate from an ACME CA, obtained now if it is due (`exec::acme`), then nginx
     /// reloaded when it changed.
     Acme {
@@ -284,6 +295,7 @@ impl Step {
                 | Step::User { .. }
                 | Step::Run { .. }
                 | Step::Service(_)
+                | Step::Retire(_)
                 | Step::Acme { .. }
                 | Step::Wait { .. }
         )

@@ -21,6 +21,7 @@ fn verb(v: &str) -> String {
         "service" => tr!("plan-verb-service"),
         "remove" => tr!("plan-verb-remove"),
         "wait" => tr!("plan-verb-wait"),
+        "stop" => tr!("plan-verb-stop"),
         other => other.to_string(),
     }
 }
@@ -250,6 +251,12 @@ pub fn render(plan: &Plan, skip_activation: bool) -> String {
                     ),
                     Direct::Unavailable => Ok(()),
                 };
+            }
+            Step::Retire(r) => {
+                line(&mut out, "stop", &r.service.name, tr!("plan-retire"));
+                for c in std::iter::once(&r.stop).chain(&r.disable) {
+                    command(&mut out, "$ ", c);
+                }
             }
             Step::Append { file, what, .. } => {
                 line(

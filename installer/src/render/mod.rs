@@ -21,6 +21,13 @@ pub const SERVICE_SYSTEMD: TemplateId = TemplateId("service/systemd.service.tera
 pub const SERVICE_OPENRC: TemplateId = TemplateId("service/openrc.tera");
 pub const SERVICE_FREEBSD: TemplateId = TemplateId("service/freebsd-rc.tera");
 pub const SERVICE_OPENBSD: TemplateId = TemplateId("service/openbsd-rc.tera");
+/// `install --workers N`: each process's config, and the service definitions of the instances.
+pub const WORKER_YAML: TemplateId = TemplateId("workers/worker.yaml.tera");
+pub const SERVICE_SYSTEMD_INSTANCE: TemplateId =
+    TemplateId("service/systemd-instance.service.tera");
+pub const SERVICE_OPENRC_INSTANCE: TemplateId = TemplateId("service/openrc-instance.tera");
+pub const SERVICE_FREEBSD_INSTANCE: TemplateId = TemplateId("service/freebsd-rc-instance.tera");
+pub const SERVICE_OPENBSD_INSTANCE: TemplateId = TemplateId("service/openbsd-rc-instance.tera");
 pub const COTURN_CONF: TemplateId = TemplateId("coturn/turnserver.conf.tera");
 pub const ACME_RENEW: TemplateId = TemplateId("acme/renew.toml.tera");
 pub const ACME_SERVICE: TemplateId = TemplateId("acme/renew-certs.service.tera");
@@ -78,6 +85,26 @@ pub const TEMPLATES: &[(TemplateId, &str)] = &[
     (
         SERVICE_OPENBSD,
         include_str!("../../../templates/service/openbsd-rc.tera"),
+    ),
+    (
+        WORKER_YAML,
+        include_str!("../../../templates/workers/worker.yaml.tera"),
+    ),
+    (
+        SERVICE_SYSTEMD_INSTANCE,
+        include_str!("../../../templates/service/systemd-instance.service.tera"),
+    ),
+    (
+        SERVICE_OPENRC_INSTANCE,
+        include_str!("../../../templates/service/openrc-instance.tera"),
+    ),
+    (
+        SERVICE_FREEBSD_INSTANCE,
+        include_str!("../../../templates/service/freebsd-rc-instance.tera"),
+    ),
+    (
+        SERVICE_OPENBSD_INSTANCE,
+        include_str!("../../../templates/service/openbsd-rc-instance.tera"),
     ),
     (
         COTURN_CONF,

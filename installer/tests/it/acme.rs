@@ -602,7 +602,7 @@ fn issue_19_acme_certificates_from_pebble_through_nginx_renewed_and_kept_on_fail
 }
 
 /// matrixd, built beside matrixctl (`cargo build --workspace --bins`; scripts/test.sh does).
-fn matrixd_bin() -> Option<PathBuf> {
+pub(crate) fn matrixd_bin() -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_BIN_EXE_matrixctl")).with_file_name("matrixd");
     if path.is_file() {
         return Some(path);

@@ -77,7 +77,7 @@ fn service_client_versions_answers_locally_or_fails() {
 }
 
 /// An SQLite database with the server's schema, as matrixd leaves it.
-fn migrated_sqlite(path: &Path) {
+pub(crate) fn migrated_sqlite(path: &Path) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let opts = sqlx::sqlite::SqliteConnectOptions::new()

@@ -24,17 +24,18 @@ const ANSWER_SETS: &[&str] = &[
     "acme",
     "acme-direct",
     "backups",
+    "workers",
 ];
 
-fn manifest() -> PathBuf {
+pub(crate) fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn golden(name: &str, actual: &str) {
+pub(crate) fn golden(name: &str, actual: &str) {
     testkit::golden(&manifest().join("tests/golden"), name, actual);
 }
 
-fn test_facts(family: &str) -> Facts {
+pub(crate) fn test_facts(family: &str) -> Facts {
     Facts {
         os: facts::OsInfo::default(),
         distro: distro::by_name(family).unwrap(),
@@ -47,14 +48,14 @@ fn test_facts(family: &str) -> Facts {
     }
 }
 
-fn answer_set(name: &str) -> Answers {
+pub(crate) fn answer_set(name: &str) -> Answers {
     let given =
         answers::file::load(&manifest().join(format!("tests/fixtures/answers/{name}.toml")))
             .unwrap();
     Answers::from_given(&wizard::complete(&given, false).unwrap()).unwrap()
 }
 
-fn counter() -> impl FnMut() -> String {
+pub(crate) fn counter() -> impl FnMut() -> String {
     let mut n = 0;
     move || {
         n += 1;
@@ -62,7 +63,7 @@ fn counter() -> impl FnMut() -> String {
     }
 }
 
-fn memory() -> Memory {
+pub(crate) fn memory() -> Memory {
     let mut m = Memory::default();
     m.files
         .insert("/root/smtp-pass".into(), b"smtp-hunter2\n".to_vec());
@@ -436,6 +437,9 @@ pub fn facts_under(dir: &Path, family: &str) -> Facts {
     if let Some(l) = &mut d.nginx.enable_link {
         p(l);
     }
+    if let Some(u) = &mut d.service.instance_unit {
+        p(u);
+    }
     // The renewal and backup schedules' files too (a test applying the plan must not write
     // into this machine's /etc).
     for sched in [&mut d.renewal, &mut d.backup] {
@@ -452,7 +456,7 @@ pub fn facts_under(dir: &Path, family: &str) -> Facts {
     f
 }
 
-fn apply_without_activation(plan: &Plan) {
+pub(crate) fn apply_without_activation(plan: &Plan) {
     let (printer, _) = matrixctl::ui::Printer::buffer();
     matrixctl::exec::apply::apply(
         plan,
@@ -666,7 +670,7 @@ fn the_shell_service_scripts_pass_shellcheck() {
     }
 }
 
-fn run_install(root: &Path, extra: &[&str]) -> std::process::Output {
+pub(crate) fn run_install(root: &Path, extra: &[&str]) -> std::process::Output {
     matrixctl()
         .args(["install", "--root"])
         .arg(root)
@@ -676,7 +680,7 @@ fn run_install(root: &Path, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+pub(crate) fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     fn walk(p: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
         for e in std::fs::read_dir(p).unwrap().filter_map(Result::ok) {
             let path = e.path();

@@ -5,7 +5,7 @@ mod acme;
 mod doctor;
 mod doctor_config;
 mod doctor_net;
-mod doctor_service;
+pub(crate) mod doctor_service;
 mod doctor_support;
 mod doctor_tls;
 mod generate_config;
@@ -15,6 +15,7 @@ mod register_user;
 mod templates;
 mod terminal;
 mod uninstall;
+mod workers;
 
 use std::process::{Command, Output};
 

@@ -230,15 +230,26 @@ pub fn run(args: RestoreArgs, printer: &Printer) -> Result<ExitStatus, CliError>
             )));
         }
     }
-    if places.new_config.is_file()
-        && let Ok(c) = super::load_config(std::slice::from_ref(&places.new_config))
-        && let Some(pid) = c
-            .pid_file
-            .as_deref()
-            .and_then(crate::facts::probe::live_pid)
-    {
-        return Err(CliError::failure(tr!("err-migrate-running-pid", pid = pid))
-            .hint(tr!("hint-migrate-kill", cmd = format!("kill {pid}"))));
+    // The server, or any of its processes (`install --workers N`: each has its own pid file,
+    // in its config file beside homeserver.yaml).
+    if places.new_config.is_file() {
+        let config_dir = places.new_config.parent().unwrap_or(Path::new("/"));
+        let workers = crate::plan::workers::configured(config_dir, "matrixd", Path::exists)
+            .into_iter()
+            .map(|n| crate::plan::workers::config_file(config_dir, "matrixd", n));
+        let configs = std::iter::once(vec![places.new_config.clone()])
+            .chain(workers.map(|w| vec![places.new_config.clone(), w]));
+        for files in configs {
+            if let Ok(c) = super::load_config(&files)
+                && let Some(pid) = c
+                    .pid_file
+                    .as_deref()
+                    .and_then(crate::facts::probe::live_pid)
+            {
+                return Err(CliError::failure(tr!("err-migrate-running-pid", pid = pid))
+                    .hint(tr!("hint-migrate-kill", cmd = format!("kill {pid}"))));
+            }
+        }
     }
 
     let renames = places.renames(&manifest);

@@ -1,6 +1,8 @@
 //! nginx in front of matrixd: `nginx -t` passes, the site forwards /_matrix and
-//! /_synapse/client to a matrixd listener (with no URI part, so paths reach it unchanged), and
-//! client_max_body_size allows max_upload_size. Reads the site file the distro data names.
+//! /_synapse/client to a matrixd listener (with no URI part, so paths reach it unchanged) or to
+//! an upstream over every matrixd process (`install --workers N`: each process's port, hashed by
+//! access token), and client_max_body_size allows max_upload_size. Reads the site file the
+//! distro data names.
 
 use std::path::PathBuf;
 
@@ -39,11 +41,21 @@ pub fn directive(text: &str, name: &str) -> Vec<String> {
 
 /// `(pattern, body)` of every location block.
 pub fn locations(text: &str) -> Vec<(String, String)> {
+    blocks(text, "location")
+}
+
+/// `(name, body)` of every upstream block (`install --workers N`: matrixd's processes).
+pub fn upstreams(text: &str) -> Vec<(String, String)> {
+    blocks(text, "upstream")
+}
+
+/// `(what follows the keyword, body)` of every `KEYWORD … { … }` block.
+fn blocks(text: &str, keyword: &str) -> Vec<(String, String)> {
     let t = strip_comments(text);
     let mut out = Vec::new();
     let mut rest = t.as_str();
-    while let Some(i) = rest.find("location") {
-        let after = &rest[i + "location".len()..];
+    while let Some(i) = rest.find(keyword) {
+        let after = &rest[i + keyword.len()..];
         let boundary_ok = i == 0
             || rest[..i].ends_with(|c: char| c.is_whitespace() || c == '{' || c == ';' || c == '}');
         let Some(open) = after.find('{') else { break };
@@ -72,6 +84,78 @@ pub fn locations(text: &str) -> Vec<(String, String)> {
         rest = &body_start[end.min(body_start.len())..];
     }
     out
+}
+
+/// What is wrong with the upstream `name` matrixd's locations forward to: a server port no
+/// matrixd process listens on, a process (`install --workers N`) it leaves out, or (several
+/// processes) no hashing by access token.
+fn upstream_problems(ctx: &Ctx, name: &str, body: &str) -> Vec<Text> {
+    let servers: Vec<u16> = directive(body, "server")
+        .iter()
+        .filter_map(|s| {
+            s.split_whitespace()
+                .next()?
+                .rsplit(':')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    let (_, workers) = super::service::worker_configs(ctx);
+    let processes: Vec<(String, Vec<u16>)> = if workers.is_empty() {
+        ctx.loaded
+            .config
+            .iter()
+            .map(|c| {
+                (
+                    "matrixd".to_string(),
+                    c.listeners.iter().map(|l| l.port).collect(),
+                )
+            })
+            .collect()
+    } else {
+        workers
+            .iter()
+            .filter_map(|(n, file)| {
+                let c = super::service::worker_config(ctx, file).ok()?;
+                Some((
+                    crate::plan::workers::worker_name("matrixd", *n),
+                    c.listeners.iter().map(|l| l.port).collect(),
+                ))
+            })
+            .collect()
+    };
+    let mut problems = Vec::new();
+    if processes.is_empty() {
+        return problems;
+    }
+    for port in &servers {
+        if !processes.iter().any(|(_, ports)| ports.contains(port)) {
+            problems.push(msg!("ngx-upstream-wrong-port", name = name, port = port));
+        }
+    }
+    for (worker, ports) in &processes {
+        if !ports.iter().any(|p| servers.contains(p)) {
+            problems.push(msg!(
+                "ngx-upstream-missing",
+                name = name,
+                worker = worker,
+                port = ports.first().copied().unwrap_or_default()
+            ));
+        }
+    }
+    if workers.len() > 1
+        && !directive(body, "hash")
+            .iter()
+            .any(|h| h.contains("$http_authorization"))
+    {
+        problems.push(msg!(
+            "ngx-upstream-no-hash",
+            name = name,
+            directive = "hash $http_authorization consistent;"
+        ));
+    }
+    problems
 }
 
 fn nginx_binary() -> Option<PathBuf> {
@@ -155,6 +239,7 @@ pub fn proxy(ctx: &Ctx) -> Outcome {
         );
     };
     let mut problems: Vec<Text> = Vec::new();
+    let mut upstream_fix = false;
     if forwarding("/_synapse/client").is_none() {
         problems.push(msg!("ngx-no-synapse-client", prefix = "/_synapse/client"));
     }
@@ -165,7 +250,14 @@ pub fn proxy(ctx: &Ctx) -> Outcome {
                 pass = format!("proxy_pass {upstream}")
             ));
         }
-        if let (Some(c), Some(port)) = (&ctx.loaded.config, u.port_or_known_default())
+        let named = u
+            .host_str()
+            .and_then(|h| upstreams(&text).into_iter().find(|(n, _)| n == h));
+        if let Some((name, body)) = &named {
+            let found = upstream_problems(ctx, name, body);
+            upstream_fix = !found.is_empty();
+            problems.extend(found);
+        } else if let (Some(c), Some(port)) = (&ctx.loaded.config, u.port_or_known_default())
             && !c.listeners.iter().any(|l| l.port == port)
         {
             problems.push(msg!(
@@ -185,13 +277,19 @@ pub fn proxy(ctx: &Ctx) -> Outcome {
             }
             parts.push(p);
         }
-        Outcome::warn(
-            Text::Concat(parts),
+        let fix = if upstream_fix {
+            msg!(
+                "ngx-upstream-fix",
+                cmd = "matrixctl install",
+                directive = "server 127.0.0.1:<port>;"
+            )
+        } else {
             msg!(
                 "ngx-forward-both-fix",
                 line = "location ~ ^(/_matrix|/_synapse/client) { proxy_pass http://127.0.0.1:<listener port>; }"
-            ),
-        )
+            )
+        };
+        Outcome::warn(Text::Concat(parts), fix)
     }
 }
 

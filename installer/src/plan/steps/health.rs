@@ -1,5 +1,6 @@
 //! Step group 16: wait until the client API answers through the public URL (its host resolved
-//! to this machine, trusting the certificate made here).
+//! to this machine, trusting the certificate made here). With `--workers N` each process has
+//! already answered /health on its own port as it started (`service::start`).
 
 use super::tls::TlsFiles;
 use super::{Builder, Ctx, FEDERATION_PORT, HTTP_PORT};

@@ -22,6 +22,7 @@ pub mod tls;
 pub mod turn;
 pub mod user;
 pub mod well_known;
+pub mod workers;
 
 use std::path::Path;
 

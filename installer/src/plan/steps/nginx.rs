@@ -12,9 +12,13 @@ use crate::answers::Tls;
 use crate::plan::model::{Affects, Change, Step};
 use crate::plan::steps::PlanError;
 
+/// The nginx upstream over matrixd's processes (`--workers N`).
+pub const UPSTREAM: &str = "matrixd_workers";
+
 #[derive(Serialize)]
 struct NginxCtx {
     server_name: String,
+    upstream_name: &'static str,
     server_names: Vec<String>,
     tls: bool,
     cert: String,
@@ -24,6 +28,8 @@ struct NginxCtx {
     http2_directive: bool,
     federation_port: bool,
     upstream: String,
+    /// `--workers N`: the processes' addresses, balanced by access token (empty: one process).
+    upstream_servers: Vec<String>,
     well_known: bool,
     /// Serve /.well-known/acme-challenge/ on port 80 from the webroot (`--tls acme`).
     acme: bool,
@@ -37,11 +43,13 @@ pub fn nginx(c: &Ctx, b: &mut Builder, tls: &TlsFiles) -> Result<(), PlanError> 
         None => d.nginx.http2 == "directive",
     };
     let site = PathBuf::from(&d.nginx.site);
+    let workers = super::workers::instances(c);
     b.template(
         &site,
         crate::render::NGINX_SITE,
         &NginxCtx {
             server_name: a.server_name.to_string(),
+            upstream_name: UPSTREAM,
             server_names: c.host_names(),
             tls: c.uses_tls,
             cert: s(&tls.cert),
@@ -50,7 +58,15 @@ pub fn nginx(c: &Ctx, b: &mut Builder, tls: &TlsFiles) -> Result<(), PlanError> 
             listen_http2: if http2_directive { "" } else { " http2" },
             http2_directive,
             federation_port: a.federation.yes() && a.tls != Tls::Direct,
-            upstream: format!("http://127.0.0.1:{}", c.http_port),
+            upstream: if workers.is_empty() {
+                format!("http://127.0.0.1:{}", c.http_port)
+            } else {
+                format!("http://{UPSTREAM}")
+            },
+            upstream_servers: workers
+                .iter()
+                .map(|i| format!("127.0.0.1:{}", i.port))
+                .collect(),
             well_known: a.well_known.yes(),
             acme: a.tls == Tls::Acme,
             webroot: d

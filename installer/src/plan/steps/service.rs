@@ -12,6 +12,7 @@ use crate::facts::distro::subst;
 use crate::plan::layout::Layout;
 use crate::plan::model::{Affects, Cmd, Content, Direct, FileStep, ServiceStep, Step};
 use crate::plan::steps::PlanError;
+use crate::plan::workers::Instance;
 
 /// The context of `templates/service/*.tera`; packaging renders the same templates with
 /// `packaged` set (and the package's `conf.d` and setup script).
@@ -50,6 +51,9 @@ pub fn definition(c: &Ctx, b: &mut Builder) -> Result<(), PlanError> {
             conf_d = pkg.conf_d.display()
         ));
         return Ok(());
+    }
+    if super::workers::count(c) > 1 {
+        return super::workers::definitions(c, b);
     }
     let unit_id = match d.service.kind.as_str() {
         "systemd" => crate::render::SERVICE_SYSTEMD,
@@ -110,10 +114,27 @@ pub fn definition(c: &Ctx, b: &mut Builder) -> Result<(), PlanError> {
     Ok(())
 }
 
-/// Enable and start: matrixd, then nginx and coturn.
+/// Enable and start: matrixd (each of its processes in turn with `--workers N`), then nginx
+/// and coturn.
 pub fn start(c: &Ctx, b: &mut Builder) {
     let d = c.d;
-    b.steps.push(Step::Service(matrixd_service(c.facts)));
+    match super::workers::count(c) {
+        1 => b.steps.push(Step::Service(matrixd_service(c.facts))),
+        // One after the other, each answering /health before the next (re)starts: a changed
+        // config restarts them in turn, so the others keep serving, and on a first start only
+        // the first runs the migrations.
+        n => {
+            for k in 1..=n {
+                let i = Instance::of(d, &c.l, k, c.http_port);
+                b.steps.push(Step::Service(instance_service(c.facts, &i)));
+                b.steps.push(Step::Wait {
+                    url: format!("http://127.0.0.1:{}/health", i.port),
+                    connect: format!("127.0.0.1:{}", i.port),
+                    ca: None,
+                });
+            }
+        }
+    }
     if c.nginx {
         b.steps.push(Step::Service(nginx_service(c.facts)));
     }
@@ -188,6 +209,61 @@ pub fn matrixd_service(facts: &Facts) -> ServiceStep {
         .map(|c| cmd(c, &[("svc", &l.service)]))
         .collect();
     step
+}
+
+/// One of matrixd's processes (`--workers N`): its instance of the service, or spawned
+/// directly with both configs where no manager runs.
+pub fn instance_service(facts: &Facts, i: &Instance) -> ServiceStep {
+    let d = &facts.distro;
+    let l = Layout::of(facts);
+    let mut step = service_for(
+        facts,
+        &i.service,
+        Affects::Homeserver,
+        false,
+        Direct::Spawn {
+            argv: vec![
+                s(&l.bin),
+                "--config".into(),
+                s(&l.config),
+                "--config".into(),
+                s(&i.config),
+            ],
+            user: d.user.name.clone(),
+            cwd: l.data_dir.clone(),
+            pid_file: i.pid_file.clone(),
+            log: i.out_log.clone(),
+        },
+    );
+    step.after_unit_change = d
+        .service
+        .after_unit_change
+        .iter()
+        .map(|c| cmd(c, &[("svc", &i.service)]))
+        .collect();
+    step
+}
+
+/// The matrixd services installed under `root`: one per process whose config exists
+/// (`--workers N`), else the single one (for `start|stop|restart|status` and `uninstall`).
+pub fn matrixd_services(facts: &Facts, root: &std::path::Path) -> Vec<ServiceStep> {
+    let l = Layout::of(facts);
+    let fs = crate::plan::existing::Fs {
+        root: root.to_path_buf(),
+    };
+    let base = facts
+        .adopted
+        .as_ref()
+        .and_then(|a| a.http_port)
+        .unwrap_or(super::HTTP_PORT);
+    let instances = crate::plan::workers::existing(&facts.distro, &l, base, &fs);
+    if instances.is_empty() {
+        return vec![matrixd_service(facts)];
+    }
+    instances
+        .iter()
+        .map(|i| instance_service(facts, i))
+        .collect()
 }
 
 /// nginx's service: tested with `nginx -t` before every start or reload.
