@@ -44,7 +44,7 @@ fn tree(dir: &Path) -> Vec<(PathBuf, u32, Vec<u8>)> {
 fn first_answers() -> Vec<(&'static str, &'static str)> {
     vec![
         ("Server name (the part after ':'", "wizard.example"),
-        ("Database", "j"), // postgres
+        ("Database", "j"),                  // postgres
         ("How many matrixd processes", ""), // asked with PostgreSQL only; Enter: one
         ("Reverse proxy", ""),
         ("TLS certificate", ""),

@@ -56,6 +56,8 @@ pub struct Cluster {
     /// The session that holds, or waits for, the writer's lock.
     writer: tokio::sync::Mutex<Option<Session>>,
     held: AtomicBool,
+    /// `writer` was opened since it last took the lock.
+    fresh_session: AtomicBool,
     /// Another process asked for the writer's lock.
     wanted: AtomicBool,
     outbox: Mutex<Outbox>,
@@ -176,6 +178,7 @@ impl Cluster {
             me: OnceLock::new(),
             writer: tokio::sync::Mutex::new(None),
             held: AtomicBool::new(false),
+            fresh_session: AtomicBool::new(false),
             wanted: AtomicBool::new(false),
             outbox: Mutex::default(),
             flush: Notify::new(),
@@ -236,7 +239,11 @@ impl Cluster {
         loop {
             if writer.is_none() {
                 match Session::open(&s.db).await {
-                    Ok(session) => *writer = Some(session),
+                    Ok(session) => {
+                        *writer = Some(session);
+                        // Its first turn looks at what is stored (see `Session::open`).
+                        self.fresh_session.store(true, Ordering::Relaxed);
+                    }
                     Err(e) => {
                         tracing::error!(error = %e, "cannot connect for the writer's lock; retrying");
                         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -247,6 +254,7 @@ impl Cluster {
             let session = writer.as_mut().expect("just opened");
             match session.lock_writer().await {
                 Ok((allocated, died)) => {
+                    let died = died || self.fresh_session.swap(false, Ordering::Relaxed);
                     let stored = if died {
                         // The previous holder stopped while writing: it may have stored
                         // positions past the recorded one.
@@ -262,9 +270,16 @@ impl Cluster {
                     } else {
                         allocated
                     };
-                    let caught_up =
-                        tokio::time::timeout(CATCH_UP, s.streams.wait_for(stored)).await;
-                    if died || caught_up.is_err() {
+                    // After a clean hand-over the previous holder's announcements are on their
+                    // way here; after a death, what is stored but not heard of is forgotten.
+                    let caught_up = if died {
+                        s.streams.current() >= stored
+                    } else {
+                        tokio::time::timeout(CATCH_UP, s.streams.wait_for(stored))
+                            .await
+                            .is_ok()
+                    };
+                    if !caught_up {
                         tracing::warn!(
                             position = stored,
                             "positions were not announced (a process stopped while writing?): forgetting what sync knew up to there"

@@ -18,8 +18,15 @@ const LEADER_LOCK: i64 = 0x6d78_644c;
 pub struct Session(PgConnection);
 
 impl Session {
+    /// Its commits do not wait for the disk (`synchronous_commit = off`): what it writes (the
+    /// shared position and flag) is lost only if PostgreSQL itself stops, and then every
+    /// session ends too, so a process starts the next one as if the last holder had died.
     pub async fn open(db: &Db) -> Result<Session, StoreError> {
-        Ok(Session(PgConnection::connect(&db.url.0).await?))
+        let mut conn = PgConnection::connect(&db.url.0).await?;
+        sqlx::query("SET synchronous_commit = off")
+            .execute(&mut conn)
+            .await?;
+        Ok(Session(conn))
     }
 
     /// Waits for the writer's lock, then reads the highest position handed out so far and
