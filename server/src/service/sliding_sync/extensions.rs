@@ -24,9 +24,9 @@ impl Services {
         req: &'r SlidingRequest,
         from: Option<Token>,
         to: i64,
-        list_rooms: &'r HashMap<&str, Vec<String>>,
-        subscribed: &'r [String],
-        candidates: &HashMap<&str, &Candidate>,
+        list_rooms: &'r HashMap<&str, Vec<&'r str>>,
+        subscribed: &'r [&'r str],
+        candidates: &HashMap<&str, &Candidate<'_>>,
         timelines: &HashMap<String, Vec<String>>,
         initial: &HashSet<String>,
         account: &[(String, String, String)],
@@ -214,12 +214,12 @@ const NO_ROOMS: &Option<Vec<ExtensionRoomConfig>> = &None;
 fn rooms_in_scope<'a>(
     lists: &Option<Vec<String>>,
     rooms: &'a Option<Vec<ExtensionRoomConfig>>,
-    list_rooms: &'a HashMap<&str, Vec<String>>,
-    subscribed: &'a [String],
-    candidates: &HashMap<&str, &Candidate>,
+    list_rooms: &HashMap<&str, Vec<&'a str>>,
+    subscribed: &[&'a str],
+    candidates: &HashMap<&str, &Candidate<'_>>,
 ) -> BTreeSet<&'a str> {
     let mut out = BTreeSet::new();
-    let all = || list_rooms.values().flatten().map(String::as_str);
+    let all = || list_rooms.values().flatten().copied();
     match lists {
         None => out.extend(all()),
         Some(names) => {
@@ -227,19 +227,17 @@ fn rooms_in_scope<'a>(
                 if n == "*" {
                     out.extend(all());
                 } else if let Some(r) = list_rooms.get(n.as_str()) {
-                    out.extend(r.iter().map(String::as_str));
+                    out.extend(r.iter().copied());
                 }
             }
         }
     }
     match rooms {
-        None => out.extend(subscribed.iter().map(String::as_str)),
+        None => out.extend(subscribed.iter().copied()),
         Some(configs) => {
             for c in configs {
                 match c {
-                    ExtensionRoomConfig::AllSubscribed => {
-                        out.extend(subscribed.iter().map(String::as_str))
-                    }
+                    ExtensionRoomConfig::AllSubscribed => out.extend(subscribed.iter().copied()),
                     ExtensionRoomConfig::Room(id) if candidates.contains_key(id.as_str()) => {
                         out.insert(id.as_str());
                     }

@@ -92,12 +92,13 @@ struct RoomFacts {
     room_type: Option<String>,
 }
 
-/// One of the user's rooms a list may show.
+/// One of the user's rooms a list may show (borrowed from the user's memberships, which a
+/// request reads once: nothing is copied per room).
 #[derive(Debug, Clone)]
-pub(crate) struct Candidate {
-    pub room_id: String,
-    pub membership: String,
-    pub event_id: String,
+pub(crate) struct Candidate<'m> {
+    pub room_id: &'m str,
+    pub membership: &'m str,
+    pub event_id: &'m str,
     pub mstream: i64,
     pub bump: Option<i64>,
 }
@@ -218,8 +219,7 @@ impl Services {
         let (memberships, account) =
             tokio::try_join!(self.memberships(user_id), self.all_account_data(user_id))?;
         let candidates = self.candidates(user_id, &memberships, from).await?;
-        let by_id: HashMap<&str, &Candidate> =
-            candidates.iter().map(|c| (c.room_id.as_str(), c)).collect();
+        let by_id: HashMap<&str, &Candidate> = candidates.iter().map(|c| (c.room_id, c)).collect();
 
         // Lists: filtered, ordered by recency, cut to their ranges.
         let dms = direct_rooms(&account);
@@ -233,8 +233,8 @@ impl Services {
         } else {
             HashMap::new()
         };
-        let mut wanted: BTreeMap<String, Wanted> = BTreeMap::new();
-        let mut list_rooms: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut wanted: BTreeMap<&str, Wanted> = BTreeMap::new();
+        let mut list_rooms: HashMap<&str, Vec<&str>> = HashMap::new();
         let mut lists = BTreeMap::new();
         for (name, list) in &req.body.lists {
             let mut rooms = Vec::new();
@@ -245,7 +245,7 @@ impl Services {
                     req.tags.get(name),
                     &dms,
                     &account,
-                    facts.get(c.room_id.as_str()),
+                    facts.get(c.room_id),
                 ) {
                     rooms.push(c);
                 }
@@ -266,9 +266,9 @@ impl Services {
                 }
             }
             for i in in_range.into_iter().filter(|i| *i < rooms.len()) {
-                let room_id = rooms[i].room_id.clone();
+                let room_id = rooms[i].room_id;
                 wanted
-                    .entry(room_id.clone())
+                    .entry(room_id)
                     .or_default()
                     .add(details.timeline_limit.into(), &required);
                 list_rooms.entry(name.as_str()).or_default().push(room_id);
@@ -282,10 +282,10 @@ impl Services {
             }
             let required = Arc::new(required_of(&sub.required_state, user_id));
             wanted
-                .entry(room_id.to_string())
+                .entry(room_id.as_str())
                 .or_default()
                 .add(sub.timeline_limit.into(), &required);
-            subscribed.push(room_id.to_string());
+            subscribed.push(room_id.as_str());
         }
 
         // The rooms, a few at a time.
@@ -295,7 +295,7 @@ impl Services {
         let mut initial: HashSet<String> = HashSet::new();
         // On a later request, only rooms that may have something new are looked at (a coarse
         // superset: `sliding_room` decides what each of them sends).
-        let todo: Vec<(&String, &Wanted)> = {
+        let todo: Vec<(&str, &Wanted)> = {
             let events = self.hints.room_events.view();
             let receipts = self.hints.receipts.view();
             // Most rooms share a few required-state sets: each pair is compared once.
@@ -308,9 +308,9 @@ impl Services {
             };
             wanted
                 .iter()
-                .filter(|(room_id, w)| match base.get(room_id.as_str()) {
+                .filter(|(room_id, w)| match base.get(**room_id) {
                     Some(prev) if from.is_some() => {
-                        let c = by_id[room_id.as_str()];
+                        let c = by_id[**room_id];
                         w.timeline_limit > prev.timeline_limit
                             || c.mstream > prev.upto
                             || events.changed_since(room_id, prev.upto)
@@ -321,19 +321,20 @@ impl Services {
                     }
                     _ => true,
                 })
+                .map(|(room_id, w)| (*room_id, w))
                 .collect()
         };
         for chunk in todo.chunks(ROOMS_AT_ONCE) {
             let answers =
                 futures_util::future::try_join_all(chunk.iter().map(|(room_id, w)| async {
-                    let c = by_id[room_id.as_str()];
-                    let dm = dms.contains(room_id.as_str());
+                    let c = by_id[*room_id];
+                    let dm = dms.contains(*room_id);
                     self.sliding_room(
                         user_id,
                         device_id,
                         c,
                         w,
-                        base.get(room_id.as_str()).map(|p| &**p),
+                        base.get(*room_id).map(|p| &**p),
                         from,
                         to,
                         dm,
@@ -343,14 +344,14 @@ impl Services {
                 .await?;
             for ((room_id, _), answer) in chunk.iter().zip(answers) {
                 if let Some(answer) = answer
-                    && let Ok(id) = OwnedRoomId::try_from(room_id.as_str())
+                    && let Ok(id) = OwnedRoomId::try_from(*room_id)
                 {
                     if answer.room.initial == Some(true) {
                         initial.insert(room_id.to_string());
                     }
                     rooms.insert(id, answer.room);
                     timelines.insert(room_id.to_string(), answer.timeline_ids);
-                    updates.push((Arc::from(room_id.as_str()), Arc::new(answer.sent)));
+                    updates.push((Arc::from(*room_id), Arc::new(answer.sent)));
                 }
             }
         }
@@ -389,12 +390,12 @@ impl Services {
 
     /// The user's rooms a list may show, as Synapse: every membership but a leave of their
     /// own, unless it happened since `from` (so the client sees it); a kick stays.
-    async fn candidates(
+    async fn candidates<'m>(
         &self,
         user_id: &str,
-        memberships: &[db::MembershipRow],
+        memberships: &'m [db::MembershipRow],
         from: Option<Token>,
-    ) -> Result<Vec<Candidate>, RoomError> {
+    ) -> Result<Vec<Candidate<'m>>, RoomError> {
         let to = self.streams.current();
         let mut out = Vec::with_capacity(memberships.len());
         for (room_id, membership, event_id, mstream) in memberships {
@@ -408,9 +409,9 @@ impl Services {
             };
             if keep {
                 out.push(Candidate {
-                    room_id: room_id.clone(),
-                    membership: membership.clone(),
-                    event_id: event_id.clone(),
+                    room_id,
+                    membership,
+                    event_id,
                     mstream: *mstream,
                     bump: None,
                 });
@@ -424,9 +425,9 @@ impl Services {
             let known = self.sliding.bumps.lock().expect("bumps");
             let events = self.hints.room_events.view();
             for (i, c) in out.iter_mut().enumerate() {
-                match (c.membership.as_str(), known.get(&c.room_id)) {
+                match (c.membership, known.get(c.room_id)) {
                     ("invite" | "knock", _) => c.bump = Some(c.mstream),
-                    ("join", Some(&(at, bump))) if !events.changed_since(&c.room_id, at) => {
+                    ("join", Some(&(at, bump))) if !events.changed_since(c.room_id, at) => {
                         c.bump = bump;
                     }
                     _ => unknown.push(i),
@@ -437,9 +438,9 @@ impl Services {
             let bumps = futures_util::future::try_join_all(chunk.iter().map(|&i| {
                 let c = &out[i];
                 async move {
-                    match c.membership.as_str() {
-                        "join" => self.bump_stamp(&c.room_id, to).await,
-                        _ => self.bump_stamp_until(&c.room_id, c.mstream).await,
+                    match c.membership {
+                        "join" => self.bump_stamp(c.room_id, to).await,
+                        _ => self.bump_stamp_until(c.room_id, c.mstream).await,
                     }
                 }
             }))
@@ -503,7 +504,7 @@ impl Services {
     /// encrypted room stays encrypted), else read.
     async fn rooms_facts<'c>(
         &self,
-        candidates: &'c [Candidate],
+        candidates: &'c [Candidate<'_>],
     ) -> Result<HashMap<&'c str, RoomFacts>, RoomError> {
         let mut out = HashMap::with_capacity(candidates.len());
         let mut missing = Vec::new();
@@ -511,11 +512,11 @@ impl Services {
             let known = self.sliding.facts.lock().expect("facts");
             let events = self.hints.room_events.view();
             for c in candidates {
-                match known.get(&c.room_id) {
-                    Some(f) if f.encrypted || !events.changed_since(&c.room_id, f.at) => {
-                        out.insert(c.room_id.as_str(), f.clone());
+                match known.get(c.room_id) {
+                    Some(f) if f.encrypted || !events.changed_since(c.room_id, f.at) => {
+                        out.insert(c.room_id, f.clone());
                     }
-                    _ => missing.push(c.room_id.as_str()),
+                    _ => missing.push(c.room_id),
                 }
             }
         }
@@ -554,7 +555,7 @@ fn list_allows(
 ) -> bool {
     if let Some(f) = filters {
         if let Some(is_dm) = f.is_dm
-            && dms.contains(&c.room_id) != is_dm
+            && dms.contains(c.room_id) != is_dm
         {
             return false;
         }
@@ -583,7 +584,7 @@ fn list_allows(
         }
     }
     if let Some(t) = tags {
-        let room_tags = room_tags(account, &c.room_id);
+        let room_tags = room_tags(account, c.room_id);
         if let Some(not) = &t.not_tags
             && not.iter().any(|n| room_tags.contains(n))
         {

@@ -32,14 +32,14 @@ impl Services {
         &self,
         user_id: &str,
         device_id: &str,
-        c: &Candidate,
+        c: &Candidate<'_>,
         wanted: &Wanted,
         prev: Option<&RoomSent>,
         from: Option<Token>,
         to: i64,
         dm: bool,
     ) -> Result<Option<RoomAnswer>, RoomError> {
-        let room_id = c.room_id.as_str();
+        let room_id = c.room_id;
         let required = wanted.required();
         let mut room = v5::response::Room::new();
         room.bump_stamp = c.bump.map(|b| UInt::new_saturating(b.max(0) as u64));
@@ -51,7 +51,7 @@ impl Services {
                 return Ok(None);
             }
             if c.membership == "invite" {
-                room.invite_state = Some(raws(&self.invite_state(room_id, &c.event_id).await?));
+                room.invite_state = Some(raws(&self.invite_state(room_id, c.event_id).await?));
             }
             let sent = RoomSent {
                 upto: c.mstream,
