@@ -9,9 +9,14 @@
 # A matrixd on SQLite gets EVENTS messages over the client API (8 senders), is stopped, and
 # migrate-db copies it; OUT_DIR/migrate-db.json holds the events, the seconds of the whole command
 # (copy, verification and config rewrite) and the rate; OUT_DIR/migrate-db.log its output.
+# Then the same for Synapse (SYNAPSE=0 skips it): a Synapse on SQLite (the venv of
+# tests/interop/setup-synapse.sh) gets the same messages, is stopped, and its own
+# `synapse_port_db` copies it into database bench_port_synapse; OUT_DIR/synapse-port-db.json
+# and .log likewise.
 set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=tests/bench/fill-room.sh
-. "$(dirname "${BASH_SOURCE[0]}")/fill-room.sh"
+. "$HERE/fill-room.sh"
 [ $# -ge 1 ] || { echo "usage: $0 OUT_DIR [EVENTS]" >&2; exit 2; }
 mkdir -p "$1"; OUT="$(cd "$1" && pwd)"
 EVENTS="${2:-20000}"
@@ -46,3 +51,37 @@ copy_rate="$(sed -n 's/.*(\([0-9]*\) events\/s).*/\1/p' "$OUT/migrate-db.log")"
 awk -v e="$events" -v s="$start" -v t="$end" -v c="$copy_rate" 'BEGIN {
     printf "{\"events\": %d, \"seconds\": %.2f, \"events_per_s\": %.0f, \"copy_events_per_s\": %s}\n", e, t - s, e / (t - s), c
 }' | tee "$OUT/migrate-db.json"
+
+[ "${SYNAPSE:-1}" = 1 ] || exit 0
+# shellcheck source=tests/bench/lib.sh
+. "$HERE/lib.sh"
+"$PY" -c 'import psycopg2' 2>/dev/null || "$PY" -m pip install -q psycopg2-binary >&2
+SDIR="$OUT/synapse-port-db"; SPORT=18712
+rm -rf "$SDIR"; mkdir -p "$SDIR"
+(cd "$SDIR" && "$PY" -m synapse.app.homeserver --server-name bench.local --config-path "$SDIR/homeserver.yaml" \
+    --generate-config --report-stats=no --data-directory "$SDIR" >/dev/null)
+# run-synapse.sh's overrides (loopback listener, no key servers, rc_* lifted), without starting it.
+overrides="$(sed -n "/<<'PYEOF'$/,/^PYEOF$/p" "$HERE/../interop/run-synapse.sh" | sed '1d;$d')"
+[ -n "$overrides" ] || { echo "migrate-db.sh: no overrides found in run-synapse.sh" >&2; exit 1; }
+"$PY" - "$SDIR/homeserver.yaml" "$SPORT" "" "" "" "" "" <<< "$overrides"
+"$PY" -m synapse.app.homeserver -c "$SDIR/homeserver.yaml" > "$SDIR/synapse.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+SURL="http://127.0.0.1:$SPORT"
+for _ in $(seq 600); do curl -sf "$SURL/_matrix/client/versions" >/dev/null && break; sleep 0.2; done
+fill_room "$SURL" "$SDIR/homeserver.yaml" "$EVENTS"
+kill "$PID"; wait "$PID" 2>/dev/null || true
+trap - EXIT
+fresh_db bench_port_synapse
+printf 'database:\n  name: psycopg2\n  args: {user: postgres, dbname: bench_port_synapse, host: 127.0.0.1, port: 5432}\n' \
+    > "$SDIR/postgres.yaml"
+sqlite_db="$("$PY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["database"]["args"]["database"])' "$SDIR/homeserver.yaml")"
+echo "== synapse_port_db" >&2
+start=$(date +%s.%N)
+"$VENV/bin/synapse_port_db" --sqlite-database "$sqlite_db" --postgres-config "$SDIR/postgres.yaml" \
+    > "$OUT/synapse-port-db.log" 2>&1
+end=$(date +%s.%N)
+events="$("${PSQL[@]}" -d bench_port_synapse -tAc 'SELECT COUNT(*) FROM events')"
+awk -v e="$events" -v s="$start" -v t="$end" 'BEGIN {
+    printf "{\"events\": %d, \"seconds\": %.2f, \"events_per_s\": %.0f}\n", e, t - s, e / (t - s)
+}' | tee "$OUT/synapse-port-db.json"
