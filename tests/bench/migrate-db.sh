@@ -73,8 +73,9 @@ fill_room "$SURL" "$SDIR/homeserver.yaml" "$EVENTS"
 kill "$PID"; wait "$PID" 2>/dev/null || true
 trap - EXIT
 fresh_db bench_port_synapse
-printf 'database:\n  name: psycopg2\n  args: {user: postgres, dbname: bench_port_synapse, host: 127.0.0.1, port: 5432}\n' \
-    > "$SDIR/postgres.yaml"
+# synapse_port_db reads a whole homeserver.yaml whose database is the target.
+cp "$SDIR/homeserver.yaml" "$SDIR/postgres.yaml"
+set_yaml "$SDIR/postgres.yaml" "$(pg_db bench_port_synapse)"
 sqlite_db="$("$PY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["database"]["args"]["database"])' "$SDIR/homeserver.yaml")"
 echo "== synapse_port_db" >&2
 start=$(date +%s.%N)
