@@ -250,7 +250,7 @@ impl Services {
                     rooms.push(c);
                 }
             }
-            rooms.sort_by(|a, b| b.bump.cmp(&a.bump).then(a.room_id.cmp(&b.room_id)));
+            rooms.sort_by(|a, b| b.bump.cmp(&a.bump).then(a.room_id.cmp(b.room_id)));
             let mut count = v5::response::List::default();
             count.count = UInt::new_saturating(rooms.len() as u64);
             lists.insert(name.clone(), count);
