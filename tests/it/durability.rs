@@ -34,17 +34,7 @@ async fn kill_during_sends(edit: impl FnOnce(String) -> String) {
     let (_, login) = login(&url, "writer", "pw-durable").await;
     let token = login["access_token"].as_str().unwrap().to_string();
     let http = reqwest::Client::new();
-    let room: Value = http
-        .post(format!("{url}/_matrix/client/v3/createRoom"))
-        .bearer_auth(&token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let room_id = room["room_id"].as_str().unwrap().to_string();
+    let room_id = create_room(&url, &token, &json!({})).await;
 
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut tasks = Vec::new();

@@ -148,17 +148,12 @@ pub(crate) async fn populate(http: &reqwest::Client, url: &str, config: &Path) -
     let bob = b["access_token"].as_str().unwrap().to_string();
     let alice_id = a["user_id"].as_str().unwrap().to_string();
     let device = a["device_id"].as_str().unwrap().to_string();
-    let room: Value = http
-        .post(format!("{url}/_matrix/client/v3/createRoom"))
-        .bearer_auth(&alice)
-        .json(&json!({"preset": "public_chat", "name": "history"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let room = room["room_id"].as_str().unwrap().to_string();
+    let room = create_room(
+        &url,
+        &alice,
+        &json!({"preset": "public_chat", "name": "history"}),
+    )
+    .await;
     let r = http
         .post(format!("{url}/_matrix/client/v3/join/{}", enc(&room)))
         .bearer_auth(&bob)

@@ -244,6 +244,21 @@ pub async fn login(url: &str, user: &str, password: &str) -> (u16, serde_json::V
     (status, r.json().await.unwrap_or_default())
 }
 
+/// Creates a room with `body` as the user of `token`; its id (fails the test otherwise).
+pub async fn create_room(url: &str, token: &str, body: &serde_json::Value) -> String {
+    let r = reqwest::Client::new()
+        .post(format!("{url}/_matrix/client/v3/createRoom"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let v: serde_json::Value = r.json().await.unwrap_or_default();
+    assert!(status.is_success(), "createRoom: {status} {v}");
+    v["room_id"].as_str().expect("room_id").to_string()
+}
+
 pub async fn whoami(url: &str, token: &str) -> (u16, serde_json::Value) {
     let r = reqwest::Client::new()
         .get(format!("{url}/_matrix/client/v3/account/whoami"))

@@ -136,17 +136,7 @@ async fn three_processes_one_killed_under_load_lose_nothing_acknowledged() {
         tokens.push(v["access_token"].as_str().unwrap().to_string());
     }
     let http = reqwest::Client::new();
-    let room: Value = http
-        .post(format!("{}/_matrix/client/v3/createRoom", urls[1]))
-        .bearer_auth(&tokens[1])
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let room_id = room["room_id"].as_str().unwrap().to_string();
+    let room_id = create_room(&urls[1], &tokens[1], &json!({})).await;
 
     // Two senders per process, until they fail or are told to stop.
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));

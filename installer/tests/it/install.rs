@@ -554,26 +554,7 @@ fn the_nginx_site_passes_nginx_t_with_debians_nginx() {
         let fs = matrixctl::plan::existing::Fs { root: "/".into() };
         let plan = plan::build(&a, &f, &fs, &mut matrixd::keys::random_secret).unwrap();
         apply_without_activation(&plan);
-        let conf = dir.path().join("nginx-test.conf");
-        let d = dir.path().display();
-        std::fs::write(
-            &conf,
-            format!(
-                "pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\nhttp {{\n    client_body_temp_path {d}/body;\n    proxy_temp_path {d}/proxy;\n    fastcgi_temp_path {d}/fastcgi;\n    uwsgi_temp_path {d}/uwsgi;\n    scgi_temp_path {d}/scgi;\n    access_log off;\n    include {};\n}}\n",
-                f.distro.nginx.site
-            ),
-        )
-        .unwrap();
-        let out = Command::new(&nginx)
-            .arg("-t")
-            .arg("-p")
-            .arg(dir.path())
-            .arg("-e")
-            .arg(dir.path().join("error.log"))
-            .arg("-c")
-            .arg(&conf)
-            .output()
-            .unwrap();
+        let out = nginx_test(&nginx, dir.path(), &f.distro.nginx.site);
         assert!(
             out.status.success(),
             "nginx -t rejects the {set}/{tls} site:\n{}\n{}",
@@ -581,6 +562,30 @@ fn the_nginx_site_passes_nginx_t_with_debians_nginx() {
             std::fs::read_to_string(&f.distro.nginx.site).unwrap()
         );
     }
+}
+
+/// `nginx -t` on a site written under `dir` (nginx's prefix, temp paths and log there too).
+pub(crate) fn nginx_test(nginx: &Path, dir: &Path, site: &str) -> std::process::Output {
+    let conf = dir.join("nginx-test.conf");
+    let d = dir.display();
+    std::fs::write(
+        &conf,
+        format!(
+            "pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\nhttp {{\n    client_body_temp_path {d}/body;\n    proxy_temp_path {d}/proxy;\n    fastcgi_temp_path {d}/fastcgi;\n    uwsgi_temp_path {d}/uwsgi;\n    scgi_temp_path {d}/scgi;\n    access_log off;\n    include {};\n}}\n",
+            site
+        ),
+    )
+    .unwrap();
+    Command::new(nginx)
+        .arg("-t")
+        .arg("-p")
+        .arg(dir)
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .arg("-c")
+        .arg(&conf)
+        .output()
+        .unwrap()
 }
 
 #[test]

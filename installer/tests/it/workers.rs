@@ -432,26 +432,7 @@ fn issue_17_the_instances_definitions_pass_systemd_analyze_and_shellcheck_and_th
         let plan =
             plan::build(&with_workers(3), &f, &fs, &mut matrixd::keys::random_secret).unwrap();
         apply_without_activation(&plan);
-        let d = dir.path().display();
-        let conf = dir.path().join("nginx-test.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\nhttp {{\n    client_body_temp_path {d}/body;\n    proxy_temp_path {d}/proxy;\n    fastcgi_temp_path {d}/fastcgi;\n    uwsgi_temp_path {d}/uwsgi;\n    scgi_temp_path {d}/scgi;\n    access_log off;\n    include {};\n}}\n",
-                f.distro.nginx.site
-            ),
-        )
-        .unwrap();
-        let out = Command::new(&nginx)
-            .arg("-t")
-            .arg("-p")
-            .arg(dir.path())
-            .arg("-e")
-            .arg(dir.path().join("error.log"))
-            .arg("-c")
-            .arg(&conf)
-            .output()
-            .unwrap();
+        let out = crate::install::nginx_test(&nginx, dir.path(), &f.distro.nginx.site);
         assert!(
             out.status.success(),
             "nginx -t rejects the upstream:\n{}",
