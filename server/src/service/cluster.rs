@@ -446,7 +446,8 @@ impl Cluster {
             if SyncHints::ROOM_LOGS.contains(log) {
                 s.room_written_elsewhere(key);
             } else if *log == SyncHints::ACCOUNT_DATA_LOG {
-                s.account_data_written_elsewhere(key);
+                // Push rules are account data.
+                s.forget_push_rules(Some(key));
             }
         }
         if m.m {
@@ -562,12 +563,7 @@ impl Services {
         stale.all = true;
         stale.rooms.clear();
         drop(stale);
-        self.push_rule_cache
-            .lock()
-            .expect("push rule cache")
-            .1
-            .clear();
-        self.unread_cache.lock().expect("unread cache").clear();
+        self.forget_push_rules(None);
     }
 
     /// Drops what another process made stale from the room cache (held by the caller).
@@ -583,19 +579,6 @@ impl Services {
         for room in stale.rooms.drain() {
             cache.remove(&room);
         }
-    }
-
-    /// Another process changed `user_id`'s account data (push rules among it).
-    fn account_data_written_elsewhere(&self, user_id: &str) {
-        {
-            let mut g = self.push_rule_cache.lock().expect("push rule cache");
-            g.0 += 1;
-            g.1.remove(user_id);
-        }
-        self.unread_cache
-            .lock()
-            .expect("unread cache")
-            .retain(|(_, u), _| u != user_id);
     }
 
     /// A typing change made on another process.

@@ -50,20 +50,31 @@ impl Services {
         Ok(ruleset)
     }
 
+    /// Drops the parsed rules of `user_id` (of everyone with `None`) and the unread counts
+    /// computed with them; a read that began before does not store what it read.
+    pub(crate) fn forget_push_rules(&self, user_id: Option<&str>) {
+        {
+            let mut g = self.push_rule_cache.lock().expect("push rule cache");
+            g.0 += 1;
+            match user_id {
+                Some(u) => {
+                    g.1.remove(u);
+                }
+                None => g.1.clear(),
+            }
+        }
+        let mut unread = self.unread_cache.lock().expect("unread cache");
+        match user_id {
+            Some(user) => unread.retain(|(_, u), _| u != user),
+            None => unread.clear(),
+        }
+    }
+
     /// Stores the user's ruleset and announces it in account data.
     pub async fn set_push_rules(&self, user_id: &str, rules: &Value) -> Result<(), RoomError> {
         let text = rules.to_string();
         userdata::set_push_rules(&self.db, user_id, &text).await?;
-        {
-            let mut g = self.push_rule_cache.lock().expect("push rule cache");
-            g.0 += 1;
-            g.1.remove(user_id);
-        }
-        // Counts were computed with the old rules.
-        self.unread_cache
-            .lock()
-            .expect("unread cache")
-            .retain(|(_, u), _| u != user_id);
+        self.forget_push_rules(Some(user_id));
         self.set_account_data(user_id, "", "m.push_rules", rules)
             .await
     }
