@@ -20,17 +20,7 @@ async fn kill_during_sends(edit: impl FnOnce(String) -> String) {
     let url = format!("http://127.0.0.1:{port}");
     let mut server = run_matrixd(&config, dir.path().join("run1.log"), &url).await;
 
-    let out = Command::new(bin("matrixctl"))
-        .args(["register-user", "-c"])
-        .arg(&config)
-        .args(["-u", "writer", "-p", "pw-durable", "--no-admin"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    register_user(&config, "writer", "pw-durable");
     let (_, login) = login(&url, "writer", "pw-durable").await;
     let token = login["access_token"].as_str().unwrap().to_string();
     let http = reqwest::Client::new();

@@ -130,13 +130,7 @@ pub(crate) struct Users {
 }
 
 fn register(config: &Path, user: &str) {
-    let out = Command::new(bin("matrixctl"))
-        .args(["register-user", "-c"])
-        .arg(config)
-        .args(["-u", user, "-p", &format!("pw-{user}"), "--no-admin"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
+    register_user(config, user, &format!("pw-{user}"));
 }
 
 pub(crate) async fn populate(http: &reqwest::Client, url: &str, config: &Path) -> Users {

@@ -244,6 +244,22 @@ pub async fn login(url: &str, user: &str, password: &str) -> (u16, serde_json::V
     (status, r.json().await.unwrap_or_default())
 }
 
+/// `matrixctl register-user -c CONFIG -u USER -p PASSWORD --no-admin` (fails the test with its
+/// stderr).
+pub fn register_user(config: &Path, user: &str, password: &str) {
+    let out = Command::new(bin("matrixctl"))
+        .args(["register-user", "-c"])
+        .arg(config)
+        .args(["-u", user, "-p", password, "--no-admin"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "register-user {user}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Creates a room with `body` as the user of `token`; its id (fails the test otherwise).
 pub async fn create_room(url: &str, token: &str, body: &serde_json::Value) -> String {
     let r = reqwest::Client::new()

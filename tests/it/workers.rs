@@ -117,17 +117,7 @@ async fn three_processes_one_killed_under_load_lose_nothing_acknowledged() {
         procs.push(p);
     }
 
-    let out = Command::new(bin("matrixctl"))
-        .args(["register-user", "-c"])
-        .arg(&config)
-        .args(["-u", "writer", "-p", "pw-workers", "--no-admin"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    register_user(&config, "writer", "pw-workers");
     // One login per process (each a device of the same user).
     let mut tokens = Vec::new();
     for url in &urls {

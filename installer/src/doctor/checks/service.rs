@@ -40,6 +40,25 @@ pub(crate) fn manager_running(ctx: &Ctx) -> bool {
     })
 }
 
+/// What to answer when enabling cannot be read from systemd: the service manager is not
+/// running (skip), or it is not systemd (the definition at `unit` is installed: ok).
+fn unless_systemd_runs(ctx: &Ctx, d: &crate::facts::Distro, unit: &Path) -> Option<Outcome> {
+    if !manager_running(ctx) {
+        return Some(Outcome::skip(msg!(
+            "svc-manager-not-running",
+            path = unit.display(),
+            manager = d.service.kind
+        )));
+    }
+    (d.service.kind != "systemd").then(|| {
+        Outcome::ok(msg!(
+            "svc-installed",
+            path = unit.display(),
+            manager = d.service.kind
+        ))
+    })
+}
+
 fn unit_path(ctx: &Ctx) -> Option<PathBuf> {
     let d = ctx.distro.as_ref()?;
     Some(PathBuf::from(d.service.unit_path.replace("{svc}", SERVICE)))
@@ -56,19 +75,8 @@ pub fn enabled(ctx: &Ctx) -> Outcome {
     if !unit.exists() {
         return Outcome::skip(msg!("svc-not-installed", path = unit.display()));
     }
-    if !manager_running(ctx) {
-        return Outcome::skip(msg!(
-            "svc-manager-not-running",
-            path = unit.display(),
-            manager = d.service.kind
-        ));
-    }
-    if d.service.kind != "systemd" {
-        return Outcome::ok(msg!(
-            "svc-installed",
-            path = unit.display(),
-            manager = d.service.kind
-        ));
+    if let Some(o) = unless_systemd_runs(ctx, d, &unit) {
+        return o;
     }
     match query(&["systemctl".into(), "is-enabled".into(), SERVICE.into()]) {
         Some((true, state)) => Outcome::ok(msg!(
@@ -114,19 +122,8 @@ fn workers_enabled(ctx: &Ctx, d: &crate::facts::Distro, found: &[(u8, PathBuf)])
         }
     }
     let (_, first) = unit(found[0].0);
-    if !manager_running(ctx) {
-        return Outcome::skip(msg!(
-            "svc-manager-not-running",
-            path = first.display(),
-            manager = d.service.kind
-        ));
-    }
-    if d.service.kind != "systemd" {
-        return Outcome::ok(msg!(
-            "svc-installed",
-            path = first.display(),
-            manager = d.service.kind
-        ));
+    if let Some(o) = unless_systemd_runs(ctx, d, &first) {
+        return o;
     }
     let mut states = Vec::new();
     for (n, _) in found {

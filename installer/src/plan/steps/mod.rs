@@ -75,6 +75,13 @@ pub fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// The last component of `p` (empty when it has none), for templates that name a file.
+pub fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 pub fn cmd(argv: &[String], vars: &[(&str, &str)]) -> Cmd {
     Cmd::new(subst(argv, vars))
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Builder, Ctx, cmd, err, render_text, s};
+use super::{Builder, Ctx, cmd, err, file_name, render_text, s};
 use crate::facts::Facts;
 use crate::facts::distro::subst;
 use crate::plan::layout::Layout;
@@ -86,11 +86,7 @@ pub fn definition(c: &Ctx, b: &mut Builder) -> Result<(), PlanError> {
             data_dir: s(&l.data_dir),
             log_dir: s(&l.log_dir),
             run_dir: s(&l.run_dir),
-            run_dir_name: l
-                .run_dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            run_dir_name: file_name(&l.run_dir),
             after: c.postgres.then(|| d.postgresql.service.clone()),
             packaged: false,
             conf_d: None,

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Builder, Ctx, PlanError, err, render_text, s};
+use super::{Builder, Ctx, PlanError, err, file_name, render_text, s};
 use crate::answers::Database;
 use crate::facts::distro::subst;
 use crate::plan::model::{Affects, Cmd, Content, FileStep, RetireStep, Step};
@@ -212,16 +212,8 @@ pub fn definitions(c: &Ctx, b: &mut Builder) -> Result<(), PlanError> {
                 data_dir: s(&l.data_dir),
                 log_dir: s(&l.log_dir),
                 run_dir: s(&l.run_dir),
-                run_dir_name: l
-                    .run_dir
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                log_name: i
-                    .out_log
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
+                run_dir_name: file_name(&l.run_dir),
+                log_name: file_name(&i.out_log),
                 pid_file: s(&i.pid_file),
                 after: c.postgres.then(|| d.postgresql.service.clone()),
             },
