@@ -10,7 +10,7 @@
 //! next one. Past `MAX` keys the older half is forgotten and `floor` rises: "since" before the
 //! floor answers "maybe", which only costs a query.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -35,9 +35,19 @@ pub trait Tap: Send + Sync {
 }
 
 struct Latest {
-    by_key: HashMap<String, i64>,
+    by_key: HashMap<Arc<str>, i64>,
+    /// The same, ordered by position: which keys were written after a position.
+    by_pos: BTreeSet<(i64, Arc<str>)>,
     /// Every key written after this position is in `by_key`.
     floor: i64,
+}
+
+impl Latest {
+    /// Forgets every key written at or before `pos`.
+    fn keep_after(&mut self, pos: i64) {
+        self.by_key.retain(|_, p| *p > pos);
+        self.by_pos = self.by_pos.split_off(&(pos + 1, Arc::from("")));
+    }
 }
 
 impl ChangeLog {
@@ -46,6 +56,7 @@ impl ChangeLog {
         ChangeLog {
             latest: Mutex::new(Latest {
                 by_key: HashMap::new(),
+                by_pos: BTreeSet::new(),
                 floor,
             }),
             tap: OnceLock::new(),
@@ -76,13 +87,21 @@ impl ChangeLog {
     fn record_here<'a>(&self, written: impl IntoIterator<Item = (&'a str, i64)>) {
         let mut l = self.latest.lock().expect("change log");
         for (key, pos) in written {
-            let newest = l.by_key.entry(key.to_string()).or_insert(pos);
-            *newest = (*newest).max(pos);
+            let (key, before) = match l.by_key.get_key_value(key) {
+                Some((_, &before)) if before >= pos => continue,
+                Some((k, &before)) => (k.clone(), Some(before)),
+                None => (Arc::from(key), None),
+            };
+            if let Some(before) = before {
+                l.by_pos.remove(&(before, key.clone()));
+            }
+            l.by_pos.insert((pos, key.clone()));
+            l.by_key.insert(key, pos);
         }
         if l.by_key.len() > MAX {
             let mut positions: Vec<i64> = l.by_key.values().copied().collect();
             let (_, &mut median, _) = positions.select_nth_unstable(MAX / 2);
-            l.by_key.retain(|_, pos| *pos > median);
+            l.keep_after(median);
             l.floor = l.floor.max(median);
         }
     }
@@ -94,7 +113,7 @@ impl ChangeLog {
         let mut l = self.latest.lock().expect("change log");
         l.floor = l.floor.max(pos);
         let floor = l.floor;
-        l.by_key.retain(|_, p| *p > floor);
+        l.keep_after(floor);
     }
 }
 
@@ -105,6 +124,17 @@ impl ChangeView<'_> {
     /// As `ChangeLog::changed_since`.
     pub fn changed_since(&self, key: &str, since: i64) -> bool {
         since < self.0.floor || self.0.by_key.get(key).is_some_and(|&pos| pos > since)
+    }
+
+    /// Every key written after `since`, or `None` when that is before what the log knows (any
+    /// key may have been): what changed costs what changed, not how many keys there are.
+    pub fn changed_after(&self, since: i64) -> Option<impl Iterator<Item = &Arc<str>> + '_> {
+        (since >= self.0.floor).then(|| {
+            self.0
+                .by_pos
+                .range((since + 1, Arc::from(""))..)
+                .map(|(_, key)| key)
+        })
     }
 }
 
@@ -280,6 +310,15 @@ mod tests {
         assert!(log.changed_since("!a", 106));
         assert!(!log.changed_since("!a", 107));
         assert!(!log.changed_since("!c", 101));
+        let after = |since| {
+            log.view()
+                .changed_after(since)
+                .map(|keys| keys.map(|k| k.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(after(99), None, "before the floor");
+        assert_eq!(after(100), Some(vec!["!b".to_string(), "!a".to_string()]));
+        assert_eq!(after(103), Some(vec!["!a".to_string()]), "each key once");
+        assert_eq!(after(107), Some(vec![]));
         // Past the bound the older half is forgotten and the floor rises past it.
         let keys: Vec<(String, i64)> = (0..MAX as i64)
             .map(|i| (format!("!r{i}"), 200 + i))
@@ -296,6 +335,8 @@ mod tests {
         let newest = 200 + MAX as i64 - 1;
         assert!(!log.changed_since(&format!("!r{}", MAX - 1), newest));
         assert!(log.changed_since(&format!("!r{}", MAX - 1), newest - 1));
+        assert_eq!(after(107), None, "forgotten with the floor");
+        assert_eq!(after(newest - 1), Some(vec![format!("!r{}", MAX - 1)]));
     }
 
     fn row(pos: i64, state_key: Option<&str>, redacts: Option<&str>) -> NewEventRow {

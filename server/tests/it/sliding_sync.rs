@@ -624,3 +624,151 @@ async fn a_logged_out_device_starts_over(engine: Engine) {
     home.cleanup().await;
 }
 both_engines!(a_logged_out_device_starts_over);
+
+/// A later answer is built on what the last one left (the lists' layout) when the request and
+/// the user's rooms are the same. Through a random mix of writes, a connection doing so answers
+/// exactly as a twin whose kept layout is dropped before every request, so it lays out anew.
+async fn answers_built_on_the_last_one_equal_those_laid_out_anew(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let device = alice.ok(Method::GET, "/account/whoami", json!({})).await["device_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut rooms = Vec::new();
+    let mut last_event = Vec::new();
+    for i in 0..6 {
+        let room = alice
+            .create_room(json!({"preset": "public_chat", "name": format!("room {i}")}))
+            .await;
+        bob.ok(Method::POST, &format!("/join/{}", enc(&room)), json!({}))
+            .await;
+        last_event.push(alice.send_text(&room, &format!("t{i}"), "hello").await);
+        rooms.push(room);
+    }
+    let body = |conn: &str| {
+        json!({
+            "conn_id": conn,
+            "lists": {
+                "all": list(json!([[0, 2]]), 2, json!([["m.room.name", ""], ["m.room.member", "$LAZY"]])),
+                "encrypted": {
+                    "ranges": [[0, 9]], "timeline_limit": 1, "required_state": [],
+                    "filters": {"is_encrypted": true}
+                },
+                "work": {
+                    "ranges": [[0, 9]], "timeline_limit": 1, "required_state": [],
+                    "filters": {"tags": ["u.work"]}
+                }
+            },
+            "extensions": {
+                "account_data": {"enabled": true},
+                "receipts": {"enabled": true},
+                "typing": {"enabled": true}
+            }
+        })
+    };
+    let (kept_body, fresh_body) = (body("kept"), body("fresh"));
+    // Equal but for the position and the events' ages (the two are read moments apart).
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(o) => {
+                o.remove("pos");
+                o.remove("age");
+                o.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let same = |a: &Value, b: &Value, step: &str| {
+        let (mut a, mut b) = (a.clone(), b.clone());
+        strip(&mut a);
+        strip(&mut b);
+        assert!(
+            a == b,
+            "{step}: built on the last answer {a}\nvs laid out anew {b}"
+        );
+    };
+    let mut kept = ss(&alice, None, &kept_body).await;
+    let mut fresh = ss(&alice, None, &fresh_body).await;
+    same(&kept, &fresh, "first");
+    let mut seed: u64 = 0x5eed;
+    let mut next = |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let mut joined = vec![true; rooms.len()];
+    for step in 0..60 {
+        let k = next(rooms.len() as u64) as usize;
+        let (room, r) = (&rooms[k], enc(&rooms[k]));
+        let op = next(9);
+        let what = format!("step {step}: op {op} in room {k}");
+        match op {
+            0 | 1 if joined[k] => {
+                last_event[k] = alice.send_text(room, &format!("a{step}"), &what).await;
+            }
+            0 | 1 | 2 => last_event[k] = bob.send_text(room, &format!("b{step}"), &what).await,
+            3 => {
+                bob.ok(
+                    Method::POST,
+                    &format!("/rooms/{r}/receipt/m.read/{}", enc(&last_event[k])),
+                    json!({}),
+                )
+                .await;
+            }
+            4 => {
+                bob.ok(
+                    Method::PUT,
+                    &format!("/rooms/{r}/typing/{}", enc(&bob.user_id)),
+                    json!({"typing": step % 2 == 0, "timeout": 60000}),
+                )
+                .await;
+            }
+            5 => {
+                alice
+                    .ok(
+                        Method::PUT,
+                        &format!("/user/{}/rooms/{r}/tags/u.work", enc(&alice.user_id)),
+                        json!({}),
+                    )
+                    .await;
+            }
+            6 if joined[k] => {
+                alice
+                    .ok(
+                        Method::PUT,
+                        &format!("/rooms/{r}/state/m.room.encryption/"),
+                        json!({"algorithm": "m.megolm.v1.aes-sha2"}),
+                    )
+                    .await;
+            }
+            7 if joined[k] => {
+                alice
+                    .ok(Method::POST, &format!("/rooms/{r}/leave"), json!({}))
+                    .await;
+                joined[k] = false;
+            }
+            7 => {
+                alice
+                    .ok(Method::POST, &format!("/join/{r}"), json!({}))
+                    .await;
+                joined[k] = true;
+            }
+            _ => {}
+        }
+        kept = ss(&alice, Some(&pos(&kept)), &kept_body).await;
+        fresh = ss(&alice, Some(&pos(&fresh)), &fresh_body).await;
+        same(&kept, &fresh, &what);
+        s.services
+            .sliding
+            .connections
+            .forget_kept(&alice.user_id, &device, "fresh");
+    }
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(answers_built_on_the_last_one_equal_those_laid_out_anew);

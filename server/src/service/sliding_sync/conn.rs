@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use super::layout::Kept;
 use crate::service::sync::Token;
 
 /// Connections kept in all; past it, the least recently used one goes.
@@ -126,6 +127,8 @@ struct Connection {
     generations: Vec<(u64, Arc<Sent>)>,
     next: u64,
     used: Instant,
+    /// What the last answer left, for the next one to build on.
+    kept: Option<Kept>,
 }
 
 /// (user, device, conn_id).
@@ -155,20 +158,21 @@ impl Connections {
                 generations: vec![(0, sent.clone())],
                 next: 1,
                 used: Instant::now(),
+                kept: None,
             },
         );
         (0, sent)
     }
 
-    /// What generation `generation` of the connection had sent, if it is known; older ones are
-    /// dropped (the client has moved past them).
+    /// What generation `generation` of the connection had sent, if it is known (and what the
+    /// last answer left); older ones are dropped (the client has moved past them).
     pub fn resume(
         &self,
         user: &str,
         device: &str,
         conn_id: &str,
         generation: u64,
-    ) -> Option<Arc<Sent>> {
+    ) -> Option<(Arc<Sent>, Option<Kept>)> {
         let mut inner = self.inner.lock().expect("sliding sync connections");
         let conn = inner.get_mut(&key(user, device, conn_id))?;
         let sent = conn
@@ -178,21 +182,37 @@ impl Connections {
             .map(|(_, s)| s.clone())?;
         conn.generations.retain(|(g, _)| *g >= generation);
         conn.used = Instant::now();
-        Some(sent)
+        Some((sent, conn.kept.clone()))
+    }
+
+    /// Keeps what an answer left for the next one (unless the connection went away).
+    pub fn keep(&self, user: &str, device: &str, conn_id: &str, kept: Kept) {
+        let mut inner = self.inner.lock().expect("sliding sync connections");
+        if let Some(conn) = inner.get_mut(&key(user, device, conn_id)) {
+            conn.kept = Some(kept);
+        }
     }
 
     /// Records a new generation; `None` if the connection went away meanwhile (replaced by a
     /// new one under its id, or evicted).
-    pub fn record(&self, user: &str, device: &str, conn_id: &str, sent: Sent) -> Option<u64> {
+    pub fn record(&self, user: &str, device: &str, conn_id: &str, sent: Arc<Sent>) -> Option<u64> {
         let mut inner = self.inner.lock().expect("sliding sync connections");
         let conn = inner.get_mut(&key(user, device, conn_id))?;
         let generation = conn.next;
         conn.next += 1;
-        conn.generations.push((generation, Arc::new(sent)));
+        conn.generations.push((generation, sent));
         if conn.generations.len() > MAX_GENERATIONS {
             conn.generations.remove(0);
         }
         Some(generation)
+    }
+
+    /// Drops what the last answer left: the next is laid out anew (the tests compare the two).
+    pub fn forget_kept(&self, user: &str, device: &str, conn_id: &str) {
+        let mut inner = self.inner.lock().expect("sliding sync connections");
+        if let Some(conn) = inner.get_mut(&key(user, device, conn_id)) {
+            conn.kept = None;
+        }
     }
 
     /// Forgets a device's connections (it logged out or was deleted).
@@ -254,8 +274,8 @@ mod tests {
     fn a_used_generation_drops_older_ones_and_unknown_ones_are_refused() {
         let c = Connections::default();
         let (g0, _) = c.start("@a:h", "D", "main");
-        let g1 = c.record("@a:h", "D", "main", Sent::new()).unwrap();
-        let g2 = c.record("@a:h", "D", "main", Sent::new()).unwrap();
+        let g1 = c.record("@a:h", "D", "main", Arc::default()).unwrap();
+        let g2 = c.record("@a:h", "D", "main", Arc::default()).unwrap();
         assert!(c.resume("@a:h", "D", "main", g1).is_some());
         assert!(
             c.resume("@a:h", "D", "main", g0).is_none(),

@@ -9,7 +9,8 @@ use ruma::api::client::sync::sync_events::v5::request::ExtensionRoomConfig;
 use ruma::{OneTimeKeyAlgorithm, OwnedRoomId, UInt};
 use serde_json::{Value, json};
 
-use super::{Candidate, SlidingError, SlidingRequest};
+use super::layout::Layout;
+use super::{SlidingError, SlidingRequest};
 use crate::service::Services;
 use crate::service::raw::{raw, raws};
 use crate::service::sync::{Token, receipt_event, user_ids};
@@ -24,13 +25,12 @@ impl Services {
         req: &'r SlidingRequest,
         from: Option<Token>,
         to: i64,
-        list_rooms: &'r HashMap<&str, Vec<&'r str>>,
-        subscribed: &'r [&'r str],
-        candidates: &HashMap<&str, &Candidate<'_>>,
+        layout: &'r Layout,
+        touched: Option<&HashSet<u32>>,
         timelines: &HashMap<String, Vec<String>>,
-        initial: &HashSet<String>,
-        account: &[(String, String, String)],
+        initial: &'r HashSet<String>,
     ) -> Result<v5::response::Extensions, SlidingError> {
+        let account = layout.account();
         let ext = &req.body.extensions;
         let mut out = v5::response::Extensions::default();
         let on = |e: Option<bool>| e == Some(true);
@@ -86,21 +86,10 @@ impl Services {
         // A room seen for the first time by this connection gets all of its account data
         // and the receipts of its timeline; the others what changed since `from`.
         let is_new = |room: &str| from.is_none() || initial.contains(room);
-        // Extensions that name no lists and no rooms (the usual request) share one scope.
-        let mut default_scope: Option<BTreeSet<&str>> = None;
-        let mut scope = |lists: &Option<Vec<String>>,
-                         rooms: &'r Option<Vec<ExtensionRoomConfig>>|
-         -> BTreeSet<&'r str> {
-            if lists.is_none() && rooms.is_none() {
-                return default_scope
-                    .get_or_insert_with(|| {
-                        rooms_in_scope(&None, NO_ROOMS, list_rooms, subscribed, candidates)
-                    })
-                    .clone();
-            }
-            rooms_in_scope(lists, rooms, list_rooms, subscribed, candidates)
+        let scope = |lists: &'r Option<Vec<String>>,
+                     rooms: &'r Option<Vec<ExtensionRoomConfig>>| {
+            Scope::of(layout, lists, rooms)
         };
-
         if on(ext.account_data.enabled) {
             let since_rows = match from {
                 Some(t) if self.hints.account_data.changed_since(user_id, t.pos) => {
@@ -122,11 +111,9 @@ impl Services {
             out.account_data.global = raws(&global);
             let in_scope = scope(&ext.account_data.lists, &ext.account_data.rooms);
             // Rooms seen before: only those with account data since `from` can have any.
-            let changed: HashSet<&str> = since_rows.iter().map(|(r, ..)| r.as_str()).collect();
-            for room in in_scope
-                .into_iter()
-                .filter(|r| is_new(r) || changed.contains(r))
-            {
+            let changed: BTreeSet<&str> = since_rows.iter().map(|(r, ..)| r.as_str()).collect();
+            let look_at = look_at(from, initial, &in_scope, changed.iter().copied());
+            for room in look_at {
                 let rows: &[(String, String, String)] =
                     if is_new(room) { account } else { &since_rows };
                 let events: Vec<Value> = rows
@@ -145,10 +132,15 @@ impl Services {
         if on(ext.receipts.enabled) {
             let in_scope = scope(&ext.receipts.lists, &ext.receipts.rooms);
             let since = from.map(|t| t.pos).unwrap_or(0);
-            // Rooms seen before: only those with a receipt since `from`.
+            // Rooms seen before: only those with a receipt since `from` (among the rooms with
+            // news, when the answer was built on the last one).
             let todo: Vec<&str> = {
                 let changed = self.hints.receipts.view();
-                in_scope
+                let look_at = match touched {
+                    Some(t) => look_at(from, initial, &in_scope, t.iter().map(|&i| layout.room(i))),
+                    None => in_scope.rooms(),
+                };
+                look_at
                     .into_iter()
                     .filter(|r| is_new(r) || changed.changed_since(r, since))
                     .collect()
@@ -184,12 +176,13 @@ impl Services {
                 Some(t) if self.typing.serial() > t.typing => self.typing.changed_since(t.typing),
                 _ => HashSet::new(),
             };
-            for room in scope(&ext.typing.lists, &ext.typing.rooms) {
-                if !is_new(room) && !typed.contains(room) {
-                    continue;
-                }
+            let in_scope = scope(&ext.typing.lists, &ext.typing.rooms);
+            for room in look_at(from, initial, &in_scope, typed.iter().map(String::as_str)) {
                 // Only rooms the user is in show who is typing.
-                if candidates.get(room).is_none_or(|c| c.membership != "join") {
+                if layout
+                    .find(room)
+                    .is_none_or(|i| layout.candidate(i).membership != "join")
+                {
                     continue;
                 }
                 let (users, serial) = self.typing.get(room);
@@ -208,45 +201,87 @@ impl Services {
 }
 
 /// The rooms an extension applies to: those of the named lists (all lists if none are
-/// named) and the named rooms (every subscription if none are named, or for `*`).
-const NO_ROOMS: &Option<Vec<ExtensionRoomConfig>> = &None;
+/// named) and the named rooms (every subscription if none are named, or for `*`). Named
+/// neither (the usual request), they are the rooms the request asks for.
+enum Scope<'a> {
+    Wanted(&'a Layout),
+    Named(&'a Layout, BTreeSet<u32>),
+}
 
-fn rooms_in_scope<'a>(
-    lists: &Option<Vec<String>>,
-    rooms: &'a Option<Vec<ExtensionRoomConfig>>,
-    list_rooms: &HashMap<&str, Vec<&'a str>>,
-    subscribed: &[&'a str],
-    candidates: &HashMap<&str, &Candidate<'_>>,
-) -> BTreeSet<&'a str> {
-    let mut out = BTreeSet::new();
-    let all = || list_rooms.values().flatten().copied();
-    match lists {
-        None => out.extend(all()),
-        Some(names) => {
-            for n in names {
-                if n == "*" {
-                    out.extend(all());
-                } else if let Some(r) = list_rooms.get(n.as_str()) {
-                    out.extend(r.iter().copied());
-                }
-            }
+impl<'a> Scope<'a> {
+    fn of(
+        layout: &'a Layout,
+        lists: &Option<Vec<String>>,
+        rooms: &Option<Vec<ExtensionRoomConfig>>,
+    ) -> Scope<'a> {
+        if lists.is_none() && rooms.is_none() {
+            return Scope::Wanted(layout);
         }
-    }
-    match rooms {
-        None => out.extend(subscribed.iter().copied()),
-        Some(configs) => {
-            for c in configs {
-                match c {
-                    ExtensionRoomConfig::AllSubscribed => out.extend(subscribed.iter().copied()),
-                    ExtensionRoomConfig::Room(id) if candidates.contains_key(id.as_str()) => {
-                        out.insert(id.as_str());
+        let mut out = BTreeSet::new();
+        let all = || layout.list_rooms.values().flatten().copied();
+        match lists {
+            None => out.extend(all()),
+            Some(names) => {
+                for n in names {
+                    if n == "*" {
+                        out.extend(all());
+                    } else if let Some(r) = layout.list_rooms.get(n.as_str()) {
+                        out.extend(r.iter().copied());
                     }
-                    _ => {}
                 }
             }
         }
+        match rooms {
+            None => out.extend(layout.subscribed.iter().copied()),
+            Some(configs) => {
+                for c in configs {
+                    match c {
+                        ExtensionRoomConfig::AllSubscribed => {
+                            out.extend(layout.subscribed.iter().copied())
+                        }
+                        ExtensionRoomConfig::Room(id) => out.extend(layout.find(id.as_str())),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Scope::Named(layout, out)
     }
-    out
+
+    fn contains(&self, room: &str) -> bool {
+        match self {
+            Scope::Wanted(l) => l.find(room).is_some_and(|i| l.wanted.contains_key(&i)),
+            Scope::Named(l, set) => l.find(room).is_some_and(|i| set.contains(&i)),
+        }
+    }
+
+    /// Every room in scope, ordered by id.
+    fn rooms(&self) -> Vec<&'a str> {
+        let (layout, ids): (&Layout, Box<dyn Iterator<Item = u32>>) = match self {
+            Scope::Wanted(l) => (l, Box::new(l.wanted.keys().copied())),
+            Scope::Named(l, set) => (l, Box::new(set.iter().copied())),
+        };
+        let mut out: Vec<&'a str> = ids.map(|i| layout.room(i)).collect();
+        out.sort_unstable();
+        out
+    }
+}
+
+/// The rooms an extension looks at: on a later request, those new to the connection and those
+/// `changed` names, in scope; on the first, every room in scope.
+fn look_at<'x>(
+    from: Option<Token>,
+    initial: &'x HashSet<String>,
+    scope: &Scope<'x>,
+    changed: impl Iterator<Item = &'x str>,
+) -> Vec<&'x str> {
+    if from.is_none() {
+        return scope.rooms();
+    }
+    let mut out: BTreeSet<&'x str> = initial.iter().map(String::as_str).collect();
+    out.extend(changed);
+    out.retain(|r| scope.contains(r));
+    out.into_iter().collect()
 }
 
 fn account_event(kind: &str, content: &str) -> Value {

@@ -10,17 +10,18 @@
 
 mod conn;
 mod extensions;
+mod layout;
 mod room;
 
 pub use conn::{Connections, Pos, RequiredState};
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ruma::OwnedRoomId;
 use ruma::api::client::sync::sync_events::v5;
 use ruma::directory::RoomTypeFilter;
-use ruma::{OwnedRoomId, UInt};
 use serde_json::Value;
 
 use crate::service::Services;
@@ -28,6 +29,7 @@ use crate::service::rooms::RoomError;
 use crate::service::sync::Token;
 use crate::store::rooms as db;
 use conn::{RoomSent, Sent};
+use layout::{Cand, Kept, Layout};
 
 /// As /sync: long-polls are capped.
 const MAX_TIMEOUT: Duration = Duration::from_secs(180);
@@ -104,7 +106,7 @@ pub(crate) struct Candidate<'m> {
 }
 
 /// What the request asks of one room (lists and subscriptions merged).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Wanted {
     pub timeline_limit: u64,
     /// Shared by every room of a list (copied only where lists and subscriptions meet).
@@ -131,6 +133,15 @@ struct Answer {
     response: v5::Response,
     sent: Option<Sent>,
     news: bool,
+    layout: Arc<Layout>,
+}
+
+/// The user's rooms a list may show (`Services::candidates`), and which leaves were kept and
+/// left out for the request's `from`.
+struct Picked {
+    cands: Vec<Cand>,
+    since_leave: Option<i64>,
+    dropped_leave: Option<i64>,
 }
 
 impl Services {
@@ -143,19 +154,20 @@ impl Services {
     ) -> Result<v5::Response, SlidingError> {
         let conn_id = req.body.conn_id.as_deref().unwrap_or("");
         let connections = &self.sliding.connections;
-        let (from, generation, base) = match req.body.pos.as_deref() {
+        let (from, generation, base, mut kept) = match req.body.pos.as_deref() {
             None => {
                 let (generation, sent) = connections.start(user_id, device_id, conn_id);
-                (None, generation, sent)
+                (None, generation, sent, None)
             }
             Some(p) => {
                 let pos = Pos::parse(p).ok_or(SlidingError::UnknownPos)?;
-                let sent = connections
+                let (sent, kept) = connections
                     .resume(user_id, device_id, conn_id, pos.generation)
                     .ok_or(SlidingError::UnknownPos)?;
-                (Some(pos.token), pos.generation, sent)
+                (Some(pos.token), pos.generation, sent, kept)
             }
         };
+        let shape = layout::shape(req);
         let timeout = req.body.timeout.unwrap_or_default().min(MAX_TIMEOUT);
         let deadline = Instant::now() + timeout;
         // Registered before the first look, so nothing that becomes visible after it is missed.
@@ -169,7 +181,16 @@ impl Services {
                 typing: self.typing.serial(),
             };
             let answer = self
-                .sliding_once(user_id, device_id, req, from, &base, to.pos)
+                .sliding_once(
+                    user_id,
+                    device_id,
+                    req,
+                    &shape,
+                    from,
+                    &base,
+                    kept.as_ref(),
+                    to.pos,
+                )
                 .await?;
             let Some(waiter) = waiter.as_ref().filter(|_| !answer.news) else {
                 break (answer, to);
@@ -177,6 +198,12 @@ impl Services {
             if Instant::now() >= deadline {
                 break (answer, to);
             }
+            // Nothing new: the next look builds on this one.
+            kept = Some(Kept {
+                at: to.pos,
+                sent: base.clone(),
+                layout: answer.layout.clone(),
+            });
             let left = deadline.saturating_duration_since(Instant::now());
             let _waiting = crate::service::metrics::SyncWaiter::start();
             if tokio::time::timeout(left, waiter.changed()).await.is_err() {
@@ -185,17 +212,40 @@ impl Services {
                     typing: self.typing.serial(),
                 };
                 let answer = self
-                    .sliding_once(user_id, device_id, req, from, &base, to.pos)
+                    .sliding_once(
+                        user_id,
+                        device_id,
+                        req,
+                        &shape,
+                        from,
+                        &base,
+                        kept.as_ref(),
+                        to.pos,
+                    )
                     .await?;
                 break (answer, to);
             }
         };
-        let generation = match answer.sent {
-            Some(sent) => connections
-                .record(user_id, device_id, conn_id, sent)
-                .ok_or(SlidingError::UnknownPos)?,
-            None => generation,
+        let (generation, sent) = match answer.sent {
+            Some(sent) => {
+                let sent = Arc::new(sent);
+                let generation = connections
+                    .record(user_id, device_id, conn_id, sent.clone())
+                    .ok_or(SlidingError::UnknownPos)?;
+                (generation, sent)
+            }
+            None => (generation, base),
         };
+        connections.keep(
+            user_id,
+            device_id,
+            conn_id,
+            Kept {
+                at: to.pos,
+                sent,
+                layout: answer.layout,
+            },
+        );
         let mut response = answer.response;
         response.pos = Pos {
             generation,
@@ -206,87 +256,23 @@ impl Services {
         Ok(response)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn sliding_once(
         &self,
         user_id: &str,
         device_id: &str,
         req: &SlidingRequest,
+        shape: &str,
         from: Option<Token>,
-        base: &Sent,
+        base: &Arc<Sent>,
+        kept: Option<&Kept>,
         to: i64,
     ) -> Result<Answer, SlidingError> {
         self.expire_typing();
-        let (memberships, account) =
-            tokio::try_join!(self.memberships(user_id), self.all_account_data(user_id))?;
-        let candidates = self.candidates(user_id, &memberships, from).await?;
-        let by_id: HashMap<&str, &Candidate> = candidates.iter().map(|c| (c.room_id, c)).collect();
-
         // Lists: filtered, ordered by recency, cut to their ranges.
-        let dms = direct_rooms(&account);
-        let needs_facts = req.body.lists.values().any(|l| {
-            l.filters.as_ref().is_some_and(|f| {
-                f.is_encrypted.is_some() || !f.room_types.is_empty() || !f.not_room_types.is_empty()
-            })
-        });
-        let facts = if needs_facts {
-            self.rooms_facts(&candidates).await?
-        } else {
-            HashMap::new()
-        };
-        let mut wanted: BTreeMap<&str, Wanted> = BTreeMap::new();
-        let mut list_rooms: HashMap<&str, Vec<&str>> = HashMap::new();
-        let mut lists = BTreeMap::new();
-        for (name, list) in &req.body.lists {
-            let mut rooms = Vec::new();
-            for c in &candidates {
-                if list_allows(
-                    c,
-                    list.filters.as_ref(),
-                    req.tags.get(name),
-                    &dms,
-                    &account,
-                    facts.get(c.room_id),
-                ) {
-                    rooms.push(c);
-                }
-            }
-            rooms.sort_by(|a, b| b.bump.cmp(&a.bump).then(a.room_id.cmp(b.room_id)));
-            let mut count = v5::response::List::default();
-            count.count = UInt::new_saturating(rooms.len() as u64);
-            lists.insert(name.clone(), count);
-            let details = &list.room_details;
-            let required = Arc::new(required_of(&details.required_state, user_id));
-            let mut in_range = BTreeSet::new();
-            if req.whole_lists.contains(name) {
-                in_range.extend(0..rooms.len());
-            } else {
-                for (start, end) in &list.ranges {
-                    let (start, end) = (u64::from(*start) as usize, u64::from(*end) as usize);
-                    in_range.extend(start..=end.min(rooms.len().saturating_sub(1)));
-                }
-            }
-            for i in in_range.into_iter().filter(|i| *i < rooms.len()) {
-                let room_id = rooms[i].room_id;
-                wanted
-                    .entry(room_id)
-                    .or_default()
-                    .add(details.timeline_limit.into(), &required);
-                list_rooms.entry(name.as_str()).or_default().push(room_id);
-            }
-        }
-        // Subscriptions: any room the user has a membership in that lists may show.
-        let mut subscribed = Vec::new();
-        for (room_id, sub) in &req.body.room_subscriptions {
-            if !by_id.contains_key(room_id.as_str()) {
-                continue;
-            }
-            let required = Arc::new(required_of(&sub.required_state, user_id));
-            wanted
-                .entry(room_id.as_str())
-                .or_default()
-                .add(sub.timeline_limit.into(), &required);
-            subscribed.push(room_id.as_str());
-        }
+        let (layout, touched) = self
+            .sliding_layout(user_id, req, shape, from, base, kept)
+            .await?;
 
         // The rooms, a few at a time.
         let mut rooms = BTreeMap::new();
@@ -294,64 +280,71 @@ impl Services {
         let mut timelines: HashMap<String, Vec<String>> = HashMap::new();
         let mut initial: HashSet<String> = HashSet::new();
         // On a later request, only rooms that may have something new are looked at (a coarse
-        // superset: `sliding_room` decides what each of them sends).
-        let todo: Vec<(&str, &Wanted)> = {
-            let events = self.hints.room_events.view();
-            let receipts = self.hints.receipts.view();
-            // Most rooms share a few required-state sets: each pair is compared once.
-            let mut covered: HashMap<(*const RequiredState, *const RequiredState), bool> =
-                HashMap::new();
-            let mut covers = |had: &Arc<RequiredState>, wants: &Arc<RequiredState>| {
-                *covered
-                    .entry((Arc::as_ptr(had), Arc::as_ptr(wants)))
-                    .or_insert_with(|| had.covers(wants))
-            };
-            wanted
-                .iter()
-                .filter(|(room_id, w)| match base.get(**room_id) {
-                    Some(prev) if from.is_some() => {
-                        let c = by_id[**room_id];
-                        w.timeline_limit > prev.timeline_limit
-                            || c.mstream > prev.upto
-                            || events.changed_since(room_id, prev.upto)
-                            || receipts.changed_since(room_id, prev.upto)
-                            || w.required
-                                .as_ref()
-                                .is_some_and(|r| !covers(&prev.required, r))
-                    }
-                    _ => true,
-                })
-                .map(|(room_id, w)| (*room_id, w))
-                .collect()
+        // superset: `sliding_room` decides what each of them sends). Built on the last
+        // answer's layout, those are the rooms with news since and the rooms that came into a
+        // range or are asked for otherwise; the rest the last answer left as they are.
+        let prior = kept.filter(|_| touched.is_some());
+        let todo: Vec<(u32, &Wanted)> = match (prior, &touched) {
+            (Some(k), Some(t)) if t.is_empty() && Arc::ptr_eq(&k.layout, &layout) => Vec::new(),
+            _ => {
+                let events = self.hints.room_events.view();
+                let receipts = self.hints.receipts.view();
+                // Most rooms share a few required-state sets: each pair is compared once.
+                let mut covered: HashMap<(*const RequiredState, *const RequiredState), bool> =
+                    HashMap::new();
+                let mut covers = |had: &Arc<RequiredState>, wants: &Arc<RequiredState>| {
+                    *covered
+                        .entry((Arc::as_ptr(had), Arc::as_ptr(wants)))
+                        .or_insert_with(|| had.covers(wants))
+                };
+                layout
+                    .wanted
+                    .iter()
+                    .filter(|(i, w)| match (prior, &touched) {
+                        (Some(k), Some(t)) => t.contains(i) || k.layout.wanted.get(i) != Some(w),
+                        _ => true,
+                    })
+                    .filter(|(i, w)| {
+                        let room_id = layout.room(**i);
+                        match base.get(room_id) {
+                            Some(prev) if from.is_some() => {
+                                w.timeline_limit > prev.timeline_limit
+                                    || layout.candidate(**i).mstream > prev.upto
+                                    || events.changed_since(room_id, prev.upto)
+                                    || receipts.changed_since(room_id, prev.upto)
+                                    || w.required
+                                        .as_ref()
+                                        .is_some_and(|r| !covers(&prev.required, r))
+                            }
+                            _ => true,
+                        }
+                    })
+                    .map(|(i, w)| (*i, w))
+                    .collect()
+            }
         };
         for chunk in todo.chunks(ROOMS_AT_ONCE) {
-            let answers =
-                futures_util::future::try_join_all(chunk.iter().map(|(room_id, w)| async {
-                    let c = by_id[*room_id];
-                    let dm = dms.contains(*room_id);
-                    self.sliding_room(
-                        user_id,
-                        device_id,
-                        c,
-                        w,
-                        base.get(*room_id).map(|p| &**p),
-                        from,
-                        to,
-                        dm,
-                    )
-                    .await
-                }))
-                .await?;
-            for ((room_id, _), answer) in chunk.iter().zip(answers) {
+            let answers = futures_util::future::try_join_all(chunk.iter().map(|(i, w)| {
+                let c = layout.candidate(*i);
+                let dm = layout.dms.contains(c.room_id);
+                let prev = base.get(c.room_id).map(|p| &**p);
+                async move {
+                    self.sliding_room(user_id, device_id, &c, w, prev, from, to, dm)
+                        .await
+                }
+            }))
+            .await?;
+            for ((i, _), answer) in chunk.iter().zip(answers) {
+                let room_id = layout.room(*i);
                 if let Some(answer) = answer
-                    && let Ok(id) = OwnedRoomId::try_from(*room_id)
+                    && let Ok(id) = OwnedRoomId::try_from(room_id)
                 {
                     if answer.room.initial == Some(true) {
                         initial.insert(room_id.to_string());
                     }
                     rooms.insert(id, answer.room);
                     timelines.insert(room_id.to_string(), answer.timeline_ids);
-                    updates.push((Arc::from(*room_id), Arc::new(answer.sent)));
+                    updates.push((Arc::from(room_id), Arc::new(answer.sent)));
                 }
             }
         }
@@ -363,56 +356,63 @@ impl Services {
                 req,
                 from,
                 to,
-                &list_rooms,
-                &subscribed,
-                &by_id,
+                &layout,
+                touched.as_ref(),
                 &timelines,
                 &initial,
-                &account,
             )
             .await?;
         let news = !rooms.is_empty() || extensions_have_news(&extensions);
         let sent = (from.is_none() || !updates.is_empty()).then(|| {
-            let mut sent = base.clone();
+            let mut sent = (**base).clone();
             sent.extend(updates);
             sent
         });
         let mut response = v5::Response::new(String::new());
-        response.lists = lists;
+        response.lists = layout.counts.clone();
         response.rooms = rooms;
         response.extensions = extensions;
         Ok(Answer {
             response,
             sent,
             news,
+            layout,
         })
     }
 
     /// The user's rooms a list may show, as Synapse: every membership but a leave of their
     /// own, unless it happened since `from` (so the client sees it); a kick stays.
-    async fn candidates<'m>(
+    async fn candidates(
         &self,
         user_id: &str,
-        memberships: &'m [db::MembershipRow],
+        memberships: &[db::MembershipRow],
         from: Option<Token>,
-    ) -> Result<Vec<Candidate<'m>>, RoomError> {
+    ) -> Result<Picked, RoomError> {
         let to = self.streams.current();
-        let mut out = Vec::with_capacity(memberships.len());
-        for (room_id, membership, event_id, mstream) in memberships {
+        let mut picked = Picked {
+            cands: Vec::with_capacity(memberships.len()),
+            since_leave: None,
+            dropped_leave: None,
+        };
+        for (m, (_, membership, event_id, mstream)) in memberships.iter().enumerate() {
             let keep = match membership.as_str() {
                 "join" | "invite" | "knock" | "ban" => true,
+                "leave" if from.is_some_and(|t| *mstream > t.pos) => {
+                    picked.since_leave =
+                        Some(picked.since_leave.map_or(*mstream, |l| l.min(*mstream)));
+                    true
+                }
+                "leave" if self.was_kick(event_id, user_id).await? => true,
                 "leave" => {
-                    from.is_some_and(|t| *mstream > t.pos)
-                        || self.was_kick(event_id, user_id).await?
+                    picked.dropped_leave =
+                        Some(picked.dropped_leave.map_or(*mstream, |l| l.max(*mstream)));
+                    false
                 }
                 _ => false,
             };
             if keep {
-                out.push(Candidate {
-                    room_id,
-                    membership,
-                    event_id,
-                    mstream: *mstream,
+                picked.cands.push(Cand {
+                    m: m as u32,
                     bump: None,
                 });
             }
@@ -420,14 +420,16 @@ impl Services {
         // Recency: the newest event of the kinds that move a room up (Synapse's list), up to
         // the membership for rooms not joined; an invite's own position.
         // Those remembered (no event since) first, under one lock; then the others are read.
+        let row = |c: &Cand| &memberships[c.m as usize];
         let mut unknown: Vec<usize> = Vec::new();
         {
             let known = self.sliding.bumps.lock().expect("bumps");
             let events = self.hints.room_events.view();
-            for (i, c) in out.iter_mut().enumerate() {
-                match (c.membership, known.get(c.room_id)) {
-                    ("invite" | "knock", _) => c.bump = Some(c.mstream),
-                    ("join", Some(&(at, bump))) if !events.changed_since(c.room_id, at) => {
+            for (i, c) in picked.cands.iter_mut().enumerate() {
+                let (room_id, membership, _, mstream) = row(c);
+                match (membership.as_str(), known.get(room_id)) {
+                    ("invite" | "knock", _) => c.bump = Some(*mstream),
+                    ("join", Some(&(at, bump))) if !events.changed_since(room_id, at) => {
                         c.bump = bump;
                     }
                     _ => unknown.push(i),
@@ -436,20 +438,20 @@ impl Services {
         }
         for chunk in unknown.chunks(16) {
             let bumps = futures_util::future::try_join_all(chunk.iter().map(|&i| {
-                let c = &out[i];
+                let (room_id, membership, _, mstream) = row(&picked.cands[i]);
                 async move {
-                    match c.membership {
-                        "join" => self.bump_stamp(c.room_id, to).await,
-                        _ => self.bump_stamp_until(c.room_id, c.mstream).await,
+                    match membership.as_str() {
+                        "join" => self.bump_stamp(room_id, to).await,
+                        _ => self.bump_stamp_until(room_id, *mstream).await,
                     }
                 }
             }))
             .await?;
             for (&i, b) in chunk.iter().zip(bumps) {
-                out[i].bump = b;
+                picked.cands[i].bump = b;
             }
         }
-        Ok(out)
+        Ok(picked)
     }
 
     async fn was_kick(&self, event_id: &str, user_id: &str) -> Result<bool, RoomError> {
@@ -502,21 +504,21 @@ impl Services {
 
     /// What the filters ask of each candidate: remembered while the room has no new event (an
     /// encrypted room stays encrypted), else read.
-    async fn rooms_facts<'c>(
+    async fn rooms_facts<'r>(
         &self,
-        candidates: &'c [Candidate<'_>],
-    ) -> Result<HashMap<&'c str, RoomFacts>, RoomError> {
-        let mut out = HashMap::with_capacity(candidates.len());
+        rooms: impl Iterator<Item = &'r str>,
+    ) -> Result<HashMap<&'r str, RoomFacts>, RoomError> {
+        let mut out = HashMap::new();
         let mut missing = Vec::new();
         {
             let known = self.sliding.facts.lock().expect("facts");
             let events = self.hints.room_events.view();
-            for c in candidates {
-                match known.get(c.room_id) {
-                    Some(f) if f.encrypted || !events.changed_since(c.room_id, f.at) => {
-                        out.insert(c.room_id, f.clone());
+            for room_id in rooms {
+                match known.get(room_id) {
+                    Some(f) if f.encrypted || !events.changed_since(room_id, f.at) => {
+                        out.insert(room_id, f.clone());
                     }
-                    _ => missing.push(c.room_id),
+                    _ => missing.push(room_id),
                 }
             }
         }
