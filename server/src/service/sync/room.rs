@@ -114,13 +114,27 @@ impl Services {
                 })
             },
         )?;
-        let current_state = current_state.filter(|_| {
-            rows.iter().take(limit).all(|r| {
+        // The state before the timeline: the state now when the timeline holds no state
+        // event; nothing when the timeline begins with the room's creation (a whole small
+        // room, as with Element's limit of 20), so neither needs a query.
+        let from_creation = !incremental
+            && rows.len() <= limit
+            && rows.last().is_some_and(|r| {
                 Services::pdu(r)
-                    .map(|p| p.state_key_str().is_none())
-                    .unwrap_or(false)
-            })
+                    .is_ok_and(|p| p.kind_str() == "m.room.create" && p.state_key_str() == Some(""))
+            });
+        let state_in_timeline = !rows.iter().take(limit).all(|r| {
+            Services::pdu(r)
+                .map(|p| p.state_key_str().is_none())
+                .unwrap_or(false)
         });
+        let current_state = if from_creation {
+            Some(Arc::default())
+        } else if state_in_timeline {
+            None
+        } else {
+            current_state
+        };
         let any_new = !rows.is_empty();
         let (timeline, limited, first) =
             self.timeline(room_id, rows, limit, viewer, filter).await?;
@@ -172,6 +186,14 @@ impl Services {
             && (!incremental || gap || timeline.iter().any(|e| e["type"] == "m.room.member"));
         let (state, summary, unread) = tokio::try_join!(
             async {
+                // A state event in the timeline: the state before it is older than the current
+                // state, read as such (one query, not two).
+                let current_state = match current_state {
+                    None if !incremental && state_in_timeline => Some(Arc::new(
+                        db::state_then(&self.db, room_id, state_pos).await?,
+                    )),
+                    known => known,
+                };
                 let state = self
                     .state_for_sync(
                         room_id,

@@ -69,6 +69,12 @@ pub async fn state_at(db: &Db, room_id: &str, pos: i64) -> Result<Vec<EventRow>,
     state_query(db, STATE_THEN, room_id, pos).await
 }
 
+/// The state at `pos` when it is known to be older than the current state (a state event came
+/// since): `state_at` without first trying the current state.
+pub async fn state_then(db: &Db, room_id: &str, pos: i64) -> Result<Vec<EventRow>, StoreError> {
+    state_query(db, STATE_THEN, room_id, pos).await
+}
+
 /// The usual case of `state_at`, the state now: when no entry of the current state is newer
 /// than `pos`, no state event is, and the current state (read by its key) is the state at `pos`.
 pub(crate) const STATE_NOW: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
