@@ -160,6 +160,7 @@ decode_tuple!(A 0, B 1);
 decode_tuple!(A 0, B 1, C 2);
 decode_tuple!(A 0, B 1, C 2, D 3);
 decode_tuple!(A 0, B 1, C 2, D 3, E 4);
+decode_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
 
 impl Db {
     /// Every row of `sql`, decoded as `T`.

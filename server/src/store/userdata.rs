@@ -1,7 +1,9 @@
 //! SQL for per-user data sync serves: account data, receipts, filters, presence, push rules.
 
+use std::collections::HashMap;
+
 use super::query::Param;
-use super::{Db, StoreError};
+use super::{Db, Engine, StoreError};
 
 pub async fn set_account_data(
     db: &Db,
@@ -92,6 +94,45 @@ pub async fn receipts_since(
 ) -> Result<Vec<(String, String, String, String, i64)>, StoreError> {
     db.fetch_all(RECEIPTS_SINCE, &[Param::Text(room_id), Param::Int(since)])
         .await
+}
+
+/// `RECEIPTS_SINCE` for a JSON array of rooms at once, on PostgreSQL, with each row's room.
+pub(crate) const RECEIPTS_SINCE_ROOMS: &str = "SELECT room_id, receipt_type, user_id, thread_id, event_id, ts FROM receipts \
+         WHERE room_id IN (SELECT json_array_elements_text($1::text::json)) AND stream_id > $2 ORDER BY stream_id";
+
+/// `receipts_since` of each of `rooms`, by room (a room without any has no entry): on
+/// PostgreSQL in one statement, on SQLite (read in place) room by room.
+pub async fn receipts_since_rooms(
+    db: &Db,
+    rooms: &[&str],
+    since: i64,
+) -> Result<HashMap<String, Vec<(String, String, String, String, i64)>>, StoreError> {
+    let mut out: HashMap<String, Vec<_>> = HashMap::new();
+    match db.engine {
+        Engine::Postgres => {
+            let list = serde_json::to_string(rooms).unwrap_or_default();
+            let rows: Vec<(String, String, String, String, String, i64)> = db
+                .fetch_all_pooled(
+                    RECEIPTS_SINCE_ROOMS,
+                    &[Param::Text(&list), Param::Int(since)],
+                )
+                .await?;
+            for (room, rtype, user, thread, event, ts) in rows {
+                out.entry(room)
+                    .or_default()
+                    .push((rtype, user, thread, event, ts));
+            }
+        }
+        Engine::Sqlite => {
+            for room in rooms {
+                let rows = receipts_since(db, room, since).await?;
+                if !rows.is_empty() {
+                    out.insert(room.to_string(), rows);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) const READ_POSITION: &str = "SELECT MAX(e.stream_ordering) FROM receipts r JOIN events e ON e.event_id = r.event_id \

@@ -112,3 +112,81 @@ async fn statements_prepared_ahead_parse() {
     support::drop_pg_database(&name).await;
     checked.expect("every statement prepares");
 }
+
+/// The reads an initial sync makes for many rooms at once answer, room by room, what the
+/// single-room reads answer (on PostgreSQL they are one statement each, on SQLite a loop).
+async fn reads_for_many_rooms_equal_the_single_room_reads(engine: Engine) {
+    use matrixd::store::{rooms, userdata};
+    use reqwest::Method;
+    use serde_json::json;
+
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let room = alice
+            .create_room(json!({"preset": "public_chat", "name": format!("r{i}")}))
+            .await;
+        let r = support::enc(&room);
+        bob.ok(Method::POST, &format!("/join/{r}"), json!({})).await;
+        for k in 0..(3 * i) {
+            let event = alice.send_text(&room, &format!("t{i}{k}"), "hi").await;
+            if k % 2 == 0 {
+                bob.ok(
+                    Method::POST,
+                    &format!("/rooms/{r}/receipt/m.read/{}", support::enc(&event)),
+                    json!({}),
+                )
+                .await;
+            }
+        }
+        ids.push(room);
+    }
+    ids.push("!unknown:test.example".to_string());
+    let rooms_list: Vec<&str> = ids.iter().map(String::as_str).collect();
+    // The server's database, opened beside it.
+    let config = matrixd::config::load(&[home.config_path()]).expect("config loads");
+    let db = &matrixd::store::Db::connect(&config.database)
+        .await
+        .expect("database opens");
+    let now = s.services.streams.current();
+    let many = rooms::events_backwards_rooms(db, &rooms_list, 0, now, 4)
+        .await
+        .unwrap();
+    let receipts = userdata::receipts_since_rooms(db, &rooms_list, 0)
+        .await
+        .unwrap();
+    let positions: Vec<(&str, i64)> = rooms_list.iter().map(|r| (*r, now - 3)).collect();
+    let states = rooms::state_then_rooms(db, &positions).await.unwrap();
+    for room in &rooms_list {
+        let one = rooms::events_backwards(db, room, 0, now, 4).await.unwrap();
+        let ids_of = |rows: &[rooms::EventRow]| -> Vec<String> {
+            rows.iter().map(|r| r.event_id.clone()).collect()
+        };
+        assert_eq!(
+            many.get(*room).map(|v| ids_of(v)).unwrap_or_default(),
+            ids_of(&one),
+            "timeline of {room}"
+        );
+        assert_eq!(
+            receipts.get(*room).cloned().unwrap_or_default(),
+            userdata::receipts_since(db, room, 0).await.unwrap(),
+            "receipts of {room}"
+        );
+        let state = rooms::state_then(db, room, now - 3).await.unwrap();
+        assert_eq!(
+            states.get(*room).map(|v| ids_of(v)).unwrap_or_default(),
+            ids_of(&state),
+            "state of {room}"
+        );
+    }
+    assert!(
+        many.len() >= 4 && !receipts.is_empty(),
+        "the rooms were read"
+    );
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(reads_for_many_rooms_equal_the_single_room_reads);

@@ -23,7 +23,7 @@ pub use unread::UnreadCounts;
 use crate::service::raw::raws;
 use response::{Events, InvitedRoom, KnockedRoom, LeftRoom, Rooms, Timeline};
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -69,6 +69,8 @@ type AccountDataRow = (String, String, String);
 const DEFAULT_TIMELINE_LIMIT: usize = 10;
 /// Joined rooms whose sections are gathered concurrently.
 const ROOMS_AT_ONCE: usize = 8;
+/// Rooms whose first reads an initial sync makes at once (`prefetch_initial`).
+const PREFETCHED_ROOMS: usize = 200;
 
 /// Stripped state shown with an invite.
 pub(crate) const INVITE_STATE_TYPES: &[&str] = &[
@@ -223,42 +225,61 @@ impl Services {
             }
 
             // Joined rooms, several at a time (each takes a handful of queries, which on
-            // PostgreSQL are round trips): a room starts as soon as another is done.
+            // PostgreSQL are round trips): a room starts as soon as another is done. A first
+            // look at every room (an initial sync) reads what each section reads first for
+            // many rooms at once (`prefetch_initial`: on PostgreSQL a statement per kind, not
+            // one per room).
             let account_rows_ref = &account_rows[..];
-            // (The futures are collected first: a closure inside the stream would not be Send
-            // for every lifetime, as the handler's future must be.)
-            let sections: Vec<_> = joined
-                .into_iter()
-                .map(|(room_id, mstream)| async move {
-                    let newly = since.is_none()
-                        || req.full_state
-                        || mstream > since_pos
-                            && self.joined_after(room_id, user_id, since_pos).await?;
-                    let room = self
-                        .joined_room(
-                            room_id,
-                            user_id,
-                            viewer,
-                            since,
-                            newly,
-                            mstream,
-                            limit,
-                            to,
-                            &req.filter,
-                            account_rows_ref,
-                        )
-                        .await?;
-                    Ok::<_, RoomError>((room_id, room))
-                })
-                .collect();
-            let mut sections = futures_util::stream::iter(sections).buffered(ROOMS_AT_ONCE);
-            while let Some((room_id, room)) = sections.try_next().await? {
-                if let Some((room, has)) = room {
-                    changed |= has;
-                    insert_room(&mut rooms.join, room_id, room);
+            let first_look = since.is_none() || req.full_state;
+            let chunk = if first_look {
+                PREFETCHED_ROOMS
+            } else {
+                joined.len().max(1)
+            };
+            for rooms_chunk in joined.chunks(chunk) {
+                let mut pre = if first_look {
+                    self.prefetch_initial(rooms_chunk, to, limit).await?
+                } else {
+                    HashMap::new()
+                };
+                // (The futures are collected first: a closure inside the stream would not be
+                // Send for every lifetime, as the handler's future must be.)
+                let sections: Vec<_> = rooms_chunk
+                    .iter()
+                    .map(|&(room_id, mstream)| {
+                        let pre = pre.remove(room_id);
+                        async move {
+                            let newly = since.is_none()
+                                || req.full_state
+                                || mstream > since_pos
+                                    && self.joined_after(room_id, user_id, since_pos).await?;
+                            let room = self
+                                .joined_room(
+                                    room_id,
+                                    user_id,
+                                    viewer,
+                                    since,
+                                    newly,
+                                    mstream,
+                                    limit,
+                                    to,
+                                    &req.filter,
+                                    account_rows_ref,
+                                    pre,
+                                )
+                                .await?;
+                            Ok::<_, RoomError>((room_id, room))
+                        }
+                    })
+                    .collect();
+                let mut sections = futures_util::stream::iter(sections).buffered(ROOMS_AT_ONCE);
+                while let Some((room_id, room)) = sections.try_next().await? {
+                    if let Some((room, has)) = room {
+                        changed |= has;
+                        insert_room(&mut rooms.join, room_id, room);
+                    }
                 }
             }
-            drop(sections);
 
             Ok::<_, RoomError>((rooms, changed, account_rows))
         };
@@ -367,6 +388,52 @@ impl Services {
 
     /// A room's whole state at `pos`: from the cache if no state event or redaction came
     /// between the position it was read at and `pos`.
+    /// What the sections of these rooms read first on an initial sync: their timelines,
+    /// receipts and, where a timeline holds state, the state before it; each kind for all the
+    /// rooms at once.
+    async fn prefetch_initial(
+        &self,
+        rooms: &[(&str, i64)],
+        to: i64,
+        limit: usize,
+    ) -> Result<HashMap<String, room::Prefetched>, RoomError> {
+        let ids: Vec<&str> = rooms.iter().map(|(r, _)| *r).collect();
+        let (mut timelines, mut receipts) = tokio::try_join!(
+            db::events_backwards_rooms(&self.db, &ids, 0, to, limit as i64 + 1),
+            userdata::receipts_since_rooms(&self.db, &ids, 0),
+        )?;
+        let past: Vec<(&str, i64)> = ids
+            .iter()
+            .filter_map(|r| {
+                let rows = timelines.get(*r).map(Vec::as_slice).unwrap_or_default();
+                match room::state_before(rows, limit, false) {
+                    room::StateBefore::Then(pos) => Some((*r, pos)),
+                    _ => None,
+                }
+            })
+            .collect();
+        let mut states = if past.is_empty() {
+            HashMap::new()
+        } else {
+            db::state_then_rooms(&self.db, &past).await?
+        };
+        let past: HashSet<&str> = past.into_iter().map(|(r, _)| r).collect();
+        Ok(ids
+            .iter()
+            .map(|r| {
+                let state_before = past
+                    .contains(r)
+                    .then(|| Arc::new(states.remove(*r).unwrap_or_default()));
+                let pre = room::Prefetched {
+                    rows: timelines.remove(*r).unwrap_or_default(),
+                    receipts: receipts.remove(*r).unwrap_or_default(),
+                    state_before,
+                };
+                (r.to_string(), pre)
+            })
+            .collect())
+    }
+
     pub(crate) async fn room_state_at(
         &self,
         room_id: &str,

@@ -61,6 +61,7 @@ impl Services {
         to: i64,
         filter: &SyncFilter,
         account_rows: &[(String, String, String)],
+        pre: Option<Prefetched>,
     ) -> Result<Option<(JoinedRoom, bool)>, RoomError> {
         let from = if newly_joined {
             0
@@ -73,8 +74,16 @@ impl Services {
         // Unread counts are asked alongside when the room is sure to be in the answer, or
         // has events since the token by what the committer saw.
         let count_now = !incremental || self.hints.room_events.changed_since(room_id, since_pos);
+        // Read for many rooms at once by an initial sync (`prefetch_initial`).
+        let (pre_rows, pre_receipts, pre_state) = match pre {
+            Some(p) => (Some(p.rows), Some(p.receipts), p.state_before),
+            None => (None, None, None),
+        };
         let (rows, receipts, own_ad, unread, current_state) = tokio::try_join!(
             async {
+                if let Some(rows) = pre_rows {
+                    return Ok(rows);
+                }
                 if incremental && !self.hints.room_events.changed_since(room_id, from) {
                     return Ok(Vec::new());
                 }
@@ -83,6 +92,9 @@ impl Services {
                 )
             },
             async {
+                if let Some(receipts) = pre_receipts {
+                    return Ok(receipts);
+                }
                 if !self.hints.receipts.changed_since(room_id, from) {
                     return Ok(Vec::new());
                 }
@@ -114,27 +126,12 @@ impl Services {
                 })
             },
         )?;
-        // The state before the timeline: the state now when the timeline holds no state
-        // event; nothing when the timeline begins with the room's creation (a whole small
-        // room, as with Element's limit of 20), so neither needs a query.
-        let from_creation = !incremental
-            && rows.len() <= limit
-            && rows.last().is_some_and(|r| {
-                Services::pdu(r)
-                    .is_ok_and(|p| p.kind_str() == "m.room.create" && p.state_key_str() == Some(""))
-            });
-        let state_in_timeline = !rows.iter().take(limit).all(|r| {
-            Services::pdu(r)
-                .map(|p| p.state_key_str().is_none())
-                .unwrap_or(false)
-        });
-        let current_state = if from_creation {
-            Some(Arc::default())
-        } else if state_in_timeline {
-            None
-        } else {
-            current_state
+        let current_state = match state_before(&rows, limit, incremental) {
+            StateBefore::Nothing => Some(Arc::default()),
+            StateBefore::Now => current_state,
+            StateBefore::Then(_) => pre_state,
         };
+        let state_in_timeline = !incremental && current_state.is_none();
         let any_new = !rows.is_empty();
         let (timeline, limited, first) =
             self.timeline(room_id, rows, limit, viewer, filter).await?;
@@ -189,7 +186,7 @@ impl Services {
                 // A state event in the timeline: the state before it is older than the current
                 // state, read as such (one query, not two).
                 let current_state = match current_state {
-                    None if !incremental && state_in_timeline => Some(Arc::new(
+                    None if state_in_timeline => Some(Arc::new(
                         db::state_then(&self.db, room_id, state_pos).await?,
                     )),
                     known => known,
@@ -351,6 +348,45 @@ impl Services {
             invited_member_count: Some(invited.len() as u64),
         })
     }
+}
+
+/// What a room's section reads first on an initial sync, read for many rooms at once.
+pub(super) struct Prefetched {
+    pub rows: Vec<db::EventRow>,
+    pub receipts: Vec<(String, String, String, String, i64)>,
+    /// The state before the timeline, when that is past state (`StateBefore::Then`).
+    pub state_before: Option<Arc<Vec<db::EventRow>>>,
+}
+
+/// The state before a first look's timeline (`rows`, newest first, up to `limit` + 1): the
+/// state now when the timeline holds no state event; nothing when it begins with the room's
+/// creation (a whole small room, as with Element's limit of 20); else past state, at the
+/// position given. An incremental sync asks `Now` (it reads changes, not a whole state).
+pub(super) enum StateBefore {
+    Now,
+    Nothing,
+    Then(i64),
+}
+
+pub(super) fn state_before(rows: &[db::EventRow], limit: usize, incremental: bool) -> StateBefore {
+    if incremental {
+        return StateBefore::Now;
+    }
+    let is_state = |r: &db::EventRow| {
+        Services::pdu(r).map(|p| (p.kind_str() == "m.room.create", p.state_key_str().is_some()))
+    };
+    if rows.len() <= limit
+        && rows
+            .last()
+            .is_some_and(|r| is_state(r).is_ok_and(|(c, _)| c))
+    {
+        return StateBefore::Nothing;
+    }
+    let shown = &rows[..rows.len().min(limit)];
+    if shown.iter().all(|r| is_state(r).is_ok_and(|(_, s)| !s)) {
+        return StateBefore::Now;
+    }
+    StateBefore::Then(shown.last().map(|r| r.stream_ordering - 1).unwrap_or(0))
 }
 
 /// The `m.receipt` event of receipt rows (receipt_type, user_id, thread_id, event_id, ts), as

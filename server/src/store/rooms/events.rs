@@ -2,8 +2,10 @@
 //! a room's timeline, relations, and the events a user may be notified about. The rows are
 //! written by `batch_insert`. Also what the outbound federation queue still has to send.
 
+use std::collections::HashMap;
+
 use crate::store::query::{Decode, IN_LIST_MAX, Param, Row, bind, placeholders};
-use crate::store::{Db, StoreError};
+use crate::store::{Db, Engine, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct EventRow {
@@ -93,6 +95,56 @@ pub(crate) const EVENTS_BACKWARDS: &str = concat!(
     event_cols!(),
     " FROM events WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 ORDER BY stream_ordering DESC LIMIT $4"
 );
+
+/// `EVENTS_BACKWARDS` for a JSON array of rooms at once, on PostgreSQL (one statement, each
+/// room read through its index as alone).
+pub(crate) const EVENTS_BACKWARDS_ROOMS: &str = concat!(
+    "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+     FROM json_array_elements_text($1::text::json) AS r(room_id) CROSS JOIN LATERAL (SELECT ",
+    event_cols!(),
+    " FROM events WHERE room_id = r.room_id AND stream_ordering > $2 AND stream_ordering <= $3 \
+     ORDER BY stream_ordering DESC LIMIT $4) e ORDER BY e.room_id, e.stream_ordering DESC"
+);
+
+/// `events_backwards` of each of `rooms`, by room (a room without events has no entry): on
+/// PostgreSQL in one statement, on SQLite (read in place) room by room.
+pub async fn events_backwards_rooms(
+    db: &Db,
+    rooms: &[&str],
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<HashMap<String, Vec<EventRow>>, StoreError> {
+    let mut out: HashMap<String, Vec<EventRow>> = HashMap::with_capacity(rooms.len());
+    match db.engine {
+        Engine::Postgres => {
+            let list = serde_json::to_string(rooms).unwrap_or_default();
+            let rows: Vec<EventRow> = db
+                .fetch_all_pooled(
+                    EVENTS_BACKWARDS_ROOMS,
+                    &[
+                        Param::Text(&list),
+                        Param::Int(from),
+                        Param::Int(to),
+                        Param::Int(limit),
+                    ],
+                )
+                .await?;
+            for r in rows {
+                out.entry(r.room_id.clone()).or_default().push(r);
+            }
+        }
+        Engine::Sqlite => {
+            for room in rooms {
+                let rows = events_backwards(db, room, from, to, limit).await?;
+                if !rows.is_empty() {
+                    out.insert(room.to_string(), rows);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
 
 pub(crate) const LAST_BUMP: &str = "SELECT stream_ordering FROM events WHERE room_id = $1 AND stream_ordering <= $2 \
      AND type IN ('m.room.create', 'm.room.message', 'm.room.encrypted', 'm.sticker', 'm.call.invite', 'm.poll.start', 'm.beacon_info') \

@@ -1,9 +1,11 @@
 //! SQL for a room's state: the current state (`current_state`) and the state at a past stream
 //! position or, for backfilled history, at a past depth, read from the events table.
 
+use std::collections::HashMap;
+
 use super::EventRow;
 use crate::store::query::Param;
-use crate::store::{Db, StoreError};
+use crate::store::{Db, Engine, StoreError};
 
 /// Current state of a room: (type, state_key, event_id).
 pub async fn current_state_ids(
@@ -73,6 +75,43 @@ pub async fn state_at(db: &Db, room_id: &str, pos: i64) -> Result<Vec<EventRow>,
 /// since): `state_at` without first trying the current state.
 pub async fn state_then(db: &Db, room_id: &str, pos: i64) -> Result<Vec<EventRow>, StoreError> {
     state_query(db, STATE_THEN, room_id, pos).await
+}
+
+/// `STATE_THEN` for a JSON array of `{"room_id", "pos"}` at once, on PostgreSQL.
+pub(crate) const STATE_THEN_ROOMS: &str = "SELECT e.stream_ordering, e.event_id, e.room_id, e.json, e.redacted_by, e.txn_device_id, e.txn_id \
+         FROM json_to_recordset($1::text::json) AS r(room_id text, pos bigint) CROSS JOIN LATERAL \
+         (SELECT type, state_key, MAX(stream_ordering) AS so FROM events \
+          WHERE room_id = r.room_id AND state_key IS NOT NULL AND stream_ordering <= r.pos GROUP BY type, state_key) l \
+         JOIN events e ON e.stream_ordering = l.so ORDER BY e.room_id, e.stream_ordering";
+
+/// `state_then` of each (room, position), by room: on PostgreSQL in one statement, on SQLite
+/// (read in place) room by room.
+pub async fn state_then_rooms(
+    db: &Db,
+    rooms: &[(&str, i64)],
+) -> Result<HashMap<String, Vec<EventRow>>, StoreError> {
+    let mut out: HashMap<String, Vec<EventRow>> = HashMap::with_capacity(rooms.len());
+    match db.engine {
+        Engine::Postgres => {
+            let list: Vec<serde_json::Value> = rooms
+                .iter()
+                .map(|(room_id, pos)| serde_json::json!({"room_id": room_id, "pos": pos}))
+                .collect();
+            let list = serde_json::to_string(&list).unwrap_or_default();
+            let rows: Vec<EventRow> = db
+                .fetch_all_pooled(STATE_THEN_ROOMS, &[Param::Text(&list)])
+                .await?;
+            for r in rows {
+                out.entry(r.room_id.clone()).or_default().push(r);
+            }
+        }
+        Engine::Sqlite => {
+            for (room, pos) in rooms {
+                out.insert(room.to_string(), state_then(db, room, *pos).await?);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The usual case of `state_at`, the state now: when no entry of the current state is newer
