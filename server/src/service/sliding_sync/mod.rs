@@ -35,6 +35,8 @@ use layout::{Cand, Kept, Layout};
 const MAX_TIMEOUT: Duration = Duration::from_secs(180);
 /// Rooms whose answers are gathered concurrently.
 const ROOMS_AT_ONCE: usize = 4;
+/// Rooms new to a connection whose timelines are read at once.
+const PREFETCHED_ROOMS: usize = 200;
 /// Entries kept in each per-room memo below before it is emptied.
 const MEMO_ENTRIES: usize = 100_000;
 
@@ -323,28 +325,53 @@ impl Services {
                     .collect()
             }
         };
-        for chunk in todo.chunks(ROOMS_AT_ONCE) {
-            let answers = futures_util::future::try_join_all(chunk.iter().map(|(i, w)| {
-                let c = layout.candidate(*i);
-                let dm = layout.dms.contains(c.room_id);
-                let prev = base.get(c.room_id).map(|p| &**p);
-                async move {
-                    self.sliding_room(user_id, device_id, &c, w, prev, from, to, dm)
-                        .await
-                }
-            }))
-            .await?;
-            for ((i, _), answer) in chunk.iter().zip(answers) {
-                let room_id = layout.room(*i);
-                if let Some(answer) = answer
-                    && let Ok(id) = OwnedRoomId::try_from(room_id)
-                {
-                    if answer.room.initial == Some(true) {
-                        initial.insert(room_id.to_string());
+        for many in todo.chunks(PREFETCHED_ROOMS) {
+            // Joined rooms new to the connection: their timelines read for all of them at once
+            // (on PostgreSQL one statement, not one per room), at the largest limit asked.
+            let new_rooms: Vec<&str> = many
+                .iter()
+                .map(|(i, _)| layout.candidate(*i))
+                .filter(|c| c.membership == "join" && base.get(c.room_id).is_none())
+                .map(|c| c.room_id)
+                .collect();
+            let mut timelines_read = if new_rooms.is_empty() {
+                HashMap::new()
+            } else {
+                let most = many
+                    .iter()
+                    .map(|(_, w)| w.timeline_limit)
+                    .max()
+                    .unwrap_or(0);
+                db::events_backwards_rooms(&self.db, &new_rooms, 0, to, most as i64 + 1).await?
+            };
+            for chunk in many.chunks(ROOMS_AT_ONCE) {
+                let answers = futures_util::future::try_join_all(chunk.iter().map(|(i, w)| {
+                    let c = layout.candidate(*i);
+                    let dm = layout.dms.contains(c.room_id);
+                    let prev = base.get(c.room_id).map(|p| &**p);
+                    let read = new_rooms.contains(&c.room_id).then(|| {
+                        let mut rows = timelines_read.remove(c.room_id).unwrap_or_default();
+                        rows.truncate(w.timeline_limit as usize + 1);
+                        rows
+                    });
+                    async move {
+                        self.sliding_room(user_id, device_id, &c, w, prev, from, to, dm, read)
+                            .await
                     }
-                    rooms.insert(id, answer.room);
-                    timelines.insert(room_id.to_string(), answer.timeline_ids);
-                    updates.push((Arc::from(room_id), Arc::new(answer.sent)));
+                }))
+                .await?;
+                for ((i, _), answer) in chunk.iter().zip(answers) {
+                    let room_id = layout.room(*i);
+                    if let Some(answer) = answer
+                        && let Ok(id) = OwnedRoomId::try_from(room_id)
+                    {
+                        if answer.room.initial == Some(true) {
+                            initial.insert(room_id.to_string());
+                        }
+                        rooms.insert(id, answer.room);
+                        timelines.insert(room_id.to_string(), answer.timeline_ids);
+                        updates.push((Arc::from(room_id), Arc::new(answer.sent)));
+                    }
                 }
             }
         }

@@ -38,6 +38,7 @@ impl Services {
         from: Option<Token>,
         to: i64,
         dm: bool,
+        read: Option<Vec<db::EventRow>>,
     ) -> Result<Option<RoomAnswer>, RoomError> {
         let room_id = c.room_id;
         let required = wanted.required();
@@ -85,7 +86,10 @@ impl Services {
             return Ok(None);
         }
 
-        let rows = if events_new {
+        let rows = if let Some(rows) = read.filter(|_| since.is_none() && joined) {
+            // A joined room new to the connection: its timeline was read with others'.
+            rows
+        } else if events_new {
             db::events_backwards(
                 &self.db,
                 room_id,
