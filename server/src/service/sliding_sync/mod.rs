@@ -177,6 +177,9 @@ impl Services {
             Some(_) if !timeout.is_zero() => Some(self.sync_waiter(user_id).await?),
             _ => None,
         };
+        // Look; while there is nothing new, wait and look again (once more when the wait
+        // times out, so the answer carries the latest position).
+        let mut timed_out = false;
         let (answer, to) = loop {
             let to = Token {
                 pos: self.streams.current(),
@@ -194,7 +197,7 @@ impl Services {
                     to.pos,
                 )
                 .await?;
-            let Some(waiter) = waiter.as_ref().filter(|_| !answer.news) else {
+            let Some(waiter) = waiter.as_ref().filter(|_| !answer.news && !timed_out) else {
                 break (answer, to);
             };
             if Instant::now() >= deadline {
@@ -208,25 +211,7 @@ impl Services {
             });
             let left = deadline.saturating_duration_since(Instant::now());
             let _waiting = crate::service::metrics::SyncWaiter::start();
-            if tokio::time::timeout(left, waiter.changed()).await.is_err() {
-                let to = Token {
-                    pos: self.streams.current(),
-                    typing: self.typing.serial(),
-                };
-                let answer = self
-                    .sliding_once(
-                        user_id,
-                        device_id,
-                        req,
-                        &shape,
-                        from,
-                        &base,
-                        kept.as_ref(),
-                        to.pos,
-                    )
-                    .await?;
-                break (answer, to);
-            }
+            timed_out = tokio::time::timeout(left, waiter.changed()).await.is_err();
         };
         let (generation, sent) = match answer.sent {
             Some(sent) => {
