@@ -145,12 +145,21 @@ impl Services {
                     .filter(|r| is_new(r) || changed.changed_since(r, since))
                     .collect()
             };
+            // Rooms new to the connection: all their receipts, read for all of them at once
+            // (one statement on PostgreSQL).
+            let new_rooms: Vec<&str> = todo.iter().copied().filter(|r| is_new(r)).collect();
+            let mut all_receipts = if new_rooms.is_empty() {
+                HashMap::new()
+            } else {
+                userdata::receipts_since_rooms(&self.db, &new_rooms, 0).await?
+            };
             for room in todo {
                 let event = if is_new(room) {
                     // The receipts on the events the client was just sent, and the user's own.
                     let shown = timelines.get(room).cloned().unwrap_or_default();
-                    let rows: Vec<_> = userdata::receipts_since(&self.db, room, 0)
-                        .await?
+                    let rows: Vec<_> = all_receipts
+                        .remove(room)
+                        .unwrap_or_default()
                         .into_iter()
                         .filter(|(_, uid, _, event_id, _)| {
                             uid == user_id || shown.contains(event_id)
