@@ -59,6 +59,12 @@ struct ListOrder {
     required: Arc<RequiredState>,
 }
 
+/// A layout built on the last one: that layout, and the rooms with news since.
+pub(super) struct BuiltOn {
+    pub prior: Arc<Layout>,
+    pub touched: HashSet<u32>,
+}
+
 /// What a connection's last answer left: its position, the record it sent and its layout.
 #[derive(Clone)]
 pub struct Kept {
@@ -231,9 +237,8 @@ pub(super) fn shape(req: &SlidingRequest) -> String {
 
 impl Services {
     /// The lists of this request: from the connection's last layout when it still fits
-    /// (with the rooms that have news since looked at again), else anew. Also returns the
-    /// rooms with news when built on the last layout (`None`: every room may have some).
-    #[allow(clippy::too_many_arguments)]
+    /// (with the rooms that have news since looked at again), else anew (`None`: every room
+    /// may have news).
     pub(super) async fn sliding_layout(
         &self,
         user_id: &str,
@@ -242,7 +247,7 @@ impl Services {
         from: Option<Token>,
         base: &Arc<Sent>,
         kept: Option<&Kept>,
-    ) -> Result<(Arc<Layout>, Option<HashSet<u32>>), SlidingError> {
+    ) -> Result<(Arc<Layout>, Option<BuiltOn>), SlidingError> {
         let (memberships, account) =
             tokio::try_join!(self.memberships(user_id), self.all_account_data(user_id))?;
         let prior = kept.filter(|k| {
@@ -260,7 +265,8 @@ impl Services {
                         .await?,
                 )
             };
-            return Ok((layout, Some(touched)));
+            let prior = k.layout.clone();
+            return Ok((layout, Some(BuiltOn { prior, touched })));
         }
         let layout = self
             .lay_out(user_id, req, shape, memberships, account, from)

@@ -257,7 +257,7 @@ impl Services {
     ) -> Result<Answer, SlidingError> {
         self.expire_typing();
         // Lists: filtered, ordered by recency, cut to their ranges.
-        let (layout, touched) = self
+        let (layout, built_on) = self
             .sliding_layout(user_id, req, shape, from, base, kept)
             .await?;
 
@@ -270,9 +270,8 @@ impl Services {
         // superset: `sliding_room` decides what each of them sends). Built on the last
         // answer's layout, those are the rooms with news since and the rooms that came into a
         // range or are asked for otherwise; the rest the last answer left as they are.
-        let prior = kept.filter(|_| touched.is_some());
-        let todo: Vec<(u32, &Wanted)> = match (prior, &touched) {
-            (Some(k), Some(t)) if t.is_empty() && Arc::ptr_eq(&k.layout, &layout) => Vec::new(),
+        let todo: Vec<(u32, &Wanted)> = match &built_on {
+            Some(b) if b.touched.is_empty() && Arc::ptr_eq(&b.prior, &layout) => Vec::new(),
             _ => {
                 let events = self.hints.room_events.view();
                 let receipts = self.hints.receipts.view();
@@ -287,9 +286,9 @@ impl Services {
                 layout
                     .wanted
                     .iter()
-                    .filter(|(i, w)| match (prior, &touched) {
-                        (Some(k), Some(t)) => t.contains(i) || k.layout.wanted.get(i) != Some(w),
-                        _ => true,
+                    .filter(|(i, w)| match &built_on {
+                        Some(b) => b.touched.contains(i) || b.prior.wanted.get(i) != Some(w),
+                        None => true,
                     })
                     .filter(|(i, w)| {
                         let room_id = layout.room(**i);
@@ -369,7 +368,7 @@ impl Services {
                 from,
                 to,
                 &layout,
-                touched.as_ref(),
+                built_on.as_ref().map(|b| &b.touched),
                 &timelines,
                 &initial,
             )

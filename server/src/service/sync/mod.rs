@@ -402,14 +402,19 @@ impl Services {
             db::events_backwards_rooms(&self.db, &ids, 0, to, limit as i64 + 1),
             userdata::receipts_since_rooms(&self.db, &ids, 0),
         )?;
+        let before: Vec<room::StateBefore> = ids
+            .iter()
+            .map(|r| {
+                let rows = timelines.get(*r).map(Vec::as_slice).unwrap_or_default();
+                room::state_before(rows, limit, false)
+            })
+            .collect();
         let past: Vec<(&str, i64)> = ids
             .iter()
-            .filter_map(|r| {
-                let rows = timelines.get(*r).map(Vec::as_slice).unwrap_or_default();
-                match room::state_before(rows, limit, false) {
-                    room::StateBefore::Then(pos) => Some((*r, pos)),
-                    _ => None,
-                }
+            .zip(&before)
+            .filter_map(|(r, b)| match b {
+                room::StateBefore::Then(pos) => Some((*r, *pos)),
+                _ => None,
             })
             .collect();
         let mut states = if past.is_empty() {
@@ -417,17 +422,17 @@ impl Services {
         } else {
             db::state_then_rooms(&self.db, &past).await?
         };
-        let past: HashSet<&str> = past.into_iter().map(|(r, _)| r).collect();
         Ok(ids
             .iter()
-            .map(|r| {
-                let state_before = past
-                    .contains(r)
+            .zip(before)
+            .map(|(r, before)| {
+                let state_then = matches!(before, room::StateBefore::Then(_))
                     .then(|| Arc::new(states.remove(*r).unwrap_or_default()));
                 let pre = room::Prefetched {
                     rows: timelines.remove(*r).unwrap_or_default(),
                     receipts: receipts.remove(*r).unwrap_or_default(),
-                    state_before,
+                    before,
+                    state_then,
                 };
                 (r.to_string(), pre)
             })

@@ -75,8 +75,12 @@ impl Services {
         // has events since the token by what the committer saw.
         let count_now = !incremental || self.hints.room_events.changed_since(room_id, since_pos);
         // Read for many rooms at once by an initial sync (`prefetch_initial`).
-        let (pre_rows, pre_receipts, pre_state) = match pre {
-            Some(p) => (Some(p.rows), Some(p.receipts), p.state_before),
+        let (pre_rows, pre_receipts, pre_before) = match pre {
+            Some(p) => (
+                Some(p.rows),
+                Some(p.receipts),
+                Some((p.before, p.state_then)),
+            ),
             None => (None, None, None),
         };
         let (rows, receipts, own_ad, unread, current_state) = tokio::try_join!(
@@ -126,12 +130,13 @@ impl Services {
                 })
             },
         )?;
-        let current_state = match state_before(&rows, limit, incremental) {
+        let (before, state_then) =
+            pre_before.unwrap_or_else(|| (state_before(&rows, limit, incremental), None));
+        let current_state = match before {
             StateBefore::Nothing => Some(Arc::default()),
             StateBefore::Now => current_state,
-            StateBefore::Then(_) => pre_state,
+            StateBefore::Then(_) => state_then,
         };
-        let state_in_timeline = !incremental && current_state.is_none();
         let any_new = !rows.is_empty();
         let (timeline, limited, first) =
             self.timeline(room_id, rows, limit, viewer, filter).await?;
@@ -185,11 +190,11 @@ impl Services {
             async {
                 // A state event in the timeline: the state before it is older than the current
                 // state, read as such (one query, not two).
-                let current_state = match current_state {
-                    None if state_in_timeline => Some(Arc::new(
-                        db::state_then(&self.db, room_id, state_pos).await?,
-                    )),
-                    known => known,
+                let current_state = match (current_state, before) {
+                    (None, StateBefore::Then(pos)) => {
+                        Some(Arc::new(db::state_then(&self.db, room_id, pos).await?))
+                    }
+                    (known, _) => known,
                 };
                 let state = self
                     .state_for_sync(
@@ -354,14 +359,16 @@ impl Services {
 pub(super) struct Prefetched {
     pub rows: Vec<db::EventRow>,
     pub receipts: Vec<(String, String, String, String, i64)>,
-    /// The state before the timeline, when that is past state (`StateBefore::Then`).
-    pub state_before: Option<Arc<Vec<db::EventRow>>>,
+    /// Which state comes before the timeline, and that state when it is past state.
+    pub before: StateBefore,
+    pub state_then: Option<Arc<Vec<db::EventRow>>>,
 }
 
 /// The state before a first look's timeline (`rows`, newest first, up to `limit` + 1): the
 /// state now when the timeline holds no state event; nothing when it begins with the room's
 /// creation (a whole small room, as with Element's limit of 20); else past state, at the
 /// position given. An incremental sync asks `Now` (it reads changes, not a whole state).
+#[derive(Debug, Clone, Copy)]
 pub(super) enum StateBefore {
     Now,
     Nothing,
