@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::store::rooms::NewEventRow;
+use crate::store::rooms::{BUMP_TYPES, NewEventRow};
 
 /// Keys kept at most per log.
 const MAX: usize = 10_000;
@@ -126,6 +126,12 @@ impl ChangeView<'_> {
         since < self.0.floor || self.0.by_key.get(key).is_some_and(|&pos| pos > since)
     }
 
+    /// The position `key` was last written at, when after `since`: `None` when that is not
+    /// known (`since` is before what the log knows), `Some(None)` when it was not written since.
+    pub fn written_after(&self, key: &str, since: i64) -> Option<Option<i64>> {
+        (since >= self.0.floor).then(|| self.0.by_key.get(key).copied().filter(|&p| p > since))
+    }
+
     /// Every key written after `since`, or `None` when that is before what the log knows (any
     /// key may have been): what changed costs what changed, not how many keys there are.
     pub fn changed_after(&self, since: i64) -> Option<impl Iterator<Item = &Arc<str>> + '_> {
@@ -155,6 +161,9 @@ pub struct SyncHints {
     pub device_keys: ChangeLog,
     /// Each room's newest receipt.
     pub receipts: ChangeLog,
+    /// Each room's newest event of the kinds that move it up a sliding sync list
+    /// (`store::rooms::BUMP_TYPES`): its position is the room's bump stamp.
+    pub room_bumps: ChangeLog,
     /// Each user's newest account data (global or per room).
     pub account_data: ChangeLog,
     /// The newest presence change of anyone, under the key "".
@@ -183,13 +192,14 @@ impl SyncHints {
             receipts: ChangeLog::new(start),
             account_data: ChangeLog::new(start),
             presence: exact(presence),
+            room_bumps: ChangeLog::new(start),
             memberships_epoch: AtomicU64::new(0),
             tap: OnceLock::new(),
         }
     }
 
     /// The logs by number (the number a `Tap` hears).
-    fn logs(&self) -> [&ChangeLog; 9] {
+    fn logs(&self) -> [&ChangeLog; 10] {
         [
             &self.room_events,
             &self.room_state,
@@ -200,6 +210,7 @@ impl SyncHints {
             &self.receipts,
             &self.account_data,
             &self.presence,
+            &self.room_bumps,
         ]
     }
 
@@ -240,6 +251,11 @@ impl SyncHints {
     pub fn events_committed(&self, rows: &[NewEventRow]) {
         self.room_events
             .record(rows.iter().map(|r| (r.room_id.as_str(), r.stream_ordering)));
+        self.room_bumps.record(
+            rows.iter()
+                .filter(|r| !r.history && BUMP_TYPES.contains(&r.kind.as_str()))
+                .map(|r| (r.room_id.as_str(), r.stream_ordering)),
+        );
         self.room_state.record(
             rows.iter()
                 .filter(|r| {
@@ -361,6 +377,27 @@ mod tests {
             resolved_state: None,
             forward_extremities: None,
         }
+    }
+
+    #[test]
+    fn a_rooms_bump_is_its_newest_event_of_a_bumping_kind() {
+        let h = SyncHints::new(10, 0, 0);
+        let bumps = || h.room_bumps.view();
+        assert_eq!(
+            bumps().written_after("!r:x", 9),
+            None,
+            "before the floor: not known"
+        );
+        assert_eq!(bumps().written_after("!r:x", 10), Some(None));
+        h.events_committed(&[row(11, None, None)]);
+        let mut reaction = row(12, None, None);
+        reaction.kind = "m.reaction".into();
+        let mut history = row(-3, None, None);
+        history.history = true;
+        h.events_committed(&[reaction, history]);
+        assert_eq!(bumps().written_after("!r:x", 10), Some(Some(11)));
+        assert_eq!(bumps().written_after("!r:x", 11), Some(None));
+        assert!(h.room_events.changed_since("!r:x", 11));
     }
 
     #[test]

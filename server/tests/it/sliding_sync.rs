@@ -772,3 +772,73 @@ async fn answers_built_on_the_last_one_equal_those_laid_out_anew(engine: Engine)
     home.cleanup().await;
 }
 both_engines!(answers_built_on_the_last_one_equal_those_laid_out_anew);
+
+/// What a sliding sync remembers between requests (each room's bump stamp, whether it is
+/// encrypted) follows the kinds of the events that come: a reaction does not move a room up, a
+/// message does, enabling encryption puts a room in an `is_encrypted` list. A restarted server,
+/// which remembers nothing, answers the same.
+async fn bump_stamps_and_filters_follow_new_events(engine: Engine) {
+    let home = Home::new(engine).await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = s.user("alice").await;
+    let a = alice.create_room(json!({"name": "A"})).await;
+    let b = alice.create_room(json!({"name": "B"})).await;
+    let in_a = alice.send_text(&a, "a1", "in A").await;
+    alice.send_text(&b, "b1", "in B").await;
+    let body = json!({"lists": {
+        "all": list(json!([[0, 9]]), 1, json!([])),
+        "secret": {"ranges": [[0, 9]], "timeline_limit": 0, "required_state": [],
+                   "filters": {"is_encrypted": true}}
+    }});
+    let bump = |v: &Value, room: &str| v["rooms"][room]["bump_stamp"].as_u64();
+
+    let first = ss(&alice, None, &body).await;
+    let (a0, b0) = (bump(&first, &a).unwrap(), bump(&first, &b).unwrap());
+    assert!(b0 > a0, "{first}");
+    assert_eq!(first["lists"]["secret"]["count"], 0);
+
+    // A reaction in A: A comes with it, neither moved up nor re-ordered.
+    alice
+        .ok(
+            Method::PUT,
+            &format!("/rooms/{}/send/m.reaction/r1", enc(&a)),
+            json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": in_a, "key": "👍"}}),
+        )
+        .await;
+    let reacted = ss(&alice, Some(&pos(&first)), &body).await;
+    assert_eq!(bump(&reacted, &a), Some(a0), "{reacted}");
+    // A message in A moves it above B (lists are ordered by bump stamp).
+    alice.send_text(&a, "a2", "again in A").await;
+    let moved = ss(&alice, Some(&pos(&reacted)), &body).await;
+    let a1 = bump(&moved, &a).unwrap();
+    assert!(a1 > b0, "{moved}");
+    // Encryption enabled in B (no event of a bumping kind): B joins the encrypted list.
+    alice
+        .ok(
+            Method::PUT,
+            &format!("/rooms/{}/state/m.room.encryption/", enc(&b)),
+            json!({"algorithm": "m.megolm.v1.aes-sha2"}),
+        )
+        .await;
+    let encrypted = ss(&alice, Some(&pos(&moved)), &body).await;
+    assert_eq!(encrypted["lists"]["secret"]["count"], 1, "{encrypted}");
+    assert_eq!(bump(&encrypted, &b), Some(b0), "{encrypted}");
+
+    // A restarted server reads everything again and agrees.
+    s.stop().await;
+    let s = TestServer::start(&home, &Options::default()).await;
+    let alice = User {
+        base: s.url.clone(),
+        ..alice.clone()
+    };
+    let anew = ss(&alice, None, &body).await;
+    assert_eq!(
+        (bump(&anew, &a), bump(&anew, &b)),
+        (Some(a1), Some(b0)),
+        "{anew}"
+    );
+    assert_eq!(anew["lists"]["secret"]["count"], 1, "{anew}");
+    s.stop().await;
+    home.cleanup().await;
+}
+both_engines!(bump_stamps_and_filters_follow_new_events);

@@ -481,7 +481,9 @@ impl Services {
         Ok(kick)
     }
 
-    /// A joined room's bump stamp now, remembered while no event came.
+    /// A joined room's bump stamp now: remembered while no event came, taken from the change
+    /// log of bumps when one came (read when that log does not know, or knows of a bump not
+    /// yet visible).
     async fn bump_stamp(&self, room_id: &str, to: i64) -> Result<Option<i64>, RoomError> {
         let known = self
             .sliding
@@ -490,12 +492,22 @@ impl Services {
             .expect("bumps")
             .get(room_id)
             .copied();
-        if let Some((at, bump)) = known
-            && !self.hints.room_events.changed_since(room_id, at)
-        {
-            return Ok(bump);
+        // What the logs tell of the bump now, when they tell it.
+        let mut logged = None;
+        if let Some((at, bump)) = known {
+            if !self.hints.room_events.changed_since(room_id, at) {
+                return Ok(bump);
+            }
+            logged = match self.hints.room_bumps.view().written_after(room_id, at) {
+                Some(None) => Some(bump),
+                Some(Some(p)) if p <= to => Some(Some(p)),
+                _ => None,
+            };
         }
-        let bump = db::last_bump(&self.db, room_id, to).await?;
+        let bump = match logged {
+            Some(bump) => bump,
+            None => db::last_bump(&self.db, room_id, to).await?,
+        };
         let mut bumps = self.sliding.bumps.lock().expect("bumps");
         if bumps.len() >= MEMO_ENTRIES {
             bumps.clear();
@@ -523,10 +535,11 @@ impl Services {
         let mut missing = Vec::new();
         {
             let known = self.sliding.facts.lock().expect("facts");
-            let events = self.hints.room_events.view();
+            // Both are state: they stand while no state event came.
+            let state = self.hints.room_state.view();
             for room_id in rooms {
                 match known.get(room_id) {
-                    Some(f) if f.encrypted || !events.changed_since(room_id, f.at) => {
+                    Some(f) if f.encrypted || !state.changed_since(room_id, f.at) => {
                         out.insert(room_id, f.clone());
                     }
                     _ => missing.push(room_id),

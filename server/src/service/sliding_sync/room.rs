@@ -86,21 +86,37 @@ impl Services {
             return Ok(None);
         }
 
-        let rows = if let Some(rows) = read.filter(|_| since.is_none() && joined) {
-            // A joined room new to the connection: its timeline was read with others'.
-            rows
-        } else if events_new {
-            db::events_backwards(
-                &self.db,
-                room_id,
-                since.unwrap_or(0),
-                bound,
-                limit as i64 + 1,
-            )
-            .await?
-        } else {
-            Vec::new()
-        };
+        // The timeline and (in a joined room) the unread counts, side by side.
+        let (rows, unread) = tokio::try_join!(
+            async {
+                Ok::<_, RoomError>(
+                    if let Some(rows) = read.filter(|_| since.is_none() && joined) {
+                        // A joined room new to the connection: its timeline was read with others'.
+                        rows
+                    } else if events_new {
+                        db::events_backwards(
+                            &self.db,
+                            room_id,
+                            since.unwrap_or(0),
+                            bound,
+                            limit as i64 + 1,
+                        )
+                        .await?
+                    } else {
+                        Vec::new()
+                    },
+                )
+            },
+            async {
+                if joined {
+                    self.unread_counts(room_id, user_id, c.mstream)
+                        .await
+                        .map(Some)
+                } else {
+                    Ok(None)
+                }
+            },
+        )?;
         // The change log also knows of events past `to` (committed, not yet visible): with
         // nothing else new, such a room waits for the answer that can show them.
         if since.is_some() && rows.is_empty() && !expanded_state && !read_moved {
@@ -136,7 +152,12 @@ impl Services {
         let whole = since.is_none() || expanded_state || prev.is_none();
         let (state, delta_kinds) = if whole {
             (self.room_state_at(room_id, bound).await?, HashSet::new())
-        } else if events_new {
+        } else if events_new
+            && self
+                .hints
+                .room_state
+                .changed_since(room_id, since.unwrap_or(0))
+        {
             let changes = db::state_changes(&self.db, room_id, since.unwrap_or(0), bound).await?;
             let mut latest: HashMap<(String, String), db::EventRow> = HashMap::new();
             for r in changes {
@@ -200,8 +221,7 @@ impl Services {
             };
             self.summarise(&mut room, &full, user_id, whole, &delta_kinds)?;
         }
-        if joined {
-            let unread = self.unread_counts(room_id, user_id, c.mstream).await?;
+        if let Some(unread) = unread {
             let mut counts = UnreadNotificationsCount::new();
             counts.notification_count = Some(UInt::new_saturating(unread.notification_count));
             counts.highlight_count = Some(UInt::new_saturating(unread.highlight_count));

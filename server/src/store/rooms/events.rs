@@ -146,6 +146,18 @@ pub async fn events_backwards_rooms(
     Ok(out)
 }
 
+/// The kinds of event that move a room up a sliding sync list (Synapse's default bump event
+/// types), as `LAST_BUMP` lists them.
+pub const BUMP_TYPES: &[&str] = &[
+    "m.room.create",
+    "m.room.message",
+    "m.room.encrypted",
+    "m.sticker",
+    "m.call.invite",
+    "m.poll.start",
+    "m.beacon_info",
+];
+
 pub(crate) const LAST_BUMP: &str = "SELECT stream_ordering FROM events WHERE room_id = $1 AND stream_ordering <= $2 \
      AND type IN ('m.room.create', 'm.room.message', 'm.room.encrypted', 'm.sticker', 'm.call.invite', 'm.poll.start', 'm.beacon_info') \
      ORDER BY stream_ordering DESC LIMIT 1";
@@ -331,4 +343,19 @@ pub async fn pending_events(
         ],
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The change log of bumps (`service::changes`) and the query must agree on the kinds.
+    #[test]
+    fn last_bump_lists_the_bump_types() {
+        let listed: Vec<String> = BUMP_TYPES.iter().map(|t| format!("'{t}'")).collect();
+        assert!(
+            LAST_BUMP.contains(&format!("type IN ({})", listed.join(", "))),
+            "LAST_BUMP and BUMP_TYPES differ"
+        );
+    }
 }
