@@ -11,9 +11,10 @@
 //! Each process tells the others, by NOTIFY, what its writes concern as they become visible:
 //! the positions, what each is news for (sync waiters wake as for a local write), what sync's
 //! change logs recorded (so the others' logs and the caches they guard stay as exact as the
-//! writer's), typing. A receiver that finds a hole (a lost connection, a writer that died
-//! between committing and announcing) forgets what its logs and caches know up to there:
-//! that costs queries, never a message. Access tokens are not cached at all (a logout on one
+//! writer's), typing, the actions its rate limits counted (a client is held to one budget
+//! whichever process it reaches). A receiver that finds a hole (a lost connection, a writer
+//! that died between committing and announcing) forgets what its logs and caches know up to
+//! there: that costs queries, never a message. Access tokens are not cached at all (a logout on one
 //! process holds on every other at once).
 //!
 //! Background duties that must run once (federation sending) run on the leader, the process
@@ -31,6 +32,7 @@ use tokio::sync::Notify;
 
 use crate::service::Services;
 use crate::service::changes::{SyncHints, Tap};
+use crate::service::ratelimit::{Kind, Spread};
 use crate::service::streams::{Scope, Shared};
 use crate::store::cluster::{Listener, Session};
 
@@ -79,6 +81,7 @@ struct Outbox {
     hints: Vec<(u8, String, i64)>,
     rewritten: bool,
     typing: Vec<(String, String, bool, u64)>,
+    limits: Vec<(Kind, String, f64, f64)>,
     want: bool,
 }
 
@@ -89,6 +92,7 @@ impl Outbox {
             && self.hints.is_empty()
             && !self.rewritten
             && self.typing.is_empty()
+            && self.limits.is_empty()
             && !self.want
     }
 }
@@ -113,6 +117,9 @@ struct Message {
     /// Typing: (room, user, typing, timeout in ms).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     t: Vec<(String, String, bool, u64)>,
+    /// Rate-limited actions counted: (kind, key, count, the limit's drain per second).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    l: Vec<(Kind, String, f64, f64)>,
     /// The sender waits for the writer's lock.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     x: bool,
@@ -151,6 +158,10 @@ impl Outbox {
         for t in self.typing {
             cut(&mut m, &mut bytes, t.0.len() + t.1.len() + 32);
             m.t.push(t);
+        }
+        for l in self.limits {
+            cut(&mut m, &mut bytes, l.1.len() + 48);
+            m.l.push(l);
         }
         for n in self.notes {
             cut(&mut m, &mut bytes, n.2.len() + 32);
@@ -200,6 +211,7 @@ impl Cluster {
         services.db.tokens.disable();
         services.hints.tap(self.clone());
         services.streams.share(self.clone());
+        services.limiter.spread(self.clone());
         let listener = Listener::open(&services.db).await?;
         tokio::spawn(self.clone().listen(listener));
         tokio::spawn(self.clone().announce());
@@ -456,6 +468,9 @@ impl Cluster {
         for (room, user, typing, ms) in m.t {
             s.typing_elsewhere(&room, &user, typing, Duration::from_millis(ms));
         }
+        for (kind, key, n, per_second) in m.l {
+            s.limiter.counted_elsewhere(kind, &key, n, per_second);
+        }
         let notes = m.n.iter().map(|(pos, room, key)| {
             let scope = if *room {
                 Scope::Room(key.as_str())
@@ -613,6 +628,12 @@ impl Tap for Cluster {
 
     fn rewritten(&self) {
         self.push(|o| o.rewritten = true);
+    }
+}
+
+impl Spread for Cluster {
+    fn counted(&self, kind: Kind, key: &str, n: f64, per_second: f64) {
+        self.push(|o| o.limits.push((kind, key.to_string(), n, per_second)));
     }
 }
 

@@ -1,14 +1,18 @@
 //! Rate limiting: one leaky bucket per (limit, key) — the key is a user id, a room id or a
 //! client address. An action is allowed while the bucket has room for it; otherwise the
-//! caller gets how long to wait. In memory, like Synapse's.
+//! caller gets how long to wait. In memory, like Synapse's; processes sharing a database
+//! (`worker_name`) tell each other what they counted (`Spread`, through `service::cluster`), so
+//! a client whose requests alternate between them is held to one budget.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
 
 use crate::config::RateLimit;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Kind {
     Message,
     Registration,
@@ -26,6 +30,13 @@ pub enum Kind {
 #[derive(Default)]
 pub struct Limiter {
     buckets: Mutex<HashMap<(Kind, String), (f64, Instant)>>,
+    spread: OnceLock<Arc<dyn Spread>>,
+}
+
+/// Hears every action counted here (the other processes count it too).
+pub trait Spread: Send + Sync {
+    /// `n` actions of `kind` by `key` were counted, under a limit draining `per_second`.
+    fn counted(&self, kind: Kind, key: &str, n: f64, per_second: f64);
 }
 
 /// Refused: wait this long before trying again.
@@ -33,8 +44,8 @@ pub struct Limiter {
 pub struct RetryAfter(pub u64);
 
 impl Limiter {
-    fn level(entry: (f64, Instant), limit: RateLimit, now: Instant) -> f64 {
-        (entry.0 - now.duration_since(entry.1).as_secs_f64() * limit.per_second).max(0.0)
+    fn drained(entry: (f64, Instant), per_second: f64, now: Instant) -> f64 {
+        (entry.0 - now.duration_since(entry.1).as_secs_f64() * per_second).max(0.0)
     }
 
     /// Counts one action if it fits, else says how long to wait (and counts nothing).
@@ -49,10 +60,31 @@ impl Limiter {
 
     /// Counts an action unconditionally (e.g. a failed login, after the fact).
     pub fn record(&self, kind: Kind, key: &str, limit: RateLimit) {
+        self.add(kind, key, 1.0, limit.per_second);
+        self.tell(kind, key, 1.0, limit.per_second);
+    }
+
+    /// Tells `spread` of every action counted from now on.
+    pub fn spread(&self, spread: Arc<dyn Spread>) {
+        let _ = self.spread.set(spread);
+    }
+
+    /// Counts what another process counted (not told again).
+    pub fn counted_elsewhere(&self, kind: Kind, key: &str, n: f64, per_second: f64) {
+        self.add(kind, key, n, per_second);
+    }
+
+    fn add(&self, kind: Kind, key: &str, n: f64, per_second: f64) {
         let now = Instant::now();
         let mut b = self.buckets.lock().expect("limiter lock");
         let e = b.entry((kind, key.to_string())).or_insert((0.0, now));
-        *e = (Self::level(*e, limit, now) + 1.0, now);
+        *e = (Self::drained(*e, per_second, now) + n, now);
+    }
+
+    fn tell(&self, kind: Kind, key: &str, n: f64, per_second: f64) {
+        if let Some(s) = self.spread.get() {
+            s.counted(kind, key, n, per_second);
+        }
     }
 
     fn check_n(
@@ -72,7 +104,7 @@ impl Limiter {
             .get(&(kind, key.to_string()))
             .copied()
             .unwrap_or((0.0, now));
-        let level = Self::level(entry, limit, now);
+        let level = Self::drained(entry, limit.per_second, now);
         if level + n > limit.burst_count {
             let wait = if limit.per_second > 0.0 {
                 (level + n - limit.burst_count) / limit.per_second
@@ -83,6 +115,8 @@ impl Limiter {
         }
         if count {
             b.insert((kind, key.to_string()), (level + n, now));
+            drop(b);
+            self.tell(kind, key, n, limit.per_second);
         }
         Ok(())
     }

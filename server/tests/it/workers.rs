@@ -241,6 +241,66 @@ async fn a_logout_on_one_process_holds_on_the_other_at_once() {
     home.cleanup().await;
 }
 
+/// A client whose requests alternate between processes is held to one rate-limit budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rate_limit_counts_what_every_process_allowed() {
+    if !testkit::pg::available() {
+        eprintln!("skipped: no PostgreSQL (scripts/test.sh provides one)");
+        return;
+    }
+    const BURST: usize = 4;
+    let strict = |name: &str| Options {
+        extra: format!(
+            "worker_name: {name}\nrc_message: {{per_second: 0.1, burst_count: {BURST}}}\n"
+        ),
+        relaxed_limits: false,
+        ..Options::default()
+    };
+    let home = Home::new(Engine::Postgres).await;
+    let a = TestServer::start(&home, &strict("w1")).await;
+    let b = TestServer::start(&home, &strict("w2")).await;
+    let alice = a.user("alice").await;
+    let room = alice.create_room(json!({})).await;
+    let sides = [alice.clone(), on(&alice, &b)];
+    let mut allowed = 0;
+    let mut refused_at = None;
+    for k in 0..2 * BURST + 2 {
+        // Time for the other process to hear of the last one.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (status, v) = sides[k % 2]
+            .call(
+                Method::PUT,
+                &format!("/rooms/{}/send/m.room.message/t{k}", enc(&room)),
+                Some(&json!({"msgtype": "m.text", "body": format!("{k}")})),
+            )
+            .await;
+        if status == 429 {
+            assert_eq!(v["errcode"], "M_LIMIT_EXCEEDED", "{v}");
+            refused_at = Some(k);
+            break;
+        }
+        assert_eq!(status, 200, "{v}");
+        allowed += 1;
+    }
+    let k = refused_at.expect("never refused");
+    assert!(
+        allowed <= BURST,
+        "{allowed} messages allowed on two processes against a burst of {BURST}"
+    );
+    // The other process refuses too.
+    let (status, v) = sides[(k + 1) % 2]
+        .call(
+            Method::PUT,
+            &format!("/rooms/{}/send/m.room.message/other", enc(&room)),
+            Some(&json!({"msgtype": "m.text", "body": "other"})),
+        )
+        .await;
+    assert_eq!(status, 429, "{v}");
+    a.stop().await;
+    b.stop().await;
+    home.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_background_duties_move_when_their_process_stops() {
     let Some((home, a, b)) = two().await else {
