@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # workers.sh: matrixd as several processes on one PostgreSQL database (issue 17, `worker_name`),
 # beside the same matrixd as one process: send throughput with the senders spread over 1, 2 and
-# 3 processes, and send→sync delivery from a send on the first process to a sync on the last.
+# 3 processes, and send→sync delivery from a send on the first process to a sync on the last
+# ($DELIVERY_SAMPLES, default 1,000, so its p99 is the tenth slowest, not the second of 200).
 # Usage: tests/bench/workers.sh OUT_DIR [extra matrix-bench flags...]
 #   Needs: release binaries in $BIN (default /work/target-bench/release; build with
 #     CARGO_TARGET_DIR=/work/target-bench cargo build --release -p matrixd -p matrixctl -p e2e --bin matrix-bench),
@@ -54,7 +55,7 @@ run() {
     echo "== $name: $count process(es) (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
     "$BIN/matrix-bench" --url "${urls[0]}" ${others:+--worker-urls "$others"} \
         --shared-secret="$(secret "$dir/homeserver.yaml")" --pid "${PIDS[0]}" \
-        --only send,delivery --label "$name" --json "$@" > "$OUT/$name.json"
+        --only send,delivery --delivery-samples "${DELIVERY_SAMPLES:-1000}" --label "$name" --json "$@" > "$OUT/$name.json"
     stop_all
     "$BIN/matrix-bench" --print "$OUT/$name.json" | tee "$OUT/$name.txt"
 }
