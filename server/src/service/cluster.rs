@@ -14,8 +14,8 @@
 //! writer's), typing, the actions its rate limits counted (a client is held to one budget
 //! whichever process it reaches). A receiver that finds a hole (a lost connection, a writer
 //! that died between committing and announcing) forgets what its logs and caches know up to
-//! there: that costs queries, never a message. Access tokens are not cached at all (a logout on one
-//! process holds on every other at once).
+//! there: that costs queries, never a message. Access tokens are not cached at all (a logout
+//! on one process holds on every other at once).
 //!
 //! Background duties that must run once (federation sending) run on the leader, the process
 //! holding the leader's lock; if it dies, its connection closes and another takes over.
