@@ -13,7 +13,7 @@ use ruma::api::client::sync::sync_events::v5;
 
 use super::conn::Sent;
 use super::{Candidate, RequiredState, RoomFacts, SlidingError, SlidingRequest, Wanted};
-use super::{direct_rooms, list_allows, required_of};
+use super::{RoomTags, direct_rooms, list_allows, required_of, room_tags};
 use crate::service::Services;
 use crate::service::changes::SyncHints;
 use crate::service::sync::Token;
@@ -43,6 +43,8 @@ pub struct Layout {
     cands: Vec<Cand>,
     index: Arc<HashMap<Arc<str>, u32>>,
     pub(super) dms: Arc<HashSet<String>>,
+    /// Each room's tags (its `m.tag` account data), read when a list filters by them.
+    tags: Arc<RoomTags>,
     /// Per list, in the request's order: the rooms it shows, ordered by recency.
     lists: Vec<Arc<ListOrder>>,
     /// What the request asks of each room in a list's ranges or subscribed: the rooms an
@@ -97,6 +99,7 @@ impl Layout {
             cands: self.cands.clone(),
             index: self.index.clone(),
             dms: self.dms.clone(),
+            tags: self.tags.clone(),
             lists: self.lists.clone(),
             wanted: BTreeMap::new(),
             list_rooms: HashMap::new(),
@@ -174,7 +177,7 @@ impl Layout {
             list.filters.as_ref(),
             req.tags.get(name),
             &self.dms,
-            &self.account,
+            &self.tags,
             facts.get(c.room_id),
         )
     }
@@ -291,6 +294,11 @@ impl Services {
             .map(|(i, c)| (Arc::from(memberships[c.m as usize].0.as_str()), i as u32))
             .collect();
         let dms = direct_rooms(&account);
+        let tags = if req.tags.is_empty() {
+            RoomTags::new()
+        } else {
+            room_tags(&account)
+        };
         let mut layout = Layout {
             shape: shape.to_owned(),
             memberships,
@@ -300,6 +308,7 @@ impl Services {
             cands: picked.cands,
             index: Arc::new(index),
             dms: Arc::new(dms),
+            tags: Arc::new(tags),
             lists: Vec::new(),
             wanted: BTreeMap::new(),
             list_rooms: HashMap::new(),

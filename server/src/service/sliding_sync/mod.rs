@@ -576,7 +576,7 @@ fn list_allows(
     filters: Option<&v5::request::ListFilters>,
     tags: Option<&TagFilter>,
     dms: &HashSet<String>,
-    account: &[(String, String, String)],
+    room_tags: &RoomTags,
     facts: Option<&RoomFacts>,
 ) -> bool {
     if let Some(f) = filters {
@@ -610,15 +610,16 @@ fn list_allows(
         }
     }
     if let Some(t) = tags {
-        let room_tags = room_tags(account, c.room_id);
+        let none = HashSet::new();
+        let tagged = room_tags.get(c.room_id).unwrap_or(&none);
         if let Some(not) = &t.not_tags
-            && not.iter().any(|n| room_tags.contains(n))
+            && not.iter().any(|n| tagged.contains(n))
         {
             return false;
         }
         if let Some(want) = &t.tags
             && !want.is_empty()
-            && !want.iter().any(|w| room_tags.contains(w))
+            && !want.iter().any(|w| tagged.contains(w))
         {
             return false;
         }
@@ -660,19 +661,25 @@ fn direct_rooms(account: &[(String, String, String)]) -> HashSet<String> {
         .collect()
 }
 
-/// The tags of a room (its `m.tag` account data).
-fn room_tags(account: &[(String, String, String)], room_id: &str) -> HashSet<String> {
-    account
-        .iter()
-        .filter(|(room, kind, _)| room == room_id && kind == "m.tag")
-        .filter_map(|(_, _, content)| serde_json::from_str::<Value>(content).ok())
-        .flat_map(|v| {
+/// Each room's tags, by room id.
+type RoomTags = HashMap<String, HashSet<String>>;
+
+/// The tags of every room (their `m.tag` account data), read in one pass.
+fn room_tags(account: &[(String, String, String)]) -> RoomTags {
+    let mut out = RoomTags::new();
+    for (room, _, content) in account.iter().filter(|(_, kind, _)| kind == "m.tag") {
+        let Ok(v) = serde_json::from_str::<Value>(content) else {
+            continue;
+        };
+        let tags = out.entry(room.clone()).or_default();
+        tags.extend(
             v["tags"]
                 .as_object()
-                .map(|o| o.keys().cloned().collect::<Vec<_>>())
-                .unwrap_or_default()
-        })
-        .collect()
+                .into_iter()
+                .flat_map(|o| o.keys().cloned()),
+        );
+    }
+    out
 }
 
 fn extensions_have_news(e: &v5::response::Extensions) -> bool {
