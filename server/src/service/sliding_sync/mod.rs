@@ -35,8 +35,6 @@ use layout::{Cand, Kept, Layout};
 const MAX_TIMEOUT: Duration = Duration::from_secs(180);
 /// Rooms whose answers are gathered concurrently.
 const ROOMS_AT_ONCE: usize = 4;
-/// Rooms new to a connection whose timelines are read at once.
-const PREFETCHED_ROOMS: usize = 200;
 /// Entries kept in each per-room memo below before it is emptied.
 const MEMO_ENTRIES: usize = 100_000;
 
@@ -309,7 +307,7 @@ impl Services {
                     .collect()
             }
         };
-        for many in todo.chunks(PREFETCHED_ROOMS) {
+        for many in todo.chunks(db::ROOMS_PER_BATCH) {
             // Joined rooms new to the connection: their timelines read for all of them at once
             // (on PostgreSQL one statement, not one per room), at the largest limit asked.
             let new_rooms: Vec<&str> = many

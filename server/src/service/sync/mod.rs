@@ -69,8 +69,6 @@ type AccountDataRow = (String, String, String);
 const DEFAULT_TIMELINE_LIMIT: usize = 10;
 /// Joined rooms whose sections are gathered concurrently.
 const ROOMS_AT_ONCE: usize = 8;
-/// Rooms whose first reads an initial sync makes at once (`prefetch_initial`).
-const PREFETCHED_ROOMS: usize = 200;
 
 /// Stripped state shown with an invite.
 pub(crate) const INVITE_STATE_TYPES: &[&str] = &[
@@ -232,7 +230,7 @@ impl Services {
             let account_rows_ref = &account_rows[..];
             let first_look = since.is_none() || req.full_state;
             let chunk = if first_look {
-                PREFETCHED_ROOMS
+                db::ROOMS_PER_BATCH
             } else {
                 joined.len().max(1)
             };
@@ -386,8 +384,6 @@ impl Services {
         Ok(cache.put(user_id, at, epoch, rows, bytes))
     }
 
-    /// A room's whole state at `pos`: from the cache if no state event or redaction came
-    /// between the position it was read at and `pos`.
     /// What the sections of these rooms read first on an initial sync: their timelines,
     /// receipts and, where a timeline holds state, the state before it; each kind for all the
     /// rooms at once.
@@ -439,6 +435,8 @@ impl Services {
             .collect())
     }
 
+    /// A room's whole state at `pos`: from the cache if no state event or redaction came
+    /// between the position it was read at and `pos`.
     pub(crate) async fn room_state_at(
         &self,
         room_id: &str,
