@@ -97,9 +97,9 @@ pair() {
     "$kind" "$kind-a" 18731 18741; "$kind" "$kind-b" 18732 18742
     echo "== $kind↔$kind (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
     "$BIN/fed-bench" --label "$kind↔$kind" --only latency,throughput \
-        --a-url http://127.0.0.1:18731 --a-secret "$(secret "$OUT/$kind-a/homeserver.yaml")" \
+        --a-url http://127.0.0.1:18731 --a-secret="$(secret "$OUT/$kind-a/homeserver.yaml")" \
         --a-name 127.0.0.1:18741 \
-        --b-url http://127.0.0.1:18732 --b-secret "$(secret "$OUT/$kind-b/homeserver.yaml")" \
+        --b-url http://127.0.0.1:18732 --b-secret="$(secret "$OUT/$kind-b/homeserver.yaml")" \
         "$@" > "$OUT/$kind.json"
     cat "$OUT/$kind.json"
     cleanup; PIDS=()
@@ -139,7 +139,7 @@ joins() {
     done
     echo "== join: matrixd hosts; joining: $JOINERS (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
     "$BIN/fed-bench" --label "join: matrixd hosts" --only join \
-        --a-url http://127.0.0.1:18731 --a-secret "$(secret "$OUT/matrixd-host/homeserver.yaml")" \
+        --a-url http://127.0.0.1:18731 --a-secret="$(secret "$OUT/matrixd-host/homeserver.yaml")" \
         --a-name 127.0.0.1:18741 "${args[@]}" "$@" > "$OUT/join.json"
     cat "$OUT/join.json"
     cleanup; PIDS=()
