@@ -11,7 +11,7 @@
 use sqlx::Any;
 use sqlx::any::AnyRow;
 
-use super::{Db, StoreError};
+use super::{Db, Engine, StoreError};
 
 /// A parameter, bound to `$1`, `$2`, ... in order on both engines.
 #[derive(Debug, Clone, Copy)]
@@ -49,12 +49,32 @@ pub(crate) fn bind<'q>(
     query
 }
 
-/// `$1, $2, ..., $n`: the placeholders of an `IN (...)` list of `n` parameters.
-pub(crate) fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Appends the placeholder of parameter `n` (from 1) of a generated statement whose
+/// parameters appear in order, each once: `$n` on PostgreSQL, `?` on SQLite. SQLite keeps
+/// `$n` as a name and finds each by scanning all the names before it, when the statement is
+/// prepared and again when it is bound: quadratic, 0.3 s for a join's 7,000 parameters;
+/// `?` is numbered by its place.
+pub(crate) fn push_param(sql: &mut String, engine: Engine, n: usize) {
+    match engine {
+        Engine::Sqlite => sql.push('?'),
+        Engine::Postgres => {
+            sql.push('$');
+            sql.push_str(&n.to_string());
+        }
+    }
+}
+
+/// The placeholders of an `IN (...)` list of `n` parameters, the statement's only ones:
+/// `$1, $2, ..., $n` (`?, ?, ...` on SQLite, see `push_param`).
+pub(crate) fn placeholders(engine: Engine, n: usize) -> String {
+    let mut s = String::with_capacity(n * 4);
+    for i in 1..=n {
+        if i > 1 {
+            s.push_str(", ");
+        }
+        push_param(&mut s, engine, i);
+    }
+    s
 }
 
 /// Parameters per `IN (...)` list: far below SQLite's (32,766) and PostgreSQL's (65,535)

@@ -111,7 +111,7 @@ async fn set_list(
 /// one statement for up to 5,000 users.
 pub async fn mark_remote_lists_stale(db: &Db, user_ids: &[&str]) -> Result<(), StoreError> {
     for chunk in user_ids.chunks(IN_LIST_MAX) {
-        let list = placeholders(chunk.len());
+        let list = placeholders(db.engine, chunk.len());
         let sql = format!("UPDATE remote_device_lists SET stale = 1 WHERE user_id IN ({list})");
         let params: Vec<Param<'_>> = chunk.iter().map(|u| Param::Text(u)).collect();
         bind(sqlx::query(sqlx::AssertSqlSafe(sql)), &params)

@@ -4,7 +4,7 @@
 //! by backfill) is written as events and redactions only.
 
 use super::Txn;
-use crate::store::query::{Param, bind};
+use crate::store::query::{Param, bind, push_param};
 use crate::store::{Db, Engine, StoreError, now_ms};
 
 /// What one new event changes. A batch of them is written in one transaction.
@@ -99,12 +99,12 @@ pub async fn insert_events(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreErr
             .map_or(rest.len(), |i| i + 1);
         let (segment, after) = rest.split_at(upto);
         for chunk in segment.chunks(ROWS_PER_STATEMENT) {
-            insert_chunk(&mut tx, chunk).await?;
+            insert_chunk(&mut tx, db.engine, chunk).await?;
         }
         if let Some(last) = segment.last()
             && let Some(state) = &last.resolved_state
         {
-            replace_current_state(&mut tx, &last.room_id, state).await?;
+            replace_current_state(&mut tx, db.engine, &last.room_id, state).await?;
         }
         rest = after;
     }
@@ -149,6 +149,7 @@ async fn record_forward_extremities(
 /// Makes `state` the room's whole current state, and the memberships it names the members'.
 async fn replace_current_state(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    engine: Engine,
     room_id: &str,
     state: &[StateEntry],
 ) -> Result<(), StoreError> {
@@ -169,7 +170,7 @@ async fn replace_current_state(
         }
         let sql = format!(
             "INSERT INTO current_state (room_id, type, state_key, event_id, stream_ordering) VALUES {}",
-            values_list_at(1, chunk.len(), 5)
+            values_list_at(engine, 1, chunk.len(), 5)
         );
         execute(&mut **tx, sql, args).await?;
     }
@@ -195,8 +196,9 @@ async fn replace_current_state(
 /// Rows per statement: 13 parameters each stays far below SQLite's and PostgreSQL's limits.
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// `($first, $first+1, ...), (...)` for `rows` rows of `cols` parameters.
-fn values_list_at(first: usize, rows: usize, cols: usize) -> String {
+/// `($first, $first+1, ...), (...)` for `rows` rows of `cols` parameters (`?` on SQLite, see
+/// `push_param`).
+fn values_list_at(engine: Engine, first: usize, rows: usize, cols: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -207,8 +209,7 @@ fn values_list_at(first: usize, rows: usize, cols: usize) -> String {
             if c > 0 {
                 s.push_str(", ");
             }
-            s.push('$');
-            s.push_str(&(first + r * cols + c).to_string());
+            push_param(&mut s, engine, first + r * cols + c);
         }
         s.push(')');
     }
@@ -245,8 +246,8 @@ struct Insert<'a> {
 
 impl Insert<'_> {
     /// The statement with its parameters numbered from `first`.
-    fn sql(&self, first: usize) -> String {
-        let mut values = values_list_at(first, self.rows, self.cols);
+    fn sql(&self, engine: Engine, first: usize) -> String {
+        let mut values = values_list_at(engine, first, self.rows, self.cols);
         if self.forgotten {
             values = values.replace(')', ", 0)");
         }
@@ -445,10 +446,11 @@ async fn execute<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 
 async fn insert_chunk(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    engine: Engine,
     rows: &[NewEventRow],
 ) -> Result<(), StoreError> {
     for ins in inserts(rows) {
-        let sql = ins.sql(1);
+        let sql = ins.sql(engine, 1);
         execute(&mut **tx, sql, ins.args).await?;
     }
     for e in rows {
@@ -473,7 +475,7 @@ async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<()
         if i > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&format!("w{i} AS ({})", ins.sql(args.len() + 1)));
+        sql.push_str(&format!("w{i} AS ({})", ins.sql(db.engine, args.len() + 1)));
         args.extend(ins.args);
     }
     sql.push_str(" SELECT 1");

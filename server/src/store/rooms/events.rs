@@ -49,7 +49,7 @@ pub async fn get_events(db: &Db, event_ids: &[&str]) -> Result<Vec<EventRow>, St
                 event_cols!(),
                 " FROM events WHERE event_id IN ({})"
             ),
-            placeholders(chunk.len())
+            placeholders(db.engine, chunk.len())
         );
         let params: Vec<Param<'_>> = chunk.iter().map(|id| Param::Text(id)).collect();
         let rows = bind(sqlx::query(sqlx::AssertSqlSafe(sql)), &params)
@@ -70,7 +70,7 @@ pub async fn held_events(db: &Db, event_ids: &[&str]) -> Result<Vec<String>, Sto
     for chunk in event_ids.chunks(IN_LIST_MAX) {
         let sql = format!(
             "SELECT event_id FROM events WHERE event_id IN ({})",
-            placeholders(chunk.len())
+            placeholders(db.engine, chunk.len())
         );
         let params: Vec<Param<'_>> = chunk.iter().map(|id| Param::Text(id)).collect();
         let ids = bind(sqlx::query(sqlx::AssertSqlSafe(sql)), &params)

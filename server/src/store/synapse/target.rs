@@ -6,6 +6,7 @@
 use sqlx::{AssertSqlSafe, Row as _};
 
 use super::source::Val;
+use crate::store::query::push_param;
 use crate::store::{Db, StoreError};
 
 pub(super) const PROGRESS_TABLE: &str = "matrixd_import_progress";
@@ -200,7 +201,7 @@ pub(super) async fn write_batch(
                     if c > 0 {
                         sql.push_str(", ");
                     }
-                    sql.push_str(&format!("${n}"));
+                    push_param(&mut sql, db.engine, n);
                     n += 1;
                 }
                 sql.push(')');
