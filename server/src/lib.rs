@@ -232,6 +232,13 @@ impl Server {
                 Bound::Plain(listener) => {
                     tracing::info!("listening on http://{addr}");
                     let mut rx = tx.subscribe();
+                    // Answers leave at once (TCP_NODELAY): with Nagle's algorithm a response's
+                    // last segment waited for the client's delayed ACK, 40 ms on Linux.
+                    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                        if let Err(e) = tcp.set_nodelay(true) {
+                            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+                        }
+                    });
                     tasks.spawn(async move {
                         axum::serve(
                             listener,
@@ -247,8 +254,12 @@ impl Server {
                     tracing::info!("listening on https://{addr}");
                     let handle = axum_server::Handle::new();
                     tls_handles.push(handle.clone());
-                    let server =
-                        axum_server::tls_rustls::from_tcp_rustls(listener, cfg)?.handle(handle);
+                    // TCP_NODELAY under TLS too (see above).
+                    let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(cfg)
+                        .acceptor(axum_server::accept::NoDelayAcceptor::new());
+                    let server = axum_server::from_tcp(listener)?
+                        .acceptor(acceptor)
+                        .handle(handle);
                     tasks.spawn(async move {
                         server
                             .serve(router.into_make_service_with_connect_info::<SocketAddr>())
