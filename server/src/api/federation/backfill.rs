@@ -25,6 +25,6 @@ pub async fn get_backfill_route(
     Ok(RumaResponse(Response::new(
         our_name(&services)?,
         now(),
-        raw_pdus(&events)?,
+        raw_pdus(events),
     )))
 }

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use ruma::api::federation::event::get_event::v1::{Request, Response};
 
-use super::{now, our_name, raw_pdus};
+use super::{now, our_name};
 use crate::api::ApiError;
 use crate::api::extract::{Federation, RumaResponse};
 use crate::service::SharedServices;
@@ -17,10 +17,9 @@ pub async fn get_event_route(
     let event = services
         .event_for_server(&origin, request.event_id.as_str())
         .await?;
-    let pdu = raw_pdus(std::slice::from_ref(&event))?.remove(0);
     Ok(RumaResponse(Response::new(
         our_name(&services)?,
         now(),
-        pdu,
+        event.pdu,
     )))
 }

@@ -17,5 +17,5 @@ pub async fn get_event_auth_route(
     let chain = services
         .event_auth_for_server(&origin, &request.room_id, request.event_id.as_str())
         .await?;
-    Ok(RumaResponse(Response::new(raw_pdus(&chain)?)))
+    Ok(RumaResponse(Response::new(raw_pdus(chain))))
 }

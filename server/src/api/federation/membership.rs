@@ -47,12 +47,8 @@ pub async fn put_send_join_route(
         .send_join(&origin, &request.room_id, &request.event_id, &request.pdu)
         .await?;
     let mut state = create_join_event::v2::RoomState::new();
-    state.state = joined.state.iter().map(raw).collect::<Result<_, _>>()?;
-    state.auth_chain = joined
-        .auth_chain
-        .iter()
-        .map(raw)
-        .collect::<Result<_, _>>()?;
+    state.state = joined.state;
+    state.auth_chain = joined.auth_chain;
     Ok(RumaResponse(create_join_event::v2::Response::new(state)))
 }
 

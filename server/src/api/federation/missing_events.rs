@@ -24,5 +24,5 @@ pub async fn post_get_missing_events_route(
             u64::from(request.min_depth),
         )
         .await?;
-    Ok(RumaResponse(Response::new(raw_pdus(&events)?)))
+    Ok(RumaResponse(Response::new(raw_pdus(events))))
 }

@@ -21,17 +21,9 @@ pub mod version;
 
 /// Events as served to another server, as the raw JSON ruma's responses carry.
 fn raw_pdus(
-    events: &[crate::service::federation::room_reads::Served],
-) -> Result<Vec<Box<serde_json::value::RawValue>>, crate::api::ApiError> {
-    events
-        .iter()
-        .map(|e| {
-            serde_json::value::to_raw_value(&e.pdu).map_err(|e| {
-                tracing::error!(error = %e, "an event could not be serialized");
-                crate::api::ApiError::internal()
-            })
-        })
-        .collect()
+    events: Vec<crate::service::federation::room_reads::Served>,
+) -> Vec<Box<serde_json::value::RawValue>> {
+    events.into_iter().map(|e| e.pdu).collect()
 }
 
 /// This server's name, as the `origin` of an answer.

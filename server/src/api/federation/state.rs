@@ -22,8 +22,8 @@ pub async fn get_state_route(
         .state_for_server(&origin, &request.room_id, request.event_id.as_str())
         .await?;
     Ok(RumaResponse(get_room_state::v1::Response::new(
-        raw_pdus(&at.auth_chain)?,
-        raw_pdus(&at.state)?,
+        raw_pdus(at.auth_chain),
+        raw_pdus(at.state),
     )))
 }
 

@@ -171,7 +171,8 @@ impl Services {
         let mut state = Vec::new();
         for kind in crate::service::sync::INVITE_STATE_TYPES {
             if let Some(p) = self.current_state_event(room_id, kind, "").await? {
-                let raw = serde_json::value::to_raw_value(&p.federation_format())
+                let raw = p
+                    .federation_raw()
                     .map_err(|e| RoomError::BadEvent(e.to_string()))?;
                 state.push(RawStrippedState::Pdu(raw));
             }

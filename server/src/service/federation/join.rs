@@ -21,7 +21,7 @@ use ruma::{
 use serde_json::Value;
 
 use super::FederationError;
-use super::pdu::{CheckedPdu, event_id_of, parse_pdu};
+use super::pdu::{event_id_of, parse_pdu};
 use crate::service::Services;
 use crate::service::rooms::{Pdu, RoomError, SUPPORTED_ROOM_VERSIONS, rules_for};
 use crate::store::now_ms;
@@ -172,7 +172,7 @@ impl Services {
             (!share.is_empty()).then_some(share)
         })
         .collect();
-        let mut checked: HashMap<OwnedEventId, CanonicalJsonObject> = HashMap::new();
+        let mut checked: HashMap<OwnedEventId, Pdu> = HashMap::new();
         let mut state_ids = Vec::new();
         for round in [vec![events], shares] {
             let tasks: Vec<_> = round
@@ -184,23 +184,25 @@ impl Services {
                 .collect();
             for t in tasks {
                 let done = t.await.map_err(|e| RoomError::Unavailable(e.to_string()))?;
-                for (c, is_state) in done {
+                for (p, is_state) in done {
                     if is_state {
-                        state_ids.push(c.event_id.clone());
+                        state_ids.push(p.event_id.clone());
                     }
-                    checked.insert(c.event_id, c.event);
+                    checked.insert(p.event_id.clone(), p);
                 }
             }
         }
         let verified = started.elapsed();
-        let ordered = authorised_in_order(&checked, &rules, room_id)?;
+        let events = checked.len();
+        let servers = joined_servers(&checked);
+        let ordered = authorised_in_order(checked, &rules, room_id)?;
         let authorised = started.elapsed();
         let stored = self
             .store_joined_room(room_id, &version, ordered, &state_ids, (&event_id, event))
             .await?;
         let ms = |d: std::time::Duration| d.as_millis() as u64;
         tracing::info!(
-            %room_id, %server, events = checked.len(),
+            %room_id, %server, events,
             make_join_ms = ms(asked),
             send_join_ms = ms(answered - asked),
             verify_ms = ms(verified - answered),
@@ -210,16 +212,7 @@ impl Services {
         );
 
         // Every server with a joined member now receives our events in the room.
-        let mut servers: Vec<OwnedServerName> = checked
-            .values()
-            .filter(|e| text(e, "type") == Some("m.room.member"))
-            .filter(|e| {
-                matches!(e.get("content"), Some(CanonicalJsonValue::Object(c))
-                    if matches!(c.get("membership"), Some(CanonicalJsonValue::String(m)) if m == "join"))
-            })
-            .filter_map(|e| text(e, "state_key").and_then(|u| UserId::parse(u).ok()))
-            .map(|u| u.server_name().to_owned())
-            .collect();
+        let mut servers = servers;
         servers.push(server.to_owned());
         servers.sort();
         servers.dedup();
@@ -231,23 +224,31 @@ impl Services {
         Ok(stored)
     }
 
-    /// Checks a share of a join's events; those refused are logged and left out.
+    /// Checks a share of a join's events and reads them as events (`Pdu`); those refused are
+    /// logged and left out.
     async fn check_join_events(
         self: Arc<Self>,
         events: Vec<(Box<RawJson>, bool)>,
         rules: RoomVersionRules,
         server: OwnedServerName,
-    ) -> Vec<(CheckedPdu, bool)> {
+    ) -> Vec<(Pdu, bool)> {
         let mut out = Vec::with_capacity(events.len());
         for (raw, is_state) in events {
             let checked = match parse_pdu(&raw) {
-                Ok(parsed) => self.check_pdu(parsed, &rules).await,
-                Err(e) => Err(e),
+                Ok(parsed) => self
+                    .check_pdu(parsed, &rules)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
             };
-            match checked {
-                Ok(c) => out.push((c, is_state)),
-                Err(e) => {
-                    tracing::info!(%server, error = %e, "a state event of the join was refused")
+            let read = checked.and_then(|c| match serde_json::to_value(c.event) {
+                Ok(Value::Object(json)) => Pdu::from_json(c.event_id, json),
+                _ => Err("not an object".into()),
+            });
+            match read {
+                Ok(p) => out.push((p, is_state)),
+                Err(error) => {
+                    tracing::info!(%server, error, "a state event of the join was refused")
                 }
             }
         }
@@ -443,25 +444,32 @@ impl Services {
     }
 }
 
+/// The servers of the joined members among `events`.
+fn joined_servers(events: &HashMap<OwnedEventId, Pdu>) -> Vec<OwnedServerName> {
+    events
+        .values()
+        .filter(|p| p.kind_str() == "m.room.member")
+        .filter(|p| {
+            p.json
+                .get("content")
+                .and_then(|c| c.get("membership"))
+                .and_then(Value::as_str)
+                == Some("join")
+        })
+        .filter_map(|p| p.state_key_str().and_then(|u| UserId::parse(u).ok()))
+        .map(|u| u.server_name().to_owned())
+        .collect()
+}
+
 /// The checked events in an order each can be stored in (auth events before the events they
 /// authorise, by depth), each authorised against its own auth events by the room version's
 /// state-independent rules; the create event must be there and name this room. Events that
 /// fail are left out, as are the ones resting on them.
 fn authorised_in_order(
-    checked: &HashMap<OwnedEventId, CanonicalJsonObject>,
+    mut pdus: HashMap<OwnedEventId, Pdu>,
     rules: &RoomVersionRules,
     room_id: &RoomId,
 ) -> Result<Vec<Pdu>, RoomError> {
-    let mut pdus: HashMap<OwnedEventId, Pdu> = HashMap::new();
-    for (id, event) in checked {
-        let json = match serde_json::to_value(event) {
-            Ok(Value::Object(m)) => m,
-            _ => continue,
-        };
-        if let Ok(p) = Pdu::from_json(id.clone(), json) {
-            pdus.insert(id.clone(), p);
-        }
-    }
     let create = pdus
         .values()
         .find(|p| p.kind_str() == "m.room.create" && p.state_key_str() == Some(""))
@@ -495,6 +503,6 @@ fn authorised_in_order(
             tracing::info!(event_id = %p.event_id, "an event of the joined room's state failed its auth checks");
         }
     }
-    // The events as they were read here, not converted again to be stored.
+    // The events as they were read when checked, not converted again to be stored.
     Ok(out.into_iter().filter_map(|id| pdus.remove(&id)).collect())
 }

@@ -11,13 +11,14 @@ use ruma::{EventId, RoomId, RoomVersionId, ServerName, UserId};
 use serde_json::{Map, Value};
 
 use super::pdu::parse_pdu;
+use super::room_reads::served;
 use crate::service::Services;
 use crate::service::rooms::{Pdu, RoomError};
 
 /// The state before a join and its auth chain, as PDUs in the federation format.
 pub struct JoinedState {
-    pub state: Vec<Map<String, Value>>,
-    pub auth_chain: Vec<Map<String, Value>>,
+    pub state: Vec<Box<serde_json::value::RawValue>>,
+    pub auth_chain: Vec<Box<serde_json::value::RawValue>>,
 }
 
 impl Services {
@@ -61,9 +62,16 @@ impl Services {
         self.add_federation_destination(origin, joined.stream)
             .await?;
         let auth_chain = self.auth_chain(&state).await?;
+        // As every read serves them: an event redacted here goes out redacted.
+        let (_, rules) = self.room_rules(room_id.as_str()).await?;
+        let serve = |list: &[Pdu]| -> Result<Vec<_>, RoomError> {
+            list.iter()
+                .map(|p| served(p, &rules, true).map(|s| s.pdu))
+                .collect()
+        };
         Ok(JoinedState {
-            state: state.iter().map(Pdu::federation_format).collect(),
-            auth_chain: auth_chain.iter().map(Pdu::federation_format).collect(),
+            state: serve(&state)?,
+            auth_chain: serve(&auth_chain)?,
         })
     }
 

@@ -37,7 +37,7 @@ pub const MAX_MISSING_EVENTS: u64 = 20;
 /// An event as another server receives it, with its id (not in the PDU from room version 3).
 pub struct Served {
     pub event_id: OwnedEventId,
-    pub pdu: Map<String, Value>,
+    pub pdu: Box<serde_json::value::RawValue>,
 }
 
 /// The state before an event and the auth chain of those state events.
@@ -57,11 +57,22 @@ fn order(p: &Pdu) -> (i64, i64) {
 
 /// `p` as another server receives it: the signed PDU, redacted under the room version's rules
 /// when it was redacted here or `visible` is false.
-fn served(p: &Pdu, rules: &RoomVersionRules, visible: bool) -> Served {
-    Served {
+pub(super) fn served(
+    p: &Pdu,
+    rules: &RoomVersionRules,
+    visible: bool,
+) -> Result<Served, RoomError> {
+    let pdu = if visible && p.redacted_by.is_none() {
+        p.federation_raw()
+    } else {
+        serde_json::value::to_raw_value(&served_pdu(p, rules, visible))
+    };
+    Ok(Served {
         event_id: p.event_id.clone(),
-        pdu: served_pdu(p, rules, visible),
-    }
+        pdu: pdu.map_err(|e| {
+            RoomError::Unavailable(format!("an event could not be serialized: {e}"))
+        })?,
+    })
 }
 
 fn served_pdu(p: &Pdu, rules: &RoomVersionRules, visible: bool) -> Map<String, Value> {
@@ -177,11 +188,11 @@ impl Services {
         events: &[Pdu],
     ) -> Result<Vec<Served>, RoomError> {
         let visible = self.visible_to_server(origin, room_id, events).await?;
-        Ok(events
+        events
             .iter()
             .zip(visible)
             .map(|(p, v)| served(p, rules, v))
-            .collect())
+            .collect()
     }
 
     /// GET /event/{eventId} from `origin`: the event, if `origin` is in its room (403 else).
@@ -213,10 +224,12 @@ impl Services {
         let auth_chain = self
             .auth_chain_with_create(room_id.as_str(), &state)
             .await?;
-        let serve = |list: &[Pdu]| list.iter().map(|p| served(p, &rules, true)).collect();
+        let serve = |list: &[Pdu]| -> Result<Vec<Served>, RoomError> {
+            list.iter().map(|p| served(p, &rules, true)).collect()
+        };
         Ok(StateBefore {
-            state: serve(&state),
-            auth_chain: serve(&auth_chain),
+            state: serve(&state)?,
+            auth_chain: serve(&auth_chain)?,
         })
     }
 
@@ -272,7 +285,7 @@ impl Services {
         let chain = self
             .auth_chain_with_create(room_id.as_str(), std::slice::from_ref(&event))
             .await?;
-        Ok(chain.iter().map(|p| served(p, &rules, true)).collect())
+        chain.iter().map(|p| served(p, &rules, true)).collect()
     }
 
     /// GET /backfill/{roomId} from `origin`: up to `limit` (at most 100) events of the room,

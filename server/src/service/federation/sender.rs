@@ -254,7 +254,7 @@ impl Services {
             {
                 continue;
             }
-            if let Ok(raw) = serde_json::value::to_raw_value(&pdu.federation_format()) {
+            if let Ok(raw) = pdu.federation_raw() {
                 pdus.push(raw);
             }
         }

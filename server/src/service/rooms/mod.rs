@@ -654,11 +654,25 @@ fn event_row(
     pos: i64,
     event_id: &EventId,
     room_id: &str,
-    mut json: Map<String, Value>,
+    json: Map<String, Value>,
     state: &HashMap<(String, String), Pdu>,
     txn: Option<&Txn>,
     new_room: Option<String>,
 ) -> Result<(db::NewEventRow, Pdu), RoomError> {
+    let pdu = Pdu::from_json(event_id.to_owned(), json).map_err(RoomError::BadEvent)?;
+    pdu_row(pos, pdu, room_id, state, txn, new_room)
+}
+
+/// `event_row` of an event already read as a `Pdu`.
+fn pdu_row(
+    pos: i64,
+    mut out: Pdu,
+    room_id: &str,
+    state: &HashMap<(String, String), Pdu>,
+    txn: Option<&Txn>,
+    new_room: Option<String>,
+) -> Result<(db::NewEventRow, Pdu), RoomError> {
+    let json = &mut out.json;
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(String::from);
     let field = |k: &str| json.get(k).and_then(Value::as_str).map(String::from);
     let kind = field("type").unwrap_or_default();
@@ -683,7 +697,6 @@ fn event_row(
         json.insert("unsigned".into(), Value::Object(unsigned));
     }
     let stored = serde_json::to_string(&json).map_err(|e| RoomError::BadEvent(e.to_string()))?;
-    let mut out = Pdu::from_json(event_id.to_owned(), json).map_err(RoomError::BadEvent)?;
     out.stream = pos;
     out.txn = txn.map(|t| (t.device_id.clone(), t.txn_id.clone()));
     let redacts = (kind == "m.room.redaction")
@@ -691,7 +704,7 @@ fn event_row(
         .flatten();
     let row = db::NewEventRow {
         stream_ordering: pos,
-        event_id: event_id.to_string(),
+        event_id: out.event_id.to_string(),
         room_id: room_id.to_string(),
         new_room: new_room.map(|v| (v, sender.clone())),
         sender,

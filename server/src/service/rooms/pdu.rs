@@ -31,6 +31,20 @@ struct Fields {
     depth: UInt,
 }
 
+/// An event's fields but `unsigned`, serialized in place.
+struct WithoutUnsigned<'a>(&'a Map<String, Value>);
+
+impl serde::Serialize for WithoutUnsigned<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in self.0.iter().filter(|(k, _)| *k != "unsigned") {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Pdu {
     pub event_id: OwnedEventId,
@@ -111,6 +125,11 @@ impl Pdu {
         let mut out = self.json.clone();
         out.remove("unsigned");
         out
+    }
+
+    /// `federation_format` as JSON, written straight from the stored event (not copied first).
+    pub fn federation_raw(&self) -> serde_json::Result<Box<RawJsonValue>> {
+        serde_json::value::to_raw_value(&WithoutUnsigned(&self.json))
     }
     pub fn room_id_str(&self) -> Option<&str> {
         self.f.room_id.as_ref().map(|r| r.as_str())

@@ -10,7 +10,9 @@ use ruma::room_version_rules::RoomVersionRules;
 use ruma::{CanonicalJsonObject, EventId, OwnedEventId, RoomVersionId, UserId};
 use serde_json::{Map, Value, json};
 
-use super::{Pdu, RoomCache, RoomError, authorize, committed, event_row, rules_for, state_res};
+use super::{
+    Pdu, RoomCache, RoomError, authorize, committed, event_row, pdu_row, rules_for, state_res,
+};
 use crate::service::Services;
 use crate::store::{now_ms, rooms as db};
 
@@ -320,14 +322,14 @@ impl Services {
     ) -> Result<Pdu, RoomError> {
         let state_ids: std::collections::HashSet<&ruma::EventId> =
             state_ids.iter().map(|id| &**id).collect();
-        let (rest, state): (Vec<_>, Vec<_>) = events
+        let (rest, state): (Vec<Pdu>, Vec<Pdu>) = events
             .into_iter()
-            .map(|p| (p.event_id, p.json))
-            .partition(|(id, _)| !state_ids.contains(&**id));
+            .partition(|p| !state_ids.contains(&*p.event_id));
         let join_json = match serde_json::to_value(&join.1) {
             Ok(Value::Object(m)) => m,
             _ => return Err(RoomError::BadEvent("the join is not an object".into())),
         };
+        let join_pdu = Pdu::from_json(join.0.to_owned(), join_json).map_err(RoomError::BadEvent)?;
         let (cache_version, cache_rules) = rules_for(version.as_str())?;
         let mut guard = self.streams.write().await;
         // Events of the room queued a moment ago are stored before we look for them.
@@ -341,7 +343,7 @@ impl Services {
             let ids: Vec<&str> = rest
                 .iter()
                 .chain(&state)
-                .map(|(id, _)| id.as_str())
+                .map(|p| p.event_id.as_str())
                 .chain(std::iter::once(join.0.as_str()))
                 .collect();
             db::held_events(&self.db, &ids).await?.into_iter().collect()
@@ -354,30 +356,27 @@ impl Services {
         let all = rest
             .into_iter()
             .chain(state)
-            .chain(std::iter::once((join.0.to_owned(), join_json)));
-        for (event_id, json) in all {
-            if held.contains(event_id.as_str()) {
+            .chain(std::iter::once(join_pdu));
+        for p in all {
+            if held.contains(p.event_id.as_str()) {
                 // Stored already (an invite): still part of the state our join builds on.
-                if let Ok(p) = Pdu::from_json(event_id, json)
-                    && let Some(sk) = p.state_key_str()
-                {
+                if let Some(sk) = p.state_key_str() {
                     current.insert((p.kind_str(), sk.to_string()), p);
                 }
                 continue;
             }
-            let is_create = json.get("type").and_then(Value::as_str) == Some("m.room.create")
-                && json.get("state_key").and_then(Value::as_str) == Some("");
+            let is_create = p.kind_str() == "m.room.create" && p.state_key_str() == Some("");
+            let is_join = p.event_id == join.0;
             let pos = guard.next_pos();
-            let (mut row, out) = event_row(
+            let (mut row, out) = pdu_row(
                 pos,
-                &event_id,
+                p,
                 room_id.as_str(),
-                json,
                 &current,
                 None,
                 (is_create && !known).then(|| version.to_string()),
             )?;
-            if event_id == join.0 {
+            if is_join {
                 // The state after our join, written once: the room's state as a snapshot, our
                 // join a delta on it.
                 let (group, new_groups) = state_res::plan_groups(pos, None, &current, &out);
