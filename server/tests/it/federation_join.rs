@@ -184,6 +184,26 @@ async fn a_joined_room_of_many_members_reads_as_its_resident_serves_it(engine: E
             json!({"topic": "many members"}),
         )
         .await;
+    // A state event redacted before the join reaches the joining server redacted (send_join
+    // serves it as every other read does), so both read the same state.
+    let avatar = alice
+        .ok(
+            reqwest::Method::PUT,
+            &format!("/rooms/{}/state/m.room.avatar/", enc(&room_id)),
+            json!({"url": "mxc://example.org/redacted-before-the-join"}),
+        )
+        .await;
+    alice
+        .ok(
+            reqwest::Method::PUT,
+            &format!(
+                "/rooms/{}/redact/{}/r1",
+                enc(&room_id),
+                enc(avatar["event_id"].as_str().unwrap())
+            ),
+            json!({}),
+        )
+        .await;
     for (i, u) in users.iter().enumerate().take(5) {
         u.send_text(&room_id, &format!("b{i}"), &format!("before {i}"))
             .await;
@@ -194,6 +214,11 @@ async fn a_joined_room_of_many_members_reads_as_its_resident_serves_it(engine: E
 
     // The state and the members, as the resident serves them.
     let resident_state = state(&alice, &room_id).await;
+    let avatar_row = resident_state
+        .iter()
+        .find(|r| r.0 == "m.room.avatar")
+        .expect("the avatar event is in the state");
+    assert_eq!(avatar_row.4, "{}", "redacted on the resident");
     assert_eq!(state(&carol, &room_id).await, resident_state);
     let (all, joined) = members(&alice, &room_id).await;
     assert_eq!(all.len(), MEMBERS + 2, "alice, the members, carol");

@@ -162,10 +162,9 @@ impl Services {
             .chain(answer.state.into_iter().map(|r| (r, true)))
             .collect();
         let rest = events.split_off(events.len().min(1));
-        let per = rest
-            .len()
-            .div_ceil(std::thread::available_parallelism().map_or(1, usize::from))
-            .max(1);
+        // Four shares per core, so a core slowed by other work hands shares to the others.
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let per = rest.len().div_ceil(cores * 4).max(1);
         let mut rest = rest.into_iter();
         let shares: Vec<Vec<(Box<RawJson>, bool)>> = std::iter::from_fn(|| {
             let share: Vec<_> = rest.by_ref().take(per).collect();
