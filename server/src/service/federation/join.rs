@@ -193,7 +193,12 @@ impl Services {
         }
         let verified = started.elapsed();
         let events = checked.len();
-        let servers = joined_servers(&checked);
+        // Every server with a joined member (in the room's state, not its auth chain, where
+        // members who have left since still show joined) receives our events in the room.
+        let mut servers = joined_servers(state_ids.iter().filter_map(|id| checked.get(id)));
+        servers.push(server.to_owned());
+        servers.sort();
+        servers.dedup();
         let ordered = authorised_in_order(checked, &rules, room_id)?;
         let authorised = started.elapsed();
         let stored = self
@@ -210,11 +215,6 @@ impl Services {
             "joined a room of another server"
         );
 
-        // Every server with a joined member now receives our events in the room.
-        let mut servers = servers;
-        servers.push(server.to_owned());
-        servers.sort();
-        servers.dedup();
         for s in servers {
             if let Err(e) = self.add_federation_destination(&s, stored.stream).await {
                 tracing::warn!(error = %e, "cannot add a federation destination");
@@ -444,9 +444,8 @@ impl Services {
 }
 
 /// The servers of the joined members among `events`.
-fn joined_servers(events: &HashMap<OwnedEventId, Pdu>) -> Vec<OwnedServerName> {
+fn joined_servers<'a>(events: impl Iterator<Item = &'a Pdu>) -> Vec<OwnedServerName> {
     events
-        .values()
         .filter(|p| p.kind_str() == "m.room.member")
         .filter(|p| {
             p.json

@@ -11,7 +11,7 @@ use ruma::{EventId, RoomId, RoomVersionId, ServerName, UserId};
 use serde_json::{Map, Value};
 
 use super::pdu::parse_pdu;
-use super::room_reads::served;
+use super::room_reads::{Served, served_all};
 use crate::service::Services;
 use crate::service::rooms::{Pdu, RoomError};
 
@@ -64,14 +64,10 @@ impl Services {
         let auth_chain = self.auth_chain(&state).await?;
         // As every read serves them: an event redacted here goes out redacted.
         let (_, rules) = self.room_rules(room_id.as_str()).await?;
-        let serve = |list: &[Pdu]| -> Result<Vec<_>, RoomError> {
-            list.iter()
-                .map(|p| served(p, &rules, true).map(|s| s.pdu))
-                .collect()
-        };
+        let raw = |served: Vec<Served>| served.into_iter().map(|s| s.pdu).collect();
         Ok(JoinedState {
-            state: serve(&state)?,
-            auth_chain: serve(&auth_chain)?,
+            state: raw(served_all(&state, &rules)?),
+            auth_chain: raw(served_all(&auth_chain, &rules)?),
         })
     }
 

@@ -57,11 +57,7 @@ fn order(p: &Pdu) -> (i64, i64) {
 
 /// `p` as another server receives it: the signed PDU, redacted under the room version's rules
 /// when it was redacted here or `visible` is false.
-pub(super) fn served(
-    p: &Pdu,
-    rules: &RoomVersionRules,
-    visible: bool,
-) -> Result<Served, RoomError> {
+fn served(p: &Pdu, rules: &RoomVersionRules, visible: bool) -> Result<Served, RoomError> {
     let pdu = if visible && p.redacted_by.is_none() {
         p.federation_raw()
     } else {
@@ -73,6 +69,11 @@ pub(super) fn served(
             RoomError::Unavailable(format!("an event could not be serialized: {e}"))
         })?,
     })
+}
+
+/// Each of `list` served to a server that may see it.
+pub(super) fn served_all(list: &[Pdu], rules: &RoomVersionRules) -> Result<Vec<Served>, RoomError> {
+    list.iter().map(|p| served(p, rules, true)).collect()
 }
 
 fn served_pdu(p: &Pdu, rules: &RoomVersionRules, visible: bool) -> Map<String, Value> {
@@ -224,12 +225,9 @@ impl Services {
         let auth_chain = self
             .auth_chain_with_create(room_id.as_str(), &state)
             .await?;
-        let serve = |list: &[Pdu]| -> Result<Vec<Served>, RoomError> {
-            list.iter().map(|p| served(p, &rules, true)).collect()
-        };
         Ok(StateBefore {
-            state: serve(&state)?,
-            auth_chain: serve(&auth_chain)?,
+            state: served_all(&state, &rules)?,
+            auth_chain: served_all(&auth_chain, &rules)?,
         })
     }
 
@@ -285,7 +283,7 @@ impl Services {
         let chain = self
             .auth_chain_with_create(room_id.as_str(), std::slice::from_ref(&event))
             .await?;
-        chain.iter().map(|p| served(p, &rules, true)).collect()
+        served_all(&chain, &rules)
     }
 
     /// GET /backfill/{roomId} from `origin`: up to `limit` (at most 100) events of the room,
