@@ -3,7 +3,7 @@
 use axum::extract::State;
 use ruma::api::federation::backfill::get_backfill::v1::{Request, Response};
 
-use super::{now, our_name, raw_pdus};
+use super::{now, our_name};
 use crate::api::ApiError;
 use crate::api::extract::{Federation, RumaResponse};
 use crate::service::SharedServices;
@@ -25,6 +25,6 @@ pub async fn get_backfill_route(
     Ok(RumaResponse(Response::new(
         our_name(&services)?,
         now(),
-        raw_pdus(events),
+        events,
     )))
 }

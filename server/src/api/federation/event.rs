@@ -20,6 +20,6 @@ pub async fn get_event_route(
     Ok(RumaResponse(Response::new(
         our_name(&services)?,
         now(),
-        event.pdu,
+        event,
     )))
 }

@@ -3,7 +3,6 @@
 use axum::extract::State;
 use ruma::api::federation::authorization::get_event_authorization::v1::{Request, Response};
 
-use super::raw_pdus;
 use crate::api::ApiError;
 use crate::api::extract::{Federation, RumaResponse};
 use crate::service::SharedServices;
@@ -17,5 +16,5 @@ pub async fn get_event_auth_route(
     let chain = services
         .event_auth_for_server(&origin, &request.room_id, request.event_id.as_str())
         .await?;
-    Ok(RumaResponse(Response::new(raw_pdus(chain))))
+    Ok(RumaResponse(Response::new(chain)))
 }

@@ -3,7 +3,6 @@
 use axum::extract::State;
 use ruma::api::federation::event::get_missing_events::v1::{Request, Response};
 
-use super::raw_pdus;
 use crate::api::ApiError;
 use crate::api::extract::{Federation, RumaResponse};
 use crate::service::SharedServices;
@@ -24,5 +23,5 @@ pub async fn post_get_missing_events_route(
             u64::from(request.min_depth),
         )
         .await?;
-    Ok(RumaResponse(Response::new(raw_pdus(events))))
+    Ok(RumaResponse(Response::new(events)))
 }

@@ -19,13 +19,6 @@ pub mod state;
 pub mod user_keys;
 pub mod version;
 
-/// Events as served to another server, as the raw JSON ruma's responses carry.
-fn raw_pdus(
-    events: Vec<crate::service::federation::room_reads::Served>,
-) -> Vec<Box<serde_json::value::RawValue>> {
-    events.into_iter().map(|e| e.pdu).collect()
-}
-
 /// This server's name, as the `origin` of an answer.
 fn our_name(
     services: &crate::service::Services,

@@ -17,8 +17,8 @@ use crate::service::rooms::{Pdu, RoomError};
 
 /// The state before a join and its auth chain, as PDUs in the federation format.
 pub struct JoinedState {
-    pub state: Vec<Box<serde_json::value::RawValue>>,
-    pub auth_chain: Vec<Box<serde_json::value::RawValue>>,
+    pub state: Vec<Served>,
+    pub auth_chain: Vec<Served>,
 }
 
 impl Services {
@@ -64,10 +64,9 @@ impl Services {
         let auth_chain = self.auth_chain(&state).await?;
         // As every read serves them: an event redacted here goes out redacted.
         let (_, rules) = self.room_rules(room_id.as_str()).await?;
-        let raw = |served: Vec<Served>| served.into_iter().map(|s| s.pdu).collect();
         Ok(JoinedState {
-            state: raw(served_all(&state, &rules)?),
-            auth_chain: raw(served_all(&auth_chain, &rules)?),
+            state: served_all(&state, &rules)?,
+            auth_chain: served_all(&auth_chain, &rules)?,
         })
     }
 

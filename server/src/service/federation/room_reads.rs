@@ -34,11 +34,8 @@ pub const MAX_BACKFILL: u64 = 100;
 /// The most events one /get_missing_events answers (Synapse's cap).
 pub const MAX_MISSING_EVENTS: u64 = 20;
 
-/// An event as another server receives it, with its id (not in the PDU from room version 3).
-pub struct Served {
-    pub event_id: OwnedEventId,
-    pub pdu: Box<serde_json::value::RawValue>,
-}
+/// An event as another server receives it: its PDU, as the raw JSON ruma's responses carry.
+pub type Served = Box<serde_json::value::RawValue>;
 
 /// The state before an event and the auth chain of those state events.
 pub struct StateBefore {
@@ -63,12 +60,7 @@ fn served(p: &Pdu, rules: &RoomVersionRules, visible: bool) -> Result<Served, Ro
     } else {
         serde_json::value::to_raw_value(&served_pdu(p, rules, visible))
     };
-    Ok(Served {
-        event_id: p.event_id.clone(),
-        pdu: pdu.map_err(|e| {
-            RoomError::Unavailable(format!("an event could not be serialized: {e}"))
-        })?,
-    })
+    pdu.map_err(|e| RoomError::Unavailable(format!("an event could not be serialized: {e}")))
 }
 
 /// Each of `list` served to a server that may see it.
@@ -211,24 +203,49 @@ impl Services {
             .remove(0))
     }
 
-    /// GET /state/{roomId} and /state_ids/{roomId} from `origin`: the room's state before
-    /// `event_id` and the auth chain of those state events, as served.
+    /// GET /state/{roomId} from `origin`: the room's state before `event_id` and the auth
+    /// chain of those state events, as served.
     pub async fn state_for_server(
         &self,
         origin: &ServerName,
         room_id: &RoomId,
         event_id: &str,
     ) -> Result<StateBefore, RoomError> {
+        let (rules, state, auth_chain) = self.state_and_chain(origin, room_id, event_id).await?;
+        Ok(StateBefore {
+            state: served_all(&state, &rules)?,
+            auth_chain: served_all(&auth_chain, &rules)?,
+        })
+    }
+
+    /// GET /state_ids/{roomId} from `origin`: the ids of what `state_for_server` serves, (state,
+    /// auth chain).
+    pub async fn state_ids_for_server(
+        &self,
+        origin: &ServerName,
+        room_id: &RoomId,
+        event_id: &str,
+    ) -> Result<(Vec<OwnedEventId>, Vec<OwnedEventId>), RoomError> {
+        let (_, state, auth_chain) = self.state_and_chain(origin, room_id, event_id).await?;
+        let ids = |list: Vec<Pdu>| list.into_iter().map(|p| p.event_id).collect();
+        Ok((ids(state), ids(auth_chain)))
+    }
+
+    /// The room's rules, its state before `event_id` and that state's auth chain, when
+    /// `origin` may read them.
+    async fn state_and_chain(
+        &self,
+        origin: &ServerName,
+        room_id: &RoomId,
+        event_id: &str,
+    ) -> Result<(RoomVersionRules, Vec<Pdu>, Vec<Pdu>), RoomError> {
         let rules = self.origin_in_room(origin, room_id.as_str()).await?;
         let event = self.room_event_by_id(room_id.as_str(), event_id).await?;
         let state = self.state_before(room_id.as_str(), &event).await?;
         let auth_chain = self
             .auth_chain_with_create(room_id.as_str(), &state)
             .await?;
-        Ok(StateBefore {
-            state: served_all(&state, &rules)?,
-            auth_chain: served_all(&auth_chain, &rules)?,
-        })
+        Ok((rules, state, auth_chain))
     }
 
     /// The auth chain of `events`, with the room's create event, which from room version 12
