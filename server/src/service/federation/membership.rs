@@ -11,15 +11,9 @@ use ruma::{EventId, RoomId, RoomVersionId, ServerName, UserId};
 use serde_json::{Map, Value};
 
 use super::pdu::parse_pdu;
-use super::room_reads::{Served, served_all};
+use super::room_reads::StateBefore;
 use crate::service::Services;
 use crate::service::rooms::{Pdu, RoomError};
-
-/// The state before a join and its auth chain, as PDUs in the federation format.
-pub struct JoinedState {
-    pub state: Vec<Served>,
-    pub auth_chain: Vec<Served>,
-}
 
 impl Services {
     /// make_join from `origin` for its user `user_id`: the room version and the join event
@@ -53,7 +47,7 @@ impl Services {
         room_id: &RoomId,
         event_id: &EventId,
         pdu: &serde_json::value::RawValue,
-    ) -> Result<JoinedState, RoomError> {
+    ) -> Result<StateBefore, RoomError> {
         let state = self.room_state_pdus(room_id.as_str()).await?;
         let joined = self
             .receive_member_event(origin, room_id, event_id, pdu, "join")
@@ -64,10 +58,7 @@ impl Services {
         let auth_chain = self.auth_chain(&state).await?;
         // As every read serves them: an event redacted here goes out redacted.
         let (_, rules) = self.room_rules(room_id.as_str()).await?;
-        Ok(JoinedState {
-            state: served_all(&state, &rules)?,
-            auth_chain: served_all(&auth_chain, &rules)?,
-        })
+        StateBefore::serve(&state, &auth_chain, &rules)
     }
 
     /// make_leave from `origin` for its user `user_id` (declining an invite, or leaving):

@@ -43,6 +43,20 @@ pub struct StateBefore {
     pub auth_chain: Vec<Served>,
 }
 
+impl StateBefore {
+    /// `state` and `auth_chain` served to a server that may see them.
+    pub(super) fn serve(
+        state: &[Pdu],
+        auth_chain: &[Pdu],
+        rules: &RoomVersionRules,
+    ) -> Result<StateBefore, RoomError> {
+        Ok(StateBefore {
+            state: served_all(state, rules)?,
+            auth_chain: served_all(auth_chain, rules)?,
+        })
+    }
+}
+
 fn not_found() -> RoomError {
     RoomError::NotFound("Event not found.".into())
 }
@@ -64,7 +78,7 @@ fn served(p: &Pdu, rules: &RoomVersionRules, visible: bool) -> Result<Served, Ro
 }
 
 /// Each of `list` served to a server that may see it.
-pub(super) fn served_all(list: &[Pdu], rules: &RoomVersionRules) -> Result<Vec<Served>, RoomError> {
+fn served_all(list: &[Pdu], rules: &RoomVersionRules) -> Result<Vec<Served>, RoomError> {
     list.iter().map(|p| served(p, rules, true)).collect()
 }
 
@@ -212,10 +226,7 @@ impl Services {
         event_id: &str,
     ) -> Result<StateBefore, RoomError> {
         let (rules, state, auth_chain) = self.state_and_chain(origin, room_id, event_id).await?;
-        Ok(StateBefore {
-            state: served_all(&state, &rules)?,
-            auth_chain: served_all(&auth_chain, &rules)?,
-        })
+        StateBefore::serve(&state, &auth_chain, &rules)
     }
 
     /// GET /state_ids/{roomId} from `origin`: the ids of what `state_for_server` serves, (state,
