@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use ruma::api::federation::backfill::get_backfill;
 use ruma::room_version_rules::RoomVersionRules;
 use ruma::{CanonicalJsonObject, CanonicalJsonValue, OwnedEventId, OwnedServerName, RoomId, UInt};
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::pdu::parse_pdu;
@@ -145,20 +144,14 @@ impl Services {
                 }
             };
             match self.check_pdu(event, rules).await {
-                Ok(c) => {
-                    let json = match serde_json::to_value(&c.event) {
-                        Ok(Value::Object(m)) => m,
-                        _ => continue,
-                    };
-                    match Pdu::from_json(c.event_id.clone(), json) {
-                        Ok(p) => {
-                            checked.insert(c.event_id, (c.event, p));
-                        }
-                        Err(e) => {
-                            tracing::info!(%server, room_id, error = e, "a backfilled event was refused")
-                        }
+                Ok(c) => match Pdu::from_canonical(c.event_id.clone(), &c.event) {
+                    Ok(p) => {
+                        checked.insert(c.event_id, (c.event, p));
                     }
-                }
+                    Err(e) => {
+                        tracing::info!(%server, room_id, error = e, "a backfilled event was refused")
+                    }
+                },
                 Err(e) => {
                     tracing::info!(%server, room_id, error = %e, "a backfilled event was refused")
                 }

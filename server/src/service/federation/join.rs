@@ -240,10 +240,7 @@ impl Services {
                     .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
-            let read = checked.and_then(|c| match serde_json::to_value(c.event) {
-                Ok(Value::Object(json)) => Pdu::from_json(c.event_id, json),
-                _ => Err("not an object".into()),
-            });
+            let read = checked.and_then(|c| Pdu::from_canonical(c.event_id, &c.event));
             match read {
                 Ok(p) => out.push((p, is_state)),
                 Err(error) => {

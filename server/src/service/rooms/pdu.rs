@@ -84,6 +84,17 @@ impl Pdu {
         std::mem::size_of::<Self>() + self.event_id.as_str().len() + map_heap_bytes(&self.json)
     }
 
+    /// An event checked or built as canonical JSON (signed PDU), read as an event.
+    pub fn from_canonical(
+        event_id: OwnedEventId,
+        event: &ruma::CanonicalJsonObject,
+    ) -> Result<Pdu, String> {
+        match serde_json::to_value(event) {
+            Ok(Value::Object(json)) => Pdu::from_json(event_id, json),
+            _ => Err("the event is not an object".into()),
+        }
+    }
+
     pub fn from_json(event_id: OwnedEventId, json: Map<String, Value>) -> Result<Pdu, String> {
         // Read in place: the event is not copied.
         let f = Fields::deserialize(&json).map_err(|e| format!("malformed event: {e}"))?;

@@ -325,11 +325,8 @@ impl Services {
         let (rest, state): (Vec<Pdu>, Vec<Pdu>) = events
             .into_iter()
             .partition(|p| !state_ids.contains(&*p.event_id));
-        let join_json = match serde_json::to_value(&join.1) {
-            Ok(Value::Object(m)) => m,
-            _ => return Err(RoomError::BadEvent("the join is not an object".into())),
-        };
-        let join_pdu = Pdu::from_json(join.0.to_owned(), join_json).map_err(RoomError::BadEvent)?;
+        let join_pdu =
+            Pdu::from_canonical(join.0.to_owned(), &join.1).map_err(RoomError::BadEvent)?;
         let (cache_version, cache_rules) = rules_for(version.as_str())?;
         let mut guard = self.streams.write().await;
         // Events of the room queued a moment ago are stored before we look for them.
@@ -471,11 +468,7 @@ impl Services {
             now_ms(),
             &rules,
         )?;
-        let json = match serde_json::to_value(&canonical) {
-            Ok(Value::Object(m)) => m,
-            _ => return Err(RoomError::BadEvent("event is not an object".into())),
-        };
-        let pdu = Pdu::from_json(event_id.clone(), json).map_err(RoomError::BadEvent)?;
+        let pdu = Pdu::from_canonical(event_id.clone(), &canonical).map_err(RoomError::BadEvent)?;
         authorize(&rules, &pdu, &cache.state, &auth_ids)?;
         Ok((event_id, canonical))
     }
@@ -546,11 +539,7 @@ impl Services {
             {
                 continue;
             }
-            let json = match serde_json::to_value(&event) {
-                Ok(Value::Object(m)) => m,
-                _ => return Err(RoomError::BadEvent("the event is not an object".into())),
-            };
-            let pdu = Pdu::from_json(event_id, json).map_err(RoomError::BadEvent)?;
+            let pdu = Pdu::from_canonical(event_id, &event).map_err(RoomError::BadEvent)?;
             if pdu.room_id_str().is_some_and(|r| r != room_id) {
                 return Err(RoomError::BadEvent("the event is for another room".into()));
             }
