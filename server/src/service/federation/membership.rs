@@ -48,7 +48,7 @@ impl Services {
         event_id: &EventId,
         pdu: &serde_json::value::RawValue,
     ) -> Result<StateBefore, RoomError> {
-        let state = self.room_state_pdus(room_id.as_str()).await?;
+        let state = self.current_state(room_id.as_str()).await?;
         let joined = self
             .receive_member_event(origin, room_id, event_id, pdu, "join")
             .await?;
@@ -173,15 +173,6 @@ impl Services {
         }
         self.append_remote(room_id.as_str(), event_id, checked.event)
             .await
-    }
-
-    /// The room's current state events.
-    async fn room_state_pdus(&self, room_id: &str) -> Result<Vec<Pdu>, RoomError> {
-        crate::store::rooms::current_state_events(&self.db, room_id)
-            .await?
-            .iter()
-            .map(Self::pdu)
-            .collect()
     }
 
     /// Every event the auth events of `events` lead to, transitively, each once: read a level

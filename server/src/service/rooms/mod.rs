@@ -367,6 +367,14 @@ impl Services {
         })
     }
 
+    /// The room's current state events, from its cache (which reads them from the database
+    /// when the room is not cached).
+    pub async fn current_state(&self, room_id: &str) -> Result<Vec<Pdu>, RoomError> {
+        let mut cache_map = self.lock_room_cache().await;
+        let cache = self.cached_room(&mut cache_map, room_id).await?;
+        Ok(cache.state.values().cloned().collect())
+    }
+
     /// The room's forward extremities (the events nothing builds on yet), as the next event
     /// would name them.
     pub async fn forward_extremities(&self, room_id: &str) -> Result<Vec<String>, RoomError> {
@@ -786,11 +794,21 @@ impl RoomCache {
     }
 
     /// Moves the cache past `event`, stored at `pos`: it replaces the extremities it builds
-    /// on, and its state (if any) is now the room's.
+    /// on, its state (if any) is now the room's, and a state event it redacts is marked
+    /// redacted, as the store marks it (the first redaction only).
     fn advance(&mut self, event: &Pdu, pos: i64, group: state_res::GroupRef) {
         self.group = Some(group);
         self.extremities = self.extremities_after(event);
         self.last_pos = pos;
+        if let Some(target) = event.redacts_str()
+            && event.kind_str() == "m.room.redaction"
+            && let Some(p) = self
+                .state
+                .values_mut()
+                .find(|p| p.event_id.as_str() == target && p.redacted_by.is_none())
+        {
+            p.redacted_by = Some(event.event_id.to_string());
+        }
         if let Some(sk) = event.state_key_str() {
             let key = (event.kind_str(), sk.to_string());
             self.bytes += key.0.len() + key.1.len() + event.heap_bytes();
