@@ -274,6 +274,59 @@ async fn a_key_is_fetched_from_its_server_verified_and_cached() {
 }
 
 #[tokio::test]
+async fn a_prefetch_fetches_once_and_lookups_then_use_it() {
+    let w = world().await;
+    let now = now_ms();
+    let origin = w.origin.name.to_string();
+    let kid = w.origin_key.key_id();
+    w.set_origin_doc(Some(key_doc(&origin, &w.origin_key, now + DAY, json!({}))));
+    let clock = Clock::at(now);
+    let ring = clock.ring(KeyRing::new(vec![]));
+
+    // Concurrent with a lookup, the two share one fetch; after it, neither fetches again.
+    let (_, found) = tokio::join!(
+        ring.prefetch(&w.client, &w.ours, &w.origin.name),
+        w.lookup(&ring, &kid, now)
+    );
+    assert_eq!(found.unwrap(), w.origin_key.public_key());
+    assert_eq!(w.origin_hits(), 1);
+    ring.prefetch(&w.client, &w.ours, &w.origin.name).await;
+    assert_eq!(
+        w.origin_hits(),
+        1,
+        "a valid key is cached: nothing to fetch"
+    );
+
+    // Once the cached keys have expired it fetches again, and records no ask: a key id the
+    // answer lacks is still looked for at once.
+    clock.advance(2 * DAY);
+    w.set_origin_doc(Some(key_doc(
+        &origin,
+        &w.origin_key,
+        now + 4 * DAY,
+        json!({}),
+    )));
+    ring.prefetch(&w.client, &w.ours, &w.origin.name).await;
+    assert_eq!(w.origin_hits(), 2);
+    assert_eq!(
+        ring.cached(&w.origin.name, &kid).unwrap().valid_until_ts,
+        now + 4 * DAY
+    );
+    let e = w
+        .lookup(&ring, "ed25519:other", now + 2 * DAY)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, KeyError::NotFound { .. }), "{e}");
+    assert_eq!(w.origin_hits(), 3);
+
+    // An unreachable server: the prefetch gives up quietly.
+    w.set_origin_doc(None);
+    let fresh = KeyRing::new(vec![]);
+    fresh.prefetch(&w.client, &w.ours, &w.origin.name).await;
+    assert!(fresh.cached(&w.origin.name, &kid).is_none());
+}
+
+#[tokio::test]
 async fn validity_is_capped_at_seven_days() {
     let w = world().await;
     let now = now_ms();

@@ -119,6 +119,10 @@ impl Services {
         reason: Option<&str>,
     ) -> Result<Pdu, RoomError> {
         let started = std::time::Instant::now();
+        // The resident server's keys verify its answer: fetched while it answers (a check that
+        // comes first waits for this fetch rather than make another).
+        let (services, resident) = (self.clone(), server.to_owned());
+        tokio::spawn(async move { services.prefetch_server_keys(&resident).await });
         let mut ask = prepare_join_event::v1::Request::new(room_id.to_owned(), user_id.to_owned());
         ask.ver = our_room_versions();
         let made = self

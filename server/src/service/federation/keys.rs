@@ -338,6 +338,43 @@ impl KeyRing {
         .await
     }
 
+    /// Fetches `origin`'s keys ahead of need, unless one of them is cached and valid now: a
+    /// join through `origin` verifies its events next, and the fetch overlaps make_join and
+    /// send_join instead of waiting in front of the first check. Not recorded as asked, so
+    /// a key its document lacks is still looked for everywhere when it is needed.
+    pub async fn prefetch(
+        &self,
+        client: &FederationClient,
+        signing_key: &SigningKey,
+        origin: &ServerName,
+    ) {
+        let has_key = || {
+            let now = (self.now)();
+            self.cache
+                .lock()
+                .expect("lock")
+                .iter()
+                .any(|((server, _), k)| server == origin && k.usable_at(now))
+        };
+        if has_key() {
+            return;
+        }
+        self.one_at_a_time(origin, async {
+            if has_key() || self.asked_recently(origin).is_some() {
+                return;
+            }
+            match self.fetch_direct(client, signing_key, origin).await {
+                Ok((doc, fetched_at)) => {
+                    self.keep(origin, origin.as_str(), doc, fetched_at).await;
+                }
+                Err(e) => {
+                    tracing::debug!(%origin, error = %e, "fetching a server's keys ahead failed")
+                }
+            }
+        })
+        .await
+    }
+
     /// The lookup's fetch, one at a time per server.
     async fn fetch(
         &self,
@@ -747,6 +784,13 @@ impl crate::service::Services {
     ) -> Result<Base64, KeyError> {
         self.server_key_ring
             .server_key(&self.federation, &self.signing_key, origin, key_id, at_ts)
+            .await
+    }
+
+    /// Fetches `origin`'s keys ahead of need (see `KeyRing::prefetch`).
+    pub async fn prefetch_server_keys(&self, origin: &ServerName) {
+        self.server_key_ring
+            .prefetch(&self.federation, &self.signing_key, origin)
             .await
     }
 
