@@ -154,6 +154,10 @@ def federation(out):
         title = (f"Joining a matrixd's room of {j['members']:,} members, {j['events']:,} events"
                  f" (joined by {order}; filled in {j['fill_s']} s)")
         table(by.get("matrixd"), by.get("synapse"), title, JOIN_ROWS, ("matrixd joins", "Synapse joins"))
+        for x in j["joins"]:
+            if x.get("quiet") is False:
+                print(f"\n(the machine did not come to rest before {x['joiner']}'s join: "
+                      f"waited {x['quiet_wait_s']} s in vain)")
         print()
 
 

@@ -7,7 +7,9 @@
 # - Join: one matrixd hosts a room it fills with 1,000 members and 10,000 events (through its
 #   client API, once), then a fresh Synapse and a fresh matrixd, neither of which ever saw the
 #   room, each have a user join that same room: the /join call, and until the joining server
-#   lists every member. The joining Synapse gets join-synapse.yaml's settings (written below).
+#   lists every member. Each joins when the machine is at rest (fed-bench waits for it), after
+#   the one before has left the room. The joining Synapse gets join-synapse.yaml's settings
+#   (written below).
 # Usage: tests/bench/federation.sh OUT_DIR [fed-bench flags...]  (flags go to every fed-bench
 #   run, e.g. --join-members 50 --join-events 500 --messages 10 --per-sender 10)
 #   Needs: release binaries in $BIN (default /work/target-bench/release; build with
@@ -15,8 +17,7 @@
 #   the Synapse venv (tests/interop/setup-synapse.sh) and openssl.
 #   PAIRS="matrixd synapse" (default both; empty: none) picks the pairs.
 #   JOINERS="synapse matrixd" (default; empty: no join phase) picks the joining servers and
-#   their order: each joins a room with one member more than the one before it did (the
-#   previous joiner's user), so the default puts matrixd last, where its room is the larger.
+#   their order.
 # Writes OUT_DIR/<pair>.json and OUT_DIR/join.json (fed-bench's reports; tests/bench/compare.py
 # OUT_DIR summarises them) and the servers' logs beside them.
 set -euo pipefail

@@ -5,8 +5,9 @@
 //! - join: the time a user of another server takes to join a room of A with 1,000 members and
 //!   10,000 events (the /join call, and until that server lists every member). The room is
 //!   filled once; each `--joiner` (e.g. a matrixd and a Synapse that never saw the room) joins
-//!   that same room in turn, so their figures compare one join of one room. Without
-//!   `--joiner`, B joins.
+//!   that same room in turn, so their figures compare one join of one room: each when the
+//!   machine is at rest, the one before having left (so A is the only other server in the
+//!   room each time). Without `--joiner`, B joins.
 //!
 //! Users are registered with the shared-secret admin API on each server; the report is JSON on
 //! stdout. Never a test: run it through tests/bench/federation.sh, see BENCHMARKS.md.
@@ -390,13 +391,13 @@ async fn join_phase(
     let fill_s = fill.elapsed().as_secs_f64();
 
     let mut joins = Vec::new();
+    let before = joined_count(a, owner, &room).await?;
     for (n, (label, b)) in joiners.iter().enumerate() {
-        if n > 0 {
-            // The previous join's events reach every server before the next join starts.
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        }
-        let before = joined_count(a, owner, &room).await?;
         let carol = b.register(&format!("carol{n}")).await?;
+        // Each join starts on a machine at rest: not while the fill, or the server that
+        // joined before (Synapse works on a joined room for seconds after its join), holds a
+        // core of the two that the joining server checks the room's events on.
+        let quiet = wait_quiet(Duration::from_secs(120)).await;
         let t0 = Instant::now();
         join_via(b, &carol, &room, &args.a_name)
             .await
@@ -418,13 +419,31 @@ async fn join_phase(
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let complete_ms = t0.elapsed().as_secs_f64() * 1000.0;
-        eprintln!("{label} joined: /join {join_ms:.1} ms, every member {complete_ms:.1} ms");
+        eprintln!(
+            "{label} joined: /join {join_ms:.1} ms, every member {complete_ms:.1} ms (waited {:.1} s for a quiet machine{})",
+            quiet.waited_s,
+            if quiet.settled { "" } else { ", in vain" }
+        );
         joins.push(json!({
             "joiner": label,
             "members_before": before,
             "join_call_ms": round(join_ms, 1),
             "all_members_ms": round(complete_ms, 1),
+            "quiet_wait_s": round(quiet.waited_s, 1),
+            "quiet": quiet.settled,
         }));
+        // The next joiner joins the same room as this one did, with no server in it but A's:
+        // this one leaves, and A counts it gone, so A sends the next join to no one else.
+        if n + 1 < joiners.len() {
+            leave(b, &carol, &room).await?;
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while joined_count(a, owner, &room).await? > before {
+                if Instant::now() > deadline {
+                    bail!("{label}: A still counts {}'s user joined a minute after it left", b.url);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
     }
     let mut report = json!({
         "members": args.join_members,
@@ -438,6 +457,69 @@ async fn join_phase(
     }
     report["joins"] = Value::Array(joins);
     Ok(report)
+}
+
+async fn leave(c: &Client, user: &User, room: &str) -> Result<()> {
+    c.call(
+        reqwest::Method::POST,
+        &format!("/_matrix/client/v3/rooms/{}/leave", enc(room)),
+        Some(&user.token),
+        Some(&json!({})),
+    )
+    .await
+    .with_context(|| format!("leaving {room}"))?;
+    Ok(())
+}
+
+/// How long `wait_quiet` waited, and whether the machine came to rest in that time.
+struct Quiet {
+    waited_s: f64,
+    settled: bool,
+}
+
+/// Waits (at most `max`) until the machine's CPUs have been at least 95% idle over a whole
+/// half second (/proc/stat; where there is none, does not wait).
+async fn wait_quiet(max: Duration) -> Quiet {
+    fn busy_idle() -> Option<(u64, u64)> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let cpu: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal …
+        let idle = cpu.get(3)? + cpu.get(4).copied().unwrap_or(0);
+        let total: u64 = cpu.iter().take(8).sum();
+        Some((total - idle, idle))
+    }
+    let start = Instant::now();
+    let Some(mut last) = busy_idle() else {
+        return Quiet {
+            waited_s: 0.0,
+            settled: true,
+        };
+    };
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let Some(now) = busy_idle() else { break };
+        let (busy, idle) = (now.0 - last.0, now.1 - last.1);
+        last = now;
+        if busy * 20 <= busy + idle {
+            return Quiet {
+                waited_s: start.elapsed().as_secs_f64(),
+                settled: true,
+            };
+        }
+        if start.elapsed() >= max {
+            break;
+        }
+    }
+    Quiet {
+        waited_s: start.elapsed().as_secs_f64(),
+        settled: false,
+    }
 }
 
 /// How many members `room` has joined, as `user` of `c` sees them.
