@@ -401,20 +401,7 @@ impl Services {
         room_id: &str,
     ) -> Result<Vec<(String, Option<String>, Option<String>)>, RoomError> {
         self.visible_until(user_id, room_id).await?;
-        let mut joined = Vec::new();
-        for row in db::current_state_events(&self.db, room_id).await? {
-            let p = Self::pdu(&row)?;
-            if p.kind_str() == "m.room.member" && p.membership().as_deref() == Some("join") {
-                let c = p.content_value();
-                let text = |k: &str| c.get(k).and_then(Value::as_str).map(String::from);
-                joined.push((
-                    p.state_key_str().unwrap_or("").to_string(),
-                    text("displayname"),
-                    text("avatar_url"),
-                ));
-            }
-        }
-        Ok(joined)
+        self.joined_member_profiles(room_id).await
     }
 
     /// GET /joined_rooms.

@@ -439,7 +439,10 @@ async fn join_phase(
             let deadline = Instant::now() + Duration::from_secs(60);
             while joined_count(a, owner, &room).await? > before {
                 if Instant::now() > deadline {
-                    bail!("{label}: A still counts {}'s user joined a minute after it left", b.url);
+                    bail!(
+                        "{label}: A still counts {}'s user joined a minute after it left",
+                        b.url
+                    );
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }

@@ -134,6 +134,20 @@ impl RoomCache {
         self.state = state;
     }
 
+    /// Each joined member's (user id, display name, avatar URL), from the cached current state.
+    fn joined_members(&self) -> Vec<(String, Option<String>, Option<String>)> {
+        self.state
+            .iter()
+            .filter(|((kind, _), _)| kind == "m.room.member")
+            .filter_map(|((_, user), p)| {
+                let content = p.json.get("content")?;
+                let text = |k: &str| content.get(k).and_then(Value::as_str).map(String::from);
+                (content.get("membership").and_then(Value::as_str) == Some("join"))
+                    .then(|| (user.clone(), text("displayname"), text("avatar_url")))
+            })
+            .collect()
+    }
+
     /// Joined members and `user_id`'s display name, from the cached current state.
     fn member_context(&self, user_id: &str) -> (u32, Option<String>) {
         let mut joined = 0u32;
@@ -365,6 +379,16 @@ impl Services {
             group,
             last_pos: 0,
         })
+    }
+
+    /// Each joined member of the room: (user id, display name, avatar URL), from its cache.
+    pub async fn joined_member_profiles(
+        &self,
+        room_id: &str,
+    ) -> Result<Vec<(String, Option<String>, Option<String>)>, RoomError> {
+        let mut cache_map = self.lock_room_cache().await;
+        let cache = self.cached_room(&mut cache_map, room_id).await?;
+        Ok(cache.joined_members())
     }
 
     /// The room's current state events, from its cache (which reads them from the database
