@@ -11,7 +11,7 @@ use ruma::{EventId, RoomId, RoomVersionId, ServerName, UserId};
 use serde_json::{Map, Value};
 
 use super::pdu::parse_pdu;
-use super::room_reads::StateBefore;
+use super::room_reads::{StateBefore, serve_all};
 use crate::service::Services;
 use crate::service::rooms::{Pdu, RoomError};
 
@@ -48,17 +48,32 @@ impl Services {
         event_id: &EventId,
         pdu: &serde_json::value::RawValue,
     ) -> Result<StateBefore, RoomError> {
-        let state = self.current_state(room_id.as_str()).await?;
+        // The state before the join, served where it is cached (a large room's state is not
+        // copied first), and the auth events it names.
+        let (state, auth_ids, rules) = self
+            .read_current_state(room_id.as_str(), |rules, state| {
+                let mut seen = HashSet::new();
+                let auth_ids: Vec<String> = state
+                    .values()
+                    .flat_map(|p| p.auth_event_ids())
+                    .filter(|id| seen.insert(id.as_str()))
+                    .map(ToString::to_string)
+                    .collect();
+                (serve_all(state.values(), rules), auth_ids, rules.clone())
+            })
+            .await?;
+        let state = state?;
         let joined = self
             .receive_member_event(origin, room_id, event_id, pdu, "join")
             .await?;
         // From here on, the user's server receives the room's new events.
         self.add_federation_destination(origin, joined.stream)
             .await?;
-        let auth_chain = self.auth_chain(&state).await?;
-        // As every read serves them: an event redacted here goes out redacted.
-        let (_, rules) = self.room_rules(room_id.as_str()).await?;
-        StateBefore::serve(&state, &auth_chain, &rules)
+        let auth_chain = self.auth_chain_from(auth_ids).await?;
+        Ok(StateBefore {
+            state,
+            auth_chain: serve_all(&auth_chain, &rules)?,
+        })
     }
 
     /// make_leave from `origin` for its user `user_id` (declining an invite, or leaving):
@@ -178,13 +193,19 @@ impl Services {
     /// Every event the auth events of `events` lead to, transitively, each once: read a level
     /// at a time (the auth events of the level before), one query per level.
     pub async fn auth_chain(&self, events: &[Pdu]) -> Result<Vec<Pdu>, RoomError> {
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut level: Vec<String> = Vec::new();
-        for id in events.iter().flat_map(|p| p.auth_event_ids()) {
-            if seen.insert(id.to_string()) {
-                level.push(id.to_string());
-            }
-        }
+        let mut seen = HashSet::new();
+        let level = events
+            .iter()
+            .flat_map(|p| p.auth_event_ids())
+            .filter(|id| seen.insert(id.as_str()))
+            .map(ToString::to_string)
+            .collect();
+        self.auth_chain_from(level).await
+    }
+
+    /// The events `level` (distinct ids) names and every event their auth events lead to.
+    pub async fn auth_chain_from(&self, mut level: Vec<String>) -> Result<Vec<Pdu>, RoomError> {
+        let mut seen: HashSet<String> = level.iter().cloned().collect();
         let mut out = Vec::new();
         while !level.is_empty() {
             let ids: Vec<&str> = level.iter().map(String::as_str).collect();

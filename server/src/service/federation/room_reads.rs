@@ -51,8 +51,8 @@ impl StateBefore {
         rules: &RoomVersionRules,
     ) -> Result<StateBefore, RoomError> {
         Ok(StateBefore {
-            state: served_all(state, rules)?,
-            auth_chain: served_all(auth_chain, rules)?,
+            state: serve_all(state, rules)?,
+            auth_chain: serve_all(auth_chain, rules)?,
         })
     }
 }
@@ -78,8 +78,11 @@ fn served(p: &Pdu, rules: &RoomVersionRules, visible: bool) -> Result<Served, Ro
 }
 
 /// Each of `list` served to a server that may see it.
-fn served_all(list: &[Pdu], rules: &RoomVersionRules) -> Result<Vec<Served>, RoomError> {
-    list.iter().map(|p| served(p, rules, true)).collect()
+pub(super) fn serve_all<'a>(
+    list: impl IntoIterator<Item = &'a Pdu>,
+    rules: &RoomVersionRules,
+) -> Result<Vec<Served>, RoomError> {
+    list.into_iter().map(|p| served(p, rules, true)).collect()
 }
 
 fn served_pdu(p: &Pdu, rules: &RoomVersionRules, visible: bool) -> Map<String, Value> {
@@ -311,7 +314,7 @@ impl Services {
         let chain = self
             .auth_chain_with_create(room_id.as_str(), std::slice::from_ref(&event))
             .await?;
-        served_all(&chain, &rules)
+        serve_all(&chain, &rules)
     }
 
     /// GET /backfill/{roomId} from `origin`: up to `limit` (at most 100) events of the room,

@@ -391,12 +391,17 @@ impl Services {
         Ok(cache.joined_members())
     }
 
-    /// The room's current state events, from its cache (which reads them from the database
-    /// when the room is not cached).
-    pub async fn current_state(&self, room_id: &str) -> Result<Vec<Pdu>, RoomError> {
+    /// `read` of the room's version rules and current state where the room's cache holds them
+    /// (read from the database when the room is not cached): for a read of the whole state
+    /// that should not copy it. Every room's appends wait while `read` runs.
+    pub async fn read_current_state<T>(
+        &self,
+        room_id: &str,
+        read: impl FnOnce(&RoomVersionRules, &HashMap<(String, String), Pdu>) -> T,
+    ) -> Result<T, RoomError> {
         let mut cache_map = self.lock_room_cache().await;
         let cache = self.cached_room(&mut cache_map, room_id).await?;
-        Ok(cache.state.values().cloned().collect())
+        Ok(read(&cache.rules, &cache.state))
     }
 
     /// The room's forward extremities (the events nothing builds on yet), as the next event
