@@ -113,7 +113,7 @@ impl Services {
             ruma::signatures::required_server_signatures_to_verify_event(&event, &rules.signatures)
                 .map_err(|e| PduError::Format(e.to_string()))?;
         let signatures = match event.get("signatures") {
-            Some(CanonicalJsonValue::Object(s)) => s.clone(),
+            Some(CanonicalJsonValue::Object(s)) => s,
             _ => return Err(PduError::Signature("no signatures".into())),
         };
         let mut keys: PublicKeyMap = BTreeMap::new();
