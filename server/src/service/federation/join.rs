@@ -177,12 +177,19 @@ impl Services {
         .collect();
         let mut checked: HashMap<OwnedEventId, Pdu> = HashMap::new();
         let mut state_ids = Vec::new();
+        let runtime = tokio::runtime::Handle::current();
         for round in [vec![events], shares] {
+            // Each share on a thread of its own (the blocking pool): the runtime's workers are
+            // left to other requests, and the system spreads the shares over every core (on
+            // the workers, most of a share list ran on one core while the other idled).
             let tasks: Vec<_> = round
                 .into_iter()
                 .map(|share| {
-                    let (rules, server) = (rules.clone(), server.to_owned());
-                    tokio::spawn(self.clone().check_join_events(share, rules, server))
+                    let check =
+                        self.clone()
+                            .check_join_events(share, rules.clone(), server.to_owned());
+                    let runtime = runtime.clone();
+                    tokio::task::spawn_blocking(move || runtime.block_on(check))
                 })
                 .collect();
             for t in tasks {

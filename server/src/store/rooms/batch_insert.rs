@@ -80,7 +80,7 @@ pub async fn insert_events(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreErr
     // events before it and those after it, so it also takes the transaction path, as do state
     // snapshots (many entries).
     if db.engine == Engine::Postgres
-        && rows.len() <= ROWS_PER_STATEMENT
+        && rows.len() <= ONE_STATEMENT_ROWS
         && rows.iter().all(|e| {
             e.redacts.is_none()
                 && e.resolved_state.is_none()
@@ -193,8 +193,14 @@ async fn replace_current_state(
     Ok(())
 }
 
-/// Rows per statement: 13 parameters each stays far below SQLite's and PostgreSQL's limits.
-const ROWS_PER_STATEMENT: usize = 500;
+/// Rows per statement: 14 parameters each stays far below SQLite's and PostgreSQL's limits.
+/// A batch of many rows (a joined room's state) is statements of this many rows but the last,
+/// the same text each, so the connection prepares each kind once (sqlx keeps it) where a
+/// statement of every size was parsed anew.
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// The most events PostgreSQL stores in one statement of data-modifying CTEs.
+const ONE_STATEMENT_ROWS: usize = 500;
 
 /// `($first, $first+1, ...), (...)` for `rows` rows of `cols` parameters (`?` on SQLite, see
 /// `push_param`).
