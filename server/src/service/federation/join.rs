@@ -51,6 +51,9 @@ fn remote_error(e: FederationError) -> RoomError {
     }
 }
 
+/// Events a checking thread of a join takes at a time (about a millisecond's work).
+const CHECK_BATCH: usize = 16;
+
 /// The room versions we can take part in, for make_join and make_knock's `ver`.
 fn our_room_versions() -> Vec<RoomVersionId> {
     SUPPORTED_ROOM_VERSIONS
@@ -156,50 +159,55 @@ impl Services {
             _ => event,
         };
 
-        // Every event of the answer, checked: the first alone (so the resident server's key is
-        // fetched once), then the rest split over every core (signatures and hashes are most
-        // of a large room's join).
-        let mut events: Vec<(Box<RawJson>, bool)> = answer
+        // Every event of the answer, checked (signatures and hashes are most of a large room's
+        // join): on one thread per core from the blocking pool, so the runtime's workers stay
+        // free for other requests, each taking the next few events until none are left, so
+        // every core works to the end. Checks that need a key not fetched yet wait for one
+        // fetch of it (the resident's is already under way, above).
+        let events: Vec<(Box<RawJson>, bool)> = answer
             .auth_chain
             .into_iter()
             .map(|r| (r, false))
             .chain(answer.state.into_iter().map(|r| (r, true)))
             .collect();
-        let rest = events.split_off(events.len().min(1));
-        // Four shares per core, so a core slowed by other work hands shares to the others.
+        let queue = Arc::new(std::sync::Mutex::new(events.into_iter()));
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let per = rest.len().div_ceil(cores * 4).max(1);
-        let mut rest = rest.into_iter();
-        let shares: Vec<Vec<(Box<RawJson>, bool)>> = std::iter::from_fn(|| {
-            let share: Vec<_> = rest.by_ref().take(per).collect();
-            (!share.is_empty()).then_some(share)
-        })
-        .collect();
+        let runtime = tokio::runtime::Handle::current();
+        let tasks: Vec<_> = (0..cores)
+            .map(|_| {
+                let (services, queue, runtime) = (self.clone(), queue.clone(), runtime.clone());
+                let (rules, server) = (rules.clone(), server.to_owned());
+                tokio::task::spawn_blocking(move || {
+                    let mut out = Vec::new();
+                    loop {
+                        let batch: Vec<_> = queue
+                            .lock()
+                            .expect("lock")
+                            .by_ref()
+                            .take(CHECK_BATCH)
+                            .collect();
+                        if batch.is_empty() {
+                            return out;
+                        }
+                        let check = services.clone().check_join_events(
+                            batch,
+                            rules.clone(),
+                            server.clone(),
+                        );
+                        out.extend(runtime.block_on(check));
+                    }
+                })
+            })
+            .collect();
         let mut checked: HashMap<OwnedEventId, Pdu> = HashMap::new();
         let mut state_ids = Vec::new();
-        let runtime = tokio::runtime::Handle::current();
-        for round in [vec![events], shares] {
-            // Each share on a thread of its own (the blocking pool): the runtime's workers are
-            // left to other requests, and the system spreads the shares over every core (on
-            // the workers, most of a share list ran on one core while the other idled).
-            let tasks: Vec<_> = round
-                .into_iter()
-                .map(|share| {
-                    let check =
-                        self.clone()
-                            .check_join_events(share, rules.clone(), server.to_owned());
-                    let runtime = runtime.clone();
-                    tokio::task::spawn_blocking(move || runtime.block_on(check))
-                })
-                .collect();
-            for t in tasks {
-                let done = t.await.map_err(|e| RoomError::Unavailable(e.to_string()))?;
-                for (p, is_state) in done {
-                    if is_state {
-                        state_ids.push(p.event_id.clone());
-                    }
-                    checked.insert(p.event_id.clone(), p);
+        for t in tasks {
+            let done = t.await.map_err(|e| RoomError::Unavailable(e.to_string()))?;
+            for (p, is_state) in done {
+                if is_state {
+                    state_ids.push(p.event_id.clone());
                 }
+                checked.insert(p.event_id.clone(), p);
             }
         }
         let verified = started.elapsed();
