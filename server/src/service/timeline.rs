@@ -401,7 +401,8 @@ impl Services {
         room_id: &str,
     ) -> Result<Vec<(String, Option<String>, Option<String>)>, RoomError> {
         self.visible_until(user_id, room_id).await?;
-        self.joined_member_profiles(room_id).await
+        self.read_current_state(room_id, |_, state| super::rooms::joined_profiles(state))
+            .await
     }
 
     /// GET /joined_rooms.

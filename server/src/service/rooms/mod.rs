@@ -134,20 +134,6 @@ impl RoomCache {
         self.state = state;
     }
 
-    /// Each joined member's (user id, display name, avatar URL), from the cached current state.
-    fn joined_members(&self) -> Vec<(String, Option<String>, Option<String>)> {
-        self.state
-            .iter()
-            .filter(|((kind, _), _)| kind == "m.room.member")
-            .filter_map(|((_, user), p)| {
-                let content = p.json.get("content")?;
-                let text = |k: &str| content.get(k).and_then(Value::as_str).map(String::from);
-                (content.get("membership").and_then(Value::as_str) == Some("join"))
-                    .then(|| (user.clone(), text("displayname"), text("avatar_url")))
-            })
-            .collect()
-    }
-
     /// Joined members and `user_id`'s display name, from the cached current state.
     fn member_context(&self, user_id: &str) -> (u32, Option<String>) {
         let mut joined = 0u32;
@@ -379,16 +365,6 @@ impl Services {
             group,
             last_pos: 0,
         })
-    }
-
-    /// Each joined member of the room: (user id, display name, avatar URL), from its cache.
-    pub async fn joined_member_profiles(
-        &self,
-        room_id: &str,
-    ) -> Result<Vec<(String, Option<String>, Option<String>)>, RoomError> {
-        let mut cache_map = self.lock_room_cache().await;
-        let cache = self.cached_room(&mut cache_map, room_id).await?;
-        Ok(cache.joined_members())
     }
 
     /// `read` of the room's version rules and current state where the room's cache holds them
@@ -630,6 +606,22 @@ impl Services {
         drop(guard);
         committed(done).await.map(|()| out)
     }
+}
+
+/// Each joined member's (user id, display name, avatar URL) in a room's `state`.
+pub fn joined_profiles(
+    state: &HashMap<(String, String), Pdu>,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    state
+        .iter()
+        .filter(|((kind, _), _)| kind == "m.room.member")
+        .filter_map(|((_, user), p)| {
+            let content = p.json.get("content")?;
+            let text = |k: &str| content.get(k).and_then(Value::as_str).map(String::from);
+            (content.get("membership").and_then(Value::as_str) == Some("join"))
+                .then(|| (user.clone(), text("displayname"), text("avatar_url")))
+        })
+        .collect()
 }
 
 /// Waits for the committer to store an event; its failure as the caller should see it.
