@@ -189,12 +189,9 @@ impl Services {
                         if batch.is_empty() {
                             return out;
                         }
-                        let check = services.clone().check_join_events(
-                            batch,
-                            rules.clone(),
-                            server.clone(),
+                        out.extend(
+                            runtime.block_on(services.check_join_events(batch, &rules, &server)),
                         );
-                        out.extend(runtime.block_on(check));
                     }
                 })
             })
@@ -245,16 +242,16 @@ impl Services {
     /// Checks a share of a join's events and reads them as events (`Pdu`); those refused are
     /// logged and left out.
     async fn check_join_events(
-        self: Arc<Self>,
+        &self,
         events: Vec<(Box<RawJson>, bool)>,
-        rules: RoomVersionRules,
-        server: OwnedServerName,
+        rules: &RoomVersionRules,
+        server: &ServerName,
     ) -> Vec<(Pdu, bool)> {
         let mut out = Vec::with_capacity(events.len());
         for (raw, is_state) in events {
             let checked = match parse_pdu(&raw) {
                 Ok(parsed) => self
-                    .check_pdu(parsed, &rules)
+                    .check_pdu(parsed, rules)
                     .await
                     .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
