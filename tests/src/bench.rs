@@ -226,6 +226,17 @@ impl Client {
         Ok(())
     }
 
+    pub async fn leave(&self, u: &User, room: &str) -> Result<()> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/_matrix/client/v3/rooms/{}/leave", enc(room)),
+            Some(&u.token),
+            Some(&json!({})),
+        )
+        .await?;
+        Ok(())
+    }
+
     pub async fn send(&self, u: &User, room: &str, body: &str) -> Result<String> {
         let txn = format!("{}-{}", self.run, self.txn.fetch_add(1, Ordering::Relaxed));
         let path = format!(

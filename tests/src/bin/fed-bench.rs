@@ -435,7 +435,9 @@ async fn join_phase(
         // The next joiner joins the same room as this one did, with no server in it but A's:
         // this one leaves, and A counts it gone, so A sends the next join to no one else.
         if n + 1 < joiners.len() {
-            leave(b, &carol, &room).await?;
+            b.leave(&carol, &room)
+                .await
+                .with_context(|| format!("{label} leaving"))?;
             let deadline = Instant::now() + Duration::from_secs(60);
             while joined_count(a, owner, &room).await? > before {
                 if Instant::now() > deadline {
@@ -460,18 +462,6 @@ async fn join_phase(
     }
     report["joins"] = Value::Array(joins);
     Ok(report)
-}
-
-async fn leave(c: &Client, user: &User, room: &str) -> Result<()> {
-    c.call(
-        reqwest::Method::POST,
-        &format!("/_matrix/client/v3/rooms/{}/leave", enc(room)),
-        Some(&user.token),
-        Some(&json!({})),
-    )
-    .await
-    .with_context(|| format!("leaving {room}"))?;
-    Ok(())
 }
 
 /// How long `wait_quiet` waited, and whether the machine came to rest in that time.
