@@ -51,11 +51,17 @@ die() {
 	exit 1
 }
 
+# What .cargo/config.toml adds to rustc's flags on x86-64 (ed25519 with the IFMA backend where
+# the CPU has it), which a build that sets RUSTFLAGS must pass itself.
+cfg_flags() {
+	if [ "$(uname -m)" = x86_64 ]; then echo '--cfg curve25519_dalek_backend="avx512"'; fi
+}
+
 # The release binaries, built once per commit with the release profile of Cargo.toml
 # (fat LTO, stripped). Only this build gets the path remapping: the debug builds of the test
 # suite keep their own flags and cache.
 release_bins() {
-	local rustflags="--remap-path-prefix=$repo=/build/matrixctl --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
+	local rustflags="--remap-path-prefix=$repo=/build/matrixctl --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo $(cfg_flags)"
 	say Building "matrixd and matrixctl (release profile, $CARGO_TARGET_DIR)"
 	# Without SOURCE_DATE_EPOCH: rustc embeds no time, and build scripts that watch it (cc)
 	# would rebuild sqlite and everything above it on every commit.

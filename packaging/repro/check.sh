@@ -18,7 +18,7 @@ check_repro() {
 		git -C "$repo" archive HEAD | tar -x -C "$r/src"
 		local start=$SECONDS
 		(cd "$r/src" && env -u SOURCE_DATE_EPOCH CARGO_TARGET_DIR="$r/target" \
-			RUSTFLAGS="--remap-path-prefix=$r/src=/build/matrixctl --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo" \
+			RUSTFLAGS="--remap-path-prefix=$r/src=/build/matrixctl --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo $(cfg_flags)" \
 			cargo build --release --locked -q -p matrixd -p matrixctl) || die "the second release build failed"
 		say Built "the second release build in $((SECONDS - start)) s"
 		other_bins="$r/target/release"

@@ -6,6 +6,7 @@ Plain Python 3, no dependencies."""
 
 import json
 import os
+import statistics
 import sys
 
 
@@ -149,11 +150,29 @@ def federation(out):
         print()
     j = g(read("join"), "join")
     if j and j.get("joins"):
-        by = {x["joiner"]: x for x in j["joins"]}
+        # Several joins of one kind (JOINERS naming it again): their medians, and each below.
+        kinds = {}
+        for x in j["joins"]:
+            kinds.setdefault(x["joiner"], []).append(x)
+        by = {}
+        for kind, xs in kinds.items():
+            by[kind] = {k: statistics.median(x[k] for x in xs)
+                        for k in ("join_call_ms", "all_members_ms")}
         order = " then ".join(x["joiner"] for x in j["joins"])
         title = (f"Joining a matrixd's room of {j['members']:,} members, {j['events']:,} events"
                  f" (joined by {order}; filled in {j['fill_s']} s)")
-        table(by.get("matrixd"), by.get("synapse"), title, JOIN_ROWS, ("matrixd joins", "Synapse joins"))
+        many = any(len(xs) > 1 for xs in kinds.values())
+        heads = ("matrixd joins (median)", "Synapse joins (median)") if many else \
+            ("matrixd joins", "Synapse joins")
+        table(by.get("matrixd"), by.get("synapse"), title, JOIN_ROWS, heads)
+        if many:
+            for kind, xs in kinds.items():
+                calls = ", ".join(fmt(x["join_call_ms"]) for x in xs)
+                print(f"\n{kind}'s joins, /join call (ms): {calls}")
+            if "matrixd" in kinds and "synapse" in kinds:
+                pairs = zip(kinds["matrixd"], kinds["synapse"])
+                ratios = ", ".join(f"{s['join_call_ms'] / m['join_call_ms']:.1f}×" for m, s in pairs)
+                print(f"\nSynapse / matrixd, join by join in order: {ratios}")
         for x in j["joins"]:
             if x.get("quiet") is False:
                 print(f"\n(the machine did not come to rest before {x['joiner']}'s join: "

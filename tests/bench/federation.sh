@@ -17,7 +17,9 @@
 #   the Synapse venv (tests/interop/setup-synapse.sh) and openssl.
 #   PAIRS="matrixd synapse" (default both; empty: none) picks the pairs.
 #   JOINERS="synapse matrixd" (default; empty: no join phase) picks the joining servers and
-#   their order.
+#   their order; a kind named again is one more fresh server of it joining the same room
+#   (JOINERS="synapse matrixd synapse matrixd ..." takes several joins of each from one fill,
+#   and compare.py reports their medians), at most 9 joiners.
 # Writes OUT_DIR/<pair>.json and OUT_DIR/join.json (fed-bench's reports; tests/bench/compare.py
 # OUT_DIR summarises them) and the servers' logs beside them.
 set -euo pipefail
@@ -126,15 +128,19 @@ EOF
 # joins ARGS...: a matrixd hosts the room and fills it; each of $JOINERS (matrixd or synapse),
 # a fresh server, joins it in turn; one report, fed-bench getting ARGS.
 joins() {
-    local args=() port=18732 kind secret
+    local args=() port=18732 kind secret dir
+    local -A seen=()
     matrixd matrixd-host 18731 18741
     for kind in $JOINERS; do
+        # A kind named again is another fresh server of it: matrixd-joiner, matrixd-joiner-2...
+        seen[$kind]=$(( ${seen[$kind]:-0} + 1 ))
+        dir="$kind-joiner"; [ "${seen[$kind]}" = 1 ] || dir="$dir-${seen[$kind]}"
         case "$kind" in
-            matrixd) matrixd "$kind-joiner" "$port" $((port + 10)) ;;
-            synapse) synapse "$kind-joiner" "$port" $((port + 10)) "$JOIN_SYNAPSE" ;;
+            matrixd) matrixd "$dir" "$port" $((port + 20)) ;;
+            synapse) synapse "$dir" "$port" $((port + 20)) "$JOIN_SYNAPSE" ;;
             *) echo "federation.sh: JOINERS: $kind is neither matrixd nor synapse" >&2; return 2 ;;
         esac
-        secret="$(secret "$OUT/$kind-joiner/homeserver.yaml")"
+        secret="$(secret "$OUT/$dir/homeserver.yaml")"
         args+=(--joiner "$kind=http://127.0.0.1:$port=$secret")
         port=$((port + 1))
     done

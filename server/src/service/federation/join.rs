@@ -256,7 +256,7 @@ impl Services {
                     .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
-            let read = checked.and_then(|c| Pdu::from_canonical(c.event_id, &c.event));
+            let read = checked.and_then(|c| Pdu::from_canonical_owned(c.event_id, c.event));
             match read {
                 Ok(p) => out.push((p, is_state)),
                 Err(error) => {

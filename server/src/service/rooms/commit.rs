@@ -175,6 +175,7 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
             rows.extend(q.rows);
         }
         // One outcome per unit.
+        let started = std::time::Instant::now();
         let mut outcomes: Vec<Outcome> = match db::insert_events(&s.db, &rows).await {
             Ok(()) => vec![Ok(()); units.len()],
             Err(e) => {
@@ -182,6 +183,7 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
                 one_by_one(&s, &rows, &units).await
             }
         };
+        let written = started.elapsed();
         // Each row's outcome is its unit's.
         let ok_rows = |units: &[(usize, _)], outcomes: &[Outcome]| -> Vec<bool> {
             units
@@ -261,6 +263,13 @@ pub(crate) async fn run(services: Weak<Services>, mut rx: Receiver) {
                 .zip(&row_ok)
                 .filter(|(_, ok)| **ok)
                 .map(|(r, _)| r),
+        );
+        tracing::debug!(
+            events = rows.len(),
+            units = units.len(),
+            write_us = written.as_micros() as u64,
+            after_us = (started.elapsed() - written).as_micros() as u64,
+            "committed a batch of events"
         );
         for ((_, d), o) in units.into_iter().zip(outcomes) {
             let _ = d.send(o);

@@ -320,6 +320,7 @@ impl Services {
         state_ids: &[ruma::OwnedEventId],
         join: (&EventId, CanonicalJsonObject),
     ) -> Result<Pdu, RoomError> {
+        let started = std::time::Instant::now();
         let state_ids: std::collections::HashSet<&ruma::EventId> =
             state_ids.iter().map(|id| &**id).collect();
         let (rest, state): (Vec<Pdu>, Vec<Pdu>) = events
@@ -413,9 +414,11 @@ impl Services {
         }
         drop(cache_map);
         drop(guard);
+        let prepared = started.elapsed();
         if let Some(done) = done {
             committed(done).await?;
         }
+        let stored = started.elapsed();
         // The room's history before our join is where backfill starts: the events our join
         // builds on that we do not have.
         let history_from: Vec<String> = joined
@@ -429,6 +432,14 @@ impl Services {
             }
         }
         db::add_backward_extremities(&self.db, room_id.as_str(), &missing).await?;
+        let ms = |d: std::time::Duration| d.as_millis() as u64;
+        tracing::debug!(
+            %room_id,
+            prepare_ms = ms(prepared),
+            commit_ms = ms(stored - prepared),
+            after_ms = ms(started.elapsed() - stored),
+            "stored a joined room"
+        );
         match joined {
             Some((p, _)) => Ok(p),
             None => self
