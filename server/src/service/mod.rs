@@ -9,6 +9,7 @@ pub mod admin_rooms;
 pub mod admin_users;
 pub mod changes;
 pub mod cluster;
+pub(crate) mod cores;
 pub mod directory;
 pub mod e2ee;
 pub mod email;

@@ -77,12 +77,14 @@ fn served(p: &Pdu, rules: &RoomVersionRules, visible: bool) -> Result<Served, Ro
     pdu.map_err(|e| RoomError::Unavailable(format!("an event could not be serialized: {e}")))
 }
 
-/// Each of `list` served to a server that may see it.
+/// Each of `list` served to a server that may see it, serialized on every core (a large room's
+/// state for send_join is a thousand events and more).
 pub(super) fn serve_all<'a>(
     list: impl IntoIterator<Item = &'a Pdu>,
     rules: &RoomVersionRules,
 ) -> Result<Vec<Served>, RoomError> {
-    list.into_iter().map(|p| served(p, rules, true)).collect()
+    let list: Vec<&Pdu> = list.into_iter().collect();
+    crate::service::cores::map_on_cores(&list, |p| served(p, rules, true))
 }
 
 fn served_pdu(p: &Pdu, rules: &RoomVersionRules, visible: bool) -> Map<String, Value> {
