@@ -19,7 +19,9 @@
 #   JOINERS="synapse matrixd" (default; empty: no join phase) picks the joining servers and
 #   their order; a kind named again is one more fresh server of it joining the same room
 #   (JOINERS="synapse matrixd synapse matrixd ..." takes several joins of each from one fill,
-#   and compare.py reports their medians), at most 9 joiners.
+#   and compare.py reports their medians), at most 9 joiners. matrixd@NAME is a matrixd from the
+#   binaries in $BIN_NAME (JOINERS="matrixd@before matrixd matrixd@before matrixd" with
+#   BIN_before=DIR compares two builds joining the same room, turn about).
 # Writes OUT_DIR/<pair>.json and OUT_DIR/join.json (fed-bench's reports; tests/bench/compare.py
 # OUT_DIR summarises them) and the servers' logs beside them.
 set -euo pipefail
@@ -56,7 +58,7 @@ wait_up() {
 # matrixd NAME CLIENT_PORT FED_PORT: a federating matrixd in OUT/NAME, started.
 matrixd() {
     local dir="$OUT/$1"; rm -rf "$dir"; mkdir -p "$dir"
-    "$BIN/matrixctl" generate-config --server-name "127.0.0.1:$3" --report-stats=no --http-port "$2" \
+    "${MATRIXD_BIN:-$BIN}/matrixctl" generate-config --server-name "127.0.0.1:$3" --report-stats=no --http-port "$2" \
         --config-path "$dir/homeserver.yaml" --data-directory "$dir" >/dev/null 2>&1
     "$PY" - "$dir/homeserver.yaml" "$3" "$PKI" <<'PYEOF'
 import sys, yaml
@@ -77,7 +79,7 @@ c["rc_federation"] = {"window_size": 1000, "sleep_limit": 100000, "sleep_delay":
     "reject_limit": 100000, "concurrent": 1000}
 yaml.safe_dump(c, open(path, "w"), sort_keys=False)
 PYEOF
-    "$BIN/matrixd" --config "$dir/homeserver.yaml" > "$dir/matrixd.log" 2>&1 &
+    "${MATRIXD_BIN:-$BIN}/matrixd" --config "$dir/homeserver.yaml" > "$dir/matrixd.log" 2>&1 &
     PIDS+=($!)
     wait_up "http://127.0.0.1:$2"
 }
@@ -137,6 +139,11 @@ joins() {
         dir="$kind-joiner"; [ "${seen[$kind]}" = 1 ] || dir="$dir-${seen[$kind]}"
         case "$kind" in
             matrixd) matrixd "$dir" "$port" $((port + 20)) ;;
+            # Another build of matrixd, to compare two in one run: its binaries in $BIN_<name>.
+            matrixd@*)
+                local var="BIN_${kind#matrixd@}"
+                [ -n "${!var:-}" ] || { echo "federation.sh: JOINERS: $kind needs \$$var" >&2; return 2; }
+                MATRIXD_BIN="${!var}" matrixd "$dir" "$port" $((port + 20)) ;;
             synapse) synapse "$dir" "$port" $((port + 20)) "$JOIN_SYNAPSE" ;;
             *) echo "federation.sh: JOINERS: $kind is neither matrixd nor synapse" >&2; return 2 ;;
         esac
