@@ -1,6 +1,5 @@
-//! CPU-bound work over many items shared out over the machine's cores (scoped threads), for the
-//! few places that handle a large room's state at once: serializing it to serve a join, and to
-//! store one.
+//! CPU-bound work over many items shared out over the machine's cores (scoped threads), for
+//! the places that handle a large room's state at once: serializing it to serve a join.
 
 /// Below this many items, one thread does it all (starting threads costs more than it saves).
 const AT_LEAST: usize = 256;

@@ -689,12 +689,10 @@ fn event_row(
     new_room: Option<String>,
 ) -> Result<(db::NewEventRow, Pdu), RoomError> {
     let pdu = Pdu::from_json(event_id.to_owned(), json).map_err(RoomError::BadEvent)?;
-    pdu_row(pos, pdu, room_id, state, txn, new_room, None)
+    pdu_row(pos, pdu, room_id, state, txn, new_room)
 }
 
 /// `event_row` of an event already read as a `Pdu`.
-/// `written`: the event's JSON as written already (`serde_json::to_string` of `out.json`), or
-/// `None` to write it here; it is written again if `unsigned` is added.
 fn pdu_row(
     pos: i64,
     mut out: Pdu,
@@ -702,7 +700,6 @@ fn pdu_row(
     state: &HashMap<(String, String), Pdu>,
     txn: Option<&Txn>,
     new_room: Option<String>,
-    written: Option<String>,
 ) -> Result<(db::NewEventRow, Pdu), RoomError> {
     let json = &mut out.json;
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(String::from);
@@ -725,16 +722,10 @@ fn pdu_row(
         unsigned.insert("replaces_state".into(), json!(prev.event_id.as_str()));
         unsigned.insert("prev_sender".into(), json!(prev.sender_str()));
     }
-    let written = if unsigned.is_empty() {
-        written
-    } else {
+    if !unsigned.is_empty() {
         json.insert("unsigned".into(), Value::Object(unsigned));
-        None
-    };
-    let stored = match written {
-        Some(text) => text,
-        None => serde_json::to_string(&json).map_err(|e| RoomError::BadEvent(e.to_string()))?,
-    };
+    }
+    let stored = serde_json::to_string(&json).map_err(|e| RoomError::BadEvent(e.to_string()))?;
     out.stream = pos;
     out.txn = txn.map(|t| (t.device_id.clone(), t.txn_id.clone()));
     let redacts = (kind == "m.room.redaction")

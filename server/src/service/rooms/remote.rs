@@ -328,14 +328,6 @@ impl Services {
             .partition(|p| !state_ids.contains(&*p.event_id));
         let join_pdu =
             Pdu::from_canonical(join.0.to_owned(), &join.1).map_err(RoomError::BadEvent)?;
-        let all: Vec<Pdu> = rest
-            .into_iter()
-            .chain(state)
-            .chain(std::iter::once(join_pdu))
-            .collect();
-        // The events' JSON as stored, written on every core before the stream is locked: most
-        // of the work of a large room's rows, and none of it under the lock.
-        let written = write_all(&all)?;
         let (cache_version, cache_rules) = rules_for(version.as_str())?;
         let mut guard = self.streams.write().await;
         // Events of the room queued a moment ago are stored before we look for them.
@@ -346,7 +338,12 @@ impl Services {
             .await?
             .is_some();
         let held: std::collections::HashSet<String> = if known {
-            let ids: Vec<&str> = all.iter().map(|p| p.event_id.as_str()).collect();
+            let ids: Vec<&str> = rest
+                .iter()
+                .chain(&state)
+                .map(|p| p.event_id.as_str())
+                .chain(std::iter::once(join.0.as_str()))
+                .collect();
             db::held_events(&self.db, &ids).await?.into_iter().collect()
         } else {
             Default::default()
@@ -354,7 +351,11 @@ impl Services {
         let mut current: state_res::State = HashMap::new();
         let mut rows = Vec::new();
         let mut joined = None;
-        for (p, written) in all.into_iter().zip(written) {
+        let all = rest
+            .into_iter()
+            .chain(state)
+            .chain(std::iter::once(join_pdu));
+        for p in all {
             if held.contains(p.event_id.as_str()) {
                 // Stored already (an invite): still part of the state our join builds on.
                 if let Some(sk) = p.state_key_str() {
@@ -372,7 +373,6 @@ impl Services {
                 &current,
                 None,
                 (is_create && !known).then(|| version.to_string()),
-                Some(written),
             )?;
             if is_join {
                 // The state after our join, written once: the room's state as a snapshot, our
@@ -582,11 +582,4 @@ impl Services {
         }
         Ok(stored)
     }
-}
-
-/// Each event's JSON as stored (`serde_json::to_string` of it), in order, on every core.
-fn write_all(events: &[Pdu]) -> Result<Vec<String>, RoomError> {
-    crate::service::cores::map_on_cores(events, |p| {
-        serde_json::to_string(&p.json).map_err(|e| RoomError::BadEvent(e.to_string()))
-    })
 }
