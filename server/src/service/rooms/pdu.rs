@@ -96,7 +96,7 @@ impl Pdu {
     }
 
     /// As `from_canonical`, taking the event: its strings move over instead of being copied
-    /// through a serializer (a join reads a thousand events this way).
+    /// through a serializer (a join reads a thousand events this way, backfill a page).
     pub fn from_canonical_owned(
         event_id: OwnedEventId,
         event: ruma::CanonicalJsonObject,

@@ -327,7 +327,7 @@ impl Services {
             .into_iter()
             .partition(|p| !state_ids.contains(&*p.event_id));
         let join_pdu =
-            Pdu::from_canonical(join.0.to_owned(), &join.1).map_err(RoomError::BadEvent)?;
+            Pdu::from_canonical_owned(join.0.to_owned(), join.1).map_err(RoomError::BadEvent)?;
         let (cache_version, cache_rules) = rules_for(version.as_str())?;
         let mut guard = self.streams.write().await;
         // Events of the room queued a moment ago are stored before we look for them.
@@ -550,7 +550,7 @@ impl Services {
             {
                 continue;
             }
-            let pdu = Pdu::from_canonical(event_id, &event).map_err(RoomError::BadEvent)?;
+            let pdu = Pdu::from_canonical_owned(event_id, event).map_err(RoomError::BadEvent)?;
             if pdu.room_id_str().is_some_and(|r| r != room_id) {
                 return Err(RoomError::BadEvent("the event is for another room".into()));
             }
