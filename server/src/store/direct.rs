@@ -1,16 +1,20 @@
-//! SQLite reads on the caller's thread. sqlx runs every SQLite connection on a thread of its
-//! own, so each query is a round trip to that thread and back; the small indexed reads a sync
-//! or a send makes by the dozen cost more in those thread switches than in SQLite. These
-//! connections answer in place instead. They only read (`query_only`), and in WAL mode they
-//! never wait for the writer and always see every committed transaction.
+//! SQLite reads and event writes on the caller's thread. sqlx runs every SQLite connection on
+//! a thread of its own, so each query is a round trip to that thread and back, and each of its
+//! parameters is copied on the way; the small indexed reads a sync or a send makes by the dozen
+//! cost more in those thread switches than in SQLite, and a joined room's thousands of rows
+//! more in the copies. These connections answer in place instead. The readers only read
+//! (`query_only`), and in WAL mode they never wait for the writer and always see every
+//! committed transaction. The one writer connection writes batches of events (`Db::write_all`)
+//! in transactions that take the write lock at their start (`BEGIN IMMEDIATE`), waiting for
+//! the pool's writers as they wait for each other.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use rusqlite::{Connection, OpenFlags, Row};
+use rusqlite::{Connection, OpenFlags, Row, Statement as Prepared, TransactionBehavior};
 
 use super::StoreError;
-use super::query::Param;
+use super::query::{Param, Statement};
 
 /// Idle connections kept.
 const KEEP: usize = 4;
@@ -18,6 +22,8 @@ const KEEP: usize = 4;
 pub struct Direct {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// The writer, opened on first use.
+    writer: Mutex<Option<Connection>>,
 }
 
 impl std::fmt::Debug for Direct {
@@ -31,6 +37,7 @@ impl Direct {
         Direct {
             path,
             idle: Mutex::new(Vec::new()),
+            writer: Mutex::new(None),
         }
     }
 
@@ -66,14 +73,7 @@ impl Direct {
         };
         let out = (|| {
             let mut st = conn.prepare_cached(sql)?;
-            for (i, p) in params.iter().enumerate() {
-                // `$n` are named parameters to SQLite, numbered in order of first appearance.
-                let idx = match PARAM_NAMES.get(i) {
-                    Some(name) => st.parameter_index(name)?,
-                    None => st.parameter_index(&format!("${}", i + 1))?,
-                };
-                st.raw_bind_parameter(idx.unwrap_or(i + 1), p)?;
-            }
+            bind_all(&mut st, params)?;
             let mut rows = st.raw_query();
             let mut out = Vec::new();
             while out.len() < max {
@@ -91,6 +91,51 @@ impl Direct {
         }
         out
     }
+
+    /// Runs `statements` in order in one transaction on the writer connection: all of them or
+    /// none. Only `Db::write_all` calls it.
+    pub(super) fn write(&self, statements: &[Statement<'_>]) -> Result<(), StoreError> {
+        let mut writer = self.writer.lock().expect("direct writer");
+        let conn = match writer.as_mut() {
+            Some(c) => c,
+            None => writer.insert(self.open_writer()?),
+        };
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for s in statements {
+            let mut st = tx.prepare_cached(&s.sql)?;
+            bind_all(&mut st, &s.args)?;
+            st.raw_execute()?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The writer connection, set as the pool's connections are (see `Db::connect`).
+    fn open_writer(&self) -> rusqlite::Result<Connection> {
+        let c = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        c.busy_timeout(std::time::Duration::from_secs(5))?;
+        c.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA foreign_keys = ON",
+        )?;
+        c.set_prepared_statement_cache_capacity(32);
+        Ok(c)
+    }
+}
+
+/// Binds `params` to `$1`, `$2`, ... (or to `?`, in order).
+fn bind_all(st: &mut Prepared<'_>, params: &[Param<'_>]) -> rusqlite::Result<()> {
+    for (i, p) in params.iter().enumerate() {
+        // `$n` are named parameters to SQLite, numbered in order of first appearance.
+        let idx = match PARAM_NAMES.get(i) {
+            Some(name) => st.parameter_index(name)?,
+            None => st.parameter_index(&format!("${}", i + 1))?,
+        };
+        st.raw_bind_parameter(idx.unwrap_or(i + 1), p)?;
+    }
+    Ok(())
 }
 
 /// The names of the first parameters, so binding them allocates nothing.

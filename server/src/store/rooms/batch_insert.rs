@@ -4,7 +4,7 @@
 //! by backfill) is written as events and redactions only.
 
 use super::Txn;
-use crate::store::query::{Param, bind, push_param};
+use crate::store::query::{Param, Statement, bind, push_param};
 use crate::store::{Db, Engine, StoreError, now_ms};
 
 /// What one new event changes. A batch of them is written in one transaction.
@@ -90,7 +90,17 @@ pub async fn insert_events(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreErr
     {
         return insert_events_one_statement(db, rows).await;
     }
-    let mut tx = db.pool.begin().await?;
+    let statements = statements(db.engine, rows);
+    db.write_all(&statements, rows.len() >= LONG_BATCH).await
+}
+
+/// Events from which a batch's writing is long enough to leave the runtime's worker.
+const LONG_BATCH: usize = 64;
+
+/// The statements of a batch's transaction, in order: each chunk's inserts and redactions,
+/// a resolved state where one replaces the room's, the forward extremities last.
+fn statements(engine: Engine, rows: &[NewEventRow]) -> Vec<Statement<'_>> {
+    let mut out = Vec::new();
     let mut rest = rows;
     while !rest.is_empty() {
         let upto = rest
@@ -99,25 +109,33 @@ pub async fn insert_events(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreErr
             .map_or(rest.len(), |i| i + 1);
         let (segment, after) = rest.split_at(upto);
         for chunk in segment.chunks(ROWS_PER_STATEMENT) {
-            insert_chunk(&mut tx, db.engine, chunk).await?;
+            out.extend(
+                inserts(chunk)
+                    .into_iter()
+                    .map(|ins| Statement::new(ins.sql(engine, 1), ins.args)),
+            );
+            for e in chunk {
+                if let Some(target) = &e.redacts {
+                    out.push(Statement::new(
+                        "UPDATE events SET redacted_by = $1 WHERE event_id = $2 AND redacted_by IS NULL",
+                        vec![Param::Text(&e.event_id), Param::Text(target)],
+                    ));
+                }
+            }
         }
         if let Some(last) = segment.last()
             && let Some(state) = &last.resolved_state
         {
-            replace_current_state(&mut tx, db.engine, &last.room_id, state).await?;
+            replace_current_state(&mut out, engine, &last.room_id, state);
         }
         rest = after;
     }
-    record_forward_extremities(&mut tx, rows).await?;
-    tx.commit().await?;
-    Ok(())
+    record_forward_extremities(&mut out, rows);
+    out
 }
 
 /// The forward extremities the batch's last record for each room names (none: a fork ended).
-async fn record_forward_extremities(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    rows: &[NewEventRow],
-) -> Result<(), StoreError> {
+fn record_forward_extremities<'a>(out: &mut Vec<Statement<'a>>, rows: &'a [NewEventRow]) {
     let mut last: std::collections::HashMap<&str, &[(String, i64)]> = Default::default();
     for r in rows {
         if let Some(ends) = &r.forward_extremities {
@@ -125,38 +143,37 @@ async fn record_forward_extremities(
         }
     }
     for (room_id, ends) in last {
-        sqlx::query("DELETE FROM forward_extremities WHERE room_id = $1")
-            .bind(room_id)
-            .execute(&mut **tx)
-            .await?;
+        out.push(Statement::new(
+            "DELETE FROM forward_extremities WHERE room_id = $1",
+            vec![Param::Text(room_id)],
+        ));
         if ends.len() < 2 {
             continue;
         }
         for (event_id, depth) in ends {
-            sqlx::query(
+            out.push(Statement::new(
                 "INSERT INTO forward_extremities (room_id, event_id, depth) VALUES ($1, $2, $3)",
-            )
-            .bind(room_id)
-            .bind(event_id.as_str())
-            .bind(*depth)
-            .execute(&mut **tx)
-            .await?;
+                vec![
+                    Param::Text(room_id),
+                    Param::Text(event_id),
+                    Param::Int(*depth),
+                ],
+            ));
         }
     }
-    Ok(())
 }
 
 /// Makes `state` the room's whole current state, and the memberships it names the members'.
-async fn replace_current_state(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+fn replace_current_state<'a>(
+    out: &mut Vec<Statement<'a>>,
     engine: Engine,
-    room_id: &str,
-    state: &[StateEntry],
-) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM current_state WHERE room_id = $1")
-        .bind(room_id)
-        .execute(&mut **tx)
-        .await?;
+    room_id: &'a str,
+    state: &'a [StateEntry],
+) {
+    out.push(Statement::new(
+        "DELETE FROM current_state WHERE room_id = $1",
+        vec![Param::Text(room_id)],
+    ));
     for chunk in state.chunks(ROWS_PER_STATEMENT) {
         let mut args = Vec::new();
         for s in chunk {
@@ -172,25 +189,24 @@ async fn replace_current_state(
             "INSERT INTO current_state (room_id, type, state_key, event_id, stream_ordering) VALUES {}",
             values_list_at(engine, 1, chunk.len(), 5)
         );
-        execute(&mut **tx, sql, args).await?;
+        out.push(Statement::new(sql, args));
     }
     for s in state {
         let Some(m) = &s.membership else { continue };
-        sqlx::query(
+        out.push(Statement::new(
             "INSERT INTO room_memberships (user_id, room_id, membership, event_id, stream_ordering, forgotten) \
              VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (user_id, room_id) DO UPDATE SET \
              membership = excluded.membership, event_id = excluded.event_id, stream_ordering = excluded.stream_ordering \
              WHERE room_memberships.event_id <> excluded.event_id",
-        )
-        .bind(s.state_key.as_str())
-        .bind(room_id)
-        .bind(m.as_str())
-        .bind(s.event_id.as_str())
-        .bind(s.stream_ordering)
-        .execute(&mut **tx)
-        .await?;
+            vec![
+                Param::Text(&s.state_key),
+                Param::Text(room_id),
+                Param::Text(m),
+                Param::Text(&s.event_id),
+                Param::Int(s.stream_ordering),
+            ],
+        ));
     }
-    Ok(())
 }
 
 /// Rows per statement: 14 parameters each stays far below SQLite's and PostgreSQL's limits.
@@ -450,29 +466,6 @@ async fn execute<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok(())
 }
 
-async fn insert_chunk(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    engine: Engine,
-    rows: &[NewEventRow],
-) -> Result<(), StoreError> {
-    for ins in inserts(rows) {
-        let sql = ins.sql(engine, 1);
-        execute(&mut **tx, sql, ins.args).await?;
-    }
-    for e in rows {
-        if let Some(target) = &e.redacts {
-            sqlx::query(
-                "UPDATE events SET redacted_by = $1 WHERE event_id = $2 AND redacted_by IS NULL",
-            )
-            .bind(e.event_id.as_str())
-            .bind(target.as_str())
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
-    Ok(())
-}
-
 /// The batch as one statement of data-modifying CTEs (PostgreSQL).
 async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreError> {
     let mut sql = String::from("WITH ");
@@ -486,4 +479,71 @@ async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<()
     }
     sql.push_str(" SELECT 1");
     execute(&db.pool, sql, args).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NewEventRow, insert_events};
+    use crate::config::Database;
+    use crate::store::Db;
+    use crate::store::rooms::held_events;
+
+    fn row(pos: i64, event_id: &str, create: bool) -> NewEventRow {
+        NewEventRow {
+            stream_ordering: pos,
+            event_id: event_id.into(),
+            room_id: "!r:example.org".into(),
+            sender: "@a:example.org".into(),
+            kind: if create {
+                "m.room.create"
+            } else {
+                "m.room.message"
+            }
+            .into(),
+            state_key: create.then(String::new),
+            depth: pos,
+            origin_server_ts: 1,
+            json: "{}".into(),
+            txn: None,
+            membership: None,
+            new_room: create.then(|| ("10".into(), "@a:example.org".into())),
+            redacts: None,
+            relation: None,
+            history: false,
+            state_group: None,
+            new_groups: Vec::new(),
+            resolved_state: None,
+            forward_extremities: None,
+        }
+    }
+
+    /// On a SQLite file a batch is written in place (`direct`), large or small: all of it or
+    /// none, and an event stored twice is a conflict, as the pool reports one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn batches_on_a_file_are_all_or_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Db::connect(&Database::Sqlite {
+            path: dir.path().join("homeserver.db"),
+        })
+        .await
+        .expect("database");
+        insert_events(&db, &[row(1, "$create", true)])
+            .await
+            .expect("first batch");
+        // Long enough to leave the worker (LONG_BATCH), one of its events stored already.
+        let mut batch: Vec<NewEventRow> =
+            (2..100).map(|i| row(i, &format!("$m{i}"), false)).collect();
+        batch.push(row(100, "$create", false));
+        let err = insert_events(&db, &batch)
+            .await
+            .expect_err("a stored event again");
+        assert!(err.is_conflict(), "{err}");
+        let ids: Vec<String> = (2..100).map(|i| format!("$m{i}")).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        assert!(held_events(&db, &ids).await.expect("read").is_empty());
+        // Without the duplicate the same batch is stored whole.
+        batch.pop();
+        insert_events(&db, &batch).await.expect("batch");
+        assert_eq!(held_events(&db, &ids).await.expect("read").len(), 98);
+    }
 }
