@@ -8,8 +8,9 @@
 #   client API, once), then a fresh Synapse and a fresh matrixd, neither of which ever saw the
 #   room, each have a user join that same room: the /join call, and until the joining server
 #   lists every member. Each joins when the machine is at rest (fed-bench waits for it), after
-#   the one before has left the room. The joining Synapse gets join-synapse.yaml's settings
-#   (written below).
+#   the one before has left the room and its server was stopped (a Synapse goes on working on a
+#   room after its join, on a core the next joiner checks events on). The joining Synapse gets
+#   join-synapse.yaml's settings (written below).
 # Usage: tests/bench/federation.sh OUT_DIR [fed-bench flags...]  (flags go to every fed-bench
 #   run, e.g. --join-members 50 --join-events 500 --messages 10 --per-sender 10)
 #   Needs: release binaries in $BIN (default /work/target-bench/release; build with
@@ -148,7 +149,8 @@ joins() {
             *) echo "federation.sh: JOINERS: $kind is neither matrixd nor synapse" >&2; return 2 ;;
         esac
         secret="$(secret "$OUT/$dir/homeserver.yaml")"
-        args+=(--joiner "$kind=http://127.0.0.1:$port=$secret")
+        # Its process (the last started), stopped by fed-bench once it has left the room.
+        args+=(--joiner "$kind=http://127.0.0.1:$port=$secret" --joiner-pid "${PIDS[-1]}")
         port=$((port + 1))
     done
     echo "== join: matrixd hosts; joining: $JOINERS (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2

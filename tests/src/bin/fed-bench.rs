@@ -7,7 +7,7 @@
 //!   filled once; each `--joiner` (e.g. a matrixd and a Synapse that never saw the room) joins
 //!   that same room in turn, so their figures compare one join of one room: each when the
 //!   machine is at rest, the one before having left (so A is the only other server in the
-//!   room each time). Without `--joiner`, B joins.
+//!   room each time) and, given its `--joiner-pid`, stopped. Without `--joiner`, B joins.
 //!
 //! Users are registered with the shared-secret admin API on each server; the report is JSON on
 //! stdout. Never a test: run it through tests/bench/federation.sh, see BENCHMARKS.md.
@@ -45,6 +45,11 @@ struct Args {
     /// they join the same room one after the other, in the order given.
     #[arg(long = "joiner", value_name = "LABEL=URL=SECRET")]
     joiners: Vec<String>,
+    /// The process of each `--joiner`'s server, in the same order: each is stopped (SIGTERM)
+    /// once its user has left the room, so no server that joined before (Synapse goes on
+    /// working for a while after a join) runs beside the next join.
+    #[arg(long = "joiner-pid", value_name = "PID")]
+    joiner_pids: Vec<i32>,
     /// A label for the report (e.g. "matrixd↔matrixd").
     #[arg(long, default_value = "")]
     label: String,
@@ -115,6 +120,13 @@ async fn run(args: &Args) -> Result<Value> {
             bail!("--joiner {j}: expected LABEL=URL=SECRET");
         };
         joiners.push((label.to_string(), client(url, secret, &run_id)));
+    }
+    if !args.joiner_pids.is_empty() && args.joiner_pids.len() != joiners.len() {
+        bail!(
+            "--joiner-pid: {} given for {} --joiner",
+            args.joiner_pids.len(),
+            joiners.len()
+        );
     }
     if joiners.is_empty()
         && let Some(b) = &b
@@ -448,6 +460,11 @@ async fn join_phase(
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
+            if let Some(pid) = args.joiner_pids.get(n) {
+                stop(*pid)
+                    .await
+                    .with_context(|| format!("{label}: stopping its server"))?;
+            }
         }
     }
     let mut report = json!({
@@ -462,6 +479,31 @@ async fn join_phase(
     }
     report["joins"] = Value::Array(joins);
     Ok(report)
+}
+
+/// Stops the process `pid` (SIGTERM, SIGKILL after a minute) and waits until it has exited.
+async fn stop(pid: i32) -> Result<()> {
+    // Exited, or a zombie its parent (the script that started it) has not reaped yet.
+    let gone = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| {
+            s.rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+    };
+    // SAFETY: kill only sends a signal.
+    if unsafe { libc::kill(pid, libc::SIGTERM) } != 0 {
+        bail!("cannot signal process {pid}: {}", std::io::Error::last_os_error());
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !gone() {
+        if Instant::now() > deadline {
+            // SAFETY: as above.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            bail!("process {pid} did not stop within a minute of SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
 }
 
 /// How long `wait_quiet` waited, and whether the machine came to rest in that time.
