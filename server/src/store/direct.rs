@@ -120,12 +120,11 @@ impl Direct {
         c.execute_batch(
             "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA foreign_keys = ON",
         )?;
-        // A joined room's rows (megabytes) fit in its page cache, which SQLite would otherwise
-        // spill to the log before the commit writes them again; statement journals stay in
-        // memory. The cache only grows as far as a batch needs.
-        c.execute_batch(&format!(
-            "PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA temp_store = MEMORY"
-        ))?;
+        // A joined room's rows (megabytes, more than the page cache holds) stay in memory
+        // until the commit writes them, where SQLite would otherwise spill them to the log
+        // first and write them again; statement journals stay in memory. Once committed, the
+        // cache is back to its size.
+        c.execute_batch("PRAGMA cache_spill = OFF; PRAGMA temp_store = MEMORY")?;
         c.set_prepared_statement_cache_capacity(32);
         Ok(c)
     }
@@ -149,9 +148,6 @@ fn bind_all(st: &mut Prepared<'_>, params: &[Param<'_>]) -> rusqlite::Result<()>
     }
     Ok(())
 }
-
-/// The writer's page cache at most (SQLite's default is 2 MiB).
-const WRITER_CACHE_KIB: u32 = 16 * 1024;
 
 /// The names of the first parameters, so binding them allocates nothing.
 const PARAM_NAMES: [&str; 8] = ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8"];
