@@ -357,25 +357,9 @@ mod tests {
 
     fn row(pos: i64, state_key: Option<&str>, redacts: Option<&str>) -> NewEventRow {
         NewEventRow {
-            stream_ordering: pos,
-            event_id: format!("$e{pos}"),
-            room_id: "!r:x".into(),
-            sender: "@a:x".into(),
-            kind: "m.room.message".into(),
             state_key: state_key.map(String::from),
-            depth: pos,
-            origin_server_ts: 0,
-            json: "{}".into(),
-            txn: None,
-            membership: None,
-            new_room: None,
             redacts: redacts.map(String::from),
-            relation: None,
-            history: false,
-            state_group: None,
-            new_groups: Vec::new(),
-            resolved_state: None,
-            forward_extremities: None,
+            ..NewEventRow::message(pos)
         }
     }
 

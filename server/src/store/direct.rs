@@ -41,14 +41,16 @@ impl Direct {
         }
     }
 
-    fn open(&self) -> rusqlite::Result<Connection> {
+    /// A connection to the file that waits up to 5 s for a lock, with `pragmas` set and room
+    /// for `statements` prepared statements.
+    fn open(&self, pragmas: &str, statements: usize) -> rusqlite::Result<Connection> {
         let c = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         c.busy_timeout(std::time::Duration::from_secs(5))?;
-        c.execute_batch("PRAGMA query_only = ON")?;
-        c.set_prepared_statement_cache_capacity(64);
+        c.execute_batch(pragmas)?;
+        c.set_prepared_statement_cache_capacity(statements);
         Ok(c)
     }
 
@@ -69,7 +71,7 @@ impl Direct {
         let conn = self.idle.lock().expect("direct connections").pop();
         let conn = match conn {
             Some(c) => c,
-            None => self.open().map_err(direct_err)?,
+            None => self.open(READER, 64).map_err(direct_err)?,
         };
         let out = (|| {
             let mut st = conn.prepare_cached(sql)?;
@@ -98,7 +100,7 @@ impl Direct {
         let mut writer = self.writer.lock().expect("direct writer");
         let conn = match writer.as_mut() {
             Some(c) => c,
-            None => writer.insert(self.open_writer()?),
+            None => writer.insert(self.open(WRITER, 32)?),
         };
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for s in statements {
@@ -108,25 +110,6 @@ impl Direct {
         }
         tx.commit()?;
         Ok(())
-    }
-
-    /// The writer connection, set as the pool's connections are (see `Db::connect`).
-    fn open_writer(&self) -> rusqlite::Result<Connection> {
-        let c = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        c.busy_timeout(std::time::Duration::from_secs(5))?;
-        c.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA foreign_keys = ON",
-        )?;
-        // A joined room's rows (megabytes, more than the page cache holds) stay in memory
-        // until the commit writes them, where SQLite would otherwise spill them to the log
-        // first and write them again; statement journals stay in memory. Once committed, the
-        // cache is back to its size.
-        c.execute_batch("PRAGMA cache_spill = OFF; PRAGMA temp_store = MEMORY")?;
-        c.set_prepared_statement_cache_capacity(32);
-        Ok(c)
     }
 }
 
@@ -148,6 +131,16 @@ fn bind_all(st: &mut Prepared<'_>, params: &[Param<'_>]) -> rusqlite::Result<()>
     }
     Ok(())
 }
+
+/// The readers' settings.
+const READER: &str = "PRAGMA query_only = ON";
+
+/// The writer's settings: the pool's connections' (see `Db::connect`), and a joined room's rows
+/// (megabytes, more than the page cache holds) kept in memory until the commit writes them,
+/// where SQLite would otherwise spill them to the log first and write them again; statement
+/// journals in memory. Once committed, the cache is back to its size.
+const WRITER: &str = "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
+     PRAGMA foreign_keys = ON; PRAGMA cache_spill = OFF; PRAGMA temp_store = MEMORY";
 
 /// The names of the first parameters, so binding them allocates nothing.
 const PARAM_NAMES: [&str; 8] = ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8"];

@@ -492,7 +492,10 @@ async fn stop(pid: i32) -> Result<()> {
     };
     // SAFETY: kill only sends a signal.
     if unsafe { libc::kill(pid, libc::SIGTERM) } != 0 {
-        bail!("cannot signal process {pid}: {}", std::io::Error::last_os_error());
+        bail!(
+            "cannot signal process {pid}: {}",
+            std::io::Error::last_os_error()
+        );
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     while !gone() {

@@ -44,6 +44,34 @@ pub struct NewEventRow {
     pub forward_extremities: Option<Vec<(String, i64)>>,
 }
 
+#[cfg(test)]
+impl NewEventRow {
+    /// For tests: a message `$e{pos}` of `@a:x` in `!r:x` at `pos`, changing nothing else.
+    pub fn message(pos: i64) -> NewEventRow {
+        NewEventRow {
+            stream_ordering: pos,
+            event_id: format!("$e{pos}"),
+            room_id: "!r:x".into(),
+            sender: "@a:x".into(),
+            kind: "m.room.message".into(),
+            state_key: None,
+            depth: pos,
+            origin_server_ts: 0,
+            json: "{}".into(),
+            txn: None,
+            membership: None,
+            new_room: None,
+            redacts: None,
+            relation: None,
+            history: false,
+            state_group: None,
+            new_groups: Vec::new(),
+            resolved_state: None,
+            forward_extremities: None,
+        }
+    }
+}
+
 /// One entry of a room's current state.
 #[derive(Debug, Clone)]
 pub struct StateEntry {
@@ -488,35 +516,6 @@ mod tests {
     use crate::store::Db;
     use crate::store::rooms::held_events;
 
-    fn row(pos: i64, event_id: &str, create: bool) -> NewEventRow {
-        NewEventRow {
-            stream_ordering: pos,
-            event_id: event_id.into(),
-            room_id: "!r:example.org".into(),
-            sender: "@a:example.org".into(),
-            kind: if create {
-                "m.room.create"
-            } else {
-                "m.room.message"
-            }
-            .into(),
-            state_key: create.then(String::new),
-            depth: pos,
-            origin_server_ts: 1,
-            json: "{}".into(),
-            txn: None,
-            membership: None,
-            new_room: create.then(|| ("10".into(), "@a:example.org".into())),
-            redacts: None,
-            relation: None,
-            history: false,
-            state_group: None,
-            new_groups: Vec::new(),
-            resolved_state: None,
-            forward_extremities: None,
-        }
-    }
-
     /// On a SQLite file a batch is written in place (`direct`), large or small: all of it or
     /// none, and an event stored twice is a conflict, as the pool reports one.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -527,18 +526,24 @@ mod tests {
         })
         .await
         .expect("database");
-        insert_events(&db, &[row(1, "$create", true)])
-            .await
-            .expect("first batch");
+        let create = NewEventRow {
+            kind: "m.room.create".into(),
+            state_key: Some(String::new()),
+            new_room: Some(("10".into(), "@a:x".into())),
+            ..NewEventRow::message(1)
+        };
+        insert_events(&db, &[create]).await.expect("first batch");
         // Long enough to leave the worker (LONG_BATCH), one of its events stored already.
-        let mut batch: Vec<NewEventRow> =
-            (2..100).map(|i| row(i, &format!("$m{i}"), false)).collect();
-        batch.push(row(100, "$create", false));
+        let mut batch: Vec<NewEventRow> = (2..100).map(NewEventRow::message).collect();
+        batch.push(NewEventRow {
+            event_id: "$e1".into(),
+            ..NewEventRow::message(100)
+        });
         let err = insert_events(&db, &batch)
             .await
             .expect_err("a stored event again");
         assert!(err.is_conflict(), "{err}");
-        let ids: Vec<String> = (2..100).map(|i| format!("$m{i}")).collect();
+        let ids: Vec<String> = (2..100).map(|i| format!("$e{i}")).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
         assert!(held_events(&db, &ids).await.expect("read").is_empty());
         // Without the duplicate the same batch is stored whole.
