@@ -242,3 +242,21 @@ pub fn throwaway_pki(ca_name: &str, sans: &[&str]) -> TestPki {
         key_pem: key.serialize_pem(),
     }
 }
+
+/// A loopback port nothing listens on, for a server a test starts. Never the same port twice in
+/// one test process: the kernel may hand a port it just gave out (and that no one has bound yet)
+/// to the next caller, and two servers of concurrent tests on one port make one of them fail
+/// (or answer for the other). Another process may still take it before the server binds it.
+pub fn free_port() -> u16 {
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a loopback port")
+            .port();
+        if GIVEN.lock().expect("ports given").insert(port) {
+            return port;
+        }
+    }
+}

@@ -18,13 +18,7 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use testkit::free_port;
 
 /// A child process in its own process group, killed (group and all) when dropped.
 pub struct Proc {

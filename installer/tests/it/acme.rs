@@ -97,15 +97,20 @@ impl Drop for Nginx {
     }
 }
 
-fn wait_for_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+/// Waits for `what` to listen on `port`; else fails with what `log` returns (its log so far).
+fn wait_for_port(port: u16, what: &str, log: impl Fn() -> String) {
+    // A minute: the suite runs Synapse, PostgreSQL and other servers beside this test.
+    let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("{what} did not listen on 127.0.0.1:{port}");
+    panic!(
+        "{what} did not listen on 127.0.0.1:{port} within a minute:\n{}",
+        log()
+    );
 }
 
 /// The first certificate of a PEM file, as DER.
@@ -253,8 +258,8 @@ fn start_pebble(
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_for_port(port, "pebble");
-    wait_for_port(mgmt, "pebble's management interface");
+    wait_for_port(port, "pebble", String::new);
+    wait_for_port(mgmt, "pebble's management interface", String::new);
     child
 }
 
@@ -303,7 +308,7 @@ impl Ca {
                 .spawn()
                 .unwrap(),
         );
-        wait_for_port(dns_mgmt, "pebble-challtestsrv");
+        wait_for_port(dns_mgmt, "pebble-challtestsrv", String::new);
         children.0.push(start_pebble(
             pebble,
             dir,
@@ -744,7 +749,7 @@ fn issue_19_matrixd_obtains_renews_and_swaps_its_own_certificate_with_tls_alpn_0
             .unwrap()
     };
     let mut server = Kill(vec![start()]);
-    wait_for_port(tls, "matrixd's TLS listener");
+    wait_for_port(tls, "matrixd's TLS listener", log);
     let served = || {
         served_leaf(
             "https://direct.test/_matrix/client/versions",
@@ -831,7 +836,7 @@ fn issue_19_matrixd_obtains_renews_and_swaps_its_own_certificate_with_tls_alpn_0
     let mut server = Kill(Vec::new());
     let connections = connections_to(port, || {
         server.0.push(start());
-        wait_for_port(tls, "matrixd's TLS listener");
+        wait_for_port(tls, "matrixd's TLS listener", log);
         wait_for_text(log, "the CA was not contacted", 20);
         std::thread::sleep(Duration::from_secs(1));
     });

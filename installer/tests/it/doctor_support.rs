@@ -85,13 +85,7 @@ pub fn write_mode(p: &Path, bytes: &[u8], mode: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use testkit::free_port;
 
 /// Runs `matrixctl doctor ARGS` (with no nginx site unless ARGS names one); (exit code, stdout, stderr).
 pub fn doctor(args: &[&str]) -> (i32, String, String) {

@@ -21,13 +21,7 @@ use crate::federation_keys::{
 };
 use crate::support::{Engine, Home, Options, TestServer};
 
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub(crate) use testkit::free_port;
 
 /// Config lines for a matrixd that trusts the CA in `ca` for federation, may reach loopback,
 /// and has no notary of its own.
