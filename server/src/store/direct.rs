@@ -10,6 +10,7 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Row, Statement as Prepared, TransactionBehavior};
 
@@ -48,7 +49,7 @@ impl Direct {
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        c.busy_timeout(std::time::Duration::from_secs(5))?;
+        c.busy_timeout(BUSY_TIMEOUT)?;
         c.execute_batch(pragmas)?;
         c.set_prepared_statement_cache_capacity(statements);
         Ok(c)
@@ -95,21 +96,42 @@ impl Direct {
     }
 
     /// Runs `statements` in order in one transaction on the writer connection: all of them or
-    /// none. Only `Db::write_all` calls it.
-    pub(super) fn write(&self, statements: &[Statement<'_>]) -> Result<(), StoreError> {
-        let mut writer = self.writer.lock().expect("direct writer");
+    /// none. When another caller has the writer, or another connection the write lock, waits
+    /// for it (the lock up to the busy timeout) if `wait`, else writes nothing and answers
+    /// false. Only `Db::write_all` calls it.
+    pub(super) fn write(
+        &self,
+        statements: &[Statement<'_>],
+        wait: bool,
+    ) -> Result<bool, StoreError> {
+        let mut writer = match self.writer.try_lock() {
+            Ok(w) => w,
+            Err(std::sync::TryLockError::WouldBlock) if !wait => return Ok(false),
+            Err(std::sync::TryLockError::WouldBlock) => self.writer.lock().expect("direct writer"),
+            Err(std::sync::TryLockError::Poisoned(_)) => panic!("direct writer poisoned"),
+        };
         let conn = match writer.as_mut() {
             Some(c) => c,
             None => writer.insert(self.open(WRITER, 32)?),
         };
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Only taking the lock waits: in WAL mode nothing else in a write transaction does.
+        conn.busy_timeout(if wait { BUSY_TIMEOUT } else { Duration::ZERO })?;
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if !wait && e.code == rusqlite::ErrorCode::DatabaseBusy =>
+            {
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        };
         for s in statements {
             let mut st = tx.prepare_cached(&s.sql)?;
             bind_all(&mut st, &s.args)?;
             st.raw_execute()?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -132,6 +154,9 @@ fn bind_all(st: &mut Prepared<'_>, params: &[Param<'_>]) -> rusqlite::Result<()>
     Ok(())
 }
 
+/// How long a connection waits for a lock another holds (as the pool's, `Db::connect`).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The readers' settings.
 const READER: &str = "PRAGMA query_only = ON";
 
@@ -146,7 +171,7 @@ const WRITER: &str = "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0
 const PARAM_NAMES: [&str; 8] = ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8"];
 
 /// How often the write-ahead log is copied back into the database.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// Checkpoints the write-ahead log in the background, so no commit (and no send waiting on
 /// it) pays for a checkpoint and its fsync: the writers run with `wal_autocheckpoint = 0`.
@@ -168,7 +193,7 @@ pub fn spawn_checkpointer(direct: &std::sync::Arc<Direct>) {
                     Some(c) => c,
                     None => {
                         let c = Connection::open(&path)?;
-                        c.busy_timeout(std::time::Duration::from_secs(5))?;
+                        c.busy_timeout(BUSY_TIMEOUT)?;
                         c
                     }
                 };

@@ -227,22 +227,26 @@ impl Db {
     }
 
     /// Runs `statements` in order in one transaction: all of them or none. On a SQLite file
-    /// they run in place on the writer connection (see `direct`), on the runtime's blocking
-    /// side when `long` (a batch of many rows, milliseconds of work); else on the pool.
+    /// they run in place on the writer connection (see `direct`): a short batch on the
+    /// caller's thread when the write lock is free, a `long` one (many rows, milliseconds of
+    /// work) or one that must wait for another writer with the runtime's worker handed over;
+    /// else on the pool.
     pub(crate) async fn write_all(
         &self,
         statements: &[Statement<'_>],
         long: bool,
     ) -> Result<(), StoreError> {
         if let Some(d) = &self.direct {
-            return match tokio::runtime::Handle::try_current() {
-                Ok(h)
-                    if long && h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread =>
-                {
-                    tokio::task::block_in_place(|| d.write(statements))
-                }
-                _ => d.write(statements),
-            };
+            let multi_thread = tokio::runtime::Handle::try_current()
+                .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+            if !multi_thread {
+                // No worker to hand over (a current-thread runtime): here, waiting if need be.
+                return d.write(statements, true).map(drop);
+            }
+            if !long && d.write(statements, false)? {
+                return Ok(());
+            }
+            return tokio::task::block_in_place(|| d.write(statements, true)).map(drop);
         }
         let mut tx = self.pool.begin().await?;
         for s in statements {

@@ -550,5 +550,31 @@ mod tests {
         batch.pop();
         insert_events(&db, &batch).await.expect("batch");
         assert_eq!(held_events(&db, &ids).await.expect("read").len(), 98);
+
+        // A short batch while a connection of the pool holds the write lock waits for it
+        // (off the runtime's worker) instead of failing.
+        let mut holder = db.pool.acquire().await.expect("a pool connection");
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *holder)
+            .await
+            .expect("the write lock");
+        let released = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let release = tokio::spawn({
+            let released = released.clone();
+            async move {
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                released.store(true, std::sync::atomic::Ordering::SeqCst);
+                sqlx::query("COMMIT")
+                    .execute(&mut *holder)
+                    .await
+                    .expect("commit");
+            }
+        });
+        insert_events(&db, &[NewEventRow::message(200)])
+            .await
+            .expect("written once the lock is free");
+        assert!(released.load(std::sync::atomic::Ordering::SeqCst));
+        release.await.expect("released");
+        assert_eq!(held_events(&db, &["$e200"]).await.expect("read").len(), 1);
     }
 }
