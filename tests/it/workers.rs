@@ -203,9 +203,17 @@ async fn three_processes_one_killed_under_load_lose_nothing_acknowledged() {
     }
     let acked = acked.lock().unwrap().clone();
 
-    // Every acknowledged event, once, in the same order on both survivors.
-    let on1 = messages(&http, &urls[1], &tokens[1], &room_id).await;
-    let on2 = messages(&http, &urls[2], &tokens[2], &room_id).await;
+    // Every acknowledged event, once, in the same order on both survivors (each serves the
+    // other's last events once it has heard of them: a moment after the senders stop).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let (on1, on2) = loop {
+        let on1 = messages(&http, &urls[1], &tokens[1], &room_id).await;
+        let on2 = messages(&http, &urls[2], &tokens[2], &room_id).await;
+        if on1 == on2 || tokio::time::Instant::now() > deadline {
+            break (on1, on2);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(on1, on2, "the survivors serve one order");
     let served: std::collections::HashSet<&String> = on1.iter().collect();
     assert_eq!(served.len(), on1.len(), "an event served twice");
