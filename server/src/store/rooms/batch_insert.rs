@@ -483,17 +483,6 @@ fn inserts(rows: &[NewEventRow]) -> Vec<Insert<'_>> {
     out
 }
 
-async fn execute<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    ex: E,
-    sql: String,
-    args: Vec<Param<'_>>,
-) -> Result<(), StoreError> {
-    bind(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
-        .execute(ex)
-        .await?;
-    Ok(())
-}
-
 /// The batch as one statement of data-modifying CTEs (PostgreSQL).
 async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<(), StoreError> {
     let mut sql = String::from("WITH ");
@@ -506,7 +495,10 @@ async fn insert_events_one_statement(db: &Db, rows: &[NewEventRow]) -> Result<()
         args.extend(ins.args);
     }
     sql.push_str(" SELECT 1");
-    execute(&db.pool, sql, args).await
+    bind(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]
